@@ -1,0 +1,27 @@
+// Package certs is the one certificate source of tlsecho.
+//
+// A [Source] holds the serving certificate and hands it out through
+// tls.Config.GetCertificate, so every listener built from [Source.TLSConfig]
+// presents the same certificate, and a reload (see [Source.Reload]) changes
+// all of them at once for new handshakes while established connections keep
+// the keys they negotiated.
+//
+// A Source is either self-signed and in memory ([NewSelfSigned]: nothing is
+// written to disk, the default of the server) or backed by a PEM pair on disk
+// ([LoadFiles]), which can be reloaded. [Generate] makes certificates for both
+// the in-memory case and the `tlsecho cert` command.
+//
+// # Security
+//
+// The TLS configuration is conservative on purpose: TLS 1.2 at least, and in
+// TLS 1.2 only ECDHE key exchange with AEAD ciphers (AES-GCM, ChaCha20-Poly1305),
+// as RFC 9325 section 4.2 recommends. TLS 1.3 suites are not configurable in Go
+// and are all AEAD. A client CA pool turns on required and verified client
+// certificates (mTLS).
+//
+// # Concurrency
+//
+// All methods of Source are safe for concurrent use. GetCertificate is called
+// on every handshake and takes no lock: the current certificate is an atomic
+// pointer.
+package certs

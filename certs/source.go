@@ -1,0 +1,159 @@
+package certs
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"sync/atomic"
+)
+
+// Source is the one place both listeners take their certificate from.
+// Create it with [NewSelfSigned], [LoadFiles] or [NewStatic].
+type Source struct {
+	current  atomic.Pointer[tls.Certificate]
+	certFile string
+	keyFile  string
+}
+
+// NewSelfSigned makes a Source with a fresh self-signed ECDSA P-256
+// certificate for hosts, kept in memory only.
+func NewSelfSigned(hosts []string) (*Source, error) {
+	g, err := Generate(GenerateOptions{Hosts: hosts})
+	if err != nil {
+		return nil, err
+	}
+	return NewStatic(g.Cert), nil
+}
+
+// NewStatic makes a Source that always serves cert. cert.Leaf should be set;
+// it is parsed here if not.
+func NewStatic(cert *tls.Certificate) *Source {
+	if cert.Leaf == nil && len(cert.Certificate) > 0 {
+		cert.Leaf, _ = x509.ParseCertificate(cert.Certificate[0])
+	}
+	s := &Source{}
+	s.current.Store(cert)
+	return s
+}
+
+// LoadFiles makes a Source from a PEM certificate (optionally followed by
+// its chain) and a PEM private key. It fails, naming the file, when either
+// cannot be read or parsed, or when the key does not belong to the
+// certificate.
+func LoadFiles(certFile, keyFile string) (*Source, error) {
+	s := &Source{certFile: certFile, keyFile: keyFile}
+	if err := s.Reload(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Files returns the certificate and key paths of a file-backed Source, or
+// empty strings for one in memory.
+func (s *Source) Files() (certFile, keyFile string) { return s.certFile, s.keyFile }
+
+// Reload reads the files again and, only if the new pair is valid, makes
+// it the one served to new handshakes. On error the old certificate stays.
+// A Source without files has nothing to reload and returns nil.
+func (s *Source) Reload() error {
+	if s.certFile == "" {
+		return nil
+	}
+	cert, err := loadPair(s.certFile, s.keyFile)
+	if err != nil {
+		return err
+	}
+	s.current.Store(cert)
+	return nil
+}
+
+// loadPair reads and checks a PEM pair. Errors name the file at fault:
+// tls.X509KeyPair alone says "private key does not match public key" without
+// saying which files were meant.
+func loadPair(certFile, keyFile string) (*tls.Certificate, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("certs: read certificate: %w", err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("certs: read key: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
+	}
+	// Go 1.23+ fills Leaf; be explicit so older behaviour cannot bite.
+	if cert.Leaf == nil {
+		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return nil, fmt.Errorf("certs: parse %s: %w", certFile, err)
+		}
+	}
+	return &cert, nil
+}
+
+// Certificate returns the certificate served now.
+func (s *Source) Certificate() *tls.Certificate { return s.current.Load() }
+
+// Leaf returns the parsed leaf certificate served now.
+func (s *Source) Leaf() *x509.Certificate { return s.current.Load().Leaf }
+
+// GetCertificate serves the current certificate whatever the client asks
+// for: a test server answers every name rather than failing the handshake.
+// It has the signature of tls.Config.GetCertificate.
+func (s *Source) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return s.current.Load(), nil
+}
+
+// Options are the TLS settings shared by all listeners.
+type Options struct {
+	// MinVersion is tls.VersionTLS12 or tls.VersionTLS13; zero means 1.2.
+	MinVersion uint16
+	// ClientCAs, when not nil, requires every client to present a
+	// certificate that verifies against this pool (mTLS).
+	ClientCAs *x509.CertPool
+}
+
+// aeadSuites are the TLS 1.2 suites offered: forward secret and AEAD only.
+// TLS 1.3 suites are fixed by Go and all AEAD.
+var aeadSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// TLSConfig returns a new server configuration drawing its certificate
+// from s. Each listener gets its own copy to add, say, ALPN protocols to.
+func (s *Source) TLSConfig(opts Options) *tls.Config {
+	minV := opts.MinVersion
+	if minV == 0 {
+		minV = tls.VersionTLS12
+	}
+	cfg := &tls.Config{
+		MinVersion:     minV,
+		CipherSuites:   append([]uint16(nil), aeadSuites...),
+		GetCertificate: s.GetCertificate,
+	}
+	if opts.ClientCAs != nil {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		cfg.ClientCAs = opts.ClientCAs
+	}
+	return cfg
+}
+
+// LoadCAPool reads a PEM file of one or more CA certificates.
+func LoadCAPool(file string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("certs: read CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("certs: %s: no PEM certificate found", file)
+	}
+	return pool, nil
+}

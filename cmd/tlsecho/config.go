@@ -1,0 +1,240 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// envPrefix starts every variable tlsecho reads.
+const envPrefix = "TLSECHO_"
+
+// Config is everything the server reads from the environment. The `help`
+// tag feeds `tlsecho -h`, so the listing and the parser cannot drift apart.
+type Config struct {
+	TLSAddr          string        `env:"TLS_ADDR" envDefault:":8433" help:"raw TLS echo listener"`
+	HTTPSAddr        string        `env:"HTTPS_ADDR" envDefault:":8443" help:"HTTPS listener: test page /, wss echo /ws, /healthz"`
+	AdminAddr        string        `env:"ADMIN_ADDR" envDefault:":9090" help:"plain HTTP /metrics, /healthz, /readyz; set to empty to turn off"`
+	CertFile         string        `env:"CERT_FILE" help:"PEM certificate (and chain); with KEY_FILE, or neither for a self-signed one in memory"`
+	KeyFile          string        `env:"KEY_FILE" help:"PEM private key of CERT_FILE"`
+	Hosts            []string      `env:"HOSTS" envDefault:"localhost,127.0.0.1,::1" envSeparator:"," help:"names and IPs of the generated certificate"`
+	ClientCAFile     string        `env:"CLIENT_CA_FILE" help:"PEM CA certificates; set: client certificates required and verified (mTLS) on both ports"`
+	TLSMinVersion    string        `env:"TLS_MIN_VERSION" envDefault:"1.2" help:"lowest TLS version accepted: 1.2 or 1.3"`
+	HandshakeTimeout time.Duration `env:"HANDSHAKE_TIMEOUT" envDefault:"10s" help:"a client that has not finished its handshake by then is dropped"`
+	IdleTimeout      time.Duration `env:"IDLE_TIMEOUT" envDefault:"5m" help:"a connection with no traffic that long is closed"`
+	MaxConns         int           `env:"MAX_CONNS" envDefault:"10000" help:"connections per listener; more are refused at once"`
+	MaxMessageBytes  int64         `env:"MAX_MESSAGE_BYTES" envDefault:"1048576" help:"largest WebSocket message; larger: close 1009"`
+	AllowedOrigins   []string      `env:"ALLOWED_ORIGINS" envSeparator:"," help:"comma list of origins allowed on /ws, or *; empty: same host only"`
+	WSCompression    bool          `env:"WS_COMPRESSION" envDefault:"false" help:"true: permessage-deflate when the client offers it"`
+	PingInterval     time.Duration `env:"PING_INTERVAL" envDefault:"30s" help:"server pings idle WebSocket clients this often; no pong in time: closed"`
+	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s" help:"graceful drain on SIGTERM/SIGINT"`
+	LogLevel         string        `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
+	LogFormat        string        `env:"LOG_FORMAT" envDefault:"text" help:"text or json"`
+}
+
+// configError names the variable at fault, so the one line on stderr
+// tells the operator what to fix.
+type configError struct {
+	Var string
+	Err error
+}
+
+func (e *configError) Error() string { return e.Var + ": " + e.Err.Error() }
+func (e *configError) Unwrap() error { return e.Err }
+
+func envOptions(environ map[string]string) env.Options {
+	return env.Options{Prefix: envPrefix, Environment: environ}
+}
+
+// loadConfig parses and checks the configuration from environ (as
+// os.Environ gives it). It does not read files; see [Config.tlsSettings].
+func loadConfig(environ []string) (Config, error) {
+	vars := env.ToMap(environ)
+	var cfg Config
+	if err := env.ParseWithOptions(&cfg, envOptions(vars)); err != nil {
+		return cfg, parseErrorVar(err)
+	}
+	// caarlos0/env applies envDefault to a variable set to the empty string
+	// too; the contract says an empty admin address turns the listener off.
+	if v, ok := vars[envPrefix+"ADMIN_ADDR"]; ok && v == "" {
+		cfg.AdminAddr = ""
+	}
+	return cfg, cfg.validate()
+}
+
+// parseErrorVar turns the parser's error, which names the Go field, into
+// one naming the variable.
+func parseErrorVar(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) || len(agg.Errors) == 0 {
+		return err
+	}
+	first := agg.Errors[0]
+	var pe env.ParseError
+	if errors.As(first, &pe) {
+		if f, ok := reflect.TypeFor[Config]().FieldByName(pe.Name); ok {
+			return &configError{Var: envPrefix + f.Tag.Get("env"), Err: unwrapParse(pe.Err)}
+		}
+	}
+	return first
+}
+
+// unwrapParse drops strconv's "strconv.ParseInt: parsing ..." prefix, which
+// says nothing to an operator.
+func unwrapParse(err error) error {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		return fmt.Errorf("%q is not a valid number", ne.Num)
+	}
+	return err
+}
+
+func (c *Config) validate() error {
+	addrs := []struct {
+		name, val string
+		optional  bool
+	}{
+		{"TLS_ADDR", c.TLSAddr, false},
+		{"HTTPS_ADDR", c.HTTPSAddr, false},
+		{"ADMIN_ADDR", c.AdminAddr, true},
+	}
+	for _, a := range addrs {
+		if a.optional && a.val == "" {
+			continue
+		}
+		if err := checkAddr(a.val); err != nil {
+			return &configError{Var: envPrefix + a.name, Err: err}
+		}
+	}
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		missing := "TLSECHO_KEY_FILE"
+		if c.CertFile == "" {
+			missing = "TLSECHO_CERT_FILE"
+		}
+		return &configError{Var: missing, Err: errors.New("TLSECHO_CERT_FILE and TLSECHO_KEY_FILE go together: set both or neither")}
+	}
+	if c.CertFile == "" && len(nonEmpty(c.Hosts)) == 0 {
+		return &configError{Var: "TLSECHO_HOSTS", Err: errors.New("no host names for the generated certificate")}
+	}
+	if _, err := c.minVersion(); err != nil {
+		return &configError{Var: "TLSECHO_TLS_MIN_VERSION", Err: err}
+	}
+	durations := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"HANDSHAKE_TIMEOUT", c.HandshakeTimeout},
+		{"IDLE_TIMEOUT", c.IdleTimeout},
+		{"PING_INTERVAL", c.PingInterval},
+		{"SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
+	}
+	for _, d := range durations {
+		if d.d <= 0 {
+			return &configError{Var: envPrefix + d.name, Err: fmt.Errorf("must be a positive duration such as 10s, not %v", d.d)}
+		}
+	}
+	if c.MaxConns <= 0 {
+		return &configError{Var: "TLSECHO_MAX_CONNS", Err: fmt.Errorf("must be at least 1, not %d", c.MaxConns)}
+	}
+	if c.MaxMessageBytes <= 0 {
+		return &configError{Var: "TLSECHO_MAX_MESSAGE_BYTES", Err: fmt.Errorf("must be at least 1, not %d", c.MaxMessageBytes)}
+	}
+	for _, o := range c.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			return &configError{Var: "TLSECHO_ALLOWED_ORIGINS", Err: err}
+		}
+	}
+	if _, err := c.slogLevel(); err != nil {
+		return &configError{Var: "TLSECHO_LOG_LEVEL", Err: err}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return &configError{Var: "TLSECHO_LOG_FORMAT", Err: fmt.Errorf("%q: want text or json", c.LogFormat)}
+	}
+	return nil
+}
+
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (%v)", addr, err)
+	}
+	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && strings.ContainsAny(host, " /") {
+		return fmt.Errorf("%q: bad host %q", addr, host)
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || (port != "0" && p == 0) {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", addr, port)
+	}
+	return nil
+}
+
+// checkOrigin accepts "*" or a bare origin: scheme://host[:port], nothing
+// more, since entries are compared to the Origin header exactly.
+func checkOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin like https://app.example:8443", o)
+	}
+	if u.Path == "/" {
+		return fmt.Errorf("%q: an origin has no trailing slash; browsers send %q", o, strings.TrimSuffix(o, "/"))
+	}
+	return nil
+}
+
+func (c *Config) minVersion() (uint16, error) {
+	switch c.TLSMinVersion {
+	case "1.2":
+		return tls.VersionTLS12, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	}
+	return 0, fmt.Errorf("%q: want 1.2 or 1.3", c.TLSMinVersion)
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// clientCAs loads the mTLS pool, or nil when mTLS is off.
+func (c *Config) clientCAs() (*x509.CertPool, error) {
+	if c.ClientCAFile == "" {
+		return nil, nil
+	}
+	return loadCAs("TLSECHO_CLIENT_CA_FILE", c.ClientCAFile)
+}
+
+// printEnvHelp lists every variable with its default and meaning, read
+// from the Config struct itself.
+func printEnvHelp(w io.Writer) {
+	t := reflect.TypeFor[Config]()
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "  VARIABLE\tDEFAULT\tMEANING")
+	for i := range t.NumField() {
+		f := t.Field(i)
+		def := f.Tag.Get("envDefault")
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(tw, "  %s%s\t%s\t%s\n", envPrefix, f.Tag.Get("env"), def, f.Tag.Get("help"))
+	}
+	tw.Flush()
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+)
+
+// limitListener serves at most max connections at once. Unlike
+// x/net/netutil.LimitListener, which stops accepting at the limit (leaving
+// new clients hanging in the backlog), an excess connection is accepted and
+// closed at once, so its client learns straight away.
+func limitListener(l net.Listener, max int) net.Listener {
+	return &limitedListener{Listener: l, max: int64(max)}
+}
+
+type limitedListener struct {
+	net.Listener
+	max    int64
+	active atomic.Int64
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.active.Add(1) > l.max {
+			l.active.Add(-1)
+			c.Close()
+			continue
+		}
+		return &limitedConn{Conn: c, l: l}, nil
+	}
+}
+
+type limitedConn struct {
+	net.Conn
+	l    *limitedListener
+	once sync.Once
+}
+
+func (c *limitedConn) Close() error {
+	c.once.Do(func() { c.l.active.Add(-1) })
+	return c.Conn.Close()
+}

@@ -1,0 +1,96 @@
+// Command tlsecho is a TLS and WebSocket echo server for testing TLS
+// clients, browsers' wss code, load balancers and certificates.
+//
+// Run it with no arguments (or `tlsecho serve`); `tlsecho -h` lists the
+// commands and every environment variable.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit codes shared by the commands.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // bad arguments or configuration
+)
+
+// run is main without the process: tests call it directly.
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			usage(stdout)
+			return exitOK
+		case "-version", "--version":
+			cmd = "version"
+			args = args[1:]
+		default:
+			if !strings.HasPrefix(args[0], "-") {
+				cmd, args = args[0], args[1:]
+			}
+		}
+	}
+	switch cmd {
+	case "serve":
+		return serveCmd(ctx, args, environ, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "tlsecho", versionString())
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "tlsecho: unknown command %q; see tlsecho -h\n", cmd)
+	return exitUsage
+}
+
+func versionString() string {
+	v := version
+	bi, ok := debug.ReadBuildInfo()
+	if v == "" && ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	if ok {
+		v += " " + bi.GoVersion
+	}
+	return v
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `tlsecho: a TLS and WebSocket echo server.
+
+Usage:
+  tlsecho [serve]     run the server (configured by the environment below)
+  tlsecho version     print the version
+  tlsecho COMMAND -h  help for a command
+
+The server listens on three ports with one certificate:
+  TLSECHO_TLS_ADDR    raw TLS echo: every byte comes back, in order
+  TLSECHO_HTTPS_ADDR  GET / test page, GET /ws wss echo, GET /healthz
+  TLSECHO_ADMIN_ADDR  plain HTTP: /metrics, /healthz, /readyz
+
+Environment:
+`)
+	printEnvHelp(w)
+	fmt.Fprint(w, `
+With neither TLSECHO_CERT_FILE nor TLSECHO_KEY_FILE, a self-signed ECDSA P-256
+certificate for TLSECHO_HOSTS is made in memory; nothing is written to disk.
+Durations are Go durations: 500ms, 10s, 5m.
+`)
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/rawtls"
+	"github.com/tlsecho/tlsecho/web"
+	"github.com/tlsecho/tlsecho/ws"
+)
+
+// serveCmd runs the server until SIGINT or SIGTERM (or ctx ends), then
+// shuts down gracefully.
+func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+			usage(stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "tlsecho: serve takes no arguments (got %q); it is configured by the environment, see tlsecho -h\n", args[0])
+		return exitUsage
+	}
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		fmt.Fprintf(stderr, "tlsecho: %v\n", err)
+		return exitUsage
+	}
+	log := newLogger(cfg, stderr)
+	a, err := newApp(cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "tlsecho: %v\n", err)
+		return exitUsage
+	}
+	if err := a.listen(); err != nil {
+		fmt.Fprintf(stderr, "tlsecho: %v\n", err)
+		return exitFailure
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := a.serve(ctx); err != nil {
+		log.Error("server failed", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	level, _ := cfg.slogLevel()
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func (c *Config) slogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil || strings.ContainsAny(c.LogLevel, "+-") {
+		return 0, fmt.Errorf("%q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+func loadCAs(varName, file string) (*x509.CertPool, error) {
+	pool, err := certs.LoadCAPool(file)
+	if err != nil {
+		return nil, &configError{Var: varName, Err: err}
+	}
+	return pool, nil
+}
+
+// app is one server process: three listeners around one certificate source.
+type app struct {
+	cfg Config
+	log *slog.Logger
+	src *certs.Source
+
+	raw   *rawtls.Server
+	ws    *ws.Server
+	https *http.Server
+	admin *http.Server
+
+	tlsLn, httpsLn, adminLn net.Listener
+	ready                   atomic.Bool
+}
+
+// newApp loads the certificate and builds the servers; it does not listen.
+func newApp(cfg Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	var err error
+	if cfg.CertFile != "" {
+		a.src, err = certs.LoadFiles(cfg.CertFile, cfg.KeyFile)
+	} else {
+		a.src, err = certs.NewSelfSigned(nonEmpty(cfg.Hosts))
+	}
+	if err != nil {
+		return nil, err
+	}
+	cas, err := cfg.clientCAs()
+	if err != nil {
+		return nil, err
+	}
+	minV, _ := cfg.minVersion()
+	tlsOpts := certs.Options{MinVersion: minV, ClientCAs: cas}
+
+	a.raw = &rawtls.Server{
+		TLSConfig:        a.src.TLSConfig(tlsOpts),
+		Handler:          rawtls.Echo(),
+		HandshakeTimeout: cfg.HandshakeTimeout,
+		IdleTimeout:      cfg.IdleTimeout,
+		MaxConns:         cfg.MaxConns,
+		Logger:           log.With("listener", "tls"),
+	}
+	a.ws = &ws.Server{
+		Handler:         ws.Echo(),
+		MaxMessageBytes: cfg.MaxMessageBytes,
+		AllowedOrigins:  cfg.AllowedOrigins,
+		Compression:     cfg.WSCompression,
+		PingInterval:    cfg.PingInterval,
+		IdleTimeout:     cfg.IdleTimeout,
+		Logger:          log.With("listener", "ws"),
+	}
+	httpsTLS := a.src.TLSConfig(tlsOpts)
+	// HTTP/1.1 only: WebSocket needs it (RFC 8441's WebSocket over HTTP/2
+	// is not supported by gorilla), and browsers then use it for the page too.
+	httpsTLS.NextProtos = []string{"http/1.1"}
+	a.https = &http.Server{
+		Handler:   a.httpsHandler(),
+		TLSConfig: httpsTLS,
+		// net/http bounds the TLS handshake by the smallest of its read and
+		// write timeouts, so this one also enforces HANDSHAKE_TIMEOUT.
+		ReadHeaderTimeout: cfg.HandshakeTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.With("listener", "https").Handler(), slog.LevelDebug),
+	}
+	if cfg.AdminAddr != "" {
+		a.admin = &http.Server{
+			Handler:           a.adminHandler(),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.With("listener", "admin").Handler(), slog.LevelDebug),
+		}
+	}
+	return a, nil
+}
+
+func (a *app) httpsHandler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Get("/healthz", healthz)
+	r.Get("/ws", a.ws.ServeHTTP)
+	r.Handle("/*", web.Handler())
+	return r
+}
+
+func (a *app) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !a.ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "not ready\n")
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	return mux
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "ok\n")
+}
+
+// listen binds all listeners, or none: a failure closes those already open.
+func (a *app) listen() (err error) {
+	var opened []net.Listener
+	defer func() {
+		if err != nil {
+			for _, l := range opened {
+				l.Close()
+			}
+		}
+	}()
+	bind := func(varName, addr string) (net.Listener, error) {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, &configError{Var: varName, Err: err}
+		}
+		opened = append(opened, l)
+		return l, nil
+	}
+	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr); err != nil {
+		return err
+	}
+	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr); err != nil {
+		return err
+	}
+	if a.admin != nil {
+		if a.adminLn, err = bind("TLSECHO_ADMIN_ADDR", a.cfg.AdminAddr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serve runs every listener until ctx ends, then shuts down within
+// ShutdownTimeout. A listener failing on its own ends the server too.
+func (a *app) serve(ctx context.Context) error {
+	errc := make(chan error, 3)
+	go func() { errc <- a.raw.Serve(a.tlsLn) }()
+	httpsLn := tls.NewListener(limitListener(a.httpsLn, a.cfg.MaxConns), a.https.TLSConfig)
+	go func() { errc <- a.https.Serve(httpsLn) }()
+	if a.admin != nil {
+		go func() { errc <- a.admin.Serve(a.adminLn) }()
+	}
+	a.ready.Store(true)
+	a.logStart()
+
+	var failed error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	case failed = <-errc:
+		a.log.Error("listener failed; shutting down", "err", failed)
+	}
+	a.shutdown()
+	return failed
+}
+
+func (a *app) logStart() {
+	attrs := []any{"tls", a.tlsLn.Addr().String(), "https", a.httpsLn.Addr().String()}
+	if a.adminLn != nil {
+		attrs = append(attrs, "admin", a.adminLn.Addr().String())
+	}
+	attrs = append(attrs, "version", versionString())
+	a.log.Info("tlsecho serving", attrs...)
+	leaf := a.src.Leaf()
+	source := "self-signed, in memory"
+	if f, _ := a.src.Files(); f != "" {
+		source = f
+	}
+	sum := sha256.Sum256(leaf.Raw)
+	a.log.Info("certificate",
+		"source", source,
+		"subject", leaf.Subject.String(),
+		"dns", strings.Join(leaf.DNSNames, ","),
+		"ips", fmt.Sprint(leaf.IPAddresses),
+		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339),
+		"sha256", hex.EncodeToString(sum[:]),
+		"mtls", a.cfg.ClientCAFile != "")
+	if time.Now().After(leaf.NotAfter) {
+		a.log.Warn("certificate has expired; clients will refuse it", "not_after", leaf.NotAfter)
+	}
+}
+
+// shutdown drains every listener at once within ShutdownTimeout, keeping a
+// margin so the process exits before an orchestrator's own deadline.
+func (a *app) shutdown() {
+	a.ready.Store(false)
+	timeout := a.cfg.ShutdownTimeout
+	ctx, cancel := context.WithTimeout(context.Background(), timeout-min(timeout/10, time.Second))
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	report := func(name string, err error) {
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Warn("drain cut short", "listener", name, "err", err)
+		}
+	}
+	wg.Go(func() { report("tls", a.raw.Shutdown(ctx)) })
+	wg.Go(func() { report("ws", a.ws.Shutdown(ctx)) })
+	wg.Go(func() {
+		if err := a.https.Shutdown(ctx); err != nil {
+			report("https", err)
+			a.https.Close()
+		}
+	})
+	wg.Wait()
+	if a.admin != nil {
+		actx, acancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		if a.admin.Shutdown(actx) != nil {
+			a.admin.Close()
+		}
+		acancel()
+	}
+	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+}

@@ -1,0 +1,7 @@
+//go:build !unix
+
+package rawtls
+
+// isTransientAcceptErr has no portable errno list off Unix; timeouts are
+// still retried by the caller.
+func isTransientAcceptErr(error) bool { return false }

@@ -1,0 +1,181 @@
+package rawtls
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+)
+
+// ErrIdle is returned by Conn.Read when the client has sent nothing for
+// IdleTimeout.
+var ErrIdle = errors.New("rawtls: idle timeout")
+
+// Conn is an established TLS connection as a Handler sees it. Read and
+// Write carry the server's timeouts; only the Handler's goroutine may call
+// them.
+type Conn struct {
+	raw net.Conn
+	tc  *tls.Conn
+	srv *Server
+
+	lastRead time.Time
+	read     int64
+	written  int64
+}
+
+// RemoteAddr is the client's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+
+// State is the negotiated TLS state.
+func (c *Conn) State() tls.ConnectionState { return c.tc.ConnectionState() }
+
+// Logger returns the server's logger with the peer attached.
+func (c *Conn) Logger() *slog.Logger {
+	return c.srv.logger().With("peer", c.raw.RemoteAddr().String())
+}
+
+// Read reads decrypted bytes. It returns io.EOF when the client has
+// finished sending (close_notify or TCP FIN), and also, during Shutdown,
+// once the client has been quiet for DrainQuiet; ErrIdle after IdleTimeout
+// of silence.
+func (c *Conn) Read(p []byte) (int, error) {
+	idle := durationOr(c.srv.IdleTimeout, DefaultIdleTimeout)
+	quiet := durationOr(c.srv.DrainQuiet, DefaultDrainQuiet)
+	for {
+		draining := c.srv.draining.Load()
+		now := time.Now()
+		dl := now.Add(idle)
+		if draining {
+			// At least a moment in the future, so bytes already in the
+			// socket buffer are still read: a deadline in the past fails
+			// before the read is even tried.
+			dl = later(c.lastRead.Add(quiet), now.Add(time.Millisecond))
+		}
+		c.tc.SetReadDeadline(dl)
+		if !draining && c.srv.draining.Load() {
+			// Shutdown began between the check and the deadline; its wake-up
+			// may have been overwritten, so compute the drain deadline now.
+			continue
+		}
+		n, err := c.tc.Read(p)
+		if n > 0 {
+			c.lastRead = time.Now()
+			c.read += int64(n)
+		}
+		if err == nil || n > 0 {
+			return n, err
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, err
+		}
+		switch {
+		case draining:
+			// Quiet for DrainQuiet while shutting down: treat it as the
+			// client's end of input, so the handler finishes cleanly.
+			return 0, io.EOF
+		case c.srv.draining.Load():
+			// Woken by Shutdown: loop to apply the drain deadline.
+			continue
+		default:
+			return 0, ErrIdle
+		}
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Write encrypts and sends p, failing if the client does not take it
+// within IdleTimeout.
+func (c *Conn) Write(p []byte) (int, error) {
+	c.tc.SetWriteDeadline(time.Now().Add(durationOr(c.srv.IdleTimeout, DefaultIdleTimeout)))
+	n, err := c.tc.Write(p)
+	c.written += int64(n)
+	return n, err
+}
+
+// wake interrupts a blocked Read so it sees that the server is draining.
+// Called with s.mu held; tc is set before the connection is tracked as
+// established, and wake is harmless on a connection still handshaking.
+func (c *Conn) wake() {
+	c.raw.SetReadDeadline(time.Now())
+}
+
+// serve runs the handshake, the handler and the close, in the connection's
+// own goroutine.
+func (c *Conn) serve() {
+	s := c.srv
+	log := s.logger()
+	peer := c.raw.RemoteAddr().String()
+	defer func() {
+		c.raw.Close()
+		s.track(c, false)
+		s.active.Add(-1)
+		s.wg.Done()
+	}()
+
+	c.tc = tls.Server(c.raw, s.TLSConfig)
+	ctx, cancel := context.WithTimeout(s.ctx, durationOr(s.HandshakeTimeout, DefaultHandshakeTimeout))
+	start := time.Now()
+	err := c.tc.HandshakeContext(ctx)
+	cancel()
+	took := time.Since(start)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("no handshake within %v: %w", durationOr(s.HandshakeTimeout, DefaultHandshakeTimeout), err)
+		}
+		if s.Hooks != nil && s.Hooks.HandshakeFailed != nil {
+			s.Hooks.HandshakeFailed(err)
+		}
+		log.Debug("handshake failed", "peer", peer, "err", fmt.Errorf("rawtls: handshake with %s: %w", peer, err), "took", took)
+		return
+	}
+	// The handshake deadline must not linger into the echo.
+	c.raw.SetDeadline(time.Time{})
+	c.lastRead = time.Now()
+	state := c.tc.ConnectionState()
+	if s.Hooks != nil && s.Hooks.Handshake != nil {
+		s.Hooks.Handshake(state, took)
+	}
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		attrs := []any{
+			"peer", peer,
+			"took", took,
+			"version", tls.VersionName(state.Version),
+			"cipher", tls.CipherSuiteName(state.CipherSuite),
+			"sni", state.ServerName,
+			"resumed", state.DidResume,
+		}
+		if len(state.PeerCertificates) > 0 {
+			attrs = append(attrs, "client", state.PeerCertificates[0].Subject.String())
+		}
+		log.Debug("handshake", attrs...)
+	}
+
+	h := s.Handler
+	if h == nil {
+		h = Echo()
+	}
+	err = h.ServeTLS(c)
+	if err != nil {
+		log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read, "written", c.written)
+	} else {
+		log.Debug("connection closed", "peer", peer, "read", c.read, "written", c.written)
+	}
+	if s.Hooks != nil && s.Hooks.Closed != nil {
+		s.Hooks.Closed(c.read, c.written)
+	}
+	// Close sends close_notify (bounded by its own 5 s write deadline in
+	// crypto/tls) and then closes the socket.
+	c.tc.Close()
+}

@@ -1,0 +1,238 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Defaults applied when the matching Server field is zero.
+const (
+	DefaultMaxMessageBytes = 1 << 20
+	DefaultPingInterval    = 30 * time.Second
+	DefaultIdleTimeout     = 5 * time.Minute
+)
+
+// writeWait bounds every control frame and each data write; a client that
+// does not take a frame in this time is gone.
+const writeWait = 10 * time.Second
+
+// closeWait is how long the server waits for the client's answer to a close
+// it sent before it closes the TCP connection (RFC 6455 section 7.1.1 lets
+// the server close first once the handshake is done or the wait is over).
+const closeWait = 2 * time.Second
+
+// Server upgrades requests to WebSocket and serves each connection to
+// Handler. Fields must not change once it serves. The zero value of each
+// limit selects its documented default, so the zero Server is a safe echo
+// server that accepts only same-host origins.
+type Server struct {
+	// Handler serves each connection; nil means [Echo].
+	Handler Handler
+	// MaxMessageBytes is the largest message accepted, after reassembly and
+	// decompression; a larger one gets close 1009.
+	MaxMessageBytes int64
+	// AllowedOrigins lists full origins ("https://app.example:8443") that
+	// may connect besides the same host; "*" as an entry allows any.
+	AllowedOrigins []string
+	// Compression negotiates permessage-deflate when the client offers it.
+	Compression bool
+	// PingInterval is the silence after which the server pings a client,
+	// and how long the client then has to answer.
+	PingInterval time.Duration
+	// IdleTimeout closes a connection that sent no message for this long.
+	IdleTimeout time.Duration
+	// Logger receives connection events, most at debug level; nil discards.
+	Logger *slog.Logger
+	// Hooks, when not nil, is told of connection events (for metrics).
+	Hooks *Hooks
+
+	initOnce sync.Once
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	conns    map[*Conn]struct{}
+	draining bool
+	wg       sync.WaitGroup
+	active   atomic.Int64
+}
+
+// Hooks are optional callbacks on connection events; they must be fast and
+// safe for concurrent use.
+type Hooks struct {
+	// Opened is called after a successful upgrade.
+	Opened func()
+	// Closed is called when a connection ends, with the close code the
+	// server sent or received (0 when the connection just dropped).
+	Closed func(code int)
+	// Message is called for each message echoed, with its type and size.
+	Message func(messageType int, size int64)
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.upgrader = websocket.Upgrader{
+			HandshakeTimeout: writeWait,
+			// Pooled write buffers: an idle connection holds none, which
+			// matters with thousands of them (gorilla's doc.go, "Buffers").
+			WriteBufferPool:   &sync.Pool{},
+			EnableCompression: s.Compression,
+			CheckOrigin:       s.checkOrigin,
+			Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+				s.logger().Debug("upgrade refused", "peer", r.RemoteAddr, "status", status, "err", reason)
+				http.Error(w, reason.Error(), status)
+			},
+		}
+	})
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Server) maxMessage() int64 {
+	if s.MaxMessageBytes > 0 {
+		return s.MaxMessageBytes
+	}
+	return DefaultMaxMessageBytes
+}
+
+func (s *Server) pingInterval() time.Duration {
+	if s.PingInterval > 0 {
+		return s.PingInterval
+	}
+	return DefaultPingInterval
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout
+	}
+	return DefaultIdleTimeout
+}
+
+// checkOrigin implements the rule in the package documentation.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	for _, allowed := range s.AllowedOrigins {
+		if allowed == "*" || allowed == origin {
+			return true
+		}
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// Active returns the number of open WebSocket connections.
+func (s *Server) Active() int { return int(s.active.Load()) }
+
+// ServeHTTP upgrades the request and serves the connection until it ends.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.init()
+	s.mu.Lock()
+	draining := s.draining
+	s.mu.Unlock()
+	if draining {
+		w.Header().Set("Connection", "close")
+		http.Error(w, "ws: server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+
+	// A browser fails the connection when it asked for subprotocols and the
+	// server picked none, so the echo server agrees to the first offered:
+	// it speaks every protocol by echoing it.
+	var hdr http.Header
+	if protos := websocket.Subprotocols(r); len(protos) > 0 {
+		hdr = http.Header{"Sec-Websocket-Protocol": {protos[0]}}
+	}
+	wc, err := s.upgrader.Upgrade(w, r, hdr)
+	if err != nil {
+		// Upgrade has already answered with an HTTP error.
+		return
+	}
+	c := newConn(s, wc, r)
+	if !s.track(c) {
+		c.closeNow(websocket.CloseGoingAway, "server shutting down")
+		return
+	}
+	defer s.untrack(c)
+	c.serve()
+}
+
+func (s *Server) track(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[*Conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.active.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.active.Add(-1)
+	s.wg.Done()
+}
+
+// Shutdown refuses new upgrades, sends close 1001 to every client, and
+// waits until each has answered (or closeWait passed) and its connection is
+// closed. When ctx ends first, the remaining connections are closed at once
+// and ctx's error is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.startClose(websocket.CloseGoingAway, "server shutting down")
+	}
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.ws.NetConn().Close()
+		}
+		s.mu.Unlock()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// errShutdown marks a connection ended because the server closed it.
+var errShutdown = errors.New("ws: server shutting down")
