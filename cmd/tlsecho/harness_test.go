@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testApp is a whole tlsecho server running in this process on loopback
+// port 0, built by the same newApp/listen/serve as the real command.
+type testApp struct {
+	*app
+	TLSAddr, HTTPSAddr, AdminAddr string // bound addresses, 127.0.0.1:port
+	Log                               *syncBuffer
+	cancel                            context.CancelFunc
+	done                              chan error
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startApp runs the server with the given TLSECHO_* variables (names
+// without the prefix) on top of loopback port-0 defaults, and stops it
+// when the test ends.
+func startApp(t testing.TB, vars map[string]string) *testApp {
+	t.Helper()
+	environ := []string{
+		"TLSECHO_TLS_ADDR=127.0.0.1:0",
+		"TLSECHO_HTTPS_ADDR=127.0.0.1:0",
+		"TLSECHO_ADMIN_ADDR=127.0.0.1:0",
+		"TLSECHO_LOG_LEVEL=debug",
+		"TLSECHO_SHUTDOWN_TIMEOUT=3s",
+	}
+	for k, v := range vars {
+		environ = append(environ, envPrefix+k+"="+v)
+	}
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	logBuf := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := newApp(cfg, log)
+	if err != nil {
+		t.Fatalf("newApp: %v", err)
+	}
+	if err := a.listen(); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ta := &testApp{app: a, Log: logBuf, cancel: cancel, done: make(chan error, 1)}
+	ta.TLSAddr = a.tlsLn.Addr().String()
+	ta.HTTPSAddr = a.httpsLn.Addr().String()
+	if a.adminLn != nil {
+		ta.AdminAddr = a.adminLn.Addr().String()
+	}
+	go func() { ta.done <- a.serve(ctx) }()
+	t.Cleanup(func() { ta.Stop(t) })
+	return ta
+}
+
+// Stop shuts the server down gracefully and waits for it; calling it
+// twice is harmless.
+func (ta *testApp) Stop(t testing.TB) {
+	t.Helper()
+	ta.cancel()
+	select {
+	case err, ok := <-ta.done:
+		if ok && err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		close(ta.done)
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not stop within 10s")
+	}
+}
+
+// clientTLS trusts the running server's current certificate.
+func (ta *testApp) clientTLS() *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AddCert(ta.src.Leaf())
+	return &tls.Config{RootCAs: pool, ServerName: "localhost"}
+}
+
+// echoOnce dials the raw TLS port, sends msg and checks the echo.
+func (ta *testApp) echoOnce(t testing.TB, cfg *tls.Config, msg string) {
+	t.Helper()
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	c, err := tls.DialWithDialer(d, "tcp", ta.TLSAddr, cfg)
+	if err != nil {
+		t.Fatalf("dial %s: %v", ta.TLSAddr, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, msg); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("read echo: %v", err)
+	}
+	if string(got) != msg {
+		t.Fatalf("echo = %q, want %q", got, msg)
+	}
+}
+
+func TestAppServesBothPorts(t *testing.T) {
+	ta := startApp(t, nil)
+	ta.echoOnce(t, ta.clientTLS(), "hello over raw TLS\n")
+	if !strings.Contains(ta.Log.String(), "tlsecho serving") {
+		t.Errorf("no start line in log:\n%s", ta.Log.String())
+	}
+}
