@@ -90,11 +90,14 @@ func parseErrorVar(err error) error {
 	return first
 }
 
-// unwrapParse drops strconv's "strconv.ParseInt: parsing ..." prefix, which
-// says nothing to an operator.
+// unwrapParse drops strconv's "strconv.ParseInt: parsing ..." wording,
+// which says nothing to an operator.
 func unwrapParse(err error) error {
 	var ne *strconv.NumError
 	if errors.As(err, &ne) {
+		if ne.Func == "ParseBool" {
+			return fmt.Errorf("%q: want true or false", ne.Num)
+		}
 		return fmt.Errorf("%q is not a valid number", ne.Num)
 	}
 	return err

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+)
+
+// writePair writes a fresh certificate and key into dir and returns their
+// paths.
+func writePair(t testing.TB, dir, name string) (certFile, keyFile string) {
+	t.Helper()
+	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile = filepath.Join(dir, name+"-cert.pem")
+	keyFile = filepath.Join(dir, name+"-key.pem")
+	if err := os.WriteFile(certFile, g.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, g.KeyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// badConfigTests are the invalid configurations of the contract: each must
+// exit non-zero at once with one line on stderr naming the variable or file.
+func badConfigTests(t *testing.T) []struct {
+	name  string
+	env   []string
+	wants []string // all must appear in the stderr line
+} {
+	dir := t.TempDir()
+	certA, keyA := writePair(t, dir, "a")
+	_, keyB := writePair(t, dir, "b")
+	garbage := filepath.Join(dir, "garbage.pem")
+	os.WriteFile(garbage, []byte("not a pem file\n"), 0o644)
+	missing := filepath.Join(dir, "missing.pem")
+	return []struct {
+		name  string
+		env   []string
+		wants []string
+	}{
+		{"handshake timeout unparseable", []string{"TLSECHO_HANDSHAKE_TIMEOUT=ten"}, []string{"TLSECHO_HANDSHAKE_TIMEOUT", "ten"}},
+		{"idle timeout unparseable", []string{"TLSECHO_IDLE_TIMEOUT=5"}, []string{"TLSECHO_IDLE_TIMEOUT"}},
+		{"ping interval unparseable", []string{"TLSECHO_PING_INTERVAL=often"}, []string{"TLSECHO_PING_INTERVAL"}},
+		{"shutdown timeout unparseable", []string{"TLSECHO_SHUTDOWN_TIMEOUT=1x"}, []string{"TLSECHO_SHUTDOWN_TIMEOUT"}},
+		{"shutdown timeout negative", []string{"TLSECHO_SHUTDOWN_TIMEOUT=-1s"}, []string{"TLSECHO_SHUTDOWN_TIMEOUT", "positive"}},
+		{"handshake timeout zero", []string{"TLSECHO_HANDSHAKE_TIMEOUT=0s"}, []string{"TLSECHO_HANDSHAKE_TIMEOUT"}},
+		{"tls addr unparseable", []string{"TLSECHO_TLS_ADDR=8433"}, []string{"TLSECHO_TLS_ADDR", "8433"}},
+		{"https addr bad port", []string{"TLSECHO_HTTPS_ADDR=:http-ish"}, []string{"TLSECHO_HTTPS_ADDR"}},
+		{"admin addr port out of range", []string{"TLSECHO_ADMIN_ADDR=:70000"}, []string{"TLSECHO_ADMIN_ADDR"}},
+		{"cert without key", []string{"TLSECHO_CERT_FILE=" + certA}, []string{"TLSECHO_KEY_FILE"}},
+		{"key without cert", []string{"TLSECHO_KEY_FILE=" + keyA}, []string{"TLSECHO_CERT_FILE"}},
+		{"cert file missing", []string{"TLSECHO_CERT_FILE=" + missing, "TLSECHO_KEY_FILE=" + keyA}, []string{missing}},
+		{"key file missing", []string{"TLSECHO_CERT_FILE=" + certA, "TLSECHO_KEY_FILE=" + missing}, []string{missing}},
+		// Root reads any file, so "unreadable" is made with a directory.
+		{"cert file unreadable", []string{"TLSECHO_CERT_FILE=" + dir, "TLSECHO_KEY_FILE=" + keyA}, []string{dir}},
+		{"cert file not PEM", []string{"TLSECHO_CERT_FILE=" + garbage, "TLSECHO_KEY_FILE=" + keyA}, []string{garbage}},
+		{"key does not match cert", []string{"TLSECHO_CERT_FILE=" + certA, "TLSECHO_KEY_FILE=" + keyB}, []string{certA, keyB, "does not match"}},
+		{"client CA missing", []string{"TLSECHO_CLIENT_CA_FILE=" + missing}, []string{"TLSECHO_CLIENT_CA_FILE", missing}},
+		{"client CA not PEM", []string{"TLSECHO_CLIENT_CA_FILE=" + garbage}, []string{"TLSECHO_CLIENT_CA_FILE", garbage}},
+		{"tls min version", []string{"TLSECHO_TLS_MIN_VERSION=1.1"}, []string{"TLSECHO_TLS_MIN_VERSION", "1.1"}},
+		{"max conns not a number", []string{"TLSECHO_MAX_CONNS=many"}, []string{"TLSECHO_MAX_CONNS", "many"}},
+		{"max conns zero", []string{"TLSECHO_MAX_CONNS=0"}, []string{"TLSECHO_MAX_CONNS"}},
+		{"max message bytes negative", []string{"TLSECHO_MAX_MESSAGE_BYTES=-5"}, []string{"TLSECHO_MAX_MESSAGE_BYTES"}},
+		{"compression not a bool", []string{"TLSECHO_WS_COMPRESSION=yes please"}, []string{"TLSECHO_WS_COMPRESSION", "true or false"}},
+		{"origin with path", []string{"TLSECHO_ALLOWED_ORIGINS=https://a.example/app"}, []string{"TLSECHO_ALLOWED_ORIGINS"}},
+		{"origin without scheme", []string{"TLSECHO_ALLOWED_ORIGINS=a.example:8443"}, []string{"TLSECHO_ALLOWED_ORIGINS"}},
+		{"log level", []string{"TLSECHO_LOG_LEVEL=verbose"}, []string{"TLSECHO_LOG_LEVEL", "verbose"}},
+		{"log format", []string{"TLSECHO_LOG_FORMAT=xml"}, []string{"TLSECHO_LOG_FORMAT", "xml"}},
+		{"hosts empty", []string{"TLSECHO_HOSTS=,"}, []string{"TLSECHO_HOSTS"}},
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, tt := range badConfigTests(t) {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			code := run(ctx, nil, tt.env, nil, &stdout, &stderr)
+			if code == exitOK {
+				t.Fatalf("exit 0; want non-zero")
+			}
+			out := stderr.String()
+			if n := strings.Count(out, "\n"); n != 1 {
+				t.Errorf("stderr has %d lines, want 1:\n%s", n, out)
+			}
+			for _, w := range tt.wants {
+				if !strings.Contains(out, w) {
+					t.Errorf("stderr %q does not name %q", out, w)
+				}
+			}
+		})
+	}
+}
+
+// TestBadConfigProcess checks the real process: non-zero exit within a
+// second, one line on stderr, nothing on stdout.
+func TestBadConfigProcess(t *testing.T) {
+	for _, env := range [][]string{
+		{"TLSECHO_IDLE_TIMEOUT=forever"},
+		{"TLSECHO_CERT_FILE=/nonexistent/cert.pem"},
+	} {
+		cmd := command(t, env)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		start := time.Now()
+		err := cmd.Run()
+		took := time.Since(start)
+		var ee *exec.ExitError
+		if !errorsAs(err, &ee) || ee.ExitCode() == 0 {
+			t.Errorf("%v: err = %v, want non-zero exit", env, err)
+		}
+		if took > time.Second {
+			t.Errorf("%v: took %v, want under 1s", env, took)
+		}
+		if strings.Count(stderr.String(), "\n") != 1 || stdout.Len() != 0 {
+			t.Errorf("%v: stdout %q, stderr %q; want one stderr line", env, stdout.String(), stderr.String())
+		}
+	}
+}
+
+func errorsAs(err error, target **exec.ExitError) bool {
+	ee, ok := err.(*exec.ExitError)
+	if ok {
+		*target = ee
+	}
+	return ok
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := loadConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		TLSAddr: ":8433", HTTPSAddr: ":8443", AdminAddr: ":9090",
+		Hosts:            []string{"localhost", "127.0.0.1", "::1"},
+		TLSMinVersion:    "1.2",
+		HandshakeTimeout: 10 * time.Second,
+		IdleTimeout:      5 * time.Minute,
+		MaxConns:         10000,
+		MaxMessageBytes:  1048576,
+		PingInterval:     30 * time.Second,
+		ShutdownTimeout:  15 * time.Second,
+		LogLevel:         "info",
+		LogFormat:        "text",
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestAdminAddrEmptyTurnsOff(t *testing.T) {
+	cfg, err := loadConfig([]string{"TLSECHO_ADMIN_ADDR="})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AdminAddr != "" {
+		t.Errorf("AdminAddr = %q, want empty", cfg.AdminAddr)
+	}
+	ta := startApp(t, map[string]string{"ADMIN_ADDR": ""})
+	if ta.AdminAddr != "" || ta.admin != nil {
+		t.Errorf("admin listener on %q; want none", ta.AdminAddr)
+	}
+}
+
+// contractVars are the variables ../shared/CONTRACT.md names.
+var contractVars = []string{
+	"TLSECHO_TLS_ADDR", "TLSECHO_HTTPS_ADDR", "TLSECHO_ADMIN_ADDR",
+	"TLSECHO_CERT_FILE", "TLSECHO_KEY_FILE", "TLSECHO_HOSTS", "TLSECHO_CLIENT_CA_FILE",
+	"TLSECHO_TLS_MIN_VERSION", "TLSECHO_HANDSHAKE_TIMEOUT", "TLSECHO_IDLE_TIMEOUT",
+	"TLSECHO_MAX_CONNS", "TLSECHO_MAX_MESSAGE_BYTES", "TLSECHO_ALLOWED_ORIGINS",
+	"TLSECHO_WS_COMPRESSION", "TLSECHO_PING_INTERVAL", "TLSECHO_SHUTDOWN_TIMEOUT",
+	"TLSECHO_LOG_LEVEL", "TLSECHO_LOG_FORMAT",
+}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, nil, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	help := stdout.String()
+	for _, v := range contractVars {
+		if !strings.Contains(help, v) {
+			t.Errorf("-h does not list %s", v)
+		}
+	}
+	// Each listed variable carries its default and a meaning.
+	for line := range strings.Lines(help) {
+		if strings.Contains(line, "TLSECHO_IDLE_TIMEOUT ") && !strings.Contains(line, "5m") {
+			t.Errorf("idle timeout line lacks its default: %q", line)
+		}
+	}
+	fields := reflect.TypeFor[Config]().NumField()
+	if fields != len(contractVars) {
+		t.Errorf("Config has %d fields, the contract %d variables", fields, len(contractVars))
+	}
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, nil, nil, &stdout, &stderr); code != exitOK || !strings.HasPrefix(stdout.String(), "tlsecho ") {
+		t.Errorf("version: exit %d, %q", code, stdout.String())
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"frobnicate"}, nil, nil, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "frobnicate") {
+		t.Errorf("unknown command: exit %d, stderr %q", code, stderr.String())
+	}
+}

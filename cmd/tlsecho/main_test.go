@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runMainEnv makes the test binary act as the tlsecho command, so process
+// tests (exit codes, signals) need no separate build.
+const runMainEnv = "TLSECHO_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// command returns the tlsecho command as a child process with only the
+// given environment (plus what the Go runtime needs).
+func command(t testing.TB, environ []string, args ...string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	// The race detector sleeps a second before a process exits unless told
+	// not to, which would blur the exit-time checks.
+	cmd.Env = append([]string{runMainEnv + "=1", "GORACE=atexit_sleep_ms=0", "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, environ...)
+	return cmd
+}
+
+// proc is a tlsecho server child process whose JSON log is read line by
+// line, so tests learn the bound ports and see events.
+type proc struct {
+	cmd                           *exec.Cmd
+	TLSAddr, HTTPSAddr, AdminAddr string
+	lines                         chan map[string]any
+	exited                        chan error
+}
+
+// startProc starts a server process on loopback port 0 with extra
+// variables and waits for its start line.
+func startProc(t testing.TB, extra ...string) *proc {
+	t.Helper()
+	environ := append([]string{
+		"TLSECHO_TLS_ADDR=127.0.0.1:0",
+		"TLSECHO_HTTPS_ADDR=127.0.0.1:0",
+		"TLSECHO_ADMIN_ADDR=127.0.0.1:0",
+		"TLSECHO_LOG_FORMAT=json",
+	}, extra...)
+	cmd := command(t, environ)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, lines: make(chan map[string]any, 1000), exited: make(chan error, 1)}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) != nil {
+				m = map[string]any{"msg": "non-json: " + sc.Text()}
+			}
+			select {
+			case p.lines <- m:
+			default: // a test that stopped reading must not block the child
+			}
+		}
+		io.Copy(io.Discard, stderr)
+		close(p.lines)
+		p.exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+	})
+	for m := range p.waitLog(t, "tlsecho serving", 10*time.Second) {
+		p.TLSAddr, _ = m["tls"].(string)
+		p.HTTPSAddr, _ = m["https"].(string)
+		p.AdminAddr, _ = m["admin"].(string)
+	}
+	return p
+}
+
+// waitLog waits for a log line whose msg contains want and yields it once.
+func (p *proc) waitLog(t testing.TB, want string, within time.Duration) func(func(map[string]any) bool) {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case m, ok := <-p.lines:
+			if !ok {
+				t.Fatalf("process ended before logging %q", want)
+			}
+			if msg, _ := m["msg"].(string); strings.Contains(msg, want) {
+				return func(yield func(map[string]any) bool) { yield(m) }
+			}
+		case <-deadline:
+			t.Fatalf("no %q in the log within %v", want, within)
+		}
+	}
+}
+
+// wait returns the process's exit error, failing the test after within.
+func (p *proc) wait(t testing.TB, within time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		return err
+	case <-time.After(within):
+		t.Fatalf("process still running after %v", within)
+		return nil
+	}
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestSameCertificateOnBothPorts: one certificate source, so the raw TLS
+// port and the HTTPS port present the very same certificate.
+func TestSameCertificateOnBothPorts(t *testing.T) {
+	ta := startApp(t, nil)
+	peer := func(addr string, cfg *tls.Config) []byte {
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].Raw
+	}
+	cfg := ta.clientTLS()
+	raw, https := peer(ta.TLSAddr, cfg), peer(ta.HTTPSAddr, cfg)
+	if !bytes.Equal(raw, https) {
+		t.Error("the two ports present different certificates")
+	}
+	if !bytes.Equal(raw, ta.src.Leaf().Raw) {
+		t.Error("the raw TLS port does not present the source's certificate")
+	}
+}
+
+// TestWSSEchoThroughApp drives /ws through the real router and TLS stack,
+// verifying the self-signed certificate rather than skipping checks.
+func TestWSSEchoThroughApp(t *testing.T) {
+	ta := startApp(t, nil)
+	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
+	c, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, mt := range []int{websocket.TextMessage, websocket.BinaryMessage} {
+		if err := c.WriteMessage(mt, []byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		gotType, got, err := c.ReadMessage()
+		if err != nil || gotType != mt || string(got) != "hello" {
+			t.Errorf("echo: type %d %q %v; want type %d", gotType, got, err, mt)
+		}
+	}
+}
+
+// TestOldTLSRefusedOnBothPorts: TLS 1.2 is the floor everywhere, and with
+// TLSECHO_TLS_MIN_VERSION=1.3 a TLS 1.2 client is refused too.
+func TestOldTLSRefusedOnBothPorts(t *testing.T) {
+	tests := []struct {
+		name       string
+		minVersion string
+		clientMax  uint16
+		ok         bool
+	}{
+		{"tls1.1 refused by default", "1.2", tls.VersionTLS11, false},
+		{"tls1.2 accepted by default", "1.2", tls.VersionTLS12, true},
+		{"tls1.2 refused at 1.3", "1.3", tls.VersionTLS12, false},
+		{"tls1.3 accepted at 1.3", "1.3", tls.VersionTLS13, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := startApp(t, map[string]string{"TLS_MIN_VERSION": tt.minVersion})
+			for _, addr := range []string{ta.TLSAddr, ta.HTTPSAddr} {
+				cfg := ta.clientTLS()
+				cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, tt.clientMax
+				c, err := tls.Dial("tcp", addr, cfg)
+				if err == nil {
+					c.Close()
+				}
+				if (err == nil) != tt.ok {
+					t.Errorf("%s: handshake err = %v, want ok=%v", addr, err, tt.ok)
+				}
+			}
+		})
+	}
+}
+
+// TestPlainHTTPOnHTTPSPort gets a readable 400 instead of a hang, and the
+// server keeps serving.
+func TestPlainHTTPOnHTTPSPort(t *testing.T) {
+	ta := startApp(t, nil)
+	c, err := net.DialTimeout("tcp", ta.HTTPSAddr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	reply, _ := io.ReadAll(c)
+	if !strings.Contains(string(reply), "400") {
+		t.Errorf("plain HTTP on the HTTPS port got %q, want a 400", reply)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
+	resp, err := client.Get("https://" + ta.HTTPSAddr + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz after plain HTTP: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+// TestHTTPSMaxConns: TLSECHO_MAX_CONNS applies to the HTTPS listener too;
+// the excess is closed at once and the others keep working.
+func TestHTTPSMaxConns(t *testing.T) {
+	ta := startApp(t, map[string]string{"MAX_CONNS": "3"})
+	var open []*websocket.Conn
+	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
+	for range 3 {
+		c, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		open = append(open, c)
+	}
+	start := time.Now()
+	if c, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", nil); err == nil {
+		c.Close()
+		t.Fatal("a fourth connection was served with MAX_CONNS=3")
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("refusal took %v, want at once", took)
+	}
+	for i, c := range open {
+		if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
+			t.Fatalf("conn %d: %v", i, err)
+		}
+		if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "still here" {
+			t.Errorf("conn %d after refusal: %q %v", i, msg, err)
+		}
+	}
+}
