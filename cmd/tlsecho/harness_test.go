@@ -19,9 +19,9 @@ import (
 type testApp struct {
 	*app
 	TLSAddr, HTTPSAddr, AdminAddr string // bound addresses, 127.0.0.1:port
-	Log                               *syncBuffer
-	cancel                            context.CancelFunc
-	done                              chan error
+	Log                           *syncBuffer
+	cancel                        context.CancelFunc
+	done                          chan error
 }
 
 // syncBuffer is a bytes.Buffer safe for the logger and the test at once.
