@@ -9,15 +9,17 @@ import (
 // limitListener serves at most max connections at once. Unlike
 // x/net/netutil.LimitListener, which stops accepting at the limit (leaving
 // new clients hanging in the backlog), an excess connection is accepted and
-// closed at once, so its client learns straight away.
-func limitListener(l net.Listener, max int) net.Listener {
-	return &limitedListener{Listener: l, max: int64(max)}
+// closed at once, so its client learns straight away. refused, if not nil,
+// is called for each such connection.
+func limitListener(l net.Listener, max int, refused func()) net.Listener {
+	return &limitedListener{Listener: l, max: int64(max), refused: refused}
 }
 
 type limitedListener struct {
 	net.Listener
-	max    int64
-	active atomic.Int64
+	max     int64
+	refused func()
+	active  atomic.Int64
 }
 
 func (l *limitedListener) Accept() (net.Conn, error) {
@@ -29,6 +31,9 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 		if l.active.Add(1) > l.max {
 			l.active.Add(-1)
 			c.Close()
+			if l.refused != nil {
+				l.refused()
+			}
 			continue
 		}
 		return &limitedConn{Conn: c, l: l}, nil

@@ -91,9 +91,10 @@ func loadCAs(varName, file string) (*x509.CertPool, error) {
 
 // app is one server process: three listeners around one certificate source.
 type app struct {
-	cfg Config
-	log *slog.Logger
-	src *certs.Source
+	cfg     Config
+	log     *slog.Logger
+	src     *certs.Source
+	metrics *metrics
 
 	raw   *rawtls.Server
 	ws    *ws.Server
@@ -106,7 +107,7 @@ type app struct {
 
 // newApp loads the certificate and builds the servers; it does not listen.
 func newApp(cfg Config, log *slog.Logger) (*app, error) {
-	a := &app{cfg: cfg, log: log}
+	a := &app{cfg: cfg, log: log, metrics: newMetrics()}
 	var err error
 	if cfg.CertFile != "" {
 		a.src, err = certs.LoadFiles(cfg.CertFile, cfg.KeyFile)
@@ -130,6 +131,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		IdleTimeout:      cfg.IdleTimeout,
 		MaxConns:         cfg.MaxConns,
 		Logger:           log.With("listener", "tls"),
+		Hooks:            a.metrics.rawHooks(),
 	}
 	a.ws = &ws.Server{
 		Handler:         ws.Echo(),
@@ -139,7 +141,9 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		PingInterval:    cfg.PingInterval,
 		IdleTimeout:     cfg.IdleTimeout,
 		Logger:          log.With("listener", "ws"),
+		Hooks:           a.metrics.wsHooks(),
 	}
+	a.metrics.watch(a.raw, a.ws, a.src)
 	httpsTLS := a.src.TLSConfig(tlsOpts)
 	// HTTP/1.1 only: WebSocket needs it (RFC 8441's WebSocket over HTTP/2
 	// is not supported by gorilla), and browsers then use it for the page too.
@@ -179,6 +183,7 @@ func (a *app) httpsHandler() http.Handler {
 func (a *app) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
+	mux.Handle("GET /metrics", a.metrics.handler())
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !a.ready.Load() {
@@ -234,7 +239,7 @@ func (a *app) listen() (err error) {
 func (a *app) serve(ctx context.Context) error {
 	errc := make(chan error, 3)
 	go func() { errc <- a.raw.Serve(a.tlsLn) }()
-	httpsLn := tls.NewListener(limitListener(a.httpsLn, a.cfg.MaxConns), a.https.TLSConfig)
+	httpsLn := tls.NewListener(limitListener(a.httpsLn, a.cfg.MaxConns, a.metrics.refusedHTTPS), a.https.TLSConfig)
 	go func() { errc <- a.https.Serve(httpsLn) }()
 	if a.admin != nil {
 		go func() { errc <- a.admin.Serve(a.adminLn) }()

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"crypto/tls"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/rawtls"
+	"github.com/tlsecho/tlsecho/ws"
+)
+
+// metrics holds the Prometheus collectors of one server, in a registry of
+// its own rather than the library's global default, so tests can run
+// several servers in one process.
+type metrics struct {
+	reg *prometheus.Registry
+
+	conns          *prometheus.CounterVec
+	refused        *prometheus.CounterVec
+	handshakes     *prometheus.CounterVec
+	handshakeFails *prometheus.CounterVec
+	handshakeTime  prometheus.Histogram
+	bytes          *prometheus.CounterVec
+	wsMessages     *prometheus.CounterVec
+	wsMessageBytes *prometheus.CounterVec
+	wsCloses       *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		conns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_connections_total",
+			Help: "Connections served (raw TLS after the handshake, WebSocket after the upgrade).",
+		}, []string{"listener"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_connections_refused_total",
+			Help: "Connections closed at accept because TLSECHO_MAX_CONNS was reached.",
+		}, []string{"listener"}),
+		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_tls_handshakes_total",
+			Help: "Completed TLS handshakes on the raw TLS port, by version.",
+		}, []string{"version"}),
+		handshakeFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_tls_handshake_failures_total",
+			Help: "Failed or timed-out TLS handshakes on the raw TLS port (plain text, old versions, silent clients).",
+		}, []string{"listener"}),
+		handshakeTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tlsecho_tls_handshake_seconds",
+			Help:    "Duration of completed TLS handshakes on the raw TLS port.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms to 4 s
+		}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_raw_bytes_total",
+			Help: "Bytes read from and written to raw TLS clients, counted when each connection ends.",
+		}, []string{"direction"}),
+		wsMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_ws_messages_total",
+			Help: "WebSocket messages echoed, by type.",
+		}, []string{"type"}),
+		wsMessageBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_ws_message_bytes_total",
+			Help: "Payload bytes of WebSocket messages echoed, by type.",
+		}, []string{"type"}),
+		wsCloses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_ws_closes_total",
+			Help: "WebSocket connections ended, by the close code sent or received (0: dropped without one).",
+		}, []string{"code"}),
+	}
+	m.reg.MustRegister(m.conns, m.refused, m.handshakes, m.handshakeFails, m.handshakeTime,
+		m.bytes, m.wsMessages, m.wsMessageBytes, m.wsCloses,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// watch adds gauges read at scrape time from the servers and the
+// certificate source, so they cannot go stale.
+func (m *metrics) watch(raw *rawtls.Server, wsrv *ws.Server, src *certs.Source) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tlsecho_connections_active", Help: "Connections open now.", ConstLabels: prometheus.Labels{"listener": "tls"},
+		}, func() float64 { return float64(raw.Active()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tlsecho_connections_active", Help: "Connections open now.", ConstLabels: prometheus.Labels{"listener": "ws"},
+		}, func() float64 { return float64(wsrv.Active()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tlsecho_certificate_not_after_seconds",
+			Help: "Expiry of the certificate served now, as a Unix time: alert on it minus time().",
+		}, func() float64 { return float64(src.Leaf().NotAfter.Unix()) }),
+	)
+}
+
+func (m *metrics) rawHooks() *rawtls.Hooks {
+	return &rawtls.Hooks{
+		Refused:         func() { m.refused.WithLabelValues("tls").Inc() },
+		HandshakeFailed: func(error) { m.handshakeFails.WithLabelValues("tls").Inc() },
+		Handshake: func(st tls.ConnectionState, took time.Duration) {
+			m.conns.WithLabelValues("tls").Inc()
+			m.handshakes.WithLabelValues(tls.VersionName(st.Version)).Inc()
+			m.handshakeTime.Observe(took.Seconds())
+		},
+		Closed: func(read, written int64) {
+			m.bytes.WithLabelValues("in").Add(float64(read))
+			m.bytes.WithLabelValues("out").Add(float64(written))
+		},
+	}
+}
+
+func (m *metrics) wsHooks() *ws.Hooks {
+	return &ws.Hooks{
+		Opened: func() { m.conns.WithLabelValues("ws").Inc() },
+		Closed: func(code int) { m.wsCloses.WithLabelValues(strconv.Itoa(code)).Inc() },
+		Message: func(mt int, size int64) {
+			kind := "binary"
+			if mt == websocket.TextMessage {
+				kind = "text"
+			}
+			m.wsMessages.WithLabelValues(kind).Inc()
+			m.wsMessageBytes.WithLabelValues(kind).Add(float64(size))
+		},
+	}
+}
+
+// refusedHTTPS counts HTTPS connections refused by the connection limit.
+func (m *metrics) refusedHTTPS() { m.refused.WithLabelValues("https").Inc() }
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
