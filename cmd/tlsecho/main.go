@@ -49,6 +49,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	switch cmd {
 	case "serve":
 		return serveCmd(ctx, args, environ, stdout, stderr)
+	case "health":
+		return healthCmd(ctx, args, environ, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tlsecho", versionString())
 		return exitOK
@@ -77,6 +79,7 @@ func usage(w io.Writer) {
 
 Usage:
   tlsecho [serve]     run the server (configured by the environment below)
+  tlsecho health      exit 0 when the local server answers /healthz
   tlsecho version     print the version
   tlsecho COMMAND -h  help for a command
 
