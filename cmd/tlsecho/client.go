@@ -1,0 +1,385 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// clientOptions are the flags and arguments of `tlsecho client`, with the
+// files they name already loaded.
+type clientOptions struct {
+	insecure     bool
+	caFile       string
+	certFile     string
+	keyFile      string
+	serverName   string
+	timeout      time.Duration
+	count        int
+	subprotocols string
+	compress     bool
+
+	target     clientTarget
+	message    string
+	hasMessage bool
+
+	roots      *x509.CertPool   // system roots plus -ca
+	clientCert *tls.Certificate // from -cert and -key, or nil
+}
+
+// clientTarget is the URL to connect to, taken apart.
+type clientTarget struct {
+	scheme string // "tls" or "wss"
+	host   string // name or IP address, without brackets
+	addr   string // host:port to dial
+	url    string // the URL as given (wss dials it)
+}
+
+// errClientUsage marks errors that exit with exitUsage.
+var errClientUsage = errors.New("usage")
+
+func clientUsageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errClientUsage}, args...)...)
+}
+
+func clientFlags(o *clientOptions) *flag.FlagSet {
+	fs := flag.NewFlagSet("tlsecho client", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&o.insecure, "insecure", false, "skip certificate verification (DANGEROUS: anyone on the path can read and\nchange the connection); the report still says what verification would find")
+	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of CA certificates to trust in addition to the system roots")
+	fs.StringVar(&o.certFile, "cert", "", "PEM client certificate `FILE` to present to mTLS servers; needs -key")
+	fs.StringVar(&o.keyFile, "key", "", "PEM private key `FILE` of -cert")
+	fs.StringVar(&o.serverName, "servername", "", "`NAME` sent as SNI and checked against the certificate\n(default: the URL's host when it is a name)")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "limit for connecting plus the TLS and WebSocket handshakes, and for each echo")
+	fs.IntVar(&o.count, "n", 1, "send MESSAGE `N` times on one connection and report round-trip times")
+	fs.StringVar(&o.subprotocols, "subprotocol", "", "wss only: comma `LIST` of subprotocols to offer (Sec-WebSocket-Protocol)")
+	fs.BoolVar(&o.compress, "compress", false, "wss only: offer permessage-deflate compression (Sec-WebSocket-Extensions)")
+	return fs
+}
+
+func clientUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage: tlsecho client [flags] URL [MESSAGE]
+
+Connects to a TLS or WebSocket-over-TLS echo server, prints the server's
+certificate chain and what the handshake negotiated, then sends MESSAGE and
+prints the echo. Without MESSAGE, each line of standard input is sent and
+whatever comes back is printed, like openssl s_client or websocat; at the end
+of input the client stops sending and prints the rest until the server closes.
+
+URL:
+  tls://host:port           raw TLS, such as tlsecho's TLSECHO_TLS_ADDR
+  wss://host[:port]/path    WebSocket over TLS, such as wss://localhost:8443/ws
+
+The certificate is verified against the system roots (and -ca) by default.
+Flags may come before or after the URL; a MESSAGE that starts with "-"
+goes after "--".
+
+Flags:
+`)
+	fs := clientFlags(&clientOptions{})
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+Exit status:
+  0  connected, verified (unless -insecure), every echo came back
+  1  connection, handshake, verification or echo failure, including timeouts
+  2  usage error: bad flag, URL or file
+`)
+}
+
+// clientCmd is `tlsecho client`.
+func clientCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o, err := parseClientArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		clientUsage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tlsecho client: %s\nRun tlsecho client -h for usage.\n", strings.TrimPrefix(err.Error(), "usage: "))
+		return exitUsage
+	}
+	c := &client{o: o, stdout: stdout, stderr: stderr}
+	if err := c.run(ctx, stdin); err != nil {
+		fmt.Fprintf(stderr, "tlsecho client: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// parseClientArgs reads flags and arguments, in any order (a MESSAGE that
+// starts with "-" goes after "--"), and loads the files they name.
+func parseClientArgs(args []string) (*clientOptions, error) {
+	o := &clientOptions{}
+	fs := clientFlags(o)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, clientUsageErr("%v", err)
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	switch len(pos) {
+	case 0:
+		return nil, clientUsageErr("missing URL (tls://host:port or wss://host:port/path)")
+	case 1:
+	case 2:
+		o.message, o.hasMessage = pos[1], true
+	default:
+		return nil, clientUsageErr("too many arguments after the URL: quote a MESSAGE that has spaces")
+	}
+	t, err := parseClientURL(pos[0])
+	if err != nil {
+		return nil, err
+	}
+	o.target = t
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if err := o.load(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func (o *clientOptions) check() error {
+	if o.timeout <= 0 {
+		return clientUsageErr("-timeout must be positive, such as 5s, not %v", o.timeout)
+	}
+	if o.count < 1 {
+		return clientUsageErr("-n must be at least 1, not %d", o.count)
+	}
+	if o.count > 1 && !o.hasMessage {
+		return clientUsageErr("-n needs a MESSAGE; lines of standard input are each sent once")
+	}
+	if (o.certFile == "") != (o.keyFile == "") {
+		return clientUsageErr("-cert and -key go together: give both or neither")
+	}
+	if o.target.scheme != "wss" && (o.subprotocols != "" || o.compress) {
+		return clientUsageErr("-subprotocol and -compress are for wss:// URLs only")
+	}
+	return nil
+}
+
+// load reads -ca, -cert and -key. An unreadable file is a usage error:
+// nothing was tried on the network yet.
+func (o *clientOptions) load() error {
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if o.caFile != "" {
+		data, err := os.ReadFile(o.caFile)
+		if err != nil {
+			return clientUsageErr("-ca: %w", err)
+		}
+		if !roots.AppendCertsFromPEM(data) {
+			return clientUsageErr("-ca %s: no PEM certificate found", o.caFile)
+		}
+	}
+	o.roots = roots
+	if o.certFile != "" {
+		cert, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+		if err != nil {
+			return clientUsageErr("-cert %s -key %s: %w", o.certFile, o.keyFile, err)
+		}
+		o.clientCert = &cert
+	}
+	return nil
+}
+
+func parseClientURL(raw string) (clientTarget, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return clientTarget{}, clientUsageErr("URL %q: %v", raw, err)
+	}
+	t := clientTarget{scheme: u.Scheme, host: u.Hostname(), url: raw}
+	switch {
+	case u.Scheme != "tls" && u.Scheme != "wss":
+		return t, clientUsageErr("URL %q: want tls://host:port or wss://host:port/path", raw)
+	case t.host == "":
+		return t, clientUsageErr("URL %q has no host", raw)
+	case u.User != nil:
+		return t, clientUsageErr("URL %q: user information is not supported", raw)
+	case u.Scheme == "tls" && u.Path != "" && u.Path != "/":
+		return t, clientUsageErr("URL %q: a tls:// URL has no path", raw)
+	}
+	port := u.Port()
+	if port == "" {
+		if u.Scheme == "tls" {
+			return t, clientUsageErr("URL %q needs a port, such as tls://%s:8433", raw, u.Host)
+		}
+		port = "443"
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+		return t, clientUsageErr("URL %q: port %q is not a number from 1 to 65535", raw, port)
+	}
+	t.addr = net.JoinHostPort(t.host, port)
+	return t, nil
+}
+
+// client is one run of `tlsecho client`.
+type client struct {
+	o              *clientOptions
+	stdout, stderr io.Writer
+
+	// Filled in while connecting, for the report.
+	remote              string
+	connectTime         time.Duration
+	handshakeTime       time.Duration
+	upgradeTime         time.Duration
+	clientCertRequested bool
+}
+
+// serverName is what the certificate is checked against: -servername, or
+// the URL's host (Go sends it as SNI only when it is a name, as RFC 6066
+// section 3 requires, and checks an IP against the IP SANs).
+func (c *client) serverName() string {
+	if c.o.serverName != "" {
+		return c.o.serverName
+	}
+	return c.o.target.host
+}
+
+func (c *client) tlsConfig(nextProtos []string) *tls.Config {
+	return &tls.Config{
+		ServerName:         c.serverName(),
+		RootCAs:            c.o.roots,
+		InsecureSkipVerify: c.o.insecure,
+		NextProtos:         nextProtos,
+		// A callback rather than Certificates, to learn whether the server
+		// asked at all: that tells "no client certificate" from "rejected".
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			c.clientCertRequested = true
+			if c.o.clientCert != nil {
+				return c.o.clientCert, nil
+			}
+			return &tls.Certificate{}, nil
+		},
+	}
+}
+
+func (c *client) run(ctx context.Context, stdin io.Reader) error {
+	if c.o.insecure {
+		fmt.Fprintln(c.stderr, "tlsecho client: WARNING: -insecure: certificate verification is OFF; this connection could be read and changed by anyone on the path")
+	}
+	if c.o.target.scheme == "wss" {
+		return c.runWS(ctx, stdin)
+	}
+	return c.runTLS(ctx, stdin)
+}
+
+func (c *client) runTLS(ctx context.Context, stdin io.Reader) error {
+	hctx, cancel := context.WithTimeout(ctx, c.o.timeout)
+	conn, err := c.dialTLS(hctx, c.tlsConfig(nil))
+	cancel()
+	if err != nil {
+		return c.connectFailed(err, nil)
+	}
+	defer conn.Close()
+	c.printReport(conn.ConnectionState(), nil, nil)
+	if c.o.hasMessage {
+		return c.echoTLS(conn)
+	}
+	return c.streamTLS(ctx, conn, stdin)
+}
+
+func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
+	var state tls.ConnectionState
+	d := &websocket.Dialer{
+		// Bounds the TCP connect, the TLS handshake and the HTTP upgrade
+		// together; NetDialTLSContext gets a context with this deadline.
+		HandshakeTimeout: c.o.timeout,
+		NetDialTLSContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			// WebSocket needs HTTP/1.1 (RFC 8441 over HTTP/2 is not spoken here).
+			tc, err := c.dialTLS(ctx, c.tlsConfig([]string{"http/1.1"}))
+			if err != nil {
+				return nil, err
+			}
+			state = tc.ConnectionState()
+			return tc, nil
+		},
+		EnableCompression: c.o.compress,
+	}
+	for _, p := range strings.Split(c.o.subprotocols, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			d.Subprotocols = append(d.Subprotocols, p)
+		}
+	}
+	start := time.Now()
+	ws, resp, err := d.DialContext(ctx, c.o.target.url, nil)
+	if err != nil {
+		var se *stageError
+		if !errors.As(err, &se) {
+			err = &stageError{stage: stageUpgrade, err: err}
+		}
+		return c.connectFailed(err, resp)
+	}
+	defer ws.Close()
+	c.upgradeTime = time.Since(start) - c.connectTime - c.handshakeTime
+	c.printReport(state, resp, ws)
+	if c.o.hasMessage {
+		return c.echoWS(ws)
+	}
+	return c.streamWS(ctx, ws, stdin)
+}
+
+// dialTLS connects and completes the TLS handshake within ctx's deadline.
+// The deadline is also set on the socket, so a server that takes the TCP
+// connection and never answers cannot hold the handshake past it.
+func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error) {
+	d := &net.Dialer{Timeout: c.o.timeout}
+	start := time.Now()
+	raw, err := d.DialContext(ctx, "tcp", c.o.target.addr)
+	if err != nil {
+		return nil, &stageError{stage: stageConnect, err: err}
+	}
+	c.connectTime = time.Since(start)
+	c.remote = raw.RemoteAddr().String()
+	if dl, ok := ctx.Deadline(); ok {
+		raw.SetDeadline(dl)
+	}
+	tc := tls.Client(raw, cfg)
+	start = time.Now()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, &stageError{stage: stageHandshake, err: err}
+	}
+	c.handshakeTime = time.Since(start)
+	raw.SetDeadline(time.Time{})
+	return tc, nil
+}
+
+// connectFailed prints the certificate chain when verification rejected
+// it (seeing it is the first step to fixing it) and says why in words.
+func (c *client) connectFailed(err error, resp *http.Response) error {
+	var cve *tls.CertificateVerificationError
+	if errors.As(err, &cve) && len(cve.UnverifiedCertificates) > 0 {
+		p := newReportPrinter(c.stdout)
+		p.chain(cve.UnverifiedCertificates, time.Now())
+	}
+	return c.explain(err, resp)
+}

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+)
+
+// echoTLS sends the message -n times over raw TLS, each time waiting for
+// all its bytes to come back, and prints each echo and the round trips.
+func (c *client) echoTLS(conn *tls.Conn) error {
+	msg := []byte(c.o.message)
+	got := make([]byte, len(msg))
+	rtts := make([]time.Duration, 0, c.o.count)
+	p := c.echoSection()
+	for i := range c.o.count {
+		start := time.Now()
+		conn.SetDeadline(start.Add(c.o.timeout))
+		if _, err := conn.Write(msg); err != nil {
+			return c.explainRead(err, "echo")
+		}
+		if n, err := io.ReadFull(conn, got); err != nil {
+			return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
+		}
+		rtt := time.Since(start)
+		if !bytes.Equal(got, msg) {
+			return fmt.Errorf("echo %d from %s differs: sent %q, got %q", i+1, c.o.target.addr, msg, got)
+		}
+		rtts = append(rtts, rtt)
+		c.printEcho(p, i, got, rtt)
+	}
+	c.printRTTs(p, rtts)
+	return nil
+}
+
+// echoWS is echoTLS for one WebSocket message at a time. Text that is not
+// UTF-8 goes as a binary message, which a server must not refuse.
+func (c *client) echoWS(ws *websocket.Conn) error {
+	msg := []byte(c.o.message)
+	mt := messageType(msg)
+	rtts := make([]time.Duration, 0, c.o.count)
+	p := c.echoSection()
+	for i := range c.o.count {
+		start := time.Now()
+		ws.SetWriteDeadline(start.Add(c.o.timeout))
+		ws.SetReadDeadline(start.Add(c.o.timeout))
+		if err := ws.WriteMessage(mt, msg); err != nil {
+			return c.explainRead(err, "echo")
+		}
+		gt, got, err := ws.ReadMessage()
+		if err != nil {
+			return c.explainRead(err, "echo")
+		}
+		rtt := time.Since(start)
+		if gt != mt || !bytes.Equal(got, msg) {
+			return fmt.Errorf("echo %d from %s differs: sent %s %q, got %s %q",
+				i+1, c.o.target.addr, typeName(mt), msg, typeName(gt), got)
+		}
+		rtts = append(rtts, rtt)
+		c.printEcho(p, i, got, rtt)
+	}
+	c.printRTTs(p, rtts)
+	c.closeWS(ws)
+	return nil
+}
+
+// closeWS runs the closing handshake (RFC 6455 section 7.1.2) politely:
+// send 1000, wait a bounded time for the server's close.
+func (c *client) closeWS(ws *websocket.Conn) error {
+	deadline := time.Now().Add(c.o.timeout)
+	if err := ws.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline); err != nil {
+		return err
+	}
+	ws.SetReadDeadline(deadline)
+	for {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+func (c *client) echoSection() *reportPrinter {
+	p := newReportPrinter(c.stdout)
+	p.started = true
+	p.section("echo")
+	return p
+}
+
+func (c *client) printEcho(p *reportPrinter, i int, got []byte, rtt time.Duration) {
+	key := "echo"
+	if c.o.count > 1 {
+		key = fmt.Sprintf("echo %d/%d", i+1, c.o.count)
+	}
+	p.kv("  ", key, fmt.Sprintf("%s  (%d bytes, %s)", printable(got), len(got), fmtDur(rtt)))
+}
+
+func (c *client) printRTTs(p *reportPrinter, rtts []time.Duration) {
+	if len(rtts) < 2 {
+		return
+	}
+	lo, hi, sum := rtts[0], rtts[0], time.Duration(0)
+	for _, d := range rtts {
+		lo, hi, sum = min(lo, d), max(hi, d), sum+d
+	}
+	avg := sum / time.Duration(len(rtts))
+	p.kv("  ", "rtt", fmt.Sprintf("min %s  avg %s  max %s  (%d round trips)", fmtDur(lo), fmtDur(avg), fmtDur(hi), len(rtts)))
+}
+
+func messageType(b []byte) int {
+	if utf8.Valid(b) {
+		return websocket.TextMessage
+	}
+	return websocket.BinaryMessage
+}
+
+func typeName(mt int) string {
+	switch mt {
+	case websocket.TextMessage:
+		return "text"
+	case websocket.BinaryMessage:
+		return "binary"
+	}
+	return fmt.Sprintf("type %d", mt)
+}
+
+// streamTLS is the interactive session: every line of stdin (with its
+// newline) goes out as it is read, everything that comes back is copied
+// to stdout as it arrives. At the end of input the client half-closes
+// with close_notify, and the echo server sends the rest and closes.
+func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader) error {
+	readDone := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(c.stdout, conn)
+		readDone <- err
+	}()
+	send := func(line string) error {
+		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
+		_, err := io.WriteString(conn, line)
+		return err
+	}
+	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }); err != nil {
+		return err
+	}
+	if err := conn.CloseWrite(); err != nil {
+		conn.Close()
+		<-readDone
+		return fmt.Errorf("half-close to %s: %w", c.o.target.addr, err)
+	}
+	conn.SetReadDeadline(time.Now().Add(c.o.timeout))
+	if err := <-readDone; err != nil {
+		return c.explainRead(err, "end of the echo after the end of input")
+	}
+	return nil
+}
+
+// streamWS is streamTLS for WebSocket: a line (without its newline) is a
+// message, each message received is printed on its own line, and the end
+// of input starts the closing handshake.
+func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Reader) error {
+	readDone := make(chan error, 1)
+	go func() {
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				readDone <- err
+				return
+			}
+			if !bytes.HasSuffix(data, []byte("\n")) {
+				data = append(data, '\n')
+			}
+			if _, err := c.stdout.Write(data); err != nil {
+				readDone <- err
+				return
+			}
+		}
+	}()
+	send := func(line string) error {
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
+		return ws.WriteMessage(messageType([]byte(line)), []byte(line))
+	}
+	if err := c.pump(ctx, stdin, readDone, send, func() { ws.Close() }); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(c.o.timeout)
+	if err := ws.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline); err != nil {
+		ws.Close()
+		<-readDone
+		return fmt.Errorf("close to %s: %w", c.o.target.addr, err)
+	}
+	ws.SetReadDeadline(deadline)
+	if err := <-readDone; !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		return c.explainRead(err, "close after the end of input")
+	}
+	return nil
+}
+
+// pump sends stdin lines until the input ends (nil) or something fails.
+// A connection that ends while input is still open is a failure: the
+// echo server closed (idle timeout, shutdown) or broke.
+func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan error, send func(string) error, abort func()) error {
+	done := make(chan struct{})
+	defer close(done)
+	lines := readLines(stdin, done)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return nil
+			}
+			if l.err == nil {
+				l.err = send(l.text)
+				if l.err == nil {
+					continue
+				}
+				abort()
+				<-readDone
+				return fmt.Errorf("send to %s: %w", c.o.target.addr, l.err)
+			}
+			abort()
+			<-readDone
+			return fmt.Errorf("read standard input: %w", l.err)
+		case err := <-readDone:
+			// The server ended the connection while input was still open:
+			// an idle timeout, a shutdown, or a failure.
+			if err == nil || errors.Is(err, io.EOF) {
+				return fmt.Errorf("%s closed the connection before the end of input", c.o.target.addr)
+			}
+			return c.explainRead(err, "rest of the echo")
+		case <-ctx.Done():
+			abort()
+			<-readDone
+			return fmt.Errorf("interrupted: %w", ctx.Err())
+		}
+	}
+}
+
+// readLines delivers stdin line by line (each with its newline, the last
+// one perhaps without) until EOF or until done is closed.
+type inputLine struct {
+	text string
+	err  error
+}
+
+func readLines(r io.Reader, done <-chan struct{}) <-chan inputLine {
+	out := make(chan inputLine)
+	go func() {
+		defer close(out)
+		if r == nil {
+			return
+		}
+		br := bufio.NewReader(r)
+		for {
+			line, err := br.ReadString('\n')
+			if line != "" {
+				select {
+				case out <- inputLine{text: line}:
+				case <-done:
+					return
+				}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					select {
+					case out <- inputLine{err: err}:
+					case <-done:
+					}
+				}
+				return
+			}
+		}
+	}()
+	return out
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// clientStage is how far a connection got; the same error (a timeout,
+// an EOF) means something different at each stage.
+type clientStage int
+
+const (
+	stageConnect clientStage = iota
+	stageHandshake
+	stageUpgrade
+)
+
+// stageError records the stage an error happened in.
+type stageError struct {
+	stage clientStage
+	err   error
+}
+
+func (e *stageError) Error() string { return e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+// explainedError is an error said in plain words; the original stays
+// reachable with errors.Is and errors.As.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }
+
+func explained(err error, format string, args ...any) error {
+	return &explainedError{msg: fmt.Sprintf(format, args...), err: err}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// explain turns a failure to connect into one sentence that says what
+// happened and, where it can, what to do about it.
+func (c *client) explain(err error, resp *http.Response) error {
+	addr := c.o.target.addr
+	var se *stageError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: %w", err)
+	}
+	switch se.stage {
+	case stageConnect:
+		var dnsErr *net.DNSError
+		switch {
+		case isTimeout(err):
+			return explained(err, "no TCP connection to %s within %v: the host did not answer (wrong address, or a firewall dropping packets)", addr, c.o.timeout)
+		case errors.Is(err, syscall.ECONNREFUSED):
+			return explained(err, "connection refused by %s: nothing listens on that port", addr)
+		case errors.As(err, &dnsErr):
+			return explained(err, "cannot resolve %s: %v", c.o.target.host, dnsErr.Err)
+		}
+		return fmt.Errorf("connect to %s: %w", addr, err)
+	case stageHandshake:
+		if reason, hint, ok := verifyMessage(err); ok {
+			if hint != "" {
+				reason += "; " + hint
+			}
+			return explained(err, "%s", reason)
+		}
+		var rhe tls.RecordHeaderError
+		switch {
+		case isTimeout(err):
+			return explained(err, "no TLS handshake from %s within %v: the server accepted TCP but did not answer the TLS ClientHello (not a TLS port, a stalled server, or a proxy holding the connection)", addr, c.o.timeout)
+		case errors.As(err, &rhe):
+			return explained(err, "%s answered, but not in TLS: is this port plain HTTP or another protocol?", addr)
+		case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+			return explained(err, "%s closed the connection during the TLS handshake: it may not speak TLS, or it refused our TLS version, cipher suites or server name (its log may say which)", addr)
+		}
+		if msg, ok := c.alertMessage(err); ok {
+			return explained(err, "%s refused the TLS handshake: %s", addr, msg)
+		}
+		return fmt.Errorf("TLS handshake with %s: %w", addr, err)
+	default: // stageUpgrade
+		switch {
+		case isTimeout(err):
+			return explained(err, "no WebSocket upgrade response from %s within %v: the TLS handshake worked but the server did not answer the HTTP upgrade request", addr, c.o.timeout)
+		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil:
+			return explained(err, "%s answered HTTP %s instead of switching to WebSocket%s", addr, resp.Status, upgradeHint(resp))
+		case strings.Contains(err.Error(), "malformed HTTP"):
+			// A raw TLS echo port sends the request back, which does not parse.
+			return explained(err, "%s did not answer the upgrade request in HTTP: is it a raw TLS port? (then use tls://)", addr)
+		}
+		if msg, ok := c.alertMessage(err); ok {
+			// TLS 1.3 servers judge the client certificate after the
+			// client's handshake is done, so the refusal arrives here.
+			return explained(err, "%s ended the connection: %s", addr, msg)
+		}
+		return fmt.Errorf("WebSocket upgrade with %s: %w", addr, err)
+	}
+}
+
+// upgradeHint guesses the cause of a refused upgrade from the status and
+// the start of the body.
+func upgradeHint(resp *http.Response) string {
+	var hint string
+	switch resp.StatusCode {
+	case http.StatusNotFound:
+		hint = " (wrong path? tlsecho serves /ws)"
+	case http.StatusForbidden:
+		hint = " (the server refused the Origin or the client)"
+	case http.StatusSwitchingProtocols:
+		hint = " (the response's Upgrade, Connection or Sec-WebSocket-Accept header is wrong)"
+	}
+	if resp.Body != nil {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		if line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n"); line != "" {
+			hint += ": " + line
+		}
+	}
+	return hint
+}
+
+// verifyMessage says why the server's certificate was refused, and what
+// to do about it, or returns false when err is not a verification failure.
+// Go checks expiry first, then the name, then the chain, so the first
+// problem is the one named.
+func verifyMessage(err error) (reason, hint string, ok bool) {
+	var invalid x509.CertificateInvalidError
+	var hostErr x509.HostnameError
+	var unknown x509.UnknownAuthorityError
+	var sysErr x509.SystemRootsError
+	var cve *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		now := time.Now()
+		if now.Before(invalid.Cert.NotBefore) {
+			return fmt.Sprintf("certificate is not valid until %s", fmtTime(invalid.Cert.NotBefore)),
+				fmt.Sprintf("the time here is %s: is a clock wrong?", fmtTime(now)), true
+		}
+		return fmt.Sprintf("certificate expired on %s (%s ago)", fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
+			"the server needs a new certificate", true
+	case errors.As(err, &hostErr):
+		names := certNames(hostErr.Certificate)
+		if len(names) == 0 {
+			return fmt.Sprintf("certificate has no DNS or IP subject alternative names, so it is not valid for %s", hostErr.Host),
+				"clients ignore the common name; the certificate needs SANs", true
+		}
+		return fmt.Sprintf("certificate is valid for %s, not %s", strings.Join(names, ", "), hostErr.Host),
+			"connect by one of those names, or set -servername", true
+	case errors.As(err, &unknown):
+		reason = "certificate signed by unknown authority: the server's certificate is not trusted by the system roots or -ca"
+		if unknown.Cert != nil {
+			reason += fmt.Sprintf(" (issuer %s)", unknown.Cert.Issuer)
+		}
+		return reason, "pass its CA with -ca FILE, or -insecure to skip verification", true
+	case errors.As(err, &invalid):
+		return "certificate refused: " + strings.TrimPrefix(invalid.Error(), "x509: "), "", true
+	case errors.As(err, &sysErr):
+		return "no system root certificates to verify against", "pass the server's CA with -ca FILE", true
+	case errors.As(err, &cve):
+		return "certificate verification failed: " + strings.TrimPrefix(cve.Err.Error(), "x509: "), "", true
+	}
+	return "", "", false
+}
+
+// alertMessage explains a TLS alert from the server. Go does not export
+// the alert type for TCP connections, so the text is matched.
+func (c *client) alertMessage(err error) (string, bool) {
+	s := err.Error()
+	i := strings.Index(s, "remote error: tls: ")
+	if i < 0 {
+		return "", false
+	}
+	alert := s[i+len("remote error: tls: "):]
+	switch {
+	case strings.Contains(alert, "certificate required") ||
+		(strings.Contains(alert, "bad certificate") && c.o.clientCert == nil):
+		return "it requires a client certificate (mTLS): pass -cert and -key", true
+	case strings.Contains(alert, "certificate") && c.o.clientCert != nil:
+		return fmt.Sprintf("it rejected our client certificate from %s (%s): is it signed by the CA the server trusts?", c.o.certFile, alert), true
+	case strings.Contains(alert, "protocol version"):
+		return "no TLS version in common (" + alert + ")", true
+	case strings.Contains(alert, "handshake failure"):
+		return "no cipher suite or key exchange in common, or it refused the server name (" + alert + ")", true
+	}
+	return "alert " + alert, true
+}
+
+// explainRead says why no (more) echo came.
+func (c *client) explainRead(err error, what string) error {
+	addr := c.o.target.addr
+	var ce *websocket.CloseError
+	switch {
+	case isTimeout(err):
+		return explained(err, "no %s from %s within %v", what, addr, c.o.timeout)
+	case errors.As(err, &ce):
+		return explained(err, "%s closed the WebSocket with %s instead of sending the %s", addr, closeCodeText(ce), what)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return explained(err, "%s closed the connection instead of sending the %s", addr, what)
+	}
+	if msg, ok := c.alertMessage(err); ok {
+		return explained(err, "%s ended the connection: %s", addr, msg)
+	}
+	return fmt.Errorf("waiting for the %s from %s: %w", what, addr, err)
+}
+
+// closeCodeText names a WebSocket close code (RFC 6455 section 7.4.1).
+func closeCodeText(ce *websocket.CloseError) string {
+	names := map[int]string{
+		websocket.CloseNormalClosure:           "normal closure",
+		websocket.CloseGoingAway:               "going away",
+		websocket.CloseProtocolError:           "protocol error",
+		websocket.CloseUnsupportedData:         "unsupported data",
+		websocket.CloseAbnormalClosure:         "abnormal closure, no close frame",
+		websocket.CloseInvalidFramePayloadData: "invalid payload data",
+		websocket.ClosePolicyViolation:         "policy violation",
+		websocket.CloseMessageTooBig:           "message too big",
+		websocket.CloseInternalServerErr:       "internal server error",
+	}
+	s := fmt.Sprintf("%d", ce.Code)
+	if n, ok := names[ce.Code]; ok {
+		s += " (" + n + ")"
+	}
+	if ce.Text != "" {
+		s += fmt.Sprintf(" %q", ce.Text)
+	}
+	return s
+}

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+)
+
+// expiryWarning is how close to expiry a certificate gets a warning:
+// ACME clients renew 30 days ahead, so a certificate inside that window
+// means renewal is failing.
+const expiryWarning = 30 * 24 * time.Hour
+
+// keyWidth aligns the values of the report into one column.
+const keyWidth = 13
+
+// reportPrinter writes the readable report: titled sections of
+// "key   value" lines.
+type reportPrinter struct {
+	w       io.Writer
+	started bool
+}
+
+func newReportPrinter(w io.Writer) *reportPrinter { return &reportPrinter{w: w} }
+
+func (p *reportPrinter) section(title string) {
+	if p.started {
+		fmt.Fprintln(p.w)
+	}
+	p.started = true
+	fmt.Fprintln(p.w, title)
+}
+
+// kv prints one line; indent is the prefix (which may carry a chain index).
+func (p *reportPrinter) kv(indent, key, value string) {
+	fmt.Fprintf(p.w, "%s%-*s %s\n", indent, keyWidth, key, value)
+}
+
+// chain prints the certificates as the server sent them, leaf first.
+func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
+	noun := "certificates"
+	if len(certs) == 1 {
+		noun = "certificate"
+	}
+	p.section(fmt.Sprintf("certificate chain (%d %s, as sent by the server)", len(certs), noun))
+	for i, cert := range certs {
+		first := fmt.Sprintf("  %-2d", i)
+		const rest = "    "
+		issuer := cert.Issuer.String()
+		if issuer == cert.Subject.String() {
+			issuer += " (self-signed)"
+		}
+		p.kv(first, "subject", cert.Subject.String())
+		p.kv(rest, "issuer", issuer)
+		p.kv(rest, "SANs", sanList(cert))
+		p.kv(rest, "valid", validity(cert, now))
+		p.kv(rest, "key", keyDescription(cert.PublicKey))
+		p.kv(rest, "signature", cert.SignatureAlgorithm.String())
+		p.kv(rest, "SHA-256", fingerprint(cert))
+	}
+}
+
+// printReport prints the chain, the TLS parameters and, for wss, the
+// upgrade response.
+func (c *client) printReport(state tls.ConnectionState, resp *http.Response, ws *websocket.Conn) {
+	p := newReportPrinter(c.stdout)
+	p.chain(state.PeerCertificates, time.Now())
+
+	p.section("connection")
+	const in = "  "
+	p.kv(in, "address", fmt.Sprintf("%s (TCP connect %s)", c.remote, fmtDur(c.connectTime)))
+	p.kv(in, "version", tls.VersionName(state.Version))
+	p.kv(in, "cipher", tls.CipherSuiteName(state.CipherSuite))
+	if state.CurveID != 0 {
+		p.kv(in, "key exchange", state.CurveID.String())
+	}
+	p.kv(in, "ALPN", orNone(state.NegotiatedProtocol))
+	p.kv(in, "resumed", yesNo(state.DidResume))
+	p.kv(in, "handshake", fmtDur(c.handshakeTime))
+	sni := c.serverName()
+	if net.ParseIP(sni) != nil {
+		sni = "(none: " + sni + " is an IP address, checked against the IP SANs)"
+	}
+	p.kv(in, "SNI", sni)
+	p.kv(in, "verified", c.verification(state))
+	p.kv(in, "client cert", c.clientCertLine())
+
+	if resp != nil {
+		p.section("websocket")
+		p.kv(in, "status", resp.Status)
+		p.kv(in, "upgrade", fmtDur(c.upgradeTime))
+		p.kv(in, "subprotocol", orNone(ws.Subprotocol()))
+		p.kv(in, "extensions", orNone(strings.Join(resp.Header.Values("Sec-WebSocket-Extensions"), ", ")))
+	}
+}
+
+// verification says whether the chain was verified and against what; with
+// -insecure it still says what verification would have found, so the
+// flag does not hide a problem.
+func (c *client) verification(state tls.ConnectionState) string {
+	if !c.o.insecure {
+		if len(state.VerifiedChains) == 0 {
+			return "yes"
+		}
+		ch := state.VerifiedChains[0]
+		return "yes, up to " + ch[len(ch)-1].Subject.String()
+	}
+	if len(state.PeerCertificates) == 0 {
+		return "NO (-insecure)"
+	}
+	inter := x509.NewCertPool()
+	for _, cert := range state.PeerCertificates[1:] {
+		inter.AddCert(cert)
+	}
+	_, err := state.PeerCertificates[0].Verify(x509.VerifyOptions{
+		Roots:         c.o.roots,
+		Intermediates: inter,
+		DNSName:       c.serverName(),
+	})
+	if err != nil {
+		msg, _, ok := verifyMessage(err)
+		if !ok {
+			msg = err.Error()
+		}
+		return "NO (-insecure); it would fail: " + msg
+	}
+	return "NO (-insecure); it would pass"
+}
+
+func (c *client) clientCertLine() string {
+	switch {
+	case !c.clientCertRequested && c.o.clientCert == nil:
+		return "not requested"
+	case !c.clientCertRequested:
+		return "not requested; " + c.o.certFile + " not sent"
+	case c.o.clientCert == nil:
+		return "REQUESTED but none given (pass -cert and -key)"
+	}
+	subject := c.o.certFile
+	if leaf := c.o.clientCert.Leaf; leaf != nil {
+		subject = leaf.Subject.String()
+	}
+	return "requested; sent " + subject
+}
+
+// sanList lists the DNS and IP subject alternative names, which are what
+// clients match (the common name has been ignored since RFC 2818).
+func sanList(cert *x509.Certificate) string {
+	var sans []string
+	for _, n := range cert.DNSNames {
+		sans = append(sans, "DNS:"+n)
+	}
+	for _, ip := range cert.IPAddresses {
+		sans = append(sans, "IP:"+ip.String())
+	}
+	for _, u := range cert.URIs {
+		sans = append(sans, "URI:"+u.String())
+	}
+	for _, e := range cert.EmailAddresses {
+		sans = append(sans, "email:"+e)
+	}
+	return orNone(strings.Join(sans, ", "))
+}
+
+// certNames are the names a certificate is valid for, as a client sees them.
+func certNames(cert *x509.Certificate) []string {
+	if cert == nil {
+		return nil
+	}
+	names := append([]string(nil), cert.DNSNames...)
+	for _, ip := range cert.IPAddresses {
+		names = append(names, ip.String())
+	}
+	return names
+}
+
+// validity is the validity period with a warning when the certificate is
+// not valid yet, has expired, or expires within expiryWarning.
+func validity(cert *x509.Certificate, now time.Time) string {
+	s := fmtTime(cert.NotBefore) + " to " + fmtTime(cert.NotAfter)
+	left := cert.NotAfter.Sub(now)
+	switch {
+	case now.Before(cert.NotBefore):
+		return s + " (WARNING: not valid yet, starts in " + fmtAge(cert.NotBefore.Sub(now)) + ")"
+	case left < 0:
+		return s + " (WARNING: EXPIRED " + fmtAge(-left) + " ago)"
+	case left < expiryWarning:
+		return s + " (WARNING: expires in " + fmtAge(left) + ")"
+	}
+	return s + " (" + fmtAge(left) + " left)"
+}
+
+// keyDescription names the key type and size the way people ask for it.
+func keyDescription(pub any) string {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA %d", k.N.BitLen())
+	case ed25519.PublicKey:
+		return "Ed25519"
+	}
+	return fmt.Sprintf("%T", pub)
+}
+
+// fingerprint is the SHA-256 of the DER certificate in the colon form
+// openssl x509 -fingerprint prints, so the two can be compared by eye.
+func fingerprint(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.Raw)
+	var b strings.Builder
+	for i, v := range sum {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		fmt.Fprintf(&b, "%02X", v)
+	}
+	return b.String()
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// fmtAge is a rough duration for people: days when it is days.
+func fmtAge(d time.Duration) string {
+	switch days := int(d.Hours() / 24); {
+	case days == 1:
+		return "1 day"
+	case days > 1:
+		return fmt.Sprintf("%d days", days)
+	}
+	return d.Round(time.Second).String()
+}
+
+// fmtDur rounds a measured duration to what is worth reading.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// printable shows a message as is when it is plain text, quoted when it
+// has control characters or bytes that are not UTF-8.
+func printable(b []byte) string {
+	s := string(b)
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) }) {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}
