@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 )
 
@@ -14,6 +15,9 @@ type Source struct {
 	current  atomic.Pointer[tls.Certificate]
 	certFile string
 	keyFile  string
+	// reloadMu serializes reloads, so a slow one that read the files
+	// earlier can never replace the pair a later one stored.
+	reloadMu sync.Mutex
 }
 
 // NewSelfSigned makes a Source with a fresh self-signed ECDSA P-256
@@ -57,15 +61,23 @@ func (s *Source) Files() (certFile, keyFile string) { return s.certFile, s.keyFi
 // it the one served to new handshakes. On error the old certificate stays.
 // A Source without files has nothing to reload and returns nil.
 func (s *Source) Reload() error {
+	_, _, err := s.reload()
+	return err
+}
+
+// reload is Reload that also returns the certificate it replaced and the
+// one now served (both nil for a Source without files or on error).
+func (s *Source) reload() (old, cur *tls.Certificate, err error) {
 	if s.certFile == "" {
-		return nil
+		return nil, nil, nil
 	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	cert, err := loadPair(s.certFile, s.keyFile)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	s.current.Store(cert)
-	return nil
+	return s.current.Swap(cert), cert, nil
 }
 
 // loadPair reads and checks a PEM pair. Errors name the file at fault:

@@ -51,6 +51,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return serveCmd(ctx, args, environ, stdout, stderr)
 	case "health":
 		return healthCmd(ctx, args, environ, stdout, stderr)
+	case "cert":
+		return certCmd(args, stdout, stderr)
 	case "client":
 		return clientCmd(ctx, args, stdin, stdout, stderr)
 	case "version":
@@ -82,6 +84,7 @@ func usage(w io.Writer) {
 Usage:
   tlsecho [serve]     run the server (configured by the environment below)
   tlsecho health      exit 0 when the local server answers /healthz
+  tlsecho cert        write a certificate and key for TLSECHO_CERT_FILE/KEY_FILE
   tlsecho client URL  connect to tls:// or wss://, show the certificate and TLS, echo
   tlsecho version     print the version
   tlsecho COMMAND -h  help for a command

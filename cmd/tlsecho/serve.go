@@ -175,7 +175,7 @@ func (a *app) httpsHandler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Get("/healthz", healthz)
-	r.Get("/ws", a.ws.ServeHTTP)
+	r.Get("/ws", a.serveWS)
 	r.Handle("/*", web.Handler())
 	return r
 }
@@ -237,6 +237,8 @@ func (a *app) listen() (err error) {
 // serve runs every listener until ctx ends, then shuts down within
 // ShutdownTimeout. A listener failing on its own ends the server too.
 func (a *app) serve(ctx context.Context) error {
+	stopReload := a.startReload(ctx)
+	defer stopReload()
 	errc := make(chan error, 3)
 	go func() { errc <- a.raw.Serve(a.tlsLn) }()
 	httpsLn := tls.NewListener(limitListener(a.httpsLn, a.cfg.MaxConns, a.metrics.refusedHTTPS), a.https.TLSConfig)
@@ -256,6 +258,47 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	a.shutdown()
 	return failed
+}
+
+// startReload reloads the certificate files when they change and on
+// SIGHUP, until the returned stop is called. SIGHUP is caught even for an
+// in-memory certificate, whose default action would end the process.
+func (a *app) startReload(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				a.src.ReloadAndLog(a.log, "SIGHUP")
+			}
+		}
+	})
+	if f, _ := a.src.Files(); f != "" {
+		wg.Go(func() {
+			if err := a.src.Watch(ctx, a.log); err != nil {
+				a.log.Warn("certificate files are not watched; send SIGHUP after replacing them", "err", err)
+			}
+		})
+	}
+	return func() {
+		signal.Stop(hup)
+		cancel()
+		wg.Wait()
+	}
+}
+
+// serveWS logs the verified client certificate (mTLS) of a wss request
+// before the upgrade, as the raw TLS port logs it with each handshake.
+func (a *app) serveWS(w http.ResponseWriter, r *http.Request) {
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		a.log.Debug("wss client certificate", "listener", "ws", "peer", r.RemoteAddr, "client", r.TLS.PeerCertificates[0].Subject.String())
+	}
+	a.ws.ServeHTTP(w, r)
 }
 
 func (a *app) logStart() {

@@ -1,0 +1,180 @@
+package certs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writePair generates a certificate for host and writes it as
+// dir/name.pem and dir/name-key.pem.
+func writePair(t testing.TB, dir, name, host string) (certFile, keyFile string, g *Generated) {
+	t.Helper()
+	g, err := Generate(GenerateOptions{Hosts: []string{host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile = filepath.Join(dir, name+".pem")
+	keyFile = filepath.Join(dir, name+"-key.pem")
+	if err := os.WriteFile(certFile, g.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, g.KeyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile, g
+}
+
+func TestLoadFilesErrors(t *testing.T) {
+	dir := t.TempDir()
+	certA, keyA, _ := writePair(t, dir, "a", "a.test")
+	_, keyB, _ := writePair(t, dir, "b", "b.test")
+	garbage := filepath.Join(dir, "garbage.pem")
+	if err := os.WriteFile(garbage, []byte("not PEM at all\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.pem")
+
+	tests := []struct {
+		name      string
+		cert, key string
+		wantInErr []string // every one must appear in the error
+	}{
+		{"missing certificate", missing, keyA, []string{"certs: read certificate", missing}},
+		{"missing key", certA, missing, []string{"certs: read key", missing}},
+		{"garbage certificate", garbage, keyA, []string{"certs: load pair", garbage, keyA}},
+		{"garbage key", certA, garbage, []string{"certs: load pair", certA, garbage}},
+		{"key of another certificate", certA, keyB, []string{"certs: load pair", certA, keyB, "does not match"}},
+		{"key given as certificate", keyA, certA, []string{"certs: load pair", keyA, certA}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := LoadFiles(tt.cert, tt.key)
+			if err == nil {
+				t.Fatalf("LoadFiles succeeded (serving %s)", s.Leaf().Subject)
+			}
+			for _, want := range tt.wantInErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+		})
+	}
+
+	s, err := LoadFiles(certA, keyA)
+	if err != nil {
+		t.Fatalf("valid pair: %v", err)
+	}
+	if got := s.Leaf().Subject.CommonName; got != "a.test" {
+		t.Errorf("serving %q, want a.test", got)
+	}
+	if c, k := s.Files(); c != certA || k != keyA {
+		t.Errorf("Files() = %q, %q", c, k)
+	}
+}
+
+// TestReload: a valid new pair replaces the served one; a broken one is
+// refused and the old pair keeps serving.
+func TestReload(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
+	s, err := LoadFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherKey, _ := writePair(t, dir, "other", "other.test")
+	otherKeyPEM, err := os.ReadFile(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name    string
+		cert    func() []byte // nil: leave as is
+		key     func() []byte
+		wantCN  string
+		wantErr bool
+	}{
+		{
+			name:    "garbage key keeps the old pair",
+			key:     func() []byte { return []byte("-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n") },
+			wantCN:  "old.test",
+			wantErr: true,
+		},
+		{
+			name: "mismatched key keeps the old pair",
+			cert: func() []byte {
+				g, err := Generate(GenerateOptions{Hosts: []string{"new.test"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return g.CertPEM
+			},
+			key:     func() []byte { return otherKeyPEM },
+			wantCN:  "old.test",
+			wantErr: true,
+		},
+		{
+			name:    "empty certificate keeps the old pair",
+			cert:    func() []byte { return nil },
+			wantCN:  "old.test",
+			wantErr: true,
+		},
+		{
+			name: "valid new pair is served",
+			cert: func() []byte {
+				g, err := Generate(GenerateOptions{Hosts: []string{"new.test"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(keyFile, g.KeyPEM, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return g.CertPEM
+			},
+			wantCN: "new.test",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.cert != nil {
+				if err := os.WriteFile(certFile, tt.cert(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.key != nil {
+				if err := os.WriteFile(keyFile, tt.key(), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := s.Reload()
+			if (err != nil) != tt.wantErr {
+				t.Errorf("Reload error = %v, want error %v", err, tt.wantErr)
+			}
+			if got := s.Leaf().Subject.CommonName; got != tt.wantCN {
+				t.Errorf("serving %q, want %q", got, tt.wantCN)
+			}
+			got, _ := s.GetCertificate(nil)
+			if got.Leaf.Subject.CommonName != tt.wantCN {
+				t.Errorf("GetCertificate gives %q, want %q", got.Leaf.Subject.CommonName, tt.wantCN)
+			}
+		})
+	}
+}
+
+// TestReloadInMemory: a self-signed Source has no files, so Reload keeps
+// its certificate and does not fail.
+func TestReloadInMemory(t *testing.T) {
+	s, err := NewSelfSigned([]string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Certificate()
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Certificate() != before {
+		t.Error("Reload replaced an in-memory certificate")
+	}
+}

@@ -1,0 +1,144 @@
+package certs
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// WatchDebounce is how long [Source.Watch] waits after the last change in a
+// watched directory before reloading. A pair is written as two files, and
+// certbot or a Kubernetes secret update touches several names in a row;
+// reloading after the first event would read a new certificate with the
+// old key and log a needless error.
+const WatchDebounce = 200 * time.Millisecond
+
+// Watch reloads the pair (see [Source.ReloadAndLog]) whenever something
+// changes in the directories holding the certificate and key files, until
+// ctx ends. It returns nil then, at once for a Source without files, and an
+// error only when the watch cannot be set up; it logs "watching certificate
+// files" once it is.
+//
+// It watches the directories, not the files: tools replace a pair by
+// renaming new files into place (certbot swaps symlinks, Kubernetes secret
+// volumes swap the ..data symlink), and a watch on the old file would only
+// see it disappear. A file changed in place behind a symlink into another
+// directory is not seen; send the server SIGHUP for that.
+func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
+	if s.certFile == "" {
+		return nil
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("certs: watch: %w", err)
+	}
+	defer w.Close()
+	dirs := []string{filepath.Dir(s.certFile)}
+	if d := filepath.Dir(s.keyFile); d != dirs[0] {
+		dirs = append(dirs, d)
+	}
+	for _, d := range dirs {
+		if err := w.Add(d); err != nil {
+			return fmt.Errorf("certs: watch %s: %w", d, err)
+		}
+	}
+	log.Info("watching certificate files", "cert_file", s.certFile, "key_file", s.keyFile, "dirs", dirs)
+
+	timer := time.NewTimer(WatchDebounce)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			// A chmod alone (touch, or a backup tool setting times) does
+			// not change what a reload would read.
+			if ev.Op == fsnotify.Chmod {
+				continue
+			}
+			log.Debug("certificate directory changed", "event", ev.String())
+			timer.Reset(WatchDebounce)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			// Overflow means events were lost; reloading is the safe answer.
+			log.Warn("certificate watch error", "err", fmt.Errorf("certs: watch: %w", err))
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				timer.Reset(WatchDebounce)
+			}
+		case <-timer.C:
+			s.ReloadAndLog(log, "file change")
+		}
+	}
+}
+
+// ReloadAndLog is [Source.Reload] with its outcome logged, for the file
+// watcher and SIGHUP alike; trigger says which. A new certificate is logged
+// at info level with its subject, expiry and SHA-256 fingerprint; the same
+// certificate again only at debug level, since unrelated files in a watched
+// directory trigger reloads too. A failure is logged as an error naming the
+// files, and the old certificate keeps serving.
+func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
+	if s.certFile == "" {
+		log.Info("certificate is in memory; nothing to reload", "trigger", trigger)
+		return nil
+	}
+	old, cur, err := s.reload()
+	if err != nil {
+		log.Error("certificate reload failed; still serving the previous one",
+			"trigger", trigger,
+			"cert_file", s.certFile,
+			"key_file", s.keyFile,
+			"err", err,
+			"serving_sha256", Fingerprint(s.Leaf().Raw))
+		return err
+	}
+	attrs := []any{
+		"trigger", trigger,
+		"subject", cur.Leaf.Subject.String(),
+		"not_after", cur.Leaf.NotAfter.UTC().Format(time.RFC3339),
+		"sha256", Fingerprint(cur.Leaf.Raw),
+	}
+	if old != nil && sameChain(old, cur) {
+		log.Debug("certificate unchanged", attrs...)
+		return nil
+	}
+	log.Info("certificate reloaded", attrs...)
+	if time.Now().After(cur.Leaf.NotAfter) {
+		log.Warn("reloaded certificate has expired; clients will refuse it", "not_after", cur.Leaf.NotAfter, "cert_file", s.certFile)
+	}
+	return nil
+}
+
+func sameChain(a, b *tls.Certificate) bool {
+	if len(a.Certificate) != len(b.Certificate) {
+		return false
+	}
+	for i := range a.Certificate {
+		if !bytes.Equal(a.Certificate[i], b.Certificate[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Fingerprint is the SHA-256 of a DER certificate in lowercase hex, as
+// `openssl x509 -fingerprint -sha256` shows it without the colons.
+func Fingerprint(der []byte) string {
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
+}

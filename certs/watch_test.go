@@ -1,0 +1,301 @@
+package certs
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a log sink safe for the watcher and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls cond until it holds, failing the test after within.
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", within, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// watched runs Watch on s until the test ends and returns its log once
+// the watch is in place.
+func watched(t *testing.T, s *Source) *syncBuffer {
+	t.Helper()
+	logBuf := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Watch(ctx, log) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Watch: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("Watch did not return within 5s of its context ending")
+		}
+	})
+	waitFor(t, 5*time.Second, "watch set up", func() bool {
+		return strings.Contains(logBuf.String(), "watching certificate files")
+	})
+	return logBuf
+}
+
+// replaceByRename writes data to a temporary name in the same directory
+// and renames it over path, as certbot and careful tools do.
+func replaceByRename(t testing.TB, path string, data []byte) {
+	t.Helper()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newPair(t testing.TB, host string) *Generated {
+	t.Helper()
+	g, err := Generate(GenerateOptions{Hosts: []string{host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestWatch(t *testing.T) {
+	tests := []struct {
+		name string
+		// replace changes the files behind certFile and keyFile and returns
+		// the common name that must be served afterwards.
+		replace func(t *testing.T, certFile, keyFile string) string
+		// wantLog must appear in the log after the change, wantNotLog never.
+		wantLog, wantNotLog string
+	}{
+		{
+			name: "rename into place",
+			replace: func(t *testing.T, certFile, keyFile string) string {
+				g := newPair(t, "renamed.test")
+				replaceByRename(t, keyFile, g.KeyPEM)
+				replaceByRename(t, certFile, g.CertPEM)
+				return "renamed.test"
+			},
+			wantLog:    "certificate reloaded",
+			wantNotLog: "reload failed",
+		},
+		{
+			name: "written in place, cert and key a moment apart",
+			replace: func(t *testing.T, certFile, keyFile string) string {
+				// Within the debounce, the new certificate with the old key
+				// is never loaded on its own: no error is logged.
+				g := newPair(t, "inplace.test")
+				if err := os.WriteFile(certFile, g.CertPEM, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(40 * time.Millisecond) // well within WatchDebounce
+				if err := os.WriteFile(keyFile, g.KeyPEM, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return "inplace.test"
+			},
+			wantLog:    "certificate reloaded",
+			wantNotLog: "reload failed",
+		},
+		{
+			name: "garbage key keeps the old pair",
+			replace: func(t *testing.T, certFile, keyFile string) string {
+				replaceByRename(t, keyFile, []byte("garbage\n"))
+				return "old.test"
+			},
+			wantLog:    "certificate reload failed",
+			wantNotLog: "certificate reloaded",
+		},
+		{
+			name: "mismatched key keeps the old pair",
+			replace: func(t *testing.T, certFile, keyFile string) string {
+				replaceByRename(t, keyFile, newPair(t, "other.test").KeyPEM)
+				return "old.test"
+			},
+			wantLog:    "does not match",
+			wantNotLog: "certificate reloaded",
+		},
+		{
+			name: "unrelated file in the directory",
+			replace: func(t *testing.T, certFile, keyFile string) string {
+				if err := os.WriteFile(filepath.Join(filepath.Dir(certFile), "README"), []byte("hello"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return "old.test"
+			},
+			wantLog:    "certificate unchanged",
+			wantNotLog: "certificate reloaded",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
+			s, err := LoadFiles(certFile, keyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logBuf := watched(t, s)
+			wantCN := tt.replace(t, certFile, keyFile)
+			waitFor(t, 5*time.Second, "log line "+tt.wantLog, func() bool {
+				return strings.Contains(logBuf.String(), tt.wantLog)
+			})
+			if got := s.Leaf().Subject.CommonName; got != wantCN {
+				t.Errorf("serving %q, want %q", got, wantCN)
+			}
+			// Let a late, wrong reload show up before judging the log.
+			time.Sleep(2 * WatchDebounce)
+			logText := logBuf.String()
+			if strings.Contains(logText, tt.wantNotLog) {
+				t.Errorf("log has %q:\n%s", tt.wantNotLog, logText)
+			}
+			if strings.Contains(logText, "reload failed") {
+				// The error names both files, so the operator knows what to fix.
+				for _, f := range []string{certFile, keyFile} {
+					if !strings.Contains(logText, f) {
+						t.Errorf("reload error does not name %s:\n%s", f, logText)
+					}
+				}
+			}
+			if strings.Contains(logText, "certificate reloaded") {
+				want := "sha256=" + Fingerprint(s.Leaf().Raw)
+				if !strings.Contains(logText, want) || !strings.Contains(logText, "subject=") || !strings.Contains(logText, "not_after=") {
+					t.Errorf("reload line lacks subject, not_after or %s:\n%s", want, logText)
+				}
+			}
+		})
+	}
+}
+
+// TestWatchKubernetesSecret mimics how the kubelet updates a secret volume:
+// the files are symlinks through ..data, and an update swaps ..data to a
+// new directory by rename. The files themselves never change.
+func TestWatchKubernetesSecret(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlinks need privileges on Windows")
+	}
+	dir := t.TempDir()
+	writeVersion := func(version string, g *Generated) {
+		vdir := filepath.Join(dir, version)
+		if err := os.Mkdir(vdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(vdir, "tls.crt"), g.CertPEM, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(vdir, "tls.key"), g.KeyPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tmp := filepath.Join(dir, "..data_tmp")
+		if err := os.Symlink(version, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeVersion("..2026_01_01_v1", newPair(t, "v1.test"))
+	for _, name := range []string{"tls.crt", "tls.key"} {
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := LoadFiles(filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logBuf := watched(t, s)
+
+	writeVersion("..2026_01_02_v2", newPair(t, "v2.test"))
+	os.RemoveAll(filepath.Join(dir, "..2026_01_01_v1"))
+	waitFor(t, 5*time.Second, "v2 served", func() bool { return s.Leaf().Subject.CommonName == "v2.test" })
+	if strings.Contains(logBuf.String(), "reload failed") {
+		t.Errorf("a reload failed on the way:\n%s", logBuf.String())
+	}
+}
+
+// TestWatchWithoutFiles: an in-memory Source has nothing to watch, and
+// Watch returns at once instead of blocking until its context ends.
+func TestWatchWithoutFiles(t *testing.T) {
+	s, err := NewSelfSigned([]string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Watch(context.Background(), slog.New(slog.DiscardHandler)) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch blocked for an in-memory Source")
+	}
+}
+
+// TestWatchMissingDirectory: a watch that cannot be set up is an error
+// naming the directory, not a silent no-op.
+func TestWatchMissingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
+	s, err := LoadFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Watch(context.Background(), slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("Watch on a removed directory: %v, want an error naming %s", err, dir)
+	}
+}
+
+// TestReloadAndLogInMemory: SIGHUP on a server with an in-memory
+// certificate is answered with a log line, not an error.
+func TestReloadAndLogInMemory(t *testing.T) {
+	s, err := NewSelfSigned([]string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logBuf := &syncBuffer{}
+	if err := s.ReloadAndLog(slog.New(slog.NewTextHandler(logBuf, nil)), "SIGHUP"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logBuf.String(), "nothing to reload") {
+		t.Errorf("log: %s", logBuf.String())
+	}
+}

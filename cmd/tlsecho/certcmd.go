@@ -1,0 +1,500 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/tlsecho/tlsecho/certs"
+)
+
+// caValidity is the lifetime of a CA made by `tlsecho cert -ca`. Browsers
+// limit leaves, not locally trusted roots, and a CA that has been imported
+// into trust stores should not expire soon; mkcert uses ten years too.
+const caValidity = 10 * 365 * 24 * time.Hour
+
+// maxBrowserDays is the longest leaf validity browsers accept from public
+// CAs (CA/Browser Forum baseline requirements since September 2020, first
+// enforced by Apple). Apple platforms refuse any TLS leaf over 825 days.
+const maxBrowserDays = 398
+
+// certFlags are the parsed arguments of `tlsecho cert`.
+type certFlags struct {
+	hosts      []string
+	out        string
+	rsa        bool
+	days       int
+	force      bool
+	ca         bool
+	p12        bool
+	p12Pass    string
+	p12PassSet bool
+}
+
+// certCmd implements `tlsecho cert`: it writes a certificate and key for
+// TLSECHO_CERT_FILE and TLSECHO_KEY_FILE, optionally issued by a local CA
+// and bundled as PKCS#12.
+func certCmd(args []string, stdout, stderr io.Writer) int {
+	fl, code, ok := parseCertFlags(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if fl.days > maxBrowserDays {
+		fmt.Fprintf(stderr, "tlsecho cert: warning: -days %d is more than %d: browsers refuse server certificates valid that long from public CAs, and Apple systems refuse any over 825 days; other clients accept it\n", fl.days, maxBrowserDays)
+	}
+	if err := writeCert(fl, stdout); err != nil {
+		fmt.Fprintf(stderr, "tlsecho cert: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code int, ok bool) {
+	fs := flag.NewFlagSet("tlsecho cert", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	hosts := fs.String("hosts", "localhost,127.0.0.1,::1", "comma-separated DNS names and IP addresses (`a,b,...`) the certificate is valid for")
+	fs.StringVar(&fl.out, "out", "", "directory to write into (`DIR`); created with mode 0700 if missing (required)")
+	fs.BoolVar(&fl.rsa, "rsa", false, "RSA-2048 key instead of ECDSA P-256: only for old clients, handshakes cost about 5x the CPU")
+	fs.IntVar(&fl.days, "days", 365, "validity in days (`N`); above 398 browsers refuse the certificate")
+	fs.BoolVar(&fl.force, "force", false, "replace existing cert.pem, key.pem and cert.p12 (never ca.pem or ca-key.pem)")
+	fs.BoolVar(&fl.ca, "ca", false, "issue the certificate from a local CA in DIR (ca.pem, ca-key.pem; made on first use, reused after) that browsers can be told to trust")
+	fs.BoolVar(&fl.p12, "p12", false, "also write DIR/cert.p12 (PKCS#12: certificate, key and CA) for phones and Java clients")
+	fs.StringVar(&fl.p12Pass, "p12-password", "", "password (`PW`) of cert.p12 (default: a random one, printed); other users can see it in ps")
+	// The flag package prints the usage on every parse error; only -h
+	// should, and to stdout, while an error is one line on stderr.
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			certUsage(stdout, fs)
+			return fl, exitOK, false
+		}
+		fmt.Fprintf(stderr, "tlsecho cert: %v; see tlsecho cert -h\n", err)
+		return fl, exitUsage, false
+	}
+	fs.Visit(func(f *flag.Flag) { fl.p12PassSet = fl.p12PassSet || f.Name == "p12-password" })
+	usageErr := func(format string, a ...any) (certFlags, int, bool) {
+		fmt.Fprintf(stderr, "tlsecho cert: "+format+"; see tlsecho cert -h\n", a...)
+		return fl, exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q (hosts go in -hosts a,b)", fs.Arg(0))
+	}
+	if fl.out == "" {
+		return usageErr("-out DIR is required")
+	}
+	if fl.days < 1 {
+		return usageErr("-days %d: must be at least 1", fl.days)
+	}
+	if fl.p12PassSet && !fl.p12 {
+		return usageErr("-p12-password needs -p12")
+	}
+	fl.hosts = nonEmpty(strings.Split(*hosts, ","))
+	if len(fl.hosts) == 0 {
+		return usageErr("-hosts is empty")
+	}
+	for _, h := range fl.hosts {
+		if err := checkCertHost(h); err != nil {
+			return usageErr("-hosts: %v", err)
+		}
+	}
+	return fl, exitOK, true
+}
+
+func certUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, `Usage: tlsecho cert -out DIR [-hosts a,b,...] [-rsa] [-days N] [-force] [-ca] [-p12 [-p12-password PW]]
+
+Writes a certificate and its private key for the server:
+  DIR/cert.pem   the certificate (followed by the CA certificate with -ca)
+  DIR/key.pem    its private key, PKCS#8, mode 0600
+and prints the TLSECHO_CERT_FILE and TLSECHO_KEY_FILE lines that use them.
+Names go into DNS subject alternative names and IP addresses into IP ones,
+which is what clients check. Existing files are never overwritten without
+-force, and each file is written to a temporary name and moved into place,
+so an interrupted run never leaves half a key.
+
+With -ca the certificate is issued by a local certificate authority kept in
+DIR/ca.pem and DIR/ca-key.pem (made on first use, reused afterwards); trust
+ca.pem once in the system or browser, as printed, and browsers show no
+warning. ca.pem also works as TLSECHO_CLIENT_CA_FILE for mTLS: each
+certificate the CA issues can authenticate a client too (move cert.pem and
+key.pem aside and run again with the client's name in -hosts).
+
+cert.p12 is encrypted with AES-256 and a SHA-256 MAC (PKCS#12 "modern"),
+which OpenSSL 1.1.1+, Java 12+ and Windows Server 2019+ read.
+
+Flags:
+`)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	fmt.Fprint(w, `
+Exit status: 0 written, 1 failed (an existing file, an unwritable directory;
+nothing is overwritten), 2 bad arguments.
+`)
+}
+
+// checkCertHost accepts an IP address or a DNS name (a leading "*." for a
+// wildcard), and refuses what is neither, such as a URL or host:port, which
+// would otherwise become a name no client ever asks for.
+func checkCertHost(h string) error {
+	if net.ParseIP(strings.Trim(h, "[]")) != nil {
+		return nil
+	}
+	if strings.ContainsAny(h, ":/@?# ") {
+		return fmt.Errorf("%q is not a host name or IP address (no scheme, port or path)", h)
+	}
+	if len(h) > 253 {
+		return fmt.Errorf("%q is longer than 253 characters", h)
+	}
+	for i, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "*" && i == 0 {
+			continue
+		}
+		if label == "" || len(label) > 63 || strings.ContainsFunc(label, func(r rune) bool {
+			return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) {
+			return fmt.Errorf("%q is not a valid host name", h)
+		}
+	}
+	return nil
+}
+
+// outFile is one file `tlsecho cert` writes.
+type outFile struct {
+	path string
+	data []byte
+	perm os.FileMode
+}
+
+func writeCert(fl certFlags, stdout io.Writer) (err error) {
+	dir, err := filepath.Abs(fl.out)
+	if err != nil {
+		return fmt.Errorf("-out %s: %w", fl.out, err)
+	}
+	certPath := filepath.Join(dir, "cert.pem")
+	keyPath := filepath.Join(dir, "key.pem")
+	p12Path := filepath.Join(dir, "cert.p12")
+	caPath := filepath.Join(dir, "ca.pem")
+	caKeyPath := filepath.Join(dir, "ca-key.pem")
+
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	targets := []string{certPath, keyPath}
+	if fl.p12 {
+		targets = append(targets, p12Path)
+	}
+	if !fl.force {
+		var existing []string
+		for _, p := range targets {
+			if _, err := os.Lstat(p); err == nil {
+				existing = append(existing, p)
+			}
+		}
+		switch len(existing) {
+		case 0:
+		case 1:
+			return fmt.Errorf("%s already exists; not overwriting it (use -force to replace it)", existing[0])
+		default:
+			return fmt.Errorf("%s already exist; not overwriting them (use -force to replace them)", strings.Join(existing, " and "))
+		}
+	}
+
+	// Files this run created are removed again if a later step fails. With
+	// -force a failure cannot bring back what was replaced, so the pair's
+	// files are not tracked then; a new CA always is.
+	var created []string
+	defer func() {
+		if err != nil {
+			for _, p := range created {
+				os.Remove(p)
+			}
+		}
+	}()
+
+	var ca *tls.Certificate
+	newCA := false
+	if fl.ca {
+		if ca, newCA, err = loadOrMakeCA(caPath, caKeyPath, fl.rsa); err != nil {
+			return err
+		}
+		if newCA {
+			created = append(created, caKeyPath, caPath)
+		}
+	}
+
+	g, err := certs.Generate(certs.GenerateOptions{
+		Hosts:    fl.hosts,
+		RSA:      fl.rsa,
+		ValidFor: time.Duration(fl.days) * 24 * time.Hour,
+		Parent:   ca,
+	})
+	if err != nil {
+		return err
+	}
+	// The key first: a run cut short leaves at most a key without its
+	// certificate, which the server refuses to load, never the reverse.
+	files := []outFile{
+		{keyPath, g.KeyPEM, 0o600},
+		{certPath, g.CertPEM, 0o644},
+	}
+	p12Pass := fl.p12Pass
+	if fl.p12 {
+		if p12Pass == "" {
+			p12Pass = rand.Text()
+		}
+		var caCerts []*x509.Certificate
+		if ca != nil {
+			caCerts = []*x509.Certificate{ca.Leaf}
+		}
+		// pkcs12.Modern: AES-256-CBC with PBKDF2 and an HMAC-SHA-256 MAC;
+		// the legacy RC2/3DES encodings are readable by OpenSSL 3 only with
+		// its legacy provider.
+		data, err := pkcs12.Modern.Encode(g.Cert.PrivateKey, g.Cert.Leaf, caCerts, p12Pass)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", p12Path, err)
+		}
+		files = append(files, outFile{p12Path, data, 0o600})
+	}
+	for _, f := range files {
+		if err := writeFileAtomic(f.path, f.data, f.perm, fl.force); err != nil {
+			return err
+		}
+		if !fl.force {
+			created = append(created, f.path)
+		}
+	}
+
+	printCertSummary(stdout, fl, g.Cert.Leaf, certSummary{
+		certPath: certPath, keyPath: keyPath, p12Path: p12Path, p12Pass: p12Pass,
+		caPath: caPath, caKeyPath: caKeyPath, newCA: newCA,
+	})
+	return nil
+}
+
+// loadOrMakeCA reuses the CA in caPath and caKeyPath, or makes one when
+// neither file exists. A CA already imported into trust stores must
+// survive later runs, so it is never replaced, not even with -force.
+func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, created bool, err error) {
+	_, certErr := os.Lstat(caPath)
+	_, keyErr := os.Lstat(caKeyPath)
+	switch {
+	case certErr == nil && keyErr == nil:
+		pair, err := tls.LoadX509KeyPair(caPath, caKeyPath)
+		if err != nil {
+			return nil, false, fmt.Errorf("load the local CA: %w", err)
+		}
+		if pair.Leaf == nil || !pair.Leaf.IsCA {
+			return nil, false, fmt.Errorf("%s is not a CA certificate", caPath)
+		}
+		if time.Now().After(pair.Leaf.NotAfter) {
+			return nil, false, fmt.Errorf("the local CA %s expired on %s; move ca.pem and ca-key.pem away to make a new one", caPath, pair.Leaf.NotAfter.Format(time.DateOnly))
+		}
+		return &pair, false, nil
+	case certErr == nil:
+		return nil, false, fmt.Errorf("%s exists without its key %s; restore the key or move ca.pem away to make a new CA", caPath, caKeyPath)
+	case keyErr == nil:
+		return nil, false, fmt.Errorf("%s exists without its certificate %s; restore it or move ca-key.pem away to make a new CA", caKeyPath, caPath)
+	}
+	g, err := certs.Generate(certs.GenerateOptions{
+		IsCA:       true,
+		RSA:        useRSA, // an old client that needs an RSA leaf may not verify an ECDSA signature either
+		ValidFor:   caValidity,
+		CommonName: caName(),
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if err := writeFileAtomic(caKeyPath, g.KeyPEM, 0o600, false); err != nil {
+		return nil, false, err
+	}
+	if err := writeFileAtomic(caPath, g.CertPEM, 0o644, false); err != nil {
+		os.Remove(caKeyPath)
+		return nil, false, err
+	}
+	return g.Cert, true, nil
+}
+
+// caName names the CA after the user and machine, as mkcert does, so it
+// can be told apart (and removed) among the roots of a trust store.
+func caName() string {
+	name := "tlsecho local CA"
+	host, _ := os.Hostname()
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		host = u.Username + "@" + host
+	}
+	if host != "" {
+		name += " " + host
+	}
+	return name
+}
+
+// writeFileAtomic writes data to a temporary file in the same directory
+// and moves it to path, so a crash never leaves a partly written file under
+// the final name. Without overwrite the move is a hard link, which fails
+// if path exists (like O_EXCL) and never replaces a file that appeared
+// since the check; where hard links are not supported, path is created
+// with O_EXCL and written directly.
+func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool) (err error) {
+	dir, base := filepath.Split(path)
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp*") // mode 0600 from the start
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after a rename or link, a no-op or just the extra name
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && perm != 0o600 {
+		err = os.Chmod(tmp.Name(), perm)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if overwrite {
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
+	lerr := os.Link(tmp.Name(), path)
+	switch {
+	case lerr == nil:
+		return nil
+	case errors.Is(lerr, os.ErrExist):
+		return fmt.Errorf("%s already exists; not overwriting (use -force to replace)", path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s already exists; not overwriting (use -force to replace)", path)
+		}
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+type certSummary struct {
+	certPath, keyPath, p12Path, p12Pass string
+	caPath, caKeyPath                   string
+	newCA                               bool
+}
+
+// printCertSummary says what was made and where, and how to use it, in
+// the manner of mkcert.
+func printCertSummary(w io.Writer, fl certFlags, leaf *x509.Certificate, s certSummary) {
+	if fl.ca {
+		if s.newCA {
+			fmt.Fprintf(w, "Created a new local CA at %q (its key: %q).\n\n", s.caPath, s.caKeyPath)
+		} else {
+			fmt.Fprintf(w, "Using the local CA at %q.\n\n", s.caPath)
+		}
+	}
+	fmt.Fprintln(w, "Created a new certificate valid for the following names:")
+	for _, h := range fl.hosts {
+		fmt.Fprintf(w, " - %q\n", h)
+	}
+	issuer := "self-signed"
+	if fl.ca {
+		issuer = "issued by the local CA"
+	}
+	fmt.Fprintf(w, "\nThe certificate is at %q and the key at %q.\n", s.certPath, s.keyPath)
+	fmt.Fprintf(w, "%s, %s, valid until %s; SHA-256 %s\n", keyName(leaf), issuer, leaf.NotAfter.Format(time.DateOnly), certs.Fingerprint(leaf.Raw))
+	if fl.p12 {
+		what := "certificate and key"
+		if fl.ca {
+			what = "certificate, key and CA"
+		}
+		if fl.p12PassSet {
+			fmt.Fprintf(w, "\nThe PKCS#12 bundle (%s) is at %q, with the password you gave.\n", what, s.p12Path)
+		} else {
+			fmt.Fprintf(w, "\nThe PKCS#12 bundle (%s) is at %q; its password is %q.\n", what, s.p12Path, s.p12Pass)
+		}
+	}
+	fmt.Fprintf(w, "\nServe it with:\n  TLSECHO_CERT_FILE=%s TLSECHO_KEY_FILE=%s tlsecho\n", shellQuote(s.certPath), shellQuote(s.keyPath))
+
+	if !fl.ca {
+		fmt.Fprintf(w, "\nIt is self-signed: clients must trust it by itself, as in\n  curl --cacert %s https://%s/healthz\nBrowsers will warn about it; for them, make it with -ca.\n", shellQuote(s.certPath), browserHost(fl.hosts))
+		return
+	}
+	ca := shellQuote(s.caPath)
+	fmt.Fprintf(w, `
+To have browsers and this system trust it (https://%s/ then shows no
+warning), trust the local CA once, as an administrator:
+  Debian/Ubuntu:  cp %s /usr/local/share/ca-certificates/tlsecho-ca.crt && update-ca-certificates
+  Fedora/RHEL:    cp %s /etc/pki/ca-trust/source/anchors/tlsecho-ca.pem && update-ca-trust
+  macOS:          security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain %s
+  Windows:        certutil -addstore -f ROOT %s
+Chrome and Chromium on Linux, and Firefox, keep their own store (NSS; the
+certutil there comes with libnss3-tools or nss-tools):
+  Chrome/Chromium: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n tlsecho -i %s
+  Firefox:         the same with -d sql:PROFILE_DIR, or Settings > Certificates > Import
+Keep the CA key private: whoever has it can make certificates that this
+machine trusts for any site (%s).
+`, browserHost(fl.hosts), ca, ca, ca, s.caPath, ca, shellQuote(s.caKeyPath))
+}
+
+func keyName(leaf *x509.Certificate) string {
+	switch k := leaf.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA-%d", k.N.BitLen())
+	}
+	return leaf.PublicKeyAlgorithm.String()
+}
+
+// browserHost is the host:port a browser would open for the first name,
+// preferring localhost.
+func browserHost(hosts []string) string {
+	h := hosts[0]
+	if slices.Contains(hosts, "localhost") {
+		h = "localhost"
+	}
+	h = strings.Trim(h, "[]")
+	if ip := net.ParseIP(h); ip != nil && ip.To4() == nil {
+		h = "[" + h + "]"
+	}
+	return strings.TrimPrefix(h, "*.") + ":8443"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it, so the printed
+// lines can be pasted as they are.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@%,=", r))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

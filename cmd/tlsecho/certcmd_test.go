@@ -1,0 +1,603 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// certRun runs `tlsecho cert args...` in process.
+func certRun(t testing.TB, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"cert"}, args...), nil, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// certMust runs `tlsecho cert` and fails the test unless it succeeds.
+func certMust(t testing.TB, args ...string) (stdout string) {
+	t.Helper()
+	code, stdout, stderr := certRun(t, args...)
+	if code != exitOK {
+		t.Fatalf("tlsecho cert %q: exit %d\nstdout: %s\nstderr: %s", args, code, stdout, stderr)
+	}
+	return stdout
+}
+
+// certEnvLine finds the printed TLSECHO_CERT_FILE=... TLSECHO_KEY_FILE=...
+// line and returns the two paths.
+func certEnvLine(t testing.TB, stdout string) (certFile, keyFile string) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\s*TLSECHO_CERT_FILE=(\S+) TLSECHO_KEY_FILE=(\S+)`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no TLSECHO_CERT_FILE=... TLSECHO_KEY_FILE=... line in:\n%s", stdout)
+	}
+	return m[1], m[2]
+}
+
+// certParse reads the first certificate of a PEM file.
+func certParse(t testing.TB, file string) *x509.Certificate {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		t.Fatalf("%s: no PEM", file)
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// certPool is a pool holding only the first certificate of file.
+func certPool(t testing.TB, file string) *x509.CertPool {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AddCert(certParse(t, file))
+	return pool
+}
+
+// certHealthz does GET /healthz on the HTTPS port with cfg, verifying the
+// server; it returns the error of the request, if any.
+func certHealthz(addr string, cfg *tls.Config) error {
+	tr := &http.Transport{TLSClientConfig: cfg, TLSHandshakeTimeout: 5 * time.Second}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	resp, err := client.Get("https://" + addr + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
+		return &unexpectedResponse{resp.StatusCode, string(body)}
+	}
+	return nil
+}
+
+type unexpectedResponse struct {
+	status int
+	body   string
+}
+
+func (e *unexpectedResponse) Error() string {
+	return "unexpected response " + http.StatusText(e.status) + ": " + e.body
+}
+
+// certDialWSS opens a wss echo connection with cfg.
+func certDialWSS(addr string, cfg *tls.Config) (*websocket.Conn, error) {
+	d := websocket.Dialer{TLSClientConfig: cfg, HandshakeTimeout: 5 * time.Second}
+	c, resp, err := d.Dial("wss://"+addr+"/ws", nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	return c, err
+}
+
+// certWSEcho sends msg and checks it comes back.
+func certWSEcho(t testing.TB, c *websocket.Conn, msg string) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		t.Fatalf("wss write: %v", err)
+	}
+	typ, got, err := c.ReadMessage()
+	if err != nil || typ != websocket.TextMessage || string(got) != msg {
+		t.Fatalf("wss echo: type %d %q %v; want %q", typ, got, err, msg)
+	}
+}
+
+// certRawEcho sends msg on an open raw TLS connection and checks the echo.
+func certRawEcho(t testing.TB, c *tls.Conn, msg string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, msg); err != nil {
+		t.Fatalf("raw write: %v", err)
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("raw read echo: %v", err)
+	}
+	if string(got) != msg {
+		t.Fatalf("raw echo %q, want %q", got, msg)
+	}
+}
+
+func withServerName(pool *x509.CertPool, name string) *tls.Config {
+	return &tls.Config{RootCAs: pool, ServerName: name}
+}
+
+// TestCertServesBothPorts: what `tlsecho cert` writes, used through the
+// printed environment line, serves both ports to clients that verify it,
+// for each key type and for a name and an IP address.
+func TestCertServesBothPorts(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantKey string
+	}{
+		{"ecdsa p-256 by default", nil, "ECDSA P-256"},
+		{"rsa 2048", []string{"-rsa"}, "RSA-2048"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "tls")
+			stdout := certMust(t, append([]string{"-hosts", "localhost,127.0.0.1,::1", "-out", dir}, tt.args...)...)
+			certFile, keyFile := certEnvLine(t, stdout)
+			if certFile != filepath.Join(dir, "cert.pem") || keyFile != filepath.Join(dir, "key.pem") {
+				t.Errorf("env line names %s and %s, want DIR/cert.pem and DIR/key.pem", certFile, keyFile)
+			}
+			leaf := certParse(t, certFile)
+			switch k := leaf.PublicKey.(type) {
+			case *ecdsa.PublicKey:
+				if tt.wantKey != "ECDSA P-256" || k.Curve != elliptic.P256() {
+					t.Errorf("ECDSA key on %s, want %s", k.Curve.Params().Name, tt.wantKey)
+				}
+			case *rsa.PublicKey:
+				if tt.wantKey != "RSA-2048" || k.N.BitLen() != 2048 {
+					t.Errorf("RSA key of %d bits, want %s", k.N.BitLen(), tt.wantKey)
+				}
+			default:
+				t.Errorf("key %T, want %s", k, tt.wantKey)
+			}
+			if !strings.Contains(stdout, tt.wantKey) {
+				t.Errorf("output does not name the key type %s:\n%s", tt.wantKey, stdout)
+			}
+			if !slices.Equal(leaf.DNSNames, []string{"localhost"}) || len(leaf.IPAddresses) != 2 {
+				t.Errorf("SANs: DNS %q IP %v", leaf.DNSNames, leaf.IPAddresses)
+			}
+
+			ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+			pool := certPool(t, certFile)
+			for _, name := range []string{"localhost", "127.0.0.1"} {
+				ta.echoOnce(t, withServerName(pool, name), "hello "+name+"\n")
+				if err := certHealthz(ta.HTTPSAddr, withServerName(pool, name)); err != nil {
+					t.Errorf("GET /healthz as %s: %v", name, err)
+				}
+			}
+			// A name not in the certificate is refused: verification is real.
+			if err := certHealthz(ta.HTTPSAddr, withServerName(pool, "other.test")); err == nil {
+				t.Error("a client asking for other.test accepted the certificate")
+			}
+		})
+	}
+}
+
+// TestCertCA: with -ca the leaf is issued by a local CA that openssl and
+// Go both accept as the only root, the CA is reused by later runs, and
+// the output says how to trust it.
+func TestCertCA(t *testing.T) {
+	dir := t.TempDir()
+	stdout := certMust(t, "-ca", "-hosts", "localhost,127.0.0.1", "-out", dir)
+	caFile := filepath.Join(dir, "ca.pem")
+	certFile, keyFile := certEnvLine(t, stdout)
+	for _, want := range []string{
+		"Created a new local CA",
+		caFile,
+		"update-ca-certificates",
+		"security add-trusted-cert",
+		"certutil -addstore",
+		"certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n tlsecho -i " + caFile,
+		"https://localhost:8443/",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	ca := certParse(t, caFile)
+	if !ca.IsCA {
+		t.Fatal("ca.pem is not a CA")
+	}
+
+	if openssl, err := exec.LookPath("openssl"); err != nil {
+		t.Log("openssl not installed; skipping openssl verify")
+	} else {
+		out, err := exec.Command(openssl, "verify", "-CAfile", caFile, certFile).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "OK") {
+			t.Errorf("openssl verify: %v\n%s", err, out)
+		}
+		// The check can fail: a CA that did not issue the leaf is refused.
+		other := filepath.Join(t.TempDir(), "other")
+		certMust(t, "-ca", "-out", other)
+		if out, err := exec.Command(openssl, "verify", "-CAfile", filepath.Join(other, "ca.pem"), certFile).CombinedOutput(); err == nil {
+			t.Errorf("openssl verify accepted another CA:\n%s", out)
+		}
+	}
+
+	// A Go client with only the CA as root, on both ports.
+	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+	roots := certPool(t, caFile)
+	ta.echoOnce(t, withServerName(roots, "localhost"), "via the local CA\n")
+	if err := certHealthz(ta.HTTPSAddr, withServerName(roots, "127.0.0.1")); err != nil {
+		t.Errorf("GET /healthz trusting only the CA: %v", err)
+	}
+	c, err := certDialWSS(ta.HTTPSAddr, withServerName(roots, "localhost"))
+	if err != nil {
+		t.Fatalf("wss trusting only the CA: %v", err)
+	}
+	certWSEcho(t, c, "wss via the local CA")
+	c.Close()
+
+	// A second run reuses the CA (already trusted, perhaps) and its leaf
+	// verifies against the same root.
+	caBefore, _ := os.ReadFile(caFile)
+	caKeyBefore, _ := os.ReadFile(filepath.Join(dir, "ca-key.pem"))
+	stdout = certMust(t, "-ca", "-force", "-hosts", "echo.test", "-out", dir)
+	if !strings.Contains(stdout, "Using the local CA") {
+		t.Errorf("second run does not say it reused the CA:\n%s", stdout)
+	}
+	caAfter, _ := os.ReadFile(caFile)
+	caKeyAfter, _ := os.ReadFile(filepath.Join(dir, "ca-key.pem"))
+	if !bytes.Equal(caBefore, caAfter) || !bytes.Equal(caKeyBefore, caKeyAfter) {
+		t.Error("a second run with -force replaced the CA")
+	}
+	if _, err := certParse(t, certFile).Verify(x509.VerifyOptions{Roots: roots, DNSName: "echo.test"}); err != nil {
+		t.Errorf("second leaf does not verify against the first CA: %v", err)
+	}
+}
+
+// TestCertCABroken: a CA certificate without its key is an error that
+// says what to do, not a silently new CA.
+func TestCertCABroken(t *testing.T) {
+	dir := t.TempDir()
+	certMust(t, "-ca", "-out", dir)
+	if err := os.Remove(filepath.Join(dir, "ca-key.pem")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := certRun(t, "-ca", "-force", "-out", dir)
+	if code != exitFailure || !strings.Contains(stderr, "without its key") {
+		t.Errorf("exit %d, stderr %q; want 1 and 'without its key'", code, stderr)
+	}
+}
+
+// TestCertP12: the PKCS#12 bundle opens with its password in openssl and
+// in Go, holds the key of cert.pem, and the CA with -ca.
+func TestCertP12(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		password string // empty: generated, read from the output
+		wantCAs  int
+	}{
+		{"given password", []string{"-p12-password", "correct horse"}, "correct horse", 0},
+		{"generated password", nil, "", 0},
+		{"with the local CA", []string{"-ca", "-p12-password", "s3cret"}, "s3cret", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			stdout := certMust(t, append([]string{"-p12", "-out", dir}, tt.args...)...)
+			pw := tt.password
+			if pw == "" {
+				m := regexp.MustCompile(`its password is "([^"]+)"`).FindStringSubmatch(stdout)
+				if m == nil {
+					t.Fatalf("no generated password in the output:\n%s", stdout)
+				}
+				pw = m[1]
+				if len(pw) < 20 {
+					t.Errorf("generated password %q is short", pw)
+				}
+			} else if strings.Contains(stdout, pw) {
+				t.Errorf("output repeats the given password:\n%s", stdout)
+			}
+			p12 := filepath.Join(dir, "cert.p12")
+			data, err := os.ReadFile(p12)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, leaf, cas, err := pkcs12.DecodeChain(data, pw)
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			if !leaf.Equal(certParse(t, filepath.Join(dir, "cert.pem"))) {
+				t.Error("the bundle holds another certificate than cert.pem")
+			}
+			if signer, ok := key.(crypto.Signer); !ok || !leaf.PublicKey.(*ecdsa.PublicKey).Equal(signer.Public()) {
+				t.Error("the bundle's key does not belong to its certificate")
+			}
+			if len(cas) != tt.wantCAs {
+				t.Errorf("bundle has %d CA certificates, want %d", len(cas), tt.wantCAs)
+			}
+			if _, _, _, err := pkcs12.DecodeChain(data, pw+"x"); err == nil {
+				t.Error("the bundle opened with a wrong password")
+			}
+
+			openssl, err := exec.LookPath("openssl")
+			if err != nil {
+				t.Skip("openssl not installed")
+			}
+			out, err := exec.Command(openssl, "pkcs12", "-info", "-in", p12, "-passin", "pass:"+pw, "-noout").CombinedOutput()
+			if err != nil {
+				t.Errorf("openssl pkcs12 -info: %v\n%s", err, out)
+			}
+			if out, err := exec.Command(openssl, "pkcs12", "-info", "-in", p12, "-passin", "pass:wrong", "-noout").CombinedOutput(); err == nil {
+				t.Errorf("openssl opened the bundle with a wrong password:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestCertRefusesOverwrite: existing files stay as they are without
+// -force, and nothing new is left behind by the refused run.
+func TestCertRefusesOverwrite(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing []string // files created before the run
+		args     []string
+	}{
+		{"cert and key", []string{"cert.pem", "key.pem"}, nil},
+		{"only the key", []string{"key.pem"}, nil},
+		{"only the certificate", []string{"cert.pem"}, nil},
+		{"only the p12", []string{"cert.p12"}, []string{"-p12"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tt.existing {
+				if err := os.WriteFile(filepath.Join(dir, f), []byte("precious "+f), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, _, stderr := certRun(t, append([]string{"-out", dir}, tt.args...)...)
+			if code != exitFailure {
+				t.Errorf("exit %d, want %d", code, exitFailure)
+			}
+			if !strings.Contains(stderr, "already exist") || !strings.Contains(stderr, "-force") {
+				t.Errorf("stderr does not explain the refusal: %q", stderr)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != len(tt.existing) {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				t.Errorf("directory holds %q after the refused run, want only %q", names, tt.existing)
+			}
+			for _, f := range tt.existing {
+				if got, _ := os.ReadFile(filepath.Join(dir, f)); string(got) != "precious "+f {
+					t.Errorf("%s was changed to %q", f, got)
+				}
+			}
+
+			// -force replaces them with a working pair.
+			certMust(t, append([]string{"-out", dir, "-force"}, tt.args...)...)
+			if _, err := tls.LoadX509KeyPair(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")); err != nil {
+				t.Errorf("after -force: %v", err)
+			}
+		})
+	}
+}
+
+// TestCertFileModes: private keys are 0600 and the new directory 0700,
+// and no temporary file is left behind.
+func TestCertFileModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permissions")
+	}
+	dir := filepath.Join(t.TempDir(), "new", "tls")
+	certMust(t, "-ca", "-p12", "-out", dir)
+	want := map[string]os.FileMode{
+		"key.pem":    0o600,
+		"ca-key.pem": 0o600,
+		"cert.p12":   0o600,
+		"cert.pem":   0o644,
+		"ca.pem":     0o644,
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mode, ok := want[e.Name()]
+		if !ok {
+			t.Errorf("unexpected file %s left in the directory", e.Name())
+			continue
+		}
+		if got := info.Mode().Perm(); got != mode {
+			t.Errorf("%s: mode %o, want %o", e.Name(), got, mode)
+		}
+		delete(want, e.Name())
+	}
+	for name := range want {
+		t.Errorf("%s was not written", name)
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Mode().Perm(); got != 0o700 {
+		t.Errorf("created directory has mode %o, want 700", got)
+	}
+}
+
+// TestCertDays: -days sets the validity, and above 398 the command warns
+// (browsers refuse such leaves) but still writes the certificate.
+func TestCertDays(t *testing.T) {
+	tests := []struct {
+		name     string
+		days     string
+		wantDays int
+		wantWarn bool
+	}{
+		{"default a year", "", 365, false},
+		{"one day", "1", 1, false},
+		{"398 is the browser limit", "398", 398, false},
+		{"over the browser limit warns", "500", 500, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"-out", dir}
+			if tt.days != "" {
+				args = append(args, "-days", tt.days)
+			}
+			code, stdout, stderr := certRun(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			leaf := certParse(t, filepath.Join(dir, "cert.pem"))
+			want := time.Duration(tt.wantDays) * 24 * time.Hour
+			if got := time.Until(leaf.NotAfter); got > want || got < want-time.Minute {
+				t.Errorf("valid for another %v, want %v", got, want)
+			}
+			if warned := strings.Contains(stderr, "warning") && strings.Contains(stderr, "398"); warned != tt.wantWarn {
+				t.Errorf("warned %v, want %v; stderr %q", warned, tt.wantWarn, stderr)
+			}
+			if !strings.Contains(stdout, leaf.NotAfter.Format(time.DateOnly)) {
+				t.Errorf("output does not give the expiry date:\n%s", stdout)
+			}
+		})
+	}
+}
+
+var certUsageTests = []struct {
+	name       string
+	args       []string
+	wantCode   int
+	wantStderr string
+}{
+	{"no -out", []string{"-hosts", "localhost"}, exitUsage, "-out DIR is required"},
+	{"unknown flag", []string{"-out", "x", "-bogus"}, exitUsage, "-bogus"},
+	{"positional host", []string{"-out", "x", "localhost"}, exitUsage, `unexpected argument "localhost"`},
+	{"zero days", []string{"-out", "x", "-days", "0"}, exitUsage, "-days 0"},
+	{"days not a number", []string{"-out", "x", "-days", "soon"}, exitUsage, "-days"},
+	{"empty hosts", []string{"-out", "x", "-hosts", " , "}, exitUsage, "-hosts is empty"},
+	{"host with port", []string{"-out", "x", "-hosts", "localhost:8443"}, exitUsage, "not a host name"},
+	{"host as URL", []string{"-out", "x", "-hosts", "https://example.test"}, exitUsage, "not a host name"},
+	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
+}
+
+func TestCertUsage(t *testing.T) {
+	for _, tt := range certUsageTests {
+		t.Run(tt.name, func(t *testing.T) {
+			cwd := t.TempDir()
+			args := slices.Clone(tt.args)
+			for i, a := range args {
+				if a == "x" {
+					args[i] = filepath.Join(cwd, "x")
+				}
+			}
+			code, stdout, stderr := certRun(t, args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d", code, tt.wantCode)
+			}
+			if !strings.Contains(stderr, tt.wantStderr) || !strings.Contains(stderr, "tlsecho cert -h") {
+				t.Errorf("stderr %q does not contain %q and a pointer to -h", stderr, tt.wantStderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if _, err := os.Stat(filepath.Join(cwd, "x")); err == nil {
+				t.Error("a refused command created the output directory")
+			}
+		})
+	}
+
+	code, stdout, stderr := certRun(t, "-h")
+	if code != exitOK || stderr != "" {
+		t.Errorf("-h: exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"-hosts", "-out", "-rsa", "-days", "-force", "-ca", "-p12", "-p12-password", "TLSECHO_CERT_FILE", "Exit status: 0", "1 failed", "2 bad arguments"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("-h does not mention %q:\n%s", want, stdout)
+		}
+	}
+	var top bytes.Buffer
+	run(context.Background(), []string{"-h"}, nil, nil, &top, io.Discard)
+	if !strings.Contains(top.String(), "tlsecho cert") {
+		t.Errorf("tlsecho -h does not list the cert command:\n%s", top.String())
+	}
+}
+
+// TestCertWriteFileAtomic: without overwrite a file that exists by the
+// time of the move (not only at the first check) is left alone; with it,
+// the file is replaced whole. Either way no temporary file remains.
+func TestCertWriteFileAtomic(t *testing.T) {
+	tests := []struct {
+		name      string
+		existing  bool
+		overwrite bool
+		wantErr   bool
+		want      string
+	}{
+		{"new file", false, false, false, "new"},
+		{"existing file kept", true, false, true, "old"},
+		{"existing file replaced", true, true, false, "new"},
+		{"new file with overwrite", false, true, false, "new"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "key.pem")
+			if tt.existing {
+				if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := writeFileAtomic(path, []byte("new"), 0o600, tt.overwrite)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && !strings.Contains(err.Error(), "already exists") {
+				t.Errorf("error %q does not say the file exists", err)
+			}
+			if got, _ := os.ReadFile(path); string(got) != tt.want {
+				t.Errorf("file holds %q, want %q", got, tt.want)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("%d entries in the directory, want only key.pem", len(entries))
+			}
+		})
+	}
+}

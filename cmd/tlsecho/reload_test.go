@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/certs"
+)
+
+// reloadPair is a pair made by `tlsecho cert` in its own directory.
+type reloadPair struct {
+	certFile, keyFile string
+	leaf              *x509.Certificate
+}
+
+func newReloadPair(t testing.TB, host string) reloadPair {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), host)
+	certMust(t, "-hosts", host+",localhost,127.0.0.1", "-out", dir)
+	p := reloadPair{certFile: filepath.Join(dir, "cert.pem"), keyFile: filepath.Join(dir, "key.pem")}
+	p.leaf = certParse(t, p.certFile)
+	return p
+}
+
+// trusts is a client configuration verifying against this pair only.
+func (p reloadPair) trusts() *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AddCert(p.leaf)
+	return &tls.Config{RootCAs: pool, ServerName: "localhost"}
+}
+
+// installByRename copies src over dst the way certbot and careful scripts
+// do: written under a temporary name in dst's directory, then renamed.
+func installByRename(t testing.TB, src, dst string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp")
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// servedLeaf is the certificate a new handshake on addr presents. The
+// check is skipped only to learn which one it is; callers verify it.
+func servedLeaf(t testing.TB, addr string) *x509.Certificate {
+	t.Helper()
+	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0]
+}
+
+// waitServed waits until new handshakes on every addr present want.
+func waitServed(t testing.TB, want *x509.Certificate, addrs ...string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, addr := range addrs {
+		for !servedLeaf(t, addr).Equal(want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still does not serve the new certificate after 5s", addr)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// openConns are a raw TLS and a wss connection opened before a reload,
+// which must keep echoing after it.
+type openConns struct {
+	raw *tls.Conn
+	ws  *websocket.Conn
+}
+
+func openBoth(t *testing.T, tlsAddr, httpsAddr string, cfg *tls.Config) openConns {
+	t.Helper()
+	raw, err := tls.Dial("tcp", tlsAddr, cfg)
+	if err != nil {
+		t.Fatalf("raw dial: %v", err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	ws, err := certDialWSS(httpsAddr, cfg)
+	if err != nil {
+		t.Fatalf("wss dial: %v", err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	oc := openConns{raw: raw, ws: ws}
+	oc.echo(t, "before")
+	return oc
+}
+
+func (oc openConns) echo(t testing.TB, msg string) {
+	t.Helper()
+	for i := range 3 {
+		certRawEcho(t, oc.raw, msg+" raw "+string(rune('0'+i))+"\n")
+		certWSEcho(t, oc.ws, msg+" wss "+string(rune('0'+i)))
+	}
+}
+
+// TestReloadByRename: a new pair renamed over the files is served to new
+// clients on both ports, verified, while connections opened before keep
+// echoing; the log gives the new subject, expiry and fingerprint.
+func TestReloadByRename(t *testing.T) {
+	old := newReloadPair(t, "old.test")
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	installByRename(t, old.certFile, certFile)
+	installByRename(t, old.keyFile, keyFile)
+	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+	waitLogged(t, ta, "watching certificate files")
+	conns := openBoth(t, ta.TLSAddr, ta.HTTPSAddr, old.trusts())
+
+	renewed := newReloadPair(t, "renewed.test")
+	installByRename(t, renewed.keyFile, keyFile)
+	installByRename(t, renewed.certFile, certFile)
+	waitServed(t, renewed.leaf, ta.TLSAddr, ta.HTTPSAddr)
+
+	ta.echoOnce(t, renewed.trusts(), "new client on the raw port\n")
+	if err := certHealthz(ta.HTTPSAddr, renewed.trusts()); err != nil {
+		t.Errorf("GET /healthz with the renewed certificate: %v", err)
+	}
+	c, err := certDialWSS(ta.HTTPSAddr, renewed.trusts())
+	if err != nil {
+		t.Fatalf("new wss client: %v", err)
+	}
+	certWSEcho(t, c, "new wss client")
+	c.Close()
+	conns.echo(t, "after")
+
+	line := waitLogged(t, ta, "certificate reloaded")
+	for _, want := range []string{
+		`trigger="file change"`,
+		`subject="CN=renewed.test,O=tlsecho"`,
+		"not_after=" + renewed.leaf.NotAfter.UTC().Format(time.RFC3339),
+		"sha256=" + certs.Fingerprint(renewed.leaf.Raw),
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("reload log line lacks %s:\n%s", want, line)
+		}
+	}
+	if strings.Contains(ta.Log.String(), "reload failed") {
+		t.Errorf("a reload failed on the way (the pair was loaded half-written):\n%s", ta.Log.String())
+	}
+}
+
+// TestReloadRejectsBrokenPair: a broken or mismatched replacement is
+// refused with an error naming the files, and the old certificate keeps
+// serving new clients on both ports.
+func TestReloadRejectsBrokenPair(t *testing.T) {
+	tests := []struct {
+		name    string
+		install func(t *testing.T, certFile, keyFile string)
+		wantErr string
+	}{
+		{
+			name: "garbage key",
+			install: func(t *testing.T, certFile, keyFile string) {
+				garbage := filepath.Join(t.TempDir(), "garbage")
+				os.WriteFile(garbage, []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), 0o600)
+				installByRename(t, garbage, keyFile)
+			},
+			wantErr: "certs: load pair",
+		},
+		{
+			name: "mismatched key",
+			install: func(t *testing.T, certFile, keyFile string) {
+				other := newReloadPair(t, "other.test")
+				installByRename(t, other.keyFile, keyFile)
+			},
+			wantErr: "private key does not match public key",
+		},
+		{
+			name: "new certificate with the old key",
+			install: func(t *testing.T, certFile, keyFile string) {
+				other := newReloadPair(t, "other.test")
+				installByRename(t, other.certFile, certFile)
+			},
+			wantErr: "private key does not match public key",
+		},
+		{
+			name: "certificate removed",
+			install: func(t *testing.T, certFile, keyFile string) {
+				os.Remove(certFile)
+			},
+			wantErr: "certs: read certificate",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			old := newReloadPair(t, "old.test")
+			ta := startApp(t, map[string]string{"CERT_FILE": old.certFile, "KEY_FILE": old.keyFile})
+			waitLogged(t, ta, "watching certificate files")
+			conns := openBoth(t, ta.TLSAddr, ta.HTTPSAddr, old.trusts())
+
+			tt.install(t, old.certFile, old.keyFile)
+			line := waitLogged(t, ta, "certificate reload failed")
+			for _, want := range []string{"level=ERROR", tt.wantErr, old.certFile, old.keyFile} {
+				if !strings.Contains(line, want) {
+					t.Errorf("error line lacks %q:\n%s", want, line)
+				}
+			}
+			for _, addr := range []string{ta.TLSAddr, ta.HTTPSAddr} {
+				if !servedLeaf(t, addr).Equal(old.leaf) {
+					t.Errorf("%s no longer serves the old certificate", addr)
+				}
+			}
+			ta.echoOnce(t, old.trusts(), "still the old certificate\n")
+			if err := certHealthz(ta.HTTPSAddr, old.trusts()); err != nil {
+				t.Errorf("GET /healthz with the old certificate: %v", err)
+			}
+			conns.echo(t, "after")
+			if strings.Contains(ta.Log.String(), "certificate reloaded") {
+				t.Errorf("a broken pair was reported as loaded:\n%s", ta.Log.String())
+			}
+		})
+	}
+}
+
+// TestReloadSIGHUP sends a real SIGHUP to a real server process. Its
+// files are symlinks into another directory where the pair is replaced;
+// the watcher (which watches the symlinks' directory) cannot see that, so
+// only the signal can make the switch.
+func TestReloadSIGHUP(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGHUP on Windows")
+	}
+	old := newReloadPair(t, "old.test")
+	root := t.TempDir()
+	store, live := filepath.Join(root, "store"), filepath.Join(root, "live")
+	for _, d := range []string{store, live} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	installByRename(t, old.certFile, filepath.Join(store, "cert.pem"))
+	installByRename(t, old.keyFile, filepath.Join(store, "key.pem"))
+	for _, name := range []string{"cert.pem", "key.pem"} {
+		if err := os.Symlink(filepath.Join(store, name), filepath.Join(live, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := startProc(t, "TLSECHO_CERT_FILE="+filepath.Join(live, "cert.pem"), "TLSECHO_KEY_FILE="+filepath.Join(live, "key.pem"))
+	for m := range p.waitLog(t, "watching certificate files", 5*time.Second) {
+		if dirs := m["dirs"]; !strings.Contains(stringOf(dirs), live) {
+			t.Errorf("watching %v, want %s", dirs, live)
+		}
+	}
+	conns := openBoth(t, p.TLSAddr, p.HTTPSAddr, old.trusts())
+
+	renewed := newReloadPair(t, "renewed.test")
+	installByRename(t, renewed.keyFile, filepath.Join(store, "key.pem"))
+	installByRename(t, renewed.certFile, filepath.Join(store, "cert.pem"))
+	time.Sleep(3 * certs.WatchDebounce)
+	if !servedLeaf(t, p.TLSAddr).Equal(old.leaf) {
+		t.Fatal("the server switched before SIGHUP; this test no longer tests the signal")
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for m := range p.waitLog(t, "certificate reloaded", 5*time.Second) {
+		if m["trigger"] != "SIGHUP" || m["sha256"] != certs.Fingerprint(renewed.leaf.Raw) {
+			t.Errorf("reload line: %v", m)
+		}
+	}
+	waitServed(t, renewed.leaf, p.TLSAddr, p.HTTPSAddr)
+	if err := certHealthz(p.HTTPSAddr, renewed.trusts()); err != nil {
+		t.Errorf("GET /healthz with the renewed certificate: %v", err)
+	}
+	conns.echo(t, "after SIGHUP")
+
+	// The process is still alive and serving: SIGHUP did not end it.
+	if err := p.cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("server process gone after SIGHUP: %v", err)
+	}
+}
+
+// waitLogged waits for a log line of the in-process server containing
+// want and returns it.
+func waitLogged(t testing.TB, ta *testApp, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, line := range strings.Split(ta.Log.String(), "\n") {
+			if strings.Contains(line, want) {
+				return line
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log within 5s:\n%s", want, ta.Log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func stringOf(v any) string {
+	var b bytes.Buffer
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			s, _ := e.(string)
+			b.WriteString(s + " ")
+		}
+	case string:
+		b.WriteString(v)
+	}
+	return b.String()
+}
