@@ -75,9 +75,12 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		switch {
-		case draining:
+		case draining && time.Since(c.lastRead) >= quiet:
 			// Quiet for DrainQuiet while shutting down: treat it as the
 			// client's end of input, so the handler finishes cleanly.
+			// Shutdown's wake-up can land after the drain deadline was
+			// set and cut it short; then the client was not quiet yet,
+			// and the next case sets the deadline again.
 			return 0, io.EOF
 		case c.srv.draining.Load():
 			// Woken by Shutdown: loop to apply the drain deadline.
