@@ -1,0 +1,100 @@
+package rawtls_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/rawtls"
+)
+
+// TestMaxConnsRefusesOnlyTheExtra fills MaxConns, checks that one more
+// connection is closed at once while the others echo on, and that a slot
+// freed by a leaving client is taken by the next.
+func TestMaxConnsRefusesOnlyTheExtra(t *testing.T) {
+	const maxConns = 5
+	var refused atomic.Int64
+	ts := startServer(t, &rawtls.Server{
+		MaxConns: maxConns,
+		Hooks:    &rawtls.Hooks{Refused: func() { refused.Add(1) }},
+	}, certs.Options{})
+
+	clients := make([]*client, maxConns)
+	for i := range clients {
+		clients[i] = ts.mustDial(t, ts.clientConfig())
+		if err := echo(clients[i], []byte(fmt.Sprintf("client %d before", i))); err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+	}
+
+	start := time.Now()
+	extra, err := ts.dial(ts.clientConfig())
+	if err == nil {
+		// In TLS 1.3 the client may finish before the server has read its
+		// Finished; the first read then shows the refusal.
+		err = echo(extra, []byte("one too many"))
+		extra.Close()
+	}
+	if err == nil {
+		t.Fatalf("connection %d echoed with MaxConns %d", maxConns+1, maxConns)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("extra connection failed after %v (%v), want at once", took, err)
+	}
+	if n := refused.Load(); n != 1 {
+		t.Errorf("Hooks.Refused called %d times, want 1", n)
+	}
+
+	for i, c := range clients {
+		if err := echo(c, []byte(fmt.Sprintf("client %d after", i))); err != nil {
+			t.Fatalf("client %d after the refusal: %v", i, err)
+		}
+	}
+
+	clients[0].Close()
+	waitFor(t, 2*time.Second, "the closed client's slot to be freed", func() bool {
+		return ts.srv.Active() == maxConns-1
+	})
+	next := ts.mustDial(t, ts.clientConfig())
+	if err := echo(next, []byte("taking the free slot")); err != nil {
+		t.Fatalf("new client after one left: %v", err)
+	}
+	if n := refused.Load(); n != 1 {
+		t.Errorf("Hooks.Refused called %d times, want 1", n)
+	}
+}
+
+// TestIdleTimeoutClosesWithCloseNotify leaves a connection silent and
+// checks that the server ends it after IdleTimeout with a clean TLS close.
+func TestIdleTimeoutClosesWithCloseNotify(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		t.Run(tls.VersionName(version), func(t *testing.T) {
+			cfg := ts.clientConfig()
+			cfg.MaxVersion = version
+			c := ts.mustDial(t, cfg)
+			if err := echo(c, []byte("then silence")); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			c.SetReadDeadline(start.Add(3 * time.Second))
+			n, err := c.Read(make([]byte, 1))
+			took := time.Since(start)
+			if n != 0 || !errors.Is(err, io.EOF) {
+				t.Fatalf("read on idle connection: %d bytes, %v; want io.EOF", n, err)
+			}
+			if took < idle-50*time.Millisecond || took > 2*time.Second {
+				t.Errorf("closed after %v of silence, want about %v", took, idle)
+			}
+			if err := c.wire.endsWithCloseNotify(version); err != nil {
+				t.Errorf("idle close: %v", err)
+			}
+		})
+	}
+}
