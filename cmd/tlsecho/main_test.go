@@ -51,6 +51,13 @@ type proc struct {
 // variables and waits for its start line.
 func startProc(t testing.TB, extra ...string) *proc {
 	t.Helper()
+	return startProcWith(t, nil, extra...)
+}
+
+// startProcWith is startProc with a chance to change the command (run it
+// under a shell with other limits, say) before it starts.
+func startProcWith(t testing.TB, wrap func(*exec.Cmd), extra ...string) *proc {
+	t.Helper()
 	environ := append([]string{
 		"TLSECHO_TLS_ADDR=127.0.0.1:0",
 		"TLSECHO_HTTPS_ADDR=127.0.0.1:0",
@@ -58,6 +65,9 @@ func startProc(t testing.TB, extra ...string) *proc {
 		"TLSECHO_LOG_FORMAT=json",
 	}, extra...)
 	cmd := command(t, environ)
+	if wrap != nil {
+		wrap(cmd)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
