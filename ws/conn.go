@@ -49,6 +49,7 @@ func newConn(s *Server, wc *websocket.Conn, r *http.Request) *Conn {
 	answerPing := wc.PingHandler()
 	wc.SetPingHandler(func(data string) error {
 		c.touch()
+		c.setReadDeadline()
 		return answerPing(data)
 	})
 	return c
@@ -130,6 +131,9 @@ func (m *messageReader) Read(p []byte) (int, error) {
 		now := time.Now()
 		m.c.lastData = now
 		m.c.lastFrame.Store(now.UnixNano())
+		// A message that trickles in over many frames keeps the
+		// connection alive like separate messages would.
+		m.c.setReadDeadline()
 	}
 	if err == io.EOF {
 		if m.text && !m.utf.complete() {
@@ -175,25 +179,28 @@ func (c *Conn) serve() {
 	}
 }
 
-// keepalive pings a client from which no frame arrived during the last
-// interval. Pings go through WriteControl, which gorilla allows beside the
-// handler's writer.
+// keepalive pings a client once no frame has arrived from it for an
+// interval. The ping must go out then, not at the next tick of a fixed
+// clock: the read deadline is the last frame plus two intervals, and a
+// ping sent later would leave the client no time to answer. Pings go
+// through WriteControl, which gorilla allows beside the handler's writer.
 func (c *Conn) keepalive(stop <-chan struct{}) {
 	every := c.srv.pingInterval()
-	t := time.NewTicker(every)
+	t := time.NewTimer(every)
 	defer t.Stop()
-	prev := time.Now()
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-t.C:
-			if c.lastFrame.Load() <= prev.UnixNano() {
-				if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(writeWait)); err != nil {
-					return
-				}
+			if wait := time.Unix(0, c.lastFrame.Load()).Add(every).Sub(now); wait > 0 {
+				t.Reset(wait)
+				continue
 			}
-			prev = now
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(writeWait)); err != nil {
+				return
+			}
+			t.Reset(every)
 		}
 	}
 }
