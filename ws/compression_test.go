@@ -1,0 +1,133 @@
+package ws
+
+import (
+	"bytes"
+	"compress/flate"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+func TestCompressionNegotiation(t *testing.T) {
+	tests := []struct {
+		name           string
+		server, client bool
+		want           bool
+	}{
+		{"both", true, true, true},
+		{"server off", false, true, false},
+		{"client does not offer", true, false, false},
+		{"neither", false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startServer(t, &Server{Compression: tt.server})
+			d := ts.dialer()
+			d.EnableCompression = tt.client
+			c, resp := ts.dial(t, d, nil)
+			ext := resp.Header.Get("Sec-WebSocket-Extensions")
+			if got := strings.Contains(ext, "permessage-deflate"); got != tt.want {
+				t.Fatalf("Sec-WebSocket-Extensions %q: negotiated %v, want %v", ext, got, tt.want)
+			}
+			for _, mt := range []int{websocket.TextMessage, websocket.BinaryMessage} {
+				for _, size := range []int{0, 1, 5000, 200 << 10} {
+					msg := textOfSize(size)
+					gotType, got := echo(t, c, mt, msg)
+					if gotType != mt || !bytes.Equal(got, msg) {
+						t.Fatalf("echo type %d, %d bytes; want type %d, %d bytes", gotType, len(got), mt, len(msg))
+					}
+				}
+			}
+		})
+	}
+}
+
+// deflateTail ends a permessage-deflate message (RFC 7692 section 7.2.1
+// strips it from the wire).
+const deflateTail = "\x00\x00\xff\xff"
+
+func deflate(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	fw, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(b)
+	if err := fw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if !bytes.HasSuffix(out, []byte(deflateTail)) {
+		t.Fatalf("flush did not end with %q", deflateTail)
+	}
+	return out[:len(out)-len(deflateTail)]
+}
+
+func inflate(t *testing.T, b []byte) []byte {
+	t.Helper()
+	// The tail plus a final empty stored block lets the reader end cleanly.
+	r := flate.NewReader(io.MultiReader(bytes.NewReader(b), strings.NewReader(deflateTail+"\x01\x00\x00\xff\xff")))
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("inflate: %v", err)
+	}
+	return out
+}
+
+// TestCompressionWire looks at the frames themselves: the server inflates
+// a compressed message (RSV1 set) and answers with a compressed one, and
+// it also takes a plain message on a compressed connection.
+func TestCompressionWire(t *testing.T) {
+	ts := startServer(t, &Server{Compression: true})
+	rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate; client_no_context_takeover; server_no_context_takeover"}})
+	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
+		t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate", ext)
+	}
+	msg := bytes.Repeat([]byte("compress me "), 500)
+	tests := []struct {
+		name   string
+		frames []frame
+	}{
+		{"compressed", []frame{{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)}}},
+		{"plain", []frame{{fin: true, op: opText, payload: msg}}},
+		{"compressed in fragments", func() []frame {
+			z := deflate(t, msg)
+			h := len(z) / 2
+			// RSV1 goes on the first frame only (RFC 7692 section 6.1).
+			return []frame{{rsv: rsv1, op: opText, payload: z[:h]}, {fin: true, op: opCont, payload: z[h:]}}
+		}()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc.tb = t
+			rc.write(tt.frames...)
+			op, rsv, got := rc.readMessage()
+			if op != opText || rsv != rsv1 {
+				t.Fatalf("answer op %#x rsv %#x, want a compressed text message", op, rsv)
+			}
+			if len(got) >= len(msg) {
+				t.Errorf("answer has %d bytes on the wire for %d: not compressed", len(got), len(msg))
+			}
+			if plain := inflate(t, got); !bytes.Equal(plain, msg) {
+				t.Fatalf("inflated answer differs: %d bytes, want %d", len(plain), len(msg))
+			}
+		})
+	}
+}
+
+// TestCompressedInvalidUTF8 checks that text is validated after inflation.
+func TestCompressedInvalidUTF8(t *testing.T) {
+	ts := startServer(t, &Server{Compression: true})
+	for _, payload := range []string{"bad \xff", "cut \xe2\x82"} {
+		t.Run(fmt.Sprintf("%q", payload), func(t *testing.T) {
+			rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+			rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, []byte(payload))})
+			rc.expectClose(websocket.CloseInvalidFramePayloadData)
+		})
+	}
+}

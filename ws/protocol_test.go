@@ -1,0 +1,140 @@
+package ws
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+// protocolErrorTests are frames a server must refuse with close 1002
+// (RFC 6455 sections 5.1 to 5.5 and 7.4.1), in the manner of the Autobahn
+// test suite's cases 2, 3, 4, 5 and 7.
+var protocolErrorTests = func() []struct {
+	name   string
+	frames []frame
+} {
+	tests := []struct {
+		name   string
+		frames []frame
+	}{
+		{"unmasked text", []frame{{fin: true, op: opText, payload: []byte("hi"), unmasked: true}}},
+		{"unmasked ping", []frame{{fin: true, op: opPing, unmasked: true}}},
+		{"RSV1 without compression", []frame{{fin: true, rsv: rsv1, op: opText, payload: []byte("hi")}}},
+		{"RSV2", []frame{{fin: true, rsv: rsv2, op: opText, payload: []byte("hi")}}},
+		{"RSV3", []frame{{fin: true, rsv: rsv3, op: opBinary, payload: []byte("hi")}}},
+		{"RSV2 on ping", []frame{{fin: true, rsv: rsv2, op: opPing}}},
+		{"continuation without start", []frame{{fin: true, op: opCont, payload: []byte("orphan")}}},
+		{"continuation after a whole message", []frame{{fin: true, op: opText, payload: []byte("a")}, {fin: true, op: opCont, payload: []byte("b")}}},
+		{"new message inside a fragmented one", []frame{{op: opText, payload: []byte("a")}, {fin: true, op: opText, payload: []byte("b")}}},
+		{"ping with 126 bytes", []frame{{fin: true, op: opPing, payload: bytes.Repeat([]byte{'p'}, 126)}}},
+		{"close with 126 bytes", []frame{{fin: true, op: opClose, payload: closePayload(1000, string(bytes.Repeat([]byte{'r'}, 124)))}}},
+		{"fragmented ping", []frame{{op: opPing, payload: []byte("a")}, {fin: true, op: opCont, payload: []byte("b")}}},
+		{"fragmented pong", []frame{{op: opPong, payload: []byte("a")}}},
+	}
+	for _, op := range []byte{3, 4, 5, 6, 7, 11, 12, 13, 14, 15} {
+		tests = append(tests, struct {
+			name   string
+			frames []frame
+		}{fmt.Sprintf("opcode %d", op), []frame{{fin: true, op: op, payload: []byte("x")}}})
+	}
+	// Codes a peer must not send (section 7.4.1 and the IANA registry).
+	for _, code := range []int{0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535} {
+		tests = append(tests, struct {
+			name   string
+			frames []frame
+		}{fmt.Sprintf("close code %d", code), []frame{{fin: true, op: opClose, payload: closePayload(code, "")}}})
+	}
+	return tests
+}()
+
+func TestProtocolErrors(t *testing.T) {
+	ts := startServer(t, &Server{})
+	for _, tt := range protocolErrorTests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, _ := ts.dialRaw(t, nil)
+			rc.write(tt.frames...)
+			rc.expectClose(websocket.CloseProtocolError)
+		})
+	}
+}
+
+func TestPingPong(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload []byte
+	}{
+		{"empty", nil},
+		{"text", []byte("hello")},
+		{"binary", []byte{0, 0xff, 0x80, 1}},
+		{"125 bytes", binaryOfSize(125)},
+	}
+	ts := startServer(t, &Server{})
+	rc, _ := ts.dialRaw(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc.tb = t
+			rc.write(frame{fin: true, op: opPing, payload: tt.payload})
+			f := rc.mustFrame()
+			if f.op != opPong || !f.fin || f.rsv != 0 || !bytes.Equal(f.payload, tt.payload) {
+				t.Fatalf("got %v %q, want pong %q", f, f.payload, tt.payload)
+			}
+		})
+	}
+	// An unsolicited pong is allowed and needs no answer (section 5.5.3):
+	// the next thing the client gets is the echo.
+	t.Run("unsolicited pong", func(t *testing.T) {
+		rc.tb = t
+		rc.write(frame{fin: true, op: opPong, payload: []byte("beat")}, frame{fin: true, op: opText, payload: []byte("after")})
+		if op, _, got := rc.readMessage(); op != opText || string(got) != "after" {
+			t.Fatalf("got op %#x %q, want the echo of \"after\"", op, got)
+		}
+	})
+}
+
+// TestClientClose checks that a client's close is answered with the same
+// code (section 5.5.1) and the server then ends the connection.
+func TestClientClose(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload []byte
+		want    int // websocket.CloseNoStatusReceived: an empty close
+	}{
+		{"1000", closePayload(1000, ""), 1000},
+		{"1000 with reason", closePayload(1000, "bye"), 1000},
+		{"1001", closePayload(1001, ""), 1001},
+		{"3000", closePayload(3000, ""), 3000},
+		{"4999", closePayload(4999, "private"), 4999},
+		{"empty", nil, websocket.CloseNoStatusReceived},
+	}
+	ts := startServer(t, &Server{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, _ := ts.dialRaw(t, nil)
+			rc.write(frame{fin: true, op: opClose, payload: tt.payload})
+			f := rc.mustFrame()
+			if f.op != opClose {
+				t.Fatalf("got %v, want close", f)
+			}
+			if tt.want == websocket.CloseNoStatusReceived {
+				if len(f.payload) != 0 {
+					t.Fatalf("close answered with body %q, want an empty close", f.payload)
+				}
+			} else if len(f.payload) < 2 || int(f.payload[0])<<8|int(f.payload[1]) != tt.want {
+				t.Fatalf("close answered with %q, want code %d", f.payload, tt.want)
+			}
+			rc.expectEnd()
+		})
+	}
+
+	// A close in the middle of a fragmented message ends it too.
+	t.Run("inside a fragmented message", func(t *testing.T) {
+		rc, _ := ts.dialRaw(t, nil)
+		rc.write(frame{op: opText, payload: []byte("half")}, frame{fin: true, op: opClose, payload: closePayload(1000, "")})
+		if code, _ := rc.readClose(); code != 1000 {
+			t.Fatalf("close answered with %d, want 1000", code)
+		}
+		rc.expectEnd()
+	})
+}
