@@ -176,6 +176,8 @@ func (a *app) httpsHandler() http.Handler {
 	r.Use(middleware.Recoverer)
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS)
+	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
+		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() }})
 	r.Handle("/*", web.Handler())
 	return r
 }

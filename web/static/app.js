@@ -1,50 +1,640 @@
 "use strict";
-(function () {
+// The tlsecho workbench: connects to a WebSocket echo server, sends text,
+// binary and bursts, checks every echo against what was sent and charts
+// round-trip times.
+//
+// The page runs under a Content-Security-Policy with script-src 'self' and
+// Trusted Types without a policy, so it builds the DOM only with
+// createElement and textContent, and styles only through classes.
+(() => {
   const $ = (id) => document.getElementById(id);
-  const url = $("url"), state = $("state"), log = $("log");
-  url.value = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
-  let sock = null;
-  const pending = [];
 
-  function line(kind, text) {
-    const li = document.createElement("li");
-    li.className = kind;
-    li.textContent = new Date().toISOString().slice(11, 23) + " " + text;
-    log.appendChild(li);
-    while (log.children.length > 1000) log.removeChild(log.firstChild);
-    log.scrollTop = log.scrollHeight;
+  // Bounds that keep a long session from eating memory.
+  const LOG_MAX = 1000; // log lines kept
+  const SAMPLES_MAX = 2000; // round-trip times kept for the statistics
+  const CHART_POINTS = 160; // newest round-trip times drawn
+  const BURST_INFLIGHT_BYTES = 8 << 20; // unechoed burst bytes at most
+  const BURST_INFLIGHT_MSGS = 1000; // unechoed burst messages at most
+  const PREVIEW_CHARS = 160;
+  const PREVIEW_BYTES = 24;
+
+  const CLOSE_NAMES = {
+    1000: "normal closure", 1001: "going away", 1002: "protocol error",
+    1003: "unsupported data", 1005: "no status", 1006: "abnormal closure",
+    1007: "invalid payload", 1008: "policy violation", 1009: "message too big",
+    1010: "extension required", 1011: "internal error", 1012: "service restart",
+    1013: "try again later", 1015: "TLS handshake failed",
+  };
+
+  const ui = {
+    state: $("state"), url: $("url"), proto: $("proto"),
+    connectBtn: $("connect-btn"), disconnectBtn: $("disconnect-btn"),
+    negProto: $("neg-proto"), negExt: $("neg-ext"),
+    text: $("text-msg"), hex: $("hex-msg"), file: $("file"),
+    burstN: $("burst-n"), burstSize: $("burst-size"), burstBtn: $("burst-btn"),
+    burstProgress: $("burst-progress"), burstResult: $("burst-result"),
+    chart: $("chart"), log: $("log"), autoscroll: $("autoscroll"),
+  };
+  const sendButtons = [$("text-btn"), $("hex-btn"), $("file-btn"), ui.burstBtn];
+  const encoder = new TextEncoder();
+
+  ui.url.value = (location.protocol === "http:" ? "ws://" : "wss://") + location.host + "/ws";
+
+  // ---- state -------------------------------------------------------------
+
+  let sock = null;
+  let burst = null;
+  // Echoes come back in the order the messages went out, so the pending
+  // messages form a queue; head avoids O(n) shifts during a burst.
+  let pending = [];
+  let head = 0;
+  const totals = { sentMsgs: 0, sentBytes: 0, recvMsgs: 0, recvBytes: 0, bad: 0, echoes: 0 };
+  let samples = [];
+
+  function setState(name, detail) {
+    ui.state.dataset.state = name;
+    ui.state.textContent = detail ? name + " " + detail : name;
+    const idle = name === "closed";
+    ui.connectBtn.disabled = !idle;
+    ui.url.disabled = !idle;
+    ui.proto.disabled = !idle;
+    ui.disconnectBtn.disabled = idle || name === "closing";
+    for (const b of sendButtons) b.disabled = name !== "open";
   }
-  function setState(s, open) {
-    state.textContent = s;
-    $("connect-btn").disabled = open;
-    $("disconnect-btn").disabled = !open;
-    $("send-btn").disabled = !open;
+
+  function isOpen() {
+    return sock !== null && sock.readyState === WebSocket.OPEN;
+  }
+
+  // ---- formatting ----------------------------------------------------------
+
+  function fmtBytes(n) {
+    if (n < 1024) return n + " B";
+    if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10240 ? 1 : 0) + " KiB";
+    return (n / 1048576).toFixed(1) + " MiB";
+  }
+
+  function fmtMs(ms) {
+    if (ms < 1) return ms.toFixed(2) + " ms";
+    if (ms < 100) return ms.toFixed(1) + " ms";
+    return Math.round(ms) + " ms";
+  }
+
+  function clock() {
+    const d = new Date();
+    const p = (n, w) => String(n).padStart(w, "0");
+    return p(d.getHours(), 2) + ":" + p(d.getMinutes(), 2) + ":" + p(d.getSeconds(), 2) + "." + p(d.getMilliseconds(), 3);
+  }
+
+  function hexPreview(bytes) {
+    const n = Math.min(bytes.length, PREVIEW_BYTES);
+    const parts = [];
+    for (let i = 0; i < n; i++) parts.push(bytes[i].toString(16).padStart(2, "0"));
+    return parts.join(" ") + (bytes.length > n ? " …" : "");
+  }
+
+  function textPreview(s) {
+    return s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS) + "…" : s;
+  }
+
+  function closeText(code, reason) {
+    let s = String(code);
+    if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
+    if (reason) s += " “" + reason + "”";
+    return s;
+  }
+
+  // ---- log -----------------------------------------------------------------
+
+  let scrollQueued = false;
+
+  function cell(parent, tag, cls, text) {
+    const e = document.createElement(tag);
+    e.className = cls;
+    e.textContent = text;
+    parent.appendChild(e);
+    return e;
+  }
+
+  // addLine appends one line; kind is "sent", "recv", "event" or "error".
+  function addLine(kind, f) {
+    const li = document.createElement("li");
+    li.className = kind + (f.bad ? " bad" : "");
+    cell(li, "time", "t", clock());
+    cell(li, "span", "dir", { sent: "→", recv: "←", event: "•", error: "!" }[kind]);
+    if (kind === "sent" || kind === "recv") {
+      cell(li, "span", "kind", f.type || "");
+      cell(li, "span", "size", f.size === undefined ? "" : fmtBytes(f.size));
+      const rtt = cell(li, "span", "rtt", f.rtt === undefined ? "" : fmtMs(f.rtt));
+      if (f.rtt !== undefined) rtt.dataset.ms = f.rtt.toFixed(3);
+    }
+    const body = cell(li, "span", "body", f.text || "");
+    if (f.bad) cell(body, "span", "flag", f.bad);
+    ui.log.appendChild(li);
+    while (ui.log.childElementCount > LOG_MAX) ui.log.firstElementChild.remove();
+    if (ui.autoscroll.checked && !scrollQueued) {
+      scrollQueued = true;
+      requestAnimationFrame(() => {
+        scrollQueued = false;
+        ui.log.scrollTop = ui.log.scrollHeight;
+      });
+    }
+  }
+
+  const logEvent = (text) => addLine("event", { text });
+  const problem = (text) => addLine("error", { text });
+
+  $("clear-log").addEventListener("click", () => ui.log.replaceChildren());
+
+  // ---- statistics and chart -----------------------------------------------
+
+  function addSample(ms) {
+    totals.echoes++;
+    samples.push(ms);
+    if (samples.length > SAMPLES_MAX * 1.5) samples = samples.slice(-SAMPLES_MAX);
+    queueDraw();
+  }
+
+  function quantile(sorted, q) {
+    if (!sorted.length) return NaN;
+    const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+    return sorted[i];
+  }
+
+  let drawQueued = false;
+  function queueDraw() {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => {
+      drawQueued = false;
+      renderStats();
+      drawChart();
+    });
+  }
+
+  function renderStats() {
+    const kept = samples.slice(-SAMPLES_MAX);
+    const sorted = Float64Array.from(kept).sort();
+    const set = (id, v) => { $(id).textContent = v; };
+    set("st-count", String(totals.echoes));
+    set("st-min", sorted.length ? fmtMs(sorted[0]) : "—");
+    set("st-median", sorted.length ? fmtMs(quantile(sorted, 0.5)) : "—");
+    set("st-p99", sorted.length ? fmtMs(quantile(sorted, 0.99)) : "—");
+    set("st-sent", totals.sentMsgs + " · " + fmtBytes(totals.sentBytes));
+    set("st-recv", totals.recvMsgs + " · " + fmtBytes(totals.recvBytes));
+    set("st-bad", String(totals.bad));
+    $("st-bad").classList.toggle("bad", totals.bad > 0);
+  }
+
+  function niceCeil(v) {
+    if (!(v > 0)) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+    return 10 * p;
+  }
+
+  function drawChart() {
+    const c = ui.chart;
+    const dpr = window.devicePixelRatio || 1;
+    const w = c.clientWidth;
+    const h = c.clientHeight;
+    if (!w || !h) return;
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr);
+      c.height = Math.round(h * dpr);
+    }
+    const g = c.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    const css = getComputedStyle(c);
+    const color = (name) => css.getPropertyValue(name).trim();
+    g.font = "11px " + css.fontFamily;
+    g.textBaseline = "middle";
+
+    const pts = samples.slice(-CHART_POINTS);
+    const left = 52, right = 8, top = 10, bottom = 18;
+    const pw = w - left - right, ph = h - top - bottom;
+    if (!pts.length) {
+      g.fillStyle = color("--chart-text");
+      g.textAlign = "center";
+      g.fillText("No echoes yet: connect and send something.", w / 2, h / 2);
+      return;
+    }
+    const sorted = Float64Array.from(pts).sort();
+    // Round ticks: a 1-2-2.5-5 step, three to five of them.
+    const peak = Math.max(sorted[sorted.length - 1], 0.01) * 1.05;
+    const step = niceCeil(peak / 4);
+    const ticks = Math.max(1, Math.ceil(peak / step));
+    const yMax = step * ticks;
+    const y = (v) => top + ph - (Math.min(v, yMax) / yMax) * ph;
+    const x = (i) => left + (pts.length === 1 ? pw / 2 : (i * pw) / (pts.length - 1));
+
+    // Grid and axis labels.
+    g.strokeStyle = color("--chart-grid");
+    g.fillStyle = color("--chart-text");
+    g.lineWidth = 1;
+    g.textAlign = "right";
+    for (let k = 0; k <= ticks; k++) {
+      const v = step * k;
+      const yy = Math.round(y(v)) + 0.5;
+      g.beginPath();
+      g.moveTo(left, yy);
+      g.lineTo(w - right, yy);
+      g.stroke();
+      g.fillText(Number(v.toPrecision(3)) + " ms", left - 6, yy);
+    }
+    g.textAlign = "left";
+    g.fillText("last " + pts.length + " echoes", left, h - 7);
+
+    // Area and line of the samples.
+    g.beginPath();
+    g.moveTo(x(0), y(0));
+    pts.forEach((v, i) => g.lineTo(x(i), y(v)));
+    g.lineTo(x(pts.length - 1), y(0));
+    g.closePath();
+    g.fillStyle = color("--chart-fill");
+    g.fill();
+    g.beginPath();
+    pts.forEach((v, i) => (i ? g.lineTo(x(i), y(v)) : g.moveTo(x(i), y(v))));
+    g.strokeStyle = color("--chart-line");
+    g.lineWidth = 1.5;
+    g.lineJoin = "round";
+    g.stroke();
+
+    // Median of what is drawn, dashed.
+    const med = quantile(sorted, 0.5);
+    g.setLineDash([4, 4]);
+    g.strokeStyle = color("--chart-median");
+    g.beginPath();
+    g.moveTo(left, y(med));
+    g.lineTo(w - right, y(med));
+    g.stroke();
+    g.setLineDash([]);
+    // Its label sits on a backdrop so the line under it cannot hide it.
+    const label = "median " + fmtMs(med);
+    const lw = g.measureText(label).width + 8;
+    const ly = Math.max(top + 7, y(med) - 9);
+    g.fillStyle = color("--card");
+    g.fillRect(w - right - lw, ly - 7, lw, 14);
+    g.fillStyle = color("--chart-median");
+    g.textAlign = "right";
+    g.fillText(label, w - right - 4, ly);
+  }
+
+  $("reset-stats").addEventListener("click", () => {
+    samples = [];
+    Object.assign(totals, { sentMsgs: 0, sentBytes: 0, recvMsgs: 0, recvBytes: 0, bad: 0, echoes: 0 });
+    queueDraw();
+  });
+  new ResizeObserver(queueDraw).observe(ui.chart);
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", queueDraw);
+
+  // ---- connection ----------------------------------------------------------
+
+  function invalid(input, message) {
+    input.setCustomValidity(message);
+    input.reportValidity();
+  }
+  for (const input of [ui.url, ui.hex, ui.burstN, ui.burstSize]) {
+    input.addEventListener("input", () => input.setCustomValidity(""));
   }
 
   $("connect").addEventListener("submit", (e) => {
     e.preventDefault();
-    setState("connecting", true);
-    sock = new WebSocket(url.value);
-    sock.onopen = () => { setState("open", true); line("event", "open"); };
-    sock.onmessage = (ev) => {
-      const sent = pending.shift();
-      const rtt = sent ? (performance.now() - sent).toFixed(1) + " ms" : "";
-      line("recv", "← " + ev.data + " (" + rtt + ")");
-    };
-    sock.onclose = (ev) => {
-      setState("closed " + ev.code + (ev.reason ? " " + ev.reason : ""), false);
-      line("event", "closed " + ev.code);
-      pending.length = 0;
-    };
-    sock.onerror = () => line("event", "error");
+    if (sock) return;
+    let url;
+    try {
+      url = new URL(ui.url.value.trim());
+    } catch {
+      invalid(ui.url, "Enter a full URL such as wss://host:8443/ws.");
+      return;
+    }
+    if (url.protocol !== "wss:" && url.protocol !== "ws:") {
+      invalid(ui.url, "A WebSocket URL starts with wss:// (or ws://).");
+      return;
+    }
+    const protocols = ui.proto.value.split(",").map((s) => s.trim()).filter(Boolean);
+    let s;
+    try {
+      s = protocols.length ? new WebSocket(url.href, protocols) : new WebSocket(url.href);
+    } catch (err) {
+      problem("cannot connect to " + url.href + ": " + err.message);
+      return;
+    }
+    s.binaryType = "arraybuffer";
+    sock = s;
+    const t0 = performance.now();
+    setState("connecting");
+    logEvent("connecting to " + url.href + (protocols.length ? " offering " + protocols.join(", ") : ""));
+    s.addEventListener("open", () => {
+      if (s !== sock) return;
+      setState("open");
+      ui.negProto.textContent = s.protocol || "none";
+      ui.negExt.textContent = s.extensions || "none";
+      logEvent("open in " + fmtMs(performance.now() - t0) +
+        (s.protocol ? ", subprotocol " + s.protocol : "") +
+        (s.extensions ? ", extensions: " + s.extensions : ", no extensions"));
+    });
+    s.addEventListener("message", (ev) => { if (s === sock) onMessage(ev); });
+    s.addEventListener("error", () => {
+      // Browsers hide the reason on purpose; the close code that follows
+      // (often 1006) is all a page can learn.
+      if (s === sock) problem("socket error (the browser gives no details; see the close code)");
+    });
+    s.addEventListener("close", (ev) => {
+      if (s !== sock) return;
+      sock = null;
+      const unechoed = pending.length - head;
+      pending = [];
+      head = 0;
+      if (burst) finishBurst(true);
+      setState("closed", closeText(ev.code, ev.reason));
+      logEvent("closed " + closeText(ev.code, ev.reason) + (ev.wasClean ? "" : ", not clean") +
+        (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
+    });
   });
-  $("disconnect-btn").addEventListener("click", () => { if (sock) { setState("closing", true); sock.close(1000); } });
-  $("send").addEventListener("submit", (e) => {
+
+  ui.disconnectBtn.addEventListener("click", () => {
+    if (!sock) return;
+    if (sock.readyState === WebSocket.CONNECTING || sock.readyState === WebSocket.OPEN) {
+      setState("closing");
+      logEvent("closing with 1000");
+      sock.close(1000, "bye");
+    }
+  });
+
+  // ---- sending and checking echoes ------------------------------------------
+
+  // send transmits payload (a string or a Uint8Array) and queues what the
+  // echo must equal.
+  function send(payload, note, forBurst) {
+    const isText = typeof payload === "string";
+    const size = isText ? encoder.encode(payload).length : payload.length;
+    sock.send(payload);
+    pending.push({ payload, size, t0: performance.now(), burst: forBurst || null });
+    totals.sentMsgs++;
+    totals.sentBytes += size;
+    if (!forBurst) {
+      addLine("sent", {
+        type: isText ? "text" : "binary", size,
+        text: (note ? note + " " : "") + (isText ? textPreview(payload) : hexPreview(payload)),
+      });
+    }
+    queueDraw();
+  }
+
+  function sameBytes(a, b) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  // difference says how an echo differs from what was sent, or "" when it
+  // does not.
+  function difference(sent, got) {
+    const sentText = typeof sent === "string";
+    const gotText = typeof got === "string";
+    if (sentText !== gotText) return "echo differs: sent " + (sentText ? "text" : "binary") + ", got " + (gotText ? "text" : "binary");
+    if (gotText) return sent === got ? "" : "echo differs from the text sent";
+    const b = new Uint8Array(got);
+    if (sameBytes(sent, b)) return "";
+    if (sent.length !== b.length) return "echo differs: " + b.length + " bytes, sent " + sent.length;
+    let i = 0;
+    while (sent[i] === b[i]) i++;
+    return "echo differs at byte " + i;
+  }
+
+  function onMessage(ev) {
+    const now = performance.now();
+    const isText = typeof ev.data === "string";
+    const size = isText ? encoder.encode(ev.data).length : ev.data.byteLength;
+    totals.recvMsgs++;
+    totals.recvBytes += size;
+    const type = isText ? "text" : "binary";
+    const preview = isText ? textPreview(ev.data) : hexPreview(new Uint8Array(ev.data));
+    if (head >= pending.length) {
+      totals.bad++;
+      addLine("recv", { type, size, text: preview, bad: "unexpected: nothing was waiting for an echo" });
+      queueDraw();
+      return;
+    }
+    const p = pending[head];
+    pending[head++] = undefined;
+    if (head > 4096 && head * 2 > pending.length) {
+      pending = pending.slice(head);
+      head = 0;
+    }
+    const rtt = now - p.t0;
+    addSample(rtt);
+    const bad = difference(p.payload, ev.data);
+    if (bad) totals.bad++;
+    if (p.burst) {
+      burstEcho(p.burst, p.size, bad);
+      if (bad) addLine("recv", { type, size, rtt, text: "burst message: " + preview, bad });
+      return;
+    }
+    addLine("recv", { type, size, rtt, text: preview, bad });
+  }
+
+  $("send-text").addEventListener("submit", (e) => {
     e.preventDefault();
-    if (!sock || sock.readyState !== WebSocket.OPEN) return;
-    const text = $("msg").value;
-    pending.push(performance.now());
-    sock.send(text);
-    line("sent", "→ " + text);
+    if (!isOpen()) return;
+    send(ui.text.value);
+    ui.text.select();
   });
+
+  function parseHex(s) {
+    const clean = s.replace(/\b0x/gi, "").replace(/[\s:,-]/g, "");
+    if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) return null;
+    const out = new Uint8Array(clean.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+    return out;
+  }
+
+  $("send-hex").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!isOpen()) return;
+    const bytes = parseHex(ui.hex.value);
+    if (!bytes) {
+      invalid(ui.hex, "Hex digits in pairs, e.g. de ad be ef (spaces, colons and 0x are fine).");
+      return;
+    }
+    send(bytes);
+  });
+
+  $("send-file").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = ui.file.files[0];
+    if (!f) {
+      invalid(ui.file, "Choose a file first.");
+      return;
+    }
+    ui.file.setCustomValidity("");
+    let buf;
+    try {
+      buf = await f.arrayBuffer();
+    } catch (err) {
+      problem("cannot read " + f.name + ": " + err.message);
+      return;
+    }
+    if (isOpen()) send(new Uint8Array(buf), "[" + f.name + "]");
+  });
+  ui.file.addEventListener("change", () => ui.file.setCustomValidity(""));
+
+  // ---- burst -----------------------------------------------------------------
+
+  // burstPayload makes message i: its index, then a pattern that differs
+  // from message to message, so a reordered or mixed-up echo is caught.
+  function burstPayload(i, size) {
+    const a = new Uint8Array(size);
+    for (let j = 0; j < size; j++) a[j] = (i * 131 + j * 7 + 13) & 255;
+    if (size >= 4) new DataView(a.buffer).setUint32(0, i);
+    return a;
+  }
+
+  function pumpBurst() {
+    const b = burst;
+    while (b && isOpen() && b.sent < b.n &&
+      b.sent - b.done < BURST_INFLIGHT_MSGS &&
+      (b.inflight < BURST_INFLIGHT_BYTES || b.sent === b.done)) {
+      send(burstPayload(b.sent, b.size), "", b);
+      b.sent++;
+      b.inflight += b.size;
+    }
+  }
+
+  function burstEcho(b, size, bad) {
+    if (b !== burst) return;
+    b.done++;
+    b.inflight -= size;
+    if (bad) b.bad++;
+    if (b.done >= b.n || (b.stopped && b.done >= b.sent)) {
+      finishBurst(false);
+      return;
+    }
+    ui.burstProgress.value = b.done / b.n;
+    pumpBurst();
+  }
+
+  function finishBurst(aborted) {
+    const b = burst;
+    burst = null;
+    const secs = (performance.now() - b.t0) / 1000;
+    const bytes = b.done * b.size;
+    const rate = secs > 0 ? Math.round(b.done / secs) + " msg/s, " + fmtBytes(Math.round(bytes / secs)) + "/s" : "";
+    const summary = (aborted ? "burst aborted: " : b.stopped ? "burst stopped: " : "burst done: ") +
+      b.done + "/" + b.n + " echoed, " + b.bad + " mismatches, " + fmtMs(secs * 1000) + (rate ? ", " + rate : "");
+    ui.burstProgress.value = b.done / b.n;
+    ui.burstResult.textContent = summary;
+    ui.burstResult.dataset.done = String(b.done);
+    ui.burstResult.dataset.mismatches = String(b.bad);
+    ui.burstResult.dataset.state = aborted ? "aborted" : "done";
+    ui.burstResult.classList.toggle("bad", b.bad > 0 || aborted);
+    ui.burstBtn.textContent = "Run burst";
+    ui.burstBtn.disabled = !isOpen();
+    addLine(b.bad || aborted ? "error" : "event", { text: summary });
+  }
+
+  $("burst").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (burst) {
+      // The button reads "Stop" while a burst runs.
+      burst.stopped = true;
+      burst.n = burst.sent;
+      if (burst.done >= burst.sent) finishBurst(false);
+      return;
+    }
+    if (!isOpen()) return;
+    const n = ui.burstN.valueAsNumber;
+    const size = ui.burstSize.valueAsNumber;
+    if (!Number.isInteger(n) || n < 1 || n > 100000) {
+      invalid(ui.burstN, "From 1 to 100000 messages.");
+      return;
+    }
+    if (!Number.isInteger(size) || size < 0 || size > 16777216) {
+      invalid(ui.burstSize, "From 0 to 16777216 bytes.");
+      return;
+    }
+    burst = { n, size, sent: 0, done: 0, bad: 0, inflight: 0, stopped: false, t0: performance.now() };
+    ui.burstResult.dataset.state = "running";
+    ui.burstResult.textContent = "running…";
+    ui.burstResult.classList.remove("bad");
+    ui.burstProgress.value = 0;
+    ui.burstBtn.textContent = "Stop";
+    logEvent("burst: " + n + " × " + fmtBytes(size) + " binary");
+    pumpBurst();
+  });
+
+  // ---- server info -----------------------------------------------------------
+
+  function renderInfo(info) {
+    const set = (id, v) => { $(id).textContent = v; };
+    const c = info.certificate;
+    if (c) {
+      set("info-subject", c.subject || "(empty)");
+      set("info-sans", c.sans && c.sans.length ? c.sans.join(", ") : "(none)");
+      set("info-issuer", c.self_signed ? c.issuer + " (self-signed)" : c.issuer);
+      const exp = new Date(c.not_after);
+      const days = Math.floor((exp.getTime() - Date.now()) / 86400000);
+      set("info-expiry", exp.toISOString().slice(0, 16).replace("T", " ") + " UTC " +
+        (days >= 0 ? "(in " + days + " days)" : "(expired)"));
+      $("info-expiry").classList.toggle("bad", days < 0);
+    }
+    if (info.tls) {
+      set("info-tls", info.tls.version + (info.tls.alpn ? ", ALPN " + info.tls.alpn : "") + (info.tls.resumed ? ", resumed" : ""));
+      set("info-cipher", info.tls.cipher);
+    } else {
+      set("info-tls", "none: this page came over plain HTTP");
+      set("info-cipher", "—");
+    }
+    const ws = info.websocket || {};
+    set("info-compression", (ws.compression ? "permessage-deflate offered" : "off") +
+      (ws.max_message_bytes ? "; messages up to " + fmtBytes(ws.max_message_bytes) : ""));
+    const cc = info.client_certificate;
+    set("info-client", cc ? cc.subject + " (verified)" : info.client_auth ? "required, none verified" : "not requested");
+    const raw = info.raw_tls;
+    if (raw) {
+      set("cmd-openssl", raw.openssl);
+      set("cmd-client", raw.tlsecho);
+      const hints = [];
+      if (c && c.self_signed) hints.push("The certificate is self-signed: add -insecure to the tlsecho command, or verify with its CA.");
+      if (info.client_auth) hints.push("mTLS is on: add -cert and -key with a client certificate.");
+      set("cmd-hint", hints.join(" "));
+    }
+    set("info-status", "");
+    $("info").dataset.loaded = "true";
+  }
+
+  async function loadInfo() {
+    try {
+      const r = await fetch("/info", { cache: "no-store", headers: { Accept: "application/json" } });
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      renderInfo(await r.json());
+    } catch (err) {
+      $("info-status").textContent = "unavailable (" + err.message + ")";
+    }
+  }
+
+  for (const b of document.querySelectorAll("button.copy")) {
+    b.addEventListener("click", async () => {
+      const src = $(b.dataset.copy);
+      try {
+        await navigator.clipboard.writeText(src.textContent);
+        b.textContent = "Copied";
+      } catch {
+        // No clipboard permission: select the text for a manual copy.
+        const range = document.createRange();
+        range.selectNodeContents(src);
+        const sel = getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        b.textContent = "Selected";
+      }
+      setTimeout(() => { b.textContent = "Copy"; }, 1500);
+    });
+  }
+
+  setState("closed");
+  queueDraw();
+  loadInfo();
 })();

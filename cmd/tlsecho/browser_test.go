@@ -1,0 +1,478 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// screenshotEnv, set to 1, makes TestBrowserWorkbench write the committed
+// docs/screenshot.png; otherwise the picture goes to a temporary directory
+// so a test run never dirties the tree.
+const screenshotEnv = "TLSECHO_UPDATE_SCREENSHOT"
+
+// pageWatch collects, from the browser's own event stream, what the page
+// must never do: write an error to the console, throw, or load anything
+// from another origin.
+type pageWatch struct {
+	mu       sync.Mutex
+	problems []string
+	urls     []string
+}
+
+// listen runs on chromedp's reader goroutine: it only records.
+func (w *pageWatch) listen(ev any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch e := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
+			var args []string
+			for _, a := range e.Args {
+				if a.Description != "" {
+					args = append(args, a.Description)
+				} else {
+					args = append(args, string(a.Value))
+				}
+			}
+			w.problems = append(w.problems, "console."+string(e.Type)+": "+strings.Join(args, " "))
+		}
+	case *runtime.EventExceptionThrown:
+		d := e.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil {
+			msg += " " + d.Exception.Description
+		}
+		w.problems = append(w.problems, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
+	case *cdplog.EventEntryAdded:
+		// The browser reports CSP violations and failed loads here.
+		if e.Entry.Level == cdplog.EntryLevelError {
+			w.problems = append(w.problems, "browser log ("+string(e.Entry.Source)+"): "+e.Entry.Text)
+		}
+	case *network.EventRequestWillBeSent:
+		w.urls = append(w.urls, e.Request.URL)
+	case *network.EventWebSocketCreated:
+		w.urls = append(w.urls, e.URL)
+	}
+}
+
+func (w *pageWatch) snapshot() (problems, urls []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.problems...), append([]string(nil), w.urls...)
+}
+
+// newBrowser starts headless Chromium with a fresh profile and returns a
+// tab context whose events go to watch. The browser ends with the test.
+func newBrowser(t *testing.T, watch *pageWatch) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if testing.Short() {
+			t.Skipf("no Chromium at %s (install it with: apt-get install -y chromium)", chromiumPath)
+		}
+		t.Fatalf("the browser test needs Chromium at %s: install it with `apt-get install -y chromium` "+
+			"(or run go test -short to skip this test): %v", chromiumPath, err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.DisableGPU,
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	// One deadline for the whole browser: a hung page fails the test
+	// instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
+	tabCtx, tabCancel := chromedp.NewContext(allocCtx, chromedp.WithListener(watch.listen))
+	t.Cleanup(func() {
+		tabCancel()
+		allocCancel() // waits for the browser process to exit
+		cancel()
+	})
+	return tabCtx
+}
+
+// TestBrowserWorkbench drives the test page in a real Chromium against the
+// real server: it connects, sends text, hex and a file, runs a burst,
+// disconnects, and checks the info panel, the headers, the console and
+// every request the page made.
+func TestBrowserWorkbench(t *testing.T) {
+	ta := startApp(t, map[string]string{"WS_COMPRESSION": "true"})
+	watch := &pageWatch{}
+	ctx := newBrowser(t, watch)
+	start := time.Now()
+	base := "https://" + ta.HTTPSAddr
+	_, rawPort, _ := net.SplitHostPort(ta.TLSAddr)
+
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	eval := func(what, expr string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return s
+	}
+	// waitFor polls a JavaScript expression until it is truthy and returns
+	// its value as a string.
+	waitFor := func(what, expr string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(10*time.Second)))
+		if err != nil {
+			problems, _ := watch.snapshot()
+			t.Fatalf("waiting for %s: %v (page problems so far: %q)", what, err, problems)
+		}
+		return s
+	}
+
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(base+"/"))
+	if err != nil {
+		t.Fatalf("load %s/: %v", base, err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200", resp.Status)
+	}
+	checkPageHeaders(t, "/ (as the browser saw it)", func(name string) string {
+		for k, v := range resp.Headers {
+			if strings.EqualFold(k, name) {
+				return fmt.Sprint(v)
+			}
+		}
+		return ""
+	})
+
+	// The info panel fills from /info.
+	waitFor("the info panel", `document.getElementById("info").dataset.loaded === "true" ? "yes" : ""`)
+	if got, want := text("#info-subject"), ta.src.Leaf().Subject.String(); got != want {
+		t.Errorf("info subject = %q, want %q", got, want)
+	}
+	if got := text("#info-issuer"); !strings.HasSuffix(got, "(self-signed)") {
+		t.Errorf("info issuer = %q, want it marked self-signed", got)
+	}
+	if got := text("#info-tls"); !strings.HasPrefix(got, "TLS 1.3") {
+		t.Errorf("info TLS = %q, want TLS 1.3 first", got)
+	}
+	if got := text("#info-cipher"); !strings.HasPrefix(got, "TLS_") {
+		t.Errorf("info cipher = %q, want a TLS_ suite name", got)
+	}
+	if got, want := text("#cmd-openssl"), "openssl s_client -connect 127.0.0.1:"+rawPort; got != want {
+		t.Errorf("openssl line = %q, want %q", got, want)
+	}
+	if got, want := text("#cmd-client"), "tlsecho client tls://127.0.0.1:"+rawPort; got != want {
+		t.Errorf("client line = %q, want %q", got, want)
+	}
+	if got := text("#info-compression"); !strings.Contains(got, "permessage-deflate") {
+		t.Errorf("info compression = %q, want permessage-deflate (WS_COMPRESSION=true)", got)
+	}
+	if got, want := eval("default URL", `document.getElementById("url").value`), "wss://"+ta.HTTPSAddr+"/ws"; got != want {
+		t.Errorf("default URL = %q, want %q", got, want)
+	}
+
+	// Connect with the keyboard: Enter in a field of the connection form.
+	do("connect", chromedp.Focus(chromedp.CSS("#proto")), chromedp.KeyEvent("\r"))
+	waitFor("state open", `document.getElementById("state").dataset.state === "open" ? "open" : ""`)
+	if got := text("#neg-ext"); !strings.Contains(got, "permessage-deflate") {
+		t.Errorf("negotiated extensions = %q, want permessage-deflate", got)
+	}
+
+	// Text, typed and sent with Enter.
+	const msg = "hello from Chromium ✓"
+	do("send text", chromedp.SendKeys(chromedp.CSS("#text-msg"), msg+"\n"))
+	rtt := waitFor("the text echo", recvLine(`b === `+jsString(msg)))
+	t.Logf("text echo: %s", rtt)
+
+	// Binary from hex.
+	do("send hex", chromedp.SendKeys(chromedp.CSS("#hex-msg"), "de:ad:be:ef 00 0xff"), chromedp.Click(chromedp.CSS("#hex-btn")))
+	waitFor("the hex echo", recvLine(`k === "binary" && s === "6 B" && b === "de ad be ef 00 ff"`))
+
+	// Binary from a chosen file.
+	file := filepath.Join(t.TempDir(), "payload.bin")
+	payload := make([]byte, 300)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(file, payload, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do("send file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}), chromedp.Click(chromedp.CSS("#file-btn")))
+	waitFor("the file echo", recvLine(`k === "binary" && s === "300 B" && b.startsWith("00 07 0e 15")`))
+
+	// A burst of 100 messages of 1 KiB, each checked against its echo.
+	do("run burst",
+		chromedp.SetValue(chromedp.CSS("#burst-n"), "100"),
+		chromedp.SetValue(chromedp.CSS("#burst-size"), "1024"),
+		chromedp.Click(chromedp.CSS("#burst-btn")))
+	got := waitFor("the burst", `(() => { const r = document.getElementById("burst-result");
+		return r.dataset.state && r.dataset.state !== "running" ? r.dataset.state + " " + r.dataset.done + " " + r.dataset.mismatches : ""; })()`)
+	if got != "done 100 0" {
+		t.Fatalf("burst result (state done mismatches) = %q, want \"done 100 0\"; page says %q", got, text("#burst-result"))
+	}
+	if got := text("#st-count"); got != "103" {
+		t.Errorf("RTT count = %q, want 103 (text, hex, file, 100 burst)", got)
+	}
+	if got := text("#st-bad"); got != "0" {
+		t.Errorf("mismatches = %q, want 0", got)
+	}
+	if n := eval("flagged lines", `String(document.querySelectorAll("#log li.bad").length)`); n != "0" {
+		t.Errorf("%s log lines marked bad, want 0", n)
+	}
+	for _, id := range []string{"#st-min", "#st-median", "#st-p99"} {
+		if got := text(id); !strings.HasSuffix(got, " ms") {
+			t.Errorf("%s = %q, want a time in ms", id, got)
+		}
+	}
+	// The chart is drawn: a good share of its pixels are painted.
+	painted := eval("chart pixels", `(() => { const c = document.getElementById("chart");
+		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+		return String(n / (c.width * c.height)); })()`)
+	if painted == "0" || strings.HasPrefix(painted, "0.00") {
+		t.Errorf("chart painted fraction = %s, want a drawn chart", painted)
+	}
+
+	saveScreenshot(t, ctx)
+
+	// Disconnect and see the close code.
+	do("disconnect", chromedp.Click(chromedp.CSS("#disconnect-btn")))
+	waitFor("state closed", `document.getElementById("state").dataset.state === "closed" ? "closed" : ""`)
+	if got := text("#state"); !strings.Contains(got, "1000") {
+		t.Errorf("state after disconnect = %q, want close code 1000", got)
+	}
+
+	// Phone width: nothing sticks out sideways.
+	do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	if got := eval("overflow", `String(document.documentElement.scrollWidth - window.innerWidth)`); got != "0" {
+		t.Errorf("at 390 px the page is %s px wider than the screen", got)
+	}
+	// Every control has a label, so it can be found by keyboard and
+	// screen reader.
+	if got := eval("unlabelled controls", `[...document.querySelectorAll("input, button, select, textarea")]
+		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !(e.tagName === "BUTTON" && e.textContent.trim()))
+		.map(e => e.id || e.outerHTML).join(", ")`); got != "" {
+		t.Errorf("controls without a label: %s", got)
+	}
+
+	problems, urls := watch.snapshot()
+	for _, p := range problems {
+		t.Errorf("page problem: %s", p)
+	}
+	checkSameOrigin(t, ta.HTTPSAddr, urls)
+	t.Logf("browser run took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// recvLine builds a poll expression that finds a received log line: in
+// cond, b is its body text, k its kind and s its size. It yields the RTT
+// text of the first match that carries one and is not marked bad.
+func recvLine(cond string) string {
+	return `(() => { for (const li of document.querySelectorAll("#log li.recv")) {
+		const b = li.querySelector(".body").textContent, k = li.querySelector(".kind").textContent,
+			s = li.querySelector(".size").textContent, r = li.querySelector(".rtt");
+		if ((` + cond + `) && !li.classList.contains("bad") && r.dataset.ms) return r.textContent;
+	} return ""; })()`
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	return fmt.Sprintf("%q", s)
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := t.TempDir()
+	if os.Getenv(screenshotEnv) == "1" {
+		dir = filepath.Join("..", "..", "docs")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "screenshot.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatalf("save screenshot: %v", err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(png))
+}
+
+// checkSameOrigin fails on any request the page made that left the
+// server's origin; the WebSocket must go to the same host and port.
+func checkSameOrigin(t *testing.T, hostPort string, urls []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Errorf("request to unparsable URL %q", raw)
+			continue
+		}
+		switch {
+		case u.Scheme == "https" && u.Host == hostPort:
+		case u.Scheme == "wss" && u.Host == hostPort:
+		default:
+			t.Errorf("the page loaded %s, outside its origin https://%s", raw, hostPort)
+		}
+		seen[u.Scheme+" "+u.Path] = true
+	}
+	// Proves the watch saw the traffic, so an empty list cannot pass.
+	for _, want := range []string{"https /", "https /app.js", "https /style.css", "https /info", "wss /ws"} {
+		if !seen[want] {
+			t.Errorf("no request for %s among %q", want, urls)
+		}
+	}
+}
+
+// checkPageHeaders checks the security headers of a page or asset.
+func checkPageHeaders(t *testing.T, what string, get func(string) string) {
+	t.Helper()
+	csp := get("Content-Security-Policy")
+	directives := map[string]string{}
+	for _, d := range strings.Split(csp, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		directives[name] = value
+	}
+	wantDirectives := map[string]string{
+		"default-src":     "'none'",
+		"script-src":      "'self'",
+		"style-src":       "'self'",
+		"frame-ancestors": "'none'",
+		"base-uri":        "'none'",
+	}
+	for name, want := range wantDirectives {
+		if got := directives[name]; got != want {
+			t.Errorf("%s: CSP %s = %q, want %q (CSP %q)", what, name, got, want, csp)
+		}
+	}
+	for name, value := range directives {
+		for _, src := range strings.Fields(value) {
+			if src == "*" || strings.HasPrefix(src, "'unsafe-") || src == "data:" && name != "img-src" {
+				t.Errorf("%s: CSP %s allows %s: %q", what, name, src, csp)
+			}
+		}
+	}
+	for name, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"Referrer-Policy":        "no-referrer",
+		"X-Frame-Options":        "DENY",
+	} {
+		if got := get(name); got != want {
+			t.Errorf("%s: %s = %q, want %q", what, name, got, want)
+		}
+	}
+}
+
+// TestHTTPSHeaders checks every file of the page, as the real server
+// sends it, for the security headers and the right content type.
+func TestHTTPSHeaders(t *testing.T) {
+	ta := startApp(t, nil)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	tests := []struct {
+		name, path, contentType string
+	}{
+		{"page", "/", "text/html; charset=utf-8"},
+		{"script", "/app.js", "text/javascript; charset=utf-8"},
+		{"style", "/style.css", "text/css; charset=utf-8"},
+		{"icon", "/favicon.svg", "image/svg+xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := client.Get("https://localhost:" + portOf(t, ta.HTTPSAddr) + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s = %d", tt.path, resp.StatusCode)
+			}
+			if got := resp.Header.Get("Content-Type"); got != tt.contentType {
+				t.Errorf("Content-Type = %q, want %q", got, tt.contentType)
+			}
+			checkPageHeaders(t, tt.path, resp.Header.Get)
+		})
+	}
+}
+
+func portOf(t *testing.T, addr string) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// TestHTTPSInfo checks /info as the real server wires it: the certificate
+// it serves and the port the raw TLS listener really bound.
+func TestHTTPSInfo(t *testing.T) {
+	ta := startApp(t, nil)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("https://localhost:" + portOf(t, ta.HTTPSAddr) + "/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Certificate struct {
+			Subject string `json:"subject"`
+		} `json:"certificate"`
+		TLS struct {
+			Version string `json:"version"`
+		} `json:"tls"`
+		RawTLS struct {
+			OpenSSL string `json:"openssl"`
+			Client  string `json:"tlsecho"`
+		} `json:"raw_tls"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatalf("decode /info: %v", err)
+	}
+	rawPort := portOf(t, ta.TLSAddr)
+	checks := []struct{ name, got, want string }{
+		{"subject", got.Certificate.Subject, ta.src.Leaf().Subject.String()},
+		{"version", got.TLS.Version, "TLS 1.3"},
+		{"openssl", got.RawTLS.OpenSSL, "openssl s_client -connect localhost:" + rawPort},
+		{"client", got.RawTLS.Client, "tlsecho client tls://localhost:" + rawPort},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// InfoHandler answers GET with a JSON description of the server as this
+// client sees it: the certificate presented, the TLS version and cipher of
+// this connection, the verified client certificate (mTLS), the WebSocket
+// settings and how to reach the raw TLS port. The page shows it so a user
+// can tell at a glance which certificate and protocol a browser got.
+//
+// Every field is optional; the zero InfoHandler reports only the
+// connection. Fields must not change once it serves.
+type InfoHandler struct {
+	// Certificate returns the certificate the server presents now. It is
+	// called on every request, so a reloaded certificate shows at once.
+	Certificate func() *x509.Certificate
+	// Compression tells whether /ws negotiates permessage-deflate.
+	Compression bool
+	// MaxMessageBytes is the largest WebSocket message /ws accepts.
+	MaxMessageBytes int64
+	// ClientAuth tells whether clients must present a certificate (mTLS).
+	ClientAuth bool
+	// RawTLSAddr returns the bound address of the raw TLS listener. It is
+	// a func because the listener is bound after the handler is built;
+	// only its port is used, with the host the client asked for.
+	RawTLSAddr func() net.Addr
+}
+
+// info is the JSON document; its field names are what app.js reads.
+type info struct {
+	Certificate       *certInfo   `json:"certificate"`
+	TLS               *connInfo   `json:"tls"`
+	ClientCertificate *clientInfo `json:"client_certificate"`
+	ClientAuth        bool        `json:"client_auth"`
+	WebSocket         wsInfo      `json:"websocket"`
+	RawTLS            *rawTLSInfo `json:"raw_tls"`
+}
+
+type certInfo struct {
+	Subject    string    `json:"subject"`
+	Issuer     string    `json:"issuer"`
+	SANs       []string  `json:"sans"`
+	NotBefore  time.Time `json:"not_before"`
+	NotAfter   time.Time `json:"not_after"`
+	SHA256     string    `json:"sha256"`
+	SelfSigned bool      `json:"self_signed"`
+}
+
+type connInfo struct {
+	Version    string `json:"version"`
+	Cipher     string `json:"cipher"`
+	ALPN       string `json:"alpn"`
+	ServerName string `json:"server_name"`
+	Resumed    bool   `json:"resumed"`
+}
+
+type clientInfo struct {
+	Subject  string    `json:"subject"`
+	Issuer   string    `json:"issuer"`
+	NotAfter time.Time `json:"not_after"`
+}
+
+type wsInfo struct {
+	Compression     bool  `json:"compression"`
+	MaxMessageBytes int64 `json:"max_message_bytes"`
+}
+
+type rawTLSInfo struct {
+	Host    string `json:"host"`
+	Port    int    `json:"port"`
+	OpenSSL string `json:"openssl"`
+	Client  string `json:"tlsecho"`
+}
+
+// ServeHTTP implements http.Handler.
+func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	setSecurityHeaders(hdr, "default-src 'none'; frame-ancestors 'none'")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		hdr.Set("Allow", "GET, HEAD")
+		http.Error(w, "web: /info answers GET only", http.StatusMethodNotAllowed)
+		return
+	}
+	doc := info{
+		ClientAuth: h.ClientAuth,
+		WebSocket:  wsInfo{Compression: h.Compression, MaxMessageBytes: h.MaxMessageBytes},
+	}
+	if h.Certificate != nil {
+		if leaf := h.Certificate(); leaf != nil {
+			doc.Certificate = describeCert(leaf)
+		}
+	}
+	if cs := r.TLS; cs != nil {
+		doc.TLS = &connInfo{
+			Version:    tls.VersionName(cs.Version),
+			Cipher:     tls.CipherSuiteName(cs.CipherSuite),
+			ALPN:       cs.NegotiatedProtocol,
+			ServerName: cs.ServerName,
+			Resumed:    cs.DidResume,
+		}
+		// VerifiedChains is set only when the certificate checked out
+		// against the client CA pool; an unverified one is not reported.
+		if len(cs.VerifiedChains) > 0 && len(cs.VerifiedChains[0]) > 0 {
+			c := cs.VerifiedChains[0][0]
+			doc.ClientCertificate = &clientInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotAfter: c.NotAfter.UTC()}
+		}
+	}
+	if h.RawTLSAddr != nil {
+		doc.RawTLS = rawTLS(r.Host, h.RawTLSAddr())
+	}
+	body, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		http.Error(w, "web: encode info: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	// It describes this very connection, so no cache may reuse it.
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.Write(append(body, '\n'))
+}
+
+func describeCert(c *x509.Certificate) *certInfo {
+	sans := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		sans = append(sans, ip.String())
+	}
+	for _, u := range c.URIs {
+		sans = append(sans, u.String())
+	}
+	sans = append(sans, c.EmailAddresses...)
+	sum := sha256.Sum256(c.Raw)
+	return &certInfo{
+		Subject:    c.Subject.String(),
+		Issuer:     c.Issuer.String(),
+		SANs:       sans,
+		NotBefore:  c.NotBefore.UTC(),
+		NotAfter:   c.NotAfter.UTC(),
+		SHA256:     hex.EncodeToString(sum[:]),
+		SelfSigned: selfSigned(c),
+	}
+}
+
+// selfSigned tells whether c signed itself. CheckSignatureFrom would
+// refuse a leaf, which is not a CA, so the signature is checked directly.
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// rawTLS builds the commands that reach the raw TLS port: the port the
+// listener is bound to, and the host the client used for this request,
+// since that is the name it can resolve and the certificate was made for.
+func rawTLS(requestHost string, addr net.Addr) *rawTLSInfo {
+	if addr == nil {
+		return nil
+	}
+	_, portStr, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return nil
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil
+	}
+	host := clientHost(requestHost)
+	hp := net.JoinHostPort(host, portStr)
+	return &rawTLSInfo{
+		Host:    host,
+		Port:    port,
+		OpenSSL: "openssl s_client -connect " + hp,
+		Client:  "tlsecho client tls://" + hp,
+	}
+}
+
+// clientHost takes the host out of a Host header. The header comes from
+// the client and ends up in a command line a user may paste into a shell,
+// so anything but an IP address or a plain DNS name falls back to
+// localhost.
+func clientHost(hostHeader string) string {
+	host := hostHeader
+	if h, _, err := net.SplitHostPort(hostHeader); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if host == "" {
+		return "localhost"
+	}
+	if net.ParseIP(host) != nil {
+		return host
+	}
+	if len(host) > 253 {
+		return "localhost"
+	}
+	for _, c := range host {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return "localhost"
+		}
+	}
+	return host
+}
