@@ -54,6 +54,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.handshakes, "handshakes", false, "measure full handshakes: connect, handshake, one echo, close, repeat")
 	fs.BoolVar(&o.insecure, "insecure", true, "do not verify the server certificate (the default server's is self-signed)")
 	fs.BoolVar(&o.remote, "remote", false, "allow a target that is not a loopback address")
+	together := fs.Bool("together", false, "hold each client after it connects until all have, so all connections are open at once")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: tlsecho-load [flags] tls://HOST:PORT | wss://HOST:PORT/PATH")
 		fs.PrintDefaults()
@@ -70,6 +71,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("target %q: want tls://host:port or wss://host:port/path", fs.Arg(0))
 	}
 	o.target = u
+	if *together {
+		o.together = newBarrier(o.conns)
+	}
 	if o.conns < 1 || o.size < 1 || o.duration <= 0 || o.messages < 0 {
 		return nil, errors.New("-c, -size and -d must be positive")
 	}
