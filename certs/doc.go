@@ -8,8 +8,12 @@
 //
 // A Source is either self-signed and in memory ([NewSelfSigned]: nothing is
 // written to disk, the default of the server) or backed by a PEM pair on disk
-// ([LoadFiles]), which can be reloaded. [Generate] makes certificates for both
-// the in-memory case and the `tlsecho cert` command.
+// ([LoadFiles]), which can be reloaded: [Source.Watch] reloads when the files
+// change, including the rename-into-place of certbot and Kubernetes secret
+// volumes, and [Source.ReloadAndLog] serves SIGHUP. A pair that fails to load
+// or whose key does not match is refused and the old one keeps serving.
+// [Generate] makes certificates for both the in-memory case and the
+// `tlsecho cert` command, self-signed or issued by a local CA.
 //
 // # Security
 //

@@ -2,16 +2,16 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // InfoHandler answers GET with a JSON description of the server as this
@@ -141,14 +141,13 @@ func describeCert(c *x509.Certificate) *certInfo {
 		sans = append(sans, u.String())
 	}
 	sans = append(sans, c.EmailAddresses...)
-	sum := sha256.Sum256(c.Raw)
 	return &certInfo{
 		Subject:    c.Subject.String(),
 		Issuer:     c.Issuer.String(),
 		SANs:       sans,
 		NotBefore:  c.NotBefore.UTC(),
 		NotAfter:   c.NotAfter.UTC(),
-		SHA256:     hex.EncodeToString(sum[:]),
+		SHA256:     certs.Fingerprint(c.Raw),
 		SelfSigned: selfSigned(c),
 	}
 }

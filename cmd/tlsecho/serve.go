@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -315,14 +313,13 @@ func (a *app) logStart() {
 	if f, _ := a.src.Files(); f != "" {
 		source = f
 	}
-	sum := sha256.Sum256(leaf.Raw)
 	a.log.Info("certificate",
 		"source", source,
 		"subject", leaf.Subject.String(),
 		"dns", strings.Join(leaf.DNSNames, ","),
 		"ips", fmt.Sprint(leaf.IPAddresses),
 		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339),
-		"sha256", hex.EncodeToString(sum[:]),
+		"sha256", certs.Fingerprint(leaf.Raw),
 		"mtls", a.cfg.ClientCAFile != "")
 	if time.Now().After(leaf.NotAfter) {
 		a.log.Warn("certificate has expired; clients will refuse it", "not_after", leaf.NotAfter)
