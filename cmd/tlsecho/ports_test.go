@@ -142,3 +142,30 @@ func TestHTTPSMaxConns(t *testing.T) {
 		}
 	}
 }
+
+// TestHandshakeTimeoutOnBothPorts: a client that opens TCP and says
+// nothing is dropped after TLSECHO_HANDSHAKE_TIMEOUT on either port (the
+// HTTPS one through net/http's ReadHeaderTimeout, which bounds its TLS
+// handshake too).
+func TestHandshakeTimeoutOnBothPorts(t *testing.T) {
+	ta := startApp(t, map[string]string{"HANDSHAKE_TIMEOUT": "300ms"})
+	for name, addr := range map[string]string{"raw TLS": ta.TLSAddr, "HTTPS": ta.HTTPSAddr} {
+		t.Run(name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			start := time.Now()
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, err = c.Read(make([]byte, 1))
+			took := time.Since(start)
+			if err == nil {
+				t.Fatal("the server sent something to a client that never spoke")
+			}
+			if took < 250*time.Millisecond || took > 2*time.Second {
+				t.Errorf("dropped after %v (%v), want about 300ms", took, err)
+			}
+		})
+	}
+}
