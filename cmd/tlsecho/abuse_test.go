@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func countFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(entries)
+}
+
+// TestBadInputLeavesNoTrace throws every kind of bad client at a running
+// server at once: silent TCP, garbage and plain HTTP on the TLS port, old
+// TLS versions on both ports, garbage after a good handshake on the HTTPS
+// port, a WebSocket protocol violation, an origin refused. A good client
+// keeps echoing throughout, and afterwards goroutines and descriptors are
+// back to where they were.
+func TestBadInputLeavesNoTrace(t *testing.T) {
+	ta := startApp(t, map[string]string{"HANDSHAKE_TIMEOUT": "300ms"})
+	good, err := tls.Dial("tcp", ta.TLSAddr, ta.clientTLS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	echoGood := func() {
+		t.Helper()
+		good.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(good, "still fine")
+		buf := make([]byte, len("still fine"))
+		if _, err := io.ReadFull(good, buf); err != nil || string(buf) != "still fine" {
+			t.Fatalf("good client: %q %v", buf, err)
+		}
+	}
+	echoGood()
+	runtime.GC()
+	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
+
+	junk := make([]byte, 4096)
+	rand.Read(junk)
+	attacks := map[string]func() error{
+		"silent TCP on TLS port":   func() error { return silent(ta.TLSAddr) },
+		"silent TCP on HTTPS port": func() error { return silent(ta.HTTPSAddr) },
+		"garbage on TLS port":      func() error { return sendRaw(ta.TLSAddr, junk) },
+		"plain HTTP on TLS port":   func() error { return sendRaw(ta.TLSAddr, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")) },
+		"garbage on HTTPS port":    func() error { return sendRaw(ta.HTTPSAddr, junk) },
+		"TLS 1.0 on TLS port":      func() error { return oldTLS(ta.TLSAddr) },
+		"TLS 1.0 on HTTPS port":    func() error { return oldTLS(ta.HTTPSAddr) },
+		"garbage inside HTTPS":     func() error { return garbageInside(ta.HTTPSAddr, junk) },
+		"unmasked WebSocket frame": func() error { return unmaskedFrame(ta.HTTPSAddr) },
+		"foreign Origin":           func() error { return foreignOrigin(ta.HTTPSAddr) },
+	}
+	done := make(chan string)
+	for name, attack := range attacks {
+		go func() {
+			for range 5 {
+				if err := attack(); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+			done <- name
+		}()
+	}
+	for range attacks {
+		<-done
+		echoGood()
+	}
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		g, f := runtime.NumGoroutine(), countFDs(t)
+		if g <= goroutines && f <= fds {
+			break
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("goroutines %d (before %d), descriptors %d (before %d)\n%s", g, goroutines, f, fds, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	echoGood()
+}
+
+// silent opens TCP and waits to be dropped by the handshake timeout.
+func silent(addr string) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, err = io.Copy(io.Discard, c)
+	return ignoreExpected(err)
+}
+
+// sendRaw writes bytes that are not TLS and reads until the server hangs up.
+func sendRaw(addr string, data []byte) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	c.Write(data)
+	_, err = io.Copy(io.Discard, c)
+	return ignoreExpected(err)
+}
+
+func oldTLS(addr string) error {
+	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10})
+	if err == nil {
+		c.Close()
+		return errUnexpected("a TLS 1.0 handshake succeeded")
+	}
+	return nil
+}
+
+// garbageInside completes TLS and then sends bytes that are not HTTP.
+func garbageInside(addr string, junk []byte) error {
+	c, err := tls.Dial("tcp", addr, insecureTLS)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	c.Write(junk)
+	_, err = io.Copy(io.Discard, c)
+	return ignoreExpected(err)
+}
+
+// unmaskedFrame upgrades by hand and sends a frame a client must mask; the
+// server must answer with close 1002.
+func unmaskedFrame(addr string) error {
+	c, err := tls.Dial("tcp", addr, insecureTLS)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: "+addr+"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		return errUnexpected("upgrade answered " + resp.Status)
+	}
+	c.Write([]byte{0x81, 0x05, 'h', 'e', 'l', 'l', 'o'})
+	hdr := make([]byte, 4)
+	if _, err := io.ReadFull(br, hdr); err != nil {
+		return err
+	}
+	if hdr[0] != 0x88 || binary.BigEndian.Uint16(hdr[2:]) != 1002 {
+		return errUnexpected("no close 1002 for an unmasked frame")
+	}
+	return nil
+}
+
+func foreignOrigin(addr string) error {
+	req, _ := http.NewRequest("GET", "https://"+addr+"/ws", nil)
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS, DisableKeepAlives: true}, Timeout: 3 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		return errUnexpected("foreign origin answered " + resp.Status)
+	}
+	return nil
+}
+
+type errUnexpected string
+
+func (e errUnexpected) Error() string { return string(e) }
+
+// ignoreExpected accepts the ways a server ends a bad connection: EOF or a
+// reset. A timeout means it did not.
+func ignoreExpected(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		return err
+	}
+	if strings.Contains(err.Error(), "reset") {
+		return nil
+	}
+	return err
+}
