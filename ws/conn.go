@@ -117,6 +117,8 @@ type messageReader struct {
 	size int64
 }
 
+// Read passes the message through, failing at the first byte over the
+// limit or the first byte that cannot be UTF-8 in a text message.
 func (m *messageReader) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	if n > 0 {

@@ -33,7 +33,10 @@ type stageError struct {
 	err   error
 }
 
+// Error is the underlying error's message; the stage only steers reporting.
 func (e *stageError) Error() string { return e.err.Error() }
+
+// Unwrap lets errors.Is and errors.As see the underlying error.
 func (e *stageError) Unwrap() error { return e.err }
 
 // explainedError is an error said in plain words; the original stays
@@ -43,7 +46,10 @@ type explainedError struct {
 	err error
 }
 
+// Error is the plain-words message.
 func (e *explainedError) Error() string { return e.msg }
+
+// Unwrap keeps the original error reachable.
 func (e *explainedError) Unwrap() error { return e.err }
 
 func explained(err error, format string, args ...any) error {

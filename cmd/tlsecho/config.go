@@ -50,7 +50,10 @@ type configError struct {
 	Err error
 }
 
+// Error names the variable first, as the one line on stderr should.
 func (e *configError) Error() string { return e.Var + ": " + e.Err.Error() }
+
+// Unwrap exposes the parse or validation error.
 func (e *configError) Unwrap() error { return e.Err }
 
 func envOptions(environ map[string]string) env.Options {

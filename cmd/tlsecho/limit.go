@@ -22,6 +22,7 @@ type limitedListener struct {
 	active  atomic.Int64
 }
 
+// Accept returns the next connection within the limit, closing those over it.
 func (l *limitedListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
@@ -46,6 +47,7 @@ type limitedConn struct {
 	once sync.Once
 }
 
+// Close frees the connection's slot once, however often it is called.
 func (c *limitedConn) Close() error {
 	c.once.Do(func() { c.l.active.Add(-1) })
 	return c.Conn.Close()
