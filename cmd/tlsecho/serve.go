@@ -55,6 +55,9 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Once the first signal starts the drain, give the signals back their
+	// default action, so a second Ctrl-C ends an impatient wait at once.
+	context.AfterFunc(ctx, stop)
 	if err := a.serve(ctx); err != nil {
 		log.Error("server failed", "err", err)
 		return exitFailure

@@ -221,3 +221,37 @@ func TestReadyzDuringDrain(t *testing.T) {
 		t.Errorf("healthz during drain: %v %v", resp, err)
 	}
 }
+
+// TestSecondSignalExitsAtOnce: during a long drain a second SIGINT ends
+// the process straight away, as an impatient operator expects.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=30s")
+	busy := newStreamer(t, p.TLSAddr)
+	stop := make(chan struct{})
+	defer close(stop)
+	go busy.send(stop) // never quiet: the drain would last the full 30s
+
+	p.cmd.Process.Signal(syscall.SIGINT)
+	for range p.waitLog(t, "shutting down", 5*time.Second) {
+	}
+	// The default action comes back a moment after the first signal; an
+	// operator presses again, and so does the test, until the process ends.
+	start := time.Now()
+	for {
+		p.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case err := <-p.exited:
+			if err == nil {
+				t.Error("exit 0 after a second SIGINT; want the signal's non-zero status")
+			}
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("second SIGINT took %v to end the process", took)
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the process kept draining through repeated SIGINTs")
+		}
+	}
+}
