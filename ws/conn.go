@@ -35,6 +35,10 @@ type Conn struct {
 	lastFrame atomic.Int64 // unix nanoseconds of the last frame of any kind
 	closing   atomic.Int64 // deadline (unix ns) for the close handshake, once the server started one
 	sentCode  atomic.Int32 // close code the server sent, if any
+
+	// mr is reused for every message: NextReader invalidates the previous
+	// reader anyway, and one allocation less per message counts at 100k/s.
+	mr messageReader
 }
 
 func newConn(s *Server, wc *websocket.Conn, r *http.Request) *Conn {
@@ -96,7 +100,8 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 	}
 	c.lastData = time.Now()
 	c.touch()
-	return mt, &messageReader{c: c, r: mr, text: mt == websocket.TextMessage, left: c.srv.maxMessage()}, nil
+	c.mr = messageReader{c: c, r: mr, text: mt == websocket.TextMessage, left: c.srv.maxMessage()}
+	return mt, &c.mr, nil
 }
 
 // NextWriter starts a message of the given type; see
