@@ -327,6 +327,23 @@ func (a *app) logStart() {
 	if time.Now().After(leaf.NotAfter) {
 		a.log.Warn("certificate has expired; clients will refuse it", "not_after", leaf.NotAfter)
 	}
+	host := "localhost"
+	if len(leaf.DNSNames) > 0 {
+		host = leaf.DNSNames[0]
+	}
+	try := []any{
+		"page", "https://" + net.JoinHostPort(host, listenPort(a.httpsLn.Addr())) + "/",
+		"raw", "openssl s_client -connect " + net.JoinHostPort(host, listenPort(a.tlsLn.Addr())),
+	}
+	if f, _ := a.src.Files(); f == "" {
+		try = append(try, "hint", "the certificate is self-signed: accept it once in the browser, or make a trusted one with tlsecho cert -ca (see tlsecho cert -h)")
+	}
+	a.log.Info("try it", try...)
+}
+
+func listenPort(addr net.Addr) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	return port
 }
 
 // shutdown drains every listener at once within ShutdownTimeout, keeping a
