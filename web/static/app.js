@@ -411,10 +411,11 @@
     totals.recvMsgs++;
     totals.recvBytes += size;
     const type = isText ? "text" : "binary";
-    const preview = isText ? textPreview(ev.data) : hexPreview(new Uint8Array(ev.data));
+    // Built only when a line is logged: a burst echo that matches has none.
+    const preview = () => isText ? textPreview(ev.data) : hexPreview(new Uint8Array(ev.data));
     if (head >= pending.length) {
       totals.bad++;
-      addLine("recv", { type, size, text: preview, bad: "unexpected: nothing was waiting for an echo" });
+      addLine("recv", { type, size, text: preview(), bad: "unexpected: nothing was waiting for an echo" });
       queueDraw();
       return;
     }
@@ -430,10 +431,10 @@
     if (bad) totals.bad++;
     if (p.burst) {
       burstEcho(p.burst, p.size, bad);
-      if (bad) addLine("recv", { type, size, rtt, text: "burst message: " + preview, bad });
+      if (bad) addLine("recv", { type, size, rtt, text: "burst message: " + preview(), bad });
       return;
     }
-    addLine("recv", { type, size, rtt, text: preview, bad });
+    addLine("recv", { type, size, rtt, text: preview(), bad });
   }
 
   $("send-text").addEventListener("submit", (e) => {
