@@ -15,7 +15,7 @@ import (
 // is not checked: this is the server's own, on loopback).
 func healthCmd(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if isHelp(args[0]) {
 			fmt.Fprint(stdout, `Usage: tlsecho health
 
 Exits 0 when the server on this machine answers /healthz on TLSECHO_ADMIN_ADDR

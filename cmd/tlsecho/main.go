@@ -33,11 +33,11 @@ const (
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 {
-		switch args[0] {
-		case "-h", "-help", "--help", "help":
+		switch {
+		case isHelp(args[0]) || args[0] == "help":
 			usage(stdout)
 			return exitOK
-		case "-version", "--version":
+		case args[0] == "-version" || args[0] == "--version":
 			cmd = "version"
 			args = args[1:]
 		default:
@@ -61,6 +61,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	}
 	fmt.Fprintf(stderr, "tlsecho: unknown command %q; see tlsecho -h\n", cmd)
 	return exitUsage
+}
+
+// isHelp tells the spellings of the help flag that every command accepts.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
 }
 
 func versionString() string {

@@ -31,7 +31,7 @@ import (
 // shuts down gracefully.
 func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if isHelp(args[0]) {
 			usage(stdout)
 			return exitOK
 		}
