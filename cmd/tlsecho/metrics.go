@@ -130,8 +130,12 @@ func (m *metrics) wsHooks() *ws.Hooks {
 	}
 }
 
-// refusedHTTPS counts HTTPS connections refused by the connection limit.
-func (m *metrics) refusedHTTPS() { m.refused.WithLabelValues("https").Inc() }
+// refusedOn returns the counter of a listener's connections refused by
+// the connection limit, for limitListener.
+func (m *metrics) refusedOn(listener string) func() {
+	c := m.refused.WithLabelValues(listener)
+	return c.Inc
+}
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -167,5 +168,27 @@ func TestHandshakeTimeoutOnBothPorts(t *testing.T) {
 				t.Errorf("dropped after %v (%v), want about 300ms", took, err)
 			}
 		})
+	}
+}
+
+// TestAdminMaxConns: the admin listener keeps TLSECHO_MAX_CONNS too.
+func TestAdminMaxConns(t *testing.T) {
+	ta := startApp(t, map[string]string{"MAX_CONNS": "2"})
+	for range 2 {
+		c, err := net.Dial("tcp", ta.AdminAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	time.Sleep(50 * time.Millisecond) // let the server accept both
+	extra, err := net.Dial("tcp", ta.AdminAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := extra.Read(make([]byte, 1)); err != io.EOF && !strings.Contains(fmt.Sprint(err), "reset") {
+		t.Errorf("third admin connection: read err = %v, want it closed at once", err)
 	}
 }

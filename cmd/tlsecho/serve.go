@@ -244,10 +244,13 @@ func (a *app) serve(ctx context.Context) error {
 	defer stopReload()
 	errc := make(chan error, 3)
 	go func() { errc <- a.raw.Serve(a.tlsLn) }()
-	httpsLn := tls.NewListener(limitListener(a.httpsLn, a.cfg.MaxConns, a.metrics.refusedHTTPS), a.https.TLSConfig)
+	httpsLn := tls.NewListener(limitListener(a.httpsLn, a.cfg.MaxConns, a.metrics.refusedOn("https")), a.https.TLSConfig)
 	go func() { errc <- a.https.Serve(httpsLn) }()
 	if a.admin != nil {
-		go func() { errc <- a.admin.Serve(a.adminLn) }()
+		// TLSECHO_MAX_CONNS holds for every listener, so a flood of
+		// scrapes or probes cannot exhaust descriptors either.
+		adminLn := limitListener(a.adminLn, a.cfg.MaxConns, a.metrics.refusedOn("admin"))
+		go func() { errc <- a.admin.Serve(adminLn) }()
 	}
 	a.ready.Store(true)
 	a.logStart()
