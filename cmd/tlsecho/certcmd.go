@@ -357,13 +357,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // after a rename or link, a no-op or just the extra name
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	err = writeSyncClose(tmp, data)
 	if err == nil && perm != 0o600 {
 		err = os.Chmod(tmp.Name(), perm)
 	}
@@ -390,18 +384,24 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	_, err = f.Write(data)
+	if err := writeSyncClose(f, data); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeSyncClose writes data and makes it durable before the name that
+// points at it can be seen, then closes f; the first error wins.
+func writeSyncClose(f *os.File, data []byte) error {
+	_, err := f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return err
 }
 
 type certSummary struct {

@@ -249,13 +249,14 @@ func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan erro
 	}
 }
 
-// readLines delivers stdin line by line (each with its newline, the last
-// one perhaps without) until EOF or until done is closed.
+// inputLine is one line of standard input, or the error that ended it.
 type inputLine struct {
 	text string
 	err  error
 }
 
+// readLines delivers stdin line by line (each with its newline, the last
+// one perhaps without) until EOF or until done is closed.
 func readLines(r io.Reader, done <-chan struct{}) <-chan inputLine {
 	out := make(chan inputLine)
 	go func() {

@@ -4,7 +4,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // expiryWarning is how close to expiry a certificate gets a warning:
@@ -219,13 +220,13 @@ func keyDescription(pub any) string {
 // fingerprint is the SHA-256 of the DER certificate in the colon form
 // openssl x509 -fingerprint prints, so the two can be compared by eye.
 func fingerprint(cert *x509.Certificate) string {
-	sum := sha256.Sum256(cert.Raw)
+	hex := strings.ToUpper(certs.Fingerprint(cert.Raw))
 	var b strings.Builder
-	for i, v := range sum {
+	for i := 0; i < len(hex); i += 2 {
 		if i > 0 {
 			b.WriteByte(':')
 		}
-		fmt.Fprintf(&b, "%02X", v)
+		b.WriteString(hex[i : i+2])
 	}
 	return b.String()
 }
