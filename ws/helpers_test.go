@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"bufio"
 	"context"
 	"crypto/rand"
@@ -366,6 +367,27 @@ func (rc *rawConn) readClose() (code int, reason string) {
 		}
 		return int(binary.BigEndian.Uint16(f.payload)), string(f.payload[2:])
 	}
+}
+
+// expectEchoOrClose sends the frames of one message and checks the
+// answer: a close with code when code is not 0 (it then reports true),
+// else the message reassembled and echoed with the first frame's opcode.
+func (rc *rawConn) expectEchoOrClose(frames []frame, code int) (closed bool) {
+	rc.tb.Helper()
+	rc.write(frames...)
+	if code != 0 {
+		rc.expectClose(code)
+		return true
+	}
+	var want []byte
+	for _, f := range frames {
+		want = append(want, f.payload...)
+	}
+	op, _, got := rc.readMessage()
+	if op != frames[0].op || !bytes.Equal(got, want) {
+		rc.tb.Fatalf("echo op %#x, %d bytes %.64q; want op %#x, %d bytes %.64q", op, len(got), got, frames[0].op, len(want), want)
+	}
+	return false
 }
 
 // expectClose reads up to the server's close, checks its code, answers it

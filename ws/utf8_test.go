@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"bytes"
 	"fmt"
 	"testing"
 	"unicode/utf8"
@@ -192,19 +191,7 @@ func TestInvalidUTF8(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc, _ := ts.dialRaw(t, nil)
-			rc.write(tt.frames...)
-			if tt.close != 0 {
-				rc.expectClose(tt.close)
-				return
-			}
-			var want []byte
-			for _, f := range tt.frames {
-				want = append(want, f.payload...)
-			}
-			op, _, got := rc.readMessage()
-			if op != tt.frames[0].op || !bytes.Equal(got, want) {
-				t.Fatalf("echo op %#x %q, want op %#x %q", op, got, tt.frames[0].op, want)
-			}
+			rc.expectEchoOrClose(tt.frames, tt.close)
 		})
 	}
 }
