@@ -35,11 +35,6 @@ func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
 // State is the negotiated TLS state.
 func (c *Conn) State() tls.ConnectionState { return c.tc.ConnectionState() }
 
-// Logger returns the server's logger with the peer attached.
-func (c *Conn) Logger() *slog.Logger {
-	return c.srv.logger().With("peer", c.raw.RemoteAddr().String())
-}
-
 // Read reads decrypted bytes. It returns io.EOF when the client has
 // finished sending (close_notify or TCP FIN), and also, during Shutdown,
 // once the client has been quiet for DrainQuiet; ErrIdle after IdleTimeout

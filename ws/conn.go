@@ -28,7 +28,6 @@ var (
 type Conn struct {
 	ws     *websocket.Conn
 	srv    *Server
-	req    *http.Request
 	remote string
 
 	lastData  time.Time    // last data bytes read; reader goroutine only
@@ -42,7 +41,7 @@ type Conn struct {
 }
 
 func newConn(s *Server, wc *websocket.Conn, r *http.Request) *Conn {
-	c := &Conn{ws: wc, srv: s, req: r, remote: r.RemoteAddr, lastData: time.Now()}
+	c := &Conn{ws: wc, srv: s, remote: r.RemoteAddr, lastData: time.Now()}
 	c.lastFrame.Store(time.Now().UnixNano())
 	wc.SetReadLimit(s.maxMessage())
 	wc.SetPongHandler(func(string) error {
@@ -58,10 +57,6 @@ func newConn(s *Server, wc *websocket.Conn, r *http.Request) *Conn {
 	})
 	return c
 }
-
-// Request is the upgrade request (its TLS state names the client
-// certificate, if any).
-func (c *Conn) Request() *http.Request { return c.req }
 
 // Subprotocol is the negotiated subprotocol, or "".
 func (c *Conn) Subprotocol() string { return c.ws.Subprotocol() }
