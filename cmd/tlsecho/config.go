@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // envPrefix starts every variable tlsecho reads.
@@ -225,7 +227,11 @@ func (c *Config) clientCAs() (*x509.CertPool, error) {
 	if c.ClientCAFile == "" {
 		return nil, nil
 	}
-	return loadCAs("TLSECHO_CLIENT_CA_FILE", c.ClientCAFile)
+	pool, err := certs.LoadCAPool(c.ClientCAFile)
+	if err != nil {
+		return nil, &configError{Var: "TLSECHO_CLIENT_CA_FILE", Err: err}
+	}
+	return pool, nil
 }
 
 // printEnvHelp lists every variable with its default and meaning, read

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -80,14 +79,6 @@ func (c *Config) slogLevel() (slog.Level, error) {
 		return 0, fmt.Errorf("%q: want debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
-}
-
-func loadCAs(varName, file string) (*x509.CertPool, error) {
-	pool, err := certs.LoadCAPool(file)
-	if err != nil {
-		return nil, &configError{Var: varName, Err: err}
-	}
-	return pool, nil
 }
 
 // app is one server process: three listeners around one certificate source.
