@@ -75,6 +75,10 @@ func loadConfig(environ []string) (Config, error) {
 	if v, ok := vars[envPrefix+"ADMIN_ADDR"]; ok && v == "" {
 		cfg.AdminAddr = ""
 	}
+	// Lists are written by hand: "a, b" means a and b, as it reads, and a
+	// stray comma adds nothing. What is left must then parse as it stands.
+	cfg.Hosts = nonEmpty(cfg.Hosts)
+	cfg.AllowedOrigins = nonEmpty(cfg.AllowedOrigins)
 	return cfg, cfg.validate()
 }
 
@@ -132,8 +136,8 @@ func (c *Config) validate() error {
 		}
 		return &configError{Var: missing, Err: errors.New("TLSECHO_CERT_FILE and TLSECHO_KEY_FILE go together: set both or neither")}
 	}
-	if c.CertFile == "" && len(nonEmpty(c.Hosts)) == 0 {
-		return &configError{Var: "TLSECHO_HOSTS", Err: errors.New("no host names for the generated certificate")}
+	if err := c.checkHosts(); err != nil {
+		return &configError{Var: "TLSECHO_HOSTS", Err: err}
 	}
 	if _, err := c.minVersion(); err != nil {
 		return &configError{Var: "TLSECHO_TLS_MIN_VERSION", Err: err}
@@ -168,6 +172,23 @@ func (c *Config) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &configError{Var: "TLSECHO_LOG_FORMAT", Err: fmt.Errorf("%q: want text or json", c.LogFormat)}
+	}
+	return nil
+}
+
+// checkHosts checks the names of the generated certificate, the only use
+// of TLSECHO_HOSTS, so a set of certificate files makes it moot.
+func (c *Config) checkHosts() error {
+	if c.CertFile != "" {
+		return nil
+	}
+	if len(c.Hosts) == 0 {
+		return errors.New("no host names for the generated certificate")
+	}
+	for _, h := range c.Hosts {
+		if err := checkCertHost(h); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/certs"
 )
@@ -80,6 +83,10 @@ func badConfigTests(t *testing.T) []struct {
 		{"log level", []string{"TLSECHO_LOG_LEVEL=verbose"}, []string{"TLSECHO_LOG_LEVEL", "verbose"}},
 		{"log format", []string{"TLSECHO_LOG_FORMAT=xml"}, []string{"TLSECHO_LOG_FORMAT", "xml"}},
 		{"hosts empty", []string{"TLSECHO_HOSTS=,"}, []string{"TLSECHO_HOSTS"}},
+		{"origin list, one bad entry", []string{"TLSECHO_ALLOWED_ORIGINS=https://a.example, https://b.example/app"}, []string{"TLSECHO_ALLOWED_ORIGINS", `"https://b.example/app"`}},
+		{"origin list, space inside an entry", []string{"TLSECHO_ALLOWED_ORIGINS=https://a.example https://b.example"}, []string{"TLSECHO_ALLOWED_ORIGINS", `"https://a.example https://b.example"`}},
+		{"hosts list, one URL", []string{"TLSECHO_HOSTS=localhost, https://b.example"}, []string{"TLSECHO_HOSTS", `"https://b.example"`}},
+		{"hosts list, host:port", []string{"TLSECHO_HOSTS=localhost:8443"}, []string{"TLSECHO_HOSTS", `"localhost:8443"`}},
 	}
 }
 
@@ -219,4 +226,40 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"frobnicate"}, nil, nil, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "frobnicate") {
 		t.Errorf("unknown command: exit %d, stderr %q", code, stderr.String())
 	}
+}
+
+// TestListsTrimmed checks that both list variables read "a, b" as a and
+// b, and that the server then allows the origin written after the space.
+func TestListsTrimmed(t *testing.T) {
+	env := map[string]string{
+		"ALLOWED_ORIGINS": "https://a.example, https://b.example:8443 ,",
+		"HOSTS":           " localhost , 127.0.0.1,,::1",
+	}
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, envPrefix+k+"="+v)
+	}
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	if want := []string{"https://a.example", "https://b.example:8443"}; !reflect.DeepEqual(cfg.AllowedOrigins, want) {
+		t.Errorf("AllowedOrigins = %q, want %q", cfg.AllowedOrigins, want)
+	}
+	if want := []string{"localhost", "127.0.0.1", "::1"}; !reflect.DeepEqual(cfg.Hosts, want) {
+		t.Errorf("Hosts = %q, want %q", cfg.Hosts, want)
+	}
+
+	ta := startApp(t, env)
+	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
+	c, resp, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", http.Header{"Origin": {"https://b.example:8443"}})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("dial with the second listed origin: %v (HTTP %d)", err, status)
+	}
+	defer c.Close()
+	certWSEcho(t, c, "listed after a space")
 }

@@ -104,7 +104,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 	if cfg.CertFile != "" {
 		a.src, err = certs.LoadFiles(cfg.CertFile, cfg.KeyFile)
 	} else {
-		a.src, err = certs.NewSelfSigned(nonEmpty(cfg.Hosts))
+		a.src, err = certs.NewSelfSigned(cfg.Hosts)
 	}
 	if err != nil {
 		return nil, err
