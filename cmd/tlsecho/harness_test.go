@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -47,6 +46,13 @@ func (s *syncBuffer) String() string {
 // when the test ends.
 func startApp(t testing.TB, vars map[string]string) *testApp {
 	t.Helper()
+	return startAppWith(t, vars, nil)
+}
+
+// startAppWith is startApp with change, when not nil, applied to the app
+// after it is built and before it serves.
+func startAppWith(t testing.TB, vars map[string]string, change func(*app)) *testApp {
+	t.Helper()
 	environ := []string{
 		"TLSECHO_TLS_ADDR=127.0.0.1:0",
 		"TLSECHO_HTTPS_ADDR=127.0.0.1:0",
@@ -62,10 +68,12 @@ func startApp(t testing.TB, vars map[string]string) *testApp {
 		t.Fatalf("config: %v", err)
 	}
 	logBuf := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := newApp(cfg, log)
+	a, err := newApp(cfg, newLogger(cfg, logBuf))
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
+	}
+	if change != nil {
+		change(a)
 	}
 	if err := a.listen(); err != nil {
 		t.Fatalf("listen: %v", err)

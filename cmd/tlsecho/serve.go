@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/rawtls"
@@ -165,7 +164,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 
 func (a *app) httpsHandler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer)
+	r.Use(recoverPanics(a.log.With("listener", "https")))
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS)
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
@@ -187,7 +186,7 @@ func (a *app) adminHandler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
-	return mux
+	return recoverPanics(a.log.With("listener", "admin"))(mux)
 }
 
 func healthz(w http.ResponseWriter, _ *http.Request) {
