@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/rawtls"
@@ -165,11 +166,16 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 func (a *app) httpsHandler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(recoverPanics(a.log.With("listener", "https")))
+	// Load balancers and uptime checkers probe with HEAD: every GET route
+	// answers it too (net/http leaves the body out).
+	r.Use(middleware.GetHead)
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS)
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
 		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() }})
-	r.Handle("/*", web.Handler())
+	// Get, not Handle: a catch-all for every method would take HEAD
+	// /healthz before GetHead could send it to the GET route.
+	r.Get("/*", web.Handler().ServeHTTP)
 	return r
 }
 
@@ -186,6 +192,7 @@ func (a *app) adminHandler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
+	// A "GET /path" pattern of ServeMux answers HEAD as well.
 	return recoverPanics(a.log.With("listener", "admin"))(mux)
 }
 
