@@ -311,6 +311,9 @@ func (a *app) logStart() {
 	}
 	attrs = append(attrs, "version", versionString())
 	a.log.Info("tlsecho serving", attrs...)
+	if a.adminLn != nil {
+		a.log.Info("admin listening", "addr", a.adminLn.Addr().String(), "hint", adminHint(a.adminLn.Addr()))
+	}
 	leaf := a.src.Leaf()
 	source := "self-signed, in memory"
 	if f, _ := a.src.Files(); f != "" {
@@ -339,6 +342,23 @@ func (a *app) logStart() {
 		try = append(try, "hint", "the certificate is self-signed: accept it once in the browser, or make a trusted one with tlsecho cert -ca (see tlsecho cert -h)")
 	}
 	a.log.Info("try it", try...)
+}
+
+// adminHint says who can reach the admin port and how to change that. The
+// default :9090 on every interface suits a container, but on a laptop it
+// is a plain HTTP port next to any local Prometheus, open to the network.
+func adminHint(addr net.Addr) string {
+	const off = "or set TLSECHO_ADMIN_ADDR= (empty) to turn it off"
+	tcp, ok := addr.(*net.TCPAddr)
+	if ok && tcp.IP.IsLoopback() {
+		return "plain HTTP, reachable from this machine only; move it with TLSECHO_ADMIN_ADDR=host:port, " + off
+	}
+	where := "every host that can reach " + addr.String()
+	if ok && tcp.IP.IsUnspecified() {
+		where = "every network interface"
+	}
+	return "plain HTTP without authentication, open on " + where +
+		"; keep it on this machine with TLSECHO_ADMIN_ADDR=127.0.0.1:" + listenPort(addr) + ", " + off
 }
 
 func listenPort(addr net.Addr) string {

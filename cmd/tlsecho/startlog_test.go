@@ -1,0 +1,54 @@
+package main
+
+import (
+	"net"
+	"strings"
+	"testing"
+)
+
+// TestStartLogNamesAdmin: the start log says where the admin port listens
+// and which variable moves it or turns it off.
+func TestStartLogNamesAdmin(t *testing.T) {
+	ta := startApp(t, nil)
+	line := waitLogged(t, ta, `msg="admin listening"`)
+	for _, want := range []string{"addr=" + ta.AdminAddr, "this machine only", "TLSECHO_ADMIN_ADDR=host:port", "TLSECHO_ADMIN_ADDR= (empty) to turn it off"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("admin line lacks %q: %s", want, line)
+		}
+	}
+
+	off := startApp(t, map[string]string{"ADMIN_ADDR": ""})
+	waitLogged(t, off, `msg="try it"`) // the last line of the start
+	if strings.Contains(off.Log.String(), "admin listening") {
+		t.Errorf("admin line with the admin port off:\n%s", off.Log.String())
+	}
+}
+
+var adminHintTests = []struct {
+	name  string
+	addr  string
+	wants []string
+}{
+	{"loopback v4", "127.0.0.1:9090", []string{"this machine only", "TLSECHO_ADMIN_ADDR=host:port", "TLSECHO_ADMIN_ADDR= (empty)"}},
+	{"loopback v6", "[::1]:9090", []string{"this machine only"}},
+	{"every interface v4", "0.0.0.0:9090", []string{"every network interface", "TLSECHO_ADMIN_ADDR=127.0.0.1:9090", "TLSECHO_ADMIN_ADDR= (empty)"}},
+	{"every interface v6", "[::]:9091", []string{"every network interface", "TLSECHO_ADMIN_ADDR=127.0.0.1:9091"}},
+	{"one address", "192.0.2.7:9090", []string{"every host that can reach 192.0.2.7:9090", "TLSECHO_ADMIN_ADDR=127.0.0.1:9090"}},
+}
+
+func TestAdminHint(t *testing.T) {
+	for _, tt := range adminHintTests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, err := net.ResolveTCPAddr("tcp", tt.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := adminHint(addr)
+			for _, w := range tt.wants {
+				if !strings.Contains(got, w) {
+					t.Errorf("adminHint(%s) = %q, lacks %q", tt.addr, got, w)
+				}
+			}
+		})
+	}
+}
