@@ -1,216 +1,262 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"slices"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
-// result sums what the clients saw.
-type result struct {
-	conns, handshakes, messages, errors int
-	firstErr                            error
-	bytes                               int64
-	rtts                                []time.Duration
-	hsTimes                             []time.Duration
-	elapsed                             time.Duration
+// loader runs one load: o.conns clients spread over the targets.
+type loader struct {
+	o       *options
+	dialers []*dialer
+	pay     *payload
+	bufs    sync.Pool // *[]byte scratch for comparing echoes
+	probe   *probe
+
+	open, dials, messages, bytes, errors, mismatches atomic.Int64
+
+	rtt, hs hist
+
+	mu            sync.Mutex
+	firstErr      error
+	firstMismatch error
 }
 
-// echoer is one connected client of either kind.
-type echoer interface {
-	echo(msg, buf []byte) error
-	Close() error
-}
-
-type tlsEchoer struct{ *tls.Conn }
-
-func (c tlsEchoer) echo(msg, buf []byte) error {
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write(msg); err != nil {
-		return err
-	}
-	_, err := io.ReadFull(c, buf)
-	return err
-}
-
-type wsEchoer struct{ *websocket.Conn }
-
-func (c wsEchoer) echo(msg, buf []byte) error {
-	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
-		return err
-	}
-	_, r, err := c.NextReader()
+func newLoader(o *options) (*loader, error) {
+	cfg, err := clientTLS(o)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	n, err := io.ReadFull(r, buf)
-	if err != nil {
-		return err
+	l := &loader{o: o, pay: newPayload(o.sizes.max), probe: newProbe(o.pid, o.metricsURL)}
+	for _, t := range o.targets {
+		l.dialers = append(l.dialers, newDialer(t, cfg, o.timeout))
 	}
-	if n != len(buf) {
-		return fmt.Errorf("echo of %d bytes, sent %d", n, len(buf))
-	}
-	return nil
+	l.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	return l, nil
 }
 
-func dial(ctx context.Context, o *options) (echoer, time.Duration, error) {
-	tlsCfg := &tls.Config{InsecureSkipVerify: o.insecure, ServerName: o.target.Hostname()}
+// run connects every client (each echoes once), then lets them echo for
+// o.warmup plus o.duration (or until each sent o.messages), then closes
+// them all the orderly way. The window measured is the o.duration after
+// the warm-up. With -handshakes there is no connect phase: each client
+// loops over connect, one echo, close.
+func (l *loader) run(ctx context.Context, prog *progress) *result {
+	o := l.o
+	res := &result{o: o, rtt: &l.rtt, hs: &l.hs}
+	res.before = l.probe.sample()
 	start := time.Now()
-	if o.target.Scheme == "tls" {
-		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: tlsCfg}
-		c, err := d.DialContext(ctx, "tcp", o.target.Host)
-		if err != nil {
-			return nil, 0, err
+	prog.start(l, start)
+	defer prog.stop()
+
+	held := newBarrier(o.conns)
+	gate := make(chan struct{})
+	clientCtx, stopClients := context.WithCancel(ctx)
+	defer stopClients()
+	connecting := make(chan struct{}, max(1, o.dialers))
+	var wg sync.WaitGroup
+	for i := range o.conns {
+		wg.Go(func() { l.client(clientCtx, l.dialers[i%len(l.dialers)], held, gate, connecting) })
+	}
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
+
+	select {
+	case <-held.open:
+	case <-ctx.Done():
+	}
+	res.connectTime = time.Since(start)
+	if !o.handshakes {
+		res.connected = int(l.open.Load())
+		if wait(ctx, allDone, o.settle) {
+			res.held = l.probe.sample()
 		}
-		return tlsEchoer{c.(*tls.Conn)}, time.Since(start), nil
 	}
-	d := websocket.Dialer{TLSClientConfig: tlsCfg, HandshakeTimeout: 10 * time.Second}
-	c, _, err := d.DialContext(ctx, o.target.String(), nil)
-	if err != nil {
-		return nil, 0, err
+	prog.setPhase("echoing")
+	close(gate)
+	wait(ctx, allDone, o.warmup)
+	w0 := l.snap()
+	res.start = l.probe.sample()
+	if wait(ctx, allDone, o.duration/2) {
+		res.middle = l.probe.sample()
 	}
-	return wsEchoer{c}, time.Since(start), nil
+	wait(ctx, allDone, o.duration-o.duration/2)
+	w1 := l.snap()
+	res.end = l.probe.sample()
+	res.window = w1.since(w0)
+	if res.start.err == nil && res.end.err == nil {
+		res.serverCPU = res.end.cpu - res.start.cpu
+	}
+
+	prog.setPhase("closing")
+	stopClients()
+	<-allDone
+	res.elapsed = time.Since(start)
+	res.after = l.probe.settled(ctx, res.before)
+	res.dials, res.messages, res.bytes = l.dials.Load(), l.messages.Load(), l.bytes.Load()
+	res.errors, res.mismatches = l.errors.Load(), l.mismatches.Load()
+	res.firstErr, res.firstMismatch = l.firstErr, l.firstMismatch
+	return res
 }
 
-// drive runs o.conns clients until ctx ends or each sent o.messages.
-func drive(ctx context.Context, o *options) *result {
-	var (
-		mu  sync.Mutex
-		res = &result{}
-		wg  sync.WaitGroup
-	)
-	start := time.Now()
-	for range o.conns {
-		wg.Go(func() {
-			r := client(ctx, o)
-			mu.Lock()
-			defer mu.Unlock()
-			res.conns += r.conns
-			res.handshakes += r.handshakes
-			res.messages += r.messages
-			res.errors += r.errors
-			res.bytes += r.bytes
-			res.rtts = append(res.rtts, r.rtts...)
-			res.hsTimes = append(res.hsTimes, r.hsTimes...)
-			if res.firstErr == nil {
-				res.firstErr = r.firstErr
-			}
-		})
+// wait returns after d, or false at once when ctx ends or every client
+// is done (there is nothing left to wait for).
+func wait(ctx context.Context, done <-chan struct{}, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
 	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	return res
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-done:
+	}
+	return false
+}
+
+// counts is a moment's totals, for rates over a window.
+type counts struct {
+	at                      time.Time
+	dials, messages, nbytes int64
+}
+
+// window is what happened between two counts.
+type window struct {
+	elapsed                 time.Duration
+	dials, messages, nbytes int64
+}
+
+func (l *loader) snap() counts {
+	return counts{time.Now(), l.dials.Load(), l.messages.Load(), l.bytes.Load()}
+}
+
+func (c counts) since(from counts) window {
+	return window{c.at.Sub(from.at), c.dials - from.dials, c.messages - from.messages, c.nbytes - from.nbytes}
 }
 
 // client is one worker: a long-lived connection echoing messages, or with
 // -handshakes a loop of short connections.
-func client(ctx context.Context, o *options) *result {
-	r := &result{}
-	msg := make([]byte, o.size)
-	rand.Read(msg)
-	buf := make([]byte, o.size)
-	fail := func(err error) {
-		if ctx.Err() != nil {
-			return // the run ended under us: not the server's fault
+func (l *loader) client(ctx context.Context, d *dialer, held *barrier, gate <-chan struct{}, connecting chan struct{}) {
+	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	sent := 0
+	var c echoer
+	if !l.o.handshakes {
+		connecting <- struct{}{}
+		if c = l.connect(ctx, d); c != nil {
+			if l.echo(c, d, rng) {
+				sent++
+			} else {
+				l.drop(c)
+				c = nil
+			}
 		}
-		r.errors++
-		if r.firstErr == nil {
-			r.firstErr = err
+		<-connecting
+		if c == nil {
+			held.arrive()
+			return
 		}
 	}
-	var c echoer
-	defer func() {
-		if c != nil {
-			c.Close()
-		}
-	}()
-	for ctx.Err() == nil && (o.messages == 0 || r.messages < o.messages) {
+	held.arrive()
+	select {
+	case <-gate:
+	case <-ctx.Done():
+	}
+	for ctx.Err() == nil && (l.o.messages == 0 || sent < l.o.messages) {
 		if c == nil {
-			var took time.Duration
-			var err error
-			if c, took, err = dial(ctx, o); err != nil {
-				fail(err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(100 * time.Millisecond):
-				}
+			if c = l.connect(ctx, d); c == nil {
+				wait(ctx, nil, 100*time.Millisecond)
 				continue
 			}
-			r.conns++
-			r.handshakes++
-			r.hsTimes = append(r.hsTimes, took)
-			if o.together != nil && r.conns == 1 {
-				o.together.arrive(ctx)
-			}
 		}
-		t0 := time.Now()
-		if err := c.echo(msg, buf); err != nil {
-			fail(err)
-			c.Close()
+		if !l.echo(c, d, rng) {
+			l.drop(c)
 			c = nil
 			continue
 		}
-		r.rtts = append(r.rtts, time.Since(t0))
-		if !bytes.Equal(msg, buf) {
-			fail(errors.New("echo differs from the message sent"))
-		}
-		r.messages++
-		r.bytes += int64(o.size)
-		if o.handshakes {
-			c.Close()
+		sent++
+		if l.o.handshakes {
+			l.close(c, d)
 			c = nil
 		}
 	}
-	return r
-}
-
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
+	if c != nil {
+		l.close(c, d)
 	}
-	i := int(p * float64(len(sorted)-1))
-	return sorted[i]
 }
 
-func (r *result) print(w io.Writer, o *options) {
-	secs := r.elapsed.Seconds()
-	fmt.Fprintf(w, "target        %s\n", o.target)
-	fmt.Fprintf(w, "clients       %d for %v, %d-byte messages\n", o.conns, r.elapsed.Round(time.Millisecond), o.size)
-	fmt.Fprintf(w, "connections   %d (%.0f handshakes/s)\n", r.conns, float64(r.handshakes)/secs)
-	fmt.Fprintf(w, "messages      %d echoed (%.0f/s, %.1f MB/s each way)\n", r.messages, float64(r.messages)/secs, float64(r.bytes)/secs/1e6)
-	for _, s := range []struct {
-		name string
-		d    []time.Duration
-	}{{"round trip", r.rtts}, {"handshake", r.hsTimes}} {
-		slices.Sort(s.d)
-		if len(s.d) == 0 {
-			continue
+// connect dials; a failure is counted unless the run was ending anyway.
+func (l *loader) connect(ctx context.Context, d *dialer) echoer {
+	t0 := time.Now()
+	c, err := d.dial(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			l.fail(d, fmt.Errorf("connect: %w", err))
 		}
-		fmt.Fprintf(w, "%-13s min %v  p50 %v  p90 %v  p99 %v  max %v\n", s.name,
-			s.d[0].Round(time.Microsecond), percentile(s.d, .5).Round(time.Microsecond),
-			percentile(s.d, .9).Round(time.Microsecond), percentile(s.d, .99).Round(time.Microsecond),
-			s.d[len(s.d)-1].Round(time.Microsecond))
+		return nil
 	}
-	fmt.Fprintf(w, "errors        %d", r.errors)
-	if r.firstErr != nil {
-		fmt.Fprintf(w, " (first: %v)", r.firstErr)
-	}
-	fmt.Fprintln(w)
+	l.hs.add(time.Since(t0))
+	l.dials.Add(1)
+	l.open.Add(1)
+	return c
 }
 
-// barrier releases everyone once n have arrived (or ctx ends).
+// echo sends one message and checks its echo; false after a failure.
+func (l *loader) echo(c echoer, d *dialer, rng *rand.Rand) bool {
+	size := l.o.sizes.pick(rng)
+	text := d.target.Scheme == "wss" && l.o.text > 0 && rng.Float64() < l.o.text
+	msg := l.pay.message(rng, size, text)
+	buf := l.bufs.Get().(*[]byte)
+	defer l.bufs.Put(buf)
+	t0 := time.Now()
+	if err := c.echo(msg, text, *buf); err != nil {
+		l.fail(d, err)
+		return false
+	}
+	l.rtt.add(time.Since(t0))
+	l.messages.Add(1)
+	l.bytes.Add(int64(size))
+	return true
+}
+
+func (l *loader) close(c echoer, d *dialer) {
+	l.open.Add(-1)
+	if err := c.close(); err != nil {
+		l.fail(d, err)
+	}
+}
+
+func (l *loader) drop(c echoer) {
+	l.open.Add(-1)
+	c.abort()
+}
+
+// fail counts an error or a mismatch and keeps the first of each.
+func (l *loader) fail(d *dialer, err error) {
+	err = fmt.Errorf("%s: %w", d.target, err)
+	var m *mismatchError
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if errors.As(err, &m) {
+		l.mismatches.Add(1)
+		if l.firstMismatch == nil {
+			l.firstMismatch = err
+		}
+		return
+	}
+	l.errors.Add(1)
+	if l.firstErr == nil {
+		l.firstErr = err
+	}
+}
+
+// barrier opens once every client has arrived: connected and echoed once,
+// or failed to (and given up).
 type barrier struct {
 	mu   sync.Mutex
 	n    int
@@ -219,15 +265,11 @@ type barrier struct {
 
 func newBarrier(n int) *barrier { return &barrier{n: n, open: make(chan struct{})} }
 
-func (b *barrier) arrive(ctx context.Context) {
+func (b *barrier) arrive() {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.n--
 	if b.n == 0 {
 		close(b.open)
-	}
-	b.mu.Unlock()
-	select {
-	case <-b.open:
-	case <-ctx.Done():
 	}
 }

@@ -1,14 +1,23 @@
 // Command tlsecho-load drives a tlsecho server (or any TLS or WebSocket
-// echo server) with many concurrent clients and reports throughput and
-// round-trip times. It is how the figures in the README were measured.
+// echo server) with many concurrent clients, checks every byte of every
+// echo and reports throughput, round-trip times and, given the server's
+// process id, its CPU time and memory. It is how the README's figures
+// were measured.
 //
-//	tlsecho-load -c 200 -d 10s -size 1024 tls://127.0.0.1:8433
+//	tlsecho-load -c 200 -d 10s -size 1KiB tls://127.0.0.1:8433
 //	tlsecho-load -c 200 -d 10s wss://127.0.0.1:8443/ws
 //	tlsecho-load -c 8 -d 5s -handshakes tls://127.0.0.1:8433
+//	tlsecho-load -c 2000 -pid $(pidof tlsecho) tls://127.0.0.1:8433 wss://127.0.0.1:8443/ws
 //
-// Each client sends a message, waits for the whole echo, checks it byte for
-// byte and sends the next. Targets must be loopback addresses unless
-// -remote is given: a load test aimed at the wrong host is an attack.
+// Every client connects and echoes once before the measured window
+// starts, so all connections are open at once. Each then sends a message,
+// waits for the whole echo, checks its bytes (and on /ws its type) and
+// sends the next; at the end it closes the orderly way and checks that
+// nothing more came back. Any mismatch or error exits 1: the exit status
+// is what a script or CI reads.
+//
+// Targets must be loopback addresses unless -remote is given: a load test
+// aimed at the wrong host is an attack.
 package main
 
 import (
@@ -32,55 +41,82 @@ func main() {
 type options struct {
 	conns      int
 	duration   time.Duration
+	warmup     time.Duration
 	messages   int
-	size       int
+	sizes      sizeRange
+	text       float64
 	handshakes bool
 	insecure   bool
+	caFile     string
 	remote     bool
-	target     *url.URL
-	// together, when set, holds every client after its first connect
-	// until all have connected, so all connections are open at once.
-	together *barrier
+	targets    []*url.URL
+	pid        int
+	metricsURL string
+	progress   time.Duration
+	timeout    time.Duration
+	// dialers bounds the connections being set up at once in the connect
+	// phase, so that thousands of clients do not all wait on the server's
+	// handshakes together and time out.
+	dialers int
+	// settle is how long connections stay idle, all held, before the
+	// server's memory is sampled.
+	settle time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("tlsecho-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o := &options{}
-	fs.IntVar(&o.conns, "c", 50, "concurrent connections")
-	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to run")
+	o := &options{dialers: 64}
+	size := "1KiB"
+	fs.IntVar(&o.conns, "c", 50, "concurrent connections, spread evenly over the targets")
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to echo, after every client has connected and the warm-up")
+	fs.DurationVar(&o.warmup, "warmup", 0, "echo this long before the measured window starts")
 	fs.IntVar(&o.messages, "n", 0, "stop after this many messages per connection (0: run for -d)")
-	fs.IntVar(&o.size, "size", 1024, "message size in bytes")
+	fs.StringVar(&size, "size", size, "message `size`, or a range such as 1-1MiB (log-uniform: as many messages in each order of magnitude)")
+	fs.Float64Var(&o.text, "text", 0, "`fraction` of wss messages sent as text (UTF-8) instead of binary")
 	fs.BoolVar(&o.handshakes, "handshakes", false, "measure full handshakes: connect, handshake, one echo, close, repeat")
-	fs.BoolVar(&o.insecure, "insecure", true, "do not verify the server certificate (the default server's is self-signed)")
+	fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate (DANGEROUS outside a test; a self-signed server needs it, or -ca)")
+	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of CA certificates to trust besides the system roots (a self-signed certificate can be its own CA)")
 	fs.BoolVar(&o.remote, "remote", false, "allow a target that is not a loopback address")
-	together := fs.Bool("together", false, "hold each client after it connects until all have, so all connections are open at once")
+	fs.IntVar(&o.pid, "pid", 0, "process id of the server (on this machine): report its CPU time per echo and memory per connection from /proc")
+	fs.StringVar(&o.metricsURL, "metrics", "", "`URL` of the server's Prometheus metrics (tlsecho: http://127.0.0.1:9090/metrics): report its goroutines and memory")
+	fs.DurationVar(&o.progress, "progress", 10*time.Second, "on a terminal, one live line; otherwise a progress line this often (0: none)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "limit for each connect (TCP, TLS and WebSocket handshakes) and each echo")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: tlsecho-load [flags] tls://HOST:PORT | wss://HOST:PORT/PATH")
+		fmt.Fprintln(stderr, "Usage: tlsecho-load [flags] URL...    (URL: tls://HOST:PORT or wss://HOST:PORT/PATH)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
 		fs.Usage()
-		return nil, errors.New("one target URL expected")
+		return nil, errors.New("at least one target URL expected")
 	}
-	u, err := url.Parse(fs.Arg(0))
-	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss") || u.Port() == "" {
-		return nil, fmt.Errorf("target %q: want tls://host:port or wss://host:port/path", fs.Arg(0))
+	var err error
+	if o.sizes, err = parseSizeRange(size); err != nil {
+		return nil, err
 	}
-	o.target = u
-	if *together {
-		o.together = newBarrier(o.conns)
-	}
-	if o.conns < 1 || o.size < 1 || o.duration <= 0 || o.messages < 0 {
-		return nil, errors.New("-c, -size and -d must be positive")
-	}
-	if !o.remote {
-		if err := checkLoopback(u.Hostname()); err != nil {
-			return nil, err
+	for _, arg := range fs.Args() {
+		u, err := url.Parse(arg)
+		if err != nil || (u.Scheme != "tls" && u.Scheme != "wss") || u.Port() == "" {
+			return nil, fmt.Errorf("target %q: want tls://host:port or wss://host:port/path", arg)
 		}
+		if !o.remote {
+			if err := checkLoopback(u.Hostname()); err != nil {
+				return nil, err
+			}
+		}
+		o.targets = append(o.targets, u)
+	}
+	if o.conns < len(o.targets) || o.duration <= 0 || o.messages < 0 || o.warmup < 0 || o.timeout <= 0 {
+		return nil, errors.New("-c must be at least one per target, -d and -timeout positive, -n and -warmup not negative")
+	}
+	if o.text < 0 || o.text > 1 {
+		return nil, errors.New("-text is a fraction from 0 to 1")
+	}
+	if o.pid < 0 {
+		return nil, errors.New("-pid must be a process id")
 	}
 	return o, nil
 }
@@ -107,13 +143,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	if err := checkFiles(o.conns); err != nil {
+		fmt.Fprintln(stderr, "tlsecho-load:", err)
+		return 2
+	}
+	l, err := newLoader(o)
+	if err != nil {
+		fmt.Fprintln(stderr, "tlsecho-load:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, o.duration)
-	defer cancel()
-	res := drive(ctx, o)
-	res.print(stdout, o)
-	if res.errors > 0 && res.messages == 0 {
+	res := l.run(ctx, newProgress(stdout, o.progress))
+	res.print(stdout)
+	if res.failed() {
 		return 1
 	}
 	return 0

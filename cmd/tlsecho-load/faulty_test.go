@@ -1,0 +1,164 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/certs"
+)
+
+// testCert makes a self-signed certificate for 127.0.0.1 and writes it to
+// a PEM file that -ca can trust.
+func testCert(t *testing.T) (cert *tls.Certificate, caFile string) {
+	t.Helper()
+	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile = filepath.Join(t.TempDir(), "cert.pem")
+	if err := os.WriteFile(caFile, g.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return g.Cert, caFile
+}
+
+// fault is what a faulty echo server does wrong, once in its life.
+type fault int
+
+const (
+	faultNone    fault = iota
+	faultFlip          // one byte of one echo changed
+	faultType          // /ws: one binary message echoed as text
+	faultExtra         // one byte more: after one /ws echo, or on the raw port after the client's close_notify
+	faultShort         // /ws: one echo a byte short
+	faultMessage       // /ws: one extra message before answering the client's close
+)
+
+// faultyEcho echoes correctly except for one fault, applied once.
+type faultyEcho struct {
+	fault fault
+	used  atomic.Bool
+	wg    sync.WaitGroup
+}
+
+// now reports whether the fault applies to this echo: the first time only.
+func (f *faultyEcho) now(want fault) bool {
+	return f.fault == want && f.used.CompareAndSwap(false, true)
+}
+
+// serveRaw is tls.Listen plus io.Copy, with the fault.
+func (f *faultyEcho) serveRaw(t *testing.T, cert *tls.Certificate) string {
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{*cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close(); f.wg.Wait() })
+	f.wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			f.wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(time.Minute))
+				buf := make([]byte, 4096)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 && f.now(faultFlip) {
+						buf[n/2] ^= 0x20
+					}
+					if _, werr := c.Write(buf[:n]); werr != nil {
+						return
+					}
+					if errors.Is(err, io.EOF) && f.now(faultExtra) {
+						c.Write([]byte{'!'})
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	return "tls://" + l.Addr().String()
+}
+
+// serveWS is the gorilla echo loop, with the fault.
+func (f *faultyEcho) serveWS(t *testing.T, cert *tls.Certificate) string {
+	up := websocket.Upgrader{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetCloseHandler(func(code int, text string) error {
+			if f.now(faultMessage) {
+				c.WriteMessage(websocket.BinaryMessage, []byte("surprise"))
+			}
+			return c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(5*time.Second))
+		})
+		for {
+			typ, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			switch {
+			case f.now(faultFlip):
+				msg[len(msg)/2] ^= 0x20
+			case typ == websocket.BinaryMessage && f.now(faultType):
+				typ = websocket.TextMessage
+				for i := range msg {
+					msg[i] = 'a' // still valid UTF-8
+				}
+			case f.now(faultExtra):
+				msg = append(msg, '!')
+			case f.now(faultShort):
+				msg = msg[:len(msg)-1]
+			}
+			if err := c.WriteMessage(typ, msg); err != nil {
+				return
+			}
+		}
+	})
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{*cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return "wss://" + l.Addr().String() + "/ws"
+}
+
+// listenFailing accepts TCP connections and closes them at once: every
+// TLS handshake fails.
+func listenFailing(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return "tls://" + l.Addr().String()
+}

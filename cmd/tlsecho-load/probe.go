@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// serverSample is the server process at one moment, as far as it is
+// known: from /proc/PID with -pid, from the admin /metrics with -metrics.
+type serverSample struct {
+	ok         bool
+	at         time.Time
+	cpu        time.Duration // user plus system time since it started (-pid)
+	rss        int64         // resident bytes (-pid, else -metrics)
+	fds        int           // open descriptors (-pid)
+	goroutines int           // go_goroutines (-metrics), -1 unknown
+	err        error
+}
+
+// probe samples the server under load.
+type probe struct {
+	pid        int
+	metricsURL string
+	client     *http.Client
+}
+
+func newProbe(pid int, metricsURL string) *probe {
+	return &probe{pid: pid, metricsURL: metricsURL, client: &http.Client{Timeout: 10 * time.Second}}
+}
+
+func (p *probe) enabled() bool { return p.pid > 0 || p.metricsURL != "" }
+
+func (p *probe) sample() serverSample {
+	s := serverSample{at: time.Now(), goroutines: -1}
+	if !p.enabled() {
+		return s
+	}
+	var errs []error
+	if p.metricsURL != "" {
+		m, err := scrape(p.client, p.metricsURL)
+		errs = append(errs, err)
+		if err == nil {
+			s.goroutines = int(m["go_goroutines"])
+			s.rss = int64(m["process_resident_memory_bytes"])
+		}
+	}
+	if p.pid > 0 {
+		var err error
+		s.cpu, s.rss, s.fds, err = readProc(p.pid)
+		errs = append(errs, err)
+	}
+	s.err = errors.Join(errs...)
+	s.ok = s.err == nil
+	return s
+}
+
+// settled waits (up to 30 s) for the server to return to the goroutines
+// and descriptors it had before the load, and returns the last sample: a
+// server closes its side of a connection a moment after the client.
+func (p *probe) settled(ctx context.Context, before serverSample) serverSample {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := p.sample()
+		back := s.ok && before.ok && s.goroutines <= before.goroutines && s.fds <= before.fds
+		if !p.enabled() || back || time.Now().After(deadline) || !wait(ctx, nil, 100*time.Millisecond) {
+			return s
+		}
+	}
+}
+
+// readProc reads a process's CPU time, resident memory and open
+// descriptors from /proc.
+func readProc(pid int) (cpu time.Duration, rss int64, fds int, err error) {
+	dir := fmt.Sprintf("/proc/%d/", pid)
+	stat, err := os.ReadFile(dir + "stat")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if cpu, err = parseStatCPU(string(stat)); err != nil {
+		return 0, 0, 0, err
+	}
+	status, err := os.ReadFile(dir + "status")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if rss, err = parseStatusRSS(string(status)); err != nil {
+		return 0, 0, 0, err
+	}
+	entries, err := os.ReadDir(dir + "fd")
+	return cpu, rss, len(entries), err
+}
+
+// clockTick is the unit of /proc/PID/stat times: USER_HZ, 100 on every
+// Linux architecture Go supports.
+const clockTick = 10 * time.Millisecond
+
+// parseStatCPU sums utime and stime (fields 14 and 15) of a
+// /proc/PID/stat line. The command name, field 2, is in parentheses and
+// may hold spaces or parentheses, so fields are counted after the last ')'.
+func parseStatCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	f := strings.Fields(stat[i+1:])
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc stat line %.60q", stat)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("/proc stat times: %w", err)
+	}
+	return time.Duration(utime+stime) * clockTick, nil
+}
+
+// parseStatusRSS reads VmRSS from /proc/PID/status, in bytes.
+func parseStatusRSS(status string) (int64, error) {
+	for line := range strings.Lines(status) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc status")
+}
+
+// scrape reads the unlabelled samples of a Prometheus text exposition.
+func scrape(c *http.Client, url string) (map[string]float64, error) {
+	resp, err := c.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return parseMetrics(resp.Body)
+}
+
+func parseMetrics(r io.Reader) (map[string]float64, error) {
+	m := map[string]float64{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") || strings.Contains(f[0], "{") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(f[1], 64); err == nil {
+			m[f[0]] = v
+		}
+	}
+	return m, sc.Err()
+}

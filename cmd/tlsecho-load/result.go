@@ -1,0 +1,188 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// result is what one run saw, from the clients' side and, with -pid or
+// -metrics, from the server's.
+type result struct {
+	o           *options
+	connected   int           // connections open once all had connected
+	connectTime time.Duration // from the start until then
+	elapsed     time.Duration
+	window      window        // the measured window, after the warm-up
+	serverCPU   time.Duration // server CPU time in the window (-pid)
+
+	// Server samples: before any connection, with every connection held
+	// (not with -handshakes), at the window's start, middle and end, and
+	// once it settled after the clients closed.
+	before, held, start, middle, end, after serverSample
+
+	dials, messages, bytes  int64
+	errors, mismatches      int64
+	firstErr, firstMismatch error
+	rtt, hs                 *hist
+}
+
+// failed is the exit status's verdict: any error or mismatch, or nothing
+// echoed at all.
+func (r *result) failed() bool { return r.errors > 0 || r.mismatches > 0 || r.messages == 0 }
+
+// perConnRSS is the server's resident memory per held connection, in
+// bytes: the growth from before the first connection to all held.
+func (r *result) perConnRSS() (float64, bool) {
+	if !r.before.ok || !r.held.ok || r.connected == 0 {
+		return 0, false
+	}
+	return float64(r.held.rss-r.before.rss) / float64(r.connected), true
+}
+
+// perCPUSecond is the window's echoes (full handshakes with -handshakes)
+// per second of server CPU time.
+func (r *result) perCPUSecond() (float64, bool) {
+	if r.serverCPU <= 0 {
+		return 0, false
+	}
+	n := r.window.messages
+	if r.o.handshakes {
+		n = r.window.dials
+	}
+	return float64(n) / r.serverCPU.Seconds(), true
+}
+
+func (r *result) print(w io.Writer) {
+	o := r.o
+	var names []string
+	for _, t := range o.targets {
+		names = append(names, t.String())
+	}
+	p := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "%-13s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	p("targets", "%s", strings.Join(names, ", "))
+	kind := "connections held,"
+	if o.handshakes {
+		kind = "clients, each connecting, echoing once and closing in a loop,"
+	}
+	text := ""
+	if o.text > 0 {
+		text = fmt.Sprintf(", %.0f%% of wss messages text", 100*o.text)
+	}
+	p("clients", "%d %s %s messages%s", o.conns, kind, o.sizes, text)
+	if !o.handshakes {
+		p("connect", "%d connections open after %v", r.connected, r.connectTime.Round(time.Millisecond))
+	}
+	secs := r.window.elapsed.Seconds()
+	if secs > 0 {
+		p("window", "%v after a %v warm-up: %s echoes/s, %.1f MB/s each way, %s handshakes/s",
+			r.window.elapsed.Round(time.Millisecond), o.warmup, count(float64(r.window.messages)/secs),
+			float64(r.window.nbytes)/secs/1e6, count(float64(r.window.dials)/secs))
+	}
+	for _, h := range []struct {
+		name string
+		h    *hist
+	}{{"round trip", r.rtt}, {"handshake", r.hs}} {
+		if h.h.count() == 0 {
+			continue
+		}
+		p(h.name, "min %v  p50 %v  p90 %v  p99 %v  max %v", dur(time.Duration(h.h.min.Load())),
+			dur(h.h.percentile(.5)), dur(h.h.percentile(.9)), dur(h.h.percentile(.99)), dur(time.Duration(h.h.max.Load())))
+	}
+	r.printServer(p)
+	p("totals", "%d connections, %d echoes, %.1f MB each way, in %v", r.dials, r.messages, float64(r.bytes)/1e6, r.elapsed.Round(time.Millisecond))
+	p("mismatches", "%d%s", r.mismatches, first(r.firstMismatch))
+	p("errors", "%d%s", r.errors, first(r.firstErr))
+}
+
+func (r *result) printServer(p func(label, format string, args ...any)) {
+	if r.o.pid > 0 {
+		if v, ok := r.perCPUSecond(); ok {
+			what := "echoes"
+			if r.o.handshakes {
+				what = "full handshakes"
+			}
+			p("server CPU", "pid %d: %.2f CPU-seconds in the window, %s %s per CPU-second",
+				r.o.pid, r.serverCPU.Seconds(), count(v), what)
+		}
+	}
+	if v, ok := r.perConnRSS(); ok {
+		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
+			mib(r.before.rss), mib(r.held.rss), r.connected, kib(v), count((1<<30)/max(v, 1)))
+	}
+	if r.middle.ok {
+		p("server", "window start/middle/end: RSS %s / %s / %s (%+.1f%% at most), goroutines %s / %s / %s",
+			mib(r.start.rss), mib(r.middle.rss), mib(r.end.rss), 100*r.rssDrift(),
+			gor(r.start), gor(r.middle), gor(r.end))
+	}
+	if r.after.ok {
+		p("server after", "goroutines %s (before: %s), descriptors %d (before: %d)",
+			gor(r.after), gor(r.before), r.after.fds, r.before.fds)
+	}
+	for _, s := range []serverSample{r.before, r.held, r.start, r.middle, r.end, r.after} {
+		if s.err != nil {
+			p("server", "sample failed: %v", s.err)
+			break
+		}
+	}
+}
+
+// rssDrift is the largest relative change of the server's RSS at the
+// window's middle and end from its start.
+func (r *result) rssDrift() float64 {
+	if !r.start.ok || r.start.rss == 0 {
+		return 0
+	}
+	var d float64
+	for _, s := range []serverSample{r.middle, r.end} {
+		if c := float64(s.rss-r.start.rss) / float64(r.start.rss); abs(c) > abs(d) {
+			d = c
+		}
+	}
+	return d
+}
+
+func abs(f float64) float64 { return max(f, -f) }
+
+func first(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (first: %v)", err)
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+func mib(b int64) string   { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+func kib(b float64) string { return fmt.Sprintf("%.1f KiB", b/(1<<10)) }
+func gor(s serverSample) string {
+	if s.goroutines < 0 {
+		return "?"
+	}
+	return fmt.Sprint(s.goroutines)
+}
+
+// count writes a rate or count with thousands separators: 12,345.
+func count(f float64) string {
+	if f < 10 {
+		return strconv.FormatFloat(f, 'g', 2, 64)
+	}
+	s := strconv.FormatInt(int64(math.Round(f)), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
