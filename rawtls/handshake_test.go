@@ -50,17 +50,21 @@ func TestHandshakeTimeoutDropsSilentClients(t *testing.T) {
 						return
 					}
 					defer conn.Close()
-					conn.SetReadDeadline(start.Add(3 * time.Second))
+					conn.SetReadDeadline(start.Add(ioTimeout))
 					n, err := conn.Read(make([]byte, 1))
 					took := time.Since(start)
+					// The server's clock starts after the dial began, so an
+					// earlier close is a bug. The upper bound only tells
+					// HandshakeTimeout from the 10s default, with seconds of
+					// room for 50 clients under -race on a loaded machine.
 					switch {
 					case n > 0:
 						errs <- fmt.Errorf("client %d: server sent data to a silent client", i)
 					case !isClosed(err):
-						errs <- fmt.Errorf("client %d: not closed within 3s: %v", i, err)
-					case took < timeout-20*time.Millisecond:
+						errs <- fmt.Errorf("client %d: not closed within %v: %v", i, ioTimeout, err)
+					case took < timeout:
 						errs <- fmt.Errorf("client %d: closed after %v, before the %v handshake timeout", i, took, timeout)
-					case took > timeout+700*time.Millisecond:
+					case took > timeout+5*time.Second:
 						errs <- fmt.Errorf("client %d: closed after %v, long after the %v handshake timeout", i, took, timeout)
 					}
 				})
@@ -73,14 +77,14 @@ func TestHandshakeTimeoutDropsSilentClients(t *testing.T) {
 
 			// While the server still runs, every connection must be gone
 			// from it and from the descriptor table; only the listener stays.
-			waitFor(t, 2*time.Second, "server to forget the dropped connections", func() bool {
+			waitFor(t, ioTimeout, "server to forget the dropped connections", func() bool {
 				return ts.srv.Active() == 0
 			})
-			waitFDs(t, baseFDs+1, 2*time.Second)
+			waitFDs(t, baseFDs+1, ioTimeout)
 
 			ts.close(t)
 			checkNoLeaks(t, ignore)
-			waitFDs(t, baseFDs, 2*time.Second)
+			waitFDs(t, baseFDs, ioTimeout)
 		})
 	}
 }
@@ -112,7 +116,9 @@ var notTLSTests = []struct {
 // each such connection is closed without an echo, well before the
 // handshake timeout, while an established client keeps echoing.
 func TestNonTLSClientsDropped(t *testing.T) {
-	ts := startServer(t, &rawtls.Server{HandshakeTimeout: 5 * time.Second}, certs.Options{})
+	// A handshake timeout far beyond the read deadline below: a connection
+	// closed before that deadline was dropped for what it sent.
+	ts := startServer(t, &rawtls.Server{HandshakeTimeout: time.Minute}, certs.Options{})
 	good := ts.mustDial(t, ts.clientConfig())
 
 	stop := make(chan struct{})
@@ -132,7 +138,6 @@ func TestNonTLSClientsDropped(t *testing.T) {
 				return
 			}
 			echoes.Add(1)
-			time.Sleep(2 * time.Millisecond)
 		}
 	}()
 
@@ -148,7 +153,7 @@ func TestNonTLSClientsDropped(t *testing.T) {
 			if _, err := conn.Write(tt.payload); err != nil {
 				t.Fatalf("write: %v", err)
 			}
-			conn.SetReadDeadline(start.Add(3 * time.Second))
+			conn.SetReadDeadline(start.Add(ioTimeout))
 			got, err := io.ReadAll(conn)
 			took := time.Since(start)
 			if err != nil && !isClosed(err) {
@@ -157,10 +162,7 @@ func TestNonTLSClientsDropped(t *testing.T) {
 			if bytes.Contains(got, tt.payload[:16]) {
 				t.Errorf("server echoed bytes of a connection that never handshook")
 			}
-			if took > 2*time.Second {
-				t.Errorf("closed after %v: dropped by the timeout, not at once", took)
-			}
-			waitFor(t, 2*time.Second, "the established client to echo meanwhile", func() bool {
+			waitFor(t, ioTimeout, "the established client to echo meanwhile", func() bool {
 				return echoes.Load() > before
 			})
 		})

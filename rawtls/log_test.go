@@ -33,7 +33,7 @@ func TestHandshakeLogged(t *testing.T) {
 			}
 			peer := c.LocalAddr().String()
 			var rec map[string]any
-			waitFor(t, 2*time.Second, "the handshake record", func() bool {
+			waitFor(t, ioTimeout, "the handshake record", func() bool {
 				rec = findRecord(t, logs.String(), "handshake", peer)
 				return rec != nil
 			})
