@@ -1,9 +1,16 @@
 package ws
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -70,8 +77,150 @@ func TestOrigin(t *testing.T) {
 			if resp.StatusCode != http.StatusForbidden {
 				t.Fatalf("status %d, want 403 (body %q)", resp.StatusCode, body)
 			}
+			// One line that names the origin, the host it was compared
+			// with, and what would allow it.
+			for _, want := range []string{strconv.Quote(h.Get("Origin")), strconv.Quote(ts.addr), "AllowedOrigins"} {
+				if !strings.Contains(string(body), want) {
+					t.Errorf("403 body %q does not name %s", body, want)
+				}
+			}
+			if n := strings.Count(string(body), "\n"); n != 1 {
+				t.Errorf("403 body has %d lines, want 1: %q", n, body)
+			}
 			if ts.srv.Active() != 0 {
 				t.Fatalf("%d connections open after a refused upgrade", ts.srv.Active())
+			}
+		})
+	}
+}
+
+// lockedBuffer collects log output written from server goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// records returns the JSON records logged so far with the given message.
+func (l *lockedBuffer) records(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for line := range strings.Lines(l.b.String()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// TestOriginRefusalLogged: a refused origin is a warn record naming the
+// origin, the host and the setting that allows it, and a flood of them
+// gives a few records and one count of the rest.
+func TestOriginRefusalLogged(t *testing.T) {
+	logs := &lockedBuffer{}
+	srv := &Server{
+		OriginsSetting: "TLSECHO_ALLOWED_ORIGINS",
+		Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	// A window far longer than the test, and the summary run by the test,
+	// make the counts exact on any machine.
+	srv.refusals.every = time.Hour
+	summaries := make(chan func(), 1)
+	srv.refusals.after = func(_ time.Duration, f func()) { summaries <- f }
+	ts := startServer(t, srv)
+
+	const flood = 3 * refusalBurst
+	h := http.Header{"Origin": {"http://localhost:3000"}}
+	for i := range flood {
+		c, resp, err := ts.dialer().Dial(ts.url, h)
+		if err == nil {
+			c.Close()
+			t.Fatalf("dial %d: the foreign origin was allowed", i)
+		}
+		if resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("dial %d: %v, want HTTP 403", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "TLSECHO_ALLOWED_ORIGINS") {
+			t.Fatalf("403 body %q does not name TLSECHO_ALLOWED_ORIGINS", body)
+		}
+	}
+	recs := logs.records(t, "websocket origin refused")
+	if len(recs) != refusalBurst {
+		t.Fatalf("%d refusal records for %d refusals, want %d", len(recs), flood, refusalBurst)
+	}
+	for k, want := range map[string]string{
+		"level":  "WARN",
+		"origin": "http://localhost:3000",
+		"host":   ts.addr,
+		"hint":   "to allow it, add http://localhost:3000 to TLSECHO_ALLOWED_ORIGINS",
+	} {
+		if got := recs[0][k]; got != want {
+			t.Errorf("record %s = %v, want %q", k, got, want)
+		}
+	}
+	select {
+	case f := <-summaries:
+		f()
+	default:
+		t.Fatal("no summary scheduled for the refusals held back")
+	}
+	sum := logs.records(t, "websocket origins refused but not logged")
+	if len(sum) != 1 || sum[0]["count"] != float64(flood-refusalBurst) || sum[0]["level"] != "WARN" {
+		t.Fatalf("summary records %v, want one WARN with count %d", sum, flood-refusalBurst)
+	}
+}
+
+// TestRefusalCarriesVersion: a refused upgrade says which version the
+// server speaks (RFC 6455 section 4.4), as gorilla's own refusals do.
+func TestRefusalCarriesVersion(t *testing.T) {
+	ts := startServer(t, &Server{})
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ts.clientTLS.Clone()}, Timeout: ioWait}
+	defer client.CloseIdleConnections()
+	tests := []struct {
+		name    string
+		version string
+		origin  string
+		status  int
+	}{
+		{name: "version 8", version: "8", status: http.StatusBadRequest},
+		{name: "no version", version: "", status: http.StatusBadRequest},
+		{name: "foreign origin", version: "13", origin: "https://evil.example", status: http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, "https://"+ts.addr+"/ws", nil)
+			req.Header.Set("Connection", "Upgrade")
+			req.Header.Set("Upgrade", "websocket")
+			req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+			if tt.version != "" {
+				req.Header.Set("Sec-WebSocket-Version", tt.version)
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if got := resp.Header.Get("Sec-WebSocket-Version"); got != "13" {
+				t.Errorf("Sec-WebSocket-Version %q, want 13", got)
 			}
 		})
 	}

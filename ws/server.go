@@ -42,6 +42,10 @@ type Server struct {
 	// AllowedOrigins lists full origins ("https://app.example:8443") that
 	// may connect besides the same host; "*" as an entry allows any.
 	AllowedOrigins []string
+	// OriginsSetting names where an operator sets AllowedOrigins (an
+	// environment variable, a flag), for the log record and the 403 body
+	// of a refused origin; empty says "AllowedOrigins".
+	OriginsSetting string
 	// Compression negotiates permessage-deflate when the client offers it.
 	Compression bool
 	// PingInterval is the silence after which the server pings a client,
@@ -56,6 +60,7 @@ type Server struct {
 
 	initOnce sync.Once
 	upgrader websocket.Upgrader
+	refusals rateLog // warn records of refused origins
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -85,10 +90,7 @@ func (s *Server) init() {
 			WriteBufferPool:   &sync.Pool{},
 			EnableCompression: s.Compression,
 			CheckOrigin:       s.checkOrigin,
-			Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-				s.logger().Debug("upgrade refused", "peer", r.RemoteAddr, "status", status, "err", reason)
-				http.Error(w, reason.Error(), status)
-			},
+			Error:             s.refuse,
 		}
 	})
 }

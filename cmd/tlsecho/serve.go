@@ -129,6 +129,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		Handler:         ws.Echo(),
 		MaxMessageBytes: cfg.MaxMessageBytes,
 		AllowedOrigins:  cfg.AllowedOrigins,
+		OriginsSetting:  "TLSECHO_ALLOWED_ORIGINS",
 		Compression:     cfg.WSCompression,
 		PingInterval:    cfg.PingInterval,
 		IdleTimeout:     cfg.IdleTimeout,

@@ -1,0 +1,51 @@
+package ws
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Refused origins are logged at warn, since a browser shows only close
+// 1006 and the server's log is the one place that says why; at most
+// refusalBurst records per refusalWindow, so a flood cannot fill a disk.
+const (
+	refusalBurst  = 5
+	refusalWindow = time.Second
+)
+
+// refuse answers an upgrade that gorilla turned down. gorilla's own error
+// writer sets Sec-WebSocket-Version: 13 on every refusal, which RFC 6455
+// section 4.4 asks for when the client's version is not supported; a
+// custom writer must set it too.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	w.Header().Set("Sec-WebSocket-Version", "13")
+	if status == http.StatusForbidden && !s.checkOrigin(r) {
+		s.refuseOrigin(w, r)
+		return
+	}
+	s.logger().Debug("upgrade refused", "peer", r.RemoteAddr, "status", status, "err", reason)
+	http.Error(w, reason.Error(), status)
+}
+
+// refuseOrigin says which origin was refused, what it was compared with
+// and what would allow it: in one line of the 403 body and in a warn
+// record.
+func (s *Server) refuseOrigin(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	setting := s.OriginsSetting
+	if setting == "" {
+		setting = "AllowedOrigins"
+	}
+	log := s.logger()
+	if s.refusals.allow(func(held int) {
+		log.Warn("websocket origins refused but not logged", "count", held, "window", s.refusals.window())
+	}) {
+		log.Warn("websocket origin refused", "peer", r.RemoteAddr, "origin", origin, "host", r.Host,
+			"hint", "to allow it, add "+origin+" to "+setting)
+	}
+	// %q: the origin and host come from the client; quoted, they cannot
+	// bend the line.
+	http.Error(w, fmt.Sprintf("ws: origin %q refused: it is not this server's host %q and not listed in %s", origin, r.Host, setting),
+		http.StatusForbidden)
+}
