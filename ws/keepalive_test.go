@@ -10,18 +10,25 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Short intervals keep these tests fast; the margins leave room for the
-// race detector on a busy machine.
-const (
-	testPingInterval = 200 * time.Millisecond
-	stayOpen         = 1200 * time.Millisecond // well beyond 2 * testPingInterval
-)
+// testPingInterval is short to keep these tests fast, and long enough
+// that a client answering a ping late because the machine is busy (the
+// race detector, other packages compiling) is not taken for a dead one:
+// a client has one interval to answer.
+const testPingInterval = 500 * time.Millisecond
 
-// readLoop reads with a gorilla client until an error, counting the pings
-// it answers, and sends the error on the returned channel.
-func readLoop(c *websocket.Conn, pings *atomic.Int64, msgs chan<- string) <-chan error {
+// readLoop reads with a gorilla client until an error, answering and
+// counting pings; each ping is also signalled on pinged (without blocking)
+// when it is not nil, and each message sent on msgs when it is not nil.
+// The error ends up on the returned channel.
+func readLoop(c *websocket.Conn, pings *atomic.Int64, pinged chan<- struct{}, msgs chan<- string) <-chan error {
 	c.SetPingHandler(func(data string) error {
 		pings.Add(1)
+		if pinged != nil {
+			select {
+			case pinged <- struct{}{}:
+			default:
+			}
+		}
 		return c.WriteControl(websocket.PongMessage, []byte(data), timeIn(ioWait))
 	})
 	done := make(chan error, 1)
@@ -41,20 +48,27 @@ func readLoop(c *websocket.Conn, pings *atomic.Int64, msgs chan<- string) <-chan
 }
 
 // TestKeepaliveIdleClient checks that a client that answers pings but says
-// nothing is pinged and stays connected well past the ping interval.
+// nothing is pinged and stays connected well past the point where a client
+// that did not answer is dropped (two intervals).
 func TestKeepaliveIdleClient(t *testing.T) {
+	const wantPings = 4
 	ts := startServer(t, &Server{PingInterval: testPingInterval})
 	c, _ := ts.dial(t, nil, nil)
 	var pings atomic.Int64
+	pinged := make(chan struct{}, 1)
 	msgs := make(chan string, 1)
-	done := readLoop(c, &pings, msgs)
-	select {
-	case err := <-done:
-		t.Fatalf("connection ended after less than %v: %v", stayOpen, err)
-	case <-time.After(stayOpen):
-	}
-	if n := pings.Load(); n < 2 {
-		t.Fatalf("got %d pings in %v, want at least 2 at %v", n, stayOpen, testPingInterval)
+	done := readLoop(c, &pings, pinged, msgs)
+	// Each ping comes after an interval of silence, so the connection has
+	// lived wantPings intervals once the last one arrived.
+	deadline := time.After(wantPings*testPingInterval + ioWait)
+	for pings.Load() < wantPings {
+		select {
+		case <-pinged:
+		case err := <-done:
+			t.Fatalf("connection ended after %d pings: %v", pings.Load(), err)
+		case <-deadline:
+			t.Fatalf("got %d pings, want %d at %v", pings.Load(), wantPings, testPingInterval)
+		}
 	}
 	c.SetWriteDeadline(timeIn(ioWait))
 	if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
@@ -76,6 +90,8 @@ func TestKeepaliveIdleClient(t *testing.T) {
 // of its own, but never answers the server, is not dropped: any frame
 // shows it is alive.
 func TestKeepaliveActiveClient(t *testing.T) {
+	// Well beyond the two intervals after which a silent client is dropped.
+	const stayOpen = 3 * testPingInterval
 	tests := []struct {
 		name string
 		send func(rc *rawConn, i int)
@@ -99,6 +115,7 @@ func TestKeepaliveActiveClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := startServer(t, &Server{PingInterval: testPingInterval})
 			rc, _ := ts.dialRaw(t, nil)
 			// Drain whatever the server sends so it never blocks; the
@@ -118,13 +135,17 @@ func TestKeepaliveActiveClient(t *testing.T) {
 					}
 				}
 			}()
+			// A frame every half interval: the client's pace, not a wait
+			// for an event.
+			beat := time.NewTicker(testPingInterval / 2)
+			defer beat.Stop()
 			start := time.Now()
 			for i := 0; time.Since(start) < stayOpen; i++ {
 				tt.send(rc, i)
 				select {
 				case err := <-ended:
 					t.Fatalf("dropped after %v although it sent a frame every %v: %v", time.Since(start).Round(time.Millisecond), testPingInterval/2, err)
-				case <-time.After(testPingInterval / 2):
+				case <-beat.C:
 				}
 			}
 			// Still served: a ping is answered.
@@ -151,8 +172,10 @@ func TestKeepaliveActiveClient(t *testing.T) {
 // server's ping is dropped after about two ping intervals.
 func TestKeepaliveDeadClient(t *testing.T) {
 	ts := startServer(t, &Server{PingInterval: testPingInterval})
-	rc, _ := ts.dialRaw(t, nil)
+	// The clock starts before the upgrade, so before the server's: a drop
+	// earlier than two intervals is a server bug.
 	start := time.Now()
+	rc, _ := ts.dialRaw(t, nil)
 	pings := 0
 	for {
 		f, err := rc.readFrame()
@@ -171,7 +194,9 @@ func TestKeepaliveDeadClient(t *testing.T) {
 	if pings == 0 {
 		t.Fatalf("dropped after %v without a ping", took)
 	}
-	if took < testPingInterval+testPingInterval/2 || took > 2*testPingInterval+time.Second {
+	// The upper bound tells the ping interval from the 30s default, with
+	// seconds of room for a loaded machine.
+	if took < 2*testPingInterval || took > 2*testPingInterval+3*time.Second {
 		t.Fatalf("dropped after %v, want about %v", took, 2*testPingInterval)
 	}
 	t.Logf("dropped after %v and %d pings", took.Round(time.Millisecond), pings)
@@ -181,17 +206,20 @@ func TestKeepaliveDeadClient(t *testing.T) {
 // message is closed with 1000 "idle timeout", and that messages reset the
 // timer.
 func TestIdleTimeout(t *testing.T) {
-	const idle = 300 * time.Millisecond
-	ts := startServer(t, &Server{PingInterval: 100 * time.Millisecond, IdleTimeout: idle})
+	// Pings come more often than the idle timeout, so the keepalive runs
+	// while the client idles.
+	const idle = 1200 * time.Millisecond
+	ts := startServer(t, &Server{PingInterval: testPingInterval, IdleTimeout: idle})
 
 	t.Run("silent client", func(t *testing.T) {
-		c, _ := ts.dial(t, nil, nil)
+		// The clock starts before the server's, at the upgrade.
 		start := time.Now()
+		c, _ := ts.dial(t, nil, nil)
 		var pings atomic.Int64
 		var err error
 		select {
-		case err = <-readLoop(c, &pings, nil):
-		case <-time.After(ioWait):
+		case err = <-readLoop(c, &pings, nil, nil):
+		case <-time.After(idle + ioWait):
 			t.Fatal("not closed")
 		}
 		took := time.Since(start)
@@ -202,19 +230,44 @@ func TestIdleTimeout(t *testing.T) {
 		if pings.Load() == 0 {
 			t.Errorf("no ping before the idle close: the keepalive did not run")
 		}
-		if took < idle-50*time.Millisecond || took > idle+time.Second {
+		// The upper bound tells IdleTimeout from the 5m default.
+		if took < idle || took > idle+3*time.Second {
 			t.Errorf("closed after %v, want about %v", took, idle)
 		}
 	})
 
 	t.Run("talking client", func(t *testing.T) {
-		c, _ := ts.dial(t, nil, nil)
+		// The client says something whenever the server pings it, that is
+		// after each interval of silence, for longer than the idle
+		// timeout: each message must reset the timer.
 		start := time.Now()
-		for time.Since(start) < 3*idle {
-			if _, got := echo(t, c, websocket.TextMessage, []byte("talk")); string(got) != "talk" {
-				t.Fatalf("echo %q", got)
+		c, _ := ts.dial(t, nil, nil)
+		var pings atomic.Int64
+		pinged := make(chan struct{}, 1)
+		msgs := make(chan string, 1)
+		done := readLoop(c, &pings, pinged, msgs)
+		for i := 0; time.Since(start) < idle+testPingInterval; i++ {
+			select {
+			case <-pinged:
+			case err := <-done:
+				t.Fatalf("closed after %v and %d messages: %v", time.Since(start).Round(time.Millisecond), i, err)
+			case <-time.After(ioWait):
+				t.Fatalf("no ping within %v", ioWait)
 			}
-			time.Sleep(idle / 3)
+			c.SetWriteDeadline(timeIn(ioWait))
+			if err := c.WriteMessage(websocket.TextMessage, []byte("talk")); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case msg := <-msgs:
+				if msg != "talk" {
+					t.Fatalf("echo %q", msg)
+				}
+			case err := <-done:
+				t.Fatalf("no echo: %v", err)
+			case <-time.After(ioWait):
+				t.Fatal("no echo")
+			}
 		}
 	})
 }

@@ -27,7 +27,7 @@ func TestShutdownCooperative(t *testing.T) {
 			t.Fatalf("echo %q", got)
 		}
 		var pings atomic.Int64
-		done = append(done, readLoop(c, &pings, nil))
+		done = append(done, readLoop(c, &pings, nil, nil))
 	}
 	if n := s.Active(); n != clients {
 		t.Fatalf("Active() = %d, want %d", n, clients)
@@ -39,6 +39,9 @@ func TestShutdownCooperative(t *testing.T) {
 	if err := s.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
+	// A server that did not notice the answers would wait closeWait (2s)
+	// for them; the clients answer within milliseconds, so this leaves
+	// room for a loaded machine.
 	if took := time.Since(start); took >= closeWait {
 		t.Errorf("Shutdown took %v although every client answered at once", took)
 	}
@@ -74,9 +77,11 @@ func TestShutdownUncooperative(t *testing.T) {
 	}
 
 	const grace = 400 * time.Millisecond
+	// The clock starts before the context's, so returning before grace
+	// has passed is a bug, never a scheduling accident.
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	start := time.Now()
 	result := make(chan error, 1)
 	go func() { result <- s.Shutdown(ctx) }()
 
@@ -114,7 +119,9 @@ func TestShutdownUncooperative(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Shutdown = %v, want %v", err, context.DeadlineExceeded)
 	}
-	if took < grace || took > grace+time.Second {
+	// The upper bound: the context, not closeWait (2s) after the close,
+	// ended the wait.
+	if took < grace || took >= closeWait {
 		t.Fatalf("Shutdown returned after %v, want about %v", took, grace)
 	}
 	if n := s.Active(); n != 0 {
@@ -135,8 +142,9 @@ func TestShutdownIdle(t *testing.T) {
 		start := time.Now()
 		err := s.Shutdown(ctx)
 		cancel()
-		if err != nil || time.Since(start) > time.Second {
-			t.Fatalf("Shutdown #%d = %v after %v", i+1, err, time.Since(start))
+		// Waiting for a close handshake would take closeWait (2s).
+		if took := time.Since(start); err != nil || took >= closeWait {
+			t.Fatalf("Shutdown #%d = %v after %v", i+1, err, took)
 		}
 	}
 }
