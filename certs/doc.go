@@ -12,6 +12,8 @@
 // change, including the rename-into-place of certbot and Kubernetes secret
 // volumes, and [Source.ReloadAndLog] serves SIGHUP. A pair that fails to load
 // or whose key does not match is refused and the old one keeps serving.
+// [Source.RequireClientCerts] adds mTLS: the CA file is watched and reloaded
+// with the pair, and a broken one keeps the previous pool.
 // [Generate] makes certificates for both the in-memory case and the
 // `tlsecho cert` command, self-signed or issued by a local CA.
 //
@@ -21,7 +23,10 @@
 // TLS 1.2 only ECDHE key exchange with AEAD ciphers (AES-GCM, ChaCha20-Poly1305),
 // as RFC 9325 section 4.2 recommends. TLS 1.3 suites are not configurable in Go
 // and are all AEAD. A client CA pool turns on required and verified client
-// certificates (mTLS).
+// certificates (mTLS). A tls.Config cannot change once in use, so a
+// reloaded pool reaches new handshakes through GetConfigForClient; crypto/tls
+// checks a resumed session's client chain against that pool, so taking a
+// CA out of the file ends its clients' sessions too.
 //
 // # Concurrency
 //

@@ -3,6 +3,7 @@ package certs
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -15,6 +16,7 @@ type Source struct {
 	current  atomic.Pointer[tls.Certificate]
 	certFile string
 	keyFile  string
+	ca       clientCAs
 	// reloadMu serializes reloads, so a slow one that read the files
 	// earlier can never replace the pair a later one stored.
 	reloadMu sync.Mutex
@@ -58,11 +60,13 @@ func LoadFiles(certFile, keyFile string) (*Source, error) {
 func (s *Source) Files() (certFile, keyFile string) { return s.certFile, s.keyFile }
 
 // Reload reads the files again and, only if the new pair is valid, makes
-// it the one served to new handshakes. On error the old certificate stays.
-// A Source without files has nothing to reload and returns nil.
+// it the one served to new handshakes; the client CA file of
+// [Source.RequireClientCerts] likewise. On error the old certificate or
+// pool stays. A Source without files has nothing to reload and returns nil.
 func (s *Source) Reload() error {
 	_, _, err := s.reload()
-	return err
+	_, _, caErr := s.reloadCAs()
+	return errors.Join(err, caErr)
 }
 
 // reload is Reload that also returns the certificate it replaced and the
@@ -122,9 +126,6 @@ func (s *Source) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) 
 type Options struct {
 	// MinVersion is tls.VersionTLS12 or tls.VersionTLS13; zero means 1.2.
 	MinVersion uint16
-	// ClientCAs, when not nil, requires every client to present a
-	// certificate that verifies against this pool (mTLS).
-	ClientCAs *x509.CertPool
 }
 
 // aeadSuites are the TLS 1.2 suites offered: forward secret and AEAD only.
@@ -139,7 +140,10 @@ var aeadSuites = []uint16{
 }
 
 // TLSConfig returns a new server configuration drawing its certificate
-// from s. Each listener gets its own copy to add, say, ALPN protocols to.
+// from s, and requiring client certificates when [Source.RequireClientCerts]
+// was called. Each listener gets its own copy to add, say, ALPN protocols
+// to; with client certificates required it must not set
+// GetConfigForClient, which carries the reloaded client CA pool.
 func (s *Source) TLSConfig(opts Options) *tls.Config {
 	minV := opts.MinVersion
 	if minV == 0 {
@@ -150,22 +154,8 @@ func (s *Source) TLSConfig(opts Options) *tls.Config {
 		CipherSuites:   append([]uint16(nil), aeadSuites...),
 		GetCertificate: s.GetCertificate,
 	}
-	if opts.ClientCAs != nil {
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-		cfg.ClientCAs = opts.ClientCAs
+	if s.ca.file != "" {
+		s.requireClientCerts(cfg)
 	}
 	return cfg
-}
-
-// LoadCAPool reads a PEM file of one or more CA certificates.
-func LoadCAPool(file string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("certs: read CA file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("certs: %s: no PEM certificate found", file)
-	}
-	return pool, nil
 }

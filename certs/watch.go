@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -22,11 +23,11 @@ import (
 // old key and log a needless error.
 const WatchDebounce = 200 * time.Millisecond
 
-// Watch reloads the pair (see [Source.ReloadAndLog]) whenever something
-// changes in the directories holding the certificate and key files, until
-// ctx ends. It returns nil then, at once for a Source without files, and an
-// error only when the watch cannot be set up; it logs "watching certificate
-// files" once it is.
+// Watch reloads the pair and the client CA file (see [Source.ReloadAndLog])
+// whenever something changes in the directories holding them, until ctx
+// ends. It returns nil then, at once for a Source without files, and an
+// error only when the watch cannot be set up; it logs "watching
+// certificate files" once it is.
 //
 // It watches the directories, not the files: tools replace a pair by
 // renaming new files into place (certbot swaps symlinks, Kubernetes secret
@@ -34,7 +35,20 @@ const WatchDebounce = 200 * time.Millisecond
 // see it disappear. A file changed in place behind a symlink into another
 // directory is not seen; send the server SIGHUP for that.
 func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
-	if s.certFile == "" {
+	var dirs []string
+	var attrs []any
+	for _, f := range []struct{ key, file string }{
+		{"cert_file", s.certFile}, {"key_file", s.keyFile}, {"client_ca_file", s.ca.file},
+	} {
+		if f.file == "" {
+			continue
+		}
+		attrs = append(attrs, f.key, f.file)
+		if d := filepath.Dir(f.file); !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	if len(dirs) == 0 {
 		return nil
 	}
 	w, err := fsnotify.NewWatcher()
@@ -42,16 +56,12 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("certs: watch: %w", err)
 	}
 	defer w.Close()
-	dirs := []string{filepath.Dir(s.certFile)}
-	if d := filepath.Dir(s.keyFile); d != dirs[0] {
-		dirs = append(dirs, d)
-	}
 	for _, d := range dirs {
 		if err := w.Add(d); err != nil {
 			return fmt.Errorf("certs: watch %s: %w", d, err)
 		}
 	}
-	log.Info("watching certificate files", "cert_file", s.certFile, "key_file", s.keyFile, "dirs", dirs)
+	log.Info("watching certificate files", append(attrs, "dirs", dirs)...)
 
 	timer := time.NewTimer(WatchDebounce)
 	timer.Stop()
@@ -91,12 +101,26 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 // at info level with its subject, expiry and SHA-256 fingerprint; the same
 // certificate again only at debug level, since unrelated files in a watched
 // directory trigger reloads too. A failure is logged as an error naming the
-// files, and the old certificate keeps serving.
+// files, and the old certificate keeps serving. The client CA file, when
+// there is one, is reloaded and logged the same way, on its own: a broken
+// CA file does not hold back a renewed pair, nor the other way round.
 func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
-	if s.certFile == "" {
+	if s.certFile == "" && s.ca.file == "" {
 		log.Info("certificate is in memory; nothing to reload", "trigger", trigger)
 		return nil
 	}
+	var errs []error
+	if s.certFile != "" {
+		errs = append(errs, s.reloadPairAndLog(log, trigger))
+	}
+	if s.ca.file != "" {
+		errs = append(errs, s.reloadCAsAndLog(log, trigger))
+	}
+	return errors.Join(errs...)
+}
+
+// reloadPairAndLog is the certificate half of [Source.ReloadAndLog].
+func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 	old, cur, err := s.reload()
 	if err != nil {
 		log.Error("certificate reload failed; still serving the previous one",

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
-
-	"github.com/tlsecho/tlsecho/certs"
 )
 
 // envPrefix starts every variable tlsecho reads.
@@ -241,18 +238,6 @@ func nonEmpty(ss []string) []string {
 		}
 	}
 	return out
-}
-
-// clientCAs loads the mTLS pool, or nil when mTLS is off.
-func (c *Config) clientCAs() (*x509.CertPool, error) {
-	if c.ClientCAFile == "" {
-		return nil, nil
-	}
-	pool, err := certs.LoadCAPool(c.ClientCAFile)
-	if err != nil {
-		return nil, &configError{Var: "TLSECHO_CLIENT_CA_FILE", Err: err}
-	}
-	return pool, nil
 }
 
 // printEnvHelp lists every variable with its default and meaning, read

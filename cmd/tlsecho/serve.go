@@ -109,12 +109,13 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	cas, err := cfg.clientCAs()
-	if err != nil {
-		return nil, err
+	if cfg.ClientCAFile != "" {
+		if err := a.src.RequireClientCerts(cfg.ClientCAFile); err != nil {
+			return nil, &configError{Var: "TLSECHO_CLIENT_CA_FILE", Err: err}
+		}
 	}
 	minV, _ := cfg.minVersion()
-	tlsOpts := certs.Options{MinVersion: minV, ClientCAs: cas}
+	tlsOpts := certs.Options{MinVersion: minV}
 
 	a.raw = &rawtls.Server{
 		TLSConfig:        a.src.TLSConfig(tlsOpts),
@@ -264,9 +265,10 @@ func (a *app) serve(ctx context.Context) error {
 	return failed
 }
 
-// startReload reloads the certificate files when they change and on
-// SIGHUP, until the returned stop is called. SIGHUP is caught even for an
-// in-memory certificate, whose default action would end the process.
+// startReload reloads the certificate files and the client CA file when
+// they change and on SIGHUP, until the returned stop is called. SIGHUP is
+// caught even for an in-memory certificate, whose default action would
+// end the process.
 func (a *app) startReload(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	hup := make(chan os.Signal, 1)
@@ -282,7 +284,7 @@ func (a *app) startReload(ctx context.Context) (stop func()) {
 			}
 		}
 	})
-	if f, _ := a.src.Files(); f != "" {
+	if f, _ := a.src.Files(); f != "" || a.src.ClientCAFile() != "" {
 		wg.Go(func() {
 			if err := a.src.Watch(ctx, a.log); err != nil {
 				a.log.Warn("certificate files are not watched; send SIGHUP after replacing them", "err", err)

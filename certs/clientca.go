@@ -1,0 +1,173 @@
+package certs
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+)
+
+// clientCAs is the trust anchor for client certificates (mTLS): a PEM file
+// of CA certificates, reloaded with the pair.
+type clientCAs struct {
+	file string
+	cur  atomic.Pointer[caPool]
+}
+
+// caPool is one loaded version of the client CA file.
+type caPool struct {
+	pool     *x509.CertPool
+	sum      [sha256.Size]byte // of the certificates, to tell a real change
+	subjects []string
+}
+
+// RequireClientCerts makes every listener configured by [Source.TLSConfig]
+// after it require a client certificate that verifies against the CA
+// certificates in file (mTLS). The file is reloaded with the pair, by
+// [Source.Reload], [Source.ReloadAndLog] and [Source.Watch], and new
+// handshakes on every such listener use the pool loaded last. A file that
+// cannot be read or holds no certificate is an error naming it, and s is
+// left as it was. Call it once, before TLSConfig.
+func (s *Source) RequireClientCerts(file string) error {
+	p, err := loadCAs(file)
+	if err != nil {
+		return err
+	}
+	s.ca.file = file
+	s.ca.cur.Store(p)
+	return nil
+}
+
+// ClientCAFile returns the file given to [Source.RequireClientCerts], or
+// the empty string when client certificates are not required.
+func (s *Source) ClientCAFile() string { return s.ca.file }
+
+// ClientCAs returns the client CA pool that new handshakes verify
+// against, or nil when client certificates are not required.
+func (s *Source) ClientCAs() *x509.CertPool {
+	if p := s.ca.cur.Load(); p != nil {
+		return p.pool
+	}
+	return nil
+}
+
+// LoadCAPool reads a PEM file of one or more CA certificates.
+func LoadCAPool(file string) (*x509.CertPool, error) {
+	p, err := loadCAs(file)
+	if err != nil {
+		return nil, err
+	}
+	return p.pool, nil
+}
+
+// loadCAs reads file and keeps every CERTIFICATE block in it. A block that
+// does not parse is an error rather than skipped, as
+// x509.CertPool.AppendCertsFromPEM would: a reload must not quietly drop a
+// CA because its file was cut short.
+func loadCAs(file string) (*caPool, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("certs: read CA file: %w", err)
+	}
+	p := &caPool{pool: x509.NewCertPool()}
+	h := sha256.New()
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			// pem.Decode gives up on a block it cannot decode and
+			// everything after it with no error of its own.
+			if bytes.Contains(rest, []byte("-----BEGIN")) {
+				return nil, fmt.Errorf("certs: %s: a PEM block after CA certificate %d does not decode", file, len(p.subjects))
+			}
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("certs: %s: CA certificate %d: %w", file, len(p.subjects)+1, err)
+		}
+		p.pool.AddCert(c)
+		p.subjects = append(p.subjects, c.Subject.String())
+		h.Write(block.Bytes)
+	}
+	if len(p.subjects) == 0 {
+		return nil, fmt.Errorf("certs: %s: no PEM certificate found", file)
+	}
+	h.Sum(p.sum[:0])
+	return p, nil
+}
+
+// reloadCAs reads the CA file again and, only if it loads, makes it the
+// pool new handshakes verify against.
+func (s *Source) reloadCAs() (old, cur *caPool, err error) {
+	if s.ca.file == "" {
+		return nil, nil, nil
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	cur, err = loadCAs(s.ca.file)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.ca.cur.Swap(cur), cur, nil
+}
+
+// reloadCAsAndLog is the client CA half of [Source.ReloadAndLog].
+func (s *Source) reloadCAsAndLog(log *slog.Logger, trigger string) error {
+	old, cur, err := s.reloadCAs()
+	if err != nil {
+		log.Error("client CA reload failed; still verifying clients against the previous CAs",
+			"trigger", trigger, "client_ca_file", s.ca.file, "err", err)
+		return err
+	}
+	attrs := []any{"trigger", trigger, "client_ca_file", s.ca.file, "cas", cur.subjects}
+	if old != nil && bytes.Equal(old.sum[:], cur.sum[:]) {
+		log.Debug("client CA unchanged", attrs...)
+		return nil
+	}
+	log.Info("client CA reloaded", attrs...)
+	return nil
+}
+
+// requireClientCerts sets cfg up to verify client certificates against
+// the pool current at each handshake.
+//
+// A tls.Config must not change once in use, so the pool cannot be swapped
+// in place. GetConfigForClient hands each handshake a copy of cfg with the
+// current pool instead, made once per pool: crypto/tls takes the session
+// ticket keys from cfg itself when the copy sets none, so resumption keeps
+// working across a reload, and (since Go 1.24.13 and 1.25.7) it checks a
+// resumed session's client chain against the copy's pool, so a CA taken
+// out of the file also ends the sessions of the clients it issued.
+func (s *Source) requireClientCerts(cfg *tls.Config) {
+	initial := s.ca.cur.Load()
+	cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	cfg.ClientCAs = initial.pool
+	type perPool struct {
+		ca  *caPool
+		cfg *tls.Config
+	}
+	var last atomic.Pointer[perPool]
+	cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		cur := s.ca.cur.Load()
+		if cur == initial {
+			return nil, nil // cfg itself
+		}
+		if l := last.Load(); l != nil && l.ca == cur {
+			return l.cfg, nil
+		}
+		c := cfg.Clone()
+		c.GetConfigForClient = nil
+		c.ClientCAs = cur.pool
+		last.Store(&perPool{ca: cur, cfg: c})
+		return c, nil
+	}
+}
