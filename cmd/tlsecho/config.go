@@ -38,6 +38,7 @@ type Config struct {
 	WSCompression    bool          `env:"WS_COMPRESSION" envDefault:"false" help:"true: permessage-deflate when the client offers it"`
 	PingInterval     time.Duration `env:"PING_INTERVAL" envDefault:"30s" help:"server pings idle WebSocket clients this often; no pong in time: closed"`
 	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s" help:"graceful drain on SIGTERM/SIGINT"`
+	DrainDelay       time.Duration `env:"DRAIN_DELAY" envDefault:"0s" help:"on SIGTERM /readyz turns 503 at once, new connections are still served this long, then the drain; counts inside SHUTDOWN_TIMEOUT"`
 	LogLevel         string        `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
 	LogFormat        string        `env:"LOG_FORMAT" envDefault:"text" help:"text or json"`
 }
@@ -163,6 +164,9 @@ func (c *Config) validate() error {
 		if err := checkOrigin(o); err != nil {
 			return &configError{Var: "TLSECHO_ALLOWED_ORIGINS", Err: err}
 		}
+	}
+	if err := c.validateBalancer(); err != nil {
+		return err
 	}
 	if _, err := c.slogLevel(); err != nil {
 		return &configError{Var: "TLSECHO_LOG_LEVEL", Err: err}

@@ -87,6 +87,10 @@ func badConfigTests(t *testing.T) []struct {
 		{"origin list, space inside an entry", []string{"TLSECHO_ALLOWED_ORIGINS=https://a.example https://b.example"}, []string{"TLSECHO_ALLOWED_ORIGINS", `"https://a.example https://b.example"`}},
 		{"hosts list, one URL", []string{"TLSECHO_HOSTS=localhost, https://b.example"}, []string{"TLSECHO_HOSTS", `"https://b.example"`}},
 		{"hosts list, host:port", []string{"TLSECHO_HOSTS=localhost:8443"}, []string{"TLSECHO_HOSTS", `"localhost:8443"`}},
+		{"drain delay unparseable", []string{"TLSECHO_DRAIN_DELAY=soon"}, []string{"TLSECHO_DRAIN_DELAY", "soon"}},
+		{"drain delay negative", []string{"TLSECHO_DRAIN_DELAY=-1s"}, []string{"TLSECHO_DRAIN_DELAY", "negative"}},
+		{"drain delay fills the shutdown timeout", []string{"TLSECHO_DRAIN_DELAY=15s"}, []string{"TLSECHO_DRAIN_DELAY", "TLSECHO_SHUTDOWN_TIMEOUT", "15s"}},
+		{"mTLS without the admin listener", []string{"TLSECHO_CLIENT_CA_FILE=" + garbage, "TLSECHO_ADMIN_ADDR="}, []string{"TLSECHO_ADMIN_ADDR", "tlsecho health", "TLSECHO_CLIENT_CA_FILE"}},
 	}
 }
 
@@ -190,7 +194,7 @@ var contractVars = []string{
 	"TLSECHO_CERT_FILE", "TLSECHO_KEY_FILE", "TLSECHO_HOSTS", "TLSECHO_CLIENT_CA_FILE",
 	"TLSECHO_TLS_MIN_VERSION", "TLSECHO_HANDSHAKE_TIMEOUT", "TLSECHO_IDLE_TIMEOUT",
 	"TLSECHO_MAX_CONNS", "TLSECHO_MAX_MESSAGE_BYTES", "TLSECHO_ALLOWED_ORIGINS",
-	"TLSECHO_WS_COMPRESSION", "TLSECHO_PING_INTERVAL", "TLSECHO_SHUTDOWN_TIMEOUT",
+	"TLSECHO_WS_COMPRESSION", "TLSECHO_PING_INTERVAL", "TLSECHO_SHUTDOWN_TIMEOUT", "TLSECHO_DRAIN_DELAY",
 	"TLSECHO_LOG_LEVEL", "TLSECHO_LOG_FORMAT",
 }
 

@@ -97,7 +97,10 @@ func (ta *testApp) Stop(t testing.TB) {
 	ta.cancel()
 	select {
 	case err, ok := <-ta.done:
-		if ok && err != nil {
+		if !ok {
+			return
+		}
+		if err != nil {
 			t.Errorf("serve: %v", err)
 		}
 		close(ta.done)

@@ -21,7 +21,8 @@ func healthCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 Exits 0 when the server on this machine answers /healthz on TLSECHO_ADMIN_ADDR
 (or, with the admin listener off, on TLSECHO_HTTPS_ADDR), 1 otherwise, 2 on a
 bad configuration. Reads the same environment as the server. For a container
-HEALTHCHECK.
+HEALTHCHECK. With TLSECHO_CLIENT_CA_FILE (mTLS) it needs the admin listener,
+since it has no client certificate; the server refuses to start without it.
 `)
 			return exitOK
 		}

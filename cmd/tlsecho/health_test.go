@@ -11,6 +11,8 @@ import (
 func TestHealth(t *testing.T) {
 	ta := startApp(t, nil)
 	taNoAdmin := startApp(t, map[string]string{"ADMIN_ADDR": ""})
+	_, caFile, serverCert, serverKey, _ := mtlsSetup(t)
+	taMTLS := startApp(t, map[string]string{"CERT_FILE": serverCert, "KEY_FILE": serverKey, "CLIENT_CA_FILE": caFile})
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +27,9 @@ func TestHealth(t *testing.T) {
 	}{
 		{"admin answers", []string{"TLSECHO_ADMIN_ADDR=" + ta.AdminAddr}, exitOK},
 		{"admin off, https answers", []string{"TLSECHO_ADMIN_ADDR=", "TLSECHO_HTTPS_ADDR=" + taNoAdmin.HTTPSAddr}, exitOK},
+		{"mTLS, admin answers", []string{"TLSECHO_ADMIN_ADDR=" + taMTLS.AdminAddr, "TLSECHO_HTTPS_ADDR=" + taMTLS.HTTPSAddr, "TLSECHO_CLIENT_CA_FILE=" + caFile}, exitOK},
+		// The server refuses this configuration at start, for this reason.
+		{"mTLS, admin off", []string{"TLSECHO_ADMIN_ADDR=", "TLSECHO_HTTPS_ADDR=" + taMTLS.HTTPSAddr, "TLSECHO_CLIENT_CA_FILE=" + caFile}, exitUsage},
 		{"nothing listening", []string{"TLSECHO_ADMIN_ADDR=" + closedAddr}, exitFailure},
 		{"bad configuration", []string{"TLSECHO_ADMIN_ADDR=nope"}, exitUsage},
 	}

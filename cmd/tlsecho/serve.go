@@ -257,11 +257,14 @@ func (a *app) serve(ctx context.Context) error {
 	var failed error
 	select {
 	case <-ctx.Done():
-		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout, "drain_delay", a.cfg.DrainDelay)
+		deadline := time.Now().Add(a.cfg.ShutdownTimeout)
+		failed = a.delayDrain(errc)
+		a.shutdown(deadline)
 	case failed = <-errc:
 		a.log.Error("listener failed; shutting down", "err", failed)
+		a.shutdown(time.Now().Add(a.cfg.ShutdownTimeout))
 	}
-	a.shutdown()
 	return failed
 }
 
@@ -369,12 +372,12 @@ func listenPort(addr net.Addr) string {
 	return port
 }
 
-// shutdown drains every listener at once within ShutdownTimeout, keeping a
-// margin so the process exits before an orchestrator's own deadline.
-func (a *app) shutdown() {
+// shutdown drains every listener at once, to be done by deadline less a
+// margin, so the process exits before an orchestrator's own deadline.
+func (a *app) shutdown(deadline time.Time) {
 	a.ready.Store(false)
 	timeout := a.cfg.ShutdownTimeout
-	ctx, cancel := context.WithTimeout(context.Background(), timeout-min(timeout/10, time.Second))
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-min(timeout/10, time.Second)))
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
