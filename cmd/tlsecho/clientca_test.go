@@ -131,8 +131,6 @@ func TestClientCAReloadSIGHUP(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startProc(t, "TLSECHO_CERT_FILE="+serverCert, "TLSECHO_KEY_FILE="+serverKey, "TLSECHO_CLIENT_CA_FILE="+filepath.Join(live, "ca.pem"))
-	for range p.waitLog(t, "watching certificate files", 5*time.Second) {
-	}
 	roots := &tls.Config{RootCAs: certPool(t, filepath.Join(dir, "ca.pem")), ServerName: "localhost"}
 	expectLetIn(t, "start", p.TLSAddr, p.HTTPSAddr, roots, otherClient, false)
 
