@@ -1,12 +1,10 @@
 package rawtls
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"time"
@@ -20,7 +18,6 @@ var ErrIdle = errors.New("rawtls: idle timeout")
 // Write carry the server's timeouts; only the Handler's goroutine may call
 // them.
 type Conn struct {
-	raw net.Conn
 	tc  *tls.Conn
 	srv *Server
 
@@ -30,7 +27,17 @@ type Conn struct {
 }
 
 // RemoteAddr is the client's address.
-func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+func (c *Conn) RemoteAddr() net.Addr { return c.tc.RemoteAddr() }
+
+// NetConn is the connection under TLS: the *listener.Conn the listener
+// accepted, which carries what the pipeline learnt about it.
+func (c *Conn) NetConn() net.Conn { return c.tc.NetConn() }
+
+// BytesRead is the number of decrypted bytes read so far.
+func (c *Conn) BytesRead() int64 { return c.read }
+
+// BytesWritten is the number of bytes written so far.
+func (c *Conn) BytesWritten() int64 { return c.written }
 
 // State is the negotiated TLS state.
 func (c *Conn) State() tls.ConnectionState { return c.tc.ConnectionState() }
@@ -103,75 +110,39 @@ func (c *Conn) Write(p []byte) (int, error) {
 }
 
 // wake interrupts a blocked Read so it sees that the server is draining.
-// Called with s.mu held; tc is set before the connection is tracked as
-// established, and wake is harmless on a connection still handshaking.
+// Called with s.mu held.
 func (c *Conn) wake() {
-	c.raw.SetReadDeadline(time.Now())
+	c.tc.SetReadDeadline(time.Now())
 }
 
-// serve runs the handshake, the handler and the close, in the connection's
-// own goroutine.
+// serve runs the handler and the close, in the connection's own goroutine.
 func (c *Conn) serve() {
 	s := c.srv
 	log := s.logger()
-	peer := c.raw.RemoteAddr().String()
+	peer := c.tc.RemoteAddr().String()
 	defer func() {
-		c.raw.Close()
+		c.tc.NetConn().Close()
 		s.track(c, false)
 		s.active.Add(-1)
 		s.wg.Done()
 	}()
-
-	c.tc = tls.Server(c.raw, s.TLSConfig)
-	ctx, cancel := context.WithTimeout(s.ctx, durationOr(s.HandshakeTimeout, DefaultHandshakeTimeout))
-	start := time.Now()
-	err := c.tc.HandshakeContext(ctx)
-	cancel()
-	took := time.Since(start)
-	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			err = fmt.Errorf("no handshake within %v: %w", durationOr(s.HandshakeTimeout, DefaultHandshakeTimeout), err)
-		}
-		if s.Hooks != nil && s.Hooks.HandshakeFailed != nil {
-			s.Hooks.HandshakeFailed(err)
-		}
-		log.Debug("handshake failed", "peer", peer, "err", fmt.Errorf("rawtls: handshake with %s: %w", peer, err), "took", took)
-		return
-	}
-	// The handshake deadline must not linger into the echo.
-	c.raw.SetDeadline(time.Time{})
 	c.lastRead = time.Now()
-	state := c.tc.ConnectionState()
-	if s.Hooks != nil && s.Hooks.Handshake != nil {
-		s.Hooks.Handshake(state, took)
-	}
-	if log.Enabled(context.Background(), slog.LevelDebug) {
-		attrs := []any{
-			"peer", peer,
-			"took", took,
-			"version", tls.VersionName(state.Version),
-			"cipher", tls.CipherSuiteName(state.CipherSuite),
-			"sni", state.ServerName,
-			"resumed", state.DidResume,
-		}
-		if len(state.PeerCertificates) > 0 {
-			attrs = append(attrs, "client", state.PeerCertificates[0].Subject.String())
-		}
-		log.Debug("handshake", attrs...)
+	if s.Hooks != nil && s.Hooks.Opened != nil {
+		s.Hooks.Opened(c)
 	}
 
 	h := s.Handler
 	if h == nil {
 		h = Echo()
 	}
-	err = h.ServeTLS(c)
+	err := h.ServeTLS(c)
 	if err != nil {
 		log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read, "written", c.written)
 	} else {
 		log.Debug("connection closed", "peer", peer, "read", c.read, "written", c.written)
 	}
 	if s.Hooks != nil && s.Hooks.Closed != nil {
-		s.Hooks.Closed(c.read, c.written)
+		s.Hooks.Closed(c)
 	}
 	// Close sends close_notify (bounded by its own 5 s write deadline in
 	// crypto/tls) and then closes the socket.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
 
@@ -22,15 +23,20 @@ func ExampleServer() {
 		log.Fatal(err)
 	}
 	srv := &rawtls.Server{
-		TLSConfig:        src.TLSConfig(certs.Options{}),
-		Handler:          rawtls.Echo(),
-		HandshakeTimeout: 5 * time.Second,
-		IdleTimeout:      time.Minute,
+		Handler:     rawtls.Echo(),
+		IdleTimeout: time.Minute,
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The listener limits connections and runs the handshakes; the server
+	// serves what it accepts.
+	l := listener.New(tcp, listener.Options{
+		Name:             "tls",
+		TLSConfig:        src.TLSConfig(certs.Options{}),
+		HandshakeTimeout: 5 * time.Second,
+	})
 	go srv.Serve(l)
 	defer srv.Close()
 

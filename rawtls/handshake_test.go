@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
 
@@ -37,7 +38,7 @@ func TestHandshakeTimeoutDropsSilentClients(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ignore := goleak.IgnoreCurrent()
 			baseFDs := fdBaseline(t)
-			ts := startServer(t, &rawtls.Server{HandshakeTimeout: timeout}, certs.Options{})
+			ts := startServerWith(t, &rawtls.Server{}, listener.Options{HandshakeTimeout: timeout}, certs.Options{})
 
 			var wg sync.WaitGroup
 			errs := make(chan error, tt.clients)
@@ -78,7 +79,7 @@ func TestHandshakeTimeoutDropsSilentClients(t *testing.T) {
 			// While the server still runs, every connection must be gone
 			// from it and from the descriptor table; only the listener stays.
 			waitFor(t, ioTimeout, "server to forget the dropped connections", func() bool {
-				return ts.srv.Active() == 0
+				return ts.ln.Active() == 0 && ts.srv.Active() == 0
 			})
 			waitFDs(t, baseFDs+1, ioTimeout)
 
@@ -118,7 +119,7 @@ var notTLSTests = []struct {
 func TestNonTLSClientsDropped(t *testing.T) {
 	// A handshake timeout far beyond the read deadline below: a connection
 	// closed before that deadline was dropped for what it sent.
-	ts := startServer(t, &rawtls.Server{HandshakeTimeout: time.Minute}, certs.Options{})
+	ts := startServerWith(t, &rawtls.Server{}, listener.Options{HandshakeTimeout: time.Minute}, certs.Options{})
 	good := ts.mustDial(t, ts.clientConfig())
 
 	stop := make(chan struct{})

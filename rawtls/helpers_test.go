@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
 
@@ -26,10 +27,11 @@ import (
 // fails the test instead of hanging it.
 const ioTimeout = 10 * time.Second
 
-// testServer is a rawtls.Server serving on a loopback port with a fresh
-// in-memory certificate.
+// testServer is a rawtls.Server serving a listener.Listener on a loopback
+// port with a fresh in-memory certificate.
 type testServer struct {
 	srv  *rawtls.Server
+	ln   *listener.Listener
 	addr string
 	pool *x509.CertPool
 	cert *certs.Generated
@@ -40,24 +42,36 @@ type testServer struct {
 	closeOnce sync.Once
 }
 
-// startServer serves srv on 127.0.0.1:0. When srv.TLSConfig is nil it is
-// built by certs from opts, exactly as the command does. The server is
-// closed when the test ends.
+// startServer serves srv on 127.0.0.1:0 through a listener.Listener whose
+// TLS configuration certs builds from opts, exactly as the command does.
+// The server is closed when the test ends.
 func startServer(tb testing.TB, srv *rawtls.Server, opts certs.Options) *testServer {
+	tb.Helper()
+	return startServerWith(tb, srv, listener.Options{}, opts)
+}
+
+// startServerWith is startServer with the listener's options (its
+// TLSConfig is filled in when nil).
+func startServerWith(tb testing.TB, srv *rawtls.Server, lo listener.Options, opts certs.Options) *testServer {
 	tb.Helper()
 	gen, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if srv.TLSConfig == nil {
-		srv.TLSConfig = certs.NewStatic(gen.Cert).TLSConfig(opts)
+	if lo.TLSConfig == nil {
+		lo.TLSConfig = certs.NewStatic(gen.Cert).TLSConfig(opts)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if lo.Name == "" {
+		lo.Name = "tls"
+	}
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
+	l := listener.New(tcp, lo)
 	ts := &testServer{
 		srv:      srv,
+		ln:       l,
 		addr:     l.Addr().String(),
 		pool:     x509.NewCertPool(),
 		cert:     gen,
@@ -293,23 +307,4 @@ func checkNoLeaks(tb testing.TB, ignore goleak.Option) {
 	if err := goleak.Find(ignore); err != nil {
 		tb.Error(err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that server goroutines may log into while
-// the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

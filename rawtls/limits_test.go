@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
 
@@ -23,9 +24,9 @@ func TestMaxConnsRefusesOnlyTheExtra(t *testing.T) {
 	// waits for the hook's call rather than reading a counter.
 	var refused atomic.Int64
 	refusedCalls := make(chan struct{}, 10)
-	ts := startServer(t, &rawtls.Server{
+	ts := startServerWith(t, &rawtls.Server{}, listener.Options{
 		MaxConns: maxConns,
-		Hooks: &rawtls.Hooks{Refused: func() {
+		Hooks: &listener.Hooks{Refused: func(string) {
 			refused.Add(1)
 			refusedCalls <- struct{}{}
 		}},
@@ -70,7 +71,7 @@ func TestMaxConnsRefusesOnlyTheExtra(t *testing.T) {
 
 	clients[0].Close()
 	waitFor(t, ioTimeout, "the closed client's slot to be freed", func() bool {
-		return ts.srv.Active() == maxConns-1
+		return ts.ln.Active() == maxConns-1
 	})
 	next := ts.mustDial(t, ts.clientConfig())
 	if err := echo(next, []byte("taking the free slot")); err != nil {

@@ -14,10 +14,8 @@ import (
 
 // Defaults applied when the matching Server field is zero.
 const (
-	DefaultHandshakeTimeout = 10 * time.Second
-	DefaultIdleTimeout      = 5 * time.Minute
-	DefaultDrainQuiet       = 250 * time.Millisecond
-	DefaultMaxConns         = 10000
+	DefaultIdleTimeout = 5 * time.Minute
+	DefaultDrainQuiet  = 250 * time.Millisecond
 )
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.
@@ -36,25 +34,18 @@ type HandlerFunc func(c *Conn) error
 // ServeTLS calls f(c).
 func (f HandlerFunc) ServeTLS(c *Conn) error { return f(c) }
 
-// Server accepts TLS connections and serves them to Handler. Fields must
-// not change after Serve is called. The zero value of each duration or limit
-// selects its documented default.
+// Server serves established TLS connections to Handler. Fields must not
+// change after Serve is called. The zero value of each duration selects
+// its documented default.
 type Server struct {
-	// TLSConfig must provide a certificate (Certificates or GetCertificate).
-	TLSConfig *tls.Config
 	// Handler serves each established connection; nil means [Echo].
 	Handler Handler
-	// HandshakeTimeout bounds the TLS handshake, from accept to finished.
-	HandshakeTimeout time.Duration
 	// IdleTimeout closes a connection that has sent nothing for this long,
 	// and bounds each write (a client that stops reading).
 	IdleTimeout time.Duration
 	// DrainQuiet is how long a client must stay silent during Shutdown
 	// before its connection is closed.
 	DrainQuiet time.Duration
-	// MaxConns is the most connections served at once; more are closed at
-	// accept.
-	MaxConns int
 	// Logger receives connection events, most at debug level; nil discards.
 	Logger *slog.Logger
 	// Hooks, when not nil, is told of connection events (for metrics).
@@ -67,30 +58,15 @@ type Server struct {
 	draining  atomic.Bool
 	closed    bool
 	wg        sync.WaitGroup
-
-	ctxOnce sync.Once
-	ctx     context.Context // cancelled when shutting down: ends handshakes
-	cancel  context.CancelFunc
 }
 
 // Hooks are optional callbacks on connection events, called from the
 // connection's goroutine; they must be fast and safe for concurrent use.
 type Hooks struct {
-	// Refused is called for a connection closed because MaxConns was reached.
-	Refused func()
-	// HandshakeFailed is called when a handshake fails or times out.
-	HandshakeFailed func(err error)
-	// Handshake is called after a successful handshake with its duration.
-	Handshake func(state tls.ConnectionState, took time.Duration)
-	// Closed is called when an established connection ends, with the bytes
-	// it read and wrote.
-	Closed func(read, written int64)
-}
-
-func (s *Server) init() {
-	s.ctxOnce.Do(func() {
-		s.ctx, s.cancel = context.WithCancel(context.Background())
-	})
+	// Opened is called when the server starts serving a connection.
+	Opened func(c *Conn)
+	// Closed is called when a connection ends, before its socket closes.
+	Closed func(c *Conn)
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -107,17 +83,14 @@ func durationOr(d, def time.Duration) time.Duration {
 	return def
 }
 
-// Active returns the number of connections being served, handshaking ones
-// included.
+// Active returns the number of connections being served.
 func (s *Server) Active() int { return int(s.active.Load()) }
 
-// Serve accepts connections on l until Shutdown or Close, and always
-// returns a non-nil error: ErrServerClosed after those. l is closed on return.
+// Serve serves the connections l accepts until Shutdown or Close, and
+// always returns a non-nil error: ErrServerClosed after those. l must hand
+// out *tls.Conn whose handshake has completed, as a listener.Listener with
+// a TLSConfig does; anything else is closed. l is closed on return.
 func (s *Server) Serve(l net.Listener) error {
-	s.init()
-	if s.TLSConfig == nil {
-		return errors.New("rawtls: Server.TLSConfig is nil")
-	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -136,61 +109,32 @@ func (s *Server) Serve(l net.Listener) error {
 		l.Close()
 	}()
 
-	maxConns := int64(s.MaxConns)
-	if maxConns <= 0 {
-		maxConns = DefaultMaxConns
-	}
-	var backoff time.Duration
 	for {
-		raw, err := l.Accept()
+		nc, err := l.Accept()
 		if err != nil {
 			if s.shuttingDown() {
 				return ErrServerClosed
 			}
-			if !retryable(err) {
-				return fmt.Errorf("rawtls: accept on %s: %w", l.Addr(), err)
-			}
-			// EMFILE and friends: the process is out of descriptors for a
-			// moment. Wait and retry rather than end the whole server, as
-			// net/http does.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logger().Warn("accept failed; retrying", "addr", l.Addr().String(), "err", err, "in", backoff)
-			select {
-			case <-time.After(backoff):
-			case <-s.ctx.Done():
-				return ErrServerClosed
-			}
+			return fmt.Errorf("rawtls: accept on %s: %w", l.Addr(), err)
+		}
+		tc, ok := nc.(*tls.Conn)
+		if !ok || !tc.ConnectionState().HandshakeComplete {
+			s.logger().Error("connection is not an established TLS connection; serve a listener.Listener with a TLSConfig",
+				"peer", nc.RemoteAddr().String(), "type", fmt.Sprintf("%T", nc))
+			nc.Close()
 			continue
 		}
-		backoff = 0
-		if s.active.Add(1) > maxConns {
-			s.active.Add(-1)
-			raw.Close()
-			if s.Hooks != nil && s.Hooks.Refused != nil {
-				s.Hooks.Refused()
-			}
-			s.logger().Debug("connection refused: limit reached", "peer", raw.RemoteAddr().String(), "max", maxConns)
-			continue
-		}
-		c := &Conn{raw: raw, srv: s}
+		c := &Conn{tc: tc, srv: s}
 		if !s.track(c, true) {
-			s.active.Add(-1)
-			raw.Close()
+			tc.NetConn().Close()
 			return ErrServerClosed
 		}
+		s.active.Add(1)
 		s.wg.Add(1)
+		// A fresh goroutine per connection: the handshake's goroutine has
+		// ended, and with it the stack it grew.
 		go c.serve()
 	}
-}
-
-// retryable tells accept errors that pass (out of descriptors, a connection
-// reset before accept) from a listener that is gone.
-func retryable(err error) bool {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	return isTransientAcceptErr(err)
 }
 
 func (s *Server) track(c *Conn, add bool) bool {
@@ -216,16 +160,19 @@ func (s *Server) shuttingDown() bool {
 	return s.closed
 }
 
-// stopAccepting closes the listeners and ends handshakes in progress.
+// stopAccepting closes the listeners, which ends their handshakes in
+// progress.
 func (s *Server) stopAccepting() {
-	s.init()
 	s.mu.Lock()
 	s.closed = true
+	ls := make([]net.Listener, 0, len(s.listeners))
 	for l := range s.listeners {
-		l.Close()
+		ls = append(ls, l)
 	}
 	s.mu.Unlock()
-	s.cancel()
+	for _, l := range ls {
+		l.Close()
+	}
 }
 
 // Shutdown stops accepting, lets every established connection drain (see
@@ -269,6 +216,8 @@ func (s *Server) closeConns() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		c.raw.Close()
+		// The socket itself: tls.Conn.Close returns early without closing
+		// it while the handler's own Close is sending close_notify.
+		c.tc.NetConn().Close()
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 	"github.com/tlsecho/tlsecho/ws"
 )
@@ -29,12 +30,12 @@ func openFDs(t *testing.T) int {
 func servers(t *testing.T) (tlsURL, wssURL, caFile string, stop func()) {
 	cert, caFile := testCert(t)
 	src := certs.NewStatic(cert)
-	raw := &rawtls.Server{TLSConfig: src.TLSConfig(certs.Options{})}
+	raw := &rawtls.Server{}
 	rl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go raw.Serve(rl)
+	go raw.Serve(listener.New(rl, listener.Options{Name: "tls", TLSConfig: src.TLSConfig(certs.Options{})}))
 	wsrv := &ws.Server{}
 	hl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 	"github.com/tlsecho/tlsecho/ws"
 )
@@ -99,18 +99,31 @@ func (m *metrics) watch(raw *rawtls.Server, wsrv *ws.Server, src *certs.Source) 
 	)
 }
 
+// listenerHooks counts refusals on every listener, and the handshakes of
+// the raw TLS port.
+func (m *metrics) listenerHooks() *listener.Hooks {
+	return &listener.Hooks{
+		Refused: func(name string) { m.refused.WithLabelValues(name).Inc() },
+		Handshake: func(c *listener.Conn, h listener.Handshake) {
+			if c.Listener != "tls" {
+				return
+			}
+			if h.Err != nil {
+				m.handshakeFails.WithLabelValues(c.Listener).Inc()
+				return
+			}
+			m.handshakes.WithLabelValues(tls.VersionName(h.State.Version)).Inc()
+			m.handshakeTime.Observe(h.Took.Seconds())
+		},
+	}
+}
+
 func (m *metrics) rawHooks() *rawtls.Hooks {
 	return &rawtls.Hooks{
-		Refused:         func() { m.refused.WithLabelValues("tls").Inc() },
-		HandshakeFailed: func(error) { m.handshakeFails.WithLabelValues("tls").Inc() },
-		Handshake: func(st tls.ConnectionState, took time.Duration) {
-			m.conns.WithLabelValues("tls").Inc()
-			m.handshakes.WithLabelValues(tls.VersionName(st.Version)).Inc()
-			m.handshakeTime.Observe(took.Seconds())
-		},
-		Closed: func(read, written int64) {
-			m.bytes.WithLabelValues("in").Add(float64(read))
-			m.bytes.WithLabelValues("out").Add(float64(written))
+		Opened: func(*rawtls.Conn) { m.conns.WithLabelValues("tls").Inc() },
+		Closed: func(c *rawtls.Conn) {
+			m.bytes.WithLabelValues("in").Add(float64(c.BytesRead()))
+			m.bytes.WithLabelValues("out").Add(float64(c.BytesWritten()))
 		},
 	}
 }
@@ -128,13 +141,6 @@ func (m *metrics) wsHooks() *ws.Hooks {
 			m.wsMessageBytes.WithLabelValues(kind).Add(float64(size))
 		},
 	}
-}
-
-// refusedOn returns the counter of a listener's connections refused by
-// the connection limit, for limitListener.
-func (m *metrics) refusedOn(listener string) func() {
-	c := m.refused.WithLabelValues(listener)
-	return c.Inc
 }
 
 func (m *metrics) handler() http.Handler {

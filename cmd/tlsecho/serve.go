@@ -21,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 	"github.com/tlsecho/tlsecho/web"
 	"github.com/tlsecho/tlsecho/ws"
@@ -88,12 +89,15 @@ type app struct {
 	src     *certs.Source
 	metrics *metrics
 
-	raw   *rawtls.Server
-	ws    *ws.Server
-	https *http.Server
-	admin *http.Server
+	raw              *rawtls.Server
+	ws               *ws.Server
+	https            *http.Server
+	admin            *http.Server
+	rawTLS, httpsTLS *tls.Config
 
-	tlsLn, httpsLn, adminLn net.Listener
+	// Every port accepts through a listener.Listener: one connection
+	// limit for all, the TLS handshake on the TLS ports.
+	tlsLn, httpsLn, adminLn *listener.Listener
 	ready                   atomic.Bool
 }
 
@@ -117,14 +121,12 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 	minV, _ := cfg.minVersion()
 	tlsOpts := certs.Options{MinVersion: minV}
 
+	a.rawTLS = a.src.TLSConfig(tlsOpts)
 	a.raw = &rawtls.Server{
-		TLSConfig:        a.src.TLSConfig(tlsOpts),
-		Handler:          rawtls.Echo(),
-		HandshakeTimeout: cfg.HandshakeTimeout,
-		IdleTimeout:      cfg.IdleTimeout,
-		MaxConns:         cfg.MaxConns,
-		Logger:           log.With("listener", "tls"),
-		Hooks:            a.metrics.rawHooks(),
+		Handler:     rawtls.Echo(),
+		IdleTimeout: cfg.IdleTimeout,
+		Logger:      log.With("listener", "tls"),
+		Hooks:       a.metrics.rawHooks(),
 	}
 	a.ws = &ws.Server{
 		Handler:         ws.Echo(),
@@ -138,15 +140,15 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		Hooks:           a.metrics.wsHooks(),
 	}
 	a.metrics.watch(a.raw, a.ws, a.src)
-	httpsTLS := a.src.TLSConfig(tlsOpts)
+	a.httpsTLS = a.src.TLSConfig(tlsOpts)
 	// HTTP/1.1 only: WebSocket needs it (RFC 8441's WebSocket over HTTP/2
 	// is not supported by gorilla), and browsers then use it for the page too.
-	httpsTLS.NextProtos = []string{"http/1.1"}
+	a.httpsTLS.NextProtos = []string{"http/1.1"}
 	a.https = &http.Server{
-		Handler:   a.httpsHandler(),
-		TLSConfig: httpsTLS,
-		// net/http bounds the TLS handshake by the smallest of its read and
-		// write timeouts, so this one also enforces HANDSHAKE_TIMEOUT.
+		Handler: a.httpsHandler(),
+		// The listener has done the handshake; the request finds its
+		// listener.Conn in its context.
+		ConnContext:       listener.ConnContext,
 		ReadHeaderTimeout: cfg.HandshakeTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
@@ -214,22 +216,29 @@ func (a *app) listen() (err error) {
 			}
 		}
 	}()
-	bind := func(varName, addr string) (net.Listener, error) {
+	hooks := a.metrics.listenerHooks()
+	bind := func(varName, addr string, o listener.Options) (*listener.Listener, error) {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, &configError{Var: varName, Err: err}
 		}
 		opened = append(opened, l)
-		return l, nil
+		o.HandshakeTimeout = a.cfg.HandshakeTimeout
+		// TLSECHO_MAX_CONNS holds for every listener, so a flood of
+		// scrapes or probes cannot exhaust descriptors either.
+		o.MaxConns = a.cfg.MaxConns
+		o.Logger = a.log
+		o.Hooks = hooks
+		return listener.New(l, o), nil
 	}
-	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr); err != nil {
+	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS}); err != nil {
 		return err
 	}
-	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr); err != nil {
+	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true}); err != nil {
 		return err
 	}
 	if a.admin != nil {
-		if a.adminLn, err = bind("TLSECHO_ADMIN_ADDR", a.cfg.AdminAddr); err != nil {
+		if a.adminLn, err = bind("TLSECHO_ADMIN_ADDR", a.cfg.AdminAddr, listener.Options{Name: "admin"}); err != nil {
 			return err
 		}
 	}
@@ -243,13 +252,9 @@ func (a *app) serve(ctx context.Context) error {
 	defer stopReload()
 	errc := make(chan error, 3)
 	go func() { errc <- a.raw.Serve(a.tlsLn) }()
-	httpsLn := tls.NewListener(limitListener(a.httpsLn, a.cfg.MaxConns, a.metrics.refusedOn("https")), a.https.TLSConfig)
-	go func() { errc <- a.https.Serve(httpsLn) }()
+	go func() { errc <- a.https.Serve(a.httpsLn) }()
 	if a.admin != nil {
-		// TLSECHO_MAX_CONNS holds for every listener, so a flood of
-		// scrapes or probes cannot exhaust descriptors either.
-		adminLn := limitListener(a.adminLn, a.cfg.MaxConns, a.metrics.refusedOn("admin"))
-		go func() { errc <- a.admin.Serve(adminLn) }()
+		go func() { errc <- a.admin.Serve(a.adminLn) }()
 	}
 	a.ready.Store(true)
 	a.logStart()

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package rawtls
+package listener
 
 // isTransientAcceptErr has no portable errno list off Unix; timeouts are
 // still retried by the caller.

@@ -1,6 +1,6 @@
 //go:build unix
 
-package rawtls
+package listener
 
 import (
 	"errors"

@@ -1,0 +1,164 @@
+package listener
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// Conn is one accepted connection and what is known about it. It is the
+// net.Conn under the *tls.Conn a TLS listener hands out, and the conn
+// itself on a plain listener; [From] and [FromContext] find it again.
+//
+// The exported fields are set by the pipeline before Accept returns the
+// connection and are read-only afterwards.
+type Conn struct {
+	// Listener names the listener that accepted the connection ("tls",
+	// "https", "http", "admin").
+	Listener string
+	// Accepted is when the connection was accepted.
+	Accepted time.Time
+	// Peer is the real client: the address a PROXY header carried, else
+	// the TCP peer. RemoteAddr returns it, so logs and net/http's
+	// r.RemoteAddr show the client, not a load balancer.
+	Peer net.Addr
+	// Balancer is the TCP peer when a PROXY header named another client
+	// (the load balancer in front), and nil otherwise.
+	Balancer net.Addr
+
+	conn net.Conn
+	// pending holds bytes a stage read ahead of the handshake (a PROXY
+	// header's buffer, a peeked ClientHello); Read returns them first.
+	pending []byte
+	// tap, while set, is given a copy of every byte Read returns.
+	tap io.Writer
+
+	lim       *limiter
+	closeOnce sync.Once
+}
+
+func newConn(nc net.Conn, name string, lim *limiter) *Conn {
+	return &Conn{
+		Listener: name,
+		Accepted: time.Now(),
+		Peer:     nc.RemoteAddr(),
+		conn:     nc,
+		lim:      lim,
+	}
+}
+
+// Read reads from the bytes a stage put back first, then from the socket.
+func (c *Conn) Read(p []byte) (int, error) {
+	if c.pending == nil && c.tap == nil {
+		return c.conn.Read(p)
+	}
+	var n int
+	var err error
+	if len(c.pending) > 0 {
+		n = copy(p, c.pending)
+		c.pending = c.pending[n:]
+		if len(c.pending) == 0 {
+			c.pending = nil
+		}
+	} else {
+		n, err = c.conn.Read(p)
+	}
+	if c.tap != nil && n > 0 {
+		c.tap.Write(p[:n])
+	}
+	return n, err
+}
+
+// Replay makes the next reads return b before anything from the socket:
+// for a stage that read ahead (a PROXY header parser's buffer, a peeked
+// ClientHello) and must hand the bytes on. Call it only from the pipeline,
+// before the connection is handed to Accept.
+func (c *Conn) Replay(b []byte) {
+	if len(b) > 0 {
+		c.pending = append(b[:len(b):len(b)], c.pending...)
+	}
+}
+
+// Tap gives w a copy of every byte read from now until Tap(nil) or the
+// end of the pipeline: a stage records the ClientHello this way as
+// crypto/tls reads it. w must not block. Call it only from the pipeline.
+func (c *Conn) Tap(w io.Writer) { c.tap = w }
+
+// Write writes to the socket.
+func (c *Conn) Write(p []byte) (int, error) { return c.conn.Write(p) }
+
+// Close closes the socket and frees the connection's slot in the limit,
+// once however often it is called. Closing the socket itself, not a
+// *tls.Conn above it, is what ends a connection for sure: tls.Conn.Close
+// returns early, leaving the socket open, while another Close is sending
+// close_notify.
+func (c *Conn) Close() error {
+	err := c.conn.Close()
+	c.closeOnce.Do(c.lim.release)
+	return err
+}
+
+// CloseWrite shuts down the writing side of the TCP connection (a FIN),
+// when the socket supports it.
+func (c *Conn) CloseWrite() error {
+	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// NetConn returns the accepted socket, for what only it offers (SetLinger
+// on a *net.TCPConn). Reading or closing it directly bypasses the Conn.
+func (c *Conn) NetConn() net.Conn { return c.conn }
+
+// LocalAddr is the listener's address.
+func (c *Conn) LocalAddr() net.Addr { return c.conn.LocalAddr() }
+
+// RemoteAddr is the real client's address, Peer.
+func (c *Conn) RemoteAddr() net.Addr { return c.Peer }
+
+// SetDeadline sets the socket's read and write deadlines.
+func (c *Conn) SetDeadline(t time.Time) error { return c.conn.SetDeadline(t) }
+
+// SetReadDeadline sets the socket's read deadline.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the socket's write deadline.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+
+// From returns the Conn under nc: nc itself, or the Conn found by
+// unwrapping NetConn() (a *tls.Conn from a TLS listener). It returns nil
+// when nc did not come from a Listener.
+func From(nc net.Conn) *Conn {
+	for nc != nil {
+		if c, ok := nc.(*Conn); ok {
+			return c
+		}
+		w, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nil
+		}
+		nc = w.NetConn()
+	}
+	return nil
+}
+
+type ctxKey struct{}
+
+// ConnContext returns ctx carrying the Conn under nc; set it as
+// http.Server.ConnContext so handlers find the Conn with FromContext.
+func ConnContext(ctx context.Context, nc net.Conn) context.Context {
+	if c := From(nc); c != nil {
+		return context.WithValue(ctx, ctxKey{}, c)
+	}
+	return ctx
+}
+
+// FromContext returns the Conn put in ctx by ConnContext (an http
+// request's context), or nil.
+func FromContext(ctx context.Context) *Conn {
+	c, _ := ctx.Value(ctxKey{}).(*Conn)
+	return c
+}

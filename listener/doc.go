@@ -1,0 +1,48 @@
+// Package listener is the accept pipeline every tlsecho port goes through:
+// one connection limit, the stages before a connection is served (the TLS
+// handshake among them), and [Conn], which carries what is known about a
+// connection for as long as it lives.
+//
+// A [Listener] wraps a net.Listener and is one itself, so both
+// rawtls.Server.Serve and http.Server.Serve take it:
+//
+//   - The accept loop only accepts and counts. Over MaxConns a connection
+//     is accepted and closed at once (Hooks.Refused), so its client learns
+//     straight away and the others are unharmed. Accept errors that pass,
+//     such as EMFILE when the process is out of descriptors, are retried
+//     with a backoff of up to a second instead of ending the server.
+//   - Each connection then runs its stages in a short-lived goroutine of
+//     its own, so a slow client never delays the next accept: Hooks.Accepted,
+//     BeforeHandshake, and on a TLS listener the handshake, whose outcome
+//     (error or state, and duration) goes to Hooks.Handshake and the debug
+//     log. One deadline on the socket, HandshakeTimeout after accept,
+//     bounds all of them: a client that opens TCP and never speaks, or
+//     trickles a byte now and then, is dropped when it passes.
+//   - The finished connection is handed to Accept: a *tls.Conn whose
+//     handshake has completed on a TLS listener (net/http's own Handshake
+//     call is then a no-op, and r.TLS is set as usual), the *Conn on a
+//     plain one. The pipeline goroutine ends there; the server serves the
+//     connection on a fresh goroutine, so the stack grown by the handshake
+//     is not kept while the connection idles.
+//
+// [Conn] is the net.Conn under it all. Its RemoteAddr is the real client
+// (Peer), so every log line and net/http's r.RemoteAddr show it; its Close
+// closes the socket and frees the slot exactly once. [From] finds it under
+// a *tls.Conn and [FromContext] in an http request's context (with
+// [ConnContext] as http.Server.ConnContext).
+//
+// A stage that reads ahead of the handshake (a PROXY header, a peeked
+// ClientHello) gives the bytes back with [Conn.Replay]; one that records
+// what crypto/tls reads uses [Conn.Tap]. Per-connection state a stage
+// learns lives in a field of Conn, set before Accept returns it.
+//
+// # Concurrency
+//
+// Accept, Close and Addr are safe for concurrent use. Hooks and
+// BeforeHandshake run concurrently for different connections. Close stops
+// the accept loop, closes every connection still in the pipeline (which
+// ends its handshake at once) and waits for those goroutines; connections
+// already handed out belong to their server. A Conn's exported fields are
+// written only by its pipeline goroutine, before Accept returns it, and
+// only read afterwards.
+package listener

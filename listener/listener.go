@@ -1,0 +1,287 @@
+package listener
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+)
+
+// Defaults applied when the matching Options field is zero.
+const (
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxConns         = 10000
+)
+
+// Options configure a Listener. The zero value of each duration or limit
+// selects its documented default; the zero Options make a plain listener
+// with a connection limit.
+type Options struct {
+	// Name labels the listener in Conn.Listener, hooks and logs ("tls",
+	// "https", "http", "admin").
+	Name string
+	// TLSConfig, when set, makes a TLS listener: Accept returns a
+	// *tls.Conn whose handshake has completed. It must provide a
+	// certificate. Nil: Accept returns the *Conn itself.
+	TLSConfig *tls.Config
+	// HandshakeTimeout bounds everything between accept and Accept
+	// returning the connection: BeforeHandshake and the TLS handshake.
+	HandshakeTimeout time.Duration
+	// MaxConns is the most connections open at once, handshaking ones
+	// included; more are closed as soon as they are accepted.
+	MaxConns int
+	// AnswerHTTP makes a TLS listener answer a plain HTTP request with
+	// "400 Bad Request" before closing, as net/http's own TLS server does,
+	// so someone who typed http:// for https:// learns why.
+	AnswerHTTP bool
+	// BeforeHandshake, when set, runs on each connection before the TLS
+	// handshake (on a plain listener: before Accept returns it), in the
+	// connection's pipeline goroutine. Reads and writes on c fail at the
+	// handshake deadline, and ctx ends then or when the listener closes.
+	// An error closes the connection and counts as a failed handshake.
+	BeforeHandshake func(ctx context.Context, c *Conn) error
+	// Logger receives accept errors (warn) and connection events (debug);
+	// nil discards.
+	Logger *slog.Logger
+	// Hooks, when not nil, is told of connection events.
+	Hooks *Hooks
+}
+
+// Hooks are optional callbacks on connection events. They run in the
+// accept loop or the connection's pipeline goroutine, so they must be fast
+// and safe for concurrent use.
+type Hooks struct {
+	// Refused is called for a connection refused because MaxConns was
+	// reached, just before it is closed.
+	Refused func(listener string)
+	// Accepted is called for each connection that took a slot, before
+	// anything is read from it.
+	Accepted func(c *Conn)
+	// Handshake is called with the outcome of each TLS handshake, and of
+	// a BeforeHandshake that failed.
+	Handshake func(c *Conn, h Handshake)
+}
+
+// Handshake is the outcome of one connection's TLS handshake.
+type Handshake struct {
+	// Err is nil when the handshake completed.
+	Err error
+	// Took is the time from the start of the handshake to its end.
+	Took time.Duration
+	// State is the negotiated state; on failure, what was known by then.
+	State tls.ConnectionState
+}
+
+// Listener is a net.Listener that runs the accept pipeline (see the
+// package documentation). Create it with New.
+type Listener struct {
+	inner net.Listener
+	o     Options
+	log   *slog.Logger
+	lim   limiter
+
+	ready   chan net.Conn // finished connections, for Accept
+	stopped chan struct{} // closed by Close or a fatal accept error
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	startOnce sync.Once
+	mu        sync.Mutex
+	closed    bool
+	err       error              // why Accept fails once stopped
+	pending   map[*Conn]struct{} // in the pipeline, not yet handed out
+	wg        sync.WaitGroup     // the accept loop and pipeline goroutines
+}
+
+// ErrClosed is returned by Accept once the Listener is closed.
+var ErrClosed = fmt.Errorf("listener: %w", net.ErrClosed)
+
+// New returns a Listener accepting on inner, which it owns: Close closes
+// inner. Nothing is accepted before the first call to Accept.
+func New(inner net.Listener, o Options) *Listener {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Listener{
+		inner:   inner,
+		o:       o,
+		log:     o.Logger,
+		ready:   make(chan net.Conn),
+		stopped: make(chan struct{}),
+		ctx:     ctx,
+		cancel:  cancel,
+		pending: make(map[*Conn]struct{}),
+	}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	if o.Name != "" {
+		l.log = l.log.With("listener", o.Name)
+	}
+	l.lim.max = int64(o.MaxConns)
+	if l.lim.max <= 0 {
+		l.lim.max = DefaultMaxConns
+	}
+	return l
+}
+
+// Addr is the address of the underlying listener.
+func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
+
+// Active returns the number of connections holding a slot: in the
+// pipeline, waiting for Accept, or handed out and not yet closed.
+func (l *Listener) Active() int { return int(l.lim.active.Load()) }
+
+// Accept waits for the next connection that has passed the pipeline: a
+// handshaken *tls.Conn on a TLS listener, a *Conn on a plain one. It fails
+// with ErrClosed once the Listener is closed, and with the accept error
+// that stopped the listener otherwise.
+func (l *Listener) Accept() (net.Conn, error) {
+	l.startOnce.Do(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if !l.closed {
+			l.wg.Add(1)
+			go l.acceptLoop()
+		}
+	})
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case <-l.stopped:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return nil, l.err
+	}
+}
+
+// Close stops accepting, closes the connections still in the pipeline
+// (ending their handshakes) and waits for the pipeline's goroutines to
+// end. Connections already handed out are not touched.
+func (l *Listener) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.stopLocked(ErrClosed)
+	for c := range l.pending {
+		c.Close()
+	}
+	l.mu.Unlock()
+	l.cancel()
+	err := l.inner.Close()
+	l.wg.Wait()
+	return err
+}
+
+// stopLocked ends Accept with err; l.mu is held.
+func (l *Listener) stopLocked(err error) {
+	if l.err == nil {
+		l.err = err
+		close(l.stopped)
+	}
+}
+
+// acceptLoop accepts until the listener closes or fails. Only the limit
+// check happens here; everything that may block runs in the connection's
+// own goroutine, so one slow client never delays the next accept.
+func (l *Listener) acceptLoop() {
+	defer l.wg.Done()
+	var backoff time.Duration
+	for {
+		nc, err := l.inner.Accept()
+		if err != nil {
+			if !l.retry(err, &backoff) {
+				return
+			}
+			continue
+		}
+		backoff = 0
+		if !l.lim.take() {
+			// Counted before the close, so whoever sees the refusal can
+			// also see it counted.
+			if h := l.o.Hooks; h != nil && h.Refused != nil {
+				h.Refused(l.o.Name)
+			}
+			l.log.Debug("connection refused: limit reached", "peer", nc.RemoteAddr().String(), "max", l.lim.max)
+			nc.Close()
+			continue
+		}
+		c := newConn(nc, l.o.Name, &l.lim)
+		if !l.track(c) {
+			c.Close()
+			return
+		}
+		go l.pipeline(c)
+	}
+}
+
+// retry handles an accept error: it waits out a passing one (out of
+// descriptors, a client that reset before accept) and reports true, or
+// stops the listener and reports false.
+func (l *Listener) retry(err error, backoff *time.Duration) bool {
+	l.mu.Lock()
+	closed := l.closed
+	if !closed && !retryable(err) {
+		l.stopLocked(fmt.Errorf("listener: accept on %s: %w", l.inner.Addr(), err))
+		closed = true
+	}
+	l.mu.Unlock()
+	if closed {
+		return false
+	}
+	// EMFILE and friends: the process is out of descriptors for a moment.
+	// Wait and retry rather than end the whole server, as net/http does.
+	*backoff = min(max(2**backoff, 5*time.Millisecond), time.Second)
+	l.log.Warn("accept failed; retrying", "addr", l.inner.Addr().String(), "err", err, "in", *backoff)
+	t := time.NewTimer(*backoff)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-l.stopped:
+		return false
+	}
+}
+
+// retryable tells accept errors that pass (out of descriptors, a
+// connection reset before accept) from a listener that is gone.
+func retryable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return isTransientAcceptErr(err)
+}
+
+// track registers c as in the pipeline, unless the listener is closed.
+func (l *Listener) track(c *Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	l.pending[c] = struct{}{}
+	l.wg.Add(1)
+	return true
+}
+
+func (l *Listener) untrack(c *Conn) {
+	l.mu.Lock()
+	delete(l.pending, c)
+	l.mu.Unlock()
+}
+
+// deliver hands a finished connection to Accept, or closes it when the
+// listener stops first.
+func (l *Listener) deliver(nc net.Conn) {
+	select {
+	case l.ready <- nc:
+	case <-l.stopped:
+		nc.Close()
+	}
+}

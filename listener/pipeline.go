@@ -1,0 +1,133 @@
+package listener
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+)
+
+// pipeline takes one accepted connection through the stages before
+// Accept, in its own goroutine, and ends once it is handed out: the
+// connection is then served on another goroutine, and the stack this one
+// grew for the handshake is not kept while the connection idles.
+func (l *Listener) pipeline(c *Conn) {
+	defer l.wg.Done()
+	if h := l.o.Hooks; h != nil && h.Accepted != nil {
+		h.Accepted(c)
+	}
+	timeout := l.o.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	// One deadline on the socket bounds every stage and the handshake:
+	// a client that sends nothing, or a byte now and then, is dropped
+	// when it passes, and Close ends them at once by closing the socket.
+	deadline := c.Accepted.Add(timeout)
+	c.conn.SetDeadline(deadline)
+	nc, err := l.prepare(c, deadline, timeout)
+	// A tap records the handshake only: the hot path reads without it.
+	c.tap = nil
+	l.untrack(c)
+	if err != nil {
+		c.Close()
+		return
+	}
+	// The handshake deadline must not linger into the connection's life.
+	c.conn.SetDeadline(time.Time{})
+	l.deliver(nc)
+}
+
+// prepare runs the stages and returns what Accept hands out.
+func (l *Listener) prepare(c *Conn, deadline time.Time, timeout time.Duration) (net.Conn, error) {
+	if l.o.BeforeHandshake != nil {
+		ctx, cancel := context.WithDeadline(l.ctx, deadline)
+		start := time.Now()
+		err := l.o.BeforeHandshake(ctx, c)
+		cancel()
+		if err != nil {
+			l.handshakeDone(c, Handshake{Err: err, Took: time.Since(start)})
+			return nil, err
+		}
+	}
+	if l.o.TLSConfig == nil {
+		return c, nil
+	}
+	tc := tls.Server(c, l.o.TLSConfig)
+	start := time.Now()
+	err := tc.Handshake()
+	h := Handshake{Err: err, Took: time.Since(start), State: tc.ConnectionState()}
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			h.Err = fmt.Errorf("no handshake within %v: %w", timeout, err)
+		}
+		l.answerHTTP(c, err)
+	}
+	l.handshakeDone(c, h)
+	if err != nil {
+		return nil, h.Err
+	}
+	return tc, nil
+}
+
+// handshakeDone tells the hooks and the debug log of a handshake's
+// outcome.
+func (l *Listener) handshakeDone(c *Conn, h Handshake) {
+	if hk := l.o.Hooks; hk != nil && hk.Handshake != nil {
+		hk.Handshake(c, h)
+	}
+	if !l.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	peer := c.Peer.String()
+	if h.Err != nil {
+		l.log.Debug("handshake failed", "peer", peer, "took", h.Took,
+			"err", fmt.Errorf("listener: handshake with %s: %w", peer, h.Err))
+		return
+	}
+	st := h.State
+	attrs := []any{
+		"peer", peer,
+		"took", h.Took,
+		"version", tls.VersionName(st.Version),
+		"cipher", tls.CipherSuiteName(st.CipherSuite),
+		"sni", st.ServerName,
+		"resumed", st.DidResume,
+	}
+	if c.Balancer != nil {
+		attrs = append(attrs, "balancer", c.Balancer.String())
+	}
+	if len(st.PeerCertificates) > 0 {
+		attrs = append(attrs, "client", st.PeerCertificates[0].Subject.String())
+	}
+	l.log.Debug("handshake", attrs...)
+}
+
+// answerHTTP tells a client that spoke plain HTTP to a TLS listener what
+// went wrong, when AnswerHTTP is set: crypto/tls reports such a first
+// record with the bytes it read in place of a record header.
+func (l *Listener) answerHTTP(c *Conn, err error) {
+	var rh tls.RecordHeaderError
+	if !l.o.AnswerHTTP || !errors.As(err, &rh) || rh.Conn == nil || !looksLikeHTTP(rh.RecordHeader[:]) {
+		return
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	io.WriteString(c, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"+
+		"This port speaks HTTPS: use https:// in the URL.\n")
+}
+
+// looksLikeHTTP reports whether the first five bytes of a connection are
+// the start of an HTTP/1 request line.
+func looksLikeHTTP(b []byte) bool {
+	for _, m := range []string{"GET /", "HEAD ", "POST ", "PUT /", "OPTIO", "DELET", "PATCH", "CONNE"} {
+		if string(b) == m {
+			return true
+		}
+	}
+	return false
+}

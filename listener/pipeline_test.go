@@ -1,0 +1,316 @@
+package listener_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// TestHandshakeOutcome checks what a TLS listener reports of each
+// handshake: a completed one goes to Hooks.Handshake with its state and to
+// the debug log with version, cipher, peer and duration, and is handed to
+// Accept as an established *tls.Conn; a failed one is reported with its
+// error and never handed out.
+func TestHandshakeOutcome(t *testing.T) {
+	var logs syncBuffer
+	outcomes := make(chan listener.Handshake, 10)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name:   "tls",
+		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, h listener.Handshake) {
+			if c.Listener != "tls" {
+				h.Err = fmt.Errorf("Conn.Listener = %q, want tls", c.Listener)
+			}
+			outcomes <- h
+		}},
+	}))
+	got := acceptAll(t, l)
+
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		t.Run(tls.VersionName(version), func(t *testing.T) {
+			cfg := clientConfig(t)
+			cfg.MaxVersion = version
+			c, err := dialTLS(t, l.Addr().String(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := next(t, got)
+			tc, ok := a.c.(*tls.Conn)
+			if a.err != nil || !ok || !tc.ConnectionState().HandshakeComplete {
+				t.Fatalf("Accept = %T, %v; want a *tls.Conn whose handshake completed", a.c, a.err)
+			}
+			h := <-outcomes
+			if h.Err != nil || h.State.Version != version || h.Took <= 0 {
+				t.Errorf("outcome: err %v, version %x, took %v; want success in %s", h.Err, h.State.Version, h.Took, tls.VersionName(version))
+			}
+			peer := c.LocalAddr().String()
+			var rec map[string]any
+			waitFor(t, ioTimeout, "the handshake record", func() bool {
+				rec = findRecord(t, logs.String(), "handshake", peer)
+				return rec != nil
+			})
+			st := c.ConnectionState()
+			if rec["level"] != "DEBUG" || rec["listener"] != "tls" {
+				t.Errorf("level %v listener %v, want DEBUG and tls", rec["level"], rec["listener"])
+			}
+			if got, want := rec["version"], tls.VersionName(st.Version); got != want {
+				t.Errorf("version %v, want %q", got, want)
+			}
+			if got, want := rec["cipher"], tls.CipherSuiteName(st.CipherSuite); got != want {
+				t.Errorf("cipher %v, want %q", got, want)
+			}
+			// slog's JSON handler writes a time.Duration as nanoseconds.
+			if took, ok := rec["took"].(float64); !ok || took <= 0 || time.Duration(took) > ioTimeout {
+				t.Errorf("took %v, want a positive handshake duration", rec["took"])
+			}
+		})
+	}
+
+	t.Run("failed", func(t *testing.T) {
+		cfg := clientConfig(t)
+		cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
+		c, err := dialTLS(t, l.Addr().String(), cfg)
+		if err == nil {
+			c.Close()
+			t.Fatal("a TLS 1.0 handshake succeeded")
+		}
+		h := <-outcomes
+		if h.Err == nil || !strings.Contains(h.Err.Error(), "version") {
+			t.Errorf("outcome error %v, want the version refusal", h.Err)
+		}
+		select {
+		case a := <-got:
+			t.Errorf("Accept handed out %v, %v after a failed handshake", a.c, a.err)
+		default:
+		}
+		waitFor(t, ioTimeout, "the failure record", func() bool {
+			return strings.Contains(logs.String(), `"msg":"handshake failed"`)
+		})
+		waitFor(t, ioTimeout, "the failed connection's slot", func() bool { return l.Active() == 2 })
+	})
+}
+
+// TestHandshakeTimeoutBoundsEveryStage: a client that never speaks and one
+// that trickles its ClientHello a byte at a time are both dropped at
+// HandshakeTimeout, which bounds the whole pipeline, not each read.
+func TestHandshakeTimeoutBoundsEveryStage(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	failed := make(chan error, 2)
+	l := listen(t, tlsOptions(t, listener.Options{HandshakeTimeout: timeout, Hooks: &listener.Hooks{
+		Handshake: func(_ *listener.Conn, h listener.Handshake) { failed <- h.Err },
+	}}))
+	acceptAll(t, l)
+	hello := []byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03}
+
+	clients := map[string]func(net.Conn){
+		"silent": func(net.Conn) {},
+		"trickling": func(c net.Conn) {
+			for _, b := range hello {
+				if _, err := c.Write([]byte{b}); err != nil {
+					return
+				}
+				time.Sleep(timeout / 8)
+			}
+		},
+	}
+	var wg sync.WaitGroup
+	for name, behave := range clients {
+		wg.Go(func() {
+			start := time.Now()
+			c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			go behave(c)
+			c.SetReadDeadline(start.Add(5 * time.Second))
+			_, err = io.ReadAll(c)
+			took := time.Since(start)
+			// Generous upper bound: the property is "at the timeout, not
+			// per read", and a loaded machine under -race is slow.
+			if err != nil || took < timeout-20*time.Millisecond || took > timeout+2*time.Second {
+				t.Errorf("%s client: closed after %v (%v), want at the %v timeout", name, took, err, timeout)
+			}
+		})
+	}
+	wg.Wait()
+	for range clients {
+		if err := <-failed; err == nil || !strings.Contains(err.Error(), "no handshake within") {
+			t.Errorf("outcome %v, want the handshake timeout", err)
+		}
+	}
+	waitFor(t, ioTimeout, "the slots to be freed", func() bool { return l.Active() == 0 })
+}
+
+// TestCloseEndsHandshakes: Close ends the handshakes in progress at once,
+// long before their timeout, and waits for their goroutines (TestMain
+// checks that none is left).
+func TestCloseEndsHandshakes(t *testing.T) {
+	l := listen(t, tlsOptions(t, listener.Options{HandshakeTimeout: time.Minute}))
+	got := acceptAll(t, l)
+	var conns []net.Conn
+	for range 20 {
+		c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	waitFor(t, ioTimeout, "the listener to accept all", func() bool { return l.Active() == len(conns) })
+	start := time.Now()
+	l.Close()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Close took %v", took)
+	}
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Errorf("client %d: read after Close: %v, want EOF", i, err)
+		}
+	}
+	if n := l.Active(); n != 0 {
+		t.Errorf("Active = %d after Close, want 0", n)
+	}
+	if a := next(t, got); !errors.Is(a.err, net.ErrClosed) {
+		t.Errorf("Accept = %v, %v after Close; want net.ErrClosed", a.c, a.err)
+	}
+}
+
+// TestAnswerHTTP: a plain HTTP request on a TLS listener gets a 400 that
+// says to use https when AnswerHTTP is set, and nothing otherwise.
+func TestAnswerHTTP(t *testing.T) {
+	for _, answer := range []bool{true, false} {
+		t.Run(fmt.Sprint(answer), func(t *testing.T) {
+			l := listen(t, tlsOptions(t, listener.Options{AnswerHTTP: answer}))
+			acceptAll(t, l)
+			c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			reply, _ := io.ReadAll(c)
+			says400 := bytes.HasPrefix(reply, []byte("HTTP/1.0 400 ")) && bytes.Contains(reply, []byte("https://"))
+			if says400 != answer {
+				t.Errorf("AnswerHTTP %v: reply %q", answer, reply)
+			}
+		})
+	}
+}
+
+// TestBeforeHandshake runs a stage that reads a header line ahead of the
+// payload, as a PROXY header parser does: it sets the real peer and gives
+// back the bytes it read too far, so Accept's connection reads on
+// intact. A stage that fails closes the connection and reports its error.
+func TestBeforeHandshake(t *testing.T) {
+	failed := make(chan error, 1)
+	l := listen(t, listener.Options{
+		Name: "http",
+		BeforeHandshake: func(_ context.Context, c *listener.Conn) error {
+			br := bufio.NewReader(c)
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return err
+			}
+			addr, ok := strings.CutPrefix(strings.TrimSpace(line), "PEER ")
+			if !ok {
+				return fmt.Errorf("no PEER line: %q", line)
+			}
+			peer, err := net.ResolveTCPAddr("tcp", addr)
+			if err != nil {
+				return err
+			}
+			c.Balancer, c.Peer = c.Peer, peer
+			rest, _ := br.Peek(br.Buffered())
+			c.Replay(bytes.Clone(rest))
+			return nil
+		},
+		Hooks: &listener.Hooks{Handshake: func(_ *listener.Conn, h listener.Handshake) { failed <- h.Err }},
+	})
+	got := acceptAll(t, l)
+
+	c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	payload := strings.Repeat("payload after the header ", 100)
+	io.WriteString(c, "PEER 192.0.2.7:4711\n"+payload)
+	a := next(t, got)
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	lc := listener.From(a.c)
+	if lc == nil || a.c.RemoteAddr().String() != "192.0.2.7:4711" || lc.Balancer.String() != c.LocalAddr().String() {
+		t.Fatalf("accepted %T from %v (balancer %v), want the header's peer and the TCP peer as balancer", a.c, a.c.RemoteAddr(), lc)
+	}
+	buf := make([]byte, len(payload))
+	a.c.SetReadDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.ReadFull(a.c, buf); err != nil || string(buf) != payload {
+		t.Fatalf("payload after the stage: %v, intact %v", err, string(buf) == payload)
+	}
+
+	bad, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	io.WriteString(bad, "NOT A HEADER\n")
+	bad.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := bad.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("read after a failed stage: %v, want EOF", err)
+	}
+	if err := <-failed; err == nil || !strings.Contains(err.Error(), "no PEER line") {
+		t.Errorf("reported %v, want the stage's error", err)
+	}
+}
+
+// TestTapSeesTheClientHello: a tap set before the handshake receives the
+// client's first record, the ClientHello, exactly as crypto/tls read it,
+// and nothing once the connection is handed out.
+func TestTapSeesTheClientHello(t *testing.T) {
+	var rec syncBuffer
+	l := listen(t, tlsOptions(t, listener.Options{
+		BeforeHandshake: func(_ context.Context, c *listener.Conn) error {
+			c.Tap(&rec)
+			return nil
+		},
+	}))
+	got := acceptAll(t, l)
+	c, err := dialTLS(t, l.Addr().String(), clientConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := next(t, got)
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	seen := rec.String()
+	// A handshake record (22) whose first message is a ClientHello (1).
+	if len(seen) < 6 || seen[0] != 22 || seen[5] != 1 {
+		t.Fatalf("tap saw % x..., want a ClientHello record", []byte(seen[:min(len(seen), 6)]))
+	}
+	io.WriteString(c, "after the handshake")
+	a.c.SetReadDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.ReadFull(a.c, make([]byte, len("after the handshake"))); err != nil {
+		t.Fatal(err)
+	}
+	if rec.String() != seen {
+		t.Errorf("the tap kept recording after the handshake")
+	}
+}
