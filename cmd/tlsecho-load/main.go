@@ -18,6 +18,12 @@
 //
 // Targets must be loopback addresses unless -remote is given: a load test
 // aimed at the wrong host is an attack.
+//
+// Subcommands start their own servers, from the repository:
+//
+//	tlsecho-load compare   tlsecho beside a plain baseline server, as a table
+//
+// Run one with -h for its flags.
 package main
 
 import (
@@ -30,6 +36,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -98,9 +105,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		return nil, err
 	}
 	for _, arg := range fs.Args() {
-		u, err := url.Parse(arg)
-		if err != nil || (u.Scheme != "tls" && u.Scheme != "wss") || u.Port() == "" {
-			return nil, fmt.Errorf("target %q: want tls://host:port or wss://host:port/path", arg)
+		u, err := parseTarget(arg)
+		if err != nil {
+			return nil, err
 		}
 		if !o.remote {
 			if err := checkLoopback(u.Hostname()); err != nil {
@@ -121,6 +128,14 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
+func parseTarget(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss") || u.Port() == "" {
+		return nil, fmt.Errorf("target %q: want tls://host:port or wss://host:port/path", s)
+	}
+	return u, nil
+}
+
 // checkLoopback refuses names and addresses that are not this machine.
 func checkLoopback(host string) error {
 	ips, err := net.LookupIP(host)
@@ -136,6 +151,14 @@ func checkLoopback(host string) error {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) > 0 {
+		switch args[0] {
+		case "compare":
+			return compareCmd(ctx, args[1:], stdout, stderr)
+		}
+	}
 	o, err := parse(args, stderr)
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -152,8 +175,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tlsecho-load:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	res := l.run(ctx, newProgress(stdout, o.progress))
 	res.print(stdout)
 	if res.failed() {

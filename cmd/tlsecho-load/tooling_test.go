@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var sizeTests = []struct {
+	in       string
+	min, max int
+	err      bool
+}{
+	{in: "64", min: 64, max: 64},
+	{in: "4KiB", min: 4096, max: 4096},
+	{in: "1-1MiB", min: 1, max: 1 << 20},
+	{in: "10B-2KiB", min: 10, max: 2048},
+	{in: "0", err: true},
+	{in: "2-1", err: true},
+	{in: "1k", err: true},
+	{in: "65MiB", err: true},
+	{in: "", err: true},
+}
+
+func TestParseSizeRange(t *testing.T) {
+	for _, tt := range sizeTests {
+		r, err := parseSizeRange(tt.in)
+		if (err != nil) != tt.err || (err == nil && (r.min != tt.min || r.max != tt.max)) {
+			t.Errorf("%q: %v, %v; want %d-%d (error %v)", tt.in, r, err, tt.min, tt.max, tt.err)
+		}
+	}
+}
+
+// TestSizesCoverTheRange draws sizes from 1 B to 1 MiB: all within the
+// range, and each order of magnitude about equally often.
+func TestSizesCoverTheRange(t *testing.T) {
+	r := sizeRange{1, 1 << 20}
+	rng := rand.New(rand.NewPCG(1, 2))
+	small, large := 0, 0
+	for range 10000 {
+		n := r.pick(rng)
+		if n < r.min || n > r.max {
+			t.Fatalf("size %d outside %v", n, r)
+		}
+		if n < 1024 {
+			small++
+		} else {
+			large++
+		}
+	}
+	// 1 KiB is half-way between 1 B and 1 MiB on a log scale.
+	if small < 4000 || large < 4000 {
+		t.Errorf("%d messages under 1 KiB, %d over: not log-uniform", small, large)
+	}
+}
+
+func TestPayloadText(t *testing.T) {
+	p := newPayload(1000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	msg := p.message(rng, 1000, true)
+	if len(msg) != 1000 || strings.IndexFunc(string(msg), func(r rune) bool { return r < ' ' || r > '~' }) >= 0 {
+		t.Errorf("text message is not 1000 printable ASCII bytes: %q", msg)
+	}
+}
+
+func TestHistPercentiles(t *testing.T) {
+	var h hist
+	for i := 1; i <= 1000; i++ {
+		h.add(time.Duration(i) * time.Millisecond)
+	}
+	for _, tt := range []struct {
+		p    float64
+		want time.Duration
+	}{{0, time.Millisecond}, {.5, 500 * time.Millisecond}, {.99, 990 * time.Millisecond}, {1, time.Second}} {
+		got := h.percentile(tt.p)
+		if d := float64(got-tt.want) / float64(tt.want); d < -0.07 || d > 0.07 {
+			t.Errorf("p%v = %v, want %v within 7%%", tt.p*100, got, tt.want)
+		}
+	}
+	if h.count() != 1000 {
+		t.Errorf("count %d", h.count())
+	}
+}
+
+func TestParseProc(t *testing.T) {
+	// A command name may hold spaces and parentheses.
+	stat := "4242 (tls echo) (x)) S 1 4242 4242 0 -1 4194560 2000 0 0 0 150 25 0 0 20 0 9 0 100 2000000 3000 18446744073709551615"
+	if cpu, err := parseStatCPU(stat); cpu != 1750*time.Millisecond || err != nil {
+		t.Errorf("cpu %v, %v; want 1.75s (175 ticks)", cpu, err)
+	}
+	if _, err := parseStatCPU("4242 (x) S 1"); err == nil {
+		t.Error("a short stat line parsed")
+	}
+	status := "Name:\ttlsecho\nVmPeak:\t  9999 kB\nVmRSS:\t   12345 kB\nThreads:\t9\n"
+	if rss, err := parseStatusRSS(status); rss != 12345<<10 || err != nil {
+		t.Errorf("rss %d, %v; want %d", rss, err, 12345<<10)
+	}
+	cpu, rss, fds, err := readProc(os.Getpid())
+	if err != nil || cpu < 0 || rss <= 0 || fds < 3 {
+		t.Errorf("this process: cpu %v, rss %d, fds %d, %v", cpu, rss, fds, err)
+	}
+}
+
+func TestParseMetrics(t *testing.T) {
+	text := `# HELP go_goroutines Number of goroutines that currently exist.
+# TYPE go_goroutines gauge
+go_goroutines 17
+process_resident_memory_bytes 2.4150016e+07
+tlsecho_connections{listener="tls"} 3
+`
+	m, err := parseMetrics(strings.NewReader(text))
+	if err != nil || m["go_goroutines"] != 17 || m["process_resident_memory_bytes"] != 24150016 || len(m) != 2 {
+		t.Errorf("%v, %v", m, err)
+	}
+}
+
+func TestCompareTable(t *testing.T) {
+	f := &compareFlags{rounds: 3, conns: 64, hsConns: 16, idleConns: 5000, duration: 5 * time.Second,
+		commandLine: "go run ./cmd/tlsecho-load compare", run: regexp.MustCompile("")}
+	ms := []*measurement{
+		{w: workloads[0], tlsecho: []float64{110, 90, 100}, plain: []float64{100, 100, 100}, ratios: []float64{1.1, 0.9, 1.0}},
+		{w: workloads[5], tlsecho: []float64{16 << 10}, plain: []float64{32 << 10}, ratios: []float64{0.5}},
+		{w: workloads[4]},
+	}
+	var out bytes.Buffer
+	printTable(&out, f, "server on CPU 0, load on CPU 1", ms)
+	for _, want := range []string{
+		"    go run ./cmd/tlsecho-load compare\n",
+		"| wss echo, 64 B messages | 100 echoes/CPU-s | 100 echoes/CPU-s | 1.00× (0.90-1.10) | ≥ 1.0× |\n",
+		"| RSS per idle wss connection (5,000 held) | 16.0 KiB | 32.0 KiB | 0.50× | ≤ 16 KiB |\n",
+		"| full handshakes (ECDSA P-256, X25519) (16 clients) | failed | failed | | ≥ 1.0× |\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tt := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 2, 3}, 2.5}} {
+		if got := median(tt.in); got != tt.want {
+			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestStartPinned starts a child on one CPU and reads its affinity back.
+func TestStartPinned(t *testing.T) {
+	cpus := allowedCPUs()
+	if len(cpus) < 2 {
+		t.Skip("pinning needs two CPUs")
+	}
+	// The fork borrows this thread: it must get its CPUs back.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd := exec.Command("sleep", "60")
+	if err := startPinned(cmd, cpus[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Cpus_allowed_list:\t" + strconv.Itoa(cpus[1]) + "\n"
+	if !strings.Contains(string(status), want) {
+		t.Errorf("child status lacks %q:\n%s", want, status)
+	}
+	if now := allowedCPUs(); len(now) != len(cpus) {
+		t.Errorf("this thread's CPUs changed from %v to %v", cpus, now)
+	}
+}
