@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Source is the one place both listeners take their certificate from.
@@ -20,6 +21,9 @@ type Source struct {
 	// reloadMu serializes reloads, so a slow one that read the files
 	// earlier can never replace the pair a later one stored.
 	reloadMu sync.Mutex
+	// debounce replaces WatchDebounce when not zero, so a test can give
+	// "two writes a moment apart" a window no loaded machine overruns.
+	debounce time.Duration
 }
 
 // NewSelfSigned makes a Source with a fresh self-signed ECDSA P-256
@@ -84,9 +88,7 @@ func (s *Source) reload() (old, cur *tls.Certificate, err error) {
 	return s.current.Swap(cert), cert, nil
 }
 
-// loadPair reads and checks a PEM pair. Errors name the file at fault:
-// tls.X509KeyPair alone says "private key does not match public key" without
-// saying which files were meant.
+// loadPair reads and checks a PEM pair.
 func loadPair(certFile, keyFile string) (*tls.Certificate, error) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
@@ -96,6 +98,13 @@ func loadPair(certFile, keyFile string) (*tls.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certs: read key: %w", err)
 	}
+	return parsePair(certPEM, keyPEM, certFile, keyFile)
+}
+
+// parsePair checks the PEM contents of certFile and keyFile. Errors name
+// the files at fault: tls.X509KeyPair alone says "private key does not
+// match public key" without saying which files were meant.
+func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certificate, error) {
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)

@@ -63,7 +63,11 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	}
 	log.Info("watching certificate files", append(attrs, "dirs", dirs)...)
 
-	timer := time.NewTimer(WatchDebounce)
+	debounce := WatchDebounce
+	if s.debounce > 0 {
+		debounce = s.debounce
+	}
+	timer := time.NewTimer(debounce)
 	timer.Stop()
 	defer timer.Stop()
 	for {
@@ -80,7 +84,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 				continue
 			}
 			log.Debug("certificate directory changed", "event", ev.String())
-			timer.Reset(WatchDebounce)
+			timer.Reset(debounce)
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
@@ -88,7 +92,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 			// Overflow means events were lost; reloading is the safe answer.
 			log.Warn("certificate watch error", "err", fmt.Errorf("certs: watch: %w", err))
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				timer.Reset(WatchDebounce)
+				timer.Reset(debounce)
 			}
 		case <-timer.C:
 			s.ReloadAndLog(log, "file change")

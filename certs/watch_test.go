@@ -59,14 +59,33 @@ func watched(t *testing.T, s *Source) *syncBuffer {
 			if err != nil {
 				t.Errorf("Watch: %v", err)
 			}
-		case <-time.After(5 * time.Second):
-			t.Error("Watch did not return within 5s of its context ending")
+		case <-time.After(10 * time.Second):
+			t.Error("Watch did not return within 10s of its context ending")
 		}
 	})
-	waitFor(t, 5*time.Second, "watch set up", func() bool {
+	waitFor(t, 10*time.Second, "watch set up", func() bool {
 		return strings.Contains(logBuf.String(), "watching certificate files")
 	})
 	return logBuf
+}
+
+// reloadOutcome is in every line the watcher logs for a reload it made:
+// loaded, unchanged or failed.
+const reloadOutcome = `trigger="file change"`
+
+// settle returns once the watcher has dealt with every change made in dir
+// so far. It changes an unrelated file there and waits for the reload that
+// follows: the watcher takes events in order, so by then any reload an
+// earlier change called for has been made and logged.
+func settle(t *testing.T, logBuf *syncBuffer, dir string) {
+	t.Helper()
+	before := strings.Count(logBuf.String(), reloadOutcome)
+	if err := os.WriteFile(filepath.Join(dir, "settle"), []byte(t.Name()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the reload after an unrelated change", func() bool {
+		return strings.Count(logBuf.String(), reloadOutcome) > before
+	})
 }
 
 // replaceByRename writes data to a temporary name in the same directory
@@ -99,6 +118,8 @@ func TestWatch(t *testing.T) {
 		replace func(t *testing.T, certFile, keyFile string) string
 		// wantLog must appear in the log after the change, wantNotLog never.
 		wantLog, wantNotLog string
+		// debounce, when set, replaces WatchDebounce.
+		debounce time.Duration
 	}{
 		{
 			name: "rename into place",
@@ -110,6 +131,10 @@ func TestWatch(t *testing.T) {
 			},
 			wantLog:    "certificate reloaded",
 			wantNotLog: "reload failed",
+			// Between the two renames the directory holds the new key
+			// with the old certificate; the debounce must cover the gap,
+			// which a busy machine can stretch.
+			debounce: 2 * time.Second,
 		},
 		{
 			name: "written in place, cert and key a moment apart",
@@ -120,7 +145,6 @@ func TestWatch(t *testing.T) {
 				if err := os.WriteFile(certFile, g.CertPEM, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				time.Sleep(40 * time.Millisecond) // well within WatchDebounce
 				if err := os.WriteFile(keyFile, g.KeyPEM, 0o600); err != nil {
 					t.Fatal(err)
 				}
@@ -128,6 +152,10 @@ func TestWatch(t *testing.T) {
 			},
 			wantLog:    "certificate reloaded",
 			wantNotLog: "reload failed",
+			// What is tested is the debounce itself: two writes inside it
+			// make one reload. The window is wide so that the two writes,
+			// back to back here, stay inside it however busy the machine.
+			debounce: 2 * time.Second,
 		},
 		{
 			name: "garbage key keeps the old pair",
@@ -168,16 +196,17 @@ func TestWatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			s.debounce = tt.debounce
 			logBuf := watched(t, s)
 			wantCN := tt.replace(t, certFile, keyFile)
-			waitFor(t, 5*time.Second, "log line "+tt.wantLog, func() bool {
+			waitFor(t, 10*time.Second, "log line "+tt.wantLog, func() bool {
 				return strings.Contains(logBuf.String(), tt.wantLog)
 			})
 			if got := s.Leaf().Subject.CommonName; got != wantCN {
 				t.Errorf("serving %q, want %q", got, wantCN)
 			}
 			// Let a late, wrong reload show up before judging the log.
-			time.Sleep(2 * WatchDebounce)
+			settle(t, logBuf, dir)
 			logText := logBuf.String()
 			if strings.Contains(logText, tt.wantNotLog) {
 				t.Errorf("log has %q:\n%s", tt.wantNotLog, logText)
@@ -241,7 +270,7 @@ func TestWatchKubernetesSecret(t *testing.T) {
 
 	writeVersion("..2026_01_02_v2", newPair(t, "v2.test"))
 	os.RemoveAll(filepath.Join(dir, "..2026_01_01_v1"))
-	waitFor(t, 5*time.Second, "v2 served", func() bool { return s.Leaf().Subject.CommonName == "v2.test" })
+	waitFor(t, 10*time.Second, "v2 served", func() bool { return s.Leaf().Subject.CommonName == "v2.test" })
 	if strings.Contains(logBuf.String(), "reload failed") {
 		t.Errorf("a reload failed on the way:\n%s", logBuf.String())
 	}
@@ -261,7 +290,7 @@ func TestWatchWithoutFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Watch blocked for an in-memory Source")
 	}
 }
