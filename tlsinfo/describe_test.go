@@ -1,0 +1,160 @@
+package tlsinfo
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+)
+
+func TestDescribeCertificate(t *testing.T) {
+	ca, err := certs.Generate(certs.GenerateOptions{IsCA: true, CommonName: "describe test CA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"a.test", "::1"}, Parent: ca.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		cert       *x509.Certificate
+		selfSigned bool
+		sans       string
+		hostNames  []string
+	}{
+		{"self-signed", self.Cert.Leaf, true, "DNS:localhost, IP:127.0.0.1", []string{"localhost", "127.0.0.1"}},
+		{"CA-issued", issued.Cert.Leaf, false, "DNS:a.test, IP:::1", []string{"a.test", "::1"}},
+		{"the CA itself", ca.Cert.Leaf, true, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := DescribeCertificate(tt.cert)
+			if d.SelfSigned != tt.selfSigned {
+				t.Errorf("self-signed = %v", d.SelfSigned)
+			}
+			if d.SANList() != tt.sans {
+				t.Errorf("SANList = %q, want %q", d.SANList(), tt.sans)
+			}
+			if strings.Join(d.HostNames(), ",") != strings.Join(tt.hostNames, ",") {
+				t.Errorf("HostNames = %q", d.HostNames())
+			}
+			if d.Key != "ECDSA P-256" || d.Signature != "ECDSA-SHA256" {
+				t.Errorf("key %q signature %q", d.Key, d.Signature)
+			}
+			if d.SHA256 != certs.Fingerprint(tt.cert.Raw) || len(d.SHA256Colons()) != 64+31 {
+				t.Errorf("fingerprint %s / %s", d.SHA256, d.SHA256Colons())
+			}
+			// In JSON the SANs are the bare values, which the page joins.
+			b, _ := json.Marshal(d)
+			var back struct{ SANs []string }
+			json.Unmarshal(b, &back)
+			if strings.Join(back.SANs, ",") != strings.Join(tt.hostNames, ",") {
+				t.Errorf("sans in JSON = %q", back.SANs)
+			}
+		})
+	}
+	if DescribeCertificate(nil) != nil {
+		t.Error("nil certificate described")
+	}
+}
+
+func TestDescribeHelloJSON(t *testing.T) {
+	h := specExample()
+	h.SupportedGroups = []uint16{0x8a8a, 0x11ec, 0x001d}
+	h.KeyShareGroups = []uint16{0x8a8a, 0x11ec}
+	b, err := json.Marshal(DescribeHello(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	json.Unmarshal(b, &got)
+	for _, k := range []string{"ja4", "ja4_r", "ja3", "ja3_hash", "sni", "alpn", "versions", "cipher_suites",
+		"extensions", "supported_groups", "key_share_groups", "signature_algorithms"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("no %q in %s", k, b)
+		}
+	}
+	d := DescribeHello(h)
+	want := []Entry{{0x8a8a, "8a8a", "GREASE"}, {0x11ec, "11ec", "X25519MLKEM768"}}
+	if fmt.Sprint(d.KeyShareGroups) != fmt.Sprint(want) {
+		t.Errorf("key shares %v, want %v", d.KeyShareGroups, want)
+	}
+	if e := d.CipherSuites[1]; e != (Entry{0x1301, "1301", "TLS_AES_128_GCM_SHA256"}) || !d.CipherSuites[0].GREASE() {
+		t.Errorf("suites %v", d.CipherSuites[:2])
+	}
+	if e := d.Extensions[2]; e.Name != "server_name" {
+		t.Errorf("extension %v", e)
+	}
+	if d.Versions[1].Name != "TLS 1.3" || d.SignatureAlgorithms[0].Name != "ecdsa_secp256r1_sha256" {
+		t.Errorf("versions %v sigs %v", d.Versions, d.SignatureAlgorithms[0])
+	}
+	// Without supported_versions, the legacy version stands alone; empty
+	// lists are [] rather than null.
+	b, _ = json.Marshal(DescribeHello(&ClientHello{LegacyVersion: 0x0301}))
+	if !strings.Contains(string(b), `"versions":[{"id":769,"hex":"0301","name":"TLS 1.0"}]`) ||
+		!strings.Contains(string(b), `"cipher_suites":[]`) || !strings.Contains(string(b), `"alpn":[]`) {
+		t.Errorf("legacy hello: %s", b)
+	}
+}
+
+func TestRecent(t *testing.T) {
+	r := &Recent{Size: 3}
+	base := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := range 5 {
+		l := "tls"
+		if i%2 == 1 {
+			l = "https"
+		}
+		var err error
+		if i == 4 {
+			err = errors.New("tls: client offered only unsupported versions: [301]")
+		}
+		r.Add(Record{Time: base.Add(time.Duration(i) * time.Second), Listener: l, Peer: fmt.Sprintf("127.0.0.1:%d", 1000+i), Err: err, Hello: specExample()})
+	}
+	got := r.List("")
+	if len(got) != 3 || got[0].Peer != "127.0.0.1:1004" || got[2].Peer != "127.0.0.1:1002" {
+		t.Fatalf("newest first, three kept: %v", got)
+	}
+	if tls := r.List("tls"); len(tls) != 2 || tls[0].Peer != "127.0.0.1:1004" {
+		t.Errorf("tls only: %v", tls)
+	}
+
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "?listener=tls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body) != 2 || body[0]["outcome"] != "client offered only unsupported versions: [301]" ||
+		body[0]["time"] != "2025-01-02T03:04:09Z" || body[0]["listener"] != "tls" || body[1]["outcome"] != "ok" ||
+		body[0]["ja4"] != "t13d1516h2_8daaf6152771_e5627efa2ab1" {
+		t.Errorf("body %v", body)
+	}
+	for _, bad := range []string{"?listener=http", "?listener=x"} {
+		resp, err := http.Get(srv.URL + bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d", bad, resp.StatusCode)
+		}
+	}
+}

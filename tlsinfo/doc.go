@@ -1,0 +1,42 @@
+// Package tlsinfo describes TLS for people: what a client offered in its
+// ClientHello (with its JA4, JA4_r and JA3 fingerprints), what a
+// connection negotiated, and the certificates involved. The client's
+// printout, /info, /hellos, the page, `tlsecho cert` and the logs all
+// render these descriptions, so each thing is described once.
+//
+// # Reading the ClientHello
+//
+// Go's tls.ClientHelloInfo lacks the legacy version, the key-share
+// groups and the order-preserving detail fingerprints need, and a hello
+// Go rejects early never reaches GetConfigForClient. So [Capture] reads
+// the hello from the accepted connection before crypto/tls does, and
+// hands crypto/tls a connection that replays those bytes ([Replay]): the
+// handshake runs exactly as it would have, failures included, and the
+// failed ones are described too.
+//
+// The read is bounded: one handshake message, at most [MaxHelloBytes],
+// records split across reads and a message split across records
+// reassembled, each byte looked at once (a client dribbling a byte at a
+// time costs no more than one sending it at once). A first byte that
+// cannot begin a TLS record ends the read at once, so plain text on a
+// TLS port is not waited for. The caller's read deadline bounds the time.
+// [Parse] decodes the message with golang.org/x/crypto/cryptobyte and
+// allocates in proportion to its length.
+//
+// # Fingerprints
+//
+// [ClientHello.JA4] and [ClientHello.JA4R] follow FoxIO's specification
+// (technical_details/JA4.md in FoxIO-LLC/ja4; the BSD-licensed JA4 only).
+// Where its reference implementations print "99" for a first ALPN value
+// that is not alphanumeric, this package follows the specification's
+// text: the first and last characters of the value in hex. [ClientHello.JA3]
+// and [ClientHello.JA3Hash] follow Salesforce's original JA3. GREASE
+// values (RFC 8701, [IsGREASE]) are left out of counts and hashes, and
+// named "GREASE" in the described lists.
+//
+// # Concurrency
+//
+// Descriptions are values, built once and read anywhere. [Recent] and
+// [HelloRecorder] are safe for concurrent use; a [ClientHello] must not be
+// changed once shared.
+package tlsinfo

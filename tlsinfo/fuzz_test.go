@@ -1,0 +1,43 @@
+package tlsinfo
+
+import (
+	"bytes"
+	"encoding/json"
+	"runtime"
+	"testing"
+)
+
+// FuzzReadClientHello feeds arbitrary bytes to the reader and parser: they
+// must never panic, must return a prefix of the input within the limit,
+// and must allocate in proportion to what they were given. The seeds in
+// testdata/fuzz/FuzzReadClientHello are the real hellos of the JA4 test
+// captures, one of them cut into records in several ways, and broken ones.
+func FuzzReadClientHello(f *testing.F) {
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		raw, h, err := ReadClientHello(bytes.NewReader(in))
+		var desc []byte
+		if h != nil {
+			desc, _ = json.Marshal(DescribeHello(h))
+			if len(h.JA4()) != 36 {
+				t.Errorf("JA4 %q is not 36 characters", h.JA4())
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if (h == nil) == (err == nil) {
+			t.Errorf("hello %v with err %v", h, err)
+		}
+		if len(raw) > MaxHelloBytes || !bytes.HasPrefix(in, raw) {
+			t.Errorf("raw is %d bytes, not a prefix of the %d given within the limit", len(raw), len(in))
+		}
+		// The reading buffer starts at 2 KiB and at most doubles past the
+		// input; the lists cost at most a string header per input byte (an
+		// ALPN list of empty names); the description is JSON of those
+		// lists. Measured allocation is process-wide, hence the slack.
+		limit := uint64(4096 + 4*len(in) + 40*len(in) + 4*len(desc) + 1<<20)
+		if got := after.TotalAlloc - before.TotalAlloc; got > limit {
+			t.Errorf("allocated %d bytes for %d bytes of input", got, len(in))
+		}
+	})
+}

@@ -1,0 +1,214 @@
+package tlsinfo
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// Extension numbers the parser reads (IANA "TLS ExtensionType Values").
+const (
+	extServerName          = 0x0000
+	extSupportedGroups     = 0x000a
+	extECPointFormats      = 0x000b
+	extSignatureAlgorithms = 0x000d
+	extALPN                = 0x0010
+	extSupportedVersions   = 0x002b
+	extKeyShare            = 0x0033
+)
+
+// typeClientHello is the handshake message type of a ClientHello
+// (RFC 8446 section 4).
+const typeClientHello = 1
+
+// ClientHello is what a client offered in its first ClientHello, as it was
+// on the wire: every list keeps the client's order and its GREASE values
+// (RFC 8701), which the fingerprints leave out.
+type ClientHello struct {
+	// LegacyVersion is the client_version field: 0x0303 for TLS 1.2 and
+	// 1.3 clients, which say what they support in SupportedVersions.
+	LegacyVersion uint16
+	// SupportedVersions is the supported_versions extension (RFC 8446
+	// section 4.2.1); nil when the client did not send one.
+	SupportedVersions []uint16
+	// CipherSuites are the offered cipher suites, signalling values such as
+	// TLS_EMPTY_RENEGOTIATION_INFO_SCSV included.
+	CipherSuites []uint16
+	// CompressionMethods are the legacy compression methods (only 0 is
+	// valid today).
+	CompressionMethods []uint8
+	// Extensions are the extension types in wire order.
+	Extensions []uint16
+	// ServerName is the host_name of the server_name extension (SNI).
+	ServerName string
+	// ALPN are the protocols of the ALPN extension (RFC 7301). A value may
+	// hold any bytes; it is kept as sent.
+	ALPN []string
+	// SupportedGroups is the supported_groups extension (RFC 8422, 8446).
+	SupportedGroups []uint16
+	// KeyShareGroups are the groups of the key_share entries the client
+	// sent (RFC 8446 section 4.2.8), in order; the keys are not kept.
+	KeyShareGroups []uint16
+	// SignatureAlgorithms is the signature_algorithms extension.
+	SignatureAlgorithms []uint16
+	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
+	// JA3 includes.
+	ECPointFormats []uint8
+}
+
+// ErrNotClientHello is returned (wrapped) for bytes that are not a TLS
+// handshake starting with a ClientHello: plain HTTP on a TLS port, an
+// SSLv2-style hello, random noise.
+var ErrNotClientHello = errors.New("tlsinfo: not a TLS ClientHello")
+
+// Parse decodes one ClientHello handshake message: the 4-byte handshake
+// header (type 1 and a 24-bit length) followed by the body, with nothing
+// after it. It never allocates more than a small multiple of len(msg).
+func Parse(msg []byte) (*ClientHello, error) {
+	s := cryptobyte.String(msg)
+	var typ uint8
+	var body cryptobyte.String
+	if !s.ReadUint8(&typ) || !s.ReadUint24LengthPrefixed(&body) {
+		return nil, errors.New("tlsinfo: ClientHello: truncated handshake header")
+	}
+	if typ != typeClientHello {
+		return nil, fmt.Errorf("%w: handshake message type %d", ErrNotClientHello, typ)
+	}
+	if !s.Empty() {
+		return nil, errors.New("tlsinfo: ClientHello: trailing bytes after the message")
+	}
+	return parseBody(body)
+}
+
+func parseBody(s cryptobyte.String) (*ClientHello, error) {
+	h := new(ClientHello)
+	var sessionID, suites, compression cryptobyte.String
+	if !s.ReadUint16(&h.LegacyVersion) ||
+		!s.Skip(32) || // random
+		!s.ReadUint8LengthPrefixed(&sessionID) || len(sessionID) > 32 ||
+		!s.ReadUint16LengthPrefixed(&suites) ||
+		!s.ReadUint8LengthPrefixed(&compression) {
+		return nil, errors.New("tlsinfo: ClientHello: truncated before the extensions")
+	}
+	var err error
+	if h.CipherSuites, err = readUint16s(suites, "cipher_suites"); err != nil {
+		return nil, err
+	}
+	if len(compression) > 0 {
+		h.CompressionMethods = append([]uint8(nil), compression...)
+	}
+	if s.Empty() {
+		// A hello without extensions (SSL 3.0 and some old TLS clients)
+		// ends here (RFC 5246 section 7.4.1.2).
+		return h, nil
+	}
+	var exts cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
+		return nil, errors.New("tlsinfo: ClientHello: malformed extensions block")
+	}
+	for !exts.Empty() {
+		var typ uint16
+		var data cryptobyte.String
+		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
+			return nil, errors.New("tlsinfo: ClientHello: truncated extension")
+		}
+		h.Extensions = append(h.Extensions, typ)
+		if err := h.parseExtension(typ, data); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// parseExtension decodes the contents of the extensions the description
+// shows; the others are kept by type only.
+func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String) error {
+	var list cryptobyte.String
+	var err error
+	switch typ {
+	case extServerName:
+		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+			return malformed("server_name")
+		}
+		for !list.Empty() {
+			var nameType uint8
+			var name cryptobyte.String
+			if !list.ReadUint8(&nameType) || !list.ReadUint16LengthPrefixed(&name) {
+				return malformed("server_name")
+			}
+			if nameType == 0 && h.ServerName == "" { // host_name
+				h.ServerName = string(name)
+			}
+		}
+	case extALPN:
+		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+			return malformed("application_layer_protocol_negotiation")
+		}
+		for !list.Empty() {
+			var proto cryptobyte.String
+			if !list.ReadUint8LengthPrefixed(&proto) {
+				return malformed("application_layer_protocol_negotiation")
+			}
+			h.ALPN = append(h.ALPN, string(proto))
+		}
+	case extSupportedGroups:
+		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+			return malformed("supported_groups")
+		}
+		h.SupportedGroups, err = readUint16s(list, "supported_groups")
+	case extSignatureAlgorithms:
+		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+			return malformed("signature_algorithms")
+		}
+		h.SignatureAlgorithms, err = readUint16s(list, "signature_algorithms")
+	case extSupportedVersions:
+		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
+			return malformed("supported_versions")
+		}
+		h.SupportedVersions, err = readUint16s(list, "supported_versions")
+		if err == nil && h.SupportedVersions == nil {
+			h.SupportedVersions = []uint16{} // present but empty
+		}
+	case extECPointFormats:
+		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
+			return malformed("ec_point_formats")
+		}
+		h.ECPointFormats = append([]uint8(nil), list...)
+	case extKeyShare:
+		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+			return malformed("key_share")
+		}
+		for !list.Empty() {
+			var group uint16
+			var key cryptobyte.String
+			if !list.ReadUint16(&group) || !list.ReadUint16LengthPrefixed(&key) {
+				return malformed("key_share")
+			}
+			h.KeyShareGroups = append(h.KeyShareGroups, group)
+		}
+	}
+	return err
+}
+
+func malformed(ext string) error {
+	return fmt.Errorf("tlsinfo: ClientHello: malformed %s extension", ext)
+}
+
+// readUint16s reads a whole list of 16-bit values; an odd length is an
+// error, as it is for a TLS stack.
+func readUint16s(s cryptobyte.String, what string) ([]uint16, error) {
+	if len(s)%2 != 0 {
+		return nil, fmt.Errorf("tlsinfo: ClientHello: odd length of %s", what)
+	}
+	if len(s) == 0 {
+		return nil, nil
+	}
+	out := make([]uint16, 0, len(s)/2)
+	for !s.Empty() {
+		var v uint16
+		s.ReadUint16(&v)
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -1,0 +1,153 @@
+package tlsinfo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultRecent is how many handshakes a [Recent] keeps when its size is
+// zero.
+const DefaultRecent = 100
+
+// Record is one handshake as /hellos lists it: when, on which listener,
+// from whom, how it ended, and what the client offered.
+type Record struct {
+	Time time.Time
+	// Listener names the listener: "tls" or "https".
+	Listener string
+	// Peer is the client's host:port (from the PROXY header when one was
+	// used).
+	Peer string
+	// Err is the handshake's failure, nil when it succeeded.
+	Err error
+	// Hello is what the client offered; nil when its first bytes were not
+	// a ClientHello.
+	Hello *ClientHello
+}
+
+// Outcome is "ok" or the failure in words.
+func (r *Record) Outcome() string { return Outcome(r.Err) }
+
+// Outcome words a handshake's end: "ok" for nil, else the error without
+// the "tls: " prefixes, which say nothing to a reader of /hellos.
+func Outcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "timed out: " + strings.TrimPrefix(err.Error(), "tls: ")
+	}
+	s := err.Error()
+	s = strings.ReplaceAll(s, "tls: ", "")
+	return s
+}
+
+// record is the JSON form: the fields of the hello beside the handshake's.
+type record struct {
+	Time     string `json:"time"`
+	Listener string `json:"listener"`
+	Peer     string `json:"peer"`
+	Outcome  string `json:"outcome"`
+	*Hello
+}
+
+// MarshalJSON encodes r with the hello's fields at the top level.
+func (r Record) MarshalJSON() ([]byte, error) {
+	return json.Marshal(record{
+		Time:     r.Time.UTC().Format(time.RFC3339),
+		Listener: r.Listener,
+		Peer:     r.Peer,
+		Outcome:  r.Outcome(),
+		Hello:    DescribeHello(r.Hello),
+	})
+}
+
+// Recent keeps the last handshakes of every listener in a ring. It holds
+// parsed hellos, not their descriptions, so its memory stays within
+// Size times [MaxHelloBytes] whatever clients send; descriptions are made
+// when asked for. Safe for concurrent use; the zero value keeps
+// [DefaultRecent].
+type Recent struct {
+	// Size is how many records are kept; zero means DefaultRecent. It
+	// must not change once records are added.
+	Size int
+
+	mu   sync.Mutex
+	ring []Record
+	next int // where the next record goes once the ring is full
+}
+
+// Add records one handshake, dropping the oldest when full.
+func (r *Recent) Add(rec Record) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	size := r.Size
+	if size <= 0 {
+		size = DefaultRecent
+	}
+	if len(r.ring) < size {
+		r.ring = append(r.ring, rec)
+		return
+	}
+	r.ring[r.next] = rec
+	r.next = (r.next + 1) % size
+}
+
+// List returns the records, newest first; listener, when not empty, keeps
+// only that listener's.
+func (r *Recent) List(listener string) []Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Record, 0, len(r.ring))
+	for i := range len(r.ring) {
+		// Newest is just before next (or at the end while filling).
+		j := (r.next - 1 - i + 2*len(r.ring)) % len(r.ring)
+		if len(r.ring) < r.size() {
+			j = len(r.ring) - 1 - i
+		}
+		if listener == "" || r.ring[j].Listener == listener {
+			out = append(out, r.ring[j])
+		}
+	}
+	return out
+}
+
+func (r *Recent) size() int {
+	if r.Size <= 0 {
+		return DefaultRecent
+	}
+	return r.Size
+}
+
+// ServeHTTP answers GET with the records as a JSON array, newest first;
+// the query parameter listener=tls|https filters.
+func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "tlsinfo: /hellos answers GET only", http.StatusMethodNotAllowed)
+		return
+	}
+	listener := req.URL.Query().Get("listener")
+	switch listener {
+	case "", "tls", "https":
+	default:
+		http.Error(w, "tlsinfo: listener must be tls or https, not "+strconv.Quote(listener), http.StatusBadRequest)
+		return
+	}
+	body, err := json.MarshalIndent(r.List(listener), "", "  ")
+	if err != nil {
+		http.Error(w, "tlsinfo: encode hellos: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.Write(append(body, '\n'))
+}

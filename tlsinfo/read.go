@@ -1,0 +1,170 @@
+package tlsinfo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+)
+
+// MaxHelloBytes bounds what [ReadClientHello] reads: the records that
+// carry one ClientHello, headers included. Real hellos are 200 bytes to
+// about 2 KiB (a post-quantum key share adds 1.2 KiB); the largest a
+// client pads to is far below this. crypto/tls itself refuses handshake
+// messages over 64 KiB.
+const MaxHelloBytes = 64 << 10
+
+// maxPlaintext is the largest record payload a peer may send before
+// encryption (RFC 8446 section 5.1).
+const maxPlaintext = 1 << 14
+
+const (
+	recordHeaderLen     = 5
+	recordTypeHandshake = 22
+)
+
+// ReadClientHello reads from r until it holds the records that carry the
+// first handshake message, reassembling a message split across records
+// and records split across reads, and parses it as a ClientHello. It
+// reads at most [MaxHelloBytes].
+//
+// raw is every byte read, also on error, and may run past the hello: the
+// caller replays it to crypto/tls (see [Replay]), which then sees the
+// connection as it came and fails or succeeds as it would have without
+// the look. A first byte that cannot start a TLS handshake record ends the
+// read at once, so plain text on a TLS port is not waited on.
+//
+// r should carry a deadline: a client that stops sending blocks the read.
+func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
+	buf := make([]byte, 0, 2048) // most hellos fit; it grows up to MaxHelloBytes
+	var a assembler
+	for {
+		msg, err := a.feed(buf)
+		if err != nil {
+			return buf, nil, err
+		}
+		if msg != nil {
+			hello, err := Parse(msg)
+			return buf, hello, err
+		}
+		if len(buf) == MaxHelloBytes {
+			return buf, nil, fmt.Errorf("tlsinfo: ClientHello larger than %d bytes", MaxHelloBytes)
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, min(cap(buf), MaxHelloBytes-len(buf)))...)[:len(buf)]
+		}
+		n, rerr := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if rerr != nil {
+			// What the last bytes say counts before the read error.
+			msg, err := a.feed(buf)
+			switch {
+			case err != nil:
+				return buf, nil, err
+			case msg != nil:
+				hello, err := Parse(msg)
+				return buf, hello, err
+			}
+			return buf, nil, fmt.Errorf("tlsinfo: reading the ClientHello: %w", unexpected(rerr))
+		}
+	}
+}
+
+// assembler joins the payloads of handshake records into the first
+// handshake message. It looks at each byte once, however the records are
+// cut into reads, so a client sending a byte at a time costs no more than
+// one sending it all at once.
+type assembler struct {
+	pos int    // start of the first record not yet taken
+	msg []byte // the payloads taken so far
+}
+
+// feed takes the complete records in b[a.pos:] and returns the message
+// once all of it is there. err tells bytes that can never become a
+// ClientHello, found as early as the first byte.
+func (a *assembler) feed(b []byte) (msg []byte, err error) {
+	for a.pos < len(b) {
+		rec := b[a.pos:]
+		if rec[0] != recordTypeHandshake {
+			return nil, fmt.Errorf("%w: record type 0x%02x is not a handshake", ErrNotClientHello, rec[0])
+		}
+		if len(rec) > 1 && rec[1] != 3 {
+			return nil, fmt.Errorf("%w: record version 0x%02x", ErrNotClientHello, rec[1])
+		}
+		if len(rec) < recordHeaderLen {
+			return nil, nil
+		}
+		size := int(rec[3])<<8 | int(rec[4])
+		if size == 0 || size > maxPlaintext {
+			return nil, fmt.Errorf("%w: handshake record of %d bytes", ErrNotClientHello, size)
+		}
+		if len(rec) < recordHeaderLen+size {
+			return nil, nil
+		}
+		a.msg = append(a.msg, rec[recordHeaderLen:recordHeaderLen+size]...)
+		a.pos += recordHeaderLen + size
+		if len(a.msg) < 4 {
+			continue
+		}
+		if a.msg[0] != typeClientHello {
+			return nil, fmt.Errorf("%w: handshake message type %d", ErrNotClientHello, a.msg[0])
+		}
+		want := 4 + (int(a.msg[1])<<16 | int(a.msg[2])<<8 | int(a.msg[3]))
+		switch {
+		case want > MaxHelloBytes:
+			return nil, fmt.Errorf("tlsinfo: ClientHello of %d bytes is larger than %d", want, MaxHelloBytes)
+		case len(a.msg) == want:
+			return a.msg, nil
+		case len(a.msg) > want:
+			// Another message behind the hello in the same record: a client
+			// may not send one before the server has answered.
+			return nil, errors.New("tlsinfo: data after the ClientHello in its record")
+		}
+	}
+	return nil, nil
+}
+
+// unexpected turns a clean end of stream in the middle of a hello into
+// io.ErrUnexpectedEOF, which says what happened.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// Replay returns c with raw put back in front of what is still to be read
+// from it: crypto/tls reads the bytes [ReadClientHello] consumed as if they
+// had never been looked at. Everything else (writes, deadlines, Close,
+// addresses) goes to c.
+func Replay(c net.Conn, raw []byte) net.Conn {
+	if len(raw) == 0 {
+		return c
+	}
+	return &replayConn{Conn: c, pending: bytes.NewReader(raw)}
+}
+
+type replayConn struct {
+	net.Conn
+	pending *bytes.Reader // nil once drained, so the buffer can be freed
+}
+
+// Read serves the replayed bytes first. It returns them alone rather than
+// topping up from the socket, which could block with data in hand.
+func (c *replayConn) Read(p []byte) (int, error) {
+	if c.pending != nil {
+		n, _ := c.pending.Read(p)
+		if c.pending.Len() == 0 {
+			c.pending = nil
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+	return c.Conn.Read(p)
+}
+
+// NetConn returns the wrapped connection, as tls.Conn.NetConn does, so
+// code that looks for the accepted connection underneath finds it.
+func (c *replayConn) NetConn() net.Conn { return c.Conn }
