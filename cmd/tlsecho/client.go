@@ -94,9 +94,11 @@ Flags:
 	fs.PrintDefaults()
 	fmt.Fprint(w, `
 Exit status:
-  0  connected, verified (unless -insecure), every echo came back
-  1  connection, handshake, verification or echo failure, including timeouts
-  2  usage error: bad flag, URL or file
+  0    connected, verified (unless -insecure), every echo came back
+  1    connection, handshake, verification or echo failure, including timeouts
+  2    usage error: bad flag, URL or file
+  130  interrupted (Ctrl-C), after sending the close (close 1000 on wss://,
+       close_notify on tls://) and giving the server a second to answer
 `)
 }
 
@@ -112,7 +114,19 @@ func clientCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return exitUsage
 	}
 	c := &client{o: o, stdout: stdout, stderr: stderr}
-	if err := c.run(ctx, stdin); err != nil {
+	sctx, stop := interruptible(ctx)
+	defer stop()
+	err = c.run(sctx, stdin)
+	if sctx.Err() != nil && ctx.Err() == nil {
+		// Ctrl-C: the session sent its close and ended (errInterrupted
+		// says how), or the signal came while connecting.
+		if !errors.Is(err, errInterrupted) {
+			err = fmt.Errorf("%w before the session began", errInterrupted)
+		}
+		fmt.Fprintf(stderr, "tlsecho client: %v\n", err)
+		return exitInterrupted
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "tlsecho client: %v\n", err)
 		return exitFailure
 	}
@@ -302,7 +316,7 @@ func (c *client) runTLS(ctx context.Context, stdin io.Reader) error {
 	defer conn.Close()
 	c.printReport(conn.ConnectionState(), nil, nil)
 	if c.o.hasMessage {
-		return c.echoTLS(conn)
+		return c.echoTLS(ctx, conn)
 	}
 	return c.streamTLS(ctx, conn, stdin)
 }
@@ -342,7 +356,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	c.upgradeTime = time.Since(start) - c.connectTime - c.handshakeTime
 	c.printReport(state, resp, ws)
 	if c.o.hasMessage {
-		return c.echoWS(ws)
+		return c.echoWS(ctx, ws)
 	}
 	return c.streamWS(ctx, ws, stdin)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,7 +18,16 @@ import (
 
 // echoTLS sends the message -n times over raw TLS, each time waiting for
 // all its bytes to come back, and prints each echo and the round trips.
-func (c *client) echoTLS(conn *tls.Conn) error {
+// Ctrl-C sends close_notify at once: the echo server sends back what it
+// has and closes, which ends the echo in flight.
+func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
+	bye := sync.OnceValue(conn.CloseWrite)
+	defer context.AfterFunc(ctx, func() { bye() })()
+	interrupted := func() error {
+		conn.SetReadDeadline(time.Time{})
+		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
+			bye, func() { conn.Close() }, "close_notify")
+	}
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -25,10 +35,19 @@ func (c *client) echoTLS(conn *tls.Conn) error {
 	for i := range c.o.count {
 		start := time.Now()
 		conn.SetDeadline(start.Add(c.o.timeout))
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		if _, err := conn.Write(msg); err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
 			return c.explainRead(err, "echo")
 		}
 		if n, err := io.ReadFull(conn, got); err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
 			return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
 		}
 		rtt := time.Since(start)
@@ -43,8 +62,17 @@ func (c *client) echoTLS(conn *tls.Conn) error {
 }
 
 // echoWS is echoTLS for one WebSocket message at a time. Text that is not
-// UTF-8 goes as a binary message, which a server must not refuse.
-func (c *client) echoWS(ws *websocket.Conn) error {
+// UTF-8 goes as a binary message, which a server must not refuse. Ctrl-C
+// sends close 1000 at once; the server's answering close ends the read in
+// flight.
+func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
+	bye := sync.OnceValue(func() error { return sendClose(ws, c.o.timeout) })
+	defer context.AfterFunc(ctx, func() { bye() })()
+	interrupted := func() error {
+		ws.SetReadDeadline(time.Time{})
+		return c.interrupted(drain(func() error { return readUntilError(ws) }),
+			bye, func() { ws.Close() }, "close 1000")
+	}
 	msg := []byte(c.o.message)
 	mt := messageType(msg)
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -53,11 +81,20 @@ func (c *client) echoWS(ws *websocket.Conn) error {
 		start := time.Now()
 		ws.SetWriteDeadline(start.Add(c.o.timeout))
 		ws.SetReadDeadline(start.Add(c.o.timeout))
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		if err := ws.WriteMessage(mt, msg); err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
 			return c.explainRead(err, "echo")
 		}
 		gt, got, err := ws.ReadMessage()
 		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
 			return c.explainRead(err, "echo")
 		}
 		rtt := time.Since(start)
@@ -73,15 +110,37 @@ func (c *client) echoWS(ws *websocket.Conn) error {
 	return nil
 }
 
+// sendClose starts the closing handshake with 1000 (RFC 6455 section
+// 7.1.2); gorilla allows it beside a reader and a writer.
+func sendClose(ws *websocket.Conn, timeout time.Duration) error {
+	return ws.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(timeout))
+}
+
+// readUntilError reads and drops messages until the connection ends; the
+// server's answering close ends it with a *websocket.CloseError.
+func readUntilError(ws *websocket.Conn) error {
+	for {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			return err
+		}
+	}
+}
+
+// drain runs read on its own goroutine and delivers its result.
+func drain(read func() error) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- read() }()
+	return done
+}
+
 // closeWS runs the closing handshake (RFC 6455 section 7.1.2) politely:
 // send 1000, wait a bounded time for the server's close.
 func (c *client) closeWS(ws *websocket.Conn) error {
-	deadline := time.Now().Add(c.o.timeout)
-	if err := ws.WriteControl(websocket.CloseMessage,
-		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline); err != nil {
+	if err := sendClose(ws, c.o.timeout); err != nil {
 		return err
 	}
-	ws.SetReadDeadline(deadline)
+	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
 	for {
 		if _, _, err := ws.ReadMessage(); err != nil {
 			if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
@@ -151,7 +210,7 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		_, err := io.WriteString(conn, line)
 		return err
 	}
-	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }); err != nil {
+	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
 		return err
 	}
 	if err := conn.CloseWrite(); err != nil {
@@ -192,17 +251,16 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
 		return ws.WriteMessage(messageType([]byte(line)), []byte(line))
 	}
-	if err := c.pump(ctx, stdin, readDone, send, func() { ws.Close() }); err != nil {
+	bye := func() error { return sendClose(ws, c.o.timeout) }
+	if err := c.pump(ctx, stdin, readDone, send, func() { ws.Close() }, bye, "close 1000"); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(c.o.timeout)
-	if err := ws.WriteControl(websocket.CloseMessage,
-		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline); err != nil {
+	if err := bye(); err != nil {
 		ws.Close()
 		<-readDone
 		return fmt.Errorf("close to %s: %w", c.o.target.addr, err)
 	}
-	ws.SetReadDeadline(deadline)
+	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
 	if err := <-readDone; !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		return c.explainRead(err, "close after the end of input")
 	}
@@ -211,8 +269,10 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 
 // pump sends stdin lines until the input ends (nil) or something fails.
 // A connection that ends while input is still open is a failure: the
-// echo server closed (idle timeout, shutdown) or broke.
-func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan error, send func(string) error, abort func()) error {
+// echo server closed (idle timeout, shutdown) or broke. Ctrl-C ends the
+// session with bye, the close named by what (see client.interrupted).
+func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan error, send func(string) error, abort func(),
+	bye func() error, what string) error {
 	done := make(chan struct{})
 	defer close(done)
 	lines := readLines(stdin, done)
@@ -242,9 +302,7 @@ func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan erro
 			}
 			return c.explainRead(err, "rest of the echo")
 		case <-ctx.Done():
-			abort()
-			<-readDone
-			return fmt.Errorf("interrupted: %w", ctx.Err())
+			return c.interrupted(readDone, bye, abort, what)
 		}
 	}
 }

@@ -477,7 +477,7 @@ func TestClientHelp(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
-	for _, s := range []string{"Usage: tlsecho client", "-insecure", "-servername", "-timeout", "Exit status:", "0  connected", "1  connection", "2  usage error"} {
+	for _, s := range []string{"Usage: tlsecho client", "-insecure", "-servername", "-timeout", "Exit status:", "0    connected", "1    connection", "2    usage error", "130  interrupted"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("help lacks %q:\n%s", s, out.String())
 		}
