@@ -84,7 +84,7 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 	if wait(ctx, allDone, o.duration/2) {
 		res.middle = l.probe.sample()
 	}
-	wait(ctx, allDone, o.duration-o.duration/2)
+	wait(ctx, allDone, time.Until(w0.at.Add(o.duration)))
 	w1 := l.snap()
 	res.end = l.probe.sample()
 	res.window = w1.since(w0)

@@ -22,6 +22,8 @@
 // Subcommands start their own servers, from the repository:
 //
 //	tlsecho-load compare   tlsecho beside a plain baseline server, as a table
+//	tlsecho-load scale     15,000 connections held at once: memory per connection
+//	tlsecho-load soak      10 minutes of mixed sizes: nothing drifts or leaks
 //
 // Run one with -h for its flags.
 package main
@@ -157,6 +159,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "compare":
 			return compareCmd(ctx, args[1:], stdout, stderr)
+		case "scale":
+			return scaleCmd(ctx, args[1:], stdout, stderr)
+		case "soak":
+			return soakCmd(ctx, args[1:], stdout, stderr)
 		}
 	}
 	o, err := parse(args, stderr)

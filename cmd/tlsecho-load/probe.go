@@ -158,3 +158,19 @@ func parseMetrics(r io.Reader) (map[string]float64, error) {
 	}
 	return m, sc.Err()
 }
+
+// procFileLimit is a process's soft open-files limit, from /proc/PID/limits.
+func procFileLimit(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Max open files"); ok {
+			if f := strings.Fields(v); len(f) > 0 {
+				return strconv.ParseInt(f[0], 10, 64)
+			}
+		}
+	}
+	return 0, errors.New("no open-files limit in /proc limits")
+}

@@ -80,9 +80,13 @@ func (r *result) print(w io.Writer) {
 	}
 	secs := r.window.elapsed.Seconds()
 	if secs > 0 {
-		p("window", "%v after a %v warm-up: %s echoes/s, %.1f MB/s each way, %s handshakes/s",
+		hs := ""
+		if r.window.dials > 0 {
+			hs = fmt.Sprintf(", %s handshakes/s", count(float64(r.window.dials)/secs))
+		}
+		p("window", "%v after a %v warm-up: %s echoes/s, %.1f MB/s each way%s",
 			r.window.elapsed.Round(time.Millisecond), o.warmup, count(float64(r.window.messages)/secs),
-			float64(r.window.nbytes)/secs/1e6, count(float64(r.window.dials)/secs))
+			float64(r.window.nbytes)/secs/1e6, hs)
 	}
 	for _, h := range []struct {
 		name string

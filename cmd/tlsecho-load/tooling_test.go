@@ -181,3 +181,58 @@ func TestStartPinned(t *testing.T) {
 		t.Errorf("this thread's CPUs changed from %v to %v", cpus, now)
 	}
 }
+
+func TestSubcommandUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", "-rounds", "0"}, "must be positive"},
+		{[]string{"compare", "-run", "("}, "-run:"},
+		{[]string{"compare", "-run", "nothing-matches"}, "matches no workload"},
+		{[]string{"compare", "extra"}, "takes no arguments"},
+		{[]string{"scale", "-c", "1"}, "-c at least 2"},
+		{[]string{"scale", "-c", "1000000"}, "open files"},
+		{[]string{"soak", "-size", "0"}, `size "0"`},
+		{[]string{"soak", "-text", "-1"}, "-text from 0 to 1"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(tt.args, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%v: exit %d, want 2; stderr should contain %q: %q", tt.args, code, tt.want, stderr.String())
+		}
+	}
+}
+
+func TestReport(t *testing.T) {
+	var out bytes.Buffer
+	if code := report(&out, "soak", []verdict{{true, "fine"}, {false, "drifted"}}); code != 1 {
+		t.Errorf("exit %d with a failed verdict, want 1", code)
+	}
+	if want := "ok   soak: fine\nFAIL soak: drifted\n"; out.String() != want {
+		t.Errorf("report %q, want %q", out.String(), want)
+	}
+	if code := report(&bytes.Buffer{}, "soak", []verdict{{true, "fine"}}); code != 0 {
+		t.Errorf("exit %d with every verdict ok, want 0", code)
+	}
+}
+
+// TestProgress shows nothing with an interval of 0, and plain lines (no
+// carriage return) on a writer that is not a terminal.
+func TestProgress(t *testing.T) {
+	var out bytes.Buffer
+	if p := newProgress(&out, 0); p != nil {
+		t.Error("progress with interval 0 is not silent")
+	}
+	p := newProgress(&out, time.Minute)
+	if p == nil || p.live {
+		t.Fatal("a bytes.Buffer is taken for a terminal")
+	}
+	l := &loader{}
+	l.open.Store(12)
+	l.errors.Store(3)
+	p.show(progressLine(90*time.Second, "echoing", window{elapsed: 2 * time.Second, messages: 2000, nbytes: 4e6}, l))
+	want := "  1m30s  echoing         12 open     1,000 echoes/s      2.0 MB/s  0 mismatches  3 errors\n"
+	if out.String() != want {
+		t.Errorf("progress line\n%q, want\n%q", out.String(), want)
+	}
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+)
+
+// ownFlags are the flags of the subcommands that run their own tlsecho.
+type ownFlags struct {
+	conns    int
+	duration time.Duration
+	messages int
+	size     string
+	text     float64
+	tlsecho  string
+	progress time.Duration
+}
+
+func parseOwn(name, usage string, args []string, f *ownFlags, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("tlsecho-load "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&f.conns, "c", f.conns, "connections, half raw TLS and half wss")
+	fs.DurationVar(&f.duration, "d", f.duration, "how long to echo once all are connected")
+	fs.IntVar(&f.messages, "n", f.messages, "echoes per connection once all are connected (0: until -d)")
+	fs.StringVar(&f.size, "size", f.size, "message `size`, or a range such as 1-1MiB")
+	fs.Float64Var(&f.text, "text", f.text, "`fraction` of wss messages sent as text")
+	fs.StringVar(&f.tlsecho, "tlsecho", "", "tlsecho `binary` (default: go build ./cmd/tlsecho)")
+	fs.DurationVar(&f.progress, "progress", 10*time.Second, "on a terminal, one live line; otherwise a progress line this often (0: none)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: tlsecho-load %s [flags]\n\n%s\n\nFlags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%s takes no arguments, got %q", name, fs.Args())
+	}
+	sizes, err := parseSizeRange(f.size)
+	if err != nil {
+		return nil, err
+	}
+	if f.conns < 2 || f.duration <= 0 || f.messages < 0 || f.text < 0 || f.text > 1 {
+		return nil, fmt.Errorf("%s: -c at least 2, -d positive, -n not negative, -text from 0 to 1", name)
+	}
+	if err := checkFiles(f.conns); err != nil {
+		return nil, err
+	}
+	return &options{
+		conns: f.conns, duration: f.duration, messages: f.messages, sizes: sizes, text: f.text,
+		progress: f.progress, timeout: 30 * time.Second, dialers: 64,
+	}, nil
+}
+
+// withTlsecho builds and starts tlsecho (its admin port on, maxConns per
+// listener), points o at both of its echoes, its process and its
+// metrics, runs fn and stops the server.
+func withTlsecho(ctx context.Context, tlsechoBin string, maxConns int, o *options, stdout io.Writer, fn func(*server) error) error {
+	fmt.Fprintln(stdout, "starting tlsecho...")
+	b, err := newBench(ctx, tlsechoBin, "", false)
+	if err != nil {
+		return err
+	}
+	defer b.cleanup()
+	s, err := b.startTlsecho(ctx, maxConns)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	if limit, err := procFileLimit(s.pid()); err == nil && limit < int64(o.conns)+spareFiles {
+		return fmt.Errorf("tlsecho's open-files limit is %d: not enough for %d connections (ulimit -n)", limit, o.conns)
+	}
+	for _, u := range []string{s.tlsURL, s.wssURL} {
+		t, _ := url.Parse(u)
+		o.targets = append(o.targets, t)
+	}
+	o.caFile, o.pid, o.metricsURL = b.certFile, s.pid(), s.metricsURL
+	fmt.Fprintf(stdout, "tlsecho pid %d: %s and %s, metrics %s\n", s.pid(), s.tlsURL, s.wssURL, s.metricsURL)
+	return fn(s)
+}
+
+const scaleUsage = `Starts tlsecho and holds -c connections open at once against it, half raw
+TLS and half wss, from this process (each side of a loopback connection counts
+against its own process's open-files limit). Each connection echoes once,
+the server's memory is read while all are idle, then each echoes -n more
+times, every byte checked, and all close. It reports the server's RSS per
+connection, how many connections a GiB holds, and whether goroutines and
+descriptors return to where they were. Run it from the tlsecho repository:
+go run ./cmd/tlsecho-load scale -c 15000`
+
+func scaleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f := &ownFlags{conns: 15000, duration: 5 * time.Minute, messages: 5, size: "1KiB"}
+	o, err := parseOwn("scale", scaleUsage, args, f, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "tlsecho-load:", err)
+		}
+		return 2
+	}
+	o.settle = time.Second
+	var res *result
+	err = withTlsecho(ctx, f.tlsecho, o.conns, o, stdout, func(*server) error {
+		l, err := newLoader(o)
+		if err != nil {
+			return err
+		}
+		res = l.run(ctx, newProgress(stdout, o.progress))
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "tlsecho-load:", err)
+		return 1
+	}
+	res.print(stdout)
+	fmt.Fprintln(stdout)
+	verdicts := []verdict{
+		{res.connected == o.conns, fmt.Sprintf("%d of %d connections held at once", res.connected, o.conns)},
+		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,
+			fmt.Sprintf("%d echoes, %d mismatches, %d errors", res.messages, res.mismatches, res.errors)},
+		backToBaseline(res),
+	}
+	if v, ok := res.perConnRSS(); ok {
+		verdicts = append(verdicts, verdict{true, fmt.Sprintf("server RSS %s idle, %s with %d held: %s per connection, about %s connections per GiB",
+			mib(res.before.rss), mib(res.held.rss), res.connected, kib(v), count(roundTo((1<<30)/v, 1000)))})
+	}
+	return report(stdout, "scale", verdicts)
+}
+
+// verdict is one line of a subcommand's conclusion.
+type verdict struct {
+	ok   bool
+	what string
+}
+
+func backToBaseline(res *result) verdict {
+	return verdict{
+		res.after.ok && res.before.ok && res.after.goroutines <= res.before.goroutines && res.after.fds <= res.before.fds,
+		fmt.Sprintf("after the clients closed: %s goroutines (%s before), %d descriptors (%d before)",
+			gor(res.after), gor(res.before), res.after.fds, res.before.fds),
+	}
+}
+
+// report prints the verdicts and returns the exit status: 1 if any failed.
+func report(w io.Writer, name string, verdicts []verdict) int {
+	code := 0
+	for _, v := range verdicts {
+		mark := "ok  "
+		if !v.ok {
+			mark, code = "FAIL", 1
+		}
+		fmt.Fprintf(w, "%s %s: %s\n", mark, name, v.what)
+	}
+	return code
+}
+
+func roundTo(v, unit float64) float64 { return float64(int64(v/unit+0.5)) * unit }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+)
+
+const soakUsage = `Starts tlsecho and runs -c connections against it for -d, half raw TLS and
+half wss, with messages of mixed sizes (log-uniform over -size, so as many
+small as large) and a quarter of the wss messages text, every byte checked.
+It samples the server's RSS and goroutines (admin /metrics) at the start,
+middle and end of the run, and passes when there is no mismatch or error,
+RSS stays within 10% of its value at the start, and goroutines and
+descriptors return to where they were before the first connection. Run it
+from the tlsecho repository: go run ./cmd/tlsecho-load soak -d 10m`
+
+// soakDrift is how far the server's RSS may move from its value at the
+// start of the window: beyond it, something grows with time or traffic.
+const soakDrift = 0.10
+
+func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f := &ownFlags{conns: 1000, duration: 10 * time.Minute, size: "1-1MiB", text: 0.25}
+	o, err := parseOwn("soak", soakUsage, args, f, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "tlsecho-load:", err)
+		}
+		return 2
+	}
+	// The window starts once the server has met every message size for
+	// a while: its RSS at that point is the reference.
+	o.warmup = min(o.duration/10, 30*time.Second)
+	var res *result
+	err = withTlsecho(ctx, f.tlsecho, o.conns, o, stdout, func(*server) error {
+		l, err := newLoader(o)
+		if err != nil {
+			return err
+		}
+		res = l.run(ctx, newProgress(stdout, o.progress))
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "tlsecho-load:", err)
+		return 1
+	}
+	res.print(stdout)
+	fmt.Fprintln(stdout)
+	secs := res.window.elapsed.Seconds()
+	return report(stdout, "soak", []verdict{
+		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,
+			fmt.Sprintf("%d connections, %s echoes of %s (%.1f GB each way) in %v, %d mismatches, %d errors",
+				res.dials, count(float64(res.messages)), o.sizes, float64(res.bytes)/1e9, res.elapsed.Round(time.Second), res.mismatches, res.errors)},
+		{res.window.messages > 0, fmt.Sprintf("%s echoes/s, %.1f MB/s each way over the %v window",
+			count(float64(res.window.messages)/max(secs, 1e-3)), float64(res.window.nbytes)/max(secs, 1e-3)/1e6, res.window.elapsed.Round(time.Second))},
+		{res.start.ok && res.middle.ok && res.end.ok && abs(res.rssDrift()) <= soakDrift,
+			fmt.Sprintf("server RSS %s / %s / %s at start / middle / end (%+.1f%%, within ±%.0f%%)",
+				mib(res.start.rss), mib(res.middle.rss), mib(res.end.rss), 100*res.rssDrift(), 100*soakDrift)},
+		{res.start.ok && res.end.ok, fmt.Sprintf("server goroutines %s / %s / %s at start / middle / end", gor(res.start), gor(res.middle), gor(res.end))},
+		backToBaseline(res),
+	})
+}
