@@ -35,6 +35,8 @@ type Conn struct {
 	// tap, while set, is given a copy of every byte Read returns.
 	tap io.Writer
 
+	// deadline ends the handshake stages; guarded by the Listener's mu.
+	deadline  time.Time
 	lim       *limiter
 	closeOnce sync.Once
 }
@@ -85,6 +87,14 @@ func (c *Conn) Replay(b []byte) {
 // end of the pipeline: a stage records the ClientHello this way as
 // crypto/tls reads it. w must not block. Call it only from the pipeline.
 func (c *Conn) Tap(w io.Writer) { c.tap = w }
+
+// shortenDeadline moves the handshake deadline to t if that is sooner.
+func (c *Conn) shortenDeadline(t time.Time) {
+	if t.Before(c.deadline) {
+		c.deadline = t
+		c.conn.SetDeadline(t)
+	}
+}
 
 // Write writes to the socket.
 func (c *Conn) Write(p []byte) (int, error) { return c.conn.Write(p) }

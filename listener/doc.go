@@ -17,7 +17,8 @@
 //     (error or state, and duration) goes to Hooks.Handshake and the debug
 //     log. One deadline on the socket, HandshakeTimeout after accept,
 //     bounds all of them: a client that opens TCP and never speaks, or
-//     trickles a byte now and then, is dropped when it passes.
+//     trickles a byte now and then, is dropped when it passes; Close
+//     shortens it to the grace below.
 //   - The finished connection is handed to Accept: a *tls.Conn whose
 //     handshake has completed on a TLS listener (net/http's own Handshake
 //     call is then a no-op, and r.TLS is set as usual), the *Conn on a
@@ -40,9 +41,12 @@
 //
 // Accept, Close and Addr are safe for concurrent use. Hooks and
 // BeforeHandshake run concurrently for different connections. Close stops
-// the accept loop, closes every connection still in the pipeline (which
-// ends its handshake at once) and waits for those goroutines; connections
-// already handed out belong to their server. A Conn's exported fields are
-// written only by its pipeline goroutine, before Accept returns it, and
-// only read afterwards.
+// the accept loop at once; handshakes in flight get a short grace (a
+// second at most) to complete, so a client that connected just before a
+// shutdown is served and drained rather than reset. Accept keeps returning
+// those, then fails: a server that calls Accept until it fails
+// (rawtls.Server, http.Server) has every connection the listener took.
+// Connections already handed out belong to their server. A Conn's
+// exported fields are written only by its pipeline goroutine, before
+// Accept returns it, and only read afterwards.
 package listener

@@ -76,6 +76,12 @@ type Handshake struct {
 	State tls.ConnectionState
 }
 
+// closeGrace is how long handshakes in flight when the listener closes
+// may still take: a client that connected just before a shutdown is served
+// (and drained) rather than reset, and the shutdown is not held up by a
+// client that is slow to finish its handshake.
+const closeGrace = time.Second
+
 // Listener is a net.Listener that runs the accept pipeline (see the
 // package documentation). Create it with New.
 type Listener struct {
@@ -84,17 +90,22 @@ type Listener struct {
 	log   *slog.Logger
 	lim   limiter
 
-	ready   chan net.Conn // finished connections, for Accept
-	stopped chan struct{} // closed by Close or a fatal accept error
-	ctx     context.Context
-	cancel  context.CancelFunc
+	ready    chan net.Conn // finished connections, for Accept
+	closing  chan struct{} // closed by Close
+	stopped  chan struct{} // closed by a fatal accept error: the pipeline closes its connections
+	done     chan struct{} // closed when Accept has nothing more to return
+	loopDone chan struct{} // closed when the accept loop has returned
+	ctx      context.Context
+	cancel   context.CancelFunc
 
 	startOnce sync.Once
 	mu        sync.Mutex
+	started   bool
 	closed    bool
-	err       error              // why Accept fails once stopped
-	pending   map[*Conn]struct{} // in the pipeline, not yet handed out
-	wg        sync.WaitGroup     // the accept loop and pipeline goroutines
+	graceEnd  time.Time          // set by Close, before closing is closed
+	err       error              // why Accept fails once done
+	pending   map[*Conn]struct{} // in their handshake stages
+	inflight  int                // pipeline goroutines not yet ended
 }
 
 // ErrClosed is returned by Accept once the Listener is closed.
@@ -105,14 +116,17 @@ var ErrClosed = fmt.Errorf("listener: %w", net.ErrClosed)
 func New(inner net.Listener, o Options) *Listener {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Listener{
-		inner:   inner,
-		o:       o,
-		log:     o.Logger,
-		ready:   make(chan net.Conn),
-		stopped: make(chan struct{}),
-		ctx:     ctx,
-		cancel:  cancel,
-		pending: make(map[*Conn]struct{}),
+		inner:    inner,
+		o:        o,
+		log:      o.Logger,
+		ready:    make(chan net.Conn),
+		closing:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+		done:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+		ctx:      ctx,
+		cancel:   cancel,
+		pending:  make(map[*Conn]struct{}),
 	}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
@@ -134,32 +148,43 @@ func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
 // pipeline, waiting for Accept, or handed out and not yet closed.
 func (l *Listener) Active() int { return int(l.lim.active.Load()) }
 
+func (l *Listener) handshakeTimeout() time.Duration {
+	if l.o.HandshakeTimeout > 0 {
+		return l.o.HandshakeTimeout
+	}
+	return DefaultHandshakeTimeout
+}
+
 // Accept waits for the next connection that has passed the pipeline: a
-// handshaken *tls.Conn on a TLS listener, a *Conn on a plain one. It fails
-// with ErrClosed once the Listener is closed, and with the accept error
-// that stopped the listener otherwise.
+// handshaken *tls.Conn on a TLS listener, a *Conn on a plain one. After
+// Close it still returns the connections whose handshake was in flight
+// and completes within a short grace, then fails with ErrClosed; after a
+// fatal accept error it fails with that error.
 func (l *Listener) Accept() (net.Conn, error) {
 	l.startOnce.Do(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if !l.closed {
-			l.wg.Add(1)
+			l.started = true
+			l.inflight++ // the loop too, so Accept fails only after its last accept
 			go l.acceptLoop()
 		}
 	})
 	select {
 	case c := <-l.ready:
 		return c, nil
-	case <-l.stopped:
+	case <-l.done:
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		return nil, l.err
 	}
 }
 
-// Close stops accepting, closes the connections still in the pipeline
-// (ending their handshakes) and waits for the pipeline's goroutines to
-// end. Connections already handed out are not touched.
+// Close stops accepting. Handshakes in flight get a short grace (a
+// second at most, within their HandshakeTimeout) to complete and be
+// returned by Accept; what does not make it is closed. Close does not wait
+// for them: a server that keeps calling Accept until it fails has them
+// all. Connections already handed out are not touched.
 func (l *Listener) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -167,22 +192,32 @@ func (l *Listener) Close() error {
 		return nil
 	}
 	l.closed = true
-	l.stopLocked(ErrClosed)
+	l.graceEnd = time.Now().Add(min(closeGrace, l.handshakeTimeout()))
 	for c := range l.pending {
-		c.Close()
+		c.shortenDeadline(l.graceEnd)
 	}
+	close(l.closing)
+	if l.inflight == 0 {
+		l.finishLocked(ErrClosed)
+	}
+	started := l.started
 	l.mu.Unlock()
-	l.cancel()
+	// Stages waiting on their context (not on the socket) end with the
+	// grace too.
+	time.AfterFunc(time.Until(l.graceEnd), l.cancel)
 	err := l.inner.Close()
-	l.wg.Wait()
+	if started {
+		<-l.loopDone
+	}
 	return err
 }
 
-// stopLocked ends Accept with err; l.mu is held.
-func (l *Listener) stopLocked(err error) {
+// finishLocked makes Accept fail with err from now on, unless it already
+// fails. l.mu is held.
+func (l *Listener) finishLocked(err error) {
 	if l.err == nil {
 		l.err = err
-		close(l.stopped)
+		close(l.done)
 	}
 }
 
@@ -190,7 +225,8 @@ func (l *Listener) stopLocked(err error) {
 // check happens here; everything that may block runs in the connection's
 // own goroutine, so one slow client never delays the next accept.
 func (l *Listener) acceptLoop() {
-	defer l.wg.Done()
+	defer close(l.loopDone)
+	defer l.ended()
 	var backoff time.Duration
 	for {
 		nc, err := l.inner.Accept()
@@ -212,10 +248,7 @@ func (l *Listener) acceptLoop() {
 			continue
 		}
 		c := newConn(nc, l.o.Name, &l.lim)
-		if !l.track(c) {
-			c.Close()
-			return
-		}
+		l.track(c)
 		go l.pipeline(c)
 	}
 }
@@ -227,7 +260,8 @@ func (l *Listener) retry(err error, backoff *time.Duration) bool {
 	l.mu.Lock()
 	closed := l.closed
 	if !closed && !retryable(err) {
-		l.stopLocked(fmt.Errorf("listener: accept on %s: %w", l.inner.Addr(), err))
+		close(l.stopped)
+		l.finishLocked(fmt.Errorf("listener: accept on %s: %w", l.inner.Addr(), err))
 		closed = true
 	}
 	l.mu.Unlock()
@@ -243,7 +277,7 @@ func (l *Listener) retry(err error, backoff *time.Duration) bool {
 	select {
 	case <-t.C:
 		return true
-	case <-l.stopped:
+	case <-l.closing:
 		return false
 	}
 }
@@ -258,30 +292,58 @@ func retryable(err error) bool {
 	return isTransientAcceptErr(err)
 }
 
-// track registers c as in the pipeline, unless the listener is closed.
-func (l *Listener) track(c *Conn) bool {
+// track registers c as in the pipeline and sets its handshake deadline:
+// HandshakeTimeout after accept, or the end of the grace once closed (a
+// connection accepted as Close ran).
+func (l *Listener) track(c *Conn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return false
+	c.deadline = c.Accepted.Add(l.handshakeTimeout())
+	if l.closed && l.graceEnd.Before(c.deadline) {
+		c.deadline = l.graceEnd
 	}
+	c.conn.SetDeadline(c.deadline)
 	l.pending[c] = struct{}{}
-	l.wg.Add(1)
-	return true
+	l.inflight++
 }
 
-func (l *Listener) untrack(c *Conn) {
+// handedOver removes c from the handshake stages; Close no longer
+// shortens its deadline.
+func (l *Listener) handedOver(c *Conn) {
 	l.mu.Lock()
 	delete(l.pending, c)
 	l.mu.Unlock()
 }
 
-// deliver hands a finished connection to Accept, or closes it when the
-// listener stops first.
+// ended counts a pipeline goroutine, or the accept loop, out.
+func (l *Listener) ended() {
+	l.mu.Lock()
+	l.inflight--
+	if l.closed && l.inflight == 0 {
+		l.finishLocked(ErrClosed)
+	}
+	l.mu.Unlock()
+}
+
+// deliver hands a finished connection to Accept. Once the listener is
+// closed it waits only until the grace ends, and closes the connection if
+// no Accept took it; after a fatal accept error it closes it at once.
 func (l *Listener) deliver(nc net.Conn) {
 	select {
 	case l.ready <- nc:
+		return
 	case <-l.stopped:
+		nc.Close()
+		return
+	case <-l.closing:
+	}
+	t := time.NewTimer(time.Until(l.graceEnd))
+	defer t.Stop()
+	select {
+	case l.ready <- nc:
+	case <-l.stopped:
+		nc.Close()
+	case <-t.C:
 		nc.Close()
 	}
 }

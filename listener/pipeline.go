@@ -17,23 +17,17 @@ import (
 // connection is then served on another goroutine, and the stack this one
 // grew for the handshake is not kept while the connection idles.
 func (l *Listener) pipeline(c *Conn) {
-	defer l.wg.Done()
+	defer l.ended()
 	if h := l.o.Hooks; h != nil && h.Accepted != nil {
 		h.Accepted(c)
 	}
-	timeout := l.o.HandshakeTimeout
-	if timeout <= 0 {
-		timeout = DefaultHandshakeTimeout
-	}
-	// One deadline on the socket bounds every stage and the handshake:
-	// a client that sends nothing, or a byte now and then, is dropped
-	// when it passes, and Close ends them at once by closing the socket.
-	deadline := c.Accepted.Add(timeout)
-	c.conn.SetDeadline(deadline)
-	nc, err := l.prepare(c, deadline, timeout)
+	// One deadline on the socket, set by track, bounds every stage and
+	// the handshake: a client that sends nothing, or a byte now and then,
+	// is dropped when it passes, and Close shortens it to a grace.
+	nc, err := l.prepare(c)
 	// A tap records the handshake only: the hot path reads without it.
 	c.tap = nil
-	l.untrack(c)
+	l.handedOver(c)
 	if err != nil {
 		c.Close()
 		return
@@ -44,9 +38,9 @@ func (l *Listener) pipeline(c *Conn) {
 }
 
 // prepare runs the stages and returns what Accept hands out.
-func (l *Listener) prepare(c *Conn, deadline time.Time, timeout time.Duration) (net.Conn, error) {
+func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	if l.o.BeforeHandshake != nil {
-		ctx, cancel := context.WithDeadline(l.ctx, deadline)
+		ctx, cancel := context.WithDeadline(l.ctx, c.Accepted.Add(l.handshakeTimeout()))
 		start := time.Now()
 		err := l.o.BeforeHandshake(ctx, c)
 		cancel()
@@ -64,7 +58,7 @@ func (l *Listener) prepare(c *Conn, deadline time.Time, timeout time.Duration) (
 	h := Handshake{Err: err, Took: time.Since(start), State: tc.ConnectionState()}
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			h.Err = fmt.Errorf("no handshake within %v: %w", timeout, err)
+			h.Err = fmt.Errorf("no handshake within %v: %w", time.Since(c.Accepted).Round(time.Millisecond), err)
 		}
 		l.answerHTTP(c, err)
 	}

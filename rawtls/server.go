@@ -56,7 +56,8 @@ type Server struct {
 	conns     map[*Conn]struct{}
 	active    atomic.Int64
 	draining  atomic.Bool
-	closed    bool
+	closed    bool // no more Serve; the listeners are closed
+	hard      bool // connections are closed at once, not drained
 	wg        sync.WaitGroup
 }
 
@@ -101,12 +102,17 @@ func (s *Server) Serve(l net.Listener) error {
 		s.listeners = make(map[net.Listener]struct{})
 	}
 	s.listeners[l] = struct{}{}
+	// Shutdown waits for Serve too: the listener hands out the handshakes
+	// that were in flight when it closed, and they are drained like the
+	// others.
+	s.wg.Add(1)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.listeners, l)
 		s.mu.Unlock()
 		l.Close()
+		s.wg.Done()
 	}()
 
 	for {
@@ -127,7 +133,7 @@ func (s *Server) Serve(l net.Listener) error {
 		c := &Conn{tc: tc, srv: s}
 		if !s.track(c, true) {
 			tc.NetConn().Close()
-			return ErrServerClosed
+			continue
 		}
 		s.active.Add(1)
 		s.wg.Add(1)
@@ -141,7 +147,7 @@ func (s *Server) track(c *Conn, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
-		if s.closed {
+		if s.hard {
 			return false
 		}
 		if s.conns == nil {
@@ -160,8 +166,8 @@ func (s *Server) shuttingDown() bool {
 	return s.closed
 }
 
-// stopAccepting closes the listeners, which ends their handshakes in
-// progress.
+// stopAccepting closes the listeners; Serve returns once they have handed
+// out the handshakes still in flight.
 func (s *Server) stopAccepting() {
 	s.mu.Lock()
 	s.closed = true
@@ -215,6 +221,7 @@ func (s *Server) Close() error {
 func (s *Server) closeConns() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.hard = true
 	for c := range s.conns {
 		// The socket itself: tls.Conn.Close returns early without closing
 		// it while the handler's own Close is sending close_notify.
