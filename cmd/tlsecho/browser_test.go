@@ -83,6 +83,13 @@ func (w *pageWatch) snapshot() (problems, urls []string) {
 // tab context whose events go to watch. The browser ends with the test.
 func newBrowser(t *testing.T, watch *pageWatch) context.Context {
 	t.Helper()
+	return newBrowserWith(t, watch, chromedp.Flag("ignore-certificate-errors", true))
+}
+
+// newBrowserWith is newBrowser with certs deciding which certificates the
+// browser accepts.
+func newBrowserWith(t *testing.T, watch *pageWatch, certs chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if testing.Short() {
 			t.Skipf("no Chromium at %s (install it with: apt-get install -y chromium)", chromiumPath)
@@ -95,7 +102,7 @@ func newBrowser(t *testing.T, watch *pageWatch) context.Context {
 		chromedp.NoSandbox,
 		chromedp.Headless,
 		chromedp.DisableGPU,
-		chromedp.Flag("ignore-certificate-errors", true),
+		certs,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 1000),

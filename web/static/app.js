@@ -28,7 +28,7 @@
 
   const ui = {
     state: $("state"), url: $("url"), proto: $("proto"),
-    connectBtn: $("connect-btn"), disconnectBtn: $("disconnect-btn"),
+    connectBtn: $("connect-btn"), disconnectBtn: $("disconnect-btn"), connHint: $("conn-hint"),
     negProto: $("neg-proto"), negExt: $("neg-ext"),
     text: $("text-msg"), hex: $("hex-msg"), file: $("file"),
     burstN: $("burst-n"), burstSize: $("burst-size"), burstBtn: $("burst-btn"),
@@ -299,6 +299,32 @@
     input.addEventListener("input", () => input.setCustomValidity(""));
   }
 
+  // certificateHint explains a wss connection to another server that
+  // failed before it opened. A browser shows no certificate warning for a
+  // WebSocket: a certificate it has not accepted gives only close 1006.
+  // When the page's own /info loaded, this page's server and network work,
+  // so that certificate is the usual cause; opening the server's https
+  // origin in a tab lets the user see and accept it.
+  function certificateHint(url) {
+    const page = new URL(url.href);
+    page.protocol = "https:";
+    page.pathname = "/";
+    page.search = "";
+    page.hash = "";
+    const a = document.createElement("a");
+    a.href = page.href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    a.textContent = page.origin;
+    ui.connHint.replaceChildren(
+      "No connection to " + url.host + ". The usual cause is a certificate this browser has not accepted " +
+      "(it shows no warning for a WebSocket): open ", a, ", accept the certificate there, then connect again. " +
+      "Otherwise the server is down, or it refused this page's origin (tlsecho allows more with TLSECHO_ALLOWED_ORIGINS).");
+    ui.connHint.hidden = false;
+    problem("no connection to " + url.host + ": the usual cause is a certificate this browser has not accepted; open " +
+      page.href + " and accept it");
+  }
+
   $("connect").addEventListener("submit", (e) => {
     e.preventDefault();
     if (sock) return;
@@ -323,11 +349,14 @@
     }
     s.binaryType = "arraybuffer";
     sock = s;
+    ui.connHint.hidden = true;
+    let opened = false;
     const t0 = performance.now();
     setState("connecting");
     logEvent("connecting to " + url.href + (protocols.length ? " offering " + protocols.join(", ") : ""));
     s.addEventListener("open", () => {
       if (s !== sock) return;
+      opened = true;
       setState("open");
       ui.negProto.textContent = s.protocol || "none";
       ui.negExt.textContent = s.extensions || "none";
@@ -351,6 +380,10 @@
       setState("closed", closeText(ev.code, ev.reason));
       logEvent("closed " + closeText(ev.code, ev.reason) + (ev.wasClean ? "" : ", not clean") +
         (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
+      if (!opened && ev.code === 1006 && url.protocol === "wss:" && url.host !== location.host &&
+        $("info").dataset.loaded === "true") {
+        certificateHint(url);
+      }
     });
   });
 
