@@ -6,6 +6,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // Conn is one accepted connection and what is known about it. It is the
@@ -27,6 +29,10 @@ type Conn struct {
 	// Balancer is the TCP peer when a PROXY header named another client
 	// (the load balancer in front), and nil otherwise.
 	Balancer net.Addr
+	// Hello is the client's first ClientHello, on a TLS listener with
+	// CaptureHello set; nil otherwise, and when the client's first bytes
+	// were not one.
+	Hello *tlsinfo.ClientHello
 
 	conn net.Conn
 	// pending holds bytes a stage read ahead of the handshake (a PROXY

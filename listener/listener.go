@@ -38,6 +38,11 @@ type Options struct {
 	// "400 Bad Request" before closing, as net/http's own TLS server does,
 	// so someone who typed http:// for https:// learns why.
 	AnswerHTTP bool
+	// CaptureHello makes a TLS listener read each client's ClientHello
+	// before the handshake (see the tlsinfo package) into Conn.Hello, so
+	// hooks, logs and handlers can show what the client offered, also when
+	// the handshake fails. The handshake itself is unchanged.
+	CaptureHello bool
 	// BeforeHandshake, when set, runs on each connection before the TLS
 	// handshake (on a plain listener: before Accept returns it), in the
 	// connection's pipeline goroutine. Reads and writes on c fail at the

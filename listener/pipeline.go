@@ -10,6 +10,8 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // pipeline takes one accepted connection through the stages before
@@ -39,6 +41,9 @@ func (l *Listener) pipeline(c *Conn) {
 
 // prepare runs the stages and returns what Accept hands out.
 func (l *Listener) prepare(c *Conn) (net.Conn, error) {
+	if l.o.CaptureHello && l.o.TLSConfig != nil {
+		captureHello(c)
+	}
 	if l.o.BeforeHandshake != nil {
 		ctx, cancel := context.WithDeadline(l.ctx, c.Accepted.Add(l.handshakeTimeout()))
 		start := time.Now()
@@ -80,24 +85,19 @@ func (l *Listener) handshakeDone(c *Conn, h Handshake) {
 	}
 	peer := c.Peer.String()
 	if h.Err != nil {
-		l.log.Debug("handshake failed", "peer", peer, "took", h.Took,
-			"err", fmt.Errorf("listener: handshake with %s: %w", peer, h.Err))
+		attrs := []any{"peer", peer, "took", h.Took, "err", fmt.Errorf("listener: handshake with %s: %w", peer, h.Err)}
+		if c.Hello != nil {
+			attrs = append(attrs, "ja4", c.Hello.JA4())
+		}
+		l.log.Debug("handshake failed", attrs...)
 		return
 	}
-	st := h.State
-	attrs := []any{
-		"peer", peer,
-		"took", h.Took,
-		"version", tls.VersionName(st.Version),
-		"cipher", tls.CipherSuiteName(st.CipherSuite),
-		"sni", st.ServerName,
-		"resumed", st.DidResume,
+	attrs := append([]any{"peer", peer, "took", h.Took}, tlsinfo.DescribeConnection(&h.State).LogAttrs()...)
+	if c.Hello != nil {
+		attrs = append(attrs, "ja4", c.Hello.JA4())
 	}
 	if c.Balancer != nil {
 		attrs = append(attrs, "balancer", c.Balancer.String())
-	}
-	if len(st.PeerCertificates) > 0 {
-		attrs = append(attrs, "client", st.PeerCertificates[0].Subject.String())
 	}
 	l.log.Debug("handshake", attrs...)
 }

@@ -1,17 +1,14 @@
 package web
 
 import (
-	"bytes"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // InfoHandler answers GET with a JSON description of the server as this
@@ -32,44 +29,26 @@ type InfoHandler struct {
 	MaxMessageBytes int64
 	// ClientAuth tells whether clients must present a certificate (mTLS).
 	ClientAuth bool
+	// ClientHello returns the ClientHello of the request's connection, nil
+	// when it is not known (the plain HTTP listener).
+	ClientHello func(r *http.Request) *tlsinfo.ClientHello
 	// RawTLSAddr returns the bound address of the raw TLS listener. It is
 	// a func because the listener is bound after the handler is built;
 	// only its port is used, with the host the client asked for.
 	RawTLSAddr func() net.Addr
 }
 
-// info is the JSON document; its field names are what app.js reads.
+// info is the JSON document; its field names are what app.js reads. The
+// certificates, the connection and the hello are tlsinfo's descriptions,
+// the same that every other surface shows.
 type info struct {
-	Certificate       *certInfo   `json:"certificate"`
-	TLS               *connInfo   `json:"tls"`
-	ClientCertificate *clientInfo `json:"client_certificate"`
-	ClientAuth        bool        `json:"client_auth"`
-	WebSocket         wsInfo      `json:"websocket"`
-	RawTLS            *rawTLSInfo `json:"raw_tls"`
-}
-
-type certInfo struct {
-	Subject    string    `json:"subject"`
-	Issuer     string    `json:"issuer"`
-	SANs       []string  `json:"sans"`
-	NotBefore  time.Time `json:"not_before"`
-	NotAfter   time.Time `json:"not_after"`
-	SHA256     string    `json:"sha256"`
-	SelfSigned bool      `json:"self_signed"`
-}
-
-type connInfo struct {
-	Version    string `json:"version"`
-	Cipher     string `json:"cipher"`
-	ALPN       string `json:"alpn"`
-	ServerName string `json:"server_name"`
-	Resumed    bool   `json:"resumed"`
-}
-
-type clientInfo struct {
-	Subject  string    `json:"subject"`
-	Issuer   string    `json:"issuer"`
-	NotAfter time.Time `json:"not_after"`
+	Certificate       *tlsinfo.Certificate `json:"certificate"`
+	TLS               *tlsinfo.Connection  `json:"tls"`
+	ClientCertificate *tlsinfo.Certificate `json:"client_certificate"`
+	ClientAuth        bool                 `json:"client_auth"`
+	ClientHello       *tlsinfo.Hello       `json:"client_hello"`
+	WebSocket         wsInfo               `json:"websocket"`
+	RawTLS            *rawTLSInfo          `json:"raw_tls"`
 }
 
 type wsInfo struct {
@@ -98,24 +77,18 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WebSocket:  wsInfo{Compression: h.Compression, MaxMessageBytes: h.MaxMessageBytes},
 	}
 	if h.Certificate != nil {
-		if leaf := h.Certificate(); leaf != nil {
-			doc.Certificate = describeCert(leaf)
-		}
+		doc.Certificate = tlsinfo.DescribeCertificate(h.Certificate())
 	}
 	if cs := r.TLS; cs != nil {
-		doc.TLS = &connInfo{
-			Version:    tls.VersionName(cs.Version),
-			Cipher:     tls.CipherSuiteName(cs.CipherSuite),
-			ALPN:       cs.NegotiatedProtocol,
-			ServerName: cs.ServerName,
-			Resumed:    cs.DidResume,
-		}
+		doc.TLS = tlsinfo.DescribeConnection(cs)
 		// VerifiedChains is set only when the certificate checked out
 		// against the client CA pool; an unverified one is not reported.
 		if len(cs.VerifiedChains) > 0 && len(cs.VerifiedChains[0]) > 0 {
-			c := cs.VerifiedChains[0][0]
-			doc.ClientCertificate = &clientInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotAfter: c.NotAfter.UTC()}
+			doc.ClientCertificate = tlsinfo.DescribeCertificate(cs.VerifiedChains[0][0])
 		}
+	}
+	if h.ClientHello != nil {
+		doc.ClientHello = tlsinfo.DescribeHello(h.ClientHello(r))
 	}
 	if h.RawTLSAddr != nil {
 		doc.RawTLS = rawTLS(r.Host, h.RawTLSAddr())
@@ -130,33 +103,6 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.Write(append(body, '\n'))
-}
-
-func describeCert(c *x509.Certificate) *certInfo {
-	sans := append([]string(nil), c.DNSNames...)
-	for _, ip := range c.IPAddresses {
-		sans = append(sans, ip.String())
-	}
-	for _, u := range c.URIs {
-		sans = append(sans, u.String())
-	}
-	sans = append(sans, c.EmailAddresses...)
-	return &certInfo{
-		Subject:    c.Subject.String(),
-		Issuer:     c.Issuer.String(),
-		SANs:       sans,
-		NotBefore:  c.NotBefore.UTC(),
-		NotAfter:   c.NotAfter.UTC(),
-		SHA256:     certs.Fingerprint(c.Raw),
-		SelfSigned: selfSigned(c),
-	}
-}
-
-// selfSigned tells whether c signed itself. CheckSignatureFrom would
-// refuse a leaf, which is not a CA, so the signature is checked directly.
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 // rawTLS builds the commands that reach the raw TLS port: the port the

@@ -23,6 +23,7 @@ import (
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 	"github.com/tlsecho/tlsecho/web"
 	"github.com/tlsecho/tlsecho/ws"
 )
@@ -98,7 +99,9 @@ type app struct {
 	// Every port accepts through a listener.Listener: one connection
 	// limit for all, the TLS handshake on the TLS ports.
 	tlsLn, httpsLn, adminLn *listener.Listener
-	ready                   atomic.Bool
+	// hellos are the last ClientHellos of both TLS ports, for /hellos.
+	hellos tlsinfo.Recent
+	ready  atomic.Bool
 }
 
 // newApp loads the certificate and builds the servers; it does not listen.
@@ -176,7 +179,8 @@ func (a *app) httpsHandler() http.Handler {
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS)
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
-		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() }})
+		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() },
+		ClientHello: requestHello})
 	// Get, not Handle: a catch-all for every method would take HEAD
 	// /healthz before GetHead could send it to the GET route.
 	r.Get("/*", web.Handler().ServeHTTP)
@@ -196,6 +200,7 @@ func (a *app) adminHandler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
+	mux.Handle("GET /hellos", &a.hellos)
 	// A "GET /path" pattern of ServeMux answers HEAD as well.
 	return recoverPanics(a.log.With("listener", "admin"))(mux)
 }
@@ -216,7 +221,7 @@ func (a *app) listen() (err error) {
 			}
 		}
 	}()
-	hooks := a.metrics.listenerHooks()
+	hooks := a.listenerHooks()
 	bind := func(varName, addr string, o listener.Options) (*listener.Listener, error) {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -231,10 +236,10 @@ func (a *app) listen() (err error) {
 		o.Hooks = hooks
 		return listener.New(l, o), nil
 	}
-	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS}); err != nil {
+	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS, CaptureHello: true}); err != nil {
 		return err
 	}
-	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true}); err != nil {
+	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true, CaptureHello: true}); err != nil {
 		return err
 	}
 	if a.admin != nil {

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/tlsinfo"
+)
+
+// listenerHooks are the metrics' hooks, with every handshake on a TLS
+// port, failed ones included, also kept for /hellos.
+func (a *app) listenerHooks() *listener.Hooks {
+	h := a.metrics.listenerHooks()
+	count := h.Handshake
+	h.Handshake = func(c *listener.Conn, hs listener.Handshake) {
+		count(c, hs)
+		if c.Listener == "tls" || c.Listener == "https" {
+			a.hellos.Add(tlsinfo.Record{Time: c.Accepted, Listener: c.Listener, Peer: c.Peer.String(), Err: hs.Err, Hello: c.Hello})
+		}
+	}
+	return h
+}
+
+// requestHello is the ClientHello of the connection a request came on.
+func requestHello(r *http.Request) *tlsinfo.ClientHello {
+	if c := listener.FromContext(r.Context()); c != nil {
+		return c.Hello
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
+)
+
+// helloEntry is a /hellos entry as a script reads it.
+type helloEntry struct {
+	Time         string `json:"time"`
+	Listener     string `json:"listener"`
+	Peer         string `json:"peer"`
+	Outcome      string `json:"outcome"`
+	JA4          string `json:"ja4"`
+	JA3Hash      string `json:"ja3_hash"`
+	SNI          string `json:"sni"`
+	Versions     []tlsinfo.Entry
+	CipherSuites []tlsinfo.Entry `json:"cipher_suites"`
+}
+
+func getJSON(t *testing.T, client *http.Client, url string, v any) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %s %s", url, resp.Status, body)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// handshake dials addr and runs a TLS handshake with cfg, recording the
+// hello the client sent; it returns the client's address and the
+// handshake's error.
+func handshake(t *testing.T, addr string, cfg *tls.Config) (local string, own *tlsinfo.ClientHello, err error) {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := tlsinfo.RecordHello(nc)
+	tc := tls.Client(rec, cfg)
+	defer tc.Close()
+	tc.SetDeadline(time.Now().Add(10 * time.Second))
+	err = tc.Handshake()
+	if err == nil {
+		// Read until the server closes or answers nothing: the handshake
+		// is recorded by then whatever the version.
+		tc.Write([]byte("x"))
+		tc.Read(make([]byte, 1))
+	}
+	own, herr := rec.Hello()
+	if herr != nil {
+		t.Fatalf("the client's own hello: %v", herr)
+	}
+	return nc.LocalAddr().String(), own, err
+}
+
+// TestHellos: every handshake on both TLS ports, the failed ones too,
+// shows in /hellos newest first, with the client's real address, the
+// outcome in words and what it offered.
+func TestHellos(t *testing.T) {
+	ta := startApp(t, nil)
+	cfg := ta.clientTLS()
+
+	okPeer, okHello, err := handshake(t, ta.TLSAddr, cfg)
+	if err != nil {
+		t.Fatalf("a plain handshake failed: %v", err)
+	}
+	old := cfg.Clone()
+	old.MinVersion, old.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
+	oldPeer, _, err := handshake(t, ta.TLSAddr, old)
+	if err == nil {
+		t.Fatal("a TLS 1.0 client got through")
+	}
+	cbc := cfg.Clone()
+	cbc.MaxVersion = tls.VersionTLS12
+	cbc.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, tls.TLS_RSA_WITH_AES_128_CBC_SHA256}
+	cbcPeer, _, err := handshake(t, ta.HTTPSAddr, cbc)
+	if err == nil {
+		t.Fatal("a CBC-only client got through")
+	}
+	want := []struct {
+		peer, listener, outcome string
+		check                   func(e helloEntry) bool
+	}{
+		{cbcPeer, "https", "no cipher suite supported by both client and server", func(e helloEntry) bool {
+			return len(e.CipherSuites) == 2 && e.CipherSuites[0].Name == "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" && e.CipherSuites[1].Hex == "003c"
+		}},
+		{oldPeer, "tls", "client offered only unsupported versions", func(e helloEntry) bool {
+			return len(e.Versions) == 1 && e.Versions[0].Name == "TLS 1.0" && strings.HasPrefix(e.JA4, "t10d")
+		}},
+		{okPeer, "tls", "ok", func(e helloEntry) bool {
+			return e.JA4 == okHello.JA4() && e.JA3Hash == okHello.JA3Hash() && e.SNI == "localhost" &&
+				slices.ContainsFunc(e.Versions, func(v tlsinfo.Entry) bool { return v.Name == "TLS 1.3" })
+		}},
+	}
+
+	got := waitHellos(t, ta, "", len(want))
+	for i, w := range want {
+		e := got[i]
+		if e.Peer != w.peer || e.Listener != w.listener || !strings.Contains(e.Outcome, w.outcome) || !w.check(e) {
+			t.Errorf("entry %d = %+v\nwant peer %s listener %s outcome %q", i, e, w.peer, w.listener, w.outcome)
+		}
+		if _, err := time.Parse(time.RFC3339, e.Time); err != nil {
+			t.Errorf("time %q: %v", e.Time, err)
+		}
+	}
+	var tlsOnly []helloEntry
+	getJSON(t, http.DefaultClient, "http://"+ta.AdminAddr+"/hellos?listener=tls", &tlsOnly)
+	if len(tlsOnly) != 2 || tlsOnly[0].Peer != oldPeer {
+		t.Errorf("?listener=tls gave %+v", tlsOnly)
+	}
+
+	// openssl offering only a group the server lacks (finite-field
+	// Diffie-Hellman, which Go does not do).
+	if bin, err := exec.LookPath("openssl"); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-groups", "ffdhe2048", "-servername", "localhost")
+		cmd.Stdin = strings.NewReader("")
+		cmd.Run()
+		e := waitHellos(t, ta, "?listener=tls", 3)
+		if len(e) != 3 || e[0].Outcome == "ok" || !strings.Contains(e[0].Outcome, "no key exchanges supported") {
+			t.Errorf("no common group: %+v", e)
+		}
+	}
+}
+
+// waitHellos polls /hellos (with query) until it lists n entries, and
+// returns them. The ring is filled by the handshake hook, which for a
+// failed handshake may still be running when the client has seen the
+// alert, so the client cannot know it is done.
+func waitHellos(t *testing.T, ta *testApp, query string, n int) []helloEntry {
+	t.Helper()
+	var got []helloEntry
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		getJSON(t, http.DefaultClient, "http://"+ta.AdminAddr+"/hellos"+query, &got)
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestInfoClientHello: /info shows the hello of the very connection it
+// is asked on.
+func TestInfoClientHello(t *testing.T) {
+	ta := startApp(t, nil)
+	cfg := ta.clientTLS()
+	nc, err := net.DialTimeout("tcp", ta.HTTPSAddr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := tlsinfo.RecordHello(nc)
+	tr := &http.Transport{DialTLSContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		tc := tls.Client(rec, cfg)
+		return tc, tc.HandshakeContext(ctx)
+	}}
+	defer tr.CloseIdleConnections()
+	var got struct {
+		ClientHello *struct {
+			JA4  string   `json:"ja4"`
+			JA3  string   `json:"ja3"`
+			ALPN []string `json:"alpn"`
+		} `json:"client_hello"`
+	}
+	getJSON(t, &http.Client{Transport: tr}, "https://localhost/info", &got)
+	own, err := rec.Hello()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ClientHello == nil || got.ClientHello.JA4 != own.JA4() || got.ClientHello.JA3 != own.JA3() ||
+		!slices.Equal(got.ClientHello.ALPN, own.ALPN) {
+		t.Errorf("/info client_hello = %+v, the client sent %s %s", got.ClientHello, own.JA4(), own.JA3())
+	}
+}

@@ -1,0 +1,110 @@
+package listener_test
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// TestCaptureHello: with CaptureHello, each handshake's hook and log line
+// see what the client offered, the failed ones too, and the handshake is
+// the one the client would have had anyway.
+func TestCaptureHello(t *testing.T) {
+	var logs syncBuffer
+	hellos := make(chan *listener.Conn, 10)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name:         "tls",
+		CaptureHello: true,
+		Logger:       slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, h listener.Handshake) {
+			hellos <- c
+		}},
+	}))
+	got := acceptAll(t, l)
+
+	cfg := clientConfig(t)
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	c, err := dialTLS(t, l.Addr().String(), cfg)
+	if err != nil {
+		t.Fatalf("handshake through the capture: %v", err)
+	}
+	if a := next(t, got); a.err != nil || listener.From(a.c).Hello == nil {
+		t.Fatalf("Accept: %v; want a Conn with its hello", a.err)
+	}
+	conn := <-hellos
+	ja4 := conn.Hello.JA4()
+	if !strings.HasPrefix(ja4, "t13i") || ja4[8:10] != "h2" {
+		t.Errorf("JA4 %s, want t13i...h2 (Go sends no SNI for an IP address)", ja4)
+	}
+	var rec map[string]any
+	waitFor(t, ioTimeout, "the handshake record", func() bool {
+		rec = findRecord(t, logs.String(), "handshake", c.LocalAddr().String())
+		return rec != nil
+	})
+	if rec["ja4"] != ja4 {
+		t.Errorf("log ja4 %v, want %s", rec["ja4"], ja4)
+	}
+
+	// A client offering only TLS 1.0 fails, and its hello is there.
+	old := clientConfig(t)
+	old.MinVersion, old.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
+	if _, err := dialTLS(t, l.Addr().String(), old); err == nil {
+		t.Fatal("a TLS 1.0 client got through")
+	}
+	conn = <-hellos
+	if conn.Hello == nil || conn.Hello.LegacyVersion != tls.VersionTLS10 || !strings.HasPrefix(conn.Hello.JA4(), "t10") {
+		t.Errorf("failed handshake's hello: %+v", conn.Hello)
+	}
+
+	// Plain text is no hello; crypto/tls still reads it and fails.
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Write([]byte("hello?\n"))
+	if conn = <-hellos; conn.Hello != nil {
+		t.Errorf("plain text gave a hello: %+v", conn.Hello)
+	}
+}
+
+// BenchmarkHandshakeCapture measures full TLS 1.3 handshakes (ECDSA P-256,
+// X25519MLKEM768) through a listener with CaptureHello off and on, side by
+// side; compare the two ns/op.
+func BenchmarkHandshakeCapture(b *testing.B) {
+	for _, capture := range []bool{false, true} {
+		name := "off"
+		if capture {
+			name = "on"
+		}
+		b.Run("capture="+name, func(b *testing.B) {
+			l := listen(b, tlsOptions(b, listener.Options{Name: "tls", CaptureHello: capture}))
+			got := acceptAll(b, l)
+			cfg := clientConfig(b)
+			cfg.ClientSessionCache = nil // full handshakes only
+			b.ResetTimer()
+			for range b.N {
+				nc, err := net.Dial("tcp", l.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				tc := tls.Client(nc, cfg)
+				tc.SetDeadline(time.Now().Add(ioTimeout))
+				if err := tc.Handshake(); err != nil {
+					b.Fatal(err)
+				}
+				a := next(b, got)
+				if a.err != nil {
+					b.Fatal(a.err)
+				}
+				a.c.Close()
+				tc.Close()
+			}
+		})
+	}
+}
