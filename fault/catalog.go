@@ -1,0 +1,109 @@
+package fault
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Catalog describes the faults a server offers, for /info: the page builds
+// its Faults field from it, and a script can read the bounds instead of
+// guessing them.
+type Catalog struct {
+	Enabled bool `json:"enabled"`
+	// Default is the spec every connection gets unless another source
+	// gives one; "" for none.
+	Default  string `json:"default"`
+	MaxVerbs int    `json:"max_verbs"`
+	// When says what @N and @D count and their bounds.
+	When    string     `json:"when"`
+	Verbs   []VerbInfo `json:"verbs"`
+	Presets []Preset   `json:"presets"`
+}
+
+// VerbInfo describes one verb.
+type VerbInfo struct {
+	Name string `json:"name"`
+	// Syntax is how the verb is written, such as "delay:D[~J]".
+	Syntax string `json:"syntax"`
+	// On lists the echoes it acts on: "tls" (the raw port), "ws".
+	On []string `json:"on"`
+	// When tells whether it takes @N or @D.
+	When bool `json:"when"`
+	// URL tells whether /ws?fault= may ask for it.
+	URL bool `json:"url"`
+	// Bounds states the limits of its argument, "" when it has none.
+	Bounds string `json:"bounds"`
+	// Effect says what it does, in a sentence.
+	Effect string `json:"effect"`
+}
+
+// Preset is a ready-made spec with a name for people.
+type Preset struct {
+	Name string `json:"name"`
+	Spec string `json:"spec"`
+}
+
+// Presets are the page's quick picks: the unhappy paths clients most
+// often get wrong.
+var presets = []Preset{
+	{"slow echo", "delay:500ms~100ms"},
+	{"1-byte frames", "frag:1"},
+	{"close 4001 after 3", "close:4001:fault@3"},
+	{"no pongs", "nopong"},
+	{"reset after 1", "rst@1"},
+}
+
+var both, wsOnly = []string{"tls", "ws"}, []string{"ws"}
+
+var maxDur = MaxDuration.String()
+
+var whenInfo = "@N: after the N-th echo, counting messages on /ws and bytes on the raw port (KiB, MiB allowed), N from 1 to " +
+	strconv.Itoa(MaxCount) + "; @D: D after the connection opened, at most " + maxDur + "; without @ a verb acts from the start"
+
+// verbInfos is the one description of every verb; README's table and
+// the page render it.
+var verbInfos = [numKinds]VerbInfo{
+	Delay: {Syntax: "delay:D[~J]", On: both, When: true, URL: true,
+		Bounds: "D and J from 0 to " + maxDur + ", not both 0",
+		Effect: "each echo is held D plus a uniform random 0..J before it is sent; order is kept"},
+	Frag: {Syntax: "frag:N", On: both, When: true, URL: true,
+		Bounds: "N from 1 to " + strconv.Itoa(MaxFrag) + " bytes",
+		Effect: "/ws: frames of at most N payload bytes; raw: TLS records of at most N bytes"},
+	BW: {Syntax: "bw:RATE", On: both, When: true, URL: true,
+		Bounds: "RATE from 1KiB to 1GiB per second",
+		Effect: "echo throughput capped at RATE bytes per second"},
+	HSDelay: {Syntax: "hsdelay:D", On: both,
+		Bounds: "D above 0, below the handshake timeout and at most " + maxDur,
+		Effect: "the server waits D before answering the ClientHello (not from a URL)"},
+	Alert: {Syntax: "alert:NAME", On: both,
+		Bounds: "NAME: " + strings.Join(AlertNames(), ", "),
+		Effect: "the ClientHello is answered with that fatal TLS alert and the connection closed (not from a URL)"},
+	Close: {Syntax: "close[:CODE[:REASON]]", On: both, When: true, URL: true,
+		Bounds: "CODE 1000-1003, 1007-1014 or 3000-4999; REASON at most 123 bytes, no comma or @",
+		Effect: "/ws: the server starts the closing handshake with CODE; raw: close_notify, then the connection is closed"},
+	FIN: {Syntax: "fin", On: both, When: true, URL: true,
+		Effect: "TCP FIN with no close frame and no close_notify"},
+	RST: {Syntax: "rst", On: both, When: true, URL: true,
+		Effect: "TCP reset"},
+	Blackhole: {Syntax: "blackhole", On: both, When: true, URL: true,
+		Effect: "nothing more is read or written, the socket stays open until the client closes or the idle timeout"},
+	NoPong: {Syntax: "nopong", On: wsOnly, When: true, URL: true,
+		Effect: "pings are no longer answered"},
+	Status: {Syntax: "status:CODE", On: wsOnly, URL: true,
+		Bounds: "CODE from 400 to 599",
+		Effect: "the upgrade is refused with that HTTP status"},
+}
+
+// Describe returns the catalog of this server's faults.
+func (in *Injector) Describe() Catalog {
+	c := Catalog{Enabled: in.Enabled(), MaxVerbs: MaxVerbs, When: whenInfo, Presets: presets}
+	if in.o.Default != nil {
+		c.Default = in.o.Default.String()
+	}
+	for k := Delay; k < numKinds; k++ {
+		vi := verbInfos[k]
+		vi.Name = k.String()
+		c.Verbs = append(c.Verbs, vi)
+	}
+	return c
+}

@@ -1,0 +1,83 @@
+package fault
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// maxFormBytes bounds a POST /faults body: a spec is at most 1 KiB.
+const maxFormBytes = 8 << 10
+
+// Handler serves /faults on the admin port:
+//
+//	POST   spec=S&listener=L[&count=N]  arm S for the next N (default 1)
+//	                                     connections of listener L: 201 and
+//	                                     the armed entry as JSON
+//	GET                                  the armed specs, a JSON array of
+//	                                     {"listener", "spec", "remaining"}
+//	DELETE                               disarm all: {"disarmed": N}
+//
+// Parameters come as a query or a form body. A bad spec, listener or
+// count gets 400 with one line naming what is wrong; POST while faults
+// are off gets 403.
+func (in *Injector) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			writeJSON(w, http.StatusOK, in.Armed())
+		case http.MethodDelete:
+			writeJSON(w, http.StatusOK, map[string]int{"disarmed": in.Disarm()})
+		case http.MethodPost:
+			in.servePost(w, r)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST, DELETE")
+			http.Error(w, "fault: /faults answers GET, POST and DELETE", http.StatusMethodNotAllowed)
+		}
+	})
+}
+
+func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "fault: bad form: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	count := 1
+	if c := strings.TrimSpace(r.Form.Get("count")); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 1 || n > MaxArmCount {
+			http.Error(w, "fault: count "+strconv.Quote(c)+": want a number from 1 to "+strconv.Itoa(MaxArmCount), http.StatusBadRequest)
+			return
+		}
+		count = n
+	}
+	listener := r.Form.Get("listener")
+	if listener == "" {
+		http.Error(w, "fault: listener: missing; want tls, https (or wss) or http", http.StatusBadRequest)
+		return
+	}
+	armed, err := in.Arm(listener, r.Form.Get("spec"), count)
+	switch {
+	case errors.Is(err, ErrOff):
+		http.Error(w, err.Error(), http.StatusForbidden)
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default:
+		writeJSON(w, http.StatusCreated, armed)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "fault: encode: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}

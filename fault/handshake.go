@@ -1,0 +1,130 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// alerts are the fatal alerts alert:NAME may send, with their
+// descriptions from RFC 8446 section 6 (the names are the RFC's).
+var alerts = []struct {
+	name string
+	code uint8
+}{
+	{"handshake_failure", 40},
+	{"protocol_version", 70},
+	{"bad_certificate", 42},
+	{"unrecognized_name", 112},
+	{"internal_error", 80},
+	{"access_denied", 49},
+	{"insufficient_security", 71},
+}
+
+// AlertNames lists the names alert:NAME accepts.
+func AlertNames() []string {
+	names := make([]string, len(alerts))
+	for i, a := range alerts {
+		names[i] = a.name
+	}
+	return names
+}
+
+func alertByName(name string) (uint8, bool) {
+	for _, a := range alerts {
+		if a.name == name {
+			return a.code, true
+		}
+	}
+	return 0, false
+}
+
+func alertName(code uint8) string {
+	for _, a := range alerts {
+		if a.code == code {
+			return a.name
+		}
+	}
+	return strconv.Itoa(int(code))
+}
+
+// ErrAlertSent is the error of a handshake ended by alert:NAME: the
+// connection is to be closed, and counts as a failed handshake.
+var ErrAlertSent = errors.New("fault: handshake answered with an alert")
+
+// TLS record layer constants (RFC 8446 section 5.1).
+const (
+	recordHeaderLen  = 5
+	recordTypeAlert  = 21
+	recordMaxPayload = 16<<10 + 256 // TLSCiphertext may exceed the plaintext limit by 256
+	alertLevelFatal  = 2
+)
+
+// Handshake runs the verbs that act before the TLS handshake, on a
+// connection just accepted: hsdelay waits, alert reads the ClientHello and
+// answers it with the alert, then returns an error wrapping ErrAlertSent
+// (close the connection; the handshake failed). ctx bounds the wait; the
+// reads and writes are bounded by c's deadline, which the caller sets to
+// the handshake deadline. A nil spec, or one without these verbs, returns
+// nil at once.
+func (in *Injector) Handshake(ctx context.Context, c net.Conn, spec *Spec, ci ConnInfo) error {
+	if v, ok := spec.Get(HSDelay); ok {
+		in.applied(ci, spec, v)
+		t := time.NewTimer(v.Dur)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("fault: hsdelay:%v cut short: %w", v.Dur, ctx.Err())
+		}
+	}
+	if v, ok := spec.Get(Alert); ok {
+		in.applied(ci, spec, v)
+		if err := SendAlert(c, uint8(v.Code)); err != nil {
+			return fmt.Errorf("fault: alert %s: %w", alertName(uint8(v.Code)), err)
+		}
+		return fmt.Errorf("%w: %s", ErrAlertSent, alertName(uint8(v.Code)))
+	}
+	return nil
+}
+
+// SendAlert answers the client's first TLS record (its ClientHello) with a
+// fatal alert record of description code, instead of a ServerHello, and
+// ends the connection's sending side. The hello is read first and the
+// client's close awaited (up to c's read deadline, at most a second), so
+// that closing with unread bytes does not reset the connection before the
+// client has read the alert. The caller closes c.
+func SendAlert(c net.Conn, code uint8) error {
+	var hdr [recordHeaderLen]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		return fmt.Errorf("read the ClientHello: %w", err)
+	}
+	n := int64(hdr[3])<<8 | int64(hdr[4])
+	if _, err := io.CopyN(io.Discard, c, min(n, recordMaxPayload)); err != nil {
+		return fmt.Errorf("read the ClientHello: %w", err)
+	}
+	// The record version is TLS 1.2's, which every client accepts before
+	// a version is agreed (RFC 8446 section 5.1, legacy_record_version).
+	rec := []byte{recordTypeAlert, 3, 3, 0, 2, alertLevelFatal, code}
+	if _, err := c.Write(rec); err != nil {
+		return fmt.Errorf("write the alert: %w", err)
+	}
+	if s := Socket(c); s != nil {
+		s.CloseWrite()
+	}
+	drain(c, time.Second)
+	return nil
+}
+
+// drain reads and discards until the peer closes, an error, or d passes
+// (earlier if c's read deadline is earlier): closing a socket with unread
+// bytes sends a reset, which can reach the client before what was sent
+// last.
+func drain(c net.Conn, d time.Duration) {
+	c.SetReadDeadline(time.Now().Add(d))
+	io.CopyN(io.Discard, c, 1<<20)
+}

@@ -1,0 +1,110 @@
+package fault
+
+import (
+	"bytes"
+	"io"
+	"time"
+)
+
+// messageBudget is the most a delayed /ws echo holds, besides one message
+// of any size the transport accepts.
+const messageBudget = 1 << 20
+
+// Messages is a WebSocket connection as the faulty echo uses it; the ws
+// transport provides it.
+type Messages interface {
+	// NextReader returns the next data message, as the transport checks
+	// it (size, UTF-8).
+	NextReader() (messageType int, r io.Reader, err error)
+	// WriteMessage sends a whole message the transport's usual way.
+	WriteMessage(messageType int, data []byte) error
+	// WriteFrame sends one complete frame (see AppendFrame) with a single
+	// write on the connection.
+	WriteFrame(frame []byte) error
+}
+
+// EchoMessages is the /ws echo with the session's faults: each message
+// comes back with its type and bytes until a read or write fails (that
+// error) or a terminal verb ends the echo. After close it keeps reading,
+// discarding data, until the client answers the close, and returns that
+// read's error (a *websocket.CloseError) for the transport to finish the
+// closing handshake; after fin, rst and blackhole it returns ErrEnded.
+// @N counts messages; frag:N writes frames of at most N payload bytes.
+func (s *Session) EchoMessages(m Messages) error {
+	var buf bytes.Buffer
+	read := func() error {
+		_, r, err := m.NextReader()
+		if err == nil {
+			err = discard(r)
+		}
+		return err
+	}
+	var q *delayQueue
+	echo := func(mt int, data []byte) error {
+		if q == nil && s.Active(Delay) {
+			q = newDelayQueue(messageBudget, func(it queued) error { return s.sendMessage(m, it.kind, it.data) })
+		}
+		if q != nil {
+			return q.push(queued{kind: mt, data: bytes.Clone(data), due: time.Now().Add(s.hold())})
+		}
+		return s.sendMessage(m, mt, data)
+	}
+	stop := func() {
+		if q != nil {
+			q.stop()
+		}
+	}
+	for {
+		var rerr, err error
+		if !s.ended() {
+			var mt int
+			var r io.Reader
+			mt, r, rerr = m.NextReader()
+			if rerr == nil {
+				buf.Reset()
+				_, rerr = buf.ReadFrom(r)
+			}
+			if rerr == nil && !s.ended() {
+				err = echo(mt, buf.Bytes())
+			}
+		}
+		if s.ended() {
+			stop()
+			return s.afterEnd(rerr, read, true)
+		}
+		if err == nil {
+			err = rerr
+		}
+		if err != nil {
+			stop()
+			return err
+		}
+	}
+}
+
+// sendMessage writes one echo, fragmented under frag, and counts it.
+func (s *Session) sendMessage(m Messages, mt int, data []byte) error {
+	s.wmu.Lock()
+	if s.ended() {
+		s.wmu.Unlock()
+		return ErrEnded
+	}
+	var err error
+	if f := s.frag(); f > 0 {
+		var frame []byte
+		err = Fragments(byte(mt), data, f, func(op byte, fin bool, p []byte) error {
+			frame = AppendFrame(frame[:0], op, fin, p)
+			return m.WriteFrame(frame)
+		})
+	} else {
+		err = m.WriteMessage(mt, data)
+	}
+	s.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	if s.Echoed(1) {
+		return ErrEnded
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package fault
+
+import (
+	"bytes"
+	"encoding/binary"
+	"sync"
+)
+
+// Framing is how one WebSocket message came over the wire.
+type Framing struct {
+	// Frames is the number of frames the message took.
+	Frames int
+	// Largest is the largest frame payload, in bytes.
+	Largest int64
+}
+
+// FrameObserver follows what a server sends on a WebSocket connection,
+// from the first byte of its HTTP response on, and tells how each data
+// message was framed: the client side of frag:N. Feed it a copy of every
+// byte read from the connection under the WebSocket client (Write never
+// fails). It is safe for concurrent use. Bytes that are not a WebSocket
+// stream only confuse the counts; they cannot make it fail or grow.
+type FrameObserver struct {
+	mu       sync.Mutex
+	inBody   bool     // past the HTTP response head
+	tail     [3]byte  // last bytes of the head, to find its end across writes
+	hdr      [14]byte // the frame header being read
+	hdrLen   int      // bytes of hdr read so far
+	skip     uint64   // payload bytes of the current frame still to come
+	cur      Framing  // the data message being received
+	inMsg    bool
+	done     []Framing // messages complete and not yet taken
+	controls int
+}
+
+// maxPending bounds the messages kept until Take, so a client that never
+// calls it cannot grow the observer without bound.
+const maxPending = 1024
+
+// Take returns the framing of the messages completed since the last Take,
+// in order.
+func (f *FrameObserver) Take() []Framing {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.done
+	f.done = nil
+	return out
+}
+
+// Controls is the number of control frames (close, ping, pong) seen.
+func (f *FrameObserver) Controls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.controls
+}
+
+// Write observes p.
+func (f *FrameObserver) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(p)
+	if !f.inBody {
+		p = f.skipHead(p)
+	}
+	for len(p) > 0 {
+		if f.skip > 0 {
+			k := min(uint64(len(p)), f.skip)
+			f.skip -= k
+			p = p[k:]
+			continue
+		}
+		f.hdr[f.hdrLen] = p[0]
+		f.hdrLen++
+		p = p[1:]
+		if need := headerLen(f.hdr[:f.hdrLen]); f.hdrLen == need {
+			f.frame()
+		}
+	}
+	return n, nil
+}
+
+// skipHead consumes the HTTP response head and returns what follows it.
+func (f *FrameObserver) skipHead(p []byte) []byte {
+	joined := append(f.tail[:len(f.tail):len(f.tail)], p...)
+	if i := bytes.Index(joined, []byte("\r\n\r\n")); i >= 0 {
+		f.inBody = true
+		return joined[i+4:]
+	}
+	copy(f.tail[:], joined[len(joined)-3:])
+	return nil
+}
+
+// headerLen is the length of the frame header that starts with h, as far
+// as h tells it: 2 until the length byte is known.
+func headerLen(h []byte) int {
+	if len(h) < 2 {
+		return 2
+	}
+	n := 2
+	switch h[1] & 0x7f {
+	case 126:
+		n += 2
+	case 127:
+		n += 8
+	}
+	if h[1]&0x80 != 0 {
+		n += 4 // a mask key: a server must not send one, but it is framing
+	}
+	return n
+}
+
+// frame takes in the complete header in f.hdr.
+func (f *FrameObserver) frame() {
+	h := f.hdr[:f.hdrLen]
+	f.hdrLen = 0
+	var size uint64
+	switch h[1] & 0x7f {
+	case 126:
+		size = uint64(binary.BigEndian.Uint16(h[2:]))
+	case 127:
+		size = binary.BigEndian.Uint64(h[2:])
+	default:
+		size = uint64(h[1] & 0x7f)
+	}
+	f.skip = size
+	fin, op := h[0]&0x80 != 0, h[0]&0x0f
+	if op >= 8 {
+		f.controls++
+		return
+	}
+	if op != OpContinuation || !f.inMsg {
+		f.cur, f.inMsg = Framing{}, true
+	}
+	f.cur.Frames++
+	f.cur.Largest = max(f.cur.Largest, int64(min(size, 1<<62)))
+	if fin {
+		if len(f.done) < maxPending {
+			f.done = append(f.done, f.cur)
+		}
+		f.inMsg = false
+	}
+}

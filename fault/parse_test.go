@@ -1,0 +1,189 @@
+package fault
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var parseTests = []struct {
+	name string
+	in   string
+	want []Verb
+	// canon is String's form when it differs from in.
+	canon string
+}{
+	{name: "empty", in: "", want: nil},
+	{name: "spaces", in: "  ", want: nil, canon: ""},
+	{name: "delay", in: "delay:100ms", want: []Verb{{Kind: Delay, Dur: 100 * time.Millisecond}}},
+	{name: "delay jitter", in: "delay:100ms~20ms", want: []Verb{{Kind: Delay, Dur: 100 * time.Millisecond, Jitter: 20 * time.Millisecond}}},
+	{name: "jitter only", in: "delay:0~50ms", want: []Verb{{Kind: Delay, Jitter: 50 * time.Millisecond}}, canon: "delay:0s~50ms"},
+	{name: "frag", in: "frag:1", want: []Verb{{Kind: Frag, Size: 1}}},
+	{name: "frag KiB", in: "frag:16KiB", want: []Verb{{Kind: Frag, Size: 16 << 10}}},
+	{name: "bw", in: "bw:8KiB", want: []Verb{{Kind: BW, Size: 8 << 10}}},
+	{name: "bw bytes", in: "bw:1536", want: []Verb{{Kind: BW, Size: 1536}}},
+	{name: "bw MiB", in: "bw:2MiB", want: []Verb{{Kind: BW, Size: 2 << 20}}},
+	{name: "hsdelay", in: "hsdelay:2s", want: []Verb{{Kind: HSDelay, Dur: 2 * time.Second}}},
+	{name: "alert", in: "alert:handshake_failure", want: []Verb{{Kind: Alert, Code: 40}}},
+	{name: "alert upper", in: "alert:ACCESS_DENIED", want: []Verb{{Kind: Alert, Code: 49}}, canon: "alert:access_denied"},
+	{name: "close bare", in: "close", want: []Verb{{Kind: Close}}},
+	{name: "close code", in: "close:4001", want: []Verb{{Kind: Close, Code: 4001}}},
+	{name: "close reason", in: "close:4001:going away now", want: []Verb{{Kind: Close, Code: 4001, Reason: "going away now"}}},
+	{name: "close reason colon", in: "close:1000:a:b", want: []Verb{{Kind: Close, Code: 1000, Reason: "a:b"}}},
+	{name: "close 1011", in: "close:1011", want: []Verb{{Kind: Close, Code: 1011}}},
+	{name: "fin rst", in: "fin@2s,rst@10s", want: []Verb{{Kind: FIN, When: When{After: 2 * time.Second}}, {Kind: RST, When: When{After: 10 * time.Second}}}},
+	{name: "blackhole", in: "blackhole@1KiB", want: []Verb{{Kind: Blackhole, When: When{Count: 1024}}}},
+	{name: "nopong", in: "nopong@3", want: []Verb{{Kind: NoPong, When: When{Count: 3}}}},
+	{name: "status", in: "status:503", want: []Verb{{Kind: Status, Code: 503}}},
+	{name: "upper verb", in: "RST@1", want: []Verb{{Kind: RST, When: When{Count: 1}}}, canon: "rst@1"},
+	{name: "one minute", in: "rst@1m", want: []Verb{{Kind: RST, When: When{After: time.Minute}}}, canon: "rst@1m0s"},
+	{name: "one MiB", in: "rst@1MiB", want: []Verb{{Kind: RST, When: When{Count: 1 << 20}}}},
+	{name: "spaces around", in: " delay:10ms , close:4001@3 ", want: []Verb{{Kind: Delay, Dur: 10 * time.Millisecond}, {Kind: Close, Code: 4001, When: When{Count: 3}}}, canon: "delay:10ms,close:4001@3"},
+	{name: "eight verbs", in: "delay:1ms,frag:1,bw:1KiB,close@9,fin@10,rst@11,blackhole@12,nopong",
+		want: []Verb{{Kind: Delay, Dur: time.Millisecond}, {Kind: Frag, Size: 1}, {Kind: BW, Size: 1024},
+			{Kind: Close, When: When{Count: 9}}, {Kind: FIN, When: When{Count: 10}}, {Kind: RST, When: When{Count: 11}},
+			{Kind: Blackhole, When: When{Count: 12}}, {Kind: NoPong}}},
+	{name: "max duration", in: "delay:60s~60s", want: []Verb{{Kind: Delay, Dur: time.Minute, Jitter: time.Minute}}, canon: "delay:1m0s~1m0s"},
+}
+
+func TestParse(t *testing.T) {
+	for _, tt := range parseTests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse(tt.in)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			if got := s.Verbs(); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Parse(%q) = %+v, want %+v", tt.in, got, tt.want)
+			}
+			canon := tt.canon
+			if canon == "" && strings.TrimSpace(tt.in) != "" {
+				canon = tt.in
+			}
+			if got := s.String(); got != canon {
+				t.Errorf("String() = %q, want %q", got, canon)
+			}
+			again, err := Parse(s.String())
+			if err != nil || !reflect.DeepEqual(again.Verbs(), s.Verbs()) {
+				t.Errorf("String() %q does not read back: %v, %+v", s.String(), err, again.Verbs())
+			}
+		})
+	}
+}
+
+// badSpecTests are specs that must fail, each with the verb the error must
+// name and a word of its reason.
+var badSpecTests = []struct {
+	in, verb, why string
+}{
+	{"foo", "foo", "unknown verb"},
+	{"delay", "delay", "needs a duration"},
+	{"delay:", "delay", "needs a duration"},
+	{"delay:abc", "delay", "not a duration"},
+	{"delay:-1s", "delay", "positive"},
+	{"delay:61s", "delay", "longer than"},
+	{"delay:10ms~2m", "delay", "jitter"},
+	{"delay:0", "delay", "does nothing"},
+	{"frag:0", "frag", "from 1 to 16384"},
+	{"frag:16385", "frag", "from 1 to 16384"},
+	{"frag:x", "frag", "from 1 to"},
+	{"frag:-1", "frag", "from 1 to"},
+	{"bw:100", "bw", "1KiB"},
+	{"bw:2GiB", "bw", "1KiB to 1GiB"},
+	{"bw:8KB", "bw", "1KiB"},
+	{"hsdelay:0s", "hsdelay", "positive"},
+	{"hsdelay:2m", "hsdelay", "longer than"},
+	{"hsdelay:1s@2", "hsdelay", "no @when"},
+	{"alert:nope", "alert", "handshake_failure"},
+	{"alert", "alert", "needs an alert name"},
+	{"alert:internal_error@1s", "alert", "no @when"},
+	{"close:abc", "close", "close code"},
+	{"close:1005", "close", "may not be sent"},
+	{"close:1006", "close", "may not be sent"},
+	{"close:2000", "close", "not a close code"},
+	{"close:5000", "close", "not a close code"},
+	{"close:999", "close", "not a close code"},
+	{"close:4001:" + strings.Repeat("x", 124), "close", "at most 123"},
+	{"close:4001:bad\x01", "close", "printable"},
+	{"status", "status", "needs an HTTP status"},
+	{"status:200", "status", "400 to 599"},
+	{"status:600", "status", "400 to 599"},
+	{"status:503@2", "status", "no @when"},
+	{"fin:1", "fin", "takes no argument"},
+	{"nopong:x", "nopong", "takes no argument"},
+	{"rst@0", "rst", "from 1 to"},
+	{"rst@-1", "rst", `@"-1"`},
+	{"rst@2GiB", "rst", `@"2GiB"`},
+	{"rst@2048MiB", "rst", "from 1 to"},
+	{"rst@61s", "rst", `@"61s"`},
+	{"rst@soon", "rst", `@"soon"`},
+	{"rst@1@2", "rst", `@"1@2"`},
+	{"delay:1ms,delay:2ms", "delay", "given twice"},
+	{"delay:1ms,,rst", "spec", "empty"},
+	{"rst,", "spec", "empty"},
+	{"delay:1ms,frag:1,bw:1KiB,close@9,fin@10,rst@11,blackhole@12,nopong,status:500", "status", "at most 8"},
+	{strings.Repeat("x", 1025), "spec", "at most 1024"},
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range badSpecTests {
+		t.Run(tt.in[:min(len(tt.in), 40)], func(t *testing.T) {
+			s, err := Parse(tt.in)
+			if err == nil {
+				t.Fatalf("Parse(%q) = %v, want an error", tt.in, s)
+			}
+			var fe *Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %T is not *Error: %v", err, err)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "fault: "+tt.verb+": ") && !strings.HasPrefix(msg, "fault: \""+tt.verb+"\": ") {
+				t.Errorf("error %q does not name %q first", msg, tt.verb)
+			}
+			if !strings.Contains(msg, tt.why) {
+				t.Errorf("error %q does not say %q", msg, tt.why)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error %q is more than one line", msg)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, tt := range parseTests {
+		f.Add(tt.in)
+	}
+	for _, tt := range badSpecTests {
+		f.Add(tt.in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := Parse(in)
+		if err != nil {
+			if s != nil {
+				t.Fatalf("Parse(%q) returned a spec and an error", in)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error of %q has a newline: %q", in, err)
+			}
+			return
+		}
+		if n := len(s.Verbs()); n > MaxVerbs {
+			t.Fatalf("Parse(%q) gave %d verbs", in, n)
+		}
+		again, err := Parse(s.String())
+		if err != nil {
+			t.Fatalf("String() of %q = %q does not parse: %v", in, s.String(), err)
+		}
+		if !reflect.DeepEqual(again.Verbs(), s.Verbs()) {
+			t.Fatalf("%q: String() %q reads back as %+v, want %+v", in, s.String(), again.Verbs(), s.Verbs())
+		}
+		for _, v := range s.Verbs() {
+			if v.Dur > MaxDuration || v.Jitter > MaxDuration || v.When.After > MaxDuration || v.When.Count > MaxCount {
+				t.Fatalf("%q: %v is out of bounds", in, v)
+			}
+		}
+	})
+}

@@ -1,0 +1,129 @@
+package fault
+
+import (
+	"errors"
+	"sync"
+	"time"
+)
+
+// errQueueStopped is what push returns once the sender has stopped.
+var errQueueStopped = errors.New("fault: delayed echo stopped")
+
+// queued is one echo waiting for its time.
+type queued struct {
+	kind int // the WebSocket message type; unused on the raw port
+	data []byte
+	due  time.Time
+}
+
+// delayQueue holds echoes until they are due and sends them in order from
+// its own goroutine, so a delay does not slow the reading of what follows
+// (each echo is held D from its arrival, not D after the previous one).
+// It holds at most budget bytes (or one item, however large): past that,
+// push blocks, the reader stops reading and TCP flow control slows the
+// client. A delay never buffers without bound.
+type delayQueue struct {
+	send   func(queued) error
+	budget int
+
+	mu     sync.Mutex
+	cond   sync.Cond
+	items  []queued
+	bytes  int   // in items and the one being sent
+	closed bool  // no more pushes: send the rest, then end
+	err    error // why the sender stopped early; set once
+	quit   chan struct{}
+	done   chan struct{}
+}
+
+func newDelayQueue(budget int, send func(queued) error) *delayQueue {
+	q := &delayQueue{send: send, budget: budget, quit: make(chan struct{}), done: make(chan struct{})}
+	q.cond.L = &q.mu
+	go q.run()
+	return q
+}
+
+// push queues it, waiting while the queue is over its budget. It fails
+// once the sender has stopped.
+func (q *delayQueue) push(it queued) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.err == nil && q.bytes > 0 && q.bytes+len(it.data) > q.budget {
+		q.cond.Wait()
+	}
+	if q.err != nil {
+		return q.err
+	}
+	q.items = append(q.items, it)
+	q.bytes += len(it.data)
+	q.cond.Broadcast()
+	return nil
+}
+
+// finish lets the sender send what is queued, waits for it and returns
+// the error that stopped it early, if any.
+func (q *delayQueue) finish() error {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+	<-q.done
+	if errors.Is(q.err, errQueueStopped) {
+		return nil
+	}
+	return q.err
+}
+
+// stop drops what is queued and waits for the sender to end.
+func (q *delayQueue) stop() {
+	q.fail(errQueueStopped)
+	<-q.done
+}
+
+func (q *delayQueue) fail(err error) {
+	q.mu.Lock()
+	if q.err == nil {
+		q.err = err
+		close(q.quit)
+	}
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+func (q *delayQueue) run() {
+	defer close(q.done)
+	for {
+		q.mu.Lock()
+		for len(q.items) == 0 && !q.closed && q.err == nil {
+			q.cond.Wait()
+		}
+		if q.err != nil || len(q.items) == 0 {
+			q.mu.Unlock()
+			q.fail(errQueueStopped)
+			return
+		}
+		it := q.items[0]
+		q.items[0] = queued{}
+		q.items = q.items[1:]
+		q.mu.Unlock()
+
+		if wait := time.Until(it.due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-q.quit:
+				t.Stop()
+				return
+			}
+		}
+		err := q.send(it)
+		q.mu.Lock()
+		q.bytes -= len(it.data)
+		q.cond.Broadcast()
+		q.mu.Unlock()
+		if err != nil {
+			q.fail(err)
+			return
+		}
+	}
+}

@@ -1,0 +1,293 @@
+package fault
+
+import (
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrEnded is returned by an echo that a terminal verb (close, fin, rst,
+// blackhole) ended: the connection is closed, or closing, and nothing
+// more is to be said on it.
+var ErrEnded = errors.New("fault: connection ended by a fault")
+
+// Target is what a Session acts on, given by the transport.
+type Target struct {
+	// Socket is the connection below TLS (or the plain connection): fin,
+	// rst and blackhole act on it, and the session closes it at the end.
+	Socket net.Conn
+	// Close ends the connection politely without closing the socket:
+	// close_notify on the raw port (tls.Conn.CloseWrite), a close frame
+	// with code and reason on /ws (1000 when the spec gave no code).
+	Close func(code int, reason string)
+	// Wake makes a read blocked on the connection return, so that the
+	// reader stops reading when blackhole takes effect. Nil: the
+	// socket's read deadline is set to now.
+	Wake func()
+	// Pace puts a pacer under TLS for bw; the transport keeps it until
+	// the connection ends.
+	Pace func(*Pacer)
+	// Idle is how long blackhole holds a socket the client leaves open.
+	Idle time.Duration
+}
+
+// Session is the faults of one connection while its echo runs, from
+// Injector.Start to Stop. Triggers count what the echo reports with
+// Echoed and the time since ConnInfo.Opened. Its methods are safe for
+// concurrent use: the echo's reader and writer, the keepalive and timers
+// all consult it.
+type Session struct {
+	in   *Injector
+	spec *Spec
+	ci   ConnInfo
+	t    Target
+
+	active  atomic.Uint32 // bit i: spec.verbs[i] has taken effect
+	nopong  atomic.Bool
+	silent  atomic.Bool  // fin, rst or blackhole: the transport writes nothing more
+	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
+
+	mu      sync.Mutex
+	count   int64
+	stopped bool
+	timers  []*time.Timer
+
+	// wmu is held while an echo writes, so a terminal verb fired by a
+	// timer takes effect between two writes, never inside a record or
+	// frame, and no data follows a close.
+	wmu sync.Mutex
+}
+
+// Start begins the faults of spec on a connection whose echo starts now,
+// and returns nil for a nil spec. Verbs without @when take effect at
+// once (a terminal one ends the echo before it begins); @D verbs when D
+// has passed since ci.Opened. The handshake verbs are not run here (see
+// Handshake). Call Stop when the connection ends.
+func (in *Injector) Start(spec *Spec, ci ConnInfo, t Target) *Session {
+	if spec == nil {
+		return nil
+	}
+	if ci.Opened.IsZero() {
+		ci.Opened = time.Now()
+	}
+	s := &Session{in: in, spec: spec, ci: ci, t: t}
+	for i, v := range spec.verbs {
+		switch {
+		case v.Kind.handshake() || v.Kind == Status:
+			// Acted on before the echo started.
+		case v.When.IsZero():
+			s.activate(i)
+		case v.When.After > 0:
+			s.mu.Lock()
+			if !s.stopped {
+				s.timers = append(s.timers, time.AfterFunc(time.Until(ci.Opened.Add(v.When.After)), func() { s.activate(i) }))
+			}
+			s.mu.Unlock()
+		}
+	}
+	return s
+}
+
+// Stop ends the session's timers; nothing takes effect after it.
+func (s *Session) Stop() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.stopped = true
+	for _, t := range s.timers {
+		t.Stop()
+	}
+	s.mu.Unlock()
+}
+
+// Spec is the session's spec.
+func (s *Session) Spec() *Spec { return s.spec }
+
+// activate makes verb i take effect, once: it is logged and counted, and
+// a terminal verb ends the echo.
+func (s *Session) activate(i int) {
+	bit := uint32(1) << i
+	s.mu.Lock()
+	if s.stopped || s.active.Load()&bit != 0 || (s.endedBy.Load() != 0 && s.spec.verbs[i].Kind.terminal()) {
+		s.mu.Unlock()
+		return
+	}
+	s.active.Or(bit)
+	s.mu.Unlock()
+	v := s.spec.verbs[i]
+	s.in.applied(s.ci, s.spec, v)
+	switch v.Kind {
+	case NoPong:
+		s.nopong.Store(true)
+	case BW:
+		if s.t.Pace != nil {
+			s.t.Pace(NewPacer(v.Size))
+		}
+	case Close, FIN, RST, Blackhole:
+		s.end(i, v)
+	}
+}
+
+// end carries out terminal verb i between two writes of the echo.
+func (s *Session) end(i int, v Verb) {
+	if v.Kind != RST {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
+	if !s.endedBy.CompareAndSwap(0, int32(i+1)) {
+		return
+	}
+	switch v.Kind {
+	case Close:
+		code := v.Code
+		if code == 0 {
+			code = 1000
+		}
+		if s.t.Close != nil {
+			s.t.Close(code, v.Reason)
+		}
+	case FIN:
+		s.silent.Store(true)
+		if sock := Socket(s.t.Socket); sock != nil {
+			sock.CloseWrite()
+		}
+	case RST:
+		s.silent.Store(true)
+		Reset(s.t.Socket)
+	case Blackhole:
+		s.silent.Store(true)
+		if s.t.Wake != nil {
+			s.t.Wake()
+		} else if s.t.Socket != nil {
+			s.t.Socket.SetReadDeadline(time.Now())
+		}
+	}
+}
+
+// Active tells whether a verb of kind k has taken effect.
+func (s *Session) Active(k Kind) bool {
+	bits := s.active.Load()
+	for i, v := range s.spec.verbs {
+		if v.Kind == k {
+			return bits&(1<<i) != 0
+		}
+	}
+	return false
+}
+
+// Ended tells whether a terminal verb has taken effect, and which.
+func (s *Session) Ended() (Verb, bool) {
+	i := s.endedBy.Load()
+	if i == 0 {
+		return Verb{}, false
+	}
+	return s.spec.verbs[i-1], true
+}
+
+func (s *Session) ended() bool { return s.endedBy.Load() != 0 }
+
+// NoPong tells whether pings are to go unanswered now.
+func (s *Session) NoPong() bool { return s != nil && s.nopong.Load() }
+
+// Silent tells whether the transport must write nothing more on the
+// connection, not even a ping or a close: fin, rst or blackhole took
+// effect. It is a nil-safe, lock-free check for the transports' write
+// paths.
+func (s *Session) Silent() bool { return s != nil && s.silent.Load() }
+
+// Next returns how many of the next n units (bytes or messages) may be
+// echoed before a count trigger is reached, at least 1, so that an echo
+// can stop exactly there: close@5 after the fifth byte, not after the
+// read that contained it.
+func (s *Session) Next(n int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bits := s.active.Load()
+	for i, v := range s.spec.verbs {
+		if c := v.When.Count; c > s.count && bits&(1<<i) == 0 {
+			n = int(min(int64(n), c-s.count))
+		}
+	}
+	return max(n, 1)
+}
+
+// Echoed counts n units echoed (sent) and makes the verbs whose count
+// has been reached take effect. It reports whether the echo has ended.
+func (s *Session) Echoed(n int) bool {
+	s.mu.Lock()
+	s.count += int64(n)
+	count, bits := s.count, s.active.Load()
+	s.mu.Unlock()
+	for i, v := range s.spec.verbs {
+		if c := v.When.Count; c > 0 && c <= count && bits&(1<<i) == 0 {
+			s.activate(i)
+		}
+	}
+	return s.endedBy.Load() != 0
+}
+
+// hold is how long the next echo is held: delay's D plus a uniform random
+// 0..J, or 0 while no delay has taken effect.
+func (s *Session) hold() time.Duration {
+	v, ok := s.spec.Get(Delay)
+	if !ok || !s.Active(Delay) {
+		return 0
+	}
+	d := v.Dur
+	if v.Jitter > 0 {
+		d += time.Duration(rand.Int64N(int64(v.Jitter) + 1))
+	}
+	return d
+}
+
+// frag is the most bytes per record or frame now, 0 for no limit.
+func (s *Session) frag() int {
+	if v, ok := s.spec.Get(Frag); ok && s.Active(Frag) {
+		return int(v.Size)
+	}
+	return 0
+}
+
+// afterEnd is what the echo's reader does once a terminal verb took
+// effect; rerr is what its last read returned. After close and fin it
+// reads and discards until the client closes (read returns an error),
+// so closing then sends no reset; after blackhole it holds the socket
+// unread until the client closes or the idle time passes. The socket is
+// closed at the end, except after a close on /ws, whose closing
+// handshake the transport completes: it gets the read error back.
+func (s *Session) afterEnd(rerr error, read func() error, keepReadErr bool) error {
+	v, _ := s.Ended()
+	switch v.Kind {
+	case Close, FIN:
+		for rerr == nil {
+			rerr = read()
+		}
+		if keepReadErr && v.Kind == Close {
+			return rerr
+		}
+	case Blackhole:
+		if rerr == nil || isTimeout(rerr) {
+			Hold(s.t.Socket, time.Now().Add(s.t.Idle))
+		}
+	}
+	if s.t.Socket != nil {
+		s.t.Socket.Close()
+	}
+	return ErrEnded
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// discard drains r, for messages read after the echo ended.
+func discard(r io.Reader) error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}

@@ -1,0 +1,59 @@
+package fault
+
+import (
+	"net"
+	"time"
+)
+
+// Socket finds the TCP connection under c, following NetConn methods (as
+// *tls.Conn and the accept pipeline's connection have), or nil. fin, rst
+// and blackhole act on it, below TLS: no close_notify goes out.
+func Socket(c net.Conn) *net.TCPConn {
+	for range 8 {
+		switch x := c.(type) {
+		case *net.TCPConn:
+			return x
+		case interface{ NetConn() net.Conn }:
+			c = x.NetConn()
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// Reset closes c with a TCP reset (SO_LINGER 0) instead of a FIN: the
+// client's next read or write fails with "connection reset by peer".
+func Reset(c net.Conn) {
+	if s := Socket(c); s != nil {
+		s.SetLinger(0)
+	}
+	c.Close()
+}
+
+// Finish sends a TCP FIN, nothing above TCP (no close_notify, no close
+// frame), waits up to d for the client to close in turn, discarding what
+// it still sends, and closes c. The wait avoids the reset that closing
+// with unread bytes would send, which the client would see instead of the
+// FIN.
+func Finish(c net.Conn, d time.Duration) {
+	if s := Socket(c); s != nil {
+		s.CloseWrite()
+		drain(s, d)
+	}
+	c.Close()
+}
+
+// Hold keeps c open without reading or writing until the client closes
+// (FIN or reset) or until, then closes it without a word. A read deadline
+// set on c meanwhile (a shutdown's) ends the hold early. Only the TCP
+// state is watched, so what the client sends stays unread and its writes
+// back up once the socket buffers fill, as they would with a peer that
+// has hung.
+func Hold(c net.Conn, until time.Time) {
+	if s := Socket(c); s != nil {
+		s.SetReadDeadline(until)
+		waitPeerClose(s)
+	}
+	c.Close()
+}

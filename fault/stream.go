@@ -1,0 +1,101 @@
+package fault
+
+import (
+	"errors"
+	"io"
+	"time"
+)
+
+// Sizes of the raw port's faulty echo.
+const (
+	// streamChunk is the most read at once: one TLS record's plaintext.
+	streamChunk = 16 << 10
+	// streamBudget is the most a delayed raw echo holds.
+	streamBudget = 64 << 10
+)
+
+// EchoStream is the raw port's echo with the session's faults: it reads
+// from rw and writes every byte back in order until the client stops
+// sending (io.EOF, then it returns nil once all is echoed), a read or
+// write fails (that error), or a terminal verb ends it (ErrEnded). rw is
+// the TLS connection with the transport's timeouts. @N counts bytes;
+// frag:N writes at most N bytes per Write, which crypto/tls sends as one
+// record.
+func (s *Session) EchoStream(rw io.ReadWriter) error {
+	buf := make([]byte, streamChunk)
+	read := func() error {
+		_, err := rw.Read(buf)
+		return err
+	}
+	var q *delayQueue
+	echo := func(p []byte) error {
+		if q == nil && s.Active(Delay) {
+			// From the first delayed echo on, every echo goes through the
+			// queue, behind those before it.
+			q = newDelayQueue(streamBudget, func(it queued) error { return s.sendStream(rw, it.data) })
+		}
+		if q != nil {
+			return q.push(queued{data: append([]byte(nil), p...), due: time.Now().Add(s.hold())})
+		}
+		return s.sendStream(rw, p)
+	}
+	for {
+		var n int
+		var rerr, err error
+		if !s.ended() {
+			n, rerr = rw.Read(buf)
+		}
+		if n > 0 && !s.ended() {
+			err = echo(buf[:n])
+		}
+		if rerr != nil && err == nil && q != nil {
+			// The client stopped sending: what it sent before is still
+			// echoed, at its time.
+			err = q.finish()
+		}
+		if s.ended() {
+			if q != nil {
+				q.stop()
+			}
+			return s.afterEnd(rerr, read, false)
+		}
+		if err != nil {
+			if q != nil {
+				q.stop()
+			}
+			return err
+		}
+		if errors.Is(rerr, io.EOF) {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// sendStream writes p in order, in pieces that stop at each count trigger
+// and, under frag, at N bytes.
+func (s *Session) sendStream(w io.Writer, p []byte) error {
+	for len(p) > 0 {
+		k := s.Next(len(p))
+		if f := s.frag(); f > 0 {
+			k = min(k, f)
+		}
+		s.wmu.Lock()
+		if s.ended() {
+			s.wmu.Unlock()
+			return ErrEnded
+		}
+		_, err := w.Write(p[:k])
+		s.wmu.Unlock()
+		if err != nil {
+			return err
+		}
+		if s.Echoed(k) {
+			return ErrEnded
+		}
+		p = p[k:]
+	}
+	return nil
+}
