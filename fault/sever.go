@@ -31,6 +31,10 @@ func Reset(c net.Conn) {
 	c.Close()
 }
 
+// closeDrain bounds the discarding of a client's last bytes before a
+// close.
+const closeDrain = 250 * time.Millisecond
+
 // Finish sends a TCP FIN, nothing above TCP (no close_notify, no close
 // frame), waits up to d for the client to close in turn, discarding what
 // it still sends, and closes c. The wait avoids the reset that closing
@@ -49,11 +53,13 @@ func Finish(c net.Conn, d time.Duration) {
 // set on c meanwhile (a shutdown's) ends the hold early. Only the TCP
 // state is watched, so what the client sends stays unread and its writes
 // back up once the socket buffers fill, as they would with a peer that
-// has hung.
+// has hung. At the end the unread bytes are discarded before the close,
+// which is then a FIN rather than a reset.
 func Hold(c net.Conn, until time.Time) {
 	if s := Socket(c); s != nil {
 		s.SetReadDeadline(until)
 		waitPeerClose(s)
+		drain(s, closeDrain)
 	}
 	c.Close()
 }

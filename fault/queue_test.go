@@ -1,0 +1,70 @@
+package fault
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestDelayQueueBudget shows the queue's bound: while the sender is stuck
+// a push over the budget waits, and goes on once bytes are sent.
+func TestDelayQueueBudget(t *testing.T) {
+	checkLeaks(t)
+	release := make(chan struct{})
+	sending := make(chan []byte, 8)
+	q := newDelayQueue(10, func(it queued) error {
+		sending <- it.data
+		<-release
+		return nil
+	})
+	four := []byte("abcd")
+	q.push(queued{data: four})
+	<-sending // the sender holds the first 4 bytes
+	q.push(queued{data: four})
+	pushed := make(chan error)
+	go func() { pushed <- q.push(queued{data: four}) }()
+	select {
+	case err := <-pushed:
+		t.Fatalf("a push over the budget returned at once (%v)", err)
+	case <-time.After(100 * time.Millisecond):
+		// Still waiting, as it should while 8 of 10 bytes are held.
+	}
+	release <- struct{}{}
+	if err := <-pushed; err != nil {
+		t.Fatalf("push after room was made: %v", err)
+	}
+	close(release)
+	if err := q.finish(); err != nil {
+		t.Fatalf("finish: %v", err)
+	}
+	if n := len(sending); n != 2 {
+		t.Fatalf("%d more echoes sent, want 2", n)
+	}
+}
+
+// TestDelayQueueStop: a sender error reaches the pusher, and stop drops
+// what is queued without waiting for its time.
+func TestDelayQueueStop(t *testing.T) {
+	checkLeaks(t)
+	boom := errors.New("boom")
+	q := newDelayQueue(1<<10, func(it queued) error { return boom })
+	q.push(queued{data: []byte("x")})
+	var err error
+	for err == nil {
+		err = q.push(queued{data: []byte("y")})
+	}
+	if !errors.Is(err, boom) {
+		t.Fatalf("push after the sender failed: %v, want boom", err)
+	}
+	if err := q.finish(); !errors.Is(err, boom) {
+		t.Fatalf("finish: %v", err)
+	}
+
+	q = newDelayQueue(1<<10, func(queued) error { return nil })
+	q.push(queued{data: []byte("later"), due: time.Now().Add(time.Hour)})
+	start := time.Now()
+	q.stop()
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("stop waited for a held echo")
+	}
+}

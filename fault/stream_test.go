@@ -1,0 +1,307 @@
+package fault
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// arm arms spec for the next connection of the test server, or fails.
+func (s *streamServer) arm(t *testing.T, spec string) {
+	t.Helper()
+	if _, err := s.in.Arm("tls", spec, 1); err != nil {
+		t.Fatalf("arm %q: %v", spec, err)
+	}
+}
+
+func TestStreamDelay(t *testing.T) {
+	s := startStream(t, Options{})
+	const d, j = 100 * time.Millisecond, 50 * time.Millisecond
+	s.arm(t, "delay:100ms~50ms")
+	c := s.mustDial(t)
+	for i := range 5 {
+		rtt := c.echo(t, fmt.Sprintf("ping %d", i))
+		// Held at least D after it arrived, so the round trip is longer;
+		// the upper bound only catches a hold far beyond D+J (a loaded
+		// machine adds scheduling delay, never removes any).
+		if rtt < d || rtt > d+j+2*time.Second {
+			t.Errorf("echo %d took %v, want at least %v and not far over %v", i, rtt, d, d+j)
+		}
+	}
+	c.Close()
+	if err := s.end(); err != nil {
+		t.Fatalf("echo ended with %v", err)
+	}
+}
+
+// TestStreamDelayOrderAndPipeline sends many chunks at once: they come
+// back in order, and each is held D from its own arrival, so the whole
+// burst takes about D, not D per chunk.
+func TestStreamDelayOrderAndPipeline(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "delay:300ms~100ms")
+	c := s.mustDial(t)
+	var want bytes.Buffer
+	start := time.Now()
+	for i := range 20 {
+		fmt.Fprintf(&want, "chunk %02d;", i)
+		c.Write([]byte(fmt.Sprintf("chunk %02d;", i)))
+	}
+	got := make([]byte, want.Len())
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("echo out of order:\n got %s\nwant %s", got, want.Bytes())
+	}
+	// Serially, 20 holds of at least 300ms would take 6s; a pipeline takes
+	// one hold plus scheduling. 4s leaves a loaded machine room.
+	if took < 300*time.Millisecond || took > 4*time.Second {
+		t.Fatalf("burst took %v, want about one hold (300-400ms), not one per chunk", took)
+	}
+}
+
+// TestStreamDelayBackPressure sends far more than the delay queue holds
+// while the echo is held: the server stops reading instead of buffering.
+func TestStreamDelayBackPressure(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "delay:2s")
+	c := s.mustDial(t)
+	c.SetWriteDeadline(time.Now().Add(700 * time.Millisecond))
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	written := 0
+	for written < 64<<20 {
+		n, err := c.Write(chunk)
+		written += n
+		if err != nil {
+			break
+		}
+	}
+	s.mu.Lock()
+	read := s.readers[0].n.Load()
+	s.mu.Unlock()
+	// The queue holds 64 KiB; the reader may hold one more chunk and one
+	// more record while it waits.
+	if limit := int64(streamBudget + 2*streamChunk); read > limit {
+		t.Fatalf("server read %d bytes while holding echoes (client wrote %d); want at most %d", read, written, limit)
+	}
+	if written <= int(read) {
+		t.Fatalf("client wrote only %d bytes, no more than the server read (%d): the test shows nothing", written, read)
+	}
+	c.Close()
+	s.end()
+}
+
+// TestStreamFrag reads the TLS records off the wire: none carries more
+// than N bytes of echo.
+func TestStreamFrag(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "frag:3")
+	c := s.mustDial(t)
+	msg := strings.Repeat("abcdefghij", 10)
+	c.echo(t, msg)
+	recs := c.appRecords()
+	// TLS 1.3: each record is the plaintext, its content type byte and a
+	// 16-byte AEAD tag (RFC 8446 section 5.2).
+	const overhead = 17
+	total := 0
+	for _, r := range recs {
+		if r.typ != 23 || r.len-overhead > 3 {
+			t.Fatalf("record %+v carries more than 3 bytes (records: %v)", r, recs)
+		}
+		total += r.len - overhead
+	}
+	if total != len(msg) || len(recs) != (len(msg)+2)/3 {
+		t.Fatalf("%d records with %d bytes, want %d records with %d", len(recs), total, (len(msg)+2)/3, len(msg))
+	}
+}
+
+// TestStreamBandwidth measures the echo's throughput under bw.
+func TestStreamBandwidth(t *testing.T) {
+	s := startStream(t, Options{})
+	const rate = 64 << 10
+	s.arm(t, "bw:64KiB")
+	c := s.mustDial(t)
+	msg := bytes.Repeat([]byte("y"), 64<<10)
+	start := time.Now()
+	go c.Write(msg)
+	got := make([]byte, len(msg))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	bps := float64(len(msg)) / took.Seconds()
+	// The pacer lets the first twentieth of a second's bytes go at once;
+	// over a second that allows 5% above the rate. TLS overhead counts
+	// against the rate too, so the echo itself is slower still.
+	if bps > rate*1.06 {
+		t.Fatalf("echo throughput %.0f B/s over %v, want at most %d", bps, took, rate)
+	}
+	t.Logf("%d bytes echoed in %v: %.0f B/s under a cap of %d", len(msg), took, bps, rate)
+}
+
+func TestStreamCloseAfterBytes(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "close@5")
+	c := s.mustDial(t)
+	io.WriteString(c, "hello world")
+	got, err := c.readEnd(t, 5*time.Second)
+	if string(got) != "hello" || !errors.Is(err, io.EOF) {
+		t.Fatalf("got %q, %v; want exactly 5 bytes then the end", got, err)
+	}
+	// The echo's records and then one more: close_notify.
+	recs := c.appRecords()
+	if n := len(recs); n < 2 || recs[n-1].len != 2+17 {
+		t.Fatalf("records %v: want the echo and then a close_notify alert", recs)
+	}
+	c.Close()
+	if err := s.end(); !errors.Is(err, ErrEnded) {
+		t.Fatalf("server echo ended with %v, want ErrEnded", err)
+	}
+}
+
+func TestStreamFIN(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "fin@5")
+	c := s.mustDial(t)
+	io.WriteString(c, "hello world")
+	got, err := c.readEnd(t, 5*time.Second)
+	if string(got) != "hello" || !errors.Is(err, io.EOF) {
+		t.Fatalf("got %q, %v; want exactly 5 bytes then EOF (a FIN, no reset)", got, err)
+	}
+	// No close_notify: the only record after the handshake is the echo.
+	if recs := c.appRecords(); len(recs) != 1 || recs[0].len != 5+17 {
+		t.Fatalf("records after the handshake %v: want only the 5-byte echo", recs)
+	}
+	c.Close()
+	if err := s.end(); !errors.Is(err, ErrEnded) {
+		t.Fatalf("server echo ended with %v, want ErrEnded", err)
+	}
+}
+
+func TestStreamRST(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "rst@1")
+	c := s.mustDial(t)
+	io.WriteString(c, "hello")
+	got, err := c.readEnd(t, 5*time.Second)
+	if !isReset(err) {
+		t.Fatalf("got %q, %v; want a connection reset", got, err)
+	}
+	if len(got) > 1 {
+		t.Fatalf("got %q after rst@1, want at most 1 byte", got)
+	}
+	s.end()
+}
+
+// TestStreamBlackhole: nothing comes back and nothing is read; the socket
+// stays open until the idle timeout, then closes with a FIN.
+func TestStreamBlackhole(t *testing.T) {
+	const idle = 400 * time.Millisecond
+	s := startStream(t, Options{IdleTimeout: idle})
+	s.arm(t, "blackhole")
+	c := s.mustDial(t)
+	start := time.Now()
+	io.WriteString(c, "anyone there?")
+	got, err := c.readEnd(t, 10*time.Second)
+	if len(got) != 0 || !errors.Is(err, io.EOF) {
+		t.Fatalf("got %q, %v; want no bytes, then the close", got, err)
+	}
+	if took := time.Since(start); took < idle {
+		t.Fatalf("closed after %v, before the idle timeout %v", took, idle)
+	}
+	s.mu.Lock()
+	read := s.readers[0].n.Load()
+	s.mu.Unlock()
+	if read != 0 {
+		t.Fatalf("server read %d bytes of a blackholed connection", read)
+	}
+	if err := s.end(); !errors.Is(err, ErrEnded) {
+		t.Fatalf("server echo ended with %v", err)
+	}
+}
+
+// TestStreamBlackholeClientCloses: the hold ends as soon as the client
+// closes, long before the idle timeout.
+func TestStreamBlackholeClientCloses(t *testing.T) {
+	s := startStream(t, Options{IdleTimeout: time.Minute})
+	s.arm(t, "blackhole@2")
+	c := s.mustDial(t)
+	io.WriteString(c, "hello")
+	got := make([]byte, 2)
+	io.ReadFull(c, got)
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if n, err := c.Read(make([]byte, 10)); n != 0 || !isTimeout(err) {
+		t.Fatalf("read after blackhole@2 = %d, %v; want nothing", n, err)
+	}
+	c.Close()
+	start := time.Now()
+	if err := s.end(); !errors.Is(err, ErrEnded) {
+		t.Fatalf("server echo ended with %v", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the hold outlived the client's close by %v", took)
+	}
+}
+
+func TestStreamCloseAfterTime(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "close@200ms")
+	c := s.mustDial(t)
+	c.echo(t, "quick")
+	got, err := c.readEnd(t, 5*time.Second)
+	if len(got) != 0 || !errors.Is(err, io.EOF) {
+		t.Fatalf("got %q, %v; want the close", got, err)
+	}
+	c.Close()
+	s.end()
+}
+
+func TestHandshakeDelay(t *testing.T) {
+	s := startStream(t, Options{})
+	const d = 200 * time.Millisecond
+	s.arm(t, "hsdelay:200ms")
+	c := s.mustDial(t)
+	if c.handshake < d {
+		t.Fatalf("handshake took %v, want at least %v", c.handshake, d)
+	}
+	c.echo(t, "after the wait")
+	clean := s.mustDial(t)
+	if clean.handshake >= d {
+		t.Errorf("an unarmed handshake took %v", clean.handshake)
+	}
+}
+
+// goAlertText is how crypto/tls names each alert it receives.
+var goAlertText = map[string]string{
+	"handshake_failure":     "handshake failure",
+	"protocol_version":      "protocol version not supported",
+	"bad_certificate":       "bad certificate",
+	"unrecognized_name":     "unrecognized name",
+	"internal_error":        "internal error",
+	"access_denied":         "access denied",
+	"insufficient_security": "insufficient security level",
+}
+
+func TestHandshakeAlert(t *testing.T) {
+	for _, name := range AlertNames() {
+		t.Run(name, func(t *testing.T) {
+			s := startStream(t, Options{})
+			s.arm(t, "alert:"+name)
+			_, err := s.dial(t)
+			if want := "remote error: tls: " + goAlertText[name]; err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("handshake error %v, want %q", err, want)
+			}
+			if err := s.end(); !errors.Is(err, ErrAlertSent) {
+				t.Fatalf("server side: %v", err)
+			}
+		})
+	}
+}
