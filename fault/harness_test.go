@@ -56,8 +56,8 @@ type streamServer struct {
 	pool *x509.CertPool
 	wg   sync.WaitGroup
 
-	mu     sync.Mutex
-	ends   chan error // each connection's EchoStream result
+	mu      sync.Mutex
+	ends    chan error // each connection's EchoStream result
 	readers []*countingReader
 }
 

@@ -23,7 +23,7 @@ import (
 type gorillaMessages struct{ c *websocket.Conn }
 
 func (g gorillaMessages) NextReader() (int, io.Reader, error) { return g.c.NextReader() }
-func (g gorillaMessages) WriteMessage(mt int, p []byte) error  { return g.c.WriteMessage(mt, p) }
+func (g gorillaMessages) WriteMessage(mt int, p []byte) error { return g.c.WriteMessage(mt, p) }
 func (g gorillaMessages) WriteFrame(f []byte) error {
 	_, err := g.c.NetConn().Write(f)
 	return err
