@@ -123,8 +123,11 @@ func (c *Certificate) SANList() string {
 }
 
 // HostNames are the DNS names and IP addresses, the SANs a TLS client
-// checks a host name against.
+// checks a host name against; none for a nil Certificate.
 func (c *Certificate) HostNames() []string {
+	if c == nil {
+		return nil
+	}
 	var names []string
 	for _, san := range c.SANs {
 		if san.Kind == "DNS" || san.Kind == "IP" {

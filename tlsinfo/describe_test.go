@@ -1,10 +1,16 @@
 package tlsinfo
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -156,5 +162,41 @@ func TestRecent(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: status %d", bad, resp.StatusCode)
 		}
+	}
+}
+
+func TestKeyName(t *testing.T) {
+	p256, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the modulus size matters here; generating a real RSA key would
+	// cost a second under the race detector.
+	rsa2048 := &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 2047), E: 65537}
+	tests := []struct {
+		name string
+		pub  any
+		want string
+	}{
+		{"ecdsa p256", &p256.PublicKey, "ECDSA P-256"},
+		{"ecdsa p384", &p384.PublicKey, "ECDSA P-384"},
+		{"rsa 2048", rsa2048, "RSA-2048"},
+		{"ed25519", edPub, "Ed25519"},
+		{"none", nil, "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := KeyName(tt.pub); got != tt.want {
+				t.Errorf("KeyName = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/ecdsa"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -21,6 +19,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // caValidity is the lifetime of a CA made by `tlsecho cert -ca`. Browsers
@@ -429,7 +428,7 @@ func printCertSummary(w io.Writer, fl certFlags, leaf *x509.Certificate, s certS
 		issuer = "issued by the local CA"
 	}
 	fmt.Fprintf(w, "\nThe certificate is at %q and the key at %q.\n", s.certPath, s.keyPath)
-	fmt.Fprintf(w, "%s, %s, valid until %s; SHA-256 %s\n", keyName(leaf), issuer, leaf.NotAfter.Format(time.DateOnly), certs.Fingerprint(leaf.Raw))
+	fmt.Fprintf(w, "%s, %s, valid until %s; SHA-256 %s\n", tlsinfo.KeyName(leaf.PublicKey), issuer, leaf.NotAfter.Format(time.DateOnly), certs.Fingerprint(leaf.Raw))
 	if fl.p12 {
 		what := "certificate and key"
 		if fl.ca {
@@ -462,16 +461,6 @@ certutil there comes with libnss3-tools or nss-tools):
 Keep the CA key private: whoever has it can make certificates that this
 machine trusts for any site (%s).
 `, browserHost(fl.hosts), ca, ca, ca, s.caPath, ca, shellQuote(s.caKeyPath))
-}
-
-func keyName(leaf *x509.Certificate) string {
-	switch k := leaf.PublicKey.(type) {
-	case *ecdsa.PublicKey:
-		return "ECDSA " + k.Curve.Params().Name
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA-%d", k.N.BitLen())
-	}
-	return leaf.PublicKeyAlgorithm.String()
 }
 
 // browserHost is the host:port a browser would open for the first name,

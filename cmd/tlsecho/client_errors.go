@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // clientStage is how far a connection got; the same error (a timeout,
@@ -165,7 +167,7 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 		return fmt.Sprintf("certificate expired on %s (%s ago)", fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
 			"the server needs a new certificate", true
 	case errors.As(err, &hostErr):
-		names := certNames(hostErr.Certificate)
+		names := tlsinfo.DescribeCertificate(hostErr.Certificate).HostNames()
 		if len(names) == 0 {
 			return fmt.Sprintf("certificate has no DNS or IP subject alternative names, so it is not valid for %s", hostErr.Host),
 				"clients ignore the common name; the certificate needs SANs", true

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -17,7 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // expiryWarning is how close to expiry a certificate gets a warning:
@@ -60,17 +57,18 @@ func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 	for i, cert := range certs {
 		first := fmt.Sprintf("  %-2d", i)
 		const rest = "    "
-		issuer := cert.Issuer.String()
-		if issuer == cert.Subject.String() {
+		d := tlsinfo.DescribeCertificate(cert)
+		issuer := d.Issuer
+		if d.SelfSigned {
 			issuer += " (self-signed)"
 		}
-		p.kv(first, "subject", cert.Subject.String())
+		p.kv(first, "subject", d.Subject)
 		p.kv(rest, "issuer", issuer)
-		p.kv(rest, "SANs", sanList(cert))
+		p.kv(rest, "SANs", orNone(d.SANList()))
 		p.kv(rest, "valid", validity(cert, now))
-		p.kv(rest, "key", keyDescription(cert.PublicKey))
-		p.kv(rest, "signature", cert.SignatureAlgorithm.String())
-		p.kv(rest, "SHA-256", fingerprint(cert))
+		p.kv(rest, "key", d.Key)
+		p.kv(rest, "signature", d.Signature)
+		p.kv(rest, "SHA-256", d.SHA256Colons())
 	}
 }
 
@@ -83,13 +81,14 @@ func (c *client) printReport(state tls.ConnectionState, resp *http.Response, ws 
 	p.section("connection")
 	const in = "  "
 	p.kv(in, "address", fmt.Sprintf("%s (TCP connect %s)", c.remote, fmtDur(c.connectTime)))
-	p.kv(in, "version", tls.VersionName(state.Version))
-	p.kv(in, "cipher", tls.CipherSuiteName(state.CipherSuite))
-	if state.CurveID != 0 {
-		p.kv(in, "key exchange", state.CurveID.String())
+	conn := tlsinfo.DescribeConnection(&state)
+	p.kv(in, "version", conn.Version)
+	p.kv(in, "cipher", conn.Cipher)
+	if conn.KeyExchange != "" {
+		p.kv(in, "key exchange", conn.KeyExchange)
 	}
-	p.kv(in, "ALPN", orNone(state.NegotiatedProtocol))
-	p.kv(in, "resumed", yesNo(state.DidResume))
+	p.kv(in, "ALPN", orNone(conn.ALPN))
+	p.kv(in, "resumed", yesNo(conn.Resumed))
 	p.kv(in, "handshake", fmtDur(c.handshakeTime))
 	sni := c.serverName()
 	if net.ParseIP(sni) != nil {
@@ -157,37 +156,6 @@ func (c *client) clientCertLine() string {
 	return "requested; sent " + subject
 }
 
-// sanList lists the DNS and IP subject alternative names, which are what
-// clients match (the common name has been ignored since RFC 2818).
-func sanList(cert *x509.Certificate) string {
-	var sans []string
-	for _, n := range cert.DNSNames {
-		sans = append(sans, "DNS:"+n)
-	}
-	for _, ip := range cert.IPAddresses {
-		sans = append(sans, "IP:"+ip.String())
-	}
-	for _, u := range cert.URIs {
-		sans = append(sans, "URI:"+u.String())
-	}
-	for _, e := range cert.EmailAddresses {
-		sans = append(sans, "email:"+e)
-	}
-	return orNone(strings.Join(sans, ", "))
-}
-
-// certNames are the names a certificate is valid for, as a client sees them.
-func certNames(cert *x509.Certificate) []string {
-	if cert == nil {
-		return nil
-	}
-	names := append([]string(nil), cert.DNSNames...)
-	for _, ip := range cert.IPAddresses {
-		names = append(names, ip.String())
-	}
-	return names
-}
-
 // validity is the validity period with a warning when the certificate is
 // not valid yet, has expired, or expires within expiryWarning.
 func validity(cert *x509.Certificate, now time.Time) string {
@@ -202,33 +170,6 @@ func validity(cert *x509.Certificate, now time.Time) string {
 		return s + " (WARNING: expires in " + fmtAge(left) + ")"
 	}
 	return s + " (" + fmtAge(left) + " left)"
-}
-
-// keyDescription names the key type and size the way people ask for it.
-func keyDescription(pub any) string {
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		return "ECDSA " + k.Curve.Params().Name
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA %d", k.N.BitLen())
-	case ed25519.PublicKey:
-		return "Ed25519"
-	}
-	return fmt.Sprintf("%T", pub)
-}
-
-// fingerprint is the SHA-256 of the DER certificate in the colon form
-// openssl x509 -fingerprint prints, so the two can be compared by eye.
-func fingerprint(cert *x509.Certificate) string {
-	hex := strings.ToUpper(certs.Fingerprint(cert.Raw))
-	var b strings.Builder
-	for i := 0; i < len(hex); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(hex[i : i+2])
-	}
-	return b.String()
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

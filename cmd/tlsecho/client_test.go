@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -24,6 +22,7 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // clientResult is one run of clientCmd.
@@ -99,7 +98,7 @@ func urls(ta *testApp) map[string]string {
 func TestClientReport(t *testing.T) {
 	ta := startApp(t, nil)
 	ca := writeCertFile(t, ta.src.Leaf())
-	fp := fingerprint(ta.src.Leaf())
+	fp := tlsinfo.DescribeCertificate(ta.src.Leaf()).SHA256Colons()
 	_, port, _ := net.SplitHostPort(ta.TLSAddr)
 	common := []string{
 		"subject       CN=localhost,O=tlsecho",
@@ -534,41 +533,6 @@ func TestClientValidity(t *testing.T) {
 	}
 }
 
-func TestClientKeyDescription(t *testing.T) {
-	p256, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edPub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Only the modulus size matters here; generating a real RSA key would
-	// cost a second under the race detector.
-	rsa2048 := &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 2047), E: 65537}
-	tests := []struct {
-		name string
-		pub  any
-		want string
-	}{
-		{"ecdsa p256", &p256.PublicKey, "ECDSA P-256"},
-		{"ecdsa p384", &p384.PublicKey, "ECDSA P-384"},
-		{"rsa 2048", rsa2048, "RSA 2048"},
-		{"ed25519", edPub, "Ed25519"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := keyDescription(tt.pub); got != tt.want {
-				t.Errorf("keyDescription = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestClientRSAServer(t *testing.T) {
 	// An RSA certificate end to end: key size and a TLS 1.2 suite choice
 	// follow from what the server holds.
@@ -579,5 +543,5 @@ func TestClientRSAServer(t *testing.T) {
 	certFile, keyFile := writeGenerated(t, t.TempDir(), "rsa", g)
 	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
 	r := runClient(t, "", "-ca", certFile, urls(ta)["tls"], "x")
-	r.want(t, exitOK, []string{"key           RSA 2048", "signature     SHA256-RSA"}, nil)
+	r.want(t, exitOK, []string{"key           RSA-2048", "signature     SHA256-RSA"}, nil)
 }
