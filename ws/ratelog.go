@@ -14,6 +14,8 @@ type rateLog struct {
 	// after schedules the summary; nil means time.AfterFunc. Tests
 	// replace it to run the summary when they choose.
 	after func(d time.Duration, f func())
+	// now reads the clock; nil means time.Now. Tests fix it.
+	now func() time.Time
 
 	mu   sync.Mutex
 	end  time.Time // end of the current window
@@ -35,6 +37,9 @@ func (l *rateLog) allow(summary func(held int)) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
+	if l.now != nil {
+		now = l.now()
+	}
 	if !now.Before(l.end) {
 		l.end, l.used = now.Add(l.window()), 0
 	}
