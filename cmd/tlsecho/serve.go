@@ -58,7 +58,10 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	defer stop()
 	// Once the first signal starts the drain, give the signals back their
 	// default action, so a second Ctrl-C ends an impatient wait at once.
-	context.AfterFunc(ctx, stop)
+	context.AfterFunc(ctx, func() {
+		stop()
+		log.Info("a second signal ends the process at once, without draining")
+	})
 	if err := a.serve(ctx); err != nil {
 		log.Error("server failed", "err", err)
 		return exitFailure
