@@ -351,7 +351,7 @@ func TestCertP12(t *testing.T) {
 
 			openssl, err := exec.LookPath("openssl")
 			if err != nil {
-				t.Skip("openssl not installed")
+				t.Skip("openssl not installed (apt-get install -y openssl)")
 			}
 			out, err := exec.Command(openssl, "pkcs12", "-info", "-in", p12, "-passin", "pass:"+pw, "-noout").CombinedOutput()
 			if err != nil {

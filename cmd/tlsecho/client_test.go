@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -333,8 +334,11 @@ func TestClientTimeout(t *testing.T) {
 			t.Parallel()
 			r := runClient(t, "", "-insecure", "-timeout", "1s", tt.url, "x")
 			r.want(t, exitFailure, nil, []string{tt.want})
-			if r.took < 900*time.Millisecond || r.took > 2500*time.Millisecond {
-				t.Errorf("gave up after %v, want about the 1s timeout (and < 2.5s)", r.took)
+			// Not before the timeout; after it, promptly: the slack is for
+			// a loaded machine, and a client that ignored -timeout would
+			// wait for good on these servers.
+			if r.took < time.Second || r.took > 4*time.Second {
+				t.Errorf("gave up after %v, want about the 1s timeout", r.took)
 			}
 		})
 	}
@@ -544,4 +548,26 @@ func TestClientRSAServer(t *testing.T) {
 	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
 	r := runClient(t, "", "-ca", certFile, urls(ta)["tls"], "x")
 	r.want(t, exitOK, []string{"key           RSA-2048", "signature     SHA256-RSA"}, nil)
+
+	// In TLS 1.2 the certificate's key type picks the suite: with an RSA
+	// key only the ECDHE_RSA AEAD suites can be chosen, on both ports.
+	rsaSuites := []uint16{
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	}
+	cfg := ta.clientTLS()
+	cfg.MaxVersion = tls.VersionTLS12
+	for _, addr := range []string{ta.TLSAddr, ta.HTTPSAddr} {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: ioWait}, "tcp", addr, cfg)
+		if err != nil {
+			t.Fatalf("TLS 1.2 to %s: %v", addr, err)
+		}
+		st := c.ConnectionState()
+		c.Close()
+		if st.Version != tls.VersionTLS12 || !slices.Contains(rsaSuites, st.CipherSuite) {
+			t.Errorf("%s negotiated %s %s, want TLS 1.2 with an ECDHE_RSA AEAD suite",
+				addr, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
+		}
+	}
 }

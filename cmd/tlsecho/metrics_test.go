@@ -15,13 +15,20 @@ import (
 func TestMetrics(t *testing.T) {
 	ta := startApp(t, nil)
 	ta.echoOnce(t, ta.clientTLS(), "count me")
-	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
+	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: ioWait}
 	c, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.WriteMessage(websocket.TextMessage, []byte("hello"))
-	c.ReadMessage()
+	c.SetWriteDeadline(time.Now().Add(ioWait))
+	c.SetReadDeadline(time.Now().Add(ioWait))
+	if err := c.WriteMessage(websocket.TextMessage, []byte("hello")); err != nil {
+		t.Fatalf("ws write: %v", err)
+	}
+	// The echo comes after the server counted the message.
+	if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "hello" {
+		t.Fatalf("ws echo: %q, %v", msg, err)
+	}
 
 	scrape := func() string {
 		resp, err := http.Get("http://" + ta.AdminAddr + "/metrics")
@@ -32,7 +39,13 @@ func TestMetrics(t *testing.T) {
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 			t.Errorf("Content-Type %q, want Prometheus text", ct)
 		}
-		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /metrics: %s", resp.Status)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("read /metrics: %v", err)
+		}
 		return string(b)
 	}
 	body := scrape()
@@ -51,13 +64,19 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
-	c.ReadMessage()
+	if err := c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")); err != nil {
+		t.Fatalf("ws close: %v", err)
+	}
+	// The server answers the close with the same code.
+	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		t.Fatalf("answer to the close: %v, want close 1000", err)
+	}
 	c.Close()
-	deadline := time.Now().Add(3 * time.Second)
+	// The server counts the close after it has answered it: poll.
+	deadline := time.Now().Add(ioWait)
 	for !strings.Contains(scrape(), `tlsecho_ws_closes_total{code="1000"} 1`) {
 		if time.Now().After(deadline) {
-			t.Fatal("close code 1000 never counted")
+			t.Fatalf("close code 1000 not counted within %v", ioWait)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
