@@ -205,12 +205,10 @@ func (e *wsEchoer) close() error {
 
 func (e *wsEchoer) abort() { e.c.Close() }
 
+// typeName names a data message's type: NextReader returns no other.
 func typeName(typ int) string {
-	switch typ {
-	case websocket.TextMessage:
+	if typ == websocket.TextMessage {
 		return "text"
-	case websocket.BinaryMessage:
-		return "binary"
 	}
-	return fmt.Sprintf("type-%d", typ)
+	return "binary"
 }

@@ -84,8 +84,12 @@ func (r *result) print(w io.Writer) {
 		if r.window.dials > 0 {
 			hs = fmt.Sprintf(", %s handshakes/s", count(float64(r.window.dials)/secs))
 		}
-		p("window", "%v after a %v warm-up: %s echoes/s, %.1f MB/s each way%s",
-			r.window.elapsed.Round(time.Millisecond), o.warmup, count(float64(r.window.messages)/secs),
+		warm := ""
+		if o.warmup > 0 {
+			warm = fmt.Sprintf(" after a %v warm-up", o.warmup)
+		}
+		p("window", "%v%s: %s echoes/s, %.1f MB/s each way%s",
+			r.window.elapsed.Round(time.Millisecond), warm, count(float64(r.window.messages)/secs),
 			float64(r.window.nbytes)/secs/1e6, hs)
 	}
 	for _, h := range []struct {
@@ -160,14 +164,14 @@ func first(err error) string {
 	return fmt.Sprintf(" (first: %v)", err)
 }
 
+// dur writes a latency to three significant digits, as precise as the
+// histogram it comes from.
 func dur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond).String()
+	r := time.Duration(1)
+	for d/r >= 1000 {
+		r *= 10
 	}
-	return d.Round(time.Microsecond).String()
+	return d.Round(r).String()
 }
 
 func mib(b int64) string   { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

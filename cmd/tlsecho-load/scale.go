@@ -57,23 +57,44 @@ func parseOwn(name, usage string, args []string, f *ownFlags, stderr io.Writer) 
 	}, nil
 }
 
-// withTlsecho builds and starts tlsecho (its admin port on, maxConns per
-// listener), points o at both of its echoes, its process and its
-// metrics, runs fn and stops the server.
-func withTlsecho(ctx context.Context, tlsechoBin string, maxConns int, o *options, stdout io.Writer, fn func(*server) error) error {
+// runOwn is a subcommand that runs its own tlsecho: it parses the flags
+// (tune adjusts the options), builds and starts tlsecho with its admin
+// port on, points the load at both echoes, the process and its metrics,
+// runs it, prints the report and stops the server. A nil result means
+// exit at once with the status returned.
+func runOwn(ctx context.Context, name, usage string, f *ownFlags, args []string, stdout, stderr io.Writer, tune func(*options)) (*result, *options, int) {
+	o, err := parseOwn(name, usage, args, f, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "tlsecho-load:", err)
+		}
+		return nil, nil, 2
+	}
+	tune(o)
+	res, err := loadTlsecho(ctx, f.tlsecho, o, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "tlsecho-load:", err)
+		return nil, nil, 1
+	}
+	res.print(stdout)
+	fmt.Fprintln(stdout)
+	return res, o, 0
+}
+
+func loadTlsecho(ctx context.Context, tlsechoBin string, o *options, stdout io.Writer) (*result, error) {
 	fmt.Fprintln(stdout, "starting tlsecho...")
 	b, err := newBench(ctx, tlsechoBin, "", false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer b.cleanup()
-	s, err := b.startTlsecho(ctx, maxConns)
+	s, err := b.startTlsecho(ctx, o.conns)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer s.stop()
 	if limit, err := procFileLimit(s.pid()); err == nil && limit < int64(o.conns)+spareFiles {
-		return fmt.Errorf("tlsecho's open-files limit is %d: not enough for %d connections (ulimit -n)", limit, o.conns)
+		return nil, fmt.Errorf("tlsecho's open-files limit is %d: not enough for %d connections (ulimit -n)", limit, o.conns)
 	}
 	for _, u := range []string{s.tlsURL, s.wssURL} {
 		t, _ := url.Parse(u)
@@ -81,7 +102,11 @@ func withTlsecho(ctx context.Context, tlsechoBin string, maxConns int, o *option
 	}
 	o.caFile, o.pid, o.metricsURL = b.certFile, s.pid(), s.metricsURL
 	fmt.Fprintf(stdout, "tlsecho pid %d: %s and %s, metrics %s\n", s.pid(), s.tlsURL, s.wssURL, s.metricsURL)
-	return fn(s)
+	l, err := newLoader(o)
+	if err != nil {
+		return nil, err
+	}
+	return l.run(ctx, newProgress(stdout, o.progress)), nil
 }
 
 const scaleUsage = `Starts tlsecho and holds -c connections open at once against it, half raw
@@ -95,29 +120,12 @@ go run ./cmd/tlsecho-load scale -c 15000`
 
 func scaleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := &ownFlags{conns: 15000, duration: 5 * time.Minute, messages: 5, size: "1KiB"}
-	o, err := parseOwn("scale", scaleUsage, args, f, stderr)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "tlsecho-load:", err)
-		}
-		return 2
-	}
-	o.settle = time.Second
-	var res *result
-	err = withTlsecho(ctx, f.tlsecho, o.conns, o, stdout, func(*server) error {
-		l, err := newLoader(o)
-		if err != nil {
-			return err
-		}
-		res = l.run(ctx, newProgress(stdout, o.progress))
-		return nil
+	res, o, code := runOwn(ctx, "scale", scaleUsage, f, args, stdout, stderr, func(o *options) {
+		o.settle = time.Second // all idle a moment before the RSS is read
 	})
-	if err != nil {
-		fmt.Fprintln(stderr, "tlsecho-load:", err)
-		return 1
+	if res == nil {
+		return code
 	}
-	res.print(stdout)
-	fmt.Fprintln(stdout)
 	verdicts := []verdict{
 		{res.connected == o.conns, fmt.Sprintf("%d of %d connections held at once", res.connected, o.conns)},
 		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -24,31 +22,14 @@ const soakDrift = 0.10
 
 func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := &ownFlags{conns: 1000, duration: 10 * time.Minute, size: "1-1MiB", text: 0.25}
-	o, err := parseOwn("soak", soakUsage, args, f, stderr)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "tlsecho-load:", err)
-		}
-		return 2
-	}
-	// The window starts once the server has met every message size for
-	// a while: its RSS at that point is the reference.
-	o.warmup = min(o.duration/10, 30*time.Second)
-	var res *result
-	err = withTlsecho(ctx, f.tlsecho, o.conns, o, stdout, func(*server) error {
-		l, err := newLoader(o)
-		if err != nil {
-			return err
-		}
-		res = l.run(ctx, newProgress(stdout, o.progress))
-		return nil
+	res, o, code := runOwn(ctx, "soak", soakUsage, f, args, stdout, stderr, func(o *options) {
+		// The window starts once the server has met every message size
+		// for a while: its RSS at that point is the reference.
+		o.warmup = min(o.duration/10, 30*time.Second)
 	})
-	if err != nil {
-		fmt.Fprintln(stderr, "tlsecho-load:", err)
-		return 1
+	if res == nil {
+		return code
 	}
-	res.print(stdout)
-	fmt.Fprintln(stdout)
 	secs := res.window.elapsed.Seconds()
 	return report(stdout, "soak", []verdict{
 		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,
