@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The parts of the Kubernetes objects in deploy/kubernetes that must agree
+// with the server; everything else is left to kubectl.
+type (
+	k8sObject struct {
+		Kind string  `yaml:"kind"`
+		Spec k8sSpec `yaml:"spec"`
+	}
+	k8sSpec struct {
+		// Deployment
+		Replicas int `yaml:"replicas"`
+		// Selector is {matchLabels: {...}} in a Deployment or a
+		// PodDisruptionBudget, the labels themselves in a Service.
+		Selector map[string]any `yaml:"selector"`
+		Template struct {
+			Metadata struct {
+				Labels map[string]string `yaml:"labels"`
+			} `yaml:"metadata"`
+			Spec k8sPodSpec `yaml:"spec"`
+		} `yaml:"template"`
+		// Service
+		Ports []struct {
+			Name       string `yaml:"name"`
+			Port       int    `yaml:"port"`
+			TargetPort string `yaml:"targetPort"`
+		} `yaml:"ports"`
+		// PodDisruptionBudget
+		MaxUnavailable *int `yaml:"maxUnavailable"`
+		MinAvailable   *int `yaml:"minAvailable"`
+	}
+	k8sPodSpec struct {
+		TerminationGracePeriodSeconds *int `yaml:"terminationGracePeriodSeconds"`
+		SecurityContext               struct {
+			RunAsUser  int `yaml:"runAsUser"`
+			RunAsGroup int `yaml:"runAsGroup"`
+			FSGroup    int `yaml:"fsGroup"`
+		} `yaml:"securityContext"`
+		Containers []k8sContainer `yaml:"containers"`
+		Volumes    []struct {
+			Name   string `yaml:"name"`
+			Secret *struct {
+				SecretName  string `yaml:"secretName"`
+				DefaultMode *int   `yaml:"defaultMode"`
+			} `yaml:"secret"`
+		} `yaml:"volumes"`
+	}
+	k8sContainer struct {
+		Name  string `yaml:"name"`
+		Ports []struct {
+			Name          string `yaml:"name"`
+			ContainerPort int    `yaml:"containerPort"`
+		} `yaml:"ports"`
+		Env []struct {
+			Name  string `yaml:"name"`
+			Value string `yaml:"value"`
+		} `yaml:"env"`
+		ReadinessProbe *k8sProbe `yaml:"readinessProbe"`
+		LivenessProbe  *k8sProbe `yaml:"livenessProbe"`
+		VolumeMounts   []struct {
+			Name      string `yaml:"name"`
+			MountPath string `yaml:"mountPath"`
+		} `yaml:"volumeMounts"`
+	}
+	k8sProbe struct {
+		HTTPGet *struct {
+			Path string `yaml:"path"`
+			Port string `yaml:"port"`
+		} `yaml:"httpGet"`
+		PeriodSeconds    int `yaml:"periodSeconds"`
+		FailureThreshold int `yaml:"failureThreshold"`
+	}
+)
+
+// readYAMLDocs decodes every document of a YAML file strictly: a field
+// the structs do not know is fine, a syntax error or a wrong type is not.
+func readYAMLDocs[T any](t *testing.T, file string) []T {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []T
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var v T
+		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// envConfig loads the server's configuration from the environment a
+// manifest gives, as the server in the container would, after checking
+// that each name is one the server reads.
+func envConfig(t *testing.T, where string, env map[string]string) Config {
+	t.Helper()
+	known := map[string]bool{}
+	for f := range reflect.TypeFor[Config]().Fields() {
+		known[envPrefix+f.Tag.Get("env")] = true
+	}
+	var environ []string
+	for k, v := range env {
+		if !known[k] {
+			t.Errorf("%s sets %s, which tlsecho does not read", where, k)
+		}
+		environ = append(environ, k+"="+v)
+	}
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		t.Fatalf("%s: the server would refuse its environment: %v", where, err)
+	}
+	return cfg
+}
+
+func addrPort(t *testing.T, addr string) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestKubernetesManifests checks the fields of deploy/kubernetes that
+// must agree with the server and the contract: ports, probes, the
+// certificate's Secret volume, and a grace period that fits the drain
+// delay and the drain.
+func TestKubernetesManifests(t *testing.T) {
+	dir := "../../deploy/kubernetes"
+	kust := readYAMLDocs[struct {
+		Resources []string `yaml:"resources"`
+	}](t, filepath.Join(dir, "kustomization.yaml"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	var want []string
+	for _, f := range files {
+		if filepath.Base(f) != "kustomization.yaml" {
+			want = append(want, filepath.Base(f))
+		}
+	}
+	if len(kust) != 1 || !slices.Equal(slices.Sorted(slices.Values(kust[0].Resources)), want) {
+		t.Errorf("kustomization.yaml lists %v; the directory holds %v", kust, want)
+	}
+
+	objs := map[string]k8sObject{}
+	for _, f := range want {
+		for _, o := range readYAMLDocs[k8sObject](t, filepath.Join(dir, f)) {
+			objs[o.Kind] = o
+		}
+	}
+	dep, svc, pdb := objs["Deployment"], objs["Service"], objs["PodDisruptionBudget"]
+	if dep.Kind == "" || svc.Kind == "" || pdb.Kind == "" {
+		t.Fatalf("want a Deployment, a Service and a PodDisruptionBudget; have %v", slices.Collect(func(yield func(string) bool) {
+			for k := range objs {
+				yield(k)
+			}
+		}))
+	}
+	pod := dep.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("want one container, have %d", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	env := map[string]string{}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	cfg := envConfig(t, "deployment.yaml", env)
+
+	// Ports: named as the Service and the probes use them, numbered as
+	// the server listens.
+	ports := map[string]int{}
+	for _, p := range c.Ports {
+		ports[p.Name] = p.ContainerPort
+	}
+	for name, addr := range map[string]string{"tls": cfg.TLSAddr, "https": cfg.HTTPSAddr, "admin": cfg.AdminAddr} {
+		if ports[name] != addrPort(t, addr) {
+			t.Errorf("container port %q is %d; the server listens on %s", name, ports[name], addr)
+		}
+	}
+
+	// Probes on the admin listener: ready on /readyz, alive on /healthz.
+	for _, p := range []struct {
+		what  string
+		probe *k8sProbe
+		path  string
+	}{{"readiness", c.ReadinessProbe, "/readyz"}, {"liveness", c.LivenessProbe, "/healthz"}} {
+		if p.probe == nil || p.probe.HTTPGet == nil {
+			t.Errorf("%s probe: want httpGet %s on port admin, have none", p.what, p.path)
+		} else if g := *p.probe.HTTPGet; g.Path != p.path || g.Port != "admin" {
+			t.Errorf("%s probe: want httpGet %s on port admin, have %s on port %s", p.what, p.path, g.Path, g.Port)
+		}
+	}
+
+	// Shutdown: the readiness probe sees the 503 within the drain delay,
+	// and delay plus drain (SHUTDOWN_TIMEOUT) fit the grace period.
+	if r := c.ReadinessProbe; r != nil {
+		period := time.Duration(max(r.PeriodSeconds, 1)*max(r.FailureThreshold, 1)) * time.Second
+		if cfg.DrainDelay <= period {
+			t.Errorf("TLSECHO_DRAIN_DELAY %v: the readiness probe needs up to %v to see the 503", cfg.DrainDelay, period)
+		}
+	}
+	grace := 30 * time.Second // Kubernetes' default
+	if g := pod.TerminationGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	if cfg.ShutdownTimeout >= grace {
+		t.Errorf("TLSECHO_SHUTDOWN_TIMEOUT %v (drain delay %v included) does not fit the %v grace period", cfg.ShutdownTimeout, cfg.DrainDelay, grace)
+	}
+
+	// The certificate: both files in one Secret volume, which the watcher
+	// follows, readable by the image's user 65532 and by nobody else.
+	var mount string
+	var secret string
+	for _, m := range c.VolumeMounts {
+		for _, v := range pod.Volumes {
+			if v.Name == m.Name && v.Secret != nil {
+				mount, secret = m.MountPath, v.Name
+				mode := 0o644 // Kubernetes' default
+				if v.Secret.DefaultMode != nil {
+					mode = *v.Secret.DefaultMode
+				}
+				sc := pod.SecurityContext
+				if sc.RunAsUser != 65532 {
+					t.Errorf("runAsUser %d, want the image's 65532", sc.RunAsUser)
+				}
+				if sc.FSGroup != 65532 || mode&0o040 == 0 {
+					t.Errorf("fsGroup %d, defaultMode %#o: uid 65532 cannot read the key", sc.FSGroup, mode)
+				}
+				if mode&0o007 != 0 {
+					t.Errorf("defaultMode %#o: the key is readable by others", mode)
+				}
+			}
+		}
+	}
+	if mount == "" {
+		t.Fatal("no Secret volume mounted for the certificate")
+	}
+	// A kubernetes.io/tls Secret holds tls.crt and tls.key.
+	for f, key := range map[string]string{cfg.CertFile: "tls.crt", cfg.KeyFile: "tls.key"} {
+		if f != filepath.Join(mount, key) {
+			t.Errorf("%s is not %s of the secret volume %s mounted at %s", f, key, secret, mount)
+		}
+	}
+
+	// The Service passes both TLS ports through to the pods it selects.
+	labels := dep.Spec.Template.Metadata.Labels
+	for _, o := range []k8sObject{svc, dep, pdb} {
+		if !selects(o.Spec.Selector, labels) {
+			t.Errorf("the %s's selector %v does not select the pods labelled %v", o.Kind, o.Spec.Selector, labels)
+		}
+	}
+	var targets []string
+	for _, p := range svc.Spec.Ports {
+		targets = append(targets, p.TargetPort)
+		if p.Port != ports[p.TargetPort] {
+			t.Errorf("Service port %d goes to %s (%d): clients would see another port than the server announces", p.Port, p.TargetPort, ports[p.TargetPort])
+		}
+	}
+	if slices.Sort(targets); !slices.Equal(targets, []string{"https", "tls"}) {
+		t.Errorf("Service targets %v, want the two TLS ports", targets)
+	}
+
+	// Voluntary disruptions leave a copy serving.
+	switch {
+	case pdb.Spec.MaxUnavailable != nil:
+		if *pdb.Spec.MaxUnavailable >= dep.Spec.Replicas {
+			t.Errorf("PodDisruptionBudget maxUnavailable %d of %d replicas", *pdb.Spec.MaxUnavailable, dep.Spec.Replicas)
+		}
+	case pdb.Spec.MinAvailable != nil:
+		if *pdb.Spec.MinAvailable < 1 || *pdb.Spec.MinAvailable >= dep.Spec.Replicas {
+			t.Errorf("PodDisruptionBudget minAvailable %d of %d replicas", *pdb.Spec.MinAvailable, dep.Spec.Replicas)
+		}
+	default:
+		t.Error("PodDisruptionBudget sets neither maxUnavailable nor minAvailable")
+	}
+}
+
+// selects tells whether a selector, in either of its forms, picks pods
+// with these labels. An empty one would pick every pod of the namespace.
+func selects(sel map[string]any, labels map[string]string) bool {
+	if ml, ok := sel["matchLabels"].(map[string]any); ok {
+		sel = ml
+	}
+	for k, v := range sel {
+		if s, _ := v.(string); labels[k] != s {
+			return false
+		}
+	}
+	return len(sel) > 0
+}
