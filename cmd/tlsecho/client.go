@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // clientOptions are the flags and arguments of `tlsecho client`, with the
@@ -31,6 +33,7 @@ type clientOptions struct {
 	count        int
 	subprotocols string
 	compress     bool
+	verbose      bool
 
 	target     clientTarget
 	message    string
@@ -67,6 +70,7 @@ func clientFlags(o *clientOptions) *flag.FlagSet {
 	fs.IntVar(&o.count, "n", 1, "send MESSAGE `N` times on one connection and report round-trip times")
 	fs.StringVar(&o.subprotocols, "subprotocol", "", "wss only: comma `LIST` of subprotocols to offer (Sec-WebSocket-Protocol)")
 	fs.BoolVar(&o.compress, "compress", false, "wss only: offer permessage-deflate compression (Sec-WebSocket-Extensions)")
+	fs.BoolVar(&o.verbose, "v", false, "also print the ClientHello this client sent: its JA4 and JA3 fingerprints and what it offered")
 	return fs
 }
 
@@ -266,6 +270,8 @@ type client struct {
 	handshakeTime       time.Duration
 	upgradeTime         time.Duration
 	clientCertRequested bool
+	// hello records what the client wrote during its handshake, with -v.
+	hello *tlsinfo.HelloRecorder
 }
 
 // serverName is what the certificate is checked against: -servername, or
@@ -376,7 +382,12 @@ func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error
 	if dl, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(dl)
 	}
-	tc := tls.Client(raw, cfg)
+	var nc net.Conn = raw
+	if c.o.verbose {
+		c.hello = tlsinfo.RecordHello(raw)
+		nc = c.hello
+	}
+	tc := tls.Client(nc, cfg)
 	start = time.Now()
 	if err := tc.HandshakeContext(ctx); err != nil {
 		raw.Close()
@@ -390,10 +401,12 @@ func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error
 // connectFailed prints the certificate chain when verification rejected
 // it (seeing it is the first step to fixing it) and says why in words.
 func (c *client) connectFailed(err error, resp *http.Response) error {
+	p := newReportPrinter(c.stdout)
 	var cve *tls.CertificateVerificationError
 	if errors.As(err, &cve) && len(cve.UnverifiedCertificates) > 0 {
-		p := newReportPrinter(c.stdout)
 		p.chain(cve.UnverifiedCertificates, time.Now())
 	}
+	// What the client offered is what a failed handshake is judged by.
+	c.printHello(p)
 	return c.explain(err, resp)
 }

@@ -98,6 +98,8 @@ func (c *client) printReport(state tls.ConnectionState, resp *http.Response, ws 
 	p.kv(in, "verified", c.verification(state))
 	p.kv(in, "client cert", c.clientCertLine())
 
+	c.printHello(p)
+
 	if resp != nil {
 		p.section("websocket")
 		p.kv(in, "status", resp.Status)

@@ -191,3 +191,32 @@ func TestInfoClientHello(t *testing.T) {
 		t.Errorf("/info client_hello = %+v, the client sent %s %s", got.ClientHello, own.JA4(), own.JA3())
 	}
 }
+
+// TestClientVerboseHello: `tlsecho client -v` prints the fingerprint of
+// the hello it wrote, which is the one the server read, on both schemes
+// and also when the handshake fails.
+func TestClientVerboseHello(t *testing.T) {
+	ta := startApp(t, map[string]string{"TLS_MIN_VERSION": "1.3"})
+	ca := writeCertFile(t, ta.src.Leaf())
+	tests := []struct {
+		name, url, listener string
+		args                []string
+		code                int
+	}{
+		{"tls", "tls://" + ta.TLSAddr, "tls", []string{"-ca", ca}, exitOK},
+		{"wss", "wss://" + ta.HTTPSAddr + "/ws", "https", []string{"-ca", ca}, exitOK},
+		// Without -ca the client refuses the certificate: the handshake
+		// fails, and the hello is printed all the same.
+		{"refused", "tls://" + ta.TLSAddr, "tls", nil, exitFailure},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runClient(t, "", append(append([]string{"-v"}, tt.args...), tt.url, "x")...)
+			got := waitHellos(t, ta, "", i+1)[0]
+			r.want(t, tt.code, []string{"client hello (what this client offered)", "JA4           " + got.JA4, "JA3           " + got.JA3Hash}, nil)
+			if got.Listener != tt.listener || (got.Outcome == "ok") != (tt.code == exitOK) {
+				t.Errorf("server saw %+v", got)
+			}
+		})
+	}
+}
