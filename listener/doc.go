@@ -13,7 +13,8 @@
 //     with a backoff of up to a second instead of ending the server.
 //   - Each connection then runs its stages in a short-lived goroutine of
 //     its own, so a slow client never delays the next accept: Hooks.Accepted,
-//     BeforeHandshake, and on a TLS listener the handshake, whose outcome
+//     the PROXY protocol header ([Proxy]), BeforeHandshake, and on a TLS
+//     listener the handshake, whose outcome
 //     (error or state, and duration) goes to Hooks.Handshake and the debug
 //     log. One deadline on the socket, HandshakeTimeout after accept,
 //     bounds all of them: a client that opens TCP and never speaks, or
@@ -25,6 +26,13 @@
 //     plain one. The pipeline goroutine ends there; the server serves the
 //     connection on a fresh goroutine, so the stack grown by the handshake
 //     is not kept while the connection idles.
+//
+// Behind a load balancer, [Proxy] reads a PROXY protocol v1 or v2 header
+// first of all, within the same deadline: Conn.Peer becomes the client it
+// names and Conn.Balancer the balancer. It decides who may send one by
+// address (Trusted), and whether one is required; a connection that breaks
+// those rules is closed and reported like a failed handshake, and no other
+// connection notices.
 //
 // [Conn] is the net.Conn under it all. Its RemoteAddr is the real client
 // (Peer), so every log line and net/http's r.RemoteAddr show it; its Close

@@ -38,6 +38,9 @@ type Options struct {
 	// "400 Bad Request" before closing, as net/http's own TLS server does,
 	// so someone who typed http:// for https:// learns why.
 	AnswerHTTP bool
+	// Proxy, when set, reads a PROXY protocol header before anything else
+	// (see [Proxy]): Conn.Peer becomes the client it names.
+	Proxy *Proxy
 	// CaptureHello makes a TLS listener read each client's ClientHello
 	// before the handshake (see the tlsinfo package) into Conn.Hello, so
 	// hooks, logs and handlers can show what the client offered, also when

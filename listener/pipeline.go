@@ -41,6 +41,17 @@ func (l *Listener) pipeline(c *Conn) {
 
 // prepare runs the stages and returns what Accept hands out.
 func (l *Listener) prepare(c *Conn) (net.Conn, error) {
+	if l.o.Proxy != nil {
+		start := time.Now()
+		if err := l.o.Proxy.read(c); err != nil {
+			l.handshakeDone(c, Handshake{Err: err, Took: time.Since(start)})
+			return nil, err
+		}
+		// A TLS listener logs the balancer with the handshake.
+		if c.Balancer != nil && l.o.TLSConfig == nil {
+			l.log.Debug("PROXY header", "peer", c.Peer.String(), "balancer", c.Balancer.String())
+		}
+	}
 	if l.o.CaptureHello && l.o.TLSConfig != nil {
 		captureHello(c)
 	}

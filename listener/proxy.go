@@ -1,0 +1,124 @@
+package listener
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/pires/go-proxyproto"
+)
+
+// ProxyOptions configure the PROXY protocol stage (see [NewProxy]).
+type ProxyOptions struct {
+	// Require closes a connection that does not start with a valid v1 or
+	// v2 header. Without it a header is used when there is one and a
+	// connection without one is served as it comes.
+	Require bool
+	// Trusted are the IP addresses ("10.0.0.7") and CIDR ranges
+	// ("10.0.0.0/8") of the load balancers allowed to send a header.
+	// A header from any other peer closes that connection. Empty: any peer.
+	Trusted []string
+}
+
+// Proxy is the PROXY protocol stage of a Listener: it reads a v1 or v2
+// header (github.com/pires/go-proxyproto parses it) before anything else,
+// so that Conn.Peer is the client the load balancer saw and
+// Conn.Balancer the load balancer itself. Build it with [NewProxy] and set
+// it as Options.Proxy.
+//
+// The header must arrive within the listener's HandshakeTimeout, counted
+// from accept like the rest of the pipeline: a client that opens TCP and
+// sends nothing holds its socket no longer than one that stalls in the
+// TLS handshake. (Versions of go-proxyproto before 0.6.1 waited for a
+// header with no bound at all; CVE-2021-23351.)
+type Proxy struct {
+	policy  proxyproto.ConnPolicyFunc
+	require bool
+}
+
+// proxyBufSize holds a whole v1 header (at most 107 bytes), which
+// go-proxyproto wants in one buffer, and a v2 header with a few TLVs; a
+// longer v2 header is read in several fills.
+const proxyBufSize = 256
+
+// NewProxy checks o and returns the stage. An entry of Trusted that is
+// neither an IP address nor a CIDR range is an error naming it.
+func NewProxy(o ProxyOptions) (*Proxy, error) {
+	trusted := o.Trusted
+	if len(trusted) == 0 {
+		trusted = []string{"0.0.0.0/0", "::/0"}
+	}
+	p := &Proxy{require: o.Require}
+	var err error
+	if o.Require {
+		// Trusted peers must send a header; any other is refused at once.
+		p.policy, err = proxyproto.TrustProxyHeaderFromRanges(trusted)
+	} else {
+		// Trusted peers may send one; others must not.
+		p.policy, err = proxyproto.PolicyFromRanges(trusted, proxyproto.USE, proxyproto.REJECT)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listener: PROXY trusted peers: %w", err)
+	}
+	return p, nil
+}
+
+// Errors of the PROXY stage, wrapped with the peer's address.
+var (
+	// ErrProxyHeaderMissing: Require is set and the connection did not
+	// start with a header.
+	ErrProxyHeaderMissing = errors.New("no PROXY protocol header, which is required here")
+	// ErrProxyUntrusted: the peer is not one of the trusted load balancers
+	// but sent a header, or Require is set.
+	ErrProxyUntrusted = errors.New("PROXY protocol header from a peer that is not trusted to send one")
+)
+
+// read runs the stage on c, before any other: it reads the header ahead of
+// the rest of the pipeline, sets c.Peer and c.Balancer from it, and puts
+// back the bytes it read beyond the header. Reads fail at the connection's
+// handshake deadline.
+func (p *Proxy) read(c *Conn) error {
+	tcpPeer := c.conn.RemoteAddr()
+	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: tcpPeer, Downstream: c.conn.LocalAddr()})
+	if err != nil {
+		return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyUntrusted)
+	}
+	br := bufio.NewReaderSize(c, proxyBufSize)
+	h, err := proxyproto.Read(br)
+	// Whatever was read beyond the header belongs to the next stage (the
+	// ClientHello, or the HTTP request), header or not.
+	if n := br.Buffered(); n > 0 {
+		rest, _ := br.Peek(n)
+		c.Replay(append([]byte(nil), rest...))
+	}
+	switch {
+	case errors.Is(err, proxyproto.ErrNoProxyProtocol):
+		if policy == proxyproto.REQUIRE {
+			return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyHeaderMissing)
+		}
+		return nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("listener: %s: no PROXY protocol header within %v: %w", tcpPeer, time.Since(c.Accepted).Round(time.Millisecond), err)
+	case err != nil:
+		return fmt.Errorf("listener: PROXY protocol header from %s: %w", tcpPeer, err)
+	case policy == proxyproto.REJECT:
+		return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyUntrusted)
+	}
+	// A LOCAL header (the balancer's own health check) and an UNKNOWN
+	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
+	if h.Command.IsProxy() && h.SourceAddr != nil && isInet(h.SourceAddr) {
+		c.Peer = h.SourceAddr
+		c.Balancer = tcpPeer
+	}
+	return nil
+}
+
+// isInet reports whether a is an IP address and port, the only kind of
+// client address tlsecho reports (a v2 header may carry a Unix socket).
+func isInet(a net.Addr) bool {
+	_, ok := a.(*net.TCPAddr)
+	return ok
+}

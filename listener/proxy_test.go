@@ -1,0 +1,321 @@
+package listener_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pires/go-proxyproto"
+
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// proxyListener is a Listener with the PROXY stage o, on TLS unless
+// plain, reporting each failed stage or handshake on the returned channel.
+func proxyListener(t *testing.T, o listener.ProxyOptions, plain bool, timeout time.Duration) (*listener.Listener, <-chan accepted, <-chan error) {
+	t.Helper()
+	p, err := listener.NewProxy(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fails := make(chan error, 100)
+	lo := listener.Options{Name: "tls", Proxy: p, HandshakeTimeout: timeout, Hooks: &listener.Hooks{
+		Handshake: func(_ *listener.Conn, h listener.Handshake) {
+			if h.Err != nil {
+				fails <- h.Err
+			}
+		},
+	}}
+	if !plain {
+		lo = tlsOptions(t, lo)
+	}
+	l := listen(t, lo)
+	return l, acceptAll(t, l), fails
+}
+
+// dialProxied opens TCP to addr and sends hdr (nil: nothing) first.
+func dialProxied(t *testing.T, addr string, hdr *proxyproto.Header) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	if hdr != nil {
+		if _, err := hdr.WriteTo(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// handshake runs a TLS client handshake over c.
+func handshake(t *testing.T, c net.Conn) error {
+	t.Helper()
+	tc := tls.Client(c, clientConfig(t))
+	return tc.Handshake()
+}
+
+// closedByServer reports whether the server closed c: a read ends with
+// EOF or a reset rather than data or the test's deadline.
+func closedByServer(c net.Conn) bool {
+	_, err := c.Read(make([]byte, 1))
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+}
+
+func tcpAddr(s string) *net.TCPAddr {
+	a, err := net.ResolveTCPAddr("tcp", s)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// proxyHeaderTests are headers a load balancer sends, and the client
+// each must give the connection.
+var proxyHeaderTests = []struct {
+	name     string
+	header   func(dst net.Addr) *proxyproto.Header
+	wantPeer string // empty: the TCP peer, and no balancer
+}{
+	{"v1 IPv4", func(dst net.Addr) *proxyproto.Header {
+		return proxyproto.HeaderProxyFromAddrs(1, tcpAddr("203.0.113.7:51234"), dst)
+	}, "203.0.113.7:51234"},
+	{"v1 IPv6", func(dst net.Addr) *proxyproto.Header {
+		return proxyproto.HeaderProxyFromAddrs(1, tcpAddr("[2001:db8::7]:40000"), tcpAddr("[2001:db8::1]:443"))
+	}, "[2001:db8::7]:40000"},
+	{"v2 IPv4", func(dst net.Addr) *proxyproto.Header {
+		return proxyproto.HeaderProxyFromAddrs(2, tcpAddr("198.51.100.20:443"), dst)
+	}, "198.51.100.20:443"},
+	{"v2 IPv6", func(dst net.Addr) *proxyproto.Header {
+		return proxyproto.HeaderProxyFromAddrs(2, tcpAddr("[2001:db8::20]:1"), tcpAddr("[2001:db8::1]:443"))
+	}, "[2001:db8::20]:1"},
+	{"v2 LOCAL (a balancer's own check)", func(dst net.Addr) *proxyproto.Header {
+		return &proxyproto.Header{Version: 2, Command: proxyproto.LOCAL, TransportProtocol: proxyproto.UNSPEC}
+	}, ""},
+	{"v1 UNKNOWN", func(dst net.Addr) *proxyproto.Header {
+		return &proxyproto.Header{Version: 1, Command: proxyproto.PROXY, TransportProtocol: proxyproto.UNSPEC}
+	}, ""},
+}
+
+// TestProxyHeaders: v1 and v2 headers, IPv4 and IPv6, are read ahead of
+// the TLS handshake on a TLS listener and ahead of the request on a plain
+// one; the client they name becomes Conn.Peer and RemoteAddr, the load
+// balancer Conn.Balancer, and not a byte after the header is lost.
+func TestProxyHeaders(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		kind := map[bool]string{false: "TLS", true: "plain"}[plain]
+		l, got, fails := proxyListener(t, listener.ProxyOptions{Require: true}, plain, ioTimeout)
+		for _, tt := range proxyHeaderTests {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				c := dialProxied(t, l.Addr().String(), tt.header(l.Addr()))
+				if plain {
+					// The header and the first bytes after it in one write,
+					// as a balancer sends them.
+					io.WriteString(c, "GET / HTTP/1.1\r\n")
+				} else if err := handshake(t, c); err != nil {
+					t.Fatalf("handshake after the header: %v (server: %v)", err, drain(fails))
+				}
+				a := next(t, got)
+				if a.err != nil {
+					t.Fatal(a.err)
+				}
+				lc := listener.From(a.c)
+				wantPeer, wantBalancer := tt.wantPeer, c.LocalAddr().String()
+				if wantPeer == "" {
+					wantPeer, wantBalancer = c.LocalAddr().String(), ""
+				}
+				if lc.Peer.String() != wantPeer || a.c.RemoteAddr().String() != wantPeer {
+					t.Errorf("Peer %v, RemoteAddr %v; want %s", lc.Peer, a.c.RemoteAddr(), wantPeer)
+				}
+				if got := addrString(lc.Balancer); got != wantBalancer {
+					t.Errorf("Balancer %q, want %q", got, wantBalancer)
+				}
+				if plain {
+					line := make([]byte, len("GET / HTTP/1.1\r\n"))
+					a.c.SetReadDeadline(time.Now().Add(ioTimeout))
+					if _, err := io.ReadFull(a.c, line); err != nil || string(line) != "GET / HTTP/1.1\r\n" {
+						t.Errorf("after the header the server read %q, %v", line, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
+// drain returns what is waiting on ch without blocking.
+func drain(ch <-chan error) []error {
+	var out []error
+	for {
+		select {
+		case err := <-ch:
+			out = append(out, err)
+		default:
+			return out
+		}
+	}
+}
+
+// TestProxyOptional: with the header optional, a client with one and a
+// client without one are both served, each under its own address.
+func TestProxyOptional(t *testing.T) {
+	l, got, _ := proxyListener(t, listener.ProxyOptions{}, false, ioTimeout)
+	bare := dialProxied(t, l.Addr().String(), nil)
+	if err := handshake(t, bare); err != nil {
+		t.Fatalf("without a header: %v", err)
+	}
+	if a := next(t, got); a.err != nil || a.c.RemoteAddr().String() != bare.LocalAddr().String() || listener.From(a.c).Balancer != nil {
+		t.Errorf("without a header: %v from %v; want the TCP peer %v and no balancer", a.err, a.c.RemoteAddr(), bare.LocalAddr())
+	}
+	proxied := dialProxied(t, l.Addr().String(), proxyproto.HeaderProxyFromAddrs(2, tcpAddr("192.0.2.9:9999"), l.Addr()))
+	if err := handshake(t, proxied); err != nil {
+		t.Fatalf("with a header: %v", err)
+	}
+	if a := next(t, got); a.err != nil || a.c.RemoteAddr().String() != "192.0.2.9:9999" {
+		t.Errorf("with a header: %v from %v; want 192.0.2.9:9999", a.err, a.c.RemoteAddr())
+	}
+}
+
+// TestProxyRefusals: a connection that breaks the rules is closed, and
+// only that one: a connection established before keeps working, and the
+// next good one is served.
+func TestProxyRefusals(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    listener.ProxyOptions
+		before  string // a good connection first: "header", "bare" or none
+		header  bool
+		send    string // after the header, instead of a handshake
+		wantErr string
+	}{
+		{"require, no header", listener.ProxyOptions{Require: true}, "header", false, "", "no PROXY protocol header"},
+		// Nothing from 127.0.0.1 is served when it is not trusted.
+		{"require, untrusted peer", listener.ProxyOptions{Require: true, Trusted: []string{"192.0.2.0/24"}}, "", true, "", "not trusted"},
+		{"require, untrusted peer without a header", listener.ProxyOptions{Require: true, Trusted: []string{"192.0.2.1"}}, "", false, "", "not trusted"},
+		{"optional, untrusted peer", listener.ProxyOptions{Trusted: []string{"::1", "192.0.2.1"}}, "bare", true, "", "not trusted"},
+		{"malformed v1", listener.ProxyOptions{}, "header", false, "PROXY TCP4 nonsense\r\n", "PROXY protocol header from"},
+		{"v1 without its line end", listener.ProxyOptions{}, "bare", false, "PROXY TCP4 192.0.2.1 192.0.2.2 1 2" + strings.Repeat(" ", 100), "PROXY protocol header from"},
+		{"v1 cut short, then silence", listener.ProxyOptions{}, "bare", false, "PROXY TCP4 192.", "PROXY protocol header from"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, got, fails := proxyListener(t, tt.opts, false, ioTimeout)
+
+			// A connection established before the bad one must survive it.
+			var beforeTLS *tls.Conn
+			if tt.before != "" {
+				var h *proxyproto.Header
+				if tt.before == "header" {
+					h = proxyproto.HeaderProxyFromAddrs(2, tcpAddr("192.0.2.1:1"), l.Addr())
+				}
+				beforeTLS = tls.Client(dialProxied(t, l.Addr().String(), h), clientConfig(t))
+				if err := beforeTLS.Handshake(); err != nil {
+					t.Fatalf("the connection before: %v", err)
+				}
+				next(t, got)
+			}
+
+			var hdr *proxyproto.Header
+			if tt.header {
+				hdr = proxyproto.HeaderProxyFromAddrs(1, tcpAddr("203.0.113.1:2"), l.Addr())
+			}
+			bad := dialProxied(t, l.Addr().String(), hdr)
+			if tt.send != "" {
+				io.WriteString(bad, tt.send)
+			} else {
+				// The handshake fails, or in TLS 1.3 the first read does.
+				if tls.Client(bad, clientConfig(t)).Handshake() == nil && !closedByServer(bad) {
+					t.Fatal("the server served a connection it should have closed")
+				}
+			}
+			if !closedByServer(bad) {
+				t.Error("the server did not close the connection")
+			}
+			select {
+			case err := <-fails:
+				if !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("reported %q, want it to say %q", err, tt.wantErr)
+				}
+			case <-time.After(ioTimeout):
+				t.Fatal("no failure reported")
+			}
+			select {
+			case a := <-got:
+				t.Errorf("Accept returned %v, %v for a refused connection", a.c, a.err)
+			default:
+			}
+			if beforeTLS != nil {
+				// Accepted connections belong to the test; this one has
+				// only to be still open.
+				beforeTLS.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+				if closedByServer(beforeTLS) {
+					t.Error("the connection established before was closed too")
+				}
+			}
+		})
+	}
+}
+
+// TestProxySilentClient: a client that opens TCP and sends no header (or
+// half of one) is dropped at the handshake timeout, counted from accept,
+// and leaves nothing behind (goleak in TestMain, the slot freed).
+func TestProxySilentClient(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	for _, tt := range []struct {
+		name string
+		opts listener.ProxyOptions
+		send string
+	}{
+		{"require, nothing", listener.ProxyOptions{Require: true}, ""},
+		{"optional, nothing", listener.ProxyOptions{}, ""},
+		{"half a v2 signature", listener.ProxyOptions{Require: true}, "\r\n\r\n\x00\r"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l, _, fails := proxyListener(t, tt.opts, false, timeout)
+			c := dialProxied(t, l.Addr().String(), nil)
+			start := time.Now()
+			io.WriteString(c, tt.send)
+			if !closedByServer(c) {
+				t.Fatal("a silent client was not dropped")
+			}
+			// Not before the timeout; the upper bound is the test's
+			// ioTimeout, generous for a loaded machine.
+			if took := time.Since(start); took < timeout-50*time.Millisecond {
+				t.Errorf("dropped after %v, before the %v timeout", took, timeout)
+			}
+			select {
+			case err := <-fails:
+				if !strings.Contains(err.Error(), "PROXY") && !strings.Contains(err.Error(), "timeout") && !strings.Contains(err.Error(), "deadline") {
+					t.Errorf("reported %q", err)
+				}
+			case <-time.After(ioTimeout):
+				t.Fatal("no failure reported")
+			}
+			waitFor(t, ioTimeout, "the slot freed", func() bool { return l.Active() == 0 })
+		})
+	}
+}
+
+// TestNewProxyErrors: a trusted entry that is neither an address nor a
+// range is named in the error.
+func TestNewProxyErrors(t *testing.T) {
+	for _, bad := range []string{"10.0.0.0/33", "example.com", "10.0.0.1:80", ""} {
+		_, err := listener.NewProxy(listener.ProxyOptions{Trusted: []string{"127.0.0.1", bad}})
+		if err == nil || !strings.Contains(err.Error(), `"`+bad+`"`) {
+			t.Errorf("Trusted %q: %v, want an error naming it", bad, err)
+		}
+	}
+}
