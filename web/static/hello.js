@@ -1,0 +1,65 @@
+// The "Your TLS client" panel: the ClientHello this browser sent, from
+// /info's client_hello. DOM is built from text nodes only (the page's
+// CSP allows no HTML sinks). The copy button is wired by app.js, like the
+// other copy buttons.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const lists = ["versions", "cipher_suites", "extensions", "supported_groups", "key_share_groups", "signature_algorithms"];
+
+  // fill renders entries {id, hex, name} as chips: the name, then the hex
+  // value; GREASE values get their own look and a title that says why.
+  function fill(ul, entries) {
+    ul.replaceChildren();
+    if (!entries || entries.length === 0) {
+      const li = document.createElement("li");
+      li.className = "none";
+      li.textContent = "(none)";
+      ul.append(li);
+      return;
+    }
+    for (const e of entries) {
+      const li = document.createElement("li");
+      li.dataset.hex = e.hex;
+      if (e.name === "GREASE") {
+        li.className = "grease";
+        li.title = "GREASE: a random value that keeps servers tolerant of new ones; ignored by JA4 and JA3";
+      } else if (e.name === "unknown") {
+        li.className = "unknown";
+      }
+      const code = document.createElement("code");
+      code.textContent = e.hex;
+      li.append(e.name + " ", code);
+      ul.append(li);
+    }
+  }
+
+  function render(h) {
+    const set = (id, v) => { $(id).textContent = v; };
+    if (!h) {
+      set("hello-status", "not known: this page did not come over TLS to this server (a proxy in front ended it)");
+      return;
+    }
+    set("hello-ja4", h.ja4);
+    set("hello-ja4r", h.ja4_r);
+    set("hello-ja3", h.ja3_hash + "  (" + h.ja3 + ")");
+    set("hello-sni", h.sni || "(none)");
+    set("hello-alpn", h.alpn && h.alpn.length ? h.alpn.join(", ") : "(none)");
+    for (const name of lists) fill($("hello-" + name), h[name]);
+    set("hello-status", "");
+    $("hello").dataset.loaded = "true";
+  }
+
+  async function load() {
+    try {
+      const r = await fetch("/info", { cache: "no-store", headers: { Accept: "application/json" } });
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      render((await r.json()).client_hello);
+    } catch (err) {
+      $("hello-status").textContent = "unavailable (" + err.message + ")";
+    }
+  }
+
+  load();
+})();
