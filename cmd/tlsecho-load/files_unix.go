@@ -7,10 +7,6 @@ import (
 	"syscall"
 )
 
-// spareFiles are descriptors kept free beside the connections: standard
-// streams, the poller, DNS, the metrics scrape.
-const spareFiles = 64
-
 // checkFiles raises this process's open-files limit from its soft value to
 // its hard one (Go does so at start since 1.19; this makes it explicit)
 // and refuses a run that could not hold conns connections within it, with

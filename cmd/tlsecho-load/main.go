@@ -42,6 +42,10 @@ import (
 	"time"
 )
 
+// spareFiles are descriptors kept free beside the connections: standard
+// streams, the poller, DNS, the metrics scrape.
+const spareFiles = 64
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
