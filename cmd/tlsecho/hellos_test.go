@@ -27,6 +27,7 @@ type helloEntry struct {
 	SNI          string `json:"sni"`
 	Versions     []tlsinfo.Entry
 	CipherSuites []tlsinfo.Entry `json:"cipher_suites"`
+	KeyShares    []tlsinfo.Entry `json:"key_share_groups"`
 }
 
 func getJSON(t *testing.T, client *http.Client, url string, v any) {
@@ -218,5 +219,30 @@ func TestClientVerboseHello(t *testing.T) {
 				t.Errorf("server saw %+v", got)
 			}
 		})
+	}
+}
+
+// TestHellosAfterHelloRetryRequest: when the server asks the client to
+// retry with another key share, the first hello is the one recorded.
+// openssl sends a key share for its first group only; finite-field
+// Diffie-Hellman, which Go does not do, makes the server retry with
+// X25519.
+func TestHellosAfterHelloRetryRequest(t *testing.T) {
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	ta := startApp(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-groups", "ffdhe2048:X25519", "-servername", "localhost")
+	cmd.Stdin = strings.NewReader("")
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), "TLSv1.3") {
+		t.Fatalf("openssl did not complete a TLS 1.3 handshake:\n%s", out)
+	}
+	got := waitHellos(t, ta, "", 1)
+	if len(got) != 1 || got[0].Outcome != "ok" || len(got[0].KeyShares) != 1 || got[0].KeyShares[0].Name != "ffdhe2048" {
+		t.Errorf("/hellos = %+v, want one ok handshake whose hello offered a key share for ffdhe2048 only", got)
 	}
 }
