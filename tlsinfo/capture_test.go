@@ -21,15 +21,16 @@ type result struct {
 	handshakeErr error
 }
 
-// serveCaptured runs the server side of the pipeline: Capture, then a Go
-// TLS handshake over the replayed connection, then an echo of one read.
-func serveCaptured(t *testing.T, cfg *tls.Config) (addr string, results <-chan result) {
+// serveEach accepts connections on loopback until the test ends, serves
+// each in turn with serve, which closes it, and sends what serve returns
+// on the channel.
+func serveEach[T any](t *testing.T, serve func(c net.Conn) T) (addr string, results <-chan T) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := make(chan result, 1)
+	ch := make(chan T, 1)
 	done := make(chan struct{})
 	t.Cleanup(func() { l.Close(); <-done })
 	go func() {
@@ -40,20 +41,28 @@ func serveCaptured(t *testing.T, cfg *tls.Config) (addr string, results <-chan r
 				return
 			}
 			c.SetDeadline(time.Now().Add(10 * time.Second))
-			rc, h, cerr := tlsinfo.Capture(c)
-			tc := tls.Server(rc, cfg)
-			herr := tc.Handshake()
-			if herr == nil {
-				buf := make([]byte, 64)
-				n, _ := tc.Read(buf)
-				tc.Write(buf[:n])
-				tc.Close()
-			}
-			c.Close()
-			ch <- result{h, cerr, herr}
+			ch <- serve(c)
 		}
 	}()
 	return l.Addr().String(), ch
+}
+
+// serveCaptured runs the server side of the pipeline: Capture, then a Go
+// TLS handshake over the replayed connection, then an echo of one read.
+func serveCaptured(t *testing.T, cfg *tls.Config) (addr string, results <-chan result) {
+	return serveEach(t, func(c net.Conn) result {
+		defer c.Close()
+		rc, h, cerr := tlsinfo.Capture(c)
+		tc := tls.Server(rc, cfg)
+		herr := tc.Handshake()
+		if herr == nil {
+			buf := make([]byte, 64)
+			n, _ := tc.Read(buf)
+			tc.Write(buf[:n])
+			tc.Close()
+		}
+		return result{h, cerr, herr}
+	})
 }
 
 func serverConfig(t *testing.T) *tls.Config {

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -50,43 +49,23 @@ func (c *teeConn) Read(p []byte) (int, error) {
 // Go's reading of them are an independent reference.
 func captureServer(t *testing.T) (addr string, got <-chan captured) {
 	t.Helper()
-	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := make(chan captured, 1)
-	done := make(chan struct{})
-	t.Cleanup(func() { l.Close(); <-done })
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			tee := &teeConn{Conn: c}
-			var chi *tls.ClientHelloInfo
-			srv := tls.Server(tee, &tls.Config{
-				Certificates: []tls.Certificate{*g.Cert},
-				NextProtos:   []string{"h2", "http/1.1"},
-				GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
-					chi = h
-					return nil, nil
-				},
-			})
-			srv.SetDeadline(time.Now().Add(10 * time.Second))
-			srv.Handshake()
-			c.Close()
-			tee.mu.Lock()
-			ch <- captured{bytes: tee.buf, chi: chi}
-			tee.mu.Unlock()
-		}
-	}()
-	return l.Addr().String(), ch
+	cfg := serverConfig(t)
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	return serveEach(t, func(c net.Conn) captured {
+		defer c.Close()
+		tee := &teeConn{Conn: c}
+		var chi *tls.ClientHelloInfo
+		// GetConfigForClient sees Go's reading of the hello, then hands
+		// over the real configuration.
+		srv := tls.Server(tee, &tls.Config{GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			chi = h
+			return cfg, nil
+		}})
+		srv.Handshake()
+		tee.mu.Lock()
+		defer tee.mu.Unlock()
+		return captured{bytes: tee.buf, chi: chi}
+	})
 }
 
 // referenceJA4 computes JA4 from Go's ClientHelloInfo, written out as the

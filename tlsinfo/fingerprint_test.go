@@ -25,15 +25,22 @@ type foxioVector struct {
 	ALPNByText string `json:"alpn_by_text"`
 }
 
-func TestFoxIOVectors(t *testing.T) {
+// foxioVectors loads testdata/foxio-vectors.json.
+func foxioVectors(tb testing.TB) []foxioVector {
+	tb.Helper()
 	data, err := os.ReadFile("testdata/foxio-vectors.json")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var vectors []foxioVector
 	if err := json.Unmarshal(data, &vectors); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return vectors
+}
+
+func TestFoxIOVectors(t *testing.T) {
+	vectors := foxioVectors(t)
 	if len(vectors) < 10 {
 		t.Fatalf("only %d vectors", len(vectors))
 	}

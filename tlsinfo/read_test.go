@@ -3,11 +3,9 @@ package tlsinfo
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -18,14 +16,7 @@ import (
 // test captures: one record, 517 bytes.
 func chromeHello(t testing.TB) []byte {
 	t.Helper()
-	data, err := os.ReadFile("testdata/foxio-vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vectors []foxioVector
-	if err := json.Unmarshal(data, &vectors); err != nil {
-		t.Fatal(err)
-	}
+	vectors := foxioVectors(t)
 	b, err := hex.DecodeString(vectors[1].Records)
 	if err != nil {
 		t.Fatal(err)

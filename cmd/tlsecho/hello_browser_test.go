@@ -30,45 +30,44 @@ func TestBrowserClientHello(t *testing.T) {
 		problems, _ := watch.snapshot()
 		t.Fatalf("the panel did not fill: %v (page problems: %q)", err, problems)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
+	// The panel as the user sees it, read in one go.
+	type panel struct {
+		JA4, ALPN, SNI                 string
+		GREASESuites, AES128, KeyShare int
 	}
-	ja4 := text("#hello-ja4")
-	alpn := strings.Split(text("#hello-alpn"), ", ")
+	p, err := chromedp.Run(ctx, chromedp.Evaluate[panel](`(() => {
+		const text = (id) => document.getElementById(id).textContent;
+		const items = (sel) => [...document.querySelectorAll(sel)];
+		return {
+			JA4: text("hello-ja4"),
+			ALPN: text("hello-alpn"),
+			SNI: text("hello-sni"),
+			GREASESuites: items("#hello-cipher_suites li.grease").length,
+			AES128: items("#hello-cipher_suites li").filter((li) => li.textContent.startsWith("TLS_AES_128_GCM_SHA256 ")).length,
+			KeyShare: items("#hello-key_share_groups li:not(.grease)").length,
+		};
+	})()`))
+	if err != nil {
+		t.Fatalf("read the panel: %v", err)
+	}
+	ja4 := p.JA4
+	alpn := strings.Split(p.ALPN, ", ")
 	if !strings.HasPrefix(ja4, "t13d") || len(ja4) != 36 {
 		t.Errorf("JA4 %q, want a TLS 1.3 fingerprint with SNI (t13d...)", ja4)
 	}
-	if len(alpn) == 0 || len(ja4) < 10 || ja4[8:10] != alpn[0][:1]+alpn[0][len(alpn[0])-1:] {
+	if len(ja4) < 10 || alpn[0] == "" || ja4[8:10] != alpn[0][:1]+alpn[0][len(alpn[0])-1:] {
 		t.Errorf("JA4 %q does not carry the first ALPN the browser offered (%q)", ja4, alpn)
 	}
 	if !slices.Contains(alpn, "http/1.1") {
 		t.Errorf("ALPN %q, want http/1.1 among them", alpn)
 	}
-	if got := text("#hello-sni"); got != "localhost" {
-		t.Errorf("SNI %q, want localhost", got)
+	if p.SNI != "localhost" {
+		t.Errorf("SNI %q, want localhost", p.SNI)
 	}
 	// Chromium sprinkles GREASE into its suites; the panel marks each.
-	eval := func(expr string) int {
-		t.Helper()
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return n
-	}
-	if n := eval(`document.querySelectorAll("#hello-cipher_suites li.grease").length`); n != 1 {
-		t.Errorf("%d GREASE suites marked, want Chromium's one", n)
-	}
-	if n := eval(`[...document.querySelectorAll("#hello-cipher_suites li")].filter(li => li.textContent.startsWith("TLS_AES_128_GCM_SHA256")).length`); n != 1 {
-		t.Errorf("TLS_AES_128_GCM_SHA256 not listed by name")
-	}
-	if n := eval(`document.querySelectorAll("#hello-key_share_groups li:not(.grease)").length`); n < 1 {
-		t.Errorf("no key share listed")
+	if p.GREASESuites != 1 || p.AES128 != 1 || p.KeyShare < 1 {
+		t.Errorf("panel lists: %d GREASE suites (want Chromium's one), TLS_AES_128_GCM_SHA256 %d times (want once), %d key shares",
+			p.GREASESuites, p.AES128, p.KeyShare)
 	}
 
 	// The server recorded the same fingerprint for the browser's
