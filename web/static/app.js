@@ -640,13 +640,19 @@
   }
 
   async function loadInfo() {
+    let info = null;
+    let error = "";
     try {
       const r = await fetch("/info", { cache: "no-store", headers: { Accept: "application/json" } });
       if (!r.ok) throw new Error("HTTP " + r.status);
-      renderInfo(await r.json());
+      info = await r.json();
+      renderInfo(info);
     } catch (err) {
-      $("info-status").textContent = "unavailable (" + err.message + ")";
+      error = err.message;
+      $("info-status").textContent = "unavailable (" + error + ")";
     }
+    // Other panels (hello.js) render from the same document.
+    document.dispatchEvent(new CustomEvent("tlsecho:info", { detail: { info, error } }));
   }
 
   for (const b of document.querySelectorAll("button.copy")) {

@@ -1,5 +1,6 @@
 // The "Your TLS client" panel: the ClientHello this browser sent, from
-// /info's client_hello. DOM is built from text nodes only (the page's
+// /info's client_hello, which app.js fetches and passes on in a
+// "tlsecho:info" event. DOM is built from text nodes only (the page's
 // CSP allows no HTML sinks). The copy button is wired by app.js, like the
 // other copy buttons.
 "use strict";
@@ -51,15 +52,12 @@
     $("hello").dataset.loaded = "true";
   }
 
-  async function load() {
-    try {
-      const r = await fetch("/info", { cache: "no-store", headers: { Accept: "application/json" } });
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      render((await r.json()).client_hello);
-    } catch (err) {
-      $("hello-status").textContent = "unavailable (" + err.message + ")";
+  // app.js loads /info once and hands the document to every panel.
+  document.addEventListener("tlsecho:info", (ev) => {
+    if (ev.detail.error) {
+      $("hello-status").textContent = "unavailable (" + ev.detail.error + ")";
+      return;
     }
-  }
-
-  load();
+    render(ev.detail.info.client_hello);
+  });
 })();
