@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -32,7 +31,11 @@ type sock struct {
 }
 
 func (s *sock) Write(p []byte) (int, error) { return s.th.Write(s.Conn, p) }
-func (s *sock) NetConn() net.Conn           { return s.Conn }
+func (s *sock) SetWriteDeadline(t time.Time) error {
+	s.th.Deadline(t)
+	return s.Conn.SetWriteDeadline(t)
+}
+func (s *sock) NetConn() net.Conn { return s.Conn }
 
 // countingReader counts what the echo read, to show reading stopped.
 type countingReader struct {
@@ -183,40 +186,16 @@ func (s *streamServer) end() error {
 	}
 }
 
-// record is one TLS record as it went over the wire.
-type record struct {
-	typ byte
-	len int
-}
-
-// recordTap splits what a client reads from the socket into TLS records.
+// recordTap gives a RecordObserver a copy of what a client reads.
 type recordTap struct {
 	net.Conn
-	mu      sync.Mutex
-	buf     []byte
-	records []record
+	obs RecordObserver
 }
 
 func (r *recordTap) Read(p []byte) (int, error) {
 	n, err := r.Conn.Read(p)
-	r.mu.Lock()
-	r.buf = append(r.buf, p[:n]...)
-	for len(r.buf) >= 5 {
-		l := int(binary.BigEndian.Uint16(r.buf[3:5]))
-		if len(r.buf) < 5+l {
-			break
-		}
-		r.records = append(r.records, record{typ: r.buf[0], len: l})
-		r.buf = r.buf[5+l:]
-	}
-	r.mu.Unlock()
+	r.obs.Write(p[:n])
 	return n, err
-}
-
-func (r *recordTap) seen() []record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]record(nil), r.records...)
 }
 
 // client is one raw TLS client of a streamServer.
@@ -238,7 +217,7 @@ func (s *streamServer) dial(t *testing.T) (*client, error) {
 	tc.SetDeadline(time.Now().Add(5 * time.Second))
 	start := time.Now()
 	err = tc.Handshake()
-	c := &client{Conn: tc, tap: tap, handshake: time.Since(start), after: len(tap.seen())}
+	c := &client{Conn: tc, tap: tap, handshake: time.Since(start), after: len(tap.obs.Records())}
 	tc.SetDeadline(time.Time{})
 	if err != nil {
 		tc.Close()
@@ -287,6 +266,11 @@ func (c *client) readEnd(t *testing.T, within time.Duration) ([]byte, error) {
 }
 
 // appRecords are the records after the handshake.
-func (c *client) appRecords() []record { return c.tap.seen()[c.after:] }
+func (c *client) appRecords() []Record { return c.tap.obs.Records()[c.after:] }
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
 
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }

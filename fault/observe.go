@@ -140,3 +140,61 @@ func (f *FrameObserver) frame() {
 		f.inMsg = false
 	}
 }
+
+// Record is one TLS record as it went over the wire.
+type Record struct {
+	// Type is the record's content type: 21 alert, 22 handshake, 23
+	// application data (everything after a TLS 1.3 handshake's first
+	// flight, alerts included, goes as 23).
+	Type byte
+	// Len is the length of the record's payload, encryption overhead
+	// included (TLS 1.3 with AES-GCM or ChaCha20: the plaintext plus 17).
+	Len int
+}
+
+// RecordObserver splits what a server sends on a TLS connection into
+// records: the client side of frag:N on the raw port, and of how a
+// connection ended (a close_notify is one more record; a FIN is none).
+// Feed it a copy of every byte read from the socket under the TLS client
+// (Write never fails). It is safe for concurrent use and keeps at most
+// maxPending records.
+type RecordObserver struct {
+	mu      sync.Mutex
+	hdr     [5]byte
+	hn      int
+	left    int
+	records []Record
+}
+
+// Write observes p.
+func (o *RecordObserver) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := len(p)
+	for len(p) > 0 {
+		if o.left > 0 {
+			k := min(len(p), o.left)
+			o.left -= k
+			p = p[k:]
+			continue
+		}
+		o.hdr[o.hn] = p[0]
+		o.hn++
+		p = p[1:]
+		if o.hn == len(o.hdr) {
+			o.hn = 0
+			o.left = int(binary.BigEndian.Uint16(o.hdr[3:]))
+			if len(o.records) < maxPending {
+				o.records = append(o.records, Record{Type: o.hdr[0], Len: o.left})
+			}
+		}
+	}
+	return n, nil
+}
+
+// Records returns every record seen so far, in order.
+func (o *RecordObserver) Records() []Record {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]Record(nil), o.records...)
+}

@@ -271,19 +271,15 @@ func (s *Session) afterEnd(rerr error, read func() error, keepReadErr bool) erro
 			return rerr
 		}
 	case Blackhole:
-		if rerr == nil || isTimeout(rerr) {
-			Hold(s.t.Socket, time.Now().Add(s.t.Idle))
-		}
+		// Also after a read error: a client that closed or reset is seen
+		// at once, and the transport's own timeout (a wake-up) is not the
+		// end of the hold.
+		Hold(s.t.Socket, time.Now().Add(s.t.Idle))
 	}
 	if s.t.Socket != nil {
 		s.t.Socket.Close()
 	}
 	return ErrEnded
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // discard drains r, for messages read after the echo ended.

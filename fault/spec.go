@@ -39,6 +39,9 @@ func (k Kind) String() string {
 	return "verb(" + strconv.Itoa(int(k)) + ")"
 }
 
+// VerbNames lists every verb's name, in the contract's order.
+func VerbNames() []string { return append([]string(nil), kindNames[1:]...) }
+
 // kindByName finds a verb by its name in a spec.
 func kindByName(name string) (Kind, bool) {
 	for k := Delay; k < numKinds; k++ {

@@ -112,10 +112,10 @@ func TestStreamFrag(t *testing.T) {
 	const overhead = 17
 	total := 0
 	for _, r := range recs {
-		if r.typ != 23 || r.len-overhead > 3 {
+		if r.Type != 23 || r.Len-overhead > 3 {
 			t.Fatalf("record %+v carries more than 3 bytes (records: %v)", r, recs)
 		}
-		total += r.len - overhead
+		total += r.Len - overhead
 	}
 	if total != len(msg) || len(recs) != (len(msg)+2)/3 {
 		t.Fatalf("%d records with %d bytes, want %d records with %d", len(recs), total, (len(msg)+2)/3, len(msg))
@@ -158,7 +158,7 @@ func TestStreamCloseAfterBytes(t *testing.T) {
 	}
 	// The echo's records and then one more: close_notify.
 	recs := c.appRecords()
-	if n := len(recs); n < 2 || recs[n-1].len != 2+17 {
+	if n := len(recs); n < 2 || recs[n-1].Len != 2+17 {
 		t.Fatalf("records %v: want the echo and then a close_notify alert", recs)
 	}
 	c.Close()
@@ -177,7 +177,7 @@ func TestStreamFIN(t *testing.T) {
 		t.Fatalf("got %q, %v; want exactly 5 bytes then EOF (a FIN, no reset)", got, err)
 	}
 	// No close_notify: the only record after the handshake is the echo.
-	if recs := c.appRecords(); len(recs) != 1 || recs[0].len != 5+17 {
+	if recs := c.appRecords(); len(recs) != 1 || recs[0].Len != 5+17 {
 		t.Fatalf("records after the handshake %v: want only the 5-byte echo", recs)
 	}
 	c.Close()

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -33,6 +34,10 @@ type Conn struct {
 	// CaptureHello set; nil otherwise, and when the client's first bytes
 	// were not one.
 	Hello *tlsinfo.ClientHello
+	// Fault is the fault spec the connection got at accept (armed on the
+	// admin port, or the default), on a listener with Faults set; nil for
+	// none.
+	Fault *fault.Spec
 
 	conn net.Conn
 	// pending holds bytes a stage read ahead of the handshake (a PROXY
@@ -41,6 +46,8 @@ type Conn struct {
 	// tap, while set, is given a copy of every byte Read returns.
 	tap io.Writer
 
+	// throttle is where bw's pacer goes, under TLS; see Throttle.
+	throttle fault.Throttle
 	// deadline ends the handshake stages; guarded by the Listener's mu.
 	deadline  time.Time
 	lim       *limiter
@@ -102,8 +109,9 @@ func (c *Conn) shortenDeadline(t time.Time) {
 	}
 }
 
-// Write writes to the socket.
-func (c *Conn) Write(p []byte) (int, error) { return c.conn.Write(p) }
+// Write writes to the socket, through the throttle: one atomic load
+// unless a fault paces the connection.
+func (c *Conn) Write(p []byte) (int, error) { return c.throttle.Write(c.conn, p) }
 
 // Close closes the socket and frees the connection's slot in the limit,
 // once however often it is called. Closing the socket itself, not a
@@ -136,13 +144,20 @@ func (c *Conn) LocalAddr() net.Addr { return c.conn.LocalAddr() }
 func (c *Conn) RemoteAddr() net.Addr { return c.Peer }
 
 // SetDeadline sets the socket's read and write deadlines.
-func (c *Conn) SetDeadline(t time.Time) error { return c.conn.SetDeadline(t) }
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.throttle.Deadline(t)
+	return c.conn.SetDeadline(t)
+}
 
 // SetReadDeadline sets the socket's read deadline.
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
-// SetWriteDeadline sets the socket's write deadline.
-func (c *Conn) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+// SetWriteDeadline sets the socket's write deadline; a fault's pacer
+// learns of it, so pacing does not count against it.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.throttle.Deadline(t)
+	return c.conn.SetWriteDeadline(t)
+}
 
 // From returns the Conn under nc: nc itself, or the Conn found by
 // unwrapping NetConn() (a *tls.Conn from a TLS listener). It returns nil

@@ -9,6 +9,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 // Defaults applied when the matching Options field is zero.
@@ -46,6 +48,12 @@ type Options struct {
 	// hooks, logs and handlers can show what the client offered, also when
 	// the handshake fails. The handshake itself is unchanged.
 	CaptureHello bool
+	// Faults, when set, gives each connection its fault spec as it is
+	// accepted (Conn.Fault: counted against what is armed for this
+	// listener, whatever the connection turns out to be), and on a TLS
+	// listener runs hsdelay and alert before the handshake, after the
+	// ClientHello is captured.
+	Faults *fault.Injector
 	// BeforeHandshake, when set, runs on each connection before the TLS
 	// handshake (on a plain listener: before Accept returns it), in the
 	// connection's pipeline goroutine. Reads and writes on c fail at the

@@ -23,6 +23,7 @@ func (l *Listener) pipeline(c *Conn) {
 	if h := l.o.Hooks; h != nil && h.Accepted != nil {
 		h.Accepted(c)
 	}
+	l.takeFault(c)
 	// One deadline on the socket, set by track, bounds every stage and
 	// the handshake: a client that sends nothing, or a byte now and then,
 	// is dropped when it passes, and Close shortens it to a grace.
@@ -54,6 +55,10 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	}
 	if l.o.CaptureHello && l.o.TLSConfig != nil {
 		captureHello(c)
+	}
+	if err := l.handshakeFaults(c); err != nil {
+		l.handshakeDone(c, Handshake{Err: err, Took: time.Since(c.Accepted)})
+		return nil, err
 	}
 	if l.o.BeforeHandshake != nil {
 		ctx, cancel := context.WithDeadline(l.ctx, c.Accepted.Add(l.handshakeTimeout()))

@@ -8,6 +8,9 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // ErrIdle is returned by Conn.Read when the client has sent nothing for
@@ -18,8 +21,9 @@ var ErrIdle = errors.New("rawtls: idle timeout")
 // Write carry the server's timeouts; only the Handler's goroutine may call
 // them.
 type Conn struct {
-	tc  *tls.Conn
-	srv *Server
+	tc    *tls.Conn
+	srv   *Server
+	fault *fault.Session // nil unless the connection has faults
 
 	lastRead time.Time
 	read     int64
@@ -60,6 +64,11 @@ func (c *Conn) Read(p []byte) (int, error) {
 			dl = later(c.lastRead.Add(quiet), now.Add(time.Millisecond))
 		}
 		c.tc.SetReadDeadline(dl)
+		if c.fault.Silent() {
+			// blackhole took effect: its wake-up may have been
+			// overwritten, and nothing more is to be read.
+			c.tc.SetReadDeadline(time.Now())
+		}
 		if !draining && c.srv.draining.Load() {
 			// Shutdown began between the check and the deadline; its wake-up
 			// may have been overwritten, so compute the drain deadline now.
@@ -131,6 +140,10 @@ func (c *Conn) serve() {
 		s.Hooks.Opened(c)
 	}
 
+	if s.Faults != nil {
+		c.fault = c.startFaults()
+		defer c.fault.Stop()
+	}
 	h := s.Handler
 	if h == nil {
 		h = Echo()
@@ -145,6 +158,24 @@ func (c *Conn) serve() {
 		s.Hooks.Closed(c)
 	}
 	// Close sends close_notify (bounded by its own 5 s write deadline in
-	// crypto/tls) and then closes the socket.
+	// crypto/tls) and then closes the socket. After fin, rst or blackhole
+	// the socket is closed already and nothing goes out.
 	c.tc.Close()
+}
+
+// startFaults starts the faults of a connection that got a spec at
+// accept, or returns nil.
+func (c *Conn) startFaults() *fault.Session {
+	lc := listener.From(c.tc)
+	if lc == nil || lc.Fault == nil {
+		return nil
+	}
+	return c.srv.Faults.Start(lc.Fault, lc.FaultInfo(), fault.Target{
+		Socket: lc,
+		// close_notify without closing the socket: the echo then reads
+		// until the client closes too, so no reset follows.
+		Close: func(int, string) { c.tc.CloseWrite() },
+		Pace:  lc.Throttle().Set,
+		Idle:  durationOr(c.srv.IdleTimeout, DefaultIdleTimeout),
+	})
 }

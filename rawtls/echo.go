@@ -13,10 +13,14 @@ const bufSize = 16 << 10
 
 // Echo returns the handler that writes every byte back in order until the
 // client stops sending. Buffers are pooled across connections, so an idle
-// connection holds one and a closed one gives it back.
+// connection holds one and a closed one gives it back. A connection with
+// faults runs the fault package's echo instead.
 func Echo() Handler {
 	pool := &sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 	return HandlerFunc(func(c *Conn) error {
+		if c.fault != nil {
+			return c.fault.EchoStream(c)
+		}
 		bp := pool.Get().(*[]byte)
 		defer pool.Put(bp)
 		buf := *bp

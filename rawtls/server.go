@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 // Defaults applied when the matching Server field is zero.
@@ -50,6 +52,10 @@ type Server struct {
 	Logger *slog.Logger
 	// Hooks, when not nil, is told of connection events (for metrics).
 	Hooks *Hooks
+	// Faults, when set, runs the echo of each connection that got a fault
+	// spec at accept (listener.Conn.Fault) with those faults; see the
+	// fault package. Nil: no connection has faults.
+	Faults *fault.Injector
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}

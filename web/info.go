@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -36,6 +37,9 @@ type InfoHandler struct {
 	// a func because the listener is bound after the handler is built;
 	// only its port is used, with the host the client asked for.
 	RawTLSAddr func() net.Addr
+	// Faults describes the faults a connection may ask for (the page's
+	// Faults field is built from it); the zero Catalog when not set.
+	Faults fault.Catalog
 }
 
 // info is the JSON document; its field names are what app.js reads. The
@@ -49,6 +53,7 @@ type info struct {
 	ClientHello       *tlsinfo.Hello       `json:"client_hello"`
 	WebSocket         wsInfo               `json:"websocket"`
 	RawTLS            *rawTLSInfo          `json:"raw_tls"`
+	Faults            fault.Catalog        `json:"faults"`
 }
 
 type wsInfo struct {
@@ -75,6 +80,7 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	doc := info{
 		ClientAuth: h.ClientAuth,
 		WebSocket:  wsInfo{Compression: h.Compression, MaxMessageBytes: h.MaxMessageBytes},
+		Faults:     h.Faults,
 	}
 	if h.Certificate != nil {
 		doc.Certificate = tlsinfo.DescribeCertificate(h.Certificate())

@@ -41,6 +41,8 @@ type Config struct {
 	DrainDelay       time.Duration `env:"DRAIN_DELAY" envDefault:"0s" help:"on SIGTERM /readyz turns 503 at once, new connections are still served this long, then the drain; counts inside SHUTDOWN_TIMEOUT"`
 	LogLevel         string        `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
 	LogFormat        string        `env:"LOG_FORMAT" envDefault:"text" help:"text or json"`
+	Fault            string        `env:"FAULT" help:"a fault spec for every connection on both echoes, such as delay:100ms,close:4001@3 (README: Faults)"`
+	Faults           bool          `env:"FAULTS" envDefault:"true" help:"false refuses every fault, from any source (/ws?fault=, POST /faults, FAULT)"`
 }
 
 // configError names the variable at fault, so the one line on stderr
@@ -173,6 +175,9 @@ func (c *Config) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &configError{Var: "TLSECHO_LOG_FORMAT", Err: fmt.Errorf("%q: want text or json", c.LogFormat)}
+	}
+	if _, err := c.faultOptions(); err != nil {
+		return err
 	}
 	return nil
 }

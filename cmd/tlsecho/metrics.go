@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 	"github.com/tlsecho/tlsecho/ws"
@@ -31,6 +32,7 @@ type metrics struct {
 	wsMessages     *prometheus.CounterVec
 	wsMessageBytes *prometheus.CounterVec
 	wsCloses       *prometheus.CounterVec
+	faults         *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -74,8 +76,17 @@ func newMetrics() *metrics {
 			Help: "WebSocket connections ended, by the close code sent or received (0: dropped without one).",
 		}, []string{"code"}),
 	}
+	m.faults = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tlsecho_faults_total",
+		Help: "Faults that took effect on a connection, by verb (see README, Faults).",
+	}, []string{"verb"})
+	// Every verb shows from the first scrape, at 0: a dashboard need not
+	// wait for a fault to learn the series exists.
+	for _, v := range fault.VerbNames() {
+		m.faults.WithLabelValues(v)
+	}
 	m.reg.MustRegister(m.conns, m.refused, m.handshakes, m.handshakeFails, m.handshakeTime,
-		m.bytes, m.wsMessages, m.wsMessageBytes, m.wsCloses,
+		m.bytes, m.wsMessages, m.wsMessageBytes, m.wsCloses, m.faults,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -146,3 +157,6 @@ func (m *metrics) wsHooks() *ws.Hooks {
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
+
+// faultApplied counts a verb taking effect, for fault.Options.Applied.
+func (m *metrics) faultApplied(verb string) { m.faults.WithLabelValues(verb).Inc() }

@@ -21,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 	"github.com/tlsecho/tlsecho/tlsinfo"
@@ -98,6 +99,9 @@ type app struct {
 	https            *http.Server
 	admin            *http.Server
 	rawTLS, httpsTLS *tls.Config
+	// faults gives connections their faults: armed on the admin port,
+	// TLSECHO_FAULT, or /ws?fault=.
+	faults *fault.Injector
 
 	// Every port accepts through a listener.Listener: one connection
 	// limit for all, the TLS handshake on the TLS ports.
@@ -126,6 +130,14 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 	}
 	minV, _ := cfg.minVersion()
 	tlsOpts := certs.Options{MinVersion: minV}
+	fo, err := cfg.faultOptions()
+	if err != nil {
+		return nil, err
+	}
+	fo.Logger, fo.Applied = log, a.metrics.faultApplied
+	if a.faults, err = fault.New(fo); err != nil {
+		return nil, err
+	}
 
 	a.rawTLS = a.src.TLSConfig(tlsOpts)
 	a.raw = &rawtls.Server{
@@ -133,6 +145,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		IdleTimeout: cfg.IdleTimeout,
 		Logger:      log.With("listener", "tls"),
 		Hooks:       a.metrics.rawHooks(),
+		Faults:      a.faults,
 	}
 	a.ws = &ws.Server{
 		Handler:         ws.Echo(),
@@ -183,7 +196,7 @@ func (a *app) httpsHandler() http.Handler {
 	r.Get("/ws", a.serveWS)
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
 		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() },
-		ClientHello: requestHello})
+		ClientHello: requestHello, Faults: a.faults.Describe()})
 	// Get, not Handle: a catch-all for every method would take HEAD
 	// /healthz before GetHead could send it to the GET route.
 	r.Get("/*", web.Handler().ServeHTTP)
@@ -204,6 +217,7 @@ func (a *app) adminHandler() http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /hellos", &a.hellos)
+	mux.Handle("/faults", a.faults.Handler())
 	// A "GET /path" pattern of ServeMux answers HEAD as well.
 	return recoverPanics(a.log.With("listener", "admin"))(mux)
 }
@@ -239,10 +253,10 @@ func (a *app) listen() (err error) {
 		o.Hooks = hooks
 		return listener.New(l, o), nil
 	}
-	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS, CaptureHello: true}); err != nil {
+	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS, CaptureHello: true, Faults: a.faults}); err != nil {
 		return err
 	}
-	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true, CaptureHello: true}); err != nil {
+	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true, CaptureHello: true, Faults: a.faults}); err != nil {
 		return err
 	}
 	if a.admin != nil {
