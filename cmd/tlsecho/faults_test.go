@@ -81,6 +81,9 @@ func (ta *testApp) dialRaw(t *testing.T) (*rawClient, error) {
 	obs := &fault.RecordObserver{}
 	cfg := ta.clientTLS()
 	cfg.MinVersion = tls.VersionTLS13
+	// Full 16 KiB records from the start, so the echo reads and writes
+	// whole records (bw's test needs a write longer than a deadline).
+	cfg.DynamicRecordSizingDisabled = true
 	tc := tls.Client(observedConn{Conn: nc, w: obs}, cfg)
 	tc.SetDeadline(time.Now().Add(10 * time.Second))
 	start := time.Now()
