@@ -174,6 +174,7 @@ func TestDefaults(t *testing.T) {
 		ShutdownTimeout:  15 * time.Second,
 		LogLevel:         "info",
 		LogFormat:        "text",
+		Faults:           true,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", cfg, want)
