@@ -13,8 +13,10 @@
 //     with a backoff of up to a second instead of ending the server.
 //   - Each connection then runs its stages in a short-lived goroutine of
 //     its own, so a slow client never delays the next accept: Hooks.Accepted,
-//     the PROXY protocol header ([Proxy]), BeforeHandshake, and on a TLS
-//     listener the handshake, whose outcome
+//     the PROXY protocol header ([Proxy]), on a TLS listener with
+//     CaptureHello the client's ClientHello (read ahead into Conn.Hello
+//     and put back), BeforeHandshake, and on a TLS listener the
+//     handshake, whose outcome
 //     (error or state, and duration) goes to Hooks.Handshake and the debug
 //     log. One deadline on the socket, HandshakeTimeout after accept,
 //     bounds all of them: a client that opens TCP and never speaks, or

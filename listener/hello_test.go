@@ -108,3 +108,40 @@ func BenchmarkHandshakeCapture(b *testing.B) {
 		})
 	}
 }
+
+// TestCaptureHelloBehindProxy: the hello is read after the PROXY header,
+// so it is found whole and the connection's Peer is the client the
+// header names.
+func TestCaptureHelloBehindProxy(t *testing.T) {
+	p, err := listener.NewProxy(listener.ProxyOptions{Require: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan *listener.Conn, 1)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name: "tls", CaptureHello: true, Proxy: p,
+		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, h listener.Handshake) { conns <- c }},
+	}))
+	got := acceptAll(t, l)
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// 192.0.2.0/24 is documentation space: it is only named, never dialled.
+	if _, err := nc.Write([]byte("PROXY TCP4 192.0.2.7 127.0.0.1 40000 443\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	tc := tls.Client(nc, clientConfig(t))
+	tc.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("handshake behind a PROXY header: %v", err)
+	}
+	if a := next(t, got); a.err != nil {
+		t.Fatal(a.err)
+	}
+	c := <-conns
+	if c.Peer.String() != "192.0.2.7:40000" || c.Hello == nil || !strings.HasPrefix(c.Hello.JA4(), "t13") {
+		t.Errorf("peer %v, hello %+v", c.Peer, c.Hello)
+	}
+}

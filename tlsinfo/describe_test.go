@@ -148,7 +148,7 @@ func TestRecent(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatal(err)
 	}
-	if len(body) != 2 || body[0]["outcome"] != "client offered only unsupported versions: [301]" ||
+	if len(body) != 2 || body[0]["outcome"] != "client offered only unsupported versions: TLS 1.3, TLS 1.2" ||
 		body[0]["time"] != "2025-01-02T03:04:09Z" || body[0]["listener"] != "tls" || body[1]["outcome"] != "ok" ||
 		body[0]["ja4"] != "t13d1516h2_8daaf6152771_e5627efa2ab1" {
 		t.Errorf("body %v", body)

@@ -32,8 +32,26 @@ type Record struct {
 	Hello *ClientHello
 }
 
-// Outcome is "ok" or the failure in words.
-func (r *Record) Outcome() string { return Outcome(r.Err) }
+// Outcome is "ok" or the failure in words. Where crypto/tls lists
+// version numbers ("[301]"), the hello's versions are named instead.
+func (r *Record) Outcome() string {
+	s := Outcome(r.Err)
+	const unsupported = "client offered only unsupported versions"
+	if r.Hello != nil && strings.HasPrefix(s, unsupported) {
+		versions := r.Hello.SupportedVersions
+		if versions == nil {
+			versions = []uint16{r.Hello.LegacyVersion}
+		}
+		var names []string
+		for _, v := range versions {
+			if !IsGREASE(v) {
+				names = append(names, VersionName(v))
+			}
+		}
+		s = unsupported + ": " + strings.Join(names, ", ")
+	}
+	return s
+}
 
 // Outcome words a handshake's end: "ok" for nil, else the error without
 // the "tls: " prefixes, which say nothing to a reader of /hellos.

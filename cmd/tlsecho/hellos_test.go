@@ -104,7 +104,7 @@ func TestHellos(t *testing.T) {
 		{cbcPeer, "https", "no cipher suite supported by both client and server", func(e helloEntry) bool {
 			return len(e.CipherSuites) == 2 && e.CipherSuites[0].Name == "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" && e.CipherSuites[1].Hex == "003c"
 		}},
-		{oldPeer, "tls", "client offered only unsupported versions", func(e helloEntry) bool {
+		{oldPeer, "tls", "client offered only unsupported versions: TLS 1.0", func(e helloEntry) bool {
 			return len(e.Versions) == 1 && e.Versions[0].Name == "TLS 1.0" && strings.HasPrefix(e.JA4, "t10d")
 		}},
 		{okPeer, "tls", "ok", func(e helloEntry) bool {
