@@ -169,6 +169,16 @@ func holdDrain(t testing.TB, httpsAddr string) {
 	t.Helper()
 	c := dialWS(t, httpsAddr)
 	t.Cleanup(func() { c.Close() })
+	// The client has its 101 before the server counts the connection as
+	// served; an echo proves it is, so a drain starting now waits for it.
+	c.SetWriteDeadline(time.Now().Add(ioWait))
+	c.SetReadDeadline(time.Now().Add(ioWait))
+	if err := c.WriteMessage(websocket.TextMessage, []byte("hold")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "hold" {
+		t.Fatalf("ws echo: %q, %v", msg, err)
+	}
 }
 
 // TestSIGTERM sends the real signal to a real process: WebSocket clients
