@@ -160,8 +160,14 @@ func checkCertHost(h string) error {
 	if len(h) > 253 {
 		return fmt.Errorf("%q is longer than 253 characters", h)
 	}
-	for i, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
-		if label == "*" && i == 0 {
+	// A name with the root's dot would go into the certificate as written,
+	// and clients, which check the name without it, would never match it.
+	if strings.HasSuffix(h, ".") {
+		return fmt.Errorf("%q ends with a dot; clients check the name without it: write %q", h, strings.TrimRight(h, "."))
+	}
+	labels := strings.Split(h, ".")
+	for i, label := range labels {
+		if label == "*" && i == 0 && len(labels) > 1 {
 			continue
 		}
 		if label == "" || len(label) > 63 || strings.ContainsFunc(label, func(r rune) bool {

@@ -202,7 +202,13 @@ func (c *Config) checkHosts() error {
 func checkAddr(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%q is not host:port (%v)", addr, err)
+		// The parser's error repeats the address unquoted, which would
+		// break the one-line message on a value with a newline in it.
+		why := err.Error()
+		if ae := (*net.AddrError)(nil); errors.As(err, &ae) {
+			why = ae.Err
+		}
+		return fmt.Errorf("%q is not host:port (%s)", addr, why)
 	}
 	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && strings.ContainsAny(host, " /") {
 		return fmt.Errorf("%q: bad host %q", addr, host)
@@ -213,20 +219,67 @@ func checkAddr(addr string) error {
 	return nil
 }
 
-// checkOrigin accepts "*" or a bare origin: scheme://host[:port], nothing
-// more, since entries are compared to the Origin header exactly.
+// checkOrigin accepts "*" or an origin written exactly as browsers send it
+// in the Origin header (RFC 6454 section 6.2): scheme://host[:port] in
+// lower case, an IPv6 address in its short form, no default port. Entries
+// are compared to the header byte for byte, so any other spelling of the
+// same origin would never match; the error says how to write it.
 func checkOrigin(o string) error {
 	if o == "*" {
 		return nil
 	}
 	u, err := url.Parse(o)
-	if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
 		return fmt.Errorf("%q is not an origin like https://app.example:8443", o)
 	}
-	if u.Path == "/" {
-		return fmt.Errorf("%q: an origin has no trailing slash; browsers send %q", o, strings.TrimSuffix(o, "/"))
+	sent, ok := originAsSent(u)
+	switch {
+	case !ok:
+		return fmt.Errorf("%q is not an origin like https://app.example:8443 (host names in ASCII, ports from 1 to 65535)", o)
+	case u.Path == "/" && sent == strings.TrimSuffix(o, "/"):
+		return fmt.Errorf("%q: an origin has no trailing slash; browsers send %q", o, sent)
+	case sent != o:
+		return fmt.Errorf("%q: browsers send this origin as %q, and entries are compared exactly; write that", o, sent)
 	}
 	return nil
+}
+
+// defaultPorts are the ports an origin leaves out (the URL standard's
+// special schemes).
+var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
+
+// originAsSent is u's origin as a browser serializes it; ok is false when
+// no browser would send one for u.
+func originAsSent(u *url.URL) (origin string, ok bool) {
+	scheme, host := strings.ToLower(u.Scheme), u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		if ip.To4() == nil {
+			host = "[" + ip.String() + "]"
+		} else {
+			host = ip.String()
+		}
+	} else {
+		if host == "" || strings.Trim(host, "0123456789.") == "" {
+			return "", false // an IPv4 address in a form browsers rewrite
+		}
+		for _, r := range host {
+			if !(r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return "", false // browsers send names in ASCII (punycode)
+			}
+		}
+		host = strings.ToLower(host)
+	}
+	origin = scheme + "://" + host
+	if port := u.Port(); port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return "", false
+		}
+		if p := strconv.Itoa(n); p != defaultPorts[scheme] {
+			origin += ":" + p
+		}
+	}
+	return origin, true
 }
 
 func (c *Config) minVersion() (uint16, error) {

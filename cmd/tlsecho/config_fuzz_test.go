@@ -1,0 +1,172 @@
+package main
+
+import (
+	"net"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tlsecho/tlsecho/certs"
+)
+
+// wantConfigError checks the contract's rule for a bad value: one line
+// that names the variable.
+func wantConfigError(t *testing.T, err error, variable string) {
+	t.Helper()
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\r\n") {
+		t.Fatalf("error for %s spans lines: %q", variable, msg)
+	}
+	if !strings.Contains(msg, variable) {
+		t.Fatalf("error %q does not name %s", msg, variable)
+	}
+}
+
+// configVars are the variables Config reads, in a fixed order.
+func configVars() []string {
+	var vars []string
+	for f := range reflect.TypeFor[Config]().Fields() {
+		vars = append(vars, envPrefix+f.Tag.Get("env"))
+	}
+	slices.Sort(vars)
+	return vars
+}
+
+// FuzzConfigValue sets one variable to anything: loadConfig must accept
+// it or refuse it with one line naming that variable. A name that Config
+// does not read picks one of those it does, so every variable, also one
+// added later, gets fuzzed.
+func FuzzConfigValue(f *testing.F) {
+	vars := configVars()
+	seeds := map[string][]string{
+		"TLSECHO_TLS_ADDR":          {":8433", "127.0.0.1:0", "[::1]:8433", "8433", ":http-ish", ":70000", "a b:1", ""},
+		"TLSECHO_HANDSHAKE_TIMEOUT": {"10s", "0s", "-1s", "ten", "1e9h", "9223372036854775807ns", "1h2m3.5s"},
+		"TLSECHO_MAX_CONNS":         {"10000", "0", "-1", "99999999999999999999", "1_000", "0x10"},
+		"TLSECHO_WS_COMPRESSION":    {"true", "false", "yes please", "T", "0"},
+		"TLSECHO_TLS_MIN_VERSION":   {"1.2", "1.3", "1.1", "TLS1.3"},
+		"TLSECHO_LOG_LEVEL":         {"debug", "warn", "verbose", "info+2", "INFO"},
+		"TLSECHO_ALLOWED_ORIGINS":   {"*", "https://a.example:8443", "a.example"},
+		"TLSECHO_DRAIN_DELAY":       {"1s", "15s", "-1s"},
+	}
+	for name, values := range seeds {
+		for _, v := range values {
+			f.Add(name, v)
+		}
+	}
+	f.Fuzz(func(t *testing.T, variable, value string) {
+		if !slices.Contains(vars, variable) {
+			variable = vars[len(variable)%len(vars)]
+		}
+		if _, err := loadConfig([]string{variable + "=" + value}); err != nil {
+			wantConfigError(t, err, variable)
+		}
+	})
+}
+
+// browserOrigin is how a browser writes the origin of a page at raw
+// (RFC 6454 section 6.2 and the URL standard): lower-case scheme and host,
+// an IPv6 address in its short form, the port in decimal unless it is
+// the scheme's default. ok is false when raw names no such origin.
+func browserOrigin(raw string) (origin string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.User != nil || u.Host == "" {
+		return "", false
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil && strings.Contains(host, ":") {
+		host = "[" + ip.String() + "]"
+	} else if ip == nil && strings.ContainsFunc(host, func(r rune) bool {
+		return !(r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		// Browsers send names in ASCII (punycode); anything else here
+		// never comes in an Origin header.
+		return "", false
+	}
+	origin = strings.ToLower(u.Scheme) + "://" + strings.ToLower(host)
+	if port := u.Port(); port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return "", false
+		}
+		defaults := map[string]int{"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+		if defaults[strings.ToLower(u.Scheme)] != n {
+			origin += ":" + strconv.Itoa(n)
+		}
+	}
+	return origin, true
+}
+
+// FuzzAllowedOrigins: every entry TLSECHO_ALLOWED_ORIGINS accepts is
+// written exactly as a browser sends an Origin header, since entries are
+// compared byte for byte; anything else is refused with one line naming
+// the variable.
+func FuzzAllowedOrigins(f *testing.F) {
+	for _, s := range []string{
+		"*", "https://app.example:8443", "https://a.example,http://b.example:8080",
+		"https://a.example/", "https://a.example/app", "a.example:8443", "https://u@a.example",
+		"HTTPS://A.example", "https://a.example:443", "https://a.example#x", "https://a.example?",
+		"http://[::1]:8443", "http://[0:0::1]", "chrome-extension://abcdefghijklmnop", " https://a.example , *",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, list string) {
+		if strings.ContainsAny(list, "\x00") {
+			return // not a value the environment can hold
+		}
+		cfg, err := loadConfig([]string{"TLSECHO_ALLOWED_ORIGINS=" + list})
+		if err != nil {
+			wantConfigError(t, err, "TLSECHO_ALLOWED_ORIGINS")
+			return
+		}
+		for _, o := range cfg.AllowedOrigins {
+			if o == "*" {
+				continue
+			}
+			if want, ok := browserOrigin(o); !ok || want != o {
+				t.Fatalf("entry %q accepted, but a browser sends no such origin (it would write %q)", o, want)
+			}
+		}
+	})
+}
+
+// FuzzHosts: every name TLSECHO_HOSTS accepts goes into the generated
+// certificate, and a client asking for it verifies the certificate;
+// anything else is refused with one line naming the variable.
+func FuzzHosts(f *testing.F) {
+	for _, s := range []string{
+		"localhost,127.0.0.1,::1", "a.example, b.example", "*.a.example", "[::1]", ",",
+		"localhost:8443", "https://a.example", "a b", "é.example", "a..b", "-a.example", "a.example.",
+		"under_score.example", strings.Repeat("a", 64) + ".example", "*", "*.0000000.",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, list string) {
+		if strings.ContainsAny(list, "\x00") {
+			return // not a value the environment can hold
+		}
+		cfg, err := loadConfig([]string{"TLSECHO_HOSTS=" + list})
+		if err != nil {
+			wantConfigError(t, err, "TLSECHO_HOSTS")
+			return
+		}
+		g, err := certs.Generate(certs.GenerateOptions{Hosts: cfg.Hosts})
+		if err != nil {
+			t.Fatalf("hosts %q accepted, but no certificate is made for them: %v", cfg.Hosts, err)
+		}
+		for _, h := range cfg.Hosts {
+			// What a client checks: the name as it connects to it, an
+			// address without brackets, a name without a final dot, and
+			// for a wildcard some name it covers.
+			name := strings.TrimSuffix(strings.Trim(h, "[]"), ".")
+			if strings.HasPrefix(name, "*") {
+				name = "x" + name[1:]
+			}
+			if err := g.Cert.Leaf.VerifyHostname(name); err != nil {
+				t.Fatalf("host %q accepted, but a client asking for %q cannot verify the certificate: %v", h, name, err)
+			}
+		}
+	})
+}
