@@ -242,8 +242,10 @@ func parseClientURL(raw string) (clientTarget, error) {
 		return t, clientUsageErr("URL %q has no host", raw)
 	case u.User != nil:
 		return t, clientUsageErr("URL %q: user information is not supported", raw)
-	case u.Scheme == "tls" && u.Path != "" && u.Path != "/":
-		return t, clientUsageErr("URL %q: a tls:// URL has no path", raw)
+	case u.Scheme == "tls" && ((u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != ""):
+		// Raw TLS has nowhere to send them; taking them silently would
+		// hide a URL meant for wss://.
+		return t, clientUsageErr("URL %q: a tls:// URL has no path, query or fragment", raw)
 	}
 	port := u.Port()
 	if port == "" {
