@@ -2,6 +2,7 @@ package ws
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -138,6 +139,44 @@ func FuzzUTF8Stream(f *testing.F) {
 		}
 		if got, want := u.complete(), utf8.Valid(data); got != want {
 			t.Fatalf("%q (pieces by %v): complete = %v, utf8.Valid = %v", data, cuts, got, want)
+		}
+	})
+}
+
+// FuzzUTF8StreamSplits cuts data in two at every point, and also feeds it
+// a byte at a time: however a message is split across reads and
+// fragments, the stream's verdict on the whole must be utf8.Valid's, and
+// the first piece must be refused exactly when no valid text starts with
+// it.
+func FuzzUTF8StreamSplits(f *testing.F) {
+	for _, tt := range utf8StreamTests {
+		f.Add([]byte(strings.Join(tt.pieces, "")))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Every cut rescans the whole input: bound the work.
+		data = data[:min(len(data), 512)]
+		want := utf8.Valid(data)
+		for i := 0; i <= len(data); i++ {
+			var u utf8Stream
+			first := u.write(data[:i])
+			if prefix := validPrefix(data[:i]); first != prefix {
+				t.Fatalf("%q cut at %d: first write = %v, want %v", data, i, first, prefix)
+			}
+			got := first && u.write(data[i:]) && u.complete()
+			if got != want {
+				t.Fatalf("%q cut at %d: stream says valid = %v, utf8.Valid %v", data, i, got, want)
+			}
+		}
+		var u utf8Stream
+		got := true
+		for i := range data {
+			if !u.write(data[i : i+1]) {
+				got = false
+				break
+			}
+		}
+		if got = got && u.complete(); got != want {
+			t.Fatalf("%q a byte at a time: stream says valid = %v, utf8.Valid %v", data, got, want)
 		}
 	})
 }
