@@ -274,6 +274,8 @@ type client struct {
 	clientCertRequested bool
 	// hello records what the client wrote during its handshake, with -v.
 	hello *tlsinfo.HelloRecorder
+	// obs sees the records and frames the server sends.
+	obs observer
 }
 
 // serverName is what the certificate is checked against: -servername, or
@@ -342,7 +344,8 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 				return nil, err
 			}
 			state = tc.ConnectionState()
-			return tc, nil
+			// The frames are seen over TLS, from the upgrade's response on.
+			return teeConn{Conn: tc, w: &c.obs.frames}, nil
 		},
 		EnableCompression: c.o.compress,
 	}
@@ -389,13 +392,14 @@ func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error
 		c.hello = tlsinfo.RecordHello(raw)
 		nc = c.hello
 	}
-	tc := tls.Client(nc, cfg)
+	tc := tls.Client(teeConn{Conn: nc, w: &c.obs.records}, cfg)
 	start = time.Now()
 	if err := tc.HandshakeContext(ctx); err != nil {
 		raw.Close()
 		return nil, &stageError{stage: stageHandshake, err: err}
 	}
 	c.handshakeTime = time.Since(start)
+	c.obs.handshakeDone(tc.ConnectionState())
 	raw.SetDeadline(time.Time{})
 	return tc, nil
 }

@@ -44,7 +44,10 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 			}
 			return c.explainRead(err, "echo")
 		}
-		if n, err := io.ReadFull(conn, got); err != nil {
+		mark := c.obs.mark()
+		n, ttfb, err := readEcho(conn, got, start)
+		c.obs.read += int64(n)
+		if err != nil {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
@@ -55,7 +58,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 			return fmt.Errorf("echo %d from %s differs: sent %q, got %q", i+1, c.o.target.addr, msg, got)
 		}
 		rtts = append(rtts, rtt)
-		c.printEcho(p, i, got, rtt)
+		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, mark))
 	}
 	c.printRTTs(p, rtts)
 	return nil
@@ -90,7 +93,12 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 			}
 			return c.explainRead(err, "echo")
 		}
-		gt, got, err := ws.ReadMessage()
+		gt, r, err := ws.NextReader()
+		ttfb := time.Since(start)
+		var got []byte
+		if err == nil {
+			got, err = io.ReadAll(r)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return interrupted()
@@ -103,10 +111,10 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 				i+1, c.o.target.addr, typeName(mt), msg, typeName(gt), got)
 		}
 		rtts = append(rtts, rtt)
-		c.printEcho(p, i, got, rtt)
+		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0))
 	}
 	c.printRTTs(p, rtts)
-	c.closeWS(ws)
+	c.printClose(p, c.closeWS(ws), true)
 	return nil
 }
 
@@ -158,12 +166,28 @@ func (c *client) echoSection() *reportPrinter {
 	return p
 }
 
-func (c *client) printEcho(p *reportPrinter, i int, got []byte, rtt time.Duration) {
+func (c *client) printEcho(p *reportPrinter, i int, got []byte, rtt time.Duration, detail string) {
 	key := "echo"
 	if c.o.count > 1 {
 		key = fmt.Sprintf("echo %d/%d", i+1, c.o.count)
 	}
-	p.kv("  ", key, fmt.Sprintf("%s  (%d bytes, %s)", printable(got), len(got), fmtDur(rtt)))
+	p.kv("  ", key, fmt.Sprintf("%s  (%d bytes, %s; %s)", printable(got), len(got), fmtDur(rtt), detail))
+}
+
+// readEcho reads len(got) bytes, and tells how long the first took to
+// come since start.
+func readEcho(conn io.Reader, got []byte, start time.Time) (int, time.Duration, error) {
+	if len(got) == 0 {
+		return 0, 0, nil
+	}
+	n, err := conn.Read(got)
+	ttfb := time.Since(start)
+	if err == nil && n < len(got) {
+		var m int
+		m, err = io.ReadFull(conn, got[n:])
+		n += m
+	}
+	return n, ttfb, err
 }
 
 func (c *client) printRTTs(p *reportPrinter, rtts []time.Duration) {

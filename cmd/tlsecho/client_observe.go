@@ -1,0 +1,120 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/fault"
+)
+
+// observer is what `tlsecho client` sees of the server's side below the
+// echo: TLS records on tls://, WebSocket frames on wss://. With it a fault
+// shows from the command line: frames per message under frag, records
+// under frag on the raw port, close_notify or a bare FIN or a reset.
+type observer struct {
+	records fault.RecordObserver // the socket under TLS
+	frames  fault.FrameObserver  // the plaintext over TLS, on wss://
+	base    int                  // records seen when the handshake ended
+	state   tls.ConnectionState
+	read    int64 // echo bytes read on tls://
+}
+
+// teeConn gives w a copy of every byte read from the conn.
+type teeConn struct {
+	net.Conn
+	w io.Writer
+}
+
+func (t teeConn) Read(p []byte) (int, error) {
+	n, err := t.Conn.Read(p)
+	t.w.Write(p[:n])
+	return n, err
+}
+
+// handshakeDone notes where the connection's own records begin.
+func (o *observer) handshakeDone(state tls.ConnectionState) {
+	o.base = len(o.records.Records())
+	o.state = state
+}
+
+// recordsSince counts the records received since mark.
+func (o *observer) recordsSince(mark int) int { return len(o.records.Records()) - mark }
+
+// mark is a point to count records from.
+func (o *observer) mark() int { return len(o.records.Records()) }
+
+// closeNotified tells whether the server sent close_notify before the
+// end: a TLS 1.2 alert record, or in TLS 1.3 (where alerts are encrypted
+// like data) a record beyond the echo's bytes carrying the two of an
+// alert. The AEAD suites of TLS 1.3 add 17 bytes to each record.
+func (o *observer) closeNotified() bool {
+	var plain int64
+	for _, r := range o.records.Records()[o.base:] {
+		if o.state.Version != tls.VersionTLS13 && r.Type == 21 {
+			return true
+		}
+		plain += int64(r.Len - 17)
+	}
+	return o.state.Version == tls.VersionTLS13 && plain-o.read == 2
+}
+
+// howEnded says how the server ended a raw TLS connection whose read
+// failed with err, or "" when it was not an end.
+func (o *observer) howEnded(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNRESET):
+		return "with a TCP reset"
+	case !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF):
+		return ""
+	case o.closeNotified():
+		return "with close_notify"
+	}
+	return "with a TCP FIN and no close_notify"
+}
+
+// echoDetail describes how an echo arrived: the time to its first byte
+// and, on wss://, its frames, on tls://, the records since mark.
+func (c *client) echoDetail(ttfb time.Duration, mark int) string {
+	s := "first byte " + fmtDur(ttfb)
+	if c.o.target.scheme == "wss" {
+		for _, f := range c.obs.frames.Take() {
+			if f.Frames == 1 {
+				s += ", 1 frame"
+			} else {
+				s += fmt.Sprintf(", %d frames of at most %d bytes", f.Frames, f.Largest)
+			}
+		}
+		return s
+	}
+	if n := c.obs.recordsSince(mark); n == 1 {
+		s += ", 1 record"
+	} else {
+		s += fmt.Sprintf(", %d records", n)
+	}
+	return s
+}
+
+// printClose shows how a WebSocket ended: the close frame that came back
+// (code and reason), and who started the closing handshake.
+func (c *client) printClose(p *reportPrinter, err error, weStarted bool) {
+	var ce *websocket.CloseError
+	switch {
+	case err == nil:
+		p.kv("  ", "close", "1000 (normal closure), answered")
+	case errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure:
+		p.kv("  ", "close", "none: the connection ended without a close frame")
+	case errors.As(err, &ce) && weStarted:
+		p.kv("  ", "close", closeCodeText(ce)+", answered")
+	case errors.As(err, &ce):
+		p.kv("  ", "close", closeCodeText(ce)+", sent by the server")
+	default:
+		p.kv("  ", "close", "no answer: "+err.Error())
+	}
+}
