@@ -3,4 +3,11 @@
 // Everything the page needs is compiled into the binary with go:embed: no
 // CDN, no build step, nothing fetched from another origin, so it works on a
 // closed network and under a strict Content-Security-Policy.
+//
+// [InfoHandler] answers /info, which the page shows: the certificate, this
+// connection's TLS, the ClientHello, and who the client is. Behind a proxy
+// that ends TLS and forwards plain HTTP, [Forwarded] takes the client and
+// the scheme from X-Forwarded-For and X-Forwarded-Proto, from trusted peers
+// only (anyone else could claim any address), so /info and the page say
+// that TLS was terminated upstream instead of "plain HTTP".
 package web

@@ -40,6 +40,9 @@ type InfoHandler struct {
 	// Faults describes the faults a connection may ask for (the page's
 	// Faults field is built from it); the zero Catalog when not set.
 	Faults fault.Catalog
+	// Balancer returns the load balancer that sent the request's
+	// connection a PROXY protocol header, or nil.
+	Balancer func(r *http.Request) net.Addr
 }
 
 // info is the JSON document; its field names are what app.js reads. The
@@ -54,6 +57,24 @@ type info struct {
 	WebSocket         wsInfo               `json:"websocket"`
 	RawTLS            *rawTLSInfo          `json:"raw_tls"`
 	Faults            fault.Catalog        `json:"faults"`
+	Client            clientInfo           `json:"client"`
+}
+
+// clientInfo says who the server sees asking, and how the request came.
+type clientInfo struct {
+	// Address is the client: from a PROXY header or a trusted proxy's
+	// X-Forwarded-For when there was one, else the TCP peer.
+	Address string `json:"address"`
+	// Balancer sent the connection's PROXY header; Proxy is the trusted
+	// HTTP proxy that forwarded the request ([Forwarded]).
+	Balancer string `json:"balancer,omitempty"`
+	Proxy    string `json:"proxy,omitempty"`
+	// Scheme is what the client used: "https", or "http" when TLS was
+	// used on no hop the server knows of.
+	Scheme string `json:"scheme"`
+	// TLSTerminatedUpstream: the client used https, and a proxy in front
+	// ended TLS and forwarded plain HTTP.
+	TLSTerminatedUpstream bool `json:"tls_terminated_upstream"`
 }
 
 type wsInfo struct {
@@ -99,6 +120,7 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.RawTLSAddr != nil {
 		doc.RawTLS = rawTLS(r.Host, h.RawTLSAddr())
 	}
+	doc.Client = h.describeClient(r)
 	body, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		http.Error(w, "web: encode info: "+err.Error(), http.StatusInternalServerError)
@@ -161,4 +183,23 @@ func clientHost(hostHeader string) string {
 		}
 	}
 	return host
+}
+
+func (h *InfoHandler) describeClient(r *http.Request) clientInfo {
+	c := clientInfo{Address: r.RemoteAddr, Scheme: "http"}
+	if r.TLS != nil {
+		c.Scheme = "https"
+	}
+	if h.Balancer != nil {
+		if b := h.Balancer(r); b != nil {
+			c.Balancer = b.String()
+		}
+	}
+	if hop := ForwardedFrom(r.Context()); hop != nil {
+		c.Proxy = hop.Proxy
+		if hop.Proto == "https" && r.TLS == nil {
+			c.Scheme, c.TLSTerminatedUpstream = "https", true
+		}
+	}
+	return c
 }

@@ -618,9 +618,15 @@
       set("info-tls", info.tls.version + (info.tls.alpn ? ", ALPN " + info.tls.alpn : "") + (info.tls.resumed ? ", resumed" : ""));
       set("info-cipher", info.tls.cipher);
     } else {
-      set("info-tls", "none: this page came over plain HTTP");
+      const up = info.client && info.client.tls_terminated_upstream;
+      set("info-tls", up ? "terminated upstream: a proxy in front ended TLS and forwarded plain HTTP"
+        : "none: this page came over plain HTTP");
       set("info-cipher", "—");
     }
+    const cl = info.client || {};
+    set("info-peer", (cl.address || "—") +
+      (cl.balancer ? " (PROXY header from load balancer " + cl.balancer + ")" : "") +
+      (cl.proxy ? " (forwarded by proxy " + cl.proxy + ")" : ""));
     const ws = info.websocket || {};
     set("info-compression", (ws.compression ? "permessage-deflate offered" : "off") +
       (ws.max_message_bytes ? "; messages up to " + fmtBytes(ws.max_message_bytes) : ""));

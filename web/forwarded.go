@@ -1,0 +1,139 @@
+package web
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// Forwarded honours X-Forwarded-For and X-Forwarded-Proto on requests from
+// trusted peers, for a plain HTTP listener behind a proxy that terminates
+// TLS (an ingress, HAProxy in HTTP mode): r.RemoteAddr becomes the client
+// the proxy saw, and the request's context records the proxy and the
+// scheme the client used (see [ForwardedFrom]), which /info reports and the
+// page follows. Requests from any other peer pass unchanged: their
+// X-Forwarded headers are the client's own word and are ignored.
+//
+// Mount it only on a listener whose traffic comes through such a proxy; on
+// a TLS listener the scheme and the client are known first hand.
+type Forwarded struct {
+	// Trusted are the proxies whose X-Forwarded headers count. Empty: any
+	// peer's, as for a listener only the proxy can reach.
+	Trusted []netip.Prefix
+	// Next serves the request.
+	Next http.Handler
+}
+
+// Hop is what a trusted proxy said about a request.
+type Hop struct {
+	// Proxy is the address the request came from: the proxy.
+	Proxy string
+	// Client is the client as X-Forwarded-For names it, or empty when the
+	// header was absent or unusable.
+	Client string
+	// Proto is "https" or "http" as X-Forwarded-Proto says, or empty.
+	Proto string
+}
+
+type hopKey struct{}
+
+// ForwardedFrom returns what a trusted proxy said about the request, or
+// nil when it did not come through Forwarded from a trusted peer.
+func ForwardedFrom(ctx context.Context) *Hop {
+	h, _ := ctx.Value(hopKey{}).(*Hop)
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (f *Forwarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	peer, ok := remoteIP(r.RemoteAddr)
+	if !ok || !f.trusts(peer) {
+		f.Next.ServeHTTP(w, r)
+		return
+	}
+	hop := &Hop{Proxy: r.RemoteAddr, Client: ForwardedClient(r.Header.Values("X-Forwarded-For"), f.trusts)}
+	switch p := strings.ToLower(strings.TrimSpace(firstValue(r.Header.Get("X-Forwarded-Proto")))); p {
+	case "http", "https":
+		hop.Proto = p
+	}
+	r = r.WithContext(context.WithValue(r.Context(), hopKey{}, hop))
+	if hop.Client != "" {
+		r.RemoteAddr = hop.Client
+	}
+	f.Next.ServeHTTP(w, r)
+}
+
+func (f *Forwarded) trusts(ip netip.Addr) bool {
+	if len(f.Trusted) == 0 {
+		return true
+	}
+	for _, p := range f.Trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// ForwardedClient picks the client out of X-Forwarded-For values: each
+// proxy appends the address it received the request from, so the list is
+// read from the right, past the trusted proxies, and the first address
+// that is not one of them is the client. (Entries further left were
+// written by that client and prove nothing.) When every entry is trusted,
+// the leftmost is the client. It returns "" when the header is absent or
+// its entry at that position is not an IP address, optionally with a
+// port; the result is the address in canonical form, with the port when
+// one was given.
+func ForwardedClient(values []string, trusted func(netip.Addr) bool) string {
+	var entries []string
+	for _, v := range values {
+		for e := range strings.SplitSeq(v, ",") {
+			entries = append(entries, strings.TrimSpace(e))
+		}
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		ap, ok := parseHop(entries[i])
+		if !ok {
+			return ""
+		}
+		if i == 0 || !trusted(ap.Addr()) {
+			if ap.Port() == 0 {
+				return ap.Addr().String()
+			}
+			return ap.String()
+		}
+	}
+	return ""
+}
+
+// parseHop reads one X-Forwarded-For entry: "192.0.2.1", "2001:db8::1",
+// "192.0.2.1:4711" or "[2001:db8::1]:4711". Port 0 stands for none.
+func parseHop(s string) (netip.AddrPort, bool) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.AddrPortFrom(a.Unmap(), 0), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Zone() == "" {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	}
+	return netip.AddrPort{}, false
+}
+
+// remoteIP is the IP address of an http.Request's RemoteAddr.
+func remoteIP(remoteAddr string) (netip.Addr, bool) {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	return a.Unmap(), err == nil
+}
+
+// firstValue is the first entry of a comma list: a chain of proxies may
+// each have added its own X-Forwarded-Proto, and the first was the
+// client's.
+func firstValue(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return first
+}
