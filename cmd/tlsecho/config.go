@@ -25,6 +25,7 @@ type Config struct {
 	TLSAddr          string        `env:"TLS_ADDR" envDefault:":8433" help:"raw TLS echo listener"`
 	HTTPSAddr        string        `env:"HTTPS_ADDR" envDefault:":8443" help:"HTTPS listener: test page /, wss echo /ws, /healthz"`
 	AdminAddr        string        `env:"ADMIN_ADDR" envDefault:":9090" help:"plain HTTP /metrics, /healthz, /readyz; set to empty to turn off"`
+	HTTPAddr         string        `env:"HTTP_ADDR" help:"plain HTTP listener with the page, /ws, /info, /healthz, for behind a proxy that ends TLS; empty: off"`
 	CertFile         string        `env:"CERT_FILE" help:"PEM certificate (and chain); with KEY_FILE, or neither for a self-signed one in memory"`
 	KeyFile          string        `env:"KEY_FILE" help:"PEM private key of CERT_FILE"`
 	Hosts            []string      `env:"HOSTS" envDefault:"localhost,127.0.0.1,::1" envSeparator:"," help:"names and IPs of the generated certificate"`
@@ -39,6 +40,8 @@ type Config struct {
 	PingInterval     time.Duration `env:"PING_INTERVAL" envDefault:"30s" help:"server pings idle WebSocket clients this often; no pong in time: closed"`
 	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s" help:"graceful drain on SIGTERM/SIGINT"`
 	DrainDelay       time.Duration `env:"DRAIN_DELAY" envDefault:"0s" help:"on SIGTERM /readyz turns 503 at once, new connections are still served this long, then the drain; counts inside SHUTDOWN_TIMEOUT"`
+	ProxyProtocol    string        `env:"PROXY_PROTOCOL" envDefault:"off" help:"off, optional or require: PROXY protocol v1/v2 headers on the TLS, HTTPS and HTTP listeners (never admin)"`
+	ProxyTrusted     []string      `env:"PROXY_TRUSTED" envSeparator:"," help:"IPs or CIDRs allowed to send a PROXY header, and X-Forwarded-* on the HTTP listener; empty: any peer"`
 	LogLevel         string        `env:"LOG_LEVEL" envDefault:"info" help:"debug, info, warn or error"`
 	LogFormat        string        `env:"LOG_FORMAT" envDefault:"text" help:"text or json"`
 	Fault            string        `env:"FAULT" help:"a fault spec for every connection on both echoes, such as delay:100ms,close:4001@3 (README: Faults)"`
@@ -79,6 +82,7 @@ func loadConfig(environ []string) (Config, error) {
 	// stray comma adds nothing. What is left must then parse as it stands.
 	cfg.Hosts = nonEmpty(cfg.Hosts)
 	cfg.AllowedOrigins = nonEmpty(cfg.AllowedOrigins)
+	cfg.ProxyTrusted = nonEmpty(cfg.ProxyTrusted)
 	return cfg, cfg.validate()
 }
 
@@ -120,6 +124,7 @@ func (c *Config) validate() error {
 		{"TLS_ADDR", c.TLSAddr, false},
 		{"HTTPS_ADDR", c.HTTPSAddr, false},
 		{"ADMIN_ADDR", c.AdminAddr, true},
+		{"HTTP_ADDR", c.HTTPAddr, true},
 	}
 	for _, a := range addrs {
 		if a.optional && a.val == "" {

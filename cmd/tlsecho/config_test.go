@@ -91,6 +91,11 @@ func badConfigTests(t *testing.T) []struct {
 		{"drain delay unparseable", []string{"TLSECHO_DRAIN_DELAY=soon"}, []string{"TLSECHO_DRAIN_DELAY", "soon"}},
 		{"drain delay negative", []string{"TLSECHO_DRAIN_DELAY=-1s"}, []string{"TLSECHO_DRAIN_DELAY", "negative"}},
 		{"drain delay fills the shutdown timeout", []string{"TLSECHO_DRAIN_DELAY=15s"}, []string{"TLSECHO_DRAIN_DELAY", "TLSECHO_SHUTDOWN_TIMEOUT", "15s"}},
+		{"proxy protocol unknown", []string{"TLSECHO_PROXY_PROTOCOL=on"}, []string{"TLSECHO_PROXY_PROTOCOL", `"on"`, "require"}},
+		{"proxy trusted not an address", []string{"TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=10.0.0.0/8, lb.example"}, []string{"TLSECHO_PROXY_TRUSTED", `"lb.example"`}},
+		{"proxy trusted bad range", []string{"TLSECHO_PROXY_TRUSTED=10.0.0.0/40"}, []string{"TLSECHO_PROXY_TRUSTED", `"10.0.0.0/40"`}},
+		{"http addr unparseable", []string{"TLSECHO_HTTP_ADDR=8080"}, []string{"TLSECHO_HTTP_ADDR", "8080"}},
+		{"health locked out by PROXY require", []string{"TLSECHO_ADMIN_ADDR=", "TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=10.0.0.1"}, []string{"TLSECHO_PROXY_TRUSTED", "127.0.0.1", "tlsecho health"}},
 		{"mTLS without the admin listener", []string{"TLSECHO_CLIENT_CA_FILE=" + garbage, "TLSECHO_ADMIN_ADDR="}, []string{"TLSECHO_ADMIN_ADDR", "tlsecho health", "TLSECHO_CLIENT_CA_FILE"}},
 	}
 }
@@ -172,6 +177,7 @@ func TestDefaults(t *testing.T) {
 		MaxMessageBytes:  1048576,
 		PingInterval:     30 * time.Second,
 		ShutdownTimeout:  15 * time.Second,
+		ProxyProtocol:    "off",
 		LogLevel:         "info",
 		LogFormat:        "text",
 		Faults:           true,

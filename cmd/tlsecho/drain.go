@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"time"
 )
 
@@ -27,24 +25,4 @@ func (a *app) delayDrain(errc <-chan error) error {
 		a.log.Error("listener failed during the drain delay; shutting down", "err", err)
 		return err
 	}
-}
-
-// validateBalancer checks the settings for running behind a load balancer
-// or in a cluster.
-func (c *Config) validateBalancer() error {
-	if c.DrainDelay < 0 {
-		return &configError{Var: "TLSECHO_DRAIN_DELAY", Err: fmt.Errorf("must not be negative, not %v", c.DrainDelay)}
-	}
-	if c.DrainDelay >= c.ShutdownTimeout {
-		return &configError{Var: "TLSECHO_DRAIN_DELAY", Err: fmt.Errorf(
-			"%v leaves no time to drain: the delay counts inside TLSECHO_SHUTDOWN_TIMEOUT (%v); shorten the delay or raise the timeout",
-			c.DrainDelay, c.ShutdownTimeout)}
-	}
-	// `tlsecho health` carries no client certificate, so with mTLS on it
-	// can only ask the admin listener, which never asks for one.
-	if c.ClientCAFile != "" && c.AdminAddr == "" {
-		return &configError{Var: "TLSECHO_ADMIN_ADDR", Err: errors.New(
-			"empty turns off the only listener `tlsecho health` can ask while TLSECHO_CLIENT_CA_FILE requires client certificates on the TLS ports; keep the admin listener on")}
-	}
-	return nil
 }

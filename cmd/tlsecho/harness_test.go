@@ -18,6 +18,7 @@ import (
 type testApp struct {
 	*app
 	TLSAddr, HTTPSAddr, AdminAddr string // bound addresses, 127.0.0.1:port
+	HTTPAddr                      string // the plain HTTP listener, when on
 	Log                           *syncBuffer
 	cancel                        context.CancelFunc
 	done                          chan error
@@ -84,6 +85,9 @@ func startAppWith(t testing.TB, vars map[string]string, change func(*app)) *test
 	ta.HTTPSAddr = a.httpsLn.Addr().String()
 	if a.adminLn != nil {
 		ta.AdminAddr = a.adminLn.Addr().String()
+	}
+	if a.plainLn != nil {
+		ta.HTTPAddr = a.plainLn.Addr().String()
 	}
 	go func() { ta.done <- a.serve(ctx) }()
 	t.Cleanup(func() { ta.Stop(t) })

@@ -8,21 +8,28 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/pires/go-proxyproto"
 )
 
 // healthCmd asks the local server's /healthz, for a container HEALTHCHECK:
-// the admin listener when it is on, else the HTTPS port (whose certificate
-// is not checked: this is the server's own, on loopback).
+// the admin listener when it is on, else the plain HTTP listener, else the
+// HTTPS port (whose certificate is not checked: this is the server's own,
+// on loopback).
 func healthCmd(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if isHelp(args[0]) {
 			fmt.Fprint(stdout, `Usage: tlsecho health
 
 Exits 0 when the server on this machine answers /healthz on TLSECHO_ADMIN_ADDR
-(or, with the admin listener off, on TLSECHO_HTTPS_ADDR), 1 otherwise, 2 on a
-bad configuration. Reads the same environment as the server. For a container
-HEALTHCHECK. With TLSECHO_CLIENT_CA_FILE (mTLS) it needs the admin listener,
-since it has no client certificate; the server refuses to start without it.
+(or, with the admin listener off, on TLSECHO_HTTP_ADDR, else on
+TLSECHO_HTTPS_ADDR), 1 otherwise, 2 on a bad configuration. Reads the same
+environment as the server. For a container HEALTHCHECK. With
+TLSECHO_CLIENT_CA_FILE (mTLS) it has no client certificate to show, so it
+needs the admin or the HTTP listener; with TLSECHO_PROXY_PROTOCOL=require
+and admin off it sends a PROXY LOCAL header, from an address that
+TLSECHO_PROXY_TRUSTED must hold. The server refuses to start where health
+could not work.
 `)
 			return exitOK
 		}
@@ -34,12 +41,7 @@ since it has no client certificate; the server refuses to start without it.
 		fmt.Fprintf(stderr, "tlsecho health: %v\n", err)
 		return exitUsage
 	}
-	url := "http://" + loopback(cfg.AdminAddr) + "/healthz"
-	client := &http.Client{Timeout: 3 * time.Second}
-	if cfg.AdminAddr == "" {
-		url = "https://" + loopback(cfg.HTTPSAddr) + "/healthz"
-		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
-	}
+	url, client := healthTarget(cfg)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "tlsecho health: %v\n", err)
@@ -73,4 +75,36 @@ func loopback(addr string) string {
 		host = "::1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// healthTarget is the URL `tlsecho health` asks and the client to ask it
+// with. The admin listener takes no PROXY header; the others, when the
+// server requires one, get a LOCAL header, the kind a load balancer sends
+// with its own health checks.
+func healthTarget(cfg Config) (string, *http.Client) {
+	tr := &http.Transport{DisableKeepAlives: true}
+	client := &http.Client{Timeout: 3 * time.Second, Transport: tr}
+	if cfg.AdminAddr != "" {
+		return "http://" + loopback(cfg.AdminAddr) + "/healthz", client
+	}
+	if cfg.ProxyProtocol == "require" {
+		var d net.Dialer
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			local := &proxyproto.Header{Version: 2, Command: proxyproto.LOCAL, TransportProtocol: proxyproto.UNSPEC}
+			if _, err := local.WriteTo(c); err != nil {
+				c.Close()
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+	if cfg.HTTPAddr != "" {
+		return "http://" + loopback(cfg.HTTPAddr) + "/healthz", client
+	}
+	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	return "https://" + loopback(cfg.HTTPSAddr) + "/healthz", client
 }

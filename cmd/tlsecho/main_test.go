@@ -43,6 +43,7 @@ func command(t testing.TB, environ []string, args ...string) *exec.Cmd {
 type proc struct {
 	cmd                           *exec.Cmd
 	TLSAddr, HTTPSAddr, AdminAddr string
+	HTTPAddr                      string // the plain HTTP listener, when on
 	lines                         chan map[string]any
 	exited                        chan error
 }
@@ -100,6 +101,7 @@ func startProcWith(t testing.TB, wrap func(*exec.Cmd), extra ...string) *proc {
 		p.TLSAddr, _ = m["tls"].(string)
 		p.HTTPSAddr, _ = m["https"].(string)
 		p.AdminAddr, _ = m["admin"].(string)
+		p.HTTPAddr, _ = m["http"].(string)
 	}
 	return p
 }

@@ -98,6 +98,7 @@ type app struct {
 	ws               *ws.Server
 	https            *http.Server
 	admin            *http.Server
+	plain            *http.Server // TLSECHO_HTTP_ADDR, or nil
 	rawTLS, httpsTLS *tls.Config
 	// faults gives connections their faults: armed on the admin port,
 	// TLSECHO_FAULT, or /ws?fault=.
@@ -105,7 +106,9 @@ type app struct {
 
 	// Every port accepts through a listener.Listener: one connection
 	// limit for all, the TLS handshake on the TLS ports.
-	tlsLn, httpsLn, adminLn *listener.Listener
+	tlsLn, httpsLn, adminLn, plainLn *listener.Listener
+	// proxy reads PROXY headers on every listener but admin; nil when off.
+	proxy *listener.Proxy
 	// hellos are the last ClientHellos of both TLS ports, for /hellos.
 	hellos tlsinfo.Recent
 	ready  atomic.Bool
@@ -122,6 +125,9 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if a.proxy, err = cfg.proxyStage(); err != nil {
+		return nil, &configError{Var: "TLSECHO_PROXY_TRUSTED", Err: err}
 	}
 	if cfg.ClientCAFile != "" {
 		if err := a.src.RequireClientCerts(cfg.ClientCAFile); err != nil {
@@ -164,7 +170,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 	// is not supported by gorilla), and browsers then use it for the page too.
 	a.httpsTLS.NextProtos = []string{"http/1.1"}
 	a.https = &http.Server{
-		Handler: a.httpsHandler(),
+		Handler: a.pageHandler("https"),
 		// The listener has done the handshake; the request finds its
 		// listener.Conn in its context.
 		ConnContext:       listener.ConnContext,
@@ -172,6 +178,9 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.With("listener", "https").Handler(), slog.LevelDebug),
+	}
+	if cfg.HTTPAddr != "" {
+		a.plain = a.newPlainHTTP()
 	}
 	if cfg.AdminAddr != "" {
 		a.admin = &http.Server{
@@ -186,9 +195,11 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-func (a *app) httpsHandler() http.Handler {
+// pageHandler serves the page, /ws, /info and /healthz on the listener
+// named: "https", or "http" behind a proxy that ends TLS.
+func (a *app) pageHandler(name string) http.Handler {
 	r := chi.NewRouter()
-	r.Use(recoverPanics(a.log.With("listener", "https")))
+	r.Use(recoverPanics(a.log.With("listener", name)))
 	// Load balancers and uptime checkers probe with HEAD: every GET route
 	// answers it too (net/http leaves the body out).
 	r.Use(middleware.GetHead)
@@ -196,7 +207,7 @@ func (a *app) httpsHandler() http.Handler {
 	r.Get("/ws", a.serveWS)
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
 		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() },
-		ClientHello: requestHello, Faults: a.faults.Describe()})
+		ClientHello: requestHello, Faults: a.faults.Describe(), Balancer: requestBalancer})
 	// Get, not Handle: a catch-all for every method would take HEAD
 	// /healthz before GetHead could send it to the GET route.
 	r.Get("/*", web.Handler().ServeHTTP)
@@ -253,11 +264,16 @@ func (a *app) listen() (err error) {
 		o.Hooks = hooks
 		return listener.New(l, o), nil
 	}
-	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS, CaptureHello: true, Faults: a.faults}); err != nil {
+	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS, CaptureHello: true, Faults: a.faults, Proxy: a.proxy}); err != nil {
 		return err
 	}
-	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true, CaptureHello: true, Faults: a.faults}); err != nil {
+	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true, CaptureHello: true, Faults: a.faults, Proxy: a.proxy}); err != nil {
 		return err
+	}
+	if a.plain != nil {
+		if a.plainLn, err = bind("TLSECHO_HTTP_ADDR", a.cfg.HTTPAddr, listener.Options{Name: "http", Proxy: a.proxy, Faults: a.faults}); err != nil {
+			return err
+		}
 	}
 	if a.admin != nil {
 		if a.adminLn, err = bind("TLSECHO_ADMIN_ADDR", a.cfg.AdminAddr, listener.Options{Name: "admin"}); err != nil {
@@ -272,9 +288,12 @@ func (a *app) listen() (err error) {
 func (a *app) serve(ctx context.Context) error {
 	stopReload := a.startReload(ctx)
 	defer stopReload()
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- a.raw.Serve(a.tlsLn) }()
 	go func() { errc <- a.https.Serve(a.httpsLn) }()
+	if a.plain != nil {
+		go func() { errc <- a.plain.Serve(a.plainLn) }()
+	}
 	if a.admin != nil {
 		go func() { errc <- a.admin.Serve(a.adminLn) }()
 	}
@@ -339,6 +358,12 @@ func (a *app) serveWS(w http.ResponseWriter, r *http.Request) {
 
 func (a *app) logStart() {
 	attrs := []any{"tls", a.tlsLn.Addr().String(), "https", a.httpsLn.Addr().String()}
+	if a.plainLn != nil {
+		attrs = append(attrs, "http", a.plainLn.Addr().String())
+	}
+	if a.proxy != nil {
+		attrs = append(attrs, "proxy_protocol", a.cfg.ProxyProtocol)
+	}
 	if a.adminLn != nil {
 		attrs = append(attrs, "admin", a.adminLn.Addr().String())
 	}
@@ -421,6 +446,14 @@ func (a *app) shutdown(deadline time.Time) {
 			a.https.Close()
 		}
 	})
+	if a.plain != nil {
+		wg.Go(func() {
+			if err := a.plain.Shutdown(ctx); err != nil {
+				report("http", err)
+				a.plain.Close()
+			}
+		})
+	}
 	wg.Wait()
 	if a.admin != nil {
 		actx, acancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

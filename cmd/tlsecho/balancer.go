@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// validateBalancer checks the settings for running behind a load balancer
+// or in a cluster.
+func (c *Config) validateBalancer() error {
+	if c.DrainDelay < 0 {
+		return &configError{Var: "TLSECHO_DRAIN_DELAY", Err: fmt.Errorf("must not be negative, not %v", c.DrainDelay)}
+	}
+	if c.DrainDelay >= c.ShutdownTimeout {
+		return &configError{Var: "TLSECHO_DRAIN_DELAY", Err: fmt.Errorf(
+			"%v leaves no time to drain: the delay counts inside TLSECHO_SHUTDOWN_TIMEOUT (%v); shorten the delay or raise the timeout",
+			c.DrainDelay, c.ShutdownTimeout)}
+	}
+	// `tlsecho health` carries no client certificate, so with mTLS on it
+	// can only ask a plain HTTP listener: admin, or the HTTP one.
+	if c.ClientCAFile != "" && c.AdminAddr == "" && c.HTTPAddr == "" {
+		return &configError{Var: "TLSECHO_ADMIN_ADDR", Err: errors.New(
+			"empty turns off the only listener `tlsecho health` can ask while TLSECHO_CLIENT_CA_FILE requires client certificates on the TLS ports; keep the admin listener on (or set TLSECHO_HTTP_ADDR)")}
+	}
+	switch c.ProxyProtocol {
+	case "off", "optional", "require":
+	default:
+		return &configError{Var: "TLSECHO_PROXY_PROTOCOL", Err: fmt.Errorf("%q: want off, optional or require", c.ProxyProtocol)}
+	}
+	trusted, err := c.trustedPrefixes()
+	if err != nil {
+		return &configError{Var: "TLSECHO_PROXY_TRUSTED", Err: err}
+	}
+	if _, err := c.proxyStage(); err != nil {
+		return &configError{Var: "TLSECHO_PROXY_TRUSTED", Err: err}
+	}
+	// Without the admin listener, `tlsecho health` asks a listener that
+	// requires a PROXY header, and sends one from the address it dials.
+	if c.AdminAddr == "" && c.ProxyProtocol == "require" && len(trusted) > 0 {
+		target, _ := healthTarget(*c)
+		u, _ := url.Parse(target)
+		if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(ip.Unmap()) }) {
+			return &configError{Var: "TLSECHO_PROXY_TRUSTED", Err: fmt.Errorf(
+				"must hold %s, where `tlsecho health` connects from, while the admin listener is off and TLSECHO_PROXY_PROTOCOL=require", ip)}
+		}
+	}
+	return nil
+}
+
+// proxyStage is the PROXY protocol stage of the TLS, HTTPS and HTTP
+// listeners, or nil when TLSECHO_PROXY_PROTOCOL is off.
+func (c *Config) proxyStage() (*listener.Proxy, error) {
+	if c.ProxyProtocol == "off" {
+		return nil, nil
+	}
+	return listener.NewProxy(listener.ProxyOptions{Require: c.ProxyProtocol == "require", Trusted: c.ProxyTrusted})
+}
+
+// trustedPrefixes is TLSECHO_PROXY_TRUSTED as ranges, for the
+// X-Forwarded-* headers of the HTTP listener; nil trusts any peer, as the
+// variable's empty value does for PROXY headers. An address is a range of
+// one.
+func (c *Config) trustedPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, t := range c.ProxyTrusted {
+		var p netip.Prefix
+		var err error
+		if strings.Contains(t, "/") {
+			p, err = netip.ParsePrefix(t)
+			p = p.Masked()
+		} else {
+			var a netip.Addr
+			if a, err = netip.ParseAddr(t); err == nil {
+				a = a.Unmap()
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", t)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

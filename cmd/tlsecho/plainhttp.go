@@ -1,0 +1,36 @@
+package main
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/web"
+)
+
+// newPlainHTTP builds the plain HTTP listener's server (TLSECHO_HTTP_ADDR):
+// the HTTPS port's page, /ws, /info and /healthz, for behind an ingress or
+// a load balancer that ends TLS itself. X-Forwarded-For and -Proto count
+// here only, and only from TLSECHO_PROXY_TRUSTED peers: on the TLS ports
+// the scheme and the client are known first hand.
+func (a *app) newPlainHTTP() *http.Server {
+	trusted, _ := a.cfg.trustedPrefixes() // checked with the configuration
+	return &http.Server{
+		Handler:           &web.Forwarded{Trusted: trusted, Next: a.pageHandler("http")},
+		ConnContext:       listener.ConnContext,
+		ReadHeaderTimeout: a.cfg.HandshakeTimeout,
+		IdleTimeout:       a.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
+	}
+}
+
+// requestBalancer is the load balancer that sent the PROXY header of the
+// request's connection, for /info.
+func requestBalancer(r *http.Request) net.Addr {
+	if c := listener.FromContext(r.Context()); c != nil {
+		return c.Balancer
+	}
+	return nil
+}
