@@ -222,3 +222,24 @@ func TestPlainHTTPListener(t *testing.T) {
 		t.Errorf("X-Forwarded headers from an untrusted peer were believed: %+v", c)
 	}
 }
+
+// TestClientProxyV2: `tlsecho client -proxy-v2` reaches a server that
+// requires PROXY headers, over tls:// and wss://, and the server sees the
+// client the header names; without the flag the same server refuses it.
+func TestClientProxyV2(t *testing.T) {
+	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "127.0.0.1"})
+	for _, tt := range []struct{ url, source string }{
+		{"tls://" + ta.TLSAddr, "203.0.113.50:1111"},
+		{"wss://" + ta.HTTPSAddr + "/ws", "[2001:db8::50]:2222"},
+	} {
+		r := runClient(t, "", "-insecure", "-proxy-v2", "-proxy-source", tt.source, tt.url, "behind a header")
+		r.want(t, exitOK, []string{"PROXY header", "v2, naming client " + tt.source, "behind a header"}, nil)
+		waitLogged(t, ta, "peer="+tt.source)
+		// Naming itself, the client is what the server sees as its peer.
+		r = runClient(t, "", "-insecure", "-proxy-v2", tt.url, "me")
+		r.want(t, exitOK, []string{"naming client 127.0.0.1:"}, nil)
+		runClient(t, "", "-insecure", "-timeout", "2s", tt.url, "no header").want(t, exitFailure, nil, nil)
+	}
+	runClient(t, "", "-proxy-source", "203.0.113.50:1", "tls://"+ta.TLSAddr).want(t, exitUsage, nil, []string{"-proxy-source needs -proxy-v2"})
+	runClient(t, "", "-proxy-v2", "-proxy-source", "lb.example:1", "tls://"+ta.TLSAddr).want(t, exitUsage, nil, []string{"-proxy-source"})
+}

@@ -34,6 +34,8 @@ type clientOptions struct {
 	subprotocols string
 	compress     bool
 	verbose      bool
+	proxyV2      bool
+	proxySource  string
 
 	target     clientTarget
 	message    string
@@ -71,6 +73,8 @@ func clientFlags(o *clientOptions) *flag.FlagSet {
 	fs.StringVar(&o.subprotocols, "subprotocol", "", "wss only: comma `LIST` of subprotocols to offer (Sec-WebSocket-Protocol)")
 	fs.BoolVar(&o.compress, "compress", false, "wss only: offer permessage-deflate compression (Sec-WebSocket-Extensions)")
 	fs.BoolVar(&o.verbose, "v", false, "also print the ClientHello this client sent: its JA4 and JA3 fingerprints and what it offered")
+	fs.BoolVar(&o.proxyV2, "proxy-v2", false, "send a PROXY protocol v2 header first, naming this client, as a load balancer\nwould: for a server behind TLSECHO_PROXY_PROTOCOL, tested directly")
+	fs.StringVar(&o.proxySource, "proxy-source", "", "with -proxy-v2: the client `IP:PORT` the header names instead of this one")
 	return fs
 }
 
@@ -199,7 +203,7 @@ func (o *clientOptions) check() error {
 	if o.target.scheme != "wss" && (o.subprotocols != "" || o.compress) {
 		return clientUsageErr("-subprotocol and -compress are for wss:// URLs only")
 	}
-	return nil
+	return o.checkProxy()
 }
 
 // load reads -ca, -cert and -key. An unreadable file is a usage error:
@@ -269,6 +273,7 @@ type client struct {
 	// Filled in while connecting, for the report.
 	remote              string
 	connectTime         time.Duration
+	proxyClient         string // the client a -proxy-v2 header named
 	handshakeTime       time.Duration
 	upgradeTime         time.Duration
 	clientCertRequested bool
@@ -386,6 +391,12 @@ func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error
 	c.remote = raw.RemoteAddr().String()
 	if dl, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(dl)
+	}
+	if c.o.proxyV2 {
+		if c.proxyClient, err = c.sendProxyHeader(raw); err != nil {
+			raw.Close()
+			return nil, &stageError{stage: stageConnect, err: err}
+		}
 	}
 	var nc net.Conn = raw
 	if c.o.verbose {

@@ -81,6 +81,9 @@ func (c *client) printReport(state tls.ConnectionState, resp *http.Response, ws 
 	p.section("connection")
 	const in = "  "
 	p.kv(in, "address", fmt.Sprintf("%s (TCP connect %s)", c.remote, fmtDur(c.connectTime)))
+	if c.proxyClient != "" {
+		p.kv(in, "PROXY header", "v2, naming client "+c.proxyClient)
+	}
 	conn := tlsinfo.DescribeConnection(&state)
 	p.kv(in, "version", conn.Version)
 	p.kv(in, "cipher", conn.Cipher)
