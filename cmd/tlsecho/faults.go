@@ -27,6 +27,9 @@ func (c *Config) faultOptions() (fault.Options, error) {
 		IdleTimeout:      c.IdleTimeout,
 		Listeners:        []string{fault.ListenerTLS, fault.ListenerHTTPS},
 	}
+	if c.HTTPAddr != "" {
+		o.Listeners = append(o.Listeners, fault.ListenerHTTP)
+	}
 	if _, err := fault.New(o); err != nil {
 		return fault.Options{}, &configError{Var: "TLSECHO_FAULT", Err: verbError(err)}
 	}
