@@ -472,3 +472,18 @@ func dialWSSResp(t *testing.T, ta *testApp, query string) (*wsClient, *http.Resp
 	t.Cleanup(func() { c.Close() })
 	return &wsClient{Conn: c, frames: obs}, resp, nil
 }
+
+// TestFaultsArmHTTP: with the plain HTTP listener on, POST /faults arms it
+// too, and refuses the verbs that need a TLS handshake there.
+func TestFaultsArmHTTP(t *testing.T) {
+	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0"})
+	ta.arm(t, "http", "delay:10ms", "1")
+	code, body := ta.adminDo(t, "POST", "/faults?listener=http&spec=hsdelay%3A1s")
+	if code != http.StatusBadRequest || !strings.Contains(body, "fault: hsdelay: acts on the TLS handshake, and listener http has none") {
+		t.Fatalf("hsdelay on http = %d %q", code, body)
+	}
+	noHTTP := startApp(t, nil)
+	if code, body := noHTTP.adminDo(t, "POST", "/faults?listener=http&spec=rst"); code != http.StatusBadRequest || !strings.Contains(body, `listener "http"`) {
+		t.Fatalf("arming http with no http listener = %d %q", code, body)
+	}
+}
