@@ -32,12 +32,31 @@
 //     a flood cannot fill a disk.
 //   - Every refused upgrade carries Sec-WebSocket-Version: 13 (RFC 6455
 //     section 4.4), as gorilla's own refusals do.
-//   - The server pings a client that has sent nothing for PingInterval; a
-//     client that answers neither that ping nor anything else within another
-//     PingInterval is dropped. A client that sends no message for
-//     IdleTimeout is closed with 1000 "idle timeout".
-//   - [Server.Shutdown] sends close 1001 to every client and waits for the
-//     closing handshake.
+//   - Liveness is judged by complete frames, not bytes: a client in the
+//     middle of a frame cannot answer a ping (control frames may come
+//     between the frames of a message, never inside one), so bytes
+//     trickling into one frame prove nothing. The server pings a client
+//     that has completed no frame for PingInterval; one that completes
+//     none, pong included, within another PingInterval is dropped. A frame
+//     still arriving extends that by its length at 16 KiB/s: a message of
+//     the default maximum size (1 MiB) in one frame must arrive at 16 KiB/s
+//     or faster. A ping is not sent while the handler writes (the write
+//     holds the writer, and a ping cut by its deadline would break the
+//     connection); it is tried again a quarter interval later, and the
+//     client is judged only on pings that went out and while the handler
+//     could read its answer.
+//   - Every frame the client sends is traffic, control frames included,
+//     except pongs, which answer the server's own pings (they would keep
+//     any live client from ever idling). A client that sends no traffic
+//     for IdleTimeout is closed with 1000 "idle timeout"; one that takes
+//     none of a write for IdleTimeout is dropped.
+//   - One goroutine per connection: the keepalive is a timer that looks at
+//     the connection every quarter interval, and the hot path sets no
+//     deadline per message.
+//   - [Server.Shutdown] sends close 1001 to every client at once, each
+//     close waiting for its connection's writer no longer than the
+//     shutdown allows, and waits for the closing handshakes; when its
+//     context ends, the TCP connections left are closed.
 //
 // # Concurrency
 //
@@ -45,6 +64,8 @@
 // per connection; Close and WriteControl may be called from anywhere. The
 // Handler owns reading and writing data messages; the transport only uses
 // WriteControl (pings, closes) from other goroutines, so the rule holds.
+// The Handler runs on a goroutine of its own, started after the upgrade;
+// a panic in it ends its connection only.
 //
 // # Compression
 //

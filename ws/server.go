@@ -1,8 +1,11 @@
 package ws
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,9 +52,12 @@ type Server struct {
 	// Compression negotiates permessage-deflate when the client offers it.
 	Compression bool
 	// PingInterval is the silence after which the server pings a client,
-	// and how long the client then has to answer.
+	// and how long the client then has to answer (see the package
+	// documentation for a frame that takes longer to arrive).
 	PingInterval time.Duration
-	// IdleTimeout closes a connection that sent no message for this long.
+	// IdleTimeout closes a connection whose client sent no frame (pongs
+	// aside) for this long, and drops one that takes none of a write for
+	// this long.
 	IdleTimeout time.Duration
 	// Logger receives connection events, most at debug level; nil discards.
 	Logger *slog.Logger
@@ -67,18 +73,47 @@ type Server struct {
 	draining bool
 	wg       sync.WaitGroup
 	active   atomic.Int64
+	stats    counters
 }
 
-// Hooks are optional callbacks on connection events; they must be fast and
-// safe for concurrent use.
+// Hooks are optional callbacks on connection events, called from the
+// connection's goroutine; they must be fast and safe for concurrent use.
 type Hooks struct {
-	// Opened is called after a successful upgrade.
-	Opened func()
-	// Closed is called when a connection ends, with the close code the
-	// server sent or received (0 when the connection just dropped).
-	Closed func(code int)
-	// Message is called for each message echoed, with its type and size.
-	Message func(messageType int, size int64)
+	// Opened is called when the server starts serving a connection.
+	Opened func(c *Conn)
+	// Closed is called when a connection has ended; c.CloseCode() is the
+	// close code sent or received.
+	Closed func(c *Conn)
+}
+
+// Stats are the server's message counts since it started.
+type Stats struct {
+	TextMessages, TextBytes     int64
+	BinaryMessages, BinaryBytes int64
+}
+
+// counters are plain atomic adds on the hot path; Stats reads them, at a
+// metrics scrape for instance.
+type counters struct {
+	text, textBytes, binary, binaryBytes atomic.Int64
+}
+
+func (k *counters) count(text bool, size int64) {
+	if text {
+		k.text.Add(1)
+		k.textBytes.Add(size)
+	} else {
+		k.binary.Add(1)
+		k.binaryBytes.Add(size)
+	}
+}
+
+// Stats returns the messages read whole so far, by type, and their bytes.
+func (s *Server) Stats() Stats {
+	return Stats{
+		TextMessages: s.stats.text.Load(), TextBytes: s.stats.textBytes.Load(),
+		BinaryMessages: s.stats.binary.Load(), BinaryBytes: s.stats.binaryBytes.Load(),
+	}
 }
 
 func (s *Server) init() {
@@ -163,18 +198,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if protos := websocket.Subprotocols(r); len(protos) > 0 {
 		hdr = http.Header{"Sec-Websocket-Protocol": {protos[0]}}
 	}
-	wc, err := s.upgrader.Upgrade(w, r, hdr)
+	hj := &hijacker{ResponseWriter: w}
+	wc, err := s.upgrader.Upgrade(hj, r, hdr)
 	if err != nil {
 		// Upgrade has already answered with an HTTP error.
 		return
 	}
-	c := newConn(s, wc, r)
+	c := newConn(s, wc, hj.nc, r.RemoteAddr)
 	if !s.track(c) {
 		c.closeNow(websocket.CloseGoingAway, "server shutting down")
 		return
 	}
-	defer s.untrack(c)
-	c.serve()
+	go c.serve()
+}
+
+// hijacker hands gorilla the hijacked connection wrapped in a
+// watchedConn, so every byte gorilla reads passes the frame watch.
+type hijacker struct {
+	http.ResponseWriter
+	nc *watchedConn
+}
+
+// Hijack takes over the connection.
+func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("ws: response does not implement http.Hijacker")
+	}
+	nc, brw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.nc = &watchedConn{Conn: nc}
+	return h.nc, brw, nil
 }
 
 func (s *Server) track(c *Conn) bool {
@@ -202,8 +258,10 @@ func (s *Server) untrack(c *Conn) {
 
 // Shutdown refuses new upgrades, sends close 1001 to every client, and
 // waits until each has answered (or closeWait passed) and its connection is
-// closed. When ctx ends first, the remaining connections are closed at once
-// and ctx's error is returned.
+// closed. The close frames go out concurrently, each waiting for its
+// connection's writer no longer than ctx allows, so clients that do not
+// read cannot hold the others up. When ctx ends first, the remaining TCP
+// connections are closed at once and ctx's error is returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
@@ -212,8 +270,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	by, _ := ctx.Deadline()
+	var sending sync.WaitGroup
 	for _, c := range conns {
-		c.startClose(websocket.CloseGoingAway, "server shutting down")
+		sending.Go(func() { c.startClose(websocket.CloseGoingAway, "server shutting down", by) })
 	}
 
 	done := make(chan struct{})
@@ -221,16 +281,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.wg.Wait()
 		close(done)
 	}()
+	var err error
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
 		s.mu.Lock()
 		for c := range s.conns {
-			c.ws.NetConn().Close()
+			c.closeSocket()
 		}
 		s.mu.Unlock()
 		<-done
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	sending.Wait()
+	return err
 }

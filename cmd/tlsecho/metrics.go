@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -29,8 +28,6 @@ type metrics struct {
 	handshakeFails *prometheus.CounterVec
 	handshakeTime  prometheus.Histogram
 	bytes          *prometheus.CounterVec
-	wsMessages     *prometheus.CounterVec
-	wsMessageBytes *prometheus.CounterVec
 	wsCloses       *prometheus.CounterVec
 	faults         *prometheus.CounterVec
 }
@@ -63,14 +60,6 @@ func newMetrics() *metrics {
 			Name: "tlsecho_raw_bytes_total",
 			Help: "Bytes read from and written to raw TLS clients, counted when each connection ends.",
 		}, []string{"direction"}),
-		wsMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tlsecho_ws_messages_total",
-			Help: "WebSocket messages echoed, by type.",
-		}, []string{"type"}),
-		wsMessageBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tlsecho_ws_message_bytes_total",
-			Help: "Payload bytes of WebSocket messages echoed, by type.",
-		}, []string{"type"}),
 		wsCloses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_ws_closes_total",
 			Help: "WebSocket connections ended, by the close code sent or received (0: dropped without one).",
@@ -86,7 +75,7 @@ func newMetrics() *metrics {
 		m.faults.WithLabelValues(v)
 	}
 	m.reg.MustRegister(m.conns, m.refused, m.handshakes, m.handshakeFails, m.handshakeTime,
-		m.bytes, m.wsMessages, m.wsMessageBytes, m.wsCloses, m.faults,
+		m.bytes, m.wsCloses, m.faults,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -103,6 +92,14 @@ func (m *metrics) watch(raw *rawtls.Server, wsrv *ws.Server, src *certs.Source) 
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tlsecho_connections_active", Help: "Connections open now.", ConstLabels: prometheus.Labels{"listener": "ws"},
 		}, func() float64 { return float64(wsrv.Active()) }),
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "text",
+			func(s ws.Stats) int64 { return s.TextMessages }, wsrv),
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "binary",
+			func(s ws.Stats) int64 { return s.BinaryMessages }, wsrv),
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages echoed, by type.", "text",
+			func(s ws.Stats) int64 { return s.TextBytes }, wsrv),
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages echoed, by type.", "binary",
+			func(s ws.Stats) int64 { return s.BinaryBytes }, wsrv),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tlsecho_certificate_not_after_seconds",
 			Help: "Expiry of the certificate served now, as a Unix time: alert on it minus time().",
@@ -139,18 +136,19 @@ func (m *metrics) rawHooks() *rawtls.Hooks {
 	}
 }
 
+// wsCounter is a counter of one message type read from the ws server's
+// own atomic counts at scrape time, so the echo path does no label lookup
+// per message.
+func wsCounter(name, help, kind string, value func(ws.Stats) int64, wsrv *ws.Server) prometheus.CounterFunc {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: name, Help: help, ConstLabels: prometheus.Labels{"type": kind},
+	}, func() float64 { return float64(value(wsrv.Stats())) })
+}
+
 func (m *metrics) wsHooks() *ws.Hooks {
 	return &ws.Hooks{
-		Opened: func() { m.conns.WithLabelValues("ws").Inc() },
-		Closed: func(code int) { m.wsCloses.WithLabelValues(strconv.Itoa(code)).Inc() },
-		Message: func(mt int, size int64) {
-			kind := "binary"
-			if mt == websocket.TextMessage {
-				kind = "text"
-			}
-			m.wsMessages.WithLabelValues(kind).Inc()
-			m.wsMessageBytes.WithLabelValues(kind).Add(float64(size))
-		},
+		Opened: func(*ws.Conn) { m.conns.WithLabelValues("ws").Inc() },
+		Closed: func(c *ws.Conn) { m.wsCloses.WithLabelValues(strconv.Itoa(c.CloseCode())).Inc() },
 	}
 }
 

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestSIGTERMWithClientsThatDoNotRead: six wss clients send 1 MiB
+// messages and never read, so every echo handler is blocked writing to a
+// full window. SIGTERM must still end the process within
+// TLSECHO_SHUTDOWN_TIMEOUT, exit 0, and close every client's connection.
+func TestSIGTERMWithClientsThatDoNotRead(t *testing.T) {
+	const timeout = 2 * time.Second
+	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=2s")
+	d := websocket.Dialer{TLSClientConfig: insecureTLS, HandshakeTimeout: 5 * time.Second,
+		NetDial: (&net.Dialer{Timeout: 5 * time.Second, Control: smallReceiveBuffer}).Dial}
+	msg := make([]byte, 1<<20)
+	var conns []*websocket.Conn
+	var sent atomic.Int64
+	for range 6 {
+		c, _, err := d.Dial("wss://"+p.HTTPSAddr+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+		go func() {
+			for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
+				sent.Add(1)
+			}
+		}()
+	}
+	// Two messages per client are more than the windows hold: the echoes
+	// are under way and will block, as nothing reads them.
+	for deadline := time.Now().Add(10 * time.Second); sent.Load() < 12; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d messages sent", sent.Load())
+		}
+	}
+
+	start := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Errorf("exit: %v, want 0", err)
+		}
+	case <-time.After(timeout + 5*time.Second):
+		t.Fatalf("still running %v after SIGTERM with a %v shutdown timeout", time.Since(start).Round(time.Second), timeout)
+	}
+	if took := time.Since(start); took > timeout+time.Second {
+		t.Errorf("exited %v after SIGTERM, want within %v", took, timeout)
+	}
+	for i, c := range conns {
+		nc := c.NetConn()
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var err error
+		for err == nil {
+			_, err = nc.Read(make([]byte, 64<<10))
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("client %d: connection still open after the exit", i)
+		}
+	}
+}
+
+// smallReceiveBuffer gives a client socket a small receive buffer, so a
+// server writing to a client that does not read blocks soon.
+func smallReceiveBuffer(_, _ string, rc syscall.RawConn) error {
+	return rc.Control(func(fd uintptr) {
+		syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+	})
+}

@@ -1,0 +1,121 @@
+package ws
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// finish ends the connection after the handler returned err, sending the
+// close frame the error calls for, and returns the close code sent or
+// received (0 if none).
+func (c *Conn) finish(err error) int {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce):
+		// The client closed (or answered our close); gorilla has replied
+		// with the same code.
+		c.ws.NetConn().Close()
+		return ce.Code
+	case errors.Is(err, ErrInvalidUTF8):
+		c.closeAndWait(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text message")
+	case errors.Is(err, ErrTooBig):
+		c.closeAndWait(websocket.CloseMessageTooBig, "message too big")
+	case errors.Is(err, websocket.ErrReadLimit):
+		// gorilla has sent 1009; its reader is done, but the client may
+		// still be sending the rest of the oversized frame. Closing with
+		// unread bytes would reset the connection, and a reset can reach
+		// the client before it reads the close frame, so swallow what
+		// still comes, for a bounded time and amount, first. The wait is
+		// short: a browser answers the close and then waits for us.
+		nc := c.ws.NetConn()
+		nc.SetReadDeadline(time.Now().Add(closeWait / 4))
+		io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
+		nc.Close()
+		return websocket.CloseMessageTooBig
+	case errors.Is(err, websocket.ErrCloseSent):
+		// The server started the close (Shutdown) while the handler wrote.
+		c.awaitClose()
+	case errors.As(err, &ne) && ne.Timeout():
+		switch {
+		case c.closing.Load() != 0:
+			// No answer to our close in time.
+		case c.expired.Load() == expiredIdle:
+			c.closeNow(websocket.CloseNormalClosure, "idle timeout")
+		}
+		c.ws.NetConn().Close()
+	case err == nil:
+		c.closeAndWait(websocket.CloseNormalClosure, "")
+	default:
+		// A protocol violation (gorilla sent 1002 already) or a broken
+		// connection: nothing more to say.
+		c.ws.NetConn().Close()
+	}
+	return int(c.sentCode.Load())
+}
+
+// startClose sends a close frame, waiting for the write lock at most
+// until by, and bounds the wait for the answer; the handler's pending read
+// then ends with the client's reply or a timeout. Safe to call from any
+// goroutine.
+func (c *Conn) startClose(code int, reason string, by time.Time) {
+	c.closing.CompareAndSwap(0, time.Now().Add(closeWait).UnixNano())
+	c.sentCode.CompareAndSwap(0, int32(code))
+	if dl := time.Now().Add(writeWait); by.IsZero() || dl.Before(by) {
+		by = dl
+	}
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
+	c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
+}
+
+// closeAndWait sends a close and reads (discarding) until the client
+// answers or closeWait passes, then closes the socket; closing at once
+// could reset the connection before the client read our close frame.
+func (c *Conn) closeAndWait(code int, reason string) {
+	c.startClose(code, reason, time.Time{})
+	c.awaitClose()
+}
+
+func (c *Conn) awaitClose() {
+	c.ws.SetReadDeadline(time.Now().Add(closeWait))
+	for {
+		if _, _, err := c.ws.NextReader(); err != nil {
+			break
+		}
+	}
+	c.ws.NetConn().Close()
+}
+
+// closeNow sends a close frame and closes the socket without waiting.
+func (c *Conn) closeNow(code int, reason string) {
+	c.sentCode.CompareAndSwap(0, int32(code))
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	c.ws.NetConn().Close()
+}
+
+// closeSocket closes the TCP connection itself, from any goroutine, so
+// every blocked read and write on it ends at once. Closing the *tls.Conn
+// is not enough: its Close returns without closing the socket while
+// another Close is sending close_notify, blocked on a client that does
+// not read.
+func (c *Conn) closeSocket() {
+	if lc := listener.From(c.nc.Conn); lc != nil {
+		lc.Close()
+		return
+	}
+	var nc net.Conn = c.nc.Conn
+	for {
+		u, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		nc = u.NetConn()
+	}
+	nc.Close()
+}

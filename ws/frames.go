@@ -1,0 +1,176 @@
+package ws
+
+import (
+	"encoding/binary"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// frameWatch follows the frame boundaries of the client's byte stream as
+// it arrives (RFC 6455 section 5.2), without touching the bytes: gorilla
+// parses them, but tells nothing of a frame until its message is read.
+// The keepalive needs to know when a frame completes, since only a
+// complete frame shows that the client is alive: a client in the middle of
+// a frame cannot answer a ping (section 5.4 lets control frames come
+// between the frames of a message, never inside one), so bytes that
+// trickle into one frame prove nothing.
+//
+// Only the reading goroutine calls observe; the counters are read by the
+// keepalive's timer.
+type frameWatch struct {
+	hdr  [14]byte // the header being collected
+	hn   int      // bytes of it so far
+	need int      // its full length, once known (0 before the second byte)
+	left uint64   // payload bytes still to come in the current frame
+	size uint64   // payload length of the current frame
+	op   byte     // opcode of the current frame
+
+	frames   atomic.Uint64 // frames completed, pongs aside: traffic
+	pongs    atomic.Uint64 // pongs completed: an answer, not traffic
+	arriving atomic.Int64  // payload length of a frame partly arrived; 0 between frames
+}
+
+// opPongFrame is the opcode of a pong frame.
+const opPongFrame = 0xA
+
+// observe follows the frames in p, the next bytes of the stream.
+func (w *frameWatch) observe(p []byte) {
+	var frames, pongs uint64
+	for len(p) > 0 {
+		if w.left > 0 {
+			if uint64(len(p)) < w.left {
+				w.left -= uint64(len(p))
+				break
+			}
+			p = p[w.left:]
+			w.left = 0
+			if w.op == opPongFrame {
+				pongs++
+			} else {
+				frames++
+			}
+			continue
+		}
+		// Collect the header: 2 bytes, then the extended length and the
+		// masking key that the second byte announces.
+		if w.hn < 2 {
+			w.hdr[w.hn] = p[0]
+			w.hn++
+			p = p[1:]
+			if w.hn < 2 {
+				continue
+			}
+			w.need = 2 + extLen(w.hdr[1]&0x7F)
+			if w.hdr[1]&0x80 != 0 {
+				w.need += 4
+			}
+		}
+		n := copy(w.hdr[w.hn:w.need], p)
+		w.hn += n
+		p = p[n:]
+		if w.hn < w.need {
+			break
+		}
+		w.op = w.hdr[0] & 0x0F
+		w.left = payloadLen(w.hdr[:w.need])
+		w.size = w.left
+		w.hn, w.need = 0, 0
+		if w.left == 0 {
+			if w.op == opPongFrame {
+				pongs++
+			} else {
+				frames++
+			}
+		}
+	}
+	if frames > 0 {
+		w.frames.Add(frames)
+	}
+	if pongs > 0 {
+		w.pongs.Add(pongs)
+	}
+	// Published only when it changes, so a stream of whole frames costs
+	// no store here.
+	var arriving int64
+	if w.left > 0 {
+		arriving = int64(min(w.size, 1<<62))
+	}
+	if w.arriving.Load() != arriving {
+		w.arriving.Store(arriving)
+	}
+}
+
+// extLen is the length of the extended payload length for the 7-bit
+// length field l.
+func extLen(l byte) int {
+	switch l {
+	case 126:
+		return 2
+	case 127:
+		return 8
+	}
+	return 0
+}
+
+// payloadLen reads the payload length from a complete header.
+func payloadLen(h []byte) uint64 {
+	switch l := h[1] & 0x7F; l {
+	case 126:
+		return uint64(binary.BigEndian.Uint16(h[2:4]))
+	case 127:
+		return binary.BigEndian.Uint64(h[2:10])
+	default:
+		return uint64(l)
+	}
+}
+
+// watchedConn is the connection under gorilla: every byte read passes the
+// frame watch, and writes are counted so the keepalive can tell a write
+// that is stuck. It also keeps gorilla's per-frame SetWriteDeadline from
+// reaching the socket when the deadline has not changed.
+type watchedConn struct {
+	net.Conn
+	watch frameWatch
+	// writes is odd while a Write is in progress.
+	writes atomic.Uint64
+	// writeDeadline is the write deadline last set, in Unix nanoseconds
+	// (0: none).
+	writeDeadline atomic.Int64
+}
+
+// Read reads from the connection and follows the frames read.
+func (w *watchedConn) Read(p []byte) (int, error) {
+	n, err := w.Conn.Read(p)
+	if n > 0 {
+		w.watch.observe(p[:n])
+	}
+	return n, err
+}
+
+// Write writes to the connection, marking the write as in progress.
+func (w *watchedConn) Write(p []byte) (int, error) {
+	w.writes.Add(1)
+	n, err := w.Conn.Write(p)
+	w.writes.Add(1)
+	return n, err
+}
+
+// SetWriteDeadline passes a changed deadline on; gorilla sets one before
+// every frame it writes, nearly always the same (none).
+func (w *watchedConn) SetWriteDeadline(t time.Time) error {
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	if w.writeDeadline.Swap(ns) == ns {
+		return nil
+	}
+	return w.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines.
+func (w *watchedConn) SetDeadline(t time.Time) error {
+	w.SetWriteDeadline(t)
+	return w.Conn.SetReadDeadline(t)
+}

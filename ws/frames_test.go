@@ -1,0 +1,86 @@
+package ws
+
+import (
+	"bytes"
+	"testing"
+)
+
+// frameWatchTests are byte streams with the frames the watch must count.
+var frameWatchTests = []struct {
+	name          string
+	stream        []byte
+	frames, pongs uint64
+	arriving      int64 // payload length of a frame left incomplete
+}{
+	{name: "empty", stream: nil},
+	{name: "one text frame", stream: frame{fin: true, op: opText, payload: []byte("hello")}.encode(), frames: 1},
+	{name: "empty close", stream: frame{fin: true, op: opClose}.encode(), frames: 1},
+	{name: "pong", stream: frame{fin: true, op: opPong, payload: []byte("p")}.encode(), pongs: 1},
+	{
+		name: "fragments and control frames between them",
+		stream: cat(
+			frame{op: opText, payload: []byte("frag")}.encode(),
+			frame{fin: true, op: opPing, payload: []byte("?")}.encode(),
+			frame{fin: true, op: opPong}.encode(),
+			frame{fin: true, op: opCont, payload: []byte("ment")}.encode(),
+		),
+		frames: 3, pongs: 1,
+	},
+	{name: "16-bit length", stream: frame{fin: true, op: opBinary, payload: make([]byte, 300)}.encode(), frames: 1},
+	{name: "64-bit length", stream: frame{fin: true, op: opBinary, payload: make([]byte, 70000)}.encode(), frames: 1},
+	{name: "unmasked", stream: frame{fin: true, op: opBinary, payload: []byte("x"), unmasked: true}.encode(), frames: 1},
+	{
+		name:   "a frame cut short",
+		stream: frame{fin: true, op: opBinary, payload: make([]byte, 1000)}.encode()[:500],
+		// 8 bytes of header and mask, 492 of the payload.
+		arriving: 1000,
+	},
+	{
+		name:   "a header cut short",
+		stream: frame{fin: true, op: opBinary, payload: make([]byte, 70000)}.encode()[:5],
+	},
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// TestFrameWatch feeds each stream whole and one byte at a time: the
+// frames counted and the frame left arriving must not depend on how the
+// stream was split by the reads.
+func TestFrameWatch(t *testing.T) {
+	for _, tt := range frameWatchTests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, step := range []int{len(tt.stream) + 1, 1, 3} {
+				var w frameWatch
+				for off := 0; off < len(tt.stream); off += step {
+					w.observe(tt.stream[off:min(off+step, len(tt.stream))])
+				}
+				if f, p, a := w.frames.Load(), w.pongs.Load(), w.arriving.Load(); f != tt.frames || p != tt.pongs || a != tt.arriving {
+					t.Errorf("in reads of %d bytes: %d frames, %d pongs, %d arriving; want %d, %d, %d",
+						step, f, p, a, tt.frames, tt.pongs, tt.arriving)
+				}
+			}
+		})
+	}
+}
+
+// FuzzFrameWatch checks that the watch never panics on any stream, and
+// that how the stream is split into reads changes nothing it reports.
+func FuzzFrameWatch(f *testing.F) {
+	for _, tt := range frameWatchTests {
+		f.Add(tt.stream, uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, stream []byte, step uint8) {
+		var whole, split frameWatch
+		whole.observe(stream)
+		n := int(step) + 1
+		for off := 0; off < len(stream); off += n {
+			split.observe(stream[off:min(off+n, len(stream))])
+		}
+		if whole.frames.Load() != split.frames.Load() || whole.pongs.Load() != split.pongs.Load() ||
+			whole.arriving.Load() != split.arriving.Load() || whole.left != split.left || whole.hn != split.hn {
+			t.Fatalf("whole: %d frames %d pongs %d arriving; in reads of %d: %d, %d, %d",
+				whole.frames.Load(), whole.pongs.Load(), whole.arriving.Load(), n,
+				split.frames.Load(), split.pongs.Load(), split.arriving.Load())
+		}
+	})
+}

@@ -1,0 +1,169 @@
+package ws
+
+import (
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// minFrameRate is the slowest a frame may arrive without being taken for
+// a stalled client: a frame of n bytes has n/minFrameRate beyond the
+// usual ping interval to complete. A message of the default maximum size
+// (1 MiB) sent as one frame thus needs 16 KiB/s, 64 s for the frame.
+const minFrameRate = 16 << 10 // bytes per second
+
+// Why the keepalive ended a connection.
+const (
+	expiredIdle  = 1 // no traffic for IdleTimeout: close 1000 "idle timeout"
+	expiredDead  = 2 // a ping unanswered and no frame completed: drop
+	expiredStuck = 3 // a write not taken for IdleTimeout: drop
+)
+
+// keepalive watches one connection with a timer instead of a goroutine:
+// every quarter of a ping interval it looks at what the frame watch and
+// the writes counted since its last look, pings a client that has been
+// silent for an interval, and ends the connection when a rule in the
+// package documentation says so. Each check runs on the timer's own short
+// goroutine; checks never overlap, since each one arms the next.
+type keepalive struct {
+	c     *Conn
+	every time.Duration // ping interval
+	idle  time.Duration
+
+	mu      sync.Mutex
+	t       *time.Timer
+	stopped bool
+
+	// What the last check saw, and when it first saw it.
+	frames, pongs uint64
+	lifeAt        time.Time // last frame of any kind completed
+	trafficAt     time.Time // last frame other than a pong
+	pingAt        time.Time // last ping sent; zero before the first
+	arriving      int64     // a frame partly arrived at the last check
+	arrivingAt    time.Time
+	writes        uint64
+	writesAt      time.Time
+}
+
+func (k *keepalive) start(every, idle time.Duration) {
+	now := time.Now()
+	k.every, k.idle = every, idle
+	k.lifeAt, k.trafficAt, k.writesAt = now, now, now
+	k.mu.Lock()
+	k.t = time.AfterFunc(k.period(), k.check)
+	k.mu.Unlock()
+}
+
+// period is the time between checks: a client is pinged between one and
+// one and a quarter intervals after its last frame.
+func (k *keepalive) period() time.Duration { return max(k.every/4, time.Millisecond) }
+
+// stop ends the checks; a check in progress finishes without arming
+// another.
+func (k *keepalive) stop() {
+	k.mu.Lock()
+	k.stopped = true
+	if k.t != nil {
+		k.t.Stop()
+	}
+	k.mu.Unlock()
+}
+
+// check is one look at the connection.
+func (k *keepalive) check() {
+	k.mu.Lock()
+	if k.stopped {
+		k.mu.Unlock()
+		return
+	}
+	c := k.c
+	now := time.Now()
+	w := &c.nc.watch
+	frames, pongs := w.frames.Load(), w.pongs.Load()
+	if frames != k.frames {
+		k.frames, k.lifeAt, k.trafficAt = frames, now, now
+	}
+	if pongs != k.pongs {
+		k.pongs, k.lifeAt = pongs, now
+	}
+	if a := w.arriving.Load(); a != k.arriving || k.lifeAt.Equal(now) {
+		// A new frame has started arriving (or none is).
+		k.arriving, k.arrivingAt = a, now
+	}
+	if n := c.nc.writes.Load(); n != k.writes {
+		k.writes, k.writesAt = n, now
+	}
+
+	var expire int32
+	switch {
+	case now.Sub(k.trafficAt) >= k.idle:
+		expire = expiredIdle
+	case k.writes&1 == 1 && now.Sub(k.writesAt) >= k.idle:
+		// The client has not taken a single write for IdleTimeout.
+		expire = expiredStuck
+	case k.pingAt.After(k.lifeAt) && k.writes&1 == 0 && !now.Before(k.deadline()):
+		// Never while a write is in progress: the handler is not reading
+		// then, so it could not see the answer.
+		expire = expiredDead
+	}
+	if expire != 0 {
+		k.stopped = true
+		k.mu.Unlock()
+		c.expire(expire)
+		return
+	}
+	ping := now.Sub(k.lifeAt) >= k.every && !k.pingAt.After(k.lifeAt)
+	k.mu.Unlock()
+
+	if ping {
+		k.ping(now)
+	}
+	k.mu.Lock()
+	if !k.stopped {
+		k.t.Reset(k.period())
+	}
+	k.mu.Unlock()
+}
+
+// deadline is when a pinged client that has not answered is given up: an
+// interval after the ping or after the handler last wrote (while it
+// writes it does not read, and the answer may be waiting behind the
+// frames it has not read yet), later while a frame is arriving (the
+// client cannot answer before that frame is complete), by the frame's
+// length at minFrameRate.
+func (k *keepalive) deadline() time.Time {
+	d := k.pingAt.Add(k.every)
+	if w := k.writesAt.Add(k.every); w.After(d) {
+		d = w
+	}
+	if k.arriving > 0 {
+		frame := time.Duration(k.arriving) * time.Second / minFrameRate
+		if f := k.arrivingAt.Add(k.every + frame); f.After(d) {
+			d = f
+		}
+	}
+	return d
+}
+
+// ping sends a ping, unless the handler is in the middle of a write: the
+// ping would wait for the writer, and a ping write cut by its deadline
+// would break the connection, as any write cut halfway does. A ping not
+// sent is tried again at the next check, and the client is judged only on
+// pings that went out.
+func (k *keepalive) ping(now time.Time) {
+	c := k.c
+	if c.nc.writes.Load()&1 == 1 {
+		c.log.Debug("ping not sent", "reason", "a write is in progress")
+		return
+	}
+	if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(writeWait)); err != nil {
+		c.log.Debug("ping not sent", "err", err)
+		return
+	}
+	k.mu.Lock()
+	k.pingAt = time.Now()
+	// The ping's own write is no sign of the handler writing.
+	k.writes = c.nc.writes.Load()
+	k.mu.Unlock()
+}

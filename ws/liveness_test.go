@@ -1,0 +1,328 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// livePingInterval is short so the liveness tests are quick; the bounds
+// they assert leave seconds for a loaded machine.
+const livePingInterval = 200 * time.Millisecond
+
+// TestTrickledFrameDropped: a client that sends the header of a
+// 1000-byte frame and then one byte every 20 ms cannot answer a ping
+// until the frame is complete (50 s away), so it is dropped about two
+// ping intervals after its last complete frame, however steadily its
+// bytes come.
+func TestTrickledFrameDropped(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{PingInterval: livePingInterval})
+	wire := frame{fin: true, op: opBinary, payload: bytes.Repeat([]byte("t"), 1000)}.encode()
+	// The clock starts before the server's, so a drop before two
+	// intervals is a server bug.
+	start := time.Now()
+	rc, _ := ts.dialRaw(t, nil)
+	rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+	if _, err := rc.conn.Write(wire[:8]); err != nil { // header, mask and 2 bytes
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := rc.readFrame(); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	trickle := time.NewTicker(20 * time.Millisecond) // the client's pace
+	defer trickle.Stop()
+	for i := 8; ; i++ {
+		select {
+		case err := <-ended:
+			took := time.Since(start)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("still connected after %v", took)
+			}
+			if took < 2*livePingInterval || took > 2*livePingInterval+3*time.Second {
+				t.Fatalf("dropped after %v, want about %v", took, 2*livePingInterval)
+			}
+			t.Logf("dropped after %v, %d of %d bytes sent", took.Round(time.Millisecond), i, len(wire))
+			return
+		case <-trickle.C:
+		}
+		// A write that fails shows the drop too; the read reports it.
+		rc.conn.Write(wire[i : i+1])
+	}
+}
+
+// TestSlowLargeFrameEchoed: a maximum-size message sent as one 1 MiB
+// frame at 100 KiB/s takes ten seconds, fifty ping intervals, during which
+// the client cannot answer a ping; it arrives at a sane rate, so it is
+// echoed whole.
+func TestSlowLargeFrameEchoed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes ten seconds")
+	}
+	t.Parallel()
+	msg := binaryOfSize(DefaultMaxMessageBytes)
+	wire := frame{fin: true, op: opBinary, payload: msg}.encode()
+	ts := startServer(t, &Server{PingInterval: livePingInterval})
+	rc, _ := ts.dialRaw(t, nil)
+	const piece = 10 << 10
+	pace := time.NewTicker(100 * time.Millisecond) // 100 KiB/s: the client's pace
+	defer pace.Stop()
+	for off := 0; off < len(wire); off += piece {
+		rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+		if _, err := rc.conn.Write(wire[off:min(off+piece, len(wire))]); err != nil {
+			t.Fatalf("write at %d of %d bytes: %v", off, len(wire), err)
+		}
+		<-pace.C
+	}
+	// The server has pinged meanwhile; skip those to the echo.
+	var got []byte
+	for {
+		f := rc.mustFrame()
+		if f.op == opPing {
+			continue
+		}
+		if f.op != opBinary && f.op != opCont {
+			t.Fatalf("got %v, want the echo", f)
+		}
+		got = append(got, f.payload...)
+		if f.fin {
+			break
+		}
+	}
+	if !bytes.Equal(got, msg) {
+		t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(msg))
+	}
+}
+
+// TestPingsAreTraffic: a client that sends only pings, for longer than the
+// idle timeout, is traffic and stays connected.
+func TestPingsAreTraffic(t *testing.T) {
+	t.Parallel()
+	const idle = time.Second
+	ts := startServer(t, &Server{PingInterval: livePingInterval, IdleTimeout: idle})
+	rc, _ := ts.dialRaw(t, nil)
+	ended := make(chan error, 1)
+	pongs := make(chan struct{}, 100)
+	go func() {
+		for {
+			f, err := rc.readFrame()
+			if err != nil {
+				ended <- err
+				return
+			}
+			if f.op == opPong {
+				pongs <- struct{}{}
+			}
+			if f.op == opClose {
+				ended <- errors.New("server sent close")
+				return
+			}
+		}
+	}()
+	beat := time.NewTicker(idle / 5) // the client's pace
+	defer beat.Stop()
+	for start := time.Now(); time.Since(start) < 2*idle; {
+		rc.write(frame{fin: true, op: opPing, payload: []byte("here")})
+		select {
+		case err := <-ended:
+			t.Fatalf("closed after %v of pings every %v: %v", time.Since(start).Round(time.Millisecond), idle/5, err)
+		case <-beat.C:
+		}
+	}
+	if len(pongs) == 0 {
+		t.Fatal("no ping was answered")
+	}
+	rc.write(frame{fin: true, op: opClose, payload: closePayload(1000, "")})
+}
+
+// TestKeepaliveSurvivesFailedPing: while the handler's echo is blocked on
+// a client that does not read, a ping cannot go out; once the client reads
+// again, the keepalive goes on pinging it.
+func TestKeepaliveSurvivesFailedPing(t *testing.T) {
+	t.Parallel()
+	notSent := make(chan struct{}, 1)
+	logger := slog.New(&eventHandler{msg: "ping not sent", seen: notSent})
+	const messages = 8
+	msg := binaryOfSize(1 << 20)
+	// The client must answer pings in time under load: testPingInterval.
+	ts := startServer(t, &Server{PingInterval: testPingInterval, Logger: logger})
+	c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+	written := make(chan error, 1)
+	go func() {
+		for range messages {
+			c.SetWriteDeadline(timeIn(4 * ioWait))
+			if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+				written <- err
+				return
+			}
+		}
+		written <- nil
+	}()
+	select {
+	case <-notSent:
+	case <-time.After(4 * ioWait):
+		t.Fatal("no ping failed while the client did not read")
+	}
+
+	var pings atomic.Int64
+	pinged := make(chan struct{}, 1)
+	msgs := make(chan string, messages)
+	done := readLoop(c, &pings, pinged, msgs)
+	for i := range messages {
+		select {
+		case m := <-msgs:
+			if m != string(msg) {
+				t.Fatalf("echo %d differs", i)
+			}
+		case err := <-done:
+			t.Fatalf("connection ended after %d echoes: %v", i, err)
+		case <-time.After(4 * ioWait):
+			t.Fatalf("echo %d missing", i)
+		}
+	}
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	before := pings.Load()
+	for pings.Load() < before+2 {
+		select {
+		case <-pinged:
+		case err := <-done:
+			t.Fatalf("connection ended: %v", err)
+		case <-time.After(ioWait):
+			t.Fatalf("%d pings after the failed one, want 2", pings.Load()-before)
+		}
+	}
+}
+
+// TestShutdownNotReadingClients: clients that send large messages and
+// never read keep every echo handler blocked in a write, holding its
+// writer; Shutdown still ends when its context does, with every socket
+// closed.
+func TestShutdownNotReadingClients(t *testing.T) {
+	t.Parallel()
+	s := &Server{}
+	ts := startServer(t, s)
+	const clients = 6
+	msg := binaryOfSize(1 << 20)
+	var conns []*websocket.Conn
+	for range clients {
+		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+		conns = append(conns, c)
+		go func() {
+			for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
+			}
+		}()
+	}
+	// Every handler is writing an echo no client reads.
+	deadline := time.Now().Add(4 * ioWait)
+	for !s.allWriting(clients) {
+		if time.Now().After(deadline) {
+			t.Fatal("the handlers never all wrote")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	const budget = time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	start := time.Now()
+	result := make(chan error, 1)
+	go func() { result <- s.Shutdown(ctx) }()
+	select {
+	case err := <-result:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Shutdown = %v, want %v", err, context.DeadlineExceeded)
+		}
+	case <-time.After(budget + ioWait):
+		t.Fatalf("Shutdown still running %v after its %v budget", ioWait, budget)
+	}
+	if took := time.Since(start); took > budget+2*time.Second {
+		t.Errorf("Shutdown took %v with a %v budget", took, budget)
+	}
+	for i, c := range conns {
+		nc := c.NetConn()
+		nc.SetReadDeadline(time.Now().Add(ioWait))
+		var err error
+		for err == nil {
+			_, err = nc.Read(make([]byte, 64<<10))
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("client %d: connection still open after Shutdown", i)
+		}
+	}
+	if n := s.Active(); n != 0 {
+		t.Errorf("Active() = %d after Shutdown", n)
+	}
+}
+
+// allWriting reports whether n connections are served and each has a
+// write in progress.
+func (s *Server) allWriting(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.conns) != n {
+		return false
+	}
+	for c := range s.conns {
+		if c.nc.writes.Load()&1 == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// smallWindowDialer is a gorilla client whose socket has a small receive
+// buffer, so a server writing to it while it does not read blocks soon.
+func smallWindowDialer(ts *testServer) *websocket.Dialer {
+	d := ts.dialer()
+	nd := &net.Dialer{Timeout: ioWait, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	d.NetDialContext = nd.DialContext
+	return d
+}
+
+// eventHandler is a slog.Handler that signals each record with message
+// msg on seen, without blocking.
+type eventHandler struct {
+	msg  string
+	seen chan<- struct{}
+}
+
+func (h *eventHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *eventHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *eventHandler) WithGroup(string) slog.Handler            { return h }
+
+func (h *eventHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case h.seen <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
