@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,4 +313,118 @@ func selects(sel map[string]any, labels map[string]string) bool {
 		}
 	}
 	return len(sel) > 0
+}
+
+// composeFile is what TestCompose reads of deploy/compose.yaml.
+type composeFile struct {
+	Services map[string]struct {
+		Image           string            `yaml:"image"`
+		Environment     map[string]string `yaml:"environment"`
+		StopGracePeriod string            `yaml:"stop_grace_period"`
+		Ports           []string          `yaml:"ports"`
+		Volumes         []string          `yaml:"volumes"`
+		DependsOn       []string          `yaml:"depends_on"`
+		// networks is a list or a map in compose; only the map form
+		// carries an address.
+		RawNetworks yaml.Node `yaml:"networks"`
+	} `yaml:"services"`
+}
+
+// TestCompose checks deploy/compose.yaml and deploy/haproxy.cfg against
+// each other and the server: HAProxy's servers are the tlsecho services on
+// their ports, send PROXY v2 and check /readyz on admin; the services
+// require PROXY headers from HAProxy's address only; the drain delay
+// outlasts HAProxy's detection, and the shutdown timeout fits docker
+// stop's grace period.
+func TestCompose(t *testing.T) {
+	docs := readYAMLDocs[composeFile](t, "../../deploy/compose.yaml")
+	if len(docs) != 1 {
+		t.Fatalf("compose.yaml holds %d documents", len(docs))
+	}
+	services := docs[0].Services
+	cfgText, err := os.ReadFile("../../deploy/haproxy.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backends, readyzChecked := haBackends(string(cfgText))
+
+	hap, ok := services["haproxy"]
+	if !ok {
+		t.Fatal("no haproxy service")
+	}
+	if !slices.ContainsFunc(hap.Volumes, func(v string) bool { return strings.HasPrefix(v, "./haproxy.cfg:") }) {
+		t.Errorf("the haproxy service does not mount ./haproxy.cfg: %v", hap.Volumes)
+	}
+	var nets map[string]struct {
+		IPv4Address string `yaml:"ipv4_address"`
+	}
+	if err := hap.RawNetworks.Decode(&nets); err != nil {
+		t.Fatalf("haproxy's networks: %v", err)
+	}
+	var haproxyIP string
+	for _, n := range nets {
+		haproxyIP = n.IPv4Address
+	}
+	if haproxyIP == "" {
+		t.Fatal("the haproxy service has no fixed address for the backends to trust")
+	}
+
+	var echoes []string
+	for name, svc := range services {
+		if name == "haproxy" {
+			continue
+		}
+		echoes = append(echoes, name)
+		cfg := envConfig(t, "compose.yaml service "+name, svc.Environment)
+		if cfg.ProxyProtocol != "require" || !slices.Equal(cfg.ProxyTrusted, []string{haproxyIP}) {
+			t.Errorf("%s: PROXY %q from %v; want require, from HAProxy's %s only", name, cfg.ProxyProtocol, cfg.ProxyTrusted, haproxyIP)
+		}
+		grace := 10 * time.Second // docker stop's default
+		if svc.StopGracePeriod != "" {
+			if grace, err = time.ParseDuration(svc.StopGracePeriod); err != nil {
+				t.Fatalf("%s: stop_grace_period: %v", name, err)
+			}
+		}
+		if cfg.ShutdownTimeout >= grace {
+			t.Errorf("%s: TLSECHO_SHUTDOWN_TIMEOUT %v does not fit the %v stop grace period", name, cfg.ShutdownTimeout, grace)
+		}
+		if !slices.Contains(hap.DependsOn, name) {
+			t.Errorf("haproxy does not depend on %s", name)
+		}
+		// HAProxy sends to this service's TLS ports and checks its admin.
+		for backend, port := range map[string]string{"tls": listenPortOf(cfg.TLSAddr), "https": listenPortOf(cfg.HTTPSAddr)} {
+			i := slices.IndexFunc(backends[backend], func(s haServer) bool { return s.addr == name+":"+port })
+			if i < 0 {
+				t.Errorf("backend %s has no server %s:%s: %+v", backend, name, port, backends[backend])
+				continue
+			}
+			s := backends[backend][i]
+			if !s.has("send-proxy-v2") || !s.has("check") || s.opt("port") != listenPortOf(cfg.AdminAddr) {
+				t.Errorf("server %s of %s: want send-proxy-v2 and a check on admin port %s: %v", s.name, backend, listenPortOf(cfg.AdminAddr), s.opts)
+			}
+			inter, err := time.ParseDuration(s.opt("inter"))
+			fall, _ := strconv.Atoi(s.opt("fall"))
+			if err != nil || fall < 1 {
+				t.Errorf("server %s of %s: inter %q fall %q", s.name, backend, s.opt("inter"), s.opt("fall"))
+			} else if detect := time.Duration(fall) * inter; cfg.DrainDelay <= detect {
+				t.Errorf("%s: TLSECHO_DRAIN_DELAY %v; HAProxy needs up to %v (fall %d x inter %v) to see the 503", name, cfg.DrainDelay, detect, fall, inter)
+			}
+		}
+	}
+	if len(echoes) < 2 {
+		t.Errorf("compose.yaml runs %d tlsecho copies; a balancer wants more", len(echoes))
+	}
+	for _, b := range []string{"tls", "https"} {
+		if !readyzChecked[b] {
+			t.Errorf("backend %s does not check GET /readyz", b)
+		}
+		if len(backends[b]) != len(echoes) {
+			t.Errorf("backend %s has %d servers for %d tlsecho services", b, len(backends[b]), len(echoes))
+		}
+	}
+	for _, p := range []string{"8433:8433", "8443:8443"} {
+		if !slices.Contains(hap.Ports, p) {
+			t.Errorf("haproxy does not publish %s: %v", p, hap.Ports)
+		}
+	}
 }
