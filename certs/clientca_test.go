@@ -81,12 +81,12 @@ func mtlsDial(addr string, cert tls.Certificate, cache tls.ClientSessionCache) (
 	return c.ConnectionState().DidResume, nil
 }
 
-// TestClientCAReload: a replaced CA file decides who new handshakes let
-// in; a broken one keeps the previous pool; a resumed session of a client
-// whose CA was taken out is refused too.
-func TestClientCAReload(t *testing.T) {
-	one, two := newMTLSCA(t, "one"), newMTLSCA(t, "two")
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
+// caSource is an in-memory Source that requires client certificates from
+// CA one, written to caFile; CA two is not trusted yet.
+func caSource(t *testing.T) (s *Source, caFile string, one, two mtlsCA) {
+	t.Helper()
+	one, two = newMTLSCA(t, "one"), newMTLSCA(t, "two")
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, one.ca.CertPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +97,14 @@ func TestClientCAReload(t *testing.T) {
 	if err := s.RequireClientCerts(caFile); err != nil {
 		t.Fatal(err)
 	}
+	return s, caFile, one, two
+}
+
+// TestClientCAReload: a replaced CA file decides who new handshakes let
+// in; a broken one keeps the previous pool; a resumed session of a client
+// whose CA was taken out is refused too.
+func TestClientCAReload(t *testing.T) {
+	s, caFile, one, two := caSource(t)
 	addr := mtlsServer(t, s)
 	expect := func(step string, c mtlsCA, ok bool) {
 		t.Helper()
@@ -157,18 +165,7 @@ func TestClientCAReload(t *testing.T) {
 // TestWatchClientCA: the watcher picks up a CA file renamed into place and
 // logs a broken one as an error, keeping the previous pool.
 func TestWatchClientCA(t *testing.T) {
-	one, two := newMTLSCA(t, "one"), newMTLSCA(t, "two")
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, one.ca.CertPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSelfSigned([]string{"localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RequireClientCerts(caFile); err != nil {
-		t.Fatal(err)
-	}
+	s, caFile, one, two := caSource(t)
 	logBuf := watched(t, s)
 	if !strings.Contains(logBuf.String(), "client_ca_file="+caFile) {
 		t.Errorf("the watch line does not name the CA file:\n%s", logBuf.String())

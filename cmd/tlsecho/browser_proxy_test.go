@@ -6,8 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,24 +65,7 @@ backend echo
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	hp := exec.Command(haproxy, "-db", "-f", cfgFile)
-	hlog := newLogWatch()
-	stdout, _ := hp.StdoutPipe()
-	stderr, _ := hp.StderrPipe()
-	if err := hp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var followed sync.WaitGroup
-	followed.Go(func() { hlog.follow(stdout) })
-	followed.Go(func() { hlog.follow(stderr) })
-	t.Cleanup(func() {
-		hp.Process.Signal(syscall.SIGTERM)
-		followed.Wait()
-		hp.Wait()
-		if t.Failed() {
-			t.Logf("haproxy:\n%s", hlog)
-		}
-	})
+	startHAProxy(t, haproxy, cfgFile)
 	waitChecked(t, "http://"+stats+"/;csv", 1)
 
 	poll := func(what, expr string) string {

@@ -258,24 +258,7 @@ func TestHAProxy(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte(haproxyFor(t, string(cfgText), front, backends)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(haproxy, "-c", "-f", cfgFile).CombinedOutput(); err != nil {
-		t.Fatalf("haproxy -c: %v\n%s", err, out)
-	}
-	hp := exec.Command(haproxy, "-db", "-f", cfgFile)
-	hlog := newLogWatch()
-	stdout, _ := hp.StdoutPipe()
-	stderr, _ := hp.StderrPipe()
-	if err := hp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var followed sync.WaitGroup
-	followed.Go(func() { hlog.follow(stdout) })
-	followed.Go(func() { hlog.follow(stderr) })
-	t.Cleanup(func() {
-		hp.Process.Signal(syscall.SIGTERM)
-		followed.Wait()
-		hp.Wait()
-	})
+	hlog := startHAProxy(t, haproxy, cfgFile)
 	tlsFront, httpsFront := front["8433"], front["8443"]
 	waitChecked(t, "http://"+front["8404"]+"/;csv", 4)
 
@@ -394,6 +377,34 @@ func TestHAProxy(t *testing.T) {
 	t.Logf("held client: %d echoes during the %v delay, then one during the drain", sent, drainDelay)
 	// The other backend still serves its own held client.
 	echoLine(t, held[1], "still here\n")
+}
+
+// startHAProxy runs haproxy in the foreground with cfgFile until the test
+// ends, and returns its output (its log and its warnings) line by line.
+func startHAProxy(t *testing.T, haproxy, cfgFile string) *logWatch {
+	t.Helper()
+	if out, err := exec.Command(haproxy, "-c", "-f", cfgFile).CombinedOutput(); err != nil {
+		t.Fatalf("haproxy -c: %v\n%s", err, out)
+	}
+	hp := exec.Command(haproxy, "-db", "-f", cfgFile)
+	hlog := newLogWatch()
+	stdout, _ := hp.StdoutPipe()
+	stderr, _ := hp.StderrPipe()
+	if err := hp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var followed sync.WaitGroup
+	followed.Go(func() { hlog.follow(stdout) })
+	followed.Go(func() { hlog.follow(stderr) })
+	t.Cleanup(func() {
+		hp.Process.Signal(syscall.SIGTERM)
+		followed.Wait()
+		hp.Wait()
+		if t.Failed() {
+			t.Logf("haproxy:\n%s", hlog)
+		}
+	})
+	return hlog
 }
 
 // echoLine sends line on c and checks it comes back.
