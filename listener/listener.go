@@ -78,8 +78,12 @@ type Hooks struct {
 	// anything is read from it.
 	Accepted func(c *Conn)
 	// Handshake is called with the outcome of each TLS handshake, and of
-	// a BeforeHandshake that failed.
+	// a BeforeHandshake or PROXY stage that failed.
 	Handshake func(c *Conn, h Handshake)
+	// Proxy is called with the outcome of the PROXY stage (Options.Proxy):
+	// nil when the connection goes on, with c.Balancer set when a header
+	// named a client; the error when it is closed.
+	Proxy func(c *Conn, err error)
 }
 
 // Handshake is the outcome of one connection's TLS handshake.

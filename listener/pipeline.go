@@ -44,7 +44,11 @@ func (l *Listener) pipeline(c *Conn) {
 func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	if l.o.Proxy != nil {
 		start := time.Now()
-		if err := l.o.Proxy.read(c); err != nil {
+		err := l.o.Proxy.read(c)
+		if h := l.o.Hooks; h != nil && h.Proxy != nil {
+			h.Proxy(c, err)
+		}
+		if err != nil {
 			l.handshakeDone(c, Handshake{Err: err, Took: time.Since(start)})
 			return nil, err
 		}

@@ -319,3 +319,42 @@ func TestNewProxyErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyHook: Hooks.Proxy hears each connection's outcome: a client
+// named, none, or the refusal.
+func TestProxyHook(t *testing.T) {
+	p, err := listener.NewProxy(listener.ProxyOptions{Trusted: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		balancer bool
+		err      error
+	}
+	got := make(chan outcome, 10)
+	l := listen(t, listener.Options{Proxy: p, HandshakeTimeout: ioTimeout, Hooks: &listener.Hooks{
+		Proxy: func(c *listener.Conn, err error) { got <- outcome{c.Balancer != nil, err} },
+	}})
+	acceptAll(t, l)
+	for _, tt := range []struct {
+		name         string
+		send         string
+		wantBalancer bool
+		wantErr      bool
+	}{
+		{"header", "PROXY TCP4 192.0.2.1 192.0.2.2 1000 443\r\nGET /", true, false},
+		{"no header", "GET / HTTP/1.1\r\n", false, false},
+		{"malformed", "PROXY TCP4 x\r\n", false, true},
+	} {
+		c := dialProxied(t, l.Addr().String(), nil)
+		io.WriteString(c, tt.send)
+		select {
+		case o := <-got:
+			if o.balancer != tt.wantBalancer || (o.err != nil) != tt.wantErr {
+				t.Errorf("%s: balancer %v, err %v", tt.name, o.balancer, o.err)
+			}
+		case <-time.After(ioTimeout):
+			t.Fatalf("%s: no outcome", tt.name)
+		}
+	}
+}

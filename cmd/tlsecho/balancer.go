@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tlsecho/tlsecho/listener"
 )
 
@@ -87,4 +89,29 @@ func (c *Config) trustedPrefixes() ([]netip.Prefix, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// countProxy adds to hooks the count of PROXY stage outcomes, in
+// tlsecho_proxy_headers_total, when the stage is on: refusals there are
+// what a wrong TLSECHO_PROXY_TRUSTED or a balancer not sending headers
+// looks like.
+func (a *app) countProxy(hooks *listener.Hooks) {
+	if a.proxy == nil {
+		return
+	}
+	count := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tlsecho_proxy_headers_total",
+		Help: "Connections through the PROXY protocol stage, by listener and outcome: client (a header named one), none (no header, or a LOCAL one), refused (closed: no header where one is required, an untrusted sender, a malformed or late header).",
+	}, []string{"listener", "outcome"})
+	a.metrics.reg.MustRegister(count)
+	hooks.Proxy = func(c *listener.Conn, err error) {
+		outcome := "none"
+		switch {
+		case err != nil:
+			outcome = "refused"
+		case c.Balancer != nil:
+			outcome = "client"
+		}
+		count.WithLabelValues(c.Listener, outcome).Inc()
+	}
 }

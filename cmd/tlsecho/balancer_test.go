@@ -163,6 +163,24 @@ func TestProxyProtocol(t *testing.T) {
 		t.Errorf("admin /readyz without a header: %d", code)
 	}
 
+	// The outcomes are counted, by listener.
+	resp, err := http.Get("http://" + ta.AdminAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`tlsecho_proxy_headers_total{listener="tls",outcome="client"} 1`,
+		`tlsecho_proxy_headers_total{listener="tls",outcome="refused"} 1`,
+		`tlsecho_proxy_headers_total{listener="https",outcome="client"} 2`,
+		`tlsecho_proxy_headers_total{listener="http",outcome="client"} 1`,
+	} {
+		if !strings.Contains(string(metricsText), want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
 	// tlsecho health, with the admin listener off, sends a LOCAL header.
 	for _, env := range [][]string{
 		{"TLSECHO_HTTPS_ADDR=" + ta.HTTPSAddr},

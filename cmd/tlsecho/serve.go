@@ -250,6 +250,7 @@ func (a *app) listen() (err error) {
 		}
 	}()
 	hooks := a.listenerHooks()
+	a.countProxy(hooks)
 	bind := func(varName, addr string, o listener.Options) (*listener.Listener, error) {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
