@@ -27,7 +27,7 @@
   };
 
   const ui = {
-    state: $("state"), url: $("url"), proto: $("proto"),
+    state: $("state"), url: $("url"), proto: $("proto"), fault: $("fault"),
     connectBtn: $("connect-btn"), disconnectBtn: $("disconnect-btn"), connHint: $("conn-hint"),
     negProto: $("neg-proto"), negExt: $("neg-ext"),
     text: $("text-msg"), hex: $("hex-msg"), file: $("file"),
@@ -58,6 +58,7 @@
     ui.connectBtn.disabled = !idle;
     ui.url.disabled = !idle;
     ui.proto.disabled = !idle;
+    ui.fault.readOnly = !idle;
     ui.disconnectBtn.disabled = idle || name === "closing";
     for (const b of sendButtons) b.disabled = name !== "open";
   }
@@ -339,6 +340,10 @@
       invalid(ui.url, "A WebSocket URL starts with wss:// (or ws://).");
       return;
     }
+    // The Faults field (faults.js) asks the server to misbehave on this
+    // connection only: tlsecho reads it from the URL.
+    const fault = ui.fault.value.trim();
+    if (fault) url.searchParams.set("fault", fault);
     const protocols = ui.proto.value.split(",").map((s) => s.trim()).filter(Boolean);
     let s;
     try {
@@ -353,7 +358,8 @@
     let opened = false;
     const t0 = performance.now();
     setState("connecting");
-    logEvent("connecting to " + url.href + (protocols.length ? " offering " + protocols.join(", ") : ""));
+    logEvent("connecting to " + url.href + (protocols.length ? " offering " + protocols.join(", ") : "") +
+      (fault ? " with faults " + fault : ""));
     s.addEventListener("open", () => {
       if (s !== sock) return;
       opened = true;
@@ -384,8 +390,25 @@
         $("info").dataset.loaded === "true") {
         certificateHint(url);
       }
+      if (!opened && fault && url.host === location.host) explainRefusal(url);
     });
   });
+
+  // explainRefusal says why this page's own server refused an upgrade that
+  // asked for faults: a browser shows a refused upgrade only as close 1006,
+  // but the same URL over plain HTTPS answers with the server's one line
+  // (a bad spec's 400, or status:CODE's own status).
+  async function explainRefusal(url) {
+    const u = new URL(url.href);
+    u.protocol = location.protocol;
+    try {
+      const r = await fetch(u, { cache: "no-store" });
+      const text = (await r.text()).trim();
+      if (text.startsWith("fault:")) problem("upgrade refused with HTTP " + r.status + ": " + text);
+    } catch {
+      // Nothing more to learn.
+    }
+  }
 
   ui.disconnectBtn.addEventListener("click", () => {
     if (!sock) return;
