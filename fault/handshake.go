@@ -120,10 +120,10 @@ func SendAlert(c net.Conn, code uint8) error {
 	return nil
 }
 
-// drain reads and discards until the peer closes, an error, or d passes
-// (earlier if c's read deadline is earlier): closing a socket with unread
-// bytes sends a reset, which can reach the client before what was sent
-// last.
+// drain reads and discards, at most 1 MiB, until the peer closes, an
+// error, or d passes (it sets c's read deadline): closing a socket with
+// unread bytes sends a reset, which can reach the client before what was
+// sent last.
 func drain(c net.Conn, d time.Duration) {
 	c.SetReadDeadline(time.Now().Add(d))
 	io.CopyN(io.Discard, c, 1<<20)
