@@ -2,6 +2,7 @@ package fault
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"time"
 )
@@ -77,6 +78,14 @@ func (s *Session) EchoMessages(m Messages) error {
 		}
 		if err != nil {
 			stop()
+			if errors.Is(err, ErrEnded) && s.hushed.Load() {
+				// The transport sent a close: the client's answer ends
+				// the read, and the transport finishes the handshake.
+				for rerr == nil {
+					rerr = read()
+				}
+				return rerr
+			}
 			return err
 		}
 	}
@@ -85,7 +94,7 @@ func (s *Session) EchoMessages(m Messages) error {
 // sendMessage writes one echo, fragmented under frag, and counts it.
 func (s *Session) sendMessage(m Messages, mt int, data []byte) error {
 	s.wmu.Lock()
-	if s.ended() {
+	if s.quiet() {
 		s.wmu.Unlock()
 		return ErrEnded
 	}

@@ -49,6 +49,7 @@ type Session struct {
 	active  atomic.Uint32 // bit i: spec.verbs[i] has taken effect
 	nopong  atomic.Bool
 	silent  atomic.Bool  // fin, rst or blackhole: the transport writes nothing more
+	hushed  atomic.Bool  // a close went out (not the session's): no more echoes
 	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
 
 	mu      sync.Mutex
@@ -168,6 +169,27 @@ func (s *Session) end(i int, v Verb) {
 		}
 	}
 }
+
+// Hush stops the echo's writes for good, waiting for one in progress to
+// end: the transport calls it before it sends a close frame of its own
+// (answering the client's close, or shutting down), since no data frame
+// may follow a close (RFC 6455 section 5.5.1). Nil-safe.
+func (s *Session) Hush() {
+	if s == nil {
+		return
+	}
+	s.wmu.Lock()
+	s.hushed.Store(true)
+	s.wmu.Unlock()
+}
+
+// quiet tells whether the echo must write nothing more; called with wmu.
+func (s *Session) quiet() bool { return s.ended() || s.hushed.Load() }
+
+// Paced tells whether bw has taken effect: writes are slow by the
+// server's own doing then, and a transport must not take a long write for
+// a client that stopped reading. Nil-safe.
+func (s *Session) Paced() bool { return s != nil && s.Active(BW) }
 
 // Active tells whether a verb of kind k has taken effect.
 func (s *Session) Active(k Kind) bool {

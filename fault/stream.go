@@ -83,7 +83,7 @@ func (s *Session) sendStream(w io.Writer, p []byte) error {
 			k = min(k, f)
 		}
 		s.wmu.Lock()
-		if s.ended() {
+		if s.quiet() {
 			s.wmu.Unlock()
 			return ErrEnded
 		}

@@ -65,6 +65,20 @@ func (c *Conn) finish(err error) int {
 // then ends with the client's reply or a timeout. Safe to call from any
 // goroutine.
 func (c *Conn) startClose(code int, reason string, by time.Time) {
+	if c.fault.Silent() {
+		// fin, rst or blackhole: nothing more is said; a held socket is
+		// let go at once.
+		c.nc.SetReadDeadline(time.Now())
+		return
+	}
+	// No echo of a fault's delayed queue may follow the close.
+	c.fault.Hush()
+	c.sendClose(code, reason, by)
+}
+
+// sendClose is startClose's sending, which a fault's own close calls
+// directly (its echo is already stopped).
+func (c *Conn) sendClose(code int, reason string, by time.Time) {
 	c.closing.CompareAndSwap(0, time.Now().Add(closeWait).UnixNano())
 	c.sentCode.CompareAndSwap(0, int32(code))
 	if dl := time.Now().Add(writeWait); by.IsZero() || dl.Before(by) {

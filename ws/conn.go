@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 // Errors a Handler sees from a message reader; the transport answers each
@@ -32,6 +34,7 @@ type Conn struct {
 	remote string
 	log    *slog.Logger
 	ka     keepalive
+	fault  *fault.Session // nil unless the connection has faults
 
 	expired  atomic.Int32 // why the keepalive ended the connection, if it did
 	closing  atomic.Int64 // deadline (unix ns) for the close handshake, once the server started one
@@ -111,6 +114,7 @@ func (c *Conn) serve() {
 	}
 	err := c.run(h)
 	c.ka.stop()
+	c.fault.Stop()
 	c.code = c.finish(err)
 	c.log.Debug("websocket closed", "code", c.code, "err", err)
 	if s.Hooks != nil && s.Hooks.Closed != nil {

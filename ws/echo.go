@@ -22,10 +22,14 @@ func (f HandlerFunc) ServeWS(c *Conn) error { return f(c) }
 // and bytes. A message streams through: each piece read is written out as
 // it comes, so a 1 MiB message is never held whole. Without compression
 // gorilla's writer reads straight into its frame buffer; the pooled buffer
-// serves the compressed path, whose writer cannot.
+// serves the compressed path, whose writer cannot. A connection with
+// faults runs the fault package's echo instead.
 func Echo() Handler {
 	pool := &sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 	return HandlerFunc(func(c *Conn) error {
+		if c.fault != nil {
+			return c.fault.EchoMessages(c)
+		}
 		bp := pool.Get().(*[]byte)
 		defer pool.Put(bp)
 		for {

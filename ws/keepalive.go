@@ -99,8 +99,9 @@ func (k *keepalive) check() {
 	switch {
 	case now.Sub(k.trafficAt) >= k.idle:
 		expire = expiredIdle
-	case k.writes&1 == 1 && now.Sub(k.writesAt) >= k.idle:
-		// The client has not taken a single write for IdleTimeout.
+	case k.writes&1 == 1 && now.Sub(k.writesAt) >= k.idle && !c.fault.Paced():
+		// The client has not taken a single write for IdleTimeout (a
+		// write paced by bw is slow by the server's own doing).
 		expire = expiredStuck
 	case k.pingAt.After(k.lifeAt) && k.writes&1 == 0 && !now.Before(k.deadline()):
 		// Never while a write is in progress: the handler is not reading
@@ -153,6 +154,10 @@ func (k *keepalive) deadline() time.Time {
 // pings that went out.
 func (k *keepalive) ping(now time.Time) {
 	c := k.c
+	if c.fault.Silent() {
+		// fin, rst or blackhole: the server says nothing more.
+		return
+	}
 	if c.nc.writes.Load()&1 == 1 {
 		c.log.Debug("ping not sent", "reason", "a write is in progress")
 		return

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // Defaults applied when the matching Server field is zero.
@@ -63,6 +66,11 @@ type Server struct {
 	Logger *slog.Logger
 	// Hooks, when not nil, is told of connection events (for metrics).
 	Hooks *Hooks
+	// Faults, when set, gives a connection the faults its URL asks for
+	// (?fault=) or that it got at accept (listener.Conn.Fault), and runs
+	// its echo with them; see the fault package. Nil: no faults, and the
+	// fault parameter is ignored.
+	Faults *fault.Injector
 
 	initOnce sync.Once
 	upgrader websocket.Upgrader
@@ -198,6 +206,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if protos := websocket.Subprotocols(r); len(protos) > 0 {
 		hdr = http.Header{"Sec-Websocket-Protocol": {protos[0]}}
 	}
+	var spec *fault.Spec
+	var lc *listener.Conn
+	if s.Faults != nil {
+		var ok bool
+		if spec, lc, ok = s.faultSpec(w, r); !ok {
+			return
+		}
+	}
 	hj := &hijacker{ResponseWriter: w}
 	wc, err := s.upgrader.Upgrade(hj, r, hdr)
 	if err != nil {
@@ -205,6 +221,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(s, wc, hj.nc, r.RemoteAddr)
+	if spec != nil {
+		c.startFaults(spec, lc, faultInfo(lc, r))
+	}
 	if !s.track(c) {
 		c.closeNow(websocket.CloseGoingAway, "server shutting down")
 		return

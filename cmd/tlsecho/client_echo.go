@@ -114,7 +114,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0))
 	}
 	c.printRTTs(p, rtts)
-	c.printClose(p, c.closeWS(ws), true)
+	c.printClose(p, c.closeWS(ws))
 	return nil
 }
 

@@ -216,7 +216,7 @@ func (c *client) alertMessage(err error) (string, bool) {
 // explainRead says why no (more) echo came.
 func (c *client) explainRead(err error, what string) error {
 	addr := c.o.target.addr
-	if how := c.obs.howEnded(err); how != "" && c.o.target.scheme == "tls" {
+	if how := c.obs.howEnded(c.o.target.scheme, err); how != "" {
 		return explained(err, "%s ended the connection %s instead of sending the %s", addr, how, what)
 	}
 	var ce *websocket.CloseError

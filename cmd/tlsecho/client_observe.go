@@ -65,13 +65,18 @@ func (o *observer) closeNotified() bool {
 	return o.state.Version == tls.VersionTLS13 && plain-o.read == 2
 }
 
-// howEnded says how the server ended a raw TLS connection whose read
-// failed with err, or "" when it was not an end.
-func (o *observer) howEnded(err error) string {
+// howEnded says how the server ended a connection whose read or write
+// failed with err, or "" when it was not an end that shows below the
+// echo: a reset on either scheme; on tls:// close_notify or a bare FIN;
+// on wss:// a FIN with no close frame (gorilla's 1006 "unexpected EOF").
+func (o *observer) howEnded(scheme string, err error) string {
+	var ce *websocket.CloseError
 	switch {
 	case errors.Is(err, syscall.ECONNRESET):
 		return "with a TCP reset"
-	case !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF):
+	case scheme == "wss" && errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure && ce.Text == io.ErrUnexpectedEOF.Error():
+		return "with a TCP FIN and no close frame"
+	case scheme == "wss" || (!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)):
 		return ""
 	case o.closeNotified():
 		return "with close_notify"
@@ -101,16 +106,18 @@ func (c *client) echoDetail(ttfb time.Duration, mark int) string {
 	return s
 }
 
-// printClose shows how a WebSocket ended: the close frame that came back
-// (code and reason), and who started the closing handshake.
-func (c *client) printClose(p *reportPrinter, err error, weStarted bool) {
+// printClose shows how a WebSocket ended after the client sent close
+// 1000: the close frame that came back, code and reason. An echo server
+// answers with the code it got, so another code is the server's own close,
+// which crossed ours.
+func (c *client) printClose(p *reportPrinter, err error) {
 	var ce *websocket.CloseError
 	switch {
 	case err == nil:
 		p.kv("  ", "close", "1000 (normal closure), answered")
 	case errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure:
 		p.kv("  ", "close", "none: the connection ended without a close frame")
-	case errors.As(err, &ce) && weStarted:
+	case errors.As(err, &ce) && ce.Code == websocket.CloseNormalClosure:
 		p.kv("  ", "close", closeCodeText(ce)+", answered")
 	case errors.As(err, &ce):
 		p.kv("  ", "close", closeCodeText(ce)+", sent by the server")

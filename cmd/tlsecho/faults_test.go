@@ -126,19 +126,30 @@ func (c *rawClient) rest(within time.Duration) ([]byte, error) {
 	return b, err
 }
 
-// settled waits until the server serves no raw connection and the
-// process is back to its goroutines and descriptors of before.
-func (ta *testApp) settled(t *testing.T, goroutines, fds int) {
+// baseline is what the process had before a fault: connections served
+// by one transport (counted by active), goroutines, descriptors.
+type baseline struct {
+	active                 func() int
+	conns, goroutines, fds int
+}
+
+func takeBaseline(t *testing.T, active func() int) baseline {
+	return baseline{active: active, conns: active(), goroutines: runtime.NumGoroutine(), fds: countFDs(t)}
+}
+
+// wait waits until the process is back to b: the fault's connection is
+// gone and left no goroutine or descriptor behind.
+func (b baseline) wait(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		if ta.raw.Active() == 0 && runtime.NumGoroutine() <= goroutines && countFDs(t) <= fds {
+		if b.active() <= b.conns && runtime.NumGoroutine() <= b.goroutines && countFDs(t) <= b.fds {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Errorf("not back to baseline: %d raw connections, %d goroutines (%d before), %d descriptors (%d before)",
-		ta.raw.Active(), runtime.NumGoroutine(), goroutines, countFDs(t), fds)
+	t.Errorf("not back to baseline: %d connections (%d before), %d goroutines (%d before), %d descriptors (%d before)",
+		b.active(), b.conns, runtime.NumGoroutine(), b.goroutines, countFDs(t), b.fds)
 }
 
 // TestFaultsRawVerbs runs every verb that acts on the raw port through
@@ -234,12 +245,12 @@ func TestFaultsRawVerbs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
-			goroutines, fds := runtime.NumGoroutine(), countFDs(t)
+			base := takeBaseline(t, ta.raw.Active)
 			ta.arm(t, "tls", tt.spec, "1")
 			c, err := ta.dialRaw(t)
 			tt.check(t, c, err)
 			c.Close()
-			ta.settled(t, goroutines, fds)
+			base.wait(t)
 		})
 	}
 	// Every verb above was counted once.

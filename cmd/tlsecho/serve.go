@@ -163,6 +163,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		IdleTimeout:     cfg.IdleTimeout,
 		Logger:          log.With("listener", "ws"),
 		Hooks:           a.metrics.wsHooks(),
+		Faults:          a.faults,
 	}
 	a.metrics.watch(a.raw, a.ws, a.src)
 	a.httpsTLS = a.src.TLSConfig(tlsOpts)

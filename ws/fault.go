@@ -1,0 +1,97 @@
+package ws
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// faultSpec finds the faults of a /ws request before the upgrade: its
+// fault query parameter, else what the connection got at accept. A bad
+// URL spec (or any while faults are off) is answered with 400 and the
+// spec's one line, status:CODE with that status; ok is false then.
+func (s *Server) faultSpec(w http.ResponseWriter, r *http.Request) (spec *fault.Spec, lc *listener.Conn, ok bool) {
+	lc = listener.FromContext(r.Context())
+	var armed *fault.Spec
+	if lc != nil {
+		armed = lc.Fault
+	}
+	spec, err := s.Faults.RequestSpec(r, armed)
+	if err != nil {
+		s.logger().Debug("upgrade refused", "peer", r.RemoteAddr, "status", http.StatusBadRequest, "err", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, nil, false
+	}
+	if s.Faults.RefuseUpgrade(w, spec, faultInfo(lc, r)) {
+		return nil, nil, false
+	}
+	return spec, lc, true
+}
+
+func faultInfo(lc *listener.Conn, r *http.Request) fault.ConnInfo {
+	if lc != nil {
+		return lc.FaultInfo()
+	}
+	return fault.ConnInfo{Listener: "ws", Peer: r.RemoteAddr, Opened: time.Now()}
+}
+
+// startFaults starts the faults of an upgraded connection. Only a
+// connection with faults gets the ping and close handlers that consult
+// them: nopong leaves pings unanswered, and after fin, rst or blackhole
+// not even a close is answered.
+func (c *Conn) startFaults(spec *fault.Spec, lc *listener.Conn, ci fault.ConnInfo) {
+	t := fault.Target{
+		Close: func(code int, reason string) { c.sendClose(code, reason, time.Time{}) },
+		Idle:  c.srv.idleTimeout(),
+	}
+	if lc != nil {
+		t.Socket, t.Pace = lc, lc.Throttle().Set
+	} else {
+		t.Socket = bottom(c.nc.Conn)
+	}
+	pong := c.ws.PingHandler()
+	c.ws.SetPingHandler(func(data string) error {
+		if c.fault.NoPong() || c.fault.Silent() {
+			return nil
+		}
+		return pong(data)
+	})
+	answer := c.ws.CloseHandler()
+	c.ws.SetCloseHandler(func(code int, text string) error {
+		if c.fault.Silent() {
+			return nil
+		}
+		// No echo may follow the answering close.
+		c.fault.Hush()
+		return answer(code, text)
+	})
+	c.fault = c.srv.Faults.Start(spec, ci, t)
+}
+
+// bottom follows NetConn to the connection under every wrapper.
+func bottom(nc net.Conn) net.Conn {
+	for {
+		u, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nc
+		}
+		nc = u.NetConn()
+	}
+}
+
+// WriteMessage sends a whole message; the fault echo uses it when it does
+// not fragment.
+func (c *Conn) WriteMessage(messageType int, data []byte) error {
+	return c.ws.WriteMessage(messageType, data)
+}
+
+// WriteFrame sends one frame the fault echo built (frag:N), in a single
+// write under gorilla: gorilla's control frames, each a single write too,
+// fall between frames, never inside one.
+func (c *Conn) WriteFrame(frame []byte) error {
+	_, err := c.nc.Write(frame)
+	return err
+}
