@@ -33,6 +33,7 @@ type clientOptions struct {
 	count        int
 	subprotocols string
 	compress     bool
+	ping         bool
 	verbose      bool
 	proxyV2      bool
 	proxySource  string
@@ -72,6 +73,7 @@ func clientFlags(o *clientOptions) *flag.FlagSet {
 	fs.IntVar(&o.count, "n", 1, "send MESSAGE `N` times on one connection and report round-trip times")
 	fs.StringVar(&o.subprotocols, "subprotocol", "", "wss only: comma `LIST` of subprotocols to offer (Sec-WebSocket-Protocol)")
 	fs.BoolVar(&o.compress, "compress", false, "wss only: offer permessage-deflate compression (Sec-WebSocket-Extensions)")
+	fs.BoolVar(&o.ping, "ping", false, "wss only: send a ping before each message and report its pong (or none)")
 	fs.BoolVar(&o.verbose, "v", false, "also print the ClientHello this client sent: its JA4 and JA3 fingerprints and what it offered")
 	fs.BoolVar(&o.proxyV2, "proxy-v2", false, "send a PROXY protocol v2 header first, naming this client, as a load balancer\nwould: for a server behind TLSECHO_PROXY_PROTOCOL, tested directly")
 	fs.StringVar(&o.proxySource, "proxy-source", "", "with -proxy-v2: the client `IP:PORT` the header names instead of this one")
@@ -200,8 +202,8 @@ func (o *clientOptions) check() error {
 	if (o.certFile == "") != (o.keyFile == "") {
 		return clientUsageErr("-cert and -key go together: give both or neither")
 	}
-	if o.target.scheme != "wss" && (o.subprotocols != "" || o.compress) {
-		return clientUsageErr("-subprotocol and -compress are for wss:// URLs only")
+	if o.target.scheme != "wss" && (o.subprotocols != "" || o.compress || o.ping) {
+		return clientUsageErr("-subprotocol, -compress and -ping are for wss:// URLs only")
 	}
 	return o.checkProxy()
 }

@@ -87,6 +87,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		if ctx.Err() != nil {
 			return interrupted()
 		}
+		pong := c.sendPing(ws, start)
 		if err := ws.WriteMessage(mt, msg); err != nil {
 			if ctx.Err() != nil {
 				return interrupted()
@@ -111,7 +112,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 				i+1, c.o.target.addr, typeName(mt), msg, typeName(gt), got)
 		}
 		rtts = append(rtts, rtt)
-		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0))
+		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
 	}
 	c.printRTTs(p, rtts)
 	c.printClose(p, c.closeWS(ws))

@@ -125,3 +125,27 @@ func (c *client) printClose(p *reportPrinter, err error) {
 		p.kv("  ", "close", "no answer: "+err.Error())
 	}
 }
+
+// sendPing, with -ping, sends a ping just before a message and returns
+// what to say of its pong once the echo is read: the server reads the ping
+// first, so its pong, if any, comes before the echo (nopong shows as
+// none).
+func (c *client) sendPing(ws *websocket.Conn, start time.Time) (pong func() string) {
+	if !c.o.ping {
+		return func() string { return "" }
+	}
+	var took time.Duration
+	ws.SetPongHandler(func(string) error {
+		took = time.Since(start)
+		return nil
+	})
+	if err := ws.WriteControl(websocket.PingMessage, []byte("tlsecho"), start.Add(c.o.timeout)); err != nil {
+		return func() string { return ", ping not sent: " + err.Error() }
+	}
+	return func() string {
+		if took == 0 {
+			return ", no pong"
+		}
+		return ", pong " + fmtDur(took)
+	}
+}

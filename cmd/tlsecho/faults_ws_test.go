@@ -295,4 +295,5 @@ func TestClientObservesWSFaults(t *testing.T) {
 	client("-n", "2", base+faultQuery("close:4003:done@2"), "hello").want(t, 0, []string{`close         4003 "done", sent by the server`}, nil)
 	client(base+faultQuery("fin"), "hello").want(t, 1, nil, []string{"ended the connection with a TCP FIN and no close frame"})
 	client(base+faultQuery("status:503"), "hello").want(t, 1, nil, []string{"HTTP 503", "fault: upgrade refused with 503"})
+	client("-ping", "-n", "2", base+faultQuery("nopong@1"), "hello").want(t, 0, []string{"echo 1/2", ", pong ", "echo 2/2", ", no pong"}, nil)
 }
