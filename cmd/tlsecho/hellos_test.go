@@ -80,16 +80,21 @@ func TestHellos(t *testing.T) {
 	ta := startApp(t, nil)
 	cfg := ta.clientTLS()
 
+	// The client can be done with a handshake before the server has
+	// recorded it, so each handshake waits for its record before the next
+	// starts: the order of the list is then the order of the handshakes.
 	okPeer, okHello, err := handshake(t, ta.TLSAddr, cfg)
 	if err != nil {
 		t.Fatalf("a plain handshake failed: %v", err)
 	}
+	waitHellos(t, ta, "", 1)
 	old := cfg.Clone()
 	old.MinVersion, old.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
 	oldPeer, _, err := handshake(t, ta.TLSAddr, old)
 	if err == nil {
 		t.Fatal("a TLS 1.0 client got through")
 	}
+	waitHellos(t, ta, "", 2)
 	cbc := cfg.Clone()
 	cbc.MaxVersion = tls.VersionTLS12
 	cbc.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, tls.TLS_RSA_WITH_AES_128_CBC_SHA256}
