@@ -186,22 +186,10 @@ func (s *streamServer) end() error {
 	}
 }
 
-// recordTap gives a RecordObserver a copy of what a client reads.
-type recordTap struct {
-	net.Conn
-	obs RecordObserver
-}
-
-func (r *recordTap) Read(p []byte) (int, error) {
-	n, err := r.Conn.Read(p)
-	r.obs.Write(p[:n])
-	return n, err
-}
-
 // client is one raw TLS client of a streamServer.
 type client struct {
 	*tls.Conn
-	tap       *recordTap
+	tap       *RecordObserver
 	handshake time.Duration
 	after     int // records seen when the handshake ended
 }
@@ -212,12 +200,12 @@ func (s *streamServer) dial(t *testing.T) (*client, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tap := &recordTap{Conn: raw}
-	tc := tls.Client(tap, &tls.Config{RootCAs: s.pool, ServerName: "localhost", MinVersion: tls.VersionTLS13})
+	tap := &RecordObserver{}
+	tc := tls.Client(Observed(raw, tap), &tls.Config{RootCAs: s.pool, ServerName: "localhost", MinVersion: tls.VersionTLS13})
 	tc.SetDeadline(time.Now().Add(5 * time.Second))
 	start := time.Now()
 	err = tc.Handshake()
-	c := &client{Conn: tc, tap: tap, handshake: time.Since(start), after: len(tap.obs.Records())}
+	c := &client{Conn: tc, tap: tap, handshake: time.Since(start), after: len(tap.Records())}
 	tc.SetDeadline(time.Time{})
 	if err != nil {
 		tc.Close()
@@ -266,7 +254,7 @@ func (c *client) readEnd(t *testing.T, within time.Duration) ([]byte, error) {
 }
 
 // appRecords are the records after the handshake.
-func (c *client) appRecords() []Record { return c.tap.obs.Records()[c.after:] }
+func (c *client) appRecords() []Record { return c.tap.Records()[c.after:] }
 
 func isTimeout(err error) bool {
 	var ne net.Error

@@ -96,17 +96,6 @@ type wsClient struct {
 	frames *FrameObserver
 }
 
-type teeConn struct {
-	net.Conn
-	w io.Writer
-}
-
-func (c teeConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.w.Write(p[:n])
-	return n, err
-}
-
 func (s *wsServer) dial(t *testing.T, query string) (*wsClient, *http.Response, error) {
 	t.Helper()
 	obs := &FrameObserver{}
@@ -117,7 +106,7 @@ func (s *wsServer) dial(t *testing.T, query string) (*wsClient, *http.Response, 
 			if err != nil {
 				return nil, err
 			}
-			return teeConn{Conn: c, w: obs}, nil
+			return Observed(c, obs), nil
 		},
 	}
 	u := "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws"

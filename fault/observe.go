@@ -3,8 +3,30 @@ package fault
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
+	"net"
 	"sync"
 )
+
+// Observed returns c with a copy of every byte read from it given to w
+// (a FrameObserver or RecordObserver), for a client that wants to see the
+// framing under what it reads.
+func Observed(c net.Conn, w io.Writer) net.Conn { return observed{Conn: c, w: w} }
+
+type observed struct {
+	net.Conn
+	w io.Writer
+}
+
+// Read reads from the connection and copies what came to the observer.
+func (o observed) Read(p []byte) (int, error) {
+	n, err := o.Conn.Read(p)
+	o.w.Write(p[:n])
+	return n, err
+}
+
+// NetConn is the observed connection, for code that looks under wrappers.
+func (o observed) NetConn() net.Conn { return o.Conn }
 
 // Framing is how one WebSocket message came over the wire.
 type Framing struct {

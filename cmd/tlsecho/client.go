@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -352,7 +353,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			}
 			state = tc.ConnectionState()
 			// The frames are seen over TLS, from the upgrade's response on.
-			return teeConn{Conn: tc, w: &c.obs.frames}, nil
+			return fault.Observed(tc, &c.obs.frames), nil
 		},
 		EnableCompression: c.o.compress,
 	}
@@ -405,7 +406,7 @@ func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error
 		c.hello = tlsinfo.RecordHello(raw)
 		nc = c.hello
 	}
-	tc := tls.Client(teeConn{Conn: nc, w: &c.obs.records}, cfg)
+	tc := tls.Client(fault.Observed(nc, &c.obs.records), cfg)
 	start = time.Now()
 	if err := tc.HandshakeContext(ctx); err != nil {
 		raw.Close()

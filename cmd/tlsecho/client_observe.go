@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"syscall"
 	"time"
 
@@ -24,18 +23,6 @@ type observer struct {
 	base    int                  // records seen when the handshake ended
 	state   tls.ConnectionState
 	read    int64 // echo bytes read on tls://
-}
-
-// teeConn gives w a copy of every byte read from the conn.
-type teeConn struct {
-	net.Conn
-	w io.Writer
-}
-
-func (t teeConn) Read(p []byte) (int, error) {
-	n, err := t.Conn.Read(p)
-	t.w.Write(p[:n])
-	return n, err
 }
 
 // handshakeDone notes where the connection's own records begin.

@@ -61,17 +61,6 @@ type rawClient struct {
 	after     int // records seen by the end of the handshake
 }
 
-type observedConn struct {
-	net.Conn
-	w io.Writer
-}
-
-func (c observedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.w.Write(p[:n])
-	return n, err
-}
-
 func (ta *testApp) dialRaw(t *testing.T) (*rawClient, error) {
 	t.Helper()
 	nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
@@ -84,7 +73,7 @@ func (ta *testApp) dialRaw(t *testing.T) (*rawClient, error) {
 	// Full 16 KiB records from the start, so the echo reads and writes
 	// whole records (bw's test needs a write longer than a deadline).
 	cfg.DynamicRecordSizingDisabled = true
-	tc := tls.Client(observedConn{Conn: nc, w: obs}, cfg)
+	tc := tls.Client(fault.Observed(nc, obs), cfg)
 	tc.SetDeadline(time.Now().Add(10 * time.Second))
 	start := time.Now()
 	err = tc.Handshake()
@@ -473,7 +462,7 @@ func dialWSSResp(t *testing.T, ta *testApp, query string) (*wsClient, *http.Resp
 			if err != nil {
 				return nil, err
 			}
-			return observedConn{Conn: tc, w: obs}, nil
+			return fault.Observed(tc, obs), nil
 		},
 	}
 	c, resp, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws"+query, nil)
