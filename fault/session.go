@@ -24,10 +24,6 @@ type Target struct {
 	// close_notify on the raw port (tls.Conn.CloseWrite), a close frame
 	// with code and reason on /ws (1000 when the spec gave no code).
 	Close func(code int, reason string)
-	// Wake makes a read blocked on the connection return, so that the
-	// reader stops reading when blackhole takes effect. Nil: the
-	// socket's read deadline is set to now.
-	Wake func()
 	// Pace puts a pacer under TLS for bw; the transport keeps it until
 	// the connection ends.
 	Pace func(*Pacer)
@@ -162,9 +158,10 @@ func (s *Session) end(i int, v Verb) {
 		Reset(s.t.Socket)
 	case Blackhole:
 		s.silent.Store(true)
-		if s.t.Wake != nil {
-			s.t.Wake()
-		} else if s.t.Socket != nil {
+		// Wake the reader: it stops reading and holds the socket. A
+		// transport that sets read deadlines of its own checks Silent
+		// after setting one, so the wake-up is not lost.
+		if s.t.Socket != nil {
 			s.t.Socket.SetReadDeadline(time.Now())
 		}
 	}

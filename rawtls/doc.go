@@ -25,6 +25,10 @@
 //     client still sending is read and served until it has been quiet for
 //     DrainQuiet, an idle one is closed at once.
 //
+// With Faults set, a connection that got a fault spec at accept (see the
+// fault and listener packages) is echoed by the fault package's echo,
+// with its delays, records, pacing and ends; the others pay a nil check.
+//
 // # Concurrency
 //
 // A Handler is called in the connection's own goroutine and is the only

@@ -67,6 +67,17 @@
 // The Handler runs on a goroutine of its own, started after the upgrade;
 // a panic in it ends its connection only.
 //
+// # Faults
+//
+// With Faults set, a request may ask for faults in its URL (?fault=, see
+// the fault package), or its connection may have got a spec at accept. A
+// bad spec is answered 400 before the upgrade, status:CODE with that
+// status. A connection with faults runs the fault package's echo, which
+// writes its own frames for frag (each with one write, so gorilla's
+// control frames fall between them); its ping and close handlers and the
+// keepalive ask the session before they write, so nopong, fin, rst and
+// blackhole hold. A connection without faults pays nil checks only.
+//
 // # Compression
 //
 // permessage-deflate (RFC 7692) is off unless Compression is set. Safari
