@@ -177,11 +177,17 @@ func (s *streamServer) serve(c net.Conn) {
 // end waits for the next connection's echo to end.
 func (s *streamServer) end() error {
 	s.t.Helper()
+	return nextEnd(s.t, s.ends)
+}
+
+// nextEnd waits for the next result of a test server's echoes.
+func nextEnd(t *testing.T, ends <-chan error) error {
+	t.Helper()
 	select {
-	case err := <-s.ends:
+	case err := <-ends:
 		return err
 	case <-time.After(10 * time.Second):
-		s.t.Fatal("the server's echo did not end within 10s")
+		t.Fatal("the server's echo did not end within 10s")
 		return nil
 	}
 }

@@ -132,13 +132,7 @@ func (s *wsServer) mustDial(t *testing.T, query string) *wsClient {
 
 func (s *wsServer) end() error {
 	s.t.Helper()
-	select {
-	case err := <-s.ends:
-		return err
-	case <-time.After(10 * time.Second):
-		s.t.Fatal("the server's echo did not end within 10s")
-		return nil
-	}
+	return nextEnd(s.t, s.ends)
 }
 
 // echo sends msg and checks the echo, returning the round trip.
