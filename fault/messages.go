@@ -71,7 +71,7 @@ func (s *Session) EchoMessages(m Messages) error {
 		}
 		if s.ended() {
 			stop()
-			return s.afterEnd(rerr, read, true)
+			return s.afterEnd(read, rerr)
 		}
 		if err == nil {
 			err = rerr

@@ -273,23 +273,26 @@ func (s *Session) frag() int {
 }
 
 // afterEnd is what the echo's reader does once a terminal verb took
-// effect; rerr is what its last read returned. After close and fin it
-// reads and discards until the client closes (read returns an error),
-// so closing then sends no reset; after blackhole it holds the socket
-// unread until the client closes or the idle time passes. The socket is
-// closed at the end, except after a close on /ws, whose closing
-// handshake the transport completes: it gets the read error back.
-func (s *Session) afterEnd(rerr error, read func() error, keepReadErr bool) error {
+// effect; rerr is what its last read returned. After a close on /ws,
+// awaitClose (non-nil there) reads on, discarding data, until the client
+// answers the close, and that read's error goes back to the transport,
+// which finishes the closing handshake. After close on the raw port and
+// after fin, the server's FIN goes out and what the client still sends
+// is discarded for a moment before the socket closes, so the close is
+// not turned into a reset the client would see instead. After blackhole
+// the socket is held unread until the client closes or the idle time
+// passes.
+func (s *Session) afterEnd(awaitClose func() error, rerr error) error {
 	v, _ := s.Ended()
-	switch v.Kind {
-	case Close, FIN:
+	switch {
+	case v.Kind == Close && awaitClose != nil:
 		for rerr == nil {
-			rerr = read()
+			rerr = awaitClose()
 		}
-		if keepReadErr && v.Kind == Close {
-			return rerr
-		}
-	case Blackhole:
+		return rerr
+	case v.Kind == Close || v.Kind == FIN:
+		Finish(s.t.Socket, closeDrain)
+	case v.Kind == Blackhole:
 		// Also after a read error: a client that closed or reset is seen
 		// at once, and the transport's own timeout (a wake-up) is not the
 		// end of the hold.

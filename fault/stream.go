@@ -23,10 +23,6 @@ const (
 // record.
 func (s *Session) EchoStream(rw io.ReadWriter) error {
 	buf := make([]byte, streamChunk)
-	read := func() error {
-		_, err := rw.Read(buf)
-		return err
-	}
 	var q *delayQueue
 	echo := func(p []byte) error {
 		if q == nil && s.Active(Delay) {
@@ -57,7 +53,7 @@ func (s *Session) EchoStream(rw io.ReadWriter) error {
 			if q != nil {
 				q.stop()
 			}
-			return s.afterEnd(rerr, read, false)
+			return s.afterEnd(nil, rerr)
 		}
 		if err != nil {
 			if q != nil {

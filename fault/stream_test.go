@@ -305,3 +305,28 @@ func TestHandshakeAlert(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamEndsWithoutTheClient: after close and fin the server closes
+// the connection itself, soon, even when the client keeps its end open.
+func TestStreamEndsWithoutTheClient(t *testing.T) {
+	for _, spec := range []string{"close@5", "fin@5"} {
+		t.Run(spec, func(t *testing.T) {
+			s := startStream(t, Options{IdleTimeout: time.Minute})
+			s.arm(t, spec)
+			c := s.mustDial(t)
+			io.WriteString(c, "hello world")
+			if got, err := c.readEnd(t, 5*time.Second); string(got) != "hello" || !errors.Is(err, io.EOF) {
+				t.Fatalf("got %q, %v", got, err)
+			}
+			// The client stays open; the server's own end must come long
+			// before the minute of idle time.
+			start := time.Now()
+			if err := s.end(); !errors.Is(err, ErrEnded) {
+				t.Fatalf("server echo ended with %v", err)
+			}
+			if took := time.Since(start); took > 5*time.Second {
+				t.Fatalf("server held the connection %v after %s", took, spec)
+			}
+		})
+	}
+}
