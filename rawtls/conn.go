@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
@@ -25,9 +26,15 @@ type Conn struct {
 	srv   *Server
 	fault *fault.Session // nil unless the connection has faults
 
-	lastRead time.Time
-	read     int64
-	written  int64
+	// lastRead is when a read last returned data, as the server's clock
+	// (see Server.since); the idle watch reads it.
+	lastRead atomic.Int64
+	read     atomic.Int64
+	// written counts the bytes written; writes is odd while a Write is in
+	// progress. The idle watch reads both.
+	written atomic.Int64
+	writes  atomic.Uint64
+	idle    idleWatch
 }
 
 // RemoteAddr is the client's address.
@@ -38,10 +45,10 @@ func (c *Conn) RemoteAddr() net.Addr { return c.tc.RemoteAddr() }
 func (c *Conn) NetConn() net.Conn { return c.tc.NetConn() }
 
 // BytesRead is the number of decrypted bytes read so far.
-func (c *Conn) BytesRead() int64 { return c.read }
+func (c *Conn) BytesRead() int64 { return c.read.Load() }
 
 // BytesWritten is the number of bytes written so far.
-func (c *Conn) BytesWritten() int64 { return c.written }
+func (c *Conn) BytesWritten() int64 { return c.written.Load() }
 
 // State is the negotiated TLS state.
 func (c *Conn) State() tls.ConnectionState { return c.tc.ConnectionState() }
@@ -50,34 +57,76 @@ func (c *Conn) State() tls.ConnectionState { return c.tc.ConnectionState() }
 // finished sending (close_notify or TCP FIN), and also, during Shutdown,
 // once the client has been quiet for DrainQuiet; ErrIdle after IdleTimeout
 // of silence.
+//
+// No deadline is set per read: the idle watch, Shutdown and the faults
+// set one to wake a read when they must, and Read then sorts out why.
 func (c *Conn) Read(p []byte) (int, error) {
-	idle := durationOr(c.srv.IdleTimeout, DefaultIdleTimeout)
+	for {
+		// Whoever wakes a read sets its flag first: checked here, a
+		// wake-up that readBuffered cleared is not lost.
+		switch {
+		case c.srv.draining.Load():
+			return c.drainRead(p)
+		case c.idle.expired.Load(), c.fault.Silent():
+			return 0, ErrIdle
+		}
+		n, err := c.tc.Read(p)
+		if n > 0 {
+			c.lastRead.Store(c.srv.since())
+			c.read.Add(int64(n))
+			return n, err
+		}
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, err
+		}
+		if !c.srv.draining.Load() && !c.idle.expired.Load() && !c.fault.Silent() {
+			// A wake-up meant for an earlier state; read on.
+			c.tc.SetReadDeadline(time.Time{})
+		}
+	}
+}
+
+// readBuffered reads into p what crypto/tls holds already of the record
+// a read that filled its buffer came from, without waiting for the
+// socket: an expired deadline makes a read that would wait fail at once,
+// without a system call (the record may have ended exactly where the
+// buffer did). The deadline is cleared afterwards, and a wake-up it
+// overwrites is not lost (see Read). err is an error other than finding
+// nothing: the client's end (io.EOF) or a broken connection.
+func (c *Conn) readBuffered(p []byte) (n int, err error) {
+	c.tc.SetReadDeadline(time.Unix(1, 0))
+	n, err = c.tc.Read(p)
+	c.tc.SetReadDeadline(time.Time{})
+	if n > 0 {
+		c.lastRead.Store(c.srv.since())
+		c.read.Add(int64(n))
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
+	}
+	return n, err
+}
+
+// drainRead is Read while the server shuts down: it reads while the
+// client keeps sending and reports io.EOF once the client has been quiet
+// for DrainQuiet.
+func (c *Conn) drainRead(p []byte) (int, error) {
 	quiet := durationOr(c.srv.DrainQuiet, DefaultDrainQuiet)
 	for {
-		draining := c.srv.draining.Load()
-		now := time.Now()
-		dl := now.Add(idle)
-		if draining {
-			// At least a moment in the future, so bytes already in the
-			// socket buffer are still read: a deadline in the past fails
-			// before the read is even tried.
-			dl = later(c.lastRead.Add(quiet), now.Add(time.Millisecond))
-		}
-		c.tc.SetReadDeadline(dl)
+		last := c.srv.at(c.lastRead.Load())
+		// At least a moment in the future, so bytes already in the socket
+		// buffer are still read: a deadline in the past fails before the
+		// read is even tried.
+		c.tc.SetReadDeadline(later(last.Add(quiet), time.Now().Add(time.Millisecond)))
 		if c.fault.Silent() {
 			// blackhole took effect: its wake-up may have been
 			// overwritten, and nothing more is to be read.
 			c.tc.SetReadDeadline(time.Now())
 		}
-		if !draining && c.srv.draining.Load() {
-			// Shutdown began between the check and the deadline; its wake-up
-			// may have been overwritten, so compute the drain deadline now.
-			continue
-		}
 		n, err := c.tc.Read(p)
 		if n > 0 {
-			c.lastRead = time.Now()
-			c.read += int64(n)
+			c.lastRead.Store(c.srv.since())
+			c.read.Add(int64(n))
 		}
 		if err == nil || n > 0 {
 			return n, err
@@ -86,18 +135,15 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 		switch {
-		case draining && time.Since(c.lastRead) >= quiet:
+		case c.idle.expired.Load() || c.fault.Silent():
+			return 0, ErrIdle
+		case time.Since(c.srv.at(c.lastRead.Load())) >= quiet:
 			// Quiet for DrainQuiet while shutting down: treat it as the
 			// client's end of input, so the handler finishes cleanly.
 			// Shutdown's wake-up can land after the drain deadline was
 			// set and cut it short; then the client was not quiet yet,
-			// and the next case sets the deadline again.
+			// and the loop sets the deadline again.
 			return 0, io.EOF
-		case c.srv.draining.Load():
-			// Woken by Shutdown: loop to apply the drain deadline.
-			continue
-		default:
-			return 0, ErrIdle
 		}
 	}
 }
@@ -109,12 +155,13 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// Write encrypts and sends p, failing if the client does not take it
-// within IdleTimeout.
+// Write encrypts and sends p. A client that takes none of it for
+// IdleTimeout is dropped by the idle watch.
 func (c *Conn) Write(p []byte) (int, error) {
-	c.tc.SetWriteDeadline(time.Now().Add(durationOr(c.srv.IdleTimeout, DefaultIdleTimeout)))
+	c.writes.Add(1)
 	n, err := c.tc.Write(p)
-	c.written += int64(n)
+	c.writes.Add(1)
+	c.written.Add(int64(n))
 	return n, err
 }
 
@@ -135,7 +182,9 @@ func (c *Conn) serve() {
 		s.active.Add(-1)
 		s.wg.Done()
 	}()
-	c.lastRead = time.Now()
+	c.lastRead.Store(s.since())
+	c.idle.start(c)
+	defer c.idle.stop()
 	if s.Hooks != nil && s.Hooks.Opened != nil {
 		s.Hooks.Opened(c)
 	}
@@ -150,9 +199,9 @@ func (c *Conn) serve() {
 	}
 	err := h.ServeTLS(c)
 	if err != nil {
-		log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read, "written", c.written)
+		log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read.Load(), "written", c.written.Load())
 	} else {
-		log.Debug("connection closed", "peer", peer, "read", c.read, "written", c.written)
+		log.Debug("connection closed", "peer", peer, "read", c.read.Load(), "written", c.written.Load())
 	}
 	if s.Hooks != nil && s.Hooks.Closed != nil {
 		s.Hooks.Closed(c)

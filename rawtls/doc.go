@@ -15,8 +15,13 @@
 // the hang that a blocking SSL_accept has. The server owns the rest of the
 // life-cycle, so handlers stay small:
 //
-//   - [Conn.Read] applies the idle timeout; [Conn.Write] a write timeout, so a
-//     client that sends but never reads cannot pin the server.
+//   - A client silent for IdleTimeout is closed, and one that takes none
+//     of a write for that long is dropped, so a client that sends but never
+//     reads cannot pin the server. One timer per connection keeps both: no
+//     deadline is set per read or write.
+//   - An idle connection holds a 512-byte read buffer; a larger message
+//     takes a 16 KiB buffer from a pool for as long as its echo takes, and
+//     goes back in one record and one write.
 //   - When the client stops sending (close_notify, or a TCP FIN) Read returns
 //     io.EOF; a handler that has echoed all it read returns, and the server
 //     answers with its own close_notify (RFC 8446 section 6.1) before closing

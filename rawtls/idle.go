@@ -1,0 +1,67 @@
+package rawtls
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// idleWatch enforces IdleTimeout with one timer per connection instead of
+// a deadline set on every read and write: it fires when the client could
+// have been silent for IdleTimeout, and then either finds a later read
+// and sleeps until that one is IdleTimeout old, or wakes the handler's
+// read with an expired deadline, which Read turns into ErrIdle. A write
+// the client has taken none of since the last firing, IdleTimeout ago,
+// closes the socket: nothing can be said to such a client any more.
+type idleWatch struct {
+	c       *Conn
+	after   time.Duration
+	expired atomic.Bool
+
+	mu      sync.Mutex
+	t       *time.Timer
+	stopped bool
+	writes  uint64 // the write in progress at the last firing, if odd
+}
+
+func (w *idleWatch) start(c *Conn) {
+	w.c = c
+	w.after = durationOr(c.srv.IdleTimeout, DefaultIdleTimeout)
+	w.mu.Lock()
+	w.t = time.AfterFunc(w.after, w.fire)
+	w.mu.Unlock()
+}
+
+func (w *idleWatch) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	w.t.Stop()
+	w.mu.Unlock()
+}
+
+func (w *idleWatch) fire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
+		return
+	}
+	c := w.c
+	next := w.after
+	writes := c.writes.Load()
+	if writes&1 == 1 && writes == w.writes {
+		// The same write, stuck since the last firing.
+		c.tc.NetConn().Close()
+		return
+	}
+	w.writes = writes
+	idle := time.Duration(c.srv.since() - c.lastRead.Load())
+	if idle >= w.after && writes&1 == 0 {
+		w.expired.Store(true)
+		c.tc.SetReadDeadline(time.Now())
+		return
+	}
+	if idle < w.after {
+		next = w.after - idle
+	}
+	w.t.Reset(next)
+}

@@ -1,0 +1,105 @@
+package rawtls_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/rawtls"
+)
+
+// records counts the TLS records in a stream of whole records.
+func records(stream []byte) int {
+	n := 0
+	for len(stream) >= 5 {
+		stream = stream[min(len(stream), 5+(int(stream[3])<<8|int(stream[4]))):]
+		n++
+	}
+	return n
+}
+
+// TestEchoOneRecordPerRecord: whatever its size, up to the 16 KiB a record
+// holds, a message the client sends in one record comes back in one: the
+// echo reads a small message into a small buffer, and gathers a larger
+// one from crypto/tls before it writes.
+func TestEchoOneRecordPerRecord(t *testing.T) {
+	ts := startServer(t, &rawtls.Server{}, certs.Options{})
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		cfg := ts.clientConfig()
+		cfg.MaxVersion = version
+		c := ts.mustDial(t, cfg)
+		// The first echo also brings what follows the handshake (session
+		// tickets), and takes both ends past crypto/tls's dynamic record
+		// sizing, which sends the first 128 KiB in smaller records; count
+		// from after it.
+		if err := echo(c, randomBytes(256<<10, 1)); err != nil {
+			t.Fatal(err)
+		}
+		for _, size := range []int{1, 511, 512, 513, 4 << 10, 16 << 10} {
+			t.Run(fmt.Sprintf("%s/%d", tls.VersionName(version), size), func(t *testing.T) {
+				c.wire.mu.Lock()
+				before := c.wire.buf.Len()
+				c.wire.mu.Unlock()
+				if err := echo(c, randomBytes(size, uint64(size))); err != nil {
+					t.Fatal(err)
+				}
+				c.wire.mu.Lock()
+				got := records(bytes.Clone(c.wire.buf.Bytes()[before:]))
+				c.wire.mu.Unlock()
+				if got != 1 {
+					t.Errorf("a %d-byte message came back in %d records", size, got)
+				}
+			})
+		}
+	}
+}
+
+// TestClientThatDoesNotRead: a client that sends and never reads blocks
+// the echo's write; it is dropped about IdleTimeout later (at most two,
+// when the write began just after the watch last looked), not held.
+func TestClientThatDoesNotRead(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
+	d := &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+		})
+	}}
+	c, err := tls.DialWithDialer(d, "tcp", ts.addr, ts.clientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	chunk := randomBytes(64<<10, 3)
+	start := time.Now()
+	c.SetWriteDeadline(start.Add(ioTimeout))
+	for {
+		if _, err = c.Write(chunk); err != nil {
+			break
+		}
+	}
+	took := time.Since(start)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("still connected after %v of not reading", took)
+	}
+	waitFor(t, ioTimeout, "the server to let the connection go", func() bool { return ts.srv.Active() == 0 })
+	if took > 2*idle+3*time.Second {
+		t.Errorf("dropped after %v, want about %v", took, idle)
+	}
+	// What the server wrote before is still readable; then the end.
+	c.SetReadDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.Copy(io.Discard, c); err != nil && !isClosed(err) {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("connection not closed: %v", err)
+		}
+	}
+}
