@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +33,6 @@ type Conn struct {
 	nc     *watchedConn // under gorilla: follows the frames
 	srv    *Server
 	remote string
-	log    *slog.Logger
 	ka     keepalive
 	fault  *fault.Session // nil unless the connection has faults
 
@@ -49,9 +49,17 @@ type Conn struct {
 func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Conn {
 	c := &Conn{ws: wc, nc: nc, srv: s, remote: remote}
 	c.ka.c = c
-	c.log = s.logger().With("peer", remote)
 	wc.SetReadLimit(s.maxMessage())
 	return c
+}
+
+// debug logs at debug level with the peer, building nothing when debug is
+// off: a logger per connection would cost each one memory for its life.
+func (c *Conn) debug(msg string, args ...any) {
+	log := c.srv.logger()
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		log.Debug(msg, append([]any{"peer", c.remote}, args...)...)
+	}
 }
 
 // Subprotocol is the negotiated subprotocol, or "".
@@ -73,6 +81,7 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 		return 0, nil, err
 	}
 	c.mr = messageReader{c: c, r: mr, text: mt == websocket.TextMessage, left: c.srv.maxMessage()}
+	c.nc.started.Add(1)
 	return mt, &c.mr, nil
 }
 
@@ -105,7 +114,7 @@ func (c *Conn) serve() {
 	if s.Hooks != nil && s.Hooks.Opened != nil {
 		s.Hooks.Opened(c)
 	}
-	c.log.Debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", s.Compression)
+	c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", s.Compression)
 
 	c.ka.start(s.pingInterval(), s.idleTimeout())
 	h := s.Handler
@@ -116,7 +125,7 @@ func (c *Conn) serve() {
 	c.ka.stop()
 	c.fault.Stop()
 	c.code = c.finish(err)
-	c.log.Debug("websocket closed", "code", c.code, "err", err)
+	c.debug("websocket closed", "code", c.code, "err", err)
 	if s.Hooks != nil && s.Hooks.Closed != nil {
 		s.Hooks.Closed(c)
 	}
@@ -126,7 +135,7 @@ func (c *Conn) serve() {
 func (c *Conn) run(h Handler) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.log.Error("websocket handler panicked", "panic", p)
+			c.srv.logger().Error("websocket handler panicked", "peer", c.remote, "panic", p)
 			err = fmt.Errorf("ws: handler panicked: %v", p)
 		}
 	}()

@@ -21,17 +21,20 @@ func (f HandlerFunc) ServeWS(c *Conn) error { return f(c) }
 // Echo returns the handler that sends each message back with the same type
 // and bytes. A message streams through: each piece read is written out as
 // it comes, so a 1 MiB message is never held whole. Without compression
-// gorilla's writer reads straight into its frame buffer; the pooled buffer
-// serves the compressed path, whose writer cannot. A connection with
-// faults runs the fault package's echo instead.
+// gorilla's writer reads straight into its frame buffer, which comes from
+// a pool while a message is written; the compressed path, whose writer
+// cannot, takes a copy buffer from a pool for the message. An idle
+// connection holds neither. When the client's next message has arrived
+// already, the echo waits for it and both go out in one write. A
+// connection with faults runs the fault package's echo instead, whose
+// writes go out as they come, at their time.
 func Echo() Handler {
 	pool := &sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 	return HandlerFunc(func(c *Conn) error {
 		if c.fault != nil {
 			return c.fault.EchoMessages(c)
 		}
-		bp := pool.Get().(*[]byte)
-		defer pool.Put(bp)
+		c.nc.coalesce.Store(true)
 		for {
 			mt, r, err := c.NextReader()
 			if err != nil {
@@ -41,7 +44,14 @@ func Echo() Handler {
 			if err != nil {
 				return err
 			}
-			if _, err := io.CopyBuffer(w, r, *bp); err != nil {
+			if rf, ok := w.(io.ReaderFrom); ok {
+				_, err = rf.ReadFrom(r)
+			} else {
+				bp := pool.Get().(*[]byte)
+				_, err = io.CopyBuffer(w, r, *bp)
+				pool.Put(bp)
+			}
+			if err != nil {
 				return err
 			}
 			if err := w.Close(); err != nil {

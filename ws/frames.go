@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/binary"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -28,6 +29,7 @@ type frameWatch struct {
 
 	frames   atomic.Uint64 // frames completed, pongs aside: traffic
 	pongs    atomic.Uint64 // pongs completed: an answer, not traffic
+	messages atomic.Uint64 // data messages completed (final data frames)
 	arriving atomic.Int64  // payload length of a frame partly arrived; 0 between frames
 }
 
@@ -36,7 +38,7 @@ const opPongFrame = 0xA
 
 // observe follows the frames in p, the next bytes of the stream.
 func (w *frameWatch) observe(p []byte) {
-	var frames, pongs uint64
+	var frames, pongs, messages uint64
 	for len(p) > 0 {
 		if w.left > 0 {
 			if uint64(len(p)) < w.left {
@@ -45,11 +47,7 @@ func (w *frameWatch) observe(p []byte) {
 			}
 			p = p[w.left:]
 			w.left = 0
-			if w.op == opPongFrame {
-				pongs++
-			} else {
-				frames++
-			}
+			frames, pongs, messages = w.complete(frames, pongs, messages)
 			continue
 		}
 		// Collect the header: 2 bytes, then the extended length and the
@@ -77,12 +75,11 @@ func (w *frameWatch) observe(p []byte) {
 		w.size = w.left
 		w.hn, w.need = 0, 0
 		if w.left == 0 {
-			if w.op == opPongFrame {
-				pongs++
-			} else {
-				frames++
-			}
+			frames, pongs, messages = w.complete(frames, pongs, messages)
 		}
+	}
+	if messages > 0 {
+		w.messages.Add(messages)
 	}
 	if frames > 0 {
 		w.frames.Add(frames)
@@ -99,6 +96,17 @@ func (w *frameWatch) observe(p []byte) {
 	if w.arriving.Load() != arriving {
 		w.arriving.Store(arriving)
 	}
+}
+
+// complete counts the frame whose header is in w.hdr as complete.
+func (w *frameWatch) complete(frames, pongs, messages uint64) (uint64, uint64, uint64) {
+	switch {
+	case w.op == opPongFrame:
+		return frames, pongs + 1, messages
+	case w.op <= 2 && w.hdr[0]&0x80 != 0: // the final frame of a message
+		return frames + 1, pongs, messages + 1
+	}
+	return frames + 1, pongs, messages
 }
 
 // extLen is the length of the extended payload length for the 7-bit
@@ -129,6 +137,13 @@ func payloadLen(h []byte) uint64 {
 // frame watch, and writes are counted so the keepalive can tell a write
 // that is stuck. It also keeps gorilla's per-frame SetWriteDeadline from
 // reaching the socket when the deadline has not changed.
+//
+// With coalesce set (by the echo), a write made while the client's next
+// message has arrived already, and will be read without waiting, is held
+// and goes out with the next one: pipelined messages are echoed in one
+// TLS record and one system call instead of one each. Held writes go out
+// before the next read from the socket, with the first write that cannot
+// be held, and on Close.
 type watchedConn struct {
 	net.Conn
 	watch frameWatch
@@ -137,10 +152,23 @@ type watchedConn struct {
 	// writeDeadline is the write deadline last set, in Unix nanoseconds
 	// (0: none).
 	writeDeadline atomic.Int64
+
+	coalesce atomic.Bool   // set by the handler before it writes
+	started  atomic.Uint64 // messages the handler has started reading
+	held     atomic.Bool   // writes are held in pending
+	mu       sync.Mutex    // guards pending and orders its flush with writes
+	pending  *[]byte       // held writes, from pool
+	pool     *sync.Pool    // the server's buffers for held writes
 }
 
-// Read reads from the connection and follows the frames read.
+// Read flushes held writes, reads from the connection and follows the
+// frames read.
 func (w *watchedConn) Read(p []byte) (int, error) {
+	if w.held.Load() {
+		if err := w.flush(nil); err != nil {
+			return 0, err
+		}
+	}
 	n, err := w.Conn.Read(p)
 	if n > 0 {
 		w.watch.observe(p[:n])
@@ -148,12 +176,69 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write writes to the connection, marking the write as in progress.
+// Write writes to the connection, marking the write as in progress, or
+// holds p when the next message is waiting (see watchedConn).
 func (w *watchedConn) Write(p []byte) (int, error) {
+	ahead := w.coalesce.Load() && w.watch.messages.Load() > w.started.Load()
+	if !ahead && !w.held.Load() {
+		return w.write(p)
+	}
+	w.mu.Lock()
+	if ahead && (w.pending == nil || len(*w.pending)+len(p) <= cap(*w.pending)) {
+		if w.pending == nil {
+			w.pending = w.pool.Get().(*[]byte)
+			w.held.Store(true)
+		}
+		*w.pending = append(*w.pending, p...)
+		w.mu.Unlock()
+		return len(p), nil
+	}
+	w.mu.Unlock()
+	if err := w.flush(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// flush writes the held writes and p in one write.
+func (w *watchedConn) flush(p []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pending == nil {
+		if len(p) == 0 {
+			return nil
+		}
+		_, err := w.write(p)
+		return err
+	}
+	b := w.pending
+	w.pending = nil
+	w.held.Store(false)
+	var err error
+	if len(*b)+len(p) <= cap(*b) {
+		_, err = w.write(append(*b, p...))
+	} else if _, err = w.write(*b); err == nil && len(p) > 0 {
+		_, err = w.write(p)
+	}
+	*b = (*b)[:0]
+	w.pool.Put(b)
+	return err
+}
+
+// write writes p to the connection, marking the write as in progress.
+func (w *watchedConn) write(p []byte) (int, error) {
 	w.writes.Add(1)
 	n, err := w.Conn.Write(p)
 	w.writes.Add(1)
 	return n, err
+}
+
+// Close sends what is held, then closes.
+func (w *watchedConn) Close() error {
+	if w.held.Load() {
+		w.flush(nil)
+	}
+	return w.Conn.Close()
 }
 
 // SetWriteDeadline passes a changed deadline on; gorilla sets one before

@@ -225,17 +225,30 @@ const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 // the request. The handshake must succeed.
 func (ts *testServer) dialRaw(tb testing.TB, extra http.Header) (*rawConn, *http.Response) {
 	tb.Helper()
+	return ts.dialRawVia(tb, extra, nil)
+}
+
+// dialRawVia is dialRaw with the TCP connection wrapped by wrap (when not
+// nil) under TLS, to look at the bytes on the wire.
+func (ts *testServer) dialRawVia(tb testing.TB, extra http.Header, wrap func(net.Conn) net.Conn) (*rawConn, *http.Response) {
+	tb.Helper()
 	cfg := ts.clientTLS.Clone()
 	cfg.NextProtos = []string{"http/1.1"}
-	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: ioWait}, Config: cfg}
+	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
+	tcp, err := net.DialTimeout("tcp", ts.addr, ioWait)
+	if err != nil {
+		tb.Fatalf("dial %s: %v", ts.addr, err)
+	}
+	if wrap != nil {
+		tcp = wrap(tcp)
+	}
+	conn := tls.Client(tcp, cfg)
+	tb.Cleanup(func() { conn.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), ioWait)
 	defer cancel()
-	nc, err := d.DialContext(ctx, "tcp", ts.addr)
-	if err != nil {
-		tb.Fatalf("tls dial %s: %v", ts.addr, err)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		tb.Fatalf("tls handshake with %s: %v", ts.addr, err)
 	}
-	conn := nc.(*tls.Conn)
-	tb.Cleanup(func() { conn.Close() })
 
 	keyBytes := make([]byte, 16)
 	rand.Read(keyBytes)

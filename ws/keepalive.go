@@ -159,11 +159,11 @@ func (k *keepalive) ping(now time.Time) {
 		return
 	}
 	if c.nc.writes.Load()&1 == 1 {
-		c.log.Debug("ping not sent", "reason", "a write is in progress")
+		c.debug("ping not sent", "reason", "a write is in progress")
 		return
 	}
 	if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(writeWait)); err != nil {
-		c.log.Debug("ping not sent", "err", err)
+		c.debug("ping not sent", "err", err)
 		return
 	}
 	k.mu.Lock()

@@ -30,6 +30,15 @@ const (
 // does not take a frame in this time is gone.
 const writeWait = 10 * time.Second
 
+// writeBufferSize is the payload room of gorilla's pooled frame buffer:
+// a frame of up to one TLS record's plaintext (16 KiB, less the largest
+// frame header) goes out as one record in one write.
+const writeBufferSize = 16<<10 - 14
+
+// readBufferSize is gorilla's read buffer: frame headers and small
+// messages.
+const readBufferSize = 512
+
 // closeWait is how long the server waits for the client's answer to a close
 // it sent before it closes the TCP connection (RFC 6455 section 7.1.1 lets
 // the server close first once the handshake is done or the wait is over).
@@ -74,7 +83,8 @@ type Server struct {
 
 	initOnce sync.Once
 	upgrader websocket.Upgrader
-	refusals rateLog // warn records of refused origins
+	held     sync.Pool // buffers of writes held to go out with the next
+	refusals rateLog   // warn records of refused origins
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -130,11 +140,21 @@ func (s *Server) init() {
 			HandshakeTimeout: writeWait,
 			// Pooled write buffers: an idle connection holds none, which
 			// matters with thousands of them (gorilla's doc.go, "Buffers").
-			WriteBufferPool:   &sync.Pool{},
+			// 16 KiB, one TLS record: with 4 KiB a 4 KiB message filled the
+			// buffer exactly, went out as an unfinished frame and was
+			// followed by an empty final one, two records and two writes.
+			WriteBufferPool: &sync.Pool{},
+			WriteBufferSize: writeBufferSize,
+			// A small read buffer of its own rather than net/http's 4 KiB
+			// one: it is held for the connection's life, and a larger
+			// frame is read past it, straight from crypto/tls, which has
+			// the whole record decrypted already.
+			ReadBufferSize:    readBufferSize,
 			EnableCompression: s.Compression,
 			CheckOrigin:       s.checkOrigin,
 			Error:             s.refuse,
 		}
+		s.held.New = func() any { b := make([]byte, 0, 16<<10); return &b }
 	})
 }
 
@@ -214,7 +234,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	hj := &hijacker{ResponseWriter: w}
+	hj := &hijacker{ResponseWriter: w, pool: &s.held}
 	wc, err := s.upgrader.Upgrade(hj, r, hdr)
 	if err != nil {
 		// Upgrade has already answered with an HTTP error.
@@ -235,7 +255,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // watchedConn, so every byte gorilla reads passes the frame watch.
 type hijacker struct {
 	http.ResponseWriter
-	nc *watchedConn
+	pool *sync.Pool
+	nc   *watchedConn
 }
 
 // Hijack takes over the connection.
@@ -248,7 +269,7 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.nc = &watchedConn{Conn: nc}
+	h.nc = &watchedConn{Conn: nc, pool: h.pool}
 	return h.nc, brw, nil
 }
 

@@ -110,6 +110,8 @@ func (m *metrics) watch(raw *rawtls.Server, wsrv *ws.Server, src *certs.Source) 
 // listenerHooks counts refusals on every listener, and the handshakes of
 // the raw TLS port.
 func (m *metrics) listenerHooks() *listener.Hooks {
+	// The labels of every connection are looked up once, here.
+	tls13 := m.handshakes.WithLabelValues(tls.VersionName(tls.VersionTLS13))
 	return &listener.Hooks{
 		Refused: func(name string) { m.refused.WithLabelValues(name).Inc() },
 		Handshake: func(c *listener.Conn, h listener.Handshake) {
@@ -120,18 +122,24 @@ func (m *metrics) listenerHooks() *listener.Hooks {
 				m.handshakeFails.WithLabelValues(c.Listener).Inc()
 				return
 			}
-			m.handshakes.WithLabelValues(tls.VersionName(h.State.Version)).Inc()
+			if h.State.Version == tls.VersionTLS13 {
+				tls13.Inc()
+			} else {
+				m.handshakes.WithLabelValues(tls.VersionName(h.State.Version)).Inc()
+			}
 			m.handshakeTime.Observe(h.Took.Seconds())
 		},
 	}
 }
 
 func (m *metrics) rawHooks() *rawtls.Hooks {
+	conns := m.conns.WithLabelValues("tls")
+	in, out := m.bytes.WithLabelValues("in"), m.bytes.WithLabelValues("out")
 	return &rawtls.Hooks{
-		Opened: func(*rawtls.Conn) { m.conns.WithLabelValues("tls").Inc() },
+		Opened: func(*rawtls.Conn) { conns.Inc() },
 		Closed: func(c *rawtls.Conn) {
-			m.bytes.WithLabelValues("in").Add(float64(c.BytesRead()))
-			m.bytes.WithLabelValues("out").Add(float64(c.BytesWritten()))
+			in.Add(float64(c.BytesRead()))
+			out.Add(float64(c.BytesWritten()))
 		},
 	}
 }
@@ -146,8 +154,9 @@ func wsCounter(name, help, kind string, value func(ws.Stats) int64, wsrv *ws.Ser
 }
 
 func (m *metrics) wsHooks() *ws.Hooks {
+	conns := m.conns.WithLabelValues("ws")
 	return &ws.Hooks{
-		Opened: func(*ws.Conn) { m.conns.WithLabelValues("ws").Inc() },
+		Opened: func(*ws.Conn) { conns.Inc() },
 		Closed: func(c *ws.Conn) { m.wsCloses.WithLabelValues(strconv.Itoa(c.CloseCode())).Inc() },
 	}
 }
