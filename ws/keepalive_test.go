@@ -70,19 +70,26 @@ func TestKeepaliveIdleClient(t *testing.T) {
 			t.Fatalf("got %d pings, want %d at %v", pings.Load(), wantPings, testPingInterval)
 		}
 	}
+	echoVia(t, c, msgs, done, "still here")
+}
+
+// echoVia sends msg and waits for its echo from a readLoop's msgs, failing
+// if the connection ends first.
+func echoVia(t *testing.T, c *websocket.Conn, msgs <-chan string, done <-chan error, msg string) {
+	t.Helper()
 	c.SetWriteDeadline(timeIn(ioWait))
-	if err := c.WriteMessage(websocket.TextMessage, []byte("still here")); err != nil {
+	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case msg := <-msgs:
-		if msg != "still here" {
-			t.Fatalf("echo %q", msg)
+	case got := <-msgs:
+		if got != msg {
+			t.Fatalf("echo %q, want %q", got, msg)
 		}
 	case err := <-done:
-		t.Fatalf("no echo after idling: %v", err)
+		t.Fatalf("no echo of %q: %v", msg, err)
 	case <-time.After(ioWait):
-		t.Fatal("no echo after idling")
+		t.Fatalf("no echo of %q within %v", msg, ioWait)
 	}
 }
 
@@ -254,20 +261,7 @@ func TestIdleTimeout(t *testing.T) {
 			case <-time.After(ioWait):
 				t.Fatalf("no ping within %v", ioWait)
 			}
-			c.SetWriteDeadline(timeIn(ioWait))
-			if err := c.WriteMessage(websocket.TextMessage, []byte("talk")); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case msg := <-msgs:
-				if msg != "talk" {
-					t.Fatalf("echo %q", msg)
-				}
-			case err := <-done:
-				t.Fatalf("no echo: %v", err)
-			case <-time.After(ioWait):
-				t.Fatal("no echo")
-			}
+			echoVia(t, c, msgs, done, "talk")
 		}
 	})
 }
