@@ -35,6 +35,9 @@ type Conn struct {
 	written atomic.Int64
 	writes  atomic.Uint64
 	idle    idleWatch
+	// ended is set once a read met the client's end of input: nothing can
+	// arrive after it, so the close need not linger.
+	ended bool
 }
 
 // RemoteAddr is the client's address.
@@ -71,6 +74,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return 0, ErrIdle
 		}
 		n, err := c.tc.Read(p)
+		if err == io.EOF {
+			c.ended = true
+		}
 		if n > 0 {
 			c.lastRead.Store(c.srv.since())
 			c.read.Add(int64(n))
@@ -97,6 +103,9 @@ func (c *Conn) readBuffered(p []byte) (n int, err error) {
 	c.tc.SetReadDeadline(time.Unix(1, 0))
 	n, err = c.tc.Read(p)
 	c.tc.SetReadDeadline(time.Time{})
+	if err == io.EOF {
+		c.ended = true
+	}
 	if n > 0 {
 		c.lastRead.Store(c.srv.since())
 		c.read.Add(int64(n))
@@ -124,6 +133,9 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 			c.tc.SetReadDeadline(time.Now())
 		}
 		n, err := c.tc.Read(p)
+		if err == io.EOF {
+			c.ended = true
+		}
 		if n > 0 {
 			c.lastRead.Store(c.srv.since())
 			c.read.Add(int64(n))
@@ -219,9 +231,15 @@ const lingerWait = 500 * time.Millisecond
 // closes too or lingerWait passes, then the socket's close. Closing at
 // once would leave bytes that arrive meanwhile unread, and a socket
 // closed with unread input is reset by the kernel: the reset discards
-// what the client has not read yet, echo and close_notify included. After
-// fin, rst or blackhole the socket is closed already and nothing goes out.
+// what the client has not read yet, echo and close_notify included. A
+// client whose end of input was read has nothing more to send, so then
+// the socket is closed at once after the close_notify. After fin, rst or
+// blackhole the socket is closed already and nothing goes out.
 func (c *Conn) close() {
+	if c.ended {
+		c.tc.Close()
+		return
+	}
 	nc := c.tc.NetConn()
 	defer nc.Close()
 	if c.tc.CloseWrite() != nil {
