@@ -215,7 +215,7 @@ func containsEvery(s string, want []string) bool {
 }
 
 // watchProc moves a server process's log lines into a logWatch, as JSON
-// text; startProc has already read up to its start line.
+// text.
 func watchProc(p *proc) *logWatch {
 	w := newLogWatch()
 	go func() {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -44,8 +45,16 @@ type proc struct {
 	cmd                           *exec.Cmd
 	TLSAddr, HTTPSAddr, AdminAddr string
 	HTTPAddr                      string // the plain HTTP listener, when on
-	lines                         chan map[string]any
-	exited                        chan error
+	// lines gets every log line too, for a test that follows the log
+	// itself; it drops lines when nobody reads.
+	lines  chan map[string]any
+	exited chan error
+
+	mu      sync.Mutex
+	log     []map[string]any // every line so far
+	claimed []bool           // lines a waitLog has returned
+	more    chan struct{}    // closed when a line comes or the log ends
+	ended   bool
 }
 
 // startProc starts a server process on loopback port 0 with extra
@@ -76,7 +85,7 @@ func startProcWith(t testing.TB, wrap func(*exec.Cmd), extra ...string) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, lines: make(chan map[string]any, 1000), exited: make(chan error, 1)}
+	p := &proc{cmd: cmd, lines: make(chan map[string]any, 1000), exited: make(chan error, 1), more: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -85,12 +94,22 @@ func startProcWith(t testing.TB, wrap func(*exec.Cmd), extra ...string) *proc {
 			if json.Unmarshal(sc.Bytes(), &m) != nil {
 				m = map[string]any{"msg": "non-json: " + sc.Text()}
 			}
+			p.mu.Lock()
+			p.log = append(p.log, m)
+			p.claimed = append(p.claimed, false)
+			close(p.more)
+			p.more = make(chan struct{})
+			p.mu.Unlock()
 			select {
 			case p.lines <- m:
 			default: // a test that stopped reading must not block the child
 			}
 		}
 		io.Copy(io.Discard, stderr)
+		p.mu.Lock()
+		p.ended = true
+		close(p.more)
+		p.mu.Unlock()
 		close(p.lines)
 		p.exited <- cmd.Wait()
 	}()
@@ -107,18 +126,29 @@ func startProcWith(t testing.TB, wrap func(*exec.Cmd), extra ...string) *proc {
 }
 
 // waitLog waits for a log line whose msg contains want and yields it once.
+// It finds the earliest such line no waitLog has returned yet, also one
+// logged before an earlier call's line: goroutines of the server log in
+// no fixed order (the watcher's line can come before or after the start
+// line), so a line must not be lost for having come early.
 func (p *proc) waitLog(t testing.TB, want string, within time.Duration) func(func(map[string]any) bool) {
 	t.Helper()
 	deadline := time.After(within)
 	for {
-		select {
-		case m, ok := <-p.lines:
-			if !ok {
-				t.Fatalf("process ended before logging %q", want)
-			}
-			if msg, _ := m["msg"].(string); strings.Contains(msg, want) {
+		p.mu.Lock()
+		for i, m := range p.log {
+			if msg, _ := m["msg"].(string); !p.claimed[i] && strings.Contains(msg, want) {
+				p.claimed[i] = true
+				p.mu.Unlock()
 				return func(yield func(map[string]any) bool) { yield(m) }
 			}
+		}
+		more, ended := p.more, p.ended
+		p.mu.Unlock()
+		if ended {
+			t.Fatalf("process ended before logging %q", want)
+		}
+		select {
+		case <-more:
 		case <-deadline:
 			t.Fatalf("no %q in the log within %v", want, within)
 		}
