@@ -73,13 +73,8 @@ func (c *Conn) Read(p []byte) (int, error) {
 		case c.idle.expired.Load(), c.fault.Silent():
 			return 0, ErrIdle
 		}
-		n, err := c.tc.Read(p)
-		if err == io.EOF {
-			c.ended = true
-		}
+		n, err := c.tlsRead(p)
 		if n > 0 {
-			c.lastRead.Store(c.srv.since())
-			c.read.Add(int64(n))
 			return n, err
 		}
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -101,17 +96,24 @@ func (c *Conn) Read(p []byte) (int, error) {
 // nothing: the client's end (io.EOF) or a broken connection.
 func (c *Conn) readBuffered(p []byte) (n int, err error) {
 	c.tc.SetReadDeadline(time.Unix(1, 0))
-	n, err = c.tc.Read(p)
+	n, err = c.tlsRead(p)
 	c.tc.SetReadDeadline(time.Time{})
-	if err == io.EOF {
-		c.ended = true
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
 	}
+	return n, err
+}
+
+// tlsRead reads through TLS and notes what the idle watch and the close
+// need to know: when data last came, how much, and the client's end.
+func (c *Conn) tlsRead(p []byte) (int, error) {
+	n, err := c.tc.Read(p)
 	if n > 0 {
 		c.lastRead.Store(c.srv.since())
 		c.read.Add(int64(n))
 	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		err = nil
+	if err == io.EOF {
+		c.ended = true
 	}
 	return n, err
 }
@@ -132,14 +134,7 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 			// overwritten, and nothing more is to be read.
 			c.tc.SetReadDeadline(time.Now())
 		}
-		n, err := c.tc.Read(p)
-		if err == io.EOF {
-			c.ended = true
-		}
-		if n > 0 {
-			c.lastRead.Store(c.srv.since())
-			c.read.Add(int64(n))
-		}
+		n, err := c.tlsRead(p)
 		if err == nil || n > 0 {
 			return n, err
 		}
