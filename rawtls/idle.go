@@ -48,8 +48,9 @@ func (w *idleWatch) fire() {
 	c := w.c
 	next := w.after
 	writes := c.writes.Load()
-	if writes&1 == 1 && writes == w.writes {
-		// The same write, stuck since the last firing.
+	if writes&1 == 1 && writes == w.writes && !c.fault.Paced() {
+		// The same write, stuck since the last firing. Under bw the
+		// server itself makes a write slow: that is not the client.
 		c.tc.NetConn().Close()
 		return
 	}
