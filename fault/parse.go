@@ -2,6 +2,7 @@ package fault
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -223,7 +224,8 @@ func parseDur(s string, zeroOK bool) (time.Duration, error) {
 	return d, nil
 }
 
-// parseSize reads a whole number of bytes, optionally in KiB or MiB.
+// parseSize reads a whole number of bytes, optionally in KiB, MiB or GiB
+// (the unit the bounds of bw and @N are written in).
 func parseSize(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	mult := int64(1)
@@ -232,6 +234,8 @@ func parseSize(s string) (int64, error) {
 		mult, s = 1<<10, s[:len(s)-3]
 	case hasSuffixFold(s, "MiB"):
 		mult, s = 1<<20, s[:len(s)-3]
+	case hasSuffixFold(s, "GiB"):
+		mult, s = 1<<30, s[:len(s)-3]
 	}
 	if s == "" || len(s) > 10 || strings.TrimLeft(s, "0123456789") != "" {
 		return 0, fmt.Errorf("%q is not a whole number", s)
@@ -240,6 +244,11 @@ func parseSize(s string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Ten digits of GiB would wrap around int64 into a size that could
+	// pass the bounds.
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
 	return n * mult, nil
 }
 
@@ -247,7 +256,7 @@ func hasSuffixFold(s, suffix string) bool {
 	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
-// parseWhen reads what follows "@": a count (digits, KiB or MiB allowed)
+// parseWhen reads what follows "@": a count (digits, KiB, MiB or GiB allowed)
 // or a duration.
 func parseWhen(s string) (When, error) {
 	if n, err := parseSize(s); err == nil {
@@ -256,9 +265,14 @@ func parseWhen(s string) (When, error) {
 		}
 		return When{Count: n}, nil
 	}
-	d, err := parseDur(s, false)
-	if err != nil {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	switch {
+	case err != nil:
 		return When{}, fmt.Errorf("want a count of echoes such as @3 or @1KiB, or a duration such as @2s")
+	case d <= 0:
+		return When{}, fmt.Errorf("want a duration above 0 (leave out @ to act from the start)")
+	case d > MaxDuration:
+		return When{}, fmt.Errorf("%v is longer than the %v a fault may last", d, MaxDuration)
 	}
 	return When{After: d}, nil
 }

@@ -167,7 +167,7 @@ func (s *Spec) Has(k Kind) bool {
 }
 
 // String formats the spec in the canonical form that Parse reads back to
-// an equal Spec: durations as Go writes them, sizes in KiB or MiB when
+// an equal Spec: durations as Go writes them, sizes in KiB, MiB or GiB when
 // they are whole multiples.
 func (s *Spec) String() string {
 	if s == nil {
@@ -180,10 +180,12 @@ func (s *Spec) String() string {
 	return strings.Join(parts, ",")
 }
 
-// formatSize writes n in MiB or KiB when it is a whole multiple, so that
-// "bw:8KiB" reads back the way it was written.
+// formatSize writes n in GiB, MiB or KiB when it is a whole multiple, so
+// that "bw:8KiB" reads back the way it was written.
 func formatSize(n int64) string {
 	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return strconv.FormatInt(n>>20, 10) + "MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:

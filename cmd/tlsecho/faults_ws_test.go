@@ -297,3 +297,36 @@ func TestClientObservesWSFaults(t *testing.T) {
 	client(base+faultQuery("status:503"), "hello").want(t, 1, nil, []string{"HTTP 503", "fault: upgrade refused with 503"})
 	client("-ping", "-n", "2", base+faultQuery("nopong@1"), "hello").want(t, 0, []string{"echo 1/2", ", pong ", "echo 2/2", ", no pong"}, nil)
 }
+
+// TestFaultsBoundsAsWritten: a spec at the bound an error message names is
+// accepted, as written there (bw up to 1GiB), and a @duration out of
+// bounds is refused with the bound, not with a hint at the syntax.
+func TestFaultsBoundsAsWritten(t *testing.T) {
+	ta := startApp(t, nil)
+	code, body := ta.adminDo(t, "POST", "/faults?listener=tls&spec="+url.QueryEscape("bw:1GiB"))
+	if code != http.StatusCreated || !strings.Contains(body, `"spec":"bw:1GiB"`) {
+		t.Errorf("POST /faults spec=bw:1GiB = %d %s, want 201 with the spec as written", code, body)
+	}
+	ta.mustDialRaw(t).echo(t, "at full speed")
+	c := dialWSS(t, ta, faultQuery("bw:1GiB"))
+	c.echo(t, "at full speed")
+
+	refused := []struct{ spec, why string }{
+		{"rst@61s", "rst: @\"61s\": 1m1s is longer than the 1m0s a fault may last"},
+		{"fin@0s", "fin: @\"0s\": want a duration above 0"},
+	}
+	for _, tt := range refused {
+		_, resp, err := dialWSSResp(t, ta, faultQuery(tt.spec))
+		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("?fault=%s: %v %v, want 400", tt.spec, err, resp)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(b), tt.why) {
+			t.Errorf("?fault=%s: 400 body %q does not say %q", tt.spec, b, tt.why)
+		}
+		code, body := ta.adminDo(t, "POST", "/faults?listener=https&spec="+url.QueryEscape(tt.spec))
+		if code != http.StatusBadRequest || !strings.Contains(body, tt.why) {
+			t.Errorf("POST /faults spec=%s = %d %q, want 400 saying %q", tt.spec, code, body, tt.why)
+		}
+	}
+}
