@@ -145,3 +145,45 @@ func TestCaptureHelloBehindProxy(t *testing.T) {
 		t.Errorf("peer %v, hello %+v", c.Peer, c.Hello)
 	}
 }
+
+// TestHandshakeTookCountsTheClientHello: reading the ClientHello is part
+// of the handshake, as it is inside crypto/tls's Handshake when nothing
+// captures it. A client that opens TCP and says nothing is dropped at
+// HandshakeTimeout, and its outcome and log line say the handshake took
+// that long, not the instant crypto/tls needed to fail on the closed read.
+func TestHandshakeTookCountsTheClientHello(t *testing.T) {
+	const timeout = 400 * time.Millisecond
+	var logs syncBuffer
+	outcomes := make(chan listener.Handshake, 1)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name: "tls", CaptureHello: true, HandshakeTimeout: timeout,
+		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Hooks:  &listener.Hooks{Handshake: func(_ *listener.Conn, h listener.Handshake) { outcomes <- h }},
+	}))
+	acceptAll(t, l)
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	var h listener.Handshake
+	select {
+	case h = <-outcomes:
+	case <-time.After(ioTimeout):
+		t.Fatal("no outcome for a silent client")
+	}
+	// The clock starts a little after accept, where the deadline is set
+	// from, so the wait seen can be a hair short of the timeout; half of
+	// it is far above the microseconds a failing Handshake takes alone.
+	if h.Err == nil || h.Took < timeout/2 {
+		t.Errorf("outcome err %v, took %v; want a failure that took about %v", h.Err, h.Took, timeout)
+	}
+	var rec map[string]any
+	waitFor(t, ioTimeout, "the failure record", func() bool {
+		rec = findRecord(t, logs.String(), "handshake failed", nc.LocalAddr().String())
+		return rec != nil
+	})
+	if took, ok := rec["took"].(float64); !ok || time.Duration(took) < timeout/2 {
+		t.Errorf("log took %v, want about %v", rec["took"], timeout)
+	}
+}

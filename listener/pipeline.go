@@ -57,8 +57,14 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 			l.log.Debug("PROXY header", "peer", c.Peer.String(), "balancer", c.Balancer.String())
 		}
 	}
+	// Reading the ClientHello is the start of the handshake: crypto/tls
+	// does it inside Handshake when nothing captures it. Its wait counts
+	// in Took, so a client that says nothing shows the time it was given.
+	var helloWait time.Duration
 	if l.o.CaptureHello && l.o.TLSConfig != nil {
+		start := time.Now()
 		captureHello(c)
+		helloWait = time.Since(start)
 	}
 	if err := l.handshakeFaults(c); err != nil {
 		l.handshakeDone(c, Handshake{Err: err, Took: time.Since(c.Accepted)})
@@ -80,7 +86,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	tc := tls.Server(c, l.o.TLSConfig)
 	start := time.Now()
 	err := tc.Handshake()
-	h := Handshake{Err: err, Took: time.Since(start), State: tc.ConnectionState()}
+	h := Handshake{Err: err, Took: helloWait + time.Since(start), State: tc.ConnectionState()}
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			h.Err = fmt.Errorf("no handshake within %v: %w", time.Since(c.Accepted).Round(time.Millisecond), err)
