@@ -23,8 +23,8 @@ const envPrefix = "TLSECHO_"
 // tag feeds `tlsecho -h`, so the listing and the parser cannot drift apart.
 type Config struct {
 	TLSAddr          string        `env:"TLS_ADDR" envDefault:":8433" help:"raw TLS echo listener"`
-	HTTPSAddr        string        `env:"HTTPS_ADDR" envDefault:":8443" help:"HTTPS listener: test page /, wss echo /ws, /healthz"`
-	AdminAddr        string        `env:"ADMIN_ADDR" envDefault:":9090" help:"plain HTTP /metrics, /healthz, /readyz; set to empty to turn off"`
+	HTTPSAddr        string        `env:"HTTPS_ADDR" envDefault:":8443" help:"HTTPS listener: test page /, wss echo /ws, /info, /healthz"`
+	AdminAddr        string        `env:"ADMIN_ADDR" envDefault:":9090" help:"plain HTTP /metrics, /healthz, /readyz, /hellos, /faults; set to empty to turn off"`
 	HTTPAddr         string        `env:"HTTP_ADDR" help:"plain HTTP listener with the page, /ws, /info, /healthz, for behind a proxy that ends TLS; empty: off"`
 	CertFile         string        `env:"CERT_FILE" help:"PEM certificate (and chain); with KEY_FILE, or neither for a self-signed one in memory"`
 	KeyFile          string        `env:"KEY_FILE" help:"PEM private key of CERT_FILE"`

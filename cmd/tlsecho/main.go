@@ -94,10 +94,12 @@ Usage:
   tlsecho version     print the version
   tlsecho COMMAND -h  help for a command
 
-The server listens on three ports with one certificate:
+The server listens on three ports, four with TLSECHO_HTTP_ADDR; both TLS
+ports present the one certificate:
   TLSECHO_TLS_ADDR    raw TLS echo: every byte comes back, in order
-  TLSECHO_HTTPS_ADDR  GET / test page, GET /ws wss echo, GET /healthz
-  TLSECHO_ADMIN_ADDR  plain HTTP: /metrics, /healthz, /readyz
+  TLSECHO_HTTPS_ADDR  GET / test page, GET /ws wss echo, GET /info, GET /healthz
+  TLSECHO_ADMIN_ADDR  plain HTTP: /metrics, /healthz, /readyz, /hellos, /faults
+  TLSECHO_HTTP_ADDR   plain HTTP (off unless set): the page, /ws, /info, /healthz
 
 Environment:
 `)
