@@ -3,6 +3,7 @@ package fault
 import (
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,8 @@ const maxFormBytes = 8 << 10
 //	                                     {"listener", "spec", "remaining"}
 //	DELETE                               disarm all: {"disarmed": N}
 //
-// Parameters come as a query or a form body. A bad spec, listener or
+// Parameters come as a query or a form body (urlencoded or multipart);
+// a body of another type gets 415. A bad spec, listener or
 // count gets 400 with one line naming what is wrong; POST while faults
 // are off gets 403.
 func (in *Injector) Handler() http.Handler {
@@ -42,7 +44,26 @@ func (in *Injector) Handler() http.Handler {
 
 func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+	// A form comes in either encoding: curl -d and HTML forms send
+	// urlencoded, curl -F and forms with enctype multipart/form-data send
+	// multipart. A body of any other type would be read as no parameters
+	// at all, and refused for a missing listener; say what is wrong.
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	switch {
+	case mt == "multipart/form-data":
+		err = r.ParseMultipartForm(maxFormBytes)
+		if r.MultipartForm != nil {
+			defer r.MultipartForm.RemoveAll()
+		}
+	case mt == "" || mt == "application/x-www-form-urlencoded" || r.ContentLength == 0:
+		err = r.ParseForm()
+	default:
+		http.Error(w, "fault: a POST /faults body is a form (application/x-www-form-urlencoded or multipart/form-data), not "+
+			strconv.Quote(mt)+"; or give spec, listener and count in the query", http.StatusUnsupportedMediaType)
+		return
+	}
+	if err != nil {
 		http.Error(w, "fault: bad form: "+err.Error(), http.StatusBadRequest)
 		return
 	}

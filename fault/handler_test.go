@@ -1,8 +1,10 @@
 package fault
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -249,5 +251,44 @@ func TestDescribe(t *testing.T) {
 		if _, err := Parse(p.Spec); err != nil {
 			t.Errorf("preset %q does not parse: %v", p.Name, err)
 		}
+	}
+}
+
+// TestHandlerFormEncodings: a form body is read in either encoding a form
+// is sent in (curl -d, curl -F, an HTML form with either enctype), and a
+// body in another type is refused by name instead of read as no
+// parameters at all.
+func TestHandlerFormEncodings(t *testing.T) {
+	in := newInjector(t, Options{Listeners: []string{"tls", "https"}})
+	srv := httptest.NewServer(in.Handler())
+	defer srv.Close()
+	post := func(contentType string, body io.Reader) (int, string) {
+		t.Helper()
+		resp, err := http.Post(srv.URL, contentType, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	mw.WriteField("spec", "frag:2@3")
+	mw.WriteField("listener", "tls")
+	mw.WriteField("count", "2")
+	mw.Close()
+	code, body := post(mw.FormDataContentType(), &mp)
+	if code != http.StatusCreated || !strings.Contains(body, `"spec":"frag:2@3"`) || !strings.Contains(body, `"remaining":2`) {
+		t.Errorf("POST multipart/form-data = %d %s, want 201 with the spec armed twice", code, body)
+	}
+
+	code, body = post("application/json", strings.NewReader(`{"spec":"rst","listener":"tls"}`))
+	if code != http.StatusUnsupportedMediaType || !strings.Contains(body, "application/json") || strings.Count(body, "\n") != 1 {
+		t.Errorf("POST application/json = %d %q, want 415 in one line naming the type", code, body)
+	}
+	if got := in.Armed(); len(got) != 1 {
+		t.Errorf("armed %+v, want only the multipart entry", got)
 	}
 }
