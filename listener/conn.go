@@ -31,8 +31,8 @@ type Conn struct {
 	// (the load balancer in front), and nil otherwise.
 	Balancer net.Addr
 	// Hello is the client's first ClientHello, on a TLS listener with
-	// CaptureHello set; nil otherwise, and when the client's first bytes
-	// were not one.
+	// CaptureHello set; nil otherwise, when the client's first bytes were
+	// not one, and once released (Options.KeepHello, ReleaseHello).
 	Hello *tlsinfo.ClientHello
 	// Fault is the fault spec the connection got at accept (armed on the
 	// admin port, or the default), on a listener with Faults set; nil for
@@ -85,6 +85,14 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// ReleaseHello drops Hello once nothing will show it any more: the
+// listener does so after the handshake unless Options.KeepHello is set,
+// and a server that takes the connection over from its HTTP handlers (a
+// WebSocket upgrade) does so then. Whoever keeps the hello elsewhere (a
+// list of recent handshakes) holds its own pointer. Call it only from the
+// goroutine that serves c.
+func (c *Conn) ReleaseHello() { c.Hello = nil }
 
 // Replay makes the next reads return b before anything from the socket:
 // for a stage that read ahead (a PROXY header parser's buffer, a peeked

@@ -15,7 +15,8 @@
 //     its own, so a slow client never delays the next accept: Hooks.Accepted,
 //     the PROXY protocol header ([Proxy]), on a TLS listener with
 //     CaptureHello the client's ClientHello (read ahead into Conn.Hello
-//     and put back), BeforeHandshake, and on a TLS listener the
+//     and put back; released after the handshake unless KeepHello is
+//     set), BeforeHandshake, and on a TLS listener the
 //     handshake, whose outcome
 //     (error or state, and duration) goes to Hooks.Handshake and the debug
 //     log. One deadline on the socket, HandshakeTimeout after accept,

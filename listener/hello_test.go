@@ -9,20 +9,22 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // TestCaptureHello: with CaptureHello, each handshake's hook and log line
 // see what the client offered, the failed ones too, and the handshake is
-// the one the client would have had anyway.
+// the one the client would have had anyway. Without KeepHello the
+// accepted connection no longer carries the hello.
 func TestCaptureHello(t *testing.T) {
 	var logs syncBuffer
-	hellos := make(chan *listener.Conn, 10)
+	hellos := make(chan *tlsinfo.ClientHello, 10)
 	l := listen(t, tlsOptions(t, listener.Options{
 		Name:         "tls",
 		CaptureHello: true,
 		Logger:       slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, h listener.Handshake) {
-			hellos <- c
+			hellos <- c.Hello
 		}},
 	}))
 	got := acceptAll(t, l)
@@ -33,11 +35,11 @@ func TestCaptureHello(t *testing.T) {
 	if err != nil {
 		t.Fatalf("handshake through the capture: %v", err)
 	}
-	if a := next(t, got); a.err != nil || listener.From(a.c).Hello == nil {
-		t.Fatalf("Accept: %v; want a Conn with its hello", a.err)
+	if a := next(t, got); a.err != nil || listener.From(a.c).Hello != nil {
+		t.Fatalf("Accept: %v; want a Conn whose hello is released", a.err)
 	}
-	conn := <-hellos
-	ja4 := conn.Hello.JA4()
+	hello := <-hellos
+	ja4 := hello.JA4()
 	if !strings.HasPrefix(ja4, "t13i") || ja4[8:10] != "h2" {
 		t.Errorf("JA4 %s, want t13i...h2 (Go sends no SNI for an IP address)", ja4)
 	}
@@ -56,9 +58,9 @@ func TestCaptureHello(t *testing.T) {
 	if _, err := dialTLS(t, l.Addr().String(), old); err == nil {
 		t.Fatal("a TLS 1.0 client got through")
 	}
-	conn = <-hellos
-	if conn.Hello == nil || conn.Hello.LegacyVersion != tls.VersionTLS10 || !strings.HasPrefix(conn.Hello.JA4(), "t10") {
-		t.Errorf("failed handshake's hello: %+v", conn.Hello)
+	hello = <-hellos
+	if hello == nil || hello.LegacyVersion != tls.VersionTLS10 || !strings.HasPrefix(hello.JA4(), "t10") {
+		t.Errorf("failed handshake's hello: %+v", hello)
 	}
 
 	// Plain text is no hello; crypto/tls still reads it and fails.
@@ -68,8 +70,30 @@ func TestCaptureHello(t *testing.T) {
 	}
 	defer nc.Close()
 	nc.Write([]byte("hello?\n"))
-	if conn = <-hellos; conn.Hello != nil {
-		t.Errorf("plain text gave a hello: %+v", conn.Hello)
+	if hello = <-hellos; hello != nil {
+		t.Errorf("plain text gave a hello: %+v", hello)
+	}
+}
+
+// TestKeepHello: with KeepHello the accepted connection keeps its hello,
+// for handlers that show it, until ReleaseHello.
+func TestKeepHello(t *testing.T) {
+	l := listen(t, tlsOptions(t, listener.Options{Name: "https", CaptureHello: true, KeepHello: true}))
+	got := acceptAll(t, l)
+	if _, err := dialTLS(t, l.Addr().String(), clientConfig(t)); err != nil {
+		t.Fatal(err)
+	}
+	a := next(t, got)
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	lc := listener.From(a.c)
+	if lc.Hello == nil || !strings.HasPrefix(lc.Hello.JA4(), "t13") {
+		t.Fatalf("accepted conn's hello: %+v; want the client's", lc.Hello)
+	}
+	lc.ReleaseHello()
+	if lc.Hello != nil {
+		t.Error("ReleaseHello left the hello")
 	}
 }
 
@@ -117,10 +141,14 @@ func TestCaptureHelloBehindProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conns := make(chan *listener.Conn, 1)
+	type seen struct {
+		peer  net.Addr
+		hello *tlsinfo.ClientHello
+	}
+	conns := make(chan seen, 1)
 	l := listen(t, tlsOptions(t, listener.Options{
 		Name: "tls", CaptureHello: true, Proxy: p,
-		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, h listener.Handshake) { conns <- c }},
+		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, h listener.Handshake) { conns <- seen{c.Peer, c.Hello} }},
 	}))
 	got := acceptAll(t, l)
 	nc, err := net.Dial("tcp", l.Addr().String())
@@ -141,8 +169,8 @@ func TestCaptureHelloBehindProxy(t *testing.T) {
 		t.Fatal(a.err)
 	}
 	c := <-conns
-	if c.Peer.String() != "192.0.2.7:40000" || c.Hello == nil || !strings.HasPrefix(c.Hello.JA4(), "t13") {
-		t.Errorf("peer %v, hello %+v", c.Peer, c.Hello)
+	if c.peer.String() != "192.0.2.7:40000" || c.hello == nil || !strings.HasPrefix(c.hello.JA4(), "t13") {
+		t.Errorf("peer %v, hello %+v", c.peer, c.hello)
 	}
 }
 

@@ -48,6 +48,13 @@ type Options struct {
 	// hooks, logs and handlers can show what the client offered, also when
 	// the handshake fails. The handshake itself is unchanged.
 	CaptureHello bool
+	// KeepHello keeps Conn.Hello for the connection's life, for servers
+	// whose handlers show it (an HTTPS server's /info). Without it the
+	// hello is released (see [Conn.ReleaseHello]) once Hooks.Handshake
+	// and the handshake's log record have seen it: an established
+	// connection, idle for hours, need not carry a few hundred bytes for
+	// it.
+	KeepHello bool
 	// Faults, when set, gives each connection its fault spec as it is
 	// accepted (Conn.Fault: counted against what is armed for this
 	// listener, whatever the connection turns out to be), and on a TLS

@@ -37,6 +37,9 @@ func (l *Listener) pipeline(c *Conn) {
 	}
 	// The handshake deadline must not linger into the connection's life.
 	c.conn.SetDeadline(time.Time{})
+	if !l.o.KeepHello {
+		c.ReleaseHello()
+	}
 	l.deliver(nc)
 }
 

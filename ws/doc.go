@@ -52,7 +52,10 @@
 //     none of a write for IdleTimeout is dropped.
 //   - One goroutine per connection: the keepalive is a timer that looks at
 //     the connection every quarter interval, and the hot path sets no
-//     deadline per message.
+//     deadline per message. An idle connection does not hold the
+//     ClientHello its listener recorded (listener.Conn.Hello is released
+//     at the upgrade: no HTTP handler runs on the connection any more to
+//     show it).
 //   - [Server.Shutdown] sends close 1001 to every client at once, each
 //     close waiting for its connection's writer no longer than the
 //     shutdown allows, and waits for the closing handshakes; when its

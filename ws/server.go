@@ -240,6 +240,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Upgrade has already answered with an HTTP error.
 		return
 	}
+	if lc := listener.From(hj.nc.Conn); lc != nil {
+		// No HTTP handler runs on this connection any more, so none can
+		// show its ClientHello (/info); an idle WebSocket need not keep it.
+		lc.ReleaseHello()
+	}
 	c := newConn(s, wc, hj.nc, r.RemoteAddr)
 	if spec != nil {
 		c.startFaults(spec, lc, faultInfo(lc, r))

@@ -269,7 +269,8 @@ func (a *app) listen() (err error) {
 	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS, CaptureHello: true, Faults: a.faults, Proxy: a.proxy}); err != nil {
 		return err
 	}
-	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true, CaptureHello: true, Faults: a.faults, Proxy: a.proxy}); err != nil {
+	// KeepHello: /info shows the ClientHello of its own connection.
+	if a.httpsLn, err = bind("TLSECHO_HTTPS_ADDR", a.cfg.HTTPSAddr, listener.Options{Name: "https", TLSConfig: a.httpsTLS, AnswerHTTP: true, CaptureHello: true, KeepHello: true, Faults: a.faults, Proxy: a.proxy}); err != nil {
 		return err
 	}
 	if a.plain != nil {
