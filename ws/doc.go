@@ -52,10 +52,11 @@
 //     none of a write for IdleTimeout is dropped.
 //   - One goroutine per connection: the keepalive is a timer that looks at
 //     the connection every quarter interval, and the hot path sets no
-//     deadline per message. An idle connection does not hold the
-//     ClientHello its listener recorded (listener.Conn.Hello is released
-//     at the upgrade: no HTTP handler runs on the connection any more to
-//     show it).
+//     deadline per message. An idle connection holds gorilla's 128-byte
+//     read buffer and no write buffer (one comes from a pool while a
+//     message is written), and not the ClientHello its listener recorded
+//     (listener.Conn.Hello is released at the upgrade: no HTTP handler
+//     runs on the connection any more to show it).
 //   - [Server.Shutdown] sends close 1001 to every client at once, each
 //     close waiting for its connection's writer no longer than the
 //     shutdown allows, and waits for the closing handshakes; when its

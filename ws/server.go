@@ -35,9 +35,12 @@ const writeWait = 10 * time.Second
 // frame header) goes out as one record in one write.
 const writeBufferSize = 16<<10 - 14
 
-// readBufferSize is gorilla's read buffer: frame headers and small
-// messages.
-const readBufferSize = 512
+// readBufferSize is gorilla's read buffer, held for the connection's
+// life: frame headers and small messages. 128 bytes is just above
+// gorilla's floor (125, the largest control frame payload); a larger
+// frame is read past it, straight from crypto/tls, so a bigger buffer
+// would only cost idle connections memory (384 bytes each against 512).
+const readBufferSize = 128
 
 // closeWait is how long the server waits for the client's answer to a close
 // it sent before it closes the TCP connection (RFC 6455 section 7.1.1 lets
