@@ -103,14 +103,20 @@ func truncatedHash(s string) string {
 
 // ja4Version is the highest non-GREASE value of supported_versions or,
 // without that extension, the legacy version; the record's version is
-// not looked at.
+// not looked at. A supported_versions that holds nothing but GREASE also
+// gives the legacy version: the specification says to take the highest
+// value of the extension ignoring GREASE, and is silent when that leaves
+// nothing. Such an extension names no version at all, as if it were
+// absent, and the legacy version is then the client's only claim; "00"
+// would file it with versions no one knows, and hide what it asked for.
 func ja4Version(h *ClientHello) string {
 	v := h.LegacyVersion
-	if h.SupportedVersions != nil {
-		v = 0
-		for _, sv := range withoutGREASE(h.SupportedVersions) {
-			v = max(v, sv)
-		}
+	var highest uint16
+	for _, sv := range withoutGREASE(h.SupportedVersions) {
+		highest = max(highest, sv)
+	}
+	if highest != 0 {
+		v = highest
 	}
 	switch v {
 	case 0x0304:

@@ -113,7 +113,7 @@ var ja4EdgeTests = []struct {
 		Extensions: []uint16{0x0000, 0x0010}, ALPN: []string{"h2"}}, "t12d0102h2_" + hashOf("002f") + "_000000000000"},
 	{"supported_versions wins over the legacy version", ClientHello{LegacyVersion: 0x0303, SupportedVersions: []uint16{0x0302, 0x0301}}, "t11i000000_000000000000_000000000000"},
 	{"unknown version", ClientHello{LegacyVersion: 0x0305}, "t00i000000_000000000000_000000000000"},
-	{"only GREASE versions", ClientHello{LegacyVersion: 0x0303, SupportedVersions: []uint16{0x0a0a}}, "t00i000000_000000000000_000000000000"},
+	{"only GREASE versions: the legacy version", ClientHello{LegacyVersion: 0x0303, SupportedVersions: []uint16{0x0a0a, 0x3a3a}}, "t12i000000_000000000000_000000000000"},
 	{"SSL 3.0", ClientHello{LegacyVersion: 0x0300}, "ts3i000000_000000000000_000000000000"},
 	{"counts stop at 99", ClientHello{LegacyVersion: 0x0303, CipherSuites: make([]uint16, 150)}, "t12i9900"},
 }

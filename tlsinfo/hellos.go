@@ -42,15 +42,30 @@ func (r *Record) Outcome() string {
 		if versions == nil {
 			versions = []uint16{r.Hello.LegacyVersion}
 		}
-		var names []string
-		for _, v := range versions {
-			if !IsGREASE(v) {
-				names = append(names, VersionName(v))
-			}
-		}
-		s = unsupported + ": " + strings.Join(names, ", ")
+		s = unsupported + ": " + offeredVersions(versions)
 	}
 	return s
+}
+
+// offeredVersions names versions for an outcome, GREASE left out. A list
+// of nothing but GREASE (a client exercising RFC 8701, or a broken one)
+// is said so, with the values, rather than named as an empty list.
+func offeredVersions(versions []uint16) string {
+	var names, grease []string
+	for _, v := range versions {
+		if IsGREASE(v) {
+			grease = append(grease, "0x"+hex4(v))
+		} else {
+			names = append(names, VersionName(v))
+		}
+	}
+	switch {
+	case len(names) > 0:
+		return strings.Join(names, ", ")
+	case len(grease) > 0:
+		return "GREASE only (" + strings.Join(grease, ", ") + ")"
+	}
+	return "none"
 }
 
 // Outcome words a handshake's end: "ok" for nil, else the error without

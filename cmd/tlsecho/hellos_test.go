@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -249,5 +251,62 @@ func TestHellosAfterHelloRetryRequest(t *testing.T) {
 	got := waitHellos(t, ta, "", 1)
 	if len(got) != 1 || got[0].Outcome != "ok" || len(got[0].KeyShares) != 1 || got[0].KeyShares[0].Name != "ffdhe2048" {
 		t.Errorf("/hellos = %+v, want one ok handshake whose hello offered a key share for ffdhe2048 only", got)
+	}
+}
+
+// greaseOnlyHello is a ClientHello record whose supported_versions holds
+// nothing but GREASE values (RFC 8701), under the legacy version TLS 1.2.
+func greaseOnlyHello() []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(22) // handshake record
+	b.AddUint16(0x0301)
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddUint8(1) // ClientHello
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+			b.AddUint16(0x0303)
+			b.AddBytes(make([]byte, 32))                            // random
+			b.AddUint8LengthPrefixed(func(*cryptobyte.Builder) {})  // session id
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { // cipher suites
+				b.AddUint16(0x1301)
+				b.AddUint16(0xc02b)
+			})
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) }) // null compression
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				b.AddUint16(0x002b) // supported_versions
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+					b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+						b.AddUint16(0x0a0a)
+						b.AddUint16(0x3a3a)
+					})
+				})
+			})
+		})
+	})
+	return b.BytesOrPanic()
+}
+
+// TestHellosGREASEOnlyVersions: a client whose supported_versions holds
+// only GREASE fails its handshake, and /hellos says what it offered
+// rather than an empty list; its JA4 takes the legacy version.
+func TestHellosGREASEOnlyVersions(t *testing.T) {
+	ta := startApp(t, nil)
+	nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write(greaseOnlyHello()); err != nil {
+		t.Fatal(err)
+	}
+	// The server answers with a protocol_version alert and closes.
+	io.Copy(io.Discard, nc)
+	got := waitHellos(t, ta, "", 1)
+	if len(got) != 1 {
+		t.Fatalf("/hellos = %+v, want one entry", got)
+	}
+	const want = "client offered only unsupported versions: GREASE only (0x0a0a, 0x3a3a)"
+	if e := got[0]; e.Outcome != want || !strings.HasPrefix(e.JA4, "t12i") {
+		t.Errorf("entry %+v\nwant outcome %q and a JA4 of TLS 1.2 (t12i...)", e, want)
 	}
 }
