@@ -160,7 +160,8 @@ func (r *Recent) size() int {
 }
 
 // ServeHTTP answers GET with the records as a JSON array, newest first;
-// the query parameter listener=tls|https filters.
+// the query parameter listener=tls|https filters ("wss" is taken for
+// "https", as /faults takes it).
 func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -170,8 +171,11 @@ func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	listener := req.URL.Query().Get("listener")
 	switch listener {
 	case "", "tls", "https":
+	case "wss":
+		// The wss echo's listener, as POST /faults also takes it.
+		listener = "https"
 	default:
-		http.Error(w, "tlsinfo: listener must be tls or https, not "+strconv.Quote(listener), http.StatusBadRequest)
+		http.Error(w, "tlsinfo: listener must be tls or https (also written wss), not "+strconv.Quote(listener), http.StatusBadRequest)
 		return
 	}
 	body, err := json.MarshalIndent(r.List(listener), "", "  ")

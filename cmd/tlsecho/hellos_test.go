@@ -310,3 +310,25 @@ func TestHellosGREASEOnlyVersions(t *testing.T) {
 		t.Errorf("entry %+v\nwant outcome %q and a JA4 of TLS 1.2 (t12i...)", e, want)
 	}
 }
+
+// TestHellosWSSAlias: /hellos takes wss for the https listener, as
+// POST /faults does.
+func TestHellosWSSAlias(t *testing.T) {
+	ta := startApp(t, nil)
+	if _, _, err := handshake(t, ta.TLSAddr, ta.clientTLS()); err != nil {
+		t.Fatal(err)
+	}
+	// The HTTPS server waits for a request after the handshake: close.
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", ta.HTTPSAddr, ta.clientTLS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpsPeer := c.LocalAddr().String()
+	c.Close()
+	waitHellos(t, ta, "", 2)
+	var got []helloEntry
+	getJSON(t, http.DefaultClient, "http://"+ta.AdminAddr+"/hellos?listener=wss", &got)
+	if len(got) != 1 || got[0].Listener != "https" || got[0].Peer != httpsPeer {
+		t.Errorf("?listener=wss gave %+v, want the one https handshake from %s", got, httpsPeer)
+	}
+}
