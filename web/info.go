@@ -34,8 +34,9 @@ type InfoHandler struct {
 	// when it is not known (the plain HTTP listener).
 	ClientHello func(r *http.Request) *tlsinfo.ClientHello
 	// RawTLSAddr returns the bound address of the raw TLS listener. It is
-	// a func because the listener is bound after the handler is built;
-	// only its port is used, with the host the client asked for.
+	// a func because the listener is bound after the handler is built.
+	// Its port is used, and its IP when it is a specific one; on a
+	// wildcard address, the host the client asked for.
 	RawTLSAddr func() net.Addr
 	// Faults describes the faults a connection may ask for (the page's
 	// Faults field is built from it); the zero Catalog when not set.
@@ -133,29 +134,67 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(append(body, '\n'))
 }
 
-// rawTLS builds the commands that reach the raw TLS port: the port the
-// listener is bound to, and the host the client used for this request,
-// since that is the name it can resolve and the certificate was made for.
+// rawTLS builds the commands that reach the raw TLS port, for a client
+// that asked for the page as requestHost (a Host header).
 func rawTLS(requestHost string, addr net.Addr) *rawTLSInfo {
 	if addr == nil {
 		return nil
 	}
-	_, portStr, err := net.SplitHostPort(addr.String())
-	if err != nil {
+	cmd, ok := RawTLSCommands(clientHost(requestHost), addr)
+	if !ok {
 		return nil
+	}
+	return &rawTLSInfo{Host: cmd.Host, Port: cmd.Port, OpenSSL: cmd.OpenSSL, Client: cmd.Client}
+}
+
+// RawTLS are the commands that reach the raw TLS listener, as /info and
+// the start log suggest them.
+type RawTLS struct {
+	// Host and Port are where the commands connect.
+	Host string
+	Port int
+	// OpenSSL is an openssl s_client command line, Client a tlsecho
+	// client one.
+	OpenSSL, Client string
+}
+
+// RawTLSCommands returns the commands that reach the raw TLS listener
+// bound at addr, for a user who knows the server as host (a DNS name or
+// an IP address, as a client would write it). The port is the one the
+// listener is bound to. The host is the listener's own address when it is
+// bound to one (TLSECHO_TLS_ADDR=[::1]:8433): host may not reach it there.
+// On a wildcard address it is host, since that is the name the user can
+// resolve and the certificate was made for. A bound address for a host
+// known by name keeps that name as SNI (-servername), so the certificate
+// still checks out against it. ok is false when addr has no port.
+func RawTLSCommands(host string, addr net.Addr) (cmd RawTLS, ok bool) {
+	boundHost, portStr, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return cmd, false
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
-		return nil
+		return cmd, false
 	}
-	host := clientHost(requestHost)
+	var sni string
+	if ip := net.ParseIP(boundHost); ip != nil && !ip.IsUnspecified() {
+		if net.ParseIP(host) == nil {
+			sni = host
+		}
+		host = ip.String()
+	}
 	hp := net.JoinHostPort(host, portStr)
-	return &rawTLSInfo{
+	cmd = RawTLS{
 		Host:    host,
 		Port:    port,
 		OpenSSL: "openssl s_client -connect " + hp,
 		Client:  "tlsecho client tls://" + hp,
 	}
+	if sni != "" {
+		cmd.OpenSSL += " -servername " + sni
+		cmd.Client = "tlsecho client -servername " + sni + " tls://" + hp
+	}
+	return cmd, true
 }
 
 // clientHost takes the host out of a Host header. The header comes from

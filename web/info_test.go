@@ -45,7 +45,9 @@ var infoTests = []struct {
 	mtls       bool
 	host       string // Host header; empty: the URL's
 	rawPort    int
+	rawIP      net.IP // the raw listener's bound address; nil: every interface
 	wantRawHP  string // host:port in the raw TLS commands
+	wantSNI    string // -servername in the raw TLS commands, if any
 	wantTLS    string
 }{
 	{name: "self-signed TLS 1.3", selfSigned: true, rawPort: 8433, wantRawHP: "127.0.0.1:8433", wantTLS: "TLS 1.3"},
@@ -54,6 +56,9 @@ var infoTests = []struct {
 	{name: "host name from Host header", host: "echo.example.test:8443", rawPort: 4443, wantRawHP: "echo.example.test:4443", wantTLS: "TLS 1.3"},
 	{name: "IPv6 host gets brackets", host: "[::1]:8443", rawPort: 8433, wantRawHP: "[::1]:8433", wantTLS: "TLS 1.3"},
 	{name: "host without port", host: "localhost", rawPort: 8433, wantRawHP: "localhost:8433", wantTLS: "TLS 1.3"},
+	{name: "raw listener on ::1, page by name", host: "localhost:8443", rawPort: 8433, rawIP: net.IPv6loopback, wantRawHP: "[::1]:8433", wantSNI: "localhost", wantTLS: "TLS 1.3"},
+	{name: "raw listener on 127.0.0.2, page by address", rawPort: 8433, rawIP: net.IPv4(127, 0, 0, 2), wantRawHP: "127.0.0.2:8433", wantTLS: "TLS 1.3"},
+	{name: "raw listener on [::], page by address", rawPort: 8433, rawIP: net.IPv6unspecified, wantRawHP: "127.0.0.1:8433", wantTLS: "TLS 1.3"},
 }
 
 // TestInfo serves /info over real TLS and checks every field against what
@@ -71,7 +76,12 @@ func TestInfo(t *testing.T) {
 				Compression:     tt.mtls, // any mix; checked below
 				MaxMessageBytes: 4096,
 				ClientAuth:      tt.mtls,
-				RawTLSAddr:      func() net.Addr { return &net.TCPAddr{IP: net.IPv4zero, Port: tt.rawPort} },
+				RawTLSAddr: func() net.Addr {
+					if tt.rawIP != nil {
+						return &net.TCPAddr{IP: tt.rawIP, Port: tt.rawPort}
+					}
+					return &net.TCPAddr{IP: net.IPv4zero, Port: tt.rawPort}
+				},
 			}
 			ts := httptest.NewUnstartedServer(h)
 			ts.TLS = &tls.Config{Certificates: []tls.Certificate{*serverCert}}
@@ -190,11 +200,16 @@ func TestInfo(t *testing.T) {
 			if r.Port != tt.rawPort {
 				t.Errorf("raw port = %d, want %d", r.Port, tt.rawPort)
 			}
-			if want := "openssl s_client -connect " + tt.wantRawHP; r.OpenSSL != want {
-				t.Errorf("openssl = %q, want %q", r.OpenSSL, want)
+			wantOpenSSL, wantClient := "openssl s_client -connect "+tt.wantRawHP, "tlsecho client tls://"+tt.wantRawHP
+			if tt.wantSNI != "" {
+				wantOpenSSL += " -servername " + tt.wantSNI
+				wantClient = "tlsecho client -servername " + tt.wantSNI + " tls://" + tt.wantRawHP
 			}
-			if want := "tlsecho client tls://" + tt.wantRawHP; r.Client != want {
-				t.Errorf("tlsecho = %q, want %q", r.Client, want)
+			if r.OpenSSL != wantOpenSSL {
+				t.Errorf("openssl = %q, want %q", r.OpenSSL, wantOpenSSL)
+			}
+			if r.Client != wantClient {
+				t.Errorf("tlsecho = %q, want %q", r.Client, wantClient)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -443,9 +444,11 @@ func portOf(t *testing.T, addr string) string {
 }
 
 // TestHTTPSInfo checks /info as the real server wires it: the certificate
-// it serves and the port the raw TLS listener really bound.
+// it serves, and commands that reach the raw TLS listener where it is
+// really bound: here ::1, while the page is asked for as localhost on
+// 127.0.0.1. The suggested tlsecho client command is then run.
 func TestHTTPSInfo(t *testing.T) {
-	ta := startApp(t, nil)
+	ta := startApp(t, map[string]string{"TLS_ADDR": "[::1]:0"})
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
 	resp, err := client.Get("https://localhost:" + portOf(t, ta.HTTPSAddr) + "/info")
@@ -472,12 +475,22 @@ func TestHTTPSInfo(t *testing.T) {
 	checks := []struct{ name, got, want string }{
 		{"subject", got.Certificate.Subject, ta.src.Leaf().Subject.String()},
 		{"version", got.TLS.Version, "TLS 1.3"},
-		{"openssl", got.RawTLS.OpenSSL, "openssl s_client -connect localhost:" + rawPort},
-		{"client", got.RawTLS.Client, "tlsecho client tls://localhost:" + rawPort},
+		{"openssl", got.RawTLS.OpenSSL, "openssl s_client -connect [::1]:" + rawPort + " -servername localhost"},
+		{"client", got.RawTLS.Client, "tlsecho client -servername localhost tls://[::1]:" + rawPort},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
 	}
+	// The start log suggests the same command.
+	if line := waitLogged(t, ta, `msg="try it"`); !strings.Contains(line, strconv.Quote(got.RawTLS.OpenSSL)) {
+		t.Errorf("start log %q does not suggest %q", line, got.RawTLS.OpenSSL)
+	}
+	args, ok := strings.CutPrefix(got.RawTLS.Client, "tlsecho client ")
+	if !ok {
+		t.Fatalf("not a tlsecho client command: %q", got.RawTLS.Client)
+	}
+	r := runClient(t, "", append([]string{"-ca", writeCertFile(t, ta.src.Leaf())}, append(strings.Fields(args), "reached")...)...)
+	r.want(t, exitOK, []string{"reached"}, nil)
 }

@@ -395,9 +395,10 @@ func (a *app) logStart() {
 	if len(leaf.DNSNames) > 0 {
 		host = leaf.DNSNames[0]
 	}
+	raw, _ := web.RawTLSCommands(host, a.tlsLn.Addr())
 	try := []any{
 		"page", "https://" + net.JoinHostPort(host, listenPort(a.httpsLn.Addr())) + "/",
-		"raw", "openssl s_client -connect " + net.JoinHostPort(host, listenPort(a.tlsLn.Addr())),
+		"raw", raw.OpenSSL,
 	}
 	if f, _ := a.src.Files(); f == "" {
 		try = append(try, "hint", "the certificate is self-signed: accept it once in the browser, or make a trusted one with tlsecho cert -ca (see tlsecho cert -h)")
