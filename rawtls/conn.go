@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -204,7 +205,7 @@ func (c *Conn) serve() {
 	if h == nil {
 		h = Echo()
 	}
-	err := h.ServeTLS(c)
+	err := c.run(h, peer)
 	if err != nil {
 		log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read.Load(), "written", c.written.Load())
 	} else {
@@ -214,6 +215,22 @@ func (c *Conn) serve() {
 		s.Hooks.Closed(c)
 	}
 	c.close()
+}
+
+// run calls the handler. A panic in it ends this connection only: the
+// connection's goroutine is the server's own, outside any recovery of
+// net/http, so an escaping panic would end the whole process and every
+// other client with it. It is logged once, at error level with the peer
+// and the stack, and the connection is then closed as any other.
+func (c *Conn) run(h Handler, peer string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.logger().Error("raw TLS handler panicked; connection closed",
+				"peer", peer, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return h.ServeTLS(c)
 }
 
 // lingerWait bounds how long a closing connection reads and discards what

@@ -37,5 +37,7 @@
 // # Concurrency
 //
 // A Handler is called in the connection's own goroutine and is the only
-// reader and writer of its Conn. Server methods are safe for concurrent use.
+// reader and writer of its Conn. A panic in it ends its connection only:
+// it is logged at error level with the peer and the stack, and the
+// connection is closed. Server methods are safe for concurrent use.
 package rawtls

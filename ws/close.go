@@ -18,6 +18,10 @@ func (c *Conn) finish(err error) int {
 	var ce *websocket.CloseError
 	var ne net.Error
 	switch {
+	case errors.Is(err, errPanicked):
+		// RFC 6455 section 7.4.1: 1011, the server met a condition that
+		// kept it from fulfilling the request.
+		c.closeAndWait(websocket.CloseInternalServerErr, "internal error")
 	case errors.As(err, &ce):
 		// The client closed (or answered our close); gorilla has replied
 		// with the same code.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -131,12 +132,20 @@ func (c *Conn) serve() {
 	}
 }
 
-// run calls the handler; a panic in it ends this connection only.
+// errPanicked ends a connection whose handler panicked (close 1011).
+var errPanicked = errors.New("ws: handler panicked")
+
+// run calls the handler. A panic in it ends this connection only: the
+// handler runs on the connection's own goroutine, outside net/http's
+// recovery, so an escaping panic would end the whole process and every
+// other client with it. It is logged once, at error level with the peer
+// and the stack; finish then sends close 1011.
 func (c *Conn) run(h Handler) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.srv.logger().Error("websocket handler panicked", "peer", c.remote, "panic", p)
-			err = fmt.Errorf("ws: handler panicked: %v", p)
+			c.srv.logger().Error("websocket handler panicked; connection closed with 1011",
+				"peer", c.remote, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w: %v", errPanicked, p)
 		}
 	}()
 	return h.ServeWS(c)

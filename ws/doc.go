@@ -68,8 +68,10 @@
 // per connection; Close and WriteControl may be called from anywhere. The
 // Handler owns reading and writing data messages; the transport only uses
 // WriteControl (pings, closes) from other goroutines, so the rule holds.
-// The Handler runs on a goroutine of its own, started after the upgrade;
-// a panic in it ends its connection only.
+// The Handler runs on a goroutine of its own, started after the upgrade,
+// outside net/http's recovery; a panic in it ends its connection only:
+// it is logged at error level with the peer and the stack, and the client
+// gets close 1011 (internal error).
 //
 // # Faults
 //
