@@ -45,6 +45,8 @@ type Conn struct {
 	pending []byte
 	// tap, while set, is given a copy of every byte Read returns.
 	tap io.Writer
+	// records follows the TLS records read, from the handshake on.
+	records recordWatch
 
 	// throttle is where bw's pacer goes, under TLS; see Throttle.
 	throttle fault.Throttle
@@ -65,12 +67,14 @@ func newConn(nc net.Conn, name string, lim *limiter) *Conn {
 }
 
 // Read reads from the bytes a stage put back first, then from the socket.
-func (c *Conn) Read(p []byte) (int, error) {
+func (c *Conn) Read(p []byte) (n int, err error) {
 	if c.pending == nil && c.tap == nil {
-		return c.conn.Read(p)
+		n, err = c.conn.Read(p)
+		if c.records.on {
+			c.records.read(p[:n])
+		}
+		return n, err
 	}
-	var n int
-	var err error
 	if len(c.pending) > 0 {
 		n = copy(p, c.pending)
 		c.pending = c.pending[n:]
@@ -82,6 +86,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	if c.tap != nil && n > 0 {
 		c.tap.Write(p[:n])
+	}
+	if c.records.on {
+		c.records.read(p[:n])
 	}
 	return n, err
 }

@@ -48,6 +48,11 @@
 // what crypto/tls reads uses [Conn.Tap]. Per-connection state a stage
 // learns lives in a field of Conn, set before Accept returns it.
 //
+// On a TLS listener the Conn follows the boundaries of the TLS records
+// crypto/tls reads through it, from the handshake on, so that a server
+// can learn when crypto/tls holds no input ([Conn.Unread]) and wait for
+// the socket itself then, holding no buffer while a connection idles.
+//
 // # Concurrency
 //
 // Accept, Close and Addr are safe for concurrent use. Hooks and

@@ -86,6 +86,8 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	if l.o.TLSConfig == nil {
 		return c, nil
 	}
+	// From here on every byte read goes to crypto/tls: follow its records.
+	c.records.on = true
 	tc := tls.Server(c, l.o.TLSConfig)
 	start := time.Now()
 	err := tc.Handshake()

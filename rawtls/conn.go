@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
@@ -39,6 +40,26 @@ type Conn struct {
 	// ended is set once a read met the client's end of input: nothing can
 	// arrive after it, so the close need not linger.
 	ended bool
+
+	// lc is the accepted connection under TLS, when it came from a
+	// listener.Listener: it follows crypto/tls's records (Unread).
+	lc *listener.Conn
+	// sock is the socket, for waiting on it without a buffer
+	// (awaitInput); nil where that is not possible.
+	sock    syscall.RawConn
+	peekFn  func(fd uintptr) bool // c.peek, made once
+	looked  bool                  // the current wait has peeked
+	peekBuf [1]byte
+}
+
+func newConn(tc *tls.Conn, s *Server) *Conn {
+	c := &Conn{tc: tc, srv: s, lc: listener.From(tc)}
+	if c.lc != nil {
+		if c.sock = socketOf(c.lc.NetConn()); c.sock != nil {
+			c.peekFn = c.peek
+		}
+	}
+	return c
 }
 
 // RemoteAddr is the client's address.
@@ -67,7 +88,7 @@ func (c *Conn) State() tls.ConnectionState { return c.tc.ConnectionState() }
 func (c *Conn) Read(p []byte) (int, error) {
 	for {
 		// Whoever wakes a read sets its flag first: checked here, a
-		// wake-up that readBuffered cleared is not lost.
+		// wake-up that readBuffered or awaitInput cleared is not lost.
 		switch {
 		case c.srv.draining.Load():
 			return c.drainRead(p)
@@ -105,6 +126,43 @@ func (c *Conn) readBuffered(p []byte) (n int, err error) {
 	return n, err
 }
 
+// awaitInput waits, holding no buffer, until a read would find input.
+// When crypto/tls holds none (listener.Conn.Unread), it waits for the
+// socket itself to turn readable, parked in the poller. When crypto/tls
+// may hold input, it reports true: the caller then reads with
+// readBuffered, which takes that input or, finding none, lets the
+// listener count records from there. It returns false at once when a
+// record has begun arriving (the rest is on its way, and a read takes it
+// as it comes), and when the server drains, the connection idled or a
+// fault silenced it: the read that follows sorts those out, as it does an
+// error of the socket.
+func (c *Conn) awaitInput() (probe bool) {
+	if c.sock == nil {
+		return false
+	}
+	for {
+		switch c.lc.Unread() {
+		case listener.UnreadMaybe:
+			return true
+		case listener.UnreadPartial:
+			return false
+		}
+		// As in Read: whoever wakes a wait sets its flag first.
+		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+			return false
+		}
+		c.looked = false
+		err := c.sock.Read(c.peekFn)
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false
+		}
+		if !c.srv.draining.Load() && !c.idle.expired.Load() && !c.fault.Silent() {
+			// A wake-up meant for an earlier state; wait on.
+			c.tc.SetReadDeadline(time.Time{})
+		}
+	}
+}
+
 // tlsRead reads through TLS and notes what the idle watch and the close
 // need to know: when data last came, how much, and the client's end.
 func (c *Conn) tlsRead(p []byte) (int, error) {
@@ -112,6 +170,9 @@ func (c *Conn) tlsRead(p []byte) (int, error) {
 	if n > 0 {
 		c.lastRead.Store(c.srv.since())
 		c.read.Add(int64(n))
+		if c.lc != nil {
+			c.lc.RecordRead()
+		}
 	}
 	if err == io.EOF {
 		c.ended = true
@@ -272,7 +333,7 @@ func (c *Conn) close() {
 // startFaults starts the faults of a connection that got a spec at
 // accept, or returns nil.
 func (c *Conn) startFaults() *fault.Session {
-	lc := listener.From(c.tc)
+	lc := c.lc
 	if lc == nil || lc.Fault == nil {
 		return nil
 	}

@@ -148,7 +148,7 @@ func (s *Server) Serve(l net.Listener) error {
 			nc.Close()
 			continue
 		}
-		c := &Conn{tc: tc, srv: s}
+		c := newConn(tc, s)
 		if !s.track(c, true) {
 			tc.NetConn().Close()
 			continue

@@ -1,0 +1,108 @@
+package listener
+
+// recordWatch follows the TLS record boundaries (RFC 8446 section 5.1) of
+// the bytes a TLS listener's Conn hands to crypto/tls, without touching
+// them, so that a server can tell when crypto/tls holds no input: then the
+// next read through it would wait for the socket, and the server can wait
+// for the socket itself instead, holding no buffer (see [Conn.Unread]).
+//
+// It rests on how crypto/tls reads: it reads from the Conn only while the
+// record it is taking is incomplete, so when a read reaches the Conn,
+// every record completed before has been consumed. After that, each read
+// through crypto/tls that returns data has consumed at least one more
+// (see [Conn.RecordRead]); empty records and post-handshake messages may
+// be consumed unseen, which only makes the count cautious.
+//
+// Only the goroutine reading the Conn (crypto/tls's reader) touches it.
+type recordWatch struct {
+	on   bool
+	hn   int     // bytes of the current record's 5-byte header seen
+	len  [2]byte // its length field
+	left int     // payload bytes of the current record still to come
+	// complete counts the records completed so far; taken those crypto/tls
+	// has certainly consumed.
+	complete, taken uint64
+}
+
+// Unread is what crypto/tls may hold of the input it has read from a
+// Conn: see [Conn.Unread].
+type Unread int
+
+const (
+	// UnreadNone: nothing; a read through crypto/tls would wait for the
+	// socket.
+	UnreadNone Unread = iota
+	// UnreadPartial: the start of a record whose rest is still to come
+	// from the socket, and no complete record.
+	UnreadPartial
+	// UnreadMaybe: possibly a complete record, which a read through
+	// crypto/tls would return without the socket.
+	UnreadMaybe
+)
+
+// read notes a read from the Conn: everything complete so far has been
+// consumed, and p is the next part of the stream.
+func (w *recordWatch) read(p []byte) {
+	w.taken = w.complete
+	for len(p) > 0 {
+		if w.hn < 5 {
+			// Header bytes: type, version (2), length (2).
+			if w.hn >= 3 {
+				w.len[w.hn-3] = p[0]
+			}
+			w.hn++
+			p = p[1:]
+			if w.hn == 5 {
+				w.left = int(w.len[0])<<8 | int(w.len[1])
+				if w.left == 0 {
+					w.next()
+				}
+			}
+			continue
+		}
+		n := min(len(p), w.left)
+		w.left -= n
+		p = p[n:]
+		if w.left == 0 {
+			w.next()
+		}
+	}
+}
+
+func (w *recordWatch) next() {
+	w.complete++
+	w.hn = 0
+}
+
+func (w *recordWatch) unread() Unread {
+	switch {
+	case w.complete > w.taken:
+		return UnreadMaybe
+	case w.hn > 0:
+		return UnreadPartial
+	}
+	return UnreadNone
+}
+
+// Unread tells what crypto/tls may hold, on a TLS listener, of the input
+// it has read: [UnreadNone] when a read through it would wait for the
+// socket, so that a server may wait for the socket itself without holding
+// a buffer for the read. It is cautious: [UnreadMaybe] may be said of
+// nothing. On a plain listener it is always [UnreadMaybe]. Call it only
+// from the goroutine that reads the connection.
+func (c *Conn) Unread() Unread {
+	if !c.records.on || len(c.pending) > 0 {
+		return UnreadMaybe
+	}
+	return c.records.unread()
+}
+
+// RecordRead tells the Conn that a read through crypto/tls returned data,
+// so consumed at least one more record: call it from the reading
+// goroutine after every such read, or [Conn.Unread] stays at
+// [UnreadMaybe] until crypto/tls next reads from the socket.
+func (c *Conn) RecordRead() {
+	if c.records.taken < c.records.complete {
+		c.records.taken++
+	}
+}

@@ -1,0 +1,219 @@
+//go:build unix
+
+package listener_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// holdConn is a client connection whose writes can be held and sent
+// later in one write, or in pieces: several TLS records in one TCP
+// segment, or a record cut anywhere.
+type holdConn struct {
+	net.Conn
+	mu   sync.Mutex
+	hold bool
+	buf  bytes.Buffer
+}
+
+func (h *holdConn) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hold {
+		return h.buf.Write(p)
+	}
+	return h.Conn.Write(p)
+}
+
+// held stops holding and returns what was held.
+func (h *holdConn) held() []byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hold = false
+	b := bytes.Clone(h.buf.Bytes())
+	h.buf.Reset()
+	return b
+}
+
+// recordPair is a client and the server's end of one TLS connection
+// through a Listener; the test reads the server's end itself.
+type recordPair struct {
+	client *tls.Conn
+	hold   *holdConn
+	server *tls.Conn
+	lc     *listener.Conn
+}
+
+func newRecordPair(t *testing.T) *recordPair {
+	t.Helper()
+	l := listen(t, tlsOptions(t, listener.Options{Name: "tls"}))
+	got := acceptAll(t, l)
+	nc, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &holdConn{Conn: nc}
+	client := tls.Client(hc, clientConfig(t))
+	t.Cleanup(func() { client.Close() })
+	client.SetDeadline(time.Now().Add(ioTimeout))
+	if err := client.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	a := next(t, got)
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	server := a.c.(*tls.Conn)
+	server.SetDeadline(time.Now().Add(ioTimeout))
+	return &recordPair{client: client, hold: hc, server: server, lc: listener.From(server)}
+}
+
+// sendRecords writes each message as its own TLS record, all in one TCP
+// write.
+func (p *recordPair) sendRecords(t *testing.T, msgs ...string) {
+	t.Helper()
+	p.hold.mu.Lock()
+	p.hold.hold = true
+	p.hold.mu.Unlock()
+	for _, m := range msgs {
+		if _, err := p.client.Write([]byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.hold.Conn.Write(p.hold.held()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// read reads through crypto/tls as a server does, telling the Conn of
+// each read that returned data.
+func (p *recordPair) read(t *testing.T) string {
+	t.Helper()
+	buf := make([]byte, 64)
+	n, err := p.server.Read(buf)
+	if err != nil {
+		t.Fatalf("server read: %v", err)
+	}
+	p.lc.RecordRead()
+	return string(buf[:n])
+}
+
+// probe reads with an expired deadline, as a server does when crypto/tls
+// may hold input: it takes input held already, or learns there is none.
+func (p *recordPair) probe(t *testing.T) string {
+	t.Helper()
+	p.server.SetReadDeadline(time.Unix(1, 0))
+	defer p.server.SetReadDeadline(time.Now().Add(ioTimeout))
+	buf := make([]byte, 64)
+	n, err := p.server.Read(buf)
+	if n > 0 {
+		p.lc.RecordRead()
+	}
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("probe: %v", err)
+	}
+	return string(buf[:n])
+}
+
+func (p *recordPair) wantUnread(t *testing.T, when string, want listener.Unread) {
+	t.Helper()
+	if got := p.lc.Unread(); got != want {
+		t.Errorf("%s: Unread %d, want %d", when, got, want)
+	}
+}
+
+// TestUnreadRecords: the Conn tells when crypto/tls holds no input, so a
+// server may wait for the socket itself, and never says so while a
+// complete record is held: several records that came in one segment are
+// read one per Read, without the socket.
+func TestUnreadRecords(t *testing.T) {
+	p := newRecordPair(t)
+	// The handshake's own records were consumed unseen: cautious until a
+	// read finds nothing.
+	p.wantUnread(t, "after the handshake", listener.UnreadMaybe)
+	if got := p.probe(t); got != "" {
+		t.Fatalf("probe after the handshake read %q", got)
+	}
+	p.wantUnread(t, "after a probe found nothing", listener.UnreadNone)
+
+	p.sendRecords(t, "one")
+	if got := p.read(t); got != "one" {
+		t.Fatalf("read %q", got)
+	}
+	p.wantUnread(t, "after the only record", listener.UnreadNone)
+
+	p.sendRecords(t, "two", "three", "four")
+	for i, want := range []string{"two", "three", "four"} {
+		if got := p.read(t); got != want {
+			t.Fatalf("read %q, want %q", got, want)
+		}
+		if i < 2 {
+			p.wantUnread(t, "with records left in the segment", listener.UnreadMaybe)
+		}
+	}
+	p.wantUnread(t, "after the segment's last record", listener.UnreadNone)
+}
+
+// TestUnreadPartialRecord: a record cut anywhere, its header included,
+// is told apart from no input: the rest is still to come.
+func TestUnreadPartialRecord(t *testing.T) {
+	p := newRecordPair(t)
+	p.probe(t)
+	for _, cut := range []int{1, 3, 5, 6, 20} {
+		p.hold.mu.Lock()
+		p.hold.hold = true
+		p.hold.mu.Unlock()
+		if _, err := p.client.Write([]byte("cut anywhere")); err != nil {
+			t.Fatal(err)
+		}
+		rec := p.hold.held()
+		if _, err := p.hold.Conn.Write(rec[:cut]); err != nil {
+			t.Fatal(err)
+		}
+		waitReadable(t, p.lc, cut)
+		// The read takes the piece and waits for the rest, which does not
+		// come before its deadline: half a second, ample for a piece that
+		// is in the socket already.
+		p.server.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		if n, err := p.server.Read(make([]byte, 64)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("cut at %d: read %d, %v; want the deadline", cut, n, err)
+		}
+		p.server.SetReadDeadline(time.Now().Add(ioTimeout))
+		p.wantUnread(t, "with part of a record read", listener.UnreadPartial)
+		if _, err := p.hold.Conn.Write(rec[cut:]); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.read(t); got != "cut anywhere" {
+			t.Fatalf("cut at %d: read %q", cut, got)
+		}
+		p.wantUnread(t, "after the record's rest", listener.UnreadNone)
+	}
+}
+
+// waitReadable waits until the server's socket holds at least n bytes,
+// peeking without taking them.
+func waitReadable(t *testing.T, lc *listener.Conn, n int) {
+	t.Helper()
+	rc, err := lc.NetConn().(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, n)
+	err = rc.Read(func(fd uintptr) bool {
+		got, _, err := syscall.Recvfrom(int(fd), buf, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return err == nil && got >= n
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
