@@ -70,6 +70,9 @@ func envOptions(environ map[string]string) env.Options {
 func loadConfig(environ []string) (Config, error) {
 	vars := env.ToMap(environ)
 	var cfg Config
+	if err := checkSetButEmpty(vars); err != nil {
+		return cfg, err
+	}
 	if err := env.ParseWithOptions(&cfg, envOptions(vars)); err != nil {
 		return cfg, parseErrorVar(err)
 	}
@@ -84,6 +87,46 @@ func loadConfig(environ []string) (Config, error) {
 	cfg.AllowedOrigins = nonEmpty(cfg.AllowedOrigins)
 	cfg.ProxyTrusted = nonEmpty(cfg.ProxyTrusted)
 	return cfg, cfg.validate()
+}
+
+// mandatoryListeners are the listeners an empty address cannot turn off,
+// by variable.
+var mandatoryListeners = map[string]string{
+	envPrefix + "TLS_ADDR":   "raw TLS listener",
+	envPrefix + "HTTPS_ADDR": "HTTPS listener",
+}
+
+// checkSetButEmpty refuses a variable set to the empty string where empty
+// means nothing. caarlos0/env reads such a value as unset and applies the
+// default, so TLSECHO_TLS_ADDR= (a template's unset placeholder, a typo)
+// would bind :8433 on every interface while the operator meant something
+// else. Only the variables whose empty value the contract gives a meaning
+// pass: the admin address (off), and those without a default (off, none,
+// any peer); and TLSECHO_HOSTS when certificate files make it moot.
+func checkSetButEmpty(vars map[string]string) error {
+	for f := range reflect.TypeFor[Config]().Fields() {
+		name := envPrefix + f.Tag.Get("env")
+		def, hasDefault := f.Tag.Lookup("envDefault")
+		if v, set := vars[name]; !set || v != "" || !hasDefault {
+			continue
+		}
+		switch name {
+		case envPrefix + "ADMIN_ADDR":
+			continue // empty turns the admin listener off
+		case envPrefix + "HOSTS":
+			if vars[envPrefix+"CERT_FILE"] != "" {
+				continue // no certificate is generated
+			}
+			return &configError{Var: name, Err: fmt.Errorf(
+				"empty leaves the generated certificate without a name; list its names and IPs (default %s), or give TLSECHO_CERT_FILE and TLSECHO_KEY_FILE", def)}
+		}
+		if what, ok := mandatoryListeners[name]; ok {
+			return &configError{Var: name, Err: fmt.Errorf(
+				"empty, but the %s cannot be turned off; give host:port (default %s)", what, def)}
+		}
+		return &configError{Var: name, Err: fmt.Errorf("set but empty; give a value (default %s), or unset it", def)}
+	}
+	return nil
 }
 
 // parseErrorVar turns the parser's error, which names the Go field, into

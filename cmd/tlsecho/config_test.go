@@ -306,3 +306,65 @@ func TestListsTrimmed(t *testing.T) {
 	defer c.Close()
 	certWSEcho(t, c, "listed after a space")
 }
+
+// TestSetButEmpty: a variable set to the empty string is refused where
+// empty has no meaning of its own, rather than read as unset (which would
+// bind TLSECHO_TLS_ADDR= to :8433 on every interface): exit 2, one line
+// naming the variable. Where the contract gives empty a meaning, it is
+// taken.
+func TestSetButEmpty(t *testing.T) {
+	wants := map[string][]string{
+		"TLSECHO_TLS_ADDR":   {"raw TLS listener cannot be turned off", "host:port", ":8433"},
+		"TLSECHO_HTTPS_ADDR": {"HTTPS listener cannot be turned off", "host:port", ":8443"},
+		"TLSECHO_HOSTS":      {"without a name", "TLSECHO_CERT_FILE"},
+	}
+	for f := range reflect.TypeFor[Config]().Fields() {
+		name := envPrefix + f.Tag.Get("env")
+		if _, ok := f.Tag.Lookup("envDefault"); !ok || name == "TLSECHO_ADMIN_ADDR" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			env := []string{name + "="}
+			// Refused by the configuration itself, before run could bind
+			// anything: a server started here would listen on every
+			// interface.
+			if _, err := loadConfig(env); err == nil {
+				t.Fatalf("%s= accepted", name)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), nil, env, nil, &stdout, &stderr); code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			out := stderr.String()
+			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "tlsecho: "+name+": ") {
+				t.Errorf("stderr %q, want one line naming %s first", out, name)
+			}
+			for _, w := range append(wants[name], "empty") {
+				if !strings.Contains(out, w) {
+					t.Errorf("stderr %q lacks %q", out, w)
+				}
+			}
+		})
+	}
+
+	dir := t.TempDir()
+	certFile, keyFile := writePair(t, dir, "a")
+	for _, tt := range []struct {
+		name  string
+		env   []string
+		check func(Config) bool
+	}{
+		{"admin off", []string{"TLSECHO_ADMIN_ADDR="}, func(c Config) bool { return c.AdminAddr == "" }},
+		{"http off", []string{"TLSECHO_HTTP_ADDR="}, func(c Config) bool { return c.HTTPAddr == "" }},
+		{"hosts moot with certificate files", []string{"TLSECHO_HOSTS=", "TLSECHO_CERT_FILE=" + certFile, "TLSECHO_KEY_FILE=" + keyFile},
+			func(c Config) bool { return c.CertFile == certFile }},
+		{"same-host origins", []string{"TLSECHO_ALLOWED_ORIGINS="}, func(c Config) bool { return c.AllowedOrigins == nil }},
+		{"any PROXY peer", []string{"TLSECHO_PROXY_TRUSTED="}, func(c Config) bool { return c.ProxyTrusted == nil }},
+		{"no fault", []string{"TLSECHO_FAULT="}, func(c Config) bool { return c.Fault == "" }},
+	} {
+		cfg, err := loadConfig(tt.env)
+		if err != nil || !tt.check(cfg) {
+			t.Errorf("%s: %v gives %+v, %v", tt.name, tt.env, cfg, err)
+		}
+	}
+}
