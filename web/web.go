@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 //go:embed static
@@ -50,4 +51,28 @@ func Handler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// Paths are the URL paths Handler serves: "/" (the page) and each file of
+// the embedded tree ("/index.html" redirects to "/", as http.FileServer
+// does). A router mounts Handler at each of them, for GET and HEAD, and
+// so can tell a path that takes another method (405) from one that does
+// not exist (404, see [NotFound]).
+func Paths() []string {
+	paths := []string{"/"}
+	// The embedded tree is fixed at compile time: the walk cannot fail.
+	fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			paths = append(paths, strings.TrimPrefix(p, "static"))
+		}
+		return nil
+	})
+	return paths
+}
+
+// NotFound answers 404 with the headers every answer of Handler carries,
+// for the paths a router that mounts the page at [Paths] does not serve.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header(), pageCSP)
+	http.NotFound(w, r)
 }

@@ -173,3 +173,34 @@ func TestHeaderCSPMatchesPage(t *testing.T) {
 		}
 	}
 }
+
+// TestPaths: Paths names the page and every file of the embedded tree,
+// and Handler serves each (the page's index by a redirect to "/").
+func TestPaths(t *testing.T) {
+	ts := httptest.NewServer(Handler())
+	defer ts.Close()
+	client := ts.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	paths := Paths()
+	files, err := fs.ReadDir(static, "static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != len(files)+1 || paths[0] != "/" {
+		t.Errorf("Paths() = %q, want / and the %d files of the tree", paths, len(files))
+	}
+	for _, p := range paths {
+		resp, err := client.Get(ts.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusOK
+		if p == "/index.html" {
+			want = http.StatusMovedPermanently
+		}
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", p, resp.StatusCode, want)
+		}
+	}
+}

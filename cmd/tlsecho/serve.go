@@ -17,9 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/listener"
@@ -197,29 +194,29 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 }
 
 // pageHandler serves the page, /ws, /info and /healthz on the listener
-// named: "https", or "http" behind a proxy that ends TLS.
+// named: "https", or "http" behind a proxy that ends TLS. The page's files
+// are routed one by one, so an unknown path is 404 for every method.
 func (a *app) pageHandler(name string) http.Handler {
-	r := chi.NewRouter()
-	r.Use(recoverPanics(a.log.With("listener", name)))
-	// Load balancers and uptime checkers probe with HEAD: every GET route
-	// answers it too (net/http leaves the body out).
-	r.Use(middleware.GetHead)
+	r := newRouter(a.log.With("listener", name), web.NotFound)
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS)
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
 		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() },
 		ClientHello: requestHello, Faults: a.faults.Describe(), Balancer: requestBalancer})
-	// Get, not Handle: a catch-all for every method would take HEAD
-	// /healthz before GetHead could send it to the GET route.
-	r.Get("/*", web.Handler().ServeHTTP)
+	page := web.Handler()
+	for _, p := range web.Paths() {
+		r.Method(http.MethodGet, p, page)
+	}
 	return r
 }
 
+// adminHandler serves the admin listener. /faults takes every method and
+// answers 405 itself, naming the several it takes.
 func (a *app) adminHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", healthz)
-	mux.Handle("GET /metrics", a.metrics.handler())
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	r := newRouter(a.log.With("listener", "admin"), nil)
+	r.Get("/healthz", healthz)
+	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
+	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !a.ready.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -228,10 +225,9 @@ func (a *app) adminHandler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /hellos", &a.hellos)
-	mux.Handle("/faults", a.faults.Handler())
-	// A "GET /path" pattern of ServeMux answers HEAD as well.
-	return recoverPanics(a.log.With("listener", "admin"))(mux)
+	r.Method(http.MethodGet, "/hellos", &a.hellos)
+	r.Handle("/faults", a.faults.Handler())
+	return r
 }
 
 func healthz(w http.ResponseWriter, _ *http.Request) {

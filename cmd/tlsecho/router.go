@@ -1,0 +1,60 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// newRouter is the router of every HTTP listener, the page's and the
+// admin one alike, so they answer alike: a panic becomes one error record
+// of log and a 500 (recoverPanics); HEAD is served wherever GET is, as
+// load balancers and uptime checkers probe with it; a path that is routed
+// answers another method 405, with an Allow header that names HEAD beside
+// GET; any other path is 404 whatever the method, answered by notFound
+// (http.NotFound when nil).
+func newRouter(log *slog.Logger, notFound http.HandlerFunc) chi.Router {
+	r := chi.NewRouter()
+	r.Use(recoverPanics(log))
+	r.Use(middleware.GetHead)
+	r.MethodNotAllowed(methodNotAllowed)
+	if notFound != nil {
+		r.NotFound(notFound)
+	}
+	return r
+}
+
+// allowable are the methods an Allow header may name, in the order it
+// names them.
+var allowable = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions,
+}
+
+// methodNotAllowed answers 405 with the methods the path takes. chi's own
+// answer names only the methods routed, so GET without the HEAD that
+// GetHead serves for it (RFC 9110 section 15.5.6: Allow lists the methods
+// the resource supports).
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	rctx := chi.RouteContext(r.Context())
+	path := rctx.RoutePath
+	if path == "" {
+		path = r.URL.EscapedPath()
+	}
+	var allow []string
+	for _, m := range allowable {
+		ok := rctx.Routes.Match(chi.NewRouteContext(), m, path)
+		if m == http.MethodHead {
+			ok = ok || slices.Contains(allow, http.MethodGet)
+		}
+		if ok {
+			allow = append(allow, m)
+		}
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+}
