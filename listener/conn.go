@@ -40,20 +40,28 @@ type Conn struct {
 	Fault *fault.Spec
 
 	conn net.Conn
+	// stages is what only the pipeline's stages use; nil once the
+	// connection is handed out and no byte put back remains, so an
+	// established connection does not carry it.
+	stages *stageState
+	// records follows the TLS records read, from the handshake on.
+	records recordWatch
+
+	// throttle is where bw's pacer goes, under TLS; see Throttle.
+	throttle  fault.Throttle
+	lim       *limiter
+	closeOnce sync.Once
+}
+
+// stageState is a Conn's state during the pipeline.
+type stageState struct {
 	// pending holds bytes a stage read ahead of the handshake (a PROXY
 	// header's buffer, a peeked ClientHello); Read returns them first.
 	pending []byte
 	// tap, while set, is given a copy of every byte Read returns.
 	tap io.Writer
-	// records follows the TLS records read, from the handshake on.
-	records recordWatch
-
-	// throttle is where bw's pacer goes, under TLS; see Throttle.
-	throttle fault.Throttle
 	// deadline ends the handshake stages; guarded by the Listener's mu.
-	deadline  time.Time
-	lim       *limiter
-	closeOnce sync.Once
+	deadline time.Time
 }
 
 func newConn(nc net.Conn, name string, lim *limiter) *Conn {
@@ -63,34 +71,39 @@ func newConn(nc net.Conn, name string, lim *limiter) *Conn {
 		Peer:     nc.RemoteAddr(),
 		conn:     nc,
 		lim:      lim,
+		stages:   &stageState{},
 	}
 }
 
 // Read reads from the bytes a stage put back first, then from the socket.
 func (c *Conn) Read(p []byte) (n int, err error) {
-	if c.pending == nil && c.tap == nil {
+	st := c.stages
+	if st == nil || (st.pending == nil && st.tap == nil) {
 		n, err = c.conn.Read(p)
-		if c.records.on {
-			c.records.read(p[:n])
-		}
-		return n, err
-	}
-	if len(c.pending) > 0 {
-		n = copy(p, c.pending)
-		c.pending = c.pending[n:]
-		if len(c.pending) == 0 {
-			c.pending = nil
+	} else if len(st.pending) > 0 {
+		n = copy(p, st.pending)
+		st.pending = st.pending[n:]
+		if len(st.pending) == 0 {
+			st.pending = nil
 		}
 	} else {
 		n, err = c.conn.Read(p)
 	}
-	if c.tap != nil && n > 0 {
-		c.tap.Write(p[:n])
+	if st != nil && st.tap != nil && n > 0 {
+		st.tap.Write(p[:n])
 	}
 	if c.records.on {
 		c.records.read(p[:n])
 	}
 	return n, err
+}
+
+// endStages drops the pipeline's state once the connection is handed out
+// and nothing put back is left to read.
+func (c *Conn) endStages() {
+	if c.stages != nil && c.stages.pending == nil {
+		c.stages = nil
+	}
 }
 
 // ReleaseHello drops Hello once nothing will show it any more: the
@@ -107,19 +120,19 @@ func (c *Conn) ReleaseHello() { c.Hello = nil }
 // before the connection is handed to Accept.
 func (c *Conn) Replay(b []byte) {
 	if len(b) > 0 {
-		c.pending = append(b[:len(b):len(b)], c.pending...)
+		c.stages.pending = append(b[:len(b):len(b)], c.stages.pending...)
 	}
 }
 
 // Tap gives w a copy of every byte read from now until Tap(nil) or the
 // end of the pipeline: a stage records the ClientHello this way as
 // crypto/tls reads it. w must not block. Call it only from the pipeline.
-func (c *Conn) Tap(w io.Writer) { c.tap = w }
+func (c *Conn) Tap(w io.Writer) { c.stages.tap = w }
 
 // shortenDeadline moves the handshake deadline to t if that is sooner.
 func (c *Conn) shortenDeadline(t time.Time) {
-	if t.Before(c.deadline) {
-		c.deadline = t
+	if t.Before(c.stages.deadline) {
+		c.stages.deadline = t
 		c.conn.SetDeadline(t)
 	}
 }

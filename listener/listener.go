@@ -325,11 +325,12 @@ func retryable(err error) bool {
 func (l *Listener) track(c *Conn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c.deadline = c.Accepted.Add(l.handshakeTimeout())
-	if l.closed && l.graceEnd.Before(c.deadline) {
-		c.deadline = l.graceEnd
+	st := c.stages
+	st.deadline = c.Accepted.Add(l.handshakeTimeout())
+	if l.closed && l.graceEnd.Before(st.deadline) {
+		st.deadline = l.graceEnd
 	}
-	c.conn.SetDeadline(c.deadline)
+	c.conn.SetDeadline(st.deadline)
 	l.pending[c] = struct{}{}
 	l.inflight++
 }

@@ -29,14 +29,16 @@ func (l *Listener) pipeline(c *Conn) {
 	// is dropped when it passes, and Close shortens it to a grace.
 	nc, err := l.prepare(c)
 	// A tap records the handshake only: the hot path reads without it.
-	c.tap = nil
+	c.stages.tap = nil
 	l.handedOver(c)
 	if err != nil {
 		c.Close()
 		return
 	}
-	// The handshake deadline must not linger into the connection's life.
+	// The handshake deadline must not linger into the connection's life,
+	// nor the stages' state, now that Close no longer looks at it.
 	c.conn.SetDeadline(time.Time{})
+	c.endStages()
 	if !l.o.KeepHello {
 		c.ReleaseHello()
 	}

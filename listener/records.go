@@ -16,12 +16,13 @@ package listener
 // Only the goroutine reading the Conn (crypto/tls's reader) touches it.
 type recordWatch struct {
 	on   bool
-	hn   int     // bytes of the current record's 5-byte header seen
+	hn   uint8   // bytes of the current record's 5-byte header seen
 	len  [2]byte // its length field
-	left int     // payload bytes of the current record still to come
-	// complete counts the records completed so far; taken those crypto/tls
-	// has certainly consumed.
-	complete, taken uint64
+	left uint16  // payload bytes of the current record still to come
+	// complete counts the records completed so far, taken those crypto/tls
+	// has certainly consumed; both wrap, so they are compared by their
+	// difference.
+	complete, taken uint32
 }
 
 // Unread is what crypto/tls may hold of the input it has read from a
@@ -53,15 +54,15 @@ func (w *recordWatch) read(p []byte) {
 			w.hn++
 			p = p[1:]
 			if w.hn == 5 {
-				w.left = int(w.len[0])<<8 | int(w.len[1])
+				w.left = uint16(w.len[0])<<8 | uint16(w.len[1])
 				if w.left == 0 {
 					w.next()
 				}
 			}
 			continue
 		}
-		n := min(len(p), w.left)
-		w.left -= n
+		n := min(len(p), int(w.left))
+		w.left -= uint16(n)
 		p = p[n:]
 		if w.left == 0 {
 			w.next()
@@ -76,7 +77,7 @@ func (w *recordWatch) next() {
 
 func (w *recordWatch) unread() Unread {
 	switch {
-	case w.complete > w.taken:
+	case int32(w.complete-w.taken) > 0:
 		return UnreadMaybe
 	case w.hn > 0:
 		return UnreadPartial
@@ -91,7 +92,7 @@ func (w *recordWatch) unread() Unread {
 // nothing. On a plain listener it is always [UnreadMaybe]. Call it only
 // from the goroutine that reads the connection.
 func (c *Conn) Unread() Unread {
-	if !c.records.on || len(c.pending) > 0 {
+	if !c.records.on || (c.stages != nil && len(c.stages.pending) > 0) {
 		return UnreadMaybe
 	}
 	return c.records.unread()
@@ -102,7 +103,7 @@ func (c *Conn) Unread() Unread {
 // goroutine after every such read, or [Conn.Unread] stays at
 // [UnreadMaybe] until crypto/tls next reads from the socket.
 func (c *Conn) RecordRead() {
-	if c.records.taken < c.records.complete {
-		c.records.taken++
+	if w := &c.records; int32(w.complete-w.taken) > 0 {
+		w.taken++
 	}
 }
