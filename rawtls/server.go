@@ -57,6 +57,9 @@ type Server struct {
 	// fault package. Nil: no connection has faults.
 	Faults *fault.Injector
 
+	echoOnce sync.Once
+	echo     Handler // the default handler, made once
+
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*Conn]struct{}
@@ -84,6 +87,15 @@ func (s *Server) since() int64 { return int64(time.Since(s.epoch)) }
 
 // at turns a reading of since back into a time.
 func (s *Server) at(ns int64) time.Time { return s.epoch.Add(time.Duration(ns)) }
+
+// handler is Handler, or one Echo for all connections when it is nil.
+func (s *Server) handler() Handler {
+	if s.Handler != nil {
+		return s.Handler
+	}
+	s.echoOnce.Do(func() { s.echo = Echo() })
+	return s.echo
+}
 
 func (s *Server) logger() *slog.Logger {
 	if s.Logger == nil {
