@@ -1,10 +1,12 @@
 package rawtls
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
@@ -241,36 +243,39 @@ func (c *Conn) wake() {
 }
 
 // serve runs the handler and the close, in the connection's own goroutine.
+// Its own frame stays small, the work being done in methods it calls: the
+// goroutine spends its life waiting below this frame, and the GC scans
+// what is in use of the stack at every cycle, so every byte here counts,
+// per connection, in the heap goal and so in the process's memory.
 func (c *Conn) serve() {
+	defer c.release()
+	c.begin()
+	c.end(c.run(c.srv.handler()))
+}
+
+// begin starts the idle watch, the hooks and the faults.
+func (c *Conn) begin() {
 	s := c.srv
-	log := s.logger()
-	peer := c.tc.RemoteAddr().String()
-	defer func() {
-		c.tc.NetConn().Close()
-		s.track(c, false)
-		s.active.Add(-1)
-		s.wg.Done()
-	}()
 	c.lastRead.Store(s.since())
 	c.idle.start(c)
-	defer c.idle.stop()
 	if s.Hooks != nil && s.Hooks.Opened != nil {
 		s.Hooks.Opened(c)
 	}
-
 	if s.Faults != nil {
 		c.fault = c.startFaults()
-		defer c.fault.Stop()
 	}
-	h := s.Handler
-	if h == nil {
-		h = Echo()
-	}
-	err := c.run(h, peer)
-	if err != nil {
-		log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read.Load(), "written", c.written.Load())
-	} else {
-		log.Debug("connection closed", "peer", peer, "read", c.read.Load(), "written", c.written.Load())
+}
+
+// end logs how the handler ended, tells the hooks and closes.
+func (c *Conn) end(err error) {
+	s := c.srv
+	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
+		peer := c.tc.RemoteAddr().String()
+		if err != nil {
+			log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read.Load(), "written", c.written.Load())
+		} else {
+			log.Debug("connection closed", "peer", peer, "read", c.read.Load(), "written", c.written.Load())
+		}
 	}
 	if s.Hooks != nil && s.Hooks.Closed != nil {
 		s.Hooks.Closed(c)
@@ -278,16 +283,24 @@ func (c *Conn) serve() {
 	c.close()
 }
 
-// run calls the handler. A panic in it ends this connection only: the
-// connection's goroutine is the server's own, outside any recovery of
-// net/http, so an escaping panic would end the whole process and every
-// other client with it. It is logged once, at error level with the peer
-// and the stack, and the connection is then closed as any other.
-func (c *Conn) run(h Handler, peer string) (err error) {
+// release stops what begin started and lets go of the connection, also
+// after a panic.
+func (c *Conn) release() {
+	s := c.srv
+	c.fault.Stop()
+	c.idle.stop()
+	c.tc.NetConn().Close()
+	s.track(c, false)
+	s.active.Add(-1)
+	s.wg.Done()
+}
+
+// run calls the handler; a panic in it ends this connection only.
+func (c *Conn) run(h Handler) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.srv.logger().Error("raw TLS handler panicked; connection closed",
-				"peer", peer, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				"peer", c.tc.RemoteAddr().String(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("handler panicked: %v", p)
 		}
 	}()
