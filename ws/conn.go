@@ -120,7 +120,7 @@ func (c *Conn) serve() {
 	c.ka.start(s.pingInterval(), s.idleTimeout())
 	h := s.Handler
 	if h == nil {
-		h = Echo()
+		h = s.echo
 	}
 	err := c.run(h)
 	c.ka.stop()

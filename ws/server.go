@@ -86,6 +86,7 @@ type Server struct {
 
 	initOnce sync.Once
 	upgrader websocket.Upgrader
+	echo     Handler   // for a nil Handler: one Echo for all connections
 	held     sync.Pool // buffers of writes held to go out with the next
 	refusals rateLog   // warn records of refused origins
 
@@ -158,6 +159,7 @@ func (s *Server) init() {
 			Error:             s.refuse,
 		}
 		s.held.New = func() any { b := make([]byte, 0, 16<<10); return &b }
+		s.echo = Echo()
 	})
 }
 
