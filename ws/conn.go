@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,12 @@ func (c *Conn) Subprotocol() string { return c.ws.Subprotocol() }
 
 // RemoteAddr is the client's address, as the request had it.
 func (c *Conn) RemoteAddr() string { return c.remote }
+
+// NetConn is the connection the HTTP server handed over at the upgrade:
+// a *tls.Conn for wss, the plain conn for ws. [listener.From] finds the
+// listener.Conn under it, and with it the listener that accepted it.
+// Reading or writing it directly would corrupt the WebSocket stream.
+func (c *Conn) NetConn() net.Conn { return c.nc.Conn }
 
 // CloseCode is the close code the server sent or received; 0 while the
 // connection is open, or when it ended without one.

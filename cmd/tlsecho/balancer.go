@@ -104,6 +104,12 @@ func (a *app) countProxy(hooks *listener.Hooks) {
 		Help: "Connections through the PROXY protocol stage, by listener and outcome: client (a header named one), none (no header, or a LOCAL one), refused (closed: no header where one is required, an untrusted sender, a malformed or late header).",
 	}, []string{"listener", "outcome"})
 	a.metrics.reg.MustRegister(count)
+	// Refusals are there at 0 from the first scrape, for an alert rule.
+	for _, name := range []string{"tls", "https", "http"} {
+		if name != "http" || a.plain != nil {
+			count.WithLabelValues(name, "refused")
+		}
+	}
 	hooks.Proxy = func(c *listener.Conn, err error) {
 		outcome := "none"
 		switch {

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,11 @@ import (
 // metrics holds the Prometheus collectors of one server, in a registry of
 // its own rather than the library's global default, so tests can run
 // several servers in one process.
+//
+// The listener label takes the listeners' names everywhere: "tls" (raw
+// TLS), "https", "http" and "admin", as listener.Conn.Listener has them.
+// A WebSocket connection is counted by the listener it came through
+// ("https" or "http"), in metrics of its own.
 type metrics struct {
 	reg *prometheus.Registry
 
@@ -26,40 +32,53 @@ type metrics struct {
 	refused        *prometheus.CounterVec
 	handshakes     *prometheus.CounterVec
 	handshakeFails *prometheus.CounterVec
-	handshakeTime  prometheus.Histogram
+	handshakeTime  *prometheus.HistogramVec
 	bytes          *prometheus.CounterVec
+	wsConns        *prometheus.CounterVec
+	wsActive       *prometheus.GaugeVec
 	wsCloses       *prometheus.CounterVec
 	faults         *prometheus.CounterVec
 }
+
+// tlsListeners are the listeners that run TLS handshakes.
+var tlsListeners = []string{"tls", "https"}
 
 func newMetrics() *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		conns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_connections_total",
-			Help: "Connections served (raw TLS after the handshake, WebSocket after the upgrade).",
+			Help: "TCP connections accepted, by listener (those refused at the limit are in tlsecho_connections_refused_total).",
 		}, []string{"listener"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_connections_refused_total",
-			Help: "Connections closed at accept because TLSECHO_MAX_CONNS was reached.",
+			Help: "Connections closed at accept because TLSECHO_MAX_CONNS was reached, by listener.",
 		}, []string{"listener"}),
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_tls_handshakes_total",
-			Help: "Completed TLS handshakes on the raw TLS port, by version.",
-		}, []string{"version"}),
+			Help: "Completed TLS handshakes, by listener (tls, https) and version.",
+		}, []string{"listener", "version"}),
 		handshakeFails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_tls_handshake_failures_total",
-			Help: "Failed or timed-out TLS handshakes on the raw TLS port (plain text, old versions, silent clients).",
+			Help: "Failed or timed-out TLS handshakes (plain text, old versions, silent clients, a refused PROXY header), by listener (tls, https).",
 		}, []string{"listener"}),
-		handshakeTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+		handshakeTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tlsecho_tls_handshake_seconds",
-			Help:    "Duration of completed TLS handshakes on the raw TLS port.",
+			Help:    "Duration of completed TLS handshakes, by listener (tls, https).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms to 4 s
-		}),
+		}, []string{"listener"}),
 		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_raw_bytes_total",
 			Help: "Bytes read from and written to raw TLS clients, counted when each connection ends.",
 		}, []string{"direction"}),
+		wsConns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tlsecho_ws_connections_total",
+			Help: "WebSocket connections upgraded, by the listener they came through (https, http).",
+		}, []string{"listener"}),
+		wsActive: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tlsecho_ws_connections_active",
+			Help: "WebSocket connections open now, by the listener they came through (https, http).",
+		}, []string{"listener"}),
 		wsCloses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_ws_closes_total",
 			Help: "WebSocket connections ended, by the close code sent or received (0: dropped without one).",
@@ -75,7 +94,7 @@ func newMetrics() *metrics {
 		m.faults.WithLabelValues(v)
 	}
 	m.reg.MustRegister(m.conns, m.refused, m.handshakes, m.handshakeFails, m.handshakeTime,
-		m.bytes, m.wsCloses, m.faults,
+		m.bytes, m.wsConns, m.wsActive, m.wsCloses, m.faults,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -84,14 +103,8 @@ func newMetrics() *metrics {
 
 // watch adds gauges read at scrape time from the servers and the
 // certificate source, so they cannot go stale.
-func (m *metrics) watch(raw *rawtls.Server, wsrv *ws.Server, src *certs.Source) {
+func (m *metrics) watch(wsrv *ws.Server, src *certs.Source) {
 	m.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "tlsecho_connections_active", Help: "Connections open now.", ConstLabels: prometheus.Labels{"listener": "tls"},
-		}, func() float64 { return float64(raw.Active()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "tlsecho_connections_active", Help: "Connections open now.", ConstLabels: prometheus.Labels{"listener": "ws"},
-		}, func() float64 { return float64(wsrv.Active()) }),
 		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "text",
 			func(s ws.Stats) int64 { return s.TextMessages }, wsrv),
 		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "binary",
@@ -107,36 +120,79 @@ func (m *metrics) watch(raw *rawtls.Server, wsrv *ws.Server, src *certs.Source) 
 	)
 }
 
-// listenerHooks counts refusals on every listener, and the handshakes of
-// the raw TLS port.
+// watchListener adds the series of a bound listener: its open connections,
+// read at scrape time, and at 0 from the first scrape the counters one
+// alerts on (refusals; handshake failures on a TLS listener; WebSocket
+// connections on a page listener), so an alert rule finds its series
+// before the first event.
+func (m *metrics) watchListener(l *listener.Listener, name string) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tlsecho_connections_active", Help: "Connections open now, handshaking ones included, by listener.",
+		ConstLabels: prometheus.Labels{"listener": name},
+	}, func() float64 { return float64(l.Active()) }))
+	m.conns.WithLabelValues(name)
+	m.refused.WithLabelValues(name)
+	if slices.Contains(tlsListeners, name) {
+		m.handshakeFails.WithLabelValues(name)
+		m.handshakeTime.WithLabelValues(name)
+	}
+	if name == "https" || name == "http" {
+		m.wsConns.WithLabelValues(name)
+		m.wsActive.WithLabelValues(name)
+	}
+}
+
+// handshakeSeries are one TLS listener's handshake series, looked up once.
+type handshakeSeries struct {
+	fails, tls13 prometheus.Counter
+	seconds      prometheus.Observer
+}
+
+// listenerHooks counts the connections accepted and refused on every
+// listener, and the handshakes of the TLS listeners.
 func (m *metrics) listenerHooks() *listener.Hooks {
-	// The labels of every connection are looked up once, here.
-	tls13 := m.handshakes.WithLabelValues(tls.VersionName(tls.VersionTLS13))
+	// The series of every connection are looked up once, here.
+	series := make(map[string]*handshakeSeries, len(tlsListeners))
+	for _, name := range tlsListeners {
+		series[name] = &handshakeSeries{
+			fails:   m.handshakeFails.WithLabelValues(name),
+			tls13:   m.handshakes.WithLabelValues(name, tls.VersionName(tls.VersionTLS13)),
+			seconds: m.handshakeTime.WithLabelValues(name),
+		}
+	}
+	accepted := make(map[string]prometheus.Counter)
+	for _, name := range []string{"tls", "https", "http", "admin"} {
+		accepted[name] = m.conns.WithLabelValues(name)
+	}
 	return &listener.Hooks{
 		Refused: func(name string) { m.refused.WithLabelValues(name).Inc() },
+		Accepted: func(c *listener.Conn) {
+			if a := accepted[c.Listener]; a != nil {
+				a.Inc()
+			}
+		},
 		Handshake: func(c *listener.Conn, h listener.Handshake) {
-			if c.Listener != "tls" {
-				return
+			s := series[c.Listener]
+			if s == nil {
+				return // a PROXY stage that failed on the plain HTTP listener
 			}
 			if h.Err != nil {
-				m.handshakeFails.WithLabelValues(c.Listener).Inc()
+				s.fails.Inc()
 				return
 			}
 			if h.State.Version == tls.VersionTLS13 {
-				tls13.Inc()
+				s.tls13.Inc()
 			} else {
-				m.handshakes.WithLabelValues(tls.VersionName(h.State.Version)).Inc()
+				m.handshakes.WithLabelValues(c.Listener, tls.VersionName(h.State.Version)).Inc()
 			}
-			m.handshakeTime.Observe(h.Took.Seconds())
+			s.seconds.Observe(h.Took.Seconds())
 		},
 	}
 }
 
 func (m *metrics) rawHooks() *rawtls.Hooks {
-	conns := m.conns.WithLabelValues("tls")
 	in, out := m.bytes.WithLabelValues("in"), m.bytes.WithLabelValues("out")
 	return &rawtls.Hooks{
-		Opened: func(*rawtls.Conn) { conns.Inc() },
 		Closed: func(c *rawtls.Conn) {
 			in.Add(float64(c.BytesRead()))
 			out.Add(float64(c.BytesWritten()))
@@ -153,11 +209,38 @@ func wsCounter(name, help, kind string, value func(ws.Stats) int64, wsrv *ws.Ser
 	}, func() float64 { return float64(value(wsrv.Stats())) })
 }
 
+// wsSeries are the WebSocket series of one page listener.
+type wsSeries struct {
+	total  prometheus.Counter
+	active prometheus.Gauge
+}
+
+// wsHooks count WebSocket connections by the listener they came through,
+// found once per connection, and their close codes.
 func (m *metrics) wsHooks() *ws.Hooks {
-	conns := m.conns.WithLabelValues("ws")
+	series := make(map[string]*wsSeries)
+	for _, name := range []string{"https", "http"} {
+		series[name] = &wsSeries{total: m.wsConns.WithLabelValues(name), active: m.wsActive.WithLabelValues(name)}
+	}
+	of := func(c *ws.Conn) *wsSeries {
+		if lc := listener.From(c.NetConn()); lc != nil {
+			return series[lc.Listener]
+		}
+		return nil
+	}
 	return &ws.Hooks{
-		Opened: func(*ws.Conn) { conns.Inc() },
-		Closed: func(c *ws.Conn) { m.wsCloses.WithLabelValues(strconv.Itoa(c.CloseCode())).Inc() },
+		Opened: func(c *ws.Conn) {
+			if s := of(c); s != nil {
+				s.total.Inc()
+				s.active.Inc()
+			}
+		},
+		Closed: func(c *ws.Conn) {
+			if s := of(c); s != nil {
+				s.active.Dec()
+			}
+			m.wsCloses.WithLabelValues(strconv.Itoa(c.CloseCode())).Inc()
+		},
 	}
 }
 

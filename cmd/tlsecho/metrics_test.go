@@ -51,12 +51,16 @@ func TestMetrics(t *testing.T) {
 	body := scrape()
 	for _, want := range []string{
 		`tlsecho_connections_total{listener="tls"} 1`,
-		`tlsecho_connections_total{listener="ws"} 1`,
-		`tlsecho_connections_active{listener="ws"} 1`,
-		`tlsecho_tls_handshakes_total{version="TLS 1.3"} 1`,
+		`tlsecho_connections_total{listener="https"} 1`,
+		`tlsecho_connections_active{listener="https"} 1`,
+		`tlsecho_ws_connections_total{listener="https"} 1`,
+		`tlsecho_ws_connections_active{listener="https"} 1`,
+		`tlsecho_tls_handshakes_total{listener="tls",version="TLS 1.3"} 1`,
+		`tlsecho_tls_handshakes_total{listener="https",version="TLS 1.3"} 1`,
 		`tlsecho_ws_messages_total{type="text"} 1`,
 		`tlsecho_ws_message_bytes_total{type="text"} 5`,
-		`tlsecho_tls_handshake_seconds_count 1`,
+		`tlsecho_tls_handshake_seconds_count{listener="tls"} 1`,
+		`tlsecho_tls_handshake_seconds_count{listener="https"} 1`,
 		`tlsecho_certificate_not_after_seconds `,
 		`go_goroutines `,
 	} {

@@ -162,7 +162,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		Hooks:           a.metrics.wsHooks(),
 		Faults:          a.faults,
 	}
-	a.metrics.watch(a.raw, a.ws, a.src)
+	a.metrics.watch(a.ws, a.src)
 	a.httpsTLS = a.src.TLSConfig(tlsOpts)
 	// HTTP/1.1 only: WebSocket needs it (RFC 8441's WebSocket over HTTP/2
 	// is not supported by gorilla), and browsers then use it for the page too.
@@ -260,7 +260,9 @@ func (a *app) listen() (err error) {
 		o.MaxConns = a.cfg.MaxConns
 		o.Logger = a.log
 		o.Hooks = hooks
-		return listener.New(l, o), nil
+		ln := listener.New(l, o)
+		a.metrics.watchListener(ln, o.Name)
+		return ln, nil
 	}
 	if a.tlsLn, err = bind("TLSECHO_TLS_ADDR", a.cfg.TLSAddr, listener.Options{Name: "tls", TLSConfig: a.rawTLS, CaptureHello: true, Faults: a.faults, Proxy: a.proxy}); err != nil {
 		return err
