@@ -25,7 +25,21 @@ func scrapeMetrics(t *testing.T, client *http.Client, adminAddr string) string {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /metrics: %d, %v", resp.StatusCode, err)
 	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type %q, want Prometheus text", ct)
+	}
 	return string(b)
+}
+
+// missingMetrics are the lines of want that body lacks.
+func missingMetrics(body string, want ...string) []string {
+	var missing []string
+	for _, w := range want {
+		if !strings.Contains(body, w+"\n") {
+			missing = append(missing, w)
+		}
+	}
+	return missing
 }
 
 // waitMetrics scrapes until every line of want is in /metrics: hooks count
@@ -36,12 +50,7 @@ func waitMetrics(t *testing.T, client *http.Client, adminAddr string, want ...st
 	deadline := time.Now().Add(ioWait)
 	for {
 		body := scrapeMetrics(t, client, adminAddr)
-		var missing []string
-		for _, w := range want {
-			if !strings.Contains(body, w+"\n") {
-				missing = append(missing, w)
-			}
-		}
+		missing := missingMetrics(body, want...)
 		if len(missing) == 0 {
 			return
 		}
@@ -71,7 +80,7 @@ func TestMetricsByListener(t *testing.T) {
 			t.Errorf("listener label %q; the listeners are tls, https, http and admin", m[1])
 		}
 	}
-	for _, want := range []string{
+	if missing := missingMetrics(start,
 		`tlsecho_connections_refused_total{listener="tls"} 0`,
 		`tlsecho_connections_refused_total{listener="https"} 0`,
 		`tlsecho_connections_refused_total{listener="http"} 0`,
@@ -81,10 +90,8 @@ func TestMetricsByListener(t *testing.T) {
 		`tlsecho_ws_connections_total{listener="https"} 0`,
 		`tlsecho_ws_connections_total{listener="http"} 0`,
 		`tlsecho_connections_active{listener="tls"} 0`,
-	} {
-		if !strings.Contains(start, want+"\n") {
-			t.Errorf("the first scrape lacks %s", want)
-		}
+	); missing != nil {
+		t.Errorf("the first scrape lacks %q", missing)
 	}
 
 	// A handshake that fails on each TLS listener (plain text), and one
@@ -167,13 +174,11 @@ func (ta *testApp) dialHeld(t *testing.T, addr string) net.Conn {
 func TestMetricsProxyRefusedAtZero(t *testing.T) {
 	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "optional"})
 	body := scrapeMetrics(t, &http.Client{Timeout: ioWait}, ta.AdminAddr)
-	for _, want := range []string{
+	if missing := missingMetrics(body,
 		`tlsecho_proxy_headers_total{listener="tls",outcome="refused"} 0`,
 		`tlsecho_proxy_headers_total{listener="https",outcome="refused"} 0`,
-	} {
-		if !strings.Contains(body, want+"\n") {
-			t.Errorf("the first scrape lacks %s", want)
-		}
+	); missing != nil {
+		t.Errorf("the first scrape lacks %q", missing)
 	}
 	if strings.Contains(body, `tlsecho_proxy_headers_total{listener="http"`) {
 		t.Error("a series for the HTTP listener, which is off")

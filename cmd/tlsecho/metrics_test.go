@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,24 +29,9 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("ws echo: %q, %v", msg, err)
 	}
 
-	scrape := func() string {
-		resp, err := http.Get("http://" + ta.AdminAddr + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-			t.Errorf("Content-Type %q, want Prometheus text", ct)
-		}
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET /metrics: %s", resp.Status)
-		}
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatalf("read /metrics: %v", err)
-		}
-		return string(b)
-	}
+	client := &http.Client{Timeout: ioWait}
+	defer client.CloseIdleConnections()
+	scrape := func() string { return scrapeMetrics(t, client, ta.AdminAddr) }
 	body := scrape()
 	for _, want := range []string{
 		`tlsecho_connections_total{listener="tls"} 1`,
