@@ -32,6 +32,7 @@ func (l *flakyListener) Accept() (net.Conn, error) {
 // not stop the listener; it waits and accepts again. Any other error ends
 // Accept with that error.
 func TestAcceptErrorsBackOff(t *testing.T) {
+	t.Parallel()
 	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ECONNABORTED} {
 		t.Run(errno.Error(), func(t *testing.T) {
 			tcp, err := net.Listen("tcp", "127.0.0.1:0")

@@ -15,6 +15,7 @@ import (
 // request sees the TLS state, the client's address, and its Conn through
 // the request context.
 func TestHTTPServerOnTLSListener(t *testing.T) {
+	t.Parallel()
 	o := tlsOptions(t, listener.Options{Name: "https"})
 	o.TLSConfig.NextProtos = []string{"http/1.1"}
 	l := listen(t, o)
@@ -69,6 +70,7 @@ func TestHTTPServerOnTLSListener(t *testing.T) {
 
 // TestFromTLSConn finds the Conn under the *tls.Conn Accept returns.
 func TestFromTLSConn(t *testing.T) {
+	t.Parallel()
 	l := listen(t, tlsOptions(t, listener.Options{Name: "tls"}))
 	got := acceptAll(t, l)
 	c, err := dialTLS(t, l.Addr().String(), clientConfig(t))

@@ -17,6 +17,7 @@ import (
 // the one the client would have had anyway. Without KeepHello the
 // accepted connection no longer carries the hello.
 func TestCaptureHello(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	hellos := make(chan *tlsinfo.ClientHello, 10)
 	l := listen(t, tlsOptions(t, listener.Options{
@@ -137,6 +138,7 @@ func BenchmarkHandshakeCapture(b *testing.B) {
 // so it is found whole and the connection's Peer is the client the
 // header names.
 func TestCaptureHelloBehindProxy(t *testing.T) {
+	t.Parallel()
 	p, err := listener.NewProxy(listener.ProxyOptions{Require: true})
 	if err != nil {
 		t.Fatal(err)

@@ -16,12 +16,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testmain"
 	"github.com/tlsecho/tlsecho/listener"
 )
 
 // TestMain fails the package when a test leaves a goroutine behind: a
 // closed Listener has ended its accept loop and every pipeline goroutine.
+// The parallel tests mostly wait on handshake timeouts.
 func TestMain(m *testing.M) {
+	testmain.Parallel(8)
 	goleak.VerifyTestMain(m)
 }
 

@@ -16,6 +16,7 @@ import (
 // others still work, and that a slot freed by Close (called twice) is
 // freed once and taken by the next client.
 func TestMaxConnsRefusesOnlyTheExtra(t *testing.T) {
+	t.Parallel()
 	const maxConns = 3
 	var mu sync.Mutex
 	var refused []string

@@ -25,6 +25,7 @@ import (
 // Accept as an established *tls.Conn; a failed one is reported with its
 // error and never handed out.
 func TestHandshakeOutcome(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	outcomes := make(chan listener.Handshake, 10)
 	l := listen(t, tlsOptions(t, listener.Options{
@@ -107,6 +108,7 @@ func TestHandshakeOutcome(t *testing.T) {
 // that trickles its ClientHello a byte at a time are both dropped at
 // HandshakeTimeout, which bounds the whole pipeline, not each read.
 func TestHandshakeTimeoutBoundsEveryStage(t *testing.T) {
+	t.Parallel()
 	const timeout = 300 * time.Millisecond
 	failed := make(chan error, 2)
 	l := listen(t, tlsOptions(t, listener.Options{HandshakeTimeout: timeout, Hooks: &listener.Hooks{
@@ -165,6 +167,7 @@ func TestHandshakeTimeoutBoundsEveryStage(t *testing.T) {
 // Accept, and silent ones are dropped after the short grace, long before
 // their HandshakeTimeout. Accept fails once nothing more can come.
 func TestCloseGivesHandshakesAGrace(t *testing.T) {
+	t.Parallel()
 	l := listen(t, tlsOptions(t, listener.Options{HandshakeTimeout: time.Minute}))
 	got := acceptAll(t, l)
 	var silent []net.Conn
@@ -217,6 +220,7 @@ func TestCloseGivesHandshakesAGrace(t *testing.T) {
 // TestAnswerHTTP: a plain HTTP request on a TLS listener gets a 400 that
 // says to use https when AnswerHTTP is set, and nothing otherwise.
 func TestAnswerHTTP(t *testing.T) {
+	t.Parallel()
 	for _, answer := range []bool{true, false} {
 		t.Run(fmt.Sprint(answer), func(t *testing.T) {
 			l := listen(t, tlsOptions(t, listener.Options{AnswerHTTP: answer}))
@@ -242,6 +246,7 @@ func TestAnswerHTTP(t *testing.T) {
 // back the bytes it read too far, so Accept's connection reads on
 // intact. A stage that fails closes the connection and reports its error.
 func TestBeforeHandshake(t *testing.T) {
+	t.Parallel()
 	failed := make(chan error, 1)
 	l := listen(t, listener.Options{
 		Name: "http",
@@ -308,6 +313,7 @@ func TestBeforeHandshake(t *testing.T) {
 // client's first record, the ClientHello, exactly as crypto/tls read it,
 // and nothing once the connection is handed out.
 func TestTapSeesTheClientHello(t *testing.T) {
+	t.Parallel()
 	var rec syncBuffer
 	l := listen(t, tlsOptions(t, listener.Options{
 		BeforeHandshake: func(_ context.Context, c *listener.Conn) error {

@@ -109,6 +109,7 @@ var proxyHeaderTests = []struct {
 // one; the client they name becomes Conn.Peer and RemoteAddr, the load
 // balancer Conn.Balancer, and not a byte after the header is lost.
 func TestProxyHeaders(t *testing.T) {
+	t.Parallel()
 	for _, plain := range []bool{false, true} {
 		kind := map[bool]string{false: "TLS", true: "plain"}[plain]
 		l, got, fails := proxyListener(t, listener.ProxyOptions{Require: true}, plain, ioTimeout)
@@ -172,6 +173,7 @@ func drain(ch <-chan error) []error {
 // TestProxyOptional: with the header optional, a client with one and a
 // client without one are both served, each under its own address.
 func TestProxyOptional(t *testing.T) {
+	t.Parallel()
 	l, got, _ := proxyListener(t, listener.ProxyOptions{}, false, ioTimeout)
 	bare := dialProxied(t, l.Addr().String(), nil)
 	if err := handshake(t, bare); err != nil {
@@ -193,6 +195,7 @@ func TestProxyOptional(t *testing.T) {
 // only that one: a connection established before keeps working, and the
 // next good one is served.
 func TestProxyRefusals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		opts    listener.ProxyOptions
@@ -273,6 +276,7 @@ func TestProxyRefusals(t *testing.T) {
 // half of one) is dropped at the handshake timeout, counted from accept,
 // and leaves nothing behind (goleak in TestMain, the slot freed).
 func TestProxySilentClient(t *testing.T) {
+	t.Parallel()
 	const timeout = 300 * time.Millisecond
 	for _, tt := range []struct {
 		name string
@@ -315,6 +319,7 @@ func TestProxySilentClient(t *testing.T) {
 // TestNewProxyErrors: a trusted entry that is neither an address nor a
 // range is named in the error.
 func TestNewProxyErrors(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{"10.0.0.0/33", "example.com", "10.0.0.1:80", ""} {
 		_, err := listener.NewProxy(listener.ProxyOptions{Trusted: []string{"127.0.0.1", bad}})
 		if err == nil || !strings.Contains(err.Error(), `"`+bad+`"`) {
@@ -326,6 +331,7 @@ func TestNewProxyErrors(t *testing.T) {
 // TestProxyHook: Hooks.Proxy hears each connection's outcome: a client
 // named, none, or the refusal.
 func TestProxyHook(t *testing.T) {
+	t.Parallel()
 	p, err := listener.NewProxy(listener.ProxyOptions{Trusted: []string{"127.0.0.1"}})
 	if err != nil {
 		t.Fatal(err)

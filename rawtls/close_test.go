@@ -26,6 +26,7 @@ import (
 // (close_notify, half-close, read and discard, close) lets the client read
 // the whole answer, the close_notify and the end of the stream.
 func TestCloseWithInputPending(t *testing.T) {
+	t.Parallel()
 	answer := randomBytes(1<<20, 11)
 	ts := startServer(t, &rawtls.Server{Handler: rawtls.HandlerFunc(func(c *rawtls.Conn) error {
 		if _, err := io.ReadFull(c, make([]byte, 5)); err != nil {

@@ -15,6 +15,7 @@ import (
 // TestEchoOneMiB streams 1 MiB of random bytes in uneven writes while a
 // concurrent reader takes the echo, and compares every byte.
 func TestEchoOneMiB(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &rawtls.Server{}, certs.Options{})
 	c := ts.mustDial(t, ts.clientConfig())
 
@@ -54,6 +55,7 @@ func TestEchoOneMiB(t *testing.T) {
 // TestEchoConcurrentClients runs 200 clients at once, each echoing several
 // messages of different sizes.
 func TestEchoConcurrentClients(t *testing.T) {
+	t.Parallel()
 	const (
 		clients  = 200
 		messages = 5
@@ -103,6 +105,7 @@ var halfCloseTests = []struct {
 // TestHalfCloseReturnsEveryByte sends a burst, half-closes at once and
 // checks that the server echoes all of it before its own close_notify.
 func TestHalfCloseReturnsEveryByte(t *testing.T) {
+	t.Parallel()
 	const size = 256 << 10
 	ts := startServer(t, &rawtls.Server{}, certs.Options{})
 	for _, tt := range halfCloseTests {

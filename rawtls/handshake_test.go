@@ -117,6 +117,7 @@ var notTLSTests = []struct {
 // each such connection is closed without an echo, well before the
 // handshake timeout, while an established client keeps echoing.
 func TestNonTLSClientsDropped(t *testing.T) {
+	t.Parallel()
 	// A handshake timeout far beyond the read deadline below: a connection
 	// closed before that deadline was dropped for what it sent.
 	ts := startServerWith(t, &rawtls.Server{}, listener.Options{HandshakeTimeout: time.Minute}, certs.Options{})
@@ -253,6 +254,7 @@ var versionTests = []struct {
 // comes from the server (a remote alert), not from the client's own
 // settings.
 func TestVersionsAndCiphers(t *testing.T) {
+	t.Parallel()
 	servers := map[uint16]*testServer{
 		0:                startServer(t, &rawtls.Server{}, certs.Options{}),
 		tls.VersionTLS13: startServer(t, &rawtls.Server{}, certs.Options{MinVersion: tls.VersionTLS13}),

@@ -19,9 +19,18 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testmain"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
+
+// TestMain lets more parallel tests run at once than there are CPUs: they
+// mostly wait on idle timeouts and drains. The tests that count goroutines
+// or descriptors are sequential, so none of the parallel ones overlap them.
+func TestMain(m *testing.M) {
+	testmain.Parallel(8)
+	os.Exit(m.Run())
+}
 
 // ioTimeout bounds every blocking call a test makes, so a broken server
 // fails the test instead of hanging it.

@@ -18,6 +18,7 @@ import (
 // connection is closed at once while the others echo on, and that a slot
 // freed by a leaving client is taken by the next.
 func TestMaxConnsRefusesOnlyTheExtra(t *testing.T) {
+	t.Parallel()
 	const maxConns = 5
 	// The server closes a refused socket first and calls the hook after, so
 	// the client can see the refusal before the hook has run: the test
@@ -85,6 +86,7 @@ func TestMaxConnsRefusesOnlyTheExtra(t *testing.T) {
 // TestIdleTimeoutClosesWithCloseNotify leaves a connection silent and
 // checks that the server ends it after IdleTimeout with a clean TLS close.
 func TestIdleTimeoutClosesWithCloseNotify(t *testing.T) {
+	t.Parallel()
 	const idle = 300 * time.Millisecond
 	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
 	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {

@@ -26,6 +26,7 @@ var opensslTests = []struct {
 // built on another TLS stack. With -quiet it ignores the end of its input
 // and waits for the server, so the server's idle close is what ends it.
 func TestOpenSSLClient(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl not installed (apt-get install -y openssl)")

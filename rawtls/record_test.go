@@ -30,6 +30,7 @@ func records(stream []byte) int {
 // echo reads a small message into a small buffer, and gathers a larger
 // one from crypto/tls before it writes.
 func TestEchoOneRecordPerRecord(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &rawtls.Server{}, certs.Options{})
 	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
 		cfg := ts.clientConfig()
@@ -65,6 +66,7 @@ func TestEchoOneRecordPerRecord(t *testing.T) {
 // the echo's write; it is dropped about IdleTimeout later (at most two,
 // when the write began just after the watch last looked), not held.
 func TestClientThatDoesNotRead(t *testing.T) {
+	t.Parallel()
 	const idle = 300 * time.Millisecond
 	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
 	d := &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {

@@ -22,6 +22,7 @@ import (
 // TestShutdownClosesIdleAtOnce checks that connections quiet for longer
 // than DrainQuiet are closed as soon as Shutdown starts, cleanly.
 func TestShutdownClosesIdleAtOnce(t *testing.T) {
+	t.Parallel()
 	// "At once" is told from "after DrainQuiet" by the clock, so DrainQuiet
 	// is long enough that closing three idle connections never takes as
 	// long, even under -race on a loaded machine.
@@ -79,6 +80,7 @@ var drainTests = []struct {
 // quiet, the server's close_notify, and Shutdown must return nil only
 // after the last of them sent its last message.
 func TestShutdownDrainsSendingClients(t *testing.T) {
+	t.Parallel()
 	const (
 		// DrainQuiet is generous: these clients pause only between their
 		// own round trips, and on a loaded machine under -race no such
@@ -89,6 +91,7 @@ func TestShutdownDrainsSendingClients(t *testing.T) {
 	)
 	for _, tt := range drainTests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := startServer(t, &rawtls.Server{DrainQuiet: quiet}, certs.Options{})
 			clients := make([]*client, tt.clients)
 			for i := range clients {

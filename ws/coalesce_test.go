@@ -50,6 +50,7 @@ func (r *recordCounter) count() int {
 // echoed in one write, so the client receives them in one TLS record, not
 // ten; each still comes back whole and in order.
 func TestPipelinedEchoesCoalesced(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	var rc *recordCounter
 	c, _ := ts.dialRawVia(t, nil, func(nc net.Conn) net.Conn {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestCompressionNegotiation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		server, client bool
@@ -83,6 +84,7 @@ func inflate(t *testing.T, b []byte) []byte {
 // a compressed message (RSV1 set) and answers with a compressed one, and
 // it also takes a plain message on a compressed connection.
 func TestCompressionWire(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{Compression: true})
 	rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate; client_no_context_takeover; server_no_context_takeover"}})
 	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
@@ -122,6 +124,7 @@ func TestCompressionWire(t *testing.T) {
 
 // TestCompressedInvalidUTF8 checks that text is validated after inflation.
 func TestCompressedInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{Compression: true})
 	for _, payload := range []string{"bad \xff", "cut \xe2\x82"} {
 		t.Run(fmt.Sprintf("%q", payload), func(t *testing.T) {

@@ -49,6 +49,7 @@ func binaryOfSize(n int) []byte {
 var echoSizes = []int{0, 125, 126, 65535, 65536, DefaultMaxMessageBytes}
 
 func TestEchoSizes(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	c, _ := ts.dial(t, nil, nil)
 	for _, mt := range []int{websocket.TextMessage, websocket.BinaryMessage} {
@@ -84,6 +85,7 @@ func (c *countingConn) Write(p []byte) (int, error) {
 }
 
 func TestEchoFragmentedGorilla(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	var counter *countingConn
 	d := ts.dialer()
@@ -147,6 +149,7 @@ func TestEchoFragmentedGorilla(t *testing.T) {
 }
 
 func TestEchoFragmentedRaw(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		frames []frame
@@ -203,6 +206,7 @@ func TestEchoFragmentedRaw(t *testing.T) {
 // fragmented message is answered at once and does not disturb the message
 // (RFC 6455 section 5.4).
 func TestPingBetweenFragments(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	rc, _ := ts.dialRaw(t, nil)
 	rc.write(frame{op: opText, payload: []byte("first ")}, frame{fin: true, op: opPing, payload: []byte("between")})
@@ -216,6 +220,7 @@ func TestPingBetweenFragments(t *testing.T) {
 }
 
 func TestSubprotocol(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		offer []string

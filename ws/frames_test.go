@@ -47,6 +47,7 @@ func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 // frames counted and the frame left arriving must not depend on how the
 // stream was split by the reads.
 func TestFrameWatch(t *testing.T) {
+	t.Parallel()
 	for _, tt := range frameWatchTests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, step := range []int{len(tt.stream) + 1, 1, 3} {

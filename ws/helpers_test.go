@@ -26,11 +26,14 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testmain"
 )
 
 // TestMain fails the package when any test leaves a goroutine behind: every
-// test shuts its servers down and closes its clients.
+// test shuts its servers down and closes its clients. The parallel tests
+// mostly wait on keepalive, idle and throttle timers.
 func TestMain(m *testing.M) {
+	testmain.Parallel(8)
 	goleak.VerifyTestMain(m)
 }
 

@@ -51,6 +51,7 @@ func readLoop(c *websocket.Conn, pings *atomic.Int64, pinged chan<- struct{}, ms
 // nothing is pinged and stays connected well past the point where a client
 // that did not answer is dropped (two intervals).
 func TestKeepaliveIdleClient(t *testing.T) {
+	t.Parallel()
 	const wantPings = 4
 	ts := startServer(t, &Server{PingInterval: testPingInterval})
 	c, _ := ts.dial(t, nil, nil)
@@ -97,6 +98,7 @@ func echoVia(t *testing.T, c *websocket.Conn, msgs <-chan string, done <-chan er
 // of its own, but never answers the server, is not dropped: any frame
 // shows it is alive.
 func TestKeepaliveActiveClient(t *testing.T) {
+	t.Parallel()
 	// Well beyond the two intervals after which a silent client is dropped.
 	const stayOpen = 3 * testPingInterval
 	tests := []struct {
@@ -178,6 +180,7 @@ func TestKeepaliveActiveClient(t *testing.T) {
 // TestKeepaliveDeadClient checks that a client that never answers the
 // server's ping is dropped after about two ping intervals.
 func TestKeepaliveDeadClient(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{PingInterval: testPingInterval})
 	// The clock starts before the upgrade, so before the server's: a drop
 	// earlier than two intervals is a server bug.
@@ -213,6 +216,7 @@ func TestKeepaliveDeadClient(t *testing.T) {
 // message is closed with 1000 "idle timeout", and that messages reset the
 // timer.
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	// Pings come more often than the idle timeout, so the keepalive runs
 	// while the client idles.
 	const idle = 1200 * time.Millisecond

@@ -12,6 +12,7 @@ import (
 // frames, whole and in fragments: the limit counts the message, not the
 // frame.
 func TestMessageLimitFrames(t *testing.T) {
+	t.Parallel()
 	const limit = 1000
 	tests := []struct {
 		name   string
@@ -57,6 +58,7 @@ func TestMessageLimitFrames(t *testing.T) {
 // small limit and at the default; with compression the limit applies to
 // the inflated message, so a small frame that inflates past it is refused.
 func TestMessageLimitGorilla(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		limit    int64 // Server.MaxMessageBytes
 		compress bool
@@ -111,6 +113,7 @@ func TestMessageLimitGorilla(t *testing.T) {
 // while reading: the server refuses it from the header, and the client must
 // still receive the 1009 although it is still sending the payload.
 func TestMessageLimitOneHugeFrame(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	rc, _ := ts.dialRaw(t, nil)
 	buf := frame{fin: true, op: opBinary, payload: binaryOfSize(DefaultMaxMessageBytes + 1)}.encode()

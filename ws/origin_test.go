@@ -16,6 +16,7 @@ import (
 )
 
 func TestOrigin(t *testing.T) {
+	t.Parallel()
 	// sameHost stands for the server's own origin, known once it listens.
 	const sameHost = "<same host>"
 	tests := []struct {
@@ -128,6 +129,7 @@ func (l *lockedBuffer) records(t *testing.T, msg string) []map[string]any {
 // origin, the host and the setting that allows it, and a flood of them
 // gives a few records and one count of the rest.
 func TestOriginRefusalLogged(t *testing.T) {
+	t.Parallel()
 	logs := &lockedBuffer{}
 	srv := &Server{
 		OriginsSetting: "TLSECHO_ALLOWED_ORIGINS",
@@ -186,6 +188,7 @@ func TestOriginRefusalLogged(t *testing.T) {
 // TestRefusalCarriesVersion: a refused upgrade says which version the
 // server speaks (RFC 6455 section 4.4), as gorilla's own refusals do.
 func TestRefusalCarriesVersion(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ts.clientTLS.Clone()}, Timeout: ioWait}
 	defer client.CloseIdleConnections()

@@ -50,6 +50,7 @@ var protocolErrorTests = func() []struct {
 }()
 
 func TestProtocolErrors(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	for _, tt := range protocolErrorTests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +62,7 @@ func TestProtocolErrors(t *testing.T) {
 }
 
 func TestPingPong(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		payload []byte
@@ -96,6 +98,7 @@ func TestPingPong(t *testing.T) {
 // TestClientClose checks that a client's close is answered with the same
 // code (section 5.5.1) and the server then ends the connection.
 func TestClientClose(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		payload []byte

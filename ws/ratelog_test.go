@@ -10,6 +10,7 @@ import (
 // summary: the records held back are counted in it, and the next window
 // lets records through again.
 func TestRateLogWindow(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	clock := start
 	l := &rateLog{every: 100 * time.Millisecond, burst: 2, now: func() time.Time { return clock }}

@@ -135,6 +135,7 @@ func TestShutdownUncooperative(t *testing.T) {
 // TestShutdownIdle checks that Shutdown with no connection returns at once
 // and that a second call is harmless.
 func TestShutdownIdle(t *testing.T) {
+	t.Parallel()
 	s := &Server{}
 	startServer(t, s)
 	for i := range 2 {

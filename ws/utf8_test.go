@@ -49,6 +49,7 @@ var utf8StreamTests = []struct {
 }
 
 func TestUTF8Stream(t *testing.T) {
+	t.Parallel()
 	for _, tt := range utf8StreamTests {
 		t.Run(tt.name, func(t *testing.T) {
 			var u utf8Stream
@@ -184,6 +185,7 @@ func FuzzUTF8StreamSplits(f *testing.F) {
 // TestInvalidUTF8 sends text over the wire, whole and in fragments; the
 // server must echo valid text and close with 1007 otherwise.
 func TestInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		frames []frame
@@ -238,6 +240,7 @@ func TestInvalidUTF8(t *testing.T) {
 // TestInvalidUTF8Gorilla checks what a library client sees: a CloseError
 // with 1007, also after the server began to echo the message.
 func TestInvalidUTF8Gorilla(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, &Server{})
 	for _, size := range []int{10, 100 << 10} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {

@@ -89,6 +89,7 @@ func logLineWith(logText string, want ...string) string {
 // it at debug level; a connection without a header is closed, the admin
 // listener takes none, and `tlsecho health` gets through without admin.
 func TestProxyProtocol(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "127.0.0.1, 10.0.0.0/8", "HTTP_ADDR": "127.0.0.1:0"})
 
 	// Raw TLS behind a v2 header.
@@ -199,6 +200,7 @@ func TestProxyProtocol(t *testing.T) {
 // peer make /info name the client and say TLS ended upstream; from any
 // other peer, and on the HTTPS port, they are ignored.
 func TestPlainHTTPListener(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "PROXY_TRUSTED": "127.0.0.0/8"})
 	client := &http.Client{Timeout: 5 * time.Second}
 	for path, want := range map[string]string{"/": "<html", "/healthz": "ok\n"} {
@@ -245,6 +247,7 @@ func TestPlainHTTPListener(t *testing.T) {
 // requires PROXY headers, over tls:// and wss://, and the server sees the
 // client the header names; without the flag the same server refuses it.
 func TestClientProxyV2(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "127.0.0.1"})
 	for _, tt := range []struct{ url, source string }{
 		{"tls://" + ta.TLSAddr, "203.0.113.50:1111"},

@@ -21,6 +21,7 @@ import (
 // (--ignore-certificate-errors-spki-list), so the second server's
 // self-signed certificate is refused as it would be on a fresh machine.
 func TestBrowserCertificateHint(t *testing.T) {
+	t.Parallel()
 	page := startApp(t, nil)
 	// "*": the refusal must come from the certificate, not from the origin
 	// check, which a certificate the browser refused never reaches.

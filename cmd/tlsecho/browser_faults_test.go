@@ -13,6 +13,7 @@ import (
 // in the log, a fault takes effect (close 4001 after three echoes), and a
 // refused upgrade is explained with the server's own line.
 func TestBrowserFaults(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	watch := &pageWatch{}
 	ctx := newBrowser(t, watch)

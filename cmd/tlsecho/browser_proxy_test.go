@@ -21,6 +21,7 @@ import (
 // would be blocked as mixed content), echoes, and says TLS was terminated
 // upstream and who the browser is.
 func TestBrowserBehindTLSProxy(t *testing.T) {
+	t.Parallel()
 	haproxy, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")

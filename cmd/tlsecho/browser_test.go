@@ -124,6 +124,7 @@ func newBrowserWith(t *testing.T, watch *pageWatch, certs chromedp.ExecAllocator
 // disconnects, and checks the info panel, the headers, the console and
 // every request the page made.
 func TestBrowserWorkbench(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"WS_COMPRESSION": "true"})
 	watch := &pageWatch{}
 	ctx := newBrowser(t, watch)
@@ -405,6 +406,7 @@ func checkPageHeaders(t *testing.T, what string, get func(string) string) {
 // TestHTTPSHeaders checks every file of the page, as the real server
 // sends it, for the security headers and the right content type.
 func TestHTTPSHeaders(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
@@ -448,6 +450,7 @@ func portOf(t *testing.T, addr string) string {
 // really bound: here ::1, while the page is asked for as localhost on
 // 127.0.0.1. The suggested tlsecho client command is then run.
 func TestHTTPSInfo(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"TLS_ADDR": "[::1]:0"})
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()

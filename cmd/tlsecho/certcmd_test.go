@@ -158,6 +158,7 @@ func withServerName(pool *x509.CertPool, name string) *tls.Config {
 // printed environment line, serves both ports to clients that verify it,
 // for each key type and for a name and an IP address.
 func TestCertServesBothPorts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		args    []string
@@ -214,6 +215,7 @@ func TestCertServesBothPorts(t *testing.T) {
 // Go both accept as the only root, the CA is reused by later runs, and
 // the output says how to trust it.
 func TestCertCA(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	stdout := certMust(t, "-ca", "-hosts", "localhost,127.0.0.1", "-out", dir)
 	caFile := filepath.Join(dir, "ca.pem")
@@ -286,6 +288,7 @@ func TestCertCA(t *testing.T) {
 // TestCertCABroken: a CA certificate without its key is an error that
 // says what to do, not a silently new CA.
 func TestCertCABroken(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certMust(t, "-ca", "-out", dir)
 	if err := os.Remove(filepath.Join(dir, "ca-key.pem")); err != nil {
@@ -300,6 +303,7 @@ func TestCertCABroken(t *testing.T) {
 // TestCertP12: the PKCS#12 bundle opens with its password in openssl and
 // in Go, holds the key of cert.pem, and the CA with -ca.
 func TestCertP12(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		args     []string
@@ -367,6 +371,7 @@ func TestCertP12(t *testing.T) {
 // TestCertRefusesOverwrite: existing files stay as they are without
 // -force, and nothing new is left behind by the refused run.
 func TestCertRefusesOverwrite(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		existing []string // files created before the run
@@ -418,6 +423,7 @@ func TestCertRefusesOverwrite(t *testing.T) {
 // TestCertFileModes: private keys are 0600 and the new directory 0700,
 // and no temporary file is left behind.
 func TestCertFileModes(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix permissions")
 	}
@@ -464,6 +470,7 @@ func TestCertFileModes(t *testing.T) {
 // TestCertDays: -days sets the validity, and above 398 the command warns
 // (browsers refuse such leaves) but still writes the certificate.
 func TestCertDays(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		days     string
@@ -519,6 +526,7 @@ var certUsageTests = []struct {
 }
 
 func TestCertUsage(t *testing.T) {
+	t.Parallel()
 	for _, tt := range certUsageTests {
 		t.Run(tt.name, func(t *testing.T) {
 			cwd := t.TempDir()
@@ -564,6 +572,7 @@ func TestCertUsage(t *testing.T) {
 // time of the move (not only at the first check) is left alone; with it,
 // the file is replaced whole. Either way no temporary file remains.
 func TestCertWriteFileAtomic(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		existing  bool

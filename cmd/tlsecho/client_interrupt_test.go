@@ -116,6 +116,7 @@ func closeNotifyServer(t *testing.T) (addr string, lastType <-chan byte) {
 // that it ended politely (close 1000 on wss, close_notify on raw TLS),
 // and that it exits 130.
 func TestClientInterrupt(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		wss   bool
@@ -226,6 +227,7 @@ func TestClientInterrupt(t *testing.T) {
 // TestClientInterruptWhileConnecting: Ctrl-C during a handshake that
 // hangs ends the client at once with 130, not after -timeout.
 func TestClientInterruptWhileConnecting(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

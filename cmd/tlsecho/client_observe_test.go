@@ -11,6 +11,7 @@ import (
 // the raw port: records per echo, the time to the first byte, and how the
 // server ended the connection.
 func TestClientObservesRawFaults(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	caFile := writeCertFile(t, ta.src.Leaf())
 	client := func(args ...string) clientResult {

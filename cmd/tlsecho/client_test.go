@@ -97,6 +97,7 @@ func urls(ta *testApp) map[string]string {
 }
 
 func TestClientReport(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	ca := writeCertFile(t, ta.src.Leaf())
 	fp := tlsinfo.DescribeCertificate(ta.src.Leaf()).SHA256Colons()
@@ -143,6 +144,7 @@ func TestClientReport(t *testing.T) {
 }
 
 func TestClientCompression(t *testing.T) {
+	t.Parallel()
 	// The report shows what was negotiated, not what was offered: the
 	// server leaves permessage-deflate off unless configured.
 	tests := []struct {
@@ -163,6 +165,7 @@ func TestClientCompression(t *testing.T) {
 }
 
 func TestClientInsecure(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	for kind, u := range urls(ta) {
 		t.Run(kind, func(t *testing.T) {
@@ -207,6 +210,7 @@ func expiredPair(t *testing.T) (certFile, keyFile string) {
 }
 
 func TestClientVerificationFailures(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	ca := writeCertFile(t, ta.src.Leaf())
 	expCert, expKey := expiredPair(t)
@@ -239,6 +243,7 @@ func TestClientVerificationFailures(t *testing.T) {
 }
 
 func TestClientExpiredInsecureWarns(t *testing.T) {
+	t.Parallel()
 	expCert, expKey := expiredPair(t)
 	ta := startApp(t, map[string]string{"CERT_FILE": expCert, "KEY_FILE": expKey})
 	r := runClient(t, "", "-insecure", urls(ta)["tls"], "x")
@@ -318,6 +323,7 @@ func silentTLSListener(t *testing.T) string {
 }
 
 func TestClientTimeout(t *testing.T) {
+	t.Parallel()
 	stall := stallListener(t)
 	silent := silentTLSListener(t)
 	tests := []struct {
@@ -345,6 +351,7 @@ func TestClientTimeout(t *testing.T) {
 }
 
 func TestClientConnectFailures(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -369,6 +376,7 @@ func TestClientConnectFailures(t *testing.T) {
 }
 
 func TestClientStdin(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	tests := []struct {
 		name  string
@@ -396,6 +404,7 @@ func TestClientStdin(t *testing.T) {
 }
 
 func TestClientRTTs(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	for kind, u := range urls(ta) {
 		t.Run(kind, func(t *testing.T) {
@@ -409,6 +418,7 @@ func TestClientRTTs(t *testing.T) {
 }
 
 func TestClientMTLS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ca, err := certs.Generate(certs.GenerateOptions{IsCA: true})
 	if err != nil {
@@ -434,6 +444,7 @@ func TestClientMTLS(t *testing.T) {
 }
 
 func TestClientUsage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "not.pem")
 	if err := os.WriteFile(notPEM, []byte("hello"), 0o644); err != nil {
@@ -475,6 +486,7 @@ func TestClientUsage(t *testing.T) {
 }
 
 func TestClientHelp(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"client", "-h"}, nil, strings.NewReader(""), &out, &errb)
 	if code != exitOK {
@@ -490,6 +502,7 @@ func TestClientHelp(t *testing.T) {
 // TestClientProcessExitCodes runs the real binary: the exit status a
 // script sees, not only clientCmd's return value.
 func TestClientProcessExitCodes(t *testing.T) {
+	t.Parallel()
 	stall := stallListener(t)
 	tests := []struct {
 		name string
@@ -511,6 +524,7 @@ func TestClientProcessExitCodes(t *testing.T) {
 }
 
 func TestClientValidity(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
 	tests := []struct {
@@ -538,6 +552,7 @@ func TestClientValidity(t *testing.T) {
 }
 
 func TestClientRSAServer(t *testing.T) {
+	t.Parallel()
 	// An RSA certificate end to end: key size and a TLS 1.2 suite choice
 	// follow from what the server holds.
 	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}, RSA: true})

@@ -81,6 +81,7 @@ func expectLetIn(t *testing.T, step string, tlsAddr, httpsAddr string, roots *tl
 // keeps echoing; a broken file is logged as an error and the previous
 // CAs stay.
 func TestClientCAReloadOnChange(t *testing.T) {
+	t.Parallel()
 	dir, caFile, serverCert, serverKey, client := mtlsSetup(t)
 	otherCA, otherClient := secondCA(t)
 	live := filepath.Join(t.TempDir(), "ca.pem")
@@ -117,6 +118,7 @@ func TestClientCAReloadOnChange(t *testing.T) {
 // file is a symlink into another directory, where the watcher cannot see
 // the change: the log's trigger shows the signal did it.
 func TestClientCAReloadSIGHUP(t *testing.T) {
+	t.Parallel()
 	dir, caFile, serverCert, serverKey, client := mtlsSetup(t)
 	otherCA, otherClient := secondCA(t)
 	root := t.TempDir()

@@ -101,6 +101,7 @@ func badConfigTests(t *testing.T) []struct {
 }
 
 func TestBadConfig(t *testing.T) {
+	t.Parallel()
 	for _, tt := range badConfigTests(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -126,6 +127,7 @@ func TestBadConfig(t *testing.T) {
 // TestBadConfigProcess checks the real process: non-zero exit at once,
 // one line on stderr, nothing on stdout.
 func TestBadConfigProcess(t *testing.T) {
+	t.Parallel()
 	for _, env := range [][]string{
 		{"TLSECHO_IDLE_TIMEOUT=forever"},
 		{"TLSECHO_CERT_FILE=/nonexistent/cert.pem"},
@@ -163,6 +165,7 @@ func errorsAs(err error, target **exec.ExitError) bool {
 }
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +191,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestAdminAddrEmptyTurnsOff(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig([]string{"TLSECHO_ADMIN_ADDR="})
 	if err != nil {
 		t.Fatal(err)
@@ -231,6 +235,7 @@ func readmeVars(t *testing.T) []string {
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"-h"}, nil, nil, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d", code)
@@ -261,6 +266,7 @@ func TestHelpListsEveryVariable(t *testing.T) {
 }
 
 func TestVersionAndUnknownCommand(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"version"}, nil, nil, &stdout, &stderr); code != exitOK || !strings.HasPrefix(stdout.String(), "tlsecho ") {
 		t.Errorf("version: exit %d, %q", code, stdout.String())
@@ -274,6 +280,7 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 // TestListsTrimmed checks that both list variables read "a, b" as a and
 // b, and that the server then allows the origin written after the space.
 func TestListsTrimmed(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{
 		"ALLOWED_ORIGINS": "https://a.example, https://b.example:8443 ,",
 		"HOSTS":           " localhost , 127.0.0.1,,::1",

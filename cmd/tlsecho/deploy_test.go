@@ -152,6 +152,7 @@ func addrPort(t *testing.T, addr string) int {
 // certificate's Secret volume, and a grace period that fits the drain
 // delay and the drain.
 func TestKubernetesManifests(t *testing.T) {
+	t.Parallel()
 	dir := "../../deploy/kubernetes"
 	kust := readYAMLDocs[struct {
 		Resources []string `yaml:"resources"`
@@ -337,6 +338,7 @@ type composeFile struct {
 // outlasts HAProxy's detection, and the shutdown timeout fits docker
 // stop's grace period.
 func TestCompose(t *testing.T) {
+	t.Parallel()
 	docs := readYAMLDocs[composeFile](t, "../../deploy/compose.yaml")
 	if len(docs) != 1 {
 		t.Fatalf("compose.yaml holds %d documents", len(docs))

@@ -35,6 +35,7 @@ func waitNotReady(t testing.TB, adminAddr string) {
 // at once, yet new raw TLS and wss clients are served and open ones keep
 // echoing for the delay; then the drain closes them as usual.
 func TestDrainDelay(t *testing.T) {
+	t.Parallel()
 	const delay = 2 * time.Second
 	ta := startApp(t, map[string]string{"DRAIN_DELAY": delay.String(), "SHUTDOWN_TIMEOUT": "5s"})
 	held := dialWS(t, ta.HTTPSAddr)
@@ -82,6 +83,7 @@ func TestDrainDelay(t *testing.T) {
 // TLSECHO_SHUTDOWN_TIMEOUT, so a client that never falls quiet is cut at
 // the timeout counted from the signal, not from the end of the delay.
 func TestDrainDelayWithinShutdownTimeout(t *testing.T) {
+	t.Parallel()
 	const delay, timeout = 1500 * time.Millisecond, 3 * time.Second
 	ta := startApp(t, map[string]string{"DRAIN_DELAY": delay.String(), "SHUTDOWN_TIMEOUT": timeout.String()})
 	busy := newStreamer(t, ta.TLSAddr)

@@ -15,6 +15,7 @@ import (
 // the server logs it and backs off instead of exiting, and once the
 // connections close it serves again.
 func TestOutOfDescriptors(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh to set the limit with")
 	}

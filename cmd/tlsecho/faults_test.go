@@ -268,6 +268,7 @@ func grepLines(s, sub string) string {
 // raw connections get it, a wss connection between them neither gets it
 // nor uses up the count, and GET shows what remains.
 func TestFaultsArmCount(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	// rst@1, not rst: a reset before the client's first write could be
 	// reported by that write, leaving the read an EOF.
@@ -321,6 +322,7 @@ func wssEcho(t *testing.T, ta *testApp, msg string) {
 // TestFaultsSideBySide: a delayed and a reset connection beside clean
 // ones; the clean ones' echoes are neither delayed nor cut.
 func TestFaultsSideBySide(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	ta.arm(t, "tls", "delay:800ms", "1")
 	slow := ta.mustDialRaw(t)
@@ -354,6 +356,7 @@ func TestFaultsSideBySide(t *testing.T) {
 
 // TestFaultsDefault applies TLSECHO_FAULT to every raw connection.
 func TestFaultsDefault(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"FAULT": "delay:100ms"})
 	for range 2 {
 		if rtt := ta.mustDialRaw(t).echo(t, "every connection"); rtt < 100*time.Millisecond {
@@ -369,6 +372,7 @@ func TestFaultsDefault(t *testing.T) {
 
 // TestFaultsOff: with TLSECHO_FAULTS=false the admin port refuses to arm.
 func TestFaultsOff(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"FAULTS": "false"})
 	code, body := ta.adminDo(t, "POST", "/faults?listener=tls&spec=rst")
 	if code != http.StatusForbidden || !strings.Contains(body, "TLSECHO_FAULTS=false") {
@@ -380,6 +384,7 @@ func TestFaultsOff(t *testing.T) {
 // TestFaultsConfig: a bad TLSECHO_FAULT stops the start with one line
 // naming the variable and the verb.
 func TestFaultsConfig(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		env   []string
 		wants []string
@@ -417,6 +422,7 @@ func TestFaultsConfig(t *testing.T) {
 
 // TestFaultsAlertOpenSSL: openssl s_client names the alert it got.
 func TestFaultsAlertOpenSSL(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("openssl"); err != nil {
 		t.Skip("openssl not installed")
 	}
@@ -476,6 +482,7 @@ func dialWSSResp(t *testing.T, ta *testApp, query string) (*wsClient, *http.Resp
 // TestFaultsArmHTTP: with the plain HTTP listener on, POST /faults arms it
 // too, and refuses the verbs that need a TLS handshake there.
 func TestFaultsArmHTTP(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0"})
 	ta.arm(t, "http", "delay:10ms", "1")
 	code, body := ta.adminDo(t, "POST", "/faults?listener=http&spec=hsdelay%3A1s")

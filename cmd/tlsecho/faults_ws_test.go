@@ -147,6 +147,7 @@ func TestFaultsWSVerbs(t *testing.T) {
 // TestFaultsWSBandwidth measures a wss echo's throughput under bw: the
 // frame keeps its shape, its bytes arrive slower.
 func TestFaultsWSBandwidth(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	c := dialWSS(t, ta, faultQuery("bw:16KiB"))
 	msg := bytes.Repeat([]byte("b"), 24<<10)
@@ -169,6 +170,7 @@ func TestFaultsWSBandwidth(t *testing.T) {
 // TestFaultsWSRefused: the upgrade refused with status:CODE, and every
 // kind of bad URL spec answered 400 with its one line, before any upgrade.
 func TestFaultsWSRefused(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	tests := []struct {
 		spec   string
@@ -203,6 +205,7 @@ func TestFaultsWSRefused(t *testing.T) {
 // TestFaultsWSOff: with TLSECHO_FAULTS=false a URL that asks for faults
 // gets 400; one that does not is served.
 func TestFaultsWSOff(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"FAULTS": "false"})
 	_, resp, err := dialWSSResp(t, ta, faultQuery("delay:1ms"))
 	if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
@@ -220,6 +223,7 @@ func TestFaultsWSOff(t *testing.T) {
 // connection is untouched. hsdelay and alert act on the handshake of an
 // https connection as on the raw port.
 func TestFaultsWSArmed(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	ta.arm(t, "wss", "close:4002@1", "2")
 	ta.mustDialRaw(t).echo(t, "raw is not armed")
@@ -254,6 +258,7 @@ func TestFaultsWSArmed(t *testing.T) {
 // TestFaultsWSSideBySide: connections with faults beside clean ones; the
 // clean ones' echoes are neither held nor cut.
 func TestFaultsWSSideBySide(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	slow := dialWSS(t, ta, faultQuery("delay:800ms"))
 	cut := dialWSS(t, ta, faultQuery("rst@1"))
@@ -283,6 +288,7 @@ func TestFaultsWSSideBySide(t *testing.T) {
 // TestClientObservesWSFaults: `tlsecho client` shows frames per message
 // and the close code and reason a fault sent.
 func TestClientObservesWSFaults(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	caFile := writeCertFile(t, ta.src.Leaf())
 	base := "wss://" + ta.HTTPSAddr + "/ws"

@@ -239,6 +239,7 @@ func watchProc(p *proc) *logWatch {
 // client held on the draining one gets every echo and a clean close before
 // it exits 0.
 func TestHAProxy(t *testing.T) {
+	t.Parallel()
 	haproxy, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")

@@ -143,6 +143,7 @@ func (ta *testApp) echoOnce(t testing.TB, cfg *tls.Config, msg string) {
 }
 
 func TestAppServesBothPorts(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	ta.echoOnce(t, ta.clientTLS(), "hello over raw TLS\n")
 	if !strings.Contains(ta.Log.String(), "tlsecho serving") {

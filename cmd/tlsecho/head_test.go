@@ -11,6 +11,7 @@ import (
 // the HTTPS and the admin port, as load balancers and uptime checkers
 // send it.
 func TestHEAD(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()

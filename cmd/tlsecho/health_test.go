@@ -9,6 +9,7 @@ import (
 )
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	taNoAdmin := startApp(t, map[string]string{"ADMIN_ADDR": ""})
 	_, caFile, serverCert, serverKey, _ := mtlsSetup(t)
@@ -44,6 +45,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestLoopback(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		":9090":          "127.0.0.1:9090",
 		"0.0.0.0:9090":   "127.0.0.1:9090",

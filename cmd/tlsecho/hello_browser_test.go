@@ -15,6 +15,7 @@ import (
 // JA4 with SNI and the ALPN the browser offered, the lists with names,
 // GREASE marked, the same JA4 the server recorded, and no console errors.
 func TestBrowserClientHello(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	watch := &pageWatch{}
 	ctx := newBrowser(t, watch)

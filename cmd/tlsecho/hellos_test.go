@@ -79,6 +79,7 @@ func handshake(t *testing.T, addr string, cfg *tls.Config) (local string, own *t
 // shows in /hellos newest first, with the client's real address, the
 // outcome in words and what it offered.
 func TestHellos(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	cfg := ta.clientTLS()
 
@@ -170,6 +171,7 @@ func waitHellos(t *testing.T, ta *testApp, query string, n int) []helloEntry {
 // TestInfoClientHello: /info shows the hello of the very connection it
 // is asked on.
 func TestInfoClientHello(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	cfg := ta.clientTLS()
 	nc, err := net.DialTimeout("tcp", ta.HTTPSAddr, 5*time.Second)
@@ -204,6 +206,7 @@ func TestInfoClientHello(t *testing.T) {
 // the hello it wrote, which is the one the server read, on both schemes
 // and also when the handshake fails.
 func TestClientVerboseHello(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"TLS_MIN_VERSION": "1.3"})
 	ca := writeCertFile(t, ta.src.Leaf())
 	tests := []struct {
@@ -235,6 +238,7 @@ func TestClientVerboseHello(t *testing.T) {
 // Diffie-Hellman, which Go does not do, makes the server retry with
 // X25519.
 func TestHellosAfterHelloRetryRequest(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl not installed")

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/testmain"
 )
 
 // runMainEnv makes the test binary act as the tlsecho command, so process
@@ -21,6 +23,9 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	// The parallel tests here wait on servers, child processes, HAProxy
+	// and Chromium far more than they compute.
+	testmain.Parallel(8)
 	os.Exit(m.Run())
 }
 

@@ -12,6 +12,7 @@ import (
 // TestMetrics scrapes /metrics after real traffic on both ports and checks
 // the counters moved.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	ta.echoOnce(t, ta.clientTLS(), "count me")
 	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: ioWait}

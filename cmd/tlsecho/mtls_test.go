@@ -42,6 +42,7 @@ func mtlsSetup(t *testing.T) (dir, caFile, serverCert, serverKey string, client 
 // CA, echo for a client whose certificate the CA issued, and log that
 // client's subject.
 func TestMTLS(t *testing.T) {
+	t.Parallel()
 	_, caFile, serverCert, serverKey, client := mtlsSetup(t)
 	ta := startApp(t, map[string]string{"CERT_FILE": serverCert, "KEY_FILE": serverKey, "CLIENT_CA_FILE": caFile})
 	roots := certPool(t, caFile)

@@ -13,6 +13,7 @@ import (
 // TestOriginRefusalSaysWhy: a page on another origin gets a 403 that names
 // TLSECHO_ALLOWED_ORIGINS, and the default (info) log shows the refusal.
 func TestOriginRefusalSaysWhy(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"LOG_LEVEL": "info"})
 	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
 	c, resp, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", http.Header{"Origin": {"http://localhost:3000"}})

@@ -17,6 +17,7 @@ import (
 // TestSameCertificateOnBothPorts: one certificate source, so the raw TLS
 // port and the HTTPS port present the very same certificate.
 func TestSameCertificateOnBothPorts(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	peer := func(addr string, cfg *tls.Config) []byte {
 		c, err := tls.Dial("tcp", addr, cfg)
@@ -39,6 +40,7 @@ func TestSameCertificateOnBothPorts(t *testing.T) {
 // TestWSSEchoThroughApp drives /ws through the real router and TLS stack,
 // verifying the self-signed certificate rather than skipping checks.
 func TestWSSEchoThroughApp(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
 	c, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", nil)
@@ -60,6 +62,7 @@ func TestWSSEchoThroughApp(t *testing.T) {
 // TestOldTLSRefusedOnBothPorts: TLS 1.2 is the floor everywhere, and with
 // TLSECHO_TLS_MIN_VERSION=1.3 a TLS 1.2 client is refused too.
 func TestOldTLSRefusedOnBothPorts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		minVersion string
@@ -92,6 +95,7 @@ func TestOldTLSRefusedOnBothPorts(t *testing.T) {
 // TestPlainHTTPOnHTTPSPort gets a readable 400 instead of a hang, and the
 // server keeps serving.
 func TestPlainHTTPOnHTTPSPort(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	c, err := net.DialTimeout("tcp", ta.HTTPSAddr, 2*time.Second)
 	if err != nil {
@@ -115,6 +119,7 @@ func TestPlainHTTPOnHTTPSPort(t *testing.T) {
 // TestHTTPSMaxConns: TLSECHO_MAX_CONNS applies to the HTTPS listener too;
 // the excess is closed at once and the others keep working.
 func TestHTTPSMaxConns(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"MAX_CONNS": "3"})
 	var open []*websocket.Conn
 	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
@@ -153,6 +158,7 @@ func TestHTTPSMaxConns(t *testing.T) {
 // HTTPS one through net/http's ReadHeaderTimeout, which bounds its TLS
 // handshake too).
 func TestHandshakeTimeoutOnBothPorts(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"HANDSHAKE_TIMEOUT": "300ms"})
 	for name, addr := range map[string]string{"raw TLS": ta.TLSAddr, "HTTPS": ta.HTTPSAddr} {
 		t.Run(name, func(t *testing.T) {
@@ -185,6 +191,7 @@ func TestHandshakeTimeoutOnBothPorts(t *testing.T) {
 
 // TestAdminMaxConns: the admin listener keeps TLSECHO_MAX_CONNS too.
 func TestAdminMaxConns(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"MAX_CONNS": "2"})
 	for range 2 {
 		c, err := net.Dial("tcp", ta.AdminAddr)

@@ -9,6 +9,7 @@ import (
 // TestREADMECommands keeps the promise of the README's opening: its second
 // command is exactly what CI runs.
 func TestREADMECommands(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // and checks that the JSON log stays JSON: one error record carrying the
 // panic and its stack, and nothing printed beside it.
 func TestPanicIsOneLogRecord(t *testing.T) {
+	t.Parallel()
 	ta := startAppWith(t, map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "info"}, func(a *app) {
 		r, ok := a.https.Handler.(chi.Router)
 		if !ok {

@@ -171,6 +171,7 @@ func (oc openConns) echo(t testing.TB, msg string) {
 // clients on both ports, verified, while connections opened before keep
 // echoing; the log gives the new subject, expiry and fingerprint.
 func TestReloadByRename(t *testing.T) {
+	t.Parallel()
 	old := newReloadPair(t, "old.test")
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
@@ -221,6 +222,7 @@ func TestReloadByRename(t *testing.T) {
 // refused with an error naming the files, and the old certificate keeps
 // serving new clients on both ports.
 func TestReloadRejectsBrokenPair(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		install func(t *testing.T, certFile, keyFile string)
@@ -296,6 +298,7 @@ func TestReloadRejectsBrokenPair(t *testing.T) {
 // the watcher (which watches the symlinks' directory) cannot see that, so
 // only the signal can make the switch.
 func TestReloadSIGHUP(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGHUP on Windows")
 	}

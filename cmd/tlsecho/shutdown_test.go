@@ -186,6 +186,7 @@ func holdDrain(t testing.TB, httpsAddr string) {
 // the drain and gets every byte back, then close_notify once quiet, an
 // idle one is closed, and the process exits 0.
 func TestSIGTERM(t *testing.T) {
+	t.Parallel()
 	const timeout = 10 * time.Second
 	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT="+timeout.String())
 
@@ -278,6 +279,7 @@ func TestSIGTERM(t *testing.T) {
 // TestSIGTERMUncooperative: clients that neither answer the close nor stop
 // sending cannot keep the process past TLSECHO_SHUTDOWN_TIMEOUT.
 func TestSIGTERMUncooperative(t *testing.T) {
+	t.Parallel()
 	const timeout = 2 * time.Second
 	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT="+timeout.String())
 
@@ -312,6 +314,7 @@ func TestSIGTERMUncooperative(t *testing.T) {
 // TestReadyzDuringDrain: /readyz turns 503 as soon as shutdown starts,
 // while connections still drain, so a load balancer stops sending.
 func TestReadyzDuringDrain(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, map[string]string{"SHUTDOWN_TIMEOUT": "5s"})
 	if code := readyz(ta.AdminAddr); code != http.StatusOK {
 		t.Fatalf("readyz before shutdown = %d, want 200", code)
@@ -333,6 +336,7 @@ func TestReadyzDuringDrain(t *testing.T) {
 // TestSecondSignalExitsAtOnce: during a long drain a second SIGINT ends
 // the process straight away, as an impatient operator expects.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
+	t.Parallel()
 	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=60s")
 	// The drain waits at least two seconds for this client's answer to the
 	// close, and as long as the busy one sends.

@@ -9,6 +9,7 @@ import (
 // TestStartLogNamesAdmin: the start log says where the admin port listens
 // and which variable moves it or turns it off.
 func TestStartLogNamesAdmin(t *testing.T) {
+	t.Parallel()
 	ta := startApp(t, nil)
 	line := waitLogged(t, ta, `msg="admin listening"`)
 	for _, want := range []string{"addr=" + ta.AdminAddr, "this machine only", "TLSECHO_ADMIN_ADDR=host:port", "TLSECHO_ADMIN_ADDR= (empty) to turn it off"} {
@@ -37,6 +38,7 @@ var adminHintTests = []struct {
 }
 
 func TestAdminHint(t *testing.T) {
+	t.Parallel()
 	for _, tt := range adminHintTests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr, err := net.ResolveTCPAddr("tcp", tt.addr)

@@ -16,6 +16,7 @@ import (
 // full window. SIGTERM must still end the process within
 // TLSECHO_SHUTDOWN_TIMEOUT, exit 0, and close every client's connection.
 func TestSIGTERMWithClientsThatDoNotRead(t *testing.T) {
+	t.Parallel()
 	const timeout = 2 * time.Second
 	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=2s")
 	d := websocket.Dialer{TLSClientConfig: insecureTLS, HandshakeTimeout: 5 * time.Second,

@@ -21,6 +21,7 @@ var certificateFindings = map[string]bool{
 // package) and fails on any finding above LOW that is not about the
 // certificate. It takes about 80 s, so it runs only with TLSECHO_TESTSSL=1.
 func TestTestSSL(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TLSECHO_TESTSSL") != "1" {
 		t.Skip("set TLSECHO_TESTSSL=1 to scan with testssl.sh (apt-get install -y testssl.sh)")
 	}

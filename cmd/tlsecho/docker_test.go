@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"debug/elf"
 	"io"
@@ -95,8 +96,19 @@ func TestStaticBinary(t *testing.T) {
 	build := exec.Command("go", args...)
 	build.Dir = "../.."
 	build.Env = append(os.Environ(), env...)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	var out bytes.Buffer
+	build.Stdout, build.Stderr = &out, &out
+	// The build recompiles the standard library without -race: the
+	// longest step of the package's tests, nearly all of it CPU. It starts
+	// before t.Parallel, so it runs beside the sequential tests (this file
+	// sorts before the faults files that hold most of them) and then
+	// beside the parallel ones, which mostly wait.
+	if err := build.Start(); err != nil {
+		t.Fatalf("go %s: %v", strings.Join(args, " "), err)
+	}
+	t.Parallel()
+	if err := build.Wait(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out.Bytes())
 	}
 	bin := filepath.Join(root, "tlsecho")
 	checkStatic(t, bin)
@@ -190,6 +202,7 @@ func checkStatic(t *testing.T, bin string) {
 // answers; without one it says so and skips. TestStaticBinary checks the
 // same binary without Docker.
 func TestDockerImage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: building the image takes a minute")
 	}
