@@ -266,8 +266,11 @@ func TestStreamCloseAfterTime(t *testing.T) {
 
 func TestHandshakeDelay(t *testing.T) {
 	s := startStream(t, Options{})
-	const d = 200 * time.Millisecond
-	s.arm(t, "hsdelay:200ms")
+	// The unarmed handshake must stay under the delay: one took 325ms on a
+	// two-core machine busy compiling under -race, so the delay is a
+	// second, not a fraction.
+	const d = time.Second
+	s.arm(t, "hsdelay:1s")
 	c := s.mustDial(t)
 	if c.handshake < d {
 		t.Fatalf("handshake took %v, want at least %v", c.handshake, d)
