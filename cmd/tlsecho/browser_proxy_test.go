@@ -40,12 +40,16 @@ func TestBrowserBehindTLSProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	front, stats := freeAddr(t), freeAddr(t)
+	// Checks every 100ms find the backend soon; without "timeout check"
+	// each would have those 100ms to finish, which a loaded machine under
+	// -race misses, and HAProxy would take the healthy backend down.
 	cfg := fmt.Sprintf(`global
     log stdout format raw local0 info
 defaults
     mode http
     log global
     timeout connect 5s
+    timeout check 5s
     timeout client 30s
     timeout server 30s
     timeout tunnel 1m

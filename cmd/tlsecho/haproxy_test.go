@@ -89,6 +89,12 @@ func haproxyFor(t *testing.T, cfg string, binds map[string]string, backends []*p
 		line = strings.ReplaceAll(line, " resolvers docker", "")
 		line = strings.ReplaceAll(line, " init-addr last,libc,none", "")
 		line = regexp.MustCompile(`\binter \S+`).ReplaceAllString(line, "inter 100ms")
+		if len(f) >= 2 && f[0] == "timeout" && f[1] == "connect" {
+			// Without a check timeout a check may take as long as inter:
+			// 100ms, which a loaded machine under -race misses, and
+			// HAProxy would take a healthy backend down.
+			line += "    timeout check 5s\n"
+		}
 		switch {
 		case len(f) >= 2 && f[0] == "bind":
 			addr, ok := binds[strings.TrimPrefix(f[1], ":")]
