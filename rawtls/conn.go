@@ -253,17 +253,18 @@ func (c *Conn) serve() {
 	c.end(c.run(c.srv.handler()))
 }
 
-// begin starts the idle watch, the hooks and the faults.
+// begin starts the hooks, the faults and then the idle watch.
 func (c *Conn) begin() {
 	s := c.srv
 	c.lastRead.Store(s.since())
-	c.idle.start(c)
 	if s.Hooks != nil && s.Hooks.Opened != nil {
 		s.Hooks.Opened(c)
 	}
 	if s.Faults != nil {
 		c.fault = c.startFaults()
 	}
+	// After the faults: the idle watch asks them whether it may act.
+	c.idle.start(c)
 }
 
 // end logs how the handler ended, tells the hooks and closes.

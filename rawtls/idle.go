@@ -35,7 +35,9 @@ func (w *idleWatch) start(c *Conn) {
 func (w *idleWatch) stop() {
 	w.mu.Lock()
 	w.stopped = true
-	w.t.Stop()
+	if w.t != nil { // begin panicked before it started the watch
+		w.t.Stop()
+	}
 	w.mu.Unlock()
 }
 
@@ -55,6 +57,15 @@ func (w *idleWatch) fire() {
 		return
 	}
 	w.writes = writes
+	if c.fault.Silent() {
+		// fin, rst or blackhole has the socket: its own drain or hold
+		// (bounded by IdleTimeout too) ends it. A read deadline set now
+		// would cut that short and close the socket with the client's
+		// bytes unread: a reset instead of the FIN. A stuck write is
+		// still this watch's to end.
+		w.t.Reset(next)
+		return
+	}
 	idle := time.Duration(c.srv.since() - c.lastRead.Load())
 	if idle >= w.after && writes&1 == 0 {
 		w.expired.Store(true)
