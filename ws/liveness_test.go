@@ -114,7 +114,11 @@ func TestSlowLargeFrameEchoed(t *testing.T) {
 func TestPingsAreTraffic(t *testing.T) {
 	t.Parallel()
 	const idle = time.Second
-	ts := startServer(t, &Server{PingInterval: livePingInterval, IdleTimeout: idle})
+	// The keepalive drops a client silent for about two ping intervals;
+	// at testPingInterval that is five of the client's beats, so only the
+	// idle timeout is on trial, even when a loaded machine delays a beat
+	// (at livePingInterval two beats were once too few).
+	ts := startServer(t, &Server{PingInterval: testPingInterval, IdleTimeout: idle})
 	rc, _ := ts.dialRaw(t, nil)
 	ended := make(chan error, 1)
 	pongs := make(chan struct{}, 100)
