@@ -104,6 +104,7 @@ func caSource(t *testing.T) (s *Source, caFile string, one, two mtlsCA) {
 // in; a broken one keeps the previous pool; a resumed session of a client
 // whose CA was taken out is refused too.
 func TestClientCAReload(t *testing.T) {
+	t.Parallel()
 	s, caFile, one, two := caSource(t)
 	addr := mtlsServer(t, s)
 	expect := func(step string, c mtlsCA, ok bool) {
@@ -165,6 +166,7 @@ func TestClientCAReload(t *testing.T) {
 // TestWatchClientCA: the watcher picks up a CA file renamed into place and
 // logs a broken one as an error, keeping the previous pool.
 func TestWatchClientCA(t *testing.T) {
+	t.Parallel()
 	s, caFile, one, two := caSource(t)
 	logBuf := watched(t, s)
 	if !strings.Contains(logBuf.String(), "client_ca_file="+caFile) {
@@ -204,6 +206,7 @@ func TestWatchClientCA(t *testing.T) {
 // TestRequireClientCertsErrors: a CA file that cannot be used is an error
 // naming it, and the Source stays without mTLS.
 func TestRequireClientCertsErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.pem")
 	os.WriteFile(garbage, []byte("hello\n"), 0o644)

@@ -44,6 +44,7 @@ var generateTests = []struct {
 }
 
 func TestGenerate(t *testing.T) {
+	t.Parallel()
 	for _, tt := range generateTests {
 		t.Run(tt.name, func(t *testing.T) {
 			g, err := Generate(tt.opts)
@@ -108,6 +109,7 @@ func TestGenerate(t *testing.T) {
 // TestGenerateWithParent: a CA made by Generate issues a leaf that verifies
 // against the CA alone, and the leaf's PEM carries the CA after it.
 func TestGenerateWithParent(t *testing.T) {
+	t.Parallel()
 	ca, err := Generate(GenerateOptions{IsCA: true})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ func writePair(t testing.TB, dir, name, host string) (certFile, keyFile string, 
 }
 
 func TestLoadFilesErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certA, keyA, _ := writePair(t, dir, "a", "a.test")
 	_, keyB, _ := writePair(t, dir, "b", "b.test")
@@ -77,6 +78,7 @@ func TestLoadFilesErrors(t *testing.T) {
 // TestReload: a valid new pair replaces the served one; a broken one is
 // refused and the old pair keeps serving.
 func TestReload(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
 	s, err := LoadFiles(certFile, keyFile)
@@ -166,6 +168,7 @@ func TestReload(t *testing.T) {
 // TestReloadInMemory: a self-signed Source has no files, so Reload keeps
 // its certificate and does not fail.
 func TestReloadInMemory(t *testing.T) {
+	t.Parallel()
 	s, err := NewSelfSigned([]string{"localhost"})
 	if err != nil {
 		t.Fatal(err)

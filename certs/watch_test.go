@@ -111,6 +111,7 @@ func newPair(t testing.TB, host string) *Generated {
 }
 
 func TestWatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// replace changes the files behind certFile and keyFile and returns
@@ -233,6 +234,7 @@ func TestWatch(t *testing.T) {
 // the files are symlinks through ..data, and an update swaps ..data to a
 // new directory by rename. The files themselves never change.
 func TestWatchKubernetesSecret(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symlinks need privileges on Windows")
 	}
@@ -279,6 +281,7 @@ func TestWatchKubernetesSecret(t *testing.T) {
 // TestWatchWithoutFiles: an in-memory Source has nothing to watch, and
 // Watch returns at once instead of blocking until its context ends.
 func TestWatchWithoutFiles(t *testing.T) {
+	t.Parallel()
 	s, err := NewSelfSigned([]string{"localhost"})
 	if err != nil {
 		t.Fatal(err)
@@ -298,6 +301,7 @@ func TestWatchWithoutFiles(t *testing.T) {
 // TestWatchMissingDirectory: a watch that cannot be set up is an error
 // naming the directory, not a silent no-op.
 func TestWatchMissingDirectory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
 	s, err := LoadFiles(certFile, keyFile)
@@ -316,6 +320,7 @@ func TestWatchMissingDirectory(t *testing.T) {
 // TestReloadAndLogInMemory: SIGHUP on a server with an in-memory
 // certificate is answered with a log line, not an error.
 func TestReloadAndLogInMemory(t *testing.T) {
+	t.Parallel()
 	s, err := NewSelfSigned([]string{"localhost"})
 	if err != nil {
 		t.Fatal(err)
