@@ -79,6 +79,7 @@ func TestCaptureHello(t *testing.T) {
 // TestKeepHello: with KeepHello the accepted connection keeps its hello,
 // for handlers that show it, until ReleaseHello.
 func TestKeepHello(t *testing.T) {
+	t.Parallel()
 	l := listen(t, tlsOptions(t, listener.Options{Name: "https", CaptureHello: true, KeepHello: true}))
 	got := acceptAll(t, l)
 	if _, err := dialTLS(t, l.Addr().String(), clientConfig(t)); err != nil {
@@ -182,6 +183,7 @@ func TestCaptureHelloBehindProxy(t *testing.T) {
 // HandshakeTimeout, and its outcome and log line say the handshake took
 // that long, not the instant crypto/tls needed to fail on the closed read.
 func TestHandshakeTookCountsTheClientHello(t *testing.T) {
+	t.Parallel()
 	const timeout = 400 * time.Millisecond
 	var logs syncBuffer
 	outcomes := make(chan listener.Handshake, 1)

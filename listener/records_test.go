@@ -137,6 +137,7 @@ func (p *recordPair) wantUnread(t *testing.T, when string, want listener.Unread)
 // complete record is held: several records that came in one segment are
 // read one per Read, without the socket.
 func TestUnreadRecords(t *testing.T) {
+	t.Parallel()
 	p := newRecordPair(t)
 	// The handshake's own records were consumed unseen: cautious until a
 	// read finds nothing.
@@ -167,6 +168,7 @@ func TestUnreadRecords(t *testing.T) {
 // TestUnreadPartialRecord: a record cut anywhere, its header included,
 // is told apart from no input: the rest is still to come.
 func TestUnreadPartialRecord(t *testing.T) {
+	t.Parallel()
 	p := newRecordPair(t)
 	p.probe(t)
 	for _, cut := range []int{1, 3, 5, 6, 20} {
