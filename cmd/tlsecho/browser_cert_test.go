@@ -3,10 +3,8 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -27,48 +25,20 @@ func TestBrowserCertificateHint(t *testing.T) {
 	// check, which a certificate the browser refused never reaches.
 	other := startApp(t, map[string]string{"ALLOWED_ORIGINS": "*"})
 	spki := sha256.Sum256(page.src.Leaf().RawSubjectPublicKeyInfo)
-	watch := &pageWatch{}
-	ctx := newBrowserWith(t, watch,
+	tab := newBrowserWith(t,
 		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])))
-
-	waitFor := func(what, expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(10*time.Second)))
-		if err != nil {
-			problems, _ := watch.snapshot()
-			t.Fatalf("waiting for %s: %v (page problems so far: %q)", what, err, problems)
-		}
-		return s
-	}
-	eval := func(what, expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return s
-	}
 	connect := func(url string) {
 		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.SetValue(chromedp.CSS("#url"), url),
-			chromedp.Click(chromedp.CSS("#connect-btn"))); err != nil {
-			t.Fatalf("connect to %s: %v", url, err)
-		}
+		tab.do("connect to "+url, chromedp.SetValue(chromedp.CSS("#url"), url))
+		tab.connect()
 	}
 
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse("https://"+page.HTTPSAddr+"/"))
-	if err != nil {
-		t.Fatalf("load the page: %v", err)
-	}
-	if resp.Status != http.StatusOK {
-		t.Fatalf("GET / = %d, want 200", resp.Status)
-	}
-	waitFor("the info panel", `document.getElementById("info").dataset.loaded === "true" ? "yes" : ""`)
+	tab.load("https://" + page.HTTPSAddr + "/")
+	tab.waitInfo()
 
 	otherURL := "wss://" + other.HTTPSAddr + "/ws"
 	connect(otherURL)
-	state := waitFor("the failed connection", `(() => { const s = document.getElementById("state");
+	state := tab.waitFor("the failed connection", `(() => { const s = document.getElementById("state");
 		return s.dataset.state === "closed" && s.textContent.includes("1006") ? s.textContent : ""; })()`)
 	t.Logf("state: %s", state)
 	// The second server saw the browser refuse its certificate: the hint
@@ -77,41 +47,35 @@ func TestBrowserCertificateHint(t *testing.T) {
 		t.Errorf("the second server's handshake failed otherwise than on the certificate: %s", line)
 	}
 
-	hint := eval("the hint", `(() => { const h = document.getElementById("conn-hint");
+	hint := tab.eval("the hint", `(() => { const h = document.getElementById("conn-hint");
 		return h.hidden ? "" : h.textContent; })()`)
 	for _, want := range []string{other.HTTPSAddr, "certificate this browser has not accepted", "TLSECHO_ALLOWED_ORIGINS"} {
 		if !strings.Contains(hint, want) {
 			t.Errorf("hint %q lacks %q", hint, want)
 		}
 	}
-	link := eval("the link", `(() => { const a = document.querySelector("#conn-hint a");
+	link := tab.eval("the link", `(() => { const a = document.querySelector("#conn-hint a");
 		return a ? [a.href, a.target, a.rel, a.textContent].join(" | ") : ""; })()`)
 	origin := "https://" + other.HTTPSAddr
 	if want := origin + "/ | _blank | noopener noreferrer | " + origin; link != want {
 		t.Errorf("link = %q, want %q", link, want)
 	}
-	if n := eval("log line", `String([...document.querySelectorAll("#log li.error .body")]
+	if n := tab.eval("log line", `String([...document.querySelectorAll("#log li.error .body")]
 		.filter(b => b.textContent.includes("certificate this browser has not accepted")).length)`); n != "1" {
 		t.Errorf("%s log lines with the hint, want 1", n)
 	}
 
 	// The page's own server connects, and the hint goes away.
 	connect("wss://" + page.HTTPSAddr + "/ws")
-	waitFor("state open", `document.getElementById("state").dataset.state === "open" ? "open" : ""`)
-	if hidden := eval("the hint after a good connection", `String(document.getElementById("conn-hint").hidden)`); hidden != "true" {
+	tab.waitState("open")
+	if hidden := tab.eval("the hint after a good connection", `String(document.getElementById("conn-hint").hidden)`); hidden != "true" {
 		t.Errorf("hint still shown after connecting to the page's own server")
 	}
 
 	// The browser's own report of the failed WebSocket is expected; the
 	// page itself must add no console error, exception or CSP violation.
-	problems, _ := watch.snapshot()
-	expected := 0
-	for _, p := range problems {
-		if strings.Contains(p, "WebSocket connection to '"+otherURL+"' failed") {
-			expected++
-			continue
-		}
-		t.Errorf("page problem: %s", p)
-	}
+	expected, _ := tab.checkProblems(func(p string) bool {
+		return strings.Contains(p, "WebSocket connection to '"+otherURL+"' failed")
+	})
 	t.Logf("browser reports of the refused certificate: %d", expected)
 }

@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/tlsecho/tlsecho/certs"
 )
@@ -26,8 +23,7 @@ func TestBrowserBehindTLSProxy(t *testing.T) {
 	if err != nil {
 		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
 	}
-	watch := &pageWatch{}
-	ctx := newBrowser(t, watch) // skips without Chromium
+	tab := newBrowser(t) // skips without Chromium
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "PROXY_TRUSTED": "127.0.0.1"})
 
 	dir := t.TempDir()
@@ -73,50 +69,23 @@ backend echo
 	startHAProxy(t, haproxy, cfgFile)
 	waitChecked(t, "http://"+stats+"/;csv", 1)
 
-	poll := func(what, expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(10*time.Second)))
-		if err != nil {
-			problems, _ := watch.snapshot()
-			t.Fatalf("waiting for %s: %v (page problems so far: %q)", what, err, problems)
-		}
-		return s
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	if _, err := chromedp.Run(ctx, chromedp.NavigateResponse("https://"+front+"/")); err != nil {
-		t.Fatalf("load the page through the proxy: %v", err)
-	}
-	poll("the info panel", `document.getElementById("info").dataset.loaded === "true" ? "yes" : ""`)
-	if got := text("#info-tls"); !strings.Contains(got, "terminated upstream") {
+	tab.load("https://" + front + "/")
+	tab.waitInfo()
+	if got := tab.text("#info-tls"); !strings.Contains(got, "terminated upstream") {
 		t.Errorf("info TLS = %q, want it to say TLS ended upstream", got)
 	}
-	if got := text("#info-peer"); !strings.HasPrefix(got, "127.0.0.1 ") || !strings.Contains(got, "forwarded by proxy 127.0.0.1:") {
+	if got := tab.text("#info-peer"); !strings.HasPrefix(got, "127.0.0.1 ") || !strings.Contains(got, "forwarded by proxy 127.0.0.1:") {
 		t.Errorf("info peer = %q, want the browser's address, forwarded by the proxy", got)
 	}
-	url, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("url").value`))
-	if err != nil || url != "wss://"+front+"/ws" {
-		t.Errorf("default URL = %q (%v), want wss://%s/ws", url, err, front)
+	if got, want := tab.eval("default URL", `document.getElementById("url").value`), "wss://"+front+"/ws"; got != want {
+		t.Errorf("default URL = %q, want %q", got, want)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#connect-btn"))); err != nil {
-		t.Fatal(err)
-	}
-	poll("state open", `document.getElementById("state").dataset.state === "open" ? "open" : ""`)
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#text-msg"), "through the ingress\n")); err != nil {
-		t.Fatal(err)
-	}
-	poll("the echo", recvLine(`b === "through the ingress"`))
+	tab.connect()
+	tab.waitState("open")
+	tab.send("through the ingress")
+	tab.waitFor("the echo", recvLine(`b === "through the ingress"`))
 
-	problems, urls := watch.snapshot()
-	for _, p := range problems {
-		t.Errorf("page problem: %s", p)
-	}
+	_, urls := tab.checkProblems(nil)
 	checkSameOrigin(t, front, urls)
 	// The server logged the browser as X-Forwarded-For named it (an
 	// address without a port), not the proxy's connection.

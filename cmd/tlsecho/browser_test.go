@@ -1,123 +1,24 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
-
-// chromiumPath is where Debian's chromium package puts the browser.
-const chromiumPath = "/usr/bin/chromium"
 
 // screenshotEnv, set to 1, makes TestBrowserWorkbench write the committed
 // docs/screenshot.png; otherwise the picture goes to a temporary directory
 // so a test run never dirties the tree.
 const screenshotEnv = "TLSECHO_UPDATE_SCREENSHOT"
-
-// pageWatch collects, from the browser's own event stream, what the page
-// must never do: write an error to the console, throw, or load anything
-// from another origin.
-type pageWatch struct {
-	mu       sync.Mutex
-	problems []string
-	urls     []string
-}
-
-// listen runs on chromedp's reader goroutine: it only records.
-func (w *pageWatch) listen(ev any) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch e := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range e.Args {
-				if a.Description != "" {
-					args = append(args, a.Description)
-				} else {
-					args = append(args, string(a.Value))
-				}
-			}
-			w.problems = append(w.problems, "console."+string(e.Type)+": "+strings.Join(args, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		d := e.ExceptionDetails
-		msg := d.Text
-		if d.Exception != nil {
-			msg += " " + d.Exception.Description
-		}
-		w.problems = append(w.problems, fmt.Sprintf("exception at %s:%d: %s", d.URL, d.LineNumber, msg))
-	case *cdplog.EventEntryAdded:
-		// The browser reports CSP violations and failed loads here.
-		if e.Entry.Level == cdplog.EntryLevelError {
-			w.problems = append(w.problems, "browser log ("+string(e.Entry.Source)+"): "+e.Entry.Text)
-		}
-	case *network.EventRequestWillBeSent:
-		w.urls = append(w.urls, e.Request.URL)
-	case *network.EventWebSocketCreated:
-		w.urls = append(w.urls, e.URL)
-	}
-}
-
-func (w *pageWatch) snapshot() (problems, urls []string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.problems...), append([]string(nil), w.urls...)
-}
-
-// newBrowser starts headless Chromium with a fresh profile and returns a
-// tab context whose events go to watch. The browser ends with the test.
-func newBrowser(t *testing.T, watch *pageWatch) context.Context {
-	t.Helper()
-	return newBrowserWith(t, watch, chromedp.Flag("ignore-certificate-errors", true))
-}
-
-// newBrowserWith is newBrowser with certs deciding which certificates the
-// browser accepts.
-func newBrowserWith(t *testing.T, watch *pageWatch, certs chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	// Like the openssl tests, skip where the tool is missing; the README's
-	// test command (and so CI) installs it.
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no Chromium at %s: install the chromium package (apt-get install -y chromium) to run the browser test", chromiumPath)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		certs,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	// One deadline for the whole browser: a hung page fails the test
-	// instead of hanging it.
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
-	tabCtx, tabCancel := chromedp.NewContext(allocCtx, chromedp.WithListener(watch.listen))
-	t.Cleanup(func() {
-		tabCancel()
-		allocCancel() // waits for the browser process to exit
-		cancel()
-	})
-	return tabCtx
-}
 
 // TestBrowserWorkbench drives the test page in a real Chromium against the
 // real server: it connects, sends text, hex and a file, runs a burst,
@@ -126,53 +27,12 @@ func newBrowserWith(t *testing.T, watch *pageWatch, certs chromedp.ExecAllocator
 func TestBrowserWorkbench(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"WS_COMPRESSION": "true"})
-	watch := &pageWatch{}
-	ctx := newBrowser(t, watch)
+	tab := newBrowser(t)
 	start := time.Now()
 	base := "https://" + ta.HTTPSAddr
 	_, rawPort, _ := net.SplitHostPort(ta.TLSAddr)
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	eval := func(what, expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return s
-	}
-	// waitFor polls a JavaScript expression until it is truthy and returns
-	// its value as a string.
-	waitFor := func(what, expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(10*time.Second)))
-		if err != nil {
-			problems, _ := watch.snapshot()
-			t.Fatalf("waiting for %s: %v (page problems so far: %q)", what, err, problems)
-		}
-		return s
-	}
-
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(base+"/"))
-	if err != nil {
-		t.Fatalf("load %s/: %v", base, err)
-	}
-	if resp.Status != http.StatusOK {
-		t.Fatalf("GET / = %d, want 200", resp.Status)
-	}
+	resp := tab.load(base + "/")
 	checkPageHeaders(t, "/ (as the browser saw it)", func(name string) string {
 		for k, v := range resp.Headers {
 			if strings.EqualFold(k, name) {
@@ -183,48 +43,48 @@ func TestBrowserWorkbench(t *testing.T) {
 	})
 
 	// The info panel fills from /info.
-	waitFor("the info panel", `document.getElementById("info").dataset.loaded === "true" ? "yes" : ""`)
-	if got, want := text("#info-subject"), ta.src.Leaf().Subject.String(); got != want {
+	tab.waitInfo()
+	if got, want := tab.text("#info-subject"), ta.src.Leaf().Subject.String(); got != want {
 		t.Errorf("info subject = %q, want %q", got, want)
 	}
-	if got := text("#info-issuer"); !strings.HasSuffix(got, "(self-signed)") {
+	if got := tab.text("#info-issuer"); !strings.HasSuffix(got, "(self-signed)") {
 		t.Errorf("info issuer = %q, want it marked self-signed", got)
 	}
-	if got := text("#info-tls"); !strings.HasPrefix(got, "TLS 1.3") {
+	if got := tab.text("#info-tls"); !strings.HasPrefix(got, "TLS 1.3") {
 		t.Errorf("info TLS = %q, want TLS 1.3 first", got)
 	}
-	if got := text("#info-cipher"); !strings.HasPrefix(got, "TLS_") {
+	if got := tab.text("#info-cipher"); !strings.HasPrefix(got, "TLS_") {
 		t.Errorf("info cipher = %q, want a TLS_ suite name", got)
 	}
-	if got, want := text("#cmd-openssl"), "openssl s_client -connect 127.0.0.1:"+rawPort; got != want {
+	if got, want := tab.text("#cmd-openssl"), "openssl s_client -connect 127.0.0.1:"+rawPort; got != want {
 		t.Errorf("openssl line = %q, want %q", got, want)
 	}
-	if got, want := text("#cmd-client"), "tlsecho client tls://127.0.0.1:"+rawPort; got != want {
+	if got, want := tab.text("#cmd-client"), "tlsecho client tls://127.0.0.1:"+rawPort; got != want {
 		t.Errorf("client line = %q, want %q", got, want)
 	}
-	if got := text("#info-compression"); !strings.Contains(got, "permessage-deflate") {
+	if got := tab.text("#info-compression"); !strings.Contains(got, "permessage-deflate") {
 		t.Errorf("info compression = %q, want permessage-deflate (WS_COMPRESSION=true)", got)
 	}
-	if got, want := eval("default URL", `document.getElementById("url").value`), "wss://"+ta.HTTPSAddr+"/ws"; got != want {
+	if got, want := tab.eval("default URL", `document.getElementById("url").value`), "wss://"+ta.HTTPSAddr+"/ws"; got != want {
 		t.Errorf("default URL = %q, want %q", got, want)
 	}
 
 	// Connect with the keyboard: Enter in a field of the connection form.
-	do("connect", chromedp.Focus(chromedp.CSS("#proto")), chromedp.KeyEvent("\r"))
-	waitFor("state open", `document.getElementById("state").dataset.state === "open" ? "open" : ""`)
-	if got := text("#neg-ext"); !strings.Contains(got, "permessage-deflate") {
+	tab.do("connect", chromedp.Focus(chromedp.CSS("#proto")), chromedp.KeyEvent("\r"))
+	tab.waitState("open")
+	if got := tab.text("#neg-ext"); !strings.Contains(got, "permessage-deflate") {
 		t.Errorf("negotiated extensions = %q, want permessage-deflate", got)
 	}
 
 	// Text, typed and sent with Enter.
 	const msg = "hello from Chromium ✓"
-	do("send text", chromedp.SendKeys(chromedp.CSS("#text-msg"), msg+"\n"))
-	rtt := waitFor("the text echo", recvLine(`b === `+jsString(msg)))
+	tab.send(msg)
+	rtt := tab.waitFor("the text echo", recvLine(`b === `+jsString(msg)))
 	t.Logf("text echo: %s", rtt)
 
 	// Binary from hex.
-	do("send hex", chromedp.SendKeys(chromedp.CSS("#hex-msg"), "de:ad:be:ef 00 0xff"), chromedp.Click(chromedp.CSS("#hex-btn")))
-	waitFor("the hex echo", recvLine(`k === "binary" && s === "6 B" && b === "de ad be ef 00 ff"`))
+	tab.do("send hex", chromedp.SendKeys(chromedp.CSS("#hex-msg"), "de:ad:be:ef 00 0xff"), chromedp.Click(chromedp.CSS("#hex-btn")))
+	tab.waitFor("the hex echo", recvLine(`k === "binary" && s === "6 B" && b === "de ad be ef 00 ff"`))
 
 	// Binary from a chosen file.
 	file := filepath.Join(t.TempDir(), "payload.bin")
@@ -235,35 +95,35 @@ func TestBrowserWorkbench(t *testing.T) {
 	if err := os.WriteFile(file, payload, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	do("send file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}), chromedp.Click(chromedp.CSS("#file-btn")))
-	waitFor("the file echo", recvLine(`k === "binary" && s === "300 B" && b.startsWith("00 07 0e 15")`))
+	tab.do("send file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}), chromedp.Click(chromedp.CSS("#file-btn")))
+	tab.waitFor("the file echo", recvLine(`k === "binary" && s === "300 B" && b.startsWith("00 07 0e 15")`))
 
 	// A burst of 100 messages of 1 KiB, each checked against its echo.
-	do("run burst",
+	tab.do("run burst",
 		chromedp.SetValue(chromedp.CSS("#burst-n"), "100"),
 		chromedp.SetValue(chromedp.CSS("#burst-size"), "1024"),
 		chromedp.Click(chromedp.CSS("#burst-btn")))
-	got := waitFor("the burst", `(() => { const r = document.getElementById("burst-result");
+	got := tab.waitFor("the burst", `(() => { const r = document.getElementById("burst-result");
 		return r.dataset.state && r.dataset.state !== "running" ? r.dataset.state + " " + r.dataset.done + " " + r.dataset.mismatches : ""; })()`)
 	if got != "done 100 0" {
-		t.Fatalf("burst result (state done mismatches) = %q, want \"done 100 0\"; page says %q", got, text("#burst-result"))
+		t.Fatalf("burst result (state done mismatches) = %q, want \"done 100 0\"; page says %q", got, tab.text("#burst-result"))
 	}
-	if got := text("#st-count"); got != "103" {
+	if got := tab.text("#st-count"); got != "103" {
 		t.Errorf("RTT count = %q, want 103 (text, hex, file, 100 burst)", got)
 	}
-	if got := text("#st-bad"); got != "0" {
+	if got := tab.text("#st-bad"); got != "0" {
 		t.Errorf("mismatches = %q, want 0", got)
 	}
-	if n := eval("flagged lines", `String(document.querySelectorAll("#log li.bad").length)`); n != "0" {
+	if n := tab.eval("flagged lines", `String(document.querySelectorAll("#log li.bad").length)`); n != "0" {
 		t.Errorf("%s log lines marked bad, want 0", n)
 	}
 	for _, id := range []string{"#st-min", "#st-median", "#st-p99"} {
-		if got := text(id); !strings.HasSuffix(got, " ms") {
+		if got := tab.text(id); !strings.HasSuffix(got, " ms") {
 			t.Errorf("%s = %q, want a time in ms", id, got)
 		}
 	}
 	// The chart is drawn: a good share of its pixels are painted.
-	painted := eval("chart pixels", `(() => { const c = document.getElementById("chart");
+	painted := tab.eval("chart pixels", `(() => { const c = document.getElementById("chart");
 		const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
 		let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
 		return String(n / (c.width * c.height)); })()`)
@@ -271,55 +131,37 @@ func TestBrowserWorkbench(t *testing.T) {
 		t.Errorf("chart painted fraction = %s, want a drawn chart", painted)
 	}
 
-	saveScreenshot(t, ctx)
+	saveScreenshot(t, tab)
 
 	// Disconnect and see the close code.
-	do("disconnect", chromedp.Click(chromedp.CSS("#disconnect-btn")))
-	waitFor("state closed", `document.getElementById("state").dataset.state === "closed" ? "closed" : ""`)
-	if got := text("#state"); !strings.Contains(got, "1000") {
+	tab.do("disconnect", chromedp.Click(chromedp.CSS("#disconnect-btn")))
+	if got := tab.waitState("closed"); !strings.Contains(got, "1000") {
 		t.Errorf("state after disconnect = %q, want close code 1000", got)
 	}
 
 	// Phone width: nothing sticks out sideways.
-	do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
-	if got := eval("overflow", `String(document.documentElement.scrollWidth - window.innerWidth)`); got != "0" {
+	tab.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	if got := tab.eval("overflow", `String(document.documentElement.scrollWidth - window.innerWidth)`); got != "0" {
 		t.Errorf("at 390 px the page is %s px wider than the screen", got)
 	}
 	// Every control has a label, so it can be found by keyboard and
 	// screen reader.
-	if got := eval("unlabelled controls", `[...document.querySelectorAll("input, button, select, textarea")]
+	if got := tab.eval("unlabelled controls", `[...document.querySelectorAll("input, button, select, textarea")]
 		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !(e.tagName === "BUTTON" && e.textContent.trim()))
 		.map(e => e.id || e.outerHTML).join(", ")`); got != "" {
 		t.Errorf("controls without a label: %s", got)
 	}
 
-	problems, urls := watch.snapshot()
-	for _, p := range problems {
-		t.Errorf("page problem: %s", p)
-	}
+	_, urls := tab.checkProblems(nil)
 	checkSameOrigin(t, ta.HTTPSAddr, urls)
 	t.Logf("browser run took %v", time.Since(start).Round(time.Millisecond))
 }
 
-// recvLine builds a poll expression that finds a received log line: in
-// cond, b is its body text, k its kind and s its size. It yields the RTT
-// text of the first match that carries one and is not marked bad.
-func recvLine(cond string) string {
-	return `(() => { for (const li of document.querySelectorAll("#log li.recv")) {
-		const b = li.querySelector(".body").textContent, k = li.querySelector(".kind").textContent,
-			s = li.querySelector(".size").textContent, r = li.querySelector(".rtt");
-		if ((` + cond + `) && !li.classList.contains("bad") && r.dataset.ms) return r.textContent;
-	} return ""; })()`
-}
-
-// jsString quotes s as a JavaScript string literal.
-func jsString(s string) string {
-	return fmt.Sprintf("%q", s)
-}
-
-func saveScreenshot(t *testing.T, ctx context.Context) {
+// saveScreenshot writes the tab's page as docs/screenshot.png when
+// screenshotEnv asks for it, else to a temporary directory.
+func saveScreenshot(t *testing.T, tab *browserTab) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(tab.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
@@ -335,33 +177,6 @@ func saveScreenshot(t *testing.T, ctx context.Context) {
 		t.Fatalf("save screenshot: %v", err)
 	}
 	t.Logf("screenshot: %s (%d bytes)", path, len(png))
-}
-
-// checkSameOrigin fails on any request the page made that left the
-// server's origin; the WebSocket must go to the same host and port.
-func checkSameOrigin(t *testing.T, hostPort string, urls []string) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, raw := range urls {
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Errorf("request to unparsable URL %q", raw)
-			continue
-		}
-		switch {
-		case u.Scheme == "https" && u.Host == hostPort:
-		case u.Scheme == "wss" && u.Host == hostPort:
-		default:
-			t.Errorf("the page loaded %s, outside its origin https://%s", raw, hostPort)
-		}
-		seen[u.Scheme+" "+u.Path] = true
-	}
-	// Proves the watch saw the traffic, so an empty list cannot pass.
-	for _, want := range []string{"https /", "https /app.js", "https /style.css", "https /info", "wss /ws"} {
-		if !seen[want] {
-			t.Errorf("no request for %s among %q", want, urls)
-		}
-	}
 }
 
 // checkPageHeaders checks the security headers of a page or asset.

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -17,26 +16,19 @@ import (
 func TestBrowserClientHello(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	watch := &pageWatch{}
-	ctx := newBrowser(t, watch)
+	tab := newBrowser(t)
 	_, port, _ := net.SplitHostPort(ta.HTTPSAddr)
 	// localhost is in the test certificate; the listener is on 127.0.0.1.
 	hostPort := "localhost:" + port
 
-	if _, err := chromedp.Run(ctx, chromedp.NavigateResponse("https://"+hostPort+"/")); err != nil {
-		t.Fatalf("load the page: %v", err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById("hello").dataset.loaded === "true" ? "yes" : ""`,
-		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		problems, _ := watch.snapshot()
-		t.Fatalf("the panel did not fill: %v (page problems: %q)", err, problems)
-	}
+	tab.load("https://" + hostPort + "/")
+	tab.waitFor("the panel", `document.getElementById("hello").dataset.loaded === "true" ? "yes" : ""`)
 	// The panel as the user sees it, read in one go.
 	type panel struct {
 		JA4, ALPN, SNI                 string
 		GREASESuites, AES128, KeyShare int
 	}
-	p, err := chromedp.Run(ctx, chromedp.Evaluate[panel](`(() => {
+	p, err := chromedp.Run(tab.ctx, chromedp.Evaluate[panel](`(() => {
 		const text = (id) => document.getElementById(id).textContent;
 		const items = (sel) => [...document.querySelectorAll(sel)];
 		return {
@@ -78,8 +70,5 @@ func TestBrowserClientHello(t *testing.T) {
 		t.Errorf("/hellos has no ok handshake with JA4 %s: %+v", ja4, hellos)
 	}
 
-	problems, _ := watch.snapshot()
-	for _, p := range problems {
-		t.Errorf("page problem: %s", p)
-	}
+	tab.checkProblems(nil)
 }
