@@ -89,5 +89,5 @@ backend echo
 	checkSameOrigin(t, front, urls)
 	// The server logged the browser as X-Forwarded-For named it (an
 	// address without a port), not the proxy's connection.
-	waitLogged(t, ta, `msg="websocket open" listener=ws peer=127.0.0.1 `)
+	waitLogged(t, ta, `msg="websocket open" listener=http peer=127.0.0.1 `)
 }

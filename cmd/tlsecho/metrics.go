@@ -101,18 +101,18 @@ func newMetrics() *metrics {
 	return m
 }
 
-// watch adds gauges read at scrape time from the servers and the
-// certificate source, so they cannot go stale.
-func (m *metrics) watch(wsrv *ws.Server, src *certs.Source) {
+// watch adds gauges read at scrape time from the certificate source and
+// the WebSocket servers (nil ones skipped), so they cannot go stale.
+func (m *metrics) watch(src *certs.Source, wsrvs ...*ws.Server) {
 	m.reg.MustRegister(
 		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "text",
-			func(s ws.Stats) int64 { return s.TextMessages }, wsrv),
+			func(s ws.Stats) int64 { return s.TextMessages }, wsrvs),
 		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "binary",
-			func(s ws.Stats) int64 { return s.BinaryMessages }, wsrv),
+			func(s ws.Stats) int64 { return s.BinaryMessages }, wsrvs),
 		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages echoed, by type.", "text",
-			func(s ws.Stats) int64 { return s.TextBytes }, wsrv),
+			func(s ws.Stats) int64 { return s.TextBytes }, wsrvs),
 		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages echoed, by type.", "binary",
-			func(s ws.Stats) int64 { return s.BinaryBytes }, wsrv),
+			func(s ws.Stats) int64 { return s.BinaryBytes }, wsrvs),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tlsecho_certificate_not_after_seconds",
 			Help: "Expiry of the certificate served now, as a Unix time: alert on it minus time().",
@@ -200,13 +200,21 @@ func (m *metrics) rawHooks() *rawtls.Hooks {
 	}
 }
 
-// wsCounter is a counter of one message type read from the ws server's
+// wsCounter is a counter of one message type summed from the ws servers'
 // own atomic counts at scrape time, so the echo path does no label lookup
 // per message.
-func wsCounter(name, help, kind string, value func(ws.Stats) int64, wsrv *ws.Server) prometheus.CounterFunc {
+func wsCounter(name, help, kind string, value func(ws.Stats) int64, wsrvs []*ws.Server) prometheus.CounterFunc {
 	return prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: name, Help: help, ConstLabels: prometheus.Labels{"type": kind},
-	}, func() float64 { return float64(value(wsrv.Stats())) })
+	}, func() float64 {
+		var n int64
+		for _, s := range wsrvs {
+			if s != nil {
+				n += value(s.Stats())
+			}
+		}
+		return float64(n)
+	})
 }
 
 // wsSeries are the WebSocket series of one page listener.

@@ -32,7 +32,9 @@ func TestOriginRefusalSaysWhy(t *testing.T) {
 		}
 	}
 	line := waitLogged(t, ta, `msg="websocket origin refused"`)
-	for _, want := range []string{"level=WARN", "origin=http://localhost:3000", "host=" + ta.HTTPSAddr, "TLSECHO_ALLOWED_ORIGINS"} {
+	// listener=https: the wss refusal names its listener as metrics and
+	// /hellos do.
+	for _, want := range []string{"level=WARN", "listener=https", "origin=http://localhost:3000", "host=" + ta.HTTPSAddr, "TLSECHO_ALLOWED_ORIGINS"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log line lacks %q: %s", want, line)
 		}

@@ -17,7 +17,7 @@ import (
 func (a *app) newPlainHTTP() *http.Server {
 	trusted, _ := a.cfg.trustedPrefixes() // checked with the configuration
 	return &http.Server{
-		Handler:           &web.Forwarded{Trusted: trusted, Next: a.pageHandler("http")},
+		Handler:           &web.Forwarded{Trusted: trusted, Next: a.pageHandler("http", a.plainWS)},
 		ConnContext:       listener.ConnContext,
 		ReadHeaderTimeout: a.cfg.HandshakeTimeout,
 		IdleTimeout:       a.cfg.IdleTimeout,

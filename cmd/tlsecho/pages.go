@@ -1,0 +1,88 @@
+package main
+
+import (
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/web"
+	"github.com/tlsecho/tlsecho/ws"
+)
+
+// newHTTPS builds the HTTPS listener's server (TLSECHO_HTTPS_ADDR), the
+// page and /ws, and its TLS configuration.
+func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
+	tc := a.src.TLSConfig(opts)
+	// HTTP/1.1 only: WebSocket needs it (RFC 8441's WebSocket over HTTP/2
+	// is not supported by gorilla), and browsers then use it for the page too.
+	tc.NextProtos = []string{"http/1.1"}
+	return &http.Server{
+		Handler: a.pageHandler("https", a.ws),
+		// The listener has done the handshake; the request finds its
+		// listener.Conn in its context.
+		ConnContext:       listener.ConnContext,
+		ReadHeaderTimeout: a.cfg.HandshakeTimeout,
+		IdleTimeout:       a.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),
+	}, tc
+}
+
+// newWS builds the WebSocket server of the page listener named ("https"
+// or "http"). Its records carry the listener's name, as the metrics and
+// /hellos do: a wss connection logs listener=https, a ws one listener=http.
+func (a *app) newWS(name string) *ws.Server {
+	return &ws.Server{
+		Handler:         ws.Echo(),
+		MaxMessageBytes: a.cfg.MaxMessageBytes,
+		AllowedOrigins:  a.cfg.AllowedOrigins,
+		OriginsSetting:  "TLSECHO_ALLOWED_ORIGINS",
+		Compression:     a.cfg.WSCompression,
+		PingInterval:    a.cfg.PingInterval,
+		IdleTimeout:     a.cfg.IdleTimeout,
+		Logger:          a.log.With("listener", name),
+		Hooks:           a.metrics.wsHooks(),
+		Faults:          a.faults,
+	}
+}
+
+// pageHandler serves the page, /info, /healthz and /ws (with wsrv) on the
+// listener named: "https", or "http" behind a proxy that ends TLS. The
+// page's files are routed one by one, so an unknown path is 404 for every
+// method.
+func (a *app) pageHandler(name string, wsrv *ws.Server) http.Handler {
+	r := newRouter(a.log.With("listener", name), web.NotFound)
+	r.Get("/healthz", healthz)
+	r.Get("/ws", a.serveWS(name, wsrv))
+	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
+		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() },
+		ClientHello: requestHello, Faults: a.faults.Describe(), Balancer: requestBalancer})
+	page := web.Handler()
+	for _, p := range web.Paths() {
+		r.Method(http.MethodGet, p, page)
+	}
+	return r
+}
+
+// serveWS serves /ws with wsrv, and logs the verified client certificate
+// (mTLS) of a wss request before the upgrade, as the raw TLS port logs it
+// with each handshake.
+func (a *app) serveWS(name string, wsrv *ws.Server) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			a.log.Debug("wss client certificate", "listener", name, "peer", r.RemoteAddr, "client", r.TLS.PeerCertificates[0].Subject.String())
+		}
+		wsrv.ServeHTTP(w, r)
+	}
+}
+
+// healthz answers the liveness probe of the page and admin listeners.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "ok\n")
+}

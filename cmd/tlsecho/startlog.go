@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/web"
+)
+
+// logStart logs where each listener is bound, the certificate served and
+// how to try the server, once every listener serves.
+func (a *app) logStart() {
+	attrs := []any{"tls", a.tlsLn.Addr().String(), "https", a.httpsLn.Addr().String()}
+	if a.plainLn != nil {
+		attrs = append(attrs, "http", a.plainLn.Addr().String())
+	}
+	if a.proxy != nil {
+		attrs = append(attrs, "proxy_protocol", a.cfg.ProxyProtocol)
+	}
+	if a.adminLn != nil {
+		attrs = append(attrs, "admin", a.adminLn.Addr().String())
+	}
+	attrs = append(attrs, "version", versionString())
+	a.log.Info("tlsecho serving", attrs...)
+	if a.adminLn != nil {
+		a.log.Info("admin listening", "addr", a.adminLn.Addr().String(), "hint", adminHint(a.adminLn.Addr()))
+	}
+	leaf := a.src.Leaf()
+	source := "self-signed, in memory"
+	if f, _ := a.src.Files(); f != "" {
+		source = f
+	}
+	a.log.Info("certificate",
+		"source", source,
+		"subject", leaf.Subject.String(),
+		"dns", strings.Join(leaf.DNSNames, ","),
+		"ips", fmt.Sprint(leaf.IPAddresses),
+		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339),
+		"sha256", certs.Fingerprint(leaf.Raw),
+		"mtls", a.cfg.ClientCAFile != "")
+	if time.Now().After(leaf.NotAfter) {
+		a.log.Warn("certificate has expired; clients will refuse it", "not_after", leaf.NotAfter)
+	}
+	host := "localhost"
+	if len(leaf.DNSNames) > 0 {
+		host = leaf.DNSNames[0]
+	}
+	raw, _ := web.RawTLSCommands(host, a.tlsLn.Addr())
+	try := []any{
+		"page", "https://" + net.JoinHostPort(host, listenPort(a.httpsLn.Addr())) + "/",
+		"raw", raw.OpenSSL,
+	}
+	if f, _ := a.src.Files(); f == "" {
+		try = append(try, "hint", "the certificate is self-signed: accept it once in the browser, or make a trusted one with tlsecho cert -ca (see tlsecho cert -h)")
+	}
+	a.log.Info("try it", try...)
+}
+
+// adminHint says who can reach the admin port and how to change that. The
+// default :9090 on every interface suits a container, but on a laptop it
+// is a plain HTTP port next to any local Prometheus, open to the network.
+func adminHint(addr net.Addr) string {
+	const off = "or set TLSECHO_ADMIN_ADDR= (empty) to turn it off"
+	tcp, ok := addr.(*net.TCPAddr)
+	if ok && tcp.IP.IsLoopback() {
+		return "plain HTTP, reachable from this machine only; move it with TLSECHO_ADMIN_ADDR=host:port, " + off
+	}
+	where := "every host that can reach " + addr.String()
+	if ok && tcp.IP.IsUnspecified() {
+		where = "every network interface"
+	}
+	return "plain HTTP without authentication, open on " + where +
+		"; keep it on this machine with TLSECHO_ADMIN_ADDR=127.0.0.1:" + listenPort(addr) + ", " + off
+}
+
+func listenPort(addr net.Addr) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	return port
+}
