@@ -175,6 +175,14 @@ func (s *streamServer) serve(c net.Conn) {
 }
 
 // end waits for the next connection's echo to end.
+// firstRead is how many bytes the server has read from its first
+// connection.
+func (s *streamServer) firstRead() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.readers[0].n.Load()
+}
+
 func (s *streamServer) end() error {
 	s.t.Helper()
 	return nextEnd(s.t, s.ends)

@@ -83,9 +83,7 @@ func TestStreamDelayBackPressure(t *testing.T) {
 			break
 		}
 	}
-	s.mu.Lock()
-	read := s.readers[0].n.Load()
-	s.mu.Unlock()
+	read := s.firstRead()
 	// The queue holds 64 KiB; the reader may hold one more chunk and one
 	// more record while it waits.
 	if limit := int64(streamBudget + 2*streamChunk); read > limit {
@@ -147,42 +145,50 @@ func TestStreamBandwidth(t *testing.T) {
 	t.Logf("%d bytes echoed in %v: %.0f B/s under a cap of %d", len(msg), took, bps, rate)
 }
 
-func TestStreamCloseAfterBytes(t *testing.T) {
-	s := startStream(t, Options{})
-	s.arm(t, "close@5")
-	c := s.mustDial(t)
-	io.WriteString(c, "hello world")
-	got, err := c.readEnd(t, 5*time.Second)
-	if string(got) != "hello" || !errors.Is(err, io.EOF) {
-		t.Fatalf("got %q, %v; want exactly 5 bytes then the end", got, err)
-	}
-	// The echo's records and then one more: close_notify.
-	recs := c.appRecords()
-	if n := len(recs); n < 2 || recs[n-1].Len != 2+17 {
-		t.Fatalf("records %v: want the echo and then a close_notify alert", recs)
-	}
-	c.Close()
-	if err := s.end(); !errors.Is(err, ErrEnded) {
-		t.Fatalf("server echo ended with %v, want ErrEnded", err)
-	}
+// streamEndTests end the connection after 5 bytes: close@ with a
+// close_notify, fin@ with a bare FIN (no reset either way).
+var streamEndTests = []struct {
+	name string
+	spec string
+	// records checks the records after the handshake; it says what was
+	// wanted, or "" when they are right.
+	records func(recs []Record) string
+}{
+	{"close", "close@5", func(recs []Record) string {
+		// The echo's records and then one more: close_notify.
+		if n := len(recs); n < 2 || recs[n-1].Len != 2+17 {
+			return "the echo and then a close_notify alert"
+		}
+		return ""
+	}},
+	{"fin", "fin@5", func(recs []Record) string {
+		// No close_notify: the only record is the echo.
+		if len(recs) != 1 || recs[0].Len != 5+17 {
+			return "only the 5-byte echo"
+		}
+		return ""
+	}},
 }
 
-func TestStreamFIN(t *testing.T) {
-	s := startStream(t, Options{})
-	s.arm(t, "fin@5")
-	c := s.mustDial(t)
-	io.WriteString(c, "hello world")
-	got, err := c.readEnd(t, 5*time.Second)
-	if string(got) != "hello" || !errors.Is(err, io.EOF) {
-		t.Fatalf("got %q, %v; want exactly 5 bytes then EOF (a FIN, no reset)", got, err)
-	}
-	// No close_notify: the only record after the handshake is the echo.
-	if recs := c.appRecords(); len(recs) != 1 || recs[0].Len != 5+17 {
-		t.Fatalf("records after the handshake %v: want only the 5-byte echo", recs)
-	}
-	c.Close()
-	if err := s.end(); !errors.Is(err, ErrEnded) {
-		t.Fatalf("server echo ended with %v, want ErrEnded", err)
+func TestStreamEndAfterBytes(t *testing.T) {
+	for _, tt := range streamEndTests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startStream(t, Options{})
+			s.arm(t, tt.spec)
+			c := s.mustDial(t)
+			io.WriteString(c, "hello world")
+			got, err := c.readEnd(t, 5*time.Second)
+			if string(got) != "hello" || !errors.Is(err, io.EOF) {
+				t.Fatalf("got %q, %v; want exactly 5 bytes then EOF", got, err)
+			}
+			if recs := c.appRecords(); tt.records(recs) != "" {
+				t.Fatalf("records after the handshake %v: want %s", recs, tt.records(recs))
+			}
+			c.Close()
+			if err := s.end(); !errors.Is(err, ErrEnded) {
+				t.Fatalf("server echo ended with %v, want ErrEnded", err)
+			}
+		})
 	}
 }
 
@@ -217,9 +223,7 @@ func TestStreamBlackhole(t *testing.T) {
 	if took := time.Since(start); took < idle {
 		t.Fatalf("closed after %v, before the idle timeout %v", took, idle)
 	}
-	s.mu.Lock()
-	read := s.readers[0].n.Load()
-	s.mu.Unlock()
+	read := s.firstRead()
 	if read != 0 {
 		t.Fatalf("server read %d bytes of a blackholed connection", read)
 	}
