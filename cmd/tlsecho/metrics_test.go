@@ -32,8 +32,7 @@ func TestMetrics(t *testing.T) {
 
 	client := &http.Client{Timeout: ioWait}
 	defer client.CloseIdleConnections()
-	scrape := func() string { return scrapeMetrics(t, client, ta.AdminAddr) }
-	body := scrape()
+	body := scrapeMetrics(t, client, ta.AdminAddr)
 	for _, want := range []string{
 		`tlsecho_connections_total{listener="tls"} 1`,
 		`tlsecho_connections_total{listener="https"} 1`,
@@ -61,12 +60,6 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("answer to the close: %v, want close 1000", err)
 	}
 	c.Close()
-	// The server counts the close after it has answered it: poll.
-	deadline := time.Now().Add(ioWait)
-	for !strings.Contains(scrape(), `tlsecho_ws_closes_total{code="1000"} 1`) {
-		if time.Now().After(deadline) {
-			t.Fatalf("close code 1000 not counted within %v", ioWait)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// The server counts the close after it has answered it.
+	waitMetrics(t, client, ta.AdminAddr, `tlsecho_ws_closes_total{code="1000"} 1`)
 }
