@@ -24,8 +24,12 @@ func (c *Conn) finish(err error) int {
 		c.closeAndWait(websocket.CloseInternalServerErr, "internal error")
 	case errors.As(err, &ce):
 		// The client closed (or answered our close); gorilla has replied
-		// with the same code.
+		// with the same code, or the close handler with 1002 to a close
+		// frame it could not take.
 		c.ws.NetConn().Close()
+		if code := c.sentCode.Load(); code != 0 {
+			return int(code)
+		}
 		return ce.Code
 	case errors.Is(err, ErrInvalidUTF8):
 		c.closeAndWait(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text message")

@@ -52,6 +52,18 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 	c := &Conn{ws: wc, nc: nc, srv: s, remote: remote}
 	c.ka.c = c
 	wc.SetReadLimit(s.maxMessage())
+	answer := wc.CloseHandler()
+	wc.SetCloseHandler(func(code int, text string) error {
+		if nc.watch.shortClose.Load() {
+			// A 1-byte close payload is neither empty nor a code (RFC 6455
+			// section 5.5.1): a protocol error, not a close without status.
+			c.sentCode.CompareAndSwap(0, websocket.CloseProtocolError)
+			msg := websocket.FormatCloseMessage(websocket.CloseProtocolError, "close frame with a 1-byte payload")
+			c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
+			return nil
+		}
+		return answer(code, text)
+	})
 	return c
 }
 

@@ -31,10 +31,17 @@ type frameWatch struct {
 	pongs    atomic.Uint64 // pongs completed: an answer, not traffic
 	messages atomic.Uint64 // data messages completed (final data frames)
 	arriving atomic.Int64  // payload length of a frame partly arrived; 0 between frames
+	// shortClose is set when a close frame with a 1-byte payload arrived:
+	// gorilla takes it for a close without a code, where RFC 6455 section
+	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
+	shortClose atomic.Bool
 }
 
-// opPongFrame is the opcode of a pong frame.
-const opPongFrame = 0xA
+// Opcodes of the control frames the watch tells apart.
+const (
+	opCloseFrame = 0x8
+	opPongFrame  = 0xA
+)
 
 // observe follows the frames in p, the next bytes of the stream.
 func (w *frameWatch) observe(p []byte) {
@@ -100,6 +107,9 @@ func (w *frameWatch) observe(p []byte) {
 
 // complete counts the frame whose header is in w.hdr as complete.
 func (w *frameWatch) complete(frames, pongs, messages uint64) (uint64, uint64, uint64) {
+	if w.op == opCloseFrame && w.size == 1 {
+		w.shortClose.Store(true)
+	}
 	switch {
 	case w.op == opPongFrame:
 		return frames, pongs + 1, messages

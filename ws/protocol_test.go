@@ -29,6 +29,7 @@ var protocolErrorTests = func() []struct {
 		{"continuation after a whole message", []frame{{fin: true, op: opText, payload: []byte("a")}, {fin: true, op: opCont, payload: []byte("b")}}},
 		{"new message inside a fragmented one", []frame{{op: opText, payload: []byte("a")}, {fin: true, op: opText, payload: []byte("b")}}},
 		{"ping with 126 bytes", []frame{{fin: true, op: opPing, payload: bytes.Repeat([]byte{'p'}, 126)}}},
+		{"close with 1 byte", []frame{{fin: true, op: opClose, payload: []byte{0x03}}}},
 		{"close with 126 bytes", []frame{{fin: true, op: opClose, payload: closePayload(1000, string(bytes.Repeat([]byte{'r'}, 124)))}}},
 		{"fragmented ping", []frame{{op: opPing, payload: []byte("a")}, {fin: true, op: opCont, payload: []byte("b")}}},
 		{"fragmented pong", []frame{{op: opPong, payload: []byte("a")}}},
