@@ -11,7 +11,9 @@
 //   - Protocol violations (unmasked client frames, reserved bits, unknown
 //     opcodes, fragmented or oversized control frames, invalid close codes)
 //     fail the connection with close 1002; gorilla/websocket detects and
-//     answers these itself.
+//     answers these itself, except a close frame with a 1-byte payload,
+//     which it takes for a close without a code: the frame watch notes it
+//     and the connection's close handler answers 1002.
 //   - A text message that is not valid UTF-8 fails with close 1007 (RFC 6455
 //     section 8.1), detected as soon as the bad byte arrives, also when a
 //     character is split across fragments.
