@@ -9,11 +9,13 @@ import (
 	"net"
 	"runtime/debug"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // Errors a Handler sees from a message reader; the transport answers each
@@ -43,6 +45,20 @@ type Conn struct {
 	sentCode atomic.Int32 // close code the server sent, if any
 	code     int          // close code sent or received, once ended
 
+	// What waiting on the socket needs (wait.go): the listener's Conn, the
+	// socket under it (nil: wait inside gorilla), and the peek's state.
+	lc      *listener.Conn
+	sock    syscall.RawConn
+	peekFn  func(uintptr) bool // c.peek, made once
+	looked  bool               // the current wait has peeked
+	peekBuf [1]byte
+	pings   atomic.Uint64 // keepalive pings sent, counted as they go out
+	// answered is pings when a wait last took control frames itself.
+	answered uint64
+	// woken is set by a wait that hands the connection back to the echo,
+	// which then reads the message that ended it.
+	woken bool
+
 	// mr is reused for every message: NextReader invalidates the previous
 	// reader anyway, and one allocation less per message counts at 100k/s.
 	mr messageReader
@@ -51,6 +67,12 @@ type Conn struct {
 func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Conn {
 	c := &Conn{ws: wc, nc: nc, srv: s, remote: remote}
 	c.ka.c = c
+	if c.lc = listener.From(nc.Conn); c.lc != nil {
+		nc.lc = c.lc
+		if c.sock = socketOf(c.lc.NetConn()); c.sock != nil {
+			c.peekFn = c.peek
+		}
+	}
 	wc.SetReadLimit(s.maxMessage())
 	answer := wc.CloseHandler()
 	wc.SetCloseHandler(func(code int, text string) error {
@@ -130,7 +152,6 @@ func (c *Conn) expire(why int32) {
 // connection lives.
 func (c *Conn) serve() {
 	s := c.srv
-	defer s.untrack(c)
 	if s.Hooks != nil && s.Hooks.Opened != nil {
 		s.Hooks.Opened(c)
 	}
@@ -141,7 +162,20 @@ func (c *Conn) serve() {
 	if h == nil {
 		h = s.echo
 	}
+	c.cont(h)
+}
+
+// cont runs h until it returns, then ends the connection, unless h handed
+// the connection to a wait for the next message (wait.go), which calls
+// cont again when the message comes.
+func (c *Conn) cont(h Handler) {
+	s := c.srv
 	err := c.run(h)
+	if err == errWait {
+		go c.wait(h)
+		return
+	}
+	defer s.untrack(c)
 	c.ka.stop()
 	c.fault.Stop()
 	c.code = c.finish(err)

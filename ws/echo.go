@@ -35,7 +35,17 @@ func Echo() Handler {
 			return c.fault.EchoMessages(c)
 		}
 		c.nc.coalesce.Store(true)
+		if !c.woken {
+			c.settle()
+		}
 		for {
+			// Between messages the wait moves to a goroutine of its own
+			// (wait.go); a wait just ended goes on to read the message.
+			woken := c.woken
+			c.woken = false
+			if !woken && c.canWait() {
+				return errWait
+			}
 			mt, r, err := c.NextReader()
 			if err != nil {
 				return err

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // frameWatch follows the frame boundaries of the client's byte stream as
@@ -35,11 +37,17 @@ type frameWatch struct {
 	// gorilla takes it for a close without a code, where RFC 6455 section
 	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
 	shortClose atomic.Bool
+	// loose is set while some byte seen may not have been taken by the
+	// handler: the last frame seen is incomplete, or it is not the end of
+	// a data message (gorilla takes a control frame only inside the next
+	// NextReader). Only the reading goroutine touches it.
+	loose bool
 }
 
 // Opcodes of the control frames the watch tells apart.
 const (
 	opCloseFrame = 0x8
+	opPingFrame  = 0x9
 	opPongFrame  = 0xA
 )
 
@@ -60,6 +68,7 @@ func (w *frameWatch) observe(p []byte) {
 		// Collect the header: 2 bytes, then the extended length and the
 		// masking key that the second byte announces.
 		if w.hn < 2 {
+			w.loose = true
 			w.hdr[w.hn] = p[0]
 			w.hn++
 			p = p[1:]
@@ -110,6 +119,7 @@ func (w *frameWatch) complete(frames, pongs, messages uint64) (uint64, uint64, u
 	if w.op == opCloseFrame && w.size == 1 {
 		w.shortClose.Store(true)
 	}
+	w.loose = !(w.op <= 2 && w.hdr[0]&0x80 != 0)
 	switch {
 	case w.op == opPongFrame:
 		return frames, pongs + 1, messages
@@ -169,19 +179,35 @@ type watchedConn struct {
 	mu       sync.Mutex    // guards pending and orders its flush with writes
 	pending  *[]byte       // held writes, from pool
 	pool     *sync.Pool    // the server's buffers for held writes
+	// lc is the listener's Conn under a TLS connection, told of each read
+	// through crypto/tls (listener.Conn.RecordRead); nil otherwise.
+	lc *listener.Conn
+	// replay is what a wait read ahead of gorilla and handed back.
+	replay []byte
 }
 
 // Read flushes held writes, reads from the connection and follows the
-// frames read.
+// frames read. Bytes a wait read ahead (replay) come first; the watch has
+// seen them already.
 func (w *watchedConn) Read(p []byte) (int, error) {
 	if w.held.Load() {
 		if err := w.flush(nil); err != nil {
 			return 0, err
 		}
 	}
+	if len(w.replay) > 0 {
+		n := copy(p, w.replay)
+		if w.replay = w.replay[n:]; len(w.replay) == 0 {
+			w.replay = nil
+		}
+		return n, nil
+	}
 	n, err := w.Conn.Read(p)
 	if n > 0 {
 		w.watch.observe(p[:n])
+		if w.lc != nil {
+			w.lc.RecordRead()
+		}
 	}
 	return n, err
 }

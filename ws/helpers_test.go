@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/internal/testmain"
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // TestMain fails the package when any test leaves a goroutine behind: every
@@ -68,12 +70,16 @@ func startServer(tb testing.TB, s *Server) *testServer {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s)
 	hs := httptest.NewUnstartedServer(mux)
-	// Certificates rather than GetCertificate: StartTLS adds its own
-	// certificate when Certificates is empty, and a client dialing an IP
-	// sends no SNI, so that one would be served.
-	hs.TLS = &tls.Config{Certificates: []tls.Certificate{*gen.Cert}, MinVersion: tls.VersionTLS12}
+	// TLS through a listener.Listener, as tlsecho serves it: the
+	// connections then carry the listener's Conn, and the echo waits for
+	// each next message on the socket (wait.go).
+	hs.Listener = listener.New(hs.Listener, listener.Options{
+		Name:      "https",
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{*gen.Cert}, MinVersion: tls.VersionTLS12},
+		Logger:    slog.New(slog.DiscardHandler),
+	})
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
-	hs.StartTLS()
+	hs.Start()
 	tb.Cleanup(hs.Close)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*ioWait)

@@ -162,6 +162,10 @@ func (k *keepalive) ping(now time.Time) {
 		c.debug("ping not sent", "reason", "a write is in progress")
 		return
 	}
+	// Counted before it goes out: the pong can reach the reader before
+	// WriteControl returns here, and the reader must know to look for it
+	// (wait.go).
+	c.pings.Add(1)
 	if err := c.ws.WriteControl(websocket.PingMessage, nil, now.Add(writeWait)); err != nil {
 		c.debug("ping not sent", "err", err)
 		return

@@ -1,0 +1,256 @@
+package ws
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// stacks returns every goroutine's stack.
+func stacks() string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return string(buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// waitsOnSocket waits until c's next message is waited for on the socket
+// (Conn.wait, its receiver shown in the stack) and no goroutine waits for
+// it inside gorilla's NextReader.
+func waitsOnSocket(t *testing.T, c *Conn) {
+	t.Helper()
+	onSocket := fmt.Sprintf("ws.(*Conn).wait(%p", c)
+	inGorilla := fmt.Sprintf("websocket.(*Conn).NextReader(%p", c.ws)
+	deadline := time.Now().Add(ioWait)
+	for {
+		s := stacks()
+		if strings.Contains(s, onSocket) && !strings.Contains(s, inGorilla) {
+			return
+		}
+		if time.Now().After(deadline) {
+			var ours []string
+			for _, g := range strings.Split(s, "\n\n") {
+				if strings.Contains(g, "tlsecho/ws.") {
+					ours = append(ours, g)
+				}
+			}
+			t.Fatalf("after %v the connection does not wait on the socket: on the socket %v, inside gorilla %v (looked for %s); the package's goroutines:\n%s",
+				ioWait, strings.Contains(s, onSocket), strings.Contains(s, inGorilla), onSocket, strings.Join(ours, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// opened returns a Server whose Opened hook hands out each connection.
+func opened(s *Server) (*Server, chan *Conn) {
+	conns := make(chan *Conn, 4)
+	s.Hooks = &Hooks{Opened: func(c *Conn) { conns <- c }}
+	return s, conns
+}
+
+// TestIdleWaitsOnTheSocket: between messages the echo waits on the socket,
+// not inside gorilla, and the next message is echoed from there.
+func TestIdleWaitsOnTheSocket(t *testing.T) {
+	t.Parallel()
+	s, conns := opened(&Server{})
+	ts := startServer(t, s)
+	ws, _ := ts.dial(t, nil, nil)
+	c := <-conns
+	for i := range 3 {
+		waitsOnSocket(t, c)
+		msg := []byte(fmt.Sprintf("message %d", i))
+		if _, got := echo(t, ws, websocket.TextMessage, msg); !bytes.Equal(got, msg) {
+			t.Fatalf("echo %q, want %q", got, msg)
+		}
+	}
+}
+
+// TestIdleWaitAnswersKeepalive: a client idle through several keepalive
+// pings answers each, with a ping of its own in the same record; the
+// frames are taken on the socket's side (the server's pong carries the
+// client's payload), so the connection stays there. A message that comes
+// in one record with a pong is handed to gorilla whole and echoed.
+func TestIdleWaitAnswersKeepalive(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	s, conns := opened(&Server{PingInterval: 300 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	ts := startServer(t, s)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs.mu.Lock()
+			t.Logf("server log:\n%s", logs.b.String())
+			logs.mu.Unlock()
+		}
+	})
+	rc, _ := ts.dialRaw(t, nil)
+	rc.write(frame{fin: true, op: opText, payload: []byte("first")})
+	if op, _, got := rc.readMessage(); op != opText || string(got) != "first" {
+		t.Fatalf("got op %#x %q, want the echo of \"first\"", op, got)
+	}
+	c := <-conns
+
+	// The client answers every ping at once, also while the test looks at
+	// the server's goroutines, and sends what else comes to frames.
+	var withMessage atomic.Bool
+	var sent atomic.Uint32
+	frames := make(chan frame, 64)
+	go func() {
+		defer close(frames)
+		for {
+			f, err := rc.readFrame()
+			if err != nil {
+				return
+			}
+			if f.op == opPing {
+				out := []frame{{fin: true, op: opPong, payload: f.payload}}
+				if withMessage.Load() {
+					out = append(out, frame{fin: true, op: opBinary, payload: []byte("after the pong")})
+				} else {
+					out = append(out, frame{fin: true, op: opPing, payload: []byte{byte(sent.Add(1)), 0xff}})
+				}
+				var buf []byte
+				for _, o := range out {
+					buf = append(buf, o.encode()...)
+				}
+				if _, err := rc.conn.Write(buf); err != nil {
+					return
+				}
+				continue
+			}
+			frames <- f
+		}
+	}()
+	next := func() frame {
+		select {
+		case f, ok := <-frames:
+			if !ok {
+				t.Fatal("the connection ended")
+			}
+			return f
+		case <-time.After(ioWait):
+			t.Fatalf("nothing from the server for %v", ioWait)
+		}
+		return frame{}
+	}
+	for i := 1; i <= 3; i++ {
+		if f := next(); f.op != opPong || !bytes.Equal(f.payload, []byte{byte(i), 0xff}) {
+			t.Fatalf("frame %d while idle: %v %x, want the pong to the client's ping %d", i, f, f.payload, i)
+		}
+		waitsOnSocket(t, c)
+	}
+	withMessage.Store(true)
+	for {
+		f := next()
+		if f.op == opPong {
+			continue // to a ping sent before the switch
+		}
+		if f.op != opBinary || string(f.payload) != "after the pong" {
+			t.Fatalf("got %v %q, want the echo of \"after the pong\"", f, f.payload)
+		}
+		break
+	}
+}
+
+// TestIdleWaitBadControlFrame: a control frame the wait does not take
+// (here an unmasked pong) reaches gorilla, which answers 1002 as ever.
+func TestIdleWaitBadControlFrame(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{PingInterval: 200 * time.Millisecond})
+	rc, _ := ts.dialRaw(t, nil)
+	if f := rc.mustFrame(); f.op != opPing {
+		t.Fatalf("got %v, want a ping", f)
+	}
+	rc.write(frame{fin: true, op: opPong, unmasked: true})
+	rc.expectClose(websocket.CloseProtocolError)
+}
+
+func TestControlFrames(t *testing.T) {
+	enc := func(frames ...frame) []byte {
+		var b []byte
+		for _, f := range frames {
+			b = append(b, f.encode()...)
+		}
+		return b
+	}
+	pong := frame{fin: true, op: opPong, payload: []byte("p")}
+	ping := frame{fin: true, op: opPing, payload: []byte("ping!")}
+	text := frame{fin: true, op: opText, payload: []byte("t")}
+	tests := []struct {
+		name  string
+		in    []byte
+		took  int
+		pings []string
+	}{
+		{"empty", nil, 0, nil},
+		{"pong", enc(pong), len(enc(pong)), nil},
+		{"ping", enc(ping), len(enc(ping)), []string{"ping!"}},
+		{"pong ping pong", enc(pong, ping, pong), len(enc(pong, ping, pong)), []string{"ping!"}},
+		{"pong then text", enc(pong, text), len(enc(pong)), nil},
+		{"text then pong", enc(text, pong), 0, nil},
+		{"incomplete ping", enc(ping)[:5], 0, nil},
+		{"unmasked pong", enc(frame{fin: true, op: opPong, unmasked: true}), 0, nil},
+		{"ping with RSV1", enc(frame{fin: true, rsv: rsv1, op: opPing}), 0, nil},
+		{"fragmented ping", enc(frame{op: opPing}), 0, nil},
+		{"ping of 126 bytes", enc(frame{fin: true, op: opPing, payload: make([]byte, 126)}), 0, nil},
+		{"ping of 125 bytes", enc(frame{fin: true, op: opPing, payload: bytes.Repeat([]byte{'x'}, 125)}), 2 + 4 + 125, []string{strings.Repeat("x", 125)}},
+		{"close", enc(frame{fin: true, op: opClose}), 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var pings []string
+			took := controlFrames(tt.in, func(p []byte) { pings = append(pings, string(p)) })
+			if took != tt.took || fmt.Sprint(pings) != fmt.Sprint(tt.pings) {
+				t.Errorf("took %d with pings %q, want %d with %q", took, pings, tt.took, tt.pings)
+			}
+		})
+	}
+}
+
+// FuzzControlFrames: on any input, controlFrames takes a prefix made of
+// whole frames, each a masked, final ping or pong of at most 125 bytes,
+// and reports each ping once.
+func FuzzControlFrames(f *testing.F) {
+	f.Add(frame{fin: true, op: opPong, payload: []byte("p")}.encode())
+	f.Add(append(frame{fin: true, op: opPing, payload: []byte("x")}.encode(), frame{fin: true, op: opText, payload: []byte("t")}.encode()...))
+	f.Add([]byte{0x89, 0xFE, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pings := 0
+		took := controlFrames(b, func(p []byte) {
+			if len(p) > 125 {
+				t.Fatalf("ping payload of %d bytes", len(p))
+			}
+			pings++
+		})
+		if took < 0 || took > len(b) {
+			t.Fatalf("took %d of %d bytes", took, len(b))
+		}
+		seen := 0
+		for i := 0; i < took; {
+			if b[i]&0xF0 != 0x80 || b[i+1]&0x80 == 0 {
+				t.Fatalf("took a frame with header %#x %#x", b[i], b[i+1])
+			}
+			if b[i]&0x0F == opPing {
+				seen++
+			}
+			i += 6 + int(b[i+1]&0x7F)
+			if i > took {
+				t.Fatalf("the frames taken end at %d, past %d", i, took)
+			}
+		}
+		if seen != pings {
+			t.Fatalf("%d pings taken, %d reported", seen, pings)
+		}
+	})
+}
