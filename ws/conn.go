@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -67,10 +68,14 @@ type Conn struct {
 func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Conn {
 	c := &Conn{ws: wc, nc: nc, srv: s, remote: remote}
 	c.ka.c = c
+	// Only a TLS listener follows the records crypto/tls reads, which the
+	// wait on the socket needs (wait.go).
 	if c.lc = listener.From(nc.Conn); c.lc != nil {
-		nc.lc = c.lc
-		if c.sock = socketOf(c.lc.NetConn()); c.sock != nil {
-			c.peekFn = c.peek
+		if _, isTLS := nc.Conn.(*tls.Conn); isTLS {
+			nc.lc = c.lc
+			if c.sock = socketOf(c.lc.NetConn()); c.sock != nil {
+				c.peekFn = c.peek
+			}
 		}
 	}
 	wc.SetReadLimit(s.maxMessage())
