@@ -51,7 +51,9 @@
 // On a TLS listener the Conn follows the boundaries of the TLS records
 // crypto/tls reads through it, from the handshake on, so that a server
 // can learn when crypto/tls holds no input ([Conn.Unread]) and wait for
-// the socket itself then, holding no buffer while a connection idles.
+// the socket itself then ([InputWait]), holding no buffer and no deep
+// stack while a connection idles. The raw TLS echo and the WebSocket echo
+// both wait so.
 //
 // # Concurrency
 //

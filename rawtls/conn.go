@@ -11,7 +11,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
@@ -46,20 +45,16 @@ type Conn struct {
 	// lc is the accepted connection under TLS, when it came from a
 	// listener.Listener: it follows crypto/tls's records (Unread).
 	lc *listener.Conn
-	// sock is the socket, for waiting on it without a buffer
-	// (awaitInput); nil where that is not possible.
-	sock    syscall.RawConn
-	peekFn  func(fd uintptr) bool // c.peek, made once
-	looked  bool                  // the current wait has peeked
-	peekBuf [1]byte
+	// input waits on the socket without a buffer (awaitInput), where
+	// canWait says that is possible.
+	input   listener.InputWait
+	canWait bool
 }
 
 func newConn(tc *tls.Conn, s *Server) *Conn {
 	c := &Conn{tc: tc, srv: s, lc: listener.From(tc)}
 	if c.lc != nil {
-		if c.sock = socketOf(c.lc.NetConn()); c.sock != nil {
-			c.peekFn = c.peek
-		}
+		c.canWait = c.input.Init(c.lc)
 	}
 	return c
 }
@@ -139,7 +134,7 @@ func (c *Conn) readBuffered(p []byte) (n int, err error) {
 // fault silenced it: the read that follows sorts those out, as it does an
 // error of the socket.
 func (c *Conn) awaitInput() (probe bool) {
-	if c.sock == nil {
+	if !c.canWait {
 		return false
 	}
 	for {
@@ -153,8 +148,7 @@ func (c *Conn) awaitInput() (probe bool) {
 		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
 			return false
 		}
-		c.looked = false
-		err := c.sock.Read(c.peekFn)
+		err := c.input.Wait()
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return false
 		}

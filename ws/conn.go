@@ -10,7 +10,6 @@ import (
 	"net"
 	"runtime/debug"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -46,14 +45,12 @@ type Conn struct {
 	sentCode atomic.Int32 // close code the server sent, if any
 	code     int          // close code sent or received, once ended
 
-	// What waiting on the socket needs (wait.go): the listener's Conn, the
-	// socket under it (nil: wait inside gorilla), and the peek's state.
-	lc      *listener.Conn
-	sock    syscall.RawConn
-	peekFn  func(uintptr) bool // c.peek, made once
-	looked  bool               // the current wait has peeked
-	peekBuf [1]byte
-	pings   atomic.Uint64 // keepalive pings sent, counted as they go out
+	// What waiting on the socket needs (wait.go): the listener's Conn and
+	// the wait on its socket, where onSocket says that is possible.
+	lc       *listener.Conn
+	input    listener.InputWait
+	onSocket bool
+	pings    atomic.Uint64 // keepalive pings sent, counted as they go out
 	// answered is pings when a wait last took control frames itself.
 	answered uint64
 	// woken is set by a wait that hands the connection back to the echo,
@@ -73,9 +70,7 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 	if c.lc = listener.From(nc.Conn); c.lc != nil {
 		if _, isTLS := nc.Conn.(*tls.Conn); isTLS {
 			nc.lc = c.lc
-			if c.sock = socketOf(c.lc.NetConn()); c.sock != nil {
-				c.peekFn = c.peek
-			}
+			c.onSocket = c.input.Init(c.lc)
 		}
 	}
 	wc.SetReadLimit(s.maxMessage())

@@ -45,7 +45,7 @@ var errWait = errors.New("ws: waiting for the next message")
 // Call it only from the goroutine that reads.
 func (c *Conn) canWait() bool {
 	w := c.nc
-	return c.sock != nil && c.fault == nil && !c.srv.Compression &&
+	return c.onSocket && c.fault == nil && !c.srv.Compression &&
 		!w.watch.loose && w.watch.messages.Load() == w.started.Load() &&
 		len(w.replay) == 0 && !w.held.Load() &&
 		c.lc.Unread() == listener.UnreadNone
@@ -56,8 +56,7 @@ func (c *Conn) canWait() bool {
 // connection, a close's wait for its answer) or a broken socket end the
 // wait the same way: the handler's next read meets them.
 func (c *Conn) wait(h Handler) {
-	c.looked = false
-	err := c.sock.Read(c.peekFn)
+	err := c.input.Wait()
 	if p := c.pings.Load(); err == nil && p != c.answered {
 		// A ping went out since control frames were last taken here:
 		// its pong may be what came.
@@ -82,7 +81,7 @@ func (c *Conn) wait(h Handler) {
 // on the socket too; what it does find goes to gorilla first. A deadline set meanwhile to end the connection is put
 // back: whoever sets one sets its flag first.
 func (c *Conn) settle() {
-	if c.sock == nil || c.fault != nil || c.srv.Compression || c.lc.Unread() != listener.UnreadMaybe {
+	if !c.onSocket || c.fault != nil || c.srv.Compression || c.lc.Unread() != listener.UnreadMaybe {
 		return
 	}
 	buf := make([]byte, 2*maxControlFrame)

@@ -1,0 +1,7 @@
+//go:build !unix
+
+package listener
+
+// Init reports false: without MSG_PEEK a server waits for input inside
+// its read.
+func (w *InputWait) Init(*Conn) bool { return false }
