@@ -17,19 +17,20 @@ import (
 // the runtime halves a stack only when less than a quarter of it, guard
 // included, is in use. So once a message is echoed and nothing the client
 // sent is held above the socket, the echo hands the wait to a fresh
-// goroutine parked on the socket itself (peeking, so nothing is taken),
+// goroutine parked on the socket itself (listener.InputWait),
 // whose stack stays at the runtime's smallest, and the goroutine that
 // echoed ends. Resident memory per idle wss connection goes from about 20
-// to about 15.5 KiB (5,000 held); the goroutine start per message is about
-// 1% of the CPU of 64-byte echoes in a profile. A wait costs the system
-// call that finds the socket empty, as a wait inside crypto/tls does.
+// to 15.5-16.5 KiB (5,000 held); the goroutine start per message costs
+// about 3% of the CPU of 64-byte echoes. A wait costs the system call that
+// finds the socket empty, as a wait inside crypto/tls does.
 //
 // A pong to the keepalive's ping would take the connection back into
 // NextReader, which after the pong waits inside gorilla again, on a deep
 // stack. So a wait that ends after a ping went out (since the last such
-// wait) reads the client's input itself first: the whole pongs and pings it starts with are taken (each
-// ping answered with its payload, as gorilla does) and the wait starts
-// again; anything else is handed to gorilla as if it came from the socket.
+// wait) reads the client's input itself first: the whole pongs and pings
+// it starts with are taken (each ping answered with its payload, as
+// gorilla does) and the wait starts again; anything else is handed to
+// gorilla as if it came from the socket.
 //
 // Only the echo does this, from before the first message on, on a TLS
 // listener's connection without faults or compression, where the socket
