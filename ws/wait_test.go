@@ -84,7 +84,7 @@ func TestIdleWaitsOnTheSocket(t *testing.T) {
 func TestIdleWaitAnswersKeepalive(t *testing.T) {
 	t.Parallel()
 	var logs lockedBuffer
-	s, conns := opened(&Server{PingInterval: 300 * time.Millisecond,
+	s, conns := opened(&Server{PingInterval: testPingInterval,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ts := startServer(t, s)
 	t.Cleanup(func() {
@@ -167,7 +167,7 @@ func TestIdleWaitAnswersKeepalive(t *testing.T) {
 // (here an unmasked pong) reaches gorilla, which answers 1002 as ever.
 func TestIdleWaitBadControlFrame(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{PingInterval: 200 * time.Millisecond})
+	ts := startServer(t, &Server{PingInterval: testPingInterval})
 	rc, _ := ts.dialRaw(t, nil)
 	if f := rc.mustFrame(); f.op != opPing {
 		t.Fatalf("got %v, want a ping", f)
