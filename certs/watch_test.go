@@ -1,35 +1,17 @@
 package certs
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
-
-// syncBuffer is a log sink safe for the watcher and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // waitFor polls cond until it holds, failing the test after within.
 func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
@@ -45,9 +27,9 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 
 // watched runs Watch on s until the test ends and returns its log once
 // the watch is in place.
-func watched(t *testing.T, s *Source) *syncBuffer {
+func watched(t *testing.T, s *Source) *testlog.Buffer {
 	t.Helper()
-	logBuf := &syncBuffer{}
+	logBuf := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -77,7 +59,7 @@ const reloadOutcome = `trigger="file change"`
 // so far. It changes an unrelated file there and waits for the reload that
 // follows: the watcher takes events in order, so by then any reload an
 // earlier change called for has been made and logged.
-func settle(t *testing.T, logBuf *syncBuffer, dir string) {
+func settle(t *testing.T, logBuf *testlog.Buffer, dir string) {
 	t.Helper()
 	before := strings.Count(logBuf.String(), reloadOutcome)
 	if err := os.WriteFile(filepath.Join(dir, "settle"), []byte(t.Name()), 0o644); err != nil {
@@ -325,7 +307,7 @@ func TestReloadAndLogInMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logBuf := &syncBuffer{}
+	logBuf := &testlog.Buffer{}
 	if err := s.ReloadAndLog(slog.New(slog.NewTextHandler(logBuf, nil)), "SIGHUP"); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
@@ -18,7 +19,7 @@ import (
 // accepted connection no longer carries the hello.
 func TestCaptureHello(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testlog.Buffer
 	hellos := make(chan *tlsinfo.ClientHello, 10)
 	l := listen(t, tlsOptions(t, listener.Options{
 		Name:         "tls",
@@ -185,7 +186,7 @@ func TestCaptureHelloBehindProxy(t *testing.T) {
 func TestHandshakeTookCountsTheClientHello(t *testing.T) {
 	t.Parallel()
 	const timeout = 400 * time.Millisecond
-	var logs syncBuffer
+	var logs testlog.Buffer
 	outcomes := make(chan listener.Handshake, 1)
 	l := listen(t, tlsOptions(t, listener.Options{
 		Name: "tls", CaptureHello: true, HandshakeTimeout: timeout,

@@ -2,7 +2,6 @@ package listener_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -152,24 +151,7 @@ func waitFor(tb testing.TB, within time.Duration, what string, cond func() bool)
 	}
 }
 
-// syncBuffer is a bytes.Buffer the server may log into while the test
-// reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// testlog.Buffer is a bytes.Buffer the server may log into while the test
 
 // findRecord returns the JSON log record with message msg for peer.
 func findRecord(tb testing.TB, logs, msg, peer string) map[string]any {

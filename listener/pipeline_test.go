@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/listener"
 )
 
@@ -26,7 +27,7 @@ import (
 // error and never handed out.
 func TestHandshakeOutcome(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testlog.Buffer
 	outcomes := make(chan listener.Handshake, 10)
 	l := listen(t, tlsOptions(t, listener.Options{
 		Name:   "tls",
@@ -314,7 +315,7 @@ func TestBeforeHandshake(t *testing.T) {
 // and nothing once the connection is handed out.
 func TestTapSeesTheClientHello(t *testing.T) {
 	t.Parallel()
-	var rec syncBuffer
+	var rec testlog.Buffer
 	l := listen(t, tlsOptions(t, listener.Options{
 		BeforeHandshake: func(_ context.Context, c *listener.Conn) error {
 			c.Tap(&rec)

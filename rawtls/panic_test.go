@@ -2,51 +2,22 @@ package rawtls_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
-
-// logBuffer collects log output from the server's goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// records are the JSON log records written so far.
-func (l *logBuffer) records(tb testing.TB) []map[string]any {
-	tb.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.Lines(l.b.String()) {
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			tb.Fatalf("log line %q: %v", line, err)
-		}
-		out = append(out, r)
-	}
-	return out
-}
 
 // TestHandlerPanic: a handler that panics on a chosen message ends that
 // connection only. The process lives on, one error record names the
 // peer, the client sees its connection closed, and another client is
 // still echoed.
 func TestHandlerPanic(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	srv := &rawtls.Server{
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Handler: rawtls.HandlerFunc(func(c *rawtls.Conn) error {
@@ -88,7 +59,7 @@ func TestHandlerPanic(t *testing.T) {
 	waitFor(t, ioTimeout, "the panicked connection to end", func() bool { return srv.Active() == 1 })
 
 	var errs []map[string]any
-	for _, r := range logs.records(t) {
+	for _, r := range logs.Records(t, "") {
 		if r["level"] == "ERROR" {
 			errs = append(errs, r)
 		}

@@ -1,18 +1,17 @@
 package ws
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
 
 func TestOrigin(t *testing.T) {
@@ -95,42 +94,12 @@ func TestOrigin(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects log output written from server goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// records returns the JSON records logged so far with the given message.
-func (l *lockedBuffer) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.Lines(l.b.String()) {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		if rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 // TestOriginRefusalLogged: a refused origin is a warn record naming the
 // origin, the host and the setting that allows it, and a flood of them
 // gives a few records and one count of the rest.
 func TestOriginRefusalLogged(t *testing.T) {
 	t.Parallel()
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	srv := &Server{
 		OriginsSetting: "TLSECHO_ALLOWED_ORIGINS",
 		Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
@@ -159,7 +128,7 @@ func TestOriginRefusalLogged(t *testing.T) {
 			t.Fatalf("403 body %q does not name TLSECHO_ALLOWED_ORIGINS", body)
 		}
 	}
-	recs := logs.records(t, "websocket origin refused")
+	recs := logs.Records(t, "websocket origin refused")
 	if len(recs) != refusalBurst {
 		t.Fatalf("%d refusal records for %d refusals, want %d", len(recs), flood, refusalBurst)
 	}
@@ -179,7 +148,7 @@ func TestOriginRefusalLogged(t *testing.T) {
 	default:
 		t.Fatal("no summary scheduled for the refusals held back")
 	}
-	sum := logs.records(t, "websocket origins refused but not logged")
+	sum := logs.Records(t, "websocket origins refused but not logged")
 	if len(sum) != 1 || sum[0]["count"] != float64(flood-refusalBurst) || sum[0]["level"] != "WARN" {
 		t.Fatalf("summary records %v, want one WARN with count %d", sum, flood-refusalBurst)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
 
 // TestHandlerPanic: a handler that panics on a chosen message ends that
@@ -15,7 +17,7 @@ import (
 // process lives on: the client gets close 1011, one error record names
 // the peer, and another client is still echoed.
 func TestHandlerPanic(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	closed := make(chan int, 2)
 	ts := startServer(t, &Server{
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
@@ -67,7 +69,7 @@ func TestHandlerPanic(t *testing.T) {
 	}
 	echo(t, other, websocket.TextMessage, []byte("after"))
 
-	recs := logs.records(t, "websocket handler panicked; connection closed with 1011")
+	recs := logs.Records(t, "websocket handler panicked; connection closed with 1011")
 	if len(recs) != 1 || strings.Count(logs.String(), `"level":"ERROR"`) != 1 {
 		t.Fatalf("want exactly one error record, for the panic:\n%s", logs.String())
 	}
@@ -77,11 +79,4 @@ func TestHandlerPanic(t *testing.T) {
 		!strings.Contains(stack, "panic_test.go") {
 		t.Errorf("panic record %v; want level ERROR, peer %s, the panic value and a stack through the handler", r, victim.LocalAddr())
 	}
-}
-
-// String is everything logged so far.
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
 
 // stacks returns every goroutine's stack.
@@ -83,15 +85,13 @@ func TestIdleWaitsOnTheSocket(t *testing.T) {
 // in one record with a pong is handed to gorilla whole and echoed.
 func TestIdleWaitAnswersKeepalive(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	s, conns := opened(&Server{PingInterval: testPingInterval,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ts := startServer(t, s)
 	t.Cleanup(func() {
 		if t.Failed() {
-			logs.mu.Lock()
-			t.Logf("server log:\n%s", logs.b.String())
-			logs.mu.Unlock()
+			t.Logf("server log:\n%s", logs.String())
 		}
 	})
 	rc, _ := ts.dialRaw(t, nil)

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
 
 // testApp is a whole tlsecho server running in this process on loopback
@@ -19,27 +19,9 @@ type testApp struct {
 	*app
 	TLSAddr, HTTPSAddr, AdminAddr string // bound addresses, 127.0.0.1:port
 	HTTPAddr                      string // the plain HTTP listener, when on
-	Log                           *syncBuffer
+	Log                           *testlog.Buffer
 	cancel                        context.CancelFunc
 	done                          chan error
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startApp runs the server with the given TLSECHO_* variables (names
@@ -68,7 +50,7 @@ func startAppWith(t testing.TB, vars map[string]string, change func(*app)) *test
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	logBuf := &syncBuffer{}
+	logBuf := &testlog.Buffer{}
 	a, err := newApp(cfg, newLogger(cfg, logBuf))
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
