@@ -45,9 +45,8 @@ type Conn struct {
 	sentCode atomic.Int32 // close code the server sent, if any
 	code     int          // close code sent or received, once ended
 
-	// What waiting on the socket needs (wait.go): the listener's Conn and
-	// the wait on its socket, where onSocket says that is possible.
-	lc       *listener.Conn
+	// The wait on the socket (wait.go), where onSocket says it is
+	// possible; c.nc.lc is the listener's Conn it needs.
 	input    listener.InputWait
 	onSocket bool
 	pings    atomic.Uint64 // keepalive pings sent, counted as they go out
@@ -67,10 +66,10 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 	c.ka.c = c
 	// Only a TLS listener follows the records crypto/tls reads, which the
 	// wait on the socket needs (wait.go).
-	if c.lc = listener.From(nc.Conn); c.lc != nil {
+	if lc := listener.From(nc.Conn); lc != nil {
 		if _, isTLS := nc.Conn.(*tls.Conn); isTLS {
-			nc.lc = c.lc
-			c.onSocket = c.input.Init(c.lc)
+			nc.lc = lc
+			c.onSocket = c.input.Init(lc)
 		}
 	}
 	wc.SetReadLimit(s.maxMessage())

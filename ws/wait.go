@@ -49,7 +49,7 @@ func (c *Conn) canWait() bool {
 	return c.onSocket && c.fault == nil && !c.srv.Compression &&
 		!w.watch.loose && w.watch.messages.Load() == w.started.Load() &&
 		len(w.replay) == 0 && !w.held.Load() &&
-		c.lc.Unread() == listener.UnreadNone
+		c.nc.lc.Unread() == listener.UnreadNone
 }
 
 // wait waits, on a goroutine of its own, for the socket to turn readable,
@@ -82,7 +82,7 @@ func (c *Conn) wait(h Handler) {
 // on the socket too; what it does find goes to gorilla first. A deadline set meanwhile to end the connection is put
 // back: whoever sets one sets its flag first.
 func (c *Conn) settle() {
-	if !c.onSocket || c.fault != nil || c.srv.Compression || c.lc.Unread() != listener.UnreadMaybe {
+	if !c.onSocket || c.fault != nil || c.srv.Compression || c.nc.lc.Unread() != listener.UnreadMaybe {
 		return
 	}
 	buf := make([]byte, 2*maxControlFrame)
