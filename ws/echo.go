@@ -34,16 +34,25 @@ func Echo() Handler {
 		if c.fault != nil {
 			return c.fault.EchoMessages(c)
 		}
-		c.nc.coalesce.Store(true)
+		if !c.nc.coalesce.Load() {
+			c.nc.coalesce.Store(true)
+		}
+		// Where this goroutine's stack is as it starts serving (wait.go).
+		// Only a wait's fresh goroutine may wait here: serve's stack may
+		// have grown in the hooks or a log line before it got here.
+		var mark byte
+		start, fresh := stackAt(&mark), c.woken
 		if !c.woken {
 			c.settle()
 		}
 		for {
-			// Between messages the wait moves to a goroutine of its own
-			// (wait.go); a wait just ended goes on to read the message.
+			// Between messages the echo waits on the socket: here while
+			// this goroutine's stack has not grown, else on a fresh
+			// goroutine (wait.go). A wait just ended goes on to read the
+			// message.
 			woken := c.woken
 			c.woken = false
-			if !woken && c.canWait() {
+			if !woken && c.canWait() && (!fresh || stackAt(&mark) != start || !c.waitHere()) {
 				return errWait
 			}
 			mt, r, err := c.NextReader()

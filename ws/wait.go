@@ -3,6 +3,7 @@ package ws
 import (
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/gorilla/websocket"
 
@@ -16,21 +17,32 @@ import (
 // gorilla, crypto/tls and the socket, and keeps a stack of 4 KiB or more:
 // the runtime halves a stack only when less than a quarter of it, guard
 // included, is in use. So once a message is echoed and nothing the client
-// sent is held above the socket, the echo hands the wait to a fresh
-// goroutine parked on the socket itself (listener.InputWait),
-// whose stack stays at the runtime's smallest, and the goroutine that
-// echoed ends. Resident memory per idle wss connection goes from about 20
-// to 15.5-16.5 KiB (5,000 held); the goroutine start per message costs
-// about 3% of the CPU of 64-byte echoes. A wait costs the system call that
-// finds the socket empty, as a wait inside crypto/tls does.
+// sent is held above the socket, the echo waits on the socket itself
+// (listener.InputWait), from its own loop, where little of the stack is
+// in use. Resident memory per idle wss connection goes from about 20 to
+// 15.5-16.5 KiB (5,000 held). A wait costs the system call that finds the
+// socket empty, as a wait inside crypto/tls does.
+//
+// That keeps the stack the goroutine started with, whose size is the
+// runtime's average of the stacks in use: the smallest, 2 KiB, when most
+// goroutines wait. Echoing a message through gorilla and crypto/tls may
+// grow it, and a grown stack is never given back while its goroutine
+// waits. The runtime grows a stack by moving it, so the echo compares the
+// address of one of its locals with the address it had when the goroutine
+// started serving (stackAt): when they differ, the echo hands the wait to
+// a fresh goroutine and the goroutine that echoed ends. Under load the
+// runtime starts goroutines with room for an echo, and a connection waits
+// where it echoed: a goroutine started for every message cost 1-2% of the
+// CPU of 64-byte echoes (six alternating runs of both builds).
 //
 // A pong to the keepalive's ping would take the connection back into
 // NextReader, which after the pong waits inside gorilla again, on a deep
 // stack. So a wait that ends after a ping went out (since the last such
 // wait) reads the client's input itself first: the whole pongs and pings
 // it starts with are taken (each ping answered with its payload, as
-// gorilla does) and the wait starts again; anything else is handed to
-// gorilla as if it came from the socket.
+// gorilla does) and the wait starts again, on a fresh goroutine, since
+// reading through crypto/tls may have grown the stack; anything else is
+// handed to gorilla as if it came from the socket.
 //
 // Only the echo does this, from before the first message on, on a TLS
 // listener's connection without faults or compression, where the socket
@@ -53,25 +65,39 @@ func (c *Conn) canWait() bool {
 }
 
 // wait waits, on a goroutine of its own, for the socket to turn readable,
-// then goes on serving with h. A deadline (the keepalive ending the
-// connection, a close's wait for its answer) or a broken socket end the
-// wait the same way: the handler's next read meets them.
+// then goes on serving with h.
 func (c *Conn) wait(h Handler) {
+	if !c.waitHere() {
+		go c.wait(h)
+		return
+	}
+	c.woken = true
+	c.cont(h)
+}
+
+// waitHere waits for the socket to turn readable and reports true, or
+// false when it took control frames and the wait should start again on a
+// fresh goroutine. A deadline (the keepalive ending the connection, a
+// close's wait for its answer) or a broken socket end the wait as input
+// does: the handler's next read meets them.
+func (c *Conn) waitHere() bool {
 	err := c.input.Wait()
 	if p := c.pings.Load(); err == nil && p != c.answered {
 		// A ping went out since control frames were last taken here:
 		// its pong may be what came.
 		c.answered = p
 		if c.takeControl() && c.canWait() {
-			// Reading through crypto/tls grew this goroutine's stack:
-			// the next wait gets a fresh one.
-			go c.wait(h)
-			return
+			return false
 		}
 	}
-	c.woken = true
-	c.cont(h)
+	return true
 }
+
+// stackAt is the address of a local of the caller's frame, passed as p,
+// as a number: the same local at a different address means the stack has
+// moved, which the runtime does to grow it (see above). The number is
+// only compared, never turned back into a pointer.
+func stackAt(p *byte) uintptr { return uintptr(unsafe.Pointer(p)) }
 
 // settle learns, without waiting, whether crypto/tls holds input from
 // before the upgrade, for the listener cannot tell the records the HTTP

@@ -254,3 +254,93 @@ func FuzzControlFrames(f *testing.F) {
 		}
 	})
 }
+
+// deep calls f with about n KiB of stack in use below it: more than any
+// goroutine starts with, and enough that a garbage collection does not
+// shrink the stack while f runs.
+//
+//go:noinline
+func deep(n int, f func() error) error {
+	var b [1024]byte
+	b[n%len(b)] = byte(n)
+	if n <= 1 {
+		return f()
+	}
+	err := deep(n-1, f)
+	if b[n%len(b)] != byte(n) {
+		panic("the stack changed under deep")
+	}
+	return err
+}
+
+// TestStackAt: a local's address stays put until the stack grows, which
+// moves it.
+func TestStackAt(t *testing.T) {
+	t.Parallel()
+	got := make(chan [3]uintptr)
+	go func() {
+		var mark byte
+		before := stackAt(&mark)
+		again := stackAt(&mark)
+		deep(64, func() error { return nil })
+		got <- [3]uintptr{before, again, stackAt(&mark)}
+	}()
+	at := <-got
+	if at[0] != at[1] {
+		t.Errorf("the stack moved without growing: %#x then %#x", at[0], at[1])
+	}
+	if at[2] == at[0] {
+		t.Errorf("the stack grew by 64 KiB and stayed at %#x", at[0])
+	}
+}
+
+// waiter returns the stack of the goroutine waiting for c's next message
+// on the socket, once there is one.
+func waiter(t *testing.T, c *Conn) string {
+	t.Helper()
+	want := fmt.Sprintf("ws.(*Conn).waitHere(%p", c)
+	deadline := time.Now().Add(ioWait)
+	for {
+		for _, g := range strings.Split(stacks(), "\n\n") {
+			if strings.Contains(g, want) {
+				return g
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v no goroutine waits for the next message on the socket", ioWait)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestIdleWaitInPlace: an echo whose stack has not moved since it started
+// waits for the next message itself, on the same goroutine every time,
+// rather than on a fresh one. The handler runs the echo deep in a stack it
+// grew first, so that no message grows it further and no garbage
+// collection shrinks it.
+func TestIdleWaitInPlace(t *testing.T) {
+	t.Parallel()
+	echo := Echo()
+	s, conns := opened(&Server{Handler: HandlerFunc(func(c *Conn) error {
+		return deep(32, func() error { return echo.ServeWS(c) })
+	})})
+	ts := startServer(t, s)
+	rc, _ := ts.dialRaw(t, nil)
+	c := <-conns
+	var first string
+	for i := range 5 {
+		msg := []byte(fmt.Sprintf("message %d", i))
+		rc.write(frame{fin: true, op: opBinary, payload: msg})
+		if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, msg) {
+			t.Fatalf("got op %#x %q, want the echo of %q", op, got, msg)
+		}
+		g := waiter(t, c)
+		id, _, _ := strings.Cut(g, " [")
+		if i == 0 {
+			first = id
+		}
+		if !strings.Contains(g, "ServeWS") || id != first {
+			t.Fatalf("after message %d the wait is not the echo's own (%s, after the first message %s):\n%s", i, id, first, g)
+		}
+	}
+}
