@@ -19,7 +19,7 @@ func (a *app) listen() (err error) {
 	hooks := a.listenerHooks()
 	a.countProxy(hooks)
 	bind := func(varName, addr string, o listener.Options) (*listener.Listener, error) {
-		l, err := net.Listen("tcp", addr)
+		l, err := listener.Listen(addr)
 		if err != nil {
 			return nil, &configError{Var: varName, Err: err}
 		}
