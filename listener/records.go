@@ -46,6 +46,15 @@ const (
 func (w *recordWatch) read(p []byte) {
 	w.taken = w.complete
 	for len(p) > 0 {
+		if w.hn == 0 && len(p) >= 5 {
+			// A whole header at hand, as nearly always.
+			w.left = uint16(p[3])<<8 | uint16(p[4])
+			p = p[5:]
+			if w.hn = 5; w.left == 0 {
+				w.next()
+			}
+			continue
+		}
 		if w.hn < 5 {
 			// Header bytes: type, version (2), length (2).
 			if w.hn >= 3 {
