@@ -59,11 +59,11 @@
 //     message is written), and not the ClientHello its listener recorded
 //     (listener.Conn.Hello is released at the upgrade: no HTTP handler
 //     runs on the connection any more to show it).
-//   - Between messages the echo waits on the socket itself, on a fresh
-//     goroutine whose stack is the runtime's smallest, not inside gorilla
-//     on the stack that echoed; pongs and pings that come while it waits
-//     are taken there (wait.go). That is about 4 KiB less per idle
-//     connection, for a goroutine start per message.
+//   - Between messages the echo waits on the socket itself, not inside
+//     gorilla: where it echoed while its goroutine's stack has not grown,
+//     else on a fresh goroutine, so that an idle connection keeps the
+//     smallest stack; pongs and pings that come while it waits are taken
+//     there (wait.go). That is about 4 KiB less per idle connection.
 //   - [Server.Shutdown] sends close 1001 to every client at once, each
 //     close waiting for its connection's writer no longer than the
 //     shutdown allows, and waits for the closing handshakes; when its
