@@ -1,0 +1,68 @@
+package main
+
+import (
+	"crypto/tls"
+	"fmt"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+)
+
+// loadOrMakeCA reuses the CA in caPath and caKeyPath, or makes one when
+// neither file exists. A CA already imported into trust stores must
+// survive later runs, so it is never replaced, not even with -force.
+func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, created bool, err error) {
+	_, certErr := os.Lstat(caPath)
+	_, keyErr := os.Lstat(caKeyPath)
+	switch {
+	case certErr == nil && keyErr == nil:
+		pair, err := tls.LoadX509KeyPair(caPath, caKeyPath)
+		if err != nil {
+			return nil, false, fmt.Errorf("load the local CA: %w", err)
+		}
+		if pair.Leaf == nil || !pair.Leaf.IsCA {
+			return nil, false, fmt.Errorf("%s is not a CA certificate", caPath)
+		}
+		if time.Now().After(pair.Leaf.NotAfter) {
+			return nil, false, fmt.Errorf("the local CA %s expired on %s; move ca.pem and ca-key.pem away to make a new one", caPath, pair.Leaf.NotAfter.Format(time.DateOnly))
+		}
+		return &pair, false, nil
+	case certErr == nil:
+		return nil, false, fmt.Errorf("%s exists without its key %s; restore the key or move ca.pem away to make a new CA", caPath, caKeyPath)
+	case keyErr == nil:
+		return nil, false, fmt.Errorf("%s exists without its certificate %s; restore it or move ca-key.pem away to make a new CA", caKeyPath, caPath)
+	}
+	g, err := certs.Generate(certs.GenerateOptions{
+		IsCA:       true,
+		RSA:        useRSA, // an old client that needs an RSA leaf may not verify an ECDSA signature either
+		ValidFor:   caValidity,
+		CommonName: caName(),
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if err := writeFileAtomic(caKeyPath, g.KeyPEM, 0o600, false); err != nil {
+		return nil, false, err
+	}
+	if err := writeFileAtomic(caPath, g.CertPEM, 0o644, false); err != nil {
+		os.Remove(caKeyPath)
+		return nil, false, err
+	}
+	return g.Cert, true, nil
+}
+
+// caName names the CA after the user and machine, as mkcert does, so it
+// can be told apart (and removed) among the roots of a trust store.
+func caName() string {
+	name := "tlsecho local CA"
+	host, _ := os.Hostname()
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		host = u.Username + "@" + host
+	}
+	if host != "" {
+		name += " " + host
+	}
+	return name
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/tlsinfo"
+)
+
+// certSummary is what printCertSummary reports of the files written.
+type certSummary struct {
+	certPath, keyPath, p12Path, p12Pass string
+	caPath, caKeyPath                   string
+	newCA                               bool
+}
+
+// printCertSummary says what was made and where, and how to use it, in
+// the manner of mkcert.
+func printCertSummary(w io.Writer, fl certFlags, leaf *x509.Certificate, s certSummary) {
+	if fl.ca {
+		if s.newCA {
+			fmt.Fprintf(w, "Created a new local CA at %q (its key: %q).\n\n", s.caPath, s.caKeyPath)
+		} else {
+			fmt.Fprintf(w, "Using the local CA at %q.\n\n", s.caPath)
+		}
+	}
+	fmt.Fprintln(w, "Created a new certificate valid for the following names:")
+	for _, h := range fl.hosts {
+		fmt.Fprintf(w, " - %q\n", h)
+	}
+	issuer := "self-signed"
+	if fl.ca {
+		issuer = "issued by the local CA"
+	}
+	fmt.Fprintf(w, "\nThe certificate is at %q and the key at %q.\n", s.certPath, s.keyPath)
+	fmt.Fprintf(w, "%s, %s, valid until %s; SHA-256 %s\n", tlsinfo.KeyName(leaf.PublicKey), issuer, leaf.NotAfter.Format(time.DateOnly), certs.Fingerprint(leaf.Raw))
+	if fl.p12 {
+		what := "certificate and key"
+		if fl.ca {
+			what = "certificate, key and CA"
+		}
+		if fl.p12PassSet {
+			fmt.Fprintf(w, "\nThe PKCS#12 bundle (%s) is at %q, with the password you gave.\n", what, s.p12Path)
+		} else {
+			fmt.Fprintf(w, "\nThe PKCS#12 bundle (%s) is at %q; its password is %q.\n", what, s.p12Path, s.p12Pass)
+		}
+	}
+	fmt.Fprintf(w, "\nServe it with:\n  TLSECHO_CERT_FILE=%s TLSECHO_KEY_FILE=%s tlsecho\n", shellQuote(s.certPath), shellQuote(s.keyPath))
+
+	if !fl.ca {
+		fmt.Fprintf(w, "\nIt is self-signed: clients must trust it by itself, as in\n  curl --cacert %s https://%s/healthz\nBrowsers will warn about it; for them, make it with -ca.\n", shellQuote(s.certPath), browserHost(fl.hosts))
+		return
+	}
+	ca := shellQuote(s.caPath)
+	fmt.Fprintf(w, `
+To have browsers and this system trust it (https://%s/ then shows no
+warning), trust the local CA once, as an administrator:
+  Debian/Ubuntu:  cp %s /usr/local/share/ca-certificates/tlsecho-ca.crt && update-ca-certificates
+  Fedora/RHEL:    cp %s /etc/pki/ca-trust/source/anchors/tlsecho-ca.pem && update-ca-trust
+  macOS:          security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain %s
+  Windows:        certutil -addstore -f ROOT %s
+Chrome and Chromium on Linux, and Firefox, keep their own store (NSS; the
+certutil there comes with libnss3-tools or nss-tools):
+  Chrome/Chromium: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n tlsecho -i %s
+  Firefox:         the same with -d sql:PROFILE_DIR, or Settings > Certificates > Import
+Keep the CA key private: whoever has it can make certificates that this
+machine trusts for any site (%s).
+`, browserHost(fl.hosts), ca, ca, ca, s.caPath, ca, shellQuote(s.caKeyPath))
+}
+
+// browserHost is the host:port a browser would open for the first name,
+// preferring localhost.
+func browserHost(hosts []string) string {
+	h := hosts[0]
+	if slices.Contains(hosts, "localhost") {
+		h = "localhost"
+	}
+	h = strings.Trim(h, "[]")
+	if ip := net.ParseIP(h); ip != nil && ip.To4() == nil {
+		h = "[" + h + "]"
+	}
+	return strings.TrimPrefix(h, "*.") + ":8443"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it, so the printed
+// lines can be pasted as they are.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@%,=", r))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
