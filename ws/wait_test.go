@@ -28,17 +28,22 @@ func stacks() string {
 }
 
 // waitsOnSocket waits until c's next message is waited for on the socket
-// (Conn.wait, its receiver shown in the stack) and no goroutine waits for
-// it inside gorilla's NextReader.
-func waitsOnSocket(t *testing.T, c *Conn) {
+// (Conn.waitHere, its receiver shown in the stack) and no goroutine waits
+// for it inside gorilla's NextReader, and returns the stack of the
+// goroutine that waits.
+func waitsOnSocket(t *testing.T, c *Conn) string {
 	t.Helper()
-	onSocket := fmt.Sprintf("ws.(*Conn).wait(%p", c)
+	onSocket := fmt.Sprintf("ws.(*Conn).waitHere(%p", c)
 	inGorilla := fmt.Sprintf("websocket.(*Conn).NextReader(%p", c.ws)
 	deadline := time.Now().Add(ioWait)
 	for {
 		s := stacks()
-		if strings.Contains(s, onSocket) && !strings.Contains(s, inGorilla) {
-			return
+		if !strings.Contains(s, inGorilla) {
+			for _, g := range strings.Split(s, "\n\n") {
+				if strings.Contains(g, onSocket) {
+					return g
+				}
+			}
 		}
 		if time.Now().After(deadline) {
 			var ours []string
@@ -294,25 +299,6 @@ func TestStackAt(t *testing.T) {
 	}
 }
 
-// waiter returns the stack of the goroutine waiting for c's next message
-// on the socket, once there is one.
-func waiter(t *testing.T, c *Conn) string {
-	t.Helper()
-	want := fmt.Sprintf("ws.(*Conn).waitHere(%p", c)
-	deadline := time.Now().Add(ioWait)
-	for {
-		for _, g := range strings.Split(stacks(), "\n\n") {
-			if strings.Contains(g, want) {
-				return g
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v no goroutine waits for the next message on the socket", ioWait)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestIdleWaitInPlace: an echo whose stack has not moved since it started
 // waits for the next message itself, on the same goroutine every time,
 // rather than on a fresh one. The handler runs the echo deep in a stack it
@@ -334,7 +320,7 @@ func TestIdleWaitInPlace(t *testing.T) {
 		if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, msg) {
 			t.Fatalf("got op %#x %q, want the echo of %q", op, got, msg)
 		}
-		g := waiter(t, c)
+		g := waitsOnSocket(t, c)
 		id, _, _ := strings.Cut(g, " [")
 		if i == 0 {
 			first = id
