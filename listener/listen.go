@@ -20,8 +20,8 @@ const (
 // vanishes without a FIN is found even while the server waits for it.
 // Where the system lets accepted sockets inherit keepalive from the
 // listening socket (Linux), it is set there once rather than by four
-// setsockopt calls on every accepted connection: a full handshake makes
-// about 22 system calls, so that saves nearly a fifth of them.
+// setsockopt calls on every accepted connection: a full handshake then
+// makes 14 socket system calls instead of 17 (strace -c).
 func Listen(addr string) (net.Listener, error) {
 	lc := net.ListenConfig{
 		KeepAliveConfig: net.KeepAliveConfig{
