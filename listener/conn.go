@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
@@ -48,9 +48,13 @@ type Conn struct {
 	records recordWatch
 
 	// throttle is where bw's pacer goes, under TLS; see Throttle.
-	throttle  fault.Throttle
-	lim       *limiter
-	closeOnce sync.Once
+	throttle fault.Throttle
+	// ahead is what a wait on the socket read ahead (InputWait), which
+	// Read returns before anything more from the socket.
+	ahead *readAhead
+	ln    *Listener
+	// closed is set by the first Close, which frees the slot.
+	closed atomic.Bool
 }
 
 // stageState is a Conn's state during the pipeline.
@@ -64,21 +68,24 @@ type stageState struct {
 	deadline time.Time
 }
 
-func newConn(nc net.Conn, name string, lim *limiter) *Conn {
+func newConn(nc net.Conn, l *Listener) *Conn {
 	return &Conn{
-		Listener: name,
+		Listener: l.o.Name,
 		Accepted: time.Now(),
 		Peer:     nc.RemoteAddr(),
 		conn:     nc,
-		lim:      lim,
+		ln:       l,
 		stages:   &stageState{},
 	}
 }
 
-// Read reads from the bytes a stage put back first, then from the socket.
+// Read reads from the bytes a stage put back or a wait read ahead first,
+// then from the socket.
 func (c *Conn) Read(p []byte) (n int, err error) {
 	st := c.stages
-	if st == nil || (st.pending == nil && st.tap == nil) {
+	if c.ahead != nil {
+		n, err = c.takeAhead(p)
+	} else if st == nil || (st.pending == nil && st.tap == nil) {
 		n, err = c.conn.Read(p)
 	} else if len(st.pending) > 0 {
 		n = copy(p, st.pending)
@@ -148,7 +155,9 @@ func (c *Conn) Write(p []byte) (int, error) { return c.throttle.Write(c.conn, p)
 // close_notify.
 func (c *Conn) Close() error {
 	err := c.conn.Close()
-	c.closeOnce.Do(c.lim.release)
+	if c.closed.CompareAndSwap(false, true) {
+		c.ln.lim.release()
+	}
 	return err
 }
 

@@ -2,6 +2,6 @@
 
 package listener
 
-// Init reports false: without MSG_PEEK a server waits for input inside
+// Init reports false: elsewhere a server waits for input inside
 // its read.
 func (w *InputWait) Init(*Conn) bool { return false }

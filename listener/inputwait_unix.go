@@ -3,6 +3,8 @@
 package listener
 
 import (
+	"net"
+	"os"
 	"syscall"
 )
 
@@ -17,24 +19,49 @@ func (w *InputWait) Init(c *Conn) bool {
 	if err != nil {
 		return false
 	}
-	w.sock, w.peekFn = rc, w.peek
+	w.sock, w.c, w.lookFn = rc, c, w.look
 	return true
 }
 
-// peek is the callback of the socket's RawConn.Read: true when the socket
-// has input, looking with MSG_PEEK so nothing is taken from it. The first
-// call of a wait looks; false parks the goroutine in the poller until the
-// socket turns readable, and the call that follows reports true without
-// looking again.
-func (w *InputWait) peek(fd uintptr) bool {
+// look is the callback of the socket's RawConn.Read: true when the socket
+// has input. The first call of a wait reads what is there already into
+// the Conn (c.ahead), for its next read; false, when nothing is, parks
+// the goroutine in the poller until the socket turns readable, and the
+// call that follows reports true without reading: the read that follows
+// takes the input as it comes, into crypto/tls's own buffer.
+func (w *InputWait) look(fd uintptr) bool {
 	if w.looked {
 		return true
 	}
 	w.looked = true
+	c := w.c
+	if c.ahead != nil {
+		return true // read ahead by an earlier wait, not read since
+	}
+	ra, _ := c.ln.ahead.Get().(*readAhead)
+	if ra == nil {
+		ra = new(readAhead)
+	}
 	for {
-		_, _, err := syscall.Recvfrom(int(fd), w.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		if err != syscall.EINTR {
-			return err != syscall.EAGAIN
+		n, err := syscall.Read(int(fd), ra.buf[:])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			c.ln.ahead.Put(ra)
+			return false
+		case err != nil:
+			// A reset, say: the next read reports it, as it would have
+			// from the socket, which reports it only once.
+			ra.b, ra.err = nil, &net.OpError{Op: "read", Net: "tcp", Source: c.conn.LocalAddr(), Addr: c.conn.RemoteAddr(), Err: os.NewSyscallError("read", err)}
+			c.ahead = ra
+		case n == 0:
+			// The peer's FIN: every read from now on finds it too.
+			c.ln.ahead.Put(ra)
+		default:
+			ra.b = ra.buf[:n]
+			c.ahead = ra
 		}
+		return true
 	}
 }

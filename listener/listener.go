@@ -116,6 +116,9 @@ type Listener struct {
 	o     Options
 	log   *slog.Logger
 	lim   limiter
+	// ahead holds the *readAhead buffers of its connections' waits on the
+	// socket (InputWait), each only while a read has yet to take it.
+	ahead sync.Pool
 
 	ready    chan net.Conn // finished connections, for Accept
 	closing  chan struct{} // closed by Close
@@ -274,7 +277,7 @@ func (l *Listener) acceptLoop() {
 			nc.Close()
 			continue
 		}
-		c := newConn(nc, l.o.Name, &l.lim)
+		c := newConn(nc, l)
 		l.track(c)
 		go l.pipeline(c)
 	}

@@ -98,10 +98,12 @@ func (w *recordWatch) unread() Unread {
 // it has read: [UnreadNone] when a read through it would wait for the
 // socket, so that a server may wait for the socket itself without holding
 // a buffer for the read. It is cautious: [UnreadMaybe] may be said of
-// nothing. On a plain listener it is always [UnreadMaybe]. Call it only
+// nothing. It is [UnreadMaybe] too while input a wait read ahead
+// ([InputWait]) is still to be read. On a plain listener it is always
+// [UnreadMaybe]. Call it only
 // from the goroutine that reads the connection.
 func (c *Conn) Unread() Unread {
-	if !c.records.on || (c.stages != nil && len(c.stages.pending) > 0) {
+	if !c.records.on || c.ahead != nil || (c.stages != nil && len(c.stages.pending) > 0) {
 		return UnreadMaybe
 	}
 	return c.records.unread()

@@ -21,15 +21,16 @@
 //     deadline is set per read or write.
 //   - The echo holds no buffer while a connection idles. When crypto/tls
 //     holds no input (the listener follows its records:
-//     listener.Conn.Unread), it waits for the socket to turn readable,
-//     peeking with MSG_PEEK from a shallow wait in the poller; only then
+//     listener.Conn.Unread), it waits for the socket to turn readable
+//     from a shallow wait in the poller (listener.InputWait); only then
 //     does it take a 16 KiB buffer from a pool, read a whole record into
 //     it and send it back in one record and one write. The wait costs the
 //     system call that finds the socket empty, as a wait inside crypto/tls
-//     does. A record that has begun arriving is read as it comes, with
-//     the buffer. Without MSG_PEEK (not Unix), or behind a listener other
-//     than listener.Listener, the wait happens inside the read, holding
-//     the buffer.
+//     does, and when the input is there already that call takes it. A
+//     record that has begun arriving is read as it comes, with the buffer.
+//     Where the socket cannot be waited on this way (not Unix), or behind
+//     a listener other than listener.Listener, the wait happens inside the
+//     read, holding the buffer.
 //   - When the client stops sending (close_notify, or a TCP FIN) Read returns
 //     io.EOF; a handler that has echoed all it read returns, and the server
 //     answers with its own close_notify (RFC 8446 section 6.1) before closing

@@ -46,7 +46,7 @@ import (
 //
 // Only the echo does this, from before the first message on, on a TLS
 // listener's connection without faults or compression, where the socket
-// can be peeked at (Unix).
+// can be waited on (Unix).
 
 // errWait is the echo's way of handing its connection to a wait (see
 // above); only Echo returns it, and only when canWait allowed it.
