@@ -86,6 +86,9 @@ type Server struct {
 
 	initOnce sync.Once
 	upgrader websocket.Upgrader
+	// epoch is the origin of the keepalives' clock (keepalive.now), set
+	// by init before any connection.
+	epoch    time.Time
 	echo     Handler   // for a nil Handler: one Echo for all connections
 	held     sync.Pool // buffers of writes held to go out with the next
 	refusals rateLog   // warn records of refused origins
@@ -140,6 +143,7 @@ func (s *Server) Stats() Stats {
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
+		s.epoch = time.Now()
 		s.upgrader = websocket.Upgrader{
 			HandshakeTimeout: writeWait,
 			// Pooled write buffers: an idle connection holds none, which
