@@ -3,6 +3,7 @@
 package listener_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -152,5 +153,30 @@ func TestInputWaitReadsAheadReset(t *testing.T) {
 	lc.SetReadDeadline(time.Now().Add(ioTimeout))
 	if n, err := lc.Read(make([]byte, 8)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("read after a reset: %d bytes, %v; want ECONNRESET", n, err)
+	}
+}
+
+// TestInputWaitReadsAheadInOrder: input larger than a wait reads ahead
+// comes back whole and in order, the part read ahead first, then the rest
+// from the socket.
+func TestInputWaitReadsAheadInOrder(t *testing.T) {
+	t.Parallel()
+	lc, w, client := waitConn(t)
+	sent := make([]byte, 64<<10)
+	for i := range sent {
+		sent[i] = byte(i * 7)
+	}
+	go func() {
+		client.Write(sent)
+		client.CloseWrite()
+	}()
+	waitTwice(t, w)
+	lc.SetReadDeadline(time.Now().Add(ioTimeout))
+	got, err := io.ReadAll(lc)
+	if err != nil {
+		t.Fatalf("read after %d bytes: %v", len(got), err)
+	}
+	if !bytes.Equal(got, sent) {
+		t.Fatalf("read %d bytes, not the %d sent in order", len(got), len(sent))
 	}
 }

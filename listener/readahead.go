@@ -1,10 +1,13 @@
 package listener
 
-// maxRecord is the most a TLS record takes on the wire: a 5-byte header
-// and 2^14 bytes of plaintext with up to 256 of expansion (RFC 8446
-// section 5.2). A read ahead of this size takes a whole record of any
-// size at once.
-const maxRecord = 5 + 1<<14 + 256
+// readAheadSize bounds what a wait reads ahead: whole records of the
+// small messages whose next one is most often there already when a wait
+// starts. The rest of a larger record is read by crypto/tls from the
+// socket, as it would have been. And a connection whose echo is stuck
+// writing to a client that sent more and does not read holds no more of
+// that input than this: the rest stays in the kernel's socket buffer, as
+// it would without the read ahead.
+const readAheadSize = 2 << 10
 
 // readAhead is input a wait on the socket took because it was there
 // already ([InputWait]): taking it costs the wait's one system call,
@@ -14,7 +17,7 @@ const maxRecord = 5 + 1<<14 + 256
 type readAhead struct {
 	b   []byte // what is left to return, in buf
 	err error  // or the error the read met, such as a reset
-	buf [maxRecord]byte
+	buf [readAheadSize]byte
 }
 
 // takeAhead is Read while c.ahead holds input: as much of it as p takes,
