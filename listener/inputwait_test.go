@@ -20,23 +20,7 @@ import (
 // passes.
 func TestInputWait(t *testing.T) {
 	t.Parallel()
-	l := listen(t, listener.Options{Name: "http"})
-	got := acceptAll(t, l)
-	client, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	a := next(t, got)
-	if a.err != nil {
-		t.Fatal(a.err)
-	}
-	lc := listener.From(a.c)
-	var w listener.InputWait
-	if !w.Init(lc) {
-		t.Fatal("Init: cannot wait on a TCP socket")
-	}
-
+	lc, w, client := waitConn(t)
 	waited := make(chan error, 1)
 	go func() { waited <- w.Wait() }()
 	if _, err := client.Write([]byte("hello")); err != nil {
