@@ -55,6 +55,9 @@ type Conn struct {
 	// woken is set by a wait that hands the connection back to the echo,
 	// which then reads the message that ended it.
 	woken bool
+	// grown is set with woken when the wait's goroutine grew its stack
+	// for the echo (makeRoom): the echo must not wait on that stack.
+	grown bool
 
 	// mr is reused for every message: NextReader invalidates the previous
 	// reader anyway, and one allocation less per message counts at 100k/s.

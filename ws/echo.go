@@ -41,7 +41,7 @@ func Echo() Handler {
 		// Only a wait's fresh goroutine may wait here: serve's stack may
 		// have grown in the hooks or a log line before it got here.
 		var mark byte
-		start, fresh := stackAt(&mark), c.woken
+		start, fresh := stackAt(&mark), c.woken && !c.grown
 		if !c.woken {
 			c.settle()
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -328,5 +329,34 @@ func TestIdleWaitInPlace(t *testing.T) {
 		if !strings.Contains(g, "ServeWS") || id != first {
 			t.Fatalf("after message %d the wait is not the echo's own (%s, after the first message %s):\n%s", i, id, first, g)
 		}
+	}
+}
+
+// TestMakeRoom: on a goroutine that starts with the smallest stack,
+// makeRoom grows it, and what uses less than the room it made then runs
+// without moving it again. A goroutine that starts with a larger stack
+// has the room already, which makeRoom cannot show.
+func TestMakeRoom(t *testing.T) {
+	t.Parallel()
+	size := []metrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
+	metrics.Read(size)
+	if size[0].Value.Kind() != metrics.KindUint64 || size[0].Value.Uint64() > 2<<10 {
+		t.Skipf("goroutines start with %v of stack, room enough already", size[0].Value)
+	}
+	got := make(chan [3]uintptr)
+	go func() {
+		var mark byte
+		before := stackAt(&mark)
+		makeRoom()
+		grown := stackAt(&mark)
+		deep(1, func() error { return nil })
+		got <- [3]uintptr{before, grown, stackAt(&mark)}
+	}()
+	at := <-got
+	if at[1] == at[0] {
+		t.Errorf("makeRoom left a 2 KiB stack where it was, at %#x", at[0])
+	}
+	if at[2] != at[1] {
+		t.Errorf("1 KiB more moved the stack again after makeRoom: %#x, then %#x", at[1], at[2])
 	}
 }
