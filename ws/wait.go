@@ -198,14 +198,8 @@ func controlFrames(b []byte, ping func(payload []byte)) int {
 const stackRoom = 2 << 10
 
 // makeRoom grows the stack of a goroutine that has just woken from a
-// wait, if it is small, while it is shallow. A wait's fresh goroutine
-// starts with the runtime's average stack, 2 KiB when most goroutines
-// wait, and echoing a message needs more: the runtime grows a stack by
-// copying it and fixing up every frame on it, and the fix-up dominates,
-// so growing here, a few frames deep, costs a fraction of growing deep in
-// crypto/tls, where the echo would otherwise grow it. A goroutine whose
-// stack has room already (under load the average has room for an echo)
-// only zeroes the frame.
+// wait, if it is small, while it is shallow (see above). A goroutine
+// whose stack has room already only zeroes the frame.
 //
 //go:noinline
 func makeRoom() {
