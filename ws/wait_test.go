@@ -304,11 +304,15 @@ func TestStackAt(t *testing.T) {
 // waits for the next message itself, on the same goroutine every time,
 // rather than on a fresh one. The handler runs the echo deep in a stack it
 // grew first, so that no message grows it further and no garbage
-// collection shrinks it.
+// collection shrinks it, and as if its goroutine had started with room
+// for the echo, as under load: makeRoom grew nothing (where goroutines
+// start with 2 KiB it grows every fresh one, and such a goroutine hands
+// its next wait on).
 func TestIdleWaitInPlace(t *testing.T) {
 	t.Parallel()
 	echo := Echo()
 	s, conns := opened(&Server{Handler: HandlerFunc(func(c *Conn) error {
+		c.grown = false
 		return deep(32, func() error { return echo.ServeWS(c) })
 	})})
 	ts := startServer(t, s)
