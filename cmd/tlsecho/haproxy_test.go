@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -132,15 +134,30 @@ func listenPortOf(addr string) string {
 }
 
 // freeAddr is a loopback address with a port free a moment ago, for
-// HAProxy, which cannot bind port 0 and report it.
+// HAProxy, which cannot bind port 0 and report it. The port is below the
+// kernel's ephemeral range, which port 0 and outgoing connections draw
+// from: a port from that range can be taken by any other test's listener
+// or connection before HAProxy binds it, and was (bind: address already
+// in use).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := 32768 // Linux's default start of the ephemeral range
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 11000 {
+				low = n
+			}
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	for range 100 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(10000+rand.IntN(low-10000)))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			l.Close()
+			return addr
+		}
+	}
+	t.Fatalf("no free loopback port found in 10000-%d", low-1)
+	return ""
 }
 
 // logWatch collects a child's output lines, so a test can wait for one.
