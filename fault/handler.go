@@ -43,6 +43,11 @@ func (in *Injector) Handler() http.Handler {
 }
 
 func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
+	if in.o.Disabled {
+		// Refused whatever the request holds: nothing can be armed.
+		http.Error(w, ErrOff.Error(), http.StatusForbidden)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	// A form comes in either encoding: curl -d and HTML forms send
 	// urlencoded, curl -F and forms with enctype multipart/form-data send

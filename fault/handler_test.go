@@ -137,9 +137,12 @@ func TestHandlerOff(t *testing.T) {
 	in := newInjector(t, Options{Disabled: true})
 	srv := httptest.NewServer(in.Handler())
 	defer srv.Close()
-	code, body := do(t, "POST", srv.URL+"?spec=rst&listener=tls", nil)
-	if code != http.StatusForbidden || !strings.Contains(body, "TLSECHO_FAULTS=false") {
-		t.Fatalf("POST with faults off = %d %q, want 403", code, body)
+	// Refused for being off, before anything else about the request.
+	for _, query := range []string{"spec=rst&listener=tls", "spec=rst", "spec=rst&listener=tls&count=0", "spec=explode&listener=nowhere"} {
+		code, body := do(t, "POST", srv.URL+"?"+query, nil)
+		if code != http.StatusForbidden || !strings.Contains(body, "TLSECHO_FAULTS=false") {
+			t.Fatalf("POST ?%s with faults off = %d %q, want 403", query, code, body)
+		}
 	}
 	if code, body := do(t, "GET", srv.URL, nil); code != 200 || strings.TrimSpace(body) != "[]" {
 		t.Fatalf("GET with faults off = %d %q", code, body)

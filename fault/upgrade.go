@@ -10,13 +10,21 @@ const QueryParam = "fault"
 
 // RequestSpec returns the spec of a /ws request: its fault query
 // parameter when given (URL specs come first), else armed, the spec the
-// connection got at accept. A bad URL spec, or any while faults are off,
-// is an error for a 400 answer before the upgrade.
+// connection got at accept. A bad URL spec is an error for a 400 answer
+// before the upgrade, and so is the parameter while faults are off, even
+// empty: the request asked for faults where none can be had.
 func (in *Injector) RequestSpec(r *http.Request, armed *Spec) (*Spec, error) {
 	if in == nil {
 		return nil, nil
 	}
-	text := r.URL.Query().Get(QueryParam)
+	q := r.URL.Query()
+	if !q.Has(QueryParam) {
+		return armed, nil
+	}
+	if in.o.Disabled {
+		return nil, ErrOff
+	}
+	text := q.Get(QueryParam)
 	if text == "" {
 		return armed, nil
 	}

@@ -203,17 +203,20 @@ func TestFaultsWSRefused(t *testing.T) {
 }
 
 // TestFaultsWSOff: with TLSECHO_FAULTS=false a URL that asks for faults
-// gets 400; one that does not is served.
+// gets 400, also with an empty fault parameter; one without the parameter
+// is served.
 func TestFaultsWSOff(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"FAULTS": "false"})
-	_, resp, err := dialWSSResp(t, ta, faultQuery("delay:1ms"))
-	if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("?fault= with faults off: %v %v, want 400", err, resp)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	if !strings.Contains(string(body), "TLSECHO_FAULTS=false") {
-		t.Errorf("400 body %q does not say faults are off", body)
+	for _, spec := range []string{"delay:1ms", ""} {
+		_, resp, err := dialWSSResp(t, ta, faultQuery(spec))
+		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("?fault=%s with faults off: %v %v, want 400", spec, err, resp)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(body), "TLSECHO_FAULTS=false") {
+			t.Errorf("?fault=%s: 400 body %q does not say faults are off", spec, body)
+		}
 	}
 	wssEcho(t, ta, "no faults asked")
 }
