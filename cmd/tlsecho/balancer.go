@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -24,35 +23,48 @@ func (c *Config) validateBalancer() error {
 			"%v leaves no time to drain: the delay counts inside TLSECHO_SHUTDOWN_TIMEOUT (%v); shorten the delay or raise the timeout",
 			c.DrainDelay, c.ShutdownTimeout)}
 	}
-	// `tlsecho health` carries no client certificate, so with mTLS on it
-	// can only ask a plain HTTP listener: admin, or the HTTP one.
-	if c.ClientCAFile != "" && c.AdminAddr == "" && c.HTTPAddr == "" {
-		return &configError{Var: "TLSECHO_ADMIN_ADDR", Err: errors.New(
-			"empty turns off the only listener `tlsecho health` can ask while TLSECHO_CLIENT_CA_FILE requires client certificates on the TLS ports; keep the admin listener on (or set TLSECHO_HTTP_ADDR)")}
-	}
 	switch c.ProxyProtocol {
 	case "off", "optional", "require":
 	default:
 		return &configError{Var: "TLSECHO_PROXY_PROTOCOL", Err: fmt.Errorf("%q: want off, optional or require", c.ProxyProtocol)}
 	}
-	trusted, err := c.trustedPrefixes()
-	if err != nil {
+	if _, err := c.trustedPrefixes(); err != nil {
 		return &configError{Var: "TLSECHO_PROXY_TRUSTED", Err: err}
 	}
 	if _, err := c.proxyStage(); err != nil {
 		return &configError{Var: "TLSECHO_PROXY_TRUSTED", Err: err}
 	}
-	// Without the admin listener, `tlsecho health` asks a listener that
-	// requires a PROXY header, and sends one from the address it dials.
-	if c.AdminAddr == "" && c.ProxyProtocol == "require" && len(trusted) > 0 {
-		target, _ := healthTarget(*c)
-		u, _ := url.Parse(target)
-		if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(ip.Unmap()) }) {
-			return &configError{Var: "TLSECHO_PROXY_TRUSTED", Err: fmt.Errorf(
-				"must hold %s, where `tlsecho health` connects from, while the admin listener is off and TLSECHO_PROXY_PROTOCOL=require", ip)}
-		}
-	}
 	return nil
+}
+
+// healthProblem says why `tlsecho health` cannot ask a server with this
+// configuration, or returns "". Such a configuration is valid: the admin
+// listener may be off whatever else is set, and the server only warns at
+// start; the health command refuses it with this reason.
+func (c *Config) healthProblem() string {
+	if c.AdminAddr != "" {
+		return ""
+	}
+	// With no client certificate to show, health can only ask a plain
+	// HTTP listener when the TLS ports require one.
+	if c.ClientCAFile != "" && c.HTTPAddr == "" {
+		return "TLSECHO_CLIENT_CA_FILE requires client certificates on the TLS ports, which `tlsecho health` has none of, and TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR are off; turn one of them on"
+	}
+	// It asks a listener that requires a PROXY header, sending one from
+	// the address it dials.
+	trusted, err := c.trustedPrefixes()
+	if err != nil || c.ProxyProtocol != "require" || len(trusted) == 0 {
+		return ""
+	}
+	target, _ := healthTarget(*c)
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(ip.Unmap()) }) {
+		return fmt.Sprintf("with TLSECHO_ADMIN_ADDR off and TLSECHO_PROXY_PROTOCOL=require, `tlsecho health` sends its PROXY header from %s, which TLSECHO_PROXY_TRUSTED does not hold", ip)
+	}
+	return ""
 }
 
 // proxyStage is the PROXY protocol stage of the TLS, HTTPS and HTTP

@@ -95,8 +95,6 @@ func badConfigTests(t *testing.T) []struct {
 		{"proxy trusted not an address", []string{"TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=10.0.0.0/8, lb.example"}, []string{"TLSECHO_PROXY_TRUSTED", `"lb.example"`}},
 		{"proxy trusted bad range", []string{"TLSECHO_PROXY_TRUSTED=10.0.0.0/40"}, []string{"TLSECHO_PROXY_TRUSTED", `"10.0.0.0/40"`}},
 		{"http addr unparseable", []string{"TLSECHO_HTTP_ADDR=8080"}, []string{"TLSECHO_HTTP_ADDR", "8080"}},
-		{"health locked out by PROXY require", []string{"TLSECHO_ADMIN_ADDR=", "TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=10.0.0.1"}, []string{"TLSECHO_PROXY_TRUSTED", "127.0.0.1", "tlsecho health"}},
-		{"mTLS without the admin listener", []string{"TLSECHO_CLIENT_CA_FILE=" + garbage, "TLSECHO_ADMIN_ADDR="}, []string{"TLSECHO_ADMIN_ADDR", "tlsecho health", "TLSECHO_CLIENT_CA_FILE"}},
 	}
 }
 

@@ -28,8 +28,8 @@ environment as the server. For a container HEALTHCHECK. With
 TLSECHO_CLIENT_CA_FILE (mTLS) it has no client certificate to show, so it
 needs the admin or the HTTP listener; with TLSECHO_PROXY_PROTOCOL=require
 and admin off it sends a PROXY LOCAL header, from an address that
-TLSECHO_PROXY_TRUSTED must hold. The server refuses to start where health
-could not work.
+TLSECHO_PROXY_TRUSTED must hold. Where it cannot ask the server it exits
+2 saying why, and the server warns of it at start.
 `)
 			return exitOK
 		}
@@ -39,6 +39,10 @@ could not work.
 	cfg, err := loadConfig(environ)
 	if err != nil {
 		fmt.Fprintf(stderr, "tlsecho health: %v\n", err)
+		return exitUsage
+	}
+	if why := cfg.healthProblem(); why != "" {
+		fmt.Fprintf(stderr, "tlsecho health: cannot ask this server: %s\n", why)
 		return exitUsage
 	}
 	url, client := healthTarget(cfg)

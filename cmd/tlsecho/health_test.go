@@ -29,7 +29,7 @@ func TestHealth(t *testing.T) {
 		{"admin answers", []string{"TLSECHO_ADMIN_ADDR=" + ta.AdminAddr}, exitOK},
 		{"admin off, https answers", []string{"TLSECHO_ADMIN_ADDR=", "TLSECHO_HTTPS_ADDR=" + taNoAdmin.HTTPSAddr}, exitOK},
 		{"mTLS, admin answers", []string{"TLSECHO_ADMIN_ADDR=" + taMTLS.AdminAddr, "TLSECHO_HTTPS_ADDR=" + taMTLS.HTTPSAddr, "TLSECHO_CLIENT_CA_FILE=" + caFile}, exitOK},
-		// The server refuses this configuration at start, for this reason.
+		// The server serves it, and warns at start (TestHealthCannotAsk).
 		{"mTLS, admin off", []string{"TLSECHO_ADMIN_ADDR=", "TLSECHO_HTTPS_ADDR=" + taMTLS.HTTPSAddr, "TLSECHO_CLIENT_CA_FILE=" + caFile}, exitUsage},
 		{"nothing listening", []string{"TLSECHO_ADMIN_ADDR=" + closedAddr}, exitFailure},
 		{"bad configuration", []string{"TLSECHO_ADMIN_ADDR=nope"}, exitUsage},
@@ -59,5 +59,54 @@ func TestLoopback(t *testing.T) {
 	}
 	if !strings.Contains(loopback("bad"), "bad") {
 		t.Error("loopback lost an unparseable address")
+	}
+}
+
+// TestHealthCannotAsk: where `tlsecho health` cannot reach the server (the
+// admin listener off, with mTLS on both TLS ports, or with PROXY headers
+// required from peers that do not include the health command's address),
+// the server still starts, as the contract lets the admin listener be
+// turned off whatever else is set; it warns of it at start, and health
+// exits 2 saying why.
+func TestHealthCannotAsk(t *testing.T) {
+	t.Parallel()
+	_, caFile, serverCert, serverKey, _ := mtlsSetup(t)
+	tests := []struct {
+		name  string
+		vars  map[string]string
+		wants []string
+	}{
+		{"mTLS", map[string]string{"ADMIN_ADDR": "", "CERT_FILE": serverCert, "KEY_FILE": serverKey, "CLIENT_CA_FILE": caFile}, []string{"TLSECHO_CLIENT_CA_FILE", "TLSECHO_ADMIN_ADDR", "TLSECHO_HTTP_ADDR"}},
+		{"PROXY required", map[string]string{"ADMIN_ADDR": "", "PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "10.0.0.1"}, []string{"TLSECHO_PROXY_TRUSTED", "127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ta := startApp(t, tt.vars)
+			line := waitLogged(t, ta, `msg="tlsecho health cannot check this server"`)
+			var env []string
+			for k, v := range tt.vars {
+				env = append(env, envPrefix+k+"="+v)
+			}
+			env = append(env, "TLSECHO_HTTPS_ADDR="+ta.HTTPSAddr, "TLSECHO_TLS_ADDR="+ta.TLSAddr)
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), []string{"health"}, env, nil, &stdout, &stderr); code != exitUsage {
+				t.Errorf("health exit %d, want %d; stderr %q", code, exitUsage, stderr.String())
+			}
+			for _, want := range tt.wants {
+				if !strings.Contains(line, want) {
+					t.Errorf("start warning lacks %q: %s", want, line)
+				}
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("health's stderr lacks %q: %q", want, stderr.String())
+				}
+			}
+		})
+	}
+	// With the admin listener on, health can always ask: no warning.
+	ta := startApp(t, nil)
+	waitLogged(t, ta, `msg="try it"`)
+	if strings.Contains(ta.Log.String(), "tlsecho health cannot") {
+		t.Errorf("warning with the admin listener on:\n%s", ta.Log.String())
 	}
 }

@@ -41,6 +41,9 @@ func (a *app) logStart() {
 		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339),
 		"sha256", certs.Fingerprint(leaf.Raw),
 		"mtls", a.cfg.ClientCAFile != "")
+	if why := a.cfg.healthProblem(); why != "" {
+		a.log.Warn("tlsecho health cannot check this server", "why", why)
+	}
 	if time.Now().After(leaf.NotAfter) {
 		a.log.Warn("certificate has expired; clients will refuse it", "not_after", leaf.NotAfter)
 	}
