@@ -122,6 +122,9 @@ func (l *Listener) handshakeDone(c *Conn, h Handshake) {
 		if c.Hello != nil {
 			attrs = append(attrs, "ja4", c.Hello.JA4())
 		}
+		if c.Balancer != nil {
+			attrs = append(attrs, "balancer", c.Balancer.String())
+		}
 		l.log.Debug("handshake failed", attrs...)
 		return
 	}

@@ -266,10 +266,14 @@ func (c *Conn) end(err error) {
 	s := c.srv
 	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
 		peer := c.tc.RemoteAddr().String()
+		attrs := []any{"peer", peer, "read", c.read.Load(), "written", c.written.Load()}
+		if c.lc != nil && c.lc.Balancer != nil {
+			attrs = append(attrs, "balancer", c.lc.Balancer.String())
+		}
 		if err != nil {
-			log.Debug("connection ended", "peer", peer, "err", fmt.Errorf("rawtls: %s: %w", peer, err), "read", c.read.Load(), "written", c.written.Load())
+			log.Debug("connection ended", append(attrs, "err", fmt.Errorf("rawtls: %s: %w", peer, err))...)
 		} else {
-			log.Debug("connection closed", "peer", peer, "read", c.read.Load(), "written", c.written.Load())
+			log.Debug("connection closed", attrs...)
 		}
 	}
 	if s.Hooks != nil && s.Hooks.Closed != nil {

@@ -264,3 +264,39 @@ func TestClientProxyV2(t *testing.T) {
 	runClient(t, "", "-proxy-source", "203.0.113.50:1", "tls://"+ta.TLSAddr).want(t, exitUsage, nil, []string{"-proxy-source needs -proxy-v2"})
 	runClient(t, "", "-proxy-v2", "-proxy-source", "lb.example:1", "tls://"+ta.TLSAddr).want(t, exitUsage, nil, []string{"-proxy-source"})
 }
+
+// TestProxyBalancerLogged: behind a PROXY header, the debug lines of a
+// failed handshake and of a raw TLS connection's end name the balancer
+// beside the client, as the successful handshake's line does.
+func TestProxyBalancerLogged(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "127.0.0.1"})
+	seen := make(chan string, 2)
+
+	c, err := proxiedDialer(2, "203.0.113.8:40008", seen)(context.Background(), "tcp", ta.TLSAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	balancer := <-seen
+	io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+	if line := waitLogged(t, ta, "peer=203.0.113.8:40008"); !strings.Contains(line, `msg="handshake failed"`) || !strings.Contains(line, "balancer="+balancer) {
+		t.Errorf("failed handshake's line lacks the balancer %s: %s", balancer, line)
+	}
+
+	c2, err := proxiedDialer(2, "203.0.113.9:40009", seen)(context.Background(), "tcp", ta.TLSAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	balancer = <-seen
+	tc := tls.Client(c2, ta.clientTLS())
+	tc.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(tc, "x")
+	if _, err := io.ReadFull(tc, make([]byte, 1)); err != nil {
+		t.Fatalf("echo behind a PROXY header: %v", err)
+	}
+	tc.Close()
+	if line := waitLogged(t, ta, "peer=203.0.113.9:40009 read="); !strings.Contains(line, `msg="connection closed"`) || !strings.Contains(line, "balancer="+balancer) {
+		t.Errorf("connection's end line lacks the balancer %s: %s", balancer, line)
+	}
+}
