@@ -153,6 +153,27 @@ func TestRecent(t *testing.T) {
 		body[0]["ja4"] != "t13d1516h2_8daaf6152771_e5627efa2ab1" {
 		t.Errorf("body %v", body)
 	}
+	// An entry without a hello has the same fields, empty: lists too.
+	plain := &Recent{}
+	plain.Add(Record{Time: base, Listener: "tls", Peer: "127.0.0.1:1", Err: errors.New("tls: first record does not look like a TLS handshake")})
+	b, err := json.Marshal(plain.List(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var noHello []map[string]any
+	if err := json.Unmarshal(b, &noHello); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"ja4", "ja4_r", "ja3", "ja3_hash", "sni"} {
+		if v, ok := noHello[0][k]; !ok || v != "" {
+			t.Errorf("entry without a hello: %s = %v (present %v), want \"\"", k, v, ok)
+		}
+	}
+	for _, k := range []string{"alpn", "versions", "cipher_suites", "extensions", "supported_groups", "key_share_groups", "signature_algorithms"} {
+		if v, ok := noHello[0][k].([]any); !ok || len(v) != 0 {
+			t.Errorf("entry without a hello: %s = %v, want []", k, noHello[0][k])
+		}
+	}
 	for _, bad := range []string{"?listener=http", "?listener=x"} {
 		resp, err := http.Get(srv.URL + bad)
 		if err != nil {

@@ -91,14 +91,22 @@ type record struct {
 	*Hello
 }
 
-// MarshalJSON encodes r with the hello's fields at the top level.
+// MarshalJSON encodes r with the hello's fields at the top level. A
+// record without a hello (the client's first bytes were not one, or a
+// PROXY header was refused before any) has them all the same, empty, so
+// every entry has one shape.
 func (r Record) MarshalJSON() ([]byte, error) {
+	h := DescribeHello(r.Hello)
+	if h == nil {
+		h = &Hello{ALPN: []string{}, Versions: []Entry{}, CipherSuites: []Entry{}, Extensions: []Entry{},
+			SupportedGroups: []Entry{}, KeyShareGroups: []Entry{}, SignatureAlgorithms: []Entry{}}
+	}
 	return json.Marshal(record{
 		Time:     r.Time.UTC().Format(time.RFC3339),
 		Listener: r.Listener,
 		Peer:     r.Peer,
 		Outcome:  r.Outcome(),
-		Hello:    DescribeHello(r.Hello),
+		Hello:    h,
 	})
 }
 
