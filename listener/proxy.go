@@ -2,6 +2,7 @@ package listener
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -87,7 +88,10 @@ func (p *Proxy) read(c *Conn) error {
 		return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyUntrusted)
 	}
 	br := bufio.NewReaderSize(c, proxyBufSize)
-	h, err := proxyproto.Read(br)
+	var h *proxyproto.Header
+	if err = awaitV1Line(br); err == nil {
+		h, err = proxyproto.Read(br)
+	}
 	// Whatever was read beyond the header belongs to the next stage (the
 	// ClientHello, or the HTTP request), header or not.
 	if n := br.Buffered(); n > 0 {
@@ -114,6 +118,32 @@ func (p *Proxy) read(c *Conn) error {
 		c.Balancer = tcpPeer
 	}
 	return nil
+}
+
+// maxV1Header is the longest v1 header, CRLF included (the PROXY
+// protocol specification, section 2.1).
+const maxV1Header = 107
+
+// awaitV1Line waits, when the input starts with a v1 header, until br
+// holds its whole line (or the longest a header may be): go-proxyproto
+// parses a v1 header only from bytes read already, and drops one that
+// arrived in more than one TCP segment. The specification lets a receiver
+// do that, but here the header may take until the connection's deadline,
+// which bounds a client that sends one slowly. Errors are those of the
+// reads: the deadline, the client's end.
+func awaitV1Line(br *bufio.Reader) error {
+	if b, err := br.Peek(1); err != nil || b[0] != 'P' {
+		return nil // not a v1 header, or nothing: the parser says which
+	}
+	for {
+		b, _ := br.Peek(br.Buffered())
+		if len(b) >= 5 && string(b[:5]) != "PROXY" || bytes.IndexByte(b, '\n') >= 0 || len(b) >= maxV1Header {
+			return nil
+		}
+		if _, err := br.Peek(len(b) + 1); err != nil {
+			return err
+		}
+	}
 }
 
 // isInet reports whether a is an IP address and port, the only kind of

@@ -1,10 +1,13 @@
 package listener_test
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,7 +214,6 @@ func TestProxyRefusals(t *testing.T) {
 		{"optional, untrusted peer", listener.ProxyOptions{Trusted: []string{"::1", "192.0.2.1"}}, "bare", true, "", "not trusted"},
 		{"malformed v1", listener.ProxyOptions{}, "header", false, "PROXY TCP4 nonsense\r\n", "PROXY protocol header from"},
 		{"v1 without its line end", listener.ProxyOptions{}, "bare", false, "PROXY TCP4 192.0.2.1 192.0.2.2 1 2" + strings.Repeat(" ", 100), "PROXY protocol header from"},
-		{"v1 cut short, then silence", listener.ProxyOptions{}, "bare", false, "PROXY TCP4 192.", "PROXY protocol header from"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,6 +274,43 @@ func TestProxyRefusals(t *testing.T) {
 	}
 }
 
+// TestProxyHeaderInPieces: a header that arrives in several TCP segments
+// is read whole, v1 as well as v2, as long as it comes within the
+// handshake timeout: go-proxyproto alone drops a v1 header it did not get
+// in one read.
+func TestProxyHeaderInPieces(t *testing.T) {
+	t.Parallel()
+	l, got, fails := proxyListener(t, listener.ProxyOptions{Require: true}, true, ioTimeout)
+	for _, version := range []byte{1, 2} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			var hdr bytes.Buffer
+			proxyproto.HeaderProxyFromAddrs(version, tcpAddr("203.0.113.9:4711"), l.Addr()).WriteTo(&hdr)
+			c := dialProxied(t, l.Addr().String(), nil)
+			// A slow sender: each piece is its own segment, the server's
+			// read wakes for it.
+			for piece := range slices.Chunk(hdr.Bytes(), 7) {
+				if _, err := c.Write(piece); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			io.WriteString(c, "GET / HTTP/1.1\r\n")
+			a := next(t, got)
+			if a.err != nil {
+				t.Fatalf("%v (server: %v)", a.err, drain(fails))
+			}
+			if peer := listener.From(a.c).Peer.String(); peer != "203.0.113.9:4711" {
+				t.Errorf("Peer %s, want the header's client", peer)
+			}
+			line := make([]byte, len("GET / HTTP/1.1\r\n"))
+			a.c.SetReadDeadline(time.Now().Add(ioTimeout))
+			if _, err := io.ReadFull(a.c, line); err != nil || string(line) != "GET / HTTP/1.1\r\n" {
+				t.Errorf("after the header the server read %q, %v", line, err)
+			}
+		})
+	}
+}
+
 // TestProxySilentClient: a client that opens TCP and sends no header (or
 // half of one) is dropped at the handshake timeout, counted from accept,
 // and leaves nothing behind (goleak in TestMain, the slot freed).
@@ -286,6 +325,7 @@ func TestProxySilentClient(t *testing.T) {
 		{"require, nothing", listener.ProxyOptions{Require: true}, ""},
 		{"optional, nothing", listener.ProxyOptions{}, ""},
 		{"half a v2 signature", listener.ProxyOptions{Require: true}, "\r\n\r\n\x00\r"},
+		{"half a v1 header", listener.ProxyOptions{Require: true}, "PROXY TCP4 203.0"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			l, _, fails := proxyListener(t, tt.opts, false, timeout)
