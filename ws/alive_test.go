@@ -276,6 +276,48 @@ func TestShutdownNotReadingClients(t *testing.T) {
 	}
 }
 
+// TestNotReadingClientDropped: a client that keeps sending large messages
+// and never reads leaves the echo blocked in a write, and the reader with
+// it, so no frame arrives either. The write not taken for IdleTimeout
+// drops the connection: being silent meanwhile must not instead be taken
+// for idleness, whose close frame cannot get past the blocked writer.
+func TestNotReadingClientDropped(t *testing.T) {
+	t.Parallel()
+	const idle = 500 * time.Millisecond
+	s := &Server{IdleTimeout: idle, PingInterval: idle / 2}
+	ts := startServer(t, s)
+	c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+	msg := binaryOfSize(1 << 20)
+	go func() {
+		for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
+		}
+	}()
+	deadline := time.Now().Add(4 * ioWait)
+	for !s.allWriting(1) {
+		if time.Now().After(deadline) {
+			t.Fatal("the handler never wrote")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	for s.Active() != 0 {
+		if time.Since(start) > idle+ioWait {
+			t.Fatalf("a client that never reads still connected %v after its echo blocked (IdleTimeout %v)", time.Since(start).Round(time.Millisecond), idle)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	nc := c.NetConn()
+	nc.SetReadDeadline(time.Now().Add(ioWait))
+	var err error
+	for err == nil {
+		_, err = nc.Read(make([]byte, 64<<10))
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Error("the client's connection is still open")
+	}
+}
+
 // allWriting reports whether n connections are served and each has a
 // write in progress.
 func (s *Server) allWriting(n int) bool {

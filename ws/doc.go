@@ -50,8 +50,9 @@
 //   - Every frame the client sends is traffic, control frames included,
 //     except pongs, which answer the server's own pings (they would keep
 //     any live client from ever idling). A client that sends no traffic
-//     for IdleTimeout is closed with 1000 "idle timeout"; one that takes
-//     none of a write for IdleTimeout is dropped.
+//     for IdleTimeout is closed with 1000 "idle timeout", unless a write
+//     to it is in progress (the handler reads nothing meanwhile); one that
+//     takes none of a write for IdleTimeout is dropped.
 //   - One goroutine per connection: the keepalive is a timer that looks at
 //     the connection every quarter interval, and the hot path sets no
 //     deadline per message. An idle connection holds gorilla's 128-byte

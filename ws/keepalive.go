@@ -104,7 +104,11 @@ func (k *keepalive) check() {
 
 	var expire int32
 	switch {
-	case time.Duration(now-k.trafficAt) >= k.idle:
+	case time.Duration(now-k.trafficAt) >= k.idle && k.writes&1 == 0:
+		// Not while a write is in progress: that is traffic too, and the
+		// handler, writing, reads nothing, so no frame can arrive. A write
+		// the client does not take is the next rule's; the idle close
+		// could not get past it.
 		expire = expiredIdle
 	case k.writes&1 == 1 && time.Duration(now-k.writesAt) >= k.idle && !c.fault.Paced():
 		// The client has not taken a single write for IdleTimeout (a
