@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -219,4 +220,36 @@ func ignoreExpected(err error) error {
 		return nil
 	}
 	return err
+}
+
+// TestRequestBodyNeverSent: a request that declares a body and never sends
+// it, on the HTTPS and on the plain HTTP port, is dropped once the
+// handshake timeout has passed since it began, as a request whose headers
+// never end is, instead of holding its connection (and a slot) for good.
+func TestRequestBodyNeverSent(t *testing.T) {
+	t.Parallel()
+	const timeout = time.Second
+	ta := startApp(t, map[string]string{"HANDSHAKE_TIMEOUT": timeout.String(), "HTTP_ADDR": "127.0.0.1:0"})
+	dials := map[string]func() (net.Conn, error){
+		"https": func() (net.Conn, error) { return tls.Dial("tcp", ta.HTTPSAddr, ta.clientTLS()) },
+		"http":  func() (net.Conn, error) { return net.Dial("tcp", ta.HTTPAddr) },
+	}
+	for name, dial := range dials {
+		for _, path := range []string{"/", "/info", "/ws"} {
+			t.Run(name+path, func(t *testing.T) {
+				t.Parallel()
+				c, err := dial()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				start := time.Now()
+				fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n", path)
+				c.SetReadDeadline(time.Now().Add(timeout + ioWait))
+				if _, err := io.Copy(io.Discard, c); err != nil {
+					t.Fatalf("connection still open %v after a request whose body never came: %v", time.Since(start).Round(time.Millisecond), err)
+				}
+			})
+		}
+	}
 }

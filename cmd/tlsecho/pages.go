@@ -26,9 +26,16 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		// listener.Conn in its context.
 		ConnContext:       listener.ConnContext,
 		ReadHeaderTimeout: a.cfg.HandshakeTimeout,
-		IdleTimeout:       a.cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),
+		// A request's body too must arrive within the handshake timeout,
+		// as its headers must. Nothing here takes a body, but net/http
+		// reads what a request declared before the next one, with no
+		// deadline of its own: a body declared and never sent would hold
+		// the connection, and its slot, for good. An upgraded /ws
+		// connection has the deadline cleared (gorilla does).
+		ReadTimeout:    a.cfg.HandshakeTimeout,
+		IdleTimeout:    a.cfg.IdleTimeout,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),
 	}, tc
 }
 

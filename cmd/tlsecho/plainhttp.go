@@ -20,9 +20,11 @@ func (a *app) newPlainHTTP() *http.Server {
 		Handler:           &web.Forwarded{Trusted: trusted, Next: a.pageHandler("http", a.plainWS)},
 		ConnContext:       listener.ConnContext,
 		ReadHeaderTimeout: a.cfg.HandshakeTimeout,
-		IdleTimeout:       a.cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
+		// The body too, as on the HTTPS port (newHTTPS).
+		ReadTimeout:    a.cfg.HandshakeTimeout,
+		IdleTimeout:    a.cfg.IdleTimeout,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
 	}
 }
 
