@@ -1,6 +1,7 @@
 package tlsinfo
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -219,5 +220,63 @@ func TestKeyName(t *testing.T) {
 				t.Errorf("KeyName = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// maxWrite is an http.ResponseWriter that keeps the body and the size of
+// its largest single write.
+type maxWrite struct {
+	httptest.ResponseRecorder
+	largest int
+}
+
+func (m *maxWrite) Write(b []byte) (int, error) {
+	m.largest = max(m.largest, len(b))
+	return m.ResponseRecorder.Write(b)
+}
+
+// TestRecentLargeHellos: /hellos with the largest ClientHellos a client
+// can send (here 20,000 cipher suites each) is written a record at a
+// time, so one request never holds the description of the whole list,
+// and still decodes to every record with every value.
+func TestRecentLargeHellos(t *testing.T) {
+	r := &Recent{}
+	suites := make([]uint16, 20000)
+	for i := range suites {
+		suites[i] = uint16(i)
+	}
+	for i := range 5 {
+		h := specExample()
+		h.CipherSuites = suites
+		r.Add(Record{Time: time.Now(), Listener: "tls", Peer: fmt.Sprintf("127.0.0.1:%d", i), Hello: h})
+	}
+	one, err := json.MarshalIndent(r.List("")[0], "  ", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &maxWrite{ResponseRecorder: *httptest.NewRecorder()}
+	r.ServeHTTP(w, httptest.NewRequest("GET", "/hellos", nil))
+	if w.largest > len(one)+16 {
+		t.Errorf("largest write %d bytes; one record is %d: the list was built whole", w.largest, len(one))
+	}
+	var body []struct {
+		Peer         string  `json:"peer"`
+		CipherSuites []Entry `json:"cipher_suites"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body is not one JSON array: %v", err)
+	}
+	if len(body) != 5 || body[0].Peer != "127.0.0.1:4" || len(body[4].CipherSuites) != len(suites) {
+		t.Fatalf("%d records, first %q, last with %d cipher suites", len(body), body[0].Peer, len(body[len(body)-1].CipherSuites))
+	}
+	// The same bytes as the list encoded at once, indented alike.
+	whole, _ := json.MarshalIndent(r.List(""), "", "  ")
+	if !bytes.Equal(w.Body.Bytes(), append(whole, '\n')) {
+		t.Error("the body differs from the list encoded whole")
+	}
+	empty := httptest.NewRecorder()
+	(&Recent{}).ServeHTTP(empty, httptest.NewRequest("GET", "/hellos", nil))
+	if empty.Body.String() != "[]\n" {
+		t.Errorf("no records: %q", empty.Body.String())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -186,13 +187,32 @@ func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "tlsinfo: listener must be tls or https (also written wss), not "+strconv.Quote(listener), http.StatusBadRequest)
 		return
 	}
-	body, err := json.MarshalIndent(r.List(listener), "", "  ")
-	if err != nil {
-		http.Error(w, "tlsinfo: encode hellos: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
-	w.Write(append(body, '\n'))
+	writeIndented(w, r.List(listener))
+}
+
+// writeIndented writes records as one indented JSON array, a record at a
+// time: a ClientHello may hold tens of thousands of values (a 64 KiB one,
+// 32,000 cipher suites), each a few dozen bytes described, so a full
+// list built at once could take hundreds of megabytes per request. Here
+// a request holds one record's description at a time.
+func writeIndented(w io.Writer, records []Record) {
+	sep := "[\n  "
+	for _, rec := range records {
+		// A record always encodes: it holds strings and numbers only.
+		b, _ := json.MarshalIndent(rec, "  ", "  ")
+		if _, err := io.WriteString(w, sep); err != nil {
+			return
+		}
+		if _, err := w.Write(b); err != nil {
+			return
+		}
+		sep = ",\n  "
+	}
+	if len(records) == 0 {
+		io.WriteString(w, "[]\n")
+		return
+	}
+	io.WriteString(w, "\n]\n")
 }
