@@ -36,17 +36,26 @@ func (c *Conn) finish(err error) int {
 	case errors.Is(err, ErrTooBig):
 		c.closeAndWait(websocket.CloseMessageTooBig, "message too big")
 	case errors.Is(err, websocket.ErrReadLimit):
-		// gorilla has sent 1009; its reader is done, but the client may
-		// still be sending the rest of the oversized frame. Closing with
-		// unread bytes would reset the connection, and a reset can reach
-		// the client before it reads the close frame, so swallow what
-		// still comes, for a bounded time and amount, first. The wait is
-		// short: a browser answers the close and then waits for us.
+		// gorilla has sent 1009, unless the frame's length had its top
+		// bit set: it refuses that as too big too, but sends nothing,
+		// and RFC 6455 section 5.2 makes it a protocol error (1002).
+		code := websocket.CloseMessageTooBig
+		if c.nc.watch.topBitLength.Load() {
+			code = websocket.CloseProtocolError
+			c.sentCode.CompareAndSwap(0, int32(code))
+			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, "payload length with its most significant bit set"), time.Now().Add(writeWait))
+		}
+		// gorilla's reader is done, but the client may still be sending
+		// the rest of the frame. Closing with unread bytes would reset
+		// the connection, and a reset can reach the client before it
+		// reads the close frame, so swallow what still comes, for a
+		// bounded time and amount, first. The wait is short: a browser
+		// answers the close and then waits for us.
 		nc := c.ws.NetConn()
 		nc.SetReadDeadline(time.Now().Add(closeWait / 4))
 		io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
 		nc.Close()
-		return websocket.CloseMessageTooBig
+		return code
 	case errors.Is(err, websocket.ErrCloseSent):
 		// The server started the close (Shutdown) while the handler wrote.
 		c.awaitClose()

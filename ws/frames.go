@@ -37,6 +37,11 @@ type frameWatch struct {
 	// gorilla takes it for a close without a code, where RFC 6455 section
 	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
 	shortClose atomic.Bool
+	// topBitLength is set when a 64-bit payload length arrived with its
+	// most significant bit set, which RFC 6455 section 5.2 forbids:
+	// gorilla refuses such a frame as over the size limit, and sends
+	// nothing, so the server answers it.
+	topBitLength atomic.Bool
 	// loose is set while some byte seen may not have been taken by the
 	// handler: the last frame seen is incomplete, or it is not the end of
 	// a data message (gorilla takes a control frame only inside the next
@@ -83,6 +88,9 @@ func (w *frameWatch) observe(p []byte) {
 		n := copy(w.hdr[w.hn:w.need], p)
 		w.hn += n
 		p = p[n:]
+		if w.hdr[1]&0x7F == 127 && w.hn > 2 && w.hdr[2]&0x80 != 0 {
+			w.topBitLength.Store(true)
+		}
 		if w.hn < w.need {
 			break
 		}

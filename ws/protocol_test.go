@@ -2,8 +2,10 @@ package ws
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -58,6 +60,34 @@ func TestProtocolErrors(t *testing.T) {
 			rc, _ := ts.dialRaw(t, nil)
 			rc.write(tt.frames...)
 			rc.expectClose(websocket.CloseProtocolError)
+		})
+	}
+}
+
+// TestFrameLengthTopBit: a 64-bit payload length must have its most
+// significant bit clear (RFC 6455 section 5.2); one with it set gets
+// close 1002, while the largest valid length gets 1009 as over the limit.
+func TestFrameLengthTopBit(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	for _, tt := range []struct {
+		length uint64
+		code   int
+	}{
+		{1 << 63, websocket.CloseProtocolError},
+		{1<<64 - 1, websocket.CloseProtocolError},
+		{1<<63 - 1, websocket.CloseMessageTooBig},
+	} {
+		t.Run(fmt.Sprintf("%#x", tt.length), func(t *testing.T) {
+			rc, _ := ts.dialRaw(t, nil)
+			hdr := []byte{0x80 | opBinary, 0x80 | 127}
+			hdr = binary.BigEndian.AppendUint64(hdr, tt.length)
+			hdr = append(hdr, 1, 2, 3, 4) // the mask
+			rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+			if _, err := rc.conn.Write(hdr); err != nil {
+				t.Fatal(err)
+			}
+			rc.expectClose(tt.code)
 		})
 	}
 }
