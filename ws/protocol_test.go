@@ -2,8 +2,11 @@ package ws
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -89,6 +92,30 @@ func TestFrameLengthTopBit(t *testing.T) {
 			}
 			rc.expectClose(tt.code)
 		})
+	}
+}
+
+// TestUpgradeWithBodyLogged: an upgrade request with a body (here chunked)
+// is refused after the connection was taken over, when no HTTP answer can
+// be sent any more; the debug log says why.
+func TestUpgradeWithBodyLogged(t *testing.T) {
+	t.Parallel()
+	failed := make(chan struct{}, 1)
+	ts := startServer(t, &Server{Logger: slog.New(&eventHandler{msg: "websocket upgrade failed", seen: failed})})
+	cfg := ts.clientTLS.Clone()
+	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
+	c, err := tls.Dial("tcp", ts.addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
+		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", ts.addr)
+	select {
+	case <-failed:
+	case <-time.After(ioWait):
+		t.Fatal("no debug line for the refused upgrade")
 	}
 }
 

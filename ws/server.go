@@ -246,7 +246,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hj := &hijacker{ResponseWriter: w, pool: &s.held}
 	wc, err := s.upgrader.Upgrade(hj, r, hdr)
 	if err != nil {
-		// Upgrade has already answered with an HTTP error.
+		// Upgrade has answered with an HTTP error, unless it had taken the
+		// connection over already (a client that sent bytes before the
+		// 101, such as a request body): then it closed the connection,
+		// and only the log can say why.
+		s.logger().Debug("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
 		return
 	}
 	if lc := listener.From(hj.nc.Conn); lc != nil {
