@@ -92,6 +92,13 @@ func (p *Proxy) read(c *Conn) error {
 	if err = awaitV1Line(br); err == nil {
 		h, err = proxyproto.Read(br)
 	}
+	if err == nil && h.Version == 2 {
+		// go-proxyproto takes a v2 header's TLV bytes as they come; a
+		// TLV that runs past the header or is cut short makes the header
+		// invalid. (A CRC32C TLV is not checked: the specification asks
+		// that only of a receiver that supports it.)
+		_, err = h.TLVs()
+	}
 	// Whatever was read beyond the header belongs to the next stage (the
 	// ClientHello, or the HTTP request), header or not.
 	if n := br.Buffered(); n > 0 {

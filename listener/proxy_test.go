@@ -194,6 +194,15 @@ func TestProxyOptional(t *testing.T) {
 	}
 }
 
+// v2WithTLVs is a v2 PROXY header (TCP over IPv4, 203.0.113.1:1 to
+// 192.0.2.1:2) whose TLV bytes are tlvs, as they come: its length field
+// counts them whatever they hold.
+func v2WithTLVs(tlvs string) string {
+	addrs := "\xcb\x00\x71\x01\xc0\x00\x02\x01\x00\x01\x00\x02"
+	n := len(addrs) + len(tlvs)
+	return "\r\n\r\n\x00\r\nQUIT\n\x21\x11" + string([]byte{byte(n >> 8), byte(n)}) + addrs + tlvs
+}
+
 // TestProxyRefusals: a connection that breaks the rules is closed, and
 // only that one: a connection established before keeps working, and the
 // next good one is served.
@@ -213,6 +222,8 @@ func TestProxyRefusals(t *testing.T) {
 		{"require, untrusted peer without a header", listener.ProxyOptions{Require: true, Trusted: []string{"192.0.2.1"}}, "", false, "", "not trusted"},
 		{"optional, untrusted peer", listener.ProxyOptions{Trusted: []string{"::1", "192.0.2.1"}}, "bare", true, "", "not trusted"},
 		{"malformed v1", listener.ProxyOptions{}, "header", false, "PROXY TCP4 nonsense\r\n", "PROXY protocol header from"},
+		{"v2 TLV longer than the header", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x01\x01\xf4ab"), "PROXY protocol header from"},
+		{"v2 TLV cut short", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x01\x00"), "PROXY protocol header from"},
 		{"v1 without its line end", listener.ProxyOptions{}, "bare", false, "PROXY TCP4 192.0.2.1 192.0.2.2 1 2" + strings.Repeat(" ", 100), "PROXY protocol header from"},
 	}
 	for _, tt := range tests {
