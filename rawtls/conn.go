@@ -264,6 +264,9 @@ func (c *Conn) begin() {
 // end logs how the handler ended, tells the hooks and closes.
 func (c *Conn) end(err error) {
 	s := c.srv
+	if err != nil && c.idle.stuck.Load() {
+		err = fmt.Errorf("the client took none of a write for %v: %w", c.idle.after, err)
+	}
 	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
 		peer := c.tc.RemoteAddr().String()
 		attrs := []any{"peer", peer, "read", c.read.Load(), "written", c.written.Load()}

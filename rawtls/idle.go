@@ -17,6 +17,10 @@ type idleWatch struct {
 	c       *Conn
 	after   time.Duration
 	expired atomic.Bool
+	// stuck is set when the watch closed the socket under a write the
+	// client took none of: the write's error then says only that the
+	// socket was closed, and the log says why.
+	stuck atomic.Bool
 
 	mu      sync.Mutex
 	t       *time.Timer
@@ -53,6 +57,7 @@ func (w *idleWatch) fire() {
 	if writes&1 == 1 && writes == w.writes && !c.fault.Paced() {
 		// The same write, stuck since the last firing. Under bw the
 		// server itself makes a write slow: that is not the client.
+		w.stuck.Store(true)
 		c.tc.NetConn().Close()
 		return
 	}

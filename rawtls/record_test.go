@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
 
@@ -68,7 +71,8 @@ func TestEchoOneRecordPerRecord(t *testing.T) {
 func TestClientThatDoesNotRead(t *testing.T) {
 	t.Parallel()
 	const idle = 300 * time.Millisecond
-	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
+	logs := &testlog.Buffer{}
+	ts := startServer(t, &rawtls.Server{IdleTimeout: idle, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, certs.Options{})
 	d := &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
 		return rc.Control(func(fd uintptr) {
 			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
@@ -95,6 +99,10 @@ func TestClientThatDoesNotRead(t *testing.T) {
 	waitFor(t, ioTimeout, "the server to let the connection go", func() bool { return ts.srv.Active() == 0 })
 	if took > 2*idle+3*time.Second {
 		t.Errorf("dropped after %v, want about %v", took, idle)
+	}
+	// The log says why, not only that the socket was closed.
+	if !strings.Contains(logs.String(), "the client took none of a write for 300ms") {
+		t.Errorf("the connection's end does not say why:\n%s", logs.String())
 	}
 	// What the server wrote before is still readable; then the end.
 	c.SetReadDeadline(time.Now().Add(ioTimeout))
