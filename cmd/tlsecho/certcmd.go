@@ -29,6 +29,10 @@ const caValidity = 10 * 365 * 24 * time.Hour
 // enforced by Apple). Apple platforms refuse any TLS leaf over 825 days.
 const maxBrowserDays = 398
 
+// maxDays is the longest validity -days takes: 100 years. Far longer ones
+// overflow a time.Duration (106,751 days) and came out as the default.
+const maxDays = 36500
+
 // certFlags are the parsed arguments of `tlsecho cert`.
 type certFlags struct {
 	hosts      []string
@@ -93,11 +97,16 @@ func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code
 	if fl.out == "" {
 		return usageErr("-out DIR is required")
 	}
-	if fl.days < 1 {
-		return usageErr("-days %d: must be at least 1", fl.days)
+	if fl.days < 1 || fl.days > maxDays {
+		return usageErr("-days %d: must be from 1 to %d", fl.days, maxDays)
 	}
 	if fl.p12PassSet && !fl.p12 {
 		return usageErr("-p12-password needs -p12")
+	}
+	if fl.p12PassSet && fl.p12Pass == "" {
+		// An empty password would be replaced by a random one, which is
+		// not what was asked, and not printed.
+		return usageErr("-p12-password is empty: give one, or leave the flag out for a random one, printed")
 	}
 	fl.hosts = nonEmpty(strings.Split(*hosts, ","))
 	if len(fl.hosts) == 0 {

@@ -518,6 +518,8 @@ var certUsageTests = []struct {
 	{"unknown flag", []string{"-out", "x", "-bogus"}, exitUsage, "-bogus"},
 	{"positional host", []string{"-out", "x", "localhost"}, exitUsage, `unexpected argument "localhost"`},
 	{"zero days", []string{"-out", "x", "-days", "0"}, exitUsage, "-days 0"},
+	{"days past a Duration", []string{"-out", "x", "-days", "200000"}, exitUsage, "-days 200000: must be from 1 to 36500"},
+	{"empty p12 password", []string{"-out", "x", "-p12", "-p12-password", ""}, exitUsage, "-p12-password is empty"},
 	{"days not a number", []string{"-out", "x", "-days", "soon"}, exitUsage, "-days"},
 	{"empty hosts", []string{"-out", "x", "-hosts", " , "}, exitUsage, "-hosts is empty"},
 	{"host with port", []string{"-out", "x", "-hosts", "localhost:8443"}, exitUsage, "not a host name"},

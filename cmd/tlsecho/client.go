@@ -134,11 +134,13 @@ func clientCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if !errors.Is(err, errInterrupted) {
 			err = fmt.Errorf("%w before the session began", errInterrupted)
 		}
-		fmt.Fprintf(stderr, "tlsecho client: %v\n", err)
+		fmt.Fprintf(stderr, "tlsecho client: %s\n", safeText(err.Error()))
 		return exitInterrupted
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tlsecho client: %v\n", err)
+		// One line, whatever the server put in the names or the answer
+		// the message quotes.
+		fmt.Fprintf(stderr, "tlsecho client: %s\n", safeText(err.Error()))
 		return exitFailure
 	}
 	return exitOK
@@ -341,6 +343,7 @@ func (c *client) runTLS(ctx context.Context, stdin io.Reader) error {
 
 func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	var state tls.ConnectionState
+	var budget *readBudget
 	d := &websocket.Dialer{
 		// Bounds the TCP connect, the TLS handshake and the HTTP upgrade
 		// together; NetDialTLSContext gets a context with this deadline.
@@ -352,8 +355,9 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 				return nil, err
 			}
 			state = tc.ConnectionState()
+			budget = &readBudget{Conn: tc, left: maxUpgradeResponse}
 			// The frames are seen over TLS, from the upgrade's response on.
-			return fault.Observed(tc, &c.obs.frames), nil
+			return fault.Observed(budget, &c.obs.frames), nil
 		},
 		EnableCompression: c.o.compress,
 	}
@@ -372,6 +376,8 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 		return c.connectFailed(err, resp)
 	}
 	defer ws.Close()
+	budget.left = -1 // upgraded: messages are bounded on their own
+	ws.SetReadLimit(maxClientMessage)
 	c.upgradeTime = time.Since(start) - c.connectTime - c.handshakeTime
 	c.printReport(state, resp, ws)
 	if c.o.hasMessage {
@@ -429,4 +435,39 @@ func (c *client) connectFailed(err error, resp *http.Response) error {
 	// What the client offered is what a failed handshake is judged by.
 	c.printHello(p)
 	return c.explain(err, resp)
+}
+
+// maxUpgradeResponse bounds the server's answer to the upgrade request,
+// headers and all, as the server bounds a request's headers: an answer
+// with endless headers would otherwise grow the client's memory as fast
+// as the server sends.
+const maxUpgradeResponse = 64 << 10
+
+// maxClientMessage bounds a message the client reads: an echo is read no
+// further than one byte past what was sent, and lines of standard input
+// are far shorter, so only a server misbehaving sends more.
+const maxClientMessage = 64 << 20
+
+// errUpgradeTooLarge ends an upgrade whose answer is over
+// maxUpgradeResponse.
+var errUpgradeTooLarge = fmt.Errorf("the server's answer to the upgrade request is over %d KiB", maxUpgradeResponse>>10)
+
+// readBudget is a connection whose reads fail with errUpgradeTooLarge once
+// left bytes have been read; a negative left is no limit. Only the
+// goroutine that dials reads while the budget holds.
+type readBudget struct {
+	net.Conn
+	left int
+}
+
+func (b *readBudget) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return b.Conn.Read(p)
+	}
+	if b.left == 0 {
+		return 0, errUpgradeTooLarge
+	}
+	n, err := b.Conn.Read(p[:min(len(p), b.left)])
+	b.left -= n
+	return n, err
 }

@@ -55,7 +55,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		}
 		rtt := time.Since(start)
 		if !bytes.Equal(got, msg) {
-			return fmt.Errorf("echo %d from %s differs: sent %q, got %q", i+1, c.o.target.addr, msg, got)
+			return fmt.Errorf("echo %d from %s differs: %s", i+1, c.o.target.addr, echoDiff(msg, got))
 		}
 		rtts = append(rtts, rtt)
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, mark))
@@ -98,7 +98,9 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		ttfb := time.Since(start)
 		var got []byte
 		if err == nil {
-			got, err = io.ReadAll(r)
+			// One byte more than was sent is enough to tell a wrong
+			// echo, however long the server makes it.
+			got, err = io.ReadAll(io.LimitReader(r, int64(len(msg))+1))
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -108,8 +110,8 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		}
 		rtt := time.Since(start)
 		if gt != mt || !bytes.Equal(got, msg) {
-			return fmt.Errorf("echo %d from %s differs: sent %s %q, got %s %q",
-				i+1, c.o.target.addr, typeName(mt), msg, typeName(gt), got)
+			return fmt.Errorf("echo %d from %s differs: sent a %s message, got a %s one; %s",
+				i+1, c.o.target.addr, typeName(mt), typeName(gt), echoDiff(msg, got))
 		}
 		rtts = append(rtts, rtt)
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
@@ -369,4 +371,28 @@ func readLines(r io.Reader, done <-chan struct{}) <-chan inputLine {
 		}
 	}()
 	return out
+}
+
+// echoDiff says how an echo differs from what was sent: both in full when
+// they are short, else their lengths and the bytes around the first
+// difference, so a wrong echo of a large message does not flood the
+// terminal. got holds at most one byte more than sent (the WebSocket echo
+// reads no further).
+func echoDiff(sent, got []byte) string {
+	const short = 64
+	if len(sent) <= short && len(got) <= short {
+		return fmt.Sprintf("sent %q, got %q", sent, got)
+	}
+	at := 0
+	for at < len(sent) && at < len(got) && sent[at] == got[at] {
+		at++
+	}
+	from := max(0, at-8)
+	excerpt := func(b []byte) []byte { return b[min(from, len(b)):min(at+24, len(b))] }
+	gotLen := fmt.Sprint(len(got))
+	if len(got) > len(sent) {
+		gotLen = "more"
+	}
+	return fmt.Sprintf("sent %d bytes, got %s; first difference at byte %d: sent %q, got %q (from byte %d)",
+		len(sent), gotLen, at, excerpt(sent), excerpt(got), from)
 }

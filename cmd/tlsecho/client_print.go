@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -43,8 +44,40 @@ func (p *reportPrinter) section(title string) {
 }
 
 // kv prints one line; indent is the prefix (which may carry a chain index).
+// The value may come from the server (a certificate's names, the upgrade's
+// status), so it is printed with safeText.
 func (p *reportPrinter) kv(indent, key, value string) {
-	fmt.Fprintf(p.w, "%s%-*s %s\n", indent, keyWidth, key, value)
+	fmt.Fprintf(p.w, "%s%-*s %s\n", indent, keyWidth, key, safeText(value))
+}
+
+// safeText is s with every character that could act on a terminal or
+// break the line written as an escape: control characters (C0, DEL and
+// C1, CR and LF among them: a name with "\r\n" would forge a line of the
+// report), the bidirectional controls that reorder what is shown, and
+// bytes that are not UTF-8. Certificates and HTTP answers are the
+// server's to write, and a hostile one may put anything in them.
+func safeText(s string) string {
+	unsafe := func(r rune) bool {
+		return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+	}
+	if !strings.ContainsFunc(s, unsafe) {
+		return s
+	}
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		w = n
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unsafe(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // chain prints the certificates as the server sent them, leaf first.
@@ -55,7 +88,7 @@ func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 	}
 	p.section(fmt.Sprintf("certificate chain (%d %s, as sent by the server)", len(certs), noun))
 	for i, cert := range certs {
-		first := fmt.Sprintf("  %-2d", i)
+		first := fmt.Sprintf("%3d ", i)
 		const rest = "    "
 		d := tlsinfo.DescribeCertificate(cert)
 		issuer := d.Issuer

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// hostileName is a certificate name that would retitle a terminal, color
+// it and forge a line of the report if printed as it is.
+const hostileName = "evil\x1b]0;PWNED\a\x1b[31m\r\nFAKE-LINE verified yes\u202e"
+
+// hostileCert is a self-signed certificate for localhost whose subject
+// and one SAN carry hostileName.
+func hostileCert(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: hostileName, Organization: []string{"\u009b2J"}},
+		DNSNames:     []string{"localhost", "san\x1b[32mGREEN\r"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// serveTLS runs a TLS listener with cert whose connections serve runs.
+func serveTLS(t *testing.T, cert tls.Certificate, protos []string, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: protos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(ioWait))
+				serve(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+	})
+	return ln.Addr().String()
+}
+
+// rawControl reports the first control character in s other than a line
+// end, or -1.
+func rawControl(s string) int {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u202e'
+	})
+}
+
+// TestClientEscapesServerText: names in a hostile server's certificate
+// reach neither the report nor the one-line error raw: control characters
+// are written as escapes, so they cannot act on the terminal or forge a
+// line.
+func TestClientEscapesServerText(t *testing.T) {
+	t.Parallel()
+	addr := serveTLS(t, hostileCert(t), nil, func(c net.Conn) { io.Copy(c, c) })
+
+	r := runClient(t, "", "-insecure", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitOK, []string{`CN=evil\x1b]0\;PWNED\a\x1b[31m\r\nFAKE-LINE verified yes\u202e,O=\u009b2J`, `san\x1b[32mGREEN\r`}, nil)
+	if i := rawControl(r.stdout); i >= 0 {
+		t.Errorf("report has a raw control character at %d: %q", i, r.stdout[max(0, i-20):min(len(r.stdout), i+20)])
+	}
+
+	r = runClient(t, "", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitFailure, nil, []string{`certificate is valid for localhost, san\x1b[32mGREEN\r, not 127.0.0.1`})
+	if i := rawControl(r.stderr); i >= 0 || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("error is not one clean line: %q", r.stderr)
+	}
+}
+
+// TestClientBoundsHostileWSServer: a wss server that echoes a message
+// with a megabyte more, or answers the upgrade with endless headers, gets
+// a short error, read no further than needed.
+func TestClientBoundsHostileWSServer(t *testing.T) {
+	t.Parallel()
+	cert := hostileCert(t)
+	up := websocket.Upgrader{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		mt, msg, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		ws.WriteMessage(mt, append(msg, make([]byte, 1<<20)...))
+		ws.ReadMessage()
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	longer := srv.Listener.Addr().String()
+	r := runClient(t, "", "-insecure", "-timeout", "5s", "wss://"+longer+"/ws", "hello")
+	r.want(t, exitFailure, nil, []string{"differs", `sent "hello", got "hello\x00"`})
+	if len(r.stderr) > 1024 {
+		t.Errorf("error of %d bytes for a wrong echo", len(r.stderr))
+	}
+
+	endless := serveTLS(t, cert, []string{"http/1.1"}, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nX-Endless: ")
+		line := strings.Repeat("a", 4096)
+		for {
+			if _, err := io.WriteString(c, line); err != nil {
+				return
+			}
+		}
+	})
+	r = runClient(t, "", "-insecure", "-timeout", "5s", "wss://"+endless+"/ws", "hello")
+	r.want(t, exitFailure, nil, []string{"over 64 KiB"})
+}
+
+// TestEchoDiff: a wrong echo of a long message is told by its lengths and
+// the bytes around the first difference, not in full.
+func TestEchoDiff(t *testing.T) {
+	sent := []byte(strings.Repeat("a", 100))
+	got := []byte(strings.Repeat("a", 50) + "b" + strings.Repeat("a", 49))
+	want := `sent 100 bytes, got 100; first difference at byte 50: sent "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", got "aaaaaaaabaaaaaaaaaaaaaaaaaaaaaaa" (from byte 42)`
+	if d := echoDiff(sent, got); d != want {
+		t.Errorf("echoDiff = %s\nwant        %s", d, want)
+	}
+	if d := echoDiff(sent, append(sent[:100:100], 'x')); !strings.Contains(d, "got more; first difference at byte 100") {
+		t.Errorf("echoDiff of a longer echo = %s", d)
+	}
+}
+
+func TestSafeText(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain, ünïcode":  "plain, ünïcode",
+		"a\xffb":          `a\xffb`,
+		"tab\there":       `tab\there`,
+		"bell\a\x1b[2J":   `bell\a\x1b[2J`,
+		"\u009b31m\u202e": `\u009b31m\u202e`,
+	} {
+		if got := safeText(in); got != want {
+			t.Errorf("safeText(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
