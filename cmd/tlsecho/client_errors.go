@@ -96,6 +96,8 @@ func (c *client) explain(err error, resp *http.Response) error {
 		}
 		var rhe tls.RecordHeaderError
 		switch {
+		case isTimeout(err) && len(c.obs.records.Records()) > 0:
+			return explained(err, "no TLS handshake from %s within %v: the server answered the ClientHello, then stalled before the handshake ended", addr, c.o.timeout)
 		case isTimeout(err):
 			return explained(err, "no TLS handshake from %s within %v: the server accepted TCP but did not answer the TLS ClientHello (not a TLS port, a stalled server, or a proxy holding the connection)", addr, c.o.timeout)
 		case errors.As(err, &rhe):

@@ -178,3 +178,42 @@ func TestSafeText(t *testing.T) {
 		}
 	}
 }
+
+// TestClientServerStallsAfterHello: a server that answers the ClientHello
+// and then stalls is told apart from one that never answers: here a relay
+// passes the real server's first record (its ServerHello) and nothing
+// more.
+func TestClientServerStallsAfterHello(t *testing.T) {
+	t.Parallel()
+	target := serveTLS(t, hostileCert(t), nil, func(c net.Conn) { io.Copy(c, c) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		up, err := net.Dial("tcp", target)
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		go io.Copy(up, c)
+		var hdr [5]byte
+		if _, err := io.ReadFull(up, hdr[:]); err != nil {
+			return
+		}
+		body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+		if _, err := io.ReadFull(up, body); err != nil {
+			return
+		}
+		c.Write(append(hdr[:], body...))
+		io.Copy(io.Discard, c) // until the client gives up
+	}()
+	r := runClient(t, "", "-insecure", "-timeout", "1s", "tls://"+ln.Addr().String(), "hi")
+	r.want(t, exitFailure, nil, []string{"the server answered the ClientHello, then stalled"})
+}
