@@ -43,7 +43,7 @@ func (s *Session) EchoMessages(m Messages) error {
 	var q *delayQueue
 	echo := func(mt int, data []byte) error {
 		if q == nil && s.Active(Delay) {
-			q = newDelayQueue(messageBudget, func(it queued) error { return s.sendMessage(m, it.kind, it.data) })
+			q = s.newQueue(messageBudget, func(it queued) error { return s.sendMessage(m, it.kind, it.data) })
 		}
 		if q != nil {
 			return q.push(queued{kind: mt, data: bytes.Clone(data), due: time.Now().Add(s.hold())})

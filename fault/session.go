@@ -42,10 +42,14 @@ type Session struct {
 	ci   ConnInfo
 	t    Target
 
-	active  atomic.Uint32 // bit i: spec.verbs[i] has taken effect
-	nopong  atomic.Bool
-	silent  atomic.Bool  // fin, rst or blackhole: the transport writes nothing more
-	hushed  atomic.Bool  // a close went out (not the session's): no more echoes
+	active atomic.Uint32 // bit i: spec.verbs[i] has taken effect
+	nopong atomic.Bool
+	silent atomic.Bool // fin, rst or blackhole: the transport writes nothing more
+	hushed atomic.Bool // a close went out (not the session's): no more echoes
+	// queue is the delay's queue once the echo made one; aborted is set
+	// by Abort, which stops it, also one made after.
+	queue   atomic.Pointer[delayQueue]
+	aborted atomic.Bool
 	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
 
 	mu      sync.Mutex
@@ -100,6 +104,31 @@ func (s *Session) Stop() {
 		t.Stop()
 	}
 	s.mu.Unlock()
+}
+
+// Abort drops the echoes a delay holds and makes the echo's next push
+// fail at once, from any goroutine: a transport closing the connection
+// under a reader blocked behind a full delay queue (Shutdown's deadline)
+// would otherwise wait until the queue's next echo is due, up to a
+// minute. Nil-safe.
+func (s *Session) Abort() {
+	if s == nil {
+		return
+	}
+	s.aborted.Store(true)
+	if q := s.queue.Load(); q != nil {
+		q.fail(errQueueStopped)
+	}
+}
+
+// newQueue makes the echo's delay queue, which Abort can reach.
+func (s *Session) newQueue(budget int, send func(queued) error) *delayQueue {
+	q := newDelayQueue(budget, send)
+	s.queue.Store(q)
+	if s.aborted.Load() {
+		q.fail(errQueueStopped)
+	}
+	return q
 }
 
 // Spec is the session's spec.

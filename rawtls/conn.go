@@ -255,7 +255,11 @@ func (c *Conn) begin() {
 		s.Hooks.Opened(c)
 	}
 	if s.Faults != nil {
-		c.fault = c.startFaults()
+		f := c.startFaults()
+		// Under s.mu: closeConns reads it from another goroutine.
+		s.mu.Lock()
+		c.fault = f
+		s.mu.Unlock()
 	}
 	// After the faults: the idle watch asks them whether it may act.
 	c.idle.start(c)

@@ -253,6 +253,10 @@ func (s *Server) closeConns() {
 	defer s.mu.Unlock()
 	s.hard = true
 	for c := range s.conns {
+		// A reader blocked behind a full delay queue sees no closed
+		// socket: the fault's queue must let it go. (begin sets c.fault
+		// under s.mu.)
+		c.fault.Abort()
 		// The socket itself: tls.Conn.Close returns early without closing
 		// it while the handler's own Close is sending close_notify.
 		c.tc.NetConn().Close()

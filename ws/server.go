@@ -345,6 +345,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		s.mu.Lock()
 		for c := range s.conns {
+			// A reader blocked behind a full delay queue sees no closed
+			// socket: the fault's queue must let it go.
+			c.fault.Abort()
 			c.closeSocket()
 		}
 		s.mu.Unlock()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync/atomic"
@@ -78,4 +79,65 @@ func smallReceiveBuffer(_, _ string, rc syscall.RawConn) error {
 	return rc.Control(func(fd uintptr) {
 		syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
 	})
+}
+
+// TestSIGTERMWithDelayedEchoes: under delay:60s, clients that send faster
+// than their echoes go out fill the delay queues, and each reader waits
+// behind its queue, not on its socket. SIGTERM must still end the process
+// within TLSECHO_SHUTDOWN_TIMEOUT: closing a socket at the deadline
+// cannot wake such a reader, so the queue must let it go.
+func TestSIGTERMWithDelayedEchoes(t *testing.T) {
+	t.Parallel()
+	const timeout = 2 * time.Second
+	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=2s", "TLSECHO_FAULT=delay:60s")
+
+	// A client writes until a write waits a full second: the server has
+	// stopped reading it, its queue and both socket buffers full.
+	fill := func(write func([]byte) error) {
+		t.Helper()
+		chunk := make([]byte, 64<<10)
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			if write(chunk) != nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the server kept reading a client whose echoes are delayed a minute")
+			}
+		}
+	}
+	raw, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second, Control: smallReceiveBuffer}, "tcp", p.TLSAddr, insecureTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	fill(func(b []byte) error {
+		raw.SetWriteDeadline(time.Now().Add(time.Second))
+		_, err := raw.Write(b)
+		return err
+	})
+	d := websocket.Dialer{TLSClientConfig: insecureTLS, HandshakeTimeout: 5 * time.Second,
+		NetDial: (&net.Dialer{Timeout: 5 * time.Second, Control: smallReceiveBuffer}).Dial}
+	ws, _, err := d.Dial("wss://"+p.HTTPSAddr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	fill(func(b []byte) error {
+		ws.SetWriteDeadline(time.Now().Add(time.Second))
+		return ws.WriteMessage(websocket.BinaryMessage, b)
+	})
+
+	start := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exited:
+		if err != nil {
+			t.Errorf("exit: %v, want 0", err)
+		}
+	case <-time.After(timeout + 10*time.Second):
+		t.Fatalf("still running %v after SIGTERM with a %v shutdown timeout", time.Since(start).Round(time.Second), timeout)
+	}
+	if took := time.Since(start); took > timeout+time.Second {
+		t.Errorf("exited %v after SIGTERM, want within %v", took, timeout)
+	}
 }
