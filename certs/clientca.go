@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync/atomic"
 )
 
@@ -70,7 +69,7 @@ func LoadCAPool(file string) (*x509.CertPool, error) {
 // x509.CertPool.AppendCertsFromPEM would: a reload must not quietly drop a
 // CA because its file was cut short.
 func loadCAs(file string) (*caPool, error) {
-	data, err := os.ReadFile(file)
+	data, err := readPEMFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("certs: read CA file: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,11 +89,11 @@ func (s *Source) reload() (old, cur *tls.Certificate, err error) {
 
 // loadPair reads and checks a PEM pair.
 func loadPair(certFile, keyFile string) (*tls.Certificate, error) {
-	certPEM, err := os.ReadFile(certFile)
+	certPEM, err := readPEMFile(certFile)
 	if err != nil {
 		return nil, fmt.Errorf("certs: read certificate: %w", err)
 	}
-	keyPEM, err := os.ReadFile(keyFile)
+	keyPEM, err := readPEMFile(keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("certs: read key: %w", err)
 	}

@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,10 @@ func TestLoadFilesErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.pem")
+	huge := filepath.Join(dir, "huge.pem")
+	if err := os.WriteFile(huge, bytes.Repeat([]byte("A"), maxPEMFile+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name      string
@@ -44,6 +49,8 @@ func TestLoadFilesErrors(t *testing.T) {
 	}{
 		{"missing certificate", missing, keyA, []string{"certs: read certificate", missing}},
 		{"missing key", certA, missing, []string{"certs: read key", missing}},
+		{"huge certificate", huge, keyA, []string{"certs: read certificate", huge, "over 4 MiB"}},
+		{"huge key", certA, huge, []string{"certs: read key", huge, "over 4 MiB"}},
 		{"garbage certificate", garbage, keyA, []string{"certs: load pair", garbage, keyA}},
 		{"garbage key", certA, garbage, []string{"certs: load pair", certA, garbage}},
 		{"key of another certificate", certA, keyB, []string{"certs: load pair", certA, keyB, "does not match"}},
