@@ -260,14 +260,7 @@ func TestShutdownNotReadingClients(t *testing.T) {
 		t.Errorf("Shutdown took %v with a %v budget", took, budget)
 	}
 	for i, c := range conns {
-		nc := c.NetConn()
-		nc.SetReadDeadline(time.Now().Add(ioWait))
-		var err error
-		for err == nil {
-			_, err = nc.Read(make([]byte, 64<<10))
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		if !closedByServer(c) {
 			t.Errorf("client %d: connection still open after Shutdown", i)
 		}
 	}
@@ -306,6 +299,14 @@ func TestNotReadingClientDropped(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	if !closedByServer(c) {
+		t.Error("the client's connection is still open")
+	}
+}
+
+// closedByServer reads c's socket, discarding, until it ends, and reports
+// whether it ended before ioWait: the server closed it.
+func closedByServer(c *websocket.Conn) bool {
 	nc := c.NetConn()
 	nc.SetReadDeadline(time.Now().Add(ioWait))
 	var err error
@@ -313,9 +314,7 @@ func TestNotReadingClientDropped(t *testing.T) {
 		_, err = nc.Read(make([]byte, 64<<10))
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Error("the client's connection is still open")
-	}
+	return !errors.As(err, &ne) || !ne.Timeout()
 }
 
 // allWriting reports whether n connections are served and each has a

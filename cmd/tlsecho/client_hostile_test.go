@@ -2,9 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -28,21 +25,13 @@ const hostileName = "evil\x1b]0;PWNED\a\x1b[31m\r\nFAKE-LINE verified yes\u202e"
 // and one SAN carry hostileName.
 func hostileCert(t *testing.T) tls.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
+	der, key := selfSigned(t, &x509.Certificate{
 		SerialNumber: big.NewInt(1),
 		Subject:      pkix.Name{CommonName: hostileName, Organization: []string{"\u009b2J"}},
 		DNSNames:     []string{"localhost", "san\x1b[32mGREEN\r"},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
@@ -53,24 +42,12 @@ func serveTLS(t *testing.T, cert tls.Certificate, protos []string, serve func(ne
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(ioWait))
-				serve(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
+	acceptLoop(t, ln, func(c net.Conn) {
+		go func() {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(ioWait))
+			serve(c)
+		}()
 	})
 	return ln.Addr().String()
 }

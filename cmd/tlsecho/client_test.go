@@ -181,11 +181,7 @@ func TestClientInsecure(t *testing.T) {
 // a day ago, and its key.
 func expiredPair(t *testing.T) (certFile, keyFile string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
+	der, key := selfSigned(t, &x509.Certificate{
 		SerialNumber: big.NewInt(7),
 		Subject:      pkix.Name{CommonName: "localhost"},
 		NotBefore:    time.Now().Add(-48 * time.Hour),
@@ -194,11 +190,7 @@ func expiredPair(t *testing.T) (certFile, keyFile string) {
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +199,21 @@ func expiredPair(t *testing.T) (certFile, keyFile string) {
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
 	})
+}
+
+// selfSigned makes the self-signed certificate tmpl describes, with a new
+// ECDSA P-256 key.
+func selfSigned(t *testing.T, tmpl *x509.Certificate) ([]byte, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der, key
 }
 
 func TestClientVerificationFailures(t *testing.T) {
@@ -260,6 +267,25 @@ func stallListener(t *testing.T) string {
 	}
 	var mu sync.Mutex
 	var held []net.Conn
+	t.Cleanup(func() { // after acceptLoop's, which runs first
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	acceptLoop(t, ln, func(c net.Conn) {
+		mu.Lock()
+		held = append(held, c)
+		mu.Unlock()
+	})
+	return ln.Addr().String()
+}
+
+// acceptLoop hands each connection ln accepts to handle, on the loop's
+// goroutine, until the test ends; then it closes ln and waits for the
+// loop.
+func acceptLoop(t *testing.T, ln net.Listener, handle func(net.Conn)) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -268,21 +294,13 @@ func stallListener(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
+			handle(c)
 		}
 	}()
 	t.Cleanup(func() {
 		ln.Close()
 		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
 	})
-	return ln.Addr().String()
 }
 
 // silentTLSListener completes TLS handshakes and then says nothing, like
