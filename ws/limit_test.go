@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"crypto/rand"
 	"fmt"
 	"testing"
 
@@ -64,6 +65,7 @@ func TestMessageLimitGorilla(t *testing.T) {
 		compress bool
 		size     int
 		zeros    bool // a message of zero bytes, which deflates to almost nothing
+		random   bool // random bytes, which deflate to a little more than they are
 		close    int  // 0: echoed
 	}{
 		{limit: 1000, size: 1000},
@@ -74,9 +76,12 @@ func TestMessageLimitGorilla(t *testing.T) {
 		{limit: 1000, compress: true, size: 1001, zeros: true, close: websocket.CloseMessageTooBig},
 		{limit: 0, compress: true, size: DefaultMaxMessageBytes, zeros: true},
 		{limit: 0, compress: true, size: 2 * DefaultMaxMessageBytes, zeros: true, close: websocket.CloseMessageTooBig},
+		{limit: 1000, compress: true, size: 1000, random: true},
+		{limit: 1000, compress: true, size: 1001, random: true, close: websocket.CloseMessageTooBig},
+		{limit: 0, compress: true, size: DefaultMaxMessageBytes, random: true},
 	}
 	for _, tt := range tests {
-		name := fmt.Sprintf("limit=%d/compress=%v/size=%d", tt.limit, tt.compress, tt.size)
+		name := fmt.Sprintf("limit=%d/compress=%v/size=%d/random=%v", tt.limit, tt.compress, tt.size, tt.random)
 		t.Run(name, func(t *testing.T) {
 			ts := startServer(t, &Server{MaxMessageBytes: tt.limit, Compression: tt.compress})
 			d := ts.dialer()
@@ -86,7 +91,10 @@ func TestMessageLimitGorilla(t *testing.T) {
 				t.Fatalf("compression negotiated: %v, want %v", negotiated, tt.compress)
 			}
 			msg := make([]byte, tt.size)
-			if !tt.zeros {
+			switch {
+			case tt.random:
+				rand.Read(msg)
+			case !tt.zeros:
 				msg = binaryOfSize(tt.size)
 			}
 			c.SetWriteDeadline(timeIn(ioWait))
