@@ -175,6 +175,15 @@ func TestRecent(t *testing.T) {
 			t.Errorf("entry without a hello: %s = %v, want []", k, noHello[0][k])
 		}
 	}
+	// Names as POST /faults takes them: any case.
+	upper, err := http.Get(srv.URL + "?listener=TLS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper.Body.Close()
+	if upper.StatusCode != http.StatusOK {
+		t.Errorf("?listener=TLS: status %d", upper.StatusCode)
+	}
 	for _, bad := range []string{"?listener=http", "?listener=x"} {
 		resp, err := http.Get(srv.URL + bad)
 		if err != nil {

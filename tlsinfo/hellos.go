@@ -177,7 +177,7 @@ func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "tlsinfo: /hellos answers GET only", http.StatusMethodNotAllowed)
 		return
 	}
-	listener := req.URL.Query().Get("listener")
+	listener := strings.ToLower(strings.TrimSpace(req.URL.Query().Get("listener")))
 	switch listener {
 	case "", "tls", "https":
 	case "wss":
