@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"compress/flate"
 	"errors"
 	"io"
 	"net"
@@ -56,6 +57,11 @@ func (c *Conn) finish(err error) int {
 		io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
 		nc.Close()
 		return code
+	case errors.As(err, new(flate.CorruptInputError)):
+		// A compressed message that does not inflate: gorilla fails the
+		// read and says nothing (RFC 7692 section 7.2.2 has the connection
+		// failed). 1007, as for other payload that does not fit its message.
+		c.closeAndWait(websocket.CloseInvalidFramePayloadData, "invalid compressed data")
 	case errors.Is(err, websocket.ErrCloseSent):
 		// The server started the close (Shutdown) while the handler wrote.
 		c.awaitClose()

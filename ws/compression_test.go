@@ -134,3 +134,13 @@ func TestCompressedInvalidUTF8(t *testing.T) {
 		})
 	}
 }
+
+// TestCompressedCorrupt: a compressed message whose data does not inflate
+// gets close 1007, not a connection ended without a word.
+func TestCompressedCorrupt(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{Compression: true})
+	rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+	rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: []byte{0xff, 0xff, 0xff, 0xff, 0xff}})
+	rc.expectClose(websocket.CloseInvalidFramePayloadData)
+}
