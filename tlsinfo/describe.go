@@ -125,6 +125,14 @@ func DescribeHello(h *ClientHello) *Hello {
 	}
 }
 
+// emptyHello describes no hello with every field there, empty, its lists
+// [] as DescribeHello's never null ones: for a record whose client sent
+// none.
+func emptyHello() *Hello {
+	return &Hello{ALPN: []string{}, Versions: []Entry{}, CipherSuites: []Entry{}, Extensions: []Entry{},
+		SupportedGroups: []Entry{}, KeyShareGroups: []Entry{}, SignatureAlgorithms: []Entry{}}
+}
+
 func entries(vs []uint16, name func(uint16) string) []Entry {
 	out := make([]Entry, len(vs))
 	for i, v := range vs {

@@ -99,8 +99,7 @@ type record struct {
 func (r Record) MarshalJSON() ([]byte, error) {
 	h := DescribeHello(r.Hello)
 	if h == nil {
-		h = &Hello{ALPN: []string{}, Versions: []Entry{}, CipherSuites: []Entry{}, Extensions: []Entry{},
-			SupportedGroups: []Entry{}, KeyShareGroups: []Entry{}, SignatureAlgorithms: []Entry{}}
+		h = emptyHello()
 	}
 	return json.Marshal(record{
 		Time:     r.Time.UTC().Format(time.RFC3339),

@@ -43,8 +43,7 @@ func (c *Conn) finish(err error) int {
 		code := websocket.CloseMessageTooBig
 		if c.nc.watch.topBitLength.Load() {
 			code = websocket.CloseProtocolError
-			c.sentCode.CompareAndSwap(0, int32(code))
-			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, "payload length with its most significant bit set"), time.Now().Add(writeWait))
+			c.writeClose(code, "payload length with its most significant bit set", time.Now().Add(writeWait))
 		}
 		// gorilla's reader is done, but the client may still be sending
 		// the rest of the frame. Closing with unread bytes would reset
@@ -103,11 +102,10 @@ func (c *Conn) startClose(code int, reason string, by time.Time) {
 // directly (its echo is already stopped).
 func (c *Conn) sendClose(code int, reason string, by time.Time) {
 	c.closing.CompareAndSwap(0, time.Now().Add(closeWait).UnixNano())
-	c.sentCode.CompareAndSwap(0, int32(code))
 	if dl := time.Now().Add(writeWait); by.IsZero() || dl.Before(by) {
 		by = dl
 	}
-	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
+	c.writeClose(code, reason, by)
 	c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
 }
 
@@ -131,9 +129,15 @@ func (c *Conn) awaitClose() {
 
 // closeNow sends a close frame and closes the socket without waiting.
 func (c *Conn) closeNow(code int, reason string) {
-	c.sentCode.CompareAndSwap(0, int32(code))
-	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	c.writeClose(code, reason, time.Now().Add(time.Second))
 	c.ws.NetConn().Close()
+}
+
+// writeClose sends a close frame with code, waiting for the writer at
+// most until by, and notes the code as the one sent (the first one only).
+func (c *Conn) writeClose(code int, reason string, by time.Time) {
+	c.sentCode.CompareAndSwap(0, int32(code))
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
 }
 
 // closeSocket closes the TCP connection itself, from any goroutine, so

@@ -89,9 +89,7 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 		if nc.watch.shortClose.Load() {
 			// A 1-byte close payload is neither empty nor a code (RFC 6455
 			// section 5.5.1): a protocol error, not a close without status.
-			c.sentCode.CompareAndSwap(0, websocket.CloseProtocolError)
-			msg := websocket.FormatCloseMessage(websocket.CloseProtocolError, "close frame with a 1-byte payload")
-			c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
+			c.writeClose(websocket.CloseProtocolError, "close frame with a 1-byte payload", time.Now().Add(writeWait))
 			return nil
 		}
 		return answer(code, text)
