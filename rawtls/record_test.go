@@ -100,8 +100,10 @@ func TestClientThatDoesNotRead(t *testing.T) {
 	if took > 2*idle+3*time.Second {
 		t.Errorf("dropped after %v, want about %v", took, idle)
 	}
-	// The log says why, not only that the socket was closed.
-	if !strings.Contains(logs.String(), "the client took none of a write for 300ms") {
+	// The log says why, not only that the socket was closed: mostly the
+	// write not taken, or, when a firing of the watch came between two
+	// writes, the silence that followed.
+	if !strings.Contains(logs.String(), "the client took none of a write for 300ms") && !strings.Contains(logs.String(), "rawtls: idle timeout") {
 		t.Errorf("the connection's end does not say why:\n%s", logs.String())
 	}
 	// What the server wrote before is still readable; then the end.
