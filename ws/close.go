@@ -45,17 +45,14 @@ func (c *Conn) finish(err error) int {
 			code = websocket.CloseProtocolError
 			c.writeClose(code, "payload length with its most significant bit set", time.Now().Add(writeWait))
 		}
-		// gorilla's reader is done, but the client may still be sending
-		// the rest of the frame. Closing with unread bytes would reset
-		// the connection, and a reset can reach the client before it
-		// reads the close frame, so swallow what still comes, for a
-		// bounded time and amount, first. The wait is short: a browser
-		// answers the close and then waits for us.
-		nc := c.ws.NetConn()
-		nc.SetReadDeadline(time.Now().Add(closeWait / 4))
-		io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
-		nc.Close()
+		c.discardAndClose()
 		return code
+	case errors.Is(err, errMisplacedRSV1):
+		// RFC 7692 section 6.1: fail the connection. gorilla's reader
+		// has stopped before the frame.
+		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
+		c.discardAndClose()
+		return websocket.CloseProtocolError
 	case errors.As(err, new(flate.CorruptInputError)):
 		// A compressed message that does not inflate: gorilla fails the
 		// read and says nothing (RFC 7692 section 7.2.2 has the connection
@@ -125,6 +122,24 @@ func (c *Conn) awaitClose() {
 		}
 	}
 	c.ws.NetConn().Close()
+}
+
+// discardAndClose closes the socket once the client has stopped sending,
+// after the close frame went out while gorilla's reader had given up: the
+// client may still be sending the rest of a frame, and closing with
+// unread bytes would reset the connection, which can reach the client
+// before it reads the close frame. So what still comes is swallowed
+// first, for a bounded time and amount. The wait is short: a browser
+// answers the close and then waits for us.
+func (c *Conn) discardAndClose() {
+	if c.nc.held.Load() {
+		c.nc.flush(nil)
+	}
+	// Read below the watch, which may refuse to read on.
+	nc := c.nc.Conn
+	nc.SetReadDeadline(time.Now().Add(closeWait / 4))
+	io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
+	nc.Close()
 }
 
 // closeNow sends a close frame and closes the socket without waiting.

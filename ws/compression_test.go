@@ -144,3 +144,38 @@ func TestCompressedCorrupt(t *testing.T) {
 	rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: []byte{0xff, 0xff, 0xff, 0xff, 0xff}})
 	rc.expectClose(websocket.CloseInvalidFramePayloadData)
 }
+
+// TestCompressedMisplacedRSV1: with permessage-deflate negotiated, RSV1
+// marks the first frame of a compressed message and nothing else; a
+// control or continuation frame carrying it fails the connection with 1002
+// (RFC 7692 section 6.1), after the messages sent before it are echoed.
+func TestCompressedMisplacedRSV1(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{Compression: true})
+	z := deflate(t, []byte("compressed"))
+	tests := []struct {
+		name   string
+		frames []frame
+	}{
+		{"ping", []frame{{fin: true, rsv: rsv1, op: opPing, payload: []byte("p")}}},
+		{"pong", []frame{{fin: true, rsv: rsv1, op: opPong}}},
+		{"close", []frame{{fin: true, rsv: rsv1, op: opClose, payload: closePayload(1000, "")}}},
+		{"continuation of a compressed message", []frame{{rsv: rsv1, op: opText, payload: z[:2]}, {fin: true, rsv: rsv1, op: opCont, payload: z[2:]}}},
+		{"continuation of a plain message", []frame{{op: opBinary, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opCont, payload: []byte("b")}}},
+		{"ping inside a message", []frame{{op: opText, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opPing}, {fin: true, op: opCont, payload: []byte("b")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+			// A message in the same write goes before the bad frame, and
+			// is echoed.
+			msg := frame{fin: true, op: opText, payload: []byte("first")}
+			rc.write(append([]frame{msg}, tt.frames...)...)
+			if op, _, got := rc.readMessage(); op != opText || string(got) != "first" && string(inflate(t, got)) != "first" {
+				t.Fatalf("echo op %#x %q, want the first message", op, got)
+			}
+			rc.expectClose(websocket.CloseProtocolError)
+		})
+	}
+}

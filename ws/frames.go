@@ -2,6 +2,7 @@ package ws
 
 import (
 	"encoding/binary"
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -42,12 +43,23 @@ type frameWatch struct {
 	// gorilla refuses such a frame as over the size limit, and sends
 	// nothing, so the server answers it.
 	topBitLength atomic.Bool
+	// misplacedRSV1 is set when a continuation or control frame arrived
+	// with RSV1 set. RFC 7692 section 6.1 has the connection failed: the
+	// bit marks a compressed message, on its first frame only. gorilla
+	// refuses RSV1 without compression, but with permessage-deflate
+	// negotiated it takes such a frame. Once set, the watch sees no more.
+	// Only the reading goroutine touches it.
+	misplacedRSV1 bool
 	// loose is set while some byte seen may not have been taken by the
 	// handler: the last frame seen is incomplete, or it is not the end of
 	// a data message (gorilla takes a control frame only inside the next
 	// NextReader). Only the reading goroutine touches it.
 	loose bool
 }
+
+// rsv1Bit is the first reserved bit of a frame's first byte, which
+// permessage-deflate uses to mark a compressed message.
+const rsv1Bit = 0x40
 
 // Opcodes of the control frames the watch tells apart.
 const (
@@ -56,13 +68,21 @@ const (
 	opPongFrame  = 0xA
 )
 
-// observe follows the frames in p, the next bytes of the stream.
-func (w *frameWatch) observe(p []byte) {
+// observe follows the frames in p, the next bytes of the stream, and
+// returns how many of them may be handed on: all of them, unless a frame
+// starts with RSV1 where it must not (misplacedRSV1), which stops the
+// watch at that frame's first byte.
+func (w *frameWatch) observe(p []byte) int {
+	if w.misplacedRSV1 {
+		return 0
+	}
 	var frames, pongs, messages uint64
+	total := len(p)
 	for len(p) > 0 {
 		if w.left > 0 {
 			if uint64(len(p)) < w.left {
 				w.left -= uint64(len(p))
+				p = nil
 				break
 			}
 			p = p[w.left:]
@@ -73,6 +93,10 @@ func (w *frameWatch) observe(p []byte) {
 		// Collect the header: 2 bytes, then the extended length and the
 		// masking key that the second byte announces.
 		if w.hn < 2 {
+			if w.hn == 0 && p[0]&rsv1Bit != 0 && (p[0]&0x0F == 0 || p[0]&0x08 != 0) {
+				w.misplacedRSV1 = true
+				break
+			}
 			w.loose = true
 			w.hdr[w.hn] = p[0]
 			w.hn++
@@ -120,6 +144,7 @@ func (w *frameWatch) observe(p []byte) {
 	if w.arriving.Load() != arriving {
 		w.arriving.Store(arriving)
 	}
+	return total - len(p)
 }
 
 // complete counts the frame whose header is in w.hdr as complete.
@@ -210,15 +235,29 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 		}
 		return n, nil
 	}
+	if w.watch.misplacedRSV1 {
+		return 0, errMisplacedRSV1
+	}
 	n, err := w.Conn.Read(p)
 	if n > 0 {
-		w.watch.observe(p[:n])
 		if w.lc != nil {
 			w.lc.RecordRead()
+		}
+		if k := w.watch.observe(p[:n]); k < n {
+			// gorilla gets the bytes before the frame, and the error
+			// from its next read.
+			if k == 0 {
+				return 0, errMisplacedRSV1
+			}
+			return k, nil
 		}
 	}
 	return n, err
 }
+
+// errMisplacedRSV1 fails the reads after a frame with a misplaced RSV1
+// (see frameWatch.misplacedRSV1).
+var errMisplacedRSV1 = errors.New("ws: RSV1 set on a control or continuation frame")
 
 // Write writes to the connection, marking the write as in progress, or
 // holds p when the next message is waiting (see watchedConn).

@@ -11,6 +11,9 @@ var frameWatchTests = []struct {
 	stream        []byte
 	frames, pongs uint64
 	arriving      int64 // payload length of a frame left incomplete
+	// misplacedAt is where a frame with a misplaced RSV1 starts, the
+	// bytes the watch hands on; 0: none, all are.
+	misplacedAt int
 }{
 	{name: "empty", stream: nil},
 	{name: "one text frame", stream: frame{fin: true, op: opText, payload: []byte("hello")}.encode(), frames: 1},
@@ -36,6 +39,23 @@ var frameWatchTests = []struct {
 		arriving: 1000,
 	},
 	{
+		name: "RSV1 on a ping stops the watch",
+		stream: cat(
+			frame{fin: true, op: opText, payload: []byte("a")}.encode(),
+			frame{fin: true, rsv: rsv1, op: opPing}.encode(),
+			frame{fin: true, op: opText, payload: []byte("b")}.encode(),
+		),
+		frames: 1, misplacedAt: 7,
+	},
+	{
+		name: "RSV1 on a continuation frame",
+		stream: cat(
+			frame{rsv: rsv1, op: opText, payload: []byte("a")}.encode(),
+			frame{fin: true, rsv: rsv1, op: opCont, payload: []byte("b")}.encode(),
+		),
+		frames: 1, misplacedAt: 7,
+	},
+	{
 		name:   "a header cut short",
 		stream: frame{fin: true, op: opBinary, payload: make([]byte, 70000)}.encode()[:5],
 	},
@@ -52,12 +72,20 @@ func TestFrameWatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, step := range []int{len(tt.stream) + 1, 1, 3} {
 				var w frameWatch
+				handed := 0
 				for off := 0; off < len(tt.stream); off += step {
-					w.observe(tt.stream[off:min(off+step, len(tt.stream))])
+					handed += w.observe(tt.stream[off:min(off+step, len(tt.stream))])
 				}
 				if f, p, a := w.frames.Load(), w.pongs.Load(), w.arriving.Load(); f != tt.frames || p != tt.pongs || a != tt.arriving {
 					t.Errorf("in reads of %d bytes: %d frames, %d pongs, %d arriving; want %d, %d, %d",
 						step, f, p, a, tt.frames, tt.pongs, tt.arriving)
+				}
+				want := len(tt.stream)
+				if tt.misplacedAt > 0 {
+					want = tt.misplacedAt
+				}
+				if handed != want || w.misplacedRSV1 != (tt.misplacedAt > 0) {
+					t.Errorf("in reads of %d bytes: %d bytes handed on, misplaced RSV1 %v; want %d", step, handed, w.misplacedRSV1, want)
 				}
 			}
 		})
@@ -72,10 +100,15 @@ func FuzzFrameWatch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, stream []byte, step uint8) {
 		var whole, split frameWatch
-		whole.observe(stream)
+		wholeHanded := whole.observe(stream)
 		n := int(step) + 1
+		splitHanded := 0
 		for off := 0; off < len(stream); off += n {
-			split.observe(stream[off:min(off+n, len(stream))])
+			splitHanded += split.observe(stream[off:min(off+n, len(stream))])
+		}
+		if wholeHanded != splitHanded || whole.misplacedRSV1 != split.misplacedRSV1 {
+			t.Fatalf("whole: %d bytes handed on (misplaced RSV1 %v); in reads of %d: %d (%v)",
+				wholeHanded, whole.misplacedRSV1, n, splitHanded, split.misplacedRSV1)
 		}
 		if whole.frames.Load() != split.frames.Load() || whole.pongs.Load() != split.pongs.Load() ||
 			whole.arriving.Load() != split.arriving.Load() || whole.left != split.left || whole.hn != split.hn {

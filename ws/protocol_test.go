@@ -30,6 +30,8 @@ var protocolErrorTests = func() []struct {
 		{"RSV2", []frame{{fin: true, rsv: rsv2, op: opText, payload: []byte("hi")}}},
 		{"RSV3", []frame{{fin: true, rsv: rsv3, op: opBinary, payload: []byte("hi")}}},
 		{"RSV2 on ping", []frame{{fin: true, rsv: rsv2, op: opPing}}},
+		{"RSV1 on ping", []frame{{fin: true, rsv: rsv1, op: opPing}}},
+		{"RSV1 on continuation", []frame{{op: opText, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opCont, payload: []byte("b")}}},
 		{"continuation without start", []frame{{fin: true, op: opCont, payload: []byte("orphan")}}},
 		{"continuation after a whole message", []frame{{fin: true, op: opText, payload: []byte("a")}, {fin: true, op: opCont, payload: []byte("b")}}},
 		{"new message inside a fragmented one", []frame{{op: opText, payload: []byte("a")}, {fin: true, op: opText, payload: []byte("b")}}},
