@@ -87,7 +87,8 @@ func (p *Proxy) read(c *Conn) error {
 	if err != nil {
 		return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyUntrusted)
 	}
-	br := bufio.NewReaderSize(c, proxyBufSize)
+	rec := &headerRecorder{r: c}
+	br := bufio.NewReaderSize(rec, proxyBufSize)
 	var h *proxyproto.Header
 	if err = awaitV1Line(br); err == nil {
 		h, err = proxyproto.Read(br)
@@ -95,9 +96,10 @@ func (p *Proxy) read(c *Conn) error {
 	if err == nil && h.Version == 2 {
 		// go-proxyproto takes a v2 header's TLV bytes as they come; a
 		// TLV that runs past the header or is cut short makes the header
-		// invalid. (A CRC32C TLV is not checked: the specification asks
-		// that only of a receiver that supports it.)
-		_, err = h.TLVs()
+		// invalid, as does a CRC32C that does not match.
+		if _, err = h.TLVs(); err == nil {
+			err = checkCRC32C(rec.b[:rec.n-br.Buffered()])
+		}
 	}
 	// Whatever was read beyond the header belongs to the next stage (the
 	// ClientHello, or the HTTP request), header or not.

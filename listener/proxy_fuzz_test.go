@@ -3,6 +3,7 @@ package listener
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"io"
 	"testing"
 )
@@ -57,6 +58,23 @@ func FuzzAwaitV1Line(f *testing.F) {
 		}
 		if len(got) >= 5 && string(got[:5]) == "PROXY" && bytes.IndexByte(got, '\n') < 0 && len(got) < maxV1Header {
 			t.Fatalf("returned with %q buffered: no line end, short of %d bytes, input not at its end", got, maxV1Header)
+		}
+	})
+}
+
+// FuzzCheckCRC32C checks that the CRC32C check never panics on any header
+// bytes, and that a header whose checksum is put right passes it.
+func FuzzCheckCRC32C(f *testing.F) {
+	// The seed corpus is in testdata/fuzz/FuzzCheckCRC32C.
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		checkCRC32C(raw)
+		val, err := findCRC32C(raw)
+		if err != nil || val < 0 {
+			return
+		}
+		binary.BigEndian.PutUint32(raw[val:], headerCRC32C(raw, val))
+		if err := checkCRC32C(raw); err != nil {
+			t.Fatalf("with its checksum put right: %v", err)
 		}
 	})
 }

@@ -3,8 +3,10 @@ package listener_test
 import (
 	"bytes"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"slices"
@@ -105,6 +107,31 @@ var proxyHeaderTests = []struct {
 	{"v1 UNKNOWN", func(dst net.Addr) *proxyproto.Header {
 		return &proxyproto.Header{Version: 1, Command: proxyproto.PROXY, TransportProtocol: proxyproto.UNSPEC}
 	}, ""},
+	{"v2 with a CRC32C of itself", func(dst net.Addr) *proxyproto.Header {
+		return withCRC32C(proxyproto.HeaderProxyFromAddrs(2, tcpAddr("192.0.2.30:3"), dst))
+	}, "192.0.2.30:3"},
+}
+
+// withCRC32C gives h a CRC32C TLV that matches it (the PROXY protocol
+// specification, section 2.2.5), between two other TLVs.
+func withCRC32C(h *proxyproto.Header) *proxyproto.Header {
+	tlvs := []proxyproto.TLV{
+		{Type: proxyproto.PP2_TYPE_AUTHORITY, Value: []byte("echo.example")},
+		{Type: proxyproto.PP2_TYPE_CRC32C, Value: make([]byte, 4)},
+		{Type: proxyproto.PP2_TYPE_NOOP, Value: []byte{0, 0}},
+	}
+	if err := h.SetTLVs(tlvs); err != nil {
+		panic(err)
+	}
+	b, err := h.Format()
+	if err != nil {
+		panic(err)
+	}
+	binary.BigEndian.PutUint32(tlvs[1].Value, crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
+	if err := h.SetTLVs(tlvs); err != nil {
+		panic(err)
+	}
+	return h
 }
 
 // TestProxyHeaders: v1 and v2 headers, IPv4 and IPv6, are read ahead of
@@ -224,6 +251,8 @@ func TestProxyRefusals(t *testing.T) {
 		{"malformed v1", listener.ProxyOptions{}, "header", false, "PROXY TCP4 nonsense\r\n", "PROXY protocol header from"},
 		{"v2 TLV longer than the header", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x01\x01\xf4ab"), "PROXY protocol header from"},
 		{"v2 TLV cut short", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x01\x00"), "PROXY protocol header from"},
+		{"v2 CRC32C that does not match", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x03\x00\x04\xde\xad\xbe\xef"), "CRC32C does not match"},
+		{"v2 CRC32C of 3 bytes", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x03\x00\x03abc"), "CRC32C TLV of 3 bytes"},
 		{"v1 without its line end", listener.ProxyOptions{}, "bare", false, "PROXY TCP4 192.0.2.1 192.0.2.2 1 2" + strings.Repeat(" ", 100), "PROXY protocol header from"},
 	}
 	for _, tt := range tests {
