@@ -2,7 +2,9 @@
 # A small non-root image: a static binary on distroless, no shell.
 #   docker build -t tlsecho .
 #   docker run --rm -p 8433:8433 -p 8443:8443 -p 9090:9090 tlsecho
-FROM golang:1.26-bookworm AS build
+# The go.mod version exactly: the image builds with GOTOOLCHAIN=local, so an
+# older cached 1.26 image would refuse the module rather than fetch a toolchain.
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -7,11 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
@@ -48,14 +45,8 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "tlsecho: %v\n", err)
 		return exitFailure
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := onSignals(ctx, log)
 	defer stop()
-	// Once the first signal starts the drain, give the signals back their
-	// default action, so a second Ctrl-C ends an impatient wait at once.
-	context.AfterFunc(ctx, func() {
-		stop()
-		log.Info("a second signal ends the process at once, without draining")
-	})
 	if err := a.serve(ctx); err != nil {
 		log.Error("server failed", "err", err)
 		return exitFailure

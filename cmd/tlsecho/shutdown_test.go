@@ -338,6 +338,47 @@ func TestReadyzDuringDrain(t *testing.T) {
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	t.Parallel()
 	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=60s")
+	err := secondSignal(t, p, syscall.SIGINT, syscall.SIGINT)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("exit %v after a second SIGINT; want death by the signal", err)
+	}
+	if st, ok := ee.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGINT {
+		t.Errorf("exit %v after a second SIGINT; want death by the signal", err)
+	}
+}
+
+// TestSecondSignalIgnoredAtStart: a process started with SIGINT ignored,
+// as a script's background job is, still drains on the first signal and
+// ends at once on a second SIGINT, with the exit code a shell gives a
+// process killed by it.
+func TestSecondSignalIgnoredAtStart(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh to ignore the signal with")
+	}
+	for _, first := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(first.String(), func(t *testing.T) {
+			t.Parallel()
+			p := startProcWith(t, func(cmd *exec.Cmd) {
+				exe := cmd.Path
+				cmd.Path, _ = exec.LookPath("sh")
+				cmd.Args = []string{"sh", "-c", `trap '' INT && exec "$0"`, exe}
+			}, "TLSECHO_SHUTDOWN_TIMEOUT=60s")
+			err := secondSignal(t, p, first, syscall.SIGINT)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGINT) {
+				t.Errorf("exit %v after a second SIGINT; want exit status %d", err, 128+int(syscall.SIGINT))
+			}
+		})
+	}
+}
+
+// secondSignal holds p's drain open with clients, sends it first, and
+// once the drain has begun, second; it returns how p ended, which must be
+// at once.
+func secondSignal(t *testing.T, p *proc, first, second syscall.Signal) error {
+	t.Helper()
 	// The drain waits at least two seconds for this client's answer to the
 	// close, and as long as the busy one sends.
 	holdDrain(t, p.HTTPSAddr)
@@ -346,23 +387,17 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	defer close(stop)
 	go busy.send(stop)
 
-	p.cmd.Process.Signal(syscall.SIGINT)
-	// The server logs once it has given the signals back their default
-	// action; a second one then ends the process.
-	for range p.waitLog(t, "second signal", ioWait) {
+	p.cmd.Process.Signal(first)
+	// The server logs once the drain began; a second signal then ends
+	// the process.
+	for range p.waitLog(t, "a second signal ends", ioWait) {
 	}
 	start := time.Now()
-	p.cmd.Process.Signal(syscall.SIGINT)
+	p.cmd.Process.Signal(second)
 	err := p.wait(t, ioWait)
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		t.Fatalf("exit %v after a second SIGINT; want death by the signal", err)
-	}
-	if st, ok := ee.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGINT {
-		t.Errorf("exit %v after a second SIGINT; want death by the signal", err)
-	}
 	// At once, next to the minute the drain could take.
 	if took := time.Since(start); took > ioWait/2 {
-		t.Errorf("second SIGINT took %v to end the process", took)
+		t.Errorf("second %v took %v to end the process", second, took)
 	}
+	return err
 }

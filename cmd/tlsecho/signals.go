@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// onSignals returns a context that ends at the first SIGINT or SIGTERM,
+// which starts the drain, and a function to call when the server is done.
+// A second signal ends the process at once, without draining, the way
+// the signal's default action would: an impatient operator's second
+// Ctrl-C works.
+//
+// Giving the signals back their default action after the first one is
+// not enough: a process started with SIGINT ignored (`tlsecho &` in a
+// script, where the shell ignores it for background jobs) would go back
+// to ignoring it. So the second signal is taken here too; the process
+// then dies by it when its default action is to kill, and otherwise exits
+// with the code a shell gives a process killed by it (128 + its number).
+func onSignals(ctx context.Context, log *slog.Logger) (context.Context, func()) {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	ignored := map[os.Signal]bool{}
+	for _, s := range sigs {
+		// Known only before Notify takes the signal.
+		ignored[s] = signal.Ignored(s)
+	}
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, sigs...)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+		case <-done:
+			return
+		}
+		cancel()
+		log.Info("a second signal ends the process at once, without draining")
+		var s os.Signal
+		select {
+		case s = <-ch:
+		case <-done:
+			return
+		}
+		log.Warn("second signal: ending without draining", "signal", s.String())
+		signal.Reset(s)
+		if !ignored[s] {
+			if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
+				// The runtime's handler is ending the process.
+				time.Sleep(time.Second)
+			}
+		}
+		code := 1
+		if n, ok := s.(syscall.Signal); ok {
+			code = 128 + int(n)
+		}
+		os.Exit(code)
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}
