@@ -2,8 +2,11 @@ package listener_test
 
 import (
 	"crypto/tls"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -219,4 +222,61 @@ func TestHandshakeTookCountsTheClientHello(t *testing.T) {
 	if took, ok := rec["took"].(float64); !ok || time.Duration(took) < timeout/2 {
 		t.Errorf("log took %v, want about %v", rec["took"], timeout)
 	}
+}
+
+// TestCaptureHelloOddRecords: a hello behind a warning alert, which
+// crypto/tls passes over, is captured; one spread over more records than
+// the capture reads (a byte a record) is not, and neither that nor
+// anything else in it takes the listener down.
+func TestCaptureHelloOddRecords(t *testing.T) {
+	t.Parallel()
+	hellos := make(chan *tlsinfo.ClientHello, 10)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name: "tls", CaptureHello: true,
+		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, h listener.Handshake) { hellos <- c.Hello }},
+	}))
+	got := acceptAll(t, l)
+
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Write([]byte{21, 3, 1, 0, 2, 1, 90}) // warning: user_canceled
+	tc := tls.Client(nc, clientConfig(t))
+	tc.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("handshake after a warning alert: %v", err)
+	}
+	next(t, got)
+	if h := <-hellos; h == nil || !strings.HasPrefix(h.JA4(), "t13") {
+		t.Errorf("hello behind a warning alert: %+v", h)
+	}
+
+	// A ClientHello of 60,000 bytes, a byte a record: 360 KB of records,
+	// all at once. crypto/tls reads it all, and refuses what it says.
+	var b []byte
+	for _, x := range append([]byte{1, 0, 0xea, 0x60}, make([]byte, 60000)...) {
+		b = append(b, 22, 3, 1, 0, 1, x)
+	}
+	thin, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer thin.Close()
+	go thin.Write(b)
+	if h := <-hellos; h != nil {
+		t.Errorf("a hello of a byte a record was captured: %+v", h)
+	}
+	// The server answers with an alert, and closes.
+	thin.SetReadDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.Copy(io.Discard, thin); errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Error("the connection stayed open")
+	}
+
+	// The listener still serves.
+	if _, err := dialTLS(t, l.Addr().String(), clientConfig(t)); err != nil {
+		t.Fatalf("handshake after the odd records: %v", err)
+	}
+	next(t, got)
 }

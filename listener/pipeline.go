@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/tlsecho/tlsecho/tlsinfo"
@@ -27,7 +28,7 @@ func (l *Listener) pipeline(c *Conn) {
 	// One deadline on the socket, set by track, bounds every stage and
 	// the handshake: a client that sends nothing, or a byte now and then,
 	// is dropped when it passes, and Close shortens it to a grace.
-	nc, err := l.prepare(c)
+	nc, err := l.safePrepare(c)
 	// A tap records the handshake only: the hot path reads without it.
 	c.stages.tap = nil
 	l.handedOver(c)
@@ -43,6 +44,21 @@ func (l *Listener) pipeline(c *Conn) {
 		c.ReleaseHello()
 	}
 	l.deliver(nc)
+}
+
+// safePrepare is prepare with a panic in a stage, a hook or a parser of
+// what the client sent kept to its connection, as net/http keeps one in a
+// handler: logged with its stack, the connection closed, the listener and
+// every other connection unharmed.
+func (l *Listener) safePrepare(c *Conn) (nc net.Conn, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			l.log.Error("panic before the connection was served; connection closed",
+				"peer", c.Peer.String(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			nc, err = nil, fmt.Errorf("listener: panic: %v", p)
+		}
+	}()
+	return l.prepare(c)
 }
 
 // prepare runs the stages and returns what Accept hands out.

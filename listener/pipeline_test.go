@@ -345,3 +345,44 @@ func TestTapSeesTheClientHello(t *testing.T) {
 		t.Errorf("the tap kept recording after the handshake")
 	}
 }
+
+// TestPanicInAStage: a panic before the connection is handed out (here
+// in BeforeHandshake; a parser of what the client sent would do the
+// same) closes that connection and is logged with its stack; the
+// listener goes on serving.
+func TestPanicInAStage(t *testing.T) {
+	t.Parallel()
+	var logs testlog.Buffer
+	var first sync.Once
+	l := listen(t, listener.Options{
+		Name:   "http",
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		BeforeHandshake: func(context.Context, *listener.Conn) error {
+			first.Do(func() { panic("stage bug") })
+			return nil
+		},
+	})
+	got := acceptAll(t, l)
+
+	bad, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	bad.SetReadDeadline(time.Now().Add(ioTimeout))
+	if _, err := bad.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("read after a panic in a stage: %v, want EOF", err)
+	}
+	waitFor(t, ioTimeout, "the panic logged", func() bool {
+		return strings.Contains(logs.String(), "stage bug") && strings.Contains(logs.String(), "pipeline_test.go")
+	})
+
+	good, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	if a := next(t, got); a.err != nil {
+		t.Fatalf("after the panic: %v", a.err)
+	}
+}

@@ -184,8 +184,8 @@ func checkAgainstReference(t *testing.T, c captured) *tlsinfo.ClientHello {
 			t.Errorf("%s = %x, Go read %x", f.name, f.got, f.want)
 		}
 	}
-	if !slices.Equal(h.ALPN, c.chi.SupportedProtos) {
-		t.Errorf("ALPN = %q, Go read %q", h.ALPN, c.chi.SupportedProtos)
+	if !slices.Equal(h.ALPN(), c.chi.SupportedProtos) {
+		t.Errorf("ALPN = %q, Go read %q", h.ALPN(), c.chi.SupportedProtos)
 	}
 	if h.ServerName != c.chi.ServerName {
 		t.Errorf("SNI = %q, Go read %q", h.ServerName, c.chi.ServerName)

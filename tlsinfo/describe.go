@@ -105,7 +105,7 @@ func DescribeHello(h *ClientHello) *Hello {
 	if versions == nil {
 		versions = []uint16{h.LegacyVersion}
 	}
-	alpn := h.ALPN
+	alpn := h.ALPN()
 	if alpn == nil {
 		alpn = []string{}
 	}

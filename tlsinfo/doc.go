@@ -14,9 +14,10 @@
 // handshake runs exactly as it would have, failures included, and the
 // failed ones are described too.
 //
-// The read is bounded: one handshake message, at most [MaxHelloBytes],
-// records split across reads and a message split across records
-// reassembled, each byte looked at once (a client dribbling a byte at a
+// The read is bounded: one handshake message of at most 64 KiB, as
+// crypto/tls takes, in at most [MaxHelloBytes] of records, records split
+// across reads and a message split across records reassembled, warning
+// alerts before it passed over as crypto/tls does, each byte looked at once (a client dribbling a byte at a
 // time costs no more than one sending it at once). A first byte that
 // cannot begin a TLS record ends the read at once, so plain text on a
 // TLS port is not waited for. The caller's read deadline bounds the time.

@@ -59,7 +59,7 @@ func (h *ClientHello) ja4Parts() (a string, suites, exts, sigs []string) {
 	}
 	b.WriteString(twoDigits(len(cs)))
 	b.WriteString(twoDigits(len(es))) // SNI and ALPN count here
-	b.WriteString(ja4ALPN(h.ALPN))
+	b.WriteString(ja4ALPN(h.firstALPN()))
 
 	slices.Sort(cs)
 	slices.Sort(es)
@@ -141,15 +141,14 @@ func ja4Version(h *ClientHello) string {
 	return "00"
 }
 
-// ja4ALPN is the first and last character of the first ALPN value, "00"
+// ja4ALPN is the first and last character of p, the first ALPN value, "00"
 // without one. A value that does not begin and end with an ASCII letter or
 // digit gives the first and last characters of its hex form instead (the
 // specification's text: 0x30 0xAB gives "3b").
-func ja4ALPN(protos []string) string {
-	if len(protos) == 0 || protos[0] == "" {
+func ja4ALPN(p string) string {
+	if p == "" {
 		return "00"
 	}
-	p := protos[0]
 	first, last := p[0], p[len(p)-1]
 	if isAlnum(first) && isAlnum(last) {
 		return string([]byte{first, last})

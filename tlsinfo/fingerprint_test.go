@@ -82,7 +82,7 @@ func specExample() *ClientHello {
 			0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035},
 		Extensions: []uint16{0x2a2a, 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
 			0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015, 0xfafa},
-		ALPN:                []string{"h2", "http/1.1"},
+		alpn:                alpnList("h2", "http/1.1"),
 		SignatureAlgorithms: []uint16{0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601},
 	}
 }
@@ -110,7 +110,7 @@ var ja4EdgeTests = []struct {
 }{
 	{"nothing offered", ClientHello{LegacyVersion: 0x0301}, "t10i000000_000000000000_000000000000"},
 	{"only SNI and ALPN: empty extension list", ClientHello{LegacyVersion: 0x0303, CipherSuites: []uint16{0x002f},
-		Extensions: []uint16{0x0000, 0x0010}, ALPN: []string{"h2"}}, "t12d0102h2_" + hashOf("002f") + "_000000000000"},
+		Extensions: []uint16{0x0000, 0x0010}, alpn: alpnList("h2")}, "t12d0102h2_" + hashOf("002f") + "_000000000000"},
 	{"supported_versions wins over the legacy version", ClientHello{LegacyVersion: 0x0303, SupportedVersions: []uint16{0x0302, 0x0301}}, "t11i000000_000000000000_000000000000"},
 	{"unknown version", ClientHello{LegacyVersion: 0x0305}, "t00i000000_000000000000_000000000000"},
 	{"only GREASE versions: the legacy version", ClientHello{LegacyVersion: 0x0303, SupportedVersions: []uint16{0x0a0a, 0x3a3a}}, "t12i000000_000000000000_000000000000"},
@@ -155,7 +155,8 @@ var ja4ALPNTests = []struct {
 
 func TestJA4ALPN(t *testing.T) {
 	for _, tt := range ja4ALPNTests {
-		if got := ja4ALPN(tt.alpn); got != tt.want {
+		h := ClientHello{alpn: alpnList(tt.alpn...)}
+		if got := ja4ALPN(h.firstALPN()); got != tt.want {
 			t.Errorf("ALPN %q gives %q, want %q", tt.alpn, got, tt.want)
 		}
 	}

@@ -32,9 +32,9 @@ func FuzzReadClientHello(f *testing.F) {
 			t.Errorf("raw is %d bytes, not a prefix of the %d given within the limit", len(raw), len(in))
 		}
 		// The reading buffer starts at 2 KiB and at most doubles past the
-		// input; the lists cost at most a string header per input byte (an
-		// ALPN list of empty names); the description is JSON of those
-		// lists. Measured allocation is process-wide, hence the slack.
+		// input; the hello's lists cost about their bytes on the wire; the
+		// description, a string header per input byte at most (an ALPN
+		// list of empty names), and JSON of its lists. Measured allocation is process-wide, hence the slack.
 		limit := uint64(4096 + 4*len(in) + 40*len(in) + 4*len(desc) + 1<<20)
 		if got := after.TotalAlloc - before.TotalAlloc; got > limit {
 			t.Errorf("allocated %d bytes for %d bytes of input", got, len(in))

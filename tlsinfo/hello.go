@@ -42,9 +42,12 @@ type ClientHello struct {
 	Extensions []uint16
 	// ServerName is the host_name of the server_name extension (SNI).
 	ServerName string
-	// ALPN are the protocols of the ALPN extension (RFC 7301). A value may
-	// hold any bytes; it is kept as sent.
-	ALPN []string
+	// alpn is the ALPN extension's protocol_name_list as sent (RFC 7301),
+	// each value behind its 1-byte length (see [ClientHello.ALPN]). It is
+	// kept in one piece: as a []string, a list of 1-byte values would
+	// take 16 bytes of memory for every 2 on the wire, and a hello is
+	// kept for its connection's life.
+	alpn string
 	// SupportedGroups is the supported_groups extension (RFC 8422, 8446).
 	SupportedGroups []uint16
 	// KeyShareGroups are the groups of the key_share entries the client
@@ -55,6 +58,37 @@ type ClientHello struct {
 	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
 	// JA3 includes.
 	ECPointFormats []uint8
+}
+
+// ALPN returns the protocols of the ALPN extension (RFC 7301), in the
+// client's order; nil without one. A value may hold any bytes; it is
+// returned as sent.
+func (h *ClientHello) ALPN() []string {
+	var protos []string
+	for rest := h.alpn; len(rest) > 0; {
+		n := int(rest[0])
+		protos = append(protos, rest[1:1+n])
+		rest = rest[1+n:]
+	}
+	return protos
+}
+
+// firstALPN is the first ALPN value, "" without one.
+func (h *ClientHello) firstALPN() string {
+	if h.alpn == "" {
+		return ""
+	}
+	return h.alpn[1 : 1+int(h.alpn[0])]
+}
+
+// alpnList is protos as an ALPN protocol_name_list, for a ClientHello
+// made by hand.
+func alpnList(protos ...string) string {
+	var b []byte
+	for _, p := range protos {
+		b = append(append(b, byte(len(p))), p...)
+	}
+	return string(b)
 }
 
 // ErrNotClientHello is returned (wrapped) for bytes that are not a TLS
@@ -145,13 +179,14 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String) error {
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("application_layer_protocol_negotiation")
 		}
+		whole := list
 		for !list.Empty() {
 			var proto cryptobyte.String
 			if !list.ReadUint8LengthPrefixed(&proto) {
 				return malformed("application_layer_protocol_negotiation")
 			}
-			h.ALPN = append(h.ALPN, string(proto))
 		}
+		h.alpn += string(whole)
 	case extSupportedGroups:
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("supported_groups")

@@ -112,7 +112,8 @@ func (r Record) MarshalJSON() ([]byte, error) {
 
 // Recent keeps the last handshakes of every listener in a ring. It holds
 // parsed hellos, not their descriptions, so its memory stays within
-// Size times [MaxHelloBytes] whatever clients send; descriptions are made
+// Size times about the largest hello, 64 KiB, whatever clients send (a
+// parsed hello takes about its size on the wire); descriptions are made
 // when asked for. Safe for concurrent use; the zero value keeps
 // [DefaultRecent].
 type Recent struct {

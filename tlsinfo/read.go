@@ -10,10 +10,20 @@ import (
 
 // MaxHelloBytes bounds what [ReadClientHello] reads: the records that
 // carry one ClientHello, headers included. Real hellos are 200 bytes to
-// about 2 KiB (a post-quantum key share adds 1.2 KiB); the largest a
-// client pads to is far below this. crypto/tls itself refuses handshake
-// messages over 64 KiB.
-const MaxHelloBytes = 64 << 10
+// about 2 KiB (a post-quantum key share adds 1.2 KiB) in one record or
+// two. The message itself may be as long as crypto/tls takes one
+// (maxHelloMessage); this leaves room for its records' headers, also when
+// it comes in records of a few bytes each. A hello spread thinner than
+// that is not described, though crypto/tls may still take it.
+const MaxHelloBytes = 128 << 10
+
+// maxHelloMessage is the longest ClientHello, its 4-byte header included:
+// crypto/tls refuses a handshake message whose body is over 64 KiB.
+const maxHelloMessage = 4 + 64<<10
+
+// maxWarnings is how many warning alerts in a row crypto/tls passes over
+// before the ClientHello (its maxUselessRecords); the read does the same.
+const maxWarnings = 16
 
 // maxPlaintext is the largest record payload a peer may send before
 // encryption (RFC 8446 section 5.1).
@@ -21,6 +31,7 @@ const maxPlaintext = 1 << 14
 
 const (
 	recordHeaderLen     = 5
+	recordTypeAlert     = 21
 	recordTypeHandshake = 22
 )
 
@@ -48,11 +59,14 @@ func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
 			hello, err := Parse(msg)
 			return buf, hello, err
 		}
-		if len(buf) == MaxHelloBytes {
-			return buf, nil, fmt.Errorf("tlsinfo: ClientHello larger than %d bytes", MaxHelloBytes)
+		if len(buf) >= MaxHelloBytes {
+			return buf, nil, fmt.Errorf("tlsinfo: ClientHello spread over records larger than %d bytes", MaxHelloBytes)
 		}
 		if len(buf) == cap(buf) {
-			buf = append(buf, make([]byte, min(cap(buf), MaxHelloBytes-len(buf)))...)[:len(buf)]
+			// Exactly so: append could round the capacity past the limit.
+			grown := make([]byte, len(buf), min(2*cap(buf), MaxHelloBytes))
+			copy(grown, buf)
+			buf = grown
 		}
 		n, rerr := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -76,8 +90,9 @@ func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
 // cut into reads, so a client sending a byte at a time costs no more than
 // one sending it all at once.
 type assembler struct {
-	pos int    // start of the first record not yet taken
-	msg []byte // the payloads taken so far
+	pos      int    // start of the first record not yet taken
+	msg      []byte // the payloads taken so far
+	warnings int    // warning alerts passed over since the last payload
 }
 
 // feed takes the complete records in b[a.pos:] and returns the message
@@ -86,16 +101,34 @@ type assembler struct {
 func (a *assembler) feed(b []byte) (msg []byte, err error) {
 	for a.pos < len(b) {
 		rec := b[a.pos:]
-		if rec[0] != recordTypeHandshake {
+		if rec[0] != recordTypeHandshake && rec[0] != recordTypeAlert {
 			return nil, fmt.Errorf("%w: record type 0x%02x is not a handshake", ErrNotClientHello, rec[0])
 		}
-		if len(rec) > 1 && rec[1] != 3 {
-			return nil, fmt.Errorf("%w: record version 0x%02x", ErrNotClientHello, rec[1])
+		// As crypto/tls, which takes any record version below 0x1000
+		// until it has chosen one.
+		if len(rec) > 1 && rec[1] >= 0x10 {
+			return nil, fmt.Errorf("%w: record version 0x%02xnn", ErrNotClientHello, rec[1])
 		}
 		if len(rec) < recordHeaderLen {
 			return nil, nil
 		}
 		size := int(rec[3])<<8 | int(rec[4])
+		if rec[0] == recordTypeAlert {
+			// crypto/tls passes over a warning alert (other than
+			// close_notify) before the hello, up to maxWarnings in a row.
+			if size != 2 {
+				return nil, fmt.Errorf("%w: alert record of %d bytes", ErrNotClientHello, size)
+			}
+			if len(rec) < recordHeaderLen+2 {
+				return nil, nil
+			}
+			if level, desc := rec[5], rec[6]; level != 1 || desc == 0 || a.warnings == maxWarnings {
+				return nil, fmt.Errorf("%w: alert %d of level %d", ErrNotClientHello, desc, level)
+			}
+			a.warnings++
+			a.pos += recordHeaderLen + 2
+			continue
+		}
 		if size == 0 || size > maxPlaintext {
 			return nil, fmt.Errorf("%w: handshake record of %d bytes", ErrNotClientHello, size)
 		}
@@ -104,6 +137,7 @@ func (a *assembler) feed(b []byte) (msg []byte, err error) {
 		}
 		a.msg = append(a.msg, rec[recordHeaderLen:recordHeaderLen+size]...)
 		a.pos += recordHeaderLen + size
+		a.warnings = 0
 		if len(a.msg) < 4 {
 			continue
 		}
@@ -112,8 +146,8 @@ func (a *assembler) feed(b []byte) (msg []byte, err error) {
 		}
 		want := 4 + (int(a.msg[1])<<16 | int(a.msg[2])<<8 | int(a.msg[3]))
 		switch {
-		case want > MaxHelloBytes:
-			return nil, fmt.Errorf("tlsinfo: ClientHello of %d bytes is larger than %d", want, MaxHelloBytes)
+		case want > maxHelloMessage:
+			return nil, fmt.Errorf("tlsinfo: ClientHello of %d bytes is larger than %d", want, maxHelloMessage)
 		case len(a.msg) == want:
 			return a.msg, nil
 		case len(a.msg) > want:

@@ -5,11 +5,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"math"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // chromeHello returns the records of a Chrome ClientHello from the JA4
@@ -22,6 +26,42 @@ func chromeHello(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// warning is a warning alert record (user_canceled), which crypto/tls
+// passes over before the ClientHello.
+var warning = []byte{21, 3, 1, 0, 2, 1, 90}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// ones is n ones: record sizes for a record per byte.
+func ones(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}
+
+// paddedHello is a minimal ClientHello whose body is n bytes (at least
+// 47), padded with the padding extension (RFC 7685), in records of at
+// most 16 KiB.
+func paddedHello(n int) []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(typeClientHello)
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddUint16(0x0303)
+		b.AddBytes(make([]byte, 32))
+		b.AddUint8(0) // no session id
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint16(0x1301) })
+		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+			b.AddUint16(0x0015)
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, n-47)) })
+		})
+	})
+	msg := b.BytesOrPanic()
+	return rerecord(append([]byte{22, 3, 1, 0, 0}, msg...), 1<<14, 1<<14, 1<<14, 1<<14)
 }
 
 // rerecord cuts the handshake message of a one-record hello into records
@@ -57,6 +97,11 @@ func TestReadClientHelloReassembles(t *testing.T) {
 		{"records of 100 bytes", rerecord(whole, 100, 100, 100, 100, 100), nil},
 		{"header split across records", rerecord(whole, 1, 2), iotest.HalfReader},
 		{"a record per byte of the header, then a byte per read", rerecord(whole, 1, 1, 1, 1), iotest.OneByteReader},
+		{"a record per byte", rerecord(whole, ones(len(whole))...), nil},
+		// crypto/tls passes over warning alerts and takes any record
+		// version below 0x1000 before the hello; so does the read.
+		{"warning alerts before and inside it", cat(warning, warning, rerecord(whole, 100)[:105], warning, rerecord(whole, 100)[105:]), iotest.HalfReader},
+		{"record version 0x0000", cat([]byte{22, 0, 0}, whole[3:]), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,12 +143,15 @@ func TestReadClientHelloRefuses(t *testing.T) {
 	huge := []byte{22, 3, 1, 0, 4, 1, 0x10, 0, 0} // declares 1 MiB
 	twoMessages := append([]byte{22, 3, 1, byte((msgLen + 4) >> 8), byte(msgLen + 4)}, whole[5:]...)
 	twoMessages = append(twoMessages, 20, 0, 0, 0)
-	var manyRecords []byte // a hello that never ends within the limit
-	manyRecords = append(manyRecords, 22, 3, 1, 0, 4, 1, 0, 0xff, 0xff)
+	// A hello of 64 KiB in records of 4 bytes: more than MaxHelloBytes
+	// of records before it ends.
+	manyRecords := []byte{22, 3, 1, 0, 4, 1, 0, 0xff, 0xff}
 	for len(manyRecords) < MaxHelloBytes+100 {
-		manyRecords = append(manyRecords, 22, 3, 1, 0x40, 0)
-		manyRecords = append(manyRecords, make([]byte, 1<<14)...)
+		manyRecords = append(manyRecords, 22, 3, 1, 0, 4, 0, 0, 0, 0)
 	}
+	// Every byte of a hello in a record of its own, in one piece.
+	byteRecords := rerecord(append([]byte{22, 3, 1, 0, 0, 1, 0, 0xea, 0x60}, make([]byte, 22000)...), ones(22004)...)
+	tooManyWarnings := cat(bytes.Repeat(warning, maxWarnings+1), whole)
 	tests := []struct {
 		name    string
 		in      []byte
@@ -111,14 +159,19 @@ func TestReadClientHelloRefuses(t *testing.T) {
 		wantErr string
 	}{
 		{"plain HTTP", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), true, "not a handshake"},
-		{"alert record", []byte{21, 3, 3, 0, 2, 2, 40}, true, "not a handshake"},
+		{"fatal alert", []byte{21, 3, 3, 0, 2, 2, 40}, true, "alert 40 of level 2"},
+		{"close_notify", []byte{21, 3, 3, 0, 2, 1, 0}, true, "alert 0 of level 1"},
+		{"long alert", []byte{21, 3, 3, 0, 3, 1, 90, 0}, true, "alert record of 3 bytes"},
+		{"17 warnings in a row", tooManyWarnings, true, "alert 90 of level 1"},
 		{"SSL 2.0 hello", []byte{0x80, 0x2e, 1, 0, 2}, true, "not a handshake"},
-		{"bad record version", []byte{22, 9, 1, 0, 4}, true, "record version 0x09"},
+		{"bad record version", []byte{22, 0x10, 1, 0, 4}, true, "record version 0x10"},
 		{"empty record", []byte{22, 3, 1, 0, 0}, true, "of 0 bytes"},
 		{"record over 16 KiB", tooLong, true, "of 16385 bytes"},
 		{"server hello", []byte{22, 3, 3, 0, 4, 2, 0, 0, 0}, true, "message type 2"},
 		{"hello over the limit", huge, false, "larger than"},
 		{"records over the limit", manyRecords, false, "larger than"},
+		{"a record per byte over the limit", byteRecords, false, "larger than"},
+		{"body over 64 KiB", paddedHello(64<<10 + 1), false, "larger than"},
 		{"message after the hello", twoMessages, false, "data after"},
 		{"truncated", whole[:300], false, io.ErrUnexpectedEOF.Error()},
 		{"nothing", nil, false, io.ErrUnexpectedEOF.Error()},
@@ -130,6 +183,11 @@ func TestReadClientHelloRefuses(t *testing.T) {
 			if err == nil || h != nil {
 				t.Fatalf("err = %v, hello %v", err, h)
 			}
+			// However the bytes come: the buffer grows with the reads.
+			halfRaw, _, halfErr := ReadClientHello(iotest.HalfReader(bytes.NewReader(tt.in)))
+			if halfErr == nil || halfErr.Error() != err.Error() || len(halfRaw) > MaxHelloBytes {
+				t.Errorf("in half reads: %d bytes, %v; in one: %v", len(halfRaw), halfErr, err)
+			}
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err = %q, want it to mention %q", err, tt.wantErr)
 			}
@@ -140,6 +198,19 @@ func TestReadClientHelloRefuses(t *testing.T) {
 				t.Errorf("raw is %d bytes, not a prefix of the input within the limit", len(raw))
 			}
 		})
+	}
+}
+
+// TestReadClientHelloLongest: a hello as long as crypto/tls takes one,
+// a 64 KiB body, is read and parsed.
+func TestReadClientHelloLongest(t *testing.T) {
+	in := paddedHello(64 << 10)
+	raw, h, err := ReadClientHello(bytes.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, in) || len(h.CipherSuites) != 1 || len(h.Extensions) != 1 {
+		t.Errorf("read %d of %d bytes; hello %+v", len(raw), len(in), h)
 	}
 }
 
@@ -210,5 +281,74 @@ func TestParseMinimalHello(t *testing.T) {
 	}
 	if got := h.JA3(); got != "769,47,,," {
 		t.Errorf("JA3 = %s", got)
+	}
+}
+
+// TestParseMemory: what Parse allocates, and so what a kept hello holds,
+// stays within a small multiple of the message however its lists are
+// made: a hello is kept for its connection's life, and a list of many
+// tiny values must not take many times its size.
+func TestParseMemory(t *testing.T) {
+	alpnOf := func(value []byte, n int) []byte {
+		var b cryptobyte.Builder
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+			for range n {
+				b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(value) })
+			}
+		})
+		return b.BytesOrPanic()
+	}
+	tests := []struct {
+		name   string
+		suites int
+		ext    uint16
+		data   []byte
+	}{
+		{"ALPN of 1-byte values", 1, extALPN, alpnOf([]byte("a"), 30000)},
+		{"ALPN of empty values", 1, extALPN, alpnOf(nil, 60000)},
+		{"32,000 cipher suites", 32000, 0x0015, nil},
+		{"key shares without keys", 1, extKeyShare, func() []byte {
+			var b cryptobyte.Builder
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				for range 15000 {
+					b.AddUint16(0x001d)
+					b.AddUint16(0)
+				}
+			})
+			return b.BytesOrPanic()
+		}()},
+	}
+	for _, tt := range tests {
+		var b cryptobyte.Builder
+		b.AddUint8(typeClientHello)
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+			b.AddUint16(0x0303)
+			b.AddBytes(make([]byte, 32))
+			b.AddUint8(0)
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				for range tt.suites {
+					b.AddUint16(0x1301)
+				}
+			})
+			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				b.AddUint16(tt.ext)
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tt.data) })
+			})
+		})
+		msg := b.BytesOrPanic()
+		var least uint64 = math.MaxUint64
+		for range 5 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			if _, err := Parse(msg); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			runtime.ReadMemStats(&after)
+			least = min(least, after.TotalAlloc-before.TotalAlloc)
+		}
+		if limit := uint64(4*len(msg) + 4<<10); least > limit {
+			t.Errorf("%s: Parse of %d bytes allocated %d, more than %d", tt.name, len(msg), least, limit)
+		}
 	}
 }

@@ -197,7 +197,7 @@ func TestInfoClientHello(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.ClientHello == nil || got.ClientHello.JA4 != own.JA4() || got.ClientHello.JA3 != own.JA3() ||
-		!slices.Equal(got.ClientHello.ALPN, own.ALPN) {
+		!slices.Equal(got.ClientHello.ALPN, own.ALPN()) {
 		t.Errorf("/info client_hello = %+v, the client sent %s %s", got.ClientHello, own.JA4(), own.JA3())
 	}
 }
