@@ -16,7 +16,7 @@ import (
 
 // runMainEnv makes the test binary act as the tlsecho command, so process
 // tests (exit codes, signals) need no separate build.
-const runMainEnv = "TLSECHO_TEST_RUN_MAIN"
+const runMainEnv = "TLSECHOTEST_RUN_MAIN" // outside TLSECHO_, whose unknown names the server warns of
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {

@@ -36,6 +36,13 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		return exitUsage
 	}
 	log := newLogger(cfg, stderr)
+	for _, u := range unknownVars(environ) {
+		attrs := []any{"var", u.name}
+		if u.meant != "" {
+			attrs = append(attrs, "did_you_mean", u.meant)
+		}
+		log.Warn("not a tlsecho setting; ignored", attrs...)
+	}
 	a, err := newApp(cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "tlsecho: %v\n", err)

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestUnknownVars(t *testing.T) {
+	t.Parallel()
+	got := unknownVars([]string{
+		"TLSECHO_IDLE_TIMEOUT=5s",  // a setting
+		"TLSECHO_IDLE_TIMOUT=30s",  // one letter short
+		"TLSECHO_MAXCONNS=10",      // an underscore short
+		"TLSECHO_SOMETHING_ELSE=1", // no setting near
+		"HOME=/root",               // not ours
+		"TLSECHO_TLS_ADDR",         // no '=', as some environments have
+	})
+	want := []unknownVar{
+		{"TLSECHO_IDLE_TIMOUT", "TLSECHO_IDLE_TIMEOUT"},
+		{"TLSECHO_MAXCONNS", "TLSECHO_MAX_CONNS"},
+		{"TLSECHO_SOMETHING_ELSE", ""},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("unknownVars = %v, want %v", got, want)
+	}
+}
+
+// TestUnknownVarLogged: the server starts, and says which variable it
+// ignored and what it was likely meant to be.
+func TestUnknownVarLogged(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "TLSECHO_IDLE_TIMOUT=30s")
+	for m := range p.waitLog(t, "not a tlsecho setting", ioWait) {
+		if m["var"] != "TLSECHO_IDLE_TIMOUT" || m["did_you_mean"] != "TLSECHO_IDLE_TIMEOUT" || m["level"] != "WARN" {
+			t.Errorf("logged %v", m)
+		}
+	}
+}
