@@ -9,9 +9,11 @@ package listener
 // It rests on how crypto/tls reads: it reads from the Conn only while the
 // record it is taking is incomplete, so when a read reaches the Conn,
 // every record completed before has been consumed. After that, each read
-// through crypto/tls that returns data has consumed at least one more
-// (see [Conn.RecordRead]); empty records and post-handshake messages may
-// be consumed unseen, which only makes the count cautious.
+// through crypto/tls that returns less than it was asked for has
+// consumed at least one more record (see [Conn.RecordRead]): crypto/tls
+// hands out a record's data until the reader's buffer is full, keeping
+// the rest for the next read. Empty records and post-handshake messages
+// may be consumed unseen, which only makes the count cautious.
 //
 // Only the goroutine reading the Conn (crypto/tls's reader) touches it.
 type recordWatch struct {
@@ -109,12 +111,15 @@ func (c *Conn) Unread() Unread {
 	return c.records.unread()
 }
 
-// RecordRead tells the Conn that a read through crypto/tls returned data,
-// so consumed at least one more record: call it from the reading
-// goroutine after every such read, or [Conn.Unread] stays at
-// [UnreadMaybe] until crypto/tls next reads from the socket.
-func (c *Conn) RecordRead() {
-	if w := &c.records; int32(w.complete-w.taken) > 0 {
+// RecordRead tells the Conn that a read through crypto/tls returned n
+// bytes, asked for asked: call it from the reading goroutine after every
+// read that returned data, or [Conn.Unread] stays at [UnreadMaybe] until
+// crypto/tls next reads from the socket. A read that returned less than
+// asked consumed a record: crypto/tls holds none of its data. One that
+// filled the buffer may have left the rest of the record in crypto/tls,
+// which a wait on the socket would never see; it counts nothing.
+func (c *Conn) RecordRead(n, asked int) {
+	if w := &c.records; n < asked && int32(w.complete-w.taken) > 0 {
 		w.taken++
 	}
 }

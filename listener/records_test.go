@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -104,7 +105,7 @@ func (p *recordPair) read(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("server read: %v", err)
 	}
-	p.lc.RecordRead()
+	p.lc.RecordRead(n, len(buf))
 	return string(buf[:n])
 }
 
@@ -117,7 +118,7 @@ func (p *recordPair) probe(t *testing.T) string {
 	buf := make([]byte, 64)
 	n, err := p.server.Read(buf)
 	if n > 0 {
-		p.lc.RecordRead()
+		p.lc.RecordRead(n, len(buf))
 	}
 	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("probe: %v", err)
@@ -163,6 +164,25 @@ func TestUnreadRecords(t *testing.T) {
 		}
 	}
 	p.wantUnread(t, "after the segment's last record", listener.UnreadNone)
+}
+
+// TestUnreadRecordLongerThanTheRead: a read whose buffer the record's
+// data fills leaves the rest in crypto/tls; until a read takes the last
+// of it, crypto/tls may hold input.
+func TestUnreadRecordLongerThanTheRead(t *testing.T) {
+	t.Parallel()
+	p := newRecordPair(t)
+	p.probe(t)
+	long := strings.Repeat("x", 100) // p.read reads 64 bytes at a time
+	p.sendRecords(t, long)
+	if got := p.read(t); got != long[:64] {
+		t.Fatalf("read %q", got)
+	}
+	p.wantUnread(t, "with part of a record's data read", listener.UnreadMaybe)
+	if got := p.read(t); got != long[64:] {
+		t.Fatalf("read %q", got)
+	}
+	p.wantUnread(t, "after the rest of it", listener.UnreadNone)
 }
 
 // TestUnreadPartialRecord: a record cut anywhere, its header included,

@@ -167,7 +167,7 @@ func (c *Conn) tlsRead(p []byte) (int, error) {
 		c.lastRead.Store(c.srv.since())
 		c.read.Add(int64(n))
 		if c.lc != nil {
-			c.lc.RecordRead()
+			c.lc.RecordRead(n, len(p))
 		}
 	}
 	if err == io.EOF {

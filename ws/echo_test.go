@@ -256,3 +256,50 @@ func TestSubprotocol(t *testing.T) {
 		}
 	})
 }
+
+// TestFramesBehindAMessage: frames that come in the same write as a
+// message, behind it, are answered at once: crypto/tls may hold them after
+// the echo read the message, and a wait on the socket would not see them
+// until the client sent more (RFC 6455 section 5.5.2: a pong "as soon as
+// is practical").
+func TestFramesBehindAMessage(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	behind := []struct {
+		name string
+		f    frame
+	}{
+		{"ping", frame{fin: true, op: opPing, payload: []byte("P")}},
+		{"message", frame{fin: true, op: opText, payload: []byte("second")}},
+		{"close", frame{fin: true, op: opClose, payload: closePayload(1000, "")}},
+	}
+	for _, size := range []int{1000, 16000, 20000, 100000, 1 << 20} {
+		for _, b := range behind {
+			t.Run(fmt.Sprintf("%s behind %d bytes", b.name, size), func(t *testing.T) {
+				t.Parallel()
+				rc, _ := ts.dialRaw(t, nil)
+				rc.write(frame{fin: true, op: opBinary, payload: make([]byte, size)}, b.f)
+				if op, _, got := rc.readMessage(); op != opBinary || len(got) != size {
+					t.Fatalf("echo op %#x, %d bytes; want %d", op, len(got), size)
+				}
+				// Within ioWait, where the keepalive's ping would come only
+				// after 30 s.
+				f := rc.mustFrame()
+				switch b.f.op {
+				case opPing:
+					if f.op != opPong || string(f.payload) != "P" {
+						t.Errorf("got %v, want the pong", f)
+					}
+				case opText:
+					if f.op != opText || string(f.payload) != "second" {
+						t.Errorf("got %v, want the second echo", f)
+					}
+				case opClose:
+					if f.op != opClose {
+						t.Errorf("got %v, want the close answered", f)
+					}
+				}
+			})
+		}
+	}
+}

@@ -241,7 +241,7 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 	n, err := w.Conn.Read(p)
 	if n > 0 {
 		if w.lc != nil {
-			w.lc.RecordRead()
+			w.lc.RecordRead(n, len(p))
 		}
 		if k := w.watch.observe(p[:n]); k < n {
 			// gorilla gets the bytes before the frame, and the error
