@@ -84,6 +84,7 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 		limit += limit/16 + 4<<10
 	}
 	wc.SetReadLimit(limit)
+	nc.watch.limit = uint64(limit)
 	answer := wc.CloseHandler()
 	wc.SetCloseHandler(func(code int, text string) error {
 		if nc.watch.shortClose.Load() {

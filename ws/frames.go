@@ -34,15 +34,23 @@ type frameWatch struct {
 	pongs    atomic.Uint64 // pongs completed: an answer, not traffic
 	messages atomic.Uint64 // data messages completed (final data frames)
 	arriving atomic.Int64  // payload length of a frame partly arrived; 0 between frames
-	// shortClose is set when a close frame with a 1-byte payload arrived:
+	// shortClose is set when the first close frame has a 1-byte payload:
 	// gorilla takes it for a close without a code, where RFC 6455 section
 	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
+	// Only the first counts: gorilla reads no frame after it.
 	shortClose atomic.Bool
-	// topBitLength is set when a 64-bit payload length arrived with its
-	// most significant bit set, which RFC 6455 section 5.2 forbids:
-	// gorilla refuses such a frame as over the size limit, and sends
-	// nothing, so the server answers it.
+	// topBitLength is set when the data frame that takes a message over
+	// limit, the one gorilla refuses as too big, has a 64-bit payload
+	// length with its most significant bit set, which RFC 6455 section
+	// 5.2 forbids: gorilla sends nothing then, so the server answers it.
 	topBitLength atomic.Bool
+	// limit is gorilla's read limit (0: none); message is the length of
+	// the data message so far, its frames summed as gorilla sums them.
+	limit, message uint64
+	// closeSeen and overSeen: the first close frame, and the first data
+	// frame over limit, have been seen. Only the reading goroutine
+	// touches them.
+	closeSeen, overSeen bool
 	// misplacedRSV1 is set when a continuation or control frame arrived
 	// with RSV1 set. RFC 7692 section 6.1 has the connection failed: the
 	// bit marks a compressed message, on its first frame only. gorilla
@@ -112,15 +120,13 @@ func (w *frameWatch) observe(p []byte) int {
 		n := copy(w.hdr[w.hn:w.need], p)
 		w.hn += n
 		p = p[n:]
-		if w.hdr[1]&0x7F == 127 && w.hn > 2 && w.hdr[2]&0x80 != 0 {
-			w.topBitLength.Store(true)
-		}
 		if w.hn < w.need {
 			break
 		}
 		w.op = w.hdr[0] & 0x0F
 		w.left = payloadLen(w.hdr[:w.need])
 		w.size = w.left
+		w.header()
 		w.hn, w.need = 0, 0
 		if w.left == 0 {
 			frames, pongs, messages = w.complete(frames, pongs, messages)
@@ -147,11 +153,31 @@ func (w *frameWatch) observe(p []byte) int {
 	return total - len(p)
 }
 
+// header notes what the server must answer itself of the frame whose
+// header has just completed in w.hdr (see shortClose, topBitLength).
+func (w *frameWatch) header() {
+	switch {
+	case w.op == opCloseFrame && !w.closeSeen:
+		w.closeSeen = true
+		if w.size == 1 {
+			w.shortClose.Store(true)
+		}
+	case w.op <= 2 && w.limit > 0 && !w.overSeen:
+		if w.op != 0 {
+			w.message = 0
+		}
+		w.message += min(w.size, 1<<63-w.message) // saturating at 2^63
+		if w.message > w.limit {
+			w.overSeen = true
+			if w.hdr[1]&0x7F == 127 && w.hdr[2]&0x80 != 0 {
+				w.topBitLength.Store(true)
+			}
+		}
+	}
+}
+
 // complete counts the frame whose header is in w.hdr as complete.
 func (w *frameWatch) complete(frames, pongs, messages uint64) (uint64, uint64, uint64) {
-	if w.op == opCloseFrame && w.size == 1 {
-		w.shortClose.Store(true)
-	}
 	w.loose = !(w.op <= 2 && w.hdr[0]&0x80 != 0)
 	switch {
 	case w.op == opPongFrame:

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 )
 
@@ -117,4 +118,36 @@ func FuzzFrameWatch(f *testing.F) {
 				split.frames.Load(), split.pongs.Load(), split.arriving.Load())
 		}
 	})
+}
+
+// TestFrameWatchAnswers: the watch flags what the server must answer
+// itself only for the frame gorilla fails on: the first close, and the
+// first data frame that takes its message over the limit.
+func TestFrameWatchAnswers(t *testing.T) {
+	t.Parallel()
+	topBit := func(op byte) []byte {
+		return append(binary.BigEndian.AppendUint64([]byte{0x80 | op, 0x80 | 127}, 1<<63), 1, 2, 3, 4)
+	}
+	tests := []struct {
+		name                 string
+		stream               []byte
+		shortClose, topBitOn bool
+	}{
+		{"1-byte close", frame{fin: true, op: opClose, payload: []byte{3}}.encode(), true, false},
+		{"1-byte close after a valid one", cat(frame{fin: true, op: opClose, payload: closePayload(1000, "")}.encode(),
+			frame{fin: true, op: opClose, payload: []byte{3}}.encode()), false, false},
+		{"top bit", topBit(opBinary), false, true},
+		{"top bit after a message", cat(frame{fin: true, op: opText, payload: []byte("ok")}.encode(), topBit(opBinary)), false, true},
+		{"top bit after a frame over the limit", cat(frame{fin: true, op: opBinary, payload: make([]byte, 200)}.encode(), topBit(opBinary)), false, false},
+		{"top bit on a continuation over the limit", cat(frame{op: opBinary, payload: make([]byte, 60)}.encode(), topBit(opCont)), false, true},
+		{"a continuation taking the message over, then top bit", cat(frame{op: opBinary, payload: make([]byte, 60)}.encode(),
+			frame{op: opCont, payload: make([]byte, 60)}.encode(), topBit(opCont)), false, false},
+	}
+	for _, tt := range tests {
+		w := frameWatch{limit: 100}
+		w.observe(tt.stream)
+		if w.shortClose.Load() != tt.shortClose || w.topBitLength.Load() != tt.topBitOn {
+			t.Errorf("%s: shortClose %v, topBitLength %v; want %v, %v", tt.name, w.shortClose.Load(), w.topBitLength.Load(), tt.shortClose, tt.topBitOn)
+		}
+	}
 }

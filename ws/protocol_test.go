@@ -201,3 +201,20 @@ func TestClientClose(t *testing.T) {
 		rc.expectEnd()
 	})
 }
+
+// TestCloseThenShortClose: a valid close is answered with its code, also
+// when a close frame that would be a protocol error (a 1-byte payload)
+// follows it in the same write: gorilla reads no frame after the first
+// close, and neither must the answer depend on one.
+func TestCloseThenShortClose(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	rc, _ := ts.dialRaw(t, nil)
+	rc.write(frame{fin: true, op: opText, payload: []byte("hi")},
+		frame{fin: true, op: opClose, payload: closePayload(4001, "")},
+		frame{fin: true, op: opClose, payload: []byte{3}})
+	if op, _, got := rc.readMessage(); op != opText || string(got) != "hi" {
+		t.Fatalf("echo op %#x %q", op, got)
+	}
+	rc.expectClose(4001)
+}
