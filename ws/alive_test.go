@@ -371,3 +371,28 @@ func (h *eventHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	return nil
 }
+
+// TestArrivingFrameIsTraffic: a frame that takes longer than IdleTimeout
+// to arrive, its bytes coming all along, is traffic: the connection is
+// not closed as idle before the frame completes, and it is echoed.
+func TestArrivingFrameIsTraffic(t *testing.T) {
+	t.Parallel()
+	const idle = 500 * time.Millisecond
+	ts := startServer(t, &Server{IdleTimeout: idle, PingInterval: 4 * idle}) // checks every IdleTimeout
+	rc, _ := ts.dialRaw(t, nil)
+	msg := binaryOfSize(30 << 10)
+	wire := frame{fin: true, op: opBinary, payload: msg}.encode()
+	const piece = 1 << 10
+	pace := time.NewTicker(idle / 10) // the client's pace: three IdleTimeouts in all
+	defer pace.Stop()
+	for off := 0; off < len(wire); off += piece {
+		rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+		if _, err := rc.conn.Write(wire[off:min(off+piece, len(wire))]); err != nil {
+			t.Fatalf("write at %d of %d bytes: %v", off, len(wire), err)
+		}
+		<-pace.C
+	}
+	if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, msg) {
+		t.Fatalf("echo op %#x, %d bytes; want the %d sent", op, len(got), len(msg))
+	}
+}

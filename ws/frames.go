@@ -34,6 +34,10 @@ type frameWatch struct {
 	pongs    atomic.Uint64 // pongs completed: an answer, not traffic
 	messages atomic.Uint64 // data messages completed (final data frames)
 	arriving atomic.Int64  // payload length of a frame partly arrived; 0 between frames
+	// partial counts the bytes of reads that ended inside a frame: a frame
+	// arriving is traffic before it completes. A read of whole frames
+	// leaves it alone, so they cost no store here.
+	partial atomic.Uint64
 	// shortClose is set when the first close frame has a 1-byte payload:
 	// gorilla takes it for a close without a code, where RFC 6455 section
 	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
@@ -140,6 +144,9 @@ func (w *frameWatch) observe(p []byte) int {
 	}
 	if pongs > 0 {
 		w.pongs.Add(pongs)
+	}
+	if w.left > 0 || w.hn > 0 {
+		w.partial.Add(uint64(total - len(p)))
 	}
 	// Published only when it changes, so a stream of whole frames costs
 	// no store here.

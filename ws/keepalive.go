@@ -38,8 +38,9 @@ type keepalive struct {
 	// What the last check saw, and when it first saw it, as now gives
 	// the time.
 	frames, pongs uint64
+	partial       uint64
 	lifeAt        int64 // last frame of any kind completed
-	trafficAt     int64 // last frame other than a pong
+	trafficAt     int64 // last frame other than a pong, or bytes of one arriving
 	pingAt        int64 // last ping sent; zero before the first
 	arriving      int64 // a frame partly arrived at the last check
 	arrivingAt    int64
@@ -90,6 +91,11 @@ func (k *keepalive) check() {
 	frames, pongs := w.frames.Load(), w.pongs.Load()
 	if frames != k.frames {
 		k.frames, k.lifeAt, k.trafficAt = frames, now, now
+	}
+	if p := w.partial.Load(); p != k.partial {
+		// Bytes of a frame still arriving: traffic, though not life (a
+		// client inside a frame cannot answer a ping).
+		k.partial, k.trafficAt = p, now
 	}
 	if pongs != k.pongs {
 		k.pongs, k.lifeAt = pongs, now
