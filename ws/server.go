@@ -228,12 +228,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if err := checkHandshake(r); err != nil {
+		s.refuse(w, r, http.StatusBadRequest, err)
+		return
+	}
 	// A browser fails the connection when it asked for subprotocols and the
 	// server picked none, so the echo server agrees to the first offered:
 	// it speaks every protocol by echoing it.
 	var hdr http.Header
-	if protos := websocket.Subprotocols(r); len(protos) > 0 {
-		hdr = http.Header{"Sec-Websocket-Protocol": {protos[0]}}
+	if p := subprotocol(r); p != "" {
+		hdr = http.Header{"Sec-Websocket-Protocol": {p}}
+	}
+	if s.Compression && !acceptsDeflate(r.Header.Values("Sec-Websocket-Extensions")) {
+		// gorilla accepts any offer by its name alone.
+		r.Header.Del("Sec-Websocket-Extensions")
 	}
 	var spec *fault.Spec
 	var lc *listener.Conn

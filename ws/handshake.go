@@ -1,0 +1,207 @@
+package ws
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/websocket"
+)
+
+// The opening handshake's checks that gorilla leaves out (RFC 6455
+// section 4.2.1, RFC 7692 section 5): the request line's version, fields
+// that must appear once, the subprotocol answered, and which
+// permessage-deflate offers the server may accept.
+
+// checkHandshake refuses what gorilla would upgrade though RFC 6455
+// forbids it: an HTTP/1.0 request (section 4.2.1, item 1), and a
+// Sec-WebSocket-Key or Sec-WebSocket-Version field that appears more than
+// once or, for the version, lists more than one value (sections 11.3.1
+// and 11.3.5). gorilla checks the rest.
+func checkHandshake(r *http.Request) error {
+	if !r.ProtoAtLeast(1, 1) {
+		return errors.New("ws: a WebSocket upgrade needs HTTP/1.1 or later")
+	}
+	if len(r.Header.Values("Sec-Websocket-Key")) > 1 {
+		return errors.New("ws: Sec-WebSocket-Key appears more than once")
+	}
+	if v := r.Header.Values("Sec-Websocket-Version"); len(v) > 1 || len(v) == 1 && strings.TrimSpace(v[0]) != "13" {
+		return errors.New("ws: Sec-WebSocket-Version must be 13, once")
+	}
+	return nil
+}
+
+// subprotocol is the subprotocol the echo answers with: the first one
+// offered that is a token, as the answer must be (section 4.2.2); "" if
+// none.
+func subprotocol(r *http.Request) string {
+	for _, p := range websocket.Subprotocols(r) {
+		if isToken(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// acceptsDeflate reports whether one of the client's permessage-deflate
+// offers is one the server can accept with what gorilla answers
+// ("permessage-deflate; server_no_context_takeover;
+// client_no_context_takeover"). RFC 7692 section 5 has a server decline
+// an offer with a parameter it does not define, a parameter twice or a
+// value out of range; and an offer with server_max_window_bits can only be
+// accepted by answering it, with a window the server keeps to, which
+// gorilla cannot (section 7.1.2.1). client_max_window_bits needs no
+// answer: the client then uses the largest window, which gorilla takes.
+// A field that does not parse offers nothing.
+func acceptsDeflate(values []string) bool {
+	for _, v := range values {
+		offers, ok := parseExtensions(v)
+		if !ok {
+			return false
+		}
+		for _, o := range offers {
+			if o.name == "permessage-deflate" && deflateParamsOK(o.params) { // as gorilla matches it
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deflateParamsOK checks the parameters of one permessage-deflate offer.
+func deflateParamsOK(params []extensionParam) bool {
+	seen := map[string]bool{}
+	for _, p := range params {
+		name := strings.ToLower(p.name)
+		if seen[name] {
+			return false
+		}
+		seen[name] = true
+		switch name {
+		case "server_no_context_takeover", "client_no_context_takeover":
+			if p.hasValue {
+				return false
+			}
+		case "client_max_window_bits":
+			if p.hasValue && !windowBits(p.value) {
+				return false
+			}
+		default: // server_max_window_bits among them, see acceptsDeflate
+			return false
+		}
+	}
+	return true
+}
+
+// windowBits reports whether v is a window size in bits: 8 to 15, in
+// decimal without leading zeros (RFC 7692 section 7.1.2).
+func windowBits(v string) bool {
+	switch v {
+	case "8", "9", "10", "11", "12", "13", "14", "15":
+		return true
+	}
+	return false
+}
+
+// extension is one element of a Sec-WebSocket-Extensions field.
+type extension struct {
+	name   string
+	params []extensionParam
+}
+
+type extensionParam struct {
+	name, value string
+	hasValue    bool
+}
+
+// parseExtensions parses one Sec-WebSocket-Extensions field value (RFC
+// 6455 section 9.1): a comma-separated list of extension tokens, each
+// with ";"-separated parameters, a parameter's value a token or a quoted
+// string that unquotes to one. ok is false when it does not parse.
+func parseExtensions(v string) (exts []extension, ok bool) {
+	s := v
+	for {
+		s = skipSpace(s)
+		if s == "" {
+			return exts, true
+		}
+		if s[0] == ',' { // empty list elements are allowed (RFC 7230 section 7)
+			s = s[1:]
+			continue
+		}
+		var e extension
+		if e.name, s = token(s); e.name == "" {
+			return nil, false
+		}
+		for s = skipSpace(s); s != "" && s[0] == ';'; s = skipSpace(s) {
+			var p extensionParam
+			if p.name, s = token(skipSpace(s[1:])); p.name == "" {
+				return nil, false
+			}
+			if s = skipSpace(s); s != "" && s[0] == '=' {
+				p.hasValue = true
+				if p.value, s, ok = paramValue(skipSpace(s[1:])); !ok {
+					return nil, false
+				}
+			}
+			e.params = append(e.params, p)
+		}
+		exts = append(exts, e)
+		if s != "" && s[0] != ',' {
+			return nil, false
+		}
+	}
+}
+
+// paramValue reads a token, or a quoted string whose content is a token,
+// from the start of s.
+func paramValue(s string) (value, rest string, ok bool) {
+	if s == "" || s[0] != '"' {
+		value, rest = token(s)
+		return value, rest, value != ""
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			value = b.String()
+			return value, s[i+1:], isToken(value)
+		case '\\':
+			if i++; i == len(s) {
+				return "", "", false
+			}
+			b.WriteByte(s[i])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", false // no closing quote
+}
+
+// token splits the longest token off the start of s.
+func token(s string) (tok, rest string) {
+	i := 0
+	for i < len(s) && isTokenChar(s[i]) {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+func skipSpace(s string) string { return strings.TrimLeft(s, " \t") }
+
+// isToken reports whether s is a token (RFC 7230 section 3.2.6).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTokenChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTokenChar(c byte) bool {
+	return c > ' ' && c < 0x7f && !strings.ContainsRune("\"(),/:;<=>?@[\\]{}", rune(c))
+}

@@ -1,0 +1,174 @@
+package ws
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// upgradeWith sends an upgrade request to /ws with the given request line
+// version and extra header lines, over TLS, and returns the answer.
+func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) *http.Response {
+	tb.Helper()
+	cfg := ts.clientTLS.Clone()
+	cfg.NextProtos = []string{"http/1.1"}
+	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: ioWait}, "tcp", ts.addr, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(ioWait))
+	req := fmt.Sprintf("GET /ws %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
+		proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
+	if _, err := io.WriteString(conn, req); err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		tb.Fatalf("read the answer: %v", err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+const (
+	goodKey     = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
+	goodVersion = "Sec-WebSocket-Version: 13"
+)
+
+// TestHandshakeRefusals: requests gorilla would upgrade though RFC 6455
+// forbids them get 400, with Sec-WebSocket-Version: 13 (section 4.4).
+func TestHandshakeRefusals(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	tests := []struct {
+		name  string
+		proto string
+		lines []string
+		want  int
+	}{
+		{"HTTP/1.1", "HTTP/1.1", []string{goodKey, goodVersion}, http.StatusSwitchingProtocols},
+		{"HTTP/1.0 (section 4.2.1)", "HTTP/1.0", []string{goodKey, goodVersion}, http.StatusBadRequest},
+		{"two keys (section 11.3.1)", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==", goodVersion}, http.StatusBadRequest},
+		{"a version list", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8, 13"}, http.StatusBadRequest},
+		{"two versions", "HTTP/1.1", []string{goodKey, goodVersion, "Sec-WebSocket-Version: 8"}, http.StatusBadRequest},
+		{"version 8", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8"}, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp := ts.upgradeWith(t, tt.proto, tt.lines...)
+			if resp.StatusCode != tt.want {
+				t.Errorf("answered %s, want %d", resp.Status, tt.want)
+			}
+			if tt.want != http.StatusSwitchingProtocols && resp.Header.Get("Sec-WebSocket-Version") != "13" {
+				t.Errorf("Sec-WebSocket-Version %q, want 13", resp.Header.Get("Sec-WebSocket-Version"))
+			}
+		})
+	}
+}
+
+// TestSubprotocolAnswered: the answer is the first offered subprotocol
+// that is a token (section 4.2.2); none when none is.
+func TestSubprotocolAnswered(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	for _, tt := range []struct{ offer, want string }{
+		{"chat, superchat", "chat"},
+		{", chat", "chat"},
+		{"a b, chat", "chat"},
+		{"a;b", ""},
+		{"v1.echo", "v1.echo"},
+	} {
+		resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion, "Sec-WebSocket-Protocol: "+tt.offer)
+		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Protocol") != tt.want {
+			t.Errorf("offer %q: %s, subprotocol %q; want %q", tt.offer, resp.Status, resp.Header.Get("Sec-WebSocket-Protocol"), tt.want)
+		}
+	}
+}
+
+// deflateOffers are Sec-WebSocket-Extensions fields and whether the
+// server may accept permessage-deflate for them (RFC 7692 sections 5 and
+// 7), given what gorilla answers.
+var deflateOffers = []struct {
+	field  string
+	accept bool
+}{
+	{"permessage-deflate", true},
+	{"permessage-deflate; client_max_window_bits", true},
+	{"permessage-deflate; client_max_window_bits=10", true},
+	{`permessage-deflate; client_max_window_bits="10"`, true},
+	{"permessage-deflate; server_no_context_takeover; client_no_context_takeover", true},
+	{"PerMessage-Deflate", false}, // gorilla matches the name exactly
+	{"x-webkit-deflate-frame, permessage-deflate", true},
+	{"permessage-deflate; server_max_window_bits=10, permessage-deflate", true},
+	{"permessage-deflate; server_max_window_bits=15", false},
+	{"permessage-deflate; server_max_window_bits=8", false},
+	{"permessage-deflate; server_max_window_bits", false},
+	{"permessage-deflate; client_max_window_bits=7", false},
+	{"permessage-deflate; client_max_window_bits=16", false},
+	{"permessage-deflate; client_max_window_bits=010", false},
+	{"permessage-deflate; client_max_window_bits=abc", false},
+	{"permessage-deflate; server_no_context_takeover=1", false},
+	{"permessage-deflate; client_no_context_takeover=yes", false},
+	{"permessage-deflate; foo", false},
+	{"permessage-deflate; x-unknown=1", false},
+	{"permessage-deflate; server_no_context_takeover; server_no_context_takeover", false},
+	{"permessage-deflate; client_max_window_bits=10; client_max_window_bits=12", false},
+	{`permessage-deflate; client_max_window_bits="1 0"`, false},
+	{"permessage-deflate; ;", false},
+	{"x-webkit-deflate-frame", false},
+	{"", false},
+}
+
+func TestDeflateNegotiation(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{Compression: true})
+	for _, tt := range deflateOffers {
+		if got := acceptsDeflate([]string{tt.field}); got != tt.accept {
+			t.Errorf("acceptsDeflate(%q) = %v, want %v", tt.field, got, tt.accept)
+		}
+		resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion, "Sec-WebSocket-Extensions: "+tt.field)
+		ext := resp.Header.Get("Sec-WebSocket-Extensions")
+		if resp.StatusCode != http.StatusSwitchingProtocols || strings.Contains(ext, "permessage-deflate") != tt.accept {
+			t.Errorf("offer %q: %s, answered %q; want accepted %v", tt.field, resp.Status, ext, tt.accept)
+		}
+	}
+}
+
+// FuzzParseExtensions checks that any field parses or is refused without
+// a panic, and that what parses, written out again, parses the same.
+func FuzzParseExtensions(f *testing.F) {
+	// The seed corpus is in testdata/fuzz/FuzzParseExtensions.
+	f.Fuzz(func(t *testing.T, field string) {
+		exts, ok := parseExtensions(field)
+		acceptsDeflate([]string{field})
+		if !ok {
+			return
+		}
+		var b strings.Builder
+		for i, e := range exts {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(e.name)
+			for _, p := range e.params {
+				b.WriteString("; " + p.name)
+				if p.hasValue {
+					b.WriteString("=" + p.value)
+				}
+			}
+		}
+		again, ok := parseExtensions(b.String())
+		if !ok || fmt.Sprint(again) != fmt.Sprint(exts) {
+			t.Fatalf("%q parsed as %v; written out, %q parses as %v, %v", field, exts, b.String(), again, ok)
+		}
+	})
+}
