@@ -180,6 +180,9 @@ func (s *streamServer) serve(c net.Conn) {
 func (s *streamServer) firstRead() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.readers) == 0 {
+		return 0 // its handshake is not done
+	}
 	return s.readers[0].n.Load()
 }
 

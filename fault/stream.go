@@ -3,6 +3,7 @@ package fault
 import (
 	"errors"
 	"io"
+	"net"
 	"time"
 )
 
@@ -45,8 +46,14 @@ func (s *Session) EchoStream(rw io.ReadWriter) error {
 			err = echo(buf[:n])
 		}
 		if rerr != nil && err == nil && q != nil {
-			// The client stopped sending: what it sent before is still
-			// echoed, at its time.
+			if gone(rerr) {
+				// A reset, say: nothing can reach the client any more.
+				q.stop()
+				return rerr
+			}
+			// The client stopped sending (or went quiet past a
+			// deadline): what it sent before is still echoed, at its
+			// time.
 			err = q.finish()
 		}
 		if s.ended() {
@@ -94,4 +101,12 @@ func (s *Session) sendStream(w io.Writer, p []byte) error {
 		p = p[k:]
 	}
 	return nil
+}
+
+// gone reports whether a read error says the client's connection is
+// broken (a reset, a closed socket), not that the client stopped sending
+// (io.EOF: close_notify or a TCP half-close) or that a deadline passed.
+func gone(err error) bool {
+	var ne net.Error
+	return !errors.Is(err, io.EOF) && !(errors.As(err, &ne) && ne.Timeout())
 }

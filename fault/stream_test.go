@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,28 @@ func TestStreamEndsWithoutTheClient(t *testing.T) {
 				t.Fatalf("server held the connection %v after %s", took, spec)
 			}
 		})
+	}
+}
+
+// TestStreamDelayClientReset: a client that resets its connection while
+// its echoes are held is gone: the echo ends at once, dropping them,
+// rather than D later.
+func TestStreamDelayClientReset(t *testing.T) {
+	s := startStream(t, Options{})
+	s.arm(t, "delay:60s")
+	c := s.mustDial(t)
+	c.Write(make([]byte, 4<<10))
+	deadline := time.Now().Add(10 * time.Second)
+	for s.firstRead() < 4<<10 {
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not read what was sent")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tcp := c.NetConn().(interface{ NetConn() net.Conn }).NetConn().(*net.TCPConn)
+	tcp.SetLinger(0)
+	tcp.Close()
+	if err := s.end(); err == nil || errors.Is(err, io.EOF) {
+		t.Fatalf("echo ended with %v, want the reset", err)
 	}
 }
