@@ -70,6 +70,10 @@ func Paths() []string {
 	return paths
 }
 
+// SecurityHeaders sets the headers every answer of Handler carries, for
+// answers a router that mounts the page gives itself (a 405).
+func SecurityHeaders(h http.Header) { setSecurityHeaders(h, pageCSP) }
+
 // NotFound answers 404 with the headers every answer of Handler carries,
 // for the paths a router that mounts the page at [Paths] does not serve.
 func NotFound(w http.ResponseWriter, r *http.Request) {

@@ -24,7 +24,7 @@ func (a *app) newAdmin() *http.Server {
 // adminHandler serves the admin listener. /faults takes every method and
 // answers 405 itself, naming the several it takes.
 func (a *app) adminHandler() http.Handler {
-	r := newRouter(a.log.With("listener", "admin"), nil)
+	r := newRouter(a.log.With("listener", "admin"), nil, nil)
 	r.Get("/healthz", healthz)
 	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
 	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {

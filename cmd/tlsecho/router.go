@@ -16,12 +16,18 @@ import (
 // load balancers and uptime checkers probe with it; a path that is routed
 // answers another method 405, with an Allow header that names HEAD beside
 // GET; any other path is 404 whatever the method, answered by notFound
-// (http.NotFound when nil).
-func newRouter(log *slog.Logger, notFound http.HandlerFunc) chi.Router {
+// (http.NotFound when nil). secure, when not nil, sets the headers every
+// answer of the listener carries on the router's own 405s too.
+func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Header)) chi.Router {
 	r := chi.NewRouter()
 	r.Use(recoverPanics(log))
 	r.Use(middleware.GetHead)
-	r.MethodNotAllowed(methodNotAllowed)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		if secure != nil {
+			secure(w.Header())
+		}
+		methodNotAllowed(w, req)
+	})
 	if notFound != nil {
 		r.NotFound(notFound)
 	}

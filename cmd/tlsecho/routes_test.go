@@ -73,6 +73,11 @@ func TestRoutes(t *testing.T) {
 			if resp.StatusCode != tt.status || (tt.allow != "" && (len(allow) != 1 || allow[0] != tt.allow)) {
 				t.Errorf("%s %s on %s = %d, Allow %q; want %d, Allow %q", tt.method, tt.path, l, resp.StatusCode, allow, tt.status, tt.allow)
 			}
+			// The page's listeners answer with its security headers, their
+			// errors too.
+			if l != "admin" && (resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Frame-Options") != "DENY") {
+				t.Errorf("%s %s on %s: no page security headers: %v", tt.method, tt.path, l, resp.Header)
+			}
 		}
 	}
 }

@@ -59,7 +59,10 @@
     ui.url.disabled = !idle;
     ui.proto.disabled = !idle;
     ui.fault.readOnly = !idle;
-    ui.disconnectBtn.disabled = idle || name === "closing";
+    // While closing it stays enabled: a second click stops waiting for a
+    // server that does not answer the close.
+    ui.disconnectBtn.disabled = idle;
+    ui.disconnectBtn.title = name === "closing" ? "click again to stop waiting for the server's close" : "";
     for (const b of sendButtons) b.disabled = name !== "open";
   }
 
@@ -107,7 +110,11 @@
 
   // ---- log -----------------------------------------------------------------
 
-  let scrollQueued = false;
+  // Lines wait here for the next frame and go into the log together: a
+  // fast stream of messages would otherwise lay out the page once per
+  // message and leave no time for the user's clicks.
+  let queuedLines = [];
+  let flushQueued = false;
 
   function cell(parent, tag, cls, text) {
     const e = document.createElement(tag);
@@ -118,10 +125,21 @@
   }
 
   // addLine appends one line; kind is "sent", "recv", "event" or "error".
+  // The line is made when its frame comes, and only if it is among the
+  // LOG_MAX newest by then.
   function addLine(kind, f) {
+    queuedLines.push({ kind, f, t: clock() });
+    if (queuedLines.length > 2 * LOG_MAX) queuedLines = queuedLines.slice(-LOG_MAX);
+    if (!flushQueued) {
+      flushQueued = true;
+      requestAnimationFrame(flushLines);
+    }
+  }
+
+  function makeLine({ kind, f, t }) {
     const li = document.createElement("li");
     li.className = kind + (f.bad ? " bad" : "");
-    cell(li, "time", "t", clock());
+    cell(li, "time", "t", t);
     cell(li, "span", "dir", { sent: "→", recv: "←", event: "•", error: "!" }[kind]);
     if (kind === "sent" || kind === "recv") {
       cell(li, "span", "kind", f.type || "");
@@ -131,21 +149,28 @@
     }
     const body = cell(li, "span", "body", f.text || "");
     if (f.bad) cell(body, "span", "flag", f.bad);
-    ui.log.appendChild(li);
-    while (ui.log.childElementCount > LOG_MAX) ui.log.firstElementChild.remove();
-    if (ui.autoscroll.checked && !scrollQueued) {
-      scrollQueued = true;
-      requestAnimationFrame(() => {
-        scrollQueued = false;
-        ui.log.scrollTop = ui.log.scrollHeight;
-      });
-    }
+    return li;
+  }
+
+  // flushLines puts the queued lines into the log, keeping the newest
+  // LOG_MAX, in one change of the page.
+  function flushLines() {
+    flushQueued = false;
+    const lines = queuedLines.slice(-LOG_MAX).map(makeLine);
+    queuedLines = [];
+    const drop = ui.log.childElementCount + lines.length - LOG_MAX;
+    for (let i = 0; i < drop && ui.log.firstElementChild; i++) ui.log.firstElementChild.remove();
+    ui.log.append(...lines);
+    if (ui.autoscroll.checked) ui.log.scrollTop = ui.log.scrollHeight;
   }
 
   const logEvent = (text) => addLine("event", { text });
   const problem = (text) => addLine("error", { text });
 
-  $("clear-log").addEventListener("click", () => ui.log.replaceChildren());
+  $("clear-log").addEventListener("click", () => {
+    queuedLines = [];
+    ui.log.replaceChildren();
+  });
 
   // ---- statistics and chart -----------------------------------------------
 
@@ -374,10 +399,21 @@
     s.addEventListener("error", () => {
       // Browsers hide the reason on purpose; the close code that follows
       // (often 1006) is all a page can learn.
-      if (s === sock) problem("socket error (the browser gives no details; see the close code)");
-    });
-    s.addEventListener("close", (ev) => {
       if (s !== sock) return;
+      problem("socket error (the browser gives no details; see the close code)");
+      // A socket the browser refused to open at all (one the page's
+      // Content-Security-Policy does not allow, say) may end with this
+      // error and no close event.
+      setTimeout(() => {
+        if (s === sock && s.readyState === WebSocket.CLOSED) {
+          ended({ code: 1006, reason: "", wasClean: false });
+          problem("the browser refused the connection: this page may connect with ws:// only to its own origin, and only when loaded without TLS");
+        }
+      }, 1000);
+    });
+    s.addEventListener("close", (ev) => { if (s === sock) ended(ev); });
+    // ended is the end of this socket, from its close event or without one.
+    function ended(ev) {
       sock = null;
       const unechoed = pending.length - head;
       pending = [];
@@ -391,7 +427,7 @@
         certificateHint(url);
       }
       if (!opened && fault && url.host === location.host) explainRefusal(url);
-    });
+    }
   });
 
   // explainRefusal says why this page's own server refused an upgrade that
@@ -416,7 +452,20 @@
       setState("closing");
       logEvent("closing with 1000");
       sock.close(1000, "bye");
+      return;
     }
+    // Clicked again while the server does not answer the close (or on a
+    // socket that ended without a close event): let the socket go, so the
+    // page can connect again; the browser ends it in its own time.
+    const s = sock;
+    sock = null;
+    const unechoed = pending.length - head;
+    pending = [];
+    head = 0;
+    if (burst) finishBurst(true);
+    setState("closed", "(given up)");
+    logEvent("gave up waiting for the close to complete" + (s.readyState === WebSocket.CLOSED ? "" : "; the browser ends the socket itself") +
+      (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
   });
 
   // ---- sending and checking echoes ------------------------------------------
@@ -580,7 +629,8 @@
     const bytes = b.done * b.size;
     const rate = secs > 0 ? Math.round(b.done / secs) + " msg/s, " + fmtBytes(Math.round(bytes / secs)) + "/s" : "";
     const summary = (aborted ? "burst aborted: " : b.stopped ? "burst stopped: " : "burst done: ") +
-      b.done + "/" + b.n + " echoed, " + b.bad + " mismatches, " + fmtMs(secs * 1000) + (rate ? ", " + rate : "");
+      b.done + "/" + b.n + " echoed, " + b.bad + " mismatches, " + fmtMs(secs * 1000) + (rate ? ", " + rate : "") +
+      (!aborted && b.sent > b.done ? "; " + (b.sent - b.done) + " sent and not echoed yet" : "");
     ui.burstProgress.value = b.done / b.n;
     ui.burstResult.textContent = summary;
     ui.burstResult.dataset.done = String(b.done);
@@ -595,10 +645,13 @@
   $("burst").addEventListener("submit", (e) => {
     e.preventDefault();
     if (burst) {
-      // The button reads "Stop" while a burst runs.
+      // The button reads "Stop" while a burst runs. The burst ends here,
+      // not when the echoes still due arrive: a server that stopped
+      // answering would never let it. Echoes that come later are still
+      // checked, as single messages.
       burst.stopped = true;
       burst.n = burst.sent;
-      if (burst.done >= burst.sent) finishBurst(false);
+      finishBurst(false);
       return;
     }
     if (!isOpen()) return;
