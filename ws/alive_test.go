@@ -79,16 +79,7 @@ func TestSlowLargeFrameEchoed(t *testing.T) {
 	wire := frame{fin: true, op: opBinary, payload: msg}.encode()
 	ts := startServer(t, &Server{PingInterval: livePingInterval})
 	rc, _ := ts.dialRaw(t, nil)
-	const piece = 10 << 10
-	pace := time.NewTicker(100 * time.Millisecond) // 100 KiB/s: the client's pace
-	defer pace.Stop()
-	for off := 0; off < len(wire); off += piece {
-		rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
-		if _, err := rc.conn.Write(wire[off:min(off+piece, len(wire))]); err != nil {
-			t.Fatalf("write at %d of %d bytes: %v", off, len(wire), err)
-		}
-		<-pace.C
-	}
+	rc.writePaced(wire, 10<<10, 100*time.Millisecond) // 100 KiB/s
 	// The server has pinged meanwhile; skip those to the echo.
 	var got []byte
 	for {
@@ -382,17 +373,23 @@ func TestArrivingFrameIsTraffic(t *testing.T) {
 	rc, _ := ts.dialRaw(t, nil)
 	msg := binaryOfSize(30 << 10)
 	wire := frame{fin: true, op: opBinary, payload: msg}.encode()
-	const piece = 1 << 10
-	pace := time.NewTicker(idle / 10) // the client's pace: three IdleTimeouts in all
+	rc.writePaced(wire, 1<<10, idle/10) // three IdleTimeouts in all
+	if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, msg) {
+		t.Fatalf("echo op %#x, %d bytes; want the %d sent", op, len(got), len(msg))
+	}
+}
+
+// writePaced writes wire in pieces of piece bytes, one every every: a
+// client sending at its own pace.
+func (rc *rawConn) writePaced(wire []byte, piece int, every time.Duration) {
+	rc.tb.Helper()
+	pace := time.NewTicker(every)
 	defer pace.Stop()
 	for off := 0; off < len(wire); off += piece {
 		rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
 		if _, err := rc.conn.Write(wire[off:min(off+piece, len(wire))]); err != nil {
-			t.Fatalf("write at %d of %d bytes: %v", off, len(wire), err)
+			rc.tb.Fatalf("write at %d of %d bytes: %v", off, len(wire), err)
 		}
 		<-pace.C
-	}
-	if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, msg) {
-		t.Fatalf("echo op %#x, %d bytes; want the %d sent", op, len(got), len(msg))
 	}
 }
