@@ -267,7 +267,10 @@ func TestShutdownNotReadingClients(t *testing.T) {
 // for idleness, whose close frame cannot get past the blocked writer.
 func TestNotReadingClientDropped(t *testing.T) {
 	t.Parallel()
-	const idle = 500 * time.Millisecond
+	// Long enough that the client, masking a 1 MiB message under -race on
+	// a loaded machine, has begun sending before it passes: a client that
+	// sends nothing for IdleTimeout is rightly closed as idle.
+	const idle = 2 * time.Second
 	s := &Server{IdleTimeout: idle, PingInterval: idle / 2}
 	ts := startServer(t, s)
 	c, _ := ts.dial(t, smallWindowDialer(ts), nil)
