@@ -125,12 +125,17 @@ func TestShutdownDrainsSendingClients(t *testing.T) {
 							}
 						default:
 						}
+						// Each exchange gets its own bound: 30 clients' round
+						// trips under -race on a loaded machine can outlast
+						// the one set at dial.
+						c.SetDeadline(time.Now().Add(ioTimeout))
 						if err := echo(c, fmt.Appendf(nil, "client %d message %d|", i, n)); err != nil {
 							errs <- fmt.Errorf("client %d: message %d, %d before the end: %w", i, n, left, err)
 							return
 						}
 					}
 					// Now quiet: the server must close, cleanly.
+					c.SetDeadline(time.Now().Add(ioTimeout))
 					if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
 						errs <- fmt.Errorf("client %d: read after its last message: %d bytes, %v; want io.EOF", i, n, err)
 					}
