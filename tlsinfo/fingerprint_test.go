@@ -217,3 +217,13 @@ func TestIsGREASE(t *testing.T) {
 		t.Errorf("%d GREASE values, RFC 8701 reserves 16", n)
 	}
 }
+
+// alpnList is protos as an ALPN protocol_name_list, for a ClientHello
+// made by hand.
+func alpnList(protos ...string) string {
+	var b []byte
+	for _, p := range protos {
+		b = append(append(b, byte(len(p))), p...)
+	}
+	return string(b)
+}

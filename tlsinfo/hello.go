@@ -81,16 +81,6 @@ func (h *ClientHello) firstALPN() string {
 	return h.alpn[1 : 1+int(h.alpn[0])]
 }
 
-// alpnList is protos as an ALPN protocol_name_list, for a ClientHello
-// made by hand.
-func alpnList(protos ...string) string {
-	var b []byte
-	for _, p := range protos {
-		b = append(append(b, byte(len(p))), p...)
-	}
-	return string(b)
-}
-
 // ErrNotClientHello is returned (wrapped) for bytes that are not a TLS
 // handshake starting with a ClientHello: plain HTTP on a TLS port, an
 // SSLv2-style hello, random noise.

@@ -132,9 +132,7 @@ func (c *Conn) awaitClose() {
 // first, for a bounded time and amount. The wait is short: a browser
 // answers the close and then waits for us.
 func (c *Conn) discardAndClose() {
-	if c.nc.held.Load() {
-		c.nc.flush(nil)
-	}
+	c.nc.flushHeld()
 	// Read below the watch, which may refuse to read on.
 	nc := c.nc.Conn
 	nc.SetReadDeadline(time.Now().Add(closeWait / 4))

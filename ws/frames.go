@@ -351,10 +351,15 @@ func (w *watchedConn) write(p []byte) (int, error) {
 
 // Close sends what is held, then closes.
 func (w *watchedConn) Close() error {
+	w.flushHeld()
+	return w.Conn.Close()
+}
+
+// flushHeld sends the writes held back, if any.
+func (w *watchedConn) flushHeld() {
 	if w.held.Load() {
 		w.flush(nil)
 	}
-	return w.Conn.Close()
 }
 
 // SetWriteDeadline passes a changed deadline on; gorilla sets one before

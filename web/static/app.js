@@ -415,10 +415,7 @@
     // ended is the end of this socket, from its close event or without one.
     function ended(ev) {
       sock = null;
-      const unechoed = pending.length - head;
-      pending = [];
-      head = 0;
-      if (burst) finishBurst(true);
+      const unechoed = dropPending();
       setState("closed", closeText(ev.code, ev.reason));
       logEvent("closed " + closeText(ev.code, ev.reason) + (ev.wasClean ? "" : ", not clean") +
         (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
@@ -459,14 +456,21 @@
     // page can connect again; the browser ends it in its own time.
     const s = sock;
     sock = null;
-    const unechoed = pending.length - head;
-    pending = [];
-    head = 0;
-    if (burst) finishBurst(true);
+    const unechoed = dropPending();
     setState("closed", "(given up)");
     logEvent("gave up waiting for the close to complete" + (s.readyState === WebSocket.CLOSED ? "" : "; the browser ends the socket itself") +
       (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
   });
+
+  // dropPending forgets the messages still waiting for their echo, once
+  // their socket is gone, aborting a burst, and returns how many there were.
+  function dropPending() {
+    const unechoed = pending.length - head;
+    pending = [];
+    head = 0;
+    if (burst) finishBurst(true);
+    return unechoed;
+  }
 
   // ---- sending and checking echoes ------------------------------------------
 
