@@ -62,6 +62,9 @@ type stageState struct {
 	// pending holds bytes a stage read ahead of the handshake (a PROXY
 	// header's buffer, a peeked ClientHello); Read returns them first.
 	pending []byte
+	// byRecord makes Read return pending one TLS record at a time, once
+	// it holds a refragmented ClientHello (hello.go).
+	byRecord bool
 	// tap, while set, is given a copy of every byte Read returns.
 	tap io.Writer
 	// deadline ends the handshake stages; guarded by the Listener's mu.
@@ -88,7 +91,11 @@ func (c *Conn) Read(p []byte) (n int, err error) {
 	} else if st == nil || (st.pending == nil && st.tap == nil) {
 		n, err = c.conn.Read(p)
 	} else if len(st.pending) > 0 {
-		n = copy(p, st.pending)
+		b := st.pending
+		if st.byRecord {
+			b = b[:tlsinfo.NextRecord(b)]
+		}
+		n = copy(p, b)
 		st.pending = st.pending[n:]
 		if len(st.pending) == 0 {
 			st.pending = nil

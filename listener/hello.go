@@ -12,11 +12,18 @@ import (
 // ClientHello (plain HTTP, noise) leave c.Hello nil and reach crypto/tls
 // unchanged, which then fails in its own words.
 //
+// A hello is replayed in small records, one to a read: crypto/tls then
+// keeps smaller buffers for the connection's life (tlsinfo.Refragment).
+//
 // It runs after any stage that consumes bytes of its own ahead of TLS (a
 // PROXY header) and before BeforeHandshake, so a fault that answers the
 // hello with an alert still has the hello recorded.
 func captureHello(c *Conn) {
 	raw, h, _ := tlsinfo.ReadClientHello(c)
+	if h != nil {
+		raw = tlsinfo.Refragment(raw)
+		c.stages.byRecord = true
+	}
 	c.Replay(raw)
 	c.Hello = h
 }

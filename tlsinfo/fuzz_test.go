@@ -39,5 +39,27 @@ func FuzzReadClientHello(f *testing.F) {
 		if got := after.TotalAlloc - before.TotalAlloc; got > limit {
 			t.Errorf("allocated %d bytes for %d bytes of input", got, len(in))
 		}
+		// A hello replayed in small records is the same hello, followed by
+		// the same bytes; anything else is replayed as it came.
+		out := Refragment(raw)
+		if h == nil {
+			if !bytes.Equal(out, raw) {
+				t.Errorf("refragmented %d bytes that hold no hello", len(raw))
+			}
+			return
+		}
+		_, h2, err := ReadClientHello(bytes.NewReader(out))
+		if err != nil || h2.JA4R() != h.JA4R() || h2.JA3() != h.JA3() || string(h2.alpn) != string(h.alpn) {
+			t.Errorf("the refragmented hello reads otherwise (%v): %s", err, h2.JA4R())
+		} else if !bytes.Equal(afterHello(out), afterHello(raw)) {
+			t.Errorf("bytes after the hello: %x, were %x", afterHello(out), afterHello(raw))
+		}
 	})
+}
+
+// afterHello is what b holds past the records of its hello.
+func afterHello(b []byte) []byte {
+	var a assembler
+	a.feed(b)
+	return b[a.pos:]
 }

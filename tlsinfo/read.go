@@ -1,7 +1,6 @@
 package tlsinfo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -176,29 +175,28 @@ func Replay(c net.Conn, raw []byte) net.Conn {
 	if len(raw) == 0 {
 		return c
 	}
-	return &replayConn{Conn: c, pending: bytes.NewReader(raw)}
+	return &replayConn{Conn: c, pending: raw}
 }
 
 type replayConn struct {
 	net.Conn
-	pending *bytes.Reader // nil once drained, so the buffer can be freed
+	pending  []byte // nil once drained, so the buffer can be freed
+	byRecord bool   // return pending one TLS record to a read
 }
 
 // Read serves the replayed bytes first. It returns them alone rather than
 // topping up from the socket, which could block with data in hand.
 func (c *replayConn) Read(p []byte) (int, error) {
-	if c.pending != nil {
-		n, _ := c.pending.Read(p)
-		if c.pending.Len() == 0 {
-			c.pending = nil
-		}
-		if n > 0 {
-			return n, nil
-		}
+	if len(c.pending) == 0 {
+		return c.Conn.Read(p)
 	}
-	return c.Conn.Read(p)
+	b := c.pending
+	if c.byRecord {
+		b = b[:NextRecord(b)]
+	}
+	n := copy(p, b)
+	if c.pending = c.pending[n:]; len(c.pending) == 0 {
+		c.pending = nil
+	}
+	return n, nil
 }
-
-// NetConn returns the wrapped connection, as tls.Conn.NetConn does, so
-// code that looks for the accepted connection underneath finds it.
-func (c *replayConn) NetConn() net.Conn { return c.Conn }
