@@ -12,7 +12,9 @@
 // the hello from the accepted connection before crypto/tls does, and
 // hands crypto/tls a connection that replays those bytes ([Replay]): the
 // handshake runs exactly as it would have, failures included, and the
-// failed ones are described too.
+// failed ones are described too. A hello is replayed in small records, one
+// to a read ([Refragment]): crypto/tls keeps its input buffer, sized by
+// the largest record read, for the connection's life.
 //
 // The read is bounded: one handshake message of at most 64 KiB, as
 // crypto/tls takes, in at most [MaxHelloBytes] of records, records split
