@@ -288,10 +288,19 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 		return fmt.Errorf("close to %s: %w", c.o.target.addr, err)
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
-	if err := <-readDone; !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+	if err := <-readDone; !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
 	}
 	return nil
+}
+
+// closeAnswered tells whether err is the server's answer to our close
+// 1000: the same code, as an echo server sends, or a close frame with no
+// body, which RFC 6455 section 5.5.1 also allows (the code it asks for is
+// only what an endpoint "typically" sends back); gorilla reports that one
+// as 1005, "no status received".
+func closeAnswered(err error) bool {
+	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived)
 }
 
 // pump sends stdin lines until the input ends (nil) or something fails.

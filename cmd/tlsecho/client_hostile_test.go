@@ -194,3 +194,50 @@ func TestClientServerStallsAfterHello(t *testing.T) {
 	r := runClient(t, "", "-insecure", "-timeout", "1s", "tls://"+ln.Addr().String(), "hi")
 	r.want(t, exitFailure, nil, []string{"the server answered the ClientHello, then stalled"})
 }
+
+// serveWS runs a wss server with cert whose upgraded connections serve
+// runs, and returns its /ws URL.
+func serveWS(t *testing.T, cert tls.Certificate, serve func(*websocket.Conn)) string {
+	t.Helper()
+	var up websocket.Upgrader
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		ws.SetReadDeadline(time.Now().Add(ioWait))
+		serve(ws)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return "wss://" + srv.Listener.Addr().String() + "/ws"
+}
+
+// TestClientEmptyCloseAnswer: RFC 6455 section 5.5.1 lets an endpoint
+// answer a close frame with one that has no body (status 1005, "no status
+// received"), and some servers do. That answers the client's close 1000:
+// the session ended cleanly, whatever the mode.
+func TestClientEmptyCloseAnswer(t *testing.T) {
+	t.Parallel()
+	u := serveWS(t, hostileCert(t), func(ws *websocket.Conn) {
+		ws.SetCloseHandler(func(int, string) error {
+			return ws.WriteControl(websocket.CloseMessage, nil, time.Now().Add(ioWait))
+		})
+		for {
+			mt, msg, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			ws.WriteMessage(mt, msg)
+		}
+	})
+	r := runClient(t, "one\ntwo\n", "-insecure", "-timeout", "5s", u)
+	r.want(t, exitOK, []string{"one\ntwo\n"}, nil)
+	r = runClient(t, "", "-insecure", "-timeout", "5s", u, "hi")
+	r.want(t, exitOK, []string{"close         answered without a status code (1005)"}, nil)
+	if strings.Contains(r.stdout, "1005, sent by the server") {
+		t.Error("the answer to the client's close is reported as the server's own close")
+	}
+}
