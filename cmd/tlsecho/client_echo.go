@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -227,9 +229,10 @@ func typeName(mt int) string {
 // to stdout as it arrives. At the end of input the client half-closes
 // with close_notify, and the echo server sends the rest and closes.
 func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader) error {
+	idle := &idleConn{Conn: conn}
 	readDone := make(chan error, 1)
 	go func() {
-		_, err := io.Copy(c.stdout, conn)
+		_, err := io.Copy(c.stdout, idle)
 		readDone <- err
 	}()
 	send := func(line string) error {
@@ -245,7 +248,7 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		<-readDone
 		return fmt.Errorf("half-close to %s: %w", c.o.target.addr, err)
 	}
-	conn.SetReadDeadline(time.Now().Add(c.o.timeout))
+	idle.arm(c.o.timeout)
 	if err := <-readDone; err != nil {
 		return c.explainRead(err, "end of the echo after the end of input")
 	}
@@ -255,7 +258,7 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 // streamWS is streamTLS for WebSocket: a line (without its newline) is a
 // message, each message received is printed on its own line, and the end
 // of input starts the closing handshake.
-func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Reader) error {
+func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader) error {
 	readDone := make(chan error, 1)
 	go func() {
 		for {
@@ -287,7 +290,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 		<-readDone
 		return fmt.Errorf("close to %s: %w", c.o.target.addr, err)
 	}
-	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
+	idle.arm(c.o.timeout)
 	if err := <-readDone; !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
 	}
@@ -301,6 +304,31 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 // as 1005, "no status received".
 func closeAnswered(err error) bool {
 	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived)
+}
+
+// idleConn is a connection whose read deadline, once armed, moves ahead
+// with every read that brings bytes: after the end of input the client
+// waits for the rest of the echo as long as it keeps coming (a slow link
+// may take longer than -timeout to bring it all), and gives up when
+// nothing has come for -timeout.
+type idleConn struct {
+	net.Conn
+	idle atomic.Int64 // the timeout once armed, else 0
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if d := time.Duration(c.idle.Load()); n > 0 && d > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(d))
+	}
+	return n, err
+}
+
+// arm starts the wait: from now on a pause of d in what comes back ends
+// the reads with a timeout.
+func (c *idleConn) arm(d time.Duration) {
+	c.idle.Store(int64(d))
+	c.Conn.SetReadDeadline(time.Now().Add(d))
 }
 
 // pump sends stdin lines until the input ends (nil) or something fails.
