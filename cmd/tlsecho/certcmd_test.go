@@ -524,6 +524,10 @@ var certUsageTests = []struct {
 	{"empty hosts", []string{"-out", "x", "-hosts", " , "}, exitUsage, "-hosts is empty"},
 	{"host with port", []string{"-out", "x", "-hosts", "localhost:8443"}, exitUsage, "not a host name"},
 	{"host as URL", []string{"-out", "x", "-hosts", "https://example.test"}, exitUsage, "not a host name"},
+	// Typos of IPv4 addresses: clients parse them as addresses (127.1 is
+	// 127.0.0.1 to curl and browsers) or not at all, never as a DNS name.
+	{"IPv4 out of range", []string{"-out", "x", "-hosts", "localhost,10.0.0.256"}, exitUsage, `"10.0.0.256" is not an IP address`},
+	{"short IPv4", []string{"-out", "x", "-hosts", "127.1"}, exitUsage, `"127.1" is not an IP address`},
 	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
 }
 
