@@ -231,13 +231,16 @@ func typeName(mt int) string {
 func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader) error {
 	idle := &idleConn{Conn: conn}
 	readDone := make(chan error, 1)
+	var sent, got int64 // bytes; got is the reader's until readDone
 	go func() {
-		_, err := io.Copy(c.stdout, idle)
+		n, err := io.Copy(c.stdout, idle)
+		got = n
 		readDone <- err
 	}()
 	send := func(line string) error {
 		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		_, err := io.WriteString(conn, line)
+		n, err := io.WriteString(conn, line)
+		sent += int64(n)
 		return err
 	}
 	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
@@ -252,6 +255,9 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 	if err := <-readDone; err != nil {
 		return c.explainRead(err, "end of the echo after the end of input")
 	}
+	if got < sent {
+		return fmt.Errorf("%s closed the connection after echoing %d of %d bytes", c.o.target.addr, got, sent)
+	}
 	return nil
 }
 
@@ -260,6 +266,7 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 // of input starts the closing handshake.
 func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader) error {
 	readDone := make(chan error, 1)
+	var sent, got int // messages; got is the reader's until readDone
 	go func() {
 		for {
 			_, data, err := ws.ReadMessage()
@@ -267,6 +274,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 				readDone <- err
 				return
 			}
+			got++
 			if !bytes.HasSuffix(data, []byte("\n")) {
 				data = append(data, '\n')
 			}
@@ -279,7 +287,11 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 	send := func(line string) error {
 		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		return ws.WriteMessage(messageType([]byte(line)), []byte(line))
+		if err := ws.WriteMessage(messageType([]byte(line)), []byte(line)); err != nil {
+			return err
+		}
+		sent++
+		return nil
 	}
 	bye := func() error { return sendClose(ws, c.o.timeout) }
 	if err := c.pump(ctx, stdin, readDone, send, func() { ws.Close() }, bye, "close 1000"); err != nil {
@@ -293,6 +305,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 	idle.arm(c.o.timeout)
 	if err := <-readDone; !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
+	}
+	if got < sent {
+		return fmt.Errorf("%s closed the WebSocket after echoing %d of %d messages", c.o.target.addr, got, sent)
 	}
 	return nil
 }

@@ -241,3 +241,47 @@ func TestClientEmptyCloseAnswer(t *testing.T) {
 		t.Error("the answer to the client's close is reported as the server's own close")
 	}
 }
+
+// TestClientStdinShortEcho: with lines from standard input, a server that
+// ends the session cleanly before all of them came back (close_notify on
+// tls://, an answered close on wss://) fails the run: exit 0 means every
+// echo came back.
+func TestClientStdinShortEcho(t *testing.T) {
+	t.Parallel()
+	cert := hostileCert(t)
+	// Reads to the end of input, then echoes only its first line and
+	// closes with close_notify.
+	raw := serveTLS(t, cert, nil, func(c net.Conn) {
+		all, err := io.ReadAll(c)
+		if err != nil {
+			return
+		}
+		first, _, _ := strings.Cut(string(all), "\n")
+		io.WriteString(c, first+"\n")
+	})
+	// Echoes the first message only, then answers the close.
+	ws := serveWS(t, cert, func(ws *websocket.Conn) {
+		for i := 0; ; i++ {
+			mt, msg, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if i == 0 {
+				ws.WriteMessage(mt, msg)
+			}
+		}
+	})
+	tests := []struct {
+		name, url, want string
+	}{
+		{"tls", "tls://" + raw, "closed the connection after echoing 4 of 12 bytes"},
+		{"wss", ws, "closed the WebSocket after echoing 1 of 3 messages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runClient(t, "one\ntwo\nsix\n", "-insecure", "-timeout", "5s", tt.url)
+			r.want(t, exitFailure, nil, []string{tt.want})
+		})
+	}
+}
