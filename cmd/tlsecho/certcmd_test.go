@@ -616,3 +616,35 @@ func TestCertWriteFileAtomic(t *testing.T) {
 		})
 	}
 }
+
+// TestCertPrintedURL: the https:// URL the summary suggests (the curl
+// line, or the browser's with -ca) names a host the certificate is valid
+// for. A wildcard covers one label under its domain, never the domain
+// itself.
+func TestCertPrintedURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"names", []string{"-hosts", "echo.test,localhost"}},
+		{"IPv6", []string{"-hosts", "::1"}},
+		{"wildcard", []string{"-hosts", "*.apps.test"}},
+		{"wildcard, with -ca", []string{"-hosts", "*.apps.test", "-ca"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			stdout := certMust(t, append([]string{"-out", dir}, tt.args...)...)
+			m := regexp.MustCompile(`https://(\S+):8443/`).FindStringSubmatch(stdout)
+			if m == nil {
+				t.Fatalf("no https:// URL in:\n%s", stdout)
+			}
+			host := strings.Trim(m[1], "[]")
+			if err := certParse(t, filepath.Join(dir, "cert.pem")).VerifyHostname(host); err != nil {
+				t.Errorf("the printed URL names %s, for which the certificate is not valid: %v", m[1], err)
+			}
+		})
+	}
+}
