@@ -172,6 +172,12 @@ func checkCertHost(h string) error {
 		return fmt.Errorf("%q ends with a dot; clients check the name without it: write %q", h, strings.TrimRight(h, "."))
 	}
 	labels := strings.Split(h, ".")
+	// No top-level domain is all digits (RFC 3696 section 2), and clients
+	// read such a host as an IPv4 address (curl and browsers take 127.1
+	// for 127.0.0.1) or refuse it: as a DNS name it would match nothing.
+	if last := labels[len(labels)-1]; last != "" && strings.Trim(last, "0123456789") == "" {
+		return fmt.Errorf("%q is not an IP address, and a host name's last label is never all digits", h)
+	}
 	for i, label := range labels {
 		if label == "*" && i == 0 && len(labels) > 1 {
 			continue

@@ -524,6 +524,10 @@ var certUsageTests = []struct {
 	{"empty hosts", []string{"-out", "x", "-hosts", " , "}, exitUsage, "-hosts is empty"},
 	{"host with port", []string{"-out", "x", "-hosts", "localhost:8443"}, exitUsage, "not a host name"},
 	{"host as URL", []string{"-out", "x", "-hosts", "https://example.test"}, exitUsage, "not a host name"},
+	// Typos of IPv4 addresses: clients parse them as addresses (127.1 is
+	// 127.0.0.1 to curl and browsers) or not at all, never as a DNS name.
+	{"IPv4 out of range", []string{"-out", "x", "-hosts", "localhost,10.0.0.256"}, exitUsage, `"10.0.0.256" is not an IP address`},
+	{"short IPv4", []string{"-out", "x", "-hosts", "127.1"}, exitUsage, `"127.1" is not an IP address`},
 	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
 }
 
@@ -608,6 +612,38 @@ func TestCertWriteFileAtomic(t *testing.T) {
 			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 				t.Errorf("%d entries in the directory, want only key.pem", len(entries))
+			}
+		})
+	}
+}
+
+// TestCertPrintedURL: the https:// URL the summary suggests (the curl
+// line, or the browser's with -ca) names a host the certificate is valid
+// for. A wildcard covers one label under its domain, never the domain
+// itself.
+func TestCertPrintedURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"names", []string{"-hosts", "echo.test,localhost"}},
+		{"IPv6", []string{"-hosts", "::1"}},
+		{"wildcard", []string{"-hosts", "*.apps.test"}},
+		{"wildcard, with -ca", []string{"-hosts", "*.apps.test", "-ca"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			stdout := certMust(t, append([]string{"-out", dir}, tt.args...)...)
+			m := regexp.MustCompile(`https://(\S+):8443/`).FindStringSubmatch(stdout)
+			if m == nil {
+				t.Fatalf("no https:// URL in:\n%s", stdout)
+			}
+			host := strings.Trim(m[1], "[]")
+			if err := certParse(t, filepath.Join(dir, "cert.pem")).VerifyHostname(host); err != nil {
+				t.Errorf("the printed URL names %s, for which the certificate is not valid: %v", m[1], err)
 			}
 		})
 	}

@@ -75,7 +75,9 @@ machine trusts for any site (%s).
 }
 
 // browserHost is the host:port a browser would open for the first name,
-// preferring localhost.
+// preferring localhost. For a wildcard it is a name the wildcard covers:
+// one label in place of the "*", never the bare domain, which a wildcard
+// does not match (RFC 6125 section 6.4.3).
 func browserHost(hosts []string) string {
 	h := hosts[0]
 	if slices.Contains(hosts, "localhost") {
@@ -85,7 +87,10 @@ func browserHost(hosts []string) string {
 	if ip := net.ParseIP(h); ip != nil && ip.To4() == nil {
 		h = "[" + h + "]"
 	}
-	return strings.TrimPrefix(h, "*.") + ":8443"
+	if rest, ok := strings.CutPrefix(h, "*."); ok {
+		h = "echo." + rest
+	}
+	return h + ":8443"
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it, so the printed

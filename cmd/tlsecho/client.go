@@ -70,7 +70,7 @@ func clientFlags(o *clientOptions) *flag.FlagSet {
 	fs.StringVar(&o.certFile, "cert", "", "PEM client certificate `FILE` to present to mTLS servers; needs -key")
 	fs.StringVar(&o.keyFile, "key", "", "PEM private key `FILE` of -cert")
 	fs.StringVar(&o.serverName, "servername", "", "`NAME` sent as SNI and checked against the certificate\n(default: the URL's host when it is a name)")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "limit for connecting plus the TLS and WebSocket handshakes, and for each echo")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "limit for connecting plus the TLS and WebSocket handshakes, for each echo, and,\nafter the end of input, for each pause in what comes back")
 	fs.IntVar(&o.count, "n", 1, "send MESSAGE `N` times on one connection and report round-trip times")
 	fs.StringVar(&o.subprotocols, "subprotocol", "", "wss only: comma `LIST` of subprotocols to offer (Sec-WebSocket-Protocol)")
 	fs.BoolVar(&o.compress, "compress", false, "wss only: offer permessage-deflate compression (Sec-WebSocket-Extensions)")
@@ -344,6 +344,7 @@ func (c *client) runTLS(ctx context.Context, stdin io.Reader) error {
 func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	var state tls.ConnectionState
 	var budget *readBudget
+	var idle *idleConn
 	d := &websocket.Dialer{
 		// Bounds the TCP connect, the TLS handshake and the HTTP upgrade
 		// together; NetDialTLSContext gets a context with this deadline.
@@ -355,7 +356,8 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 				return nil, err
 			}
 			state = tc.ConnectionState()
-			budget = &readBudget{Conn: tc, left: maxUpgradeResponse}
+			idle = &idleConn{Conn: tc}
+			budget = &readBudget{Conn: idle, left: maxUpgradeResponse}
 			// The frames are seen over TLS, from the upgrade's response on.
 			return fault.Observed(budget, &c.obs.frames), nil
 		},
@@ -383,7 +385,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws)
 	}
-	return c.streamWS(ctx, ws, stdin)
+	return c.streamWS(ctx, ws, idle, stdin)
 }
 
 // dialTLS connects and completes the TLS handshake within ctx's deadline.

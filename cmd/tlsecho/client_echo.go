@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -227,14 +229,18 @@ func typeName(mt int) string {
 // to stdout as it arrives. At the end of input the client half-closes
 // with close_notify, and the echo server sends the rest and closes.
 func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader) error {
+	idle := &idleConn{Conn: conn}
 	readDone := make(chan error, 1)
+	var sent, got int64 // bytes; got is the reader's until readDone
 	go func() {
-		_, err := io.Copy(c.stdout, conn)
+		n, err := io.Copy(c.stdout, idle)
+		got = n
 		readDone <- err
 	}()
 	send := func(line string) error {
 		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		_, err := io.WriteString(conn, line)
+		n, err := io.WriteString(conn, line)
+		sent += int64(n)
 		return err
 	}
 	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
@@ -245,9 +251,12 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		<-readDone
 		return fmt.Errorf("half-close to %s: %w", c.o.target.addr, err)
 	}
-	conn.SetReadDeadline(time.Now().Add(c.o.timeout))
+	idle.arm(c.o.timeout)
 	if err := <-readDone; err != nil {
 		return c.explainRead(err, "end of the echo after the end of input")
+	}
+	if got < sent {
+		return fmt.Errorf("%s closed the connection after echoing %d of %d bytes", c.o.target.addr, got, sent)
 	}
 	return nil
 }
@@ -255,8 +264,9 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 // streamWS is streamTLS for WebSocket: a line (without its newline) is a
 // message, each message received is printed on its own line, and the end
 // of input starts the closing handshake.
-func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Reader) error {
+func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader) error {
 	readDone := make(chan error, 1)
+	var sent, got int // messages; got is the reader's until readDone
 	go func() {
 		for {
 			_, data, err := ws.ReadMessage()
@@ -264,6 +274,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 				readDone <- err
 				return
 			}
+			got++
 			if !bytes.HasSuffix(data, []byte("\n")) {
 				data = append(data, '\n')
 			}
@@ -276,7 +287,11 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 	send := func(line string) error {
 		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		return ws.WriteMessage(messageType([]byte(line)), []byte(line))
+		if err := ws.WriteMessage(messageType([]byte(line)), []byte(line)); err != nil {
+			return err
+		}
+		sent++
+		return nil
 	}
 	bye := func() error { return sendClose(ws, c.o.timeout) }
 	if err := c.pump(ctx, stdin, readDone, send, func() { ws.Close() }, bye, "close 1000"); err != nil {
@@ -287,11 +302,48 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, stdin io.Read
 		<-readDone
 		return fmt.Errorf("close to %s: %w", c.o.target.addr, err)
 	}
-	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
-	if err := <-readDone; !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+	idle.arm(c.o.timeout)
+	if err := <-readDone; !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
 	}
+	if got < sent {
+		return fmt.Errorf("%s closed the WebSocket after echoing %d of %d messages", c.o.target.addr, got, sent)
+	}
 	return nil
+}
+
+// closeAnswered tells whether err is the server's answer to our close
+// 1000: the same code, as an echo server sends, or a close frame with no
+// body, which RFC 6455 section 5.5.1 also allows (the code it asks for is
+// only what an endpoint "typically" sends back); gorilla reports that one
+// as 1005, "no status received".
+func closeAnswered(err error) bool {
+	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived)
+}
+
+// idleConn is a connection whose read deadline, once armed, moves ahead
+// with every read that brings bytes: after the end of input the client
+// waits for the rest of the echo as long as it keeps coming (a slow link
+// may take longer than -timeout to bring it all), and gives up when
+// nothing has come for -timeout.
+type idleConn struct {
+	net.Conn
+	idle atomic.Int64 // the timeout once armed, else 0
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if d := time.Duration(c.idle.Load()); n > 0 && d > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(d))
+	}
+	return n, err
+}
+
+// arm starts the wait: from now on a pause of d in what comes back ends
+// the reads with a timeout.
+func (c *idleConn) arm(d time.Duration) {
+	c.idle.Store(int64(d))
+	c.Conn.SetReadDeadline(time.Now().Add(d))
 }
 
 // pump sends stdin lines until the input ends (nil) or something fails.

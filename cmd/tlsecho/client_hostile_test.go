@@ -194,3 +194,94 @@ func TestClientServerStallsAfterHello(t *testing.T) {
 	r := runClient(t, "", "-insecure", "-timeout", "1s", "tls://"+ln.Addr().String(), "hi")
 	r.want(t, exitFailure, nil, []string{"the server answered the ClientHello, then stalled"})
 }
+
+// serveWS runs a wss server with cert whose upgraded connections serve
+// runs, and returns its /ws URL.
+func serveWS(t *testing.T, cert tls.Certificate, serve func(*websocket.Conn)) string {
+	t.Helper()
+	var up websocket.Upgrader
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		ws.SetReadDeadline(time.Now().Add(ioWait))
+		serve(ws)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return "wss://" + srv.Listener.Addr().String() + "/ws"
+}
+
+// TestClientEmptyCloseAnswer: RFC 6455 section 5.5.1 lets an endpoint
+// answer a close frame with one that has no body (status 1005, "no status
+// received"), and some servers do. That answers the client's close 1000:
+// the session ended cleanly, whatever the mode.
+func TestClientEmptyCloseAnswer(t *testing.T) {
+	t.Parallel()
+	u := serveWS(t, hostileCert(t), func(ws *websocket.Conn) {
+		ws.SetCloseHandler(func(int, string) error {
+			return ws.WriteControl(websocket.CloseMessage, nil, time.Now().Add(ioWait))
+		})
+		for {
+			mt, msg, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			ws.WriteMessage(mt, msg)
+		}
+	})
+	r := runClient(t, "one\ntwo\n", "-insecure", "-timeout", "5s", u)
+	r.want(t, exitOK, []string{"one\ntwo\n"}, nil)
+	r = runClient(t, "", "-insecure", "-timeout", "5s", u, "hi")
+	r.want(t, exitOK, []string{"close         answered without a status code (1005)"}, nil)
+	if strings.Contains(r.stdout, "1005, sent by the server") {
+		t.Error("the answer to the client's close is reported as the server's own close")
+	}
+}
+
+// TestClientStdinShortEcho: with lines from standard input, a server that
+// ends the session cleanly before all of them came back (close_notify on
+// tls://, an answered close on wss://) fails the run: exit 0 means every
+// echo came back.
+func TestClientStdinShortEcho(t *testing.T) {
+	t.Parallel()
+	cert := hostileCert(t)
+	// Reads to the end of input, then echoes only its first line and
+	// closes with close_notify.
+	raw := serveTLS(t, cert, nil, func(c net.Conn) {
+		all, err := io.ReadAll(c)
+		if err != nil {
+			return
+		}
+		first, _, _ := strings.Cut(string(all), "\n")
+		io.WriteString(c, first+"\n")
+	})
+	// Echoes the first message only, then answers the close.
+	ws := serveWS(t, cert, func(ws *websocket.Conn) {
+		for i := 0; ; i++ {
+			mt, msg, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if i == 0 {
+				ws.WriteMessage(mt, msg)
+			}
+		}
+	})
+	tests := []struct {
+		name, url, want string
+	}{
+		{"tls", "tls://" + raw, "closed the connection after echoing 4 of 12 bytes"},
+		{"wss", ws, "closed the WebSocket after echoing 1 of 3 messages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runClient(t, "one\ntwo\nsix\n", "-insecure", "-timeout", "5s", tt.url)
+			r.want(t, exitFailure, nil, []string{tt.want})
+		})
+	}
+}

@@ -95,8 +95,8 @@ func (c *client) echoDetail(ttfb time.Duration, mark int) string {
 
 // printClose shows how a WebSocket ended after the client sent close
 // 1000: the close frame that came back, code and reason. An echo server
-// answers with the code it got, so another code is the server's own close,
-// which crossed ours.
+// answers with the code it got, or with no code at all (see closeAnswered),
+// so another code is the server's own close, which crossed ours.
 func (c *client) printClose(p *reportPrinter, err error) {
 	var ce *websocket.CloseError
 	switch {
@@ -104,6 +104,8 @@ func (c *client) printClose(p *reportPrinter, err error) {
 		p.kv("  ", "close", "1000 (normal closure), answered")
 	case errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure:
 		p.kv("  ", "close", "none: the connection ended without a close frame")
+	case errors.As(err, &ce) && ce.Code == websocket.CloseNoStatusReceived:
+		p.kv("  ", "close", "answered without a status code (1005)")
 	case errors.As(err, &ce) && ce.Code == websocket.CloseNormalClosure:
 		p.kv("  ", "close", closeCodeText(ce)+", answered")
 	case errors.As(err, &ce):

@@ -604,3 +604,33 @@ func TestClientRSAServer(t *testing.T) {
 		}
 	}
 }
+
+// TestClientStdinSlowEcho: after the end of input the client waits for
+// the rest of the echo as long as it keeps coming, and -timeout bounds
+// each pause, not the whole rest: piped input that a slow link (bw)
+// echoes for longer than -timeout comes back whole. A server that sends
+// nothing more is still given up on after -timeout.
+func TestClientStdinSlowEcho(t *testing.T) {
+	t.Parallel()
+	// 8 KiB at 4 KiB/s: about two seconds of echo, every 50 ms a piece.
+	ta := startApp(t, map[string]string{"FAULT": "bw:4KiB"})
+	in := strings.Repeat(strings.Repeat("x", 1023)+"\n", 8)
+	for kind, u := range urls(ta) {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			r := runClient(t, in, "-insecure", "-timeout", "1s", u)
+			r.want(t, exitOK, nil, nil)
+			if !strings.HasSuffix(r.stdout, in) {
+				t.Errorf("stdout ends %q, want the whole input back", r.stdout[max(0, len(r.stdout)-60):])
+			}
+		})
+	}
+	t.Run("silent", func(t *testing.T) {
+		t.Parallel()
+		r := runClient(t, "x\n", "-insecure", "-timeout", "1s", "tls://"+silentTLSListener(t))
+		r.want(t, exitFailure, nil, []string{"no end of the echo after the end of input from 127.0.0.1:", "within 1s"})
+		if r.took < time.Second || r.took > 4*time.Second {
+			t.Errorf("gave up after %v, want about the 1s timeout", r.took)
+		}
+	})
+}

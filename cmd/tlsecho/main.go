@@ -56,8 +56,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	case "client":
 		return clientCmd(ctx, args, stdin, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "tlsecho", versionString())
-		return exitOK
+		return versionCmd(args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "tlsecho: unknown command %q; see tlsecho -h\n", cmd)
 	return exitUsage
@@ -66,6 +65,21 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 // isHelp tells the spellings of the help flag that every command accepts.
 func isHelp(arg string) bool {
 	return arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+// versionCmd is `tlsecho version`; like the other commands it answers -h
+// with its help and refuses arguments it does not take.
+func versionCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if isHelp(args[0]) {
+			fmt.Fprint(stdout, "Usage: tlsecho version\n\nPrints the version of tlsecho and of the Go it was built with.\n")
+			return exitOK
+		}
+		fmt.Fprintln(stderr, "tlsecho version: takes no arguments")
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, "tlsecho", versionString())
+	return exitOK
 }
 
 func versionString() string {
