@@ -264,6 +264,21 @@ func (s *Session) Next(n int) int {
 	return max(n, 1)
 }
 
+// before returns how many of the next n units may be echoed before the
+// count trigger of the verb of kind k is reached: n when it has none, or
+// has taken effect already.
+func (s *Session) before(k Kind, n int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bits := s.active.Load()
+	for i, v := range s.spec.verbs {
+		if c := v.When.Count; v.Kind == k && c > s.count && bits&(1<<i) == 0 {
+			n = int(min(int64(n), c-s.count))
+		}
+	}
+	return n
+}
+
 // Echoed counts n units echoed (sent) and makes the verbs whose count
 // has been reached take effect. It reports whether the echo has ended.
 func (s *Session) Echoed(n int) bool {
