@@ -29,6 +29,10 @@ type Target struct {
 	Pace func(*Pacer)
 	// Idle is how long blackhole holds a socket the client leaves open.
 	Idle time.Duration
+	// Stream tells the raw TLS echo, a byte stream with no pings: nopong
+	// (from TLSECHO_FAULT, which reaches both echoes) does nothing there,
+	// and is neither logged nor counted as applied.
+	Stream bool
 }
 
 // Session is the faults of one connection while its echo runs, from
@@ -146,6 +150,9 @@ func (s *Session) activate(i int) {
 	s.active.Or(bit)
 	s.mu.Unlock()
 	v := s.spec.verbs[i]
+	if v.Kind == NoPong && s.t.Stream {
+		return
+	}
 	s.in.applied(s.ci, s.spec, v)
 	switch v.Kind {
 	case NoPong:
