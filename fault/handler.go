@@ -22,9 +22,9 @@ const maxFormBytes = 8 << 10
 //	DELETE                               disarm all: {"disarmed": N}
 //
 // Parameters come as a query or a form body (urlencoded or multipart);
-// a body of another type gets 415. A bad spec, listener or
-// count gets 400 with one line naming what is wrong; POST while faults
-// are off gets 403.
+// a body of another type gets 415, unless the query holds them. A bad
+// spec, listener or count gets 400 with one line naming what is wrong;
+// POST while faults are off gets 403.
 func (in *Injector) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -62,6 +62,11 @@ func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 			defer r.MultipartForm.RemoveAll()
 		}
 	case mt == "" || mt == "application/x-www-form-urlencoded" || r.ContentLength == 0:
+		err = r.ParseForm()
+	case r.URL.Query().Has("spec") || r.URL.Query().Has("listener"):
+		// The parameters came in the query, as the contract allows; a
+		// body of another type is no form and is left unread (ParseForm
+		// reads only form bodies).
 		err = r.ParseForm()
 	default:
 		http.Error(w, "fault: a POST /faults body is a form (application/x-www-form-urlencoded or multipart/form-data), not "+

@@ -291,7 +291,17 @@ func TestHandlerFormEncodings(t *testing.T) {
 	if code != http.StatusUnsupportedMediaType || !strings.Contains(body, "application/json") || strings.Count(body, "\n") != 1 {
 		t.Errorf("POST application/json = %d %q, want 415 in one line naming the type", code, body)
 	}
-	if got := in.Armed(); len(got) != 1 {
-		t.Errorf("armed %+v, want only the multipart entry", got)
+	// Parameters in the query are parameters, whatever the body is.
+	resp, err := http.Post(srv.URL+"?spec=fin&listener=tls", "application/json", strings.NewReader(`{"note":"ignored"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(b), `"spec":"fin"`) {
+		t.Errorf("POST ?spec=fin&listener=tls with a JSON body = %d %q, want 201: the query holds the parameters", resp.StatusCode, b)
+	}
+	if got := in.Armed(); len(got) != 2 {
+		t.Errorf("armed %+v, want the multipart entry and the query's", got)
 	}
 }

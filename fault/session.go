@@ -29,6 +29,10 @@ type Target struct {
 	Pace func(*Pacer)
 	// Idle is how long blackhole holds a socket the client leaves open.
 	Idle time.Duration
+	// Stream tells the raw TLS echo, a byte stream with no pings: nopong
+	// (from TLSECHO_FAULT, which reaches both echoes) does nothing there,
+	// and is neither logged nor counted as applied.
+	Stream bool
 }
 
 // Session is the faults of one connection while its echo runs, from
@@ -146,6 +150,9 @@ func (s *Session) activate(i int) {
 	s.active.Or(bit)
 	s.mu.Unlock()
 	v := s.spec.verbs[i]
+	if v.Kind == NoPong && s.t.Stream {
+		return
+	}
 	s.in.applied(s.ci, s.spec, v)
 	switch v.Kind {
 	case NoPong:
@@ -262,6 +269,21 @@ func (s *Session) Next(n int) int {
 		}
 	}
 	return max(n, 1)
+}
+
+// before returns how many of the next n units may be echoed before the
+// count trigger of the verb of kind k is reached: n when it has none, or
+// has taken effect already.
+func (s *Session) before(k Kind, n int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bits := s.active.Load()
+	for i, v := range s.spec.verbs {
+		if c := v.When.Count; v.Kind == k && c > s.count && bits&(1<<i) == 0 {
+			n = int(min(int64(n), c-s.count))
+		}
+	}
+	return n
 }
 
 // Echoed counts n units echoed (sent) and makes the verbs whose count

@@ -26,15 +26,24 @@ func (s *Session) EchoStream(rw io.ReadWriter) error {
 	buf := make([]byte, streamChunk)
 	var q *delayQueue
 	echo := func(p []byte) error {
-		if q == nil && s.Active(Delay) {
-			// From the first delayed echo on, every echo goes through the
-			// queue, behind those before it.
-			q = s.newQueue(streamBudget, func(it queued) error { return s.sendStream(rw, it.data) })
+		for len(p) > 0 {
+			if q == nil && s.Active(Delay) {
+				// From the first delayed echo on, every echo goes through
+				// the queue, behind those before it.
+				q = s.newQueue(streamBudget, func(it queued) error { return s.sendStream(rw, it.data) })
+			}
+			if q != nil {
+				return q.push(queued{data: append([]byte(nil), p...), due: time.Now().Add(s.hold())})
+			}
+			// delay@N takes effect right after the N-th byte: the bytes
+			// after it in this same read are held too.
+			k := s.before(Delay, len(p))
+			if err := s.sendStream(rw, p[:k]); err != nil {
+				return err
+			}
+			p = p[k:]
 		}
-		if q != nil {
-			return q.push(queued{data: append([]byte(nil), p...), due: time.Now().Add(s.hold())})
-		}
-		return s.sendStream(rw, p)
+		return nil
 	}
 	for {
 		var n int

@@ -68,6 +68,37 @@ func TestStreamDelayOrderAndPipeline(t *testing.T) {
 	}
 }
 
+// TestStreamDelayAfterBytes sends more than N bytes in one record under
+// delay@N: the first N come back at once, and the delay takes effect
+// right after the N-th, so the rest of that same record is held too.
+func TestStreamDelayAfterBytes(t *testing.T) {
+	s := startStream(t, Options{})
+	const d = 500 * time.Millisecond
+	s.arm(t, "delay:500ms@5")
+	c := s.mustDial(t)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	start := time.Now()
+	if _, err := io.WriteString(c, "hello world"); err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 5)
+	if _, err := io.ReadFull(c, head); err != nil || string(head) != "hello" {
+		t.Fatalf("first 5 bytes: %q, %v; want hello", head, err)
+	}
+	if took := time.Since(start); took >= d {
+		t.Errorf("the 5 bytes before the trigger took %v, want less than the %v delay", took, d)
+	}
+	tail := make([]byte, 6)
+	if _, err := io.ReadFull(c, tail); err != nil || string(tail) != " world" {
+		t.Fatalf("rest: %q, %v; want \" world\"", tail, err)
+	}
+	if took := time.Since(start); took < d {
+		t.Fatalf("the bytes after the 5th came back after %v, want them held at least %v", took, d)
+	}
+	c.Close()
+	s.end()
+}
+
 // TestStreamDelayBackPressure sends far more than the delay queue holds
 // while the echo is held: the server stops reading instead of buffering.
 func TestStreamDelayBackPressure(t *testing.T) {

@@ -360,8 +360,9 @@ func (c *Conn) startFaults() *fault.Session {
 		Socket: lc,
 		// close_notify without closing the socket: the echo then reads
 		// until the client closes too, so no reset follows.
-		Close: func(int, string) { c.tc.CloseWrite() },
-		Pace:  lc.Throttle().Set,
-		Idle:  durationOr(c.srv.IdleTimeout, DefaultIdleTimeout),
+		Close:  func(int, string) { c.tc.CloseWrite() },
+		Pace:   lc.Throttle().Set,
+		Idle:   durationOr(c.srv.IdleTimeout, DefaultIdleTimeout),
+		Stream: true,
 	})
 }

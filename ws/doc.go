@@ -54,7 +54,8 @@
 //     to it is in progress (the handler reads nothing meanwhile); one that
 //     takes none of a write for IdleTimeout is dropped.
 //   - One goroutine per connection: the keepalive is a timer that looks at
-//     the connection every quarter interval, and the hot path sets no
+//     the connection every quarter interval (of IdleTimeout where that is
+//     shorter than PingInterval), and the hot path sets no
 //     deadline per message. An idle connection holds gorilla's 128-byte
 //     read buffer and no write buffer (one comes from a pool while a
 //     message is written), and not the ClientHello its listener recorded

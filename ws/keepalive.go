@@ -21,7 +21,7 @@ const (
 )
 
 // keepalive watches one connection with a timer instead of a goroutine:
-// every quarter of a ping interval it looks at what the frame watch and
+// every quarter of a ping interval (or of IdleTimeout, if shorter) it looks at what the frame watch and
 // the writes counted since its last look, pings a client that has been
 // silent for an interval, and ends the connection when a rule in the
 // package documentation says so. Each check runs on the timer's own short
@@ -64,8 +64,13 @@ func (k *keepalive) start(every, idle time.Duration) {
 }
 
 // period is the time between checks: a client is pinged between one and
-// one and a quarter intervals after its last frame.
-func (k *keepalive) period() time.Duration { return max(k.every/4, time.Millisecond) }
+// one and a quarter intervals after its last frame, and closed as idle
+// between one and one and a half IdleTimeouts after it, also where
+// IdleTimeout is the shorter (a look every quarter ping interval would
+// close a client idle for 2s after 15s with the default 30s pings).
+func (k *keepalive) period() time.Duration {
+	return max(min(k.every, k.idle)/4, time.Millisecond)
+}
 
 // stop ends the checks; a check in progress finishes without arming
 // another.

@@ -269,3 +269,29 @@ func TestIdleTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestIdleTimeoutBelowPingInterval: IdleTimeout holds also when it is
+// shorter than PingInterval (TLSECHO_IDLE_TIMEOUT=10s with the default
+// 30s pings): a silent client is closed about IdleTimeout after its last
+// frame, not at the keepalive's next look a quarter ping interval later.
+func TestIdleTimeoutBelowPingInterval(t *testing.T) {
+	t.Parallel()
+	const idle = 300 * time.Millisecond
+	ts := startServer(t, &Server{PingInterval: time.Minute, IdleTimeout: idle})
+	start := time.Now()
+	c, _ := ts.dial(t, nil, nil)
+	var pings atomic.Int64
+	var err error
+	select {
+	case err = <-readLoop(c, &pings, nil, nil):
+	case <-time.After(idle + ioWait):
+		t.Fatalf("not closed %v after the dial, with IdleTimeout %v", idle+ioWait, idle)
+	}
+	ce := wantCloseError(t, err, websocket.CloseNormalClosure)
+	if !strings.Contains(ce.Text, "idle timeout") {
+		t.Errorf("close reason %q, want \"idle timeout\"", ce.Text)
+	}
+	if took := time.Since(start); took < idle {
+		t.Errorf("closed after %v, before IdleTimeout %v", took, idle)
+	}
+}

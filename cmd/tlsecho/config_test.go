@@ -73,6 +73,10 @@ func badConfigTests(t *testing.T) []struct {
 		{"cert file not PEM", []string{"TLSECHO_CERT_FILE=" + garbage, "TLSECHO_KEY_FILE=" + keyA}, []string{garbage}},
 		{"key does not match cert", []string{"TLSECHO_CERT_FILE=" + certA, "TLSECHO_KEY_FILE=" + keyB}, []string{certA, keyB, "does not match"}},
 		{"client CA missing", []string{"TLSECHO_CLIENT_CA_FILE=" + missing}, []string{"TLSECHO_CLIENT_CA_FILE", missing}},
+		// A name with a newline in it is still one line, the newline
+		// written as \n.
+		{"cert file name with a newline", []string{"TLSECHO_CERT_FILE=" + missing + "\nx", "TLSECHO_KEY_FILE=" + keyA}, []string{missing + `\nx`}},
+		{"client CA name with a newline", []string{"TLSECHO_CLIENT_CA_FILE=" + missing + "\nx"}, []string{"TLSECHO_CLIENT_CA_FILE", missing + `\nx`}},
 		{"client CA not PEM", []string{"TLSECHO_CLIENT_CA_FILE=" + garbage}, []string{"TLSECHO_CLIENT_CA_FILE", garbage}},
 		{"tls min version", []string{"TLSECHO_TLS_MIN_VERSION=1.1"}, []string{"TLSECHO_TLS_MIN_VERSION", "1.1"}},
 		{"max conns not a number", []string{"TLSECHO_MAX_CONNS=many"}, []string{"TLSECHO_MAX_CONNS", "many"}},

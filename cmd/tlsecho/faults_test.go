@@ -375,6 +375,25 @@ func TestFaultsDefault(t *testing.T) {
 	}
 }
 
+// TestFaultsDefaultCountsWhatActs: TLSECHO_FAULT=nopong reaches both
+// echoes, but the raw port has no pings to leave unanswered, so only the
+// wss connection counts it in tlsecho_faults_total.
+func TestFaultsDefaultCountsWhatActs(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"FAULT": "nopong"})
+	counted := func(want string) {
+		t.Helper()
+		_, body := ta.adminDo(t, "GET", "/metrics")
+		if !strings.Contains(body, `tlsecho_faults_total{verb="nopong"} `+want+"\n") {
+			t.Fatalf("want nopong counted %s times:\n%s", want, grepLines(body, "tlsecho_faults_total"))
+		}
+	}
+	ta.mustDialRaw(t).echo(t, "no pings here")
+	counted("0")
+	wssEcho(t, ta, "pings here")
+	counted("1")
+}
+
 // TestFaultsOff: with TLSECHO_FAULTS=false the admin port refuses to arm.
 func TestFaultsOff(t *testing.T) {
 	t.Parallel()

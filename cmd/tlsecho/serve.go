@@ -32,7 +32,7 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	cfg, err := loadConfig(environ)
 	if err != nil {
-		fmt.Fprintf(stderr, "tlsecho: %v\n", err)
+		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
 		return exitUsage
 	}
 	log := newLogger(cfg, stderr)
@@ -45,11 +45,11 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	a, err := newApp(cfg, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "tlsecho: %v\n", err)
+		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
 		return exitUsage
 	}
 	if err := a.listen(); err != nil {
-		fmt.Fprintf(stderr, "tlsecho: %v\n", err)
+		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
 		return exitFailure
 	}
 	ctx, stop := onSignals(ctx, log)
@@ -59,6 +59,13 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		return exitFailure
 	}
 	return exitOK
+}
+
+// oneLine is err's message on one line: a value or a file name with a
+// line break in it (a path in an os.PathError, say) would otherwise split
+// the one line on stderr that the contract promises for a bad setting.
+func oneLine(err error) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(err.Error())
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
