@@ -21,11 +21,12 @@ const (
 )
 
 // keepalive watches one connection with a timer instead of a goroutine:
-// every quarter of a ping interval (or of IdleTimeout, if shorter) it looks at what the frame watch and
-// the writes counted since its last look, pings a client that has been
-// silent for an interval, and ends the connection when a rule in the
-// package documentation says so. Each check runs on the timer's own short
-// goroutine; checks never overlap, since each one arms the next.
+// every quarter of a ping interval (or of IdleTimeout, if shorter) it
+// looks at what the frame watch and the writes counted since its last
+// look, pings a client that has been silent for an interval, and ends the
+// connection when a rule in the package documentation says so. Each check
+// runs on the timer's own short goroutine; checks never overlap, since
+// each one arms the next.
 type keepalive struct {
 	c     *Conn
 	every time.Duration // ping interval
