@@ -20,7 +20,8 @@ import (
 // a TLS listener the scheme and the client are known first hand.
 type Forwarded struct {
 	// Trusted are the proxies whose X-Forwarded headers count. Empty: any
-	// peer's, as for a listener only the proxy can reach.
+	// peer's, as for a listener only the proxy can reach; the client is
+	// then the last X-Forwarded-For entry, the one that peer wrote.
 	Trusted []netip.Prefix
 	// Next serves the request.
 	Next http.Handler
@@ -53,7 +54,7 @@ func (f *Forwarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.Next.ServeHTTP(w, r)
 		return
 	}
-	hop := &Hop{Proxy: r.RemoteAddr, Client: ForwardedClient(r.Header.Values("X-Forwarded-For"), f.trusts)}
+	hop := &Hop{Proxy: r.RemoteAddr, Client: ForwardedClient(r.Header.Values("X-Forwarded-For"), f.isProxy)}
 	switch p := strings.ToLower(strings.TrimSpace(firstValue(r.Header.Get("X-Forwarded-Proto")))); p {
 	case "http", "https":
 		hop.Proto = p
@@ -63,6 +64,14 @@ func (f *Forwarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.RemoteAddr = hop.Client
 	}
 	f.Next.ServeHTTP(w, r)
+}
+
+// isProxy reports whether an X-Forwarded-For entry names one of the
+// Trusted proxies. Without a list any peer is trusted, but no entry can be
+// told to be a proxy: the client is then the entry the peer itself wrote,
+// the rightmost, and one the client sent ahead of it is not believed.
+func (f *Forwarded) isProxy(ip netip.Addr) bool {
+	return len(f.Trusted) > 0 && f.trusts(ip)
 }
 
 func (f *Forwarded) trusts(ip netip.Addr) bool {

@@ -36,6 +36,10 @@ var forwardedTests = []struct {
 	{"entries over two headers", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"6.6.6.6", "203.0.113.7"}, "", "203.0.113.7", "", true},
 	{"untrusted peer", prefixes("10.0.0.0/8"), "192.0.2.1:5000", []string{"203.0.113.7"}, "https", "192.0.2.1:5000", "", false},
 	{"no list trusts any peer", nil, "192.0.2.1:5000", []string{"203.0.113.7"}, "https", "203.0.113.7", "https", true},
+	// Without a list the peer is trusted, but no entry is known to be a
+	// proxy: the client is the entry the peer wrote, the rightmost.
+	{"no list, a client's own entry is skipped", nil, "192.0.2.1:5000", []string{"6.6.6.6, 203.0.113.7"}, "https", "203.0.113.7", "https", true},
+	{"no list, entries over two headers", nil, "192.0.2.1:5000", []string{"6.6.6.6", "203.0.113.7"}, "", "203.0.113.7", "", true},
 	{"garbage entry", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"not-an-ip"}, "https", "10.0.0.2:5000", "https", true},
 	{"unknown proto", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7"}, "gopher", "203.0.113.7", "", true},
 	{"no headers", prefixes("10.0.0.0/8"), "10.0.0.2:5000", nil, "", "10.0.0.2:5000", "", true},
