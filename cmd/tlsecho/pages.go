@@ -32,7 +32,13 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		// deadline of its own: a body declared and never sent would hold
 		// the connection, and its slot, for good. An upgraded /ws
 		// connection has the deadline cleared (gorilla does).
-		ReadTimeout:    a.cfg.HandshakeTimeout,
+		ReadTimeout: a.cfg.HandshakeTimeout,
+		// An answer the client takes none of for TLSECHO_IDLE_TIMEOUT ends
+		// the connection, as silence does: without a write deadline a
+		// client that sends pipelined requests and never reads holds the
+		// connection, blocked writing, for as long as it keeps it open.
+		// An upgraded /ws connection has this deadline cleared too.
+		WriteTimeout:   a.cfg.IdleTimeout,
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),

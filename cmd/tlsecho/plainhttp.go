@@ -22,12 +22,7 @@ func (a *app) newPlainHTTP() *http.Server {
 		ReadHeaderTimeout: a.cfg.HandshakeTimeout,
 		// The body too, as on the HTTPS port (newHTTPS).
 		ReadTimeout: a.cfg.HandshakeTimeout,
-		// An answer the client takes none of for TLSECHO_IDLE_TIMEOUT
-		// ends the connection, as silence does: without a write deadline
-		// a client that sends pipelined requests and never reads holds the
-		// connection, blocked writing, for as long as it keeps it open.
-		// An upgraded /ws connection has the deadline cleared (gorilla
-		// does), and keeps its own idle rules.
+		// And the write deadline, as on the HTTPS port.
 		WriteTimeout:   a.cfg.IdleTimeout,
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: 64 << 10,
