@@ -255,10 +255,17 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 		}
 	}
 
+	validFor := time.Duration(fl.days) * 24 * time.Hour
+	if ca != nil && time.Now().Add(validFor).After(ca.Leaf.NotAfter) {
+		// Clients check every certificate of the chain: from the CA's end
+		// on, this one would fail everywhere, whatever it says itself.
+		return fmt.Errorf("-days %d: the certificate would outlive the local CA %s, valid until %s; use -days %d or fewer",
+			fl.days, caPath, ca.Leaf.NotAfter.Format(time.DateOnly), int(time.Until(ca.Leaf.NotAfter)/(24*time.Hour)))
+	}
 	g, err := certs.Generate(certs.GenerateOptions{
 		Hosts:    fl.hosts,
 		RSA:      fl.rsa,
-		ValidFor: time.Duration(fl.days) * 24 * time.Hour,
+		ValidFor: validFor,
 		Parent:   ca,
 	})
 	if err != nil {

@@ -648,3 +648,25 @@ func TestCertPrintedURL(t *testing.T) {
 		})
 	}
 }
+
+// TestCertOutlivingItsCA: a certificate the local CA signs may not be
+// valid past the CA's own end, when every client would refuse the chain.
+// The refusal leaves nothing behind, not even the CA it made.
+func TestCertOutlivingItsCA(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, _, stderr := certRun(t, "-out", dir, "-ca", "-days", "3700")
+	if code != exitFailure || !strings.Contains(stderr, "outlive the local CA") || !strings.Contains(stderr, "-days 3649 or fewer") {
+		t.Errorf("a leaf past a new CA: exit %d, stderr %q", code, stderr)
+	}
+	for _, name := range []string{"cert.pem", "key.pem", "ca.pem", "ca-key.pem"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s was left behind", name)
+		}
+	}
+	certMust(t, "-out", dir, "-ca", "-days", "3000")
+	code, _, stderr = certRun(t, "-out", dir, "-ca", "-force", "-days", "3650")
+	if code != exitFailure || !strings.Contains(stderr, "outlive the local CA") {
+		t.Errorf("a leaf past a reused CA: exit %d, stderr %q", code, stderr)
+	}
+}
