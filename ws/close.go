@@ -73,8 +73,10 @@ func (c *Conn) finish(err error) int {
 		c.closeAndWait(websocket.CloseNormalClosure, "")
 	default:
 		// A protocol violation (gorilla sent 1002 already) or a broken
-		// connection: nothing more to say.
+		// connection: nothing more to say. gorilla's 1002 shows only on
+		// the wire.
 		c.ws.NetConn().Close()
+		c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 	}
 	return int(c.sentCode.Load())
 }
