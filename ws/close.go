@@ -31,6 +31,12 @@ func (c *Conn) finish(err error) int {
 		if code := c.sentCode.Load(); code != 0 {
 			return int(code)
 		}
+		if ce.Code == websocket.CloseAbnormalClosure {
+			// gorilla's error for a connection that ended without a
+			// close frame (a TCP FIN, also inside a frame): no frame may
+			// carry 1006 (RFC 6455 section 7.4.1), so none was received.
+			return 0
+		}
 		return ce.Code
 	case errors.Is(err, ErrInvalidUTF8):
 		c.closeAndWait(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text message")

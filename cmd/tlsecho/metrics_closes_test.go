@@ -24,13 +24,19 @@ var closeCodeTests = []struct {
 	{name: "unmasked frame", frames: []byte{0x81, 0x02, 'h', 'i'}, want: "1002"},
 	{name: "reserved bit", frames: []byte{0xC1, 0x82, 0, 0, 0, 0, 'h', 'i'}, want: "1002"},
 	{name: "bad close code", frames: []byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE7}, want: "1002"},
+	// A TCP FIN in the middle of a frame: the connection is dropped
+	// without a close frame either way.
+	{name: "dropped mid-frame", frames: []byte{0x81, 0x85, 0, 0, 0, 0, 'h', 'i'}, want: "0"},
+	{name: "dropped after an echo", frames: []byte{0x81, 0x82, 0, 0, 0, 0, 'h', 'i'}, want: "0"},
 }
 
 var closesSeries = regexp.MustCompile(`(?m)^tlsecho_ws_closes_total\{code="([^"]*)"\} (\S+)$`)
 
 // TestMetricsCloseCodes: tlsecho_ws_closes_total counts each connection
-// once, by the close code sent or received: the 1002 gorilla sends itself
-// counts as 1002.
+// once, by the close code sent or received, and 0 for one dropped without
+// a close frame: the 1002 gorilla sends itself counts as 1002, and a
+// client's TCP FIN as 0, not as 1006 (gorilla's name for that case, a code
+// no close frame may carry: RFC 6455 section 7.4.1).
 func TestMetricsCloseCodes(t *testing.T) {
 	t.Parallel()
 	for _, tt := range closeCodeTests {
