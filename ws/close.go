@@ -31,6 +31,12 @@ func (c *Conn) finish(err error) int {
 		if code := c.sentCode.Load(); code != 0 {
 			return int(code)
 		}
+		if ce.Code == websocket.CloseAbnormalClosure {
+			// gorilla's error for a connection that ended without a
+			// close frame (a TCP FIN, also inside a frame): no frame may
+			// carry 1006 (RFC 6455 section 7.4.1), so none was received.
+			return 0
+		}
 		return ce.Code
 	case errors.Is(err, ErrInvalidUTF8):
 		c.closeAndWait(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text message")
@@ -73,8 +79,10 @@ func (c *Conn) finish(err error) int {
 		c.closeAndWait(websocket.CloseNormalClosure, "")
 	default:
 		// A protocol violation (gorilla sent 1002 already) or a broken
-		// connection: nothing more to say.
+		// connection: nothing more to say. gorilla's 1002 shows only on
+		// the wire.
 		c.ws.NetConn().Close()
+		c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 	}
 	return int(c.sentCode.Load())
 }

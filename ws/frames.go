@@ -250,6 +250,11 @@ type watchedConn struct {
 	lc *listener.Conn
 	// replay is what a wait read ahead of gorilla and handed back.
 	replay []byte
+	// closeSent is the code of the first close frame written (1005 for
+	// one without a code), the server's own and gorilla's alike: gorilla
+	// answers a protocol violation with 1002 itself, and says nothing of
+	// it but an error string.
+	closeSent atomic.Int32
 }
 
 // Read flushes held writes, reads from the connection and follows the
@@ -295,6 +300,9 @@ var errMisplacedRSV1 = errors.New("ws: RSV1 set on a control or continuation fra
 // Write writes to the connection, marking the write as in progress, or
 // holds p when the next message is waiting (see watchedConn).
 func (w *watchedConn) Write(p []byte) (int, error) {
+	if len(p) <= maxCloseFrame && len(p) >= 2 && p[0] == 0x80|opCloseFrame {
+		w.noteClose(p)
+	}
 	ahead := w.coalesce.Load() && w.watch.messages.Load() > w.started.Load()
 	if !ahead && !w.held.Load() {
 		return w.write(p)
@@ -314,6 +322,23 @@ func (w *watchedConn) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// maxCloseFrame is the longest close frame a server writes: a 2-byte
+// header and at most 125 bytes of payload (RFC 6455 section 5.5).
+const maxCloseFrame = 2 + 125
+
+// noteClose records the code of a close frame being written, the first
+// one only. gorilla writes each control frame whole in one Write, and a
+// write that starts with a data frame's header or carries payload alone
+// (only for a frame of more than twice its 16 KiB buffer) cannot look
+// like one: so a short write starting with a final close header is one.
+func (w *watchedConn) noteClose(p []byte) {
+	code := int32(1005) // no status code (RFC 6455 section 7.4.1)
+	if len(p) >= 4 && int(p[1]&0x7F) == len(p)-2 {
+		code = int32(binary.BigEndian.Uint16(p[2:4]))
+	}
+	w.closeSent.CompareAndSwap(0, code)
 }
 
 // flush writes the held writes and p in one write.
