@@ -273,8 +273,11 @@ func TestNotReadingClientDropped(t *testing.T) {
 	const idle = 2 * time.Second
 	s := &Server{IdleTimeout: idle, PingInterval: idle / 2}
 	ts := startServer(t, s)
-	c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+	// Made before the dial: 1 MiB of pseudo-random bytes takes 200ms of
+	// CPU under -race, seconds on a loaded machine, and the server's
+	// clock runs from the upgrade.
 	msg := binaryOfSize(1 << 20)
+	c, _ := ts.dial(t, smallWindowDialer(ts), nil)
 	go func() {
 		for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
 		}
