@@ -160,8 +160,14 @@ func (ts *testServer) mustDial(tb testing.TB, cfg *tls.Config) *client {
 	return c
 }
 
-// echo sends msg and checks that exactly msg comes back.
+// echo sends msg and checks that exactly msg comes back, within ioTimeout
+// of its own when c takes deadlines: the one dial sets covers a whole
+// test otherwise, and a test that waits between exchanges (for a hook, a
+// drain, other clients' dials) on a loaded machine used it up.
 func echo(c io.ReadWriter, msg []byte) error {
+	if d, ok := c.(interface{ SetDeadline(time.Time) error }); ok {
+		d.SetDeadline(time.Now().Add(ioTimeout))
+	}
 	if _, err := c.Write(msg); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}

@@ -55,6 +55,9 @@ func TestShutdownClosesIdleAtOnce(t *testing.T) {
 		t.Errorf("Shutdown took %v with only idle connections, want at once", took)
 	}
 	for i, c := range clients {
+		// The deadline dial set has been running since before the wait
+		// for DrainQuiet: each read gets its own.
+		c.SetReadDeadline(time.Now().Add(ioTimeout))
 		if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
 			t.Errorf("client %d: read after Shutdown: %d bytes, %v; want io.EOF", i, n, err)
 		}

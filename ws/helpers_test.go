@@ -123,14 +123,27 @@ func (ts *testServer) dial(tb testing.TB, d *websocket.Dialer, h http.Header) (*
 	return c, resp
 }
 
+// messageWait is the deadline for writing, or reading back, a message of
+// n bytes: ioWait, or four times that from 64 KiB, since masking,
+// validating, deflating and copying a megabyte under -race takes a second
+// of CPU alone, and a loaded two-core machine running the package's other
+// tests beside it once took more than ioWait. It only keeps a broken
+// server from hanging a test.
+func messageWait(n int) time.Duration {
+	if n >= 64<<10 {
+		return 4 * ioWait
+	}
+	return ioWait
+}
+
 // echo sends one message with a gorilla client and returns the answer.
 func echo(tb testing.TB, c *websocket.Conn, mt int, msg []byte) (int, []byte) {
 	tb.Helper()
-	c.SetWriteDeadline(time.Now().Add(ioWait))
+	c.SetWriteDeadline(time.Now().Add(messageWait(len(msg))))
 	if err := c.WriteMessage(mt, msg); err != nil {
 		tb.Fatalf("write %d bytes: %v", len(msg), err)
 	}
-	c.SetReadDeadline(time.Now().Add(ioWait))
+	c.SetReadDeadline(time.Now().Add(messageWait(len(msg))))
 	gotType, got, err := c.ReadMessage()
 	if err != nil {
 		tb.Fatalf("read echo of %d bytes: %v", len(msg), err)

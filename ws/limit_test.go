@@ -97,11 +97,11 @@ func TestMessageLimitGorilla(t *testing.T) {
 			case !tt.zeros:
 				msg = binaryOfSize(tt.size)
 			}
-			c.SetWriteDeadline(timeIn(ioWait))
+			c.SetWriteDeadline(timeIn(messageWait(len(msg))))
 			if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
 				t.Fatal(err)
 			}
-			c.SetReadDeadline(timeIn(ioWait))
+			c.SetReadDeadline(timeIn(messageWait(len(msg))))
 			_, got, err := c.ReadMessage()
 			if tt.close != 0 {
 				wantCloseError(t, err, tt.close)
