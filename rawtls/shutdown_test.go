@@ -91,7 +91,7 @@ func TestShutdownDrainsSendingClients(t *testing.T) {
 		// DrainQuiet is generous: these clients pause only between their
 		// own round trips, and on a loaded machine under -race no such
 		// pause may pass for a client that stopped sending.
-		quiet = 2 * time.Second
+		quiet = 4 * time.Second
 		// Round trips each client makes before and after Shutdown begins.
 		before, after = 3, 20
 	)

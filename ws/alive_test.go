@@ -160,8 +160,11 @@ func TestKeepaliveSurvivesFailedPing(t *testing.T) {
 	logger := slog.New(&eventHandler{msg: "ping not sent", seen: notSent})
 	const messages = 8
 	msg := binaryOfSize(1 << 20)
-	// The client must answer pings in time under load: testPingInterval.
-	ts := startServer(t, &Server{PingInterval: testPingInterval, Logger: logger})
+	// The client must answer pings in time under load: twice
+	// testPingInterval, as its reader competes with 1 MiB echoes (a ping
+	// that fails here does so because a write holds the lock, however
+	// long the interval).
+	ts := startServer(t, &Server{PingInterval: 2 * testPingInterval, Logger: logger})
 	c, _ := ts.dial(t, smallWindowDialer(ts), nil)
 	written := make(chan error, 1)
 	go func() {
