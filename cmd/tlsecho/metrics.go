@@ -105,13 +105,13 @@ func newMetrics() *metrics {
 // the WebSocket servers (nil ones skipped), so they cannot go stale.
 func (m *metrics) watch(src *certs.Source, wsrvs ...*ws.Server) {
 	m.reg.MustRegister(
-		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "text",
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "text",
 			func(s ws.Stats) int64 { return s.TextMessages }, wsrvs),
-		wsCounter("tlsecho_ws_messages_total", "WebSocket messages echoed, by type.", "binary",
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "binary",
 			func(s ws.Stats) int64 { return s.BinaryMessages }, wsrvs),
-		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages echoed, by type.", "text",
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type.", "text",
 			func(s ws.Stats) int64 { return s.TextBytes }, wsrvs),
-		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages echoed, by type.", "binary",
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type.", "binary",
 			func(s ws.Stats) int64 { return s.BinaryBytes }, wsrvs),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tlsecho_certificate_not_after_seconds",
