@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,6 +136,37 @@ func TestExitStatus(t *testing.T) {
 				t.Errorf("exit %d, want %d; report should contain %q:\n%s%s", code, want, tt.want, stdout.String(), stderr.String())
 			}
 		})
+	}
+}
+
+// TestInterrupted stops a run (as SIGINT or SIGTERM would) in the middle
+// of its window: it must not pass, and the report must say it was cut
+// short, since its figures cover less than -d.
+func TestInterrupted(t *testing.T) {
+	cert, caFile := testCert(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var echoes atomic.Int64
+	// One client: its first echo is before the window, the third within.
+	f := &faultyEcho{echoed: func() {
+		if echoes.Add(1) == 3 {
+			cancel()
+		}
+	}}
+	target := f.serveRaw(t, cert)
+	o, err := parse([]string{"-c", "1", "-d", "10m", "-size", "100", "-ca", caFile, target}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := newLoader(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := l.run(ctx, nil)
+	var out bytes.Buffer
+	res.print(&out)
+	if !res.failed() || !strings.Contains(out.String(), "interrupted") {
+		t.Errorf("a run stopped in its window passed, or did not say so:\n%s", out.String())
 	}
 }
 
