@@ -207,6 +207,32 @@ func TestFailedConnect(t *testing.T) {
 	}
 }
 
+// TestMetricsURL holds -metrics to the targets' rules: a URL the scrape
+// can use, on loopback unless -remote. Only parse runs: no traffic.
+func TestMetricsURL(t *testing.T) {
+	for _, tt := range []struct {
+		metrics string
+		remote  bool
+		want    string // in the error; "" for none
+	}{
+		{"http://127.0.0.1:9090/metrics", false, ""},
+		{"http://localhost:9090/metrics", false, ""},
+		{"http://192.0.2.1:9090/metrics", false, "192.0.2.1 is not a loopback address"},
+		{"http://192.0.2.1:9090/metrics", true, ""},
+		{"127.0.0.1:9090/metrics", false, `-metrics "127.0.0.1:9090/metrics"`},
+		{"ftp://127.0.0.1/metrics", false, `-metrics "ftp://127.0.0.1/metrics"`},
+	} {
+		args := []string{"-metrics", tt.metrics, "tls://127.0.0.1:1"}
+		if tt.remote {
+			args = append([]string{"-remote"}, args...)
+		}
+		_, err := parse(args, &bytes.Buffer{})
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%v: %v; want an error containing %q", args, err, tt.want)
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, tt := range []struct {
 		args []string
