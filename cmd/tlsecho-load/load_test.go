@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -230,6 +231,23 @@ func TestMetricsURL(t *testing.T) {
 		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%v: %v; want an error containing %q", args, err, tt.want)
 		}
+	}
+}
+
+// TestPidNotRunning refuses a -pid that names no process: every server
+// sample would fail and the run pass without the figures asked for.
+func TestPidNotRunning(t *testing.T) {
+	b, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	if err != nil {
+		t.Skip("no /proc here")
+	}
+	// No process has an id above pid_max.
+	pid := strings.TrimSpace(string(b)) + "0"
+	if _, err := parse([]string{"-pid", pid, "tls://127.0.0.1:1"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "-pid "+pid) {
+		t.Errorf("-pid %s (no such process): %v; want an error naming -pid", pid, err)
+	}
+	if _, err := parse([]string{"-pid", strconv.Itoa(os.Getpid()), "tls://127.0.0.1:1"}, &bytes.Buffer{}); err != nil {
+		t.Errorf("-pid of this process: %v", err)
 	}
 }
 

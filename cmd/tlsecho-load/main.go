@@ -143,6 +143,13 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.pid < 0 {
 		return nil, errors.New("-pid must be a process id")
 	}
+	if o.pid > 0 {
+		// Every sample would fail, and the run pass without the figures
+		// asked for.
+		if _, _, _, err := readProc(o.pid); err != nil {
+			return nil, fmt.Errorf("-pid %d: %w", o.pid, err)
+		}
+	}
 	return o, nil
 }
 
