@@ -96,6 +96,9 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 	stopClients()
 	<-allDone
 	res.elapsed = time.Since(start)
+	// Stopped from outside (SIGINT, SIGTERM) before its end: the figures
+	// cover a shorter run than asked, and it did not pass.
+	res.interrupted = ctx.Err() != nil
 	res.after = l.probe.settled(ctx, res.before)
 	res.dials, res.messages, res.bytes = l.dials.Load(), l.messages.Load(), l.bytes.Load()
 	res.errors, res.mismatches = l.errors.Load(), l.mismatches.Load()

@@ -50,6 +50,8 @@ type faultyEcho struct {
 	fault fault
 	used  atomic.Bool
 	wg    sync.WaitGroup
+	// echoed, if set, is called after each write on the raw port.
+	echoed func()
 }
 
 // now reports whether the fault applies to this echo: the first time only.
@@ -81,6 +83,9 @@ func (f *faultyEcho) serveRaw(t *testing.T, cert *tls.Certificate) string {
 					}
 					if _, werr := c.Write(buf[:n]); werr != nil {
 						return
+					}
+					if n > 0 && f.echoed != nil {
+						f.echoed()
 					}
 					if errors.Is(err, io.EOF) && f.now(faultExtra) {
 						c.Write([]byte{'!'})

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,6 +140,37 @@ func TestExitStatus(t *testing.T) {
 	}
 }
 
+// TestInterrupted stops a run (as SIGINT or SIGTERM would) in the middle
+// of its window: it must not pass, and the report must say it was cut
+// short, since its figures cover less than -d.
+func TestInterrupted(t *testing.T) {
+	cert, caFile := testCert(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var echoes atomic.Int64
+	// One client: its first echo is before the window, the third within.
+	f := &faultyEcho{echoed: func() {
+		if echoes.Add(1) == 3 {
+			cancel()
+		}
+	}}
+	target := f.serveRaw(t, cert)
+	o, err := parse([]string{"-c", "1", "-d", "10m", "-size", "100", "-ca", caFile, target}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := newLoader(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := l.run(ctx, nil)
+	var out bytes.Buffer
+	res.print(&out)
+	if !res.failed() || !strings.Contains(out.String(), "interrupted") {
+		t.Errorf("a run stopped in its window passed, or did not say so:\n%s", out.String())
+	}
+}
+
 // TestVerification checks the server's certificate by default, trusts it
 // with -ca and skips the check only with -insecure.
 func TestVerification(t *testing.T) {
@@ -172,6 +205,49 @@ func TestFailedConnect(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "errors        3 (first: tls://") {
 		t.Errorf("report should count 3 connect errors:\n%s", stdout.String())
+	}
+}
+
+// TestMetricsURL holds -metrics to the targets' rules: a URL the scrape
+// can use, on loopback unless -remote. Only parse runs: no traffic.
+func TestMetricsURL(t *testing.T) {
+	for _, tt := range []struct {
+		metrics string
+		remote  bool
+		want    string // in the error; "" for none
+	}{
+		{"http://127.0.0.1:9090/metrics", false, ""},
+		{"http://localhost:9090/metrics", false, ""},
+		{"http://192.0.2.1:9090/metrics", false, "192.0.2.1 is not a loopback address"},
+		{"http://192.0.2.1:9090/metrics", true, ""},
+		{"127.0.0.1:9090/metrics", false, `-metrics "127.0.0.1:9090/metrics"`},
+		{"ftp://127.0.0.1/metrics", false, `-metrics "ftp://127.0.0.1/metrics"`},
+	} {
+		args := []string{"-metrics", tt.metrics, "tls://127.0.0.1:1"}
+		if tt.remote {
+			args = append([]string{"-remote"}, args...)
+		}
+		_, err := parse(args, &bytes.Buffer{})
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%v: %v; want an error containing %q", args, err, tt.want)
+		}
+	}
+}
+
+// TestPidNotRunning refuses a -pid that names no process: every server
+// sample would fail and the run pass without the figures asked for.
+func TestPidNotRunning(t *testing.T) {
+	b, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	if err != nil {
+		t.Skip("no /proc here")
+	}
+	// No process has an id above pid_max.
+	pid := strings.TrimSpace(string(b)) + "0"
+	if _, err := parse([]string{"-pid", pid, "tls://127.0.0.1:1"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "-pid "+pid) {
+		t.Errorf("-pid %s (no such process): %v; want an error naming -pid", pid, err)
+	}
+	if _, err := parse([]string{"-pid", strconv.Itoa(os.Getpid()), "tls://127.0.0.1:1"}, &bytes.Buffer{}); err != nil {
+		t.Errorf("-pid of this process: %v", err)
 	}
 }
 

@@ -122,6 +122,18 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		}
 		o.targets = append(o.targets, u)
 	}
+	if o.metricsURL != "" {
+		// The scrape is traffic too: the same rule as for the targets.
+		u, err := url.Parse(o.metricsURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("-metrics %q: want http://host:port/path", o.metricsURL)
+		}
+		if !o.remote {
+			if err := checkLoopback(u.Hostname()); err != nil {
+				return nil, fmt.Errorf("-metrics: %w", err)
+			}
+		}
+	}
 	if o.conns < len(o.targets) || o.duration <= 0 || o.messages < 0 || o.warmup < 0 || o.timeout <= 0 {
 		return nil, errors.New("-c must be at least one per target, -d and -timeout positive, -n and -warmup not negative")
 	}
@@ -130,6 +142,13 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.pid < 0 {
 		return nil, errors.New("-pid must be a process id")
+	}
+	if o.pid > 0 {
+		// Every sample would fail, and the run pass without the figures
+		// asked for.
+		if _, _, _, err := readProc(o.pid); err != nil {
+			return nil, fmt.Errorf("-pid %d: %w", o.pid, err)
+		}
 	}
 	return o, nil
 }

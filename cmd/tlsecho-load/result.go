@@ -27,12 +27,15 @@ type result struct {
 	dials, messages, bytes  int64
 	errors, mismatches      int64
 	firstErr, firstMismatch error
+	interrupted             bool // stopped by a signal before its end
 	rtt, hs                 *hist
 }
 
-// failed is the exit status's verdict: any error or mismatch, or nothing
-// echoed at all.
-func (r *result) failed() bool { return r.errors > 0 || r.mismatches > 0 || r.messages == 0 }
+// failed is the exit status's verdict: any error or mismatch, nothing
+// echoed at all, or a run stopped before its end.
+func (r *result) failed() bool {
+	return r.errors > 0 || r.mismatches > 0 || r.messages == 0 || r.interrupted
+}
 
 // perConnRSS is the server's resident memory per held connection, in
 // bytes: the growth from before the first connection to all held.
@@ -106,6 +109,9 @@ func (r *result) print(w io.Writer) {
 	p("totals", "%d connections, %d echoes, %.1f MB each way, in %v", r.dials, r.messages, float64(r.bytes)/1e6, r.elapsed.Round(time.Millisecond))
 	p("mismatches", "%d%s", r.mismatches, first(r.firstMismatch))
 	p("errors", "%d%s", r.errors, first(r.firstErr))
+	if r.interrupted {
+		p("interrupted", "stopped after %v, before the end of the run asked for", r.elapsed.Round(time.Millisecond))
+	}
 }
 
 func (r *result) printServer(p func(label, format string, args ...any)) {

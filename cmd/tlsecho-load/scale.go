@@ -78,6 +78,10 @@ func runOwn(ctx context.Context, name, usage string, f *ownFlags, args []string,
 	}
 	res.print(stdout)
 	fmt.Fprintln(stdout)
+	if res.interrupted {
+		fmt.Fprintln(stderr, "tlsecho-load: interrupted")
+		return nil, nil, 1
+	}
 	return res, o, 0
 }
 
