@@ -82,15 +82,11 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 			if !ok {
 				return nil
 			}
-			// A chmod alone (touch, or a backup tool setting times) does
-			// not change what a reload would read.
-			if ev.Op == fsnotify.Chmod {
-				continue
-			}
-			// Nor does any other file in the directory: a log written
-			// there would hold the reload back for as long as it is
-			// written, and at debug level the line below would be a
-			// write causing the next one, without end.
+			// Only the watched files matter: a log written beside them
+			// would hold the reload back for as long as it is written,
+			// and at debug level the line below would be a write causing
+			// the next one, without end. A chmod of one of them counts:
+			// it can make a key the last reload could not read readable.
 			if !affects(ev.Name, files) {
 				continue
 			}

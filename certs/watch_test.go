@@ -308,6 +308,28 @@ func TestWatchLogInSameDirectory(t *testing.T) {
 	}
 }
 
+// TestWatchChmod: a permission change on a watched file is a reload. A
+// new key renamed into place with a mode the server cannot read fails
+// the reload ("permission denied"); the operator's fix, chmod, is then the
+// only event, and must load the pair. (The test may run as root, which
+// reads any file, so it checks that the chmod reloads.)
+func TestWatchChmod(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
+	s, err := LoadFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logBuf := watched(t, s)
+	if err := os.Chmod(keyFile, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "a reload after chmod", func() bool {
+		return strings.Contains(logBuf.String(), reloadOutcome)
+	})
+}
+
 // TestWatchWithoutFiles: an in-memory Source has nothing to watch, and
 // Watch returns at once instead of blocking until its context ends.
 func TestWatchWithoutFiles(t *testing.T) {
