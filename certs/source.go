@@ -1,8 +1,10 @@
 package certs
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"sync"
@@ -104,6 +106,13 @@ func loadPair(certFile, keyFile string) (*tls.Certificate, error) {
 // the files at fault: tls.X509KeyPair alone says "private key does not
 // match public key" without saying which files were meant.
 func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certificate, error) {
+	// tls.X509KeyPair serves what it decoded up to the first block that
+	// does not decode, with no error (and pem.Decode skips a corrupt
+	// block to the next one): a chain file read while still being written
+	// would lose its intermediates, and clients could not verify the leaf.
+	if n, blocks := pemBlocks(certPEM); n < blocks {
+		return nil, fmt.Errorf("certs: load pair %s and %s: only %d of the %d PEM blocks in %s decode (cut short or corrupt)", certFile, keyFile, n, blocks, certFile)
+	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
@@ -115,6 +124,18 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certifica
 		}
 	}
 	return &cert, nil
+}
+
+// pemBlocks returns how many PEM blocks of data decode and how many begin
+// in it.
+func pemBlocks(data []byte) (decoded, begun int) {
+	begun = bytes.Count(data, []byte("-----BEGIN"))
+	for rest := data; ; decoded++ {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			return decoded, begun
+		}
+	}
 }
 
 // Certificate returns the certificate served now.

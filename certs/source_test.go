@@ -2,6 +2,7 @@ package certs
 
 import (
 	"bytes"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,5 +187,84 @@ func TestReloadInMemory(t *testing.T) {
 	}
 	if s.Certificate() != before {
 		t.Error("Reload replaced an in-memory certificate")
+	}
+}
+
+// TestReloadChainCutShort: a certificate file whose chain does not decode
+// whole, as when it is read while still being written, is refused like any
+// broken pair. tls.X509KeyPair stops at the first block it cannot decode
+// (and pem.Decode skips a corrupt block to the next one) without an error,
+// so the server would serve the leaf without its intermediate, which
+// clients cannot verify.
+func TestReloadChainCutShort(t *testing.T) {
+	t.Parallel()
+	root, err := Generate(GenerateOptions{IsCA: true, CommonName: "root.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter, err := Generate(GenerateOptions{IsCA: true, CommonName: "inter.test", Parent: root.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(host string) *Generated {
+		g, err := Generate(GenerateOptions{Hosts: []string{host}, Parent: inter.Cert})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	rootPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Cert.Certificate[0]})
+
+	tests := []struct {
+		name string
+		// chain is the new certificate file, from the new leaf's PEM
+		// (leaf then intermediate).
+		chain func(certPEM []byte) []byte
+	}{
+		{"intermediate cut short", func(certPEM []byte) []byte {
+			return certPEM[:len(certPEM)-200]
+		}},
+		{"intermediate corrupt, root after it", func(certPEM []byte) []byte {
+			b := bytes.Clone(certPEM)
+			i := bytes.LastIndex(b, []byte("-----BEGIN"))
+			b[i+40] = '!'
+			return append(b, rootPEM...)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+			old := issue("old.test")
+			if err := os.WriteFile(certFile, old.CertPEM, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(keyFile, old.KeyPEM, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := LoadFiles(certFile, keyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := issue("new.test")
+			if err := os.WriteFile(certFile, tt.chain(g.CertPEM), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(keyFile, g.KeyPEM, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err = s.Reload()
+			if err == nil || !strings.Contains(err.Error(), certFile) {
+				t.Errorf("Reload error = %v, want one naming %s", err, certFile)
+			}
+			cur := s.Certificate()
+			if got := cur.Leaf.Subject.CommonName; got != "old.test" || len(cur.Certificate) != 2 {
+				t.Errorf("serving %q with %d certificates, want old.test with its intermediate", got, len(cur.Certificate))
+			}
+			if _, err := LoadFiles(certFile, keyFile); err == nil {
+				t.Error("LoadFiles took the broken chain")
+			}
+		})
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -24,8 +26,9 @@ import (
 const WatchDebounce = 200 * time.Millisecond
 
 // Watch reloads the pair and the client CA file (see [Source.ReloadAndLog])
-// whenever something changes in the directories holding them, until ctx
-// ends. It returns nil then, at once for a Source without files, and an
+// whenever one of them, or a symlink in their directories that they are
+// reached through, changes, until ctx ends. Other files in those
+// directories (a log written beside cert.pem) are ignored. It returns nil then, at once for a Source without files, and an
 // error only when the watch cannot be set up; it logs "watching
 // certificate files" once it is.
 //
@@ -35,7 +38,7 @@ const WatchDebounce = 200 * time.Millisecond
 // see it disappear. A file changed in place behind a symlink into another
 // directory is not seen; send the server SIGHUP for that.
 func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
-	var dirs []string
+	var dirs, files []string
 	var attrs []any
 	for _, f := range []struct{ key, file string }{
 		{"cert_file", s.certFile}, {"key_file", s.keyFile}, {"client_ca_file", s.ca.file},
@@ -43,6 +46,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		if f.file == "" {
 			continue
 		}
+		files = append(files, f.file)
 		attrs = append(attrs, f.key, f.file)
 		if d := filepath.Dir(f.file); !slices.Contains(dirs, d) {
 			dirs = append(dirs, d)
@@ -78,9 +82,12 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 			if !ok {
 				return nil
 			}
-			// A chmod alone (touch, or a backup tool setting times) does
-			// not change what a reload would read.
-			if ev.Op == fsnotify.Chmod {
+			// Only the watched files matter: a log written beside them
+			// would hold the reload back for as long as it is written,
+			// and at debug level the line below would be a write causing
+			// the next one, without end. A chmod of one of them counts:
+			// it can make a key the last reload could not read readable.
+			if !affects(ev.Name, files) {
 				continue
 			}
 			log.Debug("certificate directory changed", "event", ev.String())
@@ -100,11 +107,37 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	}
 }
 
+// affects reports whether a change to name can change what one of files
+// reads: name is the file, or a symlink on the way to it within the
+// watched directories (the ..data of a Kubernetes secret volume, which
+// tls.crt links through), or a directory it lies in.
+func affects(name string, files []string) bool {
+	up := ".." + string(filepath.Separator)
+	name, _ = filepath.Abs(name)
+	for _, f := range files {
+		p, _ := filepath.Abs(f)
+		for range 8 { // links followed, as a bound against loops
+			if rel, err := filepath.Rel(name, p); err == nil && rel != ".." && !strings.HasPrefix(rel, up) {
+				return true
+			}
+			target, err := os.Readlink(p)
+			if err != nil {
+				break
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(p), target)
+			}
+			p = filepath.Clean(target)
+		}
+	}
+	return false
+}
+
 // ReloadAndLog is [Source.Reload] with its outcome logged, for the file
 // watcher and SIGHUP alike; trigger says which. A new certificate is logged
 // at info level with its subject, expiry and SHA-256 fingerprint; the same
-// certificate again only at debug level, since unrelated files in a watched
-// directory trigger reloads too. A failure is logged as an error naming the
+// certificate again only at debug level, since a file can be written again
+// as it was. A failure is logged as an error naming the
 // files, and the old certificate keeps serving. The client CA file, when
 // there is one, is reloaded and logged the same way, on its own: a broken
 // CA file does not hold back a renewed pair, nor the other way round.

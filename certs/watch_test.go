@@ -2,6 +2,7 @@ package certs
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -29,8 +30,14 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 // the watch is in place.
 func watched(t *testing.T, s *Source) *testlog.Buffer {
 	t.Helper()
+	return watchedAlsoLogTo(t, s, io.Discard)
+}
+
+// watchedAlsoLogTo is watched with the log written to w as well.
+func watchedAlsoLogTo(t *testing.T, s *Source, w io.Writer) *testlog.Buffer {
+	t.Helper()
 	logBuf := &testlog.Buffer{}
-	log := slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(logBuf, w), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Watch(ctx, log) }()
@@ -55,17 +62,19 @@ func watched(t *testing.T, s *Source) *testlog.Buffer {
 // loaded, unchanged or failed.
 const reloadOutcome = `trigger="file change"`
 
-// settle returns once the watcher has dealt with every change made in dir
-// so far. It changes an unrelated file there and waits for the reload that
-// follows: the watcher takes events in order, so by then any reload an
-// earlier change called for has been made and logged.
-func settle(t *testing.T, logBuf *testlog.Buffer, dir string) {
+// settle returns once the watcher has dealt with every change made to
+// file so far. It writes file again as it is and waits for the reload
+// that follows: the watcher takes events in order, so by then any reload
+// an earlier change called for has been made and logged.
+func settle(t *testing.T, logBuf *testlog.Buffer, file string) {
 	t.Helper()
-	before := strings.Count(logBuf.String(), reloadOutcome)
-	if err := os.WriteFile(filepath.Join(dir, "settle"), []byte(t.Name()), 0o644); err != nil {
+	data, err := os.ReadFile(file)
+	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the reload after an unrelated change", func() bool {
+	before := strings.Count(logBuf.String(), reloadOutcome)
+	replaceByRename(t, file, data)
+	waitFor(t, 10*time.Second, "the reload after the file was written again", func() bool {
 		return strings.Count(logBuf.String(), reloadOutcome) > before
 	})
 }
@@ -159,11 +168,13 @@ func TestWatch(t *testing.T) {
 			wantNotLog: "certificate reloaded",
 		},
 		{
-			name: "unrelated file in the directory",
+			name: "same pair written again",
 			replace: func(t *testing.T, certFile, keyFile string) string {
-				if err := os.WriteFile(filepath.Join(filepath.Dir(certFile), "README"), []byte("hello"), 0o644); err != nil {
+				data, err := os.ReadFile(certFile)
+				if err != nil {
 					t.Fatal(err)
 				}
+				replaceByRename(t, certFile, data)
 				return "old.test"
 			},
 			wantLog:    "certificate unchanged",
@@ -189,7 +200,7 @@ func TestWatch(t *testing.T) {
 				t.Errorf("serving %q, want %q", got, wantCN)
 			}
 			// Let a late, wrong reload show up before judging the log.
-			settle(t, logBuf, dir)
+			settle(t, logBuf, keyFile)
 			logText := logBuf.String()
 			if strings.Contains(logText, tt.wantNotLog) {
 				t.Errorf("log has %q:\n%s", tt.wantNotLog, logText)
@@ -258,6 +269,65 @@ func TestWatchKubernetesSecret(t *testing.T) {
 	if strings.Contains(logBuf.String(), "reload failed") {
 		t.Errorf("a reload failed on the way:\n%s", logBuf.String())
 	}
+}
+
+// TestWatchLogInSameDirectory: a server started as
+// `tlsecho >tlsecho.log` beside its cert.pem writes its log into the
+// watched directory. Those writes are not a certificate change: they must
+// neither hold back the reload of a new pair nor, at debug level, log a
+// line about themselves that is itself a write, and so on without end.
+func TestWatchLogInSameDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
+	s, err := LoadFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(filepath.Join(dir, "tlsecho.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	logBuf := watchedAlsoLogTo(t, s, logFile)
+
+	g := newPair(t, "new.test")
+	replaceByRename(t, keyFile, g.KeyPEM)
+	replaceByRename(t, certFile, g.CertPEM)
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Leaf().Subject.CommonName != "new.test" {
+		if time.Now().After(deadline) {
+			logText := logBuf.String()
+			t.Fatalf("new pair not served within 10s; the log grew to %d lines, %d of them about the log file",
+				strings.Count(logText, "\n"), strings.Count(logText, "tlsecho.log"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if logText := logBuf.String(); strings.Contains(logText, "tlsecho.log") {
+		t.Errorf("the watcher logged about its own log file:\n%s", logText)
+	}
+}
+
+// TestWatchChmod: a permission change on a watched file is a reload. A
+// new key renamed into place with a mode the server cannot read fails
+// the reload ("permission denied"); the operator's fix, chmod, is then the
+// only event, and must load the pair. (The test may run as root, which
+// reads any file, so it checks that the chmod reloads.)
+func TestWatchChmod(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
+	s, err := LoadFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logBuf := watched(t, s)
+	if err := os.Chmod(keyFile, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "a reload after chmod", func() bool {
+		return strings.Contains(logBuf.String(), reloadOutcome)
+	})
 }
 
 // TestWatchWithoutFiles: an in-memory Source has nothing to watch, and
