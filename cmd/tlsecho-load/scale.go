@@ -26,7 +26,7 @@ func parseOwn(name, usage string, args []string, f *ownFlags, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	fs.IntVar(&f.conns, "c", f.conns, "connections, half raw TLS and half wss")
 	fs.DurationVar(&f.duration, "d", f.duration, "how long to echo once all are connected")
-	fs.IntVar(&f.messages, "n", f.messages, "echoes per connection once all are connected (0: until -d)")
+	fs.IntVar(&f.messages, "n", f.messages, "echoes per connection, the first (before the idle reading) included (0: until -d)")
 	fs.StringVar(&f.size, "size", f.size, "message `size`, or a range such as 1-1MiB")
 	fs.Float64Var(&f.text, "text", f.text, "`fraction` of wss messages sent as text")
 	fs.StringVar(&f.tlsecho, "tlsecho", "", "tlsecho `binary` (default: go build ./cmd/tlsecho)")
@@ -116,8 +116,8 @@ func loadTlsecho(ctx context.Context, tlsechoBin string, o *options, stdout io.W
 const scaleUsage = `Starts tlsecho and holds -c connections open at once against it, half raw
 TLS and half wss, from this process (each side of a loopback connection counts
 against its own process's open-files limit). Each connection echoes once,
-the server's memory is read while all are idle, then each echoes -n more
-times, every byte checked, and all close. It reports the server's RSS per
+the server's memory is read while all are idle, then each echoes until it
+has echoed -n times in all, every byte checked, and all close. It reports the server's RSS per
 connection, how many connections a GiB holds, and whether goroutines and
 descriptors return to where they were. Run it from the tlsecho repository:
 go run ./cmd/tlsecho-load scale -c 15000`
