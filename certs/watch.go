@@ -27,16 +27,18 @@ const WatchDebounce = 200 * time.Millisecond
 
 // Watch reloads the pair and the client CA file (see [Source.ReloadAndLog])
 // whenever one of them, or a symlink in their directories that they are
-// reached through, changes, until ctx ends. Other files in those
-// directories (a log written beside cert.pem) are ignored. It returns nil then, at once for a Source without files, and an
-// error only when the watch cannot be set up; it logs "watching
+// reached through, or their whole directory changes, until ctx ends.
+// Other files in those directories (a log written beside cert.pem) are
+// ignored. It returns nil then, at once for a Source without files, and
+// an error only when the watch cannot be set up; it logs "watching
 // certificate files" once it is.
 //
 // It watches the directories, not the files: tools replace a pair by
 // renaming new files into place (certbot swaps symlinks, Kubernetes secret
 // volumes swap the ..data symlink), and a watch on the old file would only
-// see it disappear. A file changed in place behind a symlink into another
-// directory is not seen; send the server SIGHUP for that.
+// see it disappear. A directory replaced whole is watched again at its
+// path. A file changed in place behind a symlink into another directory
+// is not seen; send the server SIGHUP for that.
 func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	var dirs, files []string
 	var attrs []any
@@ -48,7 +50,13 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		}
 		files = append(files, f.file)
 		attrs = append(attrs, f.key, f.file)
-		if d := filepath.Dir(f.file); !slices.Contains(dirs, d) {
+		// Absolute, so that a directory's parent can be watched and the
+		// events of both compared by name.
+		abs, err := filepath.Abs(f.file)
+		if err != nil {
+			return fmt.Errorf("certs: watch %s: %w", f.file, err)
+		}
+		if d := filepath.Dir(abs); !slices.Contains(dirs, d) {
 			dirs = append(dirs, d)
 		}
 	}
@@ -60,10 +68,9 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("certs: watch: %w", err)
 	}
 	defer w.Close()
-	for _, d := range dirs {
-		if err := w.Add(d); err != nil {
-			return fmt.Errorf("certs: watch %s: %w", d, err)
-		}
+	dw, err := newDirWatch(w, log, dirs)
+	if err != nil {
+		return fmt.Errorf("certs: watch: %w", err)
 	}
 	log.Info("watching certificate files", append(attrs, "dirs", dirs)...)
 
@@ -87,7 +94,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 			// and at debug level the line below would be a write causing
 			// the next one, without end. A chmod of one of them counts:
 			// it can make a key the last reload could not read readable.
-			if !affects(ev.Name, files) {
+			if !dw.relevant(ev.Name) || !affects(ev.Name, files) {
 				continue
 			}
 			log.Debug("certificate directory changed", "event", ev.String())
@@ -102,6 +109,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 				timer.Reset(debounce)
 			}
 		case <-timer.C:
+			dw.refresh()
 			s.ReloadAndLog(log, "file change")
 		}
 	}
@@ -179,8 +187,11 @@ func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 		return nil
 	}
 	log.Info("certificate reloaded", attrs...)
-	if time.Now().After(cur.Leaf.NotAfter) {
-		log.Warn("reloaded certificate has expired; clients will refuse it", "not_after", cur.Leaf.NotAfter, "cert_file", s.certFile)
+	if p := DatesProblem(cur.Leaf, time.Now()); p != "" {
+		log.Warn("reloaded certificate "+p+"; clients will refuse it",
+			"not_before", cur.Leaf.NotBefore.UTC().Format(time.RFC3339),
+			"not_after", cur.Leaf.NotAfter.UTC().Format(time.RFC3339),
+			"cert_file", s.certFile)
 	}
 	return nil
 }

@@ -44,8 +44,10 @@ func (a *app) logStart() {
 	if why := a.cfg.healthProblem(); why != "" {
 		a.log.Warn("tlsecho health cannot check this server", "why", why)
 	}
-	if time.Now().After(leaf.NotAfter) {
-		a.log.Warn("certificate has expired; clients will refuse it", "not_after", leaf.NotAfter)
+	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
+		a.log.Warn("certificate "+p+"; clients will refuse it",
+			"not_before", leaf.NotBefore.UTC().Format(time.RFC3339),
+			"not_after", leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	host := "localhost"
 	if len(leaf.DNSNames) > 0 {

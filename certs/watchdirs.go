@@ -1,0 +1,94 @@
+package certs
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// dirWatch keeps an inotify watch on each directory holding the watched
+// files, by path rather than by the directory first found there. A watch
+// follows an inode: after `mv certs certs.old; mv certs.new certs`, or
+// `ln -sfn v2 live` when the files are reached through a symlinked
+// directory, it would report the old directory's changes and never the
+// new one's. So the parents are watched too (a swap is an event there),
+// and before each reload every directory is looked at again and watched
+// anew when what its path names has changed.
+type dirWatch struct {
+	w    *fsnotify.Watcher
+	log  *slog.Logger
+	dirs map[string]os.FileInfo // what each path named when watched; nil: not watched
+	// parentOnly are the parents watched only to see a directory
+	// replaced: of their events, only those naming a directory count.
+	parentOnly map[string]bool
+}
+
+// newDirWatch watches dirs, which must exist, and their parents where it
+// can: a parent it may not watch only means a replaced directory goes
+// unseen, as before, so that is a warning and not an error.
+func newDirWatch(w *fsnotify.Watcher, log *slog.Logger, dirs []string) (*dirWatch, error) {
+	d := &dirWatch{w: w, log: log, dirs: map[string]os.FileInfo{}, parentOnly: map[string]bool{}}
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err == nil {
+			err = w.Add(dir)
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.dirs[dir] = fi
+	}
+	for _, dir := range dirs {
+		p := filepath.Dir(dir)
+		if _, ok := d.dirs[p]; ok || d.parentOnly[p] || p == dir {
+			continue
+		}
+		if err := w.Add(p); err != nil {
+			log.Warn("cannot watch the directory above the certificate files; replacing their whole directory will need SIGHUP", "dir", p, "err", err)
+			continue
+		}
+		d.parentOnly[p] = true
+	}
+	return d, nil
+}
+
+// relevant reports whether an event from a parent watched only for the
+// directories' sake is about one of them; events from the directories
+// themselves are for the caller to judge.
+func (d *dirWatch) relevant(name string) bool {
+	if !d.parentOnly[filepath.Dir(name)] {
+		return true
+	}
+	_, ok := d.dirs[name]
+	return ok
+}
+
+// refresh watches again each directory whose path now names another
+// directory than the one watched, or that came back after it was gone.
+// A directory missing now stays unwatched until its parent reports it
+// back; the reload that follows logs the missing files.
+func (d *dirWatch) refresh() {
+	for dir, old := range d.dirs {
+		fi, err := os.Stat(dir)
+		if err == nil && old != nil && os.SameFile(old, fi) {
+			continue
+		}
+		if old != nil {
+			// The watch may be gone with the directory already; the
+			// error that says so is expected.
+			_ = d.w.Remove(dir)
+			d.dirs[dir] = nil
+		}
+		if err != nil {
+			continue
+		}
+		if err := d.w.Add(dir); err != nil {
+			d.log.Warn("cannot watch the replaced certificate directory; send SIGHUP after changing its files", "dir", dir, "err", err)
+			continue
+		}
+		d.dirs[dir] = fi
+		d.log.Info("watching the replaced certificate directory", "dir", dir)
+	}
+}
