@@ -101,10 +101,14 @@
     return s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS) + "…" : s;
   }
 
+  // closeText describes a close. The reason is the server's text, set in
+  // the middle of the page's own: it goes between Unicode isolates (FSI,
+  // PDI), so a right-to-left override in it cannot run on and reorder the
+  // closing quote and the words after it.
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
-    if (reason) s += " “" + reason + "”";
+    if (reason) s += " “\u2068" + reason + "\u2069”";
     return s;
   }
 
