@@ -715,7 +715,11 @@
     set("info-compression", (ws.compression ? "permessage-deflate offered" : "off") +
       (ws.max_message_bytes ? "; messages up to " + fmtBytes(ws.max_message_bytes) : ""));
     const cc = info.client_certificate;
-    set("info-client", cc ? cc.subject + " (verified)" : info.client_auth ? "required, none verified" : "not requested");
+    // Over TLS with mTLS on, a client without a verified certificate gets
+    // no page at all: without a certificate here the page came over plain
+    // HTTP, where none is asked for.
+    set("info-client", cc ? cc.subject + " (verified)" : info.client_auth
+      ? "required on the TLS ports; none asked for on this plain HTTP one" : "not requested");
     const raw = info.raw_tls;
     if (raw) {
       set("cmd-openssl", raw.openssl);
