@@ -14,7 +14,8 @@ import (
 // the proxy saw, and the request's context records the proxy and the
 // scheme the client used (see [ForwardedFrom]), which /info reports and the
 // page follows. Requests from any other peer pass unchanged: their
-// X-Forwarded headers are the client's own word and are ignored.
+// X-Forwarded headers are the client's own word and are ignored. So do
+// requests with neither header: nothing says they were forwarded.
 //
 // Mount it only on a listener whose traffic comes through such a proxy; on
 // a TLS listener the scheme and the client are known first hand.
@@ -41,7 +42,8 @@ type Hop struct {
 type hopKey struct{}
 
 // ForwardedFrom returns what a trusted proxy said about the request, or
-// nil when it did not come through Forwarded from a trusted peer.
+// nil when it did not come through Forwarded from a trusted peer that
+// sent X-Forwarded-For or X-Forwarded-Proto.
 func ForwardedFrom(ctx context.Context) *Hop {
 	h, _ := ctx.Value(hopKey{}).(*Hop)
 	return h
@@ -49,8 +51,14 @@ func ForwardedFrom(ctx context.Context) *Hop {
 
 // ServeHTTP implements http.Handler.
 func (f *Forwarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A request without X-Forwarded headers came straight from its peer,
+	// as far as anyone can tell (a browser on the port itself, a proxy's
+	// own health check): naming that peer as its proxy would show the
+	// client as forwarded by itself, which is every direct request when
+	// no list is set.
+	fwd := len(r.Header.Values("X-Forwarded-For")) > 0 || len(r.Header.Values("X-Forwarded-Proto")) > 0
 	peer, ok := remoteIP(r.RemoteAddr)
-	if !ok || !f.trusts(peer) {
+	if !fwd || !ok || !f.trusts(peer) {
 		f.Next.ServeHTTP(w, r)
 		return
 	}

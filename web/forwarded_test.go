@@ -42,7 +42,10 @@ var forwardedTests = []struct {
 	{"no list, entries over two headers", nil, "192.0.2.1:5000", []string{"6.6.6.6", "203.0.113.7"}, "", "203.0.113.7", "", true},
 	{"garbage entry", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"not-an-ip"}, "https", "10.0.0.2:5000", "https", true},
 	{"unknown proto", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7"}, "gopher", "203.0.113.7", "", true},
-	{"no headers", prefixes("10.0.0.0/8"), "10.0.0.2:5000", nil, "", "10.0.0.2:5000", "", true},
+	// Nothing was forwarded: the peer is the client, not its proxy.
+	{"no headers", prefixes("10.0.0.0/8"), "10.0.0.2:5000", nil, "", "10.0.0.2:5000", "", false},
+	{"no list, no headers", nil, "192.0.2.1:5000", nil, "", "192.0.2.1:5000", "", false},
+	{"proto only", prefixes("10.0.0.0/8"), "10.0.0.2:5000", nil, "https", "10.0.0.2:5000", "https", true},
 	{"IPv4-mapped peer", prefixes("10.0.0.0/8"), "[::ffff:10.0.0.2]:5000", []string{"203.0.113.7"}, "https", "203.0.113.7", "https", true},
 }
 
@@ -128,8 +131,15 @@ func TestInfoClient(t *testing.T) {
 	if c.Address != "203.0.113.7" || c.Scheme != "https" || !c.TLSTerminatedUpstream || !strings.HasPrefix(c.Proxy, "127.0.0.1:") || c.Balancer != "10.9.8.7:1234" {
 		t.Errorf("through a trusted proxy: %+v", c)
 	}
-	if c := get(t, trusting, nil); c.Scheme != "http" || c.TLSTerminatedUpstream || !strings.HasPrefix(c.Address, "127.0.0.1:") {
+	if c := get(t, trusting, nil); c.Scheme != "http" || c.TLSTerminatedUpstream || !strings.HasPrefix(c.Address, "127.0.0.1:") || c.Proxy != "" {
 		t.Errorf("plain HTTP without forwarding headers: %+v", c)
+	}
+	// Without a list every peer is trusted, and a browser on the port
+	// itself sends no X-Forwarded headers: it was not forwarded.
+	anyPeer := httptest.NewServer(&Forwarded{Next: h})
+	defer anyPeer.Close()
+	if c := get(t, anyPeer, nil); c.Proxy != "" || c.Scheme != "http" || !strings.HasPrefix(c.Address, "127.0.0.1:") {
+		t.Errorf("direct plain HTTP, no trusted list: %+v", c)
 	}
 
 	distrusting := httptest.NewServer(&Forwarded{Trusted: prefixes("192.0.2.0/24"), Next: h})

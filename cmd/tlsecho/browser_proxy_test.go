@@ -77,6 +77,9 @@ backend echo
 	if got := tab.text("#info-peer"); !strings.HasPrefix(got, "127.0.0.1 ") || !strings.Contains(got, "forwarded by proxy 127.0.0.1:") {
 		t.Errorf("info peer = %q, want the browser's address, forwarded by the proxy", got)
 	}
+	if got := tab.waitFor("the hello panel", `document.getElementById("hello-status").textContent`); !strings.Contains(got, "proxy in front ended TLS") {
+		t.Errorf("hello panel = %q, want it to say the proxy ended TLS", got)
+	}
 	if got, want := tab.eval("default URL", `document.getElementById("url").value`), "wss://"+front+"/ws"; got != want {
 		t.Errorf("default URL = %q, want %q", got, want)
 	}

@@ -101,10 +101,14 @@
     return s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS) + "…" : s;
   }
 
+  // closeText describes a close. The reason is the server's text, set in
+  // the middle of the page's own: it goes between Unicode isolates (FSI,
+  // PDI), so a right-to-left override in it cannot run on and reorder the
+  // closing quote and the words after it.
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
-    if (reason) s += " “" + reason + "”";
+    if (reason) s += " “\u2068" + reason + "\u2069”";
     return s;
   }
 
@@ -711,7 +715,11 @@
     set("info-compression", (ws.compression ? "permessage-deflate offered" : "off") +
       (ws.max_message_bytes ? "; messages up to " + fmtBytes(ws.max_message_bytes) : ""));
     const cc = info.client_certificate;
-    set("info-client", cc ? cc.subject + " (verified)" : info.client_auth ? "required, none verified" : "not requested");
+    // Over TLS with mTLS on, a client without a verified certificate gets
+    // no page at all: without a certificate here the page came over plain
+    // HTTP, where none is asked for.
+    set("info-client", cc ? cc.subject + " (verified)" : info.client_auth
+      ? "required on the TLS ports; none asked for on this plain HTTP one" : "not requested");
     const raw = info.raw_tls;
     if (raw) {
       set("cmd-openssl", raw.openssl);

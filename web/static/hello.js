@@ -36,10 +36,14 @@
     }
   }
 
-  function render(h) {
+  // render shows the hello h; client is /info's client, which says why
+  // there is none.
+  function render(h, client) {
     const set = (id, v) => { $(id).textContent = v; };
     if (!h) {
-      set("hello-status", "not known: this page did not come over TLS to this server (a proxy in front ended it)");
+      set("hello-status", client && client.tls_terminated_upstream
+        ? "not known: a proxy in front ended TLS, so this server saw no ClientHello"
+        : "not known: this page came over plain HTTP, without TLS");
       return;
     }
     set("hello-ja4", h.ja4);
@@ -58,6 +62,6 @@
       $("hello-status").textContent = "unavailable (" + ev.detail.error + ")";
       return;
     }
-    render(ev.detail.info.client_hello);
+    render(ev.detail.info.client_hello, ev.detail.info.client);
   });
 })();

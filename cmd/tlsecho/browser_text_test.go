@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserServerText: what the server sends shows as text, never as
+// markup, and cannot rearrange the page's own words. An echoed message
+// with an <img onerror> stays text; a close reason with a right-to-left
+// override (U+202E, which the close fault lets through as printable) is
+// shown between its quotes, the override ending with the reason, instead
+// of running on and drawing the closing quote before the reversed text.
+func TestBrowserServerText(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	tab := newBrowser(t)
+	tab.load("https://" + ta.HTTPSAddr + "/")
+	tab.waitInfo()
+
+	const markup = `<img src=x onerror=window.pwned=1>`
+	tab.do("fault", chromedp.SetValue(chromedp.CSS("#fault"), "close:4001:<b>x</b>\u202eevil@1"))
+	tab.connect()
+	tab.waitState("open")
+	tab.send(markup)
+	tab.waitFor("the echo", recvLine(`b === `+jsString(markup)))
+	got := tab.waitState("closed")
+	if !strings.Contains(got, "<b>x</b>") {
+		t.Errorf("state %q, want the reason as text", got)
+	}
+	if n := tab.eval("markup", `String(document.querySelectorAll("main img, main b, header b").length) + " " + String(window.pwned)`); n != "0 undefined" {
+		t.Errorf("elements made from the server's text, and window.pwned: %s", n)
+	}
+
+	// Where the browser draws them: the closing quote must be right of
+	// every character of the reason.
+	layout := tab.eval("the state's layout", `(() => {
+		const node = document.getElementById("state").firstChild, s = node.data;
+		const at = (i, j) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, j); return r.getBoundingClientRect(); };
+		const open = s.indexOf("“"), close = s.lastIndexOf("”");
+		if (open < 0 || close < 0) return "no quotes in " + JSON.stringify(s);
+		const reason = at(open + 1, close), quote = at(close, close + 1);
+		return quote.left >= reason.right - 0.5 ? "ok" :
+			"closing quote at x=" + quote.left + ", reason drawn up to x=" + reason.right + " in " + JSON.stringify(s);
+	})()`)
+	if layout != "ok" {
+		t.Errorf("the reason runs past its quotes: %s", layout)
+	}
+	tab.checkProblems(nil)
+}
