@@ -73,8 +73,9 @@ var (
 	// start with a header.
 	ErrProxyHeaderMissing = errors.New("no PROXY protocol header, which is required here")
 	// ErrProxyUntrusted: the peer is not one of the trusted load balancers
-	// but sent a header, or Require is set.
-	ErrProxyUntrusted = errors.New("PROXY protocol header from a peer that is not trusted to send one")
+	// but sent a header, or Require is set (then it is refused before it
+	// sent anything, header or not).
+	ErrProxyUntrusted = errors.New("peer not trusted to send PROXY protocol headers")
 )
 
 // read runs the stage on c, before any other: it reads the header ahead of
@@ -85,7 +86,9 @@ func (p *Proxy) read(c *Conn) error {
 	tcpPeer := c.conn.RemoteAddr()
 	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: tcpPeer, Downstream: c.conn.LocalAddr()})
 	if err != nil {
-		return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyUntrusted)
+		// Only Require refuses a peer before reading: nothing says it
+		// sent a header.
+		return fmt.Errorf("listener: %s: %w, which this listener requires", tcpPeer, ErrProxyUntrusted)
 	}
 	rec := &headerRecorder{r: c}
 	br := bufio.NewReaderSize(rec, proxyBufSize)
@@ -118,7 +121,7 @@ func (p *Proxy) read(c *Conn) error {
 	case err != nil:
 		return fmt.Errorf("listener: PROXY protocol header from %s: %w", tcpPeer, err)
 	case policy == proxyproto.REJECT:
-		return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyUntrusted)
+		return fmt.Errorf("listener: %s: PROXY protocol header refused: %w", tcpPeer, ErrProxyUntrusted)
 	}
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.

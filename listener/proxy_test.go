@@ -245,9 +245,10 @@ func TestProxyRefusals(t *testing.T) {
 	}{
 		{"require, no header", listener.ProxyOptions{Require: true}, "header", false, "", "no PROXY protocol header"},
 		// Nothing from 127.0.0.1 is served when it is not trusted.
-		{"require, untrusted peer", listener.ProxyOptions{Require: true, Trusted: []string{"192.0.2.0/24"}}, "", true, "", "not trusted"},
-		{"require, untrusted peer without a header", listener.ProxyOptions{Require: true, Trusted: []string{"192.0.2.1"}}, "", false, "", "not trusted"},
-		{"optional, untrusted peer", listener.ProxyOptions{Trusted: []string{"::1", "192.0.2.1"}}, "bare", true, "", "not trusted"},
+		{"require, untrusted peer", listener.ProxyOptions{Require: true, Trusted: []string{"192.0.2.0/24"}}, "", true, "", "not trusted to send PROXY protocol headers, which this listener requires"},
+		// The report must not say a header came: none did.
+		{"require, untrusted peer without a header", listener.ProxyOptions{Require: true, Trusted: []string{"192.0.2.1"}}, "", false, "", "not trusted to send PROXY protocol headers, which this listener requires"},
+		{"optional, untrusted peer", listener.ProxyOptions{Trusted: []string{"::1", "192.0.2.1"}}, "bare", true, "", "PROXY protocol header refused: peer not trusted"},
 		{"malformed v1", listener.ProxyOptions{}, "header", false, "PROXY TCP4 nonsense\r\n", "PROXY protocol header from"},
 		{"v2 TLV longer than the header", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x01\x01\xf4ab"), "PROXY protocol header from"},
 		{"v2 TLV cut short", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x01\x00"), "PROXY protocol header from"},

@@ -18,10 +18,13 @@ func (c *Config) validateBalancer() error {
 	if c.DrainDelay < 0 {
 		return &configError{Var: "TLSECHO_DRAIN_DELAY", Err: fmt.Errorf("must not be negative, not %v", c.DrainDelay)}
 	}
-	if c.DrainDelay >= c.ShutdownTimeout {
+	// The drain runs from the end of the delay until the timeout less
+	// the exit margin: a delay that reaches into the margin would leave
+	// the drain a deadline already past, and WebSocket clients no 1001.
+	if margin := exitMargin(c.ShutdownTimeout); c.DrainDelay >= c.ShutdownTimeout-margin {
 		return &configError{Var: "TLSECHO_DRAIN_DELAY", Err: fmt.Errorf(
-			"%v leaves no time to drain: the delay counts inside TLSECHO_SHUTDOWN_TIMEOUT (%v); shorten the delay or raise the timeout",
-			c.DrainDelay, c.ShutdownTimeout)}
+			"%v leaves no time to drain: the delay counts inside TLSECHO_SHUTDOWN_TIMEOUT (%v), whose last %v are kept for exiting; shorten the delay or raise the timeout",
+			c.DrainDelay, c.ShutdownTimeout, margin)}
 	}
 	switch c.ProxyProtocol {
 	case "off", "optional", "require":

@@ -95,6 +95,10 @@ func badConfigTests(t *testing.T) []struct {
 		{"drain delay unparseable", []string{"TLSECHO_DRAIN_DELAY=soon"}, []string{"TLSECHO_DRAIN_DELAY", "soon"}},
 		{"drain delay negative", []string{"TLSECHO_DRAIN_DELAY=-1s"}, []string{"TLSECHO_DRAIN_DELAY", "negative"}},
 		{"drain delay fills the shutdown timeout", []string{"TLSECHO_DRAIN_DELAY=15s"}, []string{"TLSECHO_DRAIN_DELAY", "TLSECHO_SHUTDOWN_TIMEOUT", "15s"}},
+		// The last second of the 15s is kept for exiting: the drain
+		// would start with its deadline past.
+		{"drain delay reaches the exit margin", []string{"TLSECHO_DRAIN_DELAY=14500ms"}, []string{"TLSECHO_DRAIN_DELAY", "TLSECHO_SHUTDOWN_TIMEOUT", "14.5s", "1s"}},
+		{"drain delay reaches the exit margin of a short timeout", []string{"TLSECHO_DRAIN_DELAY=2.8s", "TLSECHO_SHUTDOWN_TIMEOUT=3s"}, []string{"TLSECHO_DRAIN_DELAY", "2.8s", "300ms"}},
 		{"proxy protocol unknown", []string{"TLSECHO_PROXY_PROTOCOL=on"}, []string{"TLSECHO_PROXY_PROTOCOL", `"on"`, "require"}},
 		{"proxy trusted not an address", []string{"TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=10.0.0.0/8, lb.example"}, []string{"TLSECHO_PROXY_TRUSTED", `"lb.example"`}},
 		{"proxy trusted bad range", []string{"TLSECHO_PROXY_TRUSTED=10.0.0.0/40"}, []string{"TLSECHO_PROXY_TRUSTED", `"10.0.0.0/40"`}},

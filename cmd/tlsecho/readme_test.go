@@ -1,7 +1,9 @@
 package main
 
 import (
+	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,5 +37,54 @@ func TestREADMECommands(t *testing.T) {
 	}
 	if !strings.Contains(string(ci), "\n"+blocks[1]+"\n") {
 		t.Errorf(".ci/run does not run the README's test command %q", blocks[1])
+	}
+}
+
+// TestREADMEProxyExample runs the README's example of testing a backend
+// that requires PROXY headers: its server variables, and its client
+// command against localhost. Many systems resolve localhost to ::1 before
+// 127.0.0.1, so the example must work from either.
+func TestREADMEProxyExample(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var server, client []string
+	for line := range strings.Lines(string(readme)) {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 1 && strings.HasPrefix(f[0], "TLSECHO_PROXY_PROTOCOL=") && slices.Contains(f, "tlsecho"):
+			server = f
+		case len(f) > 2 && f[0] == "tlsecho" && f[1] == "client" && slices.Contains(f, "-proxy-v2"):
+			client = f[2:]
+		}
+	}
+	if server == nil || client == nil {
+		t.Fatalf("no PROXY example in the README: server %q, client %q", server, client)
+	}
+	vars := map[string]string{"TLS_ADDR": ":0"} // every address, as the default :8433
+	for _, w := range server {
+		if k, v, ok := strings.Cut(w, "="); ok {
+			vars[strings.TrimPrefix(k, envPrefix)] = v
+		}
+	}
+	ta := startApp(t, vars)
+	port := listenPortOf(ta.TLSAddr)
+	for _, host := range []string{"127.0.0.1", "[::1]"} {
+		t.Run(host, func(t *testing.T) {
+			if host == "[::1]" {
+				if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+					t.Skip("no IPv6 loopback here")
+				} else {
+					l.Close()
+				}
+			}
+			args := slices.Clone(client)
+			for i, a := range args {
+				args[i] = strings.Replace(a, "tls://localhost:8433", "tls://"+net.JoinHostPort(strings.Trim(host, "[]"), port), 1)
+			}
+			runClient(t, "", args...).want(t, exitOK, []string{"hello"}, nil)
+		})
 	}
 }

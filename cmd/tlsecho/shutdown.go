@@ -8,12 +8,18 @@ import (
 	"time"
 )
 
-// shutdown drains every listener at once, to be done by deadline less a
-// margin, so the process exits before an orchestrator's own deadline.
+// exitMargin is the end of TLSECHO_SHUTDOWN_TIMEOUT kept back from the
+// drain, so that the process has exited, not just stopped draining, by
+// the time an orchestrator's own deadline passes.
+func exitMargin(timeout time.Duration) time.Duration {
+	return min(timeout/10, time.Second)
+}
+
+// shutdown drains every listener at once, to be done by deadline less
+// exitMargin.
 func (a *app) shutdown(deadline time.Time) {
 	a.ready.Store(false)
-	timeout := a.cfg.ShutdownTimeout
-	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-min(timeout/10, time.Second)))
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-exitMargin(a.cfg.ShutdownTimeout)))
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
