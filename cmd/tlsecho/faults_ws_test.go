@@ -202,6 +202,45 @@ func TestFaultsWSRefused(t *testing.T) {
 	}
 }
 
+// TestFaultsWSQueryMalformed: a fault parameter that Go's query parser
+// would drop without a word (a ";" for a separator, a bare "%") or one
+// given twice gets 400 naming the mistake, not an echo without faults; a
+// ";" elsewhere in the query is none of the server's business.
+func TestFaultsWSQueryMalformed(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	tests := []struct {
+		query, want string
+	}{
+		{"?fault=status:503;close:4001", `has a ";", which is no separator`},
+		{"?x=1;fault=status:503", `has a ";", which is no separator`},
+		{"?fault=close:4001:100%", "is not URL-encoded"},
+		{"?fault=close:4001:%zz", "is not URL-encoded"},
+		{"?fault=status:503&fault=rst", "given more than once"},
+		{"?fault=&fault=", "given more than once"},
+	}
+	for _, tt := range tests {
+		_, resp, err := dialWSSResp(t, ta, tt.query)
+		if err == nil || resp == nil {
+			t.Fatalf("%s: upgraded (%v), want 400", tt.query, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), tt.want) || strings.Count(strings.TrimSpace(string(body)), "\n") > 0 {
+			t.Errorf("%s: %d %q, want 400 with one line saying %q", tt.query, resp.StatusCode, body, tt.want)
+		}
+	}
+	// A stray ";" away from the fault parameter leaves the request as Go
+	// reads it: here, with the spec in full.
+	if _, resp, err := dialWSSResp(t, ta, "?x=1;y=2&fault=status:418"); err == nil || resp == nil || resp.StatusCode != 418 {
+		t.Errorf("?x=1;y=2&fault=status:418: %v %v, want 418", err, resp)
+	}
+	c, _, err := dialWSSResp(t, ta, "?x=1;y=2")
+	if err != nil {
+		t.Fatalf("?x=1;y=2: %v, want an upgrade", err)
+	}
+	c.echo(t, "no faults asked")
+}
+
 // TestFaultsWSOff: with TLSECHO_FAULTS=false a URL that asks for faults
 // gets 400, also with an empty fault parameter; one without the parameter
 // is served.

@@ -348,6 +348,29 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}
 }
 
+// TestSignalDeliveredTwiceDrains: GNU timeout signals the process and
+// then its process group, so the server gets SIGTERM twice at once; that
+// is one request to stop, and the server drains and exits 0 rather than
+// dying by the second as if an operator had pressed Ctrl-C again. Two
+// different signals are sent too: the same one twice may merge into one
+// in the kernel before the server sees it.
+func TestSignalDeliveredTwiceDrains(t *testing.T) {
+	t.Parallel()
+	for _, second := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(second.String(), func(t *testing.T) {
+			t.Parallel()
+			p := startProc(t, "TLSECHO_LOG_LEVEL=debug")
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			p.cmd.Process.Signal(second)
+			if err := p.wait(t, ioWait); err != nil {
+				t.Fatalf("SIGTERM then %v at once: exit %v, want 0 after the drain", second, err)
+			}
+			for range p.waitLog(t, "stopped", ioWait) {
+			}
+		})
+	}
+}
+
 // TestSecondSignalIgnoredAtStart: a process started with SIGINT ignored,
 // as a script's background job is, still drains on the first signal and
 // ends at once on a second SIGINT, with the exit code a shell gives a

@@ -13,7 +13,7 @@ import (
 // which starts the drain, and a function to call when the server is done.
 // A second signal ends the process at once, without draining, the way
 // the signal's default action would: an impatient operator's second
-// Ctrl-C works.
+// Ctrl-C works. One within sameSignal of the first counts as the first.
 //
 // Giving the signals back their default action after the first one is
 // not enough: a process started with SIGINT ignored (`tlsecho &` in a
@@ -21,6 +21,11 @@ import (
 // to ignoring it. So the second signal is taken here too; the process
 // then dies by it when its default action is to kill, and otherwise exits
 // with the code a shell gives a process killed by it (128 + its number).
+// sameSignal is how soon after the first a signal is taken for the same
+// request delivered twice, not an operator's second: far longer than
+// between a supervisor's two sends, shorter than a person's second Ctrl-C.
+const sameSignal = 250 * time.Millisecond
+
 func onSignals(ctx context.Context, log *slog.Logger) (context.Context, func()) {
 	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
 	ignored := map[os.Signal]bool{}
@@ -39,6 +44,24 @@ func onSignals(ctx context.Context, log *slog.Logger) (context.Context, func()) 
 			return
 		}
 		cancel()
+		// GNU timeout, and other supervisors that stop a process group,
+		// signal the process and then its whole group: one request to
+		// stop, delivered twice within microseconds. Taken for a second
+		// signal it would end every such run without its drain, so the
+		// signals of the next moment are the first one's echo.
+		repeat := time.NewTimer(sameSignal)
+		defer repeat.Stop()
+	echoes:
+		for {
+			select {
+			case s := <-ch:
+				log.Debug("signal right after the first; taken for the same request", "signal", s.String())
+			case <-repeat.C:
+				break echoes
+			case <-done:
+				return
+			}
+		}
 		log.Info("a second signal ends the process at once, without draining")
 		var s os.Signal
 		select {
