@@ -29,6 +29,9 @@ func (a *app) adminHandler() http.Handler {
 	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
 	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		// As /healthz: a cache between the prober and the server must not
+		// answer "ready" for a server that has started to drain.
+		w.Header().Set("Cache-Control", "no-store")
 		if !a.ready.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, "not ready\n")

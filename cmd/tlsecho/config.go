@@ -221,7 +221,8 @@ func (c *Config) validate() error {
 	if _, err := c.slogLevel(); err != nil {
 		return &configError{Var: "TLSECHO_LOG_LEVEL", Err: err}
 	}
-	if c.LogFormat != "text" && c.LogFormat != "json" {
+	// Either case, as for TLSECHO_LOG_LEVEL (slog takes DEBUG as debug).
+	if !strings.EqualFold(c.LogFormat, "text") && !strings.EqualFold(c.LogFormat, "json") {
 		return &configError{Var: "TLSECHO_LOG_FORMAT", Err: fmt.Errorf("%q: want text or json", c.LogFormat)}
 	}
 	if _, err := c.faultOptions(); err != nil {

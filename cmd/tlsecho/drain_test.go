@@ -106,3 +106,21 @@ func TestDrainDelayWithinShutdownTimeout(t *testing.T) {
 		t.Fatal("the busy client was not closed")
 	}
 }
+
+// TestProbesNotCached: both probes tell caches not to keep their answer,
+// and the log format is taken in either case (JSON lines come out).
+func TestProbesNotCached(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "TLSECHO_LOG_FORMAT=JSON")
+	c := &http.Client{Timeout: ioWait}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := c.Get("http://" + p.AdminAddr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Cache-Control"); resp.StatusCode != http.StatusOK || got != "no-store" {
+			t.Errorf("%s: %d, Cache-Control %q; want 200 and no-store", path, resp.StatusCode, got)
+		}
+	}
+}

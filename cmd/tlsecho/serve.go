@@ -71,7 +71,7 @@ func oneLine(err error) string {
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	level, _ := cfg.slogLevel()
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
+	if strings.EqualFold(cfg.LogFormat, "json") {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
