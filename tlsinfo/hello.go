@@ -110,7 +110,9 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 	var sessionID, suites, compression cryptobyte.String
 	if !s.ReadUint16(&h.LegacyVersion) ||
 		!s.Skip(32) || // random
-		!s.ReadUint8LengthPrefixed(&sessionID) || len(sessionID) > 32 ||
+		// Any length: crypto/tls takes and echoes a legacy_session_id
+		// over the 32 bytes RFC 8446 allows, and what it takes is shown.
+		!s.ReadUint8LengthPrefixed(&sessionID) ||
 		!s.ReadUint16LengthPrefixed(&suites) ||
 		!s.ReadUint8LengthPrefixed(&compression) {
 		return nil, errors.New("tlsinfo: ClientHello: truncated before the extensions")
