@@ -69,6 +69,10 @@ func TestHellosAsCryptoTLSReadsThem(t *testing.T) {
 		// bytes and echoes it, though RFC 8446 says 32 at most.
 		{"session ID of 33 bytes", oddHello(33, nil)},
 		{"session ID of 255 bytes", oddHello(255, nil)},
+		// Bytes behind the hello in its record: crypto/tls answers the
+		// hello, then fails on them ("handshake buffer not empty").
+		{"garbage after the hello in its record", oddHello(0, []byte("GARBAGE!"))},
+		{"a second message in the hello's record", oddHello(0, []byte{20, 0, 0, 0})},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
