@@ -313,10 +313,14 @@ func TestParseMemory(t *testing.T) {
 		suites int
 		ext    uint16
 		data   []byte
+		repeat int // how many times the extension is sent; 0 is once
 	}{
-		{"ALPN of 1-byte values", 1, extALPN, alpnOf([]byte("a"), 30000)},
-		{"ALPN of empty values", 1, extALPN, alpnOf(nil, 60000)},
-		{"32,000 cipher suites", 32000, 0x0015, nil},
+		{"ALPN of 1-byte values", 1, extALPN, alpnOf([]byte("a"), 30000), 0},
+		{"ALPN of empty values", 1, extALPN, alpnOf(nil, 60000), 0},
+		// crypto/tls refuses duplicate extensions, but only after the
+		// hello has been read and parsed here.
+		{"8,000 ALPN extensions of one value", 1, extALPN, alpnOf([]byte("a"), 1), 8000},
+		{"32,000 cipher suites", 32000, 0x0015, nil, 0},
 		{"key shares without keys", 1, extKeyShare, func() []byte {
 			var b cryptobyte.Builder
 			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
@@ -326,7 +330,7 @@ func TestParseMemory(t *testing.T) {
 				}
 			})
 			return b.BytesOrPanic()
-		}()},
+		}(), 0},
 	}
 	for _, tt := range tests {
 		var b cryptobyte.Builder
@@ -342,8 +346,10 @@ func TestParseMemory(t *testing.T) {
 			})
 			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
 			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-				b.AddUint16(tt.ext)
-				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tt.data) })
+				for range max(tt.repeat, 1) {
+					b.AddUint16(tt.ext)
+					b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tt.data) })
+				}
 			})
 		})
 		msg := b.BytesOrPanic()
