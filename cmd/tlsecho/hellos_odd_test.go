@@ -13,8 +13,12 @@ import (
 
 // oddHello is one handshake record holding a TLS 1.3 ClientHello that
 // crypto/tls answers with a ServerHello, with a session ID of sessionID
-// bytes and then trailing, if any, in the same record.
-func oddHello(sessionID int, trailing []byte) []byte {
+// bytes and then trailing, if any, in the same record. versions, when
+// given, replace TLS 1.3 in supported_versions.
+func oddHello(sessionID int, trailing []byte, versions ...uint16) []byte {
+	if len(versions) == 0 {
+		versions = []uint16{0x0304}
+	}
 	key := make([]byte, 32)
 	rand.Read(key)
 	var b cryptobyte.Builder
@@ -39,8 +43,12 @@ func oddHello(sessionID int, trailing []byte) []byte {
 				ext(0x000d, func(b *cryptobyte.Builder) { // signature_algorithms
 					b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint16(0x0403); b.AddUint16(0x0804) })
 				})
-				ext(0x002b, func(b *cryptobyte.Builder) { // supported_versions: TLS 1.3
-					b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint16(0x0304) })
+				ext(0x002b, func(b *cryptobyte.Builder) { // supported_versions
+					b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+						for _, v := range versions {
+							b.AddUint16(v)
+						}
+					})
 				})
 				ext(0x0033, func(b *cryptobyte.Builder) { // key_share: x25519
 					b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
@@ -96,5 +104,31 @@ func TestHellosAsCryptoTLSReadsThem(t *testing.T) {
 				t.Errorf("entry %+v\nwant the hello's JA4 (t13i0104...) and its one cipher suite", e)
 			}
 		})
+	}
+}
+
+// TestHellosUnknownVersions: a failed handshake's outcome names the
+// versions the client offered, and gives the number of those it cannot
+// name rather than just "unknown": a TLS 1.3 draft (0x7f1c, draft 28,
+// which clients of 2018 sent) and TLS 1.2 to a server that takes 1.3
+// only.
+func TestHellosUnknownVersions(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"TLS_MIN_VERSION": "1.3"})
+	nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write(oddHello(0, nil, 0x7f1c, 0x0303)); err != nil {
+		t.Fatal(err)
+	}
+	// The server answers with a protocol_version alert and closes.
+	io.Copy(io.Discard, nc)
+	got := waitHellos(t, ta, "", 1)
+	const want = "client offered only unsupported versions: unknown (0x7f1c), TLS 1.2"
+	if len(got) != 1 || got[0].Outcome != want {
+		t.Errorf("/hellos = %+v\nwant one entry with outcome %q", got, want)
 	}
 }
