@@ -110,7 +110,9 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 	var sessionID, suites, compression cryptobyte.String
 	if !s.ReadUint16(&h.LegacyVersion) ||
 		!s.Skip(32) || // random
-		!s.ReadUint8LengthPrefixed(&sessionID) || len(sessionID) > 32 ||
+		// Any length: crypto/tls takes and echoes a legacy_session_id
+		// over the 32 bytes RFC 8446 allows, and what it takes is shown.
+		!s.ReadUint8LengthPrefixed(&sessionID) ||
 		!s.ReadUint16LengthPrefixed(&suites) ||
 		!s.ReadUint8LengthPrefixed(&compression) {
 		return nil, errors.New("tlsinfo: ClientHello: truncated before the extensions")
@@ -131,6 +133,11 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
 		return nil, errors.New("tlsinfo: ClientHello: malformed extensions block")
 	}
+	// The lists of every ALPN extension, made a string once at the end:
+	// adding to a string per extension would copy it each time, and a
+	// 64 KiB hello of 8,000 ALPN extensions (crypto/tls refuses the
+	// duplicates, but only after this) would cost 64 MiB.
+	var alpn []byte
 	for !exts.Empty() {
 		var typ uint16
 		var data cryptobyte.String
@@ -138,16 +145,18 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 			return nil, errors.New("tlsinfo: ClientHello: truncated extension")
 		}
 		h.Extensions = append(h.Extensions, typ)
-		if err := h.parseExtension(typ, data); err != nil {
+		if err := h.parseExtension(typ, data, &alpn); err != nil {
 			return nil, err
 		}
 	}
+	h.alpn = string(alpn)
 	return h, nil
 }
 
 // parseExtension decodes the contents of the extensions the description
-// shows; the others are kept by type only.
-func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String) error {
+// shows; the others are kept by type only. An ALPN extension's list is
+// added to alpn.
+func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, alpn *[]byte) error {
 	var list cryptobyte.String
 	var err error
 	switch typ {
@@ -176,7 +185,7 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String) error {
 				return malformed("application_layer_protocol_negotiation")
 			}
 		}
-		h.alpn += string(whole)
+		*alpn = append(*alpn, whole...)
 	case extSupportedGroups:
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("supported_groups")

@@ -50,14 +50,19 @@ func (r *Record) Outcome() string {
 
 // offeredVersions names versions for an outcome, GREASE left out. A list
 // of nothing but GREASE (a client exercising RFC 8701, or a broken one)
-// is said so, with the values, rather than named as an empty list.
+// is said so, with the values, rather than named as an empty list. A
+// version without a name keeps its number (a TLS 1.3 draft, 0x7f1c):
+// crypto/tls's own words had it.
 func offeredVersions(versions []uint16) string {
 	var names, grease []string
 	for _, v := range versions {
-		if IsGREASE(v) {
+		switch name := VersionName(v); {
+		case IsGREASE(v):
 			grease = append(grease, "0x"+hex4(v))
-		} else {
-			names = append(names, VersionName(v))
+		case name == "unknown":
+			names = append(names, "unknown (0x"+hex4(v)+")")
+		default:
+			names = append(names, name)
 		}
 	}
 	switch {

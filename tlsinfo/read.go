@@ -1,7 +1,6 @@
 package tlsinfo
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -147,12 +146,12 @@ func (a *assembler) feed(b []byte) (msg []byte, err error) {
 		switch {
 		case want > maxHelloMessage:
 			return nil, fmt.Errorf("tlsinfo: ClientHello of %d bytes is larger than %d", want, maxHelloMessage)
-		case len(a.msg) == want:
-			return a.msg, nil
-		case len(a.msg) > want:
-			// Another message behind the hello in the same record: a client
-			// may not send one before the server has answered.
-			return nil, errors.New("tlsinfo: data after the ClientHello in its record")
+		case len(a.msg) >= want:
+			// Bytes behind the hello in its record are not the client's
+			// to send before the server answers, but crypto/tls reads the
+			// hello and answers it before it finds them and fails: the
+			// hello is what the client offered all the same.
+			return a.msg[:want], nil
 		}
 	}
 	return nil, nil

@@ -134,15 +134,26 @@ func TestReadClientHelloKeepsWhatFollows(t *testing.T) {
 	if !bytes.Equal(raw, in) {
 		t.Errorf("raw %d bytes, want all %d", len(raw), len(in))
 	}
+
+	// Another message behind the hello in its record: crypto/tls answers
+	// the hello before it finds it, so the hello is read all the same.
+	whole := chromeHello(t)
+	msgLen := len(whole) - 5
+	in = append([]byte{22, 3, 1, byte((msgLen + 4) >> 8), byte(msgLen + 4)}, whole[5:]...)
+	in = append(in, 20, 0, 0, 0)
+	raw, h, err = ReadClientHello(bytes.NewReader(in))
+	if err != nil || h == nil || !bytes.Equal(raw, in) {
+		t.Fatalf("message after the hello: %v, %d of %d bytes", err, len(raw), len(in))
+	}
+	if _, want, _ := ReadClientHello(bytes.NewReader(whole)); h.JA4R() != want.JA4R() {
+		t.Errorf("message after the hello: read %s, want %s", h.JA4R(), want.JA4R())
+	}
 }
 
 func TestReadClientHelloRefuses(t *testing.T) {
 	whole := chromeHello(t)
-	msgLen := len(whole) - 5
 	tooLong := []byte{22, 3, 1, 0x40, 0x01}
 	huge := []byte{22, 3, 1, 0, 4, 1, 0x10, 0, 0} // declares 1 MiB
-	twoMessages := append([]byte{22, 3, 1, byte((msgLen + 4) >> 8), byte(msgLen + 4)}, whole[5:]...)
-	twoMessages = append(twoMessages, 20, 0, 0, 0)
 	// A hello of 64 KiB in records of 4 bytes: more than MaxHelloBytes
 	// of records before it ends.
 	manyRecords := []byte{22, 3, 1, 0, 4, 1, 0, 0xff, 0xff}
@@ -172,7 +183,6 @@ func TestReadClientHelloRefuses(t *testing.T) {
 		{"records over the limit", manyRecords, false, "larger than"},
 		{"a record per byte over the limit", byteRecords, false, "larger than"},
 		{"body over 64 KiB", paddedHello(64<<10 + 1), false, "larger than"},
-		{"message after the hello", twoMessages, false, "data after"},
 		{"truncated", whole[:300], false, io.ErrUnexpectedEOF.Error()},
 		{"nothing", nil, false, io.ErrUnexpectedEOF.Error()},
 		{"truncated body", rerecord(whole)[:5+38], false, io.ErrUnexpectedEOF.Error()},
@@ -247,7 +257,7 @@ var parseErrorTests = []struct {
 	{"truncated extension", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 2, 0, 0x2f, 1, 0, 0, 2, 0, 0), "truncated extension"},
 	{"bad SNI", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 2, 0, 0x2f, 1, 0, 0, 5, 0, 0, 0, 1, 0), "malformed server_name"},
 	{"bad key share", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 2, 0, 0x2f, 1, 0, 0, 8, 0, 0x33, 0, 4, 0, 2, 0, 0x1d), "malformed key_share"},
-	{"session id over 32", append(append([]byte{3, 3}, make([]byte, 32)...), 33), "truncated before"},
+	{"session id past the end", append(append([]byte{3, 3}, make([]byte, 32)...), 33), "truncated before"},
 }
 
 func TestParseErrors(t *testing.T) {
@@ -303,10 +313,14 @@ func TestParseMemory(t *testing.T) {
 		suites int
 		ext    uint16
 		data   []byte
+		repeat int // how many times the extension is sent; 0 is once
 	}{
-		{"ALPN of 1-byte values", 1, extALPN, alpnOf([]byte("a"), 30000)},
-		{"ALPN of empty values", 1, extALPN, alpnOf(nil, 60000)},
-		{"32,000 cipher suites", 32000, 0x0015, nil},
+		{"ALPN of 1-byte values", 1, extALPN, alpnOf([]byte("a"), 30000), 0},
+		{"ALPN of empty values", 1, extALPN, alpnOf(nil, 60000), 0},
+		// crypto/tls refuses duplicate extensions, but only after the
+		// hello has been read and parsed here.
+		{"8,000 ALPN extensions of one value", 1, extALPN, alpnOf([]byte("a"), 1), 8000},
+		{"32,000 cipher suites", 32000, 0x0015, nil, 0},
 		{"key shares without keys", 1, extKeyShare, func() []byte {
 			var b cryptobyte.Builder
 			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
@@ -316,7 +330,7 @@ func TestParseMemory(t *testing.T) {
 				}
 			})
 			return b.BytesOrPanic()
-		}()},
+		}(), 0},
 	}
 	for _, tt := range tests {
 		var b cryptobyte.Builder
@@ -332,8 +346,10 @@ func TestParseMemory(t *testing.T) {
 			})
 			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
 			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-				b.AddUint16(tt.ext)
-				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tt.data) })
+				for range max(tt.repeat, 1) {
+					b.AddUint16(tt.ext)
+					b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tt.data) })
+				}
 			})
 		})
 		msg := b.BytesOrPanic()
