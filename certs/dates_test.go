@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,13 +62,9 @@ func TestReloadWarnsOfDates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
-			s, err := LoadFiles(certFile, keyFile)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, certFile, keyFile := loadedPair(t, dir, "old.test")
 			certPEM, keyPEM := datedPEM(t, "dated.test", tt.from, tt.until)
-			if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+			if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {

@@ -28,6 +28,18 @@ func writePair(t testing.TB, dir, name, host string) (certFile, keyFile string, 
 	return certFile, keyFile, g
 }
 
+// loadedPair writes a pair for host as dir/cert.pem and dir/cert-key.pem
+// and loads it.
+func loadedPair(t testing.TB, dir, host string) (s *Source, certFile, keyFile string) {
+	t.Helper()
+	certFile, keyFile, _ = writePair(t, dir, "cert", host)
+	s, err := LoadFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, certFile, keyFile
+}
+
 func TestLoadFilesErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -88,11 +100,7 @@ func TestLoadFilesErrors(t *testing.T) {
 func TestReload(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
-	s, err := LoadFiles(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, certFile, keyFile := loadedPair(t, dir, "old.test")
 	_, otherKey, _ := writePair(t, dir, "other", "other.test")
 	otherKeyPEM, err := os.ReadFile(otherKey)
 	if err != nil {

@@ -185,11 +185,7 @@ func TestWatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
-			s, err := LoadFiles(certFile, keyFile)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, certFile, keyFile := loadedPair(t, dir, "old.test")
 			s.debounce = tt.debounce
 			logBuf := watched(t, s)
 			wantCN := tt.replace(t, certFile, keyFile)
@@ -279,11 +275,7 @@ func TestWatchKubernetesSecret(t *testing.T) {
 func TestWatchLogInSameDirectory(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
-	s, err := LoadFiles(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, certFile, keyFile := loadedPair(t, dir, "old.test")
 	logFile, err := os.Create(filepath.Join(dir, "tlsecho.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -316,11 +308,7 @@ func TestWatchLogInSameDirectory(t *testing.T) {
 func TestWatchChmod(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
-	s, err := LoadFiles(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, keyFile := loadedPair(t, dir, "old.test")
 	logBuf := watched(t, s)
 	if err := os.Chmod(keyFile, 0o640); err != nil {
 		t.Fatal(err)
@@ -355,15 +343,11 @@ func TestWatchWithoutFiles(t *testing.T) {
 func TestWatchMissingDirectory(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
-	s, err := LoadFiles(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, _ := loadedPair(t, dir, "old.test")
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	err = s.Watch(context.Background(), slog.New(slog.DiscardHandler))
+	err := s.Watch(context.Background(), slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("Watch on a removed directory: %v, want an error naming %s", err, dir)
 	}

@@ -74,11 +74,7 @@ func TestWatchDirectoryReplaced(t *testing.T) {
 			t.Parallel()
 			root := t.TempDir()
 			dir := tt.setup(t, root)
-			certFile, keyFile, _ := writePair(t, dir, "cert", "old.test")
-			s, err := LoadFiles(certFile, keyFile)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, certFile, keyFile := loadedPair(t, dir, "old.test")
 			logBuf := watched(t, s)
 
 			fresh := mkdir(t, root, "fresh")
