@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-
-	"github.com/gorilla/websocket"
 )
 
 // The opening handshake's checks that gorilla leaves out (RFC 6455
@@ -33,11 +31,15 @@ func checkHandshake(r *http.Request) error {
 
 // subprotocol is the subprotocol the echo answers with: the first one
 // offered that is a token, as the answer must be (section 4.2.2); "" if
-// none.
+// none. The offer may take several Sec-WebSocket-Protocol fields, one
+// list in all (section 11.3.4); gorilla's Subprotocols reads only the
+// first.
 func subprotocol(r *http.Request) string {
-	for _, p := range websocket.Subprotocols(r) {
-		if isToken(p) {
-			return p
+	for _, field := range r.Header.Values("Sec-Websocket-Protocol") {
+		for p := range strings.SplitSeq(field, ",") {
+			if p = strings.TrimSpace(p); isToken(p) {
+				return p
+			}
 		}
 	}
 	return ""

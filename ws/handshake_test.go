@@ -76,20 +76,33 @@ func TestHandshakeRefusals(t *testing.T) {
 }
 
 // TestSubprotocolAnswered: the answer is the first offered subprotocol
-// that is a token (section 4.2.2); none when none is.
+// that is a token (section 4.2.2); none when none is. An offer may take
+// several header fields, which count as one list (section 11.3.4).
 func TestSubprotocolAnswered(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &Server{})
-	for _, tt := range []struct{ offer, want string }{
-		{"chat, superchat", "chat"},
-		{", chat", "chat"},
-		{"a b, chat", "chat"},
-		{"a;b", ""},
-		{"v1.echo", "v1.echo"},
+	for _, tt := range []struct {
+		offer []string // one Sec-WebSocket-Protocol field each
+		want  string
+	}{
+		{[]string{"chat, superchat"}, "chat"},
+		{[]string{", chat"}, "chat"},
+		{[]string{"a b, chat"}, "chat"},
+		{[]string{"a;b"}, ""},
+		{[]string{"v1.echo"}, "v1.echo"},
+		{[]string{"chat", "superchat"}, "chat"},
+		{[]string{"a b", "chat"}, "chat"},
+		{[]string{"", "chat"}, "chat"},
+		{[]string{"a;b", "x y, superchat"}, "superchat"},
 	} {
-		resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion, "Sec-WebSocket-Protocol: "+tt.offer)
-		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Protocol") != tt.want {
-			t.Errorf("offer %q: %s, subprotocol %q; want %q", tt.offer, resp.Status, resp.Header.Get("Sec-WebSocket-Protocol"), tt.want)
+		lines := []string{goodKey, goodVersion}
+		for _, f := range tt.offer {
+			lines = append(lines, "Sec-WebSocket-Protocol: "+f)
+		}
+		resp := ts.upgradeWith(t, "HTTP/1.1", lines...)
+		if got := resp.Header.Values("Sec-WebSocket-Protocol"); resp.StatusCode != http.StatusSwitchingProtocols ||
+			len(got) > 1 || resp.Header.Get("Sec-WebSocket-Protocol") != tt.want {
+			t.Errorf("offer %q: %s, subprotocol %q; want %q", tt.offer, resp.Status, got, tt.want)
 		}
 	}
 }

@@ -40,6 +40,11 @@ var protocolErrorTests = func() []struct {
 		{"close with 126 bytes", []frame{{fin: true, op: opClose, payload: closePayload(1000, string(bytes.Repeat([]byte{'r'}, 124)))}}},
 		{"fragmented ping", []frame{{op: opPing, payload: []byte("a")}, {fin: true, op: opCont, payload: []byte("b")}}},
 		{"fragmented pong", []frame{{op: opPong, payload: []byte("a")}}},
+		// gorilla checks the reason of a close as UTF-8 and answers 1002;
+		// RFC 6455 section 8.1 asks only that the connection fail (the
+		// Autobahn suite's case 7.5.1 takes 1002 or 1007).
+		{"close reason not UTF-8", []frame{{fin: true, op: opClose, payload: closePayload(1000, "\xff\xfe")}}},
+		{"close reason ends mid character", []frame{{fin: true, op: opClose, payload: closePayload(1000, "\xe2\x82")}}},
 	}
 	for _, op := range []byte{3, 4, 5, 6, 7, 11, 12, 13, 14, 15} {
 		tests = append(tests, struct {
@@ -167,6 +172,13 @@ func TestClientClose(t *testing.T) {
 		{"1000", closePayload(1000, ""), 1000},
 		{"1000 with reason", closePayload(1000, "bye"), 1000},
 		{"1001", closePayload(1001, ""), 1001},
+		{"1002", closePayload(1002, ""), 1002},
+		{"1003", closePayload(1003, ""), 1003},
+		{"1007", closePayload(1007, ""), 1007},
+		{"1011", closePayload(1011, ""), 1011},
+		{"1012", closePayload(1012, ""), 1012},
+		{"1013", closePayload(1013, ""), 1013},
+		{"1000 with a 123-byte reason", closePayload(1000, string(bytes.Repeat([]byte{'r'}, 123))), 1000},
 		{"3000", closePayload(3000, ""), 3000},
 		{"4999", closePayload(4999, "private"), 4999},
 		{"empty", nil, websocket.CloseNoStatusReceived},
