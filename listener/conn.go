@@ -69,6 +69,10 @@ type stageState struct {
 	tap io.Writer
 	// deadline ends the handshake stages; guarded by the Listener's mu.
 	deadline time.Time
+	// answered is set when the TLS handshake failed other than by its
+	// deadline: the client was told why, and is closed so that it can
+	// read it (closeRefused).
+	answered bool
 }
 
 func newConn(nc net.Conn, l *Listener) *Conn {

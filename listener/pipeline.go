@@ -31,6 +31,9 @@ func (l *Listener) pipeline(c *Conn) {
 	nc, err := l.safePrepare(c)
 	// A tap records the handshake only: the hot path reads without it.
 	c.stages.tap = nil
+	if err != nil && c.stages.answered {
+		l.closeRefused(c)
+	}
 	l.handedOver(c)
 	if err != nil {
 		c.Close()
@@ -113,6 +116,10 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			h.Err = fmt.Errorf("no handshake within %v: %w", time.Since(c.Accepted).Round(time.Millisecond), err)
+		} else {
+			// The client is usually told why: crypto/tls sends a fatal
+			// alert for most failures, answerHTTP a 400.
+			c.stages.answered = true
 		}
 		l.answerHTTP(c, err)
 	}

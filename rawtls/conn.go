@@ -286,6 +286,10 @@ func (c *Conn) end(err error) {
 	if s.Hooks != nil && s.Hooks.Closed != nil {
 		s.Hooks.Closed(c)
 	}
+	// The handler has returned: the watch's second firing after an idle
+	// wake-up must not take it for stuck. The close bounds its own
+	// writes and waits.
+	c.idle.stop()
 	c.close()
 }
 

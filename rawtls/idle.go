@@ -62,6 +62,17 @@ func (w *idleWatch) fire() {
 		return
 	}
 	w.writes = writes
+	if w.expired.Load() && c.fault == nil {
+		// The read was woken for idleness a firing ago and the handler
+		// has not returned: it is stuck in a write that crypto/tls makes
+		// inside Read (the answer to a KeyUpdate that requested one, an
+		// alert), which the read's deadline does not reach, to a client
+		// that takes none of it. (With faults, the echo may still be
+		// sending what a delay holds; its writes are watched above.)
+		w.stuck.Store(true)
+		c.tc.NetConn().Close()
+		return
+	}
 	if c.fault.Silent() {
 		// fin, rst or blackhole has the socket: its own drain or hold
 		// (bounded by IdleTimeout too) ends it. A read deadline set now
@@ -75,6 +86,9 @@ func (w *idleWatch) fire() {
 	if idle >= w.after && writes&1 == 0 {
 		w.expired.Store(true)
 		c.tc.SetReadDeadline(time.Now())
+		// Fire once more: a handler stuck in a write inside Read does
+		// not see the deadline (above).
+		w.t.Reset(w.after)
 		return
 	}
 	if idle < w.after {

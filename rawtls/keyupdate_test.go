@@ -1,0 +1,184 @@
+package rawtls_test
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testlog"
+	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/rawtls"
+)
+
+// TestKeyUpdateClientThatDoesNotRead: a TLS 1.3 client that asks for a
+// key update again and again and never reads fills the server's socket
+// with KeyUpdate answers, which crypto/tls writes inside Read. The idle
+// watch woke that read with a deadline, which does not reach a blocked
+// write, and never fired again: the connection was held for as long as
+// the client kept it open. Three such clients, so that one whose server
+// happened to block in the echo's own Write (watched already) cannot
+// make the test pass alone.
+func TestKeyUpdateClientThatDoesNotRead(t *testing.T) {
+	t.Parallel()
+	const idle = 300 * time.Millisecond
+	logs := &testlog.Buffer{}
+	// Small socket buffers on both sides, so that the answers stop
+	// being taken after a few hundred.
+	small := &listener.Hooks{Accepted: func(c *listener.Conn) { c.NetConn().(*net.TCPConn).SetWriteBuffer(4 << 10) }}
+	ts := startServerWith(t, &rawtls.Server{IdleTimeout: idle, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))},
+		listener.Options{Hooks: small}, certs.Options{})
+	var wg sync.WaitGroup
+	for range 3 {
+		var keys bytes.Buffer
+		cfg := ts.clientConfig()
+		cfg.MinVersion, cfg.KeyLogWriter = tls.VersionTLS13, &keys
+		c := dialSmallBuffers(t, ts, cfg)
+		if s := c.ConnectionState().CipherSuite; s != tls.TLS_AES_128_GCM_SHA256 {
+			t.Skipf("negotiated %s; this client writes TLS_AES_128_GCM_SHA256 records only", tls.CipherSuiteName(s))
+		}
+		w, err := newRecordWriter(c.tcp, keys.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Until the server stops taking what is sent: 15 requests
+			// (crypto/tls takes at most 16 handshake messages in a row
+			// without data), then a byte of data to echo.
+			c.tcp.SetWriteDeadline(time.Now().Add(ioTimeout))
+			for {
+				for range 15 {
+					if w.keyUpdate() != nil {
+						return
+					}
+				}
+				if w.data([]byte("x")) != nil {
+					return
+				}
+			}
+		}()
+	}
+	waitFor(t, ioTimeout, "the server to drop the clients that take nothing", func() bool { return ts.srv.Active() == 0 })
+	wg.Wait()
+	if !strings.Contains(logs.String(), "the client took none of a write for 300ms") {
+		t.Errorf("no connection's end says the client took none of a write:\n%s", logs.String())
+	}
+}
+
+// dialSmallBuffers is mustDial with a small receive buffer on the
+// client's side, so that the server's answers stop being taken soon.
+func dialSmallBuffers(t *testing.T, ts *testServer, cfg *tls.Config) *client {
+	t.Helper()
+	d := &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+		})
+	}}
+	raw, err := d.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := tls.Client(raw, cfg)
+	t.Cleanup(func() { raw.Close() })
+	tc.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	return &client{Conn: tc, tcp: raw.(*net.TCPConn)}
+}
+
+// recordWriter writes TLS 1.3 records with TLS_AES_128_GCM_SHA256 in the
+// client's place, from its traffic secret (RFC 8446 section 5.2 and 7),
+// on a connection whose client has not written any data itself.
+type recordWriter struct {
+	conn   net.Conn
+	secret []byte
+	aead   cipher.AEAD
+	iv     []byte
+	seq    uint64
+}
+
+// newRecordWriter takes CLIENT_TRAFFIC_SECRET_0 from an NSS key log.
+func newRecordWriter(conn net.Conn, keyLog string) (*recordWriter, error) {
+	for _, line := range strings.Split(keyLog, "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "CLIENT_TRAFFIC_SECRET_0" {
+			secret, err := hex.DecodeString(f[2])
+			if err != nil {
+				return nil, err
+			}
+			w := &recordWriter{conn: conn}
+			return w, w.setSecret(secret)
+		}
+	}
+	return nil, fmt.Errorf("no CLIENT_TRAFFIC_SECRET_0 in the key log:\n%s", keyLog)
+}
+
+func (w *recordWriter) setSecret(secret []byte) error {
+	key, err := expandLabel(secret, "key", 16)
+	if err != nil {
+		return err
+	}
+	if w.iv, err = expandLabel(secret, "iv", 12); err != nil {
+		return err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return err
+	}
+	w.secret, w.seq = secret, 0
+	w.aead, err = cipher.NewGCM(block)
+	return err
+}
+
+// expandLabel is HKDF-Expand-Label with an empty context.
+func expandLabel(secret []byte, label string, n int) ([]byte, error) {
+	full := "tls13 " + label
+	info := append(binary.BigEndian.AppendUint16(nil, uint16(n)), byte(len(full)))
+	info = append(append(info, full...), 0)
+	return hkdf.Expand(sha256.New, secret, string(info), n)
+}
+
+// record seals inner plaintext of content type typ and writes it.
+func (w *recordWriter) record(typ byte, content []byte) error {
+	inner := append(append([]byte(nil), content...), typ)
+	hdr := []byte{23, 3, 3, 0, 0}
+	binary.BigEndian.PutUint16(hdr[3:], uint16(len(inner)+w.aead.Overhead()))
+	nonce := append([]byte(nil), w.iv...)
+	for i := range 8 {
+		nonce[len(nonce)-1-i] ^= byte(w.seq >> (8 * i))
+	}
+	w.seq++
+	_, err := w.conn.Write(w.aead.Seal(hdr, nonce, inner, hdr))
+	return err
+}
+
+// keyUpdate sends KeyUpdate(update_requested) and moves to the next
+// traffic secret.
+func (w *recordWriter) keyUpdate() error {
+	if err := w.record(22, []byte{24, 0, 0, 1, 1}); err != nil {
+		return err
+	}
+	next, err := expandLabel(w.secret, "traffic upd", sha256.Size)
+	if err != nil {
+		return err
+	}
+	return w.setSecret(next)
+}
+
+// data sends application data.
+func (w *recordWriter) data(p []byte) error { return w.record(23, p) }
