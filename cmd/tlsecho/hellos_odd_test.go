@@ -14,7 +14,8 @@ import (
 // oddHello is one handshake record holding a TLS 1.3 ClientHello that
 // crypto/tls answers with a ServerHello, with a session ID of sessionID
 // bytes and then trailing, if any, in the same record. versions, when
-// given, replace TLS 1.3 in supported_versions.
+// given, replace TLS 1.3 in supported_versions (GREASE alone, say, which
+// crypto/tls refuses with protocol_version).
 func oddHello(sessionID int, trailing []byte, versions ...uint16) []byte {
 	if len(versions) == 0 {
 		versions = []uint16{0x0304}

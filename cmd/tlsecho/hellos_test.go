@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -258,37 +256,6 @@ func TestHellosAfterHelloRetryRequest(t *testing.T) {
 	}
 }
 
-// greaseOnlyHello is a ClientHello record whose supported_versions holds
-// nothing but GREASE values (RFC 8701), under the legacy version TLS 1.2.
-func greaseOnlyHello() []byte {
-	var b cryptobyte.Builder
-	b.AddUint8(22) // handshake record
-	b.AddUint16(0x0301)
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-		b.AddUint8(1) // ClientHello
-		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
-			b.AddUint16(0x0303)
-			b.AddBytes(make([]byte, 32))                            // random
-			b.AddUint8LengthPrefixed(func(*cryptobyte.Builder) {})  // session id
-			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { // cipher suites
-				b.AddUint16(0x1301)
-				b.AddUint16(0xc02b)
-			})
-			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) }) // null compression
-			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-				b.AddUint16(0x002b) // supported_versions
-				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-					b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
-						b.AddUint16(0x0a0a)
-						b.AddUint16(0x3a3a)
-					})
-				})
-			})
-		})
-	})
-	return b.BytesOrPanic()
-}
-
 // TestHellosGREASEOnlyVersions: a client whose supported_versions holds
 // only GREASE fails its handshake, and /hellos says what it offered
 // rather than an empty list; its JA4 takes the legacy version.
@@ -300,7 +267,7 @@ func TestHellosGREASEOnlyVersions(t *testing.T) {
 	}
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := nc.Write(greaseOnlyHello()); err != nil {
+	if _, err := nc.Write(oddHello(0, nil, 0x0a0a, 0x3a3a)); err != nil {
 		t.Fatal(err)
 	}
 	// The server answers with a protocol_version alert and closes.
