@@ -48,12 +48,7 @@ func TestCloseWithInputPending(t *testing.T) {
 
 	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
 		t.Run(tls.VersionName(version), func(t *testing.T) {
-			d := &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
-				return rc.Control(func(fd uintptr) {
-					syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
-				})
-			}}
-			raw, err := d.Dial("tcp", ts.addr)
+			raw, err := smallBuffers(syscall.SO_RCVBUF).Dial("tcp", ts.addr)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -323,3 +323,16 @@ func checkNoLeaks(tb testing.TB, ignore goleak.Option) {
 		tb.Error(err)
 	}
 }
+
+// smallBuffers is a dialer that sets each of opts (SO_RCVBUF, SO_SNDBUF)
+// to 4 KiB on its socket: a client that soon stops taking what the
+// server sends, or stops its own writes being taken.
+func smallBuffers(opts ...int) *net.Dialer {
+	return &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			for _, opt := range opts {
+				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, opt, 4<<10)
+			}
+		})
+	}}
+}

@@ -84,12 +84,7 @@ func TestKeyUpdateClientThatDoesNotRead(t *testing.T) {
 // client's side, so that the server's answers stop being taken soon.
 func dialSmallBuffers(t *testing.T, ts *testServer, cfg *tls.Config) *client {
 	t.Helper()
-	d := &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
-		})
-	}}
-	raw, err := d.Dial("tcp", ts.addr)
+	raw, err := smallBuffers(syscall.SO_RCVBUF).Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,12 +75,7 @@ func TestClientThatDoesNotRead(t *testing.T) {
 	ts := startServer(t, &rawtls.Server{IdleTimeout: idle, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, certs.Options{})
 	// Small buffers on the client's side, so that its writes stop being
 	// taken soon after the server's echo stops being taken.
-	d := &net.Dialer{Timeout: ioTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4<<10)
-		})
-	}}
+	d := smallBuffers(syscall.SO_RCVBUF, syscall.SO_SNDBUF)
 	c, err := tls.DialWithDialer(d, "tcp", ts.addr, ts.clientConfig())
 	if err != nil {
 		t.Fatal(err)
