@@ -2,11 +2,6 @@ package listener
 
 import "time"
 
-// refuseLinger bounds how long a connection whose handshake failed is
-// read and discarded after the server's answer, the half second net/http
-// (and rawtls's close) waits.
-const refuseLinger = 500 * time.Millisecond
-
 // closeRefused closes a connection whose TLS handshake failed after the
 // server answered it (a fatal alert from crypto/tls, or AnswerHTTP's
 // 400). Closing the socket at once would leave what the client sent
@@ -17,20 +12,11 @@ const refuseLinger = 500 * time.Millisecond
 // refused under mTLS would see "connection reset" instead of "bad
 // certificate" or "unknown certificate authority". So: a TCP half-close
 // after the answer, then reading and discarding until the client closes
-// too or refuseLinger passes. The connection is still among the
+// too or LingerWait passes (LingerClose). The connection is still among the
 // pending, so Close shortens the wait to its grace.
 func (l *Listener) closeRefused(c *Conn) {
-	defer c.Close()
-	if c.CloseWrite() != nil {
-		return
-	}
 	l.mu.Lock()
-	c.shortenDeadline(time.Now().Add(refuseLinger))
+	c.shortenDeadline(time.Now().Add(LingerWait))
 	l.mu.Unlock()
-	buf := make([]byte, 512)
-	for {
-		if _, err := c.conn.Read(buf); err != nil {
-			return
-		}
-	}
+	LingerClose(c)
 }

@@ -317,14 +317,10 @@ func (c *Conn) run(h Handler) (err error) {
 	return h.ServeTLS(c)
 }
 
-// lingerWait bounds how long a closing connection reads and discards what
-// the client still sends, the same half second net/http waits.
-const lingerWait = 500 * time.Millisecond
-
 // close ends the connection the way net/http does: close_notify (bounded
 // by its own 5 s write deadline in crypto/tls), then a TCP half-close,
 // then reading and discarding whatever the client still sends until it
-// closes too or lingerWait passes, then the socket's close. Closing at
+// closes too or listener.LingerWait passes (listener.LingerClose), then the socket's close. Closing at
 // once would leave bytes that arrive meanwhile unread, and a socket
 // closed with unread input is reset by the kernel: the reset discards
 // what the client has not read yet, echo and close_notify included. A
@@ -337,20 +333,12 @@ func (c *Conn) close() {
 		return
 	}
 	nc := c.tc.NetConn()
-	defer nc.Close()
 	if c.tc.CloseWrite() != nil {
+		nc.Close()
 		return
 	}
-	if cw, ok := nc.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
-		return
-	}
-	nc.SetReadDeadline(time.Now().Add(lingerWait))
-	buf := make([]byte, 512)
-	for {
-		if _, err := nc.Read(buf); err != nil {
-			return
-		}
-	}
+	nc.SetReadDeadline(time.Now().Add(listener.LingerWait))
+	listener.LingerClose(nc)
 }
 
 // startFaults starts the faults of a connection that got a spec at
