@@ -52,7 +52,8 @@ func errorf(verb, format string, args ...any) *Error {
 }
 
 // Parse reads a spec: a comma list of verb[:arg][@when], at most
-// MaxVerbs, each verb at most once. Spaces around items are ignored. The
+// MaxVerbs, each verb at most once. Spaces around items, and around the
+// verb, each argument and the @when within an item, are ignored. The
 // empty string (or only spaces) is no spec: nil and no error. Errors are
 // *Error. Parse checks the bounds that hold wherever a spec comes from;
 // [Injector] checks those that depend on the source and the listener.
@@ -88,7 +89,10 @@ func Parse(text string) (*Spec, error) {
 func parseVerb(item string) (Verb, error) {
 	head, when, hasWhen := strings.Cut(item, "@")
 	name, arg, hasArg := strings.Cut(head, ":")
-	name = strings.TrimSpace(name)
+	// Spaces around every part are ignored, as around items: "delay: 1s",
+	// "status: 503", "rst @ 3" all read as written without them, so no
+	// verb accepts a space its neighbour refuses.
+	name, arg, when = strings.TrimSpace(name), strings.TrimSpace(arg), strings.TrimSpace(when)
 	k, ok := kindByName(strings.ToLower(name))
 	if !ok {
 		return Verb{}, errorf(quoteIfOdd(name), "unknown verb; want one of %s", strings.Join(kindNames[1:], ", "))
@@ -174,6 +178,7 @@ func (v *Verb) parseArg(arg string, hasArg bool) error {
 			return nil
 		}
 		code, reason, _ := strings.Cut(arg, ":")
+		code, reason = strings.TrimSpace(code), strings.TrimSpace(reason)
 		n, err := strconv.Atoi(code)
 		if err != nil {
 			return errorf(vn, "%q: want a close code such as close:4001 or close:4001:reason", code)
