@@ -44,6 +44,10 @@ func (a *app) logStart() {
 	if why := a.cfg.healthProblem(); why != "" {
 		a.log.Warn("tlsecho health cannot check this server", "why", why)
 	}
+	if d := a.cfg.healthHandshakeDelay(); d > 0 {
+		a.log.Warn("tlsecho health waits out the handshake delay", "hsdelay", d,
+			"why", "with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off it asks /healthz on the HTTPS port, whose every handshake TLSECHO_FAULT holds; a HEALTHCHECK timeout must allow for it, or turn one of them on")
+	}
 	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
 		a.log.Warn("certificate "+p+"; clients will refuse it",
 			"not_before", leaf.NotBefore.UTC().Format(time.RFC3339),
