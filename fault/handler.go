@@ -23,7 +23,8 @@ const maxFormBytes = 8 << 10
 //
 // Parameters come as a query or a form body (urlencoded or multipart);
 // a body of another type gets 415, unless the query holds them. A bad
-// spec, listener or count gets 400 with one line naming what is wrong;
+// spec, listener or count, or one given twice, gets 400 with one line
+// naming what is wrong;
 // a body over 8 KiB gets 413; POST while faults are off gets 403.
 func (in *Injector) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +85,20 @@ func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		http.Error(w, "fault: bad form: "+err.Error(), http.StatusBadRequest)
 		return
+	}
+	// Form.Get keeps the first of several values, from the body before
+	// the query: spec=rst&spec=fin would arm rst alone, and a listener in
+	// the query would be overridden by one in the body, both without a
+	// word. As /ws does with its fault parameter, refuse instead.
+	for _, name := range []string{"spec", "listener", "count"} {
+		if n := len(r.Form[name]); n > 1 {
+			once := "give it once"
+			if name == "spec" {
+				once = "give one, its verbs separated by \",\""
+			}
+			http.Error(w, "fault: "+name+": given "+strconv.Itoa(n)+" times (query and form body together); "+once, http.StatusBadRequest)
+			return
+		}
 	}
 	count := 1
 	if c := strings.TrimSpace(r.Form.Get("count")); c != "" {
