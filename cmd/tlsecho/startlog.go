@@ -48,6 +48,13 @@ func (a *app) logStart() {
 		a.log.Warn("tlsecho health waits out the handshake delay", "hsdelay", d,
 			"why", "with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off it asks /healthz on the HTTPS port, whose every handshake TLSECHO_FAULT holds; a HEALTHCHECK timeout must allow for it, or turn one of them on")
 	}
+	// A default spec makes every echo misbehave, the one "try it"
+	// suggests too: say so, or a forgotten variable looks like a broken
+	// server.
+	if def := a.faults.Describe().Default; def != "" {
+		a.log.Warn("every connection gets faults", "spec", def,
+			"why", "TLSECHO_FAULT applies it to every connection on the raw TLS and /ws echoes that asks for no other; unset it for a plain echo")
+	}
 	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
 		a.log.Warn("certificate "+p+"; clients will refuse it",
 			"not_before", leaf.NotBefore.UTC().Format(time.RFC3339),
