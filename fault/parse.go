@@ -168,7 +168,7 @@ func (v *Verb) parseArg(arg string, hasArg bool) error {
 		}
 		v.Code = int(code)
 	case Status:
-		n, err := strconv.Atoi(arg)
+		n, err := parseCode(arg)
 		if err != nil || n < 400 || n > 599 {
 			return errorf(vn, "%q: want an HTTP status from 400 to 599", arg)
 		}
@@ -179,7 +179,7 @@ func (v *Verb) parseArg(arg string, hasArg bool) error {
 		}
 		code, reason, _ := strings.Cut(arg, ":")
 		code, reason = strings.TrimSpace(code), strings.TrimSpace(reason)
-		n, err := strconv.Atoi(code)
+		n, err := parseCode(code)
 		if err != nil {
 			return errorf(vn, "%q: want a close code such as close:4001 or close:4001:reason", code)
 		}
@@ -212,6 +212,15 @@ func closeCodeProblem(code int) string {
 		return "may not be sent in a close frame (RFC 6455 section 7.4.1); want 1000-1003, 1007-1014 or 3000-4999"
 	}
 	return "is not a close code a server may send; want 1000-1003, 1007-1014 or 3000-4999"
+}
+
+// parseCode reads a status or close code: digits only, as sizes and
+// counts are, where strconv.Atoi would also take a sign ("status:+503").
+func parseCode(s string) (int, error) {
+	if s == "" || len(s) > 10 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return strconv.Atoi(s)
 }
 
 // parseDur reads a Go duration within MaxDuration; zero is allowed only
