@@ -23,8 +23,9 @@ const maxFormBytes = 8 << 10
 //
 // Parameters come as a query or a form body (urlencoded or multipart);
 // a body of another type gets 415, unless the query holds them. A bad
-// spec, listener or count gets 400 with one line naming what is wrong;
-// POST while faults are off gets 403.
+// spec, listener or count, or one given twice, gets 400 with one line
+// naming what is wrong;
+// a body over 8 KiB gets 413; POST while faults are off gets 403.
 func (in *Injector) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -73,9 +74,31 @@ func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 			strconv.Quote(mt)+"; or give spec, listener and count in the query", http.StatusUnsupportedMediaType)
 		return
 	}
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		// The request is well formed but larger than this handler reads:
+		// 413 (RFC 9110 section 15.5.14) tells a client to send less, not
+		// to fix its syntax.
+		http.Error(w, "fault: a POST /faults body is at most "+strconv.Itoa(maxFormBytes)+" bytes", http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
 		http.Error(w, "fault: bad form: "+err.Error(), http.StatusBadRequest)
 		return
+	}
+	// Form.Get keeps the first of several values, from the body before
+	// the query: spec=rst&spec=fin would arm rst alone, and a listener in
+	// the query would be overridden by one in the body, both without a
+	// word. As /ws does with its fault parameter, refuse instead.
+	for _, name := range []string{"spec", "listener", "count"} {
+		if n := len(r.Form[name]); n > 1 {
+			once := "give it once"
+			if name == "spec" {
+				once = "give one, its verbs separated by \",\""
+			}
+			http.Error(w, "fault: "+name+": given "+strconv.Itoa(n)+" times (query and form body together); "+once, http.StatusBadRequest)
+			return
+		}
 	}
 	count := 1
 	if c := strings.TrimSpace(r.Form.Get("count")); c != "" {

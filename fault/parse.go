@@ -52,7 +52,8 @@ func errorf(verb, format string, args ...any) *Error {
 }
 
 // Parse reads a spec: a comma list of verb[:arg][@when], at most
-// MaxVerbs, each verb at most once. Spaces around items are ignored. The
+// MaxVerbs, each verb at most once. Spaces around items, and around the
+// verb, each argument and the @when within an item, are ignored. The
 // empty string (or only spaces) is no spec: nil and no error. Errors are
 // *Error. Parse checks the bounds that hold wherever a spec comes from;
 // [Injector] checks those that depend on the source and the listener.
@@ -88,7 +89,10 @@ func Parse(text string) (*Spec, error) {
 func parseVerb(item string) (Verb, error) {
 	head, when, hasWhen := strings.Cut(item, "@")
 	name, arg, hasArg := strings.Cut(head, ":")
-	name = strings.TrimSpace(name)
+	// Spaces around every part are ignored, as around items: "delay: 1s",
+	// "status: 503", "rst @ 3" all read as written without them, so no
+	// verb accepts a space its neighbour refuses.
+	name, arg, when = strings.TrimSpace(name), strings.TrimSpace(arg), strings.TrimSpace(when)
 	k, ok := kindByName(strings.ToLower(name))
 	if !ok {
 		return Verb{}, errorf(quoteIfOdd(name), "unknown verb; want one of %s", strings.Join(kindNames[1:], ", "))
@@ -164,7 +168,7 @@ func (v *Verb) parseArg(arg string, hasArg bool) error {
 		}
 		v.Code = int(code)
 	case Status:
-		n, err := strconv.Atoi(arg)
+		n, err := parseCode(arg)
 		if err != nil || n < 400 || n > 599 {
 			return errorf(vn, "%q: want an HTTP status from 400 to 599", arg)
 		}
@@ -174,7 +178,8 @@ func (v *Verb) parseArg(arg string, hasArg bool) error {
 			return nil
 		}
 		code, reason, _ := strings.Cut(arg, ":")
-		n, err := strconv.Atoi(code)
+		code, reason = strings.TrimSpace(code), strings.TrimSpace(reason)
+		n, err := parseCode(code)
 		if err != nil {
 			return errorf(vn, "%q: want a close code such as close:4001 or close:4001:reason", code)
 		}
@@ -207,6 +212,15 @@ func closeCodeProblem(code int) string {
 		return "may not be sent in a close frame (RFC 6455 section 7.4.1); want 1000-1003, 1007-1014 or 3000-4999"
 	}
 	return "is not a close code a server may send; want 1000-1003, 1007-1014 or 3000-4999"
+}
+
+// parseCode reads a status or close code: digits only, as sizes and
+// counts are, where strconv.Atoi would also take a sign ("status:+503").
+func parseCode(s string) (int, error) {
+	if s == "" || len(s) > 10 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return strconv.Atoi(s)
 }
 
 // parseDur reads a Go duration within MaxDuration; zero is allowed only

@@ -53,6 +53,9 @@ func (c *Config) healthProblem() string {
 	if c.ClientCAFile != "" && c.HTTPAddr == "" {
 		return "TLSECHO_CLIENT_CA_FILE requires client certificates on the TLS ports, which `tlsecho health` has none of, and TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR are off; turn one of them on"
 	}
+	if why := c.healthFaultProblem(); why != "" {
+		return why
+	}
 	// It asks a listener that requires a PROXY header, sending one from
 	// the address it dials.
 	trusted, err := c.trustedPrefixes()

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
 )
@@ -44,4 +45,41 @@ func verbError(err error) error {
 		return fmt.Errorf("%s: %s", fe.Verb, fe.Reason)
 	}
 	return err
+}
+
+// healthHandshakeVerb is the handshake verb of TLSECHO_FAULT that the
+// handshake of `tlsecho health` gets, when it has to ask /healthz over the
+// HTTPS port (the admin and HTTP listeners off): TLSECHO_FAULT is taken by
+// every connection there, the health command's too. ok is false when
+// health asks a plain listener or the spec has no such verb.
+func (c *Config) healthHandshakeVerb(k fault.Kind) (v fault.Verb, ok bool) {
+	if c.AdminAddr != "" || c.HTTPAddr != "" || !c.Faults {
+		return fault.Verb{}, false
+	}
+	spec, err := fault.Parse(c.Fault)
+	if err != nil {
+		return fault.Verb{}, false
+	}
+	return spec.Get(k)
+}
+
+// healthFaultProblem says why `tlsecho health` cannot pass the HTTPS
+// port's handshake, or returns "": an alert in TLSECHO_FAULT refuses
+// every handshake there.
+func (c *Config) healthFaultProblem() string {
+	v, ok := c.healthHandshakeVerb(fault.Alert)
+	if !ok {
+		return ""
+	}
+	return "TLSECHO_FAULT=" + c.Fault + " answers every TLS handshake on the HTTPS port with " + v.String() +
+		", and with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off `tlsecho health` asks /healthz there; turn one of them on"
+}
+
+// healthHandshakeDelay is how long TLSECHO_FAULT's hsdelay holds the
+// handshake of `tlsecho health`, 0 when it does not: health waits that
+// long on top of its own timeout, since the server does answer, only
+// later.
+func (c *Config) healthHandshakeDelay() time.Duration {
+	v, _ := c.healthHandshakeVerb(fault.HSDelay)
+	return v.Dur
 }

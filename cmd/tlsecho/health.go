@@ -28,8 +28,10 @@ environment as the server. For a container HEALTHCHECK. With
 TLSECHO_CLIENT_CA_FILE (mTLS) it has no client certificate to show, so it
 needs the admin or the HTTP listener; with TLSECHO_PROXY_PROTOCOL=require
 and admin off it sends a PROXY LOCAL header, from an address that
-TLSECHO_PROXY_TRUSTED must hold. Where it cannot ask the server it exits
-2 saying why, and the server warns of it at start.
+TLSECHO_PROXY_TRUSTED must hold. Asking the HTTPS port, it gets
+TLSECHO_FAULT like every connection there: it waits out an hsdelay, and
+cannot pass an alert. Where it cannot ask the server it exits 2 saying
+why, and the server warns of it at start.
 `)
 			return exitOK
 		}
@@ -87,7 +89,7 @@ func loopback(addr string) string {
 // with its own health checks.
 func healthTarget(cfg Config) (string, *http.Client) {
 	tr := &http.Transport{DisableKeepAlives: true}
-	client := &http.Client{Timeout: 3 * time.Second, Transport: tr}
+	client := &http.Client{Timeout: 3*time.Second + cfg.healthHandshakeDelay(), Transport: tr}
 	if cfg.AdminAddr != "" {
 		return "http://" + loopback(cfg.AdminAddr) + "/healthz", client
 	}

@@ -63,8 +63,9 @@ func TestLoopback(t *testing.T) {
 }
 
 // TestHealthCannotAsk: where `tlsecho health` cannot reach the server (the
-// admin listener off, with mTLS on both TLS ports, or with PROXY headers
-// required from peers that do not include the health command's address),
+// admin listener off, with mTLS on both TLS ports, with PROXY headers
+// required from peers that do not include the health command's address,
+// or with TLSECHO_FAULT answering every handshake with an alert),
 // the server still starts, as the contract lets the admin listener be
 // turned off whatever else is set; it warns of it at start, and health
 // exits 2 saying why.
@@ -78,6 +79,7 @@ func TestHealthCannotAsk(t *testing.T) {
 	}{
 		{"mTLS", map[string]string{"ADMIN_ADDR": "", "CERT_FILE": serverCert, "KEY_FILE": serverKey, "CLIENT_CA_FILE": caFile}, []string{"TLSECHO_CLIENT_CA_FILE", "TLSECHO_ADMIN_ADDR", "TLSECHO_HTTP_ADDR"}},
 		{"PROXY required", map[string]string{"ADMIN_ADDR": "", "PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "10.0.0.1"}, []string{"TLSECHO_PROXY_TRUSTED", "127.0.0.1"}},
+		{"alert fault", map[string]string{"ADMIN_ADDR": "", "FAULT": "delay:1ms, alert: internal_error"}, []string{"TLSECHO_FAULT", "alert:internal_error", "TLSECHO_ADMIN_ADDR", "TLSECHO_HTTP_ADDR"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

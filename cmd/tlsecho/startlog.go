@@ -44,6 +44,17 @@ func (a *app) logStart() {
 	if why := a.cfg.healthProblem(); why != "" {
 		a.log.Warn("tlsecho health cannot check this server", "why", why)
 	}
+	if d := a.cfg.healthHandshakeDelay(); d > 0 {
+		a.log.Warn("tlsecho health waits out the handshake delay", "hsdelay", d,
+			"why", "with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off it asks /healthz on the HTTPS port, whose every handshake TLSECHO_FAULT holds; a HEALTHCHECK timeout must allow for it, or turn one of them on")
+	}
+	// A default spec makes every echo misbehave, the one "try it"
+	// suggests too: say so, or a forgotten variable looks like a broken
+	// server.
+	if def := a.faults.Describe().Default; def != "" {
+		a.log.Warn("every connection gets faults", "spec", def,
+			"why", "TLSECHO_FAULT applies it to every connection on the raw TLS and /ws echoes that asks for no other; unset it for a plain echo")
+	}
 	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
 		a.log.Warn("certificate "+p+"; clients will refuse it",
 			"not_before", leaf.NotBefore.UTC().Format(time.RFC3339),
@@ -54,14 +65,47 @@ func (a *app) logStart() {
 		host = leaf.DNSNames[0]
 	}
 	raw, _ := web.RawTLSCommands(host, a.tlsLn.Addr())
+	f, _ := a.src.Files()
+	selfSigned := f == ""
+	rawCmd, proxyHint := raw.OpenSSL, ""
+	if a.cfg.ProxyProtocol == "require" {
+		rawCmd, proxyHint = proxyClientCommand(raw.Client, selfSigned), proxyTryHint(a.cfg.ProxyTrusted)
+	}
 	try := []any{
 		"page", "https://" + net.JoinHostPort(host, listenPort(a.httpsLn.Addr())) + "/",
-		"raw", raw.OpenSSL,
+		"raw", rawCmd,
 	}
-	if f, _ := a.src.Files(); f == "" {
+	if proxyHint != "" {
+		try = append(try, "proxy", proxyHint)
+	}
+	if selfSigned {
 		try = append(try, "hint", "the certificate is self-signed: accept it once in the browser, or make a trusted one with tlsecho cert -ca (see tlsecho cert -h)")
 	}
 	a.log.Info("try it", try...)
+}
+
+// proxyClientCommand turns the `tlsecho client` command for the raw port
+// into one a server that requires PROXY headers accepts: openssl s_client
+// cannot send the header, and without it the connection is closed before
+// the handshake. -insecure only for the self-signed certificate, which no
+// client can verify; a certificate from files may well verify.
+func proxyClientCommand(client string, selfSigned bool) string {
+	flags := " -proxy-v2"
+	if selfSigned {
+		flags += " -insecure"
+	}
+	return strings.Replace(client, "tlsecho client", "tlsecho client"+flags, 1)
+}
+
+// proxyTryHint says what reaching a server that requires PROXY headers
+// takes, from the command line and from a browser.
+func proxyTryHint(trusted []string) string {
+	header := "a PROXY header"
+	if len(trusted) > 0 {
+		header += " from an address in TLSECHO_PROXY_TRUSTED"
+	}
+	return "TLSECHO_PROXY_PROTOCOL=require closes every connection that does not open with " + header +
+		": tlsecho client -proxy-v2 sends one as a load balancer would; a browser reaches the page only through a load balancer that sends them"
 }
 
 // adminHint says who can reach the admin port and how to change that. The

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestHealthWaitsOutHSDelay: with the admin and HTTP listeners off,
+// `tlsecho health` asks the HTTPS port, whose every handshake
+// TLSECHO_FAULT delays, its own included. The server answers, only later:
+// health waits the delay out on top of its 3-second timeout and exits 0,
+// and the server says at start that health checks take that much longer.
+func TestHealthWaitsOutHSDelay(t *testing.T) {
+	t.Parallel()
+	// Longer than health's own timeout, well below the handshake timeout.
+	vars := map[string]string{"ADMIN_ADDR": "", "FAULT": "hsdelay:3500ms", "HANDSHAKE_TIMEOUT": "20s"}
+	ta := startApp(t, vars)
+	line := waitLogged(t, ta, `msg="tlsecho health waits out the handshake delay"`)
+	for _, want := range []string{"hsdelay=3.5s", "TLSECHO_FAULT", "HEALTHCHECK timeout"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("start warning lacks %q: %s", want, line)
+		}
+	}
+	env := []string{"TLSECHO_ADMIN_ADDR=", "TLSECHO_FAULT=hsdelay:3500ms", "TLSECHO_HANDSHAKE_TIMEOUT=20s", "TLSECHO_HTTPS_ADDR=" + ta.HTTPSAddr}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"health"}, env, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("health exit %d, want %d; stdout %q stderr %q", code, exitOK, stdout.String(), stderr.String())
+	}
+	if strings.Contains(ta.Log.String(), "tlsecho health cannot check") {
+		t.Errorf("a delayed handshake was called one health cannot pass:\n%s", ta.Log.String())
+	}
+}
