@@ -125,7 +125,11 @@ func (p *Proxy) read(c *Conn) error {
 	}
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
-	if h.Command.IsProxy() && h.SourceAddr != nil && isInet(h.SourceAddr) {
+	if !h.Command.IsProxy() || h.SourceAddr == nil {
+		return nil
+	}
+	c.ProxySource = h.SourceAddr
+	if isInet(h.SourceAddr) {
 		c.Peer = h.SourceAddr
 		c.Balancer = tcpPeer
 	}
