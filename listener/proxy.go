@@ -92,7 +92,7 @@ var (
 // handshake deadline.
 func (p *Proxy) read(c *Conn) error {
 	tcpPeer := c.conn.RemoteAddr()
-	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: tcpPeer, Downstream: c.conn.LocalAddr()})
+	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: unzoned(tcpPeer), Downstream: c.conn.LocalAddr()})
 	if err != nil {
 		// Only Require refuses a peer before reading: nothing says it
 		// sent a header.
@@ -198,6 +198,18 @@ func checkV2Length(br *bufio.Reader) error {
 		return fmt.Errorf("%w: %d bytes of addresses and TLVs, over the %d bytes accepted", errV2TooLong, n, proxyproto.MaxV2HeaderSize)
 	}
 	return nil
+}
+
+// unzoned returns a without its IPv6 zone. go-proxyproto's policies
+// parse the peer's address with net.ParseIP, which takes no zone, and
+// fail on a link-local peer (fe80::7%eth0), which the stage would refuse
+// as untrusted even when the header is optional and any peer trusted.
+// Trusted entries carry no zone either, so the address alone is compared.
+func unzoned(a net.Addr) net.Addr {
+	if t, ok := a.(*net.TCPAddr); ok && t.Zone != "" {
+		return &net.TCPAddr{IP: t.IP, Port: t.Port}
+	}
+	return a
 }
 
 // isInet reports whether a is an IP address and port, the only kind of
