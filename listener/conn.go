@@ -30,6 +30,13 @@ type Conn struct {
 	// Balancer is the TCP peer when a PROXY header named another client
 	// (the load balancer in front), and nil otherwise.
 	Balancer net.Addr
+	// ProxySource is the source address a PROXY header carried, nil when
+	// none carried one (no header, a LOCAL one, v1 UNKNOWN). When it is a
+	// TCP client it is Peer too; a UDP or Unix-socket client (a v2 header
+	// from a balancer in front of something other than TCP) is kept only
+	// here, since such an address cannot stand for the peer of a TCP
+	// connection in logs, /info or r.RemoteAddr: Peer stays the TCP peer.
+	ProxySource net.Addr
 	// Hello is the client's first ClientHello, on a TLS listener with
 	// CaptureHello set; nil otherwise, when the client's first bytes were
 	// not one, and once released (Options.KeepHello, ReleaseHello).

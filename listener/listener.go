@@ -89,7 +89,8 @@ type Hooks struct {
 	Handshake func(c *Conn, h Handshake)
 	// Proxy is called with the outcome of the PROXY stage (Options.Proxy):
 	// nil when the connection goes on, with c.Balancer set when a header
-	// named a client; the error when it is closed.
+	// named a TCP client and c.ProxySource alone when it named another
+	// kind; the error when it is closed.
 	Proxy func(c *Conn, err error)
 }
 

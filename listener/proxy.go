@@ -3,6 +3,7 @@ package listener
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -35,6 +36,13 @@ type ProxyOptions struct {
 // sends nothing holds its socket no longer than one that stalls in the
 // TLS handshake. (Versions of go-proxyproto before 0.6.1 waited for a
 // header with no bound at all; CVE-2021-23351.)
+//
+// A v2 header may carry at most 4096 bytes of addresses and TLVs
+// (go-proxyproto's MaxV2HeaderSize), not the 64 KiB its 16-bit length
+// allows: the parser allocates the whole length before reading it, and
+// 4 KiB holds what balancers send (addresses, an authority, a CRC32C, a
+// VPC endpoint, SSL details with a client certificate of 1 to 2 KiB). A
+// longer header closes its connection, reported as too long.
 type Proxy struct {
 	policy  proxyproto.ConnPolicyFunc
 	require bool
@@ -84,7 +92,7 @@ var (
 // handshake deadline.
 func (p *Proxy) read(c *Conn) error {
 	tcpPeer := c.conn.RemoteAddr()
-	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: tcpPeer, Downstream: c.conn.LocalAddr()})
+	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: unzoned(tcpPeer), Downstream: c.conn.LocalAddr()})
 	if err != nil {
 		// Only Require refuses a peer before reading: nothing says it
 		// sent a header.
@@ -94,6 +102,9 @@ func (p *Proxy) read(c *Conn) error {
 	br := bufio.NewReaderSize(rec, proxyBufSize)
 	var h *proxyproto.Header
 	if err = awaitV1Line(br); err == nil {
+		err = checkV2Length(br)
+	}
+	if err == nil {
 		h, err = proxyproto.Read(br)
 	}
 	if err == nil && h.Version == 2 {
@@ -125,7 +136,11 @@ func (p *Proxy) read(c *Conn) error {
 	}
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
-	if h.Command.IsProxy() && h.SourceAddr != nil && isInet(h.SourceAddr) {
+	if !h.Command.IsProxy() || h.SourceAddr == nil {
+		return nil
+	}
+	c.ProxySource = h.SourceAddr
+	if isInet(h.SourceAddr) {
 		c.Peer = h.SourceAddr
 		c.Balancer = tcpPeer
 	}
@@ -156,6 +171,45 @@ func awaitV1Line(br *bufio.Reader) error {
 			return err
 		}
 	}
+}
+
+// errV2TooLong: a v2 header longer than go-proxyproto accepts.
+var errV2TooLong = errors.New("PROXY protocol v2 header too long")
+
+// checkV2Length refuses, when the input starts with a v2 header, one
+// whose length field (the bytes of addresses and TLVs after the first
+// 16) is over go-proxyproto's MaxV2HeaderSize, 4096 bytes: the parser
+// refuses those as "invalid length", which does not tell an operator
+// that the header itself was sound but too long for this server. It
+// waits for no byte the parser would not wait for (a client that sends a
+// few bytes and then waits for an answer is not held up), and leaves the
+// errors of the reads to the parser, which meets them again.
+func checkV2Length(br *bufio.Reader) error {
+	for _, n := range []int{1, len(proxyproto.SIGV2)} {
+		if b, err := br.Peek(n); err != nil || !bytes.Equal(b, proxyproto.SIGV2[:n]) {
+			return nil
+		}
+	}
+	b, err := br.Peek(16)
+	if err != nil {
+		return nil
+	}
+	if n := binary.BigEndian.Uint16(b[14:16]); n > proxyproto.MaxV2HeaderSize {
+		return fmt.Errorf("%w: %d bytes of addresses and TLVs, over the %d bytes accepted", errV2TooLong, n, proxyproto.MaxV2HeaderSize)
+	}
+	return nil
+}
+
+// unzoned returns a without its IPv6 zone. go-proxyproto's policies
+// parse the peer's address with net.ParseIP, which takes no zone, and
+// fail on a link-local peer (fe80::7%eth0), which the stage would refuse
+// as untrusted even when the header is optional and any peer trusted.
+// Trusted entries carry no zone either, so the address alone is compared.
+func unzoned(a net.Addr) net.Addr {
+	if t, ok := a.(*net.TCPAddr); ok && t.Zone != "" {
+		return &net.TCPAddr{IP: t.IP, Port: t.Port}
+	}
+	return a
 }
 
 // isInet reports whether a is an IP address and port, the only kind of

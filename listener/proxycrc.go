@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"github.com/pires/go-proxyproto"
 )
 
 // A v2 header may carry a CRC32C of itself (the PROXY protocol
@@ -18,14 +20,17 @@ import (
 // pp2TypeCRC32C is the type of the CRC32C TLV.
 const pp2TypeCRC32C = 0x03
 
-// maxV2Header is the longest v2 header: 16 bytes, then a 16-bit length.
-const maxV2Header = 16 + 0xFFFF
+// maxV2Header is the longest v2 header the stage reads: 16 bytes, then
+// at most go-proxyproto's MaxV2HeaderSize (4096) of addresses and TLVs.
+// The format allows up to 64 KiB; longer ones are refused before they are
+// read (checkV2Length).
+func maxV2Header() int { return 16 + int(proxyproto.MaxV2HeaderSize) }
 
 // errCRC32C: the header's CRC32C TLV does not match the header.
 var errCRC32C = errors.New("PROXY protocol v2 header: its CRC32C does not match its bytes")
 
 // headerRecorder remembers the bytes read through it, up to the longest
-// header, so the raw header is at hand after go-proxyproto parsed it.
+// header read, so the raw header is at hand after go-proxyproto parsed it.
 type headerRecorder struct {
 	r io.Reader
 	b []byte // the first bytes read
@@ -35,7 +40,7 @@ type headerRecorder struct {
 func (h *headerRecorder) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.n += n
-	if room := maxV2Header - len(h.b); room > 0 {
+	if room := maxV2Header() - len(h.b); room > 0 {
 		h.b = append(h.b, p[:min(n, room)]...)
 	}
 	return n, err

@@ -119,7 +119,7 @@ func (a *app) countProxy(hooks *listener.Hooks) {
 	}
 	count := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tlsecho_proxy_headers_total",
-		Help: "Connections through the PROXY protocol stage, by listener and outcome: client (a header named one), none (no header, or a LOCAL one), refused (closed: no header where one is required, an untrusted sender, a malformed or late header).",
+		Help: "Connections through the PROXY protocol stage, by listener and outcome: client (a header named a TCP client, which the connection is then counted and logged as), not_tcp (a header named a UDP or Unix-socket client: the balancer stays the client), none (no header, a LOCAL one or v1 UNKNOWN), refused (closed: no header where one is required, an untrusted sender, a malformed, late or too long header).",
 	}, []string{"listener", "outcome"})
 	a.metrics.reg.MustRegister(count)
 	// Refusals are there at 0 from the first scrape, for an alert rule.
@@ -135,6 +135,8 @@ func (a *app) countProxy(hooks *listener.Hooks) {
 			outcome = "refused"
 		case c.Balancer != nil:
 			outcome = "client"
+		case c.ProxySource != nil:
+			outcome = "not_tcp"
 		}
 		count.WithLabelValues(c.Listener, outcome).Inc()
 	}

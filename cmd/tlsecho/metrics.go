@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -81,7 +80,7 @@ func newMetrics() *metrics {
 		}, []string{"listener"}),
 		wsCloses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_ws_closes_total",
-			Help: "WebSocket connections ended, by the close code sent or received (0: dropped without one).",
+			Help: "WebSocket connections ended, by the close code sent or received: 0 (dropped without one), a code of the IANA registry (1000-1015) by number, 3000-3999 or 4000-4999 (one label per range), other.",
 		}, []string{"code"}),
 	}
 	m.faults = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -247,7 +246,7 @@ func (m *metrics) wsHooks() *ws.Hooks {
 			if s := of(c); s != nil {
 				s.active.Dec()
 			}
-			m.wsCloses.WithLabelValues(strconv.Itoa(c.CloseCode())).Inc()
+			m.wsCloses.WithLabelValues(closeCodeLabel(c.CloseCode())).Inc()
 		},
 	}
 }

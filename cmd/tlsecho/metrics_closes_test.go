@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // closeCodeTests are WebSocket endings whose close code, in
@@ -106,4 +108,56 @@ func closeFrameCode(b []byte) int {
 		return 0
 	}
 	return int(binary.BigEndian.Uint16(b[2:4]))
+}
+
+// TestMetricsCloseCodeLabels: the close codes clients choose freely
+// (3000-4999) are counted as one label per range, so a client cannot make
+// a series per code; the registry's codes keep their number.
+func TestMetricsCloseCodeLabels(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	for _, code := range []int{3000, 3001, 3999, 4000, 4001, 4999, 1000, 1013} {
+		d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: ioWait}
+		wc, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wc.SetReadDeadline(time.Now().Add(ioWait))
+		wc.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(ioWait))
+		// The server answers with the same code.
+		_, _, err = wc.ReadMessage()
+		if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != code {
+			t.Fatalf("close %d answered with %v", code, err)
+		}
+		wc.Close()
+	}
+	client := &http.Client{Timeout: ioWait}
+	defer client.CloseIdleConnections()
+	waitMetrics(t, client, ta.AdminAddr,
+		`tlsecho_ws_closes_total{code="3000-3999"} 3`,
+		`tlsecho_ws_closes_total{code="4000-4999"} 3`,
+		`tlsecho_ws_closes_total{code="1000"} 1`,
+		`tlsecho_ws_closes_total{code="1013"} 1`,
+	)
+	if got := closesSeries.FindAllStringSubmatch(scrapeMetrics(t, client, ta.AdminAddr), -1); len(got) != 4 {
+		t.Errorf("tlsecho_ws_closes_total: %q, want the four series above", got)
+	}
+}
+
+// closeCodeLabelTests are the edges of each label of
+// tlsecho_ws_closes_total.
+var closeCodeLabelTests = []struct {
+	code int
+	want string
+}{
+	{0, "0"}, {1000, "1000"}, {1005, "1005"}, {1015, "1015"}, {1016, "other"}, {2999, "other"},
+	{3000, "3000-3999"}, {3999, "3000-3999"}, {4000, "4000-4999"}, {4999, "4000-4999"}, {5000, "other"}, {-1, "other"},
+}
+
+func TestCloseCodeLabel(t *testing.T) {
+	for _, tt := range closeCodeLabelTests {
+		if got := closeCodeLabel(tt.code); got != tt.want {
+			t.Errorf("closeCodeLabel(%d) = %q, want %q", tt.code, got, tt.want)
+		}
+	}
 }
