@@ -16,12 +16,7 @@ import (
 // test), before the admin port's own bounds (5 s for headers, 10 s for a
 // whole request, 30 s for an answer, a minute idle) would drop it. within
 // lies between the two, with seconds of room for a loaded machine.
-var adminTimeoutTests = []struct {
-	name   string
-	within time.Duration
-	// hold runs the client on c; it returns when c is closed.
-	hold func(c net.Conn)
-}{
+var adminTimeoutTests = []hostileClient{
 	{"silent", 4 * time.Second, func(c net.Conn) {}},
 	{"headers trickled", 4 * time.Second, func(c net.Conn) {
 		trickle(c, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: "+strings.Repeat("s", 1000))
@@ -34,6 +29,15 @@ var adminTimeoutTests = []struct {
 	{"idle after an answer", ioWait, func(c net.Conn) {
 		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	}},
+}
+
+// hostileClient is a client that misuses a connection, and how long the
+// server may take to end it.
+type hostileClient struct {
+	name   string
+	within time.Duration
+	// hold runs the client on c; it returns when c is closed.
+	hold func(c net.Conn)
 }
 
 // trickle writes s a byte at a time, a tenth of a second apart, until the
