@@ -8,15 +8,21 @@ import (
 )
 
 // newAdmin builds the admin listener's server (TLSECHO_ADMIN_ADDR):
-// plain HTTP for probes, scrapes and faults, with fixed timeouts since
-// nothing on it streams.
+// plain HTTP for probes, scrapes and faults. Nothing on it streams, so it
+// keeps tighter bounds of its own (headers in 5 s, the whole request in
+// 10 s, an answer in 30 s, an idle minute), but never longer than the
+// settings every other listener keeps: an operator who lowers
+// TLSECHO_HANDSHAKE_TIMEOUT or TLSECHO_IDLE_TIMEOUT to shed slow or
+// silent clients sheds them here too, where they would otherwise hold the
+// slots the health checks need.
 func (a *app) newAdmin() *http.Server {
 	return &http.Server{
 		Handler:           a.adminHandler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       time.Minute,
+		ReadHeaderTimeout: min(5*time.Second, a.cfg.HandshakeTimeout),
+		ReadTimeout:       min(10*time.Second, a.cfg.HandshakeTimeout),
+		WriteTimeout:      min(30*time.Second, a.cfg.IdleTimeout),
+		IdleTimeout:       min(time.Minute, a.cfg.IdleTimeout),
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.log.With("listener", "admin").Handler(), slog.LevelDebug),
 	}
 }

@@ -13,6 +13,13 @@ import (
 	"github.com/tlsecho/tlsecho/ws"
 )
 
+// maxHeaderBytes bounds a request's line and headers on every HTTP
+// listener: a browser, a probe or a scraper sends a few KiB at most, and
+// net/http's default (1 MiB) would let each connection make the server
+// read and parse a MiB of headers, 10,000 fields of them, before any
+// handler ran. Past the bound net/http answers 431 and closes.
+const maxHeaderBytes = 64 << 10
+
 // newHTTPS builds the HTTPS listener's server (TLSECHO_HTTPS_ADDR), the
 // page and /ws, and its TLS configuration.
 func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
@@ -40,7 +47,7 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		// An upgraded /ws connection has this deadline cleared too.
 		WriteTimeout:   a.cfg.IdleTimeout,
 		IdleTimeout:    a.cfg.IdleTimeout,
-		MaxHeaderBytes: 64 << 10,
+		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),
 	}, tc
 }

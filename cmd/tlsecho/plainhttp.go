@@ -25,7 +25,7 @@ func (a *app) newPlainHTTP() *http.Server {
 		// And the write deadline, as on the HTTPS port.
 		WriteTimeout:   a.cfg.IdleTimeout,
 		IdleTimeout:    a.cfg.IdleTimeout,
-		MaxHeaderBytes: 64 << 10,
+		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
 	}
 }

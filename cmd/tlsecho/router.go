@@ -22,15 +22,26 @@ func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Hea
 	r := chi.NewRouter()
 	r.Use(recoverPanics(log))
 	r.Use(middleware.GetHead)
+	if notFound == nil {
+		notFound = http.NotFound
+	}
+	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		allow := allowedMethods(req)
+		if len(allow) == 0 {
+			// chi answers a method it does not know (PROPFIND, or the
+			// PRI of an HTTP/2 preface sent to an HTTP/1 server) as not
+			// allowed before it looks at the path; a path that takes no
+			// method is one the listener does not serve.
+			notFound(w, req)
+			return
+		}
 		if secure != nil {
 			secure(w.Header())
 		}
-		methodNotAllowed(w, req)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 	})
-	if notFound != nil {
-		r.NotFound(notFound)
-	}
 	return r
 }
 
@@ -41,11 +52,11 @@ var allowable = []string{
 	http.MethodPatch, http.MethodDelete, http.MethodOptions,
 }
 
-// methodNotAllowed answers 405 with the methods the path takes. chi's own
-// answer names only the methods routed, so GET without the HEAD that
-// GetHead serves for it (RFC 9110 section 15.5.6: Allow lists the methods
-// the resource supports).
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+// allowedMethods are the methods the request's path takes, for the Allow
+// header of a 405. chi's own answer names only the methods routed, so GET
+// without the HEAD that GetHead serves for it (RFC 9110 section 15.5.6:
+// Allow lists the methods the resource supports).
+func allowedMethods(r *http.Request) []string {
 	rctx := chi.RouteContext(r.Context())
 	path := rctx.RoutePath
 	if path == "" {
@@ -61,6 +72,5 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 			allow = append(allow, m)
 		}
 	}
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+	return allow
 }

@@ -31,6 +31,9 @@ var routeTests = []struct {
 	{[]string{"https", "http", "admin"}, "GET", "/nope", http.StatusNotFound, ""},
 	{[]string{"https", "http", "admin"}, "POST", "/nope", http.StatusNotFound, ""},
 	{[]string{"https", "http", "admin"}, "DELETE", "/nope/deeper", http.StatusNotFound, ""},
+	// A method the router does not know (WebDAV's, say) is no different.
+	{[]string{"https", "http", "admin"}, "PROPFIND", "/nope", http.StatusNotFound, ""},
+	{[]string{"https", "http", "admin"}, "PROPFIND", "/healthz", http.StatusMethodNotAllowed, "GET, HEAD"},
 	// /faults is the admin port's; elsewhere it is no path at all.
 	{[]string{"https", "http"}, "GET", "/faults", http.StatusNotFound, ""},
 	{[]string{"https", "http"}, "POST", "/faults", http.StatusNotFound, ""},
