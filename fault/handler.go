@@ -26,9 +26,20 @@ const maxFormBytes = 8 << 10
 // spec, listener or count, or one given twice, gets 400 with one line
 // naming what is wrong;
 // a body over 8 KiB gets 413; POST while faults are off gets 403.
+//
+// POST and DELETE from another site's page are refused with 403: a form
+// on any web page can post to a plain HTTP port on the visitor's machine
+// without asking it first, and would arm faults on a local server by
+// simply being opened. Browsers say where a request comes from
+// (Sec-Fetch-Site, Origin); curl and scripts send neither and are served.
 func (in *Injector) Handler() http.Handler {
+	csrf := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		if err := csrf.Check(r); err != nil {
+			http.Error(w, "fault: /faults takes "+r.Method+" from curl, scripts or a page of its own origin, not from another site's page ("+err.Error()+")", http.StatusForbidden)
+			return
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			writeJSON(w, http.StatusOK, in.Armed())
