@@ -32,7 +32,6 @@ type metrics struct {
 	handshakes     *prometheus.CounterVec
 	handshakeFails *prometheus.CounterVec
 	handshakeTime  *prometheus.HistogramVec
-	bytes          *prometheus.CounterVec
 	wsConns        *prometheus.CounterVec
 	wsActive       *prometheus.GaugeVec
 	wsCloses       *prometheus.CounterVec
@@ -66,10 +65,6 @@ func newMetrics() *metrics {
 			Help:    "Duration of completed TLS handshakes, by listener (tls, https).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms to 4 s
 		}, []string{"listener"}),
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tlsecho_raw_bytes_total",
-			Help: "Bytes read from and written to raw TLS clients, counted when each connection ends.",
-		}, []string{"direction"}),
 		wsConns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_ws_connections_total",
 			Help: "WebSocket connections upgraded, by the listener they came through (https, http).",
@@ -93,7 +88,7 @@ func newMetrics() *metrics {
 		m.faults.WithLabelValues(v)
 	}
 	m.reg.MustRegister(m.conns, m.refused, m.handshakes, m.handshakeFails, m.handshakeTime,
-		m.bytes, m.wsConns, m.wsActive, m.wsCloses, m.faults,
+		m.wsConns, m.wsActive, m.wsCloses, m.faults,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -102,8 +97,10 @@ func newMetrics() *metrics {
 
 // watch adds gauges read at scrape time from the certificate source and
 // the WebSocket servers (nil ones skipped), so they cannot go stale.
-func (m *metrics) watch(src *certs.Source, wsrvs ...*ws.Server) {
+func (m *metrics) watch(src *certs.Source, raw *rawtls.Server, wsrvs ...*ws.Server) {
 	m.reg.MustRegister(
+		rawBytes("in", func(s rawtls.Stats) int64 { return s.BytesRead }, raw),
+		rawBytes("out", func(s rawtls.Stats) int64 { return s.BytesWritten }, raw),
 		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "text",
 			func(s ws.Stats) int64 { return s.TextMessages }, wsrvs),
 		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "binary",
@@ -189,14 +186,14 @@ func (m *metrics) listenerHooks() *listener.Hooks {
 	}
 }
 
-func (m *metrics) rawHooks() *rawtls.Hooks {
-	in, out := m.bytes.WithLabelValues("in"), m.bytes.WithLabelValues("out")
-	return &rawtls.Hooks{
-		Closed: func(c *rawtls.Conn) {
-			in.Add(float64(c.BytesRead()))
-			out.Add(float64(c.BytesWritten()))
-		},
-	}
+// rawBytes is tlsecho_raw_bytes_total in one direction, read at scrape
+// time from the raw TLS server's own counts, open connections included.
+func rawBytes(direction string, value func(rawtls.Stats) int64, raw *rawtls.Server) prometheus.CounterFunc {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "tlsecho_raw_bytes_total",
+		Help:        "Bytes read from and written to raw TLS clients, open connections included.",
+		ConstLabels: prometheus.Labels{"direction": direction},
+	}, func() float64 { return float64(value(raw.Stats())) })
 }
 
 // wsCounter is a counter of one message type summed from the ws servers'

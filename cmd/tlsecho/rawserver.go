@@ -15,7 +15,6 @@ func (a *app) newRawTLS(opts certs.Options) (*rawtls.Server, *tls.Config) {
 		Handler:     rawtls.Echo(),
 		IdleTimeout: a.cfg.IdleTimeout,
 		Logger:      a.log.With("listener", "tls"),
-		Hooks:       a.metrics.rawHooks(),
 		Faults:      a.faults,
 	}, a.src.TLSConfig(opts)
 }

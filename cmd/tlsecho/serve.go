@@ -152,7 +152,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		a.plainWS = a.newWS("http")
 		a.plain = a.newPlainHTTP()
 	}
-	a.metrics.watch(a.src, a.ws, a.plainWS)
+	a.metrics.watch(a.src, a.raw, a.ws, a.plainWS)
 	if cfg.AdminAddr != "" {
 		a.admin = a.newAdmin()
 	}
