@@ -18,12 +18,18 @@
   const PREVIEW_CHARS = 160;
   const PREVIEW_BYTES = 24;
 
+  // The names of the IANA WebSocket Close Code Number Registry (RFC 6455
+  // section 11.7), 1000-1015, in lower case. 1004 is reserved, and 1005,
+  // 1006 and 1015 are never sent on the wire: a browser reports them for a
+  // close frame without a code, a connection lost without one, and a
+  // failed TLS handshake.
   const CLOSE_NAMES = {
     1000: "normal closure", 1001: "going away", 1002: "protocol error",
-    1003: "unsupported data", 1005: "no status", 1006: "abnormal closure",
-    1007: "invalid payload", 1008: "policy violation", 1009: "message too big",
-    1010: "extension required", 1011: "internal error", 1012: "service restart",
-    1013: "try again later", 1015: "TLS handshake failed",
+    1003: "unsupported data", 1004: "reserved", 1005: "no status received",
+    1006: "abnormal closure", 1007: "invalid frame payload data", 1008: "policy violation",
+    1009: "message too big", 1010: "mandatory extension", 1011: "internal error",
+    1012: "service restart", 1013: "try again later", 1014: "bad gateway",
+    1015: "TLS handshake failure",
   };
 
   const ui = {
