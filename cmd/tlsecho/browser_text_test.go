@@ -12,7 +12,9 @@ import (
 // with an <img onerror> stays text; a close reason with a right-to-left
 // override (U+202E, which the close fault lets through as printable) is
 // shown between its quotes, the override ending with the reason, instead
-// of running on and drawing the closing quote before the reversed text.
+// of running on and drawing the closing quote before the reversed text;
+// also when a stray pop-directional-isolate (U+2069) before the override
+// tries to end the isolate the page sets the reason in.
 func TestBrowserServerText(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
@@ -21,7 +23,7 @@ func TestBrowserServerText(t *testing.T) {
 	tab.waitInfo()
 
 	const markup = `<img src=x onerror=window.pwned=1>`
-	tab.do("fault", chromedp.SetValue(chromedp.CSS("#fault"), "close:4001:<b>x</b>\u202eevil@1"))
+	tab.do("fault", chromedp.SetValue(chromedp.CSS("#fault"), "close:4001:<b>x</b>\u2069\u202eevil@1"))
 	tab.connect()
 	tab.waitState("open")
 	tab.send(markup)

@@ -139,6 +139,28 @@
     return i;
   }
 
+  // bidiBalanced is s without the PDIs (U+2069) that close no isolate s
+  // opened itself, and with a PDI for each isolate it leaves open. The
+  // page sets a server's text between isolates (an FSI and a PDI, or an
+  // element with unicode-bidi: isolate, which Chromium lays out with the
+  // same two characters), so that a right-to-left override in it ends
+  // with it; a stray PDI of its own would end the isolate early and let
+  // an override after it run on over the page's words. A PDI draws
+  // nothing, so what is shown does not change.
+  function bidiBalanced(s) {
+    let depth = 0;
+    const out = s.replace(/[\u2066-\u2069]/g, (c) => {
+      if (c !== "\u2069") {
+        depth++;
+        return c;
+      }
+      if (depth === 0) return "";
+      depth--;
+      return c;
+    });
+    return out + "\u2069".repeat(depth);
+  }
+
   // closeText describes a close. The reason is the server's text, set in
   // the middle of the page's own: it goes between Unicode isolates (FSI,
   // PDI), so a right-to-left override in it cannot run on and reorder the
@@ -146,7 +168,7 @@
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
-    if (reason) s += " “\u2068" + reason + "\u2069”";
+    if (reason) s += " “\u2068" + bidiBalanced(reason) + "\u2069”";
     return s;
   }
 
@@ -192,7 +214,7 @@
     // The text (often the server's) is isolated, so a right-to-left
     // override in it cannot carry on over the marks that follow it.
     const body = cell(li, "span", "body", "");
-    cell(body, "span", "msg", f.text || "");
+    cell(body, "span", "msg", bidiBalanced(f.text || ""));
     if (f.cut) cell(body, "span", "cut", "cut").title = "only the start of the message is shown; its size is beside it";
     if (f.bad) cell(body, "span", "flag", f.bad);
     return li;
