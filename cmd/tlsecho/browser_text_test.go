@@ -52,3 +52,28 @@ func TestBrowserServerText(t *testing.T) {
 	}
 	tab.checkProblems(nil)
 }
+
+// TestBrowserLoneSurrogate: text with half a surrogate pair (pasted, or
+// cut from a longer string) goes out as U+FFFD, as WebSocket.send turns
+// any string into Unicode scalar values; the echo of it matches what was
+// sent, and the page does not report a mismatch the server never made.
+func TestBrowserLoneSurrogate(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	tab := newBrowser(t)
+	tab.load("https://" + ta.HTTPSAddr + "/")
+	tab.waitInfo()
+	tab.connect()
+	tab.waitState("open")
+	tab.eval("the message", `(() => { document.getElementById("text-msg").value = "half \ud83d of an emoji"; return ""; })()`)
+	tab.do("send", chromedp.Click(chromedp.CSS("#text-btn")))
+	got := tab.waitFor("the echo", `(() => { const li = document.querySelector("#log li.recv");
+		return li ? li.className + ": " + li.querySelector(".body").textContent : ""; })()`)
+	if got != "recv: half \ufffd of an emoji" {
+		t.Errorf("echo line %q, want a matching echo of the text as sent", got)
+	}
+	if bad := tab.eval("mismatches", `document.getElementById("st-bad").textContent`); bad != "0" {
+		t.Errorf("%s mismatches counted, want 0", bad)
+	}
+	tab.checkProblems(nil)
+}

@@ -546,6 +546,10 @@
   // echo must equal.
   function send(payload, note, forBurst) {
     const isText = typeof payload === "string";
+    // WebSocket.send sends a string as Unicode scalar values, half of a
+    // surrogate pair as U+FFFD (as TextEncoder counts it): the echo is
+    // checked against that, not against the string as it was.
+    if (isText && payload.toWellFormed) payload = payload.toWellFormed();
     const size = isText ? encoder.encode(payload).length : payload.length;
     sock.send(payload);
     pending.push({ payload, size, t0: performance.now(), burst: forBurst || null });
