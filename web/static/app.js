@@ -46,7 +46,12 @@
   const encoder = new TextEncoder();
   const segmenter = typeof Intl.Segmenter === "function" ? new Intl.Segmenter() : null;
 
-  ui.url.value = (location.protocol === "http:" ? "ws://" : "wss://") + location.host + "/ws";
+  // The page finds its files, /info and /ws beside itself, not at the
+  // root: behind an ingress that serves it under a path (/echo/ in front
+  // of /), the same relative URLs go through the ingress too.
+  const ownWS = new URL("ws", location.href);
+  ownWS.protocol = location.protocol === "http:" ? "ws:" : "wss:";
+  ui.url.value = ownWS.href;
 
   // ---- state -------------------------------------------------------------
 
@@ -808,7 +813,7 @@
     let info = null;
     let error = "";
     try {
-      const r = await fetch("/info", { cache: "no-store", headers: { Accept: "application/json" } });
+      const r = await fetch("info", { cache: "no-store", headers: { Accept: "application/json" } });
       if (!r.ok) throw new Error("HTTP " + r.status);
       info = await r.json();
       renderInfo(info);
