@@ -93,7 +93,7 @@ type rawTLSInfo struct {
 // ServeHTTP implements http.Handler.
 func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
-	setSecurityHeaders(hdr, "default-src 'none'; frame-ancestors 'none'")
+	setSecurityHeaders(hdr, answerCSP)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hdr.Set("Allow", "GET, HEAD")
 		http.Error(w, "web: /info answers GET only", http.StatusMethodNotAllowed)

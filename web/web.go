@@ -20,6 +20,11 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 	"connect-src 'self' wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; " +
 	"require-trusted-types-for 'script'; trusted-types 'none'"
 
+// answerCSP is the policy of every answer that is not the page: text,
+// JSON, a redirect, an error. It runs nothing, loads nothing and lets no
+// page frame it, so an answer opened or framed by another site is inert.
+const answerCSP = "default-src 'none'; frame-ancestors 'none'"
+
 // setSecurityHeaders sets the headers every response of this package
 // carries. There is no Strict-Transport-Security: the server usually runs
 // on localhost with a throwaway certificate, and HSTS pinned on localhost
@@ -70,13 +75,11 @@ func Paths() []string {
 	return paths
 }
 
-// SecurityHeaders sets the headers every answer of Handler carries, for
-// answers a router that mounts the page gives itself (a 405).
-func SecurityHeaders(h http.Header) { setSecurityHeaders(h, pageCSP) }
-
-// NotFound answers 404 with the headers every answer of Handler carries,
-// for the paths a router that mounts the page at [Paths] does not serve.
-func NotFound(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header(), pageCSP)
-	http.NotFound(w, r)
-}
+// SecurityHeaders sets the headers that protect an answer which is not
+// the page: the page's own (no framing, no referrer, no sniffing, an
+// isolated browsing context) with a policy that runs and loads nothing.
+// A router that mounts the page sets them on every answer before its
+// handler runs, so that its 404s and 405s, /healthz, /info and a refused
+// WebSocket upgrade carry them alike; Handler then sets the page's policy
+// over them.
+func SecurityHeaders(h http.Header) { setSecurityHeaders(h, answerCSP) }

@@ -16,7 +16,9 @@ import (
 // X-Forwarded-Proto, as an ingress does, and drives the page in Chromium
 // over https: the page connects to wss:// (a ws:// URL from an https page
 // would be blocked as mixed content), echoes, and says TLS was terminated
-// upstream and who the browser is.
+// upstream and who the browser is. Then the same under a path, as an
+// ingress that serves the page at /echo/ does: the page finds its files,
+// /info and /ws beside itself, through the ingress.
 func TestBrowserBehindTLSProxy(t *testing.T) {
 	t.Parallel()
 	haproxy, err := exec.LookPath("haproxy")
@@ -53,6 +55,7 @@ frontend https
     bind %s ssl crt %s alpn http/1.1
     option forwardfor
     http-request set-header X-Forwarded-Proto https
+    use_backend prefixed if { path_beg /echo/ }
     default_backend echo
 frontend stats
     bind %s
@@ -61,13 +64,17 @@ frontend stats
 backend echo
     option httpchk GET /healthz
     server tlsecho %s check inter 100ms
-`, front, pem, stats, ta.HTTPAddr)
+backend prefixed
+    http-request replace-path /echo(/.*) \\1
+    option httpchk GET /healthz
+    server tlsecho %s check inter 100ms
+`, front, pem, stats, ta.HTTPAddr, ta.HTTPAddr)
 	cfgFile := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	startHAProxy(t, haproxy, cfgFile)
-	waitChecked(t, "http://"+stats+"/;csv", 1)
+	waitChecked(t, "http://"+stats+"/;csv", 2)
 
 	tab.load("https://" + front + "/")
 	tab.waitInfo()
@@ -88,8 +95,29 @@ backend echo
 	tab.send("through the ingress")
 	tab.waitFor("the echo", recvLine(`b === "through the ingress"`))
 
+	tab.load("https://" + front + "/echo/")
+	tab.waitInfo()
+	if got, want := tab.eval("default URL under a path", `document.getElementById("url").value`), "wss://"+front+"/echo/ws"; got != want {
+		t.Errorf("default URL under /echo/ = %q, want %q", got, want)
+	}
+	tab.connect()
+	tab.waitState("open")
+	tab.send("under a path")
+	tab.waitFor("the echo under a path", recvLine(`b === "under a path"`))
+
 	_, urls := tab.checkProblems(nil)
 	checkSameOrigin(t, front, urls)
+	under := false
+	for _, u := range urls {
+		if u == "https://"+front+"/echo/" {
+			under = true
+		} else if under && !strings.Contains(u, front+"/echo/") {
+			t.Errorf("the page under /echo/ requested %s", u)
+		}
+	}
+	if !under {
+		t.Errorf("no request for the page under /echo/ among %q", urls)
+	}
 	// The server logged the browser as X-Forwarded-For named it (an
 	// address without a port), not the proxy's connection.
 	waitLogged(t, ta, `msg="websocket open" listener=http peer=127.0.0.1 `)

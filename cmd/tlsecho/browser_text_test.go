@@ -12,7 +12,9 @@ import (
 // with an <img onerror> stays text; a close reason with a right-to-left
 // override (U+202E, which the close fault lets through as printable) is
 // shown between its quotes, the override ending with the reason, instead
-// of running on and drawing the closing quote before the reversed text.
+// of running on and drawing the closing quote before the reversed text;
+// also when a stray pop-directional-isolate (U+2069) before the override
+// tries to end the isolate the page sets the reason in.
 func TestBrowserServerText(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
@@ -21,7 +23,7 @@ func TestBrowserServerText(t *testing.T) {
 	tab.waitInfo()
 
 	const markup = `<img src=x onerror=window.pwned=1>`
-	tab.do("fault", chromedp.SetValue(chromedp.CSS("#fault"), "close:4001:<b>x</b>\u202eevil@1"))
+	tab.do("fault", chromedp.SetValue(chromedp.CSS("#fault"), "close:4001:<b>x</b>\u2069\u202eevil@1"))
 	tab.connect()
 	tab.waitState("open")
 	tab.send(markup)
@@ -47,6 +49,31 @@ func TestBrowserServerText(t *testing.T) {
 	})()`)
 	if layout != "ok" {
 		t.Errorf("the reason runs past its quotes: %s", layout)
+	}
+	tab.checkProblems(nil)
+}
+
+// TestBrowserLoneSurrogate: text with half a surrogate pair (pasted, or
+// cut from a longer string) goes out as U+FFFD, as WebSocket.send turns
+// any string into Unicode scalar values; the echo of it matches what was
+// sent, and the page does not report a mismatch the server never made.
+func TestBrowserLoneSurrogate(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	tab := newBrowser(t)
+	tab.load("https://" + ta.HTTPSAddr + "/")
+	tab.waitInfo()
+	tab.connect()
+	tab.waitState("open")
+	tab.eval("the message", `(() => { document.getElementById("text-msg").value = "half \ud83d of an emoji"; return ""; })()`)
+	tab.do("send", chromedp.Click(chromedp.CSS("#text-btn")))
+	got := tab.waitFor("the echo", `(() => { const li = document.querySelector("#log li.recv");
+		return li ? li.className + ": " + li.querySelector(".body").textContent : ""; })()`)
+	if got != "recv: half \ufffd of an emoji" {
+		t.Errorf("echo line %q, want a matching echo of the text as sent", got)
+	}
+	if bad := tab.eval("mismatches", `document.getElementById("st-bad").textContent`); bad != "0" {
+		t.Errorf("%s mismatches counted, want 0", bad)
 	}
 	tab.checkProblems(nil)
 }

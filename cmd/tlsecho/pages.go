@@ -75,7 +75,7 @@ func (a *app) newWS(name string) *ws.Server {
 // page's files are routed one by one, so an unknown path is 404 for every
 // method.
 func (a *app) pageHandler(name string, wsrv *ws.Server) http.Handler {
-	r := newRouter(a.log.With("listener", name), web.NotFound, web.SecurityHeaders)
+	r := newRouter(a.log.With("listener", name), nil, web.SecurityHeaders)
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS(name, wsrv))
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,

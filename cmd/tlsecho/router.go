@@ -17,9 +17,19 @@ import (
 // answers another method 405, with an Allow header that names HEAD beside
 // GET; any other path is 404 whatever the method, answered by notFound
 // (http.NotFound when nil). secure, when not nil, sets the headers every
-// answer of the listener carries on the router's own 405s too.
+// answer of the listener carries: it runs before any handler, so the
+// router's own 404s and 405s, a panic's 500 and a handler's error answers
+// carry them too, and a handler may set its own over them.
 func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Header)) chi.Router {
 	r := chi.NewRouter()
+	if secure != nil {
+		r.Use(func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				secure(w.Header())
+				next.ServeHTTP(w, req)
+			})
+		})
+	}
 	r.Use(recoverPanics(log))
 	r.Use(middleware.GetHead)
 	if notFound == nil {

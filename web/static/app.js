@@ -15,15 +15,22 @@
   const CHART_POINTS = 160; // newest round-trip times drawn
   const BURST_INFLIGHT_BYTES = 8 << 20; // unechoed burst bytes at most
   const BURST_INFLIGHT_MSGS = 1000; // unechoed burst messages at most
-  const PREVIEW_CHARS = 160;
-  const PREVIEW_BYTES = 24;
+  const PREVIEW_CHARS = 160; // characters of a text message shown in its line
+  const PREVIEW_UNITS = 1024; // UTF-16 code units at most, however long a character
+  const PREVIEW_BYTES = 24; // bytes of a binary message shown in its line
 
+  // The names of the IANA WebSocket Close Code Number Registry (RFC 6455
+  // section 11.7), 1000-1015, in lower case. 1004 is reserved, and 1005,
+  // 1006 and 1015 are never sent on the wire: a browser reports them for a
+  // close frame without a code, a connection lost without one, and a
+  // failed TLS handshake.
   const CLOSE_NAMES = {
     1000: "normal closure", 1001: "going away", 1002: "protocol error",
-    1003: "unsupported data", 1005: "no status", 1006: "abnormal closure",
-    1007: "invalid payload", 1008: "policy violation", 1009: "message too big",
-    1010: "extension required", 1011: "internal error", 1012: "service restart",
-    1013: "try again later", 1015: "TLS handshake failed",
+    1003: "unsupported data", 1004: "reserved", 1005: "no status received",
+    1006: "abnormal closure", 1007: "invalid frame payload data", 1008: "policy violation",
+    1009: "message too big", 1010: "mandatory extension", 1011: "internal error",
+    1012: "service restart", 1013: "try again later", 1014: "bad gateway",
+    1015: "TLS handshake failure",
   };
 
   const ui = {
@@ -37,8 +44,14 @@
   };
   const sendButtons = [$("text-btn"), $("hex-btn"), $("file-btn"), ui.burstBtn];
   const encoder = new TextEncoder();
+  const segmenter = typeof Intl.Segmenter === "function" ? new Intl.Segmenter() : null;
 
-  ui.url.value = (location.protocol === "http:" ? "ws://" : "wss://") + location.host + "/ws";
+  // The page finds its files, /info and /ws beside itself, not at the
+  // root: behind an ingress that serves it under a path (/echo/ in front
+  // of /), the same relative URLs go through the ingress too.
+  const ownWS = new URL("ws", location.href);
+  ownWS.protocol = location.protocol === "http:" ? "ws:" : "wss:";
+  ui.url.value = ownWS.href;
 
   // ---- state -------------------------------------------------------------
 
@@ -90,15 +103,67 @@
     return p(d.getHours(), 2) + ":" + p(d.getMinutes(), 2) + ":" + p(d.getSeconds(), 2) + "." + p(d.getMilliseconds(), 3);
   }
 
+  // A preview is what a log line shows of a message: its text, and cut
+  // set when that is only the message's start. The line marks a cut one
+  // apart from the text, which an ellipsis at its end could not do (the
+  // message may end with one).
   function hexPreview(bytes) {
     const n = Math.min(bytes.length, PREVIEW_BYTES);
     const parts = [];
     for (let i = 0; i < n; i++) parts.push(bytes[i].toString(16).padStart(2, "0"));
-    return parts.join(" ") + (bytes.length > n ? " …" : "");
+    const cut = bytes.length > n;
+    return { text: parts.join(" ") + (cut ? " …" : ""), cut };
   }
 
   function textPreview(s) {
-    return s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS) + "…" : s;
+    const end = previewEnd(s);
+    return end < s.length ? { text: s.slice(0, end) + "…", cut: true } : { text: s, cut: false };
+  }
+
+  // previewEnd is where the preview of s ends: after PREVIEW_CHARS
+  // characters as a reader counts them (grapheme clusters, where the
+  // browser has Intl.Segmenter), so a flag or a family emoji is never
+  // split, and never inside a surrogate pair, whose lone half would be
+  // drawn as a replacement character. A cluster can be any length (a
+  // letter under thousands of combining marks), so the preview stops
+  // before PREVIEW_UNITS code units too; when its first cluster is longer
+  // than that, it is cut between code points.
+  function previewEnd(s) {
+    if (s.length <= PREVIEW_CHARS) return s.length;
+    if (segmenter) {
+      let end = 0, n = 0;
+      for (const { index, segment } of segmenter.segment(s)) {
+        if (n === PREVIEW_CHARS || index + segment.length > PREVIEW_UNITS) break;
+        end = index + segment.length;
+        n++;
+      }
+      if (n > 0) return end;
+    }
+    let i = 0;
+    for (let n = 0; n < PREVIEW_CHARS && i < s.length; n++) i += s.codePointAt(i) > 0xffff ? 2 : 1;
+    return i;
+  }
+
+  // bidiBalanced is s without the PDIs (U+2069) that close no isolate s
+  // opened itself, and with a PDI for each isolate it leaves open. The
+  // page sets a server's text between isolates (an FSI and a PDI, or an
+  // element with unicode-bidi: isolate, which Chromium lays out with the
+  // same two characters), so that a right-to-left override in it ends
+  // with it; a stray PDI of its own would end the isolate early and let
+  // an override after it run on over the page's words. A PDI draws
+  // nothing, so what is shown does not change.
+  function bidiBalanced(s) {
+    let depth = 0;
+    const out = s.replace(/[\u2066-\u2069]/g, (c) => {
+      if (c !== "\u2069") {
+        depth++;
+        return c;
+      }
+      if (depth === 0) return "";
+      depth--;
+      return c;
+    });
+    return out + "\u2069".repeat(depth);
   }
 
   // closeText describes a close. The reason is the server's text, set in
@@ -108,7 +173,7 @@
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
-    if (reason) s += " “\u2068" + reason + "\u2069”";
+    if (reason) s += " “\u2068" + bidiBalanced(reason) + "\u2069”";
     return s;
   }
 
@@ -151,7 +216,11 @@
       const rtt = cell(li, "span", "rtt", f.rtt === undefined ? "" : fmtMs(f.rtt));
       if (f.rtt !== undefined) rtt.dataset.ms = f.rtt.toFixed(3);
     }
-    const body = cell(li, "span", "body", f.text || "");
+    // The text (often the server's) is isolated, so a right-to-left
+    // override in it cannot carry on over the marks that follow it.
+    const body = cell(li, "span", "body", "");
+    cell(body, "span", "msg", bidiBalanced(f.text || ""));
+    if (f.cut) cell(body, "span", "cut", "cut").title = "only the start of the message is shown; its size is beside it";
     if (f.bad) cell(body, "span", "flag", f.bad);
     return li;
   }
@@ -482,16 +551,18 @@
   // echo must equal.
   function send(payload, note, forBurst) {
     const isText = typeof payload === "string";
+    // WebSocket.send sends a string as Unicode scalar values, half of a
+    // surrogate pair as U+FFFD (as TextEncoder counts it): the echo is
+    // checked against that, not against the string as it was.
+    if (isText && payload.toWellFormed) payload = payload.toWellFormed();
     const size = isText ? encoder.encode(payload).length : payload.length;
     sock.send(payload);
     pending.push({ payload, size, t0: performance.now(), burst: forBurst || null });
     totals.sentMsgs++;
     totals.sentBytes += size;
     if (!forBurst) {
-      addLine("sent", {
-        type: isText ? "text" : "binary", size,
-        text: (note ? note + " " : "") + (isText ? textPreview(payload) : hexPreview(payload)),
-      });
+      const pv = isText ? textPreview(payload) : hexPreview(payload);
+      addLine("sent", { type: isText ? "text" : "binary", size, text: (note ? note + " " : "") + pv.text, cut: pv.cut });
     }
     queueDraw();
   }
@@ -528,7 +599,8 @@
     const preview = () => isText ? textPreview(ev.data) : hexPreview(new Uint8Array(ev.data));
     if (head >= pending.length) {
       totals.bad++;
-      addLine("recv", { type, size, text: preview(), bad: "unexpected: nothing was waiting for an echo" });
+      const pv = preview();
+      addLine("recv", { type, size, text: pv.text, cut: pv.cut, bad: "unexpected: nothing was waiting for an echo" });
       queueDraw();
       return;
     }
@@ -544,10 +616,14 @@
     if (bad) totals.bad++;
     if (p.burst) {
       burstEcho(p.burst, p.size, bad);
-      if (bad) addLine("recv", { type, size, rtt, text: "burst message: " + preview(), bad });
+      if (bad) {
+        const pv = preview();
+        addLine("recv", { type, size, rtt, text: "burst message: " + pv.text, cut: pv.cut, bad });
+      }
       return;
     }
-    addLine("recv", { type, size, rtt, text: preview(), bad });
+    const pv = preview();
+    addLine("recv", { type, size, rtt, text: pv.text, cut: pv.cut, bad });
   }
 
   $("send-text").addEventListener("submit", (e) => {
@@ -737,7 +813,7 @@
     let info = null;
     let error = "";
     try {
-      const r = await fetch("/info", { cache: "no-store", headers: { Accept: "application/json" } });
+      const r = await fetch("info", { cache: "no-store", headers: { Accept: "application/json" } });
       if (!r.ok) throw new Error("HTTP " + r.status);
       info = await r.json();
       renderInfo(info);
