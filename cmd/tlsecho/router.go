@@ -46,9 +46,6 @@ func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Hea
 			notFound(w, req)
 			return
 		}
-		if secure != nil {
-			secure(w.Header())
-		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 	})
