@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync/atomic"
@@ -62,6 +63,8 @@ type Conn struct {
 	ln    *Listener
 	// closed is set by the first Close, which frees the slot.
 	closed atomic.Bool
+	// writeFailed is set by the first write that fails; see Write.
+	writeFailed atomic.Bool
 }
 
 // stageState is a Conn's state during the pipeline.
@@ -162,9 +165,30 @@ func (c *Conn) shortenDeadline(t time.Time) {
 	}
 }
 
-// Write writes to the socket, through the throttle: one atomic load
+// errWriteFailed is what Write returns once a write has failed.
+var errWriteFailed = errors.New("listener: an earlier write failed; nothing more is sent")
+
+// Write writes to the socket, through the throttle: two atomic loads
 // unless a fault paces the connection.
-func (c *Conn) Write(p []byte) (int, error) { return c.throttle.Write(c.conn, p) }
+//
+// Once a write has failed (its deadline passed, perhaps with part of a
+// TLS record sent), every later one fails at once and sends nothing.
+// crypto/tls has counted the record as sent whole, so any record it
+// sends afterwards is one the client cannot decrypt: the close_notify
+// that tls.Conn.Close and CloseWrite still send after a failed write
+// (they do not check it) would reach the client as "bad record MAC", and
+// on a plain connection the rest of a cut WebSocket frame or HTTP answer
+// would be misread. The client sees the TCP close instead.
+func (c *Conn) Write(p []byte) (int, error) {
+	if c.writeFailed.Load() {
+		return 0, errWriteFailed
+	}
+	n, err := c.throttle.Write(c.conn, p)
+	if err != nil {
+		c.writeFailed.Store(true)
+	}
+	return n, err
+}
 
 // Close closes the socket and frees the connection's slot in the limit,
 // once however often it is called. Closing the socket itself, not a

@@ -39,7 +39,11 @@
 //
 // [Conn] is the net.Conn under it all. Its RemoteAddr is the real client
 // (Peer), so every log line and net/http's r.RemoteAddr show it; its Close
-// closes the socket and frees the slot exactly once. [From] finds it under
+// closes the socket and frees the slot exactly once. Once one of its
+// writes has failed it sends nothing more: under TLS a write its deadline
+// cut short leaves a record the client cannot get past, and the
+// close_notify crypto/tls still sends on Close would reach the client as
+// a record it cannot decrypt. [From] finds it under
 // a *tls.Conn and [FromContext] in an http request's context (with
 // [ConnContext] as http.Server.ConnContext).
 //

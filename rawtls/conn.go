@@ -326,7 +326,10 @@ func (c *Conn) run(h Handler) (err error) {
 // what the client has not read yet, echo and close_notify included. A
 // client whose end of input was read has nothing more to send, so then
 // the socket is closed at once after the close_notify. After fin, rst or
-// blackhole the socket is closed already and nothing goes out.
+// blackhole the socket is closed already and nothing goes out. After a
+// write that failed, the listener.Conn under TLS sends nothing more (a
+// close_notify behind a record cut short could not be decrypted): the
+// close_notify fails and the socket is closed at once.
 func (c *Conn) close() {
 	if c.ended {
 		c.tc.Close()
