@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -28,9 +29,12 @@ func (a *app) newAdmin() *http.Server {
 }
 
 // adminHandler serves the admin listener. /faults takes every method and
-// answers 405 itself, naming the several it takes.
+// answers 405 itself, naming the several it takes. A browser is served
+// only by the server's own names (refuseRebinding), on every path.
 func (a *app) adminHandler() http.Handler {
-	r := newRouter(a.log.With("listener", "admin"), nil, nil)
+	log := a.log.With("listener", "admin")
+	r := newRouter(log, nil, nil)
+	r.Use(func(next http.Handler) http.Handler { return refuseRebinding(log, a.ownNames, next) })
 	r.Get("/healthz", healthz)
 	r.Method(http.MethodGet, "/metrics", a.metrics.handler())
 	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
@@ -48,4 +52,11 @@ func (a *app) adminHandler() http.Handler {
 	r.Method(http.MethodGet, "/hellos", &a.hellos)
 	r.Handle("/faults", a.faults.Handler())
 	return r
+}
+
+// ownNames are the names the server answers to: TLSECHO_HOSTS, also
+// beside certificate files (where it names nothing else), and the DNS
+// names of the certificate served now.
+func (a *app) ownNames() []string {
+	return append(slices.Clip(a.cfg.Hosts), a.src.Leaf().DNSNames...)
 }

@@ -28,7 +28,7 @@ type Config struct {
 	HTTPAddr         string        `env:"HTTP_ADDR" help:"plain HTTP listener with the page, /ws, /info, /healthz, for behind a proxy that ends TLS; empty: off"`
 	CertFile         string        `env:"CERT_FILE" help:"PEM certificate (and chain); with KEY_FILE, or neither for a self-signed one in memory"`
 	KeyFile          string        `env:"KEY_FILE" help:"PEM private key of CERT_FILE"`
-	Hosts            []string      `env:"HOSTS" envDefault:"localhost,127.0.0.1,::1" envSeparator:"," help:"names and IPs of the generated certificate"`
+	Hosts            []string      `env:"HOSTS" envDefault:"localhost,127.0.0.1,::1" envSeparator:"," help:"names and IPs of the generated certificate; also the names a browser may use for the admin port"`
 	ClientCAFile     string        `env:"CLIENT_CA_FILE" help:"PEM CA certificates; set: client certificates required and verified (mTLS) on both ports"`
 	TLSMinVersion    string        `env:"TLS_MIN_VERSION" envDefault:"1.2" help:"lowest TLS version accepted: 1.2 or 1.3"`
 	HandshakeTimeout time.Duration `env:"HANDSHAKE_TIMEOUT" envDefault:"10s" help:"a client that has not finished its handshake by then is dropped"`
@@ -231,8 +231,9 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// checkHosts checks the names of the generated certificate, the only use
-// of TLSECHO_HOSTS, so a set of certificate files makes it moot.
+// checkHosts checks the names of the generated certificate. With
+// certificate files TLSECHO_HOSTS only names the admin port for browsers
+// (refuseRebinding), where a name that matches nothing does no harm.
 func (c *Config) checkHosts() error {
 	if c.CertFile != "" {
 		return nil
