@@ -358,8 +358,10 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			state = tc.ConnectionState()
 			idle = &idleConn{Conn: tc}
 			budget = &readBudget{Conn: idle, left: maxUpgradeResponse}
-			// The frames are seen over TLS, from the upgrade's response on.
-			return fault.Observed(budget, &c.obs.frames), nil
+			// The frames are seen over TLS, from the upgrade's response on;
+			// a failed write, from the upgrade request on, looks for the
+			// server's alert.
+			return c.withAlert(fault.Observed(budget, &c.obs.frames), tc), nil
 		},
 		EnableCompression: c.o.compress,
 	}

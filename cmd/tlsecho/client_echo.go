@@ -30,6 +30,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
 			bye, func() { conn.Close() }, "close_notify")
 	}
+	w := c.withAlert(conn, conn)
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -40,7 +41,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		if ctx.Err() != nil {
 			return interrupted()
 		}
-		if _, err := conn.Write(msg); err != nil {
+		if _, err := w.Write(msg); err != nil {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
@@ -230,6 +231,7 @@ func typeName(mt int) string {
 // with close_notify, and the echo server sends the rest and closes.
 func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader) error {
 	idle := &idleConn{Conn: conn}
+	w := c.withAlert(conn, conn)
 	readDone := make(chan error, 1)
 	var sent, got int64 // bytes; got is the reader's until readDone
 	go func() {
@@ -239,7 +241,7 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 	}()
 	send := func(line string) error {
 		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		n, err := io.WriteString(conn, line)
+		n, err := io.WriteString(w, line)
 		sent += int64(n)
 		return err
 	}
@@ -368,6 +370,9 @@ func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan erro
 				}
 				abort()
 				<-readDone
+				if msg, ok := c.alertMessage(l.err); ok {
+					return explained(l.err, "%s ended the connection: %s", c.o.target.addr, msg)
+				}
 				return fmt.Errorf("send to %s: %w", c.o.target.addr, l.err)
 			}
 			abort()
