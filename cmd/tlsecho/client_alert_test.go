@@ -37,7 +37,7 @@ func refusedClientCerts(t *testing.T, caDir string) []clientCertCase {
 		{"no certificate", "", "", "it requires a client certificate (mTLS): pass -cert and -key"},
 		{"unknown CA", filepath.Join(otherDir, "cert.pem"), filepath.Join(otherDir, "key.pem"),
 			"(unknown certificate authority)"},
-		{"expired", expCert, expKey, "expired"},
+		{"expired", expCert, expKey, "it refused our client certificate from " + expCert + " as expired (expired certificate): its validity ends "},
 	}
 }
 

@@ -205,6 +205,13 @@ func (c *client) alertMessage(err error) (string, bool) {
 	case strings.Contains(alert, "certificate required") ||
 		(strings.Contains(alert, "bad certificate") && c.o.clientCert == nil):
 		return "it requires a client certificate (mTLS): pass -cert and -key", true
+	case strings.Contains(alert, "expired certificate") && c.o.clientCert != nil:
+		// The CA question below would send the user the wrong way.
+		msg := fmt.Sprintf("it refused our client certificate from %s as expired (%s)", c.o.certFile, alert)
+		if leaf := c.o.clientCert.Leaf; leaf != nil {
+			msg += fmt.Sprintf(": its validity ends %s", fmtTime(leaf.NotAfter))
+		}
+		return msg + "; it needs renewing", true
 	case strings.Contains(alert, "certificate") && c.o.clientCert != nil:
 		return fmt.Sprintf("it rejected our client certificate from %s (%s): is it signed by the CA the server trusts?", c.o.certFile, alert), true
 	case strings.Contains(alert, "protocol version"):
