@@ -345,6 +345,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	var state tls.ConnectionState
 	var budget *readBudget
 	var idle *idleConn
+	var alerts *alertConn
 	d := &websocket.Dialer{
 		// Bounds the TCP connect, the TLS handshake and the HTTP upgrade
 		// together; NetDialTLSContext gets a context with this deadline.
@@ -361,7 +362,8 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			// The frames are seen over TLS, from the upgrade's response on;
 			// a failed write, from the upgrade request on, looks for the
 			// server's alert.
-			return c.withAlert(fault.Observed(budget, &c.obs.frames), tc), nil
+			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc)
+			return alerts, nil
 		},
 		EnableCompression: c.o.compress,
 	}
@@ -387,6 +389,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws)
 	}
+	alerts.reading.Store(true)
 	return c.streamWS(ctx, ws, idle, stdin)
 }
 

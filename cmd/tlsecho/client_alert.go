@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,13 +25,17 @@ type alertConn struct {
 	net.Conn           // writes go here
 	tc       *tls.Conn // the TLS connection under Conn, read for the alert
 	wait     time.Duration
+	// reading is set once a goroutine of its own reads the connection:
+	// that reader meets the alert itself, and a read here would take
+	// bytes it should print.
+	reading atomic.Bool
 }
 
 // Write writes to the connection; when that fails other than by its
 // deadline, the error is the server's alert if one can be read.
 func (a *alertConn) Write(p []byte) (int, error) {
 	n, err := a.Conn.Write(p)
-	if err != nil && !isTimeout(err) {
+	if err != nil && !isTimeout(err) && !a.reading.Load() {
 		if alert := readAlert(a.tc, a.wait); alert != nil {
 			err = alert
 		}
@@ -41,8 +46,8 @@ func (a *alertConn) Write(p []byte) (int, error) {
 // readAlert reads, for at most wait, what the server sent before the
 // connection broke, and returns the TLS alert that ended it, or nil. What
 // comes before the alert is dropped (at most maxAlertRead bytes): the
-// connection is failing anyway. A concurrent reader, if any, is ended by
-// the same deadline and sees the same alert.
+// connection is failing anyway. Only for connections without a reader of
+// their own (see alertConn.reading).
 func readAlert(tc *tls.Conn, wait time.Duration) error {
 	tc.SetReadDeadline(time.Now().Add(wait))
 	buf := make([]byte, 16<<10)

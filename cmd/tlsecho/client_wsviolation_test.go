@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bufio"
+	"crypto/sha1"
+	"encoding/base64"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawWSServer is a wss server written by hand, to break RFC 6455 where
+// gorilla's server would not: answer is its reply to the upgrade request
+// (given the request's Sec-WebSocket-Key), then serve runs on the
+// connection with the frames that follow.
+func rawWSServer(t *testing.T, answer func(key string) string, serve func(c net.Conn, br *bufio.Reader)) string {
+	t.Helper()
+	addr := serveTLS(t, hostileCert(t), []string{"http/1.1"}, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		if _, err := io.WriteString(c, answer(req.Header.Get("Sec-WebSocket-Key"))); err != nil {
+			return
+		}
+		if serve != nil {
+			serve(c, br)
+		}
+	})
+	return "wss://" + addr + "/ws"
+}
+
+// acceptFor is the Sec-WebSocket-Accept value for key (RFC 6455 section
+// 4.2.2, item 5.4).
+func acceptFor(key string) string {
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// switched is a correct 101 answer.
+func switched(key string) string {
+	return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n"
+}
+
+// clientFrame reads one masked frame of at most 125 bytes from the client
+// and returns its opcode and unmasked payload.
+func clientFrame(br *bufio.Reader) (op byte, payload []byte, err error) {
+	var h [6]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return 0, nil, err
+	}
+	payload = make([]byte, h[1]&0x7f)
+	if _, err := io.ReadFull(br, payload); err != nil {
+		return 0, nil, err
+	}
+	for i := range payload {
+		payload[i] ^= h[2+i%4]
+	}
+	return h[0] & 0x0f, payload, nil
+}
+
+// gatedInput is standard input that gives first at once, then rest once
+// open is closed (or ioWait passed), then ends.
+type gatedInput struct {
+	first, rest string
+	open        <-chan struct{}
+	step        int
+}
+
+func (g *gatedInput) Read(p []byte) (int, error) {
+	g.step++
+	switch g.step {
+	case 1:
+		return copy(p, g.first), nil
+	case 2:
+		select {
+		case <-g.open:
+		case <-time.After(ioWait):
+		}
+		return copy(p, g.rest), nil
+	}
+	return 0, io.EOF
+}
+
+// TestClientStdinViolationNotSendError: with lines of standard input, a
+// server that breaks the protocol (here a masked frame) makes the client
+// close with 1002; a line read after that fails to send ("close sent"),
+// and the client reports the violation, not the failed send. The next
+// line is given only once the server has the client's close, so the
+// reader has ended and both are ready; the run is repeated so that
+// either order of the two is met.
+func TestClientStdinViolationNotSendError(t *testing.T) {
+	t.Parallel()
+	closed := make(chan struct{}, 1)
+	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		if _, _, err := clientFrame(br); err != nil {
+			return
+		}
+		c.Write([]byte{0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2})
+		for {
+			op, _, err := clientFrame(br)
+			if err != nil {
+				return
+			}
+			if op == 0x8 {
+				closed <- struct{}{}
+				io.Copy(io.Discard, br)
+				return
+			}
+		}
+	})
+	for range 8 {
+		in := &gatedInput{first: "one\n", rest: "two\n", open: closed}
+		var errb strings.Builder
+		code := clientCmd(t.Context(), []string{"-insecure", "-timeout", "5s", u}, in, io.Discard, &errb)
+		if code != exitFailure || strings.Contains(errb.String(), "send to") || !strings.Contains(strings.ToLower(errb.String()), "mask") {
+			t.Fatalf("exit %d, stderr %q; want exit %d naming the masked frame", code, errb.String(), exitFailure)
+		}
+	}
+}
