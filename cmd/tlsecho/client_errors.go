@@ -113,6 +113,9 @@ func (c *client) explain(err error, resp *http.Response) error {
 		switch {
 		case isTimeout(err):
 			return explained(err, "no WebSocket upgrade response from %s within %v: the TLS handshake worked but the server did not answer the HTTP upgrade request", addr, c.o.timeout)
+		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil && resp.StatusCode == http.StatusSwitchingProtocols:
+			return explained(err, "%s answered 101 Switching Protocols, but not as a WebSocket server: %s (RFC 6455 section 4.1 has the client fail such a connection)",
+				addr, switchProblem(resp))
 		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil:
 			return explained(err, "%s answered HTTP %s instead of switching to WebSocket%s", addr, resp.Status, upgradeHint(resp))
 		case strings.Contains(err.Error(), "malformed HTTP"):
@@ -137,8 +140,6 @@ func upgradeHint(resp *http.Response) string {
 		hint = " (wrong path? tlsecho serves /ws)"
 	case http.StatusForbidden:
 		hint = " (the server refused the Origin or the client)"
-	case http.StatusSwitchingProtocols:
-		hint = " (the response's Upgrade, Connection or Sec-WebSocket-Accept header is wrong)"
 	}
 	if resp.Body != nil {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))

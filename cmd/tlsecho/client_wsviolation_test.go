@@ -2,8 +2,7 @@ package main
 
 import (
 	"bufio"
-	"crypto/sha1"
-	"encoding/base64"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -34,16 +33,9 @@ func rawWSServer(t *testing.T, answer func(key string) string, serve func(c net.
 	return "wss://" + addr + "/ws"
 }
 
-// acceptFor is the Sec-WebSocket-Accept value for key (RFC 6455 section
-// 4.2.2, item 5.4).
-func acceptFor(key string) string {
-	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
 // switched is a correct 101 answer.
 func switched(key string) string {
-	return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n"
+	return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptKey(key) + "\r\n\r\n"
 }
 
 // clientFrame reads one masked frame of at most 125 bytes from the client
@@ -120,5 +112,51 @@ func TestClientStdinViolationNotSendError(t *testing.T) {
 		if code != exitFailure || strings.Contains(errb.String(), "send to") || !strings.Contains(strings.ToLower(errb.String()), "mask") {
 			t.Fatalf("exit %d, stderr %q; want exit %d naming the masked frame", code, errb.String(), exitFailure)
 		}
+	}
+}
+
+// badSwitchTests are 101 answers that are not a WebSocket server's: the
+// client refuses each and says which check it fails.
+var badSwitchTests = []struct {
+	name, headers, want string
+}{
+	{"no Sec-WebSocket-Accept", "Upgrade: websocket\r\nConnection: Upgrade\r\n",
+		"it has no Sec-WebSocket-Accept header"},
+	{"wrong Sec-WebSocket-Accept", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n",
+		`its Sec-WebSocket-Accept is "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", not "`},
+	{"no Upgrade", "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n",
+		"its Upgrade header is missing, not websocket"},
+	{"another Upgrade", "Upgrade: h2c\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n",
+		`its Upgrade header is "h2c", not websocket`},
+	{"no Connection upgrade", "Upgrade: websocket\r\nConnection: keep-alive\r\nSec-WebSocket-Accept: %s\r\n",
+		`its Connection header is "keep-alive", without upgrade`},
+}
+
+// TestClientBadSwitch: a server that answers the upgrade with 101 but
+// not as RFC 6455 section 4.2.2 says is refused with the check it failed
+// named, not as an answer "instead of switching", and the right
+// Sec-WebSocket-Accept is given beside a wrong one.
+func TestClientBadSwitch(t *testing.T) {
+	t.Parallel()
+	for _, tt := range badSwitchTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			wants := make(chan string, 2)
+			u := rawWSServer(t, func(key string) string {
+				wants <- acceptKey(key)
+				h := tt.headers
+				if strings.Contains(h, "%s") {
+					h = fmt.Sprintf(h, acceptKey(key))
+				}
+				return "HTTP/1.1 101 Switching Protocols\r\n" + h + "\r\n"
+			}, nil)
+			for _, args := range [][]string{{u, "hello"}, {u}} {
+				r := runClient(t, "hello\n", append([]string{"-insecure", "-timeout", "5s"}, args...)...)
+				r.want(t, exitFailure, nil, []string{"answered 101 Switching Protocols, but not as a WebSocket server: " + tt.want})
+				if want := <-wants; strings.Contains(tt.name, "wrong") && !strings.Contains(r.stderr, `not "`+want+`", the value for the key we sent`) {
+					t.Errorf("the value expected, %s, is not named", want)
+				}
+			}
+		})
 	}
 }
