@@ -241,6 +241,9 @@ func (c *client) explainRead(err error, what string) error {
 	if msg, ok := c.alertMessage(err); ok {
 		return explained(err, "%s ended the connection: %s", addr, msg)
 	}
+	if msg, ok := wsViolation(err); ok {
+		return explained(err, "%s broke the WebSocket protocol instead of sending the %s: it sent %s; the client sent close 1002 (protocol error)", addr, what, msg)
+	}
 	return fmt.Errorf("waiting for the %s from %s: %w", what, addr, err)
 }
 

@@ -111,6 +111,10 @@ func (c *client) printClose(p *reportPrinter, err error) {
 	case errors.As(err, &ce):
 		p.kv("  ", "close", closeCodeText(ce)+", sent by the server")
 	default:
+		if msg, ok := wsViolation(err); ok {
+			p.kv("  ", "close", "answered with a protocol violation: "+msg)
+			return
+		}
 		p.kv("  ", "close", "no answer: "+err.Error())
 	}
 }

@@ -160,3 +160,84 @@ func TestClientBadSwitch(t *testing.T) {
 		})
 	}
 }
+
+// violationTests are frames a server must not send, and how the client
+// names each.
+var violationTests = []struct {
+	name  string
+	frame []byte
+	want  string
+}{
+	{"masked", []byte{0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2}, "a masked frame (a server must not mask"},
+	{"close code 999", []byte{0x88, 0x02, 0x03, 0xe7}, "a close frame with code 999, which may not be sent"},
+	{"close code 1005", []byte{0x88, 0x02, 0x03, 0xed}, "a close frame with code 1005, which may not be sent"},
+	{"close reason not UTF-8", []byte{0x88, 0x04, 0x03, 0xe8, 0xff, 0xfe}, "a close frame whose reason is not UTF-8"},
+	{"RSV1 without an extension", []byte{0xc1, 0x02, 'h', 'i'}, "a frame with RSV1 set, and no extension agreed"},
+	{"unknown opcode", []byte{0x83, 0x00}, "a frame with the unknown opcode 3"},
+	{"fragmented ping", []byte{0x09, 0x00}, "a fragmented control frame"},
+	{"continuation alone", []byte{0x80, 0x00}, "a continuation frame with no message to continue"},
+	{"two violations", []byte{0xa1, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2}, "a frame with RSV2 set, and no extension agreed that defines it (RFC 6455 section 5.2), and a masked frame"},
+}
+
+// TestClientNamesViolation: a frame that breaks RFC 6455 in place of the
+// echo is named in words, with a message and with standard input. With a
+// message the client then closes with 1002, as the RFC asks; with
+// standard input it has already sent its close 1000 at the end of input.
+func TestClientNamesViolation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range violationTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			codes := make(chan int, 2)
+			u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+				if _, _, err := clientFrame(br); err != nil {
+					return
+				}
+				c.Write(tt.frame)
+				for {
+					op, p, err := clientFrame(br)
+					if err != nil {
+						return
+					}
+					if op == 0x8 && len(p) >= 2 {
+						codes <- int(p[0])<<8 | int(p[1])
+						return
+					}
+				}
+			})
+			for i, args := range [][]string{{u, "hello"}, {u}} {
+				r := runClient(t, "hello\n", append([]string{"-insecure", "-timeout", "5s"}, args...)...)
+				r.want(t, exitFailure, nil, []string{"broke the WebSocket protocol instead of sending the ", "it sent " + tt.want, "the client sent close 1002"})
+				select {
+				case code := <-codes:
+					if want := []int{1002, 1000}[i]; code != want {
+						t.Errorf("%v: the client closed with %d, want %d", args, code, want)
+					}
+				case <-time.After(ioWait):
+					t.Error("no close frame from the client")
+				}
+			}
+		})
+	}
+}
+
+// TestClientCloseAnsweredWithViolation: a server that echoes, then
+// answers the client's close 1000 with a close code that may not be sent,
+// is shown doing so in words in the report's close line.
+func TestClientCloseAnsweredWithViolation(t *testing.T) {
+	t.Parallel()
+	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		_, p, err := clientFrame(br)
+		if err != nil {
+			return
+		}
+		c.Write(append([]byte{0x81, byte(len(p))}, p...))
+		if op, _, err := clientFrame(br); err != nil || op != 0x8 {
+			return
+		}
+		c.Write([]byte{0x88, 0x02, 0x03, 0xe7})
+		io.Copy(io.Discard, br)
+	})
+	r := runClient(t, "", "-insecure", "-timeout", "5s", u, "hello")
+	r.want(t, exitOK, []string{"echo          hello", "close         answered with a protocol violation: a close frame with code 999, which may not be sent"}, nil)
+}
