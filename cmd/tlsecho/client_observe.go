@@ -115,6 +115,10 @@ func (c *client) printClose(p *reportPrinter, err error) {
 			p.kv("  ", "close", "answered with a protocol violation: "+msg)
 			return
 		}
+		if isTimeout(err) {
+			p.kv("  ", "close", fmt.Sprintf("no answer within %v: the server neither answered the close nor ended the connection", c.o.timeout))
+			return
+		}
 		p.kv("  ", "close", "no answer: "+err.Error())
 	}
 }

@@ -241,3 +241,20 @@ func TestClientCloseAnsweredWithViolation(t *testing.T) {
 	r := runClient(t, "", "-insecure", "-timeout", "5s", u, "hello")
 	r.want(t, exitOK, []string{"echo          hello", "close         answered with a protocol violation: a close frame with code 999, which may not be sent"}, nil)
 }
+
+// TestClientCloseNotAnswered: a server that echoes and then neither
+// answers the client's close nor ends the connection is reported so, in
+// words, once -timeout has passed.
+func TestClientCloseNotAnswered(t *testing.T) {
+	t.Parallel()
+	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		_, p, err := clientFrame(br)
+		if err != nil {
+			return
+		}
+		c.Write(append([]byte{0x81, byte(len(p))}, p...))
+		io.Copy(io.Discard, br)
+	})
+	r := runClient(t, "", "-insecure", "-timeout", "2s", u, "hello")
+	r.want(t, exitOK, []string{"echo          hello", "close         no answer within 2s: the server neither answered the close nor ended the connection"}, nil)
+}
