@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -283,5 +284,29 @@ func TestClientStdinShortEcho(t *testing.T) {
 			r := runClient(t, "one\ntwo\nsix\n", "-insecure", "-timeout", "5s", tt.url)
 			r.want(t, exitFailure, nil, []string{tt.want})
 		})
+	}
+}
+
+// TestClientLongChain: a server that sends a chain of 40 certificates
+// (crypto/tls takes up to 256 KiB of them) gets the first ten printed and
+// the rest counted, so the report stays readable; the echo still runs.
+func TestClientLongChain(t *testing.T) {
+	t.Parallel()
+	cert := hostileCert(t)
+	for i := range 39 {
+		der, _ := selfSigned(t, &x509.Certificate{
+			SerialNumber: big.NewInt(int64(100 + i)),
+			Subject:      pkix.Name{CommonName: fmt.Sprintf("padding %d", i)},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(time.Hour),
+		})
+		cert.Certificate = append(cert.Certificate, der)
+	}
+	addr := serveTLS(t, cert, nil, func(c net.Conn) { io.Copy(c, c) })
+	r := runClient(t, "", "-insecure", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitOK, []string{"certificate chain (40 certificates, as sent by the server)", "  9 subject       CN=padding 8",
+		"    not shown     30 more certificates: ", "echo          hi"}, nil)
+	if strings.Contains(r.stdout, "CN=padding 9") {
+		t.Error("the 11th certificate is printed")
 	}
 }

@@ -81,6 +81,11 @@ func safeText(s string) string {
 }
 
 // chain prints the certificates as the server sent them, leaf first.
+// maxChainShown bounds the certificates printed: crypto/tls takes a
+// chain of up to 256 KiB, some hundreds of certificates, and printing
+// them all would bury the rest of the report.
+const maxChainShown = 10
+
 func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 	noun := "certificates"
 	if len(certs) == 1 {
@@ -88,6 +93,11 @@ func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 	}
 	p.section(fmt.Sprintf("certificate chain (%d %s, as sent by the server)", len(certs), noun))
 	for i, cert := range certs {
+		if i == maxChainShown {
+			p.kv("    ", "not shown", fmt.Sprintf("%d more certificates: a server needs to send only its own and the intermediates up to a root, rarely more than a few",
+				len(certs)-i))
+			break
+		}
 		first := fmt.Sprintf("%3d ", i)
 		const rest = "    "
 		d := tlsinfo.DescribeCertificate(cert)
