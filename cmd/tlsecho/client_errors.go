@@ -175,7 +175,7 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 			return fmt.Sprintf("certificate has no DNS or IP subject alternative names, so it is not valid for %s", hostErr.Host),
 				"clients ignore the common name; the certificate needs SANs", true
 		}
-		return fmt.Sprintf("certificate is valid for %s, not %s", strings.Join(names, ", "), hostErr.Host),
+		return fmt.Sprintf("certificate is valid for %s, not %s", fewNames(names), hostErr.Host),
 			"connect by one of those names, or set -servername", true
 	case errors.As(err, &unknown):
 		reason = "certificate signed by unknown authority: the server's certificate is not trusted by the system roots or -ca"

@@ -310,3 +310,28 @@ func TestClientLongChain(t *testing.T) {
 		t.Error("the 11th certificate is printed")
 	}
 }
+
+// TestClientManyNames: a certificate with 500 names gets its first 20
+// listed and the rest counted, in the report and in the one-line error,
+// so neither floods the terminal.
+func TestClientManyNames(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for i := range 500 {
+		names = append(names, fmt.Sprintf("name%d.example", i))
+	}
+	der, key := selfSigned(t, &x509.Certificate{
+		SerialNumber: big.NewInt(3),
+		Subject:      pkix.Name{CommonName: "many names"},
+		DNSNames:     names,
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	})
+	addr := serveTLS(t, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil, func(c net.Conn) { io.Copy(c, c) })
+	r := runClient(t, "", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitFailure, []string{"DNS:name18.example, DNS:name19.example, and 480 more\n"},
+		[]string{"certificate is valid for name0.example, ", "name19.example, and 480 more, not 127.0.0.1"})
+	if len(r.stdout) > 4096 || len(r.stderr) > 1024 {
+		t.Errorf("%d bytes of report and %d of error for one certificate", len(r.stdout), len(r.stderr))
+	}
+}

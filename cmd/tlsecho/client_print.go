@@ -107,7 +107,11 @@ func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 		}
 		p.kv(first, "subject", d.Subject)
 		p.kv(rest, "issuer", issuer)
-		p.kv(rest, "SANs", orNone(d.SANList()))
+		sans := make([]string, len(d.SANs))
+		for i, san := range d.SANs {
+			sans[i] = san.String()
+		}
+		p.kv(rest, "SANs", orNone(fewNames(sans)))
 		p.kv(rest, "valid", validity(cert, now))
 		p.kv(rest, "key", d.Key)
 		p.kv(rest, "signature", d.Signature)
@@ -242,6 +246,20 @@ func fmtDur(d time.Duration) string {
 		return d.Round(10 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()
+}
+
+// maxNamesShown bounds the names listed from one certificate: a server
+// may send one with thousands, and a terminal full of them hides the
+// rest of the report (or of the one-line error).
+const maxNamesShown = 20
+
+// fewNames joins names with ", ", the first maxNamesShown of them, and
+// counts the rest.
+func fewNames(names []string) string {
+	if len(names) <= maxNamesShown {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, and %d more", strings.Join(names[:maxNamesShown], ", "), len(names)-maxNamesShown)
 }
 
 func orNone(s string) string {
