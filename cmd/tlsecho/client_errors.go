@@ -241,6 +241,9 @@ func (c *client) explainRead(err error, what string) error {
 	if msg, ok := c.alertMessage(err); ok {
 		return explained(err, "%s ended the connection: %s", addr, msg)
 	}
+	if errors.Is(err, websocket.ErrReadLimit) {
+		return explained(err, "%s announced a message larger than the %d MiB the client reads, instead of sending the %s", addr, maxClientMessage>>20, what)
+	}
 	if msg, ok := wsViolation(err); ok {
 		return explained(err, "%s broke the WebSocket protocol instead of sending the %s: it sent %s; the client sent close 1002 (protocol error)", addr, what, msg)
 	}

@@ -258,3 +258,23 @@ func TestClientCloseNotAnswered(t *testing.T) {
 	r := runClient(t, "", "-insecure", "-timeout", "2s", u, "hello")
 	r.want(t, exitOK, []string{"echo          hello", "close         no answer within 2s: the server neither answered the close nor ended the connection"}, nil)
 }
+
+// TestClientHugeFrame: a frame that announces 2^63-1 bytes in place of
+// the echo is refused at its header, said in words, and nothing of it is
+// waited for.
+func TestClientHugeFrame(t *testing.T) {
+	t.Parallel()
+	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		for {
+			op, _, err := clientFrame(br)
+			if err != nil || op == 0x8 {
+				return
+			}
+			c.Write([]byte{0x82, 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+		}
+	})
+	for _, args := range [][]string{{u, "hello"}, {u}} {
+		r := runClient(t, "hello\nworld\n", append([]string{"-insecure", "-timeout", "5s"}, args...)...)
+		r.want(t, exitFailure, nil, []string{"announced a message larger than the 64 MiB the client reads, instead of sending the "})
+	}
+}
