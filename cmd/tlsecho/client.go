@@ -386,6 +386,10 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	ws.SetReadLimit(maxClientMessage)
 	c.upgradeTime = time.Since(start) - c.connectTime - c.handshakeTime
 	c.printReport(state, resp, ws)
+	if what := unaskedChoice(resp, d.Subprotocols, c.o.compress); what != "" {
+		return fmt.Errorf("%s answered the upgrade with what the client did not ask for: %s (RFC 6455 section 4.1 has the client fail such a connection)",
+			c.o.target.addr, what)
+	}
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws)
 	}

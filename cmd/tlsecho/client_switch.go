@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -76,4 +77,43 @@ func quoteHeader(h http.Header, name string) string {
 		return fmt.Sprintf("%q...", v[:64])
 	}
 	return fmt.Sprintf("%q", v)
+}
+
+// unaskedChoice says what the server's 101 chose that the client did not
+// offer, or "" when nothing: a subprotocol not among offered, an
+// extension other than permessage-deflate, or that one when compress was
+// not offered. RFC 6455 section 4.1 (the client's requirements, items 5
+// and 6) has the client fail such a connection; gorilla takes any
+// subprotocol, ignores unknown extensions and turns compression on
+// whether it was offered or not.
+func unaskedChoice(resp *http.Response, offered []string, compress bool) string {
+	if sub := resp.Header.Get("Sec-WebSocket-Protocol"); sub != "" && !slices.Contains(offered, sub) {
+		what := "none"
+		if len(offered) > 0 {
+			what = strings.Join(offered, ", ")
+		}
+		return fmt.Sprintf("it chose the subprotocol %q, which the client did not offer (offered: %s)", cut(sub), what)
+	}
+	for _, v := range resp.Header.Values("Sec-WebSocket-Extensions") {
+		for ext := range strings.SplitSeq(v, ",") {
+			name, _, _ := strings.Cut(ext, ";")
+			name = strings.TrimSpace(name)
+			switch {
+			case name == "":
+			case name != "permessage-deflate":
+				return fmt.Sprintf("it answered with the extension %q, which the client did not offer", cut(name))
+			case !compress:
+				return "it turned on permessage-deflate, which the client did not offer (-compress offers it)"
+			}
+		}
+	}
+	return ""
+}
+
+// cut bounds a value the server chose for a message.
+func cut(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }

@@ -278,3 +278,57 @@ func TestClientHugeFrame(t *testing.T) {
 		r.want(t, exitFailure, nil, []string{"announced a message larger than the 64 MiB the client reads, instead of sending the "})
 	}
 }
+
+// echoFrames echoes the client's small frames unmasked and answers its
+// close with the same payload.
+func echoFrames(c net.Conn, br *bufio.Reader) {
+	for {
+		op, p, err := clientFrame(br)
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(append([]byte{0x80 | op, byte(len(p))}, p...)); err != nil || op == 0x8 {
+			return
+		}
+	}
+}
+
+// unaskedTests are 101 answers that choose what the client did not offer.
+var unaskedTests = []struct {
+	name, headers string
+	args          []string
+	want          string // empty: the answer is fine and the echo runs
+}{
+	{"subprotocol not offered", "Sec-WebSocket-Protocol: chat\r\n", nil,
+		`it chose the subprotocol "chat", which the client did not offer (offered: none)`},
+	{"another subprotocol", "Sec-WebSocket-Protocol: chat\r\n", []string{"-subprotocol", "echo, json"},
+		`it chose the subprotocol "chat", which the client did not offer (offered: echo, json)`},
+	{"subprotocol offered", "Sec-WebSocket-Protocol: json\r\n", []string{"-subprotocol", "echo, json"}, ""},
+	{"compression not offered", "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n", nil,
+		"it turned on permessage-deflate, which the client did not offer"},
+	{"unknown extension", "Sec-WebSocket-Extensions: x-frobnicate; level=3\r\n", []string{"-compress"},
+		`it answered with the extension "x-frobnicate", which the client did not offer`},
+}
+
+// TestClientUnaskedChoice: a 101 answer that picks a subprotocol the
+// client did not offer, or an extension it did not ask for, fails the
+// run after the report, as RFC 6455 section 4.1 asks of a client; one
+// that picks an offered subprotocol is served.
+func TestClientUnaskedChoice(t *testing.T) {
+	t.Parallel()
+	for _, tt := range unaskedTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := rawWSServer(t, func(key string) string {
+				return strings.TrimSuffix(switched(key), "\r\n") + tt.headers + "\r\n"
+			}, echoFrames)
+			r := runClient(t, "", append(append([]string{"-insecure", "-timeout", "5s"}, tt.args...), u, "hello")...)
+			if tt.want == "" {
+				r.want(t, exitOK, []string{"echo          hello"}, nil)
+				return
+			}
+			r.want(t, exitFailure, []string{"status        101 Switching Protocols"},
+				[]string{"answered the upgrade with what the client did not ask for: " + tt.want})
+		})
+	}
+}
