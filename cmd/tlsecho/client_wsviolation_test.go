@@ -332,3 +332,26 @@ func TestClientUnaskedChoice(t *testing.T) {
 		})
 	}
 }
+
+// TestClientPongPayload: with -ping, a pong that does not carry the ping's
+// payload is not reported as its answer.
+func TestClientPongPayload(t *testing.T) {
+	t.Parallel()
+	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		for {
+			op, p, err := clientFrame(br)
+			if err != nil {
+				return
+			}
+			if op == 0x9 {
+				p = []byte("other")
+				op = 0xa
+			}
+			if _, err := c.Write(append([]byte{0x80 | op, byte(len(p))}, p...)); err != nil || op == 0x8 {
+				return
+			}
+		}
+	})
+	r := runClient(t, "", "-insecure", "-ping", "-timeout", "5s", u, "hello")
+	r.want(t, exitOK, []string{`1 frame, a pong `, ` with payload "other", not the ping's "tlsecho")`}, nil)
+}
