@@ -108,6 +108,9 @@ func (c *client) explain(err error, resp *http.Response) error {
 		if msg, ok := c.alertMessage(err); ok {
 			return explained(err, "%s refused the TLS handshake: %s", addr, msg)
 		}
+		if msg, ok := oversizedHandshake(err); ok {
+			return explained(err, "%s sent %s", addr, msg)
+		}
 		return fmt.Errorf("TLS handshake with %s: %w", addr, err)
 	default: // stageUpgrade
 		switch {
@@ -129,6 +132,20 @@ func (c *client) explain(err error, resp *http.Response) error {
 		}
 		return fmt.Errorf("WebSocket upgrade with %s: %w", addr, err)
 	}
+}
+
+// oversizedHandshake explains crypto/tls refusing a handshake message
+// over its limits: 256 KiB for a certificate chain, 64 KiB for any other.
+// The error has no type, so its text is read.
+func oversizedHandshake(err error) (string, bool) {
+	var n, limit int
+	if _, serr := fmt.Sscanf(err.Error(), "tls: handshake message of length %d bytes exceeds maximum of %d bytes", &n, &limit); serr != nil {
+		return "", false
+	}
+	if limit > 64<<10 {
+		return fmt.Sprintf("a certificate chain of %d bytes, over the %d KiB this client accepts: a server needs to send only its certificate and the intermediates to a root", n, limit>>10), true
+	}
+	return fmt.Sprintf("a handshake message of %d bytes, over the %d KiB this client accepts", n, limit>>10), true
 }
 
 // upgradeHint guesses the cause of a refused upgrade from the status and

@@ -335,3 +335,22 @@ func TestClientManyNames(t *testing.T) {
 		t.Errorf("%d bytes of report and %d of error for one certificate", len(r.stdout), len(r.stderr))
 	}
 }
+
+// TestClientChainTooLarge: a chain over the 256 KiB crypto/tls accepts
+// fails the handshake, and the client says that in words.
+func TestClientChainTooLarge(t *testing.T) {
+	t.Parallel()
+	cert := hostileCert(t)
+	pad, _ := selfSigned(t, &x509.Certificate{
+		SerialNumber: big.NewInt(4),
+		Subject:      pkix.Name{CommonName: strings.Repeat("padding", 100)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	})
+	for len(cert.Certificate)*len(pad) < 300<<10 {
+		cert.Certificate = append(cert.Certificate, pad)
+	}
+	addr := serveTLS(t, cert, nil, func(c net.Conn) { io.Copy(c, c) })
+	r := runClient(t, "", "-insecure", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitFailure, nil, []string{addr + " sent a certificate chain of ", " bytes, over the 256 KiB this client accepts"})
+}
