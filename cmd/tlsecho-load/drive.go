@@ -20,6 +20,12 @@ type loader struct {
 
 	open, dials, messages, bytes, errors, mismatches atomic.Int64
 
+	// checked, when set (before the gate opens), is the barrier of the
+	// echo each held connection makes right after the server's memory was
+	// read; alive counts those that came back.
+	checked *barrier
+	alive   atomic.Int64
+
 	rtt, hs hist
 
 	mu            sync.Mutex
@@ -70,14 +76,29 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 	case <-ctx.Done():
 	}
 	res.connectTime = time.Since(start)
+	res.alive = -1
 	if !o.handshakes {
 		res.connected = int(l.open.Load())
 		if wait(ctx, allDone, o.settle) {
 			res.held = l.probe.sample()
 		}
+		if res.held.ok && res.connected > 0 {
+			l.checked = newBarrier(res.connected)
+		}
 	}
 	prog.setPhase("echoing")
 	close(gate)
+	if l.checked != nil {
+		// A figure per held connection is only right if every one was
+		// still open when the memory was read: a server that dropped some
+		// would look lighter per connection than it is.
+		select {
+		case <-l.checked.open:
+			res.alive = int(l.alive.Load())
+		case <-ctx.Done():
+		case <-allDone:
+		}
+	}
 	wait(ctx, allDone, o.warmup)
 	w0 := l.snap()
 	res.start = l.probe.sample()
@@ -168,6 +189,11 @@ func (l *loader) client(ctx context.Context, d *dialer, held *barrier, gate <-ch
 	held.arrive()
 	select {
 	case <-gate:
+		if l.checked != nil && c != nil {
+			if c = l.checkHeld(c, d, rng); c != nil {
+				sent++
+			}
+		}
 	case <-ctx.Done():
 	}
 	for ctx.Err() == nil && (l.o.messages == 0 || sent < l.o.messages) {
@@ -191,6 +217,19 @@ func (l *loader) client(ctx context.Context, d *dialer, held *barrier, gate <-ch
 	if c != nil {
 		l.close(c, d)
 	}
+}
+
+// checkHeld echoes once on a connection held while the server's memory
+// was read, to show it was still open then, and returns it, or nil when
+// the echo failed (the failure is counted, and the run fails).
+func (l *loader) checkHeld(c echoer, d *dialer, rng *rand.Rand) echoer {
+	defer l.checked.arrive()
+	if !l.echo(c, d, rng) {
+		l.drop(c)
+		return nil
+	}
+	l.alive.Add(1)
+	return c
 }
 
 // connect dials; a failure is counted unless the run was ending anyway.

@@ -12,8 +12,11 @@ import (
 // result is what one run saw, from the clients' side and, with -pid or
 // -metrics, from the server's.
 type result struct {
-	o           *options
-	connected   int           // connections open once all had connected
+	o         *options
+	connected int // connections open once all had connected
+	// alive is how many of the connected echoed once more right after the
+	// server sample with all held; -1 when that sample was not taken.
+	alive       int
 	connectTime time.Duration // from the start until then
 	elapsed     time.Duration
 	window      window        // the measured window, after the warm-up
@@ -38,12 +41,24 @@ func (r *result) failed() bool {
 }
 
 // perConnRSS is the server's resident memory per held connection, in
-// bytes: the growth from before the first connection to all held.
+// bytes: the growth from before the first connection to all held. There
+// is none when a held connection failed its echo after the sample
+// (dropped): the server held fewer connections than counted.
 func (r *result) perConnRSS() (float64, bool) {
-	if !r.before.ok || !r.held.ok || r.connected == 0 {
+	if !r.before.ok || !r.held.ok || r.connected == 0 || r.dropped() != 0 {
 		return 0, false
 	}
 	return float64(r.held.rss-r.before.rss) / float64(r.connected), true
+}
+
+// dropped is how many held connections failed their echo right after the
+// server sample with all held, or -1 when that is not known (no sample,
+// or the run was stopped first).
+func (r *result) dropped() int {
+	if r.alive < 0 {
+		return -1
+	}
+	return r.connected - r.alive
 }
 
 // perCPUSecond is the window's echoes (full handshakes with -handshakes)
@@ -128,6 +143,9 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 	if v, ok := r.perConnRSS(); ok {
 		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
 			mib(r.before.rss), mib(r.held.rss), r.connected, kib(v), count((1<<30)/max(v, 1)))
+	} else if n := r.dropped(); n > 0 {
+		p("server RSS", "no figure per connection: %d of the %d connections counted as held when it was read (%s) failed their next echo, so the server held fewer than counted",
+			n, r.connected, mib(r.held.rss))
 	}
 	if r.middle.ok {
 		p("server", "window start/middle/end: RSS %s / %s / %s (%+.1f%% at most), goroutines %s / %s / %s",

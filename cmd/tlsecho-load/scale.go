@@ -117,7 +117,9 @@ const scaleUsage = `Starts tlsecho and holds -c connections open at once against
 TLS and half wss, from this process (each side of a loopback connection counts
 against its own process's open-files limit). Each connection echoes once,
 the server's memory is read while all are idle, then each echoes until it
-has echoed -n times in all, every byte checked, and all close. It reports the server's RSS per
+has echoed -n times in all (at least twice: the echo right after the reading
+shows the server still held every connection it was divided by), every byte
+checked, and all close. It reports the server's RSS per
 connection, how many connections a GiB holds, and whether goroutines and
 descriptors return to where they were. Run it from the tlsecho repository:
 go run ./cmd/tlsecho-load scale -c 15000`
@@ -132,6 +134,7 @@ func scaleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	verdicts := []verdict{
 		{res.connected == o.conns, fmt.Sprintf("%d of %d connections held at once", res.connected, o.conns)},
+		{res.dropped() == 0, fmt.Sprintf("%d of %d held connections echoed again right after the server's memory was read", res.alive, res.connected)},
 		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,
 			fmt.Sprintf("%d echoes, %d mismatches, %d errors", res.messages, res.mismatches, res.errors)},
 		backToBaseline(res),

@@ -345,6 +345,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	var state tls.ConnectionState
 	var budget *readBudget
 	var idle *idleConn
+	var alerts *alertConn
 	d := &websocket.Dialer{
 		// Bounds the TCP connect, the TLS handshake and the HTTP upgrade
 		// together; NetDialTLSContext gets a context with this deadline.
@@ -358,8 +359,11 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			state = tc.ConnectionState()
 			idle = &idleConn{Conn: tc}
 			budget = &readBudget{Conn: idle, left: maxUpgradeResponse}
-			// The frames are seen over TLS, from the upgrade's response on.
-			return fault.Observed(budget, &c.obs.frames), nil
+			// The frames are seen over TLS, from the upgrade's response on;
+			// a failed write, from the upgrade request on, looks for the
+			// server's alert.
+			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc)
+			return alerts, nil
 		},
 		EnableCompression: c.o.compress,
 	}
@@ -382,9 +386,14 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	ws.SetReadLimit(maxClientMessage)
 	c.upgradeTime = time.Since(start) - c.connectTime - c.handshakeTime
 	c.printReport(state, resp, ws)
+	if what := unaskedChoice(resp, d.Subprotocols, c.o.compress); what != "" {
+		return fmt.Errorf("%s answered the upgrade with what the client did not ask for: %s (RFC 6455 section 4.1 has the client fail such a connection)",
+			c.o.target.addr, what)
+	}
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws)
 	}
+	alerts.reading.Store(true)
 	return c.streamWS(ctx, ws, idle, stdin)
 }
 

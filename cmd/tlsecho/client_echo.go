@@ -30,6 +30,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
 			bye, func() { conn.Close() }, "close_notify")
 	}
+	w := c.withAlert(conn, conn)
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -40,7 +41,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		if ctx.Err() != nil {
 			return interrupted()
 		}
-		if _, err := conn.Write(msg); err != nil {
+		if _, err := w.Write(msg); err != nil {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
@@ -239,6 +240,8 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 	}()
 	send := func(line string) error {
 		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
+		// No alertConn here: the reader below meets the server's alert
+		// itself, and sendFailed prefers its error.
 		n, err := io.WriteString(conn, line)
 		sent += int64(n)
 		return err
@@ -366,24 +369,49 @@ func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan erro
 				if l.err == nil {
 					continue
 				}
-				abort()
-				<-readDone
-				return fmt.Errorf("send to %s: %w", c.o.target.addr, l.err)
+				return c.sendFailed(l.err, readDone, abort)
 			}
 			abort()
 			<-readDone
 			return fmt.Errorf("read standard input: %w", l.err)
 		case err := <-readDone:
-			// The server ended the connection while input was still open:
-			// an idle timeout, a shutdown, or a failure.
-			if err == nil || errors.Is(err, io.EOF) {
-				return fmt.Errorf("%s closed the connection before the end of input", c.o.target.addr)
-			}
-			return c.explainRead(err, "rest of the echo")
+			return c.endedEarly(err)
 		case <-ctx.Done():
 			return c.interrupted(readDone, bye, abort, what)
 		}
 	}
+}
+
+// endedEarly says why the reader ended while input was still open: the
+// server ended the connection (an idle timeout, a shutdown) or broke it.
+func (c *client) endedEarly(err error) error {
+	if err == nil || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s closed the connection before the end of input", c.o.target.addr)
+	}
+	return c.explainRead(err, "rest of the echo")
+}
+
+// sendFailed reports a failed send. A send mostly fails because the
+// connection has already ended on the reader's side (a reset, an alert,
+// a close the client answered after a protocol violation, whereupon
+// gorilla refuses to send: "close sent"), and the reader's error is the
+// one that says why; it gets alertWait to end before the connection is
+// dropped.
+func (c *client) sendFailed(err error, readDone <-chan error, abort func()) error {
+	t := time.NewTimer(min(alertWait, c.o.timeout))
+	defer t.Stop()
+	select {
+	case rerr := <-readDone:
+		abort()
+		return c.endedEarly(rerr)
+	case <-t.C:
+	}
+	abort()
+	<-readDone
+	if msg, ok := c.alertMessage(err); ok {
+		return explained(err, "%s ended the connection: %s", c.o.target.addr, msg)
+	}
+	return fmt.Errorf("send to %s: %w", c.o.target.addr, err)
 }
 
 // inputLine is one line of standard input, or the error that ended it.

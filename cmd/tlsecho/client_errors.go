@@ -108,11 +108,17 @@ func (c *client) explain(err error, resp *http.Response) error {
 		if msg, ok := c.alertMessage(err); ok {
 			return explained(err, "%s refused the TLS handshake: %s", addr, msg)
 		}
+		if msg, ok := oversizedHandshake(err); ok {
+			return explained(err, "%s sent %s", addr, msg)
+		}
 		return fmt.Errorf("TLS handshake with %s: %w", addr, err)
 	default: // stageUpgrade
 		switch {
 		case isTimeout(err):
 			return explained(err, "no WebSocket upgrade response from %s within %v: the TLS handshake worked but the server did not answer the HTTP upgrade request", addr, c.o.timeout)
+		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil && resp.StatusCode == http.StatusSwitchingProtocols:
+			return explained(err, "%s answered 101 Switching Protocols, but not as a WebSocket server: %s (RFC 6455 section 4.1 has the client fail such a connection)",
+				addr, switchProblem(resp))
 		case errors.Is(err, websocket.ErrBadHandshake) && resp != nil:
 			return explained(err, "%s answered HTTP %s instead of switching to WebSocket%s", addr, resp.Status, upgradeHint(resp))
 		case strings.Contains(err.Error(), "malformed HTTP"):
@@ -128,6 +134,20 @@ func (c *client) explain(err error, resp *http.Response) error {
 	}
 }
 
+// oversizedHandshake explains crypto/tls refusing a handshake message
+// over its limits: 256 KiB for a certificate chain, 64 KiB for any other.
+// The error has no type, so its text is read.
+func oversizedHandshake(err error) (string, bool) {
+	var n, limit int
+	if _, serr := fmt.Sscanf(err.Error(), "tls: handshake message of length %d bytes exceeds maximum of %d bytes", &n, &limit); serr != nil {
+		return "", false
+	}
+	if limit > 64<<10 {
+		return fmt.Sprintf("a certificate chain of %d bytes, over the %d KiB this client accepts: a server needs to send only its certificate and the intermediates to a root", n, limit>>10), true
+	}
+	return fmt.Sprintf("a handshake message of %d bytes, over the %d KiB this client accepts", n, limit>>10), true
+}
+
 // upgradeHint guesses the cause of a refused upgrade from the status and
 // the start of the body.
 func upgradeHint(resp *http.Response) string {
@@ -137,8 +157,6 @@ func upgradeHint(resp *http.Response) string {
 		hint = " (wrong path? tlsecho serves /ws)"
 	case http.StatusForbidden:
 		hint = " (the server refused the Origin or the client)"
-	case http.StatusSwitchingProtocols:
-		hint = " (the response's Upgrade, Connection or Sec-WebSocket-Accept header is wrong)"
 	}
 	if resp.Body != nil {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
@@ -174,7 +192,7 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 			return fmt.Sprintf("certificate has no DNS or IP subject alternative names, so it is not valid for %s", hostErr.Host),
 				"clients ignore the common name; the certificate needs SANs", true
 		}
-		return fmt.Sprintf("certificate is valid for %s, not %s", strings.Join(names, ", "), hostErr.Host),
+		return fmt.Sprintf("certificate is valid for %s, not %s", fewNames(names), hostErr.Host),
 			"connect by one of those names, or set -servername", true
 	case errors.As(err, &unknown):
 		reason = "certificate signed by unknown authority: the server's certificate is not trusted by the system roots or -ca"
@@ -205,6 +223,13 @@ func (c *client) alertMessage(err error) (string, bool) {
 	case strings.Contains(alert, "certificate required") ||
 		(strings.Contains(alert, "bad certificate") && c.o.clientCert == nil):
 		return "it requires a client certificate (mTLS): pass -cert and -key", true
+	case strings.Contains(alert, "expired certificate") && c.o.clientCert != nil:
+		// The CA question below would send the user the wrong way.
+		msg := fmt.Sprintf("it refused our client certificate from %s as expired (%s)", c.o.certFile, alert)
+		if leaf := c.o.clientCert.Leaf; leaf != nil {
+			msg += fmt.Sprintf(": its validity ends %s", fmtTime(leaf.NotAfter))
+		}
+		return msg + "; it needs renewing", true
 	case strings.Contains(alert, "certificate") && c.o.clientCert != nil:
 		return fmt.Sprintf("it rejected our client certificate from %s (%s): is it signed by the CA the server trusts?", c.o.certFile, alert), true
 	case strings.Contains(alert, "protocol version"):
@@ -232,6 +257,12 @@ func (c *client) explainRead(err error, what string) error {
 	}
 	if msg, ok := c.alertMessage(err); ok {
 		return explained(err, "%s ended the connection: %s", addr, msg)
+	}
+	if errors.Is(err, websocket.ErrReadLimit) {
+		return explained(err, "%s announced a message larger than the %d MiB the client reads, instead of sending the %s", addr, maxClientMessage>>20, what)
+	}
+	if msg, ok := wsViolation(err); ok {
+		return explained(err, "%s broke the WebSocket protocol instead of sending the %s: it sent %s; the client sent close 1002 (protocol error)", addr, what, msg)
 	}
 	return fmt.Errorf("waiting for the %s from %s: %w", what, addr, err)
 }

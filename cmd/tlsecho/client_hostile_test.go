@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -284,4 +285,72 @@ func TestClientStdinShortEcho(t *testing.T) {
 			r.want(t, exitFailure, nil, []string{tt.want})
 		})
 	}
+}
+
+// TestClientLongChain: a server that sends a chain of 40 certificates
+// (crypto/tls takes up to 256 KiB of them) gets the first ten printed and
+// the rest counted, so the report stays readable; the echo still runs.
+func TestClientLongChain(t *testing.T) {
+	t.Parallel()
+	cert := hostileCert(t)
+	for i := range 39 {
+		der, _ := selfSigned(t, &x509.Certificate{
+			SerialNumber: big.NewInt(int64(100 + i)),
+			Subject:      pkix.Name{CommonName: fmt.Sprintf("padding %d", i)},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(time.Hour),
+		})
+		cert.Certificate = append(cert.Certificate, der)
+	}
+	addr := serveTLS(t, cert, nil, func(c net.Conn) { io.Copy(c, c) })
+	r := runClient(t, "", "-insecure", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitOK, []string{"certificate chain (40 certificates, as sent by the server)", "  9 subject       CN=padding 8",
+		"    not shown     30 more certificates: ", "echo          hi"}, nil)
+	if strings.Contains(r.stdout, "CN=padding 9") {
+		t.Error("the 11th certificate is printed")
+	}
+}
+
+// TestClientManyNames: a certificate with 500 names gets its first 20
+// listed and the rest counted, in the report and in the one-line error,
+// so neither floods the terminal.
+func TestClientManyNames(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for i := range 500 {
+		names = append(names, fmt.Sprintf("name%d.example", i))
+	}
+	der, key := selfSigned(t, &x509.Certificate{
+		SerialNumber: big.NewInt(3),
+		Subject:      pkix.Name{CommonName: "many names"},
+		DNSNames:     names,
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	})
+	addr := serveTLS(t, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil, func(c net.Conn) { io.Copy(c, c) })
+	r := runClient(t, "", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitFailure, []string{"DNS:name18.example, DNS:name19.example, and 480 more\n"},
+		[]string{"certificate is valid for name0.example, ", "name19.example, and 480 more, not 127.0.0.1"})
+	if len(r.stdout) > 4096 || len(r.stderr) > 1024 {
+		t.Errorf("%d bytes of report and %d of error for one certificate", len(r.stdout), len(r.stderr))
+	}
+}
+
+// TestClientChainTooLarge: a chain over the 256 KiB crypto/tls accepts
+// fails the handshake, and the client says that in words.
+func TestClientChainTooLarge(t *testing.T) {
+	t.Parallel()
+	cert := hostileCert(t)
+	pad, _ := selfSigned(t, &x509.Certificate{
+		SerialNumber: big.NewInt(4),
+		Subject:      pkix.Name{CommonName: strings.Repeat("padding", 100)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	})
+	for len(cert.Certificate)*len(pad) < 300<<10 {
+		cert.Certificate = append(cert.Certificate, pad)
+	}
+	addr := serveTLS(t, cert, nil, func(c net.Conn) { io.Copy(c, c) })
+	r := runClient(t, "", "-insecure", "-timeout", "5s", "tls://"+addr, "hi")
+	r.want(t, exitFailure, nil, []string{addr + " sent a certificate chain of ", " bytes, over the 256 KiB this client accepts"})
 }

@@ -111,6 +111,14 @@ func (c *client) printClose(p *reportPrinter, err error) {
 	case errors.As(err, &ce):
 		p.kv("  ", "close", closeCodeText(ce)+", sent by the server")
 	default:
+		if msg, ok := wsViolation(err); ok {
+			p.kv("  ", "close", "answered with a protocol violation: "+msg)
+			return
+		}
+		if isTimeout(err) {
+			p.kv("  ", "close", fmt.Sprintf("no answer within %v: the server neither answered the close nor ended the connection", c.o.timeout))
+			return
+		}
 		p.kv("  ", "close", "no answer: "+err.Error())
 	}
 }
@@ -123,17 +131,29 @@ func (c *client) sendPing(ws *websocket.Conn, start time.Time) (pong func() stri
 	if !c.o.ping {
 		return func() string { return "" }
 	}
+	const payload = "tlsecho"
 	var took time.Duration
-	ws.SetPongHandler(func(string) error {
-		took = time.Since(start)
+	var other *string // the first pong's payload, when not the ping's
+	ws.SetPongHandler(func(got string) error {
+		if took == 0 {
+			took = time.Since(start)
+			if got != payload {
+				other = &got
+			}
+		}
 		return nil
 	})
-	if err := ws.WriteControl(websocket.PingMessage, []byte("tlsecho"), start.Add(c.o.timeout)); err != nil {
+	if err := ws.WriteControl(websocket.PingMessage, []byte(payload), start.Add(c.o.timeout)); err != nil {
 		return func() string { return ", ping not sent: " + err.Error() }
 	}
 	return func() string {
-		if took == 0 {
+		switch {
+		case took == 0:
 			return ", no pong"
+		case other != nil:
+			// RFC 6455 section 5.5.3: a pong answering a ping carries its
+			// payload; another one is unsolicited, not an answer.
+			return fmt.Sprintf(", a pong %s with payload %q, not the ping's %q", fmtDur(took), cut(*other), payload)
 		}
 		return ", pong " + fmtDur(took)
 	}

@@ -81,6 +81,11 @@ func safeText(s string) string {
 }
 
 // chain prints the certificates as the server sent them, leaf first.
+// maxChainShown bounds the certificates printed: crypto/tls takes a
+// chain of up to 256 KiB, some hundreds of certificates, and printing
+// them all would bury the rest of the report.
+const maxChainShown = 10
+
 func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 	noun := "certificates"
 	if len(certs) == 1 {
@@ -88,6 +93,11 @@ func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 	}
 	p.section(fmt.Sprintf("certificate chain (%d %s, as sent by the server)", len(certs), noun))
 	for i, cert := range certs {
+		if i == maxChainShown {
+			p.kv("    ", "not shown", fmt.Sprintf("%d more certificates: a server needs to send only its own and the intermediates up to a root, rarely more than a few",
+				len(certs)-i))
+			break
+		}
 		first := fmt.Sprintf("%3d ", i)
 		const rest = "    "
 		d := tlsinfo.DescribeCertificate(cert)
@@ -97,7 +107,11 @@ func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 		}
 		p.kv(first, "subject", d.Subject)
 		p.kv(rest, "issuer", issuer)
-		p.kv(rest, "SANs", orNone(d.SANList()))
+		sans := make([]string, len(d.SANs))
+		for i, san := range d.SANs {
+			sans[i] = san.String()
+		}
+		p.kv(rest, "SANs", orNone(fewNames(sans)))
 		p.kv(rest, "valid", validity(cert, now))
 		p.kv(rest, "key", d.Key)
 		p.kv(rest, "signature", d.Signature)
@@ -232,6 +246,20 @@ func fmtDur(d time.Duration) string {
 		return d.Round(10 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()
+}
+
+// maxNamesShown bounds the names listed from one certificate: a server
+// may send one with thousands, and a terminal full of them hides the
+// rest of the report (or of the one-line error).
+const maxNamesShown = 20
+
+// fewNames joins names with ", ", the first maxNamesShown of them, and
+// counts the rest.
+func fewNames(names []string) string {
+	if len(names) <= maxNamesShown {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, and %d more", strings.Join(names[:maxNamesShown], ", "), len(names)-maxNamesShown)
 }
 
 func orNone(s string) string {

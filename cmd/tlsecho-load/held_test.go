@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// droppingEcho is a raw TLS echo on loopback that drops every dropEvery-th
+// connection (none when 0) silently right after its first echo of size
+// bytes: a bare TCP close, which a client waiting idle does not notice
+// until it next sends.
+func droppingEcho(t *testing.T, cert *tls.Certificate, size, dropEvery int) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{*cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	var n atomic.Int64
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			drop := dropEvery > 0 && n.Add(1)%int64(dropEvery) == 0
+			wg.Go(func() {
+				tc := c.(*tls.Conn)
+				defer tc.Close()
+				tc.SetDeadline(time.Now().Add(time.Minute))
+				first := make([]byte, size)
+				if _, err := io.ReadFull(tc, first); err != nil {
+					return
+				}
+				if _, err := tc.Write(first); err != nil {
+					return
+				}
+				if drop {
+					tc.NetConn().Close()
+					return
+				}
+				io.Copy(tc, tc)
+			})
+		}
+	})
+	return "tls://" + ln.Addr().String()
+}
+
+// TestHeldConnectionsChecked: the memory per held connection divides by
+// the connections the server really held when it was read. Each held
+// connection echoes once more right after the reading; when the server
+// had silently dropped some, the run fails and gives no figure per
+// connection instead of a wrong one. (The server is this process, read
+// from /proc with -pid.)
+func TestHeldConnectionsChecked(t *testing.T) {
+	cert, caFile := testCert(t)
+	tests := []struct {
+		name      string
+		dropEvery int
+		alive     int
+		report    string
+	}{
+		{"all held", 0, 8, " per connection ("},
+		{"every other dropped", 2, 4, "no figure per connection: 4 of the 8 connections counted as held when it was read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := droppingEcho(t, cert, 64, tt.dropEvery)
+			o, err := parse([]string{"-c", "8", "-n", "3", "-size", "64", "-d", "1m", "-timeout", "10s",
+				"-ca", caFile, "-pid", strconv.Itoa(os.Getpid()), u}, &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := newLoader(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := l.run(context.Background(), nil)
+			var out bytes.Buffer
+			res.print(&out)
+			t.Logf("%s", out.String())
+			_, perConn := res.perConnRSS()
+			if res.connected != 8 || res.alive != tt.alive || perConn != (tt.alive == 8) || res.failed() != (tt.alive < 8) ||
+				!strings.Contains(out.String(), tt.report) {
+				t.Errorf("%d held, %d alive after the reading, figure per connection %v, failed %v; want 8, %d, %v, %v and %q in the report:\n%s",
+					res.connected, res.alive, perConn, res.failed(), tt.alive, tt.alive == 8, tt.alive < 8, tt.report, out.String())
+			}
+		})
+	}
+}
