@@ -65,13 +65,13 @@ func readmeTranscripts(t *testing.T) []transcript {
 // serverLine is "$ [TLSECHO_X=v ...] tlsecho [&]".
 var serverLine = regexp.MustCompile(`^((?:TLSECHO_[A-Z_]+=\S*\s+)*)tlsecho(\s+&)?$`)
 
-// TestREADMETranscripts replays the README's transcripts whose output
-// depends on nothing but the command: the server started with the
-// variables shown (in the background, or refusing to start with the line
-// shown), and the curl requests to /ws and POST /faults, whose answers are
-// compared byte for byte (a Date header by name only). Other commands
-// (tlsecho client, openssl, curl GET and DELETE /faults, whose answers
-// depend on the clients run before) are left to their own tests.
+// TestREADMETranscripts replays the README's transcripts in order, as a
+// reader would: the server started with the variables shown (in the
+// background, or refusing to start with the line shown), the curl requests
+// to /ws and /faults, whose answers are compared byte for byte (a Date
+// header by name only), and the `tlsecho client -insecure` commands
+// without pipes, times aside. Other commands (openssl, pipes) are left to
+// their own tests, and the fault armed for them is disarmed.
 func TestREADMETranscripts(t *testing.T) {
 	t.Parallel()
 	var ta *testApp
@@ -94,15 +94,20 @@ func TestREADMETranscripts(t *testing.T) {
 			ran++
 			continue
 		}
-		if !strings.HasPrefix(tr.cmd, "curl ") {
-			continue
-		}
-		args := shellWords(t, tr.cmd)
 		if ta == nil {
 			ta = startApp(t, nil)
 		}
-		if replayCurl(t, ta, tr, args[1:]) {
+		switch {
+		case strings.HasPrefix(tr.cmd, "curl ") && replayCurl(t, ta, tr, shellWords(t, tr.cmd)[1:]):
 			ran++
+		case strings.HasPrefix(tr.cmd, "tlsecho client -insecure ") && !strings.ContainsAny(tr.cmd, "|<>()"):
+			replayClient(t, ta, tr, shellWords(t, tr.cmd)[2:])
+			ran++
+		case ta.AdminAddr != "":
+			// A command not replayed (openssl, a pipe) would have taken
+			// the fault armed for it: disarm it, so that it does not meet
+			// the next one.
+			disarmFaults(t, ta)
 		}
 	}
 	if ran < 5 {
@@ -201,7 +206,7 @@ func replayCurl(t *testing.T, ta *testApp, tr transcript, args []string) bool {
 	switch {
 	case u.Host == "localhost:8443" && u.Path == "/ws":
 		u.Host = ta.HTTPSAddr
-	case u.Host == "localhost:9090" && u.Path == "/faults" && method == "POST":
+	case u.Host == "localhost:9090" && u.Path == "/faults":
 		u.Host = ta.AdminAddr
 	default:
 		return false
@@ -261,15 +266,74 @@ func replayCurl(t *testing.T, ta *testApp, tr transcript, args []string) bool {
 	if got != want {
 		t.Errorf("README.md:%d: $ %s\nanswered:\n%s\nthe README shows:\n%s", tr.line, tr.cmd, got, want)
 	}
-	if u.Host == ta.AdminAddr {
-		// The client that would take the armed fault is not run: disarm
-		// it, so that it does not meet a later request.
-		req, _ := http.NewRequest("DELETE", u.String(), nil)
-		if resp, err := client.Do(req); err != nil {
-			t.Fatal(err)
-		} else {
-			resp.Body.Close()
+	return true
+}
+
+// disarmFaults disarms every fault armed on ta's admin port.
+func disarmFaults(t *testing.T, ta *testApp) {
+	t.Helper()
+	req, err := http.NewRequest("DELETE", "http://"+ta.AdminAddr+"/faults", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: ioWait}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// durations are the times in the client's report, which differ from run
+// to run.
+var durations = regexp.MustCompile(`\d+(\.\d+)?(µs|ms|s)\b`)
+
+// replayClient runs a README `tlsecho client -insecure` command against
+// ta and compares what it printed after the certificate report, which the
+// README leaves out: each line shown, times aside, in order, and the
+// error line the README shows, with the exit status that goes with it.
+func replayClient(t *testing.T, ta *testApp, tr transcript, args []string) {
+	t.Helper()
+	// The README's server listens on localhost; this one on 127.0.0.1.
+	ports := strings.NewReplacer("localhost:8433", ta.TLSAddr, "localhost:8443", ta.HTTPSAddr)
+	for i, a := range args {
+		args[i] = ports.Replace(a)
+	}
+	r := runClient(t, "", args...)
+	var wantErr string
+	rest := strings.Split(durations.ReplaceAllString(r.stdout, "D"), "\n")
+	for _, want := range tr.out {
+		want = ports.Replace(want)
+		if strings.HasPrefix(want, "tlsecho client: ") {
+			wantErr = want
+			continue
+		}
+		want = durations.ReplaceAllString(want, "D")
+		i := slices.Index(rest, want)
+		if i < 0 {
+			t.Errorf("README.md:%d: $ %s\nstdout lacks the README's line %q (times aside):\n%s", tr.line, tr.cmd, want, r.stdout)
+			return
+		}
+		rest = rest[i+1:]
+	}
+	wantCode := exitOK
+	if wantErr != "" {
+		wantCode = exitFailure
+		got := strings.Split(r.stderr, "\n")
+		if strings.Contains(wantErr, " a TCP reset ") {
+			// A reset drops what was still on its way to the client, so
+			// how many bytes came back before it varies from run to run.
+			wantErr, _, _ = strings.Cut(wantErr, " (")
+			for i, l := range got {
+				got[i], _, _ = strings.Cut(l, " (")
+			}
+		}
+		if !slices.Contains(got, wantErr) {
+			t.Errorf("README.md:%d: $ %s\nstderr lacks the README's line %q:\n%s", tr.line, tr.cmd, wantErr, r.stderr)
 		}
 	}
-	return true
+	if r.code != wantCode {
+		t.Errorf("README.md:%d: $ %s: exit %d, want %d", tr.line, tr.cmd, r.code, wantCode)
+	}
 }
