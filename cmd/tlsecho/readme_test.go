@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"net"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -86,5 +89,39 @@ func TestREADMEProxyExample(t *testing.T) {
 			}
 			runClient(t, "", args...).want(t, exitOK, []string{"hello"}, nil)
 		})
+	}
+}
+
+// TestREADMESynopses: the usage lines the README gives for `tlsecho
+// client` and `tlsecho cert` name every flag the command's -h lists, so a
+// reader of the README learns of each one.
+func TestREADMESynopses(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagName := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
+	for _, cmd := range []string{"client", "cert"} {
+		var synopsis string
+		for line := range strings.Lines(string(readme)) {
+			if s, ok := strings.CutPrefix(line, "    tlsecho "+cmd+" "); ok && strings.Contains(s, "[-") {
+				synopsis = " " + strings.TrimSpace(s) + " "
+				break
+			}
+		}
+		if synopsis == "" {
+			t.Errorf("the README has no synopsis of tlsecho %s", cmd)
+			continue
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{cmd, "-h"}, nil, nil, &stdout, &stderr); code != exitOK {
+			t.Fatalf("tlsecho %s -h: exit %d", cmd, code)
+		}
+		for _, m := range flagName.FindAllStringSubmatch(stdout.String(), -1) {
+			if !regexp.MustCompile(`[ \[]-` + regexp.QuoteMeta(m[1]) + `[ \]]`).MatchString(synopsis) {
+				t.Errorf("the README's synopsis of tlsecho %s lacks -%s:%s", cmd, m[1], synopsis)
+			}
+		}
 	}
 }
