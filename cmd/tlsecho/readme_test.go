@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -123,5 +124,50 @@ func TestREADMESynopses(t *testing.T) {
 				t.Errorf("the README's synopsis of tlsecho %s lacks -%s:%s", cmd, m[1], synopsis)
 			}
 		}
+	}
+}
+
+// TestREADMEDefaults: the default the README's Configuration table gives
+// each variable is the one the server applies (and `tlsecho -h` shows).
+func TestREADMEDefaults(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "\n## Configuration\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	defaults := map[string]string{}
+	for f := range reflect.TypeFor[Config]().Fields() {
+		defaults[envPrefix+f.Tag.Get("env")] = f.Tag.Get("envDefault")
+	}
+	rows := 0
+	for line := range strings.Lines(section) {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `TLSECHO_") || len(cells) < 3 {
+			continue
+		}
+		rows++
+		want := cells[1]
+		switch {
+		case strings.HasPrefix(want, "empty"):
+			want = ""
+		case strings.HasPrefix(want, "`") && strings.Count(want, "`") == 2:
+			want = strings.Trim(want, "`")
+		default:
+			t.Errorf("README default %q: want `value` or empty", cells[1])
+			continue
+		}
+		for name := range strings.SplitSeq(strings.TrimPrefix(cells[0], "| "), ",") {
+			name = strings.Trim(strings.TrimSpace(name), "`")
+			if got, ok := defaults[name]; !ok {
+				t.Errorf("the README's table lists %s, which the server does not read", name)
+			} else if got != want {
+				t.Errorf("%s: the README gives the default %q; the server applies %q", name, want, got)
+			}
+		}
+	}
+	if rows == 0 {
+		t.Fatal("no rows in the README's Configuration table")
 	}
 }
