@@ -26,7 +26,11 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 	tc := a.src.TLSConfig(opts)
 	// HTTP/1.1 only: WebSocket needs it (RFC 8441's WebSocket over HTTP/2
 	// is not supported by gorilla), and browsers then use it for the page too.
-	tc.NextProtos = []string{"http/1.1"}
+	// "http/1.0" is there for clients that offer nothing else, as curl 7.88
+	// to 8.4 do under --http1.0: crypto/tls refuses a handshake whose ALPN
+	// offer shares nothing with this list, and net/http serves either as
+	// HTTP/1.x. Listed second, it is chosen only when http/1.1 is not offered.
+	tc.NextProtos = []string{"http/1.1", "http/1.0"}
 	return &http.Server{
 		Handler: a.pageHandler("https", a.ws),
 		// The listener has done the handshake; the request finds its

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"net"
 	"os"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -86,5 +90,84 @@ func TestREADMEProxyExample(t *testing.T) {
 			}
 			runClient(t, "", args...).want(t, exitOK, []string{"hello"}, nil)
 		})
+	}
+}
+
+// TestREADMESynopses: the usage lines the README gives for `tlsecho
+// client` and `tlsecho cert` name every flag the command's -h lists, so a
+// reader of the README learns of each one.
+func TestREADMESynopses(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagName := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
+	for _, cmd := range []string{"client", "cert"} {
+		var synopsis string
+		for line := range strings.Lines(string(readme)) {
+			if s, ok := strings.CutPrefix(line, "    tlsecho "+cmd+" "); ok && strings.Contains(s, "[-") {
+				synopsis = " " + strings.TrimSpace(s) + " "
+				break
+			}
+		}
+		if synopsis == "" {
+			t.Errorf("the README has no synopsis of tlsecho %s", cmd)
+			continue
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{cmd, "-h"}, nil, nil, &stdout, &stderr); code != exitOK {
+			t.Fatalf("tlsecho %s -h: exit %d", cmd, code)
+		}
+		for _, m := range flagName.FindAllStringSubmatch(stdout.String(), -1) {
+			if !regexp.MustCompile(`[ \[]-` + regexp.QuoteMeta(m[1]) + `[ \]]`).MatchString(synopsis) {
+				t.Errorf("the README's synopsis of tlsecho %s lacks -%s:%s", cmd, m[1], synopsis)
+			}
+		}
+	}
+}
+
+// TestREADMEDefaults: the default the README's Configuration table gives
+// each variable is the one the server applies (and `tlsecho -h` shows).
+func TestREADMEDefaults(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "\n## Configuration\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	defaults := map[string]string{}
+	for f := range reflect.TypeFor[Config]().Fields() {
+		defaults[envPrefix+f.Tag.Get("env")] = f.Tag.Get("envDefault")
+	}
+	rows := 0
+	for line := range strings.Lines(section) {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `TLSECHO_") || len(cells) < 3 {
+			continue
+		}
+		rows++
+		want := cells[1]
+		switch {
+		case strings.HasPrefix(want, "empty"):
+			want = ""
+		case strings.HasPrefix(want, "`") && strings.Count(want, "`") == 2:
+			want = strings.Trim(want, "`")
+		default:
+			t.Errorf("README default %q: want `value` or empty", cells[1])
+			continue
+		}
+		for name := range strings.SplitSeq(strings.TrimPrefix(cells[0], "| "), ",") {
+			name = strings.Trim(strings.TrimSpace(name), "`")
+			if got, ok := defaults[name]; !ok {
+				t.Errorf("the README's table lists %s, which the server does not read", name)
+			} else if got != want {
+				t.Errorf("%s: the README gives the default %q; the server applies %q", name, want, got)
+			}
+		}
+	}
+	if rows == 0 {
+		t.Fatal("no rows in the README's Configuration table")
 	}
 }
