@@ -250,9 +250,8 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		return err
 	}
 	if err := conn.CloseWrite(); err != nil {
-		conn.Close()
-		<-readDone
-		return fmt.Errorf("half-close to %s: %w", c.o.target.addr, err)
+		// As for a failed send: the reader's error says why, if it has one.
+		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
 	idle.arm(c.o.timeout)
 	if err := <-readDone; err != nil {
@@ -301,9 +300,10 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		return err
 	}
 	if err := bye(); err != nil {
-		ws.Close()
-		<-readDone
-		return fmt.Errorf("close to %s: %w", c.o.target.addr, err)
+		// Mostly the reader has met why first: a frame that broke the
+		// protocol, which gorilla answered with close 1002 and so refuses
+		// our close 1000 ("close sent"); its error says what happened.
+		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
 	}
 	idle.arm(c.o.timeout)
 	if err := <-readDone; !closeAnswered(err) {

@@ -182,7 +182,9 @@ var violationTests = []struct {
 // TestClientNamesViolation: a frame that breaks RFC 6455 in place of the
 // echo is named in words, with a message and with standard input. With a
 // message the client then closes with 1002, as the RFC asks; with
-// standard input it has already sent its close 1000 at the end of input.
+// standard input it closes with 1002 too when it reads the frame first,
+// or with 1000 when the end of input came first (both in one run: which
+// comes first is the machine's), and names the violation either way.
 func TestClientNamesViolation(t *testing.T) {
 	t.Parallel()
 	for _, tt := range violationTests {
@@ -210,8 +212,8 @@ func TestClientNamesViolation(t *testing.T) {
 				r.want(t, exitFailure, nil, []string{"broke the WebSocket protocol instead of sending the ", "it sent " + tt.want, "the client sent close 1002"})
 				select {
 				case code := <-codes:
-					if want := []int{1002, 1000}[i]; code != want {
-						t.Errorf("%v: the client closed with %d, want %d", args, code, want)
+					if code != 1002 && (i == 0 || code != 1000) {
+						t.Errorf("%v: the client closed with %d, want 1002%s", args, code, []string{"", " or 1000"}[i])
 					}
 				case <-time.After(ioWait):
 					t.Error("no close frame from the client")
