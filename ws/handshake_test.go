@@ -44,7 +44,9 @@ const (
 )
 
 // TestHandshakeRefusals: requests gorilla would upgrade though RFC 6455
-// forbids them get 400, with Sec-WebSocket-Version: 13 (section 4.4).
+// forbids them get 400, and an upgrade to a version other than 13 gets
+// 426 (section 4.2.2) naming the protocol to upgrade to; all refusals
+// carry Sec-WebSocket-Version: 13 (section 4.4).
 func TestHandshakeRefusals(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &Server{})
@@ -59,7 +61,11 @@ func TestHandshakeRefusals(t *testing.T) {
 		{"two keys (section 11.3.1)", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==", goodVersion}, http.StatusBadRequest},
 		{"a version list", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8, 13"}, http.StatusBadRequest},
 		{"two versions", "HTTP/1.1", []string{goodKey, goodVersion, "Sec-WebSocket-Version: 8"}, http.StatusBadRequest},
-		{"version 8", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8"}, http.StatusBadRequest},
+		{"version 8 (section 4.2.2)", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8"}, http.StatusUpgradeRequired},
+		{"version 7", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 7"}, http.StatusUpgradeRequired},
+		{"version 14", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 14"}, http.StatusUpgradeRequired},
+		{"no version (a draft client)", "HTTP/1.1", []string{goodKey}, http.StatusUpgradeRequired},
+		{"no version, no key", "HTTP/1.1", nil, http.StatusUpgradeRequired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +77,38 @@ func TestHandshakeRefusals(t *testing.T) {
 			if tt.want != http.StatusSwitchingProtocols && resp.Header.Get("Sec-WebSocket-Version") != "13" {
 				t.Errorf("Sec-WebSocket-Version %q, want 13", resp.Header.Get("Sec-WebSocket-Version"))
 			}
+			// RFC 9110 section 15.5.22: a 426 names the protocol to
+			// upgrade to, with "upgrade" in Connection (section 7.8).
+			if tt.want == http.StatusUpgradeRequired &&
+				(resp.Header.Get("Upgrade") != "websocket" || !strings.EqualFold(resp.Header.Get("Connection"), "upgrade")) {
+				t.Errorf("426 with Upgrade %q, Connection %q; want websocket, Upgrade",
+					resp.Header.Get("Upgrade"), resp.Header.Get("Connection"))
+			}
 		})
+	}
+}
+
+// TestWrongVersionNotUpgrade: a request that is no upgrade gets 400 from
+// gorilla whatever its Sec-WebSocket-Version says; 426 is for upgrades.
+func TestWrongVersionNotUpgrade(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ts.clientTLS.Clone()}, Timeout: ioWait}
+	defer client.CloseIdleConnections()
+	for _, version := range []string{"", "8"} {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+ts.addr+"/ws", nil)
+		if version != "" {
+			req.Header.Set("Sec-WebSocket-Version", version)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Upgrade") != "" {
+			t.Errorf("version %q without an upgrade: %s, Upgrade %q; want 400 and no Upgrade",
+				version, resp.Status, resp.Header.Get("Upgrade"))
+		}
 	}
 }
 
