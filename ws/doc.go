@@ -41,7 +41,9 @@
 //     between the frames of a message, never inside one), so bytes
 //     trickling into one frame prove nothing. The server pings a client
 //     that has completed no frame for PingInterval; one that completes
-//     none, pong included, within another PingInterval is dropped. A frame
+//     none, pong included, within another PingInterval is sent close 1008
+//     "no pong within" the interval and dropped, the close waiting for
+//     neither the writer nor the answer longer than half a second. A frame
 //     still arriving extends that by its length at 16 KiB/s: a message of
 //     the default maximum size (1 MiB) in one frame must arrive at 16 KiB/s
 //     or faster. A ping is not sent while the handler writes (the write
