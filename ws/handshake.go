@@ -18,10 +18,11 @@ import (
 // are set on h. It refuses an HTTP/1.0 request (section 4.2.1, item 1),
 // a Sec-WebSocket-Key or Sec-WebSocket-Version field that appears more
 // than once or, for the version, lists more than one value (sections
-// 11.3.1 and 11.3.5), all with 400. An upgrade asking for a version other
-// than 13, or naming none, gets 426 (section 4.2.2, the negotiation of
-// section 4.4). A request that is no upgrade at all is left to gorilla,
-// which answers 400.
+// 11.3.1 and 11.3.5), all with 400. An upgrade by a method other than GET
+// gets 405 (section 4.2.1, item 1), and one asking for a version other
+// than 13, or naming none, 426 (section 4.2.2, the negotiation of section
+// 4.4). A request that is no upgrade at all is left to gorilla, which
+// answers 400.
 func checkHandshake(r *http.Request, h http.Header) (int, error) {
 	if !r.ProtoAtLeast(1, 1) {
 		return http.StatusBadRequest, errors.New("ws: a WebSocket upgrade needs HTTP/1.1 or later")
@@ -35,7 +36,16 @@ func checkHandshake(r *http.Request, h http.Header) (int, error) {
 		// a list is no offer to choose from but a malformed request.
 		return http.StatusBadRequest, errors.New("ws: Sec-WebSocket-Version must be 13, once")
 	}
-	if !isUpgrade(r) || len(v) == 1 && strings.TrimSpace(v[0]) == "13" {
+	if !asksUpgrade(r) {
+		return 0, nil
+	}
+	if r.Method != http.MethodGet {
+		// gorilla answers 405 too, but without the Allow field RFC 9110
+		// section 15.5.6 requires of it.
+		h.Set("Allow", http.MethodGet)
+		return http.StatusMethodNotAllowed, fmt.Errorf("ws: a WebSocket upgrade is a GET request, not %s", r.Method)
+	}
+	if len(v) == 1 && strings.TrimSpace(v[0]) == "13" {
 		return 0, nil
 	}
 	// 426 is the status of section 4.4's example, and the one clients
@@ -54,14 +64,13 @@ func checkHandshake(r *http.Request, h http.Header) (int, error) {
 	return http.StatusUpgradeRequired, fmt.Errorf("ws: Sec-WebSocket-Version %q is not supported; this server speaks 13", strings.TrimSpace(v[0]))
 }
 
-// isUpgrade reports whether r asks for a WebSocket upgrade the way
-// gorilla looks for one: a GET with the "upgrade" token in Connection
-// and "websocket" in Upgrade, each compared without regard to case
-// (section 4.2.1, items 1, 3 and 4). Anything else gorilla refuses before
-// it looks at the version.
-func isUpgrade(r *http.Request) bool {
-	return r.Method == http.MethodGet &&
-		hasToken(r.Header.Values("Connection"), "upgrade") &&
+// asksUpgrade reports whether r asks for a WebSocket upgrade the way
+// gorilla looks for one: the "upgrade" token in Connection and
+// "websocket" in Upgrade, each compared without regard to case (section
+// 4.2.1, items 3 and 4). gorilla refuses anything else with 400 before it
+// looks at the method or the version.
+func asksUpgrade(r *http.Request) bool {
+	return hasToken(r.Header.Values("Connection"), "upgrade") &&
 		hasToken(r.Header.Values("Upgrade"), "websocket")
 }
 

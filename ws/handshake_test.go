@@ -16,6 +16,12 @@ import (
 // version and extra header lines, over TLS, and returns the answer.
 func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) *http.Response {
 	tb.Helper()
+	return ts.upgradeBy(tb, http.MethodGet, proto, lines...)
+}
+
+// upgradeBy is upgradeWith by another method.
+func (ts *testServer) upgradeBy(tb testing.TB, method, proto string, lines ...string) *http.Response {
+	tb.Helper()
 	cfg := ts.clientTLS.Clone()
 	cfg.NextProtos = []string{"http/1.1"}
 	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
@@ -25,12 +31,12 @@ func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) 
 	}
 	tb.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(ioWait))
-	req := fmt.Sprintf("GET /ws %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
-		proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
+	req := fmt.Sprintf("%s /ws %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
+		method, proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
 	if _, err := io.WriteString(conn, req); err != nil {
 		tb.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
 	if err != nil {
 		tb.Fatalf("read the answer: %v", err)
 	}
@@ -108,6 +114,20 @@ func TestWrongVersionNotUpgrade(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Upgrade") != "" {
 			t.Errorf("version %q without an upgrade: %s, Upgrade %q; want 400 and no Upgrade",
 				version, resp.Status, resp.Header.Get("Upgrade"))
+		}
+	}
+}
+
+// TestUpgradeMethod: an upgrade by a method other than GET gets 405 with
+// the Allow field RFC 9110 section 15.5.6 requires (RFC 6455 section
+// 4.2.1, item 1: the handshake is a GET).
+func TestUpgradeMethod(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	for _, method := range []string{http.MethodPost, http.MethodHead, http.MethodPut} {
+		resp := ts.upgradeBy(t, method, "HTTP/1.1", goodKey, goodVersion, "Content-Length: 0")
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != http.MethodGet {
+			t.Errorf("%s: %s, Allow %q; want 405, Allow GET", method, resp.Status, resp.Header.Get("Allow"))
 		}
 	}
 }
