@@ -18,11 +18,11 @@ import (
 // are set on h. It refuses an HTTP/1.0 request (section 4.2.1, item 1),
 // a Sec-WebSocket-Key or Sec-WebSocket-Version field that appears more
 // than once or, for the version, lists more than one value (sections
-// 11.3.1 and 11.3.5), all with 400. An upgrade by a method other than GET
-// gets 405 (section 4.2.1, item 1), and one asking for a version other
-// than 13, or naming none, 426 (section 4.2.2, the negotiation of section
-// 4.4). A request that is no upgrade at all is left to gorilla, which
-// answers 400.
+// 11.3.1 and 11.3.5), and an upgrade with a body, all with 400. An
+// upgrade by a method other than GET gets 405 (section 4.2.1, item 1),
+// and one asking for a version other than 13, or naming none, 426
+// (section 4.2.2, the negotiation of section 4.4). A request that is no
+// upgrade at all is left to gorilla, which answers 400.
 func checkHandshake(r *http.Request, h http.Header) (int, error) {
 	if !r.ProtoAtLeast(1, 1) {
 		return http.StatusBadRequest, errors.New("ws: a WebSocket upgrade needs HTTP/1.1 or later")
@@ -44,6 +44,13 @@ func checkHandshake(r *http.Request, h http.Header) (int, error) {
 		// section 15.5.6 requires of it.
 		h.Set("Allow", http.MethodGet)
 		return http.StatusMethodNotAllowed, fmt.Errorf("ws: a WebSocket upgrade is a GET request, not %s", r.Method)
+	}
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		// The handshake has no body (section 4.2.1). gorilla would take
+		// the connection over and then find the body where frames belong:
+		// read with the request, it closes with no answer at all; arriving
+		// after, it is taken for frames.
+		return http.StatusBadRequest, errors.New("ws: a WebSocket upgrade request has no body")
 	}
 	if len(v) == 1 && strings.TrimSpace(v[0]) == "13" {
 		return 0, nil

@@ -132,6 +132,23 @@ func TestUpgradeMethod(t *testing.T) {
 	}
 }
 
+// TestUpgradeWithBody: an upgrade request with a body gets 400 (the
+// handshake has none, RFC 6455 section 4.2.1), not a connection closed
+// without an answer, nor a body taken for frames.
+func TestUpgradeWithBody(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	for _, body := range []string{
+		"Content-Length: 5\r\n\r\nhello",
+		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+	} {
+		resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion, body)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%q: answered %s, want 400", body, resp.Status)
+		}
+	}
+}
+
 // TestSubprotocolAnswered: the answer is the first offered subprotocol
 // that is a token (section 4.2.2); none when none is. An offer may take
 // several header fields, which count as one list (section 11.3.4).
