@@ -73,6 +73,9 @@ func (c *Conn) finish(err error) int {
 			// No answer to our close in time.
 		case c.expired.Load() == expiredIdle:
 			c.closeNow(websocket.CloseNormalClosure, "idle timeout")
+		case c.expired.Load() == expiredDead && !c.fault.Silent():
+			c.dropDead()
+			return int(c.sentCode.Load())
 		}
 		c.ws.NetConn().Close()
 	case err == nil:
@@ -143,9 +146,32 @@ func (c *Conn) discardAndClose() {
 	c.nc.flushHeld()
 	// Read below the watch, which may refuse to read on.
 	nc := c.nc.Conn
-	nc.SetReadDeadline(time.Now().Add(closeWait / 4))
+	nc.SetReadDeadline(time.Now().Add(dropWait))
 	io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
 	nc.Close()
+}
+
+// dropWait bounds each step of dropping a client that missed its pong:
+// the close frame's write, then the wait for the client to finish. A
+// client that reads takes a close frame at once; one that does not must
+// not hold the drop.
+const dropWait = closeWait / 4
+
+// dropDead fails the connection of a client that did not answer a ping
+// in time. RFC 6455 section 7.1.7 has an endpoint that fails a connection
+// send a close frame first, so a client that is alive but slow, still
+// reading, learns why instead of seeing 1006. 1008 (policy violation,
+// section 7.4.1) is the code: the client broke the server's liveness
+// rule. 1001 would say the server is going down, which is what a
+// shutdown sends, and 1011 a fault of the server's own, which is what a
+// handler's panic sends; a client or a dashboard must tell those apart.
+// The frame waits for the writer no longer than dropWait, and so does the
+// close for the client's answer.
+func (c *Conn) dropDead() {
+	reason := "no pong within " + c.ka.every.String()
+	c.writeClose(websocket.ClosePolicyViolation, reason, time.Now().Add(dropWait))
+	c.debug("websocket client dropped", "reason", reason)
+	c.discardAndClose()
 }
 
 // closeNow sends a close frame and closes the socket without waiting.

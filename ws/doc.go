@@ -33,13 +33,17 @@
 //     such records a second are written, then one that counts the rest, so
 //     a flood cannot fill a disk.
 //   - Every refused upgrade carries Sec-WebSocket-Version: 13 (RFC 6455
-//     section 4.4), as gorilla's own refusals do.
+//     section 4.4), as gorilla's own refusals do. An upgrade asking for
+//     another version, or naming none, gets 426 Upgrade Required (section
+//     4.2.2), where gorilla answers 400.
 //   - Liveness is judged by complete frames, not bytes: a client in the
 //     middle of a frame cannot answer a ping (control frames may come
 //     between the frames of a message, never inside one), so bytes
 //     trickling into one frame prove nothing. The server pings a client
 //     that has completed no frame for PingInterval; one that completes
-//     none, pong included, within another PingInterval is dropped. A frame
+//     none, pong included, within another PingInterval is sent close 1008
+//     "no pong within" the interval and dropped, the close waiting for
+//     neither the writer nor the answer longer than half a second. A frame
 //     still arriving extends that by its length at 16 KiB/s: a message of
 //     the default maximum size (1 MiB) in one frame must arrive at 16 KiB/s
 //     or faster. A ping is not sent while the handler writes (the write

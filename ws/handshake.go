@@ -2,6 +2,7 @@ package ws
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -12,21 +13,85 @@ import (
 // permessage-deflate offers the server may accept.
 
 // checkHandshake refuses what gorilla would upgrade though RFC 6455
-// forbids it: an HTTP/1.0 request (section 4.2.1, item 1), and a
-// Sec-WebSocket-Key or Sec-WebSocket-Version field that appears more than
-// once or, for the version, lists more than one value (sections 11.3.1
-// and 11.3.5). gorilla checks the rest.
-func checkHandshake(r *http.Request) error {
+// forbids it, or would refuse with a status the RFC does not ask for, and
+// returns the status to answer with; the headers that status calls for
+// are set on h. It refuses an HTTP/1.0 request (section 4.2.1, item 1),
+// a Sec-WebSocket-Key or Sec-WebSocket-Version field that appears more
+// than once or, for the version, lists more than one value (sections
+// 11.3.1 and 11.3.5), and an upgrade with a body, all with 400. An
+// upgrade by a method other than GET gets 405 (section 4.2.1, item 1),
+// and one asking for a version other than 13, or naming none, 426
+// (section 4.2.2, the negotiation of section 4.4). A request that is no
+// upgrade at all is left to gorilla, which answers 400.
+func checkHandshake(r *http.Request, h http.Header) (int, error) {
 	if !r.ProtoAtLeast(1, 1) {
-		return errors.New("ws: a WebSocket upgrade needs HTTP/1.1 or later")
+		return http.StatusBadRequest, errors.New("ws: a WebSocket upgrade needs HTTP/1.1 or later")
 	}
 	if len(r.Header.Values("Sec-Websocket-Key")) > 1 {
-		return errors.New("ws: Sec-WebSocket-Key appears more than once")
+		return http.StatusBadRequest, errors.New("ws: Sec-WebSocket-Key appears more than once")
 	}
-	if v := r.Header.Values("Sec-Websocket-Version"); len(v) > 1 || len(v) == 1 && strings.TrimSpace(v[0]) != "13" {
-		return errors.New("ws: Sec-WebSocket-Version must be 13, once")
+	v := r.Header.Values("Sec-Websocket-Version")
+	if len(v) > 1 || len(v) == 1 && strings.Contains(v[0], ",") {
+		// The request's field is one version, once (section 11.3.5):
+		// a list is no offer to choose from but a malformed request.
+		return http.StatusBadRequest, errors.New("ws: Sec-WebSocket-Version must be 13, once")
 	}
-	return nil
+	if !asksUpgrade(r) {
+		return 0, nil
+	}
+	if r.Method != http.MethodGet {
+		// gorilla answers 405 too, but without the Allow field RFC 9110
+		// section 15.5.6 requires of it.
+		h.Set("Allow", http.MethodGet)
+		return http.StatusMethodNotAllowed, fmt.Errorf("ws: a WebSocket upgrade is a GET request, not %s", r.Method)
+	}
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		// The handshake has no body (section 4.2.1). gorilla would take
+		// the connection over and then find the body where frames belong:
+		// read with the request, it closes with no answer at all; arriving
+		// after, it is taken for frames.
+		return http.StatusBadRequest, errors.New("ws: a WebSocket upgrade request has no body")
+	}
+	if len(v) == 1 && strings.TrimSpace(v[0]) == "13" {
+		return 0, nil
+	}
+	// 426 is the status of section 4.4's example, and the one clients
+	// that negotiate look for before they retry with a version the
+	// server names. A request without the field is answered alike: it
+	// comes from a client of a draft before RFC 6455 (hixie-76 sends
+	// none), which is a version mismatch too, and the answer tells its
+	// user which version to speak. RFC 9110 section 15.5.22 has a 426
+	// name the protocol to upgrade to in an Upgrade field, with
+	// "upgrade" in Connection (section 7.8).
+	h.Set("Upgrade", "websocket")
+	h.Set("Connection", "Upgrade")
+	if len(v) == 0 {
+		return http.StatusUpgradeRequired, errors.New("ws: no Sec-WebSocket-Version; this server speaks 13")
+	}
+	return http.StatusUpgradeRequired, fmt.Errorf("ws: Sec-WebSocket-Version %q is not supported; this server speaks 13", strings.TrimSpace(v[0]))
+}
+
+// asksUpgrade reports whether r asks for a WebSocket upgrade the way
+// gorilla looks for one: the "upgrade" token in Connection and
+// "websocket" in Upgrade, each compared without regard to case (section
+// 4.2.1, items 3 and 4). gorilla refuses anything else with 400 before it
+// looks at the method or the version.
+func asksUpgrade(r *http.Request) bool {
+	return hasToken(r.Header.Values("Connection"), "upgrade") &&
+		hasToken(r.Header.Values("Upgrade"), "websocket")
+}
+
+// hasToken reports whether one of the comma-separated lists in values
+// holds want, compared without regard to case.
+func hasToken(values []string, want string) bool {
+	for _, v := range values {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), want) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // subprotocol is the subprotocol the echo answers with: the first one

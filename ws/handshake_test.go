@@ -16,6 +16,12 @@ import (
 // version and extra header lines, over TLS, and returns the answer.
 func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) *http.Response {
 	tb.Helper()
+	return ts.upgradeBy(tb, http.MethodGet, proto, lines...)
+}
+
+// upgradeBy is upgradeWith by another method.
+func (ts *testServer) upgradeBy(tb testing.TB, method, proto string, lines ...string) *http.Response {
+	tb.Helper()
 	cfg := ts.clientTLS.Clone()
 	cfg.NextProtos = []string{"http/1.1"}
 	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
@@ -25,12 +31,12 @@ func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) 
 	}
 	tb.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(ioWait))
-	req := fmt.Sprintf("GET /ws %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
-		proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
+	req := fmt.Sprintf("%s /ws %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
+		method, proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
 	if _, err := io.WriteString(conn, req); err != nil {
 		tb.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
 	if err != nil {
 		tb.Fatalf("read the answer: %v", err)
 	}
@@ -44,7 +50,9 @@ const (
 )
 
 // TestHandshakeRefusals: requests gorilla would upgrade though RFC 6455
-// forbids them get 400, with Sec-WebSocket-Version: 13 (section 4.4).
+// forbids them get 400, and an upgrade to a version other than 13 gets
+// 426 (section 4.2.2) naming the protocol to upgrade to; all refusals
+// carry Sec-WebSocket-Version: 13 (section 4.4).
 func TestHandshakeRefusals(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &Server{})
@@ -59,7 +67,11 @@ func TestHandshakeRefusals(t *testing.T) {
 		{"two keys (section 11.3.1)", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==", goodVersion}, http.StatusBadRequest},
 		{"a version list", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8, 13"}, http.StatusBadRequest},
 		{"two versions", "HTTP/1.1", []string{goodKey, goodVersion, "Sec-WebSocket-Version: 8"}, http.StatusBadRequest},
-		{"version 8", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8"}, http.StatusBadRequest},
+		{"version 8 (section 4.2.2)", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 8"}, http.StatusUpgradeRequired},
+		{"version 7", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 7"}, http.StatusUpgradeRequired},
+		{"version 14", "HTTP/1.1", []string{goodKey, "Sec-WebSocket-Version: 14"}, http.StatusUpgradeRequired},
+		{"no version (a draft client)", "HTTP/1.1", []string{goodKey}, http.StatusUpgradeRequired},
+		{"no version, no key", "HTTP/1.1", nil, http.StatusUpgradeRequired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +83,69 @@ func TestHandshakeRefusals(t *testing.T) {
 			if tt.want != http.StatusSwitchingProtocols && resp.Header.Get("Sec-WebSocket-Version") != "13" {
 				t.Errorf("Sec-WebSocket-Version %q, want 13", resp.Header.Get("Sec-WebSocket-Version"))
 			}
+			// RFC 9110 section 15.5.22: a 426 names the protocol to
+			// upgrade to, with "upgrade" in Connection (section 7.8).
+			if tt.want == http.StatusUpgradeRequired &&
+				(resp.Header.Get("Upgrade") != "websocket" || !strings.EqualFold(resp.Header.Get("Connection"), "upgrade")) {
+				t.Errorf("426 with Upgrade %q, Connection %q; want websocket, Upgrade",
+					resp.Header.Get("Upgrade"), resp.Header.Get("Connection"))
+			}
 		})
+	}
+}
+
+// TestWrongVersionNotUpgrade: a request that is no upgrade gets 400 from
+// gorilla whatever its Sec-WebSocket-Version says; 426 is for upgrades.
+func TestWrongVersionNotUpgrade(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ts.clientTLS.Clone()}, Timeout: ioWait}
+	defer client.CloseIdleConnections()
+	for _, version := range []string{"", "8"} {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+ts.addr+"/ws", nil)
+		if version != "" {
+			req.Header.Set("Sec-WebSocket-Version", version)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Upgrade") != "" {
+			t.Errorf("version %q without an upgrade: %s, Upgrade %q; want 400 and no Upgrade",
+				version, resp.Status, resp.Header.Get("Upgrade"))
+		}
+	}
+}
+
+// TestUpgradeMethod: an upgrade by a method other than GET gets 405 with
+// the Allow field RFC 9110 section 15.5.6 requires (RFC 6455 section
+// 4.2.1, item 1: the handshake is a GET).
+func TestUpgradeMethod(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	for _, method := range []string{http.MethodPost, http.MethodHead, http.MethodPut} {
+		resp := ts.upgradeBy(t, method, "HTTP/1.1", goodKey, goodVersion, "Content-Length: 0")
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != http.MethodGet {
+			t.Errorf("%s: %s, Allow %q; want 405, Allow GET", method, resp.Status, resp.Header.Get("Allow"))
+		}
+	}
+}
+
+// TestUpgradeWithBody: an upgrade request with a body gets 400 (the
+// handshake has none, RFC 6455 section 4.2.1), not a connection closed
+// without an answer, nor a body taken for frames.
+func TestUpgradeWithBody(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	for _, body := range []string{
+		"Content-Length: 5\r\n\r\nhello",
+		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+	} {
+		resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion, body)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%q: answered %s, want 400", body, resp.Status)
+		}
 	}
 }
 

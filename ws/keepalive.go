@@ -16,7 +16,7 @@ const minFrameRate = 16 << 10 // bytes per second
 // Why the keepalive ended a connection.
 const (
 	expiredIdle  = 1 // no traffic for IdleTimeout: close 1000 "idle timeout"
-	expiredDead  = 2 // a ping unanswered and no frame completed: drop
+	expiredDead  = 2 // a ping unanswered and no frame completed: close 1008, drop
 	expiredStuck = 3 // a write not taken for IdleTimeout: drop
 )
 

@@ -212,6 +212,77 @@ func TestKeepaliveDeadClient(t *testing.T) {
 	t.Logf("dropped after %v and %d pings", took.Round(time.Millisecond), pings)
 }
 
+// TestKeepaliveDeadClientTold: a client that is alive and reading but
+// does not answer pings gets close 1008 with the reason before the drop
+// (RFC 6455 section 7.1.7), not a bare end of the connection (1006), and
+// no later than a client that says nothing.
+func TestKeepaliveDeadClientTold(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{PingInterval: testPingInterval})
+	start := time.Now()
+	c, _ := ts.dial(t, nil, nil)
+	var pings atomic.Int64
+	c.SetPingHandler(func(string) error { pings.Add(1); return nil })
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	var err error
+	select {
+	case err = <-ended:
+	case <-time.After(2*testPingInterval + ioWait):
+		t.Fatal("not dropped")
+	}
+	took := time.Since(start)
+	ce := wantCloseError(t, err, websocket.ClosePolicyViolation)
+	if want := "no pong within " + testPingInterval.String(); ce.Text != want {
+		t.Errorf("close reason %q, want %q", ce.Text, want)
+	}
+	if pings.Load() == 0 {
+		t.Errorf("closed after %v without a ping", took)
+	}
+	if took < 2*testPingInterval || took > 2*testPingInterval+3*time.Second {
+		t.Errorf("closed after %v, want about %v", took, 2*testPingInterval)
+	}
+}
+
+// TestKeepaliveDeadClientNotReading: a client that reads nothing at all
+// is dropped as soon as one that reads, and its close frame is waiting
+// for it in the socket when it looks.
+func TestKeepaliveDeadClientNotReading(t *testing.T) {
+	t.Parallel()
+	closed := make(chan int, 1)
+	ts := startServer(t, &Server{
+		PingInterval: testPingInterval,
+		Hooks:        &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+	})
+	start := time.Now()
+	rc, _ := ts.dialRaw(t, nil)
+	select {
+	case code := <-closed:
+		took := time.Since(start)
+		if code != websocket.ClosePolicyViolation {
+			t.Errorf("close code %d, want %d", code, websocket.ClosePolicyViolation)
+		}
+		if took < 2*testPingInterval || took > 2*testPingInterval+3*time.Second {
+			t.Errorf("dropped after %v, want about %v", took, 2*testPingInterval)
+		}
+	case <-time.After(2*testPingInterval + ioWait):
+		t.Fatal("not dropped")
+	}
+	if code, reason := rc.readClose(); code != websocket.ClosePolicyViolation || !strings.HasPrefix(reason, "no pong within") {
+		t.Errorf("close %d %q, want %d \"no pong within ...\"", code, reason, websocket.ClosePolicyViolation)
+	}
+	if f, err := rc.readFrame(); err == nil {
+		t.Errorf("%v after the close, want the end of the connection", f)
+	}
+}
+
 // TestIdleTimeout checks that a client that answers pings but sends no
 // message is closed with 1000 "idle timeout", and that messages reset the
 // timer.

@@ -167,8 +167,8 @@ func TestRefusalCarriesVersion(t *testing.T) {
 		origin  string
 		status  int
 	}{
-		{name: "version 8", version: "8", status: http.StatusBadRequest},
-		{name: "no version", version: "", status: http.StatusBadRequest},
+		{name: "version 8", version: "8", status: http.StatusUpgradeRequired},
+		{name: "no version", version: "", status: http.StatusUpgradeRequired},
 		{name: "foreign origin", version: "13", origin: "https://evil.example", status: http.StatusForbidden},
 	}
 	for _, tt := range tests {

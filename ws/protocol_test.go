@@ -102,10 +102,11 @@ func TestFrameLengthTopBit(t *testing.T) {
 	}
 }
 
-// TestUpgradeWithBodyLogged: an upgrade request with a body (here chunked)
-// is refused after the connection was taken over, when no HTTP answer can
-// be sent any more; the debug log says why.
-func TestUpgradeWithBodyLogged(t *testing.T) {
+// TestUpgradeWithEarlyDataLogged: an upgrade request followed by bytes
+// before the 101 (frames sent too early) is refused after the connection
+// was taken over, when no HTTP answer can be sent any more; the debug log
+// says why.
+func TestUpgradeWithEarlyDataLogged(t *testing.T) {
 	t.Parallel()
 	failed := make(chan struct{}, 1)
 	ts := startServer(t, &Server{Logger: slog.New(&eventHandler{msg: "websocket upgrade failed", seen: failed})})
@@ -117,8 +118,8 @@ func TestUpgradeWithBodyLogged(t *testing.T) {
 	}
 	defer c.Close()
 	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
-		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", ts.addr)
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n%s",
+		ts.addr, frame{fin: true, op: opText, payload: []byte("early")}.encode())
 	select {
 	case <-failed:
 	case <-time.After(ioWait):

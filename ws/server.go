@@ -228,8 +228,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if err := checkHandshake(r); err != nil {
-		s.refuse(w, r, http.StatusBadRequest, err)
+	if status, err := checkHandshake(r, w.Header()); err != nil {
+		s.refuse(w, r, status, err)
 		return
 	}
 	// A browser fails the connection when it asked for subprotocols and the

@@ -35,7 +35,7 @@ var pageHeaderTests = []pageHeaderTest{
 	{"ws without an upgrade", "GET", "/ws", nil, false, http.StatusBadRequest},
 	{"ws HEAD", "HEAD", "/ws", nil, false, http.StatusBadRequest},
 	{"ws from another origin", "GET", "/ws", map[string]string{"Origin": "https://evil.example"}, true, http.StatusForbidden},
-	{"ws of version 8", "GET", "/ws", map[string]string{"Sec-WebSocket-Version": "8"}, true, http.StatusBadRequest},
+	{"ws of version 8", "GET", "/ws", map[string]string{"Sec-WebSocket-Version": "8"}, true, http.StatusUpgradeRequired},
 	{"ws with a bad fault spec", "GET", "/ws?fault=explode", nil, true, http.StatusBadRequest},
 	{"ws with a fault spec out of bounds", "GET", "/ws?fault=frag:0", nil, true, http.StatusBadRequest},
 	{"ws refused by status:503", "GET", "/ws?fault=status:503", nil, true, http.StatusServiceUnavailable},
