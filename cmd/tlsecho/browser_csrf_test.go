@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -40,21 +39,13 @@ func TestBrowserCrossSiteFaultsRefused(t *testing.T) {
 		t.Errorf("the browser's log = %q, want the post answered 403", problems)
 	}
 
-	resp, err := http.Get("http://" + ta.AdminAddr + "/faults")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var armed []map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&armed); err != nil {
-		t.Fatal(err)
-	}
+	armed := armedFaults(t, ta.AdminAddr)
 	if len(armed) != 0 {
 		t.Fatalf("GET /faults = %v after another site's form posted to it, want nothing armed", armed)
 	}
 	// The same request from curl or a script (no Origin, no
 	// Sec-Fetch-Site) still arms the fault.
-	resp, err = http.PostForm("http://"+ta.AdminAddr+"/faults", map[string][]string{"spec": {"rst"}, "listener": {"tls"}})
+	resp, err := http.PostForm("http://"+ta.AdminAddr+"/faults", map[string][]string{"spec": {"rst"}, "listener": {"tls"}})
 	if err != nil {
 		t.Fatal(err)
 	}
