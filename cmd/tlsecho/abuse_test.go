@@ -26,6 +26,27 @@ func countFDs(t *testing.T) int {
 	return len(entries)
 }
 
+// waitBaseline waits until this process has no more goroutines and
+// descriptors than before, with room for the server's goroutines that
+// end a moment after the clients saw their connections end, and fails
+// with every goroutine's stack if it does not get there.
+func waitBaseline(t *testing.T, goroutines, fds int) {
+	t.Helper()
+	deadline := time.Now().Add(ioWait)
+	for {
+		runtime.GC()
+		g, f := runtime.NumGoroutine(), countFDs(t)
+		if g <= goroutines && f <= fds {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("goroutines %d (before %d), descriptors %d (before %d)\n%s", g, goroutines, f, fds, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestBadInputLeavesNoTrace throws every kind of bad client at a running
 // server at once: silent TCP, garbage and plain HTTP on the TLS port, old
 // TLS versions on both ports, garbage after a good handshake on the HTTPS
@@ -91,19 +112,7 @@ func TestBadInputLeavesNoTrace(t *testing.T) {
 		echoGood()
 	}
 
-	deadline := time.Now().Add(ioWait)
-	for {
-		runtime.GC()
-		g, f := runtime.NumGoroutine(), countFDs(t)
-		if g <= goroutines && f <= fds {
-			break
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutines %d (before %d), descriptors %d (before %d)\n%s", g, goroutines, f, fds, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitBaseline(t, goroutines, fds)
 	echoGood()
 }
 

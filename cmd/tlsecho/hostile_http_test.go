@@ -104,19 +104,7 @@ func TestHostileHTTPClientsLeaveNoTrace(t *testing.T) {
 	healthy(t, adminDial)
 	wg.Wait()
 
-	deadline := time.Now().Add(ioWait)
-	for {
-		runtime.GC()
-		g, f := runtime.NumGoroutine(), countFDs(t)
-		if g <= goroutines && f <= fds {
-			break
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutines %d (before %d), descriptors %d (before %d)\n%s", g, goroutines, f, fds, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitBaseline(t, goroutines, fds)
 	for _, port := range ports {
 		healthy(t, port.dial)
 	}
