@@ -179,3 +179,36 @@ func TestCompressedMisplacedRSV1(t *testing.T) {
 		})
 	}
 }
+
+// TestCompressedTinyBlocks: a compressed message made of one deflate
+// block per byte, which an inflater hands out a byte at a time, is
+// echoed compressed in pieces of deflate's window, not a block, a flush
+// and its trailer per byte (eleven times the message here).
+func TestCompressedTinyBlocks(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{Compression: true})
+	rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+	msg := binaryOfSize(16 << 10)
+	var z bytes.Buffer
+	fw, err := flate.NewWriter(&z, flate.BestSpeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range msg {
+		fw.Write(msg[i : i+1])
+		fw.Flush()
+	}
+	wire := bytes.TrimSuffix(z.Bytes(), []byte(deflateTail))
+	rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: wire})
+	op, rsv, got := rc.readMessage()
+	if op != opBinary || rsv != rsv1 {
+		t.Fatalf("answer op %#x rsv %#x, want a compressed binary message", op, rsv)
+	}
+	if plain := inflate(t, got); !bytes.Equal(plain, msg) {
+		t.Fatalf("inflated answer differs: %d bytes, want %d", len(plain), len(msg))
+	}
+	// Random bytes do not compress: what deflate adds is its framing.
+	if limit := len(msg) + 1<<10; len(got) > limit {
+		t.Fatalf("answer of %d bytes on the wire for %d sent in %d, want at most %d", len(got), len(msg), len(wire), limit)
+	}
+}

@@ -39,6 +39,9 @@ type Conn struct {
 	remote string
 	ka     keepalive
 	fault  *fault.Session // nil unless the connection has faults
+	// deflate is set when permessage-deflate was negotiated: the echo
+	// then compresses its answers by piece (deflate.go).
+	deflate bool
 
 	expired  atomic.Int32 // why the keepalive ended the connection, if it did
 	closing  atomic.Int64 // deadline (unix ns) for the close handshake, once the server started one

@@ -101,5 +101,9 @@
 //
 // permessage-deflate (RFC 7692) is off unless Compression is set. Safari
 // has mishandled compressed frames in the past, and an echo server is often
-// used to find exactly such bugs, so plain frames are the default.
+// used to find exactly such bugs, so plain frames are the default. With
+// it on, the echo compresses each piece of a message apart, with a
+// compressor taken from a pool for that piece only: gorilla's writer
+// would hold its 1.2 MiB compressor for as long as a client took to
+// send the message (deflate.go).
 package ws

@@ -22,17 +22,24 @@ func (f HandlerFunc) ServeWS(c *Conn) error { return f(c) }
 // and bytes. A message streams through: each piece read is written out as
 // it comes, so a 1 MiB message is never held whole. Without compression
 // gorilla's writer reads straight into its frame buffer, which comes from
-// a pool while a message is written; the compressed path, whose writer
-// cannot, takes a copy buffer from a pool for the message. An idle
-// connection holds neither. When the client's next message has arrived
-// already, the echo waits for it and both go out in one write. A
+// a pool while a message is written; the compressed path takes a copy
+// buffer from a pool for the message, and compresses each piece apart
+// (deflate.go), so no compressor is held while the client is slow to
+// send the rest. An idle connection holds none of them. When the
+// client's next message has arrived already, the echo waits for it and
+// both go out in one write. A
 // connection with faults runs the fault package's echo instead, whose
 // writes go out as they come, at their time.
 func Echo() Handler {
 	pool := &sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+	dz := newDeflater()
 	return HandlerFunc(func(c *Conn) error {
 		if c.fault != nil {
 			return c.fault.EchoMessages(c)
+		}
+		if c.deflate {
+			// Compressed by piece (deflate.go), not by gorilla's writer.
+			c.ws.EnableWriteCompression(false)
 		}
 		if !c.nc.coalesce.Load() {
 			c.nc.coalesce.Store(true)
@@ -58,6 +65,15 @@ func Echo() Handler {
 			mt, r, err := c.NextReader()
 			if err != nil {
 				return err
+			}
+			if c.deflate {
+				bp := pool.Get().(*[]byte)
+				err = dz.echo(c, mt, r, *bp)
+				pool.Put(bp)
+				if err != nil {
+					return err
+				}
+				continue
 			}
 			w, err := c.NextWriter(mt)
 			if err != nil {

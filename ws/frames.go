@@ -250,6 +250,11 @@ type watchedConn struct {
 	lc *listener.Conn
 	// replay is what a wait read ahead of gorilla and handed back.
 	replay []byte
+	// rsv1Next is set by the compressed echo (deflate.go) while it writes
+	// a message through gorilla's plain writer: the message's first frame
+	// gets RSV1. Only the handler's goroutine writes data frames, and the
+	// flag is read only for them.
+	rsv1Next bool
 	// closeSent is the code of the first close frame written (1005 for
 	// one without a code), the server's own and gorilla's alike: gorilla
 	// answers a protocol violation with 1002 itself, and says nothing of
@@ -300,6 +305,11 @@ var errMisplacedRSV1 = errors.New("ws: RSV1 set on a control or continuation fra
 // Write writes to the connection, marking the write as in progress, or
 // holds p when the next message is waiting (see watchedConn).
 func (w *watchedConn) Write(p []byte) (int, error) {
+	if len(p) > 0 && (p[0]&0x0F == 1 || p[0]&0x0F == 2) && w.rsv1Next {
+		// The header of a message's first frame (a text or binary
+		// opcode; payload goes out only after its header).
+		return w.writeRSV1(p)
+	}
 	if len(p) <= maxCloseFrame && len(p) >= 2 && p[0] == 0x80|opCloseFrame {
 		w.noteClose(p)
 	}
@@ -319,6 +329,24 @@ func (w *watchedConn) Write(p []byte) (int, error) {
 	}
 	w.mu.Unlock()
 	if err := w.flush(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// writeRSV1 writes p, the first frame of a compressed message, with RSV1
+// set (rsv1Next), from a copy: a Write must leave its buffer alone. The
+// copy is a buffer of held writes, large enough for one of gorilla's
+// frames; this costs a copy per compressed message only.
+func (w *watchedConn) writeRSV1(p []byte) (int, error) {
+	w.rsv1Next = false
+	b := w.pool.Get().(*[]byte)
+	q := append((*b)[:0], p...)
+	q[0] |= rsv1Bit
+	_, err := w.Write(q)
+	*b = q[:0]
+	w.pool.Put(b)
+	if err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -239,7 +239,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := subprotocol(r); p != "" {
 		hdr = http.Header{"Sec-Websocket-Protocol": {p}}
 	}
-	if s.Compression && !acceptsDeflate(r.Header.Values("Sec-Websocket-Extensions")) {
+	deflate := s.Compression && acceptsDeflate(r.Header.Values("Sec-Websocket-Extensions"))
+	if s.Compression && !deflate {
 		// gorilla accepts any offer by its name alone.
 		r.Header.Del("Sec-Websocket-Extensions")
 	}
@@ -267,6 +268,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lc.ReleaseHello()
 	}
 	c := newConn(s, wc, hj.nc, r.RemoteAddr)
+	// gorilla negotiated compression exactly when an offer it takes was
+	// left in the request.
+	c.deflate = deflate
 	if spec != nil {
 		c.startFaults(spec, lc, faultInfo(lc, r))
 	}

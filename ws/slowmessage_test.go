@@ -1,0 +1,108 @@
+package ws
+
+import (
+	"bytes"
+	"compress/flate"
+	"net/http"
+	"runtime"
+	"testing"
+)
+
+// heapInUse is the heap in use once garbage and the pools' contents are
+// collected (a pool keeps its objects through one collection).
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse
+}
+
+// maxHeldPerMessage bounds the heap a connection holds while a client
+// takes its time over the rest of a message: the inflater, buffers, TLS
+// records; about 40 KiB plain and 120 KiB compressed here. A compressor
+// (1.2 MiB) held for the message would be far over it.
+const maxHeldPerMessage = 256 << 10
+
+// TestSlowMessagesHoldLittle: connections that each start a message of
+// the maximum size (256 KiB here) and send the rest slowly hold little memory each, with
+// permessage-deflate as without; and when the messages are finished they
+// are echoed whole. Not parallel: the heap it measures is the process's.
+func TestSlowMessagesHoldLittle(t *testing.T) {
+	for _, compressed := range []bool{false, true} {
+		name := "plain"
+		if compressed {
+			name = "compressed"
+		}
+		t.Run(name, func(t *testing.T) {
+			const limit = 256 << 10
+			ts := startServer(t, &Server{Compression: compressed, MaxMessageBytes: limit})
+			const n = 20
+			var hdr http.Header
+			if compressed {
+				hdr = http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}
+			}
+			// The first 64 KiB of the message, enough for the echo to
+			// send a frame; the rest follows once the heap is measured.
+			msg := binaryOfSize(limit)
+			var wire bytes.Buffer
+			fw, _ := flate.NewWriter(&wire, flate.BestSpeed)
+			part := func(p []byte) []byte {
+				if !compressed {
+					return p
+				}
+				wire.Reset()
+				fw.Write(p)
+				fw.Flush()
+				return bytes.Clone(wire.Bytes())
+			}
+			first := frame{op: opBinary, payload: part(msg[:64<<10])}
+			if compressed {
+				first.rsv = rsv1
+			}
+			rest := part(msg[64<<10:])
+			if compressed {
+				rest = bytes.TrimSuffix(rest, []byte(deflateTail))
+			}
+			conns := make([]*rawConn, n)
+			for i := range conns {
+				conns[i], _ = ts.dialRaw(t, hdr)
+			}
+			before := heapInUse()
+			echoed := make([][]byte, n)
+			for i, rc := range conns {
+				rc.write(first)
+				f := rc.mustFrame()
+				if f.op != opBinary || (f.rsv == rsv1) != compressed || f.fin {
+					t.Fatalf("first echoed frame %v, want the start of a binary message, compressed %v", f, compressed)
+				}
+				echoed[i] = f.payload
+			}
+			held := (int64(heapInUse()) - int64(before)) / n
+			t.Logf("%d KiB held per connection in the middle of a message", held>>10)
+			if held > maxHeldPerMessage {
+				t.Errorf("%d KiB held per connection in the middle of a message, want at most %d KiB", held>>10, maxHeldPerMessage>>10)
+			}
+			for i, rc := range conns {
+				rc.write(frame{fin: true, op: opCont, payload: rest})
+				for {
+					f := rc.mustFrame()
+					if f.op != opCont {
+						t.Fatalf("got %v inside the echo", f)
+					}
+					echoed[i] = append(echoed[i], f.payload...)
+					if f.fin {
+						break
+					}
+				}
+				got := echoed[i]
+				if compressed {
+					got = inflate(t, got)
+				}
+				if !bytes.Equal(got, msg) {
+					t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(msg))
+				}
+			}
+		})
+	}
+}
