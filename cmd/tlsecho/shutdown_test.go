@@ -164,6 +164,33 @@ func (tk *talker) roundTrip() error {
 	return nil
 }
 
+// endedQuietly tells whether err, from roundTrip, is the drain ending the
+// connection: a clean close_notify between two chunks, after since (when
+// the drain began, or earlier) and no sooner than DrainQuiet after the
+// last chunk that came back went out, the server ending a draining client
+// that has sent nothing that long. A client in lock step is quiet for a
+// round trip, which on a loaded machine can take longer than DrainQuiet.
+// A nil err is false; any other error fails the test.
+func (tk *talker) endedQuietly(t testing.TB, who string, err error, since time.Time) bool {
+	t.Helper()
+	if err == nil {
+		return false
+	}
+	var ended *endedError
+	if !errors.As(err, &ended) {
+		t.Fatalf("%s: %v", who, err)
+	}
+	if ended.at.Before(since) {
+		t.Fatalf("%s: %v, before the drain began", who, err)
+	}
+	quiet := ended.at.Sub(tk.lastSend)
+	if quiet < rawtls.DefaultDrainQuiet {
+		t.Fatalf("%s: %v %v after its last chunk went out, want no sooner than DrainQuiet (%v)", who, err, quiet, rawtls.DefaultDrainQuiet)
+	}
+	t.Logf("%s: %v, after %d chunks; the client was quiet for %v", who, err, tk.sent, quiet)
+	return true
+}
+
 // ioWait bounds each blocking step of these tests: far beyond what any of
 // them takes, even on a loaded machine, so only a hang reaches it.
 const ioWait = 10 * time.Second
@@ -274,26 +301,10 @@ func TestSIGTERM(t *testing.T) {
 	}
 	waitRefused(t, p.TLSAddr)
 	close(drained)
-	err = <-talked
-	// The server ends a client that has been quiet for DrainQuiet. A
-	// round trip is far shorter, but on a loaded machine one can take
-	// longer, and then the server may end this client between two
-	// chunks: that is the drain working, as long as it came after the
-	// signal and after DrainQuiet with nothing sent. Whatever came back
-	// before was checked byte for byte.
-	var ended *endedError
-	switch {
-	case errors.As(err, &ended):
-		if ended.at.Before(signalled) {
-			t.Fatalf("busy raw TLS client: %v, before SIGTERM", err)
-		}
-		if quiet := ended.at.Sub(busy.lastSend); quiet < rawtls.DefaultDrainQuiet {
-			t.Fatalf("busy raw TLS client: %v %v after its last chunk went out, want no sooner than DrainQuiet (%v)", err, quiet, rawtls.DefaultDrainQuiet)
-		}
-		t.Logf("busy raw TLS client: %v, after %d chunks; the client was quiet for %v", err, busy.sent, ended.at.Sub(busy.lastSend))
-	case err != nil:
-		t.Fatalf("busy raw TLS client: %v", err)
-	default:
+	// The server ends a client that has been quiet for DrainQuiet: this
+	// one once it stops, or sooner if a round trip takes that long.
+	// Whatever came back was checked byte for byte.
+	if !busy.endedQuietly(t, "busy raw TLS client", <-talked, signalled) {
 		// Quiet now: the server ends the connection cleanly.
 		busy.conn.SetReadDeadline(time.Now().Add(ioWait))
 		if n, err := busy.conn.Read(one); n != 0 || !errors.Is(err, io.EOF) {
