@@ -41,9 +41,13 @@ func TestPageListenersDropClientThatDoesNotRead(t *testing.T) {
 			// and then these writes block too. Only the server closing the
 			// connection (a reset, as it closes with requests unread) ends
 			// them before the deadline.
+			// The server blocks only once its answers have filled the
+			// socket buffers (megabytes on loopback), which with one core
+			// under -race on a loaded machine has taken over nine seconds;
+			// a server ignoring the setting would hold on for minutes.
 			requests := strings.Repeat("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 1000)
 			start := time.Now()
-			c.SetWriteDeadline(start.Add(ioWait))
+			c.SetWriteDeadline(start.Add(20 * time.Second))
 			for {
 				_, err := io.WriteString(c, requests)
 				if errors.Is(err, os.ErrDeadlineExceeded) {

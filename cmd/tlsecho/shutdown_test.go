@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tlsecho/tlsecho/rawtls"
 )
 
 var insecureTLS = &tls.Config{InsecureSkipVerify: true}
@@ -109,6 +110,9 @@ func (s *streamer) send(stop <-chan struct{}) {
 type talker struct {
 	conn *tls.Conn
 	sent int
+	// lastSend is when the write of the last chunk that came back began:
+	// the server cannot have read anything of this client's later.
+	lastSend time.Time
 }
 
 func newTalker(t testing.TB, addr string) *talker {
@@ -121,22 +125,70 @@ func newTalker(t testing.TB, addr string) *talker {
 	return &talker{conn: c}
 }
 
+// endedError is what roundTrip returns when the server ended the
+// connection cleanly (close_notify) before it took the next chunk.
+type endedError struct {
+	chunk int
+	at    time.Time
+}
+
+func (e *endedError) Error() string {
+	return fmt.Sprintf("chunk %d: the server closed the connection (close_notify) instead of echoing it", e.chunk)
+}
+
 // roundTrip sends the next chunk and checks that exactly it comes back.
 func (tk *talker) roundTrip() error {
 	chunk := fmt.Appendf(nil, "chunk %d|", tk.sent)
 	tk.conn.SetDeadline(time.Now().Add(ioWait))
+	start := time.Now()
 	if _, err := tk.conn.Write(chunk); err != nil {
+		// A server that has closed can make the write fail before its
+		// close_notify is read: read it to tell that from a failure.
+		if n, rerr := tk.conn.Read(make([]byte, 1)); n == 0 && errors.Is(rerr, io.EOF) {
+			return &endedError{tk.sent, time.Now()}
+		}
 		return fmt.Errorf("chunk %d: write: %w", tk.sent, err)
 	}
 	got := make([]byte, len(chunk))
-	if _, err := io.ReadFull(tk.conn, got); err != nil {
+	if n, err := io.ReadFull(tk.conn, got); err != nil {
+		if n == 0 && errors.Is(err, io.EOF) {
+			return &endedError{tk.sent, time.Now()}
+		}
 		return fmt.Errorf("chunk %d: read echo: %w", tk.sent, err)
 	}
 	if !bytes.Equal(got, chunk) {
 		return fmt.Errorf("chunk %d: echo %q", tk.sent, got)
 	}
 	tk.sent++
+	tk.lastSend = start
 	return nil
+}
+
+// endedQuietly tells whether err, from roundTrip, is the drain ending the
+// connection: a clean close_notify between two chunks, after since (when
+// the drain began, or earlier) and no sooner than DrainQuiet after the
+// last chunk that came back went out, the server ending a draining client
+// that has sent nothing that long. A client in lock step is quiet for a
+// round trip, which on a loaded machine can take longer than DrainQuiet.
+// A nil err is false; any other error fails the test.
+func (tk *talker) endedQuietly(t testing.TB, who string, err error, since time.Time) bool {
+	t.Helper()
+	if err == nil {
+		return false
+	}
+	var ended *endedError
+	if !errors.As(err, &ended) {
+		t.Fatalf("%s: %v", who, err)
+	}
+	if ended.at.Before(since) {
+		t.Fatalf("%s: %v, before the drain began", who, err)
+	}
+	quiet := ended.at.Sub(tk.lastSend)
+	if quiet < rawtls.DefaultDrainQuiet {
+		t.Fatalf("%s: %v %v after its last chunk went out, want no sooner than DrainQuiet (%v)", who, err, quiet, rawtls.DefaultDrainQuiet)
+	}
+	t.Logf("%s: %v, after %d chunks; the client was quiet for %v", who, err, tk.sent, quiet)
+	return true
 }
 
 // ioWait bounds each blocking step of these tests: far beyond what any of
@@ -249,14 +301,15 @@ func TestSIGTERM(t *testing.T) {
 	}
 	waitRefused(t, p.TLSAddr)
 	close(drained)
-	if err := <-talked; err != nil {
-		t.Fatalf("busy raw TLS client: %v", err)
-	}
-
-	// Quiet now: the server ends the connection cleanly.
-	busy.conn.SetReadDeadline(time.Now().Add(ioWait))
-	if n, err := busy.conn.Read(one); n != 0 || !errors.Is(err, io.EOF) {
-		t.Errorf("busy raw TLS client after falling quiet: %d bytes, %v; want io.EOF (close_notify)", n, err)
+	// The server ends a client that has been quiet for DrainQuiet: this
+	// one once it stops, or sooner if a round trip takes that long.
+	// Whatever came back was checked byte for byte.
+	if !busy.endedQuietly(t, "busy raw TLS client", <-talked, signalled) {
+		// Quiet now: the server ends the connection cleanly.
+		busy.conn.SetReadDeadline(time.Now().Add(ioWait))
+		if n, err := busy.conn.Read(one); n != 0 || !errors.Is(err, io.EOF) {
+			t.Errorf("busy raw TLS client after falling quiet: %d bytes, %v; want io.EOF (close_notify)", n, err)
+		}
 	}
 	idle.SetReadDeadline(time.Now().Add(ioWait))
 	if _, err := idle.Read(one); !errors.Is(err, io.EOF) {
