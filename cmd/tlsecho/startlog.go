@@ -41,10 +41,12 @@ func (a *app) logStart() {
 		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339),
 		"sha256", certs.Fingerprint(leaf.Raw),
 		"mtls", a.cfg.ClientCAFile != "")
+	// A health command that cannot ask at all (mTLS, an untrusted PROXY
+	// source, an alert) never meets the delay: saying it waits the delay
+	// out would contradict the warning that it cannot check.
 	if why := a.cfg.healthProblem(); why != "" {
 		a.log.Warn("tlsecho health cannot check this server", "why", why)
-	}
-	if d := a.cfg.healthHandshakeDelay(); d > 0 {
+	} else if d := a.cfg.healthHandshakeDelay(); d > 0 {
 		a.log.Warn("tlsecho health waits out the handshake delay", "hsdelay", d,
 			"why", "with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off it asks /healthz on the HTTPS port, whose every handshake TLSECHO_FAULT holds; a HEALTHCHECK timeout must allow for it, or turn one of them on")
 	}
