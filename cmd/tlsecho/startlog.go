@@ -54,8 +54,11 @@ func (a *app) logStart() {
 	// suggests too: say so, or a forgotten variable looks like a broken
 	// server.
 	if def := a.faults.Describe().Default; def != "" {
-		a.log.Warn("every connection gets faults", "spec", def,
-			"why", "TLSECHO_FAULT applies it to every connection on the raw TLS and /ws echoes that asks for no other; unset it for a plain echo")
+		why := "TLSECHO_FAULT applies it to every connection on the raw TLS and /ws echoes that asks for no other"
+		if hs := a.cfg.defaultHandshakeVerbs(); hs != "" {
+			why += "; its " + hs + " acts on every TLS handshake of the raw TLS and HTTPS ports, the page, /info and /healthz included"
+		}
+		a.log.Warn("every connection gets faults", "spec", def, "why", why+"; unset it for a plain echo")
 	}
 	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
 		a.log.Warn("certificate "+p+"; clients will refuse it",
