@@ -203,7 +203,8 @@ func (b *bench) measure(ctx context.Context, f *compareFlags, w workload, name s
 		o.conns = f.hsConns
 	case w.idle:
 		// Each connection echoes once and stays idle a second before the
-		// server's memory is read, then all close.
+		// server's memory is read, echoes once more to show the server
+		// still held it, then all close.
 		o.conns, o.messages, o.warmup, o.settle = f.idleConns, 1, 0, time.Second
 	}
 	l, err := newLoader(o)

@@ -92,12 +92,7 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 		// A figure per held connection is only right if every one was
 		// still open when the memory was read: a server that dropped some
 		// would look lighter per connection than it is.
-		select {
-		case <-l.checked.open:
-			res.alive = int(l.alive.Load())
-		case <-ctx.Done():
-		case <-allDone:
-		}
+		res.alive = l.heldAlive(ctx, allDone)
 	}
 	wait(ctx, allDone, o.warmup)
 	w0 := l.snap()
@@ -230,6 +225,28 @@ func (l *loader) checkHeld(c echoer, d *dialer, rng *rand.Rand) echoer {
 	}
 	l.alive.Add(1)
 	return c
+}
+
+// heldAlive waits for every held connection's echo after the server
+// sample (l.checked) and returns how many came back, or -1 when the run
+// ended first. With few messages per connection the clients finish right
+// after that echo, so by the time this looks, allDone may be closed as
+// well as the barrier; select would pick either, and a run whose every
+// connection came back would be left without its figure half the time.
+// The barrier is looked at on its own after the wait, so an open one
+// always counts.
+func (l *loader) heldAlive(ctx context.Context, allDone <-chan struct{}) int {
+	select {
+	case <-l.checked.open:
+	case <-ctx.Done():
+	case <-allDone:
+	}
+	select {
+	case <-l.checked.open:
+		return int(l.alive.Load())
+	default:
+		return -1
+	}
 }
 
 // connect dials; a failure is counted unless the run was ending anyway.

@@ -67,16 +67,20 @@ func TestHeldConnectionsChecked(t *testing.T) {
 	tests := []struct {
 		name      string
 		dropEvery int
+		n         string // -n
 		alive     int
 		report    string
 	}{
-		{"all held", 0, 8, " per connection ("},
-		{"every other dropped", 2, 4, "no figure per connection: 4 of the 8 connections counted as held when it was read"},
+		{"all held", 0, "3", 8, " per connection ("},
+		{"every other dropped", 2, "3", 4, "no figure per connection: 4 of the 8 connections counted as held when it was read"},
+		// As compare's idle rows: the clients finish right after the
+		// echo that shows they were held.
+		{"one message", 0, "1", 8, " per connection ("},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u := droppingEcho(t, cert, 64, tt.dropEvery)
-			o, err := parse([]string{"-c", "8", "-n", "3", "-size", "64", "-d", "1m", "-timeout", "10s",
+			o, err := parse([]string{"-c", "8", "-n", tt.n, "-size", "64", "-d", "1m", "-timeout", "10s",
 				"-ca", caFile, "-pid", strconv.Itoa(os.Getpid()), u}, &bytes.Buffer{})
 			if err != nil {
 				t.Fatal(err)
@@ -96,5 +100,33 @@ func TestHeldConnectionsChecked(t *testing.T) {
 					res.connected, res.alive, perConn, res.failed(), tt.alive, tt.alive == 8, tt.alive < 8, tt.report, out.String())
 			}
 		})
+	}
+}
+
+// TestHeldAliveAfterClientsFinished: the clients may all have finished
+// (allDone closed) by the time the run looks at the barrier of the echo
+// after the server sample, since with -n 1 or 2 they close right after
+// it. A barrier that opened still gives the count, every time: the run
+// must not take the finished clients for a run that ended first and drop
+// the figure per connection.
+func TestHeldAliveAfterClientsFinished(t *testing.T) {
+	allDone := make(chan struct{})
+	close(allDone)
+	for i := range 200 {
+		l := &loader{checked: newBarrier(2)}
+		l.alive.Add(2)
+		l.checked.arrive()
+		l.checked.arrive()
+		if got := l.heldAlive(context.Background(), allDone); got != 2 {
+			t.Fatalf("round %d: %d alive with the barrier open and every client done, want 2", i, got)
+		}
+	}
+	// A run stopped before every held connection echoed has no count.
+	l := &loader{checked: newBarrier(2)}
+	l.checked.arrive()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := l.heldAlive(ctx, make(chan struct{})); got != -1 {
+		t.Errorf("%d alive for a run stopped before the barrier opened, want -1", got)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
@@ -82,4 +83,22 @@ func (c *Config) healthFaultProblem() string {
 func (c *Config) healthHandshakeDelay() time.Duration {
 	v, _ := c.healthHandshakeVerb(fault.HSDelay)
 	return v.Dur
+}
+
+// defaultHandshakeVerbs names the verbs of TLSECHO_FAULT that act on the
+// TLS handshake (hsdelay, alert), "" when it has none. Those come before
+// any request is read, so they reach every TLS connection of the raw TLS
+// and HTTPS ports, not only the echoes: the page, /info and /healthz too.
+func (c *Config) defaultHandshakeVerbs() string {
+	spec, err := fault.Parse(c.Fault)
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, k := range []fault.Kind{fault.HSDelay, fault.Alert} {
+		if v, ok := spec.Get(k); ok {
+			names = append(names, v.String())
+		}
+	}
+	return strings.Join(names, " and ")
 }

@@ -32,3 +32,29 @@ func TestHealthWaitsOutHSDelay(t *testing.T) {
 		t.Errorf("a delayed handshake was called one health cannot pass:\n%s", ta.Log.String())
 	}
 }
+
+// TestHealthDelayNotPromisedWhenHealthCannotAsk: where `tlsecho health`
+// cannot ask the server at all (it exits 2 saying why), the start warns
+// of that alone, and does not also say that health checks wait out
+// TLSECHO_FAULT's hsdelay, which they never reach.
+func TestHealthDelayNotPromisedWhenHealthCannotAsk(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		vars map[string]string
+	}{
+		{"PROXY from an untrusted address", map[string]string{"ADMIN_ADDR": "", "FAULT": "hsdelay:1s", "PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "10.0.0.1"}},
+		{"alert beside the delay", map[string]string{"ADMIN_ADDR": "", "FAULT": "hsdelay:1s,alert:internal_error"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ta := startApp(t, tt.vars)
+			waitLogged(t, ta, `msg="tlsecho health cannot check this server"`)
+			waitLogged(t, ta, `msg="try it"`)
+			if log := ta.Log.String(); strings.Contains(log, "tlsecho health waits out") {
+				t.Errorf("the start says health waits out the delay beside saying it cannot check:\n%s", log)
+			}
+		})
+	}
+}

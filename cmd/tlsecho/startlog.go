@@ -41,10 +41,12 @@ func (a *app) logStart() {
 		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339),
 		"sha256", certs.Fingerprint(leaf.Raw),
 		"mtls", a.cfg.ClientCAFile != "")
+	// A health command that cannot ask at all (mTLS, an untrusted PROXY
+	// source, an alert) never meets the delay: saying it waits the delay
+	// out would contradict the warning that it cannot check.
 	if why := a.cfg.healthProblem(); why != "" {
 		a.log.Warn("tlsecho health cannot check this server", "why", why)
-	}
-	if d := a.cfg.healthHandshakeDelay(); d > 0 {
+	} else if d := a.cfg.healthHandshakeDelay(); d > 0 {
 		a.log.Warn("tlsecho health waits out the handshake delay", "hsdelay", d,
 			"why", "with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off it asks /healthz on the HTTPS port, whose every handshake TLSECHO_FAULT holds; a HEALTHCHECK timeout must allow for it, or turn one of them on")
 	}
@@ -52,8 +54,11 @@ func (a *app) logStart() {
 	// suggests too: say so, or a forgotten variable looks like a broken
 	// server.
 	if def := a.faults.Describe().Default; def != "" {
-		a.log.Warn("every connection gets faults", "spec", def,
-			"why", "TLSECHO_FAULT applies it to every connection on the raw TLS and /ws echoes that asks for no other; unset it for a plain echo")
+		why := "TLSECHO_FAULT applies it to every connection on the raw TLS and /ws echoes that asks for no other"
+		if hs := a.cfg.defaultHandshakeVerbs(); hs != "" {
+			why += "; its " + hs + " acts on every TLS handshake of the raw TLS and HTTPS ports, the page, /info and /healthz included"
+		}
+		a.log.Warn("every connection gets faults", "spec", def, "why", why+"; unset it for a plain echo")
 	}
 	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
 		a.log.Warn("certificate "+p+"; clients will refuse it",

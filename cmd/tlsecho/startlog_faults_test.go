@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -29,5 +31,36 @@ func TestStartLogNamesDefaultFault(t *testing.T) {
 	waitLogged(t, plain, `msg="try it"`)
 	if strings.Contains(plain.Log.String(), "every connection gets faults") {
 		t.Errorf("fault warning without TLSECHO_FAULT:\n%s", plain.Log.String())
+	}
+}
+
+// TestStartLogNamesHandshakeFaultReach: a TLSECHO_FAULT with a handshake
+// verb reaches more than the echoes: every TLS handshake of the HTTPS
+// port, the page's too. The warning says so, and the page port does
+// refuse a plain GET / with the alert; a spec without such a verb keeps
+// the warning to the echoes.
+func TestStartLogNamesHandshakeFaultReach(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"FAULT": "alert:access_denied"})
+	line := waitLogged(t, ta, `msg="every connection gets faults"`)
+	for _, want := range []string{"alert:access_denied acts on every TLS handshake", "HTTPS", "the page"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("warning lacks %q: %s", want, line)
+		}
+	}
+	client := &http.Client{Timeout: ioWait, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := client.Get("https://" + ta.HTTPSAddr + "/")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET / on the page port answered %s under TLSECHO_FAULT=alert:access_denied", resp.Status)
+	}
+	if !strings.Contains(err.Error(), "access denied") {
+		t.Errorf("GET / on the page port: %v, want the access_denied alert", err)
+	}
+
+	echoes := startApp(t, map[string]string{"FAULT": "delay:10ms"})
+	line = waitLogged(t, echoes, `msg="every connection gets faults"`)
+	if strings.Contains(line, "handshake") {
+		t.Errorf("a spec without handshake verbs is said to act on handshakes: %s", line)
 	}
 }
