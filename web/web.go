@@ -62,7 +62,7 @@ func Handler() http.Handler {
 // the embedded tree ("/index.html" redirects to "/", as http.FileServer
 // does). A router mounts Handler at each of them, for GET and HEAD, and
 // so can tell a path that takes another method (405) from one that does
-// not exist (404, see [NotFound]).
+// not exist (404).
 func Paths() []string {
 	paths := []string{"/"}
 	// The embedded tree is fixed at compile time: the walk cannot fail.

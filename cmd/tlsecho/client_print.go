@@ -80,12 +80,13 @@ func safeText(s string) string {
 	return b.String()
 }
 
-// chain prints the certificates as the server sent them, leaf first.
 // maxChainShown bounds the certificates printed: crypto/tls takes a
 // chain of up to 256 KiB, some hundreds of certificates, and printing
 // them all would bury the rest of the report.
 const maxChainShown = 10
 
+// chain prints the certificates as the server sent them, leaf first, the
+// first maxChainShown of them and a count of the rest.
 func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 	noun := "certificates"
 	if len(certs) == 1 {
