@@ -84,7 +84,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.conns, "c", 50, "concurrent connections, spread evenly over the targets")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to echo, after every client has connected and the warm-up")
 	fs.DurationVar(&o.warmup, "warmup", 0, "echo this long before the measured window starts")
-	fs.IntVar(&o.messages, "n", 0, "stop after this many messages per connection (0: run for -d)")
+	fs.IntVar(&o.messages, "n", 0, "stop after this many messages per connection (0: run for -d); with -pid or -metrics each connection echoes at least twice: once before the server's memory is read with all held, once right after to show it was still held")
 	fs.StringVar(&size, "size", size, "message `size`, or a range such as 1-1MiB (log-uniform: as many messages in each order of magnitude)")
 	fs.Float64Var(&o.text, "text", 0, "`fraction` of wss messages sent as text (UTF-8) instead of binary")
 	fs.BoolVar(&o.handshakes, "handshakes", false, "measure full handshakes: connect, handshake, one echo, close, repeat")
