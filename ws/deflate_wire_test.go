@@ -121,3 +121,24 @@ func TestCompressedEchoWire(t *testing.T) {
 	}
 }
 
+// TestCompressedOfferListForms: an offer that gorilla's own parser reads
+// differently from the server's check (an empty list element before it,
+// which RFC 9110 section 5.6.1 has a recipient accept) is named in the
+// answer, and the echo is compressed: the answer and the frames agree,
+// where the echo used to set RSV1 under an answer without the extension.
+func TestCompressedOfferListForms(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{Compression: true})
+	for _, offer := range []string{", permessage-deflate", "x-foo, , permessage-deflate"} {
+		t.Run(offer, func(t *testing.T) {
+			rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {offer}})
+			if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
+				t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate", ext)
+			}
+			msg := textOfSize(1000)
+			rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)})
+			_, payload, _ := readCompressed(t, rc, nil)
+			inflateExact(t, payload, msg)
+		})
+	}
+}
