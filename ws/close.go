@@ -59,10 +59,11 @@ func (c *Conn) finish(err error) int {
 		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
 		c.discardAndClose()
 		return websocket.CloseProtocolError
-	case errors.As(err, new(flate.CorruptInputError)):
-		// A compressed message that does not inflate: gorilla fails the
-		// read and says nothing (RFC 7692 section 7.2.2 has the connection
-		// failed). 1007, as for other payload that does not fit its message.
+	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
+		// A compressed message that does not inflate, or whose deflate
+		// data ends inside a block: gorilla fails the read and says
+		// nothing (RFC 7692 section 7.2.2 has the connection failed).
+		// 1007, as for other payload that does not fit its message.
 		c.closeAndWait(websocket.CloseInvalidFramePayloadData, "invalid compressed data")
 	case errors.Is(err, websocket.ErrCloseSent):
 		// The server started the close (Shutdown) while the handler wrote.

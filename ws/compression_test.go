@@ -5,11 +5,15 @@ import (
 	"compress/flate"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 func TestCompressionNegotiation(t *testing.T) {
@@ -210,5 +214,90 @@ func TestCompressedTinyBlocks(t *testing.T) {
 	// Random bytes do not compress: what deflate adds is its framing.
 	if limit := len(msg) + 1<<10; len(got) > limit {
 		t.Fatalf("answer of %d bytes on the wire for %d sent in %d, want at most %d", len(got), len(msg), len(wire), limit)
+	}
+}
+
+// TestCompressedCut: a compressed message that arrives whole but whose
+// deflate data ends inside a block gets close 1007 and no echo, on the
+// plain echo and on the fault echo alike; it used to be echoed as a whole
+// message, with the bytes the inflater appends taken for its data.
+func TestCompressedCut(t *testing.T) {
+	t.Parallel()
+	in, err := fault.New(fault.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, &Server{Compression: true, Faults: in})
+	whole := deflate(t, binaryOfSize(4000))
+	tests := []struct {
+		name    string
+		payload []byte
+	}{
+		// A stored block announcing 1000 bytes that brings 10.
+		{"stored block cut", append([]byte{0x00, 0xe8, 0x03, 0x17, 0xfc}, "0123456789"...)},
+		{"stored block cut in its header", []byte{0x00, 0xe8}},
+		{"compressed data cut", whole[:len(whole)/2]},
+	}
+	for _, query := range []string{"", "?fault=delay:1ms"} {
+		for _, tt := range tests {
+			t.Run(tt.name+query, func(t *testing.T) {
+				ts := *ts
+				ts.query = query
+				rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+				rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: tt.payload})
+				f := rc.mustFrame()
+				if f.op != opClose || len(f.payload) < 2 {
+					t.Fatalf("got %v (% .32x), want close 1007 and no echo", f, f.payload)
+				}
+				if code := int(f.payload[0])<<8 | int(f.payload[1]); code != websocket.CloseInvalidFramePayloadData {
+					t.Fatalf("close %d %q, want 1007", code, f.payload[2:])
+				}
+				rc.conn.Write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseInvalidFramePayloadData, "")}.encode())
+				rc.expectEnd()
+			})
+		}
+	}
+}
+
+// cutConn passes writes on until cut is set; then it sends half of the
+// next write, a TLS record cut short, and a TCP FIN after it.
+type cutConn struct {
+	net.Conn
+	cut atomic.Bool
+}
+
+func (c *cutConn) Write(p []byte) (int, error) {
+	if !c.cut.Load() {
+		return c.Conn.Write(p)
+	}
+	if _, err := c.Conn.Write(p[:len(p)/2]); err != nil {
+		return 0, err
+	}
+	return len(p), c.Conn.(*net.TCPConn).CloseWrite()
+}
+
+// TestCompressedConnectionCut: a client whose connection ends inside a
+// TLS record, in the middle of a compressed message, gets no echo of the
+// part that came: a cut message is not sent back as a whole one.
+func TestCompressedConnectionCut(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{Compression: true})
+	var cc *cutConn
+	rc, _ := ts.dialRawVia(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}, func(c net.Conn) net.Conn {
+		cc = &cutConn{Conn: c}
+		return cc
+	})
+	frags := compressedFragments(t, opText, textOfSize(20000), 2)
+	rc.write(frags[0])
+	cc.cut.Store(true)
+	rc.write(frags[1])
+	for {
+		f, err := rc.readFrame()
+		if err != nil {
+			break
+		}
+		if f.op < opClose {
+			t.Fatalf("got %v after the connection was cut inside the message, want no echo", f)
+		}
 	}
 }

@@ -72,18 +72,18 @@ func (d *deflater) echo(c *Conn, mt int, r io.Reader, buf []byte) error {
 		// hands out each deflate block as it ends, and a client sending
 		// a block per byte would otherwise cost a compression, a flush
 		// and its trailer per byte.
-		n, rerr := io.ReadFull(r, buf)
+		n, rerr := fill(r, buf)
+		if rerr != nil && rerr != io.EOF {
+			return rerr
+		}
 		if n > 0 {
 			if err := d.piece(w, buf[:n], held); err != nil {
 				return err
 			}
 			held = true
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		if rerr == io.EOF {
 			break
-		}
-		if rerr != nil {
-			return rerr
 		}
 	}
 	if !held {
@@ -118,4 +118,21 @@ func (d *deflater) piece(w io.Writer, p []byte, held bool) error {
 	}
 	_, err := w.Write(b[:len(b)-len(deflateTrailer)])
 	return err
+}
+
+// fill reads into buf until it is full or r ends, and returns io.EOF only
+// for the message's end. io.ReadFull would turn io.EOF after a short read
+// into io.ErrUnexpectedEOF, and so could not be told from the
+// io.ErrUnexpectedEOF of a connection cut inside a TLS record, which must
+// not end the echoed message as if it were whole.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

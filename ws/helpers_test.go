@@ -57,6 +57,8 @@ type testServer struct {
 	addr      string // host:port
 	url       string // wss://host:port/ws
 	clientTLS *tls.Config
+	// query, when set, follows /ws in the requests of dialRaw ("?fault=...").
+	query string
 }
 
 // startServer serves s over TLS until the test ends; cleanup shuts s down
@@ -276,7 +278,7 @@ func (ts *testServer) dialRawVia(tb testing.TB, extra http.Header, wrap func(net
 	rand.Read(keyBytes)
 	key := base64.StdEncoding.EncodeToString(keyBytes)
 	var req strings.Builder
-	fmt.Fprintf(&req, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", ts.addr)
+	fmt.Fprintf(&req, "GET /ws%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", ts.query, ts.addr)
 	fmt.Fprintf(&req, "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", key)
 	for k, vs := range extra {
 		for _, v := range vs {

@@ -1,6 +1,18 @@
 package ws
 
-import "io"
+import (
+	"errors"
+	"io"
+)
+
+// errDeflateCut: a compressed message that arrived whole but whose
+// deflate data ends inside a block. compress/flate says so with
+// io.ErrUnexpectedEOF, which gorilla passes on as it is and which an echo
+// would take for the message's end (io.ReadFull makes the same of a short
+// read before io.EOF): the cut message would go back as if whole. RFC
+// 7692 section 7.2.2 has the connection failed, with 1007 as for data
+// that does not inflate (close.go).
+var errDeflateCut = errors.New("ws: compressed message ends inside its deflate data")
 
 // messageReader checks a message while it streams through: its size after
 // decompression, and UTF-8 for text.
@@ -26,6 +38,12 @@ func (m *messageReader) Read(p []byte) (int, error) {
 		if m.text && !m.utf.write(p[:n]) {
 			return 0, ErrInvalidUTF8
 		}
+	}
+	if err == io.ErrUnexpectedEOF && m.c.nc.watch.messages.Load() >= m.c.nc.started.Load() {
+		// The message's final frame has been read whole, so the end came
+		// from the inflater; a connection cut inside the message would
+		// have left it unfinished.
+		return n, errDeflateCut
 	}
 	if err == io.EOF {
 		if m.text && !m.utf.complete() {

@@ -240,9 +240,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr = http.Header{"Sec-Websocket-Protocol": {p}}
 	}
 	deflate := s.Compression && acceptsDeflate(r.Header.Values("Sec-Websocket-Extensions"))
-	if s.Compression && !deflate {
-		// gorilla accepts any offer by its name alone.
+	if s.Compression {
+		// gorilla accepts any offer by its name alone, and only as its own
+		// parser reads the field, which gives up on forms the check above
+		// takes (an empty list element: ", permessage-deflate"). So it is
+		// handed the one offer it answers, or none: the echo compresses
+		// exactly when gorilla has said so to the client.
 		r.Header.Del("Sec-Websocket-Extensions")
+		if deflate {
+			r.Header.Set("Sec-Websocket-Extensions", "permessage-deflate")
+		}
 	}
 	var spec *fault.Spec
 	var lc *listener.Conn
@@ -268,8 +275,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lc.ReleaseHello()
 	}
 	c := newConn(s, wc, hj.nc, r.RemoteAddr)
-	// gorilla negotiated compression exactly when an offer it takes was
-	// left in the request.
+	// gorilla negotiated compression exactly when deflate is set: it was
+	// given the offer then, and none otherwise.
 	c.deflate = deflate
 	if spec != nil {
 		c.startFaults(spec, lc, faultInfo(lc, r))
