@@ -167,7 +167,7 @@ func (c *Conn) serve() {
 	if s.Hooks != nil && s.Hooks.Opened != nil {
 		s.Hooks.Opened(c)
 	}
-	c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", s.Compression)
+	c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
 
 	c.ka.start(s.pingInterval(), s.idleTimeout())
 	h := s.Handler
