@@ -80,36 +80,104 @@ type browserTab struct {
 	watch *pageWatch
 }
 
-// newBrowser starts headless Chromium with a fresh profile, accepting any
-// certificate, and returns its tab. The browser ends with the test.
+// newBrowser opens a tab of headless Chromium that accepts any
+// certificate, in a browser context of its own (cookies, cache, sockets,
+// as a fresh profile has them), disposed with the test. The tabs share
+// one browser process (sharedChromium): a browser per test cost a second
+// of CPU each to start, on a suite that runs on two cores.
 func newBrowser(t *testing.T) *browserTab {
 	t.Helper()
-	return newBrowserWith(t, chromedp.Flag("ignore-certificate-errors", true))
+	skipWithoutChromium(t)
+	bctx, err := chromium.start()
+	if err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	watch := &pageWatch{}
+	tabCtx, tabCancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(watch.listen))
+	// One deadline for the whole tab: a hung page fails the test instead
+	// of hanging it.
+	ctx, cancel := context.WithTimeout(tabCtx, 60*time.Second)
+	t.Cleanup(func() {
+		cancel()
+		tabCancel() // closes the tab and disposes its browser context
+	})
+	return &browserTab{t: t, ctx: ctx, watch: watch}
 }
 
-// newBrowserWith is newBrowser with certs deciding which certificates the
-// browser accepts.
-func newBrowserWith(t *testing.T, certs chromedp.ExecAllocatorOption) *browserTab {
+// skipWithoutChromium skips, as the openssl tests do, where the browser
+// is missing; the README's test command (and so CI) installs it.
+func skipWithoutChromium(t *testing.T) {
 	t.Helper()
-	// Like the openssl tests, skip where the tool is missing; the README's
-	// test command (and so CI) installs it.
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("no Chromium at %s: install the chromium package (apt-get install -y chromium) to run the browser test", chromiumPath)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+}
+
+// browserOptions are the flags of every headless Chromium the tests
+// start, with certs deciding which certificates it accepts.
+func browserOptions(certs chromedp.ExecAllocatorOption, dataDir string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
 		chromedp.NoSandbox,
 		chromedp.Headless,
 		chromedp.DisableGPU,
 		certs,
 		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dataDir),
 		chromedp.WindowSize(1280, 1000),
 	)
+}
+
+// sharedChromium is the browser newBrowser's tabs share, started by the
+// first of them and ended by TestMain after the last test.
+type sharedChromium struct {
+	once sync.Once
+	ctx  context.Context // the browser's chromedp context
+	err  error
+	stop func()
+}
+
+// chromium is this test binary's shared browser.
+var chromium sharedChromium
+
+// start starts the browser once and returns its context.
+func (s *sharedChromium) start() (context.Context, error) {
+	s.once.Do(func() {
+		dir, err := os.MkdirTemp("", "tlsecho-chromium-")
+		if err != nil {
+			s.err = err
+			return
+		}
+		allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(),
+			browserOptions(chromedp.Flag("ignore-certificate-errors", true), dir)...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		s.stop = func() {
+			cancel()
+			allocCancel() // waits for the browser process to exit
+			os.RemoveAll(dir)
+		}
+		s.ctx, s.err = ctx, chromedp.Do(ctx) // the first run starts the browser
+	})
+	return s.ctx, s.err
+}
+
+// close ends the browser, if it was started.
+func (s *sharedChromium) close() {
+	if s.stop != nil {
+		s.stop()
+	}
+}
+
+// newBrowserWith starts a headless Chromium of its own, with certs
+// deciding which certificates it accepts, for the tests that need other
+// flags than newBrowser's.
+func newBrowserWith(t *testing.T, certs chromedp.ExecAllocatorOption) *browserTab {
+	t.Helper()
+	skipWithoutChromium(t)
 	// One deadline for the whole browser: a hung page fails the test
 	// instead of hanging it.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, browserOptions(certs, t.TempDir())...)
 	watch := &pageWatch{}
 	tabCtx, tabCancel := chromedp.NewContext(allocCtx, chromedp.WithListener(watch.listen))
 	t.Cleanup(func() {

@@ -26,7 +26,9 @@ func TestMain(m *testing.M) {
 	// The parallel tests here wait on servers, child processes, HAProxy
 	// and Chromium far more than they compute.
 	testmain.Parallel(8)
-	os.Exit(m.Run())
+	code := m.Run()
+	chromium.close()
+	os.Exit(code)
 }
 
 // command returns the tlsecho command as a child process with only the
