@@ -37,9 +37,7 @@ var closeNameTests = []struct {
 func TestBrowserCloseNames(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	tab := newBrowser(t)
-	tab.load("https://" + ta.HTTPSAddr + "/")
-	tab.waitInfo()
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 	for _, tt := range closeNameTests {
 		tab.do("fault "+tt.fault, chromedp.SetValue(chromedp.CSS("#fault"), tt.fault))
 		tab.connect()

@@ -188,6 +188,16 @@ func newBrowserWith(t *testing.T, certs chromedp.ExecAllocatorOption) *browserTa
 	return &browserTab{t: t, ctx: tabCtx, watch: watch}
 }
 
+// pageTab opens url, a page port's page, in a new tab of the shared
+// browser and waits for its info panel.
+func pageTab(t *testing.T, url string) *browserTab {
+	t.Helper()
+	tab := newBrowser(t)
+	tab.load(url)
+	tab.waitInfo()
+	return tab
+}
+
 // load navigates to url and fails unless it answers 200.
 func (b *browserTab) load(url string) *network.Response {
 	b.t.Helper()

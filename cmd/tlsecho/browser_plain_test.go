@@ -15,9 +15,7 @@ func TestBrowserPlainHTTP(t *testing.T) {
 	t.Parallel()
 	_, caFile, _, _, _ := mtlsSetup(t)
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "CLIENT_CA_FILE": caFile})
-	tab := newBrowser(t)
-	tab.load("http://" + ta.HTTPAddr + "/")
-	tab.waitInfo()
+	tab := pageTab(t, "http://"+ta.HTTPAddr+"/")
 	status := tab.waitFor("the hello panel", `document.getElementById("hello-status").textContent.startsWith("not known") ?
 		document.getElementById("hello-status").textContent : ""`)
 	if !strings.Contains(status, "plain HTTP") || strings.Contains(status, "proxy") {

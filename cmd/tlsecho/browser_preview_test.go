@@ -54,9 +54,7 @@ var previewTests = []struct {
 func TestBrowserPreviews(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	tab := newBrowser(t)
-	tab.load("https://" + ta.HTTPSAddr + "/")
-	tab.waitInfo()
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 	tab.connect()
 	tab.waitState("open")
 	for i, tt := range previewTests {

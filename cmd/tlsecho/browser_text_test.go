@@ -18,9 +18,7 @@ import (
 func TestBrowserServerText(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	tab := newBrowser(t)
-	tab.load("https://" + ta.HTTPSAddr + "/")
-	tab.waitInfo()
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 
 	const markup = `<img src=x onerror=window.pwned=1>`
 	tab.do("fault", chromedp.SetValue(chromedp.CSS("#fault"), "close:4001:<b>x</b>\u2069\u202eevil@1"))
@@ -60,9 +58,7 @@ func TestBrowserServerText(t *testing.T) {
 func TestBrowserLoneSurrogate(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	tab := newBrowser(t)
-	tab.load("https://" + ta.HTTPSAddr + "/")
-	tab.waitInfo()
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 	tab.connect()
 	tab.waitState("open")
 	tab.eval("the message", `(() => { document.getElementById("text-msg").value = "half \ud83d of an emoji"; return ""; })()`)
