@@ -223,17 +223,26 @@ func TestClientNamesViolation(t *testing.T) {
 	}
 }
 
+// echoFirstFrame reads the client's first frame and echoes its payload
+// as a text frame, unmasked; false when the client sent none.
+func echoFirstFrame(c net.Conn, br *bufio.Reader) bool {
+	_, p, err := clientFrame(br)
+	if err != nil {
+		return false
+	}
+	c.Write(append([]byte{0x81, byte(len(p))}, p...))
+	return true
+}
+
 // TestClientCloseAnsweredWithViolation: a server that echoes, then
 // answers the client's close 1000 with a close code that may not be sent,
 // is shown doing so in words in the report's close line.
 func TestClientCloseAnsweredWithViolation(t *testing.T) {
 	t.Parallel()
 	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
-		_, p, err := clientFrame(br)
-		if err != nil {
+		if !echoFirstFrame(c, br) {
 			return
 		}
-		c.Write(append([]byte{0x81, byte(len(p))}, p...))
 		if op, _, err := clientFrame(br); err != nil || op != 0x8 {
 			return
 		}
@@ -250,11 +259,9 @@ func TestClientCloseAnsweredWithViolation(t *testing.T) {
 func TestClientCloseNotAnswered(t *testing.T) {
 	t.Parallel()
 	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
-		_, p, err := clientFrame(br)
-		if err != nil {
+		if !echoFirstFrame(c, br) {
 			return
 		}
-		c.Write(append([]byte{0x81, byte(len(p))}, p...))
 		io.Copy(io.Discard, br)
 	})
 	r := runClient(t, "", "-insecure", "-timeout", "2s", u, "hello")
