@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log"
@@ -81,8 +82,15 @@ func BenchmarkRoundTrip(b *testing.B) {
 // returns ts pointing at it.
 func startPlain(tb testing.TB, ts *testServer) *testServer {
 	tb.Helper()
+	gen, err := testCert()
+	if err != nil {
+		tb.Fatalf("generate certificate: %v", err)
+	}
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(plainEcho))
-	hs.TLS = ts.hs.TLS.Clone()
+	// ts serves TLS through its listener.Listener, so its httptest server
+	// has no TLS config of its own to copy: without this certificate,
+	// StartTLS would serve httptest's, which the client does not trust.
+	hs.TLS = &tls.Config{Certificates: []tls.Certificate{*gen.Cert}, MinVersion: tls.VersionTLS12}
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
 	hs.StartTLS()
 	tb.Cleanup(hs.Close)
