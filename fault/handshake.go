@@ -67,7 +67,9 @@ const (
 // Handshake runs the verbs that act before the TLS handshake, on a
 // connection just accepted: hsdelay waits, alert reads the ClientHello and
 // answers it with the alert, then returns an error wrapping ErrAlertSent
-// (close the connection; the handshake failed). ctx bounds the wait; the
+// (close the connection; the handshake failed). ctx bounds the wait, and
+// its cause is the reason an hsdelay cut short gives (the caller cancels
+// it when the client goes away, so as not to hold its slot); the
 // reads and writes are bounded by c's deadline, which the caller sets to
 // the handshake deadline. A nil spec, or one without these verbs, returns
 // nil at once.
@@ -79,7 +81,7 @@ func (in *Injector) Handshake(ctx context.Context, c net.Conn, spec *Spec, ci Co
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("fault: hsdelay:%v cut short: %w", v.Dur, ctx.Err())
+			return fmt.Errorf("fault: hsdelay:%v cut short: %w", v.Dur, context.Cause(ctx))
 		}
 	}
 	if v, ok := spec.Get(Alert); ok {

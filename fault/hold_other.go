@@ -4,13 +4,14 @@ package fault
 
 import "net"
 
-// waitPeerClose waits for s's read deadline without reading: off Linux
-// there is no portable way to see the peer's FIN behind unread bytes, so
-// a held connection lasts until the deadline.
-func waitPeerClose(s *net.TCPConn) {
+// WaitPeerClose waits for s's read deadline without reading, and reports
+// false: off Linux there is no portable way to see the peer's FIN behind
+// unread bytes, so a held connection lasts until the deadline.
+func WaitPeerClose(s *net.TCPConn) bool {
 	rc, err := s.SyscallConn()
 	if err != nil {
-		return
+		return false
 	}
 	rc.Read(func(uintptr) bool { return false })
+	return false
 }

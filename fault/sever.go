@@ -58,7 +58,7 @@ func Finish(c net.Conn, d time.Duration) {
 func Hold(c net.Conn, until time.Time) {
 	if s := Socket(c); s != nil {
 		s.SetReadDeadline(until)
-		waitPeerClose(s)
+		WaitPeerClose(s)
 		drain(s, closeDrain)
 	}
 	c.Close()

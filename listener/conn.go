@@ -79,10 +79,12 @@ type stageState struct {
 	tap io.Writer
 	// deadline ends the handshake stages; guarded by the Listener's mu.
 	deadline time.Time
-	// answered is set when the TLS handshake failed other than by its
-	// deadline: the client was told why, and is closed so that it can
-	// read it (closeRefused).
-	answered bool
+	// refused is set when the server turned the connection down by its
+	// own decision, not by a deadline: the TLS handshake failed after an
+	// answer (the client was told why), or the PROXY stage refused it.
+	// It is closed with a FIN (closeRefused), not with the reset that
+	// closing over unread bytes would send.
+	refused bool
 }
 
 func newConn(nc net.Conn, l *Listener) *Conn {

@@ -2,6 +2,8 @@ package listener
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
 )
@@ -15,6 +17,10 @@ func (l *Listener) takeFault(c *Conn) {
 	}
 }
 
+// errClientLeft is why an hsdelay ends early: the client closed or reset
+// the connection while it waited.
+var errClientLeft = errors.New("the client closed the connection")
+
 // handshakeFaults runs hsdelay and alert on a TLS listener, before the
 // handshake: the ClientHello has been captured by then, so /hellos shows
 // what a client offered also when an alert answered it.
@@ -24,7 +30,44 @@ func (l *Listener) handshakeFaults(c *Conn) error {
 	}
 	ctx, cancel := context.WithDeadline(l.ctx, c.Accepted.Add(l.handshakeTimeout()))
 	defer cancel()
+	if _, ok := c.Fault.Get(fault.HSDelay); ok {
+		var stop func()
+		ctx, stop = l.watchLeave(ctx, c)
+		defer stop()
+	}
 	return l.o.Faults.Handshake(ctx, c, c.Fault, c.FaultInfo())
+}
+
+// watchLeave returns ctx, canceled with errClientLeft when the client
+// closes or resets the connection, and a stop to call once the wait is
+// over. An hsdelay would otherwise hold a vanished client's slot of
+// MaxConns until the delay ends (up to a minute). Only the TCP state is
+// watched: the ClientHello bytes stay unread for the handshake.
+//
+// stop wakes the watch with an expired read deadline and then sets the
+// stage deadline again, under the lock with which Close shortens it, so
+// that a shortening meanwhile is kept.
+func (l *Listener) watchLeave(ctx context.Context, c *Conn) (context.Context, func()) {
+	sock := fault.Socket(c.conn)
+	if sock == nil {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if fault.WaitPeerClose(sock) {
+			cancel(errClientLeft)
+		}
+	}()
+	return ctx, func() {
+		sock.SetReadDeadline(time.Now())
+		<-done
+		l.mu.Lock()
+		c.conn.SetReadDeadline(c.stages.deadline)
+		l.mu.Unlock()
+		cancel(nil)
+	}
 }
 
 // FaultInfo names c for its fault session.

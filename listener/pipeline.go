@@ -31,7 +31,7 @@ func (l *Listener) pipeline(c *Conn) {
 	nc, err := l.safePrepare(c)
 	// A tap records the handshake only: the hot path reads without it.
 	c.stages.tap = nil
-	if err != nil && c.stages.answered {
+	if err != nil && c.stages.refused {
 		l.closeRefused(c)
 	}
 	l.handedOver(c)
@@ -73,7 +73,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 			h.Proxy(c, err)
 		}
 		if err != nil {
-			l.handshakeDone(c, Handshake{Err: err, Took: time.Since(start)})
+			l.proxyRefused(c, err, time.Since(start))
 			return nil, err
 		}
 		// A TLS listener logs the balancer with the handshake.
@@ -119,7 +119,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 		} else {
 			// The client is usually told why: crypto/tls sends a fatal
 			// alert for most failures, answerHTTP a 400.
-			c.stages.answered = true
+			c.stages.refused = true
 		}
 		l.answerHTTP(c, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -75,7 +76,8 @@ func NewProxy(o ProxyOptions) (*Proxy, error) {
 	return p, nil
 }
 
-// Errors of the PROXY stage, wrapped with the peer's address.
+// Errors of the PROXY stage. They do not name the peer: the listener's
+// log line and hooks have it beside them.
 var (
 	// ErrProxyHeaderMissing: Require is set and the connection did not
 	// start with a header.
@@ -89,14 +91,14 @@ var (
 // read runs the stage on c, before any other: it reads the header ahead of
 // the rest of the pipeline, sets c.Peer and c.Balancer from it, and puts
 // back the bytes it read beyond the header. Reads fail at the connection's
-// handshake deadline.
+// handshake deadline. An error says why the connection is refused.
 func (p *Proxy) read(c *Conn) error {
 	tcpPeer := c.conn.RemoteAddr()
 	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: unzoned(tcpPeer), Downstream: c.conn.LocalAddr()})
 	if err != nil {
 		// Only Require refuses a peer before reading: nothing says it
 		// sent a header.
-		return fmt.Errorf("listener: %s: %w, which this listener requires", tcpPeer, ErrProxyUntrusted)
+		return fmt.Errorf("%w, which this listener requires", ErrProxyUntrusted)
 	}
 	rec := &headerRecorder{r: c}
 	br := bufio.NewReaderSize(rec, proxyBufSize)
@@ -106,6 +108,7 @@ func (p *Proxy) read(c *Conn) error {
 	}
 	if err == nil {
 		h, err = proxyproto.Read(br)
+		err = malformed(err)
 	}
 	if err == nil && h.Version == 2 {
 		// go-proxyproto takes a v2 header's TLV bytes as they come; a
@@ -113,6 +116,8 @@ func (p *Proxy) read(c *Conn) error {
 		// invalid, as does a CRC32C that does not match.
 		if _, err = h.TLVs(); err == nil {
 			err = checkCRC32C(rec.b[:rec.n-br.Buffered()])
+		} else {
+			err = malformed(err)
 		}
 	}
 	// Whatever was read beyond the header belongs to the next stage (the
@@ -124,15 +129,15 @@ func (p *Proxy) read(c *Conn) error {
 	switch {
 	case errors.Is(err, proxyproto.ErrNoProxyProtocol):
 		if policy == proxyproto.REQUIRE {
-			return fmt.Errorf("listener: %s: %w", tcpPeer, ErrProxyHeaderMissing)
+			return ErrProxyHeaderMissing
 		}
 		return nil
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Errorf("listener: %s: no PROXY protocol header within %v: %w", tcpPeer, time.Since(c.Accepted).Round(time.Millisecond), err)
+		return fmt.Errorf("no PROXY protocol header within %v: %w", time.Since(c.Accepted).Round(time.Millisecond), err)
 	case err != nil:
-		return fmt.Errorf("listener: PROXY protocol header from %s: %w", tcpPeer, err)
+		return err
 	case policy == proxyproto.REJECT:
-		return fmt.Errorf("listener: %s: PROXY protocol header refused: %w", tcpPeer, ErrProxyUntrusted)
+		return fmt.Errorf("PROXY protocol header refused: %w", ErrProxyUntrusted)
 	}
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
@@ -145,6 +150,16 @@ func (p *Proxy) read(c *Conn) error {
 		c.Balancer = tcpPeer
 	}
 	return nil
+}
+
+// malformed says that go-proxyproto found the header malformed; its own
+// words ("proxyproto: ...") follow. The errors of the reads stay as they
+// are: the deadline, the client's end.
+func malformed(err error) error {
+	if err == nil || errors.Is(err, proxyproto.ErrNoProxyProtocol) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, io.EOF) {
+		return err
+	}
+	return fmt.Errorf("malformed PROXY protocol header: %w", err)
 }
 
 // maxV1Header is the longest v1 header, CRLF included (the PROXY

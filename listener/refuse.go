@@ -1,6 +1,10 @@
 package listener
 
-import "time"
+import (
+	"errors"
+	"os"
+	"time"
+)
 
 // closeRefused closes a connection whose TLS handshake failed after the
 // server answered it (a fatal alert from crypto/tls, or AnswerHTTP's
@@ -19,4 +23,22 @@ func (l *Listener) closeRefused(c *Conn) {
 	c.shortenDeadline(time.Now().Add(LingerWait))
 	l.mu.Unlock()
 	LingerClose(c)
+}
+
+// proxyRefused ends the PROXY stage of a connection it refused: the hooks
+// see a failed handshake, as before any other stage, and the debug log
+// gets one line saying what was refused, from which peer (the TCP peer:
+// a refused header names no client) and why. The connection is then
+// closed with a FIN, like an answered handshake (closeRefused): a
+// balancer sends its client's first bytes right behind the header, and
+// closing over them would reset the connection, which a balancer and its
+// operator read as a crash or a network fault rather than a refusal. A
+// header that never came is the deadline's doing, as a stalled
+// handshake is: that connection is closed at once.
+func (l *Listener) proxyRefused(c *Conn, err error, took time.Duration) {
+	if hk := l.o.Hooks; hk != nil && hk.Handshake != nil {
+		hk.Handshake(c, Handshake{Err: err, Took: took})
+	}
+	c.stages.refused = !errors.Is(err, os.ErrDeadlineExceeded)
+	l.log.Debug("PROXY protocol: connection refused", "peer", c.Peer.String(), "why", err.Error())
 }

@@ -22,7 +22,10 @@ import (
 type Forwarded struct {
 	// Trusted are the proxies whose X-Forwarded headers count. Empty: any
 	// peer's, as for a listener only the proxy can reach; the client is
-	// then the last X-Forwarded-For entry, the one that peer wrote.
+	// then the last X-Forwarded-For entry, the one that peer wrote. Peers
+	// and entries are compared unmapped (::ffff:10.0.0.7 is 10.0.0.7), so
+	// IPv4 ranges are to be given as IPv4 prefixes (10.0.0.0/8, not
+	// ::ffff:10.0.0.0/104).
 	Trusted []netip.Prefix
 	// Next serves the request.
 	Next http.Handler

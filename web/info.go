@@ -44,6 +44,10 @@ type InfoHandler struct {
 	// Balancer returns the load balancer that sent the request's
 	// connection a PROXY protocol header, or nil.
 	Balancer func(r *http.Request) net.Addr
+	// ProxyRequired tells that the raw TLS port closes every connection
+	// that does not open with a PROXY protocol header: the commands
+	// suggested for it then send one (see [RawTLSCommands]).
+	ProxyRequired bool
 }
 
 // info is the JSON document; its field names are what app.js reads. The
@@ -84,10 +88,13 @@ type wsInfo struct {
 }
 
 type rawTLSInfo struct {
-	Host    string `json:"host"`
-	Port    int    `json:"port"`
-	OpenSSL string `json:"openssl"`
-	Client  string `json:"tlsecho"`
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	// OpenSSL is left out when the port requires a PROXY header, which
+	// openssl s_client cannot send.
+	OpenSSL       string `json:"openssl,omitempty"`
+	Client        string `json:"tlsecho"`
+	ProxyRequired bool   `json:"proxy_header_required,omitempty"`
 }
 
 // ServeHTTP implements http.Handler.
@@ -119,7 +126,7 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		doc.ClientHello = tlsinfo.DescribeHello(h.ClientHello(r))
 	}
 	if h.RawTLSAddr != nil {
-		doc.RawTLS = rawTLS(r.Host, h.RawTLSAddr())
+		doc.RawTLS = rawTLS(r.Host, h.RawTLSAddr(), h.ProxyRequired)
 	}
 	doc.Client = h.describeClient(r)
 	body, err := json.MarshalIndent(doc, "", "  ")
@@ -136,15 +143,15 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // rawTLS builds the commands that reach the raw TLS port, for a client
 // that asked for the page as requestHost (a Host header).
-func rawTLS(requestHost string, addr net.Addr) *rawTLSInfo {
+func rawTLS(requestHost string, addr net.Addr, proxyRequired bool) *rawTLSInfo {
 	if addr == nil {
 		return nil
 	}
-	cmd, ok := RawTLSCommands(clientHost(requestHost), addr)
+	cmd, ok := RawTLSCommands(clientHost(requestHost), addr, proxyRequired)
 	if !ok {
 		return nil
 	}
-	return &rawTLSInfo{Host: cmd.Host, Port: cmd.Port, OpenSSL: cmd.OpenSSL, Client: cmd.Client}
+	return &rawTLSInfo{Host: cmd.Host, Port: cmd.Port, OpenSSL: cmd.OpenSSL, Client: cmd.Client, ProxyRequired: proxyRequired}
 }
 
 // RawTLS are the commands that reach the raw TLS listener, as /info and
@@ -154,7 +161,9 @@ type RawTLS struct {
 	Host string
 	Port int
 	// OpenSSL is an openssl s_client command line, Client a tlsecho
-	// client one.
+	// client one. OpenSSL is empty when the port requires a PROXY
+	// protocol header: openssl s_client cannot send one, and the port
+	// closes a connection without it before the handshake.
 	OpenSSL, Client string
 }
 
@@ -166,8 +175,11 @@ type RawTLS struct {
 // On a wildcard address it is host, since that is the name the user can
 // resolve and the certificate was made for. A bound address for a host
 // known by name keeps that name as SNI (-servername), so the certificate
-// still checks out against it. ok is false when addr has no port.
-func RawTLSCommands(host string, addr net.Addr) (cmd RawTLS, ok bool) {
+// still checks out against it. With proxyRequired (the port requires a
+// PROXY protocol header) the tlsecho client command sends one
+// (-proxy-v2), as a load balancer would, and there is no openssl
+// command. ok is false when addr has no port.
+func RawTLSCommands(host string, addr net.Addr, proxyRequired bool) (cmd RawTLS, ok bool) {
 	boundHost, portStr, err := net.SplitHostPort(addr.String())
 	if err != nil {
 		return cmd, false
@@ -184,16 +196,19 @@ func RawTLSCommands(host string, addr net.Addr) (cmd RawTLS, ok bool) {
 		host = ip.String()
 	}
 	hp := net.JoinHostPort(host, portStr)
-	cmd = RawTLS{
-		Host:    host,
-		Port:    port,
-		OpenSSL: "openssl s_client -connect " + hp,
-		Client:  "tlsecho client tls://" + hp,
+	cmd = RawTLS{Host: host, Port: port, OpenSSL: "openssl s_client -connect " + hp}
+	client := "tlsecho client"
+	if proxyRequired {
+		cmd.OpenSSL = ""
+		client += " -proxy-v2"
 	}
 	if sni != "" {
-		cmd.OpenSSL += " -servername " + sni
-		cmd.Client = "tlsecho client -servername " + sni + " tls://" + hp
+		if cmd.OpenSSL != "" {
+			cmd.OpenSSL += " -servername " + sni
+		}
+		client += " -servername " + sni
 	}
+	cmd.Client = client + " tls://" + hp
 	return cmd, true
 }
 

@@ -79,13 +79,26 @@ func (c *Config) proxyStage() (*listener.Proxy, error) {
 	if c.ProxyProtocol == "off" {
 		return nil, nil
 	}
-	return listener.NewProxy(listener.ProxyOptions{Require: c.ProxyProtocol == "require", Trusted: c.ProxyTrusted})
+	// The stage gets the ranges as X-Forwarded-* does, so that one rule
+	// decides who is trusted for both.
+	prefixes, err := c.trustedPrefixes()
+	if err != nil {
+		return nil, err
+	}
+	trusted := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		trusted[i] = p.String()
+	}
+	return listener.NewProxy(listener.ProxyOptions{Require: c.ProxyProtocol == "require", Trusted: trusted})
 }
 
-// trustedPrefixes is TLSECHO_PROXY_TRUSTED as ranges, for the
-// X-Forwarded-* headers of the HTTP listener; nil trusts any peer, as the
-// variable's empty value does for PROXY headers. An address is a range of
-// one.
+// trustedPrefixes is TLSECHO_PROXY_TRUSTED as ranges, for the PROXY stage
+// and the X-Forwarded-* headers of the HTTP listener; nil trusts any
+// peer. An address is a range of one. Peers are compared unmapped (an
+// IPv4 client of a dual-stack socket is its IPv4 address), so an
+// IPv4-mapped entry (::ffff:10.0.0.0/104, ::ffff:10.0.0.7) stands for its
+// IPv4 range (10.0.0.0/8, 10.0.0.7): written either way, it trusts the
+// same peers.
 func (c *Config) trustedPrefixes() ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, t := range c.ProxyTrusted {
@@ -93,6 +106,9 @@ func (c *Config) trustedPrefixes() ([]netip.Prefix, error) {
 		var err error
 		if strings.Contains(t, "/") {
 			p, err = netip.ParsePrefix(t)
+			if a := p.Addr(); err == nil && a.Is4In6() && p.Bits() >= 128-32 {
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-(128-32))
+			}
 			p = p.Masked()
 		} else {
 			var a netip.Addr

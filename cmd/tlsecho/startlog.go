@@ -69,12 +69,13 @@ func (a *app) logStart() {
 	if len(leaf.DNSNames) > 0 {
 		host = leaf.DNSNames[0]
 	}
-	raw, _ := web.RawTLSCommands(host, a.tlsLn.Addr())
+	require := a.cfg.ProxyProtocol == "require"
+	raw, _ := web.RawTLSCommands(host, a.tlsLn.Addr(), require)
 	f, _ := a.src.Files()
 	selfSigned := f == ""
 	rawCmd, proxyHint := raw.OpenSSL, ""
-	if a.cfg.ProxyProtocol == "require" {
-		rawCmd, proxyHint = proxyClientCommand(raw.Client, selfSigned), proxyTryHint(a.cfg.ProxyTrusted)
+	if require {
+		rawCmd, proxyHint = insecureIf(raw.Client, selfSigned), proxyTryHint(a.cfg.ProxyTrusted)
 	}
 	try := []any{
 		"page", "https://" + net.JoinHostPort(host, listenPort(a.httpsLn.Addr())) + "/",
@@ -89,17 +90,16 @@ func (a *app) logStart() {
 	a.log.Info("try it", try...)
 }
 
-// proxyClientCommand turns the `tlsecho client` command for the raw port
-// into one a server that requires PROXY headers accepts: openssl s_client
-// cannot send the header, and without it the connection is closed before
-// the handshake. -insecure only for the self-signed certificate, which no
-// client can verify; a certificate from files may well verify.
-func proxyClientCommand(client string, selfSigned bool) string {
-	flags := " -proxy-v2"
-	if selfSigned {
-		flags += " -insecure"
+// insecureIf adds -insecure to a `tlsecho client` command for the
+// self-signed certificate, which no client can verify, so that the
+// command works as written; a certificate from files may well verify.
+// (openssl s_client, suggested otherwise, does not stop at an unverified
+// certificate.)
+func insecureIf(client string, selfSigned bool) string {
+	if !selfSigned {
+		return client
 	}
-	return strings.Replace(client, "tlsecho client", "tlsecho client"+flags, 1)
+	return strings.Replace(client, "tlsecho client", "tlsecho client -insecure", 1)
 }
 
 // proxyTryHint says what reaching a server that requires PROXY headers

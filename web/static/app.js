@@ -798,9 +798,13 @@
       ? "required on the TLS ports; none asked for on this plain HTTP one" : "not requested");
     const raw = info.raw_tls;
     if (raw) {
-      set("cmd-openssl", raw.openssl);
+      // Without openssl (the port requires a PROXY header, which
+      // s_client cannot send) its row goes.
+      set("cmd-openssl", raw.openssl || "");
+      $("cmd-openssl").parentElement.hidden = !raw.openssl;
       set("cmd-client", raw.tlsecho);
       const hints = [];
+      if (raw.proxy_header_required) hints.push("The raw port requires a PROXY protocol header, as a load balancer sends: the tlsecho command sends one (-proxy-v2); openssl s_client cannot.");
       if (c && c.self_signed) hints.push("The certificate is self-signed: add -insecure to the tlsecho command, or verify with its CA.");
       if (info.client_auth) hints.push("mTLS is on: add -cert and -key with a client certificate.");
       set("cmd-hint", hints.join(" "));
