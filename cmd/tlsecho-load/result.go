@@ -62,14 +62,17 @@ func (r *result) dropped() int {
 }
 
 // perCPUSecond is the window's echoes (full handshakes with -handshakes)
-// per second of server CPU time.
+// per second of server CPU time. There is none when the window saw no
+// echo (with a small -n every echo comes before it): the CPU time
+// measured then is the server's idle work, and 0 echoes per CPU-second
+// would be a figure of nothing.
 func (r *result) perCPUSecond() (float64, bool) {
-	if r.serverCPU <= 0 {
-		return 0, false
-	}
 	n := r.window.messages
 	if r.o.handshakes {
 		n = r.window.dials
+	}
+	if r.serverCPU <= 0 || n == 0 {
+		return 0, false
 	}
 	return float64(n) / r.serverCPU.Seconds(), true
 }
@@ -97,7 +100,15 @@ func (r *result) print(w io.Writer) {
 		p("connect", "%d connections open after %v", r.connected, r.connectTime.Round(time.Millisecond))
 	}
 	secs := r.window.elapsed.Seconds()
-	if secs > 0 {
+	if r.window.messages == 0 && r.messages > 0 && r.errors == 0 && o.messages > 0 && !o.handshakes {
+		// Every echo -n allowed came before the window: rates over it
+		// would read 0 echoes/s, as if the server had stalled.
+		before := "while connecting"
+		if r.alive >= 0 {
+			before += ", and one more right after the server's memory was read"
+		}
+		p("window", "none: each connection's echoes were all made before it (%s); raise -n for rates", before)
+	} else if secs > 0 {
 		hs := ""
 		if r.window.dials > 0 {
 			hs = fmt.Sprintf(", %s handshakes/s", count(float64(r.window.dials)/secs))
