@@ -22,7 +22,8 @@ type result struct {
 	window      window        // the measured window, after the warm-up
 	serverCPU   time.Duration // server CPU time in the window (-pid)
 
-	// Server samples: before any connection, with every connection held
+	// Server samples: before the load (after one warm-up connection to
+	// each target, see baseline), with every connection held
 	// (not with -handshakes), at the window's start, middle and end, and
 	// once it settled after the clients closed.
 	before, held, start, middle, end, after serverSample
@@ -41,7 +42,7 @@ func (r *result) failed() bool {
 }
 
 // perConnRSS is the server's resident memory per held connection, in
-// bytes: the growth from before the first connection to all held. There
+// bytes: the growth from before the load to all held. There
 // is none when a held connection failed its echo after the sample
 // (dropped): the server held fewer connections than counted.
 func (r *result) perConnRSS() (float64, bool) {
@@ -150,6 +151,9 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			p("server CPU", "pid %d: %.2f CPU-seconds in the window, %s %s per CPU-second",
 				r.o.pid, r.serverCPU.Seconds(), count(v), what)
 		}
+	}
+	if r.before.ok {
+		p("server before", "goroutines %s, descriptors %d, RSS %s, %s", gor(r.before), r.before.fds, mib(r.before.rss), baselineWhen)
 	}
 	if v, ok := r.perConnRSS(); ok {
 		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
