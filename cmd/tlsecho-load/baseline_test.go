@@ -18,12 +18,15 @@ import (
 // on its first connection and keeps it until it stops, as a server may
 // (tlsecho's accept loops and certificate watcher start a moment after
 // its ports accept, which a first scrape can see). Its /metrics reports
-// the goroutines it runs as go_goroutines.
+// the goroutines it runs as go_goroutines, and with rss set its resident
+// memory, as a function of the connections it accepted so far.
 type lazyEcho struct {
-	live atomic.Int64
-	wg   sync.WaitGroup
-	once sync.Once
-	quit chan struct{}
+	live     atomic.Int64
+	accepted atomic.Int64
+	rss      func(accepted int64) int64
+	wg       sync.WaitGroup
+	once     sync.Once
+	quit     chan struct{}
 }
 
 // goCounted runs f in a goroutine counted in live while it runs.
@@ -48,6 +51,9 @@ func (e *lazyEcho) serve(t *testing.T, cert *tls.Certificate) (target, metrics s
 	}
 	ms := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "# TYPE go_goroutines gauge\ngo_goroutines %d\n", e.live.Load())
+		if e.rss != nil {
+			fmt.Fprintf(w, "process_resident_memory_bytes %d\n", e.rss(e.accepted.Load()))
+		}
 	})}
 	go ms.Serve(ml)
 	t.Cleanup(func() { l.Close(); ms.Close(); close(e.quit); e.wg.Wait() })
@@ -57,6 +63,7 @@ func (e *lazyEcho) serve(t *testing.T, cert *tls.Certificate) (target, metrics s
 			if err != nil {
 				return
 			}
+			e.accepted.Add(1)
 			e.once.Do(func() { e.goCounted(func() { <-e.quit }) })
 			e.goCounted(func() {
 				defer c.Close()
@@ -85,5 +92,26 @@ func TestBaselineAfterWarmup(t *testing.T) {
 	}
 	if want := "server before goroutines 2, "; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), baselineWhen) {
 		t.Errorf("report lacks %q and when it was taken:\n%s", want, out.String())
+	}
+}
+
+// TestRSSFell: a server that had run a load before gives back memory as
+// the new connections take theirs, and its RSS with all held can be
+// below the one before. The difference is no figure per connection: the
+// report said "-20.2 KiB per connection (1,073,741,824 connections per
+// GiB)". It gives none now, and says why.
+func TestRSSFell(t *testing.T) {
+	cert, caFile := testCert(t)
+	e := &lazyEcho{rss: func(accepted int64) int64 { return 20<<20 - accepted*(64<<10) }}
+	target, metrics := e.serve(t, cert)
+	res := load(t, "-c", "4", "-n", "3", "-size", "64", "-ca", caFile, "-progress", "0", "-metrics", metrics, target)
+	var out bytes.Buffer
+	res.print(&out)
+	if v, ok := res.perConnRSS(); ok || res.failed() {
+		t.Errorf("%s per connection, failed %v; want no figure and a pass", kib(v), res.failed())
+	}
+	want := "server RSS    19.9 MiB before, 19.7 MiB with 4 connections held: no figure per connection, the RSS did not grow"
+	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), "connections per GiB") {
+		t.Errorf("report lacks %q, or gives connections per GiB:\n%s", want, out.String())
 	}
 }

@@ -239,8 +239,8 @@ func (b *bench) measure(ctx context.Context, f *compareFlags, w workload, name s
 	if w.idle {
 		v, ok := res.perConnRSS()
 		if !ok || res.connected != o.conns {
-			return 0, fmt.Errorf("%d of %d connections held, %d of them alive after the memory was read; server samples: %v, %v",
-				res.connected, o.conns, res.alive, res.before.err, res.held.err)
+			return 0, fmt.Errorf("%d of %d connections held, %d of them alive after the memory was read, RSS %s before and %s held; server samples: %v, %v",
+				res.connected, o.conns, res.alive, mib(res.before.rss), mib(res.held.rss), res.before.err, res.held.err)
 		}
 		return v, nil
 	}

@@ -44,12 +44,21 @@ func (r *result) failed() bool {
 // perConnRSS is the server's resident memory per held connection, in
 // bytes: the growth from before the load to all held. There
 // is none when a held connection failed its echo after the sample
-// (dropped): the server held fewer connections than counted.
+// (dropped): the server held fewer connections than counted; nor when
+// the RSS did not grow (rssFell).
 func (r *result) perConnRSS() (float64, bool) {
-	if !r.before.ok || !r.held.ok || r.connected == 0 || r.dropped() != 0 {
+	if !r.before.ok || !r.held.ok || r.connected == 0 || r.dropped() != 0 || r.rssFell() {
 		return 0, false
 	}
 	return float64(r.held.rss-r.before.rss) / float64(r.connected), true
+}
+
+// rssFell reports a server whose RSS with every connection held was no
+// larger than before the load: one that had run a load before gives back
+// memory it held then (a Go runtime returns freed pages over minutes) as
+// the connections take theirs, and the difference is not what they cost.
+func (r *result) rssFell() bool {
+	return r.before.ok && r.held.ok && r.held.rss <= r.before.rss
 }
 
 // dropped is how many held connections failed their echo right after the
@@ -158,6 +167,9 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 	if v, ok := r.perConnRSS(); ok {
 		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
 			mib(r.before.rss), mib(r.held.rss), r.connected, kib(v), count((1<<30)/max(v, 1)))
+	} else if r.rssFell() && r.connected > 0 && r.dropped() <= 0 {
+		p("server RSS", "%s before, %s with %d connections held: no figure per connection, the RSS did not grow (the server gave back memory it held before; a freshly started server gives the figure)",
+			mib(r.before.rss), mib(r.held.rss), r.connected)
 	} else if n := r.dropped(); n > 0 {
 		p("server RSS", "no figure per connection: %d of the %d connections counted as held when it was read (%s) failed their next echo, so the server held fewer than counted",
 			n, r.connected, mib(r.held.rss))
