@@ -18,12 +18,14 @@ import (
 // on its first connection and keeps it until it stops, as a server may
 // (tlsecho's accept loops and certificate watcher start a moment after
 // its ports accept, which a first scrape can see). Its /metrics reports
-// the goroutines it runs as go_goroutines, and with rss set its resident
-// memory, as a function of the connections it accepted so far.
+// the goroutines it runs as go_goroutines, with rss set its resident
+// memory, as a function of the connections it accepted so far, and with
+// fds set its open descriptors.
 type lazyEcho struct {
 	live     atomic.Int64
 	accepted atomic.Int64
 	rss      func(accepted int64) int64
+	fds      int // reported as process_open_fds when positive
 	wg       sync.WaitGroup
 	once     sync.Once
 	quit     chan struct{}
@@ -51,6 +53,9 @@ func (e *lazyEcho) serve(t *testing.T, cert *tls.Certificate) (target, metrics s
 	}
 	ms := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "# TYPE go_goroutines gauge\ngo_goroutines %d\n", e.live.Load())
+		if e.fds > 0 {
+			fmt.Fprintf(w, "process_open_fds %d\n", e.fds)
+		}
 		if e.rss != nil {
 			fmt.Fprintf(w, "process_resident_memory_bytes %d\n", e.rss(e.accepted.Load()))
 		}
@@ -113,5 +118,45 @@ func TestRSSFell(t *testing.T) {
 	want := "server RSS    19.9 MiB before, 19.7 MiB with 4 connections held: no figure per connection, the RSS did not grow"
 	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), "connections per GiB") {
 		t.Errorf("report lacks %q, or gives connections per GiB:\n%s", want, out.String())
+	}
+}
+
+// TestUnknownServerFigures: with -metrics alone, the descriptors and the
+// RSS are what the server's exposition says (tlsecho's has
+// process_open_fds and process_resident_memory_bytes), and unknown
+// where it says nothing: the report read "descriptors 0 (before: 0)" and
+// "RSS 0.0 MiB", as if measured.
+func TestUnknownServerFigures(t *testing.T) {
+	cert, caFile := testCert(t)
+	for _, tt := range []struct {
+		name  string
+		e     *lazyEcho
+		want  []string
+		never string
+	}{
+		{"bare", &lazyEcho{}, []string{
+			"server before goroutines 2, descriptors ?, RSS ?, ",
+			"server after  goroutines 2 (before: 2), descriptors ? (before: ?)\n",
+		}, "server RSS"},
+		{"descriptors and RSS", &lazyEcho{fds: 9, rss: func(n int64) int64 { return 16<<20 + n*(64<<10) }}, []string{
+			"server before goroutines 2, descriptors 9, RSS 16.1 MiB, ",
+			"server RSS    16.1 MiB before, 16.3 MiB with 4 connections held: 64.0 KiB per connection",
+			"server after  goroutines 2 (before: 2), descriptors 9 (before: 9)\n",
+		}, "?"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			target, metrics := tt.e.serve(t, cert)
+			res := load(t, "-c", "4", "-n", "3", "-size", "64", "-ca", caFile, "-progress", "0", "-metrics", metrics, target)
+			var out bytes.Buffer
+			res.print(&out)
+			for _, want := range tt.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("report lacks %q:\n%s", want, out.String())
+				}
+			}
+			if strings.Contains(out.String(), tt.never) || res.failed() {
+				t.Errorf("report has %q, or failed:\n%s", tt.never, out.String())
+			}
+		})
 	}
 }

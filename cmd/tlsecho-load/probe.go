@@ -19,8 +19,8 @@ type serverSample struct {
 	ok         bool
 	at         time.Time
 	cpu        time.Duration // user plus system time since it started (-pid)
-	rss        int64         // resident bytes (-pid, else -metrics)
-	fds        int           // open descriptors (-pid)
+	rss        int64         // resident bytes (-pid, else -metrics), -1 unknown
+	fds        int           // open descriptors (-pid, else -metrics), -1 unknown
 	goroutines int           // go_goroutines (-metrics), -1 unknown
 	err        error
 }
@@ -39,7 +39,7 @@ func newProbe(pid int, metricsURL string) *probe {
 func (p *probe) enabled() bool { return p.pid > 0 || p.metricsURL != "" }
 
 func (p *probe) sample() serverSample {
-	s := serverSample{at: time.Now(), goroutines: -1}
+	s := serverSample{at: time.Now(), rss: -1, fds: -1, goroutines: -1}
 	if !p.enabled() {
 		return s
 	}
@@ -47,9 +47,16 @@ func (p *probe) sample() serverSample {
 	if p.metricsURL != "" {
 		m, err := scrape(p.client, p.metricsURL)
 		errs = append(errs, err)
-		if err == nil {
-			s.goroutines = int(m["go_goroutines"])
-			s.rss = int64(m["process_resident_memory_bytes"])
+		// What the exposition lacks stays unknown: a count of 0 would
+		// read as a server with no descriptors or memory.
+		if v, ok := m["go_goroutines"]; ok {
+			s.goroutines = int(v)
+		}
+		if v, ok := m["process_resident_memory_bytes"]; ok {
+			s.rss = int64(v)
+		}
+		if v, ok := m["process_open_fds"]; ok {
+			s.fds = int(v)
 		}
 	}
 	if p.pid > 0 {

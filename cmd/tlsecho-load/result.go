@@ -47,7 +47,7 @@ func (r *result) failed() bool {
 // (dropped): the server held fewer connections than counted; nor when
 // the RSS did not grow (rssFell).
 func (r *result) perConnRSS() (float64, bool) {
-	if !r.before.ok || !r.held.ok || r.connected == 0 || r.dropped() != 0 || r.rssFell() {
+	if !r.before.ok || !r.held.ok || r.before.rss < 0 || r.held.rss < 0 || r.connected == 0 || r.dropped() != 0 || r.rssFell() {
 		return 0, false
 	}
 	return float64(r.held.rss-r.before.rss) / float64(r.connected), true
@@ -58,7 +58,7 @@ func (r *result) perConnRSS() (float64, bool) {
 // memory it held then (a Go runtime returns freed pages over minutes) as
 // the connections take theirs, and the difference is not what they cost.
 func (r *result) rssFell() bool {
-	return r.before.ok && r.held.ok && r.held.rss <= r.before.rss
+	return r.before.ok && r.held.ok && r.before.rss >= 0 && r.held.rss >= 0 && r.held.rss <= r.before.rss
 }
 
 // dropped is how many held connections failed their echo right after the
@@ -162,7 +162,7 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 		}
 	}
 	if r.before.ok {
-		p("server before", "goroutines %s, descriptors %d, RSS %s, %s", gor(r.before), r.before.fds, mib(r.before.rss), baselineWhen)
+		p("server before", "goroutines %s, descriptors %s, RSS %s, %s", gor(r.before), fdn(r.before), mib(r.before.rss), baselineWhen)
 	}
 	if v, ok := r.perConnRSS(); ok {
 		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
@@ -180,8 +180,8 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			gor(r.start), gor(r.middle), gor(r.end))
 	}
 	if r.after.ok {
-		p("server after", "goroutines %s (before: %s), descriptors %d (before: %d)",
-			gor(r.after), gor(r.before), r.after.fds, r.before.fds)
+		p("server after", "goroutines %s (before: %s), descriptors %s (before: %s)",
+			gor(r.after), gor(r.before), fdn(r.after), fdn(r.before))
 	}
 	for _, s := range []serverSample{r.before, r.held, r.start, r.middle, r.end, r.after} {
 		if s.err != nil {
@@ -194,12 +194,12 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 // rssDrift is the largest relative change of the server's RSS at the
 // window's middle and end from its start.
 func (r *result) rssDrift() float64 {
-	if !r.start.ok || r.start.rss == 0 {
+	if !r.start.ok || r.start.rss <= 0 {
 		return 0
 	}
 	var d float64
 	for _, s := range []serverSample{r.middle, r.end} {
-		if c := float64(s.rss-r.start.rss) / float64(r.start.rss); abs(c) > abs(d) {
+		if c := float64(s.rss-r.start.rss) / float64(r.start.rss); s.rss >= 0 && abs(c) > abs(d) {
 			d = c
 		}
 	}
@@ -225,7 +225,22 @@ func dur(d time.Duration) string {
 	return d.Round(r).String()
 }
 
-func mib(b int64) string   { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+// mib writes an RSS; a negative one is unknown.
+func mib(b int64) string {
+	if b < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+}
+
+// fdn writes a sample's open descriptors, or ? when they are unknown.
+func fdn(s serverSample) string {
+	if s.fds < 0 {
+		return "?"
+	}
+	return fmt.Sprint(s.fds)
+}
+
 func kib(b float64) string { return fmt.Sprintf("%.1f KiB", b/(1<<10)) }
 func gor(s serverSample) string {
 	if s.goroutines < 0 {
