@@ -10,6 +10,15 @@ import (
 // baselineWhen says in the report when the baseline was taken.
 const baselineWhen = "once a warm-up connection to each target had echoed and closed"
 
+// baselineWhen says when the baseline was taken, or that it was taken
+// after warm-up connections that failed (the errors say how).
+func (r *result) baselineWhen() string {
+	if r.warmFailed > 0 {
+		return fmt.Sprintf("after %d of %d warm-up connections failed", r.warmFailed, len(r.o.targets))
+	}
+	return baselineWhen
+}
+
 // baseline is the server sample the run ends are compared with. It is
 // taken once one warm-up connection to each target has echoed once and
 // closed, and the server's goroutines and descriptors hold still, not
@@ -20,10 +29,11 @@ const baselineWhen = "once a warm-up connection to each target had echoed and cl
 // server may start goroutines of its own on its first connection, for
 // good. Counted before them, a run that leaked nothing failed its
 // "back to baseline" verdict. The warm-up connections are not counted
-// in the run's figures; one that fails is an error of the run.
-func (l *loader) baseline(ctx context.Context) serverSample {
+// in the run's figures; one that fails is an error of the run, counted
+// in failed.
+func (l *loader) baseline(ctx context.Context) (s serverSample, failed int) {
 	if !l.probe.enabled() {
-		return l.probe.sample()
+		return l.probe.sample(), 0
 	}
 	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	buf := l.bufs.Get().(*[]byte)
@@ -34,18 +44,21 @@ func (l *loader) baseline(ctx context.Context) serverSample {
 			if ctx.Err() == nil {
 				l.fail(d, fmt.Errorf("warm-up connect: %w", err))
 			}
+			failed++
 			continue
 		}
 		if err := c.echo(l.pay.message(rng, l.o.sizes.min, false), false, *buf); err != nil {
 			l.fail(d, fmt.Errorf("warm-up: %w", err))
 			c.abort()
+			failed++
 			continue
 		}
 		if err := c.close(); err != nil {
 			l.fail(d, fmt.Errorf("warm-up: %w", err))
+			failed++
 		}
 	}
-	return l.probe.steady(ctx)
+	return l.probe.steady(ctx), failed
 }
 
 // steady samples the server until two samples in a row, 100 ms apart,

@@ -160,3 +160,21 @@ func TestUnknownServerFigures(t *testing.T) {
 		})
 	}
 }
+
+// TestBaselineWarmupFailed: when a warm-up connection fails, the report
+// does not claim the baseline was taken after each had echoed and closed;
+// it says how many failed, and the run fails with the warm-up's error.
+func TestBaselineWarmupFailed(t *testing.T) {
+	cert, caFile := testCert(t)
+	e := &lazyEcho{}
+	target, metrics := e.serve(t, cert)
+	res := load(t, "-c", "2", "-n", "3", "-size", "64", "-ca", caFile, "-progress", "0", "-timeout", "10s",
+		"-metrics", metrics, listenFailing(t), target)
+	var out bytes.Buffer
+	res.print(&out)
+	want := "server before goroutines 2, descriptors ?, RSS ?, after 1 of 2 warm-up connections failed\n"
+	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), baselineWhen) ||
+		!res.failed() || !strings.Contains(fmt.Sprint(res.firstErr), "warm-up") {
+		t.Errorf("report lacks %q, or claims %q, or the run passed, or its first error is not the warm-up's:\n%s", want, baselineWhen, out.String())
+	}
+}

@@ -54,7 +54,7 @@ func newLoader(o *options) (*loader, error) {
 func (l *loader) run(ctx context.Context, prog *progress) *result {
 	o := l.o
 	res := &result{o: o, rtt: &l.rtt, hs: &l.hs}
-	res.before = l.baseline(ctx)
+	res.before, res.warmFailed = l.baseline(ctx)
 	start := time.Now()
 	prog.start(l, start)
 	defer prog.stop()

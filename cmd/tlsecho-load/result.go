@@ -27,6 +27,7 @@ type result struct {
 	// (not with -handshakes), at the window's start, middle and end, and
 	// once it settled after the clients closed.
 	before, held, start, middle, end, after serverSample
+	warmFailed                              int // warm-up connections that failed before the baseline
 
 	dials, messages, bytes  int64
 	errors, mismatches      int64
@@ -162,7 +163,7 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 		}
 	}
 	if r.before.ok {
-		p("server before", "goroutines %s, descriptors %s, RSS %s, %s", gor(r.before), fdn(r.before), mib(r.before.rss), baselineWhen)
+		p("server before", "goroutines %s, descriptors %s, RSS %s, %s", gor(r.before), fdn(r.before), mib(r.before.rss), r.baselineWhen())
 	}
 	if v, ok := r.perConnRSS(); ok {
 		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
