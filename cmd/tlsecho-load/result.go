@@ -57,7 +57,8 @@ func (r *result) perConnRSS() (float64, bool) {
 // rssFell reports a server whose RSS with every connection held was no
 // larger than before the load: one that had run a load before gives back
 // memory it held then (a Go runtime returns freed pages over minutes) as
-// the connections take theirs, and the difference is not what they cost.
+// the connections take theirs, and a few connections fit in the pages it
+// already has; the difference is not what they cost.
 func (r *result) rssFell() bool {
 	return r.before.ok && r.held.ok && r.before.rss >= 0 && r.held.rss >= 0 && r.held.rss <= r.before.rss
 }
@@ -169,7 +170,7 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
 			mib(r.before.rss), mib(r.held.rss), r.connected, kib(v), count((1<<30)/max(v, 1)))
 	} else if r.rssFell() && r.connected > 0 && r.dropped() <= 0 {
-		p("server RSS", "%s before, %s with %d connections held: no figure per connection, the RSS did not grow (the server gave back memory it held before; a freshly started server gives the figure)",
+		p("server RSS", "%s before, %s with %d connections held: no figure per connection, the RSS did not grow (a server gives back memory it held before, and a few connections fit in pages it has: a freshly started server and more connections give one)",
 			mib(r.before.rss), mib(r.held.rss), r.connected)
 	} else if n := r.dropped(); n > 0 {
 		p("server RSS", "no figure per connection: %d of the %d connections counted as held when it was read (%s) failed their next echo, so the server held fewer than counted",
