@@ -26,9 +26,14 @@ type lazyEcho struct {
 	accepted atomic.Int64
 	rss      func(accepted int64) int64
 	fds      int // reported as process_open_fds when positive
-	wg       sync.WaitGroup
-	once     sync.Once
-	quit     chan struct{}
+	// gone, when set, makes /metrics answer 503 from the moment it
+	// reports true, given the connections accepted and open: a server
+	// that went away.
+	gone func(accepted, open int64) bool
+	open atomic.Int64
+	wg   sync.WaitGroup
+	once sync.Once
+	quit chan struct{}
 }
 
 // goCounted runs f in a goroutine counted in live while it runs.
@@ -52,6 +57,10 @@ func (e *lazyEcho) serve(t *testing.T, cert *tls.Certificate) (target, metrics s
 		t.Fatal(err)
 	}
 	ms := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.gone != nil && e.gone(e.accepted.Load(), e.open.Load()) {
+			http.Error(w, "gone", http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintf(w, "# TYPE go_goroutines gauge\ngo_goroutines %d\n", e.live.Load())
 		if e.fds > 0 {
 			fmt.Fprintf(w, "process_open_fds %d\n", e.fds)
@@ -70,7 +79,9 @@ func (e *lazyEcho) serve(t *testing.T, cert *tls.Certificate) (target, metrics s
 			}
 			e.accepted.Add(1)
 			e.once.Do(func() { e.goCounted(func() { <-e.quit }) })
+			e.open.Add(1)
 			e.goCounted(func() {
+				defer e.open.Add(-1)
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(time.Minute))
 				io.Copy(c, c)
@@ -176,5 +187,24 @@ func TestBaselineWarmupFailed(t *testing.T) {
 	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), baselineWhen) ||
 		!res.failed() || !strings.Contains(fmt.Sprint(res.firstErr), "warm-up") {
 		t.Errorf("report lacks %q, or claims %q, or the run passed, or its first error is not the warm-up's:\n%s", want, baselineWhen, out.String())
+	}
+}
+
+// TestServerGoneAfterLoad: a server whose /metrics stops answering once
+// the clients have closed (it exited) cannot settle. The run waited the
+// whole 30 s for it, shown as "closing"; it stops after a few failed
+// samples now, and the report says the sample failed.
+func TestServerGoneAfterLoad(t *testing.T) {
+	cert, caFile := testCert(t)
+	e := &lazyEcho{gone: func(accepted, open int64) bool { return accepted == 5 && open == 0 }}
+	target, metrics := e.serve(t, cert)
+	t0 := time.Now()
+	res := load(t, "-c", "4", "-n", "3", "-size", "64", "-ca", caFile, "-progress", "0", "-metrics", metrics, target)
+	took := time.Since(t0)
+	var out bytes.Buffer
+	res.print(&out)
+	if res.after.ok || took > 15*time.Second || !strings.Contains(out.String(), "sample failed: GET "+metrics+": 503") {
+		t.Errorf("after the load: sample ok %v, the run took %v; want a failed sample, reported, well within the 30 s a server gets to settle:\n%s",
+			res.after.ok, took.Round(time.Millisecond), out.String())
 	}
 }

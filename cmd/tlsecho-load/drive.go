@@ -115,6 +115,7 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 	// Stopped from outside (SIGINT, SIGTERM) before its end: the figures
 	// cover a shorter run than asked, and it did not pass.
 	res.interrupted = ctx.Err() != nil
+	prog.setPhase("settling")
 	res.after = l.probe.settled(ctx, res.before)
 	res.dials, res.messages, res.bytes = l.dials.Load(), l.messages.Load(), l.bytes.Load()
 	res.errors, res.mismatches = l.errors.Load(), l.mismatches.Load()

@@ -71,17 +71,27 @@ func (p *probe) sample() serverSample {
 
 // settled waits (up to 30 s) for the server to return to the goroutines
 // and descriptors it had before the load, and returns the last sample: a
-// server closes its side of a connection a moment after the client.
+// server closes its side of a connection a moment after the client. A
+// server that fails settleFailures samples in a row has gone away (it
+// exited, or stopped answering /metrics): waiting longer shows nothing.
 func (p *probe) settled(ctx context.Context, before serverSample) serverSample {
 	deadline := time.Now().Add(30 * time.Second)
+	failed := 0
 	for {
 		s := p.sample()
+		if failed = failed + 1; s.ok {
+			failed = 0
+		}
 		back := s.ok && before.ok && s.goroutines <= before.goroutines && s.fds <= before.fds
-		if !p.enabled() || back || time.Now().After(deadline) || !wait(ctx, nil, 100*time.Millisecond) {
+		if !p.enabled() || back || failed >= settleFailures || time.Now().After(deadline) || !wait(ctx, nil, 100*time.Millisecond) {
 			return s
 		}
 	}
 }
+
+// settleFailures is how many failed samples in a row end the wait for
+// the server to settle: one may be a scrape that timed out under load.
+const settleFailures = 3
 
 // readProc reads a process's CPU time, resident memory and open
 // descriptors from /proc.
