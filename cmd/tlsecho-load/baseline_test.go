@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -206,5 +208,37 @@ func TestServerGoneAfterLoad(t *testing.T) {
 	if res.after.ok || took > 15*time.Second || !strings.Contains(out.String(), "sample failed: GET "+metrics+": 503") {
 		t.Errorf("after the load: sample ok %v, the run took %v; want a failed sample, reported, well within the 30 s a server gets to settle:\n%s",
 			res.after.ok, took.Round(time.Millisecond), out.String())
+	}
+}
+
+// TestFailedSampleUnknown: a sample of a server that has exited (no
+// /proc entry, /metrics refusing) has no figures. Its RSS read as 0, and
+// the report gave the window's end as "0.0 MiB (-100.0% at most)", with
+// the sample's two errors on two lines, the second without a label.
+func TestFailedSampleUnknown(t *testing.T) {
+	b, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	if err != nil {
+		t.Skip("no /proc here")
+	}
+	gone, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone++ // no process has an id above pid_max
+	e := &lazyEcho{gone: func(int64, int64) bool { return true }}
+	cert, _ := testCert(t)
+	_, metrics := e.serve(t, cert)
+	failed := newProbe(gone, metrics).sample()
+	if failed.ok || failed.rss >= 0 || failed.fds >= 0 || failed.goroutines >= 0 {
+		t.Errorf("failed sample: ok %v, RSS %d, descriptors %d, goroutines %d; want not ok and all unknown (-1)",
+			failed.ok, failed.rss, failed.fds, failed.goroutines)
+	}
+	self := newProbe(os.Getpid(), "")
+	res := &result{o: &options{pid: gone}, rtt: &hist{}, hs: &hist{}, alive: -1, start: self.sample(), middle: self.sample(), end: failed}
+	var out bytes.Buffer
+	res.print(&out)
+	want := fmt.Sprintf("server        sample failed: GET %s: 503 Service Unavailable; open /proc/%d/stat: no such file or directory\n", metrics, gone)
+	if !strings.Contains(out.String(), " / ?") || strings.Contains(out.String(), "-100.0%") || !strings.Contains(out.String(), want) {
+		t.Errorf("report should give the window's end RSS as ? (not -100%%) and %q:\n%s", want, out.String())
 	}
 }

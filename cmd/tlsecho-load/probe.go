@@ -60,8 +60,12 @@ func (p *probe) sample() serverSample {
 		}
 	}
 	if p.pid > 0 {
-		var err error
-		s.cpu, s.rss, s.fds, err = readProc(p.pid)
+		// A failed read leaves the figures unknown, not 0: a server that
+		// exited would read as one that gave back all its memory.
+		cpu, rss, fds, err := readProc(p.pid)
+		if err == nil {
+			s.cpu, s.rss, s.fds = cpu, rss, fds
+		}
 		errs = append(errs, err)
 	}
 	s.err = errors.Join(errs...)

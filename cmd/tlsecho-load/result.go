@@ -187,7 +187,8 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 	}
 	for _, s := range []serverSample{r.before, r.held, r.start, r.middle, r.end, r.after} {
 		if s.err != nil {
-			p("server", "sample failed: %v", s.err)
+			// Joined errors (the scrape's and /proc's) on one line.
+			p("server", "sample failed: %s", strings.ReplaceAll(s.err.Error(), "\n", "; "))
 			break
 		}
 	}
