@@ -163,3 +163,22 @@ func TestFewEchoesNoRates(t *testing.T) {
 		t.Errorf("%v echoes per CPU-second over a window without echoes, want none", v)
 	}
 }
+
+// TestRoughServerCPU: /proc counts the server's CPU time in 10 ms ticks,
+// so over a short window the echoes per CPU-second can be off by half or
+// more (one tick more or less of 0.02 s). The report flags such a figure
+// as rough and gives a closer one without comment.
+func TestRoughServerCPU(t *testing.T) {
+	for _, tt := range []struct {
+		cpu   time.Duration
+		rough bool
+	}{{2 * clockTick, true}, {900 * time.Millisecond, true}, {time.Second, false}, {5 * time.Second, false}} {
+		res := &result{o: &options{pid: os.Getpid()}, rtt: &hist{}, hs: &hist{}, alive: -1, serverCPU: tt.cpu,
+			window: window{elapsed: time.Second, messages: 1000}}
+		var out bytes.Buffer
+		res.print(&out)
+		if !strings.Contains(out.String(), "server CPU") || strings.Contains(out.String(), "(rough: ") != tt.rough {
+			t.Errorf("%v of server CPU: flagged rough %v, want %v:\n%s", tt.cpu, !tt.rough, tt.rough, out.String())
+		}
+	}
+}

@@ -73,6 +73,11 @@ func (r *result) dropped() int {
 	return r.connected - r.alive
 }
 
+// preciseCPU is the least server CPU time whose per-CPU-second figure is
+// within about 2% (two ticks of /proc's 10 ms clock, one at each end of the
+// window, in a second): below it the figure is flagged as rough.
+const preciseCPU = time.Second
+
 // perCPUSecond is the window's echoes (full handshakes with -handshakes)
 // per second of server CPU time. There is none when the window saw no
 // echo (with a small -n every echo comes before it): the CPU time
@@ -159,8 +164,12 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			if r.o.handshakes {
 				what = "full handshakes"
 			}
-			p("server CPU", "pid %d: %.2f CPU-seconds in the window, %s %s per CPU-second",
-				r.o.pid, r.serverCPU.Seconds(), count(v), what)
+			rough := ""
+			if r.serverCPU < preciseCPU {
+				rough = fmt.Sprintf(" (rough: /proc counts CPU time in %v ticks; a longer -d gives a closer figure)", clockTick)
+			}
+			p("server CPU", "pid %d: %.2f CPU-seconds in the window, %s %s per CPU-second%s",
+				r.o.pid, r.serverCPU.Seconds(), count(v), what, rough)
 		}
 	}
 	if r.before.ok {
