@@ -94,8 +94,29 @@ Flags:
 	if f.run, err = regexp.Compile(*run); err != nil {
 		return nil, fmt.Errorf("-run: %w", err)
 	}
-	f.commandLine = strings.Join(append([]string{"go", "run", "./cmd/tlsecho-load", "compare"}, args...), " ")
+	f.commandLine = "go run ./cmd/tlsecho-load compare"
+	for _, a := range args {
+		f.commandLine += " " + shellQuote(a)
+	}
 	return f, nil
+}
+
+// shellQuote writes an argument so that a POSIX shell reads it back as
+// it was: as is when every character is safe, otherwise in single quotes
+// (inside which only the single quote itself needs care). The table's
+// command line is meant to be pasted.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,+@%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // measurement is one workload's figures over the rounds.
@@ -218,8 +239,8 @@ func (b *bench) measure(ctx context.Context, f *compareFlags, w workload, name s
 	if w.idle {
 		v, ok := res.perConnRSS()
 		if !ok || res.connected != o.conns {
-			return 0, fmt.Errorf("%d of %d connections held, %d of them alive after the memory was read; server samples: %v, %v",
-				res.connected, o.conns, res.alive, res.before.err, res.held.err)
+			return 0, fmt.Errorf("%d of %d connections held, %d of them alive after the memory was read, RSS %s before and %s held; server samples: %v, %v",
+				res.connected, o.conns, res.alive, mib(res.before.rss), mib(res.held.rss), res.before.err, res.held.err)
 		}
 		return v, nil
 	}

@@ -54,7 +54,7 @@ func newLoader(o *options) (*loader, error) {
 func (l *loader) run(ctx context.Context, prog *progress) *result {
 	o := l.o
 	res := &result{o: o, rtt: &l.rtt, hs: &l.hs}
-	res.before = l.probe.sample()
+	res.before, res.warmFailed = l.baseline(ctx)
 	start := time.Now()
 	prog.start(l, start)
 	defer prog.stop()
@@ -115,6 +115,7 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 	// Stopped from outside (SIGINT, SIGTERM) before its end: the figures
 	// cover a shorter run than asked, and it did not pass.
 	res.interrupted = ctx.Err() != nil
+	prog.setPhase("settling")
 	res.after = l.probe.settled(ctx, res.before)
 	res.dials, res.messages, res.bytes = l.dials.Load(), l.messages.Load(), l.bytes.Load()
 	res.errors, res.mismatches = l.errors.Load(), l.mismatches.Load()

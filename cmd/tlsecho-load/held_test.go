@@ -130,3 +130,55 @@ func TestHeldAliveAfterClientsFinished(t *testing.T) {
 		t.Errorf("%d alive for a run stopped before the barrier opened, want -1", got)
 	}
 }
+
+// TestFewEchoesNoRates: with -n 1 and -pid each connection echoes twice,
+// once while connecting and once right after the server's memory was
+// read, both before the measured window. The totals count both, and the
+// empty window gives no rate and no echoes per CPU-second (which read 0,
+// as if the server had stalled), but says why.
+func TestFewEchoesNoRates(t *testing.T) {
+	tlsURL, wssURL, caFile, stop := servers(t)
+	defer stop()
+	res := load(t, "-c", "4", "-n", "1", "-size", "64", "-ca", caFile, "-progress", "0",
+		"-pid", strconv.Itoa(os.Getpid()), tlsURL, wssURL)
+	var out bytes.Buffer
+	res.print(&out)
+	if res.failed() || res.messages != 8 || res.window.messages != 0 {
+		t.Fatalf("%d echoes, %d in the window, failed %v; want 8 (two per connection), 0, false", res.messages, res.window.messages, res.failed())
+	}
+	for _, want := range []string{
+		"totals        4 connections, 8 echoes,",
+		"window        none: each connection's echoes were all made before it (while connecting, and one more right after the server's memory was read); raise -n for rates\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "echoes/s") {
+		t.Errorf("report gives a rate over a window without echoes:\n%s", out.String())
+	}
+	// The server's CPU clock counts in ticks: one may fall in the window.
+	res.serverCPU = clockTick
+	if v, ok := res.perCPUSecond(); ok {
+		t.Errorf("%v echoes per CPU-second over a window without echoes, want none", v)
+	}
+}
+
+// TestRoughServerCPU: /proc counts the server's CPU time in 10 ms ticks,
+// so over a short window the echoes per CPU-second can be off by half or
+// more (one tick more or less of 0.02 s). The report flags such a figure
+// as rough and gives a closer one without comment.
+func TestRoughServerCPU(t *testing.T) {
+	for _, tt := range []struct {
+		cpu   time.Duration
+		rough bool
+	}{{2 * clockTick, true}, {900 * time.Millisecond, true}, {time.Second, false}, {5 * time.Second, false}} {
+		res := &result{o: &options{pid: os.Getpid()}, rtt: &hist{}, hs: &hist{}, alive: -1, serverCPU: tt.cpu,
+			window: window{elapsed: time.Second, messages: 1000}}
+		var out bytes.Buffer
+		res.print(&out)
+		if !strings.Contains(out.String(), "server CPU") || strings.Contains(out.String(), "(rough: ") != tt.rough {
+			t.Errorf("%v of server CPU: flagged rough %v, want %v:\n%s", tt.cpu, !tt.rough, tt.rough, out.String())
+		}
+	}
+}

@@ -19,8 +19,8 @@ type serverSample struct {
 	ok         bool
 	at         time.Time
 	cpu        time.Duration // user plus system time since it started (-pid)
-	rss        int64         // resident bytes (-pid, else -metrics)
-	fds        int           // open descriptors (-pid)
+	rss        int64         // resident bytes (-pid, else -metrics), -1 unknown
+	fds        int           // open descriptors (-pid, else -metrics), -1 unknown
 	goroutines int           // go_goroutines (-metrics), -1 unknown
 	err        error
 }
@@ -39,7 +39,7 @@ func newProbe(pid int, metricsURL string) *probe {
 func (p *probe) enabled() bool { return p.pid > 0 || p.metricsURL != "" }
 
 func (p *probe) sample() serverSample {
-	s := serverSample{at: time.Now(), goroutines: -1}
+	s := serverSample{at: time.Now(), rss: -1, fds: -1, goroutines: -1}
 	if !p.enabled() {
 		return s
 	}
@@ -47,14 +47,25 @@ func (p *probe) sample() serverSample {
 	if p.metricsURL != "" {
 		m, err := scrape(p.client, p.metricsURL)
 		errs = append(errs, err)
-		if err == nil {
-			s.goroutines = int(m["go_goroutines"])
-			s.rss = int64(m["process_resident_memory_bytes"])
+		// What the exposition lacks stays unknown: a count of 0 would
+		// read as a server with no descriptors or memory.
+		if v, ok := m["go_goroutines"]; ok {
+			s.goroutines = int(v)
+		}
+		if v, ok := m["process_resident_memory_bytes"]; ok {
+			s.rss = int64(v)
+		}
+		if v, ok := m["process_open_fds"]; ok {
+			s.fds = int(v)
 		}
 	}
 	if p.pid > 0 {
-		var err error
-		s.cpu, s.rss, s.fds, err = readProc(p.pid)
+		// A failed read leaves the figures unknown, not 0: a server that
+		// exited would read as one that gave back all its memory.
+		cpu, rss, fds, err := readProc(p.pid)
+		if err == nil {
+			s.cpu, s.rss, s.fds = cpu, rss, fds
+		}
 		errs = append(errs, err)
 	}
 	s.err = errors.Join(errs...)
@@ -64,17 +75,27 @@ func (p *probe) sample() serverSample {
 
 // settled waits (up to 30 s) for the server to return to the goroutines
 // and descriptors it had before the load, and returns the last sample: a
-// server closes its side of a connection a moment after the client.
+// server closes its side of a connection a moment after the client. A
+// server that fails settleFailures samples in a row has gone away (it
+// exited, or stopped answering /metrics): waiting longer shows nothing.
 func (p *probe) settled(ctx context.Context, before serverSample) serverSample {
 	deadline := time.Now().Add(30 * time.Second)
+	failed := 0
 	for {
 		s := p.sample()
+		if failed = failed + 1; s.ok {
+			failed = 0
+		}
 		back := s.ok && before.ok && s.goroutines <= before.goroutines && s.fds <= before.fds
-		if !p.enabled() || back || time.Now().After(deadline) || !wait(ctx, nil, 100*time.Millisecond) {
+		if !p.enabled() || back || failed >= settleFailures || time.Now().After(deadline) || !wait(ctx, nil, 100*time.Millisecond) {
 			return s
 		}
 	}
 }
+
+// settleFailures is how many failed samples in a row end the wait for
+// the server to settle: one may be a scrape that timed out under load.
+const settleFailures = 3
 
 // readProc reads a process's CPU time, resident memory and open
 // descriptors from /proc.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -13,8 +14,12 @@ import (
 // every interval, since carriage returns make a mess of a file. A nil
 // *progress shows nothing.
 type progress struct {
-	w        io.Writer
-	live     bool
+	w    io.Writer
+	live bool
+	// width is the terminal's, in columns, when live. The live line must
+	// stay shorter: a carriage return goes back to the start of the last
+	// row only, so a line that wraps leaves a row behind at every update.
+	width    int
 	interval time.Duration
 	phase    atomic.Pointer[string]
 	quit     chan struct{}
@@ -29,6 +34,9 @@ func newProgress(w io.Writer, interval time.Duration) *progress {
 	p := &progress{w: w, interval: interval, live: isTerminal(w)}
 	if p.live {
 		p.interval = time.Second
+		if p.width = termWidth(w.(*os.File)); p.width <= 0 {
+			p.width = 80
+		}
 	}
 	p.setPhase("connecting")
 	return p
@@ -77,10 +85,24 @@ func (p *progress) start(l *loader, t0 time.Time) {
 
 func (p *progress) show(line string) {
 	if p.live {
-		fmt.Fprint(p.w, "\r\033[K"+line)
+		fmt.Fprint(p.w, "\r\033[K"+fitWidth(line, p.width))
 		return
 	}
 	fmt.Fprintln(p.w, line)
+}
+
+// fitWidth makes a live line shorter than width columns: first without
+// the padding that aligns the columns from one update to the next, then,
+// on a terminal narrower still, cut.
+func fitWidth(line string, width int) string {
+	if len(line) < width {
+		return line
+	}
+	line = strings.Join(strings.Fields(line), " ")
+	if r := []rune(line); len(r) >= width {
+		line = string(r[:max(width-1, 0)])
+	}
+	return line
 }
 
 // stop ends the display (clearing the live line) before the report.

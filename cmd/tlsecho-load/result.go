@@ -22,10 +22,12 @@ type result struct {
 	window      window        // the measured window, after the warm-up
 	serverCPU   time.Duration // server CPU time in the window (-pid)
 
-	// Server samples: before any connection, with every connection held
+	// Server samples: before the load (after one warm-up connection to
+	// each target, see baseline), with every connection held
 	// (not with -handshakes), at the window's start, middle and end, and
 	// once it settled after the clients closed.
 	before, held, start, middle, end, after serverSample
+	warmFailed                              int // warm-up connections that failed before the baseline
 
 	dials, messages, bytes  int64
 	errors, mismatches      int64
@@ -41,14 +43,24 @@ func (r *result) failed() bool {
 }
 
 // perConnRSS is the server's resident memory per held connection, in
-// bytes: the growth from before the first connection to all held. There
+// bytes: the growth from before the load to all held. There
 // is none when a held connection failed its echo after the sample
-// (dropped): the server held fewer connections than counted.
+// (dropped): the server held fewer connections than counted; nor when
+// the RSS did not grow (rssFell).
 func (r *result) perConnRSS() (float64, bool) {
-	if !r.before.ok || !r.held.ok || r.connected == 0 || r.dropped() != 0 {
+	if !r.before.ok || !r.held.ok || r.before.rss < 0 || r.held.rss < 0 || r.connected == 0 || r.dropped() != 0 || r.rssFell() {
 		return 0, false
 	}
 	return float64(r.held.rss-r.before.rss) / float64(r.connected), true
+}
+
+// rssFell reports a server whose RSS with every connection held was no
+// larger than before the load: one that had run a load before gives back
+// memory it held then (a Go runtime returns freed pages over minutes) as
+// the connections take theirs, and a few connections fit in the pages it
+// already has; the difference is not what they cost.
+func (r *result) rssFell() bool {
+	return r.before.ok && r.held.ok && r.before.rss >= 0 && r.held.rss >= 0 && r.held.rss <= r.before.rss
 }
 
 // dropped is how many held connections failed their echo right after the
@@ -61,15 +73,23 @@ func (r *result) dropped() int {
 	return r.connected - r.alive
 }
 
+// preciseCPU is the least server CPU time whose per-CPU-second figure is
+// within about 2% (two ticks of /proc's 10 ms clock, one at each end of the
+// window, in a second): below it the figure is flagged as rough.
+const preciseCPU = time.Second
+
 // perCPUSecond is the window's echoes (full handshakes with -handshakes)
-// per second of server CPU time.
+// per second of server CPU time. There is none when the window saw no
+// echo (with a small -n every echo comes before it): the CPU time
+// measured then is the server's idle work, and 0 echoes per CPU-second
+// would be a figure of nothing.
 func (r *result) perCPUSecond() (float64, bool) {
-	if r.serverCPU <= 0 {
-		return 0, false
-	}
 	n := r.window.messages
 	if r.o.handshakes {
 		n = r.window.dials
+	}
+	if r.serverCPU <= 0 || n == 0 {
+		return 0, false
 	}
 	return float64(n) / r.serverCPU.Seconds(), true
 }
@@ -97,7 +117,15 @@ func (r *result) print(w io.Writer) {
 		p("connect", "%d connections open after %v", r.connected, r.connectTime.Round(time.Millisecond))
 	}
 	secs := r.window.elapsed.Seconds()
-	if secs > 0 {
+	if r.window.messages == 0 && r.messages > 0 && r.errors == 0 && o.messages > 0 && !o.handshakes {
+		// Every echo -n allowed came before the window: rates over it
+		// would read 0 echoes/s, as if the server had stalled.
+		before := "while connecting"
+		if r.alive >= 0 {
+			before += ", and one more right after the server's memory was read"
+		}
+		p("window", "none: each connection's echoes were all made before it (%s); raise -n for rates", before)
+	} else if secs > 0 {
 		hs := ""
 		if r.window.dials > 0 {
 			hs = fmt.Sprintf(", %s handshakes/s", count(float64(r.window.dials)/secs))
@@ -136,13 +164,23 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			if r.o.handshakes {
 				what = "full handshakes"
 			}
-			p("server CPU", "pid %d: %.2f CPU-seconds in the window, %s %s per CPU-second",
-				r.o.pid, r.serverCPU.Seconds(), count(v), what)
+			rough := ""
+			if r.serverCPU < preciseCPU {
+				rough = fmt.Sprintf(" (rough: /proc counts CPU time in %v ticks; a longer -d gives a closer figure)", clockTick)
+			}
+			p("server CPU", "pid %d: %.2f CPU-seconds in the window, %s %s per CPU-second%s",
+				r.o.pid, r.serverCPU.Seconds(), count(v), what, rough)
 		}
+	}
+	if r.before.ok {
+		p("server before", "goroutines %s, descriptors %s, RSS %s, %s", gor(r.before), fdn(r.before), mib(r.before.rss), r.baselineWhen())
 	}
 	if v, ok := r.perConnRSS(); ok {
 		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)",
 			mib(r.before.rss), mib(r.held.rss), r.connected, kib(v), count((1<<30)/max(v, 1)))
+	} else if r.rssFell() && r.connected > 0 && r.dropped() <= 0 {
+		p("server RSS", "%s before, %s with %d connections held: no figure per connection, the RSS did not grow (a server gives back memory it held before, and a few connections fit in pages it has: a freshly started server and more connections give one)",
+			mib(r.before.rss), mib(r.held.rss), r.connected)
 	} else if n := r.dropped(); n > 0 {
 		p("server RSS", "no figure per connection: %d of the %d connections counted as held when it was read (%s) failed their next echo, so the server held fewer than counted",
 			n, r.connected, mib(r.held.rss))
@@ -153,12 +191,13 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			gor(r.start), gor(r.middle), gor(r.end))
 	}
 	if r.after.ok {
-		p("server after", "goroutines %s (before: %s), descriptors %d (before: %d)",
-			gor(r.after), gor(r.before), r.after.fds, r.before.fds)
+		p("server after", "goroutines %s (before: %s), descriptors %s (before: %s)",
+			gor(r.after), gor(r.before), fdn(r.after), fdn(r.before))
 	}
 	for _, s := range []serverSample{r.before, r.held, r.start, r.middle, r.end, r.after} {
 		if s.err != nil {
-			p("server", "sample failed: %v", s.err)
+			// Joined errors (the scrape's and /proc's) on one line.
+			p("server", "sample failed: %s", strings.ReplaceAll(s.err.Error(), "\n", "; "))
 			break
 		}
 	}
@@ -167,12 +206,12 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 // rssDrift is the largest relative change of the server's RSS at the
 // window's middle and end from its start.
 func (r *result) rssDrift() float64 {
-	if !r.start.ok || r.start.rss == 0 {
+	if !r.start.ok || r.start.rss <= 0 {
 		return 0
 	}
 	var d float64
 	for _, s := range []serverSample{r.middle, r.end} {
-		if c := float64(s.rss-r.start.rss) / float64(r.start.rss); abs(c) > abs(d) {
+		if c := float64(s.rss-r.start.rss) / float64(r.start.rss); s.rss >= 0 && abs(c) > abs(d) {
 			d = c
 		}
 	}
@@ -198,7 +237,22 @@ func dur(d time.Duration) string {
 	return d.Round(r).String()
 }
 
-func mib(b int64) string   { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+// mib writes an RSS; a negative one is unknown.
+func mib(b int64) string {
+	if b < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+}
+
+// fdn writes a sample's open descriptors, or ? when they are unknown.
+func fdn(s serverSample) string {
+	if s.fds < 0 {
+		return "?"
+	}
+	return fmt.Sprint(s.fds)
+}
+
 func kib(b float64) string { return fmt.Sprintf("%.1f KiB", b/(1<<10)) }
 func gor(s serverSample) string {
 	if s.goroutines < 0 {

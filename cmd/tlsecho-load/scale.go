@@ -155,8 +155,8 @@ type verdict struct {
 func backToBaseline(res *result) verdict {
 	return verdict{
 		res.after.ok && res.before.ok && res.after.goroutines <= res.before.goroutines && res.after.fds <= res.before.fds,
-		fmt.Sprintf("after the clients closed: %s goroutines (%s before), %d descriptors (%d before)",
-			gor(res.after), gor(res.before), res.after.fds, res.before.fds),
+		fmt.Sprintf("after the clients closed: %s goroutines (%s before), %s descriptors (%s before); before: %s",
+			gor(res.after), gor(res.before), fdn(res.after), fdn(res.before), res.baselineWhen()),
 	}
 }
 

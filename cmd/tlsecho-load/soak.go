@@ -13,7 +13,8 @@ small as large) and a quarter of the wss messages text, every byte checked.
 It samples the server's RSS and goroutines (admin /metrics) at the start,
 middle and end of the run, and passes when there is no mismatch or error,
 RSS stays within 10% of its value at the start, and goroutines and
-descriptors return to where they were before the first connection. Run it
+descriptors return to where they were before the load (read once a
+warm-up connection to each echo has closed). Run it
 from the tlsecho repository: go run ./cmd/tlsecho-load soak -d 10m`
 
 // soakDrift is how far the server's RSS may move from its value at the

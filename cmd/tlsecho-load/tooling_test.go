@@ -236,3 +236,32 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress line\n%q, want\n%q", out.String(), want)
 	}
 }
+
+// TestCompareCommandLine pastes the command line printed above the table
+// into a shell, which must hand compare the arguments it was given.
+func TestCompareCommandLine(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh here")
+	}
+	args := []string{"-run", "wss echo, 4 KiB", "-rounds", "3", "-run=RSS per idle (wss|raw TLS)$",
+		"-tlsecho", "/tmp/it's $HOME/*/tlsecho", "-baseline", ""}
+	f, err := parseCompare(args, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printTable(&out, f, "not pinned", nil)
+	line, _, _ := strings.Cut(strings.TrimPrefix(out.String(), "    "), "\n")
+	rest, ok := strings.CutPrefix(line, "go run ./cmd/tlsecho-load compare ")
+	if !ok {
+		t.Fatalf("command line %q", line)
+	}
+	got, err := exec.Command(sh, "-c", "set -- "+rest+`; for a; do printf '%s\0' "$a"; done`).Output()
+	if err != nil {
+		t.Fatalf("the shell cannot read %q: %v", line, err)
+	}
+	if want := strings.Join(args, "\x00") + "\x00"; string(got) != want {
+		t.Errorf("the shell reads %q back as %q, want %q", line, got, want)
+	}
+}
