@@ -105,5 +105,6 @@
 // it on, the echo compresses each piece of a message apart, with a
 // compressor taken from a pool for that piece only: gorilla's writer
 // would hold its 1.2 MiB compressor for as long as a client took to
-// send the message (deflate.go).
+// send the message (deflate.go). The fault echo's messages are
+// compressed the same way, since bw can make one write last minutes.
 package ws

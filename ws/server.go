@@ -91,6 +91,7 @@ type Server struct {
 	epoch    time.Time
 	echo     Handler   // for a nil Handler: one Echo for all connections
 	held     sync.Pool // buffers of writes held to go out with the next
+	deflater *deflater // compresses echoes by piece (deflate.go)
 	refusals rateLog   // warn records of refused origins
 
 	mu       sync.Mutex
@@ -163,6 +164,7 @@ func (s *Server) init() {
 			Error:             s.refuse,
 		}
 		s.held.New = func() any { b := make([]byte, 0, 16<<10); return &b }
+		s.deflater = newDeflater()
 		s.echo = Echo()
 	})
 }

@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 // heapInUse is the heap in use once garbage and the pools' contents are
@@ -104,5 +107,44 @@ func TestSlowMessagesHoldLittle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSlowFaultedEchoesHoldLittle: compressed echoes that go out slowly,
+// under bw:1KiB, hold little memory each while they are written: the
+// fault echo's message and a piece of it compressed, not a compressor.
+// That the echoes are sound, TestCompressedEchoFaults shows.
+// Not parallel: the heap it measures is the process's.
+func TestSlowFaultedEchoesHoldLittle(t *testing.T) {
+	in, err := fault.New(fault.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Compression: true, Faults: in}
+	ts := startServer(t, s)
+	ts.query = "?fault=bw:1KiB"
+	const n = 10
+	// 16 KiB that do not compress: its echo takes 16 s at 1 KiB/s.
+	msg := binaryOfSize(16 << 10)
+	wire := frame{fin: true, rsv: rsv1, op: opBinary, payload: deflate(t, msg)}
+	conns := make([]*rawConn, n)
+	for i := range conns {
+		conns[i], _ = ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+	}
+	before := heapInUse()
+	for _, rc := range conns {
+		rc.write(wire)
+	}
+	deadline := time.Now().Add(4 * ioWait)
+	for !s.allWriting(n) {
+		if time.Now().After(deadline) {
+			t.Fatal("the echoes never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	held := (int64(heapInUse()) - int64(before)) / n
+	t.Logf("%d KiB held per connection while a paced compressed echo is written", held>>10)
+	if held > maxHeldPerMessage {
+		t.Errorf("%d KiB held per connection while a paced compressed echo is written, want at most %d KiB", held>>10, maxHeldPerMessage>>10)
 	}
 }
