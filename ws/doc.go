@@ -33,9 +33,13 @@
 //     such records a second are written, then one that counts the rest, so
 //     a flood cannot fill a disk.
 //   - Every refused upgrade carries Sec-WebSocket-Version: 13 (RFC 6455
-//     section 4.4), as gorilla's own refusals do. An upgrade asking for
-//     another version, or naming none, gets 426 Upgrade Required (section
-//     4.2.2), where gorilla answers 400.
+//     section 4.4), as gorilla's own refusals do: the handshake's
+//     refusals, the 503 while the server drains, and a fault's 400 or
+//     status:CODE alike. The RFC asks for it only with the 426 of a
+//     version mismatch; on every refusal, a client that reads it finds
+//     one answer. An upgrade asking for another version, or naming none,
+//     gets 426 Upgrade Required (section 4.2.2), where gorilla answers
+//     400.
 //   - Liveness is judged by complete frames, not bytes: a client in the
 //     middle of a frame cannot answer a ping (control frames may come
 //     between the frames of a message, never inside one), so bytes
