@@ -20,7 +20,10 @@
 //   - A message longer than MaxMessageBytes, in one frame or summed over its
 //     fragments, or after decompression, fails with close 1009. A message of
 //     exactly MaxMessageBytes is served.
-//   - A close from the client is answered with the same code (section 5.5.1).
+//   - A close from the client is answered with the same code (section
+//     5.5.1), and one without a code with a close without one: 1005, the
+//     code that stands for none, may not be sent (section 7.4.1).
+//     [Conn.CloseCode] is 1005 then.
 //   - Origin: a request without an Origin header is allowed (it comes from a
 //     non-browser client, which could forge any header anyway); otherwise the
 //     Origin must match the request's Host, or an entry of AllowedOrigins
