@@ -29,7 +29,9 @@ import (
 // sent before the next, so the message does not end with them (section
 // 7.2.1 has the sender remove them). A piece is 32 KiB, deflate's
 // window, but the message's last, so compressing pieces apart loses
-// little.
+// little. The fault echo's messages, which come whole, are sent the same
+// way (write): a bw fault or a slow reader can make one message's write
+// last minutes, and gorilla's writer would hold its compressor as long.
 
 // deflateTrailer ends a sync flush; RFC 7692 section 7.2.1 removes it
 // from the end of a compressed message.
@@ -57,16 +59,18 @@ func newDeflater() *deflater {
 	return d
 }
 
+// pieceSize is the most of a message compressed at once: deflate's
+// window, so that compressing pieces apart loses little.
+const pieceSize = 32 << 10
+
 // echo sends back the message r of type mt compressed, reading it
 // through buf.
 func (d *deflater) echo(c *Conn, mt int, r io.Reader, buf []byte) error {
-	w, err := c.NextWriter(mt)
+	m, err := d.start(c, mt)
 	if err != nil {
 		return err
 	}
-	c.nc.rsv1Next = true
-	defer func() { c.nc.rsv1Next = false }()
-	held := false // the last piece's trailer is held back
+	defer m.abandon()
 	for {
 		// A piece is a full buffer, or the message's end: an inflater
 		// hands out each deflate block as it ends, and a client sending
@@ -76,25 +80,81 @@ func (d *deflater) echo(c *Conn, mt int, r io.Reader, buf []byte) error {
 		if rerr != nil && rerr != io.EOF {
 			return rerr
 		}
-		if n > 0 {
-			if err := d.piece(w, buf[:n], held); err != nil {
-				return err
-			}
-			held = true
+		if err := m.piece(buf[:n]); err != nil {
+			return err
 		}
 		if rerr == io.EOF {
-			break
+			return m.close()
 		}
 	}
-	if !held {
+}
+
+// write sends data, a whole message of type mt, compressed by pieces of
+// pieceSize: the fault echo's messages, which may go out slowly (bw, a
+// client that reads slowly), hold a compressor only while a piece is
+// compressed, never while it is written.
+func (d *deflater) write(c *Conn, mt int, data []byte) error {
+	m, err := d.start(c, mt)
+	if err != nil {
+		return err
+	}
+	defer m.abandon()
+	for len(data) > 0 {
+		n := min(len(data), pieceSize)
+		if err := m.piece(data[:n]); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return m.close()
+}
+
+// deflateMessage is one compressed message being written through
+// gorilla's plain writer.
+type deflateMessage struct {
+	d    *deflater
+	nc   *watchedConn
+	w    io.WriteCloser
+	held bool // the last piece's trailer is held back
+}
+
+// start begins a message of type mt whose first frame gets RSV1.
+func (d *deflater) start(c *Conn, mt int) (deflateMessage, error) {
+	w, err := c.NextWriter(mt)
+	if err != nil {
+		return deflateMessage{}, err
+	}
+	c.nc.rsv1Next = true
+	return deflateMessage{d: d, nc: c.nc, w: w}, nil
+}
+
+// piece compresses p, if not empty, and writes it.
+func (m *deflateMessage) piece(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	if err := m.d.piece(m.w, p, m.held); err != nil {
+		return err
+	}
+	m.held = true
+	return nil
+}
+
+// close ends the message.
+func (m *deflateMessage) close() error {
+	if !m.held {
 		// An empty message: one empty stored block without its trailer
 		// (RFC 7692 section 7.2.3.6).
-		if _, err := w.Write([]byte{0x00}); err != nil {
+		if _, err := m.w.Write([]byte{0x00}); err != nil {
 			return err
 		}
 	}
-	return w.Close()
+	return m.w.Close()
 }
+
+// abandon clears RSV1 for the next message, should this one have ended
+// before its first frame went out.
+func (m *deflateMessage) abandon() { m.nc.rsv1Next = false }
 
 // piece compresses p and writes it to w, after the trailer held back
 // from the piece before when held is set, and without its own.

@@ -20,7 +20,10 @@
 //   - A message longer than MaxMessageBytes, in one frame or summed over its
 //     fragments, or after decompression, fails with close 1009. A message of
 //     exactly MaxMessageBytes is served.
-//   - A close from the client is answered with the same code (section 5.5.1).
+//   - A close from the client is answered with the same code (section
+//     5.5.1), and one without a code with a close without one: 1005, the
+//     code that stands for none, may not be sent (section 7.4.1).
+//     [Conn.CloseCode] is 1005 then.
 //   - Origin: a request without an Origin header is allowed (it comes from a
 //     non-browser client, which could forge any header anyway); otherwise the
 //     Origin must match the request's Host, or an entry of AllowedOrigins
@@ -33,9 +36,13 @@
 //     such records a second are written, then one that counts the rest, so
 //     a flood cannot fill a disk.
 //   - Every refused upgrade carries Sec-WebSocket-Version: 13 (RFC 6455
-//     section 4.4), as gorilla's own refusals do. An upgrade asking for
-//     another version, or naming none, gets 426 Upgrade Required (section
-//     4.2.2), where gorilla answers 400.
+//     section 4.4), as gorilla's own refusals do: the handshake's
+//     refusals, the 503 while the server drains, and a fault's 400 or
+//     status:CODE alike. The RFC asks for it only with the 426 of a
+//     version mismatch; on every refusal, a client that reads it finds
+//     one answer. An upgrade asking for another version, or naming none,
+//     gets 426 Upgrade Required (section 4.2.2), where gorilla answers
+//     400.
 //   - Liveness is judged by complete frames, not bytes: a client in the
 //     middle of a frame cannot answer a ping (control frames may come
 //     between the frames of a message, never inside one), so bytes
@@ -105,5 +112,6 @@
 // it on, the echo compresses each piece of a message apart, with a
 // compressor taken from a pool for that piece only: gorilla's writer
 // would hold its 1.2 MiB compressor for as long as a client took to
-// send the message (deflate.go).
+// send the message (deflate.go). The fault echo's messages are
+// compressed the same way, since bw can make one write last minutes.
 package ws

@@ -32,7 +32,6 @@ func (f HandlerFunc) ServeWS(c *Conn) error { return f(c) }
 // writes go out as they come, at their time.
 func Echo() Handler {
 	pool := &sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-	dz := newDeflater()
 	return HandlerFunc(func(c *Conn) error {
 		if c.fault != nil {
 			return c.fault.EchoMessages(c)
@@ -68,7 +67,7 @@ func Echo() Handler {
 			}
 			if c.deflate {
 				bp := pool.Get().(*[]byte)
-				err = dz.echo(c, mt, r, *bp)
+				err = c.srv.deflater.echo(c, mt, r, *bp)
 				pool.Put(bp)
 				if err != nil {
 					return err

@@ -83,8 +83,15 @@ func bottom(nc net.Conn) net.Conn {
 }
 
 // WriteMessage sends a whole message; the fault echo uses it when it does
-// not fragment.
+// not fragment. With permessage-deflate it is compressed by pieces
+// (deflate.go): under bw or to a client that reads slowly the write may
+// last minutes, and gorilla's compressing writer would hold its 1.2 MiB
+// compressor all that time.
 func (c *Conn) WriteMessage(messageType int, data []byte) error {
+	if c.deflate {
+		c.ws.EnableWriteCompression(false)
+		return c.srv.deflater.write(c, messageType, data)
+	}
 	return c.ws.WriteMessage(messageType, data)
 }
 

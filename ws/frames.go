@@ -252,11 +252,11 @@ type watchedConn struct {
 	replay []byte
 	// rsv1Next is set by the compressed echo (deflate.go) while it writes
 	// a message through gorilla's plain writer: the message's first frame
-	// gets RSV1. It is set and read on the handler's goroutine only: the
-	// compressed echo never runs on a connection with faults, whose queue
-	// writes data frames from a goroutine of its own, and Write reads the
-	// flag for data frames alone, never for control frames written from
-	// elsewhere.
+	// gets RSV1. It is set and read by the goroutine writing the message
+	// (the handler's, or a delay fault's queue, which takes its turn
+	// after the handler's writes): Write reads the flag for data frames
+	// alone, and only that goroutine writes data frames; control frames
+	// written from elsewhere never read it.
 	rsv1Next bool
 	// closeSent is the code of the first close frame written (1005 for
 	// one without a code), the server's own and gorilla's alike: gorilla

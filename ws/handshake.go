@@ -12,16 +12,19 @@ import (
 // that must appear once, the subprotocol answered, and which
 // permessage-deflate offers the server may accept.
 
+// allowed is the Allow field of a 405: the methods /ws serves.
+const allowed = "GET, HEAD"
+
 // checkHandshake refuses what gorilla would upgrade though RFC 6455
 // forbids it, or would refuse with a status the RFC does not ask for, and
 // returns the status to answer with; the headers that status calls for
 // are set on h. It refuses an HTTP/1.0 request (section 4.2.1, item 1),
 // a Sec-WebSocket-Key or Sec-WebSocket-Version field that appears more
 // than once or, for the version, lists more than one value (sections
-// 11.3.1 and 11.3.5), and an upgrade with a body, all with 400. An
-// upgrade by a method other than GET gets 405 (section 4.2.1, item 1),
-// and one asking for a version other than 13, or naming none, 426
-// (section 4.2.2, the negotiation of section 4.4). A request that is no
+// 11.3.1 and 11.3.5), an upgrade with a body, and one by HEAD, all with
+// 400. An upgrade by any other method but GET gets 405 (section 4.2.1,
+// item 1), and one asking for a version other than 13, or naming none,
+// 426 (section 4.2.2, the negotiation of section 4.4). A request that is no
 // upgrade at all is left to gorilla, which answers 400.
 func checkHandshake(r *http.Request, h http.Header) (int, error) {
 	if !r.ProtoAtLeast(1, 1) {
@@ -39,10 +42,19 @@ func checkHandshake(r *http.Request, h http.Header) (int, error) {
 	if !asksUpgrade(r) {
 		return 0, nil
 	}
+	if r.Method == http.MethodHead {
+		// HEAD is served where GET is (it answers as a GET without an
+		// upgrade), so a 405 would contradict its own Allow field; the
+		// upgrade itself is a bad handshake, which section 4.2.1 answers
+		// with 400.
+		return http.StatusBadRequest, errors.New("ws: a WebSocket upgrade is a GET request, not HEAD")
+	}
 	if r.Method != http.MethodGet {
 		// gorilla answers 405 too, but without the Allow field RFC 9110
-		// section 15.5.6 requires of it.
-		h.Set("Allow", http.MethodGet)
+		// section 15.5.6 requires of it. It names HEAD beside GET, as
+		// tlsecho's router does for every path it serves: one answer
+		// whichever layer gives it.
+		h.Set("Allow", allowed)
 		return http.StatusMethodNotAllowed, fmt.Errorf("ws: a WebSocket upgrade is a GET request, not %s", r.Method)
 	}
 	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {

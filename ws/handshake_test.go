@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 // upgradeWith sends an upgrade request to /ws with the given request line
@@ -19,7 +22,7 @@ func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) 
 	return ts.upgradeBy(tb, http.MethodGet, proto, lines...)
 }
 
-// upgradeBy is upgradeWith by another method.
+// upgradeBy is upgradeWith by another method; ts.query follows /ws.
 func (ts *testServer) upgradeBy(tb testing.TB, method, proto string, lines ...string) *http.Response {
 	tb.Helper()
 	cfg := ts.clientTLS.Clone()
@@ -31,8 +34,8 @@ func (ts *testServer) upgradeBy(tb testing.TB, method, proto string, lines ...st
 	}
 	tb.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(ioWait))
-	req := fmt.Sprintf("%s /ws %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
-		method, proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
+	req := fmt.Sprintf("%s /ws%s %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
+		method, ts.query, proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
 	if _, err := io.WriteString(conn, req); err != nil {
 		tb.Fatal(err)
 	}
@@ -83,6 +86,9 @@ func TestHandshakeRefusals(t *testing.T) {
 			if tt.want != http.StatusSwitchingProtocols && resp.Header.Get("Sec-WebSocket-Version") != "13" {
 				t.Errorf("Sec-WebSocket-Version %q, want 13", resp.Header.Get("Sec-WebSocket-Version"))
 			}
+			if tt.want == http.StatusSwitchingProtocols && resp.Header.Get("Sec-WebSocket-Version") != "" {
+				t.Errorf("101 with Sec-WebSocket-Version %q, want none", resp.Header.Get("Sec-WebSocket-Version"))
+			}
 			// RFC 9110 section 15.5.22: a 426 names the protocol to
 			// upgrade to, with "upgrade" in Connection (section 7.8).
 			if tt.want == http.StatusUpgradeRequired &&
@@ -118,17 +124,23 @@ func TestWrongVersionNotUpgrade(t *testing.T) {
 	}
 }
 
-// TestUpgradeMethod: an upgrade by a method other than GET gets 405 with
-// the Allow field RFC 9110 section 15.5.6 requires (RFC 6455 section
-// 4.2.1, item 1: the handshake is a GET).
+// TestUpgradeMethod: an upgrade by a method other than GET or HEAD gets
+// 405 with the Allow field RFC 9110 section 15.5.6 requires (RFC 6455
+// section 4.2.1, item 1: the handshake is a GET), naming GET and HEAD as
+// tlsecho's router does for POST /ws; one by HEAD, a method /ws serves,
+// gets 400, a bad handshake, and no Allow field to contradict.
 func TestUpgradeMethod(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &Server{})
-	for _, method := range []string{http.MethodPost, http.MethodHead, http.MethodPut} {
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 		resp := ts.upgradeBy(t, method, "HTTP/1.1", goodKey, goodVersion, "Content-Length: 0")
-		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != http.MethodGet {
-			t.Errorf("%s: %s, Allow %q; want 405, Allow GET", method, resp.Status, resp.Header.Get("Allow"))
+		if allow := resp.Header.Values("Allow"); resp.StatusCode != http.StatusMethodNotAllowed || len(allow) != 1 || allow[0] != "GET, HEAD" {
+			t.Errorf("%s: %s, Allow %q; want 405, Allow \"GET, HEAD\"", method, resp.Status, allow)
 		}
+	}
+	resp := ts.upgradeBy(t, http.MethodHead, "HTTP/1.1", goodKey, goodVersion)
+	if allow := resp.Header.Values("Allow"); resp.StatusCode != http.StatusBadRequest || len(allow) != 0 {
+		t.Errorf("HEAD: %s, Allow %q; want 400 without Allow", resp.Status, allow)
 	}
 }
 
@@ -258,4 +270,43 @@ func FuzzParseExtensions(f *testing.F) {
 			t.Fatalf("%q parsed as %v; written out, %q parses as %v, %v", field, exts, b.String(), again, ok)
 		}
 	})
+}
+
+// TestEveryRefusalNamesVersion: the refusals that come before the
+// handshake is looked at carry Sec-WebSocket-Version: 13 as the
+// handshake's own do (TestHandshakeRefusals): a bad fault spec's 400, a
+// status: fault's answer, and the 503 while the server drains.
+func TestEveryRefusalNamesVersion(t *testing.T) {
+	t.Parallel()
+	in, err := fault.New(fault.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Faults: in}
+	ts := startServer(t, s)
+	for _, tt := range []struct {
+		name   string
+		query  string
+		drain  bool
+		status int
+	}{
+		{"bad fault spec", "?fault=delay:2m", false, http.StatusBadRequest},
+		{"status fault", "?fault=status:503", false, http.StatusServiceUnavailable},
+		{"status fault 429", "?fault=status:429", false, http.StatusTooManyRequests},
+		{"draining", "", true, http.StatusServiceUnavailable},
+	} {
+		if tt.drain {
+			// No connection is open: Shutdown only turns new ones away.
+			ctx, cancel := context.WithTimeout(context.Background(), ioWait)
+			if err := s.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+		}
+		ts.query = tt.query
+		resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion)
+		if resp.StatusCode != tt.status || resp.Header.Get("Sec-WebSocket-Version") != "13" {
+			t.Errorf("%s: %s, Sec-WebSocket-Version %q; want %d, 13", tt.name, resp.Status, resp.Header.Get("Sec-WebSocket-Version"), tt.status)
+		}
+	}
 }

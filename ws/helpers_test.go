@@ -81,6 +81,9 @@ func startServer(tb testing.TB, s *Server) *testServer {
 		Logger:    slog.New(slog.DiscardHandler),
 	})
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
+	// As tlsecho serves it: a request finds its listener.Conn, and with
+	// it the faults armed at accept and the pacing of bw.
+	hs.Config.ConnContext = listener.ConnContext
 	hs.Start()
 	tb.Cleanup(hs.Close)
 	tb.Cleanup(func() {

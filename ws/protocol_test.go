@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 // protocolErrorTests are frames a server must refuse with close 1002
@@ -230,4 +233,60 @@ func TestCloseThenShortClose(t *testing.T) {
 		t.Fatalf("echo op %#x %q", op, got)
 	}
 	rc.expectClose(4001)
+}
+
+// TestEmptyCloseAnswered: a close frame without a code is answered with
+// one without a code, on every kind of connection (compressed, with
+// faults, each echo's path), and counted as 1005, the code that stands
+// for none (RFC 6455 section 7.4.1) and may never be sent.
+func TestEmptyCloseAnswered(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		compressed bool
+		query      string
+	}{
+		{"plain", false, ""},
+		{"compressed", true, ""},
+		{"with faults", false, "?fault=delay:1ms"},
+		{"compressed with faults", true, "?fault=bw:1MiB"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in, err := fault.New(fault.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			closed := make(chan int, 1)
+			ts := startServer(t, &Server{Compression: tt.compressed, Faults: in,
+				Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}})
+			ts.query = tt.query
+			var hdr http.Header
+			if tt.compressed {
+				hdr = http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}
+			}
+			rc, _ := ts.dialRaw(t, hdr)
+			rc.write(frame{fin: true, op: opText, payload: []byte("hi")})
+			_, _, got := rc.readMessage()
+			if tt.compressed {
+				got = inflate(t, got)
+			}
+			if string(got) != "hi" {
+				t.Fatalf("echo %q", got)
+			}
+			rc.write(frame{fin: true, op: opClose})
+			if f := rc.mustFrame(); f.op != opClose || len(f.payload) != 0 {
+				t.Fatalf("close answered with %v %q, want an empty close", f, f.payload)
+			}
+			rc.expectEnd()
+			select {
+			case code := <-closed:
+				if code != websocket.CloseNoStatusReceived {
+					t.Errorf("CloseCode %d, want %d", code, websocket.CloseNoStatusReceived)
+				}
+			case <-time.After(ioWait):
+				t.Fatal("the connection did not end")
+			}
+		})
+	}
 }

@@ -14,12 +14,10 @@ const (
 	refusalWindow = time.Second
 )
 
-// refuse answers an upgrade that gorilla turned down. gorilla's own error
-// writer sets Sec-WebSocket-Version: 13 on every refusal, which RFC 6455
-// section 4.4 asks for when the client's version is not supported; a
-// custom writer must set it too.
+// refuse answers an upgrade that gorilla or checkHandshake turned down.
+// ServeHTTP has set Sec-WebSocket-Version: 13, as gorilla's own error
+// writer does on every refusal.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, reason error) {
-	w.Header().Set("Sec-WebSocket-Version", "13")
 	if status == http.StatusForbidden && !s.checkOrigin(r) {
 		s.refuseOrigin(w, r)
 		return

@@ -91,6 +91,7 @@ type Server struct {
 	epoch    time.Time
 	echo     Handler   // for a nil Handler: one Echo for all connections
 	held     sync.Pool // buffers of writes held to go out with the next
+	deflater *deflater // compresses echoes by piece (deflate.go)
 	refusals rateLog   // warn records of refused origins
 
 	mu       sync.Mutex
@@ -163,6 +164,7 @@ func (s *Server) init() {
 			Error:             s.refuse,
 		}
 		s.held.New = func() any { b := make([]byte, 0, 16<<10); return &b }
+		s.deflater = newDeflater()
 		s.echo = Echo()
 	})
 }
@@ -219,6 +221,15 @@ func (s *Server) Active() int { return int(s.active.Load()) }
 // ServeHTTP upgrades the request and serves the connection until it ends.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
+	// Every refusal names the version this server speaks, as gorilla's
+	// own do: the draining 503, a bad fault spec's 400 and a status:
+	// fault's answer as well as the handshake's refusals. RFC 6455
+	// section 4.4 asks for it with the 426 of a version mismatch only,
+	// but a client that reads it to pick a version to retry with then
+	// finds the same answer on every refusal of this server, and a
+	// status: fault looks like the server's own refusal. The 101 does not
+	// carry it: gorilla writes that answer itself, from its own fields.
+	w.Header().Set("Sec-WebSocket-Version", "13")
 	s.mu.Lock()
 	draining := s.draining
 	s.mu.Unlock()

@@ -3,9 +3,13 @@ package ws
 import (
 	"bytes"
 	"compress/flate"
+	"net"
 	"net/http"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/fault"
 )
 
 // heapInUse is the heap in use once garbage and the pools' contents are
@@ -101,6 +105,119 @@ func TestSlowMessagesHoldLittle(t *testing.T) {
 				}
 				if !bytes.Equal(got, msg) {
 					t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(msg))
+				}
+			}
+		})
+	}
+}
+
+// TestSlowFaultedEchoesHoldLittle: compressed echoes that go out slowly,
+// under bw:1KiB, hold little memory each while they are written: the
+// fault echo's message and a piece of it compressed, not a compressor.
+// That the echoes are sound, TestCompressedEchoFaults shows.
+// Not parallel: the heap it measures is the process's.
+func TestSlowFaultedEchoesHoldLittle(t *testing.T) {
+	in, err := fault.New(fault.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Compression: true, Faults: in}
+	ts := startServer(t, s)
+	ts.query = "?fault=bw:1KiB"
+	const n = 10
+	// 16 KiB that do not compress: its echo takes 16 s at 1 KiB/s.
+	msg := binaryOfSize(16 << 10)
+	wire := frame{fin: true, rsv: rsv1, op: opBinary, payload: deflate(t, msg)}
+	conns := make([]*rawConn, n)
+	for i := range conns {
+		conns[i], _ = ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+	}
+	before := heapInUse()
+	for _, rc := range conns {
+		rc.write(wire)
+	}
+	deadline := time.Now().Add(4 * ioWait)
+	for !s.allWriting(n) {
+		if time.Now().After(deadline) {
+			t.Fatal("the echoes never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	held := (int64(heapInUse()) - int64(before)) / n
+	t.Logf("%d KiB held per connection while a paced compressed echo is written", held>>10)
+	if held > maxHeldPerMessage {
+		t.Errorf("%d KiB held per connection while a paced compressed echo is written, want at most %d KiB", held>>10, maxHeldPerMessage>>10)
+	}
+}
+
+// maxHeldStuck bounds the heap a connection holds while its echo waits
+// for a client that does not read. The measure varies by about 100 KiB
+// from run to run under -race (what crypto/tls has read ahead, where the
+// write stopped), so the bound is looser than maxHeldPerMessage; a
+// compressor held for the write (1.2 MiB) would still be far over it.
+const maxHeldStuck = 512 << 10
+
+// TestStuckEchoesHoldLittle: connections whose clients stop reading in
+// the middle of an echo, compressed or not, hold what the README says
+// while the echo waits (about 25 KiB plain, 150 KiB compressed: the
+// inflater, the copy buffer and the compressed piece waiting to go out)
+// and are dropped once IdleTimeout passes with none of it taken. Not
+// parallel: the heap it measures is the process's.
+func TestStuckEchoesHoldLittle(t *testing.T) {
+	for _, compressed := range []bool{false, true} {
+		name := "plain"
+		if compressed {
+			name = "compressed"
+		}
+		t.Run(name, func(t *testing.T) {
+			const n, idle = 10, 2 * time.Second
+			closed := make(chan struct{}, n)
+			s := &Server{Compression: compressed, IdleTimeout: idle, PingInterval: time.Minute,
+				Hooks: &Hooks{
+					// Small socket buffers on both sides, so the echo
+					// blocks after a few KiB.
+					Opened: func(c *Conn) { c.nc.lc.NetConn().(*net.TCPConn).SetWriteBuffer(8 << 10) },
+					Closed: func(*Conn) { closed <- struct{}{} },
+				}}
+			ts := startServer(t, s)
+			msg := binaryOfSize(256 << 10)
+			// The first frame of a message whose rest never comes.
+			first := frame{op: opBinary, payload: msg}
+			var hdr http.Header
+			if compressed {
+				first = frame{op: opBinary, rsv: rsv1, payload: deflate(t, msg)}
+				hdr = http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}
+			}
+			conns := make([]*rawConn, n)
+			for i := range conns {
+				conns[i], _ = ts.dialRawVia(t, hdr, func(c net.Conn) net.Conn {
+					c.(*net.TCPConn).SetReadBuffer(4 << 10)
+					return c
+				})
+			}
+			before := heapInUse()
+			for _, rc := range conns {
+				rc.write(first)
+			}
+			deadline := time.Now().Add(4 * ioWait)
+			for !s.allWriting(n) {
+				if time.Now().After(deadline) {
+					t.Fatal("the echoes never blocked")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			stuck := time.Now()
+			held := (int64(heapInUse()) - int64(before)) / n
+			t.Logf("%d KiB held per connection while its echo waits for a client that does not read", held>>10)
+			if held > maxHeldStuck {
+				t.Errorf("%d KiB held per connection while its echo waits, want at most %d KiB", held>>10, maxHeldStuck>>10)
+			}
+			for range n {
+				select {
+				case <-closed:
+				case <-time.After(2*idle + ioWait):
+					t.Fatalf("a connection whose client takes none of its echo still open %v after all were stuck (IdleTimeout %v)",
+						time.Since(stuck).Round(time.Millisecond), idle)
 				}
 			}
 		})

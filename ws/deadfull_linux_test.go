@@ -1,0 +1,144 @@
+package ws
+
+import (
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/sys/unix"
+)
+
+// sendQueue reports the socket's send buffer and what is queued in it,
+// as the kernel accounts them (SO_MEMINFO): a write that needs more room
+// blocks once queued reaches sndbuf.
+func sendQueue(t *testing.T, tc *net.TCPConn) (sndbuf, queued uint32) {
+	t.Helper()
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mi [unix.SK_MEMINFO_VARS]uint32
+	var serr error
+	err = rc.Control(func(fd uintptr) {
+		n := uint32(unsafe.Sizeof(mi))
+		_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO,
+			uintptr(unsafe.Pointer(&mi[0])), uintptr(unsafe.Pointer(&n)), 0)
+		if e != 0 {
+			serr = e
+		}
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		t.Fatalf("SO_MEMINFO: %v", err)
+	}
+	return mi[unix.SK_MEMINFO_SNDBUF], mi[unix.SK_MEMINFO_WMEM_QUEUED]
+}
+
+// TestKeepaliveDeadClientFullBuffer: a client that stops answering and
+// reading once its receive window and the server's send buffer are full
+// is dropped as one that reads: two ping intervals after its last
+// frame, the close 1008 taking at most half a second to go out and as
+// long for an answer, not the write timeout of a frame it will never
+// take nor IdleTimeout. The close frame is behind the echoes when it
+// reads at last.
+func TestKeepaliveDeadClientFullBuffer(t *testing.T) {
+	t.Parallel()
+	dropped := make(chan struct{}, 1)
+	opened, closed := make(chan *Conn, 1), make(chan int, 1)
+	s := &Server{
+		PingInterval: testPingInterval,
+		// Far beyond the bounds below: a drop by the idle rule, or by a
+		// stuck write, would fail the test.
+		IdleTimeout: time.Minute,
+		Logger:      slog.New(&eventHandler{msg: "websocket client dropped", seen: dropped}),
+		Hooks: &Hooks{
+			Opened: func(c *Conn) { opened <- c },
+			Closed: func(c *Conn) { closed <- c.CloseCode() },
+		},
+	}
+	ts := startServer(t, s)
+	c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+	var sc *Conn
+	select {
+	case sc = <-opened:
+	case <-time.After(ioWait):
+		t.Fatal("the server did not open the connection")
+	}
+	tc, ok := sc.nc.lc.NetConn().(*net.TCPConn)
+	if !ok {
+		t.Fatalf("the server's socket is a %T", sc.nc.lc.NetConn())
+	}
+	// A small send buffer fills with a few hundred echoes.
+	if err := tc.SetWriteBuffer(8 << 10); err != nil {
+		t.Fatal(err)
+	}
+	// One-byte messages, each sent once the echo of the one before has
+	// been written whole, until the server's send buffer is full: the
+	// echoes are small writes, and the kernel takes each whole as long
+	// as the buffer is not full when it starts.
+	deadline := time.Now().Add(4 * ioWait)
+	writes := sc.nc.writes.Load()
+	var last time.Time
+	for n := 0; ; n++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server's send buffer not full after %d echoes", n)
+		}
+		if sndbuf, queued := sendQueue(t, tc); queued >= sndbuf {
+			t.Logf("send buffer full after %d echoes: %d bytes queued, %d the buffer", n, queued, sndbuf)
+			break
+		}
+		c.SetWriteDeadline(time.Now().Add(ioWait))
+		if err := c.WriteMessage(websocket.BinaryMessage, []byte{byte(n)}); err != nil {
+			t.Fatal(err)
+		}
+		last = time.Now()
+		for w := sc.nc.writes.Load(); w&1 == 1 || w < writes+2; w = sc.nc.writes.Load() {
+			if time.Now().After(deadline) {
+				t.Fatalf("echo %d not written: the send buffer was not full before it", n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		writes = sc.nc.writes.Load()
+	}
+	// From here the client sends and reads nothing.
+	var at time.Time
+	select {
+	case <-dropped:
+		at = time.Now()
+	case <-time.After(2*testPingInterval + ioWait):
+		t.Fatalf("not dropped %v after its last message", time.Since(last).Round(time.Millisecond))
+	}
+	select {
+	case code := <-closed:
+		took := time.Since(at)
+		t.Logf("dropped %v after the last message, closed %v later", at.Sub(last).Round(time.Millisecond), took.Round(time.Millisecond))
+		if code != websocket.ClosePolicyViolation {
+			t.Errorf("close code %d, want %d", code, websocket.ClosePolicyViolation)
+		}
+		// Two dropWaits, with room for a loaded machine; a write timeout
+		// (writeWait, or crypto/tls's 5 s for close_notify) is beyond it.
+		if took > 2*dropWait+2*time.Second {
+			t.Errorf("closed %v after the drop began, want within %v and some room", took.Round(time.Millisecond), 2*dropWait)
+		}
+	case <-time.After(2 * ioWait):
+		t.Fatalf("not closed %v after the drop began", 2*ioWait)
+	}
+	// When the client reads at last, every echo is there, then the close
+	// that says why.
+	c.SetPingHandler(func(string) error { return nil })
+	c.SetReadDeadline(time.Now().Add(ioWait))
+	for {
+		if _, _, err := c.ReadMessage(); err != nil {
+			ce := wantCloseError(t, err, websocket.ClosePolicyViolation)
+			if want := "no pong within " + testPingInterval.String(); ce.Text != want {
+				t.Errorf("close reason %q, want %q", ce.Text, want)
+			}
+			break
+		}
+	}
+}
