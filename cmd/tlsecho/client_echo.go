@@ -120,8 +120,9 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
 	}
 	c.printRTTs(p, rtts)
-	c.printClose(p, c.closeWS(ws))
-	return nil
+	cerr := c.closeWS(ws)
+	c.printClose(p, cerr)
+	return c.closeFailed(cerr)
 }
 
 // sendClose starts the closing handshake with 1000 (RFC 6455 section
