@@ -397,8 +397,22 @@ func (c *client) endedEarly(err error) error {
 // a close the client answered after a protocol violation, whereupon
 // gorilla refuses to send: "close sent"), and the reader's error is the
 // one that says why; it gets alertWait to end before the connection is
-// dropped.
+// dropped. A send that timed out is the exception: it had all of -timeout,
+// in which the reader would have met an end the server sent, so a reason
+// is taken only if it is already there and the report is not held past
+// -timeout waiting for one.
 func (c *client) sendFailed(err error, readDone <-chan error, abort func()) error {
+	if isTimeout(err) {
+		select {
+		case rerr := <-readDone:
+			abort()
+			return c.endedEarly(rerr)
+		default:
+		}
+		abort()
+		<-readDone
+		return explained(err, "%s stopped reading: nothing could be sent within %v", c.o.target.addr, c.o.timeout)
+	}
 	t := time.NewTimer(min(alertWait, c.o.timeout))
 	defer t.Stop()
 	select {
