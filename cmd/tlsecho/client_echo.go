@@ -45,7 +45,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainRead(err, "echo")
+			return c.explainSend(err)
 		}
 		mark := c.obs.mark()
 		n, ttfb, err := readEcho(conn, got, start)
@@ -95,7 +95,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainRead(err, "echo")
+			return c.explainSend(err)
 		}
 		gt, r, err := ws.NextReader()
 		ttfb := time.Since(start)
@@ -411,7 +411,7 @@ func (c *client) sendFailed(err error, readDone <-chan error, abort func()) erro
 		}
 		abort()
 		<-readDone
-		return explained(err, "%s stopped reading: nothing could be sent within %v", c.o.target.addr, c.o.timeout)
+		return c.stalledSend(err)
 	}
 	t := time.NewTimer(min(alertWait, c.o.timeout))
 	defer t.Stop()

@@ -242,6 +242,22 @@ func (c *client) alertMessage(err error) (string, bool) {
 	return "alert " + alert, true
 }
 
+// explainSend says why a message could not be sent. A send that timed
+// out met a server that stopped reading: what is missing is not its echo,
+// and "no echo" would send the user looking at the wrong side. Other
+// failures are the server ending the connection, said as for a read.
+func (c *client) explainSend(err error) error {
+	if isTimeout(err) {
+		return c.stalledSend(err)
+	}
+	return c.explainRead(err, "echo")
+}
+
+// stalledSend reports a send that timed out.
+func (c *client) stalledSend(err error) error {
+	return explained(err, "%s stopped reading: nothing could be sent within %v", c.o.target.addr, c.o.timeout)
+}
+
 // explainRead says why no (more) echo came.
 func (c *client) explainRead(err error, what string) error {
 	addr := c.o.target.addr
