@@ -41,6 +41,8 @@ type certFlags struct {
 	days       int
 	force      bool
 	ca         bool
+	client     bool
+	hostsSet   bool
 	p12        bool
 	p12Pass    string
 	p12PassSet bool
@@ -73,6 +75,7 @@ func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code
 	fs.IntVar(&fl.days, "days", 365, "validity in days (`N`); above 398 browsers refuse the certificate")
 	fs.BoolVar(&fl.force, "force", false, "replace existing cert.pem, key.pem and cert.p12 (never ca.pem or ca-key.pem)")
 	fs.BoolVar(&fl.ca, "ca", false, "issue the certificate from a local CA in DIR (ca.pem, ca-key.pem; made on first use, reused after) that browsers can be told to trust")
+	fs.BoolVar(&fl.client, "client", false, "a client certificate for mTLS: -hosts are the client's names, and the summary says how to\npresent it (tlsecho client, curl, a browser) instead of how to serve it")
 	fs.BoolVar(&fl.p12, "p12", false, "also write DIR/cert.p12 (PKCS#12: certificate, key and CA) for phones and Java clients")
 	fs.StringVar(&fl.p12Pass, "p12-password", "", "password (`PW`) of cert.p12 (default: a random one, printed); other users can see it in ps")
 	// The flag package prints the usage on every parse error; only -h
@@ -86,7 +89,10 @@ func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code
 		fmt.Fprintf(stderr, "tlsecho cert: %v; see tlsecho cert -h\n", err)
 		return fl, exitUsage, false
 	}
-	fs.Visit(func(f *flag.Flag) { fl.p12PassSet = fl.p12PassSet || f.Name == "p12-password" })
+	fs.Visit(func(f *flag.Flag) {
+		fl.p12PassSet = fl.p12PassSet || f.Name == "p12-password"
+		fl.hostsSet = fl.hostsSet || f.Name == "hosts"
+	})
 	usageErr := func(format string, a ...any) (certFlags, int, bool) {
 		fmt.Fprintf(stderr, "tlsecho cert: "+format+"; see tlsecho cert -h\n", a...)
 		return fl, exitUsage, false
@@ -99,6 +105,11 @@ func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code
 	}
 	if fl.days < 1 || fl.days > maxDays {
 		return usageErr("-days %d: must be from 1 to %d", fl.days, maxDays)
+	}
+	if fl.client && !fl.hostsSet {
+		// The default names a server on this machine; a client
+		// certificate for "localhost" would name no one.
+		return usageErr("-client needs -hosts with the client's name, such as -hosts alice")
 	}
 	if fl.p12PassSet && !fl.p12 {
 		return usageErr("-p12-password needs -p12")
@@ -121,7 +132,7 @@ func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code
 }
 
 func certUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprint(w, `Usage: tlsecho cert -out DIR [-hosts a,b,...] [-rsa] [-days N] [-force] [-ca] [-p12 [-p12-password PW]]
+	fmt.Fprint(w, `Usage: tlsecho cert -out DIR [-hosts a,b,...] [-rsa] [-days N] [-force] [-ca] [-client] [-p12 [-p12-password PW]]
 
 Writes a certificate and its private key for the server:
   DIR/cert.pem   the certificate (followed by the CA certificate with -ca)
@@ -136,8 +147,11 @@ With -ca the certificate is issued by a local certificate authority kept in
 DIR/ca.pem and DIR/ca-key.pem (made on first use, reused afterwards); trust
 ca.pem once in the system or browser, as printed, and browsers show no
 warning. ca.pem also works as TLSECHO_CLIENT_CA_FILE for mTLS: each
-certificate the CA issues can authenticate a client too (move cert.pem and
-key.pem aside and run again with the client's name in -hosts).
+certificate the CA issues can authenticate a client too. With -client the
+certificate is meant for a client, -hosts names it (-hosts alice), and the
+summary shows how to present it: tlsecho client, curl, and cert.p12 (-p12)
+for a browser. Give a client its own DIR, with copies of ca.pem and
+ca-key.pem to reuse the CA.
 
 cert.p12 is encrypted with AES-256 and a SHA-256 MAC (PKCS#12 "modern"),
 which OpenSSL 1.1.1+, Java 12+ and Windows Server 2019+ read.

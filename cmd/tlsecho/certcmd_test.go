@@ -529,6 +529,7 @@ var certUsageTests = []struct {
 	{"IPv4 out of range", []string{"-out", "x", "-hosts", "localhost,10.0.0.256"}, exitUsage, `"10.0.0.256" is not an IP address`},
 	{"short IPv4", []string{"-out", "x", "-hosts", "127.1"}, exitUsage, `"127.1" is not an IP address`},
 	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
+	{"client without its name", []string{"-out", "x", "-client"}, exitUsage, "-client needs -hosts with the client's name"},
 }
 
 func TestCertUsage(t *testing.T) {

@@ -30,7 +30,11 @@ func printCertSummary(w io.Writer, fl certFlags, leaf *x509.Certificate, s certS
 			fmt.Fprintf(w, "Using the local CA at %q.\n\n", s.caPath)
 		}
 	}
-	fmt.Fprintln(w, "Created a new certificate valid for the following names:")
+	kind := "certificate"
+	if fl.client {
+		kind = "client certificate"
+	}
+	fmt.Fprintf(w, "Created a new %s valid for the following names:\n", kind)
 	for _, h := range fl.hosts {
 		fmt.Fprintf(w, " - %q\n", h)
 	}
@@ -50,6 +54,10 @@ func printCertSummary(w io.Writer, fl certFlags, leaf *x509.Certificate, s certS
 		} else {
 			fmt.Fprintf(w, "\nThe PKCS#12 bundle (%s) is at %q; its password is %q.\n", what, s.p12Path, s.p12Pass)
 		}
+	}
+	if fl.client {
+		printClientUse(w, fl, s)
+		return
 	}
 	fmt.Fprintf(w, "\nServe it with:\n  TLSECHO_CERT_FILE=%s TLSECHO_KEY_FILE=%s tlsecho\n", shellQuote(s.certPath), shellQuote(s.keyPath))
 
@@ -102,4 +110,45 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// printClientUse says how to present a client certificate. The server
+// trusts its issuer through TLSECHO_CLIENT_CA_FILE: the local CA, or the
+// certificate itself when it is self-signed. A client's name is not a host
+// to connect to, so the commands name the server at tlsecho's default
+// HTTPS address.
+func printClientUse(w io.Writer, fl certFlags, s certSummary) {
+	cert, key := shellQuote(s.certPath), shellQuote(s.keyPath)
+	trust, verify, curlVerify, note := cert, "", "", `
+Add -ca FILE (curl: --cacert FILE) when the server's certificate is not
+trusted here; tlsecho without TLSECHO_CERT_FILE serves a self-signed one.
+`
+	if fl.ca {
+		trust = shellQuote(s.caPath)
+		verify, curlVerify = " -ca "+trust, " --cacert "+trust
+		note = `
+-ca and --cacert check the server's certificate against the same local CA,
+as when it was made with tlsecho cert -ca from this CA.
+`
+	}
+	fmt.Fprintf(w, `
+A server that requires client certificates (mTLS) accepts it once it trusts
+%s:
+  TLSECHO_CLIENT_CA_FILE=%s tlsecho
+Present it to the server:
+  tlsecho client%s -cert %s -key %s wss://localhost:8443/ws hello
+  curl%s --cert %s --key %s https://localhost:8443/healthz
+`, trust, trust, verify, cert, key, curlVerify, cert, key)
+	fmt.Fprint(w, note)
+	if !fl.p12 {
+		fmt.Fprint(w, "\nBrowsers import a client certificate as PKCS#12: run again with -p12 (and\n-force to replace these files).\n")
+		return
+	}
+	fmt.Fprintf(w, `
+Browsers import the PKCS#12 bundle %s and offer it when the
+server asks for a client certificate:
+  Chrome/Edge: Settings > Privacy and security > Security > Manage certificates > Import
+  Firefox:     Settings > Certificates > View Certificates > Your Certificates > Import
+  macOS:       open it, and the Keychain adds it (Safari and Chrome use it)
+`, shellQuote(s.p12Path))
 }

@@ -105,8 +105,10 @@ Flags:
 	fs.PrintDefaults()
 	fmt.Fprint(w, `
 Exit status:
-  0    connected, verified (unless -insecure), every echo came back
-  1    connection, handshake, verification or echo failure, including timeouts
+  0    connected, verified (unless -insecure), every echo came back and, on
+       wss://, the server answered the close 1000 with 1000 (or an empty close)
+  1    connection, handshake, verification, echo or close failure, including
+       timeouts
   2    usage error: bad flag, URL or file
   130  interrupted (Ctrl-C), after sending the close (close 1000 on wss://,
        close_notify on tls://) and giving the server a second to answer

@@ -45,7 +45,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainRead(err, "echo")
+			return c.explainSend(err)
 		}
 		mark := c.obs.mark()
 		n, ttfb, err := readEcho(conn, got, start)
@@ -95,7 +95,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainRead(err, "echo")
+			return c.explainSend(err)
 		}
 		gt, r, err := ws.NextReader()
 		ttfb := time.Since(start)
@@ -120,8 +120,9 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
 	}
 	c.printRTTs(p, rtts)
-	c.printClose(p, c.closeWS(ws))
-	return nil
+	cerr := c.closeWS(ws)
+	c.printClose(p, cerr)
+	return c.closeFailed(cerr)
 }
 
 // sendClose starts the closing handshake with 1000 (RFC 6455 section
@@ -396,8 +397,22 @@ func (c *client) endedEarly(err error) error {
 // a close the client answered after a protocol violation, whereupon
 // gorilla refuses to send: "close sent"), and the reader's error is the
 // one that says why; it gets alertWait to end before the connection is
-// dropped.
+// dropped. A send that timed out is the exception: it had all of -timeout,
+// in which the reader would have met an end the server sent, so a reason
+// is taken only if it is already there and the report is not held past
+// -timeout waiting for one.
 func (c *client) sendFailed(err error, readDone <-chan error, abort func()) error {
+	if isTimeout(err) {
+		select {
+		case rerr := <-readDone:
+			abort()
+			return c.endedEarly(rerr)
+		default:
+		}
+		abort()
+		<-readDone
+		return c.stalledSend(err)
+	}
 	t := time.NewTimer(min(alertWait, c.o.timeout))
 	defer t.Stop()
 	select {

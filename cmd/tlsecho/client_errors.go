@@ -102,6 +102,8 @@ func (c *client) explain(err error, resp *http.Response) error {
 			return explained(err, "no TLS handshake from %s within %v: the server accepted TCP but did not answer the TLS ClientHello (not a TLS port, a stalled server, or a proxy holding the connection)", addr, c.o.timeout)
 		case errors.As(err, &rhe):
 			return explained(err, "%s answered, but not in TLS: is this port plain HTTP or another protocol?", addr)
+		case (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) && len(c.obs.records.Records()) == 0:
+			return explained(err, "%s", c.closedBeforeHello())
 		case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
 			return explained(err, "%s closed the connection during the TLS handshake: it may not speak TLS, or it refused our TLS version, cipher suites or server name (its log may say which)", addr)
 		}
@@ -240,6 +242,22 @@ func (c *client) alertMessage(err error) (string, bool) {
 	return "alert " + alert, true
 }
 
+// explainSend says why a message could not be sent. A send that timed
+// out met a server that stopped reading: what is missing is not its echo,
+// and "no echo" would send the user looking at the wrong side. Other
+// failures are the server ending the connection, said as for a read.
+func (c *client) explainSend(err error) error {
+	if isTimeout(err) {
+		return c.stalledSend(err)
+	}
+	return c.explainRead(err, "echo")
+}
+
+// stalledSend reports a send that timed out.
+func (c *client) stalledSend(err error) error {
+	return explained(err, "%s stopped reading: nothing could be sent within %v", c.o.target.addr, c.o.timeout)
+}
+
 // explainRead says why no (more) echo came.
 func (c *client) explainRead(err error, what string) error {
 	addr := c.o.target.addr
@@ -288,4 +306,21 @@ func closeCodeText(ce *websocket.CloseError) string {
 		s += fmt.Sprintf(" %q", ce.Text)
 	}
 	return s
+}
+
+// closedBeforeHello explains a server that ended the connection without a
+// byte of TLS in answer to the ClientHello. The PROXY protocol is the
+// likeliest cause, and each side is told apart by -proxy-v2: a server
+// behind TLSECHO_PROXY_PROTOCOL=require reads the ClientHello as a bad
+// header, and one without it reads the header as a bad ClientHello; both
+// close at once.
+func (c *client) closedBeforeHello() string {
+	addr := c.o.target.addr
+	if c.o.proxyV2 {
+		return fmt.Sprintf("%s closed the connection before answering the ClientHello that followed the PROXY header of -proxy-v2: "+
+			"a server that does not expect a PROXY header (tlsecho: TLSECHO_PROXY_PROTOCOL off), or does not trust this client to send one "+
+			"(TLSECHO_PROXY_TRUSTED), closes at once; without -proxy-v2 the client speaks TLS from the first byte", addr)
+	}
+	return fmt.Sprintf("%s closed the connection before answering the ClientHello: it may not speak TLS, it refused our TLS version, "+
+		"cipher suites or server name (its log may say which), or it expects a PROXY protocol header first, as behind a load balancer: try -proxy-v2", addr)
 }

@@ -158,3 +158,33 @@ func (c *client) sendPing(ws *websocket.Conn, start time.Time) (pong func() stri
 		return ", pong " + fmtDur(took)
 	}
 }
+
+// closeFailed is the run's error when the closing handshake that follows
+// the echoes did not end as RFC 6455 section 7.1.2 asks: the server must
+// answer close 1000, with 1000 or with an empty close (see closeAnswered).
+// Every echo came back, but a server that answers with another code, with
+// a frame that breaks the protocol, with no close frame or not at all
+// leaves a client waiting or reporting an abnormal end; a run used as a
+// check in CI fails on that, as on a missing echo.
+func (c *client) closeFailed(err error) error {
+	if err == nil || closeAnswered(err) {
+		return nil
+	}
+	addr := c.o.target.addr
+	var ce *websocket.CloseError
+	if how := c.obs.howEnded(c.o.target.scheme, err); how != "" {
+		return explained(err, "%s ended the connection %s instead of answering the client's close 1000", addr, how)
+	}
+	switch {
+	case errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure:
+		return explained(err, "%s ended the connection without answering the client's close 1000", addr)
+	case errors.As(err, &ce):
+		return explained(err, "%s answered the client's close 1000 with %s: the closing handshake failed", addr, closeCodeText(ce))
+	case isTimeout(err):
+		return explained(err, "%s did not answer the client's close 1000 within %v", addr, c.o.timeout)
+	}
+	if msg, ok := wsViolation(err); ok {
+		return explained(err, "%s answered the client's close 1000 with a protocol violation: %s", addr, msg)
+	}
+	return fmt.Errorf("close 1000 to %s: %w", addr, err)
+}

@@ -234,40 +234,6 @@ func echoFirstFrame(c net.Conn, br *bufio.Reader) bool {
 	return true
 }
 
-// TestClientCloseAnsweredWithViolation: a server that echoes, then
-// answers the client's close 1000 with a close code that may not be sent,
-// is shown doing so in words in the report's close line.
-func TestClientCloseAnsweredWithViolation(t *testing.T) {
-	t.Parallel()
-	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
-		if !echoFirstFrame(c, br) {
-			return
-		}
-		if op, _, err := clientFrame(br); err != nil || op != 0x8 {
-			return
-		}
-		c.Write([]byte{0x88, 0x02, 0x03, 0xe7})
-		io.Copy(io.Discard, br)
-	})
-	r := runClient(t, "", "-insecure", "-timeout", "5s", u, "hello")
-	r.want(t, exitOK, []string{"echo          hello", "close         answered with a protocol violation: a close frame with code 999, which may not be sent"}, nil)
-}
-
-// TestClientCloseNotAnswered: a server that echoes and then neither
-// answers the client's close nor ends the connection is reported so, in
-// words, once -timeout has passed.
-func TestClientCloseNotAnswered(t *testing.T) {
-	t.Parallel()
-	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
-		if !echoFirstFrame(c, br) {
-			return
-		}
-		io.Copy(io.Discard, br)
-	})
-	r := runClient(t, "", "-insecure", "-timeout", "2s", u, "hello")
-	r.want(t, exitOK, []string{"echo          hello", "close         no answer within 2s: the server neither answered the close nor ended the connection"}, nil)
-}
-
 // TestClientHugeFrame: a frame that announces 2^63-1 bytes in place of
 // the echo is refused at its header, said in words, and nothing of it is
 // waited for.

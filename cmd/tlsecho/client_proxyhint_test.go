@@ -1,0 +1,34 @@
+package main
+
+import "testing"
+
+// TestClientProxyHeaderMismatch: a server that closes the connection
+// before answering the ClientHello at all is, most often, one side of a
+// PROXY protocol mismatch: the real server with TLSECHO_PROXY_PROTOCOL=require
+// and a client without -proxy-v2, or a server without it and a client
+// with -proxy-v2. The client's message names that, on both schemes,
+// instead of only guessing that the server does not speak TLS.
+func TestClientProxyHeaderMismatch(t *testing.T) {
+	t.Parallel()
+	required := startApp(t, map[string]string{"PROXY_PROTOCOL": "require"})
+	plain := startApp(t, nil)
+	caFile := writeCertFile(t, plain.src.Leaf())
+	requiredCA := writeCertFile(t, required.src.Leaf())
+	for kind, u := range urls(required) {
+		r := runClient(t, "", "-ca", requiredCA, "-servername", "localhost", u, "hello")
+		r.want(t, exitFailure, nil, []string{"closed the connection before answering the ClientHello",
+			"expects a PROXY protocol header first, as behind a load balancer: try -proxy-v2"})
+		if t.Failed() {
+			t.Fatalf("%s without -proxy-v2", kind)
+		}
+		runClient(t, "", "-ca", requiredCA, "-servername", "localhost", "-proxy-v2", u, "hello").want(t, exitOK, []string{"hello"}, nil)
+	}
+	for kind, u := range urls(plain) {
+		r := runClient(t, "", "-ca", caFile, "-servername", "localhost", "-proxy-v2", u, "hello")
+		r.want(t, exitFailure, nil, []string{"closed the connection before answering the ClientHello that followed the PROXY header of -proxy-v2",
+			"does not expect a PROXY header"})
+		if t.Failed() {
+			t.Fatalf("%s with -proxy-v2", kind)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestClientSendTimeout: a server that completes the handshake (and, on
+// wss://, the upgrade) and then reads nothing stalls the client's send of
+// a message larger than the socket buffers. The run fails within -timeout
+// of that send, saying the server stopped reading (not that no echo
+// came), and does not wait longer for a reason the server never sends;
+// with lines of standard input and with a MESSAGE.
+func TestClientSendTimeout(t *testing.T) {
+	t.Parallel()
+	const timeout = 3 * time.Second
+	// Far more than loopback's socket buffers hold on both ends.
+	msg := strings.Repeat("x", 16<<20)
+	stop := make(chan struct{})
+	// Each server notes when the message's first byte came, which is when
+	// the client's send had begun, and then reads no more.
+	sendBegan := make(chan time.Time, 1)
+	stall := func(r io.Reader) {
+		if _, err := r.Read(make([]byte, 1)); err != nil {
+			return
+		}
+		sendBegan <- time.Now()
+		select {
+		case <-stop:
+		case <-time.After(ioWait):
+		}
+	}
+	tlsAddr := serveTLS(t, hostileCert(t), nil, func(c net.Conn) { stall(c) })
+	wsURL := rawWSServer(t, switched, func(_ net.Conn, br *bufio.Reader) { stall(br) })
+	t.Cleanup(func() { close(stop) })
+	for _, u := range []string{"tls://" + tlsAddr, wsURL} {
+		for _, mode := range []string{"stdin", "MESSAGE"} {
+			args, stdin := []string{"-insecure", "-timeout", timeout.String(), u}, msg+"\n"
+			if mode == "MESSAGE" {
+				args, stdin = append(args, msg), ""
+			}
+			// Not runClient: its log on failure would hold the message.
+			var out, errb bytes.Buffer
+			code := clientCmd(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+			ended := time.Now()
+			if want := "stopped reading: nothing could be sent within 3s"; code != exitFailure || !strings.Contains(errb.String(), want) {
+				t.Errorf("%s, %s: exit %d, stderr %q; want exit %d saying %q", u, mode, code, errb.String(), exitFailure, want)
+			}
+			// Reading and copying the message before the send is not
+			// counted. A report held for a reason that never comes
+			// comes a second after -timeout; half of that is room for a
+			// loaded machine.
+			select {
+			case began := <-sendBegan:
+				if took := ended.Sub(began); took > timeout+500*time.Millisecond {
+					t.Errorf("%s, %s: the stalled send was reported %v after it began, -timeout %v", u, mode, took, timeout)
+				}
+			default:
+				t.Errorf("%s, %s: no byte of the message reached the server", u, mode)
+			}
+		}
+	}
+}
