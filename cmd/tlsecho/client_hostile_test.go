@@ -39,10 +39,17 @@ func hostileCert(t *testing.T) tls.Certificate {
 // serveTLS runs a TLS listener with cert whose connections serve runs.
 func serveTLS(t *testing.T, cert tls.Certificate, protos []string, serve func(net.Conn)) string {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: protos})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveTLSOn(t, ln, cert, protos, serve)
+}
+
+// serveTLSOn is serveTLS on a listener of the caller's.
+func serveTLSOn(t *testing.T, tcp net.Listener, cert tls.Certificate, protos []string, serve func(net.Conn)) string {
+	t.Helper()
+	ln := tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: protos})
 	acceptLoop(t, ln, func(c net.Conn) {
 		go func() {
 			defer c.Close()

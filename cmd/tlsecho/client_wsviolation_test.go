@@ -17,7 +17,17 @@ import (
 // connection with the frames that follow.
 func rawWSServer(t *testing.T, answer func(key string) string, serve func(c net.Conn, br *bufio.Reader)) string {
 	t.Helper()
-	addr := serveTLS(t, hostileCert(t), []string{"http/1.1"}, func(c net.Conn) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rawWSServerOn(t, ln, answer, serve)
+}
+
+// rawWSServerOn is rawWSServer on a listener of the caller's.
+func rawWSServerOn(t *testing.T, ln net.Listener, answer func(key string) string, serve func(c net.Conn, br *bufio.Reader)) string {
+	t.Helper()
+	addr := serveTLSOn(t, ln, hostileCert(t), []string{"http/1.1"}, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		req, err := http.ReadRequest(br)
 		if err != nil {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -7,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -36,8 +39,8 @@ func TestClientSendTimeout(t *testing.T) {
 		case <-time.After(ioWait):
 		}
 	}
-	tlsAddr := serveTLS(t, hostileCert(t), nil, func(c net.Conn) { stall(c) })
-	wsURL := rawWSServer(t, switched, func(_ net.Conn, br *bufio.Reader) { stall(br) })
+	tlsAddr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) { stall(c) })
+	wsURL := rawWSServerOn(t, smallWindowListener(t), switched, func(_ net.Conn, br *bufio.Reader) { stall(br) })
 	t.Cleanup(func() { close(stop) })
 	for _, u := range []string{"tls://" + tlsAddr, wsURL} {
 		for _, mode := range []string{"stdin", "MESSAGE"} {
@@ -53,9 +56,13 @@ func TestClientSendTimeout(t *testing.T) {
 				t.Errorf("%s, %s: exit %d, stderr %q; want exit %d saying %q", u, mode, code, errb.String(), exitFailure, want)
 			}
 			// Reading and copying the message before the send is not
-			// counted. A report held for a reason that never comes
-			// comes a second after -timeout; half of that is room for a
-			// loaded machine.
+			// counted, and the server's small window stalls the send
+			// within a few KiB of its first byte: under -race on a
+			// loaded machine, masking and encrypting the megabytes that
+			// loopback's default buffers take took longer than -timeout.
+			// A report held for a reason that never comes comes a
+			// second after -timeout; half of that is room for a loaded
+			// machine.
 			select {
 			case began := <-sendBegan:
 				if took := ended.Sub(began); took > timeout+500*time.Millisecond {
@@ -66,4 +73,26 @@ func TestClientSendTimeout(t *testing.T) {
 			}
 		}
 	}
+}
+
+// smallWindowListener listens on loopback with a receive buffer of a few
+// KiB, which its connections inherit: a client sending to one that does
+// not read is stalled after a few KiB, not after megabytes.
+func smallWindowListener(t *testing.T) net.Listener {
+	t.Helper()
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }
