@@ -50,7 +50,9 @@
 //     that has completed no frame for PingInterval; one that completes
 //     none, pong included, within another PingInterval is sent close 1008
 //     "no pong within" the interval and dropped, the close waiting for
-//     neither the writer nor the answer longer than half a second. A frame
+//     neither the writer nor the answer longer than half a second: the
+//     socket is closed within that second, whether or not crypto/tls's
+//     close_notify (which it would wait 5 s for) got out. A frame
 //     still arriving extends that by its length at 16 KiB/s: a message of
 //     the default maximum size (1 MiB) in one frame must arrive at 16 KiB/s
 //     or faster. A ping is not sent while the handler writes (the write
