@@ -74,7 +74,7 @@ func (c *Conn) finish(err error) int {
 			// No answer to our close in time.
 		case c.expired.Load() == expiredIdle:
 			c.closeNow(websocket.CloseNormalClosure, "idle timeout")
-		case c.expired.Load() == expiredDead && !c.fault.Silent():
+		case (c.expired.Load() == expiredDead || c.expired.Load() == expiredMute) && !c.fault.Silent():
 			c.dropDead()
 			return int(c.sentCode.Load())
 		}
@@ -175,7 +175,7 @@ func earliest(a, b time.Time) time.Time {
 const dropWait = closeWait / 4
 
 // dropDead fails the connection of a client that did not answer a ping
-// in time. RFC 6455 section 7.1.7 has an endpoint that fails a connection
+// in time, or whose ping could not be written (expiredMute). RFC 6455 section 7.1.7 has an endpoint that fails a connection
 // send a close frame first, so a client that is alive but slow, still
 // reading, learns why instead of seeing 1006. 1008 (policy violation,
 // section 7.4.1) is the code: the client broke the server's liveness
@@ -188,6 +188,11 @@ const dropWait = closeWait / 4
 func (c *Conn) dropDead() {
 	start := time.Now()
 	reason := "no pong within " + c.ka.every.String()
+	if c.expired.Load() == expiredMute {
+		// Nothing can be sent, this close frame included, but the drop
+		// is logged and counted (1008) as any other of a dead client.
+		reason = "ping write failed"
+	}
 	c.writeClose(websocket.ClosePolicyViolation, reason, start.Add(dropWait))
 	c.debug("websocket client dropped", "reason", reason)
 	c.discardAndClose(start.Add(2 * dropWait))

@@ -235,3 +235,51 @@ func TestKeepaliveDropClosesDespiteStalledCloseNotify(t *testing.T) {
 	}
 	endedByServer(t, rc)
 }
+
+// TestKeepaliveDropsAfterFailedPing: a ping whose write the client does
+// not take within the write bound fails, and the connection can send
+// nothing more (no record may follow one cut short). No later ping can
+// go out to judge the client by, so it is dropped at once, logged and
+// counted as a client that missed its pong, not held until IdleTimeout.
+func TestKeepaliveDropsAfterFailedPing(t *testing.T) {
+	t.Parallel()
+	reasons := make(chan string, 1)
+	closed := make(chan int, 1)
+	ts, sock := stallServer(t, &Server{
+		PingInterval: testPingInterval,
+		// Far beyond the bounds below: a close as idle fails the test.
+		IdleTimeout: time.Minute,
+		Logger:      slog.New(&dropLog{onDrop: func(reason string) { reasons <- reason }}),
+		Hooks:       &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+	})
+	rc, _ := ts.dialRaw(t, nil)
+	// The upgrade's answer has been read: the first write from here is
+	// the keepalive's ping.
+	sc := sock.Load()
+	sc.stall()
+	select {
+	case <-sc.blocked:
+	case <-time.After(testPingInterval + ioWait):
+		t.Fatal("no ping written")
+	}
+	stalled := time.Now()
+	select {
+	case reason := <-reasons:
+		took := time.Since(stalled)
+		t.Logf("dropped %v after the ping stalled: %s", took.Round(time.Millisecond), reason)
+		if want := "ping write failed"; reason != want {
+			t.Errorf("reason %q, want %q", reason, want)
+		}
+	case <-time.After(writeWait + 2*ioWait):
+		t.Fatalf("not dropped %v after a ping stalled (write bound %v)", writeWait+2*ioWait, writeWait)
+	}
+	select {
+	case code := <-closed:
+		if code != websocket.ClosePolicyViolation {
+			t.Errorf("close code %d, want %d", code, websocket.ClosePolicyViolation)
+		}
+	case <-time.After(ioWait):
+		t.Fatal("not closed after the drop")
+	}
+	endedByServer(t, rc)
+}
