@@ -51,13 +51,13 @@ func (c *Conn) finish(err error) int {
 			code = websocket.CloseProtocolError
 			c.writeClose(code, "payload length with its most significant bit set", time.Now().Add(writeWait))
 		}
-		c.discardAndClose()
+		c.discardAndClose(time.Now().Add(2 * dropWait))
 		return code
 	case errors.Is(err, errMisplacedRSV1):
 		// RFC 7692 section 6.1: fail the connection. gorilla's reader
 		// has stopped before the frame.
 		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
-		c.discardAndClose()
+		c.discardAndClose(time.Now().Add(2 * dropWait))
 		return websocket.CloseProtocolError
 	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
 		// A compressed message that does not inflate, or whose deflate
@@ -74,7 +74,7 @@ func (c *Conn) finish(err error) int {
 			// No answer to our close in time.
 		case c.expired.Load() == expiredIdle:
 			c.closeNow(websocket.CloseNormalClosure, "idle timeout")
-		case c.expired.Load() == expiredDead && !c.fault.Silent():
+		case (c.expired.Load() == expiredDead || c.expired.Load() == expiredMute) && !c.fault.Silent():
 			c.dropDead()
 			return int(c.sentCode.Load())
 		}
@@ -141,25 +141,41 @@ func (c *Conn) awaitClose() {
 // client may still be sending the rest of a frame, and closing with
 // unread bytes would reset the connection, which can reach the client
 // before it reads the close frame. So what still comes is swallowed
-// first, for a bounded time and amount. The wait is short: a browser
-// answers the close and then waits for us.
-func (c *Conn) discardAndClose() {
+// first, for at most dropWait and a bounded amount. The wait is short: a
+// browser answers the close and then waits for us.
+//
+// The socket is closed by the time by, whatever crypto/tls does:
+// tls.Conn.Close sends close_notify under a write deadline of its own,
+// 5 s, which a client that takes nothing more would hold to its end.
+// close_notify gets what is left until by; a client that reads takes it
+// at once.
+func (c *Conn) discardAndClose(by time.Time) {
 	c.nc.flushHeld()
 	// Read below the watch, which may refuse to read on.
 	nc := c.nc.Conn
-	nc.SetReadDeadline(time.Now().Add(dropWait))
+	nc.SetReadDeadline(earliest(time.Now().Add(dropWait), by))
 	io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
+	cut := time.AfterFunc(time.Until(by), c.closeSocket)
 	nc.Close()
+	cut.Stop()
+}
+
+// earliest returns the earlier of a and b.
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // dropWait bounds each step of dropping a client that missed its pong:
-// the close frame's write, then the wait for the client to finish. A
-// client that reads takes a close frame at once; one that does not must
-// not hold the drop.
+// the close frame's write, then the wait for the client to finish, which
+// ends with the socket closed. A client that reads takes a close frame at
+// once; one that does not must not hold the drop.
 const dropWait = closeWait / 4
 
 // dropDead fails the connection of a client that did not answer a ping
-// in time. RFC 6455 section 7.1.7 has an endpoint that fails a connection
+// in time, or whose ping could not be written (expiredMute). RFC 6455 section 7.1.7 has an endpoint that fails a connection
 // send a close frame first, so a client that is alive but slow, still
 // reading, learns why instead of seeing 1006. 1008 (policy violation,
 // section 7.4.1) is the code: the client broke the server's liveness
@@ -167,12 +183,19 @@ const dropWait = closeWait / 4
 // shutdown sends, and 1011 a fault of the server's own, which is what a
 // handler's panic sends; a client or a dashboard must tell those apart.
 // The frame waits for the writer no longer than dropWait, and so does the
-// close for the client's answer.
+// close for the client's answer: the socket is closed two dropWaits after
+// the drop began, at the latest.
 func (c *Conn) dropDead() {
+	start := time.Now()
 	reason := "no pong within " + c.ka.every.String()
-	c.writeClose(websocket.ClosePolicyViolation, reason, time.Now().Add(dropWait))
+	if c.expired.Load() == expiredMute {
+		// Nothing can be sent, this close frame included, but the drop
+		// is logged and counted (1008) as any other of a dead client.
+		reason = "ping write failed"
+	}
+	c.writeClose(websocket.ClosePolicyViolation, reason, start.Add(dropWait))
 	c.debug("websocket client dropped", "reason", reason)
-	c.discardAndClose()
+	c.discardAndClose(start.Add(2 * dropWait))
 }
 
 // closeNow sends a close frame and closes the socket without waiting.

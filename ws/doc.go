@@ -50,14 +50,19 @@
 //     that has completed no frame for PingInterval; one that completes
 //     none, pong included, within another PingInterval is sent close 1008
 //     "no pong within" the interval and dropped, the close waiting for
-//     neither the writer nor the answer longer than half a second. A frame
+//     neither the writer nor the answer longer than half a second: the
+//     socket is closed within that second, whether or not crypto/tls's
+//     close_notify (which it would wait 5 s for) got out. A frame
 //     still arriving extends that by its length at 16 KiB/s: a message of
 //     the default maximum size (1 MiB) in one frame must arrive at 16 KiB/s
 //     or faster. A ping is not sent while the handler writes (the write
 //     holds the writer, and a ping cut by its deadline would break the
 //     connection); it is tried again a quarter interval later, and the
 //     client is judged only on pings that went out and while the handler
-//     could read its answer.
+//     could read its answer. A ping whose write fails (the client took
+//     none of it within 10 s, the write bound) leaves nothing that can be
+//     sent, no later ping nor a close frame: the client is dropped at
+//     once, logged and counted (1008) as one that missed its pong.
 //   - Every frame the client sends is traffic, control frames included,
 //     except pongs, which answer the server's own pings (they would keep
 //     any live client from ever idling). A client that sends no traffic

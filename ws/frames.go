@@ -235,6 +235,9 @@ type watchedConn struct {
 	watch frameWatch
 	// writes is odd while a Write is in progress.
 	writes atomic.Uint64
+	// failed is set by the first write that fails: gorilla refuses every
+	// later one (and listener.Conn would), so nothing more can be sent.
+	failed atomic.Bool
 	// writeDeadline is the write deadline last set, in Unix nanoseconds
 	// (0: none).
 	writeDeadline atomic.Int64
@@ -402,6 +405,9 @@ func (w *watchedConn) write(p []byte) (int, error) {
 	w.writes.Add(1)
 	n, err := w.Conn.Write(p)
 	w.writes.Add(1)
+	if err != nil {
+		w.failed.Store(true)
+	}
 	return n, err
 }
 

@@ -65,6 +65,14 @@ type testServer struct {
 // first (so its connections end) and then the HTTP server.
 func startServer(tb testing.TB, s *Server) *testServer {
 	tb.Helper()
+	return startServerVia(tb, s, nil)
+}
+
+// startServerVia is startServer with each accepted socket wrapped by wrap
+// (when not nil) under the listener's Conn, as a socket whose writes a
+// test controls.
+func startServerVia(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *testServer {
+	tb.Helper()
 	gen, err := testCert()
 	if err != nil {
 		tb.Fatalf("generate certificate: %v", err)
@@ -72,6 +80,9 @@ func startServer(tb testing.TB, s *Server) *testServer {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", s)
 	hs := httptest.NewUnstartedServer(mux)
+	if wrap != nil {
+		hs.Listener = &wrapListener{Listener: hs.Listener, wrap: wrap}
+	}
 	// TLS through a listener.Listener, as tlsecho serves it: the
 	// connections then carry the listener's Conn, and the echo waits for
 	// each next message on the socket (wait.go).

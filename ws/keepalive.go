@@ -18,6 +18,7 @@ const (
 	expiredIdle  = 1 // no traffic for IdleTimeout: close 1000 "idle timeout"
 	expiredDead  = 2 // a ping unanswered and no frame completed: close 1008, drop
 	expiredStuck = 3 // a write not taken for IdleTimeout: drop
+	expiredMute  = 4 // a ping's write failed, nothing more can be sent: drop
 )
 
 // keepalive watches one connection with a timer instead of a goroutine:
@@ -140,8 +141,18 @@ func (k *keepalive) check() {
 	ping := time.Duration(now-k.lifeAt) >= k.every && k.pingAt <= k.lifeAt
 	k.mu.Unlock()
 
-	if ping {
-		k.ping()
+	if ping && !k.ping() {
+		// No later ping could go out to judge the client by, and no
+		// close frame either: it is dropped now, as one that missed its
+		// pong, rather than held until IdleTimeout.
+		k.mu.Lock()
+		stopped := k.stopped
+		k.stopped = true
+		k.mu.Unlock()
+		if !stopped {
+			c.expire(expiredMute)
+		}
+		return
 	}
 	k.mu.Lock()
 	if !k.stopped {
@@ -170,16 +181,18 @@ func (k *keepalive) deadline() int64 {
 // ping would wait for the writer, and a ping write cut by its deadline
 // would break the connection, as any write cut halfway does. A ping not
 // sent is tried again at the next check, and the client is judged only on
-// pings that went out.
-func (k *keepalive) ping() {
+// pings that went out. It reports false when the connection can send
+// nothing more: the ping's write failed (the client took none of it
+// within writeWait, or the socket broke), or an earlier one did.
+func (k *keepalive) ping() bool {
 	c := k.c
 	if c.fault.Silent() {
 		// fin, rst or blackhole: the server says nothing more.
-		return
+		return true
 	}
 	if c.nc.writes.Load()&1 == 1 {
 		c.debug("ping not sent", "reason", "a write is in progress")
-		return
+		return true
 	}
 	// Counted before it goes out: the pong can reach the reader before
 	// WriteControl returns here, and the reader must know to look for it
@@ -187,11 +200,14 @@ func (k *keepalive) ping() {
 	c.pings.Add(1)
 	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 		c.debug("ping not sent", "err", err)
-		return
+		// A ping that waited for the writer in vain sent nothing, and
+		// the next may go out.
+		return !c.nc.failed.Load()
 	}
 	k.mu.Lock()
 	k.pingAt = k.now()
 	// The ping's own write is no sign of the handler writing.
 	k.writes = c.nc.writes.Load()
 	k.mu.Unlock()
+	return true
 }

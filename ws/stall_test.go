@@ -1,0 +1,285 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// wrapListener hands out its accepted sockets wrapped by wrap.
+type wrapListener struct {
+	net.Listener
+	wrap func(net.Conn) net.Conn
+}
+
+// Accept accepts a socket and wraps it.
+func (l *wrapListener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return l.wrap(nc), nil
+}
+
+// stallConn is an accepted socket whose writes a test can make stall, as
+// they do to a client whose receive window and the server's send buffer
+// are full: once stall is called, a write sends nothing and fails when
+// its write deadline passes, a deadline set meanwhile counting, or when
+// the socket is closed. The kernel takes small writes into a full buffer
+// often enough that a real full buffer cannot show this reliably.
+type stallConn struct {
+	net.Conn
+	// blocked is signalled when a write starts to stall.
+	blocked chan struct{}
+
+	mu       sync.Mutex
+	stalled  bool
+	closed   bool
+	deadline time.Time
+	// changed is closed, and replaced, when the write deadline changes or
+	// the socket closes: a stalled write looks again.
+	changed chan struct{}
+}
+
+func newStallConn(nc net.Conn) *stallConn {
+	return &stallConn{Conn: nc, blocked: make(chan struct{}, 1), changed: make(chan struct{})}
+}
+
+// stall makes every write from now on stall.
+func (c *stallConn) stall() {
+	c.mu.Lock()
+	c.stalled = true
+	c.mu.Unlock()
+}
+
+// Write writes p, or stalls as described at stallConn.
+func (c *stallConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if !c.stalled {
+		c.mu.Unlock()
+		return c.Conn.Write(p)
+	}
+	select {
+	case c.blocked <- struct{}{}:
+	default:
+	}
+	for {
+		if c.closed {
+			c.mu.Unlock()
+			return 0, &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
+		}
+		dl, changed := c.deadline, c.changed
+		if !dl.IsZero() && !time.Now().Before(dl) {
+			c.mu.Unlock()
+			return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
+		}
+		c.mu.Unlock()
+		var expired <-chan time.Time
+		var t *time.Timer
+		if !dl.IsZero() {
+			t = time.NewTimer(time.Until(dl))
+			expired = t.C
+		}
+		select {
+		case <-changed:
+		case <-expired:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		c.mu.Lock()
+	}
+}
+
+// setWrite notes a new write deadline for stalled writes.
+func (c *stallConn) setWrite(t time.Time) {
+	c.mu.Lock()
+	c.deadline = t
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+}
+
+// SetWriteDeadline sets the socket's write deadline, and the stalled
+// writes'.
+func (c *stallConn) SetWriteDeadline(t time.Time) error {
+	c.setWrite(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines.
+func (c *stallConn) SetDeadline(t time.Time) error {
+	c.setWrite(t)
+	return c.Conn.SetDeadline(t)
+}
+
+// Close closes the socket, ending stalled writes.
+func (c *stallConn) Close() error {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.changed)
+		c.changed = make(chan struct{})
+	}
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// dropLog is a slog.Handler that calls onDrop with the reason of each
+// "websocket client dropped" record, on the goroutine dropping the
+// client, before the drop goes on.
+type dropLog struct{ onDrop func(reason string) }
+
+func (h *dropLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *dropLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *dropLog) WithGroup(string) slog.Handler            { return h }
+
+func (h *dropLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "websocket client dropped" {
+		return nil
+	}
+	var reason string
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "reason" {
+			reason = a.Value.String()
+		}
+		return true
+	})
+	h.onDrop(reason)
+	return nil
+}
+
+// stallServer starts s with its one client's socket a stallConn, which
+// the returned pointer holds once the client has connected.
+func stallServer(t *testing.T, s *Server) (*testServer, *atomic.Pointer[stallConn]) {
+	t.Helper()
+	var sock atomic.Pointer[stallConn]
+	ts := startServerVia(t, s, func(nc net.Conn) net.Conn {
+		sc := newStallConn(nc)
+		sock.Store(sc)
+		return sc
+	})
+	return ts, &sock
+}
+
+// endedByServer reads rc until its connection ends and fails the test if
+// it is still open after ioWait or anything but the end arrives.
+func endedByServer(t *testing.T, rc *rawConn) {
+	t.Helper()
+	f, err := rc.readFrame()
+	if err == nil {
+		t.Fatalf("%v, want the end of the connection", f)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open %v after the drop", ioWait)
+	}
+}
+
+// TestKeepaliveDropClosesDespiteStalledCloseNotify: a client dropped for
+// a missed pong, whose close frame went out but which takes nothing
+// after it, has its socket closed within the drop's bound (two
+// dropWaits), not after the 5 s crypto/tls gives the close_notify that
+// tls.Conn.Close sends. The client finds the close frame, then the end.
+func TestKeepaliveDropClosesDespiteStalledCloseNotify(t *testing.T) {
+	t.Parallel()
+	var sock *atomic.Pointer[stallConn]
+	dropped := make(chan time.Time, 1)
+	closed := make(chan int, 1)
+	s := &Server{
+		PingInterval: testPingInterval,
+		// Far beyond the bounds below: only the dead-client rule may end
+		// the connection.
+		IdleTimeout: time.Minute,
+		Logger: slog.New(&dropLog{onDrop: func(string) {
+			// The close frame has been written: what follows stalls.
+			sock.Load().stall()
+			dropped <- time.Now()
+		}}),
+		Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+	}
+	var ts *testServer
+	ts, sock = stallServer(t, s)
+	rc, _ := ts.dialRaw(t, nil)
+
+	var at time.Time
+	select {
+	case at = <-dropped:
+	case <-time.After(2*testPingInterval + ioWait):
+		t.Fatal("a client that does not answer pings was not dropped")
+	}
+	select {
+	case code := <-closed:
+		took := time.Since(at)
+		t.Logf("closed %v after the drop began", took.Round(time.Millisecond))
+		if code != websocket.ClosePolicyViolation {
+			t.Errorf("close code %d, want %d", code, websocket.ClosePolicyViolation)
+		}
+		// Room for a loaded machine, below crypto/tls's 5 s.
+		if took > 2*dropWait+2*time.Second {
+			t.Errorf("closed %v after the drop began, want within %v and some room", took.Round(time.Millisecond), 2*dropWait)
+		}
+	case <-time.After(2 * ioWait):
+		t.Fatalf("not closed %v after the drop began", 2*ioWait)
+	}
+	if code, reason := rc.readClose(); code != websocket.ClosePolicyViolation || reason != "no pong within "+testPingInterval.String() {
+		t.Errorf("close %d %q, want %d \"no pong within %v\"", code, reason, websocket.ClosePolicyViolation, testPingInterval)
+	}
+	endedByServer(t, rc)
+}
+
+// TestKeepaliveDropsAfterFailedPing: a ping whose write the client does
+// not take within the write bound fails, and the connection can send
+// nothing more (no record may follow one cut short). No later ping can
+// go out to judge the client by, so it is dropped at once, logged and
+// counted as a client that missed its pong, not held until IdleTimeout.
+func TestKeepaliveDropsAfterFailedPing(t *testing.T) {
+	t.Parallel()
+	reasons := make(chan string, 1)
+	closed := make(chan int, 1)
+	ts, sock := stallServer(t, &Server{
+		PingInterval: testPingInterval,
+		// Far beyond the bounds below: a close as idle fails the test.
+		IdleTimeout: time.Minute,
+		Logger:      slog.New(&dropLog{onDrop: func(reason string) { reasons <- reason }}),
+		Hooks:       &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+	})
+	rc, _ := ts.dialRaw(t, nil)
+	// The upgrade's answer has been read: the first write from here is
+	// the keepalive's ping.
+	sc := sock.Load()
+	sc.stall()
+	select {
+	case <-sc.blocked:
+	case <-time.After(testPingInterval + ioWait):
+		t.Fatal("no ping written")
+	}
+	stalled := time.Now()
+	select {
+	case reason := <-reasons:
+		took := time.Since(stalled)
+		t.Logf("dropped %v after the ping stalled: %s", took.Round(time.Millisecond), reason)
+		if want := "ping write failed"; reason != want {
+			t.Errorf("reason %q, want %q", reason, want)
+		}
+	case <-time.After(writeWait + 2*ioWait):
+		t.Fatalf("not dropped %v after a ping stalled (write bound %v)", writeWait+2*ioWait, writeWait)
+	}
+	select {
+	case code := <-closed:
+		if code != websocket.ClosePolicyViolation {
+			t.Errorf("close code %d, want %d", code, websocket.ClosePolicyViolation)
+		}
+	case <-time.After(ioWait):
+		t.Fatal("not closed after the drop")
+	}
+	endedByServer(t, rc)
+}
