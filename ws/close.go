@@ -175,13 +175,14 @@ func earliest(a, b time.Time) time.Time {
 const dropWait = closeWait / 4
 
 // dropDead fails the connection of a client that did not answer a ping
-// in time, or whose ping could not be written (expiredMute). RFC 6455 section 7.1.7 has an endpoint that fails a connection
-// send a close frame first, so a client that is alive but slow, still
-// reading, learns why instead of seeing 1006. 1008 (policy violation,
-// section 7.4.1) is the code: the client broke the server's liveness
-// rule. 1001 would say the server is going down, which is what a
-// shutdown sends, and 1011 a fault of the server's own, which is what a
-// handler's panic sends; a client or a dashboard must tell those apart.
+// in time, or whose ping could not be written (expiredMute). RFC 6455
+// section 7.1.7 has an endpoint that fails a connection send a close
+// frame first, so a client that is alive but slow, still reading, learns
+// why instead of seeing 1006. 1008 (policy violation, section 7.4.1) is
+// the code: the client broke the server's liveness rule. 1001 would say
+// the server is going down, which is what a shutdown sends, and 1011 a
+// fault of the server's own, which is what a handler's panic sends; a
+// client or a dashboard must tell those apart.
 // The frame waits for the writer no longer than dropWait, and so does the
 // close for the client's answer: the socket is closed two dropWaits after
 // the drop began, at the latest.
