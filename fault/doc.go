@@ -20,8 +20,9 @@
 // # How the verbs act
 //
 //   - hsdelay and alert act in the accept pipeline before the handshake
-//     ([Injector.Handshake]); alert writes a real TLS alert record after
-//     reading the ClientHello, so the client reports that alert by name.
+//     ([Injector.HandshakeDelay], then [Injector.HandshakeAlert]); alert
+//     writes a real TLS alert record after reading the ClientHello, so the
+//     client reports that alert by name.
 //   - The echo verbs run in [Session.EchoStream] (raw) and
 //     [Session.EchoMessages] (/ws), which the transports use for a
 //     connection that has a spec and only then: a clean connection runs

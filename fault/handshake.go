@@ -64,34 +64,46 @@ const (
 	alertLevelFatal  = 2
 )
 
-// Handshake runs the verbs that act before the TLS handshake, on a
-// connection just accepted: hsdelay waits, alert reads the ClientHello and
-// answers it with the alert, then returns an error wrapping ErrAlertSent
-// (close the connection; the handshake failed). ctx bounds the wait, and
-// its cause is the reason an hsdelay cut short gives (the caller cancels
-// it when the client goes away, so as not to hold its slot); the
+// HandshakeDelay runs hsdelay, the first of the verbs that act before
+// the TLS handshake, on a connection just accepted: it waits the delay,
+// or until ctx ends, and then returns an error whose reason is ctx's
+// cause (the caller cancels it when the client goes away, so as not to
+// hold its slot). It reads and writes nothing, so that a caller may
+// watch the socket meanwhile and must have stopped watching before
+// [Injector.HandshakeAlert] reads it. A nil spec, or one without
+// hsdelay, returns nil at once.
+func (in *Injector) HandshakeDelay(ctx context.Context, spec *Spec, ci ConnInfo) error {
+	v, ok := spec.Get(HSDelay)
+	if !ok {
+		return nil
+	}
+	in.applied(ci, spec, v)
+	t := time.NewTimer(v.Dur)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("fault: hsdelay:%v cut short: %w", v.Dur, context.Cause(ctx))
+	}
+}
+
+// HandshakeAlert runs alert, after [Injector.HandshakeDelay]: it reads
+// the ClientHello, answers it with the alert, and returns an error
+// wrapping ErrAlertSent (close the connection; the handshake failed). The
 // reads and writes are bounded by c's deadline, which the caller sets to
-// the handshake deadline. A nil spec, or one without these verbs, returns
-// nil at once.
-func (in *Injector) Handshake(ctx context.Context, c net.Conn, spec *Spec, ci ConnInfo) error {
-	if v, ok := spec.Get(HSDelay); ok {
-		in.applied(ci, spec, v)
-		t := time.NewTimer(v.Dur)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("fault: hsdelay:%v cut short: %w", v.Dur, context.Cause(ctx))
-		}
+// the handshake deadline. A nil spec, or one without alert, returns nil
+// at once.
+func (in *Injector) HandshakeAlert(c net.Conn, spec *Spec, ci ConnInfo) error {
+	v, ok := spec.Get(Alert)
+	if !ok {
+		return nil
 	}
-	if v, ok := spec.Get(Alert); ok {
-		in.applied(ci, spec, v)
-		if err := SendAlert(c, uint8(v.Code)); err != nil {
-			return fmt.Errorf("fault: alert %s: %w", alertName(uint8(v.Code)), err)
-		}
-		return fmt.Errorf("%w: %s", ErrAlertSent, alertName(uint8(v.Code)))
+	in.applied(ci, spec, v)
+	if err := SendAlert(c, uint8(v.Code)); err != nil {
+		return fmt.Errorf("fault: alert %s: %w", alertName(uint8(v.Code)), err)
 	}
-	return nil
+	return fmt.Errorf("%w: %s", ErrAlertSent, alertName(uint8(v.Code)))
 }
 
 // SendAlert answers the client's first TLS record (its ClientHello) with a

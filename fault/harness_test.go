@@ -141,7 +141,11 @@ func (s *streamServer) serve(c net.Conn) {
 	ci := ConnInfo{Listener: "tls", Peer: c.RemoteAddr().String(), Opened: time.Now()}
 	spec := s.in.Take("tls")
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	if err := s.in.Handshake(context.Background(), sk, spec, ci); err != nil {
+	err := s.in.HandshakeDelay(context.Background(), spec, ci)
+	if err == nil {
+		err = s.in.HandshakeAlert(sk, spec, ci)
+	}
+	if err != nil {
 		s.ends <- err
 		return
 	}
@@ -161,7 +165,6 @@ func (s *streamServer) serve(c net.Conn) {
 		Pace:   sk.th.Set,
 		Idle:   s.in.IdleTimeout(),
 	})
-	var err error
 	if sess == nil {
 		_, err = io.Copy(tc, tc)
 	} else {

@@ -23,19 +23,24 @@ var errClientLeft = errors.New("the client closed the connection")
 
 // handshakeFaults runs hsdelay and alert on a TLS listener, before the
 // handshake: the ClientHello has been captured by then, so /hellos shows
-// what a client offered also when an alert answered it.
+// what a client offered also when an alert answered it. The watch for a
+// client leaving ends with the delay, before alert reads the hello: while
+// it waits on the socket no read of it can start.
 func (l *Listener) handshakeFaults(c *Conn) error {
 	if c.Fault == nil || l.o.TLSConfig == nil {
 		return nil
 	}
-	ctx, cancel := context.WithDeadline(l.ctx, c.Accepted.Add(l.handshakeTimeout()))
-	defer cancel()
 	if _, ok := c.Fault.Get(fault.HSDelay); ok {
-		var stop func()
-		ctx, stop = l.watchLeave(ctx, c)
-		defer stop()
+		ctx, cancel := context.WithDeadline(l.ctx, c.Accepted.Add(l.handshakeTimeout()))
+		ctx, stop := l.watchLeave(ctx, c)
+		err := l.o.Faults.HandshakeDelay(ctx, c.Fault, c.FaultInfo())
+		stop()
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
-	return l.o.Faults.Handshake(ctx, c, c.Fault, c.FaultInfo())
+	return l.o.Faults.HandshakeAlert(c, c.Fault, c.FaultInfo())
 }
 
 // watchLeave returns ctx, canceled with errClientLeft when the client

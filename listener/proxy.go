@@ -154,9 +154,13 @@ func (p *Proxy) read(c *Conn) error {
 
 // malformed says that go-proxyproto found the header malformed; its own
 // words ("proxyproto: ...") follow. The errors of the reads stay as they
-// are: the deadline, the client's end.
+// are: the deadline, the client's end (a close, also one that cuts the
+// addresses short, or a reset): go-proxyproto wraps those too, and a
+// header cut short was not malformed as far as it came.
 func malformed(err error) error {
-	if err == nil || errors.Is(err, proxyproto.ErrNoProxyProtocol) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, io.EOF) {
+	var oe *net.OpError
+	if err == nil || errors.Is(err, proxyproto.ErrNoProxyProtocol) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &oe) {
 		return err
 	}
 	return fmt.Errorf("malformed PROXY protocol header: %w", err)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -450,4 +451,101 @@ func TestProxyHook(t *testing.T) {
 			t.Fatalf("%s: no outcome", tt.name)
 		}
 	}
+}
+
+// TestProxyHeaderCutShort: a client that closes or resets its connection
+// in the middle of a header is reported as such, in whichever part of the
+// header it stopped, and never as a malformed header: what it sent was
+// sound as far as it went, and an operator reading "malformed" would look
+// at the balancer's header settings rather than at the connections it
+// drops.
+func TestProxyHeaderCutShort(t *testing.T) {
+	t.Parallel()
+	v2 := v2WithTLVs("")
+	tests := []struct {
+		name    string
+		send    string
+		reset   bool
+		wantErr string
+	}{
+		{"v1, closed", "PROXY TCP4 192.0.2.1", false, "EOF"},
+		{"v2 before its length, closed", v2[:14], false, "EOF"},
+		{"v2 in its addresses, closed", v2[:20], false, "EOF"},
+		{"v2 in its addresses, reset", v2[:20], true, "connection reset"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := listener.NewProxy(listener.ProxyOptions{Require: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fails := make(chan error, 1)
+			tcp, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The reset must come after the server has read what was
+			// sent: a reset discards what is still unread.
+			read := make(chan struct{})
+			l := listener.New(&signalListener{Listener: tcp, want: len(tt.send), read: read}, tlsOptions(t, listener.Options{
+				Name: "tls", Proxy: p, HandshakeTimeout: ioTimeout,
+				Hooks: &listener.Hooks{Handshake: func(_ *listener.Conn, h listener.Handshake) { fails <- h.Err }},
+			}))
+			t.Cleanup(func() { l.Close() })
+			acceptAll(t, l)
+			c := dialProxied(t, l.Addr().String(), nil)
+			if _, err := io.WriteString(c, tt.send); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-read:
+			case <-time.After(ioTimeout):
+				t.Fatal("the server did not read the start of the header")
+			}
+			if tt.reset {
+				c.(*net.TCPConn).SetLinger(0)
+			}
+			c.Close()
+			select {
+			case err := <-fails:
+				if err == nil || strings.Contains(err.Error(), "malformed") || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("reported %v, want %q and no word of a malformed header", err, tt.wantErr)
+				}
+			case <-time.After(ioTimeout):
+				t.Fatal("no failure reported")
+			}
+		})
+	}
+}
+
+// signalListener closes read once its one connection has been read want
+// bytes from.
+type signalListener struct {
+	net.Listener
+	want int
+	read chan struct{}
+}
+
+func (l *signalListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &signalConn{Conn: c, l: l}, nil
+}
+
+type signalConn struct {
+	net.Conn
+	l    *signalListener
+	n    int
+	once sync.Once
+}
+
+func (c *signalConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if c.n += n; c.n >= c.l.want {
+		c.once.Do(func() { close(c.l.read) })
+	}
+	return n, err
 }
