@@ -183,7 +183,11 @@ func (k *keepalive) deadline() int64 {
 // sent is tried again at the next check, and the client is judged only on
 // pings that went out. It reports false when the connection can send
 // nothing more: the ping's write failed (the client took none of it
-// within writeWait, or the socket broke), or an earlier one did.
+// within writeWait, or within the ping interval when that is shorter, or
+// the socket broke), or an earlier one did. The interval bounds it so
+// that a client whose window stays full is dropped within two intervals
+// of its last frame, as one that reads but does not answer is: a ping
+// needs a few bytes of room, which any client still reading makes.
 func (k *keepalive) ping() bool {
 	c := k.c
 	if c.fault.Silent() {
@@ -198,7 +202,7 @@ func (k *keepalive) ping() bool {
 	// WriteControl returns here, and the reader must know to look for it
 	// (wait.go).
 	c.pings.Add(1)
-	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(min(writeWait, k.every))); err != nil {
 		c.debug("ping not sent", "err", err)
 		// A ping that waited for the writer in vain sent nothing, and
 		// the next may go out.

@@ -237,10 +237,12 @@ func TestKeepaliveDropClosesDespiteStalledCloseNotify(t *testing.T) {
 }
 
 // TestKeepaliveDropsAfterFailedPing: a ping whose write the client does
-// not take within the write bound fails, and the connection can send
-// nothing more (no record may follow one cut short). No later ping can
-// go out to judge the client by, so it is dropped at once, logged and
-// counted as a client that missed its pong, not held until IdleTimeout.
+// not take within the ping interval (here shorter than the write bound)
+// fails, and the connection can send nothing more (no record may follow
+// one cut short). No later ping can go out to judge the client by, so it
+// is dropped at once, logged and counted as a client that missed its
+// pong, within two intervals of its last frame as such a client is: not
+// at the 10 s write bound, nor held until IdleTimeout.
 func TestKeepaliveDropsAfterFailedPing(t *testing.T) {
 	t.Parallel()
 	reasons := make(chan string, 1)
@@ -269,6 +271,11 @@ func TestKeepaliveDropsAfterFailedPing(t *testing.T) {
 		t.Logf("dropped %v after the ping stalled: %s", took.Round(time.Millisecond), reason)
 		if want := "ping write failed"; reason != want {
 			t.Errorf("reason %q, want %q", reason, want)
+		}
+		// The interval, and room for a loaded machine well short of
+		// the write bound.
+		if took > testPingInterval+ioWait {
+			t.Errorf("dropped %v after the ping stalled, want within the ping interval %v and some room", took.Round(time.Millisecond), testPingInterval)
 		}
 	case <-time.After(writeWait + 2*ioWait):
 		t.Fatalf("not dropped %v after a ping stalled (write bound %v)", writeWait+2*ioWait, writeWait)
