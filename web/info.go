@@ -90,8 +90,8 @@ type wsInfo struct {
 type rawTLSInfo struct {
 	Host string `json:"host"`
 	Port int    `json:"port"`
-	// OpenSSL is left out when the port requires a PROXY header, which
-	// openssl s_client cannot send.
+	// OpenSSL is left out when the commands go straight to a port that
+	// requires a PROXY header, which openssl s_client cannot send.
 	OpenSSL       string `json:"openssl,omitempty"`
 	Client        string `json:"tlsecho"`
 	ProxyRequired bool   `json:"proxy_header_required,omitempty"`
@@ -126,7 +126,17 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		doc.ClientHello = tlsinfo.DescribeHello(h.ClientHello(r))
 	}
 	if h.RawTLSAddr != nil {
-		doc.RawTLS = rawTLS(r.Host, h.RawTLSAddr(), h.ProxyRequired)
+		// A request that came through a load balancer (its PROXY
+		// header named a client) is answered with the commands that
+		// work through the balancer, which sends the raw port its
+		// header too when it fronts it: a -proxy-v2 command sent
+		// there would arrive with two headers. Straight to this
+		// server the port needs one, as the page's hint says.
+		behind := h.Balancer != nil && h.Balancer(r) != nil
+		doc.RawTLS = rawTLS(r.Host, h.RawTLSAddr(), h.ProxyRequired && !behind)
+		if doc.RawTLS != nil {
+			doc.RawTLS.ProxyRequired = h.ProxyRequired
+		}
 	}
 	doc.Client = h.describeClient(r)
 	body, err := json.MarshalIndent(doc, "", "  ")
@@ -151,7 +161,7 @@ func rawTLS(requestHost string, addr net.Addr, proxyRequired bool) *rawTLSInfo {
 	if !ok {
 		return nil
 	}
-	return &rawTLSInfo{Host: cmd.Host, Port: cmd.Port, OpenSSL: cmd.OpenSSL, Client: cmd.Client, ProxyRequired: proxyRequired}
+	return &rawTLSInfo{Host: cmd.Host, Port: cmd.Port, OpenSSL: cmd.OpenSSL, Client: cmd.Client}
 }
 
 // RawTLS are the commands that reach the raw TLS listener, as /info and

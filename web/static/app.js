@@ -804,7 +804,11 @@
       $("cmd-openssl").parentElement.hidden = !raw.openssl;
       set("cmd-client", raw.tlsecho);
       const hints = [];
-      if (raw.proxy_header_required) hints.push("The raw port requires a PROXY protocol header, as a load balancer sends: the tlsecho command sends one (-proxy-v2); openssl s_client cannot.");
+      if (raw.proxy_header_required && cl.balancer) {
+        hints.push("The raw port requires a PROXY protocol header. This page came through a load balancer that sends one: the commands reach the raw port through it when it fronts that port too. Straight to this server, add -proxy-v2 to the tlsecho command; openssl s_client cannot send the header.");
+      } else if (raw.proxy_header_required) {
+        hints.push("The raw port requires a PROXY protocol header, as a load balancer sends: the tlsecho command sends one (-proxy-v2); openssl s_client cannot.");
+      }
       if (c && c.self_signed) hints.push("The certificate is self-signed: add -insecure to the tlsecho command, or verify with its CA.");
       if (info.client_auth) hints.push("mTLS is on: add -cert and -key with a client certificate.");
       set("cmd-hint", hints.join(" "));
