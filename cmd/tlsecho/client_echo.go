@@ -120,7 +120,10 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
 	}
 	c.printRTTs(p, rtts)
-	cerr := c.closeWS(ws)
+	cerr := c.closeWS(ctx, ws)
+	if errors.Is(cerr, errInterrupted) {
+		return cerr
+	}
 	c.printClose(p, cerr)
 	return c.closeFailed(cerr)
 }
@@ -150,19 +153,33 @@ func drain(read func() error) <-chan error {
 }
 
 // closeWS runs the closing handshake (RFC 6455 section 7.1.2) politely:
-// send 1000, wait a bounded time for the server's close.
-func (c *client) closeWS(ws *websocket.Conn) error {
+// send 1000, wait a bounded time for the server's close. Ctrl-C during
+// the wait ends it as at any other moment of the session (see awaitEnd).
+func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
-	for {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
-				return nil
-			}
-			return err
-		}
+	err := c.awaitEnd(ctx, drain(func() error { return readUntilError(ws) }), func() { ws.Close() }, "close 1000")
+	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		return nil
+	}
+	return err
+}
+
+// awaitEnd waits for the reader to end once the client's close (named by
+// what) has gone out: the last wait of a session, up to -timeout. Ctrl-C
+// meanwhile gives the server interruptWait more to answer, as at any
+// other moment of the session, and returns an errInterrupted; without
+// this the signal went unheeded until -timeout ran out, and the exit
+// then called it an interruption before the session began.
+func (c *client) awaitEnd(ctx context.Context, readDone <-chan error, abort func(), what string) error {
+	select {
+	case err := <-readDone:
+		return err
+	case <-ctx.Done():
+		sent := func() error { return nil }
+		return c.interrupted(readDone, sent, abort, what)
 	}
 }
 
@@ -255,7 +272,9 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
 	idle.arm(c.o.timeout)
-	if err := <-readDone; err != nil {
+	if err := c.awaitEnd(ctx, readDone, func() { conn.Close() }, "close_notify"); errors.Is(err, errInterrupted) {
+		return err
+	} else if err != nil {
 		return c.explainRead(err, "end of the echo after the end of input")
 	}
 	if got < sent {
@@ -307,7 +326,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
 	}
 	idle.arm(c.o.timeout)
-	if err := <-readDone; !closeAnswered(err) {
+	if err := c.awaitEnd(ctx, readDone, func() { ws.Close() }, "close 1000"); errors.Is(err, errInterrupted) {
+		return err
+	} else if !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
 	}
 	if got < sent {
