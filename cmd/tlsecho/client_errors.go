@@ -253,9 +253,11 @@ func (c *client) explainSend(err error) error {
 	return c.explainRead(err, "echo")
 }
 
-// stalledSend reports a send that timed out.
+// stalledSend reports a send that timed out. Part of it may well have
+// gone out (a server that stops reading still takes what its buffers
+// hold), so it does not say that nothing could be sent.
 func (c *client) stalledSend(err error) error {
-	return explained(err, "%s stopped reading: nothing could be sent within %v", c.o.target.addr, c.o.timeout)
+	return explained(err, "%s stopped reading: what the client was sending did not go out in full within %v", c.o.target.addr, c.o.timeout)
 }
 
 // explainRead says why no (more) echo came.
