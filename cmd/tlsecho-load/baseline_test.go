@@ -33,9 +33,13 @@ type lazyEcho struct {
 	// that went away.
 	gone func(accepted, open int64) bool
 	open atomic.Int64
-	wg   sync.WaitGroup
-	once sync.Once
-	quit chan struct{}
+	// flicker, when set, adds one to every other go_goroutines: a
+	// server whose figures never hold still.
+	flicker bool
+	scrapes atomic.Int64
+	wg      sync.WaitGroup
+	once    sync.Once
+	quit    chan struct{}
 }
 
 // goCounted runs f in a goroutine counted in live while it runs.
@@ -63,7 +67,11 @@ func (e *lazyEcho) serve(t *testing.T, cert *tls.Certificate) (target, metrics s
 			http.Error(w, "gone", http.StatusServiceUnavailable)
 			return
 		}
-		fmt.Fprintf(w, "# TYPE go_goroutines gauge\ngo_goroutines %d\n", e.live.Load())
+		g := e.live.Load()
+		if n := e.scrapes.Add(1); e.flicker {
+			g += n % 2
+		}
+		fmt.Fprintf(w, "# TYPE go_goroutines gauge\ngo_goroutines %d\n", g)
 		if e.fds > 0 {
 			fmt.Fprintf(w, "process_open_fds %d\n", e.fds)
 		}
@@ -110,6 +118,37 @@ func TestBaselineAfterWarmup(t *testing.T) {
 	}
 	if want := "server before goroutines 2, "; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), baselineWhen) {
 		t.Errorf("report lacks %q and when it was taken:\n%s", want, out.String())
+	}
+}
+
+// TestBaselineUnsteady: a server whose goroutines change from every
+// reading to the next never gives the baseline the two equal readings it
+// waits for. After 5 s the baseline is the last reading, which the
+// report and the back-to-baseline verdict said was taken once the
+// warm-up had closed, as if settled; they now say it is no settled
+// baseline.
+func TestBaselineUnsteady(t *testing.T) {
+	cert, caFile := testCert(t)
+	for _, tt := range []struct {
+		name     string
+		flicker  bool
+		unsteady bool
+	}{
+		{"holds still", false, false},
+		{"flickers", true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &lazyEcho{flicker: tt.flicker}
+			target, metrics := e.serve(t, cert)
+			res := load(t, "-c", "2", "-n", "2", "-size", "64", "-ca", caFile, "-progress", "0", "-metrics", metrics, target)
+			var out bytes.Buffer
+			res.print(&out)
+			const flag = "no settled baseline"
+			v := backToBaseline(res)
+			if got := strings.Contains(out.String(), flag) && strings.Contains(v.what, flag); got != tt.unsteady || res.failed() {
+				t.Errorf("report and verdict say %q: %v, want %v; failed %v\nverdict: %s\n%s", flag, got, tt.unsteady, res.failed(), v.what, out.String())
+			}
+		})
 	}
 }
 

@@ -54,7 +54,9 @@ func newLoader(o *options) (*loader, error) {
 func (l *loader) run(ctx context.Context, prog *progress) *result {
 	o := l.o
 	res := &result{o: o, rtt: &l.rtt, hs: &l.hs}
-	res.before, res.warmFailed = l.baseline(ctx)
+	var steady bool
+	res.before, res.warmFailed, steady = l.baseline(ctx)
+	res.unsteady = !steady
 	start := time.Now()
 	prog.start(l, start)
 	defer prog.stop()

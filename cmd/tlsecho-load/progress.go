@@ -16,10 +16,12 @@ import (
 type progress struct {
 	w    io.Writer
 	live bool
-	// width is the terminal's, in columns, when live. The live line must
-	// stay shorter: a carriage return goes back to the start of the last
-	// row only, so a line that wraps leaves a row behind at every update.
-	width    int
+	// width is the terminal's, in columns, when live, read again at
+	// every update (a terminal resized during a long soak). The live
+	// line must stay shorter: a carriage return goes back to the start
+	// of the last row only, so a line that wraps leaves a row behind at
+	// every update.
+	width    func() int
 	interval time.Duration
 	phase    atomic.Pointer[string]
 	quit     chan struct{}
@@ -34,8 +36,12 @@ func newProgress(w io.Writer, interval time.Duration) *progress {
 	p := &progress{w: w, interval: interval, live: isTerminal(w)}
 	if p.live {
 		p.interval = time.Second
-		if p.width = termWidth(w.(*os.File)); p.width <= 0 {
-			p.width = 80
+		f := w.(*os.File)
+		p.width = func() int {
+			if n := termWidth(f); n > 0 {
+				return n
+			}
+			return 80
 		}
 	}
 	p.setPhase("connecting")
@@ -85,7 +91,7 @@ func (p *progress) start(l *loader, t0 time.Time) {
 
 func (p *progress) show(line string) {
 	if p.live {
-		fmt.Fprint(p.w, "\r\033[K"+fitWidth(line, p.width))
+		fmt.Fprint(p.w, "\r\033[K"+fitWidth(line, p.width()))
 		return
 	}
 	fmt.Fprintln(p.w, line)

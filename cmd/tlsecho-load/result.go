@@ -27,7 +27,8 @@ type result struct {
 	// (not with -handshakes), at the window's start, middle and end, and
 	// once it settled after the clients closed.
 	before, held, start, middle, end, after serverSample
-	warmFailed                              int // warm-up connections that failed before the baseline
+	warmFailed                              int  // warm-up connections that failed before the baseline
+	unsteady                                bool // the server's figures did not hold still for the baseline
 
 	dials, messages, bytes  int64
 	errors, mismatches      int64

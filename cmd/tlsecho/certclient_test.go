@@ -34,9 +34,13 @@ func atPort(words []string, httpsAddr string) []string {
 
 // TestCertClient: `tlsecho cert -client` makes a client certificate and
 // says how to present it, not a URL that names the client as a host. The
-// printed TLSECHO_CLIENT_CA_FILE makes a real server accept it, and the
-// printed tlsecho client and curl commands, pointed at that server's
-// port, get through its mTLS: with the local CA, and self-signed.
+// printed commands work as printed, pointed at the test server's port:
+// the server started as printed (TLSECHO_CLIENT_CA_FILE alone, so its own
+// certificate is made in memory) accepts the printed tlsecho client and
+// curl commands that follow it, with the local CA and self-signed; with
+// -ca, the verifying commands printed after them get through a server
+// whose certificate the same CA issued; and without -ca the note's -ca
+// FILE does the same for a server with a certificate from files.
 func TestCertClient(t *testing.T) {
 	t.Parallel()
 	serverDir := t.TempDir()
@@ -58,10 +62,20 @@ func TestCertClient(t *testing.T) {
 
 	for _, tt := range []struct {
 		name, stdout string
-		extra        []string // what the note asks to add for this server's certificate
+		// verified are the printed commands, or the note's words to add,
+		// for a server with a certificate from files.
+		verified func(t *testing.T, stdout string) (client, curl []string)
 	}{
-		{"local CA", withCA, nil},
-		{"self-signed", selfSigned, []string{"-ca", serverCA}},
+		{"local CA", withCA, func(t *testing.T, stdout string) ([]string, []string) {
+			return printedLine(t, stdout, "tlsecho client -ca ")[2:], printedLine(t, stdout, "curl --cacert ")[1:]
+		}},
+		{"self-signed", selfSigned, func(t *testing.T, stdout string) ([]string, []string) {
+			if !strings.Contains(stdout, "given with -ca FILE (curl:\n--cacert FILE), leave them out") {
+				t.Errorf("no note on verifying the server:\n%s", stdout)
+			}
+			cl, cu := printedLine(t, stdout, "tlsecho client -insecure ")[3:], printedLine(t, stdout, "curl -k ")[2:]
+			return append([]string{"-ca", serverCA}, cl...), append([]string{"--cacert", serverCA}, cu...)
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -70,29 +84,21 @@ func TestCertClient(t *testing.T) {
 				t.Errorf("a client certificate is offered as a server's:\n%s", tt.stdout)
 			}
 			env := printedLine(t, tt.stdout, "TLSECHO_CLIENT_CA_FILE=")
+			if len(env) != 2 || env[1] != "tlsecho" {
+				t.Fatalf("printed server command %q, want TLSECHO_CLIENT_CA_FILE=FILE tlsecho", env)
+			}
 			clientCA := strings.TrimPrefix(env[0], "TLSECHO_CLIENT_CA_FILE=")
-			ta := startApp(t, map[string]string{"CERT_FILE": serverCert, "KEY_FILE": serverKey, "CLIENT_CA_FILE": clientCA})
 
-			cmd := atPort(printedLine(t, tt.stdout, "tlsecho client "), ta.HTTPSAddr)
-			args := append(append([]string{}, tt.extra...), cmd[2:]...)
-			runClient(t, "", args...).want(t, exitOK, []string{"client cert   requested; sent CN=", "echo          hello"}, nil)
-			// Without the certificate the same server refuses the client.
-			runClient(t, "", append(tt.extra, "-ca", serverCA, "wss://"+ta.HTTPSAddr+"/ws", "hello")...).want(t, exitFailure, nil,
-				[]string{"it requires a client certificate"})
+			// The server as printed, and the commands printed under it.
+			printed := startApp(t, map[string]string{"CLIENT_CA_FILE": clientCA})
+			client := atPort(printedLine(t, tt.stdout, "tlsecho client "), printed.HTTPSAddr)[2:]
+			curl := atPort(printedLine(t, tt.stdout, "curl "), printed.HTTPSAddr)[1:]
+			presented(t, printed, client, curl)
 
-			curl, err := exec.LookPath("curl")
-			if err != nil {
-				t.Log("curl not installed; skipping the printed curl line")
-				return
-			}
-			line := atPort(printedLine(t, tt.stdout, "curl "), ta.HTTPSAddr)
-			if tt.extra != nil {
-				line = append([]string{"curl", "--cacert", serverCA}, line[1:]...)
-			}
-			out, err := exec.Command(curl, append([]string{"-fsS"}, line[1:]...)...).CombinedOutput()
-			if err != nil {
-				t.Errorf("%s: %v\n%s", strings.Join(line, " "), err, out)
-			}
+			// A server with a certificate from the CA, which clients verify.
+			files := startApp(t, map[string]string{"CERT_FILE": serverCert, "KEY_FILE": serverKey, "CLIENT_CA_FILE": clientCA})
+			client, curl = tt.verified(t, tt.stdout)
+			presented(t, files, atPort(client, files.HTTPSAddr), atPort(curl, files.HTTPSAddr))
 		})
 	}
 	if !strings.Contains(withCA, "Browsers import the PKCS#12 bundle "+filepath.Join(aliceDir, "cert.p12")) {
@@ -100,5 +106,32 @@ func TestCertClient(t *testing.T) {
 	}
 	if !strings.Contains(selfSigned, "run again with -p12") {
 		t.Errorf("without -p12 the summary does not say how to get a bundle for a browser:\n%s", selfSigned)
+	}
+}
+
+// presented runs a printed tlsecho client command (its arguments) and
+// curl command (its arguments) against ta, which requires a client
+// certificate: both must get through. Without the certificate the same
+// client is refused.
+func presented(t *testing.T, ta *testApp, client, curl []string) {
+	t.Helper()
+	runClient(t, "", client...).want(t, exitOK, []string{"client cert   requested; sent CN=", "echo          hello"}, nil)
+	var bare []string
+	for i := 0; i < len(client); i++ {
+		if client[i] == "-cert" || client[i] == "-key" {
+			i++
+			continue
+		}
+		bare = append(bare, client[i])
+	}
+	runClient(t, "", bare...).want(t, exitFailure, nil, []string{"it requires a client certificate"})
+
+	path, err := exec.LookPath("curl")
+	if err != nil {
+		t.Log("curl not installed; skipping the printed curl line")
+		return
+	}
+	if out, err := exec.Command(path, append([]string{"-fsS"}, curl...)...).CombinedOutput(); err != nil {
+		t.Errorf("curl %s: %v\n%s", strings.Join(curl, " "), err, out)
 	}
 }

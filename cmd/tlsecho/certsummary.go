@@ -116,30 +116,40 @@ func shellQuote(s string) string {
 // trusts its issuer through TLSECHO_CLIENT_CA_FILE: the local CA, or the
 // certificate itself when it is self-signed. A client's name is not a host
 // to connect to, so the commands name the server at tlsecho's default
-// HTTPS address.
+// HTTPS address. The server command printed has no certificate files, so
+// it serves one made in memory, which no client can verify: the commands
+// that follow it skip the check (-insecure, curl -k), so that the two
+// work together as printed. With -ca, the commands that verify a server
+// whose certificate the same CA issued follow.
 func printClientUse(w io.Writer, fl certFlags, s certSummary) {
 	cert, key := shellQuote(s.certPath), shellQuote(s.keyPath)
-	trust, verify, curlVerify, note := cert, "", "", `
-Add -ca FILE (curl: --cacert FILE) when the server's certificate is not
-trusted here; tlsecho without TLSECHO_CERT_FILE serves a self-signed one.
-`
+	trust := cert
 	if fl.ca {
 		trust = shellQuote(s.caPath)
-		verify, curlVerify = " -ca "+trust, " --cacert "+trust
-		note = `
--ca and --cacert check the server's certificate against the same local CA,
-as when it was made with tlsecho cert -ca from this CA.
-`
+	}
+	present := func(verify, curlVerify string) {
+		fmt.Fprintf(w, "  tlsecho client %s -cert %s -key %s wss://localhost:8443/ws hello\n", verify, cert, key)
+		fmt.Fprintf(w, "  curl %s --cert %s --key %s https://localhost:8443/healthz\n", curlVerify, cert, key)
 	}
 	fmt.Fprintf(w, `
 A server that requires client certificates (mTLS) accepts it once it trusts
 %s:
   TLSECHO_CLIENT_CA_FILE=%s tlsecho
-Present it to the server:
-  tlsecho client%s -cert %s -key %s wss://localhost:8443/ws hello
-  curl%s --cert %s --key %s https://localhost:8443/healthz
-`, trust, trust, verify, cert, key, curlVerify, cert, key)
-	fmt.Fprint(w, note)
+Present it to that server:
+`, trust, trust)
+	present("-insecure", "-k")
+	fmt.Fprint(w, `-insecure and -k skip checking the server's certificate: without
+TLSECHO_CERT_FILE, tlsecho serves a self-signed one made in memory.
+`)
+	if fl.ca {
+		fmt.Fprint(w, `A server whose certificate this CA issued too (tlsecho cert -ca with a copy
+of ca.pem and ca-key.pem, served with TLSECHO_CERT_FILE and TLSECHO_KEY_FILE)
+is checked instead:
+`)
+		present("-ca "+trust, "--cacert "+trust)
+	} else {
+		fmt.Fprint(w, "For a server whose certificate is trusted here, or given with -ca FILE (curl:\n--cacert FILE), leave them out.\n")
+	}
 	if !fl.p12 {
 		fmt.Fprint(w, "\nBrowsers import a client certificate as PKCS#12: run again with -p12 (and\n-force to replace these files).\n")
 		return

@@ -111,7 +111,9 @@ Exit status:
        timeouts
   2    usage error: bad flag, URL or file
   130  interrupted (Ctrl-C), after sending the close (close 1000 on wss://,
-       close_notify on tls://) and giving the server a second to answer
+       close_notify on tls://) and giving the server a second to answer; a
+       send the server does not take in that second is dropped with the
+       connection
 `)
 }
 

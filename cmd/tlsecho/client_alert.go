@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -29,6 +30,44 @@ type alertConn struct {
 	// that reader meets the alert itself, and a read here would take
 	// bytes it should print.
 	reading atomic.Bool
+
+	// cut, once set by cutWrites, is the latest write deadline: gorilla
+	// sets its own before every frame it writes, which would undo it.
+	mu  sync.Mutex
+	cut time.Time
+}
+
+// cutWrites makes t the write deadline, and the latest one any later
+// SetWriteDeadline or SetDeadline may set (see cutSend).
+func (a *alertConn) cutWrites(t time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cut = t
+	a.Conn.SetWriteDeadline(t)
+}
+
+// SetWriteDeadline sets the write deadline, no later than a cut.
+func (a *alertConn) SetWriteDeadline(t time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.Conn.SetWriteDeadline(a.clamp(t))
+}
+
+// SetDeadline sets both deadlines, the write one no later than a cut.
+func (a *alertConn) SetDeadline(t time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return a.Conn.SetWriteDeadline(a.clamp(t))
+}
+
+func (a *alertConn) clamp(t time.Time) time.Time {
+	if !a.cut.IsZero() && (t.IsZero() || t.After(a.cut)) {
+		return a.cut
+	}
+	return t
 }
 
 // Write writes to the connection; when that fails other than by its

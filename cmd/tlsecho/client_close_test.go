@@ -20,7 +20,7 @@ var closeAnswerTests = []struct {
 		name:   "another code",
 		answer: func(c net.Conn, _ *bufio.Reader) { c.Write([]byte{0x88, 0x05, 0x0f, 0xa1, 'b', 'y', 'e'}) },
 		stdout: `close         4001 "bye", sent by the server`,
-		stderr: `answered the client's close 1000 with 4001 "bye": the closing handshake failed`,
+		stderr: `ended the WebSocket with close 4001 "bye", not with the 1000 that answers the client's close 1000`,
 	},
 	{
 		name:   "no close frame",

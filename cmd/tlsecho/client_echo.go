@@ -24,7 +24,9 @@ import (
 // has and closes, which ends the echo in flight.
 func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 	bye := sync.OnceValue(conn.CloseWrite)
-	defer context.AfterFunc(ctx, func() { bye() })()
+	// The send or the read in flight gets interruptWait more (see
+	// cutWait); the close waits behind a send.
+	defer context.AfterFunc(ctx, func() { cutWait(conn); bye() })()
 	interrupted := func() error {
 		conn.SetReadDeadline(time.Time{})
 		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
@@ -42,6 +44,9 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 			return interrupted()
 		}
 		if _, err := w.Write(msg); err != nil {
+			if ctx.Err() != nil && isTimeout(err) {
+				return c.interruptedSend(nil, func() { conn.Close() })
+			}
 			if ctx.Err() != nil {
 				return interrupted()
 			}
@@ -53,6 +58,9 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return interrupted()
+			}
+			if ctx.Err() != nil && isTimeout(err) {
+				return c.unanswered(func() { conn.Close() }, "close_notify")
 			}
 			return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
 		}
@@ -73,7 +81,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 // flight.
 func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 	bye := sync.OnceValue(func() error { return sendClose(ws, c.o.timeout) })
-	defer context.AfterFunc(ctx, func() { bye() })()
+	defer context.AfterFunc(ctx, func() { cutWait(ws.NetConn()); bye() })()
 	interrupted := func() error {
 		ws.SetReadDeadline(time.Time{})
 		return c.interrupted(drain(func() error { return readUntilError(ws) }),
@@ -92,6 +100,9 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		}
 		pong := c.sendPing(ws, start)
 		if err := ws.WriteMessage(mt, msg); err != nil {
+			if ctx.Err() != nil && isTimeout(err) {
+				return c.interruptedSend(nil, func() { ws.Close() })
+			}
 			if ctx.Err() != nil {
 				return interrupted()
 			}
@@ -106,6 +117,9 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 			got, err = io.ReadAll(io.LimitReader(r, int64(len(msg))+1))
 		}
 		if err != nil {
+			if ctx.Err() != nil && isTimeout(err) {
+				return c.unanswered(func() { ws.Close() }, "close 1000")
+			}
 			if ctx.Err() != nil {
 				return interrupted()
 			}
@@ -120,7 +134,10 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
 	}
 	c.printRTTs(p, rtts)
-	cerr := c.closeWS(ws)
+	cerr := c.closeWS(ctx, ws)
+	if errors.Is(cerr, errInterrupted) {
+		return cerr
+	}
 	c.printClose(p, cerr)
 	return c.closeFailed(cerr)
 }
@@ -150,19 +167,33 @@ func drain(read func() error) <-chan error {
 }
 
 // closeWS runs the closing handshake (RFC 6455 section 7.1.2) politely:
-// send 1000, wait a bounded time for the server's close.
-func (c *client) closeWS(ws *websocket.Conn) error {
+// send 1000, wait a bounded time for the server's close. Ctrl-C during
+// the wait ends it as at any other moment of the session (see awaitEnd).
+func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
-	for {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
-				return nil
-			}
-			return err
-		}
+	err := c.awaitEnd(ctx, drain(func() error { return readUntilError(ws) }), func() { ws.Close() }, "close 1000")
+	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		return nil
+	}
+	return err
+}
+
+// awaitEnd waits for the reader to end once the client's close (named by
+// what) has gone out: the last wait of a session, up to -timeout. Ctrl-C
+// meanwhile gives the server interruptWait more to answer, as at any
+// other moment of the session, and returns an errInterrupted; without
+// this the signal went unheeded until -timeout ran out, and the exit
+// then called it an interruption before the session began.
+func (c *client) awaitEnd(ctx context.Context, readDone <-chan error, abort func(), what string) error {
+	select {
+	case err := <-readDone:
+		return err
+	case <-ctx.Done():
+		sent := func() error { return nil }
+		return c.interrupted(readDone, sent, abort, what)
 	}
 }
 
@@ -239,8 +270,12 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		got = n
 		readDone <- err
 	}()
+	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
 	send := func(line string) error {
 		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
+		if ctx.Err() != nil {
+			cutSend(conn) // the deadline just set undid the cut
+		}
 		// No alertConn here: the reader below meets the server's alert
 		// itself, and sendFailed prefers its error.
 		n, err := io.WriteString(conn, line)
@@ -255,7 +290,9 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
 	idle.arm(c.o.timeout)
-	if err := <-readDone; err != nil {
+	if err := c.awaitEnd(ctx, readDone, func() { conn.Close() }, "close_notify"); errors.Is(err, errInterrupted) {
+		return err
+	} else if err != nil {
 		return c.explainRead(err, "end of the echo after the end of input")
 	}
 	if got < sent {
@@ -287,6 +324,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 			}
 		}
 	}()
+	defer context.AfterFunc(ctx, func() { cutSend(ws.NetConn()) })()
 	send := func(line string) error {
 		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
@@ -307,7 +345,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
 	}
 	idle.arm(c.o.timeout)
-	if err := <-readDone; !closeAnswered(err) {
+	if err := c.awaitEnd(ctx, readDone, func() { ws.Close() }, "close 1000"); errors.Is(err, errInterrupted) {
+		return err
+	} else if !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
 	}
 	if got < sent {
@@ -369,6 +409,12 @@ func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan erro
 				l.err = send(l.text)
 				if l.err == nil {
 					continue
+				}
+				if ctx.Err() != nil && isTimeout(l.err) {
+					return c.interruptedSend(readDone, abort)
+				}
+				if ctx.Err() != nil {
+					return c.interrupted(readDone, bye, abort, what)
 				}
 				return c.sendFailed(l.err, readDone, abort)
 			}

@@ -102,9 +102,9 @@ func (c *client) explain(err error, resp *http.Response) error {
 			return explained(err, "no TLS handshake from %s within %v: the server accepted TCP but did not answer the TLS ClientHello (not a TLS port, a stalled server, or a proxy holding the connection)", addr, c.o.timeout)
 		case errors.As(err, &rhe):
 			return explained(err, "%s answered, but not in TLS: is this port plain HTTP or another protocol?", addr)
-		case (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) && len(c.obs.records.Records()) == 0:
+		case closedByPeer(err) && len(c.obs.records.Records()) == 0:
 			return explained(err, "%s", c.closedBeforeHello())
-		case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		case closedByPeer(err):
 			return explained(err, "%s closed the connection during the TLS handshake: it may not speak TLS, or it refused our TLS version, cipher suites or server name (its log may say which)", addr)
 		}
 		if msg, ok := c.alertMessage(err); ok {
@@ -253,9 +253,11 @@ func (c *client) explainSend(err error) error {
 	return c.explainRead(err, "echo")
 }
 
-// stalledSend reports a send that timed out.
+// stalledSend reports a send that timed out. Part of it may well have
+// gone out (a server that stops reading still takes what its buffers
+// hold), so it does not say that nothing could be sent.
 func (c *client) stalledSend(err error) error {
-	return explained(err, "%s stopped reading: nothing could be sent within %v", c.o.target.addr, c.o.timeout)
+	return explained(err, "%s stopped reading: what the client was sending did not go out in full within %v", c.o.target.addr, c.o.timeout)
 }
 
 // explainRead says why no (more) echo came.
@@ -308,19 +310,31 @@ func closeCodeText(ce *websocket.CloseError) string {
 	return s
 }
 
+// closedByPeer reports the server ending the connection under the
+// handshake: the end of the stream, a reset, or a write after its reset
+// (EPIPE, as when -proxy-v2's header drew the reset and the ClientHello
+// followed it).
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 // closedBeforeHello explains a server that ended the connection without a
 // byte of TLS in answer to the ClientHello. The PROXY protocol is the
 // likeliest cause, and each side is told apart by -proxy-v2: a server
 // behind TLSECHO_PROXY_PROTOCOL=require reads the ClientHello as a bad
 // header, and one without it reads the header as a bad ClientHello; both
-// close at once.
+// close at once. So does a server at its connection limit, which closes
+// at accept whatever comes: it is named too, or a full server would send
+// the user to -proxy-v2.
 func (c *client) closedBeforeHello() string {
 	addr := c.o.target.addr
 	if c.o.proxyV2 {
 		return fmt.Sprintf("%s closed the connection before answering the ClientHello that followed the PROXY header of -proxy-v2: "+
 			"a server that does not expect a PROXY header (tlsecho: TLSECHO_PROXY_PROTOCOL off), or does not trust this client to send one "+
-			"(TLSECHO_PROXY_TRUSTED), closes at once; without -proxy-v2 the client speaks TLS from the first byte", addr)
+			"(TLSECHO_PROXY_TRUSTED), closes at once, as does one at its connection limit (tlsecho: TLSECHO_MAX_CONNS); "+
+			"without -proxy-v2 the client speaks TLS from the first byte", addr)
 	}
 	return fmt.Sprintf("%s closed the connection before answering the ClientHello: it may not speak TLS, it refused our TLS version, "+
-		"cipher suites or server name (its log may say which), or it expects a PROXY protocol header first, as behind a load balancer: try -proxy-v2", addr)
+		"cipher suites or server name (its log may say which), it is at its connection limit (tlsecho: TLSECHO_MAX_CONNS), "+
+		"or it expects a PROXY protocol header first, as behind a load balancer: try -proxy-v2", addr)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"time"
@@ -45,11 +46,57 @@ func (c *client) interrupted(readDone <-chan error, bye func() error, abort func
 	t := time.NewTimer(interruptWait)
 	defer t.Stop()
 	select {
-	case <-readDone:
+	case err := <-readDone:
+		if isTimeout(err) {
+			// The read was cut at interruptWait (cutWait), not ended by
+			// the server.
+			return fmt.Errorf("%w; sent %s, but %s did not close within %v", errInterrupted, what, c.o.target.addr, interruptWait)
+		}
 		return fmt.Errorf("%w; sent %s, and %s closed", errInterrupted, what, c.o.target.addr)
 	case <-t.C:
 		abort()
 		<-readDone
 		return fmt.Errorf("%w; sent %s, but %s did not close within %v", errInterrupted, what, c.o.target.addr, interruptWait)
 	}
+}
+
+// cutSend gives a send in flight on conn interruptWait more once Ctrl-C
+// has come: a send that a server which stopped reading holds would
+// otherwise keep the client until its -timeout, and the close that
+// Ctrl-C sends waits behind it.
+func cutSend(conn net.Conn) {
+	t := time.Now().Add(interruptWait)
+	if a, ok := conn.(*alertConn); ok {
+		a.cutWrites(t) // under gorilla, which sets a deadline per frame
+		return
+	}
+	conn.SetWriteDeadline(t)
+}
+
+// cutWait is cutSend for the read in flight too: a read waiting for an
+// echo ends when the server answers the close that Ctrl-C sends, or,
+// from a server that does not (one that stopped reading, or answers
+// nothing), after interruptWait rather than at -timeout.
+func cutWait(conn net.Conn) {
+	conn.SetReadDeadline(time.Now().Add(interruptWait))
+	cutSend(conn)
+}
+
+// interruptedSend ends a session whose send had not finished
+// interruptWait after Ctrl-C (see cutSend): the server is not taking
+// what is sent, so no close can reach it, and the connection is dropped
+// with abort once the reader (readDone, when there is one) has ended.
+func (c *client) interruptedSend(readDone <-chan error, abort func()) error {
+	abort()
+	if readDone != nil {
+		<-readDone
+	}
+	return fmt.Errorf("%w while sending: %s took no more of it within %v, so the connection was dropped", errInterrupted, c.o.target.addr, interruptWait)
+}
+
+// unanswered ends a session whose read was cut by cutWait: the close
+// that Ctrl-C sent (what) had no answer within interruptWait.
+func (c *client) unanswered(abort func(), what string) error {
+	abort()
+	return fmt.Errorf("%w; %s did not close within %v of the %s", errInterrupted, c.o.target.addr, interruptWait, what)
 }

@@ -162,6 +162,8 @@ func (c *client) sendPing(ws *websocket.Conn, start time.Time) (pong func() stri
 // closeFailed is the run's error when the closing handshake that follows
 // the echoes did not end as RFC 6455 section 7.1.2 asks: the server must
 // answer close 1000, with 1000 or with an empty close (see closeAnswered).
+// A close of the server's own with another code that crosses the
+// client's fails the run too: the session ended with that code.
 // Every echo came back, but a server that answers with another code, with
 // a frame that breaks the protocol, with no close frame or not at all
 // leaves a client waiting or reporting an abnormal end; a run used as a
@@ -179,7 +181,10 @@ func (c *client) closeFailed(err error) error {
 	case errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure:
 		return explained(err, "%s ended the connection without answering the client's close 1000", addr)
 	case errors.As(err, &ce):
-		return explained(err, "%s answered the client's close 1000 with %s: the closing handshake failed", addr, closeCodeText(ce))
+		// Not "answered with": a server that starts its own close right
+		// after the last echo (the close:CODE fault) crosses the client's,
+		// and the frame is its own, not an answer.
+		return explained(err, "%s ended the WebSocket with close %s, not with the 1000 that answers the client's close 1000", addr, closeCodeText(ce))
 	case isTimeout(err):
 		return explained(err, "%s did not answer the client's close 1000 within %v", addr, c.o.timeout)
 	}

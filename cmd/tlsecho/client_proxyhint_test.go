@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"net"
+	"testing"
+)
 
 // TestClientProxyHeaderMismatch: a server that closes the connection
 // before answering the ClientHello at all is, most often, one side of a
@@ -30,5 +33,34 @@ func TestClientProxyHeaderMismatch(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("%s with -proxy-v2", kind)
 		}
+	}
+}
+
+// TestClientFullServerHint: a server at its connection limit closes a
+// connection at accept, before the ClientHello is answered, as a PROXY
+// mismatch does. The client's message names the limit beside the PROXY
+// header, and with -proxy-v2, whose header can draw the server's reset
+// before the ClientHello is written ("write: broken pipe"), it is
+// explained in words too rather than passed on raw.
+func TestClientFullServerHint(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"MAX_CONNS": "1", "HANDSHAKE_TIMEOUT": "1m"})
+	for kind, u := range urls(ta) {
+		// Connected first, so accepted first: it holds the one slot
+		// while it says nothing.
+		addr := ta.TLSAddr
+		if kind == "wss" {
+			addr = ta.HTTPSAddr
+		}
+		held, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer held.Close()
+		runClient(t, "", "-insecure", u, "hello").want(t, exitFailure, nil, []string{
+			"closed the connection before answering the ClientHello", "it is at its connection limit (tlsecho: TLSECHO_MAX_CONNS)"})
+		runClient(t, "", "-insecure", "-proxy-v2", u, "hello").want(t, exitFailure, nil, []string{
+			"closed the connection before answering the ClientHello that followed the PROXY header of -proxy-v2",
+			"as does one at its connection limit (tlsecho: TLSECHO_MAX_CONNS)"})
 	}
 }

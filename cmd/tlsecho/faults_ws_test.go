@@ -344,7 +344,7 @@ func TestClientObservesWSFaults(t *testing.T) {
 	client("-n", "3", base+faultQuery("close:4001:bye@2"), "hello").want(t, 1, []string{"echo 2/3"},
 		[]string{`closed the WebSocket with 4001 "bye" instead of sending the echo`})
 	client("-n", "2", base+faultQuery("close:4003:done@2"), "hello").want(t, 1, []string{`close         4003 "done", sent by the server`},
-		[]string{`answered the client's close 1000 with 4003 "done"`})
+		[]string{`ended the WebSocket with close 4003 "done", not with the 1000 that answers the client's close 1000`})
 	client(base+faultQuery("fin"), "hello").want(t, 1, nil, []string{"ended the connection with a TCP FIN and no close frame"})
 	client(base+faultQuery("status:503"), "hello").want(t, 1, nil, []string{"HTTP 503", "fault: upgrade refused with 503"})
 	client("-ping", "-n", "2", base+faultQuery("nopong@1"), "hello").want(t, 0, []string{"echo 1/2", ", pong ", "echo 2/2", ", no pong"}, nil)
