@@ -147,7 +147,10 @@ func remoteIP(remoteAddr string) (netip.Addr, bool) {
 		host = remoteAddr
 	}
 	a, err := netip.ParseAddr(host)
-	return a.Unmap(), err == nil
+	// Compared with ranges, which carry no zone (a zoned address is in
+	// none), as the PROXY stage compares its peers: a link-local proxy is
+	// trusted for both alike.
+	return a.WithZone("").Unmap(), err == nil
 }
 
 // firstValue is the first entry of a comma list: a chain of proxies may

@@ -47,6 +47,9 @@ var forwardedTests = []struct {
 	{"no list, no headers", nil, "192.0.2.1:5000", nil, "", "192.0.2.1:5000", "", false},
 	{"proto only", prefixes("10.0.0.0/8"), "10.0.0.2:5000", nil, "https", "10.0.0.2:5000", "https", true},
 	{"IPv4-mapped peer", prefixes("10.0.0.0/8"), "[::ffff:10.0.0.2]:5000", []string{"203.0.113.7"}, "https", "203.0.113.7", "https", true},
+	// A link-local peer carries its zone; ranges have none, and the
+	// PROXY stage compares peers without it too.
+	{"link-local peer with a zone", prefixes("fe80::/10"), "[fe80::2%eth0]:5000", []string{"203.0.113.7"}, "https", "203.0.113.7", "https", true},
 }
 
 // TestForwarded: X-Forwarded-For and -Proto count from trusted peers
