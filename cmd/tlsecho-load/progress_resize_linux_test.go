@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,10 +59,7 @@ func ioctl(f *os.File, req uintptr, arg unsafe.Pointer) error {
 // fit the new width from the next update on; it kept the width read at
 // the start, and every update wrapped and left a row behind.
 func TestLiveLineFollowsResize(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "tlsecho-load")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := commandBinary(t)
 	tlsURL, wssURL, caFile, stop := servers(t)
 	defer stop()
 	master, slave := openPTY(t, 200)

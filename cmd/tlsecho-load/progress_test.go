@@ -2,7 +2,6 @@ package main
 
 import (
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -17,10 +16,7 @@ func TestLiveLineFitsTerminal(t *testing.T) {
 	if err != nil {
 		t.Skip("no script(1) here to make a terminal")
 	}
-	bin := filepath.Join(t.TempDir(), "tlsecho-load")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := commandBinary(t)
 	tlsURL, wssURL, caFile, stop := servers(t)
 	defer stop()
 	cmd := "stty cols 80 && " + strings.Join([]string{bin, "-ca", caFile, "-c", "4", "-d", "3s", "-size", "64", tlsURL, wssURL}, " ")
