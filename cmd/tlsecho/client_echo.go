@@ -56,11 +56,11 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		n, ttfb, err := readEcho(conn, got, start)
 		c.obs.read += int64(n)
 		if err != nil {
-			if ctx.Err() != nil {
-				return interrupted()
-			}
 			if ctx.Err() != nil && isTimeout(err) {
 				return c.unanswered(func() { conn.Close() }, "close_notify")
+			}
+			if ctx.Err() != nil {
+				return interrupted()
 			}
 			return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
 		}
