@@ -69,10 +69,10 @@ func TestClientInterruptStalledSend(t *testing.T) {
 			case <-began:
 			case err := <-exited:
 				t.Fatalf("%s, %s: the client exited (%v) before its send reached the server; stderr:\n%s", u, mode, err, stderr.String())
-			case <-time.After(ioWait):
+			case <-time.After(2 * ioWait):
 				cmd.Process.Kill()
 				<-exited
-				t.Fatalf("%s, %s: no byte of the send reached the server within %v; stderr:\n%s", u, mode, ioWait, stderr.String())
+				t.Fatalf("%s, %s: no byte of the send reached the server within %v; stderr:\n%s", u, mode, 2*ioWait, stderr.String())
 			}
 
 			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
