@@ -294,6 +294,8 @@ type client struct {
 	hello *tlsinfo.HelloRecorder
 	// obs sees the records and frames the server sends.
 	obs observer
+	// dial, when set, connects to an address instead of a net.Dialer.
+	dial func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 // serverName is what the certificate is checked against: -servername, or
@@ -409,12 +411,12 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 // The deadline is also set on the socket, so a server that takes the TCP
 // connection and never answers cannot hold the handshake past it.
 func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error) {
-	d := &net.Dialer{Timeout: c.o.timeout}
 	start := time.Now()
-	raw, err := d.DialContext(ctx, "tcp", c.o.target.addr)
+	tcp, err := c.dialTCP(ctx)
 	if err != nil {
 		return nil, &stageError{stage: stageConnect, err: err}
 	}
+	var raw net.Conn = &brokenWriteConn{Conn: tcp}
 	c.connectTime = time.Since(start)
 	c.remote = raw.RemoteAddr().String()
 	if dl, ok := ctx.Deadline(); ok {
