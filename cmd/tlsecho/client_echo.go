@@ -62,11 +62,21 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
+			err = c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
+			if n == 0 && isTimeout(err) {
+				// An HTTPS port reads the message as the start of a
+				// request and waits for the rest.
+				err = fmt.Errorf("%w: %s", err, c.httpsPortHint("waiting for an HTTP request"))
+			}
+			return err
 		}
 		rtt := time.Since(start)
 		if !bytes.Equal(got, msg) {
-			return fmt.Errorf("echo %d from %s differs: %s", i+1, c.o.target.addr, echoDiff(msg, got))
+			err := fmt.Errorf("echo %d from %s differs: %s", i+1, c.o.target.addr, echoDiff(msg, got))
+			if answeredHTTP(got) {
+				err = fmt.Errorf("%w; it answered in HTTP: %s", err, c.httpsPortHint(""))
+			}
+			return err
 		}
 		rtts = append(rtts, rtt)
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, mark))
@@ -536,4 +546,12 @@ func echoDiff(sent, got []byte) string {
 	}
 	return fmt.Sprintf("sent %d bytes, got %s; first difference at byte %d: sent %q, got %q (from byte %d)",
 		len(sent), gotLen, at, excerpt(sent), excerpt(got), from)
+}
+
+// answeredHTTP tells whether an echo that differs begins an HTTP
+// response: "HTTP/", or as much of it as the echo's length holds (the
+// client reads as many bytes as it sent), from two bytes on.
+func answeredHTTP(got []byte) bool {
+	status := []byte("HTTP/")
+	return len(got) >= 2 && (bytes.HasPrefix(got, status) || bytes.HasPrefix(status, got))
 }

@@ -338,3 +338,13 @@ func (c *client) closedBeforeHello() string {
 		"cipher suites or server name (its log may say which), it is at its connection limit (tlsecho: TLSECHO_MAX_CONNS), "+
 		"or it expects a PROXY protocol header first, as behind a load balancer: try -proxy-v2", addr)
 }
+
+// httpsPortHint asks whether a tls:// target is an HTTPS port, such as
+// tlsecho's own TLSECHO_HTTPS_ADDR, and gives the URL of its wss echo.
+// doing, when not empty, is what such a port would be doing.
+func (c *client) httpsPortHint(doing string) string {
+	if doing != "" {
+		doing = ", " + doing
+	}
+	return fmt.Sprintf("is it an HTTPS port%s? (then use wss://%s/ws)", doing, c.o.target.addr)
+}

@@ -385,6 +385,12 @@ func TestClientConnectFailures(t *testing.T) {
 		{"refused", []string{"tls://" + closed, "x"}, "tlsecho client: connection refused by " + closed},
 		{"wrong path", []string{"-insecure", "wss://" + ta.HTTPSAddr + "/nope", "x"}, "answered HTTP 404 Not Found instead of switching to WebSocket"},
 		{"wss to the raw TLS port", []string{"-insecure", "wss://" + ta.TLSAddr + "/ws", "x"}, "did not answer the upgrade request in HTTP"},
+		// The HTTPS port waits for the rest of a request...
+		{"tls to the HTTPS port", []string{"-insecure", "-timeout", "1s", "tls://" + ta.HTTPSAddr, "x"},
+			"within 1s: is it an HTTPS port, waiting for an HTTP request? (then use wss://" + ta.HTTPSAddr + "/ws)"},
+		// ... or answers a line that is not one with 400.
+		{"tls line to the HTTPS port", []string{"-insecure", "tls://" + ta.HTTPSAddr, "x\n"},
+			"differs: sent \"x\\n\", got \"HT\"; it answered in HTTP: is it an HTTPS port? (then use wss://" + ta.HTTPSAddr + "/ws)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
