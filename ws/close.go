@@ -27,7 +27,7 @@ func (c *Conn) finish(err error) int {
 		// The client closed (or answered our close); gorilla has replied
 		// with the same code, or the close handler with 1002 to a close
 		// frame it could not take.
-		c.ws.NetConn().Close()
+		c.closeTLS()
 		if code := c.sentCode.Load(); code != 0 {
 			return int(code)
 		}
@@ -78,14 +78,14 @@ func (c *Conn) finish(err error) int {
 			c.dropDead()
 			return int(c.sentCode.Load())
 		}
-		c.ws.NetConn().Close()
+		c.closeTLS()
 	case err == nil:
 		c.closeAndWait(websocket.CloseNormalClosure, "")
 	default:
 		// A protocol violation (gorilla sent 1002 already) or a broken
 		// connection: nothing more to say. gorilla's 1002 shows only on
 		// the wire.
-		c.ws.NetConn().Close()
+		c.closeTLS()
 		c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 	}
 	return int(c.sentCode.Load())
@@ -133,7 +133,7 @@ func (c *Conn) awaitClose() {
 			break
 		}
 	}
-	c.ws.NetConn().Close()
+	c.closeTLS()
 }
 
 // discardAndClose closes the socket once the client has stopped sending,
@@ -202,7 +202,20 @@ func (c *Conn) dropDead() {
 // closeNow sends a close frame and closes the socket without waiting.
 func (c *Conn) closeNow(code int, reason string) {
 	c.writeClose(code, reason, time.Now().Add(time.Second))
+	c.closeTLS()
+}
+
+// closeTLS closes the connection, TLS close_notify first, with the socket
+// itself closed dropWait from now at the latest: tls.Conn.Close gives the
+// close_notify a write deadline of its own, 5 s, which a client that has
+// stopped reading (its window and our send buffer full, though every
+// frame so far went out) would hold to its end, with the goroutine, the
+// socket and the connection's slot. A client that reads takes the
+// close_notify at once.
+func (c *Conn) closeTLS() {
+	cut := time.AfterFunc(dropWait, c.closeSocket)
 	c.ws.NetConn().Close()
+	cut.Stop()
 }
 
 // writeClose sends a close frame with code, waiting for the writer at

@@ -24,6 +24,11 @@
 //     5.5.1), and one without a code with a close without one: 1005, the
 //     code that stands for none, may not be sent (section 7.4.1).
 //     [Conn.CloseCode] is 1005 then.
+//   - Whoever starts the close, the TLS close_notify that follows the
+//     close frames gets at most half a second: a client that has stopped
+//     reading has its socket closed then, not after the 5 s crypto/tls
+//     would wait for the close_notify's write, holding the connection's
+//     slot meanwhile.
 //   - Origin: a request without an Origin header is allowed (it comes from a
 //     non-browser client, which could forge any header anyway); otherwise the
 //     Origin must match the request's Host, or an entry of AllowedOrigins
