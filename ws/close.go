@@ -50,6 +50,7 @@ func (c *Conn) finish(err error) int {
 		if c.nc.watch.topBitLength.Load() {
 			code = websocket.CloseProtocolError
 			c.writeClose(code, "payload length with its most significant bit set", time.Now().Add(writeWait))
+			code = int(c.sentCode.Load())
 		}
 		c.discardAndClose(time.Now().Add(2 * dropWait))
 		return code
@@ -58,7 +59,7 @@ func (c *Conn) finish(err error) int {
 		// has stopped before the frame.
 		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
 		c.discardAndClose(time.Now().Add(2 * dropWait))
-		return websocket.CloseProtocolError
+		return int(c.sentCode.Load())
 	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
 		// A compressed message that does not inflate, or whose deflate
 		// data ends inside a block: gorilla fails the read and says
@@ -190,8 +191,10 @@ func (c *Conn) dropDead() {
 	start := time.Now()
 	reason := "no pong within " + c.ka.every.String()
 	if c.expired.Load() == expiredMute {
-		// Nothing can be sent, this close frame included, but the drop
-		// is logged and counted (1008) as any other of a dead client.
+		// Nothing can be sent, this close frame included: the drop is
+		// logged as any other of a dead client, and counted as a
+		// connection dropped without a close code (0), for the client
+		// was told nothing.
 		reason = "ping write failed"
 	}
 	c.writeClose(websocket.ClosePolicyViolation, reason, start.Add(dropWait))
@@ -220,9 +223,18 @@ func (c *Conn) closeTLS() {
 
 // writeClose sends a close frame with code, waiting for the writer at
 // most until by, and notes the code as the one sent (the first one only).
+// The note is taken back when the frame could not be written (the client
+// took none of it in time, or an earlier write failed): CloseCode, and
+// tlsecho_ws_closes_total with it, tell what the client was told, and
+// such a connection ended without a code. It is taken before the write,
+// for the client's answer can reach the reader before WriteControl
+// returns.
 func (c *Conn) writeClose(code int, reason string, by time.Time) {
-	c.sentCode.CompareAndSwap(0, int32(code))
-	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
+	noted := c.sentCode.CompareAndSwap(0, int32(code))
+	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
+	if err != nil && noted {
+		c.sentCode.CompareAndSwap(int32(code), 0)
+	}
 }
 
 // closeSocket closes the TCP connection itself, from any goroutine, so

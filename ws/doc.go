@@ -67,8 +67,9 @@
 //     could read its answer. A ping whose write fails (the client took
 //     none of it within PingInterval, or the 10 s write bound when that is
 //     shorter) leaves nothing that can be sent, no later ping nor a close
-//     frame: the client is dropped at once, logged and counted (1008) as
-//     one that missed its pong, within two intervals of its last frame.
+//     frame: the client is dropped at once, logged as one that missed its
+//     pong, within two intervals of its last frame. Its CloseCode is 0:
+//     the 1008 could not be sent.
 //   - Every frame the client sends is traffic, control frames included,
 //     except pongs, which answer the server's own pings (they would keep
 //     any live client from ever idling). A client that sends no traffic
