@@ -317,30 +317,41 @@ func (c *Conn) run(h Handler) (err error) {
 	return h.ServeTLS(c)
 }
 
-// close ends the connection the way net/http does: close_notify (bounded
-// by its own 5 s write deadline in crypto/tls), then a TCP half-close,
-// then reading and discarding whatever the client still sends until it
-// closes too or listener.LingerWait passes (listener.LingerClose), then the socket's close. Closing at
-// once would leave bytes that arrive meanwhile unread, and a socket
-// closed with unread input is reset by the kernel: the reset discards
-// what the client has not read yet, echo and close_notify included. A
-// client whose end of input was read has nothing more to send, so then
-// the socket is closed at once after the close_notify. After fin, rst or
-// blackhole the socket is closed already and nothing goes out. After a
-// write that failed, the listener.Conn under TLS sends nothing more (a
-// close_notify behind a record cut short could not be decrypted): the
-// close_notify fails and the socket is closed at once.
+// close ends the connection the way net/http does: close_notify, then a
+// TCP half-close, then reading and discarding whatever the client still
+// sends until it closes too or listener.LingerWait passes
+// (listener.LingerClose), then the socket's close. Closing at once would
+// leave bytes that arrive meanwhile unread, and a socket closed with
+// unread input is reset by the kernel: the reset discards what the client
+// has not read yet, echo and close_notify included. A client whose end of
+// input was read has nothing more to send, so then the socket is closed
+// at once after the close_notify. After fin, rst or blackhole the socket
+// is closed already and nothing goes out. After a write that failed, the
+// listener.Conn under TLS sends nothing more (a close_notify behind a
+// record cut short could not be decrypted): the close_notify fails and
+// the socket is closed at once.
+//
+// The socket is closed listener.LingerWait from now at the latest,
+// whatever crypto/tls does: tls.Conn.Close and CloseWrite give the
+// close_notify a write deadline of their own, 5 s, which a client that
+// has stopped reading (its window and our send buffer full, no write
+// failed yet) would hold to its end, with the goroutine, the socket and
+// the connection's slot. A client that reads takes the close_notify at
+// once.
 func (c *Conn) close() {
+	nc := c.tc.NetConn()
+	by := time.Now().Add(listener.LingerWait)
+	cut := time.AfterFunc(listener.LingerWait, func() { nc.Close() })
+	defer cut.Stop()
 	if c.ended {
 		c.tc.Close()
 		return
 	}
-	nc := c.tc.NetConn()
 	if c.tc.CloseWrite() != nil {
 		nc.Close()
 		return
 	}
-	nc.SetReadDeadline(time.Now().Add(listener.LingerWait))
+	nc.SetReadDeadline(by)
 	listener.LingerClose(nc)
 }
 

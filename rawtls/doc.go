@@ -34,7 +34,10 @@
 //   - When the client stops sending (close_notify, or a TCP FIN) Read returns
 //     io.EOF; a handler that has echoed all it read returns, and the server
 //     answers with its own close_notify (RFC 8446 section 6.1) before closing
-//     the socket. Nothing received is lost to the half-close.
+//     the socket. Nothing received is lost to the half-close. The close
+//     takes at most listener.LingerWait: a client that reads nothing more
+//     has its socket closed then, close_notify sent or not, not after the
+//     5 s crypto/tls gives the close_notify's write.
 //   - [Server.Shutdown] stops accepting, then lets each connection drain: a
 //     client still sending is read and served until it has been quiet for
 //     DrainQuiet, an idle one is closed at once.

@@ -27,7 +27,7 @@ func (c *Conn) finish(err error) int {
 		// The client closed (or answered our close); gorilla has replied
 		// with the same code, or the close handler with 1002 to a close
 		// frame it could not take.
-		c.ws.NetConn().Close()
+		c.closeTLS()
 		if code := c.sentCode.Load(); code != 0 {
 			return int(code)
 		}
@@ -50,6 +50,7 @@ func (c *Conn) finish(err error) int {
 		if c.nc.watch.topBitLength.Load() {
 			code = websocket.CloseProtocolError
 			c.writeClose(code, "payload length with its most significant bit set", time.Now().Add(writeWait))
+			code = int(c.sentCode.Load())
 		}
 		c.discardAndClose(time.Now().Add(2 * dropWait))
 		return code
@@ -58,7 +59,7 @@ func (c *Conn) finish(err error) int {
 		// has stopped before the frame.
 		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
 		c.discardAndClose(time.Now().Add(2 * dropWait))
-		return websocket.CloseProtocolError
+		return int(c.sentCode.Load())
 	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
 		// A compressed message that does not inflate, or whose deflate
 		// data ends inside a block: gorilla fails the read and says
@@ -78,14 +79,14 @@ func (c *Conn) finish(err error) int {
 			c.dropDead()
 			return int(c.sentCode.Load())
 		}
-		c.ws.NetConn().Close()
+		c.closeTLS()
 	case err == nil:
 		c.closeAndWait(websocket.CloseNormalClosure, "")
 	default:
 		// A protocol violation (gorilla sent 1002 already) or a broken
 		// connection: nothing more to say. gorilla's 1002 shows only on
 		// the wire.
-		c.ws.NetConn().Close()
+		c.closeTLS()
 		c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 	}
 	return int(c.sentCode.Load())
@@ -133,7 +134,7 @@ func (c *Conn) awaitClose() {
 			break
 		}
 	}
-	c.ws.NetConn().Close()
+	c.closeTLS()
 }
 
 // discardAndClose closes the socket once the client has stopped sending,
@@ -190,8 +191,10 @@ func (c *Conn) dropDead() {
 	start := time.Now()
 	reason := "no pong within " + c.ka.every.String()
 	if c.expired.Load() == expiredMute {
-		// Nothing can be sent, this close frame included, but the drop
-		// is logged and counted (1008) as any other of a dead client.
+		// Nothing can be sent, this close frame included: the drop is
+		// logged as any other of a dead client, and counted as a
+		// connection dropped without a close code (0), for the client
+		// was told nothing.
 		reason = "ping write failed"
 	}
 	c.writeClose(websocket.ClosePolicyViolation, reason, start.Add(dropWait))
@@ -202,14 +205,36 @@ func (c *Conn) dropDead() {
 // closeNow sends a close frame and closes the socket without waiting.
 func (c *Conn) closeNow(code int, reason string) {
 	c.writeClose(code, reason, time.Now().Add(time.Second))
+	c.closeTLS()
+}
+
+// closeTLS closes the connection, TLS close_notify first, with the socket
+// itself closed dropWait from now at the latest: tls.Conn.Close gives the
+// close_notify a write deadline of its own, 5 s, which a client that has
+// stopped reading (its window and our send buffer full, though every
+// frame so far went out) would hold to its end, with the goroutine, the
+// socket and the connection's slot. A client that reads takes the
+// close_notify at once.
+func (c *Conn) closeTLS() {
+	cut := time.AfterFunc(dropWait, c.closeSocket)
 	c.ws.NetConn().Close()
+	cut.Stop()
 }
 
 // writeClose sends a close frame with code, waiting for the writer at
 // most until by, and notes the code as the one sent (the first one only).
+// The note is taken back when the frame could not be written (the client
+// took none of it in time, or an earlier write failed): CloseCode, and
+// tlsecho_ws_closes_total with it, tell what the client was told, and
+// such a connection ended without a code. It is taken before the write,
+// for the client's answer can reach the reader before WriteControl
+// returns.
 func (c *Conn) writeClose(code int, reason string, by time.Time) {
-	c.sentCode.CompareAndSwap(0, int32(code))
-	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
+	noted := c.sentCode.CompareAndSwap(0, int32(code))
+	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
+	if err != nil && noted {
+		c.sentCode.CompareAndSwap(int32(code), 0)
+	}
 }
 
 // closeSocket closes the TCP connection itself, from any goroutine, so

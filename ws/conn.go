@@ -123,7 +123,8 @@ func (c *Conn) RemoteAddr() string { return c.remote }
 func (c *Conn) NetConn() net.Conn { return c.nc.Conn }
 
 // CloseCode is the close code the server sent or received; 0 while the
-// connection is open, or when it ended without one.
+// connection is open, or when it ended without one, a close frame the
+// server could not write (the client took none of it) included.
 func (c *Conn) CloseCode() int { return c.code }
 
 // NextReader returns the next data message; see websocket.Conn.NextReader.

@@ -24,6 +24,11 @@
 //     5.5.1), and one without a code with a close without one: 1005, the
 //     code that stands for none, may not be sent (section 7.4.1).
 //     [Conn.CloseCode] is 1005 then.
+//   - Whoever starts the close, the TLS close_notify that follows the
+//     close frames gets at most half a second: a client that has stopped
+//     reading has its socket closed then, not after the 5 s crypto/tls
+//     would wait for the close_notify's write, holding the connection's
+//     slot meanwhile.
 //   - Origin: a request without an Origin header is allowed (it comes from a
 //     non-browser client, which could forge any header anyway); otherwise the
 //     Origin must match the request's Host, or an entry of AllowedOrigins
@@ -62,8 +67,9 @@
 //     could read its answer. A ping whose write fails (the client took
 //     none of it within PingInterval, or the 10 s write bound when that is
 //     shorter) leaves nothing that can be sent, no later ping nor a close
-//     frame: the client is dropped at once, logged and counted (1008) as
-//     one that missed its pong, within two intervals of its last frame.
+//     frame: the client is dropped at once, logged as one that missed its
+//     pong, within two intervals of its last frame. Its CloseCode is 0:
+//     the 1008 could not be sent.
 //   - Every frame the client sends is traffic, control frames included,
 //     except pongs, which answer the server's own pings (they would keep
 //     any live client from ever idling). A client that sends no traffic

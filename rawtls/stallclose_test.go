@@ -1,0 +1,206 @@
+package rawtls_test
+
+import (
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/rawtls"
+)
+
+// stallSocket is an accepted socket whose writes a test can make stall,
+// as they do to a client whose receive window and the server's send
+// buffer are full: once stall is called, a write sends nothing and fails
+// when its write deadline passes (a deadline set meanwhile counting) or
+// when the socket is closed. The kernel often takes a small write such as
+// a close_notify into a buffer that is full for larger ones, so a real
+// full window cannot show a stalled close_notify reliably.
+type stallSocket struct {
+	*net.TCPConn
+	// closed is closed by the first Close.
+	closed chan struct{}
+
+	mu       sync.Mutex
+	stalled  bool
+	deadline time.Time
+	changed  chan struct{} // closed and replaced when the deadline changes
+	once     sync.Once
+}
+
+func (s *stallSocket) stall() {
+	s.mu.Lock()
+	s.stalled = true
+	s.mu.Unlock()
+}
+
+// Write writes p, or stalls as described at stallSocket.
+func (s *stallSocket) Write(p []byte) (int, error) {
+	for {
+		s.mu.Lock()
+		if !s.stalled {
+			s.mu.Unlock()
+			return s.TCPConn.Write(p)
+		}
+		dl, changed := s.deadline, s.changed
+		s.mu.Unlock()
+		var expired <-chan time.Time
+		if !dl.IsZero() {
+			t := time.NewTimer(time.Until(dl))
+			defer t.Stop()
+			expired = t.C
+		}
+		select {
+		case <-s.closed:
+			return 0, &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
+		case <-expired:
+			return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
+		case <-changed:
+		}
+	}
+}
+
+func (s *stallSocket) setWrite(t time.Time) {
+	s.mu.Lock()
+	s.deadline = t
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+// SetWriteDeadline sets the socket's write deadline, and the stalled
+// writes'.
+func (s *stallSocket) SetWriteDeadline(t time.Time) error {
+	s.setWrite(t)
+	return s.TCPConn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines.
+func (s *stallSocket) SetDeadline(t time.Time) error {
+	s.setWrite(t)
+	return s.TCPConn.SetDeadline(t)
+}
+
+// Close closes the socket, ending stalled writes.
+func (s *stallSocket) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return s.TCPConn.Close()
+}
+
+// stallListener hands out its sockets as stallSockets, on sockets.
+type stallListener struct {
+	net.Listener
+	sockets chan *stallSocket
+}
+
+func (l *stallListener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	s := &stallSocket{TCPConn: nc.(*net.TCPConn), closed: make(chan struct{}), changed: make(chan struct{})}
+	select {
+	case l.sockets <- s:
+	default:
+	}
+	return s, nil
+}
+
+// startStallServer is startServer with each accepted socket a
+// stallSocket, the first of which is sent on the returned channel.
+func startStallServer(tb testing.TB, srv *rawtls.Server) (*testServer, <-chan *stallSocket) {
+	tb.Helper()
+	gen, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sockets := make(chan *stallSocket, 1)
+	l := listener.New(&stallListener{Listener: tcp, sockets: sockets}, listener.Options{
+		Name:      "tls",
+		TLSConfig: certs.NewStatic(gen.Cert).TLSConfig(certs.Options{}),
+	})
+	ts := &testServer{srv: srv, ln: l, addr: l.Addr().String(), pool: x509.NewCertPool(), cert: gen, serveErr: make(chan error, 1)}
+	ts.pool.AddCert(gen.Cert.Leaf)
+	go func() { ts.serveErr <- srv.Serve(l) }()
+	tb.Cleanup(func() { ts.close(tb) })
+	return ts, sockets
+}
+
+// TestCloseBoundedWhenClientStopsReading: when the server ends a
+// connection on its own (IdleTimeout) or after the client's close_notify,
+// and the client takes nothing more, the close_notify cannot go out.
+// crypto/tls gives it a write deadline of its own, 5 s, which would hold
+// the goroutine, the socket and the connection's slot; the socket is
+// closed within listener.LingerWait of the decision instead.
+func TestCloseBoundedWhenClientStopsReading(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// end makes the server decide to end c.
+		end func(t *testing.T, c *client)
+	}{
+		{"idle timeout", func(*testing.T, *client) {}},
+		{"after the client's close_notify", func(t *testing.T, c *client) {
+			if err := echo(c, []byte("last words")); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var sock atomic.Pointer[stallSocket]
+			decided := make(chan time.Time, 1)
+			ts, sockets := startStallServer(t, &rawtls.Server{
+				IdleTimeout: time.Second,
+				Hooks: &rawtls.Hooks{Closed: func(*rawtls.Conn) {
+					// The handler has returned: the close that follows
+					// meets a client that takes nothing more.
+					sock.Load().stall()
+					decided <- time.Now()
+				}},
+			})
+			c := ts.mustDial(t, ts.clientConfig())
+			sock.Store(<-sockets)
+			tc.end(t, c)
+
+			var at time.Time
+			select {
+			case at = <-decided:
+			case <-time.After(ioTimeout):
+				t.Fatal("the server did not end the connection")
+			}
+			select {
+			case <-sock.Load().closed:
+				took := time.Since(at)
+				t.Logf("socket closed %v after the server ended the connection", took.Round(time.Millisecond))
+				// Room for a loaded machine, below crypto/tls's 5 s.
+				if took > listener.LingerWait+2*time.Second {
+					t.Errorf("socket closed %v after the server ended the connection, want within %v and some room",
+						took.Round(time.Millisecond), listener.LingerWait)
+				}
+			case <-time.After(ioTimeout):
+				t.Fatalf("socket still open %v after the server ended the connection", ioTimeout)
+			}
+			// The client sees the end, not a connection held open.
+			c.SetReadDeadline(time.Now().Add(ioTimeout))
+			var ne net.Error
+			if _, err := io.ReadAll(c); errors.As(err, &ne) && ne.Timeout() {
+				t.Errorf("client still connected %v after the close", ioTimeout)
+			}
+		})
+	}
+}
