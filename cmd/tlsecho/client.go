@@ -372,7 +372,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			// The frames are seen over TLS, from the upgrade's response on;
 			// a failed write, from the upgrade request on, looks for the
 			// server's alert.
-			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc)
+			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc.Conn)
 			return alerts, nil
 		},
 		EnableCompression: c.o.compress,
@@ -410,13 +410,14 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 // dialTLS connects and completes the TLS handshake within ctx's deadline.
 // The deadline is also set on the socket, so a server that takes the TCP
 // connection and never answers cannot hold the handshake past it.
-func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error) {
+func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*clientConn, error) {
 	start := time.Now()
 	tcp, err := c.dialTCP(ctx)
 	if err != nil {
 		return nil, &stageError{stage: stageConnect, err: err}
 	}
-	var raw net.Conn = &brokenWriteConn{Conn: tcp}
+	sock := &brokenWriteConn{Conn: tcp}
+	var raw net.Conn = sock
 	c.connectTime = time.Since(start)
 	c.remote = raw.RemoteAddr().String()
 	if dl, ok := ctx.Deadline(); ok {
@@ -442,7 +443,7 @@ func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error
 	c.handshakeTime = time.Since(start)
 	c.obs.handshakeDone(tc.ConnectionState())
 	raw.SetDeadline(time.Time{})
-	return tc, nil
+	return &clientConn{Conn: tc, sock: sock}, nil
 }
 
 // connectFailed prints the certificate chain when verification rejected

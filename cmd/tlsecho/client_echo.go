@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,7 @@ import (
 // all its bytes to come back, and prints each echo and the round trips.
 // Ctrl-C sends close_notify at once: the echo server sends back what it
 // has and closes, which ends the echo in flight.
-func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
+func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 	bye := sync.OnceValue(conn.CloseWrite)
 	// The send or the read in flight gets interruptWait more (see
 	// cutWait); the close waits behind a send.
@@ -32,7 +31,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
 			bye, func() { conn.Close() }, "close_notify")
 	}
-	w := c.withAlert(conn, conn)
+	w := c.withAlert(conn, conn.Conn)
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -271,7 +270,7 @@ func typeName(mt int) string {
 // newline) goes out as it is read, everything that comes back is copied
 // to stdout as it arrives. At the end of input the client half-closes
 // with close_notify, and the echo server sends the rest and closes.
-func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader) error {
+func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reader) error {
 	idle := &idleConn{Conn: conn}
 	readDone := make(chan error, 1)
 	var sent, got int64 // bytes; got is the reader's until readDone
@@ -281,11 +280,15 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 		readDone <- err
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
-	send := func(line string) error {
+	// Each send, the half-close too, gets -timeout.
+	sendWithin := func() {
 		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
 		if ctx.Err() != nil {
 			cutSend(conn) // the deadline just set undid the cut
 		}
+	}
+	send := func(line string) error {
+		sendWithin()
 		// No alertConn here: the reader below meets the server's alert
 		// itself, and sendFailed prefers its error.
 		n, err := io.WriteString(conn, line)
@@ -295,6 +298,7 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
 		return err
 	}
+	sendWithin()
 	if err := conn.CloseWrite(); err != nil {
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })

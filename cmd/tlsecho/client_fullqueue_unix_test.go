@@ -85,7 +85,7 @@ type fullQueueConn struct {
 	net.Conn
 	closed  chan struct{}
 	once    sync.Once
-	stalled chan<- time.Time // gets when the first write timed out
+	stalled chan<- time.Time // when not nil, gets when the first write timed out
 
 	mu       sync.Mutex
 	deadline time.Time
@@ -113,10 +113,10 @@ func (f *fullQueueConn) Write(p []byte) (int, error) {
 	if !full {
 		n, err := f.Conn.Write(p)
 		if isTimeout(err) {
-			f.mu.Lock()
-			f.full = true
-			f.mu.Unlock()
-			f.stalled <- time.Now()
+			f.fill()
+			if f.stalled != nil {
+				f.stalled <- time.Now()
+			}
 		}
 		return n, err
 	}
@@ -132,6 +132,14 @@ func (f *fullQueueConn) Write(p []byte) (int, error) {
 	case <-f.closed:
 		return 0, net.ErrClosed
 	}
+}
+
+// fill puts the socket in the full state at once: what was written so
+// far went into the queue, and nothing more fits.
+func (f *fullQueueConn) fill() {
+	f.mu.Lock()
+	f.full = true
+	f.mu.Unlock()
 }
 
 func (f *fullQueueConn) Close() error {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"sync"
+	"time"
 )
 
 // brokenWriteConn is the client's TCP connection under TLS. Once a write
@@ -16,11 +18,18 @@ import (
 // stalled send the socket's queue is full, so that close would add up to
 // 5 s to a report due at -timeout; and what went out before may end in
 // half a record, after which the alert would be garbage to the server.
+//
+// A close can also be the first write to stall: everything sent before
+// fitted into the socket buffers, the server stopped reading, and no room
+// is left for close_notify. So closing holds the write deadline (see
+// holdWrites): the alert gets what is left of the wait it ends, not 5 s.
 type brokenWriteConn struct {
 	net.Conn
 
-	mu  sync.Mutex
-	err error // the first failed write's error
+	mu       sync.Mutex
+	err      error     // the first failed write's error
+	deadline time.Time // the write deadline in force
+	held     bool      // set by holdWrites: no later write deadline
 }
 
 // Write writes p, or returns the error of an earlier failed write.
@@ -40,6 +49,77 @@ func (b *brokenWriteConn) Write(p []byte) (int, error) {
 		b.mu.Unlock()
 	}
 	return n, err
+}
+
+// SetWriteDeadline sets the write deadline, once held no later than the
+// one in force.
+func (b *brokenWriteConn) SetWriteDeadline(t time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.setWriteLocked(t)
+}
+
+// SetDeadline sets both deadlines, the write one as SetWriteDeadline does.
+func (b *brokenWriteConn) SetDeadline(t time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return b.setWriteLocked(t)
+}
+
+func (b *brokenWriteConn) setWriteLocked(t time.Time) error {
+	if b.held && (t.IsZero() || t.After(b.deadline)) {
+		t = b.deadline
+	}
+	b.deadline = t
+	return b.Conn.SetWriteDeadline(t)
+}
+
+// holdWrites makes the write deadline in force the latest that any later
+// SetWriteDeadline or SetDeadline may set: crypto/tls's own 5 s for
+// close_notify becomes what is left of the client's wait (an earlier
+// deadline, such as the second Ctrl-C gives, still applies). Where no
+// deadline is in force, or it has passed (the close ends a wait that ran
+// out), the close gets closeAttempt.
+func (b *brokenWriteConn) holdWrites() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held {
+		return
+	}
+	if least := time.Now().Add(closeAttempt); b.deadline.IsZero() || b.deadline.Before(least) {
+		b.deadline = least
+		b.Conn.SetWriteDeadline(least)
+	}
+	b.held = true
+}
+
+// closeAttempt is how long a close is given once the wait it ends has run
+// out: a socket with room takes close_notify at once, so the server still
+// learns the client left on purpose, and one without room (a server that
+// stopped reading) does not hold the report.
+const closeAttempt = 100 * time.Millisecond
+
+// clientConn is the client's TLS connection: its Close and CloseWrite send
+// close_notify within the write deadline in force (see holdWrites).
+type clientConn struct {
+	*tls.Conn
+	sock *brokenWriteConn
+}
+
+// Close sends close_notify, within the write deadline in force, and
+// closes the connection.
+func (c *clientConn) Close() error {
+	c.sock.holdWrites()
+	return c.Conn.Close()
+}
+
+// CloseWrite sends close_notify, within the write deadline in force.
+func (c *clientConn) CloseWrite() error {
+	c.sock.holdWrites()
+	return c.Conn.CloseWrite()
 }
 
 // dialTCP connects to the target: with c.dial when set (tests use it to
