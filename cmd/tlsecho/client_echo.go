@@ -56,7 +56,7 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 		c.obs.read += int64(n)
 		if err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.unanswered(func() { conn.Close() }, "close_notify")
+				return c.unanswered(bye, func() { conn.Close() }, "close_notify")
 			}
 			if ctx.Err() != nil {
 				return interrupted()
@@ -127,7 +127,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		}
 		if err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.unanswered(func() { ws.Close() }, "close 1000")
+				return c.unanswered(bye, func() { ws.Close() }, "close 1000")
 			}
 			if ctx.Err() != nil {
 				return interrupted()
@@ -180,6 +180,9 @@ func drain(read func() error) <-chan error {
 // the wait ends it as at any other moment of the session (see awaitEnd).
 func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(nil, func() { ws.Close() }, "close 1000")
+		}
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
@@ -300,6 +303,9 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	}
 	sendWithin()
 	if err := conn.CloseWrite(); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
+		}
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
@@ -353,6 +359,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		return err
 	}
 	if err := bye(); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
+		}
 		// Mostly the reader has met why first: a frame that broke the
 		// protocol, which gorilla answered with close 1002 and so refuses
 		// our close 1000 ("close sent"); its error says what happened.
