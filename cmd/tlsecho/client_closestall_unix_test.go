@@ -136,3 +136,66 @@ func TestClientCloseStalled(t *testing.T) {
 		})
 	}
 }
+
+// TestClientCloseStalledLongTimeout: the half-close at the end of input
+// gets -timeout, as a line does, also when that is more than the 5 s
+// crypto/tls gives close_notify: it was given up after 5 s and reported
+// as not gone out "within 6s".
+func TestClientCloseStalledLongTimeout(t *testing.T) {
+	t.Parallel()
+	const timeout = 6 * time.Second
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	took := make(chan struct{}, 1)
+	u := "tls://" + serveTLS(t, hostileCert(t), nil, func(c net.Conn) {
+		if _, err := c.Read(make([]byte, 1)); err != nil {
+			return
+		}
+		took <- struct{}{}
+		select {
+		case <-stop:
+		case <-time.After(2 * ioWait):
+		}
+	})
+	o, err := parseClientArgs([]string{"-insecure", "-timeout", timeout.String(), u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan *fullQueueConn, 1)
+	c := &client{o: o, stdout: io.Discard, stderr: io.Discard,
+		dial: func(ctx context.Context, addr string) (net.Conn, error) {
+			var d net.Dialer
+			nc, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			fq := &fullQueueConn{Conn: nc, closed: make(chan struct{})}
+			conns <- fq
+			return fq, nil
+		}}
+	filled := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- c.run(context.Background(), &gatedInput{first: "hello\n", open: filled}) }()
+	select {
+	case <-took:
+	case err := <-done:
+		t.Fatalf("the client ended (%v) before the server read the line", err)
+	case <-time.After(ioWait):
+		t.Fatalf("the server read nothing within %v", ioWait)
+	}
+	(<-conns).fill()
+	// The end of input, and so the half-close, comes after this.
+	at := time.Now()
+	close(filled)
+	select {
+	case err = <-done:
+	case <-time.After(2 * ioWait):
+		t.Fatalf("no report within %v of the end of input", 2*ioWait)
+	}
+	if want := "did not go out in full within 6s"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v; want one saying %q", err, want)
+	}
+	if after := time.Since(at); after < timeout {
+		t.Errorf("the half-close was given up %v after the end of input, -timeout %v", after, timeout)
+	}
+}

@@ -22,14 +22,15 @@ import (
 // A close can also be the first write to stall: everything sent before
 // fitted into the socket buffers, the server stopped reading, and no room
 // is left for close_notify. So closing holds the write deadline (see
-// holdWrites): the alert gets what is left of the wait it ends, not 5 s.
+// holdWrites): the alert gets what is left of the wait it ends, neither
+// more nor less than the 5 s crypto/tls would give it.
 type brokenWriteConn struct {
 	net.Conn
 
 	mu       sync.Mutex
 	err      error     // the first failed write's error
 	deadline time.Time // the write deadline in force
-	held     bool      // set by holdWrites: no later write deadline
+	held     bool      // set by holdWrites: only the client's deadlines apply
 }
 
 // Write writes p, or returns the error of an earlier failed write.
@@ -51,38 +52,37 @@ func (b *brokenWriteConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// SetWriteDeadline sets the write deadline, once held no later than the
-// one in force.
+// SetWriteDeadline sets the write deadline, unless held: then it is
+// crypto/tls setting its own for close_notify, and the client's stays.
 func (b *brokenWriteConn) SetWriteDeadline(t time.Time) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.setWriteLocked(t)
+	return b.setWrite(t, false)
 }
 
 // SetDeadline sets both deadlines, the write one as SetWriteDeadline does.
 func (b *brokenWriteConn) SetDeadline(t time.Time) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	if err := b.Conn.SetReadDeadline(t); err != nil {
 		return err
 	}
-	return b.setWriteLocked(t)
+	return b.setWrite(t, false)
 }
 
-func (b *brokenWriteConn) setWriteLocked(t time.Time) error {
-	if b.held && (t.IsZero() || t.After(b.deadline)) {
-		t = b.deadline
+// setWrite sets the write deadline; own is the client's (see clientConn),
+// which applies also once held, such as the second Ctrl-C gives.
+func (b *brokenWriteConn) setWrite(t time.Time, own bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held && !own {
+		return nil
 	}
 	b.deadline = t
 	return b.Conn.SetWriteDeadline(t)
 }
 
-// holdWrites makes the write deadline in force the latest that any later
-// SetWriteDeadline or SetDeadline may set: crypto/tls's own 5 s for
-// close_notify becomes what is left of the client's wait (an earlier
-// deadline, such as the second Ctrl-C gives, still applies). Where no
-// deadline is in force, or it has passed (the close ends a wait that ran
-// out), the close gets closeAttempt.
+// holdWrites keeps the write deadline in force for the close about to be
+// sent: the deadlines crypto/tls sets around close_notify (5 s, then none
+// left) no longer apply, only the client's own. Where no deadline is in
+// force, or it has passed (the close ends a wait that ran out), the close
+// gets closeAttempt.
 func (b *brokenWriteConn) holdWrites() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -103,10 +103,24 @@ func (b *brokenWriteConn) holdWrites() {
 const closeAttempt = 100 * time.Millisecond
 
 // clientConn is the client's TLS connection: its Close and CloseWrite send
-// close_notify within the write deadline in force (see holdWrites).
+// close_notify within the write deadline in force (see holdWrites), which
+// its SetWriteDeadline and SetDeadline set.
 type clientConn struct {
 	*tls.Conn
 	sock *brokenWriteConn
+}
+
+// SetWriteDeadline sets the write deadline, also for a close under way.
+func (c *clientConn) SetWriteDeadline(t time.Time) error {
+	return c.sock.setWrite(t, true)
+}
+
+// SetDeadline sets both deadlines, the write one as SetWriteDeadline does.
+func (c *clientConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
 }
 
 // Close sends close_notify, within the write deadline in force, and
