@@ -49,7 +49,10 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainSend(err)
+			return c.explainSend(err, func() error {
+				conn.SetReadDeadline(time.Now().Add(reasonWait))
+				return sentEnd(conn)
+			})
 		}
 		mark := c.obs.mark()
 		n, ttfb, err := readEcho(conn, got, start)
@@ -115,7 +118,10 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainSend(err)
+			return c.explainSend(err, func() error {
+				ws.SetReadDeadline(time.Now().Add(reasonWait))
+				return readUntilError(ws)
+			})
 		}
 		gt, r, err := ws.NextReader()
 		ttfb := time.Since(start)
