@@ -400,10 +400,14 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 		return fmt.Errorf("%s answered the upgrade with what the client did not ask for: %s (RFC 6455 section 4.1 has the client fail such a connection)",
 			c.o.target.addr, what)
 	}
+	// From here the session reads the WebSocket for the server's reason
+	// itself (a reader of its own, or explainSend after a failed send),
+	// and a read for an alert under it would take the close frame that
+	// carries the reason.
+	alerts.reading.Store(true)
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws)
 	}
-	alerts.reading.Store(true)
 	return c.streamWS(ctx, ws, idle, stdin)
 }
 

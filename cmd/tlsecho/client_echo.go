@@ -49,8 +49,8 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainSend(err, func() error {
-				conn.SetReadDeadline(time.Now().Add(reasonWait))
+			return c.explainSend(err, func(wait time.Duration) error {
+				conn.SetReadDeadline(time.Now().Add(wait))
 				return sentEnd(conn)
 			})
 		}
@@ -118,8 +118,8 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainSend(err, func() error {
-				ws.SetReadDeadline(time.Now().Add(reasonWait))
+			return c.explainSend(err, func(wait time.Duration) error {
+				ws.SetReadDeadline(time.Now().Add(wait))
 				return readUntilError(ws)
 			})
 		}

@@ -246,17 +246,37 @@ func (c *client) alertMessage(err error) (string, bool) {
 // out met a server that stopped reading: what is missing is not its echo,
 // and "no echo" would send the user looking at the wrong side. But a
 // server that ended the session first (a close frame with its reason, an
-// alert, close_notify) and then stopped reading has said why, and that is
-// what a user needs: end reads it, if it has come (see sentEnd). Other
-// failures are the server ending the connection, said as for a read.
-func (c *client) explainSend(err error, end func() error) error {
+// alert, close_notify) and then stopped reading, or closed the connection
+// under the send, has said why, and that is what a user needs: end reads
+// it, within wait, if it has come (see sentEnd). Other failures are the
+// server ending the connection, said as for a read.
+func (c *client) explainSend(err error, end func(wait time.Duration) error) error {
 	if isTimeout(err) {
-		if rerr := end(); rerr != nil && !isTimeout(rerr) {
+		if rerr := end(reasonWait); rerr != nil && !isTimeout(rerr) {
 			return c.explainRead(rerr, "echo")
 		}
 		return c.stalledSend(err)
 	}
+	// On tls:// the write has looked for an alert already (alertConn);
+	// on wss:// the close frame before the reset or broken pipe is read
+	// as a frame.
+	if c.o.target.scheme == "wss" {
+		if rerr := end(min(alertWait, c.o.timeout)); sentReason(rerr) {
+			return c.explainRead(rerr, "echo")
+		}
+	}
 	return c.explainRead(err, "echo")
+}
+
+// sentReason tells whether err, from reading after a failed send, is an
+// end the server sent with a reason: a close frame (not gorilla's 1006,
+// which stands for none) or a TLS alert.
+func sentReason(err error) bool {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code != websocket.CloseAbnormalClosure
+	}
+	return isRemoteAlert(err)
 }
 
 // reasonWait bounds the look for the server's reason once a send has

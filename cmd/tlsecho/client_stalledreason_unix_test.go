@@ -73,3 +73,33 @@ func TestClientStalledSendReason(t *testing.T) {
 		}
 	}
 }
+
+// TestClientSendClosedReason: a wss server that sends close 4001 "bye"
+// and closes the connection while the client is still sending a large
+// message (as a server does on a message over its limit) has its close
+// reported, not the reset or broken pipe that its close with unread
+// bytes left the send; with a MESSAGE as with lines of standard input.
+func TestClientSendClosedReason(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat("x", 16<<20)
+	u := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) {
+		if _, err := br.ReadByte(); err != nil {
+			return
+		}
+		c.Write([]byte{0x88, 0x05, 0x0f, 0xa1, 'b', 'y', 'e'})
+	})
+	for _, mode := range []string{"MESSAGE", "stdin"} {
+		args, stdin := []string{"-insecure", "-timeout", "5s", u}, msg+"\n"
+		want := `closed the WebSocket with 4001 "bye" instead of sending the rest of the echo`
+		if mode == "MESSAGE" {
+			args, stdin = append(args, msg), ""
+			want = `closed the WebSocket with 4001 "bye" instead of sending the echo`
+		}
+		// Not runClient: its log on failure would hold the message.
+		var out, errb bytes.Buffer
+		code := clientCmd(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+		if code != exitFailure || !strings.Contains(errb.String(), want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d saying %q", mode, code, errb.String(), exitFailure, want)
+		}
+	}
+}
