@@ -283,10 +283,12 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	idle := &idleConn{Conn: conn}
 	readDone := make(chan error, 1)
 	var sent, got int64 // bytes; got is the reader's until readDone
+	guard := &sendGuard{cut: func() { conn.SetWriteDeadline(time.Now()) }}
 	go func() {
 		n, err := io.Copy(c.stdout, idle)
 		got = n
 		readDone <- err
+		guard.readerEnded()
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
 	// Each send, the half-close too, gets -timeout.
@@ -297,7 +299,10 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		}
 	}
 	send := func(line string) error {
-		sendWithin()
+		if err := guard.begin(sendWithin); err != nil {
+			return err
+		}
+		defer guard.done()
 		// No alertConn here: the reader below meets the server's alert
 		// itself, and sendFailed prefers its error.
 		n, err := io.WriteString(conn, line)
