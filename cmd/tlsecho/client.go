@@ -372,7 +372,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			// The frames are seen over TLS, from the upgrade's response on;
 			// a failed write, from the upgrade request on, looks for the
 			// server's alert.
-			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc)
+			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc.Conn)
 			return alerts, nil
 		},
 		EnableCompression: c.o.compress,
@@ -400,23 +400,28 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 		return fmt.Errorf("%s answered the upgrade with what the client did not ask for: %s (RFC 6455 section 4.1 has the client fail such a connection)",
 			c.o.target.addr, what)
 	}
+	// From here the session reads the WebSocket for the server's reason
+	// itself (a reader of its own, or explainSend after a failed send),
+	// and a read for an alert under it would take the close frame that
+	// carries the reason.
+	alerts.reading.Store(true)
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws)
 	}
-	alerts.reading.Store(true)
 	return c.streamWS(ctx, ws, idle, stdin)
 }
 
 // dialTLS connects and completes the TLS handshake within ctx's deadline.
 // The deadline is also set on the socket, so a server that takes the TCP
 // connection and never answers cannot hold the handshake past it.
-func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error) {
+func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*clientConn, error) {
 	start := time.Now()
 	tcp, err := c.dialTCP(ctx)
 	if err != nil {
 		return nil, &stageError{stage: stageConnect, err: err}
 	}
-	var raw net.Conn = &brokenWriteConn{Conn: tcp}
+	sock := &brokenWriteConn{Conn: tcp}
+	var raw net.Conn = sock
 	c.connectTime = time.Since(start)
 	c.remote = raw.RemoteAddr().String()
 	if dl, ok := ctx.Deadline(); ok {
@@ -442,7 +447,7 @@ func (c *client) dialTLS(ctx context.Context, cfg *tls.Config) (*tls.Conn, error
 	c.handshakeTime = time.Since(start)
 	c.obs.handshakeDone(tc.ConnectionState())
 	raw.SetDeadline(time.Time{})
-	return tc, nil
+	return &clientConn{Conn: tc, sock: sock}, nil
 }
 
 // connectFailed prints the certificate chain when verification rejected

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,7 @@ import (
 // all its bytes to come back, and prints each echo and the round trips.
 // Ctrl-C sends close_notify at once: the echo server sends back what it
 // has and closes, which ends the echo in flight.
-func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
+func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 	bye := sync.OnceValue(conn.CloseWrite)
 	// The send or the read in flight gets interruptWait more (see
 	// cutWait); the close waits behind a send.
@@ -32,7 +31,7 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
 			bye, func() { conn.Close() }, "close_notify")
 	}
-	w := c.withAlert(conn, conn)
+	w := c.withAlert(conn, conn.Conn)
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -50,14 +49,17 @@ func (c *client) echoTLS(ctx context.Context, conn *tls.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainSend(err)
+			return c.explainSend(err, func(wait time.Duration) error {
+				conn.SetReadDeadline(time.Now().Add(wait))
+				return sentEnd(conn)
+			})
 		}
 		mark := c.obs.mark()
 		n, ttfb, err := readEcho(conn, got, start)
 		c.obs.read += int64(n)
 		if err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.unanswered(func() { conn.Close() }, "close_notify")
+				return c.unanswered(bye, func() { conn.Close() }, "close_notify")
 			}
 			if ctx.Err() != nil {
 				return interrupted()
@@ -116,7 +118,10 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			return c.explainSend(err)
+			return c.explainSend(err, func(wait time.Duration) error {
+				ws.SetReadDeadline(time.Now().Add(wait))
+				return readUntilError(ws)
+			})
 		}
 		gt, r, err := ws.NextReader()
 		ttfb := time.Since(start)
@@ -128,7 +133,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 		}
 		if err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.unanswered(func() { ws.Close() }, "close 1000")
+				return c.unanswered(bye, func() { ws.Close() }, "close 1000")
 			}
 			if ctx.Err() != nil {
 				return interrupted()
@@ -181,6 +186,9 @@ func drain(read func() error) <-chan error {
 // the wait ends it as at any other moment of the session (see awaitEnd).
 func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(nil, func() { ws.Close() }, "close 1000")
+		}
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
@@ -271,21 +279,30 @@ func typeName(mt int) string {
 // newline) goes out as it is read, everything that comes back is copied
 // to stdout as it arrives. At the end of input the client half-closes
 // with close_notify, and the echo server sends the rest and closes.
-func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader) error {
+func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reader) error {
 	idle := &idleConn{Conn: conn}
 	readDone := make(chan error, 1)
 	var sent, got int64 // bytes; got is the reader's until readDone
+	guard := &sendGuard{cut: func() { conn.SetWriteDeadline(time.Now()) }}
 	go func() {
 		n, err := io.Copy(c.stdout, idle)
 		got = n
 		readDone <- err
+		guard.readerEnded()
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
-	send := func(line string) error {
+	// Each send, the half-close too, gets -timeout.
+	sendWithin := func() {
 		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
 		if ctx.Err() != nil {
 			cutSend(conn) // the deadline just set undid the cut
 		}
+	}
+	send := func(line string) error {
+		if err := guard.begin(sendWithin); err != nil {
+			return err
+		}
+		defer guard.done()
 		// No alertConn here: the reader below meets the server's alert
 		// itself, and sendFailed prefers its error.
 		n, err := io.WriteString(conn, line)
@@ -295,7 +312,11 @@ func (c *client) streamTLS(ctx context.Context, conn *tls.Conn, stdin io.Reader)
 	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
 		return err
 	}
+	sendWithin()
 	if err := conn.CloseWrite(); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
+		}
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
@@ -349,6 +370,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		return err
 	}
 	if err := bye(); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
+		}
 		// Mostly the reader has met why first: a frame that broke the
 		// protocol, which gorilla answered with close 1002 and so refuses
 		// our close 1000 ("close sent"); its error says what happened.

@@ -85,53 +85,90 @@ type fullQueueConn struct {
 	net.Conn
 	closed  chan struct{}
 	once    sync.Once
-	stalled chan<- time.Time // gets when the first write timed out
+	stalled chan<- time.Time // when not nil, gets when the first write timed out
+	waiting chan<- struct{}  // when not nil, gets when a write waits on the full queue
 
 	mu       sync.Mutex
 	deadline time.Time
+	changed  chan struct{} // closed when the deadline changes
 	full     bool
 }
 
 func (f *fullQueueConn) SetWriteDeadline(t time.Time) error {
-	f.mu.Lock()
-	f.deadline = t
-	f.mu.Unlock()
+	f.setDeadline(t)
 	return f.Conn.SetWriteDeadline(t)
 }
 
 func (f *fullQueueConn) SetDeadline(t time.Time) error {
-	f.mu.Lock()
-	f.deadline = t
-	f.mu.Unlock()
+	f.setDeadline(t)
 	return f.Conn.SetDeadline(t)
+}
+
+// setDeadline records the write deadline and wakes a write waiting on the
+// full queue, which then waits for the new one, as on a socket.
+func (f *fullQueueConn) setDeadline(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deadline = t
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
 }
 
 func (f *fullQueueConn) Write(p []byte) (int, error) {
 	f.mu.Lock()
-	full, deadline := f.full, f.deadline
+	full := f.full
 	f.mu.Unlock()
 	if !full {
 		n, err := f.Conn.Write(p)
 		if isTimeout(err) {
-			f.mu.Lock()
-			f.full = true
-			f.mu.Unlock()
-			f.stalled <- time.Now()
+			f.fill()
+			if f.stalled != nil {
+				f.stalled <- time.Now()
+			}
 		}
 		return n, err
 	}
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		tm := time.NewTimer(time.Until(deadline))
-		defer tm.Stop()
-		expired = tm.C
+	if f.waiting != nil {
+		select {
+		case f.waiting <- struct{}{}:
+		default:
+		}
 	}
-	select {
-	case <-expired:
-		return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
-	case <-f.closed:
-		return 0, net.ErrClosed
+	for {
+		f.mu.Lock()
+		deadline := f.deadline
+		if f.changed == nil {
+			f.changed = make(chan struct{})
+		}
+		changed := f.changed
+		f.mu.Unlock()
+		var expired <-chan time.Time
+		var tm *time.Timer
+		if !deadline.IsZero() {
+			tm = time.NewTimer(time.Until(deadline))
+			expired = tm.C
+		}
+		select {
+		case <-expired:
+			return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
+		case <-changed:
+			if tm != nil {
+				tm.Stop()
+			}
+		case <-f.closed:
+			return 0, net.ErrClosed
+		}
 	}
+}
+
+// fill puts the socket in the full state at once: what was written so
+// far went into the queue, and nothing more fits.
+func (f *fullQueueConn) fill() {
+	f.mu.Lock()
+	f.full = true
+	f.mu.Unlock()
 }
 
 func (f *fullQueueConn) Close() error {

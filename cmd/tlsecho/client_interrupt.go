@@ -39,6 +39,10 @@ func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 // abort. what names the close for the message.
 func (c *client) interrupted(readDone <-chan error, bye func() error, abort func(), what string) error {
 	if err := bye(); err != nil {
+		if isTimeout(err) {
+			// Cut at interruptWait (cutSend): the server is not reading.
+			return c.interruptedClose(readDone, abort, what)
+		}
 		abort()
 		<-readDone
 		return fmt.Errorf("%w; sending %s to %s failed: %v", errInterrupted, what, c.o.target.addr, err)
@@ -94,9 +98,25 @@ func (c *client) interruptedSend(readDone <-chan error, abort func()) error {
 	return fmt.Errorf("%w while sending: %s took no more of it within %v, so the connection was dropped", errInterrupted, c.o.target.addr, interruptWait)
 }
 
+// interruptedClose is interruptedSend for the close that Ctrl-C, or the
+// end of the session, sends (what): it did not go out within
+// interruptWait, so the server cannot have seen it, let alone answered.
+func (c *client) interruptedClose(readDone <-chan error, abort func(), what string) error {
+	abort()
+	if readDone != nil {
+		<-readDone
+	}
+	return fmt.Errorf("%w while sending %s: %s stopped reading and did not take it within %v, so the connection was dropped",
+		errInterrupted, what, c.o.target.addr, interruptWait)
+}
+
 // unanswered ends a session whose read was cut by cutWait: the close
-// that Ctrl-C sent (what) had no answer within interruptWait.
-func (c *client) unanswered(abort func(), what string) error {
+// that Ctrl-C sent (what, by bye) had no answer within interruptWait, or
+// did not go out in that time.
+func (c *client) unanswered(bye func() error, abort func(), what string) error {
+	if err := bye(); isTimeout(err) {
+		return c.interruptedClose(nil, abort, what)
+	}
 	abort()
 	return fmt.Errorf("%w; %s did not close within %v of the %s", errInterrupted, c.o.target.addr, interruptWait, what)
 }

@@ -59,7 +59,11 @@ func (o *observer) closeNotified() bool {
 func (o *observer) howEnded(scheme string, err error) string {
 	var ce *websocket.CloseError
 	switch {
-	case errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+		// A send meets EPIPE rather than ECONNRESET when the reset came
+		// after the server's FIN, or was reported once already: the
+		// server reset the connection either way (this end never shuts
+		// its TCP write side).
 		return "with a TCP reset"
 	case scheme == "wss" && errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure && ce.Text == io.ErrUnexpectedEOF.Error():
 		return "with a TCP FIN and no close frame"

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"sync"
+	"time"
 )
 
 // brokenWriteConn is the client's TCP connection under TLS. Once a write
@@ -16,11 +18,19 @@ import (
 // stalled send the socket's queue is full, so that close would add up to
 // 5 s to a report due at -timeout; and what went out before may end in
 // half a record, after which the alert would be garbage to the server.
+//
+// A close can also be the first write to stall: everything sent before
+// fitted into the socket buffers, the server stopped reading, and no room
+// is left for close_notify. So closing holds the write deadline (see
+// holdWrites): the alert gets what is left of the wait it ends, neither
+// more nor less than the 5 s crypto/tls would give it.
 type brokenWriteConn struct {
 	net.Conn
 
-	mu  sync.Mutex
-	err error // the first failed write's error
+	mu       sync.Mutex
+	err      error     // the first failed write's error
+	deadline time.Time // the write deadline in force
+	held     bool      // set by holdWrites: only the client's deadlines apply
 }
 
 // Write writes p, or returns the error of an earlier failed write.
@@ -40,6 +50,90 @@ func (b *brokenWriteConn) Write(p []byte) (int, error) {
 		b.mu.Unlock()
 	}
 	return n, err
+}
+
+// SetWriteDeadline sets the write deadline, unless held: then it is
+// crypto/tls setting its own for close_notify, and the client's stays.
+func (b *brokenWriteConn) SetWriteDeadline(t time.Time) error {
+	return b.setWrite(t, false)
+}
+
+// SetDeadline sets both deadlines, the write one as SetWriteDeadline does.
+func (b *brokenWriteConn) SetDeadline(t time.Time) error {
+	if err := b.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return b.setWrite(t, false)
+}
+
+// setWrite sets the write deadline; own is the client's (see clientConn),
+// which applies also once held, such as the second Ctrl-C gives.
+func (b *brokenWriteConn) setWrite(t time.Time, own bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held && !own {
+		return nil
+	}
+	b.deadline = t
+	return b.Conn.SetWriteDeadline(t)
+}
+
+// holdWrites keeps the write deadline in force for the close about to be
+// sent: the deadlines crypto/tls sets around close_notify (5 s, then none
+// left) no longer apply, only the client's own. Where no deadline is in
+// force, or it has passed (the close ends a wait that ran out), the close
+// gets closeAttempt.
+func (b *brokenWriteConn) holdWrites() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held {
+		return
+	}
+	if least := time.Now().Add(closeAttempt); b.deadline.IsZero() || b.deadline.Before(least) {
+		b.deadline = least
+		b.Conn.SetWriteDeadline(least)
+	}
+	b.held = true
+}
+
+// closeAttempt is how long a close is given once the wait it ends has run
+// out: a socket with room takes close_notify at once, so the server still
+// learns the client left on purpose, and one without room (a server that
+// stopped reading) does not hold the report.
+const closeAttempt = 100 * time.Millisecond
+
+// clientConn is the client's TLS connection: its Close and CloseWrite send
+// close_notify within the write deadline in force (see holdWrites), which
+// its SetWriteDeadline and SetDeadline set.
+type clientConn struct {
+	*tls.Conn
+	sock *brokenWriteConn
+}
+
+// SetWriteDeadline sets the write deadline, also for a close under way.
+func (c *clientConn) SetWriteDeadline(t time.Time) error {
+	return c.sock.setWrite(t, true)
+}
+
+// SetDeadline sets both deadlines, the write one as SetWriteDeadline does.
+func (c *clientConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// Close sends close_notify, within the write deadline in force, and
+// closes the connection.
+func (c *clientConn) Close() error {
+	c.sock.holdWrites()
+	return c.Conn.Close()
+}
+
+// CloseWrite sends close_notify, within the write deadline in force.
+func (c *clientConn) CloseWrite() error {
+	c.sock.holdWrites()
+	return c.Conn.CloseWrite()
 }
 
 // dialTCP connects to the target: with c.dial when set (tests use it to

@@ -1,0 +1,111 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestClientStalledSendReason: a server that ends the session with a
+// reason (close 4001 "bye" on wss://, close_notify on tls://) and then
+// reads no more stalls the client's send of a large message. The report
+// gives that reason, which is what a user needs, not only that the
+// server stopped reading; with a MESSAGE and with lines of standard
+// input.
+func TestClientStalledSendReason(t *testing.T) {
+	t.Parallel()
+	// On wss:// with standard input the client's reader has the close by
+	// about a second after the send began (gorilla's answer to it waits
+	// that long for the stalled writer): -timeout leaves it three more.
+	const timeout = 4 * time.Second
+	// Far more than loopback's socket buffers hold on both ends.
+	msg := strings.Repeat("x", 16<<20)
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	hold := func() {
+		select {
+		case <-stop:
+		case <-time.After(2 * ioWait):
+		}
+	}
+	tlsAddr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) {
+		if _, err := c.Read(make([]byte, 1)); err != nil {
+			return
+		}
+		c.(*tls.Conn).CloseWrite()
+		hold()
+	})
+	wsURL := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) {
+		if _, err := br.ReadByte(); err != nil {
+			return
+		}
+		c.Write([]byte{0x88, 0x05, 0x0f, 0xa1, 'b', 'y', 'e'})
+		hold()
+	})
+	tests := []struct {
+		url, mode, want string
+	}{
+		{"tls://" + tlsAddr, "MESSAGE", "ended the connection with close_notify instead of sending the echo"},
+		{"tls://" + tlsAddr, "stdin", "closed the connection before the end of input"},
+		{wsURL, "MESSAGE", `closed the WebSocket with 4001 "bye" instead of sending the echo`},
+		{wsURL, "stdin", `closed the WebSocket with 4001 "bye" instead of sending the rest of the echo`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url[:3]+", "+tt.mode, func(t *testing.T) {
+			t.Parallel()
+			args, stdin := []string{"-insecure", "-timeout", timeout.String(), tt.url}, msg+"\n"
+			if tt.mode == "MESSAGE" {
+				args, stdin = append(args, msg), ""
+			}
+			// Not runClient: its log on failure would hold the message.
+			var out, errb bytes.Buffer
+			start := time.Now()
+			code := clientCmd(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+			took := time.Since(start)
+			if code != exitFailure || !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d saying %q", code, errb.String(), exitFailure, tt.want)
+			}
+			// Never past -timeout and a little: room for a loaded machine.
+			if took > timeout+ioWait/2 {
+				t.Errorf("reported after %v, -timeout %v", took, timeout)
+			}
+		})
+	}
+}
+
+// TestClientSendClosedReason: a wss server that sends close 4001 "bye"
+// and closes the connection while the client is still sending a large
+// message (as a server does on a message over its limit) has its close
+// reported, not the reset or broken pipe that its close with unread
+// bytes left the send; with a MESSAGE as with lines of standard input.
+func TestClientSendClosedReason(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat("x", 16<<20)
+	u := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) {
+		if _, err := br.ReadByte(); err != nil {
+			return
+		}
+		c.Write([]byte{0x88, 0x05, 0x0f, 0xa1, 'b', 'y', 'e'})
+	})
+	for _, mode := range []string{"MESSAGE", "stdin"} {
+		args, stdin := []string{"-insecure", "-timeout", "5s", u}, msg+"\n"
+		want := `closed the WebSocket with 4001 "bye" instead of sending the rest of the echo`
+		if mode == "MESSAGE" {
+			args, stdin = append(args, msg), ""
+			want = `closed the WebSocket with 4001 "bye" instead of sending the echo`
+		}
+		// Not runClient: its log on failure would hold the message.
+		var out, errb bytes.Buffer
+		code := clientCmd(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+		if code != exitFailure || !strings.Contains(errb.String(), want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d saying %q", mode, code, errb.String(), exitFailure, want)
+		}
+	}
+}
