@@ -42,6 +42,8 @@ backend echo
 		t.Fatal(err)
 	}
 	startHAProxy(t, haproxy, cfgFile)
+	// No health check here to wait for: HAProxy's frontend itself.
+	waitAccepting(t, front)
 
 	tab.load("https://" + front + "/")
 	tab.waitInfo()

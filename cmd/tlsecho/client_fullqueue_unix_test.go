@@ -24,7 +24,10 @@ import (
 // where it does not.
 func TestClientStalledSendFullQueue(t *testing.T) {
 	t.Parallel()
-	const timeout = time.Second
+	// -timeout also bounds the handshake and the upgrade, which a
+	// loaded 2-core machine under -race took longer than 1s to finish;
+	// the four cases wait for it side by side.
+	const timeout = 3 * time.Second
 	msg := strings.Repeat("x", 16<<20)
 	stop := make(chan struct{})
 	stall := func(r io.Reader) {
@@ -40,38 +43,41 @@ func TestClientStalledSendFullQueue(t *testing.T) {
 	t.Cleanup(func() { close(stop) })
 	for _, u := range []string{"tls://" + tlsAddr, wsURL} {
 		for _, mode := range []string{"stdin", "MESSAGE"} {
-			args, stdin := []string{"-insecure", "-timeout", timeout.String(), u}, msg+"\n"
-			if mode == "MESSAGE" {
-				args, stdin = append(args, msg), ""
-			}
-			o, err := parseClientArgs(args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stalled := make(chan time.Time, 1)
-			c := &client{o: o, stdout: io.Discard, stderr: io.Discard,
-				dial: func(ctx context.Context, addr string) (net.Conn, error) {
-					var d net.Dialer
-					nc, err := d.DialContext(ctx, "tcp", addr)
-					if err != nil {
-						return nil, err
-					}
-					return &fullQueueConn{Conn: nc, closed: make(chan struct{}), stalled: stalled}, nil
-				}}
-			err = c.run(context.Background(), strings.NewReader(stdin))
-			ended := time.Now()
-			if want := "stopped reading"; err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("%s, %s: %v; want an error saying %q", u, mode, err, want)
-			}
-			select {
-			case at := <-stalled:
-				// 5 s without the fix; the rest is room for a loaded machine.
-				if took := ended.Sub(at); took > 2*time.Second {
-					t.Errorf("%s, %s: reported %v after the send timed out", u, mode, took)
+			t.Run(strings.SplitN(u, ":", 2)[0]+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				args, stdin := []string{"-insecure", "-timeout", timeout.String(), u}, msg+"\n"
+				if mode == "MESSAGE" {
+					args, stdin = append(args, msg), ""
 				}
-			default:
-				t.Errorf("%s, %s: the send never timed out", u, mode)
-			}
+				o, err := parseClientArgs(args)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stalled := make(chan time.Time, 1)
+				c := &client{o: o, stdout: io.Discard, stderr: io.Discard,
+					dial: func(ctx context.Context, addr string) (net.Conn, error) {
+						var d net.Dialer
+						nc, err := d.DialContext(ctx, "tcp", addr)
+						if err != nil {
+							return nil, err
+						}
+						return &fullQueueConn{Conn: nc, closed: make(chan struct{}), stalled: stalled}, nil
+					}}
+				err = c.run(context.Background(), strings.NewReader(stdin))
+				ended := time.Now()
+				if want := "stopped reading"; err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s, %s: %v; want an error saying %q", u, mode, err, want)
+				}
+				select {
+				case at := <-stalled:
+					// 5 s without the fix; the rest is room for a loaded machine.
+					if took := ended.Sub(at); took > 2*time.Second {
+						t.Errorf("%s, %s: reported %v after the send timed out", u, mode, took)
+					}
+				default:
+					t.Errorf("%s, %s: the send never timed out", u, mode)
+				}
+			})
 		}
 	}
 }

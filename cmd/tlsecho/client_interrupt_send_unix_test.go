@@ -24,7 +24,15 @@ func TestClientInterruptStalledSend(t *testing.T) {
 	t.Parallel()
 	stop := make(chan struct{})
 	began := make(chan struct{}, 4)
-	stall := func(r io.Reader) {
+	stall := func(c net.Conn, r io.Reader) {
+		// The first byte comes once the client has read its input: with
+		// lines of standard input, 16 MiB through a pipe into a child
+		// built with -race, which on a loaded machine took longer than
+		// the ioWait serveTLSOn gives a connection from its accept. The
+		// server then closed the connection, and the client rightly
+		// reported that instead of a stalled send. Wait for that byte as
+		// long as the test does.
+		c.SetReadDeadline(time.Now().Add(2 * ioWait))
 		if _, err := r.Read(make([]byte, 1)); err != nil {
 			return
 		}
@@ -34,8 +42,8 @@ func TestClientInterruptStalledSend(t *testing.T) {
 		case <-time.After(2 * ioWait):
 		}
 	}
-	tlsAddr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) { stall(c) })
-	wsURL := rawWSServerOn(t, smallWindowListener(t), switched, func(_ net.Conn, br *bufio.Reader) { stall(br) })
+	tlsAddr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) { stall(c, c) })
+	wsURL := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) { stall(c, br) })
 	t.Cleanup(func() { close(stop) })
 	// The most one argument may hold (Linux's MAX_ARG_STRLEN), far more
 	// than the server's small window and the client's socket buffer take.

@@ -618,13 +618,16 @@ func TestClientRSAServer(t *testing.T) {
 // nothing more is still given up on after -timeout.
 func TestClientStdinSlowEcho(t *testing.T) {
 	t.Parallel()
-	// 8 KiB at 4 KiB/s: about two seconds of echo, every 50 ms a piece.
+	// 24 KiB at 4 KiB/s: about six seconds of echo, twice the -timeout,
+	// every 50 ms a piece. The -timeout also bounds the handshake and
+	// the upgrade, and any pause the machine makes: 1s, with two seconds
+	// of echo, failed on a loaded machine under -race.
 	ta := startApp(t, map[string]string{"FAULT": "bw:4KiB"})
-	in := strings.Repeat(strings.Repeat("x", 1023)+"\n", 8)
+	in := strings.Repeat(strings.Repeat("x", 1023)+"\n", 24)
 	for kind, u := range urls(ta) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			r := runClient(t, in, "-insecure", "-timeout", "1s", u)
+			r := runClient(t, in, "-insecure", "-timeout", "3s", u)
 			r.want(t, exitOK, nil, nil)
 			if !strings.HasSuffix(r.stdout, in) {
 				t.Errorf("stdout ends %q, want the whole input back", r.stdout[max(0, len(r.stdout)-60):])

@@ -438,6 +438,25 @@ func startHAProxy(t *testing.T, haproxy, cfgFile string) *logWatch {
 	return hlog
 }
 
+// waitAccepting waits until something accepts TCP connections on addr:
+// a process started a moment ago (HAProxy) binds its ports in its own
+// time.
+func waitAccepting(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(ioWait)
+	for {
+		c, err := net.DialTimeout("tcp", addr, ioWait)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing accepts on %s %v after it started: %v", addr, ioWait, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // echoLine sends line on c and checks it comes back.
 func echoLine(t *testing.T, c *tls.Conn, line string) {
 	t.Helper()

@@ -19,8 +19,12 @@ import (
 const runMainEnv = "TLSECHOTEST_RUN_MAIN" // outside TLSECHO_, whose unknown names the server warns of
 
 func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
+	switch os.Getenv(runMainEnv) {
+	case "1":
 		main()
+		return
+	case runMainThenInterrupt:
+		mainThenInterrupt()
 		return
 	}
 	// The parallel tests here wait on servers, child processes, HAProxy

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -37,12 +38,14 @@ func onSignals(ctx context.Context, log *slog.Logger) (context.Context, func()) 
 	signal.Notify(ch, sigs...)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	var signalled atomic.Bool
 	go func() {
 		select {
 		case <-ch:
 		case <-done:
 			return
 		}
+		signalled.Store(true)
 		cancel()
 		// GNU timeout, and other supervisors that stop a process group,
 		// signal the process and then its whole group: one request to
@@ -84,7 +87,16 @@ func onSignals(ctx context.Context, log *slog.Logger) (context.Context, func()) 
 		os.Exit(code)
 	}()
 	return ctx, func() {
-		signal.Stop(ch)
+		// After a signal the process is on its way out: the signals stay
+		// taken (and dropped) until it exits. An idle server drains in
+		// well under sameSignal, so the second send of a supervisor that
+		// signals the process and then its group can come after the
+		// drain; given back its default action then, it would kill a
+		// process that drained cleanly, which would exit by the signal
+		// instead of 0.
+		if !signalled.Load() {
+			signal.Stop(ch)
+		}
 		close(done)
 		cancel()
 	}
