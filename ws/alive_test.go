@@ -86,7 +86,9 @@ func TestSlowLargeFrameEchoed(t *testing.T) {
 	// after 20 KiB. The frame, not that start, is on trial.
 	ts := startServer(t, &Server{PingInterval: testPingInterval})
 	rc, _ := ts.dialRaw(t, nil)
-	rc.writePaced(wire, 10<<10, 100*time.Millisecond) // 100 KiB/s
+	if _, err := rc.writePaced(time.Now(), wire, 10<<10, 100*time.Millisecond); err != nil { // 100 KiB/s
+		t.Fatal(err)
+	}
 	// The server has pinged meanwhile; skip those to the echo.
 	var got []byte
 	for {
@@ -430,44 +432,95 @@ func TestArrivingFrameIsTraffic(t *testing.T) {
 	const idle = time.Second
 	msg := binaryOfSize(30 << 10)
 	wire := frame{fin: true, op: opBinary, payload: msg}.encode()
-	ts := startServer(t, &Server{IdleTimeout: idle, PingInterval: 4 * idle}) // checks every IdleTimeout
-	rc, _ := ts.dialRaw(t, nil)
-	rc.writePaced(wire, 1<<10, idle/10) // three IdleTimeouts in all
-	// A loaded machine can stretch the frame past the ping interval: the
-	// server then pings, rightly, before or inside its echo; skip those.
-	var op byte
-	var got []byte
-	for {
-		f := rc.mustFrame()
-		if f.op == opPing {
-			continue
+	opened := make(chan time.Time, 1)
+	ts := startServer(t, &Server{IdleTimeout: idle, PingInterval: 4 * idle, // checks every IdleTimeout
+		Hooks: &Hooks{Opened: func(*Conn) { opened <- time.Now() }}})
+	// Even at a second, a loaded machine once held the client back
+	// longer between two pieces, and the server rightly closed it as
+	// idle (a reset under the next write): such a run is tried again.
+	notLate(t, idle/2, func() (time.Duration, error) {
+		rc, _ := ts.dialRaw(t, nil)
+		defer rc.conn.Close()
+		late, err := rc.writePaced(openedAt(t, opened), wire, 1<<10, idle/10) // three IdleTimeouts in all
+		if err != nil {
+			return late, err
 		}
-		if op == 0 {
-			op = f.op
-		} else if f.op != opCont {
-			t.Fatalf("got %v inside the echo, want continuation", f)
+		// A loaded machine can stretch the frame past the ping interval:
+		// the server then pings, rightly, before or inside its echo; skip
+		// those.
+		var op byte
+		var got []byte
+		for {
+			f := rc.mustFrame()
+			if f.op == opPing {
+				continue
+			}
+			if op == 0 {
+				op = f.op
+			} else if f.op != opCont {
+				t.Fatalf("got %v inside the echo, want continuation", f)
+			}
+			got = append(got, f.payload...)
+			if f.fin {
+				break
+			}
 		}
-		got = append(got, f.payload...)
-		if f.fin {
-			break
+		if op != opBinary || !bytes.Equal(got, msg) {
+			t.Fatalf("echo op %#x, %d bytes; want the %d sent", op, len(got), len(msg))
 		}
-	}
-	if op != opBinary || !bytes.Equal(got, msg) {
-		t.Fatalf("echo op %#x, %d bytes; want the %d sent", op, len(got), len(msg))
-	}
+		return late, nil
+	})
 }
 
 // writePaced writes wire in pieces of piece bytes, one every every: a
-// client sending at its own pace.
-func (rc *rawConn) writePaced(wire []byte, piece int, every time.Duration) {
+// client sending at its own pace. It returns the first failed write, and
+// the longest the client went without writing from since (the server's
+// opening of the connection) until then: a client that a loaded machine
+// held back that long may rightly have been closed meanwhile.
+func (rc *rawConn) writePaced(since time.Time, wire []byte, piece int, every time.Duration) (late time.Duration, err error) {
 	rc.tb.Helper()
 	pace := time.NewTicker(every)
 	defer pace.Stop()
+	last := since
 	for off := 0; off < len(wire); off += piece {
+		late, last = max(late, time.Since(last)), time.Now()
 		rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
 		if _, err := rc.conn.Write(wire[off:min(off+piece, len(wire))]); err != nil {
-			rc.tb.Fatalf("write at %d of %d bytes: %v", off, len(wire), err)
+			return late, fmt.Errorf("write at %d of %d bytes: %w", off, len(wire), err)
 		}
 		<-pace.C
+	}
+	return late, nil
+}
+
+// openedAt waits for the time the server opened a connection, sent on
+// opened by Hooks.Opened.
+func openedAt(t *testing.T, opened <-chan time.Time) time.Time {
+	t.Helper()
+	select {
+	case at := <-opened:
+		return at
+	case <-time.After(ioWait):
+		t.Fatal("the server did not open the connection")
+		return time.Time{}
+	}
+}
+
+// notLate runs try, on a new connection each time, until it succeeds;
+// it fails the test when try fails after a client that never went limit
+// without sending, or three times in a row after a late one.
+func notLate(t *testing.T, limit time.Duration, try func() (late time.Duration, err error)) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		late, err := try()
+		switch {
+		case err == nil:
+			return
+		case late < limit:
+			t.Fatal(err)
+		case attempt == 3:
+			t.Fatalf("%v; the client was %v late each time", err, late.Round(time.Millisecond))
+		}
+		t.Logf("%v, the client %v late: again", err, late.Round(time.Millisecond))
 	}
 }
