@@ -279,10 +279,15 @@ func TestShutdownNotReadingClients(t *testing.T) {
 	ts := startServer(t, s)
 	const clients = 6
 	msg := binaryOfSize(1 << 20)
+	// Every client connects before any sends: the dials once competed
+	// with the earlier clients masking megabytes under -race on a loaded
+	// two-core machine, and one timed out.
 	var conns []*websocket.Conn
 	for range clients {
 		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
 		conns = append(conns, c)
+	}
+	for _, c := range conns {
 		go func() {
 			for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
 			}
