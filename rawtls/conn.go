@@ -268,8 +268,12 @@ func (c *Conn) begin() {
 // end logs how the handler ended, tells the hooks and closes.
 func (c *Conn) end(err error) {
 	s := c.srv
-	if err != nil && c.idle.stuck.Load() {
+	switch {
+	case err == nil:
+	case c.idle.stuck.Load():
 		err = fmt.Errorf("the client took none of a write for %v: %w", c.idle.after, err)
+	case c.idle.cut.Load():
+		err = fmt.Errorf("writes cut %v after the read was woken for idleness: %w", c.idle.after, err)
 	}
 	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
 		peer := c.tc.RemoteAddr().String()

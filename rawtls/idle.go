@@ -13,6 +13,11 @@ import (
 // read with an expired deadline, which Read turns into ErrIdle. A write
 // the client has taken none of since the last firing, IdleTimeout ago,
 // closes the socket: nothing can be said to such a client any more.
+// A handler that has not returned IdleTimeout after its read was woken
+// has its writes cut (an expired write deadline) rather than its socket
+// closed: one merely slow to be scheduled still sends its close_notify,
+// which sets a deadline of its own, while one stuck in a write fails at
+// once and, that write cut short, sends nothing more.
 type idleWatch struct {
 	c       *Conn
 	after   time.Duration
@@ -21,6 +26,9 @@ type idleWatch struct {
 	// client took none of: the write's error then says only that the
 	// socket was closed, and the log says why.
 	stuck atomic.Bool
+	// cut is set when the watch ended the writes of a handler that had
+	// not returned IdleTimeout after its read was woken for idleness.
+	cut atomic.Bool
 
 	mu      sync.Mutex
 	t       *time.Timer
@@ -64,13 +72,18 @@ func (w *idleWatch) fire() {
 	w.writes = writes
 	if w.expired.Load() && c.fault == nil {
 		// The read was woken for idleness a firing ago and the handler
-		// has not returned: it is stuck in a write that crypto/tls makes
-		// inside Read (the answer to a KeyUpdate that requested one, an
-		// alert), which the read's deadline does not reach, to a client
-		// that takes none of it. (With faults, the echo may still be
+		// has not returned. It may be stuck in a write that crypto/tls
+		// makes inside Read (the answer to a KeyUpdate that requested
+		// one, an alert), which the read's deadline does not reach, to a
+		// client that takes none of it; or only not yet scheduled, on a
+		// busy machine. An expired write deadline ends the first at once
+		// (and the listener.Conn under TLS then sends nothing more), and
+		// leaves the second its close_notify, whose write crypto/tls
+		// gives a deadline of its own: closing the socket here would
+		// cut that close_notify too. (With faults, the echo may still be
 		// sending what a delay holds; its writes are watched above.)
-		w.stuck.Store(true)
-		c.tc.NetConn().Close()
+		w.cut.Store(true)
+		c.tc.SetWriteDeadline(time.Now())
 		return
 	}
 	if c.fault.Silent() {

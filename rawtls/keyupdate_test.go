@@ -75,8 +75,10 @@ func TestKeyUpdateClientThatDoesNotRead(t *testing.T) {
 	}
 	waitFor(t, ioTimeout, "the server to drop the clients that take nothing", func() bool { return ts.srv.Active() == 0 })
 	wg.Wait()
-	if !strings.Contains(logs.String(), "the client took none of a write for 300ms") {
-		t.Errorf("no connection's end says the client took none of a write:\n%s", logs.String())
+	// A write of the echo's own, or one inside Read, cut by the watch.
+	if l := logs.String(); !strings.Contains(l, "the client took none of a write for 300ms") &&
+		!strings.Contains(l, "writes cut 300ms after the read was woken for idleness") {
+		t.Errorf("no connection's end says the watch ended a write:\n%s", l)
 	}
 }
 

@@ -83,11 +83,16 @@ func TestKeepaliveDeadClientFullBuffer(t *testing.T) {
 	// been written whole, until the server's send buffer is full: the
 	// echoes are small writes, and the kernel takes each whole as long
 	// as the buffer is not full when it starts.
-	deadline := time.Now().Add(4 * ioWait)
+	//
+	// Each echo has ioWait of its own: a few hundred of them once took a
+	// loaded two-core machine under -race longer than a bound shared by
+	// all, and the test failed with the buffer filling as it should. The
+	// count bounds the whole: 8 KiB holds far fewer echoes.
+	const most = 10000
 	writes := sc.nc.writes.Load()
 	var last time.Time
 	for n := 0; ; n++ {
-		if time.Now().After(deadline) {
+		if n == most {
 			t.Fatalf("the server's send buffer not full after %d echoes", n)
 		}
 		if sndbuf, queued := sendQueue(t, tc); queued >= sndbuf {
@@ -99,9 +104,10 @@ func TestKeepaliveDeadClientFullBuffer(t *testing.T) {
 			t.Fatal(err)
 		}
 		last = time.Now()
+		deadline := last.Add(ioWait)
 		for w := sc.nc.writes.Load(); w&1 == 1 || w < writes+2; w = sc.nc.writes.Load() {
 			if time.Now().After(deadline) {
-				t.Fatalf("echo %d not written: the send buffer was not full before it", n)
+				t.Fatalf("echo %d not written within %v: the send buffer was not full before it", n, ioWait)
 			}
 			time.Sleep(time.Millisecond)
 		}
