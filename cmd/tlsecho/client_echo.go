@@ -299,13 +299,17 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		}
 	}
 	send := func(line string) error {
+		// Made ready before the send's -timeout starts: copying a long
+		// line can take a loaded machine a while, and that is not the
+		// server's doing.
+		data := []byte(line)
 		if err := guard.begin(sendWithin); err != nil {
 			return err
 		}
 		defer guard.done()
 		// No alertConn here: the reader below meets the server's alert
 		// itself, and sendFailed prefers its error.
-		n, err := io.WriteString(conn, line)
+		n, err := conn.Write(data)
 		sent += int64(n)
 		return err
 	}
@@ -357,9 +361,11 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(ws.NetConn()) })()
 	send := func(line string) error {
-		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		// Made ready before the send's -timeout starts, as on tls://.
+		data := []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
+		mt := messageType(data)
 		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		if err := ws.WriteMessage(messageType([]byte(line)), []byte(line)); err != nil {
+		if err := ws.WriteMessage(mt, data); err != nil {
 			return err
 		}
 		sent++
