@@ -3,11 +3,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -22,28 +19,7 @@ import (
 func TestClientSendEndsWithServer(t *testing.T) {
 	t.Parallel()
 	msg := strings.Repeat("x", 16<<20) + "\n"
-	stop := make(chan struct{})
-	t.Cleanup(func() { close(stop) })
-	hold := func() {
-		select {
-		case <-stop:
-		case <-time.After(2 * ioWait):
-		}
-	}
-	tlsAddr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) {
-		if _, err := c.Read(make([]byte, 1)); err != nil {
-			return
-		}
-		c.(*tls.Conn).CloseWrite()
-		hold()
-	})
-	wsURL := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) {
-		if _, err := br.ReadByte(); err != nil {
-			return
-		}
-		c.Write([]byte{0x88, 0x05, 0x0f, 0xa1, 'b', 'y', 'e'})
-		hold()
-	})
+	tlsAddr, wsURL := endingServers(t)
 	tests := []struct{ url, want string }{
 		{"tls://" + tlsAddr, "closed the connection before the end of input"},
 		{wsURL, `closed the WebSocket with 4001 "bye" instead of sending the rest of the echo`},

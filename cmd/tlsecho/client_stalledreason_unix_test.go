@@ -27,28 +27,7 @@ func TestClientStalledSendReason(t *testing.T) {
 	const timeout = 4 * time.Second
 	// Far more than loopback's socket buffers hold on both ends.
 	msg := strings.Repeat("x", 16<<20)
-	stop := make(chan struct{})
-	t.Cleanup(func() { close(stop) })
-	hold := func() {
-		select {
-		case <-stop:
-		case <-time.After(2 * ioWait):
-		}
-	}
-	tlsAddr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) {
-		if _, err := c.Read(make([]byte, 1)); err != nil {
-			return
-		}
-		c.(*tls.Conn).CloseWrite()
-		hold()
-	})
-	wsURL := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) {
-		if _, err := br.ReadByte(); err != nil {
-			return
-		}
-		c.Write([]byte{0x88, 0x05, 0x0f, 0xa1, 'b', 'y', 'e'})
-		hold()
-	})
+	tlsAddr, wsURL := endingServers(t)
 	tests := []struct {
 		url, mode, want string
 	}{
@@ -108,4 +87,36 @@ func TestClientSendClosedReason(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q; want exit %d saying %q", mode, code, errb.String(), exitFailure, want)
 		}
 	}
+}
+
+// endingServers starts a raw TLS server and a WebSocket server, each with
+// a small window, that take the first byte the client sends, then end the
+// session with a reason (close_notify on tls://, close 4001 "bye" on
+// wss://) and read no more, holding the connection open until the test
+// ends.
+func endingServers(t *testing.T) (tlsAddr, wsURL string) {
+	t.Helper()
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	hold := func() {
+		select {
+		case <-stop:
+		case <-time.After(2 * ioWait):
+		}
+	}
+	tlsAddr = serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) {
+		if _, err := c.Read(make([]byte, 1)); err != nil {
+			return
+		}
+		c.(*tls.Conn).CloseWrite()
+		hold()
+	})
+	wsURL = rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) {
+		if _, err := br.ReadByte(); err != nil {
+			return
+		}
+		c.Write([]byte{0x88, 0x05, 0x0f, 0xa1, 'b', 'y', 'e'})
+		hold()
+	})
+	return tlsAddr, wsURL
 }
