@@ -83,23 +83,10 @@ func TestClientCloseStalled(t *testing.T) {
 			if tt.message {
 				args = append(args, "hello")
 			}
-			o, err := parseClientArgs(args)
-			if err != nil {
-				t.Fatal(err)
-			}
 			filled := make(chan struct{})
 			conns := make(chan *fullQueueConn, 1)
-			c := &client{o: o, stdout: io.Discard, stderr: io.Discard,
-				dial: func(ctx context.Context, addr string) (net.Conn, error) {
-					var d net.Dialer
-					nc, err := d.DialContext(ctx, "tcp", addr)
-					if err != nil {
-						return nil, err
-					}
-					fq := &fullQueueConn{Conn: nc, closed: make(chan struct{})}
-					conns <- fq
-					return fq, nil
-				}}
+			c := fullQueueClient(t, args, func(fq *fullQueueConn) { conns <- fq })
+			var err error
 			var stdin io.Reader = strings.NewReader("")
 			switch {
 			case tt.gated:
@@ -157,22 +144,9 @@ func TestClientCloseStalledLongTimeout(t *testing.T) {
 		case <-time.After(2 * ioWait):
 		}
 	})
-	o, err := parseClientArgs([]string{"-insecure", "-timeout", timeout.String(), u})
-	if err != nil {
-		t.Fatal(err)
-	}
 	conns := make(chan *fullQueueConn, 1)
-	c := &client{o: o, stdout: io.Discard, stderr: io.Discard,
-		dial: func(ctx context.Context, addr string) (net.Conn, error) {
-			var d net.Dialer
-			nc, err := d.DialContext(ctx, "tcp", addr)
-			if err != nil {
-				return nil, err
-			}
-			fq := &fullQueueConn{Conn: nc, closed: make(chan struct{})}
-			conns <- fq
-			return fq, nil
-		}}
+	c := fullQueueClient(t, []string{"-insecure", "-timeout", timeout.String(), u}, func(fq *fullQueueConn) { conns <- fq })
+	var err error
 	filled := make(chan struct{})
 	done := make(chan error, 1)
 	go func() { done <- c.run(context.Background(), &gatedInput{first: "hello\n", open: filled}) }()

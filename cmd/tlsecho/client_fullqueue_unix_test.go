@@ -49,21 +49,9 @@ func TestClientStalledSendFullQueue(t *testing.T) {
 				if mode == "MESSAGE" {
 					args, stdin = append(args, msg), ""
 				}
-				o, err := parseClientArgs(args)
-				if err != nil {
-					t.Fatal(err)
-				}
 				stalled := make(chan time.Time, 1)
-				c := &client{o: o, stdout: io.Discard, stderr: io.Discard,
-					dial: func(ctx context.Context, addr string) (net.Conn, error) {
-						var d net.Dialer
-						nc, err := d.DialContext(ctx, "tcp", addr)
-						if err != nil {
-							return nil, err
-						}
-						return &fullQueueConn{Conn: nc, closed: make(chan struct{}), stalled: stalled}, nil
-					}}
-				err = c.run(context.Background(), strings.NewReader(stdin))
+				c := fullQueueClient(t, args, func(fq *fullQueueConn) { fq.stalled = stalled })
+				err := c.run(context.Background(), strings.NewReader(stdin))
 				ended := time.Now()
 				if want := "stopped reading"; err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("%s, %s: %v; want an error saying %q", u, mode, err, want)
@@ -180,4 +168,25 @@ func (f *fullQueueConn) fill() {
 func (f *fullQueueConn) Close() error {
 	f.once.Do(func() { close(f.closed) })
 	return f.Conn.Close()
+}
+
+// fullQueueClient is a client for args whose connection is a
+// fullQueueConn, which set makes ready before the client uses it.
+func fullQueueClient(t *testing.T, args []string, set func(*fullQueueConn)) *client {
+	t.Helper()
+	o, err := parseClientArgs(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{o: o, stdout: io.Discard, stderr: io.Discard,
+		dial: func(ctx context.Context, addr string) (net.Conn, error) {
+			var d net.Dialer
+			nc, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			fq := &fullQueueConn{Conn: nc, closed: make(chan struct{})}
+			set(fq)
+			return fq, nil
+		}}
 }

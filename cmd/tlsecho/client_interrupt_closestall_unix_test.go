@@ -77,23 +77,13 @@ func TestClientInterruptStalledClose(t *testing.T) {
 			} else {
 				stdin = &gatedInput{first: "hello\n", open: filled}
 			}
-			o, err := parseClientArgs(args)
-			if err != nil {
-				t.Fatal(err)
-			}
 			waiting := make(chan struct{}, 1)
 			conns := make(chan *fullQueueConn, 1)
-			c := &client{o: o, stdout: io.Discard, stderr: io.Discard,
-				dial: func(ctx context.Context, addr string) (net.Conn, error) {
-					var d net.Dialer
-					nc, err := d.DialContext(ctx, "tcp", addr)
-					if err != nil {
-						return nil, err
-					}
-					fq := &fullQueueConn{Conn: nc, closed: make(chan struct{}), waiting: waiting}
-					conns <- fq
-					return fq, nil
-				}}
+			c := fullQueueClient(t, args, func(fq *fullQueueConn) {
+				fq.waiting = waiting
+				conns <- fq
+			})
+			var err error
 			ctx, interrupt := context.WithCancel(context.Background())
 			defer interrupt()
 			done := make(chan error, 1)
