@@ -65,6 +65,10 @@ type Conn struct {
 	closed atomic.Bool
 	// writeFailed is set by the first write that fails; see Write.
 	writeFailed atomic.Bool
+	// httpServed is set while net/http serves the connection, from its
+	// StateNew to a hijack: write deadlines set then are cut to
+	// LingerWait (HTTPConnState).
+	httpServed atomic.Bool
 }
 
 // stageState is a Conn's state during the pipeline.
@@ -226,6 +230,10 @@ func (c *Conn) RemoteAddr() net.Addr { return c.Peer }
 
 // SetDeadline sets the socket's read and write deadlines.
 func (c *Conn) SetDeadline(t time.Time) error {
+	if c.httpServed.Load() && !t.IsZero() {
+		c.conn.SetReadDeadline(t)
+		return c.SetWriteDeadline(t)
+	}
 	c.throttle.Deadline(t)
 	return c.conn.SetDeadline(t)
 }
@@ -234,8 +242,12 @@ func (c *Conn) SetDeadline(t time.Time) error {
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
 // SetWriteDeadline sets the socket's write deadline; a fault's pacer
-// learns of it, so pacing does not count against it.
+// learns of it, so pacing does not count against it. While net/http
+// serves the connection, it is cut to LingerWait (HTTPConnState).
 func (c *Conn) SetWriteDeadline(t time.Time) error {
+	if c.httpServed.Load() {
+		t = boundWrite(t)
+	}
 	c.throttle.Deadline(t)
 	return c.conn.SetWriteDeadline(t)
 }

@@ -368,11 +368,24 @@ func (c *Conn) startFaults() *fault.Session {
 	}
 	return c.srv.Faults.Start(lc.Fault, lc.FaultInfo(), fault.Target{
 		Socket: lc,
-		// close_notify without closing the socket: the echo then reads
-		// until the client closes too, so no reset follows.
-		Close:  func(int, string) { c.tc.CloseWrite() },
+		Close:  func(int, string) { c.closeNotify() },
 		Pace:   lc.Throttle().Set,
 		Idle:   durationOr(c.srv.IdleTimeout, DefaultIdleTimeout),
 		Stream: true,
 	})
+}
+
+// closeNotify sends close_notify without closing the socket, for the
+// close fault: the echo then reads until the client closes too, so no
+// reset follows. The socket is closed listener.LingerWait from now if the
+// close_notify has not gone out by then: tls.Conn.CloseWrite gives it a
+// write deadline of its own, 5 s, which a client that has stopped reading
+// (its window and our send buffer full) would hold to its end, with the
+// goroutine, the socket and the connection's slot, as it would the
+// server's own close. A client that reads takes it at once.
+func (c *Conn) closeNotify() {
+	nc := c.tc.NetConn()
+	cut := time.AfterFunc(listener.LingerWait, func() { nc.Close() })
+	c.tc.CloseWrite()
+	cut.Stop()
 }

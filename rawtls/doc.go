@@ -45,6 +45,9 @@
 // With Faults set, a connection that got a fault spec at accept (see the
 // fault and listener packages) is echoed by the fault package's echo,
 // with its delays, records, pacing and ends; the others pay a nil check.
+// The close verb's close_notify is bounded as the server's own close is:
+// a client that reads nothing more has its socket closed
+// listener.LingerWait after the verb took effect.
 //
 // # Concurrency
 //

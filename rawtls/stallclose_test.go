@@ -117,6 +117,13 @@ func (l *stallListener) Accept() (net.Conn, error) {
 // stallSocket, the first of which is sent on the returned channel.
 func startStallServer(tb testing.TB, srv *rawtls.Server) (*testServer, <-chan *stallSocket) {
 	tb.Helper()
+	return startStallServerWith(tb, srv, listener.Options{})
+}
+
+// startStallServerWith is startStallServer with the listener's options
+// (its name and TLS configuration are filled in).
+func startStallServerWith(tb testing.TB, srv *rawtls.Server, lo listener.Options) (*testServer, <-chan *stallSocket) {
+	tb.Helper()
 	gen, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
 	if err != nil {
 		tb.Fatal(err)
@@ -126,10 +133,9 @@ func startStallServer(tb testing.TB, srv *rawtls.Server) (*testServer, <-chan *s
 		tb.Fatal(err)
 	}
 	sockets := make(chan *stallSocket, 1)
-	l := listener.New(&stallListener{Listener: tcp, sockets: sockets}, listener.Options{
-		Name:      "tls",
-		TLSConfig: certs.NewStatic(gen.Cert).TLSConfig(certs.Options{}),
-	})
+	lo.Name = "tls"
+	lo.TLSConfig = certs.NewStatic(gen.Cert).TLSConfig(certs.Options{})
+	l := listener.New(&stallListener{Listener: tcp, sockets: sockets}, lo)
 	ts := &testServer{srv: srv, ln: l, addr: l.Addr().String(), pool: x509.NewCertPool(), cert: gen, serveErr: make(chan error, 1)}
 	ts.pool.AddCert(gen.Cert.Leaf)
 	go func() { ts.serveErr <- srv.Serve(l) }()

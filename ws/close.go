@@ -43,17 +43,17 @@ func (c *Conn) finish(err error) int {
 	case errors.Is(err, ErrTooBig):
 		c.closeAndWait(websocket.CloseMessageTooBig, "message too big")
 	case errors.Is(err, websocket.ErrReadLimit):
-		// gorilla has sent 1009, unless the frame's length had its top
-		// bit set: it refuses that as too big too, but sends nothing,
-		// and RFC 6455 section 5.2 makes it a protocol error (1002).
-		code := websocket.CloseMessageTooBig
+		// gorilla has tried to send 1009, unless the frame's length had
+		// its top bit set: it refuses that as too big too, but sends
+		// nothing, and RFC 6455 section 5.2 makes it a protocol error
+		// (1002). The code counts only if its frame went out.
 		if c.nc.watch.topBitLength.Load() {
-			code = websocket.CloseProtocolError
-			c.writeClose(code, "payload length with its most significant bit set", time.Now().Add(writeWait))
-			code = int(c.sentCode.Load())
+			c.writeClose(websocket.CloseProtocolError, "payload length with its most significant bit set", time.Now().Add(writeWait))
+		} else {
+			c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 		}
 		c.discardAndClose(time.Now().Add(2 * dropWait))
-		return code
+		return int(c.sentCode.Load())
 	case errors.Is(err, errMisplacedRSV1):
 		// RFC 7692 section 6.1: fail the connection. gorilla's reader
 		// has stopped before the frame.
@@ -83,9 +83,9 @@ func (c *Conn) finish(err error) int {
 	case err == nil:
 		c.closeAndWait(websocket.CloseNormalClosure, "")
 	default:
-		// A protocol violation (gorilla sent 1002 already) or a broken
-		// connection: nothing more to say. gorilla's 1002 shows only on
-		// the wire.
+		// A protocol violation (gorilla has tried to send 1002) or a
+		// broken connection: nothing more to say. gorilla's 1002 shows
+		// only on the wire, and counts only if it went out whole.
 		c.closeTLS()
 		c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 	}

@@ -261,10 +261,11 @@ type watchedConn struct {
 	// alone, and only that goroutine writes data frames; control frames
 	// written from elsewhere never read it.
 	rsv1Next bool
-	// closeSent is the code of the first close frame written (1005 for
-	// one without a code), the server's own and gorilla's alike: gorilla
-	// answers a protocol violation with 1002 itself, and says nothing of
-	// it but an error string.
+	// closeSent is the code of the first close frame written whole (1005
+	// for one without a code), the server's own and gorilla's alike:
+	// gorilla answers a protocol violation with 1002, and a frame over
+	// the read limit with 1009, itself, and says nothing of either but an
+	// error, whether or not the frame went out.
 	closeSent atomic.Int32
 }
 
@@ -317,7 +318,7 @@ func (w *watchedConn) Write(p []byte) (int, error) {
 		return w.writeRSV1(p)
 	}
 	if len(p) <= maxCloseFrame && len(p) >= 2 && p[0] == 0x80|opCloseFrame {
-		w.noteClose(p)
+		return w.writeCloseFrame(p)
 	}
 	ahead := w.coalesce.Load() && w.watch.messages.Load() > w.started.Load()
 	if !ahead && !w.held.Load() {
@@ -362,11 +363,24 @@ func (w *watchedConn) writeRSV1(p []byte) (int, error) {
 // header and at most 125 bytes of payload (RFC 6455 section 5.5).
 const maxCloseFrame = 2 + 125
 
-// noteClose records the code of a close frame being written, the first
-// one only. gorilla writes each control frame whole in one Write, and a
-// write that starts with a data frame's header or carries payload alone
-// (only for a frame of more than twice its 16 KiB buffer) cannot look
-// like one: so a short write starting with a final close header is one.
+// writeCloseFrame writes p, a close frame, at once, behind whatever is
+// held, and then records its code, the first one only, when it went out:
+// a close frame the client took none of in time (gorilla gives its own
+// 1009 and 1002 a second) told the client nothing, and such a connection
+// ended without a code. gorilla writes each control frame whole in one
+// Write, and a write that starts with a data frame's header or carries
+// payload alone (only for a frame of more than twice its 16 KiB buffer)
+// cannot look like one: so a short write starting with a final close
+// header is one.
+func (w *watchedConn) writeCloseFrame(p []byte) (int, error) {
+	if err := w.flush(p); err != nil {
+		return 0, err
+	}
+	w.noteClose(p)
+	return len(p), nil
+}
+
+// noteClose records the code of close frame p, the first one only.
 func (w *watchedConn) noteClose(p []byte) {
 	code := int32(1005) // no status code (RFC 6455 section 7.4.1)
 	if len(p) >= 4 && int(p[1]&0x7F) == len(p)-2 {

@@ -48,8 +48,12 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		// the connection, as silence does: without a write deadline a
 		// client that sends pipelined requests and never reads holds the
 		// connection, blocked writing, for as long as it keeps it open.
-		// An upgraded /ws connection has this deadline cleared too.
-		WriteTimeout:   a.cfg.IdleTimeout,
+		// The hook sets that deadline in place of WriteTimeout, and cuts
+		// the close_notify of every close net/http makes to half a
+		// second, not the 5 s crypto/tls gives it, for a client that has
+		// stopped reading. An upgraded /ws connection has the deadline
+		// cleared (net/http's hijack does) and closes by its own bounds.
+		ConnState:      listener.HTTPConnState(a.cfg.IdleTimeout),
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),

@@ -23,7 +23,7 @@ func (a *app) newPlainHTTP() *http.Server {
 		// The body too, as on the HTTPS port (newHTTPS).
 		ReadTimeout: a.cfg.HandshakeTimeout,
 		// And the write deadline, as on the HTTPS port.
-		WriteTimeout:   a.cfg.IdleTimeout,
+		ConnState:      listener.HTTPConnState(a.cfg.IdleTimeout),
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
