@@ -67,7 +67,7 @@ type Conn struct {
 	writeFailed atomic.Bool
 	// httpServed is set while net/http serves the connection, from its
 	// StateNew to a hijack: write deadlines set then are cut to
-	// LingerWait (HTTPConnState).
+	// LingerWait (HTTPConns).
 	httpServed atomic.Bool
 }
 
@@ -243,7 +243,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadlin
 
 // SetWriteDeadline sets the socket's write deadline; a fault's pacer
 // learns of it, so pacing does not count against it. While net/http
-// serves the connection, it is cut to LingerWait (HTTPConnState).
+// serves the connection, it is cut to LingerWait (HTTPConns).
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	if c.httpServed.Load() {
 		t = boundWrite(t)

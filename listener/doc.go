@@ -47,13 +47,15 @@
 // a *tls.Conn and [FromContext] in an http request's context (with
 // [ConnContext] as http.Server.ConnContext).
 //
-// An http.Server that serves a Listener sets [HTTPConnState] as its
-// ConnState hook, in place of WriteTimeout: each answer gets its write
-// deadline from it, and every close net/http makes (idle keep-alive
-// timeout, after an answer that ends the connection, Shutdown, Close)
-// gives its close_notify LingerWait, not the 5 s crypto/tls gives it, so
-// a client that has stopped reading cannot hold the connection, or a
-// Shutdown, that long.
+// An http.Server that serves a Listener sets [HTTPConns.ConnState] as
+// its ConnState hook, in place of WriteTimeout: each answer gets its
+// write deadline from it, and every close net/http makes (idle
+// keep-alive timeout, after an answer that ends the connection,
+// Shutdown, Close) gives its close_notify LingerWait, not the 5 s
+// crypto/tls gives it, so a client that has stopped reading cannot hold
+// the connection that long. [HTTPConns.Drain], right before Shutdown,
+// closes the idle connections all at once, so that such clients cannot
+// hold the Shutdown, which closes them one after another, either.
 //
 // A stage that reads ahead of the handshake (a PROXY header, a peeked
 // ClientHello) gives the bytes back with [Conn.Replay]; one that records

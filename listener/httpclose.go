@@ -3,12 +3,14 @@ package listener
 import (
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
-// HTTPConnState returns the http.Server.ConnState hook of a server that
-// serves a Listener's connections with net/http, with the server's own
-// WriteTimeout left at zero. It does two things net/http cannot:
+// HTTPConns is the ConnState hook of an http.Server that serves a
+// Listener's connections with net/http, with the server's own
+// WriteTimeout left at zero, and the drain of its idle connections. It
+// does what net/http cannot:
 //
 //   - Each answer, a handler's or the one net/http writes itself to a
 //     request it cannot take (400, 431), gets answer to go out, counted
@@ -19,45 +21,97 @@ import (
 //     through tls.Conn.Close and CloseWrite, which give the close_notify
 //     a write deadline of their own, 5 s: a client that has stopped
 //     reading (its window and our send buffer full) would hold the
-//     goroutine, the socket and the connection's slot that long, and
-//     Shutdown, which closes idle connections one after another, 5 s for
-//     each. A client that reads takes the close_notify at once.
+//     goroutine, the socket and the connection's slot that long. A
+//     client that reads takes the close_notify at once.
+//   - Drain closes the idle connections all at once. Shutdown closes
+//     them one after another, so each client that has stopped reading
+//     would add LingerWait to the drain, and a few dozen of them would
+//     outlast any shutdown timeout.
 //
 // The second works because, with WriteTimeout zero, net/http sets no
 // write deadline of its own on a connection it serves but zero ones:
 // from StateNew until a hijack, every other write deadline set through
 // the Conn is crypto/tls's, and is cut to LingerWait. A hijacked
 // connection (a WebSocket) sets its deadlines as it likes again.
-//
-// answer zero leaves answers without a write deadline.
-func HTTPConnState(answer time.Duration) func(net.Conn, http.ConnState) {
-	return func(nc net.Conn, st http.ConnState) {
-		c := From(nc)
-		if c == nil {
-			return
-		}
-		switch st {
-		case http.StateNew:
-			c.httpServed.Store(true)
-		case http.StateActive:
-			if answer > 0 {
-				c.answerBy(time.Now().Add(answer))
-			}
-		case http.StateHijacked:
-			c.httpServed.Store(false)
-		}
-	}
+type HTTPConns struct {
+	answer time.Duration
+
+	mu sync.Mutex
+	// idle holds the connections waiting for their next request.
+	idle map[net.Conn]struct{}
+	// draining is set by Drain: a connection going idle is closed then.
+	draining bool
+	closing  sync.WaitGroup
 }
 
+// NewHTTPConns returns the hook of a server whose answers get answer to
+// go out; zero leaves them without a write deadline.
+func NewHTTPConns(answer time.Duration) *HTTPConns {
+	return &HTTPConns{answer: answer, idle: make(map[net.Conn]struct{})}
+}
+
+// ConnState is the http.Server's ConnState hook.
+func (h *HTTPConns) ConnState(nc net.Conn, st http.ConnState) {
+	c := From(nc)
+	if c == nil {
+		return
+	}
+	switch st {
+	case http.StateNew:
+		c.httpServed.Store(true)
+		return
+	case http.StateActive:
+		if h.answer > 0 {
+			c.answerBy(time.Now().Add(h.answer))
+		}
+	case http.StateHijacked:
+		c.httpServed.Store(false)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if st != http.StateIdle {
+		delete(h.idle, nc)
+		return
+	}
+	if h.draining {
+		h.close(nc)
+		return
+	}
+	h.idle[nc] = struct{}{}
+}
+
+// Drain closes every idle connection, each on its own goroutine, and
+// from then on every connection as it goes idle. Call it right before
+// http.Server.Shutdown, whose own close of each idle connection then
+// finds it closing and returns at once; Wait waits for the closes.
+func (h *HTTPConns) Drain() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.draining = true
+	for nc := range h.idle {
+		h.close(nc)
+	}
+	clear(h.idle)
+}
+
+// close closes nc on its own goroutine; h.mu is held.
+func (h *HTTPConns) close(nc net.Conn) {
+	h.closing.Go(func() { nc.Close() })
+}
+
+// Wait returns once the closes Drain started have ended, each within
+// LingerWait.
+func (h *HTTPConns) Wait() { h.closing.Wait() }
+
 // answerBy sets the write deadline of an HTTP answer, which the bound of
-// HTTPConnState does not cut.
+// HTTPConns does not cut.
 func (c *Conn) answerBy(t time.Time) {
 	c.throttle.Deadline(t)
 	c.conn.SetWriteDeadline(t)
 }
 
 // boundWrite cuts a write deadline set while net/http serves the
-// connection to LingerWait from now (see HTTPConnState); zero, no
+// connection to LingerWait from now (see HTTPConns); zero, no
 // deadline, stays zero.
 func boundWrite(t time.Time) time.Time {
 	if by := time.Now().Add(LingerWait); !t.IsZero() && by.Before(t) {

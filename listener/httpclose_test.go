@@ -129,9 +129,10 @@ func (c *closeWatch) Close() error {
 }
 
 // httpServer is net/http serving a TLS Listener as the command's page
-// listeners do, with HTTPConnState.
+// listeners do, with HTTPConns.
 type httpServer struct {
 	hs      *http.Server
+	conns   *listener.HTTPConns
 	addr    string
 	sockets chan *alertStallSocket
 	// idle gets the time of each StateIdle.
@@ -146,7 +147,7 @@ func startHTTPServer(t *testing.T, stall bool, idleTimeout time.Duration) *httpS
 	}
 	s := &httpServer{sockets: make(chan *alertStallSocket, 1), idle: make(chan time.Time, 1)}
 	l := listener.New(&alertStallListener{Listener: tcp, stall: stall, sockets: s.sockets}, tlsOptions(t, listener.Options{Name: "https"}))
-	hook := listener.HTTPConnState(ioTimeout)
+	s.conns = listener.NewHTTPConns(ioTimeout)
 	s.hs = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			io.WriteString(w, "ok\n")
@@ -156,7 +157,7 @@ func startHTTPServer(t *testing.T, stall bool, idleTimeout time.Duration) *httpS
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ConnState: func(nc net.Conn, st http.ConnState) {
-			hook(nc, st)
+			s.conns.ConnState(nc, st)
 			if st == http.StateIdle {
 				select {
 				case s.idle <- time.Now():
@@ -177,6 +178,18 @@ func startHTTPServer(t *testing.T, stall bool, idleTimeout time.Duration) *httpS
 		<-served
 	})
 	return s
+}
+
+// shutdown drains the server as the command does.
+func (s *httpServer) shutdown(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	s.conns.Drain()
+	if err := s.hs.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	s.conns.Wait()
 }
 
 // dial connects with TLS 1.2, whose alert records show on the wire, and
@@ -307,11 +320,7 @@ var httpCloseTests = []struct {
 			t.Fatal("the connection did not go idle")
 		}
 		at := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
-		defer cancel()
-		if err := s.hs.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
+		s.shutdown(t)
 		return at
 	}, listener.LingerWait},
 }
@@ -321,7 +330,7 @@ var httpCloseTests = []struct {
 // the connection, at shutdown) sends close_notify, which cannot go out to
 // a client that takes nothing more; crypto/tls gives it a write deadline
 // of its own, 5 s, which would hold the goroutine, the socket and the
-// connection's slot, and Shutdown with them. With HTTPConnState the
+// connection's slot, and Shutdown with them. With HTTPConns the
 // socket is closed within listener.LingerWait of the server's decision.
 func TestHTTPCloseBoundedWhenClientStopsReading(t *testing.T) {
 	t.Parallel()
@@ -393,5 +402,31 @@ func TestHTTPAnswerKeepsItsDeadline(t *testing.T) {
 	got, err := io.ReadAll(resp.Body)
 	if err != nil || len(got) != len(body) {
 		t.Fatalf("read %d of %d bytes of the answer: %v", len(got), len(body), err)
+	}
+}
+
+// TestHTTPShutdownClosesIdleAtOnce: Shutdown closes idle connections one
+// after another, so each client that has stopped reading would add
+// LingerWait to the drain, and a few dozen of them would outlast any
+// shutdown timeout. HTTPConns.Drain closes them all at once.
+func TestHTTPShutdownClosesIdleAtOnce(t *testing.T) {
+	t.Parallel()
+	const clients = 10 // one after another: 10 LingerWaits, 5 s
+	s := startHTTPServer(t, true, time.Minute)
+	for range clients {
+		c, _, _ := s.dial(t)
+		get(t, c, goodRequest)
+		select {
+		case <-s.idle:
+		case <-time.After(ioTimeout):
+			t.Fatal("the connection did not go idle")
+		}
+	}
+	start := time.Now()
+	s.shutdown(t)
+	took := time.Since(start)
+	t.Logf("%d idle connections whose clients stopped reading drained in %v", clients, took.Round(time.Millisecond))
+	if bound := clients / 2 * listener.LingerWait; took > bound {
+		t.Errorf("drained in %v, want within %v: the idle connections were closed one after another", took.Round(time.Millisecond), bound)
 	}
 }

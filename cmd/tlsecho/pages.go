@@ -31,6 +31,7 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 	// offer shares nothing with this list, and net/http serves either as
 	// HTTP/1.x. Listed second, it is chosen only when http/1.1 is not offered.
 	tc.NextProtos = []string{"http/1.1", "http/1.0"}
+	a.httpsConns = listener.NewHTTPConns(a.cfg.IdleTimeout)
 	return &http.Server{
 		Handler: a.pageHandler("https", a.ws),
 		// The listener has done the handshake; the request finds its
@@ -53,7 +54,7 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		// second, not the 5 s crypto/tls gives it, for a client that has
 		// stopped reading. An upgraded /ws connection has the deadline
 		// cleared (net/http's hijack does) and closes by its own bounds.
-		ConnState:      listener.HTTPConnState(a.cfg.IdleTimeout),
+		ConnState:      a.httpsConns.ConnState,
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),

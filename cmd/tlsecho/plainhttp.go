@@ -16,6 +16,7 @@ import (
 // the scheme and the client are known first hand.
 func (a *app) newPlainHTTP() *http.Server {
 	trusted, _ := a.cfg.trustedPrefixes() // checked with the configuration
+	a.plainConns = listener.NewHTTPConns(a.cfg.IdleTimeout)
 	return &http.Server{
 		Handler:           &web.Forwarded{Trusted: trusted, Next: a.pageHandler("http", a.plainWS)},
 		ConnContext:       listener.ConnContext,
@@ -23,7 +24,7 @@ func (a *app) newPlainHTTP() *http.Server {
 		// The body too, as on the HTTPS port (newHTTPS).
 		ReadTimeout: a.cfg.HandshakeTimeout,
 		// And the write deadline, as on the HTTPS port.
-		ConnState:      listener.HTTPConnState(a.cfg.IdleTimeout),
+		ConnState:      a.plainConns.ConnState,
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),

@@ -92,11 +92,14 @@ type app struct {
 	src     *certs.Source
 	metrics *metrics
 
-	raw              *rawtls.Server
-	https            *http.Server
-	admin            *http.Server
-	plain            *http.Server // TLSECHO_HTTP_ADDR, or nil
-	rawTLS, httpsTLS *tls.Config
+	raw   *rawtls.Server
+	https *http.Server
+	admin *http.Server
+	plain *http.Server // TLSECHO_HTTP_ADDR, or nil
+	// httpsConns and plainConns are the page servers' ConnState hooks,
+	// which drain their idle connections at shutdown.
+	httpsConns, plainConns *listener.HTTPConns
+	rawTLS, httpsTLS       *tls.Config
 	// ws and plainWS serve /ws on the HTTPS and the plain HTTP listener:
 	// one each, so that their log records name the listener.
 	ws, plainWS *ws.Server

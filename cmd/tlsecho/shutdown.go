@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // exitMargin is the end of TLSECHO_SHUTDOWN_TIMEOUT kept back from the
@@ -30,18 +32,23 @@ func (a *app) shutdown(deadline time.Time) {
 			a.log.Warn("drain cut short", "listener", name, "server", server, "err", err)
 		}
 	}
-	drainHTTP := func(name string, s *http.Server) {
+	// Idle page connections are closed all at once (conns.Drain): net/http
+	// closes them one after another, each taking up to
+	// listener.LingerWait with a client that has stopped reading.
+	drainHTTP := func(name string, s *http.Server, conns *listener.HTTPConns) {
+		conns.Drain()
 		if err := s.Shutdown(ctx); err != nil {
 			report(name, "http", err)
 			s.Close()
 		}
+		conns.Wait()
 	}
 	wg.Go(func() { report("tls", "rawtls", a.raw.Shutdown(ctx)) })
 	wg.Go(func() { report("https", "websocket", a.ws.Shutdown(ctx)) })
-	wg.Go(func() { drainHTTP("https", a.https) })
+	wg.Go(func() { drainHTTP("https", a.https, a.httpsConns) })
 	if a.plain != nil {
 		wg.Go(func() { report("http", "websocket", a.plainWS.Shutdown(ctx)) })
-		wg.Go(func() { drainHTTP("http", a.plain) })
+		wg.Go(func() { drainHTTP("http", a.plain, a.plainConns) })
 	}
 	wg.Wait()
 	if a.admin != nil {
