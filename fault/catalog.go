@@ -68,7 +68,7 @@ var verbInfos = [numKinds]VerbInfo{
 		Effect: "each echo is held D plus a uniform random 0..J before it is sent; order is kept"},
 	Frag: {Syntax: "frag:N", On: both, When: true, URL: true,
 		Bounds: "N from 1 to " + strconv.Itoa(MaxFrag) + " bytes",
-		Effect: "/ws: frames of at most N payload bytes; raw: TLS records of at most N bytes"},
+		Effect: "/ws: frames of at most N payload bytes, sent uncompressed also with permessage-deflate; raw: TLS records of at most N bytes"},
 	BW: {Syntax: "bw:RATE", On: both, When: true, URL: true,
 		Bounds: "RATE from 1KiB to 1GiB per second",
 		Effect: "echo throughput capped at RATE bytes per second"},

@@ -84,7 +84,7 @@ func (in *Injector) HandshakeDelay(ctx context.Context, spec *Spec, ci ConnInfo)
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("fault: hsdelay:%v cut short: %w", v.Dur, context.Cause(ctx))
+		return fmt.Errorf("fault: hsdelay:%v cut short, the ClientHello not answered: %w", v.Dur, context.Cause(ctx))
 	}
 }
 

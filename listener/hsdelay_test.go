@@ -3,6 +3,7 @@ package listener_test
 import (
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -65,4 +66,78 @@ func TestHSDelayThenAlert(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHSDelayCutByShutdown: an hsdelay the server's shutdown cuts short
+// is logged as that, the ClientHello not answered because the server is
+// shutting down, not as a bare "context canceled".
+func TestHSDelayCutByShutdown(t *testing.T) {
+	t.Parallel()
+	applied := make(chan string, 1)
+	in, err := fault.New(fault.Options{HandshakeTimeout: time.Minute,
+		Logger: slog.New(slog.NewTextHandler(lineWriter(applied), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 10)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name:             fault.ListenerTLS,
+		HandshakeTimeout: time.Minute,
+		Faults:           in,
+		Logger:           slog.New(slog.NewTextHandler(lineWriter(lines), &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}))
+	acceptAll(t, l)
+	if _, err := in.Arm(fault.ListenerTLS, "hsdelay:50s", 1); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(ioTimeout))
+	handshake := make(chan error, 1)
+	go func() { handshake <- tls.Client(nc, clientConfig(t)).Handshake() }()
+	select {
+	case line := <-applied:
+		if !strings.Contains(line, "hsdelay:50s") {
+			t.Fatalf("fault log %q, want hsdelay applied", line)
+		}
+	case <-time.After(ioTimeout):
+		t.Fatal("hsdelay never applied")
+	}
+	// As the server's shutdown does.
+	l.Close()
+	var line string
+	deadline := time.After(ioTimeout)
+	for !strings.Contains(line, "handshake failed") {
+		select {
+		case line = <-lines:
+		case <-deadline:
+			t.Fatal("no handshake failed line after the close")
+		}
+	}
+	if !strings.Contains(line, "ClientHello not answered: the server is shutting down") || strings.Contains(line, "context canceled") {
+		t.Errorf("log line %q, want the ClientHello not answered because the server is shutting down", line)
+	}
+	select {
+	case err := <-handshake:
+		if err == nil {
+			t.Error("the handshake completed after the listener closed")
+		}
+	case <-time.After(ioTimeout):
+		t.Fatal("the client's handshake still waits after the listener closed")
+	}
+}
+
+// lineWriter is an io.Writer for a slog handler that sends each record's
+// line on lines, without blocking.
+type lineWriter chan<- string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	select {
+	case w <- string(p):
+	default:
+	}
+	return len(p), nil
 }

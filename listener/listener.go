@@ -127,7 +127,7 @@ type Listener struct {
 	done     chan struct{} // closed when Accept has nothing more to return
 	loopDone chan struct{} // closed when the accept loop has returned
 	ctx      context.Context
-	cancel   context.CancelFunc
+	cancel   context.CancelCauseFunc
 
 	startOnce sync.Once
 	mu        sync.Mutex
@@ -139,13 +139,17 @@ type Listener struct {
 	inflight  int                // pipeline goroutines not yet ended
 }
 
+// errShuttingDown is why a stage waiting on its context ends when the
+// listener closes: a server closes its listeners as it shuts down.
+var errShuttingDown = errors.New("the server is shutting down")
+
 // ErrClosed is returned by Accept once the Listener is closed.
 var ErrClosed = fmt.Errorf("listener: %w", net.ErrClosed)
 
 // New returns a Listener accepting on inner, which it owns: Close closes
 // inner. Nothing is accepted before the first call to Accept.
 func New(inner net.Listener, o Options) *Listener {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	l := &Listener{
 		inner:    inner,
 		o:        o,
@@ -234,8 +238,9 @@ func (l *Listener) Close() error {
 	started := l.started
 	l.mu.Unlock()
 	// Stages waiting on their context (not on the socket) end with the
-	// grace too.
-	time.AfterFunc(time.Until(l.graceEnd), l.cancel)
+	// grace too, and say why: an hsdelay cut short this way is logged
+	// as the shutdown it is, not as a bare "context canceled".
+	time.AfterFunc(time.Until(l.graceEnd), func() { l.cancel(errShuttingDown) })
 	err := l.inner.Close()
 	if started {
 		<-l.loopDone

@@ -70,7 +70,9 @@ func TestTrickledFrameDropped(t *testing.T) {
 // TestSlowLargeFrameEchoed: a maximum-size message sent as one 1 MiB
 // frame at 100 KiB/s takes ten seconds, twenty ping intervals, during which
 // the client cannot answer a ping; it arrives at a sane rate, so it is
-// echoed whole.
+// echoed whole. The echo's writes of its pieces put the deadline off
+// too: the allowance for the frame alone is on trial in
+// TestFrameAllowanceSaneRate, where the server writes nothing meanwhile.
 func TestSlowLargeFrameEchoed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes ten seconds")
