@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
@@ -31,7 +32,11 @@ func (l *Listener) handshakeFaults(c *Conn) error {
 		return nil
 	}
 	if _, ok := c.Fault.Get(fault.HSDelay); ok {
-		ctx, cancel := context.WithDeadline(l.ctx, c.Accepted.Add(l.handshakeTimeout()))
+		// The cause names the timeout, so that a delay it cuts short is
+		// logged as that, not as a bare "context deadline exceeded".
+		timeout := l.handshakeTimeout()
+		ctx, cancel := context.WithDeadlineCause(l.ctx, c.Accepted.Add(timeout),
+			fmt.Errorf("the handshake timeout (%v) passed", timeout))
 		ctx, stop := l.watchLeave(ctx, c)
 		err := l.o.Faults.HandshakeDelay(ctx, c.Fault, c.FaultInfo())
 		stop()

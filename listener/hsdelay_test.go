@@ -130,6 +130,49 @@ func TestHSDelayCutByShutdown(t *testing.T) {
 	}
 }
 
+// TestHSDelayCutByHandshakeTimeout: an hsdelay that outlasts the
+// handshake timeout is logged as cut short by that timeout, not as a bare
+// "context deadline exceeded".
+func TestHSDelayCutByHandshakeTimeout(t *testing.T) {
+	t.Parallel()
+	// The fault package checks a delay against its own timeout; the
+	// listener's, which ends the delay, is shorter.
+	in, err := fault.New(fault.Options{HandshakeTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 10)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name:             fault.ListenerTLS,
+		HandshakeTimeout: time.Second,
+		Faults:           in,
+		Logger:           slog.New(slog.NewTextHandler(lineWriter(lines), &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}))
+	acceptAll(t, l)
+	if _, err := in.Arm(fault.ListenerTLS, "hsdelay:50s", 1); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(ioTimeout))
+	go tls.Client(nc, clientConfig(t)).Handshake()
+	var line string
+	deadline := time.After(ioTimeout)
+	for !strings.Contains(line, "handshake failed") {
+		select {
+		case line = <-lines:
+		case <-deadline:
+			t.Fatal("no handshake failed line")
+		}
+	}
+	if !strings.Contains(line, "ClientHello not answered: the handshake timeout (1s) passed") {
+		t.Errorf("log line %q, want the ClientHello not answered because the handshake timeout passed", line)
+	}
+}
+
 // lineWriter is an io.Writer for a slog handler that sends each record's
 // line on lines, without blocking.
 type lineWriter chan<- string
