@@ -50,7 +50,10 @@ func (c *wsClient) end(within time.Duration) error {
 // real server, and checks what a gorilla client sees; after each the
 // process is back to its baseline.
 func TestFaultsWSVerbs(t *testing.T) {
-	const idle = 600 * time.Millisecond
+	// The blackhole check waits this long. The admin port's answers get
+	// no longer either (newAdmin), and /metrics under -race on a loaded
+	// machine has taken more than 600ms.
+	const idle = 2 * time.Second
 	ta := startApp(t, map[string]string{"IDLE_TIMEOUT": idle.String()})
 	wssEcho(t, ta, "warm up")
 	tests := []struct {
