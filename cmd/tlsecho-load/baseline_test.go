@@ -128,6 +128,9 @@ func TestBaselineAfterWarmup(t *testing.T) {
 // warm-up had closed, as if settled; they now say it is no settled
 // baseline.
 func TestBaselineUnsteady(t *testing.T) {
+	// Its own echo and metrics, nothing of the process: it waits out
+	// the 5 s a baseline gets beside the other tests that wait.
+	t.Parallel()
 	cert, caFile := testCert(t)
 	for _, tt := range []struct {
 		name     string

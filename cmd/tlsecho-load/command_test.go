@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/tlsecho/tlsecho/internal/testmain"
 )
 
 // builtCommand is the tlsecho-load command, built once for the tests
@@ -33,8 +35,12 @@ var builtCommand = sync.OnceValues(func() (string, error) {
 // it.
 var builtDir string
 
-// TestMain removes the command built for the tests, if any.
+// TestMain removes the command built for the tests, if any. The tests
+// marked parallel spend their seconds waiting (on a terminal's live line
+// or a server that never settles), so more of them run at once than the
+// two a 2-core machine would allow by default.
 func TestMain(m *testing.M) {
+	testmain.Parallel(8)
 	code := m.Run()
 	if builtDir != "" {
 		os.RemoveAll(builtDir)

@@ -12,6 +12,7 @@ import (
 // one leaves a wrapped row behind (the line was 89 columns with small
 // counts).
 func TestLiveLineFitsTerminal(t *testing.T) {
+	t.Parallel()
 	script, err := exec.LookPath("script")
 	if err != nil {
 		t.Skip("no script(1) here to make a terminal")
