@@ -189,6 +189,9 @@ func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(nil, func() { ws.Close() }, "close 1000")
 		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, nil, func() { ws.Close() }, "close 1000")
+		}
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
@@ -321,6 +324,9 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
 		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, readDone, func() { conn.Close() }, "close_notify")
+		}
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
@@ -378,6 +384,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 	if err := bye(); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
+		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, readDone, func() { ws.Close() }, "close 1000")
 		}
 		// Mostly the reader has met why first: a frame that broke the
 		// protocol, which gorilla answered with close 1002 and so refuses

@@ -81,6 +81,10 @@ type fullQueueConn struct {
 	once    sync.Once
 	stalled chan<- time.Time // when not nil, gets when the first write timed out
 	waiting chan<- struct{}  // when not nil, gets when a write waits on the full queue
+	// freed, when not nil and closed, ends the wait of a write on the
+	// full queue: the write then goes to the socket, and meets what the
+	// server did meanwhile (such as a reset).
+	freed <-chan struct{}
 
 	mu       sync.Mutex
 	deadline time.Time
@@ -153,6 +157,11 @@ func (f *fullQueueConn) Write(p []byte) (int, error) {
 			}
 		case <-f.closed:
 			return 0, net.ErrClosed
+		case <-f.freed:
+			if tm != nil {
+				tm.Stop()
+			}
+			return f.Conn.Write(p)
 		}
 	}
 }
