@@ -420,10 +420,12 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	// and a read for an alert under it would take the close frame that
 	// carries the reason.
 	alerts.reading.Store(true)
+	wait := &waitDeadline{}
+	ws.SetCloseHandler(c.answerClose(ws, wait))
 	if c.o.hasMessage {
-		return c.echoWS(ctx, ws)
+		return c.echoWS(ctx, ws, wait)
 	}
-	return c.streamWS(ctx, ws, idle, stdin)
+	return c.streamWS(ctx, ws, idle, stdin, wait)
 }
 
 // dialTLS connects and completes the TLS handshake within ctx's deadline.

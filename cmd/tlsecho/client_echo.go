@@ -91,7 +91,9 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 // UTF-8 goes as a binary message, which a server must not refuse. Ctrl-C
 // sends close 1000 at once; the server's answering close ends the read in
 // flight.
-func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
+// wait gets each echo's deadline, for the answer to a close from the
+// server (see answerClose).
+func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadline) error {
 	bye := sync.OnceValue(func() error { return sendClose(ws, c.o.timeout) })
 	defer context.AfterFunc(ctx, func() { cutWait(ws.NetConn()); bye() })()
 	interrupted := func() error {
@@ -105,6 +107,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 	p := c.echoSection()
 	for i := range c.o.count {
 		start := time.Now()
+		wait.set(start.Add(c.o.timeout))
 		ws.SetWriteDeadline(start.Add(c.o.timeout))
 		ws.SetReadDeadline(start.Add(c.o.timeout))
 		if ctx.Err() != nil {
@@ -345,7 +348,9 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 // streamWS is streamTLS for WebSocket: a line (without its newline) is a
 // message, each message received is printed on its own line, and the end
 // of input starts the closing handshake.
-func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader) error {
+// wait gets each send's deadline while it lasts, for the answer to a
+// close from the server (see answerClose).
+func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader, wait *waitDeadline) error {
 	readDone := make(chan error, 1)
 	var sent, got int // messages; got is the reader's until readDone
 	go func() {
@@ -370,7 +375,10 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		// Made ready before the send's -timeout starts, as on tls://.
 		data := []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
 		mt := messageType(data)
-		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
+		deadline := time.Now().Add(c.o.timeout)
+		wait.set(deadline)
+		defer wait.clear()
+		ws.SetWriteDeadline(deadline)
 		if err := ws.WriteMessage(mt, data); err != nil {
 			return err
 		}

@@ -81,6 +81,9 @@ type fullQueueConn struct {
 	once    sync.Once
 	stalled chan<- time.Time // when not nil, gets when the first write timed out
 	waiting chan<- struct{}  // when not nil, gets when a write waits on the full queue
+	// waitsUntil, when not nil, gets the deadline the first write on
+	// the full queue waits for.
+	waitsUntil chan<- time.Time
 	// freed, when not nil and closed, ends the wait of a write on the
 	// full queue: the write then goes to the socket, and meets what the
 	// server did meanwhile (such as a reset).
@@ -131,6 +134,15 @@ func (f *fullQueueConn) Write(p []byte) (int, error) {
 	if f.waiting != nil {
 		select {
 		case f.waiting <- struct{}{}:
+		default:
+		}
+	}
+	if f.waitsUntil != nil {
+		f.mu.Lock()
+		deadline := f.deadline
+		f.mu.Unlock()
+		select {
+		case f.waitsUntil <- deadline:
 		default:
 		}
 	}
