@@ -386,7 +386,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			// The frames are seen over TLS, from the upgrade's response on;
 			// a failed write, from the upgrade request on, looks for the
 			// server's alert.
-			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc.Conn)
+			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc)
 			return alerts, nil
 		},
 		EnableCompression: c.o.compress,

@@ -31,7 +31,7 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
 			bye, func() { conn.Close() }, "close_notify")
 	}
-	w := c.withAlert(conn, conn.Conn)
+	w := c.withAlert(conn, conn)
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -298,12 +298,8 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
 	// Each send, the half-close too, gets -timeout.
-	sendWithin := func() {
-		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		if ctx.Err() != nil {
-			cutSend(conn) // the deadline just set undid the cut
-		}
-	}
+	// After Ctrl-C the cut holds (see cutSend).
+	sendWithin := func() { conn.SetWriteDeadline(time.Now().Add(c.o.timeout)) }
 	send := func(line string) error {
 		// Made ready before the send's -timeout starts: copying a long
 		// line can take a loaded machine a while, and that is not the

@@ -72,11 +72,14 @@ func (c *client) interrupted(readDone <-chan error, bye func() error, abort func
 // cutSend gives a send in flight on conn interruptWait more once Ctrl-C
 // has come: a send that a server which stopped reading holds would
 // otherwise keep the client until its -timeout, and the close that
-// Ctrl-C sends waits behind it.
+// Ctrl-C sends waits behind it. The cut holds against any deadline set
+// after it (gorilla sets one per frame, each send its own): conn is the
+// client's *clientConn or, under gorilla, its *alertConn, which cut at
+// the socket.
 func cutSend(conn net.Conn) {
 	t := time.Now().Add(interruptWait)
-	if a, ok := conn.(*alertConn); ok {
-		a.cutWrites(t) // under gorilla, which sets a deadline per frame
+	if w, ok := conn.(interface{ cutWrites(time.Time) }); ok {
+		w.cutWrites(t)
 		return
 	}
 	conn.SetWriteDeadline(t)
