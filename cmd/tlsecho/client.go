@@ -119,6 +119,14 @@ Exit status:
 
 // clientCmd is `tlsecho client`.
 func clientCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	sctx, stop := interruptible(ctx)
+	defer stop()
+	return clientSession(ctx, sctx, args, stdin, stdout, stderr)
+}
+
+// clientSession is clientCmd with the context that Ctrl-C ends, sctx
+// (under ctx), given.
+func clientSession(ctx, sctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, err := parseClientArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		clientUsage(stdout)
@@ -129,10 +137,8 @@ func clientCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return exitUsage
 	}
 	c := &client{o: o, stdout: stdout, stderr: stderr}
-	sctx, stop := interruptible(ctx)
-	defer stop()
 	err = c.run(sctx, stdin)
-	if sctx.Err() != nil && ctx.Err() == nil {
+	if sctx.Err() != nil && ctx.Err() == nil && (errors.Is(err, errInterrupted) || !c.began) {
 		// Ctrl-C: the session sent its close and ended (errInterrupted
 		// says how), or the signal came while connecting.
 		if !errors.Is(err, errInterrupted) {
@@ -141,6 +147,10 @@ func clientCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "tlsecho client: %s\n", safeText(err.Error()))
 		return exitInterrupted
 	}
+	// A Ctrl-C that came once the session had begun and was not heeded
+	// (every wait of the session answers one with errInterrupted) came
+	// after its outcome was settled, while the connection was closed:
+	// there was nothing left to interrupt, and the outcome stands.
 	if err != nil {
 		// One line, whatever the server put in the names or the answer
 		// the message quotes.
@@ -290,6 +300,9 @@ type client struct {
 	handshakeTime       time.Duration
 	upgradeTime         time.Duration
 	clientCertRequested bool
+	// began is set once connected (and upgraded, on wss://): the session
+	// has begun.
+	began bool
 	// hello records what the client wrote during its handshake, with -v.
 	hello *tlsinfo.HelloRecorder
 	// obs sees the records and frames the server sends.
@@ -344,6 +357,7 @@ func (c *client) runTLS(ctx context.Context, stdin io.Reader) error {
 		return c.connectFailed(err, nil)
 	}
 	defer conn.Close()
+	c.began = true
 	c.printReport(conn.ConnectionState(), nil, nil)
 	if c.o.hasMessage {
 		return c.echoTLS(ctx, conn)
@@ -372,7 +386,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			// The frames are seen over TLS, from the upgrade's response on;
 			// a failed write, from the upgrade request on, looks for the
 			// server's alert.
-			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc.Conn)
+			alerts = c.withAlert(fault.Observed(budget, &c.obs.frames), tc)
 			return alerts, nil
 		},
 		EnableCompression: c.o.compress,
@@ -392,6 +406,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 		return c.connectFailed(err, resp)
 	}
 	defer ws.Close()
+	c.began = true
 	budget.left = -1 // upgraded: messages are bounded on their own
 	ws.SetReadLimit(maxClientMessage)
 	c.upgradeTime = time.Since(start) - c.connectTime - c.handshakeTime
@@ -405,10 +420,12 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	// and a read for an alert under it would take the close frame that
 	// carries the reason.
 	alerts.reading.Store(true)
+	wait := &waitDeadline{}
+	ws.SetCloseHandler(c.answerClose(ws, wait))
 	if c.o.hasMessage {
-		return c.echoWS(ctx, ws)
+		return c.echoWS(ctx, ws, wait)
 	}
-	return c.streamWS(ctx, ws, idle, stdin)
+	return c.streamWS(ctx, ws, idle, stdin, wait)
 }
 
 // dialTLS connects and completes the TLS handshake within ctx's deadline.

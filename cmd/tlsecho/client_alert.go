@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -30,45 +29,13 @@ type alertConn struct {
 	// that reader meets the alert itself, and a read here would take
 	// bytes it should print.
 	reading atomic.Bool
-
-	// cut, once set by cutWrites, is the latest write deadline: gorilla
-	// sets its own before every frame it writes, which would undo it.
-	mu  sync.Mutex
-	cut time.Time
+	// sock is the socket under tc, where writes are cut (see cutSend).
+	sock *brokenWriteConn
 }
 
-// cutWrites makes t the write deadline, and the latest one any later
-// SetWriteDeadline or SetDeadline may set (see cutSend).
-func (a *alertConn) cutWrites(t time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.cut = t
-	a.Conn.SetWriteDeadline(t)
-}
-
-// SetWriteDeadline sets the write deadline, no later than a cut.
-func (a *alertConn) SetWriteDeadline(t time.Time) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.Conn.SetWriteDeadline(a.clamp(t))
-}
-
-// SetDeadline sets both deadlines, the write one no later than a cut.
-func (a *alertConn) SetDeadline(t time.Time) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.Conn.SetReadDeadline(t); err != nil {
-		return err
-	}
-	return a.Conn.SetWriteDeadline(a.clamp(t))
-}
-
-func (a *alertConn) clamp(t time.Time) time.Time {
-	if !a.cut.IsZero() && (t.IsZero() || t.After(a.cut)) {
-		return a.cut
-	}
-	return t
-}
+// cutWrites makes t the latest write deadline (see
+// brokenWriteConn.cutWrites).
+func (a *alertConn) cutWrites(t time.Time) { a.sock.cutWrites(t) }
 
 // Write writes to the connection; when that fails other than by its
 // deadline, the error is the server's alert if one can be read.
@@ -115,6 +82,6 @@ func isRemoteAlert(err error) bool {
 
 // withAlert is c's connection for writing: failed writes report the
 // server's alert when there is one (see alertConn).
-func (c *client) withAlert(nc net.Conn, tc *tls.Conn) *alertConn {
-	return &alertConn{Conn: nc, tc: tc, wait: min(alertWait, c.o.timeout)}
+func (c *client) withAlert(nc net.Conn, cc *clientConn) *alertConn {
+	return &alertConn{Conn: nc, tc: cc.Conn, sock: cc.sock, wait: min(alertWait, c.o.timeout)}
 }

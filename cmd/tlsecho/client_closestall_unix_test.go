@@ -79,13 +79,16 @@ func TestClientCloseStalled(t *testing.T) {
 					hold()
 				})
 			}
-			args := []string{"-insecure", "-timeout", timeout.String(), u}
+			args := []string{"-insecure", "-timeout", ioWait.String(), u}
 			if tt.message {
 				args = append(args, "hello")
 			}
 			filled := make(chan struct{})
 			conns := make(chan *fullQueueConn, 1)
-			c := fullQueueClient(t, args, func(fq *fullQueueConn) { conns <- fq })
+			// Connecting gets ioWait, the session -timeout (see
+			// shortSession): a loaded machine under -race took more
+			// than 1s for the handshake.
+			c := shortSession(fullQueueClient(t, args, func(fq *fullQueueConn) { conns <- fq }), timeout)
 			var err error
 			var stdin io.Reader = strings.NewReader("")
 			switch {

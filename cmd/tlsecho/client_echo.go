@@ -31,7 +31,7 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
 			bye, func() { conn.Close() }, "close_notify")
 	}
-	w := c.withAlert(conn, conn.Conn)
+	w := c.withAlert(conn, conn)
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -91,7 +91,9 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 // UTF-8 goes as a binary message, which a server must not refuse. Ctrl-C
 // sends close 1000 at once; the server's answering close ends the read in
 // flight.
-func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
+// wait gets each echo's deadline, for the answer to a close from the
+// server (see answerClose).
+func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadline) error {
 	bye := sync.OnceValue(func() error { return sendClose(ws, c.o.timeout) })
 	defer context.AfterFunc(ctx, func() { cutWait(ws.NetConn()); bye() })()
 	interrupted := func() error {
@@ -105,6 +107,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn) error {
 	p := c.echoSection()
 	for i := range c.o.count {
 		start := time.Now()
+		wait.set(start.Add(c.o.timeout))
 		ws.SetWriteDeadline(start.Add(c.o.timeout))
 		ws.SetReadDeadline(start.Add(c.o.timeout))
 		if ctx.Err() != nil {
@@ -188,6 +191,9 @@ func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(nil, func() { ws.Close() }, "close 1000")
+		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, nil, func() { ws.Close() }, "close 1000")
 		}
 		return err
 	}
@@ -292,12 +298,8 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
 	// Each send, the half-close too, gets -timeout.
-	sendWithin := func() {
-		conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
-		if ctx.Err() != nil {
-			cutSend(conn) // the deadline just set undid the cut
-		}
-	}
+	// After Ctrl-C the cut holds (see cutSend).
+	sendWithin := func() { conn.SetWriteDeadline(time.Now().Add(c.o.timeout)) }
 	send := func(line string) error {
 		// Made ready before the send's -timeout starts: copying a long
 		// line can take a loaded machine a while, and that is not the
@@ -321,6 +323,9 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
 		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, readDone, func() { conn.Close() }, "close_notify")
+		}
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
@@ -339,7 +344,9 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 // streamWS is streamTLS for WebSocket: a line (without its newline) is a
 // message, each message received is printed on its own line, and the end
 // of input starts the closing handshake.
-func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader) error {
+// wait gets each send's deadline while it lasts, for the answer to a
+// close from the server (see answerClose).
+func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader, wait *waitDeadline) error {
 	readDone := make(chan error, 1)
 	var sent, got int // messages; got is the reader's until readDone
 	go func() {
@@ -364,7 +371,10 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		// Made ready before the send's -timeout starts, as on tls://.
 		data := []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
 		mt := messageType(data)
-		ws.SetWriteDeadline(time.Now().Add(c.o.timeout))
+		deadline := time.Now().Add(c.o.timeout)
+		wait.set(deadline)
+		defer wait.clear()
+		ws.SetWriteDeadline(deadline)
 		if err := ws.WriteMessage(mt, data); err != nil {
 			return err
 		}
@@ -378,6 +388,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 	if err := bye(); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
+		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, readDone, func() { ws.Close() }, "close 1000")
 		}
 		// Mostly the reader has met why first: a frame that broke the
 		// protocol, which gorilla answered with close 1002 and so refuses

@@ -24,10 +24,8 @@ import (
 // where it does not.
 func TestClientStalledSendFullQueue(t *testing.T) {
 	t.Parallel()
-	// -timeout also bounds the handshake and the upgrade, which a
-	// loaded 2-core machine under -race took longer than 1s to finish;
-	// the four cases wait for it side by side.
-	const timeout = 3 * time.Second
+	// The session's -timeout; connecting gets ioWait (see shortSession).
+	const timeout = time.Second
 	msg := strings.Repeat("x", 16<<20)
 	stop := make(chan struct{})
 	stall := func(r io.Reader) {
@@ -45,12 +43,12 @@ func TestClientStalledSendFullQueue(t *testing.T) {
 		for _, mode := range []string{"stdin", "MESSAGE"} {
 			t.Run(strings.SplitN(u, ":", 2)[0]+"/"+mode, func(t *testing.T) {
 				t.Parallel()
-				args, stdin := []string{"-insecure", "-timeout", timeout.String(), u}, msg+"\n"
+				args, stdin := []string{"-insecure", "-timeout", ioWait.String(), u}, msg+"\n"
 				if mode == "MESSAGE" {
 					args, stdin = append(args, msg), ""
 				}
 				stalled := make(chan time.Time, 1)
-				c := fullQueueClient(t, args, func(fq *fullQueueConn) { fq.stalled = stalled })
+				c := shortSession(fullQueueClient(t, args, func(fq *fullQueueConn) { fq.stalled = stalled }), timeout)
 				err := c.run(context.Background(), strings.NewReader(stdin))
 				ended := time.Now()
 				if want := "stopped reading"; err == nil || !strings.Contains(err.Error(), want) {
@@ -81,6 +79,13 @@ type fullQueueConn struct {
 	once    sync.Once
 	stalled chan<- time.Time // when not nil, gets when the first write timed out
 	waiting chan<- struct{}  // when not nil, gets when a write waits on the full queue
+	// waits, when not nil, gets when the first write on the full queue
+	// began to wait and the deadline it waits for.
+	waits chan<- queueWait
+	// freed, when not nil and closed, ends the wait of a write on the
+	// full queue: the write then goes to the socket, and meets what the
+	// server did meanwhile (such as a reset).
+	freed <-chan struct{}
 
 	mu       sync.Mutex
 	deadline time.Time
@@ -130,6 +135,15 @@ func (f *fullQueueConn) Write(p []byte) (int, error) {
 		default:
 		}
 	}
+	if f.waits != nil {
+		f.mu.Lock()
+		w := queueWait{began: time.Now(), until: f.deadline}
+		f.mu.Unlock()
+		select {
+		case f.waits <- w:
+		default:
+		}
+	}
 	for {
 		f.mu.Lock()
 		deadline := f.deadline
@@ -153,9 +167,18 @@ func (f *fullQueueConn) Write(p []byte) (int, error) {
 			}
 		case <-f.closed:
 			return 0, net.ErrClosed
+		case <-f.freed:
+			if tm != nil {
+				tm.Stop()
+			}
+			return f.Conn.Write(p)
 		}
 	}
 }
+
+// queueWait is a write's wait on the full queue: when it began, and the
+// write deadline it waits for.
+type queueWait struct{ began, until time.Time }
 
 // fill puts the socket in the full state at once: what was written so
 // far went into the queue, and nothing more fits.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // exitInterrupted is the status of a client stopped by Ctrl-C: 128 plus
@@ -43,9 +46,7 @@ func (c *client) interrupted(readDone <-chan error, bye func() error, abort func
 			// Cut at interruptWait (cutSend): the server is not reading.
 			return c.interruptedClose(readDone, abort, what)
 		}
-		abort()
-		<-readDone
-		return fmt.Errorf("%w; sending %s to %s failed: %v", errInterrupted, what, c.o.target.addr, err)
+		return c.interruptedCloseFailed(err, readDone, abort, what)
 	}
 	t := time.NewTimer(interruptWait)
 	defer t.Stop()
@@ -55,6 +56,10 @@ func (c *client) interrupted(readDone <-chan error, bye func() error, abort func
 			// The read was cut at interruptWait (cutWait), not ended by
 			// the server.
 			return fmt.Errorf("%w; sent %s, but %s did not close within %v", errInterrupted, what, c.o.target.addr, interruptWait)
+		}
+		if how := c.endedHow(err); how != "" && !errors.Is(err, io.EOF) {
+			// Not an answer to the close: a reset, an alert, another code.
+			return fmt.Errorf("%w; sent %s, and then %s", errInterrupted, what, how)
 		}
 		return fmt.Errorf("%w; sent %s, and %s closed", errInterrupted, what, c.o.target.addr)
 	case <-t.C:
@@ -67,11 +72,14 @@ func (c *client) interrupted(readDone <-chan error, bye func() error, abort func
 // cutSend gives a send in flight on conn interruptWait more once Ctrl-C
 // has come: a send that a server which stopped reading holds would
 // otherwise keep the client until its -timeout, and the close that
-// Ctrl-C sends waits behind it.
+// Ctrl-C sends waits behind it. The cut holds against any deadline set
+// after it (gorilla sets one per frame, each send its own): conn is the
+// client's *clientConn or, under gorilla, its *alertConn, which cut at
+// the socket.
 func cutSend(conn net.Conn) {
 	t := time.Now().Add(interruptWait)
-	if a, ok := conn.(*alertConn); ok {
-		a.cutWrites(t) // under gorilla, which sets a deadline per frame
+	if w, ok := conn.(interface{ cutWrites(time.Time) }); ok {
+		w.cutWrites(t)
 		return
 	}
 	conn.SetWriteDeadline(t)
@@ -89,8 +97,21 @@ func cutWait(conn net.Conn) {
 // interruptedSend ends a session whose send had not finished
 // interruptWait after Ctrl-C (see cutSend): the server is not taking
 // what is sent, so no close can reach it, and the connection is dropped
-// with abort once the reader (readDone, when there is one) has ended.
+// with abort once the reader (readDone, when there is one) has ended. A
+// reader that had ended already met the server's end, which is said.
 func (c *client) interruptedSend(readDone <-chan error, abort func()) error {
+	select {
+	case rerr := <-readDone:
+		// The reader met the server's end, and that cut the send (see
+		// sendGuard), not the wait Ctrl-C gave it.
+		abort()
+		how := c.endedHow(rerr)
+		if how == "" {
+			how = c.o.target.addr + " closed the connection"
+		}
+		return fmt.Errorf("%w while sending: %s", errInterrupted, how)
+	default:
+	}
 	abort()
 	if readDone != nil {
 		<-readDone
@@ -108,6 +129,70 @@ func (c *client) interruptedClose(readDone <-chan error, abort func(), what stri
 	}
 	return fmt.Errorf("%w while sending %s: %s stopped reading and did not take it within %v, so the connection was dropped",
 		errInterrupted, what, c.o.target.addr, interruptWait)
+}
+
+// interruptedCloseFailed is interruptedClose for a close (what) that
+// failed other than by timing out: the server had ended the connection
+// (a reset, mostly) under it. The reader (readDone, when there is one)
+// gets reasonWait to meet that end too. Either way it is said in the
+// words of the other reports, not as the raw error of the write.
+func (c *client) interruptedCloseFailed(err error, readDone <-chan error, abort func(), what string) error {
+	var rerr error
+	if readDone != nil {
+		t := time.NewTimer(reasonWait)
+		defer t.Stop()
+		select {
+		case rerr = <-readDone:
+			abort()
+		case <-t.C:
+			abort()
+			<-readDone
+		}
+	} else {
+		abort()
+	}
+	// A close frame or an alert the reader met is the server's reason;
+	// else the write says more: it meets a reset first, and the reader
+	// then only the end of the stream.
+	var how string
+	if sentReason(rerr) {
+		how = c.endedHow(rerr)
+	}
+	if how == "" {
+		how = c.endedHow(err)
+	}
+	if how == "" {
+		how = c.endedHow(rerr)
+	}
+	if how == "" {
+		how = fmt.Sprintf("sending it to %s failed: %v", c.o.target.addr, err)
+	}
+	return fmt.Errorf("%w; %s could not be sent: %s", errInterrupted, what, how)
+}
+
+// endedHow says how the server ended a connection whose read or write
+// failed with err, as the other reports say it ("127.0.0.1:8433 ended
+// the connection with a TCP reset"), or "" when err is no end the server
+// made (nil, a timeout, the client's own close).
+func (c *client) endedHow(err error) string {
+	addr := c.o.target.addr
+	if err == nil || isTimeout(err) {
+		return ""
+	}
+	if how := c.obs.howEnded(c.o.target.scheme, err); how != "" {
+		return fmt.Sprintf("%s ended the connection %s", addr, how)
+	}
+	var ce *websocket.CloseError
+	switch {
+	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
+		return fmt.Sprintf("%s closed the WebSocket with %s", addr, closeCodeText(ce))
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("%s closed the connection", addr)
+	}
+	if msg, ok := c.alertMessage(err); ok {
+		return fmt.Sprintf("%s ended the connection: %s", addr, msg)
+	}
+	return ""
 }
 
 // unanswered ends a session whose read was cut by cutWait: the close

@@ -3,10 +3,8 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"io"
-	"net"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -22,88 +20,75 @@ import (
 // lines of standard input and with a MESSAGE, on tls:// and wss://.
 func TestClientInterruptStalledSend(t *testing.T) {
 	t.Parallel()
-	stop := make(chan struct{})
-	began := make(chan struct{}, 4)
-	stall := func(c net.Conn, r io.Reader) {
-		// The first byte comes once the client has read its input: with
-		// lines of standard input, 16 MiB through a pipe into a child
-		// built with -race, which on a loaded machine took longer than
-		// the ioWait serveTLSOn gives a connection from its accept. The
-		// server then closed the connection, and the client rightly
-		// reported that instead of a stalled send. Wait for that byte as
-		// long as the test does.
-		c.SetReadDeadline(time.Now().Add(2 * ioWait))
-		if _, err := r.Read(make([]byte, 1)); err != nil {
-			return
-		}
-		began <- struct{}{}
-		select {
-		case <-stop:
-		case <-time.After(2 * ioWait):
-		}
-	}
-	tlsAddr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) { stall(c, c) })
-	wsURL := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) { stall(c, br) })
-	t.Cleanup(func() { close(stop) })
 	// The most one argument may hold (Linux's MAX_ARG_STRLEN), far more
 	// than the server's small window and the client's socket buffer take.
 	message := strings.Repeat("x", 128<<10-1)
-	for _, u := range []string{"tls://" + tlsAddr, wsURL} {
+	for _, scheme := range []string{"tls", "wss"} {
 		for _, mode := range []string{"stdin", "MESSAGE"} {
-			args := []string{"client", "-insecure", "-timeout", "60s", u}
-			if mode == "MESSAGE" {
-				args = append(args, message)
-			}
-			cmd := command(t, nil, args...)
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { cmd.Process.Kill() })
-			if mode == "stdin" {
-				go func() {
-					io.WriteString(stdin, strings.Repeat("x", 16<<20)+"\n")
-					stdin.Close()
-				}()
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			select {
-			case <-began:
-			case err := <-exited:
-				t.Fatalf("%s, %s: the client exited (%v) before its send reached the server; stderr:\n%s", u, mode, err, stderr.String())
-			case <-time.After(2 * ioWait):
-				cmd.Process.Kill()
-				<-exited
-				t.Fatalf("%s, %s: no byte of the send reached the server within %v; stderr:\n%s", u, mode, 2*ioWait, stderr.String())
-			}
+			t.Run(scheme+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				// The first byte comes once the client has read its
+				// input: with lines of standard input, 16 MiB through a
+				// pipe into a child built with -race, which on a loaded
+				// machine took longer than the ioWait serveTLSOn gives a
+				// connection from its accept; stallingServer waits for
+				// it as long as the test does.
+				u, began := stallingServer(t, scheme)
+				args := []string{"client", "-insecure", "-timeout", "60s", u}
+				if mode == "MESSAGE" {
+					args = append(args, message)
+				}
+				cmd := command(t, nil, args...)
+				stdin, err := cmd.StdinPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var stderr strings.Builder
+				cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { cmd.Process.Kill() })
+				if mode == "stdin" {
+					go func() {
+						io.WriteString(stdin, strings.Repeat("x", 16<<20)+"\n")
+						stdin.Close()
+					}()
+				}
+				exited := make(chan error, 1)
+				go func() { exited <- cmd.Wait() }()
+				select {
+				case <-began:
+				case err := <-exited:
+					t.Fatalf("%s, %s: the client exited (%v) before its send reached the server; stderr:\n%s", u, mode, err, stderr.String())
+				case <-time.After(2 * ioWait):
+					cmd.Process.Kill()
+					<-exited
+					t.Fatalf("%s, %s: no byte of the send reached the server within %v; stderr:\n%s", u, mode, 2*ioWait, stderr.String())
+				}
 
-			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err = <-exited:
-			case <-time.After(ioWait):
-				cmd.Process.Kill()
-				<-exited
-				t.Fatalf("%s, %s: still running %v after SIGINT, with -timeout 60s; stderr:\n%s", u, mode, ioWait, stderr.String())
-			}
-			// A MESSAGE may have gone into the socket buffers whole, and
-			// then the client waits for its echo, which the close that
-			// Ctrl-C sends does not bring either.
-			want := "interrupted while sending: "
-			if mode == "MESSAGE" {
-				want = "tlsecho client: interrupted"
-			}
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted || !strings.Contains(stderr.String(), want) {
-				t.Errorf("%s, %s: exit %v, want status %d saying %q; stderr:\n%s", u, mode, err, exitInterrupted, want, stderr.String())
-			}
+				if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case err = <-exited:
+				case <-time.After(ioWait):
+					cmd.Process.Kill()
+					<-exited
+					t.Fatalf("%s, %s: still running %v after SIGINT, with -timeout 60s; stderr:\n%s", u, mode, ioWait, stderr.String())
+				}
+				// A MESSAGE may have gone into the socket buffers whole, and
+				// then the client waits for its echo, which the close that
+				// Ctrl-C sends does not bring either.
+				want := "interrupted while sending: "
+				if mode == "MESSAGE" {
+					want = "tlsecho client: interrupted"
+				}
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted || !strings.Contains(stderr.String(), want) {
+					t.Errorf("%s, %s: exit %v, want status %d saying %q; stderr:\n%s", u, mode, err, exitInterrupted, want, stderr.String())
+				}
+			})
 		}
 	}
 }

@@ -54,12 +54,19 @@ func (o *observer) closeNotified() bool {
 
 // howEnded says how the server ended a connection whose read or write
 // failed with err, or "" when it was not an end that shows below the
-// echo: a reset on either scheme; on tls:// close_notify or a bare FIN;
-// on wss:// a FIN with no close frame (gorilla's 1006 "unexpected EOF").
+// echo: a reset on either scheme (on tls://, close_notify before it is
+// named first: the server ended the session on purpose, and its socket
+// then closed on what it had not read); on tls:// close_notify or a bare
+// FIN; on wss:// a FIN with no close frame (gorilla's 1006 "unexpected EOF").
 func (o *observer) howEnded(scheme string, err error) string {
 	var ce *websocket.CloseError
+	reset := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 	switch {
-	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+	case reset && scheme == "tls" && o.closeNotified():
+		// The server ended the session on purpose first; the reset is
+		// only its socket closing on what it had not read.
+		return "with close_notify (then a TCP reset)"
+	case reset:
 		// A send meets EPIPE rather than ECONNRESET when the reset came
 		// after the server's FIN, or was reported once already: the
 		// server reset the connection either way (this end never shuts

@@ -24,6 +24,10 @@ import (
 // is left for close_notify. So closing holds the write deadline (see
 // holdWrites): the alert gets what is left of the wait it ends, neither
 // more nor less than the 5 s crypto/tls would give it.
+//
+// It is also where Ctrl-C cuts the writes (see cutWrites): every write
+// deadline, from gorilla per frame, from a send of the client's or from
+// crypto/tls, is set here, so a cut here holds whoever sets one after it.
 type brokenWriteConn struct {
 	net.Conn
 
@@ -31,6 +35,7 @@ type brokenWriteConn struct {
 	err      error     // the first failed write's error
 	deadline time.Time // the write deadline in force
 	held     bool      // set by holdWrites: only the client's deadlines apply
+	cut      time.Time // set by cutWrites: the latest deadline any set may give
 }
 
 // Write writes p, or returns the error of an earlier failed write.
@@ -67,15 +72,30 @@ func (b *brokenWriteConn) SetDeadline(t time.Time) error {
 }
 
 // setWrite sets the write deadline; own is the client's (see clientConn),
-// which applies also once held, such as the second Ctrl-C gives.
+// which applies also once held (a cut still bounds it).
 func (b *brokenWriteConn) setWrite(t time.Time, own bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.held && !own {
 		return nil
 	}
+	if !b.cut.IsZero() && (t.IsZero() || t.After(b.cut)) {
+		t = b.cut
+	}
 	b.deadline = t
 	return b.Conn.SetWriteDeadline(t)
+}
+
+// cutWrites makes t the write deadline, and the latest one any later
+// SetWriteDeadline or SetDeadline may set (see cutSend): gorilla sets one
+// before every frame it writes, and a send of the client's its own, which
+// would otherwise undo the cut.
+func (b *brokenWriteConn) cutWrites(t time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cut = t
+	b.deadline = t
+	b.Conn.SetWriteDeadline(t)
 }
 
 // holdWrites keeps the write deadline in force for the close about to be
@@ -122,6 +142,9 @@ func (c *clientConn) SetDeadline(t time.Time) error {
 	}
 	return c.SetWriteDeadline(t)
 }
+
+// cutWrites makes t the latest write deadline (see brokenWriteConn.cutWrites).
+func (c *clientConn) cutWrites(t time.Time) { c.sock.cutWrites(t) }
 
 // Close sends close_notify, within the write deadline in force, and
 // closes the connection.

@@ -21,10 +21,11 @@ import (
 // input.
 func TestClientStalledSendReason(t *testing.T) {
 	t.Parallel()
-	// On wss:// with standard input the client's reader has the close by
-	// about a second after the send began (gorilla's answer to it waits
-	// that long for the stalled writer): -timeout leaves it three more.
-	const timeout = 4 * time.Second
+	// The session's -timeout (see shortSession): on wss:// with standard
+	// input the client's reader has the close within a second of the
+	// send's beginning (its answer to the close, stalled behind the
+	// writer, waits no longer), and -timeout leaves it one more.
+	const timeout = 2 * time.Second
 	// Far more than loopback's socket buffers hold on both ends.
 	msg := strings.Repeat("x", 16<<20)
 	tlsAddr, wsURL := endingServers(t)
@@ -39,21 +40,22 @@ func TestClientStalledSendReason(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.url[:3]+", "+tt.mode, func(t *testing.T) {
 			t.Parallel()
-			args, stdin := []string{"-insecure", "-timeout", timeout.String(), tt.url}, msg+"\n"
+			args, stdin := []string{"-insecure", "-timeout", ioWait.String(), tt.url}, msg+"\n"
 			if tt.mode == "MESSAGE" {
 				args, stdin = append(args, msg), ""
 			}
-			// Not runClient: its log on failure would hold the message.
-			var out, errb bytes.Buffer
+			c := shortSessionClient(t, args, timeout)
 			start := time.Now()
-			code := clientCmd(context.Background(), args, strings.NewReader(stdin), &out, &errb)
-			took := time.Since(start)
-			if code != exitFailure || !strings.Contains(errb.String(), tt.want) {
-				t.Errorf("exit %d, stderr %q; want exit %d saying %q", code, errb.String(), exitFailure, tt.want)
+			err := c.run(context.Background(), strings.NewReader(stdin))
+			// The session's part: connecting had ioWait of its own.
+			took := time.Since(start) - c.connectTime - c.handshakeTime - c.upgradeTime
+			// Not %v of err alone: a wrong echo would quote the message.
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %.200v; want one saying %q", err, tt.want)
 			}
 			// Never past -timeout and a little: room for a loaded machine.
 			if took > timeout+ioWait/2 {
-				t.Errorf("reported after %v, -timeout %v", took, timeout)
+				t.Errorf("reported %v after connecting, -timeout %v", took, timeout)
 			}
 		})
 	}

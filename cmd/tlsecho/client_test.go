@@ -618,12 +618,13 @@ func TestClientRSAServer(t *testing.T) {
 // nothing more is still given up on after -timeout.
 func TestClientStdinSlowEcho(t *testing.T) {
 	t.Parallel()
-	// 24 KiB at 4 KiB/s: about six seconds of echo, twice the -timeout,
-	// every 50 ms a piece. The -timeout also bounds the handshake and
-	// the upgrade, and any pause the machine makes: 1s, with two seconds
-	// of echo, failed on a loaded machine under -race.
+	// 16 KiB at 4 KiB/s: at least four seconds of echo (the pacer gives
+	// no burst), a third more than the -timeout, every 50 ms a piece.
+	// The -timeout also bounds the handshake and the upgrade, and any
+	// pause the machine makes: 1s, with two seconds of echo, failed on a
+	// loaded machine under -race.
 	ta := startApp(t, map[string]string{"FAULT": "bw:4KiB"})
-	in := strings.Repeat(strings.Repeat("x", 1023)+"\n", 24)
+	in := strings.Repeat(strings.Repeat("x", 1023)+"\n", 16)
 	for kind, u := range urls(ta) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
