@@ -68,108 +68,84 @@ func TestHSDelayThenAlert(t *testing.T) {
 	}
 }
 
-// TestHSDelayCutByShutdown: an hsdelay the server's shutdown cuts short
-// is logged as that, the ClientHello not answered because the server is
-// shutting down, not as a bare "context canceled".
-func TestHSDelayCutByShutdown(t *testing.T) {
+// TestHSDelayCutShort: an hsdelay cut short is logged with why, the
+// ClientHello not answered because the server is shutting down or the
+// handshake timeout passed, not as a bare "context canceled" or "context
+// deadline exceeded"; the client's handshake fails at once.
+func TestHSDelayCutShort(t *testing.T) {
 	t.Parallel()
-	applied := make(chan string, 1)
-	in, err := fault.New(fault.Options{HandshakeTimeout: time.Minute,
-		Logger: slog.New(slog.NewTextHandler(lineWriter(applied), &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		// handshakeTimeout is the listener's; the fault package checks
+		// the delay against a minute of its own.
+		handshakeTimeout time.Duration
+		// cut ends the delay, if the timeout does not.
+		cut  func(l *listener.Listener)
+		want string
+	}{
+		{"by the shutdown", time.Minute, func(l *listener.Listener) { l.Close() }, // as the server's shutdown does
+			"ClientHello not answered: the server is shutting down"},
+		{"by the handshake timeout", time.Second, func(*listener.Listener) {},
+			"ClientHello not answered: the handshake timeout (1s) passed"},
 	}
-	lines := make(chan string, 10)
-	l := listen(t, tlsOptions(t, listener.Options{
-		Name:             fault.ListenerTLS,
-		HandshakeTimeout: time.Minute,
-		Faults:           in,
-		Logger:           slog.New(slog.NewTextHandler(lineWriter(lines), &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}))
-	acceptAll(t, l)
-	if _, err := in.Arm(fault.ListenerTLS, "hsdelay:50s", 1); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(ioTimeout))
-	handshake := make(chan error, 1)
-	go func() { handshake <- tls.Client(nc, clientConfig(t)).Handshake() }()
-	select {
-	case line := <-applied:
-		if !strings.Contains(line, "hsdelay:50s") {
-			t.Fatalf("fault log %q, want hsdelay applied", line)
-		}
-	case <-time.After(ioTimeout):
-		t.Fatal("hsdelay never applied")
-	}
-	// As the server's shutdown does.
-	l.Close()
-	var line string
-	deadline := time.After(ioTimeout)
-	for !strings.Contains(line, "handshake failed") {
-		select {
-		case line = <-lines:
-		case <-deadline:
-			t.Fatal("no handshake failed line after the close")
-		}
-	}
-	if !strings.Contains(line, "ClientHello not answered: the server is shutting down") || strings.Contains(line, "context canceled") {
-		t.Errorf("log line %q, want the ClientHello not answered because the server is shutting down", line)
-	}
-	select {
-	case err := <-handshake:
-		if err == nil {
-			t.Error("the handshake completed after the listener closed")
-		}
-	case <-time.After(ioTimeout):
-		t.Fatal("the client's handshake still waits after the listener closed")
-	}
-}
-
-// TestHSDelayCutByHandshakeTimeout: an hsdelay that outlasts the
-// handshake timeout is logged as cut short by that timeout, not as a bare
-// "context deadline exceeded".
-func TestHSDelayCutByHandshakeTimeout(t *testing.T) {
-	t.Parallel()
-	// The fault package checks a delay against its own timeout; the
-	// listener's, which ends the delay, is shorter.
-	in, err := fault.New(fault.Options{HandshakeTimeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 10)
-	l := listen(t, tlsOptions(t, listener.Options{
-		Name:             fault.ListenerTLS,
-		HandshakeTimeout: time.Second,
-		Faults:           in,
-		Logger:           slog.New(slog.NewTextHandler(lineWriter(lines), &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}))
-	acceptAll(t, l)
-	if _, err := in.Arm(fault.ListenerTLS, "hsdelay:50s", 1); err != nil {
-		t.Fatal(err)
-	}
-	nc, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(ioTimeout))
-	go tls.Client(nc, clientConfig(t)).Handshake()
-	var line string
-	deadline := time.After(ioTimeout)
-	for !strings.Contains(line, "handshake failed") {
-		select {
-		case line = <-lines:
-		case <-deadline:
-			t.Fatal("no handshake failed line")
-		}
-	}
-	if !strings.Contains(line, "ClientHello not answered: the handshake timeout (1s) passed") {
-		t.Errorf("log line %q, want the ClientHello not answered because the handshake timeout passed", line)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			applied := make(chan string, 1)
+			in, err := fault.New(fault.Options{HandshakeTimeout: time.Minute,
+				Logger: slog.New(slog.NewTextHandler(lineWriter(applied), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := make(chan string, 10)
+			l := listen(t, tlsOptions(t, listener.Options{
+				Name:             fault.ListenerTLS,
+				HandshakeTimeout: tt.handshakeTimeout,
+				Faults:           in,
+				Logger:           slog.New(slog.NewTextHandler(lineWriter(lines), &slog.HandlerOptions{Level: slog.LevelDebug})),
+			}))
+			acceptAll(t, l)
+			if _, err := in.Arm(fault.ListenerTLS, "hsdelay:50s", 1); err != nil {
+				t.Fatal(err)
+			}
+			nc, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(ioTimeout))
+			handshake := make(chan error, 1)
+			go func() { handshake <- tls.Client(nc, clientConfig(t)).Handshake() }()
+			select {
+			case line := <-applied:
+				if !strings.Contains(line, "hsdelay:50s") {
+					t.Fatalf("fault log %q, want hsdelay applied", line)
+				}
+			case <-time.After(ioTimeout):
+				t.Fatal("hsdelay never applied")
+			}
+			tt.cut(l)
+			var line string
+			deadline := time.After(ioTimeout)
+			for !strings.Contains(line, "handshake failed") {
+				select {
+				case line = <-lines:
+				case <-deadline:
+					t.Fatal("no handshake failed line")
+				}
+			}
+			if !strings.Contains(line, tt.want) || strings.Contains(line, "context ") {
+				t.Errorf("log line %q, want %q", line, tt.want)
+			}
+			select {
+			case err := <-handshake:
+				if err == nil {
+					t.Error("the handshake completed")
+				}
+			case <-time.After(ioTimeout):
+				t.Fatal("the client's handshake still waits after the delay was cut short")
+			}
+		})
 	}
 }
 
