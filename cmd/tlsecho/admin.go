@@ -24,7 +24,11 @@ import (
 // would be read and its answer dropped.
 func (a *app) newAdmin() *http.Server {
 	readTimeout := min(10*time.Second, a.cfg.HandshakeTimeout)
+	// The listener is bound after the server is built: its count is
+	// looked up when a connection comes.
+	room := newAdminRoom(func() int { return a.adminLn.Active() }, a.cfg.MaxConns)
 	return &http.Server{
+		ConnState:         room.ConnState,
 		Handler:           a.adminHandler(),
 		ReadHeaderTimeout: min(5*time.Second, a.cfg.HandshakeTimeout),
 		ReadTimeout:       readTimeout,
