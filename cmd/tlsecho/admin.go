@@ -11,17 +11,28 @@ import (
 // newAdmin builds the admin listener's server (TLSECHO_ADMIN_ADDR):
 // plain HTTP for probes, scrapes and faults. Nothing on it streams, so it
 // keeps tighter bounds of its own (headers in 5 s, the whole request in
-// 10 s, an answer in 30 s, an idle minute), but never longer than the
+// 10 s, an answer in 30 s after that, an idle minute), but never longer than the
 // settings every other listener keeps: an operator who lowers
 // TLSECHO_HANDSHAKE_TIMEOUT or TLSECHO_IDLE_TIMEOUT to shed slow or
 // silent clients sheds them here too, where they would otherwise hold the
 // slots the health checks need.
+//
+// net/http counts WriteTimeout from the end of a request's headers, and
+// the body may take up to ReadTimeout of it: the answer gets its own time
+// after that, or a body that came in time after a pause (longer than
+// TLSECHO_IDLE_TIMEOUT, when that is below TLSECHO_HANDSHAKE_TIMEOUT)
+// would be read and its answer dropped.
 func (a *app) newAdmin() *http.Server {
+	readTimeout := min(10*time.Second, a.cfg.HandshakeTimeout)
+	// The listener is bound after the server is built: its count is
+	// looked up when a connection comes.
+	room := newAdminRoom(func() int { return a.adminLn.Active() }, a.cfg.MaxConns)
 	return &http.Server{
+		ConnState:         room.ConnState,
 		Handler:           a.adminHandler(),
 		ReadHeaderTimeout: min(5*time.Second, a.cfg.HandshakeTimeout),
-		ReadTimeout:       min(10*time.Second, a.cfg.HandshakeTimeout),
-		WriteTimeout:      min(30*time.Second, a.cfg.IdleTimeout),
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      readTimeout + min(30*time.Second, a.cfg.IdleTimeout),
 		IdleTimeout:       min(time.Minute, a.cfg.IdleTimeout),
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.log.With("listener", "admin").Handler(), slog.LevelDebug),

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/listener"
@@ -31,7 +32,7 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 	// offer shares nothing with this list, and net/http serves either as
 	// HTTP/1.x. Listed second, it is chosen only when http/1.1 is not offered.
 	tc.NextProtos = []string{"http/1.1", "http/1.0"}
-	a.httpsConns = listener.NewHTTPConns(a.cfg.IdleTimeout)
+	a.httpsConns = listener.NewHTTPConns(a.answerWithin())
 	return &http.Server{
 		Handler: a.pageHandler("https", a.ws),
 		// The listener has done the handshake; the request finds its
@@ -45,8 +46,9 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		// the connection, and its slot, for good. An upgraded /ws
 		// connection has the deadline cleared (gorilla does).
 		ReadTimeout: a.cfg.HandshakeTimeout,
-		// An answer the client takes none of for TLSECHO_IDLE_TIMEOUT ends
-		// the connection, as silence does: without a write deadline a
+		// An answer the client takes none of for TLSECHO_IDLE_TIMEOUT,
+		// once its request is in, ends the connection, as silence does
+		// (answerWithin): without a write deadline a
 		// client that sends pipelined requests and never reads holds the
 		// connection, blocked writing, for as long as it keeps it open.
 		// The hook sets that deadline in place of WriteTimeout, and cuts
@@ -59,6 +61,20 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),
 	}, tc
+}
+
+// answerWithin is how long a page port's answer has to go out, counted
+// from its request's headers, as listener.HTTPConns counts it. The body
+// may take up to TLSECHO_HANDSHAKE_TIMEOUT of that (ReadTimeout), and
+// net/http reads a body no handler took just before it writes the
+// answer: counted from the headers alone, TLSECHO_IDLE_TIMEOUT below
+// TLSECHO_HANDSHAKE_TIMEOUT would leave a request whose body came in
+// time, after a pause, with its answer's time already gone, read and
+// then dropped unanswered. So the answer gets the idle timeout after the
+// longest the request may take, as net/http advises a WriteTimeout above
+// the ReadTimeout.
+func (a *app) answerWithin() time.Duration {
+	return a.cfg.HandshakeTimeout + a.cfg.IdleTimeout
 }
 
 // newWS builds the WebSocket server of the page listener named ("https"

@@ -16,7 +16,7 @@ import (
 // the scheme and the client are known first hand.
 func (a *app) newPlainHTTP() *http.Server {
 	trusted, _ := a.cfg.trustedPrefixes() // checked with the configuration
-	a.plainConns = listener.NewHTTPConns(a.cfg.IdleTimeout)
+	a.plainConns = listener.NewHTTPConns(a.answerWithin())
 	return &http.Server{
 		Handler:           &web.Forwarded{Trusted: trusted, Next: a.pageHandler("http", a.plainWS)},
 		ConnContext:       listener.ConnContext,

@@ -17,12 +17,13 @@ import (
 // pipelined requests to a page listener (plain HTTP or HTTPS) and never
 // reads the answers leaves the server blocked writing to a full window.
 // Like any connection without traffic, it must be closed once
-// TLSECHO_IDLE_TIMEOUT has passed, not held, with its goroutine and
+// TLSECHO_IDLE_TIMEOUT has passed (after the TLSECHO_HANDSHAKE_TIMEOUT a
+// request may take to arrive), not held, with its goroutine and
 // descriptor, for as long as the client keeps it open.
 func TestPageListenersDropClientThatDoesNotRead(t *testing.T) {
 	t.Parallel()
 	const idle = time.Second
-	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "IDLE_TIMEOUT": idle.String()})
+	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "IDLE_TIMEOUT": idle.String(), "HANDSHAKE_TIMEOUT": "2s"})
 	d := &net.Dialer{Timeout: 5 * time.Second, Control: smallReceiveBuffer}
 	dial := map[string]func() (net.Conn, error){
 		"http":  func() (net.Conn, error) { return d.Dial("tcp", ta.HTTPAddr) },

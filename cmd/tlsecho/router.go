@@ -19,9 +19,11 @@ import (
 // (http.NotFound when nil). secure, when not nil, sets the headers every
 // answer of the listener carries: it runs before any handler, so the
 // router's own 404s and 405s, a panic's 500 and a handler's error answers
-// carry them too, and a handler may set its own over them.
+// carry them too, and a handler may set its own over them. A request with
+// a chunked body is the last of its connection (closeAfterChunked).
 func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Header)) chi.Router {
 	r := chi.NewRouter()
+	r.Use(closeAfterChunked)
 	if secure != nil {
 		r.Use(func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
