@@ -367,22 +367,29 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader, wait *waitDeadline) error {
 	readDone := make(chan error, 1)
 	var sent, got int // messages; got is the reader's until readDone
+	// The reader's end cuts a send in flight, as on tls://. gorilla's
+	// answer to the server's close would end it too, but not when it
+	// queues behind a frame that a full socket holds: it gives up after
+	// a second, and the send went on to -timeout. The cut is made at the
+	// socket, which gorilla's deadline for each frame cannot undo.
+	guard := &sendGuard{cut: func() { cutNow(ws.NetConn()) }}
 	go func() {
-		for {
-			_, data, err := ws.ReadMessage()
-			if err != nil {
-				readDone <- err
-				return
+		readDone <- func() error {
+			for {
+				_, data, err := ws.ReadMessage()
+				if err != nil {
+					return err
+				}
+				got++
+				if !bytes.HasSuffix(data, []byte("\n")) {
+					data = append(data, '\n')
+				}
+				if _, err := c.stdout.Write(data); err != nil {
+					return err
+				}
 			}
-			got++
-			if !bytes.HasSuffix(data, []byte("\n")) {
-				data = append(data, '\n')
-			}
-			if _, err := c.stdout.Write(data); err != nil {
-				readDone <- err
-				return
-			}
-		}
+		}()
+		guard.readerEnded()
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(ws.NetConn()) })()
 	send := func(line string) error {
@@ -390,9 +397,12 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		data := []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
 		mt := messageType(data)
 		deadline := time.Now().Add(c.o.timeout)
+		if err := guard.begin(func() { ws.SetWriteDeadline(deadline) }); err != nil {
+			return err
+		}
+		defer guard.done()
 		wait.set(deadline)
 		defer wait.clear()
-		ws.SetWriteDeadline(deadline)
 		if err := ws.WriteMessage(mt, data); err != nil {
 			return err
 		}
