@@ -416,8 +416,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			c.o.target.addr, what)
 	}
 	// From here the session reads the WebSocket for the server's reason
-	// itself (a reader of its own, or explainSend after a failed send),
-	// and a read for an alert under it would take the close frame that
+	// itself (a reader of its own beside every send), and a read for an alert under it would take the close frame that
 	// carries the reason.
 	alerts.reading.Store(true)
 	wait := &waitDeadline{}

@@ -26,12 +26,18 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 	// The send or the read in flight gets interruptWait more (see
 	// cutWait); the close waits behind a send.
 	defer context.AfterFunc(ctx, func() { cutWait(conn); bye() })()
-	interrupted := func() error {
+	abort := func() { conn.Close() }
+	rest := func() error { _, err := io.Copy(io.Discard, conn); return err }
+	// interruptedAfter waits for the server's answer to Ctrl-C's close
+	// on readDone.
+	interruptedAfter := func(readDone <-chan error) error {
 		conn.SetReadDeadline(time.Time{})
-		return c.interrupted(drain(func() error { _, err := io.Copy(io.Discard, conn); return err }),
-			bye, func() { conn.Close() }, "close_notify")
+		return c.interrupted(readDone, bye, abort, "close_notify")
 	}
+	interrupted := func() error { return interruptedAfter(drain(rest)) }
 	w := c.withAlert(conn, conn)
+	// The echo reader meets the server's alert itself (see echoReader).
+	w.reading.Store(true)
 	msg := []byte(c.o.message)
 	got := make([]byte, len(msg))
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -42,24 +48,28 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 		if ctx.Err() != nil {
 			return interrupted()
 		}
-		if _, err := w.Write(msg); err != nil {
+		mark := c.obs.mark() // the echo's records come from here on
+		var n int
+		var ttfb, rtt time.Duration
+		echo := readBeside(conn, min(alertWait, c.o.timeout), func() error {
+			var err error
+			n, ttfb, err = readEcho(conn, got, start)
+			rtt = time.Since(start)
+			c.obs.read += int64(n)
+			return err
+		})
+		if err := echo.send(func() error { _, err := w.Write(msg); return err }); err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.interruptedSend(nil, func() { conn.Close() })
+				return c.interruptedSend(echo.done, abort)
 			}
 			if ctx.Err() != nil {
-				return interrupted()
+				return interruptedAfter(thenRest(echo.done, rest))
 			}
-			return c.explainSend(err, func(wait time.Duration) error {
-				conn.SetReadDeadline(time.Now().Add(wait))
-				return sentEnd(conn)
-			})
+			return c.messageSendFailed(err, echo.done, abort)
 		}
-		mark := c.obs.mark()
-		n, ttfb, err := readEcho(conn, got, start)
-		c.obs.read += int64(n)
-		if err != nil {
+		if err := <-echo.done; err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.unanswered(bye, func() { conn.Close() }, "close_notify")
+				return c.unanswered(bye, abort, "close_notify")
 			}
 			if ctx.Err() != nil {
 				return interrupted()
@@ -72,7 +82,6 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			}
 			return err
 		}
-		rtt := time.Since(start)
 		if !bytes.Equal(got, msg) {
 			err := fmt.Errorf("echo %d from %s differs: %s", i+1, c.o.target.addr, echoDiff(msg, got))
 			if answeredHTTP(got) {
@@ -96,11 +105,15 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadline) error {
 	bye := sync.OnceValue(func() error { return sendClose(ws, c.o.timeout) })
 	defer context.AfterFunc(ctx, func() { cutWait(ws.NetConn()); bye() })()
-	interrupted := func() error {
+	abort := func() { ws.Close() }
+	rest := func() error { return readUntilError(ws) }
+	// interruptedAfter waits for the server's answer to Ctrl-C's close
+	// on readDone.
+	interruptedAfter := func(readDone <-chan error) error {
 		ws.SetReadDeadline(time.Time{})
-		return c.interrupted(drain(func() error { return readUntilError(ws) }),
-			bye, func() { ws.Close() }, "close 1000")
+		return c.interrupted(readDone, bye, abort, "close 1000")
 	}
+	interrupted := func() error { return interruptedAfter(drain(rest)) }
 	msg := []byte(c.o.message)
 	mt := messageType(msg)
 	rtts := make([]time.Duration, 0, c.o.count)
@@ -113,37 +126,42 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 		if ctx.Err() != nil {
 			return interrupted()
 		}
+		// Before the reader starts: the pong handler is the reader's.
 		pong := c.sendPing(ws, start)
-		if err := ws.WriteMessage(mt, msg); err != nil {
+		var gt int
+		var got []byte
+		var ttfb, rtt time.Duration
+		echo := readBeside(ws.NetConn(), min(alertWait, c.o.timeout), func() error {
+			var r io.Reader
+			var err error
+			gt, r, err = ws.NextReader()
+			ttfb = time.Since(start)
+			if err == nil {
+				// One byte more than was sent is enough to tell a wrong
+				// echo, however long the server makes it.
+				got, err = io.ReadAll(io.LimitReader(r, int64(len(msg))+1))
+			}
+			rtt = time.Since(start)
+			return err
+		})
+		if err := echo.send(func() error { return ws.WriteMessage(mt, msg) }); err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.interruptedSend(nil, func() { ws.Close() })
+				return c.interruptedSend(echo.done, abort)
 			}
 			if ctx.Err() != nil {
-				return interrupted()
+				return interruptedAfter(thenRest(echo.done, rest))
 			}
-			return c.explainSend(err, func(wait time.Duration) error {
-				ws.SetReadDeadline(time.Now().Add(wait))
-				return readUntilError(ws)
-			})
+			return c.messageSendFailed(err, echo.done, abort)
 		}
-		gt, r, err := ws.NextReader()
-		ttfb := time.Since(start)
-		var got []byte
-		if err == nil {
-			// One byte more than was sent is enough to tell a wrong
-			// echo, however long the server makes it.
-			got, err = io.ReadAll(io.LimitReader(r, int64(len(msg))+1))
-		}
-		if err != nil {
+		if err := <-echo.done; err != nil {
 			if ctx.Err() != nil && isTimeout(err) {
-				return c.unanswered(bye, func() { ws.Close() }, "close 1000")
+				return c.unanswered(bye, abort, "close 1000")
 			}
 			if ctx.Err() != nil {
 				return interrupted()
 			}
 			return c.explainRead(err, "echo")
 		}
-		rtt := time.Since(start)
 		if gt != mt || !bytes.Equal(got, msg) {
 			return fmt.Errorf("echo %d from %s differs: sent a %s message, got a %s one; %s",
 				i+1, c.o.target.addr, typeName(mt), typeName(gt), echoDiff(msg, got))
@@ -349,22 +367,29 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader, wait *waitDeadline) error {
 	readDone := make(chan error, 1)
 	var sent, got int // messages; got is the reader's until readDone
+	// The reader's end cuts a send in flight, as on tls://. gorilla's
+	// answer to the server's close would end it too, but not when it
+	// queues behind a frame that a full socket holds: it gives up after
+	// a second, and the send went on to -timeout. The cut is made at the
+	// socket, which gorilla's deadline for each frame cannot undo.
+	guard := &sendGuard{cut: func() { cutNow(ws.NetConn()) }}
 	go func() {
-		for {
-			_, data, err := ws.ReadMessage()
-			if err != nil {
-				readDone <- err
-				return
+		readDone <- func() error {
+			for {
+				_, data, err := ws.ReadMessage()
+				if err != nil {
+					return err
+				}
+				got++
+				if !bytes.HasSuffix(data, []byte("\n")) {
+					data = append(data, '\n')
+				}
+				if _, err := c.stdout.Write(data); err != nil {
+					return err
+				}
 			}
-			got++
-			if !bytes.HasSuffix(data, []byte("\n")) {
-				data = append(data, '\n')
-			}
-			if _, err := c.stdout.Write(data); err != nil {
-				readDone <- err
-				return
-			}
-		}
+		}()
+		guard.readerEnded()
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(ws.NetConn()) })()
 	send := func(line string) error {
@@ -372,9 +397,12 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		data := []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
 		mt := messageType(data)
 		deadline := time.Now().Add(c.o.timeout)
+		if err := guard.begin(func() { ws.SetWriteDeadline(deadline) }); err != nil {
+			return err
+		}
+		defer guard.done()
 		wait.set(deadline)
 		defer wait.clear()
-		ws.SetWriteDeadline(deadline)
 		if err := ws.WriteMessage(mt, data); err != nil {
 			return err
 		}

@@ -242,32 +242,6 @@ func (c *client) alertMessage(err error) (string, bool) {
 	return "alert " + alert, true
 }
 
-// explainSend says why a message could not be sent. A send that timed
-// out met a server that stopped reading: what is missing is not its echo,
-// and "no echo" would send the user looking at the wrong side. But a
-// server that ended the session first (a close frame with its reason, an
-// alert, close_notify) and then stopped reading, or closed the connection
-// under the send, has said why, and that is what a user needs: end reads
-// it, within wait, if it has come (see sentEnd). Other failures are the
-// server ending the connection, said as for a read.
-func (c *client) explainSend(err error, end func(wait time.Duration) error) error {
-	if isTimeout(err) {
-		if rerr := end(reasonWait); rerr != nil && !isTimeout(rerr) {
-			return c.explainRead(rerr, "echo")
-		}
-		return c.stalledSend(err)
-	}
-	// On tls:// the write has looked for an alert already (alertConn);
-	// on wss:// the close frame before the reset or broken pipe is read
-	// as a frame.
-	if c.o.target.scheme == "wss" {
-		if rerr := end(min(alertWait, c.o.timeout)); sentReason(rerr) {
-			return c.explainRead(rerr, "echo")
-		}
-	}
-	return c.explainRead(err, "echo")
-}
-
 // sentReason tells whether err, from reading after a failed send, is an
 // end the server sent with a reason: a close frame (not gorilla's 1006,
 // which stands for none) or a TLS alert.
@@ -279,29 +253,12 @@ func sentReason(err error) bool {
 	return isRemoteAlert(err)
 }
 
-// reasonWait bounds the look for the server's reason once a send has
-// timed out. What a server sent before it stopped reading is in this
-// end's receive buffer already and is read at once; the bound only
+// reasonWait bounds the wait for the server's reason once a send has
+// timed out or been cut. A reader beside the send has met what the server
+// sent before it stopped reading, or meets it at once; the bound only
 // matters for a server that sent no end, and keeps the report close to
 // -timeout.
 const reasonWait = 100 * time.Millisecond
-
-// sentEnd reads what the server sent, for at most reasonWait (set as r's
-// read deadline by the caller) and maxAlertRead bytes, and returns the
-// error that ended it: io.EOF after close_notify or a FIN, an alert, a
-// reset; a timeout when the server sent no end; nil when the bytes ran
-// out first. What comes before is dropped: the session is failing anyway.
-func sentEnd(r io.Reader) error {
-	buf := make([]byte, 16<<10)
-	for read := 0; read < maxAlertRead; {
-		n, err := r.Read(buf)
-		read += n
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // stalledSend reports a send that timed out. Part of it may well have
 // gone out (a server that stops reading still takes what its buffers

@@ -9,7 +9,8 @@ import (
 // session: the reader's error says how.
 var errReaderEnded = errors.New("the server ended the session")
 
-// sendGuard cuts a send of standard input in flight when the reader ends.
+// sendGuard cuts a send in flight when the reader ends: a line of
+// standard input, or a MESSAGE (see echoReader).
 // Once the server has ended the session (close_notify, a FIN, a reset)
 // the run has failed whatever the send does, and a server that ended it
 // and stopped reading would hold a stalled send to -timeout, which may be
