@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// streamTLS is the interactive session: every line of stdin (with its
+// newline) goes out as it is read, everything that comes back is copied
+// to stdout as it arrives. At the end of input the client half-closes
+// with close_notify, and the echo server sends the rest and closes.
+func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reader) error {
+	idle := &idleConn{Conn: conn}
+	readDone := make(chan error, 1)
+	var sent, got int64 // bytes; got is the reader's until readDone
+	guard := &sendGuard{cut: func() { conn.SetWriteDeadline(time.Now()) }}
+	go func() {
+		n, err := io.Copy(c.stdout, idle)
+		got = n
+		readDone <- err
+		guard.readerEnded()
+	}()
+	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
+	// Each send, the half-close too, gets -timeout.
+	// After Ctrl-C the cut holds (see cutSend).
+	sendWithin := func() { conn.SetWriteDeadline(time.Now().Add(c.o.timeout)) }
+	send := func(line string) error {
+		// Made ready before the send's -timeout starts: copying a long
+		// line can take a loaded machine a while, and that is not the
+		// server's doing.
+		data := []byte(line)
+		if err := guard.begin(sendWithin); err != nil {
+			return err
+		}
+		defer guard.done()
+		// No alertConn here: the reader below meets the server's alert
+		// itself, and sendFailed prefers its error.
+		n, err := conn.Write(data)
+		sent += int64(n)
+		return err
+	}
+	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
+		return err
+	}
+	sendWithin()
+	if err := conn.CloseWrite(); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
+		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, readDone, func() { conn.Close() }, "close_notify")
+		}
+		// As for a failed send: the reader's error says why, if it has one.
+		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
+	}
+	idle.arm(c.o.timeout)
+	if err := c.awaitEnd(ctx, readDone, func() { conn.Close() }, "close_notify"); errors.Is(err, errInterrupted) {
+		return err
+	} else if err != nil {
+		return c.explainRead(err, "end of the echo after the end of input")
+	}
+	if got < sent {
+		return fmt.Errorf("%s closed the connection after echoing %d of %d bytes", c.o.target.addr, got, sent)
+	}
+	return nil
+}
+
+// streamWS is streamTLS for WebSocket: a line (without its newline) is a
+// message, each message received is printed on its own line, and the end
+// of input starts the closing handshake.
+// wait gets each send's deadline while it lasts, for the answer to a
+// close from the server (see answerClose).
+func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader, wait *waitDeadline) error {
+	readDone := make(chan error, 1)
+	var sent, got int // messages; got is the reader's until readDone
+	// The reader's end cuts a send in flight, as on tls://. gorilla's
+	// answer to the server's close would end it too, but not when it
+	// queues behind a frame that a full socket holds: it gives up after
+	// a second, and the send went on to -timeout. The cut is made at the
+	// socket, which gorilla's deadline for each frame cannot undo.
+	guard := &sendGuard{cut: func() { cutNow(ws.NetConn()) }}
+	go func() {
+		readDone <- func() error {
+			for {
+				_, data, err := ws.ReadMessage()
+				if err != nil {
+					return err
+				}
+				got++
+				if !bytes.HasSuffix(data, []byte("\n")) {
+					data = append(data, '\n')
+				}
+				if _, err := c.stdout.Write(data); err != nil {
+					return err
+				}
+			}
+		}()
+		guard.readerEnded()
+	}()
+	defer context.AfterFunc(ctx, func() { cutSend(ws.NetConn()) })()
+	send := func(line string) error {
+		// Made ready before the send's -timeout starts, as on tls://.
+		data := []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
+		mt := messageType(data)
+		deadline := time.Now().Add(c.o.timeout)
+		if err := guard.begin(func() { ws.SetWriteDeadline(deadline) }); err != nil {
+			return err
+		}
+		defer guard.done()
+		wait.set(deadline)
+		defer wait.clear()
+		if err := ws.WriteMessage(mt, data); err != nil {
+			return err
+		}
+		sent++
+		return nil
+	}
+	bye := func() error { return sendClose(ws, c.o.timeout) }
+	if err := c.pump(ctx, stdin, readDone, send, func() { ws.Close() }, bye, "close 1000"); err != nil {
+		return err
+	}
+	if err := bye(); err != nil {
+		if ctx.Err() != nil && isTimeout(err) {
+			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
+		}
+		if ctx.Err() != nil {
+			return c.interruptedCloseFailed(err, readDone, func() { ws.Close() }, "close 1000")
+		}
+		// Mostly the reader has met why first: a frame that broke the
+		// protocol, which gorilla answered with close 1002 and so refuses
+		// our close 1000 ("close sent"); its error says what happened.
+		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
+	}
+	idle.arm(c.o.timeout)
+	if err := c.awaitEnd(ctx, readDone, func() { ws.Close() }, "close 1000"); errors.Is(err, errInterrupted) {
+		return err
+	} else if !closeAnswered(err) {
+		return c.explainRead(err, "close after the end of input")
+	}
+	if got < sent {
+		return fmt.Errorf("%s closed the WebSocket after echoing %d of %d messages", c.o.target.addr, got, sent)
+	}
+	return nil
+}
+
+// closeAnswered tells whether err is the server's answer to our close
+// 1000: the same code, as an echo server sends, or a close frame with no
+// body, which RFC 6455 section 5.5.1 also allows (the code it asks for is
+// only what an endpoint "typically" sends back); gorilla reports that one
+// as 1005, "no status received".
+func closeAnswered(err error) bool {
+	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived)
+}
+
+// idleConn is a connection whose read deadline, once armed, moves ahead
+// with every read that brings bytes: after the end of input the client
+// waits for the rest of the echo as long as it keeps coming (a slow link
+// may take longer than -timeout to bring it all), and gives up when
+// nothing has come for -timeout.
+type idleConn struct {
+	net.Conn
+	idle atomic.Int64 // the timeout once armed, else 0
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if d := time.Duration(c.idle.Load()); n > 0 && d > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(d))
+	}
+	return n, err
+}
+
+// arm starts the wait: from now on a pause of d in what comes back ends
+// the reads with a timeout.
+func (c *idleConn) arm(d time.Duration) {
+	c.idle.Store(int64(d))
+	c.Conn.SetReadDeadline(time.Now().Add(d))
+}
+
+// pump sends stdin lines until the input ends (nil) or something fails.
+// A connection that ends while input is still open is a failure: the
+// echo server closed (idle timeout, shutdown) or broke. Ctrl-C ends the
+// session with bye, the close named by what (see client.interrupted).
+func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan error, send func(string) error, abort func(),
+	bye func() error, what string) error {
+	done := make(chan struct{})
+	defer close(done)
+	lines := readLines(stdin, done)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return nil
+			}
+			if l.err == nil {
+				l.err = send(l.text)
+				if l.err == nil {
+					continue
+				}
+				if ctx.Err() != nil && isTimeout(l.err) {
+					return c.interruptedSend(readDone, abort)
+				}
+				if ctx.Err() != nil {
+					return c.interrupted(readDone, bye, abort, what)
+				}
+				return c.sendFailed(l.err, readDone, abort)
+			}
+			abort()
+			<-readDone
+			return fmt.Errorf("read standard input: %w", l.err)
+		case err := <-readDone:
+			return c.endedEarly(err)
+		case <-ctx.Done():
+			return c.interrupted(readDone, bye, abort, what)
+		}
+	}
+}
+
+// endedEarly says why the reader ended while input was still open: the
+// server ended the connection (an idle timeout, a shutdown) or broke it.
+func (c *client) endedEarly(err error) error {
+	if err == nil || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s closed the connection before the end of input", c.o.target.addr)
+	}
+	return c.explainRead(err, "rest of the echo")
+}
+
+// sendFailed reports a failed send. A send mostly fails because the
+// connection has already ended on the reader's side (a reset, an alert,
+// a close the client answered after a protocol violation, whereupon
+// gorilla refuses to send: "close sent"), and the reader's error is the
+// one that says why; it gets alertWait to end before the connection is
+// dropped. A send that timed out is the exception: it had all of -timeout,
+// in which the reader would have met an end the server sent, so a reason
+// is taken only if it is already there and the report is not held past
+// -timeout waiting for one.
+func (c *client) sendFailed(err error, readDone <-chan error, abort func()) error {
+	if isTimeout(err) {
+		select {
+		case rerr := <-readDone:
+			abort()
+			return c.endedEarly(rerr)
+		default:
+		}
+		abort()
+		<-readDone
+		return c.stalledSend(err)
+	}
+	t := time.NewTimer(min(alertWait, c.o.timeout))
+	defer t.Stop()
+	select {
+	case rerr := <-readDone:
+		abort()
+		return c.endedEarly(rerr)
+	case <-t.C:
+	}
+	abort()
+	<-readDone
+	if msg, ok := c.alertMessage(err); ok {
+		return explained(err, "%s ended the connection: %s", c.o.target.addr, msg)
+	}
+	return fmt.Errorf("send to %s: %w", c.o.target.addr, err)
+}
+
+// inputLine is one line of standard input, or the error that ended it.
+type inputLine struct {
+	text string
+	err  error
+}
+
+// readLines delivers stdin line by line (each with its newline, the last
+// one perhaps without) until EOF or until done is closed.
+func readLines(r io.Reader, done <-chan struct{}) <-chan inputLine {
+	out := make(chan inputLine)
+	go func() {
+		defer close(out)
+		if r == nil {
+			return
+		}
+		br := bufio.NewReader(r)
+		for {
+			line, err := br.ReadString('\n')
+			if line != "" {
+				select {
+				case out <- inputLine{text: line}:
+				case <-done:
+					return
+				}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					select {
+					case out <- inputLine{err: err}:
+					case <-done:
+					}
+				}
+				return
+			}
+		}
+	}()
+	return out
+}
