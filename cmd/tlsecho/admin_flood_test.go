@@ -42,7 +42,7 @@ func TestAdminProbesThroughSilentFlood(t *testing.T) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	start := time.Now()
-	for deadline := start.Add(room); ta.adminLn.Active() > maxConns-adminReserve+1; <-tick.C {
+	for deadline := start.Add(room); ta.adminLn.Active() > maxConns-adminReserveOf(maxConns)+1; <-tick.C {
 		if time.Now().After(deadline) {
 			t.Fatalf("the admin port still holds %d silent connections of its %d; want room kept for probes", ta.adminLn.Active(), maxConns)
 		}

@@ -8,8 +8,13 @@ import (
 
 // adminReserve is how close to TLSECHO_MAX_CONNS the admin port lets its
 // connections come before a new one closes the one waiting longest: room
-// for a few probes arriving together.
+// for a few probes arriving together. A limit below four times it keeps a
+// quarter of itself, and one below four none: there every connection
+// counts, and the port refuses at its limit like any other.
 const adminReserve = 8
+
+// adminReserveOf is the admin port's reserve under a limit of max.
+func adminReserveOf(max int) int { return min(adminReserve, max/4) }
 
 // adminRoom is the admin server's ConnState hook: it keeps room on the
 // admin port for health checks and scrapes. Connections that send
@@ -37,8 +42,9 @@ type adminRoom struct {
 // newAdminRoom returns the hook of a port whose connections number
 // active(), of at most max.
 func newAdminRoom(active func() int, max int) *adminRoom {
+	reserve := adminReserveOf(max)
 	return &adminRoom{
-		full:    func() bool { return active() > max-adminReserve },
+		full:    func() bool { return reserve > 0 && active() > max-reserve },
 		waiting: make(map[net.Conn]uint64),
 	}
 }

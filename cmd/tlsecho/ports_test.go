@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"errors"
@@ -193,12 +194,21 @@ func TestHandshakeTimeoutOnBothPorts(t *testing.T) {
 func TestAdminMaxConns(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"MAX_CONNS": "2"})
+	// Both served, each answers and stays: a limit this small keeps no
+	// room for probes (adminRoom), so the second does not close the
+	// first, idle, to make some.
+	var served []*bufio.Reader
+	var conns []net.Conn
 	for range 2 {
 		c, err := net.Dial("tcp", ta.AdminAddr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
+		c.SetDeadline(time.Now().Add(ioWait))
+		br := bufio.NewReader(c)
+		adminHealthz(t, c, br)
+		served, conns = append(served, br), append(conns, c)
 	}
 	// The server accepts in the order the connections arrived, so this
 	// third one is the one over the limit.
@@ -216,5 +226,26 @@ func TestAdminMaxConns(t *testing.T) {
 	got, err := io.ReadAll(extra)
 	if len(got) > 0 || (err != nil && !strings.Contains(err.Error(), "reset")) {
 		t.Errorf("third admin connection: read %q, %v; want it closed unanswered", got, err)
+	}
+	for i, br := range served {
+		adminHealthz(t, conns[i], br)
+	}
+}
+
+// adminHealthz asks for /healthz on c, a kept connection to the admin
+// port read through br, and wants 200.
+func adminHealthz(t *testing.T, c net.Conn, br *bufio.Reader) {
+	t.Helper()
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: admin\r\n\r\n"); err != nil {
+		t.Fatalf("served admin connection: %v", err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("served admin connection: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("served admin connection: status %d, want 200", resp.StatusCode)
 	}
 }
