@@ -68,16 +68,21 @@ func (h *HTTPConns) ConnState(nc net.Conn, st http.ConnState) {
 		c.httpServed.Store(false)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if st != http.StateIdle {
 		delete(h.idle, nc)
+		h.mu.Unlock()
 		return
 	}
 	if h.draining {
-		h.close(nc)
+		h.mu.Unlock()
+		// On this connection's own goroutine, which would only wait for
+		// its next request: not on one counted in closing, whose Wait
+		// may already have begun (an Add then would race with it).
+		nc.Close()
 		return
 	}
 	h.idle[nc] = struct{}{}
+	h.mu.Unlock()
 }
 
 // Drain closes every idle connection, each on its own goroutine, and
@@ -89,14 +94,9 @@ func (h *HTTPConns) Drain() {
 	defer h.mu.Unlock()
 	h.draining = true
 	for nc := range h.idle {
-		h.close(nc)
+		h.closing.Go(func() { nc.Close() })
 	}
 	clear(h.idle)
-}
-
-// close closes nc on its own goroutine; h.mu is held.
-func (h *HTTPConns) close(nc net.Conn) {
-	h.closing.Go(func() { nc.Close() })
 }
 
 // Wait returns once the closes Drain started have ended, each within
