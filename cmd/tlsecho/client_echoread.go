@@ -88,6 +88,24 @@ func thenRest(readDone <-chan error, rest func() error) <-chan error {
 	})
 }
 
+// readerEnd gives the reader that ends on readDone up to wait to end by
+// itself, then drops the connection with abort either way, and returns
+// once the reader has ended: with its end, and ended true, when it came
+// within wait; else nil, its end then being the client's own abort.
+func readerEnd(readDone <-chan error, wait time.Duration, abort func()) (rerr error, ended bool) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case rerr = <-readDone:
+		abort()
+		return rerr, true
+	case <-t.C:
+		abort()
+		<-readDone
+		return nil, false
+	}
+}
+
 // messageSendFailed reports a failed send of a MESSAGE, whose echo
 // reader ends on readDone; abort drops the connection, which ends a
 // reader still waiting. A send cut by the reader, or timed out (in which
@@ -101,18 +119,9 @@ func (c *client) messageSendFailed(err error, readDone <-chan error, abort func(
 	if isTimeout(err) || err == errReaderEnded {
 		wait = reasonWait
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
 	// rerr stays nil where the reader had not ended before the abort:
 	// its end then is the client's own doing.
-	var rerr error
-	select {
-	case rerr = <-readDone:
-		abort()
-	case <-t.C:
-		abort()
-		<-readDone
-	}
+	rerr, _ := readerEnd(readDone, wait, abort)
 	switch {
 	case isTimeout(err) || err == errReaderEnded:
 		if rerr != nil && !isTimeout(rerr) {

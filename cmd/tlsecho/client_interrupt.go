@@ -139,15 +139,7 @@ func (c *client) interruptedClose(readDone <-chan error, abort func(), what stri
 func (c *client) interruptedCloseFailed(err error, readDone <-chan error, abort func(), what string) error {
 	var rerr error
 	if readDone != nil {
-		t := time.NewTimer(reasonWait)
-		defer t.Stop()
-		select {
-		case rerr = <-readDone:
-			abort()
-		case <-t.C:
-			abort()
-			<-readDone
-		}
+		rerr, _ = readerEnd(readDone, reasonWait, abort)
 	} else {
 		abort()
 	}

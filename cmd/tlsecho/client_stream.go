@@ -256,16 +256,9 @@ func (c *client) sendFailed(err error, readDone <-chan error, abort func()) erro
 		<-readDone
 		return c.stalledSend(err)
 	}
-	t := time.NewTimer(min(alertWait, c.o.timeout))
-	defer t.Stop()
-	select {
-	case rerr := <-readDone:
-		abort()
+	if rerr, ended := readerEnd(readDone, min(alertWait, c.o.timeout), abort); ended {
 		return c.endedEarly(rerr)
-	case <-t.C:
 	}
-	abort()
-	<-readDone
 	if msg, ok := c.alertMessage(err); ok {
 		return explained(err, "%s ended the connection: %s", c.o.target.addr, msg)
 	}
