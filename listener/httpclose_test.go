@@ -9,12 +9,12 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tlsecho/tlsecho/internal/stall"
 	"github.com/tlsecho/tlsecho/listener"
 )
 
@@ -23,72 +23,39 @@ import (
 const alertRecord = 21
 
 // alertStallSocket is an accepted socket, under TLS 1.2, whose alert
-// records never go out: such a write sends nothing and fails when its
-// write deadline passes (one set meanwhile counting) or when the socket
-// is closed, as a close_notify does to a client whose receive window and
-// the server's send buffer filled just before it. The kernel often takes
-// a small write into a buffer that is full for larger ones, so a real
-// full window cannot show a stalled close_notify reliably.
+// records never go out (see package stall), as a close_notify does to a
+// client whose receive window and the server's send buffer filled just
+// before it.
 type alertStallSocket struct {
 	net.Conn
-	// closed is closed by the first Close.
-	closed chan struct{}
-	once   sync.Once
-
-	mu       sync.Mutex
-	deadline time.Time
-	changed  chan struct{} // closed and replaced when the deadline changes
+	w *stall.Writes
 }
 
-// Write writes p, or stalls as described at alertStallSocket.
-func (s *alertStallSocket) Write(p []byte) (int, error) {
-	if len(p) == 0 || p[0] != alertRecord {
-		return s.Conn.Write(p)
-	}
-	for {
-		s.mu.Lock()
-		dl, changed := s.deadline, s.changed
-		s.mu.Unlock()
-		var expired <-chan time.Time
-		if !dl.IsZero() {
-			t := time.NewTimer(time.Until(dl))
-			defer t.Stop()
-			expired = t.C
-		}
-		select {
-		case <-s.closed:
-			return 0, &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
-		case <-expired:
-			return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
-		case <-changed:
-		}
-	}
-}
+// isAlert picks the writes of alert records.
+func isAlert(p []byte) bool { return len(p) > 0 && p[0] == alertRecord }
 
-func (s *alertStallSocket) setWrite(t time.Time) {
-	s.mu.Lock()
-	s.deadline = t
-	close(s.changed)
-	s.changed = make(chan struct{})
-	s.mu.Unlock()
-}
+// closed is closed by the socket's first Close.
+func (s *alertStallSocket) closed() <-chan struct{} { return s.w.Closed() }
+
+// Write writes p, or stalls when p is an alert record.
+func (s *alertStallSocket) Write(p []byte) (int, error) { return s.w.Write(p, s.Conn.Write) }
 
 // SetWriteDeadline sets the socket's write deadline, and the stalled
 // writes'.
 func (s *alertStallSocket) SetWriteDeadline(t time.Time) error {
-	s.setWrite(t)
+	s.w.SetWriteDeadline(t)
 	return s.Conn.SetWriteDeadline(t)
 }
 
 // SetDeadline sets both deadlines.
 func (s *alertStallSocket) SetDeadline(t time.Time) error {
-	s.setWrite(t)
+	s.w.SetWriteDeadline(t)
 	return s.Conn.SetDeadline(t)
 }
 
 // Close closes the socket, ending stalled writes.
 func (s *alertStallSocket) Close() error {
-	s.once.Do(func() { close(s.closed) })
+	s.w.Close()
 	return s.Conn.Close()
 }
 
@@ -105,7 +72,7 @@ func (l *alertStallListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &alertStallSocket{Conn: nc, closed: make(chan struct{}), changed: make(chan struct{})}
+	s := &alertStallSocket{Conn: nc, w: stall.New(isAlert)}
 	select {
 	case l.sockets <- s:
 	default:
@@ -124,7 +91,7 @@ type closeWatch struct {
 }
 
 func (c *closeWatch) Close() error {
-	c.s.once.Do(func() { close(c.s.closed) })
+	c.s.w.Close()
 	return c.Conn.Close()
 }
 
@@ -341,7 +308,7 @@ func TestHTTPCloseBoundedWhenClientStopsReading(t *testing.T) {
 			c, sock, _ := s.dial(t)
 			at := tt.end(t, s, c)
 			select {
-			case <-sock.closed:
+			case <-sock.closed():
 				took := time.Since(at)
 				t.Logf("socket closed %v after the server decided to end the connection", took.Round(time.Millisecond))
 				if took > tt.bound+2*time.Second {

@@ -50,7 +50,7 @@ func TestCloseFaultBoundedWhenClientStopsReading(t *testing.T) {
 		t.Fatal("the close fault did not take effect")
 	}
 	select {
-	case <-sock.Load().closed:
+	case <-sock.Load().closed():
 		took := time.Since(at)
 		t.Logf("socket closed %v after the close fault took effect", took.Round(time.Millisecond))
 		// Room for a loaded machine, below crypto/tls's 5 s.

@@ -5,92 +5,47 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/stall"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
 
-// stallSocket is an accepted socket whose writes a test can make stall,
-// as they do to a client whose receive window and the server's send
-// buffer are full: once stall is called, a write sends nothing and fails
-// when its write deadline passes (a deadline set meanwhile counting) or
-// when the socket is closed. The kernel often takes a small write such as
-// a close_notify into a buffer that is full for larger ones, so a real
-// full window cannot show a stalled close_notify reliably.
+// stallSocket is an accepted socket whose writes a test can make stall
+// (see package stall), as they do to a client whose receive window and
+// the server's send buffer are full. It keeps the *net.TCPConn's own
+// methods (CloseWrite, SyscallConn), which the listener uses.
 type stallSocket struct {
 	*net.TCPConn
-	// closed is closed by the first Close.
-	closed chan struct{}
-
-	mu       sync.Mutex
-	stalled  bool
-	deadline time.Time
-	changed  chan struct{} // closed and replaced when the deadline changes
-	once     sync.Once
+	w *stall.Writes
 }
 
-func (s *stallSocket) stall() {
-	s.mu.Lock()
-	s.stalled = true
-	s.mu.Unlock()
-}
+func (s *stallSocket) stall()                  { s.w.Stall() }
+func (s *stallSocket) closed() <-chan struct{} { return s.w.Closed() }
 
-// Write writes p, or stalls as described at stallSocket.
-func (s *stallSocket) Write(p []byte) (int, error) {
-	for {
-		s.mu.Lock()
-		if !s.stalled {
-			s.mu.Unlock()
-			return s.TCPConn.Write(p)
-		}
-		dl, changed := s.deadline, s.changed
-		s.mu.Unlock()
-		var expired <-chan time.Time
-		if !dl.IsZero() {
-			t := time.NewTimer(time.Until(dl))
-			defer t.Stop()
-			expired = t.C
-		}
-		select {
-		case <-s.closed:
-			return 0, &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
-		case <-expired:
-			return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
-		case <-changed:
-		}
-	}
-}
-
-func (s *stallSocket) setWrite(t time.Time) {
-	s.mu.Lock()
-	s.deadline = t
-	close(s.changed)
-	s.changed = make(chan struct{})
-	s.mu.Unlock()
-}
+// Write writes p, or stalls.
+func (s *stallSocket) Write(p []byte) (int, error) { return s.w.Write(p, s.TCPConn.Write) }
 
 // SetWriteDeadline sets the socket's write deadline, and the stalled
 // writes'.
 func (s *stallSocket) SetWriteDeadline(t time.Time) error {
-	s.setWrite(t)
+	s.w.SetWriteDeadline(t)
 	return s.TCPConn.SetWriteDeadline(t)
 }
 
 // SetDeadline sets both deadlines.
 func (s *stallSocket) SetDeadline(t time.Time) error {
-	s.setWrite(t)
+	s.w.SetWriteDeadline(t)
 	return s.TCPConn.SetDeadline(t)
 }
 
 // Close closes the socket, ending stalled writes.
 func (s *stallSocket) Close() error {
-	s.once.Do(func() { close(s.closed) })
+	s.w.Close()
 	return s.TCPConn.Close()
 }
 
@@ -105,7 +60,7 @@ func (l *stallListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &stallSocket{TCPConn: nc.(*net.TCPConn), closed: make(chan struct{}), changed: make(chan struct{})}
+	s := &stallSocket{TCPConn: nc.(*net.TCPConn), w: stall.New(nil)}
 	select {
 	case l.sockets <- s:
 	default:
@@ -190,7 +145,7 @@ func TestCloseBoundedWhenClientStopsReading(t *testing.T) {
 				t.Fatal("the server did not end the connection")
 			}
 			select {
-			case <-sock.Load().closed:
+			case <-sock.Load().closed():
 				took := time.Since(at)
 				t.Logf("socket closed %v after the server ended the connection", took.Round(time.Millisecond))
 				// Room for a loaded machine, below crypto/tls's 5 s.

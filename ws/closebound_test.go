@@ -2,7 +2,6 @@ package ws
 
 import (
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,10 +14,8 @@ import (
 // after it: a client that takes the close frame and then nothing more.
 type lastWordConn struct {
 	*stallConn
-	armed  atomic.Bool
-	sent   chan time.Time // the armed write's time
-	closed chan struct{}  // closed by the first Close
-	once   sync.Once
+	armed atomic.Bool
+	sent  chan time.Time // the armed write's time
 }
 
 func (c *lastWordConn) Write(p []byte) (int, error) {
@@ -29,11 +26,6 @@ func (c *lastWordConn) Write(p []byte) (int, error) {
 	c.stall()
 	c.sent <- time.Now()
 	return n, err
-}
-
-func (c *lastWordConn) Close() error {
-	c.once.Do(func() { close(c.closed) })
-	return c.stallConn.Close()
 }
 
 // TestCloseBoundedWhenClientStopsReading: a close the server sends or
@@ -80,7 +72,7 @@ func TestCloseBoundedWhenClientStopsReading(t *testing.T) {
 			t.Parallel()
 			var sock atomic.Pointer[lastWordConn]
 			ts := startServerVia(t, tc.srv, func(nc net.Conn) net.Conn {
-				c := &lastWordConn{stallConn: newStallConn(nc), sent: make(chan time.Time, 1), closed: make(chan struct{})}
+				c := &lastWordConn{stallConn: newStallConn(nc), sent: make(chan time.Time, 1)}
 				sock.Store(c)
 				return c
 			})
@@ -102,7 +94,7 @@ func TestCloseBoundedWhenClientStopsReading(t *testing.T) {
 				rc.write(frame{fin: true, op: opClose, payload: closePayload(tc.code, "")})
 			}
 			select {
-			case <-sc.closed:
+			case <-sc.w.Closed():
 				took := time.Since(at)
 				t.Logf("socket closed %v after the close frame", took.Round(time.Millisecond))
 				// Room for a loaded machine, below crypto/tls's 5 s.

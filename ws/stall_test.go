@@ -5,13 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/stall"
 )
 
 // wrapListener hands out its accepted sockets wrapped by wrap.
@@ -29,107 +29,43 @@ func (l *wrapListener) Accept() (net.Conn, error) {
 	return l.wrap(nc), nil
 }
 
-// stallConn is an accepted socket whose writes a test can make stall, as
-// they do to a client whose receive window and the server's send buffer
-// are full: once stall is called, a write sends nothing and fails when
-// its write deadline passes, a deadline set meanwhile counting, or when
-// the socket is closed. The kernel takes small writes into a full buffer
-// often enough that a real full buffer cannot show this reliably.
+// stallConn is an accepted socket whose writes a test can make stall
+// (see package stall), as they do to a client whose receive window and
+// the server's send buffer are full.
 type stallConn struct {
 	net.Conn
-	// blocked is signalled when a write starts to stall.
-	blocked chan struct{}
-
-	mu       sync.Mutex
-	stalled  bool
-	closed   bool
-	deadline time.Time
-	// changed is closed, and replaced, when the write deadline changes or
-	// the socket closes: a stalled write looks again.
-	changed chan struct{}
+	w *stall.Writes
 }
 
 func newStallConn(nc net.Conn) *stallConn {
-	return &stallConn{Conn: nc, blocked: make(chan struct{}, 1), changed: make(chan struct{})}
+	return &stallConn{Conn: nc, w: stall.New(nil)}
 }
 
 // stall makes every write from now on stall.
-func (c *stallConn) stall() {
-	c.mu.Lock()
-	c.stalled = true
-	c.mu.Unlock()
-}
+func (c *stallConn) stall() { c.w.Stall() }
 
-// Write writes p, or stalls as described at stallConn.
-func (c *stallConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	if !c.stalled {
-		c.mu.Unlock()
-		return c.Conn.Write(p)
-	}
-	select {
-	case c.blocked <- struct{}{}:
-	default:
-	}
-	for {
-		if c.closed {
-			c.mu.Unlock()
-			return 0, &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
-		}
-		dl, changed := c.deadline, c.changed
-		if !dl.IsZero() && !time.Now().Before(dl) {
-			c.mu.Unlock()
-			return 0, &net.OpError{Op: "write", Net: "tcp", Err: os.ErrDeadlineExceeded}
-		}
-		c.mu.Unlock()
-		var expired <-chan time.Time
-		var t *time.Timer
-		if !dl.IsZero() {
-			t = time.NewTimer(time.Until(dl))
-			expired = t.C
-		}
-		select {
-		case <-changed:
-		case <-expired:
-		}
-		if t != nil {
-			t.Stop()
-		}
-		c.mu.Lock()
-	}
-}
+// blocked receives once a write has started to stall.
+func (c *stallConn) blocked() <-chan struct{} { return c.w.Blocked() }
 
-// setWrite notes a new write deadline for stalled writes.
-func (c *stallConn) setWrite(t time.Time) {
-	c.mu.Lock()
-	c.deadline = t
-	close(c.changed)
-	c.changed = make(chan struct{})
-	c.mu.Unlock()
-}
+// Write writes p, or stalls.
+func (c *stallConn) Write(p []byte) (int, error) { return c.w.Write(p, c.Conn.Write) }
 
 // SetWriteDeadline sets the socket's write deadline, and the stalled
 // writes'.
 func (c *stallConn) SetWriteDeadline(t time.Time) error {
-	c.setWrite(t)
+	c.w.SetWriteDeadline(t)
 	return c.Conn.SetWriteDeadline(t)
 }
 
 // SetDeadline sets both deadlines.
 func (c *stallConn) SetDeadline(t time.Time) error {
-	c.setWrite(t)
+	c.w.SetWriteDeadline(t)
 	return c.Conn.SetDeadline(t)
 }
 
 // Close closes the socket, ending stalled writes.
 func (c *stallConn) Close() error {
-	c.mu.Lock()
-	if !c.closed {
-		c.closed = true
-		close(c.changed)
-		c.changed = make(chan struct{})
-	}
-	c.mu.Unlock()
+	c.w.Close()
 	return c.Conn.Close()
 }
 
@@ -262,7 +198,7 @@ func TestKeepaliveDropsAfterFailedPing(t *testing.T) {
 	sc := sock.Load()
 	sc.stall()
 	select {
-	case <-sc.blocked:
+	case <-sc.blocked():
 	case <-time.After(testPingInterval + ioWait):
 		t.Fatal("no ping written")
 	}
