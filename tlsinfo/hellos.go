@@ -34,8 +34,12 @@ type Record struct {
 }
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
-// version numbers ("[301]"), the hello's versions are named instead.
+// version numbers ("[301]"), the hello's versions are named instead; where
+// it says only "EOF", who closed and when is said.
 func (r *Record) Outcome() string {
+	if s, ok := r.closedOutcome(); ok {
+		return s
+	}
 	s := Outcome(r.Err)
 	const unsupported = "client offered only unsupported versions"
 	if r.Hello != nil && strings.HasPrefix(s, unsupported) {
@@ -46,6 +50,21 @@ func (r *Record) Outcome() string {
 		s = unsupported + ": " + offeredVersions(versions)
 	}
 	return s
+}
+
+// closedOutcome words a client that closed the connection during the
+// handshake, which crypto/tls reports as Go's "EOF" or "unexpected EOF":
+// a TCP probe of a load balancer, a client that gave up on the
+// certificate without an alert, one cut off mid-hello. Whether its hello
+// arrived tells these apart.
+func (r *Record) closedOutcome() (string, bool) {
+	if !errors.Is(r.Err, io.EOF) && !errors.Is(r.Err, io.ErrUnexpectedEOF) {
+		return "", false
+	}
+	if r.Hello == nil {
+		return "client closed the connection before sending a whole ClientHello", true
+	}
+	return "client closed the connection after its ClientHello, before the handshake finished", true
 }
 
 // offeredVersions names versions for an outcome, GREASE left out. A list
