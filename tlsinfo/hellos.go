@@ -34,8 +34,8 @@ type Record struct {
 }
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
-// version numbers ("[301]"), the hello's versions are named instead; where
-// it says only "EOF", who closed and when is said.
+// version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
+// named instead; where it says only "EOF", who closed and when is said.
 func (r *Record) Outcome() string {
 	if s, ok := r.closedOutcome(); ok {
 		return s
@@ -47,7 +47,11 @@ func (r *Record) Outcome() string {
 		if versions == nil {
 			versions = []uint16{r.Hello.LegacyVersion}
 		}
-		s = unsupported + ": " + offeredVersions(versions)
+		s = unsupported + ": " + offered(versions, VersionName)
+	}
+	const noSuite = "no cipher suite supported by both client and server; client offered"
+	if r.Hello != nil && strings.HasPrefix(s, noSuite) {
+		s = noSuite + ": " + offered(r.Hello.CipherSuites, CipherSuiteName)
 	}
 	return s
 }
@@ -67,15 +71,15 @@ func (r *Record) closedOutcome() (string, bool) {
 	return "client closed the connection after its ClientHello, before the handshake finished", true
 }
 
-// offeredVersions names versions for an outcome, GREASE left out. A list
-// of nothing but GREASE (a client exercising RFC 8701, or a broken one)
-// is said so, with the values, rather than named as an empty list. A
-// version without a name keeps its number (a TLS 1.3 draft, 0x7f1c):
-// crypto/tls's own words had it.
-func offeredVersions(versions []uint16) string {
+// offered names the versions or cipher suites of a hello for an outcome,
+// GREASE left out. A list of nothing but GREASE (a client exercising RFC
+// 8701, or a broken one) is said so, with the values, rather than named
+// as an empty list. A value without a name keeps its number (a TLS 1.3
+// draft, 0x7f1c): crypto/tls's own words had it.
+func offered(values []uint16, nameOf func(uint16) string) string {
 	var names, grease []string
-	for _, v := range versions {
-		switch name := VersionName(v); {
+	for _, v := range values {
+		switch name := nameOf(v); {
 		case IsGREASE(v):
 			grease = append(grease, "0x"+hex4(v))
 		case name == "unknown":
