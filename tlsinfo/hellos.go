@@ -34,8 +34,12 @@ type Record struct {
 }
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
-// version numbers ("[301]"), the hello's versions are named instead.
+// version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
+// named instead; where it says only "EOF", who closed and when is said.
 func (r *Record) Outcome() string {
+	if s, ok := r.closedOutcome(); ok {
+		return s
+	}
 	s := Outcome(r.Err)
 	const unsupported = "client offered only unsupported versions"
 	if r.Hello != nil && strings.HasPrefix(s, unsupported) {
@@ -43,20 +47,39 @@ func (r *Record) Outcome() string {
 		if versions == nil {
 			versions = []uint16{r.Hello.LegacyVersion}
 		}
-		s = unsupported + ": " + offeredVersions(versions)
+		s = unsupported + ": " + offered(versions, VersionName)
+	}
+	const noSuite = "no cipher suite supported by both client and server; client offered"
+	if r.Hello != nil && strings.HasPrefix(s, noSuite) {
+		s = noSuite + ": " + offered(r.Hello.CipherSuites, CipherSuiteName)
 	}
 	return s
 }
 
-// offeredVersions names versions for an outcome, GREASE left out. A list
-// of nothing but GREASE (a client exercising RFC 8701, or a broken one)
-// is said so, with the values, rather than named as an empty list. A
-// version without a name keeps its number (a TLS 1.3 draft, 0x7f1c):
-// crypto/tls's own words had it.
-func offeredVersions(versions []uint16) string {
+// closedOutcome words a client that closed the connection during the
+// handshake, which crypto/tls reports as Go's "EOF" or "unexpected EOF":
+// a TCP probe of a load balancer, a client that gave up on the
+// certificate without an alert, one cut off mid-hello. Whether its hello
+// arrived tells these apart.
+func (r *Record) closedOutcome() (string, bool) {
+	if !errors.Is(r.Err, io.EOF) && !errors.Is(r.Err, io.ErrUnexpectedEOF) {
+		return "", false
+	}
+	if r.Hello == nil {
+		return "client closed the connection before sending a whole ClientHello", true
+	}
+	return "client closed the connection after its ClientHello, before the handshake finished", true
+}
+
+// offered names the versions or cipher suites of a hello for an outcome,
+// GREASE left out. A list of nothing but GREASE (a client exercising RFC
+// 8701, or a broken one) is said so, with the values, rather than named
+// as an empty list. A value without a name keeps its number (a TLS 1.3
+// draft, 0x7f1c): crypto/tls's own words had it.
+func offered(values []uint16, nameOf func(uint16) string) string {
 	var names, grease []string
-	for _, v := range versions {
-		switch name := VersionName(v); {
+	for _, v := range values {
+		switch name := nameOf(v); {
 		case IsGREASE(v):
 			grease = append(grease, "0x"+hex4(v))
 		case name == "unknown":
