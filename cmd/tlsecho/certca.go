@@ -18,17 +18,21 @@ func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, c
 	_, keyErr := os.Lstat(caKeyPath)
 	switch {
 	case certErr == nil && keyErr == nil:
-		pair, err := tls.LoadX509KeyPair(caPath, caKeyPath)
+		// The checks of the server's own pair: errors name the file and
+		// say why (an encrypted ca-key.pem, a key of another CA), where
+		// tls.LoadX509KeyPair says only "failed to parse private key".
+		src, err := certs.LoadFiles(caPath, caKeyPath)
 		if err != nil {
 			return nil, false, fmt.Errorf("load the local CA: %w", err)
 		}
-		if pair.Leaf == nil || !pair.Leaf.IsCA {
+		pair := src.Certificate()
+		if !pair.Leaf.IsCA {
 			return nil, false, fmt.Errorf("%s is not a CA certificate", caPath)
 		}
 		if time.Now().After(pair.Leaf.NotAfter) {
 			return nil, false, fmt.Errorf("the local CA %s expired on %s; move ca.pem and ca-key.pem away to make a new one", caPath, pair.Leaf.NotAfter.Format(time.DateOnly))
 		}
-		return &pair, false, nil
+		return pair, false, nil
 	case certErr == nil:
 		return nil, false, fmt.Errorf("%s exists without its key %s; restore the key or move ca.pem away to make a new CA", caPath, caKeyPath)
 	case keyErr == nil:
