@@ -567,6 +567,9 @@ var certUsageTests = []struct {
 	// 127.0.0.1 to curl and browsers) or not at all, never as a DNS name.
 	{"IPv4 out of range", []string{"-out", "x", "-hosts", "localhost,10.0.0.256"}, exitUsage, `"10.0.0.256" is not an IP address`},
 	{"short IPv4", []string{"-out", "x", "-hosts", "127.1"}, exitUsage, `"127.1" is not an IP address`},
+	// Certificates hold the "xn--" form browsers send; the error gives it.
+	{"internationalized name", []string{"-out", "x", "-hosts", "localhost,Bücher.example"}, exitUsage, `write "xn--bcher-kva.example"`},
+	{"internationalized wildcard", []string{"-out", "x", "-hosts", "*.münchen.test"}, exitUsage, `write "*.xn--mnchen-3ya.test"`},
 	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
 	{"client without its name", []string{"-out", "x", "-client"}, exitUsage, "-client needs -hosts with the client's name"},
 }
