@@ -120,6 +120,9 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certifica
 		}
 		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
 	}
+	if err := checkChainSize(&cert, certFile); err != nil {
+		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
+	}
 	// Go 1.23+ fills Leaf; be explicit so older behaviour cannot bite.
 	if cert.Leaf == nil {
 		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
