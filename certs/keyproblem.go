@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -25,6 +26,11 @@ func keyProblem(keyPEM []byte, keyFile string) string {
 	var block *pem.Block
 	for rest := keyPEM; ; {
 		if block, rest = pem.Decode(rest); block == nil {
+			// A key read while it is still being written: crypto/tls
+			// says it found no PEM data, though a block has begun.
+			if bytes.Contains(rest, []byte("-----BEGIN")) {
+				return "its PEM block does not decode (cut short or corrupt)"
+			}
 			return ""
 		}
 		// The blocks crypto/tls takes for the key.
