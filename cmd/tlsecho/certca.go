@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/user"
@@ -58,7 +60,13 @@ func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, c
 }
 
 // caName names the CA after the user and machine, as mkcert does, so it
-// can be told apart (and removed) among the roots of a trust store.
+// can be told apart (and removed) among the roots of a trust store, and
+// ends it with a few random hex digits. Every -out DIR without a CA makes
+// a new one, and two CAs of one name are two roots a trust store lists
+// alike and verifiers take for each other: a server trusting one reported
+// a client certificate of the other as "ECDSA verification failure while
+// trying to verify candidate authority certificate", as if it had been
+// tampered with, rather than as signed by an unknown authority.
 func caName() string {
 	name := "tlsecho local CA"
 	host, _ := os.Hostname()
@@ -68,5 +76,12 @@ func caName() string {
 	if host != "" {
 		name += " " + host
 	}
-	return name
+	return name + " " + hex.EncodeToString(randomBytes(4))
+}
+
+// randomBytes returns n bytes from crypto/rand, which never fails.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
 }
