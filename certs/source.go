@@ -115,6 +115,12 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certifica
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
+		if p := keyProblem(keyPEM, keyFile); p != "" {
+			return nil, fmt.Errorf("certs: load pair %s and %s: %s: %s", certFile, keyFile, keyFile, p)
+		}
+		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
+	}
+	if err := checkChainSize(&cert, certFile); err != nil {
 		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
 	}
 	// Go 1.23+ fills Leaf; be explicit so older behaviour cannot bite.

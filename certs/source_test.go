@@ -50,6 +50,15 @@ func TestLoadFilesErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.pem")
+	// A key as a reader sees it while it is being written in place.
+	halfKey := filepath.Join(dir, "half-key.pem")
+	keyData, err := os.ReadFile(keyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(halfKey, keyData[:len(keyData)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	huge := filepath.Join(dir, "huge.pem")
 	if err := os.WriteFile(huge, bytes.Repeat([]byte("A"), maxPEMFile+1), 0o600); err != nil {
 		t.Fatal(err)
@@ -66,6 +75,7 @@ func TestLoadFilesErrors(t *testing.T) {
 		{"huge key", certA, huge, []string{"certs: read key", huge, "over 4 MiB"}},
 		{"garbage certificate", garbage, keyA, []string{"certs: load pair", garbage, keyA}},
 		{"garbage key", certA, garbage, []string{"certs: load pair", certA, garbage}},
+		{"key cut short", certA, halfKey, []string{"certs: load pair", certA, halfKey, "does not decode (cut short or corrupt)"}},
 		{"key of another certificate", certA, keyB, []string{"certs: load pair", certA, keyB, "does not match"}},
 		{"key given as certificate", keyA, certA, []string{"certs: load pair", keyA, certA}},
 	}

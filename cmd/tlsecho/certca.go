@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/user"
@@ -18,17 +20,21 @@ func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, c
 	_, keyErr := os.Lstat(caKeyPath)
 	switch {
 	case certErr == nil && keyErr == nil:
-		pair, err := tls.LoadX509KeyPair(caPath, caKeyPath)
+		// The checks of the server's own pair: errors name the file and
+		// say why (an encrypted ca-key.pem, a key of another CA), where
+		// tls.LoadX509KeyPair says only "failed to parse private key".
+		src, err := certs.LoadFiles(caPath, caKeyPath)
 		if err != nil {
 			return nil, false, fmt.Errorf("load the local CA: %w", err)
 		}
-		if pair.Leaf == nil || !pair.Leaf.IsCA {
+		pair := src.Certificate()
+		if !pair.Leaf.IsCA {
 			return nil, false, fmt.Errorf("%s is not a CA certificate", caPath)
 		}
 		if time.Now().After(pair.Leaf.NotAfter) {
 			return nil, false, fmt.Errorf("the local CA %s expired on %s; move ca.pem and ca-key.pem away to make a new one", caPath, pair.Leaf.NotAfter.Format(time.DateOnly))
 		}
-		return &pair, false, nil
+		return pair, false, nil
 	case certErr == nil:
 		return nil, false, fmt.Errorf("%s exists without its key %s; restore the key or move ca.pem away to make a new CA", caPath, caKeyPath)
 	case keyErr == nil:
@@ -54,7 +60,13 @@ func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, c
 }
 
 // caName names the CA after the user and machine, as mkcert does, so it
-// can be told apart (and removed) among the roots of a trust store.
+// can be told apart (and removed) among the roots of a trust store, and
+// ends it with a few random hex digits. Every -out DIR without a CA makes
+// a new one, and two CAs of one name are two roots a trust store lists
+// alike and verifiers take for each other: a server trusting one reported
+// a client certificate of the other as "ECDSA verification failure while
+// trying to verify candidate authority certificate", as if it had been
+// tampered with, rather than as signed by an unknown authority.
 func caName() string {
 	name := "tlsecho local CA"
 	host, _ := os.Hostname()
@@ -64,5 +76,12 @@ func caName() string {
 	if host != "" {
 		name += " " + host
 	}
-	return name
+	return name + " " + hex.EncodeToString(randomBytes(4))
+}
+
+// randomBytes returns n bytes from crypto/rand, which never fails.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"software.sslmate.com/src/go-pkcs12"
 
@@ -184,6 +185,17 @@ func checkCertHost(h string) error {
 	// and clients, which check the name without it, would never match it.
 	if strings.HasSuffix(h, ".") {
 		return fmt.Errorf("%q ends with a dot; clients check the name without it: write %q", h, strings.TrimRight(h, "."))
+	}
+	if strings.ContainsFunc(h, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		if !utf8.ValidString(h) {
+			return fmt.Errorf("%q is not valid UTF-8", h)
+		}
+		// Certificates carry names in ASCII, and browsers look for the
+		// "xn--" form of an internationalized name (RFC 5890): the name
+		// as typed would match nothing. The form is given for the user to
+		// confirm rather than used unseen, since ASCIIName does not apply
+		// all of UTS #46.
+		return fmt.Errorf("%q is an internationalized name; certificates and browsers use its ASCII form: write %q", h, certs.ASCIIName(h))
 	}
 	labels := strings.Split(h, ".")
 	// No top-level domain is all digits (RFC 3696 section 2), and clients

@@ -300,6 +300,45 @@ func TestCertCABroken(t *testing.T) {
 	}
 }
 
+// TestCertCAEncryptedKey: a local CA whose key was encrypted (keeping
+// ca-key.pem private, as advised) is refused with the file and the reason,
+// not "failed to parse private key", and nothing is written.
+func TestCertCAEncryptedKey(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (apt-get install -y openssl)")
+	}
+	dir := t.TempDir()
+	certMust(t, "-ca", "-out", dir)
+	// Another directory, as for a client certificate: ca.pem copied, the
+	// key encrypted on the way.
+	other := t.TempDir()
+	caPEM, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "ca.pem"), caPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "pkey", "-in", filepath.Join(dir, "ca-key.pem"), "-aes256", "-passout", "pass:secret",
+		"-out", filepath.Join(other, "ca-key.pem")).CombinedOutput(); err != nil {
+		t.Fatalf("openssl: %v\n%s", err, out)
+	}
+	code, _, stderr := certRun(t, "-ca", "-out", other)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailure, stderr)
+	}
+	for _, want := range []string{filepath.Join(other, "ca-key.pem"), "is encrypted"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not contain %q", stderr, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(other, "cert.pem")); err == nil {
+		t.Error("cert.pem written with a CA that could not be loaded")
+	}
+}
+
 // TestCertP12: the PKCS#12 bundle opens with its password in openssl and
 // in Go, holds the key of cert.pem, and the CA with -ca.
 func TestCertP12(t *testing.T) {
@@ -528,6 +567,9 @@ var certUsageTests = []struct {
 	// 127.0.0.1 to curl and browsers) or not at all, never as a DNS name.
 	{"IPv4 out of range", []string{"-out", "x", "-hosts", "localhost,10.0.0.256"}, exitUsage, `"10.0.0.256" is not an IP address`},
 	{"short IPv4", []string{"-out", "x", "-hosts", "127.1"}, exitUsage, `"127.1" is not an IP address`},
+	// Certificates hold the "xn--" form browsers send; the error gives it.
+	{"internationalized name", []string{"-out", "x", "-hosts", "localhost,Bücher.example"}, exitUsage, `write "xn--bcher-kva.example"`},
+	{"internationalized wildcard", []string{"-out", "x", "-hosts", "*.münchen.test"}, exitUsage, `write "*.xn--mnchen-3ya.test"`},
 	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
 	{"client without its name", []string{"-out", "x", "-client"}, exitUsage, "-client needs -hosts with the client's name"},
 }

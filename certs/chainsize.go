@@ -1,0 +1,37 @@
+package certs
+
+import (
+	"crypto/tls"
+	"fmt"
+)
+
+// maxChainBytes is the largest Certificate handshake message OpenSSL
+// accepts by default (SSL_MAX_CERT_LIST_DEFAULT, 100 KiB); BoringSSL, and
+// so Chrome, has the same limit. A larger chain fails at every such client
+// with "excessive message size" while the server sees only a broken
+// handshake, and Go clients, which take up to 256 KiB, hide the problem
+// from whoever tests with them. A leaf and its intermediates are a few
+// KiB; what crosses the limit is a CA bundle appended to cert.pem.
+const maxChainBytes = 100 << 10
+
+// chainMessageBytes is the size of the TLS 1.3 Certificate message body
+// that serves chain (RFC 8446 section 4.4.2): a context byte, the list
+// length, and for each certificate its length and an empty extensions
+// block. TLS 1.2 spends two bytes less per certificate.
+func chainMessageBytes(chain [][]byte) int {
+	n := 1 + 3
+	for _, der := range chain {
+		n += 3 + len(der) + 2
+	}
+	return n
+}
+
+// checkChainSize refuses a chain most clients would refuse.
+func checkChainSize(cert *tls.Certificate, certFile string) error {
+	n := chainMessageBytes(cert.Certificate)
+	if n <= maxChainBytes {
+		return nil
+	}
+	return fmt.Errorf("%s holds %d certificates, %d KiB in the handshake: more than the %d KiB OpenSSL, curl and browsers accept; keep the certificate and its intermediates only (was a CA bundle appended?)",
+		certFile, len(cert.Certificate), (n+1023)>>10, maxChainBytes>>10)
+}

@@ -1,0 +1,92 @@
+package certs
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestKeyProblems: a key file that crypto/tls only calls "failed to parse
+// private key" (an encrypted key, an Ed448 or X25519 key, an EC key on a
+// curve Go lacks) is refused with the reason in words, naming the file,
+// at load and at reload, where the served pair stays. The keys are written
+// by openssl, as an operator's would be.
+func TestKeyProblems(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (apt-get install -y openssl)")
+	}
+	dir := t.TempDir()
+	s, certFile, keyFile := loadedPair(t, dir, "a.test")
+	served := Fingerprint(s.Leaf().Raw)
+	goodKey, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name      string
+		openssl   []string // writes OUT
+		wantInErr []string
+	}{
+		{"encrypted PKCS#8", []string{"pkey", "-in", keyFile, "-aes256", "-passout", "pass:secret", "-out", "OUT"},
+			[]string{"is encrypted", "PKCS#8", "openssl pkey -in"}},
+		{"encrypted traditional EC", []string{"ec", "-in", keyFile, "-aes256", "-passout", "pass:secret", "-out", "OUT"},
+			[]string{"is encrypted", "Proc-Type: 4,ENCRYPTED"}},
+		{"Ed448", []string{"genpkey", "-algorithm", "ed448", "-out", "OUT"},
+			[]string{"Ed448", "cannot sign", "Ed25519"}},
+		{"X25519", []string{"genpkey", "-algorithm", "x25519", "-out", "OUT"},
+			[]string{"X25519", "cannot sign"}},
+		{"secp256k1", []string{"ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out", "OUT"},
+			[]string{"EC key does not parse", "unknown elliptic curve", "P-256"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := filepath.Join(t.TempDir(), "key.pem")
+			args := append([]string(nil), tt.openssl...)
+			for i, a := range args {
+				if a == "OUT" {
+					args[i] = bad
+				}
+			}
+			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+				t.Skipf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			want := append([]string{"certs: load pair", certFile, bad}, tt.wantInErr...)
+			_, err := LoadFiles(certFile, bad)
+			if err == nil {
+				t.Fatal("LoadFiles: no error")
+			}
+			for _, w := range want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+
+	// The file the Source reads, replaced by an encrypted key: refused,
+	// the pair served stays.
+	encrypted := filepath.Join(dir, "enc.pem")
+	if out, err := exec.Command(bin, "pkey", "-in", keyFile, "-aes256", "-passout", "pass:secret", "-out", encrypted).CombinedOutput(); err != nil {
+		t.Fatalf("openssl: %v\n%s", err, out)
+	}
+	if err := os.Rename(encrypted, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(); err == nil || !strings.Contains(err.Error(), "is encrypted") {
+		t.Errorf("Reload with an encrypted key: %v", err)
+	}
+	if got := Fingerprint(s.Leaf().Raw); got != served {
+		t.Errorf("serving %s after a refused reload, want %s", got, served)
+	}
+	if err := os.WriteFile(keyFile, goodKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(); err != nil {
+		t.Errorf("Reload with the key back: %v", err)
+	}
+}
