@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 )
 
 // clientCAs is the trust anchor for client certificates (mTLS): a PEM file
@@ -23,6 +24,7 @@ type caPool struct {
 	pool     *x509.CertPool
 	sum      [sha256.Size]byte // of the certificates, to tell a real change
 	subjects []string
+	cas      []*x509.Certificate // for their dates (clientcadates.go)
 }
 
 // RequireClientCerts makes every listener configured by [Source.TLSConfig]
@@ -95,6 +97,7 @@ func loadCAs(file string) (*caPool, error) {
 		}
 		p.pool.AddCert(c)
 		p.subjects = append(p.subjects, c.Subject.String())
+		p.cas = append(p.cas, c)
 		h.Write(block.Bytes)
 	}
 	if len(p.subjects) == 0 {
@@ -133,6 +136,7 @@ func (s *Source) reloadCAsAndLog(log *slog.Logger, trigger string) error {
 		return nil
 	}
 	log.Info("client CA reloaded", attrs...)
+	warnCADates(log, s.ca.file, cur, time.Now())
 	return nil
 }
 

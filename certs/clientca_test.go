@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
 
 // mtlsCA is a CA and a client certificate it issued.
@@ -229,5 +231,35 @@ func TestRequireClientCertsErrors(t *testing.T) {
 	}
 	if err := s.ReloadAndLog(slog.New(slog.DiscardHandler), "SIGHUP"); err != nil {
 		t.Errorf("ReloadAndLog of an in-memory Source: %v", err)
+	}
+}
+
+// TestClientCAReloadWarnsOfDates: a reloaded client CA file holding an
+// expired CA is taken, as given, with a warning naming that CA; one in
+// date gets none.
+func TestClientCAReloadWarnsOfDates(t *testing.T) {
+	t.Parallel()
+	s, caFile, one, _ := caSource(t)
+	now := time.Now()
+	expired, _ := datedPEM(t, "expired.ca.test", now.Add(-48*time.Hour), now.Add(-time.Hour))
+	for _, tt := range []struct {
+		name string
+		pem  []byte
+		want bool
+	}{
+		{"expired", append(append([]byte{}, one.ca.CertPEM...), expired...), true},
+		{"in date", one.ca.CertPEM, false},
+	} {
+		replaceByRename(t, caFile, tt.pem)
+		logBuf := &testlog.Buffer{}
+		if err := s.ReloadAndLog(slog.New(slog.NewTextHandler(logBuf, nil)), "test"); err != nil {
+			t.Fatal(err)
+		}
+		got := logBuf.String()
+		warned := strings.Contains(got, "client CA certificate has expired; every client certificate it issued is refused") &&
+			strings.Contains(got, "CN=expired.ca.test")
+		if warned != tt.want {
+			t.Errorf("%s: warned %v, want %v; log:\n%s", tt.name, warned, tt.want, got)
+		}
 	}
 }

@@ -65,6 +65,7 @@ func (a *app) logStart() {
 			"not_before", leaf.NotBefore.UTC().Format(time.RFC3339),
 			"not_after", leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
+	a.src.WarnClientCADates(a.log)
 	host := "localhost"
 	if len(leaf.DNSNames) > 0 {
 		host = leaf.DNSNames[0]
