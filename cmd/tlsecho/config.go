@@ -169,6 +169,7 @@ func (c *Config) validate() error {
 		{"ADMIN_ADDR", c.AdminAddr, true},
 		{"HTTP_ADDR", c.HTTPAddr, true},
 	}
+	var on []listenerAddr
 	for _, a := range addrs {
 		if a.optional && a.val == "" {
 			continue
@@ -176,6 +177,10 @@ func (c *Config) validate() error {
 		if err := checkAddr(a.val); err != nil {
 			return &configError{Var: envPrefix + a.name, Err: err}
 		}
+		on = append(on, listenerAddr{a.name, a.val})
+	}
+	if err := checkOwnPorts(on); err != nil {
+		return err
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		missing := "TLSECHO_KEY_FILE"
