@@ -265,6 +265,11 @@ func checkAddr(addr string) error {
 		}
 		return fmt.Errorf("%q is not host:port (%s)", addr, why)
 	}
+	// "*:8433" is how HAProxy, nginx and Apache write every interface;
+	// Go would look "*" up as a name and fail with "no such host".
+	if host == "*" {
+		return fmt.Errorf("%q: %q is not a host; leave the host out (%q) to listen on every interface", addr, host, ":"+port)
+	}
 	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && strings.ContainsAny(host, " /") {
 		return fmt.Errorf("%q: bad host %q", addr, host)
 	}
