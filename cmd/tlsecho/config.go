@@ -169,6 +169,7 @@ func (c *Config) validate() error {
 		{"ADMIN_ADDR", c.AdminAddr, true},
 		{"HTTP_ADDR", c.HTTPAddr, true},
 	}
+	var on []listenerAddr
 	for _, a := range addrs {
 		if a.optional && a.val == "" {
 			continue
@@ -176,6 +177,10 @@ func (c *Config) validate() error {
 		if err := checkAddr(a.val); err != nil {
 			return &configError{Var: envPrefix + a.name, Err: err}
 		}
+		on = append(on, listenerAddr{a.name, a.val})
+	}
+	if err := checkOwnPorts(on); err != nil {
+		return err
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		missing := "TLSECHO_KEY_FILE"
@@ -259,6 +264,11 @@ func checkAddr(addr string) error {
 			why = ae.Err
 		}
 		return fmt.Errorf("%q is not host:port (%s)", addr, why)
+	}
+	// "*:8433" is how HAProxy, nginx and Apache write every interface;
+	// Go would look "*" up as a name and fail with "no such host".
+	if host == "*" {
+		return fmt.Errorf("%q: %q is not a host; leave the host out (%q) to listen on every interface", addr, host, ":"+port)
 	}
 	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && strings.ContainsAny(host, " /") {
 		return fmt.Errorf("%q: bad host %q", addr, host)

@@ -31,7 +31,8 @@ and admin off it sends a PROXY LOCAL header, from an address that
 TLSECHO_PROXY_TRUSTED must hold. Asking the HTTPS port, it gets
 TLSECHO_FAULT like every connection there: it waits out an hsdelay, and
 cannot pass an alert. Where it cannot ask the server it exits 2 saying
-why, and the server warns of it at start.
+why, and the server warns of it at start; so too when the listener it
+asks is set to port 0, whose port only the server's start line tells.
 `)
 			return exitOK
 		}
@@ -45,6 +46,12 @@ why, and the server warns of it at start.
 	}
 	if why := cfg.healthProblem(); why != "" {
 		fmt.Fprintf(stderr, "tlsecho health: cannot ask this server: %s\n", why)
+		return exitUsage
+	}
+	// Port 0 asks the kernel for a free port at start, which only the
+	// server's start line tells; dialled, port 0 is always refused.
+	if name, addr := healthListener(cfg); hasPortZero(addr) {
+		fmt.Fprintf(stderr, "tlsecho health: cannot ask this server: %s=%s has port 0, a free port the server picks at start, which `tlsecho health` cannot know; give the port\n", name, addr)
 		return exitUsage
 	}
 	url, client := healthTarget(cfg)
@@ -83,6 +90,25 @@ func loopback(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
+// healthListener is the listener `tlsecho health` asks, its variable and
+// its address: the admin listener when it is on, else the plain HTTP
+// listener, else the HTTPS port.
+func healthListener(cfg Config) (name, addr string) {
+	switch {
+	case cfg.AdminAddr != "":
+		return envPrefix + "ADMIN_ADDR", cfg.AdminAddr
+	case cfg.HTTPAddr != "":
+		return envPrefix + "HTTP_ADDR", cfg.HTTPAddr
+	}
+	return envPrefix + "HTTPS_ADDR", cfg.HTTPSAddr
+}
+
+// hasPortZero reports whether addr leaves the port to the kernel.
+func hasPortZero(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port == "0"
+}
+
 // healthTarget is the URL `tlsecho health` asks and the client to ask it
 // with. The admin listener takes no PROXY header; the others, when the
 // server requires one, get a LOCAL header, the kind a load balancer sends
@@ -90,8 +116,9 @@ func loopback(addr string) string {
 func healthTarget(cfg Config) (string, *http.Client) {
 	tr := &http.Transport{DisableKeepAlives: true}
 	client := &http.Client{Timeout: 3*time.Second + cfg.healthHandshakeDelay(), Transport: tr}
-	if cfg.AdminAddr != "" {
-		return "http://" + loopback(cfg.AdminAddr) + "/healthz", client
+	name, addr := healthListener(cfg)
+	if name == envPrefix+"ADMIN_ADDR" {
+		return "http://" + loopback(addr) + "/healthz", client
 	}
 	if cfg.ProxyProtocol == "require" {
 		var d net.Dialer
@@ -108,9 +135,9 @@ func healthTarget(cfg Config) (string, *http.Client) {
 			return c, nil
 		}
 	}
-	if cfg.HTTPAddr != "" {
-		return "http://" + loopback(cfg.HTTPAddr) + "/healthz", client
+	if name == envPrefix+"HTTP_ADDR" {
+		return "http://" + loopback(addr) + "/healthz", client
 	}
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	return "https://" + loopback(cfg.HTTPSAddr) + "/healthz", client
+	return "https://" + loopback(addr) + "/healthz", client
 }

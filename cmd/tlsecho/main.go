@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -34,9 +35,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	cmd := "serve"
 	if len(args) > 0 {
 		switch {
-		case isHelp(args[0]) || args[0] == "help":
+		case isHelp(args[0]):
 			usage(stdout)
 			return exitOK
+		case args[0] == "help":
+			return helpCmd(ctx, args[1:], stdout, stderr)
 		case args[0] == "-version" || args[0] == "--version":
 			cmd = "version"
 			args = args[1:]
@@ -60,6 +63,30 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	}
 	fmt.Fprintf(stderr, "tlsecho: unknown command %q; see tlsecho -h\n", cmd)
 	return exitUsage
+}
+
+// commands are the names run takes as its first argument.
+var commands = []string{"serve", "health", "cert", "client", "version"}
+
+// helpCmd is `tlsecho help [COMMAND]`, as git and go read it: with a
+// command, that command's own help (what `tlsecho COMMAND -h` prints);
+// without, the overview. A name that is no command is refused, not
+// answered with the overview: a typo in a script should not pass.
+func helpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0 || len(args) == 1 && (args[0] == "help" || isHelp(args[0])):
+		usage(stdout)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintln(stderr, "tlsecho help: takes one command at most; see tlsecho -h")
+		return exitUsage
+	case !slices.Contains(commands, args[0]):
+		fmt.Fprintf(stderr, "tlsecho help: unknown command %q; see tlsecho -h\n", args[0])
+		return exitUsage
+	}
+	// Every command answers -h with its help, on stdout, before it reads
+	// anything else.
+	return run(ctx, []string{args[0], "-h"}, nil, nil, stdout, stderr)
 }
 
 // isHelp tells the spellings of the help flag that every command accepts.

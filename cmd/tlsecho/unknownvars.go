@@ -12,9 +12,10 @@ type unknownVar struct {
 	name, meant string
 }
 
-// unknownVars finds the TLSECHO_ variables in environ that are not
-// settings. A misspelt one would otherwise leave its setting at the
-// default without a word: TLSECHO_IDLE_TIMOUT=30s serves with 5 minutes.
+// unknownVars finds the TLSECHO_ variables in environ, whatever the case
+// of their prefix, that are not settings. A misspelt one would otherwise
+// leave its setting at the default without a word: TLSECHO_IDLE_TIMOUT=30s
+// serves with 5 minutes.
 func unknownVars(environ []string) []unknownVar {
 	var known []string
 	for f := range reflect.TypeFor[Config]().Fields() {
@@ -23,13 +24,15 @@ func unknownVars(environ []string) []unknownVar {
 	var out []unknownVar
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, envPrefix) || slices.Contains(known, name) {
+		// Names are case-sensitive, so tlsecho_idle_timeout (a compose
+		// file written in lower case) is not read either: warn of it too.
+		if len(name) < len(envPrefix) || !strings.EqualFold(name[:len(envPrefix)], envPrefix) || slices.Contains(known, name) {
 			continue
 		}
 		u := unknownVar{name: name}
 		best := 4 // more edits than this is another word
 		for _, k := range known {
-			if d := editDistance(name, k); d < best {
+			if d := editDistance(strings.ToUpper(name), k); d < best {
 				u.meant, best = k, d
 			}
 		}

@@ -14,11 +14,16 @@ func TestUnknownVars(t *testing.T) {
 		"TLSECHO_SOMETHING_ELSE=1", // no setting near
 		"HOME=/root",               // not ours
 		"TLSECHO_TLS_ADDR",         // no '=', as some environments have
+		"tlsecho_max_conns=10",     // lower case: not read
+		"Tlsecho_Log_Levl=debug",   // mixed case and a letter short
+		"TLSECHO=1",                // not even the prefix
 	})
 	want := []unknownVar{
 		{"TLSECHO_IDLE_TIMOUT", "TLSECHO_IDLE_TIMEOUT"},
 		{"TLSECHO_MAXCONNS", "TLSECHO_MAX_CONNS"},
 		{"TLSECHO_SOMETHING_ELSE", ""},
+		{"tlsecho_max_conns", "TLSECHO_MAX_CONNS"},
+		{"Tlsecho_Log_Levl", "TLSECHO_LOG_LEVEL"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("unknownVars = %v, want %v", got, want)
@@ -32,6 +37,19 @@ func TestUnknownVarLogged(t *testing.T) {
 	p := startProc(t, "TLSECHO_IDLE_TIMOUT=30s")
 	for m := range p.waitLog(t, "not a tlsecho setting", ioWait) {
 		if m["var"] != "TLSECHO_IDLE_TIMOUT" || m["did_you_mean"] != "TLSECHO_IDLE_TIMEOUT" || m["level"] != "WARN" {
+			t.Errorf("logged %v", m)
+		}
+	}
+}
+
+// TestLowerCaseVarLogged: a setting written in lower case is not read
+// (names are case-sensitive), so the server warns of it as of a typo,
+// naming the setting meant.
+func TestLowerCaseVarLogged(t *testing.T) {
+	t.Parallel()
+	p := startProc(t, "tlsecho_idle_timeout=30s")
+	for m := range p.waitLog(t, "not a tlsecho setting", ioWait) {
+		if m["var"] != "tlsecho_idle_timeout" || m["did_you_mean"] != "TLSECHO_IDLE_TIMEOUT" || m["level"] != "WARN" {
 			t.Errorf("logged %v", m)
 		}
 	}
