@@ -155,11 +155,15 @@ func (c *Conn) discardAndClose(by time.Time) {
 	// Read below the watch, which may refuse to read on.
 	nc := c.nc.Conn
 	nc.SetReadDeadline(earliest(time.Now().Add(dropWait), by))
-	io.CopyN(io.Discard, nc, c.srv.maxMessage()+1<<16)
+	io.CopyN(io.Discard, nc, c.srv.maxMessage()+discardAllowance)
 	cut := time.AfterFunc(time.Until(by), c.closeSocket)
 	nc.Close()
 	cut.Stop()
 }
+
+// discardAllowance is what a close discards beyond the largest message:
+// room for the frame headers and control frames around it.
+const discardAllowance = 1 << 16
 
 // earliest returns the earlier of a and b.
 func earliest(a, b time.Time) time.Time {

@@ -78,14 +78,7 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 			c.onSocket = c.input.Init(lc)
 		}
 	}
-	limit := s.maxMessage()
-	if s.Compression {
-		// gorilla holds a message to its limit as it comes on the wire,
-		// where a compressed message of the limit's size can take a little
-		// more (deflate's block headers on data that does not compress).
-		// The limit proper is the messageReader's, on what is inflated.
-		limit += limit/16 + 4<<10
-	}
+	limit := s.wireLimit()
 	wc.SetReadLimit(limit)
 	nc.watch.limit = uint64(limit)
 	answer := wc.CloseHandler()

@@ -22,8 +22,13 @@ import (
 // Defaults applied when the matching Server field is zero.
 const (
 	DefaultMaxMessageBytes = 1 << 20
-	DefaultPingInterval    = 30 * time.Second
-	DefaultIdleTimeout     = 5 * time.Minute
+	// MaxMessageCeiling is the largest limit taken, 4 EiB: no limit in
+	// practice, and room for the allowances added to it (a compressed
+	// message's overhead on the wire, what a close discards) without
+	// overflowing an int64, which would turn them negative.
+	MaxMessageCeiling   = 1 << 62
+	DefaultPingInterval = 30 * time.Second
+	DefaultIdleTimeout  = 5 * time.Minute
 )
 
 // writeWait bounds every control frame and each data write; a client that
@@ -55,7 +60,8 @@ type Server struct {
 	// Handler serves each connection; nil means [Echo].
 	Handler Handler
 	// MaxMessageBytes is the largest message accepted, after reassembly and
-	// decompression; a larger one gets close 1009.
+	// decompression; a larger one gets close 1009. Values above
+	// [MaxMessageCeiling] mean the ceiling.
 	MaxMessageBytes int64
 	// AllowedOrigins lists full origins ("https://app.example:8443") that
 	// may connect besides the same host; "*" as an entry allows any.
@@ -178,9 +184,22 @@ func (s *Server) logger() *slog.Logger {
 
 func (s *Server) maxMessage() int64 {
 	if s.MaxMessageBytes > 0 {
-		return s.MaxMessageBytes
+		return min(s.MaxMessageBytes, MaxMessageCeiling)
 	}
 	return DefaultMaxMessageBytes
+}
+
+// wireLimit is the read limit gorilla holds a message to as it comes on
+// the wire: the limit itself, or with compression a little more, as a
+// compressed message of the limit's size can take (deflate's block
+// headers on data that does not compress). The limit proper is then the
+// messageReader's, on what is inflated.
+func (s *Server) wireLimit() int64 {
+	limit := s.maxMessage()
+	if s.Compression {
+		limit += limit/16 + 4<<10
+	}
+	return limit
 }
 
 func (s *Server) pingInterval() time.Duration {
