@@ -1,11 +1,16 @@
 package certs
 
 import (
+	"encoding/asn1"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // TestKeyProblems: a key file that crypto/tls only calls "failed to parse
@@ -41,6 +46,10 @@ func TestKeyProblems(t *testing.T) {
 		{"X25519", []string{"genpkey", "-algorithm", "x25519", "-out", "OUT"},
 			[]string{"X25519", "cannot sign"}},
 		{"secp256k1", []string{"ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out", "OUT"},
+			[]string{"EC key does not parse", "unknown elliptic curve", "P-256"}},
+		// The same curve as PKCS#8, what `openssl genpkey` writes: an EC
+		// key, not a key of a type Go cannot serve.
+		{"secp256k1 PKCS#8", []string{"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out", "OUT"},
 			[]string{"EC key does not parse", "unknown elliptic curve", "P-256"}},
 	}
 	for _, tt := range tests {
@@ -88,5 +97,34 @@ func TestKeyProblems(t *testing.T) {
 	}
 	if err := s.Reload(); err != nil {
 		t.Errorf("Reload with the key back: %v", err)
+	}
+}
+
+// TestKeyProblemDamagedRSA: a PKCS#8 RSA key that does not parse is
+// called an RSA key that does not parse, not a key of a type Go cannot
+// serve.
+func TestKeyProblemDamagedRSA(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certFile, _, _ := writePair(t, dir, "cert", "a.test")
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1Int64(0)
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1})
+			b.AddASN1NULL()
+		})
+		b.AddASN1OctetString([]byte("not an RSAPrivateKey"))
+	})
+	keyFile := filepath.Join(dir, "damaged.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b.BytesOrPanic()}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadFiles(certFile, keyFile)
+	if err == nil {
+		t.Fatal("LoadFiles: no error")
+	}
+	if !strings.Contains(err.Error(), "RSA key does not parse") || strings.Contains(err.Error(), "cannot sign") {
+		t.Errorf("error %q: want the RSA key named as not parsing, not its type as unserved", err)
 	}
 }
