@@ -128,3 +128,65 @@ func TestKeyProblemDamagedRSA(t *testing.T) {
 		t.Errorf("error %q: want the RSA key named as not parsing, not its type as unserved", err)
 	}
 }
+
+// TestUnservableKeys: a pair that crypto/tls loads but cannot sign a
+// handshake with (an ECDSA key on P-224, an RSA key of 512 bits) is
+// refused at load with the reason, rather than served to fail every
+// handshake; a reload to such a pair keeps the pair served. The pairs
+// are written by openssl.
+func TestUnservableKeys(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (apt-get install -y openssl)")
+	}
+	dir := t.TempDir()
+	s, certFile, keyFile := loadedPair(t, dir, "localhost")
+	served := Fingerprint(s.Leaf().Raw)
+	for _, tt := range []struct {
+		name      string
+		newkey    []string
+		wantInErr []string
+	}{
+		{"P-224", []string{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-224"}, []string{"curve, P-224, cannot sign", "P-256"}},
+		{"RSA 512", []string{"-newkey", "rsa:512"}, []string{"RSA key is 512 bits", "2048"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := t.TempDir()
+			c, k := filepath.Join(d, "cert.pem"), filepath.Join(d, "key.pem")
+			args := append([]string{"req", "-x509", "-nodes", "-subj", "/CN=localhost", "-days", "2", "-keyout", k, "-out", c}, tt.newkey...)
+			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+				t.Skipf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			_, err := LoadFiles(c, k)
+			if err == nil {
+				t.Fatal("LoadFiles: no error")
+			}
+			for _, w := range append([]string{"certs: load pair", k}, tt.wantInErr...) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+
+	// The served files replaced by a P-224 pair: refused, the pair stays.
+	d := t.TempDir()
+	c, k := filepath.Join(d, "cert.pem"), filepath.Join(d, "key.pem")
+	if out, err := exec.Command(bin, "req", "-x509", "-nodes", "-subj", "/CN=localhost", "-days", "2",
+		"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-224", "-keyout", k, "-out", c).CombinedOutput(); err != nil {
+		t.Skipf("openssl: %v\n%s", err, out)
+	}
+	if err := os.Rename(c, certFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(k, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(); err == nil || !strings.Contains(err.Error(), "P-224") {
+		t.Errorf("Reload to a P-224 pair: %v", err)
+	}
+	if got := Fingerprint(s.Leaf().Raw); got != served {
+		t.Errorf("serving %s after a refused reload, want %s", got, served)
+	}
+}
