@@ -15,9 +15,10 @@ import (
 // the few characters it maps or forbids), which needs Unicode tables the
 // standard library lacks, so its result is meant to be shown to the user
 // to confirm, not used unseen. A name already in NFC form, as typed on a
-// keyboard, comes out as browsers make it.
+// keyboard, comes out as browsers make it; so does one typed in the
+// full-width forms of an East Asian input method (widthFold).
 func ASCIIName(name string) string {
-	labels := strings.Split(name, ".")
+	labels := strings.Split(strings.Map(widthFold, name), ".")
 	for i, l := range labels {
 		if isASCII(l) {
 			continue
@@ -25,6 +26,20 @@ func ASCIIName(name string) string {
 		labels[i] = "xn--" + punycode(strings.ToLower(l))
 	}
 	return strings.Join(labels, ".")
+}
+
+// widthFold maps the ideographic and full-width full stops, which RFC
+// 3490 section 3.1 makes label separators, to ".", and the full-width
+// forms of ASCII (U+FF01-U+FF5E) to ASCII, as UTS #46 does: to a
+// browser "bücher。example" is two labels, and "ｅｘａｍｐｌｅ" is "example".
+func widthFold(r rune) rune {
+	switch {
+	case r == '\u3002' || r == '\uff0e' || r == '\uff61':
+		return '.'
+	case r >= '\uff01' && r <= '\uff5e':
+		return r - 0xff01 + '!'
+	}
+	return r
 }
 
 func isASCII(s string) bool {

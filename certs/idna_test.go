@@ -16,6 +16,12 @@ var asciiNameTests = []struct {
 	{"RFC 3492 (L) mixed", "3年B組金八先生", "xn--3b-ww4c5e180e575a65lsy2b"},
 	{"RFC 3492 (Q) Japanese", "ひとつ屋根の下2", "xn--2-u9tlzr9756bt3uc0v"},
 	{"emoji", "☃.net", "xn--n3h.net"},
+	// Typed with an East Asian input method: the ideographic, full-width
+	// and half-width full stops separate labels, full-width letters are
+	// ASCII (RFC 3490 section 3.1, UTS #46).
+	{"ideographic full stop", "bücher。example", "xn--bcher-kva.example"},
+	{"half-width ideographic full stop", "bücher｡example", "xn--bcher-kva.example"},
+	{"full-width letters and stop", "ｂüｃｈｅｒ．ＥＸＡＭＰＬＥ", "xn--bcher-kva.EXAMPLE"},
 }
 
 func TestASCIIName(t *testing.T) {

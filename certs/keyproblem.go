@@ -83,8 +83,15 @@ func pkcs8Problem(der []byte) string {
 		// An X25519 key parses, as a *ecdh.PrivateKey, but only agrees
 		// on keys: it cannot sign a handshake.
 	}
+	oid := pkcs8Algorithm(der)
+	if n, ok := servedAlgorithms[oid]; ok && err != nil {
+		// A type Go serves, so the type is not what is wrong: an EC key
+		// on a curve Go lacks (`openssl genpkey -algorithm EC -pkeyopt
+		// ec_paramgen_curve:secp256k1` writes PKCS#8), or a damaged key.
+		return fmt.Sprintf("the %s key does not parse (%v)", n, err) + supported
+	}
 	name := "its algorithm"
-	if oid := pkcs8Algorithm(der); oid != "" {
+	if oid != "" {
 		name = oid
 		if n, ok := keyAlgorithms[oid]; ok {
 			name = n + " (" + oid + ")"
@@ -94,6 +101,14 @@ func pkcs8Problem(der []byte) string {
 		return fmt.Sprintf("the key does not parse: %v", err)
 	}
 	return "the key's type, " + name + ", cannot sign TLS handshakes in Go" + supported
+}
+
+// servedAlgorithms names the PKCS#8 algorithms of the keys crypto/tls
+// serves (RFC 8017, RFC 5480, RFC 8410).
+var servedAlgorithms = map[string]string{
+	"1.2.840.113549.1.1.1": "RSA",
+	"1.2.840.10045.2.1":    "EC",
+	"1.3.101.112":          "Ed25519",
 }
 
 // pkcs8Algorithm returns the algorithm OID of a PKCS#8 PrivateKeyInfo

@@ -24,6 +24,11 @@ const maxPEMFile = 4 << 20
 func readPEMFile(file string) ([]byte, error) {
 	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		// A Unix socket cannot be opened at all ("no such device or
+		// address"): say what is there, as for the others below.
+		if fi, serr := os.Stat(file); serr == nil && !fi.Mode().IsRegular() {
+			return nil, notRegular(file, fi.Mode())
+		}
 		return nil, err
 	}
 	defer f.Close()
@@ -32,7 +37,7 @@ func readPEMFile(file string) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s)", file, fileKind(fi.Mode()))
+		return nil, notRegular(file, fi.Mode())
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
 	if err != nil {
@@ -42,6 +47,11 @@ func readPEMFile(file string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is over %d MiB, more than any PEM file this takes", file, maxPEMFile>>20)
 	}
 	return data, nil
+}
+
+// notRegular is the error for a path that holds something else.
+func notRegular(file string, m os.FileMode) error {
+	return fmt.Errorf("%s is not a regular file (%s)", file, fileKind(m))
 }
 
 // fileKind names what a path that is not a regular file is.

@@ -3,6 +3,7 @@
 package certs
 
 import (
+	"net"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -10,9 +11,9 @@ import (
 	"time"
 )
 
-// TestLoadFilesNotRegular: a named pipe, a directory or a device at a
-// certificate, key or CA path is refused at once with an error naming
-// the path and what is there. Opening a FIFO for reading used to wait for
+// TestLoadFilesNotRegular: a named pipe, a directory, a socket or a
+// device at a certificate, key or CA path is refused at once with an
+// error naming the path and what is there. Opening a FIFO for reading used to wait for
 // a writer: the server hung at start, and a reload hung for good.
 func TestLoadFilesNotRegular(t *testing.T) {
 	t.Parallel()
@@ -22,6 +23,12 @@ func TestLoadFilesNotRegular(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("cannot make a FIFO here: %v", err)
 	}
+	sock := filepath.Join(dir, "sock.pem")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 	s, err := LoadFiles(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +45,8 @@ func TestLoadFilesNotRegular(t *testing.T) {
 		{"FIFO as client CA", func() error { return s.RequireClientCerts(fifo) }, []string{"certs: read CA file", fifo, "named pipe"}},
 		{"directory as key", func() error { _, err := LoadFiles(certFile, dir); return err },
 			[]string{"certs: read key", dir, "a directory"}},
+		{"socket as key", func() error { _, err := LoadFiles(certFile, sock); return err },
+			[]string{"certs: read key", sock, "not a regular file", "a socket"}},
 		{"device as certificate", func() error { _, err := LoadFiles("/dev/null", keyFile); return err },
 			[]string{"certs: read certificate", "/dev/null", "character device"}},
 	}

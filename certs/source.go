@@ -120,6 +120,9 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certifica
 		}
 		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
 	}
+	if p := unservableKey(cert.PrivateKey); p != "" {
+		return nil, fmt.Errorf("certs: load pair %s and %s: %s: %s", certFile, keyFile, keyFile, p)
+	}
 	if err := checkChainSize(&cert, certFile); err != nil {
 		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
 	}

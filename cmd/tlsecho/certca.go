@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tlsecho/tlsecho/certs"
 )
@@ -67,16 +68,27 @@ func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, c
 // a client certificate of the other as "ECDSA verification failure while
 // trying to verify candidate authority certificate", as if it had been
 // tampered with, rather than as signed by an unknown authority.
+//
+// The whole stays within the 64 characters RFC 5280 allows a common name
+// (ub-common-name, appendix A.1), which OpenSSL enforces when it writes a
+// name ("string too long ... maxsize=64"): the user and host are cut
+// short to fit, since an EC2 instance's host name alone is 43 characters,
+// and the random digits are what tells one CA from another.
 func caName() string {
+	const maxCommonName = 64
 	name := "tlsecho local CA"
-	host, _ := os.Hostname()
+	suffix := " " + hex.EncodeToString(randomBytes(4))
+	who, _ := os.Hostname()
 	if u, err := user.Current(); err == nil && u.Username != "" {
-		host = u.Username + "@" + host
+		who = u.Username + "@" + who
 	}
-	if host != "" {
-		name += " " + host
+	if room := maxCommonName - len(name) - len(" ") - len(suffix); utf8.RuneCountInString(who) > room {
+		who = string([]rune(who)[:room])
 	}
-	return name + " " + hex.EncodeToString(randomBytes(4))
+	if who != "" {
+		name += " " + who
+	}
+	return name + suffix
 }
 
 // randomBytes returns n bytes from crypto/rand, which never fails.

@@ -4,10 +4,13 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // TestCertCAsNamedApart: two local CAs, made in two directories, have
@@ -52,5 +55,36 @@ func TestCertCAsNamedApart(t *testing.T) {
 	}
 	if o := e[0].Outcome; !strings.Contains(o, "unknown authority") || strings.Contains(o, "verification failure") {
 		t.Errorf("/hellos outcome %q: want unknown authority, and no failed signature check", o)
+	}
+}
+
+// TestCertCANameFitsLongHost: on a machine with a long host name (an EC2
+// instance's is 43 characters) the local CA's common name stays within
+// the 64 characters RFC 5280 allows, and still ends with the digits that
+// tell it apart. The command runs with a host name of 63 characters in a
+// UTS namespace of its own; without one (not root) the test skips.
+func TestCertCANameFitsLongHost(t *testing.T) {
+	t.Parallel()
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare")
+	}
+	host := "ip-172-31-22-104.eu-west-1.compute.internal.tlsecho-test.example"[:63]
+	if out, err := exec.Command(unshare, "--uts", "hostname", host).CombinedOutput(); err != nil {
+		t.Skipf("cannot set a host name in a UTS namespace here: %v %s", err, out)
+	}
+	dir := t.TempDir()
+	cmd := command(t, nil, "cert", "-ca", "-out", dir)
+	cmd.Args = append([]string{unshare, "--uts", "sh", "-c", `hostname "$0" && exec "$@"`, host}, cmd.Args...)
+	cmd.Path = unshare
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tlsecho cert -ca: %v\n%s", err, out)
+	}
+	cn := certParse(t, filepath.Join(dir, "ca.pem")).Subject.CommonName
+	if n := utf8.RuneCountInString(cn); n > 64 {
+		t.Errorf("CA common name %q is %d characters, over RFC 5280's 64", cn, n)
+	}
+	if !regexp.MustCompile(`^tlsecho local CA \S*@ip-172-31-\S* [0-9a-f]{8}$`).MatchString(cn) {
+		t.Errorf("CA common name %q: want tlsecho local CA, user@host cut short, eight hex digits", cn)
 	}
 }

@@ -194,8 +194,13 @@ func checkCertHost(h string) error {
 		// "xn--" form of an internationalized name (RFC 5890): the name
 		// as typed would match nothing. The form is given for the user to
 		// confirm rather than used unseen, since ASCIIName does not apply
-		// all of UTS #46.
-		return fmt.Errorf("%q is an internationalized name; certificates and browsers use its ASCII form: write %q", h, certs.ASCIIName(h))
+		// all of UTS #46. The form offered must pass these checks itself,
+		// or the user would be sent from one refusal to the next.
+		a := certs.ASCIIName(h)
+		if err := checkCertHost(a); err != nil {
+			return fmt.Errorf("%q is an internationalized name, but its ASCII form %q is not a valid host name either", h, a)
+		}
+		return fmt.Errorf("%q is an internationalized name; certificates and browsers use its ASCII form: write %q", h, a)
 	}
 	labels := strings.Split(h, ".")
 	// No top-level domain is all digits (RFC 3696 section 2), and clients

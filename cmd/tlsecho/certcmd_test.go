@@ -570,6 +570,12 @@ var certUsageTests = []struct {
 	// Certificates hold the "xn--" form browsers send; the error gives it.
 	{"internationalized name", []string{"-out", "x", "-hosts", "localhost,Bücher.example"}, exitUsage, `write "xn--bcher-kva.example"`},
 	{"internationalized wildcard", []string{"-out", "x", "-hosts", "*.münchen.test"}, exitUsage, `write "*.xn--mnchen-3ya.test"`},
+	{"internationalized name, ideographic full stop", []string{"-out", "x", "-hosts", "bücher。example"}, exitUsage, `write "xn--bcher-kva.example"`},
+	// An ASCII form that is no host name either is not offered to copy.
+	{"internationalized name with a character no name has", []string{"-out", "x", "-hosts", "bü!cher.example"}, exitUsage,
+		`"bü!cher.example" is an internationalized name, but its ASCII form "xn--b!cher-3ya.example" is not a valid host name`},
+	{"internationalized label too long in ASCII", []string{"-out", "x", "-hosts", "ü" + strings.Repeat("a", 62) + ".example"}, exitUsage,
+		"is an internationalized name, but its ASCII form"},
 	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
 	{"client without its name", []string{"-out", "x", "-client"}, exitUsage, "-client needs -hosts with the client's name"},
 }
