@@ -75,7 +75,9 @@
 // BeforeHandshake run concurrently for different connections. Close stops
 // the accept loop at once; handshakes in flight get a short grace (a
 // second at most) to complete, so a client that connected just before a
-// shutdown is served and drained rather than reset. Accept keeps returning
+// shutdown is served and drained rather than reset; one that does not
+// finish in time fails with "the server is shutting down", not with its
+// own timeout. Accept keeps returning
 // those, then fails: a server that calls Accept until it fails
 // (rawtls.Server, http.Server) has every connection the listener took.
 // Connections already handed out belong to their server. A Conn's

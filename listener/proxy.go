@@ -86,6 +86,11 @@ var (
 	// but sent a header, or Require is set (then it is refused before it
 	// sent anything, header or not).
 	ErrProxyUntrusted = errors.New("peer not trusted to send PROXY protocol headers")
+	// ErrProxyHeaderCut: the client closed the connection in the middle
+	// of a header. It does not wrap io.EOF: a connection closed before
+	// its ClientHello is reported in those words, and this one never
+	// reached its ClientHello.
+	ErrProxyHeaderCut = errors.New("client closed the connection before sending a whole PROXY protocol header")
 )
 
 // read runs the stage on c, before any other: it reads the header ahead of
@@ -132,6 +137,8 @@ func (p *Proxy) read(c *Conn) error {
 			return ErrProxyHeaderMissing
 		}
 		return nil
+	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && startsHeader(rec.b):
+		return ErrProxyHeaderCut
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("no PROXY protocol header within %v: %w", time.Since(c.Accepted).Round(time.Millisecond), err)
 	case err != nil:
@@ -164,6 +171,18 @@ func malformed(err error) error {
 		return err
 	}
 	return fmt.Errorf("malformed PROXY protocol header: %w", err)
+}
+
+// startsHeader reports whether b, the first bytes of a connection, begin
+// a v1 or a v2 header as far as they go.
+func startsHeader(b []byte) bool {
+	for _, sig := range [][]byte{[]byte("PROXY "), proxyproto.SIGV2} {
+		n := min(len(b), len(sig))
+		if n > 0 && bytes.Equal(b[:n], sig[:n]) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxV1Header is the longest v1 header, CRLF included (the PROXY

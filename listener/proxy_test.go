@@ -468,9 +468,9 @@ func TestProxyHeaderCutShort(t *testing.T) {
 		reset   bool
 		wantErr string
 	}{
-		{"v1, closed", "PROXY TCP4 192.0.2.1", false, "EOF"},
-		{"v2 before its length, closed", v2[:14], false, "EOF"},
-		{"v2 in its addresses, closed", v2[:20], false, "EOF"},
+		{"v1, closed", "PROXY TCP4 192.0.2.1", false, "closed the connection before sending a whole PROXY protocol header"},
+		{"v2 before its length, closed", v2[:14], false, "closed the connection before sending a whole PROXY protocol header"},
+		{"v2 in its addresses, closed", v2[:20], false, "closed the connection before sending a whole PROXY protocol header"},
 		{"v2 in its addresses, reset", v2[:20], true, "connection reset"},
 	}
 	for _, tt := range tests {

@@ -34,11 +34,12 @@ func (l *Listener) closeRefused(c *Conn) {
 // closing over them would reset the connection, which a balancer and its
 // operator read as a crash or a network fault rather than a refusal. A
 // header that never came is the deadline's doing, as a stalled
-// handshake is: that connection is closed at once.
+// handshake is (or the shutdown's, which cut it short): that connection
+// is closed at once.
 func (l *Listener) proxyRefused(c *Conn, err error, took time.Duration) {
 	if hk := l.o.Hooks; hk != nil && hk.Handshake != nil {
 		hk.Handshake(c, Handshake{Err: err, Took: took})
 	}
-	c.stages.refused = !errors.Is(err, os.ErrDeadlineExceeded)
+	c.stages.refused = !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, errShuttingDown)
 	l.log.Debug("PROXY protocol: connection refused", "peer", c.Peer.String(), "why", err.Error())
 }

@@ -155,7 +155,7 @@ func (c *Conn) discardAndClose(by time.Time) {
 	// Read below the watch, which may refuse to read on.
 	nc := c.nc.Conn
 	nc.SetReadDeadline(earliest(time.Now().Add(dropWait), by))
-	io.CopyN(io.Discard, nc, c.srv.maxMessage()+discardAllowance)
+	io.CopyN(io.Discard, nc, c.srv.MessageLimit()+discardAllowance)
 	cut := time.AfterFunc(time.Until(by), c.closeSocket)
 	nc.Close()
 	cut.Stop()

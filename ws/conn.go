@@ -128,7 +128,7 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	c.mr = messageReader{c: c, r: mr, text: mt == websocket.TextMessage, left: c.srv.maxMessage()}
+	c.mr = messageReader{c: c, r: mr, text: mt == websocket.TextMessage, left: c.srv.MessageLimit()}
 	c.nc.started.Add(1)
 	return mt, &c.mr, nil
 }

@@ -14,18 +14,18 @@ func TestMaxMessageCeiling(t *testing.T) {
 	for _, max := range []int64{math.MaxInt64, math.MaxInt64 - 1<<10, MaxMessageCeiling + 1} {
 		for _, compression := range []bool{false, true} {
 			s := &Server{MaxMessageBytes: max, Compression: compression}
-			if got := s.maxMessage(); got != MaxMessageCeiling {
+			if got := s.MessageLimit(); got != MaxMessageCeiling {
 				t.Errorf("MaxMessageBytes %d: limit %d, want the ceiling %d", max, got, int64(MaxMessageCeiling))
 			}
-			if w := s.wireLimit(); w < s.maxMessage() {
+			if w := s.wireLimit(); w < s.MessageLimit() {
 				t.Errorf("MaxMessageBytes %d, compression %v: wire limit %d, below the limit", max, compression, w)
 			}
-			if d := s.maxMessage() + discardAllowance; d < s.maxMessage() {
+			if d := s.MessageLimit() + discardAllowance; d < s.MessageLimit() {
 				t.Errorf("MaxMessageBytes %d: a close discards %d", max, d)
 			}
 		}
 	}
-	if got := (&Server{MaxMessageBytes: 5}).maxMessage(); got != 5 {
+	if got := (&Server{MaxMessageBytes: 5}).MessageLimit(); got != 5 {
 		t.Errorf("MaxMessageBytes 5: limit %d", got)
 	}
 }

@@ -182,7 +182,10 @@ func (s *Server) logger() *slog.Logger {
 	return s.Logger
 }
 
-func (s *Server) maxMessage() int64 {
+// MessageLimit is the largest message s accepts, as it holds messages to
+// it: MaxMessageBytes, DefaultMaxMessageBytes when that is zero, and at
+// most MaxMessageCeiling. What a surface reports as the limit.
+func (s *Server) MessageLimit() int64 {
 	if s.MaxMessageBytes > 0 {
 		return min(s.MaxMessageBytes, MaxMessageCeiling)
 	}
@@ -195,7 +198,7 @@ func (s *Server) maxMessage() int64 {
 // headers on data that does not compress). The limit proper is then the
 // messageReader's, on what is inflated.
 func (s *Server) wireLimit() int64 {
-	limit := s.maxMessage()
+	limit := s.MessageLimit()
 	if s.Compression {
 		limit += limit/16 + 4<<10
 	}

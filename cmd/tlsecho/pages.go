@@ -103,7 +103,7 @@ func (a *app) pageHandler(name string, wsrv *ws.Server) http.Handler {
 	r := newRouter(a.log.With("listener", name), nil, web.SecurityHeaders)
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS(name, wsrv))
-	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: a.cfg.MaxMessageBytes,
+	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: wsrv.MessageLimit(),
 		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() },
 		ClientHello: requestHello, Faults: a.faults.Describe(), Balancer: requestBalancer, ProxyRequired: a.cfg.ProxyProtocol == "require"})
 	page := web.Handler()

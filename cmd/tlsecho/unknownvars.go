@@ -15,7 +15,8 @@ type unknownVar struct {
 // unknownVars finds the TLSECHO_ variables in environ, whatever the case
 // of their prefix, that are not settings. A misspelt one would otherwise
 // leave its setting at the default without a word: TLSECHO_IDLE_TIMOUT=30s
-// serves with 5 minutes.
+// serves with 5 minutes. The variables Kubernetes sets for a Service
+// named tlsecho are not settings, nor mistakes: they are left out.
 func unknownVars(environ []string) []unknownVar {
 	var known []string
 	for f := range reflect.TypeFor[Config]().Fields() {
@@ -23,7 +24,10 @@ func unknownVars(environ []string) []unknownVar {
 	}
 	var out []unknownVar
 	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
+		name, value, _ := strings.Cut(kv, "=")
+		if isServiceLink(name, value) {
+			continue
+		}
 		// Names are case-sensitive, so tlsecho_idle_timeout (a compose
 		// file written in lower case) is not read either: warn of it too.
 		if len(name) < len(envPrefix) || !strings.EqualFold(name[:len(envPrefix)], envPrefix) || slices.Contains(known, name) {
