@@ -31,8 +31,9 @@ and admin off it sends a PROXY LOCAL header, from an address that
 TLSECHO_PROXY_TRUSTED must hold. Asking the HTTPS port, it gets
 TLSECHO_FAULT like every connection there: it waits out an hsdelay, and
 cannot pass an alert. Where it cannot ask the server it exits 2 saying
-why, and the server warns of it at start; so too when the listener it
-asks is set to port 0, whose port only the server's start line tells.
+why, and the server warns of it at start. It exits 2 too when the
+listener it asks is set to port 0, a free port the server picks at start
+and only its start line tells; give the port it printed.
 `)
 			return exitOK
 		}
