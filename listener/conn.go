@@ -89,6 +89,9 @@ type stageState struct {
 	// It is closed with a FIN (closeRefused), not with the reset that
 	// closing over unread bytes would send.
 	refused bool
+	// noClient is set when a PROXY header named no client (a LOCAL
+	// header, v1 UNKNOWN): the balancer opened the connection itself.
+	noClient bool
 }
 
 func newConn(nc net.Conn, l *Listener) *Conn {

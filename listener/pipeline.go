@@ -123,6 +123,10 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 		}
 		l.answerHTTP(c, err)
 	}
+	if err != nil && balancerCheck(c, err) {
+		l.log.Debug("load balancer health check", "peer", c.Peer.String())
+		return nil, err
+	}
 	l.handshakeDone(c, h)
 	if err != nil {
 		return nil, h.Err
@@ -183,4 +187,18 @@ func looksLikeHTTP(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// balancerCheck reports whether a failed handshake was a load balancer's
+// health check: a PROXY header that named no client (a v2 LOCAL header,
+// which the PROXY protocol specification, section 2.2, gives for "health
+// checks", or v1 UNKNOWN), then the end of the connection before a single
+// byte more. HAProxy's check with send-proxy-v2 does this, every few
+// seconds per server; reported as handshakes they would fill /hellos and
+// the failure count, and make an alert on failures fire on checks alone.
+// A byte after the header makes it a client, whatever came before.
+// crypto/tls reports io.EOF only when its read got no byte at all
+// (io.ErrUnexpectedEOF when a record was cut short).
+func balancerCheck(c *Conn, err error) bool {
+	return c.stages.noClient && c.Hello == nil && errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 }

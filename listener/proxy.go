@@ -149,6 +149,7 @@ func (p *Proxy) read(c *Conn) error {
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
 	if !h.Command.IsProxy() || h.SourceAddr == nil {
+		c.stages.noClient = true
 		return nil
 	}
 	c.ProxySource = h.SourceAddr
