@@ -14,18 +14,36 @@ import (
 	"time"
 )
 
-// TestHAProxyTCPCheck runs Debian's HAProxy with a plain TCP check
-// (check with send-proxy-v2 and no httpchk: a LOCAL header, then a close)
-// against both TLS ports of a server that requires PROXY headers. The
-// checks are counted as headers naming no client, and are neither
-// handshake failures nor entries of /hellos, which keep a real client that
-// came through HAProxy.
+// haproxyCheckTests are the PROXY headers HAProxy's plain TCP check sends
+// before it closes: v2 a LOCAL header, v1 (which has no LOCAL) a TCP4
+// header naming the check connection's own endpoints.
+var haproxyCheckTests = []struct {
+	name, sendProxy, outcome string
+}{
+	{"v2 LOCAL", "send-proxy-v2", "none"},
+	{"v1 own endpoints", "send-proxy", "client"},
+}
+
+// TestHAProxyTCPCheck runs Debian's HAProxy with a plain TCP check (check
+// with a send-proxy option and no httpchk: a header, then a close) against
+// both TLS ports of a server that requires PROXY headers. The checks are
+// counted by the PROXY stage, and are neither handshake failures nor
+// entries of /hellos, which keep a real client that came through HAProxy.
 func TestHAProxyTCPCheck(t *testing.T) {
 	t.Parallel()
 	haproxy, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
 	}
+	for _, tt := range haproxyCheckTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			testHAProxyTCPCheck(t, haproxy, tt.sendProxy, tt.outcome)
+		})
+	}
+}
+
+func testHAProxyTCPCheck(t *testing.T, haproxy, sendProxy, outcome string) {
 	p := startProc(t, "TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=127.0.0.1", "TLSECHO_LOG_LEVEL=debug")
 	tlsFront, httpsFront := freeAddr(t), freeAddr(t)
 	cfg := fmt.Sprintf(`global
@@ -44,10 +62,10 @@ frontend https
     bind %s
     default_backend https
 backend tls
-    server s1 %s check inter 100ms send-proxy-v2
+    server s1 %s check inter 100ms %s
 backend https
-    server s1 %s check inter 100ms send-proxy-v2
-`, tlsFront, httpsFront, p.TLSAddr, p.HTTPSAddr)
+    server s1 %s check inter 100ms %s
+`, tlsFront, httpsFront, p.TLSAddr, sendProxy, p.HTTPSAddr, sendProxy)
 	cfgFile := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -57,7 +75,7 @@ backend https
 	// Wait for three checks on each port, as the PROXY stage counts them.
 	client := &http.Client{Timeout: 5 * time.Second}
 	checks := func(body, listener string) int {
-		m := regexp.MustCompile(`(?m)^tlsecho_proxy_headers_total\{listener="` + listener + `",outcome="none"\} (\d+)$`).FindStringSubmatch(body)
+		m := regexp.MustCompile(`(?m)^tlsecho_proxy_headers_total\{listener="` + listener + `",outcome="` + outcome + `"\} (\d+)$`).FindStringSubmatch(body)
 		if m == nil {
 			return 0
 		}
