@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pires/go-proxyproto"
+	"github.com/pires/go-proxyproto/tlvparse"
 )
 
 // ProxyOptions configure the PROXY protocol stage (see [NewProxy]).
@@ -108,6 +109,7 @@ func (p *Proxy) read(c *Conn) error {
 	rec := &headerRecorder{r: c}
 	br := bufio.NewReaderSize(rec, proxyBufSize)
 	var h *proxyproto.Header
+	var tlvs []proxyproto.TLV
 	if err = awaitV1Line(br); err == nil {
 		err = checkV2Length(br)
 	}
@@ -119,7 +121,7 @@ func (p *Proxy) read(c *Conn) error {
 		// go-proxyproto takes a v2 header's TLV bytes as they come; a
 		// TLV that runs past the header or is cut short makes the header
 		// invalid, as does a CRC32C that does not match.
-		if _, err = h.TLVs(); err == nil {
+		if tlvs, err = h.TLVs(); err == nil {
 			err = checkCRC32C(rec.b[:rec.n-br.Buffered()])
 		} else {
 			err = malformed(err)
@@ -153,6 +155,11 @@ func (p *Proxy) read(c *Conn) error {
 		return nil
 	}
 	c.ProxySource = h.SourceAddr
+	// The SSL TLV's client bit: the client's connection to the balancer
+	// was TLS (section 2.2.5 of the specification).
+	if ssl, ok := tlvparse.FindSSL(tlvs); ok && ssl.ClientSSL() {
+		c.ProxyTLS = true
+	}
 	if isInet(h.SourceAddr) {
 		c.Peer = h.SourceAddr
 		c.Balancer = tcpPeer
