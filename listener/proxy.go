@@ -3,6 +3,7 @@ package listener
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -165,6 +166,28 @@ func (p *Proxy) read(c *Conn) error {
 		c.Balancer = tcpPeer
 	}
 	return nil
+}
+
+// errProxyHeaderUnread: a connection opened with a PROXY protocol header
+// on a listener that reads none.
+var errProxyHeaderUnread = errors.New("it opened with a PROXY protocol header, which this listener is not set to read")
+
+// unreadProxyHeader adds to err, a TLS handshake's failure on a listener
+// without the PROXY stage, that the connection opened with a PROXY
+// header, when its first five bytes (crypto/tls's RecordHeaderError
+// keeps them) are those of a v1 or v2 header: a balancer sending headers
+// to a server not set to read them is the most common mistake behind
+// one, and crypto/tls's own words ("first record does not look like a
+// TLS handshake") do not point at it. Otherwise err is returned as is.
+func unreadProxyHeader(err error) error {
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) {
+		return err
+	}
+	if b := rh.RecordHeader[:]; bytes.Equal(b, []byte("PROXY")) || bytes.Equal(b, proxyproto.SIGV2[:len(b)]) {
+		return fmt.Errorf("%w: %w", err, errProxyHeaderUnread)
+	}
+	return err
 }
 
 // malformed says that go-proxyproto found the header malformed; its own
