@@ -38,6 +38,11 @@ type Conn struct {
 	// here, since such an address cannot stand for the peer of a TCP
 	// connection in logs, /info or r.RemoteAddr: Peer stays the TCP peer.
 	ProxySource net.Addr
+	// ProxyTLS is set when the PROXY v2 header's SSL TLV (PP2_TYPE_SSL,
+	// HAProxy's send-proxy-v2-ssl) says the client reached the load
+	// balancer over TLS: the balancer ended TLS, and this connection
+	// carries what was inside it.
+	ProxyTLS bool
 	// Hello is the client's first ClientHello, on a TLS listener with
 	// CaptureHello set; nil otherwise, when the client's first bytes were
 	// not one, and once released (Options.KeepHello, ReleaseHello).
@@ -89,6 +94,9 @@ type stageState struct {
 	// It is closed with a FIN (closeRefused), not with the reset that
 	// closing over unread bytes would send.
 	refused bool
+	// noClient is set when a PROXY header named no client (a LOCAL
+	// header, v1 UNKNOWN): the balancer opened the connection itself.
+	noClient bool
 }
 
 func newConn(nc net.Conn, l *Listener) *Conn {

@@ -85,7 +85,10 @@ type Hooks struct {
 	// anything is read from it.
 	Accepted func(c *Conn)
 	// Handshake is called with the outcome of each TLS handshake, and of
-	// a BeforeHandshake or PROXY stage that failed.
+	// a BeforeHandshake or PROXY stage that failed; not for a load
+	// balancer's health check (a PROXY header that named no client or
+	// the connection itself, then the connection's end without a byte
+	// more), which is no handshake.
 	Handshake func(c *Conn, h Handshake)
 	// Proxy is called with the outcome of the PROXY stage (Options.Proxy):
 	// nil when the connection goes on, with c.Balancer set when a header

@@ -120,8 +120,15 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 			// The client is usually told why: crypto/tls sends a fatal
 			// alert for most failures, answerHTTP a 400.
 			c.stages.refused = true
+			if l.o.Proxy == nil {
+				h.Err = unreadProxyHeader(err)
+			}
 		}
 		l.answerHTTP(c, err)
+	}
+	if err != nil && balancerCheck(c, err) {
+		l.log.Debug("load balancer health check", "peer", c.Peer.String())
+		return nil, err
 	}
 	l.handshakeDone(c, h)
 	if err != nil {
@@ -183,4 +190,22 @@ func looksLikeHTTP(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// balancerCheck reports whether a failed handshake was a load balancer's
+// health check: a PROXY header that named no client (a v2 LOCAL header,
+// which the PROXY protocol specification, section 2.2, gives for "health
+// checks", or v1 UNKNOWN) or named the connection itself (its source is
+// the TCP peer, address and port: v1 has no LOCAL, and HAProxy's check
+// with send-proxy sends its own endpoints), then the end of the
+// connection before a single byte more. HAProxy's plain check does this,
+// every few seconds per server; reported as handshakes they would fill
+// /hellos and the failure count, and make an alert on failures fire on
+// checks alone.
+// A byte after the header makes it a client, whatever came before.
+// crypto/tls reports io.EOF only when its read got no byte at all
+// (io.ErrUnexpectedEOF when a record was cut short).
+func balancerCheck(c *Conn, err error) bool {
+	self := c.Balancer != nil && c.Balancer.String() == c.Peer.String()
+	return (c.stages.noClient || self) && c.Hello == nil && errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
 }

@@ -3,6 +3,7 @@ package listener
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pires/go-proxyproto"
+	"github.com/pires/go-proxyproto/tlvparse"
 )
 
 // ProxyOptions configure the PROXY protocol stage (see [NewProxy]).
@@ -108,6 +110,7 @@ func (p *Proxy) read(c *Conn) error {
 	rec := &headerRecorder{r: c}
 	br := bufio.NewReaderSize(rec, proxyBufSize)
 	var h *proxyproto.Header
+	var tlvs []proxyproto.TLV
 	if err = awaitV1Line(br); err == nil {
 		err = checkV2Length(br)
 	}
@@ -119,7 +122,7 @@ func (p *Proxy) read(c *Conn) error {
 		// go-proxyproto takes a v2 header's TLV bytes as they come; a
 		// TLV that runs past the header or is cut short makes the header
 		// invalid, as does a CRC32C that does not match.
-		if _, err = h.TLVs(); err == nil {
+		if tlvs, err = h.TLVs(); err == nil {
 			err = checkCRC32C(rec.b[:rec.n-br.Buffered()])
 		} else {
 			err = malformed(err)
@@ -149,14 +152,42 @@ func (p *Proxy) read(c *Conn) error {
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
 	if !h.Command.IsProxy() || h.SourceAddr == nil {
+		c.stages.noClient = true
 		return nil
 	}
 	c.ProxySource = h.SourceAddr
+	// The SSL TLV's client bit: the client's connection to the balancer
+	// was TLS (section 2.2.5 of the specification).
+	if ssl, ok := tlvparse.FindSSL(tlvs); ok && ssl.ClientSSL() {
+		c.ProxyTLS = true
+	}
 	if isInet(h.SourceAddr) {
 		c.Peer = h.SourceAddr
 		c.Balancer = tcpPeer
 	}
 	return nil
+}
+
+// errProxyHeaderUnread: a connection opened with a PROXY protocol header
+// on a listener that reads none.
+var errProxyHeaderUnread = errors.New("it opened with a PROXY protocol header, which this listener is not set to read")
+
+// unreadProxyHeader adds to err, a TLS handshake's failure on a listener
+// without the PROXY stage, that the connection opened with a PROXY
+// header, when its first five bytes (crypto/tls's RecordHeaderError
+// keeps them) are those of a v1 or v2 header: a balancer sending headers
+// to a server not set to read them is the most common mistake behind
+// one, and crypto/tls's own words ("first record does not look like a
+// TLS handshake") do not point at it. Otherwise err is returned as is.
+func unreadProxyHeader(err error) error {
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) {
+		return err
+	}
+	if b := rh.RecordHeader[:]; bytes.Equal(b, []byte("PROXY")) || bytes.Equal(b, proxyproto.SIGV2[:len(b)]) {
+		return fmt.Errorf("%w: %w", err, errProxyHeaderUnread)
+	}
+	return err
 }
 
 // malformed says that go-proxyproto found the header malformed; its own

@@ -9,5 +9,7 @@
 // that ends TLS and forwards plain HTTP, [Forwarded] takes the client and
 // the scheme from X-Forwarded-For and X-Forwarded-Proto, from trusted peers
 // only (anyone else could claim any address), so /info and the page say
-// that TLS was terminated upstream instead of "plain HTTP".
+// that TLS was terminated upstream instead of "plain HTTP". A balancer
+// that ends TLS in TCP mode says the same in its PROXY header
+// ([InfoHandler].UpstreamTLS).
 package web

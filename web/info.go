@@ -44,6 +44,10 @@ type InfoHandler struct {
 	// Balancer returns the load balancer that sent the request's
 	// connection a PROXY protocol header, or nil.
 	Balancer func(r *http.Request) net.Addr
+	// UpstreamTLS reports whether the load balancer that sent the
+	// request's connection a PROXY protocol header said the client
+	// reached it over TLS (which it then ended); nil: never.
+	UpstreamTLS func(r *http.Request) bool
 	// ProxyRequired tells that the raw TLS port closes every connection
 	// that does not open with a PROXY protocol header: the commands
 	// suggested for it then send one (see [RawTLSCommands]).
@@ -258,6 +262,11 @@ func (h *InfoHandler) describeClient(r *http.Request) clientInfo {
 		if b := h.Balancer(r); b != nil {
 			c.Balancer = b.String()
 		}
+	}
+	// A balancer that ends TLS in TCP mode cannot add X-Forwarded-Proto;
+	// its PROXY header says so instead.
+	if r.TLS == nil && h.UpstreamTLS != nil && h.UpstreamTLS(r) {
+		c.Scheme, c.TLSTerminatedUpstream = "https", true
 	}
 	if hop := ForwardedFrom(r.Context()); hop != nil {
 		c.Proxy = hop.Proxy

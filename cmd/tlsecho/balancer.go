@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -156,4 +157,11 @@ func (a *app) countProxy(hooks *listener.Hooks) {
 		}
 		count.WithLabelValues(c.Listener, outcome).Inc()
 	}
+}
+
+// requestUpstreamTLS reports whether the PROXY header of the request's
+// connection said the client used TLS to the balancer, for /info.
+func requestUpstreamTLS(r *http.Request) bool {
+	c := listener.FromContext(r.Context())
+	return c != nil && c.ProxyTLS
 }

@@ -105,7 +105,7 @@ func (a *app) pageHandler(name string, wsrv *ws.Server) http.Handler {
 	r.Get("/ws", a.serveWS(name, wsrv))
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: wsrv.MessageLimit(),
 		ClientAuth: a.cfg.ClientCAFile != "", RawTLSAddr: func() net.Addr { return a.tlsLn.Addr() },
-		ClientHello: requestHello, Faults: a.faults.Describe(), Balancer: requestBalancer, ProxyRequired: a.cfg.ProxyProtocol == "require"})
+		ClientHello: requestHello, Faults: a.faults.Describe(), Balancer: requestBalancer, UpstreamTLS: requestUpstreamTLS, ProxyRequired: a.cfg.ProxyProtocol == "require"})
 	page := web.Handler()
 	for _, p := range web.Paths() {
 		r.Method(http.MethodGet, p, page)
