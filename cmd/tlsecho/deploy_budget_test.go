@@ -18,7 +18,8 @@ type budgetDeployment struct {
 	Spec struct {
 		Template struct {
 			Spec struct {
-				TerminationGracePeriodSeconds *int `yaml:"terminationGracePeriodSeconds"`
+				TerminationGracePeriodSeconds *int  `yaml:"terminationGracePeriodSeconds"`
+				AutomountServiceAccountToken  *bool `yaml:"automountServiceAccountToken"`
 				SecurityContext               struct {
 					RunAsNonRoot *bool `yaml:"runAsNonRoot"`
 				} `yaml:"securityContext"`
@@ -221,6 +222,11 @@ func TestKubernetesBudget(t *testing.T) {
 	}
 	if !slices.Contains(sc.Capabilities.Drop, "ALL") || len(sc.Capabilities.Add) > 0 {
 		t.Errorf("capabilities drop %v add %v; want ALL dropped, none added", sc.Capabilities.Drop, sc.Capabilities.Add)
+	}
+	// tlsecho never calls the Kubernetes API: a token mounted into a
+	// server that any client can reach would only be there to be taken.
+	if a := pod.AutomountServiceAccountToken; a == nil || *a {
+		t.Error("automountServiceAccountToken is not false; tlsecho needs no API token")
 	}
 	for _, p := range c.Ports {
 		if p.ContainerPort < 1024 {
