@@ -205,6 +205,17 @@ func TestKubernetesBudget(t *testing.T) {
 	if quantity(t, limit) <= full {
 		t.Errorf("memory limit %s below %.0f MiB, every listener full at TLSECHO_MAX_CONNS %d", limit, full/(1<<20), cfg.MaxConns)
 	}
+	// The garbage collector must know the limit: left to GOGC alone it
+	// lets the heap grow to twice what is live before it collects, and
+	// a busy pod would be OOM-killed, every connection cut, where the
+	// collector could have worked harder. GOMEMLIMIT sits above the full
+	// budget and below the limit, leaving room for what the runtime does
+	// not count.
+	if gl, ok := env["GOMEMLIMIT"]; !ok {
+		t.Error("GOMEMLIMIT is not set: the garbage collector does not know the memory limit")
+	} else if v := quantity(t, strings.TrimSuffix(gl, "B")); v <= full || v >= quantity(t, limit) {
+		t.Errorf("GOMEMLIMIT %s: want between the full budget, %.0f MiB, and the %s limit", gl, full/(1<<20), limit)
+	}
 	if req, ok := c.Resources.Requests["memory"]; !ok || quantity(t, req) <= idleResident {
 		t.Errorf("memory request %q below the %d MiB resident when idle", req, idleResident>>20)
 	}
