@@ -113,7 +113,7 @@ func readYAMLDocs[T any](t *testing.T, file string) []T {
 
 // envConfig loads the server's configuration from the environment a
 // manifest gives, as the server in the container would, after checking
-// that each name is one the server reads.
+// that each name is one the server (or the Go runtime) reads.
 func envConfig(t *testing.T, where string, env map[string]string) Config {
 	t.Helper()
 	known := map[string]bool{}
@@ -121,6 +121,10 @@ func envConfig(t *testing.T, where string, env map[string]string) Config {
 		known[envPrefix+f.Tag.Get("env")] = true
 	}
 	var environ []string
+	// The Go runtime's own settings are for the runtime, not the server.
+	for _, k := range []string{"GOMEMLIMIT", "GOGC", "GOMAXPROCS", "GODEBUG"} {
+		known[k] = true
+	}
 	for k, v := range env {
 		if !known[k] {
 			t.Errorf("%s sets %s, which tlsecho does not read", where, k)

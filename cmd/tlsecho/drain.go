@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"time"
 )
 
@@ -11,6 +12,7 @@ import (
 // peer could have served. A listener failing ends the delay early.
 func (a *app) delayDrain(errc <-chan error) error {
 	a.ready.Store(false)
+	a.draining.Store(true)
 	if a.cfg.DrainDelay <= 0 {
 		return nil
 	}
@@ -25,4 +27,24 @@ func (a *app) delayDrain(errc <-chan error) error {
 		a.log.Error("listener failed during the drain delay; shutting down", "err", err)
 		return err
 	}
+}
+
+// closeWhenDraining answers every request with Connection: close once
+// the drain delay has begun, so the connection ends cleanly after its
+// answer. A browser, or an ingress or proxy that ends TLS and keeps its
+// connections to the backends open, would otherwise go on sending
+// requests over a connection to this copy through the whole delay, never
+// passing the balancer that has stopped choosing it, and have the drain
+// close the connection under it at the end, racing with its next
+// request; nginx and Envoy end keep-alive the same way when they drain.
+// Idle connections are left open until the drain: closed now, they would
+// race with a request just as well. A WebSocket upgrade writes its own
+// answer and is not touched.
+func (a *app) closeWhenDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }

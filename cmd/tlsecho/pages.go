@@ -101,6 +101,7 @@ func (a *app) newWS(name string) *ws.Server {
 // method.
 func (a *app) pageHandler(name string, wsrv *ws.Server) http.Handler {
 	r := newRouter(a.log.With("listener", name), nil, web.SecurityHeaders)
+	r.Use(a.closeWhenDraining)
 	r.Get("/healthz", healthz)
 	r.Get("/ws", a.serveWS(name, wsrv))
 	r.Handle("/info", &web.InfoHandler{Certificate: a.src.Leaf, Compression: a.cfg.WSCompression, MaxMessageBytes: wsrv.MessageLimit(),

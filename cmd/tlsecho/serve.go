@@ -115,6 +115,9 @@ type app struct {
 	// hellos are the last ClientHellos of both TLS ports, for /hellos.
 	hellos tlsinfo.Recent
 	ready  atomic.Bool
+	// draining is set at the signal, when the drain delay begins: the
+	// page ports then end each keep-alive connection after its answer.
+	draining atomic.Bool
 }
 
 // newApp loads the certificate and builds the servers; it does not listen.

@@ -20,8 +20,10 @@ import (
 // not enough: a process started with SIGINT ignored (`tlsecho &` in a
 // script, where the shell ignores it for background jobs) would go back
 // to ignoring it. So the second signal is taken here too; the process
-// then dies by it when its default action is to kill, and otherwise exits
-// with the code a shell gives a process killed by it (128 + its number).
+// then dies by it when its default action is to kill, and otherwise (it
+// was ignored at start, or the process is a container's process 1, which
+// such a signal cannot kill) exits with the code a shell gives a process
+// killed by it (128 + its number).
 // sameSignal is how soon after the first a signal is taken for the same
 // request delivered twice, not an operator's second: far longer than
 // between a supervisor's two sends, shorter than a person's second Ctrl-C.
@@ -74,7 +76,12 @@ func onSignals(ctx context.Context, log *slog.Logger) (context.Context, func()) 
 		}
 		log.Warn("second signal: ending without draining", "signal", s.String())
 		signal.Reset(s)
-		if !ignored[s] {
+		// Process 1 of a PID namespace (a container's entrypoint) is
+		// never killed by a signal it has left at its default action:
+		// the kernel drops it, and the Go runtime would then exit with
+		// status 2, which reads as a usage error. Exit with the shell's
+		// code for the signal instead, as when it was ignored.
+		if !ignored[s] && os.Getpid() != 1 {
 			if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
 				// The runtime's handler is ending the process.
 				time.Sleep(time.Second)
