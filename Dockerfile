@@ -17,12 +17,8 @@ COPY --from=build /out/tlsecho /tlsecho
 # uid 65532; the default ports are above 1024, so no capability is needed.
 USER nonroot:nonroot
 EXPOSE 8433 8443 9090
-# The server drains on SIGTERM within TLSECHO_SHUTDOWN_TIMEOUT. The binary's
-# default, 15s, is longer than the 10s docker stop and compose wait before
-# they kill: the image sets 9s, so a drain held by clients that do not
-# cooperate still ends in exit 0. Raise both together: -e
-# TLSECHO_SHUTDOWN_TIMEOUT=25s with docker stop -t 30.
-ENV TLSECHO_SHUTDOWN_TIMEOUT=9s
+# The server drains on SIGTERM within TLSECHO_SHUTDOWN_TIMEOUT (15s); give
+# docker stop a longer grace period than that: docker stop -t 20.
 STOPSIGNAL SIGTERM
 # tlsecho health bounds itself: 3s for an answer, plus TLSECHO_FAULT's
 # hsdelay (at most 60s) when the admin and HTTP listeners are off and it
