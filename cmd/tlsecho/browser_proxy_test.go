@@ -3,12 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/tlsecho/tlsecho/certs"
 )
 
 // TestBrowserBehindTLSProxy puts HAProxy in HTTP mode in front of the
@@ -21,22 +18,12 @@ import (
 // /info and /ws beside itself, through the ingress.
 func TestBrowserBehindTLSProxy(t *testing.T) {
 	t.Parallel()
-	haproxy, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
-	}
+	haproxy := needHAProxy(t)
 	tab := newBrowser(t) // skips without Chromium
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "PROXY_TRUSTED": "127.0.0.1"})
 
 	dir := t.TempDir()
-	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem := filepath.Join(dir, "proxy.pem") // HAProxy wants the pair in one file
-	if err := os.WriteFile(pem, append(g.CertPEM, g.KeyPEM...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pem := haproxyPEM(t, dir)
 	front, stats := freeAddr(t), freeAddr(t)
 	// Checks every 100ms find the backend soon; without "timeout check"
 	// each would have those 100ms to finish, which a loaded machine under

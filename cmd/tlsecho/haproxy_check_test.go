@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -31,10 +30,7 @@ var haproxyCheckTests = []struct {
 // entries of /hellos, which keep a real client that came through HAProxy.
 func TestHAProxyTCPCheck(t *testing.T) {
 	t.Parallel()
-	haproxy, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
-	}
+	haproxy := needHAProxy(t)
 	for _, tt := range haproxyCheckTests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,10 +18,7 @@ import (
 // crypto/tls's "first record does not look like a TLS handshake".
 func TestHAProxyHeaderNotRead(t *testing.T) {
 	t.Parallel()
-	haproxy, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
-	}
+	haproxy := needHAProxy(t)
 	p := startProc(t, "TLSECHO_LOG_LEVEL=debug")
 	tlsFront, httpsFront := freeAddr(t), freeAddr(t)
 	cfg := fmt.Sprintf(`global

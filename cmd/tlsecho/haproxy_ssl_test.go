@@ -7,12 +7,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/tlsecho/tlsecho/certs"
 )
 
 // TestHAProxySSLTLV puts HAProxy in TCP mode in front of the plain HTTP
@@ -23,21 +20,11 @@ import (
 // gets http.
 func TestHAProxySSLTLV(t *testing.T) {
 	t.Parallel()
-	haproxy, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
-	}
+	haproxy := needHAProxy(t)
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "127.0.0.1"})
 
 	dir := t.TempDir()
-	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem := filepath.Join(dir, "proxy.pem") // HAProxy wants the pair in one file
-	if err := os.WriteFile(pem, append(g.CertPEM, g.KeyPEM...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pem := haproxyPEM(t, dir)
 	tlsFront, plainFront := freeAddr(t), freeAddr(t)
 	cfg := fmt.Sprintf(`global
     log stdout format raw local0 info

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // haServer is a server line of a backend in haproxy.cfg, with the options
@@ -263,10 +265,7 @@ func watchProc(p *proc) *logWatch {
 // it exits 0.
 func TestHAProxy(t *testing.T) {
 	t.Parallel()
-	haproxy, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
-	}
+	haproxy := needHAProxy(t)
 	const drainDelay = 2 * time.Second
 	env := []string{"TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=127.0.0.1", "TLSECHO_LOG_LEVEL=debug",
 		"TLSECHO_DRAIN_DELAY=" + drainDelay.String(), "TLSECHO_SHUTDOWN_TIMEOUT=6s"}
@@ -408,6 +407,33 @@ func TestHAProxy(t *testing.T) {
 	t.Logf("held client: %d echoes during the %v delay, then %d during the drain", sent, drainDelay, held0.sent-sent)
 	// The other backend still serves its own held client.
 	echoLine(t, held[1], "still here\n")
+}
+
+// needHAProxy returns the path of the haproxy binary, or skips the test
+// where it is missing, as the openssl and browser tests do; the README's
+// test command installs it.
+func needHAProxy(t *testing.T) string {
+	t.Helper()
+	haproxy, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
+	}
+	return haproxy
+}
+
+// haproxyPEM writes a new certificate for 127.0.0.1 and its key into one
+// file in dir, the form HAProxy's "crt" takes, and returns its path.
+func haproxyPEM(t *testing.T, dir string) string {
+	t.Helper()
+	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem := filepath.Join(dir, "proxy.pem")
+	if err := os.WriteFile(pem, append(g.CertPEM, g.KeyPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return pem
 }
 
 // startHAProxy runs haproxy in the foreground with cfgFile until the test
