@@ -26,38 +26,13 @@ const alertRecord = 21
 // records never go out (see package stall), as a close_notify does to a
 // client whose receive window and the server's send buffer filled just
 // before it.
-type alertStallSocket struct {
-	net.Conn
-	w *stall.Writes
-}
+type alertStallSocket struct{ *stall.Conn }
 
 // isAlert picks the writes of alert records.
 func isAlert(p []byte) bool { return len(p) > 0 && p[0] == alertRecord }
 
 // closed is closed by the socket's first Close.
-func (s *alertStallSocket) closed() <-chan struct{} { return s.w.Closed() }
-
-// Write writes p, or stalls when p is an alert record.
-func (s *alertStallSocket) Write(p []byte) (int, error) { return s.w.Write(p, s.Conn.Write) }
-
-// SetWriteDeadline sets the socket's write deadline, and the stalled
-// writes'.
-func (s *alertStallSocket) SetWriteDeadline(t time.Time) error {
-	s.w.SetWriteDeadline(t)
-	return s.Conn.SetWriteDeadline(t)
-}
-
-// SetDeadline sets both deadlines.
-func (s *alertStallSocket) SetDeadline(t time.Time) error {
-	s.w.SetWriteDeadline(t)
-	return s.Conn.SetDeadline(t)
-}
-
-// Close closes the socket, ending stalled writes.
-func (s *alertStallSocket) Close() error {
-	s.w.Close()
-	return s.Conn.Close()
-}
+func (s *alertStallSocket) closed() <-chan struct{} { return s.Closed() }
 
 // alertStallListener hands out its sockets as alertStallSockets when
 // stall is set, and sends each on sockets.
@@ -72,7 +47,7 @@ func (l *alertStallListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &alertStallSocket{Conn: nc, w: stall.New(isAlert)}
+	s := &alertStallSocket{stall.NewConn(nc, isAlert)}
 	select {
 	case l.sockets <- s:
 	default:
@@ -91,7 +66,7 @@ type closeWatch struct {
 }
 
 func (c *closeWatch) Close() error {
-	c.s.w.Close()
+	c.s.Writes.Close()
 	return c.Conn.Close()
 }
 

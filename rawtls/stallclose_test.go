@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,37 +18,21 @@ import (
 
 // stallSocket is an accepted socket whose writes a test can make stall
 // (see package stall), as they do to a client whose receive window and
-// the server's send buffer are full. It keeps the *net.TCPConn's own
-// methods (CloseWrite, SyscallConn), which the listener uses.
+// the server's send buffer are full. It keeps the TCP socket's CloseWrite
+// and SyscallConn, which the listener uses.
 type stallSocket struct {
-	*net.TCPConn
-	w *stall.Writes
+	*stall.Conn
+	tcp *net.TCPConn
 }
 
-func (s *stallSocket) stall()                  { s.w.Stall() }
-func (s *stallSocket) closed() <-chan struct{} { return s.w.Closed() }
+func (s *stallSocket) stall()                  { s.Stall() }
+func (s *stallSocket) closed() <-chan struct{} { return s.Closed() }
 
-// Write writes p, or stalls.
-func (s *stallSocket) Write(p []byte) (int, error) { return s.w.Write(p, s.TCPConn.Write) }
+// CloseWrite shuts the socket's write side.
+func (s *stallSocket) CloseWrite() error { return s.tcp.CloseWrite() }
 
-// SetWriteDeadline sets the socket's write deadline, and the stalled
-// writes'.
-func (s *stallSocket) SetWriteDeadline(t time.Time) error {
-	s.w.SetWriteDeadline(t)
-	return s.TCPConn.SetWriteDeadline(t)
-}
-
-// SetDeadline sets both deadlines.
-func (s *stallSocket) SetDeadline(t time.Time) error {
-	s.w.SetWriteDeadline(t)
-	return s.TCPConn.SetDeadline(t)
-}
-
-// Close closes the socket, ending stalled writes.
-func (s *stallSocket) Close() error {
-	s.w.Close()
-	return s.TCPConn.Close()
-}
+// SyscallConn gives the socket's descriptor.
+func (s *stallSocket) SyscallConn() (syscall.RawConn, error) { return s.tcp.SyscallConn() }
 
 // stallListener hands out its sockets as stallSockets, on sockets.
 type stallListener struct {
@@ -60,7 +45,7 @@ func (l *stallListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &stallSocket{TCPConn: nc.(*net.TCPConn), w: stall.New(nil)}
+	s := &stallSocket{Conn: stall.NewConn(nc, nil), tcp: nc.(*net.TCPConn)}
 	select {
 	case l.sockets <- s:
 	default:

@@ -23,7 +23,7 @@ func (c *lastWordConn) Write(p []byte) (int, error) {
 		return c.stallConn.Write(p)
 	}
 	n, err := c.stallConn.Write(p)
-	c.stall()
+	c.Stall()
 	c.sent <- time.Now()
 	return n, err
 }
@@ -94,7 +94,7 @@ func TestCloseBoundedWhenClientStopsReading(t *testing.T) {
 				rc.write(frame{fin: true, op: opClose, payload: closePayload(tc.code, "")})
 			}
 			select {
-			case <-sc.w.Closed():
+			case <-sc.Closed():
 				took := time.Since(at)
 				t.Logf("socket closed %v after the close frame", took.Round(time.Millisecond))
 				// Room for a loaded machine, below crypto/tls's 5 s.

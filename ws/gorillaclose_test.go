@@ -43,7 +43,7 @@ func TestGorillaCloseCountedOnlyWhenSent(t *testing.T) {
 				rc, _ := ts.dialRaw(t, nil)
 				want := tt.code
 				if stalled {
-					sock.Load().stall()
+					sock.Load().Stall()
 					want = 0
 				}
 				rc.write(tt.frame)

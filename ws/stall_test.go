@@ -32,42 +32,9 @@ func (l *wrapListener) Accept() (net.Conn, error) {
 // stallConn is an accepted socket whose writes a test can make stall
 // (see package stall), as they do to a client whose receive window and
 // the server's send buffer are full.
-type stallConn struct {
-	net.Conn
-	w *stall.Writes
-}
+type stallConn = stall.Conn
 
-func newStallConn(nc net.Conn) *stallConn {
-	return &stallConn{Conn: nc, w: stall.New(nil)}
-}
-
-// stall makes every write from now on stall.
-func (c *stallConn) stall() { c.w.Stall() }
-
-// blocked receives once a write has started to stall.
-func (c *stallConn) blocked() <-chan struct{} { return c.w.Blocked() }
-
-// Write writes p, or stalls.
-func (c *stallConn) Write(p []byte) (int, error) { return c.w.Write(p, c.Conn.Write) }
-
-// SetWriteDeadline sets the socket's write deadline, and the stalled
-// writes'.
-func (c *stallConn) SetWriteDeadline(t time.Time) error {
-	c.w.SetWriteDeadline(t)
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// SetDeadline sets both deadlines.
-func (c *stallConn) SetDeadline(t time.Time) error {
-	c.w.SetWriteDeadline(t)
-	return c.Conn.SetDeadline(t)
-}
-
-// Close closes the socket, ending stalled writes.
-func (c *stallConn) Close() error {
-	c.w.Close()
-	return c.Conn.Close()
-}
+func newStallConn(nc net.Conn) *stallConn { return stall.NewConn(nc, nil) }
 
 // dropLog is a slog.Handler that calls onDrop with the reason of each
 // "websocket client dropped" record, on the goroutine dropping the
@@ -137,7 +104,7 @@ func TestKeepaliveDropClosesDespiteStalledCloseNotify(t *testing.T) {
 		IdleTimeout: time.Minute,
 		Logger: slog.New(&dropLog{onDrop: func(string) {
 			// The close frame has been written: what follows stalls.
-			sock.Load().stall()
+			sock.Load().Stall()
 			dropped <- time.Now()
 		}}),
 		Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
@@ -196,9 +163,9 @@ func TestKeepaliveDropsAfterFailedPing(t *testing.T) {
 	// The upgrade's answer has been read: the first write from here is
 	// the keepalive's ping.
 	sc := sock.Load()
-	sc.stall()
+	sc.Stall()
 	select {
-	case <-sc.blocked():
+	case <-sc.Blocked():
 	case <-time.After(testPingInterval + ioWait):
 		t.Fatal("no ping written")
 	}

@@ -6,10 +6,10 @@
 // close frame, into a buffer that is full for larger ones often enough
 // that a real full window cannot show a stalled write reliably.
 //
-// A test's socket type keeps its own embedding (*net.TCPConn where the
-// server must find the TCP socket's methods, net.Conn where it must not)
-// and hands its Write, SetWriteDeadline, SetDeadline and Close to a
-// [Writes].
+// A test wraps an accepted socket in a [Conn]. The Conn hides the
+// socket's other methods; where the server must find some of them
+// (CloseWrite, SyscallConn on a TCP socket), the test's own type embeds
+// the Conn and adds them.
 package stall
 
 import (
@@ -116,4 +116,39 @@ func (w *Writes) Close() {
 func (w *Writes) wake() {
 	close(w.changed)
 	w.changed = make(chan struct{})
+}
+
+// Conn is a socket whose writes stall as its [Writes] decides. It hides
+// the socket's other methods (CloseWrite, SyscallConn): a test whose
+// server must find them adds them to a type that embeds Conn.
+type Conn struct {
+	net.Conn
+	*Writes
+}
+
+// NewConn wraps nc; pick is as for [New].
+func NewConn(nc net.Conn, pick func(p []byte) bool) *Conn {
+	return &Conn{Conn: nc, Writes: New(pick)}
+}
+
+// Write writes p, or stalls.
+func (c *Conn) Write(p []byte) (int, error) { return c.Writes.Write(p, c.Conn.Write) }
+
+// SetWriteDeadline sets the socket's write deadline, and the stalled
+// writes'.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.Writes.SetWriteDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.Writes.SetWriteDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+// Close closes the socket, ending stalled writes.
+func (c *Conn) Close() error {
+	c.Writes.Close()
+	return c.Conn.Close()
 }
