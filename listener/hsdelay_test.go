@@ -91,7 +91,9 @@ func TestHSDelayCutShort(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			applied := make(chan string, 1)
+			// The fault package's log: "faults armed" at Arm, then "fault
+			// applied" once the connection's delay has begun.
+			applied := make(chan string, 10)
 			in, err := fault.New(fault.Options{HandshakeTimeout: time.Minute,
 				Logger: slog.New(slog.NewTextHandler(lineWriter(applied), &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			if err != nil {
@@ -116,13 +118,22 @@ func TestHSDelayCutShort(t *testing.T) {
 			nc.SetDeadline(time.Now().Add(ioTimeout))
 			handshake := make(chan error, 1)
 			go func() { handshake <- tls.Client(nc, clientConfig(t)).Handshake() }()
-			select {
-			case line := <-applied:
-				if !strings.Contains(line, "hsdelay:50s") {
-					t.Fatalf("fault log %q, want hsdelay applied", line)
+			// Cut only once the delay holds the connection: "faults armed"
+			// names the spec too, and closing the listener before it
+			// has taken the connection cuts no delay at all.
+			for waitApplied := time.After(ioTimeout); ; {
+				var line string
+				select {
+				case line = <-applied:
+				case <-waitApplied:
+					t.Fatal("hsdelay never applied")
 				}
-			case <-time.After(ioTimeout):
-				t.Fatal("hsdelay never applied")
+				if strings.Contains(line, "fault applied") {
+					if !strings.Contains(line, "hsdelay:50s") {
+						t.Fatalf("fault log %q, want hsdelay applied", line)
+					}
+					break
+				}
 			}
 			tt.cut(l)
 			var line string
