@@ -42,13 +42,7 @@ func TestHAProxyTCPCheck(t *testing.T) {
 func testHAProxyTCPCheck(t *testing.T, haproxy, sendProxy, outcome string) {
 	p := startProc(t, "TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=127.0.0.1", "TLSECHO_LOG_LEVEL=debug")
 	tlsFront, httpsFront := freeAddr(t), freeAddr(t)
-	cfg := fmt.Sprintf(`global
-    log stdout format raw local0 info
-defaults
-    mode tcp
-    log global
-    timeout connect 5s
-    timeout client 1m
+	cfg := haproxyTCPHead + fmt.Sprintf(`    timeout client 1m
     timeout server 1m
     timeout check 5s
 frontend tls

@@ -21,13 +21,7 @@ func TestHAProxyHeaderNotRead(t *testing.T) {
 	haproxy := needHAProxy(t)
 	p := startProc(t, "TLSECHO_LOG_LEVEL=debug")
 	tlsFront, httpsFront := freeAddr(t), freeAddr(t)
-	cfg := fmt.Sprintf(`global
-    log stdout format raw local0 info
-defaults
-    mode tcp
-    log global
-    timeout connect 5s
-    timeout client 30s
+	cfg := haproxyTCPHead + fmt.Sprintf(`    timeout client 30s
     timeout server 30s
 frontend tls
     bind %s

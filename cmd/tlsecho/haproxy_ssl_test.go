@@ -26,13 +26,7 @@ func TestHAProxySSLTLV(t *testing.T) {
 	dir := t.TempDir()
 	pem := haproxyPEM(t, dir)
 	tlsFront, plainFront := freeAddr(t), freeAddr(t)
-	cfg := fmt.Sprintf(`global
-    log stdout format raw local0 info
-defaults
-    mode tcp
-    log global
-    timeout connect 5s
-    timeout client 30s
+	cfg := haproxyTCPHead + fmt.Sprintf(`    timeout client 30s
     timeout server 30s
 frontend tls
     bind %s ssl crt %s

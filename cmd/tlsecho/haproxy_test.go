@@ -409,6 +409,17 @@ func TestHAProxy(t *testing.T) {
 	echoLine(t, held[1], "still here\n")
 }
 
+// haproxyTCPHead opens the configuration of a test's HAProxy in TCP
+// mode, logging to its stdout (startHAProxy); the test adds its timeouts,
+// frontends and backends.
+const haproxyTCPHead = `global
+    log stdout format raw local0 info
+defaults
+    mode tcp
+    log global
+    timeout connect 5s
+`
+
 // needHAProxy returns the path of the haproxy binary, or skips the test
 // where it is missing, as the openssl and browser tests do; the README's
 // test command installs it.

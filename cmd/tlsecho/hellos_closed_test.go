@@ -2,9 +2,7 @@ package main
 
 import (
 	"io"
-	"net"
 	"testing"
-	"time"
 )
 
 // hellosClosedTests are clients that close the connection during the
@@ -31,16 +29,8 @@ func TestHellosClientClosed(t *testing.T) {
 	ta := startApp(t, nil)
 	for i, tt := range hellosClosedTests {
 		t.Run(tt.name, func(t *testing.T) {
-			nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(10 * time.Second))
-			if _, err := nc.Write(tt.send); err != nil {
-				t.Fatal(err)
-			}
-			nc.(*net.TCPConn).CloseWrite()
+			nc := sendFirst(t, ta.TLSAddr, tt.send)
+			nc.CloseWrite()
 			// The server answers what it got, if anything, and closes.
 			io.Copy(io.Discard, nc)
 			got := waitHellos(t, ta, "", i+1)

@@ -3,10 +3,8 @@ package main
 import (
 	"crypto/rand"
 	"io"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -85,15 +83,7 @@ func TestHellosAsCryptoTLSReadsThem(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(10 * time.Second))
-			if _, err := nc.Write(tt.records); err != nil {
-				t.Fatal(err)
-			}
+			nc := sendFirst(t, ta.TLSAddr, tt.records)
 			// A ServerHello record: crypto/tls read the hello.
 			head := make([]byte, 6)
 			if _, err := io.ReadFull(nc, head); err != nil || head[0] != 22 || head[5] != 2 {
@@ -116,15 +106,7 @@ func TestHellosAsCryptoTLSReadsThem(t *testing.T) {
 func TestHellosUnknownVersions(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"TLS_MIN_VERSION": "1.3"})
-	nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := nc.Write(oddHello(0, nil, 0x7f1c, 0x0303)); err != nil {
-		t.Fatal(err)
-	}
+	nc := sendFirst(t, ta.TLSAddr, oddHello(0, nil, 0x7f1c, 0x0303))
 	// The server answers with a protocol_version alert and closes.
 	io.Copy(io.Discard, nc)
 	got := waitHellos(t, ta, "", 1)

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"testing"
-	"time"
 )
 
 // TestHellosProxyHeaderCut: behind a load balancer, a client that closes
@@ -37,15 +36,8 @@ func TestHellosProxyHeaderCut(t *testing.T) {
 				tests = append(tests, struct{ name, send, peer, want string }{"nothing", "", "", cutHello})
 			}
 			for i, tt := range tests {
-				nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
-				if err != nil {
-					t.Fatal(err)
-				}
-				nc.SetDeadline(time.Now().Add(10 * time.Second))
-				if _, err := io.WriteString(nc, tt.send); err != nil {
-					t.Fatal(err)
-				}
-				nc.(*net.TCPConn).CloseWrite()
+				nc := sendFirst(t, ta.TLSAddr, []byte(tt.send))
+				nc.CloseWrite()
 				// The server closes once it has seen the end.
 				io.Copy(io.Discard, nc)
 				nc.Close()

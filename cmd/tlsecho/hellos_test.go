@@ -261,15 +261,7 @@ func TestHellosAfterHelloRetryRequest(t *testing.T) {
 // rather than an empty list; its JA4 takes the legacy version.
 func TestHellosGREASEOnlyVersions(t *testing.T) {
 	ta := startApp(t, nil)
-	nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := nc.Write(oddHello(0, nil, 0x0a0a, 0x3a3a)); err != nil {
-		t.Fatal(err)
-	}
+	nc := sendFirst(t, ta.TLSAddr, oddHello(0, nil, 0x0a0a, 0x3a3a))
 	// The server answers with a protocol_version alert and closes.
 	io.Copy(io.Discard, nc)
 	got := waitHellos(t, ta, "", 1)
@@ -302,4 +294,22 @@ func TestHellosWSSAlias(t *testing.T) {
 	if len(got) != 1 || got[0].Listener != "https" || got[0].Peer != httpsPeer {
 		t.Errorf("?listener=wss gave %+v, want the one https handshake from %s", got, httpsPeer)
 	}
+}
+
+// sendFirst dials addr and sends b as the client's first bytes, with no
+// TLS of its own: a test of what the server makes of a hello it did not
+// expect. Reads and writes on the socket give up after 10 s; it is
+// closed when the test ends.
+func sendFirst(t *testing.T, addr string, b []byte) *net.TCPConn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	return nc.(*net.TCPConn)
 }
