@@ -20,7 +20,7 @@ func TestHelpCommand(t *testing.T) {
 		return code, stdout.String(), stderr.String()
 	}
 	_, overview, _ := runArgs("-h")
-	for _, cmd := range commands {
+	for cmd := range commands(context.Background(), nil, nil, nil, nil) {
 		t.Run(cmd, func(t *testing.T) {
 			_, want, _ := runArgs(cmd, "-h")
 			code, got, errOut := runArgs("help", cmd)

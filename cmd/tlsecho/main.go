@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strings"
 )
 
@@ -49,24 +48,24 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 			}
 		}
 	}
-	switch cmd {
-	case "serve":
-		return serveCmd(ctx, args, environ, stdout, stderr)
-	case "health":
-		return healthCmd(ctx, args, environ, stdout, stderr)
-	case "cert":
-		return certCmd(args, stdout, stderr)
-	case "client":
-		return clientCmd(ctx, args, stdin, stdout, stderr)
-	case "version":
-		return versionCmd(args, stdout, stderr)
+	if f, ok := commands(ctx, environ, stdin, stdout, stderr)[cmd]; ok {
+		return f(args)
 	}
 	fmt.Fprintf(stderr, "tlsecho: unknown command %q; see tlsecho -h\n", cmd)
 	return exitUsage
 }
 
-// commands are the names run takes as its first argument.
-var commands = []string{"serve", "health", "cert", "client", "version"}
+// commands are the commands run takes as its first argument, by name,
+// each bound to what run was given; `tlsecho help` asks them too.
+func commands(ctx context.Context, environ []string, stdin io.Reader, stdout, stderr io.Writer) map[string]func(args []string) int {
+	return map[string]func([]string) int{
+		"serve":   func(args []string) int { return serveCmd(ctx, args, environ, stdout, stderr) },
+		"health":  func(args []string) int { return healthCmd(ctx, args, environ, stdout, stderr) },
+		"cert":    func(args []string) int { return certCmd(args, stdout, stderr) },
+		"client":  func(args []string) int { return clientCmd(ctx, args, stdin, stdout, stderr) },
+		"version": func(args []string) int { return versionCmd(args, stdout, stderr) },
+	}
+}
 
 // helpCmd is `tlsecho help [COMMAND]`, as git and go read it: with a
 // command, that command's own help (what `tlsecho COMMAND -h` prints);
@@ -80,13 +79,15 @@ func helpCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case len(args) > 1:
 		fmt.Fprintln(stderr, "tlsecho help: takes one command at most; see tlsecho -h")
 		return exitUsage
-	case !slices.Contains(commands, args[0]):
+	}
+	f, ok := commands(ctx, nil, nil, stdout, stderr)[args[0]]
+	if !ok {
 		fmt.Fprintf(stderr, "tlsecho help: unknown command %q; see tlsecho -h\n", args[0])
 		return exitUsage
 	}
 	// Every command answers -h with its help, on stdout, before it reads
 	// anything else.
-	return run(ctx, []string{args[0], "-h"}, nil, nil, stdout, stderr)
+	return f([]string{"-h"})
 }
 
 // isHelp tells the spellings of the help flag that every command accepts.
