@@ -62,7 +62,10 @@ const (
 	pcInitialN    = 128
 )
 
-// punycode encodes s as RFC 3492 section 6.3 does.
+// punycode encodes s as RFC 3492 section 6.3 does. delta is an int64:
+// with a few thousand runes (a name pasted by mistake) it passes 2^31,
+// which would wrap an int on 32-bit platforms; a command-line argument
+// (at most 128 KiB on Linux) keeps it far below 2^63.
 func punycode(s string) string {
 	runes := []rune(s)
 	var out []byte
@@ -76,7 +79,7 @@ func punycode(s string) string {
 	if b > 0 {
 		out = append(out, '-')
 	}
-	n, delta, bias := rune(pcInitialN), 0, pcInitialBias
+	n, delta, bias := rune(pcInitialN), int64(0), pcInitialBias
 	for h < len(runes) {
 		m := rune(utf8.MaxRune + 1)
 		for _, r := range runes {
@@ -84,7 +87,7 @@ func punycode(s string) string {
 				m = r
 			}
 		}
-		delta += int(m-n) * (h + 1)
+		delta += int64(m-n) * int64(h+1)
 		n = m
 		for _, r := range runes {
 			if r < n {
@@ -95,7 +98,7 @@ func punycode(s string) string {
 			}
 			q := delta
 			for k := pcBase; ; k += pcBase {
-				t := min(max(k-bias, pcTMin), pcTMax)
+				t := int64(min(max(k-bias, pcTMin), pcTMax))
 				if q < t {
 					break
 				}
@@ -114,22 +117,22 @@ func punycode(s string) string {
 }
 
 // punycodeAdapt is the bias adaptation of RFC 3492 section 6.1.
-func punycodeAdapt(delta, numPoints int, first bool) int {
+func punycodeAdapt(delta int64, numPoints int, first bool) int {
 	if first {
 		delta /= pcDamp
 	} else {
 		delta /= 2
 	}
-	delta += delta / numPoints
+	delta += delta / int64(numPoints)
 	k := 0
 	for delta > ((pcBase-pcTMin)*pcTMax)/2 {
 		delta /= pcBase - pcTMin
 		k += pcBase
 	}
-	return k + (pcBase-pcTMin+1)*delta/(delta+pcSkew)
+	return k + int((pcBase-pcTMin+1)*delta/(delta+pcSkew))
 }
 
-func punycodeDigit(d int) byte {
+func punycodeDigit(d int64) byte {
 	if d < 26 {
 		return byte('a' + d)
 	}
