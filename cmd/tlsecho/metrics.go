@@ -144,21 +144,24 @@ type handshakeSeries struct {
 	seconds      prometheus.Observer
 }
 
-// listenerHooks counts the connections accepted and refused on every
-// listener, and the handshakes of the TLS listeners.
-func (m *metrics) listenerHooks() *listener.Hooks {
+// listenerHooks counts the connections accepted and refused on the
+// listeners named, those that are on, and the handshakes of the TLS
+// listeners among them. A listener that is off gets no series: a
+// dashboard or an alert grouped by listener would show it as one that
+// is there and idle.
+func (m *metrics) listenerHooks(names []string) *listener.Hooks {
 	// The series of every connection are looked up once, here.
 	series := make(map[string]*handshakeSeries, len(tlsListeners))
-	for _, name := range tlsListeners {
-		series[name] = &handshakeSeries{
-			fails:   m.handshakeFails.WithLabelValues(name),
-			tls13:   m.handshakes.WithLabelValues(name, tls.VersionName(tls.VersionTLS13)),
-			seconds: m.handshakeTime.WithLabelValues(name),
-		}
-	}
-	accepted := make(map[string]prometheus.Counter)
-	for _, name := range []string{"tls", "https", "http", "admin"} {
+	accepted := make(map[string]prometheus.Counter, len(names))
+	for _, name := range names {
 		accepted[name] = m.conns.WithLabelValues(name)
+		if slices.Contains(tlsListeners, name) {
+			series[name] = &handshakeSeries{
+				fails:   m.handshakeFails.WithLabelValues(name),
+				tls13:   m.handshakes.WithLabelValues(name, tls.VersionName(tls.VersionTLS13)),
+				seconds: m.handshakeTime.WithLabelValues(name),
+			}
+		}
 	}
 	return &listener.Hooks{
 		Refused: func(name string) { m.refused.WithLabelValues(name).Inc() },
@@ -213,36 +216,18 @@ func wsCounter(name, help, kind string, value func(ws.Stats) int64, wsrvs []*ws.
 	})
 }
 
-// wsSeries are the WebSocket series of one page listener.
-type wsSeries struct {
-	total  prometheus.Counter
-	active prometheus.Gauge
-}
-
-// wsHooks count WebSocket connections by the listener they came through,
-// found once per connection, and their close codes.
-func (m *metrics) wsHooks() *ws.Hooks {
-	series := make(map[string]*wsSeries)
-	for _, name := range []string{"https", "http"} {
-		series[name] = &wsSeries{total: m.wsConns.WithLabelValues(name), active: m.wsActive.WithLabelValues(name)}
-	}
-	of := func(c *ws.Conn) *wsSeries {
-		if lc := listener.From(c.NetConn()); lc != nil {
-			return series[lc.Listener]
-		}
-		return nil
-	}
+// wsHooks count the WebSocket connections of the ws.Server that serves
+// /ws on the listener named (each page listener has its own), and their
+// close codes.
+func (m *metrics) wsHooks(name string) *ws.Hooks {
+	total, active := m.wsConns.WithLabelValues(name), m.wsActive.WithLabelValues(name)
 	return &ws.Hooks{
-		Opened: func(c *ws.Conn) {
-			if s := of(c); s != nil {
-				s.total.Inc()
-				s.active.Inc()
-			}
+		Opened: func(*ws.Conn) {
+			total.Inc()
+			active.Inc()
 		},
 		Closed: func(c *ws.Conn) {
-			if s := of(c); s != nil {
-				s.active.Dec()
-			}
+			active.Dec()
 			m.wsCloses.WithLabelValues(closeCodeLabel(c.CloseCode())).Inc()
 		},
 	}
