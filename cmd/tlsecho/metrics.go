@@ -54,7 +54,7 @@ func newMetrics() *metrics {
 		}, []string{"listener"}),
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_tls_handshakes_total",
-			Help: "Completed TLS handshakes, by listener (tls, https) and version.",
+			Help: "Completed TLS handshakes, by listener (tls, https) and version (TLS 1.2, TLS 1.3).",
 		}, []string{"listener", "version"}),
 		handshakeFails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_tls_handshake_failures_total",
@@ -101,13 +101,13 @@ func (m *metrics) watch(src *certs.Source, raw *rawtls.Server, wsrvs ...*ws.Serv
 	m.reg.MustRegister(
 		rawBytes("in", func(s rawtls.Stats) int64 { return s.BytesRead }, raw),
 		rawBytes("out", func(s rawtls.Stats) int64 { return s.BytesWritten }, raw),
-		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "text",
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type (text, binary).", "text",
 			func(s ws.Stats) int64 { return s.TextMessages }, wsrvs),
-		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "binary",
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type (text, binary).", "binary",
 			func(s ws.Stats) int64 { return s.BinaryMessages }, wsrvs),
-		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type.", "text",
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type (text, binary).", "text",
 			func(s ws.Stats) int64 { return s.TextBytes }, wsrvs),
-		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type.", "binary",
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type (text, binary).", "binary",
 			func(s ws.Stats) int64 { return s.BinaryBytes }, wsrvs),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tlsecho_certificate_not_after_seconds",
@@ -194,7 +194,7 @@ func (m *metrics) listenerHooks(names []string) *listener.Hooks {
 func rawBytes(direction string, value func(rawtls.Stats) int64, raw *rawtls.Server) prometheus.CounterFunc {
 	return prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name:        "tlsecho_raw_bytes_total",
-		Help:        "Bytes read from and written to raw TLS clients, open connections included.",
+		Help:        "Bytes inside TLS read from raw TLS clients and echoed to them, open connections included, by direction (in: read, out: written).",
 		ConstLabels: prometheus.Labels{"direction": direction},
 	}, func() float64 { return float64(value(raw.Stats())) })
 }
