@@ -2,8 +2,10 @@ package main
 
 import (
 	"crypto/tls"
+	"math"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,7 +43,9 @@ type metrics struct {
 // tlsListeners are the listeners that run TLS handshakes.
 var tlsListeners = []string{"tls", "https"}
 
-func newMetrics() *metrics {
+// newMetrics makes the collectors of a server whose TLS handshakes may
+// take up to handshakeTimeout.
+func newMetrics(handshakeTimeout time.Duration) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		conns: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -63,7 +67,7 @@ func newMetrics() *metrics {
 		handshakeTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tlsecho_tls_handshake_seconds",
 			Help:    "Duration of completed TLS handshakes, by listener (tls, https).",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms to 4 s
+			Buckets: handshakeBuckets(handshakeTimeout),
 		}, []string{"listener"}),
 		wsConns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_ws_connections_total",
@@ -93,6 +97,21 @@ func newMetrics() *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
+}
+
+// handshakeBuckets are the buckets of tlsecho_tls_handshake_seconds:
+// from 0.5 ms, a handshake on a local network, doubling up to 4 s at
+// least and on to the handshake timeout, which a completed handshake
+// may take: one longer than the top bucket would count in +Inf only,
+// and histogram_quantile would answer with the top bucket's bound,
+// hiding how slow handshakes got just when a server is overloaded.
+func handshakeBuckets(timeout time.Duration) []float64 {
+	const first = 0.0005
+	n := 14 // 0.5 ms to 4.096 s
+	for first*math.Pow(2, float64(n-1)) < timeout.Seconds() {
+		n++
+	}
+	return prometheus.ExponentialBuckets(first, 2, n)
 }
 
 // watch adds gauges read at scrape time from the certificate source and
