@@ -7,10 +7,10 @@ import (
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
-// listenerHooks are the metrics' hooks, with every handshake on a TLS
-// port, failed ones included, also kept for /hellos.
-func (a *app) listenerHooks() *listener.Hooks {
-	h := a.metrics.listenerHooks()
+// listenerHooks are the metrics' hooks of the listeners named, with every
+// handshake on a TLS port, failed ones included, also kept for /hellos.
+func (a *app) listenerHooks(names []string) *listener.Hooks {
+	h := a.metrics.listenerHooks(names)
 	count := h.Handshake
 	h.Handshake = func(c *listener.Conn, hs listener.Handshake) {
 		count(c, hs)

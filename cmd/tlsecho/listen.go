@@ -16,7 +16,15 @@ func (a *app) listen() (err error) {
 			}
 		}
 	}()
-	hooks := a.listenerHooks()
+	// The listeners about to be bound: only they get series.
+	names := []string{"tls", "https"}
+	if a.plain != nil {
+		names = append(names, "http")
+	}
+	if a.admin != nil {
+		names = append(names, "admin")
+	}
+	hooks := a.listenerHooks(names)
 	a.countProxy(hooks)
 	bind := func(varName, addr string, o listener.Options) (*listener.Listener, error) {
 		l, err := listener.Listen(addr)

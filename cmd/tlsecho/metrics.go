@@ -2,8 +2,10 @@ package main
 
 import (
 	"crypto/tls"
+	"math"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,7 +43,9 @@ type metrics struct {
 // tlsListeners are the listeners that run TLS handshakes.
 var tlsListeners = []string{"tls", "https"}
 
-func newMetrics() *metrics {
+// newMetrics makes the collectors of a server whose TLS handshakes may
+// take up to handshakeTimeout.
+func newMetrics(handshakeTimeout time.Duration) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		conns: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -54,7 +58,7 @@ func newMetrics() *metrics {
 		}, []string{"listener"}),
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_tls_handshakes_total",
-			Help: "Completed TLS handshakes, by listener (tls, https) and version.",
+			Help: "Completed TLS handshakes, by listener (tls, https) and version (TLS 1.2, TLS 1.3).",
 		}, []string{"listener", "version"}),
 		handshakeFails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_tls_handshake_failures_total",
@@ -63,7 +67,7 @@ func newMetrics() *metrics {
 		handshakeTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "tlsecho_tls_handshake_seconds",
 			Help:    "Duration of completed TLS handshakes, by listener (tls, https).",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms to 4 s
+			Buckets: handshakeBuckets(handshakeTimeout),
 		}, []string{"listener"}),
 		wsConns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tlsecho_ws_connections_total",
@@ -95,19 +99,34 @@ func newMetrics() *metrics {
 	return m
 }
 
+// handshakeBuckets are the buckets of tlsecho_tls_handshake_seconds:
+// from 0.5 ms, a handshake on a local network, doubling up to 4 s at
+// least and on to the handshake timeout, which a completed handshake
+// may take: one longer than the top bucket would count in +Inf only,
+// and histogram_quantile would answer with the top bucket's bound,
+// hiding how slow handshakes got just when a server is overloaded.
+func handshakeBuckets(timeout time.Duration) []float64 {
+	const first = 0.0005
+	n := 14 // 0.5 ms to 4.096 s
+	for first*math.Pow(2, float64(n-1)) < timeout.Seconds() {
+		n++
+	}
+	return prometheus.ExponentialBuckets(first, 2, n)
+}
+
 // watch adds gauges read at scrape time from the certificate source and
 // the WebSocket servers (nil ones skipped), so they cannot go stale.
 func (m *metrics) watch(src *certs.Source, raw *rawtls.Server, wsrvs ...*ws.Server) {
 	m.reg.MustRegister(
 		rawBytes("in", func(s rawtls.Stats) int64 { return s.BytesRead }, raw),
 		rawBytes("out", func(s rawtls.Stats) int64 { return s.BytesWritten }, raw),
-		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "text",
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type (text, binary).", "text",
 			func(s ws.Stats) int64 { return s.TextMessages }, wsrvs),
-		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type.", "binary",
+		wsCounter("tlsecho_ws_messages_total", "WebSocket messages received whole and passed to the echo (a fault may then drop them), by type (text, binary).", "binary",
 			func(s ws.Stats) int64 { return s.BinaryMessages }, wsrvs),
-		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type.", "text",
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type (text, binary).", "text",
 			func(s ws.Stats) int64 { return s.TextBytes }, wsrvs),
-		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type.", "binary",
+		wsCounter("tlsecho_ws_message_bytes_total", "Payload bytes of WebSocket messages received whole and passed to the echo, by type (text, binary).", "binary",
 			func(s ws.Stats) int64 { return s.BinaryBytes }, wsrvs),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "tlsecho_certificate_not_after_seconds",
@@ -144,21 +163,24 @@ type handshakeSeries struct {
 	seconds      prometheus.Observer
 }
 
-// listenerHooks counts the connections accepted and refused on every
-// listener, and the handshakes of the TLS listeners.
-func (m *metrics) listenerHooks() *listener.Hooks {
+// listenerHooks counts the connections accepted and refused on the
+// listeners named, those that are on, and the handshakes of the TLS
+// listeners among them. A listener that is off gets no series: a
+// dashboard or an alert grouped by listener would show it as one that
+// is there and idle.
+func (m *metrics) listenerHooks(names []string) *listener.Hooks {
 	// The series of every connection are looked up once, here.
 	series := make(map[string]*handshakeSeries, len(tlsListeners))
-	for _, name := range tlsListeners {
-		series[name] = &handshakeSeries{
-			fails:   m.handshakeFails.WithLabelValues(name),
-			tls13:   m.handshakes.WithLabelValues(name, tls.VersionName(tls.VersionTLS13)),
-			seconds: m.handshakeTime.WithLabelValues(name),
-		}
-	}
-	accepted := make(map[string]prometheus.Counter)
-	for _, name := range []string{"tls", "https", "http", "admin"} {
+	accepted := make(map[string]prometheus.Counter, len(names))
+	for _, name := range names {
 		accepted[name] = m.conns.WithLabelValues(name)
+		if slices.Contains(tlsListeners, name) {
+			series[name] = &handshakeSeries{
+				fails:   m.handshakeFails.WithLabelValues(name),
+				tls13:   m.handshakes.WithLabelValues(name, tls.VersionName(tls.VersionTLS13)),
+				seconds: m.handshakeTime.WithLabelValues(name),
+			}
+		}
 	}
 	return &listener.Hooks{
 		Refused: func(name string) { m.refused.WithLabelValues(name).Inc() },
@@ -191,7 +213,7 @@ func (m *metrics) listenerHooks() *listener.Hooks {
 func rawBytes(direction string, value func(rawtls.Stats) int64, raw *rawtls.Server) prometheus.CounterFunc {
 	return prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name:        "tlsecho_raw_bytes_total",
-		Help:        "Bytes read from and written to raw TLS clients, open connections included.",
+		Help:        "Bytes inside TLS read from raw TLS clients and echoed to them, open connections included, by direction (in: read, out: written).",
 		ConstLabels: prometheus.Labels{"direction": direction},
 	}, func() float64 { return float64(value(raw.Stats())) })
 }
@@ -213,36 +235,18 @@ func wsCounter(name, help, kind string, value func(ws.Stats) int64, wsrvs []*ws.
 	})
 }
 
-// wsSeries are the WebSocket series of one page listener.
-type wsSeries struct {
-	total  prometheus.Counter
-	active prometheus.Gauge
-}
-
-// wsHooks count WebSocket connections by the listener they came through,
-// found once per connection, and their close codes.
-func (m *metrics) wsHooks() *ws.Hooks {
-	series := make(map[string]*wsSeries)
-	for _, name := range []string{"https", "http"} {
-		series[name] = &wsSeries{total: m.wsConns.WithLabelValues(name), active: m.wsActive.WithLabelValues(name)}
-	}
-	of := func(c *ws.Conn) *wsSeries {
-		if lc := listener.From(c.NetConn()); lc != nil {
-			return series[lc.Listener]
-		}
-		return nil
-	}
+// wsHooks count the WebSocket connections of the ws.Server that serves
+// /ws on the listener named (each page listener has its own), and their
+// close codes.
+func (m *metrics) wsHooks(name string) *ws.Hooks {
+	total, active := m.wsConns.WithLabelValues(name), m.wsActive.WithLabelValues(name)
 	return &ws.Hooks{
-		Opened: func(c *ws.Conn) {
-			if s := of(c); s != nil {
-				s.total.Inc()
-				s.active.Inc()
-			}
+		Opened: func(*ws.Conn) {
+			total.Inc()
+			active.Inc()
 		},
 		Closed: func(c *ws.Conn) {
-			if s := of(c); s != nil {
-				s.active.Dec()
-			}
+			active.Dec()
 			m.wsCloses.WithLabelValues(closeCodeLabel(c.CloseCode())).Inc()
 		},
 	}

@@ -90,7 +90,7 @@ func (a *app) newWS(name string) *ws.Server {
 		PingInterval:    a.cfg.PingInterval,
 		IdleTimeout:     a.cfg.IdleTimeout,
 		Logger:          a.log.With("listener", name),
-		Hooks:           a.metrics.wsHooks(),
+		Hooks:           a.metrics.wsHooks(name),
 		Faults:          a.faults,
 	}
 }

@@ -122,7 +122,7 @@ type app struct {
 
 // newApp loads the certificate and builds the servers; it does not listen.
 func newApp(cfg Config, log *slog.Logger) (*app, error) {
-	a := &app{cfg: cfg, log: log, metrics: newMetrics()}
+	a := &app{cfg: cfg, log: log, metrics: newMetrics(cfg.HandshakeTimeout)}
 	var err error
 	if cfg.CertFile != "" {
 		a.src, err = certs.LoadFiles(cfg.CertFile, cfg.KeyFile)
