@@ -146,7 +146,8 @@ func affects(name string, files []string) bool {
 // at info level with its subject, expiry and SHA-256 fingerprint; the same
 // certificate again only at debug level, since a file can be written again
 // as it was. A failure is logged as an error naming the
-// files, and the old certificate keeps serving. The client CA file, when
+// files, and the old certificate keeps serving; the same failure again,
+// with the files unchanged since, only at debug level. The client CA file, when
 // there is one, is reloaded and logged the same way, on its own: a broken
 // CA file does not hold back a renewed pair, nor the other way round.
 func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
@@ -167,6 +168,11 @@ func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
 // reloadPairAndLog is the certificate half of [Source.ReloadAndLog].
 func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 	old, cur, err := s.reload()
+	if s.pairRefused.repeated(err, s.certFile, s.keyFile) {
+		log.Debug("certificate reload refused again, files and reason unchanged; still serving the previous one",
+			"trigger", trigger, "cert_file", s.certFile, "key_file", s.keyFile, "err", err)
+		return err
+	}
 	if err != nil {
 		log.Error("certificate reload failed; still serving the previous one",
 			"trigger", trigger,
