@@ -200,3 +200,37 @@ func outcomeOf(t *testing.T, ta *testApp, local string) string {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestMTLSNoCertificateSaysWhy: a Go client holding a certificate of
+// another CA sends none, as browsers do, and is refused as sending none;
+// /hellos and the debug log say that such clients send one only when a
+// CA of the client CA file issued it, so the operator looks at the CA
+// and not for a client without a certificate.
+func TestMTLSNoCertificateSaysWhy(t *testing.T) {
+	t.Parallel()
+	root, other := newIssuer(t, "Test Root CA", nil), newIssuer(t, "Other CA", nil)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.cert.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ta := startApp(t, map[string]string{"CLIENT_CA_FILE": caFile})
+	stranger := other.client(t, "stranger", time.Now().Add(-time.Hour), time.Now().Add(time.Hour), x509.ExtKeyUsageClientAuth)
+	const why = "client didn't provide a certificate (browsers and Go clients send one only when a CA of the client CA file issued it)"
+	for _, port := range []struct{ listener, addr string }{{"tls", ta.TLSAddr}, {"https", ta.HTTPSAddr}} {
+		for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+			t.Run(fmt.Sprintf("%s/%s", port.listener, tls.VersionName(v)), func(t *testing.T) {
+				cfg := &tls.Config{InsecureSkipVerify: true, MaxVersion: v, Certificates: []tls.Certificate{stranger}}
+				local, err := refusedHandshake(t, port.addr, cfg)
+				if err == nil {
+					t.Fatal("a client without a certificate of the client CA was let in")
+				}
+				if outcome := outcomeOf(t, ta, local); outcome != why {
+					t.Errorf("outcome %q, want %q", outcome, why)
+				}
+				if line := waitLogged(t, ta, "peer="+local); !strings.Contains(line, why) {
+					t.Errorf("log line lacks %q:\n%s", why, line)
+				}
+			})
+		}
+	}
+}
