@@ -33,12 +33,16 @@ const WatchDebounce = 200 * time.Millisecond
 // an error only when the watch cannot be set up; it logs "watching
 // certificate files" once it is.
 //
-// It watches the directories, not the files: tools replace a pair by
-// renaming new files into place (certbot swaps symlinks, Kubernetes secret
-// volumes swap the ..data symlink), and a watch on the old file would only
-// see it disappear. A directory replaced whole is watched again at its
-// path. A file changed in place behind a symlink into another directory
-// is not seen; send the server SIGHUP for that.
+// It watches the directories: tools replace a pair by renaming new files
+// into place (certbot swaps symlinks, Kubernetes secret volumes swap the
+// ..data symlink), and a watch on the old file would only see it
+// disappear. A directory replaced whole is watched again at its path. The
+// files are watched too, anew before each reload, for what reaches them
+// by another path: a file bind-mounted on its own and written in place on
+// the host, or the target of a symlink into another directory. A change
+// to a symlink outside the watched directories on the way to a file (a
+// symlinked parent of a symlink's target) is not seen; send the server
+// SIGHUP for that.
 func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	var dirs, files []string
 	var attrs []any
@@ -48,7 +52,6 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		if f.file == "" {
 			continue
 		}
-		files = append(files, f.file)
 		attrs = append(attrs, f.key, f.file)
 		// Absolute, so that a directory's parent can be watched and the
 		// events of both compared by name.
@@ -56,6 +59,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("certs: watch %s: %w", f.file, err)
 		}
+		files = append(files, abs)
 		if d := filepath.Dir(abs); !slices.Contains(dirs, d) {
 			dirs = append(dirs, d)
 		}
@@ -68,7 +72,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("certs: watch: %w", err)
 	}
 	defer w.Close()
-	dw, err := newDirWatch(w, log, dirs)
+	dw, err := newDirWatch(w, log, dirs, files)
 	if err != nil {
 		return fmt.Errorf("certs: watch: %w", err)
 	}
