@@ -125,6 +125,11 @@ func (s *Source) reloadCAs() (old, cur *caPool, err error) {
 // reloadCAsAndLog is the client CA half of [Source.ReloadAndLog].
 func (s *Source) reloadCAsAndLog(log *slog.Logger, trigger string) error {
 	old, cur, err := s.reloadCAs()
+	if s.caRefused.repeated(err, s.ca.file) {
+		log.Debug("client CA reload refused again, file and reason unchanged; still verifying clients against the previous CAs",
+			"trigger", trigger, "client_ca_file", s.ca.file, "err", err)
+		return err
+	}
 	if err != nil {
 		log.Error("client CA reload failed; still verifying clients against the previous CAs",
 			"trigger", trigger, "client_ca_file", s.ca.file, "err", err)

@@ -22,6 +22,9 @@ type Source struct {
 	// reloadMu serializes reloads, so a slow one that read the files
 	// earlier can never replace the pair a later one stored.
 	reloadMu sync.Mutex
+	// pairRefused and caRefused keep a refusal repeated on unchanged
+	// files from being logged as an error again.
+	pairRefused, caRefused refusals
 	// debounce replaces WatchDebounce when not zero, so a test can give
 	// "two writes a moment apart" a window no loaded machine overruns.
 	debounce time.Duration

@@ -33,12 +33,16 @@ const WatchDebounce = 200 * time.Millisecond
 // an error only when the watch cannot be set up; it logs "watching
 // certificate files" once it is.
 //
-// It watches the directories, not the files: tools replace a pair by
-// renaming new files into place (certbot swaps symlinks, Kubernetes secret
-// volumes swap the ..data symlink), and a watch on the old file would only
-// see it disappear. A directory replaced whole is watched again at its
-// path. A file changed in place behind a symlink into another directory
-// is not seen; send the server SIGHUP for that.
+// It watches the directories: tools replace a pair by renaming new files
+// into place (certbot swaps symlinks, Kubernetes secret volumes swap the
+// ..data symlink), and a watch on the old file would only see it
+// disappear. A directory replaced whole is watched again at its path. The
+// files are watched too, anew before each reload, for what reaches them
+// by another path: a file bind-mounted on its own and written in place on
+// the host, or the target of a symlink into another directory. A change
+// to a symlink outside the watched directories on the way to a file (a
+// symlinked parent of a symlink's target) is not seen; send the server
+// SIGHUP for that.
 func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	var dirs, files []string
 	var attrs []any
@@ -48,7 +52,6 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		if f.file == "" {
 			continue
 		}
-		files = append(files, f.file)
 		attrs = append(attrs, f.key, f.file)
 		// Absolute, so that a directory's parent can be watched and the
 		// events of both compared by name.
@@ -56,6 +59,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("certs: watch %s: %w", f.file, err)
 		}
+		files = append(files, abs)
 		if d := filepath.Dir(abs); !slices.Contains(dirs, d) {
 			dirs = append(dirs, d)
 		}
@@ -68,7 +72,7 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("certs: watch: %w", err)
 	}
 	defer w.Close()
-	dw, err := newDirWatch(w, log, dirs)
+	dw, err := newDirWatch(w, log, dirs, files)
 	if err != nil {
 		return fmt.Errorf("certs: watch: %w", err)
 	}
@@ -146,7 +150,8 @@ func affects(name string, files []string) bool {
 // at info level with its subject, expiry and SHA-256 fingerprint; the same
 // certificate again only at debug level, since a file can be written again
 // as it was. A failure is logged as an error naming the
-// files, and the old certificate keeps serving. The client CA file, when
+// files, and the old certificate keeps serving; the same failure again,
+// with the files unchanged since, only at debug level. The client CA file, when
 // there is one, is reloaded and logged the same way, on its own: a broken
 // CA file does not hold back a renewed pair, nor the other way round.
 func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
@@ -167,6 +172,11 @@ func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
 // reloadPairAndLog is the certificate half of [Source.ReloadAndLog].
 func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 	old, cur, err := s.reload()
+	if s.pairRefused.repeated(err, s.certFile, s.keyFile) {
+		log.Debug("certificate reload refused again, files and reason unchanged; still serving the previous one",
+			"trigger", trigger, "cert_file", s.certFile, "key_file", s.keyFile, "err", err)
+		return err
+	}
 	if err != nil {
 		log.Error("certificate reload failed; still serving the previous one",
 			"trigger", trigger,

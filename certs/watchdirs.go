@@ -23,13 +23,15 @@ type dirWatch struct {
 	// parentOnly are the parents watched only to see a directory
 	// replaced: of their events, only those naming a directory count.
 	parentOnly map[string]bool
+	// files are the watched files themselves (watchFiles).
+	files []string
 }
 
 // newDirWatch watches dirs, which must exist, and their parents where it
 // can: a parent it may not watch only means a replaced directory goes
 // unseen, as before, so that is a warning and not an error.
-func newDirWatch(w *fsnotify.Watcher, log *slog.Logger, dirs []string) (*dirWatch, error) {
-	d := &dirWatch{w: w, log: log, dirs: map[string]os.FileInfo{}, parentOnly: map[string]bool{}}
+func newDirWatch(w *fsnotify.Watcher, log *slog.Logger, dirs, files []string) (*dirWatch, error) {
+	d := &dirWatch{w: w, log: log, dirs: map[string]os.FileInfo{}, parentOnly: map[string]bool{}, files: files}
 	for _, dir := range dirs {
 		fi, err := os.Stat(dir)
 		if err == nil {
@@ -51,7 +53,25 @@ func newDirWatch(w *fsnotify.Watcher, log *slog.Logger, dirs []string) (*dirWatc
 		}
 		d.parentOnly[p] = true
 	}
+	d.watchFiles()
 	return d, nil
+}
+
+// watchFiles watches each file itself too, through its symlinks, anew:
+// the file it names now. A directory's watch reports a change made
+// through that directory only, so it misses a file written in place
+// through another path to it: a file bind-mounted into a container on
+// its own and copied over on the host, or the target of a symlink into
+// another directory. A watch on the file sees every write to it, and its
+// unlinking when a new file is renamed over it. A file missing now is
+// left to its directory's watch, which sees it come.
+func (d *dirWatch) watchFiles() {
+	for _, f := range d.files {
+		// The watch may be on a file replaced since, or gone with it;
+		// the error that says so is expected.
+		_ = d.w.Remove(f)
+		_ = d.w.Add(f)
+	}
 }
 
 // relevant reports whether an event from a parent watched only for the
@@ -66,10 +86,12 @@ func (d *dirWatch) relevant(name string) bool {
 }
 
 // refresh watches again each directory whose path now names another
-// directory than the one watched, or that came back after it was gone.
-// A directory missing now stays unwatched until its parent reports it
-// back; the reload that follows logs the missing files.
+// directory than the one watched, or that came back after it was gone,
+// and the files as they are now. A directory missing now stays
+// unwatched until its parent reports it back; the reload that follows
+// logs the missing files.
 func (d *dirWatch) refresh() {
+	defer d.watchFiles()
 	for dir, old := range d.dirs {
 		fi, err := os.Stat(dir)
 		if err == nil && old != nil && os.SameFile(old, fi) {

@@ -120,8 +120,9 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 			// The client is usually told why: crypto/tls sends a fatal
 			// alert for most failures, answerHTTP a 400.
 			c.stages.refused = true
+			h.Err = clientCertRefused(h.Err)
 			if l.o.Proxy == nil {
-				h.Err = unreadProxyHeader(err)
+				h.Err = unreadProxyHeader(h.Err)
 			}
 		}
 		l.answerHTTP(c, err)

@@ -115,20 +115,19 @@ func TestClientCAReloadOnChange(t *testing.T) {
 }
 
 // TestClientCAReloadSIGHUP sends a real SIGHUP to a real process whose CA
-// file is a symlink into another directory, where the watcher cannot see
-// the change: the log's trigger shows the signal did it.
+// file is a symlink into a directory reached through another symlink,
+// switched to a new directory holding the new CA, where the watcher cannot
+// see the change: the log's trigger shows the signal did it.
 func TestClientCAReloadSIGHUP(t *testing.T) {
 	t.Parallel()
 	dir, caFile, serverCert, serverKey, client := mtlsSetup(t)
 	otherCA, otherClient := secondCA(t)
 	root := t.TempDir()
 	store, live := filepath.Join(root, "store"), filepath.Join(root, "live")
-	for _, d := range []string{store, live} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.Mkdir(live, 0o700); err != nil {
+		t.Fatal(err)
 	}
-	installByRename(t, caFile, filepath.Join(store, "ca.pem"))
+	pointDir(t, store, versionDir(t, root, "v1", caFile))
 	if err := os.Symlink(filepath.Join(store, "ca.pem"), filepath.Join(live, "ca.pem")); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +135,7 @@ func TestClientCAReloadSIGHUP(t *testing.T) {
 	roots := &tls.Config{RootCAs: certPool(t, filepath.Join(dir, "ca.pem")), ServerName: "localhost"}
 	expectLetIn(t, "start", p.TLSAddr, p.HTTPSAddr, roots, otherClient, false)
 
-	installByRename(t, otherCA, filepath.Join(store, "ca.pem"))
+	pointDir(t, store, versionDir(t, root, "v2", otherCA))
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"reflect"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // TestREADMECommands keeps the promise of the README's opening: its second
@@ -169,5 +172,19 @@ func TestREADMEDefaults(t *testing.T) {
 	}
 	if rows == 0 {
 		t.Fatal("no rows in the README's Configuration table")
+	}
+}
+
+// TestREADMEReloadDelay: the README says how soon a changed pair is
+// served, which is the watcher's debounce.
+func TestREADMEReloadDelay(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("once they have been left alone for %d ms", certs.WatchDebounce.Milliseconds())
+	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
+		t.Errorf("the README does not say the watcher reloads %q", want)
 	}
 }

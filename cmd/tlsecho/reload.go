@@ -8,14 +8,29 @@ import (
 	"syscall"
 )
 
+// catchHangup takes SIGHUP from now on, until stop is called; the signals
+// wait in hup until [app.startReload] reads them. SIGHUP's default action
+// ends the process, and a reload asked for while the server is still
+// starting (a supervisor's reload right after its start, a script's kill
+// -HUP once it has written new files) must not: serve catches it from its
+// first line.
+func catchHangup() (hup chan os.Signal, stop func()) {
+	hup = make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	return hup, func() { signal.Stop(hup) }
+}
+
 // startReload reloads the certificate files and the client CA file when
 // they change and on SIGHUP, until the returned stop is called. SIGHUP is
 // caught even for an in-memory certificate, whose default action would
-// end the process.
+// end the process. It reads a.hup when set, where serve caught the
+// signals since its start; otherwise it catches them from here on.
 func (a *app) startReload(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
+	hup, stopHup := a.hup, func() {}
+	if hup == nil {
+		hup, stopHup = catchHangup()
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -35,7 +50,7 @@ func (a *app) startReload(ctx context.Context) (stop func()) {
 		})
 	}
 	return func() {
-		signal.Stop(hup)
+		stopHup()
 		cancel()
 		wg.Wait()
 	}

@@ -294,9 +294,10 @@ func TestReloadRejectsBrokenPair(t *testing.T) {
 }
 
 // TestReloadSIGHUP sends a real SIGHUP to a real server process. Its
-// files are symlinks into another directory where the pair is replaced;
-// the watcher (which watches the symlinks' directory) cannot see that, so
-// only the signal can make the switch.
+// files are symlinks into a directory reached through another symlink,
+// which is switched to a new directory holding the new pair: the watcher
+// (which watches the first symlinks' directory and the files they reach)
+// sees nothing of that, so only the signal can make the switch.
 func TestReloadSIGHUP(t *testing.T) {
 	t.Parallel()
 	if runtime.GOOS == "windows" {
@@ -305,13 +306,10 @@ func TestReloadSIGHUP(t *testing.T) {
 	old := newReloadPair(t, "old.test")
 	root := t.TempDir()
 	store, live := filepath.Join(root, "store"), filepath.Join(root, "live")
-	for _, d := range []string{store, live} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.Mkdir(live, 0o700); err != nil {
+		t.Fatal(err)
 	}
-	installByRename(t, old.certFile, filepath.Join(store, "cert.pem"))
-	installByRename(t, old.keyFile, filepath.Join(store, "key.pem"))
+	pointDir(t, store, versionDir(t, root, "v1", old.certFile, old.keyFile))
 	for _, name := range []string{"cert.pem", "key.pem"} {
 		if err := os.Symlink(filepath.Join(store, name), filepath.Join(live, name)); err != nil {
 			t.Fatal(err)
@@ -328,8 +326,7 @@ func TestReloadSIGHUP(t *testing.T) {
 	conns := openBoth(t, p.TLSAddr, p.HTTPSAddr, old.trusts())
 
 	renewed := newReloadPair(t, "renewed.test")
-	installByRename(t, renewed.keyFile, filepath.Join(store, "key.pem"))
-	installByRename(t, renewed.certFile, filepath.Join(store, "cert.pem"))
+	pointDir(t, store, versionDir(t, root, "v2", renewed.certFile, renewed.keyFile))
 	if !servedLeaf(t, p.TLSAddr).Equal(old.leaf) {
 		t.Fatal("the server switched before SIGHUP; this test no longer tests the signal")
 	}
@@ -351,6 +348,32 @@ func TestReloadSIGHUP(t *testing.T) {
 	// The process is still alive and serving: SIGHUP did not end it.
 	if err := p.cmd.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Errorf("server process gone after SIGHUP: %v", err)
+	}
+}
+
+// versionDir makes root/name holding copies of files, and returns it.
+func versionDir(t testing.TB, root, name string, files ...string) string {
+	t.Helper()
+	dir := filepath.Join(root, name)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		installByRename(t, f, filepath.Join(dir, filepath.Base(f)))
+	}
+	return dir
+}
+
+// pointDir makes link a symlink to dir, replacing the one there at once
+// by a rename.
+func pointDir(t testing.TB, link, dir string) {
+	t.Helper()
+	tmp := link + ".tmp"
+	if err := os.Symlink(dir, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,8 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "tlsecho: serve takes no arguments (got %q); it is configured by the environment, see tlsecho -h\n", args[0])
 		return exitUsage
 	}
+	hup, stopHup := catchHangup()
+	defer stopHup()
 	cfg, err := loadConfig(environ)
 	if err != nil {
 		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
@@ -48,6 +51,7 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
 		return exitUsage
 	}
+	a.hup = hup
 	if err := a.listen(); err != nil {
 		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
 		return exitFailure
@@ -115,6 +119,9 @@ type app struct {
 	// hellos are the last ClientHellos of both TLS ports, for /hellos.
 	hellos tlsinfo.Recent
 	ready  atomic.Bool
+	// hup holds the SIGHUPs caught since the command started, for
+	// startReload; nil: startReload catches them itself.
+	hup chan os.Signal
 	// draining is set at the signal, when the drain delay begins: the
 	// page ports then end each keep-alive connection after its answer.
 	draining atomic.Bool

@@ -1,0 +1,96 @@
+package listener
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// maxNameInError bounds a certificate name put in an error: a client
+// chooses its certificate's names, and the error is kept with the
+// handshake's record for /hellos.
+const maxNameInError = 256
+
+// clientCertRefused names the client certificate a failed verification
+// was about. crypto/tls says only "failed to verify certificate: x509:
+// certificate signed by unknown authority", which reads the same for a
+// certificate of a CA the server does not trust and for one of the right
+// CA sent without the intermediate between them; whose certificate it
+// was, its issuer and how many certificates the client sent tell them
+// apart. Other errors are returned as they are.
+func clientCertRefused(err error) error {
+	if err != nil && strings.HasSuffix(err.Error(), noClientCert) {
+		return &noClientCertError{err}
+	}
+	var ve *tls.CertificateVerificationError
+	if !errors.As(err, &ve) || len(ve.UnverifiedCertificates) == 0 {
+		return err
+	}
+	return &clientCertError{certs: ve.UnverifiedCertificates, reason: ve.Err, err: err}
+}
+
+// clientCertError is a refused client certificate, described. It wraps
+// crypto/tls's error, so errors.As still finds the
+// tls.CertificateVerificationError and x509's error within.
+type clientCertError struct {
+	certs  []*x509.Certificate // as the client sent them, leaf first
+	reason error               // x509's words
+	err    error               // crypto/tls's error
+}
+
+func (e *clientCertError) Error() string {
+	leaf := e.certs[0]
+	sent := "the only certificate sent"
+	if n := len(e.certs); n > 1 {
+		sent = fmt.Sprintf("%d certificates sent", n)
+	}
+	msg := fmt.Sprintf("client certificate %s (issued by %s; %s) refused: %v",
+		printableName(leaf.Subject.String()), printableName(leaf.Issuer.String()), sent, e.reason)
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	switch {
+	case len(e.certs) == 1 && errors.As(e.reason, &ua):
+		msg += "; the client sent no intermediate certificate, so its issuer must be one of the client CAs"
+	case errors.As(e.reason, &ci) && ci.Reason == x509.IncompatibleUsage:
+		msg += "; its extended key usage does not allow client authentication"
+	}
+	return msg
+}
+
+func (e *clientCertError) Unwrap() error { return e.err }
+
+// printableName is a certificate name with control characters replaced
+// and cut to maxNameInError bytes.
+func printableName(s string) string {
+	if len(s) > maxNameInError {
+		s = s[:maxNameInError] + "..."
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// noClientCert ends crypto/tls's error for a client that sent no
+// certificate where one is required; it has no error value to match.
+const noClientCert = "client didn't provide a certificate"
+
+// noClientCertError is a client that sent no certificate. Most often it
+// holds one, of another CA: Go clients and browsers choose their
+// certificate by the CAs the server names in its request (RFC 8446
+// section 4.3.2), and send none when none of theirs was issued by one,
+// where OpenSSL and curl send theirs anyway and get "unknown CA". Said
+// alone, crypto/tls's words send the operator looking for a client
+// without a certificate.
+type noClientCertError struct{ err error }
+
+func (e *noClientCertError) Error() string {
+	return e.err.Error() + " (browsers and Go clients send one only when a CA of the client CA file issued it)"
+}
+
+func (e *noClientCertError) Unwrap() error { return e.err }
