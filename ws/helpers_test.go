@@ -512,12 +512,25 @@ type startFunc func(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *tes
 // must hold on both, though only TLS waits for the next message on the
 // socket (wait.go) and closes with a close_notify.
 func eachTransport(t *testing.T, test func(t *testing.T, serve startFunc)) {
+	runTransports(t, true, test)
+}
+
+// eachTransportInTurn is eachTransport for a test that measures the
+// process (its heap): one transport after the other, neither beside
+// another test.
+func eachTransportInTurn(t *testing.T, test func(t *testing.T, serve startFunc)) {
+	runTransports(t, false, test)
+}
+
+func runTransports(t *testing.T, parallel bool, test func(t *testing.T, serve startFunc)) {
 	for _, tr := range []struct {
 		name  string
 		plain bool
 	}{{"wss", false}, {"ws", true}} {
 		t.Run(tr.name, func(t *testing.T) {
-			t.Parallel()
+			if parallel {
+				t.Parallel()
+			}
 			test(t, func(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *testServer {
 				tb.Helper()
 				return startServerOn(tb, s, wrap, tr.plain)

@@ -35,7 +35,7 @@ const maxHeldPerMessage = 256 << 10
 // permessage-deflate as without; and when the messages are finished they
 // are echoed whole. Not parallel: the heap it measures is the process's.
 func TestSlowMessagesHoldLittle(t *testing.T) {
-	eachTransport(t, func(t *testing.T, serve startFunc) {
+	eachTransportInTurn(t, func(t *testing.T, serve startFunc) {
 		for _, compressed := range []bool{false, true} {
 			name := "plain"
 			if compressed {
@@ -121,7 +121,7 @@ func TestSlowMessagesHoldLittle(t *testing.T) {
 // That the echoes are sound, TestCompressedEchoFaults shows.
 // Not parallel: the heap it measures is the process's.
 func TestSlowFaultedEchoesHoldLittle(t *testing.T) {
-	eachTransport(t, func(t *testing.T, serve startFunc) {
+	eachTransportInTurn(t, func(t *testing.T, serve startFunc) {
 		in, err := fault.New(fault.Options{})
 		if err != nil {
 			t.Fatal(err)
