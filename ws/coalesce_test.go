@@ -51,27 +51,29 @@ func (r *recordCounter) count() int {
 // ten; each still comes back whole and in order.
 func TestPipelinedEchoesCoalesced(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{})
-	var rc *recordCounter
-	c, _ := ts.dialRawVia(t, nil, func(nc net.Conn) net.Conn {
-		rc = &recordCounter{Conn: nc}
-		return rc
-	})
-	const messages = 10
-	var frames []frame
-	for i := range messages {
-		frames = append(frames, frame{fin: true, op: opText, payload: fmt.Appendf(nil, "message %d", i)})
-	}
-	before := rc.count()
-	c.write(frames...)
-	for i := range messages {
-		if _, _, got := c.readMessage(); string(got) != fmt.Sprintf("message %d", i) {
-			t.Fatalf("echo %d: %q", i, got)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{}, nil)
+		var rc *recordCounter
+		c, _ := ts.dialRawVia(t, nil, func(nc net.Conn) net.Conn {
+			rc = &recordCounter{Conn: nc}
+			return rc
+		})
+		const messages = 10
+		var frames []frame
+		for i := range messages {
+			frames = append(frames, frame{fin: true, op: opText, payload: fmt.Appendf(nil, "message %d", i)})
 		}
-	}
-	// The server may read the first message before the rest is in; then
-	// its echo goes alone. Never one record per message.
-	if n := rc.count() - before; n > 2 {
-		t.Errorf("%d echoes came in %d TLS records, want them together", messages, n)
-	}
+		before := rc.count()
+		c.write(frames...)
+		for i := range messages {
+			if _, _, got := c.readMessage(); string(got) != fmt.Sprintf("message %d", i) {
+				t.Fatalf("echo %d: %q", i, got)
+			}
+		}
+		// The server may read the first message before the rest is in; then
+		// its echo goes alone. Never one record per message.
+		if n := rc.count() - before; n > 2 {
+			t.Errorf("%d echoes came in %d TLS records, want them together", messages, n)
+		}
+	})
 }

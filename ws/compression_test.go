@@ -18,37 +18,39 @@ import (
 
 func TestCompressionNegotiation(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name           string
-		server, client bool
-		want           bool
-	}{
-		{"both", true, true, true},
-		{"server off", false, true, false},
-		{"client does not offer", true, false, false},
-		{"neither", false, false, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ts := startServer(t, &Server{Compression: tt.server})
-			d := ts.dialer()
-			d.EnableCompression = tt.client
-			c, resp := ts.dial(t, d, nil)
-			ext := resp.Header.Get("Sec-WebSocket-Extensions")
-			if got := strings.Contains(ext, "permessage-deflate"); got != tt.want {
-				t.Fatalf("Sec-WebSocket-Extensions %q: negotiated %v, want %v", ext, got, tt.want)
-			}
-			for _, mt := range []int{websocket.TextMessage, websocket.BinaryMessage} {
-				for _, size := range []int{0, 1, 5000, 200 << 10} {
-					msg := textOfSize(size)
-					gotType, got := echo(t, c, mt, msg)
-					if gotType != mt || !bytes.Equal(got, msg) {
-						t.Fatalf("echo type %d, %d bytes; want type %d, %d bytes", gotType, len(got), mt, len(msg))
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		tests := []struct {
+			name           string
+			server, client bool
+			want           bool
+		}{
+			{"both", true, true, true},
+			{"server off", false, true, false},
+			{"client does not offer", true, false, false},
+			{"neither", false, false, false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ts := serve(t, &Server{Compression: tt.server}, nil)
+				d := ts.dialer()
+				d.EnableCompression = tt.client
+				c, resp := ts.dial(t, d, nil)
+				ext := resp.Header.Get("Sec-WebSocket-Extensions")
+				if got := strings.Contains(ext, "permessage-deflate"); got != tt.want {
+					t.Fatalf("Sec-WebSocket-Extensions %q: negotiated %v, want %v", ext, got, tt.want)
+				}
+				for _, mt := range []int{websocket.TextMessage, websocket.BinaryMessage} {
+					for _, size := range []int{0, 1, 5000, 200 << 10} {
+						msg := textOfSize(size)
+						gotType, got := echo(t, c, mt, msg)
+						if gotType != mt || !bytes.Equal(got, msg) {
+							t.Fatalf("echo type %d, %d bytes; want type %d, %d bytes", gotType, len(got), mt, len(msg))
+						}
 					}
 				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // deflateTail ends a permessage-deflate message (RFC 7692 section 7.2.1
@@ -93,64 +95,70 @@ func inflate(t *testing.T, b []byte) []byte {
 // it also takes a plain message on a compressed connection.
 func TestCompressionWire(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate; client_no_context_takeover; server_no_context_takeover"}})
-	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
-		t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate", ext)
-	}
-	msg := bytes.Repeat([]byte("compress me "), 500)
-	tests := []struct {
-		name   string
-		frames []frame
-	}{
-		{"compressed", []frame{{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)}}},
-		{"plain", []frame{{fin: true, op: opText, payload: msg}}},
-		{"compressed in fragments", func() []frame {
-			z := deflate(t, msg)
-			h := len(z) / 2
-			// RSV1 goes on the first frame only (RFC 7692 section 6.1).
-			return []frame{{rsv: rsv1, op: opText, payload: z[:h]}, {fin: true, op: opCont, payload: z[h:]}}
-		}()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rc.tb = t
-			rc.write(tt.frames...)
-			op, rsv, got := rc.readMessage()
-			if op != opText || rsv != rsv1 {
-				t.Fatalf("answer op %#x rsv %#x, want a compressed text message", op, rsv)
-			}
-			if len(got) >= len(msg) {
-				t.Errorf("answer has %d bytes on the wire for %d: not compressed", len(got), len(msg))
-			}
-			if plain := inflate(t, got); !bytes.Equal(plain, msg) {
-				t.Fatalf("inflated answer differs: %d bytes, want %d", len(plain), len(msg))
-			}
-		})
-	}
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate; client_no_context_takeover; server_no_context_takeover"}})
+		if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
+			t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate", ext)
+		}
+		msg := bytes.Repeat([]byte("compress me "), 500)
+		tests := []struct {
+			name   string
+			frames []frame
+		}{
+			{"compressed", []frame{{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)}}},
+			{"plain", []frame{{fin: true, op: opText, payload: msg}}},
+			{"compressed in fragments", func() []frame {
+				z := deflate(t, msg)
+				h := len(z) / 2
+				// RSV1 goes on the first frame only (RFC 7692 section 6.1).
+				return []frame{{rsv: rsv1, op: opText, payload: z[:h]}, {fin: true, op: opCont, payload: z[h:]}}
+			}()},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				rc.tb = t
+				rc.write(tt.frames...)
+				op, rsv, got := rc.readMessage()
+				if op != opText || rsv != rsv1 {
+					t.Fatalf("answer op %#x rsv %#x, want a compressed text message", op, rsv)
+				}
+				if len(got) >= len(msg) {
+					t.Errorf("answer has %d bytes on the wire for %d: not compressed", len(got), len(msg))
+				}
+				if plain := inflate(t, got); !bytes.Equal(plain, msg) {
+					t.Fatalf("inflated answer differs: %d bytes, want %d", len(plain), len(msg))
+				}
+			})
+		}
+	})
 }
 
 // TestCompressedInvalidUTF8 checks that text is validated after inflation.
 func TestCompressedInvalidUTF8(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	for _, payload := range []string{"bad \xff", "cut \xe2\x82"} {
-		t.Run(fmt.Sprintf("%q", payload), func(t *testing.T) {
-			rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-			rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, []byte(payload))})
-			rc.expectClose(websocket.CloseInvalidFramePayloadData)
-		})
-	}
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		for _, payload := range []string{"bad \xff", "cut \xe2\x82"} {
+			t.Run(fmt.Sprintf("%q", payload), func(t *testing.T) {
+				rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+				rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, []byte(payload))})
+				rc.expectClose(websocket.CloseInvalidFramePayloadData)
+			})
+		}
+	})
 }
 
 // TestCompressedCorrupt: a compressed message whose data does not inflate
 // gets close 1007, not a connection ended without a word.
 func TestCompressedCorrupt(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-	rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: []byte{0xff, 0xff, 0xff, 0xff, 0xff}})
-	rc.expectClose(websocket.CloseInvalidFramePayloadData)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+		rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: []byte{0xff, 0xff, 0xff, 0xff, 0xff}})
+		rc.expectClose(websocket.CloseInvalidFramePayloadData)
+	})
 }
 
 // TestCompressedMisplacedRSV1: with permessage-deflate negotiated, RSV1
@@ -159,33 +167,35 @@ func TestCompressedCorrupt(t *testing.T) {
 // (RFC 7692 section 6.1), after the messages sent before it are echoed.
 func TestCompressedMisplacedRSV1(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	z := deflate(t, []byte("compressed"))
-	tests := []struct {
-		name   string
-		frames []frame
-	}{
-		{"ping", []frame{{fin: true, rsv: rsv1, op: opPing, payload: []byte("p")}}},
-		{"pong", []frame{{fin: true, rsv: rsv1, op: opPong}}},
-		{"close", []frame{{fin: true, rsv: rsv1, op: opClose, payload: closePayload(1000, "")}}},
-		{"continuation of a compressed message", []frame{{rsv: rsv1, op: opText, payload: z[:2]}, {fin: true, rsv: rsv1, op: opCont, payload: z[2:]}}},
-		{"continuation of a plain message", []frame{{op: opBinary, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opCont, payload: []byte("b")}}},
-		{"ping inside a message", []frame{{op: opText, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opPing}, {fin: true, op: opCont, payload: []byte("b")}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-			// A message in the same write goes before the bad frame, and
-			// is echoed.
-			msg := frame{fin: true, op: opText, payload: []byte("first")}
-			rc.write(append([]frame{msg}, tt.frames...)...)
-			if op, _, got := rc.readMessage(); op != opText || string(got) != "first" && string(inflate(t, got)) != "first" {
-				t.Fatalf("echo op %#x %q, want the first message", op, got)
-			}
-			rc.expectClose(websocket.CloseProtocolError)
-		})
-	}
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		z := deflate(t, []byte("compressed"))
+		tests := []struct {
+			name   string
+			frames []frame
+		}{
+			{"ping", []frame{{fin: true, rsv: rsv1, op: opPing, payload: []byte("p")}}},
+			{"pong", []frame{{fin: true, rsv: rsv1, op: opPong}}},
+			{"close", []frame{{fin: true, rsv: rsv1, op: opClose, payload: closePayload(1000, "")}}},
+			{"continuation of a compressed message", []frame{{rsv: rsv1, op: opText, payload: z[:2]}, {fin: true, rsv: rsv1, op: opCont, payload: z[2:]}}},
+			{"continuation of a plain message", []frame{{op: opBinary, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opCont, payload: []byte("b")}}},
+			{"ping inside a message", []frame{{op: opText, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opPing}, {fin: true, op: opCont, payload: []byte("b")}}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+				// A message in the same write goes before the bad frame, and
+				// is echoed.
+				msg := frame{fin: true, op: opText, payload: []byte("first")}
+				rc.write(append([]frame{msg}, tt.frames...)...)
+				if op, _, got := rc.readMessage(); op != opText || string(got) != "first" && string(inflate(t, got)) != "first" {
+					t.Fatalf("echo op %#x %q, want the first message", op, got)
+				}
+				rc.expectClose(websocket.CloseProtocolError)
+			})
+		}
+	})
 }
 
 // TestCompressedTinyBlocks: a compressed message made of one deflate
@@ -194,31 +204,33 @@ func TestCompressedMisplacedRSV1(t *testing.T) {
 // and its trailer per byte (eleven times the message here).
 func TestCompressedTinyBlocks(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-	msg := binaryOfSize(16 << 10)
-	var z bytes.Buffer
-	fw, err := flate.NewWriter(&z, flate.BestSpeed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range msg {
-		fw.Write(msg[i : i+1])
-		fw.Flush()
-	}
-	wire := bytes.TrimSuffix(z.Bytes(), []byte(deflateTail))
-	rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: wire})
-	op, rsv, got := rc.readMessage()
-	if op != opBinary || rsv != rsv1 {
-		t.Fatalf("answer op %#x rsv %#x, want a compressed binary message", op, rsv)
-	}
-	if plain := inflate(t, got); !bytes.Equal(plain, msg) {
-		t.Fatalf("inflated answer differs: %d bytes, want %d", len(plain), len(msg))
-	}
-	// Random bytes do not compress: what deflate adds is its framing.
-	if limit := len(msg) + 1<<10; len(got) > limit {
-		t.Fatalf("answer of %d bytes on the wire for %d sent in %d, want at most %d", len(got), len(msg), len(wire), limit)
-	}
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+		msg := binaryOfSize(16 << 10)
+		var z bytes.Buffer
+		fw, err := flate.NewWriter(&z, flate.BestSpeed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range msg {
+			fw.Write(msg[i : i+1])
+			fw.Flush()
+		}
+		wire := bytes.TrimSuffix(z.Bytes(), []byte(deflateTail))
+		rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: wire})
+		op, rsv, got := rc.readMessage()
+		if op != opBinary || rsv != rsv1 {
+			t.Fatalf("answer op %#x rsv %#x, want a compressed binary message", op, rsv)
+		}
+		if plain := inflate(t, got); !bytes.Equal(plain, msg) {
+			t.Fatalf("inflated answer differs: %d bytes, want %d", len(plain), len(msg))
+		}
+		// Random bytes do not compress: what deflate adds is its framing.
+		if limit := len(msg) + 1<<10; len(got) > limit {
+			t.Fatalf("answer of %d bytes on the wire for %d sent in %d, want at most %d", len(got), len(msg), len(wire), limit)
+		}
+	})
 }
 
 // TestCompressedCut: a compressed message that arrives whole but whose
@@ -227,40 +239,42 @@ func TestCompressedTinyBlocks(t *testing.T) {
 // message, with the bytes the inflater appends taken for its data.
 func TestCompressedCut(t *testing.T) {
 	t.Parallel()
-	in, err := fault.New(fault.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := startServer(t, &Server{Compression: true, Faults: in})
-	whole := deflate(t, binaryOfSize(4000))
-	tests := []struct {
-		name    string
-		payload []byte
-	}{
-		// A stored block announcing 1000 bytes that brings 10.
-		{"stored block cut", append([]byte{0x00, 0xe8, 0x03, 0x17, 0xfc}, "0123456789"...)},
-		{"stored block cut in its header", []byte{0x00, 0xe8}},
-		{"compressed data cut", whole[:len(whole)/2]},
-	}
-	for _, query := range []string{"", "?fault=delay:1ms"} {
-		for _, tt := range tests {
-			t.Run(tt.name+query, func(t *testing.T) {
-				ts := *ts
-				ts.query = query
-				rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-				rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: tt.payload})
-				f := rc.mustFrame()
-				if f.op != opClose || len(f.payload) < 2 {
-					t.Fatalf("got %v (% .32x), want close 1007 and no echo", f, f.payload)
-				}
-				if code := int(f.payload[0])<<8 | int(f.payload[1]); code != websocket.CloseInvalidFramePayloadData {
-					t.Fatalf("close %d %q, want 1007", code, f.payload[2:])
-				}
-				rc.conn.Write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseInvalidFramePayloadData, "")}.encode())
-				rc.expectEnd()
-			})
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		in, err := fault.New(fault.Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		ts := serve(t, &Server{Compression: true, Faults: in}, nil)
+		whole := deflate(t, binaryOfSize(4000))
+		tests := []struct {
+			name    string
+			payload []byte
+		}{
+			// A stored block announcing 1000 bytes that brings 10.
+			{"stored block cut", append([]byte{0x00, 0xe8, 0x03, 0x17, 0xfc}, "0123456789"...)},
+			{"stored block cut in its header", []byte{0x00, 0xe8}},
+			{"compressed data cut", whole[:len(whole)/2]},
+		}
+		for _, query := range []string{"", "?fault=delay:1ms"} {
+			for _, tt := range tests {
+				t.Run(tt.name+query, func(t *testing.T) {
+					ts := *ts
+					ts.query = query
+					rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+					rc.write(frame{fin: true, rsv: rsv1, op: opBinary, payload: tt.payload})
+					f := rc.mustFrame()
+					if f.op != opClose || len(f.payload) < 2 {
+						t.Fatalf("got %v (% .32x), want close 1007 and no echo", f, f.payload)
+					}
+					if code := int(f.payload[0])<<8 | int(f.payload[1]); code != websocket.CloseInvalidFramePayloadData {
+						t.Fatalf("close %d %q, want 1007", code, f.payload[2:])
+					}
+					rc.conn.Write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseInvalidFramePayloadData, "")}.encode())
+					rc.expectEnd()
+				})
+			}
+		}
+	})
 }
 
 // cutConn passes writes on until cut is set; then it sends half of the
@@ -285,23 +299,25 @@ func (c *cutConn) Write(p []byte) (int, error) {
 // part that came: a cut message is not sent back as a whole one.
 func TestCompressedConnectionCut(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	var cc *cutConn
-	rc, _ := ts.dialRawVia(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}, func(c net.Conn) net.Conn {
-		cc = &cutConn{Conn: c}
-		return cc
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		var cc *cutConn
+		rc, _ := ts.dialRawVia(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}, func(c net.Conn) net.Conn {
+			cc = &cutConn{Conn: c}
+			return cc
+		})
+		frags := compressedFragments(t, opText, textOfSize(20000), 2)
+		rc.write(frags[0])
+		cc.cut.Store(true)
+		rc.write(frags[1])
+		for {
+			f, err := rc.readFrame()
+			if err != nil {
+				break
+			}
+			if f.op < opClose {
+				t.Fatalf("got %v after the connection was cut inside the message, want no echo", f)
+			}
+		}
 	})
-	frags := compressedFragments(t, opText, textOfSize(20000), 2)
-	rc.write(frags[0])
-	cc.cut.Store(true)
-	rc.write(frags[1])
-	for {
-		f, err := rc.readFrame()
-		if err != nil {
-			break
-		}
-		if f.op < opClose {
-			t.Fatalf("got %v after the connection was cut inside the message, want no echo", f)
-		}
-	}
 }

@@ -39,71 +39,73 @@ func compressedFragments(t *testing.T, op byte, msg []byte, n int) []frame {
 // section 6.1).
 func TestCompressedEchoControlFrames(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-	// Random bytes do not compress: each 32 KiB piece the server reads
-	// goes out as a frame of its own, so data frames come back while the
-	// message is still being sent.
-	msg := binaryOfSize(512 << 10)
-	frags := compressedFragments(t, opBinary, msg, 8)
-	var payload []byte
-	data, pongs := 0, 0
-	readData := func() frame {
-		f := rc.mustFrame()
-		for f.op >= opClose {
-			t.Fatalf("unexpected %v", f)
-		}
-		switch {
-		case data == 0 && (f.op != opBinary || f.rsv != rsv1):
-			t.Fatalf("first frame %v, want binary with RSV1", f)
-		case data > 0 && (f.op != opCont || f.rsv != 0):
-			t.Fatalf("frame %d %v, want a continuation without RSV1", data, f)
-		}
-		data++
-		payload = append(payload, f.payload...)
-		return f
-	}
-	var last frame
-	for i, fr := range frags[:len(frags)-1] {
-		rc.write(fr)
-		if i == 0 {
-			// The echo has begun once its first frame is here.
-			last = readData()
-		}
-		ping := []byte{'p', byte('0' + i)}
-		rc.write(frame{fin: true, op: opPing, payload: ping})
-		// Data frames may come before the pong; the pong comes before
-		// the message ends, which needs the last fragment.
-		for {
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+		// Random bytes do not compress: each 32 KiB piece the server reads
+		// goes out as a frame of its own, so data frames come back while the
+		// message is still being sent.
+		msg := binaryOfSize(512 << 10)
+		frags := compressedFragments(t, opBinary, msg, 8)
+		var payload []byte
+		data, pongs := 0, 0
+		readData := func() frame {
 			f := rc.mustFrame()
-			if f.op == opPong {
-				if f.rsv != 0 || !f.fin || !bytes.Equal(f.payload, ping) {
-					t.Fatalf("pong %v %q, want %q without reserved bits", f, f.payload, ping)
-				}
-				pongs++
-				break
-			}
-			if f.op >= opClose {
+			for f.op >= opClose {
 				t.Fatalf("unexpected %v", f)
 			}
-			if f.fin {
-				t.Fatalf("message ended before its last fragment was sent")
-			}
-			if f.op != opCont || f.rsv != 0 {
+			switch {
+			case data == 0 && (f.op != opBinary || f.rsv != rsv1):
+				t.Fatalf("first frame %v, want binary with RSV1", f)
+			case data > 0 && (f.op != opCont || f.rsv != 0):
 				t.Fatalf("frame %d %v, want a continuation without RSV1", data, f)
 			}
 			data++
 			payload = append(payload, f.payload...)
+			return f
 		}
-	}
-	rc.write(frags[len(frags)-1])
-	for !last.fin {
-		last = readData()
-	}
-	if data < 3 || pongs != len(frags)-1 {
-		t.Fatalf("%d data frames and %d pongs, want pongs between several frames", data, pongs)
-	}
-	inflateExact(t, payload, msg)
+		var last frame
+		for i, fr := range frags[:len(frags)-1] {
+			rc.write(fr)
+			if i == 0 {
+				// The echo has begun once its first frame is here.
+				last = readData()
+			}
+			ping := []byte{'p', byte('0' + i)}
+			rc.write(frame{fin: true, op: opPing, payload: ping})
+			// Data frames may come before the pong; the pong comes before
+			// the message ends, which needs the last fragment.
+			for {
+				f := rc.mustFrame()
+				if f.op == opPong {
+					if f.rsv != 0 || !f.fin || !bytes.Equal(f.payload, ping) {
+						t.Fatalf("pong %v %q, want %q without reserved bits", f, f.payload, ping)
+					}
+					pongs++
+					break
+				}
+				if f.op >= opClose {
+					t.Fatalf("unexpected %v", f)
+				}
+				if f.fin {
+					t.Fatalf("message ended before its last fragment was sent")
+				}
+				if f.op != opCont || f.rsv != 0 {
+					t.Fatalf("frame %d %v, want a continuation without RSV1", data, f)
+				}
+				data++
+				payload = append(payload, f.payload...)
+			}
+		}
+		rc.write(frags[len(frags)-1])
+		for !last.fin {
+			last = readData()
+		}
+		if data < 3 || pongs != len(frags)-1 {
+			t.Fatalf("%d data frames and %d pongs, want pongs between several frames", data, pongs)
+		}
+		inflateExact(t, payload, msg)
+	})
 }
 
 // TestCompressedEchoShutdown: a shutdown in the middle of a compressed
@@ -112,48 +114,50 @@ func TestCompressedEchoControlFrames(t *testing.T) {
 // frame only.
 func TestCompressedEchoShutdown(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-	msg := binaryOfSize(256 << 10)
-	frags := compressedFragments(t, opBinary, msg, 4)
-	rc.write(frags[0])
-	first := rc.mustFrame()
-	if first.op != opBinary || first.rsv != rsv1 || first.fin {
-		t.Fatalf("first frame %v, want binary with RSV1, not final", first)
-	}
-	payload := first.payload
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*ioWait)
-		defer cancel()
-		done <- ts.srv.Shutdown(ctx)
-	}()
-	for {
-		f := rc.mustFrame()
-		if f.op == opClose {
-			if f.rsv != 0 {
-				t.Fatalf("close %v has reserved bits", f)
-			}
-			if code := int(f.payload[0])<<8 | int(f.payload[1]); code != websocket.CloseGoingAway {
-				t.Fatalf("close %d, want 1001", code)
-			}
-			break
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+		msg := binaryOfSize(256 << 10)
+		frags := compressedFragments(t, opBinary, msg, 4)
+		rc.write(frags[0])
+		first := rc.mustFrame()
+		if first.op != opBinary || first.rsv != rsv1 || first.fin {
+			t.Fatalf("first frame %v, want binary with RSV1, not final", first)
 		}
-		if f.op != opCont || f.rsv != 0 || f.fin {
-			t.Fatalf("%v before the close, want an unfinished continuation without RSV1", f)
+		payload := first.payload
+		done := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*ioWait)
+			defer cancel()
+			done <- ts.srv.Shutdown(ctx)
+		}()
+		for {
+			f := rc.mustFrame()
+			if f.op == opClose {
+				if f.rsv != 0 {
+					t.Fatalf("close %v has reserved bits", f)
+				}
+				if code := int(f.payload[0])<<8 | int(f.payload[1]); code != websocket.CloseGoingAway {
+					t.Fatalf("close %d, want 1001", code)
+				}
+				break
+			}
+			if f.op != opCont || f.rsv != 0 || f.fin {
+				t.Fatalf("%v before the close, want an unfinished continuation without RSV1", f)
+			}
+			payload = append(payload, f.payload...)
 		}
-		payload = append(payload, f.payload...)
-	}
-	rc.write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseGoingAway, "")})
-	rc.expectEnd()
-	if err := <-done; err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-	// What came is the start of the message: it inflates to a prefix.
-	got, err := io.ReadAll(flate.NewReader(bytes.NewReader(append(payload, deflateTail...))))
-	if !errors.Is(err, io.ErrUnexpectedEOF) || !bytes.Equal(got, msg[:len(got)]) || len(got) == 0 {
-		t.Fatalf("partial echo inflates to %d bytes (%v), want a start of the message", len(got), err)
-	}
+		rc.write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseGoingAway, "")})
+		rc.expectEnd()
+		if err := <-done; err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+		// What came is the start of the message: it inflates to a prefix.
+		got, err := io.ReadAll(flate.NewReader(bytes.NewReader(append(payload, deflateTail...))))
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !bytes.Equal(got, msg[:len(got)]) || len(got) == 0 {
+			t.Fatalf("partial echo inflates to %d bytes (%v), want a start of the message", len(got), err)
+		}
+	})
 }
 
 // TestCompressedEchoFaults: with frag:N or delay on a compressed
@@ -163,50 +167,52 @@ func TestCompressedEchoShutdown(t *testing.T) {
 // first frame only.
 func TestCompressedEchoFaults(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		spec       string
-		compressed bool
-		maxFrame   int
-	}{
-		{"frag:1000", false, 1000},
-		{"delay:200ms", true, 0},
-	} {
-		t.Run(tt.spec, func(t *testing.T) {
-			t.Parallel()
-			in, err := fault.New(fault.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := startServer(t, &Server{Compression: true, Faults: in})
-			ts.query = "?fault=" + tt.spec
-			rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-			for _, size := range []int{0, 1, 32769, 100_000} {
-				msg := textOfSize(size)
-				sent := time.Now()
-				rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)})
-				if tt.compressed {
-					_, payload, _ := readCompressed(t, rc, nil)
-					if d := time.Since(sent); d < 200*time.Millisecond {
-						t.Fatalf("echo after %v: the delay was not applied", d)
-					}
-					inflateExact(t, payload, msg)
-					continue
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		for _, tt := range []struct {
+			spec       string
+			compressed bool
+			maxFrame   int
+		}{
+			{"frag:1000", false, 1000},
+			{"delay:200ms", true, 0},
+		} {
+			t.Run(tt.spec, func(t *testing.T) {
+				t.Parallel()
+				in, err := fault.New(fault.Options{})
+				if err != nil {
+					t.Fatal(err)
 				}
-				var got []byte
-				for i := 0; ; i++ {
-					f := rc.mustFrame()
-					if f.rsv != 0 || i == 0 && f.op != opText || i > 0 && f.op != opCont || len(f.payload) > tt.maxFrame {
-						t.Fatalf("%d bytes: frame %d %v, want plain frames of at most %d bytes", size, i, f, tt.maxFrame)
+				ts := serve(t, &Server{Compression: true, Faults: in}, nil)
+				ts.query = "?fault=" + tt.spec
+				rc, _ := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+				for _, size := range []int{0, 1, 32769, 100_000} {
+					msg := textOfSize(size)
+					sent := time.Now()
+					rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)})
+					if tt.compressed {
+						_, payload, _ := readCompressed(t, rc, nil)
+						if d := time.Since(sent); d < 200*time.Millisecond {
+							t.Fatalf("echo after %v: the delay was not applied", d)
+						}
+						inflateExact(t, payload, msg)
+						continue
 					}
-					got = append(got, f.payload...)
-					if f.fin {
-						break
+					var got []byte
+					for i := 0; ; i++ {
+						f := rc.mustFrame()
+						if f.rsv != 0 || i == 0 && f.op != opText || i > 0 && f.op != opCont || len(f.payload) > tt.maxFrame {
+							t.Fatalf("%d bytes: frame %d %v, want plain frames of at most %d bytes", size, i, f, tt.maxFrame)
+						}
+						got = append(got, f.payload...)
+						if f.fin {
+							break
+						}
+					}
+					if !bytes.Equal(got, msg) {
+						t.Fatalf("%d bytes: echo of %d differs", size, len(got))
 					}
 				}
-				if !bytes.Equal(got, msg) {
-					t.Fatalf("%d bytes: echo of %d differs", size, len(got))
-				}
-			}
-		})
-	}
+			})
+		}
+	})
 }

@@ -83,42 +83,44 @@ var wireOffers = []string{
 // frame only, and the 00 00 ff ff of the last flush is left off.
 func TestCompressedEchoWire(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	for i, offer := range wireOffers {
-		// The answer is the same whatever the offer: every size on the
-		// first, the edges of a piece on the others (a megabyte under
-		// -race takes seconds).
-		sizes := []int{0, 1, 32767, 32768, 32769, 100_000, 1 << 20}
-		if i > 0 {
-			sizes = []int{0, 32768, 32769}
-		}
-		t.Run(offer, func(t *testing.T) {
-			rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {offer}})
-			ext := resp.Header.Get("Sec-WebSocket-Extensions")
-			if !strings.HasPrefix(ext, "permessage-deflate") || !strings.Contains(ext, "server_no_context_takeover") {
-				t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate with server_no_context_takeover", ext)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		for i, offer := range wireOffers {
+			// The answer is the same whatever the offer: every size on the
+			// first, the edges of a piece on the others (a megabyte under
+			// -race takes seconds).
+			sizes := []int{0, 1, 32767, 32768, 32769, 100_000, 1 << 20}
+			if i > 0 {
+				sizes = []int{0, 32768, 32769}
 			}
-			for _, mt := range []byte{opText, opBinary} {
-				for _, size := range sizes {
-					msg := textOfSize(size)
-					if mt == opBinary {
-						msg = binaryOfSize(size)
-					}
-					rc.tb = t
-					rc.write(frame{fin: true, rsv: rsv1, op: mt, payload: deflate(t, msg)})
-					op, payload, _ := readCompressed(t, rc, nil)
-					if op != mt {
-						t.Fatalf("%d bytes: answer op %#x, want %#x", size, op, mt)
-					}
-					if size == 0 && !bytes.Equal(payload, []byte{0}) {
-						// RFC 7692 section 7.2.3.6.
-						t.Fatalf("empty message sent as % x, want 00", payload)
-					}
-					inflateExact(t, payload, msg)
+			t.Run(offer, func(t *testing.T) {
+				rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {offer}})
+				ext := resp.Header.Get("Sec-WebSocket-Extensions")
+				if !strings.HasPrefix(ext, "permessage-deflate") || !strings.Contains(ext, "server_no_context_takeover") {
+					t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate with server_no_context_takeover", ext)
 				}
-			}
-		})
-	}
+				for _, mt := range []byte{opText, opBinary} {
+					for _, size := range sizes {
+						msg := textOfSize(size)
+						if mt == opBinary {
+							msg = binaryOfSize(size)
+						}
+						rc.tb = t
+						rc.write(frame{fin: true, rsv: rsv1, op: mt, payload: deflate(t, msg)})
+						op, payload, _ := readCompressed(t, rc, nil)
+						if op != mt {
+							t.Fatalf("%d bytes: answer op %#x, want %#x", size, op, mt)
+						}
+						if size == 0 && !bytes.Equal(payload, []byte{0}) {
+							// RFC 7692 section 7.2.3.6.
+							t.Fatalf("empty message sent as % x, want 00", payload)
+						}
+						inflateExact(t, payload, msg)
+					}
+				}
+			})
+		}
+	})
 }
 
 // TestCompressedOfferListForms: an offer that gorilla's own parser reads
@@ -128,17 +130,19 @@ func TestCompressedEchoWire(t *testing.T) {
 // where the echo used to set RSV1 under an answer without the extension.
 func TestCompressedOfferListForms(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{Compression: true})
-	for _, offer := range []string{", permessage-deflate", "x-foo, , permessage-deflate"} {
-		t.Run(offer, func(t *testing.T) {
-			rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {offer}})
-			if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
-				t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate", ext)
-			}
-			msg := textOfSize(1000)
-			rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)})
-			_, payload, _ := readCompressed(t, rc, nil)
-			inflateExact(t, payload, msg)
-		})
-	}
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{Compression: true}, nil)
+		for _, offer := range []string{", permessage-deflate", "x-foo, , permessage-deflate"} {
+			t.Run(offer, func(t *testing.T) {
+				rc, resp := ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {offer}})
+				if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
+					t.Fatalf("Sec-WebSocket-Extensions %q, want permessage-deflate", ext)
+				}
+				msg := textOfSize(1000)
+				rc.write(frame{fin: true, rsv: rsv1, op: opText, payload: deflate(t, msg)})
+				_, payload, _ := readCompressed(t, rc, nil)
+				inflateExact(t, payload, msg)
+			})
+		}
+	})
 }

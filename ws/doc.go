@@ -89,6 +89,10 @@
 //     else on a fresh goroutine, so that an idle connection keeps the
 //     smallest stack; pongs and pings that come while it waits are taken
 //     there (wait.go). That is about 4 KiB less per idle connection.
+//     Only over TLS, without compression or faults: the wait follows the
+//     records crypto/tls has read. A plain ws:// connection (a listener
+//     without TLS, behind a proxy that ends it) waits inside gorilla,
+//     under the same bounds.
 //   - [Server.Shutdown] sends close 1001 to every client at once, each
 //     close waiting for its connection's writer no longer than the
 //     shutdown allows, and waits for the closing handshakes; when its

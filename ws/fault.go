@@ -31,9 +31,16 @@ func (s *Server) faultSpec(w http.ResponseWriter, r *http.Request) (spec *fault.
 	return spec, lc, true
 }
 
+// faultInfo describes the request's connection to the fault package.
+// The peer is the request's client, as every other record of the
+// connection names it: behind a proxy that ends TLS, the one its
+// X-Forwarded-For gives (web.Forwarded), not the proxy the listener's
+// Conn sees.
 func faultInfo(lc *listener.Conn, r *http.Request) fault.ConnInfo {
 	if lc != nil {
-		return lc.FaultInfo()
+		ci := lc.FaultInfo()
+		ci.Peer = r.RemoteAddr
+		return ci
 	}
 	return fault.ConnInfo{Listener: "ws", Peer: r.RemoteAddr, Opened: time.Now()}
 }

@@ -24,46 +24,48 @@ var gorillaCloseTests = []struct {
 // without a close frame.
 func TestGorillaCloseCountedOnlyWhenSent(t *testing.T) {
 	t.Parallel()
-	for _, tt := range gorillaCloseTests {
-		for _, stalled := range []bool{false, true} {
-			name := tt.name
-			if stalled {
-				name += " with writes stalled"
-			}
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				closed := make(chan int, 1)
-				ts, sock := stallServer(t, &Server{
-					MaxMessageBytes: 16,
-					// Far beyond the bounds below: only the violation may
-					// end the connection.
-					IdleTimeout: time.Minute,
-					Hooks:       &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		for _, tt := range gorillaCloseTests {
+			for _, stalled := range []bool{false, true} {
+				name := tt.name
+				if stalled {
+					name += " with writes stalled"
+				}
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					closed := make(chan int, 1)
+					ts, sock := stallServer(t, serve, &Server{
+						MaxMessageBytes: 16,
+						// Far beyond the bounds below: only the violation may
+						// end the connection.
+						IdleTimeout: time.Minute,
+						Hooks:       &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+					})
+					rc, _ := ts.dialRaw(t, nil)
+					want := tt.code
+					if stalled {
+						sock.Load().Stall()
+						want = 0
+					}
+					rc.write(tt.frame)
+					if !stalled {
+						if code, _ := rc.readClose(); code != tt.code {
+							t.Errorf("close %d on the wire, want %d", code, tt.code)
+						}
+					}
+					select {
+					case code := <-closed:
+						if code != want {
+							t.Errorf("close code %d, want %d", code, want)
+						}
+					case <-time.After(writeWait + 2*ioWait):
+						t.Fatal("not closed after the violation")
+					}
+					if stalled {
+						endedByServer(t, rc)
+					}
 				})
-				rc, _ := ts.dialRaw(t, nil)
-				want := tt.code
-				if stalled {
-					sock.Load().Stall()
-					want = 0
-				}
-				rc.write(tt.frame)
-				if !stalled {
-					if code, _ := rc.readClose(); code != tt.code {
-						t.Errorf("close %d on the wire, want %d", code, tt.code)
-					}
-				}
-				select {
-				case code := <-closed:
-					if code != want {
-						t.Errorf("close code %d, want %d", code, want)
-					}
-				case <-time.After(writeWait + 2*ioWait):
-					t.Fatal("not closed after the violation")
-				}
-				if stalled {
-					endedByServer(t, rc)
-				}
-			})
+			}
 		}
-	}
+	})
 }

@@ -3,10 +3,8 @@ package ws
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,7 +14,7 @@ import (
 )
 
 // upgradeWith sends an upgrade request to /ws with the given request line
-// version and extra header lines, over TLS, and returns the answer.
+// version and extra header lines, over TLS for a TLS server, and returns the answer.
 func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) *http.Response {
 	tb.Helper()
 	return ts.upgradeBy(tb, http.MethodGet, proto, lines...)
@@ -25,13 +23,7 @@ func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) 
 // upgradeBy is upgradeWith by another method; ts.query follows /ws.
 func (ts *testServer) upgradeBy(tb testing.TB, method, proto string, lines ...string) *http.Response {
 	tb.Helper()
-	cfg := ts.clientTLS.Clone()
-	cfg.NextProtos = []string{"http/1.1"}
-	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
-	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: ioWait}, "tcp", ts.addr, cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	conn := ts.dialConn(tb)
 	tb.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(ioWait))
 	req := fmt.Sprintf("%s /ws%s %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
@@ -149,16 +141,18 @@ func TestUpgradeMethod(t *testing.T) {
 // without an answer, nor a body taken for frames.
 func TestUpgradeWithBody(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{})
-	for _, body := range []string{
-		"Content-Length: 5\r\n\r\nhello",
-		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
-	} {
-		resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion, body)
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%q: answered %s, want 400", body, resp.Status)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{}, nil)
+		for _, body := range []string{
+			"Content-Length: 5\r\n\r\nhello",
+			"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+		} {
+			resp := ts.upgradeWith(t, "HTTP/1.1", goodKey, goodVersion, body)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("%q: answered %s, want 400", body, resp.Status)
+			}
 		}
-	}
+	})
 }
 
 // TestSubprotocolAnswered: the answer is the first offered subprotocol

@@ -59,6 +59,9 @@ type testServer struct {
 	clientTLS *tls.Config
 	// query, when set, follows /ws in the requests of dialRaw ("?fault=...").
 	query string
+	// plain is set for a server without TLS (ws://), as tlsecho's plain
+	// HTTP listener serves /ws behind a proxy that ends TLS.
+	plain bool
 }
 
 // startServer serves s over TLS until the test ends; cleanup shuts s down
@@ -73,6 +76,14 @@ func startServer(tb testing.TB, s *Server) *testServer {
 // test controls.
 func startServerVia(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *testServer {
 	tb.Helper()
+	return startServerOn(tb, s, wrap, false)
+}
+
+// startServerOn is startServerVia over TLS, or when plain is set over
+// plain HTTP through a listener.Listener, as tlsecho's plain HTTP
+// listener serves /ws behind a proxy that ends TLS.
+func startServerOn(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn, plain bool) *testServer {
+	tb.Helper()
 	gen, err := testCert()
 	if err != nil {
 		tb.Fatalf("generate certificate: %v", err)
@@ -86,11 +97,16 @@ func startServerVia(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *tes
 	// TLS through a listener.Listener, as tlsecho serves it: the
 	// connections then carry the listener's Conn, and the echo waits for
 	// each next message on the socket (wait.go).
-	hs.Listener = listener.New(hs.Listener, listener.Options{
+	lo := listener.Options{
 		Name:      "https",
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{*gen.Cert}, MinVersion: tls.VersionTLS12},
 		Logger:    slog.New(slog.DiscardHandler),
-	})
+	}
+	scheme := "wss://"
+	if plain {
+		lo.Name, lo.TLSConfig, scheme = "http", nil, "ws://"
+	}
+	hs.Listener = listener.New(hs.Listener, lo)
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0)
 	// As tlsecho serves it: a request finds its listener.Conn, and with
 	// it the faults armed at accept and the pacing of bw.
@@ -111,8 +127,9 @@ func startServerVia(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *tes
 		srv:       s,
 		hs:        hs,
 		addr:      addr,
-		url:       "wss://" + addr + "/ws",
+		url:       scheme + addr + "/ws",
 		clientTLS: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		plain:     plain,
 	}
 }
 
@@ -248,11 +265,12 @@ func closePayload(code int, reason string) []byte {
 	return append(binary.BigEndian.AppendUint16(nil, uint16(code)), reason...)
 }
 
-// rawConn is a WebSocket client written by hand over crypto/tls, so tests
-// can send frames that no library would produce.
+// rawConn is a WebSocket client written by hand over crypto/tls (or
+// plain TCP, for a plain server), so tests can send frames that no
+// library would produce.
 type rawConn struct {
 	tb   testing.TB
-	conn *tls.Conn
+	conn net.Conn
 	br   *bufio.Reader
 }
 
@@ -280,12 +298,16 @@ func (ts *testServer) dialRawVia(tb testing.TB, extra http.Header, wrap func(net
 	if wrap != nil {
 		tcp = wrap(tcp)
 	}
-	conn := tls.Client(tcp, cfg)
+	conn := tcp
 	tb.Cleanup(func() { conn.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), ioWait)
-	defer cancel()
-	if err := conn.HandshakeContext(ctx); err != nil {
-		tb.Fatalf("tls handshake with %s: %v", ts.addr, err)
+	if !ts.plain {
+		tc := tls.Client(tcp, cfg)
+		conn = tc
+		ctx, cancel := context.WithTimeout(context.Background(), ioWait)
+		defer cancel()
+		if err := tc.HandshakeContext(ctx); err != nil {
+			tb.Fatalf("tls handshake with %s: %v", ts.addr, err)
+		}
 	}
 
 	keyBytes := make([]byte, 16)
@@ -479,3 +501,62 @@ func (rc *rawConn) expectEnd() {
 
 // timeIn is the deadline d from now.
 func timeIn(d time.Duration) time.Time { return time.Now().Add(d) }
+
+// startFunc starts a test server for s on one transport, with each
+// accepted socket wrapped by wrap when it is not nil.
+type startFunc func(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *testServer
+
+// eachTransport runs test, in parallel subtests, against a server over
+// TLS (wss://, the HTTPS port) and one over plain HTTP (ws://, the plain
+// HTTP listener behind a proxy that ends TLS): every bound /ws holds
+// must hold on both, though only TLS waits for the next message on the
+// socket (wait.go) and closes with a close_notify.
+func eachTransport(t *testing.T, test func(t *testing.T, serve startFunc)) {
+	runTransports(t, true, test)
+}
+
+// eachTransportInTurn is eachTransport for a test that measures the
+// process (its heap): one transport after the other, neither beside
+// another test.
+func eachTransportInTurn(t *testing.T, test func(t *testing.T, serve startFunc)) {
+	runTransports(t, false, test)
+}
+
+func runTransports(t *testing.T, parallel bool, test func(t *testing.T, serve startFunc)) {
+	for _, tr := range []struct {
+		name  string
+		plain bool
+	}{{"wss", false}, {"ws", true}} {
+		t.Run(tr.name, func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			test(t, func(tb testing.TB, s *Server, wrap func(net.Conn) net.Conn) *testServer {
+				tb.Helper()
+				return startServerOn(tb, s, wrap, tr.plain)
+			})
+		})
+	}
+}
+
+// dialConn opens a connection to the server as a browser would, TLS
+// handshake done for a TLS server, for a test that writes the HTTP
+// request itself.
+func (ts *testServer) dialConn(tb testing.TB) net.Conn {
+	tb.Helper()
+	if ts.plain {
+		c, err := net.DialTimeout("tcp", ts.addr, ioWait)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c
+	}
+	cfg := ts.clientTLS.Clone()
+	cfg.NextProtos = []string{"http/1.1"}
+	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: ioWait}, "tcp", ts.addr, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}

@@ -16,136 +16,142 @@ import (
 // TestShutdownCooperative checks that Shutdown sends 1001 to every client
 // and returns nil as soon as all have answered, well before closeWait.
 func TestShutdownCooperative(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s := &Server{}
-	ts := startServer(t, s)
-	const clients = 3
-	var done []<-chan error
-	for range clients {
-		c, _ := ts.dial(t, nil, nil)
-		if _, got := echo(t, c, websocket.TextMessage, []byte("up")); string(got) != "up" {
-			t.Fatalf("echo %q", got)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		s := &Server{}
+		ts := serve(t, s, nil)
+		const clients = 3
+		var done []<-chan error
+		for range clients {
+			c, _ := ts.dial(t, nil, nil)
+			if _, got := echo(t, c, websocket.TextMessage, []byte("up")); string(got) != "up" {
+				t.Fatalf("echo %q", got)
+			}
+			var pings atomic.Int64
+			done = append(done, readLoop(c, &pings, nil, nil))
 		}
-		var pings atomic.Int64
-		done = append(done, readLoop(c, &pings, nil, nil))
-	}
-	if n := s.Active(); n != clients {
-		t.Fatalf("Active() = %d, want %d", n, clients)
-	}
+		if n := s.Active(); n != clients {
+			t.Fatalf("Active() = %d, want %d", n, clients)
+		}
 
-	ctx, cancel := context.WithTimeout(context.Background(), ioWait)
-	defer cancel()
-	start := time.Now()
-	if err := s.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	// A server that did not notice the answers would wait closeWait (2s)
-	// for them; the clients answer within milliseconds, so this leaves
-	// room for a loaded machine.
-	if took := time.Since(start); took >= closeWait {
-		t.Errorf("Shutdown took %v although every client answered at once", took)
-	}
-	for i, d := range done {
-		select {
-		case err := <-d:
-			ce := wantCloseError(t, err, websocket.CloseGoingAway)
-			t.Logf("client %d: close %d %q", i, ce.Code, ce.Text)
-		case <-time.After(ioWait):
-			t.Fatalf("client %d got no close", i)
+		ctx, cancel := context.WithTimeout(context.Background(), ioWait)
+		defer cancel()
+		start := time.Now()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
 		}
-	}
-	if n := s.Active(); n != 0 {
-		t.Fatalf("Active() = %d after Shutdown", n)
-	}
-	// Close the clients and the HTTP server now, so the leak check sees
-	// what is left of the ws server alone.
-	ts.hs.Close()
+		// A server that did not notice the answers would wait closeWait (2s)
+		// for them; the clients answer within milliseconds, so this leaves
+		// room for a loaded machine.
+		if took := time.Since(start); took >= closeWait {
+			t.Errorf("Shutdown took %v although every client answered at once", took)
+		}
+		for i, d := range done {
+			select {
+			case err := <-d:
+				ce := wantCloseError(t, err, websocket.CloseGoingAway)
+				t.Logf("client %d: close %d %q", i, ce.Code, ce.Text)
+			case <-time.After(ioWait):
+				t.Fatalf("client %d got no close", i)
+			}
+		}
+		if n := s.Active(); n != 0 {
+			t.Fatalf("Active() = %d after Shutdown", n)
+		}
+		// Close the clients and the HTTP server now, so the leak check sees
+		// what is left of the ws server alone.
+		ts.hs.Close()
+	})
 }
 
 // TestShutdownUncooperative checks that a client that never answers the
 // close is cut when ctx ends, that Shutdown then returns ctx's error, and
 // that upgrades during and after the shutdown are refused with 503.
 func TestShutdownUncooperative(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	s := &Server{}
-	ts := startServer(t, s)
-	rc, _ := ts.dialRaw(t, nil)
-	// Make sure the connection is being served before shutting down.
-	rc.write(frame{fin: true, op: opText, payload: []byte("up")})
-	if _, _, got := rc.readMessage(); string(got) != "up" {
-		t.Fatalf("echo %q", got)
-	}
-
-	const grace = 400 * time.Millisecond
-	// The clock starts before the context's, so returning before grace
-	// has passed is a bug, never a scheduling accident.
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	result := make(chan error, 1)
-	go func() { result <- s.Shutdown(ctx) }()
-
-	// The client sees the close but does not answer it.
-	if code, _ := rc.readClose(); code != websocket.CloseGoingAway {
-		t.Fatalf("close %d, want 1001", code)
-	}
-
-	// Shutdown is under way: a new upgrade is refused.
-	assert503 := func(when string) {
-		t.Helper()
-		c, resp, err := ts.dialer().Dial(ts.url, nil)
-		if err == nil {
-			c.Close()
-			t.Fatalf("upgrade %s shutdown succeeded, want 503", when)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+		s := &Server{}
+		ts := serve(t, s, nil)
+		rc, _ := ts.dialRaw(t, nil)
+		// Make sure the connection is being served before shutting down.
+		rc.write(frame{fin: true, op: opText, payload: []byte("up")})
+		if _, _, got := rc.readMessage(); string(got) != "up" {
+			t.Fatalf("echo %q", got)
 		}
-		if resp == nil {
-			t.Fatalf("upgrade %s shutdown: %v, want 503", when, err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusServiceUnavailable {
-			t.Fatalf("upgrade %s shutdown: status %d, want 503", when, resp.StatusCode)
-		}
-	}
-	assert503("during")
 
-	var err error
-	select {
-	case err = <-result:
-	case <-time.After(ioWait):
-		t.Fatal("Shutdown did not return after its context ended")
-	}
-	took := time.Since(start)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Shutdown = %v, want %v", err, context.DeadlineExceeded)
-	}
-	// The upper bound: the context, not closeWait (2s) after the close,
-	// ended the wait.
-	if took < grace || took >= closeWait {
-		t.Fatalf("Shutdown returned after %v, want about %v", took, grace)
-	}
-	if n := s.Active(); n != 0 {
-		t.Fatalf("Active() = %d after Shutdown", n)
-	}
-	rc.expectEnd()
-	assert503("after")
-	ts.hs.Close()
+		const grace = 400 * time.Millisecond
+		// The clock starts before the context's, so returning before grace
+		// has passed is a bug, never a scheduling accident.
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		result := make(chan error, 1)
+		go func() { result <- s.Shutdown(ctx) }()
+
+		// The client sees the close but does not answer it.
+		if code, _ := rc.readClose(); code != websocket.CloseGoingAway {
+			t.Fatalf("close %d, want 1001", code)
+		}
+
+		// Shutdown is under way: a new upgrade is refused.
+		assert503 := func(when string) {
+			t.Helper()
+			c, resp, err := ts.dialer().Dial(ts.url, nil)
+			if err == nil {
+				c.Close()
+				t.Fatalf("upgrade %s shutdown succeeded, want 503", when)
+			}
+			if resp == nil {
+				t.Fatalf("upgrade %s shutdown: %v, want 503", when, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable {
+				t.Fatalf("upgrade %s shutdown: status %d, want 503", when, resp.StatusCode)
+			}
+		}
+		assert503("during")
+
+		var err error
+		select {
+		case err = <-result:
+		case <-time.After(ioWait):
+			t.Fatal("Shutdown did not return after its context ended")
+		}
+		took := time.Since(start)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Shutdown = %v, want %v", err, context.DeadlineExceeded)
+		}
+		// The upper bound: the context, not closeWait (2s) after the close,
+		// ended the wait.
+		if took < grace || took >= closeWait {
+			t.Fatalf("Shutdown returned after %v, want about %v", took, grace)
+		}
+		if n := s.Active(); n != 0 {
+			t.Fatalf("Active() = %d after Shutdown", n)
+		}
+		rc.expectEnd()
+		assert503("after")
+		ts.hs.Close()
+	})
 }
 
 // TestShutdownIdle checks that Shutdown with no connection returns at once
 // and that a second call is harmless.
 func TestShutdownIdle(t *testing.T) {
 	t.Parallel()
-	s := &Server{}
-	startServer(t, s)
-	for i := range 2 {
-		ctx, cancel := context.WithTimeout(context.Background(), ioWait)
-		start := time.Now()
-		err := s.Shutdown(ctx)
-		cancel()
-		// Waiting for a close handshake would take closeWait (2s).
-		if took := time.Since(start); err != nil || took >= closeWait {
-			t.Fatalf("Shutdown #%d = %v after %v", i+1, err, took)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		s := &Server{}
+		serve(t, s, nil)
+		for i := range 2 {
+			ctx, cancel := context.WithTimeout(context.Background(), ioWait)
+			start := time.Now()
+			err := s.Shutdown(ctx)
+			cancel()
+			// Waiting for a close handshake would take closeWait (2s).
+			if took := time.Since(start); err != nil || took >= closeWait {
+				t.Fatalf("Shutdown #%d = %v after %v", i+1, err, took)
+			}
 		}
-	}
+	})
 }

@@ -35,82 +35,84 @@ const maxHeldPerMessage = 256 << 10
 // permessage-deflate as without; and when the messages are finished they
 // are echoed whole. Not parallel: the heap it measures is the process's.
 func TestSlowMessagesHoldLittle(t *testing.T) {
-	for _, compressed := range []bool{false, true} {
-		name := "plain"
-		if compressed {
-			name = "compressed"
-		}
-		t.Run(name, func(t *testing.T) {
-			const limit = 256 << 10
-			ts := startServer(t, &Server{Compression: compressed, MaxMessageBytes: limit})
-			const n = 20
-			var hdr http.Header
+	eachTransportInTurn(t, func(t *testing.T, serve startFunc) {
+		for _, compressed := range []bool{false, true} {
+			name := "plain"
 			if compressed {
-				hdr = http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}
+				name = "compressed"
 			}
-			// The first 64 KiB of the message, enough for the echo to
-			// send a frame; the rest follows once the heap is measured.
-			msg := binaryOfSize(limit)
-			var wire bytes.Buffer
-			fw, _ := flate.NewWriter(&wire, flate.BestSpeed)
-			part := func(p []byte) []byte {
-				if !compressed {
-					return p
-				}
-				wire.Reset()
-				fw.Write(p)
-				fw.Flush()
-				return bytes.Clone(wire.Bytes())
-			}
-			first := frame{op: opBinary, payload: part(msg[:64<<10])}
-			if compressed {
-				first.rsv = rsv1
-			}
-			rest := part(msg[64<<10:])
-			if compressed {
-				rest = bytes.TrimSuffix(rest, []byte(deflateTail))
-			}
-			conns := make([]*rawConn, n)
-			for i := range conns {
-				conns[i], _ = ts.dialRaw(t, hdr)
-			}
-			before := heapInUse()
-			echoed := make([][]byte, n)
-			for i, rc := range conns {
-				rc.write(first)
-				f := rc.mustFrame()
-				if f.op != opBinary || (f.rsv == rsv1) != compressed || f.fin {
-					t.Fatalf("first echoed frame %v, want the start of a binary message, compressed %v", f, compressed)
-				}
-				echoed[i] = f.payload
-			}
-			held := (int64(heapInUse()) - int64(before)) / n
-			t.Logf("%d KiB held per connection in the middle of a message", held>>10)
-			if held > maxHeldPerMessage {
-				t.Errorf("%d KiB held per connection in the middle of a message, want at most %d KiB", held>>10, maxHeldPerMessage>>10)
-			}
-			for i, rc := range conns {
-				rc.write(frame{fin: true, op: opCont, payload: rest})
-				for {
-					f := rc.mustFrame()
-					if f.op != opCont {
-						t.Fatalf("got %v inside the echo", f)
-					}
-					echoed[i] = append(echoed[i], f.payload...)
-					if f.fin {
-						break
-					}
-				}
-				got := echoed[i]
+			t.Run(name, func(t *testing.T) {
+				const limit = 256 << 10
+				ts := serve(t, &Server{Compression: compressed, MaxMessageBytes: limit}, nil)
+				const n = 20
+				var hdr http.Header
 				if compressed {
-					got = inflate(t, got)
+					hdr = http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}
 				}
-				if !bytes.Equal(got, msg) {
-					t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(msg))
+				// The first 64 KiB of the message, enough for the echo to
+				// send a frame; the rest follows once the heap is measured.
+				msg := binaryOfSize(limit)
+				var wire bytes.Buffer
+				fw, _ := flate.NewWriter(&wire, flate.BestSpeed)
+				part := func(p []byte) []byte {
+					if !compressed {
+						return p
+					}
+					wire.Reset()
+					fw.Write(p)
+					fw.Flush()
+					return bytes.Clone(wire.Bytes())
 				}
-			}
-		})
-	}
+				first := frame{op: opBinary, payload: part(msg[:64<<10])}
+				if compressed {
+					first.rsv = rsv1
+				}
+				rest := part(msg[64<<10:])
+				if compressed {
+					rest = bytes.TrimSuffix(rest, []byte(deflateTail))
+				}
+				conns := make([]*rawConn, n)
+				for i := range conns {
+					conns[i], _ = ts.dialRaw(t, hdr)
+				}
+				before := heapInUse()
+				echoed := make([][]byte, n)
+				for i, rc := range conns {
+					rc.write(first)
+					f := rc.mustFrame()
+					if f.op != opBinary || (f.rsv == rsv1) != compressed || f.fin {
+						t.Fatalf("first echoed frame %v, want the start of a binary message, compressed %v", f, compressed)
+					}
+					echoed[i] = f.payload
+				}
+				held := (int64(heapInUse()) - int64(before)) / n
+				t.Logf("%d KiB held per connection in the middle of a message", held>>10)
+				if held > maxHeldPerMessage {
+					t.Errorf("%d KiB held per connection in the middle of a message, want at most %d KiB", held>>10, maxHeldPerMessage>>10)
+				}
+				for i, rc := range conns {
+					rc.write(frame{fin: true, op: opCont, payload: rest})
+					for {
+						f := rc.mustFrame()
+						if f.op != opCont {
+							t.Fatalf("got %v inside the echo", f)
+						}
+						echoed[i] = append(echoed[i], f.payload...)
+						if f.fin {
+							break
+						}
+					}
+					got := echoed[i]
+					if compressed {
+						got = inflate(t, got)
+					}
+					if !bytes.Equal(got, msg) {
+						t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(msg))
+					}
+				}
+			})
+		}
+	})
 }
 
 // TestSlowFaultedEchoesHoldLittle: compressed echoes that go out slowly,
@@ -119,37 +121,39 @@ func TestSlowMessagesHoldLittle(t *testing.T) {
 // That the echoes are sound, TestCompressedEchoFaults shows.
 // Not parallel: the heap it measures is the process's.
 func TestSlowFaultedEchoesHoldLittle(t *testing.T) {
-	in, err := fault.New(fault.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{Compression: true, Faults: in}
-	ts := startServer(t, s)
-	ts.query = "?fault=bw:1KiB"
-	const n = 10
-	// 16 KiB that do not compress: its echo takes 16 s at 1 KiB/s.
-	msg := binaryOfSize(16 << 10)
-	wire := frame{fin: true, rsv: rsv1, op: opBinary, payload: deflate(t, msg)}
-	conns := make([]*rawConn, n)
-	for i := range conns {
-		conns[i], _ = ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
-	}
-	before := heapInUse()
-	for _, rc := range conns {
-		rc.write(wire)
-	}
-	deadline := time.Now().Add(4 * ioWait)
-	for !s.allWriting(n) {
-		if time.Now().After(deadline) {
-			t.Fatal("the echoes never started")
+	eachTransportInTurn(t, func(t *testing.T, serve startFunc) {
+		in, err := fault.New(fault.Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	held := (int64(heapInUse()) - int64(before)) / n
-	t.Logf("%d KiB held per connection while a paced compressed echo is written", held>>10)
-	if held > maxHeldPerMessage {
-		t.Errorf("%d KiB held per connection while a paced compressed echo is written, want at most %d KiB", held>>10, maxHeldPerMessage>>10)
-	}
+		s := &Server{Compression: true, Faults: in}
+		ts := serve(t, s, nil)
+		ts.query = "?fault=bw:1KiB"
+		const n = 10
+		// 16 KiB that do not compress: its echo takes 16 s at 1 KiB/s.
+		msg := binaryOfSize(16 << 10)
+		wire := frame{fin: true, rsv: rsv1, op: opBinary, payload: deflate(t, msg)}
+		conns := make([]*rawConn, n)
+		for i := range conns {
+			conns[i], _ = ts.dialRaw(t, http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}})
+		}
+		before := heapInUse()
+		for _, rc := range conns {
+			rc.write(wire)
+		}
+		deadline := time.Now().Add(4 * ioWait)
+		for !s.allWriting(n) {
+			if time.Now().After(deadline) {
+				t.Fatal("the echoes never started")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		held := (int64(heapInUse()) - int64(before)) / n
+		t.Logf("%d KiB held per connection while a paced compressed echo is written", held>>10)
+		if held > maxHeldPerMessage {
+			t.Errorf("%d KiB held per connection while a paced compressed echo is written, want at most %d KiB", held>>10, maxHeldPerMessage>>10)
+		}
+	})
 }
 
 // maxHeldStuck bounds the heap a connection holds while its echo waits

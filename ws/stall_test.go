@@ -60,12 +60,12 @@ func (h *dropLog) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// stallServer starts s with its one client's socket a stallConn, which
-// the returned pointer holds once the client has connected.
-func stallServer(t *testing.T, s *Server) (*testServer, *atomic.Pointer[stallConn]) {
+// stallServer starts s with serve, its one client's socket a stallConn,
+// which the returned pointer holds once the client has connected.
+func stallServer(t *testing.T, serve startFunc, s *Server) (*testServer, *atomic.Pointer[stallConn]) {
 	t.Helper()
 	var sock atomic.Pointer[stallConn]
-	ts := startServerVia(t, s, func(nc net.Conn) net.Conn {
+	ts := serve(t, s, func(nc net.Conn) net.Conn {
 		sc := newStallConn(nc)
 		sock.Store(sc)
 		return sc
@@ -94,49 +94,51 @@ func endedByServer(t *testing.T, rc *rawConn) {
 // tls.Conn.Close sends. The client finds the close frame, then the end.
 func TestKeepaliveDropClosesDespiteStalledCloseNotify(t *testing.T) {
 	t.Parallel()
-	var sock *atomic.Pointer[stallConn]
-	dropped := make(chan time.Time, 1)
-	closed := make(chan int, 1)
-	s := &Server{
-		PingInterval: testPingInterval,
-		// Far beyond the bounds below: only the dead-client rule may end
-		// the connection.
-		IdleTimeout: time.Minute,
-		Logger: slog.New(&dropLog{onDrop: func(string) {
-			// The close frame has been written: what follows stalls.
-			sock.Load().Stall()
-			dropped <- time.Now()
-		}}),
-		Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
-	}
-	var ts *testServer
-	ts, sock = stallServer(t, s)
-	rc, _ := ts.dialRaw(t, nil)
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		var sock *atomic.Pointer[stallConn]
+		dropped := make(chan time.Time, 1)
+		closed := make(chan int, 1)
+		s := &Server{
+			PingInterval: testPingInterval,
+			// Far beyond the bounds below: only the dead-client rule may end
+			// the connection.
+			IdleTimeout: time.Minute,
+			Logger: slog.New(&dropLog{onDrop: func(string) {
+				// The close frame has been written: what follows stalls.
+				sock.Load().Stall()
+				dropped <- time.Now()
+			}}),
+			Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+		}
+		var ts *testServer
+		ts, sock = stallServer(t, serve, s)
+		rc, _ := ts.dialRaw(t, nil)
 
-	var at time.Time
-	select {
-	case at = <-dropped:
-	case <-time.After(2*testPingInterval + ioWait):
-		t.Fatal("a client that does not answer pings was not dropped")
-	}
-	select {
-	case code := <-closed:
-		took := time.Since(at)
-		t.Logf("closed %v after the drop began", took.Round(time.Millisecond))
-		if code != websocket.ClosePolicyViolation {
-			t.Errorf("close code %d, want %d", code, websocket.ClosePolicyViolation)
+		var at time.Time
+		select {
+		case at = <-dropped:
+		case <-time.After(2*testPingInterval + ioWait):
+			t.Fatal("a client that does not answer pings was not dropped")
 		}
-		// Room for a loaded machine, below crypto/tls's 5 s.
-		if took > 2*dropWait+2*time.Second {
-			t.Errorf("closed %v after the drop began, want within %v and some room", took.Round(time.Millisecond), 2*dropWait)
+		select {
+		case code := <-closed:
+			took := time.Since(at)
+			t.Logf("closed %v after the drop began", took.Round(time.Millisecond))
+			if code != websocket.ClosePolicyViolation {
+				t.Errorf("close code %d, want %d", code, websocket.ClosePolicyViolation)
+			}
+			// Room for a loaded machine, below crypto/tls's 5 s.
+			if took > 2*dropWait+2*time.Second {
+				t.Errorf("closed %v after the drop began, want within %v and some room", took.Round(time.Millisecond), 2*dropWait)
+			}
+		case <-time.After(2 * ioWait):
+			t.Fatalf("not closed %v after the drop began", 2*ioWait)
 		}
-	case <-time.After(2 * ioWait):
-		t.Fatalf("not closed %v after the drop began", 2*ioWait)
-	}
-	if code, reason := rc.readClose(); code != websocket.ClosePolicyViolation || reason != "no pong within "+testPingInterval.String() {
-		t.Errorf("close %d %q, want %d \"no pong within %v\"", code, reason, websocket.ClosePolicyViolation, testPingInterval)
-	}
-	endedByServer(t, rc)
+		if code, reason := rc.readClose(); code != websocket.ClosePolicyViolation || reason != "no pong within "+testPingInterval.String() {
+			t.Errorf("close %d %q, want %d \"no pong within %v\"", code, reason, websocket.ClosePolicyViolation, testPingInterval)
+		}
+		endedByServer(t, rc)
+	})
 }
 
 // TestKeepaliveDropsAfterFailedPing: a ping whose write the client does
@@ -150,48 +152,50 @@ func TestKeepaliveDropClosesDespiteStalledCloseNotify(t *testing.T) {
 // metrics count what the client was told.
 func TestKeepaliveDropsAfterFailedPing(t *testing.T) {
 	t.Parallel()
-	reasons := make(chan string, 1)
-	closed := make(chan int, 1)
-	ts, sock := stallServer(t, &Server{
-		PingInterval: testPingInterval,
-		// Far beyond the bounds below: a close as idle fails the test.
-		IdleTimeout: time.Minute,
-		Logger:      slog.New(&dropLog{onDrop: func(reason string) { reasons <- reason }}),
-		Hooks:       &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		reasons := make(chan string, 1)
+		closed := make(chan int, 1)
+		ts, sock := stallServer(t, serve, &Server{
+			PingInterval: testPingInterval,
+			// Far beyond the bounds below: a close as idle fails the test.
+			IdleTimeout: time.Minute,
+			Logger:      slog.New(&dropLog{onDrop: func(reason string) { reasons <- reason }}),
+			Hooks:       &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }},
+		})
+		rc, _ := ts.dialRaw(t, nil)
+		// The upgrade's answer has been read: the first write from here is
+		// the keepalive's ping.
+		sc := sock.Load()
+		sc.Stall()
+		select {
+		case <-sc.Blocked():
+		case <-time.After(testPingInterval + ioWait):
+			t.Fatal("no ping written")
+		}
+		stalled := time.Now()
+		select {
+		case reason := <-reasons:
+			took := time.Since(stalled)
+			t.Logf("dropped %v after the ping stalled: %s", took.Round(time.Millisecond), reason)
+			if want := "ping write failed"; reason != want {
+				t.Errorf("reason %q, want %q", reason, want)
+			}
+			// The interval, and room for a loaded machine well short of
+			// the write bound.
+			if took > testPingInterval+ioWait {
+				t.Errorf("dropped %v after the ping stalled, want within the ping interval %v and some room", took.Round(time.Millisecond), testPingInterval)
+			}
+		case <-time.After(writeWait + 2*ioWait):
+			t.Fatalf("not dropped %v after a ping stalled (write bound %v)", writeWait+2*ioWait, writeWait)
+		}
+		select {
+		case code := <-closed:
+			if code != 0 {
+				t.Errorf("close code %d, want 0: the close frame could not be sent", code)
+			}
+		case <-time.After(ioWait):
+			t.Fatal("not closed after the drop")
+		}
+		endedByServer(t, rc)
 	})
-	rc, _ := ts.dialRaw(t, nil)
-	// The upgrade's answer has been read: the first write from here is
-	// the keepalive's ping.
-	sc := sock.Load()
-	sc.Stall()
-	select {
-	case <-sc.Blocked():
-	case <-time.After(testPingInterval + ioWait):
-		t.Fatal("no ping written")
-	}
-	stalled := time.Now()
-	select {
-	case reason := <-reasons:
-		took := time.Since(stalled)
-		t.Logf("dropped %v after the ping stalled: %s", took.Round(time.Millisecond), reason)
-		if want := "ping write failed"; reason != want {
-			t.Errorf("reason %q, want %q", reason, want)
-		}
-		// The interval, and room for a loaded machine well short of
-		// the write bound.
-		if took > testPingInterval+ioWait {
-			t.Errorf("dropped %v after the ping stalled, want within the ping interval %v and some room", took.Round(time.Millisecond), testPingInterval)
-		}
-	case <-time.After(writeWait + 2*ioWait):
-		t.Fatalf("not dropped %v after a ping stalled (write bound %v)", writeWait+2*ioWait, writeWait)
-	}
-	select {
-	case code := <-closed:
-		if code != 0 {
-			t.Errorf("close code %d, want 0: the close frame could not be sent", code)
-		}
-	case <-time.After(ioWait):
-		t.Fatal("not closed after the drop")
-	}
-	endedByServer(t, rc)
 }

@@ -186,73 +186,77 @@ func FuzzUTF8StreamSplits(f *testing.F) {
 // server must echo valid text and close with 1007 otherwise.
 func TestInvalidUTF8(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name   string
-		frames []frame
-		// close is the expected close code; 0 means the text is echoed.
-		close int
-	}{
-		{"valid single frame", []frame{{fin: true, op: opText, payload: []byte("€ ok")}}, 0},
-		{"invalid byte", []frame{{fin: true, op: opText, payload: []byte("ab\xffcd")}}, websocket.CloseInvalidFramePayloadData},
-		{"surrogate", []frame{{fin: true, op: opText, payload: []byte("\xed\xa0\x80")}}, websocket.CloseInvalidFramePayloadData},
-		{"overlong", []frame{{fin: true, op: opText, payload: []byte("\xc0\xaf")}}, websocket.CloseInvalidFramePayloadData},
-		{"beyond U+10FFFF", []frame{{fin: true, op: opText, payload: []byte("\xf4\x90\x80\x80")}}, websocket.CloseInvalidFramePayloadData},
-		{
-			name:   "character split, valid",
-			frames: []frame{{op: opText, payload: []byte("price \xe2\x82")}, {fin: true, op: opCont, payload: []byte("\xac 5")}},
-		},
-		{
-			name:   "sequence split, invalid",
-			frames: []frame{{op: opText, payload: []byte("price \xe2")}, {fin: true, op: opCont, payload: []byte("\x28\xa1")}},
-			close:  websocket.CloseInvalidFramePayloadData,
-		},
-		{
-			name:   "ends mid character",
-			frames: []frame{{fin: true, op: opText, payload: []byte("ab\xe2\x82")}},
-			close:  websocket.CloseInvalidFramePayloadData,
-		},
-		{
-			name:   "ends mid character after fragments",
-			frames: []frame{{op: opText, payload: []byte("ab")}, {fin: true, op: opCont, payload: []byte("\xf0\x9d\x84")}},
-			close:  websocket.CloseInvalidFramePayloadData,
-		},
-		{
-			// The rest of the message never comes: the server must judge
-			// the first fragment on its own (fail fast, section 8.1).
-			name:   "fails before the message ends",
-			frames: []frame{{op: opText, payload: []byte("ok \xff")}},
-			close:  websocket.CloseInvalidFramePayloadData,
-		},
-		{
-			name:   "binary is not checked",
-			frames: []frame{{fin: true, op: opBinary, payload: []byte("\xff\xfe\xed\xa0\x80")}},
-		},
-	}
-	ts := startServer(t, &Server{})
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rc, _ := ts.dialRaw(t, nil)
-			rc.expectEchoOrClose(tt.frames, tt.close)
-		})
-	}
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		tests := []struct {
+			name   string
+			frames []frame
+			// close is the expected close code; 0 means the text is echoed.
+			close int
+		}{
+			{"valid single frame", []frame{{fin: true, op: opText, payload: []byte("€ ok")}}, 0},
+			{"invalid byte", []frame{{fin: true, op: opText, payload: []byte("ab\xffcd")}}, websocket.CloseInvalidFramePayloadData},
+			{"surrogate", []frame{{fin: true, op: opText, payload: []byte("\xed\xa0\x80")}}, websocket.CloseInvalidFramePayloadData},
+			{"overlong", []frame{{fin: true, op: opText, payload: []byte("\xc0\xaf")}}, websocket.CloseInvalidFramePayloadData},
+			{"beyond U+10FFFF", []frame{{fin: true, op: opText, payload: []byte("\xf4\x90\x80\x80")}}, websocket.CloseInvalidFramePayloadData},
+			{
+				name:   "character split, valid",
+				frames: []frame{{op: opText, payload: []byte("price \xe2\x82")}, {fin: true, op: opCont, payload: []byte("\xac 5")}},
+			},
+			{
+				name:   "sequence split, invalid",
+				frames: []frame{{op: opText, payload: []byte("price \xe2")}, {fin: true, op: opCont, payload: []byte("\x28\xa1")}},
+				close:  websocket.CloseInvalidFramePayloadData,
+			},
+			{
+				name:   "ends mid character",
+				frames: []frame{{fin: true, op: opText, payload: []byte("ab\xe2\x82")}},
+				close:  websocket.CloseInvalidFramePayloadData,
+			},
+			{
+				name:   "ends mid character after fragments",
+				frames: []frame{{op: opText, payload: []byte("ab")}, {fin: true, op: opCont, payload: []byte("\xf0\x9d\x84")}},
+				close:  websocket.CloseInvalidFramePayloadData,
+			},
+			{
+				// The rest of the message never comes: the server must judge
+				// the first fragment on its own (fail fast, section 8.1).
+				name:   "fails before the message ends",
+				frames: []frame{{op: opText, payload: []byte("ok \xff")}},
+				close:  websocket.CloseInvalidFramePayloadData,
+			},
+			{
+				name:   "binary is not checked",
+				frames: []frame{{fin: true, op: opBinary, payload: []byte("\xff\xfe\xed\xa0\x80")}},
+			},
+		}
+		ts := serve(t, &Server{}, nil)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				rc, _ := ts.dialRaw(t, nil)
+				rc.expectEchoOrClose(tt.frames, tt.close)
+			})
+		}
+	})
 }
 
 // TestInvalidUTF8Gorilla checks what a library client sees: a CloseError
 // with 1007, also after the server began to echo the message.
 func TestInvalidUTF8Gorilla(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{})
-	for _, size := range []int{10, 100 << 10} {
-		t.Run(fmt.Sprint(size), func(t *testing.T) {
-			c, _ := ts.dial(t, nil, nil)
-			msg := append(textOfSize(size), 0xff)
-			c.SetWriteDeadline(timeIn(ioWait))
-			if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
-				t.Fatal(err)
-			}
-			c.SetReadDeadline(timeIn(ioWait))
-			_, _, err := c.ReadMessage()
-			wantCloseError(t, err, websocket.CloseInvalidFramePayloadData)
-		})
-	}
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		ts := serve(t, &Server{}, nil)
+		for _, size := range []int{10, 100 << 10} {
+			t.Run(fmt.Sprint(size), func(t *testing.T) {
+				c, _ := ts.dial(t, nil, nil)
+				msg := append(textOfSize(size), 0xff)
+				c.SetWriteDeadline(timeIn(ioWait))
+				if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
+					t.Fatal(err)
+				}
+				c.SetReadDeadline(timeIn(ioWait))
+				_, _, err := c.ReadMessage()
+				wantCloseError(t, err, websocket.CloseInvalidFramePayloadData)
+			})
+		}
+	})
 }

@@ -68,10 +68,11 @@ func (p *pageConn) closed(t testing.TB, who string) {
 }
 
 // TestDrainEveryClient sends SIGTERM to a real process with a drain
-// delay while clients are open on every listener, and more arrive during
-// the delay: each is served through the delay and ends with a proper
-// close (close_notify, 1001, Connection: close), and the process exits 0
-// within the shutdown timeout.
+// delay while clients are open on every listener (wss and ws://, on the
+// plain HTTP listener, alike), and more arrive during the delay: each is
+// served through the delay and ends with a proper close (close_notify,
+// 1001, Connection: close), and the process exits 0 within the shutdown
+// timeout.
 func TestDrainEveryClient(t *testing.T) {
 	t.Parallel()
 	const delay, timeout = 2 * time.Second, 8 * time.Second
@@ -100,6 +101,13 @@ func TestDrainEveryClient(t *testing.T) {
 	if _, err := mw.Write(make([]byte, 3000)); err != nil {
 		t.Fatal(err)
 	}
+	// And a ws client on the plain HTTP listener, idle between
+	// messages, as behind a proxy that ends TLS.
+	pwsc, _, err := d.Dial("ws://"+p.HTTPAddr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pwsc.Close()
 	page := dialPage(t, p.HTTPSAddr, true)
 	plain := dialPage(t, p.HTTPAddr, false)
 	admin := dialPage(t, p.AdminAddr, false)
@@ -130,6 +138,19 @@ func TestDrainEveryClient(t *testing.T) {
 	if err := raw.roundTrip(); err != nil {
 		t.Fatalf("raw TLS during the delay: %v", err)
 	}
+	pwsc.SetWriteDeadline(time.Now().Add(ioWait))
+	pwsc.SetReadDeadline(time.Now().Add(ioWait))
+	if err := pwsc.WriteMessage(websocket.TextMessage, []byte("during the delay")); err != nil {
+		t.Fatalf("ws client during the delay: %v", err)
+	}
+	if _, msg, err := pwsc.ReadMessage(); err != nil || string(msg) != "during the delay" {
+		t.Fatalf("ws client during the delay: %q, %v", msg, err)
+	}
+	freshWS, _, err := d.Dial("ws://"+p.HTTPAddr+"/ws", nil)
+	if err != nil {
+		t.Fatalf("new ws client during the delay: %v", err)
+	}
+	defer freshWS.Close()
 	fresh := newTalker(t, p.TLSAddr)
 	if err := fresh.roundTrip(); err != nil {
 		t.Fatalf("new raw TLS client during the delay: %v", err)
@@ -163,6 +184,12 @@ func TestDrainEveryClient(t *testing.T) {
 	wsc.SetReadDeadline(time.Now().Add(ioWait))
 	if _, _, err := wsc.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 		t.Errorf("wss client mid-message: %v, want close 1001", err)
+	}
+	for name, c := range map[string]*websocket.Conn{"ws client": pwsc, "ws client from the delay": freshWS} {
+		c.SetReadDeadline(time.Now().Add(ioWait))
+		if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			t.Errorf("%s on the plain HTTP listener: %v, want close 1001", name, err)
+		}
 	}
 	if err := raw.roundTrip(); !raw.endedQuietly(t, "raw TLS client", err, signalled) {
 		raw.conn.SetReadDeadline(time.Now().Add(ioWait))

@@ -510,6 +510,29 @@ func dialWSSResp(t *testing.T, ta *testApp, query string) (*wsClient, *http.Resp
 	return &wsClient{Conn: c, frames: obs}, resp, nil
 }
 
+// dialPlainWS opens ws://…/ws on the test server's plain HTTP listener, with
+// query appended.
+func dialPlainWS(t *testing.T, ta *testApp, query string) *wsClient {
+	t.Helper()
+	obs := &fault.FrameObserver{}
+	d := websocket.Dialer{
+		HandshakeTimeout: 5 * time.Second,
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return fault.Observed(c, obs), nil
+		},
+	}
+	c, resp, err := d.Dial("ws://"+ta.HTTPAddr+"/ws"+query, nil)
+	if err != nil {
+		t.Fatalf("dial /ws%s: %v (%v)", query, err, resp)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &wsClient{Conn: c, frames: obs}
+}
+
 // TestFaultsArmHTTP: with the plain HTTP listener on, POST /faults arms it
 // too, and refuses the verbs that need a TLS handshake there.
 func TestFaultsArmHTTP(t *testing.T) {

@@ -54,8 +54,9 @@ func TestFaultsWSVerbs(t *testing.T) {
 	// no longer either (newAdmin), and /metrics under -race on a loaded
 	// machine has taken more than 600ms.
 	const idle = 2 * time.Second
-	ta := startApp(t, map[string]string{"IDLE_TIMEOUT": idle.String()})
+	ta := startApp(t, map[string]string{"IDLE_TIMEOUT": idle.String(), "HTTP_ADDR": "127.0.0.1:0"})
 	wssEcho(t, ta, "warm up")
+	dialPlainWS(t, ta, "").echo(t, "warm up")
 	tests := []struct {
 		spec  string
 		check func(t *testing.T, c *wsClient)
@@ -133,17 +134,29 @@ func TestFaultsWSVerbs(t *testing.T) {
 			}
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.spec, func(t *testing.T) {
-			base := takeBaseline(t, ta.ws.Active)
-			c := dialWSS(t, ta, faultQuery(tt.spec))
-			tt.check(t, c)
-			c.Close()
-			base.wait(t)
-		})
+	// The same on the plain HTTP listener's ws://, behind a proxy that
+	// ends TLS: the verbs act on the WebSocket and the socket, not on TLS.
+	ports := []struct {
+		name   string
+		dial   func(t *testing.T, ta *testApp, query string) *wsClient
+		active func() int
+	}{
+		{"https", dialWSS, ta.ws.Active},
+		{"http", dialPlainWS, ta.plainWS.Active},
 	}
-	if !strings.Contains(ta.Log.String(), `msg="fault applied" listener=https`) {
-		t.Error("no fault applied line in the debug log")
+	for _, port := range ports {
+		for _, tt := range tests {
+			t.Run(port.name+"/"+tt.spec, func(t *testing.T) {
+				base := takeBaseline(t, port.active)
+				c := port.dial(t, ta, faultQuery(tt.spec))
+				tt.check(t, c)
+				c.Close()
+				base.wait(t)
+			})
+		}
+		if !strings.Contains(ta.Log.String(), `msg="fault applied" listener=`+port.name) {
+			t.Errorf("no fault applied line for listener %s in the debug log", port.name)
+		}
 	}
 }
 
