@@ -17,6 +17,9 @@ import (
 type clientCAs struct {
 	file string
 	cur  atomic.Pointer[caPool]
+	// swapped gets a value, without waiting, each time a reload swaps
+	// cur, for the watch on the CAs' dates (clientcaexpiry.go).
+	swapped chan struct{}
 }
 
 // caPool is one loaded version of the client CA file.
@@ -41,6 +44,7 @@ func (s *Source) RequireClientCerts(file string) error {
 	}
 	s.ca.file = file
 	s.ca.cur.Store(p)
+	s.ca.swapped = make(chan struct{}, 1)
 	return nil
 }
 
@@ -119,7 +123,12 @@ func (s *Source) reloadCAs() (old, cur *caPool, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.ca.cur.Swap(cur), cur, nil
+	old = s.ca.cur.Swap(cur)
+	select {
+	case s.ca.swapped <- struct{}{}:
+	default:
+	}
+	return old, cur, nil
 }
 
 // reloadCAsAndLog is the client CA half of [Source.ReloadAndLog].

@@ -24,12 +24,18 @@ func (s *Source) WarnClientCADates(log *slog.Logger) {
 func warnCADates(log *slog.Logger, file string, p *caPool, now time.Time) {
 	for _, c := range p.cas {
 		if why := DatesProblem(c, now); why != "" && !renewedIn(c, p.cas, now) {
-			log.Warn("client CA certificate "+why+"; every client certificate it issued is refused",
-				"client_ca_file", file, "subject", c.Subject.String(),
-				"not_before", c.NotBefore.UTC().Format(time.RFC3339),
-				"not_after", c.NotAfter.UTC().Format(time.RFC3339))
+			warnCA(log, file, c, why)
 		}
 	}
+}
+
+// warnCA logs that the client CA c, in file, refuses every client it
+// issued, and why (DatesProblem's words).
+func warnCA(log *slog.Logger, file string, c *x509.Certificate, why string) {
+	log.Warn("client CA certificate "+why+"; every client certificate it issued is refused",
+		"client_ca_file", file, "subject", c.Subject.String(),
+		"not_before", c.NotBefore.UTC().Format(time.RFC3339),
+		"not_after", c.NotAfter.UTC().Format(time.RFC3339))
 }
 
 // renewedIn tells whether cas holds, in date, a certificate of the same

@@ -42,6 +42,9 @@ func (a *app) startReload(ctx context.Context) (stop func()) {
 			}
 		}
 	})
+	if a.src.ClientCAFile() != "" {
+		wg.Go(func() { a.src.WatchClientCAExpiry(ctx, a.log) })
+	}
 	if f, _ := a.src.Files(); f != "" || a.src.ClientCAFile() != "" {
 		wg.Go(func() {
 			if err := a.src.Watch(ctx, a.log); err != nil {
