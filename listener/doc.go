@@ -10,7 +10,9 @@
 //     is accepted and closed at once (Hooks.Refused), so its client learns
 //     straight away and the others are unharmed. Accept errors that pass,
 //     such as EMFILE when the process is out of descriptors, are retried
-//     with a backoff of up to a second instead of ending the server.
+//     with a backoff of up to a second instead of ending the server, and
+//     logged at warn at most once every 10 seconds, with a count of the
+//     failures since the last record.
 //   - Each connection then runs its stages in a short-lived goroutine of
 //     its own, so a slow client never delays the next accept: Hooks.Accepted,
 //     the PROXY protocol header ([Proxy]), on a TLS listener with

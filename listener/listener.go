@@ -120,6 +120,8 @@ type Listener struct {
 	o     Options
 	log   *slog.Logger
 	lim   limiter
+
+	acceptWarns acceptWarns // the accept loop's only
 	// ahead holds the *readAhead buffers of its connections' waits on the
 	// socket (InputWait), each only while a read has yet to take it.
 	ahead sync.Pool
@@ -310,7 +312,7 @@ func (l *Listener) retry(err error, backoff *time.Duration) bool {
 	// EMFILE and friends: the process is out of descriptors for a moment.
 	// Wait and retry rather than end the whole server, as net/http does.
 	*backoff = min(max(2**backoff, 5*time.Millisecond), time.Second)
-	l.log.Warn("accept failed; retrying", "addr", l.inner.Addr().String(), "err", err, "in", *backoff)
+	l.warnAccept(err, *backoff)
 	t := time.NewTimer(*backoff)
 	defer t.Stop()
 	select {

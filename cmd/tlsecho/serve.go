@@ -74,7 +74,7 @@ func oneLine(err error) string {
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	level, _ := cfg.slogLevel()
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: clipAttr}
 	if strings.EqualFold(cfg.LogFormat, "json") {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
