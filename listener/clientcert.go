@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // maxNameInError bounds a certificate name put in an error: a client
@@ -48,7 +50,7 @@ func (e *clientCertError) Error() string {
 		sent = fmt.Sprintf("%d certificates sent", n)
 	}
 	msg := fmt.Sprintf("client certificate %s (issued by %s; %s) refused: %v",
-		printableName(leaf.Subject.String()), printableName(leaf.Issuer.String()), sent, e.reason)
+		certName(leaf), printableName(leaf.Issuer.String()), sent, e.reason)
 	var ua x509.UnknownAuthorityError
 	var ci x509.CertificateInvalidError
 	switch {
@@ -61,6 +63,20 @@ func (e *clientCertError) Error() string {
 }
 
 func (e *clientCertError) Unwrap() error { return e.err }
+
+// certName names a client certificate by its subject or, when that is
+// empty, as it is in SPIFFE's X.509-SVIDs and other certificates made for
+// services, by its first alternative name ("URI:spiffe://..."), which is
+// then what identifies it.
+func certName(c *x509.Certificate) string {
+	if s := c.Subject.String(); s != "" {
+		return printableName(s)
+	}
+	if sans := tlsinfo.DescribeCertificate(c).SANs; len(sans) > 0 {
+		return printableName(sans[0].String())
+	}
+	return "with no subject and no alternative name"
+}
 
 // printableName is a certificate name with control characters replaced
 // and cut to maxNameInError bytes.

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMTLSRefusalsOfUnusualCertificates: a refused client certificate
+// with no subject, as SPIFFE's X.509-SVIDs often are, is named by its
+// first alternative name.
+func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
+	t.Parallel()
+	root, other := newIssuer(t, "Test Root CA", nil), newIssuer(t, "Other CA", nil)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.cert.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ta := startApp(t, map[string]string{"CLIENT_CA_FILE": caFile})
+
+	from, to := time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	spiffe, _ := url.Parse("spiffe://example.org/ns/default/sa/alice")
+	svid, svidKey := issue(t, &x509.Certificate{
+		URIs: []*url.URL{spiffe}, NotBefore: from, NotAfter: to,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, other)
+
+	tests := []struct {
+		name   string
+		cert   tls.Certificate
+		want   []string // in the outcome and the debug log
+		unwant string
+	}{
+		{"no subject", tls.Certificate{Certificate: [][]byte{svid.Raw}, PrivateKey: svidKey},
+			[]string{"client certificate URI:spiffe://example.org/ns/default/sa/alice (issued by CN=Other CA; the only certificate sent)"},
+			"client certificate  ("},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cert := tt.cert
+			cfg := &tls.Config{InsecureSkipVerify: true, GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }}
+			local, err := refusedHandshake(t, ta.TLSAddr, cfg)
+			if err == nil || !strings.Contains(err.Error(), "unknown certificate authority") {
+				t.Errorf("client error %v, want the alert unknown_ca", err)
+			}
+			outcome := outcomeOf(t, ta, local)
+			line := waitLogged(t, ta, "peer="+local)
+			for _, got := range []string{outcome, line} {
+				for _, w := range tt.want {
+					if !strings.Contains(got, w) {
+						t.Errorf("%q lacks %q", got, w)
+					}
+				}
+				if strings.Contains(got, tt.unwant) {
+					t.Errorf("%q has %q", got, tt.unwant)
+				}
+			}
+		})
+	}
+}
