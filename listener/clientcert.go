@@ -54,6 +54,10 @@ func (e *clientCertError) Error() string {
 	var ua x509.UnknownAuthorityError
 	var ci x509.CertificateInvalidError
 	switch {
+	case len(e.certs) == 1 && errors.As(e.reason, &ua) && tlsinfo.DescribeCertificate(leaf).SelfSigned:
+		// No intermediate is missing here: a self-signed certificate
+		// is trusted only as a CA of its own.
+		msg += "; it is self-signed, so it is let in only when it is itself in the client CA file"
 	case len(e.certs) == 1 && errors.As(e.reason, &ua):
 		msg += "; the client sent no intermediate certificate, so its issuer must be one of the client CAs"
 	case errors.As(e.reason, &ci) && ci.Reason == x509.IncompatibleUsage:

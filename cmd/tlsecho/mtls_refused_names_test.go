@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"net/url"
 	"os"
@@ -14,7 +15,8 @@ import (
 
 // TestMTLSRefusalsOfUnusualCertificates: a refused client certificate
 // with no subject, as SPIFFE's X.509-SVIDs often are, is named by its
-// first alternative name.
+// first alternative name, and a self-signed one is not said to lack an
+// intermediate.
 func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 	t.Parallel()
 	root, other := newIssuer(t, "Test Root CA", nil), newIssuer(t, "Other CA", nil)
@@ -30,6 +32,10 @@ func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 		URIs: []*url.URL{spiffe}, NotBefore: from, NotAfter: to,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}, other)
+	self, selfKey := issue(t, &x509.Certificate{
+		Subject: pkix.Name{CommonName: "bob"}, NotBefore: from, NotAfter: to,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, nil)
 
 	tests := []struct {
 		name   string
@@ -40,6 +46,9 @@ func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 		{"no subject", tls.Certificate{Certificate: [][]byte{svid.Raw}, PrivateKey: svidKey},
 			[]string{"client certificate URI:spiffe://example.org/ns/default/sa/alice (issued by CN=Other CA; the only certificate sent)"},
 			"client certificate  ("},
+		{"self-signed", tls.Certificate{Certificate: [][]byte{self.Raw}, PrivateKey: selfKey},
+			[]string{"client certificate CN=bob (issued by CN=bob; the only certificate sent)", "self-signed, so it is let in only when it is itself in the client CA file"},
+			"intermediate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
