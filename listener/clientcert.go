@@ -54,6 +54,15 @@ func (e *clientCertError) Error() string {
 	var ua x509.UnknownAuthorityError
 	var ci x509.CertificateInvalidError
 	switch {
+	case len(e.certs) == 1 && errors.As(e.reason, &ua) && strings.Contains(ua.Error(), candidateRefused):
+		// Nothing is missing: a CA of the name the leaf gives is there
+		// and was refused, for the reason x509 gives in parentheses.
+		// When its key does not verify the leaf's signature, say what
+		// that usually means; a weak signature algorithm or a CA not
+		// allowed to sign reads plainly enough.
+		if why := ua.Error(); strings.Contains(why, "verification failure") || strings.Contains(why, "verification error") {
+			msg += "; a client CA of that name is in the client CA file but did not sign it: the CA was made anew under the same name, or another CA shares its name"
+		}
 	case len(e.certs) == 1 && errors.As(e.reason, &ua) && tlsinfo.DescribeCertificate(leaf).SelfSigned:
 		// No intermediate is missing here: a self-signed certificate
 		// is trusted only as a CA of its own.
@@ -95,6 +104,12 @@ func printableName(s string) string {
 		return r
 	}, s)
 }
+
+// candidateRefused is in x509's UnknownAuthorityError when a CA of the
+// issuer's name was found among the roots and refused as the issuer (its
+// key did not verify the signature, say); x509 keeps that candidate and
+// the reason unexported, so its words are what tells the case apart.
+const candidateRefused = "while trying to verify candidate authority certificate"
 
 // noClientCert ends crypto/tls's error for a client that sent no
 // certificate where one is required; it has no error value to match.

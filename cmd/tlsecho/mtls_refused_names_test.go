@@ -15,8 +15,9 @@ import (
 
 // TestMTLSRefusalsOfUnusualCertificates: a refused client certificate
 // with no subject, as SPIFFE's X.509-SVIDs often are, is named by its
-// first alternative name, and a self-signed one is not said to lack an
-// intermediate.
+// first alternative name, and neither a self-signed one nor one whose
+// issuer's name is that of a client CA with another key is said to lack
+// an intermediate.
 func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 	t.Parallel()
 	root, other := newIssuer(t, "Test Root CA", nil), newIssuer(t, "Other CA", nil)
@@ -37,6 +38,8 @@ func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}, nil)
 
+	impostor := newIssuer(t, "Test Root CA", nil).client(t, "carol", from, to, x509.ExtKeyUsageClientAuth)
+
 	tests := []struct {
 		name   string
 		cert   tls.Certificate
@@ -48,6 +51,9 @@ func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 			"client certificate  ("},
 		{"self-signed", tls.Certificate{Certificate: [][]byte{self.Raw}, PrivateKey: selfKey},
 			[]string{"client certificate CN=bob (issued by CN=bob; the only certificate sent)", "self-signed, so it is let in only when it is itself in the client CA file"},
+			"intermediate"},
+		{"CA of the same name", impostor,
+			[]string{"client certificate CN=carol (issued by CN=Test Root CA; the only certificate sent)", "a client CA of that name is in the client CA file but did not sign it"},
 			"intermediate"},
 	}
 	for _, tt := range tests {
