@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/tlsecho/tlsecho/tlsinfo"
@@ -69,6 +71,18 @@ func (e *clientCertError) Error() string {
 		msg += "; it is self-signed, so it is let in only when it is itself in the client CA file"
 	case len(e.certs) == 1 && errors.As(e.reason, &ua):
 		msg += "; the client sent no intermediate certificate, so its issuer must be one of the client CAs"
+	case errors.As(e.reason, &ci) && ci.Reason == x509.Expired && ci.Cert != nil && !ci.Cert.Equal(leaf):
+		// x509 gives the dates of the certificate out of date but not
+		// whose they are, and after the client's name they read as its
+		// own: a client CA that expired refuses every client it issued
+		// this way.
+		whose := "the client CA"
+		if slices.ContainsFunc(e.certs[1:], ci.Cert.Equal) {
+			whose = "the intermediate the client sent,"
+		}
+		msg += fmt.Sprintf("; the certificate out of date is not the client's but %s %s (valid from %s to %s)",
+			whose, printableName(ci.Cert.Subject.String()),
+			ci.Cert.NotBefore.UTC().Format(time.RFC3339), ci.Cert.NotAfter.UTC().Format(time.RFC3339))
 	case errors.As(e.reason, &ci) && ci.Reason == x509.IncompatibleUsage:
 		msg += "; its extended key usage does not allow client authentication"
 	}

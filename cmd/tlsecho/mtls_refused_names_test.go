@@ -79,3 +79,51 @@ func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 		})
 	}
 }
+
+// TestMTLSRefusedByExpiredCA: a client certificate refused because the
+// client CA that issued it has expired, or an intermediate the client
+// sent, says whose certificate is out of date: x509's "certificate has
+// expired or is not yet valid: current time ... is after ...", after
+// the client's name, reads as the client's own.
+func TestMTLSRefusedByExpiredCA(t *testing.T) {
+	t.Parallel()
+	caFile, client := expiredCA(t)
+	ta := startApp(t, map[string]string{"CLIENT_CA_FILE": caFile})
+
+	root := newIssuer(t, "Test Root CA", nil)
+	rootFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(rootFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.cert.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb := startApp(t, map[string]string{"CLIENT_CA_FILE": rootFile})
+	old, oldKey := issue(t, &x509.Certificate{
+		Subject: pkix.Name{CommonName: "Old Intermediate CA"}, NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}, root)
+	inter := &issuer{old, oldKey}
+	now := time.Now()
+	chained := inter.client(t, "dave", now.Add(-time.Hour), now.Add(time.Hour), x509.ExtKeyUsageClientAuth, inter)
+
+	tests := []struct {
+		name string
+		app  *testApp
+		cert tls.Certificate
+		want string
+	}{
+		{"client CA", ta, client, "the certificate out of date is not the client's but the client CA CN=expired test CA (valid from "},
+		{"intermediate sent", tb, chained, "the certificate out of date is not the client's but the intermediate the client sent, CN=Old Intermediate CA (valid from "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cert := tt.cert
+			cfg := &tls.Config{InsecureSkipVerify: true, GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }}
+			local, err := refusedHandshake(t, tt.app.TLSAddr, cfg)
+			if err == nil || !strings.Contains(err.Error(), "expired certificate") {
+				t.Errorf("client error %v, want the alert certificate_expired", err)
+			}
+			if outcome := outcomeOf(t, tt.app, local); !strings.Contains(outcome, tt.want) {
+				t.Errorf("outcome %q lacks %q", outcome, tt.want)
+			}
+		})
+	}
+}
