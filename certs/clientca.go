@@ -134,7 +134,8 @@ func (s *Source) reloadCAs() (old, cur *caPool, err error) {
 // reloadCAsAndLog is the client CA half of [Source.ReloadAndLog].
 func (s *Source) reloadCAsAndLog(log *slog.Logger, trigger string) error {
 	old, cur, err := s.reloadCAs()
-	if s.caRefused.repeated(err, s.ca.file) {
+	again, cleared := s.caRefused.note(err, s.ca.file)
+	if again {
 		log.Debug("client CA reload refused again, file and reason unchanged; still verifying clients against the previous CAs",
 			"trigger", trigger, "client_ca_file", s.ca.file, "err", err)
 		return err
@@ -146,6 +147,10 @@ func (s *Source) reloadCAsAndLog(log *slog.Logger, trigger string) error {
 	}
 	attrs := []any{"trigger", trigger, "client_ca_file", s.ca.file, "cas", cur.subjects}
 	if old != nil && bytes.Equal(old.sum[:], cur.sum[:]) {
+		if cleared {
+			log.Info("client CA file loads again after the refused reload; still verifying clients against the same CAs", attrs...)
+			return nil
+		}
 		log.Debug("client CA unchanged", attrs...)
 		return nil
 	}

@@ -31,10 +31,7 @@ func (s *Source) WatchClientCAExpiry(ctx context.Context, log *slog.Logger) {
 		var fire <-chan time.Time
 		var t *time.Timer
 		if !next.IsZero() {
-			// A certificate is valid through its NotAfter second
-			// (x509 refuses only once now is after it), so the check
-			// looks just past it.
-			t = time.NewTimer(next.Sub(now) + time.Second)
+			t = time.NewTimer(expiryWait(next, now))
 			fire = t.C
 		}
 		select {
@@ -64,4 +61,22 @@ func warnExpiredSince(log *slog.Logger, file string, p *caPool, since, now time.
 			warnCA(log, file, c, "has expired")
 		}
 	}
+}
+
+// maxExpiryWait bounds one wait of [Source.WatchClientCAExpiry]: a CA
+// valid until 9999 (RFC 5280's "no well-defined expiration date") lies
+// further ahead than a time.Duration reaches, and a timer, which runs on
+// the monotonic clock, does not see the wall clock stepped or the
+// machine suspended, where NotAfter is wall time. After each wait the
+// dates are looked at again.
+const maxExpiryWait = time.Hour
+
+// expiryWait is how long to wait from now to look at the dates again:
+// just past next, the earliest NotAfter to come, or maxExpiryWait if
+// sooner. A certificate is valid through its NotAfter second (x509
+// refuses only once now is after it), so the look comes a second later.
+// next.Sub saturates at the largest duration, to which a second more
+// would wrap round to a negative wait, a timer firing at once forever.
+func expiryWait(next, now time.Time) time.Duration {
+	return min(next.Sub(now), maxExpiryWait) + time.Second
 }

@@ -18,11 +18,12 @@ type refusals struct {
 	last string // the error and what the files were; empty after a success
 }
 
-// repeated records err as the outcome of a reload of files and reports
-// whether it is the refusal recorded last: the same error, with each file
-// of the same size and modification time, or missing as it was. A nil
-// err, a reload that worked, forgets the last refusal.
-func (r *refusals) repeated(err error, files ...string) bool {
+// note records err as the outcome of a reload of files. again: it is
+// the refusal recorded last, the same error with each file of the same
+// size and modification time, or missing as it was. cleared: err is nil,
+// a reload that worked, and the one before it was refused; the refusal
+// is forgotten.
+func (r *refusals) note(err error, files ...string) (again, cleared bool) {
 	key := ""
 	if err != nil {
 		var b strings.Builder
@@ -38,7 +39,8 @@ func (r *refusals) repeated(err error, files ...string) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	again := key != "" && key == r.last
+	again = key != "" && key == r.last
+	cleared = key == "" && r.last != ""
 	r.last = key
-	return again
+	return again, cleared
 }

@@ -151,7 +151,8 @@ func affects(name string, files []string) bool {
 // certificate again only at debug level, since a file can be written again
 // as it was. A failure is logged as an error naming the
 // files, and the old certificate keeps serving; the same failure again,
-// with the files unchanged since, only at debug level. The client CA file, when
+// with the files unchanged since, only at debug level; the first reload
+// that works after one at info level, the same certificate too. The client CA file, when
 // there is one, is reloaded and logged the same way, on its own: a broken
 // CA file does not hold back a renewed pair, nor the other way round.
 func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
@@ -172,7 +173,8 @@ func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
 // reloadPairAndLog is the certificate half of [Source.ReloadAndLog].
 func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 	old, cur, err := s.reload()
-	if s.pairRefused.repeated(err, s.certFile, s.keyFile) {
+	again, cleared := s.pairRefused.note(err, s.certFile, s.keyFile)
+	if again {
 		log.Debug("certificate reload refused again, files and reason unchanged; still serving the previous one",
 			"trigger", trigger, "cert_file", s.certFile, "key_file", s.keyFile, "err", err)
 		return err
@@ -193,6 +195,12 @@ func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 		"sha256", Fingerprint(cur.Leaf.Raw),
 	}
 	if old != nil && sameChain(old, cur) {
+		if cleared {
+			// The files were put back as they were: without this line
+			// the refusal's error would stay the last word at info level.
+			log.Info("certificate files load again after the refused reload; still serving the same certificate", attrs...)
+			return nil
+		}
 		log.Debug("certificate unchanged", attrs...)
 		return nil
 	}

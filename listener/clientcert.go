@@ -5,8 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // maxNameInError bounds a certificate name put in an error: a client
@@ -48,12 +52,37 @@ func (e *clientCertError) Error() string {
 		sent = fmt.Sprintf("%d certificates sent", n)
 	}
 	msg := fmt.Sprintf("client certificate %s (issued by %s; %s) refused: %v",
-		printableName(leaf.Subject.String()), printableName(leaf.Issuer.String()), sent, e.reason)
+		certName(leaf), printableName(leaf.Issuer.String()), sent, e.reason)
 	var ua x509.UnknownAuthorityError
 	var ci x509.CertificateInvalidError
 	switch {
+	case len(e.certs) == 1 && errors.As(e.reason, &ua) && strings.Contains(ua.Error(), candidateRefused):
+		// Nothing is missing: a CA of the name the leaf gives is there
+		// and was refused, for the reason x509 gives in parentheses.
+		// When its key does not verify the leaf's signature, say what
+		// that usually means; a weak signature algorithm or a CA not
+		// allowed to sign reads plainly enough.
+		if why := ua.Error(); strings.Contains(why, "verification failure") || strings.Contains(why, "verification error") {
+			msg += "; a client CA of that name is in the client CA file but did not sign it: the CA was made anew under the same name, or another CA shares its name"
+		}
+	case len(e.certs) == 1 && errors.As(e.reason, &ua) && tlsinfo.DescribeCertificate(leaf).SelfSigned:
+		// No intermediate is missing here: a self-signed certificate
+		// is trusted only as a CA of its own.
+		msg += "; it is self-signed, so it is let in only when it is itself in the client CA file"
 	case len(e.certs) == 1 && errors.As(e.reason, &ua):
 		msg += "; the client sent no intermediate certificate, so its issuer must be one of the client CAs"
+	case errors.As(e.reason, &ci) && ci.Reason == x509.Expired && ci.Cert != nil && !ci.Cert.Equal(leaf):
+		// x509 gives the dates of the certificate out of date but not
+		// whose they are, and after the client's name they read as its
+		// own: a client CA that expired refuses every client it issued
+		// this way.
+		whose := "the client CA"
+		if slices.ContainsFunc(e.certs[1:], ci.Cert.Equal) {
+			whose = "the intermediate the client sent,"
+		}
+		msg += fmt.Sprintf("; the certificate out of date is not the client's but %s %s (valid from %s to %s)",
+			whose, printableName(ci.Cert.Subject.String()),
+			ci.Cert.NotBefore.UTC().Format(time.RFC3339), ci.Cert.NotAfter.UTC().Format(time.RFC3339))
 	case errors.As(e.reason, &ci) && ci.Reason == x509.IncompatibleUsage:
 		msg += "; its extended key usage does not allow client authentication"
 	}
@@ -61,6 +90,20 @@ func (e *clientCertError) Error() string {
 }
 
 func (e *clientCertError) Unwrap() error { return e.err }
+
+// certName names a client certificate by its subject or, when that is
+// empty, as it is in SPIFFE's X.509-SVIDs and other certificates made for
+// services, by its first alternative name ("URI:spiffe://..."), which is
+// then what identifies it.
+func certName(c *x509.Certificate) string {
+	if s := c.Subject.String(); s != "" {
+		return printableName(s)
+	}
+	if sans := tlsinfo.DescribeCertificate(c).SANs; len(sans) > 0 {
+		return printableName(sans[0].String())
+	}
+	return "with no subject and no alternative name"
+}
 
 // printableName is a certificate name with control characters replaced
 // and cut to maxNameInError bytes.
@@ -75,6 +118,12 @@ func printableName(s string) string {
 		return r
 	}, s)
 }
+
+// candidateRefused is in x509's UnknownAuthorityError when a CA of the
+// issuer's name was found among the roots and refused as the issuer (its
+// key did not verify the signature, say); x509 keeps that candidate and
+// the reason unexported, so its words are what tells the case apart.
+const candidateRefused = "while trying to verify candidate authority certificate"
 
 // noClientCert ends crypto/tls's error for a client that sent no
 // certificate where one is required; it has no error value to match.

@@ -92,3 +92,41 @@ func TestReloadRefusalLoggedOnce(t *testing.T) {
 		t.Errorf("%d lines %q after a second refused pair, want 2", n, pairFailed)
 	}
 }
+
+// TestReloadRecoveryLogged: after a refused reload, the files put back as
+// they were load again, and that is said at info level, though the
+// certificate and the CAs are the ones served all along: at info level
+// the refusal's error would otherwise stay the last word, as if the
+// server still could not load its files.
+func TestReloadRecoveryLogged(t *testing.T) {
+	t.Parallel()
+	dir, caFile, serverCert, serverKey, _ := mtlsSetup(t)
+	live := t.TempDir()
+	certFile, keyFile, liveCA := filepath.Join(live, "cert.pem"), filepath.Join(live, "key.pem"), filepath.Join(live, "ca.pem")
+	installByRename(t, serverCert, certFile)
+	installByRename(t, serverKey, keyFile)
+	installByRename(t, caFile, liveCA)
+	p := startProc(t, "TLSECHO_CERT_FILE="+certFile, "TLSECHO_KEY_FILE="+keyFile, "TLSECHO_CLIENT_CA_FILE="+liveCA)
+	for range p.waitLog(t, "watching certificate files", ioWait) {
+	}
+
+	// A certificate without its key, and a CA file cut short.
+	installByRename(t, newReloadPair(t, "other.test").certFile, certFile)
+	garbage := filepath.Join(dir, "garbage.pem")
+	if err := os.WriteFile(garbage, []byte("-----BEGIN CERTIFICATE-----\nnot base64\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	installByRename(t, garbage, liveCA)
+	for range p.waitLog(t, "certificate reload failed", ioWait) {
+	}
+	for range p.waitLog(t, "client CA reload failed", ioWait) {
+	}
+
+	// Both put back as they were.
+	installByRename(t, serverCert, certFile)
+	installByRename(t, caFile, liveCA)
+	for range p.waitLog(t, "certificate files load again", ioWait) {
+	}
+	for range p.waitLog(t, "client CA file loads again", ioWait) {
+	}
+}
