@@ -28,6 +28,10 @@ type Record struct {
 	Peer string
 	// Err is the handshake's failure, nil when it succeeded.
 	Err error
+	// Resumed tells a handshake that resumed a session (a ticket or
+	// session ID the client held) from a full one: the hello alone does
+	// not say whether the server took the offer.
+	Resumed bool
 	// Hello is what the client offered; nil when its first bytes were not
 	// a ClientHello.
 	Hello *ClientHello
@@ -117,6 +121,7 @@ type record struct {
 	Listener string `json:"listener"`
 	Peer     string `json:"peer"`
 	Outcome  string `json:"outcome"`
+	Resumed  bool   `json:"resumed"`
 	*Hello
 }
 
@@ -134,6 +139,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		Listener: r.Listener,
 		Peer:     r.Peer,
 		Outcome:  r.Outcome(),
+		Resumed:  r.Resumed,
 		Hello:    h,
 	})
 }
