@@ -39,7 +39,9 @@ type Record struct {
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
 // version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
-// named instead; where it says only "EOF", who closed and when is said.
+// named instead; where it says only "EOF", who closed and when is said;
+// where a TLS 1.2 client is refused for want of a suite because it
+// shares no group with the server, that is said.
 func (r *Record) Outcome() string {
 	if s, ok := r.closedOutcome(); ok {
 		return s
@@ -55,7 +57,7 @@ func (r *Record) Outcome() string {
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {
-		s = noSuite + ": " + offered(r.Hello.CipherSuites, CipherSuiteName)
+		s = noSuite + ": " + offered(r.Hello.CipherSuites, CipherSuiteName) + noSharedGroup(r.Hello)
 	}
 	return s
 }
