@@ -2,6 +2,7 @@ package tlsinfo
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -35,13 +36,18 @@ type Record struct {
 	// Hello is what the client offered; nil when its first bytes were not
 	// a ClientHello.
 	Hello *ClientHello
+	// CertificateKey is the key type of the server's certificate, zero
+	// when unknown: it tells which TLS 1.2 suites the server could take,
+	// for the outcome of a client refused for want of one.
+	CertificateKey x509.PublicKeyAlgorithm
 }
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
 // version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
 // named instead; where it says only "EOF", who closed and when is said;
 // where a TLS 1.2 client is refused for want of a suite because it
-// shares no group with the server, that is said.
+// shares no group with the server, or offers suites for the other kind
+// of certificate key, that is said.
 func (r *Record) Outcome() string {
 	if s, ok := r.closedOutcome(); ok {
 		return s
@@ -57,7 +63,12 @@ func (r *Record) Outcome() string {
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {
-		s = noSuite + ": " + offered(r.Hello.CipherSuites, CipherSuiteName) + noSharedGroup(r.Hello)
+		s = noSuite + ": " + offered(r.Hello.CipherSuites, CipherSuiteName)
+		if why := noSharedGroup(r.Hello); why != "" {
+			s += why
+		} else {
+			s += wrongKey(r.Hello, r.CertificateKey)
+		}
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package tlsinfo
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"slices"
 	"strings"
 )
@@ -38,4 +39,30 @@ func noSharedGroup(h *ClientHello) string {
 	// OpenSSL's TLS 1.2 hello has no supported_groups when none of its
 	// groups is an elliptic curve (-groups ffdhe2048).
 	return need + "the client offered no group (the server takes " + server + ")"
+}
+
+// wrongKey tells why a TLS 1.2 hello was refused "for want of a cipher
+// suite" when its ECDHE suites all sign with the other kind of key than
+// the server's certificate has: ECDHE_RSA suites need an RSA
+// certificate, ECDHE_ECDSA ones an ECDSA (or Ed25519) one. The server's
+// list holds both kinds, so a reader comparing the lists finds a shared
+// suite and no reason. It returns "" when that is not the cause, or key
+// is unknown (zero).
+func wrongKey(h *ClientHello, key x509.PublicKeyAlgorithm) string {
+	if key == x509.UnknownPublicKeyAlgorithm || slices.Contains(h.SupportedVersions, tls.VersionTLS13) {
+		return ""
+	}
+	var rsa, ec bool
+	for _, s := range h.CipherSuites {
+		name := CipherSuiteName(s)
+		rsa = rsa || strings.HasPrefix(name, "TLS_ECDHE_RSA_")
+		ec = ec || strings.HasPrefix(name, "TLS_ECDHE_ECDSA_")
+	}
+	switch {
+	case key == x509.RSA && ec && !rsa:
+		return "; the server's certificate has an RSA key, and the client's ECDHE suites all need an ECDSA one"
+	case key != x509.RSA && rsa && !ec:
+		return "; the server's certificate has an " + key.String() + " key, and the client's ECDHE suites all need an RSA one"
+	}
+	return ""
 }
