@@ -121,6 +121,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 			// alert for most failures, answerHTTP a 400.
 			c.stages.refused = true
 			h.Err = clientCertRefused(h.Err)
+			h.Err = earlyDataRefused(h.Err)
 			if l.o.Proxy == nil {
 				h.Err = unreadProxyHeader(h.Err)
 			}

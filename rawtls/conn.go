@@ -15,6 +15,7 @@ import (
 
 	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // ErrIdle is returned by Conn.Read when the client has sent nothing for
@@ -282,7 +283,9 @@ func (c *Conn) end(err error) {
 			attrs = append(attrs, "balancer", c.lc.Balancer.String())
 		}
 		if err != nil {
-			log.Debug("connection ended", append(attrs, "err", fmt.Errorf("rawtls: %s: %w", peer, err))...)
+			// In words: what the client asked for that crypto/tls refuses
+			// (renegotiation) is named, not left in Go's type names.
+			log.Debug("connection ended", append(attrs, "err", fmt.Errorf("rawtls: %s: %w", peer, tlsinfo.Ended(err)))...)
 		} else {
 			log.Debug("connection closed", attrs...)
 		}

@@ -2,6 +2,7 @@ package tlsinfo
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -28,14 +29,25 @@ type Record struct {
 	Peer string
 	// Err is the handshake's failure, nil when it succeeded.
 	Err error
+	// Resumed tells a handshake that resumed a session (a ticket or
+	// session ID the client held) from a full one: the hello alone does
+	// not say whether the server took the offer.
+	Resumed bool
 	// Hello is what the client offered; nil when its first bytes were not
 	// a ClientHello.
 	Hello *ClientHello
+	// CertificateKey is the key type of the server's certificate, zero
+	// when unknown: it tells which TLS 1.2 suites the server could take,
+	// for the outcome of a client refused for want of one.
+	CertificateKey x509.PublicKeyAlgorithm
 }
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
 // version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
-// named instead; where it says only "EOF", who closed and when is said.
+// named instead; where it says only "EOF", who closed and when is said;
+// where a TLS 1.2 client is refused for want of a suite because it
+// shares no group with the server, or offers suites for the other kind
+// of certificate key, that is said.
 func (r *Record) Outcome() string {
 	if s, ok := r.closedOutcome(); ok {
 		return s
@@ -52,6 +64,11 @@ func (r *Record) Outcome() string {
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {
 		s = noSuite + ": " + offered(r.Hello.CipherSuites, CipherSuiteName)
+		if why := noSharedGroup(r.Hello); why != "" {
+			s += why
+		} else {
+			s += wrongKey(r.Hello, r.CertificateKey)
+		}
 	}
 	return s
 }
@@ -117,6 +134,7 @@ type record struct {
 	Listener string `json:"listener"`
 	Peer     string `json:"peer"`
 	Outcome  string `json:"outcome"`
+	Resumed  bool   `json:"resumed"`
 	*Hello
 }
 
@@ -134,6 +152,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		Listener: r.Listener,
 		Peer:     r.Peer,
 		Outcome:  r.Outcome(),
+		Resumed:  r.Resumed,
 		Hello:    h,
 	})
 }

@@ -15,7 +15,8 @@ func (a *app) listenerHooks(names []string) *listener.Hooks {
 	h.Handshake = func(c *listener.Conn, hs listener.Handshake) {
 		count(c, hs)
 		if c.Listener == "tls" || c.Listener == "https" {
-			a.hellos.Add(tlsinfo.Record{Time: c.Accepted, Listener: c.Listener, Peer: c.Peer.String(), Err: hs.Err, Hello: c.Hello})
+			a.hellos.Add(tlsinfo.Record{Time: c.Accepted, Listener: c.Listener, Peer: c.Peer.String(), Err: hs.Err,
+				Resumed: hs.Err == nil && hs.State.DidResume, Hello: c.Hello, CertificateKey: a.src.Leaf().PublicKeyAlgorithm})
 		}
 	}
 	return h

@@ -22,6 +22,7 @@ type helloEntry struct {
 	Listener     string `json:"listener"`
 	Peer         string `json:"peer"`
 	Outcome      string `json:"outcome"`
+	Resumed      bool   `json:"resumed"`
 	JA4          string `json:"ja4"`
 	JA3Hash      string `json:"ja3_hash"`
 	SNI          string `json:"sni"`

@@ -1,0 +1,119 @@
+package rawtls_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testlog"
+	"github.com/tlsecho/tlsecho/rawtls"
+)
+
+var renegotiationTests = []struct {
+	name string
+	args []string
+}{
+	{name: "secure", args: []string{"-tls1_2"}},
+	{name: "legacy", args: []string{"-tls1_2", "-legacy_renegotiation"}},
+}
+
+// TestRenegotiationRefusedInWords: `openssl s_client`'s R command asks a
+// TLS 1.2 server to renegotiate. crypto/tls cannot renegotiate as a
+// server and ends the connection with an unexpected_message alert; the
+// bytes sent before are echoed first, and the debug log says in words
+// that the client asked to renegotiate, where it read "received
+// unexpected handshake message of type *tls.clientHelloMsg when waiting
+// for *tls.helloRequestMsg".
+func TestRenegotiationRefusedInWords(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (apt-get install -y openssl)")
+	}
+	for _, tt := range renegotiationTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			logs := &testlog.Buffer{}
+			ts := startServer(t, &rawtls.Server{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))},
+				certs.Options{})
+			ctx, cancel := context.WithTimeout(context.Background(), 3*ioTimeout)
+			defer cancel()
+			// Not -quiet: that turns off the command letters.
+			cmd := exec.CommandContext(ctx, bin, append([]string{"s_client", "-connect", ts.addr}, tt.args...)...)
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stderr := &testlog.Buffer{}
+			cmd.Stderr = stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			defer stdin.Close()
+			lines := make(chan string, 256)
+			go func() {
+				defer close(lines)
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+				io.Copy(io.Discard, stdout)
+			}()
+			waitLine := func(want string) {
+				t.Helper()
+				for {
+					select {
+					case l, ok := <-lines:
+						if !ok {
+							t.Fatalf("openssl ended before printing %q\nstderr: %s", want, stderr.String())
+						}
+						if l == want {
+							return
+						}
+					case <-ctx.Done():
+						t.Fatalf("openssl did not print %q\nstderr: %s", want, stderr.String())
+					}
+				}
+			}
+			// The session's summary ends with this line; the echo comes
+			// after it.
+			waitLine("---")
+			io.WriteString(stdin, "before renegotiation\n")
+			waitLine("before renegotiation")
+			io.WriteString(stdin, "R\n")
+			// openssl says RENEGOTIATING on stderr, then ends on the alert,
+			// closing its stdout.
+			for l := range lines {
+				t.Logf("openssl: %s", l)
+			}
+			if !strings.Contains(stderr.String(), "RENEGOTIATING") {
+				t.Fatalf("openssl did not renegotiate\nstderr: %s", stderr.String())
+			}
+
+			waitFor(t, ioTimeout, "the connection's end in the log", func() bool {
+				return len(logs.Records(t, "connection ended")) == 1
+			})
+			rec := logs.Records(t, "connection ended")[0]
+			errText, _ := rec["err"].(string)
+			const want = "client asked to renegotiate (a ClientHello after the TLS 1.2 handshake), " +
+				"which this server does not do: connection ended with an unexpected_message alert"
+			if !strings.HasSuffix(errText, ": "+want) || strings.Contains(errText, "*tls.") {
+				t.Errorf("connection ended with err %q\nwant it to end in %q", errText, want)
+			}
+			if rec["read"] != rec["written"] || rec["read"] != float64(len("before renegotiation\n")) {
+				t.Errorf("read %v, written %v; want both %d", rec["read"], rec["written"], len("before renegotiation\n"))
+			}
+			waitFor(t, ioTimeout, "the connection to be let go", func() bool { return ts.srv.Active() == 0 })
+		})
+	}
+}
