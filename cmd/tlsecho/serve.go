@@ -175,8 +175,6 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 // serve runs every listener until ctx ends, then shuts down within
 // ShutdownTimeout. A listener failing on its own ends the server too.
 func (a *app) serve(ctx context.Context) error {
-	stopReload := a.startReload(ctx)
-	defer stopReload()
 	errc := make(chan error, 4)
 	go func() { errc <- a.raw.Serve(a.tlsLn) }()
 	go func() { errc <- a.https.Serve(a.httpsLn) }()
@@ -188,6 +186,11 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	a.ready.Store(true)
 	a.logStart()
+	// After the start's lines: a SIGHUP caught while starting (a.hup
+	// holds it) is then logged as a reload of the server that serves,
+	// not ahead of the line that says it serves.
+	stopReload := a.startReload(ctx)
+	defer stopReload()
 
 	var failed error
 	select {
