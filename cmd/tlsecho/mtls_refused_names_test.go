@@ -20,12 +20,7 @@ import (
 // an intermediate.
 func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 	t.Parallel()
-	root, other := newIssuer(t, "Test Root CA", nil), newIssuer(t, "Other CA", nil)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.cert.Raw}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ta := startApp(t, map[string]string{"CLIENT_CA_FILE": caFile})
+	ta, _, other := mtlsApp(t)
 
 	from, to := time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
 	spiffe, _ := url.Parse("spiffe://example.org/ns/default/sa/alice")

@@ -28,6 +28,18 @@ type issuer struct {
 
 // newIssuer makes a CA named cn, signed by parent or self-signed when
 // parent is nil.
+// mtlsApp starts a server whose client CA file holds a root CA, and
+// returns it with that root and another CA the server does not trust.
+func mtlsApp(t *testing.T) (ta *testApp, root, other *issuer) {
+	t.Helper()
+	root, other = newIssuer(t, "Test Root CA", nil), newIssuer(t, "Other CA", nil)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.cert.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return startApp(t, map[string]string{"CLIENT_CA_FILE": caFile}), root, other
+}
+
 func newIssuer(t *testing.T, cn string, parent *issuer) *issuer {
 	t.Helper()
 	tmpl := &x509.Certificate{
@@ -90,14 +102,8 @@ func (ca *issuer) client(t *testing.T, cn string, notBefore, notAfter time.Time,
 // handshake.
 func TestMTLSRefusalsNamed(t *testing.T) {
 	t.Parallel()
-	root := newIssuer(t, "Test Root CA", nil)
+	ta, root, other := mtlsApp(t)
 	inter := newIssuer(t, "Test Intermediate CA", root)
-	other := newIssuer(t, "Other CA", nil)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.cert.Raw}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ta := startApp(t, map[string]string{"CLIENT_CA_FILE": caFile})
 
 	now := time.Now()
 	from, to := now.Add(-time.Hour), now.Add(24*time.Hour)
@@ -208,12 +214,7 @@ func outcomeOf(t *testing.T, ta *testApp, local string) string {
 // and not for a client without a certificate.
 func TestMTLSNoCertificateSaysWhy(t *testing.T) {
 	t.Parallel()
-	root, other := newIssuer(t, "Test Root CA", nil), newIssuer(t, "Other CA", nil)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.cert.Raw}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ta := startApp(t, map[string]string{"CLIENT_CA_FILE": caFile})
+	ta, _, other := mtlsApp(t)
 	stranger := other.client(t, "stranger", time.Now().Add(-time.Hour), time.Now().Add(time.Hour), x509.ExtKeyUsageClientAuth)
 	const why = "client didn't provide a certificate (browsers and Go clients send one only when a CA of the client CA file issued it)"
 	for _, port := range []struct{ listener, addr string }{{"tls", ta.TLSAddr}, {"https", ta.HTTPSAddr}} {
