@@ -27,7 +27,13 @@ const maxNameInError = 256
 // apart. Other errors are returned as they are.
 func clientCertRefused(err error) error {
 	if err != nil && strings.HasSuffix(err.Error(), noClientCert) {
-		return &noClientCertError{err}
+		// Most often such a client holds a certificate, of another CA:
+		// Go clients and browsers choose theirs by the CAs the server
+		// names in its request (RFC 8446 section 4.3.2), and send none
+		// when none of theirs was issued by one, where OpenSSL and curl
+		// send theirs anyway and get "unknown CA". Said alone, crypto/tls's
+		// words send the operator looking for a client without one.
+		return fmt.Errorf("%w (browsers and Go clients send one only when a CA of the client CA file issued it)", err)
 	}
 	var ve *tls.CertificateVerificationError
 	if !errors.As(err, &ve) || len(ve.UnverifiedCertificates) == 0 {
@@ -128,18 +134,3 @@ const candidateRefused = "while trying to verify candidate authority certificate
 // noClientCert ends crypto/tls's error for a client that sent no
 // certificate where one is required; it has no error value to match.
 const noClientCert = "client didn't provide a certificate"
-
-// noClientCertError is a client that sent no certificate. Most often it
-// holds one, of another CA: Go clients and browsers choose their
-// certificate by the CAs the server names in its request (RFC 8446
-// section 4.3.2), and send none when none of theirs was issued by one,
-// where OpenSSL and curl send theirs anyway and get "unknown CA". Said
-// alone, crypto/tls's words send the operator looking for a client
-// without a certificate.
-type noClientCertError struct{ err error }
-
-func (e *noClientCertError) Error() string {
-	return e.err.Error() + " (browsers and Go clients send one only when a CA of the client CA file issued it)"
-}
-
-func (e *noClientCertError) Unwrap() error { return e.err }

@@ -1,6 +1,10 @@
 package listener
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
+)
 
 // earlyData is crypto/tls's error for a ClientHello that offers early
 // data (0-RTT); it has no error value to match.
@@ -19,17 +23,7 @@ func earlyDataRefused(err error) error {
 	if err == nil || !strings.HasSuffix(err.Error(), earlyData) {
 		return err
 	}
-	return &earlyDataError{err}
+	return tlsinfo.Reword(err, "client offered early data (0-RTT), which crypto/tls refuses with an unsupported_extension alert "+
+		"rather than declining it (RFC 8446 section 4.2.10); this server's tickets never allow early data, "+
+		"so the client holds another server's ticket and must connect again without early data")
 }
-
-// earlyDataError is a client refused for offering early data; it wraps
-// crypto/tls's error.
-type earlyDataError struct{ err error }
-
-func (e *earlyDataError) Error() string {
-	return "client offered early data (0-RTT), which crypto/tls refuses with an unsupported_extension alert " +
-		"rather than declining it (RFC 8446 section 4.2.10); this server's tickets never allow early data, " +
-		"so the client holds another server's ticket and must connect again without early data"
-}
-
-func (e *earlyDataError) Unwrap() error { return e.err }

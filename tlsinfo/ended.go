@@ -58,8 +58,13 @@ func Ended(err error) error {
 	if s == err.Error() {
 		return err
 	}
-	return &worded{msg: s, err: err}
+	return Reword(err, s)
 }
+
+// Reword returns err said as msg: its Error is msg, and errors.Is and
+// errors.As still see err through it. For a library's error whose words
+// mislead, where the whole of it must be said otherwise.
+func Reword(err error, msg string) error { return &worded{msg: msg, err: err} }
 
 // worded is an error said in other words, wrapping the original.
 type worded struct {
