@@ -88,8 +88,16 @@ func mtlsDial(addr string, cert tls.Certificate, cache tls.ClientSessionCache) (
 func caSource(t *testing.T) (s *Source, caFile string, one, two mtlsCA) {
 	t.Helper()
 	one, two = newMTLSCA(t, "one"), newMTLSCA(t, "two")
+	s, caFile = sourceTrusting(t, one.ca.CertPEM)
+	return s, caFile, one, two
+}
+
+// sourceTrusting is an in-memory Source that requires client certificates
+// from the CAs in caPEM, written to caFile.
+func sourceTrusting(t *testing.T, caPEM []byte) (s *Source, caFile string) {
+	t.Helper()
 	caFile = filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, one.ca.CertPEM, 0o644); err != nil {
+	if err := os.WriteFile(caFile, caPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := NewSelfSigned([]string{"localhost"})
@@ -99,7 +107,7 @@ func caSource(t *testing.T) (s *Source, caFile string, one, two mtlsCA) {
 	if err := s.RequireClientCerts(caFile); err != nil {
 		t.Fatal(err)
 	}
-	return s, caFile, one, two
+	return s, caFile
 }
 
 // TestClientCAReload: a replaced CA file decides who new handshakes let

@@ -10,8 +10,6 @@ import (
 	"encoding/pem"
 	"log/slog"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,17 +57,7 @@ func TestClientCARenewedNotWarned(t *testing.T) {
 	}
 	client := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, append(append([]byte{}, expired...), renewedPEM...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSelfSigned([]string{"localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RequireClientCerts(caFile); err != nil {
-		t.Fatal(err)
-	}
+	s, caFile := sourceTrusting(t, append(append([]byte{}, expired...), renewedPEM...))
 	const warning = "every client certificate it issued is refused"
 	logBuf := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, nil))
