@@ -55,6 +55,26 @@ func (r *result) perConnRSS() (float64, bool) {
 	return float64(r.held.rss-r.before.rss) / float64(r.connected), true
 }
 
+// noRSSReason says why perConnRSS has no figure, for a verdict that
+// needs one.
+func (r *result) noRSSReason() string {
+	switch {
+	case !r.before.ok || r.before.rss < 0:
+		return fmt.Sprintf("the server's memory before the load was not read (%v)", r.before.err)
+	case !r.held.ok || r.held.rss < 0:
+		return fmt.Sprintf("the server's memory with every connection held was not read (%v)", r.held.err)
+	case r.connected == 0:
+		return "no connection was held"
+	case r.dropped() < 0:
+		return "the run ended before every held connection echoed again"
+	case r.dropped() > 0:
+		return fmt.Sprintf("%s of the %s connections counted as held failed their next echo", count(float64(r.dropped())), count(float64(r.connected)))
+	case r.rssFell():
+		return fmt.Sprintf("the RSS did not grow (%s before, %s held)", mib(r.before.rss), mib(r.held.rss))
+	}
+	return "unknown"
+}
+
 // rssFell reports a server whose RSS with every connection held was no
 // larger than before the load: one that had run a load before gives back
 // memory it held then (a Go runtime returns freed pages over minutes) as

@@ -132,18 +132,32 @@ func scaleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if res == nil {
 		return code
 	}
-	verdicts := []verdict{
-		{res.connected == o.conns, fmt.Sprintf("%d of %d connections held at once", res.connected, o.conns)},
-		{res.dropped() == 0, fmt.Sprintf("%d of %d held connections echoed again right after the server's memory was read", res.alive, res.connected)},
-		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,
-			fmt.Sprintf("%d echoes, %d mismatches, %d errors", res.messages, res.mismatches, res.errors)},
-		backToBaseline(res),
+	return report(stdout, "scale", scaleVerdicts(res, o.conns))
+}
+
+// scaleVerdicts judges a scale run. Its memory figure is what the run is
+// for: a run that could not measure it fails, saying why, rather than
+// passing on its other lines alone.
+func scaleVerdicts(res *result, conns int) []verdict {
+	n := func(v int64) string {
+		if v < 0 {
+			return "?"
+		}
+		return count(float64(v))
 	}
+	memory := verdict{false, "server RSS per connection not measured: " + res.noRSSReason()}
 	if v, ok := res.perConnRSS(); ok {
-		verdicts = append(verdicts, verdict{true, fmt.Sprintf("server RSS %s idle, %s with %d held: %s per connection, about %s connections per GiB",
-			mib(res.before.rss), mib(res.held.rss), res.connected, kib(v), count(roundTo((1<<30)/v, 1000)))})
+		memory = verdict{true, fmt.Sprintf("server RSS %s idle, %s with %s held: %s per connection, about %s connections per GiB",
+			mib(res.before.rss), mib(res.held.rss), n(int64(res.connected)), kib(v), count(roundTo((1<<30)/v, 1000)))}
 	}
-	return report(stdout, "scale", verdicts)
+	return []verdict{
+		{res.connected == conns, fmt.Sprintf("%s of %s connections held at once", n(int64(res.connected)), n(int64(conns)))},
+		{res.dropped() == 0, fmt.Sprintf("%s of %s held connections echoed again right after the server's memory was read", n(int64(res.alive)), n(int64(res.connected)))},
+		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,
+			fmt.Sprintf("%s echoes, %s mismatches, %s errors", n(res.messages), n(res.mismatches), n(res.errors))},
+		backToBaseline(res),
+		memory,
+	}
 }
 
 // verdict is one line of a subcommand's conclusion.

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestScaleVerdicts: a scale run exists for its memory figure, so one that
+// could not measure it fails and says why, and its totals are written with
+// separators, as the rest of the report writes them.
+func TestScaleVerdicts(t *testing.T) {
+	held := func(before, held int64) *result {
+		return &result{
+			connected: 15000, alive: 15000, messages: 75000,
+			before: serverSample{ok: true, rss: before, fds: 10, goroutines: 10},
+			held:   serverSample{ok: true, rss: held},
+			after:  serverSample{ok: true, rss: held, fds: 10, goroutines: 10},
+		}
+	}
+	unread := held(20<<20, -1)
+	unread.held = serverSample{ok: false, rss: -1, err: errors.New("no such process")}
+	dropped := held(20<<20, 260<<20)
+	dropped.alive = 14990
+	tests := []struct {
+		name string
+		res  *result
+		ok   bool
+		want string
+	}{
+		{"measured", held(20<<20, 260<<20), true, "16.4 KiB per connection, about 64,000 connections per GiB"},
+		{"memory not read", unread, false, "not measured: the server's memory with every connection held was not read (no such process)"},
+		{"rss fell", held(300<<20, 260<<20), false, "not measured: the RSS did not grow (300.0 MiB before, 260.0 MiB held)"},
+		{"connections dropped", dropped, false, "not measured: 10 of the 15,000 connections counted as held failed their next echo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var memory *verdict
+			var lines []string
+			for _, v := range scaleVerdicts(tt.res, 15000) {
+				lines = append(lines, v.what)
+				if strings.Contains(v.what, "RSS") {
+					memory = &v
+				}
+			}
+			if memory == nil {
+				t.Fatalf("no memory verdict among:\n%s", strings.Join(lines, "\n"))
+			}
+			if memory.ok != tt.ok || !strings.Contains(memory.what, tt.want) {
+				t.Errorf("memory verdict ok=%v %q; want ok=%v containing %q", memory.ok, memory.what, tt.ok, tt.want)
+			}
+			if all := strings.Join(lines, "\n"); !strings.Contains(all, "15,000 of 15,000 connections held") || !strings.Contains(all, "75,000 echoes") {
+				t.Errorf("totals without separators:\n%s", all)
+			}
+		})
+	}
+}
