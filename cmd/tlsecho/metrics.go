@@ -37,6 +37,7 @@ type metrics struct {
 	wsConns        *prometheus.CounterVec
 	wsActive       *prometheus.GaugeVec
 	wsCloses       *prometheus.CounterVec
+	rawCloses      *prometheus.CounterVec
 	faults         *prometheus.CounterVec
 }
 
@@ -82,6 +83,14 @@ func newMetrics(handshakeTimeout time.Duration) *metrics {
 			Help: "WebSocket connections ended, by the close code sent or received: 0 (dropped without one), a code of the IANA registry (1000-1015) by number, 3000-3999 or 4000-4999 (one label per range), other.",
 		}, []string{"code"}),
 	}
+	m.rawCloses = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tlsecho_raw_closes_total",
+		Help: "Raw TLS connections ended after their handshake, by reason: client (it stopped sending and had everything echoed), idle (silent for TLSECHO_IDLE_TIMEOUT), stuck (took none of a write for that long), shutdown, fault (a close, fin, rst or blackhole verb), error (a reset, an alert or another error).",
+	}, []string{"reason"})
+	// Every reason shows from the first scrape, at 0, as the verbs do.
+	for _, r := range rawtls.EndReasons() {
+		m.rawCloses.WithLabelValues(r.String())
+	}
 	m.faults = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tlsecho_faults_total",
 		Help: "Faults that took effect on a connection, by verb (see README, Faults).",
@@ -92,7 +101,7 @@ func newMetrics(handshakeTimeout time.Duration) *metrics {
 		m.faults.WithLabelValues(v)
 	}
 	m.reg.MustRegister(m.conns, m.refused, m.handshakes, m.handshakeFails, m.handshakeTime,
-		m.wsConns, m.wsActive, m.wsCloses, m.faults,
+		m.wsConns, m.wsActive, m.wsCloses, m.rawCloses, m.faults,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -273,6 +282,23 @@ func (m *metrics) wsHooks(name string) *ws.Hooks {
 		Closed: func(c *ws.Conn) {
 			active.Dec()
 			m.wsCloses.WithLabelValues(closeCodeLabel(c.CloseCode())).Inc()
+		},
+	}
+}
+
+// rawHooks count the raw TLS connections' ends by reason, each series
+// looked up once, here: a connection's end costs an index and an add.
+func (m *metrics) rawHooks() *rawtls.Hooks {
+	reasons := rawtls.EndReasons()
+	closes := make([]prometheus.Counter, len(reasons))
+	for i, r := range reasons {
+		closes[i] = m.rawCloses.WithLabelValues(r.String())
+	}
+	return &rawtls.Hooks{
+		Closed: func(c *rawtls.Conn) {
+			if r := int(c.EndReason()); r < len(closes) {
+				closes[r].Inc()
+			}
 		},
 	}
 }
