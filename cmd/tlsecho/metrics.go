@@ -169,6 +169,20 @@ func certReloads(result string, value func(certs.ReloadStats) int64, src *certs.
 	}, func() float64 { return float64(value(src.ReloadStats())) })
 }
 
+// watchReady adds tlsecho_ready, read at scrape time from what /readyz
+// answers by, so the two cannot disagree.
+func (m *metrics) watchReady(ready func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tlsecho_ready",
+		Help: "1 while /readyz answers 200; 0 once the shutdown has begun (SIGTERM or SIGINT), through TLSECHO_DRAIN_DELAY and the drain.",
+	}, func() float64 {
+		if ready() {
+			return 1
+		}
+		return 0
+	}))
+}
+
 // watchListener adds the series of a bound listener: its open connections,
 // read at scrape time, and at 0 from the first scrape the counters one
 // alerts on (refusals; handshake failures on a TLS listener; WebSocket
