@@ -11,7 +11,9 @@
 // ([LoadFiles]), which can be reloaded: [Source.Watch] reloads when the files
 // change, including the rename-into-place of certbot and Kubernetes secret
 // volumes, and [Source.ReloadAndLog] serves SIGHUP. A pair that fails to load
-// or whose key does not match is refused and the old one keeps serving.
+// or whose key does not match is refused and the old one keeps serving;
+// [Source.ReloadStats] counts the reloads by outcome, for metrics, without
+// the package depending on a metrics library.
 // [Source.RequireClientCerts] adds mTLS: the CA file is watched and reloaded
 // with the pair, and a broken one keeps the previous pool.
 // [Generate] makes certificates for both the in-memory case and the

@@ -25,6 +25,8 @@ type Source struct {
 	// pairRefused and caRefused keep a refusal repeated on unchanged
 	// files from being logged as an error again.
 	pairRefused, caRefused refusals
+	// reloads counts the outcomes of the pair's reloads (ReloadStats).
+	reloads reloadCounts
 	// debounce replaces WatchDebounce when not zero, so a test can give
 	// "two writes a moment apart" a window no loaded machine overruns.
 	debounce time.Duration
@@ -48,6 +50,7 @@ func NewStatic(cert *tls.Certificate) *Source {
 	}
 	s := &Source{}
 	s.current.Store(cert)
+	s.reloads.loaded.Store(time.Now().UnixNano())
 	return s
 }
 
@@ -56,10 +59,13 @@ func NewStatic(cert *tls.Certificate) *Source {
 // cannot be read or parsed, or when the key does not belong to the
 // certificate.
 func LoadFiles(certFile, keyFile string) (*Source, error) {
-	s := &Source{certFile: certFile, keyFile: keyFile}
-	if err := s.Reload(); err != nil {
+	cert, err := loadPair(certFile, keyFile)
+	if err != nil {
 		return nil, err
 	}
+	s := &Source{certFile: certFile, keyFile: keyFile}
+	s.current.Store(cert)
+	s.reloads.loaded.Store(time.Now().UnixNano())
 	return s, nil
 }
 
@@ -78,7 +84,8 @@ func (s *Source) Reload() error {
 }
 
 // reload is Reload that also returns the certificate it replaced and the
-// one now served (both nil for a Source without files or on error).
+// one now served (both nil for a Source without files or on error). It
+// counts the outcome in ReloadStats.
 func (s *Source) reload() (old, cur *tls.Certificate, err error) {
 	if s.certFile == "" {
 		return nil, nil, nil
@@ -86,6 +93,7 @@ func (s *Source) reload() (old, cur *tls.Certificate, err error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	cert, err := loadPair(s.certFile, s.keyFile)
+	s.reloads.note(err)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,7 +8,9 @@
 //
 //   - The accept loop only accepts and counts. Over MaxConns a connection
 //     is accepted and closed at once (Hooks.Refused), so its client learns
-//     straight away and the others are unharmed. Accept errors that pass,
+//     straight away and the others are unharmed; the refusals are logged
+//     at warn at most once every 10 seconds with their count, and at info
+//     when a connection is accepted again. Accept errors that pass,
 //     such as EMFILE when the process is out of descriptors, are retried
 //     with a backoff of up to a second instead of ending the server, and
 //     logged at warn at most once every 10 seconds, with a count of the

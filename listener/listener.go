@@ -67,8 +67,9 @@ type Options struct {
 	// handshake deadline, and ctx ends then or when the listener closes.
 	// An error closes the connection and counts as a failed handshake.
 	BeforeHandshake func(ctx context.Context, c *Conn) error
-	// Logger receives accept errors (warn) and connection events (debug);
-	// nil discards.
+	// Logger receives accept errors and refusals at MaxConns (warn, at
+	// most one record per 10 s each, and info when connections are
+	// accepted again) and connection events (debug); nil discards.
 	Logger *slog.Logger
 	// Hooks, when not nil, is told of connection events.
 	Hooks *Hooks
@@ -122,6 +123,7 @@ type Listener struct {
 	lim   limiter
 
 	acceptWarns acceptWarns // the accept loop's only
+	limitWarns  limitWarns  // the accept loop's only
 	// ahead holds the *readAhead buffers of its connections' waits on the
 	// socket (InputWait), each only while a read has yet to take it.
 	ahead sync.Pool
@@ -285,9 +287,11 @@ func (l *Listener) acceptLoop() {
 				h.Refused(l.o.Name)
 			}
 			l.log.Debug("connection refused: limit reached", "peer", nc.RemoteAddr().String(), "max", l.lim.max)
+			l.warnRefused()
 			nc.Close()
 			continue
 		}
+		l.noteAccepted()
 		c := newConn(nc, l)
 		l.track(c)
 		go l.pipeline(c)

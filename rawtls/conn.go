@@ -42,6 +42,8 @@ type Conn struct {
 	// ended is set once a read met the client's end of input: nothing can
 	// arrive after it, so the close need not linger.
 	ended bool
+	// reason is why the connection ended, set by end.
+	reason EndReason
 
 	// lc is the accepted connection under TLS, when it came from a
 	// listener.Listener: it follows crypto/tls's records (Unread).
@@ -291,6 +293,7 @@ func (c *Conn) end(err error) {
 		}
 	}
 	if s.Hooks != nil && s.Hooks.Closed != nil {
+		c.reason = c.endReason(err)
 		s.Hooks.Closed(c)
 	}
 	// The handler has returned: the watch's second firing after an idle

@@ -77,7 +77,8 @@ type Server struct {
 type Hooks struct {
 	// Opened is called when the server starts serving a connection.
 	Opened func(c *Conn)
-	// Closed is called when a connection ends, before its socket closes.
+	// Closed is called when a connection ends, before its socket closes;
+	// c.EndReason says why.
 	Closed func(c *Conn)
 }
 
@@ -215,6 +216,14 @@ func (s *Server) Stats() Stats {
 		st.BytesWritten += c.written.Load()
 	}
 	return st
+}
+
+// closedHard tells whether Close (or Shutdown's end) closed the
+// connections at once.
+func (s *Server) closedHard() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hard
 }
 
 func (s *Server) shuttingDown() bool {

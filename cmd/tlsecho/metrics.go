@@ -37,6 +37,7 @@ type metrics struct {
 	wsConns        *prometheus.CounterVec
 	wsActive       *prometheus.GaugeVec
 	wsCloses       *prometheus.CounterVec
+	rawCloses      *prometheus.CounterVec
 	faults         *prometheus.CounterVec
 }
 
@@ -82,6 +83,14 @@ func newMetrics(handshakeTimeout time.Duration) *metrics {
 			Help: "WebSocket connections ended, by the close code sent or received: 0 (dropped without one), a code of the IANA registry (1000-1015) by number, 3000-3999 or 4000-4999 (one label per range), other.",
 		}, []string{"code"}),
 	}
+	m.rawCloses = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tlsecho_raw_closes_total",
+		Help: "Raw TLS connections ended after their handshake, by reason: client (it stopped sending and had everything echoed), idle (silent for TLSECHO_IDLE_TIMEOUT), stuck (took none of a write for that long), shutdown, fault (a close, fin, rst or blackhole verb), error (a reset, an alert or another error).",
+	}, []string{"reason"})
+	// Every reason shows from the first scrape, at 0, as the verbs do.
+	for _, r := range rawtls.EndReasons() {
+		m.rawCloses.WithLabelValues(r.String())
+	}
 	m.faults = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tlsecho_faults_total",
 		Help: "Faults that took effect on a connection, by verb (see README, Faults).",
@@ -92,7 +101,7 @@ func newMetrics(handshakeTimeout time.Duration) *metrics {
 		m.faults.WithLabelValues(v)
 	}
 	m.reg.MustRegister(m.conns, m.refused, m.handshakes, m.handshakeFails, m.handshakeTime,
-		m.wsConns, m.wsActive, m.wsCloses, m.faults,
+		m.wsConns, m.wsActive, m.wsCloses, m.rawCloses, m.faults,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -132,7 +141,46 @@ func (m *metrics) watch(src *certs.Source, raw *rawtls.Server, wsrvs ...*ws.Serv
 			Name: "tlsecho_certificate_not_after_seconds",
 			Help: "Expiry of the certificate served now, as a Unix time: alert on it minus time().",
 		}, func() float64 { return float64(src.Leaf().NotAfter.Unix()) }),
+		certReloads("ok", func(r certs.ReloadStats) int64 { return r.OK }, src),
+		certReloads("failed", func(r certs.ReloadStats) int64 { return r.Failed }, src),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tlsecho_certificate_last_reload_successful",
+			Help: "1 when the last reload of the certificate files loaded them (or none was tried), 0 when it was refused and the previous certificate still serves.",
+		}, func() float64 {
+			if src.ReloadStats().LastFailed {
+				return 0
+			}
+			return 1
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "tlsecho_certificate_last_reload_success_timestamp_seconds",
+			Help: "When the certificate served was last loaded, at the start or by a reload that worked, as a Unix time.",
+		}, func() float64 { return float64(src.ReloadStats().Loaded.UnixNano()) / 1e9 }),
 	)
+}
+
+// certReloads is tlsecho_certificate_reloads_total with one result, read
+// at scrape time from the certificate source's own counts.
+func certReloads(result string, value func(certs.ReloadStats) int64, src *certs.Source) prometheus.CounterFunc {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "tlsecho_certificate_reloads_total",
+		Help:        "Reloads of the certificate files (on SIGHUP or a file change), by result (ok: loaded, the same certificate again included; failed: refused, the previous certificate still serves).",
+		ConstLabels: prometheus.Labels{"result": result},
+	}, func() float64 { return float64(value(src.ReloadStats())) })
+}
+
+// watchReady adds tlsecho_ready, read at scrape time from what /readyz
+// answers by, so the two cannot disagree.
+func (m *metrics) watchReady(ready func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tlsecho_ready",
+		Help: "1 while /readyz answers 200; 0 once the shutdown has begun (SIGTERM or SIGINT), through TLSECHO_DRAIN_DELAY and the drain.",
+	}, func() float64 {
+		if ready() {
+			return 1
+		}
+		return 0
+	}))
 }
 
 // watchListener adds the series of a bound listener: its open connections,
@@ -248,6 +296,23 @@ func (m *metrics) wsHooks(name string) *ws.Hooks {
 		Closed: func(c *ws.Conn) {
 			active.Dec()
 			m.wsCloses.WithLabelValues(closeCodeLabel(c.CloseCode())).Inc()
+		},
+	}
+}
+
+// rawHooks count the raw TLS connections' ends by reason, each series
+// looked up once, here: a connection's end costs an index and an add.
+func (m *metrics) rawHooks() *rawtls.Hooks {
+	reasons := rawtls.EndReasons()
+	closes := make([]prometheus.Counter, len(reasons))
+	for i, r := range reasons {
+		closes[i] = m.rawCloses.WithLabelValues(r.String())
+	}
+	return &rawtls.Hooks{
+		Closed: func(c *rawtls.Conn) {
+			if r := int(c.EndReason()); r < len(closes) {
+				closes[r].Inc()
+			}
 		},
 	}
 }

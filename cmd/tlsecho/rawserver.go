@@ -16,5 +16,6 @@ func (a *app) newRawTLS(opts certs.Options) (*rawtls.Server, *tls.Config) {
 		IdleTimeout: a.cfg.IdleTimeout,
 		Logger:      a.log.With("listener", "tls"),
 		Faults:      a.faults,
+		Hooks:       a.metrics.rawHooks(),
 	}, a.src.TLSConfig(opts)
 }
