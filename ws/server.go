@@ -295,11 +295,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hj := &hijacker{ResponseWriter: w, pool: &s.held}
 	wc, err := s.upgrader.Upgrade(hj, r, hdr)
 	if err != nil {
-		// Upgrade has answered with an HTTP error, unless it had taken the
-		// connection over already (a client that sent bytes before the
-		// 101, such as a request body): then it closed the connection,
-		// and only the log can say why.
-		s.logger().Debug("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+		// Upgrade has answered with an HTTP error through refuse, which
+		// logged it, unless it had taken the connection over already (a
+		// client that sent bytes before the 101, such as a request body):
+		// then it closed the connection, and only this line can say why.
+		// One event, one line.
+		if hj.nc != nil {
+			s.logger().Debug("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+		}
 		return
 	}
 	if lc := listener.From(hj.nc.Conn); lc != nil {
