@@ -374,7 +374,8 @@ func (s *Server) untrack(c *Conn) {
 // closed. The close frames go out concurrently, each waiting for its
 // connection's writer no longer than ctx allows, so clients that do not
 // read cannot hold the others up. When ctx ends first, the remaining TCP
-// connections are closed at once and ctx's error is returned.
+// connections are closed at once and ctx's error is returned. The count
+// of refused origins not logged yet is logged before it returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
@@ -410,5 +411,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	sending.Wait()
+	// The origins refused but not logged yet are counted now: the
+	// summary's timer would not outlive the process.
+	s.refusals.close()
 	return err
 }
