@@ -213,6 +213,7 @@ func (c *Conn) Close() error {
 	err := c.conn.Close()
 	if c.closed.CompareAndSwap(false, true) {
 		c.ln.lim.release()
+		c.renegotiationRefused()
 	}
 	return err
 }
