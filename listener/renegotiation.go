@@ -10,16 +10,14 @@ import (
 // messages (RFC 5246 section 6.2.1).
 const recordTypeHandshake = 22
 
-// header notes the content type of a record from the client. After a
-// TLS 1.2 handshake the only handshake message a client sends is a
-// ClientHello asking to renegotiate (RFC 5246 section 7.4.1.2), which
-// crypto/tls as a server refuses with a fatal alert, ending the
-// connection. (TLS 1.3 hides the type of every record after the
-// handshake.)
-func (w *recordWatch) header(typ byte) {
-	if typ == recordTypeHandshake && w.tls12 {
-		w.renegotiation.Store(true)
-	}
+// header tells whether a record from the client, by its content type,
+// asks to renegotiate. After a TLS 1.2 handshake the only handshake
+// message a client sends is a ClientHello asking to (RFC 5246 section
+// 7.4.1.2), which crypto/tls as a server refuses with a fatal alert,
+// ending the connection. (TLS 1.3 hides the type of every record after
+// the handshake.)
+func (w *recordWatch) header(typ byte) bool {
+	return typ == recordTypeHandshake && w.tls12
 }
 
 // renegotiationRefused logs, at its close, a connection net/http served
@@ -29,7 +27,7 @@ func (w *recordWatch) header(typ byte) {
 // words (tlsinfo.Ended), so an operator reads one thing on both ports.
 // A WebSocket taken over from net/http logs its own end.
 func (c *Conn) renegotiationRefused() {
-	if !c.httpServed.Load() || !c.records.renegotiation.Load() {
+	if !c.httpServed.Load() || !c.renegotiation.Load() {
 		return
 	}
 	peer := c.Peer.String()
