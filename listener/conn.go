@@ -74,6 +74,9 @@ type Conn struct {
 	// StateNew to a hijack: write deadlines set then are cut to
 	// LingerWait (HTTPConns).
 	httpServed atomic.Bool
+	// renegotiation is set when the client asked to renegotiate
+	// (recordWatch.header); Close logs it.
+	renegotiation atomic.Bool
 }
 
 // stageState is a Conn's state during the pipeline.
@@ -135,7 +138,9 @@ func (c *Conn) Read(p []byte) (n int, err error) {
 		st.tap.Write(p[:n])
 	}
 	if c.records.on {
-		c.records.read(p[:n])
+		if c.records.read(p[:n]) {
+			c.renegotiation.Store(true)
+		}
 	}
 	return n, err
 }
@@ -213,6 +218,7 @@ func (c *Conn) Close() error {
 	err := c.conn.Close()
 	if c.closed.CompareAndSwap(false, true) {
 		c.ln.lim.release()
+		c.renegotiationRefused()
 	}
 	return err
 }

@@ -136,6 +136,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	if err != nil {
 		return nil, h.Err
 	}
+	c.records.tls12 = h.State.Version <= tls.VersionTLS12
 	return tc, nil
 }
 

@@ -17,10 +17,16 @@ package listener
 //
 // Only the goroutine reading the Conn (crypto/tls's reader) touches it.
 type recordWatch struct {
-	on   bool
-	hn   uint8   // bytes of the current record's 5-byte header seen
-	len  [2]byte // its length field
-	left uint16  // payload bytes of the current record still to come
+	on bool
+	// tls12 is set once a TLS 1.2 (or older) handshake is done: a
+	// handshake record from the client after it asks to renegotiate,
+	// which crypto/tls refuses (see renegotiation.go). The Conn keeps
+	// what read reports of it: 16 bytes here fit the Conn in its size
+	// class, and an atomic flag would take it past.
+	tls12 bool
+	hn    uint8   // bytes of the current record's 5-byte header seen
+	len   [2]byte // its length field
+	left  uint16  // payload bytes of the current record still to come
 	// complete counts the records completed so far, taken those crypto/tls
 	// has certainly consumed; both wrap, so they are compared by their
 	// difference.
@@ -44,12 +50,14 @@ const (
 )
 
 // read notes a read from the Conn: everything complete so far has been
-// consumed, and p is the next part of the stream.
-func (w *recordWatch) read(p []byte) {
+// consumed, and p is the next part of the stream. It reports a handshake
+// record after a TLS 1.2 handshake: a renegotiation (header).
+func (w *recordWatch) read(p []byte) (renegotiation bool) {
 	w.taken = w.complete
 	for len(p) > 0 {
 		if w.hn == 0 && len(p) >= 5 {
 			// A whole header at hand, as nearly always.
+			renegotiation = renegotiation || w.header(p[0])
 			w.left = uint16(p[3])<<8 | uint16(p[4])
 			p = p[5:]
 			if w.hn = 5; w.left == 0 {
@@ -59,6 +67,9 @@ func (w *recordWatch) read(p []byte) {
 		}
 		if w.hn < 5 {
 			// Header bytes: type, version (2), length (2).
+			if w.hn == 0 {
+				renegotiation = renegotiation || w.header(p[0])
+			}
 			if w.hn >= 3 {
 				w.len[w.hn-3] = p[0]
 			}
@@ -79,6 +90,7 @@ func (w *recordWatch) read(p []byte) {
 			w.next()
 		}
 	}
+	return renegotiation
 }
 
 func (w *recordWatch) next() {

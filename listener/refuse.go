@@ -41,5 +41,5 @@ func (l *Listener) proxyRefused(c *Conn, err error, took time.Duration) {
 		hk.Handshake(c, Handshake{Err: err, Took: took})
 	}
 	c.stages.refused = !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, errShuttingDown)
-	l.log.Debug("PROXY protocol: connection refused", "peer", c.Peer.String(), "why", err.Error())
+	l.log.Debug("PROXY protocol: connection refused", "peer", c.Peer.String(), "err", err)
 }

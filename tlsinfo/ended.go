@@ -1,6 +1,7 @@
 package tlsinfo
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"unicode"
@@ -18,6 +19,12 @@ const renegotiation = "received unexpected handshake message of type *tls.client
 // renegotiationWords say the same to someone reading a log.
 const renegotiationWords = "client asked to renegotiate (a ClientHello after the TLS 1.2 handshake), " +
 	"which this server does not do: connection ended with an unexpected_message alert"
+
+// ErrRenegotiation is a connection ended because its client asked to
+// renegotiate, in the words Ended gives crypto/tls's error: for a server
+// that sees the request go by but never sees that error (net/http drops
+// such a connection without a word).
+var ErrRenegotiation = errors.New(renegotiationWords)
 
 // goMessageType matches crypto/tls's Go type names of handshake messages
 // ("*tls.clientHelloMsg", "*tls.certificateMsgTLS13").

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // Errors a Handler sees from a message reader; the transport answers each
@@ -185,7 +186,9 @@ func (c *Conn) cont(h Handler) {
 	c.ka.stop()
 	c.fault.Stop()
 	c.code = c.finish(err)
-	c.debug("websocket closed", "code", c.code, "err", err)
+	// In words: what the client asked for that crypto/tls refuses
+	// (renegotiation), as the raw port says it.
+	c.debug("websocket closed", "code", c.code, "err", tlsinfo.Ended(err))
 	if s.Hooks != nil && s.Hooks.Closed != nil {
 		s.Hooks.Closed(c)
 	}

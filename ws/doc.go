@@ -39,7 +39,8 @@
 //     warn, naming the origin, the host it was compared with and
 //     OriginsSetting; the 403 body says the same in one line. At most five
 //     such records a second are written, then one that counts the rest, so
-//     a flood cannot fill a disk.
+//     a flood cannot fill a disk; Shutdown writes that count at once if the
+//     second has not ended, since the process would not live to.
 //   - Every refused upgrade carries Sec-WebSocket-Version: 13 (RFC 6455
 //     section 4.4), as gorilla's own refusals do: the handshake's
 //     refusals, the 503 while the server drains, and a fault's 400 or

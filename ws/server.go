@@ -295,11 +295,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hj := &hijacker{ResponseWriter: w, pool: &s.held}
 	wc, err := s.upgrader.Upgrade(hj, r, hdr)
 	if err != nil {
-		// Upgrade has answered with an HTTP error, unless it had taken the
-		// connection over already (a client that sent bytes before the
-		// 101, such as a request body): then it closed the connection,
-		// and only the log can say why.
-		s.logger().Debug("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+		// Upgrade has answered with an HTTP error through refuse, which
+		// logged it, unless it had taken the connection over already (a
+		// client that sent bytes before the 101, such as a request body):
+		// then it closed the connection, and only this line can say why.
+		// One event, one line.
+		if hj.nc != nil {
+			s.logger().Debug("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+		}
 		return
 	}
 	if lc := listener.From(hj.nc.Conn); lc != nil {
@@ -371,7 +374,8 @@ func (s *Server) untrack(c *Conn) {
 // closed. The close frames go out concurrently, each waiting for its
 // connection's writer no longer than ctx allows, so clients that do not
 // read cannot hold the others up. When ctx ends first, the remaining TCP
-// connections are closed at once and ctx's error is returned.
+// connections are closed at once and ctx's error is returned. The count
+// of refused origins not logged yet is logged before it returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.draining = true
@@ -407,5 +411,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	sending.Wait()
+	// The origins refused but not logged yet are counted now: the
+	// summary's timer would not outlive the process.
+	s.refusals.close()
 	return err
 }

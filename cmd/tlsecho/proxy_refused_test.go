@@ -43,7 +43,7 @@ var helloBytes = "\x16\x03\x01\x04\x00" + strings.Repeat("h", 1024)
 // untrusted peer, no header, a malformed one) ends with a
 // FIN, not a reset, on every listener that has the stage, and leaves one
 // log line that says what was refused, from which peer (named once) and
-// why.
+// why, in its err attribute.
 func TestProxyRefusedClearly(t *testing.T) {
 	t.Parallel()
 	for _, tt := range proxyRefusedTests {
@@ -82,6 +82,10 @@ func TestProxyRefusedClearly(t *testing.T) {
 			line := waitLogged(t, ta, peer)
 			if !strings.Contains(line, `msg="PROXY protocol: connection refused"`) || !strings.Contains(line, "listener="+tt.listener) || !strings.Contains(line, tt.why) {
 				t.Errorf("the line naming %s does not say the connection was refused by the PROXY stage on %s because %q:\n%s", peer, tt.listener, tt.why, line)
+			}
+			// The reason is the err attribute, as in every other record.
+			if _, after, ok := strings.Cut(line, " err="); !ok || !strings.Contains(after, tt.why) || strings.Contains(line, " why=") {
+				t.Errorf("the line does not give %q as its err:\n%s", tt.why, line)
 			}
 			if n := strings.Count(line, peer); n != 1 {
 				t.Errorf("the line names the peer %d times:\n%s", n, line)

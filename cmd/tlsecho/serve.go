@@ -76,7 +76,7 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	level, _ := cfg.slogLevel()
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: clipAttr}
 	if strings.EqualFold(cfg.LogFormat, "json") {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(slog.NewJSONHandler(jsonEscaper{w}, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
+)
+
+// renegotiationWords are the raw port's words for a client that asked to
+// renegotiate (rawtls's TestRenegotiationRefusedInWords).
+const renegotiationWords = "client asked to renegotiate (a ClientHello after the TLS 1.2 handshake), " +
+	"which this server does not do: connection ended with an unexpected_message alert"
+
+// TestHTTPSRenegotiationLogged: `openssl s_client`'s R command on the
+// HTTPS port, after a page request or in a WebSocket, ends the connection
+// (crypto/tls cannot renegotiate as a server) and leaves a debug record
+// in the raw port's words. net/http used to close the page's connection
+// without a line, and the WebSocket's said "*tls.clientHelloMsg".
+func TestHTTPSRenegotiationLogged(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (apt-get install -y openssl)")
+	}
+	for _, tt := range []struct {
+		name    string
+		request string // sent once the handshake is done
+		answer  string // the start of the line that ends the answer
+		msg     string // the record that says why the connection ended
+		prefix  bool   // the record's err starts with "listener: PEER: "
+	}{
+		{"page", "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", "ok", "connection ended", true},
+		{"websocket", "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", "Sec-WebSocket-Accept:", "websocket closed", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ta := startApp(t, map[string]string{"LOG_FORMAT": "json"})
+			ctx, cancel := context.WithTimeout(context.Background(), 3*ioWait)
+			defer cancel()
+			// Not -quiet: that turns off the command letters.
+			cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.HTTPSAddr, "-tls1_2", "-legacy_renegotiation")
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stderr := &testlog.Buffer{}
+			cmd.Stderr = stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			defer stdin.Close()
+			lines := make(chan string, 256)
+			go func() {
+				defer close(lines)
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					lines <- strings.TrimRight(sc.Text(), "\r")
+				}
+				io.Copy(io.Discard, stdout)
+			}()
+			waitLine := func(prefix string) {
+				t.Helper()
+				for {
+					select {
+					case l, ok := <-lines:
+						if !ok {
+							t.Fatalf("openssl ended before printing %q\nstderr: %s", prefix, stderr.String())
+						}
+						if strings.HasPrefix(l, prefix) {
+							return
+						}
+					case <-ctx.Done():
+						t.Fatalf("openssl did not print %q\nstderr: %s", prefix, stderr.String())
+					}
+				}
+			}
+			// The session's summary ends with this line.
+			waitLine("---")
+			io.WriteString(stdin, tt.request)
+			waitLine(tt.answer)
+			io.WriteString(stdin, "R\n")
+			for range lines {
+			}
+			if !strings.Contains(stderr.String(), "RENEGOTIATING") {
+				t.Fatalf("openssl did not renegotiate\nstderr: %s", stderr.String())
+			}
+
+			waitLogged(t, ta, renegotiationWords)
+			var rec map[string]any
+			for _, r := range ta.Log.Records(t, tt.msg) {
+				if e, _ := r["err"].(string); strings.Contains(e, renegotiationWords) {
+					rec = r
+				}
+			}
+			if rec == nil || rec["listener"] != "https" {
+				t.Fatalf("no %s record of the https listener in the renegotiation's words:\n%s", tt.msg, ta.Log.String())
+			}
+			errText, _ := rec["err"].(string)
+			want := renegotiationWords
+			if tt.prefix {
+				want = "listener: " + rec["peer"].(string) + ": " + renegotiationWords
+			}
+			if rec["level"] != "DEBUG" || errText != want {
+				t.Errorf("%s record at %v with err %q\nwant DEBUG with %q", tt.msg, rec["level"], errText, want)
+			}
+			if n := strings.Count(ta.Log.String(), renegotiationWords); n != 1 {
+				t.Errorf("the renegotiation is in %d records, want 1:\n%s", n, ta.Log.String())
+			}
+		})
+	}
+}

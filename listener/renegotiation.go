@@ -1,0 +1,39 @@
+package listener
+
+import (
+	"fmt"
+
+	"github.com/tlsecho/tlsecho/tlsinfo"
+)
+
+// recordTypeHandshake is a TLS record's content type for handshake
+// messages (RFC 5246 section 6.2.1).
+const recordTypeHandshake = 22
+
+// header tells whether a record from the client, by its content type,
+// asks to renegotiate. After a TLS 1.2 handshake the only handshake
+// message a client sends is a ClientHello asking to (RFC 5246 section
+// 7.4.1.2), which crypto/tls as a server refuses with a fatal alert,
+// ending the connection. (TLS 1.3 hides the type of every record after
+// the handshake.)
+func (w *recordWatch) header(typ byte) bool {
+	return typ == recordTypeHandshake && w.tls12
+}
+
+// renegotiationRefused logs, at its close, a connection net/http served
+// whose client asked to renegotiate. net/http closes it without a word
+// when crypto/tls's read fails, where rawtls logs the end of each
+// connection: the record is the one rawtls writes then, in the same
+// words (tlsinfo.Ended), so an operator reads one thing on both ports.
+// A WebSocket taken over from net/http logs its own end.
+func (c *Conn) renegotiationRefused() {
+	if !c.httpServed.Load() || !c.renegotiation.Load() {
+		return
+	}
+	peer := c.Peer.String()
+	attrs := []any{"peer", peer}
+	if c.Balancer != nil {
+		attrs = append(attrs, "balancer", c.Balancer.String())
+	}
+	c.ln.log.Debug("connection ended", append(attrs, "err", fmt.Errorf("listener: %s: %w", peer, tlsinfo.ErrRenegotiation))...)
+}
