@@ -227,11 +227,7 @@ func (c *client) alertMessage(err error) (string, bool) {
 		return "it requires a client certificate (mTLS): pass -cert and -key", true
 	case strings.Contains(alert, "expired certificate") && c.o.clientCert != nil:
 		// The CA question below would send the user the wrong way.
-		msg := fmt.Sprintf("it refused our client certificate from %s as expired (%s)", c.o.certFile, alert)
-		if leaf := c.o.clientCert.Leaf; leaf != nil {
-			msg += fmt.Sprintf(": its validity ends %s", fmtTime(leaf.NotAfter))
-		}
-		return msg + "; it needs renewing", true
+		return c.outOfDate(alert), true
 	case strings.Contains(alert, "certificate") && c.o.clientCert != nil:
 		return fmt.Sprintf("it rejected our client certificate from %s (%s): is it signed by the CA the server trusts?", c.o.certFile, alert), true
 	case strings.Contains(alert, "protocol version"):
@@ -240,6 +236,29 @@ func (c *client) alertMessage(err error) (string, bool) {
 		return "no cipher suite or key exchange in common, or it refused the server name (" + alert + ")", true
 	}
 	return "alert " + alert, true
+}
+
+// outOfDate explains the certificate_expired alert for our client
+// certificate. crypto/tls sends it for a certificate not valid yet too,
+// and for one whose client CA or intermediate is out of date, so the
+// certificate's own dates tell which to say: "needs renewing" said of a
+// certificate that starts tomorrow sends the user the wrong way.
+func (c *client) outOfDate(alert string) string {
+	ours := fmt.Sprintf("it refused our client certificate from %s", c.o.certFile)
+	leaf, now := c.o.clientCert.Leaf, time.Now()
+	switch {
+	case leaf == nil || now.After(leaf.NotAfter):
+		msg := fmt.Sprintf("%s as expired (%s)", ours, alert)
+		if leaf != nil {
+			msg += fmt.Sprintf(": its validity ends %s", fmtTime(leaf.NotAfter))
+		}
+		return msg + "; it needs renewing"
+	case now.Before(leaf.NotBefore):
+		return fmt.Sprintf("%s (%s, the alert for one not valid yet too): it is not valid until %s (the time here is %s): a clock is wrong, or it was made to start later",
+			ours, alert, fmtTime(leaf.NotBefore), fmtTime(now))
+	}
+	return fmt.Sprintf("%s (%s), which is valid here from %s to %s: the server's clock is wrong, or a CA or intermediate above it is out of date (the server's log names it)",
+		ours, alert, fmtTime(leaf.NotBefore), fmtTime(leaf.NotAfter))
 }
 
 // sentReason tells whether err, from reading after a failed send, is an
