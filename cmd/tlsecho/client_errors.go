@@ -197,11 +197,7 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 		return fmt.Sprintf("certificate is valid for %s, not %s", fewNames(names), hostErr.Host),
 			"connect by one of those names, or set -servername", true
 	case errors.As(err, &unknown):
-		reason = "certificate signed by unknown authority: the server's certificate is not trusted by the system roots or -ca"
-		if unknown.Cert != nil {
-			reason += fmt.Sprintf(" (issuer %s)", unknown.Cert.Issuer)
-		}
-		return reason, "pass its CA with -ca FILE, or -insecure to skip verification", true
+		return unknownAuthority(err, unknown)
 	case errors.As(err, &invalid):
 		return "certificate refused: " + strings.TrimPrefix(invalid.Error(), "x509: "), "", true
 	case errors.As(err, &sysErr):
@@ -210,6 +206,35 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 		return "certificate verification failed: " + strings.TrimPrefix(cve.Err.Error(), "x509: "), "", true
 	}
 	return "", "", false
+}
+
+// unknownAuthority says why the server's certificate has no chain to a
+// trusted root. Two causes are common and call for other fixes than
+// passing a CA: a self-signed certificate, which is trusted only as
+// itself, and a server that sends its certificate without the
+// intermediate that issued it, where passing the root does not help
+// (crypto/tls builds the chain from what the server sent, as browsers
+// without a cache of intermediates do).
+func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hint string, ok bool) {
+	const prefix = "certificate signed by unknown authority: "
+	var cve *tls.CertificateVerificationError
+	var sent []*x509.Certificate
+	if errors.As(err, &cve) {
+		sent = cve.UnverifiedCertificates
+	}
+	switch {
+	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned:
+		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), not issued by a CA of the system roots or -ca", sent[0].Subject),
+			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification", true
+	case len(sent) == 1:
+		return prefix + fmt.Sprintf("the server sent its certificate alone, without the intermediate that issued it (%s), so no chain reaches a root of the system roots or -ca", sent[0].Issuer),
+			"the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file (tlsecho: TLSECHO_CERT_FILE)", true
+	}
+	reason = prefix + "the server's certificate is not trusted by the system roots or -ca"
+	if unknown.Cert != nil {
+		reason += fmt.Sprintf(" (issuer %s)", unknown.Cert.Issuer)
+	}
+	return reason, "pass its CA with -ca FILE, or -insecure to skip verification", true
 }
 
 // alertMessage explains a TLS alert from the server. Go does not export
