@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -182,12 +183,18 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 	switch {
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		now := time.Now()
+		whose, fix := "certificate", "the server needs a new certificate"
+		if ca, sent, ok := outOfDateCA(err, invalid.Cert); ok && sent {
+			whose, fix = ca, "the server's own certificate is in date: the server needs a current intermediate in its certificate file"
+		} else if ok {
+			whose, fix = ca, "the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here"
+		}
 		if now.Before(invalid.Cert.NotBefore) {
-			return fmt.Sprintf("certificate is not valid until %s", fmtTime(invalid.Cert.NotBefore)),
+			return fmt.Sprintf("%s is not valid until %s", whose, fmtTime(invalid.Cert.NotBefore)),
 				fmt.Sprintf("the time here is %s: is a clock wrong?", fmtTime(now)), true
 		}
-		return fmt.Sprintf("certificate expired on %s (%s ago)", fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
-			"the server needs a new certificate", true
+		return fmt.Sprintf("%s expired on %s (%s ago)", whose, fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
+			fix, true
 	case errors.As(err, &hostErr):
 		names := tlsinfo.DescribeCertificate(hostErr.Certificate).HostNames()
 		if len(names) == 0 {
@@ -206,6 +213,22 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 		return "certificate verification failed: " + strings.TrimPrefix(cve.Err.Error(), "x509: "), "", true
 	}
 	return "", "", false
+}
+
+// outOfDateCA names the certificate x509 found out of date when it is not
+// the server's own but an intermediate the server sent (sent is true) or
+// a root. x509 checks the server's certificate's dates first, so then the
+// server's own is in date, and "certificate expired" alone would have the
+// reader renew the wrong one.
+func outOfDateCA(err error, c *x509.Certificate) (name string, sent, ok bool) {
+	var cve *tls.CertificateVerificationError
+	if c == nil || !errors.As(err, &cve) || len(cve.UnverifiedCertificates) == 0 || c.Equal(cve.UnverifiedCertificates[0]) {
+		return "", false, false
+	}
+	if slices.ContainsFunc(cve.UnverifiedCertificates[1:], c.Equal) {
+		return fmt.Sprintf("the intermediate the server sent, %s,", c.Subject), true, true
+	}
+	return fmt.Sprintf("the root CA %s", c.Subject), false, true
 }
 
 // unknownAuthority says why the server's certificate has no chain to a

@@ -82,3 +82,51 @@ func TestClientUnknownAuthorityCauses(t *testing.T) {
 	r := runClient(t, "", "-ca", rootFile, urls(full)["tls"], "x")
 	r.want(t, exitOK, []string{"certificate chain (2 certificates, as sent by the server)", "verified      yes, up to CN=Test Root CA"}, nil)
 }
+
+// TestClientIntermediateOutOfDate: a server certificate in date whose
+// intermediate or root has expired, or is not valid yet, is refused for
+// that certificate's dates; the client says whose dates they are, since
+// the server's own certificate is the one a reader would renew.
+func TestClientIntermediateOutOfDate(t *testing.T) {
+	t.Parallel()
+	root := newIssuer(t, "Test Root CA", nil)
+	rootFile := writeCertFile(t, root.cert)
+	now := time.Now().UTC().Truncate(time.Second)
+	dated := func(cn string, from, to time.Time) *issuer {
+		c, k := issue(t, &x509.Certificate{
+			Subject: pkix.Name{CommonName: cn}, NotBefore: from, NotAfter: to,
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+		}, root)
+		return &issuer{c, k}
+	}
+	old := dated("Old Intermediate CA", now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	early := dated("Early Intermediate CA", now.Add(24*time.Hour), now.Add(48*time.Hour))
+	oc, ok := issue(t, &x509.Certificate{
+		Subject: pkix.Name{CommonName: "Old Root CA"}, NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}, nil)
+	oldRoot := &issuer{oc, ok}
+	underOld := newIssuer(t, "Current Intermediate CA", oldRoot)
+
+	tests := []struct {
+		name   string
+		inter  *issuer
+		ca     string
+		stderr string
+	}{
+		{"root expired", underOld, writeCertFile(t, oldRoot.cert), "tlsecho client: the root CA CN=Old Root CA expired on " + fmtTime(now.Add(-24*time.Hour)) +
+			" (1 day ago); the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here"},
+		{"expired", old, rootFile, "tlsecho client: the intermediate the server sent, CN=Old Intermediate CA, expired on " + fmtTime(now.Add(-24*time.Hour)) +
+			" (1 day ago); the server's own certificate is in date: the server needs a current intermediate in its certificate file"},
+		{"not valid yet", early, rootFile, "tlsecho client: the intermediate the server sent, CN=Early Intermediate CA, is not valid until " + fmtTime(now.Add(24*time.Hour)) +
+			"; the time here is "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			certFile, keyFile := servedChain(t, tt.inter, tt.inter)
+			ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+			r := runClient(t, "", "-ca", tt.ca, urls(ta)["tls"], "x")
+			r.want(t, exitFailure, []string{"subject       CN=localhost"}, []string{tt.stderr})
+		})
+	}
+}
