@@ -8,12 +8,25 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
+
+// ErrEncryptedKey is matched (errors.Is) by the error of a key file that
+// is encrypted with a passphrase: nothing here can ask for one, so each
+// surface words the remedy for the key it reads.
+var ErrEncryptedKey = errors.New("certs: encrypted keys are not supported")
+
+// encryptedKeyError is keyProblem's finding of an encrypted key, said
+// for the server; it matches ErrEncryptedKey.
+type encryptedKeyError struct{ msg string }
+
+func (e *encryptedKeyError) Error() string        { return e.msg }
+func (e *encryptedKeyError) Is(target error) bool { return target == ErrEncryptedKey }
 
 // keyProblem says, in words, why the key file's contents cannot serve,
 // or returns "" when it finds nothing more precise to say than
@@ -23,26 +36,20 @@ import (
 // are common (`openssl genpkey -aes256`, keys exported from Java or
 // Windows), and each has its own remedy.
 func keyProblem(keyPEM []byte, keyFile string) string {
-	var block *pem.Block
-	for rest := keyPEM; ; {
-		if block, rest = pem.Decode(rest); block == nil {
-			// A key read while it is still being written: crypto/tls
-			// says it found no PEM data, though a block has begun.
-			if bytes.Contains(rest, []byte("-----BEGIN")) {
-				return "its PEM block does not decode (cut short or corrupt)"
-			}
-			return ""
+	block, rest := keyBlock(keyPEM)
+	if block == nil {
+		// A key read while it is still being written: crypto/tls
+		// says it found no PEM data, though a block has begun.
+		if bytes.Contains(rest, []byte("-----BEGIN")) {
+			return "its PEM block does not decode (cut short or corrupt)"
 		}
-		// The blocks crypto/tls takes for the key.
-		if block.Type == "PRIVATE KEY" || strings.HasSuffix(block.Type, " PRIVATE KEY") {
-			break
-		}
+		return ""
 	}
 	plain := "; the server cannot ask for a passphrase: write it unencrypted (openssl pkey -in " + keyFile + " -out NEW.pem) and keep that file private (mode 0600)"
 	switch {
 	case block.Type == "ENCRYPTED PRIVATE KEY":
 		return "the key is encrypted (PKCS#8 with a passphrase)" + plain
-	case strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED"):
+	case encryptedBlock(block):
 		// RFC 1421 encryption, as `openssl ec -aes256` or `openssl rsa
 		// -aes256` still write it.
 		return "the key is encrypted (Proc-Type: " + block.Headers["Proc-Type"] + ")" + plain
@@ -57,6 +64,32 @@ func keyProblem(keyPEM []byte, keyFile string) string {
 		}
 	}
 	return ""
+}
+
+// keyBlock returns the first PEM block of keyPEM that crypto/tls takes
+// for the key, or nil and what follows the last block that decoded.
+func keyBlock(keyPEM []byte) (block *pem.Block, rest []byte) {
+	for rest = keyPEM; ; {
+		if block, rest = pem.Decode(rest); block == nil {
+			return nil, rest
+		}
+		if block.Type == "PRIVATE KEY" || strings.HasSuffix(block.Type, " PRIVATE KEY") {
+			return block, rest
+		}
+	}
+}
+
+// encryptedBlock tells a key block encrypted with a passphrase: PKCS#8
+// (RFC 5208 section 6), or RFC 1421's Proc-Type header, as `openssl ec
+// -aes256` or `openssl rsa -aes256` still write it.
+func encryptedBlock(block *pem.Block) bool {
+	return block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED")
+}
+
+// encryptedKey tells a key file whose key is encrypted.
+func encryptedKey(keyPEM []byte) bool {
+	block, _ := keyBlock(keyPEM)
+	return block != nil && encryptedBlock(block)
 }
 
 // supported lists the keys crypto/tls serves, for the messages above.

@@ -3,6 +3,7 @@ package certs
 import (
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,6 +74,10 @@ func TestKeyProblems(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
+			}
+			// Another surface (tlsecho cert -ca) words its own remedy.
+			if encrypted := strings.HasPrefix(tt.name, "encrypted"); errors.Is(err, ErrEncryptedKey) != encrypted {
+				t.Errorf("errors.Is(%q, ErrEncryptedKey) = %v, want %v", err, !encrypted, encrypted)
 			}
 		})
 	}

@@ -127,7 +127,11 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certifica
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		if p := keyProblem(keyPEM, keyFile); p != "" {
-			return nil, fmt.Errorf("certs: load pair %s and %s: %s: %s", certFile, keyFile, keyFile, p)
+			err := fmt.Errorf("certs: load pair %s and %s: %s: %s", certFile, keyFile, keyFile, p)
+			if encryptedKey(keyPEM) {
+				err = &encryptedKeyError{msg: err.Error()}
+			}
+			return nil, err
 		}
 		return nil, fmt.Errorf("certs: load pair %s and %s: %w", certFile, keyFile, err)
 	}

@@ -57,10 +57,15 @@ func (e *clientCertError) Error() string {
 	if n := len(e.certs); n > 1 {
 		sent = fmt.Sprintf("%d certificates sent", n)
 	}
-	msg := fmt.Sprintf("client certificate %s (issued by %s; %s) refused: %v",
-		certName(leaf), printableName(leaf.Issuer.String()), sent, e.reason)
-	var ua x509.UnknownAuthorityError
 	var ci x509.CertificateInvalidError
+	reason := e.reason.Error()
+	ends, notYet := validityEnd(e.reason)
+	if ends != "" {
+		reason = ends
+	}
+	msg := fmt.Sprintf("client certificate %s (issued by %s; %s) refused: %s",
+		certName(leaf), printableName(leaf.Issuer.String()), sent, reason)
+	var ua x509.UnknownAuthorityError
 	switch {
 	case len(e.certs) == 1 && errors.As(e.reason, &ua) && strings.Contains(ua.Error(), candidateRefused):
 		// Nothing is missing: a CA of the name the leaf gives is there
@@ -86,8 +91,12 @@ func (e *clientCertError) Error() string {
 		if slices.ContainsFunc(e.certs[1:], ci.Cert.Equal) {
 			whose = "the intermediate the client sent,"
 		}
-		msg += fmt.Sprintf("; the certificate out of date is not the client's but %s %s (valid from %s to %s)",
-			whose, printableName(ci.Cert.Subject.String()),
+		which := "out of date"
+		if notYet {
+			which = "not valid yet"
+		}
+		msg += fmt.Sprintf("; the certificate %s is not the client's but %s %s (valid from %s to %s)",
+			which, whose, printableName(ci.Cert.Subject.String()),
 			ci.Cert.NotBefore.UTC().Format(time.RFC3339), ci.Cert.NotAfter.UTC().Format(time.RFC3339))
 	case errors.As(e.reason, &ci) && ci.Reason == x509.IncompatibleUsage:
 		msg += "; its extended key usage does not allow client authentication"

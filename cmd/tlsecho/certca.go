@@ -4,9 +4,11 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +27,14 @@ func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, c
 		// say why (an encrypted ca-key.pem, a key of another CA), where
 		// tls.LoadX509KeyPair says only "failed to parse private key".
 		src, err := certs.LoadFiles(caPath, caKeyPath)
+		if errors.Is(err, certs.ErrEncryptedKey) {
+			// certs words it for the server's key; this one is the CA's,
+			// and the way out is a command to run here.
+			plain := filepath.Join(filepath.Dir(caKeyPath), "ca-plain.key")
+			return nil, false, fmt.Errorf("the local CA key %s is encrypted, and encrypted keys are not supported (tlsecho cert cannot ask for a passphrase): "+
+				"decrypt it with openssl pkey -in %s -out %s, then move %s over %s and keep it private (chmod 600)",
+				caKeyPath, caKeyPath, plain, plain, caKeyPath)
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("load the local CA: %w", err)
 		}

@@ -302,7 +302,9 @@ func TestCertCABroken(t *testing.T) {
 
 // TestCertCAEncryptedKey: a local CA whose key was encrypted (keeping
 // ca-key.pem private, as advised) is refused with the file and the reason,
-// not "failed to parse private key", and nothing is written.
+// not "failed to parse private key", in words about the CA key and how
+// to decrypt it (not the server's, which said the server cannot ask for
+// a passphrase), and nothing is written.
 func TestCertCAEncryptedKey(t *testing.T) {
 	t.Parallel()
 	bin, err := exec.LookPath("openssl")
@@ -329,10 +331,16 @@ func TestCertCAEncryptedKey(t *testing.T) {
 	if code != exitFailure {
 		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailure, stderr)
 	}
-	for _, want := range []string{filepath.Join(other, "ca-key.pem"), "is encrypted"} {
+	key := filepath.Join(other, "ca-key.pem")
+	for _, want := range []string{"the local CA key " + key + " is encrypted", "encrypted keys are not supported",
+		"openssl pkey -in " + key + " -out " + filepath.Join(other, "ca-plain.key")} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q does not contain %q", stderr, want)
 		}
+	}
+	// The words for the server's own key have no place here.
+	if strings.Contains(stderr, "server") {
+		t.Errorf("stderr %q speaks of a server", stderr)
 	}
 	if _, err := os.Stat(filepath.Join(other, "cert.pem")); err == nil {
 		t.Error("cert.pem written with a CA that could not be loaded")

@@ -309,6 +309,9 @@ type client struct {
 	obs observer
 	// dial, when set, connects to an address instead of a net.Dialer.
 	dial func(ctx context.Context, addr string) (net.Conn, error)
+	// bareEndWait, when set, replaces alertWait as the most a send in
+	// flight is given after the server's bare end (see readBeside).
+	bareEndWait time.Duration
 }
 
 // serverName is what the certificate is checked against: -servername, or

@@ -27,23 +27,30 @@ type clientCertCase struct {
 }
 
 // refusedClientCerts makes, for a server trusting caDir's CA, a client
-// certificate from another CA and an expired one from the right CA.
+// certificate from another CA, and an expired one and one not valid yet
+// from the right CA.
 func refusedClientCerts(t *testing.T, caDir string) []clientCertCase {
 	t.Helper()
 	otherCA, _ := secondCA(t)
 	otherDir := filepath.Dir(otherCA)
-	expCert, expKey := expiredClient(t, caDir)
+	now := time.Now()
+	expCert, expKey := datedClient(t, caDir, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	early := now.Add(24 * time.Hour)
+	earlyCert, earlyKey := datedClient(t, caDir, early, early.Add(24*time.Hour))
 	return []clientCertCase{
 		{"no certificate", "", "", "it requires a client certificate (mTLS): pass -cert and -key"},
 		{"unknown CA", filepath.Join(otherDir, "cert.pem"), filepath.Join(otherDir, "key.pem"),
 			"(unknown certificate authority)"},
 		{"expired", expCert, expKey, "it refused our client certificate from " + expCert + " as expired (expired certificate): its validity ends "},
+		{"not valid yet", earlyCert, earlyKey, "it refused our client certificate from " + earlyCert + " (expired certificate, the alert for one not valid yet too): it is not valid until " +
+			fmtTime(early) + " (the time here is "},
 	}
 }
 
-// expiredClient issues, with the CA in caDir (ca.pem, ca-key.pem), a
-// client certificate that expired a day ago, and writes it and its key.
-func expiredClient(t *testing.T, caDir string) (certFile, keyFile string) {
+// datedClient issues, with the CA in caDir (ca.pem, ca-key.pem), a
+// client certificate valid from notBefore to notAfter, and writes it and
+// its key.
+func datedClient(t *testing.T, caDir string, notBefore, notAfter time.Time) (certFile, keyFile string) {
 	t.Helper()
 	ca, err := tls.LoadX509KeyPair(filepath.Join(caDir, "ca.pem"), filepath.Join(caDir, "ca-key.pem"))
 	if err != nil {
@@ -53,22 +60,22 @@ func expiredClient(t *testing.T, caDir string) (certFile, keyFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"expired.client.test"}})
+	leaf, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"dated.client.test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	der, err := x509.CreateCertificate(nil, &x509.Certificate{
 		SerialNumber: big.NewInt(9),
-		Subject:      pkix.Name{CommonName: "expired.client.test"},
-		NotBefore:    time.Now().Add(-48 * time.Hour),
-		NotAfter:     time.Now().Add(-24 * time.Hour),
+		Subject:      pkix.Name{CommonName: "dated.client.test"},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}, caCert, leaf.Cert.Leaf.PublicKey, ca.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return writeGenerated(t, t.TempDir(), "expired-client", &certs.Generated{
+	return writeGenerated(t, t.TempDir(), "dated-client", &certs.Generated{
 		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		KeyPEM:  leaf.KeyPEM,
 	})

@@ -47,7 +47,7 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 		mark := c.obs.mark() // the echo's records come from here on
 		var n int
 		var ttfb, rtt time.Duration
-		echo := readBeside(conn, min(alertWait, c.o.timeout), func() error {
+		echo := readBeside(conn, c.endWait(), func() error {
 			var err error
 			n, ttfb, err = readEcho(conn, got, start)
 			rtt = time.Since(start)
@@ -127,7 +127,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 		var gt int
 		var got []byte
 		var ttfb, rtt time.Duration
-		echo := readBeside(ws.NetConn(), min(alertWait, c.o.timeout), func() error {
+		echo := readBeside(ws.NetConn(), c.endWait(), func() error {
 			var r io.Reader
 			var err error
 			gt, r, err = ws.NextReader()

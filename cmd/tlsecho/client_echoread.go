@@ -30,19 +30,36 @@ type echoReader struct {
 // report names both ("with close_notify (then a TCP reset)"), as it did
 // when nothing read during the send, rather than whichever a race made
 // the client see first. A server that holds the connection open costs
-// the report that wait, not -timeout.
+// the report that wait, not -timeout; one that ends its side of the TCP
+// connection too (a FIN) costs it finGrace at most: a reset that is to
+// come then follows the FIN at once.
 func readBeside(conn net.Conn, wait time.Duration, read func() error) *echoReader {
 	r := &echoReader{done: make(chan error, 1), sent: make(chan struct{}),
 		guard: &sendGuard{cut: func() { cutNow(conn) }}}
 	go func() {
 		err := read()
 		if err != nil && !sentReason(err) {
+			var fin <-chan struct{}
+			stop := func() {}
+			if bareEnd(err) {
+				fin, stop = watchFIN(conn)
+			}
 			t := time.NewTimer(wait)
 			select {
 			case <-r.sent:
 			case <-t.C:
+			case <-fin:
+				// A server closing its socket on the send unread may
+				// FIN first (a shutdown, then the close), its reset
+				// right behind; one that only ended its side sends none.
+				t.Reset(min(finGrace, wait))
+				select {
+				case <-r.sent:
+				case <-t.C:
+				}
 			}
 			t.Stop()
+			stop()
 		}
 		r.done <- err
 		// An echo that came back whole leaves the send alone: only a
@@ -52,6 +69,22 @@ func readBeside(conn net.Conn, wait time.Duration, read func() error) *echoReade
 		}
 	}()
 	return r
+}
+
+// finGrace is the most a send in flight is given after the server's bare
+// end and its FIN: a server that closes its socket on the send unread
+// after a shutdown has its reset sent behind the FIN at once, the time
+// of a system call, and one that holds its socket half-closed sends none.
+// It leaves room for a loaded machine between the two calls.
+const finGrace = 250 * time.Millisecond
+
+// endWait is the most a send in flight is given after the server's bare
+// end: alertWait, within -timeout.
+func (c *client) endWait() time.Duration {
+	if c.bareEndWait > 0 {
+		return c.bareEndWait
+	}
+	return min(alertWait, c.o.timeout)
 }
 
 // send runs write, the message's send, unless the reader has ended

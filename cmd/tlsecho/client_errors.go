@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -182,12 +183,18 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 	switch {
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		now := time.Now()
+		whose, fix := "certificate", "the server needs a new certificate"
+		if ca, sent, ok := outOfDateCA(err, invalid.Cert); ok && sent {
+			whose, fix = ca, "the server's own certificate is in date: the server needs a current intermediate in its certificate file"
+		} else if ok {
+			whose, fix = ca, "the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here"
+		}
 		if now.Before(invalid.Cert.NotBefore) {
-			return fmt.Sprintf("certificate is not valid until %s", fmtTime(invalid.Cert.NotBefore)),
+			return fmt.Sprintf("%s is not valid until %s", whose, fmtTime(invalid.Cert.NotBefore)),
 				fmt.Sprintf("the time here is %s: is a clock wrong?", fmtTime(now)), true
 		}
-		return fmt.Sprintf("certificate expired on %s (%s ago)", fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
-			"the server needs a new certificate", true
+		return fmt.Sprintf("%s expired on %s (%s ago)", whose, fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
+			fix, true
 	case errors.As(err, &hostErr):
 		names := tlsinfo.DescribeCertificate(hostErr.Certificate).HostNames()
 		if len(names) == 0 {
@@ -197,11 +204,7 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 		return fmt.Sprintf("certificate is valid for %s, not %s", fewNames(names), hostErr.Host),
 			"connect by one of those names, or set -servername", true
 	case errors.As(err, &unknown):
-		reason = "certificate signed by unknown authority: the server's certificate is not trusted by the system roots or -ca"
-		if unknown.Cert != nil {
-			reason += fmt.Sprintf(" (issuer %s)", unknown.Cert.Issuer)
-		}
-		return reason, "pass its CA with -ca FILE, or -insecure to skip verification", true
+		return unknownAuthority(err, unknown)
 	case errors.As(err, &invalid):
 		return "certificate refused: " + strings.TrimPrefix(invalid.Error(), "x509: "), "", true
 	case errors.As(err, &sysErr):
@@ -210,6 +213,51 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 		return "certificate verification failed: " + strings.TrimPrefix(cve.Err.Error(), "x509: "), "", true
 	}
 	return "", "", false
+}
+
+// outOfDateCA names the certificate x509 found out of date when it is not
+// the server's own but an intermediate the server sent (sent is true) or
+// a root. x509 checks the server's certificate's dates first, so then the
+// server's own is in date, and "certificate expired" alone would have the
+// reader renew the wrong one.
+func outOfDateCA(err error, c *x509.Certificate) (name string, sent, ok bool) {
+	var cve *tls.CertificateVerificationError
+	if c == nil || !errors.As(err, &cve) || len(cve.UnverifiedCertificates) == 0 || c.Equal(cve.UnverifiedCertificates[0]) {
+		return "", false, false
+	}
+	if slices.ContainsFunc(cve.UnverifiedCertificates[1:], c.Equal) {
+		return fmt.Sprintf("the intermediate the server sent, %s,", c.Subject), true, true
+	}
+	return fmt.Sprintf("the root CA %s", c.Subject), false, true
+}
+
+// unknownAuthority says why the server's certificate has no chain to a
+// trusted root. Two causes are common and call for other fixes than
+// passing a CA: a self-signed certificate, which is trusted only as
+// itself, and a server that sends its certificate without the
+// intermediate that issued it, where passing the root does not help
+// (crypto/tls builds the chain from what the server sent, as browsers
+// without a cache of intermediates do).
+func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hint string, ok bool) {
+	const prefix = "certificate signed by unknown authority: "
+	var cve *tls.CertificateVerificationError
+	var sent []*x509.Certificate
+	if errors.As(err, &cve) {
+		sent = cve.UnverifiedCertificates
+	}
+	switch {
+	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned:
+		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), not issued by a CA of the system roots or -ca", sent[0].Subject),
+			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification", true
+	case len(sent) == 1:
+		return prefix + fmt.Sprintf("the server sent its certificate alone, without the intermediate that issued it (%s), so no chain reaches a root of the system roots or -ca", sent[0].Issuer),
+			"the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file (tlsecho: TLSECHO_CERT_FILE)", true
+	}
+	reason = prefix + "the server's certificate is not trusted by the system roots or -ca"
+	if unknown.Cert != nil {
+		reason += fmt.Sprintf(" (issuer %s)", unknown.Cert.Issuer)
+	}
+	return reason, "pass its CA with -ca FILE, or -insecure to skip verification", true
 }
 
 // alertMessage explains a TLS alert from the server. Go does not export
@@ -227,11 +275,7 @@ func (c *client) alertMessage(err error) (string, bool) {
 		return "it requires a client certificate (mTLS): pass -cert and -key", true
 	case strings.Contains(alert, "expired certificate") && c.o.clientCert != nil:
 		// The CA question below would send the user the wrong way.
-		msg := fmt.Sprintf("it refused our client certificate from %s as expired (%s)", c.o.certFile, alert)
-		if leaf := c.o.clientCert.Leaf; leaf != nil {
-			msg += fmt.Sprintf(": its validity ends %s", fmtTime(leaf.NotAfter))
-		}
-		return msg + "; it needs renewing", true
+		return c.outOfDate(alert), true
 	case strings.Contains(alert, "certificate") && c.o.clientCert != nil:
 		return fmt.Sprintf("it rejected our client certificate from %s (%s): is it signed by the CA the server trusts?", c.o.certFile, alert), true
 	case strings.Contains(alert, "protocol version"):
@@ -240,6 +284,29 @@ func (c *client) alertMessage(err error) (string, bool) {
 		return "no cipher suite or key exchange in common, or it refused the server name (" + alert + ")", true
 	}
 	return "alert " + alert, true
+}
+
+// outOfDate explains the certificate_expired alert for our client
+// certificate. crypto/tls sends it for a certificate not valid yet too,
+// and for one whose client CA or intermediate is out of date, so the
+// certificate's own dates tell which to say: "needs renewing" said of a
+// certificate that starts tomorrow sends the user the wrong way.
+func (c *client) outOfDate(alert string) string {
+	ours := fmt.Sprintf("it refused our client certificate from %s", c.o.certFile)
+	leaf, now := c.o.clientCert.Leaf, time.Now()
+	switch {
+	case leaf == nil || now.After(leaf.NotAfter):
+		msg := fmt.Sprintf("%s as expired (%s)", ours, alert)
+		if leaf != nil {
+			msg += fmt.Sprintf(": its validity ends %s", fmtTime(leaf.NotAfter))
+		}
+		return msg + "; it needs renewing"
+	case now.Before(leaf.NotBefore):
+		return fmt.Sprintf("%s (%s, the alert for one not valid yet too): it is not valid until %s (the time here is %s): a clock is wrong, or it was made to start later",
+			ours, alert, fmtTime(leaf.NotBefore), fmtTime(now))
+	}
+	return fmt.Sprintf("%s (%s), which is valid here from %s to %s: the server's clock is wrong, or a CA or intermediate above it is out of date (the server's log names it)",
+		ours, alert, fmtTime(leaf.NotBefore), fmtTime(leaf.NotAfter))
 }
 
 // sentReason tells whether err, from reading after a failed send, is an
