@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
 	"strings"
@@ -66,10 +67,7 @@ func (a *app) logStart() {
 			"not_after", leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	a.src.WarnClientCADates(a.log)
-	host := "localhost"
-	if len(leaf.DNSNames) > 0 {
-		host = leaf.DNSNames[0]
-	}
+	host := tryHost(leaf, a.httpsLn.Addr())
 	require := a.cfg.ProxyProtocol == "require"
 	raw, _ := web.RawTLSCommands(host, a.tlsLn.Addr(), require)
 	f, _ := a.src.Files()
@@ -89,6 +87,30 @@ func (a *app) logStart() {
 		try = append(try, "hint", "the certificate is self-signed: accept it once in the browser, or make a trusted one with tlsecho cert -ca (see tlsecho cert -h)")
 	}
 	a.log.Info("try it", try...)
+}
+
+// tryHost is the host the "try it" line names: the certificate's first
+// DNS name. A certificate with IP addresses only (TLSECHO_HOSTS=::1) is
+// for those: the page is opened by one (https://[::1]:8443/) and the raw
+// command sends no SNI, where "localhost" would not match the certificate
+// (and a -servername of it would be a name the certificate lacks). The
+// HTTPS listener's own address is preferred among them, since the page is
+// reached there; a certificate with neither keeps localhost.
+func tryHost(leaf *x509.Certificate, https net.Addr) string {
+	if len(leaf.DNSNames) > 0 {
+		return leaf.DNSNames[0]
+	}
+	if len(leaf.IPAddresses) == 0 {
+		return "localhost"
+	}
+	if tcp, ok := https.(*net.TCPAddr); ok {
+		for _, ip := range leaf.IPAddresses {
+			if ip.Equal(tcp.IP) {
+				return ip.String()
+			}
+		}
+	}
+	return leaf.IPAddresses[0].String()
 }
 
 // insecureIf adds -insecure to a `tlsecho client` command for the
