@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,27 +91,38 @@ func (a *app) logStart() {
 }
 
 // tryHost is the host the "try it" line names: the certificate's first
-// DNS name. A certificate with IP addresses only (TLSECHO_HOSTS=::1) is
-// for those: the page is opened by one (https://[::1]:8443/) and the raw
-// command sends no SNI, where "localhost" would not match the certificate
-// (and a -servername of it would be a name the certificate lacks). The
-// HTTPS listener's own address is preferred among them, since the page is
+// DNS name, with two exceptions.
+//
+// An HTTPS listener bound to ::1 that the certificate names
+// (TLSECHO_HTTPS_ADDR=[::1]:8443) is named by that address: localhost
+// often resolves to 127.0.0.1 alone (as in many containers' /etc/hosts),
+// where a server on ::1 is not, and from this machine, the only one that
+// reaches it, the address is as good a name.
+// (A listener on 127.0.0.1 keeps localhost, which reaches it wherever
+// localhost resolves at all.)
+//
+// A certificate with IP addresses only (TLSECHO_HOSTS=::1) is for those:
+// the page is opened by one (https://[::1]:8443/) and the raw command
+// sends no SNI, where "localhost" would not match the certificate (and a
+// -servername of it would be a name the certificate lacks). The HTTPS
+// listener's own address is preferred among them, since the page is
 // reached there; a certificate with neither keeps localhost.
 func tryHost(leaf *x509.Certificate, https net.Addr) string {
-	if len(leaf.DNSNames) > 0 {
+	var bound net.IP
+	if tcp, ok := https.(*net.TCPAddr); ok && slices.ContainsFunc(leaf.IPAddresses, tcp.IP.Equal) {
+		bound = tcp.IP
+	}
+	switch {
+	case bound != nil && bound.IsLoopback() && bound.To4() == nil:
+		return bound.String()
+	case len(leaf.DNSNames) > 0:
 		return leaf.DNSNames[0]
+	case bound != nil:
+		return bound.String()
+	case len(leaf.IPAddresses) > 0:
+		return leaf.IPAddresses[0].String()
 	}
-	if len(leaf.IPAddresses) == 0 {
-		return "localhost"
-	}
-	if tcp, ok := https.(*net.TCPAddr); ok {
-		for _, ip := range leaf.IPAddresses {
-			if ip.Equal(tcp.IP) {
-				return ip.String()
-			}
-		}
-	}
-	return leaf.IPAddresses[0].String()
+	return "localhost"
 }
 
 // insecureIf adds -insecure to a `tlsecho client` command for the
