@@ -38,7 +38,8 @@ type Hop struct {
 	// Client is the client as X-Forwarded-For names it, or empty when the
 	// header was absent or unusable.
 	Client string
-	// Proto is "https" or "http" as X-Forwarded-Proto says, or empty.
+	// Proto is "https" or "http" as the last X-Forwarded-Proto value
+	// says (the one the trusted peer wrote), or empty.
 	Proto string
 }
 
@@ -66,7 +67,7 @@ func (f *Forwarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hop := &Hop{Proxy: r.RemoteAddr, Client: ForwardedClient(r.Header.Values("X-Forwarded-For"), f.isProxy)}
-	switch p := strings.ToLower(strings.TrimSpace(firstValue(r.Header.Get("X-Forwarded-Proto")))); p {
+	switch p := strings.ToLower(lastValue(r.Header.Values("X-Forwarded-Proto"))); p {
 	case "http", "https":
 		hop.Proto = p
 	}
@@ -129,10 +130,22 @@ func ForwardedClient(values []string, trusted func(netip.Addr) bool) string {
 }
 
 // parseHop reads one X-Forwarded-For entry: "192.0.2.1", "2001:db8::1",
-// "192.0.2.1:4711" or "[2001:db8::1]:4711". Port 0 stands for none.
+// "[2001:db8::1]", "192.0.2.1:4711" or "[2001:db8::1]:4711". Port 0
+// stands for none. The bracketed IPv6 address without a port is how
+// some proxies write every IPv6 client (and how RFC 7239 writes one in
+// Forwarded's for=), so it is as good an entry as the bare address.
 func parseHop(s string) (netip.AddrPort, bool) {
 	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
 		return netip.AddrPortFrom(a.Unmap(), 0), true
+	}
+	if inner, ok := strings.CutPrefix(s, "["); ok {
+		if inner, ok := strings.CutSuffix(inner, "]"); ok {
+			// Brackets are for IPv6 only, as in "[2001:db8::1]:4711"
+			// (netip.ParseAddrPort refuses "[192.0.2.1]:4711" too).
+			if a, err := netip.ParseAddr(inner); err == nil && a.Is6() && a.Zone() == "" {
+				return netip.AddrPortFrom(a.Unmap(), 0), true
+			}
+		}
 	}
 	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Zone() == "" {
 		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
@@ -153,10 +166,19 @@ func remoteIP(remoteAddr string) (netip.Addr, bool) {
 	return a.WithZone("").Unmap(), err == nil
 }
 
-// firstValue is the first entry of a comma list: a chain of proxies may
-// each have added its own X-Forwarded-Proto, and the first was the
-// client's.
-func firstValue(v string) string {
-	first, _, _ := strings.Cut(v, ",")
-	return first
+// lastValue is the last entry of a header's comma lists, trimmed: the
+// one the trusted peer wrote when a chain of proxies appends to
+// X-Forwarded-Proto. Entries to its left came from further out, where
+// the client itself may have sent one: a client on plain http that
+// sends "X-Forwarded-Proto: https" through a proxy that appends "http"
+// must not be taken for one on https.
+func lastValue(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	v := values[len(values)-1]
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	return strings.TrimSpace(v)
 }

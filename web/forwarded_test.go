@@ -31,7 +31,17 @@ var forwardedTests = []struct {
 	{"trusted proxy, one hop", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7"}, "https", "203.0.113.7", "https", true},
 	{"trusted proxy, client with port", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7:4711"}, "http", "203.0.113.7:4711", "http", true},
 	{"trusted proxy, IPv6 client", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"[2001:db8::7]:4711"}, "HTTPS", "[2001:db8::7]:4711", "https", true},
-	{"two trusted proxies", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7, 10.0.0.9"}, "https, http", "203.0.113.7", "https", true},
+	{"two trusted proxies", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7, 10.0.0.9"}, "https", "203.0.113.7", "https", true},
+	// A proxy that appends to X-Forwarded-Proto leaves the client's own
+	// value to the left of its own: the last one, the peer's, counts.
+	{"a client's own proto is not believed", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7"}, "https, http", "203.0.113.7", "http", true},
+	{"the peer's proto is the last", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"203.0.113.7"}, "http ,  HTTPS ", "203.0.113.7", "https", true},
+	// Some proxies write an IPv6 client in brackets without a port, as
+	// RFC 7239's for= does.
+	{"bracketed IPv6 client without a port", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"[2001:db8::1]"}, "https", "2001:db8::1", "https", true},
+	{"bracketed IPv6 proxy is skipped", prefixes("10.0.0.0/8", "2001:db8:f::/48"), "10.0.0.2:5000", []string{"203.0.113.7, [2001:db8:f::2]"}, "https", "203.0.113.7", "https", true},
+	{"bracketed IPv4 is no entry", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"[203.0.113.7]"}, "https", "10.0.0.2:5000", "https", true},
+	{"bracketed zone is no entry", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"[fe80::1%eth0]"}, "https", "10.0.0.2:5000", "https", true},
 	{"a client's own entry is skipped", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"6.6.6.6, 203.0.113.7"}, "https", "203.0.113.7", "https", true},
 	{"entries over two headers", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"6.6.6.6", "203.0.113.7"}, "", "203.0.113.7", "", true},
 	{"untrusted peer", prefixes("10.0.0.0/8"), "192.0.2.1:5000", []string{"203.0.113.7"}, "https", "192.0.2.1:5000", "", false},

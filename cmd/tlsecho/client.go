@@ -257,6 +257,9 @@ func parseClientURL(raw string) (clientTarget, error) {
 	if err != nil {
 		return clientTarget{}, clientUsageErr("URL %q: %v", raw, err)
 	}
+	if bracketed, ok := bracketIPv6Host(u); ok {
+		return clientTarget{}, clientUsageErr("URL %q: an IPv6 address goes in brackets: %s", raw, bracketed)
+	}
 	// The query goes into the request line as it is kept: a space there
 	// (a spaced fault spec, "?fault=delay: 100ms") would split the line
 	// and get 400, so what a request target may not hold is escaped.

@@ -17,7 +17,7 @@ func (o *clientOptions) checkProxy() error {
 		return clientUsageErr("-proxy-source needs -proxy-v2")
 	}
 	if _, err := netip.ParseAddrPort(o.proxySource); err != nil {
-		return clientUsageErr("-proxy-source %q: want an IP address and port such as 203.0.113.7:4711", o.proxySource)
+		return clientUsageErr("-proxy-source %q: want an IP address and port such as 203.0.113.7:4711 or [2001:db8::7]:4711", o.proxySource)
 	}
 	return nil
 }

@@ -482,6 +482,12 @@ func TestClientUsage(t *testing.T) {
 		{"no URL", nil, "missing URL"},
 		{"bad scheme", []string{"https://localhost:8443/"}, "want tls://host:port or wss://host:port/path"},
 		{"tls without port", []string{"tls://localhost"}, "needs a port"},
+		// RFC 3986 wants an IPv6 address in brackets; without them Go
+		// takes tls://::1 for host ":" and port 1.
+		{"IPv6 without brackets", []string{"tls://::1"}, "an IPv6 address goes in brackets: tls://[::1]:8433"},
+		{"IPv6 without brackets, with port", []string{"tls://::1:8433"}, "an IPv6 address goes in brackets: tls://[::1]:8433"},
+		{"IPv6 without brackets, wss", []string{"wss://2001:db8::1/ws"}, "an IPv6 address goes in brackets: wss://[2001:db8::1]/ws"},
+		{"proxy-source IPv6 without brackets", []string{"-proxy-v2", "-proxy-source", "::1:1234", "tls://localhost:8433"}, "[2001:db8::7]:4711"},
 		{"bad port", []string{"tls://localhost:99999"}, "is not a number from 1 to 65535"},
 		{"tls with path", []string{"tls://localhost:8433/ws"}, "a tls:// URL has no path"},
 		{"too many arguments", []string{"tls://localhost:8433", "a", "b"}, "too many arguments"},

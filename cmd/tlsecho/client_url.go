@@ -2,8 +2,39 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
+	"net/url"
 	"strings"
 )
+
+// bracketIPv6Host reports whether u's host is an IPv6 address written
+// without brackets (tls://::1:8433), and returns the URL as it should be
+// written (tls://[::1]:8433). RFC 3986 section 3.2.2 wants the brackets,
+// and without them the host and port cannot be told apart: Go reads
+// tls://::1 as host ":" and port 1, which would be reported as a name
+// that does not resolve, and ::1:8433 is itself an IPv6 address. The
+// last colon is taken to start the port when what is left of it is an
+// address, as a user who must give tls:// a port most likely meant;
+// otherwise the whole host is the address.
+func bracketIPv6Host(u *url.URL) (string, bool) {
+	h := u.Host
+	if strings.HasPrefix(h, "[") || strings.Count(h, ":") < 2 {
+		return "", false
+	}
+	fixed := *u
+	i := strings.LastIndexByte(h, ':')
+	if _, err := netip.ParseAddr(h[:i]); err == nil && u.Port() != "" {
+		fixed.Host = "[" + h[:i] + "]" + h[i:]
+	} else if _, err := netip.ParseAddr(h); err == nil {
+		fixed.Host = "[" + h + "]"
+		if u.Scheme == "tls" {
+			fixed.Host += ":8433"
+		}
+	} else {
+		return "", false
+	}
+	return fixed.String(), true
+}
 
 // escapeQuery percent-encodes the bytes of a URL's query that RFC 3986
 // (section 3.4) does not allow there: spaces, controls, non-ASCII and

@@ -263,6 +263,10 @@ func checkAddr(addr string) error {
 		if ae := (*net.AddrError)(nil); errors.As(err, &ae) {
 			why = ae.Err
 		}
+		// "::1:8433" is refused as "too many colons": say what to write.
+		if strings.Count(addr, ":") > 1 && !strings.HasPrefix(addr, "[") {
+			why += "; an IPv6 address goes in brackets, as in [::1]:8433 or [::]:8433"
+		}
 		return fmt.Errorf("%q is not host:port (%s)", addr, why)
 	}
 	// "*:8433" is how HAProxy, nginx and Apache write every interface;

@@ -11,10 +11,16 @@ import (
 )
 
 // freePort is a port nothing listens on at the moment, so that a server
-// which did try to bind it would not meet another process there.
+// which did try to bind it would not meet another process there. It is
+// asked of the dual-stack wildcard, where the kernel hands out a port free
+// on every address: one free on 127.0.0.1 only may be held on ::1, which
+// TestListenersShareNoPort binds too.
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "[::]:0")
+	if err != nil {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,7 @@ func badConfigTests(t *testing.T) []struct {
 		{"shutdown timeout negative", []string{"TLSECHO_SHUTDOWN_TIMEOUT=-1s"}, []string{"TLSECHO_SHUTDOWN_TIMEOUT", "positive"}},
 		{"handshake timeout zero", []string{"TLSECHO_HANDSHAKE_TIMEOUT=0s"}, []string{"TLSECHO_HANDSHAKE_TIMEOUT"}},
 		{"tls addr unparseable", []string{"TLSECHO_TLS_ADDR=8433"}, []string{"TLSECHO_TLS_ADDR", "8433"}},
+		{"tls addr IPv6 without brackets", []string{"TLSECHO_TLS_ADDR=::1:8433"}, []string{"TLSECHO_TLS_ADDR", "an IPv6 address goes in brackets, as in [::1]:8433"}},
 		{"https addr bad port", []string{"TLSECHO_HTTPS_ADDR=:http-ish"}, []string{"TLSECHO_HTTPS_ADDR"}},
 		{"admin addr port out of range", []string{"TLSECHO_ADMIN_ADDR=:70000"}, []string{"TLSECHO_ADMIN_ADDR"}},
 		{"cert without key", []string{"TLSECHO_CERT_FILE=" + certA}, []string{"TLSECHO_KEY_FILE"}},

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,10 +68,7 @@ func (a *app) logStart() {
 			"not_after", leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	a.src.WarnClientCADates(a.log)
-	host := "localhost"
-	if len(leaf.DNSNames) > 0 {
-		host = leaf.DNSNames[0]
-	}
+	host := tryHost(leaf, a.httpsLn.Addr())
 	require := a.cfg.ProxyProtocol == "require"
 	raw, _ := web.RawTLSCommands(host, a.tlsLn.Addr(), require)
 	f, _ := a.src.Files()
@@ -89,6 +88,41 @@ func (a *app) logStart() {
 		try = append(try, "hint", "the certificate is self-signed: accept it once in the browser, or make a trusted one with tlsecho cert -ca (see tlsecho cert -h)")
 	}
 	a.log.Info("try it", try...)
+}
+
+// tryHost is the host the "try it" line names: the certificate's first
+// DNS name, with two exceptions.
+//
+// An HTTPS listener bound to ::1 that the certificate names
+// (TLSECHO_HTTPS_ADDR=[::1]:8443) is named by that address: localhost
+// often resolves to 127.0.0.1 alone (as in many containers' /etc/hosts),
+// where a server on ::1 is not, and from this machine, the only one that
+// reaches it, the address is as good a name.
+// (A listener on 127.0.0.1 keeps localhost, which reaches it wherever
+// localhost resolves at all.)
+//
+// A certificate with IP addresses only (TLSECHO_HOSTS=::1) is for those:
+// the page is opened by one (https://[::1]:8443/) and the raw command
+// sends no SNI, where "localhost" would not match the certificate (and a
+// -servername of it would be a name the certificate lacks). The HTTPS
+// listener's own address is preferred among them, since the page is
+// reached there; a certificate with neither keeps localhost.
+func tryHost(leaf *x509.Certificate, https net.Addr) string {
+	var bound net.IP
+	if tcp, ok := https.(*net.TCPAddr); ok && slices.ContainsFunc(leaf.IPAddresses, tcp.IP.Equal) {
+		bound = tcp.IP
+	}
+	switch {
+	case bound != nil && bound.IsLoopback() && bound.To4() == nil:
+		return bound.String()
+	case len(leaf.DNSNames) > 0:
+		return leaf.DNSNames[0]
+	case bound != nil:
+		return bound.String()
+	case len(leaf.IPAddresses) > 0:
+		return leaf.IPAddresses[0].String()
+	}
+	return "localhost"
 }
 
 // insecureIf adds -insecure to a `tlsecho client` command for the
