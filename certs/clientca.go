@@ -44,6 +44,7 @@ func (s *Source) RequireClientCerts(file string) error {
 	}
 	s.ca.file = file
 	s.ca.cur.Store(p)
+	s.caReloads.loaded.Store(time.Now().UnixNano())
 	s.ca.swapped = make(chan struct{}, 1)
 	return nil
 }
@@ -112,7 +113,8 @@ func loadCAs(file string) (*caPool, error) {
 }
 
 // reloadCAs reads the CA file again and, only if it loads, makes it the
-// pool new handshakes verify against.
+// pool new handshakes verify against. It counts the outcome in
+// ClientCAReloadStats.
 func (s *Source) reloadCAs() (old, cur *caPool, err error) {
 	if s.ca.file == "" {
 		return nil, nil, nil
@@ -120,6 +122,7 @@ func (s *Source) reloadCAs() (old, cur *caPool, err error) {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	cur, err = loadCAs(s.ca.file)
+	s.caReloads.note(err)
 	if err != nil {
 		return nil, nil, err
 	}

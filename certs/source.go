@@ -25,8 +25,9 @@ type Source struct {
 	// pairRefused and caRefused keep a refusal repeated on unchanged
 	// files from being logged as an error again.
 	pairRefused, caRefused refusals
-	// reloads counts the outcomes of the pair's reloads (ReloadStats).
-	reloads reloadCounts
+	// reloads counts the outcomes of the pair's reloads (ReloadStats),
+	// caReloads those of the client CA file's (ClientCAReloadStats).
+	reloads, caReloads reloadCounts
 	// debounce replaces WatchDebounce when not zero, so a test can give
 	// "two writes a moment apart" a window no loaded machine overruns.
 	debounce time.Duration

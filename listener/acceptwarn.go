@@ -2,32 +2,32 @@ package listener
 
 import "time"
 
-// acceptWarnEvery is the least time between two records of failing
-// accepts on one listener. Out of descriptors, accept fails again right
-// after every connection that got the one freed, and the backoff starts
-// over: a record per failure would let clients that open and close
-// connections choose how fast the warnings come. One record per window
-// still says the server is in trouble, and how much.
-const acceptWarnEvery = 10 * time.Second
-
-// acceptWarns is the state of the accept-failure records. Only the accept
-// loop's goroutine touches it.
+// acceptWarns is the state of the accept-failure records: at most one
+// per acceptWarnEvery, each counting the failures since the last, the
+// ones held back written when the window ends or at Close (heldCount).
 type acceptWarns struct {
-	last time.Time // when the last record was written; zero: never
-	held int       // failures since then that were not written
+	heldCount
+	// err and in are the last failure's error and backoff, written with
+	// its record; under mu, since a window's end writes from a timer.
+	err error
+	in  time.Duration
 }
 
-// warnAccept writes the record of a failed accept, unless one was
-// written less than acceptWarnEvery ago; a record written counts, in
-// failures, the ones held back before it.
+// initAcceptWarns makes the records of l's failed accepts.
+func (l *Listener) initAcceptWarns() {
+	w := &l.acceptWarns
+	w.every = acceptWarnEvery
+	w.write = func(n int) {
+		l.log.Warn("accept failed; retrying", "addr", l.inner.Addr().String(), "err", w.err, "in", w.in,
+			"failures", n)
+	}
+}
+
+// warnAccept records a failed accept that will be retried in in.
 func (l *Listener) warnAccept(err error, in time.Duration) {
 	w := &l.acceptWarns
-	now := time.Now()
-	if !w.last.IsZero() && now.Sub(w.last) < acceptWarnEvery {
-		w.held++
-		return
-	}
-	l.log.Warn("accept failed; retrying", "addr", l.inner.Addr().String(), "err", err, "in", in,
-		"failures", w.held+1)
-	w.last, w.held = now, 0
+	w.mu.Lock()
+	w.err, w.in = err, in
+	w.mu.Unlock()
+	w.event()
 }

@@ -14,7 +14,9 @@
 //     such as EMFILE when the process is out of descriptors, are retried
 //     with a backoff of up to a second instead of ending the server, and
 //     logged at warn at most once every 10 seconds, with a count of the
-//     failures since the last record.
+//     failures since the last record. A count held back inside the 10
+//     seconds is written when they end (a timer, armed only while
+//     something is held) or at Close, so none is lost.
 //   - Each connection then runs its stages in a short-lived goroutine of
 //     its own, so a slow client never delays the next accept: Hooks.Accepted,
 //     the PROXY protocol header ([Proxy]), on a TLS listener with

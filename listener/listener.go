@@ -122,8 +122,8 @@ type Listener struct {
 	log   *slog.Logger
 	lim   limiter
 
-	acceptWarns acceptWarns // the accept loop's only
-	limitWarns  limitWarns  // the accept loop's only
+	acceptWarns acceptWarns // records of failed accepts
+	limitWarns  limitWarns  // records of refusals at MaxConns
 	// ahead holds the *readAhead buffers of its connections' waits on the
 	// socket (InputWait), each only while a read has yet to take it.
 	ahead sync.Pool
@@ -180,6 +180,8 @@ func New(inner net.Listener, o Options) *Listener {
 	if l.lim.max <= 0 {
 		l.lim.max = DefaultMaxConns
 	}
+	l.initAcceptWarns()
+	l.initLimitWarns()
 	return l
 }
 
@@ -252,6 +254,10 @@ func (l *Listener) Close() error {
 	if started {
 		<-l.loopDone
 	}
+	// No accept fails or is refused any more: what the records held
+	// back goes to the log now, or never.
+	l.acceptWarns.close()
+	l.limitWarns.close()
 	return err
 }
 

@@ -64,6 +64,9 @@ func TestMetricsCertificateReload(t *testing.T) {
 	if miss := missingMetrics(body, ok+" 0", failed+" 0", successful+" 1"); len(miss) > 0 {
 		t.Fatalf("before any reload, /metrics lacks %q:\n%s", miss, body)
 	}
+	if strings.Contains(body, "tlsecho_client_ca_") {
+		t.Errorf("without TLSECHO_CLIENT_CA_FILE, /metrics has client CA series:\n%s", body)
+	}
 	started, _ := metricValue(body, loadedAt)
 	if now := float64(time.Now().Unix()); started < now-60 || started > now+1 {
 		t.Fatalf("%s = %v at the start, want about %v", loadedAt, started, now)

@@ -166,6 +166,7 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		a.plain = a.newPlainHTTP()
 	}
 	a.metrics.watch(a.src, a.raw, a.ws, a.plainWS)
+	a.metrics.watchClientCA(a.src)
 	a.metrics.watchReady(a.ready.Load)
 	if cfg.AdminAddr != "" {
 		a.admin = a.newAdmin()

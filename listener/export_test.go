@@ -1,0 +1,11 @@
+package listener
+
+import "time"
+
+// SetWarnWindow shortens l's window between two records of failed
+// accepts or refusals, so a test sees one end in well under a second.
+// Call it before the first Accept.
+func SetWarnWindow(l *Listener, d time.Duration) {
+	l.acceptWarns.every = d
+	l.limitWarns.every = d
+}

@@ -1,0 +1,100 @@
+package listener
+
+import (
+	"sync"
+	"time"
+)
+
+// acceptWarnEvery is the least time between two records of failing
+// accepts, or of refusals at MaxConns, on one listener. Out of
+// descriptors, accept fails again right after every connection that got
+// the one freed, and the backoff starts over; at its limit a server
+// refuses at the pace its clients reconnect: a record per event would let
+// clients choose how fast the warnings come. One record per window still
+// says the server is in trouble, and how much.
+const acceptWarnEvery = 10 * time.Second
+
+// heldCount writes the records of one kind of event at most once per
+// window, each counting the events since the last, and loses none: those
+// held back inside a window are written when it ends, by a timer that
+// exists only while something is held, or at the listener's Close,
+// whichever comes first. Without that, a count held when the pressure
+// ended (no more events) or the server stopped would never reach the log,
+// and the log's counts would not add up to the metrics'.
+type heldCount struct {
+	every time.Duration   // the window; acceptWarnEvery
+	write func(count int) // writes one record counting count events; runs with mu held
+
+	mu     sync.Mutex
+	last   time.Time   // when the last record was written; zero: never
+	held   int         // events since then that were not written
+	timer  *time.Timer // set while held > 0 and not closed
+	closed bool        // Close ran: no timer any more
+}
+
+// event counts one event: its record is written at once, counting the
+// events held before it, unless one was written less than a window ago;
+// then it is held, and written when the window ends.
+func (h *heldCount) event() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	if !h.last.IsZero() && now.Sub(h.last) < h.every {
+		h.held++
+		if h.timer == nil && !h.closed {
+			h.timer = time.AfterFunc(h.last.Add(h.every).Sub(now), h.windowEnd)
+		}
+		return
+	}
+	h.writeLocked(now, h.held+1)
+}
+
+// windowEnd writes the events held in the window that has just ended. A
+// timer stopped too late to keep it from running finds them written
+// already, or finds a newer window not ended yet, and writes nothing.
+func (h *heldCount) windowEnd() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	if h.held == 0 || h.closed || now.Sub(h.last) < h.every {
+		return
+	}
+	h.writeLocked(now, h.held)
+}
+
+// takeHeldLocked returns the events held and forgets them, for a caller that
+// writes them in a record of its own; h.mu is held.
+func (h *heldCount) takeHeldLocked() int {
+	n := h.held
+	h.held = 0
+	h.stopLocked()
+	return n
+}
+
+// writeLocked writes a record counting n events and starts a window;
+// h.mu is held.
+func (h *heldCount) writeLocked(now time.Time, n int) {
+	h.write(n)
+	h.last, h.held = now, 0
+	h.stopLocked()
+}
+
+// stopLocked stops the timer, if armed; h.mu is held.
+func (h *heldCount) stopLocked() {
+	if h.timer != nil {
+		h.timer.Stop()
+		h.timer = nil
+	}
+}
+
+// close writes the events still held and stops the timer. The caller
+// makes sure no event comes after it (the accept loop has returned).
+func (h *heldCount) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	if h.held > 0 {
+		h.writeLocked(time.Now(), h.held)
+	}
+	h.stopLocked()
+}

@@ -1,0 +1,156 @@
+package listener_test
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// sumOf adds up field over the records with the given messages.
+func sumOf(tb testing.TB, logs *testlog.Buffer, field string, msgs ...string) int {
+	tb.Helper()
+	n := 0
+	for _, msg := range msgs {
+		for _, rec := range logs.Records(tb, msg) {
+			v, ok := rec[field].(float64)
+			if !ok {
+				tb.Fatalf("record %v has no number %s", rec, field)
+			}
+			n += int(v)
+		}
+	}
+	return n
+}
+
+const (
+	limitWarn  = "connection limit reached; refusing new connections"
+	limitInfo  = "connection limit no longer reached; accepting connections again"
+	acceptWarn = "accept failed; retrying"
+)
+
+// refuseAtLimit fills the one slot of a listener with MaxConns 1, then
+// has n more connections refused, each seen closed by its client; it
+// returns the refusals the hook counted.
+func refuseAtLimit(t *testing.T, l *listener.Listener, refused *atomic.Int64, n int) {
+	t.Helper()
+	got := acceptAll(t, l)
+	first, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Close() })
+	if a := next(t, got); a.err != nil {
+		t.Fatalf("Accept: %v", a.err)
+	}
+	for i := range n {
+		c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(ioTimeout))
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("connection %d over the limit: read %v, want EOF", i, err)
+		}
+		c.Close()
+	}
+	if got := refused.Load(); got != int64(n) {
+		t.Fatalf("Refused hook counted %d, want %d", got, n)
+	}
+}
+
+// TestRefusalCountsReachTheLogAtClose: refusals held back inside the
+// window, with no connection accepted after them, are written when the
+// listener closes: the log's counts add up to the hook's.
+func TestRefusalCountsReachTheLogAtClose(t *testing.T) {
+	t.Parallel()
+	logs := &testlog.Buffer{}
+	var refused atomic.Int64
+	l := listen(t, listener.Options{Name: "tls", MaxConns: 1,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Hooks:  &listener.Hooks{Refused: func(string) { refused.Add(1) }}})
+	const n = 6
+	refuseAtLimit(t, l, &refused, n)
+	l.Close()
+	if got := sumOf(t, logs, "refused", limitWarn, limitInfo); got != n {
+		t.Fatalf("the log counts %d refusals, the hook %d:\n%s", got, n, logs)
+	}
+}
+
+// TestRefusalCountsReachTheLogAtWindowEnd: refusals held back inside the
+// window are written when it ends, while the listener still runs and
+// nothing else happens on it.
+func TestRefusalCountsReachTheLogAtWindowEnd(t *testing.T) {
+	t.Parallel()
+	logs := &testlog.Buffer{}
+	var refused atomic.Int64
+	l := listen(t, listener.Options{Name: "tls", MaxConns: 1,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Hooks:  &listener.Hooks{Refused: func(string) { refused.Add(1) }}})
+	listener.SetWarnWindow(l, 100*time.Millisecond)
+	const n = 6
+	refuseAtLimit(t, l, &refused, n)
+	waitFor(t, ioTimeout, "the held refusals in the log", func() bool {
+		return sumOf(t, logs, "refused", limitWarn, limitInfo) >= n
+	})
+	l.Close()
+	if got := sumOf(t, logs, "refused", limitWarn, limitInfo); got != n {
+		t.Fatalf("the log counts %d refusals, the hook %d:\n%s", got, n, logs)
+	}
+}
+
+// TestAcceptFailureCountsReachTheLog: accept failures held back inside
+// the window are written when it ends, or when the listener closes; the
+// log's counts add up to the failures.
+func TestAcceptFailureCountsReachTheLog(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		window time.Duration // 0: the listener's own 10 s
+	}{
+		{"at close", 0},
+		{"at the window's end", 100 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tcp, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			const failures = 5
+			fl := &flakyListener{Listener: tcp, err: syscall.EMFILE}
+			fl.failures.Store(failures)
+			logs := &testlog.Buffer{}
+			l := listener.New(fl, listener.Options{Name: "tls",
+				Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+			defer l.Close()
+			if tc.window > 0 {
+				listener.SetWarnWindow(l, tc.window)
+			}
+			got := acceptAll(t, l)
+			c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if a := next(t, got); a.err != nil {
+				t.Fatalf("Accept after the failures: %v", a.err)
+			}
+			if tc.window > 0 {
+				waitFor(t, ioTimeout, "the held failures in the log", func() bool {
+					return sumOf(t, logs, "failures", acceptWarn) >= failures
+				})
+			}
+			l.Close()
+			if got := sumOf(t, logs, "failures", acceptWarn); got != failures {
+				t.Fatalf("the log counts %d failed accepts, want %d:\n%s", got, failures, logs)
+			}
+		})
+	}
+}
