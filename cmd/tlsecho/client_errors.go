@@ -237,7 +237,11 @@ func outOfDateCA(err error, c *x509.Certificate) (name string, sent, ok bool) {
 // itself, and a server that sends its certificate without the
 // intermediate that issued it, where passing the root does not help
 // (crypto/tls builds the chain from what the server sent, as browsers
-// without a cache of intermediates do).
+// without a cache of intermediates do). A certificate sent alone may as
+// well come straight from a root the client lacks (a private CA, or -ca
+// given the wrong file), where passing that root is the fix: nothing
+// the client holds tells a root's name from an intermediate's, so the
+// message names the issuer and gives both ways.
 func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hint string, ok bool) {
 	const prefix = "certificate signed by unknown authority: "
 	var cve *tls.CertificateVerificationError
@@ -250,8 +254,10 @@ func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hi
 		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), not issued by a CA of the system roots or -ca", sent[0].Subject),
 			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification", true
 	case len(sent) == 1:
-		return prefix + fmt.Sprintf("the server sent its certificate alone, without the intermediate that issued it (%s), so no chain reaches a root of the system roots or -ca", sent[0].Issuer),
-			"the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file (tlsecho: TLSECHO_CERT_FILE)", true
+		issuer := sent[0].Issuer.String()
+		return prefix + fmt.Sprintf("the server sent its certificate alone, issued by %s, which is not a root of the system roots or -ca", issuer),
+			fmt.Sprintf("if %s is a root CA (a private one, say), pass its certificate with -ca FILE; "+
+				"if it is an intermediate, the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file (tlsecho: TLSECHO_CERT_FILE)", issuer), true
 	}
 	reason = prefix + "the server's certificate is not trusted by the system roots or -ca"
 	if unknown.Cert != nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,7 +47,10 @@ func servedChain(t *testing.T, inter *issuer, chain ...*issuer) (certFile, keyFi
 // certificate itself), and a server that sends its certificate without
 // the intermediate that links it to the root the client trusts (the
 // server is to serve the full chain; passing the root again does not
-// help). Served with its intermediate, the same certificate verifies.
+// help). Served with its intermediate, the same certificate verifies. A
+// certificate sent alone may also come straight from a root the client
+// was not given (a private CA): the message does not claim an
+// intermediate is missing, and passing the root, as it says, verifies.
 func TestClientUnknownAuthorityCauses(t *testing.T) {
 	t.Parallel()
 	root := newIssuer(t, "Test Root CA", nil)
@@ -57,7 +61,11 @@ func TestClientUnknownAuthorityCauses(t *testing.T) {
 	fullCert, fullKey := servedChain(t, inter, inter)
 	full := startApp(t, map[string]string{"CERT_FILE": fullCert, "KEY_FILE": fullKey})
 	self := startApp(t, nil)
+	byRootCert, byRootKey := servedChain(t, root)
+	byRoot := startApp(t, map[string]string{"CERT_FILE": byRootCert, "KEY_FILE": byRootKey})
+	otherRootFile := writeCertFile(t, newIssuer(t, "Other Root CA", nil).cert)
 
+	const alone = "tlsecho client: certificate signed by unknown authority: the server sent its certificate alone, issued by "
 	tests := []struct {
 		name   string
 		args   []string
@@ -67,20 +75,28 @@ func TestClientUnknownAuthorityCauses(t *testing.T) {
 			"tlsecho client: certificate signed by unknown authority: the server's certificate is self-signed (CN=localhost",
 			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification"}},
 		{"intermediate not sent over tls", []string{"-ca", rootFile, urls(leafOnly)["tls"], "x"}, []string{
-			"tlsecho client: certificate signed by unknown authority: the server sent its certificate alone, without the intermediate that issued it (CN=Test Intermediate CA)",
-			"the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file"}},
+			alone + "CN=Test Intermediate CA, which is not a root of the system roots or -ca; if CN=Test Intermediate CA is a root CA",
+			"if it is an intermediate, the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file"}},
 		{"intermediate not sent over wss", []string{"-ca", rootFile, urls(leafOnly)["wss"], "x"}, []string{
-			"the server sent its certificate alone, without the intermediate that issued it (CN=Test Intermediate CA)"}},
+			alone + "CN=Test Intermediate CA,"}},
+		{"root not given", []string{"-ca", otherRootFile, urls(byRoot)["tls"], "x"}, []string{
+			alone + "CN=Test Root CA, which is not a root of the system roots or -ca; if CN=Test Root CA is a root CA",
+			"pass its certificate with -ca FILE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runClient(t, "", tt.args...)
 			r.want(t, exitFailure, []string{"subject       CN=localhost"}, tt.stderr)
+			if strings.Contains(r.stderr, "without the intermediate") {
+				t.Errorf("stderr says an intermediate is missing, which the client cannot know:\n%s", r.stderr)
+			}
 		})
 	}
 
 	r := runClient(t, "", "-ca", rootFile, urls(full)["tls"], "x")
 	r.want(t, exitOK, []string{"certificate chain (2 certificates, as sent by the server)", "verified      yes, up to CN=Test Root CA"}, nil)
+	r = runClient(t, "", "-ca", rootFile, urls(byRoot)["tls"], "x")
+	r.want(t, exitOK, []string{"certificate chain (1 certificate, as sent by the server)", "verified      yes, up to CN=Test Root CA"}, nil)
 }
 
 // TestClientIntermediateOutOfDate: a server certificate in date whose
