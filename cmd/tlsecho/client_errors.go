@@ -190,8 +190,11 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 			whose, fix = ca, "the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here"
 		}
 		if now.Before(invalid.Cert.NotBefore) {
+			// Not only a clock: a certificate can be made to start
+			// later (openssl x509 -not_before, a CA's scheduled
+			// rollover), and then every clock is right.
 			return fmt.Sprintf("%s is not valid until %s", whose, fmtTime(invalid.Cert.NotBefore)),
-				fmt.Sprintf("the time here is %s: is a clock wrong?", fmtTime(now)), true
+				fmt.Sprintf("the time here is %s: a clock is wrong, or it was made to start later", fmtTime(now)), true
 		}
 		return fmt.Sprintf("%s expired on %s (%s ago)", whose, fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
 			fix, true

@@ -136,6 +136,7 @@ func TestClientIntermediateOutOfDate(t *testing.T) {
 			" (1 day ago); the server's own certificate is in date: the server needs a current intermediate in its certificate file"},
 		{"not valid yet", early, rootFile, "tlsecho client: the intermediate the server sent, CN=Early Intermediate CA, is not valid until " + fmtTime(now.Add(24*time.Hour)) +
 			"; the time here is "},
+		{"not valid yet, the clock right", early, rootFile, ": a clock is wrong, or it was made to start later"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
