@@ -222,13 +222,15 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 // the server's own but an intermediate the server sent (sent is true) or
 // a root. x509 checks the server's certificate's dates first, so then the
 // server's own is in date, and "certificate expired" alone would have the
-// reader renew the wrong one.
+// reader renew the wrong one. A root is a root also when the server sends
+// a copy of it after its intermediate, as many do: the intermediate is
+// not the one to replace then.
 func outOfDateCA(err error, c *x509.Certificate) (name string, sent, ok bool) {
 	var cve *tls.CertificateVerificationError
 	if c == nil || !errors.As(err, &cve) || len(cve.UnverifiedCertificates) == 0 || c.Equal(cve.UnverifiedCertificates[0]) {
 		return "", false, false
 	}
-	if slices.ContainsFunc(cve.UnverifiedCertificates[1:], c.Equal) {
+	if slices.ContainsFunc(cve.UnverifiedCertificates[1:], c.Equal) && !tlsinfo.DescribeCertificate(c).SelfSigned {
 		return fmt.Sprintf("the intermediate the server sent, %s,", c.Subject), true, true
 	}
 	return fmt.Sprintf("the root CA %s", c.Subject), false, true

@@ -129,18 +129,27 @@ func TestClientIntermediateOutOfDate(t *testing.T) {
 		inter  *issuer
 		ca     string
 		stderr string
+		sent   []*issuer
 	}{
+		// Many servers send their root after the intermediate: the
+		// out-of-date copy is still the root, not an intermediate.
+		{"root expired, sent too", underOld, writeCertFile(t, oldRoot.cert), "tlsecho client: the root CA CN=Old Root CA expired on " + fmtTime(now.Add(-24*time.Hour)) +
+			" (1 day ago); the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here", []*issuer{underOld, oldRoot}},
 		{"root expired", underOld, writeCertFile(t, oldRoot.cert), "tlsecho client: the root CA CN=Old Root CA expired on " + fmtTime(now.Add(-24*time.Hour)) +
-			" (1 day ago); the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here"},
+			" (1 day ago); the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here", nil},
 		{"expired", old, rootFile, "tlsecho client: the intermediate the server sent, CN=Old Intermediate CA, expired on " + fmtTime(now.Add(-24*time.Hour)) +
-			" (1 day ago); the server's own certificate is in date: the server needs a current intermediate in its certificate file"},
+			" (1 day ago); the server's own certificate is in date: the server needs a current intermediate in its certificate file", nil},
 		{"not valid yet", early, rootFile, "tlsecho client: the intermediate the server sent, CN=Early Intermediate CA, is not valid until " + fmtTime(now.Add(24*time.Hour)) +
-			"; the time here is "},
-		{"not valid yet, the clock right", early, rootFile, ": a clock is wrong, or it was made to start later"},
+			"; the time here is ", nil},
+		{"not valid yet, the clock right", early, rootFile, ": a clock is wrong, or it was made to start later", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			certFile, keyFile := servedChain(t, tt.inter, tt.inter)
+			sent := tt.sent
+			if sent == nil {
+				sent = []*issuer{tt.inter}
+			}
+			certFile, keyFile := servedChain(t, tt.inter, sent...)
 			ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
 			r := runClient(t, "", "-ca", tt.ca, urls(ta)["tls"], "x")
 			r.want(t, exitFailure, []string{"subject       CN=localhost"}, []string{tt.stderr})
