@@ -255,6 +255,20 @@ func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hi
 		sent = cve.UnverifiedCertificates
 	}
 	switch {
+	case unknown.Cert != nil && strings.Contains(unknown.Error(), candidateRefused):
+		// Nothing is missing: a CA of the issuer's name is trusted here
+		// and x509 tried it, for the reason it gives in parentheses.
+		what := "the server's certificate"
+		if len(sent) > 0 && !unknown.Cert.Equal(sent[0]) {
+			what = fmt.Sprintf("the intermediate the server sent, %s,", unknown.Cert.Subject)
+		}
+		reason = prefix + fmt.Sprintf("the system roots or -ca hold a CA named %s, but it did not sign %s (%s)",
+			unknown.Cert.Issuer, what, strings.TrimSuffix(strings.TrimPrefix(unknown.Error(), "x509: certificate signed by unknown authority ("), ")"))
+		hint = "pass the CA that issued it with -ca FILE, or -insecure to skip verification"
+		if why := unknown.Error(); strings.Contains(why, "verification failure") || strings.Contains(why, "verification error") {
+			hint = "the CA was made anew under the same name, or another CA shares its name: pass the one that issued the server's certificate with -ca FILE"
+		}
+		return reason, hint, true
 	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned:
 		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), not issued by a CA of the system roots or -ca", sent[0].Subject),
 			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification", true
@@ -270,6 +284,12 @@ func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hi
 	}
 	return reason, "pass its CA with -ca FILE, or -insecure to skip verification", true
 }
+
+// candidateRefused is in x509's UnknownAuthorityError when a trusted CA
+// of the name the certificate gives as its issuer was found and refused
+// (its key does not verify the signature, say): x509 keeps that reason
+// unexported, in the error's text only.
+const candidateRefused = "while trying to verify candidate authority certificate"
 
 // alertMessage explains a TLS alert from the server. Go does not export
 // the alert type for TCP connections, so the text is matched.

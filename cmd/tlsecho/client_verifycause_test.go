@@ -64,6 +64,9 @@ func TestClientUnknownAuthorityCauses(t *testing.T) {
 	byRootCert, byRootKey := servedChain(t, root)
 	byRoot := startApp(t, map[string]string{"CERT_FILE": byRootCert, "KEY_FILE": byRootKey})
 	otherRootFile := writeCertFile(t, newIssuer(t, "Other Root CA", nil).cert)
+	// A root made anew under the same name: -ca holds "the" CA, but not
+	// the one that signed.
+	sameNameFile := writeCertFile(t, newIssuer(t, "Test Root CA", nil).cert)
 
 	const alone = "tlsecho client: certificate signed by unknown authority: the server sent its certificate alone, issued by "
 	tests := []struct {
@@ -79,6 +82,9 @@ func TestClientUnknownAuthorityCauses(t *testing.T) {
 			"if it is an intermediate, the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file"}},
 		{"intermediate not sent over wss", []string{"-ca", rootFile, urls(leafOnly)["wss"], "x"}, []string{
 			alone + "CN=Test Intermediate CA,"}},
+		{"another root of the same name", []string{"-ca", sameNameFile, urls(byRoot)["tls"], "x"}, []string{
+			`tlsecho client: certificate signed by unknown authority: the system roots or -ca hold a CA named CN=Test Root CA, but it did not sign the server's certificate (possibly because of "x509: ECDSA verification failure" while trying`,
+			"the CA was made anew under the same name, or another CA shares its name: pass the one that issued the server's certificate with -ca FILE"}},
 		{"root not given", []string{"-ca", otherRootFile, urls(byRoot)["tls"], "x"}, []string{
 			alone + "CN=Test Root CA, which is not a root of the system roots or -ca; if CN=Test Root CA is a root CA",
 			"pass its certificate with -ca FILE"}},
