@@ -254,24 +254,31 @@ func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hi
 	if errors.As(err, &cve) {
 		sent = cve.UnverifiedCertificates
 	}
+	refused := unknown.Cert != nil && strings.Contains(unknown.Error(), candidateRefused)
 	switch {
-	case unknown.Cert != nil && strings.Contains(unknown.Error(), candidateRefused):
-		// Nothing is missing: a CA of the issuer's name is trusted here
-		// and x509 tried it, for the reason it gives in parentheses.
+	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned && refused:
+		// The copy trusted here is of an earlier certificate: tlsecho
+		// makes its in-memory one anew at every start.
+		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), and the certificate of that name in the system roots or -ca is another one: the server's was made anew", sent[0].Subject),
+			"pass the server's current certificate with -ca FILE (tlsecho makes a new one at every start unless given TLSECHO_CERT_FILE), or -insecure to skip verification", true
+	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned:
+		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), not issued by a CA of the system roots or -ca", sent[0].Subject),
+			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification", true
+	case refused:
+		// Nothing is missing: a certificate of the issuer's name is
+		// trusted here and x509 tried it, for the reason it gives in
+		// parentheses.
 		what := "the server's certificate"
 		if len(sent) > 0 && !unknown.Cert.Equal(sent[0]) {
 			what = fmt.Sprintf("the intermediate the server sent, %s,", unknown.Cert.Subject)
 		}
-		reason = prefix + fmt.Sprintf("the system roots or -ca hold a CA named %s, but it did not sign %s (%s)",
+		reason = prefix + fmt.Sprintf("the system roots or -ca hold a certificate named %s, but it did not sign %s (%s)",
 			unknown.Cert.Issuer, what, strings.TrimSuffix(strings.TrimPrefix(unknown.Error(), "x509: certificate signed by unknown authority ("), ")"))
 		hint = "pass the CA that issued it with -ca FILE, or -insecure to skip verification"
 		if why := unknown.Error(); strings.Contains(why, "verification failure") || strings.Contains(why, "verification error") {
 			hint = "the CA was made anew under the same name, or another CA shares its name: pass the one that issued the server's certificate with -ca FILE"
 		}
 		return reason, hint, true
-	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned:
-		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), not issued by a CA of the system roots or -ca", sent[0].Subject),
-			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification", true
 	case len(sent) == 1:
 		issuer := sent[0].Issuer.String()
 		return prefix + fmt.Sprintf("the server sent its certificate alone, issued by %s, which is not a root of the system roots or -ca", issuer),

@@ -82,8 +82,12 @@ func TestClientUnknownAuthorityCauses(t *testing.T) {
 			"if it is an intermediate, the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file"}},
 		{"intermediate not sent over wss", []string{"-ca", rootFile, urls(leafOnly)["wss"], "x"}, []string{
 			alone + "CN=Test Intermediate CA,"}},
+		{"self-signed made anew", []string{"-ca", writeCertFile(t, startApp(t, nil).src.Leaf()), urls(self)["tls"], "x"}, []string{
+			"tlsecho client: certificate signed by unknown authority: the server's certificate is self-signed (CN=localhost",
+			"and the certificate of that name in the system roots or -ca is another one: the server's was made anew",
+			"pass the server's current certificate with -ca FILE"}},
 		{"another root of the same name", []string{"-ca", sameNameFile, urls(byRoot)["tls"], "x"}, []string{
-			`tlsecho client: certificate signed by unknown authority: the system roots or -ca hold a CA named CN=Test Root CA, but it did not sign the server's certificate (possibly because of "x509: ECDSA verification failure" while trying`,
+			`tlsecho client: certificate signed by unknown authority: the system roots or -ca hold a certificate named CN=Test Root CA, but it did not sign the server's certificate (possibly because of "x509: ECDSA verification failure" while trying`,
 			"the CA was made anew under the same name, or another CA shares its name: pass the one that issued the server's certificate with -ca FILE"}},
 		{"root not given", []string{"-ca", otherRootFile, urls(byRoot)["tls"], "x"}, []string{
 			alone + "CN=Test Root CA, which is not a root of the system roots or -ca; if CN=Test Root CA is a root CA",
