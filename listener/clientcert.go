@@ -87,8 +87,11 @@ func (e *clientCertError) Error() string {
 		// whose they are, and after the client's name they read as its
 		// own: a client CA that expired refuses every client it issued
 		// this way.
+		// A client may send its CA after its certificate (one made by
+		// tlsecho cert -ca does): a self-signed copy is still the
+		// client CA, not an intermediate.
 		whose := "the client CA"
-		if slices.ContainsFunc(e.certs[1:], ci.Cert.Equal) {
+		if slices.ContainsFunc(e.certs[1:], ci.Cert.Equal) && !tlsinfo.DescribeCertificate(ci.Cert).SelfSigned {
 			whose = "the intermediate the client sent,"
 		}
 		which := "out of date"

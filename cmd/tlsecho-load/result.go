@@ -60,11 +60,15 @@ func (r *result) perConnRSS() (float64, bool) {
 func (r *result) noRSSReason() string {
 	switch {
 	case !r.before.ok || r.before.rss < 0:
-		return fmt.Sprintf("the server's memory before the load was not read (%v)", r.before.err)
-	case !r.held.ok || r.held.rss < 0:
-		return fmt.Sprintf("the server's memory with every connection held was not read (%v)", r.held.err)
+		return "the server's memory before the load was not read" + notRead(r.before)
 	case r.connected == 0:
 		return "no connection was held"
+	case !r.held.ok && r.held.err == nil:
+		// Not taken: every client had ended before the connections
+		// settled, so there was nothing held to measure.
+		return "every client had ended before the server's memory could be read with all connections held"
+	case !r.held.ok || r.held.rss < 0:
+		return "the server's memory with every connection held was not read" + notRead(r.held)
 	case r.dropped() < 0:
 		return "the run ended before every held connection echoed again"
 	case r.dropped() > 0:
@@ -73,6 +77,15 @@ func (r *result) noRSSReason() string {
 		return fmt.Sprintf("the RSS did not grow (%s before, %s held)", mib(r.before.rss), mib(r.held.rss))
 	}
 	return "unknown"
+}
+
+// notRead says why a sample has no RSS: its error, or a server that
+// did not report one.
+func notRead(s serverSample) string {
+	if s.err != nil {
+		return fmt.Sprintf(" (%v)", s.err)
+	}
+	return " (the server did not report its RSS)"
 }
 
 // rssFell reports a server whose RSS with every connection held was no

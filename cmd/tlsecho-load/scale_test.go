@@ -20,6 +20,11 @@ func TestScaleVerdicts(t *testing.T) {
 	}
 	unread := held(20<<20, -1)
 	unread.held = serverSample{ok: false, rss: -1, err: errors.New("no such process")}
+	ended := held(20<<20, -1)
+	ended.held, ended.alive = serverSample{}, -1
+	none := held(20<<20, 20<<20)
+	none.connected, none.alive = 0, 0
+	unreported := held(20<<20, -1)
 	dropped := held(20<<20, 260<<20)
 	dropped.alive = 14990
 	tests := []struct {
@@ -30,6 +35,9 @@ func TestScaleVerdicts(t *testing.T) {
 	}{
 		{"measured", held(20<<20, 260<<20), true, "16.4 KiB per connection, about 64,000 connections per GiB"},
 		{"memory not read", unread, false, "not measured: the server's memory with every connection held was not read (no such process)"},
+		{"clients ended first", ended, false, "not measured: every client had ended before the server's memory could be read with all connections held"},
+		{"nothing held", none, false, "not measured: no connection was held"},
+		{"rss not reported", unreported, false, "not measured: the server's memory with every connection held was not read (the server did not report its RSS)"},
 		{"rss fell", held(300<<20, 260<<20), false, "not measured: the RSS did not grow (300.0 MiB before, 260.0 MiB held)"},
 		{"connections dropped", dropped, false, "not measured: 10 of the 15,000 connections counted as held failed their next echo"},
 	}
@@ -49,7 +57,7 @@ func TestScaleVerdicts(t *testing.T) {
 			if memory.ok != tt.ok || !strings.Contains(memory.what, tt.want) {
 				t.Errorf("memory verdict ok=%v %q; want ok=%v containing %q", memory.ok, memory.what, tt.ok, tt.want)
 			}
-			if all := strings.Join(lines, "\n"); !strings.Contains(all, "15,000 of 15,000 connections held") || !strings.Contains(all, "75,000 echoes") {
+			if all := strings.Join(lines, "\n"); tt.res.connected == 15000 && !strings.Contains(all, "15,000 of 15,000 connections held") || !strings.Contains(all, "75,000 echoes") {
 				t.Errorf("totals without separators:\n%s", all)
 			}
 		})

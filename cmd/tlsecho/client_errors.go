@@ -190,8 +190,11 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 			whose, fix = ca, "the server's own certificate is in date: the root that issued it, from -ca or the system roots, is out of date here"
 		}
 		if now.Before(invalid.Cert.NotBefore) {
+			// Not only a clock: a certificate can be made to start
+			// later (openssl x509 -not_before, a CA's scheduled
+			// rollover), and then every clock is right.
 			return fmt.Sprintf("%s is not valid until %s", whose, fmtTime(invalid.Cert.NotBefore)),
-				fmt.Sprintf("the time here is %s: is a clock wrong?", fmtTime(now)), true
+				fmt.Sprintf("the time here is %s: a clock is wrong, or it was made to start later", fmtTime(now)), true
 		}
 		return fmt.Sprintf("%s expired on %s (%s ago)", whose, fmtTime(invalid.Cert.NotAfter), fmtAge(now.Sub(invalid.Cert.NotAfter))),
 			fix, true
@@ -219,13 +222,15 @@ func verifyMessage(err error) (reason, hint string, ok bool) {
 // the server's own but an intermediate the server sent (sent is true) or
 // a root. x509 checks the server's certificate's dates first, so then the
 // server's own is in date, and "certificate expired" alone would have the
-// reader renew the wrong one.
+// reader renew the wrong one. A root is a root also when the server sends
+// a copy of it after its intermediate, as many do: the intermediate is
+// not the one to replace then.
 func outOfDateCA(err error, c *x509.Certificate) (name string, sent, ok bool) {
 	var cve *tls.CertificateVerificationError
 	if c == nil || !errors.As(err, &cve) || len(cve.UnverifiedCertificates) == 0 || c.Equal(cve.UnverifiedCertificates[0]) {
 		return "", false, false
 	}
-	if slices.ContainsFunc(cve.UnverifiedCertificates[1:], c.Equal) {
+	if slices.ContainsFunc(cve.UnverifiedCertificates[1:], c.Equal) && !tlsinfo.DescribeCertificate(c).SelfSigned {
 		return fmt.Sprintf("the intermediate the server sent, %s,", c.Subject), true, true
 	}
 	return fmt.Sprintf("the root CA %s", c.Subject), false, true
@@ -237,7 +242,11 @@ func outOfDateCA(err error, c *x509.Certificate) (name string, sent, ok bool) {
 // itself, and a server that sends its certificate without the
 // intermediate that issued it, where passing the root does not help
 // (crypto/tls builds the chain from what the server sent, as browsers
-// without a cache of intermediates do).
+// without a cache of intermediates do). A certificate sent alone may as
+// well come straight from a root the client lacks (a private CA, or -ca
+// given the wrong file), where passing that root is the fix: nothing
+// the client holds tells a root's name from an intermediate's, so the
+// message names the issuer and gives both ways.
 func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hint string, ok bool) {
 	const prefix = "certificate signed by unknown authority: "
 	var cve *tls.CertificateVerificationError
@@ -245,13 +254,36 @@ func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hi
 	if errors.As(err, &cve) {
 		sent = cve.UnverifiedCertificates
 	}
+	refused := unknown.Cert != nil && strings.Contains(unknown.Error(), candidateRefused)
 	switch {
+	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned && refused:
+		// The copy trusted here is of an earlier certificate: tlsecho
+		// makes its in-memory one anew at every start.
+		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), and the certificate of that name in the system roots or -ca is another one: the server's was made anew", sent[0].Subject),
+			"pass the server's current certificate with -ca FILE (tlsecho makes a new one at every start unless given TLSECHO_CERT_FILE), or -insecure to skip verification", true
 	case len(sent) == 1 && tlsinfo.DescribeCertificate(sent[0]).SelfSigned:
 		return prefix + fmt.Sprintf("the server's certificate is self-signed (%s), not issued by a CA of the system roots or -ca", sent[0].Subject),
 			"pass that certificate itself with -ca FILE to trust it, or -insecure to skip verification", true
+	case refused:
+		// Nothing is missing: a certificate of the issuer's name is
+		// trusted here and x509 tried it, for the reason it gives in
+		// parentheses.
+		what := "the server's certificate"
+		if len(sent) > 0 && !unknown.Cert.Equal(sent[0]) {
+			what = fmt.Sprintf("the intermediate the server sent, %s,", unknown.Cert.Subject)
+		}
+		reason = prefix + fmt.Sprintf("the system roots or -ca hold a certificate named %s, but it did not sign %s (%s)",
+			unknown.Cert.Issuer, what, strings.TrimSuffix(strings.TrimPrefix(unknown.Error(), "x509: certificate signed by unknown authority ("), ")"))
+		hint = "pass the CA that issued it with -ca FILE, or -insecure to skip verification"
+		if why := unknown.Error(); strings.Contains(why, "verification failure") || strings.Contains(why, "verification error") {
+			hint = "the CA was made anew under the same name, or another CA shares its name: pass the one that issued the server's certificate with -ca FILE"
+		}
+		return reason, hint, true
 	case len(sent) == 1:
-		return prefix + fmt.Sprintf("the server sent its certificate alone, without the intermediate that issued it (%s), so no chain reaches a root of the system roots or -ca", sent[0].Issuer),
-			"the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file (tlsecho: TLSECHO_CERT_FILE)", true
+		issuer := sent[0].Issuer.String()
+		return prefix + fmt.Sprintf("the server sent its certificate alone, issued by %s, which is not a root of the system roots or -ca", issuer),
+			fmt.Sprintf("if %s is a root CA (a private one, say), pass its certificate with -ca FILE; "+
+				"if it is an intermediate, the server is to serve the full chain: its certificate, then the intermediate's, in its certificate file (tlsecho: TLSECHO_CERT_FILE)", issuer), true
 	}
 	reason = prefix + "the server's certificate is not trusted by the system roots or -ca"
 	if unknown.Cert != nil {
@@ -259,6 +291,12 @@ func unknownAuthority(err error, unknown x509.UnknownAuthorityError) (reason, hi
 	}
 	return reason, "pass its CA with -ca FILE, or -insecure to skip verification", true
 }
+
+// candidateRefused is in x509's UnknownAuthorityError when a trusted CA
+// of the name the certificate gives as its issuer was found and refused
+// (its key does not verify the signature, say): x509 keeps that reason
+// unexported, in the error's text only.
+const candidateRefused = "while trying to verify candidate authority certificate"
 
 // alertMessage explains a TLS alert from the server. Go does not export
 // the alert type for TCP connections, so the text is matched.

@@ -98,6 +98,15 @@ func TestMTLSRefusedByExpiredCA(t *testing.T) {
 	inter := &issuer{old, oldKey}
 	now := time.Now()
 	chained := inter.client(t, "dave", now.Add(-time.Hour), now.Add(time.Hour), x509.ExtKeyUsageClientAuth, inter)
+	// A client that sends its CA after its certificate, as one made by
+	// tlsecho cert -ca does (its cert.pem holds the CA too).
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caBlock, _ := pem.Decode(caPEM)
+	withCA := client
+	withCA.Certificate = [][]byte{client.Certificate[0], caBlock.Bytes}
 
 	tests := []struct {
 		name string
@@ -106,6 +115,7 @@ func TestMTLSRefusedByExpiredCA(t *testing.T) {
 		want string
 	}{
 		{"client CA", ta, client, "the certificate out of date is not the client's but the client CA CN=expired test CA (valid from "},
+		{"client CA sent too", ta, withCA, "the certificate out of date is not the client's but the client CA CN=expired test CA (valid from "},
 		{"intermediate sent", tb, chained, "the certificate out of date is not the client's but the intermediate the client sent, CN=Old Intermediate CA (valid from "},
 	}
 	for _, tt := range tests {
