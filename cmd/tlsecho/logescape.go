@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// jsonEscaper writes JSON log records with every non-ASCII character
-// that does not print (unicode.IsPrint) escaped as \uXXXX: the bidi
+// jsonEscaper writes JSON log records with DEL and every non-ASCII
+// character that does not print (unicode.IsPrint) escaped as \uXXXX: the bidi
 // controls (U+202A-202E, U+2066-2069, U+200E/F) and the other format
 // characters that reorder or hide text, and the invisible spaces.
 // slog's JSONHandler writes them raw, where its TextHandler quotes them,
@@ -30,6 +30,11 @@ func (e jsonEscaper) Write(p []byte) (int, error) {
 	out := make([]byte, 0, len(p)+32)
 	out = append(out, p[:i]...)
 	for i < len(p) {
+		if p[i] == del {
+			out = appendEscape(out, del)
+			i++
+			continue
+		}
 		if p[i] < utf8.RuneSelf {
 			out = append(out, p[i])
 			i++
@@ -49,10 +54,18 @@ func (e jsonEscaper) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// del is ASCII's DEL, a control character that slog's JSONHandler
+// writes raw (it escapes those below U+0020 only) and its TextHandler
+// quotes: a client can put one in a close frame's reason.
+const del = 0x7f
+
 // firstHidden is the index in p of the first character jsonEscaper
 // escapes, or -1: most records are ASCII and pass through untouched.
 func firstHidden(p []byte) int {
 	for i := 0; i < len(p); {
+		if p[i] == del {
+			return i
+		}
 		if p[i] < utf8.RuneSelf {
 			i++
 			continue

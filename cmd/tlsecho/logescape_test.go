@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -48,5 +50,22 @@ func TestLogEscapesHiddenCharacters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJSONEscapesDEL: DEL, which a client can put in a WebSocket close
+// reason, is a control character slog's JSONHandler writes raw; the log
+// writes it escaped, and the record decodes to the same value.
+func TestJSONEscapesDEL(t *testing.T) {
+	var out strings.Builder
+	log := slog.New(slog.NewJSONHandler(jsonEscaper{&out}, nil))
+	const reason = "bye\x7fnow"
+	log.Info("websocket closed", "reason", reason)
+	if strings.ContainsRune(out.String(), 0x7f) || !strings.Contains(out.String(), `bye\u007fnow`) {
+		t.Fatalf("DEL not escaped: %q", out.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &rec); err != nil || rec["reason"] != reason {
+		t.Fatalf("record %q decodes to %v (%v), want reason %q", out.String(), rec["reason"], err, reason)
 	}
 }
