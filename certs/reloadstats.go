@@ -8,8 +8,9 @@ import (
 // ReloadStats are the outcomes of a Source's reloads of one kind of file,
 // its certificate pair ([Source.ReloadStats]) or its client CA file
 // ([Source.ClientCAReloadStats]), for metrics: an alert on "the new file
-// did not load" reads LastFailed or Failed, one on "it has not been
-// renewed" reads Loaded.
+// did not load" reads LastFailed or Failed. Loaded moves with every
+// reload that works, the same certificate loaded again included, so "it
+// has not been renewed" is read from the certificate's NotAfter instead.
 type ReloadStats struct {
 	// OK counts the reloads that loaded the files, the same
 	// certificates again included; Failed those refused, the old pair
