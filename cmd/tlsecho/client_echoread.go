@@ -44,6 +44,7 @@ func readBeside(conn net.Conn, wait time.Duration, read func() error) *echoReade
 			if bareEnd(err) {
 				fin, stop = watchFIN(conn)
 			}
+			deadline := time.Now().Add(wait)
 			t := time.NewTimer(wait)
 			select {
 			case <-r.sent:
@@ -52,7 +53,9 @@ func readBeside(conn net.Conn, wait time.Duration, read func() error) *echoReade
 				// A server closing its socket on the send unread may
 				// FIN first (a shutdown, then the close), its reset
 				// right behind; one that only ended its side sends none.
-				t.Reset(min(finGrace, wait))
+				// The grace comes out of wait, never on top of it.
+				t.Stop()
+				t.Reset(min(finGrace, time.Until(deadline)))
 				select {
 				case <-r.sent:
 				case <-t.C:
