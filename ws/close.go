@@ -213,6 +213,17 @@ func (c *Conn) awaitClose() {
 	for err == nil {
 		_, _, err = c.ws.NextReader()
 	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		// No answer in time. A client that reads slowly may not have
+		// reached the close frame yet, queued behind an echo, and be
+		// sending still: closing with its bytes unread would reset the
+		// connection, and a reset drops all the socket holds for the
+		// client, the close frame with it. So what it still sends is
+		// swallowed first, as for a drop; the socket then ends with a FIN
+		// behind the close frame.
+		c.discardAndClose(time.Now().Add(2 * dropWait))
+		return
+	}
 	c.closeTLS()
 }
 

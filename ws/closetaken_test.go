@@ -2,6 +2,8 @@ package ws
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -103,6 +105,78 @@ func TestServerCloseNotTaken(t *testing.T) {
 					t.Error("the client's connection is still open")
 				}
 			})
+		}
+	})
+}
+
+// TestServerCloseSlowReader: a client that reads, slowly, its window
+// full most of the time, still gets the server's close frame (1001 at a
+// shutdown) behind the echo it is reading: it keeps taking bytes, so the
+// frame is not given up.
+func TestServerCloseSlowReader(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		closed := make(chan int, 1)
+		s := &Server{
+			IdleTimeout: time.Minute,
+			Hooks: &Hooks{
+				Opened: func(c *Conn) {
+					if tc, ok := bottom(c.nc.Conn).(*net.TCPConn); ok {
+						tc.SetWriteBuffer(8 << 10)
+					}
+				},
+				Closed: func(c *Conn) { closed <- c.CloseCode() },
+			},
+		}
+		ts := serve(t, s, nil)
+		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+		c.SetWriteDeadline(time.Now().Add(messageWait(1 << 20)))
+		if err := c.WriteMessage(websocket.BinaryMessage, binaryOfSize(1<<20)); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(4 * ioWait)
+		for !s.allWriting(1) {
+			if time.Now().After(deadline) {
+				t.Fatal("the handler never wrote")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 4*ioWait)
+		defer cancel()
+		began := time.Now()
+		go s.Shutdown(ctx)
+		// 1 KiB every 250ms, 4 KiB/s: the close frame goes out between
+		// two of the echo's 16 KiB frames, after seconds, longer than
+		// takeWait, the client taking bytes all along.
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		c.SetReadDeadline(time.Now().Add(4 * ioWait))
+		var err error
+		for err == nil {
+			var r io.Reader
+			if _, r, err = c.NextReader(); err != nil {
+				break
+			}
+			for err == nil {
+				<-tick.C
+				_, err = io.CopyN(io.Discard, r, 2<<10)
+			}
+			if err == io.EOF {
+				err = nil
+			}
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+			t.Fatalf("read ended with %v, want close %d", err, websocket.CloseGoingAway)
+		}
+		t.Logf("close frame read %v after the shutdown began", time.Since(began).Round(time.Millisecond))
+		select {
+		case code := <-closed:
+			if code != websocket.CloseGoingAway {
+				t.Errorf("close code %d counted, want %d", code, websocket.CloseGoingAway)
+			}
+		case <-time.After(ioWait):
+			t.Fatal("not closed after the client read the close frame")
 		}
 	})
 }
