@@ -103,8 +103,14 @@ func (c *Conn) startClose(code int, reason string, by time.Time) {
 		c.nc.SetReadDeadline(time.Now())
 		return
 	}
-	// No echo of a fault's delayed queue may follow the close.
-	c.fault.Hush()
+	// No echo of a fault's delayed queue may follow the close. Hush
+	// waits for the fault echo's write in progress, which a client that
+	// reads nothing would hold with no end.
+	if c.fault != nil {
+		stop := c.watchTaken(code)
+		c.fault.Hush()
+		stop()
+	}
 	c.sendClose(code, reason, by)
 }
 
@@ -115,8 +121,82 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) {
 	if dl := time.Now().Add(writeWait); by.IsZero() || dl.Before(by) {
 		by = dl
 	}
-	c.writeClose(code, reason, by)
+	err := c.writeCloseTaken(code, reason, by)
+	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+		// The client was not told and takes nothing: nothing more can
+		// reach it, and the handler may be blocked in a write no deadline
+		// ends (IdleTimeout's rule would, minutes later). The server has
+		// decided to end the connection, so it ends now.
+		c.closeSocket()
+	}
 	c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
+}
+
+// takeWait is how long a close frame the server starts may wait while the
+// client takes none of what was written: as long as the server waits for
+// the client's answer to a close.
+const takeWait = closeWait
+
+// writeCloseTaken is writeClose for a close the server starts, which a
+// client that reads nothing (its receive window and the server's send
+// buffer full, the handler blocked in a write to it) must not hold for
+// writeWait, nor the connection for good: see watchTaken. A client that
+// reads, however slowly, keeps taking bytes and gets its frame within
+// writeWait, as before.
+func (c *Conn) writeCloseTaken(code int, reason string, by time.Time) error {
+	stop := c.watchTaken(code)
+	defer stop()
+	return c.writeClose(code, reason, by)
+}
+
+// watchTaken closes the socket, until stop is called, as soon as takeWait
+// passes in which the client took nothing (taken): while a close frame
+// with code waits for the writer, or for room in the socket's buffer, no
+// byte of it can reach such a client. The code is taken back first, as
+// writeClose does for a frame that did not go out: closing the socket
+// ends the handler, whose finish counts the code, at once.
+func (c *Conn) watchTaken(code int) (stop func()) {
+	done, cut := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(cut)
+		t := time.NewTicker(takeWait)
+		defer t.Stop()
+		last := c.taken()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if now := c.taken(); now != last {
+				last = now
+				continue
+			}
+			if c.nc.closeSent.Load() == 0 {
+				c.sentCode.CompareAndSwap(int32(code), 0)
+			}
+			c.debug("websocket close frame not taken; connection closed", "code", code, "waited", takeWait)
+			// A reader blocked behind a full delay queue sees no closed
+			// socket: the fault's queue must let it go.
+			c.fault.Abort()
+			c.closeSocket()
+			return
+		}
+	}()
+	return func() {
+		close(done)
+		<-cut
+	}
+}
+
+// taken measures what the client has taken of the server's writes: the
+// bytes it acknowledged, where the kernel tells (acked), else the writes
+// that completed. It grows while the client reads.
+func (c *Conn) taken() uint64 {
+	if n, ok := acked(bottom(c.nc.Conn)); ok {
+		return n
+	}
+	return c.nc.writes.Load()
 }
 
 // closeAndWait sends a close and reads (discarding) until the client
@@ -129,10 +209,20 @@ func (c *Conn) closeAndWait(code int, reason string) {
 
 func (c *Conn) awaitClose() {
 	c.ws.SetReadDeadline(time.Now().Add(closeWait))
-	for {
-		if _, _, err := c.ws.NextReader(); err != nil {
-			break
-		}
+	var err error
+	for err == nil {
+		_, _, err = c.ws.NextReader()
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		// No answer in time. A client that reads slowly may not have
+		// reached the close frame yet, queued behind an echo, and be
+		// sending still: closing with its bytes unread would reset the
+		// connection, and a reset drops all the socket holds for the
+		// client, the close frame with it. So what it still sends is
+		// swallowed first, as for a drop; the socket then ends with a FIN
+		// behind the close frame.
+		c.discardAndClose(time.Now().Add(2 * dropWait))
+		return
 	}
 	c.closeTLS()
 }
@@ -226,19 +316,21 @@ func (c *Conn) closeTLS() {
 }
 
 // writeClose sends a close frame with code, waiting for the writer at
-// most until by, and notes the code as the one sent (the first one only).
+// most until by, notes the code as the one sent (the first one only) and
+// returns the write's error.
 // The note is taken back when the frame could not be written (the client
 // took none of it in time, or an earlier write failed): CloseCode, and
 // tlsecho_ws_closes_total with it, tell what the client was told, and
 // such a connection ended without a code. It is taken before the write,
 // for the client's answer can reach the reader before WriteControl
 // returns.
-func (c *Conn) writeClose(code int, reason string, by time.Time) {
+func (c *Conn) writeClose(code int, reason string, by time.Time) error {
 	noted := c.sentCode.CompareAndSwap(0, int32(code))
 	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), by)
 	if err != nil && noted {
 		c.sentCode.CompareAndSwap(int32(code), 0)
 	}
+	return err
 }
 
 // closeSocket closes the TCP connection itself, from any goroutine, so

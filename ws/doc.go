@@ -29,6 +29,15 @@
 //     reading has its socket closed then, not after the 5 s crypto/tls
 //     would wait for the close_notify's write, holding the connection's
 //     slot meanwhile.
+//   - A close the server starts waits for its frame to go out only while
+//     the client takes bytes (TCP_INFO's bytes acknowledged on Linux,
+//     completed writes elsewhere): after 2 s in which it took none, the
+//     socket is closed, for no byte of the frame could reach it and the
+//     handler may be blocked in a write nothing else ends. A client that
+//     has not answered the close within 2 s has what it still sends
+//     discarded before the socket closes: closing with bytes unread would
+//     reset the connection, dropping the close frame a slow reader has
+//     not reached yet.
 //   - Origin: a request without an Origin header is allowed (it comes from a
 //     non-browser client, which could forge any header anyway); otherwise the
 //     Origin must match the request's Host, or an entry of AllowedOrigins

@@ -1,0 +1,182 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/fault"
+)
+
+// notTakenBound is how soon after the server decides to close a
+// connection whose client reads nothing the connection must be gone: the
+// close frame's wait of takeWait without progress, measured once at most
+// takeWait late, and room for a loaded machine; below writeWait, which
+// bounded the frame before and left the handler blocked after it.
+const notTakenBound = 2*takeWait + 3*time.Second
+
+// TestServerCloseNotTaken: a close the server starts (a close fault, a
+// shutdown) to a client that reads nothing, its window full and the echo
+// blocked writing to it, ends the connection within notTakenBound: the
+// close frame, which no byte of can reach the client, is given up and the
+// socket closed. It used to wait writeWait for the writer and then leave
+// the connection open, the echo blocked in its write, until IdleTimeout
+// (or the shutdown's budget) ran out.
+func TestServerCloseNotTaken(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		for _, tc := range []struct {
+			name     string
+			query    string
+			shutdown bool
+		}{
+			{name: "shutdown", shutdown: true},
+			{name: "shutdown with faults", query: "?fault=delay:1ms", shutdown: true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				in, err := fault.New(fault.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				closed := make(chan int, 1)
+				s := &Server{
+					Faults: in,
+					// Far beyond the bounds below: the stuck write's own
+					// rule must not be what ends the connection.
+					IdleTimeout: time.Minute,
+					Hooks: &Hooks{
+						// A small send buffer of fixed size: the kernel's
+						// tuning would otherwise grow it, and the blocked
+						// write would go on now and then.
+						Opened: func(c *Conn) {
+							if tc, ok := bottom(c.nc.Conn).(*net.TCPConn); ok {
+								tc.SetWriteBuffer(8 << 10)
+							}
+						},
+						Closed: func(c *Conn) { closed <- c.CloseCode() },
+					},
+				}
+				ts := serve(t, s, nil)
+				msg := binaryOfSize(1 << 20)
+				c, _, err := smallWindowDialer(ts).Dial(ts.url+tc.query, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				go func() {
+					for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
+					}
+				}()
+				deadline := time.Now().Add(4 * ioWait)
+				for !s.allWriting(1) && s.Active() == 1 {
+					if time.Now().After(deadline) {
+						t.Fatal("the handler never wrote")
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				start := time.Now()
+				if tc.shutdown {
+					ctx, cancel := context.WithTimeout(context.Background(), 4*ioWait)
+					defer cancel()
+					go s.Shutdown(ctx)
+				}
+				select {
+				case code := <-closed:
+					took := time.Since(start)
+					t.Logf("closed %v after the echo blocked, code %d", took.Round(time.Millisecond), code)
+					if took > notTakenBound {
+						t.Errorf("closed %v after the echo blocked, want within %v", took.Round(time.Millisecond), notTakenBound)
+					}
+					// 1001 when the frame found room in the socket's buffer
+					// between two of the echo's frames, else none.
+					if code != 0 && code != websocket.CloseGoingAway {
+						t.Errorf("close code %d counted, want 0 or %d", code, websocket.CloseGoingAway)
+					}
+				case <-time.After(notTakenBound + ioWait):
+					t.Fatalf("still open %v after the echo blocked", notTakenBound+ioWait)
+				}
+				if !closedByServer(c) {
+					t.Error("the client's connection is still open")
+				}
+			})
+		}
+	})
+}
+
+// TestServerCloseSlowReader: a client that reads, slowly, its window
+// full most of the time, still gets the server's close frame (1001 at a
+// shutdown) behind the echo it is reading: it keeps taking bytes, so the
+// frame is not given up.
+func TestServerCloseSlowReader(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		closed := make(chan int, 1)
+		s := &Server{
+			IdleTimeout: time.Minute,
+			Hooks: &Hooks{
+				Opened: func(c *Conn) {
+					if tc, ok := bottom(c.nc.Conn).(*net.TCPConn); ok {
+						tc.SetWriteBuffer(8 << 10)
+					}
+				},
+				Closed: func(c *Conn) { closed <- c.CloseCode() },
+			},
+		}
+		ts := serve(t, s, nil)
+		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+		c.SetWriteDeadline(time.Now().Add(messageWait(1 << 20)))
+		if err := c.WriteMessage(websocket.BinaryMessage, binaryOfSize(1<<20)); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(4 * ioWait)
+		for !s.allWriting(1) {
+			if time.Now().After(deadline) {
+				t.Fatal("the handler never wrote")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 4*ioWait)
+		defer cancel()
+		began := time.Now()
+		go s.Shutdown(ctx)
+		// 1 KiB every 250ms, 4 KiB/s: the close frame goes out between
+		// two of the echo's 16 KiB frames, after seconds, longer than
+		// takeWait, the client taking bytes all along.
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		c.SetReadDeadline(time.Now().Add(4 * ioWait))
+		var err error
+		for err == nil {
+			var r io.Reader
+			if _, r, err = c.NextReader(); err != nil {
+				break
+			}
+			for err == nil {
+				<-tick.C
+				_, err = io.CopyN(io.Discard, r, 2<<10)
+			}
+			if err == io.EOF {
+				err = nil
+			}
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+			t.Fatalf("read ended with %v, want close %d", err, websocket.CloseGoingAway)
+		}
+		t.Logf("close frame read %v after the shutdown began", time.Since(began).Round(time.Millisecond))
+		select {
+		case code := <-closed:
+			if code != websocket.CloseGoingAway {
+				t.Errorf("close code %d counted, want %d", code, websocket.CloseGoingAway)
+			}
+		case <-time.After(ioWait):
+			t.Fatal("not closed after the client read the close frame")
+		}
+	})
+}
