@@ -141,32 +141,12 @@ func (m *metrics) watch(src *certs.Source, raw *rawtls.Server, wsrvs ...*ws.Serv
 			Name: "tlsecho_certificate_not_after_seconds",
 			Help: "Expiry of the certificate served now, as a Unix time: alert on it minus time().",
 		}, func() float64 { return float64(src.Leaf().NotAfter.Unix()) }),
-		certReloads("ok", func(r certs.ReloadStats) int64 { return r.OK }, src),
-		certReloads("failed", func(r certs.ReloadStats) int64 { return r.Failed }, src),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "tlsecho_certificate_last_reload_successful",
-			Help: "1 when the last reload of the certificate files loaded them (or none was tried), 0 when it was refused and the previous certificate still serves.",
-		}, func() float64 {
-			if src.ReloadStats().LastFailed {
-				return 0
-			}
-			return 1
-		}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "tlsecho_certificate_last_reload_success_timestamp_seconds",
-			Help: "When the certificate served was last loaded, at the start or by a reload that worked, as a Unix time.",
-		}, func() float64 { return float64(src.ReloadStats().Loaded.UnixNano()) / 1e9 }),
 	)
-}
-
-// certReloads is tlsecho_certificate_reloads_total with one result, read
-// at scrape time from the certificate source's own counts.
-func certReloads(result string, value func(certs.ReloadStats) int64, src *certs.Source) prometheus.CounterFunc {
-	return prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name:        "tlsecho_certificate_reloads_total",
-		Help:        "Reloads of the certificate files (on SIGHUP or a file change), by result (ok: loaded, the same certificate again included; failed: refused, the previous certificate still serves).",
-		ConstLabels: prometheus.Labels{"result": result},
-	}, func() float64 { return float64(value(src.ReloadStats())) })
+	m.reg.MustRegister(reloadSeries("tlsecho_certificate", src.ReloadStats, reloadHelp{
+		reloads:    "Reloads of the certificate files (on SIGHUP or a file change), by result (ok: loaded, the same certificate again included; failed: refused, the previous certificate still serves).",
+		successful: "1 when the last reload of the certificate files loaded them (or none was tried), 0 when it was refused and the previous certificate still serves.",
+		timestamp:  "When the certificate served was last loaded, at the start or by a reload that worked, as a Unix time.",
+	})...)
 }
 
 // watchReady adds tlsecho_ready, read at scrape time from what /readyz
