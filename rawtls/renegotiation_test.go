@@ -1,15 +1,14 @@
 package rawtls_test
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"log/slog"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/sclient"
 	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
@@ -43,61 +42,18 @@ func TestRenegotiationRefusedInWords(t *testing.T) {
 				certs.Options{})
 			ctx, cancel := context.WithTimeout(context.Background(), 3*ioTimeout)
 			defer cancel()
-			// Not -quiet: that turns off the command letters.
-			cmd := exec.CommandContext(ctx, bin, append([]string{"s_client", "-connect", ts.addr}, tt.args...)...)
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stderr := &testlog.Buffer{}
-			cmd.Stderr = stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Wait()
-			defer stdin.Close()
-			lines := make(chan string, 256)
-			go func() {
-				defer close(lines)
-				sc := bufio.NewScanner(stdout)
-				for sc.Scan() {
-					lines <- sc.Text()
-				}
-				io.Copy(io.Discard, stdout)
-			}()
-			waitLine := func(want string) {
-				t.Helper()
-				for {
-					select {
-					case l, ok := <-lines:
-						if !ok {
-							t.Fatalf("openssl ended before printing %q\nstderr: %s", want, stderr.String())
-						}
-						if l == want {
-							return
-						}
-					case <-ctx.Done():
-						t.Fatalf("openssl did not print %q\nstderr: %s", want, stderr.String())
-					}
-				}
-			}
+			sc := sclient.Start(t, ctx, bin, append([]string{"-connect", ts.addr}, tt.args...)...)
 			// The session's summary ends with this line; the echo comes
 			// after it.
-			waitLine("---")
-			io.WriteString(stdin, "before renegotiation\n")
-			waitLine("before renegotiation")
-			io.WriteString(stdin, "R\n")
+			sc.WaitLine(`"---"`, func(l string) bool { return l == "---" })
+			sc.Send("before renegotiation\n")
+			sc.WaitLine("the echo", func(l string) bool { return l == "before renegotiation" })
+			sc.Send("R\n")
 			// openssl says RENEGOTIATING on stderr, then ends on the alert,
 			// closing its stdout.
-			for l := range lines {
-				t.Logf("openssl: %s", l)
-			}
-			if !strings.Contains(stderr.String(), "RENEGOTIATING") {
-				t.Fatalf("openssl did not renegotiate\nstderr: %s", stderr.String())
+			sc.Wait(func(l string) { t.Logf("openssl: %s", l) })
+			if !strings.Contains(sc.Stderr.String(), "RENEGOTIATING") {
+				t.Fatalf("openssl did not renegotiate\nstderr: %s", sc.Stderr.String())
 			}
 
 			waitFor(t, ioTimeout, "the connection's end in the log", func() bool {

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/tlsecho/tlsecho/internal/testlog"
+	"github.com/tlsecho/tlsecho/internal/sclient"
 )
 
 // renegotiationWords are the raw port's words for a client that asked to
@@ -43,57 +41,15 @@ func TestHTTPSRenegotiationLogged(t *testing.T) {
 			ta := startApp(t, map[string]string{"LOG_FORMAT": "json"})
 			ctx, cancel := context.WithTimeout(context.Background(), 3*ioWait)
 			defer cancel()
-			// Not -quiet: that turns off the command letters.
-			cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.HTTPSAddr, "-tls1_2", "-legacy_renegotiation")
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stderr := &testlog.Buffer{}
-			cmd.Stderr = stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Wait()
-			defer stdin.Close()
-			lines := make(chan string, 256)
-			go func() {
-				defer close(lines)
-				sc := bufio.NewScanner(stdout)
-				for sc.Scan() {
-					lines <- strings.TrimRight(sc.Text(), "\r")
-				}
-				io.Copy(io.Discard, stdout)
-			}()
-			waitLine := func(prefix string) {
-				t.Helper()
-				for {
-					select {
-					case l, ok := <-lines:
-						if !ok {
-							t.Fatalf("openssl ended before printing %q\nstderr: %s", prefix, stderr.String())
-						}
-						if strings.HasPrefix(l, prefix) {
-							return
-						}
-					case <-ctx.Done():
-						t.Fatalf("openssl did not print %q\nstderr: %s", prefix, stderr.String())
-					}
-				}
-			}
+			sc := sclient.Start(t, ctx, bin, "-connect", ta.HTTPSAddr, "-tls1_2", "-legacy_renegotiation")
 			// The session's summary ends with this line.
-			waitLine("---")
-			io.WriteString(stdin, tt.request)
-			waitLine(tt.answer)
-			io.WriteString(stdin, "R\n")
-			for range lines {
-			}
-			if !strings.Contains(stderr.String(), "RENEGOTIATING") {
-				t.Fatalf("openssl did not renegotiate\nstderr: %s", stderr.String())
+			sc.WaitLine(`"---"`, func(l string) bool { return l == "---" })
+			sc.Send(tt.request)
+			sc.WaitLine(tt.answer, func(l string) bool { return strings.HasPrefix(l, tt.answer) })
+			sc.Send("R\n")
+			sc.Wait(nil)
+			if !strings.Contains(sc.Stderr.String(), "RENEGOTIATING") {
+				t.Fatalf("openssl did not renegotiate\nstderr: %s", sc.Stderr.String())
 			}
 
 			waitLogged(t, ta, renegotiationWords)
