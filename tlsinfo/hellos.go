@@ -45,6 +45,8 @@ type Record struct {
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
 // version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
 // named instead; where it says only "EOF", who closed and when is said;
+// where it says "error decoding message" of a hello with an extension
+// sent twice, which one is said;
 // where a TLS 1.2 client is refused for want of a suite because it
 // shares no group with the server, or offers suites for the other kind
 // of certificate key, that is said.
@@ -60,6 +62,9 @@ func (r *Record) Outcome() string {
 			versions = []uint16{r.Hello.LegacyVersion}
 		}
 		s = unsupported + ": " + offered(versions, VersionName)
+	}
+	if d, ok := r.Hello.duplicateExtension(); ok && strings.HasSuffix(s, "error decoding message") {
+		s = "duplicate extension " + ExtensionName(d) + " (0x" + hex4(d) + "): the client sent it twice, which RFC 8446 section 4.2 forbids and crypto/tls refuses (" + s + ")"
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {
