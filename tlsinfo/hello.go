@@ -58,6 +58,14 @@ type ClientHello struct {
 	// SignatureAlgorithms is the signature_algorithms extension; the
 	// first one when it was sent more than once.
 	SignatureAlgorithms []uint16
+	// SSLv2 tells a hello sent in the SSL 2.0 format that SSL 3.0 and
+	// TLS clients once sent to reach SSL 2.0 servers too (RFC 5246
+	// appendix E.2), which crypto/tls refuses. It has no extensions; its
+	// cipher specs that TLS has are in CipherSuites.
+	SSLv2 bool
+	// sslv2Only counts the cipher specs of an SSLv2 hello that only SSL
+	// 2.0 has (no TLS number: 0x010080, SSL_CK_RC4_128_WITH_MD5).
+	sslv2Only int
 	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
 	// JA3 includes; the last one when it was sent more than once.
 	ECPointFormats []uint8
@@ -85,8 +93,8 @@ func (h *ClientHello) firstALPN() string {
 }
 
 // ErrNotClientHello is returned (wrapped) for bytes that are not a TLS
-// handshake starting with a ClientHello: plain HTTP on a TLS port, an
-// SSLv2-style hello, random noise.
+// handshake starting with a ClientHello: plain HTTP on a TLS port, a
+// TLS or SSL 2.0 message other than a hello, random noise.
 var ErrNotClientHello = errors.New("tlsinfo: not a TLS ClientHello")
 
 // Parse decodes one ClientHello handshake message: the 4-byte handshake
