@@ -16,14 +16,23 @@ const sslv2ClientHello = 1
 // length in the other 15, then the message. SSL 3.0 and TLS clients of
 // the 1990s and 2000s sent their first hello so, to reach SSL 2.0
 // servers too. crypto/tls refuses it, but it is what the client offered.
+//
+// crypto/tls fails on the first 5 bytes of any record whose first byte
+// has the high bit set, so bytes that cannot be such a hello end the read
+// by then too: noise is not waited on for the length it seems to give.
 func (a *assembler) feedSSLv2(b []byte) (msg []byte, err error) {
-	if len(b) < 3 {
+	if len(b) < 5 {
 		return nil, nil
 	}
-	if b[2] != sslv2ClientHello {
-		return nil, fmt.Errorf("%w: SSL 2.0 message type %d", ErrNotClientHello, b[2])
-	}
 	size := int(b[0]&0x7f)<<8 | int(b[1])
+	switch {
+	case b[2] != sslv2ClientHello:
+		return nil, fmt.Errorf("%w: SSL 2.0 message type %d", ErrNotClientHello, b[2])
+	case b[3] != 0x00 && b[3] != 0x03: // SSL 2.0 is 0x0002, SSL 3.0 and TLS 0x03nn
+		return nil, fmt.Errorf("%w: SSL 2.0 hello of version 0x%02x%02x", ErrNotClientHello, b[3], b[4])
+	case size < 9: // the header of the message
+		return nil, fmt.Errorf("%w: SSL 2.0 hello of %d bytes", ErrNotClientHello, size)
+	}
 	if len(b) < 2+size {
 		return nil, nil
 	}
