@@ -223,18 +223,20 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("signature_algorithms")
 		}
-		var sigs []uint16
-		sigs, err = readUint16s(list, "signature_algorithms")
-		if !st.sawSignatureAlgorithms {
-			h.SignatureAlgorithms = sigs
-			st.sawSignatureAlgorithms = true
+		if st.sawSignatureAlgorithms { // a second one: checked, not kept
+			if len(list)%2 != 0 {
+				return errors.New("tlsinfo: ClientHello: odd length of signature_algorithms")
+			}
+			break
 		}
+		st.sawSignatureAlgorithms = true
+		h.SignatureAlgorithms, err = readUint16s(list, "signature_algorithms")
 	case extSupportedVersions:
 		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
 			return malformed("supported_versions")
 		}
 		if len(list)%2 != 0 {
-			return fmt.Errorf("tlsinfo: ClientHello: odd length of supported_versions")
+			return errors.New("tlsinfo: ClientHello: odd length of supported_versions")
 		}
 		if h.SupportedVersions == nil {
 			h.SupportedVersions = []uint16{} // present, maybe empty
