@@ -20,7 +20,7 @@ import (
 // hello with an alert still has the hello recorded.
 func captureHello(c *Conn) {
 	raw, h, _ := tlsinfo.ReadClientHello(c)
-	if h != nil {
+	if h != nil && !h.SSLv2 { // an SSLv2 hello has no TLS records to cut
 		raw = tlsinfo.Refragment(raw)
 		c.stages.byRecord = true
 	}

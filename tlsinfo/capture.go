@@ -16,7 +16,9 @@ import (
 // connection's life ([Refragment]).
 func Capture(c net.Conn) (net.Conn, *ClientHello, error) {
 	raw, h, err := ReadClientHello(c)
-	if h == nil {
+	if h == nil || h.SSLv2 {
+		// An SSLv2 hello has no TLS records to cut: crypto/tls refuses
+		// it from its first byte, as the client sent it.
 		return Replay(c, raw), h, err
 	}
 	return &replayConn{Conn: c, pending: Refragment(raw), byRecord: true}, h, err

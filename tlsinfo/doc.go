@@ -22,7 +22,10 @@
 // alerts before it passed over as crypto/tls does, each byte looked at once (a client dribbling a byte at a
 // time costs no more than one sending it at once). A first byte that
 // cannot begin a TLS record ends the read at once, so plain text on a
-// TLS port is not waited for. The caller's read deadline bounds the time.
+// TLS port is not waited for. An SSLv2-compatible hello (RFC 5246
+// appendix E.2), which crypto/tls refuses, is read too, so that what an
+// old client offered is shown ([ClientHello.SSLv2]). The caller's read
+// deadline bounds the time.
 // [Parse] decodes the message with golang.org/x/crypto/cryptobyte and
 // allocates in proportion to its length.
 //
@@ -35,7 +38,12 @@
 // text: the first and last characters of the value in hex. [ClientHello.JA3]
 // and [ClientHello.JA3Hash] follow Salesforce's original JA3. GREASE
 // values (RFC 8701, [IsGREASE]) are left out of counts and hashes, and
-// named "GREASE" in the described lists.
+// named "GREASE" in the described lists. An extension sent twice, which
+// crypto/tls refuses, is taken as the reference code of each takes it:
+// JA4 from every supported_versions and ALPN value and the first
+// signature_algorithms, as FoxIO's code reads them from Wireshark; JA3
+// from the last supported_groups and ec_point_formats, as ja3.py
+// overwrites them.
 //
 // # Concurrency
 //

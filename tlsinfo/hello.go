@@ -30,7 +30,8 @@ type ClientHello struct {
 	// 1.3 clients, which say what they support in SupportedVersions.
 	LegacyVersion uint16
 	// SupportedVersions is the supported_versions extension (RFC 8446
-	// section 4.2.1); nil when the client did not send one.
+	// section 4.2.1); nil when the client did not send one. A client
+	// that sent it more than once has the values of all of them here.
 	SupportedVersions []uint16
 	// CipherSuites are the offered cipher suites, signalling values such as
 	// TLS_EMPTY_RENEGOTIATION_INFO_SCSV included.
@@ -48,15 +49,25 @@ type ClientHello struct {
 	// take 16 bytes of memory for every 2 on the wire, and a hello is
 	// kept for its connection's life.
 	alpn string
-	// SupportedGroups is the supported_groups extension (RFC 8422, 8446).
+	// SupportedGroups is the supported_groups extension (RFC 8422, 8446);
+	// the last one when it was sent more than once, as JA3 takes it.
 	SupportedGroups []uint16
 	// KeyShareGroups are the groups of the key_share entries the client
 	// sent (RFC 8446 section 4.2.8), in order; the keys are not kept.
 	KeyShareGroups []uint16
-	// SignatureAlgorithms is the signature_algorithms extension.
+	// SignatureAlgorithms is the signature_algorithms extension; the
+	// first one when it was sent more than once.
 	SignatureAlgorithms []uint16
+	// SSLv2 tells a hello sent in the SSL 2.0 format that SSL 3.0 and
+	// TLS clients once sent to reach SSL 2.0 servers too (RFC 5246
+	// appendix E.2), which crypto/tls refuses. It has no extensions; its
+	// cipher specs that TLS has are in CipherSuites.
+	SSLv2 bool
+	// sslv2Only counts the cipher specs of an SSLv2 hello that only SSL
+	// 2.0 has (no TLS number: 0x010080, SSL_CK_RC4_128_WITH_MD5).
+	sslv2Only int
 	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
-	// JA3 includes.
+	// JA3 includes; the last one when it was sent more than once.
 	ECPointFormats []uint8
 }
 
@@ -82,8 +93,8 @@ func (h *ClientHello) firstALPN() string {
 }
 
 // ErrNotClientHello is returned (wrapped) for bytes that are not a TLS
-// handshake starting with a ClientHello: plain HTTP on a TLS port, an
-// SSLv2-style hello, random noise.
+// handshake starting with a ClientHello: plain HTTP on a TLS port, a
+// TLS or SSL 2.0 message other than a hello, random noise.
 var ErrNotClientHello = errors.New("tlsinfo: not a TLS ClientHello")
 
 // Parse decodes one ClientHello handshake message: the 4-byte handshake
@@ -133,11 +144,7 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
 		return nil, errors.New("tlsinfo: ClientHello: malformed extensions block")
 	}
-	// The lists of every ALPN extension, made a string once at the end:
-	// adding to a string per extension would copy it each time, and a
-	// 64 KiB hello of 8,000 ALPN extensions (crypto/tls refuses the
-	// duplicates, but only after this) would cost 64 MiB.
-	var alpn []byte
+	var st parseState
 	for !exts.Empty() {
 		var typ uint16
 		var data cryptobyte.String
@@ -145,18 +152,39 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 			return nil, errors.New("tlsinfo: ClientHello: truncated extension")
 		}
 		h.Extensions = append(h.Extensions, typ)
-		if err := h.parseExtension(typ, data, &alpn); err != nil {
+		if err := h.parseExtension(typ, data, &st); err != nil {
 			return nil, err
 		}
 	}
-	h.alpn = string(alpn)
+	h.alpn = string(st.alpn)
 	return h, nil
 }
 
+// parseState is what parseExtension carries from one extension to the
+// next.
+//
+// An extension sent twice (RFC 8446 section 4.2 forbids it; crypto/tls
+// refuses the hello, after it has been recorded) is taken as the
+// fingerprints' reference code takes it, which reads every occurrence
+// from Wireshark's dissection: JA4's version is the highest of all the
+// supported_versions values, its ALPN the first value of all, its
+// signature algorithms those of the first signature_algorithms
+// extension; JA3's supported groups and point formats are those of the
+// last occurrence, as Salesforce's ja3.py overwrites them extension by
+// extension.
+type parseState struct {
+	// alpn holds the lists of every ALPN extension, made a string once at
+	// the end: adding to a string per extension would copy it each time,
+	// and a 64 KiB hello of 8,000 ALPN extensions would cost 64 MiB.
+	alpn []byte
+	// sawSignatureAlgorithms tells that the first signature_algorithms
+	// extension has been taken.
+	sawSignatureAlgorithms bool
+}
+
 // parseExtension decodes the contents of the extensions the description
-// shows; the others are kept by type only. An ALPN extension's list is
-// added to alpn.
-func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, alpn *[]byte) error {
+// shows; the others are kept by type only.
+func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *parseState) error {
 	var list cryptobyte.String
 	var err error
 	switch typ {
@@ -185,7 +213,7 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, alpn *[
 				return malformed("application_layer_protocol_negotiation")
 			}
 		}
-		*alpn = append(*alpn, whole...)
+		st.alpn = append(st.alpn, whole...)
 	case extSupportedGroups:
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("supported_groups")
@@ -195,14 +223,29 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, alpn *[
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("signature_algorithms")
 		}
+		if st.sawSignatureAlgorithms { // a second one: checked, not kept
+			if len(list)%2 != 0 {
+				return errors.New("tlsinfo: ClientHello: odd length of signature_algorithms")
+			}
+			break
+		}
+		st.sawSignatureAlgorithms = true
 		h.SignatureAlgorithms, err = readUint16s(list, "signature_algorithms")
 	case extSupportedVersions:
 		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
 			return malformed("supported_versions")
 		}
-		h.SupportedVersions, err = readUint16s(list, "supported_versions")
-		if err == nil && h.SupportedVersions == nil {
-			h.SupportedVersions = []uint16{} // present but empty
+		if len(list)%2 != 0 {
+			return errors.New("tlsinfo: ClientHello: odd length of supported_versions")
+		}
+		if h.SupportedVersions == nil {
+			h.SupportedVersions = []uint16{} // present, maybe empty
+		}
+		// Every occurrence's values, in wire order.
+		for !list.Empty() {
+			var v uint16
+			list.ReadUint16(&v)
+			h.SupportedVersions = append(h.SupportedVersions, v)
 		}
 	case extECPointFormats:
 		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
@@ -223,6 +266,22 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, alpn *[
 		}
 	}
 	return err
+}
+
+// duplicateExtension is the first extension type h holds a second time,
+// in wire order: the one crypto/tls stops at. A nil h has none.
+func (h *ClientHello) duplicateExtension() (uint16, bool) {
+	if h == nil {
+		return 0, false
+	}
+	seen := make(map[uint16]bool, len(h.Extensions))
+	for _, e := range h.Extensions {
+		if seen[e] {
+			return e, true
+		}
+		seen[e] = true
+	}
+	return 0, false
 }
 
 func malformed(ext string) error {

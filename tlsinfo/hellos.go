@@ -45,6 +45,9 @@ type Record struct {
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
 // version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
 // named instead; where it says only "EOF", who closed and when is said;
+// where it says "error decoding message" of a hello with an extension
+// sent twice, which one is said; an SSLv2-compatible hello is said to be
+// one;
 // where a TLS 1.2 client is refused for want of a suite because it
 // shares no group with the server, or offers suites for the other kind
 // of certificate key, that is said.
@@ -53,6 +56,9 @@ func (r *Record) Outcome() string {
 		return s
 	}
 	s := Outcome(r.Err)
+	if r.Hello != nil && r.Hello.SSLv2 && r.Err != nil {
+		return sslv2Outcome(r.Hello, s)
+	}
 	const unsupported = "client offered only unsupported versions"
 	if r.Hello != nil && strings.HasPrefix(s, unsupported) {
 		versions := r.Hello.SupportedVersions
@@ -60,6 +66,9 @@ func (r *Record) Outcome() string {
 			versions = []uint16{r.Hello.LegacyVersion}
 		}
 		s = unsupported + ": " + offered(versions, VersionName)
+	}
+	if d, ok := r.Hello.duplicateExtension(); ok && strings.HasSuffix(s, "error decoding message") {
+		s = "duplicate extension " + ExtensionName(d) + " (0x" + hex4(d) + "): the client sent it twice, which RFC 8446 section 4.2 forbids and crypto/tls refuses (" + s + ")"
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {
@@ -86,6 +95,20 @@ func (r *Record) closedOutcome() (string, bool) {
 		return "client closed the connection before sending a whole ClientHello", true
 	}
 	return "client closed the connection after its ClientHello, before the handshake finished", true
+}
+
+// sslv2Outcome words the refusal of an SSLv2-compatible hello, which
+// crypto/tls gives as "unsupported SSLv2 handshake received" (or, for a
+// hello over 255 bytes, "first record does not look like a TLS
+// handshake"): what the client sent, and that crypto/tls takes nothing
+// but TLS records, with its words after.
+func sslv2Outcome(h *ClientHello, words string) string {
+	s := "client sent an SSLv2-compatible ClientHello (the SSL 2.0 format of RFC 5246 appendix E.2, offering " +
+		offered([]uint16{h.LegacyVersion}, VersionName) + "), which crypto/tls refuses: it takes TLS records only (" + words + ")"
+	if h.sslv2Only > 0 {
+		s += "; " + strconv.Itoa(h.sslv2Only) + " of its cipher specs are SSL 2.0's own, which TLS has no number for, and are not listed"
+	}
+	return s
 }
 
 // offered names the versions or cipher suites of a hello for an outcome,

@@ -54,7 +54,7 @@ func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
 			return buf, nil, err
 		}
 		if msg != nil {
-			hello, err := Parse(msg)
+			hello, err := a.parse(msg)
 			return buf, hello, err
 		}
 		if len(buf) >= MaxHelloBytes {
@@ -75,7 +75,7 @@ func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
 			case err != nil:
 				return buf, nil, err
 			case msg != nil:
-				hello, err := Parse(msg)
+				hello, err := a.parse(msg)
 				return buf, hello, err
 			}
 			return buf, nil, fmt.Errorf("tlsinfo: reading the ClientHello: %w", unexpected(rerr))
@@ -91,12 +91,24 @@ type assembler struct {
 	pos      int    // start of the first record not yet taken
 	msg      []byte // the payloads taken so far
 	warnings int    // warning alerts passed over since the last payload
+	sslv2    bool   // the message is an SSLv2-compatible hello
+}
+
+// parse parses the message feed returned, in the format it came in.
+func (a *assembler) parse(msg []byte) (*ClientHello, error) {
+	if a.sslv2 {
+		return parseSSLv2(msg)
+	}
+	return Parse(msg)
 }
 
 // feed takes the complete records in b[a.pos:] and returns the message
 // once all of it is there. err tells bytes that can never become a
 // ClientHello, found as early as the first byte.
 func (a *assembler) feed(b []byte) (msg []byte, err error) {
+	if a.pos == 0 && len(b) > 0 && b[0]&0x80 != 0 {
+		return a.feedSSLv2(b)
+	}
 	for a.pos < len(b) {
 		rec := b[a.pos:]
 		if rec[0] != recordTypeHandshake && rec[0] != recordTypeAlert {

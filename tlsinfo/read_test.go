@@ -174,7 +174,12 @@ func TestReadClientHelloRefuses(t *testing.T) {
 		{"close_notify", []byte{21, 3, 3, 0, 2, 1, 0}, true, "alert 0 of level 1"},
 		{"long alert", []byte{21, 3, 3, 0, 3, 1, 90, 0}, true, "alert record of 3 bytes"},
 		{"17 warnings in a row", tooManyWarnings, true, "alert 90 of level 1"},
-		{"SSL 2.0 hello", []byte{0x80, 0x2e, 1, 0, 2}, true, "not a handshake"},
+		{"SSL 2.0 server hello", []byte{0x80, 0x2e, 4, 0, 2}, true, "SSL 2.0 message type 4"},
+		{"SSL 2.0 hello of no version", []byte{0x80, 0x2e, 1, 0x47, 0x45}, true, "version 0x4745"},
+		{"SSL 2.0 hello too short", []byte{0x80, 4, 1, 3, 1, 0}, true, "of 4 bytes"},
+		{"SSL 2.0 hello, truncated", []byte{0x80, 0x2e, 1, 0, 2}, false, io.ErrUnexpectedEOF.Error()},
+		{"SSL 2.0 hello, specs not of 3 bytes", []byte{0x80, 11, 1, 3, 1, 0, 2, 0, 0, 0, 0, 0, 4}, false, "malformed cipher specs"},
+		{"SSL 2.0 hello, lengths", []byte{0x80, 12, 1, 3, 1, 0, 3, 0, 0, 0, 1, 0, 0, 4}, false, "do not add up"},
 		{"bad record version", []byte{22, 0x10, 1, 0, 4}, true, "record version 0x10"},
 		{"empty record", []byte{22, 3, 1, 0, 0}, true, "of 0 bytes"},
 		{"record over 16 KiB", tooLong, true, "of 16385 bytes"},
@@ -225,24 +230,29 @@ func TestReadClientHelloLongest(t *testing.T) {
 }
 
 // TestReadClientHelloDoesNotWaitOnPlainText: plain text is refused on its
-// first byte, however long the client then stays quiet.
+// first byte, however long the client then stays quiet; bytes with the
+// high bit set that cannot be an SSLv2-compatible hello, by the fifth,
+// where crypto/tls refuses them too, not after the 32 KiB their first two
+// would give as its length.
 func TestReadClientHelloDoesNotWaitOnPlainText(t *testing.T) {
-	client, server := net.Pipe()
-	defer client.Close()
-	defer server.Close()
-	go client.Write([]byte("G"))
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := ReadClientHello(server)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrNotClientHello) {
-			t.Errorf("err = %v", err)
+	for _, first := range [][]byte{[]byte("G"), {0xff, 0xff, 1, 'G', 'E'}} {
+		client, server := net.Pipe()
+		defer client.Close()
+		defer server.Close()
+		go client.Write(first)
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := ReadClientHello(server)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrNotClientHello) {
+				t.Errorf("%q: err = %v", first, err)
+			}
+		case <-time.After(10 * time.Second): // generous: the answer is immediate
+			t.Fatalf("%q: ReadClientHello waited for more", first)
 		}
-	case <-time.After(10 * time.Second): // generous: the answer is immediate
-		t.Fatal("ReadClientHello waited for more than the first byte")
 	}
 }
 
