@@ -72,7 +72,14 @@ func (c *Conn) finish(err error) int {
 	case errors.As(err, &ne) && ne.Timeout():
 		switch {
 		case c.closing.Load() != 0:
-			// No answer to our close in time.
+			// No answer to our close in time. A client that reads
+			// slowly may not have reached the close frame, queued behind
+			// an echo, and the rest of a message it sent may lie unread:
+			// closing now would reset the connection, dropping the close
+			// frame with all the socket holds for the client. What is
+			// left is swallowed first, as awaitClose does.
+			c.discardAndClose(time.Now().Add(2 * dropWait))
+			return int(c.sentCode.Load())
 		case c.expired.Load() == expiredIdle:
 			c.closeNow(websocket.CloseNormalClosure, "idle timeout")
 		case (c.expired.Load() == expiredDead || c.expired.Load() == expiredMute) && !c.fault.Silent():
