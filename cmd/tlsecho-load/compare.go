@@ -40,6 +40,7 @@ type compareFlags struct {
 	rounds      int
 	duration    time.Duration
 	warmup      time.Duration
+	slice       time.Duration
 	conns       int
 	hsConns     int
 	idleConns   int
@@ -56,6 +57,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareFlags, error) {
 	fs.IntVar(&f.rounds, "rounds", 5, "rounds; each runs every workload on both servers, alternating which goes first")
 	fs.DurationVar(&f.duration, "d", 5*time.Second, "measured time of each throughput run, after its warm-up")
 	fs.DurationVar(&f.warmup, "warmup", time.Second, "echoing before each measured window")
+	fs.DurationVar(&f.slice, "slice", time.Second, "throughput workloads: both servers run at once and the load switches between them this often (0: each server's window whole, one after the other)")
 	fs.IntVar(&f.conns, "c", 64, "connections of the echo workloads")
 	fs.IntVar(&f.hsConns, "hc", 16, "concurrent clients of the handshake workload")
 	fs.IntVar(&f.idleConns, "idle", 5000, "connections held for the RSS workloads")
@@ -69,7 +71,9 @@ Runs tlsecho and a plain baseline server (the gorilla echo loop and
 tls.Listen plus io.Copy, same certificate) as separate processes under the
 same load, pinned to separate CPUs when there are two or more, alternating
 the two over several rounds, and prints the median ratio of each workload
-as a markdown table. Throughput is counted per second of the server's own
+as a markdown table. In a throughput workload both servers run at once and
+the load switches from one to the other every -slice, so that a machine
+whose speed drifts meets both alike. Throughput is counted per second of the server's own
 CPU time (/proc/PID/stat), so the ratio does not depend on the speed of the
 load generator or on what else runs on the machine. Run it from the tlsecho
 repository: go run ./cmd/tlsecho-load compare
@@ -84,8 +88,8 @@ Flags:
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("compare takes no arguments, got %q", fs.Args())
 	}
-	if f.rounds < 1 || f.duration <= 0 || f.warmup < 0 || f.conns < 1 || f.hsConns < 1 || f.idleConns < 1 {
-		return nil, errors.New("compare: -rounds, -d, -c, -hc and -idle must be positive")
+	if f.rounds < 1 || f.duration <= 0 || f.warmup < 0 || f.slice < 0 || f.conns < 1 || f.hsConns < 1 || f.idleConns < 1 {
+		return nil, errors.New("compare: -rounds, -d, -c, -hc and -idle must be positive, -warmup and -slice not negative")
 	}
 	if err := checkFiles(max(f.conns, f.idleConns)); err != nil {
 		return nil, err
@@ -163,19 +167,36 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				order = []string{"plain", "tlsecho"}
 			}
 			vals := map[string]float64{}
+			report := func(name string, v float64, err error) {
+				if err != nil {
+					m.failures = append(m.failures, fmt.Sprintf("%s: %v", name, err))
+					fmt.Fprintf(stdout, "round %d/%d  %-40s %-7s  FAILED: %v\n", round+1, f.rounds, m.w.name, name, err)
+					return
+				}
+				vals[name] = v
+				fmt.Fprintf(stdout, "round %d/%d  %-40s %-7s  %s\n", round+1, f.rounds, m.w.name, name, m.w.format(v))
+			}
+			if !m.w.idle && f.slice > 0 {
+				t, p, err := b.measurePair(ctx, f, m.w)
+				if ctx.Err() != nil {
+					fmt.Fprintln(stderr, "tlsecho-load: interrupted")
+					return 1
+				}
+				if err != nil {
+					report("both", 0, err)
+				} else {
+					report("tlsecho", t, nil)
+					report("plain", p, nil)
+				}
+				order = nil
+			}
 			for _, name := range order {
 				v, err := b.measure(ctx, f, m.w, name)
 				if ctx.Err() != nil {
 					fmt.Fprintln(stderr, "tlsecho-load: interrupted")
 					return 1
 				}
-				if err != nil {
-					m.failures = append(m.failures, fmt.Sprintf("%s: %v", name, err))
-					fmt.Fprintf(stdout, "round %d/%d  %-40s %-7s  FAILED: %v\n", round+1, f.rounds, m.w.name, name, err)
-					continue
-				}
-				vals[name] = v
-				fmt.Fprintf(stdout, "round %d/%d  %-40s %-7s  %s\n", round+1, f.rounds, m.w.name, name, m.w.format(v))
+				report(name, v, err)
 			}
 			t, okT := vals["tlsecho"]
 			p, okP := vals["plain"]
@@ -195,6 +216,23 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
+// loadOptions are the load of workload w on server s.
+func (b *bench) loadOptions(f *compareFlags, w workload, s *server) *options {
+	target, _ := parseTarget(s.tlsURL)
+	if w.scheme == "wss" {
+		target, _ = parseTarget(s.wssURL)
+	}
+	o := &options{
+		conns: f.conns, duration: f.duration, warmup: f.warmup, sizes: sizeRange{w.size, w.size},
+		handshakes: w.handshakes, caFile: b.certFile, pid: s.pid(), timeout: 10 * time.Second, dialers: 64,
+		targets: []*url.URL{target},
+	}
+	if w.handshakes {
+		o.conns = f.hsConns
+	}
+	return o
+}
+
 // measure starts a fresh server and runs one workload against it: echoes
 // or full handshakes per server CPU-second, or bytes of RSS per idle
 // connection.
@@ -210,19 +248,8 @@ func (b *bench) measure(ctx context.Context, f *compareFlags, w workload, name s
 		return 0, err
 	}
 	defer s.stop()
-	target, _ := parseTarget(s.tlsURL)
-	if w.scheme == "wss" {
-		target, _ = parseTarget(s.wssURL)
-	}
-	o := &options{
-		conns: f.conns, duration: f.duration, warmup: f.warmup, sizes: sizeRange{w.size, w.size},
-		handshakes: w.handshakes, caFile: b.certFile, pid: s.pid(), timeout: 10 * time.Second, dialers: 64,
-		targets: []*url.URL{target},
-	}
-	switch {
-	case w.handshakes:
-		o.conns = f.hsConns
-	case w.idle:
+	o := b.loadOptions(f, w, s)
+	if w.idle {
 		// Each connection echoes once and stays idle a second before the
 		// server's memory is read, echoes once more to show the server
 		// still held it, then all close.
@@ -276,8 +303,12 @@ func median(v []float64) float64 {
 // figure, and the median of the per-round ratios with their range.
 func printTable(w io.Writer, f *compareFlags, pinning string, ms []*measurement) {
 	fmt.Fprintf(w, "    %s\n\n", f.commandLine)
-	fmt.Fprintf(w, "%s, %s, %d CPUs (%s); median of %d rounds, %d connections per echo workload, %v each.\n\n",
-		cpuModel(), runtime.Version(), runtime.NumCPU(), pinning, f.rounds, f.conns, f.duration)
+	how := fmt.Sprintf("%v each", f.duration)
+	if f.slice > 0 {
+		how = fmt.Sprintf("%v each, both servers running, the load switched between them every %v", f.duration, f.slice)
+	}
+	fmt.Fprintf(w, "%s, %s, %d CPUs (%s); median of %d rounds, %d connections per echo workload, %s.\n\n",
+		cpuModel(), runtime.Version(), runtime.NumCPU(), pinning, f.rounds, f.conns, how)
 	fmt.Fprintln(w, "| workload | tlsecho | plain | tlsecho / plain | target |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
 	for _, m := range ms {

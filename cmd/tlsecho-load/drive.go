@@ -20,6 +20,10 @@ type loader struct {
 
 	open, dials, messages, bytes, errors, mismatches atomic.Int64
 
+	// ready is closed once every client has connected and echoed once
+	// (with -handshakes, at the start).
+	ready chan struct{}
+
 	// checked, when set (before the gate opens), is the barrier of the
 	// echo each held connection makes right after the server's memory was
 	// read; alive counts those that came back.
@@ -38,7 +42,7 @@ func newLoader(o *options) (*loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{o: o, pay: newPayload(o.sizes.max), probe: newProbe(o.pid, o.metricsURL)}
+	l := &loader{o: o, pay: newPayload(o.sizes.max), probe: newProbe(o.pid, o.metricsURL), ready: make(chan struct{})}
 	for _, t := range o.targets {
 		l.dialers = append(l.dialers, newDialer(t, cfg, o.timeout))
 	}
@@ -78,6 +82,7 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 	case <-ctx.Done():
 	}
 	res.connectTime = time.Since(start)
+	close(l.ready)
 	res.alive = -1
 	if !o.handshakes {
 		res.connected = int(l.open.Load())
@@ -195,6 +200,9 @@ func (l *loader) client(ctx context.Context, d *dialer, held *barrier, gate <-ch
 	case <-ctx.Done():
 	}
 	for ctx.Err() == nil && (l.o.messages == 0 || sent < l.o.messages) {
+		if !l.o.turn.wait(ctx) {
+			break
+		}
 		if c == nil {
 			if c = l.connect(ctx, d); c == nil {
 				wait(ctx, nil, 100*time.Millisecond)

@@ -74,6 +74,9 @@ type options struct {
 	// settle is how long connections stay idle, all held, before the
 	// server's memory is sampled.
 	settle time.Duration
+	// turn, when set, holds the clients between echoes while it is off
+	// (compare's slices).
+	turn *turn
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {

@@ -122,7 +122,7 @@ tlsecho_connections{listener="tls"} 3
 }
 
 func TestCompareTable(t *testing.T) {
-	f := &compareFlags{rounds: 3, conns: 64, hsConns: 16, idleConns: 5000, duration: 5 * time.Second,
+	f := &compareFlags{rounds: 3, conns: 64, hsConns: 16, idleConns: 5000, duration: 5 * time.Second, slice: time.Second,
 		commandLine: "go run ./cmd/tlsecho-load compare", run: regexp.MustCompile("")}
 	ms := []*measurement{
 		{w: workloads[0], tlsecho: []float64{110, 90, 100}, plain: []float64{100, 100, 100}, ratios: []float64{1.1, 0.9, 1.0}},
@@ -133,6 +133,7 @@ func TestCompareTable(t *testing.T) {
 	printTable(&out, f, "server on CPU 0, load on CPU 1", ms)
 	for _, want := range []string{
 		"    go run ./cmd/tlsecho-load compare\n",
+		"median of 3 rounds, 64 connections per echo workload, 5s each, both servers running, the load switched between them every 1s.\n",
 		"| wss echo, 64 B messages | 100 echoes/CPU-s | 100 echoes/CPU-s | 1.00× (0.90-1.10) | ≥ 1.0× |\n",
 		"| RSS per idle wss connection (5,000 held) | 16.0 KiB | 32.0 KiB | 0.50× | ≤ 16 KiB |\n",
 		"| full handshakes (ECDSA P-256, X25519) (16 clients) | failed | failed | | ≥ 1.0× |\n",
@@ -188,6 +189,7 @@ func TestSubcommandUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"compare", "-rounds", "0"}, "must be positive"},
+		{[]string{"compare", "-slice", "-1s"}, "-slice not negative"},
 		{[]string{"compare", "-run", "("}, "-run:"},
 		{[]string{"compare", "-run", "nothing-matches"}, "matches no workload"},
 		{[]string{"compare", "extra"}, "takes no arguments"},

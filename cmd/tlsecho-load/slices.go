@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// measurePair measures a throughput workload on both servers at once:
+// both run, pinned to the same CPUs, each with its clients connected, and
+// the load goes to one at a time, switching every f.slice, the first of
+// each pair of slices alternating. Each server's figure is its echoes (or
+// handshakes) in its own slices over its CPU time in them.
+//
+// A machine whose speed drifts over seconds (a neighbour's load on the
+// host, the clock) moves two runs made one after the other apart by more
+// than the gaps being measured; in slices, both meet each state of the
+// machine for about as long.
+func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload) (tlsecho, plain float64, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sides := make([]*side, 2)
+	for i, name := range []string{"tlsecho", "plain"} {
+		var s *server
+		if name == "tlsecho" {
+			s, err = b.startTlsecho(ctx, f.conns+100)
+		} else {
+			s, err = b.startBaseline(ctx)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		defer s.stop()
+		o := b.loadOptions(f, w, s)
+		// The load runs until the slices are done, then is cancelled.
+		o.warmup, o.duration, o.turn = 0, 24*time.Hour, newTurn()
+		l, err := newLoader(o)
+		if err != nil {
+			return 0, 0, err
+		}
+		sd := &side{name: name, l: l, turn: o.turn, done: make(chan *result, 1)}
+		go func() { sd.done <- l.run(ctx, nil) }()
+		sides[i] = sd
+	}
+	defer func() {
+		// Every client stops, connections close, before the servers do.
+		cancel()
+		for _, sd := range sides {
+			res := <-sd.done
+			if err == nil && (res.errors > 0 || res.mismatches > 0) {
+				err = fmt.Errorf("%s: %d mismatches%s, %d errors%s", sd.name, res.mismatches, first(res.firstMismatch), res.errors, first(res.firstErr))
+			}
+		}
+	}()
+	for _, sd := range sides {
+		select {
+		case <-sd.l.ready:
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		}
+	}
+	for _, sd := range sides {
+		if !sd.slice(ctx, f.warmup, false) {
+			return 0, 0, ctx.Err()
+		}
+	}
+	n := max(1, int((f.duration+f.slice/2)/f.slice))
+	for i := range n {
+		for j := range sides {
+			if !sides[(i+j)%2].slice(ctx, f.slice, true) {
+				return 0, 0, ctx.Err()
+			}
+		}
+	}
+	for _, sd := range sides {
+		if sd.err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", sd.name, sd.err)
+		}
+		if sd.cpu <= 0 || sd.n == 0 {
+			return 0, 0, fmt.Errorf("%s: no server CPU time measured", sd.name)
+		}
+	}
+	rate := func(sd *side) float64 { return float64(sd.n) / sd.cpu.Seconds() }
+	return rate(sides[0]), rate(sides[1]), nil
+}
+
+// side is one server of measurePair and what its slices counted.
+type side struct {
+	name string
+	l    *loader
+	turn *turn
+	done chan *result
+
+	n   int64         // echoes, or handshakes, in the slices measured
+	cpu time.Duration // the server's CPU time in them
+	err error         // the first failed sample
+}
+
+// slice gives the load to this side for d, counting what it did when
+// measure is set; false when ctx ended.
+func (sd *side) slice(ctx context.Context, d time.Duration, measure bool) bool {
+	sd.turn.start()
+	defer sd.turn.stop()
+	c0, s0 := sd.l.snap(), sd.l.probe.sample()
+	if !wait(ctx, nil, d) {
+		return false
+	}
+	c1, s1 := sd.l.snap(), sd.l.probe.sample()
+	if !measure {
+		return true
+	}
+	if err := errors.Join(s0.err, s1.err); err != nil {
+		if sd.err == nil {
+			sd.err = err
+		}
+		return true
+	}
+	win := c1.since(c0)
+	if sd.l.o.handshakes {
+		sd.n += win.dials // as run's figures count them
+	} else {
+		sd.n += win.messages
+	}
+	sd.cpu += s1.cpu - s0.cpu
+	return true
+}
