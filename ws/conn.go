@@ -47,7 +47,10 @@ type Conn struct {
 	expired  atomic.Int32 // why the keepalive ended the connection, if it did
 	closing  atomic.Int64 // deadline (unix ns) for the close handshake, once the server started one
 	sentCode atomic.Int32 // close code the server sent, if any
-	code     int          // close code sent or received, once ended
+	// parked is where a busy connection's wait in place stands, for the
+	// keepalive to end it once the connection goes quiet (wait.go).
+	parked atomic.Int32
+	code   int // close code sent or received, once ended
 
 	// The wait on the socket (wait.go), where onSocket says it is
 	// possible; c.nc.lc is the listener's Conn it needs.
@@ -60,8 +63,12 @@ type Conn struct {
 	// which then reads the message that ended it.
 	woken bool
 	// grown is set with woken when the wait's goroutine grew its stack
-	// for the echo (makeRoom): the echo must not wait on that stack.
+	// for the echo (makeRoom): the echo must not wait on that stack,
+	// unless the connection is busy.
 	grown bool
+	// quick counts the waits in a row that ended within quickWait, up
+	// to busyWaits: a busy connection waits where it echoed (wait.go).
+	quick uint8
 
 	// mr is reused for every message: NextReader invalidates the previous
 	// reader anyway, and one allocation less per message counts at 100k/s.

@@ -58,8 +58,12 @@ func Echo() Handler {
 			// message.
 			woken := c.woken
 			c.woken = false
-			if !woken && c.canWait() && (!fresh || stackAt(&mark) != start || !c.waitHere()) {
-				return errWait
+			if !woken && c.canWait() {
+				here := fresh && stackAt(&mark) == start
+				busy := !here && c.quick >= busyWaits
+				if !(here || busy) || !c.waitHere(busy) {
+					return errWait
+				}
 			}
 			mt, r, err := c.NextReader()
 			if err != nil {

@@ -139,7 +139,13 @@ func (k *keepalive) check() {
 		return
 	}
 	ping := time.Duration(now-k.lifeAt) >= k.every && k.pingAt <= k.lifeAt
+	// Nothing since the last look: a busy connection that went quiet
+	// waits on a small stack from now on (wait.go).
+	quiet := k.lifeAt != now && k.trafficAt != now && k.writesAt != now
 	k.mu.Unlock()
+	if quiet {
+		c.nudge()
+	}
 
 	if ping && !k.ping() {
 		// No later ping could go out to judge the client by, and no
