@@ -20,10 +20,11 @@ import (
 // answer of the listener carries: it runs before any handler, so the
 // router's own 404s and 405s, a panic's 500 and a handler's error answers
 // carry them too, and a handler may set its own over them. A request with
-// a chunked body is the last of its connection (closeAfterChunked).
+// a chunked body, and any HTTP/1.0 request, is the last of its connection
+// (closeAfterUnsureFraming).
 func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Header)) chi.Router {
 	r := chi.NewRouter()
-	r.Use(closeAfterChunked)
+	r.Use(closeAfterUnsureFraming)
 	if secure != nil {
 		r.Use(func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
