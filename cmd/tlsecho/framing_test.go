@@ -35,6 +35,7 @@ var framingTests = []struct {
 	{"HTTP/1.0 keep-alive with Transfer-Encoding", "GET /healthz HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n", 0},
 	{"HTTP/1.0 keep-alive with Content-Length and Transfer-Encoding", "GET /healthz HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n", 0},
 	{"HTTP/1.0 keep-alive with Transfer-Encoding, to a 404", "GET /nothing-here HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n", http.StatusNotFound},
+	{"HTTP/1.0 keep-alive OPTIONS * with Transfer-Encoding", "OPTIONS * HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n", 0},
 	{"HTTP/1.0 keep-alive WebSocket upgrade with Transfer-Encoding", "GET /ws HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n" +
 		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nTransfer-Encoding: chunked\r\n\r\n", -1},
 }

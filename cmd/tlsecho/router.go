@@ -21,7 +21,8 @@ import (
 // router's own 404s and 405s, a panic's 500 and a handler's error answers
 // carry them too, and a handler may set its own over them. A request with
 // a chunked body, and any HTTP/1.0 request, is the last of its connection
-// (closeAfterUnsureFraming).
+// (closeAfterUnsureFraming); OPTIONS * and CONNECT are answered by otherTargets,
+// once the server is built with DisableGeneralOptionsHandler.
 func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Header)) chi.Router {
 	r := chi.NewRouter()
 	r.Use(closeAfterUnsureFraming)
@@ -33,6 +34,7 @@ func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Hea
 			})
 		})
 	}
+	r.Use(otherTargets)
 	r.Use(recoverPanics(log))
 	r.Use(middleware.GetHead)
 	if notFound == nil {

@@ -13,7 +13,8 @@ import (
 // routeTests are answers every listener gives alike: a path it serves
 // answers 405 to a method it does not take, with an Allow header that
 // lists HEAD wherever GET is allowed (HEAD is served for every GET); a
-// path it does not serve is 404 whatever the method.
+// path it does not serve is 404 whatever the method. A path that does not
+// begin with a slash is a request target of another form, sent as it is.
 var routeTests = []struct {
 	listeners []string // "https", "http", "admin"
 	method    string
@@ -46,6 +47,13 @@ var routeTests = []struct {
 	{[]string{"admin"}, "POST", "/metrics", http.StatusMethodNotAllowed, "GET, HEAD"},
 	{[]string{"admin"}, "DELETE", "/readyz", http.StatusMethodNotAllowed, "GET, HEAD"},
 	{[]string{"admin"}, "POST", "/hellos", http.StatusMethodNotAllowed, "GET, HEAD"},
+	// The asterisk-form names the server, for OPTIONS only (RFC 9112
+	// section 3.2.4); an authority-form target is for CONNECT, which a
+	// server that is no proxy does not implement (RFC 9110 section 9.3.6).
+	{[]string{"https", "http", "admin"}, "OPTIONS", "*", http.StatusOK, ""},
+	{[]string{"https", "http", "admin"}, "GET", "*", http.StatusBadRequest, ""},
+	{[]string{"https", "http", "admin"}, "CONNECT", "other.example:443", http.StatusNotImplemented, ""},
+	{[]string{"https", "http", "admin"}, "CONNECT", "/healthz", http.StatusNotImplemented, ""},
 }
 
 // TestRoutes asks each listener of a running server for the paths and
@@ -62,6 +70,13 @@ func TestRoutes(t *testing.T) {
 	for _, tt := range routeTests {
 		for _, l := range tt.listeners {
 			req, err := http.NewRequest(tt.method, base[l]+tt.path, nil)
+			if !strings.HasPrefix(tt.path, "/") {
+				// Sent as it is: "OPTIONS * HTTP/1.1", "CONNECT host:port".
+				req, err = http.NewRequest(tt.method, base[l], nil)
+				if err == nil {
+					req.URL.Opaque = tt.path
+				}
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,34 @@
+package main
+
+import "net/http"
+
+// otherTargets answers the requests whose target is not a path of this
+// server (RFC 9112 section 3.2), before the router looks for one:
+//
+//   - The asterisk-form names the server itself (section 3.2.4): OPTIONS *
+//     gets 200 with no body, as net/http's own handler gives it, and any
+//     other method 400, since "*" is a target for OPTIONS only. The
+//     servers turn net/http's handler off (DisableGeneralOptionsHandler)
+//     so that OPTIONS * comes here: that handler runs before any other,
+//     so its answer carried none of the listener's headers and kept the
+//     connection of an HTTP/1.0 request with Transfer-Encoding
+//     (closeAfterUnsureFraming).
+//   - CONNECT asks for a tunnel (RFC 9110 section 9.3.6), which only a
+//     proxy makes: 501, the answer to a method the server implements for
+//     no resource (section 15.6.2), where the router gave a 404 for its
+//     authority-form target ("host:port"), or a 405 for a path.
+func otherTargets(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodConnect:
+			http.Error(w, "501 Not Implemented: CONNECT: this server is not a proxy", http.StatusNotImplemented)
+		case r.RequestURI != "*":
+			next.ServeHTTP(w, r)
+		case r.Method != http.MethodOptions:
+			http.Error(w, "400 Bad Request: the * target is for OPTIONS only", http.StatusBadRequest)
+		default:
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusOK)
+		}
+	})
+}
