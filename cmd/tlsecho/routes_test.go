@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -54,6 +55,12 @@ var routeTests = []struct {
 	{[]string{"https", "http", "admin"}, "GET", "*", http.StatusBadRequest, ""},
 	{[]string{"https", "http", "admin"}, "CONNECT", "other.example:443", http.StatusNotImplemented, ""},
 	{[]string{"https", "http", "admin"}, "CONNECT", "/healthz", http.StatusNotImplemented, ""},
+	// A target longer than any served here is 414 (RFC 9112 section 3),
+	// a path or a query, where it was a 404 or served.
+	{[]string{"https", "http", "admin"}, "GET", "/" + strings.Repeat("a", 9000), http.StatusRequestURITooLong, ""},
+	{[]string{"https", "http"}, "GET", "/info?q=" + strings.Repeat("a", 9000), http.StatusRequestURITooLong, ""},
+	{[]string{"admin"}, "GET", "/metrics?q=" + strings.Repeat("a", 60000), http.StatusRequestURITooLong, ""},
+	{[]string{"https", "http", "admin"}, "GET", "/healthz?q=" + strings.Repeat("a", 8000), http.StatusOK, ""},
 }
 
 // TestRoutes asks each listener of a running server for the paths and
@@ -68,6 +75,10 @@ func TestRoutes(t *testing.T) {
 		"admin": "http://" + ta.AdminAddr,
 	}
 	for _, tt := range routeTests {
+		shown := tt.path
+		if len(shown) > 40 {
+			shown = fmt.Sprintf("%s... (%d bytes)", shown[:40], len(shown))
+		}
 		for _, l := range tt.listeners {
 			req, err := http.NewRequest(tt.method, base[l]+tt.path, nil)
 			if !strings.HasPrefix(tt.path, "/") {
@@ -82,19 +93,19 @@ func TestRoutes(t *testing.T) {
 			}
 			resp, err := client.Do(req)
 			if err != nil {
-				t.Errorf("%s %s on %s: %v", tt.method, tt.path, l, err)
+				t.Errorf("%s %s on %s: %v", tt.method, shown, l, err)
 				continue
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			allow := resp.Header.Values("Allow")
 			if resp.StatusCode != tt.status || (tt.allow != "" && (len(allow) != 1 || allow[0] != tt.allow)) {
-				t.Errorf("%s %s on %s = %d, Allow %q; want %d, Allow %q", tt.method, tt.path, l, resp.StatusCode, allow, tt.status, tt.allow)
+				t.Errorf("%s %s on %s = %d, Allow %q; want %d, Allow %q", tt.method, shown, l, resp.StatusCode, allow, tt.status, tt.allow)
 			}
 			// The page's listeners answer with its security headers, their
 			// errors too.
 			if l != "admin" && (resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Frame-Options") != "DENY") {
-				t.Errorf("%s %s on %s: no page security headers: %v", tt.method, tt.path, l, resp.Header)
+				t.Errorf("%s %s on %s: no page security headers: %v", tt.method, shown, l, resp.Header)
 			}
 		}
 	}
