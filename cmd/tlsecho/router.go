@@ -22,7 +22,8 @@ import (
 // carry them too, and a handler may set its own over them. A request with
 // a chunked body, and any HTTP/1.0 request, is the last of its connection
 // (closeAfterUnsureFraming); OPTIONS * and CONNECT are answered by otherTargets,
-// once the server is built with DisableGeneralOptionsHandler.
+// once the server is built with DisableGeneralOptionsHandler; a Host that is
+// no host[:port] gets 400 (checkHostField).
 func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Header)) chi.Router {
 	r := chi.NewRouter()
 	r.Use(closeAfterUnsureFraming)
@@ -35,6 +36,7 @@ func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Hea
 		})
 	}
 	r.Use(otherTargets)
+	r.Use(checkHostField)
 	r.Use(recoverPanics(log))
 	r.Use(middleware.GetHead)
 	if notFound == nil {
