@@ -7,8 +7,11 @@
 // rawtls.Server.Serve and http.Server.Serve take it:
 //
 //   - The accept loop only accepts and counts. Over MaxConns a connection
-//     is accepted and closed at once (Hooks.Refused), so its client learns
-//     straight away and the others are unharmed; the refusals are logged
+//     is accepted and half-closed at once (Hooks.Refused), so its client
+//     learns straight away and the others are unharmed; what the client
+//     sent is read and dropped for up to LingerWait before the close (at
+//     most 64 such at once), so it sees a FIN, not the reset that closing
+//     over its unread request would send; the refusals are logged
 //     at warn at most once every 10 seconds with their count, and at info
 //     when a connection is accepted again. Accept errors that pass,
 //     such as EMFILE when the process is out of descriptors, are retried

@@ -140,10 +140,11 @@ type Listener struct {
 	mu        sync.Mutex
 	started   bool
 	closed    bool
-	graceEnd  time.Time          // set by Close, before closing is closed
-	err       error              // why Accept fails once done
-	pending   map[*Conn]struct{} // in their handshake stages
-	inflight  int                // pipeline goroutines not yet ended
+	graceEnd  time.Time             // set by Close, before closing is closed
+	err       error                 // why Accept fails once done
+	pending   map[*Conn]struct{}    // in their handshake stages
+	refusing  map[net.Conn]struct{} // refused at MaxConns, lingering (refuseOverLimit)
+	inflight  int                   // pipeline goroutines not yet ended
 }
 
 // errShuttingDown is why a stage waiting on its context ends when the
@@ -169,6 +170,7 @@ func New(inner net.Listener, o Options) *Listener {
 		ctx:      ctx,
 		cancel:   cancel,
 		pending:  make(map[*Conn]struct{}),
+		refusing: make(map[net.Conn]struct{}),
 	}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
@@ -240,6 +242,7 @@ func (l *Listener) Close() error {
 	for c := range l.pending {
 		c.shortenDeadline(l.graceEnd)
 	}
+	l.endRefusingLocked()
 	close(l.closing)
 	if l.inflight == 0 {
 		l.finishLocked(ErrClosed)
@@ -294,7 +297,7 @@ func (l *Listener) acceptLoop() {
 			}
 			l.log.Debug("connection refused: limit reached", "peer", nc.RemoteAddr().String(), "max", l.lim.max)
 			l.warnRefused()
-			nc.Close()
+			l.refuseOverLimit(nc)
 			continue
 		}
 		l.noteAccepted()

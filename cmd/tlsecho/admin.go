@@ -35,7 +35,9 @@ func (a *app) newAdmin() *http.Server {
 		WriteTimeout:      readTimeout + min(30*time.Second, a.cfg.IdleTimeout),
 		IdleTimeout:       min(time.Minute, a.cfg.IdleTimeout),
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(a.log.With("listener", "admin").Handler(), slog.LevelDebug),
+		// OPTIONS * goes through the router (otherTargets).
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(a.log.With("listener", "admin").Handler(), slog.LevelDebug),
 	}
 }
 

@@ -59,7 +59,9 @@ func (a *app) newHTTPS(opts certs.Options) (*http.Server, *tls.Config) {
 		ConnState:      a.httpsConns.ConnState,
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: maxHeaderBytes,
-		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),
+		// OPTIONS * goes through the router (otherTargets).
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(a.log.With("listener", "https").Handler(), slog.LevelDebug),
 	}, tc
 }
 

@@ -27,7 +27,9 @@ func (a *app) newPlainHTTP() *http.Server {
 		ConnState:      a.plainConns.ConnState,
 		IdleTimeout:    a.cfg.IdleTimeout,
 		MaxHeaderBytes: maxHeaderBytes,
-		ErrorLog:       slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
+		// OPTIONS * goes through the router (otherTargets).
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
 	}
 }
 

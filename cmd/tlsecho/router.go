@@ -20,10 +20,13 @@ import (
 // answer of the listener carries: it runs before any handler, so the
 // router's own 404s and 405s, a panic's 500 and a handler's error answers
 // carry them too, and a handler may set its own over them. A request with
-// a chunked body is the last of its connection (closeAfterChunked).
+// a chunked body, and any HTTP/1.0 request, is the last of its connection
+// (closeAfterUnsureFraming); OPTIONS * and CONNECT are answered by otherTargets,
+// once the server is built with DisableGeneralOptionsHandler; a Host that is
+// no host[:port] gets 400 (checkHostField).
 func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Header)) chi.Router {
 	r := chi.NewRouter()
-	r.Use(closeAfterChunked)
+	r.Use(closeAfterUnsureFraming)
 	if secure != nil {
 		r.Use(func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -32,6 +35,8 @@ func newRouter(log *slog.Logger, notFound http.HandlerFunc, secure func(http.Hea
 			})
 		})
 	}
+	r.Use(otherTargets)
+	r.Use(checkHostField)
 	r.Use(recoverPanics(log))
 	r.Use(middleware.GetHead)
 	if notFound == nil {

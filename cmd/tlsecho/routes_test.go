@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,7 +14,8 @@ import (
 // routeTests are answers every listener gives alike: a path it serves
 // answers 405 to a method it does not take, with an Allow header that
 // lists HEAD wherever GET is allowed (HEAD is served for every GET); a
-// path it does not serve is 404 whatever the method.
+// path it does not serve is 404 whatever the method. A path that does not
+// begin with a slash is a request target of another form, sent as it is.
 var routeTests = []struct {
 	listeners []string // "https", "http", "admin"
 	method    string
@@ -46,6 +48,19 @@ var routeTests = []struct {
 	{[]string{"admin"}, "POST", "/metrics", http.StatusMethodNotAllowed, "GET, HEAD"},
 	{[]string{"admin"}, "DELETE", "/readyz", http.StatusMethodNotAllowed, "GET, HEAD"},
 	{[]string{"admin"}, "POST", "/hellos", http.StatusMethodNotAllowed, "GET, HEAD"},
+	// The asterisk-form names the server, for OPTIONS only (RFC 9112
+	// section 3.2.4); an authority-form target is for CONNECT, which a
+	// server that is no proxy does not implement (RFC 9110 section 9.3.6).
+	{[]string{"https", "http", "admin"}, "OPTIONS", "*", http.StatusOK, ""},
+	{[]string{"https", "http", "admin"}, "GET", "*", http.StatusBadRequest, ""},
+	{[]string{"https", "http", "admin"}, "CONNECT", "other.example:443", http.StatusNotImplemented, ""},
+	{[]string{"https", "http", "admin"}, "CONNECT", "/healthz", http.StatusNotImplemented, ""},
+	// A target longer than any served here is 414 (RFC 9112 section 3),
+	// a path or a query, where it was a 404 or served.
+	{[]string{"https", "http", "admin"}, "GET", "/" + strings.Repeat("a", 9000), http.StatusRequestURITooLong, ""},
+	{[]string{"https", "http"}, "GET", "/info?q=" + strings.Repeat("a", 9000), http.StatusRequestURITooLong, ""},
+	{[]string{"admin"}, "GET", "/metrics?q=" + strings.Repeat("a", 60000), http.StatusRequestURITooLong, ""},
+	{[]string{"https", "http", "admin"}, "GET", "/healthz?q=" + strings.Repeat("a", 8000), http.StatusOK, ""},
 }
 
 // TestRoutes asks each listener of a running server for the paths and
@@ -60,26 +75,37 @@ func TestRoutes(t *testing.T) {
 		"admin": "http://" + ta.AdminAddr,
 	}
 	for _, tt := range routeTests {
+		shown := tt.path
+		if len(shown) > 40 {
+			shown = fmt.Sprintf("%s... (%d bytes)", shown[:40], len(shown))
+		}
 		for _, l := range tt.listeners {
 			req, err := http.NewRequest(tt.method, base[l]+tt.path, nil)
+			if !strings.HasPrefix(tt.path, "/") {
+				// Sent as it is: "OPTIONS * HTTP/1.1", "CONNECT host:port".
+				req, err = http.NewRequest(tt.method, base[l], nil)
+				if err == nil {
+					req.URL.Opaque = tt.path
+				}
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			resp, err := client.Do(req)
 			if err != nil {
-				t.Errorf("%s %s on %s: %v", tt.method, tt.path, l, err)
+				t.Errorf("%s %s on %s: %v", tt.method, shown, l, err)
 				continue
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			allow := resp.Header.Values("Allow")
 			if resp.StatusCode != tt.status || (tt.allow != "" && (len(allow) != 1 || allow[0] != tt.allow)) {
-				t.Errorf("%s %s on %s = %d, Allow %q; want %d, Allow %q", tt.method, tt.path, l, resp.StatusCode, allow, tt.status, tt.allow)
+				t.Errorf("%s %s on %s = %d, Allow %q; want %d, Allow %q", tt.method, shown, l, resp.StatusCode, allow, tt.status, tt.allow)
 			}
 			// The page's listeners answer with its security headers, their
 			// errors too.
 			if l != "admin" && (resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Frame-Options") != "DENY") {
-				t.Errorf("%s %s on %s: no page security headers: %v", tt.method, tt.path, l, resp.Header)
+				t.Errorf("%s %s on %s: no page security headers: %v", tt.method, shown, l, resp.Header)
 			}
 		}
 	}
