@@ -3,7 +3,6 @@ package ws
 import (
 	"compress/flate"
 	"errors"
-	"io"
 	"net"
 	"time"
 
@@ -52,13 +51,16 @@ func (c *Conn) finish(err error) int {
 		} else {
 			c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 		}
-		c.discardAndClose(time.Now().Add(2 * dropWait))
+		// The client may be sending the rest of a large message, which
+		// it must be let finish to read the close frame (the default
+		// bound of the discard would reset most such clients).
+		c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
 		return int(c.sentCode.Load())
 	case errors.Is(err, errMisplacedRSV1):
 		// RFC 7692 section 6.1: fail the connection. gorilla's reader
 		// has stopped before the frame.
 		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
-		c.discardAndClose(time.Now().Add(2 * dropWait))
+		c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
 		return int(c.sentCode.Load())
 	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
 		// A compressed message that does not inflate, or whose deflate
@@ -78,7 +80,7 @@ func (c *Conn) finish(err error) int {
 			// closing now would reset the connection, dropping the close
 			// frame with all the socket holds for the client. What is
 			// left is swallowed first, as awaitClose does.
-			c.discardAndClose(time.Now().Add(2 * dropWait))
+			c.discardAndClose(dropWait, time.Now().Add(2*dropWait))
 			return int(c.sentCode.Load())
 		case c.expired.Load() == expiredIdle:
 			c.closeNow(websocket.CloseNormalClosure, "idle timeout")
@@ -228,7 +230,7 @@ func (c *Conn) awaitClose() {
 		// client, the close frame with it. So what it still sends is
 		// swallowed first, as for a drop; the socket then ends with a FIN
 		// behind the close frame.
-		c.discardAndClose(time.Now().Add(2 * dropWait))
+		c.discardAndClose(dropWait, time.Now().Add(2*dropWait))
 		return
 	}
 	c.closeTLS()
@@ -238,29 +240,53 @@ func (c *Conn) awaitClose() {
 // after the close frame went out while gorilla's reader had given up: the
 // client may still be sending the rest of a frame, and closing with
 // unread bytes would reset the connection, which can reach the client
-// before it reads the close frame. So what still comes is swallowed
-// first, for at most dropWait and a bounded amount. The wait is short: a
-// browser answers the close and then waits for us.
+// before it reads the close frame, and fails its writes. So what still
+// comes is swallowed first (RFC 6455 section 7.1.1 has the server read
+// and discard until the client's close), until the client's close frame
+// has arrived or its stream ends, for at most read and a bounded amount:
+// a client that never stops sending holds the connection no longer.
 //
 // The socket is closed by the time by, whatever crypto/tls does:
 // tls.Conn.Close sends close_notify under a write deadline of its own,
 // 5 s, which a client that takes nothing more would hold to its end.
 // close_notify gets what is left until by; a client that reads takes it
 // at once.
-func (c *Conn) discardAndClose(by time.Time) {
+func (c *Conn) discardAndClose(read time.Duration, by time.Time) {
 	c.nc.flushHeld()
-	// Read below the watch, which may refuse to read on.
 	nc := c.nc.Conn
-	nc.SetReadDeadline(earliest(time.Now().Add(dropWait), by))
-	io.CopyN(io.Discard, nc, c.srv.MessageLimit()+discardAllowance)
+	nc.SetReadDeadline(earliest(time.Now().Add(read), by))
+	c.discardToClose(nc, c.srv.MessageLimit()+discardAllowance)
 	cut := time.AfterFunc(time.Until(by), c.closeSocket)
 	nc.Close()
 	cut.Stop()
 }
 
+// discardToClose reads and drops what the client sends on nc, below the
+// watch (which may refuse to read on), until the client's close frame has
+// arrived whole, the stream ends or fails (its read deadline), or max
+// bytes are read. The bytes pass the frame watch, which follows the
+// stream from where gorilla's reads left it and sees the close frame
+// come: after it a client sends nothing more (section 5.5.1), and one
+// that then waits for the server to close is not kept waiting.
+func (c *Conn) discardToClose(nc net.Conn, max int64) {
+	w := &c.nc.watch
+	buf := make([]byte, 32<<10)
+	for max > 0 && !w.closeDone {
+		n, err := nc.Read(buf[:min(int64(len(buf)), max)])
+		max -= int64(n)
+		w.observe(buf[:n])
+		if err != nil {
+			return
+		}
+	}
+}
+
 // discardAllowance is what a close discards beyond the largest message:
-// room for the frame headers and control frames around it.
-const discardAllowance = 1 << 16
+// the rest of a message far over the limit that a client sends as fast as
+// it can before it reads, and the frames around it. Its time bound
+// (closeWait) ends a client that sends without end first, but bytes come
+// fast on a local link and each costs the server its decryption.
+const discardAllowance = 16 << 20
 
 // earliest returns the earlier of a and b.
 func earliest(a, b time.Time) time.Time {
@@ -300,7 +326,7 @@ func (c *Conn) dropDead() {
 	}
 	c.writeClose(websocket.ClosePolicyViolation, reason, start.Add(dropWait))
 	c.debug("websocket client dropped", "reason", reason)
-	c.discardAndClose(start.Add(2 * dropWait))
+	c.discardAndClose(dropWait, start.Add(2*dropWait))
 }
 
 // closeNow sends a close frame and closes the socket without waiting.
