@@ -15,10 +15,10 @@ import (
 
 // notTakenBound is how soon after the server decides to close a
 // connection whose client reads nothing the connection must be gone: the
-// close frame's wait of takeWait without progress, measured once at most
-// takeWait late, and room for a loaded machine; below writeWait, which
-// bounded the frame before and left the handler blocked after it.
-const notTakenBound = 2*takeWait + 3*time.Second
+// close frame's wait of takeWait without progress, seen at most takeLook
+// late, and room for a loaded machine; below writeWait, which bounded the
+// frame before and left the handler blocked after it.
+const notTakenBound = takeWait + takeLook + 3*time.Second
 
 // TestServerCloseNotTaken: a close the server starts (a close fault, a
 // shutdown) to a client that reads nothing, its window full and the echo

@@ -36,9 +36,12 @@
 //     slot meanwhile.
 //   - A close the server starts waits for its frame to go out only while
 //     the client takes bytes (TCP_INFO's bytes acknowledged on Linux,
-//     completed writes elsewhere): after 2 s in which it took none, the
+//     completed writes elsewhere): after 5 s in which it took none, the
 //     socket is closed, for no byte of the frame could reach it and the
-//     handler may be blocked in a write nothing else ends. A client that
+//     handler may be blocked in a write nothing else ends. 5 s, not
+//     less: a client reading slowly through a small window acknowledges
+//     nothing until its kernel opens the window again, seconds apart
+//     (takeWait). A client that
 //     has not answered the close within 2 s has what it still sends
 //     discarded before the socket closes: closing with bytes unread would
 //     reset the connection, dropping the close frame a slow reader has
