@@ -58,7 +58,8 @@
 // [Injector] and [Session] methods are safe for concurrent use. A Session
 // lets a timer's terminal verb take effect only between two writes of the
 // echo, never inside a record or frame, and after a close no data goes
-// out. The transports must ask [Session.Silent] before writing anything of
+// out; a transport's [Target.Await] bounds a close's wait for a write the
+// client takes nothing of. The transports must ask [Session.Silent] before writing anything of
 // their own (pings, close frames, close_notify) once fin, rst or
 // blackhole took effect.
 package fault

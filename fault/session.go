@@ -29,6 +29,14 @@ type Target struct {
 	Pace func(*Pacer)
 	// Idle is how long blackhole holds a socket the client leaves open.
 	Idle time.Duration
+	// Await, when set, watches a close verb's wait for the echo's write
+	// in progress, from its start until stop is called: a close fired by
+	// a timer while the echo is blocked writing to a client that reads
+	// nothing would wait for that write until the transport's rule for
+	// stuck writes (minutes). The /ws transport closes the socket when the
+	// client takes nothing for a while, as for its own closes, which ends
+	// the write.
+	Await func(code int) (stop func())
 	// Stream tells the raw TLS echo, a byte stream with no pings: nopong
 	// (from TLSECHO_FAULT, which reaches both echoes) does nothing there,
 	// and is neither logged nor counted as applied.
@@ -168,7 +176,17 @@ func (s *Session) activate(i int) {
 
 // end carries out terminal verb i between two writes of the echo.
 func (s *Session) end(i int, v Verb) {
-	if v.Kind != RST {
+	code := v.Code
+	if code == 0 {
+		code = 1000
+	}
+	switch {
+	case v.Kind == Close && s.t.Await != nil:
+		stop := s.t.Await(code)
+		s.wmu.Lock()
+		stop()
+		defer s.wmu.Unlock()
+	case v.Kind != RST:
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
 	}
@@ -177,10 +195,6 @@ func (s *Session) end(i int, v Verb) {
 	}
 	switch v.Kind {
 	case Close:
-		code := v.Code
-		if code == 0 {
-			code = 1000
-		}
 		if s.t.Close != nil {
 			s.t.Close(code, v.Reason)
 		}

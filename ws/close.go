@@ -3,7 +3,6 @@ package ws
 import (
 	"compress/flate"
 	"errors"
-	"io"
 	"net"
 	"time"
 
@@ -52,13 +51,16 @@ func (c *Conn) finish(err error) int {
 		} else {
 			c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 		}
-		c.discardAndClose(time.Now().Add(2 * dropWait))
+		// The client may be sending the rest of a large message, which
+		// it must be let finish to read the close frame (the default
+		// bound of the discard would reset most such clients).
+		c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
 		return int(c.sentCode.Load())
 	case errors.Is(err, errMisplacedRSV1):
 		// RFC 7692 section 6.1: fail the connection. gorilla's reader
 		// has stopped before the frame.
 		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
-		c.discardAndClose(time.Now().Add(2 * dropWait))
+		c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
 		return int(c.sentCode.Load())
 	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
 		// A compressed message that does not inflate, or whose deflate
@@ -78,7 +80,7 @@ func (c *Conn) finish(err error) int {
 			// closing now would reset the connection, dropping the close
 			// frame with all the socket holds for the client. What is
 			// left is swallowed first, as awaitClose does.
-			c.discardAndClose(time.Now().Add(2 * dropWait))
+			c.discardAndClose(dropWait, time.Now().Add(2*dropWait))
 			return int(c.sentCode.Load())
 		case c.expired.Load() == expiredIdle:
 			c.closeNow(websocket.CloseNormalClosure, "idle timeout")
@@ -140,9 +142,20 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) {
 }
 
 // takeWait is how long a close frame the server starts may wait while the
-// client takes none of what was written: as long as the server waits for
-// the client's answer to a close.
-const takeWait = closeWait
+// client takes none of what was written. A client that reads slowly
+// through a small receive window acknowledges nothing for seconds at a
+// time: its kernel opens the window only once a good part of it is free
+// (a segment's worth, or half the buffer), and nothing at all shows on
+// the server's side meanwhile, the window included. Reading 512 bytes a
+// second, a client acknowledges every 2.9 s over a network (1460-byte
+// segments), every 4 s through a 2 KiB SO_RCVBUF on loopback: 5 s keeps
+// such readers, and still ends a client that reads nothing soon.
+const takeWait = 5 * time.Second
+
+// takeLook is how often watchTaken looks at what the client has taken:
+// a client that takes nothing is cut between takeWait and takeWait plus
+// takeLook after it last took a byte.
+const takeLook = takeWait / 10
 
 // writeCloseTaken is writeClose for a close the server starts, which a
 // client that reads nothing (its receive window and the server's send
@@ -156,8 +169,8 @@ func (c *Conn) writeCloseTaken(code int, reason string, by time.Time) error {
 	return c.writeClose(code, reason, by)
 }
 
-// watchTaken closes the socket, until stop is called, as soon as takeWait
-// passes in which the client took nothing (taken): while a close frame
+// watchTaken closes the socket, until stop is called, once takeWait has
+// passed in which the client took nothing (taken): while a close frame
 // with code waits for the writer, or for room in the socket's buffer, no
 // byte of it can reach such a client. The code is taken back first, as
 // writeClose does for a frame that did not go out: closing the socket
@@ -166,9 +179,9 @@ func (c *Conn) watchTaken(code int) (stop func()) {
 	done, cut := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(cut)
-		t := time.NewTicker(takeWait)
+		t := time.NewTicker(takeLook)
 		defer t.Stop()
-		last := c.taken()
+		last, lastAt := c.taken(), time.Now()
 		for {
 			select {
 			case <-done:
@@ -176,7 +189,10 @@ func (c *Conn) watchTaken(code int) (stop func()) {
 			case <-t.C:
 			}
 			if now := c.taken(); now != last {
-				last = now
+				last, lastAt = now, time.Now()
+				continue
+			}
+			if time.Since(lastAt) < takeWait {
 				continue
 			}
 			if c.nc.closeSent.Load() == 0 {
@@ -228,7 +244,7 @@ func (c *Conn) awaitClose() {
 		// client, the close frame with it. So what it still sends is
 		// swallowed first, as for a drop; the socket then ends with a FIN
 		// behind the close frame.
-		c.discardAndClose(time.Now().Add(2 * dropWait))
+		c.discardAndClose(dropWait, time.Now().Add(2*dropWait))
 		return
 	}
 	c.closeTLS()
@@ -238,29 +254,53 @@ func (c *Conn) awaitClose() {
 // after the close frame went out while gorilla's reader had given up: the
 // client may still be sending the rest of a frame, and closing with
 // unread bytes would reset the connection, which can reach the client
-// before it reads the close frame. So what still comes is swallowed
-// first, for at most dropWait and a bounded amount. The wait is short: a
-// browser answers the close and then waits for us.
+// before it reads the close frame, and fails its writes. So what still
+// comes is swallowed first (RFC 6455 section 7.1.1 has the server read
+// and discard until the client's close), until the client's close frame
+// has arrived or its stream ends, for at most read and a bounded amount:
+// a client that never stops sending holds the connection no longer.
 //
 // The socket is closed by the time by, whatever crypto/tls does:
 // tls.Conn.Close sends close_notify under a write deadline of its own,
 // 5 s, which a client that takes nothing more would hold to its end.
 // close_notify gets what is left until by; a client that reads takes it
 // at once.
-func (c *Conn) discardAndClose(by time.Time) {
+func (c *Conn) discardAndClose(read time.Duration, by time.Time) {
 	c.nc.flushHeld()
-	// Read below the watch, which may refuse to read on.
 	nc := c.nc.Conn
-	nc.SetReadDeadline(earliest(time.Now().Add(dropWait), by))
-	io.CopyN(io.Discard, nc, c.srv.MessageLimit()+discardAllowance)
+	nc.SetReadDeadline(earliest(time.Now().Add(read), by))
+	c.discardToClose(nc, c.srv.MessageLimit()+discardAllowance)
 	cut := time.AfterFunc(time.Until(by), c.closeSocket)
 	nc.Close()
 	cut.Stop()
 }
 
+// discardToClose reads and drops what the client sends on nc, below the
+// watch (which may refuse to read on), until the client's close frame has
+// arrived whole, the stream ends or fails (its read deadline), or max
+// bytes are read. The bytes pass the frame watch, which follows the
+// stream from where gorilla's reads left it and sees the close frame
+// come: after it a client sends nothing more (section 5.5.1), and one
+// that then waits for the server to close is not kept waiting.
+func (c *Conn) discardToClose(nc net.Conn, max int64) {
+	w := &c.nc.watch
+	buf := make([]byte, 32<<10)
+	for max > 0 && !w.closeDone {
+		n, err := nc.Read(buf[:min(int64(len(buf)), max)])
+		max -= int64(n)
+		w.observe(buf[:n])
+		if err != nil {
+			return
+		}
+	}
+}
+
 // discardAllowance is what a close discards beyond the largest message:
-// room for the frame headers and control frames around it.
-const discardAllowance = 1 << 16
+// the rest of a message far over the limit that a client sends as fast as
+// it can before it reads, and the frames around it. Its time bound
+// (closeWait) ends a client that sends without end first, but bytes come
+// fast on a local link and each costs the server its decryption.
+const discardAllowance = 16 << 20
 
 // earliest returns the earlier of a and b.
 func earliest(a, b time.Time) time.Time {
@@ -300,7 +340,7 @@ func (c *Conn) dropDead() {
 	}
 	c.writeClose(websocket.ClosePolicyViolation, reason, start.Add(dropWait))
 	c.debug("websocket client dropped", "reason", reason)
-	c.discardAndClose(start.Add(2 * dropWait))
+	c.discardAndClose(dropWait, start.Add(2*dropWait))
 }
 
 // closeNow sends a close frame and closes the socket without waiting.

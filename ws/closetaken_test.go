@@ -15,10 +15,10 @@ import (
 
 // notTakenBound is how soon after the server decides to close a
 // connection whose client reads nothing the connection must be gone: the
-// close frame's wait of takeWait without progress, measured once at most
-// takeWait late, and room for a loaded machine; below writeWait, which
-// bounded the frame before and left the handler blocked after it.
-const notTakenBound = 2*takeWait + 3*time.Second
+// close frame's wait of takeWait without progress, seen at most takeLook
+// late, and room for a loaded machine; below writeWait, which bounded the
+// frame before and left the handler blocked after it.
+const notTakenBound = takeWait + takeLook + 3*time.Second
 
 // TestServerCloseNotTaken: a close the server starts (a close fault, a
 // shutdown) to a client that reads nothing, its window full and the echo
@@ -34,9 +34,16 @@ func TestServerCloseNotTaken(t *testing.T) {
 			name     string
 			query    string
 			shutdown bool
+			// after is when the close begins, from the dial: a timed
+			// close fault's time; the code it sends, if its frame got out.
+			after time.Duration
+			code  int
 		}{
-			{name: "shutdown", shutdown: true},
-			{name: "shutdown with faults", query: "?fault=delay:1ms", shutdown: true},
+			{name: "shutdown", shutdown: true, code: websocket.CloseGoingAway},
+			{name: "shutdown with faults", query: "?fault=delay:1ms", shutdown: true, code: websocket.CloseGoingAway},
+			// The fault fires while the echo is blocked: it used to wait
+			// for that write, until IdleTimeout's stuck-write rule.
+			{name: "close fault", query: "?fault=close:4001@1s", after: time.Second, code: 4001},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -64,6 +71,7 @@ func TestServerCloseNotTaken(t *testing.T) {
 				}
 				ts := serve(t, s, nil)
 				msg := binaryOfSize(1 << 20)
+				dialed := time.Now()
 				c, _, err := smallWindowDialer(ts).Dial(ts.url+tc.query, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -81,6 +89,9 @@ func TestServerCloseNotTaken(t *testing.T) {
 					time.Sleep(5 * time.Millisecond)
 				}
 				start := time.Now()
+				if at := dialed.Add(tc.after); at.After(start) {
+					start = at
+				}
 				if tc.shutdown {
 					ctx, cancel := context.WithTimeout(context.Background(), 4*ioWait)
 					defer cancel()
@@ -93,10 +104,10 @@ func TestServerCloseNotTaken(t *testing.T) {
 					if took > notTakenBound {
 						t.Errorf("closed %v after the echo blocked, want within %v", took.Round(time.Millisecond), notTakenBound)
 					}
-					// 1001 when the frame found room in the socket's buffer
-					// between two of the echo's frames, else none.
-					if code != 0 && code != websocket.CloseGoingAway {
-						t.Errorf("close code %d counted, want 0 or %d", code, websocket.CloseGoingAway)
+					// The code when the frame found room in the socket's
+					// buffer between two of the echo's frames, else none.
+					if code != 0 && code != tc.code {
+						t.Errorf("close code %d counted, want 0 or %d", code, tc.code)
 					}
 				case <-time.After(notTakenBound + ioWait):
 					t.Fatalf("still open %v after the echo blocked", notTakenBound+ioWait)

@@ -19,7 +19,12 @@
 //     character is split across fragments.
 //   - A message longer than MaxMessageBytes, in one frame or summed over its
 //     fragments, or after decompression, fails with close 1009. A message of
-//     exactly MaxMessageBytes is served.
+//     exactly MaxMessageBytes is served. After the 1009 the rest of the
+//     message is read and discarded, until the client's close frame
+//     (section 7.1.1), for at most closeWait and 16 MiB past the limit:
+//     closing with its bytes unread would reset the connection, failing
+//     the writes of a client that sends a message far too big before it
+//     reads, and a client that sends without end holds no longer.
 //   - A close from the client is answered with the same code (section
 //     5.5.1), and one without a code with a close without one: 1005, the
 //     code that stands for none, may not be sent (section 7.4.1).
@@ -31,9 +36,12 @@
 //     slot meanwhile.
 //   - A close the server starts waits for its frame to go out only while
 //     the client takes bytes (TCP_INFO's bytes acknowledged on Linux,
-//     completed writes elsewhere): after 2 s in which it took none, the
+//     completed writes elsewhere): after 5 s in which it took none, the
 //     socket is closed, for no byte of the frame could reach it and the
-//     handler may be blocked in a write nothing else ends. A client that
+//     handler may be blocked in a write nothing else ends. 5 s, not
+//     less: a client reading slowly through a small window acknowledges
+//     nothing until its kernel opens the window again, seconds apart
+//     (takeWait). A client that
 //     has not answered the close within 2 s has what it still sends
 //     discarded before the socket closes: closing with bytes unread would
 //     reset the connection, dropping the close frame a slow reader has

@@ -52,6 +52,7 @@ func faultInfo(lc *listener.Conn, r *http.Request) fault.ConnInfo {
 func (c *Conn) startFaults(spec *fault.Spec, lc *listener.Conn, ci fault.ConnInfo) {
 	t := fault.Target{
 		Close: func(code int, reason string) { c.sendClose(code, reason, time.Time{}) },
+		Await: c.watchTaken,
 		Idle:  c.srv.idleTimeout(),
 	}
 	if lc != nil {

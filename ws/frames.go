@@ -62,6 +62,10 @@ type frameWatch struct {
 	// negotiated it takes such a frame. Once set, the watch sees no more.
 	// Only the reading goroutine touches it.
 	misplacedRSV1 bool
+	// closeDone is set once a close frame from the client has arrived
+	// whole: a close's discard (close.go) stops there. Only the reading
+	// goroutine touches it.
+	closeDone bool
 	// loose is set while some byte seen may not have been taken by the
 	// handler: the last frame seen is incomplete, or it is not the end of
 	// a data message (gorilla takes a control frame only inside the next
@@ -186,6 +190,9 @@ func (w *frameWatch) header() {
 // complete counts the frame whose header is in w.hdr as complete.
 func (w *frameWatch) complete(frames, pongs, messages uint64) (uint64, uint64, uint64) {
 	w.loose = !(w.op <= 2 && w.hdr[0]&0x80 != 0)
+	if w.op == opCloseFrame {
+		w.closeDone = true
+	}
 	switch {
 	case w.op == opPongFrame:
 		return frames, pongs + 1, messages
