@@ -50,12 +50,14 @@ func TestWSSettingsOnBothPorts(t *testing.T) {
 				t.Fatalf("a message of %d bytes: %v, want close 1009", limit+1, err)
 			}
 
+			// The clock starts before the dial: the server's starts at the
+			// upgrade, before the dial returns.
+			start := time.Now()
 			mute, _, err := d.Dial(url, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer mute.Close()
-			start := time.Now()
 			// The pings wait in the socket unread; the drop's close frame
 			// comes after them.
 			mute.SetPingHandler(func(string) error { return nil })
