@@ -44,8 +44,9 @@ type GenerateOptions struct {
 	ValidFor time.Duration
 	// IsCA makes a certificate authority that can sign leaves, not a leaf.
 	IsCA bool
-	// CommonName overrides the subject's common name (default: first host,
-	// or "tlsecho local CA" for a CA).
+	// CommonName overrides the subject's common name (default: the first
+	// host as its subject alternative name holds it, an IP address bare and
+	// in its short form; "tlsecho local CA" for a CA).
 	CommonName string
 	// Parent, when set, signs the new certificate: it is issued by that CA
 	// instead of being self-signed. Parent.Leaf must be set.
@@ -89,21 +90,13 @@ func Generate(opts GenerateOptions) (*Generated, error) {
 		validFor = DefaultValidity
 	}
 	now := time.Now()
-	cn := opts.CommonName
-	if cn == "" {
-		if opts.IsCA {
-			cn = "tlsecho local CA"
-		} else {
-			cn = opts.Hosts[0]
-		}
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"tlsecho"}},
 		NotBefore:             now.Add(-backdate),
 		NotAfter:              now.Add(validFor),
 		BasicConstraintsValid: true,
 	}
+	first := "" // the first host as its SAN holds it
 	for _, h := range opts.Hosts {
 		h = strings.TrimSpace(h)
 		if h == "" {
@@ -111,10 +104,26 @@ func Generate(opts GenerateOptions) (*Generated, error) {
 		}
 		if ip := net.ParseIP(strings.Trim(h, "[]")); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+			// The SAN holds the address's bytes: "[::1]" (a URL's form),
+			// "2001:0db8::0001" and "::ffff:127.0.0.1" are written there
+			// as ::1, 2001:db8::1 and 127.0.0.1, and so in the CN.
+			h = ip.String()
 		} else {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
+		if first == "" {
+			first = h
+		}
 	}
+	cn := opts.CommonName
+	if cn == "" {
+		if opts.IsCA {
+			cn = "tlsecho local CA"
+		} else {
+			cn = first
+		}
+	}
+	tmpl.Subject = pkix.Name{CommonName: cn, Organization: []string{"tlsecho"}}
 	if opts.IsCA {
 		tmpl.IsCA = true
 		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature

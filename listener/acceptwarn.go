@@ -21,6 +21,12 @@ func (l *Listener) initAcceptWarns() {
 		l.log.Warn("accept failed; retrying", "addr", l.inner.Addr().String(), "err", w.err, "in", w.in,
 			"failures", n)
 	}
+	// Without "retrying" and the backoff: written when a window ends or
+	// at Close, when the failures may have stopped.
+	w.writeHeld = func(n int, window time.Duration) {
+		l.log.Warn("more accepts failed", "addr", l.inner.Addr().String(), "err", w.err,
+			"failures", n, "window", window)
+	}
 }
 
 // warnAccept records a failed accept that will be retried in in.

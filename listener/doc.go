@@ -19,7 +19,9 @@
 //     logged at warn at most once every 10 seconds, with a count of the
 //     failures since the last record. A count held back inside the 10
 //     seconds is written when they end (a timer, armed only while
-//     something is held) or at Close, so none is lost.
+//     something is held) or at Close, so none is lost, in words of its
+//     own: by then the pressure may be over, so it tells what happened in
+//     the time it covers, not that the server is refusing or retrying.
 //   - Each connection then runs its stages in a short-lived goroutine of
 //     its own, so a slow client never delays the next accept: Hooks.Accepted,
 //     the PROXY protocol header ([Proxy]), on a TLS listener with

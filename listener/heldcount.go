@@ -21,9 +21,18 @@ const acceptWarnEvery = 10 * time.Second
 // whichever comes first. Without that, a count held when the pressure
 // ended (no more events) or the server stopped would never reach the log,
 // and the log's counts would not add up to the metrics'.
+//
+// The two kinds of record have their own words: one written at an event
+// says what is happening now ("refusing new connections"); one written at
+// a window's end or at Close reports what happened in the time it covers,
+// since by then the pressure may have ended or the server stopped, and an
+// operator reading it must not be told the server is still refusing.
 type heldCount struct {
 	every time.Duration   // the window; acceptWarnEvery
-	write func(count int) // writes one record counting count events; runs with mu held
+	write func(count int) // writes a record at an event, counting it and those held before it; runs with mu held
+	// writeHeld writes a record of count events held back in the window
+	// time before it (since the last record); runs with mu held.
+	writeHeld func(count int, window time.Duration)
 
 	mu     sync.Mutex
 	last   time.Time   // when the last record was written; zero: never
@@ -59,7 +68,7 @@ func (h *heldCount) windowEnd() {
 	if h.held == 0 || h.closed || now.Sub(h.last) < h.every {
 		return
 	}
-	h.writeLocked(now, h.held)
+	h.writeHeldLocked(now)
 }
 
 // takeHeldLocked returns the events held and forgets them, for a caller that
@@ -71,10 +80,19 @@ func (h *heldCount) takeHeldLocked() int {
 	return n
 }
 
-// writeLocked writes a record counting n events and starts a window;
-// h.mu is held.
+// writeLocked writes the record of an event, counting n events, and
+// starts a window; h.mu is held.
 func (h *heldCount) writeLocked(now time.Time, n int) {
 	h.write(n)
+	h.last, h.held = now, 0
+	h.stopLocked()
+}
+
+// writeHeldLocked writes the record of the events held since the last
+// record and starts a window; h.mu is held and h.held > 0, so a record
+// was written before (the first event is never held).
+func (h *heldCount) writeHeldLocked(now time.Time) {
+	h.writeHeld(h.held, now.Sub(h.last).Round(time.Millisecond))
 	h.last, h.held = now, 0
 	h.stopLocked()
 }
@@ -94,7 +112,7 @@ func (h *heldCount) close() {
 	defer h.mu.Unlock()
 	h.closed = true
 	if h.held > 0 {
-		h.writeLocked(time.Now(), h.held)
+		h.writeHeldLocked(time.Now())
 	}
 	h.stopLocked()
 }

@@ -33,6 +33,10 @@ const (
 	limitWarn  = "connection limit reached; refusing new connections"
 	limitInfo  = "connection limit no longer reached; accepting connections again"
 	acceptWarn = "accept failed; retrying"
+	// The records of the counts held back inside a window, written when
+	// it ends or at Close.
+	limitHeld  = "more connections refused at the connection limit"
+	acceptHeld = "more accepts failed"
 )
 
 // refuseAtLimit fills the one slot of a listener with MaxConns 1, then
@@ -78,7 +82,7 @@ func TestRefusalCountsReachTheLogAtClose(t *testing.T) {
 	const n = 6
 	refuseAtLimit(t, l, &refused, n)
 	l.Close()
-	if got := sumOf(t, logs, "refused", limitWarn, limitInfo); got != n {
+	if got := sumOf(t, logs, "refused", limitWarn, limitHeld, limitInfo); got != n {
 		t.Fatalf("the log counts %d refusals, the hook %d:\n%s", got, n, logs)
 	}
 }
@@ -97,10 +101,10 @@ func TestRefusalCountsReachTheLogAtWindowEnd(t *testing.T) {
 	const n = 6
 	refuseAtLimit(t, l, &refused, n)
 	waitFor(t, ioTimeout, "the held refusals in the log", func() bool {
-		return sumOf(t, logs, "refused", limitWarn, limitInfo) >= n
+		return sumOf(t, logs, "refused", limitWarn, limitHeld, limitInfo) >= n
 	})
 	l.Close()
-	if got := sumOf(t, logs, "refused", limitWarn, limitInfo); got != n {
+	if got := sumOf(t, logs, "refused", limitWarn, limitHeld, limitInfo); got != n {
 		t.Fatalf("the log counts %d refusals, the hook %d:\n%s", got, n, logs)
 	}
 }
@@ -144,11 +148,11 @@ func TestAcceptFailureCountsReachTheLog(t *testing.T) {
 			}
 			if tc.window > 0 {
 				waitFor(t, ioTimeout, "the held failures in the log", func() bool {
-					return sumOf(t, logs, "failures", acceptWarn) >= failures
+					return sumOf(t, logs, "failures", acceptWarn, acceptHeld) >= failures
 				})
 			}
 			l.Close()
-			if got := sumOf(t, logs, "failures", acceptWarn); got != failures {
+			if got := sumOf(t, logs, "failures", acceptWarn, acceptHeld); got != failures {
 				t.Fatalf("the log counts %d failed accepts, want %d:\n%s", got, failures, logs)
 			}
 		})

@@ -1,6 +1,9 @@
 package listener
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // limitWarns is the state of the records of connections refused at
 // MaxConns. A server at its limit refuses at the pace its clients
@@ -9,7 +12,8 @@ import "sync/atomic"
 // with its peer) is off by default. So the first refusal is written at
 // warn at once, then at most one record per acceptWarnEvery, each
 // counting the refusals since the last, the ones held back written when
-// the window ends or at Close (heldCount); and once a connection takes a
+// the window ends or at Close (heldCount) as refusals that happened, not
+// as the warning that the server is refusing; and once a connection takes a
 // slot again after a warning, an info record says so, with the refusals
 // held since.
 type limitWarns struct {
@@ -27,6 +31,13 @@ func (l *Listener) initLimitWarns() {
 	w.write = func(n int) {
 		l.log.Warn("connection limit reached; refusing new connections", "addr", l.inner.Addr().String(),
 			"max", l.lim.max, "refused", n)
+		w.warned.Store(true)
+	}
+	// Past tense, with the time it covers: written when a window ends or
+	// at Close, when the refusals may have stopped.
+	w.writeHeld = func(n int, window time.Duration) {
+		l.log.Warn("more connections refused at the connection limit", "addr", l.inner.Addr().String(),
+			"max", l.lim.max, "refused", n, "window", window)
 		w.warned.Store(true)
 	}
 }

@@ -111,6 +111,13 @@ func (c *Conn) debug(msg string, args ...any) {
 	}
 }
 
+// debugOn reports whether debug records are written, for a caller whose
+// record costs work to build: its arguments are evaluated before debug
+// can drop them.
+func (c *Conn) debugOn() bool {
+	return c.srv.logger().Enabled(context.Background(), slog.LevelDebug)
+}
+
 // Subprotocol is the negotiated subprotocol, or "".
 func (c *Conn) Subprotocol() string { return c.ws.Subprotocol() }
 
@@ -193,11 +200,21 @@ func (c *Conn) cont(h Handler) {
 	c.ka.stop()
 	c.fault.Stop()
 	c.code = c.finish(err)
-	// In words: what the client asked for that crypto/tls refuses
-	// (renegotiation), as the raw port says it.
-	c.debug("websocket closed", "code", c.code, "err", tlsinfo.Ended(err))
+	c.logClosed(err)
 	if s.Hooks != nil && s.Hooks.Closed != nil {
 		s.Hooks.Closed(c)
+	}
+}
+
+// logClosed writes the debug record of the connection's end, err in
+// words: what the client asked for that crypto/tls refuses
+// (renegotiation), as the raw port says it. The words (err's message,
+// perhaps rewritten) and the boxed code are built only when the record
+// is written: at the default info level every close would otherwise pay
+// a few allocations for a line nobody sees.
+func (c *Conn) logClosed(err error) {
+	if c.debugOn() {
+		c.debug("websocket closed", "code", c.code, "err", tlsinfo.Ended(err))
 	}
 }
 

@@ -175,6 +175,12 @@ func checkCertHost(h string) error {
 	if net.ParseIP(strings.Trim(h, "[]")) != nil {
 		return nil
 	}
+	// fe80::1%eth0: the zone names an interface of one machine, which no
+	// certificate can carry (a SAN holds the address's bytes alone), and
+	// clients check the address without it.
+	if addr, zone, ok := strings.Cut(strings.Trim(h, "[]"), "%"); ok && net.ParseIP(addr) != nil {
+		return fmt.Errorf("%q: a certificate cannot carry the zone %q of an IPv6 address, and clients check the address without it: write %q", h, "%"+zone, addr)
+	}
 	if strings.ContainsAny(h, ":/@?# ") {
 		return fmt.Errorf("%q is not a host name or IP address (no scheme, port or path)", h)
 	}

@@ -160,24 +160,11 @@ func unwrapParse(err error) error {
 }
 
 func (c *Config) validate() error {
-	addrs := []struct {
-		name, val string
-		optional  bool
-	}{
-		{"TLS_ADDR", c.TLSAddr, false},
-		{"HTTPS_ADDR", c.HTTPSAddr, false},
-		{"ADMIN_ADDR", c.AdminAddr, true},
-		{"HTTP_ADDR", c.HTTPAddr, true},
-	}
-	var on []listenerAddr
-	for _, a := range addrs {
-		if a.optional && a.val == "" {
-			continue
-		}
+	on := c.listenerAddrs()
+	for _, a := range on {
 		if err := checkAddr(a.val); err != nil {
 			return &configError{Var: envPrefix + a.name, Err: err}
 		}
-		on = append(on, listenerAddr{a.name, a.val})
 	}
 	if err := checkOwnPorts(on); err != nil {
 		return err

@@ -13,6 +13,20 @@ type listenerAddr struct {
 	name, val string
 }
 
+// listenerAddrs returns the settings of the listeners that are on, in
+// the order they bind: the raw TLS and HTTPS ones always, the admin and
+// plain HTTP ones unless empty.
+func (c *Config) listenerAddrs() []listenerAddr {
+	on := []listenerAddr{{"TLS_ADDR", c.TLSAddr}, {"HTTPS_ADDR", c.HTTPSAddr}}
+	if c.AdminAddr != "" {
+		on = append(on, listenerAddr{"ADMIN_ADDR", c.AdminAddr})
+	}
+	if c.HTTPAddr != "" {
+		on = append(on, listenerAddr{"HTTP_ADDR", c.HTTPAddr})
+	}
+	return on
+}
+
 // checkOwnPorts refuses two listeners of this server set to one port
 // where the second could not bind. The kernel would say "address already
 // in use", which sends the operator looking for another process holding
@@ -35,7 +49,8 @@ func checkOwnPorts(addrs []listenerAddr) error {
 // same port, and hosts that are the same, or where one is a wildcard.
 // Go listens on a wildcard ("", 0.0.0.0 or ::) with one socket for IPv4
 // and IPv6 both, so a wildcard takes the port on every address. Two
-// different names are left to the kernel: they may resolve apart.
+// different names, or a name and an address, are left to
+// checkNamedPorts, which looks the names up.
 func samePort(a, b string) bool {
 	ha, pa, errA := net.SplitHostPort(a)
 	hb, pb, errB := net.SplitHostPort(b)

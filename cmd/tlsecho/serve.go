@@ -34,6 +34,11 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	hup, stopHup := catchHangup()
 	defer stopHup()
 	cfg, err := loadConfig(environ)
+	if err == nil {
+		// Not ctx: a server told to stop as it starts still checks its
+		// settings.
+		err = checkNamedPorts(context.WithoutCancel(ctx), cfg.listenerAddrs(), lookupHost)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
 		return exitUsage

@@ -45,12 +45,14 @@ func (a *app) logStart() {
 		"mtls", a.cfg.ClientCAFile != "")
 	// A health command that cannot ask at all (mTLS, an untrusted PROXY
 	// source, an alert) never meets the delay: saying it waits the delay
-	// out would contradict the warning that it cannot check.
+	// out would contradict the warning that it cannot check. The reasons
+	// go under the keys of every other record: err for why something will
+	// fail, hint for what follows from a setting and what to do about it.
 	if why := a.cfg.healthProblem(); why != "" {
-		a.log.Warn("tlsecho health cannot check this server", "why", why)
+		a.log.Warn("tlsecho health cannot check this server", "err", why)
 	} else if d := a.cfg.healthHandshakeDelay(); d > 0 {
 		a.log.Warn("tlsecho health waits out the handshake delay", "hsdelay", d,
-			"why", "with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off it asks /healthz on the HTTPS port, whose every handshake TLSECHO_FAULT holds; a HEALTHCHECK timeout must allow for it, or turn one of them on")
+			"hint", "with TLSECHO_ADMIN_ADDR and TLSECHO_HTTP_ADDR off it asks /healthz on the HTTPS port, whose every handshake TLSECHO_FAULT holds; a HEALTHCHECK timeout must allow for it, or turn one of them on")
 	}
 	// A default spec makes every echo misbehave, the one "try it"
 	// suggests too: say so, or a forgotten variable looks like a broken
@@ -60,7 +62,7 @@ func (a *app) logStart() {
 		if hs := a.cfg.defaultHandshakeVerbs(); hs != "" {
 			why += "; its " + hs + " acts on every TLS handshake of the raw TLS and HTTPS ports, the page, /info and /healthz included"
 		}
-		a.log.Warn("every connection gets faults", "spec", def, "why", why+"; unset it for a plain echo")
+		a.log.Warn("every connection gets faults", "spec", def, "hint", why+"; unset it for a plain echo")
 	}
 	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
 		a.log.Warn("certificate "+p+"; clients will refuse it",
