@@ -62,6 +62,9 @@
   let pending = [];
   let head = 0;
   const totals = { sentMsgs: 0, sentBytes: 0, recvMsgs: 0, recvBytes: 0, bad: 0, echoes: 0 };
+  // The largest message this page's own server takes, from /info; 0 while
+  // not known.
+  let messageLimit = 0;
   let samples = [];
 
   function setState(name, detail) {
@@ -89,6 +92,12 @@
     if (n < 1024) return n + " B";
     if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10240 ? 1 : 0) + " KiB";
     return (n / 1048576).toFixed(1) + " MiB";
+  }
+
+  // fmtSize is fmtBytes with the exact count beside a rounded one, for a
+  // limit a user compares a message with.
+  function fmtSize(n) {
+    return n < 1024 ? fmtBytes(n) : n + " bytes (" + fmtBytes(n) + ")";
   }
 
   function fmtMs(ms) {
@@ -488,6 +497,7 @@
     // ended is the end of this socket, from its close event or without one.
     function ended(ev) {
       sock = null;
+      const biggest = largestPending();
       const unechoed = dropPending();
       setState("closed", closeText(ev.code, ev.reason));
       logEvent("closed " + closeText(ev.code, ev.reason) + (ev.wasClean ? "" : ", not clean") +
@@ -497,8 +507,24 @@
         certificateHint(url);
       }
       if (!opened && fault && url.host === location.host) explainRefusal(url);
+      if (ev.code === 1009) tooBig(url, biggest);
     }
   });
+
+  // tooBig explains a close 1009: the server refused a message larger
+  // than it takes. The close says no more than that, so the page names
+  // the limit when it knows it (its own server's, from /info) and the
+  // largest message that was still waiting for its echo, which is the
+  // one the server refused unless another server's limit counts
+  // something else.
+  function tooBig(url, biggest) {
+    let s = "the server closed the connection because a message was larger than it takes";
+    if (url.host === location.host && messageLimit > 0) {
+      s += ": this server's limit (TLSECHO_MAX_MESSAGE_BYTES) is " + fmtSize(messageLimit);
+    }
+    if (biggest > 0) s += "; the largest message sent and not echoed was " + fmtSize(biggest);
+    problem(s);
+  }
 
   // explainRefusal says why this page's own server refused an upgrade that
   // asked for faults: a browser shows a refused upgrade only as close 1006,
@@ -534,6 +560,14 @@
     logEvent("gave up waiting for the close to complete" + (s.readyState === WebSocket.CLOSED ? "" : "; the browser ends the socket itself") +
       (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
   });
+
+  // largestPending is the size of the largest message still waiting for
+  // its echo, 0 when none is.
+  function largestPending() {
+    let n = 0;
+    for (let i = head; i < pending.length; i++) n = Math.max(n, pending[i].size);
+    return n;
+  }
 
   // dropPending forgets the messages still waiting for their echo, once
   // their socket is gone, aborting a burst, and returns how many there were.
@@ -788,6 +822,7 @@
       (cl.balancer ? " (PROXY header from load balancer " + cl.balancer + ")" : "") +
       (cl.proxy ? " (forwarded by proxy " + cl.proxy + ")" : ""));
     const ws = info.websocket || {};
+    messageLimit = ws.max_message_bytes || 0;
     set("info-compression", (ws.compression ? "permessage-deflate offered" : "off") +
       (ws.max_message_bytes ? "; messages up to " + fmtBytes(ws.max_message_bytes) : ""));
     const cc = info.client_certificate;
