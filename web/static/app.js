@@ -69,7 +69,7 @@
 
   function setState(name, detail) {
     ui.state.dataset.state = name;
-    ui.state.textContent = detail ? name + " " + detail : name;
+    ui.state.textContent = detail ? name + " " + withPictures(detail) : name;
     const idle = name === "closed";
     ui.connectBtn.disabled = !idle;
     ui.url.disabled = !idle;
@@ -175,6 +175,39 @@
     return out + "\u2069".repeat(depth);
   }
 
+  // C0 controls and DEL draw nothing (NUL, ESC) or move the text (a tab,
+  // and a line break under the log's white-space: pre-wrap): two different
+  // messages looked the same, and a server's text of line breaks stretched
+  // its log line many rows high. They are shown as their Unicode Control
+  // Pictures (U+2400 plus the code, U+2421 for DEL), one character each.
+  const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
+  function controlPicture(c) {
+    const n = c.charCodeAt(0);
+    return String.fromCharCode(n === 0x7f ? 0x2421 : 0x2400 + n);
+  }
+
+  function withPictures(s) {
+    return s.replace(CONTROLS, controlPicture);
+  }
+
+  // appendShown appends s to parent with each control as its picture in
+  // an element of its own, marked, so that it stands apart from a real
+  // "␀" in the text, and titled with its code point.
+  function appendShown(parent, s) {
+    let last = 0;
+    for (const m of s.matchAll(CONTROLS)) {
+      if (m.index > last) parent.append(s.slice(last, m.index));
+      const e = document.createElement("span");
+      e.className = "ctl";
+      e.textContent = controlPicture(m[0]);
+      e.title = "control character U+" + m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+      parent.append(e);
+      last = m.index + 1;
+    }
+    if (last < s.length) parent.append(s.slice(last));
+  }
+
   // closeText describes a close. The reason is the server's text, set in
   // the middle of the page's own: it goes between Unicode isolates (FSI,
   // PDI), so a right-to-left override in it cannot run on and reorder the
@@ -228,7 +261,7 @@
     // The text (often the server's) is isolated, so a right-to-left
     // override in it cannot carry on over the marks that follow it.
     const body = cell(li, "span", "body", "");
-    cell(body, "span", "msg", bidiBalanced(f.text || ""));
+    appendShown(cell(body, "span", "msg", ""), bidiBalanced(f.text || ""));
     if (f.cut) cell(body, "span", "cut", "cut").title = "only the start of the message is shown; its size is beside it";
     if (f.bad) cell(body, "span", "flag", f.bad);
     return li;
