@@ -539,7 +539,7 @@
         $("info").dataset.loaded === "true") {
         certificateHint(url);
       }
-      if (!opened && fault && url.host === location.host) explainRefusal(url);
+      if (!opened && url.host === location.host) explainRefusal(url);
       if (ev.code === 1009) tooBig(url, biggest);
     }
   });
@@ -559,20 +559,34 @@
     problem(s);
   }
 
-  // explainRefusal says why this page's own server refused an upgrade that
-  // asked for faults: a browser shows a refused upgrade only as close 1006,
-  // but the same URL over plain HTTPS answers with the server's one line
-  // (a bad spec's 400, or status:CODE's own status).
+  // explainRefusal says why this page's own server did not take a
+  // WebSocket connection. A browser shows every failed upgrade only as
+  // close 1006, but the same URL over plain HTTPS tells more: no answer at
+  // all (the server is down, or closed the connection at once at its
+  // connection limit), the server's one line for a refusal (a bad fault
+  // spec's 400, status:CODE's own status, the 503 of a server shutting
+  // down), or the 400 that a request without an upgrade gets, which says
+  // the server would have taken the upgrade: then the WebSocket connection
+  // itself was cut, at the connection limit or by a proxy on the way. One
+  // request per failed connect: the page never retries by itself.
   async function explainRefusal(url) {
     const u = new URL(url.href);
     u.protocol = location.protocol;
+    let r, text;
     try {
-      const r = await fetch(u, { cache: "no-store" });
-      const text = (await r.text()).trim();
-      if (text.startsWith("fault:")) problem("upgrade refused with HTTP " + r.status + ": " + text);
+      r = await fetch(u, { cache: "no-store" });
+      text = (await r.text()).trim().split("\n")[0].slice(0, 300);
     } catch {
-      // Nothing more to learn.
+      problem("no answer from " + url.host + ": the server is down, or it closed the connection at once " +
+        "because it is at its connection limit (TLSECHO_MAX_CONNS)");
+      return;
     }
+    if (r.status === 400 && text.includes("not using the websocket protocol")) {
+      problem("the server at " + url.host + " answers, but it closed the WebSocket connection before the upgrade: " +
+        "it is at its connection limit (TLSECHO_MAX_CONNS), or a proxy on the way does not pass WebSocket upgrades");
+      return;
+    }
+    if (!r.ok) problem("upgrade refused with HTTP " + r.status + (text ? ": " + text : ""));
   }
 
   ui.disconnectBtn.addEventListener("click", () => {
