@@ -854,15 +854,22 @@
       set("info-expiry", exp.toISOString().slice(0, 16).replace("T", " ") + " UTC " +
         (days >= 0 ? "(in " + days + " days)" : "(expired)"));
       $("info-expiry").classList.toggle("bad", days < 0);
+      set("info-key", (c.key || "—") + (c.signature ? ", signed " + c.signature : ""));
+      // The fingerprint as openssl x509 -fingerprint and tlsecho client
+      // print it, so the three can be compared at a glance.
+      set("info-sha256", c.sha256 ? c.sha256.toUpperCase().match(/../g).join(":") : "—");
     }
     if (info.tls) {
       set("info-tls", info.tls.version + (info.tls.alpn ? ", ALPN " + info.tls.alpn : "") + (info.tls.resumed ? ", resumed" : ""));
       set("info-cipher", info.tls.cipher);
+      // Empty for a resumption without a key exchange.
+      set("info-kx", info.tls.key_exchange || (info.tls.resumed ? "none (resumed)" : "—"));
     } else {
       const up = info.client && info.client.tls_terminated_upstream;
       set("info-tls", up ? "terminated upstream: a proxy in front ended TLS and forwarded plain HTTP"
         : "none: this page came over plain HTTP");
       set("info-cipher", "—");
+      set("info-kx", "—");
     }
     const cl = info.client || {};
     set("info-peer", (cl.address || "—") +
