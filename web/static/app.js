@@ -56,6 +56,9 @@
   // ---- state -------------------------------------------------------------
 
   let sock = null;
+  // The socket the user asked to disconnect, so its end is told apart
+  // from one the server or the network chose.
+  let leaving = null;
   let burst = null;
   // Echoes come back in the order the messages went out, so the pending
   // messages form a queue; head avoids O(n) shifts during a burst.
@@ -215,6 +218,9 @@
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
+    // RFC 6455 section 7.4.2: codes no registry entry names.
+    else if (code >= 3000 && code <= 3999) s += " library code";
+    else if (code >= 4000 && code <= 4999) s += " private-use code";
     if (reason) s += " “\u2068" + bidiBalanced(reason) + "\u2069”";
     return s;
   }
@@ -533,8 +539,16 @@
       const biggest = largestPending();
       const unechoed = dropPending();
       setState("closed", closeText(ev.code, ev.reason));
-      logEvent("closed " + closeText(ev.code, ev.reason) + (ev.wasClean ? "" : ", not clean") +
-        (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
+      const never = unechoed ? "; " + unechoed + " message(s) never echoed" : "";
+      const text = closeText(ev.code, ev.reason);
+      if (s === leaving || !opened) {
+        logEvent((opened ? "closed " : "no connection: closed ") + text + (ev.wasClean ? "" : ", not clean") + never);
+      } else if (ev.code === 1006) {
+        problem("the connection broke off without a close frame (" + text + "): the server stopped, " +
+          "or the network or a proxy between cut it" + never);
+      } else {
+        logEvent("the server closed the connection: " + text + (ev.wasClean ? "" : ", not clean") + never);
+      }
       if (!opened && ev.code === 1006 && url.protocol === "wss:" && url.host !== location.host &&
         $("info").dataset.loaded === "true") {
         certificateHint(url);
@@ -593,6 +607,7 @@
     if (!sock) return;
     if (sock.readyState === WebSocket.CONNECTING || sock.readyState === WebSocket.OPEN) {
       setState("closing");
+      leaving = sock;
       logEvent("closing with 1000");
       sock.close(1000, "bye");
       return;
