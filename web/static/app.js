@@ -232,6 +232,11 @@
   // message and leave no time for the user's clicks.
   let queuedLines = [];
   let flushQueued = false;
+  // Every other line is shaded by a class it gets when it is made: with
+  // :nth-child(even), dropping the oldest line flipped the shade of every
+  // line after it, and restyling the whole log once a frame made a fast
+  // stream of messages slow the page to a crawl.
+  let linesMade = 0;
 
   function cell(parent, tag, cls, text) {
     const e = document.createElement(tag);
@@ -255,7 +260,7 @@
 
   function makeLine({ kind, f, t }) {
     const li = document.createElement("li");
-    li.className = kind + (f.bad ? " bad" : "");
+    li.className = kind + (f.bad ? " bad" : "") + (linesMade++ % 2 ? " alt" : "");
     cell(li, "time", "t", t);
     cell(li, "span", "dir", { sent: "→", recv: "←", event: "•", error: "!" }[kind]);
     if (kind === "sent" || kind === "recv") {
