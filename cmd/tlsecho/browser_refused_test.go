@@ -124,3 +124,37 @@ func TestBrowserConnectionLimit(t *testing.T) {
 	tab.waitState("open")
 	tab.checkProblems(failedLoad)
 }
+
+// TestBrowserConnectAbandoned: Disconnect while a connect is still under
+// way (the server holds the handshake) ends it without blaming the
+// server: no reason is looked for and none is given.
+func TestBrowserConnectAbandoned(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
+	// Every new connection: the WebSocket's, and any Chromium opens ahead.
+	ta.arm(t, "https", "hsdelay:9s", "20")
+	tab.connect()
+	tab.waitState("connecting")
+	tab.do("disconnect", chromedp.Click(chromedp.CSS("#disconnect-btn")))
+	tab.waitState("closed")
+	if got := tab.eval("buttons", buttonStates); got != "1 0 0" {
+		t.Errorf("buttons (connect disconnect send) = %s after a connect given up, want 1 0 0", got)
+	}
+
+	// A connect that works orders the page's requests after the first
+	// one's end: any asking why would have gone out by then.
+	ta.adminDo(t, "DELETE", "/faults")
+	tab.connect()
+	tab.waitState("open")
+	if got := tab.eval("errors", `[...document.querySelectorAll("#log li.error")].map(li => li.textContent).join("\n")`); got != "" {
+		t.Errorf("the page explains an end the user chose: %q", got)
+	}
+	_, urls := tab.watch.snapshot()
+	for _, u := range urls {
+		if strings.HasPrefix(u, "https:") && strings.Contains(u, "/ws") {
+			t.Errorf("the page asked %s why a connect the user gave up failed", u)
+		}
+	}
+	tab.checkProblems(failedLoad)
+}

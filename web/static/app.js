@@ -525,7 +525,9 @@
     s.addEventListener("error", () => {
       // Browsers hide the reason on purpose; the close code that follows
       // (often 1006) is all a page can learn.
-      if (s !== sock) return;
+      // Closing a socket still connecting fires an error too: the user's
+      // own doing, not a fault to report.
+      if (s !== sock || s === leaving) return;
       problem("socket error (the browser gives no details; see the close code)");
       // A socket the browser refused to open at all (one the page's
       // Content-Security-Policy does not allow, say) may end with this
@@ -543,11 +545,18 @@
       sock = null;
       const biggest = largestPending();
       const unechoed = dropPending();
-      setState("closed", closeText(ev.code, ev.reason));
-      const never = unechoed ? "; " + unechoed + " message(s) never echoed" : "";
       const text = closeText(ev.code, ev.reason);
-      if (s === leaving || !opened) {
-        logEvent((opened ? "closed " : "no connection: closed ") + text + (ev.wasClean ? "" : ", not clean") + never);
+      setState("closed", text);
+      const never = unechoed ? "; " + unechoed + " message(s) never echoed" : "";
+      if (s === leaving) {
+        // The user's own end, also of a connect still under way: nothing
+        // to explain.
+        logEvent("closed " + text + (ev.wasClean ? "" : ", not clean") + never);
+        if (ev.code === 1009) tooBig(url, biggest);
+        return;
+      }
+      if (!opened) {
+        logEvent("no connection: closed " + text + (ev.wasClean ? "" : ", not clean") + never);
       } else if (ev.code === 1006) {
         problem("the connection broke off without a close frame (" + text + "): the server stopped, " +
           "or the network or a proxy between cut it" + never);
@@ -580,14 +589,14 @@
 
   // explainRefusal says why this page's own server did not take a
   // WebSocket connection. A browser shows every failed upgrade only as
-  // close 1006, but the same URL over plain HTTPS tells more: no answer at
-  // all (the server is down, or closed the connection at once at its
-  // connection limit), the server's one line for a refusal (a bad fault
-  // spec's 400, status:CODE's own status, the 503 of a server shutting
-  // down), or the 400 that a request without an upgrade gets, which says
-  // the server would have taken the upgrade: then the WebSocket connection
-  // itself was cut, at the connection limit or by a proxy on the way. One
-  // request per failed connect: the page never retries by itself.
+  // close 1006, but the same URL asked without the upgrade tells more: no
+  // answer at all (the server is down, or closed the connection at once at
+  // its connection limit), the server's one line for a refusal (a bad
+  // fault spec's 400, status:CODE's own status, the 503 of a server
+  // shutting down), or the 400 that a request without an upgrade gets,
+  // which says the server would have taken the upgrade: then the WebSocket
+  // connection itself was cut, at the connection limit or by a proxy on the
+  // way. One request per failed connect: the page never retries by itself.
   async function explainRefusal(url) {
     const u = new URL(url.href);
     u.protocol = location.protocol;
