@@ -1,7 +1,9 @@
 package web
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -42,6 +44,9 @@ func setSecurityHeaders(h http.Header, csp string) {
 // Handler serves the page and its assets at the root of the returned
 // handler's path space, with security headers suited to a page that only
 // talks to its own origin (and to the wss servers its user points it at).
+// Each file carries an ETag made from its content and Cache-Control:
+// no-cache, so a browser revalidates on every load and gets 304 while the
+// binary is the same.
 func Handler() http.Handler {
 	sub, err := fs.Sub(static, "static")
 	if err != nil {
@@ -49,13 +54,48 @@ func Handler() http.Handler {
 		panic(err)
 	}
 	files := http.FileServerFS(sub)
+	tags := etags(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w.Header(), pageCSP)
 		// The files change only with the binary; revalidating each load
 		// keeps an upgraded server from serving a stale script.
 		w.Header().Set("Cache-Control", "no-cache")
+		// Embedded files have no modification time, so without an ETag
+		// that revalidation could never be answered 304 and every load
+		// fetched every file again. http.ServeContent answers
+		// If-None-Match from the ETag set here.
+		if tag, ok := tags[r.URL.Path]; ok {
+			w.Header().Set("ETag", tag)
+		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// etags maps the URL path of each embedded file to a strong ETag made
+// from its content: the same bytes get the same tag in every build and
+// on every replica, a changed file a new one. "/" is the page itself;
+// "/index.html" is left out, as it answers only with a redirect to "/".
+func etags(files fs.FS) map[string]string {
+	tags := map[string]string{}
+	// The embedded tree is fixed at compile time: the walk cannot fail.
+	fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return nil
+		}
+		sum := sha256.Sum256(b)
+		tag := `"` + hex.EncodeToString(sum[:12]) + `"`
+		if p == "index.html" {
+			tags["/"] = tag
+			return nil
+		}
+		tags["/"+p] = tag
+		return nil
+	})
+	return tags
 }
 
 // Paths are the URL paths Handler serves: "/" (the page) and each file of

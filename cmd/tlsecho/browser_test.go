@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
 // screenshotEnv, set to 1, makes TestBrowserWorkbench write the committed
@@ -55,6 +56,16 @@ func TestBrowserWorkbench(t *testing.T) {
 	}
 	if got := tab.text("#info-cipher"); !strings.HasPrefix(got, "TLS_") {
 		t.Errorf("info cipher = %q, want a TLS_ suite name", got)
+	}
+	// Chromium and Go both put the post-quantum hybrid first.
+	if got := tab.text("#info-kx"); got != "X25519MLKEM768" {
+		t.Errorf("info key exchange = %q, want X25519MLKEM768", got)
+	}
+	if got := tab.text("#info-key"); got != "ECDSA P-256, signed ECDSA-SHA256" {
+		t.Errorf("info key = %q, want the generated certificate's ECDSA P-256, signed ECDSA-SHA256", got)
+	}
+	if got, want := tab.text("#info-sha256"), tlsinfo.DescribeCertificate(ta.src.Leaf()).SHA256Colons(); got != want {
+		t.Errorf("info SHA-256 = %q, want %q", got, want)
 	}
 	if got, want := tab.text("#cmd-openssl"), "openssl s_client -connect 127.0.0.1:"+rawPort; got != want {
 		t.Errorf("openssl line = %q, want %q", got, want)

@@ -64,9 +64,48 @@ func TestBrowserLoneSurrogate(t *testing.T) {
 	tab.eval("the message", `(() => { document.getElementById("text-msg").value = "half \ud83d of an emoji"; return ""; })()`)
 	tab.do("send", chromedp.Click(chromedp.CSS("#text-btn")))
 	got := tab.waitFor("the echo", `(() => { const li = document.querySelector("#log li.recv");
-		return li ? li.className + ": " + li.querySelector(".body").textContent : ""; })()`)
+		return li ? (li.classList.contains("bad") ? "bad" : "recv") + ": " + li.querySelector(".body").textContent : ""; })()`)
 	if got != "recv: half \ufffd of an emoji" {
 		t.Errorf("echo line %q, want a matching echo of the text as sent", got)
+	}
+	if bad := tab.eval("mismatches", `document.getElementById("st-bad").textContent`); bad != "0" {
+		t.Errorf("%s mismatches counted, want 0", bad)
+	}
+	tab.checkProblems(nil)
+}
+
+// TestBrowserControlCharacters: a text message with control characters
+// (NUL, ESC, a tab, DEL, which draw nothing or move the text) shows each
+// as its Unicode Control Picture, marked, so "a\x00b" does not look like
+// "ab"; a line of 5,000 characters without a space wraps inside the log
+// instead of widening it; binary bytes that are not UTF-8 show as hex.
+func TestBrowserControlCharacters(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
+	tab.connect()
+	tab.waitState("open")
+
+	tab.eval("the message", `(() => { document.getElementById("text-msg").value = "a\u0000b\u001bc\td\u007fe␀"; return ""; })()`)
+	tab.do("send", chromedp.Click(chromedp.CSS("#text-btn")))
+	got := tab.waitFor("the echo", `(() => { const li = document.querySelector("#log li.recv");
+		if (!li) return "";
+		const msg = li.querySelector(".msg");
+		return (li.classList.contains("bad") ? "bad" : "recv") + ": " + msg.textContent + " marked " + [...msg.querySelectorAll(".ctl")].map(e => e.textContent).join(""); })()`)
+	if want := "recv: a␀b␛c␉d␡e␀ marked ␀␛␉␡"; got != want {
+		t.Errorf("echo line %q, want %q", got, want)
+	}
+
+	tab.do("send a long word", chromedp.SetValue(chromedp.CSS("#text-msg"), strings.Repeat("W", 5000)), chromedp.Click(chromedp.CSS("#text-btn")))
+	tab.do("send hex", chromedp.SendKeys(chromedp.CSS("#hex-msg"), "ff fe 00 c3 28"), chromedp.Click(chromedp.CSS("#hex-btn")))
+	tab.waitFor("the binary echo", recvLine(`k === "binary" && b === "ff fe 00 c3 28"`))
+	for _, width := range []int64{1280, 390} {
+		tab.do("viewport", chromedp.EmulateViewport(width, 900))
+		if got := tab.eval("widths", `(() => { const l = document.getElementById("log");
+			return l.scrollWidth <= l.clientWidth && document.documentElement.scrollWidth <= innerWidth ? "ok" :
+				"log " + l.scrollWidth + "/" + l.clientWidth + ", page " + document.documentElement.scrollWidth + "/" + innerWidth; })()`); got != "ok" {
+			t.Errorf("at %d px the long word widens the log or the page: %s", width, got)
+		}
 	}
 	if bad := tab.eval("mismatches", `document.getElementById("st-bad").textContent`); bad != "0" {
 		t.Errorf("%s mismatches counted, want 0", bad)

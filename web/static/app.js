@@ -56,17 +56,23 @@
   // ---- state -------------------------------------------------------------
 
   let sock = null;
+  // The socket the user asked to disconnect, so its end is told apart
+  // from one the server or the network chose.
+  let leaving = null;
   let burst = null;
   // Echoes come back in the order the messages went out, so the pending
   // messages form a queue; head avoids O(n) shifts during a burst.
   let pending = [];
   let head = 0;
   const totals = { sentMsgs: 0, sentBytes: 0, recvMsgs: 0, recvBytes: 0, bad: 0, echoes: 0 };
+  // The largest message this page's own server takes, from /info; 0 while
+  // not known.
+  let messageLimit = 0;
   let samples = [];
 
   function setState(name, detail) {
     ui.state.dataset.state = name;
-    ui.state.textContent = detail ? name + " " + detail : name;
+    ui.state.textContent = detail ? name + " " + withPictures(detail) : name;
     const idle = name === "closed";
     ui.connectBtn.disabled = !idle;
     ui.url.disabled = !idle;
@@ -89,6 +95,12 @@
     if (n < 1024) return n + " B";
     if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10240 ? 1 : 0) + " KiB";
     return (n / 1048576).toFixed(1) + " MiB";
+  }
+
+  // fmtSize is fmtBytes with the exact count beside a rounded one, for a
+  // limit a user compares a message with.
+  function fmtSize(n) {
+    return n < 1024 ? fmtBytes(n) : n + " bytes (" + fmtBytes(n) + ")";
   }
 
   function fmtMs(ms) {
@@ -166,6 +178,39 @@
     return out + "\u2069".repeat(depth);
   }
 
+  // C0 controls and DEL draw nothing (NUL, ESC) or move the text (a tab,
+  // and a line break under the log's white-space: pre-wrap): two different
+  // messages looked the same, and a server's text of line breaks stretched
+  // its log line many rows high. They are shown as their Unicode Control
+  // Pictures (U+2400 plus the code, U+2421 for DEL), one character each.
+  const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
+  function controlPicture(c) {
+    const n = c.charCodeAt(0);
+    return String.fromCharCode(n === 0x7f ? 0x2421 : 0x2400 + n);
+  }
+
+  function withPictures(s) {
+    return s.replace(CONTROLS, controlPicture);
+  }
+
+  // appendShown appends s to parent with each control as its picture in
+  // an element of its own, marked, so that it stands apart from a real
+  // "␀" in the text, and titled with its code point.
+  function appendShown(parent, s) {
+    let last = 0;
+    for (const m of s.matchAll(CONTROLS)) {
+      if (m.index > last) parent.append(s.slice(last, m.index));
+      const e = document.createElement("span");
+      e.className = "ctl";
+      e.textContent = controlPicture(m[0]);
+      e.title = "control character U+" + m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+      parent.append(e);
+      last = m.index + 1;
+    }
+    if (last < s.length) parent.append(s.slice(last));
+  }
+
   // closeText describes a close. The reason is the server's text, set in
   // the middle of the page's own: it goes between Unicode isolates (FSI,
   // PDI), so a right-to-left override in it cannot run on and reorder the
@@ -173,6 +218,9 @@
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
+    // RFC 6455 section 7.4.2: codes no registry entry names.
+    else if (code >= 3000 && code <= 3999) s += " library code";
+    else if (code >= 4000 && code <= 4999) s += " private-use code";
     if (reason) s += " “\u2068" + bidiBalanced(reason) + "\u2069”";
     return s;
   }
@@ -184,6 +232,11 @@
   // message and leave no time for the user's clicks.
   let queuedLines = [];
   let flushQueued = false;
+  // Every other line is shaded by a class it gets when it is made: with
+  // :nth-child(even), dropping the oldest line flipped the shade of every
+  // line after it, and restyling the whole log once a frame made a fast
+  // stream of messages slow the page to a crawl.
+  let linesMade = 0;
 
   function cell(parent, tag, cls, text) {
     const e = document.createElement(tag);
@@ -207,7 +260,7 @@
 
   function makeLine({ kind, f, t }) {
     const li = document.createElement("li");
-    li.className = kind + (f.bad ? " bad" : "");
+    li.className = kind + (f.bad ? " bad" : "") + (linesMade++ % 2 ? " alt" : "");
     cell(li, "time", "t", t);
     cell(li, "span", "dir", { sent: "→", recv: "←", event: "•", error: "!" }[kind]);
     if (kind === "sent" || kind === "recv") {
@@ -219,7 +272,7 @@
     // The text (often the server's) is isolated, so a right-to-left
     // override in it cannot carry on over the marks that follow it.
     const body = cell(li, "span", "body", "");
-    cell(body, "span", "msg", bidiBalanced(f.text || ""));
+    appendShown(cell(body, "span", "msg", ""), bidiBalanced(f.text || ""));
     if (f.cut) cell(body, "span", "cut", "cut").title = "only the start of the message is shown; its size is beside it";
     if (f.bad) cell(body, "span", "flag", f.bad);
     return li;
@@ -472,7 +525,9 @@
     s.addEventListener("error", () => {
       // Browsers hide the reason on purpose; the close code that follows
       // (often 1006) is all a page can learn.
-      if (s !== sock) return;
+      // Closing a socket still connecting fires an error too: the user's
+      // own doing, not a fault to report.
+      if (s !== sock || s === leaving) return;
       problem("socket error (the browser gives no details; see the close code)");
       // A socket the browser refused to open at all (one the page's
       // Content-Security-Policy does not allow, say) may end with this
@@ -488,38 +543,85 @@
     // ended is the end of this socket, from its close event or without one.
     function ended(ev) {
       sock = null;
+      const biggest = largestPending();
       const unechoed = dropPending();
-      setState("closed", closeText(ev.code, ev.reason));
-      logEvent("closed " + closeText(ev.code, ev.reason) + (ev.wasClean ? "" : ", not clean") +
-        (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
+      const text = closeText(ev.code, ev.reason);
+      setState("closed", text);
+      const never = unechoed ? "; " + unechoed + " message(s) never echoed" : "";
+      if (s === leaving) {
+        // The user's own end, also of a connect still under way: nothing
+        // to explain.
+        logEvent("closed " + text + (ev.wasClean ? "" : ", not clean") + never);
+        if (ev.code === 1009) tooBig(url, biggest);
+        return;
+      }
+      if (!opened) {
+        logEvent("no connection: closed " + text + (ev.wasClean ? "" : ", not clean") + never);
+      } else if (ev.code === 1006) {
+        problem("the connection broke off without a close frame (" + text + "): the server stopped, " +
+          "or the network or a proxy between cut it" + never);
+      } else {
+        logEvent("the server closed the connection: " + text + (ev.wasClean ? "" : ", not clean") + never);
+      }
       if (!opened && ev.code === 1006 && url.protocol === "wss:" && url.host !== location.host &&
         $("info").dataset.loaded === "true") {
         certificateHint(url);
       }
-      if (!opened && fault && url.host === location.host) explainRefusal(url);
+      if (!opened && url.host === location.host) explainRefusal(url);
+      if (ev.code === 1009) tooBig(url, biggest);
     }
   });
 
-  // explainRefusal says why this page's own server refused an upgrade that
-  // asked for faults: a browser shows a refused upgrade only as close 1006,
-  // but the same URL over plain HTTPS answers with the server's one line
-  // (a bad spec's 400, or status:CODE's own status).
+  // tooBig explains a close 1009: the server refused a message larger
+  // than it takes. The close says no more than that, so the page names
+  // the limit when it knows it (its own server's, from /info) and the
+  // largest message that was still waiting for its echo, which is the
+  // one the server refused unless another server's limit counts
+  // something else.
+  function tooBig(url, biggest) {
+    let s = "the server closed the connection because a message was larger than it takes";
+    if (url.host === location.host && messageLimit > 0) {
+      s += ": this server's limit (TLSECHO_MAX_MESSAGE_BYTES) is " + fmtSize(messageLimit);
+    }
+    if (biggest > 0) s += "; the largest message sent and not echoed was " + fmtSize(biggest);
+    problem(s);
+  }
+
+  // explainRefusal says why this page's own server did not take a
+  // WebSocket connection. A browser shows every failed upgrade only as
+  // close 1006, but the same URL asked without the upgrade tells more: no
+  // answer at all (the server is down, or closed the connection at once at
+  // its connection limit), the server's one line for a refusal (a bad
+  // fault spec's 400, status:CODE's own status, the 503 of a server
+  // shutting down), or the 400 that a request without an upgrade gets,
+  // which says the server would have taken the upgrade: then the WebSocket
+  // connection itself was cut, at the connection limit or by a proxy on the
+  // way. One request per failed connect: the page never retries by itself.
   async function explainRefusal(url) {
     const u = new URL(url.href);
     u.protocol = location.protocol;
+    let r, text;
     try {
-      const r = await fetch(u, { cache: "no-store" });
-      const text = (await r.text()).trim();
-      if (text.startsWith("fault:")) problem("upgrade refused with HTTP " + r.status + ": " + text);
+      r = await fetch(u, { cache: "no-store" });
+      text = (await r.text()).trim().split("\n")[0].slice(0, 300);
     } catch {
-      // Nothing more to learn.
+      problem("no answer from " + url.host + ": the server is down, or it closed the connection at once " +
+        "because it is at its connection limit (TLSECHO_MAX_CONNS)");
+      return;
     }
+    if (r.status === 400 && text.includes("not using the websocket protocol")) {
+      problem("the server at " + url.host + " answers, but it closed the WebSocket connection before the upgrade: " +
+        "it is at its connection limit (TLSECHO_MAX_CONNS), or a proxy on the way does not pass WebSocket upgrades");
+      return;
+    }
+    if (!r.ok) problem("upgrade refused with HTTP " + r.status + (text ? ": " + text : ""));
   }
 
   ui.disconnectBtn.addEventListener("click", () => {
     if (!sock) return;
     if (sock.readyState === WebSocket.CONNECTING || sock.readyState === WebSocket.OPEN) {
       setState("closing");
+      leaving = sock;
       logEvent("closing with 1000");
       sock.close(1000, "bye");
       return;
@@ -534,6 +636,14 @@
     logEvent("gave up waiting for the close to complete" + (s.readyState === WebSocket.CLOSED ? "" : "; the browser ends the socket itself") +
       (unechoed ? "; " + unechoed + " message(s) never echoed" : ""));
   });
+
+  // largestPending is the size of the largest message still waiting for
+  // its echo, 0 when none is.
+  function largestPending() {
+    let n = 0;
+    for (let i = head; i < pending.length; i++) n = Math.max(n, pending[i].size);
+    return n;
+  }
 
   // dropPending forgets the messages still waiting for their echo, once
   // their socket is gone, aborting a burst, and returns how many there were.
@@ -773,21 +883,29 @@
       set("info-expiry", exp.toISOString().slice(0, 16).replace("T", " ") + " UTC " +
         (days >= 0 ? "(in " + days + " days)" : "(expired)"));
       $("info-expiry").classList.toggle("bad", days < 0);
+      set("info-key", (c.key || "—") + (c.signature ? ", signed " + c.signature : ""));
+      // The fingerprint as openssl x509 -fingerprint and tlsecho client
+      // print it, so the three can be compared at a glance.
+      set("info-sha256", c.sha256 ? c.sha256.toUpperCase().match(/../g).join(":") : "—");
     }
     if (info.tls) {
       set("info-tls", info.tls.version + (info.tls.alpn ? ", ALPN " + info.tls.alpn : "") + (info.tls.resumed ? ", resumed" : ""));
       set("info-cipher", info.tls.cipher);
+      // Empty for a resumption without a key exchange.
+      set("info-kx", info.tls.key_exchange || (info.tls.resumed ? "none (resumed)" : "—"));
     } else {
       const up = info.client && info.client.tls_terminated_upstream;
       set("info-tls", up ? "terminated upstream: a proxy in front ended TLS and forwarded plain HTTP"
         : "none: this page came over plain HTTP");
       set("info-cipher", "—");
+      set("info-kx", "—");
     }
     const cl = info.client || {};
     set("info-peer", (cl.address || "—") +
       (cl.balancer ? " (PROXY header from load balancer " + cl.balancer + ")" : "") +
       (cl.proxy ? " (forwarded by proxy " + cl.proxy + ")" : ""));
     const ws = info.websocket || {};
+    messageLimit = ws.max_message_bytes || 0;
     set("info-compression", (ws.compression ? "permessage-deflate offered" : "off") +
       (ws.max_message_bytes ? "; messages up to " + fmtBytes(ws.max_message_bytes) : ""));
     const cc = info.client_certificate;
