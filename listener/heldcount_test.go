@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -106,55 +105,5 @@ func TestRefusalCountsReachTheLogAtWindowEnd(t *testing.T) {
 	l.Close()
 	if got := sumOf(t, logs, "refused", limitWarn, limitHeld, limitInfo); got != n {
 		t.Fatalf("the log counts %d refusals, the hook %d:\n%s", got, n, logs)
-	}
-}
-
-// TestAcceptFailureCountsReachTheLog: accept failures held back inside
-// the window are written when it ends, or when the listener closes; the
-// log's counts add up to the failures.
-func TestAcceptFailureCountsReachTheLog(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name   string
-		window time.Duration // 0: the listener's own 10 s
-	}{
-		{"at close", 0},
-		{"at the window's end", 100 * time.Millisecond},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tcp, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			const failures = 5
-			fl := &flakyListener{Listener: tcp, err: syscall.EMFILE}
-			fl.failures.Store(failures)
-			logs := &testlog.Buffer{}
-			l := listener.New(fl, listener.Options{Name: "tls",
-				Logger: slog.New(slog.NewJSONHandler(logs, nil))})
-			defer l.Close()
-			if tc.window > 0 {
-				listener.SetWarnWindow(l, tc.window)
-			}
-			got := acceptAll(t, l)
-			c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if a := next(t, got); a.err != nil {
-				t.Fatalf("Accept after the failures: %v", a.err)
-			}
-			if tc.window > 0 {
-				waitFor(t, ioTimeout, "the held failures in the log", func() bool {
-					return sumOf(t, logs, "failures", acceptWarn, acceptHeld) >= failures
-				})
-			}
-			l.Close()
-			if got := sumOf(t, logs, "failures", acceptWarn, acceptHeld); got != failures {
-				t.Fatalf("the log counts %d failed accepts, want %d:\n%s", got, failures, logs)
-			}
-		})
 	}
 }
