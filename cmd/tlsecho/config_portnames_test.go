@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 )
@@ -25,59 +23,6 @@ func localhostBinds127(t *testing.T) {
 	defer l.Close()
 	if ip := l.Addr().(*net.TCPAddr).IP; !ip.Equal(net.IPv4(127, 0, 0, 1)) {
 		t.Skipf("localhost listens on %v here, not 127.0.0.1", ip)
-	}
-}
-
-// TestListenersShareNoPortByName: a listener set by host name on the
-// port of another set to the address that name binds (localhost:P beside
-// 127.0.0.1:P) is refused before anything binds, in one line naming both
-// variables and the address the name listens on, with the exit of a bad
-// setting, not the kernel's "address already in use" (exit 1), which
-// sends the operator after another process. A name that binds another
-// address than its neighbour still starts.
-func TestListenersShareNoPortByName(t *testing.T) {
-	t.Parallel()
-	localhostBinds127(t)
-	p := freePort(t)
-	clashes := []struct {
-		name          string
-		env           []string
-		second, first string
-	}{
-		{"name, then its address", []string{"TLSECHO_TLS_ADDR=localhost:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.1:" + p}, "TLSECHO_HTTPS_ADDR", "TLSECHO_TLS_ADDR"},
-		{"address, then its name", []string{"TLSECHO_TLS_ADDR=127.0.0.1:" + p, "TLSECHO_ADMIN_ADDR=localhost:" + p}, "TLSECHO_ADMIN_ADDR", "TLSECHO_TLS_ADDR"},
-		{"name and its IPv4-mapped address", []string{"TLSECHO_HTTPS_ADDR=localhost:" + p, "TLSECHO_HTTP_ADDR=[::ffff:127.0.0.1]:" + p}, "TLSECHO_HTTP_ADDR", "TLSECHO_HTTPS_ADDR"},
-	}
-	base := []string{"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0", "TLSECHO_ADMIN_ADDR=127.0.0.1:0"}
-	for _, tt := range clashes {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithCancel(context.Background())
-			cancel() // a server that starts stops at once
-			code := run(ctx, nil, append(base, tt.env...), nil, &stdout, &stderr)
-			out := stderr.String()
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d; stderr %q", code, exitUsage, out)
-			}
-			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "tlsecho: "+tt.second+": ") {
-				t.Errorf("stderr %q, want one line naming %s first", out, tt.second)
-			}
-			for _, w := range []string{tt.first, ":" + p, "port of its own", "listens on 127.0.0.1"} {
-				if !strings.Contains(out, w) {
-					t.Errorf("stderr %q lacks %q", out, w)
-				}
-			}
-		})
-	}
-
-	// localhost binds 127.0.0.1 only: 127.0.0.2 (also loopback on
-	// Linux) keeps the port free for another listener.
-	var stdout, stderr bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	env := append(base, "TLSECHO_TLS_ADDR=localhost:"+p, "TLSECHO_HTTPS_ADDR=127.0.0.2:"+p)
-	if code := run(ctx, nil, env, nil, &stdout, &stderr); code != exitOK {
-		t.Errorf("%v: exit %d, want the server to start; stderr %q", env, code, stderr.String())
 	}
 }
 

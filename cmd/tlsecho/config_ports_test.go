@@ -40,16 +40,27 @@ func TestListenersShareNoPort(t *testing.T) {
 		name          string
 		env           []string
 		second, first string
+		byName        bool // a name beside the address it binds
 	}{
-		{"tls and https on one port", []string{"TLSECHO_TLS_ADDR=:" + p, "TLSECHO_HTTPS_ADDR=:" + p}, "TLSECHO_HTTPS_ADDR", "TLSECHO_TLS_ADDR"},
-		{"wildcard and loopback", []string{"TLSECHO_TLS_ADDR=0.0.0.0:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.1:" + p}, "TLSECHO_HTTPS_ADDR", "TLSECHO_TLS_ADDR"},
-		{"IPv6 wildcard and IPv4 address", []string{"TLSECHO_HTTPS_ADDR=127.0.0.1:" + p, "TLSECHO_ADMIN_ADDR=[::]:" + p}, "TLSECHO_ADMIN_ADDR", "TLSECHO_HTTPS_ADDR"},
-		{"mapped and plain IPv4", []string{"TLSECHO_TLS_ADDR=[::ffff:127.0.0.1]:" + p, "TLSECHO_HTTP_ADDR=127.0.0.1:" + p}, "TLSECHO_HTTP_ADDR", "TLSECHO_TLS_ADDR"},
-		{"one name, two spellings", []string{"TLSECHO_ADMIN_ADDR=localhost:" + p, "TLSECHO_HTTP_ADDR=LocalHost:" + p}, "TLSECHO_HTTP_ADDR", "TLSECHO_ADMIN_ADDR"},
+		{"tls and https on one port", []string{"TLSECHO_TLS_ADDR=:" + p, "TLSECHO_HTTPS_ADDR=:" + p}, "TLSECHO_HTTPS_ADDR", "TLSECHO_TLS_ADDR", false},
+		{"wildcard and loopback", []string{"TLSECHO_TLS_ADDR=0.0.0.0:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.1:" + p}, "TLSECHO_HTTPS_ADDR", "TLSECHO_TLS_ADDR", false},
+		{"IPv6 wildcard and IPv4 address", []string{"TLSECHO_HTTPS_ADDR=127.0.0.1:" + p, "TLSECHO_ADMIN_ADDR=[::]:" + p}, "TLSECHO_ADMIN_ADDR", "TLSECHO_HTTPS_ADDR", false},
+		{"mapped and plain IPv4", []string{"TLSECHO_TLS_ADDR=[::ffff:127.0.0.1]:" + p, "TLSECHO_HTTP_ADDR=127.0.0.1:" + p}, "TLSECHO_HTTP_ADDR", "TLSECHO_TLS_ADDR", false},
+		{"one name, two spellings", []string{"TLSECHO_ADMIN_ADDR=localhost:" + p, "TLSECHO_HTTP_ADDR=LocalHost:" + p}, "TLSECHO_HTTP_ADDR", "TLSECHO_ADMIN_ADDR", false},
+		// A name beside the address it binds is found at the start,
+		// which looks it up, and the line says where the name listens.
+		{"name, then its address", []string{"TLSECHO_TLS_ADDR=localhost:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.1:" + p}, "TLSECHO_HTTPS_ADDR", "TLSECHO_TLS_ADDR", true},
+		{"address, then its name", []string{"TLSECHO_TLS_ADDR=127.0.0.1:" + p, "TLSECHO_ADMIN_ADDR=localhost:" + p}, "TLSECHO_ADMIN_ADDR", "TLSECHO_TLS_ADDR", true},
+		{"name and its IPv4-mapped address", []string{"TLSECHO_HTTPS_ADDR=localhost:" + p, "TLSECHO_HTTP_ADDR=[::ffff:127.0.0.1]:" + p}, "TLSECHO_HTTP_ADDR", "TLSECHO_HTTPS_ADDR", true},
 	}
 	base := []string{"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0", "TLSECHO_ADMIN_ADDR=127.0.0.1:0"}
 	for _, tt := range clashes {
 		t.Run(tt.name, func(t *testing.T) {
+			want := []string{tt.first, ":" + p, "port of its own"}
+			if tt.byName {
+				localhostBinds127(t)
+				want = append(want, "listens on 127.0.0.1")
+			}
 			var stdout, stderr bytes.Buffer
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel() // a server that starts stops at once
@@ -61,7 +72,7 @@ func TestListenersShareNoPort(t *testing.T) {
 			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "tlsecho: "+tt.second+": ") {
 				t.Errorf("stderr %q, want one line naming %s first", out, tt.second)
 			}
-			for _, w := range []string{tt.first, ":" + p, "port of its own"} {
+			for _, w := range want {
 				if !strings.Contains(out, w) {
 					t.Errorf("stderr %q lacks %q", out, w)
 				}
@@ -87,6 +98,9 @@ func TestListenersShareNoPort(t *testing.T) {
 		{"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0"},
 		{"TLSECHO_TLS_ADDR=127.0.0.1:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.2:" + p},
 		{"TLSECHO_TLS_ADDR=[::1]:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.1:" + p},
+		// localhost binds 127.0.0.1 (or ::1) only: 127.0.0.2, also
+		// loopback on Linux, keeps the port free for another listener.
+		{"TLSECHO_TLS_ADDR=localhost:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.2:" + p},
 	} {
 		var stdout, stderr bytes.Buffer
 		ctx, cancel := context.WithCancel(context.Background())
