@@ -106,7 +106,12 @@
 //     gorilla: where it echoed while its goroutine's stack has not grown,
 //     else on a fresh goroutine, so that an idle connection keeps the
 //     smallest stack; pongs and pings that come while it waits are taken
-//     there (wait.go). That is about 4 KiB less per idle connection.
+//     there (wait.go). That is about 4 KiB less per idle connection. A
+//     busy connection (its last 4 waits each ended within a second)
+//     waits where it echoed whatever its stack, until the keepalive finds
+//     it quiet for a whole period and moves its wait to a fresh goroutine:
+//     an idle connection is back on the smallest stack within two
+//     keepalive periods.
 //     Only over TLS, without compression or faults: the wait follows the
 //     records crypto/tls has read. A plain ws:// connection (a listener
 //     without TLS, behind a proxy that ends it) waits inside gorilla,
@@ -122,6 +127,11 @@
 // per connection; Close and WriteControl may be called from anywhere. The
 // Handler owns reading and writing data messages; the transport only uses
 // WriteControl (pings, closes) from other goroutines, so the rule holds.
+// Other goroutines also set the read deadline, to wake the reader: the
+// keepalive to end the connection or a busy connection's wait, a close to
+// bound the wait for its answer. Each that ends the connection sets its
+// flag first, so a wait that clears a deadline set only to wake it puts
+// that one back (wait.go).
 // The Handler runs on a goroutine of its own, started after the upgrade,
 // outside net/http's recovery; a panic in it ends its connection only:
 // it is logged at error level with the peer and the stack, and the client
