@@ -57,7 +57,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareFlags, error) {
 	fs.IntVar(&f.rounds, "rounds", 5, "rounds; each runs every workload on both servers, alternating which goes first")
 	fs.DurationVar(&f.duration, "d", 5*time.Second, "measured time of each throughput run, after its warm-up")
 	fs.DurationVar(&f.warmup, "warmup", time.Second, "echoing before each measured window")
-	fs.DurationVar(&f.slice, "slice", time.Second, "throughput workloads: both servers run at once and the load switches between them this often (0: each server's window whole, one after the other)")
+	fs.DurationVar(&f.slice, "slice", time.Second, "throughput workloads: both servers run at once and the load switches between them this often (0: each server's window whole, one after the other; at most 10s); -d and -warmup are rounded to whole slices")
 	fs.IntVar(&f.conns, "c", 64, "connections of the echo workloads")
 	fs.IntVar(&f.hsConns, "hc", 16, "concurrent clients of the handshake workload")
 	fs.IntVar(&f.idleConns, "idle", 5000, "connections held for the RSS workloads")
@@ -90,6 +90,9 @@ Flags:
 	}
 	if f.rounds < 1 || f.duration <= 0 || f.warmup < 0 || f.slice < 0 || f.conns < 1 || f.hsConns < 1 || f.idleConns < 1 {
 		return nil, errors.New("compare: -rounds, -d, -c, -hc and -idle must be positive, -warmup and -slice not negative")
+	}
+	if f.slice > maxSlice {
+		return nil, fmt.Errorf("compare: -slice %v is over %v: the clients of the server not under load read nothing meanwhile, and tlsecho drops clients that answer no ping", f.slice, maxSlice)
 	}
 	if err := checkFiles(max(f.conns, f.idleConns)); err != nil {
 		return nil, err

@@ -60,18 +60,22 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload) (t
 			return 0, 0, ctx.Err()
 		}
 	}
-	for _, sd := range sides {
-		if !sd.slice(ctx, f.warmup, false) {
-			return 0, 0, ctx.Err()
-		}
-	}
-	n := max(1, int((f.duration+f.slice/2)/f.slice))
-	for i := range n {
-		for j := range sides {
-			if !sides[(i+j)%2].slice(ctx, f.slice, true) {
-				return 0, 0, ctx.Err()
+	// The warm-up alternates too: a side's clients read nothing while it
+	// is off, and a wait much longer than a slice would have tlsecho ping
+	// them in vain and drop them (maxSlice).
+	pairs := func(total time.Duration, measure bool) bool {
+		n := max(1, int((total+f.slice/2)/f.slice))
+		for i := range n {
+			for j := range sides {
+				if !sides[(i+j)%2].slice(ctx, f.slice, measure) {
+					return false
+				}
 			}
 		}
+		return true
+	}
+	if (f.warmup > 0 && !pairs(f.warmup, false)) || !pairs(f.duration, true) {
+		return 0, 0, ctx.Err()
 	}
 	for _, sd := range sides {
 		if sd.err != nil {
@@ -84,6 +88,11 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload) (t
 	rate := func(sd *side) float64 { return float64(sd.n) / sd.cpu.Seconds() }
 	return rate(sides[0]), rate(sides[1]), nil
 }
+
+// maxSlice bounds -slice: while one side has the load, the other's
+// clients read nothing, and tlsecho pings a silent client after its ping
+// interval (30 s) and drops it an interval later if no pong came.
+const maxSlice = 10 * time.Second
 
 // side is one server of measurePair and what its slices counted.
 type side struct {

@@ -190,6 +190,7 @@ func TestSubcommandUsageErrors(t *testing.T) {
 	}{
 		{[]string{"compare", "-rounds", "0"}, "must be positive"},
 		{[]string{"compare", "-slice", "-1s"}, "-slice not negative"},
+		{[]string{"compare", "-slice", "11s"}, "is over 10s"},
 		{[]string{"compare", "-run", "("}, "-run:"},
 		{[]string{"compare", "-run", "nothing-matches"}, "matches no workload"},
 		{[]string{"compare", "extra"}, "takes no arguments"},
