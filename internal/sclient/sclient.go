@@ -10,6 +10,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tlsecho/tlsecho/internal/testlog"
@@ -22,8 +23,11 @@ type Session struct {
 	stdin io.WriteCloser
 	lines chan string
 	// Stderr is what s_client wrote on its standard error, where it says
-	// RENEGOTIATING, and why it failed.
+	// RENEGOTIATING, and why it failed. It is whole once Wait returned.
 	Stderr *testlog.Buffer
+	// wait waits for the process, and for the copy of its standard error
+	// into Stderr, once.
+	wait func() error
 }
 
 // Start runs bin s_client with args until ctx ends or the test does. Not
@@ -44,7 +48,8 @@ func Start(t testing.TB, ctx context.Context, bin string, args ...string) *Sessi
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Wait() })
+	s.wait = sync.OnceValue(cmd.Wait)
+	t.Cleanup(func() { s.wait() })
 	t.Cleanup(func() { stdin.Close() })
 	go func() {
 		defer close(s.lines)
@@ -80,11 +85,14 @@ func (s *Session) WaitLine(what string, match func(line string) bool) {
 }
 
 // Wait reads what s_client still prints until it ends, each line given to
-// each (which may be nil).
+// each (which may be nil), then waits for the process. Its standard error
+// is copied into Stderr apart from its output, and may still be on its way
+// when the output ends: only the process's end says that copy is done.
 func (s *Session) Wait(each func(line string)) {
 	for l := range s.lines {
 		if each != nil {
 			each(l)
 		}
 	}
+	s.wait()
 }
