@@ -419,18 +419,24 @@ func (s *Server) allWriting(n int) bool {
 // buffer, so a server writing to it while it does not read blocks soon.
 func smallWindowDialer(ts *testServer) *websocket.Dialer {
 	d := ts.dialer()
-	nd := &net.Dialer{Timeout: ioWait, Control: func(_, _ string, rc syscall.RawConn) error {
+	d.NetDialContext = smallReceiveBuffer(4 << 10).DialContext
+	return d
+}
+
+// smallReceiveBuffer is a dialer whose sockets have a receive buffer of
+// size bytes, set before the connection so that the window the client
+// offers stays that small.
+func smallReceiveBuffer(size int) *net.Dialer {
+	return &net.Dialer{Timeout: ioWait, Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
 		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, size)
 		})
 		if err != nil {
 			return err
 		}
 		return serr
 	}}
-	d.NetDialContext = nd.DialContext
-	return d
 }
 
 // eventHandler is a slog.Handler that signals each record with message

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -51,36 +50,15 @@ func TestServerCloseCrawlingReader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		closed := make(chan int, 1)
-		s := &Server{
-			// The close waits for a fault echo's write with no bound but
-			// the watch of what the client takes.
-			Faults:      in,
-			IdleTimeout: time.Minute,
-			Hooks: &Hooks{
-				Opened: func(c *Conn) {
-					if tc, ok := bottom(c.nc.Conn).(*net.TCPConn); ok {
-						tc.SetWriteBuffer(4 << 10)
-					}
-				},
-				Closed: func(c *Conn) { closed <- c.CloseCode() },
-			},
-		}
+		// The close waits for a fault echo's write with no bound but the
+		// watch of what the client takes.
+		s, closed := closingServer(in, 4<<10)
 		ts := serve(t, s, nil)
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		stop, read := make(chan struct{}), make(chan struct{})
 		var cc *crawlConn
-		nd := &net.Dialer{Timeout: ioWait, Control: func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			err := rc.Control(func(fd uintptr) {
-				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2<<10)
-			})
-			if err != nil {
-				return err
-			}
-			return serr
-		}}
+		nd := smallReceiveBuffer(2 << 10)
 		d := ts.dialer()
 		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := nd.DialContext(ctx, network, addr)

@@ -20,6 +20,32 @@ import (
 // frame before and left the handler blocked after it.
 const notTakenBound = takeWait + takeLook + 3*time.Second
 
+// closingServer is a server for the tests of a close the server starts
+// while its echo is blocked writing: faults from in (nil for none), an
+// IdleTimeout far beyond the tests' bounds (the stuck write's own rule
+// must not be what ends the connection), a send buffer of sndbuf bytes,
+// fixed (the kernel's tuning would otherwise grow it, and the blocked
+// write would go on now and then), and each connection's close code sent
+// on closed as it ends.
+func closingServer(in *fault.Injector, sndbuf int) (s *Server, closed chan int) {
+	closed = make(chan int, 1)
+	s = &Server{
+		IdleTimeout: time.Minute,
+		Hooks: &Hooks{
+			Opened: func(c *Conn) {
+				if tc, ok := bottom(c.nc.Conn).(*net.TCPConn); ok {
+					tc.SetWriteBuffer(sndbuf)
+				}
+			},
+			Closed: func(c *Conn) { closed <- c.CloseCode() },
+		},
+	}
+	if in != nil {
+		s.Faults = in
+	}
+	return s, closed
+}
+
 // TestServerCloseNotTaken: a close the server starts (a close fault, a
 // shutdown) to a client that reads nothing, its window full and the echo
 // blocked writing to it, ends the connection within notTakenBound: the
@@ -51,24 +77,7 @@ func TestServerCloseNotTaken(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				closed := make(chan int, 1)
-				s := &Server{
-					Faults: in,
-					// Far beyond the bounds below: the stuck write's own
-					// rule must not be what ends the connection.
-					IdleTimeout: time.Minute,
-					Hooks: &Hooks{
-						// A small send buffer of fixed size: the kernel's
-						// tuning would otherwise grow it, and the blocked
-						// write would go on now and then.
-						Opened: func(c *Conn) {
-							if tc, ok := bottom(c.nc.Conn).(*net.TCPConn); ok {
-								tc.SetWriteBuffer(8 << 10)
-							}
-						},
-						Closed: func(c *Conn) { closed <- c.CloseCode() },
-					},
-				}
+				s, closed := closingServer(in, 8<<10)
 				ts := serve(t, s, nil)
 				msg := binaryOfSize(1 << 20)
 				dialed := time.Now()
@@ -127,18 +136,7 @@ func TestServerCloseNotTaken(t *testing.T) {
 func TestServerCloseSlowReader(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		closed := make(chan int, 1)
-		s := &Server{
-			IdleTimeout: time.Minute,
-			Hooks: &Hooks{
-				Opened: func(c *Conn) {
-					if tc, ok := bottom(c.nc.Conn).(*net.TCPConn); ok {
-						tc.SetWriteBuffer(8 << 10)
-					}
-				},
-				Closed: func(c *Conn) { closed <- c.CloseCode() },
-			},
-		}
+		s, closed := closingServer(nil, 8<<10)
 		ts := serve(t, s, nil)
 		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
 		c.SetWriteDeadline(time.Now().Add(messageWait(1 << 20)))
