@@ -40,6 +40,25 @@ var framingTests = []struct {
 		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nTransfer-Encoding: chunked\r\n\r\n", -1},
 }
 
+// httpListener is one of a test app's HTTP listeners, dialed for raw
+// bytes: net/http's client would refuse or rewrite what these tests send.
+type httpListener struct {
+	name string
+	dial func() (net.Conn, error)
+}
+
+// httpListeners are the HTTPS, plain HTTP and admin listeners of ta (which
+// must have HTTP_ADDR set).
+func httpListeners(ta *testApp) []httpListener {
+	return []httpListener{
+		{"https", func() (net.Conn, error) {
+			return tls.DialWithDialer(&net.Dialer{Timeout: ioWait}, "tcp", ta.HTTPSAddr, ta.clientTLS())
+		}},
+		{"http", func() (net.Conn, error) { return net.DialTimeout("tcp", ta.HTTPAddr, ioWait) }},
+		{"admin", func() (net.Conn, error) { return net.DialTimeout("tcp", ta.AdminAddr, ioWait) }},
+	}
+}
+
 // TestChunkedRequestEndsConnection sends each of framingTests with a
 // second request behind it to every HTTP listener (HTTPS, plain HTTP,
 // admin): the first is answered with "Connection: close", then the
@@ -47,16 +66,7 @@ var framingTests = []struct {
 func TestChunkedRequestEndsConnection(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0"})
-	ports := []struct {
-		name string
-		dial func() (net.Conn, error)
-	}{
-		{"https", func() (net.Conn, error) {
-			return tls.DialWithDialer(&net.Dialer{Timeout: ioWait}, "tcp", ta.HTTPSAddr, ta.clientTLS())
-		}},
-		{"http", func() (net.Conn, error) { return net.DialTimeout("tcp", ta.HTTPAddr, ioWait) }},
-		{"admin", func() (net.Conn, error) { return net.DialTimeout("tcp", ta.AdminAddr, ioWait) }},
-	}
+	ports := httpListeners(ta)
 	for _, port := range ports {
 		for _, tt := range framingTests {
 			t.Run(port.name+"/"+tt.name, func(t *testing.T) {

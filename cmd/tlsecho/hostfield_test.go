@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"crypto/tls"
 	"io"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -42,16 +40,7 @@ var hostFieldTests = []struct {
 func TestHostFieldChecked(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0"})
-	ports := []struct {
-		name string
-		dial func() (net.Conn, error)
-	}{
-		{"https", func() (net.Conn, error) {
-			return tls.DialWithDialer(&net.Dialer{Timeout: ioWait}, "tcp", ta.HTTPSAddr, ta.clientTLS())
-		}},
-		{"http", func() (net.Conn, error) { return net.DialTimeout("tcp", ta.HTTPAddr, ioWait) }},
-		{"admin", func() (net.Conn, error) { return net.DialTimeout("tcp", ta.AdminAddr, ioWait) }},
-	}
+	ports := httpListeners(ta)
 	for _, port := range ports {
 		t.Run(port.name, func(t *testing.T) {
 			t.Parallel()
