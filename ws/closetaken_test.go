@@ -30,6 +30,7 @@ const notTakenBound = takeWait + takeLook + 3*time.Second
 func closingServer(in *fault.Injector, sndbuf int) (s *Server, closed chan int) {
 	closed = make(chan int, 1)
 	s = &Server{
+		Faults:      in,
 		IdleTimeout: time.Minute,
 		Hooks: &Hooks{
 			Opened: func(c *Conn) {
@@ -39,9 +40,6 @@ func closingServer(in *fault.Injector, sndbuf int) (s *Server, closed chan int) 
 			},
 			Closed: func(c *Conn) { closed <- c.CloseCode() },
 		},
-	}
-	if in != nil {
-		s.Faults = in
 	}
 	return s, closed
 }
