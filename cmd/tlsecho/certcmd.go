@@ -168,10 +168,40 @@ nothing is overwritten), 2 bad arguments.
 `)
 }
 
+// checkBrackets accepts brackets only as a URL writes them, around an
+// IPv6 address (RFC 3986 section 3.2.2): one pair, around the whole. The
+// bare address is what goes into the certificate either way, but "[::1"
+// or "[127.0.0.1]" are slips a user should hear of, not have read as
+// something else.
+func checkBrackets(h string) error {
+	if !strings.ContainsAny(h, "[]") {
+		return nil
+	}
+	inner, open := strings.CutPrefix(h, "[")
+	inner, shut := strings.CutSuffix(inner, "]")
+	addr, _, _ := strings.Cut(inner, "%")
+	ip := net.ParseIP(addr)
+	switch {
+	case !open || !shut || strings.ContainsAny(inner, "[]"):
+		if ip != nil {
+			return fmt.Errorf("%q: unbalanced brackets; write %q", h, inner)
+		}
+		return fmt.Errorf("%q is not a host name or IP address (brackets go around an IPv6 address alone, as in [::1])", h)
+	case ip == nil:
+		return fmt.Errorf("%q is not a host name or IP address (brackets go around an IPv6 address alone, as in [::1])", h)
+	case !strings.Contains(addr, ":"):
+		return fmt.Errorf("%q: brackets go around an IPv6 address alone; write %q", h, inner)
+	}
+	return nil
+}
+
 // checkCertHost accepts an IP address or a DNS name (a leading "*." for a
 // wildcard), and refuses what is neither, such as a URL or host:port, which
 // would otherwise become a name no client ever asks for.
 func checkCertHost(h string) error {
+	if err := checkBrackets(h); err != nil {
+		return err
+	}
 	if net.ParseIP(strings.Trim(h, "[]")) != nil {
 		return nil
 	}
