@@ -27,6 +27,12 @@ import (
 //     them one after another, so each client that has stopped reading
 //     would add LingerWait to the drain, and a few dozen of them would
 //     outlast any shutdown timeout.
+//   - CloseNew, run by Shutdown (http.Server.RegisterOnShutdown), closes
+//     the connections that have not finished sending their first
+//     request's header. net/http serves no request whose header it reads
+//     once Shutdown has begun, yet waits for such a connection until 5 s
+//     after its accept before taking it for idle: a browser's
+//     preconnection, opened and not yet used, held every stop that long.
 //
 // The second works because, with WriteTimeout zero, net/http sets no
 // write deadline of its own on a connection it serves but zero ones:
@@ -39,6 +45,10 @@ type HTTPConns struct {
 	mu sync.Mutex
 	// idle holds the connections waiting for their next request.
 	idle map[net.Conn]struct{}
+	// fresh holds the connections waiting for their first request.
+	fresh map[net.Conn]struct{}
+	// shut is set by CloseNew: a new connection is closed then.
+	shut bool
 	// draining is set by Drain: a connection going idle is closed then.
 	draining bool
 	closing  sync.WaitGroup
@@ -47,7 +57,7 @@ type HTTPConns struct {
 // NewHTTPConns returns the hook of a server whose answers get answer to
 // go out; zero leaves them without a write deadline.
 func NewHTTPConns(answer time.Duration) *HTTPConns {
-	return &HTTPConns{answer: answer, idle: make(map[net.Conn]struct{})}
+	return &HTTPConns{answer: answer, idle: make(map[net.Conn]struct{}), fresh: make(map[net.Conn]struct{})}
 }
 
 // ConnState is the http.Server's ConnState hook.
@@ -59,6 +69,14 @@ func (h *HTTPConns) ConnState(nc net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateNew:
 		c.httpServed.Store(true)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.shut {
+			// Accepted as Shutdown began: nothing it sends is served.
+			go nc.Close()
+			return
+		}
+		h.fresh[nc] = struct{}{}
 		return
 	case http.StateActive:
 		if h.answer > 0 {
@@ -68,6 +86,7 @@ func (h *HTTPConns) ConnState(nc net.Conn, st http.ConnState) {
 		c.httpServed.Store(false)
 	}
 	h.mu.Lock()
+	delete(h.fresh, nc)
 	if st != http.StateIdle {
 		delete(h.idle, nc)
 		h.mu.Unlock()
@@ -97,6 +116,22 @@ func (h *HTTPConns) Drain() {
 		h.closing.Go(func() { nc.Close() })
 	}
 	clear(h.idle)
+}
+
+// CloseNew closes, each on its own goroutine, the connections whose first
+// request's header has not been read, and from then on every new
+// connection. Register it with http.Server.RegisterOnShutdown: Shutdown
+// runs it once no request whose header is read later would be served
+// (net/http closes such a connection unanswered), so none that would is
+// cut. Shutdown waits for these connections to end, as for any.
+func (h *HTTPConns) CloseNew() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.shut = true
+	for nc := range h.fresh {
+		go nc.Close()
+	}
+	clear(h.fresh)
 }
 
 // Wait returns once the closes Drain started have ended, each within

@@ -34,9 +34,13 @@ func (a *app) shutdown(deadline time.Time) {
 	}
 	// Idle page connections are closed all at once (conns.Drain): net/http
 	// closes them one after another, each taking up to
-	// listener.LingerWait with a client that has stopped reading.
+	// listener.LingerWait with a client that has stopped reading. New ones
+	// that have not sent a request yet are closed as Shutdown begins
+	// (conns.CloseNew): net/http would serve nothing they send, and would
+	// wait up to 5 s for each.
 	drainHTTP := func(name string, s *http.Server, conns *listener.HTTPConns) {
 		conns.Drain()
+		s.RegisterOnShutdown(conns.CloseNew)
 		if err := s.Shutdown(ctx); err != nil {
 			report(name, "http", err)
 			s.Close()
