@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -44,7 +45,8 @@ type Record struct {
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
 // version or cipher suite numbers ("[301]", "[2f ff]"), the hello's are
-// named instead; where it says only "EOF", who closed and when is said;
+// named instead; where it says only "EOF" (or that the connection was
+// reset), who closed and when is said;
 // where it says "error decoding message" of a hello with an extension
 // sent twice, which one is said; an SSLv2-compatible hello is said to be
 // one;
@@ -86,9 +88,13 @@ func (r *Record) Outcome() string {
 // handshake, which crypto/tls reports as Go's "EOF" or "unexpected EOF":
 // a TCP probe of a load balancer, a client that gave up on the
 // certificate without an alert, one cut off mid-hello. Whether its hello
-// arrived tells these apart.
+// arrived tells these apart. A client that closes with the server's
+// answer still unread makes its kernel send a reset instead of a FIN (a
+// scanner, a check that sends a hello and leaves; SO_LINGER 0 does the
+// same), which crypto/tls passes on as Go's "read tcp A->B: read:
+// connection reset by peer": that is a close too.
 func (r *Record) closedOutcome() (string, bool) {
-	if !errors.Is(r.Err, io.EOF) && !errors.Is(r.Err, io.ErrUnexpectedEOF) {
+	if !errors.Is(r.Err, io.EOF) && !errors.Is(r.Err, io.ErrUnexpectedEOF) && !errors.Is(r.Err, syscall.ECONNRESET) {
 		return "", false
 	}
 	if r.Hello == nil {

@@ -94,7 +94,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate (DANGEROUS outside a test; a self-signed server needs it, or -ca)")
 	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of CA certificates to trust besides the system roots (a self-signed certificate can be its own CA)")
 	fs.BoolVar(&o.remote, "remote", false, "allow a target that is not a loopback address")
-	fs.IntVar(&o.pid, "pid", 0, "process id of the server (on this machine): report its CPU time per echo and memory per connection from /proc")
+	fs.IntVar(&o.pid, "pid", 0, "process id of the server (on this machine): report its echoes per CPU-second and memory per connection from /proc")
 	fs.StringVar(&o.metricsURL, "metrics", "", "`URL` of the server's Prometheus metrics (tlsecho: http://127.0.0.1:9090/metrics): report its goroutines, and its descriptors and memory without -pid")
 	fs.DurationVar(&o.progress, "progress", 10*time.Second, "on a terminal, one live line; otherwise a progress line this often (0: none)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "limit for each connect (TCP, TLS and WebSocket handshakes) and each echo")

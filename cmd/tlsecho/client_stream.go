@@ -49,7 +49,8 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		sent += int64(n)
 		return err
 	}
-	if err := c.pump(ctx, stdin, readDone, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
+	echoed := func() bool { return got >= sent }
+	if err := c.pump(ctx, stdin, readDone, echoed, send, func() { conn.Close() }, conn.CloseWrite, "close_notify"); err != nil {
 		return err
 	}
 	sendWithin()
@@ -126,7 +127,8 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		return nil
 	}
 	bye := func() error { return sendClose(ws, c.o.timeout) }
-	if err := c.pump(ctx, stdin, readDone, send, func() { ws.Close() }, bye, "close 1000"); err != nil {
+	echoed := func() bool { return got >= sent }
+	if err := c.pump(ctx, stdin, readDone, echoed, send, func() { ws.Close() }, bye, "close 1000"); err != nil {
 		return err
 	}
 	if err := bye(); err != nil {
@@ -189,10 +191,12 @@ func (c *idleConn) arm(d time.Duration) {
 
 // pump sends stdin lines until the input ends (nil) or something fails.
 // A connection that ends while input is still open is a failure: the
-// echo server closed (idle timeout, shutdown) or broke. Ctrl-C ends the
-// session with bye, the close named by what (see client.interrupted).
-func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan error, send func(string) error, abort func(),
-	bye func() error, what string) error {
+// echo server closed (idle timeout, shutdown) or broke. echoed, asked
+// once the reader has ended, tells whether everything sent had come
+// back. Ctrl-C ends the session with bye, the close named by what (see
+// client.interrupted).
+func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan error, echoed func() bool, send func(string) error,
+	abort func(), bye func() error, what string) error {
 	done := make(chan struct{})
 	defer close(done)
 	lines := readLines(stdin, done)
@@ -219,6 +223,9 @@ func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan erro
 			<-readDone
 			return fmt.Errorf("read standard input: %w", l.err)
 		case err := <-readDone:
+			if echoed() {
+				return c.endedAllBack(err)
+			}
 			return c.endedEarly(err)
 		case <-ctx.Done():
 			return c.interrupted(readDone, bye, abort, what)
@@ -233,6 +240,23 @@ func (c *client) endedEarly(err error) error {
 		return fmt.Errorf("%s closed the connection before the end of input", c.o.target.addr)
 	}
 	return c.explainRead(err, "rest of the echo")
+}
+
+// endedAllBack is endedEarly for a session whose every line had come
+// back when the server ended it (an idle timeout, a shutdown's close
+// 1001): nothing was owed, so the end is not worded as an echo the
+// server failed to send.
+func (c *client) endedAllBack(err error) error {
+	addr := c.o.target.addr
+	const end = "before the end of input, with every echo back"
+	if how := c.obs.howEnded(c.o.target.scheme, err); how != "" {
+		return explained(err, "%s ended the connection %s %s", addr, how, end)
+	}
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return explained(err, "%s closed the WebSocket with %s %s", addr, closeCodeText(ce), end)
+	}
+	return c.endedEarly(err)
 }
 
 // sendFailed reports a failed send. A send mostly fails because the
