@@ -177,6 +177,11 @@ func TestClientInterrupt(t *testing.T) {
 			select {
 			case <-ready:
 			case <-time.After(10 * time.Second):
+				// Killed and waited for first: exec writes stderr until
+				// then, and reading it meanwhile is a data race.
+				cmd.Process.Kill()
+				<-copied
+				cmd.Wait()
 				t.Fatalf("no %q on stdout within 10s; stderr:\n%s", tt.ready, stderr.String())
 			}
 
@@ -191,6 +196,8 @@ func TestClientInterrupt(t *testing.T) {
 			select {
 			case err = <-exited:
 			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-exited // as above
 				t.Fatalf("still running 10s after SIGINT; stderr:\n%s", stderr.String())
 			}
 			var ee *exec.ExitError
