@@ -16,6 +16,17 @@ import (
 // a client has one interval to answer.
 const testPingInterval = 500 * time.Millisecond
 
+// answerPingInterval is the ping interval of a test whose client must
+// answer each ping (or send the frame the test is about) within one
+// interval to pass. The answer takes the ping's way to the client's
+// reader, the client's write and the server's read of it, each a
+// goroutine to schedule: a loaded two-core machine running the package
+// under -race took over 300 ms for that, and a client at
+// testPingInterval was now and then dropped with 1008 "no pong within
+// 500ms" although it answered every ping. Twice testPingInterval, as
+// TestKeepaliveSurvivesFailedPing has for the same reason.
+const answerPingInterval = 2 * testPingInterval
+
 // readLoop reads with a gorilla client until an error, answering and
 // counting pings; each ping is also signalled on pinged (without blocking)
 // when it is not nil, and each message sent on msgs when it is not nil.
@@ -54,7 +65,7 @@ func TestKeepaliveIdleClient(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		const wantPings = 4
-		ts := serve(t, &Server{PingInterval: testPingInterval}, nil)
+		ts := serve(t, &Server{PingInterval: answerPingInterval}, nil)
 		c, _ := ts.dial(t, nil, nil)
 		var pings atomic.Int64
 		pinged := make(chan struct{}, 1)
@@ -62,14 +73,14 @@ func TestKeepaliveIdleClient(t *testing.T) {
 		done := readLoop(c, &pings, pinged, msgs)
 		// Each ping comes after an interval of silence, so the connection has
 		// lived wantPings intervals once the last one arrived.
-		deadline := time.After(wantPings*testPingInterval + ioWait)
+		deadline := time.After(wantPings*answerPingInterval + ioWait)
 		for pings.Load() < wantPings {
 			select {
 			case <-pinged:
 			case err := <-done:
 				t.Fatalf("connection ended after %d pings: %v", pings.Load(), err)
 			case <-deadline:
-				t.Fatalf("got %d pings, want %d at %v", pings.Load(), wantPings, testPingInterval)
+				t.Fatalf("got %d pings, want %d at %v", pings.Load(), wantPings, answerPingInterval)
 			}
 		}
 		echoVia(t, c, msgs, done, "still here")
