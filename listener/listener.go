@@ -382,7 +382,12 @@ func (l *Listener) ended() {
 
 // deliver hands a finished connection to Accept. Once the listener is
 // closed it waits only until the grace ends, and closes the connection if
-// no Accept took it; after a fatal accept error it closes it at once.
+// no Accept took it; after a fatal accept error it closes it at once. An
+// Accept that is waiting when the grace has ended still takes it: select
+// chooses at random among the cases ready together, and a hand-over that
+// came late (its goroutine held up by a busy machine) would close one
+// connection in four that had finished its handshake in time, with an
+// Accept there for it.
 func (l *Listener) deliver(nc net.Conn) {
 	select {
 	case l.ready <- nc:
@@ -399,6 +404,10 @@ func (l *Listener) deliver(nc net.Conn) {
 	case <-l.stopped:
 		nc.Close()
 	case <-t.C:
-		nc.Close()
+		select {
+		case l.ready <- nc:
+		default:
+			nc.Close()
+		}
 	}
 }

@@ -198,7 +198,13 @@ func pingOnly(t *testing.T, ts *testServer, idle time.Duration, opened <-chan ti
 	for start := time.Now(); time.Since(start) < 2*idle; {
 		late = max(late, time.Since(last))
 		last = time.Now()
-		rc.write(frame{fin: true, op: opPing, payload: []byte("here")})
+		// A failed write is returned as a close is: a server that closed
+		// a late client reaches its next ping as a reset first, and the
+		// caller tells such a client from a server bug.
+		rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+		if _, err := rc.conn.Write(frame{fin: true, op: opPing, payload: []byte("here")}.encode()); err != nil {
+			return late, fmt.Errorf("ping failed after %v of pings every %v: %w", time.Since(start).Round(time.Millisecond), idle/5, err)
+		}
 		select {
 		case err := <-ended:
 			return late, fmt.Errorf("closed after %v of pings every %v: %w", time.Since(start).Round(time.Millisecond), idle/5, err)

@@ -76,6 +76,16 @@ func TestServerCloseNotTaken(t *testing.T) {
 					t.Fatal(err)
 				}
 				s, closed := closingServer(in, 8<<10)
+				// The client's Dial returns as the 101 arrives, before the
+				// server tracks the connection: until Opened, Active is 0
+				// as it is once the connection has ended, and a shutdown
+				// begun then would find no connection to close.
+				opened := make(chan struct{})
+				open := s.Hooks.Opened
+				s.Hooks.Opened = func(c *Conn) {
+					open(c)
+					close(opened)
+				}
 				ts := serve(t, s, nil)
 				msg := binaryOfSize(1 << 20)
 				dialed := time.Now()
@@ -84,10 +94,17 @@ func TestServerCloseNotTaken(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer c.Close()
+				select {
+				case <-opened:
+				case <-time.After(4 * ioWait):
+					t.Fatal("the connection was never opened")
+				}
 				go func() {
 					for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
 					}
 				}()
+				// Active falls to 0 when the connection ends before the
+				// echo blocks (a close fault that fires early).
 				deadline := time.Now().Add(4 * ioWait)
 				for !s.allWriting(1) && s.Active() == 1 {
 					if time.Now().After(deadline) {

@@ -56,7 +56,13 @@ func TestKeepaliveDeadClientFullBuffer(t *testing.T) {
 		dropped := make(chan struct{}, 1)
 		opened, closed := make(chan *Conn, 1), make(chan int, 1)
 		s := &Server{
-			PingInterval: testPingInterval,
+			// The fill below keeps the client alive only by its pace: a
+			// second between two of its messages (a ping after an
+			// interval of silence, then an interval unanswered) had it
+			// dropped before its time. Under -race on a two-core machine
+			// at a load of 30, one fill took 57 s, 130 ms an echo, and
+			// failed so; answerPingInterval doubles that room.
+			PingInterval: answerPingInterval,
 			// Far beyond the bounds below: a drop by the idle rule, or by a
 			// stuck write, would fail the test.
 			IdleTimeout: time.Minute,
@@ -109,6 +115,9 @@ func TestKeepaliveDeadClientFullBuffer(t *testing.T) {
 			last = time.Now()
 			deadline := last.Add(ioWait)
 			for w := sc.nc.writes.Load(); w&1 == 1 || w < writes+2; w = sc.nc.writes.Load() {
+				if len(dropped) > 0 {
+					t.Fatalf("dropped while filling the send buffer, after %d echoes: the client was silent for an interval", n)
+				}
 				if time.Now().After(deadline) {
 					t.Fatalf("echo %d not written within %v: the send buffer was not full before it", n, ioWait)
 				}
@@ -121,7 +130,7 @@ func TestKeepaliveDeadClientFullBuffer(t *testing.T) {
 		select {
 		case <-dropped:
 			at = time.Now()
-		case <-time.After(2*testPingInterval + ioWait):
+		case <-time.After(2*answerPingInterval + ioWait):
 			t.Fatalf("not dropped %v after its last message", time.Since(last).Round(time.Millisecond))
 		}
 		var code int
@@ -163,7 +172,7 @@ func TestKeepaliveDeadClientFullBuffer(t *testing.T) {
 				if ce.Code != websocket.ClosePolicyViolation {
 					t.Errorf("close %d %q, want %d", ce.Code, ce.Text, websocket.ClosePolicyViolation)
 				}
-				if want := "no pong within " + testPingInterval.String(); ce.Text != want {
+				if want := "no pong within " + answerPingInterval.String(); ce.Text != want {
 					t.Errorf("close reason %q, want %q", ce.Text, want)
 				}
 			} else if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -105,7 +105,10 @@ func TestCompressedEchoWire(t *testing.T) {
 						if mt == opBinary {
 							msg = binaryOfSize(size)
 						}
-						rc.tb = t
+						// A megabyte of text deflates to a few
+						// kilobytes: its one frame comes only once the
+						// server has inflated and deflated all of it.
+						rc.tb, rc.wait = t, messageWait(size)
 						rc.write(frame{fin: true, rsv: rsv1, op: mt, payload: deflate(t, msg)})
 						op, payload, _ := readCompressed(t, rc, nil)
 						if op != mt {

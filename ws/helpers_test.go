@@ -3,6 +3,7 @@ package ws
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha1"
@@ -272,6 +273,10 @@ type rawConn struct {
 	tb   testing.TB
 	conn net.Conn
 	br   *bufio.Reader
+	// wait, when set, bounds each write and each frame's read instead
+	// of ioWait: a large message's frames may come only once the server
+	// has worked through most of it (see messageWait).
+	wait time.Duration
 }
 
 // websocketGUID is the constant of RFC 6455 section 1.3.
@@ -351,7 +356,7 @@ func (rc *rawConn) write(frames ...frame) {
 	for _, f := range frames {
 		buf = append(buf, f.encode()...)
 	}
-	rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+	rc.conn.SetWriteDeadline(time.Now().Add(cmp.Or(rc.wait, ioWait)))
 	if _, err := rc.conn.Write(buf); err != nil {
 		rc.tb.Fatalf("write %v: %v", frames, err)
 	}
@@ -359,7 +364,7 @@ func (rc *rawConn) write(frames ...frame) {
 
 // readFrame reads one frame from the server, which must not mask it.
 func (rc *rawConn) readFrame() (frame, error) {
-	rc.conn.SetReadDeadline(time.Now().Add(ioWait))
+	rc.conn.SetReadDeadline(time.Now().Add(cmp.Or(rc.wait, ioWait)))
 	var hdr [2]byte
 	if _, err := io.ReadFull(rc.br, hdr[:]); err != nil {
 		return frame{}, err

@@ -16,6 +16,17 @@ import (
 // a client has one interval to answer.
 const testPingInterval = 500 * time.Millisecond
 
+// answerPingInterval is the ping interval of a test whose client must
+// answer each ping (or send the frame the test is about) within one
+// interval to pass. The answer takes the ping's way to the client's
+// reader, the client's write and the server's read of it, each a
+// goroutine to schedule: a loaded two-core machine running the package
+// under -race took over 300 ms for that, and a client at
+// testPingInterval was now and then dropped with 1008 "no pong within
+// 500ms" although it answered every ping. Twice testPingInterval, as
+// TestKeepaliveSurvivesFailedPing has for the same reason.
+const answerPingInterval = 2 * testPingInterval
+
 // readLoop reads with a gorilla client until an error, answering and
 // counting pings; each ping is also signalled on pinged (without blocking)
 // when it is not nil, and each message sent on msgs when it is not nil.
@@ -54,7 +65,7 @@ func TestKeepaliveIdleClient(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		const wantPings = 4
-		ts := serve(t, &Server{PingInterval: testPingInterval}, nil)
+		ts := serve(t, &Server{PingInterval: answerPingInterval}, nil)
 		c, _ := ts.dial(t, nil, nil)
 		var pings atomic.Int64
 		pinged := make(chan struct{}, 1)
@@ -62,14 +73,14 @@ func TestKeepaliveIdleClient(t *testing.T) {
 		done := readLoop(c, &pings, pinged, msgs)
 		// Each ping comes after an interval of silence, so the connection has
 		// lived wantPings intervals once the last one arrived.
-		deadline := time.After(wantPings*testPingInterval + ioWait)
+		deadline := time.After(wantPings*answerPingInterval + ioWait)
 		for pings.Load() < wantPings {
 			select {
 			case <-pinged:
 			case err := <-done:
 				t.Fatalf("connection ended after %d pings: %v", pings.Load(), err)
 			case <-deadline:
-				t.Fatalf("got %d pings, want %d at %v", pings.Load(), wantPings, testPingInterval)
+				t.Fatalf("got %d pings, want %d at %v", pings.Load(), wantPings, answerPingInterval)
 			}
 		}
 		echoVia(t, c, msgs, done, "still here")
@@ -102,8 +113,12 @@ func echoVia(t *testing.T, c *websocket.Conn, msgs <-chan string, done <-chan er
 func TestKeepaliveActiveClient(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		// Well beyond the two intervals after which a silent client is dropped.
-		const stayOpen = 3 * testPingInterval
+		// Well beyond the two intervals after which a silent client is
+		// dropped. The server must see one of the client's frames within
+		// an interval of its ping: answerPingInterval, for in a run of
+		// the whole suite beside others two of these clients were dropped
+		// at testPingInterval though they sent a frame every 250 ms.
+		const stayOpen = 3 * answerPingInterval
 		tests := []struct {
 			name string
 			send func(rc *rawConn, i int)
@@ -128,7 +143,7 @@ func TestKeepaliveActiveClient(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
-				ts := serve(t, &Server{PingInterval: testPingInterval}, nil)
+				ts := serve(t, &Server{PingInterval: answerPingInterval}, nil)
 				rc, _ := ts.dialRaw(t, nil)
 				// Drain whatever the server sends so it never blocks; the
 				// client answers nothing.
@@ -149,14 +164,14 @@ func TestKeepaliveActiveClient(t *testing.T) {
 				}()
 				// A frame every half interval: the client's pace, not a wait
 				// for an event.
-				beat := time.NewTicker(testPingInterval / 2)
+				beat := time.NewTicker(answerPingInterval / 2)
 				defer beat.Stop()
 				start := time.Now()
 				for i := 0; time.Since(start) < stayOpen; i++ {
 					tt.send(rc, i)
 					select {
 					case err := <-ended:
-						t.Fatalf("dropped after %v although it sent a frame every %v: %v", time.Since(start).Round(time.Millisecond), testPingInterval/2, err)
+						t.Fatalf("dropped after %v although it sent a frame every %v: %v", time.Since(start).Round(time.Millisecond), answerPingInterval/2, err)
 					case <-beat.C:
 					}
 				}

@@ -92,7 +92,7 @@ func TestIdleWaitsOnTheSocket(t *testing.T) {
 func TestIdleWaitAnswersKeepalive(t *testing.T) {
 	t.Parallel()
 	var logs testlog.Buffer
-	s, conns := opened(&Server{PingInterval: testPingInterval,
+	s, conns := opened(&Server{PingInterval: answerPingInterval,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	ts := startServer(t, s)
 	t.Cleanup(func() {
@@ -112,11 +112,13 @@ func TestIdleWaitAnswersKeepalive(t *testing.T) {
 	var withMessage atomic.Bool
 	var sent atomic.Uint32
 	frames := make(chan frame, 64)
+	var ended error // why the client stopped, once frames is closed
 	go func() {
 		defer close(frames)
 		for {
 			f, err := rc.readFrame()
 			if err != nil {
+				ended = err
 				return
 			}
 			if f.op == opPing {
@@ -130,7 +132,11 @@ func TestIdleWaitAnswersKeepalive(t *testing.T) {
 				for _, o := range out {
 					buf = append(buf, o.encode()...)
 				}
+				// A deadline of its own: the one the first message's
+				// write left has passed by now on a loaded machine.
+				rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
 				if _, err := rc.conn.Write(buf); err != nil {
+					ended = err
 					return
 				}
 				continue
@@ -142,7 +148,7 @@ func TestIdleWaitAnswersKeepalive(t *testing.T) {
 		select {
 		case f, ok := <-frames:
 			if !ok {
-				t.Fatal("the connection ended")
+				t.Fatalf("the connection ended: %v", ended)
 			}
 			return f
 		case <-time.After(ioWait):
@@ -173,7 +179,9 @@ func TestIdleWaitAnswersKeepalive(t *testing.T) {
 // (here an unmasked pong) reaches gorilla, which answers 1002 as ever.
 func TestIdleWaitBadControlFrame(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, &Server{PingInterval: testPingInterval})
+	// The unmasked pong must come within an interval of the ping, or
+	// the client is dropped as dead (1008) first.
+	ts := startServer(t, &Server{PingInterval: answerPingInterval})
 	rc, _ := ts.dialRaw(t, nil)
 	if f := rc.mustFrame(); f.op != opPing {
 		t.Fatalf("got %v, want a ping", f)
