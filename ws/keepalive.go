@@ -48,6 +48,8 @@ type keepalive struct {
 	arrivingAt    int64
 	writes        uint64
 	writesAt      int64
+	// waitedFor is the ping whose verdict answerUnread last held back.
+	waitedFor int64
 }
 
 // now is the keepalive's clock: nanoseconds since the server's epoch, on
@@ -127,7 +129,7 @@ func (k *keepalive) check() {
 		// The client has not taken a single write for IdleTimeout (a
 		// write paced by bw is slow by the server's own doing).
 		expire = expiredStuck
-	case k.pingAt > k.lifeAt && k.writes&1 == 0 && now >= k.deadline():
+	case k.pingAt > k.lifeAt && k.writes&1 == 0 && now >= k.deadline() && !k.answerUnread():
 		// Never while a write is in progress: the handler is not reading
 		// then, so it could not see the answer.
 		expire = expiredDead
@@ -165,6 +167,27 @@ func (k *keepalive) check() {
 		k.t.Reset(k.period())
 	}
 	k.mu.Unlock()
+}
+
+// answerUnread reports whether the client may have answered but the
+// server not read it yet: the socket holds input. The reader is behind
+// then, not the client: a handler busy with something else (a custom
+// Handler), or a machine so loaded that the reading goroutine has not run
+// since the pong came. The verdict waits for the next check. A client
+// gains nothing by it: bytes wait in the socket only while the server is
+// not reading, and the rules of silence (IdleTimeout) and of writes not
+// taken still end the connection. The first wait for each ping is logged
+// at debug level.
+func (k *keepalive) answerUnread() bool {
+	unread, ok := unreadInput(bottom(k.c.nc.Conn))
+	if !ok || !unread {
+		return false
+	}
+	if k.waitedFor != k.pingAt {
+		k.waitedFor = k.pingAt
+		k.c.debug("ping's answer may be unread", "reason", "the socket holds input the server has not read")
+	}
+	return true
 }
 
 // deadline is when a pinged client that has not answered is given up: an

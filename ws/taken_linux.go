@@ -32,3 +32,24 @@ func acked(s net.Conn) (uint64, bool) {
 	}
 	return n, true
 }
+
+// unreadInput reports whether the kernel holds bytes the server has not
+// read yet on socket s (SIOCINQ), and whether it could tell.
+func unreadInput(s net.Conn) (bool, bool) {
+	tc, ok := s.(*net.TCPConn)
+	if !ok {
+		return false, false
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return false, false
+	}
+	var n int
+	var ierr error
+	if err := rc.Control(func(fd uintptr) {
+		n, ierr = unix.IoctlGetInt(int(fd), unix.SIOCINQ)
+	}); err != nil || ierr != nil {
+		return false, false
+	}
+	return n > 0, true
+}
