@@ -157,7 +157,8 @@ func (s *sharedChromium) start() (context.Context, error) {
 			return
 		}
 		allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(),
-			browserOptions(chromedp.Flag("ignore-certificate-errors", true), dir)...)
+			append(browserOptions(chromedp.Flag("ignore-certificate-errors", true), dir),
+				chromedp.Flag("host-resolver-rules", rebindRules))...)
 		ctx, cancel := chromedp.NewContext(allocCtx)
 		s.stop = func() {
 			cancel()
