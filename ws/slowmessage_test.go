@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/testmain"
 )
 
 // heapInUse is the heap in use once garbage and the pools' contents are
@@ -33,8 +34,12 @@ const maxHeldPerMessage = 256 << 10
 // TestSlowMessagesHoldLittle: connections that each start a message of
 // the maximum size (256 KiB here) and send the rest slowly hold little memory each, with
 // permessage-deflate as without; and when the messages are finished they
-// are echoed whole. Not parallel: the heap it measures is the process's.
+// are echoed whole. Run alone in a process of its own: the heap it
+// measures is the process's.
 func TestSlowMessagesHoldLittle(t *testing.T) {
+	if !testmain.Alone(t) {
+		return
+	}
 	eachTransportInTurn(t, func(t *testing.T, serve startFunc) {
 		for _, compressed := range []bool{false, true} {
 			name := "plain"
@@ -119,8 +124,12 @@ func TestSlowMessagesHoldLittle(t *testing.T) {
 // under bw:1KiB, hold little memory each while they are written: the
 // fault echo's message and a piece of it compressed, not a compressor.
 // That the echoes are sound, TestCompressedEchoFaults shows.
-// Not parallel: the heap it measures is the process's.
+// Run alone in a process of its own: the heap it measures is the
+// process's.
 func TestSlowFaultedEchoesHoldLittle(t *testing.T) {
+	if !testmain.Alone(t) {
+		return
+	}
 	eachTransportInTurn(t, func(t *testing.T, serve startFunc) {
 		in, err := fault.New(fault.Options{})
 		if err != nil {
@@ -167,9 +176,12 @@ const maxHeldStuck = 512 << 10
 // the middle of an echo, compressed or not, hold what the README says
 // while the echo waits (about 25 KiB plain, 150 KiB compressed: the
 // inflater, the copy buffer and the compressed piece waiting to go out)
-// and are dropped once IdleTimeout passes with none of it taken. Not
-// parallel: the heap it measures is the process's.
+// and are dropped once IdleTimeout passes with none of it taken. Run
+// alone in a process of its own: the heap it measures is the process's.
 func TestStuckEchoesHoldLittle(t *testing.T) {
+	if !testmain.Alone(t) {
+		return
+	}
 	for _, compressed := range []bool{false, true} {
 		name := "plain"
 		if compressed {

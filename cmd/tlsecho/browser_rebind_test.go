@@ -42,6 +42,11 @@ func TestBrowserAdminByAddress(t *testing.T) {
 	}
 }
 
+// rebindRules are the shared browser's resolver rules: evil.example is
+// 127.0.0.1 for TestBrowserAdminRebindingRefused, and no other test asks
+// for that name.
+const rebindRules = "MAP evil.example 127.0.0.1"
+
 // TestBrowserAdminRebindingRefused is DNS rebinding in a real browser:
 // Chromium resolves evil.example to 127.0.0.1, as an attacker's DNS would
 // once the page has loaded, and the page, now of the admin port's
@@ -49,10 +54,7 @@ func TestBrowserAdminByAddress(t *testing.T) {
 func TestBrowserAdminRebindingRefused(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	tab := newBrowserWith(t, func(a *chromedp.ExecAllocator) {
-		chromedp.Flag("ignore-certificate-errors", true)(a)
-		chromedp.Flag("host-resolver-rules", "MAP evil.example 127.0.0.1")(a)
-	})
+	tab := newBrowser(t) // the shared browser resolves evil.example so: rebindRules
 	base := "http://evil.example:" + adminPort(t, ta.AdminAddr)
 	resp, err := chromedp.Run(tab.ctx, chromedp.NavigateResponse(base+"/hellos"))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/testmain"
 )
 
 // The tests here run faults through the whole server, with real clients,
@@ -147,6 +148,11 @@ func (b baseline) wait(t *testing.T) {
 // the real server, each armed for one connection, and checks what the
 // client sees; after each the process is back to its baseline.
 func TestFaultsRawVerbs(t *testing.T) {
+	// A process of its own: the baseline below is the process's, and
+	// this test's waits do not hold up the parallel tests.
+	if !testmain.Alone(t) {
+		return
+	}
 	// The blackhole check waits this long. The admin port's answers get
 	// no longer either (newAdmin), and /metrics under -race on a loaded
 	// machine has taken more than 600ms.

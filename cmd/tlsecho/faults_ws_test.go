@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/testmain"
 )
 
 // faultQuery is ?fault=spec, escaped.
@@ -50,6 +51,11 @@ func (c *wsClient) end(within time.Duration) error {
 // real server, and checks what a gorilla client sees; after each the
 // process is back to its baseline.
 func TestFaultsWSVerbs(t *testing.T) {
+	// A process of its own: the baseline below is the process's, and
+	// this test's waits do not hold up the parallel tests.
+	if !testmain.Alone(t) {
+		return
+	}
 	// The blackhole check waits this long. The admin port's answers get
 	// no longer either (newAdmin), and /metrics under -race on a loaded
 	// machine has taken more than 600ms.

@@ -11,7 +11,10 @@
 // Tests that look at process-wide state (goroutine and descriptor counts,
 // goleak.VerifyNone) stay sequential: the testing package runs every
 // sequential test of a package before it resumes the parallel ones, so they
-// never overlap.
+// never overlap. Their waits then add up before any parallel test runs; a
+// long one can instead call [Alone] and run in a process of its own, beside
+// the parallel tests.
 //
-// Concurrency: call [Parallel] from TestMain, before testing.M.Run.
+// Concurrency: call [Parallel] from TestMain, before testing.M.Run; call
+// [Alone] first thing in a test, from its own goroutine.
 package testmain
