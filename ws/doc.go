@@ -82,7 +82,10 @@
 //     holds the writer, and a ping cut by its deadline would break the
 //     connection); it is tried again a quarter interval later, and the
 //     client is judged only on pings that went out and while the handler
-//     could read its answer. A ping whose write fails (the client took
+//     could read its answer. On Linux the verdict also waits while the
+//     socket holds input the server has not read (SIOCINQ): the answer
+//     may be there, behind a reader that is late; the IdleTimeout rules
+//     below still bound such a connection. A ping whose write fails (the client took
 //     none of it within PingInterval, or the 10 s write bound when that is
 //     shorter) leaves nothing that can be sent, no later ping nor a close
 //     frame: the client is dropped at once, logged as one that missed its

@@ -179,9 +179,14 @@ func checkBrackets(h string) error {
 	}
 	inner, open := strings.CutPrefix(h, "[")
 	inner, shut := strings.CutSuffix(inner, "]")
-	addr, _, _ := strings.Cut(inner, "%")
+	addr, _, zoned := strings.Cut(inner, "%")
 	ip := net.ParseIP(addr)
 	switch {
+	case zoned && ip != nil:
+		// The zone's refusal follows (checkCertHost) and names the bare
+		// address: sending the user to write the zoned one, brackets
+		// mended, would only lead to that refusal.
+		return nil
 	case !open || !shut || strings.ContainsAny(inner, "[]"):
 		if ip != nil {
 			return fmt.Errorf("%q: unbalanced brackets; write %q", h, inner)
@@ -209,7 +214,7 @@ func checkCertHost(h string) error {
 	// certificate can carry (a SAN holds the address's bytes alone), and
 	// clients check the address without it.
 	if addr, zone, ok := strings.Cut(strings.Trim(h, "[]"), "%"); ok && net.ParseIP(addr) != nil {
-		return fmt.Errorf("%q: a certificate cannot carry the zone %q of an IPv6 address, and clients check the address without it: write %q", h, "%"+zone, addr)
+		return fmt.Errorf("%q: a certificate cannot carry the zone %q of an IP address, and clients check the address without it: write %q", h, "%"+zone, addr)
 	}
 	if strings.ContainsAny(h, ":/@?# ") {
 		return fmt.Errorf("%q is not a host name or IP address (no scheme, port or path)", h)
