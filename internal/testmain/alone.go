@@ -65,6 +65,9 @@ func Alone(t *testing.T) bool {
 	// No second of sleep at exit under -race: a race the child saw has
 	// already failed its test.
 	cmd.Env = append(os.Environ(), aloneEnv+"="+t.Name(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	// A process the child started and left holding its output would keep
+	// CombinedOutput waiting after the child's end; this bounds that.
+	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	switch {
 	case err != nil:
