@@ -73,13 +73,9 @@ func refuseAtLimit(t *testing.T, l *listener.Listener, refused *atomic.Int64, n 
 // listener closes: the log's counts add up to the hook's.
 func TestRefusalCountsReachTheLogAtClose(t *testing.T) {
 	t.Parallel()
-	logs := &testlog.Buffer{}
-	var refused atomic.Int64
-	l := listen(t, listener.Options{Name: "tls", MaxConns: 1,
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Hooks:  &listener.Hooks{Refused: func(string) { refused.Add(1) }}})
+	l, logs, refused := refusingListener(t)
 	const n = 6
-	refuseAtLimit(t, l, &refused, n)
+	refuseAtLimit(t, l, refused, n)
 	l.Close()
 	if got := sumOf(t, logs, "refused", limitWarn, limitHeld, limitInfo); got != n {
 		t.Fatalf("the log counts %d refusals, the hook %d:\n%s", got, n, logs)
@@ -91,14 +87,10 @@ func TestRefusalCountsReachTheLogAtClose(t *testing.T) {
 // nothing else happens on it.
 func TestRefusalCountsReachTheLogAtWindowEnd(t *testing.T) {
 	t.Parallel()
-	logs := &testlog.Buffer{}
-	var refused atomic.Int64
-	l := listen(t, listener.Options{Name: "tls", MaxConns: 1,
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Hooks:  &listener.Hooks{Refused: func(string) { refused.Add(1) }}})
+	l, logs, refused := refusingListener(t)
 	listener.SetWarnWindow(l, 100*time.Millisecond)
 	const n = 6
-	refuseAtLimit(t, l, &refused, n)
+	refuseAtLimit(t, l, refused, n)
 	waitFor(t, ioTimeout, "the held refusals in the log", func() bool {
 		return sumOf(t, logs, "refused", limitWarn, limitHeld, limitInfo) >= n
 	})
@@ -106,4 +98,15 @@ func TestRefusalCountsReachTheLogAtWindowEnd(t *testing.T) {
 	if got := sumOf(t, logs, "refused", limitWarn, limitHeld, limitInfo); got != n {
 		t.Fatalf("the log counts %d refusals, the hook %d:\n%s", got, n, logs)
 	}
+}
+
+// refusingListener is a "tls" listener that takes one connection at a
+// time, logging JSON into logs and counting each refusal in refused.
+func refusingListener(t *testing.T) (l *listener.Listener, logs *testlog.Buffer, refused *atomic.Int64) {
+	t.Helper()
+	logs, refused = &testlog.Buffer{}, &atomic.Int64{}
+	l = listen(t, listener.Options{Name: "tls", MaxConns: 1,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Hooks:  &listener.Hooks{Refused: func(string) { refused.Add(1) }}})
+	return l, logs, refused
 }

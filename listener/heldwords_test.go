@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -33,11 +32,7 @@ func TestHeldRefusalsAreNotWordedAsLive(t *testing.T) {
 	for _, tc := range heldTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			logs := &testlog.Buffer{}
-			var refused atomic.Int64
-			l := listen(t, listener.Options{Name: "tls", MaxConns: 1,
-				Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-				Hooks:  &listener.Hooks{Refused: func(string) { refused.Add(1) }}})
+			l, logs, refused := refusingListener(t)
 			if tc.window > 0 {
 				listener.SetWarnWindow(l, tc.window)
 			}

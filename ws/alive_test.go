@@ -313,13 +313,7 @@ func TestShutdownNotReadingClients(t *testing.T) {
 			}()
 		}
 		// Every handler is writing an echo no client reads.
-		deadline := time.Now().Add(4 * ioWait)
-		for !s.allWriting(clients) {
-			if time.Now().After(deadline) {
-				t.Fatal("the handlers never all wrote")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitAllWriting(t, s, clients, "the handlers never all wrote")
 
 		const budget = time.Second
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
@@ -372,13 +366,7 @@ func TestNotReadingClientDropped(t *testing.T) {
 			for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
 			}
 		}()
-		deadline := time.Now().Add(4 * ioWait)
-		for !s.allWriting(1) {
-			if time.Now().After(deadline) {
-				t.Fatal("the handler never wrote")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitAllWriting(t, s, 1, "the handler never wrote")
 		start := time.Now()
 		for s.Active() != 0 {
 			if time.Since(start) > idle+ioWait {
@@ -403,6 +391,19 @@ func closedByServer(c *websocket.Conn) bool {
 	}
 	var ne net.Error
 	return !errors.As(err, &ne) || !ne.Timeout()
+}
+
+// waitAllWriting waits until n connections are served and each has a
+// write in progress, failing the test with what after 4 ioWaits.
+func waitAllWriting(t *testing.T, s *Server, n int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(4 * ioWait)
+	for !s.allWriting(n) {
+		if time.Now().After(deadline) {
+			t.Fatal(what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // allWriting reports whether n connections are served and each has a

@@ -75,13 +75,7 @@ func TestServerCloseCrawlingReader(t *testing.T) {
 		if err := c.WriteMessage(websocket.BinaryMessage, binaryOfSize(10<<10)); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(4 * ioWait)
-		for !s.allWriting(1) {
-			if time.Now().After(deadline) {
-				t.Fatal("the handler never wrote")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitAllWriting(t, s, 1, "the handler never wrote")
 		cc.crawling.Store(true)
 		go func() {
 			defer close(read)

@@ -158,13 +158,7 @@ func TestServerCloseSlowReader(t *testing.T) {
 		if err := c.WriteMessage(websocket.BinaryMessage, binaryOfSize(1<<20)); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(4 * ioWait)
-		for !s.allWriting(1) {
-			if time.Now().After(deadline) {
-				t.Fatal("the handler never wrote")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitAllWriting(t, s, 1, "the handler never wrote")
 		ctx, cancel := context.WithTimeout(context.Background(), 4*ioWait)
 		defer cancel()
 		began := time.Now()

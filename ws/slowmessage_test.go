@@ -150,13 +150,7 @@ func TestSlowFaultedEchoesHoldLittle(t *testing.T) {
 		for _, rc := range conns {
 			rc.write(wire)
 		}
-		deadline := time.Now().Add(4 * ioWait)
-		for !s.allWriting(n) {
-			if time.Now().After(deadline) {
-				t.Fatal("the echoes never started")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitAllWriting(t, s, n, "the echoes never started")
 		held := (int64(heapInUse()) - int64(before)) / n
 		t.Logf("%d KiB held per connection while a paced compressed echo is written", held>>10)
 		if held > maxHeldPerMessage {
