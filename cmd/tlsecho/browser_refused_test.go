@@ -34,8 +34,7 @@ func failedLoad(p string) bool {
 // and never on its own, and connects again once the server is back.
 func TestBrowserServerGone(t *testing.T) {
 	t.Parallel()
-	// A short drain: a graceful stop can wait its whole timeout for a
-	// connection Chromium holds without using it.
+	// A short drain bounds the stop, whatever Chromium holds open.
 	ta := startApp(t, map[string]string{"SHUTDOWN_TIMEOUT": "1s"})
 	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 	tab.connect()
