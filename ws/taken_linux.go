@@ -11,45 +11,42 @@ import (
 // client that reads, however slowly, makes it grow; one whose receive
 // window is full does not.
 func acked(s net.Conn) (uint64, bool) {
-	tc, ok := s.(*net.TCPConn)
-	if !ok {
-		return 0, false
-	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return 0, false
-	}
 	var n uint64
-	var ierr error
-	if err := rc.Control(func(fd uintptr) {
-		var info *unix.TCPInfo
-		info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
-		if ierr == nil {
+	ok := onSocket(s, func(fd int) error {
+		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err == nil {
 			n = info.Bytes_acked
 		}
-	}); err != nil || ierr != nil {
-		return 0, false
-	}
-	return n, true
+		return err
+	})
+	return n, ok
 }
 
 // unreadInput reports whether the kernel holds bytes the server has not
 // read yet on socket s (SIOCINQ), and whether it could tell.
 func unreadInput(s net.Conn) (bool, bool) {
+	var n int
+	ok := onSocket(s, func(fd int) (err error) {
+		n, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
+		return err
+	})
+	return n > 0, ok
+}
+
+// onSocket runs f on the descriptor of TCP socket s, and reports whether
+// it ran and succeeded: not on another kind of conn, nor on a closed one.
+func onSocket(s net.Conn, f func(fd int) error) bool {
 	tc, ok := s.(*net.TCPConn)
 	if !ok {
-		return false, false
+		return false
 	}
 	rc, err := tc.SyscallConn()
 	if err != nil {
-		return false, false
+		return false
 	}
-	var n int
-	var ierr error
-	if err := rc.Control(func(fd uintptr) {
-		n, ierr = unix.IoctlGetInt(int(fd), unix.SIOCINQ)
-	}); err != nil || ierr != nil {
-		return false, false
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = f(int(fd)) }); err != nil || ferr != nil {
+		return false
 	}
-	return n > 0, true
+	return true
 }
