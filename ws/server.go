@@ -319,6 +319,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.track(c) {
 		c.closeNow(websocket.CloseGoingAway, "server shutting down")
+		// No serve runs to stop the faults: a timed verb would fire on
+		// the closed connection and be counted as applied.
+		c.fault.Stop()
 		return
 	}
 	go c.serve()

@@ -1,0 +1,71 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/fault"
+)
+
+// TestRefusedUpgradeStopsFaults: an upgrade that loses the race with
+// Shutdown (past the 503 check, refused when the server tracks it) is
+// closed with 1001, and its faults end with it. Its session used to be
+// started and never stopped, so a timed verb fired later on the closed
+// connection and was counted as applied.
+//
+// The race is lost on purpose: the spec's nopong takes effect inside the
+// upgrade, before tracking, and the Applied callback shuts the server
+// down there. The timed close of that connection is due at 100ms; a
+// second server's connection, opened after the first has ended, has its
+// fin due 500ms after it opened: when that fin is applied, the first
+// connection's close would have been long due.
+func TestRefusedUpgradeStopsFaults(t *testing.T) {
+	t.Parallel()
+	var first *Server
+	var once sync.Once
+	applied := make(chan string, 8)
+	in, err := fault.New(fault.Options{Applied: func(verb string) {
+		if verb == "nopong" {
+			once.Do(func() { first.Shutdown(context.Background()) })
+		}
+		applied <- verb
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first = &Server{Faults: in}
+	ts := startServer(t, first)
+	c, _, err := ts.dialer().Dial(ts.url+"?fault=nopong,close:4001@100ms", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(ioWait))
+	_, _, err = c.ReadMessage()
+	if ce := (*websocket.CloseError)(nil); !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Fatalf("refused upgrade: read %v, want close 1001", err)
+	}
+	if v := <-applied; v != "nopong" {
+		t.Fatalf("first verb applied: %q, want nopong", v)
+	}
+
+	second := startServer(t, &Server{Faults: in})
+	c2, _, err := second.dialer().Dial(second.url+"?fault=fin@500ms", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	select {
+	case v := <-applied:
+		if v != "fin" {
+			t.Fatalf("verb %q applied after the refused connection ended; want only the second connection's fin", v)
+		}
+	case <-time.After(ioWait):
+		t.Fatal("the second connection's fin@500ms was not applied")
+	}
+}
