@@ -68,7 +68,7 @@ func (l *Listener) safePrepare(c *Conn) (nc net.Conn, err error) {
 func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	if l.o.Proxy != nil {
 		start := time.Now()
-		err := l.cutByClose(c, l.o.Proxy.read(c), "no PROXY protocol header")
+		err := l.cutByClose(c, l.o.Proxy.read(c, l.handshakeTimeout()), "no PROXY protocol header")
 		if h := l.o.Hooks; h != nil && h.Proxy != nil {
 			h.Proxy(c, err)
 		}
@@ -115,7 +115,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	h := Handshake{Err: err, Took: helloWait + time.Since(start), State: tc.ConnectionState()}
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			h.Err = l.cutByClose(c, fmt.Errorf("no handshake within %v: %w", time.Since(c.Accepted).Round(time.Millisecond), err), "no handshake")
+			h.Err = l.cutByClose(c, fmt.Errorf("no handshake within %v: %w", l.handshakeTimeout(), err), "no handshake")
 		} else {
 			// The client is usually told why: crypto/tls sends a fatal
 			// alert for most failures, answerHTTP a 400.

@@ -98,8 +98,9 @@ var (
 // read runs the stage on c, before any other: it reads the header ahead of
 // the rest of the pipeline, sets c.Peer and c.Balancer from it, and puts
 // back the bytes it read beyond the header. Reads fail at the connection's
-// handshake deadline. An error says why the connection is refused.
-func (p *Proxy) read(c *Conn) error {
+// handshake deadline, timeout from accept (or sooner, at a shutdown: the
+// caller rewords that case). An error says why the connection is refused.
+func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 	tcpPeer := c.conn.RemoteAddr()
 	policy, err := p.policy(proxyproto.ConnPolicyOptions{Upstream: unzoned(tcpPeer), Downstream: c.conn.LocalAddr()})
 	if err != nil {
@@ -143,7 +144,7 @@ func (p *Proxy) read(c *Conn) error {
 	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && startsHeader(rec.b):
 		return ErrProxyHeaderCut
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Errorf("no PROXY protocol header within %v: %w", time.Since(c.Accepted).Round(time.Millisecond), err)
+		return fmt.Errorf("no PROXY protocol header within %v: %w", timeout, err)
 	case err != nil:
 		return err
 	case policy == proxyproto.REJECT:
