@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -686,6 +687,8 @@ func TestCertPrintedURL(t *testing.T) {
 	}{
 		{"names", []string{"-hosts", "echo.test,localhost"}},
 		{"IPv6", []string{"-hosts", "::1"}},
+		{"IPv4-mapped, in brackets", []string{"-hosts", "[::ffff:127.0.0.1]"}},
+		{"IPv6 with leading zeros", []string{"-hosts", "2001:0db8::0001"}},
 		{"wildcard", []string{"-hosts", "*.apps.test"}},
 		{"wildcard, with -ca", []string{"-hosts", "*.apps.test", "-ca"}},
 	}
@@ -694,13 +697,16 @@ func TestCertPrintedURL(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			stdout := certMust(t, append([]string{"-out", dir}, tt.args...)...)
-			m := regexp.MustCompile(`https://(\S+):8443/`).FindStringSubmatch(stdout)
-			if m == nil {
+			m := regexp.MustCompile(`https://\S+:8443/\S*`).FindString(stdout)
+			if m == "" {
 				t.Fatalf("no https:// URL in:\n%s", stdout)
 			}
-			host := strings.Trim(m[1], "[]")
-			if err := certParse(t, filepath.Join(dir, "cert.pem")).VerifyHostname(host); err != nil {
-				t.Errorf("the printed URL names %s, for which the certificate is not valid: %v", m[1], err)
+			u, err := url.Parse(m)
+			if err != nil || u.Port() != "8443" {
+				t.Fatalf("the printed URL %s does not parse as one with port 8443: %v", m, err)
+			}
+			if err := certParse(t, filepath.Join(dir, "cert.pem")).VerifyHostname(u.Hostname()); err != nil {
+				t.Errorf("the printed URL names %s, for which the certificate is not valid: %v", u.Host, err)
 			}
 		})
 	}
@@ -725,5 +731,34 @@ func TestCertOutlivingItsCA(t *testing.T) {
 	code, _, stderr = certRun(t, "-out", dir, "-ca", "-force", "-days", "3650")
 	if code != exitFailure || !strings.Contains(stderr, "outlive the local CA") {
 		t.Errorf("a leaf past a reused CA: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestCertListsNamesAsHeld: the summary lists the names as the certificate
+// holds them, in the order given. An IP address written in a URL's
+// brackets, with leading zeros or IPv4-mapped goes into the SAN as its
+// bytes, and a user comparing the list with the certificate, or copying a
+// name from it, must find the same text.
+func TestCertListsNamesAsHeld(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	stdout := certMust(t, "-out", dir, "-hosts", "[::ffff:127.0.0.1],2001:0db8::0001,[::1],echo.test,10.0.0.1")
+	var listed []string
+	for _, m := range regexp.MustCompile(`(?m)^ - "([^"]*)"$`).FindAllStringSubmatch(stdout, -1) {
+		listed = append(listed, m[1])
+	}
+	leaf := certParse(t, filepath.Join(dir, "cert.pem"))
+	held := slices.Clone(leaf.DNSNames)
+	for _, ip := range leaf.IPAddresses {
+		held = append(held, ip.String())
+	}
+	want := []string{"127.0.0.1", "2001:db8::1", "::1", "echo.test", "10.0.0.1"}
+	if !slices.Equal(listed, want) {
+		t.Errorf("listed %q, want %q:\n%s", listed, want, stdout)
+	}
+	slices.Sort(held)
+	slices.Sort(want)
+	if !slices.Equal(held, want) {
+		t.Errorf("the certificate holds %q, want %q", held, want)
 	}
 }

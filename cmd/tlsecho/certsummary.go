@@ -35,7 +35,7 @@ func printCertSummary(w io.Writer, fl certFlags, leaf *x509.Certificate, s certS
 		kind = "client certificate"
 	}
 	fmt.Fprintf(w, "Created a new %s valid for the following names:\n", kind)
-	for _, h := range fl.hosts {
+	for _, h := range heldNames(fl.hosts) {
 		fmt.Fprintf(w, " - %q\n", h)
 	}
 	issuer := "self-signed"
@@ -87,11 +87,11 @@ machine trusts for any site (%s).
 // one label in place of the "*", never the bare domain, which a wildcard
 // does not match (RFC 6125 section 6.4.3).
 func browserHost(hosts []string) string {
+	hosts = heldNames(hosts)
 	h := hosts[0]
 	if slices.Contains(hosts, "localhost") {
 		h = "localhost"
 	}
-	h = strings.Trim(h, "[]")
 	if ip := net.ParseIP(h); ip != nil && ip.To4() == nil {
 		h = "[" + h + "]"
 	}
@@ -99,6 +99,21 @@ func browserHost(hosts []string) string {
 		h = "echo." + rest
 	}
 	return h + ":8443"
+}
+
+// heldNames are hosts as the certificate holds them: an IP address as
+// its bytes print ("[::1]" as ::1, "::ffff:127.0.0.1" as 127.0.0.1,
+// "2001:0db8::0001" as 2001:db8::1), a name as given. The summary lists
+// these, so that it reads as the certificate does.
+func heldNames(hosts []string) []string {
+	held := make([]string, len(hosts))
+	for i, h := range hosts {
+		held[i] = h
+		if ip := net.ParseIP(strings.Trim(h, "[]")); ip != nil {
+			held[i] = ip.String()
+		}
+	}
+	return held
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it, so the printed
