@@ -1,8 +1,6 @@
 package listener
 
 import (
-	"fmt"
-
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -35,5 +33,5 @@ func (c *Conn) renegotiationRefused() {
 	if c.Balancer != nil {
 		attrs = append(attrs, "balancer", c.Balancer.String())
 	}
-	c.ln.log.Debug("connection ended", append(attrs, "err", fmt.Errorf("listener: %s: %w", peer, tlsinfo.ErrRenegotiation))...)
+	c.ln.log.Debug("connection ended", append(attrs, "err", tlsinfo.ErrRenegotiation)...)
 }

@@ -286,8 +286,9 @@ func (c *Conn) end(err error) {
 		}
 		if err != nil {
 			// In words: what the client asked for that crypto/tls refuses
-			// (renegotiation) is named, not left in Go's type names.
-			log.Debug("connection ended", append(attrs, "err", fmt.Errorf("rawtls: %s: %w", peer, tlsinfo.Ended(err)))...)
+			// (renegotiation) is named, not left in Go's type names. The
+			// client is the record's peer, not repeated here.
+			log.Debug("connection ended", append(attrs, "err", tlsinfo.Ended(err))...)
 		} else {
 			log.Debug("connection closed", attrs...)
 		}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
@@ -84,11 +86,15 @@ func TestMaxConnsRefusesOnlyTheExtra(t *testing.T) {
 }
 
 // TestIdleTimeoutClosesWithCloseNotify leaves a connection silent and
-// checks that the server ends it after IdleTimeout with a clean TLS close.
+// checks that the server ends it after IdleTimeout with a clean TLS close,
+// and says so in the debug log's words: the reason alone, the client
+// being the record's peer.
 func TestIdleTimeoutClosesWithCloseNotify(t *testing.T) {
 	t.Parallel()
 	const idle = time.Second
-	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
+	logs := &testlog.Buffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := startServer(t, &rawtls.Server{IdleTimeout: idle, Logger: log}, certs.Options{})
 	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
 		t.Run(tls.VersionName(version), func(t *testing.T) {
 			cfg := ts.clientConfig()
@@ -121,6 +127,17 @@ func TestIdleTimeoutClosesWithCloseNotify(t *testing.T) {
 			}
 			if err := c.wire.endsWithCloseNotify(version); err != nil {
 				t.Errorf("idle close: %v", err)
+			}
+			// Logged before the close the client has seen.
+			peer := c.LocalAddr().String()
+			var ended map[string]any
+			for _, r := range logs.Records(t, "connection ended") {
+				if r["peer"] == peer {
+					ended = r
+				}
+			}
+			if ended == nil || ended["err"] != rawtls.ErrIdle.Error() {
+				t.Errorf("the end of %s was logged as %v, want err %q:\n%s", peer, ended, rawtls.ErrIdle, logs.String())
 			}
 		})
 	}
