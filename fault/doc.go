@@ -37,7 +37,11 @@
 //     with one Write: control frames that gorilla sends meanwhile land
 //     between frames, which RFC 6455 section 5.4 allows.
 //   - bw sits under TLS ([Throttle], [Pacer]): records and frames keep
-//     their shape and arrive slower, as over a slow link.
+//     their shape and arrive slower, as over a slow link, in pieces of
+//     at least 1 KiB. A paced write lasts as long as its bytes take at
+//     the rate, so the transports' rule for writes not taken asks
+//     [Session.Stalled] instead: how long the client has taken none of
+//     the paced bytes waiting for it.
 //   - close, fin, rst and blackhole end the echo: close politely (a close
 //     frame, close_notify); fin and rst on the socket below TLS; blackhole
 //     stops reading and writing and holds the socket until the client

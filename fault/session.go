@@ -63,6 +63,8 @@ type Session struct {
 	queue   atomic.Pointer[delayQueue]
 	aborted atomic.Bool
 	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
+	// pacer is bw's, once it took effect on a transport that paces.
+	pacer atomic.Pointer[Pacer]
 
 	mu      sync.Mutex
 	count   int64
@@ -167,7 +169,9 @@ func (s *Session) activate(i int) {
 		s.nopong.Store(true)
 	case BW:
 		if s.t.Pace != nil {
-			s.t.Pace(NewPacer(v.Size))
+			p := NewPacer(v.Size)
+			s.pacer.Store(p)
+			s.t.Pace(p)
 		}
 	case Close, FIN, RST, Blackhole:
 		s.end(i, v)
@@ -233,10 +237,25 @@ func (s *Session) Hush() {
 // quiet tells whether the echo must write nothing more; called with wmu.
 func (s *Session) quiet() bool { return s.ended() || s.hushed.Load() }
 
-// Paced tells whether bw has taken effect: writes are slow by the
-// server's own doing then, and a transport must not take a long write for
-// a client that stopped reading. Nil-safe.
-func (s *Session) Paced() bool { return s != nil && s.Active(BW) }
+// Paced tells whether bw has taken effect and paces the writes: they are
+// slow by the server's own doing then, and a transport must not take a
+// long write for a client that stopped reading, but ask Stalled.
+// Nil-safe.
+func (s *Session) Paced() bool { return s != nil && s.pacer.Load() != nil }
+
+// Stalled is how long the client has taken none of the paced bytes that
+// wait for it ([Pacer.Stalled]); 0 without bw. A transport that judges
+// writes not taken looks at it while a paced write is in progress, at
+// least once per its bound. Nil-safe.
+func (s *Session) Stalled() time.Duration {
+	if s == nil {
+		return 0
+	}
+	if p := s.pacer.Load(); p != nil {
+		return p.Stalled()
+	}
+	return 0
+}
 
 // Active tells whether a verb of kind k has taken effect.
 func (s *Session) Active(k Kind) bool {
