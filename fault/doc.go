@@ -60,10 +60,13 @@
 // # Concurrency
 //
 // [Injector] and [Session] methods are safe for concurrent use. A Session
-// lets a timer's terminal verb take effect only between two writes of the
-// echo, never inside a record or frame, and after a close no data goes
-// out; a transport's [Target.Await] bounds a close's wait for a write the
-// client takes nothing of. The transports must ask [Session.Silent] before writing anything of
+// lets a timer's close take effect only between two writes of the echo,
+// never inside a record or frame, and after a close no data goes out; a
+// transport's [Target.Await] bounds a close's wait for a write the
+// client takes nothing of. A timer's fin or blackhole waits for a write
+// in progress a quarter second at most, then acts and cuts it (a paced
+// write, or one to a client that reads nothing, would hold it for
+// minutes); rst does not wait. The transports must ask [Session.Silent] before writing anything of
 // their own (pings, close frames, close_notify) once fin, rst or
 // blackhole took effect.
 package fault

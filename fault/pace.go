@@ -103,12 +103,16 @@ func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 		k := min(len(b), p.piece)
 		due := later(p.next, time.Now()).Add(time.Duration(int64(k) * int64(time.Second) / p.rate))
 		if wait := time.Until(due); wait > 0 {
-			budget := time.Duration(p.budget.Load())
-			if budget < 0 {
+			if p.budget.Load() < 0 {
 				return done, os.ErrDeadlineExceeded
 			}
 			time.Sleep(wait)
-			if budget > 0 {
+			// Looked at again: a deadline set in the past meanwhile
+			// (blackhole cutting the write) is not put off.
+			switch budget := time.Duration(p.budget.Load()); {
+			case budget < 0:
+				return done, os.ErrDeadlineExceeded
+			case budget > 0:
 				c.SetWriteDeadline(time.Now().Add(budget))
 			}
 		}
