@@ -18,7 +18,7 @@ import (
 // machine.
 const cutBound = 3 * time.Second
 
-// TestTimedFinNotTaken: fin@1s on a connection whose echo is blocked
+// TestTimedFinNotTaken: fin@2s on a connection whose echo is blocked
 // writing to a client that reads nothing ends it at its time, not when
 // the rule for writes not taken does (IdleTimeout, a minute here): fin
 // used to wait for the write in progress, which a client that reads
@@ -33,20 +33,29 @@ func TestTimedFinNotTaken(t *testing.T) {
 		s, closed := closingServer(in, 8<<10)
 		ts := serve(t, s, nil)
 		dialed := time.Now()
-		c, _, err := smallWindowDialer(ts).Dial(ts.url+"?fault=fin@1s", nil)
+		c, _, err := smallWindowDialer(ts).Dial(ts.url+"?fault=fin@2s", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		c.SetWriteDeadline(time.Now().Add(messageWait(1 << 20)))
-		if err := c.WriteMessage(websocket.BinaryMessage, binaryOfSize(1<<20)); err != nil {
+		// 256 KiB fill the client's 4 KiB window and the server's 8 KiB
+		// send buffer many times over.
+		c.SetWriteDeadline(time.Now().Add(messageWait(256 << 10)))
+		if err := c.WriteMessage(websocket.BinaryMessage, binaryOfSize(256<<10)); err != nil {
 			t.Fatal(err)
 		}
-		waitAllWriting(t, s, 1, "the handler never wrote")
-		if time.Since(dialed) > time.Second {
-			t.Skip("the echo blocked after the fin's time, on a slow machine: nothing to cut")
+		// Active falls to 0 when the fin came before the echo blocked.
+		deadline := time.Now().Add(4 * ioWait)
+		for !s.allWriting(1) && s.Active() == 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("the handler never wrote")
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		at := dialed.Add(time.Second)
+		at := dialed.Add(2 * time.Second)
+		if time.Now().After(at) || s.Active() == 0 {
+			t.Skip("the echo blocked after the fin's time, on a loaded machine: nothing to cut")
+		}
 		select {
 		case code := <-closed:
 			took := time.Since(at)
