@@ -37,7 +37,11 @@
 //     with one Write: control frames that gorilla sends meanwhile land
 //     between frames, which RFC 6455 section 5.4 allows.
 //   - bw sits under TLS ([Throttle], [Pacer]): records and frames keep
-//     their shape and arrive slower, as over a slow link.
+//     their shape and arrive slower, as over a slow link, in pieces of
+//     at least 1 KiB. A paced write lasts as long as its bytes take at
+//     the rate, so the transports' rule for writes not taken asks
+//     [Session.Stalled] instead: how long the client has taken none of
+//     the paced bytes waiting for it.
 //   - close, fin, rst and blackhole end the echo: close politely (a close
 //     frame, close_notify); fin and rst on the socket below TLS; blackhole
 //     stops reading and writing and holds the socket until the client
@@ -56,10 +60,13 @@
 // # Concurrency
 //
 // [Injector] and [Session] methods are safe for concurrent use. A Session
-// lets a timer's terminal verb take effect only between two writes of the
-// echo, never inside a record or frame, and after a close no data goes
-// out; a transport's [Target.Await] bounds a close's wait for a write the
-// client takes nothing of. The transports must ask [Session.Silent] before writing anything of
+// lets a timer's close take effect only between two writes of the echo,
+// never inside a record or frame, and after a close no data goes out; a
+// transport's [Target.Await] bounds a close's wait for a write the
+// client takes nothing of. A timer's fin or blackhole waits for a write
+// in progress a quarter second at most, then acts and cuts it (a paced
+// write, or one to a client that reads nothing, would hold it for
+// minutes); rst does not wait. The transports must ask [Session.Silent] before writing anything of
 // their own (pings, close frames, close_notify) once fin, rst or
 // blackhole took effect.
 package fault

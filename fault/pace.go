@@ -14,6 +14,19 @@ import (
 // pieces are not single bytes above a few KiB/s.
 const pieces = 20
 
+// minPiece is the smallest piece, whatever the rate: below 20 KiB/s the
+// rate holds over a second at most. A slow link delivers whole segments,
+// and so must the pacer: each TCP segment costs the receiving kernel
+// several hundred bytes besides its payload, and Linux grows the
+// receive buffer of a client that does not read to make room for
+// segments of a few dozen bytes (up to net.ipv4.tcp_rmem's maximum, 6
+// to 32 MiB) rather than close its window. At bw:1KiB, in 51-byte
+// pieces, such a client's buffer grew past 450 KiB in three minutes,
+// its window still open; in 1 KiB pieces its window closes once its
+// default buffer (128 KiB) is full, and the write is seen not taken
+// (Stalled).
+const minPiece = 1 << 10
+
 // Pacer caps the rate of the writes that go through it, as a slow link
 // would: bw:RATE sits under TLS, so records and frames keep their shape
 // and only their bytes arrive slower. Idle time earns no credit, so the
@@ -25,10 +38,23 @@ const pieces = 20
 // piece gets the whole budget the deadline gave (see Throttle.Deadline).
 // Without that, a write deadline meant for a client that stops reading
 // would cut a paced record in half, and the next record would garble the
-// stream.
+// stream. A paced write to a client that takes nothing lasts as long as
+// the transport lets it: Stalled tells the transport when that is so.
 type Pacer struct {
 	rate  int64 // bytes per second
 	piece int
+
+	// What Stalled looks at: the TCP socket under the writes (found at
+	// the first), the bytes written to it and whether a write to it is
+	// in progress.
+	sock    atomic.Pointer[net.TCPConn]
+	sent    atomic.Uint64
+	writing atomic.Bool
+	// What the last look saw the client take, and since when nothing
+	// more.
+	look   sync.Mutex
+	taken  uint64
+	takeAt time.Time
 
 	// budget is the write deadline as a duration from when it was set:
 	// 0 for none, negative for one already passed (a write to abort).
@@ -41,7 +67,7 @@ type Pacer struct {
 // NewPacer returns a Pacer of rate bytes per second (at least 1).
 func NewPacer(rate int64) *Pacer {
 	rate = max(rate, 1)
-	return &Pacer{rate: rate, piece: int(max(1, min(rate/pieces, 64<<10)))}
+	return &Pacer{rate: rate, piece: int(min(max(rate/pieces, minPiece), 64<<10))}
 }
 
 // Rate is the cap in bytes per second.
@@ -58,34 +84,95 @@ func (p *Pacer) setDeadline(d time.Time) {
 	}
 }
 
-// Write writes b to c in pieces, each once the time the previous ones
-// take at the rate has passed. It returns at the first error of c, such
-// as its write deadline or a closed connection.
+// Write writes b to c in pieces, each once its own time at the rate has
+// passed since the previous one went (or since the call, after a pause:
+// idle time earns no credit), as a segment arrives whole over a slow
+// link: no piece goes early, the first included, so that a burst of
+// pieces of 1 KiB or more keeps to the rate too. It returns at the first
+// error of c, such as its write deadline or a closed connection.
 func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.sock.Load() == nil {
+		if s := Socket(c); s != nil {
+			p.sock.Store(s)
+		}
+	}
 	var done int
 	for len(b) > 0 {
-		if wait := time.Until(p.next); wait > 0 {
-			budget := time.Duration(p.budget.Load())
-			if budget < 0 {
+		k := min(len(b), p.piece)
+		due := later(p.next, time.Now()).Add(time.Duration(int64(k) * int64(time.Second) / p.rate))
+		if wait := time.Until(due); wait > 0 {
+			if p.budget.Load() < 0 {
 				return done, os.ErrDeadlineExceeded
 			}
 			time.Sleep(wait)
-			if budget > 0 {
+			// Looked at again: a deadline set in the past meanwhile
+			// (blackhole cutting the write) is not put off.
+			switch budget := time.Duration(p.budget.Load()); {
+			case budget < 0:
+				return done, os.ErrDeadlineExceeded
+			case budget > 0:
 				c.SetWriteDeadline(time.Now().Add(budget))
 			}
 		}
-		k := min(len(b), p.piece)
+		p.writing.Store(true)
 		n, err := c.Write(b[:k])
+		p.writing.Store(false)
+		p.sent.Add(uint64(n))
 		done += n
-		p.next = later(p.next, time.Now()).Add(time.Duration(int64(n) * int64(time.Second) / p.rate))
+		p.next = due
 		if err != nil {
 			return done, err
 		}
 		b = b[k:]
 	}
 	return done, nil
+}
+
+// Stalled is how long the client has taken none of the paced bytes that
+// wait for it, as far as the looks at it tell: 0 while it takes them or
+// none wait. Under bw a write is slow by the server's own doing, so a
+// long one says nothing; bytes the client does not take say it stopped
+// reading, and a transport ends the connection on that as on any write
+// not taken (the same rule, words and counts).
+//
+// On Linux the kernel tells (TCP_INFO): bytes wait while the socket holds
+// some the client has not acknowledged, most of them unsent because its
+// receive window is full, and the client takes them when it acknowledges
+// more. A client that reads at the paced rate acknowledges every piece
+// within a round trip. One that does not read has its bytes acknowledged
+// by its kernel until its receive buffer is full, and is seen only from
+// then on: nothing above TCP tells a buffer from a reader. Elsewhere, and
+// on a socket the kernel does not describe, bytes wait while a write to
+// the socket is blocked (the send buffer full too) and are taken when
+// one completes.
+//
+// A stall counts from the first look that saw it, so the transport looks
+// at least once per the bound it enforces. Safe for concurrent use.
+func (p *Pacer) Stalled() time.Duration {
+	taken, waiting := p.progress()
+	now := time.Now()
+	p.look.Lock()
+	defer p.look.Unlock()
+	if !waiting || taken != p.taken || p.takeAt.IsZero() {
+		p.taken, p.takeAt = taken, now
+	}
+	if !waiting {
+		return 0
+	}
+	return now.Sub(p.takeAt)
+}
+
+// progress is what the client has taken of the paced writes so far, as
+// a count that grows while it takes them, and whether bytes wait for it.
+func (p *Pacer) progress() (taken uint64, waiting bool) {
+	if s := p.sock.Load(); s != nil {
+		if acked, queued, ok := unacked(s); ok {
+			return acked, queued
+		}
+	}
+	return p.sent.Load(), p.writing.Load()
 }
 
 func later(a, b time.Time) time.Time {

@@ -63,6 +63,8 @@ type Session struct {
 	queue   atomic.Pointer[delayQueue]
 	aborted atomic.Bool
 	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
+	// pacer is bw's, once it took effect on a transport that paces.
+	pacer atomic.Pointer[Pacer]
 
 	mu      sync.Mutex
 	count   int64
@@ -167,39 +169,64 @@ func (s *Session) activate(i int) {
 		s.nopong.Store(true)
 	case BW:
 		if s.t.Pace != nil {
-			s.t.Pace(NewPacer(v.Size))
+			p := NewPacer(v.Size)
+			s.pacer.Store(p)
+			s.t.Pace(p)
 		}
 	case Close, FIN, RST, Blackhole:
 		s.end(i, v)
 	}
 }
 
-// end carries out terminal verb i between two writes of the echo.
+// end carries out terminal verb i between two writes of the echo. fin
+// and blackhole wait for a write in progress no longer than cutWait, and
+// then cut it (see cutWait); rst does not wait at all.
 func (s *Session) end(i int, v Verb) {
-	code := v.Code
-	if code == 0 {
-		code = 1000
-	}
 	switch {
 	case v.Kind == Close && s.t.Await != nil:
-		stop := s.t.Await(code)
+		stop := s.t.Await(closeCode(v))
 		s.wmu.Lock()
 		stop()
 		defer s.wmu.Unlock()
+	case v.Kind == FIN || v.Kind == Blackhole:
+		cut := time.AfterFunc(cutWait, func() { s.act(i, v) })
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		if !cut.Stop() {
+			// The verb acted at cutWait, under the write it cut.
+			return
+		}
 	case v.Kind != RST:
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
 	}
+	s.act(i, v)
+}
+
+// closeCode is the code a close verb sends: its own, else 1000.
+func closeCode(v Verb) int {
+	if v.Code == 0 {
+		return 1000
+	}
+	return v.Code
+}
+
+// act makes terminal verb i take effect, once, whether or not the echo
+// is writing: end calls it between two writes, or when a write has
+// outlasted cutWait.
+func (s *Session) act(i int, v Verb) {
 	if !s.endedBy.CompareAndSwap(0, int32(i+1)) {
 		return
 	}
 	switch v.Kind {
 	case Close:
 		if s.t.Close != nil {
-			s.t.Close(code, v.Reason)
+			s.t.Close(closeCode(v), v.Reason)
 		}
 	case FIN:
 		s.silent.Store(true)
+		// A write in progress fails at once (EPIPE); the FIN follows
+		// what it had got into the socket.
 		if sock := Socket(s.t.Socket); sock != nil {
 			sock.CloseWrite()
 		}
@@ -210,9 +237,12 @@ func (s *Session) end(i int, v Verb) {
 		s.silent.Store(true)
 		// Wake the reader: it stops reading and holds the socket. A
 		// transport that sets read deadlines of its own checks Silent
-		// after setting one, so the wake-up is not lost.
+		// after setting one, so the wake-up is not lost. A write in
+		// progress ends with its deadline passed, and nothing more is
+		// written.
 		if s.t.Socket != nil {
 			s.t.Socket.SetReadDeadline(time.Now())
+			s.t.Socket.SetWriteDeadline(time.Now())
 		}
 	}
 }
@@ -233,10 +263,25 @@ func (s *Session) Hush() {
 // quiet tells whether the echo must write nothing more; called with wmu.
 func (s *Session) quiet() bool { return s.ended() || s.hushed.Load() }
 
-// Paced tells whether bw has taken effect: writes are slow by the
-// server's own doing then, and a transport must not take a long write for
-// a client that stopped reading. Nil-safe.
-func (s *Session) Paced() bool { return s != nil && s.Active(BW) }
+// Paced tells whether bw has taken effect and paces the writes: they are
+// slow by the server's own doing then, and a transport must not take a
+// long write for a client that stopped reading, but ask Stalled.
+// Nil-safe.
+func (s *Session) Paced() bool { return s != nil && s.pacer.Load() != nil }
+
+// Stalled is how long the client has taken none of the paced bytes that
+// wait for it ([Pacer.Stalled]); 0 without bw. A transport that judges
+// writes not taken looks at it while a paced write is in progress, at
+// least once per its bound. Nil-safe.
+func (s *Session) Stalled() time.Duration {
+	if s == nil {
+		return 0
+	}
+	if p := s.pacer.Load(); p != nil {
+		return p.Stalled()
+	}
+	return 0
+}
 
 // Active tells whether a verb of kind k has taken effect.
 func (s *Session) Active(k Kind) bool {

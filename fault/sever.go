@@ -35,6 +35,16 @@ func Reset(c net.Conn) {
 // close.
 const closeDrain = 250 * time.Millisecond
 
+// cutWait is how long a fin or blackhole that a timer fires (@D) waits
+// for the echo's write in progress. A write to a client that takes it is
+// out by then, and the verb follows whole records and frames. One that
+// lasts longer is paced by bw (a 1 MiB message at 1 KiB/s: 17 minutes),
+// or goes to a client that reads nothing (until the rule for writes not
+// taken: IdleTimeout); the verb acts anyway, at the time the client
+// asked for, and cuts it: the client finds the record or frame it was in
+// cut short, then the FIN or the silence.
+const cutWait = 250 * time.Millisecond
+
 // Finish sends a TCP FIN, nothing above TCP (no close_notify, no close
 // frame), waits up to d for the client to close in turn, discarding what
 // it still sends, and closes c. The wait avoids the reset that closing

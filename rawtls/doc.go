@@ -17,7 +17,10 @@
 //
 //   - A client silent for IdleTimeout is closed, and one that takes none
 //     of a write for that long is dropped, so a client that sends but never
-//     reads cannot pin the server. One timer per connection keeps both: no
+//     reads cannot pin the server. A write paced by a bw fault is slow on
+//     purpose: it counts as not taken once the client has taken none of
+//     the paced bytes waiting for it for IdleTimeout
+//     (fault.Session.Stalled). One timer per connection keeps both: no
 //     deadline is set per read or write.
 //   - The echo holds no buffer while a connection idles. When crypto/tls
 //     holds no input (the listener follows its records:

@@ -12,7 +12,8 @@ import (
 // and sleeps until that one is IdleTimeout old, or wakes the handler's
 // read with an expired deadline, which Read turns into ErrIdle. A write
 // the client has taken none of since the last firing, IdleTimeout ago,
-// closes the socket: nothing can be said to such a client any more.
+// closes the socket: nothing can be said to such a client any more (a
+// write paced by bw: paced bytes it has taken none of for IdleTimeout).
 // A handler that has not returned IdleTimeout after its read was woken
 // has its writes cut (an expired write deadline) rather than its socket
 // closed: one merely slow to be scheduled still sends its close_notify,
@@ -62,9 +63,7 @@ func (w *idleWatch) fire() {
 	c := w.c
 	next := w.after
 	writes := c.writes.Load()
-	if writes&1 == 1 && writes == w.writes && !c.fault.Paced() {
-		// The same write, stuck since the last firing. Under bw the
-		// server itself makes a write slow: that is not the client.
+	if writes&1 == 1 && w.stuckWrite(writes) {
 		w.stuck.Store(true)
 		c.tc.NetConn().Close()
 		return
@@ -108,4 +107,17 @@ func (w *idleWatch) fire() {
 		next = w.after - idle
 	}
 	w.t.Reset(next)
+}
+
+// stuckWrite tells whether the client has taken none of the write in
+// progress, writes, for IdleTimeout: the same write as at the last
+// firing, IdleTimeout ago or more. Under bw the server itself makes a
+// write slow, and it lasts as long as its bytes at the rate; the paced
+// bytes the client has taken none of for IdleTimeout say it instead
+// (fault.Session.Stalled), looked at each firing while a write lasts.
+func (w *idleWatch) stuckWrite(writes uint64) bool {
+	if f := w.c.fault; f.Paced() {
+		return f.Stalled() >= w.after
+	}
+	return writes == w.writes
 }

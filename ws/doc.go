@@ -96,7 +96,10 @@
 //     any live client from ever idling). A client that sends no traffic
 //     for IdleTimeout is closed with 1000 "idle timeout", unless a write
 //     to it is in progress (the handler reads nothing meanwhile); one that
-//     takes none of a write for IdleTimeout is dropped.
+//     takes none of a write for IdleTimeout is dropped. A write paced by
+//     a bw fault is slow on purpose: it counts as not taken once the
+//     client has taken none of the paced bytes waiting for it for
+//     IdleTimeout (fault.Session.Stalled).
 //   - One goroutine per connection: the keepalive is a timer that looks at
 //     the connection every quarter interval (of IdleTimeout where that is
 //     shorter than PingInterval), and the hot path sets no

@@ -125,9 +125,7 @@ func (k *keepalive) check() {
 		// the client does not take is the next rule's; the idle close
 		// could not get past it.
 		expire = expiredIdle
-	case k.writes&1 == 1 && time.Duration(now-k.writesAt) >= k.idle && !c.fault.Paced():
-		// The client has not taken a single write for IdleTimeout (a
-		// write paced by bw is slow by the server's own doing).
+	case k.writes&1 == 1 && k.stuck(now):
 		expire = expiredStuck
 	case k.pingAt > k.lifeAt && k.writes&1 == 0 && now >= k.deadline() && !k.answerUnread():
 		// Never while a write is in progress: the handler is not reading
@@ -167,6 +165,19 @@ func (k *keepalive) check() {
 		k.t.Reset(k.period())
 	}
 	k.mu.Unlock()
+}
+
+// stuck tells whether the client has taken none of the write in
+// progress for IdleTimeout: the same write all that time. Under bw a
+// write is slow by the server's own doing, and lasts as long as its
+// bytes at the rate; the paced bytes the client has taken none of for
+// IdleTimeout say it instead (fault.Session.Stalled), looked at every
+// check while the write lasts.
+func (k *keepalive) stuck(now int64) bool {
+	if f := k.c.fault; f.Paced() {
+		return f.Stalled() >= k.idle
+	}
+	return time.Duration(now-k.writesAt) >= k.idle
 }
 
 // answerUnread reports whether the client may have answered but the

@@ -57,7 +57,8 @@ func (o *observer) closeNotified() bool {
 // echo: a reset on either scheme (on tls://, close_notify before it is
 // named first: the server ended the session on purpose, and its socket
 // then closed on what it had not read); on tls:// close_notify or a bare
-// FIN; on wss:// a FIN with no close frame (gorilla's 1006 "unexpected EOF").
+// FIN; on wss:// a FIN with no close frame (gorilla's 1006 "unexpected EOF",
+// or crypto/tls's unexpected EOF for one inside a record).
 func (o *observer) howEnded(scheme string, err error) string {
 	var ce *websocket.CloseError
 	reset := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
@@ -73,6 +74,11 @@ func (o *observer) howEnded(scheme string, err error) string {
 		// its TCP write side).
 		return "with a TCP reset"
 	case scheme == "wss" && errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure && ce.Text == io.ErrUnexpectedEOF.Error():
+		return "with a TCP FIN and no close frame"
+	case scheme == "wss" && errors.Is(err, io.ErrUnexpectedEOF):
+		// A FIN inside a TLS record, which crypto/tls reports and
+		// gorilla passes on as it is: a timed fin cuts a paced echo
+		// where its time finds it.
 		return "with a TCP FIN and no close frame"
 	case scheme == "wss" || (!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)):
 		return ""
