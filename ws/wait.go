@@ -79,9 +79,10 @@ var errWait = errors.New("ws: waiting for the next message")
 // canWait reports whether the client's next message can be waited for on
 // the socket: every byte read so far belongs to messages the handler has
 // read to their end, crypto/tls holds no input, and no echo is held back.
-// A message whose last read filled the buffer it was read into may have
-// left frames behind it in crypto/tls (listener.Conn.RecordRead): then
-// the echo reads on through gorilla, which finds them.
+// A message whose last read filled the buffer it was read into before
+// its record's data had all been returned may have left frames behind it
+// in crypto/tls (listener.Conn.RecordRead): then the echo reads on
+// through gorilla, which finds them.
 // Call it only from the goroutine that reads.
 func (c *Conn) canWait() bool {
 	w := c.nc
