@@ -137,6 +137,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 		return nil, h.Err
 	}
 	c.records.tls12 = h.State.Version <= tls.VersionTLS12
+	c.records.over = recordOverhead(h.State)
 	return tc, nil
 }
 

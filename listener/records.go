@@ -1,5 +1,7 @@
 package listener
 
+import "crypto/tls"
+
 // recordWatch follows the TLS record boundaries (RFC 8446 section 5.1) of
 // the bytes a TLS listener's Conn hands to crypto/tls, without touching
 // them, so that a server can tell when crypto/tls holds no input: then the
@@ -26,11 +28,41 @@ type recordWatch struct {
 	tls12 bool
 	hn    uint8   // bytes of the current record's 5-byte header seen
 	len   [2]byte // its length field
-	left  uint16  // payload bytes of the current record still to come
+	// over is what the negotiated cipher adds to a record's data (see
+	// recordOverhead), 0 while unknown: then only a read that returns
+	// less than it asked for shows a record consumed.
+	over uint8
+	left uint16 // payload bytes of the current record still to come
 	// complete counts the records completed so far, taken those crypto/tls
 	// has certainly consumed; both wrap, so they are compared by their
 	// difference.
-	complete, taken uint32
+	complete, taken uint16
+	// headData is the most data the first record completed after the
+	// last read from the socket can hold (its length less over), 0 when
+	// unknown; consumed is what reads through crypto/tls have returned
+	// of it. Reads that fill their buffers exactly (gorilla asks for the
+	// rest of a frame, and a frame often ends its record) consume the
+	// record once they have returned headData bytes.
+	headData, consumed uint16
+}
+
+// recordOverhead is what the cipher of a connection in state st adds to
+// each record's data: the tag, and TLS 1.3's content type (RFC 8446
+// section 5.2) or TLS 1.2 AES-GCM's explicit nonce (RFC 5288 section 3).
+// 0 for a cipher whose records add a varying amount (CBC's padding).
+func recordOverhead(st tls.ConnectionState) uint8 {
+	if st.Version >= tls.VersionTLS13 {
+		return 16 + 1
+	}
+	switch st.CipherSuite {
+	case tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_256_GCM_SHA384:
+		return 16 + 8
+	case tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:
+		return 16
+	}
+	return 0
 }
 
 // Unread is what crypto/tls may hold of the input it has read from a
@@ -53,11 +85,12 @@ const (
 // consumed, and p is the next part of the stream. It reports a handshake
 // record after a TLS 1.2 handshake: a renegotiation (header).
 func (w *recordWatch) read(p []byte) (renegotiation bool) {
-	w.taken = w.complete
+	w.taken, w.headData, w.consumed = w.complete, 0, 0
 	for len(p) > 0 {
 		if w.hn == 0 && len(p) >= 5 {
 			// A whole header at hand, as nearly always.
 			renegotiation = renegotiation || w.header(p[0])
+			w.len = [2]byte{p[3], p[4]}
 			w.left = uint16(p[3])<<8 | uint16(p[4])
 			p = p[5:]
 			if w.hn = 5; w.left == 0 {
@@ -96,11 +129,18 @@ func (w *recordWatch) read(p []byte) (renegotiation bool) {
 func (w *recordWatch) next() {
 	w.complete++
 	w.hn = 0
+	if w.complete-w.taken == 1 {
+		// The first record since crypto/tls last read from the socket:
+		// the one it returns data from next.
+		if l := uint16(w.len[0])<<8 | uint16(w.len[1]); w.over > 0 && l > uint16(w.over) {
+			w.headData = l - uint16(w.over)
+		}
+	}
 }
 
 func (w *recordWatch) unread() Unread {
 	switch {
-	case int32(w.complete-w.taken) > 0:
+	case int16(w.complete-w.taken) > 0:
 		return UnreadMaybe
 	case w.hn > 0:
 		return UnreadPartial
@@ -129,9 +169,24 @@ func (c *Conn) Unread() Unread {
 // crypto/tls next reads from the socket. A read that returned less than
 // asked consumed a record: crypto/tls holds none of its data. One that
 // filled the buffer may have left the rest of the record in crypto/tls,
-// which a wait on the socket would never see; it counts nothing.
+// which a wait on the socket would never see: it counts only once the
+// reads since crypto/tls last read from the socket have returned as much
+// as that record can hold. Each read returns data of one record only,
+// and a record consumed unseen (an empty one, a post-handshake message)
+// or data padded out (TLS 1.3) only leave the count behind, cautious.
 func (c *Conn) RecordRead(n, asked int) {
-	if w := &c.records; n < asked && int32(w.complete-w.taken) > 0 {
+	w := &c.records
+	if int16(w.complete-w.taken) <= 0 {
+		return
+	}
+	if n < asked || (w.headData > 0 && int(w.consumed)+n >= int(w.headData)) {
 		w.taken++
+		// The next record's length is not kept: unknown until crypto/tls
+		// next reads from the socket.
+		w.headData, w.consumed = 0, 0
+		return
+	}
+	if w.headData > 0 {
+		w.consumed += uint16(n)
 	}
 }

@@ -4,7 +4,7 @@ import "testing"
 
 // recordsIn is the reference the watch is checked against: how many TLS
 // records b holds whole, and whether it ends inside one.
-func recordsIn(b []byte) (complete uint32, inside bool) {
+func recordsIn(b []byte) (complete uint16, inside bool) {
 	for len(b) > 0 {
 		if len(b) < 5 {
 			return complete, true

@@ -100,7 +100,13 @@ func (p *recordPair) sendRecords(t *testing.T, msgs ...string) {
 // each read that returned data.
 func (p *recordPair) read(t *testing.T) string {
 	t.Helper()
-	buf := make([]byte, 64)
+	return p.readN(t, 64)
+}
+
+// readN is read with a buffer of size bytes.
+func (p *recordPair) readN(t *testing.T, size int) string {
+	t.Helper()
+	buf := make([]byte, size)
 	n, err := p.server.Read(buf)
 	if err != nil {
 		t.Fatalf("server read: %v", err)
@@ -183,6 +189,45 @@ func TestUnreadRecordLongerThanTheRead(t *testing.T) {
 		t.Fatalf("read %q", got)
 	}
 	p.wantUnread(t, "after the rest of it", listener.UnreadNone)
+}
+
+// TestUnreadRecordReadExactly: reads whose buffers a record's data
+// fills exactly, as gorilla's are when it asks for the rest of a frame
+// that ends its record, consume the record once they have returned all
+// of its data. Before, a read that filled its buffer counted nothing, and
+// a WebSocket connection that had echoed a message longer than gorilla's
+// read buffer waited inside crypto/tls, on a deep stack, for the next.
+func TestUnreadRecordReadExactly(t *testing.T) {
+	t.Parallel()
+	p := newRecordPair(t)
+	p.probe(t)
+	msg := strings.Repeat("x", 96)
+	p.sendRecords(t, msg)
+	if got := p.readN(t, 32); got != msg[:32] {
+		t.Fatalf("read %q", got)
+	}
+	p.wantUnread(t, "with part of a record's data read", listener.UnreadMaybe)
+	if got := p.readN(t, 64); got != msg[32:] {
+		t.Fatalf("read %q", got)
+	}
+	p.wantUnread(t, "after the rest of it, read exactly", listener.UnreadNone)
+
+	// Two records in one segment: the second's length is not known when
+	// the first is consumed, so until a read takes less than it asked
+	// for, crypto/tls may hold input.
+	p.sendRecords(t, msg[:64], msg[:64])
+	if got := p.readN(t, 64); got != msg[:64] {
+		t.Fatalf("read %q", got)
+	}
+	p.wantUnread(t, "with a second record in the segment", listener.UnreadMaybe)
+	if got := p.readN(t, 64); got != msg[:64] {
+		t.Fatalf("read %q", got)
+	}
+	p.wantUnread(t, "after the second, read exactly", listener.UnreadMaybe)
+	if got := p.probe(t); got != "" {
+		t.Fatalf("probe read %q", got)
+	}
+	p.wantUnread(t, "after a probe found nothing", listener.UnreadNone)
 }
 
 // TestUnreadPartialRecord: a record cut anywhere, its header included,

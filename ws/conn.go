@@ -66,9 +66,13 @@ type Conn struct {
 	// for the echo (makeRoom): the echo must not wait on that stack,
 	// unless the connection is busy.
 	grown bool
-	// quick counts the waits in a row that ended within quickWait, up
-	// to busyWaits: a busy connection waits where it echoed (wait.go).
+	// quick counts the waits in a row that ended within quickWait of
+	// the one before (of the start, for the first), up to busyWaits: a
+	// busy connection waits where it echoed (wait.go).
 	quick uint8
+	// waitedAt is when the last wait ended (keepalive.now), or the
+	// connection started serving.
+	waitedAt int64
 
 	// mr is reused for every message: NextReader invalidates the previous
 	// reader anyway, and one allocation less per message counts at 100k/s.
@@ -179,6 +183,7 @@ func (c *Conn) serve() {
 	c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
 
 	c.ka.start(s.pingInterval(), s.idleTimeout())
+	c.waitedAt = c.ka.now()
 	h := s.Handler
 	if h == nil {
 		h = s.echo

@@ -113,7 +113,8 @@
 //     else on a fresh goroutine, so that an idle connection keeps the
 //     smallest stack; pongs and pings that come while it waits are taken
 //     there (wait.go). That is about 4 KiB less per idle connection. A
-//     busy connection (its last 4 waits each ended within a second)
+//     busy connection (its last 4 waits each ended within a second of
+//     the one before)
 //     waits where it echoed whatever its stack, until the keepalive finds
 //     it quiet for a whole period and moves its wait to a fresh goroutine:
 //     an idle connection is back on the smallest stack within two
