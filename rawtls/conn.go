@@ -39,6 +39,9 @@ type Conn struct {
 	written atomic.Int64
 	writes  atomic.Uint64
 	idle    idleWatch
+	// closeCut is set when a close fault gave up waiting for a write the
+	// client took nothing of, and closed the socket (watchTaken).
+	closeCut atomic.Bool
 	// ended is set once a read met the client's end of input: nothing can
 	// arrive after it, so the close need not linger.
 	ended bool
@@ -277,6 +280,8 @@ func (c *Conn) end(err error) {
 		err = fmt.Errorf("the client took none of a write for %v: %w", c.idle.after, err)
 	case c.idle.cut.Load():
 		err = fmt.Errorf("writes cut %v after the read was woken for idleness: %w", c.idle.after, err)
+	case c.closeCut.Load():
+		err = fmt.Errorf("the client took none of a write for %v, which the close fault's close_notify waited behind: %w", takeWait, err)
 	}
 	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
 		peer := c.tc.RemoteAddr().String()
@@ -376,6 +381,7 @@ func (c *Conn) startFaults() *fault.Session {
 	return c.srv.Faults.Start(lc.Fault, lc.FaultInfo(), fault.Target{
 		Socket: lc,
 		Close:  func(int, string) { c.closeNotify() },
+		Await:  c.watchTaken,
 		Pace:   lc.Throttle().Set,
 		Idle:   durationOr(c.srv.IdleTimeout, DefaultIdleTimeout),
 		Stream: true,

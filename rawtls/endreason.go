@@ -57,7 +57,7 @@ func (c *Conn) EndReason() EndReason { return c.reason }
 // handler's read or write fail with whatever error the socket gives.
 func (c *Conn) endReason(err error) EndReason {
 	if c.fault != nil {
-		if _, ok := c.fault.Ended(); ok {
+		if _, ok := c.fault.Ended(); ok || c.closeCut.Load() {
 			return EndFault
 		}
 	}

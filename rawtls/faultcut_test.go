@@ -1,6 +1,7 @@
 package rawtls_test
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -133,5 +134,81 @@ func TestTimedFinCutsPacedEcho(t *testing.T) {
 		}
 	case <-time.After(ioTimeout):
 		t.Error("the connection did not end after the FIN")
+	}
+}
+
+// TestTimedCloseNotTaken: close@1s on a connection whose echo is blocked
+// writing to a client that reads nothing ends it once the client has
+// taken nothing for the close's wait (5 s), not when the rule for writes
+// not taken does (IdleTimeout, a minute here): the close_notify must
+// follow the record being written, which such a client never lets end,
+// and the close used to wait for it.
+func TestTimedCloseNotTaken(t *testing.T) {
+	t.Parallel()
+	const bound = 5*time.Second + cutBound
+	ts, ended := startFaultServer(t, "close@1s")
+	dialed := time.Now()
+	c, err := tls.DialWithDialer(smallBuffers(syscall.SO_RCVBUF), "tcp", ts.addr, ts.clientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wrote := make(chan error, 1)
+	go func() {
+		c.SetWriteDeadline(time.Now().Add(bound + 2*ioTimeout))
+		msg := randomBytes(64<<10, 10)
+		var err error
+		for err == nil {
+			_, err = c.Write(msg)
+		}
+		wrote <- err
+	}()
+	at := dialed.Add(time.Second)
+	select {
+	case r := <-ended:
+		took := time.Since(at)
+		t.Logf("ended %v after the close's time: %v", took.Round(time.Millisecond), r)
+		if r != rawtls.EndFault {
+			t.Errorf("end reason %v, want %v", r, rawtls.EndFault)
+		}
+		if took > bound {
+			t.Errorf("ended %v after the close's time, want within %v", took.Round(time.Millisecond), bound)
+		}
+	case <-time.After(time.Until(at) + bound + ioTimeout):
+		t.Fatalf("still open %v after the close's time", bound+ioTimeout)
+	}
+	<-wrote
+}
+
+// TestTimedCloseAfterPacedRecord: close@1s on a client that reads a paced
+// echo as it comes waits for the record being paced (16 KiB at 4 KiB/s,
+// 4 s, longer than nothing but the close's wait would allow a client
+// that reads nothing): the client gets the whole record, then
+// close_notify.
+func TestTimedCloseAfterPacedRecord(t *testing.T) {
+	t.Parallel()
+	ts, ended := startFaultServer(t, "bw:4KiB@128KiB,close@1s")
+	c := ts.mustDial(t, ts.clientConfig())
+	if err := echo(c, randomBytes(128<<10, 11)); err != nil {
+		t.Fatal(err)
+	}
+	msg := randomBytes(16<<10, 12)
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(4*time.Second + cutBound + ioTimeout))
+	got, err := io.ReadAll(c)
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("read %d of %d bytes, then %v; want the whole record, then close_notify", len(got), len(msg), err)
+	}
+	// The server reads on until the client closes too.
+	c.Close()
+	select {
+	case r := <-ended:
+		if r != rawtls.EndFault {
+			t.Errorf("end reason %v, want %v", r, rawtls.EndFault)
+		}
+	case <-time.After(ioTimeout):
+		t.Error("the connection did not end after the close")
 	}
 }

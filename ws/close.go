@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/listener"
 )
 
@@ -216,7 +217,7 @@ func (c *Conn) watchTaken(code int) (stop func()) {
 // bytes it acknowledged, where the kernel tells (acked), else the writes
 // that completed. It grows while the client reads.
 func (c *Conn) taken() uint64 {
-	if n, ok := acked(bottom(c.nc.Conn)); ok {
+	if n, ok := fault.Acked(c.nc.Conn); ok {
 		return n
 	}
 	return c.nc.writes.Load()

@@ -6,22 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// acked returns how many bytes the client has acknowledged on socket s,
-// as the kernel counts them (TCP_INFO), and whether it could tell. A
-// client that reads, however slowly, makes it grow; one whose receive
-// window is full does not.
-func acked(s net.Conn) (uint64, bool) {
-	var n uint64
-	ok := onSocket(s, func(fd int) error {
-		info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO)
-		if err == nil {
-			n = info.Bytes_acked
-		}
-		return err
-	})
-	return n, ok
-}
-
 // unreadInput reports whether the kernel holds bytes the server has not
 // read yet on socket s (SIOCINQ), and whether it could tell.
 func unreadInput(s net.Conn) (bool, bool) {
