@@ -281,7 +281,7 @@ func (c *Conn) end(err error) {
 	case c.idle.cut.Load():
 		err = fmt.Errorf("writes cut %v after the read was woken for idleness: %w", c.idle.after, err)
 	case c.closeCut.Load():
-		err = fmt.Errorf("the client took none of a write for %v, which the close fault's close_notify waited behind: %w", takeWait, err)
+		err = fmt.Errorf("the client took none of a write for %v, which the close fault's close_notify waited behind: %w", listener.TakeWait, err)
 	}
 	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
 		peer := c.tc.RemoteAddr().String()

@@ -50,47 +50,61 @@ func startFaultServer(t *testing.T, spec string) (ts *testServer, ended chan raw
 	return startServerWith(t, srv, listener.Options{Faults: inj}, certs.Options{}), ended
 }
 
-// TestTimedFinNotTaken: fin@1s on a connection whose echo is blocked
-// writing to a client that reads nothing ends it at its time, not when
-// the rule for writes not taken does (IdleTimeout, a minute here): fin
+// TestTimedVerbNotTaken: fin@1s or close@1s on a connection whose echo is
+// blocked writing to a client that reads nothing ends it at the verb's
+// time (close: once the client has taken nothing for listener.TakeWait,
+// its close_notify having to follow the record being written), not when
+// the rule for writes not taken does (IdleTimeout, a minute here): both
 // used to wait for the write in progress, which a client that reads
 // nothing never lets end.
-func TestTimedFinNotTaken(t *testing.T) {
+func TestTimedVerbNotTaken(t *testing.T) {
 	t.Parallel()
-	ts, ended := startFaultServer(t, "fin@1s")
-	dialed := time.Now()
-	c, err := tls.DialWithDialer(smallBuffers(syscall.SO_RCVBUF), "tcp", ts.addr, ts.clientConfig())
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		spec  string
+		bound time.Duration // after the verb's time
+	}{
+		{"fin@1s", cutBound},
+		{"close@1s", listener.TakeWait + listener.TakeLook + cutBound},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			t.Parallel()
+			ts, ended := startFaultServer(t, tc.spec)
+			dialed := time.Now()
+			c, err := tls.DialWithDialer(smallBuffers(syscall.SO_RCVBUF), "tcp", ts.addr, ts.clientConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// Sent until the connection ends: the server reads while its
+			// echo is taken, so its echo blocks with the client's writes
+			// going on.
+			wrote := make(chan error, 1)
+			go func() {
+				c.SetWriteDeadline(time.Now().Add(tc.bound + 2*ioTimeout))
+				msg := randomBytes(64<<10, 7)
+				var err error
+				for err == nil {
+					_, err = c.Write(msg)
+				}
+				wrote <- err
+			}()
+			at := dialed.Add(time.Second)
+			select {
+			case r := <-ended:
+				took := time.Since(at)
+				t.Logf("ended %v after the verb's time: %v", took.Round(time.Millisecond), r)
+				if r != rawtls.EndFault {
+					t.Errorf("end reason %v, want %v", r, rawtls.EndFault)
+				}
+				if took > tc.bound {
+					t.Errorf("ended %v after the verb's time, want within %v", took.Round(time.Millisecond), tc.bound)
+				}
+			case <-time.After(time.Until(at) + tc.bound + ioTimeout):
+				t.Fatalf("still open %v after the verb's time", tc.bound+ioTimeout)
+			}
+			<-wrote
+		})
 	}
-	defer c.Close()
-	// Sent until the connection ends: the server reads while its echo
-	// is taken, so its echo blocks with the client's writes going on.
-	wrote := make(chan error, 1)
-	go func() {
-		c.SetWriteDeadline(time.Now().Add(4 * ioTimeout))
-		msg := randomBytes(64<<10, 7)
-		var err error
-		for err == nil {
-			_, err = c.Write(msg)
-		}
-		wrote <- err
-	}()
-	at := dialed.Add(time.Second)
-	select {
-	case r := <-ended:
-		took := time.Since(at)
-		t.Logf("ended %v after the fin's time: %v", took.Round(time.Millisecond), r)
-		if r != rawtls.EndFault {
-			t.Errorf("end reason %v, want %v", r, rawtls.EndFault)
-		}
-		if took > cutBound {
-			t.Errorf("ended %v after the fin's time, want within %v", took.Round(time.Millisecond), cutBound)
-		}
-	case <-time.After(time.Until(at) + cutBound + ioTimeout):
-		t.Fatalf("still open %v after the fin's time", cutBound+ioTimeout)
-	}
-	<-wrote
 }
 
 // TestTimedFinCutsPacedEcho: fin@1s acts at its time on a client that
@@ -135,49 +149,6 @@ func TestTimedFinCutsPacedEcho(t *testing.T) {
 	case <-time.After(ioTimeout):
 		t.Error("the connection did not end after the FIN")
 	}
-}
-
-// TestTimedCloseNotTaken: close@1s on a connection whose echo is blocked
-// writing to a client that reads nothing ends it once the client has
-// taken nothing for the close's wait (5 s), not when the rule for writes
-// not taken does (IdleTimeout, a minute here): the close_notify must
-// follow the record being written, which such a client never lets end,
-// and the close used to wait for it.
-func TestTimedCloseNotTaken(t *testing.T) {
-	t.Parallel()
-	const bound = 5*time.Second + cutBound
-	ts, ended := startFaultServer(t, "close@1s")
-	dialed := time.Now()
-	c, err := tls.DialWithDialer(smallBuffers(syscall.SO_RCVBUF), "tcp", ts.addr, ts.clientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	wrote := make(chan error, 1)
-	go func() {
-		c.SetWriteDeadline(time.Now().Add(bound + 2*ioTimeout))
-		msg := randomBytes(64<<10, 10)
-		var err error
-		for err == nil {
-			_, err = c.Write(msg)
-		}
-		wrote <- err
-	}()
-	at := dialed.Add(time.Second)
-	select {
-	case r := <-ended:
-		took := time.Since(at)
-		t.Logf("ended %v after the close's time: %v", took.Round(time.Millisecond), r)
-		if r != rawtls.EndFault {
-			t.Errorf("end reason %v, want %v", r, rawtls.EndFault)
-		}
-		if took > bound {
-			t.Errorf("ended %v after the close's time, want within %v", took.Round(time.Millisecond), bound)
-		}
-	case <-time.After(time.Until(at) + bound + ioTimeout):
-		t.Fatalf("still open %v after the close's time", bound+ioTimeout)
-	}
-	<-wrote
 }
 
 // TestTimedCloseAfterPacedRecord: close@1s on a client that reads a paced

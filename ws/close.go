@@ -142,22 +142,6 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) {
 	c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
 }
 
-// takeWait is how long a close frame the server starts may wait while the
-// client takes none of what was written. A client that reads slowly
-// through a small receive window acknowledges nothing for seconds at a
-// time: its kernel opens the window only once a good part of it is free
-// (a segment's worth, or half the buffer), and nothing at all shows on
-// the server's side meanwhile, the window included. Reading 512 bytes a
-// second, a client acknowledges every 2.9 s over a network (1460-byte
-// segments), every 4 s through a 2 KiB SO_RCVBUF on loopback: 5 s keeps
-// such readers, and still ends a client that reads nothing soon.
-const takeWait = 5 * time.Second
-
-// takeLook is how often watchTaken looks at what the client has taken:
-// a client that takes nothing is cut between takeWait and takeWait plus
-// takeLook after it last took a byte.
-const takeLook = takeWait / 10
-
 // writeCloseTaken is writeClose for a close the server starts, which a
 // client that reads nothing (its receive window and the server's send
 // buffer full, the handler blocked in a write to it) must not hold for
@@ -170,47 +154,24 @@ func (c *Conn) writeCloseTaken(code int, reason string, by time.Time) error {
 	return c.writeClose(code, reason, by)
 }
 
-// watchTaken closes the socket, until stop is called, once takeWait has
-// passed in which the client took nothing (taken): while a close frame
-// with code waits for the writer, or for room in the socket's buffer, no
-// byte of it can reach such a client. The code is taken back first, as
-// writeClose does for a frame that did not go out: closing the socket
-// ends the handler, whose finish counts the code, at once.
+// watchTaken closes the socket, until stop is called, once
+// listener.TakeWait has passed in which the client took nothing (taken):
+// while a close frame with code waits for the writer, or for room in the
+// socket's buffer, no byte of it can reach such a client. The code is
+// taken back first, as writeClose does for a frame that did not go out:
+// closing the socket ends the handler, whose finish counts the code, at
+// once.
 func (c *Conn) watchTaken(code int) (stop func()) {
-	done, cut := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(cut)
-		t := time.NewTicker(takeLook)
-		defer t.Stop()
-		last, lastAt := c.taken(), time.Now()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			if now := c.taken(); now != last {
-				last, lastAt = now, time.Now()
-				continue
-			}
-			if time.Since(lastAt) < takeWait {
-				continue
-			}
-			if c.nc.closeSent.Load() == 0 {
-				c.sentCode.CompareAndSwap(int32(code), 0)
-			}
-			c.debug("websocket close frame not taken; connection closed", "code", code, "waited", takeWait)
-			// A reader blocked behind a full delay queue sees no closed
-			// socket: the fault's queue must let it go.
-			c.fault.Abort()
-			c.closeSocket()
-			return
+	return listener.WatchTaken(c.taken, func() {
+		if c.nc.closeSent.Load() == 0 {
+			c.sentCode.CompareAndSwap(int32(code), 0)
 		}
-	}()
-	return func() {
-		close(done)
-		<-cut
-	}
+		c.debug("websocket close frame not taken; connection closed", "code", code, "waited", listener.TakeWait)
+		// A reader blocked behind a full delay queue sees no closed
+		// socket: the fault's queue must let it go.
+		c.fault.Abort()
+		c.closeSocket()
+	})
 }
 
 // taken measures what the client has taken of the server's writes: the

@@ -11,14 +11,15 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // notTakenBound is how soon after the server decides to close a
 // connection whose client reads nothing the connection must be gone: the
-// close frame's wait of takeWait without progress, seen at most takeLook
-// late, and room for a loaded machine; below writeWait, which bounded the
-// frame before and left the handler blocked after it.
-const notTakenBound = takeWait + takeLook + 3*time.Second
+// close frame's wait of listener.TakeWait without progress, seen at most
+// listener.TakeLook late, and room for a loaded machine; below writeWait,
+// which bounded the frame before and left the handler blocked after it.
+const notTakenBound = listener.TakeWait + listener.TakeLook + 3*time.Second
 
 // closingServer is a server for the tests of a close the server starts
 // while its echo is blocked writing: faults from in (nil for none), an
@@ -165,7 +166,7 @@ func TestServerCloseSlowReader(t *testing.T) {
 		go s.Shutdown(ctx)
 		// 1 KiB every 250ms, 4 KiB/s: the close frame goes out between
 		// two of the echo's 16 KiB frames, after seconds, longer than
-		// takeWait, the client taking bytes all along.
+		// listener.TakeWait, the client taking bytes all along.
 		tick := time.NewTicker(250 * time.Millisecond)
 		defer tick.Stop()
 		c.SetReadDeadline(time.Now().Add(4 * ioWait))

@@ -41,7 +41,7 @@
 //     handler may be blocked in a write nothing else ends. 5 s, not
 //     less: a client reading slowly through a small window acknowledges
 //     nothing until its kernel opens the window again, seconds apart
-//     (takeWait). A client that
+//     (listener.TakeWait). A client that
 //     has not answered the close within 2 s has what it still sends
 //     discarded before the socket closes: closing with bytes unread would
 //     reset the connection, dropping the close frame a slow reader has
