@@ -38,7 +38,8 @@
 //     between frames, which RFC 6455 section 5.4 allows.
 //   - bw sits under TLS ([Throttle], [Pacer]): records and frames keep
 //     their shape and arrive slower, as over a slow link, in pieces of
-//     at least 1 KiB. A paced write lasts as long as its bytes take at
+//     at least 1 KiB (a shorter write goes whole, after its own bytes'
+//     time at the rate). A paced write lasts as long as its bytes take at
 //     the rate, so the transports' rule for writes not taken asks
 //     [Session.Stalled] instead: how long the client has taken none of
 //     the paced bytes waiting for it.

@@ -148,8 +148,12 @@ func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 // the socket is blocked (the send buffer full too) and are taken when
 // one completes.
 //
-// A stall counts from the first look that saw it, so the transport looks
-// at least once per the bound it enforces. Safe for concurrent use.
+// A stall counts from the last look that saw the client take some of the
+// bytes, or none waiting, so the transport looks at least once per the
+// bound it enforces; a look that finds none waiting while the pacer
+// sleeps between pieces thus starts the count up to one piece's time
+// (a second at most) before the next piece waits. Safe for concurrent
+// use.
 func (p *Pacer) Stalled() time.Duration {
 	taken, waiting := p.progress()
 	now := time.Now()

@@ -107,10 +107,7 @@ func (c *Conn) finish(err error) int {
 // then ends with the client's reply or a timeout. Safe to call from any
 // goroutine.
 func (c *Conn) startClose(code int, reason string, by time.Time) {
-	if c.fault.Silent() {
-		// fin, rst or blackhole: nothing more is said; a held socket is
-		// let go at once.
-		c.nc.SetReadDeadline(time.Now())
+	if c.letGoSilent() {
 		return
 	}
 	// No echo of a fault's delayed queue may follow the close. Hush
@@ -120,8 +117,23 @@ func (c *Conn) startClose(code int, reason string, by time.Time) {
 		stop := c.watchTaken(code)
 		c.fault.Hush()
 		stop()
+		// A timed fin or blackhole may have acted meanwhile: it cuts a
+		// write that lasts, without waiting for it.
+		if c.letGoSilent() {
+			return
+		}
 	}
 	c.sendClose(code, reason, by)
+}
+
+// letGoSilent reports whether fin, rst or blackhole has taken effect, and
+// then lets a held socket go at once: nothing more is said.
+func (c *Conn) letGoSilent() bool {
+	if !c.fault.Silent() {
+		return false
+	}
+	c.nc.SetReadDeadline(time.Now())
+	return true
 }
 
 // sendClose is startClose's sending, which a fault's own close calls

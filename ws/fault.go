@@ -72,8 +72,13 @@ func (c *Conn) startFaults(spec *fault.Spec, lc *listener.Conn, ci fault.ConnInf
 		if c.fault.Silent() {
 			return nil
 		}
-		// No echo may follow the answering close.
+		// No echo may follow the answering close. A timed fin or
+		// blackhole may act while Hush waits for the echo's write: then
+		// nothing is answered either.
 		c.fault.Hush()
+		if c.fault.Silent() {
+			return nil
+		}
 		return answer(code, text)
 	})
 	c.fault = c.srv.Faults.Start(spec, ci, t)

@@ -3,7 +3,9 @@ package ws
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,5 +69,73 @@ func TestRefusedUpgradeStopsFaults(t *testing.T) {
 		}
 	case <-time.After(ioWait):
 		t.Fatal("the second connection's fin@500ms was not applied")
+	}
+}
+
+// TestRefusedUpgradeStopsFaultsBeforeClosing: a refused upgrade's faults
+// stop before its close 1001 is sent, not once it is. That close waits up
+// to a second for a client that takes nothing (here every write stalls
+// from the refusal on), and a timed verb that came due meanwhile fired on
+// the refused connection and was counted as applied.
+func TestRefusedUpgradeStopsFaultsBeforeClosing(t *testing.T) {
+	t.Parallel()
+	var first *Server
+	var sock atomic.Pointer[stallConn]
+	var once sync.Once
+	applied := make(chan string, 8)
+	in, err := fault.New(fault.Options{Applied: func(verb string) {
+		if verb == "nopong" {
+			once.Do(func() {
+				sock.Load().Stall()
+				first.Shutdown(context.Background())
+			})
+		}
+		applied <- verb
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first = &Server{Faults: in}
+	ts := startServerVia(t, first, func(nc net.Conn) net.Conn {
+		sc := newStallConn(nc)
+		sock.Store(sc)
+		return sc
+	})
+	// The close is due well after the refusal and well before the close
+	// 1001, stalled, gives up (a second after the refusal).
+	const due = 500 * time.Millisecond
+	dialed := time.Now()
+	c, _, err := ts.dialer().Dial(ts.url+"?fault=nopong,close:4001@"+due.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case v := <-applied:
+		if v != "nopong" {
+			t.Fatalf("first verb applied: %q, want nopong", v)
+		}
+	case <-time.After(ioWait):
+		t.Fatal("nopong was not applied")
+	}
+	if took := time.Since(dialed); took > due-100*time.Millisecond {
+		t.Skipf("refused %v after the dial, on a slow machine: the close was nearly due by then", took.Round(time.Millisecond))
+	}
+	// The connection ends once the close 1001 has given up, after the
+	// close's time.
+	c.SetReadDeadline(time.Now().Add(ioWait))
+	for err == nil {
+		_, _, err = c.ReadMessage()
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		t.Fatalf("the refused connection still open %v later", ioWait)
+	}
+	if took := time.Since(dialed); took < due {
+		t.Fatalf("the refused connection ended %v after the dial, before the close's time: the test proves nothing", took.Round(time.Millisecond))
+	}
+	select {
+	case v := <-applied:
+		t.Errorf("verb %q applied to the refused connection after its refusal", v)
+	default:
 	}
 }

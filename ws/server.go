@@ -318,10 +318,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.startFaults(spec, lc, faultInfo(lc, r))
 	}
 	if !s.track(c) {
-		c.closeNow(websocket.CloseGoingAway, "server shutting down")
 		// No serve runs to stop the faults: a timed verb would fire on
-		// the closed connection and be counted as applied.
+		// the closed connection and be counted as applied. They stop
+		// before the close, which waits up to a second for a client that
+		// takes nothing.
 		c.fault.Stop()
+		c.closeNow(websocket.CloseGoingAway, "server shutting down")
 		return
 	}
 	go c.serve()

@@ -625,7 +625,8 @@ func TestClientRSAServer(t *testing.T) {
 func TestClientStdinSlowEcho(t *testing.T) {
 	t.Parallel()
 	// 16 KiB at 4 KiB/s: at least four seconds of echo (the pacer gives
-	// no burst), a third more than the -timeout, every 50 ms a piece.
+	// no burst), a third more than the -timeout, every 250 ms a piece of
+	// 1 KiB.
 	// The -timeout also bounds the handshake and the upgrade, and any
 	// pause the machine makes: 1s, with two seconds of echo, failed on a
 	// loaded machine under -race.
