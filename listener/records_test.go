@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strings"
@@ -57,6 +58,13 @@ type recordPair struct {
 
 func newRecordPair(t *testing.T) *recordPair {
 	t.Helper()
+	return newRecordPairWith(t, clientConfig(t))
+}
+
+// newRecordPairWith is newRecordPair with the client's config cfg, as for
+// a version or cipher suite of its own.
+func newRecordPairWith(t *testing.T, cfg *tls.Config) *recordPair {
+	t.Helper()
 	l := listen(t, tlsOptions(t, listener.Options{Name: "tls"}))
 	got := acceptAll(t, l)
 	nc, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
@@ -64,7 +72,7 @@ func newRecordPair(t *testing.T) *recordPair {
 		t.Fatal(err)
 	}
 	hc := &holdConn{Conn: nc}
-	client := tls.Client(hc, clientConfig(t))
+	client := tls.Client(hc, cfg)
 	t.Cleanup(func() { client.Close() })
 	client.SetDeadline(time.Now().Add(ioTimeout))
 	if err := client.Handshake(); err != nil {
@@ -283,4 +291,81 @@ func waitReadable(t *testing.T, lc *listener.Conn, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestUnreadNoneHoldsNothing: whatever the sizes of the records and of
+// the reads, whenever the Conn says crypto/tls holds no input (so that a
+// server waits on the socket), a read that cannot wait (an expired
+// deadline) finds nothing: a wait then could never sleep on input
+// crypto/tls already had. Batches of records of random sizes go in one
+// TCP write each and are read with buffers of random sizes, some exactly
+// what is left of a record's data, as gorilla reads the end of a frame,
+// some one byte short of it.
+func TestUnreadNoneHoldsNothing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		suite uint16 // TLS 1.2's; 0 for TLS 1.3
+	}{
+		{"TLS 1.3", 0},
+		{"TLS 1.2 AES-GCM", tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+		{"TLS 1.2 ChaCha20", tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := clientConfig(t)
+			if tc.suite != 0 {
+				cfg.MaxVersion, cfg.CipherSuites = tls.VersionTLS12, []uint16{tc.suite}
+			}
+			p := newRecordPairWith(t, cfg)
+			if got := p.server.ConnectionState().Version; tc.suite != 0 && got != tls.VersionTLS12 {
+				t.Fatalf("negotiated %s", tls.VersionName(got))
+			}
+			unreadNoneHoldsNothing(t, p)
+		})
+	}
+}
+
+func unreadNoneHoldsNothing(t *testing.T, p *recordPair) {
+	p.probe(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var none int
+	for batch := range 60 {
+		msgs := make([]string, 1+rng.IntN(4))
+		total := 0
+		for i := range msgs {
+			msgs[i] = strings.Repeat(string(rune('a'+i)), 1+rng.IntN(3000))
+			total += len(msgs[i])
+		}
+		p.sendRecords(t, msgs...)
+		for i, read := 0, 0; read < total; i++ {
+			size := 1 + rng.IntN(4096)
+			if mode := rng.IntN(3); mode > 0 {
+				// Exactly what is left of a record's data, as far as the
+				// reader can tell (what is left of its message), or one
+				// byte short of it.
+				left, at := total-read, 0
+				for _, m := range msgs {
+					if at+len(m) > read {
+						left = at + len(m) - read
+						break
+					}
+					at += len(m)
+				}
+				size = max(1, left-(mode-1))
+			}
+			read += len(p.readN(t, size))
+			if p.lc.Unread() != listener.UnreadNone {
+				continue
+			}
+			none++
+			if got := p.probe(t); got != "" {
+				t.Fatalf("batch %d, read %d: Unread said crypto/tls holds nothing, and a read that could not wait took %d bytes", batch, i, len(got))
+			}
+		}
+	}
+	if none == 0 {
+		t.Fatal("Unread never said crypto/tls holds nothing: the test checked nothing")
+	}
+	t.Logf("%d reads after which crypto/tls held nothing, each checked", none)
 }
