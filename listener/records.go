@@ -15,7 +15,9 @@ import "crypto/tls"
 // consumed at least one more record (see [Conn.RecordRead]): crypto/tls
 // hands out a record's data until the reader's buffer is full, keeping
 // the rest for the next read. Empty records and post-handshake messages
-// may be consumed unseen, which only makes the count cautious.
+// may be consumed unseen, which only makes the count cautious. The one
+// read from the Conn after a record's data within a Read, for an alert
+// behind it (TLS 1.2), is allowed for (see read).
 //
 // Only the goroutine reading the Conn (crypto/tls's reader) touches it.
 type recordWatch struct {
@@ -32,19 +34,27 @@ type recordWatch struct {
 	// recordOverhead), 0 while unknown: then only a read that returns
 	// less than it asked for shows a record consumed.
 	over uint8
-	left uint16 // payload bytes of the current record still to come
+	// alert is set while the current record is an alert record (TLS 1.2
+	// and older; TLS 1.3 hides the type), lastAlert once the record
+	// completed last was one: see read.
+	alert, lastAlert bool
+	left             uint16 // payload bytes of the current record still to come
 	// complete counts the records completed so far, taken those crypto/tls
 	// has certainly consumed; both wrap, so they are compared by their
 	// difference.
 	complete, taken uint16
-	// headData is the most data the first record completed after the
-	// last read from the socket can hold (its length less over), 0 when
-	// unknown; consumed is what reads through crypto/tls have returned
-	// of it. Reads that fill their buffers exactly (gorilla asks for the
-	// rest of a frame, and a frame often ends its record) consume the
-	// record once they have returned headData bytes.
-	headData, consumed uint16
+	// headLeft is the most data still to be returned of the first record
+	// completed after the last read from the socket (its length less
+	// over, less what reads through crypto/tls have returned since), 0
+	// when unknown. Reads that fill their buffers exactly (gorilla asks
+	// for the rest of a frame, and a frame often ends its record)
+	// consume the record once they have returned that much.
+	headLeft uint16
 }
+
+// recordTypeAlert is a TLS record's content type for alerts (RFC 5246
+// section 6.2.1).
+const recordTypeAlert = 21
 
 // recordOverhead is what the cipher of a connection in state st adds to
 // each record's data: the tag, and TLS 1.3's content type (RFC 8446
@@ -85,11 +95,13 @@ const (
 // consumed, and p is the next part of the stream. It reports a handshake
 // record after a TLS 1.2 handshake: a renegotiation (header).
 func (w *recordWatch) read(p []byte) (renegotiation bool) {
-	w.taken, w.headData, w.consumed = w.complete, 0, 0
+	afterAlert := w.lastAlert && len(p) > 0
+	w.taken, w.headLeft = w.complete, 0
 	for len(p) > 0 {
 		if w.hn == 0 && len(p) >= 5 {
 			// A whole header at hand, as nearly always.
 			renegotiation = renegotiation || w.header(p[0])
+			w.alert = p[0] == recordTypeAlert
 			w.len = [2]byte{p[3], p[4]}
 			w.left = uint16(p[3])<<8 | uint16(p[4])
 			p = p[5:]
@@ -102,6 +114,7 @@ func (w *recordWatch) read(p []byte) (renegotiation bool) {
 			// Header bytes: type, version (2), length (2).
 			if w.hn == 0 {
 				renegotiation = renegotiation || w.header(p[0])
+				w.alert = p[0] == recordTypeAlert
 			}
 			if w.hn >= 3 {
 				w.len[w.hn-3] = p[0]
@@ -123,17 +136,31 @@ func (w *recordWatch) read(p []byte) (renegotiation bool) {
 			w.next()
 		}
 	}
+	if afterAlert && w.complete != w.taken {
+		// crypto/tls reads an alert that follows a record's data in
+		// the same Read that returns the data (to report a
+		// close_notify with it), drops a warning alert and reads on,
+		// from the socket too, until the next record is in, whose
+		// data it keeps: the data that Read returns, which
+		// RecordRead is told of next, is of a record before this
+		// read. Counted as one more record held back, that data
+		// cannot count the next record consumed, nor is the record
+		// completed first here taken for the head record.
+		w.taken--
+		w.headLeft = 0
+	}
 	return renegotiation
 }
 
 func (w *recordWatch) next() {
 	w.complete++
 	w.hn = 0
+	w.lastAlert = w.alert
 	if w.complete-w.taken == 1 {
 		// The first record since crypto/tls last read from the socket:
 		// the one it returns data from next.
 		if l := uint16(w.len[0])<<8 | uint16(w.len[1]); w.over > 0 && l > uint16(w.over) {
-			w.headData = l - uint16(w.over)
+			w.headLeft = l - uint16(w.over)
 		}
 	}
 }
@@ -179,14 +206,14 @@ func (c *Conn) RecordRead(n, asked int) {
 	if int16(w.complete-w.taken) <= 0 {
 		return
 	}
-	if n < asked || (w.headData > 0 && int(w.consumed)+n >= int(w.headData)) {
+	if n < asked || (w.headLeft > 0 && n >= int(w.headLeft)) {
 		w.taken++
 		// The next record's length is not kept: unknown until crypto/tls
 		// next reads from the socket.
-		w.headData, w.consumed = 0, 0
+		w.headLeft = 0
 		return
 	}
-	if w.headData > 0 {
-		w.consumed += uint16(n)
+	if w.headLeft > 0 {
+		w.headLeft -= uint16(n)
 	}
 }
