@@ -34,11 +34,11 @@ type recordWatch struct {
 	// recordOverhead), 0 while unknown: then only a read that returns
 	// less than it asked for shows a record consumed.
 	over uint8
-	// alert is set while the current record is an alert record (TLS 1.2
-	// and older; TLS 1.3 hides the type), lastAlert once the record
-	// completed last was one: see read.
-	alert, lastAlert bool
-	left             uint16 // payload bytes of the current record still to come
+	// alerts holds the flags of read's rule for an alert behind a
+	// record's data (TLS 1.2 and older; TLS 1.3 hides the type): one
+	// byte, so that the Conn keeps its size class.
+	alerts uint8
+	left   uint16 // payload bytes of the current record still to come
 	// complete counts the records completed so far, taken those crypto/tls
 	// has certainly consumed; both wrap, so they are compared by their
 	// difference.
@@ -55,6 +55,16 @@ type recordWatch struct {
 // recordTypeAlert is a TLS record's content type for alerts (RFC 5246
 // section 6.2.1).
 const recordTypeAlert = 21
+
+// The flags of recordWatch.alerts.
+const (
+	alertNow  = 1 << iota // the current record is an alert record
+	alertSeen             // one completed since the last read from the socket
+	// alertHeld: crypto/tls may be reading on past an alert, and the
+	// data of the Read in progress, which RecordRead has not heard of
+	// yet, may be of a record before the reads since (see read).
+	alertHeld
+)
 
 // recordOverhead is what the cipher of a connection in state st adds to
 // each record's data: the tag, and TLS 1.3's content type (RFC 8446
@@ -95,13 +105,19 @@ const (
 // consumed, and p is the next part of the stream. It reports a handshake
 // record after a TLS 1.2 handshake: a renegotiation (header).
 func (w *recordWatch) read(p []byte) (renegotiation bool) {
-	afterAlert := w.lastAlert && len(p) > 0
+	behind := w.alerts&(alertSeen|alertHeld) != 0 && len(p) > 0
+	if len(p) == 0 {
+		// A read that found nothing (a deadline that passed) ends the
+		// Read that made it: nothing is held back any more.
+		w.alerts &^= alertHeld
+	}
+	w.alerts &^= alertSeen
 	w.taken, w.headLeft = w.complete, 0
 	for len(p) > 0 {
 		if w.hn == 0 && len(p) >= 5 {
 			// A whole header at hand, as nearly always.
 			renegotiation = renegotiation || w.header(p[0])
-			w.alert = p[0] == recordTypeAlert
+			w.noteType(p[0])
 			w.len = [2]byte{p[3], p[4]}
 			w.left = uint16(p[3])<<8 | uint16(p[4])
 			p = p[5:]
@@ -114,7 +130,7 @@ func (w *recordWatch) read(p []byte) (renegotiation bool) {
 			// Header bytes: type, version (2), length (2).
 			if w.hn == 0 {
 				renegotiation = renegotiation || w.header(p[0])
-				w.alert = p[0] == recordTypeAlert
+				w.noteType(p[0])
 			}
 			if w.hn >= 3 {
 				w.len[w.hn-3] = p[0]
@@ -136,26 +152,43 @@ func (w *recordWatch) read(p []byte) (renegotiation bool) {
 			w.next()
 		}
 	}
-	if afterAlert && w.complete != w.taken {
-		// crypto/tls reads an alert that follows a record's data in
-		// the same Read that returns the data (to report a
-		// close_notify with it), drops a warning alert and reads on,
-		// from the socket too, until the next record is in, whose
-		// data it keeps: the data that Read returns, which
-		// RecordRead is told of next, is of a record before this
-		// read. Counted as one more record held back, that data
-		// cannot count the next record consumed, nor is the record
-		// completed first here taken for the head record.
-		w.taken--
+	if behind {
+		// crypto/tls read from the socket after an alert record that it
+		// has consumed, or while it reads on past one. It reads an
+		// alert that follows a record's data in the same Read that
+		// returns the data (to report a close_notify with it), drops a
+		// warning alert and reads on, from the socket too and through
+		// records with no data, until a record with data is in, whose
+		// data it keeps. The data that Read returns, which RecordRead
+		// is told of next, is of a record before these reads: counted
+		// as one more record held back in each of them, it cannot
+		// count the record kept consumed, nor is the record completed
+		// first taken for the head record. An alert crypto/tls read at
+		// the start of a Read leaves the count one behind: cautious,
+		// until a read finds nothing.
+		w.alerts |= alertHeld
+		if w.complete != w.taken {
+			w.taken--
+		}
 		w.headLeft = 0
 	}
 	return renegotiation
 }
 
+// noteType notes whether the record whose header begins with typ is an
+// alert record.
+func (w *recordWatch) noteType(typ byte) {
+	if w.alerts &^= alertNow; typ == recordTypeAlert {
+		w.alerts |= alertNow
+	}
+}
+
 func (w *recordWatch) next() {
 	w.complete++
 	w.hn = 0
-	w.lastAlert = w.alert
+	if w.alerts&alertNow != 0 {
+		w.alerts |= alertSeen
+	}
 	if w.complete-w.taken == 1 {
 		// The first record since crypto/tls last read from the socket:
 		// the one it returns data from next.
@@ -203,6 +236,7 @@ func (c *Conn) Unread() Unread {
 // or data padded out (TLS 1.3) only leave the count behind, cautious.
 func (c *Conn) RecordRead(n, asked int) {
 	w := &c.records
+	w.alerts &^= alertHeld
 	if int16(w.complete-w.taken) <= 0 {
 		return
 	}
