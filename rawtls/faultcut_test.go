@@ -21,12 +21,9 @@ import (
 // of the client's last bytes (250 ms), and room for a loaded machine.
 const cutBound = 3 * time.Second
 
-// startFaultServer serves the raw port with spec armed for every
-// connection, IdleTimeout a minute (far beyond the tests: the rule for
-// writes not taken must not be what ends a connection), each socket's
-// send buffer 8 KiB (so an echo to a client that reads nothing blocks at
-// once), and sends on ended why each connection ended.
-func startFaultServer(t *testing.T, spec string) (ts *testServer, ended chan rawtls.EndReason) {
+// injectorFor is an Injector that gives every connection spec, as
+// TLSECHO_FAULT does.
+func injectorFor(t *testing.T, spec string) *fault.Injector {
 	t.Helper()
 	sp, err := fault.Parse(spec)
 	if err != nil {
@@ -36,6 +33,17 @@ func startFaultServer(t *testing.T, spec string) (ts *testServer, ended chan raw
 	if err != nil {
 		t.Fatal(err)
 	}
+	return inj
+}
+
+// startFaultServer serves the raw port with spec armed for every
+// connection, IdleTimeout a minute (far beyond the tests: the rule for
+// writes not taken must not be what ends a connection), each socket's
+// send buffer 8 KiB (so an echo to a client that reads nothing blocks at
+// once), and sends on ended why each connection ended.
+func startFaultServer(t *testing.T, spec string) (ts *testServer, ended chan rawtls.EndReason) {
+	t.Helper()
+	inj := injectorFor(t, spec)
 	ended = make(chan rawtls.EndReason, 1)
 	srv := &rawtls.Server{IdleTimeout: time.Minute, Faults: inj,
 		Hooks: &rawtls.Hooks{

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
-	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
@@ -29,14 +28,7 @@ const pacedIdle = time.Second
 // each connection ended.
 func startPacedServer(t *testing.T, spec string, logs *testlog.Buffer) (ts *testServer, ended chan rawtls.EndReason) {
 	t.Helper()
-	sp, err := fault.Parse(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inj, err := fault.New(fault.Options{Default: sp})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inj := injectorFor(t, spec)
 	ended = make(chan rawtls.EndReason, 1)
 	srv := &rawtls.Server{IdleTimeout: pacedIdle, Faults: inj,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
