@@ -168,21 +168,6 @@ func (p *Pacer) Stalled() time.Duration {
 	return now.Sub(p.takeAt)
 }
 
-// Acked is how many bytes the peer has acknowledged on the TCP socket
-// under c, as the kernel counts them (TCP_INFO, Linux), and whether it
-// could tell: not off Linux, not under a conn that is no TCP socket, not
-// on a closed one. A client that reads, however slowly, makes it grow;
-// one whose receive window stays full does not. The transports judge a
-// close that waits behind a write by it.
-func Acked(c net.Conn) (uint64, bool) {
-	s := Socket(c)
-	if s == nil {
-		return 0, false
-	}
-	acked, _, ok := unacked(s)
-	return acked, ok
-}
-
 // progress is what the client has taken of the paced writes so far, as
 // a count that grows while it takes them, and whether bytes wait for it.
 func (p *Pacer) progress() (taken uint64, waiting bool) {

@@ -5,23 +5,6 @@ import (
 	"time"
 )
 
-// Socket finds the TCP connection under c, following NetConn methods (as
-// *tls.Conn and the accept pipeline's connection have), or nil. fin, rst
-// and blackhole act on it, below TLS: no close_notify goes out.
-func Socket(c net.Conn) *net.TCPConn {
-	for range 8 {
-		switch x := c.(type) {
-		case *net.TCPConn:
-			return x
-		case interface{ NetConn() net.Conn }:
-			c = x.NetConn()
-		default:
-			return nil
-		}
-	}
-	return nil
-}
-
 // Reset closes c with a TCP reset (SO_LINGER 0) instead of a FIN: the
 // client's next read or write fails with "connection reset by peer".
 func Reset(c net.Conn) {

@@ -15,9 +15,10 @@ import "crypto/tls"
 // consumed at least one more record (see [Conn.RecordRead]): crypto/tls
 // hands out a record's data until the reader's buffer is full, keeping
 // the rest for the next read. Empty records and post-handshake messages
-// may be consumed unseen, which only makes the count cautious. The one
-// read from the Conn after a record's data within a Read, for an alert
-// behind it (TLS 1.2), is allowed for (see read).
+// may be consumed unseen, which only makes the count cautious. The reads
+// from the Conn that crypto/tls makes within a Read after the data it
+// returns, past a warning alert behind that data (TLS 1.2), are allowed
+// for (see read).
 //
 // Only the goroutine reading the Conn (crypto/tls's reader) touches it.
 type recordWatch struct {

@@ -53,11 +53,12 @@ import (
 // the plain gorilla loop, and of three runs of the same load on the same
 // build, one went that way throughout. So a connection whose last
 // busyWaits waits each ended within quickWait of the one before waits
-// where it echoed, whatever its stack, and the keepalive's first look that finds it quiet
-// for a whole period ends that wait (nudge), which then starts again on a
-// fresh goroutine's small stack: a connection that goes idle is back on
-// one within two keepalive periods. One waiting a second or more between
-// messages hands each wait on, as before.
+// where it echoed, whatever its stack, and the keepalive's first look
+// that finds it quiet for a whole period ends that wait (nudge), which
+// then starts again on a fresh goroutine's small stack: a connection
+// that goes idle is back on one within two keepalive periods. One
+// waiting a second or more between messages hands each wait on, as
+// before.
 //
 // A pong to the keepalive's ping would take the connection back into
 // NextReader, which after the pong waits inside gorilla again, on a deep
