@@ -36,6 +36,26 @@ func injectorFor(t *testing.T, spec string) *fault.Injector {
 	return inj
 }
 
+// waitEnded waits for the connection's end, which must come for reason
+// want within bound of since (what is named), and fails the test if it
+// has not come ioTimeout after that.
+func waitEnded(t *testing.T, ended <-chan rawtls.EndReason, want rawtls.EndReason, since time.Time, what string, bound time.Duration) {
+	t.Helper()
+	select {
+	case r := <-ended:
+		took := time.Since(since)
+		t.Logf("ended %v after %s: %v", took.Round(time.Millisecond), what, r)
+		if r != want {
+			t.Errorf("end reason %v, want %v", r, want)
+		}
+		if took > bound {
+			t.Errorf("ended %v after %s, want within %v", took.Round(time.Millisecond), what, bound)
+		}
+	case <-time.After(time.Until(since) + bound + ioTimeout):
+		t.Fatalf("still open %v after %s", bound+ioTimeout, what)
+	}
+}
+
 // startFaultServer serves the raw port with spec armed for every
 // connection, IdleTimeout a minute (far beyond the tests: the rule for
 // writes not taken must not be what ends a connection), each socket's
@@ -96,20 +116,7 @@ func TestTimedVerbNotTaken(t *testing.T) {
 				}
 				wrote <- err
 			}()
-			at := dialed.Add(time.Second)
-			select {
-			case r := <-ended:
-				took := time.Since(at)
-				t.Logf("ended %v after the verb's time: %v", took.Round(time.Millisecond), r)
-				if r != rawtls.EndFault {
-					t.Errorf("end reason %v, want %v", r, rawtls.EndFault)
-				}
-				if took > tc.bound {
-					t.Errorf("ended %v after the verb's time, want within %v", took.Round(time.Millisecond), tc.bound)
-				}
-			case <-time.After(time.Until(at) + tc.bound + ioTimeout):
-				t.Fatalf("still open %v after the verb's time", tc.bound+ioTimeout)
-			}
+			waitEnded(t, ended, rawtls.EndFault, dialed.Add(time.Second), "the verb's time", tc.bound)
 			<-wrote
 		})
 	}

@@ -68,19 +68,7 @@ func TestPacedEchoNotTaken(t *testing.T) {
 	// The rule's own time (two looks of the watch, IdleTimeout apart),
 	// and room for a loaded machine: well short of the echo's 16 s.
 	bound := 2*pacedIdle + 3*time.Second
-	select {
-	case r := <-ended:
-		took := time.Since(sent)
-		t.Logf("ended %v after the client began sending: %v", took.Round(time.Millisecond), r)
-		if r != rawtls.EndStuck {
-			t.Errorf("end reason %v, want %v", r, rawtls.EndStuck)
-		}
-		if took > bound {
-			t.Errorf("ended %v after the client began sending, want within %v", took.Round(time.Millisecond), bound)
-		}
-	case <-time.After(bound + ioTimeout):
-		t.Fatalf("a client that reads none of a paced echo still connected %v after it began sending (IdleTimeout %v)", bound+ioTimeout, pacedIdle)
-	}
+	waitEnded(t, ended, rawtls.EndStuck, sent, "the client began sending", bound)
 	if want := "the client took none of a write for " + pacedIdle.String(); !strings.Contains(logs.String(), want) {
 		t.Errorf("the connection's end does not say %q:\n%s", want, logs.String())
 	}
