@@ -92,9 +92,19 @@ func (h *heldCount) writeLocked(now time.Time, n int) {
 // record and starts a window; h.mu is held and h.held > 0, so a record
 // was written before (the first event is never held).
 func (h *heldCount) writeHeldLocked(now time.Time) {
-	h.writeHeld(h.held, now.Sub(h.last).Round(time.Millisecond))
+	h.writeHeld(h.held, heldWindow(now.Sub(h.last)))
 	h.last, h.held = now, 0
 	h.stopLocked()
+}
+
+// heldWindow is d as a record gives the time its held events cover: to
+// the millisecond, but to the microsecond below one, as at a Close just
+// after the last record, where rounding would say the events took no time.
+func heldWindow(d time.Duration) time.Duration {
+	if d >= time.Millisecond {
+		return d.Round(time.Millisecond)
+	}
+	return max(d.Round(time.Microsecond), time.Microsecond)
 }
 
 // stopLocked stops the timer, if armed; h.mu is held.
