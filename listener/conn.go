@@ -43,6 +43,12 @@ type Conn struct {
 	// balancer over TLS: the balancer ended TLS, and this connection
 	// carries what was inside it.
 	ProxyTLS bool
+	// noWait makes Read read the socket, fd, without waiting (readNow),
+	// during InputWait.Run's step; drained is set once a read there has
+	// found the socket empty. They sit here, in ProxyTLS's padding, so
+	// that the Conn keeps its size class.
+	noWait, drained bool
+	fd              int32
 	// Hello is the client's first ClientHello, on a TLS listener with
 	// CaptureHello set; nil otherwise, when the client's first bytes were
 	// not one, and once released (Options.KeepHello, ReleaseHello).
@@ -119,6 +125,8 @@ func (c *Conn) Read(p []byte) (n int, err error) {
 	st := c.stages
 	if c.ahead != nil {
 		n, err = c.takeAhead(p)
+	} else if c.noWait {
+		n, err = c.readNow(p)
 	} else if st == nil || (st.pending == nil && st.tap == nil) {
 		n, err = c.conn.Read(p)
 	} else if len(st.pending) > 0 {

@@ -23,6 +23,7 @@ type InputWait struct {
 	sock   syscall.RawConn
 	c      *Conn
 	lookFn func(fd uintptr) bool // w.look, made once
+	step   func() bool           // Run's step, while it runs
 	looked bool                  // the current wait has read once
 }
 
@@ -32,3 +33,43 @@ func (w *InputWait) Wait() error {
 	w.looked = false
 	return w.sock.Read(w.lookFn)
 }
+
+// Run waits as Wait does, but serves the input itself and goes on
+// waiting, without the read that finds the socket empty before each
+// wait. Each time the socket turns readable Run calls step, whose reads
+// (through crypto/tls, say) read the socket without waiting and, once it
+// has nothing more, fail with [ErrNoInput]; step reads until then and
+// reports true to have Run wait again, or false to have it return. A
+// read of step's that returns less than it asked for found the socket
+// empty, so the next fails with ErrNoInput without asking the socket
+// again: the poller, within one wait, keeps what it learns of the socket
+// meanwhile (it forgets only as a wait starts), so input that arrived
+// since wakes the wait at once, and input that arrives later wakes it
+// then. An echo then costs one read and one write, where a read that
+// waits costs two reads, one that takes the input and one that finds no
+// more.
+//
+// Run returns with the socket's error (a deadline that passed, a closed
+// socket), when step reports false, and at once, as Wait does, when input
+// an earlier wait read ahead is still to be read. step must read the
+// socket only through the Conn, which Run holds for reading; it may
+// write.
+func (w *InputWait) Run(step func() bool) error {
+	w.step = step
+	err := w.sock.Read(w.lookFn)
+	w.step = nil
+	return err
+}
+
+// ErrNoInput is what a read of a Conn returns, during the step of
+// [InputWait.Run], when the socket has nothing more: the next byte is the
+// wait's to find. It is a net.Error whose Temporary is true, which
+// crypto/tls takes for a read to try again later, keeping what it has of
+// a record, not for the connection's end.
+var ErrNoInput error = noInput{}
+
+type noInput struct{}
+
+func (noInput) Error() string   { return "listener: no input without a wait" }
+func (noInput) Timeout() bool   { return false }
+func (noInput) Temporary() bool { return true }

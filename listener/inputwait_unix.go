@@ -3,6 +3,7 @@
 package listener
 
 import (
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -28,13 +29,23 @@ func (w *InputWait) Init(c *Conn) bool {
 // the Conn (c.ahead), for its next read; false, when nothing is, parks
 // the goroutine in the poller until the socket turns readable, and the
 // call that follows reports true without reading: the read that follows
-// takes the input as it comes, into crypto/tls's own buffer.
+// takes the input as it comes, into crypto/tls's own buffer. Under Run
+// it calls the step instead.
 func (w *InputWait) look(fd uintptr) bool {
+	c := w.c
+	if w.step != nil {
+		if c.ahead != nil {
+			return true // read ahead by an earlier wait, not read since
+		}
+		c.fd, c.noWait, c.drained = int32(fd), true, false
+		more := w.step()
+		c.noWait = false
+		return !more
+	}
 	if w.looked {
 		return true
 	}
 	w.looked = true
-	c := w.c
 	if c.ahead != nil {
 		return true // read ahead by an earlier wait, not read since
 	}
@@ -53,7 +64,7 @@ func (w *InputWait) look(fd uintptr) bool {
 		case err != nil:
 			// A reset, say: the next read reports it, as it would have
 			// from the socket, which reports it only once.
-			ra.b, ra.err = nil, &net.OpError{Op: "read", Net: "tcp", Source: c.conn.LocalAddr(), Addr: c.conn.RemoteAddr(), Err: os.NewSyscallError("read", err)}
+			ra.b, ra.err = nil, c.readError(err)
 			c.ahead = ra
 		case n == 0:
 			// The peer's FIN: every read from now on finds it too.
@@ -64,4 +75,39 @@ func (w *InputWait) look(fd uintptr) bool {
 		}
 		return true
 	}
+}
+
+// readNow is Read during the step of InputWait.Run: it reads the socket,
+// c.fd, without waiting, and fails with ErrNoInput when the socket has
+// nothing, or, once a read has returned less than it asked for (the
+// socket was empty then), without asking the socket again: input that
+// arrived since is the wait's to find.
+func (c *Conn) readNow(p []byte) (int, error) {
+	if c.drained {
+		return 0, ErrNoInput
+	}
+	for {
+		n, err := syscall.Read(int(c.fd), p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			c.drained = true
+			return 0, ErrNoInput
+		case err != nil:
+			return 0, c.readError(err)
+		case n == 0:
+			return 0, io.EOF
+		}
+		if n < len(p) {
+			c.drained = true
+		}
+		return n, nil
+	}
+}
+
+// readError is a read's error from the socket, as net.Conn's Read gives
+// it.
+func (c *Conn) readError(err error) error {
+	return &net.OpError{Op: "read", Net: "tcp", Source: c.conn.LocalAddr(), Addr: c.conn.RemoteAddr(), Err: os.NewSyscallError("read", err)}
 }

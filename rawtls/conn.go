@@ -139,7 +139,13 @@ func (c *Conn) readBuffered(p []byte) (n int, err error) {
 // as it comes), and when the server drains, the connection idled or a
 // fault silenced it: the read that follows sorts those out, as it does an
 // error of the socket.
-func (c *Conn) awaitInput() (probe bool) {
+//
+// With step set, the wait serves what arrives meanwhile: each time the
+// socket has input of whole records, step reads it, with reads that
+// return listener.ErrNoInput once it is all taken, and then reports
+// whether the wait may go on (listener.InputWait.Run). The wait saves the
+// read that finds the socket empty after each input it serves.
+func (c *Conn) awaitInput(step func() bool) (probe bool) {
 	if !c.canWait {
 		return false
 	}
@@ -154,7 +160,12 @@ func (c *Conn) awaitInput() (probe bool) {
 		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
 			return false
 		}
-		err := c.input.Wait()
+		var err error
+		if step != nil {
+			err = c.input.Run(step)
+		} else {
+			err = c.input.Wait()
+		}
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return false
 		}

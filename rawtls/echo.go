@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"sync"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // bufSize is one TLS record's worst-case plaintext (RFC 8446 section 5.1):
@@ -12,11 +14,13 @@ const bufSize = 16 << 10
 
 // Echo returns the handler that writes every byte back in order until the
 // client stops sending. A connection waits for the client without a
-// buffer (see Conn.awaitInput): only once input has arrived does it take
-// one from a pool, into which a read returns a whole record (up to 16 KiB,
-// as crypto/tls decrypted it), and all of it goes back in one record and
-// one write. A connection with faults runs the fault package's echo
-// instead.
+// buffer (see Conn.awaitInput), and the wait echoes what arrives itself:
+// only then does it take a buffer from a pool, into which a read returns
+// a whole record (up to 16 KiB, as crypto/tls decrypted it), and all of
+// it goes back in one record and one write; the wait then goes on
+// without the read that would find the socket empty
+// (listener.InputWait.Run). A connection with faults runs the fault
+// package's echo instead.
 func Echo() Handler {
 	return echo(&sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }})
 }
@@ -32,8 +36,24 @@ func echo(pool bufPool) Handler {
 		if c.fault != nil {
 			return c.fault.EchoStream(c)
 		}
+		// What the wait served last, when it stopped for it.
+		var done bool
+		var result error
+		step := func() bool {
+			ok, err := c.echoReady(pool)
+			if err != nil {
+				done, result = true, err
+			}
+			return ok
+		}
 		for {
-			probe := c.awaitInput()
+			probe := c.awaitInput(step)
+			if done {
+				if errors.Is(result, io.EOF) {
+					return nil
+				}
+				return result
+			}
 			bp := pool.Get().(*[]byte)
 			var n int
 			var rerr error
@@ -57,4 +77,31 @@ func echo(pool bufPool) Handler {
 			}
 		}
 	})
+}
+
+// echoReady echoes, inside the wait (Conn.awaitInput), the input the wait
+// has read: it reports true once all of it is echoed, and false, with the
+// error that ends the echo or nil, when the reads after the wait must take
+// over: the server drains or the connection idled or went silent, which
+// Read sorts out.
+func (c *Conn) echoReady(pool bufPool) (bool, error) {
+	if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+		return false, nil
+	}
+	bp := pool.Get().(*[]byte)
+	defer pool.Put(bp)
+	for {
+		n, err := c.Read(*bp)
+		if n > 0 {
+			if _, werr := c.Write((*bp)[:n]); werr != nil {
+				return false, werr
+			}
+		}
+		switch {
+		case err == listener.ErrNoInput:
+			return true, nil
+		case err != nil:
+			return false, err
+		}
+	}
 }

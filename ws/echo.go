@@ -51,50 +51,64 @@ func Echo() Handler {
 		if !c.woken {
 			c.settle()
 		}
+		var ready *readyEcho // made once the connection waits busy
 		for {
 			// Between messages the echo waits on the socket: here while
 			// this goroutine's stack has not grown, else on a fresh
 			// goroutine (wait.go). A wait just ended goes on to read the
-			// message.
+			// message. A busy connection's wait echoes the messages that
+			// arrive whole itself (readyEcho).
 			woken := c.woken
 			c.woken = false
 			if !woken && c.canWait() {
 				here := fresh && stackAt(&mark) == start
-				busy := !here && c.quick >= busyWaits
-				if !(here || busy) || !c.waitHere(busy) {
+				busy := c.quick >= busyWaits
+				var step func() bool
+				if busy {
+					if ready == nil {
+						ready = newReadyEcho(c, pool)
+					}
+					step = ready.stepFn
+				}
+				if !(here || busy) || !c.waitHere(busy, step) {
 					return errWait
 				}
-			}
-			mt, r, err := c.NextReader()
-			if err != nil {
-				return err
-			}
-			if c.deflate {
-				bp := pool.Get().(*[]byte)
-				err = c.srv.deflater.echo(c, mt, r, *bp)
-				pool.Put(bp)
-				if err != nil {
-					return err
+				if ready != nil && ready.err != nil {
+					return ready.err
 				}
-				continue
 			}
-			w, err := c.NextWriter(mt)
-			if err != nil {
-				return err
-			}
-			if rf, ok := w.(io.ReaderFrom); ok {
-				_, err = rf.ReadFrom(r)
-			} else {
-				bp := pool.Get().(*[]byte)
-				_, err = io.CopyBuffer(w, r, *bp)
-				pool.Put(bp)
-			}
-			if err != nil {
-				return err
-			}
-			if err := w.Close(); err != nil {
+			if err := echoMessage(c, pool); err != nil {
 				return err
 			}
 		}
 	})
+}
+
+// echoMessage echoes the client's next message.
+func echoMessage(c *Conn, pool *sync.Pool) error {
+	mt, r, err := c.NextReader()
+	if err != nil {
+		return err
+	}
+	if c.deflate {
+		bp := pool.Get().(*[]byte)
+		err = c.srv.deflater.echo(c, mt, r, *bp)
+		pool.Put(bp)
+		return err
+	}
+	w, err := c.NextWriter(mt)
+	if err != nil {
+		return err
+	}
+	if rf, ok := w.(io.ReaderFrom); ok {
+		_, err = rf.ReadFrom(r)
+	} else {
+		bp := pool.Get().(*[]byte)
+		_, err = io.CopyBuffer(w, r, *bp)
+		pool.Put(bp)
+	}
+	if err != nil {
+		return err
+	}
+	return w.Close()
 }

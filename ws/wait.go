@@ -60,6 +60,12 @@ import (
 // waiting a second or more between messages hands each wait on, as
 // before.
 //
+// A busy connection's wait also echoes, itself, the messages that arrive
+// whole while it waits (ready.go), and waits on after each without the
+// read that would find the socket empty: a busy connection costs one
+// read and one write per message, where a wait or a read that waits
+// costs two reads.
+//
 // A pong to the keepalive's ping would take the connection back into
 // NextReader, which after the pong waits inside gorilla again, on a deep
 // stack. So a wait that ends after a ping went out (since the last such
@@ -112,7 +118,7 @@ const (
 // wait waits, on a goroutine of its own, for the socket to turn readable,
 // then goes on serving with h.
 func (c *Conn) wait(h Handler) {
-	if !c.waitHere(false) {
+	if !c.waitHere(false, nil) {
 		go c.wait(h)
 		return
 	}
@@ -129,11 +135,20 @@ func (c *Conn) wait(h Handler) {
 // deadline (the keepalive ending the connection, a close's wait for its
 // answer) or a broken socket end the wait as input does: the handler's
 // next read meets them.
-func (c *Conn) waitHere(nudgeable bool) bool {
+//
+// With step set, the wait serves the messages that arrive whole meanwhile
+// (readyEcho), and ends when step stops it or input comes that step does
+// not take.
+func (c *Conn) waitHere(nudgeable bool, step func() bool) bool {
 	if nudgeable {
 		c.parked.Store(parkedWaiting)
 	}
-	err := c.input.Wait()
+	var err error
+	if step != nil {
+		err = c.input.Run(step)
+	} else {
+		err = c.input.Wait()
+	}
 	// One clock reading per wait: from the end of the last one, which
 	// the echo of one message lies between, as a second reading as the
 	// wait started cost 90 more instructions per 64-byte echo

@@ -1,0 +1,157 @@
+//go:build linux
+
+package rawtls_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/listener"
+	"github.com/tlsecho/tlsecho/rawtls"
+)
+
+// splitConn, once armed, sends the next write in two pieces: the first
+// at bytes, then, once between says the server has taken it, the rest.
+type splitConn struct {
+	net.Conn
+	at      int
+	between func()
+}
+
+func (s *splitConn) Write(p []byte) (int, error) {
+	if s.at == 0 || s.at >= len(p) {
+		return s.Conn.Write(p)
+	}
+	at := s.at
+	s.at = 0
+	n, err := s.Conn.Write(p[:at])
+	if err != nil {
+		return n, err
+	}
+	s.between()
+	m, err := s.Conn.Write(p[at:])
+	return n + m, err
+}
+
+// TestEchoRecordSplitWhileServing: a busy connection's wait serves its
+// input itself (listener.InputWait.Run), where a read that would wait
+// returns at once; a record whose first bytes the server has read before
+// the rest arrives (a header in pieces, a header whole, data in pieces)
+// is kept by crypto/tls meanwhile and echoed once whole.
+func TestEchoRecordSplitWhileServing(t *testing.T) {
+	t.Parallel()
+	opened := make(chan *rawtls.Conn, 1)
+	ts := startServer(t, &rawtls.Server{Hooks: &rawtls.Hooks{Opened: func(c *rawtls.Conn) { opened <- c }}}, certs.Options{})
+	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &splitConn{Conn: raw}
+	c := tls.Client(sc, ts.clientConfig())
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	if err := c.HandshakeContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	server := <-opened
+	echo := func(msg []byte) {
+		t.Helper()
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("echo of %d bytes: %v, bytes equal %v", len(msg), err, bytes.Equal(got, msg))
+		}
+	}
+	echo([]byte("first"))
+	waitServing(t)
+	// A record of 100 bytes of data: a 5-byte header, 100 + 17 bytes
+	// sealed (TLS 1.3).
+	for _, at := range []int{1, 3, 5, 6, 60} {
+		sc.at = at
+		sc.between = func() {
+			waitArrived(t, raw)
+			waitTaken(t, server)
+		}
+		echo(bytes.Repeat([]byte{byte(at)}, 100))
+		waitServing(t)
+	}
+}
+
+// waitServing returns once a connection waits in a wait that serves.
+func waitServing(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		buf := make([]byte, 1<<20)
+		s := string(buf[:runtime.Stack(buf, true)])
+		if strings.Contains(s, "listener.(*InputWait).Run(") && strings.Contains(s, "rawtls.(*Conn).awaitInput(") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection waits in listener.(*InputWait).Run after %v:\n%s", ioTimeout, s)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitArrived returns once the server's kernel has acknowledged all that
+// c sent: it is in the server's socket, or read.
+func waitArrived(t *testing.T, c net.Conn) {
+	t.Helper()
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		var n int32
+		rc.Control(func(fd uintptr) {
+			syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&n)))
+		})
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes sent are not acknowledged after %v", n, ioTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitTaken returns once the server has read all that reached its
+// socket, looking without taking it.
+func waitTaken(t *testing.T, c *rawtls.Conn) {
+	t.Helper()
+	rc, err := c.NetConn().(*listener.Conn).NetConn().(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		var n int
+		rc.Control(func(fd uintptr) {
+			n, _, _ = syscall.Recvfrom(int(fd), make([]byte, 1), syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		})
+		if n <= 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server has not read its input after %v", ioTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
