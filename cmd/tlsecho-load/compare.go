@@ -47,6 +47,7 @@ type compareFlags struct {
 	run         *regexp.Regexp
 	tlsecho     string
 	baseline    string
+	sameCPU     bool
 	commandLine string
 }
 
@@ -64,6 +65,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareFlags, error) {
 	run := fs.String("run", "", "only the workloads whose name matches this `regexp`")
 	fs.StringVar(&f.tlsecho, "tlsecho", "", "tlsecho `binary` (default: go build ./cmd/tlsecho)")
 	fs.StringVar(&f.baseline, "baseline", "", "plain server `binary` (default: go build ./cmd/tlsecho-load/baseline)")
+	fs.BoolVar(&f.sameCPU, "same-cpu", false, "pin the load to the servers' CPU: each server's CPU time per echo then shows with the load's, where on a CPU of its own a server that is faster than the load it gets spends what it saves waiting for it, polling and sleeping")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: tlsecho-load compare [flags]
 
@@ -159,7 +161,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer b.cleanup()
-	pinning := b.pin()
+	pinning := b.pin(f.sameCPU)
 	fmt.Fprintf(stdout, "%s; %d rounds\n", pinning, f.rounds)
 	for round := range f.rounds {
 		for _, m := range selected {

@@ -76,17 +76,25 @@ func build(ctx context.Context, dir, pkg string) (string, error) {
 
 // pin splits the CPUs this process may use: the first for the server,
 // the rest for the load, so the server's CPU time is its own and the
-// load generator never takes the server's core. With one CPU there is
+// load generator never takes the server's core; with same, the load
+// shares the server's CPU (compare's -same-cpu). With one CPU there is
 // nothing to split.
-func (b *bench) pin() string {
+func (b *bench) pin(same bool) string {
 	cpus := allowedCPUs()
 	if len(cpus) < 2 {
 		return "not pinned: one CPU"
 	}
-	if err := pinSelf(cpus[1:]); err != nil {
+	load := cpus[1:]
+	if same {
+		load = cpus[:1]
+	}
+	if err := pinSelf(load); err != nil {
 		return "not pinned: " + err.Error()
 	}
-	b.serverCPUs, b.loadCPUs = cpus[:1], cpus[1:]
+	b.serverCPUs, b.loadCPUs = cpus[:1], load
+	if same {
+		return fmt.Sprintf("server and load on CPU %s", cpuList(b.serverCPUs))
+	}
 	return fmt.Sprintf("server on CPU %s, load on CPU %s", cpuList(b.serverCPUs), cpuList(b.loadCPUs))
 }
 
