@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBusyWaitServes: a busy connection's wait echoes the messages that
@@ -73,4 +74,57 @@ func TestBusyWaitServes(t *testing.T) {
 	rc.write(bin("last"), frame{fin: true, op: opClose, payload: closePayload(1000, "done")})
 	expect("last")
 	rc.expectClose(1000)
+}
+
+// TestBusyWaitLeavesInputWhole: input a busy connection's wait read and
+// left to gorilla (messages with a ping behind them) reaches gorilla
+// whole when a keepalive ping went out since the last wait, which makes
+// the wait look for the pong itself (takeControl). It once kept only the
+// first 262 bytes of what was left, and the echo stalled inside the
+// first message, waiting for bytes the client had sent.
+func TestBusyWaitLeavesInputWhole(t *testing.T) {
+	t.Parallel()
+	s, conns := opened(&Server{PingInterval: time.Second})
+	ts := startServer(t, s)
+	rc, _ := ts.dialRaw(t, nil)
+	c := <-conns
+	bin := func(s string) frame { return frame{fin: true, op: opBinary, payload: []byte(s)} }
+	expect := func(m string) {
+		t.Helper()
+		if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, []byte(m)) {
+			t.Fatalf("got op %#x %d bytes %.32q, want the echo of %d bytes %.32q", op, len(got), got, len(m), m)
+		}
+	}
+	for i := range busyWaits + 2 {
+		m := fmt.Sprintf("message %d", i)
+		rc.write(bin(m))
+		expect(m)
+	}
+	if g := waitsOnSocket(t, c); !strings.Contains(g, "listener.(*InputWait).Run(") {
+		t.Fatalf("a busy connection waits, but not in a wait that serves:\n%s", g)
+	}
+	// A message begun and left to gorilla, which reads the rest inside
+	// its reader while the keepalive pings, for no frame completes.
+	slow := strings.Repeat("s", 100)
+	wire := bin(slow).encode()
+	rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+	if _, err := rc.conn.Write(wire[:10]); err != nil {
+		t.Fatal(err)
+	}
+	if f := rc.mustFrame(); f.op != opPing {
+		t.Fatalf("got %v, want the keepalive's ping", f)
+	}
+	if _, err := rc.conn.Write(wire[10:]); err != nil {
+		t.Fatal(err)
+	}
+	expect(slow)
+	// More than takeControl's buffer, ending in a control frame: the
+	// wait leaves it all to gorilla.
+	long := strings.Repeat("l", 400)
+	rc.write(bin(long), bin("short"), frame{fin: true, op: opPing, payload: []byte("p")})
+	expect(long)
+	expect("short")
+	if f := rc.mustFrame(); f.op != opPong || string(f.payload) != "p" {
+		t.Fatalf("got %v %q, want the pong to ping \"p\"", f, f.payload)
+	}
 }

@@ -166,9 +166,11 @@ func (c *Conn) waitHere(nudgeable bool, step func() bool) bool {
 	}
 	if p := c.pings.Load(); err == nil && p != c.answered {
 		// A ping went out since control frames were last taken here:
-		// its pong may be what came.
+		// its pong may be what came. Not when the wait's step left
+		// input to gorilla (replay), which gorilla must get whole: it
+		// takes a pong in there itself.
 		c.answered = p
-		if c.takeControl() && c.canWait() {
+		if len(c.nc.replay) == 0 && c.takeControl() && c.canWait() {
 			return false
 		}
 	}
