@@ -61,10 +61,8 @@ import (
 // before.
 //
 // A busy connection's wait also echoes, itself, the messages that arrive
-// whole while it waits (ready.go), and waits on after each without the
-// read that would find the socket empty: a busy connection costs one
-// read and one write per message, where a wait or a read that waits
-// costs two reads.
+// whole while it waits (ready.go), and waits on after each, without
+// leaving the wait.
 //
 // A pong to the keepalive's ping would take the connection back into
 // NextReader, which after the pong waits inside gorilla again, on a deep
