@@ -39,15 +39,18 @@ func (w *InputWait) Wait() error {
 // wait. Each time the socket turns readable Run calls step, whose reads
 // (through crypto/tls, say) read the socket without waiting and, once it
 // has nothing more, fail with [ErrNoInput]; step reads until then and
-// reports true to have Run wait again, or false to have it return. A
-// read of step's that returns less than it asked for found the socket
-// empty, so the next fails with ErrNoInput without asking the socket
-// again: the poller, within one wait, keeps what it learns of the socket
-// meanwhile (it forgets only as a wait starts), so input that arrived
-// since wakes the wait at once, and input that arrives later wakes it
-// then. An echo then costs one read and one write, where a read that
-// waits costs two reads, one that takes the input and one that finds no
-// more.
+// reports true to have Run wait again, or false to have it return. Once
+// a read of step's has found the socket empty, the next fail with
+// ErrNoInput without asking the socket again: the poller, within one
+// wait, keeps what it learns of the socket meanwhile (it forgets only as
+// a wait starts), so input that arrived since wakes the wait at once,
+// and input that arrives later wakes it then. A read that returned less
+// than it asked for has not found the socket empty: the client's FIN
+// that came with the data is reported only by the next read, and the
+// socket does not turn readable again for it. The wait saves the
+// goroutine's park and wake-up after each input it serves; the reads
+// are those of a read that waits, one that takes the input and one that
+// finds no more.
 //
 // Run returns with the socket's error (a deadline that passed, a closed
 // socket), when step reports false, and at once, as Wait does, when input

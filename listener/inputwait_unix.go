@@ -78,10 +78,15 @@ func (w *InputWait) look(fd uintptr) bool {
 }
 
 // readNow is Read during the step of InputWait.Run: it reads the socket,
-// c.fd, without waiting, and fails with ErrNoInput when the socket has
-// nothing, or, once a read has returned less than it asked for (the
-// socket was empty then), without asking the socket again: input that
-// arrived since is the wait's to find.
+// c.fd, without waiting, and fails with ErrNoInput once the socket has
+// had nothing, without asking it again: input that arrived since is the
+// wait's to find.
+//
+// A read that returned less than it asked for does not say the socket
+// is empty: the client's FIN (or a reset) that arrived with the data is
+// taken by the same read, and only the next one reports it. The socket
+// does not turn readable again for it, so a wait that took the short
+// read for the end would sleep with the end unread until a deadline.
 func (c *Conn) readNow(p []byte) (int, error) {
 	if c.drained {
 		return 0, ErrNoInput
@@ -98,9 +103,6 @@ func (c *Conn) readNow(p []byte) (int, error) {
 			return 0, c.readError(err)
 		case n == 0:
 			return 0, io.EOF
-		}
-		if n < len(p) {
-			c.drained = true
 		}
 		return n, nil
 	}

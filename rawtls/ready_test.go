@@ -155,3 +155,47 @@ func waitTaken(t *testing.T, c *rawtls.Conn) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestEchoFINWithData: a client's last data and its TCP FIN that arrive
+// together, read by one read inside the wait that serves, end the echo
+// at once: the read that took the data took the FIN too, and the
+// socket, readable all along, never turns readable again to wake the
+// wait for it. The echo once waited for IdleTimeout before it closed.
+func TestEchoFINWithData(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &rawtls.Server{}, certs.Options{})
+	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tls.Client(raw, ts.clientConfig())
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	if _, err := c.Write([]byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 5)); err != nil {
+		t.Fatal(err)
+	}
+	waitServing(t)
+	// Corked, the record and the FIN go out in one segment.
+	sc, err := raw.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	sc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_CORK, 1) })
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	if _, err := c.Write([]byte("last")); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(c)
+	if string(got) != "last" || err != nil {
+		t.Fatalf("after the last data and the FIN: read %q, %v; want \"last\" and the server's close", got, err)
+	}
+}

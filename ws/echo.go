@@ -70,11 +70,19 @@ func Echo() Handler {
 					}
 					step = ready.stepFn
 				}
-				if !(here || busy) || !c.waitHere(busy, step) {
+				if !(here || busy) {
 					return errWait
 				}
+				waited := c.waitHere(busy, step)
+				// What ended the echo inside the wait ends it, also when
+				// the keepalive nudged the wait meanwhile; and what the
+				// wait read and left is read here: a fresh goroutine's
+				// wait would wait on the socket with it unread.
 				if ready != nil && ready.err != nil {
 					return ready.err
+				}
+				if !waited && len(c.nc.replay) == 0 {
+					return errWait
 				}
 			}
 			if err := echoMessage(c, pool); err != nil {

@@ -61,10 +61,8 @@ import (
 // before.
 //
 // A busy connection's wait also echoes, itself, the messages that arrive
-// whole while it waits (ready.go), and waits on after each without the
-// read that would find the socket empty: a busy connection costs one
-// read and one write per message, where a wait or a read that waits
-// costs two reads.
+// whole while it waits (ready.go), and waits on after each, without
+// leaving the wait.
 //
 // A pong to the keepalive's ping would take the connection back into
 // NextReader, which after the pong waits inside gorilla again, on a deep
@@ -166,9 +164,11 @@ func (c *Conn) waitHere(nudgeable bool, step func() bool) bool {
 	}
 	if p := c.pings.Load(); err == nil && p != c.answered {
 		// A ping went out since control frames were last taken here:
-		// its pong may be what came.
+		// its pong may be what came. Not when the wait's step left
+		// input to gorilla (replay), which gorilla must get whole: it
+		// takes a pong in there itself.
 		c.answered = p
-		if c.takeControl() && c.canWait() {
+		if len(c.nc.replay) == 0 && c.takeControl() && c.canWait() {
 			return false
 		}
 	}
