@@ -25,6 +25,7 @@ type InputWait struct {
 	lookFn func(fd uintptr) bool // w.look, made once
 	step   func() bool           // Run's step, while it runs
 	looked bool                  // the current wait has read once
+	inq    bool                  // TCP_INQ was asked for (Run)
 }
 
 // Wait returns once the socket has input, or with the socket's error: a
@@ -44,13 +45,12 @@ func (w *InputWait) Wait() error {
 // ErrNoInput without asking the socket again: the poller, within one
 // wait, keeps what it learns of the socket meanwhile (it forgets only as
 // a wait starts), so input that arrived since wakes the wait at once,
-// and input that arrives later wakes it then. A read that returned less
-// than it asked for has not found the socket empty: the client's FIN
-// that came with the data is reported only by the next read, and the
-// socket does not turn readable again for it. The wait saves the
-// goroutine's park and wake-up after each input it serves; the reads
-// are those of a read that waits, one that takes the input and one that
-// finds no more.
+// and input that arrives later wakes it then. Where the kernel tells
+// what a read left (Linux's TCP_INQ), the read that takes the input can
+// find the socket empty too (see Conn.readNow): an echo then costs one
+// read and one write, where a read that waits costs two reads, one that
+// takes the input and one that finds no more. Elsewhere the reads are
+// those two.
 //
 // Run returns with the socket's error (a deadline that passed, a closed
 // socket), when step reports false, and at once, as Wait does, when input

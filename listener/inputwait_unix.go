@@ -37,6 +37,10 @@ func (w *InputWait) look(fd uintptr) bool {
 		if c.ahead != nil {
 			return true // read ahead by an earlier wait, not read since
 		}
+		if !w.inq {
+			w.inq = true
+			enableInq(int(fd))
+		}
 		c.fd, c.noWait, c.drained = int32(fd), true, false
 		more := w.step()
 		c.noWait = false
@@ -83,16 +87,20 @@ func (w *InputWait) look(fd uintptr) bool {
 // wait's to find.
 //
 // A read that returned less than it asked for does not say the socket
-// is empty: the client's FIN (or a reset) that arrived with the data is
-// taken by the same read, and only the next one reports it. The socket
-// does not turn readable again for it, so a wait that took the short
-// read for the end would sleep with the end unread until a deadline.
+// is empty: the client's FIN that arrived with the data is taken by the
+// same read, and only the next one reports it. The socket does not turn
+// readable again for it, so a wait that took the short read for the end
+// would sleep with the end unread until a deadline. Where the kernel
+// tells what a read left (Linux's TCP_INQ, asked for as the first wait
+// that serves starts), a read that left nothing, not even a FIN, found
+// the socket empty, and the read that would only say so is saved;
+// elsewhere the reads go on until one finds nothing.
 func (c *Conn) readNow(p []byte) (int, error) {
 	if c.drained {
 		return 0, ErrNoInput
 	}
 	for {
-		n, err := syscall.Read(int(c.fd), p)
+		n, left, err := readLeft(int(c.fd), p)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -104,6 +112,7 @@ func (c *Conn) readNow(p []byte) (int, error) {
 		case n == 0:
 			return 0, io.EOF
 		}
+		c.drained = !left
 		return n, nil
 	}
 }

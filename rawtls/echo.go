@@ -18,7 +18,8 @@ const bufSize = 16 << 10
 // only then does it take a buffer from a pool, into which a read returns
 // a whole record (up to 16 KiB, as crypto/tls decrypted it), and all of
 // it goes back in one record and one write; the wait then goes on
-// (listener.InputWait.Run). A connection with faults runs the fault
+// (listener.InputWait.Run), on Linux without the read that would find the
+// socket empty. A connection with faults runs the fault
 // package's echo instead.
 func Echo() Handler {
 	return echo(&sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }})

@@ -9,10 +9,11 @@ import (
 // readyEcho is the echo inside a busy connection's wait on the socket
 // (listener.InputWait.Run): each time the socket turns readable, the wait
 // reads what the client sent, and when that is whole messages, echoes
-// them without leaving the wait (see Run). Anything else (a
-// message not all arrived, a control frame after the last message) goes
-// to the echo's usual reads after the wait; the start of a TLS record
-// alone crypto/tls keeps, and the wait goes on.
+// them without leaving the wait, which on Linux saves the read that
+// would find the socket empty before the next wait (see Run). Anything
+// else (a message not all arrived, a control frame after the last
+// message) goes to the echo's usual reads after the wait; the start of a
+// TLS record alone crypto/tls keeps, and the wait goes on.
 //
 // gorilla cannot be asked to read without waiting: a read of its that
 // fails fails the connection. So the input is first read through
@@ -20,7 +21,7 @@ import (
 // a data message does (frameWatch.loose); gorilla then reads it from
 // there (watchedConn.replay), and is called only for the messages whole
 // in it. That costs a copy of each message more than gorilla reading
-// through crypto/tls.
+// through crypto/tls, against the read saved.
 type readyEcho struct {
 	c    *Conn
 	pool *sync.Pool // the echo's buffers, larger than a wait reads at once

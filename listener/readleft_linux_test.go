@@ -1,0 +1,93 @@
+package listener
+
+import (
+	"net"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// TestReadLeft: with TCP_INQ, a read that leaves the socket empty says
+// so, and one that leaves only the peer's FIN says there is more, for
+// the FIN comes only with the next read: the rule that lets a serving
+// wait park after a short read without losing a client's end
+// (InputWait.Run).
+func TestReadLeft(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	rc, err := server.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int
+	rc.Control(func(f uintptr) { fd = int(f) })
+	enableInq(fd)
+	read := func(want string, wantLeft bool) {
+		t.Helper()
+		buf := make([]byte, 64)
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var n int
+			var left bool
+			var err error
+			rc.Control(func(f uintptr) { n, left, err = readLeft(int(f), buf) })
+			if err == syscall.EAGAIN && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			if err != nil || string(buf[:n]) != want || left != wantLeft {
+				t.Fatalf("readLeft: %q, left %v, %v; want %q, left %v", buf[:n], left, err, want, wantLeft)
+			}
+			return
+		}
+	}
+	client.Write([]byte("data"))
+	read("data", false)
+	client.Write([]byte("last"))
+	client.(*net.TCPConn).CloseWrite()
+	// The FIN may follow the data in a segment of its own: wait until
+	// the socket has it, seen as a read that finds the end once the data
+	// is taken.
+	waitFIN(t, rc)
+	read("last", true)
+	read("", true)
+}
+
+// waitFIN returns once the socket's peer has sent its FIN, looking
+// without taking anything.
+func waitFIN(t *testing.T, rc syscall.RawConn) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var info *syscall.TCPInfo
+		rc.Control(func(f uintptr) {
+			var ti syscall.TCPInfo
+			l := uint32(syscall.SizeofTCPInfo)
+			if _, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, f, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&l)), 0); e == 0 {
+				info = &ti
+			}
+		})
+		if info != nil && info.State == 8 { // TCP_CLOSE_WAIT: the peer's FIN is in
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no FIN from the peer within 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
