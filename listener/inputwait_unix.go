@@ -95,7 +95,13 @@ func (w *InputWait) look(fd uintptr) bool {
 // that serves starts), a read that left nothing, not even a FIN, found
 // the socket empty, and the read that would only say so is saved;
 // elsewhere the reads go on until one finds nothing.
+//
+// An empty p reads nothing and finds nothing, as net.Conn's Read does,
+// without a system call.
 func (c *Conn) readNow(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if c.drained {
 		return 0, ErrNoInput
 	}
