@@ -74,8 +74,10 @@ type Conn struct {
 	ln    *Listener
 	// closed is set by the first Close, which frees the slot.
 	closed atomic.Bool
-	// writeFailed is set by the first write that fails; see Write.
-	writeFailed atomic.Bool
+	// writes is what Write shares with the serving wait: writeFailed,
+	// set by the first write that fails (see Write), and readUnsure with
+	// a count above them (see Conn.readNow).
+	writes atomic.Uint32
 	// httpServed is set while net/http serves the connection, from its
 	// StateNew to a hijack: write deadlines set then are cut to
 	// LingerWait (HTTPConns).
@@ -192,6 +194,13 @@ func (c *Conn) shortenDeadline(t time.Time) {
 	}
 }
 
+// The bits of Conn.writes; the count above them starts at writeCount.
+const (
+	writeFailed uint32 = 1 << iota
+	readUnsure
+	writeCount
+)
+
 // errWriteFailed is what Write returns once a write has failed.
 var errWriteFailed = errors.New("listener: an earlier write failed; nothing more is sent")
 
@@ -206,13 +215,21 @@ var errWriteFailed = errors.New("listener: an earlier write failed; nothing more
 // (they do not check it) would reach the client as "bad record MAC", and
 // on a plain connection the rest of a cut WebSocket frame or HTTP answer
 // would be misread. The client sees the TCP close instead.
+//
+// A write that the socket took, begun after a read that the kernel said
+// left it empty, shows that no reset had come before that read: the
+// serving wait then need not read again to find one (see Conn.readNow).
 func (c *Conn) Write(p []byte) (int, error) {
-	if c.writeFailed.Load() {
+	w := c.writes.Load()
+	if w&writeFailed != 0 {
 		return 0, errWriteFailed
 	}
 	n, err := c.throttle.Write(c.conn, p)
 	if err != nil {
-		c.writeFailed.Store(true)
+		c.writes.Or(writeFailed)
+	} else if w&readUnsure != 0 && n > 0 {
+		// Not if another such read came meanwhile: the count moved.
+		c.writes.CompareAndSwap(w, w&^readUnsure)
 	}
 	return n, err
 }

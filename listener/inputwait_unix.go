@@ -41,10 +41,18 @@ func (w *InputWait) look(fd uintptr) bool {
 			w.inq = true
 			enableInq(int(fd))
 		}
-		c.fd, c.noWait, c.drained = int32(fd), true, false
-		more := w.step()
-		c.noWait = false
-		return !more
+		for {
+			c.fd, c.noWait, c.drained = int32(fd), true, false
+			more := w.step()
+			c.noWait = false
+			if !more || !c.takeUnsure() {
+				return !more
+			}
+			// The step read the socket empty by the kernel's word and
+			// wrote nothing since: a reset that came before that read is
+			// still to be read. The step reads again, until a read
+			// finds nothing or the reset.
+		}
 	}
 	if w.looked {
 		return true
@@ -95,7 +103,22 @@ func (w *InputWait) look(fd uintptr) bool {
 // that serves starts), a read that left nothing, not even a FIN, found
 // the socket empty, and the read that would only say so is saved;
 // elsewhere the reads go on until one finds nothing.
+//
+// The kernel's word counts bytes and a FIN, not a reset: the socket of a
+// client that sent data and then a reset holds nothing after the read
+// that takes the data, and the next read returns the reset. The socket
+// had turned readable for the reset with the data, and does not again.
+// So the read is marked unsure (readUnsure) until a write that the
+// socket takes shows there was no reset (a reset fails every write after
+// it); the wait has a step that wrote nothing since read again (look).
+// An echo writes what it read, and keeps the saved read.
+//
+// An empty p reads nothing and finds nothing, as net.Conn's Read does:
+// no system call, for a recvmsg into no room would still take a byte.
 func (c *Conn) readNow(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if c.drained {
 		return 0, ErrNoInput
 	}
@@ -112,9 +135,33 @@ func (c *Conn) readNow(p []byte) (int, error) {
 		case n == 0:
 			return 0, io.EOF
 		}
-		c.drained = !left
+		if !left {
+			c.drained = true
+			c.markUnsure()
+		}
 		return n, nil
 	}
+}
+
+// markUnsure marks a read unsure (see readNow), with a count that
+// tells it from any before it.
+func (c *Conn) markUnsure() {
+	for {
+		w := c.writes.Load()
+		if c.writes.CompareAndSwap(w, (w+writeCount)|readUnsure) {
+			return
+		}
+	}
+}
+
+// takeUnsure reports whether a read is unsure (see readNow), and makes
+// it sure.
+func (c *Conn) takeUnsure() bool {
+	if c.writes.Load()&readUnsure == 0 {
+		return false
+	}
+	c.writes.And(^readUnsure)
+	return true
 }
 
 // readError is a read's error from the socket, as net.Conn's Read gives

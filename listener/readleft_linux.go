@@ -19,23 +19,24 @@ func enableInq(fd int) { syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, tcpInq, 
 
 // readLeft reads from fd into p, which must not be empty, and reports
 // whether the socket may hold more: false only when the kernel said it
-// holds nothing (TCP_INQ). One recvmsg, with no allocation.
+// holds nothing (TCP_INQ). One recvmsg, with no allocation: through
+// syscall.Recvmsg, which on 386 goes by socketcall, where there is no
+// recvmsg system call of its own.
 func readLeft(fd int, p []byte) (n int, left bool, err error) {
-	var oob [24]byte // CMSG_SPACE(4) on 64-bit systems, more than on 32-bit
-	iov := syscall.Iovec{Base: &p[0]}
-	iov.SetLen(len(p))
-	msg := syscall.Msghdr{Iov: &iov, Iovlen: 1, Control: &oob[0]}
-	msg.SetControllen(syscall.CmsgSpace(4))
-	r, _, e := syscall.Syscall(syscall.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), 0)
-	if e != 0 {
-		return 0, true, e
+	// CMSG_SPACE(4): 24 bytes on 64-bit systems, 16 on 32-bit ones; in
+	// words, for the header read from it.
+	var oob [3]uint64
+	ob := unsafe.Slice((*byte)(unsafe.Pointer(&oob[0])), syscall.CmsgSpace(4))
+	n, oobn, _, _, err := syscall.Recvmsg(fd, p, ob, 0)
+	if err != nil {
+		return 0, true, err
 	}
 	left = true
-	if int(msg.Controllen) >= syscall.CmsgLen(4) {
+	if oobn >= syscall.CmsgLen(4) {
 		h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
 		if h.Level == syscall.IPPROTO_TCP && h.Type == tcpInq {
-			left = *(*int32)(unsafe.Pointer(&oob[syscall.CmsgLen(0)])) != 0
+			left = *(*int32)(unsafe.Pointer(&ob[syscall.CmsgLen(0)])) != 0
 		}
 	}
-	return int(r), left, nil
+	return n, left, nil
 }

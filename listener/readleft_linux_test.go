@@ -91,3 +91,59 @@ func waitFIN(t *testing.T, rc syscall.RawConn) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestReadLeftAllocs: a read with the kernel's word allocates nothing
+// (the control message's room is on the stack): the serving wait reads
+// once per input on every busy connection.
+func TestReadLeftAllocs(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	rc, err := server.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int
+	rc.Control(func(f uintptr) { fd = int(f) })
+	enableInq(fd)
+	const runs = 100
+	if _, err := client.Write(make([]byte, runs+1)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int
+		rc.Control(func(f uintptr) {
+			n, _, _ = syscall.Recvfrom(int(f), make([]byte, runs+1), syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		})
+		if n == runs+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the peer's write is not all in the socket after 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	buf := make([]byte, 1)
+	var fails int
+	allocs := testing.AllocsPerRun(runs, func() {
+		if n, _, err := readLeft(fd, buf); n != 1 || err != nil {
+			fails++
+		}
+	})
+	if fails != 0 || allocs != 0 {
+		t.Fatalf("readLeft allocates %v times per read (%d reads failed), want none", allocs, fails)
+	}
+}

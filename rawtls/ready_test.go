@@ -7,15 +7,18 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
@@ -197,5 +200,131 @@ func TestEchoFINWithData(t *testing.T) {
 	got, err := io.ReadAll(c)
 	if string(got) != "last" || err != nil {
 		t.Fatalf("after the last data and the FIN: read %q, %v; want \"last\" and the server's close", got, err)
+	}
+}
+
+// TestEchoResetAfterPartialRecord: a client that sends the start of a
+// record and then resets the connection, both in the socket before the
+// wait that serves reads, is closed at once with the reset. The read
+// that takes the bytes leaves the kernel saying nothing is left
+// (TCP_INQ counts bytes and a FIN, not a reset), and the socket, its
+// reset already told, never turns readable again: the wait once slept
+// with the reset unread until IdleTimeout, holding the connection.
+func TestEchoResetAfterPartialRecord(t *testing.T) {
+	t.Parallel()
+	entered, goOn := make(chan *rawtls.Conn, 1), make(chan struct{})
+	closed := make(chan rawtls.EndReason, 1)
+	logs := &testlog.Buffer{}
+	ts := startServer(t, &rawtls.Server{
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Hooks: &rawtls.Hooks{
+			Opened: func(c *rawtls.Conn) { entered <- c; <-goOn },
+			Closed: func(c *rawtls.Conn) { closed <- c.EndReason() },
+		},
+	}, certs.Options{})
+	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	c := tls.Client(raw, ts.clientConfig())
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	if err := c.HandshakeContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The server has read all of the handshake and has yet to wait:
+	// what follows reaches its socket before the wait's first read.
+	server := <-entered
+	release := sync.OnceFunc(func() { close(goOn) })
+	defer release()
+	// An application data record of 100 bytes, of which 10 are sent.
+	if _, err := raw.Write(append([]byte{23, 3, 3, 0, 100}, make([]byte, 10)...)); err != nil {
+		t.Fatal(err)
+	}
+	waitArrived(t, raw)
+	raw.(*net.TCPConn).SetLinger(0)
+	raw.Close()
+	waitReset(t, server)
+	// The runtime's poller has had the socket's events: a wait that
+	// starts now is told only of what comes later.
+	pollerTurn(t)
+	release()
+	select {
+	case reason := <-closed:
+		// The words net.Conn's Read gives a reset, in the log's line.
+		if reason != rawtls.EndError || !strings.Contains(logs.String(), "connection reset by peer") {
+			t.Errorf("ended %v, logging:\n%s\nwant the client's reset", reason, logs)
+		}
+	case <-time.After(ioTimeout):
+		t.Fatalf("the connection is still served %v after the client's reset", ioTimeout)
+	}
+}
+
+// waitReset returns once the server's socket has the client's reset,
+// looking without taking anything.
+func waitReset(t *testing.T, c *rawtls.Conn) {
+	t.Helper()
+	rc, err := c.NetConn().(*listener.Conn).NetConn().(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		var state uint8
+		rc.Control(func(fd uintptr) {
+			var ti syscall.TCPInfo
+			l := uint32(syscall.SizeofTCPInfo)
+			if _, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&l)), 0); e == 0 {
+				state = ti.State
+			}
+		})
+		if state == 7 { // TCP_CLOSE: the reset is in
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reset from the client within %v", ioTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// pollerTurn returns once the runtime's poller has gathered what the
+// kernel had to tell of every socket when it was called: it waits, in
+// the poller, for input sent to a socket of its own once the wait began,
+// which the kernel tells after all it had before.
+func pollerTurn(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	a, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	rc, err := b.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetReadDeadline(time.Now().Add(ioTimeout))
+	looks := 0
+	err = rc.Read(func(uintptr) bool {
+		looks++
+		if looks == 1 {
+			a.Write([]byte{1})
+		}
+		return looks > 1
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
