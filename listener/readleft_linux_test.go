@@ -15,28 +15,7 @@ import (
 // (InputWait.Run).
 func TestReadLeft(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	rc, err := server.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fd int
-	rc.Control(func(f uintptr) { fd = int(f) })
-	enableInq(fd)
+	client, rc, _ := inqPair(t)
 	read := func(want string, wantLeft bool) {
 		t.Helper()
 		buf := make([]byte, 64)
@@ -59,7 +38,7 @@ func TestReadLeft(t *testing.T) {
 	client.Write([]byte("data"))
 	read("data", false)
 	client.Write([]byte("last"))
-	client.(*net.TCPConn).CloseWrite()
+	client.CloseWrite()
 	// The FIN may follow the data in a segment of its own: wait until
 	// the socket has it, seen as a read that finds the end once the data
 	// is taken.
@@ -96,28 +75,7 @@ func waitFIN(t *testing.T, rc syscall.RawConn) {
 // (the control message's room is on the stack): the serving wait reads
 // once per input on every busy connection.
 func TestReadLeftAllocs(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	rc, err := server.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fd int
-	rc.Control(func(f uintptr) { fd = int(f) })
-	enableInq(fd)
+	client, rc, fd := inqPair(t)
 	const runs = 100
 	if _, err := client.Write(make([]byte, runs+1)); err != nil {
 		t.Fatal(err)
@@ -146,4 +104,34 @@ func TestReadLeftAllocs(t *testing.T) {
 	if fails != 0 || allocs != 0 {
 		t.Fatalf("readLeft allocates %v times per read (%d reads failed), want none", allocs, fails)
 	}
+}
+
+// inqPair connects a client to a server socket with TCP_INQ on, both
+// closed when the test ends, and returns the client and the server
+// socket's RawConn and descriptor.
+func inqPair(t *testing.T) (*net.TCPConn, syscall.RawConn, int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	rc, err := server.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int
+	rc.Control(func(f uintptr) { fd = int(f) })
+	enableInq(fd)
+	return client.(*net.TCPConn), rc, fd
 }

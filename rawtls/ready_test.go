@@ -139,21 +139,29 @@ func waitArrived(t *testing.T, c net.Conn) {
 // socket, looking without taking it.
 func waitTaken(t *testing.T, c *rawtls.Conn) {
 	t.Helper()
+	waitSocket(t, c, "the server has read its input", func(fd uintptr) bool {
+		n, _, _ := syscall.Recvfrom(int(fd), make([]byte, 1), syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return n <= 0
+	})
+}
+
+// waitSocket returns once done, given the server's socket under c, says
+// so, looking every millisecond for up to ioTimeout; what names it.
+func waitSocket(t *testing.T, c *rawtls.Conn, what string, done func(fd uintptr) bool) {
+	t.Helper()
 	rc, err := c.NetConn().(*listener.Conn).NetConn().(*net.TCPConn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(ioTimeout)
 	for {
-		var n int
-		rc.Control(func(fd uintptr) {
-			n, _, _ = syscall.Recvfrom(int(fd), make([]byte, 1), syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		})
-		if n <= 0 {
+		var ok bool
+		rc.Control(func(fd uintptr) { ok = done(fd) })
+		if ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server has not read its input after %v", ioTimeout)
+			t.Fatalf("not within %v: %s", ioTimeout, what)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -266,28 +274,12 @@ func TestEchoResetAfterPartialRecord(t *testing.T) {
 // looking without taking anything.
 func waitReset(t *testing.T, c *rawtls.Conn) {
 	t.Helper()
-	rc, err := c.NetConn().(*listener.Conn).NetConn().(*net.TCPConn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(ioTimeout)
-	for {
-		var state uint8
-		rc.Control(func(fd uintptr) {
-			var ti syscall.TCPInfo
-			l := uint32(syscall.SizeofTCPInfo)
-			if _, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&l)), 0); e == 0 {
-				state = ti.State
-			}
-		})
-		if state == 7 { // TCP_CLOSE: the reset is in
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no reset from the client within %v", ioTimeout)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitSocket(t, c, "the client's reset is in the server's socket", func(fd uintptr) bool {
+		var ti syscall.TCPInfo
+		l := uint32(syscall.SizeofTCPInfo)
+		_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&l)), 0)
+		return e == 0 && ti.State == 7 // TCP_CLOSE: the reset is in
+	})
 }
 
 // pollerTurn returns once the runtime's poller has gathered what the
