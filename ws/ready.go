@@ -82,9 +82,7 @@ func (r *readyEcho) step() bool {
 		return r.leave(bp, c.nc.replay)
 	}
 	r.pool.Put(bp)
-	// As canWait, but crypto/tls may hold the start of a record.
-	return !w.loose && w.messages.Load() == c.nc.started.Load() && !c.nc.held.Load() &&
-		c.nc.lc.Unread() != listener.UnreadMaybe
+	return c.allTaken(listener.UnreadPartial)
 }
 
 // leave ends the wait with b, what was read and not taken, left for

@@ -92,11 +92,17 @@ var errWait = errors.New("ws: waiting for the next message")
 // through gorilla, which finds them.
 // Call it only from the goroutine that reads.
 func (c *Conn) canWait() bool {
+	return c.onSocket && c.fault == nil && !c.srv.Compression && c.allTaken(listener.UnreadNone)
+}
+
+// allTaken reports whether the handler has taken every byte read so far
+// (the messages read to their end, nothing replayed or held back) and
+// crypto/tls holds no more than most: UnreadNone, or UnreadPartial for a
+// wait that serves, where crypto/tls keeps the start of a record.
+func (c *Conn) allTaken(most listener.Unread) bool {
 	w := c.nc
-	return c.onSocket && c.fault == nil && !c.srv.Compression &&
-		!w.watch.loose && w.watch.messages.Load() == w.started.Load() &&
-		len(w.replay) == 0 && !w.held.Load() &&
-		c.nc.lc.Unread() == listener.UnreadNone
+	return !w.watch.loose && w.watch.messages.Load() == w.started.Load() &&
+		len(w.replay) == 0 && !w.held.Load() && w.lc.Unread() <= most
 }
 
 // busyWaits waits in a row, each ended within quickWait of the one
@@ -166,11 +172,9 @@ func (c *Conn) waitHere(nudgeable bool, step func() bool) bool {
 	}
 	if p := c.pings.Load(); err == nil && p != c.answered {
 		// A ping went out since control frames were last taken here:
-		// its pong may be what came. Not when the wait's step left
-		// input to gorilla (replay), which gorilla must get whole: it
-		// takes a pong in there itself.
+		// its pong may be what came.
 		c.answered = p
-		if len(c.nc.replay) == 0 && c.takeControl() && c.canWait() {
+		if c.takeControl() && c.canWait() {
 			return false
 		}
 	}
@@ -248,10 +252,16 @@ func (c *Conn) settle() {
 
 // takeControl reads what the client sent and takes the whole pongs and
 // pings it starts with, answering each ping. It reports whether that was
-// all; otherwise what is left is replayed to gorilla.
+// all; otherwise what is left is replayed to gorilla, in front of what
+// a serving wait left there already, which the read may not have taken
+// whole.
 func (c *Conn) takeControl() bool {
 	buf := make([]byte, 2*maxControlFrame)
 	n, err := c.nc.Read(buf)
+	if rest := c.nc.replay; len(rest) > 0 {
+		c.nc.replay = append(buf[:n:n], rest...)
+		return false
+	}
 	if n == 0 || err != nil {
 		c.nc.replay = buf[:n]
 		return false
