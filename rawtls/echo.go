@@ -36,23 +36,17 @@ func echo(pool bufPool) Handler {
 		if c.fault != nil {
 			return c.fault.EchoStream(c)
 		}
-		// What the wait served last, when it stopped for it.
-		var done bool
-		var result error
+		// What ended the echo inside the wait, if something did.
+		var ended error
 		step := func() bool {
 			ok, err := c.echoReady(pool)
-			if err != nil {
-				done, result = true, err
-			}
+			ended = err
 			return ok
 		}
 		for {
 			probe := c.awaitInput(step)
-			if done {
-				if errors.Is(result, io.EOF) {
-					return nil
-				}
-				return result
+			if ended != nil {
+				return endOf(ended)
 			}
 			bp := pool.Get().(*[]byte)
 			var n int
@@ -69,23 +63,29 @@ func echo(pool bufPool) Handler {
 				}
 			}
 			pool.Put(bp)
-			if errors.Is(rerr, io.EOF) {
-				return nil
-			}
 			if rerr != nil {
-				return rerr
+				return endOf(rerr)
 			}
 		}
 	})
 }
 
+// endOf is what the echo returns for the read or write error that ends
+// it: nothing for the client's end of input.
+func endOf(err error) error {
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
 // echoReady echoes, inside the wait (Conn.awaitInput), the input the wait
 // has read: it reports true once all of it is echoed, and false, with the
 // error that ends the echo or nil, when the reads after the wait must take
-// over: the server drains or the connection idled or went silent, which
-// Read sorts out.
+// over: the server drains or the connection idled, which Read sorts out
+// (a connection with faults runs another echo).
 func (c *Conn) echoReady(pool bufPool) (bool, error) {
-	if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+	if c.srv.draining.Load() || c.idle.expired.Load() {
 		return false, nil
 	}
 	bp := pool.Get().(*[]byte)

@@ -40,8 +40,9 @@ func newReadyEcho(c *Conn, pool *sync.Pool) *readyEcho {
 // step is the wait's step: it reports whether the wait may go on.
 func (r *readyEcho) step() bool {
 	c := r.c
-	if c.expired.Load() != 0 || c.closing.Load() != 0 || c.parked.Load() != parkedWaiting || c.fault.Silent() {
-		// Ending or ended: the reads after the wait sort it out.
+	if c.expired.Load() != 0 || c.closing.Load() != 0 || c.parked.Load() != parkedWaiting {
+		// Ending or ended: the reads after the wait sort it out (a
+		// connection with faults never waits here).
 		return false
 	}
 	// A wait that serves counts as a quick one (wait.go).
