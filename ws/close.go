@@ -104,11 +104,12 @@ func (c *Conn) finish(err error) int {
 
 // startClose sends a close frame, waiting for the write lock at most
 // until by, and bounds the wait for the answer; the handler's pending read
-// then ends with the client's reply or a timeout. Safe to call from any
-// goroutine.
-func (c *Conn) startClose(code int, reason string, by time.Time) {
+// then ends with the client's reply or a timeout. It reports whether by
+// passed with the frame unwritten, so the connection was cut by that
+// deadline. Safe to call from any goroutine.
+func (c *Conn) startClose(code int, reason string, by time.Time) (cut bool) {
 	if c.letGoSilent() {
-		return
+		return false
 	}
 	// No echo of a fault's delayed queue may follow the close. Hush
 	// waits for the fault echo's write in progress, which a client that
@@ -120,10 +121,10 @@ func (c *Conn) startClose(code int, reason string, by time.Time) {
 		// A timed fin or blackhole may have acted meanwhile: it cuts a
 		// write that lasts, without waiting for it.
 		if c.letGoSilent() {
-			return
+			return false
 		}
 	}
-	c.sendClose(code, reason, by)
+	return c.sendClose(code, reason, by)
 }
 
 // letGoSilent reports whether fin, rst or blackhole has taken effect, and
@@ -138,12 +139,16 @@ func (c *Conn) letGoSilent() bool {
 
 // sendClose is startClose's sending, which a fault's own close calls
 // directly (its echo is already stopped).
-func (c *Conn) sendClose(code int, reason string, by time.Time) {
+func (c *Conn) sendClose(code int, reason string, by time.Time) (cut bool) {
 	c.closing.CompareAndSwap(0, time.Now().Add(closeWait).UnixNano())
+	deadline := by
 	if dl := time.Now().Add(writeWait); by.IsZero() || dl.Before(by) {
-		by = dl
+		deadline = dl
 	}
-	err := c.writeCloseTaken(code, reason, by)
+	err := c.writeCloseTaken(code, reason, deadline)
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() && deadline.Equal(by) {
+		cut = true
+	}
 	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 		// The client was not told and takes nothing: nothing more can
 		// reach it, and the handler may be blocked in a write no deadline
@@ -152,6 +157,7 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) {
 		c.closeSocket()
 	}
 	c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
+	return cut
 }
 
 // writeCloseTaken is writeClose for a close the server starts, which a

@@ -391,8 +391,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	by, _ := ctx.Deadline()
 	var sending sync.WaitGroup
+	// cut is set when ctx's deadline passed before a close frame could be
+	// written, and the socket was closed for it: the last connections may
+	// then end just as ctx does, and which the select below sees first is
+	// chance, but the drain did not finish in time.
+	var cut atomic.Bool
 	for _, c := range conns {
-		sending.Go(func() { c.startClose(websocket.CloseGoingAway, "server shutting down", by) })
+		sending.Go(func() {
+			if c.startClose(websocket.CloseGoingAway, "server shutting down", by) {
+				cut.Store(true)
+			}
+		})
 	}
 
 	done := make(chan struct{})
@@ -416,6 +425,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	sending.Wait()
+	if err == nil && cut.Load() {
+		<-ctx.Done() // its deadline has passed; its timer may not have fired yet
+		err = ctx.Err()
+	}
 	// The origins refused but not logged yet are counted now: the
 	// summary's timer would not outlive the process.
 	s.refusals.close()
