@@ -105,7 +105,7 @@ func (c *Conn) finish(err error) int {
 // startClose sends a close frame, waiting for the write lock at most
 // until by, and bounds the wait for the answer; the handler's pending read
 // then ends with the client's reply or a timeout. It reports whether by
-// passed with the frame unwritten, so the connection was cut by that
+// passed while the frame waited, so the connection was cut by that
 // deadline. Safe to call from any goroutine.
 func (c *Conn) startClose(code int, reason string, by time.Time) (cut bool) {
 	if c.letGoSilent() {
@@ -146,7 +146,10 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) (cut bool) {
 		deadline = dl
 	}
 	err := c.writeCloseTaken(code, reason, deadline)
-	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() && deadline.Equal(by) {
+	// A timeout is by's only when by has passed: a write that failed
+	// before (gorilla keeps its error, a timeout too) fails this one at
+	// once.
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() && deadline.Equal(by) && !time.Now().Before(by) {
 		cut = true
 	}
 	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {

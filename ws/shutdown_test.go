@@ -155,3 +155,63 @@ func TestShutdownIdle(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownEndingConnection: a connection already ending when Shutdown
+// starts, whose gorilla writer failed on a timeout (its close 1002 not
+// taken), fails Shutdown's close frame at once with that old error.
+// That is no sign of Shutdown's deadline having passed: Shutdown returns
+// nil as soon as the connection is gone, not at its deadline.
+func TestShutdownEndingConnection(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		inHook, release := make(chan struct{}), make(chan struct{})
+		var once atomic.Bool
+		ts, sock := stallServer(t, serve, &Server{
+			IdleTimeout: time.Minute,
+			// Closed runs before the connection is untracked: held here,
+			// the connection is still Shutdown's to close.
+			Hooks: &Hooks{Closed: func(*Conn) {
+				if once.CompareAndSwap(false, true) {
+					close(inHook)
+					<-release
+				}
+			}},
+		})
+		rc, _ := ts.dialRaw(t, nil)
+		sock.Load().Stall()
+		rc.write(frame{fin: true, op: opBinary, payload: []byte("x"), unmasked: true})
+		select {
+		case <-inHook:
+		case <-time.After(writeWait + 2*ioWait):
+			close(release)
+			t.Fatal("not closed after the violation")
+		}
+
+		// Below writeWait, so the close frame's write deadline is ctx's.
+		ctx, cancel := context.WithTimeout(context.Background(), writeWait-time.Second)
+		defer cancel()
+		start := time.Now()
+		result := make(chan error, 1)
+		go func() { result <- ts.srv.Shutdown(ctx) }()
+		for !ts.srv.isDraining() {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		select {
+		case err := <-result:
+			if err != nil {
+				t.Errorf("Shutdown = %v after %v, want nil", err, time.Since(start).Round(time.Millisecond))
+			}
+		case <-time.After(ioWait):
+			t.Fatalf("Shutdown still running %v after the last connection ended", ioWait)
+		}
+	})
+}
+
+// isDraining reports whether Shutdown has begun, and has so taken its
+// list of the connections to close.
+func (s *Server) isDraining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
