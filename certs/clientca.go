@@ -44,7 +44,7 @@ func (s *Source) RequireClientCerts(file string) error {
 	}
 	s.ca.file = file
 	s.ca.cur.Store(p)
-	s.caReloads.loaded.Store(time.Now().UnixNano())
+	s.caReloads.loadedNow()
 	s.ca.swapped = make(chan struct{}, 1)
 	return nil
 }

@@ -1,7 +1,7 @@
 package certs
 
 import (
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -25,23 +25,34 @@ type ReloadStats struct {
 }
 
 // reloadCounts holds one of a Source's ReloadStats; reloads write it
-// under reloadMu, ReloadStats reads it at any time.
+// under reloadMu, ReloadStats reads it at any time. Its fields change
+// together under mu: a reader must never see a reload counted as failed
+// and not yet LastFailed, or the reverse (an alert joining the two
+// series would fire on a state that never was).
 type reloadCounts struct {
-	ok, failed atomic.Int64
-	lastFailed atomic.Bool
-	loaded     atomic.Int64 // Unix nanoseconds
+	mu sync.Mutex
+	s  ReloadStats
+}
+
+// loadedNow records the load at the start: neither OK nor Failed.
+func (r *reloadCounts) loadedNow() {
+	r.mu.Lock()
+	r.s.Loaded = time.Now()
+	r.mu.Unlock()
 }
 
 // note records the outcome of a reload.
 func (r *reloadCounts) note(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if err != nil {
-		r.failed.Add(1)
-		r.lastFailed.Store(true)
+		r.s.Failed++
+		r.s.LastFailed = true
 		return
 	}
-	r.ok.Add(1)
-	r.lastFailed.Store(false)
-	r.loaded.Store(time.Now().UnixNano())
+	r.s.OK++
+	r.s.LastFailed = false
+	r.s.Loaded = time.Now()
 }
 
 // ReloadStats returns the outcomes of the certificate pair's reloads so
@@ -56,12 +67,9 @@ func (s *Source) ReloadStats() ReloadStats { return s.reloads.stats() }
 // goroutine.
 func (s *Source) ClientCAReloadStats() ReloadStats { return s.caReloads.stats() }
 
-// stats reads r.
+// stats reads r, all of it at one instant.
 func (r *reloadCounts) stats() ReloadStats {
-	return ReloadStats{
-		OK:         r.ok.Load(),
-		Failed:     r.failed.Load(),
-		LastFailed: r.lastFailed.Load(),
-		Loaded:     time.Unix(0, r.loaded.Load()),
-	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.s
 }

@@ -51,7 +51,7 @@ func NewStatic(cert *tls.Certificate) *Source {
 	}
 	s := &Source{}
 	s.current.Store(cert)
-	s.reloads.loaded.Store(time.Now().UnixNano())
+	s.reloads.loadedNow()
 	return s
 }
 
@@ -66,7 +66,7 @@ func LoadFiles(certFile, keyFile string) (*Source, error) {
 	}
 	s := &Source{certFile: certFile, keyFile: keyFile}
 	s.current.Store(cert)
-	s.reloads.loaded.Store(time.Now().UnixNano())
+	s.reloads.loadedNow()
 	return s, nil
 }
 

@@ -146,7 +146,7 @@ func (m *metrics) watch(src *certs.Source, raw *rawtls.Server, wsrvs ...*ws.Serv
 		reloads:    "Reloads of the certificate files (on SIGHUP or a file change), by result (ok: loaded, the same certificate again included; failed: refused, the previous certificate still serves).",
 		successful: "1 when the last reload of the certificate files loaded them (or none was tried), 0 when it was refused and the previous certificate still serves.",
 		timestamp:  "When the certificate served was last loaded, at the start or by a reload that worked, as a Unix time.",
-	})...)
+	}))
 }
 
 // watchReady adds tlsecho_ready, read at scrape time from what /readyz

@@ -19,5 +19,5 @@ func (m *metrics) watchClientCA(src *certs.Source) {
 		reloads:    "Reloads of TLSECHO_CLIENT_CA_FILE (with the certificate files, on SIGHUP or a file change), by result (ok: loaded, the same CAs again included; failed: refused, clients still verified against the previous CAs).",
 		successful: "1 when the last reload of TLSECHO_CLIENT_CA_FILE loaded it (or none was tried), 0 when it was refused and clients are still verified against the previous CAs.",
 		timestamp:  "When the client CAs verified against were last loaded, at the start or by a reload that worked, as a Unix time.",
-	})...)
+	}))
 }

@@ -13,30 +13,41 @@ type reloadHelp struct{ reloads, successful, timestamp string }
 // scrape time from stats: prefix_reloads_total by result (ok, failed),
 // prefix_last_reload_successful (what to alert on) and
 // prefix_last_reload_success_timestamp_seconds. The certificate pair and
-// the client CA file each have their own, of the same shape.
-func reloadSeries(prefix string, stats func() certs.ReloadStats, help reloadHelp) []prometheus.Collector {
-	reloads := func(result string, value func(certs.ReloadStats) int64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name:        prefix + "_reloads_total",
-			Help:        help.reloads,
-			ConstLabels: prometheus.Labels{"result": result},
-		}, func() float64 { return float64(value(stats())) })
+// the client CA file each have their own, of the same shape. They are one
+// collector reading stats once per scrape, so a scrape during a reload
+// shows all of them before it or all after it: a failed reload is never
+// last_reload_successful 0 with reloads_total{result="failed"} unmoved.
+func reloadSeries(prefix string, stats func() certs.ReloadStats, help reloadHelp) prometheus.Collector {
+	return &reloadCollector{
+		stats:      stats,
+		reloads:    prometheus.NewDesc(prefix+"_reloads_total", help.reloads, []string{"result"}, nil),
+		successful: prometheus.NewDesc(prefix+"_last_reload_successful", help.successful, nil, nil),
+		timestamp:  prometheus.NewDesc(prefix+"_last_reload_success_timestamp_seconds", help.timestamp, nil, nil),
 	}
-	return []prometheus.Collector{
-		reloads("ok", func(r certs.ReloadStats) int64 { return r.OK }),
-		reloads("failed", func(r certs.ReloadStats) int64 { return r.Failed }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: prefix + "_last_reload_successful",
-			Help: help.successful,
-		}, func() float64 {
-			if stats().LastFailed {
-				return 0
-			}
-			return 1
-		}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: prefix + "_last_reload_success_timestamp_seconds",
-			Help: help.timestamp,
-		}, func() float64 { return float64(stats().Loaded.UnixNano()) / 1e9 }),
+}
+
+// reloadCollector is reloadSeries' collector.
+type reloadCollector struct {
+	stats                          func() certs.ReloadStats
+	reloads, successful, timestamp *prometheus.Desc
+}
+
+// Describe sends the series' descriptions.
+func (c *reloadCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.reloads
+	ch <- c.successful
+	ch <- c.timestamp
+}
+
+// Collect sends the series' values, from one reading of stats.
+func (c *reloadCollector) Collect(ch chan<- prometheus.Metric) {
+	r := c.stats()
+	ch <- prometheus.MustNewConstMetric(c.reloads, prometheus.CounterValue, float64(r.OK), "ok")
+	ch <- prometheus.MustNewConstMetric(c.reloads, prometheus.CounterValue, float64(r.Failed), "failed")
+	successful := 1.0
+	if r.LastFailed {
+		successful = 0
 	}
+	ch <- prometheus.MustNewConstMetric(c.successful, prometheus.GaugeValue, successful)
+	ch <- prometheus.MustNewConstMetric(c.timestamp, prometheus.GaugeValue, float64(r.Loaded.UnixNano())/1e9)
 }
