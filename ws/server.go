@@ -379,7 +379,9 @@ func (s *Server) untrack(c *Conn) {
 // closed. The close frames go out concurrently, each waiting for its
 // connection's writer no longer than ctx allows, so clients that do not
 // read cannot hold the others up. When ctx ends first, the remaining TCP
-// connections are closed at once and ctx's error is returned. The count
+// connections are closed at once and ctx's error is returned; so it is
+// when a close frame still waited for its writer at ctx's deadline, and
+// its connection was closed for it. The count
 // of refused origins not logged yet is logged before it returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
