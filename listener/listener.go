@@ -273,7 +273,7 @@ func (l *Listener) Close() error {
 
 // EndGrace ends now the grace Close gave the handshakes in flight: they
 // fail with "the server is shutting down" (their Hooks.Handshake outcome
-// says the drain ran out of time), a finished connection that Accept has
+// says the shutdown's time ran out), a finished connection that Accept has
 // not taken is closed, and Accept fails once their goroutines have ended.
 // A server whose drain has run out of time calls it: the grace (up to a
 // second) would otherwise hold its end, the process's exit with it, past
