@@ -91,7 +91,8 @@
 // second at most) to complete, so a client that connected just before a
 // shutdown is served and drained rather than reset; one that does not
 // finish in time fails with "the server is shutting down", not with its
-// own timeout. Accept keeps returning
+// own timeout. EndGrace ends the grace early, for a server whose drain
+// has run out of time. Accept keeps returning
 // those, then fails: a server that calls Accept until it fails
 // (rawtls.Server, http.Server) has every connection the listener took.
 // Connections already handed out belong to their server. A Conn's

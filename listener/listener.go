@@ -140,7 +140,9 @@ type Listener struct {
 	mu        sync.Mutex
 	started   bool
 	closed    bool
-	graceEnd  time.Time             // set by Close, before closing is closed
+	graceEnd  time.Time             // set by Close, before closing is closed; moved to now by EndGrace
+	graceCut  bool                  // EndGrace ended the grace before its time
+	graceOver chan struct{}         // closed when the grace ends (endGraceLocked)
 	err       error                 // why Accept fails once done
 	pending   map[*Conn]struct{}    // in their handshake stages
 	refusing  map[net.Conn]struct{} // refused at MaxConns, lingering (refuseOverLimit)
@@ -159,18 +161,19 @@ var ErrClosed = fmt.Errorf("listener: %w", net.ErrClosed)
 func New(inner net.Listener, o Options) *Listener {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	l := &Listener{
-		inner:    inner,
-		o:        o,
-		log:      o.Logger,
-		ready:    make(chan net.Conn),
-		closing:  make(chan struct{}),
-		stopped:  make(chan struct{}),
-		done:     make(chan struct{}),
-		loopDone: make(chan struct{}),
-		ctx:      ctx,
-		cancel:   cancel,
-		pending:  make(map[*Conn]struct{}),
-		refusing: make(map[net.Conn]struct{}),
+		inner:     inner,
+		o:         o,
+		log:       o.Logger,
+		ready:     make(chan net.Conn),
+		closing:   make(chan struct{}),
+		stopped:   make(chan struct{}),
+		done:      make(chan struct{}),
+		loopDone:  make(chan struct{}),
+		ctx:       ctx,
+		graceOver: make(chan struct{}),
+		cancel:    cancel,
+		pending:   make(map[*Conn]struct{}),
+		refusing:  make(map[net.Conn]struct{}),
 	}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
@@ -252,7 +255,11 @@ func (l *Listener) Close() error {
 	// Stages waiting on their context (not on the socket) end with the
 	// grace too, and say why: an hsdelay cut short this way is logged
 	// as the shutdown it is, not as a bare "context canceled".
-	time.AfterFunc(time.Until(l.graceEnd), func() { l.cancel(errShuttingDown) })
+	time.AfterFunc(time.Until(l.graceEnd), func() {
+		l.mu.Lock()
+		l.endGraceLocked()
+		l.mu.Unlock()
+	})
 	err := l.inner.Close()
 	if started {
 		<-l.loopDone
@@ -262,6 +269,46 @@ func (l *Listener) Close() error {
 	l.acceptWarns.close()
 	l.limitWarns.close()
 	return err
+}
+
+// EndGrace ends now the grace Close gave the handshakes in flight: they
+// fail with "the server is shutting down" (their Hooks.Handshake outcome
+// says the shutdown's time ran out), a finished connection that Accept has
+// not taken is closed, and Accept fails once their goroutines have ended.
+// A server whose drain has run out of time calls it: the grace (up to a
+// second) would otherwise hold its end, the process's exit with it, past
+// the shutdown's deadline, for a client that opened a connection and
+// never finished its handshake. Before Close, and after the grace, it
+// does nothing.
+func (l *Listener) EndGrace() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		return
+	}
+	select {
+	case <-l.graceOver:
+		return
+	default:
+	}
+	l.graceEnd = time.Now()
+	l.graceCut = true
+	for c := range l.pending {
+		c.shortenDeadline(l.graceEnd)
+	}
+	l.endGraceLocked()
+}
+
+// endGraceLocked ends the grace, once: Accept takes no more handshakes
+// from then on, and stages waiting on their context end. l.mu is held.
+func (l *Listener) endGraceLocked() {
+	select {
+	case <-l.graceOver:
+		return
+	default:
+	}
+	close(l.graceOver)
+	l.cancel(errShuttingDown)
 }
 
 // finishLocked makes Accept fail with err from now on, unless it already
@@ -397,13 +444,11 @@ func (l *Listener) deliver(nc net.Conn) {
 		return
 	case <-l.closing:
 	}
-	t := time.NewTimer(time.Until(l.graceEnd))
-	defer t.Stop()
 	select {
 	case l.ready <- nc:
 	case <-l.stopped:
 		nc.Close()
-	case <-t.C:
+	case <-l.graceOver:
 		select {
 		case l.ready <- nc:
 		default:

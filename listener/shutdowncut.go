@@ -19,9 +19,13 @@ func (l *Listener) cutByClose(c *Conn, err error, what string) error {
 	}
 	l.mu.Lock()
 	cut := l.closed && c.stages.deadline.Equal(l.graceEnd)
+	early := l.graceCut
 	l.mu.Unlock()
 	if !cut {
 		return err
+	}
+	if early {
+		return fmt.Errorf("%w: %s before the shutdown's time ran out", errShuttingDown, what)
 	}
 	return fmt.Errorf("%w: %s within the %v grace given to handshakes in flight", errShuttingDown, what, min(closeGrace, l.handshakeTimeout()))
 }

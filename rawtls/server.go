@@ -270,6 +270,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		s.closeConns()
+		s.endGraces()
 		<-done
 		return ctx.Err()
 	}
@@ -280,8 +281,33 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error {
 	s.stopAccepting()
 	s.closeConns()
+	s.endGraces()
 	s.wg.Wait()
 	return nil
+}
+
+// graceEnder is a listener that gives the handshakes in flight when it
+// closes a grace, as listener.Listener does, and can end it early.
+type graceEnder interface {
+	EndGrace()
+}
+
+// endGraces ends the grace of the listeners Serve still accepts from:
+// Serve returns only once they have handed out the handshakes in flight,
+// and a client that never finishes its handshake would hold Shutdown, and
+// the process's exit, up to a second past ctx.
+func (s *Server) endGraces() {
+	s.mu.Lock()
+	ls := make([]graceEnder, 0, len(s.listeners))
+	for l := range s.listeners {
+		if g, ok := l.(graceEnder); ok {
+			ls = append(ls, g)
+		}
+	}
+	s.mu.Unlock()
+	for _, g := range ls {
+		g.EndGrace()
+	}
 }
 
 func (s *Server) closeConns() {

@@ -33,7 +33,7 @@ func TestRefusedUpgradeStopsFaults(t *testing.T) {
 	applied := make(chan string, 8)
 	in, err := fault.New(fault.Options{Applied: func(verb string) {
 		if verb == "nopong" {
-			once.Do(func() { first.Shutdown(context.Background()) })
+			once.Do(func() { shutdownFrom(first) })
 		}
 		applied <- verb
 	}})
@@ -87,7 +87,7 @@ func TestRefusedUpgradeStopsFaultsBeforeClosing(t *testing.T) {
 		if verb == "nopong" {
 			once.Do(func() {
 				sock.Load().Stall()
-				first.Shutdown(context.Background())
+				shutdownFrom(first)
 			})
 		}
 		applied <- verb
@@ -137,5 +137,14 @@ func TestRefusedUpgradeStopsFaultsBeforeClosing(t *testing.T) {
 	case v := <-applied:
 		t.Errorf("verb %q applied to the refused connection after its refusal", v)
 	default:
+	}
+}
+
+// shutdownFrom starts s.Shutdown from inside an upgrade, which Shutdown
+// waits for, and returns once it has begun.
+func shutdownFrom(s *Server) {
+	go s.Shutdown(context.Background())
+	for !s.isDraining() {
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -103,7 +103,8 @@ type Server struct {
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
 	draining bool
-	wg       sync.WaitGroup
+	hard     bool           // Shutdown's ctx has ended: sockets are closed at once
+	wg       sync.WaitGroup // connections served, and upgrades in progress
 	active   atomic.Int64
 	stats    counters
 }
@@ -254,12 +255,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Sec-WebSocket-Version", "13")
 	s.mu.Lock()
 	draining := s.draining
+	if !draining {
+		// Shutdown waits for the upgrade too: its list of connections
+		// misses one that Shutdown began during, which is closed here.
+		s.wg.Add(1)
+	}
 	s.mu.Unlock()
 	if draining {
 		w.Header().Set("Connection", "close")
 		http.Error(w, "ws: server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	defer s.wg.Done()
 
 	if status, err := checkHandshake(r, w.Header()); err != nil {
 		s.refuse(w, r, status, err)
@@ -321,12 +328,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// No serve runs to stop the faults: a timed verb would fire on
 		// the closed connection and be counted as applied. They stop
 		// before the close, which waits up to a second for a client that
-		// takes nothing.
+		// takes nothing, or until Shutdown's ctx ends (see refused).
 		c.fault.Stop()
-		c.closeNow(websocket.CloseGoingAway, "server shutting down")
+		if !s.refused(c, true) {
+			c.closeNow(websocket.CloseGoingAway, "server shutting down")
+		}
+		s.refused(c, false)
 		return
 	}
 	go c.serve()
+}
+
+// refused lists c, an upgrade Shutdown has begun during, among the
+// connections whose sockets Shutdown's ctx closes when it ends (add), or
+// takes it off the list. Adding reports whether ctx has ended already:
+// the socket is then closed at once, without its close 1001.
+func (s *Server) refused(c *Conn, add bool) (closed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.conns, c)
+		return false
+	}
+	if s.hard {
+		c.closeSocket()
+		return true
+	}
+	if s.conns == nil {
+		s.conns = make(map[*Conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	return false
 }
 
 // hijacker hands gorilla the hijacked connection wrapped in a
@@ -378,10 +410,11 @@ func (s *Server) untrack(c *Conn) {
 // waits until each has answered (or closeWait passed) and its connection is
 // closed. The close frames go out concurrently, each waiting for its
 // connection's writer no longer than ctx allows, so clients that do not
-// read cannot hold the others up. When ctx ends first, the remaining TCP
-// connections are closed at once and ctx's error is returned; so it is
-// when a close frame still waited for its writer at ctx's deadline, and
-// its connection was closed for it. The count
+// read cannot hold the others up. An upgrade in progress when Shutdown
+// begins is waited for, and its connection closed the same way. When ctx
+// ends first, the remaining TCP connections are closed at once and ctx's
+// error is returned; so it is when a close frame still waited for its
+// writer at ctx's deadline, and its connection was closed for it. The count
 // of refused origins not logged yet is logged before it returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
@@ -416,6 +449,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		s.mu.Lock()
+		s.hard = true
 		for c := range s.conns {
 			// A reader blocked behind a full delay queue sees no closed
 			// socket: the fault's queue must let it go.
