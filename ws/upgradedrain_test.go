@@ -25,35 +25,7 @@ import (
 // server tracks the connection, until Shutdown has begun.
 func TestShutdownWaitsForUpgradeInFlight(t *testing.T) {
 	t.Parallel()
-	var srv *Server
-	var once sync.Once
-	result := make(chan error, 1)
-	in, err := fault.New(fault.Options{Applied: func(verb string) {
-		if verb != "nopong" {
-			return
-		}
-		once.Do(func() {
-			go func() { result <- srv.Shutdown(context.Background()) }()
-			for !srv.isDraining() {
-				time.Sleep(time.Millisecond)
-			}
-		})
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv = &Server{Faults: in}
-	var sock atomic.Pointer[stallConn]
-	ts := startServerVia(t, srv, func(nc net.Conn) net.Conn {
-		sc := newStallConn(nc)
-		sock.Store(sc)
-		return sc
-	})
-	c, _, err := ts.dialer().Dial(ts.url+"?fault=nopong", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, sock, result := shutdownDuringUpgrade(t, func(*stallConn) context.Context { return context.Background() })
 	select {
 	case err := <-result:
 		if err != nil {
@@ -63,12 +35,12 @@ func TestShutdownWaitsForUpgradeInFlight(t *testing.T) {
 		t.Fatalf("Shutdown still running %v after the upgrade", ioWait)
 	}
 	select {
-	case <-sock.Load().Closed():
+	case <-sock.Closed():
 	default:
 		t.Error("Shutdown returned with the connection upgraded during it still open")
 	}
 	c.SetReadDeadline(time.Now().Add(ioWait))
-	_, _, err = c.ReadMessage()
+	_, _, err := c.ReadMessage()
 	if ce := (*websocket.CloseError)(nil); !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
 		t.Fatalf("upgraded during Shutdown: read %v, want close 1001", err)
 	}
@@ -82,23 +54,52 @@ func TestShutdownWaitsForUpgradeInFlight(t *testing.T) {
 func TestShutdownCutsUpgradeInFlight(t *testing.T) {
 	t.Parallel()
 	const budget = 100 * time.Millisecond
+	var start time.Time
+	_, sock, result := shutdownDuringUpgrade(t, func(sock *stallConn) context.Context {
+		sock.Stall()
+		start = time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		t.Cleanup(cancel)
+		return ctx
+	})
+	select {
+	case err := <-result:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Shutdown = %v, want %v", err, context.DeadlineExceeded)
+		}
+		// The close 1001 alone waits a second for the client.
+		if took := time.Since(start); took >= time.Second {
+			t.Errorf("Shutdown took %v with a %v budget", took.Round(time.Millisecond), budget)
+		}
+	case <-time.After(ioWait):
+		t.Fatalf("Shutdown still running %v after the upgrade", ioWait)
+	}
+	select {
+	case <-sock.Closed():
+	default:
+		t.Error("Shutdown returned with the connection upgraded during it still open")
+	}
+}
+
+// shutdownDuringUpgrade dials a server whose first upgrade (with the
+// nopong fault) is held where nopong takes effect, after its 101 and
+// before the server tracks the connection, while Shutdown begins with the
+// context shutdownCtx gives, called with the server's socket. It returns
+// the client, with that upgrade done, the server's socket and Shutdown's
+// result to come.
+func shutdownDuringUpgrade(t *testing.T, shutdownCtx func(*stallConn) context.Context) (*websocket.Conn, *stallConn, <-chan error) {
+	t.Helper()
 	var srv *Server
 	var once sync.Once
 	var sock atomic.Pointer[stallConn]
 	result := make(chan error, 1)
-	var start time.Time
 	in, err := fault.New(fault.Options{Applied: func(verb string) {
 		if verb != "nopong" {
 			return
 		}
 		once.Do(func() {
-			sock.Load().Stall()
-			start = time.Now()
-			ctx, cancel := context.WithTimeout(context.Background(), budget)
-			go func() {
-				defer cancel()
-				result <- srv.Shutdown(ctx)
-			}()
+			ctx := shutdownCtx(sock.Load())
+			go func() { result <- srv.Shutdown(ctx) }()
 			for !srv.isDraining() {
 				time.Sleep(time.Millisecond)
 			}
@@ -117,22 +118,6 @@ func TestShutdownCutsUpgradeInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	select {
-	case err := <-result:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("Shutdown = %v, want %v", err, context.DeadlineExceeded)
-		}
-		// The close 1001 alone waits a second for the client.
-		if took := time.Since(start); took >= time.Second {
-			t.Errorf("Shutdown took %v with a %v budget", took.Round(time.Millisecond), budget)
-		}
-	case <-time.After(ioWait):
-		t.Fatalf("Shutdown still running %v after the upgrade", ioWait)
-	}
-	select {
-	case <-sock.Load().Closed():
-	default:
-		t.Error("Shutdown returned with the connection upgraded during it still open")
-	}
+	t.Cleanup(func() { c.Close() })
+	return c, sock.Load(), result
 }
