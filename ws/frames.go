@@ -38,6 +38,10 @@ type frameWatch struct {
 	// arriving is traffic before it completes. A read of whole frames
 	// leaves it alone, so they cost no store here.
 	partial atomic.Uint64
+	// rest is the payload of the frame partly arrived still to come, as
+	// of the last read that ended inside it: input shorter than that
+	// cannot hold a frame after it, such as a pong (keepalive.go).
+	rest atomic.Uint64
 	// shortClose is set when the first close frame has a 1-byte payload:
 	// gorilla takes it for a close without a code, where RFC 6455 section
 	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
@@ -151,6 +155,7 @@ func (w *frameWatch) observe(p []byte) int {
 	}
 	if w.left > 0 || w.hn > 0 {
 		w.partial.Add(uint64(total - len(p)))
+		w.rest.Store(w.left)
 	}
 	// Published only when it changes, so a stream of whole frames costs
 	// no store here.

@@ -7,6 +7,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// minPong is the length of the shortest pong a client sends: a 2-byte
+// header and the 4-byte mask (RFC 6455 section 5.2).
+const minPong = 6
+
 // minFrameRate is the slowest a frame may arrive without being taken for
 // a stalled client: a frame of n bytes has n/minFrameRate beyond the
 // usual ping interval to complete. A message of the default maximum size
@@ -187,11 +191,21 @@ func (k *keepalive) stuck(now int64) bool {
 // since the pong came. The verdict waits for the next check. A client
 // gains nothing by it: bytes wait in the socket only while the server is
 // not reading, and the rules of silence (IdleTimeout) and of writes not
-// taken still end the connection. The first wait for each ping is logged
-// at debug level.
+// taken still end the connection. Nor does a client inside a frame: its
+// answer can only follow the frame, so input shorter than the frame's
+// rest (over TLS too, whose records only add bytes) holds none, and a
+// client trickling a frame, which leaves some input at every look while
+// the reader is behind, is not held by it. The first wait for each ping
+// is logged at debug level.
 func (k *keepalive) answerUnread() bool {
 	unread, ok := unreadInput(bottom(k.c.nc.Conn))
-	if !ok || !unread {
+	if !ok || unread == 0 {
+		return false
+	}
+	// Looked at after the socket: the reader only moves on, so the rest
+	// is no more than it was then, and the doubt still goes the client's
+	// way.
+	if w := &k.c.nc.watch; w.arriving.Load() > 0 && uint64(unread) < w.rest.Load()+minPong {
 		return false
 	}
 	if k.waitedFor != k.pingAt {

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -12,9 +13,18 @@ import (
 )
 
 // blastOver is how far past the limit the blast client's message runs:
-// a few MiB, more than the socket buffers of both ends hold, so the server
-// must go on reading after its 1009 for the client's write to end.
-const blastOver = 4 << 20
+// many times what the socket buffers of both ends hold (blastBuffer), so
+// the server must go on reading after its 1009 for the client's write to
+// end. It must also be sent within the discard's closeWait (2 s): at 4
+// MiB, with buffers left to grow as Linux lets them, a loaded two-core
+// machine under -race once took longer over TLS, and the server rightly
+// closed on the rest of the blast.
+const blastOver = 1 << 20
+
+// blastBuffer is the send buffer of the blast client's socket and the
+// receive buffer of the server's (the kernel doubles each): fixed, so
+// that blastOver is sure to outgrow them.
+const blastBuffer = 32 << 10
 
 // TestMessageLimitBlast: a gorilla client that writes one message far
 // past the limit as fast as it can, then reads, gets the 1009 close frame
@@ -28,10 +38,24 @@ func TestMessageLimitBlast(t *testing.T) {
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		const limit = 64 << 10
 		closed := make(chan int, 1)
-		ts := serve(t, &Server{MaxMessageBytes: limit, Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}, nil)
+		ts := serve(t, &Server{MaxMessageBytes: limit, Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}},
+			func(c net.Conn) net.Conn {
+				if err := c.(*net.TCPConn).SetReadBuffer(blastBuffer); err != nil {
+					t.Errorf("server socket's receive buffer: %v", err)
+				}
+				return c
+			})
+		d := ts.dialer()
+		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{Timeout: ioWait}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return c, c.(*net.TCPConn).SetWriteBuffer(blastBuffer)
+		}
 		msg := binaryOfSize(limit + blastOver)
 		for i := range 3 {
-			c, _ := ts.dial(t, ts.dialer(), nil)
+			c, _ := ts.dial(t, d, nil)
 			c.SetWriteDeadline(timeIn(messageWait(len(msg))))
 			if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
 				t.Fatalf("run %d: the blast's write failed: %v", i, err)

@@ -99,14 +99,22 @@ func TestPacedEchoTakenSlowly(t *testing.T) {
 		c.SetWriteDeadline(time.Now().Add(4 * ioWait))
 		c.SetReadDeadline(time.Now().Add(4 * ioWait))
 		start := time.Now()
-		if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
-			t.Fatal(err)
-		}
+		// Read while the message is still being sent: the echo streams,
+		// and its first paced bytes come while the server is still
+		// reading the rest, at the rate of the echo. A client that wrote
+		// first and read only after is one that takes none of the echo
+		// meanwhile, and on a loaded machine its write outlasted
+		// IdleTimeout and the server rightly dropped it.
+		wrote := make(chan error, 1)
+		go func() { wrote <- c.WriteMessage(websocket.BinaryMessage, msg) }()
 		_, got, err := c.ReadMessage()
 		if err != nil {
-			t.Fatalf("reading the echo, %v after it began: %v", time.Since(start).Round(time.Millisecond), err)
+			t.Fatalf("reading the echo, %v after it began: %v (write: %v)", time.Since(start).Round(time.Millisecond), err, <-wrote)
 		}
 		took := time.Since(start)
+		if err := <-wrote; err != nil {
+			t.Fatal(err)
+		}
 		t.Logf("echo of %d KiB in %v", len(msg)>>10, took.Round(time.Millisecond))
 		if !bytes.Equal(got, msg) {
 			t.Fatalf("echo of %d bytes differs (%d bytes back)", len(msg), len(got))

@@ -6,15 +6,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// unreadInput reports whether the kernel holds bytes the server has not
+// unreadInput is how many bytes the kernel holds that the server has not
 // read yet on socket s (SIOCINQ), and whether it could tell.
-func unreadInput(s net.Conn) (bool, bool) {
+func unreadInput(s net.Conn) (int, bool) {
 	var n int
 	ok := onSocket(s, func(fd int) (err error) {
 		n, err = unix.IoctlGetInt(fd, unix.SIOCINQ)
 		return err
 	})
-	return n > 0, ok
+	return n, ok
 }
 
 // onSocket runs f on the descriptor of TCP socket s, and reports whether

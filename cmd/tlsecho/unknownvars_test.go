@@ -8,15 +8,17 @@ import (
 func TestUnknownVars(t *testing.T) {
 	t.Parallel()
 	got := unknownVars([]string{
-		"TLSECHO_IDLE_TIMEOUT=5s",  // a setting
-		"TLSECHO_IDLE_TIMOUT=30s",  // one letter short
-		"TLSECHO_MAXCONNS=10",      // an underscore short
-		"TLSECHO_SOMETHING_ELSE=1", // no setting near
-		"HOME=/root",               // not ours
-		"TLSECHO_TLS_ADDR",         // no '=', as some environments have
-		"tlsecho_max_conns=10",     // lower case: not read
-		"Tlsecho_Log_Levl=debug",   // mixed case and a letter short
-		"TLSECHO=1",                // not even the prefix
+		"TLSECHO_IDLE_TIMEOUT=5s",    // a setting
+		"TLSECHO_IDLE_TIMOUT=30s",    // one letter short
+		"TLSECHO_MAXCONNS=10",        // an underscore short
+		"TLSECHO_SOMETHING_ELSE=1",   // no setting near
+		"HOME=/root",                 // not ours
+		"TLSECHO_TLS_ADDR",           // no '=', as some environments have
+		"tlsecho_max_conns=10",       // lower case: not read
+		"Tlsecho_Log_Levl=debug",     // mixed case and a letter short
+		"TLSECHO=1",                  // not even the prefix
+		"TLSECHO_IDLE_TIMEOUT_MS=1",  // three letters long: still near
+		"TLSECHO_IDLE_TIMEOUT_SEC=1", // four long: another word
 	})
 	want := []unknownVar{
 		{"TLSECHO_IDLE_TIMOUT", "TLSECHO_IDLE_TIMEOUT"},
@@ -24,6 +26,8 @@ func TestUnknownVars(t *testing.T) {
 		{"TLSECHO_SOMETHING_ELSE", ""},
 		{"tlsecho_max_conns", "TLSECHO_MAX_CONNS"},
 		{"Tlsecho_Log_Levl", "TLSECHO_LOG_LEVEL"},
+		{"TLSECHO_IDLE_TIMEOUT_MS", "TLSECHO_IDLE_TIMEOUT"},
+		{"TLSECHO_IDLE_TIMEOUT_SEC", ""},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("unknownVars = %v, want %v", got, want)
