@@ -37,15 +37,7 @@ func TestTrickledFrameDropped(t *testing.T) {
 		if _, err := rc.conn.Write(wire[:8]); err != nil { // header, mask and 2 bytes
 			t.Fatal(err)
 		}
-		ended := make(chan error, 1)
-		go func() {
-			for {
-				if _, err := rc.readFrame(); err != nil {
-					ended <- err
-					return
-				}
-			}
-		}()
+		ended := rc.framesUntilEnd()
 		trickle := time.NewTicker(20 * time.Millisecond) // the client's pace
 		defer trickle.Stop()
 		for i := 8; ; i++ {

@@ -565,3 +565,19 @@ func (ts *testServer) dialConn(tb testing.TB) net.Conn {
 	}
 	return c
 }
+
+// framesUntilEnd reads rc's frames, discarding them, on a goroutine of
+// its own, and sends the read's error once the connection ends (or a read
+// outlasts rc's bound).
+func (rc *rawConn) framesUntilEnd() <-chan error {
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := rc.readFrame(); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	return ended
+}

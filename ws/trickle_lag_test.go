@@ -73,15 +73,7 @@ func TestTrickledFrameDroppedBehindLaggingReader(t *testing.T) {
 		if _, err := rc.conn.Write(wire[:10]); err != nil { // header, mask and 2 bytes
 			t.Fatal(err)
 		}
-		ended := make(chan error, 1)
-		go func() {
-			for {
-				if _, err := rc.readFrame(); err != nil {
-					ended <- err
-					return
-				}
-			}
-		}()
+		ended := rc.framesUntilEnd()
 		trickle := time.NewTicker(20 * time.Millisecond)
 		defer trickle.Stop()
 		for i := 10; i < len(wire); i++ {
