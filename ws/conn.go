@@ -84,10 +84,13 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 	c.ka.c = c
 	// Only a TLS listener follows the records crypto/tls reads, which the
 	// wait on the socket needs (wait.go).
-	if lc := listener.From(nc.Conn); lc != nil {
-		if _, isTLS := nc.Conn.(*tls.Conn); isTLS {
+	if _, isTLS := nc.Conn.(*tls.Conn); isTLS {
+		if lc := listener.From(nc.Conn); lc != nil {
 			nc.lc = lc
 			c.onSocket = c.input.Init(lc)
+		} else {
+			// Nothing tells what crypto/tls holds (frameWatch.hidden).
+			nc.watch.hidden = true
 		}
 	}
 	limit := s.wireLimit()

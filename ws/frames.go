@@ -40,8 +40,14 @@ type frameWatch struct {
 	partial atomic.Uint64
 	// rest is the payload of the frame partly arrived still to come, as
 	// of the last read that ended inside it: input shorter than that
-	// cannot hold a frame after it, such as a pong (keepalive.go).
+	// cannot hold a frame after it, such as a pong (keepalive.go). It is
+	// 0, unknown, when that read left input above the socket (hidden).
 	rest atomic.Uint64
+	// hidden is set while bytes read from the socket may wait unseen
+	// above it, in crypto/tls's buffers: some of the frame's rest may be
+	// there, out of the socket's count, which then bounds nothing. The
+	// reading goroutine sets it before observe.
+	hidden bool
 	// shortClose is set when the first close frame has a 1-byte payload:
 	// gorilla takes it for a close without a code, where RFC 6455 section
 	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
@@ -155,7 +161,11 @@ func (w *frameWatch) observe(p []byte) int {
 	}
 	if w.left > 0 || w.hn > 0 {
 		w.partial.Add(uint64(total - len(p)))
-		w.rest.Store(w.left)
+		rest := w.left
+		if w.hidden {
+			rest = 0
+		}
+		w.rest.Store(rest)
 	}
 	// Published only when it changes, so a stream of whole frames costs
 	// no store here.
@@ -304,6 +314,7 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 	if n > 0 {
 		if w.lc != nil {
 			w.lc.RecordRead(n, len(p))
+			w.watch.hidden = w.lc.Unread() != listener.UnreadNone
 		}
 		if k := w.watch.observe(p[:n]); k < n {
 			// gorilla gets the bytes before the frame, and the error

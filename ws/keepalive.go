@@ -195,8 +195,11 @@ func (k *keepalive) stuck(now int64) bool {
 // answer can only follow the frame, so input shorter than the frame's
 // rest (over TLS too, whose records only add bytes) holds none, and a
 // client trickling a frame, which leaves some input at every look while
-// the reader is behind, is not held by it. The first wait for each ping
-// is logged at debug level.
+// the reader is behind, is not held by it. Over TLS that holds only while
+// crypto/tls keeps none of what it read from the socket: the rest of a
+// record the reader has taken the start of is out of the socket's count
+// (frameWatch.hidden). The first wait for each ping is logged at debug
+// level.
 func (k *keepalive) answerUnread() bool {
 	unread, ok := unreadInput(bottom(k.c.nc.Conn))
 	if !ok || unread == 0 {
@@ -204,9 +207,12 @@ func (k *keepalive) answerUnread() bool {
 	}
 	// Looked at after the socket: the reader only moves on, so the rest
 	// is no more than it was then, and the doubt still goes the client's
-	// way.
-	if w := &k.c.nc.watch; w.arriving.Load() > 0 && uint64(unread) < w.rest.Load()+minPong {
-		return false
+	// way. An unknown rest (0: crypto/tls may hold some of it) holds
+	// the verdict as any input does.
+	if w := &k.c.nc.watch; w.arriving.Load() > 0 {
+		if rest := w.rest.Load(); rest > 0 && uint64(unread) < rest+minPong {
+			return false
+		}
 	}
 	if k.waitedFor != k.pingAt {
 		k.waitedFor = k.pingAt
