@@ -179,6 +179,12 @@ func (w *frameWatch) observe(p []byte) int {
 	return total - len(p)
 }
 
+// movedSince reports whether a frame has completed, a pong or any other,
+// since frames and pongs were read from w.
+func (w *frameWatch) movedSince(frames, pongs uint64) bool {
+	return w.frames.Load() != frames || w.pongs.Load() != pongs
+}
+
 // header notes what the server must answer itself of the frame whose
 // header has just completed in w.hdr (see shortClose, topBitLength).
 func (w *frameWatch) header() {

@@ -131,9 +131,11 @@ func (k *keepalive) check() {
 		expire = expiredIdle
 	case k.writes&1 == 1 && k.stuck(now):
 		expire = expiredStuck
-	case k.pingAt > k.lifeAt && k.writes&1 == 0 && now >= k.deadline() && !k.answerUnread():
+	case k.pingAt > k.lifeAt && k.writes&1 == 0 && now >= k.deadline() && !k.answerUnread() && !w.movedSince(frames, pongs):
 		// Never while a write is in progress: the handler is not reading
-		// then, so it could not see the answer.
+		// then, so it could not see the answer. Nor when the reader took
+		// a frame during the look: the socket was read before the frame
+		// watch, and the answer may be among what left it meanwhile.
 		expire = expiredDead
 	}
 	if expire != 0 {
@@ -202,13 +204,16 @@ func (k *keepalive) stuck(now int64) bool {
 // level.
 func (k *keepalive) answerUnread() bool {
 	unread, ok := unreadInput(bottom(k.c.nc.Conn))
+	if f := k.c.srv.afterSocketLook; f != nil {
+		f()
+	}
 	if !ok || unread == 0 {
 		return false
 	}
-	// Looked at after the socket: the reader only moves on, so the rest
-	// is no more than it was then, and the doubt still goes the client's
-	// way. An unknown rest (0: crypto/tls may hold some of it) holds
-	// the verdict as any input does.
+	// Looked at after the socket: the rest may be a later frame's if the
+	// reader moved on meanwhile, which check sees in the frame counts and
+	// takes for an answer. An unknown rest (0: crypto/tls may hold some
+	// of it) holds the verdict as any input does.
 	if w := &k.c.nc.watch; w.arriving.Load() > 0 {
 		if rest := w.rest.Load(); rest > 0 && uint64(unread) < rest+minPong {
 			return false

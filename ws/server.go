@@ -107,6 +107,11 @@ type Server struct {
 	wg       sync.WaitGroup // connections served, and upgrades in progress
 	active   atomic.Int64
 	stats    counters
+
+	// afterSocketLook, when set (by tests), runs in the keepalive's look
+	// for an unread answer right after it has read the socket's count, so
+	// a test can make the reader move on at that point.
+	afterSocketLook func()
 }
 
 // Hooks are optional callbacks on connection events, called from the
