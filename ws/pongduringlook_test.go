@@ -2,7 +2,6 @@ package ws
 
 import (
 	"bytes"
-	"io"
 	"sync"
 	"testing"
 	"time"
@@ -23,27 +22,7 @@ func TestPongReadDuringUnreadLook(t *testing.T) {
 	release := make(chan struct{})
 	let := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(let)
-	h := HandlerFunc(func(c *Conn) error {
-		for first := true; ; first = false {
-			mt, r, err := c.NextReader()
-			if err != nil {
-				return err
-			}
-			if first {
-				<-release // busy: nothing is read meanwhile
-			}
-			w, err := c.NextWriter(mt)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(w, r); err != nil {
-				return err
-			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-		}
-	})
+	h := busyFirst(release)
 	conns := make(chan *Conn, 1)
 	s := &Server{PingInterval: testPingInterval, Handler: h, Hooks: &Hooks{Opened: func(c *Conn) { conns <- c }}}
 	moved := make(chan bool, 1)

@@ -51,29 +51,7 @@ func testPongUnreadBehindBusyHandler(t *testing.T, size int) {
 		var once sync.Once
 		let := func() { once.Do(func() { close(release) }) }
 		t.Cleanup(let)
-		h := HandlerFunc(func(c *Conn) error {
-			for first := true; ; first = false {
-				mt, r, err := c.NextReader()
-				if err != nil {
-					return err
-				}
-				if first {
-					<-release // busy: nothing is read meanwhile
-				}
-				w, err := c.NextWriter(mt)
-				if err != nil {
-					return err
-				}
-				if _, err := w.(interface {
-					ReadFrom(r io.Reader) (int64, error)
-				}).ReadFrom(r); err != nil {
-					return err
-				}
-				if err := w.Close(); err != nil {
-					return err
-				}
-			}
-		})
+		h := busyFirst(release)
 		ts := serve(t, &Server{PingInterval: testPingInterval, Handler: h,
 			Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, nil)
 		// The message goes out as one frame: gorilla's client otherwise
@@ -143,6 +121,32 @@ func testPongUnreadBehindBusyHandler(t *testing.T, size int) {
 				t.Fatalf("ended before the echo of %d bytes: %v", len(want), err)
 			case <-time.After(ioWait):
 				t.Fatalf("no echo of %d bytes", len(want))
+			}
+		}
+	})
+}
+
+// busyFirst is an echo that, having begun to read the first message, is
+// busy until release is closed: nothing more is read meanwhile.
+func busyFirst(release <-chan struct{}) Handler {
+	return HandlerFunc(func(c *Conn) error {
+		for first := true; ; first = false {
+			mt, r, err := c.NextReader()
+			if err != nil {
+				return err
+			}
+			if first {
+				<-release
+			}
+			w, err := c.NextWriter(mt)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(w, r); err != nil {
+				return err
+			}
+			if err := w.Close(); err != nil {
+				return err
 			}
 		}
 	})
