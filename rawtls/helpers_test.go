@@ -132,12 +132,26 @@ type client struct {
 
 // dial connects and completes the handshake, or returns the error.
 func (ts *testServer) dial(cfg *tls.Config) (*client, error) {
+	var w *wireConn
+	tc, err := ts.dialVia(cfg, func(raw net.Conn) net.Conn {
+		w = &wireConn{Conn: raw}
+		return w
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &client{Conn: tc, tcp: w.Conn.(*net.TCPConn), wire: w}, nil
+}
+
+// dialVia connects, with the TCP socket under TLS wrapped by wrap, and
+// completes the handshake; the connection's deadline is then ioTimeout
+// away.
+func (ts *testServer) dialVia(cfg *tls.Config, wrap func(net.Conn) net.Conn) (*tls.Conn, error) {
 	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
 	if err != nil {
 		return nil, err
 	}
-	w := &wireConn{Conn: raw}
-	tc := tls.Client(w, cfg)
+	tc := tls.Client(wrap(raw), cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 	defer cancel()
 	if err := tc.HandshakeContext(ctx); err != nil {
@@ -145,7 +159,19 @@ func (ts *testServer) dial(cfg *tls.Config) (*client, error) {
 		return nil, err
 	}
 	tc.SetDeadline(time.Now().Add(ioTimeout))
-	return &client{Conn: tc, tcp: raw.(*net.TCPConn), wire: w}, nil
+	return tc, nil
+}
+
+// mustDialVia is dialVia that fails the test on error and closes the
+// connection at its end.
+func (ts *testServer) mustDialVia(tb testing.TB, wrap func(net.Conn) net.Conn) *tls.Conn {
+	tb.Helper()
+	tc, err := ts.dialVia(ts.clientConfig(), wrap)
+	if err != nil {
+		tb.Fatalf("dial %s: %v", ts.addr, err)
+	}
+	tb.Cleanup(func() { tc.Close() })
+	return tc
 }
 
 // mustDial is dial that fails the test on error and closes the client at

@@ -4,8 +4,6 @@ package rawtls_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -55,19 +53,11 @@ func TestEchoRecordSplitWhileServing(t *testing.T) {
 	t.Parallel()
 	opened := make(chan *rawtls.Conn, 1)
 	ts := startServer(t, &rawtls.Server{Hooks: &rawtls.Hooks{Opened: func(c *rawtls.Conn) { opened <- c }}}, certs.Options{})
-	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := &splitConn{Conn: raw}
-	c := tls.Client(sc, ts.clientConfig())
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(ioTimeout))
-	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
-	defer cancel()
-	if err := c.HandshakeContext(ctx); err != nil {
-		t.Fatal(err)
-	}
+	var sc *splitConn
+	c := ts.mustDialVia(t, func(raw net.Conn) net.Conn {
+		sc = &splitConn{Conn: raw}
+		return sc
+	})
 	server := <-opened
 	echo := func(msg []byte) {
 		t.Helper()
@@ -86,7 +76,7 @@ func TestEchoRecordSplitWhileServing(t *testing.T) {
 	for _, at := range []int{1, 3, 5, 6, 60} {
 		sc.at = at
 		sc.between = func() {
-			waitArrived(t, raw)
+			waitArrived(t, sc.Conn)
 			waitTaken(t, server)
 		}
 		echo(bytes.Repeat([]byte{byte(at)}, 100))
@@ -175,13 +165,8 @@ func waitSocket(t *testing.T, c *rawtls.Conn, what string, done func(fd uintptr)
 func TestEchoFINWithData(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &rawtls.Server{}, certs.Options{})
-	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := tls.Client(raw, ts.clientConfig())
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(ioTimeout))
+	var raw net.Conn
+	c := ts.mustDialVia(t, func(nc net.Conn) net.Conn { raw = nc; return nc })
 	if _, err := c.Write([]byte("first")); err != nil {
 		t.Fatal(err)
 	}
@@ -230,18 +215,8 @@ func TestEchoResetAfterPartialRecord(t *testing.T) {
 			Closed: func(c *rawtls.Conn) { closed <- c.EndReason() },
 		},
 	}, certs.Options{})
-	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	c := tls.Client(raw, ts.clientConfig())
-	c.SetDeadline(time.Now().Add(ioTimeout))
-	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
-	defer cancel()
-	if err := c.HandshakeContext(ctx); err != nil {
-		t.Fatal(err)
-	}
+	var raw net.Conn
+	ts.mustDialVia(t, func(nc net.Conn) net.Conn { raw = nc; return nc })
 	// The server has read all of the handshake and has yet to wait:
 	// what follows reaches its socket before the wait's first read.
 	server := <-entered

@@ -91,17 +91,11 @@ func TestEchoInputWithHandshakeEnd(t *testing.T) {
 // socket; so are messages sent one at a time afterwards.
 func TestEchoRecordsInOneSegment(t *testing.T) {
 	ts := startServer(t, &rawtls.Server{}, certs.Options{})
-	raw, err := net.DialTimeout("tcp", ts.addr, ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bc := &batchConn{Conn: raw}
-	c := tls.Client(bc, ts.clientConfig())
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(ioTimeout))
-	if err := c.Handshake(); err != nil {
-		t.Fatal(err)
-	}
+	var bc *batchConn
+	c := ts.mustDialVia(t, func(raw net.Conn) net.Conn {
+		bc = &batchConn{Conn: raw}
+		return bc
+	})
 	if err := echo(c, []byte("first")); err != nil {
 		t.Fatal(err)
 	}
