@@ -45,17 +45,8 @@ func TestRunResetAfterData(t *testing.T) {
 			waitClosed(t, lc)
 			return true
 		}
-		for {
-			n, err := lc.Read(buf)
-			read = append(read, buf[:n]...)
-			switch {
-			case err == listener.ErrNoInput:
-				return true
-			case err != nil:
-				end = err
-				return false
-			}
-		}
+		end = stepRead(lc, &read)
+		return end == nil
 	})
 	var oe *net.OpError
 	if err != nil || string(read) != "part" || !errors.Is(end, syscall.ECONNRESET) || !errors.As(end, &oe) || oe.Op != "read" {

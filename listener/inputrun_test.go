@@ -78,18 +78,8 @@ func TestRunEnds(t *testing.T) {
 	var read []byte
 	var end error
 	err := w.Run(func() bool {
-		buf := make([]byte, 64)
-		for {
-			n, err := lc.Read(buf)
-			read = append(read, buf[:n]...)
-			switch {
-			case err == listener.ErrNoInput:
-				return true
-			case err != nil:
-				end = err
-				return false
-			}
-		}
+		end = stepRead(lc, &read)
+		return end == nil
 	})
 	if err != nil || string(read) != "last" || end != io.EOF {
 		t.Fatalf("Run: %v; the step read %q and met %v; want nil, \"last\", io.EOF", err, read, end)
@@ -125,5 +115,22 @@ func waitQueued(t *testing.T, lc *listener.Conn) {
 			t.Fatalf("the peer's write is not in the socket after %v", ioTimeout)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// stepRead reads lc inside a step of Run, adding what it reads to read,
+// until the socket has nothing more (nil: the wait goes on) or the
+// connection's end, which it returns.
+func stepRead(lc *listener.Conn, read *[]byte) error {
+	buf := make([]byte, 64)
+	for {
+		n, err := lc.Read(buf)
+		*read = append(*read, buf[:n]...)
+		switch {
+		case err == listener.ErrNoInput:
+			return nil
+		case err != nil:
+			return err
+		}
 	}
 }
