@@ -333,28 +333,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// No serve runs to stop the faults: a timed verb would fire on
 		// the closed connection and be counted as applied. They stop
 		// before the close, which waits up to a second for a client that
-		// takes nothing, or until Shutdown's ctx ends (see refused).
+		// takes nothing, or until Shutdown's ctx ends (see listRefused).
 		c.fault.Stop()
-		if !s.refused(c, true) {
+		if !s.listRefused(c) {
 			c.closeNow(websocket.CloseGoingAway, "server shutting down")
 		}
-		s.refused(c, false)
+		s.unlistRefused(c)
 		return
 	}
 	go c.serve()
 }
 
-// refused lists c, an upgrade Shutdown has begun during, among the
-// connections whose sockets Shutdown's ctx closes when it ends (add), or
-// takes it off the list. Adding reports whether ctx has ended already:
-// the socket is then closed at once, without its close 1001.
-func (s *Server) refused(c *Conn, add bool) (closed bool) {
+// listRefused lists c, an upgrade Shutdown has begun during, among the
+// connections whose sockets Shutdown's ctx closes when it ends, and
+// reports whether ctx has ended already: the socket is then closed at
+// once, without its close 1001.
+func (s *Server) listRefused(c *Conn) (closed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !add {
-		delete(s.conns, c)
-		return false
-	}
 	if s.hard {
 		c.closeSocket()
 		return true
@@ -364,6 +360,13 @@ func (s *Server) refused(c *Conn, add bool) (closed bool) {
 	}
 	s.conns[c] = struct{}{}
 	return false
+}
+
+// unlistRefused takes c off the list listRefused put it on.
+func (s *Server) unlistRefused(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
 }
 
 // hijacker hands gorilla the hijacked connection wrapped in a
