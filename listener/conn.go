@@ -85,6 +85,11 @@ type Conn struct {
 	// renegotiation is set when the client asked to renegotiate
 	// (recordWatch.header); Close logs it.
 	renegotiation atomic.Bool
+	// parked is the connection's entry in its listener's parked set
+	// while it waits there with no goroutine (park.go); noPark holds what
+	// refuses a park (a read deadline, Close).
+	parked atomic.Pointer[parkedConn]
+	noPark atomic.Uint32
 }
 
 // stageState is a Conn's state during the pipeline.
@@ -239,7 +244,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 // *tls.Conn above it, is what ends a connection for sure: tls.Conn.Close
 // returns early, leaving the socket open, while another Close is sending
 // close_notify.
+//
+// A connection parked with no goroutine (park.go) is started again first,
+// while its socket is still the one in the parked set.
 func (c *Conn) Close() error {
+	c.noPark.Or(noParkClosed)
+	c.unpark()
 	err := c.conn.Close()
 	if c.closed.CompareAndSwap(false, true) {
 		c.ln.lim.release()
@@ -258,7 +268,9 @@ func (c *Conn) CloseWrite() error {
 }
 
 // NetConn returns the accepted socket, for what only it offers (SetLinger
-// on a *net.TCPConn). Reading or closing it directly bypasses the Conn.
+// on a *net.TCPConn). Reading or closing it directly bypasses the Conn:
+// a connection parked with no goroutine (park.go) must be closed through
+// the Conn, which starts it again.
 func (c *Conn) NetConn() net.Conn { return c.conn }
 
 // LocalAddr is the listener's address.
@@ -268,7 +280,14 @@ func (c *Conn) LocalAddr() net.Addr { return c.conn.LocalAddr() }
 func (c *Conn) RemoteAddr() net.Addr { return c.Peer }
 
 // SetDeadline sets the socket's read and write deadlines.
+//
+// A deadline set starts a connection parked with no goroutine again, to
+// wait where it meets the deadline (park.go).
 func (c *Conn) SetDeadline(t time.Time) error {
+	c.noteReadDeadline(t.IsZero())
+	if !t.IsZero() {
+		defer c.unpark()
+	}
 	if c.httpServed.Load() && !t.IsZero() {
 		c.conn.SetReadDeadline(t)
 		return c.SetWriteDeadline(t)
@@ -277,8 +296,17 @@ func (c *Conn) SetDeadline(t time.Time) error {
 	return c.conn.SetDeadline(t)
 }
 
-// SetReadDeadline sets the socket's read deadline.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
+// SetReadDeadline sets the socket's read deadline. A deadline set starts
+// a connection parked with no goroutine again, to wait where it meets the
+// deadline (park.go).
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.noteReadDeadline(t.IsZero())
+	err := c.conn.SetReadDeadline(t)
+	if !t.IsZero() {
+		c.unpark()
+	}
+	return err
+}
 
 // SetWriteDeadline sets the socket's write deadline; a fault's pacer
 // learns of it, so pacing does not count against it. While net/http

@@ -61,12 +61,22 @@ func (w *InputWait) look(fd uintptr) bool {
 	if c.ahead != nil {
 		return true // read ahead by an earlier wait, not read since
 	}
+	return c.readAheadNow(int(fd))
+}
+
+// readAheadNow reads, without waiting, what the socket fd has already
+// into a buffer of the listener's pool, for the Conn's next reads, and
+// reports whether it found anything: data, the peer's FIN (which every
+// read from now on finds too) or an error, such as a reset, which the
+// next read reports, as it would have from the socket, which reports it
+// only once. It reports false when the socket is empty.
+func (c *Conn) readAheadNow(fd int) bool {
 	ra, _ := c.ln.ahead.Get().(*readAhead)
 	if ra == nil {
 		ra = new(readAhead)
 	}
 	for {
-		n, err := syscall.Read(int(fd), ra.buf[:])
+		n, err := syscall.Read(fd, ra.buf[:])
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -74,12 +84,9 @@ func (w *InputWait) look(fd uintptr) bool {
 			c.ln.ahead.Put(ra)
 			return false
 		case err != nil:
-			// A reset, say: the next read reports it, as it would have
-			// from the socket, which reports it only once.
 			ra.b, ra.err = nil, c.readError(err)
 			c.ahead = ra
 		case n == 0:
-			// The peer's FIN: every read from now on finds it too.
 			c.ln.ahead.Put(ra)
 		default:
 			ra.b = ra.buf[:n]

@@ -127,6 +127,8 @@ type Listener struct {
 	// ahead holds the *readAhead buffers of its connections' waits on the
 	// socket (InputWait), each only while a read has yet to take it.
 	ahead sync.Pool
+	// park holds the connections that wait with no goroutine (park.go).
+	park parker
 
 	ready    chan net.Conn // finished connections, for Accept
 	closing  chan struct{} // closed by Close

@@ -21,7 +21,8 @@ func growingEcho() Handler {
 
 // waiter is the id of the goroutine that waits for c's next message on
 // the socket, and whether it is a wait's fresh goroutine (Conn.wait)
-// rather than the echo's own.
+// rather than the echo's own; "" and true for a connection parked with no
+// goroutine.
 func waiter(t *testing.T, c *Conn) (id string, fresh bool) {
 	t.Helper()
 	g := waitsOnSocket(t, c)
@@ -49,7 +50,9 @@ func TestBusyWaitsInPlace(t *testing.T) {
 		id, _ := waiter(t, c)
 		switch {
 		case i < busyWaits:
-			// Not busy yet: each wait goes to a fresh goroutine.
+			// Not busy yet: each wait parks, or goes to a fresh goroutine.
+		case id == "":
+			t.Fatalf("after message %d the busy connection is parked, not waiting in place", i)
 		case i == busyWaits:
 			first = id
 		case id != first:
@@ -86,7 +89,8 @@ func TestBusyThenQuiet(t *testing.T) {
 	if fresh {
 		t.Fatalf("a busy connection waits on a fresh goroutine (%s)", busy)
 	}
-	// Quiet now: within two looks of the keepalive, a fresh goroutine waits.
+	// Quiet now: within two looks of the keepalive, a fresh goroutine
+	// waits, or none where connections park.
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		id, fresh := waiter(t, c)

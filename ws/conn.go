@@ -201,7 +201,7 @@ func (c *Conn) cont(h Handler) {
 	s := c.srv
 	err := c.run(h)
 	if err == errWait {
-		go c.wait(h)
+		c.park(h)
 		return
 	}
 	defer s.untrack(c)

@@ -3,6 +3,8 @@ package ws
 import (
 	"io"
 	"sync"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // Handler serves one upgraded connection. When it returns, the transport
@@ -70,7 +72,9 @@ func Echo() Handler {
 					}
 					step = ready.stepFn
 				}
-				if !(here || busy) {
+				// Where a connection can wait with no goroutine, one
+				// that is not busy does (listener.Parking).
+				if !busy && (!here || listener.Parking) {
 					return errWait
 				}
 				waited := c.waitHere(busy, step)
