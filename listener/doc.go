@@ -78,7 +78,11 @@
 // can learn when crypto/tls holds no input ([Conn.Unread]) and wait for
 // the socket itself then ([InputWait]), holding no buffer and no deep
 // stack while a connection idles. The raw TLS echo and the WebSocket echo
-// both wait so. The same watch sees a TLS 1.2 client's handshake record
+// both wait so. On Linux a wait can hold no goroutine either
+// ([InputWait.Park]): the socket joins an epoll set of the listener's
+// own, and a read deadline set through the Conn, or its Close, starts the
+// connection again; so such a connection must be closed through its
+// Conn, never by its socket (NetConn) alone. The same watch sees a TLS 1.2 client's handshake record
 // after the handshake, a renegotiation crypto/tls refuses: net/http drops
 // that connection silently, so Close logs it at debug, in the words the
 // raw TLS echo uses (tlsinfo.ErrRenegotiation).

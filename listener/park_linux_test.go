@@ -204,13 +204,23 @@ func TestParkMany(t *testing.T) {
 	}
 	// Every other one is woken by its client and closed: its descriptor
 	// is free for the new ones.
+	freed := make(map[int]bool)
 	for i := 0; i < n; i += 2 {
 		ps[i].client.Write([]byte{1})
 		resumedBy(t, ps[i].resumed, "its client's write")
+		freed[fdOf(t, ps[i].lc)] = true
 		ps[i].lc.Close()
 	}
+	reused := 0
 	for i := 0; i < n; i += 2 {
 		ps[i] = open()
+		if freed[fdOf(t, ps[i].lc)] {
+			reused++
+		}
+	}
+	// Else the test would not show what it says.
+	if reused == 0 {
+		t.Fatal("no new connection got the descriptor of a closed one")
 	}
 	for i, p := range ps {
 		p.client.Write([]byte{byte(i)})
@@ -238,6 +248,18 @@ func TestParkMany(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// fdOf is the descriptor of lc's socket.
+func fdOf(t *testing.T, lc *listener.Conn) int {
+	t.Helper()
+	sc, err := lc.NetConn().(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := -1
+	sc.Control(func(d uintptr) { fd = int(d) })
+	return fd
 }
 
 // allStacks is every goroutine's stack.

@@ -118,7 +118,11 @@
 //     waits where it echoed whatever its stack, until the keepalive finds
 //     it quiet for a whole period and moves its wait to a fresh goroutine:
 //     an idle connection is back on the smallest stack within two
-//     keepalive periods.
+//     keepalive periods. On Linux a connection that is not busy waits
+//     with no goroutine at all (listener.InputWait.Park): its socket sits
+//     in an epoll set of the listener's own until it turns readable, a
+//     read deadline is set (the keepalive, a close) or it is closed, and
+//     then a fresh goroutine waits as above; about 2.5 KiB less again.
 //     Only over TLS, without compression or faults: the wait follows the
 //     records crypto/tls has read. A plain ws:// connection (a listener
 //     without TLS, behind a proxy that ends it) waits inside gorilla,
