@@ -55,6 +55,11 @@ type Conn struct {
 	// canWait says that is possible.
 	input   listener.InputWait
 	canWait bool
+	// quick counts the echo's wake-ups in a row that each came soon
+	// after the one before, up to busyWaits; parkNext asks the echo to
+	// park (park.go).
+	quick    uint8
+	parkNext bool
 }
 
 func newConn(tc *tls.Conn, s *Server) *Conn {
@@ -161,9 +166,16 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 			return false
 		}
 		var err error
-		if step != nil {
+		switch {
+		case step != nil && c.parks():
+			err = c.runQuiet(step)
+			if err == errPark {
+				c.parkNext = true
+				return false
+			}
+		case step != nil:
 			err = c.input.Run(step)
-		} else {
+		default:
 			err = c.input.Wait()
 		}
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -172,6 +184,40 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 		if !c.srv.draining.Load() && !c.idle.expired.Load() && !c.fault.Silent() {
 			// A wake-up meant for an earlier state; wait on.
 			c.tc.SetReadDeadline(time.Time{})
+		}
+	}
+}
+
+// runQuiet is the echo's wait where it may park (park.go): Run, with a
+// read deadline quickWait away that ends it once the connection has had
+// no input for that long. It returns errPark when the connection should
+// park: the step served input and the connection is not busy, or the
+// deadline found it quiet. Any other wake-up (the server draining, the
+// idle watch, a fault's) returns as from Run: whoever wakes a wait sets
+// its flag first, so the flags are looked at after the deadline is set,
+// which may have overwritten the wake-up's, and after it is cleared.
+func (c *Conn) runQuiet(step func() bool) error {
+	for {
+		since := c.lastRead.Load()
+		c.tc.SetReadDeadline(time.Now().Add(quickWait))
+		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+			return nil // Read sorts it out, from its flags
+		}
+		err := c.input.Run(step)
+		c.tc.SetReadDeadline(time.Time{})
+		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+			return nil
+		}
+		if c.parkNext {
+			c.parkNext = false
+			return errPark
+		}
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		if c.lastRead.Load() == since {
+			c.quick = 0
+			return errPark // quiet for quickWait
 		}
 	}
 }
@@ -259,9 +305,30 @@ func (c *Conn) wake() {
 // what is in use of the stack at every cycle, so every byte here counts,
 // per connection, in the heap goal and so in the process's memory.
 func (c *Conn) serve() {
-	defer c.release()
+	began := false
+	defer func() {
+		if !began { // begin panicked
+			c.release()
+		}
+	}()
 	c.begin()
-	c.end(c.run(c.srv.handler()))
+	began = true
+	c.cont(c.srv.handler())
+}
+
+// cont runs h, and when h asks to wait with no goroutine (errPark, see
+// park.go), parks the connection to run h again, on a fresh goroutine,
+// once it has input; otherwise it ends the connection.
+func (c *Conn) cont(h Handler) {
+	err := c.run(h)
+	for err == errPark {
+		if c.input.Park(func() { c.cont(h) }) {
+			return
+		}
+		err = c.run(h) // input came as it parked
+	}
+	defer c.release()
+	c.end(err)
 }
 
 // begin starts the hooks, the faults and then the idle watch.

@@ -31,7 +31,11 @@
 //     system call that finds the socket empty, as a wait inside crypto/tls
 //     does, and when the input is there already that call takes it. A
 //     record that has begun arriving is read as it comes, with the buffer.
-//     Where the socket cannot be waited on this way (not Unix), or behind
+//     On Linux a quiet connection holds no goroutine either: the echo
+//     parks it in the listener's epoll set (listener.InputWait.Park) and
+//     runs again on a fresh goroutine once the socket turns readable, a
+//     read deadline is set (the idle watch, Shutdown) or it is closed; a
+//     busy one waits where it echoed (park.go). Where the socket cannot be waited on this way (not Unix), or behind
 //     a listener other than listener.Listener, the wait happens inside the
 //     read, holding the buffer.
 //   - When the client stops sending (close_notify, or a TCP FIN) Read returns

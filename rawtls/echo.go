@@ -39,14 +39,28 @@ func echo(pool bufPool) Handler {
 		// What ended the echo inside the wait, if something did.
 		var ended error
 		step := func() bool {
+			prev := c.lastRead.Load()
 			ok, err := c.echoReady(pool)
 			ended = err
+			if ok && c.parks() && c.lastRead.Load() != prev && !c.tookInput(prev) {
+				// Not busy: the wait ends, and the connection parks.
+				c.parkNext = true
+				return false
+			}
 			return ok
 		}
 		for {
 			probe := c.awaitInput(step)
 			if ended != nil {
 				return endOf(ended)
+			}
+			if c.parkNext {
+				c.parkNext = false
+				// Not while crypto/tls holds whole records: the socket
+				// would not turn readable for them.
+				if c.lc.Unread() != listener.UnreadMaybe {
+					return errPark
+				}
 			}
 			bp := pool.Get().(*[]byte)
 			var n int

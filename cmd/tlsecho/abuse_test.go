@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/internal/testmain"
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 func countFDs(t *testing.T) int {
@@ -46,6 +47,25 @@ func waitBaseline(t *testing.T, goroutines, fds int) {
 			t.Fatalf("goroutines %d (before %d), descriptors %d (before %d)\n%s", g, goroutines, f, fds, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitParked waits, where connections park (listener.Parking), until
+// one waits with no goroutine: the listener's parked set is open then,
+// its descriptor and its watch's goroutine part of what the process
+// holds for as long as the connection stays quiet.
+func waitParked(t *testing.T) {
+	t.Helper()
+	if !listener.Parking {
+		return
+	}
+	deadline := time.Now().Add(ioWait)
+	buf := make([]byte, 1<<20)
+	for !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "listener.(*parker).watch") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection parked within %v", ioWait)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -80,6 +100,7 @@ func TestBadInputLeavesNoTrace(t *testing.T) {
 		}
 	}
 	echoGood()
+	waitParked(t)
 	runtime.GC()
 	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
 

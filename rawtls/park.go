@@ -1,0 +1,51 @@
+package rawtls
+
+import (
+	"errors"
+	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
+)
+
+// Parking: a quiet connection waits with no goroutine.
+//
+// Where it can (Linux, listener.Parking), the echo hands a connection
+// that is not busy to the listener's parked set after each input it
+// served (listener.InputWait.Park): the goroutine ends, and a fresh one
+// runs the handler again when the socket turns readable, a read deadline
+// is set (the idle watch, Shutdown's wake-up) or the connection is closed,
+// and meets what woke it in the read or wait that follows. The goroutine's
+// g and its stack are about 2.5 KiB of an idle connection.
+//
+// A connection whose last busyWaits wake-ups each came within quickWait
+// of the one before is busy: it goes on waiting where it echoed, inside
+// one listener.InputWait.Run, as every connection did before, so a busy
+// connection costs no park and no goroutine per message. Such a wait
+// carries a read deadline quickWait away, which ends it when the
+// connection has had no input for that long, and the connection parks.
+
+// errPark is the echo's way of asking to be run again once the
+// connection has input, with no goroutine meanwhile (cont).
+var errPark = errors.New("rawtls: parked until the client sends")
+
+const (
+	busyWaits = 4
+	quickWait = time.Second
+)
+
+// parks reports whether the echo's waits may park.
+func (c *Conn) parks() bool { return listener.Parking && c.canWait }
+
+// tookInput notes a wake-up of the echo's wait that read data: prev is
+// when data had last been read before it. It reports whether the
+// connection is busy now (see above).
+func (c *Conn) tookInput(prev int64) bool {
+	if c.lastRead.Load()-prev < int64(quickWait) {
+		if c.quick < busyWaits {
+			c.quick++
+		}
+	} else {
+		c.quick = 0
+	}
+	return c.quick >= busyWaits
+}
