@@ -162,10 +162,13 @@ func (p *parker) resume(e *parkedConn) {
 }
 
 // closeIfEmpty closes the set once it holds nothing, which ends its
-// watch: a listener with no connection parked keeps no goroutine for it.
+// watch: a listener with no connection parked keeps no goroutine, no
+// descriptor and no map for it.
 func (p *parker) closeIfEmpty() {
 	if len(p.held) == 0 && p.ep != nil {
 		p.ep.Close()
-		p.ep = nil
+		// A map keeps the room of the most it held: let it go with the
+		// set.
+		p.ep, p.held = nil, nil
 	}
 }
