@@ -57,9 +57,11 @@ type Conn struct {
 	canWait bool
 	// quick counts the echo's wake-ups in a row that each came soon
 	// after the one before, up to busyWaits; parkNext asks the echo to
-	// park (park.go).
+	// park (park.go). echoRuns is set when the server runs the echo
+	// itself, which may park only then (echoHandler).
 	quick    uint8
 	parkNext bool
+	echoRuns bool
 }
 
 func newConn(tc *tls.Conn, s *Server) *Conn {
@@ -313,7 +315,9 @@ func (c *Conn) serve() {
 	}()
 	c.begin()
 	began = true
-	c.cont(c.srv.handler())
+	h := c.srv.handler()
+	_, c.echoRuns = h.(*echoHandler)
+	c.cont(h)
 }
 
 // cont runs h, and when h asks to wait with no goroutine (errPark, see
