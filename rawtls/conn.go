@@ -208,6 +208,11 @@ func (c *Conn) runQuiet(step func() bool) error {
 		err := c.input.Run(step)
 		c.tc.SetReadDeadline(time.Time{})
 		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+			// Not parked, even if the step asked: the deadline just
+			// cleared may have been the wake-up's, and a parked
+			// connection would wait on, past the drain or the idle
+			// timeout, until the client sent again.
+			c.parkNext = false
 			return nil
 		}
 		if c.parkNext {
