@@ -57,9 +57,11 @@ type Conn struct {
 	canWait bool
 	// quick counts the echo's wake-ups in a row that each came soon
 	// after the one before, up to busyWaits; parkNext asks the echo to
-	// park (park.go).
+	// park (park.go). echoRuns is set when the server runs the echo
+	// itself, which may park only then (echoHandler).
 	quick    uint8
 	parkNext bool
+	echoRuns bool
 }
 
 func newConn(tc *tls.Conn, s *Server) *Conn {
@@ -206,6 +208,11 @@ func (c *Conn) runQuiet(step func() bool) error {
 		err := c.input.Run(step)
 		c.tc.SetReadDeadline(time.Time{})
 		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+			// Not parked, even if the step asked: the deadline just
+			// cleared may have been the wake-up's, and a parked
+			// connection would wait on, past the drain or the idle
+			// timeout, until the client sent again.
+			c.parkNext = false
 			return nil
 		}
 		if c.parkNext {
@@ -313,7 +320,9 @@ func (c *Conn) serve() {
 	}()
 	c.begin()
 	began = true
-	c.cont(c.srv.handler())
+	h := c.srv.handler()
+	_, c.echoRuns = h.(*echoHandler)
+	c.cont(h)
 }
 
 // cont runs h, and when h asks to wait with no goroutine (errPark, see

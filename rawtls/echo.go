@@ -20,7 +20,10 @@ const bufSize = 16 << 10
 // it goes back in one record and one write; the wait then goes on
 // (listener.InputWait.Run), on Linux without the read that would find the
 // socket empty. A connection with faults runs the fault
-// package's echo instead.
+// package's echo instead. A quiet connection parks with no goroutine
+// (park.go) only when the Server runs the echo itself, as its Handler;
+// called from a Handler of yours, ServeTLS returns once, when the client
+// has finished sending, as it always has.
 func Echo() Handler {
 	return echo(&sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }})
 }
@@ -31,57 +34,65 @@ type bufPool interface {
 	Put(any)
 }
 
-func echo(pool bufPool) Handler {
-	return HandlerFunc(func(c *Conn) error {
-		if c.fault != nil {
-			return c.fault.EchoStream(c)
+// echoHandler is what Echo returns: the server knows it by its type, and
+// lets it park a quiet connection (park.go) only when it runs it itself,
+// not inside a Handler of the user's, which would see errPark and be run
+// again for every park.
+type echoHandler struct{ pool bufPool }
+
+func echo(pool bufPool) Handler { return &echoHandler{pool: pool} }
+
+// ServeTLS echoes until the client has finished sending.
+func (e *echoHandler) ServeTLS(c *Conn) error {
+	pool := e.pool
+	if c.fault != nil {
+		return c.fault.EchoStream(c)
+	}
+	// What ended the echo inside the wait, if something did.
+	var ended error
+	step := func() bool {
+		prev := c.lastRead.Load()
+		ok, err := c.echoReady(pool)
+		ended = err
+		if ok && c.parks() && c.lastRead.Load() != prev && !c.tookInput(prev) {
+			// Not busy: the wait ends, and the connection parks.
+			c.parkNext = true
+			return false
 		}
-		// What ended the echo inside the wait, if something did.
-		var ended error
-		step := func() bool {
-			prev := c.lastRead.Load()
-			ok, err := c.echoReady(pool)
-			ended = err
-			if ok && c.parks() && c.lastRead.Load() != prev && !c.tookInput(prev) {
-				// Not busy: the wait ends, and the connection parks.
-				c.parkNext = true
-				return false
-			}
-			return ok
+		return ok
+	}
+	for {
+		probe := c.awaitInput(step)
+		if ended != nil {
+			return endOf(ended)
 		}
-		for {
-			probe := c.awaitInput(step)
-			if ended != nil {
-				return endOf(ended)
-			}
-			if c.parkNext {
-				c.parkNext = false
-				// Not while crypto/tls holds whole records: the socket
-				// would not turn readable for them.
-				if c.lc.Unread() != listener.UnreadMaybe {
-					return errPark
-				}
-			}
-			bp := pool.Get().(*[]byte)
-			var n int
-			var rerr error
-			if probe {
-				n, rerr = c.readBuffered(*bp)
-			} else {
-				n, rerr = c.Read(*bp)
-			}
-			if n > 0 {
-				if _, err := c.Write((*bp)[:n]); err != nil {
-					pool.Put(bp)
-					return err
-				}
-			}
-			pool.Put(bp)
-			if rerr != nil {
-				return endOf(rerr)
+		if c.parkNext {
+			c.parkNext = false
+			// Not while crypto/tls holds whole records: the socket
+			// would not turn readable for them.
+			if c.lc.Unread() != listener.UnreadMaybe {
+				return errPark
 			}
 		}
-	})
+		bp := pool.Get().(*[]byte)
+		var n int
+		var rerr error
+		if probe {
+			n, rerr = c.readBuffered(*bp)
+		} else {
+			n, rerr = c.Read(*bp)
+		}
+		if n > 0 {
+			if _, err := c.Write((*bp)[:n]); err != nil {
+				pool.Put(bp)
+				return err
+			}
+		}
+		pool.Put(bp)
+		if rerr != nil {
+			return endOf(rerr)
+		}
+	}
 }
 
 // endOf is what the echo returns for the read or write error that ends

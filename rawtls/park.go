@@ -33,8 +33,10 @@ const (
 	quickWait = time.Second
 )
 
-// parks reports whether the echo's waits may park.
-func (c *Conn) parks() bool { return listener.Parking && c.canWait }
+// parks reports whether the echo's waits may park: only where the server
+// runs the echo itself, for a Handler of the user's that calls it would
+// see errPark, and would be run again after each park.
+func (c *Conn) parks() bool { return listener.Parking && c.canWait && c.echoRuns }
 
 // tookInput notes a wake-up of the echo's wait that read data: prev is
 // when data had last been read before it. It reports whether the

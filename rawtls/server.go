@@ -253,12 +253,7 @@ func (s *Server) stopAccepting() {
 // returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopAccepting()
-	s.draining.Store(true)
-	s.mu.Lock()
-	for c := range s.conns {
-		c.wake()
-	}
-	s.mu.Unlock()
+	s.startDrain()
 
 	done := make(chan struct{})
 	go func() {
@@ -274,6 +269,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 		return ctx.Err()
 	}
+}
+
+// startDrain has every connection drain: the flag first, then the
+// wake-up of each read or wait, which looks at the flag.
+func (s *Server) startDrain() {
+	s.draining.Store(true)
+	s.mu.Lock()
+	for c := range s.conns {
+		c.wake()
+	}
+	s.mu.Unlock()
 }
 
 // Close stops accepting and closes every connection at once, without
