@@ -12,11 +12,9 @@ import (
 // every goroutine woken from a wait has grown its stack (makeRoom), which
 // the runtime may or may not choose, so the tests choose it.
 func growingEcho() Handler {
-	echo := Echo()
-	return HandlerFunc(func(c *Conn) error {
-		c.grown = c.woken
-		return echo.ServeWS(c)
-	})
+	e := Echo().(*echoHandler)
+	e.prepare = func(c *Conn) { c.grown = c.woken }
+	return e
 }
 
 // waiter is the id of the goroutine that waits for c's next message on

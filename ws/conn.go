@@ -66,6 +66,9 @@ type Conn struct {
 	// for the echo (makeRoom): the echo must not wait on that stack,
 	// unless the connection is busy.
 	grown bool
+	// echoRuns is set when the server runs the echo itself, not inside a
+	// Handler of the user's: only then may it hand its wait on (wait.go).
+	echoRuns bool
 	// quick counts the waits in a row that ended within quickWait of
 	// the one before (of the start, for the first), up to busyWaits: a
 	// busy connection waits where it echoed (wait.go).
@@ -191,6 +194,7 @@ func (c *Conn) serve() {
 	if h == nil {
 		h = s.echo
 	}
+	_, c.echoRuns = h.(*echoHandler)
 	c.cont(h)
 }
 
