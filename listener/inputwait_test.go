@@ -53,7 +53,12 @@ func TestInputWait(t *testing.T) {
 func waitConn(t *testing.T) (*listener.Conn, *listener.InputWait, *net.TCPConn) {
 	t.Helper()
 	l := listen(t, listener.Options{Name: "http"})
-	got := acceptAll(t, l)
+	return waitConnOn(t, l, acceptAll(t, l))
+}
+
+// waitConnOn is waitConn on l, whose connections got delivers.
+func waitConnOn(t *testing.T, l *listener.Listener, got <-chan accepted) (*listener.Conn, *listener.InputWait, *net.TCPConn) {
+	t.Helper()
 	client, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)

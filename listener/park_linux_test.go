@@ -179,19 +179,8 @@ func TestParkMany(t *testing.T) {
 		resumed chan struct{}
 	}
 	open := func() *parked {
-		client, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { client.Close() })
-		a := next(t, got)
-		if a.err != nil {
-			t.Fatal(a.err)
-		}
-		p := &parked{lc: listener.From(a.c), w: new(listener.InputWait), client: client, resumed: make(chan struct{}, 2)}
-		if !p.w.Init(p.lc) {
-			t.Fatal("Init failed")
-		}
+		lc, w, client := waitConnOn(t, l, got)
+		p := &parked{lc: lc, w: w, client: client, resumed: make(chan struct{}, 2)}
 		if !p.w.Park(func() { p.resumed <- struct{}{} }) {
 			t.Fatal("Park did not park")
 		}

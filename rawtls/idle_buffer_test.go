@@ -3,19 +3,13 @@
 package rawtls
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"io"
-	"net"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/tlsecho/tlsecho/certs"
-	"github.com/tlsecho/tlsecho/listener"
 )
 
 // countingPool counts the buffers taken and not given back.
@@ -30,32 +24,9 @@ func (p *countingPool) Put(x any) { p.out.Add(-1); p.Pool.Put(x) }
 // TestIdleHoldsNoBuffer: between messages the echo waits for the socket
 // holding no buffer; one is taken only while input is read and echoed.
 func TestIdleHoldsNoBuffer(t *testing.T) {
-	gen, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := listener.New(tcp, listener.Options{Name: "tls", TLSConfig: certs.NewStatic(gen.Cert).TLSConfig(certs.Options{})})
 	pool := &countingPool{Pool: sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}}
 	srv := &Server{Handler: echo(pool)}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	defer func() {
-		srv.Close()
-		<-served
-	}()
-
-	roots := x509.NewCertPool()
-	roots.AddCert(gen.Cert.Leaf)
-	c, err := tls.Dial("tcp", l.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := serveDial(t, srv, 10*time.Second)
 	for _, size := range []int{64, 4096, 20000} {
 		msg := make([]byte, size)
 		if _, err := c.Write(msg); err != nil {

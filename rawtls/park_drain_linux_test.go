@@ -1,19 +1,13 @@
 package rawtls
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"io"
-	"net"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/tlsecho/tlsecho/certs"
-	"github.com/tlsecho/tlsecho/listener"
 )
 
 // drainingPool starts the server's drain from inside the echo's wait, as
@@ -43,33 +37,10 @@ func (p *drainingPool) Get() any {
 // shutdown's time is up.
 func TestDrainDuringServedInputCloses(t *testing.T) {
 	t.Parallel()
-	gen, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := listener.New(tcp, listener.Options{Name: "tls", TLSConfig: certs.NewStatic(gen.Cert).TLSConfig(certs.Options{})})
 	srv := &Server{DrainQuiet: 100 * time.Millisecond}
 	pool := &drainingPool{Pool: sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}, srv: srv}
 	srv.Handler = echo(pool)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	defer func() {
-		srv.Close()
-		<-served
-	}()
-
-	roots := x509.NewCertPool()
-	roots.AddCert(gen.Cert.Leaf)
-	c, err := tls.Dial("tcp", l.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c := serveDial(t, srv, 5*time.Second)
 	msg := []byte("sent as the drain begins")
 	if _, err := c.Write(msg); err != nil {
 		t.Fatal(err)
