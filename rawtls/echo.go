@@ -74,6 +74,7 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 				return errPark
 			}
 		}
+		prev := c.lastRead.Load()
 		bp := pool.Get().(*[]byte)
 		var n int
 		var rerr error
@@ -91,6 +92,13 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 		pool.Put(bp)
 		if rerr != nil {
 			return endOf(rerr)
+		}
+		// Input read here (the rest of a record, one crypto/tls held)
+		// counts as the wait's does: a connection that is not busy
+		// parks after it, rather than wait a second for the quiet
+		// deadline.
+		if n > 0 && c.parks() && !c.tookInput(prev) && c.lc.Unread() != listener.UnreadMaybe {
+			return errPark
 		}
 	}
 }
