@@ -123,8 +123,9 @@
 //     in an epoll set of the listener's own until it turns readable, a
 //     read deadline is set (the keepalive, a close) or it is closed, and
 //     then a fresh goroutine waits as above; about 2.5 KiB less again.
-//     Only over TLS, without compression or faults: the wait follows the
-//     records crypto/tls has read. A plain ws:// connection (a listener
+//     Only over TLS, without faults or negotiated compression (a client
+//     that offered none waits so on a server that offers it): the wait
+//     follows the records crypto/tls has read. A plain ws:// connection (a listener
 //     without TLS, behind a proxy that ends it) waits inside gorilla,
 //     under the same bounds.
 //   - [Server.Shutdown] sends close 1001 to every client at once, each

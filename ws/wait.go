@@ -88,8 +88,8 @@ import (
 // handed to gorilla as if it came from the socket.
 //
 // Only the echo does this, from before the first message on, on a TLS
-// listener's connection without faults or compression, where the socket
-// can be waited on (Unix).
+// listener's connection without faults or negotiated compression, where
+// the socket can be waited on (Unix).
 
 // errWait is the echo's way of handing its connection to a wait (see
 // above); only Echo returns it, and only when canWait allowed it.
@@ -104,7 +104,7 @@ var errWait = errors.New("ws: waiting for the next message")
 // through gorilla, which finds them.
 // Call it only from the goroutine that reads.
 func (c *Conn) canWait() bool {
-	return c.onSocket && c.fault == nil && !c.srv.Compression && c.allTaken(listener.UnreadNone)
+	return c.onSocket && c.fault == nil && !c.deflate && c.allTaken(listener.UnreadNone)
 }
 
 // allTaken reports whether the handler has taken every byte read so far
@@ -261,7 +261,7 @@ func stackAt(p *byte) uintptr { return uintptr(unsafe.Pointer(p)) }
 // on the socket too; what it does find goes to gorilla first. A deadline set meanwhile to end the connection is put
 // back: whoever sets one sets its flag first.
 func (c *Conn) settle() {
-	if !c.onSocket || c.fault != nil || c.srv.Compression || c.nc.lc.Unread() != listener.UnreadMaybe {
+	if !c.onSocket || c.fault != nil || c.deflate || c.nc.lc.Unread() != listener.UnreadMaybe {
 		return
 	}
 	buf := make([]byte, 2*maxControlFrame)

@@ -99,6 +99,29 @@ func TestIdleWaitsOnTheSocket(t *testing.T) {
 	}
 }
 
+// TestIdleWaitWithCompressionOff: on a server that offers
+// permessage-deflate, a client that did not negotiate it waits on the
+// socket, parked where connections park, as on a server without
+// compression. Before, every connection of such a server waited inside
+// gorilla's reader, on a goroutine with a deep stack.
+func TestIdleWaitWithCompressionOff(t *testing.T) {
+	t.Parallel()
+	s, conns := opened(&Server{Compression: true})
+	ts := startServer(t, s)
+	ws, _ := ts.dial(t, nil, nil) // offers no compression
+	c := <-conns
+	if c.deflate {
+		t.Fatal("compression negotiated with a client that did not offer it")
+	}
+	for i := range 3 {
+		msg := []byte(fmt.Sprintf("message %d", i))
+		if _, got := echo(t, ws, websocket.TextMessage, msg); !bytes.Equal(got, msg) {
+			t.Fatalf("echo %q, want %q", got, msg)
+		}
+		parks(t, c)
+	}
+}
+
 // TestIdleWaitAfterLongMessage: a message longer than gorilla's read
 // buffer, whose last read gorilla asks for exactly the rest of the frame,
 // which is the rest of the record too, leaves the connection waiting on
