@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -255,4 +257,86 @@ func fdOf(t *testing.T, lc *listener.Conn) int {
 func allStacks() string {
 	buf := make([]byte, 1<<20)
 	return string(buf[:runtime.Stack(buf, true)])
+}
+
+// TestParkRaces: a parked connection woken by two things at once (its
+// client's input and a read deadline, or its input and Close) is started
+// exactly once each time, and one whose read deadline is set as it parks
+// either is refused the park or is started once; over many parks of many
+// connections at once, no input is lost.
+func TestParkRaces(t *testing.T) {
+	t.Parallel()
+	l := listen(t, listener.Options{Name: "http"})
+	got := acceptAll(t, l)
+	const conns, rounds = 16, 40
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	for i := range conns {
+		lc, w, client := waitConnOn(t, l, got)
+		wg.Go(func() {
+			var started atomic.Int32
+			parks := int32(0)
+			resumed := make(chan struct{}, 4)
+			resume := func() { started.Add(1); resumed <- struct{}{} }
+			for r := range rounds {
+				last := r == rounds-1
+				var wake sync.WaitGroup
+				early := r%4 == 1 && !last // the deadline races with Park itself
+				if early {
+					wake.Go(func() { lc.SetReadDeadline(time.Now().Add(time.Millisecond)) })
+				}
+				parked := w.Park(resume)
+				if !parked && !early {
+					errs <- fmt.Errorf("connection %d, round %d: Park did not park", i, r)
+					return
+				}
+				if parked {
+					parks++
+				}
+				if !early {
+					// With the deadline set as it parked, the deadline
+					// alone must start it: the input comes after.
+					wake.Go(func() { client.Write([]byte{byte(r)}) })
+					wake.Go(func() {
+						if last {
+							lc.Close()
+						} else {
+							lc.SetReadDeadline(time.Now().Add(time.Duration(r%3) * time.Millisecond))
+						}
+					})
+				}
+				wake.Wait()
+				if parked {
+					select {
+					case <-resumed:
+					case <-time.After(ioTimeout):
+						errs <- fmt.Errorf("connection %d, round %d: not started again", i, r)
+						return
+					}
+				}
+				if n := started.Load(); n != parks {
+					errs <- fmt.Errorf("connection %d, round %d: started %d times for %d parks", i, r, n, parks)
+					return
+				}
+				if last {
+					return
+				}
+				if early {
+					client.Write([]byte{byte(r)})
+				}
+				lc.SetReadDeadline(time.Now().Add(ioTimeout))
+				b := make([]byte, 1)
+				if _, err := io.ReadFull(lc, b); err != nil || b[0] != byte(r) {
+					errs <- fmt.Errorf("connection %d, round %d: read %v, %v", i, r, b, err)
+					return
+				}
+				lc.SetReadDeadline(time.Time{})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
