@@ -252,22 +252,6 @@ func (r *result) rssDrift() float64 {
 	return d
 }
 
-// rssGrowth is the largest relative growth of the server's RSS at the
-// middle and end of the window over its value at the start: 0 when it
-// only fell.
-func (r *result) rssGrowth() float64 {
-	if !r.start.ok || r.start.rss <= 0 {
-		return 0
-	}
-	var g float64
-	for _, s := range []serverSample{r.middle, r.end} {
-		if s.rss >= 0 {
-			g = max(g, float64(s.rss-r.start.rss)/float64(r.start.rss))
-		}
-	}
-	return g
-}
-
 func abs(f float64) float64 { return max(f, -f) }
 
 func first(err error) string {
