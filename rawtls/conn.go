@@ -112,7 +112,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return 0, err
 		}
-		if !c.srv.draining.Load() && !c.idle.expired.Load() && !c.fault.Silent() {
+		if !c.flagged() {
 			// A wake-up meant for an earlier state; read on.
 			c.tc.SetReadDeadline(time.Time{})
 		}
@@ -164,7 +164,7 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 			return false
 		}
 		// As in Read: whoever wakes a wait sets its flag first.
-		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+		if c.flagged() {
 			return false
 		}
 		var err error
@@ -183,7 +183,7 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return false
 		}
-		if !c.srv.draining.Load() && !c.idle.expired.Load() && !c.fault.Silent() {
+		if !c.flagged() {
 			// A wake-up meant for an earlier state; wait on.
 			c.tc.SetReadDeadline(time.Time{})
 		}
@@ -202,12 +202,12 @@ func (c *Conn) runQuiet(step func() bool) error {
 	for {
 		since := c.lastRead.Load()
 		c.tc.SetReadDeadline(time.Now().Add(quickWait))
-		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+		if c.flagged() {
 			return nil // Read sorts it out, from its flags
 		}
 		err := c.input.Run(step)
 		c.tc.SetReadDeadline(time.Time{})
-		if c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent() {
+		if c.flagged() {
 			// Not parked, even if the step asked: the deadline just
 			// cleared may have been the wake-up's, and a parked
 			// connection would wait on, past the drain or the idle
@@ -227,6 +227,13 @@ func (c *Conn) runQuiet(step func() bool) error {
 			return errPark // quiet for quickWait
 		}
 	}
+}
+
+// flagged reports whether something that wakes a read has set its flag
+// (whoever wakes one sets its flag first): the server draining, the idle
+// watch, a fault that silenced the connection.
+func (c *Conn) flagged() bool {
+	return c.srv.draining.Load() || c.idle.expired.Load() || c.fault.Silent()
 }
 
 // tlsRead reads through TLS and notes what the idle watch and the close

@@ -34,11 +34,7 @@ func TestShutdownWaitsForUpgradeInFlight(t *testing.T) {
 	case <-time.After(ioWait):
 		t.Fatalf("Shutdown still running %v after the upgrade", ioWait)
 	}
-	select {
-	case <-sock.Closed():
-	default:
-		t.Error("Shutdown returned with the connection upgraded during it still open")
-	}
+	closedBeforeReturn(t, sock)
 	c.SetReadDeadline(time.Now().Add(ioWait))
 	_, _, err := c.ReadMessage()
 	if ce := (*websocket.CloseError)(nil); !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
@@ -74,11 +70,7 @@ func TestShutdownCutsUpgradeInFlight(t *testing.T) {
 	case <-time.After(ioWait):
 		t.Fatalf("Shutdown still running %v after the upgrade", ioWait)
 	}
-	select {
-	case <-sock.Closed():
-	default:
-		t.Error("Shutdown returned with the connection upgraded during it still open")
-	}
+	closedBeforeReturn(t, sock)
 }
 
 // shutdownDuringUpgrade dials a server whose first upgrade (with the
@@ -120,4 +112,15 @@ func shutdownDuringUpgrade(t *testing.T, shutdownCtx func(*stallConn) context.Co
 	}
 	t.Cleanup(func() { c.Close() })
 	return c, sock.Load(), result
+}
+
+// closedBeforeReturn checks that the socket of the connection upgraded
+// during Shutdown was closed by the time Shutdown returned.
+func closedBeforeReturn(t *testing.T, sock *stallConn) {
+	t.Helper()
+	select {
+	case <-sock.Closed():
+	default:
+		t.Error("Shutdown returned with the connection upgraded during it still open")
+	}
 }
