@@ -104,11 +104,13 @@ func (l *loader) run(ctx context.Context, prog *progress) *result {
 	wait(ctx, allDone, o.warmup)
 	w0 := l.snap()
 	res.start = l.probe.sample()
+	stopLevels := l.trackLevels(ctx)
 	if wait(ctx, allDone, o.duration/2) {
 		res.middle = l.probe.sample()
 	}
 	wait(ctx, allDone, time.Until(w0.at.Add(o.duration)))
 	w1 := l.snap()
+	res.levels = stopLevels()
 	res.end = l.probe.sample()
 	res.window = w1.since(w0)
 	if res.start.err == nil && res.end.err == nil {
@@ -342,4 +344,17 @@ func (b *barrier) arrive() {
 	if b.n == 0 {
 		close(b.open)
 	}
+}
+
+// trackLevels starts reading the server's RSS through the window (see
+// rssLevels) when there is a server to read; the function it returns
+// ends the readings and gives them, nil when there were none.
+func (l *loader) trackLevels(ctx context.Context) (stop func() *rssLevels) {
+	if !l.probe.enabled() || l.o.handshakes {
+		return func() *rssLevels { return nil }
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan *rssLevels, 1)
+	go func() { ch <- trackRSS(ctx, l.probe, rssEvery(l.o.duration)) }()
+	return func() *rssLevels { cancel(); return <-ch }
 }

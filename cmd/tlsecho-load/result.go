@@ -27,8 +27,11 @@ type result struct {
 	// (not with -handshakes), at the window's start, middle and end, and
 	// once it settled after the clients closed.
 	before, held, start, middle, end, after serverSample
-	warmFailed                              int  // warm-up connections that failed before the baseline
-	unsteady                                bool // the server's figures did not hold still for the baseline
+	// levels is the server's RSS read through the window, nil without a
+	// server to read.
+	levels     *rssLevels
+	warmFailed int  // warm-up connections that failed before the baseline
+	unsteady   bool // the server's figures did not hold still for the baseline
 
 	dials, messages, bytes  int64
 	errors, mismatches      int64
@@ -223,6 +226,9 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 		p("server", "window start/middle/end: RSS %s / %s / %s (%+.1f%% at most), goroutines %s / %s / %s",
 			mib(r.start.rss), mib(r.middle.rss), mib(r.end.rss), 100*r.rssDrift(),
 			gor(r.start), gor(r.middle), gor(r.end))
+	}
+	if _, _, ok := r.levels.ends(); ok {
+		p("server", "%s", strings.TrimPrefix(r.levels.describe(0), "server "))
 	}
 	if r.after.ok {
 		p("server after", "goroutines %s (before: %s), descriptors %s (before: %s)",

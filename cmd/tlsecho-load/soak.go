@@ -10,16 +10,26 @@ import (
 const soakUsage = `Starts tlsecho and runs -c connections against it for -d, half raw TLS and
 half wss, with messages of mixed sizes (log-uniform over -size, so as many
 small as large) and a quarter of the wss messages text, every byte checked.
-It samples the server's RSS and goroutines (admin /metrics) at the start,
-middle and end of the run, and passes when there is no mismatch or error,
-RSS stays within 10% of its value at the start, and goroutines and
-descriptors return to where they were before the load (read once a
-warm-up connection to each echo has closed). Run it
+It reads the server's RSS every second through the window (from /proc)
+and its goroutines (admin /metrics) at the window's start, middle and end,
+and passes when there is no mismatch or error, the RSS level over the
+window's last fifth (the median of its readings) is within 10% of the
+level over its first fifth, and goroutines and descriptors return to where
+they were before the load (read once a warm-up connection to each echo has
+closed). Run it
 from the tlsecho repository: go run ./cmd/tlsecho-load soak -d 10m`
 
-// soakDrift is how far the server's RSS may move from its value at the
-// start of the window: beyond it, something grows with time or traffic.
+// soakDrift is how far the server's RSS level may move from the
+// window's first fifth to its last (see rssLevels): beyond it, something
+// grows with time or traffic.
 const soakDrift = 0.10
+
+// levelsHold is the soak's verdict on memory: enough readings, every one
+// of them read, and the level within soakDrift.
+func levelsHold(l *rssLevels) bool {
+	d, ok := l.drift()
+	return ok && l.failed == 0 && abs(d) <= soakDrift
+}
 
 func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := &ownFlags{conns: 1000, duration: 10 * time.Minute, size: "1-1MiB", text: 0.25}
@@ -43,9 +53,7 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				res.dials, count(float64(res.messages)), o.sizes, float64(res.bytes)/1e9, res.elapsed.Round(time.Second), res.mismatches, res.errors)},
 		{res.window.messages > 0, fmt.Sprintf("%s echoes/s, %.1f MB/s each way over the %v window",
 			count(float64(res.window.messages)/max(secs, 1e-3)), float64(res.window.nbytes)/max(secs, 1e-3)/1e6, res.window.elapsed.Round(time.Second))},
-		{res.start.ok && res.middle.ok && res.end.ok && abs(res.rssDrift()) <= soakDrift,
-			fmt.Sprintf("server RSS %s / %s / %s at start / middle / end (%+.1f%%, within ±%.0f%%)",
-				mib(res.start.rss), mib(res.middle.rss), mib(res.end.rss), 100*res.rssDrift(), 100*soakDrift)},
+		{levelsHold(res.levels), res.levels.describe(soakDrift)},
 		{res.start.ok && res.end.ok, fmt.Sprintf("server goroutines %s / %s / %s at start / middle / end", gor(res.start), gor(res.middle), gor(res.end))},
 		backToBaseline(res),
 	})

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+)
+
+// rssLevels is the server's RSS read at a steady pace through the
+// measured window, for a verdict on whether it grows.
+//
+// One reading says little under a load of large messages: what the
+// messages in flight hold, and where the heap is between two
+// collections, move a Go server's RSS by a fifth and more from one
+// second to the next (README, Soak). Three 10-minute soaks read only at
+// the window's start, middle and end moved by -17%, +14% and +15% (the
+// largest change of each from its start), every byte right. Memory that
+// grows with time or traffic raises the level the readings swing
+// around; so the verdict compares the median of the window's last fifth
+// with that of its first.
+type rssLevels struct {
+	samples []int64 // bytes, in the order read; failed reads left out
+	failed  int     // reads that failed
+}
+
+// levelFraction is the part of the window at each end whose median is
+// its level.
+const levelFraction = 5
+
+// minLevelSamples is the fewest readings a verdict on the level takes:
+// with fewer, each end's median is one or two readings, no better than
+// the start and end alone.
+const minLevelSamples = 10
+
+// rssEvery is how often the RSS is read through a window of d: once a
+// second, more often in a short window so that it still has
+// minLevelSamples readings and more.
+func rssEvery(d time.Duration) time.Duration {
+	return max(min(time.Second, d/(4*minLevelSamples)), 10*time.Millisecond)
+}
+
+// trackRSS reads the server's RSS every interval until ctx ends.
+func trackRSS(ctx context.Context, p *probe, every time.Duration) *rssLevels {
+	l := &rssLevels{}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return l
+		case <-t.C:
+		}
+		if rss, err := p.rss(); err == nil {
+			l.samples = append(l.samples, rss)
+		} else {
+			l.failed++
+		}
+	}
+}
+
+// rss reads the server's resident memory alone: from /proc with a pid,
+// which costs the server nothing, else from its /metrics.
+func (p *probe) rss() (int64, error) {
+	if p.pid > 0 {
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
+		if err != nil {
+			return 0, err
+		}
+		return parseStatusRSS(string(status))
+	}
+	m, err := scrape(p.client, p.metricsURL)
+	if err != nil {
+		return 0, err
+	}
+	v, ok := m["process_resident_memory_bytes"]
+	if !ok {
+		return 0, fmt.Errorf("%s: no process_resident_memory_bytes", p.metricsURL)
+	}
+	return int64(v), nil
+}
+
+// ends is the median of the first and of the last fifth of the
+// readings; ok is false with fewer than minLevelSamples.
+func (l *rssLevels) ends() (first, last int64, ok bool) {
+	if l == nil || len(l.samples) < minLevelSamples {
+		return 0, 0, false
+	}
+	n := max(len(l.samples)/levelFraction, 1)
+	return levelOf(l.samples[:n]), levelOf(l.samples[len(l.samples)-n:]), true
+}
+
+// drift is the change of the level from the window's first fifth to its
+// last, relative to the first.
+func (l *rssLevels) drift() (float64, bool) {
+	first, last, ok := l.ends()
+	if !ok || first <= 0 {
+		return 0, false
+	}
+	return float64(last-first) / float64(first), true
+}
+
+// spread is the lowest and highest reading.
+func (l *rssLevels) spread() (lo, hi int64) {
+	return slices.Min(l.samples), slices.Max(l.samples)
+}
+
+// levelOf is the median of some readings, in bytes.
+func levelOf(v []int64) int64 {
+	f := make([]float64, len(v))
+	for i, b := range v {
+		f[i] = float64(b)
+	}
+	return int64(median(f))
+}
+
+// describe is the figures: both levels, the change (against bound,
+// when it is set), the range, and any reading that failed.
+func (l *rssLevels) describe(bound float64) string {
+	first, last, ok := l.ends()
+	if !ok {
+		n := 0
+		if l != nil {
+			n = len(l.samples)
+		}
+		return fmt.Sprintf("server RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
+	}
+	d, _ := l.drift()
+	change := fmt.Sprintf("%+.1f%%", 100*d)
+	if bound > 0 {
+		change += fmt.Sprintf(", within ±%.0f%%", 100*bound)
+	}
+	lo, hi := l.spread()
+	s := fmt.Sprintf("server RSS %s over the window's first fifth, %s over its last (medians of %d readings each, %s); %s-%s over all %d readings",
+		mib(first), mib(last), max(len(l.samples)/levelFraction, 1), change, mib(lo), mib(hi), len(l.samples))
+	if l.failed > 0 {
+		s += fmt.Sprintf("; %d readings failed", l.failed)
+	}
+	return s
+}

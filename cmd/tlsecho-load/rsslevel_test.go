@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// series is n readings around base (bytes) that rise by grow (a
+// fraction of base) from the first to the last, with every step-th
+// reading jumping by jump (a fraction of base): the swings one reading
+// under load shows.
+func series(n int, base float64, grow, jump float64, step int) *rssLevels {
+	l := &rssLevels{}
+	for i := range n {
+		v := base * (1 + grow*float64(i)/float64(n-1))
+		if step > 0 && i%step == 0 {
+			v += base * jump
+			jump = -jump
+		}
+		l.samples = append(l.samples, int64(v))
+	}
+	return l
+}
+
+func TestSoakRSSVerdict(t *testing.T) {
+	const mib = 1 << 20
+	for _, tt := range []struct {
+		name string
+		l    *rssLevels
+		want bool
+	}{
+		{"flat", series(600, 100*mib, 0, 0, 0), true},
+		// A swing of 20% on a reading in three, up and down in turn, the
+		// first reading up and the last down: those two alone differ
+		// by a third.
+		{"flat, every third reading swinging by 20%", series(598, 100*mib, 0, 0.20, 3), true},
+		{"growing 8% over the window", series(600, 100*mib, 0.08, 0, 0), true},
+		{"growing 15% over the window", series(600, 100*mib, 0.15, 0, 0), false},
+		{"growing 15%, every third reading swinging by 20%", series(598, 100*mib, 0.15, 0.20, 3), false},
+		{"falling 15% over the window", series(600, 100*mib, -0.15, 0, 0), false},
+		{"too few readings", series(minLevelSamples-1, 100*mib, 0, 0, 0), false},
+		{"none", nil, false},
+		{"a reading failed", func() *rssLevels { l := series(600, 100*mib, 0, 0, 0); l.failed = 1; return l }(), false},
+	} {
+		if got := levelsHold(tt.l); got != tt.want {
+			t.Errorf("%s: passes %v, want %v: %s", tt.name, got, tt.want, tt.l.describe(soakDrift))
+		}
+	}
+	// The swinging series is the case the level is for: its end points
+	// alone are a third apart.
+	l := series(598, 100*mib, 0, 0.20, 3)
+	if d := float64(l.samples[len(l.samples)-1]-l.samples[0]) / float64(l.samples[0]); abs(d) < 0.3 {
+		t.Errorf("the swinging series' end points differ by %.0f%%; want 30%% or more", 100*d)
+	}
+}
+
+func TestRSSLevelsDescribe(t *testing.T) {
+	l := &rssLevels{samples: []int64{10 << 20, 10 << 20, 11 << 20, 12 << 20, 10 << 20, 10 << 20, 11 << 20, 10 << 20, 11 << 20, 11 << 20}}
+	want := "server RSS 10.0 MiB over the window's first fifth, 11.0 MiB over its last (medians of 2 readings each, +10.0%, within ±10%); 10.0 MiB-12.0 MiB over all 10 readings"
+	if got := l.describe(soakDrift); got != want {
+		t.Errorf("describe:\n got %s\nwant %s", got, want)
+	}
+	if got := (*rssLevels)(nil).describe(soakDrift); !strings.Contains(got, "read 0 times") {
+		t.Errorf("describe of no readings: %s", got)
+	}
+}
+
+// TestRSSLevelsReadThroughWindow runs a load with -pid and checks that
+// the server's RSS was read through the window and reported: the server
+// here is this test process.
+func TestRSSLevelsReadThroughWindow(t *testing.T) {
+	tlsURL, _, caFile, stop := servers(t)
+	defer stop()
+	o, err := parse([]string{"-c", "2", "-d", "1s", "-size", "64", "-ca", caFile, "-pid", strconv.Itoa(os.Getpid()), tlsURL}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := newLoader(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := l.run(t.Context(), nil)
+	var out bytes.Buffer
+	res.print(&out)
+	if res.failed() || res.levels == nil || len(res.levels.samples) < minLevelSamples || res.levels.failed > 0 {
+		t.Fatalf("levels %+v; want %d readings or more, none failed\n%s", res.levels, minLevelSamples, out.String())
+	}
+	self, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := parseStatusRSS(string(self))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// This process's RSS, read the same way a moment later: each
+	// reading must be of the same order, not a unit or field away.
+	for _, v := range res.levels.samples {
+		if v < now/4 || v > now*4 {
+			t.Fatalf("reading %d bytes; this process holds %d", v, now)
+		}
+	}
+	if !strings.Contains(out.String(), "over the window's first fifth") {
+		t.Errorf("report without the RSS levels:\n%s", out.String())
+	}
+}
