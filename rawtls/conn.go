@@ -57,11 +57,13 @@ type Conn struct {
 	canWait bool
 	// quick counts the echo's wake-ups in a row that each came soon
 	// after the one before, up to busyWaits; parkNext asks the echo to
-	// park (park.go). echoRuns is set when the server runs the echo
-	// itself, which may park only then (echoHandler).
-	quick    uint8
-	parkNext bool
-	echoRuns bool
+	// park, settleNext to wait parkGrace in place first (park.go).
+	// echoRuns is set when the server runs the echo itself, which may
+	// park only then (echoHandler).
+	quick      uint8
+	parkNext   bool
+	settleNext bool
+	echoRuns   bool
 }
 
 func newConn(tc *tls.Conn, s *Server) *Conn {
@@ -191,17 +193,22 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 }
 
 // runQuiet is the echo's wait where it may park (park.go): Run, with a
-// read deadline quickWait away that ends it once the connection has had
-// no input for that long. It returns errPark when the connection should
-// park: the step served input and the connection is not busy, or the
-// deadline found it quiet. Any other wake-up (the server draining, the
-// idle watch, a fault's) returns as from Run: whoever wakes a wait sets
-// its flag first, so the flags are looked at after the deadline is set,
-// which may have overwritten the wake-up's, and after it is cleared.
+// read deadline that ends it once the connection has had no input for
+// a while: quickWait, or parkGrace after input of a connection that is
+// not busy (settleNext, set by the step or the echo). It returns errPark
+// when that deadline found the connection quiet. Any other wake-up (the
+// server draining, the idle watch, a fault's) returns as from Run:
+// whoever wakes a wait sets its flag first, so the flags are looked at
+// after the deadline is set, which may have overwritten the wake-up's,
+// and after it is cleared.
 func (c *Conn) runQuiet(step func() bool) error {
 	for {
 		since := c.lastRead.Load()
-		c.tc.SetReadDeadline(time.Now().Add(quickWait))
+		wait, grace := quickWait, c.settleNext
+		if grace {
+			wait, c.settleNext = durationOr(c.srv.grace, parkGrace), false
+		}
+		c.tc.SetReadDeadline(time.Now().Add(wait))
 		if c.flagged() {
 			return nil // Read sorts it out, from its flags
 		}
@@ -212,19 +219,20 @@ func (c *Conn) runQuiet(step func() bool) error {
 			// cleared may have been the wake-up's, and a parked
 			// connection would wait on, past the drain or the idle
 			// timeout, until the client sent again.
-			c.parkNext = false
+			c.settleNext = false
 			return nil
 		}
-		if c.parkNext {
-			c.parkNext = false
-			return errPark
+		if c.settleNext {
+			continue // the step served input: the grace starts again
 		}
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return err
 		}
 		if c.lastRead.Load() == since {
-			c.quick = 0
-			return errPark // quiet for quickWait
+			if !grace {
+				c.quick = 0 // quiet for quickWait: no longer busy
+			}
+			return errPark
 		}
 	}
 }

@@ -31,7 +31,8 @@
 //     system call that finds the socket empty, as a wait inside crypto/tls
 //     does, and when the input is there already that call takes it. A
 //     record that has begun arriving is read as it comes, with the buffer.
-//     On Linux a quiet connection holds no goroutine either: the echo
+//     On Linux a quiet connection holds no goroutine either: once it has
+//     had no input for a moment (park.go), the echo
 //     parks it in the listener's epoll set (listener.InputWait.Park) and
 //     runs again on a fresh goroutine once the socket turns readable, a
 //     read deadline is set (the idle watch, Shutdown) or it is closed; a

@@ -55,8 +55,9 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 		ok, err := c.echoReady(pool)
 		ended = err
 		if ok && c.parks() && c.lastRead.Load() != prev && !c.tookInput(prev) {
-			// Not busy: the wait ends, and the connection parks.
-			c.parkNext = true
+			// Not busy: the wait starts again with the grace's
+			// deadline, and the connection parks if nothing comes.
+			c.settleNext = true
 			return false
 		}
 		return ok
@@ -95,10 +96,10 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 		}
 		// Input read here (the rest of a record, one crypto/tls held)
 		// counts as the wait's does: a connection that is not busy
-		// parks after it, rather than wait a second for the quiet
-		// deadline.
-		if n > 0 && c.parks() && !c.tookInput(prev) && c.lc.Unread() != listener.UnreadMaybe {
-			return errPark
+		// parks parkGrace after it, rather than wait a second for the
+		// quiet deadline.
+		if n > 0 && c.parks() && !c.tookInput(prev) {
+			c.settleNext = true
 		}
 	}
 }

@@ -10,8 +10,9 @@ import (
 // Parking: a quiet connection waits with no goroutine.
 //
 // Where it can (Linux, listener.Parking), the echo hands a connection
-// that is not busy to the listener's parked set after each input it
-// served (listener.InputWait.Park): the goroutine ends, and a fresh one
+// that is not busy to the listener's parked set parkGrace after each
+// input it served, if nothing more came meanwhile
+// (listener.InputWait.Park): the goroutine ends, and a fresh one
 // runs the handler again when the socket turns readable, a read deadline
 // is set (the idle watch, Shutdown's wake-up) or the connection is closed,
 // and meets what woke it in the read or wait that follows. The goroutine's
@@ -31,6 +32,17 @@ var errPark = errors.New("rawtls: parked until the client sends")
 const (
 	busyWaits = 4
 	quickWait = time.Second
+	// parkGrace is how long a connection that is not busy waits in
+	// place after input it served before it parks. A park and the
+	// wake-up after it cost 2-3% of a full handshake (two epoll_ctl
+	// calls, the parked set's epoll_wait, a goroutine started: perf
+	// record of tlsecho-load -handshakes), and the next thing after a short
+	// connection's input is its client's close: a client that sends,
+	// reads the echo and closes (a TLS check, openssl s_client, a
+	// load generator's handshakes) has its close read where the echo
+	// was, with no park. A connection quiet for longer parks, its
+	// goroutine kept that much longer.
+	parkGrace = 100 * time.Millisecond
 )
 
 // parks reports whether the echo's waits may park: only where the server

@@ -70,6 +70,8 @@ type Server struct {
 	hard      bool      // connections are closed at once, not drained
 	epoch     time.Time // set by the first Serve, before any connection
 	wg        sync.WaitGroup
+	// grace is parkGrace, unless a test chose another (park.go).
+	grace time.Duration
 }
 
 // Hooks are optional callbacks on connection events, called from the
