@@ -74,15 +74,7 @@ func TestRSSLevelsDescribe(t *testing.T) {
 func TestRSSLevelsReadThroughWindow(t *testing.T) {
 	tlsURL, _, caFile, stop := servers(t)
 	defer stop()
-	o, err := parse([]string{"-c", "2", "-d", "1s", "-size", "64", "-ca", caFile, "-pid", strconv.Itoa(os.Getpid()), tlsURL}, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := newLoader(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := l.run(t.Context(), nil)
+	res := load(t, "-c", "2", "-d", "1s", "-size", "64", "-ca", caFile, "-pid", strconv.Itoa(os.Getpid()), tlsURL)
 	var out bytes.Buffer
 	res.print(&out)
 	if res.failed() || res.levels == nil || len(res.levels.samples) < minLevelSamples || res.levels.failed > 0 {
