@@ -124,7 +124,13 @@ func (l *rssLevels) describe(bound float64) string {
 		if l != nil {
 			n = len(l.samples)
 		}
-		return fmt.Sprintf("server RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
+		s := fmt.Sprintf("server RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
+		if l != nil && l.failed > 0 {
+			// A server that exited or stopped answering: its reads
+			// failed, which is why they are few.
+			s += fmt.Sprintf("; %d readings failed", l.failed)
+		}
+		return s
 	}
 	d, _ := l.drift()
 	change := fmt.Sprintf("%+.1f%%", 100*d)

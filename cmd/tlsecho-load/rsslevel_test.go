@@ -107,3 +107,14 @@ func TestRSSLevelsReadThroughWindow(t *testing.T) {
 		t.Errorf("report without the RSS levels:\n%s", out.String())
 	}
 }
+
+// TestRSSLevelsDescribeFailedReads: a server that exited early in the
+// window leaves few readings and many failed ones; the line says both,
+// not only that the readings were few.
+func TestRSSLevelsDescribeFailedReads(t *testing.T) {
+	l := &rssLevels{samples: []int64{10 << 20, 10 << 20, 10 << 20}, failed: 57}
+	got := l.describe(soakDrift)
+	if !strings.Contains(got, "read 3 times") || !strings.Contains(got, "57 readings failed") {
+		t.Errorf("describe of 3 readings and 57 failed: %s", got)
+	}
+}
