@@ -36,9 +36,14 @@ const minLevelSamples = 10
 
 // rssEvery is how often the RSS is read through a window of d: once a
 // second, more often in a short window so that it still has
-// minLevelSamples readings and more.
+// minLevelSamples readings and more (four times as many). The floor is a
+// millisecond, not more: one of 10 ms left a soak of -d 100ms 10
+// readings at best, and its window, which starts after a sample of its
+// own, 9, so it failed for readings it never took. Reading /proc costs
+// the server nothing; a scrape of /metrics (no -pid) that often lasts
+// only as long as such a window.
 func rssEvery(d time.Duration) time.Duration {
-	return max(min(time.Second, d/(4*minLevelSamples)), 10*time.Millisecond)
+	return max(min(time.Second, d/(4*minLevelSamples)), time.Millisecond)
 }
 
 // trackRSS reads the server's RSS every interval until ctx ends.

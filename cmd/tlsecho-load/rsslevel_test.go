@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"go.uber.org/goleak"
 )
 
 // series is n readings around base (bytes) that rise by grow (a
@@ -105,6 +109,25 @@ func TestRSSLevelsReadThroughWindow(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "over the window's first fifth") {
 		t.Errorf("report without the RSS levels:\n%s", out.String())
+	}
+}
+
+// TestRSSShortWindowReadEnough: a short window (a soak's -d of 100ms) is
+// still read often enough for a figure of its level, with room to spare
+// (the soak's window begins after a sample of its own, and a loaded
+// machine drops ticks), rather than failing the soak for readings it
+// never took. The server here is this process; the reader ends with the
+// window (goleak).
+func TestRSSShortWindowReadEnough(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := newProbe(os.Getpid(), "")
+	for _, d := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(t.Context(), d)
+		l := trackRSS(ctx, p, rssEvery(d))
+		cancel()
+		if len(l.samples) < 2*minLevelSamples || l.failed > 0 {
+			t.Errorf("a window of %v: %s", d, l.describe(soakDrift))
+		}
 	}
 }
 
