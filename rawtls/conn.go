@@ -215,10 +215,11 @@ func (c *Conn) runQuiet(step func() bool) error {
 		err := c.input.Run(step)
 		c.tc.SetReadDeadline(time.Time{})
 		if c.flagged() {
-			// Not parked, even if the step asked: the deadline just
-			// cleared may have been the wake-up's, and a parked
-			// connection would wait on, past the drain or the idle
-			// timeout, until the client sent again.
+			// No grace and no park, even if the step asked for the
+			// grace: the deadline just cleared may have been the
+			// wake-up's, and a connection that waited on, or parked,
+			// would do so past the drain or the idle timeout, until
+			// the client sent again.
 			c.settleNext = false
 			return nil
 		}

@@ -1,6 +1,7 @@
 package rawtls
 
 import (
+	"context"
 	"io"
 	"testing"
 	"time"
@@ -58,5 +59,73 @@ func TestShortConnectionNeverParks(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the connection did not end after the client's close_notify")
+	}
+}
+
+// TestDrainDuringGraceCloses: a connection waiting out its grace after
+// an echo (not parked yet) when Shutdown begins drains and is closed
+// with close_notify once quiet for DrainQuiet, long before the grace
+// would have ended, and Shutdown returns without running out of time.
+func TestDrainDuringGraceCloses(t *testing.T) {
+	t.Parallel()
+	srv := &Server{grace: time.Minute, DrainQuiet: 100 * time.Millisecond}
+	c := serveDial(t, srv, 30*time.Second)
+	msg := []byte("then quiet, as Shutdown begins")
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, msg); err != nil {
+		t.Fatal(err)
+	}
+	waitGrace(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx) }()
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read while draining: %d, %v; want the server's close_notify (EOF)", n, err)
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v; want the drain to end the waiting connection", err)
+	}
+}
+
+// TestIdleDuringGraceCloses: the idle timeout ends a connection waiting
+// out its grace, with close_notify, as it ends a parked one.
+func TestIdleDuringGraceCloses(t *testing.T) {
+	t.Parallel()
+	reason := make(chan EndReason, 1)
+	srv := &Server{
+		grace:       time.Minute,
+		IdleTimeout: 300 * time.Millisecond,
+		Hooks:       &Hooks{Closed: func(c *Conn) { reason <- c.EndReason() }},
+	}
+	c := serveDial(t, srv, 30*time.Second)
+	msg := []byte("then quiet past the idle timeout")
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, msg); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read after the idle timeout: %d, %v; want the server's close_notify (EOF)", n, err)
+	}
+	if r := <-reason; r != EndIdle {
+		t.Fatalf("ended for %v; want the idle timeout", r)
+	}
+}
+
+// waitGrace waits until an echo waits out its grace in place, in
+// runQuiet, within a bound.
+func waitGrace(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !parkedIn("rawtls.(*Conn).runQuiet(") {
+		if time.Now().After(deadline) {
+			t.Fatal("no wait in place after the echo")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

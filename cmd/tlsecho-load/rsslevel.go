@@ -36,9 +36,14 @@ const minLevelSamples = 10
 
 // rssEvery is how often the RSS is read through a window of d: once a
 // second, more often in a short window so that it still has
-// minLevelSamples readings and more.
+// minLevelSamples readings and more (four times as many). The floor is a
+// millisecond, not more: one of 10 ms left a soak of -d 100ms 10
+// readings at best, and its window, which starts after a sample of its
+// own, 9, so it failed for readings it never took. Reading /proc costs
+// the server nothing; a scrape of /metrics (no -pid) that often lasts
+// only as long as such a window.
 func rssEvery(d time.Duration) time.Duration {
-	return max(min(time.Second, d/(4*minLevelSamples)), 10*time.Millisecond)
+	return max(min(time.Second, d/(4*minLevelSamples)), time.Millisecond)
 }
 
 // trackRSS reads the server's RSS every interval until ctx ends.
@@ -124,7 +129,13 @@ func (l *rssLevels) describe(bound float64) string {
 		if l != nil {
 			n = len(l.samples)
 		}
-		return fmt.Sprintf("server RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
+		s := fmt.Sprintf("server RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
+		if l != nil && l.failed > 0 {
+			// A server that exited or stopped answering: its reads
+			// failed, which is why they are few.
+			s += fmt.Sprintf("; %d readings failed", l.failed)
+		}
+		return s
 	}
 	d, _ := l.drift()
 	change := fmt.Sprintf("%+.1f%%", 100*d)

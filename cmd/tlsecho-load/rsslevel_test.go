@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"go.uber.org/goleak"
 )
 
 // series is n readings around base (bytes) that rise by grow (a
@@ -97,5 +101,35 @@ func TestRSSLevelsReadThroughWindow(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "over the window's first fifth") {
 		t.Errorf("report without the RSS levels:\n%s", out.String())
+	}
+}
+
+// TestRSSShortWindowReadEnough: a short window (a soak's -d of 100ms) is
+// still read often enough for a figure of its level, with room to spare
+// (the soak's window begins after a sample of its own, and a loaded
+// machine drops ticks), rather than failing the soak for readings it
+// never took. The server here is this process; the reader ends with the
+// window (goleak).
+func TestRSSShortWindowReadEnough(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := newProbe(os.Getpid(), "")
+	for _, d := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(t.Context(), d)
+		l := trackRSS(ctx, p, rssEvery(d))
+		cancel()
+		if len(l.samples) < 2*minLevelSamples || l.failed > 0 {
+			t.Errorf("a window of %v: %s", d, l.describe(soakDrift))
+		}
+	}
+}
+
+// TestRSSLevelsDescribeFailedReads: a server that exited early in the
+// window leaves few readings and many failed ones; the line says both,
+// not only that the readings were few.
+func TestRSSLevelsDescribeFailedReads(t *testing.T) {
+	l := &rssLevels{samples: []int64{10 << 20, 10 << 20, 10 << 20}, failed: 57}
+	got := l.describe(soakDrift)
+	if !strings.Contains(got, "read 3 times") || !strings.Contains(got, "57 readings failed") {
+		t.Errorf("describe of 3 readings and 57 failed: %s", got)
 	}
 }
