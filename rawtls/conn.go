@@ -202,13 +202,14 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 // after the deadline is set, which may have overwritten the wake-up's,
 // and after it is cleared.
 func (c *Conn) runQuiet(step func() bool) error {
+	from := time.Now()
 	for {
 		since := c.lastRead.Load()
 		wait, grace := quickWait, c.settleNext
 		if grace {
-			wait, c.settleNext = durationOr(c.srv.grace, parkGrace), false
+			wait, c.settleNext, from = durationOr(c.srv.grace, parkGrace), false, time.Now()
 		}
-		c.tc.SetReadDeadline(time.Now().Add(wait))
+		c.tc.SetReadDeadline(from.Add(wait))
 		if c.flagged() {
 			return nil // Read sorts it out, from its flags
 		}
@@ -229,12 +230,18 @@ func (c *Conn) runQuiet(step func() bool) error {
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return err
 		}
-		if c.lastRead.Load() == since {
+		last := c.lastRead.Load()
+		if last == since {
 			if !grace {
 				c.quick = 0 // quiet for quickWait: no longer busy
 			}
 			return errPark
 		}
+		// The step served input as busy meanwhile: the quiet that
+		// parks the connection is counted from that input, so a busy
+		// connection parks quickWait after its last input, not up to
+		// twice that.
+		from = c.srv.at(last)
 	}
 }
 

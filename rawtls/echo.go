@@ -98,8 +98,8 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 		// counts as the wait's does: a connection that is not busy
 		// parks parkGrace after it, rather than wait a second for the
 		// quiet deadline.
-		if n > 0 && c.parks() && !c.tookInput(prev) {
-			c.settleNext = true
+		if n > 0 && c.parks() {
+			c.settleNext = !c.tookInput(prev)
 		}
 	}
 }
