@@ -41,6 +41,17 @@ func TestDrainDuringServedInputCloses(t *testing.T) {
 	pool := &drainingPool{Pool: sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}, srv: srv}
 	srv.Handler = echo(pool)
 	c := serveDial(t, srv, 5*time.Second)
+	// The message must meet the echo's wait: sent with the handshake's
+	// last flight, crypto/tls could hold it, and the echo would read it
+	// outside the wait.
+	if err := c.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !parkedIn("rawtls.(*Conn).runQuiet("); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the echo does not wait for the first message")
+		}
+	}
 	msg := []byte("sent as the drain begins")
 	if _, err := c.Write(msg); err != nil {
 		t.Fatal(err)
