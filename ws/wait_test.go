@@ -30,7 +30,7 @@ func stacks() string {
 }
 
 // waitsOnSocket waits until c's next message is waited for on the socket
-// (Conn.waitHere, its receiver shown in the stack), or with no goroutine
+// (a goroutine blocked in Conn.waitHere, its receiver shown in the stack), or with no goroutine
 // in the listener's parked set, and no goroutine waits for it inside
 // gorilla's NextReader; it returns the stack of the goroutine that waits,
 // or "" for a parked connection.
@@ -47,7 +47,10 @@ func waitsOnSocket(t *testing.T, c *Conn) string {
 				return ""
 			}
 			for _, g := range strings.Split(s, "\n\n") {
-				if strings.Contains(g, onSocket) {
+				// Blocked in the poller: a goroutine running through
+				// waitHere (answering a ping it took, say) is on its way
+				// to a wait or a park, and is looked at again.
+				if strings.Contains(g, onSocket) && strings.Contains(g, "[IO wait") {
 					return g
 				}
 			}
