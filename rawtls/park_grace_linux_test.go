@@ -1,7 +1,9 @@
 package rawtls
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"testing"
 	"time"
@@ -26,12 +28,7 @@ func TestShortConnectionNeverParks(t *testing.T) {
 	}
 	c := serveDial(t, srv, 30*time.Second)
 	msg := []byte("one message, then the close")
-	if _, err := c.Write(msg); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(c, make([]byte, len(msg))); err != nil {
-		t.Fatal(err)
-	}
+	echoOnce(t, c, msg)
 	lc := <-opened
 	deadline := time.Now().Add(10 * time.Second)
 	for !parkedIn("rawtls.(*Conn).runQuiet(") {
@@ -71,12 +68,7 @@ func TestDrainDuringGraceCloses(t *testing.T) {
 	srv := &Server{grace: time.Minute, DrainQuiet: 100 * time.Millisecond}
 	c := serveDial(t, srv, 30*time.Second)
 	msg := []byte("then quiet, as Shutdown begins")
-	if _, err := c.Write(msg); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(c, msg); err != nil {
-		t.Fatal(err)
-	}
+	echoOnce(t, c, msg)
 	waitGrace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -103,12 +95,7 @@ func TestIdleDuringGraceCloses(t *testing.T) {
 	}
 	c := serveDial(t, srv, 30*time.Second)
 	msg := []byte("then quiet past the idle timeout")
-	if _, err := c.Write(msg); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(c, msg); err != nil {
-		t.Fatal(err)
-	}
+	echoOnce(t, c, msg)
 	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
 		t.Fatalf("read after the idle timeout: %d, %v; want the server's close_notify (EOF)", n, err)
 	}
@@ -127,5 +114,20 @@ func waitGrace(t *testing.T) {
 			t.Fatal("no wait in place after the echo")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// echoOnce sends msg and reads its echo, which must be msg.
+func echoOnce(t *testing.T, c *tls.Conn, msg []byte) {
+	t.Helper()
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("echo: %v", err)
+	}
+	if !bytes.Equal(got, msg) {
+		t.Fatalf("echo %q, sent %q", got, msg)
 	}
 }
