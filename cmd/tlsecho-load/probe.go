@@ -153,7 +153,16 @@ func parseStatusRSS(status string) (int64, error) {
 
 // scrape reads the unlabelled samples of a Prometheus text exposition.
 func scrape(c *http.Client, url string) (map[string]float64, error) {
-	resp, err := c.Get(url)
+	return scrapeCtx(context.Background(), c, url)
+}
+
+// scrapeCtx is scrape, given up when ctx ends.
+func scrapeCtx(ctx context.Context, c *http.Client, url string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}

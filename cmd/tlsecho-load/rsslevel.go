@@ -57,17 +57,23 @@ func trackRSS(ctx context.Context, p *probe, every time.Duration) *rssLevels {
 			return l
 		case <-t.C:
 		}
-		if rss, err := p.rss(); err == nil {
+		rss, err := p.rss(ctx)
+		switch {
+		case err == nil:
 			l.samples = append(l.samples, rss)
-		} else {
+		case ctx.Err() != nil:
+			return l // the window ended during the reading
+		default:
 			l.failed++
 		}
 	}
 }
 
 // rss reads the server's resident memory alone: from /proc with a pid,
-// which costs the server nothing, else from its /metrics.
-func (p *probe) rss() (int64, error) {
+// which costs the server nothing, else from its /metrics, a scrape given
+// up when ctx ends, so that one that hangs cannot hold the end of the
+// run for the client's timeout.
+func (p *probe) rss(ctx context.Context) (int64, error) {
 	if p.pid > 0 {
 		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
 		if err != nil {
@@ -75,7 +81,7 @@ func (p *probe) rss() (int64, error) {
 		}
 		return parseStatusRSS(string(status))
 	}
-	m, err := scrape(p.client, p.metricsURL)
+	m, err := scrapeCtx(ctx, p.client, p.metricsURL)
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -131,5 +133,39 @@ func TestRSSLevelsDescribeFailedReads(t *testing.T) {
 	got := l.describe(soakDrift)
 	if !strings.Contains(got, "read 3 times") || !strings.Contains(got, "57 readings failed") {
 		t.Errorf("describe of 3 readings and 57 failed: %s", got)
+	}
+}
+
+// TestRSSLevelsHungScrape: with -metrics and no -pid, a scrape that
+// hangs is given up when the window ends, not held for the client's
+// timeout (10 s), which would hold the end of the run with it.
+func TestRSSLevelsHungScrape(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	asked := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done() // hangs until the client gives up
+	}))
+	defer srv.Close()
+	p := newProbe(0, srv.URL+"/metrics")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan *rssLevels, 1)
+	go func() { done <- trackRSS(ctx, p, 10*time.Millisecond) }()
+	<-asked
+	start := time.Now()
+	cancel()
+	select {
+	case l := <-done:
+		if took := time.Since(start); took > 5*time.Second {
+			t.Fatalf("the readings ended %v after the window", took)
+		}
+		if l.failed != 0 {
+			t.Errorf("%d readings counted as failed; the one the window's end cut is not", l.failed)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the readings did not end with the window")
 	}
 }
