@@ -45,7 +45,7 @@ func (p *probe) sample() serverSample {
 	}
 	var errs []error
 	if p.metricsURL != "" {
-		m, err := scrape(p.client, p.metricsURL)
+		m, err := scrape(context.Background(), p.client, p.metricsURL)
 		errs = append(errs, err)
 		// What the exposition lacks stays unknown: a count of 0 would
 		// read as a server with no descriptors or memory.
@@ -152,12 +152,8 @@ func parseStatusRSS(status string) (int64, error) {
 }
 
 // scrape reads the unlabelled samples of a Prometheus text exposition.
-func scrape(c *http.Client, url string) (map[string]float64, error) {
-	return scrapeCtx(context.Background(), c, url)
-}
-
-// scrapeCtx is scrape, given up when ctx ends.
-func scrapeCtx(ctx context.Context, c *http.Client, url string) (map[string]float64, error) {
+// It is given up when ctx ends.
+func scrape(ctx context.Context, c *http.Client, url string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err

@@ -81,7 +81,7 @@ func (p *probe) rss(ctx context.Context) (int64, error) {
 		}
 		return parseStatusRSS(string(status))
 	}
-	m, err := scrapeCtx(ctx, p.client, p.metricsURL)
+	m, err := scrape(ctx, p.client, p.metricsURL)
 	if err != nil {
 		return 0, err
 	}
