@@ -55,12 +55,12 @@ type Conn struct {
 	// canWait says that is possible.
 	input   listener.InputWait
 	canWait bool
-	// quick counts the echo's wake-ups in a row that each came soon
-	// after the one before, up to busyWaits; parkNext asks the echo to
+	// pace counts the echo's wake-ups in a row that each came soon
+	// after the one before; parkNext asks the echo to
 	// park, settleNext to wait parkGrace in place first (park.go).
 	// echoRuns is set when the server runs the echo itself, which may
 	// park only then (echoHandler).
-	quick      uint8
+	pace       listener.Pace
 	parkNext   bool
 	settleNext bool
 	echoRuns   bool
@@ -194,7 +194,7 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 
 // runQuiet is the echo's wait where it may park (park.go): Run, with a
 // read deadline that ends it once the connection has had no input for
-// a while: quickWait, or parkGrace after input of a connection that is
+// a while: listener.QuickGap, or parkGrace after input of a connection that is
 // not busy (settleNext, set by the step or the echo). It returns errPark
 // when that deadline found the connection quiet. Any other wake-up (the
 // server draining, the idle watch, a fault's) returns as from Run:
@@ -205,7 +205,7 @@ func (c *Conn) runQuiet(step func() bool) error {
 	from := time.Now()
 	for {
 		since := c.lastRead.Load()
-		wait, grace := quickWait, c.settleNext
+		wait, grace := listener.QuickGap, c.settleNext
 		if grace {
 			wait, c.settleNext, from = durationOr(c.srv.grace, parkGrace), false, time.Now()
 		}
@@ -233,13 +233,13 @@ func (c *Conn) runQuiet(step func() bool) error {
 		last := c.lastRead.Load()
 		if last == since {
 			if !grace {
-				c.quick = 0 // quiet for quickWait: no longer busy
+				c.pace.Quiet() // quiet for QuickGap: no longer busy
 			}
 			return errPark
 		}
 		// The step served input as busy meanwhile: the quiet that
 		// parks the connection is counted from that input, so a busy
-		// connection parks quickWait after its last input, not up to
+		// connection parks QuickGap after its last input, not up to
 		// twice that.
 		from = c.srv.at(last)
 	}

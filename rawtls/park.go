@@ -18,11 +18,11 @@ import (
 // and meets what woke it in the read or wait that follows. The goroutine's
 // g and its stack are about 2.5 KiB of an idle connection.
 //
-// A connection whose last busyWaits wake-ups each came within quickWait
-// of the one before is busy: it goes on waiting where it echoed, inside
-// one listener.InputWait.Run, as every connection did before, so a busy
-// connection costs no park and no goroutine per message. Such a wait
-// carries a read deadline quickWait away, which ends it when the
+// A connection whose last listener.BusyAfter wake-ups each came within
+// listener.QuickGap of the one before is busy: it goes on waiting where
+// it echoed, inside one listener.InputWait.Run, as every connection did
+// before, so a busy connection costs no park and no goroutine per message. Such a wait
+// carries a read deadline QuickGap away, which ends it when the
 // connection has had no input for that long, and the connection parks.
 
 // errPark is the echo's way of asking to be run again once the
@@ -30,8 +30,6 @@ import (
 var errPark = errors.New("rawtls: parked until the client sends")
 
 const (
-	busyWaits = 4
-	quickWait = time.Second
 	// parkGrace is how long a connection that is not busy waits in
 	// place after input it served before it parks. A park and the
 	// wake-up after it cost 2-3% of a full handshake (two epoll_ctl
@@ -54,12 +52,5 @@ func (c *Conn) parks() bool { return listener.Parking && c.canWait && c.echoRuns
 // when data had last been read before it. It reports whether the
 // connection is busy now (see above).
 func (c *Conn) tookInput(prev int64) bool {
-	if c.lastRead.Load()-prev < int64(quickWait) {
-		if c.quick < busyWaits {
-			c.quick++
-		}
-	} else {
-		c.quick = 0
-	}
-	return c.quick >= busyWaits
+	return c.pace.Note(c.lastRead.Load() - prev)
 }

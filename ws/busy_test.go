@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // growingEcho is the echo as it runs where goroutines start with 2 KiB:
@@ -39,7 +41,7 @@ func TestBusyWaitsInPlace(t *testing.T) {
 	rc, _ := ts.dialRaw(t, nil)
 	c := <-conns
 	var first string
-	for i := range busyWaits + 6 {
+	for i := range listener.BusyAfter + 6 {
 		msg := []byte(fmt.Sprintf("message %d", i))
 		rc.write(frame{fin: true, op: opBinary, payload: msg})
 		if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, msg) {
@@ -47,14 +49,14 @@ func TestBusyWaitsInPlace(t *testing.T) {
 		}
 		id, _ := waiter(t, c)
 		switch {
-		case i < busyWaits:
+		case i < listener.BusyAfter:
 			// Not busy yet: each wait parks, or goes to a fresh goroutine.
 		case id == "":
 			t.Fatalf("after message %d the busy connection is parked, not waiting in place", i)
-		case i == busyWaits:
+		case i == listener.BusyAfter:
 			first = id
 		case id != first:
-			t.Fatalf("after message %d the wait is on %s, after message %d on %s: a goroutine per message", i, id, busyWaits, first)
+			t.Fatalf("after message %d the wait is on %s, after message %d on %s: a goroutine per message", i, id, listener.BusyAfter, first)
 		}
 	}
 }
@@ -80,7 +82,7 @@ func TestBusyThenQuiet(t *testing.T) {
 			t.Fatalf("got op %#x %q, want the echo of %q", op, got, msg)
 		}
 	}
-	for i := range busyWaits + 2 {
+	for i := range listener.BusyAfter + 2 {
 		echoOnce(i)
 	}
 	busy, fresh := waiter(t, c)

@@ -69,10 +69,10 @@ type Conn struct {
 	// echoRuns is set when the server runs the echo itself, not inside a
 	// Handler of the user's: only then may it hand its wait on (wait.go).
 	echoRuns bool
-	// quick counts the waits in a row that ended within quickWait of
-	// the one before (of the start, for the first), up to busyWaits: a
-	// busy connection waits where it echoed (wait.go).
-	quick uint8
+	// pace counts the waits in a row that each ended soon after the one
+	// before (of the start, for the first): a busy connection waits where
+	// it echoed (wait.go).
+	pace listener.Pace
 	// waitedAt is when the last wait ended (keepalive.now), or the
 	// connection started serving.
 	waitedAt int64

@@ -84,7 +84,7 @@ func (e *echoHandler) ServeWS(c *Conn) error {
 		c.woken = false
 		if !woken && c.canWait() {
 			here := fresh && stackAt(&mark) == start
-			busy := c.quick >= busyWaits
+			busy := c.pace.Busy()
 			var step func() bool
 			if busy {
 				if ready == nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // TestBusyWaitServes: a busy connection's wait echoes the messages that
@@ -45,7 +47,7 @@ func TestBusyWaitServes(t *testing.T) {
 			t.Fatalf("after %s the connection waits, but not in a wait that serves:\n%s", after, g)
 		}
 	}
-	for i := range busyWaits + 2 {
+	for i := range listener.BusyAfter + 2 {
 		m := fmt.Sprintf("message %d", i)
 		rc.write(bin(m))
 		expect(m)
@@ -99,7 +101,7 @@ func TestBusyWaitLeavesInputWhole(t *testing.T) {
 			t.Fatalf("got op %#x %d bytes %.32q, want the echo of %d bytes %.32q", op, len(got), got, len(m), m)
 		}
 	}
-	for i := range busyWaits + 2 {
+	for i := range listener.BusyAfter + 2 {
 		m := fmt.Sprintf("message %d", i)
 		rc.write(bin(m))
 		expect(m)
@@ -202,7 +204,7 @@ func TestBusyWaitNudgedKeepsEnd(t *testing.T) {
 		}
 	}()
 	bin := func(s string) frame { return frame{fin: true, op: opBinary, payload: []byte(s)} }
-	for i := range busyWaits + 2 {
+	for i := range listener.BusyAfter + 2 {
 		m := fmt.Sprintf("message %d", i)
 		rc.write(bin(m))
 		if op, _, got := rc.readMessage(); op != opBinary || string(got) != m {

@@ -64,7 +64,7 @@ import (
 // 64-byte echo that way, against 11,800 waiting in place and 10,300 for
 // the plain gorilla loop, and of three runs of the same load on the same
 // build, one went that way throughout. So a connection whose last
-// busyWaits waits each ended within quickWait of the one before waits
+// listener.BusyAfter waits each ended within listener.QuickGap of the one before waits
 // where it echoed, whatever its stack, and the keepalive's first look
 // that finds it quiet for a whole period ends that wait (nudge), which
 // then starts again on a fresh goroutine's small stack: a connection
@@ -116,14 +116,6 @@ func (c *Conn) allTaken(most listener.Unread) bool {
 	return !w.watch.loose && w.watch.messages.Load() == w.started.Load() &&
 		len(w.replay) == 0 && !w.held.Load() && w.lc.Unread() <= most
 }
-
-// busyWaits waits in a row, each ended within quickWait of the one
-// before, make a connection busy: it then waits where it echoed (see
-// above).
-const (
-	busyWaits = 4
-	quickWait = time.Second
-)
 
 // Where a busy connection's wait in place stands (Conn.parked).
 const (
@@ -183,14 +175,10 @@ func (c *Conn) waitHere(nudgeable bool, step func() bool) bool {
 	// wait started cost 90 more instructions per 64-byte echo
 	// (callgrind).
 	now := c.ka.now()
-	if now-c.waitedAt >= int64(quickWait) {
-		c.quick = 0
-	} else if c.quick < busyWaits {
-		c.quick++
-	}
+	c.pace.Note(now - c.waitedAt)
 	c.waitedAt = now
 	if nudgeable && !c.unpark() {
-		c.quick = 0
+		c.pace.Quiet()
 		return false
 	}
 	if p := c.pings.Load(); err == nil && p != c.answered {
