@@ -136,6 +136,9 @@ func (c *Conn) echoReady(pool bufPool) (bool, error) {
 			return true, nil
 		case err != nil:
 			return false, err
+		case n > 0 && c.lc != nil && c.lc.Drained():
+			// The next read would only say listener.ErrNoInput.
+			return true, nil
 		}
 	}
 }

@@ -61,6 +61,9 @@ func (r *readyEcho) step() bool {
 			// gorilla makes after what was read.
 			return r.leave(bp, buf[:n])
 		}
+		if k > 0 && c.nc.lc.Drained() {
+			break // the next read would only say listener.ErrNoInput
+		}
 	}
 	w := &c.nc.watch
 	if n == 0 {
