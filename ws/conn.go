@@ -69,6 +69,8 @@ type Conn struct {
 	// echoRuns is set when the server runs the echo itself, not inside a
 	// Handler of the user's: only then may it hand its wait on (wait.go).
 	echoRuns bool
+	// stepped is set by a wait's step that served input (readyEcho).
+	stepped bool
 	// pace counts the waits in a row that each ended soon after the one
 	// before (of the start, for the first): a busy connection waits where
 	// it echoed (wait.go).

@@ -46,7 +46,7 @@ func (r *readyEcho) step() bool {
 		return false
 	}
 	// A wait that serves counts as a quick one (wait.go).
-	c.waitedAt = c.ka.now()
+	c.stepped = true
 	bp := r.pool.Get().(*[]byte)
 	buf := *bp
 	n := 0
