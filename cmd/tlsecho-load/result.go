@@ -228,7 +228,7 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			gor(r.start), gor(r.middle), gor(r.end))
 	}
 	if _, _, ok := r.levels.ends(); ok {
-		p("server", "%s", strings.TrimPrefix(r.levels.describe(0), "server "))
+		p("server", "%s", r.levels.describe(0))
 	}
 	if r.after.ok {
 		p("server after", "goroutines %s (before: %s), descriptors %s (before: %s)",

@@ -127,7 +127,8 @@ func levelOf(v []int64) int64 {
 }
 
 // describe is the figures: both levels, the change (against bound,
-// when it is set), the range, and any reading that failed.
+// when it is set), the range, and any reading that failed. It starts
+// with "RSS", for a line that names the server before it.
 func (l *rssLevels) describe(bound float64) string {
 	first, last, ok := l.ends()
 	if !ok {
@@ -135,7 +136,7 @@ func (l *rssLevels) describe(bound float64) string {
 		if l != nil {
 			n = len(l.samples)
 		}
-		s := fmt.Sprintf("server RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
+		s := fmt.Sprintf("RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
 		if l != nil && l.failed > 0 {
 			// A server that exited or stopped answering: its reads
 			// failed, which is why they are few.
@@ -149,7 +150,7 @@ func (l *rssLevels) describe(bound float64) string {
 		change += fmt.Sprintf(", within ±%.0f%%", 100*bound)
 	}
 	lo, hi := l.spread()
-	s := fmt.Sprintf("server RSS %s over the window's first fifth, %s over its last (medians of %d readings each, %s); %s-%s over all %d readings",
+	s := fmt.Sprintf("RSS %s over the window's first fifth, %s over its last (medians of %d readings each, %s); %s-%s over all %d readings",
 		mib(first), mib(last), max(len(l.samples)/levelFraction, 1), change, mib(lo), mib(hi), len(l.samples))
 	if l.failed > 0 {
 		s += fmt.Sprintf("; %d readings failed", l.failed)

@@ -65,7 +65,7 @@ func TestSoakRSSVerdict(t *testing.T) {
 
 func TestRSSLevelsDescribe(t *testing.T) {
 	l := &rssLevels{samples: []int64{10 << 20, 10 << 20, 11 << 20, 12 << 20, 10 << 20, 10 << 20, 11 << 20, 10 << 20, 11 << 20, 11 << 20}}
-	want := "server RSS 10.0 MiB over the window's first fifth, 11.0 MiB over its last (medians of 2 readings each, +10.0%, within ±10%); 10.0 MiB-12.0 MiB over all 10 readings"
+	want := "RSS 10.0 MiB over the window's first fifth, 11.0 MiB over its last (medians of 2 readings each, +10.0%, within ±10%); 10.0 MiB-12.0 MiB over all 10 readings"
 	if got := l.describe(soakDrift); got != want {
 		t.Errorf("describe:\n got %s\nwant %s", got, want)
 	}

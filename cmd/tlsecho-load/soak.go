@@ -53,7 +53,7 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				res.dials, count(float64(res.messages)), o.sizes, float64(res.bytes)/1e9, res.elapsed.Round(time.Second), res.mismatches, res.errors)},
 		{res.window.messages > 0, fmt.Sprintf("%s echoes/s, %.1f MB/s each way over the %v window",
 			count(float64(res.window.messages)/max(secs, 1e-3)), float64(res.window.nbytes)/max(secs, 1e-3)/1e6, res.window.elapsed.Round(time.Second))},
-		{levelsHold(res.levels), res.levels.describe(soakDrift)},
+		{levelsHold(res.levels), "server " + res.levels.describe(soakDrift)},
 		{res.start.ok && res.end.ok, fmt.Sprintf("server goroutines %s / %s / %s at start / middle / end", gor(res.start), gor(res.middle), gor(res.end))},
 		backToBaseline(res),
 	})
