@@ -13,6 +13,18 @@ const (
 	QuickGap  = time.Second
 )
 
+// ParkGrace is how long the echoes of rawtls and ws wait in place, with
+// their goroutine, after input they served before a connection that is
+// not busy parks. A park and the wake-up after it cost 2-3% of a full
+// handshake (two epoll_ctl calls, the parked set's epoll_wait, a
+// goroutine started: perf record of tlsecho-load -handshakes), and the
+// next thing after a short connection's input is its client's close: a
+// client that sends, reads the echo and closes (a TLS check, openssl
+// s_client, a browser's test, a load generator's handshakes) has its
+// close read where the echo was, with no park. A connection quiet for
+// longer parks, its goroutine kept that much longer.
+const ParkGrace = 100 * time.Millisecond
+
 // Pace tells a busy connection from one that is not; its zero value is a
 // connection that is not busy. It is the serving goroutine's alone.
 type Pace struct{ quick uint8 }

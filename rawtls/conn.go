@@ -57,7 +57,7 @@ type Conn struct {
 	canWait bool
 	// pace counts the echo's wake-ups in a row that each came soon
 	// after the one before; parkNext asks the echo to
-	// park, settleNext to wait parkGrace in place first (park.go).
+	// park, settleNext to wait listener.ParkGrace in place first (park.go).
 	// echoRuns is set when the server runs the echo itself, which may
 	// park only then (echoHandler).
 	pace       listener.Pace
@@ -194,8 +194,8 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 
 // runQuiet is the echo's wait where it may park (park.go): Run, with a
 // read deadline that ends it once the connection has had no input for
-// a while: listener.QuickGap, or parkGrace after input of a connection that is
-// not busy (settleNext, set by the step or the echo). It returns errPark
+// a while: listener.QuickGap, or listener.ParkGrace after input of a
+// connection that is not busy (settleNext, set by the step or the echo). It returns errPark
 // when that deadline found the connection quiet. Any other wake-up (the
 // server draining, the idle watch, a fault's) returns as from Run:
 // whoever wakes a wait sets its flag first, so the flags are looked at
@@ -207,7 +207,7 @@ func (c *Conn) runQuiet(step func() bool) error {
 		since := c.lastRead.Load()
 		wait, grace := listener.QuickGap, c.settleNext
 		if grace {
-			wait, c.settleNext, from = durationOr(c.srv.grace, parkGrace), false, time.Now()
+			wait, c.settleNext, from = durationOr(c.srv.grace, listener.ParkGrace), false, time.Now()
 		}
 		c.tc.SetReadDeadline(from.Add(wait))
 		if c.flagged() {

@@ -2,7 +2,6 @@ package rawtls
 
 import (
 	"errors"
-	"time"
 
 	"github.com/tlsecho/tlsecho/listener"
 )
@@ -10,8 +9,8 @@ import (
 // Parking: a quiet connection waits with no goroutine.
 //
 // Where it can (Linux, listener.Parking), the echo hands a connection
-// that is not busy to the listener's parked set parkGrace after each
-// input it served, if nothing more came meanwhile
+// that is not busy to the listener's parked set listener.ParkGrace after
+// each input it served, if nothing more came meanwhile
 // (listener.InputWait.Park): the goroutine ends, and a fresh one
 // runs the handler again when the socket turns readable, a read deadline
 // is set (the idle watch, Shutdown's wake-up) or the connection is closed,
@@ -21,27 +20,14 @@ import (
 // A connection whose last listener.BusyAfter wake-ups each came within
 // listener.QuickGap of the one before is busy: it goes on waiting where
 // it echoed, inside one listener.InputWait.Run, as every connection did
-// before, so a busy connection costs no park and no goroutine per message. Such a wait
-// carries a read deadline QuickGap away, which ends it when the
-// connection has had no input for that long, and the connection parks.
+// before, so a busy connection costs no park and no goroutine per
+// message. Such a wait carries a read deadline QuickGap away, which ends
+// it when the connection has had no input for that long, and the
+// connection parks.
 
 // errPark is the echo's way of asking to be run again once the
 // connection has input, with no goroutine meanwhile (cont).
 var errPark = errors.New("rawtls: parked until the client sends")
-
-const (
-	// parkGrace is how long a connection that is not busy waits in
-	// place after input it served before it parks. A park and the
-	// wake-up after it cost 2-3% of a full handshake (two epoll_ctl
-	// calls, the parked set's epoll_wait, a goroutine started: perf
-	// record of tlsecho-load -handshakes), and the next thing after a short
-	// connection's input is its client's close: a client that sends,
-	// reads the echo and closes (a TLS check, openssl s_client, a
-	// load generator's handshakes) has its close read where the echo
-	// was, with no park. A connection quiet for longer parks, its
-	// goroutine kept that much longer.
-	parkGrace = 100 * time.Millisecond
-)
 
 // parks reports whether the echo's waits may park: only where the server
 // runs the echo itself, for a Handler of the user's that calls it would

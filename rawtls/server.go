@@ -70,7 +70,7 @@ type Server struct {
 	hard      bool      // connections are closed at once, not drained
 	epoch     time.Time // set by the first Serve, before any connection
 	wg        sync.WaitGroup
-	// grace is parkGrace, unless a test chose another (park.go).
+	// grace is listener.ParkGrace, unless a test chose another (park.go).
 	grace time.Duration
 }
 

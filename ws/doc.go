@@ -119,10 +119,12 @@
 //     it quiet for a whole period and moves its wait to a fresh goroutine:
 //     an idle connection is back on the smallest stack within two
 //     keepalive periods. On Linux a connection that is not busy waits
-//     with no goroutine at all (listener.InputWait.Park): its socket sits
-//     in an epoll set of the listener's own until it turns readable, a
-//     read deadline is set (the keepalive, a close) or it is closed, and
-//     then a fresh goroutine waits as above; about 2.5 KiB less again.
+//     with no goroutine at all (listener.InputWait.Park), once it has been
+//     quiet for listener.ParkGrace (100 ms) after the upgrade or its last
+//     message (grace.go): its socket sits in an epoll set of the
+//     listener's own until it turns readable, a read deadline is set (the
+//     keepalive, a close) or it is closed, and then a fresh goroutine
+//     waits as above; about 2.5 KiB less again.
 //     Only over TLS, without faults or negotiated compression (a client
 //     that offered none waits so on a server that offers it): the wait
 //     follows the records crypto/tls has read. A plain ws:// connection (a listener

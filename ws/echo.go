@@ -93,11 +93,17 @@ func (e *echoHandler) ServeWS(c *Conn) error {
 				step = ready.stepFn
 			}
 			// Where a connection can wait with no goroutine, one
-			// that is not busy does (listener.Parking). Inside a
-			// Handler of the user's the echo waits here, whatever
-			// its stack.
+			// that is not busy does (listener.Parking), after a
+			// grace in place (grace.go). Inside a Handler of the
+			// user's the echo waits here, whatever its stack.
 			if c.echoRuns && !busy && (!here || listener.Parking) {
-				return errWait
+				if !listener.Parking || (!c.waitGrace() && len(c.nc.replay) == 0) {
+					return errWait
+				}
+				if err := echoMessage(c, pool); err != nil {
+					return err
+				}
+				continue
 			}
 			waited := c.waitHere(busy, step)
 			// What ended the echo inside the wait ends it, also when

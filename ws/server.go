@@ -112,6 +112,9 @@ type Server struct {
 	// for an unread answer right after it has read the socket's count, so
 	// a test can make the reader move on at that point.
 	afterSocketLook func()
+	// grace is listener.ParkGrace, unless a test chose another
+	// (grace.go).
+	grace time.Duration
 }
 
 // Hooks are optional callbacks on connection events, called from the

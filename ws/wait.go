@@ -25,12 +25,13 @@ import (
 // socket empty, as a wait inside crypto/tls does.
 //
 // Where it can (Linux, listener.Parking), a connection that is not busy
-// (below) waits with no goroutine at all: its socket joins the
-// listener's parked set (listener.InputWait.Park), and a fresh goroutine
-// starts when input comes, when a read deadline is set (the keepalive
-// ending the connection, a close waiting for its answer) or when the
-// connection is closed (Shutdown's cut at its deadline), and waits as
-// below, where it meets what woke it. The goroutine's g and its 2 KiB
+// (below) waits with no goroutine at all, once it has been quiet for
+// listener.ParkGrace after the upgrade or its last message (grace.go):
+// its socket joins the listener's parked set (listener.InputWait.Park),
+// and a fresh goroutine starts when input comes, when a read deadline is
+// set (the keepalive ending the connection, a close waiting for its
+// answer) or when the connection is closed (Shutdown's cut at its
+// deadline), and waits as below, where it meets what woke it. The goroutine's g and its 2 KiB
 // stack were about 2.5 KiB of an idle connection: resident memory per
 // idle wss connection went from 15.7-16.7 to 13.4 KiB (5,000 held). What
 // follows of waiting where the echo ran holds for a busy connection, and
@@ -64,13 +65,14 @@ import (
 // 64-byte echo that way, against 11,800 waiting in place and 10,300 for
 // the plain gorilla loop, and of three runs of the same load on the same
 // build, one went that way throughout. So a connection whose last
-// listener.BusyAfter waits each ended within listener.QuickGap of the one before waits
-// where it echoed, whatever its stack, and the keepalive's first look
-// that finds it quiet for a whole period ends that wait (nudge), which
-// then starts again on a fresh goroutine's small stack: a connection
-// that goes idle is back on one within two keepalive periods. One
-// waiting a second or more between messages hands each wait on, as
-// before.
+// listener.BusyAfter waits each ended within listener.QuickGap of the
+// one before waits where it echoed, whatever its stack, and the
+// keepalive's first look that finds it quiet for a whole period ends
+// that wait (nudge), which then starts again on a fresh goroutine's
+// small stack: a connection that goes idle is back on one within two
+// keepalive periods. One waiting a second or more between messages
+// hands each wait on, as before, after a grace in place where it parks
+// (grace.go).
 //
 // A busy connection's wait also echoes, itself, the messages that arrive
 // whole while it waits (ready.go), and waits on after each without
@@ -170,28 +172,39 @@ func (c *Conn) waitHere(nudgeable bool, step func() bool) bool {
 	} else {
 		err = c.input.Wait()
 	}
-	// One clock reading per wait: from the end of the last one, which
-	// the echo of one message lies between, as a second reading as the
-	// wait started cost 90 more instructions per 64-byte echo
-	// (callgrind).
+	c.notePace()
+	if nudgeable && !c.unpark() {
+		c.pace.Quiet()
+		return false
+	}
+	return c.takePongs(err)
+}
+
+// notePace counts a wait that has just ended toward the connection's
+// being busy. One clock reading per wait: from the end of the last one,
+// which the echo of one message lies between, as a second reading as the
+// wait started cost 90 more instructions per 64-byte echo (callgrind).
+func (c *Conn) notePace() {
 	now := c.ka.now()
 	gap := now - c.waitedAt
 	if c.stepped {
 		// The wait served input, and a step ended it just now; or a
 		// deadline did, which ends the connection or, the keepalive's
-		// nudge, its being busy (below). No clock reading per step: it
-		// was 0.3% of a 64-byte echo's CPU (perf).
+		// nudge, its being busy. No clock reading per step: it was 0.3%
+		// of a 64-byte echo's CPU (perf).
 		gap, c.stepped = 0, false
 	}
 	c.pace.Note(gap)
 	c.waitedAt = now
-	if nudgeable && !c.unpark() {
-		c.pace.Quiet()
-		return false
-	}
+}
+
+// takePongs is the end of a wait that ended with err: when a ping went
+// out since control frames were last taken here, its pong may be what
+// came, and the whole pongs and pings the input starts with are taken
+// (takeControl). It reports false when that was all, and the wait should
+// start again on a fresh goroutine.
+func (c *Conn) takePongs(err error) bool {
 	if p := c.pings.Load(); err == nil && p != c.answered {
-		// A ping went out since control frames were last taken here:
-		// its pong may be what came.
 		c.answered = p
 		if c.takeControl() && c.canWait() {
 			return false

@@ -1,0 +1,154 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// inGrace waits until c's goroutine waits out its grace (blocked in the
+// poller inside waitGrace), and fails if c parks meanwhile.
+func inGrace(t *testing.T, c *Conn) {
+	t.Helper()
+	onGrace := fmt.Sprintf("ws.(*Conn).waitGrace(%p", c)
+	deadline := time.Now().Add(ioWait)
+	for {
+		if c.nc.lc.Parked() {
+			t.Fatal("the connection parked: no grace in place")
+		}
+		for _, g := range strings.Split(stacks(), "\n\n") {
+			if strings.Contains(g, onGrace) && strings.Contains(g, "[IO wait") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v no goroutine waits out the connection's grace", ioWait)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestShortConnectionNeverParks: a client that sends one message right
+// after the upgrade, reads the echo and closes, as a browser's check or a
+// load generator's does, is served where the upgrade left it, and has
+// its close read where the echo was: no park, and no goroutine started
+// after one. The grace is made long here so that a slow machine cannot
+// pass it between two steps.
+func TestShortConnectionNeverParks(t *testing.T) {
+	t.Parallel()
+	closed := make(chan bool, 1)
+	s, conns := opened(&Server{grace: time.Minute})
+	s.Hooks.Closed = func(c *Conn) { closed <- c.nc.lc.Parked() }
+	ts := startServer(t, s)
+	ws, _ := ts.dial(t, nil, nil)
+	c := <-conns
+	inGrace(t, c)
+	if _, got := echo(t, ws, websocket.BinaryMessage, []byte("one message")); string(got) != "one message" {
+		t.Fatalf("echo %q", got)
+	}
+	inGrace(t, c)
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), timeIn(ioWait)); err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadDeadline(timeIn(ioWait))
+	_, _, err := ws.ReadMessage()
+	wantCloseError(t, err, websocket.CloseNormalClosure)
+	select {
+	case parked := <-closed:
+		if parked {
+			t.Fatal("the connection ended parked")
+		}
+	case <-time.After(ioWait):
+		t.Fatal("the connection did not end after the client's close")
+	}
+}
+
+// TestShutdownDuringGrace: a connection waiting out its grace after an
+// echo when Shutdown begins gets its 1001 and ends at once, long before
+// the grace would have, and Shutdown returns in time.
+func TestShutdownDuringGrace(t *testing.T) {
+	t.Parallel()
+	s, conns := opened(&Server{grace: time.Minute})
+	ts := startServer(t, s)
+	ws, _ := ts.dial(t, nil, nil)
+	c := <-conns
+	if _, got := echo(t, ws, websocket.TextMessage, []byte("then quiet")); string(got) != "then quiet" {
+		t.Fatalf("echo %q", got)
+	}
+	inGrace(t, c)
+	var pings atomic.Int64
+	done := readLoop(ws, &pings, nil, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*ioWait)
+	defer cancel()
+	start := time.Now()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v after %v", err, time.Since(start))
+	}
+	if took := time.Since(start); took >= closeWait {
+		t.Errorf("Shutdown took %v although the client answered at once", took)
+	}
+	select {
+	case err := <-done:
+		wantCloseError(t, err, websocket.CloseGoingAway)
+	case <-time.After(ioWait):
+		t.Fatal("the client got no close")
+	}
+}
+
+// TestIdleDuringGrace: the idle timeout ends a connection waiting out a
+// grace longer than it, with its close 1000, not once the grace is over.
+func TestIdleDuringGrace(t *testing.T) {
+	t.Parallel()
+	const idle = 300 * time.Millisecond
+	s, conns := opened(&Server{grace: time.Minute, IdleTimeout: idle})
+	ts := startServer(t, s)
+	ws, _ := ts.dial(t, nil, nil)
+	c := <-conns
+	if _, got := echo(t, ws, websocket.TextMessage, []byte("then quiet")); string(got) != "then quiet" {
+		t.Fatalf("echo %q", got)
+	}
+	inGrace(t, c)
+	start := time.Now()
+	ws.SetReadDeadline(timeIn(30 * time.Second))
+	_, _, err := ws.ReadMessage()
+	ce := wantCloseError(t, err, websocket.CloseNormalClosure)
+	// Closed between one and one and a half idle timeouts after the
+	// echo; a wait held to the grace would take the minute.
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("closed %v after the echo (%q), with an idle timeout of %v", took, ce.Text, idle)
+	}
+}
+
+// TestShutdownDuringGraceSilentClient: as TestShutdownDuringGrace, with
+// a client that never answers the server's 1001: the close's own
+// deadline, which the grace's must not replace, ends the connection
+// after closeWait, and Shutdown returns without running out of time.
+func TestShutdownDuringGraceSilentClient(t *testing.T) {
+	t.Parallel()
+	s, conns := opened(&Server{grace: time.Minute})
+	ts := startServer(t, s)
+	rc, _ := ts.dialRaw(t, nil)
+	c := <-conns
+	rc.expectEchoOrClose([]frame{{fin: true, op: opText, payload: []byte("then silent")}}, 0)
+	inGrace(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	result := make(chan error, 1)
+	start := time.Now()
+	go func() { result <- s.Shutdown(ctx) }()
+	if code, _ := rc.readClose(); code != websocket.CloseGoingAway {
+		t.Fatalf("close %d, want %d", code, websocket.CloseGoingAway)
+	}
+	rc.expectEnd()
+	if err := <-result; err != nil {
+		t.Fatalf("Shutdown: %v after %v", err, time.Since(start))
+	}
+	if took := time.Since(start); took > closeWait+ioWait {
+		t.Errorf("Shutdown took %v with one silent client; its close waits %v", took, closeWait)
+	}
+}
