@@ -33,6 +33,22 @@ func inGrace(t *testing.T, c *Conn) {
 	}
 }
 
+// echoIntoGrace starts a server whose grace is a minute, and returns it,
+// a client and the server's connection for it, which has echoed one
+// message and waits out its grace.
+func echoIntoGrace(t *testing.T) (*Server, *websocket.Conn, *Conn) {
+	t.Helper()
+	s, conns := opened(&Server{grace: time.Minute})
+	ts := startServer(t, s)
+	ws, _ := ts.dial(t, nil, nil)
+	c := <-conns
+	if _, got := echo(t, ws, websocket.TextMessage, []byte("then quiet")); string(got) != "then quiet" {
+		t.Fatalf("echo %q", got)
+	}
+	inGrace(t, c)
+	return s, ws, c
+}
+
 // TestShortConnectionNeverParks: a client that sends one message right
 // after the upgrade, reads the echo and closes, as a browser's check or a
 // load generator's does, is served where the upgrade left it, and has
@@ -73,14 +89,7 @@ func TestShortConnectionNeverParks(t *testing.T) {
 // the grace would have, and Shutdown returns in time.
 func TestShutdownDuringGrace(t *testing.T) {
 	t.Parallel()
-	s, conns := opened(&Server{grace: time.Minute})
-	ts := startServer(t, s)
-	ws, _ := ts.dial(t, nil, nil)
-	c := <-conns
-	if _, got := echo(t, ws, websocket.TextMessage, []byte("then quiet")); string(got) != "then quiet" {
-		t.Fatalf("echo %q", got)
-	}
-	inGrace(t, c)
+	s, ws, _ := echoIntoGrace(t)
 	var pings atomic.Int64
 	done := readLoop(ws, &pings, nil, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*ioWait)
@@ -108,17 +117,11 @@ func TestShutdownDuringGrace(t *testing.T) {
 // parks, at its second look, long before the idle timeout, which then
 // meets a parked connection, not one in its grace. So the test expires
 // the connection as the keepalive's check does (its checks stopped, then
-// expire), while the default ping interval keeps the nudge 7.5 s away at least.
+// expire), while the default ping interval keeps the nudge 7.5 s away at
+// least.
 func TestIdleDuringGrace(t *testing.T) {
 	t.Parallel()
-	s, conns := opened(&Server{grace: time.Minute})
-	ts := startServer(t, s)
-	ws, _ := ts.dial(t, nil, nil)
-	c := <-conns
-	if _, got := echo(t, ws, websocket.TextMessage, []byte("then quiet")); string(got) != "then quiet" {
-		t.Fatalf("echo %q", got)
-	}
-	inGrace(t, c)
+	_, ws, c := echoIntoGrace(t)
 	c.ka.mu.Lock()
 	c.ka.stopped = true
 	c.ka.mu.Unlock()
