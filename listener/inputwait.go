@@ -82,7 +82,8 @@ func (noInput) Temporary() bool { return true }
 // has found the socket empty, or left it so by the kernel's word, and
 // crypto/tls holds no complete record ([Conn.Unread]). An echo that has
 // written what it read ends its step then, saving that read: it costs
-// crypto/tls's Read and the wrappers around it, 1-2% of a 64-byte echo.
+// crypto/tls's Read and the wrappers around it, about 1% of a 64-byte
+// echo (perf record).
 // Call it only from the step, after a read that returned data was told
 // to [Conn.RecordRead].
 func (c *Conn) Drained() bool {

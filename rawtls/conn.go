@@ -56,8 +56,8 @@ type Conn struct {
 	input   listener.InputWait
 	canWait bool
 	// pace counts the echo's wake-ups in a row that each came soon
-	// after the one before; parkNext asks the echo to
-	// park, settleNext to wait listener.ParkGrace in place first (park.go).
+	// after the one before; parkNext asks the echo to park, settleNext
+	// to wait listener.ParkGrace in place first (park.go).
 	// echoRuns is set when the server runs the echo itself, which may
 	// park only then (echoHandler).
 	pace       listener.Pace
@@ -195,12 +195,12 @@ func (c *Conn) awaitInput(step func() bool) (probe bool) {
 // runQuiet is the echo's wait where it may park (park.go): Run, with a
 // read deadline that ends it once the connection has had no input for
 // a while: listener.QuickGap, or listener.ParkGrace after input of a
-// connection that is not busy (settleNext, set by the step or the echo). It returns errPark
-// when that deadline found the connection quiet. Any other wake-up (the
-// server draining, the idle watch, a fault's) returns as from Run:
-// whoever wakes a wait sets its flag first, so the flags are looked at
-// after the deadline is set, which may have overwritten the wake-up's,
-// and after it is cleared.
+// connection that is not busy (settleNext, set by the step or the echo).
+// It returns errPark when that deadline found the connection quiet. Any
+// other wake-up (the server draining, the idle watch, a fault's) returns
+// as from Run: whoever wakes a wait sets its flag first, so the flags
+// are looked at after the deadline is set, which may have overwritten
+// the wake-up's, and after it is cleared.
 func (c *Conn) runQuiet(step func() bool) error {
 	from := time.Now()
 	for {

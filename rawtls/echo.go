@@ -96,8 +96,8 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 		}
 		// Input read here (the rest of a record, one crypto/tls held)
 		// counts as the wait's does: a connection that is not busy
-		// parks listener.ParkGrace after it, rather than wait a second for the
-		// quiet deadline.
+		// parks listener.ParkGrace after it, rather than wait a second
+		// for the quiet deadline.
 		if n > 0 && c.parks() {
 			c.settleNext = !c.tookInput(prev)
 		}
