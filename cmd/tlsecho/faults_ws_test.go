@@ -61,8 +61,12 @@ func TestFaultsWSVerbs(t *testing.T) {
 	// machine has taken more than 600ms.
 	const idle = 2 * time.Second
 	ta := startApp(t, map[string]string{"IDLE_TIMEOUT": idle.String(), "HTTP_ADDR": "127.0.0.1:0"})
-	wssEcho(t, ta, "warm up")
-	dialPlainWS(t, ta, "").echo(t, "warm up")
+	for _, dial := range []func(*testing.T, *testApp, string) *wsClient{dialWSS, dialPlainWS} {
+		warm := dial(t, ta, "")
+		warm.echo(t, "warm up")
+		warm.Close()
+	}
+	noConns(t, ta.ws.Active, ta.plainWS.Active)
 	tests := []struct {
 		spec  string
 		check func(t *testing.T, c *wsClient)
