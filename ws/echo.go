@@ -97,27 +97,27 @@ func (e *echoHandler) ServeWS(c *Conn) error {
 			// grace in place (grace.go). Inside a Handler of the
 			// user's the echo waits here, whatever its stack.
 			if c.echoRuns && !busy && (!here || listener.Parking) {
-				if !listener.Parking || (!c.waitGrace() && len(c.nc.replay) == 0) {
+				// waitGrace leaves nothing read and unhandled when it
+				// reports false: the connection parks.
+				if !listener.Parking || !c.waitGrace() {
 					return errWait
 				}
-				if err := echoMessage(c, pool); err != nil {
-					return err
+			} else {
+				waited := c.waitHere(busy, step)
+				// What ended the echo inside the wait ends it, also
+				// when the keepalive nudged the wait meanwhile; and
+				// what the wait read and left is read here: a fresh
+				// goroutine's wait would wait on the socket with it
+				// unread.
+				if ready != nil && ready.err != nil {
+					return ready.err
 				}
-				continue
-			}
-			waited := c.waitHere(busy, step)
-			// What ended the echo inside the wait ends it, also when
-			// the keepalive nudged the wait meanwhile; and what the
-			// wait read and left is read here: a fresh goroutine's
-			// wait would wait on the socket with it unread.
-			if ready != nil && ready.err != nil {
-				return ready.err
-			}
-			if !waited && len(c.nc.replay) == 0 {
-				if c.echoRuns {
-					return errWait
+				if !waited && len(c.nc.replay) == 0 {
+					if c.echoRuns {
+						return errWait
+					}
+					continue // the wait starts again here
 				}
-				continue // the wait starts again here
 			}
 		}
 		if err := echoMessage(c, pool); err != nil {
