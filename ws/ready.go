@@ -18,10 +18,10 @@ import (
 // gorilla cannot be asked to read without waiting: a read of its that
 // fails fails the connection. So the input is first read through
 // crypto/tls, past the frame watch, into a buffer, which must end where
-// a data message does (frameWatch.loose); gorilla then reads it from
-// there (watchedConn.replay), and is called only for the messages whole
-// in it. That costs a copy of each message more than gorilla reading
-// through crypto/tls, against the read saved.
+// a data message does (frameWatch.loose). The whole one-frame messages
+// it starts with are answered where they lie (inplace.go); gorilla reads
+// the rest from there (watchedConn.replay), and is called only for the
+// messages whole in it.
 type readyEcho struct {
 	c    *Conn
 	pool *sync.Pool // the echo's buffers, larger than a wait reads at once
@@ -74,6 +74,19 @@ func (r *readyEcho) step() bool {
 	}
 	if w.loose || w.messages.Load() == c.nc.started.Load() || n == len(buf) {
 		return r.leave(bp, buf[:n])
+	}
+	if !c.deflate {
+		k, err := echoInPlace(c, buf[:n])
+		if err != nil {
+			r.err = err
+			return r.leave(bp, buf[k:n])
+		}
+		if k == n {
+			r.pool.Put(bp)
+			return c.allTaken(listener.UnreadPartial)
+		}
+		buf = buf[k:n]
+		n = len(buf)
 	}
 	c.nc.replay = buf[:n]
 	for w.messages.Load() > c.nc.started.Load() {

@@ -107,6 +107,12 @@ type Server struct {
 	wg       sync.WaitGroup // connections served, and upgrades in progress
 	active   atomic.Int64
 	stats    counters
+	// inPlace counts the messages echoed in place (inplace.go), for
+	// tests.
+	inPlace atomic.Int64
+	// emptyFrame is the frame writeThrough has gorilla write, for
+	// watchedConn to replace (inplace.go).
+	emptyFrame *websocket.PreparedMessage
 
 	// afterSocketLook, when set (by tests), runs in the keepalive's look
 	// for an unread answer right after it has read the socket's count, so
@@ -160,6 +166,8 @@ func (s *Server) Stats() Stats {
 func (s *Server) init() {
 	s.initOnce.Do(func() {
 		s.epoch = time.Now()
+		// Cannot fail: an empty message, nothing to compress.
+		s.emptyFrame, _ = websocket.NewPreparedMessage(websocket.BinaryMessage, nil)
 		s.upgrader = websocket.Upgrader{
 			HandshakeTimeout: writeWait,
 			// Pooled write buffers: an idle connection holds none, which
