@@ -79,6 +79,9 @@ type Conn struct {
 	// connection started serving.
 	waitedAt int64
 
+	// empty is this connection's Server.emptyFrames (inplace.go).
+	empty *websocket.PreparedMessage
+
 	// mr is reused for every message: NextReader invalidates the previous
 	// reader anyway, and one allocation less per message counts at 100k/s.
 	mr messageReader
@@ -87,6 +90,7 @@ type Conn struct {
 func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Conn {
 	c := &Conn{ws: wc, nc: nc, srv: s, remote: remote}
 	c.ka.c = c
+	c.empty = s.emptyFrames[s.nextEmpty.Add(1)%uint32(len(s.emptyFrames))]
 	// Only a TLS listener follows the records crypto/tls reads, which the
 	// wait on the socket needs (wait.go).
 	if _, isTLS := nc.Conn.(*tls.Conn); isTLS {

@@ -150,14 +150,14 @@ func echoInPlace(c *Conn, b []byte) (int, error) {
 
 // writeThrough writes p, frames the server built itself, through
 // gorilla's writer: gorilla is asked for a frame ready-made (an empty
-// binary message, prepared once for the server), and watchedConn.Write
+// binary message, prepared once: Server.emptyFrames), and watchedConn.Write
 // sends p in its place. So p takes its turn with the pings and closes
 // other goroutines write, waits for the writer as their frames would,
 // and is refused as theirs would once the server has sent its close
 // (gorilla's ErrCloseSent) or a write has failed.
 func (c *Conn) writeThrough(p []byte) error {
 	c.nc.swap = p
-	err := c.ws.WritePreparedMessage(c.srv.emptyFrame)
+	err := c.ws.WritePreparedMessage(c.empty)
 	c.nc.swap = nil
 	return err
 }

@@ -110,9 +110,12 @@ type Server struct {
 	// inPlace counts the messages echoed in place (inplace.go), for
 	// tests.
 	inPlace atomic.Int64
-	// emptyFrame is the frame writeThrough has gorilla write, for
-	// watchedConn to replace (inplace.go).
-	emptyFrame *websocket.PreparedMessage
+	// emptyFrames hold the frame writeThrough has gorilla write, for
+	// watchedConn to replace (inplace.go). Each locks a mutex as gorilla
+	// looks its frame up, so the connections share several, in turn,
+	// rather than one for the whole server on many CPUs.
+	emptyFrames [8]*websocket.PreparedMessage
+	nextEmpty   atomic.Uint32
 
 	// afterSocketLook, when set (by tests), runs in the keepalive's look
 	// for an unread answer right after it has read the socket's count, so
@@ -166,8 +169,10 @@ func (s *Server) Stats() Stats {
 func (s *Server) init() {
 	s.initOnce.Do(func() {
 		s.epoch = time.Now()
-		// Cannot fail: an empty message, nothing to compress.
-		s.emptyFrame, _ = websocket.NewPreparedMessage(websocket.BinaryMessage, nil)
+		for i := range s.emptyFrames {
+			// Cannot fail: an empty message, nothing to compress.
+			s.emptyFrames[i], _ = websocket.NewPreparedMessage(websocket.BinaryMessage, nil)
+		}
 		s.upgrader = websocket.Upgrader{
 			HandshakeTimeout: writeWait,
 			// Pooled write buffers: an idle connection holds none, which
