@@ -214,3 +214,36 @@ func plainFrame(b []byte, limit int64) (op byte, payload []byte, size int, ok bo
 	}
 	return op, payload, h + 4 + n, true
 }
+
+// TestUnmask checks unmask against the rule of RFC 6455 section 5.3,
+// byte by byte, at every length around its loops' steps and from every
+// alignment.
+func TestUnmask(t *testing.T) {
+	t.Parallel()
+	key := [4]byte{0xA1, 0xB2, 0xC3, 0xD4}
+	for off := range 8 {
+		for n := range 100 {
+			buf := make([]byte, off+n)
+			for i := range buf {
+				buf[i] = byte(i * 31)
+			}
+			want := bytes.Clone(buf[off:])
+			for i := range want {
+				want[i] ^= key[i%4]
+			}
+			unmask(buf[off:], binary.LittleEndian.Uint32(key[:]))
+			if !bytes.Equal(buf[off:], want) {
+				t.Fatalf("offset %d, %d bytes: % x, want % x", off, n, buf[off:], want)
+			}
+		}
+	}
+}
+
+// BenchmarkUnmask: unmask's speed on a 4 KiB payload.
+func BenchmarkUnmask(b *testing.B) {
+	buf := make([]byte, 4096)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		unmask(buf, 0x12345678)
+	}
+}
