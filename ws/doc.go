@@ -124,7 +124,10 @@
 //     message (grace.go): its socket sits in an epoll set of the
 //     listener's own until it turns readable, a read deadline is set (the
 //     keepalive, a close) or it is closed, and then a fresh goroutine
-//     waits as above; about 2.5 KiB less again.
+//     waits as above; about 2.5 KiB less again. A busy connection's
+//     wait answers the whole one-frame messages it read where they lie,
+//     in one write through gorilla's writer, and leaves anything else to
+//     gorilla (inplace.go).
 //     Only over TLS, without faults or negotiated compression (a client
 //     that offered none waits so on a server that offers it): the wait
 //     follows the records crypto/tls has read. A plain ws:// connection (a listener
