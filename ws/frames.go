@@ -281,7 +281,9 @@ type watchedConn struct {
 	pool     *sync.Pool    // the server's buffers for held writes
 	// swap, while set, is written in place of the next empty binary
 	// frame (Conn.writeThrough). Only the handler's goroutine sets it,
-	// and only its writes carry data frames.
+	// and it is looked at only for data frames, which on a connection
+	// without faults only that goroutine writes (a fault's delay queue
+	// writes them too, on a connection that never answers in place).
 	swap []byte
 	// lc is the listener's Conn under a TLS connection, told of each read
 	// through crypto/tls (listener.Conn.RecordRead); nil otherwise.
@@ -372,7 +374,7 @@ func (w *watchedConn) Write(p []byte) (int, error) {
 		return w.write(p)
 	}
 	w.mu.Lock()
-	if ahead && (w.pending == nil || len(*w.pending)+len(p) <= cap(*w.pending)) {
+	if ahead && w.room() >= len(p) {
 		if w.pending == nil {
 			w.pending = w.pool.Get().(*[]byte)
 			w.held.Store(true)
@@ -434,6 +436,21 @@ func (w *watchedConn) noteClose(p []byte) {
 		code = int32(binary.BigEndian.Uint16(p[2:4]))
 	}
 	w.closeSent.CompareAndSwap(0, code)
+}
+
+// heldSize is the size of the server's buffers for held writes: a
+// frame of gorilla's 16 KiB write buffer fits, and a write that does not
+// goes out at once, behind what is held, so the pooled buffers never
+// grow (answers in place run up to the wait's 32 KiB).
+const heldSize = 16 << 10
+
+// room is what the held writes' buffer can take still. Call it with mu
+// held.
+func (w *watchedConn) room() int {
+	if w.pending == nil {
+		return heldSize
+	}
+	return heldSize - len(*w.pending)
 }
 
 // flush writes the held writes and p in one write.

@@ -2,7 +2,10 @@ package ws
 
 import (
 	"encoding/binary"
+	"errors"
 	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
 )
 
 // Echoing whole messages in place.
@@ -148,8 +151,13 @@ func echoInPlace(c *Conn, b []byte) (int, error) {
 	if a.taken == 0 {
 		return 0, nil
 	}
-	w := c.nc
-	w.started.Add(uint64(a.messages()))
+	c.nc.started.Add(uint64(a.messages()))
+	err := c.writeThrough(b[a.from:a.to])
+	if errors.Is(err, websocket.ErrCloseSent) {
+		// Not echoed: the server's close went out first, and the
+		// messages count as gorilla's path counts them then, unread.
+		return a.taken, err
+	}
 	if a.text > 0 {
 		c.srv.stats.text.Add(a.text)
 		c.srv.stats.textBytes.Add(a.textBytes)
@@ -159,7 +167,7 @@ func echoInPlace(c *Conn, b []byte) (int, error) {
 		c.srv.stats.binaryBytes.Add(a.binaryBytes)
 	}
 	c.srv.inPlace.Add(a.messages())
-	return a.taken, c.writeThrough(b[a.from:a.to])
+	return a.taken, err
 }
 
 // writeThrough writes p, frames the server built itself, through

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tlsecho/tlsecho/listener"
@@ -73,6 +77,86 @@ func TestEchoInPlace(t *testing.T) {
 	rc.expectClose(1007)
 }
 
+// TestEchoInPlaceLeavesToGorilla: a frame that cannot be answered in
+// place, behind one that was, gets gorilla's answer: the close its
+// fault calls for, after the echo of the message before it.
+func TestEchoInPlaceLeavesToGorilla(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		f    frame
+		code int
+	}{
+		{"a lone continuation", frame{fin: true, op: opCont, payload: []byte("continued")}, 1002},
+		{"unmasked", frame{fin: true, op: opBinary, payload: []byte("not masked at all"), unmasked: true}, 1002},
+		{"a reserved opcode", frame{fin: true, op: 3, payload: []byte("reserved op")}, 1002},
+		{"RSV2", frame{fin: true, rsv: rsv2, op: opBinary, payload: []byte("rsv2 set")}, 1002},
+		{"over the limit", frame{fin: true, op: opBinary, payload: bytes.Repeat([]byte("x"), 200)}, 1009},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, conns := opened(&Server{MaxMessageBytes: 150})
+			ts := startServer(t, s)
+			rc := busyConn(t, ts)
+			<-conns
+			base := s.inPlace.Load()
+			ok := frame{fin: true, op: opBinary, payload: []byte("fine")}
+			rc.write(ok, tc.f, ok)
+			if op, _, got := rc.readMessage(); op != opBinary || string(got) != "fine" {
+				t.Fatalf("got op %#x %q, want the echo of %q", op, got, "fine")
+			}
+			rc.expectClose(tc.code)
+			if got := s.inPlace.Load() - base; got != 1 {
+				t.Fatalf("%d messages echoed in place, want 1", got)
+			}
+		})
+	}
+}
+
+// TestEchoInPlaceStats: messages echoed in place count in Server.Stats as
+// gorilla's path counts them.
+func TestEchoInPlaceStats(t *testing.T) {
+	t.Parallel()
+	s, conns := opened(&Server{})
+	ts := startServer(t, s)
+	rc := busyConn(t, ts)
+	<-conns
+	before, base := s.Stats(), s.inPlace.Load()
+	batch := []frame{
+		{fin: true, op: opText, payload: []byte("héllo")},
+		{fin: true, op: opBinary, payload: bytes.Repeat([]byte{1}, 300)},
+		{fin: true, op: opText},
+	}
+	rc.write(batch...)
+	for range batch {
+		rc.readMessage()
+	}
+	if got := s.inPlace.Load() - base; got != 3 {
+		t.Fatalf("%d messages echoed in place, want 3", got)
+	}
+	after := s.Stats()
+	if after.TextMessages-before.TextMessages != 2 || after.TextBytes-before.TextBytes != 6 ||
+		after.BinaryMessages-before.BinaryMessages != 1 || after.BinaryBytes-before.BinaryBytes != 300 {
+		t.Fatalf("stats went from %+v to %+v, want 2 text messages of 6 bytes and 1 binary of 300 more", before, after)
+	}
+}
+
+// busyConn is a raw client whose connection the server counts busy: it
+// has echoed listener.BusyAfter+2 messages in quick succession.
+func busyConn(t *testing.T, ts *testServer) *rawConn {
+	t.Helper()
+	rc, _ := ts.dialRaw(t, nil)
+	for i := range listener.BusyAfter + 2 {
+		m := frame{fin: true, op: opBinary, payload: fmt.Appendf(nil, "warm-up %d", i)}
+		rc.write(m)
+		if op, _, got := rc.readMessage(); op != opBinary || !bytes.Equal(got, m.payload) {
+			t.Fatalf("warm-up echo: op %#x %q, want %q", op, got, m.payload)
+		}
+	}
+	return rc
+}
+
 // TestAnswerInPlace: the answers are the server's frames for the same
 // messages, minimal headers and no mask, packed from the first one's
 // start; answerInPlace stops at the first frame it must leave to gorilla
@@ -107,7 +191,9 @@ func TestAnswerInPlace(t *testing.T) {
 		{"a fragment first", [][]byte{frame{op: opBinary, payload: []byte("a")}.encode(), frame{fin: true, op: opCont}.encode()}, 100, nil, 0},
 		{"RSV1", [][]byte{bin("a").encode(), frame{fin: true, rsv: rsv1, op: opBinary, payload: []byte("b")}.encode()}, 100,
 			[][]byte{{0x82, 1, 'a'}}, 1},
-		{"unmasked", [][]byte{frame{fin: true, op: opBinary, payload: []byte("a"), unmasked: true}.encode()}, 100, nil, 0},
+		{"unmasked", [][]byte{frame{fin: true, op: opBinary, payload: []byte("not masked"), unmasked: true}.encode()}, 100, nil, 0},
+		{"a lone continuation", [][]byte{frame{fin: true, op: opCont, payload: []byte("continued")}.encode()}, 100, nil, 0},
+		{"a reserved opcode", [][]byte{frame{fin: true, op: 3, payload: []byte("op 3")}.encode()}, 100, nil, 0},
 		{"over the limit", [][]byte{bin("abc").encode(), bin("abcd").encode()}, 3, [][]byte{{0x82, 3, 'a', 'b', 'c'}}, 1},
 		{"64-bit length", [][]byte{{0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4, 'a' ^ 1}}, 100, nil, 0},
 		{"not UTF-8", [][]byte{frame{fin: true, op: opText, payload: []byte{'a', 0xFF}}.encode()}, 100, nil, 0},
@@ -247,3 +333,53 @@ func BenchmarkUnmask(b *testing.B) {
 		unmask(buf, 0x12345678)
 	}
 }
+
+// TestHeldWritesKeepTheirSize: a write too large for the held writes'
+// pooled buffer goes out at once, behind what is held, rather than grow
+// the buffer, which would go back to the pool grown: answers in place
+// run up to the wait's 32 KiB.
+func TestHeldWritesKeepTheirSize(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	pool := &sync.Pool{New: func() any { b := make([]byte, 0, heldSize); return &b }}
+	w := &watchedConn{Conn: writeConn{&out}, pool: pool}
+	w.coalesce.Store(true)
+	w.watch.messages.Store(2) // a message ahead of the one being written
+	w.started.Store(1)
+	write := func(p []byte) {
+		t.Helper()
+		if n, err := w.Write(p); err != nil || n != len(p) {
+			t.Fatalf("Write: %d, %v", n, err)
+		}
+	}
+	big := bytes.Repeat([]byte{2}, heldSize+1)
+	write(big)
+	if !bytes.Equal(out.Bytes(), big) || w.held.Load() {
+		t.Fatalf("a write of %d bytes with a message ahead: %d bytes went out, held %v; want it out at once", len(big), out.Len(), w.held.Load())
+	}
+	out.Reset()
+	small := bytes.Repeat([]byte{1}, 100)
+	write(small)
+	if out.Len() != 0 || !w.held.Load() || cap(*w.pending) != heldSize {
+		t.Fatalf("a write of 100 bytes: %d went out, held %v; want it held", out.Len(), w.held.Load())
+	}
+	write(big)
+	if want := append(bytes.Clone(small), big...); !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("wrote %d bytes, want the held 100 then the %d", out.Len(), len(big))
+	}
+	if w.held.Load() || w.pending != nil {
+		t.Fatal("still holding after a write that did not fit")
+	}
+}
+
+// writeConn is a net.Conn that only writes, to w.
+type writeConn struct{ w io.Writer }
+
+func (c writeConn) Write(p []byte) (int, error)    { return c.w.Write(p) }
+func (writeConn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (writeConn) Close() error                     { return nil }
+func (writeConn) LocalAddr() net.Addr              { return nil }
+func (writeConn) RemoteAddr() net.Addr             { return nil }
+func (writeConn) SetDeadline(time.Time) error      { return nil }
+func (writeConn) SetReadDeadline(time.Time) error  { return nil }
+func (writeConn) SetWriteDeadline(time.Time) error { return nil }

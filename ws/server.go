@@ -191,7 +191,7 @@ func (s *Server) init() {
 			CheckOrigin:       s.checkOrigin,
 			Error:             s.refuse,
 		}
-		s.held.New = func() any { b := make([]byte, 0, 16<<10); return &b }
+		s.held.New = func() any { b := make([]byte, 0, heldSize); return &b }
 		s.deflater = newDeflater()
 		s.echo = Echo()
 	})
