@@ -152,22 +152,32 @@ func echoInPlace(c *Conn, b []byte) (int, error) {
 		return 0, nil
 	}
 	c.nc.started.Add(uint64(a.messages()))
+	// Counted before the write, as gorilla's path counts a message once
+	// read, before its echo goes out: whoever has the echo sees it
+	// counted.
+	a.count(c.srv, 1)
 	err := c.writeThrough(b[a.from:a.to])
 	if errors.Is(err, websocket.ErrCloseSent) {
-		// Not echoed: the server's close went out first, and the
-		// messages count as gorilla's path counts them then, unread.
-		return a.taken, err
+		// Not echoed: the server's close went out first. gorilla's
+		// path refuses the message before reading it then, and it does
+		// not count.
+		a.count(c.srv, -1)
 	}
+	return a.taken, err
+}
+
+// count adds the messages of a, times sign, to s's statistics and its
+// count of messages answered in place.
+func (a *inPlace) count(s *Server, sign int64) {
 	if a.text > 0 {
-		c.srv.stats.text.Add(a.text)
-		c.srv.stats.textBytes.Add(a.textBytes)
+		s.stats.text.Add(sign * a.text)
+		s.stats.textBytes.Add(sign * a.textBytes)
 	}
 	if a.binary > 0 {
-		c.srv.stats.binary.Add(a.binary)
-		c.srv.stats.binaryBytes.Add(a.binaryBytes)
+		s.stats.binary.Add(sign * a.binary)
+		s.stats.binaryBytes.Add(sign * a.binaryBytes)
 	}
-	c.srv.inPlace.Add(a.messages())
-	return a.taken, err
+	s.inPlace.Add(sign * a.messages())
 }
 
 // writeThrough writes p, frames the server built itself, through
