@@ -24,7 +24,8 @@ func (f HandlerFunc) ServeWS(c *Conn) error { return f(c) }
 // and bytes. A message streams through: each piece read is written out as
 // it comes, so a 1 MiB message is never held whole. A busy connection's
 // whole one-frame messages are answered where the wait read them, in one
-// write, without gorilla's reader and writer (inplace.go). Without compression
+// write under gorilla's writer lock, without its reader or its message
+// writer (inplace.go). Without compression
 // gorilla's writer reads straight into its frame buffer, which comes from
 // a pool while a message is written; the compressed path takes a copy
 // buffer from a pool for the message, and compresses each piece apart
