@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/tlsecho/tlsecho/listener"
 )
 
@@ -377,3 +379,38 @@ func (writeConn) RemoteAddr() net.Addr             { return nil }
 func (writeConn) SetDeadline(time.Time) error      { return nil }
 func (writeConn) SetReadDeadline(time.Time) error  { return nil }
 func (writeConn) SetWriteDeadline(time.Time) error { return nil }
+
+// TestEchoInPlaceNothingAfterClose: once the server's close frame has gone
+// out, whatever wrote it, a busy connection's messages get no answer in
+// place: the answers go through gorilla's writer, which refuses a data
+// frame after a close (RFC 6455 section 5.5.1). Here the close is written
+// from another goroutine, as a shutdown's is, with nothing else marking
+// the connection as closing.
+func TestEchoInPlaceNothingAfterClose(t *testing.T) {
+	t.Parallel()
+	s, conns := opened(&Server{})
+	rc := busyConn(t, startServer(t, s))
+	c := <-conns
+	base := s.inPlace.Load()
+	if err := c.writeClose(websocket.CloseGoingAway, "", time.Now().Add(ioWait)); err != nil {
+		t.Fatal(err)
+	}
+	if f := rc.mustFrame(); f.op != opClose {
+		t.Fatalf("got %v, want the server's close", f)
+	}
+	// The client does not answer the close: the server ends the
+	// connection after its wait for the answer (closeWait).
+	rc.write(frame{fin: true, op: opBinary, payload: []byte("after the close")})
+	for {
+		f, err := rc.readFrame()
+		if err != nil {
+			break // the server ended the connection
+		}
+		if f.op != opClose && f.op != opPing && f.op != opPong {
+			t.Fatalf("got %v %q after the server's close frame", f, f.payload)
+		}
+	}
+	if got := s.inPlace.Load() - base; got != 0 {
+		t.Fatalf("%d messages echoed in place after the close, want none", got)
+	}
+}
