@@ -138,11 +138,19 @@ func TestEchoInPlaceStats(t *testing.T) {
 	}
 }
 
-// busyConn is a raw client whose connection the server counts busy: it
-// has echoed listener.BusyAfter+2 messages in quick succession.
+// busyConn is a raw client whose connection the server counts busy
+// (warmUp).
 func busyConn(t *testing.T, ts *testServer) *rawConn {
 	t.Helper()
 	rc, _ := ts.dialRaw(t, nil)
+	warmUp(t, rc)
+	return rc
+}
+
+// warmUp makes rc's connection busy for the server: it echoes
+// listener.BusyAfter+2 messages in quick succession, each checked.
+func warmUp(t *testing.T, rc *rawConn) {
+	t.Helper()
 	for i := range listener.BusyAfter + 2 {
 		m := frame{fin: true, op: opBinary, payload: fmt.Appendf(nil, "warm-up %d", i)}
 		rc.write(m)
@@ -150,7 +158,6 @@ func busyConn(t *testing.T, ts *testServer) *rawConn {
 			t.Fatalf("warm-up echo: op %#x %q, want %q", op, got, m.payload)
 		}
 	}
-	return rc
 }
 
 // TestAnswerInPlace: the answers are the server's frames for the same

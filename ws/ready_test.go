@@ -2,7 +2,6 @@ package ws
 
 import (
 	"bytes"
-	"fmt"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/tlsecho/tlsecho/listener"
 )
 
 // TestBusyWaitServes: a busy connection's wait echoes the messages that
@@ -47,11 +44,7 @@ func TestBusyWaitServes(t *testing.T) {
 			t.Fatalf("after %s the connection waits, but not in a wait that serves:\n%s", after, g)
 		}
 	}
-	for i := range listener.BusyAfter + 2 {
-		m := fmt.Sprintf("message %d", i)
-		rc.write(bin(m))
-		expect(m)
-	}
+	warmUp(t, rc)
 	serving("a busy connection's messages")
 
 	rc.write(bin("one"), bin("two"), bin("three"))
@@ -101,11 +94,7 @@ func TestBusyWaitLeavesInputWhole(t *testing.T) {
 			t.Fatalf("got op %#x %d bytes %.32q, want the echo of %d bytes %.32q", op, len(got), got, len(m), m)
 		}
 	}
-	for i := range listener.BusyAfter + 2 {
-		m := fmt.Sprintf("message %d", i)
-		rc.write(bin(m))
-		expect(m)
-	}
+	warmUp(t, rc)
 	if g := waitsOnSocket(t, c); !strings.Contains(g, "listener.(*InputWait).Run(") {
 		t.Fatalf("a busy connection waits, but not in a wait that serves:\n%s", g)
 	}
@@ -204,13 +193,7 @@ func TestBusyWaitNudgedKeepsEnd(t *testing.T) {
 		}
 	}()
 	bin := func(s string) frame { return frame{fin: true, op: opBinary, payload: []byte(s)} }
-	for i := range listener.BusyAfter + 2 {
-		m := fmt.Sprintf("message %d", i)
-		rc.write(bin(m))
-		if op, _, got := rc.readMessage(); op != opBinary || string(got) != m {
-			t.Fatalf("got op %#x %q, want the echo of %q", op, got, m)
-		}
-	}
+	warmUp(t, rc)
 	if w := waitsOnSocket(t, c); !strings.Contains(w, "listener.(*InputWait).Run(") {
 		t.Fatalf("a busy connection waits, but not in a wait that serves:\n%s", w)
 	}
