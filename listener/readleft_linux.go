@@ -19,15 +19,13 @@ func enableInq(fd int) { syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, tcpInq, 
 
 // readLeft reads from fd into p, which must not be empty, and reports
 // whether the socket may hold more: false only when the kernel said it
-// holds nothing (TCP_INQ). One recvmsg, with no allocation: through
-// syscall.Recvmsg, which on 386 goes by socketcall, where there is no
-// recvmsg system call of its own.
+// holds nothing (TCP_INQ). One recvmsg, with no allocation.
 func readLeft(fd int, p []byte) (n int, left bool, err error) {
 	// CMSG_SPACE(4): 24 bytes on 64-bit systems, 16 on 32-bit ones; in
 	// words, for the header read from it.
 	var oob [3]uint64
 	ob := unsafe.Slice((*byte)(unsafe.Pointer(&oob[0])), syscall.CmsgSpace(4))
-	n, oobn, _, _, err := syscall.Recvmsg(fd, p, ob, 0)
+	n, oobn, err := recvmsg(fd, p, ob)
 	if err != nil {
 		return 0, true, err
 	}

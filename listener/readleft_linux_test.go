@@ -109,7 +109,7 @@ func TestReadLeftAllocs(t *testing.T) {
 // inqPair connects a client to a server socket with TCP_INQ on, both
 // closed when the test ends, and returns the client and the server
 // socket's RawConn and descriptor.
-func inqPair(t *testing.T) (*net.TCPConn, syscall.RawConn, int) {
+func inqPair(t testing.TB) (*net.TCPConn, syscall.RawConn, int) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -134,4 +134,40 @@ func inqPair(t *testing.T) (*net.TCPConn, syscall.RawConn, int) {
 	rc.Control(func(f uintptr) { fd = int(f) })
 	enableInq(fd)
 	return client.(*net.TCPConn), rc, fd
+}
+
+// BenchmarkRecvmsg reads 64 bytes at a time from a loopback socket with
+// TCP_INQ, side by side: through recvmsg, with no buffer for the sender's
+// address (what readLeft uses), and through syscall.Recvmsg, which passes
+// one. The client refills the socket 64 KiB at a time, a write per 1,024
+// reads. Compare the two lines' ns/op.
+func BenchmarkRecvmsg(b *testing.B) {
+	for _, how := range []string{"syscall.Recvmsg", "recvmsg"} {
+		b.Run(how, func(b *testing.B) {
+			client, _, fd := inqPair(b)
+			fill, buf := make([]byte, 64<<10), make([]byte, 64)
+			var oob [3]uint64
+			ob := unsafe.Slice((*byte)(unsafe.Pointer(&oob[0])), syscall.CmsgSpace(4))
+			b.ReportAllocs()
+			for b.Loop() {
+				for {
+					var err error
+					if how == "recvmsg" {
+						_, _, err = recvmsg(fd, buf, ob)
+					} else {
+						_, _, _, _, err = syscall.Recvmsg(fd, buf, ob, 0)
+					}
+					if err == nil {
+						break
+					}
+					if err != syscall.EAGAIN {
+						b.Fatal(err)
+					}
+					if _, err := client.Write(fill); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }
