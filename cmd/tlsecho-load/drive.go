@@ -281,7 +281,7 @@ func (l *loader) connect(ctx context.Context, d *dialer) echoer {
 // echo sends one message and checks its echo; false after a failure.
 func (l *loader) echo(c echoer, d *dialer, rng *rand.Rand) bool {
 	size := l.o.sizes.pick(rng)
-	text := d.target.Scheme == "wss" && l.o.text > 0 && rng.Float64() < l.o.text
+	text := d.target.Scheme != "tls" && l.o.text > 0 && rng.Float64() < l.o.text
 	msg := l.pay.message(rng, size, text)
 	buf := l.bufs.Get().(*[]byte)
 	defer l.bufs.Put(buf)

@@ -104,6 +104,33 @@ func TestHeldConnections(t *testing.T) {
 	}
 }
 
+// TestPlainWebSocket: a ws:// target, as tlsecho's plain HTTP listener
+// (TLSECHO_HTTP_ADDR) serves /ws behind a proxy that ends TLS, is loaded
+// and checked as a wss:// one is: every echo byte for byte, text and
+// binary, and the orderly close.
+func TestPlainWebSocket(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	wsrv := &ws.Server{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: wsrv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(l)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		wsrv.Shutdown(ctx)
+		hs.Shutdown(ctx)
+	}()
+	res := load(t, "-c", "20", "-n", "5", "-size", "1-32KiB", "-text", "0.5", "-timeout", "30s",
+		"ws://"+l.Addr().String()+"/ws")
+	if res.failed() || res.connected != 20 || res.messages != 20*5 {
+		t.Errorf("%d held at once, %d echoes, %d mismatches (first %v), %d errors (first %v); want 20, 100, none",
+			res.connected, res.messages, res.mismatches, res.firstMismatch, res.errors, res.firstErr)
+	}
+}
+
 // exitTests run the command against an echo server that gets one echo
 // wrong, once: the exit status must say so, whatever else succeeded.
 var exitTests = []struct {

@@ -1,11 +1,13 @@
 // Command tlsecho-load drives a tlsecho server (or any TLS or WebSocket
-// echo server) with many concurrent clients, checks every byte of every
+// echo server, ws:// too: a plain listener behind a proxy that ends TLS)
+// with many concurrent clients, checks every byte of every
 // echo and reports throughput, round-trip times and, given the server's
 // process id, its CPU time and memory. It is how the README's figures
 // were measured.
 //
 //	tlsecho-load -c 200 -d 10s -size 1KiB tls://127.0.0.1:8433
 //	tlsecho-load -c 200 -d 10s wss://127.0.0.1:8443/ws
+//	tlsecho-load -c 200 -d 10s ws://127.0.0.1:8080/ws
 //	tlsecho-load -c 8 -d 5s -handshakes tls://127.0.0.1:8433
 //	tlsecho-load -c 2000 -pid $(pidof tlsecho) tls://127.0.0.1:8433 wss://127.0.0.1:8443/ws
 //
@@ -89,7 +91,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 0, "echo this long before the measured window starts")
 	fs.IntVar(&o.messages, "n", 0, "stop after this many messages per connection (0: run for -d); with -pid or -metrics each connection echoes at least twice: once before the server's memory is read with all held, once right after to show it was still held")
 	fs.StringVar(&size, "size", size, "message `size`, or a range such as 1-1MiB (log-uniform: as many messages in each order of magnitude)")
-	fs.Float64Var(&o.text, "text", 0, "`fraction` of wss messages sent as text (UTF-8) instead of binary")
+	fs.Float64Var(&o.text, "text", 0, "`fraction` of WebSocket messages sent as text (UTF-8) instead of binary")
 	fs.BoolVar(&o.handshakes, "handshakes", false, "measure full handshakes: connect, handshake, one echo, close, repeat")
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate (DANGEROUS outside a test; a self-signed server needs it, or -ca)")
 	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of CA certificates to trust besides the system roots (a self-signed certificate can be its own CA)")
@@ -99,7 +101,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.progress, "progress", 10*time.Second, "on a terminal, one live line; otherwise a progress line this often (0: none)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "limit for each connect (TCP, TLS and WebSocket handshakes) and each echo")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: tlsecho-load [flags] URL...    (URL: tls://HOST:PORT or wss://HOST:PORT/PATH)")
+		fmt.Fprintln(stderr, "Usage: tlsecho-load [flags] URL...    (URL: tls://HOST:PORT, wss://HOST:PORT/PATH or ws://HOST:PORT/PATH)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -158,8 +160,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 
 func parseTarget(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss") || u.Port() == "" {
-		return nil, fmt.Errorf("target %q: want tls://host:port or wss://host:port/path", s)
+	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Port() == "" {
+		return nil, fmt.Errorf("target %q: want tls://host:port, wss://host:port/path or ws://host:port/path", s)
 	}
 	return u, nil
 }
