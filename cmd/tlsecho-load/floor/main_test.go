@@ -10,9 +10,14 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
 
 	"github.com/tlsecho/tlsecho/certs"
 )
+
+// TestMain checks that nothing the tests started is left running once
+// they are done: the floor's goroutines end with their connections.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // startFloor serves the floor on loopback and returns its two addresses
 // and a client configuration that trusts it.
