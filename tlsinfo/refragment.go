@@ -20,14 +20,25 @@ const maxFragment = 576 - recordHeaderLen
 // is also kept for the connection's life, ends no larger than the one the
 // whole message would have made.
 //
-// raw comes back as it was when it does not start with one whole hello,
-// its records ending where the message ends: anything else is crypto/tls's
-// to refuse in its own words, from the bytes the client sent.
+// raw comes back as it was, not a copy, when its hello is one record no
+// larger than a piece, as most are, and when it does not start with one
+// whole hello, its records ending where the message ends: anything else
+// is crypto/tls's to refuse in its own words, from the bytes the client
+// sent.
 func Refragment(raw []byte) []byte {
 	// Warning alerts the client sent before the hello stay as they are.
 	start := 0
 	for len(raw)-start >= recordHeaderLen+2 && raw[start] == recordTypeAlert && recordSize(raw[start:]) == 2 {
 		start += recordHeaderLen + 2
+	}
+	if rec := raw[start:]; len(rec) >= recordHeaderLen+4 && rec[0] == recordTypeHandshake {
+		// The usual hello, one record no larger than a piece: there is
+		// nothing to cut, and no copy to make.
+		size := recordSize(rec)
+		if size <= maxFragment && len(rec) >= recordHeaderLen+size &&
+			size == 4+(int(rec[6])<<16|int(rec[7])<<8|int(rec[8])) {
+			return raw
+		}
 	}
 	var msg []byte
 	end := start

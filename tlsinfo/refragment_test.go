@@ -34,13 +34,15 @@ func TestRefragment(t *testing.T) {
 		name   string
 		in     []byte
 		pieces []int // payload sizes of the hello's new records
+		same   bool  // the bytes given back, not a copy
 	}{
-		{"a hello that fits one small record stays as it is", chrome, []int{512}},
-		{"1.5 KiB: four records", paddedHello(1474), []int{370, 370, 370, 368}},
-		{"2 KiB: four records", paddedHello(2044), []int{512, 512, 512, 512}},
-		{"a record per byte", rerecord(chrome, ones(len(chrome))...), []int{512}},
-		{"40 KB in 16 KiB records", paddedHello(40000), nil},
-		{"warning alerts before it and records after it stay", cat(warning, warning, paddedHello(1474), tail), []int{370, 370, 370, 368}},
+		{"a hello that fits one small record stays as it is", chrome, []int{512}, true},
+		{"after a warning alert too", cat(warning, chrome), []int{512}, true},
+		{"1.5 KiB: four records", paddedHello(1474), []int{370, 370, 370, 368}, false},
+		{"2 KiB: four records", paddedHello(2044), []int{512, 512, 512, 512}, false},
+		{"a record per byte", rerecord(chrome, ones(len(chrome))...), []int{512}, false},
+		{"40 KB in 16 KiB records", paddedHello(40000), nil, false},
+		{"warning alerts before it and records after it stay", cat(warning, warning, paddedHello(1474), tail), []int{370, 370, 370, 368}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +65,9 @@ func TestRefragment(t *testing.T) {
 			_, wantBefore, wantRest := helloRecords(t, tt.in)
 			if !bytes.Equal(before, wantBefore) || !bytes.Equal(rest, wantRest) {
 				t.Errorf("around the hello: %x and %x, want %x and %x", before, rest, wantBefore, wantRest)
+			}
+			if tt.same && &out[0] != &tt.in[0] {
+				t.Error("made a copy of a hello it left as it was")
 			}
 			for i, n := range sizes {
 				if n > recordHeaderLen+maxFragment {
