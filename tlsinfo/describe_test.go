@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,13 +129,13 @@ func TestRecent(t *testing.T) {
 		if i == 4 {
 			err = errors.New("tls: client offered only unsupported versions: [301]")
 		}
-		r.Add(Record{Time: base.Add(time.Duration(i) * time.Second), Listener: l, Peer: fmt.Sprintf("127.0.0.1:%d", 1000+i), Err: err, Hello: specExample()})
+		r.Add(Record{Time: base.Add(time.Duration(i) * time.Second), Listener: l, Peer: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1000 + i}, Err: err, Hello: specExample()})
 	}
 	got := r.List("")
-	if len(got) != 3 || got[0].Peer != "127.0.0.1:1004" || got[2].Peer != "127.0.0.1:1002" {
+	if len(got) != 3 || addrString(got[0].Peer) != "127.0.0.1:1004" || addrString(got[2].Peer) != "127.0.0.1:1002" {
 		t.Fatalf("newest first, three kept: %v", got)
 	}
-	if tls := r.List("tls"); len(tls) != 2 || tls[0].Peer != "127.0.0.1:1004" {
+	if tls := r.List("tls"); len(tls) != 2 || addrString(tls[0].Peer) != "127.0.0.1:1004" {
 		t.Errorf("tls only: %v", tls)
 	}
 
@@ -156,7 +157,7 @@ func TestRecent(t *testing.T) {
 	}
 	// An entry without a hello has the same fields, empty: lists too.
 	plain := &Recent{}
-	plain.Add(Record{Time: base, Listener: "tls", Peer: "127.0.0.1:1", Err: errors.New("tls: first record does not look like a TLS handshake")})
+	plain.Add(Record{Time: base, Listener: "tls", Peer: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: errors.New("tls: first record does not look like a TLS handshake")})
 	b, err := json.Marshal(plain.List(""))
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +262,7 @@ func TestRecentLargeHellos(t *testing.T) {
 	for i := range 2 {
 		h := specExample()
 		h.CipherSuites = suites
-		r.Add(Record{Time: time.Now(), Listener: "tls", Peer: fmt.Sprintf("127.0.0.1:%d", i), Hello: h})
+		r.Add(Record{Time: time.Now(), Listener: "tls", Peer: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: i}, Hello: h})
 	}
 	one, err := json.MarshalIndent(r.List("")[0], "  ", "  ")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -25,9 +26,10 @@ type Record struct {
 	Time time.Time
 	// Listener names the listener: "tls" or "https".
 	Listener string
-	// Peer is the client's host:port (from the PROXY header when one was
-	// used).
-	Peer string
+	// Peer is the client's address (from the PROXY header when one was
+	// used), nil when unknown. It is kept as it came and written as
+	// host:port only when /hellos is read: a handshake costs no string.
+	Peer net.Addr
 	// Err is the handshake's failure, nil when it succeeded.
 	Err error
 	// Resumed tells a handshake that resumed a session (a ticket or
@@ -179,11 +181,19 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	return json.Marshal(record{
 		Time:     r.Time.UTC().Format(time.RFC3339),
 		Listener: r.Listener,
-		Peer:     r.Peer,
+		Peer:     addrString(r.Peer),
 		Outcome:  r.Outcome(),
 		Resumed:  r.Resumed,
 		Hello:    h,
 	})
+}
+
+// addrString is a as host:port, "" for nil.
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
 }
 
 // Recent keeps the last handshakes of every listener in a ring. It holds

@@ -15,7 +15,7 @@ func (a *app) listenerHooks(names []string) *listener.Hooks {
 	h.Handshake = func(c *listener.Conn, hs listener.Handshake) {
 		count(c, hs)
 		if c.Listener == "tls" || c.Listener == "https" {
-			a.hellos.Add(tlsinfo.Record{Time: c.Accepted, Listener: c.Listener, Peer: c.Peer.String(), Err: hs.Err,
+			a.hellos.Add(tlsinfo.Record{Time: c.Accepted, Listener: c.Listener, Peer: c.Peer, Err: hs.Err,
 				Resumed: hs.Err == nil && hs.State.DidResume, Hello: c.Hello, CertificateKey: a.src.Leaf().PublicKeyAlgorithm})
 		}
 	}
