@@ -192,7 +192,9 @@ func (c *Conn) serve() {
 	if s.Hooks != nil && s.Hooks.Opened != nil {
 		s.Hooks.Opened(c)
 	}
-	c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
+	if c.debugOn() { // a negotiated subprotocol would be boxed for nothing
+		c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
+	}
 
 	c.ka.start(s.pingInterval(), s.idleTimeout())
 	c.waitedAt = c.ka.now()
