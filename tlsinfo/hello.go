@@ -128,8 +128,12 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 		!s.ReadUint8LengthPrefixed(&compression) {
 		return nil, errors.New("tlsinfo: ClientHello: truncated before the extensions")
 	}
+	// The hello's lists of 16-bit values share one allocation, sized for
+	// the extension types, the suites and the lists of a browser's hello.
+	exts := extensionCount(s)
+	st := parseState{values: make([]uint16, 0, exts+len(suites)/2+48)}
 	var err error
-	if h.CipherSuites, err = readUint16s(suites, "cipher_suites"); err != nil {
+	if h.CipherSuites, err = st.readUint16s(suites, "cipher_suites"); err != nil {
 		return nil, err
 	}
 	if len(compression) > 0 {
@@ -140,15 +144,17 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 		// ends here (RFC 5246 section 7.4.1.2).
 		return h, nil
 	}
-	var exts cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
+	var block cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&block) || !s.Empty() {
 		return nil, errors.New("tlsinfo: ClientHello: malformed extensions block")
 	}
-	var st parseState
-	for !exts.Empty() {
+	if exts > 0 {
+		h.Extensions = st.take(exts)
+	}
+	for !block.Empty() {
 		var typ uint16
 		var data cryptobyte.String
-		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
+		if !block.ReadUint16(&typ) || !block.ReadUint16LengthPrefixed(&data) {
 			return nil, errors.New("tlsinfo: ClientHello: truncated extension")
 		}
 		h.Extensions = append(h.Extensions, typ)
@@ -180,6 +186,51 @@ type parseState struct {
 	// sawSignatureAlgorithms tells that the first signature_algorithms
 	// extension has been taken.
 	sawSignatureAlgorithms bool
+	// values is where the hello's lists of 16-bit values are carved from
+	// (take), one allocation for all of them.
+	values []uint16
+}
+
+// take returns an empty list with room for n values, from values while
+// they last.
+func (st *parseState) take(n int) []uint16 {
+	v := st.values
+	if n > cap(v)-len(v) {
+		return make([]uint16, 0, n)
+	}
+	// The capacity ends at the list's room: a list that grows past it
+	// (a repeated extension) moves out rather than over the next one.
+	st.values = v[:len(v)+n]
+	return v[len(v) : len(v) : len(v)+n]
+}
+
+// extensionCount is how many whole extensions the extensions block
+// after the hello's other fields, s, holds: the room for their types. It
+// counts with indexes, not cryptobyte, whose every read writes a pointer
+// (and while the collector runs, through a write barrier).
+func extensionCount(s cryptobyte.String) int {
+	if len(s) < 2 {
+		return 0
+	}
+	return countPrefixed(s[2:min(len(s), 2+(int(s[0])<<8|int(s[1])))])
+}
+
+// keyShareCount is how many whole entries the key_share list holds.
+func keyShareCount(list cryptobyte.String) int { return countPrefixed(list) }
+
+// countPrefixed counts the whole items of b, each a 16-bit type followed
+// by a 16-bit length and that many bytes.
+func countPrefixed(b []byte) int {
+	n := 0
+	for len(b) >= 4 {
+		end := 4 + (int(b[2])<<8 | int(b[3]))
+		if end > len(b) {
+			break
+		}
+		b = b[end:]
+		n++
+	}
+	return n
 }
 
 // parseExtension decodes the contents of the extensions the description
@@ -218,7 +269,7 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("supported_groups")
 		}
-		h.SupportedGroups, err = readUint16s(list, "supported_groups")
+		h.SupportedGroups, err = st.readUint16s(list, "supported_groups")
 	case extSignatureAlgorithms:
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("signature_algorithms")
@@ -230,7 +281,7 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 			break
 		}
 		st.sawSignatureAlgorithms = true
-		h.SignatureAlgorithms, err = readUint16s(list, "signature_algorithms")
+		h.SignatureAlgorithms, err = st.readUint16s(list, "signature_algorithms")
 	case extSupportedVersions:
 		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
 			return malformed("supported_versions")
@@ -239,7 +290,7 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 			return errors.New("tlsinfo: ClientHello: odd length of supported_versions")
 		}
 		if h.SupportedVersions == nil {
-			h.SupportedVersions = []uint16{} // present, maybe empty
+			h.SupportedVersions = st.take(len(list) / 2) // present, maybe empty
 		}
 		// Every occurrence's values, in wire order.
 		for !list.Empty() {
@@ -256,6 +307,9 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 			return malformed("key_share")
 		}
+		if h.KeyShareGroups == nil {
+			h.KeyShareGroups = st.take(keyShareCount(list))
+		}
 		for !list.Empty() {
 			var group uint16
 			var key cryptobyte.String
@@ -263,6 +317,9 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 				return malformed("key_share")
 			}
 			h.KeyShareGroups = append(h.KeyShareGroups, group)
+		}
+		if len(h.KeyShareGroups) == 0 {
+			h.KeyShareGroups = nil // no entries: as before any was taken
 		}
 	}
 	return err
@@ -290,14 +347,14 @@ func malformed(ext string) error {
 
 // readUint16s reads a whole list of 16-bit values; an odd length is an
 // error, as it is for a TLS stack.
-func readUint16s(s cryptobyte.String, what string) ([]uint16, error) {
+func (st *parseState) readUint16s(s cryptobyte.String, what string) ([]uint16, error) {
 	if len(s)%2 != 0 {
 		return nil, fmt.Errorf("tlsinfo: ClientHello: odd length of %s", what)
 	}
 	if len(s) == 0 {
 		return nil, nil
 	}
-	out := make([]uint16, 0, len(s)/2)
+	out := st.take(len(s) / 2)
 	for !s.Empty() {
 		var v uint16
 		s.ReadUint16(&v)

@@ -145,7 +145,15 @@ func (a *assembler) feed(b []byte) (msg []byte, err error) {
 		if len(rec) < recordHeaderLen+size {
 			return nil, nil
 		}
-		a.msg = append(a.msg, rec[recordHeaderLen:recordHeaderLen+size]...)
+		if payload := rec[recordHeaderLen : recordHeaderLen+size]; a.msg == nil && size >= 4 &&
+			4+(int(payload[1])<<16|int(payload[2])<<8|int(payload[3])) <= size {
+			// The whole message in one record, as most hellos come: it
+			// is parsed where it lies, with no copy (Parse keeps none of
+			// its bytes), and returned below.
+			a.msg = payload
+		} else {
+			a.msg = append(a.msg, payload...)
+		}
 		a.pos += recordHeaderLen + size
 		a.warnings = 0
 		if len(a.msg) < 4 {
