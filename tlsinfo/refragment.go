@@ -21,51 +21,41 @@ const maxFragment = 576 - recordHeaderLen
 // whole message would have made.
 //
 // raw comes back as it was, not a copy, when its hello is one record no
-// larger than a piece, as most are, and when it does not start with one
-// whole hello, its records ending where the message ends: anything else
-// is crypto/tls's to refuse in its own words, from the bytes the client
-// sent.
+// larger than a piece, as most are, and when it does not start with what
+// [ReadClientHello] takes for one whole ClientHello message (whatever its
+// body holds), its records ending where the message ends, with no alert
+// between them: anything else is crypto/tls's to refuse in its own words,
+// from the bytes the client sent.
 func Refragment(raw []byte) []byte {
+	// The records are walked as ReadClientHello walks them, so the two
+	// agree on what a hello's records are: types, record versions,
+	// sizes, the warning alerts passed over before it.
+	var a assembler
+	msg, err := a.feed(raw)
+	if err != nil || msg == nil || a.sslv2 || len(a.msg) != len(msg) {
+		return raw
+	}
 	// Warning alerts the client sent before the hello stay as they are.
 	start := 0
-	for len(raw)-start >= recordHeaderLen+2 && raw[start] == recordTypeAlert && recordSize(raw[start:]) == 2 {
+	for raw[start] == recordTypeAlert {
 		start += recordHeaderLen + 2
 	}
-	if rec := raw[start:]; len(rec) >= recordHeaderLen+4 && rec[0] == recordTypeHandshake {
-		// The usual hello, one record no larger than a piece: there is
-		// nothing to cut, and no copy to make.
-		size := recordSize(rec)
-		if size <= maxFragment && len(rec) >= recordHeaderLen+size &&
-			size == 4+(int(rec[6])<<16|int(rec[7])<<8|int(rec[8])) {
-			return raw
+	end, records := a.pos, 0
+	for at := start; at < end; at += recordHeaderLen + recordSize(raw[at:]) {
+		if raw[at] != recordTypeHandshake {
+			return raw // an alert between the hello's records
 		}
+		records++
 	}
-	var msg []byte
-	end := start
-	for want := -1; want < 0 || len(msg) < want; {
-		rec := raw[end:]
-		if len(rec) < recordHeaderLen || rec[0] != recordTypeHandshake {
-			return raw
-		}
-		size := recordSize(rec)
-		if size == 0 || len(rec) < recordHeaderLen+size {
-			return raw
-		}
-		msg = append(msg, rec[recordHeaderLen:recordHeaderLen+size]...)
-		end += recordHeaderLen + size
-		if want < 0 && len(msg) >= 4 {
-			want = 4 + (int(msg[1])<<16 | int(msg[2])<<8 | int(msg[3]))
-		}
-	}
-	if len(msg) != 4+(int(msg[1])<<16|int(msg[2])<<8|int(msg[3])) {
-		return raw
+	if records == 1 && len(msg) <= maxFragment {
+		return raw // the usual hello: nothing to cut, no copy to make
 	}
 	piece := len(msg)
 	for piece > maxFragment {
 		piece = (piece + 1) / 2
 	}
-	records := (len(msg) + piece - 1) / piece
-	out := make([]byte, 0, len(raw)-(end-start)+records*recordHeaderLen+len(msg))
+	n := (len(msg) + piece - 1) / piece
+	out := make([]byte, 0, len(raw)-(end-start)+n*recordHeaderLen+len(msg))
 	out = append(out, raw[:start]...)
 	for m := msg; len(m) > 0; {
 		n := min(piece, len(m))
