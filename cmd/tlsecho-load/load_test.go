@@ -290,6 +290,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"tls://192.0.2.1:8433"}, "192.0.2.1 is not a loopback address"},
 		{[]string{"wss://[2001:db8::1]:8443/ws"}, "2001:db8::1 is not a loopback address"},
+		{[]string{"-handshakes", "ws://127.0.0.1:8080/ws"}, "ws:// has none"},
 		{[]string{"tls://127.0.0.1:8433", "wss://192.0.2.1:8443/ws"}, "192.0.2.1 is not a loopback address"},
 		{[]string{"http://127.0.0.1:8433"}, `target "http://127.0.0.1:8433": want tls://`},
 		{[]string{}, "Usage: tlsecho-load"},

@@ -120,6 +120,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		if err != nil {
 			return nil, err
 		}
+		if o.handshakes && u.Scheme == "ws" {
+			return nil, fmt.Errorf("target %q: -handshakes measures TLS handshakes, and ws:// has none", arg)
+		}
 		if !o.remote {
 			if err := checkLoopback(u.Hostname()); err != nil {
 				return nil, err

@@ -83,7 +83,7 @@ func TestEcho(t *testing.T) {
 		c := dialWS(t, https, client, frames.writeBuf)
 		for _, size := range []int{0, 1, 125, 126, 4096, 65535, 65536, 100_000} {
 			if frames.name == "whole" && size > 65536 {
-				continue // over the buffer in one frame: TestTooLarge
+				continue // over the buffer in one frame: TestRefusals
 			}
 			for _, typ := range []int{websocket.TextMessage, websocket.BinaryMessage} {
 				msg := bytes.Repeat([]byte("abcdefghij"), size/10+1)[:size]
