@@ -6,7 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/tlsecho/tlsecho/listener"
 )
@@ -102,9 +103,7 @@ func waitClosed(t *testing.T, lc *listener.Conn) {
 	for {
 		var state uint8
 		rc.Control(func(fd uintptr) {
-			var ti syscall.TCPInfo
-			l := uint32(syscall.SizeofTCPInfo)
-			if _, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&l)), 0); e == 0 {
+			if ti, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
 				state = ti.State
 			}
 		})

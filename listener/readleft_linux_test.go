@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestReadLeft: with TCP_INQ, a read that leaves the socket empty says
@@ -53,14 +55,8 @@ func waitFIN(t *testing.T, rc syscall.RawConn) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		var info *syscall.TCPInfo
-		rc.Control(func(f uintptr) {
-			var ti syscall.TCPInfo
-			l := uint32(syscall.SizeofTCPInfo)
-			if _, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, f, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&l)), 0); e == 0 {
-				info = &ti
-			}
-		})
+		var info *unix.TCPInfo
+		rc.Control(func(f uintptr) { info, _ = unix.GetsockoptTCPInfo(int(f), unix.IPPROTO_TCP, unix.TCP_INFO) })
 		if info != nil && info.State == 8 { // TCP_CLOSE_WAIT: the peer's FIN is in
 			return
 		}

@@ -7,9 +7,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
-	"syscall"
 	"testing"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/tlsecho/tlsecho/listener"
 )
@@ -75,15 +75,11 @@ func tcpInfo(tb testing.TB, c *net.TCPConn) (state uint8, unacked uint32) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var info syscall.TCPInfo
-	size := uint32(unsafe.Sizeof(info))
-	var errno syscall.Errno
-	rc.Control(func(fd uintptr) {
-		_, _, errno = syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
-			uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&size)), 0)
-	})
-	if errno != 0 {
-		tb.Fatalf("getsockopt TCP_INFO: %v", errno)
+	var info *unix.TCPInfo
+	var ierr error
+	rc.Control(func(fd uintptr) { info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) })
+	if ierr != nil {
+		tb.Fatalf("getsockopt TCP_INFO: %v", ierr)
 	}
 	return info.State, info.Unacked
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/internal/testlog"
 	"github.com/tlsecho/tlsecho/listener"
@@ -250,10 +252,8 @@ func TestEchoResetAfterPartialRecord(t *testing.T) {
 func waitReset(t *testing.T, c *rawtls.Conn) {
 	t.Helper()
 	waitSocket(t, c, "the client's reset is in the server's socket", func(fd uintptr) bool {
-		var ti syscall.TCPInfo
-		l := uint32(syscall.SizeofTCPInfo)
-		_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&l)), 0)
-		return e == 0 && ti.State == 7 // TCP_CLOSE: the reset is in
+		ti, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+		return err == nil && ti.State == 7 // TCP_CLOSE: the reset is in
 	})
 }
 
