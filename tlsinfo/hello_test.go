@@ -37,19 +37,7 @@ func TestParseListsApart(t *testing.T) {
 			})
 		}
 	}
-	hello := func(exts func(*cryptobyte.Builder)) []byte {
-		var b cryptobyte.Builder
-		b.AddUint8(typeClientHello)
-		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
-			b.AddUint16(0x0303)
-			b.AddBytes(make([]byte, 32))
-			b.AddUint8(0)
-			b.AddUint16LengthPrefixed(u16s(0x1301))
-			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
-			b.AddUint16LengthPrefixed(exts)
-		})
-		return b.BytesOrPanic()
-	}
+	hello := func(exts func(*cryptobyte.Builder)) []byte { return helloMessage(1, exts) }
 
 	h, err := Parse(hello(func(b *cryptobyte.Builder) {
 		ext(b, extSupportedVersions, versions(0x0304))
@@ -82,4 +70,25 @@ func TestParseListsApart(t *testing.T) {
 	if h.SupportedVersions == nil || len(h.SupportedVersions) != 0 || h.KeyShareGroups != nil {
 		t.Errorf("empty extensions: versions %#v (want empty, not nil), shares %#v (want nil)", h.SupportedVersions, h.KeyShareGroups)
 	}
+}
+
+// helloMessage builds a ClientHello handshake message: version 0x0303, a
+// zero random, no session ID, suites times TLS_AES_128_GCM_SHA256, null
+// compression, and the extensions block exts writes.
+func helloMessage(suites int, exts func(*cryptobyte.Builder)) []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(typeClientHello)
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddUint16(0x0303)
+		b.AddBytes(make([]byte, 32))
+		b.AddUint8(0)
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+			for range suites {
+				b.AddUint16(0x1301)
+			}
+		})
+		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+		b.AddUint16LengthPrefixed(exts)
+	})
+	return b.BytesOrPanic()
 }

@@ -343,26 +343,12 @@ func TestParseMemory(t *testing.T) {
 		}(), 0},
 	}
 	for _, tt := range tests {
-		var b cryptobyte.Builder
-		b.AddUint8(typeClientHello)
-		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
-			b.AddUint16(0x0303)
-			b.AddBytes(make([]byte, 32))
-			b.AddUint8(0)
-			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-				for range tt.suites {
-					b.AddUint16(0x1301)
-				}
-			})
-			b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
-			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-				for range max(tt.repeat, 1) {
-					b.AddUint16(tt.ext)
-					b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tt.data) })
-				}
-			})
+		msg := helloMessage(tt.suites, func(b *cryptobyte.Builder) {
+			for range max(tt.repeat, 1) {
+				b.AddUint16(tt.ext)
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(tt.data) })
+			}
 		})
-		msg := b.BytesOrPanic()
 		var least uint64 = math.MaxUint64
 		for range 5 {
 			var before, after runtime.MemStats
