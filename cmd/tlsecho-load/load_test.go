@@ -306,3 +306,32 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestNoTLSWarns tells a user that -ca and -insecure change nothing when
+// every target is ws://, and says nothing when one target uses TLS.
+func TestNoTLSWarns(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string // each in the warnings; none for no warning
+	}{
+		{[]string{"-insecure", "ws://127.0.0.1:1/ws"}, []string{"-insecure has no effect"}},
+		{[]string{"-ca", "x.pem", "-insecure", "ws://127.0.0.1:1/ws"}, []string{"-ca has no effect", "-insecure has no effect"}},
+		{[]string{"-insecure", "-c", "2", "ws://127.0.0.1:1/ws", "wss://127.0.0.1:1/ws"}, nil},
+		{[]string{"-insecure", "tls://127.0.0.1:1"}, nil},
+		{[]string{"ws://127.0.0.1:1/ws"}, nil},
+	} {
+		var stderr bytes.Buffer
+		if _, err := parse(tt.args, &stderr); err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		got := stderr.String()
+		if len(tt.want) == 0 && got != "" {
+			t.Errorf("%v: warned %q; want nothing", tt.args, got)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%v: warned %q; want %q in it", tt.args, got, w)
+			}
+		}
+	}
+}

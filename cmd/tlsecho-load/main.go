@@ -130,6 +130,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		}
 		o.targets = append(o.targets, u)
 	}
+	warnNoTLS(fs, o.targets, stderr)
 	if o.metricsURL != "" {
 		// The scrape is traffic too: the same rule as for the targets.
 		u, err := url.Parse(o.metricsURL)
@@ -159,6 +160,22 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// warnNoTLS says so when -ca or -insecure was given and every target is
+// ws://: the flag then changes nothing, and a user who thought it checked
+// (or skipped checking) a certificate should hear that none is in play.
+func warnNoTLS(fs *flag.FlagSet, targets []*url.URL, stderr io.Writer) {
+	for _, u := range targets {
+		if u.Scheme != "ws" {
+			return
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "ca" || f.Name == "insecure" {
+			fmt.Fprintf(stderr, "tlsecho-load: -%s has no effect: no target uses TLS\n", f.Name)
+		}
+	})
 }
 
 func parseTarget(s string) (*url.URL, error) {
