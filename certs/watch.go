@@ -211,6 +211,9 @@ func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 			"not_after", cur.Leaf.NotAfter.UTC().Format(time.RFC3339),
 			"cert_file", s.certFile)
 	}
+	if p := ChainProblem(cur); p != "" {
+		log.Warn("reloaded certificate chain incomplete", "cert_file", s.certFile, "err", p, "hint", ChainHint)
+	}
 	return nil
 }
 

@@ -17,11 +17,23 @@ import (
 // its key.
 func servedChain(t *testing.T, inter *issuer, chain ...*issuer) (certFile, keyFile string) {
 	t.Helper()
-	leaf, key := issue(t, &x509.Certificate{
+	return servedChainAIA(t, "", inter, chain...)
+}
+
+// servedChainAIA is servedChain with a leaf that names where its issuer
+// can be fetched (Authority Information Access), as a public CA's does;
+// none when issuerURL is empty.
+func servedChainAIA(t *testing.T, issuerURL string, inter *issuer, chain ...*issuer) (certFile, keyFile string) {
+	t.Helper()
+	tmpl := &x509.Certificate{
 		Subject: pkix.Name{CommonName: "localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, inter)
+	}
+	if issuerURL != "" {
+		tmpl.IssuingCertificateURL = []string{issuerURL}
+	}
+	leaf, key := issue(t, tmpl, inter)
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})
 	for _, c := range chain {
 		certPEM = append(certPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.cert.Raw})...)

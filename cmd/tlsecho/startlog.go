@@ -69,6 +69,10 @@ func (a *app) logStart() {
 			"not_before", leaf.NotBefore.UTC().Format(time.RFC3339),
 			"not_after", leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
+	if p := certs.ChainProblem(a.src.Certificate()); p != "" {
+		f, _ := a.src.Files()
+		a.log.Warn("certificate chain incomplete", "cert_file", f, "err", p, "hint", certs.ChainHint)
+	}
 	a.src.WarnClientCADates(a.log)
 	host := tryHost(leaf, a.httpsLn.Addr())
 	require := a.cfg.ProxyProtocol == "require"
