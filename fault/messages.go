@@ -57,7 +57,7 @@ func (s *Session) EchoMessages(m Messages) error {
 	}
 	for {
 		var rerr, err error
-		if !s.ended() {
+		if !s.finishing() {
 			var mt int
 			var r io.Reader
 			mt, r, rerr = m.NextReader()
@@ -65,11 +65,11 @@ func (s *Session) EchoMessages(m Messages) error {
 				buf.Reset()
 				_, rerr = buf.ReadFrom(r)
 			}
-			if rerr == nil && !s.ended() {
+			if rerr == nil && !s.finishing() {
 				err = echo(mt, buf.Bytes())
 			}
 		}
-		if s.ended() {
+		if s.finishing() {
 			stop()
 			return s.afterEnd(read, rerr)
 		}

@@ -63,6 +63,16 @@ type Session struct {
 	queue   atomic.Pointer[delayQueue]
 	aborted atomic.Bool
 	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
+	// ending is set when a terminal verb fires, before it waits for the
+	// write in progress: no echo starts after that, so data the client
+	// sends after the verb's time is not echoed behind the record it
+	// waits for. acted is closed once the verb has taken effect (its
+	// close_notify or close frame sent): the echo's reader waits for it
+	// before it half-closes the socket, which would otherwise overtake a
+	// close_notify still in the pacer and end the connection with a bare
+	// FIN.
+	ending atomic.Bool
+	acted  chan struct{}
 	// pacer is bw's, once it took effect on a transport that paces.
 	pacer atomic.Pointer[Pacer]
 
@@ -89,7 +99,7 @@ func (in *Injector) Start(spec *Spec, ci ConnInfo, t Target) *Session {
 	if ci.Opened.IsZero() {
 		ci.Opened = time.Now()
 	}
-	s := &Session{in: in, spec: spec, ci: ci, t: t}
+	s := &Session{in: in, spec: spec, ci: ci, t: t, acted: make(chan struct{})}
 	for i, v := range spec.verbs {
 		switch {
 		case v.Kind.handshake() || v.Kind == Status:
@@ -182,6 +192,7 @@ func (s *Session) activate(i int) {
 // and blackhole wait for a write in progress no longer than cutWait, and
 // then cut it (see cutWait); rst does not wait at all.
 func (s *Session) end(i int, v Verb) {
+	s.ending.Store(true)
 	switch {
 	case v.Kind == Close && s.t.Await != nil:
 		stop := s.t.Await(closeCode(v))
@@ -218,6 +229,7 @@ func (s *Session) act(i int, v Verb) {
 	if !s.endedBy.CompareAndSwap(0, int32(i+1)) {
 		return
 	}
+	defer close(s.acted)
 	switch v.Kind {
 	case Close:
 		if s.t.Close != nil {
@@ -261,7 +273,7 @@ func (s *Session) Hush() {
 }
 
 // quiet tells whether the echo must write nothing more; called with wmu.
-func (s *Session) quiet() bool { return s.ended() || s.hushed.Load() }
+func (s *Session) quiet() bool { return s.finishing() || s.hushed.Load() }
 
 // Paced tells whether bw has taken effect and paces the writes: they are
 // slow by the server's own doing then, and a transport must not take a
@@ -304,6 +316,10 @@ func (s *Session) Ended() (Verb, bool) {
 }
 
 func (s *Session) ended() bool { return s.endedBy.Load() != 0 }
+
+// finishing tells whether a terminal verb has fired, taken effect or not
+// yet: the echo starts nothing more.
+func (s *Session) finishing() bool { return s.ending.Load() || s.ended() }
 
 // NoPong tells whether pings are to go unanswered now.
 func (s *Session) NoPong() bool { return s != nil && s.nopong.Load() }
@@ -393,6 +409,10 @@ func (s *Session) frag() int {
 // the socket is held unread until the client closes or the idle time
 // passes.
 func (s *Session) afterEnd(awaitClose func() error, rerr error) error {
+	// The verb fired; it takes effect once the write it waits for ends,
+	// which is bounded (cutWait, the transport's Await and its rules for
+	// writes not taken).
+	<-s.acted
 	v, _ := s.Ended()
 	switch {
 	case v.Kind == Close && awaitClose != nil:

@@ -48,10 +48,10 @@ func (s *Session) EchoStream(rw io.ReadWriter) error {
 	for {
 		var n int
 		var rerr, err error
-		if !s.ended() {
+		if !s.finishing() {
 			n, rerr = rw.Read(buf)
 		}
-		if n > 0 && !s.ended() {
+		if n > 0 && !s.finishing() {
 			err = echo(buf[:n])
 		}
 		if rerr != nil && err == nil && q != nil {
@@ -65,7 +65,7 @@ func (s *Session) EchoStream(rw io.ReadWriter) error {
 			// time.
 			err = q.finish()
 		}
-		if s.ended() {
+		if s.finishing() {
 			if q != nil {
 				q.stop()
 			}
