@@ -2,12 +2,22 @@ package fault
 
 import (
 	"errors"
+	"fmt"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // errQueueStopped is what push returns once the sender has stopped.
 var errQueueStopped = errors.New("fault: delayed echo stopped")
+
+// errResetHeld is what push returns when the client reset the connection
+// while the reader waited for room: a reset, as a read would have said.
+var errResetHeld = fmt.Errorf("fault: the client reset the connection while its echoes were held: %w", syscall.ECONNRESET)
+
+// resetLook is how often a push waiting for room asks whether the client
+// has reset the connection.
+const resetLook = 250 * time.Millisecond
 
 // queued is one echo waiting for its time.
 type queued struct {
@@ -25,6 +35,14 @@ type queued struct {
 type delayQueue struct {
 	send   func(queued) error
 	budget int
+	// reset, when set, tells whether the client has reset the
+	// connection. A push that waits for room is a reader that has
+	// stopped reading, so only this notices a client that filled the
+	// queue and left with a reset; otherwise the connection, its
+	// goroutines and its slot under the connection limit would stay
+	// until the oldest held echo is due and its write fails, up to a
+	// minute.
+	reset func() bool
 
 	mu     sync.Mutex
 	cond   sync.Cond
@@ -36,19 +54,24 @@ type delayQueue struct {
 	done   chan struct{}
 }
 
-func newDelayQueue(budget int, send func(queued) error) *delayQueue {
-	q := &delayQueue{send: send, budget: budget, quit: make(chan struct{}), done: make(chan struct{})}
+func newDelayQueue(budget int, send func(queued) error, reset func() bool) *delayQueue {
+	q := &delayQueue{send: send, budget: budget, reset: reset, quit: make(chan struct{}), done: make(chan struct{})}
 	q.cond.L = &q.mu
 	go q.run()
 	return q
 }
 
 // push queues it, waiting while the queue is over its budget. It fails
-// once the sender has stopped.
+// once the sender has stopped, or the client has reset the connection
+// while it waited.
 func (q *delayQueue) push(it queued) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for q.err == nil && q.bytes > 0 && q.bytes+len(it.data) > q.budget {
+	full := func() bool { return q.err == nil && q.bytes > 0 && q.bytes+len(it.data) > q.budget }
+	if full() && q.reset != nil {
+		defer q.watchReset()()
+	}
+	for full() {
 		q.cond.Wait()
 	}
 	if q.err != nil {
@@ -78,6 +101,33 @@ func (q *delayQueue) finish() error {
 func (q *delayQueue) stop() {
 	q.fail(errQueueStopped)
 	<-q.done
+}
+
+// watchReset looks every resetLook, until stop is called, whether the
+// client has reset the connection, and fails the queue if so.
+func (q *delayQueue) watchReset() (stop func()) {
+	var mu sync.Mutex // over t and stopped: the timer's func reads t
+	mu.Lock()
+	defer mu.Unlock()
+	stopped := false
+	var t *time.Timer
+	t = time.AfterFunc(resetLook, func() {
+		if q.reset() {
+			q.fail(errResetHeld)
+			return
+		}
+		mu.Lock()
+		if !stopped {
+			t.Reset(resetLook)
+		}
+		mu.Unlock()
+	})
+	return func() {
+		mu.Lock()
+		stopped = true
+		t.Stop()
+		mu.Unlock()
+	}
 }
 
 func (q *delayQueue) fail(err error) {

@@ -2,6 +2,8 @@ package fault
 
 import (
 	"errors"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,7 +18,7 @@ func TestDelayQueueBudget(t *testing.T) {
 		sending <- it.data
 		<-release
 		return nil
-	})
+	}, nil)
 	four := []byte("abcd")
 	q.push(queued{data: four})
 	<-sending // the sender holds the first 4 bytes
@@ -47,7 +49,7 @@ func TestDelayQueueBudget(t *testing.T) {
 func TestDelayQueueStop(t *testing.T) {
 	checkLeaks(t)
 	boom := errors.New("boom")
-	q := newDelayQueue(1<<10, func(it queued) error { return boom })
+	q := newDelayQueue(1<<10, func(it queued) error { return boom }, nil)
 	q.push(queued{data: []byte("x")})
 	var err error
 	for err == nil {
@@ -60,11 +62,48 @@ func TestDelayQueueStop(t *testing.T) {
 		t.Fatalf("finish: %v", err)
 	}
 
-	q = newDelayQueue(1<<10, func(queued) error { return nil })
+	q = newDelayQueue(1<<10, func(queued) error { return nil }, nil)
 	q.push(queued{data: []byte("later"), due: time.Now().Add(time.Hour)})
 	start := time.Now()
 	q.stop()
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("stop waited for a held echo")
 	}
+}
+
+// TestDelayQueueResetWhileFull: a push waiting for room ends with a reset
+// once the client has reset the connection, without waiting for the held
+// echo's time: the reader has stopped reading, and only this notices.
+func TestDelayQueueResetWhileFull(t *testing.T) {
+	checkLeaks(t)
+	var reset atomic.Bool
+	looked := make(chan struct{}, 1)
+	q := newDelayQueue(4, func(queued) error { return nil }, func() bool {
+		select {
+		case looked <- struct{}{}:
+		default:
+		}
+		return reset.Load()
+	})
+	if err := q.push(queued{data: []byte("abcd"), due: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	pushed := make(chan error, 1)
+	go func() { pushed <- q.push(queued{data: []byte("e"), due: time.Now().Add(time.Hour)}) }()
+	<-looked // the waiting push asks; no reset yet
+	select {
+	case err := <-pushed:
+		t.Fatalf("push returned with the queue full and no reset: %v", err)
+	default:
+	}
+	reset.Store(true)
+	select {
+	case err := <-pushed:
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("push after the reset: %v, want a reset", err)
+		}
+	case <-time.After(10 * resetLook):
+		t.Fatal("push still waits after the client reset")
+	}
+	q.stop()
 }
