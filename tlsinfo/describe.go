@@ -127,7 +127,7 @@ func DescribeHello(h *ClientHello) *Hello {
 		SupportedGroups:     entries(h.SupportedGroups, GroupName),
 		KeyShareGroups:      entries(h.KeyShareGroups, GroupName),
 		SignatureAlgorithms: entries(h.SignatureAlgorithms, SignatureSchemeName),
-		MalformedExtensions: entries(h.MalformedExtensions, ExtensionName),
+		MalformedExtensions: entries(h.MalformedExtensions(), ExtensionName),
 	}
 }
 

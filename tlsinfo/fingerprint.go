@@ -54,7 +54,7 @@ func (h *ClientHello) ja4Parts() (a string, suites, exts, sigs []string) {
 	b.WriteString(ja4Version(h))
 	// A server_name whose contents did not parse names no server: "i"
 	// (see malformed.go).
-	if slices.Contains(es, extServerName) && (h.MalformedExtensions == nil || h.sentWhole(extServerName)) {
+	if slices.Contains(es, extServerName) && (h.malformed == nil || h.sentWhole(extServerName)) {
 		b.WriteByte('d')
 	} else {
 		b.WriteByte('i')

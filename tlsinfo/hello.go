@@ -69,16 +69,13 @@ type ClientHello struct {
 	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
 	// JA3 includes; the last one when it was sent more than once.
 	ECPointFormats []uint8
-	// MalformedExtensions are the types of the extensions whose contents
-	// did not parse, one per occurrence, in wire order; nil when all did.
-	// Each is still in Extensions, but the fields it would have given are
-	// as if it had not been sent (see malformed.go).
-	MalformedExtensions []uint16
-	// malformedAt is 1 + the index in Extensions of the first malformed
-	// extension, 0 when none was; malformedWhy says what was wrong with
-	// it, for the outcome.
-	malformedAt  int
-	malformedWhy string
+	// malformed tells the extensions whose contents did not parse (see
+	// [ClientHello.MalformedExtensions]); nil when all did. It is a
+	// pointer, set only for such a hello, which crypto/tls refuses: the
+	// hellos it takes are kept for their connection's life, and 48 bytes
+	// of these fields inline took a ClientHello from the allocator's
+	// 256-byte size class to its 320-byte one.
+	malformed *malformation
 }
 
 // ALPN returns the protocols of the ALPN extension (RFC 7301), in the

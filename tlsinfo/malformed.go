@@ -63,14 +63,32 @@ func readUint16List(data cryptobyte.String, list *cryptobyte.String) (why string
 	return ""
 }
 
+// malformation is what was wrong with a hello's extensions whose contents
+// did not parse.
+type malformation struct {
+	types []uint16 // one per occurrence, in wire order
+	at    int      // the index in Extensions of the first
+	why   string   // what was wrong with the first, for the outcome
+}
+
+// MalformedExtensions returns the types of the extensions whose contents
+// did not parse, one per occurrence, in wire order; nil when all did.
+// Each is still in Extensions, but the fields it would have given are as
+// if it had not been sent. crypto/tls refuses such a hello.
+func (h *ClientHello) MalformedExtensions() []uint16 {
+	if h.malformed == nil {
+		return nil
+	}
+	return h.malformed.types
+}
+
 // noteMalformed records that the extension of type typ, the last in
 // h.Extensions, did not parse, and keeps why for the first such.
 func (h *ClientHello) noteMalformed(typ uint16, why string) {
-	if h.MalformedExtensions == nil {
-		h.malformedAt = len(h.Extensions)
-		h.malformedWhy = why
+	if h.malformed == nil {
+		h.malformed = &malformation{at: len(h.Extensions) - 1, why: why}
 	}
-	h.MalformedExtensions = append(h.MalformedExtensions, typ)
+	h.malformed.types = append(h.malformed.types, typ)
 }
 
 // sentWhole tells whether h holds an extension of type typ whose contents
@@ -82,7 +100,7 @@ func (h *ClientHello) sentWhole(typ uint16) bool {
 			n++
 		}
 	}
-	for _, e := range h.MalformedExtensions {
+	for _, e := range h.MalformedExtensions() {
 		if e == typ {
 			n--
 		}
@@ -98,13 +116,16 @@ func (h *ClientHello) sentWhole(typ uint16) bool {
 // has neither.
 func (h *ClientHello) extensionRefusal() (words string, ok bool) {
 	dup, dupAt, dupOK := h.duplicateExtension()
-	malformed := h != nil && h.malformedAt > 0
+	var m *malformation
+	if h != nil {
+		m = h.malformed
+	}
 	switch {
-	case dupOK && (!malformed || dupAt < h.malformedAt):
+	case dupOK && (m == nil || dupAt <= m.at):
 		return "duplicate extension " + ExtensionName(dup) + " (0x" + hex4(dup) + "): the client sent it twice, which RFC 8446 section 4.2 forbids and crypto/tls refuses", true
-	case malformed:
-		typ := h.Extensions[h.malformedAt-1]
-		return "malformed extension " + ExtensionName(typ) + " (0x" + hex4(typ) + "): " + h.malformedWhy + ", which crypto/tls refuses", true
+	case m != nil:
+		typ := h.Extensions[m.at]
+		return "malformed extension " + ExtensionName(typ) + " (0x" + hex4(typ) + "): " + m.why + ", which crypto/tls refuses", true
 	}
 	return "", false
 }
