@@ -82,6 +82,11 @@ type Hello struct {
 	SupportedGroups     []Entry `json:"supported_groups"`
 	KeyShareGroups      []Entry `json:"key_share_groups"`
 	SignatureAlgorithms []Entry `json:"signature_algorithms"`
+	// MalformedExtensions are the extensions whose contents did not
+	// parse, in wire order; each is in Extensions too, and the fields it
+	// would have given are empty. crypto/tls refuses such a hello, so
+	// only a failed handshake has any.
+	MalformedExtensions []Entry `json:"malformed_extensions"`
 }
 
 // Entry is one value of a list: its number, the same as 4 lower-case hex
@@ -122,6 +127,7 @@ func DescribeHello(h *ClientHello) *Hello {
 		SupportedGroups:     entries(h.SupportedGroups, GroupName),
 		KeyShareGroups:      entries(h.KeyShareGroups, GroupName),
 		SignatureAlgorithms: entries(h.SignatureAlgorithms, SignatureSchemeName),
+		MalformedExtensions: entries(h.MalformedExtensions(), ExtensionName),
 	}
 }
 
@@ -130,7 +136,7 @@ func DescribeHello(h *ClientHello) *Hello {
 // none.
 func emptyHello() *Hello {
 	return &Hello{ALPN: []string{}, Versions: []Entry{}, CipherSuites: []Entry{}, Extensions: []Entry{},
-		SupportedGroups: []Entry{}, KeyShareGroups: []Entry{}, SignatureAlgorithms: []Entry{}}
+		SupportedGroups: []Entry{}, KeyShareGroups: []Entry{}, SignatureAlgorithms: []Entry{}, MalformedExtensions: []Entry{}}
 }
 
 func entries(vs []uint16, name func(uint16) string) []Entry {

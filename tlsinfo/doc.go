@@ -43,7 +43,10 @@
 // JA4 from every supported_versions and ALPN value and the first
 // signature_algorithms, as FoxIO's code reads them from Wireshark; JA3
 // from the last supported_groups and ec_point_formats, as ja3.py
-// overwrites them.
+// overwrites them. An extension whose contents do not parse, which
+// crypto/tls refuses too, counts in both by its type and gives none of
+// its fields, as FoxIO's code sees it through Wireshark: no SNI is "i",
+// no ALPN "00" ([ClientHello.MalformedExtensions]).
 //
 // # Concurrency
 //

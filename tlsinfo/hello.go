@@ -69,6 +69,13 @@ type ClientHello struct {
 	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
 	// JA3 includes; the last one when it was sent more than once.
 	ECPointFormats []uint8
+	// malformed tells the extensions whose contents did not parse (see
+	// [ClientHello.MalformedExtensions]); nil when all did. It is a
+	// pointer, set only for such a hello, which crypto/tls refuses: the
+	// hellos it takes are kept for their connection's life, and 48 bytes
+	// of these fields inline took a ClientHello from the allocator's
+	// 256-byte size class to its 320-byte one.
+	malformed *malformation
 }
 
 // ALPN returns the protocols of the ALPN extension (RFC 7301), in the
@@ -100,6 +107,10 @@ var ErrNotClientHello = errors.New("tlsinfo: not a TLS ClientHello")
 // Parse decodes one ClientHello handshake message: the 4-byte handshake
 // header (type 1 and a 24-bit length) followed by the body, with nothing
 // after it. It never allocates more than a small multiple of len(msg).
+// An extension whose contents do not parse is no error: the hello is
+// returned with it in [ClientHello.MalformedExtensions] and without the
+// fields it would have given. A cipher list or extensions block that
+// does not parse is.
 func Parse(msg []byte) (*ClientHello, error) {
 	s := cryptobyte.String(msg)
 	var typ uint8
@@ -132,10 +143,10 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 	// the extension types, the suites and the lists of a browser's hello.
 	exts := extensionCount(s)
 	st := parseState{values: make([]uint16, 0, exts+len(suites)/2+48)}
-	var err error
-	if h.CipherSuites, err = st.readUint16s(suites, "cipher_suites"); err != nil {
-		return nil, err
+	if len(suites)%2 != 0 {
+		return nil, errors.New("tlsinfo: ClientHello: odd length of cipher_suites")
 	}
+	h.CipherSuites = st.readUint16s(suites)
 	if len(compression) > 0 {
 		h.CompressionMethods = append([]uint8(nil), compression...)
 	}
@@ -158,8 +169,11 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 			return nil, errors.New("tlsinfo: ClientHello: truncated extension")
 		}
 		h.Extensions = append(h.Extensions, typ)
-		if err := h.parseExtension(typ, data, &st); err != nil {
-			return nil, err
+		// An extension whose contents do not parse costs the fields it
+		// would have given, not the hello: crypto/tls refuses it, and
+		// what the client offered is what explains why.
+		if why := h.parseExtension(typ, data, &st); why != "" {
+			h.noteMalformed(typ, why)
 		}
 	}
 	h.alpn = string(st.alpn)
@@ -212,15 +226,20 @@ func extensionCount(s cryptobyte.String) int {
 	if len(s) < 2 {
 		return 0
 	}
-	return countPrefixed(s[2:min(len(s), 2+(int(s[0])<<8|int(s[1])))])
+	n, _ := countPrefixed(s[2:min(len(s), 2+(int(s[0])<<8|int(s[1])))])
+	return n
 }
 
-// keyShareCount is how many whole entries the key_share list holds.
-func keyShareCount(list cryptobyte.String) int { return countPrefixed(list) }
+// countKeyShares is how many whole entries the key_share list holds, and
+// whether they are all of it.
+func countKeyShares(list cryptobyte.String) (n int, whole bool) {
+	n, rest := countPrefixed(list)
+	return n, len(rest) == 0
+}
 
 // countPrefixed counts the whole items of b, each a 16-bit type followed
-// by a 16-bit length and that many bytes.
-func countPrefixed(b []byte) int {
+// by a 16-bit length and that many bytes, and returns what follows them.
+func countPrefixed(b []byte) (int, []byte) {
 	n := 0
 	for len(b) >= 4 {
 		end := 4 + (int(b[2])<<8 | int(b[3]))
@@ -230,64 +249,66 @@ func countPrefixed(b []byte) int {
 		b = b[end:]
 		n++
 	}
-	return n
+	return n, b
 }
 
 // parseExtension decodes the contents of the extensions the description
-// shows; the others are kept by type only.
-func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *parseState) error {
+// shows; the others are kept by type only. It returns what is wrong with
+// contents that do not parse, "" when they do, and then leaves h as it
+// was: each case reads the whole extension before it sets anything.
+func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *parseState) (why string) {
 	var list cryptobyte.String
-	var err error
 	switch typ {
 	case extServerName:
-		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
-			return malformed("server_name")
+		if why := readList(data, 2, &list); why != "" {
+			return why
 		}
+		var host string
 		for !list.Empty() {
 			var nameType uint8
 			var name cryptobyte.String
 			if !list.ReadUint8(&nameType) || !list.ReadUint16LengthPrefixed(&name) {
-				return malformed("server_name")
+				return "a name overruns its list"
 			}
-			if nameType == 0 && h.ServerName == "" { // host_name
-				h.ServerName = string(name)
+			if nameType == 0 && host == "" { // host_name
+				host = string(name)
 			}
 		}
+		if h.ServerName == "" {
+			h.ServerName = host
+		}
 	case extALPN:
-		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
-			return malformed("application_layer_protocol_negotiation")
+		if why := readList(data, 2, &list); why != "" {
+			return why
 		}
 		whole := list
 		for !list.Empty() {
 			var proto cryptobyte.String
 			if !list.ReadUint8LengthPrefixed(&proto) {
-				return malformed("application_layer_protocol_negotiation")
+				return "a protocol name overruns its list"
 			}
 		}
 		st.alpn = append(st.alpn, whole...)
 	case extSupportedGroups:
-		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
-			return malformed("supported_groups")
+		if why := readUint16List(data, &list); why != "" {
+			return why
 		}
-		h.SupportedGroups, err = st.readUint16s(list, "supported_groups")
+		h.SupportedGroups = st.readUint16s(list)
 	case extSignatureAlgorithms:
-		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
-			return malformed("signature_algorithms")
+		if why := readUint16List(data, &list); why != "" {
+			return why
 		}
 		if st.sawSignatureAlgorithms { // a second one: checked, not kept
-			if len(list)%2 != 0 {
-				return errors.New("tlsinfo: ClientHello: odd length of signature_algorithms")
-			}
 			break
 		}
 		st.sawSignatureAlgorithms = true
-		h.SignatureAlgorithms, err = st.readUint16s(list, "signature_algorithms")
+		h.SignatureAlgorithms = st.readUint16s(list)
 	case extSupportedVersions:
-		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
-			return malformed("supported_versions")
+		if why := readList(data, 1, &list); why != "" {
+			return why
 		}
 		if len(list)%2 != 0 {
-			return errors.New("tlsinfo: ClientHello: odd length of supported_versions")
+			return oddList
 		}
 		if h.SupportedVersions == nil {
 			h.SupportedVersions = st.take(len(list) / 2) // present, maybe empty
@@ -299,60 +320,57 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 			h.SupportedVersions = append(h.SupportedVersions, v)
 		}
 	case extECPointFormats:
-		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
-			return malformed("ec_point_formats")
+		if why := readList(data, 1, &list); why != "" {
+			return why
 		}
 		h.ECPointFormats = append([]uint8(nil), list...)
 	case extKeyShare:
-		if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
-			return malformed("key_share")
+		if why := readList(data, 2, &list); why != "" {
+			return why
+		}
+		n, whole := countKeyShares(list)
+		if !whole {
+			return "a key share overruns its list"
 		}
 		if h.KeyShareGroups == nil {
-			h.KeyShareGroups = st.take(keyShareCount(list))
+			h.KeyShareGroups = st.take(n)
 		}
 		for !list.Empty() {
 			var group uint16
 			var key cryptobyte.String
-			if !list.ReadUint16(&group) || !list.ReadUint16LengthPrefixed(&key) {
-				return malformed("key_share")
-			}
+			list.ReadUint16(&group)
+			list.ReadUint16LengthPrefixed(&key)
 			h.KeyShareGroups = append(h.KeyShareGroups, group)
 		}
 		if len(h.KeyShareGroups) == 0 {
 			h.KeyShareGroups = nil // no entries: as before any was taken
 		}
 	}
-	return err
+	return ""
 }
 
 // duplicateExtension is the first extension type h holds a second time,
-// in wire order: the one crypto/tls stops at. A nil h has none.
-func (h *ClientHello) duplicateExtension() (uint16, bool) {
+// in wire order, and the index in Extensions of that second one: the one
+// crypto/tls stops at. A nil h has none.
+func (h *ClientHello) duplicateExtension() (typ uint16, at int, ok bool) {
 	if h == nil {
-		return 0, false
+		return 0, 0, false
 	}
 	seen := make(map[uint16]bool, len(h.Extensions))
-	for _, e := range h.Extensions {
+	for i, e := range h.Extensions {
 		if seen[e] {
-			return e, true
+			return e, i, true
 		}
 		seen[e] = true
 	}
-	return 0, false
+	return 0, 0, false
 }
 
-func malformed(ext string) error {
-	return fmt.Errorf("tlsinfo: ClientHello: malformed %s extension", ext)
-}
-
-// readUint16s reads a whole list of 16-bit values; an odd length is an
-// error, as it is for a TLS stack.
-func (st *parseState) readUint16s(s cryptobyte.String, what string) ([]uint16, error) {
-	if len(s)%2 != 0 {
-		return nil, fmt.Errorf("tlsinfo: ClientHello: odd length of %s", what)
-	}
+// readUint16s reads a list of 16-bit values whose even length the caller
+// has checked, as a TLS stack refuses an odd one.
+func (st *parseState) readUint16s(s cryptobyte.String) []uint16 {
 	if len(s) == 0 {
-		return nil, nil
+		return nil
 	}
 	out := st.take(len(s) / 2)
 	for !s.Empty() {
@@ -360,5 +378,5 @@ func (st *parseState) readUint16s(s cryptobyte.String, what string) ([]uint16, e
 		s.ReadUint16(&v)
 		out = append(out, v)
 	}
-	return out, nil
+	return out
 }

@@ -50,8 +50,8 @@ type Record struct {
 // named instead; where it says only "EOF" (or that the connection was
 // reset), who closed and when is said;
 // where it says "error decoding message" of a hello with an extension
-// sent twice, which one is said; an SSLv2-compatible hello is said to be
-// one;
+// sent twice or one whose contents do not parse, which one is said (and
+// what is wrong with it); an SSLv2-compatible hello is said to be one;
 // where a TLS 1.2 client is refused for want of a suite because it
 // shares no group with the server, or offers suites for the other kind
 // of certificate key, that is said.
@@ -71,8 +71,8 @@ func (r *Record) Outcome() string {
 		}
 		s = unsupported + ": " + offered(versions, VersionName)
 	}
-	if d, ok := r.Hello.duplicateExtension(); ok && strings.HasSuffix(s, "error decoding message") {
-		s = "duplicate extension " + ExtensionName(d) + " (0x" + hex4(d) + "): the client sent it twice, which RFC 8446 section 4.2 forbids and crypto/tls refuses (" + s + ")"
+	if words, ok := r.Hello.extensionRefusal(); ok && strings.HasSuffix(s, "error decoding message") {
+		s = words + " (" + s + ")"
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {

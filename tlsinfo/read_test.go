@@ -265,8 +265,6 @@ var parseErrorTests = []struct {
 	{"odd cipher list", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 3, 0, 0x2f, 0, 1, 0), "odd length of cipher_suites"},
 	{"extensions block too long", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 2, 0, 0x2f, 1, 0, 0, 9), "malformed extensions block"},
 	{"truncated extension", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 2, 0, 0x2f, 1, 0, 0, 2, 0, 0), "truncated extension"},
-	{"bad SNI", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 2, 0, 0x2f, 1, 0, 0, 5, 0, 0, 0, 1, 0), "malformed server_name"},
-	{"bad key share", append(append([]byte{3, 3}, make([]byte, 33)...), 0, 2, 0, 0x2f, 1, 0, 0, 8, 0, 0x33, 0, 4, 0, 2, 0, 0x1d), "malformed key_share"},
 	{"session id past the end", append(append([]byte{3, 3}, make([]byte, 32)...), 33), "truncated before"},
 }
 
