@@ -87,7 +87,18 @@ type Hello struct {
 	// would have given are empty. crypto/tls refuses such a hello, so
 	// only a failed handshake has any.
 	MalformedExtensions []Entry `json:"malformed_extensions"`
+	// Omitted says, for each list cut at MaxListed entries, how many
+	// more it held; absent when none was cut. No client sends such a
+	// list but one testing a server's limits (a 64 KiB hello holds up to
+	// 32,000 cipher suites), and each entry described is about 90 bytes
+	// of JSON: /hellos of 100 such hellos was 300 MB. The fingerprints
+	// still cover every value.
+	Omitted map[string]int `json:"omitted,omitempty"`
 }
+
+// MaxListed is the most entries a list of a described hello shows. Real
+// clients offer a few dozen of each.
+const MaxListed = 512
 
 // Entry is one value of a list: its number, the same as 4 lower-case hex
 // digits, and its IANA name ("GREASE" or "unknown" otherwise).
@@ -114,21 +125,47 @@ func DescribeHello(h *ClientHello) *Hello {
 	if alpn == nil {
 		alpn = []string{}
 	}
-	return &Hello{
-		JA4:                 h.JA4(),
-		JA4R:                h.JA4R(),
-		JA3:                 h.JA3(),
-		JA3Hash:             h.JA3Hash(),
-		SNI:                 h.ServerName,
-		ALPN:                alpn,
-		Versions:            entries(versions, VersionName),
-		CipherSuites:        entries(h.CipherSuites, CipherSuiteName),
-		Extensions:          entries(h.Extensions, ExtensionName),
-		SupportedGroups:     entries(h.SupportedGroups, GroupName),
-		KeyShareGroups:      entries(h.KeyShareGroups, GroupName),
-		SignatureAlgorithms: entries(h.SignatureAlgorithms, SignatureSchemeName),
-		MalformedExtensions: entries(h.MalformedExtensions(), ExtensionName),
+	d := &Hello{
+		JA4:     h.JA4(),
+		JA4R:    h.JA4R(),
+		JA3:     h.JA3(),
+		JA3Hash: h.JA3Hash(),
+		SNI:     h.ServerName,
+		ALPN:    alpn,
 	}
+	if n := len(alpn) - MaxListed; n > 0 {
+		d.ALPN = alpn[:MaxListed]
+		d.omit("alpn", n)
+	}
+	for _, l := range []struct {
+		name   string
+		to     *[]Entry
+		values []uint16
+		nameOf func(uint16) string
+	}{
+		{"versions", &d.Versions, versions, VersionName},
+		{"cipher_suites", &d.CipherSuites, h.CipherSuites, CipherSuiteName},
+		{"extensions", &d.Extensions, h.Extensions, ExtensionName},
+		{"supported_groups", &d.SupportedGroups, h.SupportedGroups, GroupName},
+		{"key_share_groups", &d.KeyShareGroups, h.KeyShareGroups, GroupName},
+		{"signature_algorithms", &d.SignatureAlgorithms, h.SignatureAlgorithms, SignatureSchemeName},
+		{"malformed_extensions", &d.MalformedExtensions, h.MalformedExtensions(), ExtensionName},
+	} {
+		if n := len(l.values) - MaxListed; n > 0 {
+			l.values = l.values[:MaxListed]
+			d.omit(l.name, n)
+		}
+		*l.to = entries(l.values, l.nameOf)
+	}
+	return d
+}
+
+// omit notes that n entries of the list named were left out.
+func (d *Hello) omit(list string, n int) {
+	if d.Omitted == nil {
+		d.Omitted = make(map[string]int)
+	}
+	d.Omitted[list] = n
 }
 
 // emptyHello describes no hello with every field there, empty, its lists

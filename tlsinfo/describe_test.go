@@ -15,6 +15,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,14 +248,17 @@ func (m *maxWrite) Write(b []byte) (int, error) {
 }
 
 // TestRecentLargeHellos: /hellos with the largest ClientHellos a client
-// can send (here 20,000 cipher suites each) is written a record at a
-// time, so one request never holds the description of the whole list,
-// and still decodes to every record with every value.
+// can send (here 20,000 cipher suites each, none of which the server
+// takes) is written a record at a time, so one request never holds the
+// description of the whole list; each record lists the first MaxListed
+// suites, says how many more there were, and stays within a few hundred
+// KiB (it was 3 MB: 100 of them made /hellos 300 MB), while the
+// fingerprints still cover every suite.
 func TestRecentLargeHellos(t *testing.T) {
 	r := &Recent{}
 	suites := make([]uint16, 20000)
 	for i := range suites {
-		suites[i] = uint16(i)
+		suites[i] = uint16(0xe000 + i)
 	}
 	// Two records make a list whose whole is twice one record, plain to
 	// see in the largest write; the list is encoded, decoded and encoded
@@ -262,11 +267,15 @@ func TestRecentLargeHellos(t *testing.T) {
 	for i := range 2 {
 		h := specExample()
 		h.CipherSuites = suites
-		r.Add(Record{Time: time.Now(), Listener: "tls", Peer: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: i}, Hello: h})
+		r.Add(Record{Time: time.Now(), Listener: "tls", Peer: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: i}, Hello: h,
+			Err: errors.New("tls: no cipher suite supported by both client and server; client offered: [e000 e001 ...]")})
 	}
 	one, err := json.MarshalIndent(r.List("")[0], "  ", "  ")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(one) > 400<<10 {
+		t.Errorf("one record is %d KiB", len(one)>>10)
 	}
 	w := &maxWrite{ResponseRecorder: *httptest.NewRecorder()}
 	r.ServeHTTP(w, httptest.NewRequest("GET", "/hellos", nil))
@@ -274,14 +283,39 @@ func TestRecentLargeHellos(t *testing.T) {
 		t.Errorf("largest write %d bytes; one record is %d: the list was built whole", w.largest, len(one))
 	}
 	var body []struct {
-		Peer         string  `json:"peer"`
-		CipherSuites []Entry `json:"cipher_suites"`
+		Peer         string         `json:"peer"`
+		Outcome      string         `json:"outcome"`
+		JA4R         string         `json:"ja4_r"`
+		CipherSuites []Entry        `json:"cipher_suites"`
+		Extensions   []Entry        `json:"extensions"`
+		Omitted      map[string]int `json:"omitted"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatalf("body is not one JSON array: %v", err)
 	}
-	if len(body) != 2 || body[0].Peer != "127.0.0.1:1" || len(body[1].CipherSuites) != len(suites) {
-		t.Fatalf("%d records, first %q, last with %d cipher suites", len(body), body[0].Peer, len(body[len(body)-1].CipherSuites))
+	if len(body) != 2 || body[0].Peer != "127.0.0.1:1" {
+		t.Fatalf("%d records, first %q", len(body), body[0].Peer)
+	}
+	last := body[len(body)-1]
+	if len(last.CipherSuites) != MaxListed || last.CipherSuites[MaxListed-1].ID != suites[MaxListed-1] ||
+		!reflect.DeepEqual(last.Omitted, map[string]int{"cipher_suites": len(suites) - MaxListed}) {
+		t.Errorf("%d cipher suites listed, omitted %v; want the first %d and {cipher_suites: %d}",
+			len(last.CipherSuites), last.Omitted, MaxListed, len(suites)-MaxListed)
+	}
+	if len(last.Extensions) == 0 || strings.Contains(w.Body.String(), `"omitted": {}`) {
+		t.Errorf("lists that fit are cut, or an empty omitted shows")
+	}
+	named := 0 // the outcome names every suite but GREASE
+	for _, v := range suites {
+		if !IsGREASE(v) {
+			named++
+		}
+	}
+	if !strings.HasSuffix(last.Outcome, " and "+strconv.Itoa(named-MaxListed)+" more") {
+		t.Errorf("outcome does not cut the offered list: ...%s", last.Outcome[max(0, len(last.Outcome)-80):])
+	}
+	if n := strings.Count(last.JA4R, ",") + 1; n < len(suites) {
+		t.Errorf("ja4_r covers %d values, fewer than the %d suites", n, len(suites))
 	}
 	// The same bytes as the list encoded at once, indented alike.
 	whole, _ := json.MarshalIndent(r.List(""), "", "  ")

@@ -137,6 +137,10 @@ func offered(values []uint16, nameOf func(uint16) string) string {
 		}
 	}
 	switch {
+	case len(names) > MaxListed:
+		// As the lists of /hellos are cut: a hello testing a server's
+		// limits holds tens of thousands.
+		return strings.Join(names[:MaxListed], ", ") + " and " + strconv.Itoa(len(names)-MaxListed) + " more"
 	case len(names) > 0:
 		return strings.Join(names, ", ")
 	case len(grease) > 0:
