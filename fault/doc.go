@@ -22,7 +22,10 @@
 //   - hsdelay and alert act in the accept pipeline before the handshake
 //     ([Injector.HandshakeDelay], then [Injector.HandshakeAlert]); alert
 //     writes a real TLS alert record after reading the ClientHello, so the
-//     client reports that alert by name.
+//     client reports that alert by name. Input that is not TLS (plain
+//     HTTP, an SSLv2-compatible hello) gets no alert: the listener leaves
+//     it to crypto/tls, which refuses it as on a connection without
+//     faults, and [SendAlert] itself refuses it at once ([ErrNotTLS]).
 //   - The echo verbs run in [Session.EchoStream] (raw) and
 //     [Session.EchoMessages] (/ws), which the transports use for a
 //     connection that has a spec and only then: a clean connection runs

@@ -113,12 +113,13 @@ func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 	}
 	count := 1
 	if c := strings.TrimSpace(r.Form.Get("count")); c != "" {
-		n, err := strconv.Atoi(c)
+		// Digits only, as every number of the grammar: no sign.
+		n, err := parseDigits(c)
 		if err != nil || n < 1 || n > MaxArmCount {
 			http.Error(w, "fault: count "+strconv.Quote(c)+": want a number from 1 to "+strconv.Itoa(MaxArmCount), http.StatusBadRequest)
 			return
 		}
-		count = n
+		count = int(n)
 	}
 	listener := r.Form.Get("listener")
 	if listener == "" {

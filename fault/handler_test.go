@@ -112,6 +112,8 @@ func TestHandlerRefusals(t *testing.T) {
 		{"http off", "spec=rst&listener=http", `listener "http"`},
 		{"bad count", "spec=rst&listener=tls&count=0", `count "0"`},
 		{"huge count", "spec=rst&listener=tls&count=10001", "from 1 to 10000"},
+		{"signed count", "spec=rst&listener=tls&count=%2B3", `count "+3"`},
+		{"negative zero count", "spec=rst&listener=tls&count=-0", `count "-0"`},
 		{"nopong on tls", "spec=nopong&listener=tls", "fault: nopong: acts on /ws only"},
 		{"status on tls", "spec=status:500&listener=tls", "fault: status: acts on /ws only"},
 		{"close code on tls", "spec=close:4001&listener=tls", "fault: close: the raw TLS echo"},

@@ -56,12 +56,17 @@ func alertName(code uint8) string {
 // connection is to be closed, and counts as a failed handshake.
 var ErrAlertSent = errors.New("fault: handshake answered with an alert")
 
+// ErrNotTLS is the error of [SendAlert] given input that is not a TLS
+// record (plain HTTP, an SSLv2-compatible hello): it sends no alert.
+var ErrNotTLS = errors.New("not a TLS record")
+
 // TLS record layer constants (RFC 8446 section 5.1).
 const (
-	recordHeaderLen  = 5
-	recordTypeAlert  = 21
-	recordMaxPayload = 16<<10 + 256 // TLSCiphertext may exceed the plaintext limit by 256
-	alertLevelFatal  = 2
+	recordHeaderLen     = 5
+	recordTypeAlert     = 21
+	recordTypeHandshake = 22
+	recordMaxPayload    = 16<<10 + 256 // TLSCiphertext may exceed the plaintext limit by 256
+	alertLevelFatal     = 2
 )
 
 // HandshakeDelay runs hsdelay, the first of the verbs that act before
@@ -111,11 +116,18 @@ func (in *Injector) HandshakeAlert(c net.Conn, spec *Spec, ci ConnInfo) error {
 // ends the connection's sending side. The hello is read first and the
 // client's close awaited (up to c's read deadline, at most a second), so
 // that closing with unread bytes does not reset the connection before the
-// client has read the alert. The caller closes c.
+// client has read the alert. The caller closes c. Input that is not a
+// TLS record is an error at once, with no alert sent: a caller leaves it
+// to crypto/tls, which refuses it in its own words (listener does).
 func SendAlert(c net.Conn, code uint8) error {
 	var hdr [recordHeaderLen]byte
 	if _, err := io.ReadFull(c, hdr[:]); err != nil {
 		return fmt.Errorf("read the ClientHello: %w", err)
+	}
+	// Bytes 3 and 4 of anything else are no length: those of "GET /"
+	// would have the read wait for 12 KiB until the handshake deadline.
+	if hdr[0] != recordTypeHandshake && hdr[0] != recordTypeAlert {
+		return fmt.Errorf("read the ClientHello: %w: the first bytes are %q", ErrNotTLS, hdr[:])
 	}
 	n := int64(hdr[3])<<8 | int64(hdr[4])
 	if _, err := io.CopyN(io.Discard, c, min(n, recordMaxPayload)); err != nil {

@@ -149,7 +149,7 @@ func (in *Injector) Arm(listener, text string, count int) (Armed, error) {
 	if in.o.Disabled {
 		return Armed{}, ErrOff
 	}
-	name := strings.ToLower(strings.TrimSpace(listener))
+	name := lowerASCII(strings.TrimSpace(listener))
 	if name == "wss" {
 		name = ListenerHTTPS
 	}

@@ -93,7 +93,7 @@ func parseVerb(item string) (Verb, error) {
 	// "status: 503", "rst @ 3" all read as written without them, so no
 	// verb accepts a space its neighbour refuses.
 	name, arg, when = strings.TrimSpace(name), strings.TrimSpace(arg), strings.TrimSpace(when)
-	k, ok := kindByName(strings.ToLower(name))
+	k, ok := kindByName(lowerASCII(name))
 	if !ok {
 		return Verb{}, errorf(quoteIfOdd(name), "unknown verb; want one of %s", strings.Join(kindNames[1:], ", "))
 	}
@@ -162,7 +162,7 @@ func (v *Verb) parseArg(arg string, hasArg bool) error {
 		}
 		v.Size = n
 	case Alert:
-		code, ok := alertByName(strings.ToLower(arg))
+		code, ok := alertByName(lowerASCII(arg))
 		if !ok {
 			return errorf(vn, "%q: want one of %s", arg, strings.Join(AlertNames(), ", "))
 		}
@@ -215,12 +215,11 @@ func closeCodeProblem(code int) string {
 }
 
 // parseCode reads a status or close code: digits only, as sizes and
-// counts are, where strconv.Atoi would also take a sign ("status:+503").
+// counts are (parseDigits), where strconv.Atoi would also take a sign
+// ("status:+503").
 func parseCode(s string) (int, error) {
-	if s == "" || len(s) > 10 || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, fmt.Errorf("%q is not a whole number", s)
-	}
-	return strconv.Atoi(s)
+	n, err := parseDigits(s)
+	return int(n), err
 }
 
 // parseDur reads a Go duration within MaxDuration; zero is allowed only
@@ -251,10 +250,7 @@ func parseSize(s string) (int64, error) {
 	case hasSuffixFold(s, "GiB"):
 		mult, s = 1<<30, s[:len(s)-3]
 	}
-	if s == "" || len(s) > 10 || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, fmt.Errorf("%q is not a whole number", s)
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
+	n, err := parseDigits(s)
 	if err != nil {
 		return 0, err
 	}
@@ -264,10 +260,6 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
 	return n * mult, nil
-}
-
-func hasSuffixFold(s, suffix string) bool {
-	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 // parseWhen reads what follows "@": a count (digits, KiB, MiB or GiB allowed)

@@ -58,6 +58,16 @@ var parseTests = []struct {
 		want: []Verb{{Kind: Delay, Dur: time.Millisecond}, {Kind: Frag, Size: 1}, {Kind: BW, Size: 1024},
 			{Kind: Close, When: When{Count: 9}}, {Kind: FIN, When: When{Count: 10}}, {Kind: RST, When: When{Count: 11}},
 			{Kind: Blackhole, When: When{Count: 12}}, {Kind: NoPong}}},
+	// Leading zeros are ignored, however many, in every number (as
+	// time.ParseDuration ignores them): none is refused for its length.
+	{name: "frag leading zero", in: "frag:01", want: []Verb{{Kind: Frag, Size: 1}}, canon: "frag:1"},
+	{name: "frag leading zeros", in: "frag:00000000001", want: []Verb{{Kind: Frag, Size: 1}}, canon: "frag:1"},
+	{name: "count leading zeros", in: "rst@000000000002", want: []Verb{{Kind: RST, When: When{Count: 2}}}, canon: "rst@2"},
+	{name: "code leading zeros", in: "close:000000004001", want: []Verb{{Kind: Close, Code: 4001}}, canon: "close:4001"},
+	{name: "bw leading zeros", in: "bw:000000000008KiB", want: []Verb{{Kind: BW, Size: 8 << 10}}, canon: "bw:8KiB"},
+	{name: "unit in lower case", in: "bw:8kib", want: []Verb{{Kind: BW, Size: 8 << 10}}, canon: "bw:8KiB"},
+	// D and J are each a duration of at most a minute (Describe's bounds
+	// say so): an echo may be held up to two.
 	{name: "max duration", in: "delay:60s~60s", want: []Verb{{Kind: Delay, Dur: time.Minute, Jitter: time.Minute}}, canon: "delay:1m0s~1m0s"},
 }
 
@@ -131,6 +141,13 @@ var badSpecTests = []struct {
 	{"status: 5 03", "status", "400 to 599"},
 	{"fin: ", "fin", "takes no argument"},
 	{"rst@ ", "rst", "want a count"},
+	// Verbs and names match in ASCII case only: strings.ToLower maps İ
+	// (U+0130) to i and the Kelvin sign (U+212A) to k.
+	{"f\u0130n", "f\u0130n", "unknown verb"},
+	{"blac\u212ahole", "blac\u212ahole", "unknown verb"},
+	{"alert:\u0130NTERNAL_ERROR", "alert", "handshake_failure"},
+	{"frag:00000000000000000001x", "frag", "from 1 to"},
+	{"frag:100000000000", "frag", "from 1 to"},
 	{"status:+503", "status", "400 to 599"},
 	{"close:+4001", "close", "close code"},
 	{"close:-1000", "close", "close code"},

@@ -348,6 +348,35 @@ func TestHandshakeAlert(t *testing.T) {
 	}
 }
 
+// TestHandshakeAlertNotTLS: SendAlert given plain HTTP or an
+// SSLv2-compatible hello returns ErrNotTLS at once, sending nothing,
+// rather than reading a record length from the bytes and waiting for it
+// until the deadline (5 s in the harness, which then says so instead).
+func TestHandshakeAlertNotTLS(t *testing.T) {
+	for _, tt := range []struct{ name, first string }{
+		{"HTTP", "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"},
+		{"SSLv2 hello", "\x80\x2e\x01\x03\x01\x00\x15\x00\x00\x00\x10"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startStream(t, Options{})
+			s.arm(t, "alert:internal_error")
+			nc, err := net.Dial("tcp", s.ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			io.WriteString(nc, tt.first)
+			if err := s.end(); !errors.Is(err, ErrNotTLS) {
+				t.Fatalf("server side: %v, want ErrNotTLS", err)
+			}
+			nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if got, _ := io.ReadAll(nc); len(got) != 0 {
+				t.Errorf("the server sent %q, want nothing", got)
+			}
+		})
+	}
+}
+
 // TestStreamEndsWithoutTheClient: after close and fin the server closes
 // the connection itself, soon, even when the client keeps its end open.
 func TestStreamEndsWithoutTheClient(t *testing.T) {

@@ -113,6 +113,11 @@ type stageState struct {
 	// noClient is set when a PROXY header named no client (a LOCAL
 	// header, v1 UNKNOWN): the balancer opened the connection itself.
 	noClient bool
+	// helloRead is set once readHello has looked at the client's first
+	// bytes, and notTLS when they were not TLS (plain HTTP, noise, an
+	// SSLv2-compatible hello): an alert fault then leaves them to
+	// crypto/tls, which refuses them as it does without the fault.
+	helloRead, notTLS bool
 }
 
 func newConn(nc net.Conn, l *Listener) *Conn {

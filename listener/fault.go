@@ -26,7 +26,8 @@ var errClientLeft = errors.New("the client closed the connection")
 // handshake: the ClientHello has been captured by then, so /hellos shows
 // what a client offered also when an alert answered it. The watch for a
 // client leaving ends with the delay, before alert reads the hello: while
-// it waits on the socket no read of it can start.
+// it waits on the socket no read of it can start. Input that is not TLS
+// gets no alert (readHello).
 func (l *Listener) handshakeFaults(c *Conn) error {
 	if c.Fault == nil || l.o.TLSConfig == nil {
 		return nil
@@ -44,6 +45,21 @@ func (l *Listener) handshakeFaults(c *Conn) error {
 		if err != nil {
 			return err
 		}
+	}
+	if !c.Fault.Has(fault.Alert) {
+		return nil
+	}
+	if !c.stages.helloRead {
+		readHello(c)
+	}
+	if c.stages.notTLS {
+		// The contract drops plain text and plain HTTP on a TLS port at
+		// once; the alert answers a ClientHello, and there is none. The
+		// handshake refuses the bytes as it would without the fault (an
+		// SSLv2 hello gets protocol_version, HTTP on the HTTPS port its
+		// 400), so the outcome, the log and the metrics are the same, and
+		// the alert is not counted.
+		return nil
 	}
 	return l.o.Faults.HandshakeAlert(c, c.Fault, c.FaultInfo())
 }

@@ -1,6 +1,8 @@
 package listener
 
 import (
+	"errors"
+
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -12,18 +14,32 @@ import (
 // ClientHello (plain HTTP, noise) leave c.Hello nil and reach crypto/tls
 // unchanged, which then fails in its own words.
 //
-// A hello is replayed in small records, one to a read: crypto/tls then
-// keeps smaller buffers for the connection's life (tlsinfo.Refragment).
-//
 // It runs after any stage that consumes bytes of its own ahead of TLS (a
 // PROXY header) and before BeforeHandshake, so a fault that answers the
 // hello with an alert still has the hello recorded.
-func captureHello(c *Conn) {
-	raw, h, _ := tlsinfo.ReadClientHello(c)
+func captureHello(c *Conn) { c.Hello = readHello(c) }
+
+// readHello reads the client's first ClientHello ahead of crypto/tls,
+// puts every byte read back, and notes in c.stages whether the input is
+// TLS at all. An alert fault reads the hello too (on a listener that does
+// not capture hellos, it calls this itself), and must not answer what is
+// not TLS: its own read of a "record" would take the length from the
+// bytes of "GET /" and wait out the handshake timeout for 12 KiB that
+// never come. Not TLS is what crypto/tls refuses on the first record
+// without reading on: bytes that can be no ClientHello, and an
+// SSLv2-compatible hello (its first byte has the high bit set), which is
+// not in TLS records.
+//
+// A hello is replayed in small records, one to a read: crypto/tls then
+// keeps smaller buffers for the connection's life (tlsinfo.Refragment).
+func readHello(c *Conn) *tlsinfo.ClientHello {
+	raw, h, err := tlsinfo.ReadClientHello(c)
 	if h != nil && !h.SSLv2 { // an SSLv2 hello has no TLS records to cut
 		raw = tlsinfo.Refragment(raw)
 		c.stages.byRecord = true
 	}
 	c.Replay(raw)
-	c.Hello = h
+	c.stages.helloRead = true
+	c.stages.notTLS = errors.Is(err, tlsinfo.ErrNotClientHello) || len(raw) > 0 && raw[0]&0x80 != 0
+	return h
 }

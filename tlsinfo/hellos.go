@@ -260,14 +260,22 @@ func (r *Recent) size() int {
 
 // ServeHTTP answers GET with the records as a JSON array, newest first;
 // the query parameter listener=tls|https filters ("wss" is taken for
-// "https", as /faults takes it).
+// "https", as /faults takes it). A listener given more than once gets 400,
+// as POST /faults answers a repeated parameter: Query().Get would keep
+// the first without a word, and listener=tls&listener=https read as "both"
+// would list tls alone.
 func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "tlsinfo: /hellos answers GET only", http.StatusMethodNotAllowed)
 		return
 	}
-	listener := strings.ToLower(strings.TrimSpace(req.URL.Query().Get("listener")))
+	query := req.URL.Query()
+	if n := len(query["listener"]); n > 1 {
+		http.Error(w, "tlsinfo: listener: given "+strconv.Itoa(n)+" times; give it once, or leave it out for both listeners", http.StatusBadRequest)
+		return
+	}
+	listener := strings.ToLower(strings.TrimSpace(query.Get("listener")))
 	switch listener {
 	case "", "tls", "https":
 	case "wss":
