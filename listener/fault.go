@@ -32,6 +32,11 @@ func (l *Listener) handshakeFaults(c *Conn) error {
 	if c.Fault == nil || l.o.TLSConfig == nil {
 		return nil
 	}
+	if c.stages.helloRead && c.stages.notTLS {
+		// Captured already, and no ClientHello: nothing for hsdelay to
+		// hold back or alert to answer (see below).
+		return nil
+	}
 	if _, ok := c.Fault.Get(fault.HSDelay); ok {
 		// The cause names the timeout, so that a delay it cuts short is
 		// logged as that, not as a bare "context deadline exceeded".

@@ -37,9 +37,9 @@ const protocolVersionAlert = "\x15\x03\x01\x00\x02\x02\x46"
 // TestFaultsAlertNotTLS: an alert armed for a connection whose client
 // speaks plain HTTP, or sends an SSLv2-compatible hello, does not hold it
 // until the handshake timeout reading a "record" of 12 KiB that never
-// comes: the input is refused at once, as without the fault, with the
-// same answer, the same outcome in /hellos and the same metrics, and the
-// alert is not counted. A TLS client on the same server still gets the
+// comes, nor does an hsdelay hold it for its delay: the input is refused
+// at once, as without the fault, with the same answer, the same outcome
+// in /hellos and the same metrics, and the fault is not counted. A TLS client on the same server still gets the
 // alert.
 func TestFaultsAlertNotTLS(t *testing.T) {
 	t.Parallel()
@@ -66,27 +66,29 @@ func TestFaultsAlertNotTLS(t *testing.T) {
 			seen[tt.listener]++
 			plainOutcome := waitHellos(t, ta, query, seen[tt.listener])[0].Outcome
 
-			ta.arm(t, tt.listener, "alert:internal_error", "1")
-			faulted := answer(t, tt.addr, tt.first)
-			seen[tt.listener]++
-			faultedOutcome := waitHellos(t, ta, query, seen[tt.listener])[0].Outcome
-
 			if !strings.HasPrefix(plain, tt.wantAnswer) || !strings.Contains(plainOutcome, tt.wantOutcome) {
 				t.Fatalf("without a fault: answer %q, outcome %q; want %q and %q", plain, plainOutcome, tt.wantAnswer, tt.wantOutcome)
 			}
-			if faulted != plain {
-				t.Errorf("answer with alert armed %q, without %q", faulted, plain)
-			}
-			if faultedOutcome != plainOutcome {
-				t.Errorf("outcome with alert armed %q, without %q", faultedOutcome, plainOutcome)
+			for _, spec := range []string{"alert:internal_error", "hsdelay:20s"} {
+				ta.arm(t, tt.listener, spec, "1")
+				faulted := answer(t, tt.addr, tt.first)
+				seen[tt.listener]++
+				faultedOutcome := waitHellos(t, ta, query, seen[tt.listener])[0].Outcome
+				if faulted != plain {
+					t.Errorf("answer with %s armed %q, without %q", spec, faulted, plain)
+				}
+				if faultedOutcome != plainOutcome {
+					t.Errorf("outcome with %s armed %q, without %q", spec, faultedOutcome, plainOutcome)
+				}
 			}
 		})
 	}
-	// Every connection above failed its handshake, none had the alert.
+	// Every connection above failed its handshake, none had a fault.
 	waitMetrics(t, http.DefaultClient, ta.AdminAddr,
-		`tlsecho_tls_handshake_failures_total{listener="tls"} 4`,
-		`tlsecho_tls_handshake_failures_total{listener="https"} 4`,
-		`tlsecho_faults_total{verb="alert"} 0`)
+		`tlsecho_tls_handshake_failures_total{listener="tls"} 6`,
+		`tlsecho_tls_handshake_failures_total{listener="https"} 6`,
+		`tlsecho_faults_total{verb="alert"} 0`,
+		`tlsecho_faults_total{verb="hsdelay"} 0`)
 
 	t.Run("TLS client", func(t *testing.T) {
 		ta.arm(t, "tls", "alert:internal_error", "1")
