@@ -378,3 +378,30 @@ func TestReadClientHelloAllocs(t *testing.T) {
 		t.Errorf("%v allocations per hello, want at most 9", allocs)
 	}
 }
+
+// TestStalledHelloHoldsNoCopy: a hello of many records whose last has not
+// come holds the bytes read and nothing more: the payloads are joined into
+// one message only once all of it is there. A client that stops before the
+// last record of a 60 KiB hello held twice that per connection, the bytes
+// read and a message being built, until the handshake timeout.
+func TestStalledHelloHoldsNoCopy(t *testing.T) {
+	in := paddedHello(60 << 10)
+	last := len(in) - (5 + 1<<14) + 1 // inside the last record's header
+	for _, cut := range []int{5 + 1<<14, 2 * (5 + 1<<14), last} {
+		partial := in[:cut]
+		allocs := testing.AllocsPerRun(20, func() {
+			var a assembler
+			if msg, err := a.feed(partial); msg != nil || err != nil {
+				t.Fatalf("%d of %d bytes: message of %d bytes, %v", cut, len(in), len(msg), err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%d of %d bytes: %v allocations, want none until the hello is whole", cut, len(in), allocs)
+		}
+	}
+	var a assembler
+	msg, err := a.feed(in)
+	if err != nil || len(msg) != len(in)-4*5 {
+		t.Fatalf("whole: message of %d bytes, %v; want %d", len(msg), err, len(in)-4*5)
+	}
+}

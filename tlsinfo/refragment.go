@@ -32,7 +32,7 @@ func Refragment(raw []byte) []byte {
 	// sizes, the warning alerts passed over before it.
 	var a assembler
 	msg, err := a.feed(raw)
-	if err != nil || msg == nil || a.sslv2 || len(a.msg) != len(msg) {
+	if err != nil || msg == nil || a.sslv2 || a.got != len(msg) {
 		return raw
 	}
 	// Warning alerts the client sent before the hello stay as they are.
