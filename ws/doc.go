@@ -13,7 +13,11 @@
 //     fail the connection with close 1002; gorilla/websocket detects and
 //     answers these itself, except a close frame with a 1-byte payload,
 //     which it takes for a close without a code: the frame watch notes it
-//     and the connection's close handler answers 1002.
+//     and the connection's close handler answers 1002. gorilla stops at
+//     the refused frame's header, and reads through a 128-byte buffer:
+//     after the 1002 what the client still sends, the rest of that frame
+//     included, is discarded as after a 1009 (below), for closing with
+//     it unread would reset the connection and drop the close frame.
 //   - A text message that is not valid UTF-8 fails with close 1007 (RFC 6455
 //     section 8.1), detected as soon as the bad byte arrives, also when a
 //     character is split across fragments.
