@@ -96,10 +96,31 @@ func (c *Conn) finish(err error) int {
 		// A protocol violation (gorilla has tried to send 1002) or a
 		// broken connection: nothing more to say. gorilla's 1002 shows
 		// only on the wire, and counts only if it went out whole.
-		c.closeTLS()
 		c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
+		c.closeAfter()
 	}
 	return int(c.sentCode.Load())
+}
+
+// closeAfter closes the connection after the reader failed, lingering
+// first when a close frame went out. gorilla stops reading at the first
+// byte it refuses, and its read buffer is 128 bytes: the rest of a
+// refused frame (a ping of 126 bytes, an unmasked message) and whatever
+// the client sent behind it lie unread in the socket. Closing a socket
+// with unread input resets the connection (RFC 6455 section 7.1.7 asks
+// for the close frame first, and 7.1.1 for the server to close after
+// it), and the reset drops the echoes and the 1002 the client has not
+// read yet. So what the client still sends is discarded first, as after
+// a 1009, under the same bounds. Over TLS crypto/tls has usually read
+// the whole record, which hid this; a frame over several records does
+// the same there. With no close frame sent (a broken connection, a write
+// that failed), there is nothing a linger could save.
+func (c *Conn) closeAfter() {
+	if c.nc.closeSent.Load() == 0 {
+		c.closeTLS()
+		return
+	}
+	c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
 }
 
 // startClose sends a close frame, waiting for the write lock at most
@@ -219,14 +240,15 @@ func (c *Conn) awaitClose() {
 	for err == nil {
 		_, _, err = c.ws.NextReader()
 	}
-	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
-		// No answer in time. A client that reads slowly may not have
-		// reached the close frame yet, queued behind an echo, and be
-		// sending still: closing with its bytes unread would reset the
-		// connection, and a reset drops all the socket holds for the
-		// client, the close frame with it. So what it still sends is
-		// swallowed first, as for a drop; the socket then ends with a FIN
-		// behind the close frame.
+	if _, answered := errors.AsType[*websocket.CloseError](err); !answered {
+		// No answer in time, or a frame gorilla refused while it waited
+		// for one, the rest of which lies unread. A client that reads
+		// slowly may not have reached the close frame yet, queued
+		// behind an echo, and be sending still: closing with its bytes
+		// unread would reset the connection, and a reset drops all the
+		// socket holds for the client, the close frame with it. So what
+		// it still sends is swallowed first, as for a drop; the socket
+		// then ends with a FIN behind the close frame.
 		c.discardAndClose(dropWait, time.Now().Add(2*dropWait))
 		return
 	}

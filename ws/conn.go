@@ -105,6 +105,7 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 	limit := s.wireLimit()
 	wc.SetReadLimit(limit)
 	nc.watch.limit = uint64(limit)
+	wc.SetPingHandler(func(data string) error { return c.pong([]byte(data)) })
 	answer := wc.CloseHandler()
 	wc.SetCloseHandler(func(code int, text string) error {
 		if nc.watch.shortClose.Load() {

@@ -13,7 +13,11 @@
 //     fail the connection with close 1002; gorilla/websocket detects and
 //     answers these itself, except a close frame with a 1-byte payload,
 //     which it takes for a close without a code: the frame watch notes it
-//     and the connection's close handler answers 1002.
+//     and the connection's close handler answers 1002. gorilla stops at
+//     the refused frame's header, and reads through a 128-byte buffer:
+//     after the 1002 what the client still sends, the rest of that frame
+//     included, is discarded as after a 1009 (below), for closing with
+//     it unread would reset the connection and drop the close frame.
 //   - A text message that is not valid UTF-8 fails with close 1007 (RFC 6455
 //     section 8.1), detected as soon as the bad byte arrives, also when a
 //     character is split across fragments.
@@ -91,6 +95,14 @@
 //     frame: the client is dropped at once, logged as one that missed its
 //     pong, within two intervals of its last frame. Its CloseCode is 0:
 //     the 1008 could not be sent.
+//   - A ping is answered under the server's write bound, writeWait (10
+//     s), wherever it is read (pong.go): gorilla's own handler gives the
+//     pong a second, and its failed write would leave the connection
+//     unable to send anything, so a client that paused reading while it
+//     sent pings was dropped without a close frame. A client that takes
+//     none of a pong within writeWait is dropped then (CloseCode 0); the
+//     reader reads no further ping meanwhile, so a client flooding pings
+//     and reading nothing costs no more than its socket.
 //   - Every frame the client sends is traffic, control frames included,
 //     except pongs, which answer the server's own pings (they would keep
 //     any live client from ever idling). A client that sends no traffic

@@ -63,6 +63,9 @@ type testServer struct {
 	// plain is set for a server without TLS (ws://), as tlsecho's plain
 	// HTTP listener serves /ws behind a proxy that ends TLS.
 	plain bool
+	// rawDialer, when set, dials the TCP connections of dialRaw, as one
+	// whose sockets have small buffers (smallReceiveBuffer).
+	rawDialer *net.Dialer
 }
 
 // startServer serves s over TLS until the test ends; cleanup shuts s down
@@ -296,7 +299,11 @@ func (ts *testServer) dialRawVia(tb testing.TB, extra http.Header, wrap func(net
 	cfg := ts.clientTLS.Clone()
 	cfg.NextProtos = []string{"http/1.1"}
 	cfg.ServerName, _, _ = net.SplitHostPort(ts.addr)
-	tcp, err := net.DialTimeout("tcp", ts.addr, ioWait)
+	d := ts.rawDialer
+	if d == nil {
+		d = &net.Dialer{Timeout: ioWait}
+	}
+	tcp, err := d.Dial("tcp", ts.addr)
 	if err != nil {
 		tb.Fatalf("dial %s: %v", ts.addr, err)
 	}

@@ -6,8 +6,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/tlsecho/tlsecho/listener"
 )
 
@@ -299,9 +297,10 @@ func (c *Conn) takeControl() bool {
 		return false
 	}
 	took := controlFrames(buf[:n], func(payload []byte) {
-		// As gorilla's own ping handler: a pong that cannot go out is
-		// the keepalive's concern, not an error of the reader's.
-		c.ws.WriteControl(websocket.PongMessage, payload, time.Now().Add(writeWait))
+		// A pong that cannot go out leaves gorilla's writer failed: the
+		// reader's next ping, or the echo's next write, meets that
+		// error and ends the connection.
+		c.pong(payload)
 	})
 	if took < n {
 		c.nc.replay = buf[took:n]

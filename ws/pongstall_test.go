@@ -1,0 +1,161 @@
+package ws
+
+import (
+	"encoding/binary"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// pongStall is how long the client of TestPongsWaitForStalledReader
+// reads nothing once the server's pong waits for it: more than the
+// second gorilla's own ping handler gives a pong, far less than
+// writeWait, with room for a loaded machine between.
+const pongStall = 2500 * time.Millisecond
+
+// pingBatch is how many pings the tests' clients send per write.
+const pingBatch = 64
+
+// sendPings writes batches of pings of 125 bytes, each carrying its
+// number, until stop is closed or a write fails, counting in sent the
+// pings written whole. Each write is bounded by bound.
+func sendPings(rc *rawConn, stop <-chan struct{}, sent *atomic.Int64, bound time.Duration) error {
+	var buf []byte
+	payload := make([]byte, 125)
+	for n := int64(0); ; {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		buf = buf[:0]
+		for range pingBatch {
+			binary.BigEndian.PutUint64(payload, uint64(n))
+			buf = append(buf, frame{fin: true, op: opPing, payload: payload}.encode()...)
+			n++
+		}
+		rc.conn.SetWriteDeadline(time.Now().Add(bound))
+		if _, err := rc.conn.Write(buf); err != nil {
+			return err
+		}
+		sent.Add(pingBatch)
+	}
+}
+
+// TestPongsWaitForStalledReader: a client that sends pings while it
+// reads nothing for a few seconds, then reads, gets a pong for every
+// ping, in order, and its connection stays open. gorilla's own ping
+// handler gave each pong a second: the pong it cut left the connection
+// unable to send anything, and the client was dropped, with no close
+// frame, though the same client stalling behind its echoes is waited for
+// as long as writeWait (and IdleTimeout) allow.
+func TestPongsWaitForStalledReader(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		closed := make(chan int, 1)
+		s := &Server{PingInterval: time.Minute, IdleTimeout: time.Minute,
+			Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
+		ts := serve(t, s, nil)
+		// A small receive buffer, set before the connection, so that the
+		// pongs the client does not read fill it soon.
+		ts.rawDialer = smallReceiveBuffer(4 << 10)
+		rc, _ := ts.dialRaw(t, nil)
+
+		var sent atomic.Int64
+		stop := make(chan struct{})
+		wrote := make(chan error, 1)
+		go func() { wrote <- sendPings(rc, stop, &sent, pongStall+4*ioWait) }()
+		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
+		// The stall on trial: no event to wait for, the server must
+		// simply not give up within it.
+		time.Sleep(pongStall)
+		close(stop)
+
+		var got int64
+		writing := true
+		for writing || got < sent.Load() {
+			if writing && got == sent.Load() {
+				// Every pong so far is read: the writer's last write is
+				// taken, and it stops.
+				select {
+				case err := <-wrote:
+					if err != nil {
+						t.Fatalf("sending pings: %v", err)
+					}
+				case <-time.After(ioWait):
+					t.Fatalf("the pings' writer did not stop, %d sent", got)
+				}
+				writing = false
+				continue
+			}
+			f, err := rc.readFrame()
+			if err != nil {
+				t.Fatalf("after %d of %d pongs: %v", got, sent.Load(), err)
+			}
+			if f.op != opPong || len(f.payload) != 125 || binary.BigEndian.Uint64(f.payload) != uint64(got) {
+				t.Fatalf("after %d pongs got %v, want the pong of ping %d", got, f, got)
+			}
+			got++
+		}
+		t.Logf("%d pongs, all read after a stall of %v", got, pongStall)
+		select {
+		case code := <-closed:
+			t.Fatalf("connection closed (code %d) though its client read every pong", code)
+		default:
+		}
+		rc.expectEchoOrClose([]frame{{fin: true, op: opText, payload: []byte("after the stall")}}, 0)
+		rc.write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseNormalClosure, "")})
+		if code, reason := rc.readClose(); code != websocket.CloseNormalClosure {
+			t.Fatalf("close %d %q, want %d", code, reason, websocket.CloseNormalClosure)
+		}
+		rc.expectEOF()
+	})
+}
+
+// TestPingFloodNotReadDropped: a client that sends pings without end and
+// reads none of the pongs holds its connection no longer than writeWait
+// after the pongs stop going out, and no more of the server meanwhile:
+// the reader stops at the pong that waits, so the client's pings are held
+// back by TCP, not read and queued. It is dropped without a close frame
+// (code 0), which could not reach it.
+func TestPingFloodNotReadDropped(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		closed := make(chan int, 1)
+		s := &Server{PingInterval: time.Minute, IdleTimeout: time.Minute,
+			Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
+		ts := serve(t, s, nil)
+		// A small receive buffer, set before the connection, so that the
+		// pongs the client does not read fill it soon.
+		ts.rawDialer = smallReceiveBuffer(4 << 10)
+		rc, _ := ts.dialRaw(t, nil)
+
+		var sent atomic.Int64
+		wrote := make(chan error, 1)
+		go func() { wrote <- sendPings(rc, nil, &sent, writeWait+4*ioWait) }()
+		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
+		blocked := time.Now()
+		select {
+		case code := <-closed:
+			took := time.Since(blocked)
+			t.Logf("dropped %v after the pongs stopped going out, %d pings sent", took.Round(time.Millisecond), sent.Load())
+			if code != 0 {
+				t.Errorf("close code %d, want 0: no close frame could reach the client", code)
+			}
+		case <-time.After(writeWait + 2*ioWait):
+			t.Fatalf("still open %v after the pongs stopped going out (write bound %v)", writeWait+2*ioWait, writeWait)
+		}
+		select {
+		case <-wrote: // the writer meets the closed connection
+		case <-time.After(ioWait):
+			t.Fatal("the client's writes did not end with the connection")
+		}
+		// What the buffers on the way hold, a few MiB at most: a server
+		// that read on past the waiting pong would have taken far more.
+		if n := sent.Load() * 131; n > 32<<20 {
+			t.Errorf("%d MiB of pings sent to a server whose pongs wait, want it held back", n>>20)
+		}
+	})
+}
