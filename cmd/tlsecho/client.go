@@ -288,6 +288,11 @@ func parseClientURL(raw string) (clientTarget, error) {
 		return t, clientUsageErr("URL %q: port %q is not a number from 1 to 65535", raw, port)
 	}
 	t.addr = net.JoinHostPort(t.host, port)
+	if h, _, err := net.SplitHostPort(t.addr); err != nil || h != t.host {
+		// url.Parse takes a host such as "]0", which no dial can use
+		// and which would fail later in a resolver's words.
+		return t, clientUsageErr("URL %q: host %q is not a name or an address", raw, t.host)
+	}
 	return t, nil
 }
 
