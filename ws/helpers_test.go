@@ -493,7 +493,16 @@ func (rc *rawConn) expectClose(code int) {
 
 // expectEnd checks that the server closes the connection, sending nothing
 // more than control frames.
-func (rc *rawConn) expectEnd() {
+func (rc *rawConn) expectEnd() { rc.tb.Helper(); rc.endsWith(false) }
+
+// expectEOF checks that the server ends the connection in order, after
+// nothing but control frames: the stream ends (io.EOF), not with a reset
+// or a timeout.
+func (rc *rawConn) expectEOF() { rc.tb.Helper(); rc.endsWith(true) }
+
+// endsWith reads control frames until the connection ends, which must not
+// be a timeout, nor anything but io.EOF when eof is set.
+func (rc *rawConn) endsWith(eof bool) {
 	rc.tb.Helper()
 	for {
 		f, err := rc.readFrame()
@@ -506,6 +515,9 @@ func (rc *rawConn) expectEnd() {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			rc.tb.Fatalf("server kept the connection open: %v", err)
+		}
+		if eof && (!errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			rc.tb.Fatalf("connection ended with %v, want EOF", err)
 		}
 		return
 	}

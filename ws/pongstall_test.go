@@ -44,6 +44,21 @@ func sendPings(rc *rawConn, stop <-chan struct{}, sent *atomic.Int64, bound time
 	}
 }
 
+// pingedServer serves s with pings and the idle timeout a minute away, and
+// dials it with a client whose receive buffer is small, set before the
+// connection, so that pongs it does not read fill it soon. closed gets
+// the close code of the connection when it ends.
+func pingedServer(t *testing.T, serve startFunc) (s *Server, rc *rawConn, closed chan int) {
+	t.Helper()
+	closed = make(chan int, 1)
+	s = &Server{PingInterval: time.Minute, IdleTimeout: time.Minute,
+		Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
+	ts := serve(t, s, nil)
+	ts.rawDialer = smallReceiveBuffer(4 << 10)
+	rc, _ = ts.dialRaw(t, nil)
+	return s, rc, closed
+}
+
 // TestPongsWaitForStalledReader: a client that sends pings while it
 // reads nothing for a few seconds, then reads, gets a pong for every
 // ping, in order, and its connection stays open. gorilla's own ping
@@ -54,14 +69,7 @@ func sendPings(rc *rawConn, stop <-chan struct{}, sent *atomic.Int64, bound time
 func TestPongsWaitForStalledReader(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		closed := make(chan int, 1)
-		s := &Server{PingInterval: time.Minute, IdleTimeout: time.Minute,
-			Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
-		ts := serve(t, s, nil)
-		// A small receive buffer, set before the connection, so that the
-		// pongs the client does not read fill it soon.
-		ts.rawDialer = smallReceiveBuffer(4 << 10)
-		rc, _ := ts.dialRaw(t, nil)
+		s, rc, closed := pingedServer(t, serve)
 
 		var sent atomic.Int64
 		stop := make(chan struct{})
@@ -123,14 +131,7 @@ func TestPongsWaitForStalledReader(t *testing.T) {
 func TestPingFloodNotReadDropped(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		closed := make(chan int, 1)
-		s := &Server{PingInterval: time.Minute, IdleTimeout: time.Minute,
-			Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
-		ts := serve(t, s, nil)
-		// A small receive buffer, set before the connection, so that the
-		// pongs the client does not read fill it soon.
-		ts.rawDialer = smallReceiveBuffer(4 << 10)
-		rc, _ := ts.dialRaw(t, nil)
+		s, rc, closed := pingedServer(t, serve)
 
 		var sent atomic.Int64
 		wrote := make(chan error, 1)

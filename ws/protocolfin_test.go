@@ -2,9 +2,7 @@ package ws
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -75,24 +73,4 @@ func TestProtocolErrorEndsWithFIN(t *testing.T) {
 			})
 		}
 	})
-}
-
-// expectEOF checks that the server ends the connection in order, after
-// nothing but control frames: the stream ends (io.EOF), not with a reset
-// or a timeout.
-func (rc *rawConn) expectEOF() {
-	rc.tb.Helper()
-	for {
-		f, err := rc.readFrame()
-		if err == nil {
-			if f.op < opClose {
-				rc.tb.Fatalf("got %v after the close", f)
-			}
-			continue
-		}
-		if !errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			rc.tb.Fatalf("connection ended with %v, want EOF", err)
-		}
-		return
-	}
 }
