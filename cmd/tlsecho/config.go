@@ -86,7 +86,25 @@ func loadConfig(environ []string) (Config, error) {
 	cfg.Hosts = nonEmpty(cfg.Hosts)
 	cfg.AllowedOrigins = nonEmpty(cfg.AllowedOrigins)
 	cfg.ProxyTrusted = nonEmpty(cfg.ProxyTrusted)
+	if err := checkListNotBlank(vars); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.validate()
+}
+
+// checkListNotBlank refuses a list variable that holds only commas and
+// spaces: its list is empty, which for TLSECHO_PROXY_TRUSTED means any
+// peer. A value set to "," (a template's separator left alone) would
+// widen trust without a word; an empty value says so plainly.
+func checkListNotBlank(vars map[string]string) error {
+	for _, name := range []string{"HOSTS", "ALLOWED_ORIGINS", "PROXY_TRUSTED"} {
+		v, set := vars[envPrefix+name]
+		if set && strings.TrimSpace(v) != "" && len(nonEmpty(strings.Split(v, ","))) == 0 {
+			return &configError{Var: envPrefix + name, Err: fmt.Errorf(
+				"%q lists nothing, only commas and spaces; give the list, or leave it empty for its empty meaning", v)}
+		}
+	}
+	return nil
 }
 
 // mandatoryListeners are the listeners an empty address cannot turn off,

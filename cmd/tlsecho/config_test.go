@@ -108,6 +108,10 @@ func badConfigTests(t *testing.T) []struct {
 		{"proxy protocol unknown", []string{"TLSECHO_PROXY_PROTOCOL=on"}, []string{"TLSECHO_PROXY_PROTOCOL", `"on"`, "require"}},
 		{"proxy trusted not an address", []string{"TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=10.0.0.0/8, lb.example"}, []string{"TLSECHO_PROXY_TRUSTED", `"lb.example"`}},
 		{"proxy trusted bad range", []string{"TLSECHO_PROXY_TRUSTED=10.0.0.0/40"}, []string{"TLSECHO_PROXY_TRUSTED", `"10.0.0.0/40"`}},
+		{"proxy trusted only a comma", []string{"TLSECHO_PROXY_TRUSTED=,"}, []string{"TLSECHO_PROXY_TRUSTED", `"," lists nothing`}},
+		{"proxy trusted commas and spaces", []string{"TLSECHO_PROXY_TRUSTED= , "}, []string{"TLSECHO_PROXY_TRUSTED", "lists nothing"}},
+		{"hosts only commas", []string{"TLSECHO_HOSTS=,,"}, []string{"TLSECHO_HOSTS", "lists nothing"}},
+		{"origins only a comma", []string{"TLSECHO_ALLOWED_ORIGINS=,"}, []string{"TLSECHO_ALLOWED_ORIGINS", "lists nothing"}},
 		{"http addr unparseable", []string{"TLSECHO_HTTP_ADDR=8080"}, []string{"TLSECHO_HTTP_ADDR", "8080"}},
 	}
 }
