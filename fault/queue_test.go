@@ -90,7 +90,14 @@ func TestDelayQueueResetWhileFull(t *testing.T) {
 	}
 	pushed := make(chan error, 1)
 	go func() { pushed <- q.push(queued{data: []byte("e"), due: time.Now().Add(time.Hour)}) }()
-	<-looked // the waiting push asks; no reset yet
+	select {
+	case <-looked: // the waiting push asks; no reset yet
+	case err := <-pushed:
+		t.Fatalf("push returned with the queue full and no reset: %v", err)
+	case <-time.After(10 * resetLook):
+		q.stop()
+		t.Fatal("the waiting push never asked whether the client reset")
+	}
 	select {
 	case err := <-pushed:
 		t.Fatalf("push returned with the queue full and no reset: %v", err)
