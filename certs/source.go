@@ -31,6 +31,11 @@ type Source struct {
 	// debounce replaces WatchDebounce when not zero, so a test can give
 	// "two writes a moment apart" a window no loaded machine overruns.
 	debounce time.Duration
+	// watches are those of the running [Source.Watch] calls. Every
+	// reload refreshes them, a SIGHUP's too, so that one brings back a
+	// watch lost with a file the watch itself did not see come back.
+	watchMu sync.Mutex
+	watches map[*dirWatch]struct{}
 }
 
 // NewSelfSigned makes a Source with a fresh self-signed ECDSA P-256
@@ -78,7 +83,9 @@ func (s *Source) Files() (certFile, keyFile string) { return s.certFile, s.keyFi
 // it the one served to new handshakes; the client CA file of
 // [Source.RequireClientCerts] likewise. On error the old certificate or
 // pool stays. A Source without files has nothing to reload and returns nil.
+// Like [Source.ReloadAndLog], it sets the watches of [Source.Watch] up anew.
 func (s *Source) Reload() error {
+	s.refreshWatches()
 	_, _, err := s.reload()
 	_, _, caErr := s.reloadCAs()
 	return errors.Join(err, caErr)

@@ -37,9 +37,11 @@ const WatchDebounce = 200 * time.Millisecond
 // into place (certbot swaps symlinks, Kubernetes secret volumes swap the
 // ..data symlink), and a watch on the old file would only see it
 // disappear. A directory replaced whole is watched again at its path. The
-// files are watched too, anew before each reload, for what reaches them
-// by another path: a file bind-mounted on its own and written in place on
-// the host, or the target of a symlink into another directory. A change
+// files are watched too, anew before each reload (a SIGHUP's as well),
+// for what reaches them by another path: a file bind-mounted on its own
+// and written in place on the host, or the target of a symlink into
+// another directory, whose directory is watched too, so that a target
+// deleted and created again is seen. A change
 // to a symlink outside the watched directories on the way to a file (a
 // symlinked parent of a symlink's target) is not seen; send the server
 // SIGHUP for that.
@@ -76,6 +78,9 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("certs: watch: %w", err)
 	}
+	s.addWatch(dw)
+	// Before w.Close, deferred earlier: no reload may touch a closed watcher.
+	defer s.removeWatch(dw)
 	log.Info("watching certificate files", append(attrs, "dirs", dirs)...)
 
 	debounce := WatchDebounce
@@ -113,7 +118,6 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 				timer.Reset(debounce)
 			}
 		case <-timer.C:
-			dw.refresh()
 			s.ReloadAndLog(log, "file change")
 		}
 	}
@@ -155,11 +159,18 @@ func affects(name string, files []string) bool {
 // that works after one at info level, the same certificate too. The client CA file, when
 // there is one, is reloaded and logged the same way, on its own: a broken
 // CA file does not hold back a renewed pair, nor the other way round.
+//
+// Before reading the files it sets the watches of [Source.Watch] up
+// anew, whatever the outcome: a file deleted and created again is a new
+// file, and a watch lost with the old one comes back at the latest with
+// the next reload, SIGHUP included. Refreshed before the files are read,
+// any later change is seen by the watch.
 func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
 	if s.certFile == "" && s.ca.file == "" {
 		log.Info("certificate is in memory; nothing to reload", "trigger", trigger)
 		return nil
 	}
+	s.refreshWatches()
 	var errs []error
 	if s.certFile != "" {
 		errs = append(errs, s.reloadPairAndLog(log, trigger))
@@ -168,6 +179,31 @@ func (s *Source) ReloadAndLog(log *slog.Logger, trigger string) error {
 		errs = append(errs, s.reloadCAsAndLog(log, trigger))
 	}
 	return errors.Join(errs...)
+}
+
+// addWatch and removeWatch keep the set of watches a reload refreshes.
+func (s *Source) addWatch(dw *dirWatch) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	if s.watches == nil {
+		s.watches = map[*dirWatch]struct{}{}
+	}
+	s.watches[dw] = struct{}{}
+}
+
+func (s *Source) removeWatch(dw *dirWatch) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	delete(s.watches, dw)
+}
+
+// refreshWatches refreshes every running watch (see [dirWatch.refresh]).
+func (s *Source) refreshWatches() {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	for dw := range s.watches {
+		dw.refresh()
+	}
 }
 
 // reloadPairAndLog is the certificate half of [Source.ReloadAndLog].

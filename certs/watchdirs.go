@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/fsnotify/fsnotify"
 )
@@ -16,13 +17,26 @@ import (
 // new one's. So the parents are watched too (a swap is an event there),
 // and before each reload every directory is looked at again and watched
 // anew when what its path names has changed.
+//
+// A file reached through a symlink into another directory is watched in
+// that directory too (targets): a target deleted and then created again
+// is a new file, which no watch on the old one, nor on the symlink's
+// directory, sees come.
 type dirWatch struct {
-	w    *fsnotify.Watcher
-	log  *slog.Logger
+	w   *fsnotify.Watcher
+	log *slog.Logger
+	// mu guards the maps: refresh runs on every reload, a SIGHUP's too,
+	// while the watching goroutine asks relevant.
+	mu   sync.Mutex
 	dirs map[string]os.FileInfo // what each path named when watched; nil: not watched
 	// parentOnly are the parents watched only to see a directory
 	// replaced: of their events, only those naming a directory count.
 	parentOnly map[string]bool
+	// targets are the directories the files' symlinks end in, outside
+	// dirs, with what each path named when watched; nil: a parentOnly
+	// directory, whose watch already sees them. At most one per file,
+	// those no file ends in any more are dropped.
+	targets map[string]os.FileInfo
 	// files are the watched files themselves (watchFiles).
 	files []string
 }
@@ -31,7 +45,7 @@ type dirWatch struct {
 // can: a parent it may not watch only means a replaced directory goes
 // unseen, as before, so that is a warning and not an error.
 func newDirWatch(w *fsnotify.Watcher, log *slog.Logger, dirs, files []string) (*dirWatch, error) {
-	d := &dirWatch{w: w, log: log, dirs: map[string]os.FileInfo{}, parentOnly: map[string]bool{}, files: files}
+	d := &dirWatch{w: w, log: log, dirs: map[string]os.FileInfo{}, parentOnly: map[string]bool{}, targets: map[string]os.FileInfo{}, files: files}
 	for _, dir := range dirs {
 		fi, err := os.Stat(dir)
 		if err == nil {
@@ -53,6 +67,7 @@ func newDirWatch(w *fsnotify.Watcher, log *slog.Logger, dirs, files []string) (*
 		}
 		d.parentOnly[p] = true
 	}
+	d.watchTargets()
 	d.watchFiles()
 	return d, nil
 }
@@ -64,7 +79,8 @@ func newDirWatch(w *fsnotify.Watcher, log *slog.Logger, dirs, files []string) (*
 // its own and copied over on the host, or the target of a symlink into
 // another directory. A watch on the file sees every write to it, and its
 // unlinking when a new file is renamed over it. A file missing now is
-// left to its directory's watch, which sees it come.
+// left to the watch on its directory, or on its symlink's target
+// directory (watchTargets), which sees it come.
 func (d *dirWatch) watchFiles() {
 	for _, f := range d.files {
 		// The watch may be on a file replaced since, or gone with it;
@@ -78,7 +94,10 @@ func (d *dirWatch) watchFiles() {
 // directories' sake is about one of them; events from the directories
 // themselves are for the caller to judge.
 func (d *dirWatch) relevant(name string) bool {
-	if !d.parentOnly[filepath.Dir(name)] {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	dir := filepath.Dir(name)
+	if _, target := d.targets[dir]; target || !d.parentOnly[dir] {
 		return true
 	}
 	_, ok := d.dirs[name]
@@ -87,11 +106,14 @@ func (d *dirWatch) relevant(name string) bool {
 
 // refresh watches again each directory whose path now names another
 // directory than the one watched, or that came back after it was gone,
-// and the files as they are now. A directory missing now stays
-// unwatched until its parent reports it back; the reload that follows
-// logs the missing files.
+// and the symlinks' target directories and the files as they are now. A
+// directory missing now stays unwatched until its parent reports it
+// back; the reload that follows logs the missing files.
 func (d *dirWatch) refresh() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	defer d.watchFiles()
+	defer d.watchTargets()
 	for dir, old := range d.dirs {
 		fi, err := os.Stat(dir)
 		if err == nil && old != nil && os.SameFile(old, fi) {
@@ -113,4 +135,84 @@ func (d *dirWatch) refresh() {
 		d.dirs[dir] = fi
 		d.log.Info("watching the replaced certificate directory", "dir", dir)
 	}
+}
+
+// watchTargets watches the directory each file's symlinks end in, where
+// that is not one of dirs: the file's own watch is lost with the file,
+// and only a watch on its directory sees a new one created there. A
+// directory watched already under another path is left out, since
+// inotify gives both paths one watch, which removing either would end;
+// so is a target directory missing now, until a reload finds it again
+// (SIGHUP, or a change seen in dirs). A change to a symlink on the way
+// that lies outside dirs is not seen (see [Source.Watch]).
+func (d *dirWatch) watchTargets() {
+	want := map[string]bool{}
+	for _, f := range d.files {
+		dir := filepath.Dir(linkTarget(f))
+		if _, ok := d.dirs[dir]; !ok {
+			want[dir] = true
+		}
+	}
+	for dir, old := range d.targets {
+		if want[dir] && old == nil && d.parentOnly[dir] {
+			continue
+		}
+		if fi, err := os.Stat(dir); want[dir] && err == nil && old != nil && os.SameFile(old, fi) {
+			continue
+		}
+		if old != nil {
+			// The watch may be gone with the directory already; the
+			// error that says so is expected.
+			_ = d.w.Remove(dir)
+		}
+		delete(d.targets, dir)
+	}
+	for dir := range want {
+		if _, ok := d.targets[dir]; ok {
+			continue
+		}
+		if d.parentOnly[dir] {
+			d.targets[dir] = nil
+			continue
+		}
+		fi, err := os.Stat(dir)
+		if err != nil || d.watchedAs(fi) {
+			continue
+		}
+		if err := d.w.Add(dir); err != nil {
+			d.log.Warn("cannot watch the directory a certificate file's symlink points into; send SIGHUP after replacing the file there", "dir", dir, "err", err)
+			continue
+		}
+		d.targets[dir] = fi
+	}
+}
+
+// watchedAs reports whether the directory fi is watched already, under
+// whatever path.
+func (d *dirWatch) watchedAs(fi os.FileInfo) bool {
+	for _, m := range []map[string]os.FileInfo{d.dirs, d.targets} {
+		for _, w := range m {
+			if w != nil && os.SameFile(w, fi) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// linkTarget follows the symlinks that path's last element is, at most
+// 8 as a bound against loops, to the path they end at, whether or not a
+// file is there now.
+func linkTarget(path string) string {
+	for range 8 {
+		target, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = filepath.Clean(target)
+	}
+	return path
 }
