@@ -136,7 +136,7 @@ func clientSession(ctx, sctx context.Context, args []string, stdin io.Reader, st
 		fmt.Fprintf(stderr, "tlsecho client: %s\nRun tlsecho client -h for usage.\n", strings.TrimPrefix(err.Error(), "usage: "))
 		return exitUsage
 	}
-	c := &client{o: o, stdout: stdout, stderr: stderr}
+	c := &client{o: o, stdout: stdout, stderr: stderr, terminal: isTerminal(stdout)}
 	err = c.run(sctx, stdin)
 	if sctx.Err() != nil && ctx.Err() == nil && (errors.Is(err, errInterrupted) || !c.began) {
 		// Ctrl-C: the session sent its close and ended (errInterrupted
@@ -300,6 +300,9 @@ func parseClientURL(raw string) (clientTarget, error) {
 type client struct {
 	o              *clientOptions
 	stdout, stderr io.Writer
+	// terminal tells that stdout is a terminal, where a session of
+	// standard input escapes what the server sends (see streamOut).
+	terminal bool
 
 	// Filled in while connecting, for the report.
 	remote              string
@@ -379,7 +382,7 @@ func (c *client) runTLS(ctx context.Context, stdin io.Reader) error {
 func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	var state tls.ConnectionState
 	var budget *readBudget
-	var idle *idleConn
+	var idle *echoDeadline
 	var alerts *alertConn
 	d := &websocket.Dialer{
 		// Bounds the TCP connect, the TLS handshake and the HTTP upgrade
@@ -392,8 +395,8 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 				return nil, err
 			}
 			state = tc.ConnectionState()
-			idle = &idleConn{Conn: tc}
-			budget = &readBudget{Conn: idle, left: maxUpgradeResponse}
+			idle = &echoDeadline{conn: tc}
+			budget = &readBudget{Conn: tc, left: maxUpgradeResponse}
 			// The frames are seen over TLS, from the upgrade's response on;
 			// a failed write, from the upgrade request on, looks for the
 			// server's alert.

@@ -17,17 +17,43 @@ import (
 
 // streamTLS is the interactive session: every line of stdin (with its
 // newline) goes out as it is read, everything that comes back is copied
-// to stdout as it arrives. At the end of input the client half-closes
-// with close_notify, and the echo server sends the rest and closes.
+// to stdout as it arrives (see streamOut). At the end of input the client
+// half-closes with close_notify, and the echo server sends the rest and
+// closes; from then on only the echo of what was sent is taken (see
+// echoDeadline).
 func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reader) error {
-	idle := &idleConn{Conn: conn}
+	idle := &echoDeadline{conn: conn}
 	readDone := make(chan error, 1)
 	var sent, got int64 // bytes; got is the reader's until readDone
 	guard := &sendGuard{cut: func() { conn.SetWriteDeadline(time.Now()) }}
 	go func() {
-		n, err := io.Copy(c.stdout, idle)
-		got = n
-		readDone <- err
+		out := c.streamOut()
+		readDone <- func() error {
+			defer out.flush()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := conn.Read(buf)
+				if n > 0 {
+					// After the end of input only the echo of what was
+					// sent is written and moves the deadline on: a server
+					// streaming on, however slowly, ends the session.
+					keep, past := idle.took(got, int64(n))
+					got += int64(n)
+					if _, werr := out.Write(buf[:keep]); werr != nil {
+						return werr
+					}
+					if past {
+						return errPastEcho
+					}
+				}
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}()
 		guard.readerEnded()
 	}()
 	defer context.AfterFunc(ctx, func() { cutSend(conn) })()
@@ -64,9 +90,13 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
-	idle.arm(c.o.timeout)
+	idle.arm(c.o.timeout, sent, 0)
 	if err := c.awaitEnd(ctx, readDone, func() { conn.Close() }, "close_notify"); errors.Is(err, errInterrupted) {
 		return err
+	} else if errors.Is(err, errPastEcho) {
+		return fmt.Errorf("echo from %s differs after the end of input: sent %d bytes, got more", c.o.target.addr, sent)
+	} else if err != nil && got < sent {
+		return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", got, sent))
 	} else if err != nil {
 		return c.explainRead(err, "end of the echo after the end of input")
 	}
@@ -81,9 +111,13 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 // of input starts the closing handshake.
 // wait gets each send's deadline while it lasts, for the answer to a
 // close from the server (see answerClose).
-func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleConn, stdin io.Reader, wait *waitDeadline) error {
+func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDeadline, stdin io.Reader, wait *waitDeadline) error {
 	readDone := make(chan error, 1)
 	var sent, got int // messages; got is the reader's until readDone
+	// Bytes of the messages: after the end of input only these, up to
+	// what was sent, move the deadline on, not the pings, pongs and frame
+	// headers that pass under gorilla. got is the reader's until readDone.
+	var sentBytes, gotBytes int64
 	// The reader's end cuts a send in flight, as on tls://. gorilla's
 	// answer to the server's close would end it too, but not when it
 	// queues behind a frame that a full socket holds: it gives up after
@@ -91,17 +125,41 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 	// socket, which gorilla's deadline for each frame cannot undo.
 	guard := &sendGuard{cut: func() { cutNow(ws.NetConn()) }}
 	go func() {
+		out := c.streamOut()
 		readDone <- func() error {
+			defer out.flush()
+			buf := make([]byte, 32<<10)
 			for {
-				_, data, err := ws.ReadMessage()
+				_, r, err := ws.NextReader()
 				if err != nil {
 					return err
+				}
+				if idle.message(int64(got)) {
+					return errPastEcho
+				}
+				var data []byte
+				for {
+					n, err := r.Read(buf)
+					if n > 0 {
+						keep, past := idle.took(gotBytes, int64(n))
+						gotBytes += int64(n)
+						data = append(data, buf[:keep]...)
+						if past {
+							return errPastEcho
+						}
+					}
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						return err
+					}
 				}
 				got++
 				if !bytes.HasSuffix(data, []byte("\n")) {
 					data = append(data, '\n')
 				}
-				if _, err := c.stdout.Write(data); err != nil {
+				if _, err := out.Write(data); err != nil {
 					return err
 				}
 			}
@@ -124,6 +182,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 			return err
 		}
 		sent++
+		sentBytes += int64(len(data))
 		return nil
 	}
 	bye := func() error { return sendClose(ws, c.o.timeout) }
@@ -143,9 +202,20 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *idleCon
 		// our close 1000 ("close sent"); its error says what happened.
 		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
 	}
-	idle.arm(c.o.timeout)
+	idle.arm(c.o.timeout, sentBytes, int64(sent))
 	if err := c.awaitEnd(ctx, readDone, func() { ws.Close() }, "close 1000"); errors.Is(err, errInterrupted) {
 		return err
+	} else if errors.Is(err, errPastEcho) {
+		// Not answered with close 1002: the server broke no rule, and the
+		// client's close 1000 is already out.
+		noun := "messages"
+		if sent == 1 {
+			noun = "message"
+		}
+		return fmt.Errorf("echo from %s differs after the end of input: sent %d %s of %d bytes in all, got more",
+			c.o.target.addr, sent, noun, sentBytes)
+	} else if !closeAnswered(err) && got < sent {
+		return c.explainRead(err, fmt.Sprintf("echo (%d of %d messages came back)", got, sent))
 	} else if !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
 	}
@@ -164,29 +234,65 @@ func closeAnswered(err error) bool {
 	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived)
 }
 
-// idleConn is a connection whose read deadline, once armed, moves ahead
-// with every read that brings bytes: after the end of input the client
-// waits for the rest of the echo as long as it keeps coming (a slow link
-// may take longer than -timeout to bring it all), and gives up when
-// nothing has come for -timeout.
-type idleConn struct {
-	net.Conn
+// errPastEcho ends the reader of a session whose input has ended when
+// the server sends more than was sent.
+var errPastEcho = errors.New("more than the echo")
+
+// echoDeadline is the read deadline of a session of standard input once
+// its input has ended: the client waits for the rest of the echo as long
+// as it keeps coming (a slow link may take longer than -timeout to bring
+// it all), and gives up when none has come for -timeout. Only the echo
+// counts, up to what was sent: the deadline used to move on with every
+// byte the socket brought, and under gorilla those include pings, pongs
+// and a frame's header, so a server pinging every second, or streaming
+// without end, held the client for ever. Before the end of input there
+// is no deadline: the session is interactive and the server may send
+// anything.
+type echoDeadline struct {
+	conn net.Conn     // the socket, under gorilla on wss://
 	idle atomic.Int64 // the timeout once armed, else 0
+	want atomic.Int64 // bytes sent, once armed
+	msgs atomic.Int64 // messages sent (wss://), once armed
 }
 
-func (c *idleConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if d := time.Duration(c.idle.Load()); n > 0 && d > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(d))
+// arm starts the wait for the rest of the echo of sent bytes (in msgs
+// messages, on wss://): from now on a pause of d in it ends the reads
+// with a timeout.
+func (e *echoDeadline) arm(d time.Duration, sent, msgs int64) {
+	e.want.Store(sent)
+	e.msgs.Store(msgs)
+	e.idle.Store(int64(d))
+	e.conn.SetReadDeadline(time.Now().Add(d))
+}
+
+// took accounts for n bytes read after got bytes: keep is how many of
+// them are the echo, to be written, and past tells that the rest went
+// beyond what was sent. Before the end of input all are kept.
+func (e *echoDeadline) took(got, n int64) (keep int64, past bool) {
+	d := time.Duration(e.idle.Load())
+	if d == 0 {
+		return n, false
 	}
-	return n, err
+	keep = min(n, max(0, e.want.Load()-got))
+	if keep > 0 {
+		e.conn.SetReadDeadline(time.Now().Add(d))
+	}
+	return keep, keep < n
 }
 
-// arm starts the wait: from now on a pause of d in what comes back ends
-// the reads with a timeout.
-func (c *idleConn) arm(d time.Duration) {
-	c.idle.Store(int64(d))
-	c.Conn.SetReadDeadline(time.Now().Add(d))
+// message accounts for a message that begins after got messages on
+// wss://: past once it is one more than was sent; else, after the end of
+// input, progress (an empty line comes back as a message of no bytes).
+func (e *echoDeadline) message(got int64) (past bool) {
+	d := time.Duration(e.idle.Load())
+	if d == 0 {
+		return false
+	}
+	if got >= e.msgs.Load() {
+		return true
+	}
+	e.conn.SetReadDeadline(time.Now().Add(d))
+	return false
 }
 
 // pump sends stdin lines until the input ends (nil) or something fails.

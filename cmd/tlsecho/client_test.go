@@ -645,7 +645,7 @@ func TestClientStdinSlowEcho(t *testing.T) {
 	t.Run("silent", func(t *testing.T) {
 		t.Parallel()
 		r := runClient(t, "x\n", "-insecure", "-timeout", "1s", "tls://"+silentTLSListener(t))
-		r.want(t, exitFailure, nil, []string{"no end of the echo after the end of input from 127.0.0.1:", "within 1s"})
+		r.want(t, exitFailure, nil, []string{"no echo (0 of 2 bytes came back) from 127.0.0.1:", "within 1s"})
 		if r.took < time.Second || r.took > 4*time.Second {
 			t.Errorf("gave up after %v, want about the 1s timeout", r.took)
 		}
