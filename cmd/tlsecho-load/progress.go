@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/term"
 )
 
 // progress shows a long run as it goes. On a terminal it is one line,
@@ -33,7 +35,7 @@ func newProgress(w io.Writer, interval time.Duration) *progress {
 	if interval <= 0 {
 		return nil
 	}
-	p := &progress{w: w, interval: interval, live: isTerminal(w)}
+	p := &progress{w: w, interval: interval, live: term.Is(w)}
 	if p.live {
 		p.interval = time.Second
 		f := w.(*os.File)
@@ -46,15 +48,6 @@ func newProgress(w io.Writer, interval time.Duration) *progress {
 	}
 	p.setPhase("connecting")
 	return p
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progress) setPhase(s string) {

@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/term"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -136,7 +137,7 @@ func clientSession(ctx, sctx context.Context, args []string, stdin io.Reader, st
 		fmt.Fprintf(stderr, "tlsecho client: %s\nRun tlsecho client -h for usage.\n", strings.TrimPrefix(err.Error(), "usage: "))
 		return exitUsage
 	}
-	c := &client{o: o, stdout: stdout, stderr: stderr, terminal: isTerminal(stdout)}
+	c := &client{o: o, stdout: stdout, stderr: stderr, terminal: term.Is(stdout)}
 	err = c.run(sctx, stdin)
 	if sctx.Err() != nil && ctx.Err() == nil && (errors.Is(err, errInterrupted) || !c.began) {
 		// Ctrl-C: the session sent its close and ended (errInterrupted

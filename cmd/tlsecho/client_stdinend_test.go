@@ -9,11 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
 
 // stdinEndBound is how soon a client with -timeout 1s must end once its
@@ -105,7 +106,7 @@ func TestClientStdinEndsAfterEcho(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var out, errb lockedBuffer
+			var out, errb testlog.Buffer
 			done := make(chan int, 1)
 			start := time.Now()
 			go func() {
@@ -129,23 +130,4 @@ func TestClientStdinEndsAfterEcho(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lockedBuffer is a bytes.Buffer that a client may write while the test
-// reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

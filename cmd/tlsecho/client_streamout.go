@@ -2,21 +2,9 @@ package main
 
 import (
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 )
-
-// isTerminal tells whether w is a terminal: a character device, as
-// tlsecho-load's progress line asks too. No dependency needed for that.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
 
 // streamOut is where a session of standard input writes what comes back.
 // To a pipe or a file the bytes go raw, like openssl s_client, so binary

@@ -13,7 +13,7 @@ import (
 // a hostile server sends reaches a terminal escaped, as everything else
 // it writes does, so it can neither retitle nor clear it; to a pipe or a
 // file it goes raw, so binary data piped through comes back exact. The
-// client's terminal field is what isTerminal(stdout) decides.
+// client's terminal field is what term.Is(stdout) decides.
 func TestClientStdinEscapesOnTerminal(t *testing.T) {
 	t.Parallel()
 	const line = "hello, world!!\n"
