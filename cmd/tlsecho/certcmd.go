@@ -259,6 +259,12 @@ func checkCertHost(h string) error {
 		}) {
 			return fmt.Errorf("%q is not a valid host name", h)
 		}
+		// RFC 1123 section 2.1: a label neither begins nor ends with a
+		// hyphen. Such a name resolves nowhere, and "-hosts -a.example"
+		// is more likely a flag taken for the value.
+		if strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return fmt.Errorf("%q is not a valid host name: the label %q begins or ends with a hyphen", h, label)
+		}
 	}
 	return nil
 }

@@ -585,6 +585,8 @@ var certUsageTests = []struct {
 		`"bü!cher.example" is an internationalized name, but its ASCII form "xn--b!cher-3ya.example" is not a valid host name`},
 	{"internationalized label too long in ASCII", []string{"-out", "x", "-hosts", "ü" + strings.Repeat("a", 62) + ".example"}, exitUsage,
 		"is an internationalized name, but its ASCII form"},
+	{"label begins with a hyphen", []string{"-out", "x", "-hosts", "-a.example"}, exitUsage, `the label "-a" begins or ends with a hyphen`},
+	{"label ends with a hyphen", []string{"-out", "x", "-hosts", "localhost,a-.example"}, exitUsage, `the label "a-" begins or ends with a hyphen`},
 	{"p12 password without p12", []string{"-out", "x", "-p12-password", "pw"}, exitUsage, "-p12-password needs -p12"},
 	{"client without its name", []string{"-out", "x", "-client"}, exitUsage, "-client needs -hosts with the client's name"},
 }

@@ -170,7 +170,7 @@ func unwrapParse(err error) error {
 	var ne *strconv.NumError
 	if errors.As(err, &ne) {
 		if ne.Func == "ParseBool" {
-			return fmt.Errorf("%q: want true or false", ne.Num)
+			return fmt.Errorf("%q: want true or false (1 and 0 are taken too)", ne.Num)
 		}
 		return fmt.Errorf("%q is not a valid number", ne.Num)
 	}

@@ -83,7 +83,7 @@ func badConfigTests(t *testing.T) []struct {
 		{"max conns not a number", []string{"TLSECHO_MAX_CONNS=many"}, []string{"TLSECHO_MAX_CONNS", "many"}},
 		{"max conns zero", []string{"TLSECHO_MAX_CONNS=0"}, []string{"TLSECHO_MAX_CONNS"}},
 		{"max message bytes negative", []string{"TLSECHO_MAX_MESSAGE_BYTES=-5"}, []string{"TLSECHO_MAX_MESSAGE_BYTES"}},
-		{"compression not a bool", []string{"TLSECHO_WS_COMPRESSION=yes please"}, []string{"TLSECHO_WS_COMPRESSION", "true or false"}},
+		{"compression not a bool", []string{"TLSECHO_WS_COMPRESSION=yes please"}, []string{"TLSECHO_WS_COMPRESSION", "true or false", "1 and 0"}},
 		{"origin with path", []string{"TLSECHO_ALLOWED_ORIGINS=https://a.example/app"}, []string{"TLSECHO_ALLOWED_ORIGINS"}},
 		{"origin without scheme", []string{"TLSECHO_ALLOWED_ORIGINS=a.example:8443"}, []string{"TLSECHO_ALLOWED_ORIGINS"}},
 		{"log level", []string{"TLSECHO_LOG_LEVEL=verbose"}, []string{"TLSECHO_LOG_LEVEL", "verbose"}},
