@@ -89,7 +89,11 @@ func loadCAs(file string) (*caPool, error) {
 			// pem.Decode gives up on a block it cannot decode and
 			// everything after it with no error of its own.
 			if bytes.Contains(rest, []byte("-----BEGIN")) {
-				return nil, fmt.Errorf("certs: %s: a PEM block after CA certificate %d does not decode", file, len(p.subjects))
+				where := "its first PEM block"
+				if n := len(p.subjects); n > 0 {
+					where = fmt.Sprintf("the PEM block after CA certificate %d (%s)", n, p.subjects[n-1])
+				}
+				return nil, fmt.Errorf("certs: %s: %s does not decode (cut short or corrupt)", file, where)
 			}
 			break
 		}

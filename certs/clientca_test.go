@@ -271,3 +271,32 @@ func TestClientCAReloadWarnsOfDates(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadCAsCutShortWords: a CA file cut short names where: its first
+// block when nothing decoded (it said "after CA certificate 0"), else the
+// block after the last certificate that did, by number and name.
+func TestLoadCAsCutShortWords(t *testing.T) {
+	t.Parallel()
+	ca, err := Generate(GenerateOptions{IsCA: true, CommonName: "cut CA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := append(ca.CertPEM[:len(ca.CertPEM)/2:len(ca.CertPEM)/2], "\n-----END CERTIFICATE-----\n"...)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"first block", half, "its first PEM block does not decode (cut short or corrupt)"},
+		{"second block", append(append([]byte{}, ca.CertPEM...), half...), "the PEM block after CA certificate 1 (CN=cut CA,O=tlsecho) does not decode (cut short or corrupt)"},
+	} {
+		file := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".pem")
+		if err := os.WriteFile(file, tt.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadCAs(file); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v; want %q", tt.name, err, tt.want)
+		}
+	}
+}
