@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/testlog"
 )
 
 // TestWatchDirectoryReplaced: the whole directory holding the pair is
@@ -132,6 +134,18 @@ func symlinkedPair(t *testing.T, host string) (target, certFile, keyFile string)
 	return target, certFile, keyFile
 }
 
+// watchedSymlinkedPair is symlinkedPair loaded into a Source that a
+// watch follows, with the watch's log.
+func watchedSymlinkedPair(t *testing.T, host string) (target string, s *Source, logBuf *testlog.Buffer) {
+	t.Helper()
+	target, certFile, keyFile := symlinkedPair(t, host)
+	s, err := LoadFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target, s, watched(t, s)
+}
+
 // writeInPlace writes a pair for host over the files in dir, or creates
 // them, as cp does: the key first, so that a reload between the two
 // writes fails rather than serving a mismatch.
@@ -154,12 +168,7 @@ func writeInPlace(t *testing.T, dir, host string) {
 // too.
 func TestWatchSymlinkTargetRecreated(t *testing.T) {
 	t.Parallel()
-	target, certFile, keyFile := symlinkedPair(t, "old.test")
-	s, err := LoadFiles(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logBuf := watched(t, s)
+	target, s, logBuf := watchedSymlinkedPair(t, "old.test")
 
 	for _, name := range []string{"cert.pem", "cert-key.pem"} {
 		if err := os.Remove(filepath.Join(target, name)); err != nil {
@@ -185,12 +194,7 @@ func TestWatchSymlinkTargetRecreated(t *testing.T) {
 // be seen without another SIGHUP.
 func TestReloadRestoresWatch(t *testing.T) {
 	t.Parallel()
-	target, certFile, keyFile := symlinkedPair(t, "old.test")
-	s, err := LoadFiles(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logBuf := watched(t, s)
+	target, s, logBuf := watchedSymlinkedPair(t, "old.test")
 
 	if err := os.RemoveAll(target); err != nil {
 		t.Fatal(err)
