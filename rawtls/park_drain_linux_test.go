@@ -15,14 +15,15 @@ import (
 // Shutdown meets a client that is sending.
 type drainingPool struct {
 	sync.Pool
-	srv  *Server
-	once sync.Once
-	hit  atomic.Bool
+	srv   *Server
+	once  sync.Once
+	armed atomic.Bool
+	hit   atomic.Bool
 }
 
 func (p *drainingPool) Get() any {
 	buf := make([]byte, 8<<10)
-	if strings.Contains(string(buf[:runtime.Stack(buf, false)]), "rawtls.(*Conn).echoReady") {
+	if p.armed.Load() && strings.Contains(string(buf[:runtime.Stack(buf, false)]), "rawtls.(*Conn).echoReady") {
 		p.once.Do(func() {
 			p.srv.startDrain()
 			p.hit.Store(true)
@@ -35,23 +36,21 @@ func (p *drainingPool) Get() any {
 // echoed inside the wait as Shutdown begins is drained, echoed and closed
 // with close_notify once quiet for DrainQuiet, not parked until the
 // shutdown's time is up.
+//
+// The message must meet the echo's wait, not a parked connection's
+// wake-up (whose read is outside the wait): it is sent during the grace
+// after a first echo, made long here so that a loaded machine cannot
+// pass it. A wait right after the handshake would end, and park, a
+// second later.
 func TestDrainDuringServedInputCloses(t *testing.T) {
 	t.Parallel()
-	srv := &Server{DrainQuiet: 100 * time.Millisecond}
+	srv := &Server{DrainQuiet: 100 * time.Millisecond, grace: time.Minute}
 	pool := &drainingPool{Pool: sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}, srv: srv}
 	srv.Handler = echo(pool)
-	c := serveDial(t, srv, 5*time.Second)
-	// The message must meet the echo's wait: sent with the handshake's
-	// last flight, crypto/tls could hold it, and the echo would read it
-	// outside the wait.
-	if err := c.Handshake(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(5 * time.Second); !parkedIn("rawtls.(*Conn).runQuiet("); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the echo does not wait for the first message")
-		}
-	}
+	c := serveDial(t, srv, 30*time.Second)
+	echoOnce(t, c, []byte("first, for the grace after it"))
+	waitGrace(t)
+	pool.armed.Store(true)
 	msg := []byte("sent as the drain begins")
 	if _, err := c.Write(msg); err != nil {
 		t.Fatal(err)
