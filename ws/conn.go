@@ -114,7 +114,7 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 			c.writeClose(websocket.CloseProtocolError, "close frame with a 1-byte payload", time.Now().Add(writeWait))
 			return nil
 		}
-		return answer(code, text)
+		return answer(nc.watch.sentCode(code), text)
 	})
 	return c
 }
@@ -158,7 +158,7 @@ func (c *Conn) CloseCode() int { return c.code }
 func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 	mt, mr, err := c.ws.NextReader()
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, c.nc.watch.restoreCode(err)
 	}
 	c.mr = messageReader{c: c, r: mr, text: mt == websocket.TextMessage, left: c.srv.MessageLimit()}
 	c.nc.started.Add(1)

@@ -53,6 +53,14 @@ type frameWatch struct {
 	// 5.5.1 allows only none or a 2-byte code, so the server answers it.
 	// Only the first counts: gorilla reads no frame after it.
 	shortClose atomic.Bool
+	// codeLeft is how many of the first two payload bytes of the first
+	// close frame are still to come, mask its masking key and code the
+	// code's bytes so far; stoodIn is set when the code was one gorilla
+	// refuses, stood in for (closecode.go).
+	codeLeft int
+	mask     [4]byte
+	code     [2]byte
+	stoodIn  atomic.Bool
 	// topBitLength is set when the data frame that takes a message over
 	// limit, the one gorilla refuses as too big, has a 64-bit payload
 	// length with its most significant bit set, which RFC 6455 section
@@ -109,6 +117,9 @@ func (w *frameWatch) observe(p []byte) int {
 	total := len(p)
 	for len(p) > 0 {
 		if w.left > 0 {
+			if w.codeLeft > 0 {
+				w.closeCodeBytes(p)
+			}
 			if uint64(len(p)) < w.left {
 				w.left -= uint64(len(p))
 				p = nil
@@ -196,6 +207,10 @@ func (w *frameWatch) header() {
 		w.closeSeen = true
 		if w.size == 1 {
 			w.shortClose.Store(true)
+		}
+		if w.size >= 2 && w.hdr[1]&0x80 != 0 {
+			w.codeLeft = 2
+			copy(w.mask[:], w.hdr[w.need-4:w.need])
 		}
 	case w.op <= 2 && w.limit > 0 && !w.overSeen:
 		if w.op != 0 {

@@ -1,0 +1,124 @@
+package ws
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestFrameWatchStandsIn: the watch stands in for 1014 only in the
+// client's first close frame, whatever the reads' cuts, and leaves every
+// other byte as it came.
+func TestFrameWatchStandsIn(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		stream   []byte
+		standsIn bool
+	}{
+		{"1014", frame{fin: true, op: opClose, payload: closePayload(1014, "upstream")}.encode(), true},
+		{"1014 after an echo", cat(frame{fin: true, op: opText, payload: []byte{0x03, 0xF6}}.encode(),
+			frame{fin: true, op: opClose, payload: closePayload(1014, "")}.encode()), true},
+		{"1011", frame{fin: true, op: opClose, payload: closePayload(1011, "")}.encode(), false},
+		{"1014 in a second close", cat(frame{fin: true, op: opClose, payload: closePayload(1000, "")}.encode(),
+			frame{fin: true, op: opClose, payload: closePayload(1014, "")}.encode()), false},
+		{"1014 in a ping", frame{fin: true, op: opPing, payload: closePayload(1014, "")}.encode(), false},
+		{"1014 unmasked", frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "")}.encode(), false},
+		{"1-byte close", frame{fin: true, op: opClose, payload: []byte{0x03}}.encode(), false},
+	}
+	for _, tt := range tests {
+		for _, step := range []int{1, 2, 3, len(tt.stream)} {
+			var w frameWatch
+			b := append([]byte(nil), tt.stream...)
+			for off := 0; off < len(b); off += step {
+				w.observe(b[off:min(off+step, len(b))])
+			}
+			if w.stoodIn.Load() != tt.standsIn {
+				t.Fatalf("%s, reads of %d: stood in %v, want %v", tt.name, step, w.stoodIn.Load(), tt.standsIn)
+			}
+			var changed []int
+			for i := range b {
+				if b[i] != tt.stream[i] {
+					changed = append(changed, i)
+				}
+			}
+			switch {
+			case !tt.standsIn && len(changed) > 0:
+				t.Fatalf("%s, reads of %d: bytes %v changed", tt.name, step, changed)
+			case tt.standsIn && (len(changed) != 1 || b[changed[0]]^tt.stream[changed[0]] != 1014^1011):
+				t.Fatalf("%s, reads of %d: bytes %v changed, want the code's low byte alone, to 1011", tt.name, step, changed)
+			}
+			if tt.standsIn && w.sentCode(websocket.CloseInternalServerErr) != 1014 {
+				t.Fatalf("%s: sentCode(1011) = %d, want 1014", tt.name, w.sentCode(1011))
+			}
+		}
+	}
+}
+
+// TestClientCloseBadGateway: a client closing with 1014 (Bad Gateway,
+// registered with IANA and valid to send, as the close fault sends it)
+// gets 1014 back, not the 1002 "bad close code" of gorilla's table, and
+// 1014 is the close code the server counts; its bytes may come in reads
+// of any cut. A client's 1011 stays 1011.
+func TestClientCloseBadGateway(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		closed := make(chan int, 1)
+		ts := serve(t, &Server{Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}, nil)
+		for _, tt := range []struct {
+			name     string
+			code     int
+			bytewise bool
+		}{
+			{"1014", 1014, false},
+			{"1014 a byte at a time", 1014, true},
+			{"1011", 1011, false},
+		} {
+			rc, _ := ts.dialRaw(t, nil)
+			rc.write(frame{fin: true, op: opText, payload: []byte("up")})
+			if _, _, got := rc.readMessage(); string(got) != "up" {
+				t.Fatalf("%s: echo %q", tt.name, got)
+			}
+			b := frame{fin: true, op: opClose, payload: closePayload(tt.code, "upstream gone")}.encode()
+			step := len(b)
+			if tt.bytewise {
+				step = 1
+			}
+			for off := 0; off < len(b); off += step {
+				rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
+				if _, err := rc.conn.Write(b[off:min(off+step, len(b))]); err != nil {
+					t.Fatalf("%s: write: %v", tt.name, err)
+				}
+			}
+			if got, reason := rc.readClose(); got != tt.code {
+				t.Fatalf("%s: close answered with %d %q, want %d", tt.name, got, reason, tt.code)
+			}
+			rc.expectEOF()
+			if code := <-closed; code != tt.code {
+				t.Fatalf("%s: close code %d counted, want %d", tt.name, code, tt.code)
+			}
+		}
+	})
+}
+
+// TestHandlerReadsBadGateway: a handler of the user's reads the client's
+// 1014 as the close it was, from NextReader's error.
+func TestHandlerReadsBadGateway(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		read := make(chan error, 1)
+		h := HandlerFunc(func(c *Conn) error {
+			_, _, err := c.NextReader()
+			read <- err
+			return err
+		})
+		ts := serve(t, &Server{Handler: h}, nil)
+		rc, _ := ts.dialRaw(t, nil)
+		rc.write(frame{fin: true, op: opClose, payload: closePayload(1014, "upstream gone")})
+		wantCloseError(t, <-read, 1014)
+		if got, _ := rc.readClose(); got != 1014 {
+			t.Fatalf("close answered with %d, want 1014", got)
+		}
+	})
+}
