@@ -118,6 +118,9 @@ type stageState struct {
 	// SSLv2-compatible hello): an alert fault then leaves them to
 	// crypto/tls, which refuses them as it does without the fault.
 	helloRead, notTLS bool
+	// tail holds the last tailN bytes read (plainalert.go).
+	tail  [tailLen]byte
+	tailN uint8
 }
 
 func newConn(nc net.Conn, l *Listener) *Conn {
@@ -154,8 +157,11 @@ func (c *Conn) Read(p []byte) (n int, err error) {
 	} else {
 		n, err = c.conn.Read(p)
 	}
-	if st != nil && st.tap != nil && n > 0 {
-		st.tap.Write(p[:n])
+	if st != nil && n > 0 {
+		if st.tap != nil {
+			st.tap.Write(p[:n])
+		}
+		st.keepTail(p[:n])
 	}
 	if c.records.on {
 		if c.records.read(p[:n]) {

@@ -122,6 +122,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 			c.stages.refused = true
 			h.Err = clientCertRefused(h.Err)
 			h.Err = earlyDataRefused(h.Err)
+			h.Err = plainAlert(h.Err, c.stages.tail[:c.stages.tailN])
 			if l.o.Proxy == nil {
 				h.Err = unreadProxyHeader(h.Err)
 			}
