@@ -209,6 +209,14 @@ func TestDrainEveryClient(t *testing.T) {
 	if took := time.Since(signalled); took > timeout {
 		t.Errorf("exit %v after SIGTERM, past the %v shutdown timeout", took, timeout)
 	}
+	// The last line counts the delay in, as a grace period must.
+	for m := range p.waitLog(t, "stopped", ioWait) {
+		took, _ := m["took"].(float64)
+		drain, ok := m["drain"].(float64)
+		if time.Duration(took) < delay || !ok || drain >= took {
+			t.Errorf("stopped took %v, drain %v; want the %v delay in took, and the drain after it", time.Duration(took), time.Duration(drain), delay)
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, m := range p.log {

@@ -62,5 +62,8 @@ func (a *app) shutdown(deadline time.Time) {
 		}
 		acancel()
 	}
-	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+	// took counts from the signal, the drain delay in it, as whoever
+	// sizes a grace period against it would count; drain is the drain.
+	a.log.Info("stopped", "took", time.Since(deadline.Add(-a.cfg.ShutdownTimeout)).Round(time.Millisecond),
+		"drain", time.Since(start).Round(time.Millisecond))
 }
