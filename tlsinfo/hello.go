@@ -71,7 +71,7 @@ type ClientHello struct {
 	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
 	// JA3 includes; the last one when it was sent more than once.
 	ECPointFormats []uint8
-	// malformed tells the extensions whose contents did not parse (see
+	// malformed tells the extensions whose contents crypto/tls refuses (see
 	// [ClientHello.MalformedExtensions]); nil when all did. It is a
 	// pointer, set only for such a hello, which crypto/tls refuses: the
 	// hellos it takes are kept for their connection's life, and 48 bytes
@@ -109,10 +109,10 @@ var ErrNotClientHello = errors.New("tlsinfo: not a TLS ClientHello")
 // Parse decodes one ClientHello handshake message: the 4-byte handshake
 // header (type 1 and a 24-bit length) followed by the body, with nothing
 // after it. It never allocates more than a small multiple of len(msg).
-// An extension whose contents do not parse is no error: the hello is
-// returned with it in [ClientHello.MalformedExtensions] and without the
-// fields it would have given. A cipher list or extensions block that
-// does not parse is.
+// An extension whose contents crypto/tls refuses is no error: the hello
+// is returned with it in [ClientHello.MalformedExtensions], with the
+// fields it gives as that method says. A cipher list or extensions
+// block that does not parse is.
 func Parse(msg []byte) (*ClientHello, error) {
 	s := cryptobyte.String(msg)
 	var typ uint8

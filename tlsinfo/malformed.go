@@ -138,7 +138,7 @@ func (h *ClientHello) namesServer() bool {
 // crypto/tls refuses h with "error decoding message": one sent a second
 // time (RFC 8446 section 4.2; crypto/tls looks for a repeat before it
 // reads an extension's contents, so a repeat that is also malformed is
-// named a repeat) or one whose contents do not parse. ok is false when h
+// named a repeat) or one whose contents it refuses. ok is false when h
 // has neither.
 func (h *ClientHello) extensionRefusal() (words string, ok bool) {
 	dup, dupAt, dupOK := h.duplicateExtension()
