@@ -82,10 +82,12 @@ type Hello struct {
 	SupportedGroups     []Entry `json:"supported_groups"`
 	KeyShareGroups      []Entry `json:"key_share_groups"`
 	SignatureAlgorithms []Entry `json:"signature_algorithms"`
-	// MalformedExtensions are the extensions whose contents did not
-	// parse, in wire order; each is in Extensions too, and the fields it
-	// would have given are empty. crypto/tls refuses such a hello, so
-	// only a failed handshake has any.
+	// MalformedExtensions are the extensions whose contents crypto/tls
+	// refuses as it decodes them, in wire order; each is in Extensions
+	// too. One whose contents do not decode gives none of its fields;
+	// one that decodes but breaks a rule (an empty list, a host name
+	// ending in a dot) gives them as decoded. crypto/tls refuses such a
+	// hello, so only a failed handshake has any.
 	MalformedExtensions []Entry `json:"malformed_extensions"`
 	// Omitted says, for each list cut at MaxListed entries, how many
 	// more it held; absent when none was cut. No client sends such a

@@ -43,10 +43,11 @@
 // JA4 from every supported_versions and ALPN value and the first
 // signature_algorithms, as FoxIO's code reads them from Wireshark; JA3
 // from the last supported_groups and ec_point_formats, as ja3.py
-// overwrites them. An extension whose contents do not parse, which
-// crypto/tls refuses too, counts in both by its type and gives none of
-// its fields, as FoxIO's code sees it through Wireshark: no SNI is "i",
-// no ALPN "00" ([ClientHello.MalformedExtensions]).
+// overwrites them. An extension whose contents crypto/tls refuses counts
+// in both by its type; contents that do not decode give none of its
+// fields, as FoxIO's code sees them through Wireshark (no SNI is "i", no
+// ALPN "00"), and contents that decode but break a rule give them as
+// decoded ([ClientHello.MalformedExtensions]).
 //
 // # Concurrency
 //

@@ -52,9 +52,8 @@ func (h *ClientHello) ja4Parts() (a string, suites, exts, sigs []string) {
 	var b strings.Builder
 	b.WriteByte('t') // TLS over TCP; QUIC and DTLS are not served here
 	b.WriteString(ja4Version(h))
-	// A server_name whose contents did not parse names no server: "i"
-	// (see malformed.go).
-	if slices.Contains(es, extServerName) && (h.malformed == nil || h.sentWhole(extServerName)) {
+	// A server_name that shows no name gives "i" (see namesServer).
+	if h.namesServer() {
 		b.WriteByte('d')
 	} else {
 		b.WriteByte('i')

@@ -69,7 +69,7 @@ type ClientHello struct {
 	// ECPointFormats is the ec_point_formats extension (RFC 8422), which
 	// JA3 includes; the last one when it was sent more than once.
 	ECPointFormats []uint8
-	// malformed tells the extensions whose contents did not parse (see
+	// malformed tells the extensions whose contents crypto/tls refuses (see
 	// [ClientHello.MalformedExtensions]); nil when all did. It is a
 	// pointer, set only for such a hello, which crypto/tls refuses: the
 	// hellos it takes are kept for their connection's life, and 48 bytes
@@ -107,10 +107,10 @@ var ErrNotClientHello = errors.New("tlsinfo: not a TLS ClientHello")
 // Parse decodes one ClientHello handshake message: the 4-byte handshake
 // header (type 1 and a 24-bit length) followed by the body, with nothing
 // after it. It never allocates more than a small multiple of len(msg).
-// An extension whose contents do not parse is no error: the hello is
-// returned with it in [ClientHello.MalformedExtensions] and without the
-// fields it would have given. A cipher list or extensions block that
-// does not parse is.
+// An extension whose contents crypto/tls refuses is no error: the hello
+// is returned with it in [ClientHello.MalformedExtensions], with the
+// fields it gives as that method says. A cipher list or extensions
+// block that does not parse is.
 func Parse(msg []byte) (*ClientHello, error) {
 	s := cryptobyte.String(msg)
 	var typ uint8
@@ -169,11 +169,11 @@ func parseBody(s cryptobyte.String) (*ClientHello, error) {
 			return nil, errors.New("tlsinfo: ClientHello: truncated extension")
 		}
 		h.Extensions = append(h.Extensions, typ)
-		// An extension whose contents do not parse costs the fields it
-		// would have given, not the hello: crypto/tls refuses it, and
-		// what the client offered is what explains why.
-		if why := h.parseExtension(typ, data, &st); why != "" {
-			h.noteMalformed(typ, why)
+		// An extension whose contents crypto/tls refuses costs at most
+		// the fields it would have given, not the hello: what the
+		// client offered is what explains the refusal.
+		if why, named := h.parseExtension(typ, data, &st, block.Empty()); why != "" {
+			h.noteMalformed(typ, why, named)
 		}
 	}
 	h.alpn = string(st.alpn)
@@ -253,66 +253,67 @@ func countPrefixed(b []byte) (int, []byte) {
 }
 
 // parseExtension decodes the contents of the extensions the description
-// shows; the others are kept by type only. It returns what is wrong with
-// contents that do not parse, "" when they do, and then leaves h as it
-// was: each case reads the whole extension before it sets anything.
-func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *parseState) (why string) {
+// shows and checks those of the others crypto/tls reads (see
+// checkContents). It returns what crypto/tls refuses in them, "" when it
+// takes them. Contents that do not decode leave h as it was: each case
+// reads the whole extension before it sets anything. Contents that decode
+// but break one of crypto/tls's rules (an empty list, an empty name, a
+// host name ending in a dot) set the fields they give, as Wireshark shows
+// them and the fingerprints' reference code reads them; named then tells
+// a server_name that showed a name. last tells the extension that ends
+// the block.
+func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *parseState, last bool) (why string, named bool) {
 	var list cryptobyte.String
 	switch typ {
 	case extServerName:
-		if why := readList(data, 2, &list); why != "" {
-			return why
-		}
-		var host string
-		for !list.Empty() {
-			var nameType uint8
-			var name cryptobyte.String
-			if !list.ReadUint8(&nameType) || !list.ReadUint16LengthPrefixed(&name) {
-				return "a name overruns its list"
-			}
-			if nameType == 0 && host == "" { // host_name
-				host = string(name)
-			}
-		}
-		if h.ServerName == "" {
-			h.ServerName = host
-		}
+		return h.parseServerName(data)
 	case extALPN:
 		if why := readList(data, 2, &list); why != "" {
-			return why
+			return why, false
 		}
 		whole := list
+		// RFC 7301 section 3.1: the list holds at least one name, and a
+		// name at least one byte.
+		if list.Empty() {
+			why = emptyList
+		}
 		for !list.Empty() {
 			var proto cryptobyte.String
 			if !list.ReadUint8LengthPrefixed(&proto) {
-				return "a protocol name overruns its list"
+				return "a protocol name overruns its list", false
+			}
+			if proto.Empty() && why == "" {
+				why = "a protocol name in it is empty"
 			}
 		}
 		st.alpn = append(st.alpn, whole...)
 	case extSupportedGroups:
 		if why := readUint16List(data, &list); why != "" {
-			return why
+			return why, false
 		}
 		h.SupportedGroups = st.readUint16s(list)
+		return nonEmpty(list), false // RFC 8446 section 4.2.7
 	case extSignatureAlgorithms:
 		if why := readUint16List(data, &list); why != "" {
-			return why
+			return why, false
 		}
-		if st.sawSignatureAlgorithms { // a second one: checked, not kept
-			break
+		if !st.sawSignatureAlgorithms { // a second one: checked, not kept
+			st.sawSignatureAlgorithms = true
+			h.SignatureAlgorithms = st.readUint16s(list)
 		}
-		st.sawSignatureAlgorithms = true
-		h.SignatureAlgorithms = st.readUint16s(list)
+		return nonEmpty(list), false // RFC 8446 section 4.2.3
 	case extSupportedVersions:
 		if why := readList(data, 1, &list); why != "" {
-			return why
+			return why, false
 		}
 		if len(list)%2 != 0 {
-			return oddList
+			return oddList, false
 		}
 		if h.SupportedVersions == nil {
 			h.SupportedVersions = st.take(len(list) / 2) // present, maybe empty
 		}
+		// RFC 8446 section 4.2.1: at least one version.
+		why = nonEmpty(list)
 		// Every occurrence's values, in wire order.
 		for !list.Empty() {
 			var v uint16
@@ -321,16 +322,17 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 		}
 	case extECPointFormats:
 		if why := readList(data, 1, &list); why != "" {
-			return why
+			return why, false
 		}
 		h.ECPointFormats = append([]uint8(nil), list...)
+		return nonEmpty(list), false // RFC 8422 section 5.1.2
 	case extKeyShare:
 		if why := readList(data, 2, &list); why != "" {
-			return why
+			return why, false
 		}
 		n, whole := countKeyShares(list)
 		if !whole {
-			return "a key share overruns its list"
+			return "a key share overruns its list", false
 		}
 		if h.KeyShareGroups == nil {
 			h.KeyShareGroups = st.take(n)
@@ -341,12 +343,18 @@ func (h *ClientHello) parseExtension(typ uint16, data cryptobyte.String, st *par
 			list.ReadUint16(&group)
 			list.ReadUint16LengthPrefixed(&key)
 			h.KeyShareGroups = append(h.KeyShareGroups, group)
+			// RFC 8446 section 4.2.8: a key is at least one byte.
+			if key.Empty() && why == "" {
+				why = "a key share's key is empty"
+			}
 		}
 		if len(h.KeyShareGroups) == 0 {
 			h.KeyShareGroups = nil // no entries: as before any was taken
 		}
+	default:
+		return checkContents(typ, data, last), false
 	}
-	return ""
+	return why, false
 }
 
 // duplicateExtension is the first extension type h holds a second time,

@@ -50,7 +50,7 @@ type Record struct {
 // named instead; where it says only "EOF" (or that the connection was
 // reset), who closed and when is said;
 // where it says "error decoding message" of a hello with an extension
-// sent twice or one whose contents do not parse, which one is said (and
+// sent twice or one whose contents it refuses, which one is said (and
 // what is wrong with it); an SSLv2-compatible hello is said to be one;
 // where a TLS 1.2 client is refused for want of a suite because it
 // shares no group with the server, or offers suites for the other kind

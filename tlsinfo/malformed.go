@@ -3,26 +3,37 @@ package tlsinfo
 import "golang.org/x/crypto/cryptobyte"
 
 // A hello whose extensions block is whole but one extension's contents
-// do not parse (an empty server_name, an odd-length supported_groups, a
-// key share cut short) is kept, not thrown away: crypto/tls refuses it
+// crypto/tls refuses (an empty server_name, an odd-length
+// supported_groups, a key share cut short, an empty ALPN list, a host
+// name ending in a dot) is kept, not thrown away: crypto/tls refuses it
 // with a bare "error decoding message", and what the client offered is
-// what tells its owner why. A hello whose cipher list or extensions
-// block does not parse still fails whole: past those, nothing can be
-// told apart.
+// what tells its owner why. The checks are crypto/tls's, one for one,
+// each named by the RFC rule it enforces. A hello whose cipher list or
+// extensions block does not parse still fails whole: past those,
+// nothing can be told apart.
 //
-// The malformed extension stays in Extensions, so it counts in JA4's
+// The refused extension stays in Extensions, so it counts in JA4's
 // extension count and list and in JA3's extension list: its type was on
-// the wire. Every field its contents would have given is as if it had
-// not been sent: no SNI (JA4 "i"), no ALPN ("00"), no supported_versions
-// (the legacy version), no signature algorithms, no groups or point
-// formats in JA3, no key shares. That is the same rule for each, and it
-// is how FoxIO's reference code sees such a hello: its JA4 reads every
-// extension type Wireshark shows, and each other field from Wireshark's
-// decoded field (tls.handshake.extensions_server_name for "d", the
-// ALPN string, the versions, the signature algorithms), which a body
-// Wireshark cannot decode does not give. An extension sent twice, one
-// occurrence whole and one not, gives what the whole one gives, as if
-// it alone had been sent.
+// the wire. Its fields follow what FoxIO's reference code sees: its JA4
+// reads every extension type Wireshark shows, and each other field from
+// Wireshark's decoded field (tls.handshake.extensions_server_name for
+// "d", the ALPN string, the versions, the signature algorithms).
+//
+// Contents that do not decode (a list that overruns its extension, an
+// odd length, bytes after the list) give none of their fields, as
+// Wireshark cannot decode them: no SNI (JA4 "i"), no ALPN ("00"), no
+// supported_versions (the legacy version), no signature algorithms, no
+// groups or point formats in JA3, no key shares. An extension sent
+// twice, one occurrence whole and one not, gives what the whole one
+// gives, as if it alone had been sent.
+//
+// Contents that decode but break a rule (an empty list, an empty name, a
+// host name ending in a dot or a second one, an empty key) give their
+// fields as decoded, as Wireshark shows them: "localhost." is the SNI
+// and JA4 "d"; an empty list gives no value, which the fingerprints take
+// as they take no extension; an empty first ALPN name gives "00", as the
+// JA4 specification says. Wireshark shows no empty server name, so a
+// server_name whose list is empty or holds empty names only gives "i".
 
 // oddList is what is wrong with a list of 16-bit values of odd length.
 const oddList = "its list has an odd length"
@@ -64,17 +75,23 @@ func readUint16List(data cryptobyte.String, list *cryptobyte.String) (why string
 }
 
 // malformation is what was wrong with a hello's extensions whose contents
-// did not parse.
+// crypto/tls refuses.
 type malformation struct {
 	types []uint16 // one per occurrence, in wire order
-	at    int      // the index in Extensions of the first
-	why   string   // what was wrong with the first, for the outcome
+	// named tells, per occurrence, a server_name refused though it
+	// decoded and showed a name, which keeps JA4's "d" (see sentWhole).
+	named []bool
+	at    int    // the index in Extensions of the first
+	why   string // what was wrong with the first, for the outcome
 }
 
 // MalformedExtensions returns the types of the extensions whose contents
-// did not parse, one per occurrence, in wire order; nil when all did.
-// Each is still in Extensions, but the fields it would have given are as
-// if it had not been sent. crypto/tls refuses such a hello.
+// crypto/tls refuses, one per occurrence, in wire order; nil when it
+// takes them all. Each is still in Extensions. One whose contents do not
+// decode gives none of its fields, as if it had not been sent; one that
+// decodes but breaks a rule crypto/tls enforces (an empty list, a host
+// name ending in a dot) gives them as decoded. crypto/tls refuses such a
+// hello.
 func (h *ClientHello) MalformedExtensions() []uint16 {
 	if h.malformed == nil {
 		return nil
@@ -82,26 +99,35 @@ func (h *ClientHello) MalformedExtensions() []uint16 {
 	return h.malformed.types
 }
 
-// noteMalformed records that the extension of type typ, the last in
-// h.Extensions, did not parse, and keeps why for the first such.
-func (h *ClientHello) noteMalformed(typ uint16, why string) {
+// noteMalformed records that crypto/tls refuses the contents of the
+// extension of type typ, the last in h.Extensions, and keeps why for the
+// first such. named tells a server_name that decoded and showed a name.
+func (h *ClientHello) noteMalformed(typ uint16, why string, named bool) {
 	if h.malformed == nil {
 		h.malformed = &malformation{at: len(h.Extensions) - 1, why: why}
 	}
 	h.malformed.types = append(h.malformed.types, typ)
+	h.malformed.named = append(h.malformed.named, named)
 }
 
-// sentWhole tells whether h holds an extension of type typ whose contents
-// parsed: one sent only malformed is, for the fields, not sent.
-func (h *ClientHello) sentWhole(typ uint16) bool {
+// namesServer tells whether h holds a server_name that shows a name, as
+// Wireshark, which FoxIO's reference code reads JA4's "d" from, shows it:
+// one crypto/tls takes (it always holds a name) or one it refuses that
+// decoded with a name of any type in it (one ending in a dot, a second
+// host_name). One that does not decode, or whose list is empty or holds
+// empty names only, shows none.
+func (h *ClientHello) namesServer() bool {
 	n := 0
 	for _, e := range h.Extensions {
-		if e == typ {
+		if e == extServerName {
 			n++
 		}
 	}
-	for _, e := range h.MalformedExtensions() {
-		if e == typ {
+	if h.malformed == nil {
+		return n > 0
+	}
+	for i, e := range h.malformed.types {
+		if e == extServerName && !h.malformed.named[i] {
 			n--
 		}
 	}
@@ -112,7 +138,7 @@ func (h *ClientHello) sentWhole(typ uint16) bool {
 // crypto/tls refuses h with "error decoding message": one sent a second
 // time (RFC 8446 section 4.2; crypto/tls looks for a repeat before it
 // reads an extension's contents, so a repeat that is also malformed is
-// named a repeat) or one whose contents do not parse. ok is false when h
+// named a repeat) or one whose contents it refuses. ok is false when h
 // has neither.
 func (h *ClientHello) extensionRefusal() (words string, ok bool) {
 	dup, dupAt, dupOK := h.duplicateExtension()

@@ -16,11 +16,12 @@ func rawExt(typ uint16, b ...byte) helloExt {
 }
 
 // TestHellosMalformedExtension: a hello whose extensions block is whole
-// but one extension's contents do not parse is refused by crypto/tls with
-// a bare "error decoding message". /hellos still lists what the client
-// offered, the malformed extension among its extensions and in
-// malformed_extensions, the fields it would have given empty, and an
-// outcome that names it and says what is wrong with it.
+// but one extension's contents crypto/tls refuses is refused with a bare
+// "error decoding message". /hellos still lists what the client offered,
+// the malformed extension among its extensions and in
+// malformed_extensions, its fields empty when its contents do not decode
+// and as decoded when they do, and an outcome that names it and says
+// what is wrong with it.
 func TestHellosMalformedExtension(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
@@ -88,6 +89,28 @@ func TestHellosMalformedExtension(t *testing.T) {
 			wantJA3:     "771,4865,0-10-13-43-16-51,29,",
 			wantSNI:     "localhost",
 			wantBroken:  "signature_algorithms",
+		},
+		{
+			// What `openssl s_client -servername localhost.` sends: the
+			// name decodes, so it is shown, and JA4 says "d".
+			name:        "server_name ending in a dot",
+			addr:        ta.TLSAddr,
+			exts:        []helloExt{rawExt(0x0000, 0, 13, 0, 0, 10, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't', '.'), groups, sigs, versionsExt(0x0304), alpn, x25519Share()},
+			wantOutcome: "malformed extension server_name (0x0000): its host_name ends in a dot, which crypto/tls refuses (",
+			wantJA4R:    "t13d0106h2_1301_000a,000d,002b,0033_0403",
+			wantJA3:     "771,4865,0-10-13-43-16-51,29,",
+			wantSNI:     "localhost.",
+			wantBroken:  "server_name",
+		},
+		{
+			// An empty list decodes, but shows no name: JA4 "i".
+			name:        "empty server_name list",
+			addr:        ta.TLSAddr,
+			exts:        []helloExt{rawExt(0x0000, 0, 0), groups, sigs, versionsExt(0x0304), alpn, x25519Share()},
+			wantOutcome: "malformed extension server_name (0x0000): its list is empty, which crypto/tls refuses (",
+			wantJA4R:    "t13i0106h2_1301_000a,000d,002b,0033_0403",
+			wantJA3:     "771,4865,0-10-13-43-16-51,29,",
+			wantBroken:  "server_name",
 		},
 	}
 	for i, tt := range tests {
