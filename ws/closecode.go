@@ -2,22 +2,23 @@ package ws
 
 import (
 	"errors"
+	"net"
 
 	"github.com/gorilla/websocket"
 )
 
 // Close codes registered with IANA after gorilla's table was written.
 //
-// gorilla refuses a client's close whose code is not in its own table of
+// gorilla refuses a peer's close whose code is not in its own table of
 // codes valid to receive, and answers it with 1002 "bad close code". Its
 // table ends at 1013: 1014 (Bad Gateway, registered in the IANA
 // WebSocket Close Code Number Registry as RFC 6455 section 11.7 provides)
 // is valid to send, tlsecho's own close fault sends it, and a client
 // closing with it must get it back, as every other code valid to send.
 //
-// The frame watch sees the client's first close frame before gorilla
-// does and, when its code is 1014, turns the code into standInCode in
-// the bytes gorilla is about to parse (the payload is masked, and
+// The frame watch sees the peer's first close frame before gorilla does
+// and, when its code is 1014, turns the code into standInCode in the
+// bytes gorilla is about to parse (a client's payload is masked, and
 // masking is an XOR, so flipping the same bits of the masked byte flips
 // them in the code). gorilla then takes the close as valid and calls the
 // close handler, which answers with the code the client sent; the close
@@ -62,3 +63,62 @@ func (w *frameWatch) restoreCode(err error) error {
 	}
 	return err
 }
+
+// ClientConn is a WebSocket client's connection, from the first byte of
+// the server's HTTP response on, that lets a server's close with 1014
+// through gorilla's reader as the server lets a client's (see above):
+// gorilla's client refuses it just the same, answers 1002, and reports a
+// protocol error the server did not commit. Give it to gorilla's Dialer
+// (NetDialContext, NetDialTLSContext), and read the close code the server
+// sent with SentCode, and its error with RestoreCode.
+//
+// Only the goroutine reading the connection (gorilla's reader) calls
+// Read.
+type ClientConn struct {
+	net.Conn
+	// head holds the last bytes of the response's head seen, to find
+	// its end ("\r\n\r\n") across reads; inBody is set past it.
+	head   [3]byte
+	inBody bool
+	w      frameWatch
+}
+
+// NewClientConn returns c with the server's close codes looked after.
+func NewClientConn(c net.Conn) *ClientConn { return &ClientConn{Conn: c} }
+
+// Read reads from the connection and follows the frames past the HTTP
+// response.
+func (c *ClientConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	b := p[:n]
+	if !c.inBody {
+		b = c.skipHead(b)
+	}
+	if len(b) > 0 {
+		c.w.observe(b)
+	}
+	return n, err
+}
+
+// skipHead returns what of b lies past the response's head.
+func (c *ClientConn) skipHead(b []byte) []byte {
+	for i, x := range b {
+		if c.head == [3]byte{'\r', '\n', '\r'} && x == '\n' {
+			c.inBody = true
+			return b[i+1:]
+		}
+		c.head = [3]byte{c.head[1], c.head[2], x}
+	}
+	return nil
+}
+
+// NetConn is the connection under c, for code that looks under wrappers.
+func (c *ClientConn) NetConn() net.Conn { return c.Conn }
+
+// SentCode returns the close code the server sent, given the one gorilla
+// read: its close handler gets the one read.
+func (c *ClientConn) SentCode(read int) int { return c.w.sentCode(read) }
+
+// RestoreCode returns err, a read's error, with the close code the server
+// sent.
+func (c *ClientConn) RestoreCode(err error) error { return c.w.restoreCode(err) }

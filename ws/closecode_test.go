@@ -1,6 +1,9 @@
 package ws
 
 import (
+	"bytes"
+	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -24,7 +27,7 @@ func TestFrameWatchStandsIn(t *testing.T) {
 		{"1014 in a second close", cat(frame{fin: true, op: opClose, payload: closePayload(1000, "")}.encode(),
 			frame{fin: true, op: opClose, payload: closePayload(1014, "")}.encode()), false},
 		{"1014 in a ping", frame{fin: true, op: opPing, payload: closePayload(1014, "")}.encode(), false},
-		{"1014 unmasked", frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "")}.encode(), false},
+		{"1014 unmasked, a server's", frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "")}.encode(), true},
 		{"1-byte close", frame{fin: true, op: opClose, payload: []byte{0x03}}.encode(), false},
 	}
 	for _, tt := range tests {
@@ -121,4 +124,49 @@ func TestHandlerReadsBadGateway(t *testing.T) {
 			t.Fatalf("close answered with %d, want 1014", got)
 		}
 	})
+}
+
+// cutReads hands out its bytes step at a time.
+type cutReads struct {
+	net.Conn
+	b    []byte
+	step int
+}
+
+func (c *cutReads) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.step)], c.b)
+	c.b = c.b[n:]
+	return n, nil
+}
+
+// TestClientConnStandsIn: a client's connection finds the end of the
+// server's HTTP response however the reads cut it, and stands in for the
+// server's close with 1014 after it, but not for bytes of the response
+// that look like one.
+func TestClientConnStandsIn(t *testing.T) {
+	t.Parallel()
+	head := "HTTP/1.1 101 Switching Protocols\r\nX-Frame: \x88\x02\x03\xf6\r\n\r\n"
+	stream := append([]byte(head), frame{fin: true, op: opText, unmasked: true, payload: []byte("hi")}.encode()...)
+	stream = append(stream, frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "gone")}.encode()...)
+	for step := 1; step <= len(stream); step++ {
+		cc := NewClientConn(&cutReads{b: bytes.Clone(stream), step: step})
+		got, err := io.ReadAll(cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.Index(got, []byte("\x88\x02\x03")); i != bytes.Index(stream, []byte("\x88\x02\x03")) {
+			t.Fatalf("reads of %d: the response head changed", step)
+		}
+		code := int(got[len(got)-6])<<8 | int(got[len(got)-5])
+		if code != 1011 {
+			t.Fatalf("reads of %d: close code %d handed on, want the stand-in 1011", step, code)
+		}
+		err = cc.RestoreCode(&websocket.CloseError{Code: 1011, Text: "gone"})
+		if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != 1014 || ce.Text != "gone" || cc.SentCode(1011) != 1014 {
+			t.Fatalf("reads of %d: %v, SentCode %d; want 1014", step, err, cc.SentCode(1011))
+		}
+	}
 }

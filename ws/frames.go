@@ -208,9 +208,13 @@ func (w *frameWatch) header() {
 		if w.size == 1 {
 			w.shortClose.Store(true)
 		}
-		if w.size >= 2 && w.hdr[1]&0x80 != 0 {
-			w.codeLeft = 2
-			copy(w.mask[:], w.hdr[w.need-4:w.need])
+		if w.size >= 2 {
+			// A server's frames are not masked (ClientConn); a client's
+			// unmasked frame gorilla refuses before its code counts.
+			w.codeLeft, w.mask = 2, [4]byte{}
+			if w.hdr[1]&0x80 != 0 {
+				copy(w.mask[:], w.hdr[w.need-4:w.need])
+			}
 		}
 	case w.op <= 2 && w.limit > 0 && !w.overSeen:
 		if w.op != 0 {

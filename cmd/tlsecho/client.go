@@ -21,6 +21,7 @@ import (
 	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/internal/term"
 	"github.com/tlsecho/tlsecho/tlsinfo"
+	wsecho "github.com/tlsecho/tlsecho/ws"
 )
 
 // clientOptions are the flags and arguments of `tlsecho client`, with the
@@ -319,6 +320,9 @@ type client struct {
 	hello *tlsinfo.HelloRecorder
 	// obs sees the records and frames the server sends.
 	obs observer
+	// codes lets a wss server's close with 1014 through gorilla's
+	// reader, and says it was 1014 (ws.ClientConn).
+	codes *wsecho.ClientConn
 	// dial, when set, connects to an address instead of a net.Dialer.
 	dial func(ctx context.Context, addr string) (net.Conn, error)
 	// bareEndWait, when set, replaces alertWait as the most a send in
@@ -397,7 +401,8 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 			}
 			state = tc.ConnectionState()
 			idle = &echoDeadline{conn: tc}
-			budget = &readBudget{Conn: tc, left: maxUpgradeResponse}
+			c.codes = wsecho.NewClientConn(tc)
+			budget = &readBudget{Conn: c.codes, left: maxUpgradeResponse}
 			// The frames are seen over TLS, from the upgrade's response on;
 			// a failed write, from the upgrade request on, looks for the
 			// server's alert.

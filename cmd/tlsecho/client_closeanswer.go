@@ -51,7 +51,19 @@ func (c *client) answerClose(ws *websocket.Conn, wait *waitDeadline) func(code i
 		}
 		// Its failure is no news: the read that brought the close
 		// reports it.
+		if c.codes != nil {
+			code = c.codes.SentCode(code)
+		}
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), deadline)
 		return nil
 	}
+}
+
+// sentCodeOf returns err, a read's error, with the close code the server
+// sent, where gorilla read a stand-in (ws.ClientConn).
+func (c *client) sentCodeOf(err error) error {
+	if c.codes == nil || err == nil {
+		return err
+	}
+	return c.codes.RestoreCode(err)
 }

@@ -102,7 +102,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 	bye := sync.OnceValue(func() error { return sendClose(ws, c.o.timeout) })
 	defer context.AfterFunc(ctx, func() { cutWait(ws.NetConn()); bye() })()
 	abort := func() { ws.Close() }
-	rest := func() error { return readUntilError(ws) }
+	rest := func() error { return c.sentCodeOf(readUntilError(ws)) }
 	// interruptedAfter waits for the server's answer to Ctrl-C's close
 	// on readDone.
 	interruptedAfter := func(readDone <-chan error) error {
@@ -131,6 +131,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 			var r io.Reader
 			var err error
 			gt, r, err = ws.NextReader()
+			err = c.sentCodeOf(err)
 			ttfb = time.Since(start)
 			if err == nil {
 				// One byte more than was sent is enough to tell a wrong
@@ -212,7 +213,7 @@ func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
-	err := c.awaitEnd(ctx, drain(func() error { return readUntilError(ws) }), func() { ws.Close() }, "close 1000")
+	err := c.awaitEnd(ctx, drain(func() error { return c.sentCodeOf(readUntilError(ws)) }), func() { ws.Close() }, "close 1000")
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		return nil
 	}

@@ -411,6 +411,9 @@ func closeCodeText(ce *websocket.CloseError) string {
 		websocket.ClosePolicyViolation:         "policy violation",
 		websocket.CloseMessageTooBig:           "message too big",
 		websocket.CloseInternalServerErr:       "internal server error",
+		websocket.CloseServiceRestart:          "service restart",
+		websocket.CloseTryAgainLater:           "try again later",
+		1014:                                   "bad gateway",
 	}
 	s := fmt.Sprintf("%d", ce.Code)
 	if n, ok := names[ce.Code]; ok {

@@ -132,7 +132,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 			for {
 				_, r, err := ws.NextReader()
 				if err != nil {
-					return err
+					return c.sentCodeOf(err)
 				}
 				if idle.message(int64(got)) {
 					return errPastEcho
