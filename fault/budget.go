@@ -30,7 +30,7 @@ func NewBudget(limit int64) *Budget { return &Budget{limit: limit} }
 func (b *Budget) TryAcquire(n int) bool {
 	for {
 		u := b.used.Load()
-		if u+int64(n) > b.limit {
+		if int64(n) > b.limit-u { // not u+n: a limit near the largest int64 would overflow
 			return false
 		}
 		if b.used.CompareAndSwap(u, u+int64(n)) {
