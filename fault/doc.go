@@ -34,6 +34,12 @@
 //     order, each D after it arrived. The queue holds at most 64 KiB (raw)
 //     or 1 MiB (/ws) besides one message; past that the reader stops and
 //     TCP back-pressures the client. Nothing buffers without bound.
+//   - On /ws each message is held whole, in a buffer the [Injector] lends
+//     from pools it shares between connections and takes back once the
+//     echo is written (or copied, exactly, to delay's queue): a connection
+//     waiting for its next message holds none. What all hold at once,
+//     delay's copies included, is charged to one [Budget]; a connection
+//     past it fails with [ErrMemory] rather than wait.
 //   - frag:N writes N bytes per Write on the raw port, which crypto/tls
 //     sends as one record each. On /ws gorilla/websocket cannot flush a
 //     frame early, so the echo writes its own frames ([AppendFrame]), each

@@ -21,6 +21,9 @@ const (
 const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultIdleTimeout      = 5 * time.Minute
+	// DefaultMemory is the Budget of the /ws echoes with faults when
+	// Options gives none.
+	DefaultMemory = 64 << 20
 )
 
 // ErrOff is wrapped by every refusal while faults are turned off.
@@ -49,6 +52,9 @@ type Options struct {
 	// takes effect on a connection (tlsecho_faults_total{verb}). It must
 	// be fast and safe for concurrent use.
 	Applied func(verb string)
+	// Memory bounds what the /ws echoes with faults of every connection
+	// hold at once (see Budget); nil for one of DefaultMemory.
+	Memory *Budget
 }
 
 // Injector decides which faults each connection gets and carries them
@@ -59,6 +65,9 @@ type Injector struct {
 	o   Options
 	log *slog.Logger
 	reg registry
+	// bufs lends the /ws echoes their message buffers, shared by every
+	// connection of the Injector and charged to o.Memory.
+	bufs buffers
 }
 
 // ConnInfo names a connection in logs and triggers.
@@ -83,7 +92,10 @@ func New(o Options) (*Injector, error) {
 	if o.Listeners == nil {
 		o.Listeners = []string{ListenerTLS, ListenerHTTPS}
 	}
-	in := &Injector{o: o, log: o.Logger}
+	if o.Memory == nil {
+		o.Memory = NewBudget(DefaultMemory)
+	}
+	in := &Injector{o: o, log: o.Logger, bufs: buffers{budget: o.Memory}}
 	if in.log == nil {
 		in.log = slog.New(slog.DiscardHandler)
 	}

@@ -1,7 +1,6 @@
 package fault
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"time"
@@ -26,13 +25,16 @@ type Messages interface {
 
 // EchoMessages is the /ws echo with the session's faults: each message
 // comes back with its type and bytes until a read or write fails (that
-// error) or a terminal verb ends the echo. After close it keeps reading,
+// error) or a terminal verb ends the echo. Each message is held whole,
+// in a buffer the Injector lends and takes back once it is written (or,
+// under delay, copied to the queue), charged to its Budget: one that has
+// no room fails the echo with ErrMemory. After close it keeps reading,
 // discarding data, until the client answers the close, and returns that
 // read's error (a *websocket.CloseError) for the transport to finish the
 // closing handshake; after fin, rst and blackhole it returns ErrEnded.
 // @N counts messages; frag:N writes frames of at most N payload bytes.
 func (s *Session) EchoMessages(m Messages) error {
-	var buf bytes.Buffer
+	bufs := &s.in.bufs
 	read := func() error {
 		_, r, err := m.NextReader()
 		if err == nil {
@@ -41,14 +43,30 @@ func (s *Session) EchoMessages(m Messages) error {
 		return err
 	}
 	var q *delayQueue
+	// echo sends data, a lent buffer, and gives it back: once it is
+	// written, or, under delay, once the queue has its copy (exactly
+	// its size, charged to the budget until it is sent or dropped).
 	echo := func(mt int, data []byte) error {
 		if q == nil && s.Active(Delay) {
-			q = s.newQueue(messageBudget, func(it queued) error { return s.sendMessage(m, it.kind, it.data) })
+			q = s.newQueue(messageBudget, func(it queued) error { return s.sendMessage(m, it.kind, it.data) }, bufs.budget.Release)
 		}
-		if q != nil {
-			return q.push(queued{kind: mt, data: bytes.Clone(data), due: time.Now().Add(s.hold())})
+		if q == nil {
+			err := s.sendMessage(m, mt, data)
+			bufs.put(data)
+			return err
 		}
-		return s.sendMessage(m, mt, data)
+		if !bufs.budget.TryAcquire(len(data)) {
+			bufs.put(data)
+			return ErrMemory
+		}
+		held := make([]byte, len(data))
+		copy(held, data)
+		bufs.put(data)
+		err := q.push(queued{kind: mt, data: held, due: time.Now().Add(s.hold())})
+		if err != nil {
+			bufs.budget.Release(len(held))
+		}
+		return err
 	}
 	stop := func() {
 		if q != nil {
@@ -60,13 +78,15 @@ func (s *Session) EchoMessages(m Messages) error {
 		if !s.finishing() {
 			var mt int
 			var r io.Reader
+			var data []byte
 			mt, r, rerr = m.NextReader()
 			if rerr == nil {
-				buf.Reset()
-				_, rerr = buf.ReadFrom(r)
+				data, rerr = bufs.read(r)
 			}
 			if rerr == nil && !s.finishing() {
-				err = echo(mt, buf.Bytes())
+				err = echo(mt, data)
+			} else {
+				bufs.put(data)
 			}
 		}
 		if s.finishing() {

@@ -43,6 +43,10 @@ type delayQueue struct {
 	// until the oldest held echo is due and its write fails, up to a
 	// minute.
 	reset func() bool
+	// release, when set, gives back to the server's Budget the bytes of
+	// an item once it is sent or dropped: the /ws echo took them for the
+	// copy it queued.
+	release func(n int)
 
 	mu     sync.Mutex
 	cond   sync.Cond
@@ -54,8 +58,8 @@ type delayQueue struct {
 	done   chan struct{}
 }
 
-func newDelayQueue(budget int, send func(queued) error, reset func() bool) *delayQueue {
-	q := &delayQueue{send: send, budget: budget, reset: reset, quit: make(chan struct{}), done: make(chan struct{})}
+func newDelayQueue(budget int, send func(queued) error, reset func() bool, release func(n int)) *delayQueue {
+	q := &delayQueue{send: send, budget: budget, reset: reset, release: release, quit: make(chan struct{}), done: make(chan struct{})}
 	q.cond.L = &q.mu
 	go q.run()
 	return q
@@ -142,6 +146,16 @@ func (q *delayQueue) fail(err error) {
 
 func (q *delayQueue) run() {
 	defer close(q.done)
+	// Once the sender has stopped (q.err is set by then, so push adds
+	// nothing more), what is left is dropped and its bytes given back.
+	defer func() {
+		q.mu.Lock()
+		for _, it := range q.items {
+			q.free(it)
+		}
+		q.items = nil
+		q.mu.Unlock()
+	}()
 	for {
 		q.mu.Lock()
 		for len(q.items) == 0 && !q.closed && q.err == nil {
@@ -163,10 +177,12 @@ func (q *delayQueue) run() {
 			case <-t.C:
 			case <-q.quit:
 				t.Stop()
+				q.free(it)
 				return
 			}
 		}
 		err := q.send(it)
+		q.free(it)
 		q.mu.Lock()
 		q.bytes -= len(it.data)
 		q.cond.Broadcast()
@@ -175,5 +191,13 @@ func (q *delayQueue) run() {
 			q.fail(err)
 			return
 		}
+	}
+}
+
+// free gives an item's bytes back to the server's Budget, if they came
+// from it.
+func (q *delayQueue) free(it queued) {
+	if q.release != nil {
+		q.release(len(it.data))
 	}
 }

@@ -18,7 +18,7 @@ func TestDelayQueueBudget(t *testing.T) {
 		sending <- it.data
 		<-release
 		return nil
-	}, nil)
+	}, nil, nil)
 	four := []byte("abcd")
 	q.push(queued{data: four})
 	<-sending // the sender holds the first 4 bytes
@@ -49,7 +49,7 @@ func TestDelayQueueBudget(t *testing.T) {
 func TestDelayQueueStop(t *testing.T) {
 	checkLeaks(t)
 	boom := errors.New("boom")
-	q := newDelayQueue(1<<10, func(it queued) error { return boom }, nil)
+	q := newDelayQueue(1<<10, func(it queued) error { return boom }, nil, nil)
 	q.push(queued{data: []byte("x")})
 	var err error
 	for err == nil {
@@ -62,7 +62,7 @@ func TestDelayQueueStop(t *testing.T) {
 		t.Fatalf("finish: %v", err)
 	}
 
-	q = newDelayQueue(1<<10, func(queued) error { return nil }, nil)
+	q = newDelayQueue(1<<10, func(queued) error { return nil }, nil, nil)
 	q.push(queued{data: []byte("later"), due: time.Now().Add(time.Hour)})
 	start := time.Now()
 	q.stop()
@@ -84,7 +84,7 @@ func TestDelayQueueResetWhileFull(t *testing.T) {
 		default:
 		}
 		return reset.Load()
-	})
+	}, nil)
 	if err := q.push(queued{data: []byte("abcd"), due: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,4 +113,31 @@ func TestDelayQueueResetWhileFull(t *testing.T) {
 		t.Fatal("push still waits after the client reset")
 	}
 	q.stop()
+}
+
+// TestDelayQueueReleases: each item's bytes are given back once it is
+// sent, and those of the items left once the queue stops: the one
+// waiting for its time and those behind it.
+func TestDelayQueueReleases(t *testing.T) {
+	checkLeaks(t)
+	b := NewBudget(1 << 10)
+	sent := make(chan struct{}, 1)
+	q := newDelayQueue(1<<10, func(queued) error { sent <- struct{}{}; return nil }, nil, b.Release)
+	push := func(n int, due time.Time) {
+		t.Helper()
+		if !b.TryAcquire(n) {
+			t.Fatalf("%d bytes refused", n)
+		}
+		if err := q.push(queued{data: make([]byte, n), due: due}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push(10, time.Time{})
+	<-sent
+	push(20, time.Now().Add(time.Hour))
+	push(30, time.Now().Add(time.Hour))
+	q.stop()
+	if n := b.InUse(); n != 0 {
+		t.Errorf("%d bytes in use once the queue stopped, want 0", n)
+	}
 }

@@ -146,12 +146,12 @@ func (s *Session) Abort() {
 }
 
 // newQueue makes the echo's delay queue, which Abort can reach.
-func (s *Session) newQueue(budget int, send func(queued) error) *delayQueue {
+func (s *Session) newQueue(budget int, send func(queued) error, release func(n int)) *delayQueue {
 	var reset func() bool
 	if sock := Socket(s.t.Socket); sock != nil {
 		reset = func() bool { return peerReset(sock) }
 	}
-	q := newDelayQueue(budget, send, reset)
+	q := newDelayQueue(budget, send, reset, release)
 	s.queue.Store(q)
 	if s.aborted.Load() {
 		q.fail(errQueueStopped)

@@ -30,7 +30,7 @@ func (s *Session) EchoStream(rw io.ReadWriter) error {
 			if q == nil && s.Active(Delay) {
 				// From the first delayed echo on, every echo goes through
 				// the queue, behind those before it.
-				q = s.newQueue(streamBudget, func(it queued) error { return s.sendStream(rw, it.data) })
+				q = s.newQueue(streamBudget, func(it queued) error { return s.sendStream(rw, it.data) }, nil)
 			}
 			if q != nil {
 				return q.push(queued{data: append([]byte(nil), p...), due: time.Now().Add(s.hold())})

@@ -42,6 +42,14 @@ func (c *Conn) finish(err error) int {
 		c.closeAndWait(websocket.CloseInvalidFramePayloadData, "invalid UTF-8 in text message")
 	case errors.Is(err, ErrTooBig):
 		c.closeAndWait(websocket.CloseMessageTooBig, "message too big")
+	case errors.Is(err, fault.ErrMemory):
+		// The fault echoes of the whole server hold all the memory they
+		// may (fault.Budget): this connection ends rather than wait for
+		// some, as all would. RFC 6455 section 7.4.1's 1013, Try Again
+		// Later, says the condition is the server's and passes. The
+		// client may be sending the rest of the message: awaitClose
+		// reads it, discarding, up to its close.
+		c.closeAndWait(websocket.CloseTryAgainLater, "server memory for fault echoes in use")
 	case errors.Is(err, websocket.ErrReadLimit):
 		// gorilla has tried to send 1009, unless the frame's length had
 		// its top bit set: it refuses that as too big too, but sends

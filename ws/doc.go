@@ -175,7 +175,10 @@
 // writes its own frames for frag (each with one write, so gorilla's
 // control frames fall between them); its ping and close handlers and the
 // keepalive ask the session before they write, so nopong, fin, rst and
-// blackhole hold. A connection without faults pays nil checks only.
+// blackhole hold. A connection without faults pays nil checks only. The
+// fault echo holds each message whole, charged to the server's
+// fault.Budget: one that finds no room ([fault.ErrMemory]) is closed with
+// 1013 (Try Again Later), and the others go on.
 //
 // # Compression
 //

@@ -114,10 +114,10 @@ func quantity(t *testing.T, q string) float64 {
 // shutdown; the readiness probe sees the 503 within the drain delay and
 // tolerates no less than the liveness probe does not kill; the memory
 // limit holds every listener full of busy connections at
-// TLSECHO_MAX_CONNS; the container runs as non-root on a read-only root
-// with no capability, which the server needs none of (it writes nothing
-// and listens above 1024: TestStaticBinary runs it as uid 65532 in a
-// directory it cannot write).
+// TLSECHO_MAX_CONNS, and the fault echoes' budget; the container runs as
+// non-root on a read-only root with no capability, which the server
+// needs none of (it writes nothing and listens above 1024:
+// TestStaticBinary runs it as uid 65532 in a directory it cannot write).
 func TestKubernetesBudget(t *testing.T) {
 	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
@@ -197,6 +197,11 @@ func TestKubernetesBudget(t *testing.T) {
 	full := idleResident + clientListeners*float64(cfg.MaxConns)*busy
 	if cfg.AdminAddr != "" {
 		full += float64(cfg.MaxConns) * perIdleConn
+	}
+	if cfg.Faults {
+		// The /ws echoes with faults hold their messages whole, up to
+		// their budget for the whole server, besides the figures above.
+		full += float64(faultMemory(cfg.MaxMessageBytes))
 	}
 	limit, ok := c.Resources.Limits["memory"]
 	if !ok {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ func (c *Config) faultOptions() (fault.Options, error) {
 		Default:          spec,
 		HandshakeTimeout: c.HandshakeTimeout,
 		IdleTimeout:      c.IdleTimeout,
+		Memory:           fault.NewBudget(faultMemory(c.MaxMessageBytes)),
 		Listeners:        []string{fault.ListenerTLS, fault.ListenerHTTPS},
 	}
 	if c.HTTPAddr != "" {
@@ -36,6 +38,24 @@ func (c *Config) faultOptions() (fault.Options, error) {
 		return fault.Options{}, &configError{Var: "TLSECHO_FAULT", Err: verbError(err)}
 	}
 	return o, nil
+}
+
+// faultEchoMessages is how many messages of TLSECHO_MAX_MESSAGE_BYTES
+// the /ws echoes with faults of the whole server may hold at once (each
+// holds its message whole): enough for many clients testing with large
+// messages, few enough that no client can hold the memory sized for
+// streaming echoes (README, Scaling).
+const faultEchoMessages = 64
+
+// faultMemory is the budget of the /ws echoes with faults (fault.Budget):
+// faultEchoMessages messages of the largest size, at least
+// fault.DefaultMemory, so that small messages are not refused for the
+// buffers' rounding up.
+func faultMemory(maxMessage int64) int64 {
+	if maxMessage > math.MaxInt64/faultEchoMessages {
+		return math.MaxInt64
+	}
+	return max(fault.DefaultMemory, faultEchoMessages*maxMessage)
 }
 
 // verbError drops the package prefix of a spec error: the line already
