@@ -6,14 +6,25 @@ import (
 	"net"
 )
 
-// MaxHelloBytes bounds what [ReadClientHello] reads: the records that
-// carry one ClientHello, headers included. Real hellos are 200 bytes to
-// about 2 KiB (a post-quantum key share adds 1.2 KiB) in one record or
-// two. The message itself may be as long as crypto/tls takes one
-// (maxHelloMessage); this leaves room for its records' headers, also when
-// it comes in records of a few bytes each. A hello spread thinner than
-// that is not described, though crypto/tls may still take it.
-const MaxHelloBytes = 128 << 10
+// MaxHelloBytes bounds what [ReadClientHello] reads, and so what a
+// connection holds while its client is in the middle of a hello: the
+// records that carry one ClientHello, headers included. Real hellos are
+// 200 bytes to about 2 KiB (a post-quantum key share adds 1.2 KiB) in one
+// record or two. The bound is the longest message crypto/tls takes
+// (maxHelloMessage, 64 KiB and 4 bytes) in records of 16 KiB, with about
+// 8 KiB to spare for thin ones: a hello of 12 KiB fits even at a byte a
+// record, 6 bytes on the wire each. A hello spread thinner than that is
+// not described ([ErrHelloTooThin]), though crypto/tls, given the same
+// bytes, may still take it. The read buffer, doubling from 2 KiB, grows
+// from 64 KiB straight to the bound. A bound of twice the message let a
+// client that sent a byte a record and went quiet hold 128 KiB of buffer
+// until the handshake timeout, twice what crypto/tls holds for it.
+const MaxHelloBytes = 72 << 10
+
+// ErrHelloTooThin is the error of [ReadClientHello] for a hello whose
+// records run past [MaxHelloBytes] before it ends: one cut into records
+// of a few bytes each. The bytes may still be a hello crypto/tls takes.
+var ErrHelloTooThin = fmt.Errorf("tlsinfo: ClientHello spread over more than %d bytes of records", MaxHelloBytes)
 
 // maxHelloMessage is the longest ClientHello, its 4-byte header included:
 // crypto/tls refuses a handshake message whose body is over 64 KiB.
@@ -36,7 +47,8 @@ const (
 // ReadClientHello reads from r until it holds the records that carry the
 // first handshake message, reassembling a message split across records
 // and records split across reads, and parses it as a ClientHello. It
-// reads at most [MaxHelloBytes].
+// reads at most [MaxHelloBytes], and refuses a hello whose records run
+// past it with [ErrHelloTooThin].
 //
 // raw is every byte read, also on error, and may run past the hello: the
 // caller replays it to crypto/tls (see [Replay]), which then sees the
@@ -58,7 +70,7 @@ func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
 			return buf, hello, err
 		}
 		if len(buf) >= MaxHelloBytes {
-			return buf, nil, fmt.Errorf("tlsinfo: ClientHello spread over records larger than %d bytes", MaxHelloBytes)
+			return buf, nil, ErrHelloTooThin
 		}
 		if len(buf) == cap(buf) {
 			// Exactly so: append could round the capacity past the limit.
