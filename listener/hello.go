@@ -32,6 +32,9 @@ func captureHello(c *Conn) { c.Hello = readHello(c) }
 //
 // A hello is replayed in small records, one to a read: crypto/tls then
 // keeps smaller buffers for the connection's life (tlsinfo.Refragment).
+// Bytes read up to the limit without a whole hello (one cut a byte a
+// record) are replayed as they came, and crypto/tls, reading the rest
+// from the socket, takes the hello or refuses it as it would unlooked.
 func readHello(c *Conn) *tlsinfo.ClientHello {
 	raw, h, err := tlsinfo.ReadClientHello(c)
 	if h != nil && !h.SSLv2 { // an SSLv2 hello has no TLS records to cut
@@ -41,5 +44,6 @@ func readHello(c *Conn) *tlsinfo.ClientHello {
 	c.Replay(raw)
 	c.stages.helloRead = true
 	c.stages.notTLS = errors.Is(err, tlsinfo.ErrNotClientHello) || len(raw) > 0 && raw[0]&0x80 != 0
+	c.HelloTooThin = errors.Is(err, tlsinfo.ErrHelloTooThin)
 	return h
 }
