@@ -15,8 +15,7 @@ import (
 // 8 KiB to spare for thin ones: a hello of 12 KiB fits even at a byte a
 // record, 6 bytes on the wire each. A hello spread thinner than that is
 // not described ([ErrHelloTooThin]), though crypto/tls, given the same
-// bytes, may still take it. The read buffer, doubling from 2 KiB, grows
-// from 64 KiB straight to the bound. A bound of twice the message let a
+// bytes, may still take it. A bound of twice the message let a
 // client that sent a byte a record and went quiet hold 128 KiB of buffer
 // until the handshake timeout, twice what crypto/tls holds for it.
 const MaxHelloBytes = 72 << 10
@@ -73,8 +72,17 @@ func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
 			return buf, nil, ErrHelloTooThin
 		}
 		if len(buf) == cap(buf) {
-			// Exactly so: append could round the capacity past the limit.
-			grown := make([]byte, len(buf), min(2*cap(buf), MaxHelloBytes))
+			// It doubles up to 16 KiB, which holds any real hello; past
+			// that the hello is a long one or a thin one, and the buffer
+			// goes straight to the bound: a client stalled in a thin hello
+			// then leaves 30 KiB of smaller buffers to collect, not 126
+			// (the 32 and 64 KiB ones too). make, not append, which could
+			// round the capacity past the bound.
+			next := 2 * cap(buf)
+			if next > maxPlaintext {
+				next = MaxHelloBytes
+			}
+			grown := make([]byte, len(buf), next)
 			copy(grown, buf)
 			buf = grown
 		}

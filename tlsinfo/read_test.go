@@ -429,3 +429,25 @@ func TestStalledHelloHoldsNoCopy(t *testing.T) {
 		t.Fatalf("whole: message of %d bytes, %v; want %d", len(msg), err, len(in)-4*5)
 	}
 }
+
+// TestThinHelloReadAllocates: reading a hello that runs past the bound
+// allocates the bound and the buffers outgrown on the way, 30 KiB, not
+// the 126 KiB of doubling all the way: for a client stalled in a thin
+// hello, each is memory to collect while it waits. 198 KiB before.
+func TestThinHelloReadAllocates(t *testing.T) {
+	in := paddedHello(12<<10 - 3)
+	in = rerecord(in, ones(len(in))...)
+	var least uint64 = math.MaxUint64
+	for range 5 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, _, err := ReadClientHello(bytes.NewReader(in)); !errors.Is(err, ErrHelloTooThin) {
+			t.Fatalf("err = %v, want ErrHelloTooThin", err)
+		}
+		runtime.ReadMemStats(&after)
+		least = min(least, after.TotalAlloc-before.TotalAlloc)
+	}
+	if limit := uint64(MaxHelloBytes + 32<<10); least > limit {
+		t.Errorf("reading %d bytes of a thin hello allocated %d, more than %d", len(in), least, limit)
+	}
+}
