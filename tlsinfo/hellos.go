@@ -103,14 +103,19 @@ func (r *Record) outcome() string {
 // handshake, which crypto/tls reports as Go's "EOF" or "unexpected EOF":
 // a TCP probe of a load balancer, a client that gave up on the
 // certificate without an alert, one cut off mid-hello. Whether its hello
-// arrived tells these apart. A client that closes with the server's
-// answer still unread makes its kernel send a reset instead of a FIN (a
-// scanner, a check that sends a hello and leaves; SO_LINGER 0 does the
-// same), which crypto/tls passes on as Go's "read tcp A->B: read:
+// arrived tells these apart (a hello too thin to describe does not say).
+// A client that closes with the server's answer still unread makes its
+// kernel send a reset instead of a FIN (a scanner, a check that sends a
+// hello and leaves; SO_LINGER 0 does the same), which crypto/tls passes on as Go's "read tcp A->B: read:
 // connection reset by peer": that is a close too.
 func (r *Record) closedOutcome() (string, bool) {
 	if !errors.Is(r.Err, io.EOF) && !errors.Is(r.Err, io.ErrUnexpectedEOF) && !errors.Is(r.Err, syscall.ECONNRESET) {
 		return "", false
+	}
+	if r.HelloTooThin {
+		// Its hello was not read to the end here, and crypto/tls's EOF
+		// does not say whether all of it came.
+		return "client closed the connection during the handshake", true
 	}
 	if r.Hello == nil {
 		return "client closed the connection before sending a whole ClientHello", true
