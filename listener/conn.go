@@ -48,7 +48,13 @@ type Conn struct {
 	// found the socket empty. They sit here, in ProxyTLS's padding, so
 	// that the Conn keeps its size class.
 	noWait, drained bool
-	fd              int32
+	// HelloTooThin is set when CaptureHello found the client's hello
+	// spread over more records than it reads (tlsinfo.ErrHelloTooThin),
+	// so Hello is nil though crypto/tls may take the hello: what a list
+	// of handshakes says of a hello it cannot show. It too sits in the
+	// padding.
+	HelloTooThin bool
+	fd           int32
 	// Hello is the client's first ClientHello, on a TLS listener with
 	// CaptureHello set; nil otherwise, when the client's first bytes were
 	// not one, and once released (Options.KeepHello, ReleaseHello).

@@ -3,6 +3,7 @@ package listener_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -279,4 +280,100 @@ func TestCaptureHelloOddRecords(t *testing.T) {
 		t.Fatalf("handshake after the odd records: %v", err)
 	}
 	next(t, got)
+}
+
+// thinHello is a client connection that sends its ClientHello in
+// handshake records of size bytes each: a hello as TLS lets a client cut
+// it, in more records than the capture reads. The records after the hello
+// go as they are (encrypted ones cannot be cut). It counts the hello's
+// bytes on the wire.
+type thinHello struct {
+	net.Conn
+	size    int
+	left    int // bytes of the hello message still to cut; -1 before it
+	written int // bytes of the hello's records written
+}
+
+func (c *thinHello) Write(p []byte) (int, error) {
+	// crypto/tls writes whole records, one or more to a Write.
+	var out []byte
+	for rec := p; len(rec) >= 5; {
+		n := 5 + (int(rec[3])<<8 | int(rec[4]))
+		payload := rec[5:n]
+		if rec[0] != 22 || c.left == 0 {
+			out = append(out, rec[:n]...)
+			rec = rec[n:]
+			continue
+		}
+		if c.left < 0 {
+			c.left = 4 + (int(payload[1])<<16 | int(payload[2])<<8 | int(payload[3]))
+		}
+		for len(payload) > 0 {
+			k := min(c.size, len(payload))
+			out = append(out, 22, rec[1], rec[2], byte(k>>8), byte(k))
+			out = append(out, payload[:k]...)
+			c.written += 5 + k
+			payload = payload[k:]
+		}
+		c.left -= n - 5
+		rec = rec[n:]
+	}
+	if _, err := c.Conn.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// TestCaptureHelloTooThin: a hello crypto/tls takes, but in records so
+// small that they run past tlsinfo.MaxHelloBytes before it ends (Go's own,
+// with long ALPN names, in records of 2 bytes), is not captured; the
+// bytes read are put back, crypto/tls reads them and the rest, and the
+// handshake succeeds as it would have without the capture. The
+// connection says why it has no hello, and so does the outcome /hellos
+// shows.
+func TestCaptureHelloTooThin(t *testing.T) {
+	t.Parallel()
+	// As /hellos keeps it: the hello is released once the hook returns.
+	handshakes := make(chan tlsinfo.Record, 1)
+	l := listen(t, tlsOptions(t, listener.Options{
+		Name: "tls", CaptureHello: true,
+		Hooks: &listener.Hooks{Handshake: func(c *listener.Conn, hs listener.Handshake) {
+			handshakes <- tlsinfo.Record{Listener: c.Listener, Err: hs.Err, Hello: c.Hello, HelloTooThin: c.HelloTooThin}
+		}},
+	}))
+	got := acceptAll(t, l)
+
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	thin := &thinHello{Conn: nc, size: 2, left: -1}
+	cfg := clientConfig(t)
+	for i := range 90 {
+		cfg.NextProtos = append(cfg.NextProtos, fmt.Sprintf("%0250d", i))
+	}
+	tc := tls.Client(thin, cfg)
+	tc.SetDeadline(time.Now().Add(ioTimeout))
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("handshake with a hello in records of 2 bytes: %v", err)
+	}
+	// Over the capture's bound, well within what it read before (128 KiB).
+	if thin.written <= tlsinfo.MaxHelloBytes {
+		t.Fatalf("the hello took %d bytes of records, not more than %d", thin.written, tlsinfo.MaxHelloBytes)
+	}
+	t.Logf("the hello took %d bytes of records", thin.written)
+	a := next(t, got)
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	defer a.c.Close()
+	rec := <-handshakes
+	if rec.Err != nil || rec.Hello != nil || !rec.HelloTooThin {
+		t.Fatalf("hello of %d bytes in records of 2: handshake err %v, hello captured %v, HelloTooThin %v; want a handshake, no hello, too thin",
+			thin.written, rec.Err, rec.Hello != nil, rec.HelloTooThin)
+	}
+	if out := rec.Outcome(); !strings.HasPrefix(out, "ok; ") || !strings.Contains(out, "not described") {
+		t.Errorf("outcome %q, want ok and that the hello is not described", out)
+	}
 }

@@ -37,8 +37,12 @@ type Record struct {
 	// not say whether the server took the offer.
 	Resumed bool
 	// Hello is what the client offered; nil when its first bytes were not
-	// a ClientHello.
+	// a ClientHello, or when its records ran past what the read takes.
 	Hello *ClientHello
+	// HelloTooThin tells a hello whose records ran past [MaxHelloBytes]
+	// ([ErrHelloTooThin]) from no hello at all: crypto/tls may have taken
+	// it, and the outcome says why it is not shown.
+	HelloTooThin bool
 	// CertificateKey is the key type of the server's certificate, zero
 	// when unknown: it tells which TLS 1.2 suites the server could take,
 	// for the outcome of a client refused for want of one.
@@ -54,8 +58,17 @@ type Record struct {
 // what is wrong with it); an SSLv2-compatible hello is said to be one;
 // where a TLS 1.2 client is refused for want of a suite because it
 // shares no group with the server, or offers suites for the other kind
-// of certificate key, that is said.
+// of certificate key, that is said; a hello spread too thin to be
+// described is said to be one, also behind "ok".
 func (r *Record) Outcome() string {
+	s := r.outcome()
+	if r.HelloTooThin {
+		s += "; the ClientHello is not described: " + strings.TrimPrefix(ErrHelloTooThin.Error(), "tlsinfo: ")
+	}
+	return s
+}
+
+func (r *Record) outcome() string {
 	if s, ok := r.closedOutcome(); ok {
 		return s
 	}
@@ -90,14 +103,19 @@ func (r *Record) Outcome() string {
 // handshake, which crypto/tls reports as Go's "EOF" or "unexpected EOF":
 // a TCP probe of a load balancer, a client that gave up on the
 // certificate without an alert, one cut off mid-hello. Whether its hello
-// arrived tells these apart. A client that closes with the server's
-// answer still unread makes its kernel send a reset instead of a FIN (a
-// scanner, a check that sends a hello and leaves; SO_LINGER 0 does the
-// same), which crypto/tls passes on as Go's "read tcp A->B: read:
+// arrived tells these apart (a hello too thin to describe does not say).
+// A client that closes with the server's answer still unread makes its
+// kernel send a reset instead of a FIN (a scanner, a check that sends a
+// hello and leaves; SO_LINGER 0 does the same), which crypto/tls passes on as Go's "read tcp A->B: read:
 // connection reset by peer": that is a close too.
 func (r *Record) closedOutcome() (string, bool) {
 	if !errors.Is(r.Err, io.EOF) && !errors.Is(r.Err, io.ErrUnexpectedEOF) && !errors.Is(r.Err, syscall.ECONNRESET) {
 		return "", false
+	}
+	if r.HelloTooThin {
+		// Its hello was not read to the end here, and crypto/tls's EOF
+		// does not say whether all of it came.
+		return "client closed the connection during the handshake", true
 	}
 	if r.Hello == nil {
 		return "client closed the connection before sending a whole ClientHello", true

@@ -6,14 +6,25 @@ import (
 	"net"
 )
 
-// MaxHelloBytes bounds what [ReadClientHello] reads: the records that
-// carry one ClientHello, headers included. Real hellos are 200 bytes to
-// about 2 KiB (a post-quantum key share adds 1.2 KiB) in one record or
-// two. The message itself may be as long as crypto/tls takes one
-// (maxHelloMessage); this leaves room for its records' headers, also when
-// it comes in records of a few bytes each. A hello spread thinner than
-// that is not described, though crypto/tls may still take it.
-const MaxHelloBytes = 128 << 10
+// MaxHelloBytes bounds what [ReadClientHello] reads, and so what a
+// connection holds while its client is in the middle of a hello: the
+// records that carry one ClientHello, headers included. Real hellos are
+// 200 bytes to about 2 KiB (a post-quantum key share adds 1.2 KiB) in one
+// record or two. The bound is the longest message crypto/tls takes
+// (maxHelloMessage, 64 KiB and 4 bytes) in records of 16 KiB, with about
+// 8 KiB to spare for thin ones: a hello of 12 KiB fits even at a byte a
+// record, 6 bytes on the wire each. A hello spread thinner than that is
+// not described ([ErrHelloTooThin]), though crypto/tls, given the same
+// bytes, may still take it. The bound is kept this tight because it is
+// what a client that sends a byte a record and goes quiet makes the
+// server hold until the handshake timeout: at 128 KiB, 10,000 such
+// clients took 1.5 GB.
+const MaxHelloBytes = 72 << 10
+
+// ErrHelloTooThin is the error of [ReadClientHello] for a hello whose
+// records run past [MaxHelloBytes] before it ends: one cut into records
+// of a few bytes each. The bytes may still be a hello crypto/tls takes.
+var ErrHelloTooThin = fmt.Errorf("tlsinfo: ClientHello spread over more than %d bytes of records", MaxHelloBytes)
 
 // maxHelloMessage is the longest ClientHello, its 4-byte header included:
 // crypto/tls refuses a handshake message whose body is over 64 KiB.
@@ -36,7 +47,8 @@ const (
 // ReadClientHello reads from r until it holds the records that carry the
 // first handshake message, reassembling a message split across records
 // and records split across reads, and parses it as a ClientHello. It
-// reads at most [MaxHelloBytes].
+// reads at most [MaxHelloBytes], and refuses a hello whose records run
+// past it with [ErrHelloTooThin].
 //
 // raw is every byte read, also on error, and may run past the hello: the
 // caller replays it to crypto/tls (see [Replay]), which then sees the
@@ -58,11 +70,20 @@ func ReadClientHello(r io.Reader) (raw []byte, hello *ClientHello, err error) {
 			return buf, hello, err
 		}
 		if len(buf) >= MaxHelloBytes {
-			return buf, nil, fmt.Errorf("tlsinfo: ClientHello spread over records larger than %d bytes", MaxHelloBytes)
+			return buf, nil, ErrHelloTooThin
 		}
 		if len(buf) == cap(buf) {
-			// Exactly so: append could round the capacity past the limit.
-			grown := make([]byte, len(buf), min(2*cap(buf), MaxHelloBytes))
+			// It doubles up to 16 KiB, which holds any real hello; past
+			// that the hello is a long one or a thin one, and the buffer
+			// goes straight to the bound: a client stalled in a thin hello
+			// then leaves 30 KiB of smaller buffers to collect, not 126
+			// (the 32 and 64 KiB ones too). make, not append, which could
+			// round the capacity past the bound.
+			next := 2 * cap(buf)
+			if next > maxPlaintext {
+				next = MaxHelloBytes
+			}
+			grown := make([]byte, len(buf), next)
 			copy(grown, buf)
 			buf = grown
 		}

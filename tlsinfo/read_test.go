@@ -185,8 +185,8 @@ func TestReadClientHelloRefuses(t *testing.T) {
 		{"record over 16 KiB", tooLong, true, "of 16385 bytes"},
 		{"server hello", []byte{22, 3, 3, 0, 4, 2, 0, 0, 0}, true, "message type 2"},
 		{"hello over the limit", huge, false, "larger than"},
-		{"records over the limit", manyRecords, false, "larger than"},
-		{"a record per byte over the limit", byteRecords, false, "larger than"},
+		{"records over the limit", manyRecords, false, "spread over more than"},
+		{"a record per byte over the limit", byteRecords, false, "spread over more than"},
 		{"body over 64 KiB", paddedHello(64<<10 + 1), false, "larger than"},
 		{"truncated", whole[:300], false, io.ErrUnexpectedEOF.Error()},
 		{"nothing", nil, false, io.ErrUnexpectedEOF.Error()},
@@ -226,6 +226,30 @@ func TestReadClientHelloLongest(t *testing.T) {
 	}
 	if !bytes.Equal(raw, in) || len(h.CipherSuites) != 1 || len(h.Extensions) != 1 {
 		t.Errorf("read %d of %d bytes; hello %+v", len(raw), len(in), h)
+	}
+}
+
+// TestReadClientHelloThinRecords: a hello of 12 KiB at a byte a record
+// fills MaxHelloBytes exactly and is read; one byte more is refused with
+// ErrHelloTooThin once the bound is read, not at twice it: what a client
+// stalled in such a hello makes the server hold is what the read holds.
+func TestReadClientHelloThinRecords(t *testing.T) {
+	// 12 KiB of message, its 4-byte header included, is 72 KiB of records.
+	at := paddedHello(12<<10 - 4)
+	at = rerecord(at, ones(len(at))...)
+	raw, h, err := ReadClientHello(iotest.HalfReader(bytes.NewReader(at)))
+	if err != nil || len(raw) != len(at) || len(h.Extensions) != 1 {
+		t.Fatalf("at the bound: %v, read %d of %d bytes", err, len(raw), len(at))
+	}
+
+	over := paddedHello(12<<10 - 3)
+	over = rerecord(over, ones(len(over))...)
+	raw, h, err = ReadClientHello(bytes.NewReader(over))
+	if !errors.Is(err, ErrHelloTooThin) || h != nil {
+		t.Fatalf("a byte past the bound: err = %v, hello %v; want ErrHelloTooThin", err, h)
+	}
+	if len(raw) != MaxHelloBytes || cap(raw) != MaxHelloBytes || !bytes.HasPrefix(over, raw) {
+		t.Errorf("a byte past the bound: raw of %d bytes (capacity %d), want the first %d", len(raw), cap(raw), MaxHelloBytes)
 	}
 }
 
@@ -403,5 +427,27 @@ func TestStalledHelloHoldsNoCopy(t *testing.T) {
 	msg, err := a.feed(in)
 	if err != nil || len(msg) != len(in)-4*5 {
 		t.Fatalf("whole: message of %d bytes, %v; want %d", len(msg), err, len(in)-4*5)
+	}
+}
+
+// TestThinHelloReadAllocates: reading a hello that runs past the bound
+// allocates the bound and the buffers outgrown on the way, 30 KiB, not
+// the 126 KiB of doubling all the way: for a client stalled in a thin
+// hello, each is memory to collect while it waits. 198 KiB before.
+func TestThinHelloReadAllocates(t *testing.T) {
+	in := paddedHello(12<<10 - 3)
+	in = rerecord(in, ones(len(in))...)
+	var least uint64 = math.MaxUint64
+	for range 5 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, _, err := ReadClientHello(bytes.NewReader(in)); !errors.Is(err, ErrHelloTooThin) {
+			t.Fatalf("err = %v, want ErrHelloTooThin", err)
+		}
+		runtime.ReadMemStats(&after)
+		least = min(least, after.TotalAlloc-before.TotalAlloc)
+	}
+	if limit := uint64(MaxHelloBytes + 32<<10); least > limit {
+		t.Errorf("reading %d bytes of a thin hello allocated %d, more than %d", len(in), least, limit)
 	}
 }

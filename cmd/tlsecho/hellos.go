@@ -16,7 +16,7 @@ func (a *app) listenerHooks(names []string) *listener.Hooks {
 		count(c, hs)
 		if c.Listener == "tls" || c.Listener == "https" {
 			a.hellos.Add(tlsinfo.Record{Time: c.Accepted, Listener: c.Listener, Peer: c.Peer, Err: hs.Err,
-				Resumed: hs.Err == nil && hs.State.DidResume, Hello: c.Hello, CertificateKey: a.src.Leaf().PublicKeyAlgorithm})
+				Resumed: hs.Err == nil && hs.State.DidResume, Hello: c.Hello, HelloTooThin: c.HelloTooThin, CertificateKey: a.src.Leaf().PublicKeyAlgorithm})
 		}
 	}
 	return h
