@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/jsontext"
 )
 
 // DefaultRecent is how many handshakes a [Recent] keeps when its size is
@@ -318,6 +320,9 @@ func writeIndented(w io.Writer, records []Record) {
 	for _, rec := range records {
 		// A record always encodes: it holds strings and numbers only.
 		b, _ := json.MarshalIndent(rec, "  ", "  ")
+		// What the client sent (an SNI, ALPN names) may hold
+		// characters that reorder or hide text in a browser's view.
+		b = jsontext.Escape(b)
 		if _, err := io.WriteString(w, sep); err != nil {
 			return
 		}

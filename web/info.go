@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/jsontext"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
 
@@ -148,6 +149,9 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "web: encode info: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	// What the client sent (its SNI, ALPN names, headers) may hold
+	// characters that reorder or hide text where the page shows it.
+	body = jsontext.Escape(body)
 	hdr.Set("Content-Type", "application/json; charset=utf-8")
 	// It describes this very connection, so no cache may reuse it.
 	hdr.Set("Cache-Control", "no-store")
