@@ -155,8 +155,10 @@ func proxyTryHint(trusted []string) string {
 }
 
 // adminHint says who can reach the admin port and how to change that. The
-// default :9090 on every interface suits a container, but on a laptop it
-// is a plain HTTP port next to any local Prometheus, open to the network.
+// default :9090 on every interface suits a container, where the probes
+// and the scraper come from outside (the hint must not talk a deployment
+// out of it), but on a laptop it is a plain HTTP port next to any local
+// Prometheus, open to the network.
 func adminHint(addr net.Addr) string {
 	const off = "or set TLSECHO_ADMIN_ADDR= (empty) to turn it off"
 	tcp, ok := addr.(*net.TCPAddr)
@@ -168,7 +170,8 @@ func adminHint(addr net.Addr) string {
 		where = "every network interface"
 	}
 	return "plain HTTP without authentication, open on " + where +
-		"; keep it on this machine with TLSECHO_ADMIN_ADDR=127.0.0.1:" + listenPort(addr) + ", " + off
+		"; in a container or a pod this is what probes and Prometheus need (keep the port off public networks); " +
+		"elsewhere keep it on this machine with TLSECHO_ADMIN_ADDR=127.0.0.1:" + listenPort(addr) + ", " + off
 }
 
 func listenPort(addr net.Addr) string {

@@ -32,7 +32,7 @@ var adminHintTests = []struct {
 }{
 	{"loopback v4", "127.0.0.1:9090", []string{"this machine only", "TLSECHO_ADMIN_ADDR=host:port", "TLSECHO_ADMIN_ADDR= (empty)"}},
 	{"loopback v6", "[::1]:9090", []string{"this machine only"}},
-	{"every interface v4", "0.0.0.0:9090", []string{"every network interface", "TLSECHO_ADMIN_ADDR=127.0.0.1:9090", "TLSECHO_ADMIN_ADDR= (empty)"}},
+	{"every interface v4", "0.0.0.0:9090", []string{"every network interface", "in a container or a pod this is what probes and Prometheus need", "TLSECHO_ADMIN_ADDR=127.0.0.1:9090", "TLSECHO_ADMIN_ADDR= (empty)"}},
 	{"every interface v6", "[::]:9091", []string{"every network interface", "TLSECHO_ADMIN_ADDR=127.0.0.1:9091"}},
 	{"one address", "192.0.2.7:9090", []string{"every host that can reach 192.0.2.7:9090", "TLSECHO_ADMIN_ADDR=127.0.0.1:9090"}},
 }
