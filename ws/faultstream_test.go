@@ -106,34 +106,65 @@ func TestFaultFragStreamsWholePieces(t *testing.T) {
 // TestFaultCloseBetweenFrames: a timed close that fires while a long
 // message's echo goes out acts after the frame in progress, not after
 // the whole message, and no data frame follows the close frame (RFC 6455
-// section 5.4 lets a control frame come amid a fragmented message).
+// section 5.4 lets a control frame come amid a fragmented message). The
+// close fires 1.5 s after the connection opened, well inside an echo
+// that lasts 10 s or more at the rate; the message used to go out whole
+// before it.
 func TestFaultCloseBetweenFrames(t *testing.T) {
-	eachTransport(t, func(t *testing.T, serve startFunc) {
-		ts, budget, closed := faultMemoryServer(t, serve, fault.DefaultMemory)
-		// The first frame, about 16 KiB, takes two seconds at 8 KiB/s;
-		// the close fires in it.
-		ts.query = "?fault=bw:8KiB,close:4000@500ms"
-		rc, _ := ts.dialRaw(t, nil)
-		rc.write(frame{fin: true, op: opBinary, payload: binaryOfSize(24 << 10)})
-		f := rc.mustFrame()
-		if f.op != opBinary || f.fin {
-			t.Fatalf("first frame %v, want a binary frame without FIN: the message went out whole before the close", f)
-		}
-		// Next, the close: no more of the message, before it or after.
-		f = rc.mustFrame()
-		if f.op != opClose || len(f.payload) < 2 {
-			t.Fatalf("after the first frame %v, want the close", f)
-		}
-		if code := binary.BigEndian.Uint16(f.payload); code != 4000 {
-			t.Fatalf("closed with %d %q, want 4000", code, f.payload[2:])
-		}
-		rc.conn.Write(frame{fin: true, op: opClose, payload: closePayload(4000, "")}.encode())
-		rc.expectEnd()
-		if code := awaitClosed(t, closed, 1)[0]; code != 4000 {
-			t.Errorf("the connection ended with code %d, want 4000", code)
-		}
-		wantNoneHeld(t, budget, "the connection ended")
-	})
+	for _, tt := range []struct {
+		name, spec string
+		size       int
+	}{
+		// Frames of a piece: the first takes 4 s at 4 KiB/s.
+		{"pieces", "bw:4KiB,close:4000@1500ms", 40 << 10},
+		{"frag", "bw:8KiB,frag:2048,close:4000@1500ms", 128 << 10},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			eachTransport(t, func(t *testing.T, serve startFunc) {
+				ts, budget, closed := faultMemoryServer(t, serve, fault.DefaultMemory)
+				ts.query = "?fault=" + tt.spec
+				rc, _ := ts.dialRaw(t, nil)
+				// A frame of a piece at the rate, and the whole message
+				// the server used to send before its close.
+				rc.wait = 4 * ioWait
+				rc.write(frame{fin: true, op: opBinary, payload: binaryOfSize(tt.size)})
+				frames := 0
+				for {
+					f := rc.mustFrame()
+					if f.op == opClose {
+						if len(f.payload) < 2 || binary.BigEndian.Uint16(f.payload) != 4000 {
+							t.Fatalf("closed with %q, want 4000", f.payload)
+						}
+						break
+					}
+					if f.op >= opClose {
+						continue // a keepalive ping
+					}
+					want := byte(opBinary)
+					if frames > 0 {
+						want = opCont
+					}
+					if f.op != want {
+						t.Fatalf("frame %d of the echo: %v", frames+1, f)
+					}
+					if f.fin {
+						t.Fatalf("the message went out whole, in %d frames, before the close", frames+1)
+					}
+					frames++
+				}
+				if frames == 0 {
+					t.Fatal("the close came before any of the echo: the connection took longer than 1.5 s to start its echo")
+				}
+				rc.conn.Write(frame{fin: true, op: opClose, payload: closePayload(4000, "")}.encode())
+				// No data frame after the close.
+				rc.expectEnd()
+				if code := awaitClosed(t, closed, 1)[0]; code != 4000 {
+					t.Errorf("the connection ended with code %d, want 4000", code)
+				}
+				wantNoneHeld(t, budget, "the connection ended")
+			})
+		})
+	}
 }
 
 // TestFaultBWClientsLeaveBudget: many clients under bw, each in the
