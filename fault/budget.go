@@ -11,8 +11,8 @@ import (
 var ErrMemory = errors.New("fault: the server's memory for fault echoes is in use")
 
 // Budget bounds the bytes that the /ws echoes with faults of a whole
-// server hold at once: each message, which such an echo holds whole to
-// send it at its time or in its pieces, and each copy a delay holds. A
+// server hold at once: the piece of each message an echo streams, each
+// message a delay reads whole, and each copy a delay holds. A
 // connection that cannot get what it needs does not wait for it (those
 // that hold part of it and wait for more would wait for each other
 // without end); its echo fails with ErrMemory. It is safe for concurrent

@@ -15,9 +15,10 @@ const (
 	bufferClasses = 19
 )
 
-// buffers lends the /ws echoes with faults their message buffers, charged
-// to a Budget while lent. Sizes are powers of two, each with a pool of
-// its own: a message is read into the smallest, moved to the next size
+// buffers lends the /ws echoes with faults their buffers, charged to a
+// Budget while lent: a streamed message's piece (streamFrames), a message
+// read whole for delay (read). Sizes are powers of two, each with a pool
+// of its own: a message is read into the smallest, moved to the next size
 // when it fills up, and so holds at most twice its length (exactly its
 // length at a power of two, such as the default limit of 1 MiB), not
 // the twice its length and more that bytes.Buffer leaves once it has

@@ -34,9 +34,15 @@
 //     order, each D after it arrived. The queue holds at most 64 KiB (raw)
 //     or 1 MiB (/ws) besides one message; past that the reader stops and
 //     TCP back-pressures the client. Nothing buffers without bound.
-//   - On /ws each message is held whole, in a buffer the [Injector] lends
-//     from pools it shares between connections and takes back once the
-//     echo is written (or copied, exactly, to delay's queue): a connection
+//   - On /ws the echo streams: each piece of a message (frag's N, else
+//     about 16 KiB) goes out as a frame once it is read, so a client that
+//     reads its echo slowly (bw) is read as slowly. A message longer than
+//     a piece goes out in frames of a piece, uncompressed also on a
+//     permessage-deflate connection; a shorter one goes whole, the
+//     transport's usual way. Under delay each message is read whole and
+//     copied, exactly, to the queue. The buffers are lent by the
+//     [Injector] from pools it shares between connections and taken back
+//     once the piece is written (or the message copied): a connection
 //     waiting for its next message holds none. What all hold at once,
 //     delay's copies included, is charged to one [Budget]; a connection
 //     past it fails with [ErrMemory] rather than wait.

@@ -16,21 +16,26 @@ const (
 // goroutine fall between frames, never inside one, which section 5.4
 // allows.
 func AppendFrame(dst []byte, opcode byte, fin bool, payload []byte) []byte {
+	return append(appendHeader(dst, opcode, fin, len(payload)), payload...)
+}
+
+// appendHeader appends the header AppendFrame gives a frame of n payload
+// bytes: at most frameRoom bytes.
+func appendHeader(dst []byte, opcode byte, fin bool, n int) []byte {
 	b0 := opcode & 0x0f
 	if fin {
 		b0 |= 0x80
 	}
-	switch n := len(payload); {
+	switch {
 	case n <= 125:
-		dst = append(dst, b0, byte(n))
+		return append(dst, b0, byte(n))
 	case n <= 0xffff:
 		dst = append(dst, b0, 126)
-		dst = binary.BigEndian.AppendUint16(dst, uint16(n))
+		return binary.BigEndian.AppendUint16(dst, uint16(n))
 	default:
 		dst = append(dst, b0, 127)
-		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+		return binary.BigEndian.AppendUint64(dst, uint64(n))
 	}
-	return append(dst, payload...)
 }
 
 // Fragments calls frame for each frame of a message of opcode op split

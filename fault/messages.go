@@ -19,20 +19,24 @@ type Messages interface {
 	// WriteMessage sends a whole message the transport's usual way.
 	WriteMessage(messageType int, data []byte) error
 	// WriteFrame sends one complete frame (see AppendFrame) with a single
-	// write on the connection.
+	// write on the connection: frag's, and a streamed message's.
 	WriteFrame(frame []byte) error
 }
 
 // EchoMessages is the /ws echo with the session's faults: each message
 // comes back with its type and bytes until a read or write fails (that
-// error) or a terminal verb ends the echo. Each message is held whole,
-// in a buffer the Injector lends and takes back once it is written (or,
-// under delay, copied to the queue), charged to its Budget: one that has
-// no room fails the echo with ErrMemory. After close it keeps reading,
-// discarding data, until the client answers the close, and returns that
-// read's error (a *websocket.CloseError) for the transport to finish the
-// closing handshake; after fin, rst and blackhole it returns ErrEnded.
-// @N counts messages; frag:N writes frames of at most N payload bytes.
+// error) or a terminal verb ends the echo. Without delay each message
+// streams (streamMessage): it is read a piece at a time and each piece
+// goes out as a frame, so the echo holds one piece, in a buffer the
+// Injector lends and charges to its Budget, and a read that fails in the
+// middle of a message ends the echo after the frames already sent.
+// Under delay each message is read whole into such a buffer and copied
+// to the queue. One that finds no room in the Budget fails the echo with
+// ErrMemory. After close it keeps reading, discarding data, until the
+// client answers the close, and returns that read's error (a
+// *websocket.CloseError) for the transport to finish the closing
+// handshake; after fin, rst and blackhole it returns ErrEnded. @N counts
+// messages; frag:N writes frames of at most N payload bytes.
 func (s *Session) EchoMessages(m Messages) error {
 	bufs := &s.in.bufs
 	read := func() error {
@@ -43,17 +47,12 @@ func (s *Session) EchoMessages(m Messages) error {
 		return err
 	}
 	var q *delayQueue
-	// echo sends data, a lent buffer, and gives it back: once it is
-	// written, or, under delay, once the queue has its copy (exactly
-	// its size, charged to the budget until it is sent or dropped).
-	echo := func(mt int, data []byte) error {
-		if q == nil && s.Active(Delay) {
-			q = s.newQueue(messageBudget, func(it queued) error { return s.sendMessage(m, it.kind, it.data) }, bufs.budget.Release)
-		}
+	// hold queues data, a lent buffer, under delay, and gives it back
+	// once the queue has its copy (exactly its size, charged to the
+	// budget until it is sent or dropped).
+	hold := func(mt int, data []byte) error {
 		if q == nil {
-			err := s.sendMessage(m, mt, data)
-			bufs.put(data)
-			return err
+			q = s.newQueue(messageBudget, func(it queued) error { return s.sendMessage(m, it.kind, it.data) }, bufs.budget.Release)
 		}
 		if !bufs.budget.TryAcquire(len(data)) {
 			bufs.put(data)
@@ -78,15 +77,19 @@ func (s *Session) EchoMessages(m Messages) error {
 		if !s.finishing() {
 			var mt int
 			var r io.Reader
-			var data []byte
 			mt, r, rerr = m.NextReader()
-			if rerr == nil {
-				data, rerr = bufs.read(r)
-			}
-			if rerr == nil && !s.finishing() {
-				err = echo(mt, data)
-			} else {
-				bufs.put(data)
+			switch {
+			case rerr != nil || s.finishing():
+			case q == nil && !s.Active(Delay):
+				rerr, err = s.streamMessage(m, mt, r)
+			default:
+				// delay holds copies: the message is read whole.
+				var data []byte
+				if data, rerr = bufs.read(r); rerr == nil && !s.finishing() {
+					err = hold(mt, data)
+				} else {
+					bufs.put(data)
+				}
 			}
 		}
 		if s.finishing() {
@@ -111,7 +114,8 @@ func (s *Session) EchoMessages(m Messages) error {
 	}
 }
 
-// sendMessage writes one echo, fragmented under frag, and counts it.
+// sendMessage writes one echo that delay held, whole, fragmented under
+// frag, and counts it.
 func (s *Session) sendMessage(m Messages, mt int, data []byte) error {
 	s.wmu.Lock()
 	if s.quiet() {

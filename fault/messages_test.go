@@ -322,3 +322,23 @@ func TestMessagesSideBySide(t *testing.T) {
 		t.Errorf("the delayed echo took %v", rtt)
 	}
 }
+
+// TestMessagesStreamPieces: without frag a message longer than a piece
+// comes back in frames of a piece, the last with FIN; a text message's
+// characters cut between frames come back whole, since only the message
+// must be UTF-8 (RFC 6455 section 5.6). One of a whole number of pieces
+// gets no empty frame after them.
+func TestMessagesStreamPieces(t *testing.T) {
+	s := startWS(t, Options{})
+	c := s.mustDial(t, "close:4000@100000")
+	// 2-byte characters over an odd piece: the frames cut some.
+	text := strings.Repeat("é", 20000)
+	c.echo(t, text)
+	exact := strings.Repeat("x", 2*streamPiece)
+	c.echo(t, exact)
+	got := c.frames.Take()
+	want := []Framing{{Frames: 3, Largest: streamPiece}, {Frames: 2, Largest: streamPiece}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("framing %v, want %v", got, want)
+	}
+}

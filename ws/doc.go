@@ -176,9 +176,10 @@
 // control frames fall between them); its ping and close handlers and the
 // keepalive ask the session before they write, so nopong, fin, rst and
 // blackhole hold. A connection without faults pays nil checks only. The
-// fault echo holds each message whole, charged to the server's
-// fault.Budget: one that finds no room ([fault.ErrMemory]) is closed with
-// 1013 (Try Again Later), and the others go on.
+// fault echo streams, a piece of each message at a time (under delay it
+// holds messages whole), charged to the server's fault.Budget: one that
+// finds no room ([fault.ErrMemory]) is closed with 1013 (Try Again
+// Later), and the others go on.
 //
 // # Compression
 //
@@ -188,6 +189,8 @@
 // it on, the echo compresses each piece of a message apart, with a
 // compressor taken from a pool for that piece only: gorilla's writer
 // would hold its 1.2 MiB compressor for as long as a client took to
-// send the message (deflate.go). The fault echo's messages are
-// compressed the same way, since bw can make one write last minutes.
+// send the message (deflate.go). The fault echo's messages that go out
+// whole are compressed the same way, since bw can make one write last
+// minutes; one longer than the fault echo's piece streams in frames
+// that are not compressed (RSV1 clear, as RFC 7692 allows).
 package ws

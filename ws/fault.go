@@ -96,7 +96,8 @@ func bottom(nc net.Conn) net.Conn {
 }
 
 // WriteMessage sends a whole message; the fault echo uses it when it does
-// not fragment. With permessage-deflate it is compressed by pieces
+// not fragment: for a message that fits in its piece, and under delay.
+// With permessage-deflate it is compressed by pieces
 // (deflate.go): under bw or to a client that reads slowly the write may
 // last minutes, and gorilla's compressing writer would hold its 1.2 MiB
 // compressor all that time.
@@ -108,7 +109,8 @@ func (c *Conn) WriteMessage(messageType int, data []byte) error {
 	return c.ws.WriteMessage(messageType, data)
 }
 
-// WriteFrame sends one frame the fault echo built (frag:N), in a single
+// WriteFrame sends one frame the fault echo built (frag:N, the pieces of
+// a streamed message), in a single
 // write under gorilla: gorilla's control frames, each a single write too,
 // fall between frames, never inside one.
 func (c *Conn) WriteFrame(frame []byte) error {

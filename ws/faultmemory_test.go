@@ -21,7 +21,10 @@ func faultMemoryServer(t *testing.T, serve startFunc, limit int64) (*testServer,
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := make(chan int, 8)
+	// Room for every connection a test opens: one that fails before it
+	// has counted them all leaves none blocked in the hook, and the
+	// server's shutdown waiting for it.
+	closed := make(chan int, 128)
 	s := &Server{Faults: in, Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
 	return serve(t, s, nil), budget, closed
 }
@@ -116,9 +119,10 @@ func TestFaultMemorySpentCloses1013(t *testing.T) {
 		ts, budget, closed := faultMemoryServer(t, serve, 256<<10)
 
 		// holder's echo of 100 KiB goes out at 1 KiB/s, in frames of
-		// 1 KiB: while its first frame is read the echo holds the
-		// message (a buffer of 128 KiB) and will for minutes.
-		holder := dialFault(t, ts, "bw:1KiB,frag:1024")
+		// 1 KiB: while its first frame is read the echo holds delay's
+		// copy of the message, exactly its size, and will for minutes.
+		// (Without delay the echo streams and holds a piece.)
+		holder := dialFault(t, ts, "delay:1ms,bw:1KiB,frag:1024")
 		holder.SetWriteDeadline(timeIn(ioWait))
 		if err := holder.WriteMessage(websocket.BinaryMessage, binaryOfSize(100<<10)); err != nil {
 			t.Fatal(err)
@@ -131,12 +135,13 @@ func TestFaultMemorySpentCloses1013(t *testing.T) {
 		if _, err := held.Read(make([]byte, 1)); err != nil {
 			t.Fatalf("holder: the echo's first byte: %v", err)
 		}
-		if n := budget.InUse(); n != 128<<10 {
-			t.Fatalf("holder's echo under way holds %d bytes of the budget, want 128 KiB", n)
+		if n := budget.InUse(); n != 100<<10 {
+			t.Fatalf("holder's echo under way holds %d bytes of the budget, want 100 KiB", n)
 		}
 
-		// 200 KiB need a buffer of 256 KiB, more than is left.
-		asker := dialFault(t, ts, "close:4000@100000")
+		// Read whole for delay, 200 KiB need a buffer of 256 KiB, more
+		// than is left.
+		asker := dialFault(t, ts, "delay:1ms")
 		asker.SetWriteDeadline(timeIn(ioWait))
 		if err := asker.WriteMessage(websocket.BinaryMessage, binaryOfSize(200<<10)); err != nil {
 			t.Fatal(err)

@@ -41,10 +41,11 @@ func (c *Config) faultOptions() (fault.Options, error) {
 }
 
 // faultEchoMessages is how many messages of TLSECHO_MAX_MESSAGE_BYTES
-// the /ws echoes with faults of the whole server may hold at once (each
-// holds its message whole): enough for many clients testing with large
-// messages, few enough that no client can hold the memory sized for
-// streaming echoes (README, Scaling).
+// the /ws echoes with faults of the whole server may hold at once (under
+// delay each holds its messages whole; otherwise a piece of about 16 KiB):
+// enough for many clients testing with large messages, few enough that no
+// client can hold the memory sized for streaming echoes (README,
+// Scaling).
 const faultEchoMessages = 64
 
 // faultMemory is the budget of the /ws echoes with faults (fault.Budget):
