@@ -170,3 +170,43 @@ func TestClientConnStandsIn(t *testing.T) {
 		}
 	}
 }
+
+// TestBadGatewayInsideMessage: a client's close with 1014 that comes
+// between the frames of a fragmented message (RFC 6455 section 5.4 lets
+// a control frame come there) is answered and counted as 1014, and a
+// handler reading the message reads 1014 from the message's reader.
+func TestBadGatewayInsideMessage(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		closed := make(chan int, 1)
+		ts := serve(t, &Server{Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}, nil)
+		rc, _ := ts.dialRaw(t, nil)
+		rc.write(frame{fin: false, op: opText, payload: []byte("half")},
+			frame{fin: true, op: opClose, payload: closePayload(1014, "upstream gone")})
+		if got, reason := rc.readClose(); got != 1014 {
+			t.Fatalf("close answered with %d %q, want 1014", got, reason)
+		}
+		rc.expectEOF()
+		if code := <-closed; code != 1014 {
+			t.Fatalf("close code %d counted, want 1014", code)
+		}
+
+		read := make(chan error, 1)
+		h := HandlerFunc(func(c *Conn) error {
+			_, r, err := c.NextReader()
+			if err == nil {
+				_, err = io.ReadAll(r)
+			}
+			read <- err
+			return err
+		})
+		ts = serve(t, &Server{Handler: h}, nil)
+		rc, _ = ts.dialRaw(t, nil)
+		rc.write(frame{fin: false, op: opBinary, payload: []byte("half")},
+			frame{fin: true, op: opClose, payload: closePayload(1014, "upstream gone")})
+		wantCloseError(t, <-read, 1014)
+		if got, _ := rc.readClose(); got != 1014 {
+			t.Fatalf("close answered with %d, want 1014", got)
+		}
+	})
+}
