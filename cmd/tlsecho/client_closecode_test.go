@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // TestClientServerCloseBadGateway: a server's close with 1014 (Bad
@@ -20,4 +23,34 @@ func TestClientServerCloseBadGateway(t *testing.T) {
 		t.Errorf("the client calls 1014 a protocol violation")
 	}
 	waitMetric(t, http.DefaultClient, ta.AdminAddr, `tlsecho_ws_closes_total{code="1014"}`, func(v float64) bool { return v == 1 })
+}
+
+// TestClientServerBadGatewayInsideMessage: a server's close with 1014
+// between the frames of its echo (RFC 6455 section 5.4 lets a control
+// frame come there) is reported as 1014, not gorilla's stand-in 1011, in
+// both the echo of arguments and the stream of standard input's lines.
+func TestClientServerBadGatewayInsideMessage(t *testing.T) {
+	t.Parallel()
+	u := serveWS(t, hostileCert(t), func(ws *websocket.Conn) {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			return
+		}
+		// The echo's first frame, not final, then the close.
+		nc := ws.NetConn()
+		nc.SetWriteDeadline(time.Now().Add(ioWait))
+		nc.Write([]byte("\x01\x01h\x88\x0f\x03\xf6upstream gone"))
+		ws.ReadMessage() // the client's answer
+	})
+	for _, tt := range []struct {
+		name, stdin string
+		args        []string
+	}{
+		{"echo", "", []string{"-insecure", "-timeout", "5s", u, "hi"}},
+		{"stream", "hi\n", []string{"-insecure", "-timeout", "5s", u}},
+	} {
+		r := runClient(t, tt.stdin, tt.args...)
+		if !strings.Contains(r.stderr, "1014 (bad gateway)") {
+			t.Errorf("%s: the server's 1014 is not reported as such:\n%s", tt.name, r.stderr)
+		}
+	}
 }
