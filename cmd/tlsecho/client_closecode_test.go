@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,5 +53,38 @@ func TestClientServerBadGatewayInsideMessage(t *testing.T) {
 		if !strings.Contains(r.stderr, "1014 (bad gateway)") {
 			t.Errorf("%s: the server's 1014 is not reported as such:\n%s", tt.name, r.stderr)
 		}
+	}
+}
+
+// TestClientAnswersBadGateway: the client answers a server's close with
+// 1014 with 1014, the code the server sent (RFC 6455 section 5.5.1), not
+// the stand-in its reader was given. gorilla's server would refuse the
+// answer, so its frame is read raw.
+func TestClientAnswersBadGateway(t *testing.T) {
+	t.Parallel()
+	answered := make(chan int, 1)
+	u := serveWS(t, hostileCert(t), func(ws *websocket.Conn) {
+		code := -1
+		defer func() { answered <- code }()
+		if _, _, err := ws.ReadMessage(); err != nil {
+			return
+		}
+		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1014, "upstream gone"), time.Now().Add(ioWait))
+		// The answer: final close, masked, then its key and payload.
+		nc := ws.NetConn()
+		nc.SetReadDeadline(time.Now().Add(ioWait))
+		var f [2 + 4 + 125]byte
+		if _, err := io.ReadFull(nc, f[:2]); err != nil || f[0] != 0x88 || f[1]&0x80 == 0 || f[1]&0x7f < 2 || f[1]&0x7f > 125 {
+			return
+		}
+		n := int(f[1] & 0x7f)
+		if _, err := io.ReadFull(nc, f[2:6+n]); err != nil {
+			return
+		}
+		code = int(f[6]^f[2])<<8 | int(f[7]^f[3])
+	})
+	runClient(t, "", "-insecure", "-timeout", "5s", u, "hi")
+	if code := <-answered; code != 1014 {
+		t.Fatalf("the client answered the server's 1014 with %d", code)
 	}
 }
