@@ -210,3 +210,30 @@ func TestBadGatewayInsideMessage(t *testing.T) {
 		}
 	})
 }
+
+// TestClientConnBareLF: a response head whose lines end in a bare "\n",
+// which net/http, and so gorilla's client, reads as it reads "\r\n",
+// ends where gorilla's reading of it ends: the close with 1014 after it
+// is stood in for, and a message after it whose payload holds
+// "\r\n\r\n" and then what looks like a close frame's start is left
+// as it came.
+func TestClientConnBareLF(t *testing.T) {
+	t.Parallel()
+	head := "HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\n"
+	msg := []byte("a\r\n\r\n\x88\x02\x03\xf6")
+	stream := append([]byte(head), frame{fin: true, op: opBinary, unmasked: true, payload: msg}.encode()...)
+	stream = append(stream, frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "gone")}.encode()...)
+	for step := 1; step <= len(stream); step++ {
+		cc := NewClientConn(&cutReads{b: bytes.Clone(stream), step: step})
+		got, err := io.ReadAll(cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(got, msg) {
+			t.Fatalf("reads of %d: the message's payload changed", step)
+		}
+		if code := int(got[len(got)-6])<<8 | int(got[len(got)-5]); code != 1011 {
+			t.Fatalf("reads of %d: close code %d handed on, want the stand-in 1011", step, code)
+		}
+	}
+}
