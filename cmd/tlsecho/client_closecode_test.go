@@ -12,9 +12,10 @@ import (
 
 // TestClientServerCloseBadGateway: a server's close with 1014 (Bad
 // Gateway, valid to send; here the close fault's) is reported as the
-// close it is, with its reason, and answered with 1014, which the
-// server counts; gorilla's client alone refused it as a bad close code,
-// answered 1002 and reported a protocol violation.
+// close it is, with its reason; gorilla's client alone refused it as a
+// bad close code, answered 1002 and reported a protocol violation. The
+// server counts the 1014 it sent, whatever the answer:
+// TestClientAnswersBadGateway reads the answer.
 func TestClientServerCloseBadGateway(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
