@@ -136,6 +136,19 @@ func TestDelayQueueReleases(t *testing.T) {
 	<-sent
 	push(20, time.Now().Add(time.Hour))
 	push(30, time.Now().Add(time.Hour))
+	// The sender takes the first out of the queue to wait for its time:
+	// stop must meet it there, not before it is taken.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		q.mu.Lock()
+		left := len(q.items)
+		q.mu.Unlock()
+		if left == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d items still queued, want the first taken to wait", left)
+		}
+	}
 	q.stop()
 	if n := b.InUse(); n != 0 {
 		t.Errorf("%d bytes in use once the queue stopped, want 0", n)

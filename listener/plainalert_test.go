@@ -43,6 +43,8 @@ func TestPlainAlert(t *testing.T) {
 		{"behind a ChangeCipherSpec", mac, append([]byte{20, 3, 3, 0, 1, 1}, alert...), true},
 		{"an encrypted record", mac, []byte{23, 3, 3, 0, 2, 2, 48}, false},
 		{"an alert of another length", mac, []byte{21, 3, 3, 0, 3, 2, 48}, false},
+		{"an alert of 258 bytes", mac, []byte{21, 3, 3, 1, 2, 2, 48}, false},
+		{"a record version not TLS's", mac, []byte{21, 2, 0, 0, 2, 2, 48}, false},
 		{"too short", mac, alert[1:], false},
 		{"another error", errors.New("remote error: tls: unknown certificate authority"), alert, false},
 		{"no error", nil, alert, false},

@@ -77,7 +77,9 @@ func (w *frameWatch) restoreCode(err error) error {
 type ClientConn struct {
 	net.Conn
 	// head holds the last bytes of the response's head seen, to find
-	// its end ("\r\n\r\n") across reads; inBody is set past it.
+	// its end across reads: an empty line, "\r\n" or a bare "\n" after
+	// a line's "\n", as net/http (so gorilla) reads it. inBody is set
+	// past it.
 	head   [3]byte
 	inBody bool
 	w      frameWatch
@@ -103,7 +105,7 @@ func (c *ClientConn) Read(p []byte) (int, error) {
 // skipHead returns what of b lies past the response's head.
 func (c *ClientConn) skipHead(b []byte) []byte {
 	for i, x := range b {
-		if c.head == [3]byte{'\r', '\n', '\r'} && x == '\n' {
+		if x == '\n' && (c.head[2] == '\n' || c.head[1] == '\n' && c.head[2] == '\r') {
 			c.inBody = true
 			return b[i+1:]
 		}

@@ -170,3 +170,70 @@ func TestClientConnStandsIn(t *testing.T) {
 		}
 	}
 }
+
+// TestBadGatewayInsideMessage: a client's close with 1014 that comes
+// between the frames of a fragmented message (RFC 6455 section 5.4 lets
+// a control frame come there) is answered and counted as 1014, and a
+// handler reading the message reads 1014 from the message's reader.
+func TestBadGatewayInsideMessage(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		closed := make(chan int, 1)
+		ts := serve(t, &Server{Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}, nil)
+		rc, _ := ts.dialRaw(t, nil)
+		rc.write(frame{fin: false, op: opText, payload: []byte("half")},
+			frame{fin: true, op: opClose, payload: closePayload(1014, "upstream gone")})
+		if got, reason := rc.readClose(); got != 1014 {
+			t.Fatalf("close answered with %d %q, want 1014", got, reason)
+		}
+		rc.expectEOF()
+		if code := <-closed; code != 1014 {
+			t.Fatalf("close code %d counted, want 1014", code)
+		}
+
+		read := make(chan error, 1)
+		h := HandlerFunc(func(c *Conn) error {
+			_, r, err := c.NextReader()
+			if err == nil {
+				_, err = io.ReadAll(r)
+			}
+			read <- err
+			return err
+		})
+		ts = serve(t, &Server{Handler: h}, nil)
+		rc, _ = ts.dialRaw(t, nil)
+		rc.write(frame{fin: false, op: opBinary, payload: []byte("half")},
+			frame{fin: true, op: opClose, payload: closePayload(1014, "upstream gone")})
+		wantCloseError(t, <-read, 1014)
+		if got, _ := rc.readClose(); got != 1014 {
+			t.Fatalf("close answered with %d, want 1014", got)
+		}
+	})
+}
+
+// TestClientConnBareLF: a response head whose lines end in a bare "\n",
+// which net/http, and so gorilla's client, reads as it reads "\r\n",
+// ends where gorilla's reading of it ends: the close with 1014 after it
+// is stood in for, and a message after it whose payload holds
+// "\r\n\r\n" and then what looks like a close frame's start is left
+// as it came.
+func TestClientConnBareLF(t *testing.T) {
+	t.Parallel()
+	head := "HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\nConnection: Upgrade\n\n"
+	msg := []byte("a\r\n\r\n\x88\x02\x03\xf6")
+	stream := append([]byte(head), frame{fin: true, op: opBinary, unmasked: true, payload: msg}.encode()...)
+	stream = append(stream, frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "gone")}.encode()...)
+	for step := 1; step <= len(stream); step++ {
+		cc := NewClientConn(&cutReads{b: bytes.Clone(stream), step: step})
+		got, err := io.ReadAll(cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(got, msg) {
+			t.Fatalf("reads of %d: the message's payload changed", step)
+		}
+		if code := int(got[len(got)-6])<<8 | int(got[len(got)-5]); code != 1011 {
+			t.Fatalf("reads of %d: close code %d handed on, want the stand-in 1011", step, code)
+		}
+	}
+}

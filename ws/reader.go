@@ -50,6 +50,11 @@ func (m *messageReader) Read(p []byte) (int, error) {
 			return 0, ErrInvalidUTF8
 		}
 		m.c.srv.stats.count(m.text, m.size)
+	} else if err != nil {
+		// A close between the message's frames (section 5.4) ends it
+		// with gorilla's error for the close: its code is the client's,
+		// not a stand-in (closecode.go), as from NextReader.
+		err = m.c.nc.watch.restoreCode(err)
 	}
 	return n, err
 }

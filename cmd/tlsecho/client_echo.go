@@ -137,6 +137,8 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 				// One byte more than was sent is enough to tell a wrong
 				// echo, however long the server makes it.
 				got, err = io.ReadAll(io.LimitReader(r, int64(len(msg))+1))
+				// A close between the echo's frames ends it too.
+				err = c.sentCodeOf(err)
 			}
 			rtt = time.Since(start)
 			return err

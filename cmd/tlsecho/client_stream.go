@@ -152,7 +152,8 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 						break
 					}
 					if err != nil {
-						return err
+						// A close between the message's frames ends it.
+						return c.sentCodeOf(err)
 					}
 				}
 				got++
