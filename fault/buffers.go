@@ -73,40 +73,28 @@ func (b *buffers) put(buf []byte) {
 func (b *buffers) read(r io.Reader) ([]byte, error) {
 	var buf []byte
 	for {
-		if len(buf) < cap(buf) {
-			n, err := r.Read(buf[len(buf):cap(buf)])
-			buf = buf[:len(buf)+n]
-			if err == io.EOF {
-				return buf, nil
-			}
-			if err != nil {
-				b.put(buf)
-				return nil, err
-			}
-			continue
-		}
 		// Full (or none yet): one byte more tells whether the message
 		// goes on, before a larger buffer is taken for it.
+		full := len(buf) == cap(buf)
 		var one [1]byte
-		n, err := r.Read(one[:])
-		if n == 0 {
-			if err == io.EOF {
-				return buf, nil
-			}
-			if err != nil {
+		dst := buf[len(buf):cap(buf)]
+		if full {
+			dst = one[:]
+		}
+		n, err := r.Read(dst)
+		switch {
+		case n > 0 && full:
+			next, gerr := b.get(max(minBuffer, 2*cap(buf)))
+			if gerr != nil {
 				b.put(buf)
-				return nil, err
+				return nil, gerr
 			}
-			continue
-		}
-		next, gerr := b.get(max(minBuffer, 2*cap(buf)))
-		if gerr != nil {
+			next = append(append(next, buf...), one[0])
 			b.put(buf)
-			return nil, gerr
+			buf = next
+		case n > 0:
+			buf = buf[:len(buf)+n]
 		}
-		next = append(append(next, buf...), one[0])
-		b.put(buf)
-		buf = next
 		if err == io.EOF {
 			return buf, nil
 		}

@@ -142,6 +142,25 @@ func (c *cutReads) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// readEachCut reads stream, a server's response and frames ending in a
+// close with code 1014 and the reason "gone", through a ClientConn in
+// reads of every length, and checks that the close code handed on is
+// the stand-in 1011; check looks at each reading.
+func readEachCut(t *testing.T, stream []byte, check func(step int, cc *ClientConn, got []byte)) {
+	t.Helper()
+	for step := 1; step <= len(stream); step++ {
+		cc := NewClientConn(&cutReads{b: bytes.Clone(stream), step: step})
+		got, err := io.ReadAll(cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := int(got[len(got)-6])<<8 | int(got[len(got)-5]); code != 1011 {
+			t.Fatalf("reads of %d: close code %d handed on, want the stand-in 1011", step, code)
+		}
+		check(step, cc, got)
+	}
+}
+
 // TestClientConnStandsIn: a client's connection finds the end of the
 // server's HTTP response however the reads cut it, and stands in for the
 // server's close with 1014 after it, but not for bytes of the response
@@ -151,24 +170,15 @@ func TestClientConnStandsIn(t *testing.T) {
 	head := "HTTP/1.1 101 Switching Protocols\r\nX-Frame: \x88\x02\x03\xf6\r\n\r\n"
 	stream := append([]byte(head), frame{fin: true, op: opText, unmasked: true, payload: []byte("hi")}.encode()...)
 	stream = append(stream, frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "gone")}.encode()...)
-	for step := 1; step <= len(stream); step++ {
-		cc := NewClientConn(&cutReads{b: bytes.Clone(stream), step: step})
-		got, err := io.ReadAll(cc)
-		if err != nil {
-			t.Fatal(err)
-		}
+	readEachCut(t, stream, func(step int, cc *ClientConn, got []byte) {
 		if i := bytes.Index(got, []byte("\x88\x02\x03")); i != bytes.Index(stream, []byte("\x88\x02\x03")) {
 			t.Fatalf("reads of %d: the response head changed", step)
 		}
-		code := int(got[len(got)-6])<<8 | int(got[len(got)-5])
-		if code != 1011 {
-			t.Fatalf("reads of %d: close code %d handed on, want the stand-in 1011", step, code)
-		}
-		err = cc.RestoreCode(&websocket.CloseError{Code: 1011, Text: "gone"})
+		err := cc.RestoreCode(&websocket.CloseError{Code: 1011, Text: "gone"})
 		if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != 1014 || ce.Text != "gone" || cc.SentCode(1011) != 1014 {
 			t.Fatalf("reads of %d: %v, SentCode %d; want 1014", step, err, cc.SentCode(1011))
 		}
-	}
+	})
 }
 
 // TestBadGatewayInsideMessage: a client's close with 1014 that comes
@@ -223,17 +233,9 @@ func TestClientConnBareLF(t *testing.T) {
 	msg := []byte("a\r\n\r\n\x88\x02\x03\xf6")
 	stream := append([]byte(head), frame{fin: true, op: opBinary, unmasked: true, payload: msg}.encode()...)
 	stream = append(stream, frame{fin: true, op: opClose, unmasked: true, payload: closePayload(1014, "gone")}.encode()...)
-	for step := 1; step <= len(stream); step++ {
-		cc := NewClientConn(&cutReads{b: bytes.Clone(stream), step: step})
-		got, err := io.ReadAll(cc)
-		if err != nil {
-			t.Fatal(err)
-		}
+	readEachCut(t, stream, func(step int, _ *ClientConn, got []byte) {
 		if !bytes.Contains(got, msg) {
 			t.Fatalf("reads of %d: the message's payload changed", step)
 		}
-		if code := int(got[len(got)-6])<<8 | int(got[len(got)-5]); code != 1011 {
-			t.Fatalf("reads of %d: close code %d handed on, want the stand-in 1011", step, code)
-		}
-	}
+	})
 }
