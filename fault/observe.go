@@ -1,11 +1,12 @@
 package fault
 
 import (
-	"bytes"
 	"encoding/binary"
 	"io"
 	"net"
 	"sync"
+
+	"github.com/tlsecho/tlsecho/internal/httphead"
 )
 
 // Observed returns c with a copy of every byte read from it given to w
@@ -44,12 +45,11 @@ type Framing struct {
 // stream only confuse the counts; they cannot make it fail or grow.
 type FrameObserver struct {
 	mu       sync.Mutex
-	inBody   bool     // past the HTTP response head
-	tail     [3]byte  // last bytes of the head, to find its end across writes
-	hdr      [14]byte // the frame header being read
-	hdrLen   int      // bytes of hdr read so far
-	skip     uint64   // payload bytes of the current frame still to come
-	cur      Framing  // the data message being received
+	head     httphead.End // the frames begin past the HTTP response head
+	hdr      [14]byte     // the frame header being read
+	hdrLen   int          // bytes of hdr read so far
+	skip     uint64       // payload bytes of the current frame still to come
+	cur      Framing      // the data message being received
 	inMsg    bool
 	done     []Framing // messages complete and not yet taken
 	controls int
@@ -81,9 +81,7 @@ func (f *FrameObserver) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := len(p)
-	if !f.inBody {
-		p = f.skipHead(p)
-	}
+	p = f.head.Skip(p)
 	for len(p) > 0 {
 		if f.skip > 0 {
 			k := min(uint64(len(p)), f.skip)
@@ -99,17 +97,6 @@ func (f *FrameObserver) Write(p []byte) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// skipHead consumes the HTTP response head and returns what follows it.
-func (f *FrameObserver) skipHead(p []byte) []byte {
-	joined := append(f.tail[:len(f.tail):len(f.tail)], p...)
-	if i := bytes.Index(joined, []byte("\r\n\r\n")); i >= 0 {
-		f.inBody = true
-		return joined[i+4:]
-	}
-	copy(f.tail[:], joined[len(joined)-3:])
-	return nil
 }
 
 // headerLen is the length of the frame header that starts with h, as far

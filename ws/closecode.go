@@ -5,6 +5,8 @@ import (
 	"net"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/httphead"
 )
 
 // Close codes registered with IANA after gorilla's table was written.
@@ -76,13 +78,8 @@ func (w *frameWatch) restoreCode(err error) error {
 // Read.
 type ClientConn struct {
 	net.Conn
-	// head holds the last bytes of the response's head seen, to find
-	// its end across reads: an empty line, "\r\n" or a bare "\n" after
-	// a line's "\n", as net/http (so gorilla) reads it. inBody is set
-	// past it.
-	head   [3]byte
-	inBody bool
-	w      frameWatch
+	head httphead.End // the frames begin past the response's head
+	w    frameWatch
 }
 
 // NewClientConn returns c with the server's close codes looked after.
@@ -92,26 +89,10 @@ func NewClientConn(c net.Conn) *ClientConn { return &ClientConn{Conn: c} }
 // response.
 func (c *ClientConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	b := p[:n]
-	if !c.inBody {
-		b = c.skipHead(b)
-	}
-	if len(b) > 0 {
+	if b := c.head.Skip(p[:n]); len(b) > 0 {
 		c.w.observe(b)
 	}
 	return n, err
-}
-
-// skipHead returns what of b lies past the response's head.
-func (c *ClientConn) skipHead(b []byte) []byte {
-	for i, x := range b {
-		if x == '\n' && (c.head[2] == '\n' || c.head[1] == '\n' && c.head[2] == '\r') {
-			c.inBody = true
-			return b[i+1:]
-		}
-		c.head = [3]byte{c.head[1], c.head[2], x}
-	}
-	return nil
 }
 
 // NetConn is the connection under c, for code that looks under wrappers.

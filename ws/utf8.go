@@ -1,6 +1,10 @@
 package ws
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/tlsecho/tlsecho/internal/runecut"
+)
 
 // utf8Stream validates UTF-8 that arrives in pieces: a character may be
 // split across reads and across fragments, so up to three trailing bytes of
@@ -29,17 +33,8 @@ func (u *utf8Stream) write(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
-	// Where does the last character start? At most UTFMax-1 continuation
-	// bytes back; if it is incomplete, keep it for the next piece.
-	cut := len(b)
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if !utf8.FullRune(b[i:]) {
-				cut = i
-			}
-			break
-		}
-	}
+	// An incomplete last character is kept for the next piece.
+	cut := runecut.Whole(b)
 	if !utf8.Valid(b[:cut]) {
 		return false
 	}

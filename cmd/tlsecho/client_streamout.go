@@ -3,7 +3,8 @@ package main
 import (
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/tlsecho/tlsecho/internal/runecut"
 )
 
 // streamOut is where a session of standard input writes what comes back.
@@ -30,15 +31,7 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 		return s.w.Write(p)
 	}
 	b := append(s.held, p...)
-	cut := len(b)
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if !utf8.FullRune(b[i:]) {
-				cut = i
-			}
-			break
-		}
-	}
+	cut := runecut.Whole(b)
 	s.held = append([]byte(nil), b[cut:]...)
 	if err := s.put(b[:cut]); err != nil {
 		return 0, err
