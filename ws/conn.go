@@ -124,8 +124,23 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 func (c *Conn) debug(msg string, args ...any) {
 	log := c.srv.logger()
 	if log.Enabled(context.Background(), slog.LevelDebug) {
-		log.Debug(msg, append([]any{"peer", c.remote}, args...)...)
+		attrs := []any{"peer", c.remote}
+		// Behind a PROXY header the peer is the client the header names;
+		// the balancer it came through is named too, as on the
+		// handshake's line, so the two can be matched.
+		if lc := c.listenerConn(); lc != nil && lc.Balancer != nil {
+			attrs = append(attrs, "balancer", lc.Balancer.String())
+		}
+		log.Debug(msg, append(attrs, args...)...)
 	}
+}
+
+// listenerConn is the listener's Conn under the connection, or nil.
+func (c *Conn) listenerConn() *listener.Conn {
+	if c.nc == nil {
+		return nil
+	}
+	return listener.From(c.nc.Conn)
 }
 
 // debugOn reports whether debug records are written, for a caller whose

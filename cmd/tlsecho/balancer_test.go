@@ -266,8 +266,9 @@ func TestClientProxyV2(t *testing.T) {
 }
 
 // TestProxyBalancerLogged: behind a PROXY header, the debug lines of a
-// failed handshake and of a raw TLS connection's end name the balancer
-// beside the client, as the successful handshake's line does.
+// failed handshake, of a raw TLS connection's end and of a wss
+// connection's open and close name the balancer beside the client, as the
+// successful handshake's line does.
 func TestProxyBalancerLogged(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "127.0.0.1"})
@@ -298,5 +299,21 @@ func TestProxyBalancerLogged(t *testing.T) {
 	tc.Close()
 	if line := waitLogged(t, ta, "peer=203.0.113.9:40009 read="); !strings.Contains(line, `msg="connection closed"`) || !strings.Contains(line, "balancer="+balancer) {
 		t.Errorf("connection's end line lacks the balancer %s: %s", balancer, line)
+	}
+
+	d := websocket.Dialer{NetDialContext: proxiedDialer(2, "203.0.113.10:40010", seen), TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
+	ws, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws", nil)
+	if err != nil {
+		t.Fatalf("wss behind a PROXY header: %v", err)
+	}
+	balancer = <-seen
+	for _, msg := range []string{`msg="websocket open"`, `msg="websocket closed"`} {
+		if msg == `msg="websocket closed"` {
+			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(5*time.Second))
+			ws.Close()
+		}
+		if line := waitLogged(t, ta, msg+" listener=https peer=203.0.113.10:40010"); !strings.Contains(line, "balancer="+balancer) {
+			t.Errorf("wss line lacks the balancer %s: %s", balancer, line)
+		}
 	}
 }
