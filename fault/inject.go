@@ -76,6 +76,9 @@ type ConnInfo struct {
 	Listener string
 	// Peer is the client's address.
 	Peer string
+	// Balancer is the address of the load balancer whose PROXY header
+	// named Peer, or "" without one: logged beside the peer.
+	Balancer string
 	// Opened is when it was accepted: @D counts from it.
 	Opened time.Time
 }
@@ -244,7 +247,11 @@ func (in *Injector) applied(ci ConnInfo, spec *Spec, v Verb) {
 		in.o.Applied(v.Kind.String())
 	}
 	if in.log.Enabled(context.Background(), slog.LevelDebug) {
-		in.log.Debug("fault applied", "listener", ci.Listener, "peer", ci.Peer, "verb", v.String(), "spec", spec.String())
+		attrs := []any{"listener", ci.Listener, "peer", ci.Peer}
+		if ci.Balancer != "" {
+			attrs = append(attrs, "balancer", ci.Balancer)
+		}
+		in.log.Debug("fault applied", append(attrs, "verb", v.String(), "spec", spec.String())...)
 	}
 }
 

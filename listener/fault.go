@@ -103,7 +103,11 @@ func (l *Listener) watchLeave(ctx context.Context, c *Conn) (context.Context, fu
 
 // FaultInfo names c for its fault session.
 func (c *Conn) FaultInfo() fault.ConnInfo {
-	return fault.ConnInfo{Listener: c.Listener, Peer: c.Peer.String(), Opened: c.Accepted}
+	ci := fault.ConnInfo{Listener: c.Listener, Peer: c.Peer.String(), Opened: c.Accepted}
+	if c.Balancer != nil {
+		ci.Balancer = c.Balancer.String()
+	}
+	return ci
 }
 
 // Throttle is the slot under TLS where a fault's pacer goes (bw): every

@@ -124,14 +124,7 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 func (c *Conn) debug(msg string, args ...any) {
 	log := c.srv.logger()
 	if log.Enabled(context.Background(), slog.LevelDebug) {
-		attrs := []any{"peer", c.remote}
-		// Behind a PROXY header the peer is the client the header names;
-		// the balancer it came through is named too, as on the
-		// handshake's line, so the two can be matched.
-		if lc := c.listenerConn(); lc != nil && lc.Balancer != nil {
-			attrs = append(attrs, "balancer", lc.Balancer.String())
-		}
-		log.Debug(msg, append(attrs, args...)...)
+		log.Debug(msg, append(peerAttrs(c.remote, c.listenerConn()), args...)...)
 	}
 }
 
@@ -141,6 +134,17 @@ func (c *Conn) listenerConn() *listener.Conn {
 		return nil
 	}
 	return listener.From(c.nc.Conn)
+}
+
+// peerAttrs names a connection's client on a debug line: its address
+// and, behind a PROXY header, which names the client, the balancer it
+// came through, as on the handshake's line, so the two can be matched. lc
+// may be nil.
+func peerAttrs(peer string, lc *listener.Conn) []any {
+	if lc != nil && lc.Balancer != nil {
+		return []any{"peer", peer, "balancer", lc.Balancer.String()}
+	}
+	return []any{"peer", peer}
 }
 
 // debugOn reports whether debug records are written, for a caller whose

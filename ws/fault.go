@@ -21,7 +21,7 @@ func (s *Server) faultSpec(w http.ResponseWriter, r *http.Request) (spec *fault.
 	}
 	spec, err := s.Faults.RequestSpec(r, armed)
 	if err != nil {
-		s.logger().Debug("upgrade refused", "peer", r.RemoteAddr, "status", http.StatusBadRequest, "err", err)
+		s.logger().Debug("upgrade refused", append(peerAttrs(r.RemoteAddr, lc), "status", http.StatusBadRequest, "err", err)...)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return nil, nil, false
 	}

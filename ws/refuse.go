@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // Refused origins are logged at warn, since a browser shows only close
@@ -22,7 +24,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, reas
 		s.refuseOrigin(w, r)
 		return
 	}
-	s.logger().Debug("upgrade refused", "peer", r.RemoteAddr, "status", status, "err", reason)
+	s.logger().Debug("upgrade refused", append(peerAttrs(r.RemoteAddr, listener.FromContext(r.Context())), "status", status, "err", reason)...)
 	http.Error(w, reason.Error(), status)
 }
 
@@ -39,8 +41,8 @@ func (s *Server) refuseOrigin(w http.ResponseWriter, r *http.Request) {
 	if s.refusals.allow(func(held int) {
 		log.Warn("websocket origins refused but not logged", "count", held, "window", s.refusals.window())
 	}) {
-		log.Warn("websocket origin refused", "peer", r.RemoteAddr, "origin", origin, "host", r.Host,
-			"hint", "to allow it, add "+origin+" to "+setting)
+		log.Warn("websocket origin refused", append(peerAttrs(r.RemoteAddr, listener.FromContext(r.Context())), "origin", origin, "host", r.Host,
+			"hint", "to allow it, add "+origin+" to "+setting)...)
 	}
 	// %q: the origin and host come from the client; quoted, they cannot
 	// bend the line.

@@ -329,7 +329,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// then it closed the connection, and only this line can say why.
 		// One event, one line.
 		if hj.nc != nil {
-			s.logger().Debug("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+			s.logger().Debug("websocket upgrade failed", append(peerAttrs(r.RemoteAddr, listener.FromContext(r.Context())), "err", err)...)
 		}
 		return
 	}

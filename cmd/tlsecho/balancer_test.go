@@ -316,4 +316,29 @@ func TestProxyBalancerLogged(t *testing.T) {
 			t.Errorf("wss line lacks the balancer %s: %s", balancer, line)
 		}
 	}
+
+	// The lines of an upgrade refused (a bad fault spec, an origin not
+	// allowed) and of a fault applied, each on a connection of its own.
+	tests := []struct {
+		client, query string
+		header        http.Header
+		line          string
+	}{
+		{"203.0.113.11:40011", "?fault=nosuchverb", nil, `msg="upgrade refused"`},
+		{"203.0.113.12:40012", "", http.Header{"Origin": {"https://elsewhere.example"}}, `msg="websocket origin refused"`},
+		{"203.0.113.13:40013", "?fault=close:4000", nil, `msg="fault applied"`},
+	}
+	for _, tt := range tests {
+		d.NetDialContext = proxiedDialer(2, tt.client, seen)
+		ws, _, err := d.Dial("wss://"+ta.HTTPSAddr+"/ws"+tt.query, tt.header)
+		balancer = <-seen
+		if err == nil {
+			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			ws.ReadMessage()
+			ws.Close()
+		}
+		if line := waitLogged(t, ta, tt.line+" listener=https peer="+tt.client); !strings.Contains(line, "balancer="+balancer) {
+			t.Errorf("want a %s line with the balancer %s: %s", tt.line, balancer, line)
+		}
+	}
 }
