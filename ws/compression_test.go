@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -317,6 +318,48 @@ func TestCompressedConnectionCut(t *testing.T) {
 			}
 			if f.op < opClose {
 				t.Fatalf("got %v after the connection was cut inside the message, want no echo", f)
+			}
+		}
+	})
+}
+
+// TestMisplacedRSV1AnswerEnds: after the 1002 for a frame with RSV1 where
+// it must not be, the client's answering close ends the connection at
+// once (RFC 6455 section 7.1.1), as after any other 1002, with
+// permessage-deflate negotiated or not. The watch used to stop at the
+// bad frame and miss the answer, and the server held the socket for its
+// whole wait for one (closeWait).
+func TestMisplacedRSV1AnswerEnds(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		for _, compressed := range []bool{false, true} {
+			ts := serve(t, &Server{Compression: compressed}, nil)
+			var offer http.Header
+			if compressed {
+				offer = http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}
+			}
+			tests := []struct {
+				name   string
+				frames []frame
+			}{
+				{"ping", []frame{{fin: true, rsv: rsv1, op: opPing, payload: []byte("p")}}},
+				{"pong with more in the same write", []frame{{fin: true, rsv: rsv1, op: opPong}, {fin: true, op: opText, payload: []byte("after")}}},
+				{"continuation", []frame{{op: opBinary, payload: []byte("a")}, {fin: true, rsv: rsv1, op: opCont, payload: []byte("bcd")}}},
+			}
+			for _, tt := range tests {
+				t.Run(fmt.Sprintf("compressed=%v/%s", compressed, tt.name), func(t *testing.T) {
+					rc, _ := ts.dialRaw(t, offer)
+					rc.write(tt.frames...)
+					if code, reason := rc.readClose(); code != websocket.CloseProtocolError {
+						t.Fatalf("server closed with %d %q, want 1002", code, reason)
+					}
+					start := time.Now()
+					rc.write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseProtocolError, "")})
+					rc.expectEOF()
+					if took := time.Since(start); took >= closeWait {
+						t.Errorf("the connection ended %v after the client's answer; the server's wait for one is %v", took, closeWait)
+					}
+				})
 			}
 		}
 	})

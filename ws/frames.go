@@ -77,8 +77,10 @@ type frameWatch struct {
 	// with RSV1 set. RFC 7692 section 6.1 has the connection failed: the
 	// bit marks a compressed message, on its first frame only. gorilla
 	// refuses RSV1 without compression, but with permessage-deflate
-	// negotiated it takes such a frame. Once set, the watch sees no more.
-	// Only the reading goroutine touches it.
+	// negotiated it takes such a frame. Once set, gorilla gets no more of
+	// the stream, while the watch goes on following its frames: the
+	// close's discard ends at the client's answer (closeDone). Only the
+	// reading goroutine touches it.
 	misplacedRSV1 bool
 	// closeDone is set once a close frame from the client has arrived
 	// whole: a close's discard (close.go) stops there. Only the reading
@@ -106,12 +108,13 @@ const (
 const opBinaryFrame = 0x2
 
 // observe follows the frames in p, the next bytes of the stream, and
-// returns how many of them may be handed on: all of them, unless a frame
-// starts with RSV1 where it must not (misplacedRSV1), which stops the
-// watch at that frame's first byte.
+// returns how many of them may be handed on to gorilla: all of them,
+// unless a frame starts with RSV1 where it must not (misplacedRSV1): none
+// from that frame's first byte on, in this call and every later one.
 func (w *frameWatch) observe(p []byte) int {
+	handed := -1 // -1: all of p
 	if w.misplacedRSV1 {
-		return 0
+		handed = 0
 	}
 	var frames, pongs, messages uint64
 	total := len(p)
@@ -133,9 +136,9 @@ func (w *frameWatch) observe(p []byte) int {
 		// Collect the header: 2 bytes, then the extended length and the
 		// masking key that the second byte announces.
 		if w.hn < 2 {
-			if w.hn == 0 && p[0]&rsv1Bit != 0 && (p[0]&0x0F == 0 || p[0]&0x08 != 0) {
+			if w.hn == 0 && !w.misplacedRSV1 && p[0]&rsv1Bit != 0 && (p[0]&0x0F == 0 || p[0]&0x08 != 0) {
 				w.misplacedRSV1 = true
-				break
+				handed = total - len(p)
 			}
 			w.loose = true
 			w.hdr[w.hn] = p[0]
@@ -189,6 +192,9 @@ func (w *frameWatch) observe(p []byte) int {
 	}
 	if w.arriving.Load() != arriving {
 		w.arriving.Store(arriving)
+	}
+	if handed >= 0 {
+		return handed
 	}
 	return total - len(p)
 }

@@ -12,13 +12,16 @@ var frameWatchTests = []struct {
 	stream        []byte
 	frames, pongs uint64
 	arriving      int64 // payload length of a frame left incomplete
-	// misplacedAt is where a frame with a misplaced RSV1 starts, the
-	// bytes the watch hands on; 0: none, all are.
+	// misplaced: a frame with a misplaced RSV1 starts at misplacedAt,
+	// the bytes the watch hands on; without it, all are.
+	misplaced   bool
 	misplacedAt int
+	// closeDone: a close frame from the client arrives whole.
+	closeDone bool
 }{
 	{name: "empty", stream: nil},
 	{name: "one text frame", stream: frame{fin: true, op: opText, payload: []byte("hello")}.encode(), frames: 1},
-	{name: "empty close", stream: frame{fin: true, op: opClose}.encode(), frames: 1},
+	{name: "empty close", stream: frame{fin: true, op: opClose}.encode(), frames: 1, closeDone: true},
 	{name: "pong", stream: frame{fin: true, op: opPong, payload: []byte("p")}.encode(), pongs: 1},
 	{
 		name: "fragments and control frames between them",
@@ -40,13 +43,15 @@ var frameWatchTests = []struct {
 		arriving: 1000,
 	},
 	{
-		name: "RSV1 on a ping stops the watch",
+		// gorilla gets nothing from the bad frame on; the watch follows
+		// the frames after it, to see the client's close come.
+		name: "RSV1 on a ping",
 		stream: cat(
 			frame{fin: true, op: opText, payload: []byte("a")}.encode(),
 			frame{fin: true, rsv: rsv1, op: opPing}.encode(),
 			frame{fin: true, op: opText, payload: []byte("b")}.encode(),
 		),
-		frames: 1, misplacedAt: 7,
+		frames: 3, misplaced: true, misplacedAt: 7,
 	},
 	{
 		name: "RSV1 on a continuation frame",
@@ -54,7 +59,15 @@ var frameWatchTests = []struct {
 			frame{rsv: rsv1, op: opText, payload: []byte("a")}.encode(),
 			frame{fin: true, rsv: rsv1, op: opCont, payload: []byte("b")}.encode(),
 		),
-		frames: 1, misplacedAt: 7,
+		frames: 2, misplaced: true, misplacedAt: 7,
+	},
+	{
+		name: "RSV1 on a pong, then the close",
+		stream: cat(
+			frame{fin: true, rsv: rsv1, op: opPong, payload: []byte("p")}.encode(),
+			frame{fin: true, op: opClose, payload: closePayload(1002, "")}.encode(),
+		),
+		frames: 1, pongs: 1, misplaced: true, misplacedAt: 0, closeDone: true,
 	},
 	{
 		name:   "a header cut short",
@@ -82,11 +95,14 @@ func TestFrameWatch(t *testing.T) {
 						step, f, p, a, tt.frames, tt.pongs, tt.arriving)
 				}
 				want := len(tt.stream)
-				if tt.misplacedAt > 0 {
+				if tt.misplaced {
 					want = tt.misplacedAt
 				}
-				if handed != want || w.misplacedRSV1 != (tt.misplacedAt > 0) {
+				if handed != want || w.misplacedRSV1 != tt.misplaced {
 					t.Errorf("in reads of %d bytes: %d bytes handed on, misplaced RSV1 %v; want %d", step, handed, w.misplacedRSV1, want)
+				}
+				if w.closeDone != tt.closeDone {
+					t.Errorf("in reads of %d bytes: close done %v, want %v", step, w.closeDone, tt.closeDone)
 				}
 			}
 		})
@@ -119,10 +135,11 @@ func FuzzFrameWatch(f *testing.F) {
 				wholeHanded, whole.misplacedRSV1, n, splitHanded, split.misplacedRSV1)
 		}
 		if whole.frames.Load() != split.frames.Load() || whole.pongs.Load() != split.pongs.Load() ||
-			whole.arriving.Load() != split.arriving.Load() || whole.left != split.left || whole.hn != split.hn {
-			t.Fatalf("whole: %d frames %d pongs %d arriving; in reads of %d: %d, %d, %d",
-				whole.frames.Load(), whole.pongs.Load(), whole.arriving.Load(), n,
-				split.frames.Load(), split.pongs.Load(), split.arriving.Load())
+			whole.arriving.Load() != split.arriving.Load() || whole.left != split.left || whole.hn != split.hn ||
+			whole.closeDone != split.closeDone {
+			t.Fatalf("whole: %d frames %d pongs %d arriving, close done %v; in reads of %d: %d, %d, %d, %v",
+				whole.frames.Load(), whole.pongs.Load(), whole.arriving.Load(), whole.closeDone, n,
+				split.frames.Load(), split.pongs.Load(), split.arriving.Load(), split.closeDone)
 		}
 	})
 }
