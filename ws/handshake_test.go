@@ -23,10 +23,17 @@ func (ts *testServer) upgradeWith(tb testing.TB, proto string, lines ...string) 
 // upgradeBy is upgradeWith by another method; ts.query follows /ws.
 func (ts *testServer) upgradeBy(tb testing.TB, method, proto string, lines ...string) *http.Response {
 	tb.Helper()
+	return ts.request(tb, method, proto, append([]string{"Upgrade: websocket", "Connection: Upgrade"}, lines...)...)
+}
+
+// request sends a request for /ws with the given method, request line
+// version and header lines besides Host, and returns the answer.
+func (ts *testServer) request(tb testing.TB, method, proto string, lines ...string) *http.Response {
+	tb.Helper()
 	conn := ts.dialConn(tb)
 	tb.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(ioWait))
-	req := fmt.Sprintf("%s /ws%s %s\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
+	req := fmt.Sprintf("%s /ws%s %s\r\nHost: %s\r\n%s\r\n",
 		method, ts.query, proto, ts.addr, strings.Join(append(lines, ""), "\r\n"))
 	if _, err := io.WriteString(conn, req); err != nil {
 		tb.Fatal(err)
@@ -87,6 +94,47 @@ func TestHandshakeRefusals(t *testing.T) {
 				(resp.Header.Get("Upgrade") != "websocket" || !strings.EqualFold(resp.Header.Get("Connection"), "upgrade")) {
 				t.Errorf("426 with Upgrade %q, Connection %q; want websocket, Upgrade",
 					resp.Header.Get("Upgrade"), resp.Header.Get("Connection"))
+			}
+		})
+	}
+}
+
+// TestUpgradeFieldLists: Upgrade and Connection are lists (RFC 9110
+// section 7.8), of protocols that may carry a version ("foo/1") and of
+// tokens; RFC 6455 section 4.2.1 asks only that they hold "websocket" and
+// "Upgrade", in any case and at any place. gorilla gave up on an Upgrade
+// field at an element with a version, and answered 400.
+func TestUpgradeFieldLists(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &Server{})
+	tests := []struct {
+		upgrade, connection []string
+		want                int
+	}{
+		{[]string{"foo/1, websocket"}, []string{"Upgrade"}, http.StatusSwitchingProtocols},
+		{[]string{"HTTP/2.0, WebSocket"}, []string{"keep-alive, Upgrade"}, http.StatusSwitchingProtocols},
+		{[]string{"websocket, foo/1"}, []string{"upgrade"}, http.StatusSwitchingProtocols},
+		{[]string{"foo/1", "websocket"}, []string{"keep-alive", "UPGRADE"}, http.StatusSwitchingProtocols},
+		{[]string{"foo/1, websocket/13"}, []string{"Upgrade"}, http.StatusBadRequest},
+		{[]string{"websocket"}, []string{"keep-alive"}, http.StatusBadRequest},
+		{[]string{"foo/1"}, []string{"Upgrade"}, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.upgrade, "|")+" + "+strings.Join(tt.connection, "|"), func(t *testing.T) {
+			t.Parallel()
+			lines := []string{goodKey, goodVersion}
+			for _, v := range tt.upgrade {
+				lines = append(lines, "Upgrade: "+v)
+			}
+			for _, v := range tt.connection {
+				lines = append(lines, "Connection: "+v)
+			}
+			resp := ts.request(t, http.MethodGet, "HTTP/1.1", lines...)
+			if resp.StatusCode != tt.want {
+				t.Errorf("answered %s, want %d", resp.Status, tt.want)
+			}
+			if tt.want == http.StatusSwitchingProtocols && resp.Header.Get("Sec-WebSocket-Accept") != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+				t.Errorf("101 with Sec-WebSocket-Accept %q", resp.Header.Get("Sec-WebSocket-Accept"))
 			}
 		})
 	}

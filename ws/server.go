@@ -293,6 +293,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, status, err)
 		return
 	}
+	if asksUpgrade(r) {
+		// Upgrade is a list of protocols, each with an optional version
+		// (RFC 9110 section 7.8: "foo/1, websocket"), and RFC 6455
+		// section 4.2.1 asks only that it hold "websocket". gorilla gives
+		// up on a field at its first element that is not a bare token,
+		// and would refuse with 400: it is handed the one it looks for.
+		r.Header["Upgrade"] = []string{"websocket"}
+	}
 	// A browser fails the connection when it asked for subprotocols and the
 	// server picked none, so the echo server agrees to the first offered:
 	// it speaks every protocol by echoing it.
