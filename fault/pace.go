@@ -59,6 +59,10 @@ type Pacer struct {
 	// budget is the write deadline as a duration from when it was set:
 	// 0 for none, negative for one already passed (a write to abort).
 	budget atomic.Int64
+	// closed is set by Close; kick wakes a write waiting for its next
+	// piece's time, to look at budget and closed again.
+	closed atomic.Bool
+	kick   chan struct{}
 
 	mu   sync.Mutex
 	next time.Time // when the next piece may go
@@ -67,7 +71,7 @@ type Pacer struct {
 // NewPacer returns a Pacer of rate bytes per second (at least 1).
 func NewPacer(rate int64) *Pacer {
 	rate = max(rate, 1)
-	return &Pacer{rate: rate, piece: int(min(max(rate/pieces, minPiece), 64<<10))}
+	return &Pacer{rate: rate, piece: int(min(max(rate/pieces, minPiece), 64<<10)), kick: make(chan struct{}, 1)}
 }
 
 // Rate is the cap in bytes per second.
@@ -79,8 +83,29 @@ func (p *Pacer) setDeadline(d time.Time) {
 		p.budget.Store(0)
 	case until <= 0:
 		p.budget.Store(-1)
+		p.wake()
 	default:
 		p.budget.Store(int64(until))
+	}
+}
+
+// Close ends the write in progress and every later one with
+// net.ErrClosed, without waiting for the next piece's time: the
+// connection's socket is being closed (a shutdown's deadline, say), and a
+// write asleep until its next piece, up to a second at the lowest rate,
+// would hold the connection's goroutine, and the shutdown waiting for it,
+// that long past. Safe to call from any goroutine, more than once.
+func (p *Pacer) Close() {
+	p.closed.Store(true)
+	p.wake()
+}
+
+// wake makes a write waiting for its next piece's time look at budget and
+// closed again.
+func (p *Pacer) wake() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -89,7 +114,9 @@ func (p *Pacer) setDeadline(d time.Time) {
 // idle time earns no credit), as a segment arrives whole over a slow
 // link: no piece goes early, the first included, so that a burst of
 // pieces of 1 KiB or more keeps to the rate too. It returns at the first
-// error of c, such as its write deadline or a closed connection.
+// error of c, such as its write deadline or a closed connection, and as
+// soon as a deadline in the past is set or the pacer is closed, also
+// while it waits for a piece's time.
 func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -103,18 +130,14 @@ func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 		k := min(len(b), p.piece)
 		due := later(p.next, time.Now()).Add(time.Duration(int64(k) * int64(time.Second) / p.rate))
 		if wait := time.Until(due); wait > 0 {
-			if p.budget.Load() < 0 {
-				return done, os.ErrDeadlineExceeded
+			if err := p.sleep(due); err != nil {
+				return done, err
 			}
-			time.Sleep(wait)
-			// Looked at again: a deadline set in the past meanwhile
-			// (blackhole cutting the write) is not put off.
-			switch budget := time.Duration(p.budget.Load()); {
-			case budget < 0:
-				return done, os.ErrDeadlineExceeded
-			case budget > 0:
+			if budget := time.Duration(p.budget.Load()); budget > 0 {
 				c.SetWriteDeadline(time.Now().Add(budget))
 			}
+		} else if p.closed.Load() {
+			return done, net.ErrClosed
 		}
 		p.writing.Store(true)
 		n, err := c.Write(b[:k])
@@ -128,6 +151,41 @@ func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 		b = b[k:]
 	}
 	return done, nil
+}
+
+// sleep waits until due, unless a deadline in the past is set (blackhole
+// cutting the write, a client dropped) or the pacer is closed first, each
+// looked at before the wait and whenever wake ends it early.
+func (p *Pacer) sleep(due time.Time) error {
+	var t *time.Timer
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
+	for {
+		switch {
+		case p.closed.Load():
+			return net.ErrClosed
+		case p.budget.Load() < 0:
+			return os.ErrDeadlineExceeded
+		}
+		wait := time.Until(due)
+		if wait <= 0 {
+			return nil
+		}
+		if t == nil {
+			t = time.NewTimer(wait)
+		} else {
+			t.Reset(wait)
+		}
+		// Either way the loop looks again: a deadline set in the past
+		// meanwhile is not put off by the piece's time having come.
+		select {
+		case <-t.C:
+		case <-p.kick:
+		}
+	}
 }
 
 // Stalled is how long the client has taken none of the paced bytes that
@@ -192,11 +250,28 @@ func later(a, b time.Time) time.Time {
 // without bw pays nothing measurable. Set may be called at any time from
 // any goroutine; writes after it are paced.
 type Throttle struct {
-	p atomic.Pointer[Pacer]
+	p      atomic.Pointer[Pacer]
+	closed atomic.Bool
 }
 
-// Set makes writes go through p (nil: straight through again).
-func (t *Throttle) Set(p *Pacer) { t.p.Store(p) }
+// Set makes writes go through p (nil: straight through again). A pacer
+// set after Close is closed.
+func (t *Throttle) Set(p *Pacer) {
+	t.p.Store(p)
+	if p != nil && t.closed.Load() {
+		p.Close()
+	}
+}
+
+// Close closes the pacer set, and any set later (Pacer.Close): the
+// connection's socket is being closed, and a paced write must not sleep
+// on after it. The connection calls it from its Close.
+func (t *Throttle) Close() {
+	t.closed.Store(true)
+	if p := t.p.Load(); p != nil {
+		p.Close()
+	}
+}
 
 // Write writes b to c, through the pacer when one is set.
 func (t *Throttle) Write(c net.Conn, b []byte) (int, error) {

@@ -263,10 +263,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 // close_notify.
 //
 // A connection parked with no goroutine (park.go) is started again first,
-// while its socket is still the one in the parked set.
+// while its socket is still the one in the parked set; a write a bw
+// fault paces, waiting for its next piece's time, ends at once.
 func (c *Conn) Close() error {
 	c.noPark.Or(noParkClosed)
 	c.unpark()
+	c.throttle.Close()
 	err := c.conn.Close()
 	if c.closed.CompareAndSwap(false, true) {
 		c.ln.lim.release()

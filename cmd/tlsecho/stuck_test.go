@@ -136,3 +136,72 @@ func sigtermWithin(t *testing.T, p *proc, timeout time.Duration) {
 		t.Errorf("exited %v after SIGTERM, want within %v", took, timeout)
 	}
 }
+
+// TestSIGTERMWithPacedEchoes: wss and raw TLS clients under bw:1KiB whose
+// echoes are under way, each piece a second after the last. SIGTERM must
+// end the process within TLSECHO_SHUTDOWN_TIMEOUT by its own count (the
+// stopped line's took). A paced write slept until its next piece's time
+// after the deadline had closed its socket, and the shutdown waited for
+// it: up to a second past the timeout.
+func TestSIGTERMWithPacedEchoes(t *testing.T) {
+	t.Parallel()
+	const timeout = 3 * time.Second
+	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=3s", "TLSECHO_FAULT=bw:1KiB")
+	d := websocket.Dialer{TLSClientConfig: insecureTLS, HandshakeTimeout: 5 * time.Second}
+	msg := make([]byte, 60000)
+	echoing := make(chan struct{}, 10)
+	for i := range 10 {
+		var read func([]byte) (int, error)
+		if i%2 == 0 {
+			c, _, err := d.Dial("wss://"+p.HTTPSAddr+"/ws?fault=bw:1KiB", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetWriteDeadline(time.Now().Add(ioWait))
+			if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+				t.Fatal(err)
+			}
+			read = c.NetConn().Read
+		} else {
+			c, err := tls.Dial("tcp", p.TLSAddr, insecureTLS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetWriteDeadline(time.Now().Add(ioWait))
+			if _, err := c.Write(msg[:16<<10]); err != nil {
+				t.Fatal(err)
+			}
+			read = c.Read
+		}
+		// Each client reads the first piece of its echo, then whatever
+		// comes until the end.
+		go func() {
+			buf := make([]byte, 1<<10)
+			if n, _ := read(buf); n > 0 {
+				echoing <- struct{}{}
+			}
+			for {
+				if _, err := read(buf); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for range 10 {
+		select {
+		case <-echoing:
+		case <-time.After(ioWait):
+			t.Fatal("not every client's echo began")
+		}
+	}
+	sigtermWithin(t, p, timeout)
+	for m := range p.waitLog(t, "stopped", ioWait) {
+		took, _ := m["took"].(float64)
+		if time.Duration(took) > timeout {
+			t.Errorf("stopped took %v, past the %v shutdown timeout", time.Duration(took), timeout)
+		}
+		t.Logf("stopped took %v", time.Duration(took))
+	}
+}
