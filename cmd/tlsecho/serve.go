@@ -33,6 +33,8 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	hup, stopHup := catchHangup()
 	defer stopHup()
+	stopSigs := catchStop()
+	defer stopSigs.release()
 	cfg, err := loadConfig(environ)
 	if err == nil {
 		// Not ctx: a server told to stop as it starts still checks its
@@ -61,7 +63,7 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "tlsecho: %s\n", oneLine(err))
 		return exitFailure
 	}
-	ctx, stop := onSignals(ctx, log)
+	ctx, stop := onSignals(ctx, log, stopSigs)
 	defer stop()
 	if err := a.serve(ctx); err != nil {
 		log.Error("server failed", "err", err)

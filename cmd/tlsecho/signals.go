@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// onSignals returns a context that ends at the first SIGINT or SIGTERM,
-// which starts the drain, and a function to call when the server is done.
+// onSignals returns a context that ends at the first SIGINT or SIGTERM
+// (caught by catchStop, perhaps before this call), which starts the
+// drain, and a function to call when the server is done.
 // A second signal ends the process at once, without draining, the way
 // the signal's default action would: an impatient operator's second
 // Ctrl-C works. One within sameSignal of the first counts as the first.
@@ -29,15 +30,45 @@ import (
 // between a supervisor's two sends, shorter than a person's second Ctrl-C.
 const sameSignal = 250 * time.Millisecond
 
-func onSignals(ctx context.Context, log *slog.Logger) (context.Context, func()) {
+// stopSignals is SIGINT and SIGTERM, taken from serve's first line on
+// (catchStop), as SIGHUP is: their default action would end a server
+// told to stop while it starts (a supervisor's SIGTERM right after its
+// start, a script's kill) by the signal, with no line and no exit 0.
+// onSignals acts on them once the server serves: one that came meanwhile
+// starts the drain at once.
+type stopSignals struct {
+	ch chan os.Signal
+	// ignored: the signals the process was started with ignored, known
+	// only before Notify takes them.
+	ignored map[os.Signal]bool
+	// taken is set by onSignals, which gives them back itself.
+	taken bool
+}
+
+// catchStop takes SIGINT and SIGTERM from now on, for onSignals, or
+// until release when serve ends before it serves.
+func catchStop() *stopSignals {
 	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
-	ignored := map[os.Signal]bool{}
-	for _, s := range sigs {
-		// Known only before Notify takes the signal.
-		ignored[s] = signal.Ignored(s)
+	s := &stopSignals{ch: make(chan os.Signal, 2), ignored: map[os.Signal]bool{}}
+	for _, sig := range sigs {
+		s.ignored[sig] = signal.Ignored(sig)
 	}
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, sigs...)
+	signal.Notify(s.ch, sigs...)
+	return s
+}
+
+// release gives the signals back unless onSignals took them over: serve
+// ended before it served (a bad setting), and the process, or a test
+// running serve, must not go on dropping them.
+func (s *stopSignals) release() {
+	if !s.taken {
+		signal.Stop(s.ch)
+	}
+}
+
+func onSignals(ctx context.Context, log *slog.Logger, caught *stopSignals) (context.Context, func()) {
+	caught.taken = true
+	ch, ignored := caught.ch, caught.ignored
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	var signalled atomic.Bool

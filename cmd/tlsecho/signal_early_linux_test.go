@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// TestSignalWhileStarting: a signal that comes while the server is still
+// starting is not the end of the process by the signal's default action.
+// SIGHUP is taken for a reload; SIGTERM and SIGINT for the request to
+// stop: the server starts, drains at once and exits 0 with its stopped
+// line, as for one a moment later. The server is held at its start by its
+// own log: it warns of 2000 unknown TLSECHO_ variables, some 200 KiB,
+// into a pipe nobody reads, which holds 64 KiB: from its first warning
+// until the test reads, it cannot get past them to listen.
+func TestSignalWhileStarting(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		sig  syscall.Signal
+		want string // the lines after the start's, in order
+	}{
+		{syscall.SIGHUP, "tlsecho serving|nothing to reload"},
+		{syscall.SIGTERM, "tlsecho serving|stopped"},
+		{syscall.SIGINT, "tlsecho serving|stopped"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			cmd, release := startHeld(t)
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			lines := release()
+			timeout := time.After(ioWait)
+			for want := range strings.SplitSeq(tt.want, "|") {
+				for found := false; !found; {
+					select {
+					case line, ok := <-lines:
+						if !ok {
+							t.Fatalf("the server ended before logging %q: %v", want, cmd.Wait())
+						}
+						found = strings.Contains(line, want)
+					case <-timeout:
+						t.Fatalf("no %q in the log within %v", want, ioWait)
+					}
+				}
+			}
+			if tt.sig == syscall.SIGHUP {
+				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("exit after %v: %v, want 0", tt.sig, err)
+			}
+		})
+	}
+}
+
+// startHeld starts a server held at its start (see TestSignalWhileStarting)
+// and returns once it is; release lets it go on, and returns its log from
+// then on, but for the warnings, a line at a time.
+func startHeld(t *testing.T) (cmd *exec.Cmd, release func() <-chan string) {
+	t.Helper()
+	environ := []string{
+		"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0", "TLSECHO_ADMIN_ADDR=127.0.0.1:0",
+	}
+	for i := range 2000 {
+		environ = append(environ, fmt.Sprintf("TLSECHO_UNUSED_SETTING_NUMBER_%d=1", i))
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	cmd = command(t, environ)
+	cmd.Stderr = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	for deadline := time.Now().Add(ioWait); ; {
+		var n int32
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, r.Fd(), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n))); e != 0 {
+			t.Fatal(e)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server wrote no warning within %v", ioWait)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return cmd, func() <-chan string {
+		lines := make(chan string, 16)
+		go func() {
+			defer close(lines)
+			sc := bufio.NewScanner(r)
+			for sc.Scan() {
+				if !strings.Contains(sc.Text(), "not a tlsecho setting") {
+					lines <- sc.Text()
+				}
+			}
+		}()
+		return lines
+	}
+}
