@@ -135,6 +135,13 @@ func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 			}
 			if budget := time.Duration(p.budget.Load()); budget > 0 {
 				c.SetWriteDeadline(time.Now().Add(budget))
+				// Looked at again: a deadline set in the past since the
+				// look above (blackhole cutting the write) stores the
+				// budget before it reaches the socket, where the refresh
+				// may have just put it off.
+				if p.budget.Load() < 0 {
+					return done, os.ErrDeadlineExceeded
+				}
 			}
 		} else if p.closed.Load() {
 			return done, net.ErrClosed

@@ -62,6 +62,17 @@ var frameWatchTests = []struct {
 		frames: 2, misplaced: true, misplacedAt: 7,
 	},
 	{
+		// The first bad frame is where gorilla's stream ends, whatever
+		// follows it.
+		name: "RSV1 on two pings",
+		stream: cat(
+			frame{fin: true, op: opText, payload: []byte("a")}.encode(),
+			frame{fin: true, rsv: rsv1, op: opPing}.encode(),
+			frame{fin: true, rsv: rsv1, op: opPing}.encode(),
+		),
+		frames: 3, misplaced: true, misplacedAt: 7,
+	},
+	{
 		name: "RSV1 on a pong, then the close",
 		stream: cat(
 			frame{fin: true, rsv: rsv1, op: opPong, payload: []byte("p")}.encode(),

@@ -122,7 +122,13 @@ func (a *app) pageHandler(name string, wsrv *ws.Server) http.Handler {
 func (a *app) serveWS(name string, wsrv *ws.Server) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-			a.log.Debug("wss client certificate", "listener", name, "peer", r.RemoteAddr, "client", r.TLS.PeerCertificates[0].Subject.String())
+			attrs := []any{"listener", name, "peer", r.RemoteAddr}
+			// Behind a PROXY header the balancer is named too, as on the
+			// handshake's line, so the two can be matched.
+			if lc := listener.FromContext(r.Context()); lc != nil && lc.Balancer != nil {
+				attrs = append(attrs, "balancer", lc.Balancer.String())
+			}
+			a.log.Debug("wss client certificate", append(attrs, "client", r.TLS.PeerCertificates[0].Subject.String())...)
 		}
 		wsrv.ServeHTTP(w, r)
 	}

@@ -33,7 +33,7 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	}
 	hup, stopHup := catchHangup()
 	defer stopHup()
-	stopSigs := catchStop()
+	stopSigs := catchStop(stderr)
 	defer stopSigs.release()
 	cfg, err := loadConfig(environ)
 	if err == nil {

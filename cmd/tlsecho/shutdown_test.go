@@ -465,8 +465,12 @@ func secondSignal(t *testing.T, p *proc, first, second syscall.Signal) error {
 
 	p.cmd.Process.Signal(first)
 	// The server logs once the drain began; a second signal then ends
-	// the process.
-	for range p.waitLog(t, "a second signal ends", ioWait) {
+	// the process. The line is the server's, in its format (JSON here),
+	// as the lines about the first signal are.
+	for m := range p.waitLog(t, "a second signal ends", ioWait) {
+		if _, ok := m["level"]; !ok {
+			t.Errorf("the line on a second signal is not in the server's log format: %v", m["msg"])
+		}
 	}
 	start := time.Now()
 	p.cmd.Process.Signal(second)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -113,5 +114,46 @@ func startHeld(t *testing.T) (cmd *exec.Cmd, release func() <-chan string) {
 			}
 		}()
 		return lines
+	}
+}
+
+// TestSecondSignalWhileStarting: a second SIGINT, sent as a person would,
+// well after the first, while the server still starts, ends the process
+// at once by the signal, as it does during the drain: it used to wait in
+// the queue until the server served, and be taken then for the first
+// one's echo, and the server drained and exited 0.
+func TestSecondSignalWhileStarting(t *testing.T) {
+	t.Parallel()
+	cmd, release := startHeld(t)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	// Not a wait for the server, which is held and can say nothing: the
+	// time that makes the next signal an operator's second, not an echo.
+	time.Sleep(2 * sameSignal)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	lines := release()
+	ended := make(chan error, 1)
+	go func() {
+		for line := range lines {
+			if strings.Contains(line, "stopped") {
+				t.Errorf("the server drained after a second SIGINT: %s", line)
+			}
+		}
+		ended <- cmd.Wait()
+	}()
+	select {
+	case err := <-ended:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatalf("exit %v after a second SIGINT; want death by the signal", err)
+		}
+		if st, ok := ee.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGINT {
+			t.Errorf("exit %v after a second SIGINT; want death by the signal", err)
+		}
+	case <-time.After(ioWait):
+		t.Fatalf("the server still runs %v after a second SIGINT", ioWait)
 	}
 }
