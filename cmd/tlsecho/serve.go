@@ -46,6 +46,8 @@ func serveCmd(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		return exitUsage
 	}
 	log := newLogger(cfg, stderr)
+	// From here a signal's lines are in the configured format.
+	stopSigs.log.Store(log)
 	for _, u := range unknownVars(environ) {
 		attrs := []any{"var", u.name}
 		if u.meant != "" {

@@ -68,11 +68,11 @@ func TestSignalWhileStarting(t *testing.T) {
 // startHeld starts a server held at its start (see TestSignalWhileStarting)
 // and returns once it is; release lets it go on, and returns its log from
 // then on, but for the warnings, a line at a time.
-func startHeld(t *testing.T) (cmd *exec.Cmd, release func() <-chan string) {
+func startHeld(t *testing.T, extra ...string) (cmd *exec.Cmd, release func() <-chan string) {
 	t.Helper()
-	environ := []string{
+	environ := append([]string{
 		"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0", "TLSECHO_ADMIN_ADDR=127.0.0.1:0",
-	}
+	}, extra...)
 	for i := range 2000 {
 		environ = append(environ, fmt.Sprintf("TLSECHO_UNUSED_SETTING_NUMBER_%d=1", i))
 	}
@@ -124,7 +124,9 @@ func startHeld(t *testing.T) (cmd *exec.Cmd, release func() <-chan string) {
 // one's echo, and the server drained and exited 0.
 func TestSecondSignalWhileStarting(t *testing.T) {
 	t.Parallel()
-	cmd, release := startHeld(t)
+	// The server's lines of the two signals are in its log format, though
+	// it is not serving yet.
+	cmd, release := startHeld(t, "TLSECHO_LOG_FORMAT=json")
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +139,20 @@ func TestSecondSignalWhileStarting(t *testing.T) {
 	lines := release()
 	ended := make(chan error, 1)
 	go func() {
+		seen := false
 		for line := range lines {
 			if strings.Contains(line, "stopped") {
 				t.Errorf("the server drained after a second SIGINT: %s", line)
 			}
+			if strings.Contains(line, "second signal") {
+				seen = true
+				if !strings.HasPrefix(line, "{") {
+					t.Errorf("a signal's line not in the log's format (JSON): %s", line)
+				}
+			}
+		}
+		if !seen {
+			t.Error("no line about the second signal")
 		}
 		ended <- cmd.Wait()
 	}()

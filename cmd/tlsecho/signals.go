@@ -43,8 +43,9 @@ type stopSignals struct {
 	// first is closed at the first signal.
 	first     chan struct{}
 	signalled atomic.Bool
-	// log is the server's logger once onSignals has it; early writes
-	// the lines of a signal that comes before, to serve's stderr.
+	// log is the server's logger once serve has made it; early writes
+	// the lines of a signal that comes before (while the settings are
+	// read), to serve's stderr.
 	log   atomic.Pointer[slog.Logger]
 	early *slog.Logger
 	// done ends the watch: serve has ended.
