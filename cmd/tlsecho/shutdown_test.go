@@ -391,13 +391,18 @@ func TestReadyzDuringDrain(t *testing.T) {
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	t.Parallel()
 	p := startProc(t, "TLSECHO_SHUTDOWN_TIMEOUT=60s")
-	err := secondSignal(t, p, syscall.SIGINT, syscall.SIGINT)
+	wantDeathBy(t, secondSignal(t, p, syscall.SIGINT, syscall.SIGINT), syscall.SIGINT, "a second SIGINT")
+}
+
+// wantDeathBy checks that a process ended, with err, by sig, after what.
+func wantDeathBy(t *testing.T, err error, sig syscall.Signal, after string) {
+	t.Helper()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
-		t.Fatalf("exit %v after a second SIGINT; want death by the signal", err)
+		t.Fatalf("exit %v after %s; want death by the signal", err, after)
 	}
-	if st, ok := ee.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGINT {
-		t.Errorf("exit %v after a second SIGINT; want death by the signal", err)
+	if st, ok := ee.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != sig {
+		t.Errorf("exit %v after %s; want death by the signal", err, after)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -158,13 +157,7 @@ func TestSecondSignalWhileStarting(t *testing.T) {
 	}()
 	select {
 	case err := <-ended:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			t.Fatalf("exit %v after a second SIGINT; want death by the signal", err)
-		}
-		if st, ok := ee.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGINT {
-			t.Errorf("exit %v after a second SIGINT; want death by the signal", err)
-		}
+		wantDeathBy(t, err, syscall.SIGINT, "a second SIGINT")
 	case <-time.After(ioWait):
 		t.Fatalf("the server still runs %v after a second SIGINT", ioWait)
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -25,13 +23,7 @@ func TestBadSettingGivesSignalsBack(t *testing.T) {
 	go func() { ended <- cmd.Wait() }()
 	select {
 	case err := <-ended:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			t.Fatalf("exit %v after a bad setting and SIGINT; want death by the signal", err)
-		}
-		if st, ok := ee.Sys().(syscall.WaitStatus); !ok || !st.Signaled() || st.Signal() != syscall.SIGINT {
-			t.Errorf("exit %v after a bad setting and SIGINT; want death by the signal", err)
-		}
+		wantDeathBy(t, err, syscall.SIGINT, "a bad setting and SIGINT")
 	case <-time.After(ioWait):
 		cmd.Process.Kill()
 		t.Fatalf("the process still runs %v after a bad setting", ioWait)
