@@ -277,6 +277,17 @@ func (c *Conn) Close() error {
 	return err
 }
 
+// WithBalancer returns attrs, a log record's attributes, with the
+// balancer's address added when a PROXY header named the client: every
+// debug line of such a connection names the balancer beside the peer, so
+// that its lines can be matched with the handshake's. c may be nil.
+func (c *Conn) WithBalancer(attrs []any) []any {
+	if c != nil && c.Balancer != nil {
+		return append(attrs, "balancer", c.Balancer.String())
+	}
+	return attrs
+}
+
 // CloseWrite shuts down the writing side of the TCP connection (a FIN),
 // when the socket supports it.
 func (c *Conn) CloseWrite() error {

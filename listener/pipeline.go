@@ -157,9 +157,7 @@ func (l *Listener) handshakeDone(c *Conn, h Handshake) {
 		if c.Hello != nil {
 			attrs = append(attrs, "ja4", c.Hello.JA4())
 		}
-		if c.Balancer != nil {
-			attrs = append(attrs, "balancer", c.Balancer.String())
-		}
+		attrs = c.WithBalancer(attrs)
 		l.log.Debug("handshake failed", attrs...)
 		return
 	}
@@ -167,9 +165,7 @@ func (l *Listener) handshakeDone(c *Conn, h Handshake) {
 	if c.Hello != nil {
 		attrs = append(attrs, "ja4", c.Hello.JA4())
 	}
-	if c.Balancer != nil {
-		attrs = append(attrs, "balancer", c.Balancer.String())
-	}
+	attrs = c.WithBalancer(attrs)
 	l.log.Debug("handshake", attrs...)
 }
 

@@ -29,9 +29,6 @@ func (c *Conn) renegotiationRefused() {
 		return
 	}
 	peer := c.Peer.String()
-	attrs := []any{"peer", peer}
-	if c.Balancer != nil {
-		attrs = append(attrs, "balancer", c.Balancer.String())
-	}
+	attrs := c.WithBalancer([]any{"peer", peer})
 	c.ln.log.Debug("connection ended", append(attrs, "err", tlsinfo.ErrRenegotiation)...)
 }

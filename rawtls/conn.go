@@ -395,10 +395,7 @@ func (c *Conn) end(err error) {
 	}
 	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
 		peer := c.tc.RemoteAddr().String()
-		attrs := []any{"peer", peer, "read", c.read.Load(), "written", c.written.Load()}
-		if c.lc != nil && c.lc.Balancer != nil {
-			attrs = append(attrs, "balancer", c.lc.Balancer.String())
-		}
+		attrs := c.lc.WithBalancer([]any{"peer", peer, "read", c.read.Load(), "written", c.written.Load()})
 		if err != nil {
 			// In words: what the client asked for that crypto/tls refuses
 			// (renegotiation) is named, not left in Go's type names. The

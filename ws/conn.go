@@ -137,14 +137,10 @@ func (c *Conn) listenerConn() *listener.Conn {
 }
 
 // peerAttrs names a connection's client on a debug line: its address
-// and, behind a PROXY header, which names the client, the balancer it
-// came through, as on the handshake's line, so the two can be matched. lc
-// may be nil.
+// and, behind a PROXY header, the balancer (listener.Conn.WithBalancer).
+// lc may be nil.
 func peerAttrs(peer string, lc *listener.Conn) []any {
-	if lc != nil && lc.Balancer != nil {
-		return []any{"peer", peer, "balancer", lc.Balancer.String()}
-	}
-	return []any{"peer", peer}
+	return lc.WithBalancer([]any{"peer", peer})
 }
 
 // debugOn reports whether debug records are written, for a caller whose

@@ -122,12 +122,7 @@ func (a *app) pageHandler(name string, wsrv *ws.Server) http.Handler {
 func (a *app) serveWS(name string, wsrv *ws.Server) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-			attrs := []any{"listener", name, "peer", r.RemoteAddr}
-			// Behind a PROXY header the balancer is named too, as on the
-			// handshake's line, so the two can be matched.
-			if lc := listener.FromContext(r.Context()); lc != nil && lc.Balancer != nil {
-				attrs = append(attrs, "balancer", lc.Balancer.String())
-			}
+			attrs := listener.FromContext(r.Context()).WithBalancer([]any{"listener", name, "peer", r.RemoteAddr})
 			a.log.Debug("wss client certificate", append(attrs, "client", r.TLS.PeerCertificates[0].Subject.String())...)
 		}
 		wsrv.ServeHTTP(w, r)
