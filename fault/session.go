@@ -242,13 +242,17 @@ func (s *Session) act(i int, v Verb) {
 	case FIN:
 		s.silent.Store(true)
 		// A write in progress fails at once (EPIPE); the FIN follows
-		// what it had got into the socket.
+		// what it had got into the socket. One that bw holds until its
+		// next piece's time (a second at 1 KiB/s) is let go too: nothing
+		// more is sent.
 		if sock := Socket(s.t.Socket); sock != nil {
 			sock.CloseWrite()
 		}
+		s.stopPacing()
 	case RST:
 		s.silent.Store(true)
 		Reset(s.t.Socket)
+		s.stopPacing()
 	case Blackhole:
 		s.silent.Store(true)
 		// Wake the reader: it stops reading and holds the socket. A
@@ -278,6 +282,14 @@ func (s *Session) Hush() {
 
 // quiet tells whether the echo must write nothing more; called with wmu.
 func (s *Session) quiet() bool { return s.finishing() || s.hushed.Load() }
+
+// stopPacing ends a paced write waiting for its next piece, and every
+// later one, once nothing more may be sent (fin, rst).
+func (s *Session) stopPacing() {
+	if p := s.pacer.Load(); p != nil {
+		p.Close()
+	}
+}
 
 // Paced tells whether bw has taken effect and paces the writes: they are
 // slow by the server's own doing then, and a transport must not take a

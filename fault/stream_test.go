@@ -2,6 +2,7 @@ package fault
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -422,5 +423,48 @@ func TestStreamDelayClientReset(t *testing.T) {
 	tcp.Close()
 	if err := s.end(); err == nil || errors.Is(err, io.EOF) {
 		t.Fatalf("echo ended with %v, want the reset", err)
+	}
+}
+
+// TestStreamEndWakesPacedWrite: under bw:1KiB each 1 KiB piece of an echo
+// waits a second. A fin or rst that acts while a piece waits ends the
+// echo at once: the waiting write slept on until its piece's time, and
+// only then failed on the socket the verb had shut, holding the
+// connection's goroutine (and its slot) that long. The client sends its
+// 4 KiB in one record, which the server echoes in one paced write of
+// four pieces.
+func TestStreamEndWakesPacedWrite(t *testing.T) {
+	// The pieces go about 1, 2, 3 and 4 s after the record arrives. fin
+	// fires at 1.1 s and acts once the write in progress has had cutWait
+	// (250 ms) to end, which it cannot; rst acts as it fires, at 1.4 s.
+	for _, verb := range []string{"fin@1100ms", "rst@1400ms"} {
+		t.Run(verb, func(t *testing.T) {
+			s := startStream(t, Options{})
+			s.arm(t, "bw:1KiB,"+verb)
+			raw, err := net.Dial("tcp", s.ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Without the small first records of dynamic sizing, the
+			// 4 KiB go as one record, read by the server at once.
+			c := tls.Client(raw, &tls.Config{RootCAs: s.pool, ServerName: "localhost", DynamicRecordSizingDisabled: true})
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			if err := c.Handshake(); err != nil {
+				t.Fatal(err)
+			}
+			sent := time.Now()
+			if _, err := c.Write(make([]byte, 4<<10)); err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, c)
+			c.Close()
+			err = s.end()
+			// Before the piece due at 2 s: a write that waited for it
+			// could not end sooner.
+			if took := time.Since(sent); took >= 2*time.Second {
+				t.Errorf("the echo ended %v after the write (%v), past the next paced piece's time", took.Round(time.Millisecond), err)
+			}
+		})
 	}
 }
