@@ -67,6 +67,21 @@ func (b *buffers) put(buf []byte) {
 	}
 }
 
+// grow lends the next size up from buf's (minBuffer for the first), with
+// buf's first keep bytes copied to it (keep is at most cap(buf), or any
+// room of its own when buf is nil) and then one, the byte read past a
+// full buf, and gives buf back. On ErrMemory buf is kept.
+func (b *buffers) grow(buf []byte, keep int, one byte) ([]byte, error) {
+	next, err := b.get(max(minBuffer, 2*cap(buf)))
+	if err != nil {
+		return buf, err
+	}
+	next = next[:keep]
+	copy(next, buf[:cap(buf)])
+	b.put(buf)
+	return append(next, one), nil
+}
+
 // read reads r to its end into a lent buffer and returns it, for put once
 // it is written. An empty message takes no buffer. On an error, ErrMemory
 // among them, nothing is lent.
@@ -84,13 +99,11 @@ func (b *buffers) read(r io.Reader) ([]byte, error) {
 		n, err := r.Read(dst)
 		switch {
 		case n > 0 && full:
-			next, gerr := b.get(max(minBuffer, 2*cap(buf)))
+			next, gerr := b.grow(buf, len(buf), one[0])
 			if gerr != nil {
 				b.put(buf)
 				return nil, gerr
 			}
-			next = append(append(next, buf...), one[0])
-			b.put(buf)
 			buf = next
 		case n > 0:
 			buf = buf[:len(buf)+n]

@@ -74,16 +74,12 @@ func (s *Session) streamFrames(m Messages, mt int, r io.Reader) (rerr, err error
 			var one [1]byte
 			n, err := r.Read(one[:])
 			if n > 0 {
-				next, gerr := bufs.get(max(minBuffer, 2*cap(buf)))
+				// The header's room comes along, unused yet.
+				next, gerr := bufs.grow(buf, at, one[0])
 				if gerr != nil {
 					return nil, gerr
 				}
-				next = next[:frameRoom]
-				if buf != nil {
-					next = append(next, buf[frameRoom:at]...)
-				}
-				bufs.put(buf)
-				buf = append(next, one[0])
+				buf = next
 				have++
 			}
 			if err == io.EOF {
