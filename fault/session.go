@@ -62,6 +62,9 @@ type Session struct {
 	// by Abort, which stops it, also one made after.
 	queue   atomic.Pointer[delayQueue]
 	aborted atomic.Bool
+	// letGo is set by LetGo: blackhole's hold ends at once, also one that
+	// begins after it.
+	letGo atomic.Bool
 	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
 	// ending is set when a terminal verb fires, before it waits for the
 	// write in progress: no echo starts after that, so data the client
@@ -128,6 +131,20 @@ func (s *Session) Stop() {
 		t.Stop()
 	}
 	s.mu.Unlock()
+}
+
+// LetGo ends blackhole's hold of the socket at once, from any goroutine,
+// whether the hold is under way or begins later: the transport is
+// closing the connection (a shutdown). A read deadline set in the past
+// alone was lost when it came just before the hold set its own. Nil-safe.
+func (s *Session) LetGo() {
+	if s == nil {
+		return
+	}
+	s.letGo.Store(true)
+	if sock := Socket(s.t.Socket); sock != nil {
+		sock.SetReadDeadline(time.Now())
+	}
 }
 
 // Abort drops the echoes a delay holds and makes the echo's next push
@@ -442,7 +459,7 @@ func (s *Session) afterEnd(awaitClose func() error, rerr error) error {
 		// Also after a read error: a client that closed or reset is seen
 		// at once, and the transport's own timeout (a wake-up) is not the
 		// end of the hold.
-		Hold(s.t.Socket, time.Now().Add(s.t.Idle))
+		Hold(s.t.Socket, time.Now().Add(s.t.Idle), &s.letGo)
 	}
 	if s.t.Socket != nil {
 		s.t.Socket.Close()

@@ -2,6 +2,7 @@ package fault
 
 import (
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,14 +44,21 @@ func Finish(c net.Conn, d time.Duration) {
 
 // Hold keeps c open without reading or writing until the client closes
 // (FIN or reset) or until, then closes it without a word. A read deadline
-// set on c meanwhile (a shutdown's) ends the hold early. Only the TCP
+// set on c meanwhile ends the hold early, and so does letGo, set before
+// the hold or during it by whoever then sets such a deadline
+// (Session.LetGo, a shutdown's). Only the TCP
 // state is watched, so what the client sends stays unread and its writes
 // back up once the socket buffers fill, as they would with a peer that
 // has hung. At the end the unread bytes are discarded before the close,
 // which is then a FIN rather than a reset.
-func Hold(c net.Conn, until time.Time) {
+func Hold(c net.Conn, until time.Time, letGo *atomic.Bool) {
 	if s := Socket(c); s != nil {
 		s.SetReadDeadline(until)
+		// Looked at after the deadline is set: a LetGo before it set its
+		// own deadline first, which this one has just put off.
+		if letGo.Load() {
+			s.SetReadDeadline(time.Now())
+		}
 		WaitPeerClose(s)
 		drain(s, closeDrain)
 	}

@@ -323,10 +323,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// wake interrupts a blocked Read so it sees that the server is draining.
-// Called with s.mu held.
+// wake interrupts a blocked Read so it sees that the server is draining,
+// and lets go of a socket blackhole holds, or is about to. Called with
+// s.mu held.
 func (c *Conn) wake() {
 	c.tc.SetReadDeadline(time.Now())
+	c.fault.LetGo()
 }
 
 // serve runs the handler and the close, in the connection's own goroutine.

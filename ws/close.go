@@ -162,6 +162,7 @@ func (c *Conn) letGoSilent() bool {
 	if !c.fault.Silent() {
 		return false
 	}
+	c.fault.LetGo()
 	c.nc.SetReadDeadline(time.Now())
 	return true
 }
