@@ -64,7 +64,7 @@ type Session struct {
 	aborted atomic.Bool
 	// letGo is set by LetGo: blackhole's hold ends at once, also one that
 	// begins after it.
-	letGo atomic.Bool
+	letGo   atomic.Bool
 	endedBy atomic.Int32 // index+1 of the terminal verb that took effect
 	// ending is set when a terminal verb fires, before it waits for the
 	// write in progress: no echo starts after that, so data the client
