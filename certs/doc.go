@@ -4,7 +4,9 @@
 // tls.Config.GetCertificate, so every listener built from [Source.TLSConfig]
 // presents the same certificate, and a reload (see [Source.Reload]) changes
 // all of them at once for new handshakes while established connections keep
-// the keys they negotiated.
+// the keys they negotiated. A session resumes only while its certificate is
+// served, so after a reload that changed it every client sees the new one
+// at its next connection.
 //
 // A Source is either self-signed and in memory ([NewSelfSigned]: nothing is
 // written to disk, the default of the server) or backed by a PEM pair on disk

@@ -202,7 +202,9 @@ var aeadSuites = []uint16{
 
 // TLSConfig returns a new server configuration drawing its certificate
 // from s, and requiring client certificates when [Source.RequireClientCerts]
-// was called. Each listener gets its own copy to add, say, ALPN protocols
+// was called. A session resumes only while the certificate it was made
+// with is served: after a reload that changed it, its client does a full
+// handshake and sees the new one. Each listener gets its own copy to add, say, ALPN protocols
 // to; with client certificates required it must not set
 // GetConfigForClient, which carries the reloaded client CA pool.
 func (s *Source) TLSConfig(opts Options) *tls.Config {
@@ -215,6 +217,7 @@ func (s *Source) TLSConfig(opts Options) *tls.Config {
 		CipherSuites:   append([]uint16(nil), aeadSuites...),
 		GetCertificate: s.GetCertificate,
 	}
+	s.tagSessions(cfg)
 	if s.ca.file != "" {
 		s.requireClientCerts(cfg)
 	}
