@@ -250,8 +250,21 @@ func (c *Conn) cont(h Handler) {
 // a few allocations for a line nobody sees.
 func (c *Conn) logClosed(err error) {
 	if c.debugOn() {
-		c.debug("websocket closed", "code", c.code, "err", tlsinfo.Ended(err))
+		c.debug("websocket closed", "code", c.code, "err", tlsinfo.Ended(c.cause(err)))
 	}
+}
+
+// cause is what ended the connection: err, unless a write failed after a
+// read that returned data with an error (watchedConn.readEnd), which then
+// is the cause.
+func (c *Conn) cause(err error) error {
+	if c.nc == nil || !c.nc.failed.Load() {
+		return err
+	}
+	if p := c.nc.readEnd.Load(); p != nil {
+		return *p
+	}
+	return err
 }
 
 // errPanicked ends a connection whose handler panicked (close 1011).

@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -294,6 +295,10 @@ type watchedConn struct {
 	// failed is set by the first write that fails: gorilla refuses every
 	// later one (and listener.Conn would), so nothing more can be sent.
 	failed atomic.Bool
+	// readEnd is the error of a read that returned data with it, before
+	// any write failed (see Read): the connection's end, when the echo's
+	// write of that data then fails.
+	readEnd atomic.Pointer[error]
 	// writeDeadline is the write deadline last set, in Unix nanoseconds
 	// (0: none).
 	writeDeadline atomic.Int64
@@ -351,6 +356,14 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 		return 0, errMisplacedRSV1
 	}
 	n, err := w.Conn.Read(p)
+	if n > 0 && err != nil && err != io.EOF && !w.failed.Load() {
+		// crypto/tls, having returned the data of a record, reads an
+		// alert behind it in the same call; warnings past its bound
+		// make it send a fatal alert, after which no write goes out,
+		// the echo of this data included. Its error tells why; the
+		// write's would tell only of the alert.
+		w.readEnd.Store(&err)
+	}
 	if n > 0 {
 		if w.lc != nil {
 			w.lc.RecordRead(n, len(p))
