@@ -84,6 +84,8 @@ type Conn struct {
 	// set by the first write that fails (see Write), and readUnsure with
 	// a count above them (see Conn.readNow).
 	writes atomic.Uint32
+	// writeErr is the error of the first write that failed (WriteErr).
+	writeErr atomic.Pointer[error]
 	// httpServed is set while net/http serves the connection, from its
 	// StateNew to a hijack: write deadlines set then are cut to
 	// LingerWait (HTTPConns).
@@ -248,12 +250,24 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	n, err := c.throttle.Write(c.conn, p)
 	if err != nil {
+		c.writeErr.CompareAndSwap(nil, &err)
 		c.writes.Or(writeFailed)
 	} else if w&readUnsure != 0 && n > 0 {
 		// Not if another such read came meanwhile: the count moved.
 		c.writes.CompareAndSwap(w, w&^readUnsure)
 	}
 	return n, err
+}
+
+// WriteErr is the error of the first write to the socket that failed, or
+// nil. Writes crypto/tls makes on its own inside a read (the answer to a
+// TLS 1.3 key update) count too: a deadline that cut one is seen only
+// here.
+func (c *Conn) WriteErr() error {
+	if p := c.writeErr.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Close closes the socket and frees the connection's slot in the limit,

@@ -256,13 +256,30 @@ func (c *Conn) logClosed(err error) {
 
 // cause is what ended the connection: err, unless a write failed after a
 // read that returned data with an error (watchedConn.readEnd), which then
-// is the cause.
+// is the cause, or err is crypto/tls failing to authenticate a record
+// after a write to the socket had failed.
+//
+// That second case is crypto/tls's: it answers a client's key update
+// (TLS 1.3, update_requested) inside the read that takes it, and when
+// that answer's write fails (a client that reads nothing, and a ping
+// whose write deadline cuts the answer), it goes on reading with the key
+// it should have left behind. The client's next record then fails as
+// "bad record MAC", which alone would say the client sent a corrupt one.
 func (c *Conn) cause(err error) error {
-	if c.nc == nil || !c.nc.failed.Load() {
+	if c.nc == nil {
 		return err
 	}
-	if p := c.nc.readEnd.Load(); p != nil {
-		return *p
+	if c.nc.failed.Load() {
+		if p := c.nc.readEnd.Load(); p != nil {
+			return *p
+		}
+	}
+	var op *net.OpError
+	if lc := c.listenerConn(); lc != nil && errors.As(err, &op) && op.Op == "local error" && op.Err != nil && op.Err.Error() == "tls: bad record MAC" {
+		if werr := lc.WriteErr(); werr != nil {
+			return fmt.Errorf("a write to the client failed first (%v); crypto/tls then failed to read the client's next record, "+
+				"as it does when the write cut was its answer to a key update: %w", werr, err)
+		}
 	}
 	return err
 }
