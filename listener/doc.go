@@ -83,9 +83,9 @@
 // own, and a read deadline set through the Conn, or its Close, starts the
 // connection again; so such a connection must be closed through its
 // Conn, never by its socket (NetConn) alone. The same watch sees a TLS 1.2 client's handshake record
-// after the handshake, a renegotiation crypto/tls refuses: net/http drops
-// that connection silently, so Close logs it at debug, in the words the
-// raw TLS echo uses (tlsinfo.ErrRenegotiation).
+// after the handshake, most likely a renegotiation crypto/tls refuses:
+// net/http drops that connection silently, so Close logs it at debug, in
+// words that begin as the raw TLS echo's (tlsinfo.ErrRenegotiation).
 //
 // # Concurrency
 //

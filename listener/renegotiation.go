@@ -19,11 +19,13 @@ func (w *recordWatch) header(typ byte) bool {
 }
 
 // renegotiationRefused logs, at its close, a connection net/http served
-// whose client asked to renegotiate. net/http closes it without a word
-// when crypto/tls's read fails, where rawtls logs the end of each
-// connection: the record is the one rawtls writes then, in the same
-// words (tlsinfo.Ended), so an operator reads one thing on both ports.
-// A WebSocket taken over from net/http logs its own end.
+// whose client sent a handshake message after a TLS 1.2 handshake, most
+// likely asking to renegotiate. net/http closes it without a word when
+// crypto/tls's read fails, where rawtls logs the end of each connection:
+// the record is the one rawtls writes then, and its words begin as
+// rawtls's for a renegotiation (tlsinfo.ErrRenegotiation), so an
+// operator finds both ports' with one search. A WebSocket taken over from
+// net/http logs its own end, with crypto/tls's error.
 func (c *Conn) renegotiationRefused() {
 	if !c.httpServed.Load() || !c.renegotiation.Load() {
 		return

@@ -20,11 +20,16 @@ const renegotiation = "received unexpected handshake message of type *tls.client
 const renegotiationWords = "client asked to renegotiate (a ClientHello after the TLS 1.2 handshake), " +
 	"which this server does not do: connection ended with an unexpected_message alert"
 
-// ErrRenegotiation is a connection ended because its client asked to
-// renegotiate, in the words Ended gives crypto/tls's error: for a server
-// that sees the request go by but never sees that error (net/http drops
-// such a connection without a word).
-var ErrRenegotiation = errors.New(renegotiationWords)
+// ErrRenegotiation is a connection ended after its client sent a
+// handshake message after a TLS 1.2 handshake, for a server that sees the
+// record go by but never sees crypto/tls's error (net/http drops such a
+// connection without a word). A ClientHello asking to renegotiate is the
+// one a client may send, and the one this names first, in the words Ended
+// gives it; seen from outside crypto/tls, it is told from the others (a
+// HelloRequest, which a client must not send, an empty record) only by
+// its sealed length, so the words leave room for them.
+var ErrRenegotiation = errors.New("client asked to renegotiate, or sent another handshake message after the TLS 1.2 handshake; " +
+	"this server takes none: connection ended")
 
 // goMessageType matches crypto/tls's Go type names of handshake messages
 // ("*tls.clientHelloMsg", "*tls.certificateMsgTLS13").

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/tlsrecord"
 )
 
 // sealedClient is a client whose handshake crypto/tls made, and whose
@@ -24,20 +26,6 @@ type sealedClient struct {
 	keys  string    // the NSS key log of the handshake
 	hello []byte    // the first bytes the server sent: its ServerHello
 	br    *bufio.Reader
-}
-
-// firstBytes keeps the first bytes a connection reads.
-type firstBytes struct {
-	net.Conn
-	buf bytes.Buffer
-}
-
-func (f *firstBytes) Read(p []byte) (int, error) {
-	n, err := f.Conn.Read(p)
-	if f.buf.Len() < 1<<10 {
-		f.buf.Write(p[:n])
-	}
-	return n, err
 }
 
 // dialSealed handshakes with ts in TLS version v, on a socket d dials
@@ -59,7 +47,7 @@ func dialSealed(t *testing.T, ts *testServer, v uint16, d *net.Dialer) *sealedCl
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tcp.Close() })
-	wire := &firstBytes{Conn: tcp}
+	wire := &tlsrecord.Tap{Conn: tcp}
 	tc := tls.Client(wire, cfg)
 	tc.SetDeadline(time.Now().Add(ioWait))
 	if err := tc.Handshake(); err != nil {
@@ -68,7 +56,7 @@ func dialSealed(t *testing.T, ts *testServer, v uint16, d *net.Dialer) *sealedCl
 	if s := tc.ConnectionState().CipherSuite; v == tls.VersionTLS13 && s != tls.TLS_AES_128_GCM_SHA256 {
 		t.Skipf("negotiated %s; the writer seals TLS_AES_128_GCM_SHA256 records only", tls.CipherSuiteName(s))
 	}
-	return &sealedClient{tcp: tcp, tls: tc, keys: keys.String(), hello: wire.buf.Bytes(), br: bufio.NewReader(tc)}
+	return &sealedClient{tcp: tcp, tls: tc, keys: keys.String(), hello: wire.Bytes(), br: bufio.NewReader(tc)}
 }
 
 // upgrade asks for the WebSocket upgrade through seal, which seals and
