@@ -87,7 +87,7 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 		if n > 0 {
 			if _, err := c.Write((*bp)[:n]); err != nil {
 				pool.Put(bp)
-				return err
+				return firstFailure(rerr, err)
 			}
 		}
 		pool.Put(bp)
@@ -102,6 +102,20 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 			c.settleNext = !c.tookInput(prev)
 		}
 	}
+}
+
+// firstFailure is what ends an echo whose write of what a read returned
+// failed with werr: the read's own error rerr, when it had one beside the
+// data (not the client's end of input), since it came first. crypto/tls
+// returns data with an error when, having read past the data's record, it
+// met alerts it refused there (more warnings than it lets pass) and sent
+// a fatal alert, after which it fails every write: werr then tells only
+// of that alert.
+func firstFailure(rerr, werr error) error {
+	if rerr != nil && !errors.Is(rerr, io.EOF) && rerr != listener.ErrNoInput {
+		return rerr
+	}
+	return werr
 }
 
 // endOf is what the echo returns for the read or write error that ends
@@ -128,7 +142,7 @@ func (c *Conn) echoReady(pool bufPool) (bool, error) {
 		n, err := c.Read(*bp)
 		if n > 0 {
 			if _, werr := c.Write((*bp)[:n]); werr != nil {
-				return false, werr
+				return false, firstFailure(err, werr)
 			}
 		}
 		switch {
