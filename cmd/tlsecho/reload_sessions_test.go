@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"io"
 	"net"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -48,13 +47,7 @@ func sessionOn(t *testing.T, addr string, https bool, cache tls.ClientSessionCac
 // certificate, where resuming would have left it with the old one.
 func TestReloadEndsOldSessions(t *testing.T) {
 	t.Parallel()
-	old := newReloadPair(t, "old.test")
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	installByRename(t, old.certFile, certFile)
-	installByRename(t, old.keyFile, keyFile)
-	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
-	waitLogged(t, ta, "watching certificate files")
+	old, ta, certFile, keyFile := startWatchingPair(t)
 
 	ports := []struct {
 		name  string

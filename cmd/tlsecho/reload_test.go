@@ -167,18 +167,27 @@ func (oc openConns) echo(t testing.TB, msg string) {
 	}
 }
 
+// startWatchingPair starts a server on a pair for old.test, made by
+// `tlsecho cert` and installed in a directory of its own, once it watches
+// the pair's files.
+func startWatchingPair(t *testing.T) (old reloadPair, ta *testApp, certFile, keyFile string) {
+	t.Helper()
+	old = newReloadPair(t, "old.test")
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	installByRename(t, old.certFile, certFile)
+	installByRename(t, old.keyFile, keyFile)
+	ta = startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+	waitLogged(t, ta, "watching certificate files")
+	return old, ta, certFile, keyFile
+}
+
 // TestReloadByRename: a new pair renamed over the files is served to new
 // clients on both ports, verified, while connections opened before keep
 // echoing; the log gives the new subject, expiry and fingerprint.
 func TestReloadByRename(t *testing.T) {
 	t.Parallel()
-	old := newReloadPair(t, "old.test")
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	installByRename(t, old.certFile, certFile)
-	installByRename(t, old.keyFile, keyFile)
-	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
-	waitLogged(t, ta, "watching certificate files")
+	old, ta, certFile, keyFile := startWatchingPair(t)
 	conns := openBoth(t, ta.TLSAddr, ta.HTTPSAddr, old.trusts())
 
 	// Two renames, and the watcher may read the files between them. With
