@@ -39,6 +39,10 @@ type Conn struct {
 	written atomic.Int64
 	writes  atomic.Uint64
 	idle    idleWatch
+	// idleMark is the listener's InputMark at the last data read, or
+	// at the last look of idleWatch.heard: bytes since then are traffic
+	// though no data came of them. The reading goroutine's alone.
+	idleMark uint64
 	// closeCut is set when a close fault gave up waiting for a write the
 	// client took nothing of, and closed the socket (watchTaken).
 	closeCut atomic.Bool
@@ -104,7 +108,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 		switch {
 		case c.srv.draining.Load():
 			return c.drainRead(p)
-		case c.idle.expired.Load(), c.fault.Silent():
+		case c.fault.Silent():
+			return 0, ErrIdle
+		case c.idle.expired.Load() && !c.idle.heard():
 			return 0, ErrIdle
 		}
 		n, err := c.tlsRead(p)
@@ -258,6 +264,7 @@ func (c *Conn) tlsRead(p []byte) (int, error) {
 	n, err := c.tc.Read(p)
 	if n > 0 {
 		c.lastRead.Store(c.srv.since())
+		c.idleMark = c.inputMark()
 		c.read.Add(int64(n))
 		if c.lc != nil {
 			c.lc.RecordRead(n, len(p))
@@ -305,7 +312,7 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return 0, err
 		}
-		if c.idle.expired.Load() || c.fault.Silent() {
+		if c.fault.Silent() || c.idle.expired.Load() && !c.idle.heard() {
 			return 0, ErrIdle
 		}
 		if m := c.inputMark(); m != mark {
@@ -406,6 +413,7 @@ func (c *Conn) begin() {
 		s.mu.Unlock()
 	}
 	// After the faults: the idle watch asks them whether it may act.
+	c.idleMark = c.inputMark()
 	c.idle.start(c)
 }
 
