@@ -21,10 +21,6 @@ import (
 // grew for the handshake is not kept while the connection idles.
 func (l *Listener) pipeline(c *Conn) {
 	defer l.ended()
-	if h := l.o.Hooks; h != nil && h.Accepted != nil {
-		h.Accepted(c)
-	}
-	l.takeFault(c)
 	// One deadline on the socket, set by track, bounds every stage and
 	// the handshake: a client that sends nothing, or a byte now and then,
 	// is dropped when it passes, and Close shortens it to a grace.
@@ -66,6 +62,13 @@ func (l *Listener) safePrepare(c *Conn) (nc net.Conn, err error) {
 
 // prepare runs the stages and returns what Accept hands out.
 func (l *Listener) prepare(c *Conn) (net.Conn, error) {
+	// Here, under safePrepare's recover like the stages: a panic in the
+	// hook (the server's own code, its metrics) ends this connection, not
+	// the process.
+	if h := l.o.Hooks; h != nil && h.Accepted != nil {
+		h.Accepted(c)
+	}
+	l.takeFault(c)
 	if l.o.Proxy != nil {
 		start := time.Now()
 		err := l.cutByClose(c, l.o.Proxy.read(c, l.handshakeTimeout()), "no PROXY protocol header")

@@ -224,6 +224,18 @@ func (c *Conn) Unread() Unread {
 	return c.records.unread()
 }
 
+// InputMark is a value that changes with every byte crypto/tls reads
+// through c, on a TLS listener: a reader that saw its read end with no
+// data (a deadline) can tell from it whether bytes came meanwhile, of a
+// record still arriving. It is 0 on a plain listener. Call it only from
+// the goroutine that reads the connection.
+func (c *Conn) InputMark() uint64 {
+	w := &c.records
+	// Each byte moves one of these: a header byte hn, a payload byte
+	// left, a record's last byte complete.
+	return uint64(w.complete)<<32 | uint64(w.hn)<<16 | uint64(w.left)
+}
+
 // RecordRead tells the Conn that a read through crypto/tls returned n
 // bytes, asked for asked: call it from the reading goroutine after every
 // read that returned data, or [Conn.Unread] stays at [UnreadMaybe] until

@@ -39,6 +39,10 @@ type Conn struct {
 	written atomic.Int64
 	writes  atomic.Uint64
 	idle    idleWatch
+	// idleMark is the listener's InputMark at the last data read, or
+	// at the last look of idleWatch.heard: bytes since then are traffic
+	// though no data came of them. The reading goroutine's alone.
+	idleMark uint64
 	// closeCut is set when a close fault gave up waiting for a write the
 	// client took nothing of, and closed the socket (watchTaken).
 	closeCut atomic.Bool
@@ -104,7 +108,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 		switch {
 		case c.srv.draining.Load():
 			return c.drainRead(p)
-		case c.idle.expired.Load(), c.fault.Silent():
+		case c.fault.Silent():
+			return 0, ErrIdle
+		case c.idle.expired.Load() && !c.idle.heard():
 			return 0, ErrIdle
 		}
 		n, err := c.tlsRead(p)
@@ -258,6 +264,7 @@ func (c *Conn) tlsRead(p []byte) (int, error) {
 	n, err := c.tc.Read(p)
 	if n > 0 {
 		c.lastRead.Store(c.srv.since())
+		c.idleMark = c.inputMark()
 		c.read.Add(int64(n))
 		if c.lc != nil {
 			c.lc.RecordRead(n, len(p))
@@ -272,10 +279,23 @@ func (c *Conn) tlsRead(p []byte) (int, error) {
 // drainRead is Read while the server shuts down: it reads while the
 // client keeps sending and reports io.EOF once the client has been quiet
 // for DrainQuiet.
+//
+// Quiet counts from the client's last byte, not from the last data
+// crypto/tls returned: the bytes of a record still arriving (a large one
+// over a slow link) return no data until the record is whole, and a
+// client sending one is not quiet. The drain learns of such bytes when
+// its deadline passes, so it ends at most 2*DrainQuiet after the last.
+// A record begun before the call counts as heard when it starts: its
+// bytes may have come a moment ago, read by the wait before the drain.
 func (c *Conn) drainRead(p []byte) (int, error) {
 	quiet := durationOr(c.srv.DrainQuiet, DefaultDrainQuiet)
+	var heard time.Time // when bytes of a record were last seen arriving
+	if c.lc != nil && c.lc.Unread() == listener.UnreadPartial {
+		heard = time.Now()
+	}
+	mark := c.inputMark()
 	for {
-		last := c.srv.at(c.lastRead.Load())
+		last := later(c.srv.at(c.lastRead.Load()), heard)
 		// At least a moment in the future, so bytes already in the socket
 		// buffer are still read: a deadline in the past fails before the
 		// read is even tried.
@@ -292,10 +312,14 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return 0, err
 		}
-		switch {
-		case c.idle.expired.Load() || c.fault.Silent():
+		if c.fault.Silent() || c.idle.expired.Load() && !c.idle.heard() {
 			return 0, ErrIdle
-		case time.Since(c.srv.at(c.lastRead.Load())) >= quiet:
+		}
+		if m := c.inputMark(); m != mark {
+			mark, heard = m, time.Now()
+			continue
+		}
+		if time.Since(later(c.srv.at(c.lastRead.Load()), heard)) >= quiet {
 			// Quiet for DrainQuiet while shutting down: treat it as the
 			// client's end of input, so the handler finishes cleanly.
 			// Shutdown's wake-up can land after the drain deadline was
@@ -304,6 +328,15 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 	}
+}
+
+// inputMark is the listener's listener.Conn.InputMark, which moves with
+// every byte crypto/tls reads; 0 behind another listener.
+func (c *Conn) inputMark() uint64 {
+	if c.lc == nil {
+		return 0
+	}
+	return c.lc.InputMark()
 }
 
 func later(a, b time.Time) time.Time {
@@ -380,6 +413,7 @@ func (c *Conn) begin() {
 		s.mu.Unlock()
 	}
 	// After the faults: the idle watch asks them whether it may act.
+	c.idleMark = c.inputMark()
 	c.idle.start(c)
 }
 

@@ -15,7 +15,9 @@
 // the hang that a blocking SSL_accept has. The server owns the rest of the
 // life-cycle, so handlers stay small:
 //
-//   - A client silent for IdleTimeout is closed, and one that takes none
+//   - A client silent for IdleTimeout is closed (the bytes of a record
+//     still arriving are not silence, though no data comes of them until
+//     the record is whole), and one that takes none
 //     of a write for that long is dropped, so a client that sends but never
 //     reads cannot pin the server. A write paced by a bw fault is slow on
 //     purpose: it counts as not taken once the client has taken none of
@@ -47,8 +49,9 @@
 //     has its socket closed then, close_notify sent or not, not after the
 //     5 s crypto/tls gives the close_notify's write.
 //   - [Server.Shutdown] stops accepting, then lets each connection drain: a
-//     client still sending is read and served until it has been quiet for
-//     DrainQuiet, an idle one is closed at once.
+//     client still sending (a record still arriving included) is read and
+//     served until it has been quiet for DrainQuiet, an idle one is closed
+//     at once.
 //
 // With Faults set, a connection that got a fault spec at accept (see the
 // fault and listener packages) is echoed by the fault package's echo,

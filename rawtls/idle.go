@@ -109,6 +109,33 @@ func (w *idleWatch) fire() {
 	w.t.Reset(next)
 }
 
+// heard is the reading goroutine's look, once the watch has woken its
+// read for idleness, at whether bytes came since the last data (or the
+// last look): those of a record still arriving, a large one over a slow
+// link, of which crypto/tls returns nothing until it is whole. A client
+// sending them is not idle, whatever lastRead says: the watch starts
+// again, a whole IdleTimeout from now, and heard reports true. It looks
+// only when the watch fires, so a client that stops in the middle of a
+// record is closed within twice IdleTimeout of its last byte. It reports
+// false, and the read ends as idle, once the watch has stopped or given
+// up on the writes.
+func (w *idleWatch) heard() bool {
+	c := w.c
+	m := c.inputMark()
+	if m == c.idleMark {
+		return false
+	}
+	c.idleMark = m
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped || w.cut.Load() || w.stuck.Load() {
+		return false
+	}
+	w.expired.Store(false)
+	w.t.Reset(w.after)
+	return true
+}
+
 // stuckWrite tells whether the client has taken none of the write in
 // progress, writes, for IdleTimeout: the same write as at the last
 // firing, IdleTimeout ago or more. Under bw the server itself makes a
