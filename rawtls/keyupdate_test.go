@@ -2,15 +2,8 @@ package rawtls_test
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -21,6 +14,7 @@ import (
 
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/internal/testlog"
+	"github.com/tlsecho/tlsecho/internal/tlsrecord"
 	"github.com/tlsecho/tlsecho/listener"
 	"github.com/tlsecho/tlsecho/rawtls"
 )
@@ -62,7 +56,7 @@ func TestKeyUpdateClientThatDoesNotRead(t *testing.T) {
 		// was held back for the idle timeout, on a loaded machine, let the
 		// server's answers go out and was dropped as merely idle.
 		var batch bytes.Buffer
-		w, err := newRecordWriter(&batch, keys.String())
+		w, err := tlsrecord.New13(&batch, keys.String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,9 +71,9 @@ func TestKeyUpdateClientThatDoesNotRead(t *testing.T) {
 				batch.Reset()
 				for range 20 {
 					for range 15 {
-						w.keyUpdate()
+						w.KeyUpdate()
 					}
-					w.data([]byte("x"))
+					w.Data([]byte("x"))
 				}
 				if _, err := c.tcp.Write(batch.Bytes()); err != nil {
 					return
@@ -112,84 +106,3 @@ func dialSmallBuffers(t *testing.T, ts *testServer, cfg *tls.Config) *client {
 	}
 	return &client{Conn: tc, tcp: raw.(*net.TCPConn)}
 }
-
-// recordWriter writes TLS 1.3 records with TLS_AES_128_GCM_SHA256 in the
-// client's place, from its traffic secret (RFC 8446 section 5.2 and 7),
-// for a connection whose client has not written any data itself.
-type recordWriter struct {
-	conn   io.Writer
-	secret []byte
-	aead   cipher.AEAD
-	iv     []byte
-	seq    uint64
-}
-
-// newRecordWriter takes CLIENT_TRAFFIC_SECRET_0 from an NSS key log.
-func newRecordWriter(conn io.Writer, keyLog string) (*recordWriter, error) {
-	for _, line := range strings.Split(keyLog, "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "CLIENT_TRAFFIC_SECRET_0" {
-			secret, err := hex.DecodeString(f[2])
-			if err != nil {
-				return nil, err
-			}
-			w := &recordWriter{conn: conn}
-			return w, w.setSecret(secret)
-		}
-	}
-	return nil, fmt.Errorf("no CLIENT_TRAFFIC_SECRET_0 in the key log:\n%s", keyLog)
-}
-
-func (w *recordWriter) setSecret(secret []byte) error {
-	key, err := expandLabel(secret, "key", 16)
-	if err != nil {
-		return err
-	}
-	if w.iv, err = expandLabel(secret, "iv", 12); err != nil {
-		return err
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return err
-	}
-	w.secret, w.seq = secret, 0
-	w.aead, err = cipher.NewGCM(block)
-	return err
-}
-
-// expandLabel is HKDF-Expand-Label with an empty context.
-func expandLabel(secret []byte, label string, n int) ([]byte, error) {
-	full := "tls13 " + label
-	info := append(binary.BigEndian.AppendUint16(nil, uint16(n)), byte(len(full)))
-	info = append(append(info, full...), 0)
-	return hkdf.Expand(sha256.New, secret, string(info), n)
-}
-
-// record seals inner plaintext of content type typ and writes it.
-func (w *recordWriter) record(typ byte, content []byte) error {
-	inner := append(append([]byte(nil), content...), typ)
-	hdr := []byte{23, 3, 3, 0, 0}
-	binary.BigEndian.PutUint16(hdr[3:], uint16(len(inner)+w.aead.Overhead()))
-	nonce := append([]byte(nil), w.iv...)
-	for i := range 8 {
-		nonce[len(nonce)-1-i] ^= byte(w.seq >> (8 * i))
-	}
-	w.seq++
-	_, err := w.conn.Write(w.aead.Seal(hdr, nonce, inner, hdr))
-	return err
-}
-
-// keyUpdate sends KeyUpdate(update_requested) and moves to the next
-// traffic secret.
-func (w *recordWriter) keyUpdate() error {
-	if err := w.record(22, []byte{24, 0, 0, 1, 1}); err != nil {
-		return err
-	}
-	next, err := expandLabel(w.secret, "traffic upd", sha256.Size)
-	if err != nil {
-		return err
-	}
-	return w.setSecret(next)
-}
-
-// data sends application data.
-func (w *recordWriter) data(p []byte) error { return w.record(23, p) }
