@@ -310,10 +310,12 @@ type watchedConn struct {
 	pending  *[]byte       // held writes, from pool
 	pool     *sync.Pool    // the server's buffers for held writes
 	// swap, while set, is written in place of the next empty binary
-	// frame (Conn.writeThrough). Only the handler's goroutine sets it,
-	// and it is looked at only for data frames, which on a connection
-	// without faults only that goroutine writes (a fault's delay queue
-	// writes them too, on a connection that never answers in place).
+	// frame (Conn.writeThrough). It is set by the goroutine that writes
+	// data frames, and looked at only for data frames, which one
+	// goroutine writes at a time: on a connection without faults the
+	// handler's; with faults the fault echo's writes (Conn.WriteFrame),
+	// from the handler's goroutine or a delay's queue, under the
+	// session's write lock.
 	swap []byte
 	// lc is the listener's Conn under a TLS connection, told of each read
 	// through crypto/tls (listener.Conn.RecordRead); nil otherwise.
