@@ -41,7 +41,8 @@ type frameWatch struct {
 	partial atomic.Uint64
 	// rest is the payload of the frame partly arrived still to come, as
 	// of the last read that ended inside it: input shorter than that
-	// cannot hold a frame after it, such as a pong (keepalive.go). It is
+	// cannot complete the frame, nor hold one after it, such as a pong
+	// (keepalive.go). It is
 	// 0, unknown, when that read left input above the socket (hidden).
 	rest atomic.Uint64
 	// hidden is set while bytes read from the socket may wait unseen
