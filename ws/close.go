@@ -278,15 +278,18 @@ func (c *Conn) awaitClose() {
 // tls.Conn.Close sends close_notify under a write deadline of its own,
 // 5 s, which a client that takes nothing more would hold to its end.
 // close_notify gets what is left until by; a client that reads takes it
-// at once.
+// at once. The cut is armed before the discard, not after it: another
+// goroutine may set the read deadline meanwhile (a shutdown's close sets
+// the one of the handshake it starts, closeWait from then), and the
+// discard would wait for that one.
 func (c *Conn) discardAndClose(read time.Duration, by time.Time) {
+	cut := time.AfterFunc(time.Until(by), c.closeSocket)
+	defer cut.Stop()
 	c.nc.flushHeld()
 	nc := c.nc.Conn
 	nc.SetReadDeadline(earliest(time.Now().Add(read), by))
 	c.discardToClose(nc, c.srv.MessageLimit()+discardAllowance)
-	cut := time.AfterFunc(time.Until(by), c.closeSocket)
 	nc.Close()
-	cut.Stop()
 }
 
 // discardToClose reads and drops what the client sends on nc, below the

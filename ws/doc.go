@@ -172,8 +172,10 @@
 // the fault package), or its connection may have got a spec at accept. A
 // bad spec is answered 400 before the upgrade, status:CODE with that
 // status. A connection with faults runs the fault package's echo, which
-// writes its own frames for frag (each with one write, so gorilla's
-// control frames fall between them); its ping and close handlers and the
+// writes its own frames for frag (each with one write through gorilla's
+// writer, so gorilla's control frames fall between them, and each goes
+// out under a data frame's write deadline, none); its ping and close
+// handlers and the
 // keepalive ask the session before they write, so nopong, fin, rst and
 // blackhole hold. A connection without faults pays nil checks only. The
 // fault echo streams, a piece of each message at a time (under delay it

@@ -110,10 +110,24 @@ func (c *Conn) WriteMessage(messageType int, data []byte) error {
 }
 
 // WriteFrame sends one frame the fault echo built (frag:N, the pieces of
-// a streamed message), in a single
-// write under gorilla: gorilla's control frames, each a single write too,
-// fall between frames, never inside one.
+// a streamed message), in a single write through gorilla's writer
+// (writeThrough), as its own data frames go: it takes its turn with the
+// pings, pongs and closes other goroutines write, so those fall between
+// frames, never inside one, and it goes out under the write deadline
+// gorilla gives a data frame, none. Written past gorilla, it went out
+// under whatever deadline the last control frame had left on the socket:
+// after a ping, every frame once the ping's bound had passed failed at
+// once, and a pong's or a close's bound, set during a frame's write, cut
+// it. Once the server's close has gone out it is refused, as a message
+// is (websocket.ErrCloseSent).
 func (c *Conn) WriteFrame(frame []byte) error {
-	_, err := c.nc.Write(frame)
-	return err
+	if len(frame) == 0 {
+		return nil // writeThrough would send its stand-in frame itself
+	}
+	if c.deflate {
+		// The stand-in frame must go uncompressed to be replaced;
+		// the echo compresses by piece itself (deflate.go).
+		c.ws.EnableWriteCompression(false)
+	}
+	return c.writeThrough(frame)
 }

@@ -41,7 +41,8 @@ type frameWatch struct {
 	partial atomic.Uint64
 	// rest is the payload of the frame partly arrived still to come, as
 	// of the last read that ended inside it: input shorter than that
-	// cannot hold a frame after it, such as a pong (keepalive.go). It is
+	// cannot complete the frame, nor hold one after it, such as a pong
+	// (keepalive.go). It is
 	// 0, unknown, when that read left input above the socket (hidden).
 	rest atomic.Uint64
 	// hidden is set while bytes read from the socket may wait unseen
@@ -310,10 +311,12 @@ type watchedConn struct {
 	pending  *[]byte       // held writes, from pool
 	pool     *sync.Pool    // the server's buffers for held writes
 	// swap, while set, is written in place of the next empty binary
-	// frame (Conn.writeThrough). Only the handler's goroutine sets it,
-	// and it is looked at only for data frames, which on a connection
-	// without faults only that goroutine writes (a fault's delay queue
-	// writes them too, on a connection that never answers in place).
+	// frame (Conn.writeThrough). It is set by the goroutine that writes
+	// data frames, and looked at only for data frames, which one
+	// goroutine writes at a time: on a connection without faults the
+	// handler's; with faults the fault echo's writes (Conn.WriteFrame),
+	// from the handler's goroutine or a delay's queue, under the
+	// session's write lock.
 	swap []byte
 	// lc is the listener's Conn under a TLS connection, told of each read
 	// through crypto/tls (listener.Conn.RecordRead); nil otherwise.

@@ -7,10 +7,6 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// minPong is the length of the shortest pong a client sends: a 2-byte
-// header and the 4-byte mask (RFC 6455 section 5.2).
-const minPong = 6
-
 // minFrameRate is the slowest a frame may arrive without being taken for
 // a stalled client: a frame of n bytes has n/minFrameRate beyond the
 // usual ping interval to complete. A message of the default maximum size
@@ -197,7 +193,9 @@ func (k *keepalive) stuck(now int64) bool {
 // answer can only follow the frame, so input shorter than the frame's
 // rest (over TLS too, whose records only add bytes) holds none, and a
 // client trickling a frame, which leaves some input at every look while
-// the reader is behind, is not held by it. Over TLS that holds only while
+// the reader is behind, is not held by it. Input of the whole rest does
+// hold it, a pong behind it or not: the frame completes once read, and a
+// complete frame is life as a pong is. Over TLS that holds only while
 // crypto/tls keeps none of what it read from the socket: the rest of a
 // record the reader has taken the start of is out of the socket's count
 // (frameWatch.hidden). The first wait for each ping is logged at debug
@@ -215,7 +213,7 @@ func (k *keepalive) answerUnread() bool {
 	// takes for an answer. An unknown rest (0: crypto/tls may hold some
 	// of it) holds the verdict as any input does.
 	if w := &k.c.nc.watch; w.arriving.Load() > 0 {
-		if rest := w.rest.Load(); rest > 0 && uint64(unread) < rest+minPong {
+		if rest := w.rest.Load(); rest > 0 && uint64(unread) < rest {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package ws
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -152,5 +153,50 @@ func TestFrameAllowanceTrickle(t *testing.T) {
 			rc.conn.SetWriteDeadline(time.Now().Add(ioWait))
 			rc.conn.Write(wire[off : off+100])
 		}
+	})
+}
+
+// TestFrameAllowanceEachFrame: each frame of a message counts on its
+// own. A message of two 64 KiB frames, each sent at 20 KiB/s (3.2 s,
+// above 16 KiB/s), takes 6.4 s, longer than one frame's allowance (an
+// interval and 4 s): the second frame's allowance runs from when it
+// began arriving, not from when the first did, although both frames
+// declare the same length, so the server sees no new length arrive.
+func TestFrameAllowanceEachFrame(t *testing.T) {
+	t.Parallel()
+	ts, opened := frameAllowanceServer(t)
+	const size = 64 << 10
+	first, second := binaryOfSize(size), binaryOfSize(size)
+	second[0] ^= 0xFF
+	wire := append(frame{op: opBinary, payload: first}.encode(), frame{fin: true, op: opCont, payload: second}.encode()...)
+	notLate(t, testPingInterval, func() (time.Duration, error) {
+		rc, _ := ts.dialRaw(t, nil)
+		defer rc.conn.Close()
+		since := openedAt(t, opened)
+		late, err := rc.writePaced(since, wire, 2<<10, 100*time.Millisecond) // 20 KiB/s
+		if err != nil {
+			return late, err
+		}
+		var got []byte
+		for {
+			f, err := rc.readFrame()
+			if err != nil {
+				return late, fmt.Errorf("the echo: %w", err)
+			}
+			if f.op == opPing {
+				continue
+			}
+			if f.op != opBinary && f.op != opCont {
+				t.Fatalf("got %v (payload %.40q), want the echo", f, f.payload)
+			}
+			got = append(got, f.payload...)
+			if f.fin {
+				break
+			}
+		}
+		if want := append(first, second...); !bytes.Equal(got, want) {
+			t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(want))
+		}
+		return late, nil
 	})
 }
