@@ -3,6 +3,7 @@ package rawtls_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -51,6 +52,39 @@ func (t *trickleConn) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// slowRecord dials ts on a slow link (400-byte pieces 100 ms apart) and,
+// after hello is echoed at full speed (when not empty), starts writing a
+// 16 KiB record of seed's bytes, one record, which takes about 4 s to
+// arrive whole. It returns once the record's first piece is out.
+func slowRecord(t *testing.T, ts *testServer, hello string, seed uint64) (c *tls.Conn, msg []byte, wrote <-chan error) {
+	t.Helper()
+	tr := &trickleConn{piece: 400, gap: 100 * time.Millisecond, first: make(chan struct{})}
+	cfg := ts.clientConfig()
+	cfg.DynamicRecordSizingDisabled = true // one 16 KiB record, not a first few small ones
+	c, err := ts.dialVia(cfg, func(raw net.Conn) net.Conn { tr.Conn = raw; return tr })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if hello != "" {
+		if err := echo(c, []byte(hello)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msg = randomBytes(16<<10, seed)
+	tr.mu.Lock()
+	tr.slow = true
+	tr.mu.Unlock()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	w := make(chan error, 1)
+	go func() {
+		_, err := c.Write(msg)
+		w <- err
+	}()
+	<-tr.first
+	return c, msg, w
+}
+
 // TestShutdownDrainsRecordStillArriving has a client on a slow link begin
 // a 16 KiB record before Shutdown: its bytes keep coming, a piece every
 // 100 ms, for about 4 s, far longer than DrainQuiet. A client whose
@@ -63,29 +97,7 @@ func TestShutdownDrainsRecordStillArriving(t *testing.T) {
 	t.Parallel()
 	const quiet = 1500 * time.Millisecond
 	ts := startServer(t, &rawtls.Server{DrainQuiet: quiet}, certs.Options{})
-	tr := &trickleConn{piece: 400, gap: 100 * time.Millisecond, first: make(chan struct{})}
-	cfg := ts.clientConfig()
-	cfg.DynamicRecordSizingDisabled = true // one 16 KiB record, not a first few small ones
-	c, err := ts.dialVia(cfg, func(raw net.Conn) net.Conn { tr.Conn = raw; return tr })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := echo(c, []byte("hello")); err != nil {
-		t.Fatal(err)
-	}
-
-	msg := randomBytes(16<<10, 7) // one record
-	tr.mu.Lock()
-	tr.slow = true
-	tr.mu.Unlock()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := c.Write(msg)
-		wrote <- err
-	}()
-	<-tr.first
+	c, msg, wrote := slowRecord(t, ts, "hello", 7)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -3,7 +3,6 @@ package rawtls_test
 import (
 	"bytes"
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -19,24 +18,7 @@ func TestIdleSparesRecordStillArriving(t *testing.T) {
 	t.Parallel()
 	const idle = time.Second
 	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
-	tr := &trickleConn{piece: 400, gap: 100 * time.Millisecond, first: make(chan struct{})}
-	cfg := ts.clientConfig()
-	cfg.DynamicRecordSizingDisabled = true // one 16 KiB record
-	c, err := ts.dialVia(cfg, func(raw net.Conn) net.Conn { tr.Conn = raw; return tr })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	msg := randomBytes(16<<10, 9)
-	tr.mu.Lock()
-	tr.slow = true
-	tr.mu.Unlock()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := c.Write(msg)
-		wrote <- err
-	}()
+	c, msg, wrote := slowRecord(t, ts, "", 9)
 	got := make([]byte, len(msg))
 	n, err := io.ReadFull(c, got)
 	if err != nil || !bytes.Equal(got, msg) {
