@@ -348,43 +348,58 @@ func TestTapSeesTheClientHello(t *testing.T) {
 	}
 }
 
-// TestPanicInAStage: a panic before the connection is handed out (here
-// in BeforeHandshake; a parser of what the client sent would do the
-// same) closes that connection and is logged with its stack; the
-// listener goes on serving.
-func TestPanicInAStage(t *testing.T) {
+// TestPanicBeforeHandOut: a panic in the connection's pipeline goroutine
+// before it is handed out, in a stage (here BeforeHandshake; a parser of
+// what the client sent would do the same) or in Hooks.Accepted, is kept
+// to that connection: logged with its stack, the connection closed, its
+// slot freed, the listener (and the process) serving on. A panic in
+// Hooks.Accepted, which ran before the stages' recover, ended the process.
+func TestPanicBeforeHandOut(t *testing.T) {
 	t.Parallel()
-	var logs testlog.Buffer
-	var first sync.Once
-	l := listen(t, listener.Options{
-		Name:   "http",
-		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
-		BeforeHandshake: func(context.Context, *listener.Conn) error {
-			first.Do(func() { panic("stage bug") })
-			return nil
-		},
-	})
-	got := acceptAll(t, l)
+	for _, tc := range []struct {
+		name string
+		set  func(o *listener.Options, panicky func())
+	}{
+		{"stage", func(o *listener.Options, panicky func()) {
+			o.BeforeHandshake = func(context.Context, *listener.Conn) error { panicky(); return nil }
+		}},
+		{"Accepted hook", func(o *listener.Options, panicky func()) {
+			o.Hooks = &listener.Hooks{Accepted: func(*listener.Conn) { panicky() }}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs testlog.Buffer
+			var first sync.Once
+			o := listener.Options{Name: "http", Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
+			tc.set(&o, func() { first.Do(func() { panic("a bug") }) })
+			l := listen(t, o)
+			got := acceptAll(t, l)
 
-	bad, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bad.Close()
-	bad.SetReadDeadline(time.Now().Add(ioTimeout))
-	if _, err := bad.Read(make([]byte, 1)); err != io.EOF {
-		t.Errorf("read after a panic in a stage: %v, want EOF", err)
-	}
-	waitFor(t, ioTimeout, "the panic logged", func() bool {
-		return strings.Contains(logs.String(), "stage bug") && strings.Contains(logs.String(), "pipeline_test.go")
-	})
+			bad, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bad.Close()
+			bad.SetReadDeadline(time.Now().Add(ioTimeout))
+			if _, err := bad.Read(make([]byte, 1)); err != io.EOF {
+				t.Errorf("read after the panic: %v, want EOF", err)
+			}
+			waitFor(t, ioTimeout, "the panic logged", func() bool {
+				return strings.Contains(logs.String(), "a bug") && strings.Contains(logs.String(), "pipeline_test.go")
+			})
 
-	good, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer good.Close()
-	if a := next(t, got); a.err != nil {
-		t.Fatalf("after the panic: %v", a.err)
+			good, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer good.Close()
+			if a := next(t, got); a.err != nil {
+				t.Fatalf("after the panic: %v", a.err)
+			}
+			if n := l.Active(); n != 1 {
+				t.Errorf("%d connections hold a slot, want 1: the one that panicked kept its own", n)
+			}
+		})
 	}
 }
