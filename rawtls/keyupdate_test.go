@@ -49,36 +49,21 @@ func TestKeyUpdateClientThatDoesNotRead(t *testing.T) {
 		if s := c.ConnectionState().CipherSuite; s != tls.TLS_AES_128_GCM_SHA256 {
 			t.Skipf("negotiated %s; this client writes TLS_AES_128_GCM_SHA256 records only", tls.CipherSuiteName(s))
 		}
-		// The records are sealed into batch and sent 20 rounds at a time,
-		// so that the server has far more requests to answer than its
-		// buffers take as soon as a batch lands, however the client's
-		// goroutine is scheduled: a client that sent record by record and
-		// was held back for the idle timeout, on a loaded machine, let the
-		// server's answers go out and was dropped as merely idle.
-		var batch bytes.Buffer
-		w, err := tlsrecord.New13(&batch, keys.String())
+		// In batches (FloodKeyUpdates): a client that sent record by
+		// record and was held back for the idle timeout, on a loaded
+		// machine, let the server's answers go out and was dropped as
+		// merely idle.
+		w, err := tlsrecord.New13(c.tcp, keys.String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Until the server stops taking what is sent: rounds of 15
-			// requests (crypto/tls takes at most 16 handshake messages
-			// in a row without data), then a byte of data to echo.
+			// Until the server stops taking what is sent, with a byte
+			// of data to echo in each round.
 			c.tcp.SetWriteDeadline(time.Now().Add(ioTimeout))
-			for {
-				batch.Reset()
-				for range 20 {
-					for range 15 {
-						w.KeyUpdate()
-					}
-					w.Data([]byte("x"))
-				}
-				if _, err := c.tcp.Write(batch.Bytes()); err != nil {
-					return
-				}
-			}
+			w.FloodKeyUpdates(c.tcp, []byte("x"))
 		}()
 	}
 	waitFor(t, ioTimeout, "the server to drop the clients that take nothing", func() bool { return ts.srv.Active() == 0 })

