@@ -3,6 +3,7 @@ package rawtls
 import (
 	"errors"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/tlsecho/tlsecho/listener"
@@ -110,9 +111,9 @@ func (e *echoHandler) ServeTLS(c *Conn) error {
 // returns data with an error when, having read past the data's record, it
 // met alerts it refused there (more warnings than it lets pass) and sent
 // a fatal alert, after which it fails every write: werr then tells only
-// of that alert.
+// of that alert. A deadline that woke the read is no such error.
 func firstFailure(rerr, werr error) error {
-	if rerr != nil && !errors.Is(rerr, io.EOF) && rerr != listener.ErrNoInput {
+	if rerr != nil && !errors.Is(rerr, io.EOF) && rerr != listener.ErrNoInput && !errors.Is(rerr, os.ErrDeadlineExceeded) {
 		return rerr
 	}
 	return werr

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -359,12 +360,13 @@ func (w *watchedConn) Read(p []byte) (int, error) {
 		return 0, errMisplacedRSV1
 	}
 	n, err := w.Conn.Read(p)
-	if n > 0 && err != nil && err != io.EOF && !w.failed.Load() {
+	if n > 0 && err != nil && err != io.EOF && !errors.Is(err, os.ErrDeadlineExceeded) && !w.failed.Load() {
 		// crypto/tls, having returned the data of a record, reads an
 		// alert behind it in the same call; warnings past its bound
 		// make it send a fatal alert, after which no write goes out,
 		// the echo of this data included. Its error tells why; the
-		// write's would tell only of the alert.
+		// write's would tell only of the alert. (A deadline that woke
+		// the read is no such error.)
 		w.readEnd.Store(&err)
 	}
 	if n > 0 {
