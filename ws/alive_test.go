@@ -97,20 +97,7 @@ func TestSlowLargeFrameEchoed(t *testing.T) {
 			return late, err
 		}
 		// The server has pinged meanwhile; skip those to the echo.
-		var got []byte
-		for {
-			f := rc.mustFrame()
-			if f.op == opPing {
-				continue
-			}
-			if f.op != opBinary && f.op != opCont {
-				t.Fatalf("got %v, want the echo", f)
-			}
-			got = append(got, f.payload...)
-			if f.fin {
-				break
-			}
-		}
+		got := rc.mustEcho(false)
 		if !bytes.Equal(got, msg) {
 			t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(msg))
 		}

@@ -42,7 +42,7 @@ func TestFaultFramesAfterPing(t *testing.T) {
 		for i := 0; time.Since(pinged) < 3*every; i++ {
 			msg := []byte(fmt.Sprintf("message %d", i))
 			rc.write(frame{fin: true, op: opText, payload: msg})
-			if got := readEchoSkippingPings(rc); !bytes.Equal(got, msg) {
+			if got := rc.mustEcho(true); !bytes.Equal(got, msg) {
 				t.Fatalf("echo %d: %q, want %q", i, got, msg)
 			}
 			time.Sleep(every / 10)
@@ -61,25 +61,4 @@ func TestFaultFramesAfterPing(t *testing.T) {
 			t.Fatal("the connection did not end")
 		}
 	})
-}
-
-// readEchoSkippingPings reads one message from rc, answering the pings
-// that come before or between its frames, and returns its payload.
-func readEchoSkippingPings(rc *rawConn) []byte {
-	rc.tb.Helper()
-	var msg []byte
-	for {
-		f := rc.mustFrame()
-		switch {
-		case f.op == opPing:
-			rc.write(frame{fin: true, op: opPong, payload: f.payload})
-			continue
-		case f.op >= opClose:
-			rc.tb.Fatalf("got %v (payload %q) inside an echo", f, f.payload)
-		}
-		msg = append(msg, f.payload...)
-		if f.fin {
-			return msg
-		}
-	}
 }

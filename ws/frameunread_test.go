@@ -91,7 +91,7 @@ func TestFrameCompletedUnreadHoldsVerdict(t *testing.T) {
 			t.Error("the keepalive's verdict was not held by the frame's rest waiting unread")
 		}
 		letGo()
-		got := readEchoSkippingPings(rc)
+		got := rc.mustEcho(true)
 		if !bytes.Equal(got, payload) {
 			t.Fatalf("echo of %d bytes differs from the %d sent", len(got), size)
 		}

@@ -432,6 +432,44 @@ func (rc *rawConn) readMessage() (op byte, rsv byte, msg []byte) {
 	return first.op, first.rsv, msg
 }
 
+// readEcho reads one message from rc past the server's pings, which it
+// answers when answer is set, and returns its payload; a frame other than
+// a ping or a message's fails the test, and a read that fails returns its
+// error.
+func (rc *rawConn) readEcho(answer bool) ([]byte, error) {
+	rc.tb.Helper()
+	var msg []byte
+	for {
+		f, err := rc.readFrame()
+		if err != nil {
+			return msg, err
+		}
+		switch {
+		case f.op == opPing:
+			if answer {
+				rc.write(frame{fin: true, op: opPong, payload: f.payload})
+			}
+			continue
+		case f.op != opText && f.op != opBinary && f.op != opCont:
+			rc.tb.Fatalf("got %v (payload %.40q), want the echo", f, f.payload)
+		}
+		msg = append(msg, f.payload...)
+		if f.fin {
+			return msg, nil
+		}
+	}
+}
+
+// mustEcho is readEcho, the test failing if a read does.
+func (rc *rawConn) mustEcho(answer bool) []byte {
+	rc.tb.Helper()
+	msg, err := rc.readEcho(answer)
+	if err != nil {
+		rc.tb.Fatalf("read frame: %v", err)
+	}
+	return msg
+}
+
 // readClose skips data frames until the server's close frame and returns
 // its code (1005 when it has no body) and reason.
 func (rc *rawConn) readClose() (code int, reason string) {

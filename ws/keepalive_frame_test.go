@@ -53,20 +53,7 @@ func TestFrameAllowanceSaneRate(t *testing.T) {
 			return late, err
 		}
 		// The server pinged meanwhile; skip those to the echo.
-		var got []byte
-		for {
-			f := rc.mustFrame()
-			if f.op == opPing {
-				continue
-			}
-			if f.op != opBinary && f.op != opCont {
-				t.Fatalf("got %v (payload %.40q), want the echo", f, f.payload)
-			}
-			got = append(got, f.payload...)
-			if f.fin {
-				break
-			}
-		}
+		got := rc.mustEcho(false)
 		if !bytes.Equal(got, msg) {
 			t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(msg))
 		}
@@ -177,22 +164,9 @@ func TestFrameAllowanceEachFrame(t *testing.T) {
 		if err != nil {
 			return late, err
 		}
-		var got []byte
-		for {
-			f, err := rc.readFrame()
-			if err != nil {
-				return late, fmt.Errorf("the echo: %w", err)
-			}
-			if f.op == opPing {
-				continue
-			}
-			if f.op != opBinary && f.op != opCont {
-				t.Fatalf("got %v (payload %.40q), want the echo", f, f.payload)
-			}
-			got = append(got, f.payload...)
-			if f.fin {
-				break
-			}
+		got, err := rc.readEcho(false)
+		if err != nil {
+			return late, fmt.Errorf("the echo: %w", err)
 		}
 		if want := append(first, second...); !bytes.Equal(got, want) {
 			t.Fatalf("echo of %d bytes differs from the %d sent", len(got), len(want))
