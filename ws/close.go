@@ -28,7 +28,14 @@ func (c *Conn) finish(err error) int {
 		// with the same code, or the close handler with 1002 to a close
 		// frame it could not take.
 		c.closeTLS()
-		if code := c.sentCode.Load(); code != 0 {
+		// The server's own code counts unless another close frame went
+		// out first. writeClose notes it before the write and takes it
+		// back when the write fails, but a close of Shutdown's that met
+		// the client's may be noted still while gorilla refuses it, its
+		// answer having gone out: the client was told the code it sent.
+		// (None noted as gone out yet: the server's frame is being
+		// written, and the client's close crossed it.)
+		if code, sent := c.sentCode.Load(), c.nc.closeSent.Load(); code != 0 && (sent == 0 || sent == code) {
 			return int(code)
 		}
 		if ce.Code == websocket.CloseAbnormalClosure {
