@@ -196,7 +196,17 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) (cut bool) {
 		// decided to end the connection, so it ends now.
 		c.closeSocket()
 	}
-	c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
+	// The wait for the answer, unless the keepalive has ended the
+	// connection: its deadline, set to now to wake the reader, must not
+	// be put off by closeWait (a client dropped for a missed pong as
+	// Shutdown began was held 2.5 s, not the drop's second). It sets its
+	// flag before its deadline, so one set meanwhile is seen after ours.
+	if c.expired.Load() == 0 {
+		c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
+		if c.expired.Load() != 0 {
+			c.ws.SetReadDeadline(time.Now())
+		}
+	}
 	return cut
 }
 
