@@ -110,9 +110,9 @@ func (p *Pacer) wake() {
 }
 
 // Write writes b to c in pieces, each once its own time at the rate has
-// passed since the previous one went (or since the call, after a pause:
-// idle time earns no credit), as a segment arrives whole over a slow
-// link: no piece goes early, the first included, so that a burst of
+// passed since the previous one was due (or since the call, after a
+// pause: idle time earns no credit), as a segment arrives whole over a
+// slow link: no piece goes early, the first included, so that a burst of
 // pieces of 1 KiB or more keeps to the rate too. It returns at the first
 // error of c, such as its write deadline or a closed connection, and as
 // soon as a deadline in the past is set or the pacer is closed, also
@@ -128,7 +128,7 @@ func (p *Pacer) Write(c net.Conn, b []byte) (int, error) {
 	var done int
 	for len(b) > 0 {
 		k := min(len(b), p.piece)
-		due := later(p.next, time.Now()).Add(time.Duration(int64(k) * int64(time.Second) / p.rate))
+		due := p.from(time.Now()).Add(time.Duration(int64(k) * int64(time.Second) / p.rate))
 		if wait := time.Until(due); wait > 0 {
 			if err := p.sleep(due); err != nil {
 				return done, err
@@ -244,11 +244,20 @@ func (p *Pacer) progress() (taken uint64, waiting bool) {
 	return p.sent.Load(), p.writing.Load()
 }
 
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+// from is when the time of a piece written now starts: when the last
+// one was due, while that is at most a piece's time ago, else now. A
+// sleep ends late, by up to a millisecond on an idle Linux process (the
+// runtime's poller waits in whole milliseconds), and its lateness is the
+// server's, not a pause: counted from now, each piece lost it, and
+// pieces shorter than a millisecond at the rate (a frag:100 record at
+// 1 MiB/s is due every 120 µs) went out at a fraction of it. Lateness
+// past a piece's time is a pause, which earns no credit: the rate holds
+// over every stretch, within a piece.
+func (p *Pacer) from(now time.Time) time.Time {
+	if p.next.Add(time.Duration(int64(p.piece) * int64(time.Second) / p.rate)).Before(now) {
+		return now
 	}
-	return b
+	return p.next
 }
 
 // Throttle is the slot under TLS where bw's Pacer goes: the accept

@@ -279,7 +279,7 @@ func (s *Session) act(i int, v Verb) {
 		// written.
 		if s.t.Socket != nil {
 			s.t.Socket.SetReadDeadline(time.Now())
-			s.t.Socket.SetWriteDeadline(time.Now())
+			stopWrites(s.t.Socket)
 		}
 	}
 }

@@ -64,3 +64,18 @@ func Hold(c net.Conn, until time.Time, letGo *atomic.Bool) {
 	}
 	c.Close()
 }
+
+// stopWrites ends c's writes for blackhole: a write in progress fails
+// with its deadline passed, and so does every later one. A socket that
+// can refuse writes (listener.Conn.StopWrites) does, for a deadline in
+// the past alone is lifted by the next writer that sets its own: gorilla
+// sets one before each frame, so a data frame written after a ping or
+// pong went out whole, the rest of the echo with it. Any other socket
+// gets that deadline alone.
+func stopWrites(c net.Conn) {
+	if s, ok := c.(interface{ StopWrites() }); ok {
+		s.StopWrites()
+		return
+	}
+	c.SetWriteDeadline(time.Now())
+}

@@ -54,7 +54,11 @@ func (s *Session) EchoStream(rw io.ReadWriter) error {
 		if n > 0 && !s.finishing() {
 			err = echo(buf[:n])
 		}
-		if rerr != nil && err == nil && q != nil {
+		// A terminal verb that took effect meanwhile ended the read (a
+		// blackhole wakes it, and the transport's read then fails as
+		// idle): the verb says how the connection ends, below, not the
+		// read's error.
+		if rerr != nil && err == nil && q != nil && !s.finishing() {
 			if gone(rerr) {
 				// A reset, say: nothing can reach the client any more.
 				q.stop()

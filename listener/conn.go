@@ -259,6 +259,16 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// StopWrites makes every later write fail at once, sending nothing, and
+// cuts one in progress with a deadline already passed: a blackhole
+// fault's silence. The deadline alone does not keep it: the next writer
+// sets a deadline of its own before it writes (gorilla before each
+// frame, crypto/tls before a close_notify), and that one lifts the cut.
+func (c *Conn) StopWrites() {
+	c.writes.Or(writeFailed)
+	c.SetWriteDeadline(time.Now())
+}
+
 // WriteErr is the error of the first write to the socket that failed, or
 // nil. Writes crypto/tls makes on its own inside a read (the answer to a
 // TLS 1.3 key update) count too: a deadline that cut one is seen only

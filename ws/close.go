@@ -28,7 +28,14 @@ func (c *Conn) finish(err error) int {
 		// with the same code, or the close handler with 1002 to a close
 		// frame it could not take.
 		c.closeTLS()
-		if code := c.sentCode.Load(); code != 0 {
+		// The server's own code counts unless another close frame went
+		// out first. writeClose notes it before the write and takes it
+		// back when the write fails, but a close of Shutdown's that met
+		// the client's may be noted still while gorilla refuses it, its
+		// answer having gone out: the client was told the code it sent.
+		// (None noted as gone out yet: the server's frame is being
+		// written, and the client's close crossed it.)
+		if code, sent := c.sentCode.Load(), c.nc.closeSent.Load(); code != 0 && (sent == 0 || sent == code) {
 			return int(code)
 		}
 		if ce.Code == websocket.CloseAbnormalClosure {
@@ -189,7 +196,17 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) (cut bool) {
 		// decided to end the connection, so it ends now.
 		c.closeSocket()
 	}
-	c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
+	// The wait for the answer, unless the keepalive has ended the
+	// connection: its deadline, set to now to wake the reader, must not
+	// be put off by closeWait (a client dropped for a missed pong as
+	// Shutdown began was held 2.5 s, not the drop's second). It sets its
+	// flag before its deadline, so one set meanwhile is seen after ours.
+	if c.expired.Load() == 0 {
+		c.ws.SetReadDeadline(time.Unix(0, c.closing.Load()))
+		if c.expired.Load() != 0 {
+			c.ws.SetReadDeadline(time.Now())
+		}
+	}
 	return cut
 }
 

@@ -148,3 +148,35 @@ func shutdownFrom(s *Server) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestRefusedUpgradeKeepsBlackholeSilent: an upgrade refused at
+// Shutdown whose blackhole took effect at once sends no close 1001:
+// blackhole writes nothing more, and at a shutdown its connection is
+// closed without a word, as one the shutdown finds holding is. The
+// refusal's close frame, written under a deadline of its own, used to
+// lift blackhole's cut and go out.
+func TestRefusedUpgradeKeepsBlackholeSilent(t *testing.T) {
+	t.Parallel()
+	var first *Server
+	var once sync.Once
+	in, err := fault.New(fault.Options{Applied: func(verb string) {
+		if verb == "blackhole" {
+			once.Do(func() { shutdownFrom(first) })
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first = &Server{Faults: in}
+	ts := startServer(t, first)
+	c, _, err := ts.dialer().Dial(ts.url+"?fault=blackhole", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(ioWait))
+	_, _, err = c.ReadMessage()
+	if ce := (*websocket.CloseError)(nil); !errors.As(err, &ce) || ce.Code != websocket.CloseAbnormalClosure {
+		t.Fatalf("refused upgrade under blackhole: read %v, want the connection closed without a close frame (1006)", err)
+	}
+}
