@@ -1,7 +1,10 @@
 package fault
 
 import (
+	"errors"
+	"io"
 	"net"
+	"os"
 	"sync/atomic"
 	"time"
 )
@@ -33,11 +36,22 @@ const cutWait = 250 * time.Millisecond
 // frame), waits up to d for the client to close in turn, discarding what
 // it still sends, and closes c. The wait avoids the reset that closing
 // with unread bytes would send, which the client would see instead of the
-// FIN.
+// FIN. A read deadline set on the socket meanwhile by another goroutine
+// (a shutdown's wake-up of every read) does not end the wait early, or
+// the client's next bytes would meet a closed socket and that reset;
+// closing the socket does.
 func Finish(c net.Conn, d time.Duration) {
 	if s := Socket(c); s != nil {
 		s.CloseWrite()
-		drain(s, d)
+		by := time.Now().Add(d)
+		for read := int64(0); read < 1<<20; {
+			s.SetReadDeadline(by)
+			n, err := io.CopyN(io.Discard, s, 1<<20-read)
+			read += n
+			if !errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(by) {
+				break
+			}
+		}
 	}
 	c.Close()
 }

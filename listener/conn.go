@@ -210,6 +210,30 @@ func (c *Conn) Replay(b []byte) {
 // crypto/tls reads it. w must not block. Call it only from the pipeline.
 func (c *Conn) Tap(w io.Writer) { c.stages.tap = w }
 
+// setStage sets a deadline of the socket with set while c is in the
+// pipeline's stages, cut to their own deadline (no deadline counts as the
+// latest), and reports whether c was in them. It holds the lock with
+// which Close and EndGrace shorten that deadline: a stage that sets one
+// of its own just after them (the drain after an alert,
+// fault.SendAlert, a second long) would otherwise push theirs back out
+// and hold Accept, and the shutdown waiting for it to fail, past the
+// grace or past EndGrace. No pacer or parked wait exists yet to be told.
+func (c *Conn) setStage(t time.Time, set func(net.Conn, time.Time) error) (bool, error) {
+	if c.stages == nil {
+		return false, nil
+	}
+	l := c.ln
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.pending[c]; !ok {
+		return false, nil
+	}
+	if t.IsZero() || c.stages.deadline.Before(t) {
+		t = c.stages.deadline
+	}
+	return true, set(c.conn, t)
+}
+
 // shortenDeadline moves the handshake deadline to t if that is sooner.
 func (c *Conn) shortenDeadline(t time.Time) {
 	if t.Before(c.stages.deadline) {
@@ -338,6 +362,9 @@ func (c *Conn) RemoteAddr() net.Addr { return c.Peer }
 // A deadline set starts a connection parked with no goroutine again, to
 // wait where it meets the deadline (park.go).
 func (c *Conn) SetDeadline(t time.Time) error {
+	if ok, err := c.setStage(t, net.Conn.SetDeadline); ok {
+		return err
+	}
 	c.noteReadDeadline(t.IsZero())
 	if !t.IsZero() {
 		defer c.unpark()
@@ -354,6 +381,9 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // a connection parked with no goroutine again, to wait where it meets the
 // deadline (park.go).
 func (c *Conn) SetReadDeadline(t time.Time) error {
+	if ok, err := c.setStage(t, net.Conn.SetReadDeadline); ok {
+		return err
+	}
 	c.noteReadDeadline(t.IsZero())
 	err := c.conn.SetReadDeadline(t)
 	if !t.IsZero() {
@@ -366,6 +396,9 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // learns of it, so pacing does not count against it. While net/http
 // serves the connection, it is cut to LingerWait (HTTPConns).
 func (c *Conn) SetWriteDeadline(t time.Time) error {
+	if ok, err := c.setStage(t, net.Conn.SetWriteDeadline); ok {
+		return err
+	}
 	if c.httpServed.Load() {
 		t = boundWrite(t)
 	}

@@ -33,7 +33,9 @@
 //     log. One deadline on the socket, HandshakeTimeout after accept,
 //     bounds all of them: a client that opens TCP and never speaks, or
 //     trickles a byte now and then, is dropped when it passes; Close
-//     shortens it to the grace below.
+//     shortens it to the grace below. A deadline a stage sets through the
+//     Conn (the drain after an alert fault) is cut to it, so no stage
+//     outlasts the grace.
 //   - The finished connection is handed to Accept: a *tls.Conn whose
 //     handshake has completed on a TLS listener (net/http's own Handshake
 //     call is then a no-op, and r.TLS is set as usual), the *Conn on a

@@ -180,7 +180,8 @@ func (l *Listener) answerHTTP(c *Conn, err error) {
 	if !l.o.AnswerHTTP || !errors.As(err, &rh) || rh.Conn == nil || !looksLikeHTTP(rh.RecordHeader[:]) {
 		return
 	}
-	c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	// Through the Conn: the stages' deadline, shortened by a Close, bounds it.
+	c.SetWriteDeadline(time.Now().Add(time.Second))
 	io.WriteString(c, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"+
 		"This port speaks HTTPS: use https:// in the URL.\n")
 }

@@ -49,6 +49,9 @@ type Conn struct {
 	// ended is set once a read met the client's end of input: nothing can
 	// arrive after it, so the close need not linger.
 	ended bool
+	// lingering is set, under the server's mu, once the close reads and
+	// discards what the client still sends: wake leaves that read alone.
+	lingering bool
 	// reason is why the connection ended, set by end.
 	reason EndReason
 
@@ -359,8 +362,17 @@ func (c *Conn) Write(p []byte) (int, error) {
 // wake interrupts a blocked Read so it sees that the server is draining,
 // and lets go of a socket blackhole holds, or is about to. Called with
 // s.mu held.
+//
+// A connection already in its close is not woken: the close reads and
+// discards what the client still sends for its own bounded while
+// (listener.LingerWait), and ending that read early would close the
+// socket over bytes the client sends meanwhile, which the kernel answers
+// with the reset the close is there to avoid. The shutdown's deadline
+// still ends it (closeConns).
 func (c *Conn) wake() {
-	c.tc.SetReadDeadline(time.Now())
+	if !c.lingering {
+		c.tc.SetReadDeadline(time.Now())
+	}
 	c.fault.LetGo()
 }
 
@@ -499,8 +511,9 @@ func (c *Conn) run(h Handler) (err error) {
 // once.
 func (c *Conn) close() {
 	nc := c.tc.NetConn()
-	by := time.Now().Add(listener.LingerWait)
-	cut := time.AfterFunc(listener.LingerWait, func() { nc.Close() })
+	wait := durationOr(c.srv.linger, listener.LingerWait)
+	by := time.Now().Add(wait)
+	cut := time.AfterFunc(wait, func() { nc.Close() })
 	defer cut.Stop()
 	if c.ended {
 		c.tc.Close()
@@ -510,6 +523,12 @@ func (c *Conn) close() {
 		nc.Close()
 		return
 	}
+	// Marked before the deadline is set: a wake before the mark is
+	// overridden by this deadline, and one after it leaves it alone.
+	s := c.srv
+	s.mu.Lock()
+	c.lingering = true
+	s.mu.Unlock()
 	nc.SetReadDeadline(by)
 	listener.LingerClose(nc)
 }

@@ -17,9 +17,12 @@
 //
 //   - A client silent for IdleTimeout is closed (the bytes of a record
 //     still arriving are not silence, though no data comes of them until
-//     the record is whole), and one that takes none
-//     of a write for that long is dropped, so a client that sends but never
-//     reads cannot pin the server. A write paced by a bw fault is slow on
+//     the record is whole), and one that takes none of what the server
+//     sent for that long while a write waits (the bytes it acknowledged,
+//     on Linux; elsewhere the writes) is dropped, so a client that sends
+//     but never reads cannot pin the server, and one that reads slowly is
+//     not taken for it however long a write waits for room in the send
+//     buffer. A write paced by a bw fault is slow on
 //     purpose: it counts as not taken once the client has taken none of
 //     the paced bytes waiting for it for IdleTimeout
 //     (fault.Session.Stalled). One timer per connection keeps both: no
@@ -51,7 +54,8 @@
 //   - [Server.Shutdown] stops accepting, then lets each connection drain: a
 //     client still sending (a record still arriving included) is read and
 //     served until it has been quiet for DrainQuiet, an idle one is closed
-//     at once.
+//     at once, and one already in its close keeps its listener.LingerWait
+//     of reading what the client still sends.
 //
 // With Faults set, a connection that got a fault spec at accept (see the
 // fault and listener packages) is echoed by the fault package's echo,

@@ -11,9 +11,10 @@ import (
 // have been silent for IdleTimeout, and then either finds a later read
 // and sleeps until that one is IdleTimeout old, or wakes the handler's
 // read with an expired deadline, which Read turns into ErrIdle. A write
-// the client has taken none of since the last firing, IdleTimeout ago,
-// closes the socket: nothing can be said to such a client any more (a
-// write paced by bw: paced bytes it has taken none of for IdleTimeout).
+// in progress while the client has taken none of what the server sent
+// for IdleTimeout closes the socket: nothing can be said to such a
+// client any more (a write paced by bw: paced bytes it has taken none of
+// for IdleTimeout).
 // A handler that has not returned IdleTimeout after its read was woken
 // has its writes cut (an expired write deadline) rather than its socket
 // closed: one merely slow to be scheduled still sends its close_notify,
@@ -35,6 +36,10 @@ type idleWatch struct {
 	t       *time.Timer
 	stopped bool
 	writes  uint64 // the write in progress at the last firing, if odd
+	// taken is what the client had taken (Conn.taken) at takenAt, the
+	// firing that first saw it so with the write in progress.
+	taken   uint64
+	takenAt time.Time
 }
 
 func (w *idleWatch) start(c *Conn) {
@@ -136,15 +141,28 @@ func (w *idleWatch) heard() bool {
 	return true
 }
 
-// stuckWrite tells whether the client has taken none of the write in
-// progress, writes, for IdleTimeout: the same write as at the last
-// firing, IdleTimeout ago or more. Under bw the server itself makes a
-// write slow, and it lasts as long as its bytes at the rate; the paced
-// bytes the client has taken none of for IdleTimeout say it instead
-// (fault.Session.Stalled), looked at each firing while a write lasts.
+// stuckWrite tells whether the client has taken nothing for IdleTimeout
+// while the write in progress, writes, waits: the same write as at an
+// earlier firing, with nothing more taken (Conn.taken: the bytes it
+// acknowledged, where the kernel tells) since, IdleTimeout ago or more.
+// How long the write itself lasts says nothing: it returns once the
+// server's send buffer has room for it, and the kernel sizes that buffer
+// (to megabytes) and wakes the writer only once a good part of it is
+// free, so a client that reads an echo at 64 KiB/s can hold one write
+// for seconds, at any IdleTimeout. Off Linux, where the writes are all
+// that is counted, a write that lasts IdleTimeout is taken for stuck.
+// Under bw the server itself makes a write slow, and it lasts as long as
+// its bytes at the rate; the paced bytes the client has taken none of
+// for IdleTimeout say it instead (fault.Session.Stalled), looked at each
+// firing while a write lasts.
 func (w *idleWatch) stuckWrite(writes uint64) bool {
 	if f := w.c.fault; f.Paced() {
 		return f.Stalled() >= w.after
 	}
-	return writes == w.writes
+	taken, now := w.c.taken(), time.Now()
+	if writes != w.writes || taken != w.taken {
+		w.taken, w.takenAt = taken, now
+		return false
+	}
+	return now.Sub(w.takenAt) >= w.after
 }

@@ -72,6 +72,9 @@ type Server struct {
 	wg        sync.WaitGroup
 	// grace is listener.ParkGrace, unless a test chose another (park.go).
 	grace time.Duration
+	// linger is listener.LingerWait, the bound of a close, unless a test
+	// chose another.
+	linger time.Duration
 }
 
 // Hooks are optional callbacks on connection events, called from the

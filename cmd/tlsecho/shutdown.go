@@ -38,7 +38,13 @@ func (a *app) shutdown(deadline time.Time) {
 	// that have not sent a request yet are closed as Shutdown begins
 	// (conns.CloseNew): net/http would serve nothing they send, and would
 	// wait up to 5 s for each.
-	drainHTTP := func(name string, s *http.Server, conns *listener.HTTPConns) {
+	drainHTTP := func(name string, s *http.Server, conns *listener.HTTPConns, ln *listener.Listener) {
+		// Shutdown waits for Serve to return before it looks at ctx, and
+		// Serve for ln's Accept to fail, which a handshake in flight holds
+		// for the listener's grace (a second): past a shorter timeout, the
+		// grace ends with ctx, as rawtls.Server.Shutdown ends its own.
+		stop := context.AfterFunc(ctx, ln.EndGrace)
+		defer stop()
 		conns.Drain()
 		s.RegisterOnShutdown(conns.CloseNew)
 		if err := s.Shutdown(ctx); err != nil {
@@ -49,10 +55,10 @@ func (a *app) shutdown(deadline time.Time) {
 	}
 	wg.Go(func() { report("tls", "rawtls", a.raw.Shutdown(ctx)) })
 	wg.Go(func() { report("https", "websocket", a.ws.Shutdown(ctx)) })
-	wg.Go(func() { drainHTTP("https", a.https, a.httpsConns) })
+	wg.Go(func() { drainHTTP("https", a.https, a.httpsConns, a.httpsLn) })
 	if a.plain != nil {
 		wg.Go(func() { report("http", "websocket", a.plainWS.Shutdown(ctx)) })
-		wg.Go(func() { drainHTTP("http", a.plain, a.plainConns) })
+		wg.Go(func() { drainHTTP("http", a.plain, a.plainConns, a.plainLn) })
 	}
 	wg.Wait()
 	if a.admin != nil {

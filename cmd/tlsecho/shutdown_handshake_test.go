@@ -34,3 +34,34 @@ func TestShutdownTimeoutCutsHandshakes(t *testing.T) {
 		t.Errorf("the log does not say %q:\n%s", want, log)
 	}
 }
+
+// TestShutdownTimeoutCutsPageHandshakes: the same on the HTTPS port, and
+// on the plain HTTP port in its PROXY header stage. net/http's Shutdown
+// waits for Serve to return before it looks at its deadline, and Serve
+// for the listener's Accept to fail, which such a client held for the
+// listener's grace: with a 300 ms timeout the process exited after a
+// second.
+func TestShutdownTimeoutCutsPageHandshakes(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"SHUTDOWN_TIMEOUT": "300ms", "HTTP_ADDR": "127.0.0.1:0", "PROXY_PROTOCOL": "require"})
+	for _, addr := range []string{ta.HTTPSAddr, ta.HTTPAddr} {
+		stuck, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stuck.Close()
+	}
+	deadline := time.Now().Add(ioWait)
+	for ta.httpsLn.Active() != 1 || ta.plainLn.Active() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the connections were not accepted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	ta.Stop(t)
+	// The listeners' grace is a second; the timeout, 300 ms.
+	if took := time.Since(start); took >= 900*time.Millisecond {
+		t.Errorf("stopped %v after the signal, with a shutdown timeout of 300ms", took)
+	}
+}
