@@ -328,6 +328,19 @@ type client struct {
 	// bareEndWait, when set, replaces alertWait as the most a send in
 	// flight is given after the server's bare end (see readBeside).
 	bareEndWait time.Duration
+	// endSentHook, when set, is called once the end of input has gone
+	// out, before the wait for the rest of the echo, with a channel
+	// closed when the reader ends (see endSent).
+	endSentHook func(readerGone <-chan struct{})
+}
+
+// endSent calls endSentHook, if set: a test holds the session there,
+// between the end of input and the wait for the echo, where the server's
+// answer to the end of input may come first.
+func (c *client) endSent(readerGone <-chan struct{}) {
+	if c.endSentHook != nil {
+		c.endSentHook(readerGone)
+	}
 }
 
 // serverName is what the certificate is checked against: -servername, or

@@ -24,9 +24,11 @@ import (
 func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reader) error {
 	idle := &echoDeadline{conn: conn}
 	readDone := make(chan error, 1)
+	readerGone := make(chan struct{})
 	var sent, got int64 // bytes; got is the reader's until readDone
 	guard := &sendGuard{cut: func() { conn.SetWriteDeadline(time.Now()) }}
 	go func() {
+		defer close(readerGone)
 		out := c.streamOut()
 		readDone <- func() error {
 			defer out.flush()
@@ -80,6 +82,10 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		return err
 	}
 	sendWithin()
+	// Fixed before the close_notify goes out: the server may answer it
+	// at once, and what comes past the echo then must not be taken as
+	// part of an interactive session's output.
+	idle.expect(sent, 0)
 	if err := conn.CloseWrite(); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
@@ -90,7 +96,8 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
 	}
-	idle.arm(c.o.timeout, sent, 0)
+	c.endSent(readerGone)
+	idle.arm(c.o.timeout)
 	if err := c.awaitEnd(ctx, readDone, func() { conn.Close() }, "close_notify"); errors.Is(err, errInterrupted) {
 		return err
 	} else if errors.Is(err, errPastEcho) {
@@ -113,6 +120,7 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 // close from the server (see answerClose).
 func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDeadline, stdin io.Reader, wait *waitDeadline) error {
 	readDone := make(chan error, 1)
+	readerGone := make(chan struct{})
 	var sent, got int // messages; got is the reader's until readDone
 	// Bytes of the messages: after the end of input only these, up to
 	// what was sent, move the deadline on, not the pings, pongs and frame
@@ -125,6 +133,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 	// socket, which gorilla's deadline for each frame cannot undo.
 	guard := &sendGuard{cut: func() { cutNow(ws.NetConn()) }}
 	go func() {
+		defer close(readerGone)
 		out := c.streamOut()
 		readDone <- func() error {
 			defer out.flush()
@@ -191,6 +200,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 	if err := c.pump(ctx, stdin, readDone, echoed, send, func() { ws.Close() }, bye, "close 1000"); err != nil {
 		return err
 	}
+	idle.expect(sentBytes, int64(sent)) // before the close, as on tls://
 	if err := bye(); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
@@ -203,7 +213,8 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 		// our close 1000 ("close sent"); its error says what happened.
 		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
 	}
-	idle.arm(c.o.timeout, sentBytes, int64(sent))
+	c.endSent(readerGone)
+	idle.arm(c.o.timeout)
 	if err := c.awaitEnd(ctx, readDone, func() { ws.Close() }, "close 1000"); errors.Is(err, errInterrupted) {
 		return err
 	} else if errors.Is(err, errPastEcho) {
@@ -250,18 +261,28 @@ var errPastEcho = errors.New("more than the echo")
 // is no deadline: the session is interactive and the server may send
 // anything.
 type echoDeadline struct {
-	conn net.Conn     // the socket, under gorilla on wss://
-	idle atomic.Int64 // the timeout once armed, else 0
-	want atomic.Int64 // bytes sent, once armed
-	msgs atomic.Int64 // messages sent (wss://), once armed
+	conn  net.Conn     // the socket, under gorilla on wss://
+	ended atomic.Bool  // the echo is fixed (expect)
+	idle  atomic.Int64 // the timeout once armed, else 0
+	want  atomic.Int64 // bytes sent, once ended
+	msgs  atomic.Int64 // messages sent (wss://), once ended
 }
 
-// arm starts the wait for the rest of the echo of sent bytes (in msgs
-// messages, on wss://): from now on a pause of d in it ends the reads
-// with a timeout.
-func (e *echoDeadline) arm(d time.Duration, sent, msgs int64) {
+// expect fixes the echo once input has ended, before the half-close or
+// the close goes out: sent bytes, in msgs messages on wss://. From then
+// on the reader takes no more than that, though the wait for it starts
+// only with arm. A server answers the end of input at once, and the
+// reader, set to take all while arm was still to come, printed what a
+// server streaming on sent past the echo.
+func (e *echoDeadline) expect(sent, msgs int64) {
 	e.want.Store(sent)
 	e.msgs.Store(msgs)
+	e.ended.Store(true)
+}
+
+// arm starts the wait for the rest of the echo: from now on a pause of
+// d in it ends the reads with a timeout.
+func (e *echoDeadline) arm(d time.Duration) {
 	e.idle.Store(int64(d))
 	e.conn.SetReadDeadline(time.Now().Add(d))
 }
@@ -270,13 +291,12 @@ func (e *echoDeadline) arm(d time.Duration, sent, msgs int64) {
 // them are the echo, to be written, and past tells that the rest went
 // beyond what was sent. Before the end of input all are kept.
 func (e *echoDeadline) took(got, n int64) (keep int64, past bool) {
-	d := time.Duration(e.idle.Load())
-	if d == 0 {
+	if !e.ended.Load() {
 		return n, false
 	}
 	keep = min(n, max(0, e.want.Load()-got))
 	if keep > 0 {
-		e.conn.SetReadDeadline(time.Now().Add(d))
+		e.moveOn()
 	}
 	return keep, keep < n
 }
@@ -285,15 +305,22 @@ func (e *echoDeadline) took(got, n int64) (keep int64, past bool) {
 // wss://: past once it is one more than was sent; else, after the end of
 // input, progress (an empty line comes back as a message of no bytes).
 func (e *echoDeadline) message(got int64) (past bool) {
-	d := time.Duration(e.idle.Load())
-	if d == 0 {
+	if !e.ended.Load() {
 		return false
 	}
 	if got >= e.msgs.Load() {
 		return true
 	}
-	e.conn.SetReadDeadline(time.Now().Add(d))
+	e.moveOn()
 	return false
+}
+
+// moveOn gives the echo another pause of the timeout, once armed. Before
+// arm, arm's own deadline is still to come.
+func (e *echoDeadline) moveOn() {
+	if d := time.Duration(e.idle.Load()); d != 0 {
+		e.conn.SetReadDeadline(time.Now().Add(d))
+	}
 }
 
 // pump sends stdin lines until the input ends (nil) or something fails.
