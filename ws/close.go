@@ -305,8 +305,21 @@ func (c *Conn) discardAndClose(read time.Duration, by time.Time) {
 	c.nc.flushHeld()
 	nc := c.nc.Conn
 	nc.SetReadDeadline(earliest(time.Now().Add(read), by))
-	c.discardToClose(nc, c.srv.MessageLimit()+discardAllowance)
+	c.discardToClose(nc, discardBound(c.srv.wireLimit(), c.nc.watch.messageArrived()))
 	nc.Close()
+}
+
+// discardBound is how much a close discards: the largest message and
+// discardAllowance, less what has arrived of the message under way
+// (arrived), for the bound holds the whole message to 16 MiB past the
+// limit. Counted from the refused fragment alone, a message whose
+// earlier fragments came near the limit could run on that far again.
+func discardBound(limit int64, arrived uint64) int64 {
+	bound := limit + discardAllowance
+	if arrived >= uint64(bound) {
+		return 0
+	}
+	return bound - int64(arrived)
 }
 
 // discardToClose reads and drops what the client sends on nc, below the
@@ -329,9 +342,10 @@ func (c *Conn) discardToClose(nc net.Conn, max int64) {
 	}
 }
 
-// discardAllowance is what a close discards beyond the largest message:
-// the rest of a message far over the limit that a client sends as fast as
-// it can before it reads, and the frames around it. Its time bound
+// discardAllowance is what a close discards beyond the largest message,
+// counted from the start of the message under way (discardBound): the
+// rest of a message far over the limit that a client sends as fast as it
+// can before it reads, and the frames around it. Its time bound
 // (closeWait) ends a client that sends without end first, but bytes come
 // fast on a local link and each costs the server its decryption.
 const discardAllowance = 16 << 20
