@@ -38,6 +38,14 @@ func (c *Conn) finish(err error) int {
 		if code, sent := c.sentCode.Load(), c.nc.closeSent.Load(); code != 0 && (sent == 0 || sent == code) {
 			return int(code)
 		}
+		if c.nc.watch.shortClose.Load() {
+			// A close frame with a 1-byte payload carries no code:
+			// gorilla's 1005 for it is not one the client sent. The
+			// server's 1002 counted above when it went out; when the
+			// client took none of it, the connection ended without a
+			// code.
+			return 0
+		}
 		if ce.Code == websocket.CloseAbnormalClosure {
 			// gorilla's error for a connection that ended without a
 			// close frame (a TCP FIN, also inside a frame): no frame may
@@ -63,7 +71,7 @@ func (c *Conn) finish(err error) int {
 		// nothing, and RFC 6455 section 5.2 makes it a protocol error
 		// (1002). The code counts only if its frame went out.
 		if c.nc.watch.topBitLength.Load() {
-			c.writeClose(websocket.CloseProtocolError, "payload length with its most significant bit set", time.Now().Add(writeWait))
+			c.writeCloseTaken(websocket.CloseProtocolError, "payload length with its most significant bit set", time.Now().Add(writeWait))
 		} else {
 			c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 		}
@@ -75,7 +83,7 @@ func (c *Conn) finish(err error) int {
 	case errors.Is(err, errMisplacedRSV1):
 		// RFC 7692 section 6.1: fail the connection. gorilla's reader
 		// has stopped before the frame.
-		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
+		c.writeCloseTaken(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
 		c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
 		return int(c.sentCode.Load())
 	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
@@ -213,7 +221,8 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) (cut bool) {
 // writeCloseTaken is writeClose for a close the server starts, which a
 // client that reads nothing (its receive window and the server's send
 // buffer full, the handler blocked in a write to it) must not hold for
-// writeWait, nor the connection for good: see watchTaken. A client that
+// writeWait, nor the connection for good: see watchTaken. The 1002s the
+// server writes itself, where gorilla says nothing, are such closes. A client that
 // reads, however slowly, keeps taking bytes and gets its frame within
 // writeWait, as before.
 func (c *Conn) writeCloseTaken(code int, reason string, by time.Time) error {
