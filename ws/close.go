@@ -38,6 +38,14 @@ func (c *Conn) finish(err error) int {
 		if code, sent := c.sentCode.Load(), c.nc.closeSent.Load(); code != 0 && (sent == 0 || sent == code) {
 			return int(code)
 		}
+		if c.nc.watch.shortClose.Load() {
+			// A close frame with a 1-byte payload carries no code:
+			// gorilla's 1005 for it is not one the client sent. The
+			// server's 1002 counted above when it went out; when the
+			// client took none of it, the connection ended without a
+			// code.
+			return 0
+		}
 		if ce.Code == websocket.CloseAbnormalClosure {
 			// gorilla's error for a connection that ended without a
 			// close frame (a TCP FIN, also inside a frame): no frame may
@@ -63,7 +71,7 @@ func (c *Conn) finish(err error) int {
 		// nothing, and RFC 6455 section 5.2 makes it a protocol error
 		// (1002). The code counts only if its frame went out.
 		if c.nc.watch.topBitLength.Load() {
-			c.writeClose(websocket.CloseProtocolError, "payload length with its most significant bit set", time.Now().Add(writeWait))
+			c.writeCloseTaken(websocket.CloseProtocolError, "payload length with its most significant bit set", time.Now().Add(writeWait))
 		} else {
 			c.sentCode.CompareAndSwap(0, c.nc.closeSent.Load())
 		}
@@ -75,7 +83,7 @@ func (c *Conn) finish(err error) int {
 	case errors.Is(err, errMisplacedRSV1):
 		// RFC 7692 section 6.1: fail the connection. gorilla's reader
 		// has stopped before the frame.
-		c.writeClose(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
+		c.writeCloseTaken(websocket.CloseProtocolError, "RSV1 set on a control or continuation frame", time.Now().Add(writeWait))
 		c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
 		return int(c.sentCode.Load())
 	case errors.As(err, new(flate.CorruptInputError)) || errors.Is(err, errDeflateCut):
@@ -213,7 +221,8 @@ func (c *Conn) sendClose(code int, reason string, by time.Time) (cut bool) {
 // writeCloseTaken is writeClose for a close the server starts, which a
 // client that reads nothing (its receive window and the server's send
 // buffer full, the handler blocked in a write to it) must not hold for
-// writeWait, nor the connection for good: see watchTaken. A client that
+// writeWait, nor the connection for good: see watchTaken. The 1002s the
+// server writes itself, where gorilla says nothing, are such closes. A client that
 // reads, however slowly, keeps taking bytes and gets its frame within
 // writeWait, as before.
 func (c *Conn) writeCloseTaken(code int, reason string, by time.Time) error {
@@ -305,8 +314,21 @@ func (c *Conn) discardAndClose(read time.Duration, by time.Time) {
 	c.nc.flushHeld()
 	nc := c.nc.Conn
 	nc.SetReadDeadline(earliest(time.Now().Add(read), by))
-	c.discardToClose(nc, c.srv.MessageLimit()+discardAllowance)
+	c.discardToClose(nc, discardBound(c.srv.wireLimit(), c.nc.watch.messageArrived()))
 	nc.Close()
+}
+
+// discardBound is how much a close discards: the largest message and
+// discardAllowance, less what has arrived of the message under way
+// (arrived), for the bound holds the whole message to 16 MiB past the
+// limit. Counted from the refused fragment alone, a message whose
+// earlier fragments came near the limit could run on that far again.
+func discardBound(limit int64, arrived uint64) int64 {
+	bound := limit + discardAllowance
+	if arrived >= uint64(bound) {
+		return 0
+	}
+	return bound - int64(arrived)
 }
 
 // discardToClose reads and drops what the client sends on nc, below the
@@ -329,9 +351,10 @@ func (c *Conn) discardToClose(nc net.Conn, max int64) {
 	}
 }
 
-// discardAllowance is what a close discards beyond the largest message:
-// the rest of a message far over the limit that a client sends as fast as
-// it can before it reads, and the frames around it. Its time bound
+// discardAllowance is what a close discards beyond the largest message,
+// counted from the start of the message under way (discardBound): the
+// rest of a message far over the limit that a client sends as fast as it
+// can before it reads, and the frames around it. Its time bound
 // (closeWait) ends a client that sends without end first, but bytes come
 // fast on a local link and each costs the server its decryption.
 const discardAllowance = 16 << 20

@@ -111,7 +111,9 @@ func newConn(s *Server, wc *websocket.Conn, nc *watchedConn, remote string) *Con
 		if nc.watch.shortClose.Load() {
 			// A 1-byte close payload is neither empty nor a code (RFC 6455
 			// section 5.5.1): a protocol error, not a close without status.
-			c.writeClose(websocket.CloseProtocolError, "close frame with a 1-byte payload", time.Now().Add(writeWait))
+			// A close the server starts: a client that takes none of it
+			// holds it no longer than the others (writeCloseTaken).
+			c.writeCloseTaken(websocket.CloseProtocolError, "close frame with a 1-byte payload", time.Now().Add(writeWait))
 			return nil
 		}
 		return answer(nc.watch.sentCode(code), text)

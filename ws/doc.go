@@ -25,8 +25,9 @@
 //     fragments, or after decompression, fails with close 1009. A message of
 //     exactly MaxMessageBytes is served. After the 1009 the rest of the
 //     message is read and discarded, until the client's close frame
-//     (section 7.1.1), for at most closeWait and 16 MiB past the limit:
-//     closing with its bytes unread would reset the connection, failing
+//     (section 7.1.1), for at most closeWait and 16 MiB past the limit,
+//     counted over the whole message (its fragments before the refused
+//     one too): closing with its bytes unread would reset the connection, failing
 //     the writes of a client that sends a message far too big before it
 //     reads, and a client that sends without end holds no longer.
 //   - A close from the client is answered with the same code (section

@@ -72,6 +72,9 @@ type frameWatch struct {
 	// limit is gorilla's read limit (0: none); message is the length of
 	// the data message so far, its frames summed as gorilla sums them.
 	limit, message uint64
+	// lastFinal is set when the last data frame whose header came (up
+	// to the first over limit) ends its message (messageArrived).
+	lastFinal bool
 	// closeSeen and overSeen: the first close frame, and the first data
 	// frame over limit, have been seen. Only the reading goroutine
 	// touches them.
@@ -230,6 +233,7 @@ func (w *frameWatch) header() {
 			w.message = 0
 		}
 		w.message += min(w.size, 1<<63-w.message) // saturating at 2^63
+		w.lastFinal = w.hdr[0]&0x80 != 0
 		if w.message > w.limit {
 			w.overSeen = true
 			if w.hdr[1]&0x7F == 127 && w.hdr[2]&0x80 != 0 {
@@ -237,6 +241,27 @@ func (w *frameWatch) header() {
 			}
 		}
 	}
+}
+
+// messageArrived is how many payload bytes of the data message under
+// way have arrived, its earlier frames and what has come of the current
+// one; 0 between messages. The watch stops following messages at the
+// first data frame over limit, where a close's discard takes over and
+// counts them against its bound (discardBound).
+func (w *frameWatch) messageArrived() uint64 {
+	n := w.message
+	if w.op <= 2 {
+		// The current frame is the message's: its rest has not come,
+		// and once it has, a final frame ends the message.
+		if w.left == 0 && w.lastFinal {
+			return 0
+		}
+		return n - min(w.left, n)
+	}
+	if w.lastFinal {
+		return 0 // a control frame after the message's last frame
+	}
+	return n
 }
 
 // complete counts the frame whose header is in w.hdr as complete.

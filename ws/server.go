@@ -354,18 +354,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.startFaults(spec, lc, faultInfo(lc, r))
 	}
 	if !s.track(c) {
-		// No serve runs to stop the faults: a timed verb would fire on
-		// the closed connection and be counted as applied. They stop
-		// before the close, which waits up to a second for a client that
-		// takes nothing, or until Shutdown's ctx ends (see listRefused).
-		c.fault.Stop()
-		if !s.listRefused(c) {
-			c.closeNow(websocket.CloseGoingAway, "server shutting down")
-		}
-		s.unlistRefused(c)
+		c.closeUpgradedDraining()
 		return
 	}
 	go c.serve()
+}
+
+// errUpgradedDraining is what ended a connection upgraded just as
+// Shutdown began, in its closed record.
+var errUpgradedDraining = errors.New("ws: upgraded as the server began shutting down")
+
+// closeUpgradedDraining ends c, upgraded just as Shutdown began (track
+// refused it), with close 1001. Its client has its 101 and then the
+// close, as every other client has at a shutdown: the hooks (the
+// metrics' connection and close code counts) and the debug log take it
+// as a WebSocket opened and closed like those, so what they count is
+// what clients were told. Its code is 0 when Shutdown's ctx had ended
+// and the socket was closed without the 1001, or its write failed.
+func (c *Conn) closeUpgradedDraining() {
+	s := c.srv
+	if s.Hooks != nil && s.Hooks.Opened != nil {
+		s.Hooks.Opened(c)
+	}
+	if c.debugOn() {
+		c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
+	}
+	// No serve runs to stop the faults: a timed verb would fire on the
+	// closed connection and be counted as applied. They stop before the
+	// close, which waits up to a second for a client that takes nothing,
+	// or until Shutdown's ctx ends (see listRefused).
+	c.fault.Stop()
+	if !s.listRefused(c) {
+		c.closeNow(websocket.CloseGoingAway, "server shutting down")
+	}
+	s.unlistRefused(c)
+	c.code = int(c.sentCode.Load())
+	c.logClosed(errUpgradedDraining)
+	if s.Hooks != nil && s.Hooks.Closed != nil {
+		s.Hooks.Closed(c)
+	}
 }
 
 // listRefused lists c, an upgrade Shutdown has begun during, among the

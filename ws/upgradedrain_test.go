@@ -78,8 +78,9 @@ func TestShutdownCutsUpgradeInFlight(t *testing.T) {
 // before the server tracks the connection, while Shutdown begins with the
 // context shutdownCtx gives, called with the server's socket. It returns
 // the client, with that upgrade done, the server's socket and Shutdown's
-// result to come.
-func shutdownDuringUpgrade(t *testing.T, shutdownCtx func(*stallConn) context.Context) (*websocket.Conn, *stallConn, <-chan error) {
+// result to come. Each setup, if any, is called on the server before it
+// serves.
+func shutdownDuringUpgrade(t *testing.T, shutdownCtx func(*stallConn) context.Context, setup ...func(*Server)) (*websocket.Conn, *stallConn, <-chan error) {
 	t.Helper()
 	var srv *Server
 	var once sync.Once
@@ -101,6 +102,9 @@ func shutdownDuringUpgrade(t *testing.T, shutdownCtx func(*stallConn) context.Co
 		t.Fatal(err)
 	}
 	srv = &Server{Faults: in}
+	for _, f := range setup {
+		f(srv)
+	}
 	ts := startServerVia(t, srv, func(nc net.Conn) net.Conn {
 		sc := newStallConn(nc)
 		sock.Store(sc)
