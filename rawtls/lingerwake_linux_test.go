@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/tlsecho/tlsecho/internal/tcpstate"
 )
 
 // TestShutdownKeepsLinger: a connection whose close is reading and
@@ -32,7 +32,7 @@ func TestShutdownKeepsLinger(t *testing.T) {
 		t.Fatalf("read %d bytes, %v; want the server's FIN", n, err)
 	}
 	server := serverSocket(t, srv)
-	before, _ := tcpState(server)
+	before, _ := tcpstate.Info(server)
 	srv.startDrain()
 	msg := []byte("sent after the server's close")
 	if _, err := c.Write(msg); err != nil {
@@ -40,22 +40,13 @@ func TestShutdownKeepsLinger(t *testing.T) {
 	}
 	// Either the server reads the record (and is still reading), or it
 	// has closed its socket, and the client gets a reset.
-	deadline := time.Now().Add(lingerTestWait)
-	for {
-		if st, ok := tcpState(client); !ok || st.State == unix.BPF_TCP_CLOSE {
-			t.Fatal("the client's connection was reset: the server's close stopped reading when the shutdown began")
-		}
-		st, ok := tcpState(server)
-		if !ok {
-			t.Fatal("the server closed its socket when the shutdown began, before the client's last bytes came")
-		}
-		if st.Bytes_received > before.Bytes_received && inq(server) == 0 {
-			return // read and discarded; the close goes on
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the server neither read the client's record nor closed")
-		}
-		time.Sleep(5 * time.Millisecond)
+	switch tcpstate.AwaitRead(server, client, before, lingerTestWait) {
+	case tcpstate.ClientReset:
+		t.Fatal("the client's connection was reset: the server's close stopped reading when the shutdown began")
+	case tcpstate.ServerClosed:
+		t.Fatal("the server closed its socket when the shutdown began, before the client's last bytes came")
+	case tcpstate.TimedOut:
+		t.Fatal("the server neither read the client's record nor closed")
 	}
 }
 
@@ -72,29 +63,4 @@ func serverSocket(t *testing.T, srv *Server) *net.TCPConn {
 	}
 	t.Fatal("the server has no connection")
 	return nil
-}
-
-// tcpState is the kernel's TCP_INFO of s; false once s is closed.
-func tcpState(s *net.TCPConn) (*unix.TCPInfo, bool) {
-	rc, err := s.SyscallConn()
-	if err != nil {
-		return nil, false
-	}
-	var info *unix.TCPInfo
-	var ierr error
-	if err := rc.Control(func(fd uintptr) { info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) }); err != nil || ierr != nil {
-		return nil, false
-	}
-	return info, true
-}
-
-// inq is how many bytes wait unread in s; -1 once s is closed.
-func inq(s *net.TCPConn) int {
-	rc, err := s.SyscallConn()
-	if err != nil {
-		return -1
-	}
-	n := -1
-	rc.Control(func(fd uintptr) { n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ) })
-	return n
 }
