@@ -3,11 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -24,13 +20,7 @@ import (
 // the echo.
 func serveWSStreamPastClose(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		ws.SetReadDeadline(time.Now().Add(ioWait))
+	return serveWS(t, hostileCert(t), func(ws *websocket.Conn) {
 		ws.SetCloseHandler(func(int, string) error { return nil })
 		var got [][]byte
 		for {
@@ -48,11 +38,7 @@ func serveWSStreamPastClose(t *testing.T) string {
 		}
 		for ws.WriteMessage(websocket.TextMessage, []byte("ZZZZ")) == nil {
 		}
-	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{hostileCert(t)}}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return "wss://" + srv.Listener.Addr().String() + "/ws"
+	})
 }
 
 // TestClientEndRace: the server's answer to the end of standard input can
@@ -64,19 +50,7 @@ func serveWSStreamPastClose(t *testing.T) string {
 // it did, or ending at it).
 func TestClientEndRace(t *testing.T) {
 	t.Parallel()
-	streamer := serveTLS(t, hostileCert(t), nil, func(c net.Conn) {
-		line, err := io.ReadAll(c) // up to close_notify
-		if err != nil {
-			return
-		}
-		c.Write(line)
-		more := bytes.Repeat([]byte("Z"), 16<<10)
-		for {
-			if _, err := c.Write(more); err != nil {
-				return
-			}
-		}
-	})
+	streamer := serveStreamPastEcho(t)
 	tests := []struct{ name, url, stderr string }{
 		{"tls", "tls://" + streamer, "differs after the end of input: sent 6 bytes, got more"},
 		{"wss", serveWSStreamPastClose(t), "differs after the end of input: sent 1 message of 5 bytes in all, got more"},

@@ -52,14 +52,12 @@ func serveWSPings(t *testing.T) string {
 	return "wss://" + srv.Listener.Addr().String() + "/ws"
 }
 
-// TestClientStdinEndsAfterEcho: once standard input has ended, only the
-// echo of what was sent keeps the client waiting. A server that sends
-// pings and nothing else, streams on past the echo, or trickles bytes
-// without end, ends the session within -timeout of the last byte of echo,
-// with exit 1; before, each held the client until it was killed.
-func TestClientStdinEndsAfterEcho(t *testing.T) {
-	t.Parallel()
-	streamer := serveTLS(t, hostileCert(t), nil, func(c net.Conn) {
+// serveStreamPastEcho runs a TLS server that reads up to the client's
+// close_notify, echoes what came, and then sends Z without end: a server
+// streaming on past the echo. It returns its address.
+func serveStreamPastEcho(t *testing.T) string {
+	t.Helper()
+	return serveTLS(t, hostileCert(t), nil, func(c net.Conn) {
 		line, err := io.ReadAll(c) // up to close_notify: the echo comes after the end of input
 		if err != nil {
 			return
@@ -72,6 +70,16 @@ func TestClientStdinEndsAfterEcho(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestClientStdinEndsAfterEcho: once standard input has ended, only the
+// echo of what was sent keeps the client waiting. A server that sends
+// pings and nothing else, streams on past the echo, or trickles bytes
+// without end, ends the session within -timeout of the last byte of echo,
+// with exit 1; before, each held the client until it was killed.
+func TestClientStdinEndsAfterEcho(t *testing.T) {
+	t.Parallel()
+	streamer := serveStreamPastEcho(t)
 	// The echo comes a byte every 300 ms, longer in all than -timeout,
 	// and the bytes go on coming after it.
 	trickler := serveTLS(t, hostileCert(t), nil, func(c net.Conn) {
