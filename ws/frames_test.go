@@ -152,6 +152,20 @@ func FuzzFrameWatch(f *testing.F) {
 				whole.frames.Load(), whole.pongs.Load(), whole.arriving.Load(), whole.closeDone, n,
 				split.frames.Load(), split.pongs.Load(), split.arriving.Load(), split.closeDone)
 		}
+		// With a message limit, what has arrived of the message under
+		// way (the discard's bound after a 1009) and the flags of the
+		// first frame over the limit do not depend on the reads either.
+		limited := [2]frameWatch{{limit: 64}, {limit: 64}}
+		limited[0].observe(bytes.Clone(stream))
+		chunks := bytes.Clone(stream)
+		for off := 0; off < len(chunks); off += n {
+			limited[1].observe(chunks[off:min(off+n, len(chunks))])
+		}
+		lw, ls := &limited[0], &limited[1]
+		if lw.messageArrived() != ls.messageArrived() || lw.overSeen != ls.overSeen || lw.topBitLength.Load() != ls.topBitLength.Load() {
+			t.Fatalf("limit 64, whole: %d arrived, over %v, top bit %v; in reads of %d: %d, %v, %v",
+				lw.messageArrived(), lw.overSeen, lw.topBitLength.Load(), n, ls.messageArrived(), ls.overSeen, ls.topBitLength.Load())
+		}
 	})
 }
 
