@@ -24,6 +24,8 @@ func TestPacerKeepsSchedule(t *testing.T) {
 		credit bool
 	}{
 		{"behind by less than a piece", 40 * time.Millisecond, true},
+		// Two pieces' time: lateness past a piece is a pause.
+		{"behind by more than a piece", 100 * time.Millisecond, false},
 		{"after a pause", 2 * time.Second, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

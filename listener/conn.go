@@ -69,6 +69,10 @@ type Conn struct {
 	// connection is handed out and no byte put back remains, so an
 	// established connection does not carry it.
 	stages *stageState
+	// staged is set while the connection is in the stages, among its
+	// listener's pending (track to handedOver): a deadline set through
+	// the Conn then takes the listener's lock (setStage), and only then.
+	staged atomic.Bool
 	// records follows the TLS records read, from the handshake on.
 	records recordWatch
 
@@ -219,7 +223,10 @@ func (c *Conn) Tap(w io.Writer) { c.stages.tap = w }
 // and hold Accept, and the shutdown waiting for it to fail, past the
 // grace or past EndGrace. No pacer or parked wait exists yet to be told.
 func (c *Conn) setStage(t time.Time, set func(net.Conn, time.Time) error) (bool, error) {
-	if c.stages == nil {
+	// Looked at without the lock: a served connection sets deadlines on
+	// its hot path (gorilla before each frame), and its stages may
+	// outlive the hand-over while bytes put back remain to be read.
+	if !c.staged.Load() {
 		return false, nil
 	}
 	l := c.ln

@@ -408,6 +408,7 @@ func (l *Listener) track(c *Conn) {
 	}
 	c.conn.SetDeadline(st.deadline)
 	l.pending[c] = struct{}{}
+	c.staged.Store(true)
 	l.inflight++
 }
 
@@ -416,6 +417,7 @@ func (l *Listener) track(c *Conn) {
 func (l *Listener) handedOver(c *Conn) {
 	l.mu.Lock()
 	delete(l.pending, c)
+	c.staged.Store(false)
 	l.mu.Unlock()
 }
 

@@ -16,9 +16,9 @@ import (
 
 // serveWSStreamPastClose runs a wss server that reads messages until the
 // client's close, which it does not answer, then echoes them and sends
-// messages of Z without end: the wss form of a server streaming on past
-// the echo.
-func serveWSStreamPastClose(t *testing.T) string {
+// messages of past without end: the wss form of a server streaming on
+// past the echo.
+func serveWSStreamPastClose(t *testing.T, past []byte) string {
 	t.Helper()
 	return serveWS(t, hostileCert(t), func(ws *websocket.Conn) {
 		ws.SetCloseHandler(func(int, string) error { return nil })
@@ -36,7 +36,7 @@ func serveWSStreamPastClose(t *testing.T) string {
 				return
 			}
 		}
-		for ws.WriteMessage(websocket.TextMessage, []byte("ZZZZ")) == nil {
+		for ws.WriteMessage(websocket.TextMessage, past) == nil {
 		}
 	})
 }
@@ -53,7 +53,9 @@ func TestClientEndRace(t *testing.T) {
 	streamer := serveStreamPastEcho(t)
 	tests := []struct{ name, url, stderr string }{
 		{"tls", "tls://" + streamer, "differs after the end of input: sent 6 bytes, got more"},
-		{"wss", serveWSStreamPastClose(t), "differs after the end of input: sent 1 message of 5 bytes in all, got more"},
+		{"wss", serveWSStreamPastClose(t, []byte("ZZZZ")), "differs after the end of input: sent 1 message of 5 bytes in all, got more"},
+		// Messages of no bytes: only their count tells them from the echo.
+		{"wss empty", serveWSStreamPastClose(t, nil), "differs after the end of input: sent 1 message of 5 bytes in all, got more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
