@@ -43,8 +43,10 @@ func (a *app) shutdown(deadline time.Time) {
 		// Serve for ln's Accept to fail, which a handshake in flight holds
 		// for the listener's grace (a second): past a shorter timeout, the
 		// grace ends with ctx, as rawtls.Server.Shutdown ends its own.
-		stop := context.AfterFunc(ctx, ln.EndGrace)
-		defer stop()
+		// Armed once Shutdown has closed ln (its OnShutdown functions run
+		// then): an EndGrace before the close finds no grace to end, and
+		// a ctx ended by then would call it at once.
+		s.RegisterOnShutdown(func() { context.AfterFunc(ctx, ln.EndGrace) })
 		conns.Drain()
 		s.RegisterOnShutdown(conns.CloseNew)
 		if err := s.Shutdown(ctx); err != nil {
