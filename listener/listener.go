@@ -253,11 +253,13 @@ func (l *Listener) Close() error {
 		l.finishLocked(ErrClosed)
 	}
 	started := l.started
+	// Read under the lock: an EndGrace may move it as soon as it is let go.
+	graceEnd := l.graceEnd
 	l.mu.Unlock()
 	// Stages waiting on their context (not on the socket) end with the
 	// grace too, and say why: an hsdelay cut short this way is logged
 	// as the shutdown it is, not as a bare "context canceled".
-	time.AfterFunc(time.Until(l.graceEnd), func() {
+	time.AfterFunc(time.Until(graceEnd), func() {
 		l.mu.Lock()
 		l.endGraceLocked()
 		l.mu.Unlock()
