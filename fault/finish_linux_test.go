@@ -2,7 +2,6 @@ package fault
 
 import (
 	"io"
-	"net"
 	"testing"
 	"time"
 
@@ -17,21 +16,7 @@ import (
 // reset the wait is there to avoid. Closing the socket still ends it.
 func TestFinishOutlastsAWakeUp(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	sc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := sc.(*net.TCPConn)
+	client, server := tcpstate.Pair(t)
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
@@ -46,7 +31,7 @@ func TestFinishOutlastsAWakeUp(t *testing.T) {
 	if _, err := client.Write([]byte("sent after the FIN")); err != nil {
 		t.Fatal(err)
 	}
-	switch tcpstate.AwaitRead(server, client.(*net.TCPConn), before, 10*time.Second) {
+	switch tcpstate.AwaitRead(server, client, before, 10*time.Second) {
 	case tcpstate.ClientReset:
 		t.Fatal("the client's connection was reset: the wait ended at the deadline set beside it")
 	case tcpstate.ServerClosed:

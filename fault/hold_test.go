@@ -1,10 +1,11 @@
 package fault
 
 import (
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/tcpstate"
 )
 
 // TestHoldLetGoBefore: a LetGo that comes just before blackhole's hold
@@ -14,20 +15,7 @@ import (
 // shutdown waited out its context for the held socket.
 func TestHoldLetGoBefore(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, server := tcpstate.Pair(t)
 	// What LetGo does before the hold: the flag, then the deadline.
 	var letGo atomic.Bool
 	letGo.Store(true)

@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tlsecho/tlsecho/internal/tcpstate"
 )
 
 // TestReadLeft: with TCP_INQ, a read that leaves the socket empty says
@@ -107,29 +109,15 @@ func TestReadLeftAllocs(t *testing.T) {
 // socket's RawConn and descriptor.
 func inqPair(t testing.TB) (*net.TCPConn, syscall.RawConn, int) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { server.Close() })
-	rc, err := server.(*net.TCPConn).SyscallConn()
+	client, server := tcpstate.Pair(t)
+	rc, err := server.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var fd int
 	rc.Control(func(f uintptr) { fd = int(f) })
 	enableInq(fd)
-	return client.(*net.TCPConn), rc, fd
+	return client, rc, fd
 }
 
 // BenchmarkRecvmsg reads 64 bytes at a time from a loopback socket with
