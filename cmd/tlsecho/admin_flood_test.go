@@ -26,18 +26,19 @@ func TestAdminProbesThroughSilentFlood(t *testing.T) {
 			c.Close()
 		}
 	}()
-	// ended gets each flood connection the server closes: one it made
-	// room with, or one it refused at the limit.
-	ended := make(chan struct{}, 4*maxConns)
+	// ended gets the index of each flood connection the server closes:
+	// one it made room with, or one it refused at the limit.
+	ended := make(chan int, 4*maxConns)
 	dialFlood := func() {
 		c, err := net.DialTimeout("tcp", ta.AdminAddr, ioWait)
 		if err != nil {
 			t.Fatal(err)
 		}
+		i := len(flood)
 		flood = append(flood, c)
 		go func() {
 			c.Read(make([]byte, 1)) // ends when the server or the test closes it
-			ended <- struct{}{}
+			ended <- i
 		}()
 	}
 	for range 3 * maxConns {
@@ -52,20 +53,24 @@ func TestAdminProbesThroughSilentFlood(t *testing.T) {
 	// admin port gives a request's headers, after which a server that does
 	// not make room would find its slots freed by the flood timing out.
 	const room = 3 * time.Second
-	start := time.Now()
 	deadline := time.After(room)
+	oldClosed := false
 	for closed := 0; closed < 3*maxConns-(maxConns-adminReserveOf(maxConns)+1); closed++ {
 		select {
-		case <-ended:
+		case i := <-ended:
+			oldClosed = oldClosed || i < maxConns
 		case <-deadline:
 			t.Fatalf("the admin port still holds %d silent connections of its %d, %d of the %d closed; want room kept for probes",
 				ta.adminLn.Active(), maxConns, closed, 3*maxConns)
 		}
 	}
-	// The oldest of the flood has been closed to make that room.
-	flood[0].SetReadDeadline(start.Add(room))
-	if n, err := flood[0].Read(make([]byte, 1)); n > 0 || err == nil || isTimeout(err) {
-		t.Fatalf("the first silent connection: %d bytes, %v; want it closed", n, err)
+	// Some of those the server took before its limit, not only those it
+	// refused at it, were closed to make that room. Which ones is the
+	// order in which net/http got them, not the order they came in: each
+	// goes through the listener's stages on a goroutine of its own, and a
+	// loaded machine runs those in any order.
+	if !oldClosed {
+		t.Fatalf("only connections past the first %d were closed; want the oldest closed to make room", maxConns)
 	}
 	for _, path := range []string{"/healthz", "/readyz", "/healthz"} {
 		probe(t, ta.AdminAddr, path)
