@@ -207,13 +207,7 @@ func (c *Conn) expire(why int32) {
 // connection lives.
 func (c *Conn) serve() {
 	s := c.srv
-	if s.Hooks != nil && s.Hooks.Opened != nil {
-		s.Hooks.Opened(c)
-	}
-	if c.debugOn() { // a negotiated subprotocol would be boxed for nothing
-		c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
-	}
-
+	c.opened()
 	c.ka.start(s.pingInterval(), s.idleTimeout())
 	c.waitedAt = c.ka.now()
 	h := s.Handler
@@ -238,9 +232,26 @@ func (c *Conn) cont(h Handler) {
 	c.ka.stop()
 	c.fault.Stop()
 	c.code = c.finish(err)
+	c.closed(err)
+}
+
+// opened reports the connection open: the Opened hook (the metrics'
+// counts) and the debug record.
+func (c *Conn) opened() {
+	if h := c.srv.Hooks; h != nil && h.Opened != nil {
+		h.Opened(c)
+	}
+	if c.debugOn() { // a negotiated subprotocol would be boxed for nothing
+		c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
+	}
+}
+
+// closed reports the connection ended by err, its code set: the debug
+// record, then the Closed hook.
+func (c *Conn) closed(err error) {
 	c.logClosed(err)
-	if s.Hooks != nil && s.Hooks.Closed != nil {
-		s.Hooks.Closed(c)
+	if h := c.srv.Hooks; h != nil && h.Closed != nil {
+		h.Closed(c)
 	}
 }
 

@@ -373,12 +373,7 @@ var errUpgradedDraining = errors.New("ws: upgraded as the server began shutting 
 // and the socket was closed without the 1001, or its write failed.
 func (c *Conn) closeUpgradedDraining() {
 	s := c.srv
-	if s.Hooks != nil && s.Hooks.Opened != nil {
-		s.Hooks.Opened(c)
-	}
-	if c.debugOn() {
-		c.debug("websocket open", "subprotocol", c.ws.Subprotocol(), "compression", c.deflate)
-	}
+	c.opened()
 	// No serve runs to stop the faults: a timed verb would fire on the
 	// closed connection and be counted as applied. They stop before the
 	// close, which waits up to a second for a client that takes nothing,
@@ -389,10 +384,7 @@ func (c *Conn) closeUpgradedDraining() {
 	}
 	s.unlistRefused(c)
 	c.code = int(c.sentCode.Load())
-	c.logClosed(errUpgradedDraining)
-	if s.Hooks != nil && s.Hooks.Closed != nil {
-		s.Hooks.Closed(c)
-	}
+	c.closed(errUpgradedDraining)
 }
 
 // listRefused lists c, an upgrade Shutdown has begun during, among the
