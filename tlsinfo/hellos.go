@@ -25,6 +25,10 @@ const DefaultRecent = 100
 // Record is one handshake as /hellos lists it: when, on which listener,
 // from whom, how it ended, and what the client offered.
 type Record struct {
+	// Time is when the handshake ended, succeeded or failed; zero is
+	// taken as the moment [Recent.Add] records it. The list is newest
+	// first by that end, so the times read in the same order: a client
+	// that connected first and finished last is listed first.
 	Time time.Time
 	// Listener names the listener: "tls" or "https".
 	Listener string
@@ -236,10 +240,15 @@ type Recent struct {
 	next int // where the next record goes once the ring is full
 }
 
-// Add records one handshake, dropping the oldest when full.
+// Add records one handshake, dropping the oldest when full. A zero
+// Time is set to now, read under the lock: two handshakes ending at once
+// are then listed in the order of their times.
 func (r *Recent) Add(rec Record) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if rec.Time.IsZero() {
+		rec.Time = time.Now()
+	}
 	size := r.Size
 	if size <= 0 {
 		size = DefaultRecent
