@@ -137,7 +137,10 @@ func (r *Record) closedOutcome() (string, bool) {
 func sslv2Outcome(h *ClientHello, words string) string {
 	s := "client sent an SSLv2-compatible ClientHello (the SSL 2.0 format of RFC 5246 appendix E.2, offering " +
 		offered([]uint16{h.LegacyVersion}, VersionName) + "), which crypto/tls refuses: it takes TLS records only (" + words + ")"
-	if h.sslv2Only > 0 {
+	switch {
+	case h.sslv2Only == 1:
+		s += "; 1 of its cipher specs is SSL 2.0's own, which TLS has no number for, and is not listed"
+	case h.sslv2Only > 1:
 		s += "; " + strconv.Itoa(h.sslv2Only) + " of its cipher specs are SSL 2.0's own, which TLS has no number for, and are not listed"
 	}
 	return s
