@@ -33,9 +33,12 @@
 //
 // [ClientHello.JA4] and [ClientHello.JA4R] follow FoxIO's specification
 // (technical_details/JA4.md in FoxIO-LLC/ja4; the BSD-licensed JA4 only).
-// Where its reference implementations print "99" for a first ALPN value
-// that is not alphanumeric, this package follows the specification's
-// text: the first and last characters of the value in hex. [ClientHello.JA3]
+// For a first ALPN value that does not begin and end with an ASCII
+// letter or digit, this package follows the specification's text: the
+// first and last characters of the value in hex. Its reference
+// implementations do not: they print a non-ASCII character as "9" (so
+// 0xba 0xad gives "99") and other characters as they are ("-abc" gives
+// "-c", where the text gives "23"). [ClientHello.JA3]
 // and [ClientHello.JA3Hash] follow Salesforce's original JA3. GREASE
 // values (RFC 8701, [IsGREASE]) are left out of counts and hashes, and
 // named "GREASE" in the described lists. An extension sent twice, which

@@ -25,6 +25,10 @@ const DefaultRecent = 100
 // Record is one handshake as /hellos lists it: when, on which listener,
 // from whom, how it ended, and what the client offered.
 type Record struct {
+	// Time is when the handshake ended, succeeded or failed; zero is
+	// taken as the moment [Recent.Add] records it. The list is newest
+	// first by that end, so the times read in the same order: a client
+	// that connected first and finished last is listed first.
 	Time time.Time
 	// Listener names the listener: "tls" or "https".
 	Listener string
@@ -133,7 +137,10 @@ func (r *Record) closedOutcome() (string, bool) {
 func sslv2Outcome(h *ClientHello, words string) string {
 	s := "client sent an SSLv2-compatible ClientHello (the SSL 2.0 format of RFC 5246 appendix E.2, offering " +
 		offered([]uint16{h.LegacyVersion}, VersionName) + "), which crypto/tls refuses: it takes TLS records only (" + words + ")"
-	if h.sslv2Only > 0 {
+	switch {
+	case h.sslv2Only == 1:
+		s += "; 1 of its cipher specs is SSL 2.0's own, which TLS has no number for, and is not listed"
+	case h.sslv2Only > 1:
 		s += "; " + strconv.Itoa(h.sslv2Only) + " of its cipher specs are SSL 2.0's own, which TLS has no number for, and are not listed"
 	}
 	return s
@@ -236,10 +243,15 @@ type Recent struct {
 	next int // where the next record goes once the ring is full
 }
 
-// Add records one handshake, dropping the oldest when full.
+// Add records one handshake, dropping the oldest when full. A zero
+// Time is set to now, read under the lock: two handshakes ending at once
+// are then listed in the order of their times.
 func (r *Recent) Add(rec Record) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if rec.Time.IsZero() {
+		rec.Time = time.Now()
+	}
 	size := r.Size
 	if size <= 0 {
 		size = DefaultRecent

@@ -8,14 +8,15 @@ import (
 )
 
 // listenerHooks are the metrics' hooks of the listeners named, with every
-// handshake on a TLS port, failed ones included, also kept for /hellos.
+// handshake on a TLS port, failed ones included, also kept for /hellos,
+// timed by its end (the hook's call), as the list is ordered.
 func (a *app) listenerHooks(names []string) *listener.Hooks {
 	h := a.metrics.listenerHooks(names)
 	count := h.Handshake
 	h.Handshake = func(c *listener.Conn, hs listener.Handshake) {
 		count(c, hs)
 		if c.Listener == "tls" || c.Listener == "https" {
-			a.hellos.Add(tlsinfo.Record{Time: c.Accepted, Listener: c.Listener, Peer: c.Peer, Err: hs.Err,
+			a.hellos.Add(tlsinfo.Record{Listener: c.Listener, Peer: c.Peer, Err: hs.Err,
 				Resumed: hs.Err == nil && hs.State.DidResume, Hello: c.Hello, HelloTooThin: c.HelloTooThin, CertificateKey: a.src.Leaf().PublicKeyAlgorithm})
 		}
 	}

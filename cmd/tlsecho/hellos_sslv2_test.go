@@ -54,6 +54,8 @@ func TestHellosSSLv2Compatible(t *testing.T) {
 			"offering TLS 1.0", "(unsupported SSLv2 handshake received)", "2 of its cipher specs are SSL 2.0's own"}},
 		{"SSL 2.0 client", sslv2Hello(0x0002, 0x010080, 0x0700c0), "ts2i000000_", 0, []string{
 			"offering SSL 2.0", "2 of its cipher specs are SSL 2.0's own"}},
+		{"SSL 3.0 client with one SSL 2.0 kind", sslv2Hello(0x0300, 0x00000a, 0x010080), "ts3i010000_", 1, []string{
+			"offering SSL 3.0", "; 1 of its cipher specs is SSL 2.0's own, which TLS has no number for, and is not listed"}},
 		{"hello over 255 bytes", sslv2Hello(0x0301, long...), "t10i900000_", 90, []string{
 			"offering TLS 1.0", "(first record does not look like a TLS handshake)"}},
 	}
