@@ -218,9 +218,14 @@
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
-    // RFC 6455 section 7.4.2: codes no registry entry names.
+    // RFC 6455 section 7.4.2: codes no registry entry names. Chromium
+    // passes on any code a server sends but 1005, 1006 and 1015, also
+    // those no endpoint may send: below 1000, above 4999, and 1016-2999,
+    // which are kept for the protocol and not assigned.
     else if (code >= 3000 && code <= 3999) s += " library code";
     else if (code >= 4000 && code <= 4999) s += " private-use code";
+    else if (code > 1015 && code < 3000) s += " unassigned code";
+    else s += " invalid close code";
     if (reason) s += " “\u2068" + bidiBalanced(reason) + "\u2069”";
     return s;
   }
@@ -558,7 +563,12 @@
       if (!opened) {
         logEvent("no connection: closed " + text + (ev.wasClean ? "" : ", not clean") + never);
       } else if (ev.code === 1006) {
-        problem("the connection broke off without a close frame (" + text + "): the server stopped, " +
+        // The browser reports a connection it failed itself (a close
+        // frame with a code no endpoint sends, text that is not UTF-8,
+        // any other breach of RFC 6455 by the server) as 1006 too, and
+        // names the breach only in its console.
+        problem("the connection ended without a valid close frame (" + text + "): the server stopped, " +
+          "or it broke the WebSocket protocol (the browser's console says how), " +
           "or the network or a proxy between cut it" + never);
       } else {
         logEvent("the server closed the connection: " + text + (ev.wasClean ? "" : ", not clean") + never);
