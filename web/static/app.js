@@ -753,9 +753,18 @@
     ui.text.select();
   });
 
+  // parseHex reads hex digits in pairs, in groups set apart by spaces,
+  // colons, commas or dashes, each with or without 0x. Each group must
+  // hold whole bytes: joining the digits across the separators read
+  // "1 2 3 4" as the two bytes 12 34, where four were meant.
   function parseHex(s) {
-    const clean = s.replace(/\b0x/gi, "").replace(/[\s:,-]/g, "");
-    if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) return null;
+    let clean = "";
+    for (const group of s.split(/[\s:,-]+/)) {
+      if (group === "") continue;
+      const digits = group.replace(/^0x/i, "");
+      if (digits === "" || digits.length % 2 !== 0 || /[^0-9a-f]/i.test(digits)) return null;
+      clean += digits;
+    }
     const out = new Uint8Array(clean.length / 2);
     for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
     return out;
@@ -766,7 +775,7 @@
     if (!isOpen()) return;
     const bytes = parseHex(ui.hex.value);
     if (!bytes) {
-      invalid(ui.hex, "Hex digits in pairs, e.g. de ad be ef (spaces, colons and 0x are fine).");
+      invalid(ui.hex, "Hex digits in pairs, e.g. de ad be ef or 0xdeadbeef (spaces, colons and 0x are fine; write 1 as 01).");
       return;
     }
     send(bytes);
