@@ -731,9 +731,16 @@
       head = 0;
     }
     const rtt = now - p.t0;
-    addSample(rtt);
     const bad = difference(p.payload, ev.data);
-    if (bad) totals.bad++;
+    // A wrong echo is no round trip: after a message lost or answered
+    // twice it is another message's echo, or none. Only echoes that
+    // match are counted and charted.
+    if (bad) {
+      totals.bad++;
+      queueDraw();
+    } else {
+      addSample(rtt);
+    }
     if (p.burst) {
       burstEcho(p.burst, p.size, bad);
       if (bad) {
