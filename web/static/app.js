@@ -183,10 +183,14 @@
   // messages looked the same, and a server's text of line breaks stretched
   // its log line many rows high. They are shown as their Unicode Control
   // Pictures (U+2400 plus the code, U+2421 for DEL), one character each.
-  const CONTROLS = /[\u0000-\u001f\u007f]/g;
+  // The C1 controls (U+0080-U+009F, NEL and CSI among them) draw nothing
+  // either and have no pictures: they are shown as their code in angle
+  // brackets, <85> for NEL.
+  const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
   function controlPicture(c) {
     const n = c.charCodeAt(0);
+    if (n > 0x7f) return "<" + n.toString(16).toUpperCase() + ">";
     return String.fromCharCode(n === 0x7f ? 0x2421 : 0x2400 + n);
   }
 
