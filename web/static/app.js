@@ -405,7 +405,7 @@
       g.fillText(Number(v.toPrecision(3)) + " ms", left - 6, yy);
     }
     g.textAlign = "left";
-    g.fillText("last " + pts.length + " echoes", left, h - 7);
+    g.fillText(pts.length === 1 ? "last echo" : "last " + pts.length + " echoes", left, h - 7);
 
     // Area and line of the samples.
     g.beginPath();
@@ -421,6 +421,13 @@
     g.lineWidth = 1.5;
     g.lineJoin = "round";
     g.stroke();
+    // A line needs two points: a single echo is drawn as a dot.
+    if (pts.length === 1) {
+      g.beginPath();
+      g.arc(x(0), y(pts[0]), 3.5, 0, 2 * Math.PI);
+      g.fillStyle = color("--chart-line");
+      g.fill();
+    }
 
     // Median of what is drawn, dashed.
     const med = quantile(sorted, 0.5);
