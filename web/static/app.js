@@ -11,6 +11,7 @@
 
   // Bounds that keep a long session from eating memory.
   const LOG_MAX = 1000; // log lines kept
+  const FLUSH_MAX = 100; // log lines made in one frame, for a page that keeps up
   const SAMPLES_MAX = 2000; // round-trip times kept for the statistics
   const CHART_POINTS = 160; // newest round-trip times drawn
   const BURST_INFLIGHT_BYTES = 8 << 20; // unechoed burst bytes at most
@@ -103,14 +104,32 @@
     return n < 1024 ? fmtBytes(n) : n + " bytes (" + fmtBytes(n) + ")";
   }
 
+  // utf8Length is the size of s in UTF-8, as it went over the wire,
+  // without encoding it: a message event does not give the size, and
+  // encoding each text message to count it cost more than the rest of
+  // the page's work on it, under a server's stream of small messages.
+  function utf8Length(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        n += 4;
+        i++;
+      } else n += 3;
+    }
+    return n;
+  }
+
   function fmtMs(ms) {
     if (ms < 1) return ms.toFixed(2) + " ms";
     if (ms < 100) return ms.toFixed(1) + " ms";
     return Math.round(ms) + " ms";
   }
 
-  function clock() {
-    const d = new Date();
+  function clock(ms) {
+    const d = new Date(ms);
     const p = (n, w) => String(n).padStart(w, "0");
     return p(d.getHours(), 2) + ":" + p(d.getMinutes(), 2) + ":" + p(d.getSeconds(), 2) + "." + p(d.getMilliseconds(), 3);
   }
@@ -256,10 +275,10 @@
   }
 
   // addLine appends one line; kind is "sent", "recv", "event" or "error".
-  // The line is made when its frame comes, and only if it is among the
-  // LOG_MAX newest by then.
+  // The line is made in a frame to come, and only if it is among the
+  // LOG_MAX newest by then; its time is written then too.
   function addLine(kind, f) {
-    queuedLines.push({ kind, f, t: clock() });
+    queuedLines.push({ kind, f, t: Date.now() });
     if (queuedLines.length > 2 * LOG_MAX) queuedLines = queuedLines.slice(-LOG_MAX);
     if (!flushQueued) {
       flushQueued = true;
@@ -270,7 +289,7 @@
   function makeLine({ kind, f, t }) {
     const li = document.createElement("li");
     li.className = kind + (f.bad ? " bad" : "") + (linesMade++ % 2 ? " alt" : "");
-    cell(li, "time", "t", t);
+    cell(li, "time", "t", clock(t));
     cell(li, "span", "dir", { sent: "→", recv: "←", event: "•", error: "!" }[kind]);
     if (kind === "sent" || kind === "recv") {
       cell(li, "span", "kind", f.type || "");
@@ -287,12 +306,20 @@
     return li;
   }
 
-  // flushLines puts the queued lines into the log, keeping the newest
-  // LOG_MAX, in one change of the page.
+  // flushLines puts the oldest FLUSH_MAX of the queued lines into the
+  // log, in one change of the page, keeping the newest LOG_MAX, and
+  // leaves the rest to the next frames. Under a server's stream of
+  // messages, making the newest LOG_MAX lines in every frame took about
+  // 100 ms of layout each and held back the user's clicks for seconds.
   function flushLines() {
     flushQueued = false;
-    const lines = queuedLines.slice(-LOG_MAX).map(makeLine);
-    queuedLines = [];
+    if (queuedLines.length > LOG_MAX) queuedLines = queuedLines.slice(-LOG_MAX);
+    const lines = queuedLines.slice(0, FLUSH_MAX).map(makeLine);
+    queuedLines = queuedLines.slice(FLUSH_MAX);
+    if (queuedLines.length && !flushQueued) {
+      flushQueued = true;
+      requestAnimationFrame(flushLines);
+    }
     const drop = ui.log.childElementCount + lines.length - LOG_MAX;
     for (let i = 0; i < drop && ui.log.firstElementChild; i++) ui.log.firstElementChild.remove();
     ui.log.append(...lines);
@@ -722,7 +749,7 @@
   function onMessage(ev) {
     const now = performance.now();
     const isText = typeof ev.data === "string";
-    const size = isText ? encoder.encode(ev.data).length : ev.data.byteLength;
+    const size = isText ? utf8Length(ev.data) : ev.data.byteLength;
     totals.recvMsgs++;
     totals.recvBytes += size;
     const type = isText ? "text" : "binary";
