@@ -63,7 +63,7 @@ var closeWordTests = []struct {
 	{"close:3000@1", "event", "the server closed the connection: 3000 library code"},
 	{"close:1011:oops@1", "event", "the server closed the connection: 1011 internal error “\u2068oops\u2069”"},
 	{"close:1008@1", "event", "the server closed the connection: 1008 policy violation"},
-	{"fin@1", "error", "the connection broke off without a close frame (1006 abnormal closure): the server stopped"},
+	{"fin@1", "error", "the connection ended without a valid close frame (1006 abnormal closure): the server stopped"},
 	{"", "event", "•closed 1000 normal closure"},
 }
 

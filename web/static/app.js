@@ -11,6 +11,7 @@
 
   // Bounds that keep a long session from eating memory.
   const LOG_MAX = 1000; // log lines kept
+  const FLUSH_MAX = 100; // log lines made in one frame, for a page that keeps up
   const SAMPLES_MAX = 2000; // round-trip times kept for the statistics
   const CHART_POINTS = 160; // newest round-trip times drawn
   const BURST_INFLIGHT_BYTES = 8 << 20; // unechoed burst bytes at most
@@ -103,14 +104,32 @@
     return n < 1024 ? fmtBytes(n) : n + " bytes (" + fmtBytes(n) + ")";
   }
 
+  // utf8Length is the size of s in UTF-8, as it went over the wire,
+  // without encoding it: a message event does not give the size, and
+  // encoding each text message to count it cost more than the rest of
+  // the page's work on it, under a server's stream of small messages.
+  function utf8Length(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        n += 4;
+        i++;
+      } else n += 3;
+    }
+    return n;
+  }
+
   function fmtMs(ms) {
     if (ms < 1) return ms.toFixed(2) + " ms";
     if (ms < 100) return ms.toFixed(1) + " ms";
     return Math.round(ms) + " ms";
   }
 
-  function clock() {
-    const d = new Date();
+  function clock(ms) {
+    const d = new Date(ms);
     const p = (n, w) => String(n).padStart(w, "0");
     return p(d.getHours(), 2) + ":" + p(d.getMinutes(), 2) + ":" + p(d.getSeconds(), 2) + "." + p(d.getMilliseconds(), 3);
   }
@@ -183,10 +202,14 @@
   // messages looked the same, and a server's text of line breaks stretched
   // its log line many rows high. They are shown as their Unicode Control
   // Pictures (U+2400 plus the code, U+2421 for DEL), one character each.
-  const CONTROLS = /[\u0000-\u001f\u007f]/g;
+  // The C1 controls (U+0080-U+009F, NEL and CSI among them) draw nothing
+  // either and have no pictures: they are shown as their code in angle
+  // brackets, <85> for NEL.
+  const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
   function controlPicture(c) {
     const n = c.charCodeAt(0);
+    if (n > 0x7f) return "<" + n.toString(16).toUpperCase() + ">";
     return String.fromCharCode(n === 0x7f ? 0x2421 : 0x2400 + n);
   }
 
@@ -218,9 +241,14 @@
   function closeText(code, reason) {
     let s = String(code);
     if (CLOSE_NAMES[code]) s += " " + CLOSE_NAMES[code];
-    // RFC 6455 section 7.4.2: codes no registry entry names.
+    // RFC 6455 section 7.4.2: codes no registry entry names. Chromium
+    // passes on any code a server sends but 1005, 1006 and 1015, also
+    // those no endpoint may send: below 1000, above 4999, and 1016-2999,
+    // which are kept for the protocol and not assigned.
     else if (code >= 3000 && code <= 3999) s += " library code";
     else if (code >= 4000 && code <= 4999) s += " private-use code";
+    else if (code > 1015 && code < 3000) s += " unassigned code";
+    else s += " invalid close code";
     if (reason) s += " “\u2068" + bidiBalanced(reason) + "\u2069”";
     return s;
   }
@@ -247,10 +275,10 @@
   }
 
   // addLine appends one line; kind is "sent", "recv", "event" or "error".
-  // The line is made when its frame comes, and only if it is among the
-  // LOG_MAX newest by then.
+  // The line is made in a frame to come, and only if it is among the
+  // LOG_MAX newest by then; its time is written then too.
   function addLine(kind, f) {
-    queuedLines.push({ kind, f, t: clock() });
+    queuedLines.push({ kind, f, t: Date.now() });
     if (queuedLines.length > 2 * LOG_MAX) queuedLines = queuedLines.slice(-LOG_MAX);
     if (!flushQueued) {
       flushQueued = true;
@@ -261,7 +289,7 @@
   function makeLine({ kind, f, t }) {
     const li = document.createElement("li");
     li.className = kind + (f.bad ? " bad" : "") + (linesMade++ % 2 ? " alt" : "");
-    cell(li, "time", "t", t);
+    cell(li, "time", "t", clock(t));
     cell(li, "span", "dir", { sent: "→", recv: "←", event: "•", error: "!" }[kind]);
     if (kind === "sent" || kind === "recv") {
       cell(li, "span", "kind", f.type || "");
@@ -278,12 +306,20 @@
     return li;
   }
 
-  // flushLines puts the queued lines into the log, keeping the newest
-  // LOG_MAX, in one change of the page.
+  // flushLines puts the oldest FLUSH_MAX of the queued lines into the
+  // log, in one change of the page, keeping the newest LOG_MAX, and
+  // leaves the rest to the next frames. Under a server's stream of
+  // messages, making the newest LOG_MAX lines in every frame took about
+  // 100 ms of layout each and held back the user's clicks for seconds.
   function flushLines() {
     flushQueued = false;
-    const lines = queuedLines.slice(-LOG_MAX).map(makeLine);
-    queuedLines = [];
+    if (queuedLines.length > LOG_MAX) queuedLines = queuedLines.slice(-LOG_MAX);
+    const lines = queuedLines.slice(0, FLUSH_MAX).map(makeLine);
+    queuedLines = queuedLines.slice(FLUSH_MAX);
+    if (queuedLines.length && !flushQueued) {
+      flushQueued = true;
+      requestAnimationFrame(flushLines);
+    }
     const drop = ui.log.childElementCount + lines.length - LOG_MAX;
     for (let i = 0; i < drop && ui.log.firstElementChild; i++) ui.log.firstElementChild.remove();
     ui.log.append(...lines);
@@ -396,7 +432,7 @@
       g.fillText(Number(v.toPrecision(3)) + " ms", left - 6, yy);
     }
     g.textAlign = "left";
-    g.fillText("last " + pts.length + " echoes", left, h - 7);
+    g.fillText(pts.length === 1 ? "last echo" : "last " + pts.length + " echoes", left, h - 7);
 
     // Area and line of the samples.
     g.beginPath();
@@ -412,6 +448,13 @@
     g.lineWidth = 1.5;
     g.lineJoin = "round";
     g.stroke();
+    // A line needs two points: a single echo is drawn as a dot.
+    if (pts.length === 1) {
+      g.beginPath();
+      g.arc(x(0), y(pts[0]), 3.5, 0, 2 * Math.PI);
+      g.fillStyle = color("--chart-line");
+      g.fill();
+    }
 
     // Median of what is drawn, dashed.
     const med = quantile(sorted, 0.5);
@@ -558,7 +601,12 @@
       if (!opened) {
         logEvent("no connection: closed " + text + (ev.wasClean ? "" : ", not clean") + never);
       } else if (ev.code === 1006) {
-        problem("the connection broke off without a close frame (" + text + "): the server stopped, " +
+        // The browser reports a connection it failed itself (a close
+        // frame with a code no endpoint sends, text that is not UTF-8,
+        // any other breach of RFC 6455 by the server) as 1006 too, and
+        // names the breach only in its console.
+        problem("the connection ended without a valid close frame (" + text + "): the server stopped, " +
+          "or it broke the WebSocket protocol (the browser's console says how), " +
           "or the network or a proxy between cut it" + never);
       } else {
         logEvent("the server closed the connection: " + text + (ev.wasClean ? "" : ", not clean") + never);
@@ -701,7 +749,7 @@
   function onMessage(ev) {
     const now = performance.now();
     const isText = typeof ev.data === "string";
-    const size = isText ? encoder.encode(ev.data).length : ev.data.byteLength;
+    const size = isText ? utf8Length(ev.data) : ev.data.byteLength;
     totals.recvMsgs++;
     totals.recvBytes += size;
     const type = isText ? "text" : "binary";
@@ -721,9 +769,16 @@
       head = 0;
     }
     const rtt = now - p.t0;
-    addSample(rtt);
     const bad = difference(p.payload, ev.data);
-    if (bad) totals.bad++;
+    // A wrong echo is no round trip: after a message lost or answered
+    // twice it is another message's echo, or none. Only echoes that
+    // match are counted and charted.
+    if (bad) {
+      totals.bad++;
+      queueDraw();
+    } else {
+      addSample(rtt);
+    }
     if (p.burst) {
       burstEcho(p.burst, p.size, bad);
       if (bad) {
@@ -743,9 +798,18 @@
     ui.text.select();
   });
 
+  // parseHex reads hex digits in pairs, in groups set apart by spaces,
+  // colons, commas or dashes, each with or without 0x. Each group must
+  // hold whole bytes: joining the digits across the separators read
+  // "1 2 3 4" as the two bytes 12 34, where four were meant.
   function parseHex(s) {
-    const clean = s.replace(/\b0x/gi, "").replace(/[\s:,-]/g, "");
-    if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) return null;
+    let clean = "";
+    for (const group of s.split(/[\s:,-]+/)) {
+      if (group === "") continue;
+      const digits = group.replace(/^0x/i, "");
+      if (digits === "" || digits.length % 2 !== 0 || /[^0-9a-f]/i.test(digits)) return null;
+      clean += digits;
+    }
     const out = new Uint8Array(clean.length / 2);
     for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
     return out;
@@ -756,7 +820,7 @@
     if (!isOpen()) return;
     const bytes = parseHex(ui.hex.value);
     if (!bytes) {
-      invalid(ui.hex, "Hex digits in pairs, e.g. de ad be ef (spaces, colons and 0x are fine).");
+      invalid(ui.hex, "Hex digits in pairs, e.g. de ad be ef or 0xdeadbeef (spaces, colons and 0x are fine; write 1 as 01).");
       return;
     }
     send(bytes);

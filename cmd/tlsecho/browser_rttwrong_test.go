@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"testing"
+)
+
+// TestBrowserWrongEchoNoRoundTrip: an echo that differs from what was
+// sent is flagged and counted as a mismatch, and is not a round trip: it
+// may be another message's echo, or none. The round-trip count, its
+// statistics and the chart take only echoes that matched. The server here
+// echoes "ok" as it is and answers anything else in capitals.
+func TestBrowserWrongEchoNoRoundTrip(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	url := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		for {
+			op, p, err := clientFrame(br)
+			if err != nil || op == 0x8 {
+				return
+			}
+			if string(p) != "ok" {
+				p = bytes.ToUpper(p)
+			}
+			if _, err := c.Write(serverFrame(op, p)); err != nil {
+				return
+			}
+		}
+	})
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
+	tab.eval("url", `(() => { document.getElementById("url").value = `+jsString(url)+`; return ""; })()`)
+	tab.connect()
+	tab.waitState("open")
+	tab.send("wrong")
+	tab.waitFor("the wrong echo", `document.getElementById("st-bad").textContent === "1" ? "y" : ""`)
+	if got := tab.eval("stats", `["st-count", "st-min", "st-median"].map(id => document.getElementById(id).textContent).join(" ")`); got != "0 — —" {
+		t.Errorf("after one wrong echo the round trips (count min median) read %q, want \"0 — —\"", got)
+	}
+	tab.send("ok")
+	tab.waitFor("the echo", recvLine(`b === "ok"`))
+	got := tab.waitFor("the count", `(() => { const c = document.getElementById("st-count").textContent; return c !== "0" ? c : ""; })()`)
+	if got != "1" {
+		t.Errorf("round trips counted %q after one right and one wrong echo, want 1", got)
+	}
+	tab.checkProblems(nil)
+}
