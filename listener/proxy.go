@@ -173,19 +173,30 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 // on a listener that reads none.
 var errProxyHeaderUnread = errors.New("it opened with a PROXY protocol header, which this listener is not set to read")
 
-// unreadProxyHeader adds to err, a TLS handshake's failure on a listener
-// without the PROXY stage, that the connection opened with a PROXY
-// header, when its first five bytes (crypto/tls's RecordHeaderError
-// keeps them) are those of a v1 or v2 header: a balancer sending headers
-// to a server not set to read them is the most common mistake behind
-// one, and crypto/tls's own words ("first record does not look like a
-// TLS handshake") do not point at it. Otherwise err is returned as is.
-func unreadProxyHeader(err error) error {
+// errProxyHeaderTwice: a connection went on with a second PROXY protocol
+// header after the one the stage read.
+var errProxyHeaderTwice = errors.New("a second PROXY protocol header came after the first, as from a client that sends its own through a load balancer that sends one too")
+
+// unreadProxyHeader adds to err, a TLS handshake's failure, that a PROXY
+// header came where the ClientHello should have, when the first five
+// bytes of the record (crypto/tls's RecordHeaderError keeps them) are
+// those of a v1 or v2 header: crypto/tls's own words ("first record does
+// not look like a TLS handshake") do not point at it. On a listener
+// without the PROXY stage (staged false) it opened the connection: a
+// balancer sending headers to a server not set to read them is the most
+// common mistake behind one. With the stage, which read any header that
+// opened the connection, it is a second one: a client sending its own
+// (tlsecho client -proxy-v2) through a balancer. Otherwise err is
+// returned as is.
+func unreadProxyHeader(err error, staged bool) error {
 	var rh tls.RecordHeaderError
 	if !errors.As(err, &rh) {
 		return err
 	}
 	if b := rh.RecordHeader[:]; bytes.Equal(b, []byte("PROXY")) || bytes.Equal(b, proxyproto.SIGV2[:len(b)]) {
+		if staged {
+			return fmt.Errorf("%w: %w", err, errProxyHeaderTwice)
+		}
 		return fmt.Errorf("%w: %w", err, errProxyHeaderUnread)
 	}
 	return err
