@@ -150,6 +150,13 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 	case policy == proxyproto.REJECT:
 		return fmt.Errorf("PROXY protocol header refused: %w", ErrProxyUntrusted)
 	}
+	// The SSL TLV's client bit: the client's connection to the balancer
+	// was TLS (section 2.2.5 of the specification). A LOCAL header may
+	// carry it too: HAProxy 2.6 sends LOCAL, with its TLVs, for a client
+	// of a unix@ bind, which it cannot name.
+	if ssl, ok := tlvparse.FindSSL(tlvs); ok && ssl.ClientSSL() {
+		c.ProxyTLS = true
+	}
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
 	if !h.Command.IsProxy() || h.SourceAddr == nil {
@@ -157,11 +164,6 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 		return nil
 	}
 	c.ProxySource = h.SourceAddr
-	// The SSL TLV's client bit: the client's connection to the balancer
-	// was TLS (section 2.2.5 of the specification).
-	if ssl, ok := tlvparse.FindSSL(tlvs); ok && ssl.ClientSSL() {
-		c.ProxyTLS = true
-	}
 	if isInet(h.SourceAddr) {
 		c.Peer = h.SourceAddr
 		c.Balancer = tcpPeer
