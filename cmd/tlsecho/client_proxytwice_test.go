@@ -39,11 +39,12 @@ func headerRelay(t *testing.T, target string) string {
 				if _, err := proxyproto.HeaderProxyFromAddrs(2, c.RemoteAddr(), c.LocalAddr()).WriteTo(s); err != nil {
 					return
 				}
-				go func() {
+				relays.Go(func() {
 					io.Copy(s, c)
 					s.(*net.TCPConn).CloseWrite()
-				}()
+				})
 				io.Copy(c, s)
+				c.Close()
 			})
 		}
 	})
