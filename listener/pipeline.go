@@ -126,9 +126,7 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 			h.Err = clientCertRefused(h.Err)
 			h.Err = earlyDataRefused(h.Err)
 			h.Err = plainAlert(h.Err, c.stages.tail[:c.stages.tailN])
-			if l.o.Proxy == nil {
-				h.Err = unreadProxyHeader(h.Err)
-			}
+			h.Err = unreadProxyHeader(h.Err, l.o.Proxy != nil)
 		}
 		l.answerHTTP(c, err)
 	}

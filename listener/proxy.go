@@ -150,6 +150,13 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 	case policy == proxyproto.REJECT:
 		return fmt.Errorf("PROXY protocol header refused: %w", ErrProxyUntrusted)
 	}
+	// The SSL TLV's client bit: the client's connection to the balancer
+	// was TLS (section 2.2.5 of the specification). A LOCAL header may
+	// carry it too: HAProxy 2.6 sends LOCAL, with its TLVs, for a client
+	// of a unix@ bind, which it cannot name.
+	if ssl, ok := tlvparse.FindSSL(tlvs); ok && ssl.ClientSSL() {
+		c.ProxyTLS = true
+	}
 	// A LOCAL header (the balancer's own health check) and an UNKNOWN
 	// one (v1 "PROXY UNKNOWN") name no client: the TCP peer stays.
 	if !h.Command.IsProxy() || h.SourceAddr == nil {
@@ -157,11 +164,6 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 		return nil
 	}
 	c.ProxySource = h.SourceAddr
-	// The SSL TLV's client bit: the client's connection to the balancer
-	// was TLS (section 2.2.5 of the specification).
-	if ssl, ok := tlvparse.FindSSL(tlvs); ok && ssl.ClientSSL() {
-		c.ProxyTLS = true
-	}
 	if isInet(h.SourceAddr) {
 		c.Peer = h.SourceAddr
 		c.Balancer = tcpPeer
@@ -173,19 +175,30 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 // on a listener that reads none.
 var errProxyHeaderUnread = errors.New("it opened with a PROXY protocol header, which this listener is not set to read")
 
-// unreadProxyHeader adds to err, a TLS handshake's failure on a listener
-// without the PROXY stage, that the connection opened with a PROXY
-// header, when its first five bytes (crypto/tls's RecordHeaderError
-// keeps them) are those of a v1 or v2 header: a balancer sending headers
-// to a server not set to read them is the most common mistake behind
-// one, and crypto/tls's own words ("first record does not look like a
-// TLS handshake") do not point at it. Otherwise err is returned as is.
-func unreadProxyHeader(err error) error {
+// errProxyHeaderTwice: a connection went on with a second PROXY protocol
+// header after the one the stage read.
+var errProxyHeaderTwice = errors.New("a second PROXY protocol header came after the first, as from a client that sends its own through a load balancer that sends one too")
+
+// unreadProxyHeader adds to err, a TLS handshake's failure, that a PROXY
+// header came where the ClientHello should have, when the first five
+// bytes of the record (crypto/tls's RecordHeaderError keeps them) are
+// those of a v1 or v2 header: crypto/tls's own words ("first record does
+// not look like a TLS handshake") do not point at it. On a listener
+// without the PROXY stage (staged false) it opened the connection: a
+// balancer sending headers to a server not set to read them is the most
+// common mistake behind one. With the stage, which read any header that
+// opened the connection, it is a second one: a client sending its own
+// (tlsecho client -proxy-v2) through a balancer. Otherwise err is
+// returned as is.
+func unreadProxyHeader(err error, staged bool) error {
 	var rh tls.RecordHeaderError
 	if !errors.As(err, &rh) {
 		return err
 	}
 	if b := rh.RecordHeader[:]; bytes.Equal(b, []byte("PROXY")) || bytes.Equal(b, proxyproto.SIGV2[:len(b)]) {
+		if staged {
+			return fmt.Errorf("%w: %w", err, errProxyHeaderTwice)
+		}
 		return fmt.Errorf("%w: %w", err, errProxyHeaderUnread)
 	}
 	return err

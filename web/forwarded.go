@@ -27,6 +27,14 @@ type Forwarded struct {
 	// IPv4 ranges are to be given as IPv4 prefixes (10.0.0.0/8, not
 	// ::ffff:10.0.0.0/104).
 	Trusted []netip.Prefix
+	// Relayed, when set, reports whether the request's connection was
+	// relayed by its peer for a client the peer's address does not stand
+	// for: a PROXY protocol header that named a Unix-socket or UDP client,
+	// where the listener keeps the balancer as the peer. Such a balancer
+	// in TCP mode passes the client's bytes through, X-Forwarded headers
+	// included, so they are the client's own word, however trusted the
+	// peer. Nil: no connection is.
+	Relayed func(r *http.Request) bool
 	// Next serves the request.
 	Next http.Handler
 }
@@ -62,7 +70,7 @@ func (f *Forwarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// no list is set.
 	fwd := len(r.Header.Values("X-Forwarded-For")) > 0 || len(r.Header.Values("X-Forwarded-Proto")) > 0
 	peer, ok := remoteIP(r.RemoteAddr)
-	if !fwd || !ok || !f.trusts(peer) {
+	if !fwd || !ok || !f.trusts(peer) || f.Relayed != nil && f.Relayed(r) {
 		f.Next.ServeHTTP(w, r)
 		return
 	}

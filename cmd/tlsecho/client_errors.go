@@ -438,7 +438,8 @@ func closedByPeer(err error) bool {
 // likeliest cause, and each side is told apart by -proxy-v2: a server
 // behind TLSECHO_PROXY_PROTOCOL=require reads the ClientHello as a bad
 // header, and one without it reads the header as a bad ClientHello; both
-// close at once. So does a server at its connection limit, which closes
+// close at once, as does a server behind a balancer that sends a header
+// of its own, which reads -proxy-v2's as a second. So does a server at its connection limit, which closes
 // at accept whatever comes: it is named too, or a full server would send
 // the user to -proxy-v2.
 func (c *client) closedBeforeHello() string {
@@ -447,6 +448,7 @@ func (c *client) closedBeforeHello() string {
 		return fmt.Sprintf("%s closed the connection before answering the ClientHello that followed the PROXY header of -proxy-v2: "+
 			"a server that does not expect a PROXY header (tlsecho: TLSECHO_PROXY_PROTOCOL off), or does not trust this client to send one "+
 			"(TLSECHO_PROXY_TRUSTED), closes at once, as does one at its connection limit (tlsecho: TLSECHO_MAX_CONNS); "+
+			"so does a server reached through a load balancer that sends its own header, which this one then follows as a second; "+
 			"without -proxy-v2 the client speaks TLS from the first byte", addr)
 	}
 	return fmt.Sprintf("%s closed the connection before answering the ClientHello: it may not speak TLS, it refused our TLS version, "+

@@ -18,7 +18,7 @@ func (a *app) newPlainHTTP() *http.Server {
 	trusted, _ := a.cfg.trustedPrefixes() // checked with the configuration
 	a.plainConns = listener.NewHTTPConns(a.answerWithin())
 	return &http.Server{
-		Handler:           &web.Forwarded{Trusted: trusted, Next: a.pageHandler("http", a.plainWS)},
+		Handler:           &web.Forwarded{Trusted: trusted, Relayed: requestRelayed, Next: a.pageHandler("http", a.plainWS)},
 		ConnContext:       listener.ConnContext,
 		ReadHeaderTimeout: a.cfg.HandshakeTimeout,
 		// The body too, as on the HTTPS port (newHTTPS).
@@ -31,6 +31,15 @@ func (a *app) newPlainHTTP() *http.Server {
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     slog.NewLogLogger(a.log.With("listener", "http").Handler(), slog.LevelDebug),
 	}
+}
+
+// requestRelayed reports whether the PROXY header of the request's
+// connection named a client that is not a TCP one (a Unix socket, a UDP
+// address): the balancer stays the peer, but the bytes, and so the
+// X-Forwarded headers, are that client's (web.Forwarded.Relayed).
+func requestRelayed(r *http.Request) bool {
+	c := listener.FromContext(r.Context())
+	return c != nil && c.ProxySource != nil && c.Balancer == nil
 }
 
 // requestBalancer is the load balancer that sent the PROXY header of the
