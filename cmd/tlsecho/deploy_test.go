@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -333,6 +334,14 @@ type composeFile struct {
 		// carries an address.
 		RawNetworks yaml.Node `yaml:"networks"`
 	} `yaml:"services"`
+	Networks map[string]struct {
+		IPAM struct {
+			Config []struct {
+				Subnet  string `yaml:"subnet"`
+				IPRange string `yaml:"ip_range"`
+			} `yaml:"config"`
+		} `yaml:"ipam"`
+	} `yaml:"networks"`
 }
 
 // TestCompose checks deploy/compose.yaml and deploy/haproxy.cfg against
@@ -367,13 +376,14 @@ func TestCompose(t *testing.T) {
 	if err := hap.RawNetworks.Decode(&nets); err != nil {
 		t.Fatalf("haproxy's networks: %v", err)
 	}
-	var haproxyIP string
-	for _, n := range nets {
-		haproxyIP = n.IPv4Address
+	var haproxyIP, haproxyNet string
+	for name, n := range nets {
+		haproxyIP, haproxyNet = n.IPv4Address, name
 	}
 	if haproxyIP == "" {
 		t.Fatal("the haproxy service has no fixed address for the backends to trust")
 	}
+	checkFixedAddress(t, haproxyIP, docs[0].Networks[haproxyNet].IPAM.Config)
 
 	var echoes []string
 	for name, svc := range services {
@@ -433,4 +443,33 @@ func TestCompose(t *testing.T) {
 			t.Errorf("haproxy does not publish %s: %v", p, hap.Ports)
 		}
 	}
+}
+
+// checkFixedAddress checks that HAProxy's fixed address lies in its
+// network's subnet but outside the range Docker hands out to the other
+// containers: otherwise a tlsecho copy started while HAProxy is down may
+// take the address, and HAProxy then cannot start.
+func checkFixedAddress(t *testing.T, ip string, configs []struct {
+	Subnet  string `yaml:"subnet"`
+	IPRange string `yaml:"ip_range"`
+}) {
+	t.Helper()
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		t.Fatalf("haproxy's address %q: %v", ip, err)
+	}
+	for _, c := range configs {
+		subnet, err := netip.ParsePrefix(c.Subnet)
+		if err != nil || !subnet.Contains(addr) {
+			continue
+		}
+		dynamic, err := netip.ParsePrefix(c.IPRange)
+		if err != nil {
+			t.Errorf("the network of haproxy's %s has no ip_range for the other containers (%q): %v", ip, c.IPRange, err)
+		} else if dynamic.Contains(addr) {
+			t.Errorf("haproxy's %s lies in ip_range %s, which Docker hands out to other containers", ip, dynamic)
+		}
+		return
+	}
+	t.Errorf("haproxy's %s lies in no subnet of its network: %+v", ip, configs)
 }
