@@ -64,6 +64,13 @@ func (a *app) logStart() {
 		}
 		a.log.Warn("every connection gets faults", "spec", def, "hint", why+"; unset it for a plain echo")
 	}
+	// With no trust list any peer that reaches a port may say it is any
+	// client: the contract's default, right for a port only the
+	// balancer reaches, and worth a line where that is not so.
+	if a.proxy != nil && len(a.cfg.ProxyTrusted) == 0 {
+		a.log.Warn("PROXY headers trusted from any peer", "proxy_protocol", a.cfg.ProxyProtocol,
+			"hint", "any client that reaches a port may name any address as its own, in the logs, /info and /hellos; set TLSECHO_PROXY_TRUSTED to the load balancers' addresses")
+	}
 	if p := certs.DatesProblem(leaf, time.Now()); p != "" {
 		a.log.Warn("certificate "+p+"; clients will refuse it",
 			"not_before", leaf.NotBefore.UTC().Format(time.RFC3339),
