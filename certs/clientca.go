@@ -112,6 +112,9 @@ func loadCAs(file string) (*caPool, error) {
 	if len(p.subjects) == 0 {
 		return nil, fmt.Errorf("certs: %s: no PEM certificate found", file)
 	}
+	if err := caNamesFit(file, p.cas); err != nil {
+		return nil, err
+	}
 	h.Sum(p.sum[:0])
 	return p, nil
 }
