@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -382,9 +383,23 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 		}
 	}
 
+	// A cert.p12 of an earlier run holds the certificate and key just
+	// replaced: left beside the new pair, it would be imported for it.
+	staleP12 := false
+	if fl.force && !fl.p12 {
+		if err := os.Remove(p12Path); err == nil {
+			staleP12 = true
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s, which holds the replaced certificate: %w", p12Path, err)
+		}
+	}
+
 	printCertSummary(stdout, fl, g.Cert.Leaf, certSummary{
 		certPath: certPath, keyPath: keyPath, p12Path: p12Path, p12Pass: p12Pass,
 		caPath: caPath, caKeyPath: caKeyPath, newCA: newCA,
 	})
+	if staleP12 {
+		fmt.Fprintf(stdout, "\nRemoved %q, which held the certificate replaced; add -p12 to make one of the new.\n", p12Path)
+	}
 	return nil
 }

@@ -764,3 +764,22 @@ func TestCertListsNamesAsHeld(t *testing.T) {
 		t.Errorf("the certificate holds %q, want %q", held, want)
 	}
 }
+
+// TestCertForceLeavesNoStaleP12: -force without -p12 replaces the pair,
+// and the cert.p12 of an earlier run, which held the replaced certificate
+// and key, does not stay beside it to be imported by mistake.
+func TestCertForceLeavesNoStaleP12(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certMust(t, "-p12", "-p12-password", "pw", "-hosts", "old.example", "-out", dir)
+	out := certMust(t, "-force", "-hosts", "new.example", "-out", dir)
+	p12Path := filepath.Join(dir, "cert.p12")
+	data, err := os.ReadFile(p12Path)
+	if err == nil {
+		_, leaf, _, _ := pkcs12.DecodeChain(data, "pw")
+		t.Fatalf("%s stays after -force, holding %v beside a cert.pem for %v", p12Path, leaf.DNSNames, certParse(t, filepath.Join(dir, "cert.pem")).DNSNames)
+	}
+	if !strings.Contains(out, p12Path) {
+		t.Errorf("the summary does not say %s was removed:\n%s", p12Path, out)
+	}
+}
