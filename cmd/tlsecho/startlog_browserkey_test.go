@@ -1,0 +1,123 @@
+package main
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// keyedPair writes a self-signed pair for localhost with a key of kind
+// ("ed25519", "p521" or "p256") into a directory of its own.
+func keyedPair(t *testing.T, kind string) (certFile, keyFile string) {
+	t.Helper()
+	var key crypto.Signer
+	var err error
+	switch kind {
+	case "ed25519":
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	case "p521":
+		key, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	default:
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), kind)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// TestStartLogWarnsOfKeyBrowsersRefuse: a certificate whose key browsers
+// do not take (Ed25519: none of them; ECDSA P-521: Chrome and Edge) is
+// served with a warning at the start and at a reload, naming the key.
+// Without it Chromium failed with ERR_SSL_VERSION_OR_CIPHER_MISMATCH and
+// the server said nothing above debug level, while curl, OpenSSL and Go
+// clients worked.
+func TestStartLogWarnsOfKeyBrowsersRefuse(t *testing.T) {
+	t.Parallel()
+	const warning = "browsers refuse the certificate's key"
+	for _, tt := range []struct {
+		kind string
+		want string // in the warning; "" for none
+	}{
+		{"ed25519", "Ed25519"},
+		{"p521", "P-521"},
+		{"p256", ""},
+	} {
+		t.Run(tt.kind, func(t *testing.T) {
+			t.Parallel()
+			certFile, keyFile := keyedPair(t, tt.kind)
+			ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+			waitLogged(t, ta, `msg="try it"`)
+			line := ""
+			for _, l := range strings.Split(ta.Log.String(), "\n") {
+				if strings.Contains(l, warning) {
+					line = l
+				}
+			}
+			if tt.want == "" {
+				if line != "" {
+					t.Errorf("warned of a key browsers take: %s", line)
+				}
+				return
+			}
+			if !strings.Contains(line, "level=WARN") || !strings.Contains(line, tt.want) || !strings.Contains(line, "cert_file="+certFile) {
+				t.Errorf("no warning naming %s and %s:\n%s", tt.want, certFile, ta.Log)
+			}
+		})
+	}
+
+	t.Run("reload", func(t *testing.T) {
+		t.Parallel()
+		certFile, keyFile := keyedPair(t, "p256")
+		ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+		waitLogged(t, ta, `msg="try it"`)
+		edCert, edKey := keyedPair(t, "ed25519")
+		installByRename(t, edKey, keyFile)
+		installByRename(t, edCert, certFile)
+		line := waitLogged(t, ta, "reloaded certificate: "+warning)
+		if !strings.Contains(line, "Ed25519") {
+			t.Errorf("the reload's warning does not name the key: %s", line)
+		}
+	})
+}
