@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -782,4 +783,37 @@ func TestCertForceLeavesNoStaleP12(t *testing.T) {
 	if !strings.Contains(out, p12Path) {
 		t.Errorf("the summary does not say %s was removed:\n%s", p12Path, out)
 	}
+}
+
+// manyHosts is a -hosts list of n names.
+func manyHosts(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("h%d.example", i)
+	}
+	return strings.Join(names, ",")
+}
+
+// TestCertTooManyHosts: hosts that would make a certificate larger than
+// OpenSSL, curl and browsers take in a handshake are refused, and nothing
+// is written. The 117 KiB certificate of 8,000 names was written and
+// printed as ready to serve, and the server then refused to load it as
+// "more than the 100 KiB ... (was a CA bundle appended?)".
+func TestCertTooManyHosts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, _, stderr := certRun(t, "-hosts", manyHosts(8000), "-out", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, stderr %q; want %d", code, stderr, exitFailure)
+	}
+	for _, want := range []string{"8000 hosts", "KiB", "fewer"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not say %q", stderr, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("%d files written", len(entries))
+	}
+	// A long list that fits is made.
+	certMust(t, "-hosts", manyHosts(1000), "-out", dir)
 }
