@@ -21,6 +21,20 @@ import (
 // roots takes about 15,000 bytes; this takes some 450 CAs of long names.
 const maxCANames = 65535 - 1024
 
+// loadClientCAs is loadCAs for the client CA file, whose CAs' names must
+// also fit in a certificate request; a file of roots a client trusts
+// ([LoadCAPool]) is not sent anywhere and takes any number.
+func loadClientCAs(file string) (*caPool, error) {
+	p, err := loadCAs(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := caNamesFit(file, p.cas); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // caNamesFit returns an error, naming file, when the names of cas would
 // not fit in a certificate request. Identical certificates count once, as
 // the pool holds them once.

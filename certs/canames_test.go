@@ -70,6 +70,19 @@ func TestClientCAFileNamesFit(t *testing.T) {
 		}
 	})
 
+	t.Run("a client's roots", func(t *testing.T) {
+		t.Parallel()
+		// Roots a client verifies a server against are never sent: any
+		// number of them is taken.
+		file := filepath.Join(t.TempDir(), "roots.pem")
+		if err := os.WriteFile(file, tooMany, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadCAPool(file); err != nil {
+			t.Errorf("LoadCAPool: %v", err)
+		}
+	})
+
 	t.Run("just fits", func(t *testing.T) {
 		t.Parallel()
 		// 400 names of about 150 bytes are about 60,000 bytes.
