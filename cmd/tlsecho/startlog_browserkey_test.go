@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -12,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,4 +122,38 @@ func TestStartLogWarnsOfKeyBrowsersRefuse(t *testing.T) {
 			t.Errorf("the reload's warning does not name the key: %s", line)
 		}
 	})
+}
+
+// TestHellosKeyNoSignatureAlgorithm: a client none of whose signature
+// algorithms signs with the certificate's key, as a browser's against an
+// Ed25519 certificate, is refused by crypto/tls with "peer doesn't support
+// any of the certificate's signature algorithms", which leaves the reader
+// to find the key and compare lists; the outcome in /hellos names the key
+// and the client's algorithms.
+func TestHellosKeyNoSignatureAlgorithm(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	certFile, keyFile := keyedPair(t, "ed25519")
+	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Chrome's signature algorithms, none of them Ed25519.
+	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost",
+		"-sigalgs", "ECDSA+SHA256:RSA-PSS+SHA256:RSA+SHA256:ECDSA+SHA384:RSA-PSS+SHA384:RSA+SHA384:RSA-PSS+SHA512:RSA+SHA512")
+	cmd.Stdin = strings.NewReader("")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("openssl connected:\n%s", out)
+	}
+	got := waitHellos(t, ta, "", 1)
+	if len(got) != 1 {
+		t.Fatalf("/hellos = %+v, want one entry", got)
+	}
+	for _, want := range []string{"Ed25519 key", "ecdsa_secp256r1_sha256", "no browser"} {
+		if !strings.Contains(got[0].Outcome, want) {
+			t.Errorf("outcome %q does not say %q", got[0].Outcome, want)
+		}
+	}
 }
