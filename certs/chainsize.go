@@ -2,6 +2,7 @@ package certs
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 )
 
@@ -35,3 +36,18 @@ func checkChainSize(cert *tls.Certificate, certFile string) error {
 	return fmt.Errorf("%s holds %d certificates, %d KiB in the handshake: more than the %d KiB OpenSSL, curl and browsers accept; keep the certificate and its intermediates only (was a CA bundle appended?)",
 		certFile, len(cert.Certificate), (n+1023)>>10, maxChainBytes>>10)
 }
+
+// ErrTooManyHosts is matched (errors.Is) by the error of [Generate] when
+// its hosts make a certificate larger than clients take in a handshake:
+// the hosts are the caller's setting to name.
+var ErrTooManyHosts = errors.New("certs: too many hosts for one certificate")
+
+// tooManyHostsError says how large the certificate would be.
+type tooManyHostsError struct{ hosts, kib int }
+
+func (e *tooManyHostsError) Error() string {
+	return fmt.Sprintf("%d hosts make a certificate of %d KiB in the handshake, more than the %d KiB OpenSSL, curl and browsers accept; give fewer (a wildcard such as *.example stands for every name under it)",
+		e.hosts, e.kib, maxChainBytes>>10)
+}
+
+func (e *tooManyHostsError) Is(target error) bool { return target == ErrTooManyHosts }

@@ -38,7 +38,7 @@ type caPool struct {
 // cannot be read or holds no certificate is an error naming it, and s is
 // left as it was. Call it once, before TLSConfig.
 func (s *Source) RequireClientCerts(file string) error {
-	p, err := loadCAs(file)
+	p, err := loadClientCAs(file)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Source) reloadCAs() (old, cur *caPool, err error) {
 	}
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	cur, err = loadCAs(s.ca.file)
+	cur, err = loadClientCAs(s.ca.file)
 	s.caReloads.note(err)
 	if err != nil {
 		return nil, nil, err

@@ -17,7 +17,8 @@
 // [Source.ReloadStats] counts the reloads by outcome, for metrics, without
 // the package depending on a metrics library.
 // [Source.RequireClientCerts] adds mTLS: the CA file is watched and reloaded
-// with the pair, and a broken one keeps the previous pool;
+// with the pair, and a broken one, or one whose CAs' names would not fit in a
+// handshake's certificate request, keeps the previous pool;
 // [Source.ClientCAReloadStats] counts its reloads.
 // [Generate] makes certificates for both the in-memory case and the
 // `tlsecho cert` command, self-signed or issued by a local CA.

@@ -168,6 +168,12 @@ func Generate(opts GenerateOptions) (*Generated, error) {
 		chain = append(chain, opts.Parent.Certificate[0])
 		certPEM = append(certPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: opts.Parent.Certificate[0]})...)
 	}
+	// Each name costs its length and a few bytes: past some 7,000 the
+	// certificate is more than clients take in a handshake, and a pair
+	// loaded from files that large is refused (chainsize.go).
+	if n := chainMessageBytes(chain); n > maxChainBytes {
+		return nil, &tooManyHostsError{hosts: len(tmpl.DNSNames) + len(tmpl.IPAddresses), kib: (n + 1023) >> 10}
+	}
 	return &Generated{
 		Cert:    &tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: leaf},
 		CertPEM: certPEM,

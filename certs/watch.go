@@ -250,6 +250,9 @@ func (s *Source) reloadPairAndLog(log *slog.Logger, trigger string) error {
 	if p := ChainProblem(cur); p != "" {
 		log.Warn("reloaded certificate chain incomplete", "cert_file", s.certFile, "err", p, "hint", ChainHint)
 	}
+	if p := BrowserKeyProblem(cur.Leaf); p != "" {
+		log.Warn("reloaded certificate: browsers refuse the certificate's key", "cert_file", s.certFile, "err", p, "hint", BrowserKeyHint)
+	}
 	return nil
 }
 

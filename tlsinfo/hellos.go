@@ -64,8 +64,10 @@ type Record struct {
 // what is wrong with it); an SSLv2-compatible hello is said to be one;
 // where a TLS 1.2 client is refused for want of a suite because it
 // shares no group with the server, or offers suites for the other kind
-// of certificate key, that is said; a hello spread too thin to be
-// described is said to be one, also behind "ok".
+// of certificate key, that is said; where none of the client's signature
+// algorithms signs with the certificate's key, the key and the algorithms
+// are named; a hello spread too thin to be described is said to be one,
+// also behind "ok".
 func (r *Record) Outcome() string {
 	s := r.outcome()
 	if r.HelloTooThin {
@@ -92,6 +94,9 @@ func (r *Record) outcome() string {
 	}
 	if words, ok := r.Hello.extensionRefusal(); ok && strings.HasSuffix(s, "error decoding message") {
 		s = words + " (" + s + ")"
+	}
+	if r.Hello != nil && strings.HasSuffix(s, noSignatureAlgorithm) {
+		s += keyWithoutAlgorithm(r.Hello, r.CertificateKey)
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {

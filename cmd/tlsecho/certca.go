@@ -45,6 +45,12 @@ func loadOrMakeCA(caPath, caKeyPath string, useRSA bool) (ca *tls.Certificate, c
 		if time.Now().After(pair.Leaf.NotAfter) {
 			return nil, false, fmt.Errorf("the local CA %s expired on %s; move ca.pem and ca-key.pem away to make a new one", caPath, pair.Leaf.NotAfter.Format(time.DateOnly))
 		}
+		// A CA made where the clock ran ahead: what it issues now fails
+		// every client's check until then, whatever its own dates say.
+		if now := time.Now(); now.Before(pair.Leaf.NotBefore) {
+			return nil, false, fmt.Errorf("the local CA %s is not valid until %s (this machine's time is %s): a clock is wrong, here or where it was made; fix it, or move ca.pem and ca-key.pem away to make a new one",
+				caPath, pair.Leaf.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		}
 		return pair, false, nil
 	case certErr == nil:
 		return nil, false, fmt.Errorf("%s exists without its key %s; restore the key or move ca.pem away to make a new CA", caPath, caKeyPath)

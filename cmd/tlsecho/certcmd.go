@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,6 +61,9 @@ func certCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fl.days > maxBrowserDays {
 		fmt.Fprintf(stderr, "tlsecho cert: warning: -days %d is more than %d: browsers refuse server certificates valid that long from public CAs, and Apple systems refuse any over 825 days; other clients accept it\n", fl.days, maxBrowserDays)
+	}
+	if wild := shallowWildcards(fl.hosts); len(wild) > 0 && !fl.client {
+		fmt.Fprintf(stderr, "tlsecho cert: warning: browsers, curl and OpenSSL refuse a wildcard with one label after it (%s), trusted CA or not (Chrome: ERR_CERT_COMMON_NAME_INVALID; OpenSSL: hostname mismatch), and only Go clients take it; name the hosts, or use a wildcard under two labels (*.app.localhost)\n", strings.Join(wild, ", "))
 	}
 	if err := writeCert(fl, stdout); err != nil {
 		fmt.Fprintf(stderr, "tlsecho cert: %v\n", err)
@@ -382,9 +387,42 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 		}
 	}
 
+	// A cert.p12 of an earlier run holds the certificate and key just
+	// replaced: left beside the new pair, it would be imported for it.
+	staleP12 := false
+	if fl.force && !fl.p12 {
+		if err := os.Remove(p12Path); err == nil {
+			staleP12 = true
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s, which holds the replaced certificate: %w", p12Path, err)
+		}
+	}
+
 	printCertSummary(stdout, fl, g.Cert.Leaf, certSummary{
 		certPath: certPath, keyPath: keyPath, p12Path: p12Path, p12Pass: p12Pass,
 		caPath: caPath, caKeyPath: caKeyPath, newCA: newCA,
 	})
+	if staleP12 {
+		fmt.Fprintf(stdout, "\nRemoved %q, which held the certificate replaced; add -p12 to make one of the new.\n", p12Path)
+	}
 	return nil
+}
+
+// shallowWildcards returns, quoted, the hosts that are a wildcard over a
+// single label (*.localhost, *.test, *.com). Chrome takes the last label
+// of a name it does not know the registry of for one, and refuses a
+// wildcard over a registry; OpenSSL, and so curl, takes a wildcard only
+// with two labels after it. A wildcard under two labels (*.app.localhost)
+// both take, as mkcert warns too. Chrome refuses a public suffix of two
+// labels (*.co.uk) as well, but telling those apart needs the public
+// suffix list.
+func shallowWildcards(hosts []string) []string {
+	var wild []string
+	for _, h := range hosts {
+		h = strings.TrimSpace(h)
+		if rest, ok := strings.CutPrefix(h, "*."); ok && !strings.Contains(rest, ".") {
+			wild = append(wild, strconv.Quote(h))
+		}
+	}
+	return wild
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -762,5 +763,95 @@ func TestCertListsNamesAsHeld(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(held, want) {
 		t.Errorf("the certificate holds %q, want %q", held, want)
+	}
+}
+
+// TestCertForceLeavesNoStaleP12: -force without -p12 replaces the pair,
+// and the cert.p12 of an earlier run, which held the replaced certificate
+// and key, does not stay beside it to be imported by mistake.
+func TestCertForceLeavesNoStaleP12(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certMust(t, "-p12", "-p12-password", "pw", "-hosts", "old.example", "-out", dir)
+	out := certMust(t, "-force", "-hosts", "new.example", "-out", dir)
+	p12Path := filepath.Join(dir, "cert.p12")
+	data, err := os.ReadFile(p12Path)
+	if err == nil {
+		_, leaf, _, _ := pkcs12.DecodeChain(data, "pw")
+		t.Fatalf("%s stays after -force, holding %v beside a cert.pem for %v", p12Path, leaf.DNSNames, certParse(t, filepath.Join(dir, "cert.pem")).DNSNames)
+	}
+	if !strings.Contains(out, p12Path) {
+		t.Errorf("the summary does not say %s was removed:\n%s", p12Path, out)
+	}
+}
+
+// manyHosts is a -hosts list of n names.
+func manyHosts(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("h%d.example", i)
+	}
+	return strings.Join(names, ",")
+}
+
+// TestCertTooManyHosts: hosts that would make a certificate larger than
+// OpenSSL, curl and browsers take in a handshake are refused, and nothing
+// is written. The 117 KiB certificate of 8,000 names was written and
+// printed as ready to serve, and the server then refused to load it as
+// "more than the 100 KiB ... (was a CA bundle appended?)".
+func TestCertTooManyHosts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, _, stderr := certRun(t, "-hosts", manyHosts(8000), "-out", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, stderr %q; want %d", code, stderr, exitFailure)
+	}
+	for _, want := range []string{"8000 hosts", "KiB", "fewer"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not say %q", stderr, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("%d files written", len(entries))
+	}
+	// A long list that fits is made.
+	certMust(t, "-hosts", manyHosts(1000), "-out", dir)
+}
+
+// TestCertWarnsOfWildcardBrowsersRefuse: a wildcard with one label after
+// it (*.localhost, *.test) is written, with a warning naming it: headless
+// Chromium refused each such certificate, trusted CA and all, with
+// ERR_CERT_COMMON_NAME_INVALID, and curl and OpenSSL with "hostname
+// mismatch", while they took *.wild.example; Go clients take both. The client certificate's names are not checked by
+// browsers, so -client gets no warning.
+func TestCertWarnsOfWildcardBrowsersRefuse(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		args  []string
+		warns []string // the hosts named in the warning; none for no warning
+	}{
+		{"one label", []string{"-hosts", "*.localhost,localhost,*.test"}, []string{`"*.localhost"`, `"*.test"`}},
+		{"two labels", []string{"-hosts", "*.wild.example,localhost"}, nil},
+		{"client", []string{"-client", "-hosts", "*.localhost"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, stderr := certRun(t, append(tt.args, "-out", t.TempDir())...)
+			if code != exitOK {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			if len(tt.warns) == 0 {
+				if stderr != "" {
+					t.Errorf("stderr %q, want none", stderr)
+				}
+				return
+			}
+			for _, want := range append(tt.warns, "warning", "browsers") {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q does not say %s", stderr, want)
+				}
+			}
+		})
 	}
 }

@@ -111,6 +111,9 @@ func badConfigTests(t *testing.T) []struct {
 		{"proxy trusted only a comma", []string{"TLSECHO_PROXY_TRUSTED=,"}, []string{"TLSECHO_PROXY_TRUSTED", `"," lists nothing`}},
 		{"proxy trusted commas and spaces", []string{"TLSECHO_PROXY_TRUSTED= , "}, []string{"TLSECHO_PROXY_TRUSTED", "lists nothing"}},
 		{"hosts only commas", []string{"TLSECHO_HOSTS=,,"}, []string{"TLSECHO_HOSTS", "lists nothing"}},
+		// 8,000 names: a certificate of 117 KiB, which OpenSSL and curl
+		// refused ("excessive message size") while the server served it.
+		{"hosts too many for a certificate", []string{"TLSECHO_HOSTS=" + manyHosts(8000)}, []string{"TLSECHO_HOSTS", "8000 hosts", "KiB", "fewer"}},
 		{"origins only a comma", []string{"TLSECHO_ALLOWED_ORIGINS=,"}, []string{"TLSECHO_ALLOWED_ORIGINS", "lists nothing"}},
 		{"http addr unparseable", []string{"TLSECHO_HTTP_ADDR=8080"}, []string{"TLSECHO_HTTP_ADDR", "8080"}},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -144,6 +145,9 @@ func newApp(cfg Config, log *slog.Logger) (*app, error) {
 		a.src, err = certs.LoadFiles(cfg.CertFile, cfg.KeyFile)
 	} else {
 		a.src, err = certs.NewSelfSigned(cfg.Hosts)
+		if errors.Is(err, certs.ErrTooManyHosts) {
+			return nil, &configError{Var: "TLSECHO_HOSTS", Err: err}
+		}
 	}
 	if err != nil {
 		return nil, err

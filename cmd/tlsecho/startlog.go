@@ -80,6 +80,10 @@ func (a *app) logStart() {
 		f, _ := a.src.Files()
 		a.log.Warn("certificate chain incomplete", "cert_file", f, "err", p, "hint", certs.ChainHint)
 	}
+	if p := certs.BrowserKeyProblem(leaf); p != "" {
+		f, _ := a.src.Files()
+		a.log.Warn("browsers refuse the certificate's key", "cert_file", f, "err", p, "hint", certs.BrowserKeyHint)
+	}
 	a.src.WarnClientCADates(a.log)
 	host := tryHost(leaf, a.httpsLn.Addr())
 	require := a.cfg.ProxyProtocol == "require"

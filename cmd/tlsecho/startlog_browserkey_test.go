@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// keyedPair writes a self-signed pair for localhost with a key of kind
+// ("ed25519", "p521" or "p256") into a directory of its own.
+func keyedPair(t *testing.T, kind string) (certFile, keyFile string) {
+	t.Helper()
+	var key crypto.Signer
+	var err error
+	switch kind {
+	case "ed25519":
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	case "p521":
+		key, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	default:
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), kind)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// TestStartLogWarnsOfKeyBrowsersRefuse: a certificate whose key browsers
+// do not take (Ed25519: none of them; ECDSA P-521: Chrome and Edge) is
+// served with a warning at the start and at a reload, naming the key.
+// Without it Chromium failed with ERR_SSL_VERSION_OR_CIPHER_MISMATCH and
+// the server said nothing above debug level, while curl, OpenSSL and Go
+// clients worked.
+func TestStartLogWarnsOfKeyBrowsersRefuse(t *testing.T) {
+	t.Parallel()
+	const warning = "browsers refuse the certificate's key"
+	for _, tt := range []struct {
+		kind string
+		want string // in the warning; "" for none
+	}{
+		{"ed25519", "Ed25519"},
+		{"p521", "P-521"},
+		{"p256", ""},
+	} {
+		t.Run(tt.kind, func(t *testing.T) {
+			t.Parallel()
+			certFile, keyFile := keyedPair(t, tt.kind)
+			ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+			waitLogged(t, ta, `msg="try it"`)
+			line := ""
+			for _, l := range strings.Split(ta.Log.String(), "\n") {
+				if strings.Contains(l, warning) {
+					line = l
+				}
+			}
+			if tt.want == "" {
+				if line != "" {
+					t.Errorf("warned of a key browsers take: %s", line)
+				}
+				return
+			}
+			if !strings.Contains(line, "level=WARN") || !strings.Contains(line, tt.want) || !strings.Contains(line, "cert_file="+certFile) {
+				t.Errorf("no warning naming %s and %s:\n%s", tt.want, certFile, ta.Log)
+			}
+		})
+	}
+
+	t.Run("reload", func(t *testing.T) {
+		t.Parallel()
+		certFile, keyFile := keyedPair(t, "p256")
+		ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+		waitLogged(t, ta, `msg="try it"`)
+		edCert, edKey := keyedPair(t, "ed25519")
+		installByRename(t, edKey, keyFile)
+		installByRename(t, edCert, certFile)
+		line := waitLogged(t, ta, "reloaded certificate: "+warning)
+		if !strings.Contains(line, "Ed25519") {
+			t.Errorf("the reload's warning does not name the key: %s", line)
+		}
+	})
+}
+
+// TestHellosKeyNoSignatureAlgorithm: a client none of whose signature
+// algorithms signs with the certificate's key, as a browser's against an
+// Ed25519 certificate, is refused by crypto/tls with "peer doesn't support
+// any of the certificate's signature algorithms", which leaves the reader
+// to find the key and compare lists; the outcome in /hellos names the key
+// and the client's algorithms.
+func TestHellosKeyNoSignatureAlgorithm(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	certFile, keyFile := keyedPair(t, "ed25519")
+	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Chrome's signature algorithms, none of them Ed25519.
+	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost",
+		"-sigalgs", "ECDSA+SHA256:RSA-PSS+SHA256:RSA+SHA256:ECDSA+SHA384:RSA-PSS+SHA384:RSA+SHA384:RSA-PSS+SHA512:RSA+SHA512")
+	cmd.Stdin = strings.NewReader("")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("openssl connected:\n%s", out)
+	}
+	got := waitHellos(t, ta, "", 1)
+	if len(got) != 1 {
+		t.Fatalf("/hellos = %+v, want one entry", got)
+	}
+	for _, want := range []string{"Ed25519 key", "ecdsa_secp256r1_sha256", "no browser"} {
+		if !strings.Contains(got[0].Outcome, want) {
+			t.Errorf("outcome %q does not say %q", got[0].Outcome, want)
+		}
+	}
+}
