@@ -270,12 +270,12 @@ func TestFailedSampleUnknown(t *testing.T) {
 	e := &lazyEcho{gone: func(int64, int64) bool { return true }}
 	cert, _ := testCert(t)
 	_, metrics := e.serve(t, cert)
-	failed := newProbe(gone, metrics).sample()
+	failed := newProbe(gone, metrics, false).sample()
 	if failed.ok || failed.rss >= 0 || failed.fds >= 0 || failed.goroutines >= 0 {
 		t.Errorf("failed sample: ok %v, RSS %d, descriptors %d, goroutines %d; want not ok and all unknown (-1)",
 			failed.ok, failed.rss, failed.fds, failed.goroutines)
 	}
-	self := newProbe(os.Getpid(), "")
+	self := newProbe(os.Getpid(), "", false)
 	res := &result{o: &options{pid: gone}, rtt: &hist{}, hs: &hist{}, alive: -1, start: self.sample(), middle: self.sample(), end: failed}
 	var out bytes.Buffer
 	res.print(&out)

@@ -51,23 +51,26 @@ type dialer struct {
 	target  *url.URL
 	tls     *tls.Config
 	timeout time.Duration
+	// net makes the TCP connections: loopback only unless -remote
+	// (netDialer).
+	net *net.Dialer
 	// wsBufs is shared by every WebSocket client to one target: a buffer
 	// is taken only while a message is being written, so thousands of
 	// idle clients do not each hold one.
 	wsBufs *sync.Pool
 }
 
-func newDialer(target *url.URL, cfg *tls.Config, timeout time.Duration) *dialer {
+func newDialer(target *url.URL, cfg *tls.Config, timeout time.Duration, remote bool) *dialer {
 	cfg = cfg.Clone()
 	cfg.ServerName = target.Hostname()
-	return &dialer{target: target, tls: cfg, timeout: timeout, wsBufs: &sync.Pool{}}
+	return &dialer{target: target, tls: cfg, timeout: timeout, net: netDialer(timeout, remote), wsBufs: &sync.Pool{}}
 }
 
 // dial connects and completes the TLS (and WebSocket) handshake, bounded
 // by the timeout and by ctx.
 func (d *dialer) dial(ctx context.Context) (echoer, error) {
 	if d.target.Scheme == "tls" {
-		td := tls.Dialer{NetDialer: &net.Dialer{Timeout: d.timeout}, Config: d.tls}
+		td := tls.Dialer{NetDialer: d.net, Config: d.tls}
 		c, err := td.DialContext(ctx, "tcp", d.target.Host)
 		if err != nil {
 			return nil, err
@@ -78,6 +81,7 @@ func (d *dialer) dial(ctx context.Context) (echoer, error) {
 		TLSClientConfig:  d.tls,
 		HandshakeTimeout: d.timeout,
 		WriteBufferPool:  d.wsBufs,
+		NetDialContext:   d.net.DialContext,
 	}
 	c, resp, err := wd.DialContext(ctx, d.target.String(), nil)
 	if err != nil {

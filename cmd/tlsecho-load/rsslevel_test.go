@@ -114,7 +114,7 @@ func TestRSSLevelsReadThroughWindow(t *testing.T) {
 // window (goleak).
 func TestRSSShortWindowReadEnough(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := newProbe(os.Getpid(), "")
+	p := newProbe(os.Getpid(), "", false)
 	for _, d := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond} {
 		ctx, cancel := context.WithTimeout(t.Context(), d)
 		l := trackRSS(ctx, p, rssEvery(d))
@@ -150,7 +150,7 @@ func TestRSSLevelsHungScrape(t *testing.T) {
 		<-r.Context().Done() // hangs until the client gives up
 	}))
 	defer srv.Close()
-	p := newProbe(0, srv.URL+"/metrics")
+	p := newProbe(0, srv.URL+"/metrics", false)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan *rssLevels, 1)
 	go func() { done <- trackRSS(ctx, p, 10*time.Millisecond) }()
