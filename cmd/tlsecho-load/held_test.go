@@ -189,3 +189,17 @@ func TestRoughServerCPU(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCPUNotMoved: a -pid whose CPU time did not move while the
+// window echoed (a wrapper's, not the server's) gives no figure, and the
+// report says so rather than leave out the line asked for.
+func TestServerCPUNotMoved(t *testing.T) {
+	res := &result{o: &options{pid: 4242}, rtt: &hist{}, hs: &hist{}, alive: -1,
+		start: serverSample{ok: true, cpu: time.Second}, end: serverSample{ok: true, cpu: time.Second},
+		window: window{elapsed: 3 * time.Second, messages: 316717}}
+	var out bytes.Buffer
+	res.print(&out)
+	if !strings.Contains(out.String(), "server CPU    pid 4242 used no CPU time in a window of 316,717 echoes") {
+		t.Errorf("a server process that used no CPU in a window of echoes, not reported:\n%s", out.String())
+	}
+}
