@@ -182,7 +182,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				fmt.Fprintf(stdout, "round %d/%d  %-40s %-7s  %s\n", round+1, f.rounds, m.w.name, name, m.w.format(v))
 			}
 			if !m.w.idle && f.slice > 0 {
-				t, p, err := b.measurePair(ctx, f, m.w)
+				t, p, err := b.measurePair(ctx, f, m.w, round)
 				if ctx.Err() != nil {
 					fmt.Fprintln(stderr, "tlsecho-load: interrupted")
 					return 1

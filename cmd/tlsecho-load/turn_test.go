@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -62,4 +63,35 @@ func TestTurnHoldsClients(t *testing.T) {
 		t.Fatalf("%d echoes with the turn off, at most %d were under way", n-off, conns)
 	}
 	on(l.messages.Load() + 100)
+}
+
+// TestSliceOrder: within a round the first slice of each pair
+// alternates, and over two rounds each server has the first slice of a
+// pair as often as the other, and its slices as early on average, even
+// with an odd number of pairs (5, compare's default): in a round alone
+// one side has three of five.
+func TestSliceOrder(t *testing.T) {
+	if got, want := fmt.Sprint(sliceOrder(3, 0)), "[0 1 1 0 0 1]"; got != want {
+		t.Errorf("sliceOrder(3, 0) = %s, want %s", got, want)
+	}
+	for _, n := range []int{1, 2, 5} {
+		var firsts, positions [2]int
+		for round := range 2 {
+			order := sliceOrder(n, round)
+			if len(order) != 2*n {
+				t.Fatalf("sliceOrder(%d, %d) = %v: want %d slices", n, round, order, 2*n)
+			}
+			for k, side := range order {
+				if k%2 == 0 {
+					firsts[side]++
+				} else if side == order[k-1] {
+					t.Fatalf("sliceOrder(%d, %d) = %v: a pair gives both slices to one side", n, round, order)
+				}
+				positions[side] += k
+			}
+		}
+		if firsts[0] != firsts[1] || positions[0] != positions[1] {
+			t.Errorf("%d pairs over two rounds: first of a pair %v times, slice positions summing to %v; want each side alike", n, firsts, positions)
+		}
+	}
 }
