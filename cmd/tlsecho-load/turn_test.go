@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 )
@@ -93,5 +94,47 @@ func TestSliceOrder(t *testing.T) {
 		if firsts[0] != firsts[1] || positions[0] != positions[1] {
 			t.Errorf("%d pairs over two rounds: first of a pair %v times, slice positions summing to %v; want each side alike", n, firsts, positions)
 		}
+	}
+}
+
+// TestSliceCounts: a slice of compare's pairs counts the echoes made and
+// the server's CPU time spent while it was on, and a warm-up slice
+// counts nothing. The "server" is this process (-pid of itself), one of
+// whose goroutines spins, once the turn is on, until the process has
+// used 60 ms more CPU time. The measured slice's CPU time must be some,
+// and no more than the process used from just before that slice to just
+// after it.
+func TestSliceCounts(t *testing.T) {
+	l := &loader{o: &options{}, probe: newProbe(os.Getpid(), "", false)}
+	sd := &side{name: "test", l: l, turn: newTurn()}
+	ctx := context.Background()
+	cpu := func() time.Duration {
+		c, _, _, err := readProc(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	var outer time.Duration
+	for _, measure := range []bool{false, true} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if sd.turn.wait(ctx) {
+				l.messages.Add(1000)
+				for until := cpu() + 60*time.Millisecond; cpu() < until; {
+				}
+			}
+		}()
+		c0 := cpu()
+		if !sd.slice(ctx, time.Second, measure) {
+			t.Fatal("slice ended early")
+		}
+		outer = cpu() - c0
+		<-done
+	}
+	if sd.err != nil || sd.n != 1000 || sd.cpu <= 0 || sd.cpu > outer {
+		t.Errorf("after a warm-up slice and a measured one, each with 1000 echoes and CPU time spent: %d echoes, %v CPU (%v from just before the measured slice to just after), error %v; want 1000 echoes and some CPU, no more than that",
+			sd.n, sd.cpu, outer, sd.err)
 	}
 }
