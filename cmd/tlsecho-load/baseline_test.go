@@ -107,7 +107,7 @@ func (e *lazyEcho) serve(t *testing.T, cert *tls.Certificate) (target, metrics s
 // after the clients closed, and the report says when it was taken.
 func TestBaselineAfterWarmup(t *testing.T) {
 	cert, caFile := testCert(t)
-	e := &lazyEcho{}
+	e := &lazyEcho{fds: 9}
 	target, metrics := e.serve(t, cert)
 	res := load(t, "-c", "4", "-n", "3", "-size", "64", "-ca", caFile, "-progress", "0", "-metrics", metrics, target)
 	var out bytes.Buffer
