@@ -203,3 +203,26 @@ func TestServerCPUNotMoved(t *testing.T) {
 		t.Errorf("a server process that used no CPU in a window of echoes, not reported:\n%s", out.String())
 	}
 }
+
+// TestWindowCPU: the server CPU time of a run is what the server used in
+// the window, not its total since it started. The servers are this
+// process (-pid of itself): the window's CPU time is some, and no more
+// than the process used over the whole run.
+func TestWindowCPU(t *testing.T) {
+	tlsURL, wssURL, caFile, stop := servers(t)
+	defer stop()
+	cpu := func() time.Duration {
+		c, _, _, err := readProc(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c0 := cpu()
+	res := load(t, "-c", "4", "-d", "1s", "-size", "64", "-ca", caFile, "-progress", "0",
+		"-pid", strconv.Itoa(os.Getpid()), tlsURL, wssURL)
+	run := cpu() - c0
+	if res.failed() || res.serverCPU <= 0 || res.serverCPU > run {
+		t.Errorf("server CPU %v in the window, %v over the whole run, failed %v; want some, no more than the run's", res.serverCPU, run, res.failed())
+	}
+}
