@@ -46,6 +46,22 @@ func clientTLS(o *options) (*tls.Config, error) {
 	return cfg, nil
 }
 
+// countingConn is the socket under a raw TLS client, counting the bytes
+// read from it: crypto/tls reports the end of a connection as io.EOF
+// whether close_notify came before the FIN or not, and only the bytes
+// that arrived tell the two apart (see tlsEchoer.close). Only the
+// client's own goroutine reads.
+type countingConn struct {
+	net.Conn
+	read int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
 // dialer connects clients to one target.
 type dialer struct {
 	target  *url.URL
@@ -70,12 +86,21 @@ func newDialer(target *url.URL, cfg *tls.Config, timeout time.Duration, remote b
 // by the timeout and by ctx.
 func (d *dialer) dial(ctx context.Context) (echoer, error) {
 	if d.target.Scheme == "tls" {
-		td := tls.Dialer{NetDialer: d.net, Config: d.tls}
-		c, err := td.DialContext(ctx, "tcp", d.target.Host)
+		// Bounded as tls.Dialer bounds it: the timeout covers the TCP
+		// connect and the handshake together.
+		ctx, cancel := context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+		nc, err := d.net.DialContext(ctx, "tcp", d.target.Host)
 		if err != nil {
 			return nil, err
 		}
-		return &tlsEchoer{c: c.(*tls.Conn), timeout: d.timeout}, nil
+		raw := &countingConn{Conn: nc}
+		c := tls.Client(raw, d.tls)
+		if err := c.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, err
+		}
+		return &tlsEchoer{c: c, raw: raw, timeout: d.timeout}, nil
 	}
 	wd := websocket.Dialer{
 		TLSClientConfig:  d.tls,

@@ -50,6 +50,7 @@ const (
 	faultReorder        // the two halves of one echo swapped
 	faultBinary         // /ws: one text message echoed as binary
 	faultTruncate       // raw: one echo a byte short
+	faultBareFIN        // raw: the client's close_notify answered with a TCP FIN alone
 )
 
 // faultyEcho echoes correctly except for one fault, applied once.
@@ -111,6 +112,10 @@ func (f *faultyEcho) serveRaw(t *testing.T, cert *tls.Certificate) string {
 					}
 					if errors.Is(err, io.EOF) && f.now(faultExtra) {
 						c.Write([]byte{'!'})
+					}
+					if errors.Is(err, io.EOF) && f.now(faultBareFIN) {
+						c.(*tls.Conn).NetConn().Close()
+						return
 					}
 					if err != nil {
 						return

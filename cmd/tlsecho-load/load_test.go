@@ -150,6 +150,7 @@ var exitTests = []struct {
 	{"raw one echo sent twice", "tls", faultDup, "differs", nil},
 	{"raw the echo before sent again", "tls", faultReplay, "differs", nil},
 	{"raw one echo's halves swapped", "tls", faultReorder, "differs", nil},
+	{"raw close answered with a FIN alone", "tls", faultBareFIN, "a TCP FIN alone, no close_notify", nil},
 	{"wss correct", "wss", faultNone, "mismatches    0\n", nil},
 	{"wss text correct", "wss", faultNone, "mismatches    0\n", []string{"-text", "1"}},
 	{"wss one byte flipped", "wss", faultFlip, "differs", nil},
