@@ -182,7 +182,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				fmt.Fprintf(stdout, "round %d/%d  %-40s %-7s  %s\n", round+1, f.rounds, m.w.name, name, m.w.format(v))
 			}
 			if !m.w.idle && f.slice > 0 {
-				t, p, err := b.measurePair(ctx, f, m.w)
+				t, p, err := b.measurePair(ctx, f, m.w, round)
 				if ctx.Err() != nil {
 					fmt.Fprintln(stderr, "tlsecho-load: interrupted")
 					return 1
@@ -328,8 +328,17 @@ func printTable(w io.Writer, f *compareFlags, pinning string, ms []*measurement)
 			continue
 		}
 		ratio := fmt.Sprintf("%.2f×", median(m.ratios))
+		var notes []string
 		if len(m.ratios) > 1 {
-			ratio += fmt.Sprintf(" (%.2f-%.2f)", slices.Min(m.ratios), slices.Max(m.ratios))
+			notes = append(notes, fmt.Sprintf("%.2f-%.2f", slices.Min(m.ratios), slices.Max(m.ratios)))
+		}
+		if len(m.ratios) < f.rounds {
+			// The heading says how many rounds were run; a row
+			// with failed rounds is the median of fewer.
+			notes = append(notes, fmt.Sprintf("%d of %d rounds", len(m.ratios), f.rounds))
+		}
+		if len(notes) > 0 {
+			ratio += " (" + strings.Join(notes, "; ") + ")"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", name, m.w.format(median(m.tlsecho)), m.w.format(median(m.plain)), ratio, m.w.target)
 	}

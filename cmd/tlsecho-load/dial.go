@@ -46,38 +46,67 @@ func clientTLS(o *options) (*tls.Config, error) {
 	return cfg, nil
 }
 
+// countingConn is the socket under a raw TLS client, counting the bytes
+// read from it: crypto/tls reports the end of a connection as io.EOF
+// whether close_notify came before the FIN or not, and only the bytes
+// that arrived tell the two apart (see tlsEchoer.close). Only the
+// client's own goroutine reads.
+type countingConn struct {
+	net.Conn
+	read int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
 // dialer connects clients to one target.
 type dialer struct {
 	target  *url.URL
 	tls     *tls.Config
 	timeout time.Duration
+	// net makes the TCP connections: loopback only unless -remote
+	// (netDialer).
+	net *net.Dialer
 	// wsBufs is shared by every WebSocket client to one target: a buffer
 	// is taken only while a message is being written, so thousands of
 	// idle clients do not each hold one.
 	wsBufs *sync.Pool
 }
 
-func newDialer(target *url.URL, cfg *tls.Config, timeout time.Duration) *dialer {
+func newDialer(target *url.URL, cfg *tls.Config, timeout time.Duration, remote bool) *dialer {
 	cfg = cfg.Clone()
 	cfg.ServerName = target.Hostname()
-	return &dialer{target: target, tls: cfg, timeout: timeout, wsBufs: &sync.Pool{}}
+	return &dialer{target: target, tls: cfg, timeout: timeout, net: netDialer(timeout, remote), wsBufs: &sync.Pool{}}
 }
 
 // dial connects and completes the TLS (and WebSocket) handshake, bounded
 // by the timeout and by ctx.
 func (d *dialer) dial(ctx context.Context) (echoer, error) {
 	if d.target.Scheme == "tls" {
-		td := tls.Dialer{NetDialer: &net.Dialer{Timeout: d.timeout}, Config: d.tls}
-		c, err := td.DialContext(ctx, "tcp", d.target.Host)
+		// Bounded as tls.Dialer bounds it: the timeout covers the TCP
+		// connect and the handshake together.
+		ctx, cancel := context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+		nc, err := d.net.DialContext(ctx, "tcp", d.target.Host)
 		if err != nil {
 			return nil, err
 		}
-		return &tlsEchoer{c: c.(*tls.Conn), timeout: d.timeout}, nil
+		raw := &countingConn{Conn: nc}
+		c := tls.Client(raw, d.tls)
+		if err := c.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, err
+		}
+		return &tlsEchoer{c: c, raw: raw, timeout: d.timeout}, nil
 	}
 	wd := websocket.Dialer{
 		TLSClientConfig:  d.tls,
 		HandshakeTimeout: d.timeout,
 		WriteBufferPool:  d.wsBufs,
+		NetDialContext:   d.net.DialContext,
 	}
 	c, resp, err := wd.DialContext(ctx, d.target.String(), nil)
 	if err != nil {

@@ -42,9 +42,9 @@ func newLoader(o *options) (*loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{o: o, pay: newPayload(o.sizes.max), probe: newProbe(o.pid, o.metricsURL), ready: make(chan struct{})}
+	l := &loader{o: o, pay: newPayload(o.sizes.max), probe: newProbe(o.pid, o.metricsURL, o.remote), ready: make(chan struct{})}
 	for _, t := range o.targets {
-		l.dialers = append(l.dialers, newDialer(t, cfg, o.timeout))
+		l.dialers = append(l.dialers, newDialer(t, cfg, o.timeout, o.remote))
 	}
 	l.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	return l, nil

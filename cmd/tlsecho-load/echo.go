@@ -103,6 +103,7 @@ func firstDiff(a, b []byte) int {
 // len(msg) bytes of the stream.
 type tlsEchoer struct {
 	c       *tls.Conn
+	raw     *countingConn // the socket under c
 	timeout time.Duration
 }
 
@@ -120,10 +121,14 @@ func (e *tlsEchoer) echo(msg []byte, _ bool, buf []byte) error {
 
 // close sends close_notify and reads to the end: any byte still coming
 // back was never sent, and the server must answer with close_notify
-// (io.EOF) rather than a reset.
+// rather than a reset or a bare FIN. crypto/tls reads both close_notify
+// and a FIN at a record's edge as io.EOF; a FIN alone brings no byte
+// after ours, where close_notify comes in a record of its own (at least
+// 23 bytes encrypted, 7 in the clear).
 func (e *tlsEchoer) close() error {
 	defer e.c.Close()
 	e.c.SetDeadline(time.Now().Add(e.timeout))
+	mark := e.raw.read
 	if err := e.c.CloseWrite(); err != nil {
 		return fmt.Errorf("close_notify: %w", err)
 	}
@@ -133,6 +138,9 @@ func (e *tlsEchoer) close() error {
 	}
 	if err != nil {
 		return fmt.Errorf("closing: %w", err)
+	}
+	if e.raw.read == mark {
+		return errors.New("closing: the server answered close_notify with a TCP FIN alone, no close_notify")
 	}
 	return nil
 }

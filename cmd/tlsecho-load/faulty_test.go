@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -37,12 +38,19 @@ func testCert(t *testing.T) (cert *tls.Certificate, caFile string) {
 type fault int
 
 const (
-	faultNone    fault = iota
-	faultFlip          // one byte of one echo changed
-	faultType          // /ws: one binary message echoed as text
-	faultExtra         // one byte more: after one /ws echo, or on the raw port after the client's close_notify
-	faultShort         // /ws: one echo a byte short
-	faultMessage       // /ws: one extra message before answering the client's close
+	faultNone     fault = iota
+	faultFlip           // one byte of one echo changed
+	faultType           // /ws: one binary message echoed as text
+	faultExtra          // one byte more: after one /ws echo, or on the raw port after the client's close_notify
+	faultShort          // /ws: one echo a byte short
+	faultMessage        // /ws: one extra message before answering the client's close
+	faultDrop           // one echo never sent
+	faultDup            // one echo sent twice
+	faultReplay         // one echo replaced by the one before it, of the same length
+	faultReorder        // the two halves of one echo swapped
+	faultBinary         // /ws: one text message echoed as binary
+	faultTruncate       // raw: one echo a byte short
+	faultBareFIN        // raw: the client's close_notify answered with a TCP FIN alone
 )
 
 // faultyEcho echoes correctly except for one fault, applied once.
@@ -76,12 +84,27 @@ func (f *faultyEcho) serveRaw(t *testing.T, cert *tls.Certificate) string {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(time.Minute))
 				buf := make([]byte, 4096)
+				var prev []byte
 				for {
 					n, err := c.Read(buf)
-					if n > 0 && f.now(faultFlip) {
+					out := buf[:n]
+					switch {
+					case n == 0:
+					case f.now(faultFlip):
 						buf[n/2] ^= 0x20
+					case f.now(faultDrop):
+						out = nil
+					case f.now(faultDup):
+						out = append(bytes.Clone(out), out...)
+					case n == len(prev) && f.now(faultReplay):
+						out = prev
+					case f.now(faultReorder):
+						out = append(bytes.Clone(out[n/2:]), out[:n/2]...)
+					case f.now(faultTruncate):
+						out = out[:n-1]
 					}
-					if _, werr := c.Write(buf[:n]); werr != nil {
+					prev = bytes.Clone(buf[:n])
+					if _, werr := c.Write(out); werr != nil {
 						return
 					}
 					if n > 0 && f.echoed != nil {
@@ -89,6 +112,10 @@ func (f *faultyEcho) serveRaw(t *testing.T, cert *tls.Certificate) string {
 					}
 					if errors.Is(err, io.EOF) && f.now(faultExtra) {
 						c.Write([]byte{'!'})
+					}
+					if errors.Is(err, io.EOF) && f.now(faultBareFIN) {
+						c.(*tls.Conn).NetConn().Close()
+						return
 					}
 					if err != nil {
 						return
@@ -115,11 +142,14 @@ func (f *faultyEcho) serveWS(t *testing.T, cert *tls.Certificate) string {
 			}
 			return c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(5*time.Second))
 		})
+		var prev []byte
 		for {
 			typ, msg, err := c.ReadMessage()
 			if err != nil {
 				return
 			}
+			in := bytes.Clone(msg)
+			n := 1 // times the echo is sent
 			switch {
 			case f.now(faultFlip):
 				msg[len(msg)/2] ^= 0x20
@@ -128,13 +158,26 @@ func (f *faultyEcho) serveWS(t *testing.T, cert *tls.Certificate) string {
 				for i := range msg {
 					msg[i] = 'a' // still valid UTF-8
 				}
+			case typ == websocket.TextMessage && f.now(faultBinary):
+				typ = websocket.BinaryMessage
 			case f.now(faultExtra):
 				msg = append(msg, '!')
 			case f.now(faultShort):
 				msg = msg[:len(msg)-1]
+			case f.now(faultDrop):
+				n = 0
+			case f.now(faultDup):
+				n = 2
+			case len(msg) == len(prev) && f.now(faultReplay):
+				msg = prev
+			case f.now(faultReorder):
+				msg = append(msg[len(msg)/2:], in[:len(in)/2]...)
 			}
-			if err := c.WriteMessage(typ, msg); err != nil {
-				return
+			prev = in
+			for range n {
+				if err := c.WriteMessage(typ, msg); err != nil {
+					return
+				}
 			}
 		}
 	})

@@ -189,3 +189,40 @@ func TestRoughServerCPU(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCPUNotMoved: a -pid whose CPU time did not move while the
+// window echoed (a wrapper's, not the server's) gives no figure, and the
+// report says so rather than leave out the line asked for.
+func TestServerCPUNotMoved(t *testing.T) {
+	res := &result{o: &options{pid: 4242}, rtt: &hist{}, hs: &hist{}, alive: -1,
+		start: serverSample{ok: true, cpu: time.Second}, end: serverSample{ok: true, cpu: time.Second},
+		window: window{elapsed: 3 * time.Second, messages: 316717}}
+	var out bytes.Buffer
+	res.print(&out)
+	if !strings.Contains(out.String(), "server CPU    pid 4242 used no CPU time in a window of 316,717 echoes") {
+		t.Errorf("a server process that used no CPU in a window of echoes, not reported:\n%s", out.String())
+	}
+}
+
+// TestWindowCPU: the server CPU time of a run is what the server used in
+// the window, not its total since it started. The servers are this
+// process (-pid of itself): the window's CPU time is some, and no more
+// than the process used over the whole run.
+func TestWindowCPU(t *testing.T) {
+	tlsURL, wssURL, caFile, stop := servers(t)
+	defer stop()
+	cpu := func() time.Duration {
+		c, _, _, err := readProc(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c0 := cpu()
+	res := load(t, "-c", "4", "-d", "1s", "-size", "64", "-ca", caFile, "-progress", "0",
+		"-pid", strconv.Itoa(os.Getpid()), tlsURL, wssURL)
+	run := cpu() - c0
+	if res.failed() || res.serverCPU <= 0 || res.serverCPU > run {
+		t.Errorf("server CPU %v in the window, %v over the whole run, failed %v; want some, no more than the run's", res.serverCPU, run, res.failed())
+	}
+}

@@ -137,17 +137,32 @@ var exitTests = []struct {
 	name   string
 	scheme string
 	fault  fault
-	want   string // in the report
+	want   string   // in the report
+	args   []string // besides -c 4 -n 5 -size 100
 }{
-	{"raw correct", "tls", faultNone, "mismatches    0\n"},
-	{"raw one byte flipped", "tls", faultFlip, "mismatches    1 (first: tls://"},
-	{"raw extra byte after the echoes", "tls", faultExtra, "1 bytes came back beyond the echoes"},
-	{"wss correct", "wss", faultNone, "mismatches    0\n"},
-	{"wss one byte flipped", "wss", faultFlip, "differs"},
-	{"wss binary echoed as text", "wss", faultType, "a text message came back for a binary one"},
-	{"wss one byte more", "wss", faultExtra, "bytes, sent"},
-	{"wss one byte short", "wss", faultShort, "bytes, sent"},
-	{"wss message after the last echo", "wss", faultMessage, "a binary message came back beyond the echoes"},
+	{"raw correct", "tls", faultNone, "mismatches    0\n", nil},
+	{"raw one byte flipped", "tls", faultFlip, "mismatches    1 (first: tls://", nil},
+	{"raw extra byte after the echoes", "tls", faultExtra, "1 bytes came back beyond the echoes", nil},
+	// A lost echo or a lost byte leaves the client waiting for what
+	// never comes: an error once -timeout has passed.
+	{"raw one echo dropped", "tls", faultDrop, "i/o timeout", []string{"-timeout", "2s"}},
+	{"raw one echo a byte short", "tls", faultTruncate, "i/o timeout", []string{"-timeout", "2s"}},
+	{"raw one echo sent twice", "tls", faultDup, "differs", nil},
+	{"raw the echo before sent again", "tls", faultReplay, "differs", nil},
+	{"raw one echo's halves swapped", "tls", faultReorder, "differs", nil},
+	{"raw close answered with a FIN alone", "tls", faultBareFIN, "a TCP FIN alone, no close_notify", nil},
+	{"wss correct", "wss", faultNone, "mismatches    0\n", nil},
+	{"wss text correct", "wss", faultNone, "mismatches    0\n", []string{"-text", "1"}},
+	{"wss one byte flipped", "wss", faultFlip, "differs", nil},
+	{"wss binary echoed as text", "wss", faultType, "a text message came back for a binary one", nil},
+	{"wss text echoed as binary", "wss", faultBinary, "a binary message came back for a text one", []string{"-text", "1"}},
+	{"wss one byte more", "wss", faultExtra, "bytes, sent", nil},
+	{"wss one byte short", "wss", faultShort, "bytes, sent", nil},
+	{"wss message after the last echo", "wss", faultMessage, "a binary message came back beyond the echoes", nil},
+	{"wss one echo dropped", "wss", faultDrop, "i/o timeout", []string{"-timeout", "2s"}},
+	{"wss one echo sent twice", "wss", faultDup, "mismatches    1", nil},
+	{"wss the echo before sent again", "wss", faultReplay, "differs", nil},
+	{"wss one echo's halves swapped", "wss", faultReorder, "differs", nil},
 }
 
 func TestExitStatus(t *testing.T) {
@@ -160,13 +175,14 @@ func TestExitStatus(t *testing.T) {
 				target = f.serveWS(t, cert)
 			}
 			var stdout, stderr bytes.Buffer
-			code := run([]string{"-c", "4", "-n", "5", "-size", "100", "-ca", caFile, "-progress", "0", target}, &stdout, &stderr)
+			args := append([]string{"-c", "4", "-n", "5", "-size", "100", "-ca", caFile, "-progress", "0"}, tt.args...)
+			code := run(append(args, target), &stdout, &stderr)
 			want := 1
 			if tt.fault == faultNone {
 				want = 0
 			}
-			if code != want || !strings.Contains(stdout.String(), tt.want) {
-				t.Errorf("exit %d, want %d; report should contain %q:\n%s%s", code, want, tt.want, stdout.String(), stderr.String())
+			if code != want || !strings.Contains(stdout.String(), tt.want) || (tt.fault != faultNone && !f.used.Load()) {
+				t.Errorf("exit %d, want %d; report should contain %q; fault applied: %v:\n%s%s", code, want, tt.want, f.used.Load(), stdout.String(), stderr.String())
 			}
 		})
 	}

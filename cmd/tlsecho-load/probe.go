@@ -32,8 +32,11 @@ type probe struct {
 	client     *http.Client
 }
 
-func newProbe(pid int, metricsURL string) *probe {
-	return &probe{pid: pid, metricsURL: metricsURL, client: &http.Client{Timeout: 10 * time.Second}}
+// newProbe reads process pid and scrapes metricsURL (either may be
+// unset); remote lets the scrape connect beyond loopback (see
+// scrapeClient).
+func newProbe(pid int, metricsURL string, remote bool) *probe {
+	return &probe{pid: pid, metricsURL: metricsURL, client: scrapeClient(remote)}
 }
 
 func (p *probe) enabled() bool { return p.pid > 0 || p.metricsURL != "" }

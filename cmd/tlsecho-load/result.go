@@ -207,6 +207,12 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			}
 			p("server CPU", "pid %d: %.2f CPU-seconds in the window, %s %s per CPU-second%s",
 				r.o.pid, r.serverCPU.Seconds(), count(v), what, rough)
+		} else if r.start.ok && r.end.ok && r.serverCPU <= 0 && (r.window.messages > 0 || r.window.dials > 0) {
+			// Asked for and not given, the figure would be missed
+			// without a word, and a -pid of the wrong process (a
+			// wrapper such as a shell or go run) is an easy slip.
+			p("server CPU", "pid %d used no CPU time in a window of %s echoes: not the server's process (a wrapper such as a shell or go run is not), or a window shorter than /proc's %v tick",
+				r.o.pid, count(float64(r.window.messages)), clockTick)
 		}
 	}
 	if r.before.ok {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -114,7 +115,7 @@ func TestRSSLevelsReadThroughWindow(t *testing.T) {
 // window (goleak).
 func TestRSSShortWindowReadEnough(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	p := newProbe(os.Getpid(), "")
+	p := newProbe(os.Getpid(), "", false)
 	for _, d := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond} {
 		ctx, cancel := context.WithTimeout(t.Context(), d)
 		l := trackRSS(ctx, p, rssEvery(d))
@@ -150,7 +151,7 @@ func TestRSSLevelsHungScrape(t *testing.T) {
 		<-r.Context().Done() // hangs until the client gives up
 	}))
 	defer srv.Close()
-	p := newProbe(0, srv.URL+"/metrics")
+	p := newProbe(0, srv.URL+"/metrics", false)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan *rssLevels, 1)
 	go func() { done <- trackRSS(ctx, p, 10*time.Millisecond) }()
@@ -167,5 +168,46 @@ func TestRSSLevelsHungScrape(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the readings did not end with the window")
+	}
+}
+
+// TestSoakVerdicts: a soak passes only with every echo right, echoes in
+// its window, a level RSS, the server read at the window's start and end
+// and everything back to the baseline; each of those alone fails it. A
+// soak whose echoes all came before the window (-n 2) says nothing about
+// a server under load.
+func TestSoakVerdicts(t *testing.T) {
+	good := func() *result {
+		s := serverSample{ok: true, goroutines: 17, fds: 14, rss: 100 << 20}
+		return &result{o: &options{}, dials: 1000, messages: 5000, before: s, start: s, middle: s, end: s, after: s,
+			window: window{elapsed: time.Minute, messages: 4000, nbytes: 4000 << 10},
+			levels: series(60, 100<<20, 0, 0, 0)}
+	}
+	o := &options{sizes: sizeRange{1, 1 << 20}}
+	for _, tt := range []struct {
+		name  string
+		spoil func(r *result)
+	}{
+		{"a mismatch", func(r *result) { r.mismatches = 1 }},
+		{"an error", func(r *result) { r.errors = 1 }},
+		{"no echo in the window", func(r *result) { r.window.messages, r.window.nbytes = 0, 0 }},
+		{"RSS growing 15%", func(r *result) { r.levels = series(60, 100<<20, 0.15, 0, 0) }},
+		{"server not read at the end", func(r *result) { r.end = serverSample{goroutines: -1, fds: -1, rss: -1, err: io.EOF} }},
+		{"a goroutine more after", func(r *result) { r.after.goroutines++ }},
+	} {
+		for _, v := range soakVerdicts(good(), o) {
+			if !v.ok {
+				t.Fatalf("a good soak fails: %s", v.what)
+			}
+		}
+		r := good()
+		tt.spoil(r)
+		failed := false
+		for _, v := range soakVerdicts(r, o) {
+			failed = failed || !v.ok
+		}
+		if !failed {
+			t.Errorf("%s: the soak passes", tt.name)
+		}
 	}
 }

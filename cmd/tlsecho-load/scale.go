@@ -166,9 +166,14 @@ type verdict struct {
 	what string
 }
 
+// backToBaseline judges whether the server's goroutines and descriptors
+// came back to where they were before the load. A figure the server did
+// not give (-1) is no pass: the line would say "? goroutines (? before)"
+// and pass on nothing.
 func backToBaseline(res *result) verdict {
+	known := res.before.goroutines >= 0 && res.before.fds >= 0 && res.after.goroutines >= 0 && res.after.fds >= 0
 	return verdict{
-		res.after.ok && res.before.ok && res.after.goroutines <= res.before.goroutines && res.after.fds <= res.before.fds,
+		res.after.ok && res.before.ok && known && res.after.goroutines <= res.before.goroutines && res.after.fds <= res.before.fds,
 		fmt.Sprintf("after the clients closed: %s goroutines (%s before), %s descriptors (%s before); before: %s",
 			gor(res.after), gor(res.before), fdn(res.after), fdn(res.before), res.baselineWhen()),
 	}

@@ -63,3 +63,30 @@ func TestScaleVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// TestBackToBaseline: the verdict that nothing leaked fails on a
+// goroutine or a descriptor more than before the load, on a sample not
+// read, and on figures the server did not give, which it would
+// otherwise pass as "? goroutines (? before)".
+func TestBackToBaseline(t *testing.T) {
+	s := func(goroutines, fds int) serverSample {
+		return serverSample{ok: true, goroutines: goroutines, fds: fds, rss: 20 << 20}
+	}
+	for _, tt := range []struct {
+		name          string
+		before, after serverSample
+		ok            bool
+	}{
+		{"back", s(17, 14), s(17, 14), true},
+		{"fewer", s(17, 14), s(16, 13), true},
+		{"a goroutine more", s(17, 14), s(18, 14), false},
+		{"a descriptor more", s(17, 14), s(17, 15), false},
+		{"after not read", s(17, 14), serverSample{goroutines: -1, fds: -1, rss: -1, err: errors.New("gone")}, false},
+		{"goroutines unknown", s(-1, 14), s(-1, 14), false},
+		{"descriptors unknown", s(17, -1), s(17, -1), false},
+	} {
+		if v := backToBaseline(&result{o: &options{}, before: tt.before, after: tt.after}); v.ok != tt.ok {
+			t.Errorf("%s: ok %v, want %v: %s", tt.name, v.ok, tt.ok, v.what)
+		}
+	}
+}

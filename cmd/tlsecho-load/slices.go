@@ -10,14 +10,15 @@ import (
 // measurePair measures a throughput workload on both servers at once:
 // both run, pinned to the same CPUs, each with its clients connected, and
 // the load goes to one at a time, switching every f.slice, the first of
-// each pair of slices alternating. Each server's figure is its echoes (or
-// handshakes) in its own slices over its CPU time in them.
+// each pair of slices alternating, and the first of the round alternating
+// from one round to the next (sliceOrder). Each server's figure is its
+// echoes (or handshakes) in its own slices over its CPU time in them.
 //
 // A machine whose speed drifts over seconds (a neighbour's load on the
 // host, the clock) moves two runs made one after the other apart by more
 // than the gaps being measured; in slices, both meet each state of the
 // machine for about as long.
-func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload) (tlsecho, plain float64, err error) {
+func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload, round int) (tlsecho, plain float64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sides := make([]*side, 2)
@@ -64,12 +65,9 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload) (t
 	// is off, and a wait much longer than a slice would have tlsecho ping
 	// them in vain and drop them (maxSlice).
 	pairs := func(total time.Duration, measure bool) bool {
-		n := max(1, int((total+f.slice/2)/f.slice))
-		for i := range n {
-			for j := range sides {
-				if !sides[(i+j)%2].slice(ctx, f.slice, measure) {
-					return false
-				}
+		for _, i := range sliceOrder(max(1, int((total+f.slice/2)/f.slice)), round) {
+			if !sides[i].slice(ctx, f.slice, measure) {
+				return false
 			}
 		}
 		return true
@@ -87,6 +85,21 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload) (t
 	}
 	rate := func(sd *side) float64 { return float64(sd.n) / sd.cpu.Seconds() }
 	return rate(sides[0]), rate(sides[1]), nil
+}
+
+// sliceOrder is which side (0 or 1) has each slice of n pairs in the
+// given round: the first of each pair alternates within the round, and
+// the round's first side alternates from round to round, as the rounds
+// of -slice 0 alternate which server goes first. With an odd number of
+// pairs one side has the first slice of a pair once more in a round;
+// the next round gives that to the other.
+func sliceOrder(n, round int) []int {
+	order := make([]int, 0, 2*n)
+	for i := range n {
+		first := (i + round) % 2
+		order = append(order, first, 1-first)
+	}
+	return order
 }
 
 // maxSlice bounds -slice: while one side has the load, the other's

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -62,4 +65,79 @@ func TestTurnHoldsClients(t *testing.T) {
 		t.Fatalf("%d echoes with the turn off, at most %d were under way", n-off, conns)
 	}
 	on(l.messages.Load() + 100)
+}
+
+// TestSliceOrder: within a round the first slice of each pair
+// alternates, and over two rounds each server has the first slice of a
+// pair as often as the other, and its slices as early on average, even
+// with an odd number of pairs (5, compare's default): in a round alone
+// one side has three of five.
+func TestSliceOrder(t *testing.T) {
+	if got, want := fmt.Sprint(sliceOrder(3, 0)), "[0 1 1 0 0 1]"; got != want {
+		t.Errorf("sliceOrder(3, 0) = %s, want %s", got, want)
+	}
+	for _, n := range []int{1, 2, 5} {
+		var firsts, positions [2]int
+		for round := range 2 {
+			order := sliceOrder(n, round)
+			if len(order) != 2*n {
+				t.Fatalf("sliceOrder(%d, %d) = %v: want %d slices", n, round, order, 2*n)
+			}
+			for k, side := range order {
+				if k%2 == 0 {
+					firsts[side]++
+				} else if side == order[k-1] {
+					t.Fatalf("sliceOrder(%d, %d) = %v: a pair gives both slices to one side", n, round, order)
+				}
+				positions[side] += k
+			}
+		}
+		if firsts[0] != firsts[1] || positions[0] != positions[1] {
+			t.Errorf("%d pairs over two rounds: first of a pair %v times, slice positions summing to %v; want each side alike", n, firsts, positions)
+		}
+	}
+}
+
+// TestSliceCounts: a slice of compare's pairs counts the echoes made and
+// the server's CPU time spent while it was on, and a warm-up slice
+// counts nothing. The "server" is this process (-pid of itself), one of
+// whose goroutines spins, once the turn is on, until the process has
+// used 60 ms more CPU time. The measured slice's CPU time must be some,
+// and no more than the process used from just before that slice to just
+// after it.
+func TestSliceCounts(t *testing.T) {
+	l := &loader{o: &options{}, probe: newProbe(os.Getpid(), "", false)}
+	sd := &side{name: "test", l: l, turn: newTurn()}
+	ctx := context.Background()
+	cpu := func() time.Duration {
+		c, _, _, err := readProc(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	var outer time.Duration
+	for _, measure := range []bool{false, true} {
+		done := make(chan struct{})
+		var over atomic.Bool // the slice is over: stop spinning whatever the clock says
+		go func() {
+			defer close(done)
+			if sd.turn.wait(ctx) {
+				l.messages.Add(1000)
+				for until := cpu() + 60*time.Millisecond; cpu() < until && !over.Load(); {
+				}
+			}
+		}()
+		c0 := cpu()
+		if !sd.slice(ctx, time.Second, measure) {
+			t.Fatal("slice ended early")
+		}
+		outer = cpu() - c0
+		over.Store(true)
+		<-done
+	}
+	if sd.err != nil || sd.n != 1000 || sd.cpu <= 0 || sd.cpu > outer {
+		t.Errorf("after a warm-up slice and a measured one, each with 1000 echoes and CPU time spent: %d echoes, %v CPU (%v from just before the measured slice to just after), error %v; want 1000 echoes and some CPU, no more than that",
+			sd.n, sd.cpu, outer, sd.err)
+	}
 }
