@@ -71,7 +71,23 @@ func (l *Listener) prepare(c *Conn) (net.Conn, error) {
 	l.takeFault(c)
 	if l.o.Proxy != nil {
 		start := time.Now()
-		err := l.cutByClose(c, l.o.Proxy.read(c, l.handshakeTimeout()), "no PROXY protocol header")
+		err := l.o.Proxy.read(c, l.handshakeTimeout())
+		var silent nothingSent
+		if errors.As(err, &silent) {
+			// No header where none is required: no refusal of the stage
+			// (a refusal is what a wrong trusted list or a balancer not
+			// sending headers looks like), but a client that started no
+			// handshake, as on a listener without the stage.
+			if h := l.o.Hooks; h != nil && h.Proxy != nil {
+				h.Proxy(c, nil)
+			}
+			err = l.cutByClose(c, fmt.Errorf("no handshake within %v: %w", l.handshakeTimeout(), silent.err), "no handshake")
+			if l.o.TLSConfig != nil {
+				l.handshakeDone(c, Handshake{Err: err, Took: time.Since(start)})
+			}
+			return nil, err
+		}
+		err = l.cutByClose(c, err, "no PROXY protocol header")
 		if h := l.o.Hooks; h != nil && h.Proxy != nil {
 			h.Proxy(c, err)
 		}

@@ -143,6 +143,8 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 		return nil
 	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && startsHeader(rec.b):
 		return ErrProxyHeaderCut
+	case errors.Is(err, os.ErrDeadlineExceeded) && !p.require && rec.n == 0:
+		return nothingSent{err}
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("no PROXY protocol header within %v: %w", timeout, err)
 	case err != nil:
@@ -170,6 +172,16 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 	}
 	return nil
 }
+
+// nothingSent is the deadline's error (err) where a header is optional and
+// not a byte came before it: the client sent no header, which is allowed,
+// so the stage does not refuse it. What failed is the handshake (or the
+// request) that had to come in the same time; the listener reports it so,
+// as a listener without the stage would.
+type nothingSent struct{ err error }
+
+func (e nothingSent) Error() string { return e.err.Error() }
+func (e nothingSent) Unwrap() error { return e.err }
 
 // errProxyHeaderUnread: a connection opened with a PROXY protocol header
 // on a listener that reads none.

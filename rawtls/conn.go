@@ -441,9 +441,12 @@ func (c *Conn) end(err error) {
 	case c.closeCut.Load():
 		err = fmt.Errorf("the client took none of a write for %v, which the close fault's close_notify waited behind: %w", listener.TakeWait, err)
 	}
+	// The reason goes in the line as the metric counts it: without it a
+	// connection the shutdown ended read as one the client ended.
+	c.reason = c.endReason(err)
 	if log := s.logger(); log.Enabled(context.Background(), slog.LevelDebug) {
 		peer := c.tc.RemoteAddr().String()
-		attrs := c.lc.WithBalancer([]any{"peer", peer, "read", c.read.Load(), "written", c.written.Load()})
+		attrs := c.lc.WithBalancer([]any{"peer", peer, "read", c.read.Load(), "written", c.written.Load(), "reason", c.reason.String()})
 		if err != nil {
 			// In words: what the client asked for that crypto/tls refuses
 			// (renegotiation) is named, not left in Go's type names. The
@@ -454,7 +457,6 @@ func (c *Conn) end(err error) {
 		}
 	}
 	if s.Hooks != nil && s.Hooks.Closed != nil {
-		c.reason = c.endReason(err)
 		s.Hooks.Closed(c)
 	}
 	// The handler has returned: the watch's second firing after an idle

@@ -49,7 +49,7 @@ func EndReasons() []EndReason {
 }
 
 // EndReason says why the connection ended, for Hooks.Closed, before which
-// it is set; it is sorted out only for a Server with a Closed hook.
+// it is set (the debug line of the end names it too, as `reason`).
 func (c *Conn) EndReason() EndReason { return c.reason }
 
 // endReason sorts out why the handler returned err. What the server did

@@ -287,6 +287,9 @@ func (c *Conn) cause(err error) error {
 			return *p
 		}
 	}
+	if words := c.expiredWords(err); words != "" {
+		return fmt.Errorf("%s: %w", words, err)
+	}
 	var op *net.OpError
 	if lc := c.listenerConn(); lc != nil && errors.As(err, &op) && op.Op == "local error" && op.Err != nil && op.Err.Error() == "tls: bad record MAC" {
 		if werr := lc.WriteErr(); werr != nil {
@@ -295,6 +298,29 @@ func (c *Conn) cause(err error) error {
 		}
 	}
 	return err
+}
+
+// expiredWords names the rule of the server's that dropped the connection
+// (keepalive.go), when err is what the drop left the handler with: a
+// read's deadline (idle, dead, mute) or the closed socket (stuck). The
+// socket's own words, "i/o timeout" or "use of closed network
+// connection", say nothing of why, and the second reads as a fault of
+// the server's; the raw port's line names its rules the same way. Empty
+// for any other end.
+func (c *Conn) expiredWords(err error) string {
+	var ne net.Error
+	timeout := errors.As(err, &ne) && ne.Timeout()
+	switch why := c.expired.Load(); {
+	case why == expiredIdle && timeout:
+		return fmt.Sprintf("idle timeout: the client sent nothing for %v", c.ka.idle)
+	case why == expiredDead && timeout:
+		return "no pong within " + c.ka.every.String()
+	case why == expiredMute && timeout:
+		return "ping write failed"
+	case why == expiredStuck && (timeout || errors.Is(err, net.ErrClosed)):
+		return fmt.Sprintf("the client took none of a write for %v", c.ka.idle)
+	}
+	return ""
 }
 
 // errPanicked ends a connection whose handler panicked (close 1011).
