@@ -155,29 +155,32 @@ func echoInPlace(c *Conn, b []byte) (int, error) {
 	// Counted before the write, as gorilla's path counts a message once
 	// read, before its echo goes out: whoever has the echo sees it
 	// counted.
-	a.count(c.srv, 1)
+	a.count(c.srv)
 	err := c.writeThrough(b[a.from:a.to])
 	if errors.Is(err, websocket.ErrCloseSent) {
-		// Not echoed: the server's close went out first. gorilla's
-		// path refuses the message before reading it then, and it does
-		// not count.
-		a.count(c.srv, -1)
+		// Not echoed: the server's close went out first. They stay
+		// counted all the same, received whole and passed to the echo
+		// as the metric says: the statistics are counters, which a
+		// scrape between an add and a take-back would see fall, and
+		// Prometheus takes any fall for a restart (rate() then counts
+		// the whole total again).
+		c.srv.inPlace.Add(-a.messages())
 	}
 	return a.taken, err
 }
 
-// count adds the messages of a, times sign, to s's statistics and its
-// count of messages answered in place.
-func (a *inPlace) count(s *Server, sign int64) {
+// count adds the messages of a to s's statistics and its count of
+// messages answered in place.
+func (a *inPlace) count(s *Server) {
 	if a.text > 0 {
-		s.stats.text.Add(sign * a.text)
-		s.stats.textBytes.Add(sign * a.textBytes)
+		s.stats.text.Add(a.text)
+		s.stats.textBytes.Add(a.textBytes)
 	}
 	if a.binary > 0 {
-		s.stats.binary.Add(sign * a.binary)
-		s.stats.binaryBytes.Add(sign * a.binaryBytes)
+		s.stats.binary.Add(a.binary)
+		s.stats.binaryBytes.Add(a.binaryBytes)
 	}
-	s.inPlace.Add(sign * a.messages())
+	s.inPlace.Add(a.messages())
 }
 
 // writeThrough writes p, frames the server built itself, through

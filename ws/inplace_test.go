@@ -398,7 +398,7 @@ func TestEchoInPlaceNothingAfterClose(t *testing.T) {
 	s, conns := opened(&Server{})
 	rc := busyConn(t, startServer(t, s))
 	c := <-conns
-	base := s.inPlace.Load()
+	base, before := s.inPlace.Load(), s.Stats()
 	if err := c.writeClose(websocket.CloseGoingAway, "", time.Now().Add(ioWait)); err != nil {
 		t.Fatal(err)
 	}
@@ -419,5 +419,10 @@ func TestEchoInPlaceNothingAfterClose(t *testing.T) {
 	}
 	if got := s.inPlace.Load() - base; got != 0 {
 		t.Fatalf("%d messages echoed in place after the close, want none", got)
+	}
+	// The message was received whole and passed to the echo, which the
+	// close then refused: it stays counted. Counters never go back.
+	if after := s.Stats(); after.BinaryMessages != before.BinaryMessages+1 || after.BinaryBytes != before.BinaryBytes+int64(len("after the close")) {
+		t.Fatalf("stats went from %+v to %+v, want the message refused after the close counted", before, after)
 	}
 }
