@@ -37,7 +37,16 @@ func refusedClientCerts(t *testing.T, caDir string) []clientCertCase {
 	expCert, expKey := datedClient(t, caDir, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
 	early := now.Add(24 * time.Hour)
 	earlyCert, earlyKey := datedClient(t, caDir, early, early.Add(24*time.Hour))
+	serverOnlyCert, serverOnlyKey := issuedClient(t, caDir, func(c *x509.Certificate) {
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	})
+	sha1Cert, sha1Key := issuedClient(t, caDir, func(c *x509.Certificate) { c.SignatureAlgorithm = x509.ECDSAWithSHA1 })
 	return []clientCertCase{
+		// Both from the right CA: the alert's CA question would mislead.
+		{"server certificate", serverOnlyCert, serverOnlyKey,
+			"it rejected our client certificate from " + serverOnlyCert + " (bad certificate): its extended key usage lacks clientAuth"},
+		{"SHA-1 signature", sha1Cert, sha1Key,
+			"it rejected our client certificate from " + sha1Cert + " (unknown certificate authority): it is signed with ECDSA-SHA1, which servers refuse as insecure"},
 		{"no certificate", "", "", "it requires a client certificate (mTLS): pass -cert and -key"},
 		{"unknown CA", filepath.Join(otherDir, "cert.pem"), filepath.Join(otherDir, "key.pem"),
 			"(unknown certificate authority)"},
@@ -52,6 +61,14 @@ func refusedClientCerts(t *testing.T, caDir string) []clientCertCase {
 // its key.
 func datedClient(t *testing.T, caDir string, notBefore, notAfter time.Time) (certFile, keyFile string) {
 	t.Helper()
+	return issuedClient(t, caDir, func(c *x509.Certificate) { c.NotBefore, c.NotAfter = notBefore, notAfter })
+}
+
+// issuedClient issues, with the CA in caDir (ca.pem, ca-key.pem), a
+// client certificate valid for a day, changed by edit before it is
+// signed, and writes it and its key.
+func issuedClient(t *testing.T, caDir string, edit func(*x509.Certificate)) (certFile, keyFile string) {
+	t.Helper()
 	ca, err := tls.LoadX509KeyPair(filepath.Join(caDir, "ca.pem"), filepath.Join(caDir, "ca-key.pem"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,14 +81,17 @@ func datedClient(t *testing.T, caDir string, notBefore, notAfter time.Time) (cer
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.CreateCertificate(nil, &x509.Certificate{
+	now := time.Now()
+	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(9),
 		Subject:      pkix.Name{CommonName: "dated.client.test"},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}, caCert, leaf.Cert.Leaf.PublicKey, ca.PrivateKey)
+	}
+	edit(tmpl)
+	der, err := x509.CreateCertificate(nil, tmpl, caCert, leaf.Cert.Leaf.PublicKey, ca.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -315,6 +315,9 @@ func (c *client) alertMessage(err error) (string, bool) {
 		// The CA question below would send the user the wrong way.
 		return c.outOfDate(alert), true
 	case strings.Contains(alert, "certificate") && c.o.clientCert != nil:
+		if doubt := ownCertDoubt(c.o.clientCert); doubt != "" {
+			return fmt.Sprintf("it rejected our client certificate from %s (%s): %s", c.o.certFile, alert, doubt), true
+		}
 		return fmt.Sprintf("it rejected our client certificate from %s (%s): is it signed by the CA the server trusts?", c.o.certFile, alert), true
 	case strings.Contains(alert, "protocol version"):
 		return "no TLS version in common (" + alert + ")", true
