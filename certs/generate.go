@@ -97,17 +97,29 @@ func Generate(opts GenerateOptions) (*Generated, error) {
 		BasicConstraintsValid: true,
 	}
 	first := "" // the first host as its SAN holds it
+	// A host given twice, in any spelling (DNS names are case-blind;
+	// [::1] and ::1 are one address), is one SAN: a repeat only makes
+	// the certificate larger.
+	seen := make(map[string]bool, len(opts.Hosts))
 	for _, h := range opts.Hosts {
 		h = strings.TrimSpace(h)
 		if h == "" {
 			continue
 		}
-		if ip := net.ParseIP(strings.Trim(h, "[]")); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		ip := net.ParseIP(strings.Trim(h, "[]"))
+		if ip != nil {
 			// The SAN holds the address's bytes: "[::1]" (a URL's form),
 			// "2001:0db8::0001" and "::ffff:127.0.0.1" are written there
 			// as ::1, 2001:db8::1 and 127.0.0.1, and so in the CN.
 			h = ip.String()
+		}
+		key := strings.ToLower(h)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
 		} else {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}

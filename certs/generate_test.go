@@ -26,6 +26,12 @@ var generateTests = []struct {
 		wantIPs: []string{"127.0.0.1", "::1", "::2"},
 	},
 	{
+		name:    "a host given twice is one SAN",
+		opts:    GenerateOptions{Hosts: []string{"echo.test", "ECHO.test", "127.0.0.1", "::ffff:127.0.0.1", "::1", "[::1]", "echo.test"}},
+		wantDNS: []string{"echo.test"},
+		wantIPs: []string{"127.0.0.1", "::1"},
+	},
+	{
 		name:    "rsa",
 		opts:    GenerateOptions{Hosts: []string{"rsa.test"}, RSA: true},
 		wantDNS: []string{"rsa.test"},
