@@ -274,6 +274,21 @@ func checkCertHost(h string) error {
 	return nil
 }
 
+// missingDirs lists dir and those of its parents that do not exist yet,
+// dir first: what os.MkdirAll(dir) would make.
+func missingDirs(dir string) []string {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
+			return missing
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			return missing
+		}
+	}
+}
+
 // outFile is one file `tlsecho cert` writes.
 type outFile struct {
 	path string
@@ -292,6 +307,17 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 	caPath := filepath.Join(dir, "ca.pem")
 	caKeyPath := filepath.Join(dir, "ca-key.pem")
 
+	// The directories this run makes are removed again, deepest first,
+	// if it fails: a failed run leaves nothing behind. os.Remove takes
+	// only an empty one.
+	made := missingDirs(dir)
+	defer func() {
+		if err != nil {
+			for _, d := range made {
+				os.Remove(d)
+			}
+		}
+	}()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
