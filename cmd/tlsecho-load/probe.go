@@ -47,21 +47,9 @@ func (p *probe) sample() serverSample {
 		return s
 	}
 	var errs []error
-	if p.metricsURL != "" {
-		m, err := scrape(context.Background(), p.client, p.metricsURL)
-		errs = append(errs, err)
-		// What the exposition lacks stays unknown: a count of 0 would
-		// read as a server with no descriptors or memory.
-		if v, ok := m["go_goroutines"]; ok {
-			s.goroutines = int(v)
-		}
-		if v, ok := m["process_resident_memory_bytes"]; ok {
-			s.rss = int64(v)
-		}
-		if v, ok := m["process_open_fds"]; ok {
-			s.fds = int(v)
-		}
-	}
+	// /proc first: the scrape makes the server build its answer, which
+	// moves its memory for a moment (by a megabyte and more at the
+	// soak's start), and that is not the load's.
 	if p.pid > 0 {
 		// A failed read leaves the figures unknown, not 0: a server that
 		// exited would read as one that gave back all its memory.
@@ -70,6 +58,22 @@ func (p *probe) sample() serverSample {
 			s.cpu, s.rss, s.fds = cpu, rss, fds
 		}
 		errs = append(errs, err)
+	}
+	if p.metricsURL != "" {
+		m, err := scrape(context.Background(), p.client, p.metricsURL)
+		errs = append(errs, err)
+		// What the exposition lacks stays unknown: a count of 0 would
+		// read as a server with no descriptors or memory. /proc's
+		// figures, when read, are the ones kept.
+		if v, ok := m["go_goroutines"]; ok {
+			s.goroutines = int(v)
+		}
+		if v, ok := m["process_resident_memory_bytes"]; ok && p.pid <= 0 {
+			s.rss = int64(v)
+		}
+		if v, ok := m["process_open_fds"]; ok && p.pid <= 0 {
+			s.fds = int(v)
+		}
 	}
 	s.err = errors.Join(errs...)
 	s.ok = s.err == nil
