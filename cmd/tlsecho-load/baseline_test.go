@@ -303,7 +303,7 @@ func TestFailedSampleUnknown(t *testing.T) {
 	res := &result{o: &options{pid: gone}, rtt: &hist{}, hs: &hist{}, alive: -1, start: self.sample(), middle: self.sample(), end: failed}
 	var out bytes.Buffer
 	res.print(&out)
-	want := fmt.Sprintf("server        sample failed: GET %s: 503 Service Unavailable; open /proc/%d/stat: no such file or directory\n", metrics, gone)
+	want := fmt.Sprintf("server        sample failed: open /proc/%d/stat: no such file or directory; GET %s: 503 Service Unavailable\n", gone, metrics)
 	if !strings.Contains(out.String(), " / ?") || strings.Contains(out.String(), "-100.0%") || !strings.Contains(out.String(), want) {
 		t.Errorf("report should give the window's end RSS as ? (not -100%%) and %q:\n%s", want, out.String())
 	}
