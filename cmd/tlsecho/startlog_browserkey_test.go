@@ -157,3 +157,32 @@ func TestHellosKeyNoSignatureAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+// TestHellosECDSAKeyNoSignatureAlgorithm: against the default ECDSA P-256
+// certificate, a client offering only RSA signature algorithms is told the
+// key and its algorithms, and nothing of curves: it offered no ECDSA
+// scheme whose curve could differ from the key's.
+func TestHellosECDSAKeyNoSignatureAlgorithm(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	ta := startApp(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost",
+		"-sigalgs", "RSA-PSS+SHA256:RSA+SHA256")
+	cmd.Stdin = strings.NewReader("")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("openssl connected:\n%s", out)
+	}
+	got := waitHellos(t, ta, "", 1)
+	if len(got) != 1 {
+		t.Fatalf("/hellos = %+v, want one entry", got)
+	}
+	o := got[0].Outcome
+	if !strings.Contains(o, "ECDSA key") || !strings.Contains(o, "rsa_pss_rsae_sha256") || strings.Contains(o, "curve") {
+		t.Errorf("outcome %q; want it to name the ECDSA key and the RSA algorithms offered, and no curve", o)
+	}
+}
