@@ -13,17 +13,18 @@ import (
 
 // TestServeTooManyHosts: TLSECHO_HOSTS that would make a certificate
 // larger than clients take stop the start with one line that names the
-// variable first, as any other setting's error does.
+// variable first, as any other setting's error does, and counts the
+// addresses among the hosts.
 func TestServeTooManyHosts(t *testing.T) {
 	t.Parallel()
 	env := []string{"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0", "TLSECHO_ADMIN_ADDR=127.0.0.1:0",
-		"TLSECHO_HOSTS=" + manyHosts(8000)}
+		"TLSECHO_HOSTS=" + manyHosts(8000) + ",127.0.0.1,::1"}
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // a server that starts stops at once
 	code := run(ctx, nil, env, nil, &stdout, &stderr)
 	out := stderr.String()
-	if code != exitUsage || !strings.HasPrefix(out, "tlsecho: TLSECHO_HOSTS: 8000 hosts") {
+	if code != exitUsage || !strings.HasPrefix(out, "tlsecho: TLSECHO_HOSTS: 8002 hosts") {
 		t.Errorf("exit %d, stderr %q; want %d and a line naming TLSECHO_HOSTS first", code, out, exitUsage)
 	}
 }
