@@ -53,6 +53,11 @@ type Record struct {
 	// when unknown: it tells which TLS 1.2 suites the server could take,
 	// for the outcome of a client refused for want of one.
 	CertificateKey x509.PublicKeyAlgorithm
+	// CertificateCurve names the curve of an ECDSA CertificateKey
+	// ("P-256", "P-384", "P-521"), empty when unknown: TLS 1.3's ECDSA
+	// schemes are each for one curve, and the outcome of a client none
+	// of whose schemes is for the key's says which curve that is.
+	CertificateCurve string
 }
 
 // Outcome is "ok" or the failure in words. Where crypto/tls lists
@@ -96,7 +101,7 @@ func (r *Record) outcome() string {
 		s = words + " (" + s + ")"
 	}
 	if r.Hello != nil && strings.HasSuffix(s, noSignatureAlgorithm) {
-		s += keyWithoutAlgorithm(r.Hello, r.CertificateKey)
+		s += keyWithoutAlgorithm(r.Hello, r.CertificateKey, r.CertificateCurve)
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {

@@ -10,15 +10,20 @@ import (
 const noSignatureAlgorithm = "peer doesn't support any of the certificate's signature algorithms"
 
 // keyWithoutAlgorithm tells why a client was refused with
-// noSignatureAlgorithm: the kind of the certificate's key, and the
-// algorithms the client offered, where crypto/tls names neither. Browsers
-// are refused so by an Ed25519 certificate, which none of them takes, and
-// Chrome by an ECDSA P-521 one. It returns "" when key is unknown (zero).
-func keyWithoutAlgorithm(h *ClientHello, key x509.PublicKeyAlgorithm) string {
+// noSignatureAlgorithm: the kind of the certificate's key (and an ECDSA
+// key's curve, when known), and the algorithms the client offered, where
+// crypto/tls names neither. Browsers are refused so by an Ed25519
+// certificate, which none of them takes, and Chrome by an ECDSA P-521
+// one. It returns "" when key is unknown (zero).
+func keyWithoutAlgorithm(h *ClientHello, key x509.PublicKeyAlgorithm, curve string) string {
 	if key == x509.UnknownPublicKeyAlgorithm {
 		return ""
 	}
-	s := "; the server's certificate has an " + key.String() + " key, and none of the client's signature algorithms (" +
+	kind := key.String()
+	if key == x509.ECDSA && curve != "" {
+		kind += " " + curve
+	}
+	s := "; the server's certificate has an " + kind + " key, and none of the client's signature algorithms (" +
 		offered(h.SignatureAlgorithms, SignatureSchemeName) + ") signs with it"
 	switch key {
 	case x509.Ed25519:
@@ -26,9 +31,13 @@ func keyWithoutAlgorithm(h *ClientHello, key x509.PublicKeyAlgorithm) string {
 	case x509.ECDSA:
 		// ECDSA schemes name their curve: one offered for another
 		// curve than the key's leaves it unsigned, as Chrome's (P-256
-		// and P-384) do for a P-521 key.
+		// and P-384) do for a P-521 key. Of another curve than P-521,
+		// that says nothing.
 		if slices.ContainsFunc(h.SignatureAlgorithms, isECDSAScheme) {
-			s += ": its curve is none of theirs, and Chrome and Edge take no ECDSA P-521 certificate"
+			s += ": its curve is none of theirs"
+			if curve == "" || curve == "P-521" {
+				s += ", and Chrome and Edge take no ECDSA P-521 certificate"
+			}
 		}
 	}
 	return s

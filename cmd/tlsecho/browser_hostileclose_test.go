@@ -86,7 +86,10 @@ func TestBrowserInvalidCloseCodes(t *testing.T) {
 	}{
 		{0, "closed 0 invalid close code"},
 		{999, "closed 999 invalid close code"},
+		{1014, "closed 1014 bad gateway"},
+		{1016, "closed 1016 unassigned code"},
 		{2999, "closed 2999 unassigned code"},
+		{3000, "closed 3000 library code"},
 		{5000, "closed 5000 invalid close code"},
 		{65535, "closed 65535 invalid close code"},
 	} {

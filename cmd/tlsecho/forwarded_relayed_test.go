@@ -19,7 +19,8 @@ import (
 // relays another client's bytes, as a TCP one would: the X-Forwarded
 // headers are that client's own word, though the balancer stays the
 // client shown. A LOCAL header is the balancer's own connection: its
-// headers count, as on a connection with none.
+// headers count, as on a connection with none, and so do those of a TCP
+// client the trust list holds.
 var forwardedRelayedTests = []struct {
 	name     string
 	header   *proxyproto.Header
@@ -30,6 +31,10 @@ var forwardedRelayedTests = []struct {
 	{"UDP client", proxyproto.HeaderProxyFromAddrs(2,
 		&net.UDPAddr{IP: net.IPv4(203, 0, 113, 7), Port: 5353}, &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 443}), false},
 	{"LOCAL", &proxyproto.Header{Version: 2, Command: proxyproto.LOCAL, TransportProtocol: proxyproto.UNSPEC}, true},
+	// A TCP client is the peer judged: one in the list (a proxy
+	// ahead of the balancer) is believed.
+	{"TCP client the list trusts", proxyproto.HeaderProxyFromAddrs(2,
+		&net.TCPAddr{IP: net.IPv4(127, 0, 0, 9), Port: 5000}, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80}), true},
 }
 
 // TestPlainHTTPRelayedClientHeaders: on the plain HTTP listener behind a
@@ -65,7 +70,7 @@ func TestPlainHTTPRelayedClientHeaders(t *testing.T) {
 			c := doc.Client
 			if tt.believed {
 				if c.Address != "198.51.100.99" || c.Scheme != "https" || !c.TLSTerminatedUpstream {
-					t.Errorf("/info behind the balancer's own header: %+v; want the X-Forwarded-* client, over https", c)
+					t.Errorf("/info behind a header naming a trusted client or none: %+v; want the X-Forwarded-* client, over https", c)
 				}
 				return
 			}

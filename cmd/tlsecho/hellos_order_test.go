@@ -42,6 +42,7 @@ func TestHellosTimeFollowsOrder(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
 	cfg := ta.clientTLS()
+	begun := time.Now().Truncate(time.Second)
 
 	// A: connected and answered, then held before its Finished.
 	nc, err := net.DialTimeout("tcp", ta.TLSAddr, 5*time.Second)
@@ -92,5 +93,9 @@ func TestHellosTimeFollowsOrder(t *testing.T) {
 	}
 	if first.Before(second) {
 		t.Errorf("newest first, yet the first entry's time %s is before the second's %s", got[0].Time, got[1].Time)
+	}
+	// And both are times of this test's handshakes, not the zero time.
+	if second.Before(begun) || first.After(time.Now()) {
+		t.Errorf("times %s and %s, want both between %s and now", got[0].Time, got[1].Time, begun.Format(time.RFC3339))
 	}
 }

@@ -31,6 +31,8 @@ func keyedPair(t *testing.T, kind string) (certFile, keyFile string) {
 		_, key, err = ed25519.GenerateKey(rand.Reader)
 	case "p521":
 		key, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	case "p384":
+		key, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	default:
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
@@ -155,5 +157,74 @@ func TestHellosKeyNoSignatureAlgorithm(t *testing.T) {
 		if !strings.Contains(got[0].Outcome, want) {
 			t.Errorf("outcome %q does not say %q", got[0].Outcome, want)
 		}
+	}
+}
+
+// TestHellosECDSAKeyNoSignatureAlgorithm: against the default ECDSA P-256
+// certificate, a client offering only RSA signature algorithms is told the
+// key and its algorithms, and nothing of curves: it offered no ECDSA
+// scheme whose curve could differ from the key's.
+func TestHellosECDSAKeyNoSignatureAlgorithm(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	ta := startApp(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost",
+		"-sigalgs", "RSA-PSS+SHA256:RSA+SHA256")
+	cmd.Stdin = strings.NewReader("")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("openssl connected:\n%s", out)
+	}
+	got := waitHellos(t, ta, "", 1)
+	if len(got) != 1 {
+		t.Fatalf("/hellos = %+v, want one entry", got)
+	}
+	o := got[0].Outcome
+	if !strings.Contains(o, "ECDSA P-256 key") || !strings.Contains(o, "rsa_pss_rsae_sha256") || strings.Contains(o, "curve is") {
+		t.Errorf("outcome %q; want it to name the ECDSA P-256 key and the RSA algorithms offered, and no curve it is not", o)
+	}
+}
+
+// TestHellosCurveNoSignatureAlgorithm: against an ECDSA certificate, a
+// TLS 1.3 client none of whose ECDSA schemes is for the key's curve is
+// told that curve; P-521, which Chrome and Edge do not take, only for a
+// P-521 key: the outcome said "Chrome and Edge take no ECDSA P-521
+// certificate" for a P-384 key too.
+func TestHellosCurveNoSignatureAlgorithm(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	for _, tt := range []struct{ kind, sigalgs, key, offered string }{
+		{"p384", "ECDSA+SHA256:RSA-PSS+SHA256", "ECDSA P-384 key", "ecdsa_secp256r1_sha256"},
+		// Chrome's signature algorithms.
+		{"p521", "ECDSA+SHA256:RSA-PSS+SHA256:RSA+SHA256:ECDSA+SHA384:RSA-PSS+SHA384:RSA+SHA384:RSA-PSS+SHA512:RSA+SHA512", "ECDSA P-521 key", "ecdsa_secp384r1_sha384"},
+	} {
+		t.Run(tt.kind, func(t *testing.T) {
+			t.Parallel()
+			certFile, keyFile := keyedPair(t, tt.kind)
+			ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost", "-sigalgs", tt.sigalgs)
+			cmd.Stdin = strings.NewReader("")
+			if out, err := cmd.CombinedOutput(); err == nil {
+				t.Fatalf("openssl connected:\n%s", out)
+			}
+			got := waitHellos(t, ta, "", 1)
+			if len(got) != 1 {
+				t.Fatalf("/hellos = %+v, want one entry", got)
+			}
+			o := got[0].Outcome
+			p521 := strings.Contains(o, "take no ECDSA P-521")
+			if !strings.Contains(o, tt.key) || !strings.Contains(o, tt.offered) || !strings.Contains(o, "curve is none of theirs") || p521 != (tt.kind == "p521") {
+				t.Errorf("outcome %q; want it to name the %s and %s, and Chrome's refusal of P-521 keys only for one", o, tt.key, tt.offered)
+			}
+		})
 	}
 }
