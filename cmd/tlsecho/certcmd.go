@@ -339,6 +339,12 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 		default:
 			return fmt.Errorf("%s already exist; not overwriting them (use -force to replace them)", strings.Join(existing, " and "))
 		}
+		// A cert.p12 left from an earlier run (its pair deleted) would
+		// sit beside the new pair holding another certificate; -force
+		// removes it.
+		if _, err := os.Lstat(p12Path); err == nil && !fl.p12 {
+			return fmt.Errorf("%s is left from an earlier run and would not match the new pair; use -force to remove it, or -p12 -force to replace it", p12Path)
+		}
 	}
 
 	// Files this run created are removed again if a later step fails. With

@@ -787,6 +787,27 @@ func TestCertForceLeavesNoStaleP12(t *testing.T) {
 	}
 }
 
+// TestCertRefusesBesideStaleP12: without -force, a cert.p12 left from an
+// earlier run whose pair was deleted is not left beside a new pair that
+// it does not match: the run refuses, naming it, and writes nothing.
+func TestCertRefusesBesideStaleP12(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certMust(t, "-p12", "-p12-password", "pw", "-hosts", "old.example", "-out", dir)
+	for _, f := range []string{"cert.pem", "key.pem"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := certRun(t, "-hosts", "new.example", "-out", dir)
+	if p12 := filepath.Join(dir, "cert.p12"); code != exitFailure || !strings.Contains(stderr, p12) || !strings.Contains(stderr, "-force") {
+		t.Fatalf("exit %d, stderr %q; want %d naming %s and -force", code, stderr, exitFailure, p12)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "cert.pem")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("cert.pem written beside the stale cert.p12 (%v)", err)
+	}
+}
+
 // manyHosts is a -hosts list of n names.
 func manyHosts(n int) string {
 	names := make([]string, n)
