@@ -38,6 +38,12 @@ func TestBrowserWrongEchoNoRoundTrip(t *testing.T) {
 	if got := tab.eval("stats", `["st-count", "st-min", "st-median"].map(id => document.getElementById(id).textContent).join(" ")`); got != "0 — —" {
 		t.Errorf("after one wrong echo the round trips (count min median) read %q, want \"0 — —\"", got)
 	}
+	// Nor does its line give a time: it would be the time since another
+	// message was sent.
+	if got := tab.eval("the wrong echo's line", `(() => { for (const li of document.querySelectorAll("#log li.recv.bad")) {
+		const r = li.querySelector(".rtt"); return r.textContent + (r.dataset.ms ? " " + r.dataset.ms : ""); } return "no line"; })()`); got != "" {
+		t.Errorf("the wrong echo's line gives the time %q, want none", got)
+	}
 	tab.send("ok")
 	tab.waitFor("the echo", recvLine(`b === "ok"`))
 	got := tab.waitFor("the count", `(() => { const c = document.getElementById("st-count").textContent; return c !== "0" ? c : ""; })()`)

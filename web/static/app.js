@@ -783,12 +783,14 @@
       burstEcho(p.burst, p.size, bad);
       if (bad) {
         const pv = preview();
-        addLine("recv", { type, size, rtt, text: "burst message: " + pv.text, cut: pv.cut, bad });
+        addLine("recv", { type, size, text: "burst message: " + pv.text, cut: pv.cut, bad });
       }
       return;
     }
     const pv = preview();
-    addLine("recv", { type, size, rtt, text: pv.text, cut: pv.cut, bad });
+    // Nor does a wrong echo's line give a time, which would be the time
+    // since another message went out.
+    addLine("recv", { type, size, rtt: bad ? undefined : rtt, text: pv.text, cut: pv.cut, bad });
   }
 
   $("send-text").addEventListener("submit", (e) => {
