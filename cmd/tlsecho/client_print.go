@@ -184,7 +184,10 @@ func (c *client) verification(state tls.ConnectionState) string {
 		DNSName:       c.serverName(),
 	})
 	if err != nil {
-		msg, _, ok := verifyMessage(err)
+		// Wrapped as crypto/tls wraps it in a handshake, so that the
+		// causes read from what the server sent (a self-signed
+		// certificate, one sent alone) are named as without -insecure.
+		msg, _, ok := verifyMessage(&tls.CertificateVerificationError{UnverifiedCertificates: state.PeerCertificates, Err: err})
 		if !ok {
 			msg = err.Error()
 		}

@@ -172,6 +172,15 @@ func unwrapParse(err error) error {
 		if ne.Func == "ParseBool" {
 			return fmt.Errorf("%q: want true or false (1 and 0 are taken too)", ne.Num)
 		}
+		if errors.Is(ne.Err, strconv.ErrRange) {
+			// A number, only past what the setting's type holds: say
+			// so, since "not a valid number" sends the user looking
+			// for a typo.
+			if strings.HasPrefix(ne.Num, "-") {
+				return fmt.Errorf("%q is too large a negative number", ne.Num)
+			}
+			return fmt.Errorf("%q is too large a number", ne.Num)
+		}
 		return fmt.Errorf("%q is not a valid number", ne.Num)
 	}
 	return err
