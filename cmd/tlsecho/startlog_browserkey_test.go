@@ -134,17 +134,32 @@ func TestStartLogWarnsOfKeyBrowsersRefuse(t *testing.T) {
 // and the client's algorithms.
 func TestHellosKeyNoSignatureAlgorithm(t *testing.T) {
 	t.Parallel()
+	certFile, keyFile := keyedPair(t, "ed25519")
+	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+	o := refusedSigalgsOutcome(t, ta, chromeSigalgs)
+	for _, want := range []string{"Ed25519 key", "ecdsa_secp256r1_sha256", "no browser"} {
+		if !strings.Contains(o, want) {
+			t.Errorf("outcome %q does not say %q", o, want)
+		}
+	}
+}
+
+// chromeSigalgs are Chrome's signature algorithms, in openssl's words:
+// none is Ed25519, nor ECDSA with P-521.
+const chromeSigalgs = "ECDSA+SHA256:RSA-PSS+SHA256:RSA+SHA256:ECDSA+SHA384:RSA-PSS+SHA384:RSA+SHA384:RSA-PSS+SHA512:RSA+SHA512"
+
+// refusedSigalgsOutcome has openssl connect to ta's raw port over TLS 1.3
+// offering only sigalgs, which the server must refuse, and returns the
+// outcome /hellos gives for it. It skips the test without openssl.
+func refusedSigalgsOutcome(t *testing.T, ta *testApp, sigalgs string) string {
+	t.Helper()
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl not installed")
 	}
-	certFile, keyFile := keyedPair(t, "ed25519")
-	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	// Chrome's signature algorithms, none of them Ed25519.
-	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost",
-		"-sigalgs", "ECDSA+SHA256:RSA-PSS+SHA256:RSA+SHA256:ECDSA+SHA384:RSA-PSS+SHA384:RSA+SHA384:RSA-PSS+SHA512:RSA+SHA512")
+	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost", "-sigalgs", sigalgs)
 	cmd.Stdin = strings.NewReader("")
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Fatalf("openssl connected:\n%s", out)
@@ -153,11 +168,7 @@ func TestHellosKeyNoSignatureAlgorithm(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("/hellos = %+v, want one entry", got)
 	}
-	for _, want := range []string{"Ed25519 key", "ecdsa_secp256r1_sha256", "no browser"} {
-		if !strings.Contains(got[0].Outcome, want) {
-			t.Errorf("outcome %q does not say %q", got[0].Outcome, want)
-		}
-	}
+	return got[0].Outcome
 }
 
 // TestHellosECDSAKeyNoSignatureAlgorithm: against the default ECDSA P-256
@@ -166,24 +177,7 @@ func TestHellosKeyNoSignatureAlgorithm(t *testing.T) {
 // scheme whose curve could differ from the key's.
 func TestHellosECDSAKeyNoSignatureAlgorithm(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
-	ta := startApp(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost",
-		"-sigalgs", "RSA-PSS+SHA256:RSA+SHA256")
-	cmd.Stdin = strings.NewReader("")
-	if out, err := cmd.CombinedOutput(); err == nil {
-		t.Fatalf("openssl connected:\n%s", out)
-	}
-	got := waitHellos(t, ta, "", 1)
-	if len(got) != 1 {
-		t.Fatalf("/hellos = %+v, want one entry", got)
-	}
-	o := got[0].Outcome
+	o := refusedSigalgsOutcome(t, startApp(t, nil), "RSA-PSS+SHA256:RSA+SHA256")
 	if !strings.Contains(o, "ECDSA P-256 key") || !strings.Contains(o, "rsa_pss_rsae_sha256") || strings.Contains(o, "curve is") {
 		t.Errorf("outcome %q; want it to name the ECDSA P-256 key and the RSA algorithms offered, and no curve it is not", o)
 	}
@@ -196,31 +190,15 @@ func TestHellosECDSAKeyNoSignatureAlgorithm(t *testing.T) {
 // certificate" for a P-384 key too.
 func TestHellosCurveNoSignatureAlgorithm(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
 	for _, tt := range []struct{ kind, sigalgs, key, offered string }{
 		{"p384", "ECDSA+SHA256:RSA-PSS+SHA256", "ECDSA P-384 key", "ecdsa_secp256r1_sha256"},
-		// Chrome's signature algorithms.
-		{"p521", "ECDSA+SHA256:RSA-PSS+SHA256:RSA+SHA256:ECDSA+SHA384:RSA-PSS+SHA384:RSA+SHA384:RSA-PSS+SHA512:RSA+SHA512", "ECDSA P-521 key", "ecdsa_secp384r1_sha384"},
+		{"p521", chromeSigalgs, "ECDSA P-521 key", "ecdsa_secp384r1_sha384"},
 	} {
 		t.Run(tt.kind, func(t *testing.T) {
 			t.Parallel()
 			certFile, keyFile := keyedPair(t, tt.kind)
 			ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "s_client", "-connect", ta.TLSAddr, "-tls1_3", "-servername", "localhost", "-sigalgs", tt.sigalgs)
-			cmd.Stdin = strings.NewReader("")
-			if out, err := cmd.CombinedOutput(); err == nil {
-				t.Fatalf("openssl connected:\n%s", out)
-			}
-			got := waitHellos(t, ta, "", 1)
-			if len(got) != 1 {
-				t.Fatalf("/hellos = %+v, want one entry", got)
-			}
-			o := got[0].Outcome
+			o := refusedSigalgsOutcome(t, ta, tt.sigalgs)
 			p521 := strings.Contains(o, "take no ECDSA P-521")
 			if !strings.Contains(o, tt.key) || !strings.Contains(o, tt.offered) || !strings.Contains(o, "curve is none of theirs") || p521 != (tt.kind == "p521") {
 				t.Errorf("outcome %q; want it to name the %s and %s, and Chrome's refusal of P-521 keys only for one", o, tt.key, tt.offered)
