@@ -72,3 +72,31 @@ func TestBrowserClientHello(t *testing.T) {
 
 	tab.checkProblems(nil)
 }
+
+// TestBrowserClientHelloOmitted: /info cuts a list of a hello at 512
+// entries and says how many more there were in omitted; the panel says
+// so after the list, which would otherwise read as the whole of it. No
+// browser sends such a hello, so the test hands the panel an /info
+// document as app.js does, with a cut cipher suite list and ALPN list.
+func TestBrowserClientHelloOmitted(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, nil)
+	tab := newBrowser(t)
+	tab.load("https://" + ta.HTTPSAddr + "/")
+	tab.waitFor("the panel", `document.getElementById("hello").dataset.loaded === "true" ? "yes" : ""`)
+	got := tab.eval("the panel after a cut hello", `(() => {
+		const e = (id, name) => ({id, hex: id.toString(16).padStart(4, "0"), name});
+		const hello = {ja4: "t13d", ja4_r: "", ja3: "", ja3_hash: "", sni: "", alpn: ["h2"],
+			versions: [e(0x0304, "TLS 1.3")], cipher_suites: [e(0x1301, "TLS_AES_128_GCM_SHA256")],
+			extensions: [], supported_groups: [], key_share_groups: [], signature_algorithms: [],
+			omitted: {cipher_suites: 31488, alpn: 7}};
+		document.dispatchEvent(new CustomEvent("tlsecho:info", {detail: {info: {client_hello: hello, client: {}}}}));
+		const items = [...document.querySelectorAll("#hello-cipher_suites li")].map((li) => li.textContent);
+		return items.join(" | ") + " || " + document.getElementById("hello-alpn").textContent +
+			" || " + document.getElementById("hello-extensions").textContent;
+	})()`)
+	if want := "TLS_AES_128_GCM_SHA256 1301 | and 31488 more, not listed || h2, and 7 more, not listed || (none)"; got != want {
+		t.Errorf("panel reads %q, want %q", got, want)
+	}
+	tab.checkProblems(nil)
+}

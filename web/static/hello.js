@@ -11,16 +11,21 @@
 
   // fill renders entries {id, hex, name} as chips: the name, then the hex
   // value; GREASE values get their own look and a title that says why.
-  function fill(ul, entries) {
+  // omitted is how many more the list held than /info gives (it cuts a
+  // list at 512): said after the chips, or the list would read as whole.
+  function fill(ul, entries, omitted) {
     ul.replaceChildren();
-    if (!entries || entries.length === 0) {
+    const note = (text, cls) => {
       const li = document.createElement("li");
-      li.className = "none";
-      li.textContent = "(none)";
+      li.className = cls;
+      li.textContent = text;
       ul.append(li);
+    };
+    if ((!entries || entries.length === 0) && !omitted) {
+      note("(none)", "none");
       return;
     }
-    for (const e of entries) {
+    for (const e of entries || []) {
       const li = document.createElement("li");
       li.dataset.hex = e.hex;
       if (e.name === "GREASE") {
@@ -34,6 +39,7 @@
       li.append(e.name + " ", code);
       ul.append(li);
     }
+    if (omitted > 0) note("and " + omitted + " more, not listed", "none omitted");
   }
 
   // render shows the hello h; client is /info's client, which says why
@@ -50,8 +56,10 @@
     set("hello-ja4r", h.ja4_r);
     set("hello-ja3", h.ja3_hash + "  (" + h.ja3 + ")");
     set("hello-sni", h.sni || "(none)");
-    set("hello-alpn", h.alpn && h.alpn.length ? h.alpn.join(", ") : "(none)");
-    for (const name of lists) fill($("hello-" + name), h[name]);
+    const omitted = h.omitted || {};
+    set("hello-alpn", (h.alpn && h.alpn.length ? h.alpn.join(", ") : "(none)") +
+      (omitted.alpn > 0 ? ", and " + omitted.alpn + " more, not listed" : ""));
+    for (const name of lists) fill($("hello-" + name), h[name], omitted[name] || 0);
     set("hello-status", "");
     $("hello").dataset.loaded = "true";
   }
