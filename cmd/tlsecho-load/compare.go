@@ -139,10 +139,7 @@ type measurement struct {
 func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, err := parseCompare(args, stderr)
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "tlsecho-load:", err)
-		}
-		return 2
+		return parseFailed(err, stderr)
 	}
 	var selected []*measurement
 	for _, w := range workloads {

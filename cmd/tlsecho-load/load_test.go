@@ -323,6 +323,23 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// TestHelpExitsZero: -h prints the usage and asks for nothing more, so
+// every command ends 0, as tlsecho -h does; the usage is printed, and a
+// flag that does not parse still ends 2.
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"compare", "-h"}, {"scale", "-h"}, {"soak", "-help"}} {
+		var stderr bytes.Buffer
+		if code := run(args, &bytes.Buffer{}, &stderr); code != 0 || !strings.Contains(stderr.String(), "Usage") {
+			t.Errorf("%v: exit %d, want 0 with the usage; stderr %q", args, code, stderr.String())
+		}
+	}
+	for _, args := range [][]string{{"-bogus"}, {"compare", "-bogus"}, {"scale", "-bogus"}, {"soak", "-bogus"}} {
+		if code := run(args, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
 // TestNoTLSWarns tells a user that -ca and -insecure change nothing when
 // every target is ws://, and says nothing when one target uses TLS.
 func TestNoTLSWarns(t *testing.T) {

@@ -215,10 +215,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o, err := parse(args, stderr)
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "tlsecho-load:", err)
-		}
-		return 2
+		return parseFailed(err, stderr)
 	}
 	if err := checkFiles(o.conns); err != nil {
 		fmt.Fprintln(stderr, "tlsecho-load:", err)
@@ -235,4 +232,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// parseFailed is the status of a command whose flags did not parse: 0
+// for -h, whose usage was printed and which asked for nothing more (as
+// tlsecho -h), 2 with the error on stderr for anything else.
+func parseFailed(err error, stderr io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "tlsecho-load:", err)
+	return 2
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -65,10 +64,7 @@ func parseOwn(name, usage string, args []string, f *ownFlags, stderr io.Writer) 
 func runOwn(ctx context.Context, name, usage string, f *ownFlags, args []string, stdout, stderr io.Writer, tune func(*options)) (*result, *options, int) {
 	o, err := parseOwn(name, usage, args, f, stderr)
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "tlsecho-load:", err)
-		}
-		return nil, nil, 2
+		return nil, nil, parseFailed(err, stderr)
 	}
 	tune(o)
 	res, err := loadTlsecho(ctx, f.tlsecho, o, stdout)
