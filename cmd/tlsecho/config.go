@@ -322,6 +322,17 @@ func checkOrigin(o string) error {
 	return nil
 }
 
+// urlIPv6 writes ip, given as an IPv6 address, as the URL standard's IPv6
+// serializer does: hexadecimal pieces only. It differs from ip.String
+// on IPv4-mapped addresses, which Go writes as 127.0.0.1 (and netip as
+// ::ffff:127.0.0.1) but browsers as ::ffff:7f00:1, in an Origin as in Host.
+func urlIPv6(ip net.IP) string {
+	if v4 := ip.To4(); v4 != nil {
+		return fmt.Sprintf("::ffff:%x:%x", uint16(v4[0])<<8|uint16(v4[1]), uint16(v4[2])<<8|uint16(v4[3]))
+	}
+	return ip.String()
+}
+
 // defaultPorts are the ports an origin leaves out (the URL standard's
 // special schemes).
 var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
@@ -331,8 +342,8 @@ var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "
 func originAsSent(u *url.URL) (origin string, ok bool) {
 	scheme, host := strings.ToLower(u.Scheme), u.Hostname()
 	if ip := net.ParseIP(host); ip != nil {
-		if ip.To4() == nil {
-			host = "[" + ip.String() + "]"
+		if strings.Contains(host, ":") {
+			host = "[" + urlIPv6(ip) + "]"
 		} else {
 			host = ip.String()
 		}

@@ -90,7 +90,13 @@ func browserOrigin(raw string) (origin string, ok bool) {
 	}
 	host := u.Hostname()
 	if ip := net.ParseIP(host); ip != nil && strings.Contains(host, ":") {
+		// The URL standard writes IPv6 in hexadecimal pieces only,
+		// an IPv4-mapped address too (::ffff:7f00:1).
 		host = "[" + ip.String() + "]"
+		if v4 := ip.To4(); v4 != nil {
+			hi, lo := uint64(v4[0])<<8|uint64(v4[1]), uint64(v4[2])<<8|uint64(v4[3])
+			host = "[::ffff:" + strconv.FormatUint(hi, 16) + ":" + strconv.FormatUint(lo, 16) + "]"
+		}
 	} else if ip == nil && strings.ContainsFunc(host, func(r rune) bool {
 		return !(r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	}) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/pires/go-proxyproto"
@@ -119,7 +120,7 @@ func healthTarget(cfg Config) (string, *http.Client) {
 	client := &http.Client{Timeout: 3*time.Second + cfg.healthHandshakeDelay(), Transport: tr}
 	name, addr := healthListener(cfg)
 	if name == envPrefix+"ADMIN_ADDR" {
-		return "http://" + loopback(addr) + "/healthz", client
+		return healthURL("http", addr), client
 	}
 	if cfg.ProxyProtocol == "require" {
 		var d net.Dialer
@@ -137,8 +138,16 @@ func healthTarget(cfg Config) (string, *http.Client) {
 		}
 	}
 	if name == envPrefix+"HTTP_ADDR" {
-		return "http://" + loopback(addr) + "/healthz", client
+		return healthURL("http", addr), client
 	}
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	return "https://" + loopback(addr) + "/healthz", client
+	return healthURL("https", addr), client
+}
+
+// healthURL is the /healthz URL of the listener on addr. url.URL writes
+// an IPv6 zone's "%" as "%25" (RFC 6874): pasted in as it is, the "%"
+// of [fe80::1%eth0]:9090 would start a bad escape and the URL would not
+// parse, though the server listens there.
+func healthURL(scheme, addr string) string {
+	return (&url.URL{Scheme: scheme, Host: loopback(addr), Path: "/healthz"}).String()
 }

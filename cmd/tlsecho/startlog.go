@@ -123,11 +123,18 @@ func (a *app) logStart() {
 // sends no SNI, where "localhost" would not match the certificate (and a
 // -servername of it would be a name the certificate lacks). The HTTPS
 // listener's own address is preferred among them, since the page is
-// reached there; a certificate with neither keeps localhost.
+// reached there. A listener bound to one address the certificate lacks
+// (TLSECHO_HOSTS=::1 with TLSECHO_HTTPS_ADDR=127.0.0.1:8443) is named by
+// its own address all the same: the certificate's would be refused at
+// connect, where the browser warns of the name as it does of any
+// self-signed certificate. A certificate with neither keeps localhost.
 func tryHost(leaf *x509.Certificate, https net.Addr) string {
-	var bound net.IP
-	if tcp, ok := https.(*net.TCPAddr); ok && slices.ContainsFunc(leaf.IPAddresses, tcp.IP.Equal) {
-		bound = tcp.IP
+	var bound, own net.IP
+	if tcp, ok := https.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
+		own = tcp.IP
+		if slices.ContainsFunc(leaf.IPAddresses, tcp.IP.Equal) {
+			bound = tcp.IP
+		}
 	}
 	switch {
 	case bound != nil && bound.IsLoopback() && bound.To4() == nil:
@@ -136,6 +143,8 @@ func tryHost(leaf *x509.Certificate, https net.Addr) string {
 		return leaf.DNSNames[0]
 	case bound != nil:
 		return bound.String()
+	case own != nil && len(leaf.IPAddresses) > 0:
+		return own.String()
 	case len(leaf.IPAddresses) > 0:
 		return leaf.IPAddresses[0].String()
 	}
