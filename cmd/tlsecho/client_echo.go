@@ -35,7 +35,8 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 	// The echo reader meets the server's alert itself (see echoReader).
 	w.reading.Store(true)
 	msg := []byte(c.o.message)
-	got := make([]byte, len(msg))
+	// One byte more than the message: see readEcho.
+	buf := make([]byte, len(msg)+1)
 	rtts := make([]time.Duration, 0, c.o.count)
 	p := c.echoSection()
 	for i := range c.o.count {
@@ -45,13 +46,13 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			return interrupted()
 		}
 		mark := c.obs.mark() // the echo's records come from here on
-		var n int
+		var got []byte
 		var ttfb, rtt time.Duration
 		echo := readBeside(conn, c.endWait(), func() error {
 			var err error
-			n, ttfb, err = readEcho(conn, got, start)
+			got, ttfb, err = readEcho(conn, buf, start)
 			rtt = time.Since(start)
-			c.obs.read += int64(n)
+			c.obs.read += int64(len(got))
 			return err
 		})
 		if err := echo.send(func() error { _, err := w.Write(msg); return err }); err != nil {
@@ -70,8 +71,8 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			err = c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
-			if n == 0 && isTimeout(err) {
+			err = c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", len(got), len(msg)))
+			if len(got) == 0 && isTimeout(err) {
 				// An HTTPS port reads the message as the start of a
 				// request and waits for the rest.
 				err = fmt.Errorf("%w: %s", err, c.httpsPortHint("waiting for an HTTP request"))
@@ -253,20 +254,25 @@ func (c *client) printEcho(p *reportPrinter, i int, got []byte, rtt time.Duratio
 	p.kv("  ", key, fmt.Sprintf("%s  (%d bytes, %s; %s)", printable(got), len(got), fmtDur(rtt), detail))
 }
 
-// readEcho reads len(got) bytes, and tells how long the first took to
-// come since start.
-func readEcho(conn io.Reader, got []byte, start time.Time) (int, time.Duration, error) {
-	if len(got) == 0 {
-		return 0, 0, nil
+// readEcho reads an echo of len(buf)-1 bytes into buf and tells how long
+// its first byte took to come since start. Every read may take one byte
+// more, which it holds: a byte that comes with the echo's last is one the
+// server sent past it (an echo server cannot echo the next message before
+// it is sent), so the echo is returned one byte long and differs. Reading
+// it never waits for more than the echo.
+func readEcho(conn io.Reader, buf []byte, start time.Time) ([]byte, time.Duration, error) {
+	want := len(buf) - 1
+	if want == 0 {
+		return buf[:0], 0, nil
 	}
-	n, err := conn.Read(got)
+	n, err := conn.Read(buf)
 	ttfb := time.Since(start)
-	if err == nil && n < len(got) {
+	if err == nil && n < want {
 		var m int
-		m, err = io.ReadFull(conn, got[n:])
+		m, err = io.ReadAtLeast(conn, buf[n:], want-n)
 		n += m
 	}
-	return n, ttfb, err
+	return buf[:n], ttfb, err
 }
 
 func (c *client) printRTTs(p *reportPrinter, rtts []time.Duration) {
