@@ -170,12 +170,50 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
 	}
 	c.printRTTs(p, rtts)
-	cerr := c.closeWS(ctx, ws)
+	var past afterEcho
+	cerr := c.closeWS(ctx, ws, &past)
 	if errors.Is(cerr, errInterrupted) {
 		return cerr
 	}
 	c.printClose(p, cerr)
+	if past.n > 0 {
+		// Every echo came back, so a message now is more than was sent.
+		return fmt.Errorf("echo from %s differs: it sent %d %s past the echo before it answered the client's close 1000: %s",
+			c.o.target.addr, past.n, messagesWord(past.n), past.first)
+	}
 	return c.closeFailed(cerr)
+}
+
+// messagesWord is "message" or "messages" for n of them.
+func messagesWord(n int) string {
+	if n == 1 {
+		return "message"
+	}
+	return "messages"
+}
+
+// afterEcho counts the messages a server sends while the client waits for
+// the answer to its close, and keeps the first in words.
+type afterEcho struct {
+	n     int
+	first string
+}
+
+// readAfterEcho is readUntilError for the wait after the last echo: each
+// message read is counted in past.
+func readAfterEcho(ws *websocket.Conn, past *afterEcho) error {
+	for {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			return err
+		}
+		if past.n++; past.n == 1 {
+			past.first = fmt.Sprintf("%q", msg[:min(len(msg), 64)])
+			if len(msg) > 64 {
+				past.first += fmt.Sprintf(" (%d bytes)", len(msg))
+			}
+		}
+	}
 }
 
 // sendClose starts the closing handshake with 1000 (RFC 6455 section
@@ -205,7 +243,8 @@ func drain(read func() error) <-chan error {
 // closeWS runs the closing handshake (RFC 6455 section 7.1.2) politely:
 // send 1000, wait a bounded time for the server's close. Ctrl-C during
 // the wait ends it as at any other moment of the session (see awaitEnd).
-func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
+// The messages that come meanwhile are counted in past.
+func (c *client) closeWS(ctx context.Context, ws *websocket.Conn, past *afterEcho) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(nil, func() { ws.Close() }, "close 1000")
@@ -216,7 +255,7 @@ func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
-	err := c.awaitEnd(ctx, drain(func() error { return c.sentCodeOf(readUntilError(ws)) }), func() { ws.Close() }, "close 1000")
+	err := c.awaitEnd(ctx, drain(func() error { return c.sentCodeOf(readAfterEcho(ws, past)) }), func() { ws.Close() }, "close 1000")
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"testing"
@@ -22,4 +23,22 @@ func TestClientEchoWithMore(t *testing.T) {
 	})
 	r := runClient(t, "", "-insecure", "-timeout", "5s", "tls://"+addr, "hello")
 	r.want(t, exitFailure, nil, []string{"echo 1 from " + addr + ` differs: sent "hello", got "helloZ"`})
+}
+
+// TestClientWSMessagePastEcho: a wss server that sends a message of its
+// own after the echo of a MESSAGE, then answers the close 1000 as it
+// should, fails the run with that message named: it is more than was
+// sent, as it is after the end of standard input.
+func TestClientWSMessagePastEcho(t *testing.T) {
+	t.Parallel()
+	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		if !echoFirstFrame(c, br) {
+			return
+		}
+		c.Write([]byte{0x81, 0x05, 'e', 'x', 't', 'r', 'a'})
+		echoFrames(c, br)
+	})
+	r := runClient(t, "", "-insecure", "-timeout", "5s", u, "hello")
+	r.want(t, exitFailure, []string{"echo          hello"},
+		[]string{"sent 1 message past the echo before it answered the client's close 1000: \"extra\""})
 }
