@@ -454,6 +454,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	alerts.reading.Store(true)
 	wait := &waitDeadline{}
 	ws.SetCloseHandler(c.answerClose(ws, wait))
+	answerPings(ws)
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws, wait)
 	}

@@ -35,7 +35,8 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 	// The echo reader meets the server's alert itself (see echoReader).
 	w.reading.Store(true)
 	msg := []byte(c.o.message)
-	got := make([]byte, len(msg))
+	// One byte more than the message: see readEcho.
+	buf := make([]byte, len(msg)+1)
 	rtts := make([]time.Duration, 0, c.o.count)
 	p := c.echoSection()
 	for i := range c.o.count {
@@ -45,13 +46,13 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			return interrupted()
 		}
 		mark := c.obs.mark() // the echo's records come from here on
-		var n int
+		var got []byte
 		var ttfb, rtt time.Duration
 		echo := readBeside(conn, c.endWait(), func() error {
 			var err error
-			n, ttfb, err = readEcho(conn, got, start)
+			got, ttfb, err = readEcho(conn, buf, start)
 			rtt = time.Since(start)
-			c.obs.read += int64(n)
+			c.obs.read += int64(len(got))
 			return err
 		})
 		if err := echo.send(func() error { _, err := w.Write(msg); return err }); err != nil {
@@ -70,8 +71,8 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			err = c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", n, len(msg)))
-			if n == 0 && isTimeout(err) {
+			err = c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", len(got), len(msg)))
+			if len(got) == 0 && isTimeout(err) {
 				// An HTTPS port reads the message as the start of a
 				// request and waits for the rest.
 				err = fmt.Errorf("%w: %s", err, c.httpsPortHint("waiting for an HTTP request"))
@@ -169,12 +170,50 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
 	}
 	c.printRTTs(p, rtts)
-	cerr := c.closeWS(ctx, ws)
+	var past afterEcho
+	cerr := c.closeWS(ctx, ws, &past)
 	if errors.Is(cerr, errInterrupted) {
 		return cerr
 	}
 	c.printClose(p, cerr)
+	if past.n > 0 {
+		// Every echo came back, so a message now is more than was sent.
+		return fmt.Errorf("echo from %s differs: it sent %d %s past the echo before it answered the client's close 1000: %s",
+			c.o.target.addr, past.n, messagesWord(past.n), past.first)
+	}
 	return c.closeFailed(cerr)
+}
+
+// messagesWord is "message" or "messages" for n of them.
+func messagesWord(n int) string {
+	if n == 1 {
+		return "message"
+	}
+	return "messages"
+}
+
+// afterEcho counts the messages a server sends while the client waits for
+// the answer to its close, and keeps the first in words.
+type afterEcho struct {
+	n     int
+	first string
+}
+
+// readAfterEcho is readUntilError for the wait after the last echo: each
+// message read is counted in past.
+func readAfterEcho(ws *websocket.Conn, past *afterEcho) error {
+	for {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			return err
+		}
+		if past.n++; past.n == 1 {
+			past.first = fmt.Sprintf("%q", msg[:min(len(msg), 64)])
+			if len(msg) > 64 {
+				past.first += fmt.Sprintf(" (%d bytes)", len(msg))
+			}
+		}
+	}
 }
 
 // sendClose starts the closing handshake with 1000 (RFC 6455 section
@@ -204,7 +243,8 @@ func drain(read func() error) <-chan error {
 // closeWS runs the closing handshake (RFC 6455 section 7.1.2) politely:
 // send 1000, wait a bounded time for the server's close. Ctrl-C during
 // the wait ends it as at any other moment of the session (see awaitEnd).
-func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
+// The messages that come meanwhile are counted in past.
+func (c *client) closeWS(ctx context.Context, ws *websocket.Conn, past *afterEcho) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(nil, func() { ws.Close() }, "close 1000")
@@ -215,7 +255,7 @@ func (c *client) closeWS(ctx context.Context, ws *websocket.Conn) error {
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
-	err := c.awaitEnd(ctx, drain(func() error { return c.sentCodeOf(readUntilError(ws)) }), func() { ws.Close() }, "close 1000")
+	err := c.awaitEnd(ctx, drain(func() error { return c.sentCodeOf(readAfterEcho(ws, past)) }), func() { ws.Close() }, "close 1000")
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		return nil
 	}
@@ -253,20 +293,25 @@ func (c *client) printEcho(p *reportPrinter, i int, got []byte, rtt time.Duratio
 	p.kv("  ", key, fmt.Sprintf("%s  (%d bytes, %s; %s)", printable(got), len(got), fmtDur(rtt), detail))
 }
 
-// readEcho reads len(got) bytes, and tells how long the first took to
-// come since start.
-func readEcho(conn io.Reader, got []byte, start time.Time) (int, time.Duration, error) {
-	if len(got) == 0 {
-		return 0, 0, nil
+// readEcho reads an echo of len(buf)-1 bytes into buf and tells how long
+// its first byte took to come since start. Every read may take one byte
+// more, which it holds: a byte that comes with the echo's last is one the
+// server sent past it (an echo server cannot echo the next message before
+// it is sent), so the echo is returned one byte long and differs. Reading
+// it never waits for more than the echo.
+func readEcho(conn io.Reader, buf []byte, start time.Time) ([]byte, time.Duration, error) {
+	want := len(buf) - 1
+	if want == 0 {
+		return buf[:0], 0, nil
 	}
-	n, err := conn.Read(got)
+	n, err := conn.Read(buf)
 	ttfb := time.Since(start)
-	if err == nil && n < len(got) {
+	if err == nil && n < want {
 		var m int
-		m, err = io.ReadFull(conn, got[n:])
+		m, err = io.ReadAtLeast(conn, buf[n:], want-n)
 		n += m
 	}
-	return n, ttfb, err
+	return buf[:n], ttfb, err
 }
 
 func (c *client) printRTTs(p *reportPrinter, rtts []time.Duration) {

@@ -383,6 +383,8 @@ func (c *client) explainRead(err error, what string) error {
 	}
 	var ce *websocket.CloseError
 	switch {
+	case errors.Is(err, errPongStalled):
+		return explained(err, "%s sent pings faster than it read the client's pongs (%v), instead of sending the %s", addr, err, what)
 	case isTimeout(err):
 		return explained(err, "no %s from %s within %v", what, addr, c.o.timeout)
 	case errors.As(err, &ce):

@@ -390,7 +390,7 @@ func TestClientConnectFailures(t *testing.T) {
 			"within 1s: is it an HTTPS port, waiting for an HTTP request? (then use wss://" + ta.HTTPSAddr + "/ws)"},
 		// ... or answers a line that is not one with 400.
 		{"tls line to the HTTPS port", []string{"-insecure", "tls://" + ta.HTTPSAddr, "x\n"},
-			"differs: sent \"x\\n\", got \"HT\"; it answered in HTTP: is it an HTTPS port? (then use wss://" + ta.HTTPSAddr + "/ws)"},
+			"differs: sent \"x\\n\", got \"HTT\"; it answered in HTTP: is it an HTTPS port? (then use wss://" + ta.HTTPSAddr + "/ws)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
