@@ -113,12 +113,20 @@ func (c *Config) trustedPrefixes() ([]netip.Prefix, error) {
 			p = p.Masked()
 		} else {
 			var a netip.Addr
-			if a, err = netip.ParseAddr(t); err == nil {
+			if a, err = netip.ParseAddr(t); err == nil && a.Zone() != "" {
+				// A peer's address carries no zone to compare with (a
+				// range drops it): taken as written, fe80::1%eth0 would
+				// trust fe80::1 on every interface.
+				return nil, fmt.Errorf("%q: a zone (%%%s) is not compared, so the entry would trust %s on every interface; write it without the zone", t, a.Zone(), a.WithZone(""))
+			} else if err == nil {
 				a = a.Unmap()
 				p = netip.PrefixFrom(a, a.BitLen())
 			}
 		}
-		if err != nil {
+		switch {
+		case err != nil && strings.HasPrefix(t, "["):
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR range: write an IPv6 address without brackets, as ::1 or fd00::/8", t)
+		case err != nil:
 			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", t)
 		}
 		out = append(out, p)

@@ -108,6 +108,8 @@ func badConfigTests(t *testing.T) []struct {
 		{"proxy protocol unknown", []string{"TLSECHO_PROXY_PROTOCOL=on"}, []string{"TLSECHO_PROXY_PROTOCOL", `"on"`, "require"}},
 		{"proxy trusted not an address", []string{"TLSECHO_PROXY_PROTOCOL=require", "TLSECHO_PROXY_TRUSTED=10.0.0.0/8, lb.example"}, []string{"TLSECHO_PROXY_TRUSTED", `"lb.example"`}},
 		{"proxy trusted bad range", []string{"TLSECHO_PROXY_TRUSTED=10.0.0.0/40"}, []string{"TLSECHO_PROXY_TRUSTED", `"10.0.0.0/40"`}},
+		{"proxy trusted with a zone", []string{"TLSECHO_PROXY_TRUSTED=fe80::1%eth0"}, []string{"TLSECHO_PROXY_TRUSTED", `"fe80::1%eth0"`, "without the zone"}},
+		{"proxy trusted in brackets", []string{"TLSECHO_PROXY_TRUSTED=[::1]"}, []string{"TLSECHO_PROXY_TRUSTED", `"[::1]"`, "without brackets"}},
 		{"proxy trusted only a comma", []string{"TLSECHO_PROXY_TRUSTED=,"}, []string{"TLSECHO_PROXY_TRUSTED", `"," lists nothing`}},
 		{"proxy trusted commas and spaces", []string{"TLSECHO_PROXY_TRUSTED= , "}, []string{"TLSECHO_PROXY_TRUSTED", "lists nothing"}},
 		{"hosts only commas", []string{"TLSECHO_HOSTS=,,"}, []string{"TLSECHO_HOSTS", "lists nothing"}},
