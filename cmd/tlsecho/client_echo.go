@@ -103,7 +103,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 	bye := sync.OnceValue(func() error { return sendClose(ws, c.o.timeout) })
 	defer context.AfterFunc(ctx, func() { cutWait(ws.NetConn()); bye() })()
 	abort := func() { ws.Close() }
-	rest := func() error { return c.sentCodeOf(readUntilError(ws)) }
+	rest := func() error { return c.sentCodeOf(readAfterEcho(ws, new(afterEcho))) }
 	// interruptedAfter waits for the server's answer to Ctrl-C's close
 	// on readDone.
 	interruptedAfter := func(readDone <-chan error) error {
@@ -199,8 +199,9 @@ type afterEcho struct {
 	first string
 }
 
-// readAfterEcho is readUntilError for the wait after the last echo: each
-// message read is counted in past.
+// readAfterEcho reads messages until an error, the end of a connection,
+// counting each in past: after the last echo any message is one more
+// than was sent.
 func readAfterEcho(ws *websocket.Conn, past *afterEcho) error {
 	for {
 		_, msg, err := ws.ReadMessage()
@@ -221,16 +222,6 @@ func readAfterEcho(ws *websocket.Conn, past *afterEcho) error {
 func sendClose(ws *websocket.Conn, timeout time.Duration) error {
 	return ws.WriteControl(websocket.CloseMessage,
 		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(timeout))
-}
-
-// readUntilError reads and drops messages until the connection ends; the
-// server's answering close ends it with a *websocket.CloseError.
-func readUntilError(ws *websocket.Conn) error {
-	for {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			return err
-		}
-	}
 }
 
 // drain runs read on its own goroutine and delivers its result.

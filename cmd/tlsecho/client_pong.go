@@ -13,7 +13,7 @@ const pongWait = time.Second
 
 // errPongStalled is a pong that could not go out within pongWait: the
 // server sends pings and does not read their answers.
-var errPongStalled = errors.New("a pong could not be sent within 1s")
+var errPongStalled = errors.New("a pong could not be sent within " + pongWait.String())
 
 // answerPings answers each ping with a pong, as gorilla does, but a pong
 // that times out ends the read with errPongStalled: gorilla's handler

@@ -220,12 +220,8 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 	} else if errors.Is(err, errPastEcho) {
 		// Not answered with close 1002: the server broke no rule, and the
 		// client's close 1000 is already out.
-		noun := "messages"
-		if sent == 1 {
-			noun = "message"
-		}
 		return fmt.Errorf("echo from %s differs after the end of input: sent %d %s of %d bytes in all, got more",
-			c.o.target.addr, sent, noun, sentBytes)
+			c.o.target.addr, sent, messagesWord(sent), sentBytes)
 	} else if !closeAnswered(err) && got < sent {
 		return c.explainRead(err, fmt.Sprintf("echo (%d of %d messages came back)", got, sent))
 	} else if !closeAnswered(err) {
