@@ -22,6 +22,7 @@ import (
 // server binaries, one certificate, a scratch directory and the CPUs.
 type bench struct {
 	dir               string
+	release           func() // removes dir
 	tlsecho, baseline string // server binaries
 	certFile, keyFile string
 	// serverCPUs and loadCPUs split the CPUs between the server and this
@@ -33,11 +34,11 @@ type bench struct {
 // the default server's kind, for 127.0.0.1) and builds the servers that
 // were not given as binaries, from the module in the current directory.
 func newBench(ctx context.Context, tlsechoBin, baselineBin string, needBaseline bool) (*bench, error) {
-	dir, err := os.MkdirTemp("", "tlsecho-load-")
+	dir, release, err := makeScratch()
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{dir: dir, tlsecho: tlsechoBin, baseline: baselineBin}
+	b := &bench{dir: dir, release: release, tlsecho: tlsechoBin, baseline: baselineBin}
 	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1", "localhost"}})
 	if err == nil {
 		b.certFile, b.keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
@@ -56,7 +57,7 @@ func newBench(ctx context.Context, tlsechoBin, baselineBin string, needBaseline 
 	return b, nil
 }
 
-func (b *bench) cleanup() { os.RemoveAll(b.dir) }
+func (b *bench) cleanup() { b.release() }
 
 // build compiles a command of the tlsecho module in the current directory.
 func build(ctx context.Context, dir, pkg string) (string, error) {
