@@ -200,6 +200,38 @@ func TestRSSFell(t *testing.T) {
 	}
 }
 
+// TestRSSRoughFlagged: a handful of connections grow the RSS by a few of
+// the runtime's pages, and their figure per connection is noise (8
+// connections on a fresh tlsecho: 3.0 KiB each, where 5,000 give 13.5).
+// A growth under 1 MiB is given, and flagged as rough; a larger one is
+// not flagged.
+func TestRSSRoughFlagged(t *testing.T) {
+	cert, caFile := testCert(t)
+	const flag = "; rough: a growth of under 1 MiB"
+	for _, tt := range []struct {
+		name    string
+		perConn int64
+		rough   bool
+	}{
+		{"small growth", 16 << 10, true},
+		{"large growth", 512 << 10, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &lazyEcho{rss: func(accepted int64) int64 { return 20<<20 + accepted*tt.perConn }}
+			target, metrics := e.serve(t, cert)
+			res := load(t, "-c", "4", "-n", "3", "-size", "64", "-ca", caFile, "-progress", "0", "-metrics", metrics, target)
+			var out bytes.Buffer
+			res.print(&out)
+			if v, ok := res.perConnRSS(); !ok || v != float64(tt.perConn) || res.failed() {
+				t.Fatalf("%s per connection (given: %v), failed %v; want %s and a pass\n%s", kib(v), ok, res.failed(), kib(float64(tt.perConn)), out.String())
+			}
+			if got := strings.Contains(out.String(), flag); got != tt.rough || !strings.Contains(out.String(), "per connection") {
+				t.Errorf("flagged rough: %v, want %v:\n%s", got, tt.rough, out.String())
+			}
+		})
+	}
+}
+
 // TestUnknownServerFigures: with -metrics alone, the descriptors and the
 // RSS are what the server's exposition says (tlsecho's has
 // process_open_fds and process_resident_memory_bytes), and unknown
