@@ -22,6 +22,25 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload, ro
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sides := make([]*side, 2)
+	var servers []*server
+	defer func() {
+		// Every client stops, connections close, before the servers do;
+		// also when the second server failed to start, so the first
+		// one's load never outlives this call.
+		cancel()
+		for _, sd := range sides {
+			if sd == nil {
+				continue
+			}
+			res := <-sd.done
+			if err == nil && (res.errors > 0 || res.mismatches > 0) {
+				err = fmt.Errorf("%s: %d mismatches%s, %d errors%s", sd.name, res.mismatches, first(res.firstMismatch), res.errors, first(res.firstErr))
+			}
+		}
+		for _, s := range servers {
+			s.stop()
+		}
+	}()
 	for i, name := range []string{"tlsecho", "plain"} {
 		var s *server
 		if name == "tlsecho" {
@@ -32,7 +51,7 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload, ro
 		if err != nil {
 			return 0, 0, err
 		}
-		defer s.stop()
+		servers = append(servers, s)
 		o := b.loadOptions(f, w, s)
 		// The load runs until the slices are done, then is cancelled.
 		o.warmup, o.duration, o.turn = 0, 24*time.Hour, newTurn()
@@ -44,16 +63,6 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload, ro
 		go func() { sd.done <- l.run(ctx, nil) }()
 		sides[i] = sd
 	}
-	defer func() {
-		// Every client stops, connections close, before the servers do.
-		cancel()
-		for _, sd := range sides {
-			res := <-sd.done
-			if err == nil && (res.errors > 0 || res.mismatches > 0) {
-				err = fmt.Errorf("%s: %d mismatches%s, %d errors%s", sd.name, res.mismatches, first(res.firstMismatch), res.errors, first(res.firstErr))
-			}
-		}
-	}()
 	for _, sd := range sides {
 		select {
 		case <-sd.l.ready:
