@@ -43,7 +43,7 @@ type Preset struct {
 	Spec string `json:"spec"`
 }
 
-// Presets are the page's quick picks: the unhappy paths clients most
+// presets are the page's quick picks: the unhappy paths clients most
 // often get wrong.
 var presets = []Preset{
 	{"slow echo", "delay:500ms~100ms"},
@@ -60,8 +60,9 @@ var maxDur = MaxDuration.String()
 var whenInfo = "@N: after the N-th echo, counting messages on /ws and bytes on the raw port (KiB, MiB allowed), N from 1 to " +
 	strconv.Itoa(MaxCount) + "; @D: D after the connection opened, at most " + maxDur + "; without @ a verb acts from the start"
 
-// verbInfos is the one description of every verb; README's table and
-// the page render it.
+// verbInfos is the one short description of every verb: /info serves
+// it and the page renders it. The README's table of verbs is written
+// apart, at more length: a change here needs one there.
 var verbInfos = [numKinds]VerbInfo{
 	Delay: {Syntax: "delay:D[~J]", On: both, When: true, URL: true,
 		Bounds: "D and J from 0 to " + maxDur + ", not both 0",
