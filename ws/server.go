@@ -137,6 +137,9 @@ type Hooks struct {
 
 // Stats are the server's message counts since it started.
 type Stats struct {
+	// TextMessages and BinaryMessages count the data messages read
+	// whole; TextBytes and BinaryBytes their payload, after
+	// decompression.
 	TextMessages, TextBytes     int64
 	BinaryMessages, BinaryBytes int64
 }
