@@ -9,19 +9,25 @@ import (
 // its Faults field from it, and a script can read the bounds instead of
 // guessing them.
 type Catalog struct {
+	// Enabled tells whether faults are on; while they are off every
+	// spec is refused ([ErrOff]), and Verbs still lists them.
 	Enabled bool `json:"enabled"`
 	// Default is the spec every connection gets unless another source
 	// gives one; "" for none.
-	Default  string `json:"default"`
-	MaxVerbs int    `json:"max_verbs"`
+	Default string `json:"default"`
+	// MaxVerbs is the most verbs one spec may hold ([MaxVerbs]).
+	MaxVerbs int `json:"max_verbs"`
 	// When says what @N and @D count and their bounds.
-	When    string     `json:"when"`
-	Verbs   []VerbInfo `json:"verbs"`
-	Presets []Preset   `json:"presets"`
+	When string `json:"when"`
+	// Verbs describes every verb there is, whether or not Enabled.
+	Verbs []VerbInfo `json:"verbs"`
+	// Presets are ready-made specs the page offers as quick picks.
+	Presets []Preset `json:"presets"`
 }
 
 // VerbInfo describes one verb.
 type VerbInfo struct {
+	// Name is the verb as a spec writes it ("delay").
 	Name string `json:"name"`
 	// Syntax is how the verb is written, such as "delay:D[~J]".
 	Syntax string `json:"syntax"`
@@ -39,11 +45,13 @@ type VerbInfo struct {
 
 // Preset is a ready-made spec with a name for people.
 type Preset struct {
+	// Name is the label people pick it by ("slow echo").
 	Name string `json:"name"`
+	// Spec is the spec it stands for, as Parse takes it.
 	Spec string `json:"spec"`
 }
 
-// Presets are the page's quick picks: the unhappy paths clients most
+// presets are the page's quick picks: the unhappy paths clients most
 // often get wrong.
 var presets = []Preset{
 	{"slow echo", "delay:500ms~100ms"},
@@ -60,8 +68,9 @@ var maxDur = MaxDuration.String()
 var whenInfo = "@N: after the N-th echo, counting messages on /ws and bytes on the raw port (KiB, MiB allowed), N from 1 to " +
 	strconv.Itoa(MaxCount) + "; @D: D after the connection opened, at most " + maxDur + "; without @ a verb acts from the start"
 
-// verbInfos is the one description of every verb; README's table and
-// the page render it.
+// verbInfos is the one short description of every verb: /info serves
+// it and the page renders it. The README's table of verbs is written
+// apart, at more length: a change here needs one there.
 var verbInfos = [numKinds]VerbInfo{
 	Delay: {Syntax: "delay:D[~J]", On: both, When: true, URL: true,
 		Bounds: "D and J from 0 to " + maxDur + ", not both 0",

@@ -17,9 +17,12 @@ const (
 
 // Armed is one armed spec as GET /faults shows it.
 type Armed struct {
-	Listener  string `json:"listener"`
-	Spec      string `json:"spec"`
-	Remaining int    `json:"remaining"`
+	// Listener names the listener whose next connections get Spec.
+	Listener string `json:"listener"`
+	// Spec is the armed spec in its written form.
+	Spec string `json:"spec"`
+	// Remaining is how many more connections get it before it is gone.
+	Remaining int `json:"remaining"`
 }
 
 type armedEntry struct {

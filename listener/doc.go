@@ -103,5 +103,8 @@
 // (rawtls.Server, http.Server) has every connection the listener took.
 // Connections already handed out belong to their server. A Conn's
 // exported fields are written only by its pipeline goroutine, before
-// Accept returns it, and only read afterwards.
+// Accept returns it, and only read afterwards; Hello alone is cleared
+// later, by [Conn.ReleaseHello] from the goroutine that serves the
+// connection (ws does so at an upgrade): after Accept, only that
+// goroutine may read Hello.
 package listener

@@ -203,6 +203,9 @@ func (s *Server) track(c *Conn, add bool) bool {
 
 // Stats are the bytes a Server has read from and written to its clients.
 type Stats struct {
+	// BytesRead and BytesWritten count application data: the decrypted
+	// bytes read, and the bytes handed to TLS to send, without record
+	// overhead.
 	BytesRead, BytesWritten int64
 }
 

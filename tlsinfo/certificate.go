@@ -17,12 +17,15 @@ import (
 // it: the client's printout, /info, `tlsecho cert`. The JSON names are
 // what the page reads.
 type Certificate struct {
+	// Subject and Issuer are distinguished names as pkix.Name.String
+	// writes them (RFC 2253: "CN=localhost,O=tlsecho").
 	Subject string `json:"subject"`
 	Issuer  string `json:"issuer"`
 	// SANs are the subject alternative names: DNS names, then IP
 	// addresses, URIs and e-mail addresses. They, not the common name,
 	// are what clients match (RFC 2818 deprecated the common name).
-	SANs      []SAN     `json:"sans"`
+	SANs []SAN `json:"sans"`
+	// NotBefore and NotAfter bound the validity, in UTC.
 	NotBefore time.Time `json:"not_before"`
 	NotAfter  time.Time `json:"not_after"`
 	// SHA256 is the fingerprint of the DER certificate, lower-case hex
@@ -42,7 +45,7 @@ type Certificate struct {
 // openssl x509 -text prints it.
 type SAN struct {
 	Kind  string // "DNS", "IP", "URI" or "email"
-	Value string
+	Value string // the name, address, URI or e-mail address as text
 }
 
 // String returns "KIND:value".

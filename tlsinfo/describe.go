@@ -8,17 +8,21 @@ import (
 // Connection describes an established TLS connection: what was
 // negotiated, seen from either end.
 type Connection struct {
+	// Version and Cipher are named as crypto/tls names them ("TLS 1.3",
+	// "TLS_AES_128_GCM_SHA256").
 	Version string `json:"version"`
 	Cipher  string `json:"cipher"`
 	// KeyExchange is the group of the key exchange ("X25519MLKEM768");
 	// empty for a resumption without one, and for TLS 1.2 RSA key
 	// exchange.
 	KeyExchange string `json:"key_exchange"`
-	ALPN        string `json:"alpn"`
+	// ALPN is the negotiated protocol; empty when none was.
+	ALPN string `json:"alpn"`
 	// ServerName is the name the client asked for (SNI); empty when it
 	// connected by IP address or sent none.
 	ServerName string `json:"server_name"`
-	Resumed    bool   `json:"resumed"`
+	// Resumed tells a session resumed from an earlier one.
+	Resumed bool `json:"resumed"`
 	// PeerCertificate is the other end's certificate as it was sent
 	// (verified or not); nil when it sent none.
 	PeerCertificate *Certificate `json:"-"`
@@ -66,17 +70,23 @@ func (c *Connection) LogAttrs() []any {
 // and every list with its names. Its JSON is the client_hello object of
 // /info and the body of each /hellos entry.
 type Hello struct {
+	// JA4 and JA4R are FoxIO's JA4 fingerprint and its raw form; JA3 is
+	// Salesforce's JA3 string and JA3Hash its MD5, in hex (see the
+	// package documentation).
 	JA4     string `json:"ja4"`
 	JA4R    string `json:"ja4_r"`
 	JA3     string `json:"ja3"`
 	JA3Hash string `json:"ja3_hash"`
-	SNI     string `json:"sni"`
+	// SNI is the host name the client asked for; empty without one.
+	SNI string `json:"sni"`
 	// ALPN are the offered protocols as text; a value that is not UTF-8
 	// shows with replacement characters (the JA4 part is exact).
 	ALPN []string `json:"alpn"`
 	// Versions are the supported_versions or, without that extension,
 	// the legacy version alone.
-	Versions            []Entry `json:"versions"`
+	Versions []Entry `json:"versions"`
+	// The lists below hold the values in the order the client sent
+	// them, GREASE included; each is cut at MaxListed (see Omitted).
 	CipherSuites        []Entry `json:"cipher_suites"`
 	Extensions          []Entry `json:"extensions"`
 	SupportedGroups     []Entry `json:"supported_groups"`

@@ -79,7 +79,7 @@ func readUint16List(data cryptobyte.String, list *cryptobyte.String) (why string
 type malformation struct {
 	types []uint16 // one per occurrence, in wire order
 	// named tells, per occurrence, a server_name refused though it
-	// decoded and showed a name, which keeps JA4's "d" (see sentWhole).
+	// decoded and showed a name, which keeps JA4's "d" (see namesServer).
 	named []bool
 	at    int    // the index in Extensions of the first
 	why   string // what was wrong with the first, for the outcome

@@ -12,4 +12,27 @@
 // that TLS was terminated upstream instead of "plain HTTP". A balancer
 // that ends TLS in TCP mode says the same in its PROXY header
 // ([InfoHandler].UpstreamTLS).
+//
+// # Security
+//
+// Every answer carries headers that forbid framing and type sniffing,
+// send no Referer and isolate the browsing context ([SecurityHeaders]).
+// The page's Content-Security-Policy runs only its own embedded scripts
+// and, with Trusted Types and no policy, lets them build the page from
+// text nodes only: much of what it shows was written by a client or by
+// another server. /info escapes the characters that do not print (bidi
+// controls among them) in what the client sent, and the command lines
+// it suggests take the request's Host only when it is an IP address or
+// a plain DNS name, since a user may paste them into a shell.
+// [Forwarded] believes X-Forwarded headers only from its Trusted peers
+// (from any peer when that list is empty, for a listener only the proxy
+// can reach).
+// There is no Strict-Transport-Security: pinned on localhost it would
+// break every other local server in that browser.
+//
+// # Concurrency
+//
+// [Handler], [InfoHandler] and [Forwarded] serve requests concurrently;
+// their fields must not change once they serve. The funcs given to an
+// InfoHandler are called on every request, from many goroutines at once.
 package web
