@@ -13,6 +13,9 @@ import (
 	"github.com/tlsecho/tlsecho/listener"
 )
 
+// proxyModes are TLSECHO_PROXY_PROTOCOL's values, read in any case.
+var proxyModes = []string{"off", "optional", "require"}
+
 // validateBalancer checks the settings for running behind a load balancer
 // or in a cluster.
 func (c *Config) validateBalancer() error {
@@ -27,9 +30,7 @@ func (c *Config) validateBalancer() error {
 			"%v leaves no time to drain: the delay counts inside TLSECHO_SHUTDOWN_TIMEOUT (%v), whose last %v are kept for exiting; shorten the delay or raise the timeout",
 			c.DrainDelay, c.ShutdownTimeout, margin)}
 	}
-	switch c.ProxyProtocol {
-	case "off", "optional", "require":
-	default:
+	if !slices.Contains(proxyModes, c.ProxyProtocol) {
 		return &configError{Var: "TLSECHO_PROXY_PROTOCOL", Err: fmt.Errorf("%q: want off, optional or require", c.ProxyProtocol)}
 	}
 	if _, err := c.trustedPrefixes(); err != nil {

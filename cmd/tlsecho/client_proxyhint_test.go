@@ -64,3 +64,16 @@ func TestClientFullServerHint(t *testing.T) {
 			"as does one at its connection limit (tlsecho: TLSECHO_MAX_CONNS)"})
 	}
 }
+
+// TestProxyProtocolAnyCase: TLSECHO_PROXY_PROTOCOL is read in any case,
+// as the log level and format are; "REQUIRE" was refused at start where
+// "JSON" was taken. The server then requires the header indeed.
+func TestProxyProtocolAnyCase(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "Require"})
+	ca := writeCertFile(t, ta.src.Leaf())
+	u := urls(ta)["tls"]
+	runClient(t, "", "-ca", ca, "-servername", "localhost", u, "hello").want(t, exitFailure, nil,
+		[]string{"expects a PROXY protocol header first"})
+	runClient(t, "", "-ca", ca, "-servername", "localhost", "-proxy-v2", u, "hello").want(t, exitOK, []string{"hello"}, nil)
+}

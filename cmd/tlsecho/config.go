@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -66,7 +67,8 @@ func envOptions(environ map[string]string) env.Options {
 }
 
 // loadConfig parses and checks the configuration from environ (as
-// os.Environ gives it). It does not read files; see [Config.tlsSettings].
+// os.Environ gives it). It does not read files: the certificate source
+// reads them when the server starts.
 func loadConfig(environ []string) (Config, error) {
 	vars := env.ToMap(environ)
 	var cfg Config
@@ -86,6 +88,11 @@ func loadConfig(environ []string) (Config, error) {
 	cfg.Hosts = nonEmpty(cfg.Hosts)
 	cfg.AllowedOrigins = nonEmpty(cfg.AllowedOrigins)
 	cfg.ProxyTrusted = nonEmpty(cfg.ProxyTrusted)
+	// Words are read in any case, as the log level and format are
+	// (slog reads "DEBUG"): "OFF" was refused where "JSON" was taken.
+	if w := strings.ToLower(cfg.ProxyProtocol); slices.Contains(proxyModes, w) {
+		cfg.ProxyProtocol = w
+	}
 	if err := checkListNotBlank(vars); err != nil {
 		return cfg, err
 	}
