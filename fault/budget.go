@@ -44,6 +44,3 @@ func (b *Budget) Release(n int) { b.used.Add(-int64(n)) }
 
 // InUse is how many bytes are taken now.
 func (b *Budget) InUse() int64 { return b.used.Load() }
-
-// Limit is the most bytes taken at once.
-func (b *Budget) Limit() int64 { return b.limit }

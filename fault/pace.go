@@ -74,9 +74,6 @@ func NewPacer(rate int64) *Pacer {
 	return &Pacer{rate: rate, piece: int(min(max(rate/pieces, minPiece), 64<<10)), kick: make(chan struct{}, 1)}
 }
 
-// Rate is the cap in bytes per second.
-func (p *Pacer) Rate() int64 { return p.rate }
-
 func (p *Pacer) setDeadline(d time.Time) {
 	switch until := time.Until(d); {
 	case d.IsZero():

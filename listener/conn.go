@@ -210,8 +210,8 @@ func (c *Conn) Replay(b []byte) {
 }
 
 // Tap gives w a copy of every byte read from now until Tap(nil) or the
-// end of the pipeline: a stage records the ClientHello this way as
-// crypto/tls reads it. w must not block. Call it only from the pipeline.
+// end of the pipeline: a stage can see what crypto/tls reads of the
+// handshake this way. w must not block. Call it only from the pipeline.
 func (c *Conn) Tap(w io.Writer) { c.stages.tap = w }
 
 // setStage sets a deadline of the socket with set while c is in the

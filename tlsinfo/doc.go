@@ -8,13 +8,14 @@
 //
 // Go's tls.ClientHelloInfo lacks the legacy version, the key-share
 // groups and the order-preserving detail fingerprints need, and a hello
-// Go rejects early never reaches GetConfigForClient. So [Capture] reads
-// the hello from the accepted connection before crypto/tls does, and
-// hands crypto/tls a connection that replays those bytes ([Replay]): the
-// handshake runs exactly as it would have, failures included, and the
-// failed ones are described too. A hello is replayed in small records, one
-// to a read ([Refragment]): crypto/tls keeps its input buffer, sized by
-// the largest record read, for the connection's life.
+// Go rejects early never reaches GetConfigForClient. So the server reads
+// the hello with [ReadClientHello] from the accepted connection before
+// crypto/tls does, and puts those bytes back in front of what crypto/tls
+// reads (the listener package does both): the handshake runs exactly as
+// it would have, failures included, and the failed ones are described
+// too. A hello is put back in small records, one to a read
+// ([Refragment]): crypto/tls keeps its input buffer, sized by the
+// largest record read, for the connection's life.
 //
 // The read is bounded: one handshake message of at most 64 KiB, as
 // crypto/tls takes, in at most [MaxHelloBytes] of records, records split

@@ -3,7 +3,6 @@ package tlsinfo
 import (
 	"fmt"
 	"io"
-	"net"
 )
 
 // MaxHelloBytes bounds what [ReadClientHello] reads, and so what a
@@ -51,7 +50,7 @@ const (
 // past it with [ErrHelloTooThin].
 //
 // raw is every byte read, also on error, and may run past the hello: the
-// caller replays it to crypto/tls (see [Replay]), which then sees the
+// caller puts it back in front of what crypto/tls reads, which then sees the
 // connection as it came and fails or succeeds as it would have without
 // the look. A first byte that cannot start a TLS handshake record ends the
 // read at once, so plain text on a TLS port is not waited on.
@@ -227,38 +226,4 @@ func unexpected(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
-}
-
-// Replay returns c with raw put back in front of what is still to be read
-// from it: crypto/tls reads the bytes [ReadClientHello] consumed as if they
-// had never been looked at. Everything else (writes, deadlines, Close,
-// addresses) goes to c.
-func Replay(c net.Conn, raw []byte) net.Conn {
-	if len(raw) == 0 {
-		return c
-	}
-	return &replayConn{Conn: c, pending: raw}
-}
-
-type replayConn struct {
-	net.Conn
-	pending  []byte // nil once drained, so the buffer can be freed
-	byRecord bool   // return pending one TLS record to a read
-}
-
-// Read serves the replayed bytes first. It returns them alone rather than
-// topping up from the socket, which could block with data in hand.
-func (c *replayConn) Read(p []byte) (int, error) {
-	if len(c.pending) == 0 {
-		return c.Conn.Read(p)
-	}
-	b := c.pending
-	if c.byRecord {
-		b = b[:NextRecord(b)]
-	}
-	n := copy(p, b)
-	if c.pending = c.pending[n:]; len(c.pending) == 0 {
-		c.pending = nil
-	}
-	return n, nil
 }

@@ -7,23 +7,6 @@ import (
 	"sync"
 )
 
-// Capture reads the first ClientHello from c (see [ReadClientHello]) and
-// returns a connection that replays what was read, to be handed to
-// tls.Server. The hello is nil when the bytes are not one; err then says
-// why, and crypto/tls, reading the same bytes, fails on them in its own
-// words. c's read deadline bounds the wait. A hello is replayed in small
-// records, one to a read, so crypto/tls keeps smaller buffers for the
-// connection's life ([Refragment]).
-func Capture(c net.Conn) (net.Conn, *ClientHello, error) {
-	raw, h, err := ReadClientHello(c)
-	if h == nil || h.SSLv2 {
-		// An SSLv2 hello has no TLS records to cut: crypto/tls refuses
-		// it from its first byte, as the client sent it.
-		return Replay(c, raw), h, err
-	}
-	return &replayConn{Conn: c, pending: Refragment(raw), byRecord: true}, h, err
-}
-
 // HelloRecorder wraps the connection of a TLS client and keeps the bytes
 // it writes until they hold its first ClientHello, to show what the client
 // sent. It records at most [MaxHelloBytes] and then gets out of the way.
