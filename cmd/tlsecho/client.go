@@ -256,6 +256,9 @@ func (o *clientOptions) load() error {
 
 func parseClientURL(raw string) (clientTarget, error) {
 	u, err := url.Parse(raw)
+	if fixed, ok := zoneEscaped(raw); err != nil && ok {
+		return clientTarget{}, clientUsageErr("URL %q: an IPv6 zone's \"%%\" is written \"%%25\" in a URL (RFC 6874): %s", raw, fixed)
+	}
 	if err != nil {
 		return clientTarget{}, clientUsageErr("URL %q: %v", raw, err)
 	}
