@@ -434,6 +434,11 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	}
 	start := time.Now()
 	ws, resp, err := d.DialContext(ctx, c.o.target.url, nil)
+	if err == nil && !resp.ProtoAtLeast(1, 1) {
+		// gorilla takes a 101 of any HTTP version; switchProblem names it.
+		ws.Close()
+		err = fmt.Errorf("%w: %s 101", websocket.ErrBadHandshake, resp.Proto)
+	}
 	if err != nil {
 		var se *stageError
 		if !errors.As(err, &se) {
