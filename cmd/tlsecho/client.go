@@ -323,6 +323,9 @@ type client struct {
 	hello *tlsinfo.HelloRecorder
 	// obs sees the records and frames the server sends.
 	obs observer
+	// pings counts the server's pings on wss://, for a wait that timed
+	// out (see explainRead).
+	pings pingTally
 	// codes lets a wss server's close with 1014 through gorilla's
 	// reader, and says it was 1014 (ws.ClientConn).
 	codes *wsecho.ClientConn
@@ -462,7 +465,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	alerts.reading.Store(true)
 	wait := &waitDeadline{}
 	ws.SetCloseHandler(c.answerClose(ws, wait))
-	answerPings(ws)
+	answerPings(ws, &c.pings)
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws, wait)
 	}

@@ -123,6 +123,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 		if ctx.Err() != nil {
 			return interrupted()
 		}
+		c.pings.begin()
 		// Before the reader starts: the pong handler is the reader's.
 		pong := c.sendPing(ws, start)
 		var gt int
@@ -246,6 +247,7 @@ func (c *client) closeWS(ctx context.Context, ws *websocket.Conn, past *afterEch
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
+	c.pings.begin()
 	err := c.awaitEnd(ctx, drain(func() error { return c.sentCodeOf(readAfterEcho(ws, past)) }), func() { ws.Close() }, "close 1000")
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		return nil

@@ -214,6 +214,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
 	}
 	c.endSent(readerGone)
+	c.pings.begin()
 	idle.arm(c.o.timeout)
 	if err := c.awaitEnd(ctx, readDone, func() { ws.Close() }, "close 1000"); errors.Is(err, errInterrupted) {
 		return err
