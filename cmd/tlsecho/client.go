@@ -88,9 +88,10 @@ func clientUsage(w io.Writer) {
 
 Connects to a TLS or WebSocket-over-TLS echo server, prints the server's
 certificate chain and what the handshake negotiated, then sends MESSAGE and
-prints the echo. Without MESSAGE, each line of standard input is sent and
-whatever comes back is printed, like openssl s_client or websocat; at the end
-of input the client stops sending and prints the rest until the server closes.
+prints the echo. Without MESSAGE, each line of standard input is sent and its
+echo printed as it comes, like openssl s_client or websocat, and checked: an
+echo that differs from what was sent ends the run. At the end of input the
+client stops sending and prints the rest until the server closes.
 
 URL:
   tls://host:port           raw TLS, such as tlsecho's TLSECHO_TLS_ADDR
@@ -107,8 +108,9 @@ Flags:
 	fs.PrintDefaults()
 	fmt.Fprint(w, `
 Exit status:
-  0    connected, verified (unless -insecure), every echo came back and, on
-       wss://, the server answered the close 1000 with 1000 (or an empty close)
+  0    connected, verified (unless -insecure), every echo came back as it
+       was sent and, on wss://, the server answered the close 1000 with 1000
+       (or an empty close)
   1    connection, handshake, verification, echo or close failure, including
        timeouts
   2    usage error: bad flag, URL or file

@@ -164,8 +164,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 			return c.explainRead(err, "echo")
 		}
 		if gt != mt || !bytes.Equal(got, msg) {
-			return fmt.Errorf("echo %d from %s differs: sent a %s message, got a %s one; %s",
-				i+1, c.o.target.addr, typeName(mt), typeName(gt), echoDiff(msg, got))
+			return messageDiffers(fmt.Sprintf("echo %d", i+1), c.o.target.addr, mt, gt, msg, got)
 		}
 		rtts = append(rtts, rtt)
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
