@@ -90,7 +90,7 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, mark))
 	}
 	c.printRTTs(p, rtts)
-	return nil
+	return c.closeTLS(ctx, conn, bye, abort, p)
 }
 
 // echoWS is echoTLS for one WebSocket message at a time. Text that is not
