@@ -88,9 +88,10 @@ func clientUsage(w io.Writer) {
 
 Connects to a TLS or WebSocket-over-TLS echo server, prints the server's
 certificate chain and what the handshake negotiated, then sends MESSAGE and
-prints the echo. Without MESSAGE, each line of standard input is sent and
-whatever comes back is printed, like openssl s_client or websocat; at the end
-of input the client stops sending and prints the rest until the server closes.
+prints the echo. Without MESSAGE, each line of standard input is sent and its
+echo printed as it comes, like openssl s_client or websocat, and checked: an
+echo that differs from what was sent ends the run. At the end of input the
+client stops sending and prints the rest until the server closes.
 
 URL:
   tls://host:port           raw TLS, such as tlsecho's TLSECHO_TLS_ADDR
@@ -107,8 +108,9 @@ Flags:
 	fs.PrintDefaults()
 	fmt.Fprint(w, `
 Exit status:
-  0    connected, verified (unless -insecure), every echo came back and, on
-       wss://, the server answered the close 1000 with 1000 (or an empty close)
+  0    connected, verified (unless -insecure), every echo came back as it
+       was sent and, on wss://, the server answered the close 1000 with 1000
+       (or an empty close)
   1    connection, handshake, verification, echo or close failure, including
        timeouts
   2    usage error: bad flag, URL or file
@@ -256,6 +258,9 @@ func (o *clientOptions) load() error {
 
 func parseClientURL(raw string) (clientTarget, error) {
 	u, err := url.Parse(raw)
+	if fixed, ok := zoneEscaped(raw); err != nil && ok {
+		return clientTarget{}, clientUsageErr("URL %q: an IPv6 zone's \"%%\" is written \"%%25\" in a URL (RFC 6874): %s", raw, fixed)
+	}
 	if err != nil {
 		return clientTarget{}, clientUsageErr("URL %q: %v", raw, err)
 	}
@@ -320,6 +325,9 @@ type client struct {
 	hello *tlsinfo.HelloRecorder
 	// obs sees the records and frames the server sends.
 	obs observer
+	// pings counts the server's pings on wss://, for a wait that timed
+	// out (see explainRead).
+	pings pingTally
 	// codes lets a wss server's close with 1014 through gorilla's
 	// reader, and says it was 1014 (ws.ClientConn).
 	codes *wsecho.ClientConn
@@ -431,6 +439,11 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	}
 	start := time.Now()
 	ws, resp, err := d.DialContext(ctx, c.o.target.url, nil)
+	if err == nil && !resp.ProtoAtLeast(1, 1) {
+		// gorilla takes a 101 of any HTTP version; switchProblem names it.
+		ws.Close()
+		err = fmt.Errorf("%w: %s 101", websocket.ErrBadHandshake, resp.Proto)
+	}
 	if err != nil {
 		var se *stageError
 		if !errors.As(err, &se) {
@@ -454,7 +467,7 @@ func (c *client) runWS(ctx context.Context, stdin io.Reader) error {
 	alerts.reading.Store(true)
 	wait := &waitDeadline{}
 	ws.SetCloseHandler(c.answerClose(ws, wait))
-	answerPings(ws)
+	answerPings(ws, &c.pings)
 	if c.o.hasMessage {
 		return c.echoWS(ctx, ws, wait)
 	}

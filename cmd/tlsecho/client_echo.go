@@ -90,7 +90,7 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, mark))
 	}
 	c.printRTTs(p, rtts)
-	return nil
+	return c.closeTLS(ctx, conn, bye, abort, p)
 }
 
 // echoWS is echoTLS for one WebSocket message at a time. Text that is not
@@ -123,6 +123,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 		if ctx.Err() != nil {
 			return interrupted()
 		}
+		c.pings.begin()
 		// Before the reader starts: the pong handler is the reader's.
 		pong := c.sendPing(ws, start)
 		var gt int
@@ -163,8 +164,7 @@ func (c *client) echoWS(ctx context.Context, ws *websocket.Conn, wait *waitDeadl
 			return c.explainRead(err, "echo")
 		}
 		if gt != mt || !bytes.Equal(got, msg) {
-			return fmt.Errorf("echo %d from %s differs: sent a %s message, got a %s one; %s",
-				i+1, c.o.target.addr, typeName(mt), typeName(gt), echoDiff(msg, got))
+			return messageDiffers(fmt.Sprintf("echo %d", i+1), c.o.target.addr, mt, gt, msg, got)
 		}
 		rtts = append(rtts, rtt)
 		c.printEcho(p, i, got, rtt, c.echoDetail(ttfb, 0)+pong())
@@ -246,6 +246,7 @@ func (c *client) closeWS(ctx context.Context, ws *websocket.Conn, past *afterEch
 		return err
 	}
 	ws.SetReadDeadline(time.Now().Add(c.o.timeout))
+	c.pings.begin()
 	err := c.awaitEnd(ctx, drain(func() error { return c.sentCodeOf(readAfterEcho(ws, past)) }), func() { ws.Close() }, "close 1000")
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		return nil

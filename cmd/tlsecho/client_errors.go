@@ -386,7 +386,7 @@ func (c *client) explainRead(err error, what string) error {
 	case errors.Is(err, errPongStalled):
 		return explained(err, "%s sent pings faster than it read the client's pongs (%v), instead of sending the %s", addr, err, what)
 	case isTimeout(err):
-		return explained(err, "no %s from %s within %v", what, addr, c.o.timeout)
+		return explained(err, "no %s from %s within %v%s", what, addr, c.o.timeout, c.pings.note())
 	case errors.As(err, &ce):
 		return explained(err, "%s closed the WebSocket with %s instead of sending the %s", addr, closeCodeText(ce), what)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):

@@ -40,8 +40,8 @@ func TestClientInterruptAfterSession(t *testing.T) {
 	tests := []struct {
 		name, url, last string
 	}{
-		// The echo is the last line of a tls:// session.
-		{"tls", urls(ta)["tls"], "echo          hello"},
+		// The answered close_notify is the last line of a tls:// session.
+		{"tls", urls(ta)["tls"], "close         close_notify, answered"},
 		// The answered close is the last line of a wss:// one.
 		{"wss", urls(ta)["wss"], "close         1000 (normal closure), answered"},
 	}

@@ -203,7 +203,7 @@ func (c *client) closeFailed(err error) error {
 		// and the frame is its own, not an answer.
 		return explained(err, "%s ended the WebSocket with close %s, not with the 1000 that answers the client's close 1000", addr, closeCodeText(ce))
 	case isTimeout(err):
-		return explained(err, "%s did not answer the client's close 1000 within %v", addr, c.o.timeout)
+		return explained(err, "%s did not answer the client's close 1000 within %v%s", addr, c.o.timeout, c.pings.note())
 	}
 	if msg, ok := wsViolation(err); ok {
 		return explained(err, "%s answered the client's close 1000 with a protocol violation: %s", addr, msg)

@@ -13,17 +13,54 @@ import (
 // go out, not reported as an echo that did not come within -timeout.
 func TestClientPingFlood(t *testing.T) {
 	t.Parallel()
+	u := pingFloodServer(t)
+	r := runClient(t, "", "-insecure", "-timeout", "5s", u, "hello")
+	r.want(t, exitFailure, nil, []string{"sent pings faster than it read the client's pongs"})
+	if strings.Contains(r.stderr, "within 5s") {
+		t.Errorf("the pings are taken for a missing echo: %s", r.stderr)
+	}
+}
+
+// pingFloodServer is a wss server that upgrades and then sends pings
+// without end, reading nothing.
+func pingFloodServer(t *testing.T) string {
 	ping := bytes.Repeat(append([]byte{0x89, 125}, bytes.Repeat([]byte{'p'}, 125)...), 64)
-	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+	return rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
 		for {
 			if _, err := c.Write(ping); err != nil {
 				return
 			}
 		}
 	})
-	r := runClient(t, "", "-insecure", "-timeout", "5s", u, "hello")
-	r.want(t, exitFailure, nil, []string{"sent pings faster than it read the client's pongs"})
-	if strings.Contains(r.stderr, "within 5s") {
-		t.Errorf("the pings are taken for a missing echo: %s", r.stderr)
-	}
+}
+
+// TestClientStdinPingFlood: with lines of standard input, the same flood
+// meets the client after its close 1000, when gorilla sends no pongs, so
+// no pong stalls; the echo that does not come within -timeout is said to
+// have had pings in its place. So does the answer to the close 1000
+// after a MESSAGE's echo, where gorilla sends no pongs either.
+func TestClientStdinPingFlood(t *testing.T) {
+	t.Parallel()
+	r := runClient(t, "a\nb\n", "-insecure", "-timeout", "1s", pingFloodServer(t))
+	r.want(t, exitFailure, nil, []string{"no echo (0 of 2 messages came back) from", "within 1s: it sent pings meanwhile ("})
+}
+
+// TestClientPingFloodAfterEcho: a wss server that echoes a MESSAGE and
+// then floods pings, reading nothing more, has its unanswered close named
+// with the pings.
+func TestClientPingFloodAfterEcho(t *testing.T) {
+	t.Parallel()
+	ping := bytes.Repeat(append([]byte{0x89, 125}, bytes.Repeat([]byte{'p'}, 125)...), 64)
+	u := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		if !echoFirstFrame(c, br) {
+			return
+		}
+		for {
+			if _, err := c.Write(ping); err != nil {
+				return
+			}
+		}
+	})
+	r := runClient(t, "", "-insecure", "-timeout", "1s", u, "hello")
+	r.want(t, exitFailure, []string{"echo          hello"}, []string{"did not answer the client's close 1000 within 1s: it sent pings meanwhile ("})
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -19,8 +21,10 @@ var errPongStalled = errors.New("a pong could not be sent within " + pongWait.St
 // that times out ends the read with errPongStalled: gorilla's handler
 // returns the bare timeout, which read as an echo missing after -timeout,
 // and crypto/tls fails every later write after a write timeout anyway.
-func answerPings(ws *websocket.Conn) {
+// Each ping is counted in tally.
+func answerPings(ws *websocket.Conn, tally *pingTally) {
 	ws.SetPingHandler(func(data string) error {
+		tally.seen.Add(1)
 		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(pongWait))
 		switch {
 		case err == nil || errors.Is(err, websocket.ErrCloseSent):
@@ -30,4 +34,24 @@ func answerPings(ws *websocket.Conn) {
 		}
 		return err
 	})
+}
+
+// pingTally counts the server's pings from the start of a wait, so that
+// an echo that does not come while pings do is said so. Once the client
+// has sent its close, gorilla sends no pongs (ErrCloseSent), so a server
+// that floods pings and reads nothing stalls no pong then: after the end
+// of standard input the flood read as a plain missing echo.
+type pingTally struct{ seen, mark atomic.Int64 }
+
+// begin starts the count of a wait.
+func (p *pingTally) begin() { p.mark.Store(p.seen.Load()) }
+
+// note says how many pings came since begin, for the end of a wait that
+// timed out, or "" when none came.
+func (p *pingTally) note() string {
+	n := p.seen.Load() - p.mark.Load()
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(": it sent pings meanwhile (%d since the wait began), which do not count", n)
 }

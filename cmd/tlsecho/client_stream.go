@@ -16,13 +16,15 @@ import (
 )
 
 // streamTLS is the interactive session: every line of stdin (with its
-// newline) goes out as it is read, everything that comes back is copied
-// to stdout as it arrives (see streamOut). At the end of input the client
-// half-closes with close_notify, and the echo server sends the rest and
-// closes; from then on only the echo of what was sent is taken (see
+// newline) goes out as it is read, and what comes back is checked against
+// what was sent (see owedEcho) and copied to stdout as it arrives (see
+// streamOut). At the end of input the client half-closes with
+// close_notify, and the echo server sends the rest and closes; from then
+// on only the echo of what was sent moves the deadline on (see
 // echoDeadline).
 func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reader) error {
 	idle := &echoDeadline{conn: conn}
+	owe := newOwedEcho(c.o.target.addr)
 	readDone := make(chan error, 1)
 	readerGone := make(chan struct{})
 	var sent, got int64 // bytes; got is the reader's until readDone
@@ -36,16 +38,18 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 			for {
 				n, err := conn.Read(buf)
 				if n > 0 {
-					// After the end of input only the echo of what was
-					// sent is written and moves the deadline on: a server
-					// streaming on, however slowly, ends the session.
-					keep, past := idle.took(got, int64(n))
-					got += int64(n)
+					// Only the echo of what was sent is written and,
+					// after the end of input, moves the deadline on: a
+					// server streaming on, however slowly, ends the
+					// session, as does one that changes a byte.
+					keep, derr := owe.stream(buf[:n])
+					idle.took(got, int64(keep))
+					got += int64(keep)
 					if _, werr := out.Write(buf[:keep]); werr != nil {
 						return werr
 					}
-					if past {
-						return errPastEcho
+					if derr != nil {
+						return derr
 					}
 				}
 				if err == io.EOF {
@@ -67,6 +71,9 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 		// line can take a loaded machine a while, and that is not the
 		// server's doing.
 		data := []byte(line)
+		if err := owe.put(ctx, data, readerGone, c.o.timeout); err != nil {
+			return err
+		}
 		if err := guard.begin(sendWithin); err != nil {
 			return err
 		}
@@ -83,9 +90,10 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	}
 	sendWithin()
 	// Fixed before the close_notify goes out: the server may answer it
-	// at once, and what comes past the echo then must not be taken as
-	// part of an interactive session's output.
+	// at once, and what comes past the echo then is said to come after
+	// the end of input.
 	idle.expect(sent, 0)
+	owe.end()
 	if err := conn.CloseWrite(); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
@@ -100,8 +108,8 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	idle.arm(c.o.timeout)
 	if err := c.awaitEnd(ctx, readDone, func() { conn.Close() }, "close_notify"); errors.Is(err, errInterrupted) {
 		return err
-	} else if errors.Is(err, errPastEcho) {
-		return fmt.Errorf("echo from %s differs after the end of input: sent %d bytes, got more", c.o.target.addr, sent)
+	} else if de := (*echoDiffError)(nil); errors.As(err, &de) {
+		return c.echoDiffers(de)
 	} else if err != nil && got < sent {
 		return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", got, sent))
 	} else if err != nil {
@@ -132,6 +140,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 	// a second, and the send went on to -timeout. The cut is made at the
 	// socket, which gorilla's deadline for each frame cannot undo.
 	guard := &sendGuard{cut: func() { cutNow(ws.NetConn()) }}
+	owe := newOwedEcho(c.o.target.addr)
 	go func() {
 		defer close(readerGone)
 		out := c.streamOut()
@@ -139,23 +148,27 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 			defer out.flush()
 			buf := make([]byte, 32<<10)
 			for {
-				_, r, err := ws.NextReader()
+				gt, r, err := ws.NextReader()
 				if err != nil {
 					return c.sentCodeOf(err)
 				}
-				if idle.message(int64(got)) {
-					return errPastEcho
+				line, owed := owe.next()
+				if !owed {
+					// Its start, for the message.
+					start, _ := io.ReadAll(io.LimitReader(r, 33))
+					return owe.pastMessages(start)
 				}
+				idle.message(int64(got))
+				// One byte past the line is enough to tell a wrong echo,
+				// however long the server makes it, as for a MESSAGE.
+				r = io.LimitReader(r, int64(len(line))+1)
 				var data []byte
 				for {
 					n, err := r.Read(buf)
 					if n > 0 {
-						keep, past := idle.took(gotBytes, int64(n))
+						idle.took(gotBytes, int64(n))
 						gotBytes += int64(n)
-						data = append(data, buf[:keep]...)
-						if past {
-							return errPastEcho
-						}
+						data = append(data, buf[:n]...)
 					}
 					if err == io.EOF {
 						break
@@ -164,6 +177,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 						// A close between the message's frames ends it.
 						return c.sentCodeOf(err)
 					}
+				}
+				if err := owe.message(gt, data); err != nil {
+					return err
 				}
 				got++
 				if !bytes.HasSuffix(data, []byte("\n")) {
@@ -181,6 +197,9 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 		// Made ready before the send's -timeout starts, as on tls://.
 		data := []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
 		mt := messageType(data)
+		if err := owe.put(ctx, data, readerGone, c.o.timeout); err != nil {
+			return err
+		}
 		deadline := time.Now().Add(c.o.timeout)
 		if err := guard.begin(func() { ws.SetWriteDeadline(deadline) }); err != nil {
 			return err
@@ -201,6 +220,7 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 		return err
 	}
 	idle.expect(sentBytes, int64(sent)) // before the close, as on tls://
+	owe.end()
 	if err := bye(); err != nil {
 		if ctx.Err() != nil && isTimeout(err) {
 			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
@@ -214,14 +234,14 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 		return c.sendFailed(fmt.Errorf("close: %w", err), readDone, func() { ws.Close() })
 	}
 	c.endSent(readerGone)
+	c.pings.begin()
 	idle.arm(c.o.timeout)
 	if err := c.awaitEnd(ctx, readDone, func() { ws.Close() }, "close 1000"); errors.Is(err, errInterrupted) {
 		return err
-	} else if errors.Is(err, errPastEcho) {
+	} else if de := (*echoDiffError)(nil); errors.As(err, &de) {
 		// Not answered with close 1002: the server broke no rule, and the
 		// client's close 1000 is already out.
-		return fmt.Errorf("echo from %s differs after the end of input: sent %d %s of %d bytes in all, got more",
-			c.o.target.addr, sent, messagesWord(sent), sentBytes)
+		return c.echoDiffers(de)
 	} else if !closeAnswered(err) && got < sent {
 		return c.explainRead(err, fmt.Sprintf("echo (%d of %d messages came back)", got, sent))
 	} else if !closeAnswered(err) {
@@ -242,10 +262,6 @@ func closeAnswered(err error) bool {
 	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived)
 }
 
-// errPastEcho ends the reader of a session whose input has ended when
-// the server sends more than was sent.
-var errPastEcho = errors.New("more than the echo")
-
 // echoDeadline is the read deadline of a session of standard input once
 // its input has ended: the client waits for the rest of the echo as long
 // as it keeps coming (a slow link may take longer than -timeout to bring
@@ -254,8 +270,8 @@ var errPastEcho = errors.New("more than the echo")
 // byte the socket brought, and under gorilla those include pings, pongs
 // and a frame's header, so a server pinging every second, or streaming
 // without end, held the client for ever. Before the end of input there
-// is no deadline: the session is interactive and the server may send
-// anything.
+// is no deadline: the session is interactive. What the echo holds is
+// checked by owedEcho.
 type echoDeadline struct {
 	conn  net.Conn     // the socket, under gorilla on wss://
 	ended atomic.Bool  // the echo is fixed (expect)
@@ -266,10 +282,8 @@ type echoDeadline struct {
 
 // expect fixes the echo once input has ended, before the half-close or
 // the close goes out: sent bytes, in msgs messages on wss://. From then
-// on the reader takes no more than that, though the wait for it starts
-// only with arm. A server answers the end of input at once, and the
-// reader, set to take all while arm was still to come, printed what a
-// server streaming on sent past the echo.
+// on only those move the deadline, though the wait for them starts only
+// with arm: a server answers the end of input at once.
 func (e *echoDeadline) expect(sent, msgs int64) {
 	e.want.Store(sent)
 	e.msgs.Store(msgs)
@@ -283,32 +297,21 @@ func (e *echoDeadline) arm(d time.Duration) {
 	e.conn.SetReadDeadline(time.Now().Add(d))
 }
 
-// took accounts for n bytes read after got bytes: keep is how many of
-// them are the echo, to be written, and past tells that the rest went
-// beyond what was sent. Before the end of input all are kept.
-func (e *echoDeadline) took(got, n int64) (keep int64, past bool) {
-	if !e.ended.Load() {
-		return n, false
-	}
-	keep = min(n, max(0, e.want.Load()-got))
-	if keep > 0 {
+// took accounts for n bytes of echo read after got bytes: after the end
+// of input, those within what was sent are progress.
+func (e *echoDeadline) took(got, n int64) {
+	if e.ended.Load() && n > 0 && got < e.want.Load() {
 		e.moveOn()
 	}
-	return keep, keep < n
 }
 
 // message accounts for a message that begins after got messages on
-// wss://: past once it is one more than was sent; else, after the end of
-// input, progress (an empty line comes back as a message of no bytes).
-func (e *echoDeadline) message(got int64) (past bool) {
-	if !e.ended.Load() {
-		return false
+// wss://: after the end of input, one within what was sent is progress
+// (an empty line comes back as a message of no bytes).
+func (e *echoDeadline) message(got int64) {
+	if e.ended.Load() && got < e.msgs.Load() {
+		e.moveOn()
 	}
-	if got >= e.msgs.Load() {
-		return true
-	}
-	e.moveOn()
-	return false
 }
 
 // moveOn gives the echo another pause of the timeout, once armed. Before
@@ -364,8 +367,12 @@ func (c *client) pump(ctx context.Context, stdin io.Reader, readDone <-chan erro
 }
 
 // endedEarly says why the reader ended while input was still open: the
-// server ended the connection (an idle timeout, a shutdown) or broke it.
+// server ended the connection (an idle timeout, a shutdown) or broke it,
+// or its echo differed from what was sent.
 func (c *client) endedEarly(err error) error {
+	if de := (*echoDiffError)(nil); errors.As(err, &de) {
+		return c.echoDiffers(de)
+	}
 	if err == nil || errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s closed the connection before the end of input", c.o.target.addr)
 	}
@@ -377,6 +384,9 @@ func (c *client) endedEarly(err error) error {
 // 1001): nothing was owed, so the end is not worded as an echo the
 // server failed to send.
 func (c *client) endedAllBack(err error) error {
+	if de := (*echoDiffError)(nil); errors.As(err, &de) {
+		return c.echoDiffers(de)
+	}
 	addr := c.o.target.addr
 	const end = "before the end of input, with every echo back"
 	if how := c.obs.howEnded(c.o.target.scheme, err); how != "" {
@@ -399,6 +409,13 @@ func (c *client) endedAllBack(err error) error {
 // is taken only if it is already there and the report is not held past
 // -timeout waiting for one.
 func (c *client) sendFailed(err error, readDone <-chan error, abort func()) error {
+	if full := (*errOwedFull)(nil); errors.As(err, &full) {
+		// Nothing was sent: the wait was for the echo, and no reason
+		// is to come.
+		abort()
+		<-readDone
+		return err
+	}
 	if isTimeout(err) {
 		select {
 		case rerr := <-readDone:

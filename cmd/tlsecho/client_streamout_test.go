@@ -9,20 +9,22 @@ import (
 	"testing"
 )
 
-// TestClientStdinEscapesOnTerminal: in a session of standard input, what
-// a hostile server sends reaches a terminal escaped, as everything else
-// it writes does, so it can neither retitle nor clear it; to a pipe or a
-// file it goes raw, so binary data piped through comes back exact. The
-// client's terminal field is what term.Is(stdout) decides.
+// TestClientStdinEscapesOnTerminal: in a session of standard input, the
+// echo reaches a terminal escaped, as everything else the server writes
+// does, so that it can neither retitle nor clear it; to a pipe or a file
+// it goes raw, so binary data piped through comes back exact. Only an
+// echo that matches what was sent is printed (TestClientStdinEchoDiffers),
+// so here the control characters are in the input. The client's terminal
+// field is what term.Is(stdout) decides.
 func TestClientStdinEscapesOnTerminal(t *testing.T) {
 	t.Parallel()
-	const line = "hello, world!!\n"
-	const hostile = "\x1b]0;PWNED\a\x1b[2J\n" // as long as line
+	const hostile = "\x1b]0;PWNED\a\x1b[2J\n"
 	addr := serveTLS(t, hostileCert(t), nil, func(c net.Conn) {
-		if _, err := io.ReadAll(c); err != nil { // up to close_notify
+		all, err := io.ReadAll(c) // up to close_notify
+		if err != nil {
 			return
 		}
-		io.WriteString(c, hostile)
+		c.Write(all)
 	})
 	tests := []struct {
 		name     string
@@ -41,7 +43,7 @@ func TestClientStdinEscapesOnTerminal(t *testing.T) {
 			}
 			var out bytes.Buffer
 			c := &client{o: o, stdout: &out, stderr: io.Discard, terminal: tt.terminal}
-			if err := c.run(context.Background(), strings.NewReader(line)); err != nil {
+			if err := c.run(context.Background(), strings.NewReader(hostile)); err != nil {
 				t.Fatalf("session failed: %v", err)
 			}
 			if !strings.HasSuffix(out.String(), "\n"+tt.want) {

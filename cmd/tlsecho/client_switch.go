@@ -9,12 +9,15 @@ import (
 	"strings"
 )
 
-// switchProblem says what is wrong with a 101 answer that gorilla refused:
-// the first of the checks of RFC 6455 section 4.1 (the client's
-// requirements, items 2 to 4) that it fails.
+// switchProblem says what is wrong with a 101 answer that gorilla refused,
+// or that the client refused over its HTTP version: the first of the
+// checks of RFC 6455 section 4.1 (the client's requirements, items 1 to
+// 4) that it fails.
 func switchProblem(resp *http.Response) string {
 	h := resp.Header
 	switch {
+	case !resp.ProtoAtLeast(1, 1):
+		return "its status line says " + cut(resp.Proto) + ", not HTTP/1.1 or higher"
 	case !hasToken(h, "Upgrade", "websocket"):
 		return "its Upgrade header is " + quoteHeader(h, "Upgrade") + ", not websocket"
 	case !hasToken(h, "Connection", "upgrade"):

@@ -36,6 +36,29 @@ func bracketIPv6Host(u *url.URL) (string, bool) {
 	return fixed.String(), true
 }
 
+// zoneEscaped returns raw with the "%" that starts an IPv6 zone written
+// "%25" (tls://[fe80::1%eth0]:8433 as tls://[fe80::1%25eth0]:8433), when
+// its bracketed host has one written bare. RFC 6874 escapes it, as Go's
+// URL parser wants; a bare one reads to that parser as a bad escape
+// ("invalid URL escape "%et""), which names no zone.
+func zoneEscaped(raw string) (string, bool) {
+	open := strings.Index(raw, "://[")
+	if open < 0 {
+		return "", false
+	}
+	open += len("://[")
+	end := strings.IndexByte(raw[open:], ']')
+	if end < 0 {
+		return "", false
+	}
+	host := raw[open : open+end]
+	i := strings.IndexByte(host, '%')
+	if i < 0 || strings.HasPrefix(host[i:], "%25") {
+		return "", false
+	}
+	return raw[:open] + host[:i] + "%25" + host[i+1:] + raw[open+end:], true
+}
+
 // escapeQuery percent-encodes the bytes of a URL's query that RFC 3986
 // (section 3.4) does not allow there: spaces, controls, non-ASCII and
 // the few printable ones such as '"', '<', '>' and '#'. What is allowed,
