@@ -23,7 +23,7 @@ const maxCANames = 65535 - 1024
 
 // loadClientCAs is loadCAs for the client CA file, whose CAs' names must
 // also fit in a certificate request; a file of roots a client trusts
-// ([LoadCAPool]) is not sent anywhere and takes any number.
+// ([ParseCAPEM]) is not sent anywhere and takes any number.
 func loadClientCAs(file string) (*caPool, error) {
 	p, err := loadCAs(file)
 	if err != nil {

@@ -78,8 +78,8 @@ func TestClientCAFileNamesFit(t *testing.T) {
 		if err := os.WriteFile(file, tooMany, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := LoadCAPool(file); err != nil {
-			t.Errorf("LoadCAPool: %v", err)
+		if _, err := loadCAs(file); err != nil {
+			t.Errorf("loadCAs: %v", err)
 		}
 	})
 

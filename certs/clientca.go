@@ -62,24 +62,32 @@ func (s *Source) ClientCAs() *x509.CertPool {
 	return nil
 }
 
-// LoadCAPool reads a PEM file of one or more CA certificates.
-func LoadCAPool(file string) (*x509.CertPool, error) {
-	p, err := loadCAs(file)
+// ParseCAPEM reads the CA certificates of a PEM file's contents, data,
+// named file in errors. Every CERTIFICATE block must parse: one that does
+// not is an error rather than skipped, as x509.CertPool.AppendCertsFromPEM
+// would, so a file cut short is not quietly taken for fewer CAs. Blocks
+// of other types are passed over; a file with no certificate is an
+// error.
+func ParseCAPEM(file string, data []byte) ([]*x509.Certificate, error) {
+	p, err := parseCAs(file, data)
 	if err != nil {
 		return nil, err
 	}
-	return p.pool, nil
+	return p.cas, nil
 }
 
-// loadCAs reads file and keeps every CERTIFICATE block in it. A block that
-// does not parse is an error rather than skipped, as
-// x509.CertPool.AppendCertsFromPEM would: a reload must not quietly drop a
-// CA because its file was cut short.
+// loadCAs reads file and keeps every CERTIFICATE block in it
+// ([ParseCAPEM]): a reload must not quietly drop a CA because its file
+// was cut short.
 func loadCAs(file string) (*caPool, error) {
 	data, err := readPEMFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("certs: read CA file: %w", err)
 	}
+	return parseCAs(file, data)
+}
+
+func parseCAs(file string, data []byte) (*caPool, error) {
 	p := &caPool{pool: x509.NewCertPool()}
 	h := sha256.New()
 	for rest := data; ; {

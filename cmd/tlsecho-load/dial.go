@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // clientTLS is the TLS configuration of every client. It verifies the
@@ -38,8 +40,12 @@ func clientTLS(o *options) (*tls.Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-ca: %w", err)
 		}
-		if !roots.AppendCertsFromPEM(data) {
-			return nil, fmt.Errorf("-ca %s: no PEM certificate found", o.caFile)
+		cas, err := certs.ParseCAPEM(o.caFile, data)
+		if err != nil {
+			return nil, fmt.Errorf("-ca: %w", err)
+		}
+		for _, c := range cas {
+			roots.AddCert(c)
 		}
 		cfg.RootCAs = roots
 	}

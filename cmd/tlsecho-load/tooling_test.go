@@ -5,12 +5,16 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 var sizeTests = []struct {
@@ -210,6 +214,25 @@ func TestSubcommandUsageErrors(t *testing.T) {
 		if code := run(tt.args, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("%v: exit %d, want 2; stderr should contain %q: %q", tt.args, code, tt.want, stderr.String())
 		}
+	}
+}
+
+// TestCAFileCutShort: a -ca file whose second certificate is cut short
+// is refused, naming where; the first certificate alone was taken
+// without a word, as x509.CertPool.AppendCertsFromPEM does.
+func TestCAFileCutShort(t *testing.T) {
+	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.pem")
+	if err := os.WriteFile(cut, append(slices.Clone(g.CertPEM), g.CertPEM[:len(g.CertPEM)/2]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	const want = "the PEM block after CA certificate 1 (CN=localhost,O=tlsecho) does not decode (cut short or corrupt)"
+	if code := run([]string{"-ca", cut, "-n", "1", "tls://127.0.0.1:1"}, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), want) {
+		t.Errorf("exit %d, want 2; stderr should contain %q: %q", code, want, stderr.String())
 	}
 }
 

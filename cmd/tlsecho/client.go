@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/internal/term"
 	"github.com/tlsecho/tlsecho/tlsinfo"
@@ -241,8 +242,12 @@ func (o *clientOptions) load() error {
 		if err != nil {
 			return clientUsageErr("-ca: %w", err)
 		}
-		if !roots.AppendCertsFromPEM(data) {
-			return clientUsageErr("-ca %s: no PEM certificate found", o.caFile)
+		cas, err := certs.ParseCAPEM(o.caFile, data)
+		if err != nil {
+			return clientUsageErr("-ca: %w", err)
+		}
+		for _, c := range cas {
+			roots.AddCert(c)
 		}
 	}
 	o.roots = roots

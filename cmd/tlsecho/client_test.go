@@ -474,6 +474,16 @@ func TestClientUsage(t *testing.T) {
 	if err := os.WriteFile(notPEM, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A CA file cut short in its second certificate: the first alone was
+	// taken, without a word, and the run went on with fewer CAs.
+	g, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutCA := filepath.Join(dir, "cut.pem")
+	if err := os.WriteFile(cutCA, append(slices.Clone(g.CertPEM), g.CertPEM[:len(g.CertPEM)/2]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -498,6 +508,7 @@ func TestClientUsage(t *testing.T) {
 		{"n without message", []string{"-n", "3", "tls://localhost:8433"}, "-n needs a MESSAGE"},
 		{"missing CA file", []string{"-ca", filepath.Join(dir, "nope.pem"), "tls://localhost:8433"}, "-ca: open "},
 		{"CA file without PEM", []string{"-ca", notPEM, "tls://localhost:8433"}, "no PEM certificate found"},
+		{"CA file cut short", []string{"-ca", cutCA, "tls://localhost:8433"}, "the PEM block after CA certificate 1 (CN=localhost,O=tlsecho) does not decode (cut short or corrupt)"},
 		{"bad key pair", []string{"-cert", notPEM, "-key", notPEM, "tls://localhost:8433"}, "-cert " + notPEM},
 		{"subprotocol on tls", []string{"-subprotocol", "chat", "tls://localhost:8433"}, "for wss:// URLs only"},
 	}
