@@ -404,21 +404,29 @@ func (c *client) explainRead(err error, what string) error {
 	return fmt.Errorf("waiting for the %s from %s: %w", what, addr, err)
 }
 
-// closeCodeText names a WebSocket close code (RFC 6455 section 7.4.1).
+// closeCodeText names a WebSocket close code by its name in the IANA
+// registry (RFC 6455 section 7.4.1, RFC 7692), in the words the test page
+// uses (web/static/app.js, CLOSE_NAMES), so the two surfaces name a close
+// alike. 1006 adds what it means here: the connection ended with no close
+// frame.
 func closeCodeText(ce *websocket.CloseError) string {
 	names := map[int]string{
 		websocket.CloseNormalClosure:           "normal closure",
 		websocket.CloseGoingAway:               "going away",
 		websocket.CloseProtocolError:           "protocol error",
 		websocket.CloseUnsupportedData:         "unsupported data",
+		1004:                                   "reserved",
+		websocket.CloseNoStatusReceived:        "no status received",
 		websocket.CloseAbnormalClosure:         "abnormal closure, no close frame",
-		websocket.CloseInvalidFramePayloadData: "invalid payload data",
+		websocket.CloseInvalidFramePayloadData: "invalid frame payload data",
 		websocket.ClosePolicyViolation:         "policy violation",
 		websocket.CloseMessageTooBig:           "message too big",
-		websocket.CloseInternalServerErr:       "internal server error",
+		websocket.CloseMandatoryExtension:      "mandatory extension",
+		websocket.CloseInternalServerErr:       "internal error",
 		websocket.CloseServiceRestart:          "service restart",
 		websocket.CloseTryAgainLater:           "try again later",
 		1014:                                   "bad gateway",
+		websocket.CloseTLSHandshake:            "TLS handshake failure",
 	}
 	s := fmt.Sprintf("%d", ce.Code)
 	if n, ok := names[ce.Code]; ok {
