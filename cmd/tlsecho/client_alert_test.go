@@ -18,8 +18,8 @@ import (
 	"github.com/tlsecho/tlsecho/certs"
 )
 
-// clientCertCases are the client certificates a server under mTLS
-// refuses, and the words the client must find for each.
+// clientCertCase is a client certificate a server under mTLS refuses,
+// and the words the client must find for it.
 type clientCertCase struct {
 	name      string
 	cert, key string // files; empty: no client certificate
@@ -101,7 +101,7 @@ func issuedClient(t *testing.T, caDir string, edit func(*x509.Certificate)) (cer
 	})
 }
 
-// certArgs are the client's flags for a case's certificate.
+// args are the client's flags for a case's certificate.
 func (cc clientCertCase) args() []string {
 	if cc.cert == "" {
 		return nil

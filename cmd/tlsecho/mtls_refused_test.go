@@ -26,8 +26,6 @@ type issuer struct {
 	key  *ecdsa.PrivateKey
 }
 
-// newIssuer makes a CA named cn, signed by parent or self-signed when
-// parent is nil.
 // mtlsApp starts a server whose client CA file holds a root CA, and
 // returns it with that root and another CA the server does not trust.
 func mtlsApp(t *testing.T) (ta *testApp, root, other *issuer) {
