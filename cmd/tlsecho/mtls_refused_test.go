@@ -38,6 +38,8 @@ func mtlsApp(t *testing.T) (ta *testApp, root, other *issuer) {
 	return startApp(t, map[string]string{"CLIENT_CA_FILE": caFile}), root, other
 }
 
+// newIssuer makes a CA named cn, signed by parent or self-signed when
+// parent is nil.
 func newIssuer(t *testing.T, cn string, parent *issuer) *issuer {
 	t.Helper()
 	tmpl := &x509.Certificate{
