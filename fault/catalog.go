@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -105,13 +106,16 @@ var verbInfos = [numKinds]VerbInfo{
 
 // Describe returns the catalog of this server's faults.
 func (in *Injector) Describe() Catalog {
-	c := Catalog{Enabled: in.Enabled(), MaxVerbs: MaxVerbs, When: whenInfo, Presets: presets}
+	// Copies: the catalog is the caller's, and the tables behind it are
+	// the package's for every Injector.
+	c := Catalog{Enabled: in.Enabled(), MaxVerbs: MaxVerbs, When: whenInfo, Presets: slices.Clone(presets)}
 	if in.o.Default != nil {
 		c.Default = in.o.Default.String()
 	}
 	for k := Delay; k < numKinds; k++ {
 		vi := verbInfos[k]
 		vi.Name = k.String()
+		vi.On = slices.Clone(vi.On)
 		c.Verbs = append(c.Verbs, vi)
 	}
 	return c
