@@ -49,11 +49,12 @@ type Record struct {
 	// when unknown: it tells which TLS 1.2 suites the server could take,
 	// for the outcome of a client refused for want of one.
 	CertificateKey x509.PublicKeyAlgorithm
-	// CertificateCurve names the curve of an ECDSA CertificateKey
-	// ("P-256", "P-384", "P-521"), empty when unknown: TLS 1.3's ECDSA
-	// schemes are each for one curve, and the outcome of a client none
-	// of whose schemes is for the key's says which curve that is.
-	CertificateCurve string
+	// CertificateKeyName is the key as [KeyName] writes it everywhere
+	// else ("ECDSA P-256", "RSA-2048", "Ed25519"), empty when unknown:
+	// TLS 1.3's ECDSA schemes are each for one curve, and the outcome
+	// of a client none of whose schemes is for the key's says which
+	// curve that is.
+	CertificateKeyName string
 }
 
 // record is the JSON form: the fields of the hello beside the handshake's.

@@ -3,6 +3,7 @@ package tlsinfo
 import (
 	"crypto/x509"
 	"slices"
+	"strings"
 )
 
 // noSignatureAlgorithm is crypto/tls's refusal of a client none of whose
@@ -10,20 +11,23 @@ import (
 const noSignatureAlgorithm = "peer doesn't support any of the certificate's signature algorithms"
 
 // keyWithoutAlgorithm tells why a client was refused with
-// noSignatureAlgorithm: the kind of the certificate's key (and an ECDSA
-// key's curve, when known), and the algorithms the client offered, where
-// crypto/tls names neither. Browsers are refused so by an Ed25519
-// certificate, which none of them takes, and Chrome by an ECDSA P-521
-// one. It returns "" when key is unknown (zero).
-func keyWithoutAlgorithm(h *ClientHello, key x509.PublicKeyAlgorithm, curve string) string {
+// noSignatureAlgorithm: the certificate's key, by its name (KeyName's,
+// "ECDSA P-521"; its kind alone when name is empty), and the algorithms
+// the client offered, where crypto/tls names neither. Browsers are
+// refused so by an Ed25519 certificate, which none of them takes, and
+// Chrome by an ECDSA P-521 one. It returns "" when key is unknown (zero).
+func keyWithoutAlgorithm(h *ClientHello, key x509.PublicKeyAlgorithm, name string) string {
 	if key == x509.UnknownPublicKeyAlgorithm {
 		return ""
 	}
-	kind := key.String()
-	if key == x509.ECDSA && curve != "" {
-		kind += " " + curve
+	if name == "" {
+		name = key.String()
 	}
-	s := "; the server's certificate has an " + kind + " key, and none of the client's signature algorithms (" +
+	curve, _ := strings.CutPrefix(name, "ECDSA ")
+	if curve == name {
+		curve = ""
+	}
+	s := "; the server's certificate has an " + name + " key, and none of the client's signature algorithms (" +
 		offered(h.SignatureAlgorithms, SignatureSchemeName) + ") signs with it"
 	switch key {
 	case x509.Ed25519:

@@ -51,7 +51,7 @@ func (r *Record) outcome() string {
 		s = words + " (" + s + ")"
 	}
 	if r.Hello != nil && strings.HasSuffix(s, noSignatureAlgorithm) {
-		s += keyWithoutAlgorithm(r.Hello, r.CertificateKey, r.CertificateCurve)
+		s += keyWithoutAlgorithm(r.Hello, r.CertificateKey, r.CertificateKeyName)
 	}
 	const noSuite = "no cipher suite supported by both client and server; client offered"
 	if r.Hello != nil && strings.HasPrefix(s, noSuite) {

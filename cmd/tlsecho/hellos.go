@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/x509"
 	"net/http"
 
 	"github.com/tlsecho/tlsecho/listener"
@@ -20,19 +18,10 @@ func (a *app) listenerHooks(names []string) *listener.Hooks {
 		if c.Listener == "tls" || c.Listener == "https" {
 			leaf := a.src.Leaf()
 			a.hellos.Add(tlsinfo.Record{Listener: c.Listener, Peer: c.Peer, Err: hs.Err,
-				Resumed: hs.Err == nil && hs.State.DidResume, Hello: c.Hello, HelloTooThin: c.HelloTooThin, CertificateKey: leaf.PublicKeyAlgorithm, CertificateCurve: curveName(leaf)})
+				Resumed: hs.Err == nil && hs.State.DidResume, Hello: c.Hello, HelloTooThin: c.HelloTooThin, CertificateKey: leaf.PublicKeyAlgorithm, CertificateKeyName: tlsinfo.KeyName(leaf.PublicKey)})
 		}
 	}
 	return h
-}
-
-// curveName is the curve of leaf's ECDSA key ("P-256"), or "" for
-// another kind of key.
-func curveName(leaf *x509.Certificate) string {
-	if k, ok := leaf.PublicKey.(*ecdsa.PublicKey); ok {
-		return k.Curve.Params().Name
-	}
-	return ""
 }
 
 // requestHello is the ClientHello of the connection a request came on.

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -21,7 +22,8 @@ import (
 )
 
 // keyedPair writes a self-signed pair for localhost with a key of kind
-// ("ed25519", "p521" or "p256") into a directory of its own.
+// ("ed25519", "p521", "p384", "rsa2048" or "p256") into a directory of its
+// own.
 func keyedPair(t *testing.T, kind string) (certFile, keyFile string) {
 	t.Helper()
 	var key crypto.Signer
@@ -33,6 +35,8 @@ func keyedPair(t *testing.T, kind string) (certFile, keyFile string) {
 		key, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 	case "p384":
 		key, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case "rsa2048":
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
 	default:
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
@@ -180,6 +184,18 @@ func TestHellosECDSAKeyNoSignatureAlgorithm(t *testing.T) {
 	o := refusedSigalgsOutcome(t, startApp(t, nil), "RSA-PSS+SHA256:RSA+SHA256")
 	if !strings.Contains(o, "ECDSA P-256 key") || !strings.Contains(o, "rsa_pss_rsae_sha256") || strings.Contains(o, "curve is") {
 		t.Errorf("outcome %q; want it to name the ECDSA P-256 key and the RSA algorithms offered, and no curve it is not", o)
+	}
+}
+
+// TestHellosRSAKeyNoSignatureAlgorithm: against an RSA certificate, a
+// client offering only ECDSA signature algorithms is told the key as
+// every other surface names it, with its size ("RSA-2048"), not "RSA".
+func TestHellosRSAKeyNoSignatureAlgorithm(t *testing.T) {
+	t.Parallel()
+	certFile, keyFile := keyedPair(t, "rsa2048")
+	o := refusedSigalgsOutcome(t, startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile}), "ECDSA+SHA256:ECDSA+SHA384")
+	if !strings.Contains(o, "has an RSA-2048 key") || !strings.Contains(o, "ecdsa_secp256r1_sha256") {
+		t.Errorf("outcome %q; want it to name the RSA-2048 key and the ECDSA algorithms offered", o)
 	}
 }
 
