@@ -21,7 +21,10 @@
 // handshake's certificate request, keeps the previous pool;
 // [Source.ClientCAReloadStats] counts its reloads.
 // [Generate] makes certificates for both the in-memory case and the
-// `tlsecho cert` command, self-signed or issued by a local CA.
+// `tlsecho cert` command, self-signed or issued by a local CA, which
+// [LoadOrMakeCA] keeps on disk (made once, never replaced), and
+// [WriteFileAtomic] writes them so that no half-written file is ever seen
+// under its name.
 //
 // # Security
 //

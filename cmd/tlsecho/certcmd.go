@@ -22,11 +22,6 @@ import (
 	"github.com/tlsecho/tlsecho/certs"
 )
 
-// caValidity is the lifetime of a CA made by `tlsecho cert -ca`. Browsers
-// limit leaves, not locally trusted roots, and a CA that has been imported
-// into trust stores should not expire soon; mkcert uses ten years too.
-const caValidity = 10 * 365 * 24 * time.Hour
-
 // maxBrowserDays is the longest leaf validity browsers accept from public
 // CAs (CA/Browser Forum baseline requirements since September 2020, first
 // enforced by Apple). Apple platforms refuse any TLS leaf over 825 days.
@@ -362,7 +357,14 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 	var ca *tls.Certificate
 	newCA := false
 	if fl.ca {
-		if ca, newCA, err = loadOrMakeCA(caPath, caKeyPath, fl.rsa); err != nil {
+		if ca, newCA, err = certs.LoadOrMakeCA(caPath, caKeyPath, fl.rsa); errors.Is(err, certs.ErrEncryptedKey) {
+			// certs words it for the server's key; this one is the
+			// CA's, and the way out is a command to run here.
+			plain := filepath.Join(filepath.Dir(caKeyPath), "ca-plain.key")
+			return fmt.Errorf("the local CA key %s is encrypted, and encrypted keys are not supported (tlsecho cert cannot ask for a passphrase): "+
+				"decrypt it with openssl pkey -in %s -out %s, then move %s over %s and keep it private (chmod 600)",
+				caKeyPath, caKeyPath, plain, plain, caKeyPath)
+		} else if err != nil {
 			return err
 		}
 		if newCA {
@@ -411,7 +413,9 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 		files = append(files, outFile{p12Path, data, 0o600})
 	}
 	for _, f := range files {
-		if err := writeFileAtomic(f.path, f.data, f.perm, fl.force); err != nil {
+		if err := certs.WriteFileAtomic(f.path, f.data, f.perm, fl.force); errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s already exists; not overwriting (use -force to replace)", f.path)
+		} else if err != nil {
 			return err
 		}
 		if !fl.force {

@@ -1,19 +1,21 @@
-package main
+package certs
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// writeFileAtomic writes data to a temporary file in the same directory
-// and moves it to path, so a crash never leaves a partly written file under
-// the final name. Without overwrite the move is a hard link, which fails
-// if path exists (like O_EXCL) and never replaces a file that appeared
-// since the check; where hard links are not supported, path is created
-// with O_EXCL and written directly.
-func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool) (err error) {
+// WriteFileAtomic writes data to a temporary file in the same directory
+// and moves it to path, so a crash never leaves a partly written
+// certificate or key under the final name. Without overwrite the move is
+// a hard link, which fails if path exists (like O_EXCL) and never
+// replaces a file that appeared since the check; where hard links are
+// not supported, path is created with O_EXCL and written directly. A path
+// that exists then is an error wrapping fs.ErrExist.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool) (err error) {
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp*") // mode 0600 from the start
 	if err != nil {
@@ -38,12 +40,12 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 	case lerr == nil:
 		return nil
 	case errors.Is(lerr, os.ErrExist):
-		return fmt.Errorf("%s already exists; not overwriting (use -force to replace)", path)
+		return existsError(path)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s already exists; not overwriting (use -force to replace)", path)
+			return existsError(path)
 		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -53,6 +55,13 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 	}
 	return nil
 }
+
+// existsError is a path WriteFileAtomic would not replace; it is
+// fs.ErrExist to errors.Is.
+type existsError string
+
+func (e existsError) Error() string        { return string(e) + " already exists" }
+func (e existsError) Is(target error) bool { return target == fs.ErrExist }
 
 // writeSyncClose writes data and makes it durable before the name that
 // points at it can be seen, then closes f; the first error wins.
