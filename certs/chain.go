@@ -25,7 +25,7 @@ import (
 // [DatesProblem], this only informs: the server serves what it was given.
 func ChainProblem(cert *tls.Certificate) string {
 	leaf := cert.Leaf
-	if leaf == nil || selfSigned(leaf) {
+	if leaf == nil || SelfSigned(leaf) {
 		return ""
 	}
 	rest := cert.Certificate[1:]
@@ -46,11 +46,12 @@ func ChainProblem(cert *tls.Certificate) string {
 		len(rest), leaf.Issuer.String())
 }
 
-// selfSigned reports whether c signed itself: a certificate that needs no
-// issuer in the file.
-// CheckSignatureFrom would refuse a self-signed leaf that is not a CA, as
-// the one tlsecho makes at start is not.
-func selfSigned(c *x509.Certificate) bool {
+// SelfSigned reports whether c signed itself: same subject and issuer,
+// and its own key verifies its signature; a certificate that needs no
+// issuer. CheckSignatureFrom would refuse a self-signed leaf that is not
+// a CA, as the one tlsecho makes at start is not, so the signature is
+// checked directly.
+func SelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
 		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }

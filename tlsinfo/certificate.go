@@ -1,7 +1,6 @@
 package tlsinfo
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -85,18 +84,10 @@ func DescribeCertificate(c *x509.Certificate) *Certificate {
 		NotBefore:  c.NotBefore.UTC(),
 		NotAfter:   c.NotAfter.UTC(),
 		SHA256:     certs.Fingerprint(c.Raw),
-		SelfSigned: selfSigned(c),
+		SelfSigned: certs.SelfSigned(c),
 		Key:        KeyName(c.PublicKey),
 		Signature:  c.SignatureAlgorithm.String(),
 	}
-}
-
-// selfSigned tells whether c signed itself: same subject and issuer, and
-// its own key verifies its signature. CheckSignatureFrom would refuse a
-// leaf, which is not a CA, so the signature is checked directly.
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 // KeyName names a public key type and size the way people ask for one:
