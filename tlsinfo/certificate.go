@@ -106,14 +106,26 @@ func KeyName(pub any) string {
 	return fmt.Sprintf("%T", pub)
 }
 
-// SANList is the names in their "KIND:value" form, comma-separated; empty
-// when there are none.
-func (c *Certificate) SANList() string {
+// SANStrings is the names in their "KIND:value" form, in the
+// certificate's order.
+func (c *Certificate) SANStrings() []string {
 	s := make([]string, len(c.SANs))
 	for i, san := range c.SANs {
 		s[i] = san.String()
 	}
-	return strings.Join(s, ", ")
+	return s
+}
+
+// Names is the values of the SANs of one kind ("DNS", "IP"), in the
+// certificate's order.
+func (c *Certificate) Names(kind string) []string {
+	var names []string
+	for _, san := range c.SANs {
+		if san.Kind == kind {
+			names = append(names, san.Value)
+		}
+	}
+	return names
 }
 
 // HostNames are the DNS names and IP addresses, the SANs a TLS client

@@ -54,8 +54,8 @@ func TestDescribeCertificate(t *testing.T) {
 			if d.SelfSigned != tt.selfSigned {
 				t.Errorf("self-signed = %v", d.SelfSigned)
 			}
-			if d.SANList() != tt.sans {
-				t.Errorf("SANList = %q, want %q", d.SANList(), tt.sans)
+			if strings.Join(d.SANStrings(), ", ") != tt.sans {
+				t.Errorf("SANs %q, want %q", strings.Join(d.SANStrings(), ", "), tt.sans)
 			}
 			if strings.Join(d.HostNames(), ",") != strings.Join(tt.hostNames, ",") {
 				t.Errorf("HostNames = %q", d.HostNames())

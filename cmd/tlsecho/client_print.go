@@ -108,11 +108,7 @@ func (p *reportPrinter) chain(certs []*x509.Certificate, now time.Time) {
 		}
 		p.kv(first, "subject", d.Subject)
 		p.kv(rest, "issuer", issuer)
-		sans := make([]string, len(d.SANs))
-		for i, san := range d.SANs {
-			sans[i] = san.String()
-		}
-		p.kv(rest, "SANs", orNone(fewNames(sans)))
+		p.kv(rest, "SANs", orNone(fewNames(d.SANStrings())))
 		p.kv(rest, "valid", validity(cert, now))
 		p.kv(rest, "key", d.Key)
 		p.kv(rest, "signature", d.Signature)

@@ -2,13 +2,14 @@ package main
 
 import (
 	"crypto/x509"
-	"fmt"
+
 	"net"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/tlsinfo"
 	"github.com/tlsecho/tlsecho/web"
 )
 
@@ -35,13 +36,14 @@ func (a *app) logStart() {
 	if f, _ := a.src.Files(); f != "" {
 		source = f
 	}
+	d := tlsinfo.DescribeCertificate(leaf)
 	a.log.Info("certificate",
 		"source", source,
-		"subject", leaf.Subject.String(),
-		"dns", strings.Join(leaf.DNSNames, ","),
-		"ips", fmt.Sprint(leaf.IPAddresses),
+		"subject", d.Subject,
+		"dns", strings.Join(d.Names("DNS"), ","),
+		"ips", strings.Join(d.Names("IP"), ","),
 		"not_after", leaf.NotAfter.UTC().Format(time.RFC3339),
-		"sha256", certs.Fingerprint(leaf.Raw),
+		"sha256", d.SHA256,
 		"mtls", a.cfg.ClientCAFile != "")
 	// A health command that cannot ask at all (mTLS, an untrusted PROXY
 	// source, an alert) never meets the delay: saying it waits the delay

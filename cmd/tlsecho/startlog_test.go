@@ -54,3 +54,19 @@ func TestAdminHint(t *testing.T) {
 		})
 	}
 }
+
+// TestStartLogCertificateNames: the start's certificate line lists the
+// DNS names and the IP addresses alike, comma-separated, as the
+// certificate holds them; the addresses read "[127.0.0.1 ::1]", Go's
+// printing of a slice.
+func TestStartLogCertificateNames(t *testing.T) {
+	t.Parallel()
+	ta := startApp(t, map[string]string{"HOSTS": "localhost,echo.test,127.0.0.1,::1"})
+	line := waitLogged(t, ta, "msg=certificate")
+	if got := tryItValue(t, line, "dns"); got != "localhost,echo.test" {
+		t.Errorf("dns=%q, want localhost,echo.test: %s", got, line)
+	}
+	if got := tryItValue(t, line, "ips"); got != "127.0.0.1,::1" {
+		t.Errorf("ips=%q, want 127.0.0.1,::1: %s", got, line)
+	}
+}
