@@ -38,29 +38,29 @@ func LoadOrMakeCA(certFile, keyFile string, useRSA bool) (ca *tls.Certificate, c
 		// tls.LoadX509KeyPair says only "failed to parse private key".
 		src, err := LoadFiles(certFile, keyFile)
 		if errors.Is(err, ErrEncryptedKey) {
-			return nil, false, fmt.Errorf("the local CA key %s: %w", keyFile, ErrEncryptedKey)
+			return nil, false, fmt.Errorf("certs: the local CA key %s: %w", keyFile, ErrEncryptedKey)
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("load the local CA: %w", err)
+			return nil, false, fmt.Errorf("certs: load the local CA: %w", err)
 		}
 		pair := src.Certificate()
 		if !pair.Leaf.IsCA {
-			return nil, false, fmt.Errorf("%s is not a CA certificate", certFile)
+			return nil, false, fmt.Errorf("certs: %s is not a CA certificate", certFile)
 		}
 		if time.Now().After(pair.Leaf.NotAfter) {
-			return nil, false, fmt.Errorf("the local CA %s expired on %s; move %s and %s away to make a new one", certFile, pair.Leaf.NotAfter.Format(time.DateOnly), certName, keyName)
+			return nil, false, fmt.Errorf("certs: the local CA %s expired on %s; move %s and %s away to make a new one", certFile, pair.Leaf.NotAfter.Format(time.DateOnly), certName, keyName)
 		}
 		// A CA made where the clock ran ahead: what it issues now fails
 		// every client's check until then, whatever its own dates say.
 		if now := time.Now(); now.Before(pair.Leaf.NotBefore) {
-			return nil, false, fmt.Errorf("the local CA %s is not valid until %s (this machine's time is %s): a clock is wrong, here or where it was made; fix it, or move %s and %s away to make a new one",
+			return nil, false, fmt.Errorf("certs: the local CA %s is not valid until %s (this machine's time is %s): a clock is wrong, here or where it was made; fix it, or move %s and %s away to make a new one",
 				certFile, pair.Leaf.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), certName, keyName)
 		}
 		return pair, false, nil
 	case certErr == nil:
-		return nil, false, fmt.Errorf("%s exists without its key %s; restore the key or move %s away to make a new CA", certFile, keyFile, certName)
+		return nil, false, fmt.Errorf("certs: %s exists without its key %s; restore the key or move %s away to make a new CA", certFile, keyFile, certName)
 	case keyErr == nil:
-		return nil, false, fmt.Errorf("%s exists without its certificate %s; restore it or move %s away to make a new CA", keyFile, certFile, keyName)
+		return nil, false, fmt.Errorf("certs: %s exists without its certificate %s; restore it or move %s away to make a new CA", keyFile, certFile, keyName)
 	}
 	g, err := Generate(GenerateOptions{
 		IsCA:       true,

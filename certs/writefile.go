@@ -19,7 +19,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp*") // mode 0600 from the start
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("certs: write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // after a rename or link, a no-op or just the extra name
 	err = writeSyncClose(tmp, data)
@@ -27,11 +27,11 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 		err = os.Chmod(tmp.Name(), perm)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("certs: write %s: %w", path, err)
 	}
 	if overwrite {
 		if err := os.Rename(tmp.Name(), path); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+			return fmt.Errorf("certs: write %s: %w", path, err)
 		}
 		return nil
 	}
@@ -47,11 +47,11 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 		if errors.Is(err, os.ErrExist) {
 			return existsError(path)
 		}
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("certs: write %s: %w", path, err)
 	}
 	if err := writeSyncClose(f, data); err != nil {
 		os.Remove(path)
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("certs: write %s: %w", path, err)
 	}
 	return nil
 }
@@ -60,7 +60,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode, overwrite bool)
 // fs.ErrExist to errors.Is.
 type existsError string
 
-func (e existsError) Error() string        { return string(e) + " already exists" }
+func (e existsError) Error() string        { return "certs: " + string(e) + " already exists" }
 func (e existsError) Is(target error) bool { return target == fs.ErrExist }
 
 // writeSyncClose writes data and makes it durable before the name that

@@ -40,7 +40,7 @@ func TestWriteFileAtomic(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want error %v", err, tt.wantErr)
 			}
-			if err != nil && (!errors.Is(err, fs.ErrExist) || err.Error() != path+" already exists") {
+			if err != nil && (!errors.Is(err, fs.ErrExist) || err.Error() != "certs: "+path+" already exists") {
 				t.Errorf("error %q is not fs.ErrExist, or does not say the file exists", err)
 			}
 			if got, _ := os.ReadFile(path); string(got) != tt.want {
