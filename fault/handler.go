@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -92,6 +93,12 @@ func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 		// 413 (RFC 9110 section 15.5.14) tells a client to send less, not
 		// to fix its syntax.
 		http.Error(w, "fault: a POST /faults body is at most "+strconv.Itoa(maxFormBytes)+" bytes", http.StatusRequestEntityTooLarge)
+		return
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The client was slow, not wrong: 408 (RFC 9110 section
+		// 15.5.9), which net/http's own timeouts do not send.
+		w.Header().Set("Connection", "close")
+		http.Error(w, "fault: the form body did not all arrive within the time the admin port gives a request; send it at once", http.StatusRequestTimeout)
 		return
 	case err != nil:
 		http.Error(w, "fault: bad form: "+err.Error(), http.StatusBadRequest)

@@ -6,12 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/tlsecho/tlsecho/internal/jsontext"
 )
 
 // DefaultRecent is how many handshakes a [Recent] keeps when its size is
@@ -98,7 +97,8 @@ func addrString(a net.Addr) string {
 // parsed hellos, not their descriptions, so its memory stays within
 // Size times about the largest hello, 64 KiB, whatever clients send (a
 // parsed hello takes about its size on the wire); descriptions are made
-// when asked for. Safe for concurrent use; the zero value keeps
+// when asked for, and shared by the answers that are writing them at the
+// time (see shown). Safe for concurrent use; the zero value keeps
 // [DefaultRecent].
 type Recent struct {
 	// Size is how many records are kept; zero means DefaultRecent. It
@@ -106,7 +106,7 @@ type Recent struct {
 	Size int
 
 	mu   sync.Mutex
-	ring []Record
+	ring []*shown
 	next int // where the next record goes once the ring is full
 }
 
@@ -124,26 +124,36 @@ func (r *Recent) Add(rec Record) {
 		size = DefaultRecent
 	}
 	if len(r.ring) < size {
-		r.ring = append(r.ring, rec)
+		r.ring = append(r.ring, &shown{rec: rec})
 		return
 	}
-	r.ring[r.next] = rec
+	r.ring[r.next] = &shown{rec: rec}
 	r.next = (r.next + 1) % size
 }
 
 // List returns the records, newest first; listener, when not empty, keeps
 // only that listener's.
 func (r *Recent) List(listener string) []Record {
+	list := r.list(listener)
+	out := make([]Record, len(list))
+	for i, s := range list {
+		out[i] = s.rec
+	}
+	return out
+}
+
+// list is List with each record's shared description.
+func (r *Recent) list(listener string) []*shown {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Record, 0, len(r.ring))
+	out := make([]*shown, 0, len(r.ring))
 	for i := range len(r.ring) {
 		// Newest is just before next (or at the end while filling).
 		j := (r.next - 1 - i + 2*len(r.ring)) % len(r.ring)
 		if len(r.ring) < r.size() {
 			j = len(r.ring) - 1 - i
 		}
-		if listener == "" || r.ring[j].Listener == listener {
+		if listener == "" || r.ring[j].rec.Listener == listener {
 			out = append(out, r.ring[j])
 		}
 	}
@@ -186,26 +196,27 @@ func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	writeIndented(w, r.List(listener))
+	writeIndented(w, r.list(listener))
 }
 
 // writeIndented writes records as one indented JSON array, a record at a
 // time: a ClientHello may hold tens of thousands of values (a 64 KiB one,
 // 32,000 cipher suites), each a few dozen bytes described, so a full
 // list built at once could take hundreds of megabytes per request. Here
-// a request holds one record's description at a time.
-func writeIndented(w io.Writer, records []Record) {
+// a request holds one record's description at a time, and shares it with
+// the other answers writing it (shown.indented).
+func writeIndented(w io.Writer, records []*shown) {
 	sep := "[\n  "
 	for _, rec := range records {
-		// A record always encodes: it holds strings and numbers only.
-		b, _ := json.MarshalIndent(rec, "  ", "  ")
-		// What the client sent (an SNI, ALPN names) may hold
-		// characters that reorder or hide text in a browser's view.
-		b = jsontext.Escape(b)
+		d := rec.indented()
 		if _, err := io.WriteString(w, sep); err != nil {
 			return
 		}
-		if _, err := w.Write(b); err != nil {
+		_, err := w.Write(d.b)
+		// d must live until the write is done, or its weak pointer
+		// would let the next answer make a copy of its own meanwhile.
+		runtime.KeepAlive(d)
+		if err != nil {
 			return
 		}
 		sep = ",\n  "

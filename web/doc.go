@@ -13,6 +13,12 @@
 // that ends TLS in TCP mode says the same in its PROXY header
 // ([InfoHandler].UpstreamTLS).
 //
+// # Limits
+//
+// A client's ClientHello can make its /info answer a few hundred KiB, held
+// until it is read: the answers over 64 KiB being written at once share
+// 16 MiB per handler, and past that one gets 503 with Retry-After.
+//
 // # Security
 //
 // Every answer carries headers that forbid framing and type sniffing,

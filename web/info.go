@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/internal/jsontext"
@@ -52,7 +53,28 @@ type InfoHandler struct {
 	// that does not open with a PROXY protocol header: the commands
 	// suggested for it then send one (see [RawTLSCommands]).
 	ProxyRequired bool
+
+	// held is the bytes of large answers being written now, and
+	// largeBudget their bound (0: largeInfoBudget; set by tests).
+	held        atomic.Int64
+	largeBudget int64
 }
+
+// An /info answer describes the client's own ClientHello, and a large
+// hello makes an answer of a few hundred KiB (32,000 cipher suites give
+// fingerprint strings of 350 KB; 61 KB of ALPN names in control bytes,
+// each escaped to six, 370 KB), which the server holds until the client
+// has read it or the answer's write deadline (TLSECHO_HANDSHAKE_TIMEOUT
+// plus TLSECHO_IDLE_TIMEOUT) has passed. 1,000 clients that asked and read
+// nothing took 520 MB; at TLSECHO_MAX_CONNS that is gigabytes. So the
+// answers over largeInfo being written at once share largeInfoBudget
+// bytes per listener; past it a large one gets 503, and Retry-After
+// (holdLarge). A
+// browser's answer is about 14 KB and is never refused.
+const (
+	largeInfo       = 64 << 10
+	largeInfoBudget = 16 << 20
+)
 
 // info is the JSON document; its field names are what app.js reads. The
 // certificates, the connection and the hello are tlsinfo's descriptions,
@@ -155,11 +177,35 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// What the client sent (its SNI, ALPN names, headers) may hold
 	// characters that reorder or hide text where the page shows it.
 	body = jsontext.Escape(body)
+	body = append(body, '\n')
+	if n := int64(len(body)); n > largeInfo {
+		if !h.holdLarge(n) {
+			hdr.Set("Retry-After", "5")
+			http.Error(w, "web: too many large /info answers are being written now (this one, describing your ClientHello, is "+
+				strconv.FormatInt(n, 10)+" bytes); try again later", http.StatusServiceUnavailable)
+			return
+		}
+		defer h.held.Add(-n)
+	}
 	hdr.Set("Content-Type", "application/json; charset=utf-8")
 	// It describes this very connection, so no cache may reuse it.
 	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("Content-Length", strconv.Itoa(len(body)+1))
-	w.Write(append(body, '\n'))
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+// holdLarge counts a large answer of n bytes among those being written,
+// unless that would take them past their budget (largeInfo).
+func (h *InfoHandler) holdLarge(n int64) bool {
+	budget := h.largeBudget
+	if budget <= 0 {
+		budget = largeInfoBudget
+	}
+	if h.held.Add(n) > budget {
+		h.held.Add(-n)
+		return false
+	}
+	return true
 }
 
 // describeClient says who asked and over what: a hop in front that ended

@@ -108,14 +108,14 @@ func TestFrameLengthTopBit(t *testing.T) {
 }
 
 // TestUpgradeWithEarlyDataLogged: an upgrade request followed by bytes
-// before the 101 (frames sent too early) is refused after the connection
-// was taken over, when no HTTP answer can be sent any more; the debug log
-// says why.
+// before the 101 (frames sent too early) is refused (its 400 is
+// TestUpgradeWithEarlyBytes'); the debug log says why, in the line of
+// every refused upgrade.
 func TestUpgradeWithEarlyDataLogged(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		failed := make(chan struct{}, 1)
-		ts := serve(t, &Server{Logger: slog.New(&eventHandler{msg: "websocket upgrade failed", seen: failed})}, nil)
+		ts := serve(t, &Server{Logger: slog.New(&eventHandler{msg: "upgrade refused", seen: failed})}, nil)
 		c := ts.dialConn(t)
 		defer c.Close()
 		fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+

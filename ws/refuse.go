@@ -20,6 +20,10 @@ const (
 // ServeHTTP has set Sec-WebSocket-Version: 13, as gorilla's own error
 // writer does on every refusal.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	if hj, ok := w.(*hijacker); ok && hj.early != nil {
+		s.refuseEarly(hj, r)
+		return
+	}
 	if status == http.StatusForbidden && !s.checkOrigin(r) {
 		s.refuseOrigin(w, r)
 		return

@@ -334,10 +334,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wc, err := s.upgrader.Upgrade(hj, r, hdr)
 	if err != nil {
 		// Upgrade has answered with an HTTP error through refuse, which
-		// logged it, unless it had taken the connection over already (a
-		// client that sent bytes before the 101, such as a request body):
-		// then it closed the connection, and only this line can say why.
-		// One event, one line.
+		// logged it (a client that sent bytes before the 101 too:
+		// refuseEarly), unless it had taken the connection over already
+		// and then failed (writing the 101): then it closed the
+		// connection, and only this line can say why. One event, one line.
 		if hj.nc != nil {
 			s.logger().Debug("websocket upgrade failed", append(peerAttrs(r.RemoteAddr, listener.FromContext(r.Context())), "err", err)...)
 		}
@@ -368,6 +368,10 @@ type hijacker struct {
 	http.ResponseWriter
 	pool *sync.Pool
 	nc   *watchedConn
+	// early is the hijacked connection of a client that sent bytes
+	// before its 101, for refuse to answer and close.
+	early      net.Conn
+	earlyBytes int
 }
 
 // Hijack takes over the connection.
@@ -379,6 +383,12 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := hj.Hijack()
 	if err != nil {
 		return nil, nil, err
+	}
+	if n := brw.Reader.Buffered(); n > 0 {
+		// gorilla would close the connection without a word (see
+		// earlyBytes): it is answered by refuse instead.
+		h.early, h.earlyBytes = nc, n
+		return nil, nil, &earlyBytes{n: n}
 	}
 	h.nc = &watchedConn{Conn: nc, pool: h.pool}
 	return h.nc, brw, nil

@@ -24,6 +24,9 @@ const maxTargetBytes = 8 << 10
 //     proxy makes: 501, the answer to a method the server implements for
 //     no resource (section 15.6.2), where the router gave a 404 for its
 //     authority-form target ("host:port"), or a 405 for a path.
+//   - HTTP/2's connection preface ("PRI * HTTP/2.0") from a client with
+//     prior knowledge gets HTTP/2's own refusal (refuseHTTP2), not an
+//     HTTP/1.1 answer it cannot read.
 //   - A target longer than maxTargetBytes gets 414 (RFC 9112 section 3:
 //     a server MUST answer so a target longer than it wishes to parse).
 func otherTargets(next http.Handler) http.Handler {
@@ -31,6 +34,8 @@ func otherTargets(next http.Handler) http.Handler {
 		switch {
 		case len(r.RequestURI) > maxTargetBytes:
 			http.Error(w, "414 URI Too Long: the request target is over 8 KiB", http.StatusRequestURITooLong)
+		case isHTTP2Preface(r):
+			refuseHTTP2(w)
 		case r.Method == http.MethodConnect:
 			http.Error(w, "501 Not Implemented: CONNECT: this server is not a proxy", http.StatusNotImplemented)
 		case r.RequestURI != "*":

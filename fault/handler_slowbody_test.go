@@ -1,0 +1,39 @@
+package fault
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHandlerSlowBody: a POST /faults whose form body has not all come
+// by the server's read deadline gets 408 Request Timeout saying so (RFC
+// 9110 section 15.5.9), not a 400 "bad form" quoting a socket's i/o
+// timeout, which reads as a fault in what was sent.
+func TestHandlerSlowBody(t *testing.T) {
+	in := newInjector(t, Options{Listeners: []string{"tls"}})
+	srv := httptest.NewUnstartedServer(in.Handler())
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\nlistener=tls")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "did not all arrive") {
+		t.Errorf("%s: %q; want 408 saying the body did not all arrive", resp.Status, body)
+	}
+}
