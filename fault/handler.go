@@ -61,6 +61,13 @@ func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, ErrOff.Error(), http.StatusForbidden)
 		return
 	}
+	if r.ContentLength > maxFormBytes {
+		// Said before a byte of it is read: a client that asked to be
+		// told (Expect: 100-continue) is refused rather than invited
+		// to send it all first.
+		http.Error(w, "fault: a POST /faults body is at most "+strconv.Itoa(maxFormBytes)+" bytes", http.StatusRequestEntityTooLarge)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	// A form comes in either encoding: curl -d and HTML forms send
 	// urlencoded, curl -F and forms with enctype multipart/form-data send

@@ -1,13 +1,16 @@
 package fault
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHandlerBodyLimit: a POST /faults body of exactly the limit is read,
@@ -76,5 +79,30 @@ func TestHandlerBodyLimit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHandlerBodyLimitBeforeContinue: a client that announces a body over
+// the limit and waits to be told (Expect: 100-continue) is refused with
+// 413 at once, not told "100 Continue" and then refused once it has sent
+// it all.
+func TestHandlerBodyLimitBeforeContinue(t *testing.T) {
+	in := newInjector(t, Options{Listeners: []string{"tls"}})
+	srv := httptest.NewServer(in.Handler())
+	defer srv.Close()
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+		"Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n")
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(line, "HTTP/1.1 413 ") {
+		t.Errorf("first answer %q, want 413 before any body is sent", line)
 	}
 }
