@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/bytediff"
 )
 
 // echoer is one connected client of either kind.
@@ -77,26 +78,13 @@ func readEcho(r io.Reader, want, buf []byte, short func(got int) error) error {
 			}
 			return err
 		}
-		if i := firstDiff(buf[:n], want[off:off+n]); i >= 0 {
+		if i := bytediff.First(buf[:n], want[off:off+n]); i >= 0 {
 			return mismatchf("byte %d of %d differs: sent 0x%02x, echoed 0x%02x",
 				off+i, len(want), want[off+i], buf[i])
 		}
 		off += n
 	}
 	return nil
-}
-
-// firstDiff is the index of the first byte where a and b differ, or -1.
-func firstDiff(a, b []byte) int {
-	if bytes.Equal(a, b) {
-		return -1
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return -1
 }
 
 // tlsEchoer is a client of a raw TLS echo: the echo is the next

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/bytediff"
 )
 
 // The most of standard input a session holds sent and not yet echoed:
@@ -142,7 +144,7 @@ func (o *owedEcho) stream(p []byte) (n int, err error) {
 		line := o.lines[0]
 		rest := line[o.off:]
 		k := min(len(rest), len(p)-n)
-		if i := mismatch(rest[:k], p[n:n+k]); i >= 0 {
+		if i := bytediff.First(rest[:k], p[n:n+k]); i >= 0 {
 			// What came in the line's place: the part that matched, then
 			// this read's bytes, up to the line's length.
 			got := append(append([]byte(nil), line[:o.off]...), p[n:min(len(p), n+len(rest))]...)
@@ -209,20 +211,6 @@ func (o *owedEcho) when() string {
 		return " after the end of input"
 	}
 	return ""
-}
-
-// mismatch is the index of the first byte where a and b, of one length,
-// differ, or -1.
-func mismatch(a, b []byte) int {
-	if bytes.Equal(a, b) {
-		return -1
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return -1
 }
 
 // excerpt quotes the start of what a server sent, cut at 32 bytes.
