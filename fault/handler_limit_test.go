@@ -1,16 +1,13 @@
 package fault
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestHandlerBodyLimit: a POST /faults body of exactly the limit is read,
@@ -90,15 +87,8 @@ func TestHandlerBodyLimitBeforeContinue(t *testing.T) {
 	in := newInjector(t, Options{Listeners: []string{"tls"}})
 	srv := httptest.NewServer(in.Handler())
 	defer srv.Close()
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
-		"Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n")
-	line, err := bufio.NewReader(c).ReadString('\n')
+	line, err := sendRaw(t, srv.Listener.Addr().String(), "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+		"Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n").ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,14 +21,8 @@ func TestHandlerSlowBody(t *testing.T) {
 	srv.Config.ReadTimeout = 300 * time.Millisecond
 	srv.Start()
 	defer srv.Close()
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\nlistener=tls")
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	br := sendRaw(t, srv.Listener.Addr().String(), "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\nlistener=tls")
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,4 +30,20 @@ func TestHandlerSlowBody(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "did not all arrive") {
 		t.Errorf("%s: %q; want 408 saying the body did not all arrive", resp.Status, body)
 	}
+}
+
+// sendRaw writes request, as it stands, on a new connection to addr and
+// returns the connection's reader; the test's end closes it.
+func sendRaw(t *testing.T, addr, request string) *bufio.Reader {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, request); err != nil {
+		t.Fatal(err)
+	}
+	return bufio.NewReader(c)
 }
