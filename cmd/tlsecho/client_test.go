@@ -495,6 +495,8 @@ func TestClientUsage(t *testing.T) {
 		{"cert without key", []string{"-cert", notPEM, "tls://localhost:8433"}, "-cert and -key go together"},
 		{"zero timeout", []string{"-timeout", "0s", "tls://localhost:8433"}, "-timeout must be positive"},
 		{"n zero", []string{"-n", "0", "tls://localhost:8433", "x"}, "-n must be at least 1"},
+		{"n with a leading zero is decimal: 09 is nine, not bad octal", []string{"-n", "09", "-timeout", "0s", "tls://localhost:8433", "x"}, "-timeout must be positive"},
+		{"n in hexadecimal", []string{"-n", "0x10", "tls://localhost:8433", "x"}, `invalid value "0x10" for flag -n: want a whole number in decimal`},
 		{"n without message", []string{"-n", "3", "tls://localhost:8433"}, "-n needs a MESSAGE"},
 		{"missing CA file", []string{"-ca", filepath.Join(dir, "nope.pem"), "tls://localhost:8433"}, "-ca: open "},
 		{"CA file without PEM", []string{"-ca", notPEM, "tls://localhost:8433"}, "no PEM certificate found"},
