@@ -40,6 +40,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -180,10 +181,19 @@ func warnNoTLS(fs *flag.FlagSet, targets []*url.URL, stderr io.Writer) {
 
 func parseTarget(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Port() == "" {
+	// A port out of range (tls://127.0.0.1:99999) or no host would only
+	// fail at the first dial, counted as one of the run's errors.
+	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Hostname() == "" || !isPort(u.Port()) {
 		return nil, fmt.Errorf("target %q: want tls://host:port, wss://host:port/path or ws://host:port/path", s)
 	}
 	return u, nil
+}
+
+// isPort reports whether s is a port number a client can dial, 1 to
+// 65535, in decimal.
+func isPort(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 16)
+	return err == nil && n > 0
 }
 
 // checkLoopback refuses names and addresses that are not this machine.
