@@ -224,6 +224,9 @@ func (o *clientOptions) check() error {
 	if o.target.scheme != "wss" && (o.subprotocols != "" || o.compress || o.ping) {
 		return clientUsageErr("-subprotocol, -compress and -ping are for wss:// URLs only")
 	}
+	if err := checkSubprotocols(o.subprotocols); err != nil {
+		return err
+	}
 	return o.checkProxy()
 }
 

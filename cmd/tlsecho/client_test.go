@@ -502,6 +502,8 @@ func TestClientUsage(t *testing.T) {
 		{"CA file without PEM", []string{"-ca", notPEM, "tls://localhost:8433"}, "no PEM certificate found"},
 		{"bad key pair", []string{"-cert", notPEM, "-key", notPEM, "tls://localhost:8433"}, "-cert " + notPEM},
 		{"subprotocol on tls", []string{"-subprotocol", "chat", "tls://localhost:8433"}, "for wss:// URLs only"},
+		{"subprotocol not a token", []string{"-subprotocol", "chat, v1.chat;q=1", "wss://localhost:8443/ws"}, `"v1.chat;q=1" is not a token (RFC 6455 section 4.1)`},
+		{"subprotocol offered twice", []string{"-subprotocol", "chat,superchat, chat", "wss://localhost:8443/ws"}, `"chat" is offered twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
