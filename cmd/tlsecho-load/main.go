@@ -147,7 +147,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.conns < len(o.targets) || o.duration <= 0 || o.messages < 0 || o.warmup < 0 || o.timeout <= 0 {
 		return nil, errors.New("-c must be at least one per target, -d and -timeout positive, -n and -warmup not negative")
 	}
-	if o.text < 0 || o.text > 1 {
+	// Written so that NaN, which every comparison is false for, is
+	// refused too: it ran with every message binary.
+	if !(o.text >= 0 && o.text <= 1) {
 		return nil, errors.New("-text is a fraction from 0 to 1")
 	}
 	if o.pid < 0 {
