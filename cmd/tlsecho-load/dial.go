@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // clientTLS is the TLS configuration of every client. It verifies the
@@ -37,6 +39,10 @@ func clientTLS(o *options) (*tls.Config, error) {
 		data, err := os.ReadFile(o.caFile)
 		if err != nil {
 			return nil, fmt.Errorf("-ca: %w", err)
+		}
+		// AppendCertsFromPEM passes over a block cut short or corrupt.
+		if n, blocks := certs.PEMBlocks(data); n < blocks {
+			return nil, fmt.Errorf("-ca %s: only %d of the %d PEM blocks decode (cut short or corrupt)", o.caFile, n, blocks)
 		}
 		if !roots.AppendCertsFromPEM(data) {
 			return nil, fmt.Errorf("-ca %s: no PEM certificate found", o.caFile)

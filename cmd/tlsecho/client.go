@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/fault"
 	"github.com/tlsecho/tlsecho/internal/term"
 	"github.com/tlsecho/tlsecho/tlsinfo"
@@ -241,6 +242,12 @@ func (o *clientOptions) load() error {
 		data, err := os.ReadFile(o.caFile)
 		if err != nil {
 			return clientUsageErr("-ca: %w", err)
+		}
+		// AppendCertsFromPEM passes over a block cut short or corrupt: a
+		// CA dropped so would only show as an unknown authority, with the
+		// advice to pass the CA with -ca.
+		if n, blocks := certs.PEMBlocks(data); n < blocks {
+			return clientUsageErr("-ca %s: only %d of the %d PEM blocks decode (cut short or corrupt)", o.caFile, n, blocks)
 		}
 		if !roots.AppendCertsFromPEM(data) {
 			return clientUsageErr("-ca %s: no PEM certificate found", o.caFile)

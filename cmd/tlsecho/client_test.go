@@ -474,6 +474,13 @@ func TestClientUsage(t *testing.T) {
 	if err := os.WriteFile(notPEM, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Two blocks, the first with a character no base64 has: pem.Decode
+	// passes over it to the second, and so did AppendCertsFromPEM.
+	corruptCA := filepath.Join(dir, "corrupt.pem")
+	corrupt := "-----BEGIN CERTIFICATE-----\nMII!\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n"
+	if err := os.WriteFile(corruptCA, []byte(corrupt), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -500,6 +507,7 @@ func TestClientUsage(t *testing.T) {
 		{"n without message", []string{"-n", "3", "tls://localhost:8433"}, "-n needs a MESSAGE"},
 		{"missing CA file", []string{"-ca", filepath.Join(dir, "nope.pem"), "tls://localhost:8433"}, "-ca: open "},
 		{"CA file without PEM", []string{"-ca", notPEM, "tls://localhost:8433"}, "no PEM certificate found"},
+		{"CA file with a corrupt block", []string{"-ca", corruptCA, "tls://localhost:8433"}, "only 1 of the 2 PEM blocks decode (cut short or corrupt)"},
 		{"bad key pair", []string{"-cert", notPEM, "-key", notPEM, "tls://localhost:8433"}, "-cert " + notPEM},
 		{"subprotocol on tls", []string{"-subprotocol", "chat", "tls://localhost:8433"}, "for wss:// URLs only"},
 		{"subprotocol not a token", []string{"-subprotocol", "chat, v1.chat;q=1", "wss://localhost:8443/ws"}, `"v1.chat;q=1" is not a token (RFC 6455 section 4.1)`},
