@@ -185,7 +185,7 @@ func parseTarget(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	// A port out of range (tls://127.0.0.1:99999) or no host would only
 	// fail at the first dial, counted as one of the run's errors.
-	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Hostname() == "" || !isPort(u.Port()) {
+	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Hostname() == "" || !isPort(u.Port()) || !dialable(u.Host) {
 		return nil, fmt.Errorf("target %q: want tls://host:port, wss://host:port/path or ws://host:port/path", s)
 	}
 	return u, nil
@@ -196,6 +196,13 @@ func parseTarget(s string) (*url.URL, error) {
 func isPort(s string) bool {
 	n, err := strconv.ParseUint(s, 10, 16)
 	return err == nil && n > 0
+}
+
+// dialable reports whether hostport splits as a dial splits it: url.Parse
+// takes tls://]:1, whose host "]" no dial can use.
+func dialable(hostport string) bool {
+	_, _, err := net.SplitHostPort(hostport)
+	return err == nil
 }
 
 // checkLoopback refuses names and addresses that are not this machine.
