@@ -34,9 +34,10 @@ func FuzzSwitchAnswer(f *testing.F) {
 		}
 		req := &http.Request{Header: http.Header{"Sec-WebSocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}}
 		resp := &http.Response{StatusCode: http.StatusSwitchingProtocols, Header: h, Request: req}
+		// The client's own offer: tokens, as checkSubprotocols has them.
 		var offered []string
 		for p := range strings.SplitSeq(offer, ",") {
-			if p = strings.TrimSpace(p); p != "" {
+			if p = strings.TrimSpace(p); isHTTPToken(p) {
 				offered = append(offered, p)
 			}
 		}
