@@ -143,6 +143,15 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 		return nil
 	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && startsHeader(rec.b):
 		return ErrProxyHeaderCut
+	case errors.Is(err, io.EOF) && rec.n > 0:
+		// Bytes that begin no header, then the client's end: awaitV1Line
+		// waited for the line of "P0", which is no header, as "X0" is
+		// not, and the stage refused it with a bare "EOF" (in optional
+		// mode too, where "X0" went on to the handshake).
+		if policy == proxyproto.REQUIRE {
+			return ErrProxyHeaderMissing
+		}
+		return nil
 	case errors.Is(err, os.ErrDeadlineExceeded) && !p.require && rec.n == 0:
 		return nothingSent{err}
 	case errors.Is(err, os.ErrDeadlineExceeded):
