@@ -141,7 +141,7 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 			return ErrProxyHeaderMissing
 		}
 		return nil
-	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && startsHeader(rec.b):
+	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && (startsHeader(rec.b) || bytes.HasPrefix(rec.b, v1Start)):
 		return ErrProxyHeaderCut
 	case errors.Is(err, io.EOF) && rec.n > 0:
 		// Bytes that begin no header, then the client's end: awaitV1Line
@@ -250,6 +250,10 @@ func startsHeader(b []byte) bool {
 	}
 	return false
 }
+
+// v1Start is what go-proxyproto reads a v1 header by: "PROXY0\r\n" is a
+// malformed one to it, so "PROXY0" and the end is one cut short.
+var v1Start = []byte("PROXY")
 
 // maxV1Header is the longest v1 header, CRLF included (the PROXY
 // protocol specification, section 2.1).

@@ -478,6 +478,8 @@ func TestProxyHeaderCutShort(t *testing.T) {
 		// refused as one without a header, not with a bare "EOF".
 		{"P and no header, closed", "P0", false, "no PROXY protocol header, which is required here"},
 		{"PRX, closed", "PRX", false, "no PROXY protocol header, which is required here"},
+		// go-proxyproto takes "PROXY" for a v1 header's start.
+		{"PROXY and no space, closed", "PROXY0", false, "closed the connection before sending a whole PROXY protocol header"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
