@@ -92,17 +92,24 @@ func parseCAs(file string, data []byte) (*caPool, error) {
 	h := sha256.New()
 	for rest := data; ; {
 		var block *pem.Block
+		before := rest
 		block, rest = pem.Decode(rest)
+		// pem.Decode skips a block it cannot decode, on to the next one
+		// that does, or gives up on it and everything after it, with no
+		// error of its own either way. A begun block in what it passed
+		// over, beside the one it returns, was cut short or is corrupt.
+		over, own := before[:len(before)-len(rest)], 1
 		if block == nil {
-			// pem.Decode gives up on a block it cannot decode and
-			// everything after it with no error of its own.
-			if bytes.Contains(rest, []byte("-----BEGIN")) {
-				where := "its first PEM block"
-				if n := len(p.subjects); n > 0 {
-					where = fmt.Sprintf("the PEM block after CA certificate %d (%s)", n, p.subjects[n-1])
-				}
-				return nil, fmt.Errorf("certs: %s: %s does not decode (cut short or corrupt)", file, where)
+			over, own = rest, 0
+		}
+		if bytes.Count(over, []byte("-----BEGIN")) > own {
+			where := "its first PEM block"
+			if n := len(p.subjects); n > 0 {
+				where = fmt.Sprintf("the PEM block after CA certificate %d (%s)", n, p.subjects[n-1])
 			}
+			return nil, fmt.Errorf("certs: %s: %s does not decode (cut short or corrupt)", file, where)
+		}
+		if block == nil {
 			break
 		}
 		if block.Type != "CERTIFICATE" {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,7 +275,8 @@ func TestClientCAReloadWarnsOfDates(t *testing.T) {
 
 // TestLoadCAsCutShortWords: a CA file cut short names where: its first
 // block when nothing decoded (it said "after CA certificate 0"), else the
-// block after the last certificate that did, by number and name.
+// block after the last certificate that did, by number and name; also
+// when a later block decodes again.
 func TestLoadCAsCutShortWords(t *testing.T) {
 	t.Parallel()
 	ca, err := Generate(GenerateOptions{IsCA: true, CommonName: "cut CA"})
@@ -290,6 +292,11 @@ func TestLoadCAsCutShortWords(t *testing.T) {
 	}{
 		{"first block", half, "its first PEM block does not decode (cut short or corrupt)"},
 		{"second block", append(append([]byte{}, ca.CertPEM...), half...), "the PEM block after CA certificate 1 (CN=cut CA,O=tlsecho) does not decode (cut short or corrupt)"},
+		// pem.Decode passes over a block that does not decode to the
+		// next one that does: the CA in the middle was dropped unsaid.
+		{"middle block", slices.Concat(ca.CertPEM, half, ca.CertPEM), "the PEM block after CA certificate 1 (CN=cut CA,O=tlsecho) does not decode (cut short or corrupt)"},
+		{"middle block without its end", slices.Concat(ca.CertPEM, ca.CertPEM[:len(ca.CertPEM)/2], ca.CertPEM), "the PEM block after CA certificate 1 (CN=cut CA,O=tlsecho) does not decode (cut short or corrupt)"},
+		{"first block without its end", slices.Concat(ca.CertPEM[:len(ca.CertPEM)/2], ca.CertPEM), "its first PEM block does not decode (cut short or corrupt)"},
 	} {
 		file := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".pem")
 		if err := os.WriteFile(file, tt.data, 0o644); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tlsecho/tlsecho/tlsinfo"
 )
@@ -127,7 +128,13 @@ func certName(c *x509.Certificate) string {
 // and cut to maxNameInError bytes.
 func printableName(s string) string {
 	if len(s) > maxNameInError {
-		s = s[:maxNameInError] + "..."
+		// Cut at a character's start: a character cut in two showed as
+		// U+FFFD, past the bound.
+		n := maxNameInError
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "..."
 	}
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {

@@ -141,8 +141,17 @@ func (p *Proxy) read(c *Conn, timeout time.Duration) error {
 			return ErrProxyHeaderMissing
 		}
 		return nil
-	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && startsHeader(rec.b):
+	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && (startsHeader(rec.b) || bytes.HasPrefix(rec.b, v1Start)):
 		return ErrProxyHeaderCut
+	case errors.Is(err, io.EOF) && rec.n > 0:
+		// Bytes that begin no header, then the client's end: awaitV1Line
+		// waited for the line of "P0", which is no header, as "X0" is
+		// not, and the stage refused it with a bare "EOF" (in optional
+		// mode too, where "X0" went on to the handshake).
+		if policy == proxyproto.REQUIRE {
+			return ErrProxyHeaderMissing
+		}
+		return nil
 	case errors.Is(err, os.ErrDeadlineExceeded) && !p.require && rec.n == 0:
 		return nothingSent{err}
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -241,6 +250,10 @@ func startsHeader(b []byte) bool {
 	}
 	return false
 }
+
+// v1Start is what go-proxyproto reads a v1 header by: "PROXY0\r\n" is a
+// malformed one to it, so "PROXY0" and the end is one cut short.
+var v1Start = []byte("PROXY")
 
 // maxV1Header is the longest v1 header, CRLF included (the PROXY
 // protocol specification, section 2.1).

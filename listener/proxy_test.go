@@ -460,7 +460,7 @@ func TestProxyHook(t *testing.T) {
 // header it stopped, and never as a malformed header: what it sent was
 // sound as far as it went, and an operator reading "malformed" would look
 // at the balancer's header settings rather than at the connections it
-// drops.
+// drops. A few bytes that begin no header, then the end, are no header.
 func TestProxyHeaderCutShort(t *testing.T) {
 	t.Parallel()
 	v2 := v2WithTLVs("")
@@ -474,6 +474,12 @@ func TestProxyHeaderCutShort(t *testing.T) {
 		{"v2 before its length, closed", v2[:14], false, "closed the connection before sending a whole PROXY protocol header"},
 		{"v2 in its addresses, closed", v2[:20], false, "closed the connection before sending a whole PROXY protocol header"},
 		{"v2 in its addresses, reset", v2[:20], true, "connection reset"},
+		// No header's start, though the first byte is a v1 header's:
+		// refused as one without a header, not with a bare "EOF".
+		{"P and no header, closed", "P0", false, "no PROXY protocol header, which is required here"},
+		{"PRX, closed", "PRX", false, "no PROXY protocol header, which is required here"},
+		// go-proxyproto takes "PROXY" for a v1 header's start.
+		{"PROXY and no space, closed", "PROXY0", false, "closed the connection before sending a whole PROXY protocol header"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

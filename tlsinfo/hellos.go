@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,17 +170,23 @@ func (r *Recent) size() int {
 
 // ServeHTTP answers GET with the records as a JSON array, newest first;
 // the query parameter listener=tls|https filters ("wss" is taken for
-// "https", as /faults takes it). A listener given more than once gets 400,
-// as POST /faults answers a repeated parameter: Query().Get would keep
-// the first without a word, and listener=tls&listener=https read as "both"
-// would list tls alone.
+// "https", as /faults takes it). A query that does not read whole, or a
+// listener given more than once, gets 400, as POST /faults answers a
+// repeated parameter: Query().Get would keep the first without a word,
+// and listener=tls&listener=https read as "both" would list tls alone.
 func (r *Recent) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "tlsinfo: /hellos answers GET only", http.StatusMethodNotAllowed)
 		return
 	}
-	query := req.URL.Query()
+	// URL.Query drops a pair it cannot read (a ";" separator, a bad
+	// %-escape) without a word: ?listener=tls; listed both listeners.
+	query, err := url.ParseQuery(req.URL.RawQuery)
+	if err != nil {
+		http.Error(w, "tlsinfo: query: "+err.Error()+"; write it as ?listener=tls or ?listener=https", http.StatusBadRequest)
+		return
+	}
 	if n := len(query["listener"]); n > 1 {
 		http.Error(w, "tlsinfo: listener: given "+strconv.Itoa(n)+" times; give it once, or leave it out for both listeners", http.StatusBadRequest)
 		return

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestRecentListenerRefused: a listener /hellos does not have, or one
-// given more than once, gets 400 with one line saying so, as POST /faults
+// TestRecentListenerRefused: a listener /hellos does not have, one
+// given more than once, or a query that does not read whole, gets 400 with one line saying so, as POST /faults
 // refuses a repeated parameter, rather than a list of the first alone.
 func TestRecentListenerRefused(t *testing.T) {
 	srv := httptest.NewServer(&Recent{})
@@ -22,6 +22,9 @@ func TestRecentListenerRefused(t *testing.T) {
 		{"two listeners", "?listener=tls&listener=https", "listener: given 2 times"},
 		{"the same twice", "?listener=tls&listener=tls", "listener: given 2 times"},
 		{"once empty", "?listener=&listener=wss", "listener: given 2 times"},
+		// URL.Query dropped these pairs and listed both listeners.
+		{"semicolon", "?listener=tls;", "tlsinfo: query: invalid semicolon separator in query"},
+		{"bad escape", "?listener=tls%zz", `tlsinfo: query: invalid URL escape "%zz"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -114,7 +114,10 @@ func hasToken(values []string, want string) bool {
 func subprotocol(r *http.Request) string {
 	for _, field := range r.Header.Values("Sec-Websocket-Protocol") {
 		for p := range strings.SplitSeq(field, ",") {
-			if p = strings.TrimSpace(p); isToken(p) {
+			// Only HTTP's whitespace (RFC 9110 section 5.6.3): TrimSpace
+			// took a no-break space for it, answering "chat" to an offer
+			// of "chat\u00a0", which the client did not make.
+			if p = strings.Trim(p, " \t"); isToken(p) {
 				return p
 			}
 		}

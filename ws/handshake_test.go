@@ -222,6 +222,10 @@ func TestSubprotocolAnswered(t *testing.T) {
 		{[]string{"a b", "chat"}, "chat"},
 		{[]string{"", "chat"}, "chat"},
 		{[]string{"a;b", "x y, superchat"}, "superchat"},
+		// No-break space and NEL are no whitespace of HTTP's (RFC 9110
+		// section 5.6.3): "chat" was answered to an offer of neither.
+		{[]string{"chat\u00a0"}, ""},
+		{[]string{"\u0085chat, superchat"}, "superchat"},
 	} {
 		lines := []string{goodKey, goodVersion}
 		for _, f := range tt.offer {

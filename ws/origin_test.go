@@ -22,6 +22,7 @@ func TestOrigin(t *testing.T) {
 		name    string
 		allowed []string
 		origin  string // "" sends no Origin header
+		host    string // "" sends the server's address as Host
 		ok      bool
 	}{
 		{name: "no origin", origin: "", ok: true},
@@ -40,11 +41,20 @@ func TestOrigin(t *testing.T) {
 		{name: "second entry", allowed: []string{"https://a.example", "https://b.example"}, origin: "https://b.example", ok: true},
 		{name: "star", allowed: []string{"*"}, origin: "https://evil.example", ok: true},
 		{name: "star with others", allowed: []string{"https://a.example", "*"}, origin: "null", ok: true},
+		{name: "host in other case", host: "k.example", origin: "https://K.EXAMPLE", ok: true},
+		// Unicode folding took the Kelvin sign (U+212A) for k.
+		{name: "Kelvin sign is not k", host: "k.example", origin: "https://\u212a.example", ok: false},
+		{name: "long s is not s", host: "s.example", origin: "https://\u017f.example", ok: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := startServer(t, &Server{AllowedOrigins: tt.allowed})
 			h := http.Header{}
+			host := ts.addr
+			if tt.host != "" {
+				h.Set("Host", tt.host) // gorilla sends it as the request's Host
+				host = tt.host
+			}
 			switch tt.origin {
 			case "":
 			case sameHost:
@@ -79,7 +89,7 @@ func TestOrigin(t *testing.T) {
 			}
 			// One line that names the origin, the host it was compared
 			// with, and what would allow it.
-			for _, want := range []string{strconv.Quote(h.Get("Origin")), strconv.Quote(ts.addr), "AllowedOrigins"} {
+			for _, want := range []string{strconv.Quote(h.Get("Origin")), strconv.Quote(host), "AllowedOrigins"} {
 				if !strings.Contains(string(body), want) {
 					t.Errorf("403 body %q does not name %s", body, want)
 				}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -258,7 +257,31 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	return strings.EqualFold(u.Host, r.Host)
+	return equalASCIIFold(u.Host, r.Host)
+}
+
+// equalASCIIFold is strings.EqualFold for ASCII letters alone, as gorilla
+// compares the hosts. Unicode folding took the Kelvin sign for k and the
+// long s for s, so an Origin of https://\u212a.example passed for Host
+// k.example: no browser writes a host so, and the rule is the Host's
+// own spelling.
+func equalASCIIFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // Active returns the number of open WebSocket connections.

@@ -40,6 +40,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -146,7 +147,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.conns < len(o.targets) || o.duration <= 0 || o.messages < 0 || o.warmup < 0 || o.timeout <= 0 {
 		return nil, errors.New("-c must be at least one per target, -d and -timeout positive, -n and -warmup not negative")
 	}
-	if o.text < 0 || o.text > 1 {
+	// Written so that NaN, which every comparison is false for, is
+	// refused too: it ran with every message binary.
+	if !(o.text >= 0 && o.text <= 1) {
 		return nil, errors.New("-text is a fraction from 0 to 1")
 	}
 	if o.pid < 0 {
@@ -180,10 +183,26 @@ func warnNoTLS(fs *flag.FlagSet, targets []*url.URL, stderr io.Writer) {
 
 func parseTarget(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Port() == "" {
+	// A port out of range (tls://127.0.0.1:99999) or no host would only
+	// fail at the first dial, counted as one of the run's errors.
+	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Hostname() == "" || !isPort(u.Port()) || !dialable(u.Host) {
 		return nil, fmt.Errorf("target %q: want tls://host:port, wss://host:port/path or ws://host:port/path", s)
 	}
 	return u, nil
+}
+
+// isPort reports whether s is a port number a client can dial, 1 to
+// 65535, in decimal.
+func isPort(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 16)
+	return err == nil && n > 0
+}
+
+// dialable reports whether hostport splits as a dial splits it: url.Parse
+// takes tls://]:1, whose host "]" no dial can use.
+func dialable(hostport string) bool {
+	_, _, err := net.SplitHostPort(hostport)
+	return err == nil
 }
 
 // checkLoopback refuses names and addresses that are not this machine.

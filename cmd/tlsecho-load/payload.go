@@ -16,23 +16,22 @@ type sizeRange struct{ min, max int }
 // optional B, KiB or MiB suffix: "64", "4KiB", "1-1MiB".
 func parseSizeRange(s string) (sizeRange, error) {
 	lo, hi, isRange := strings.Cut(s, "-")
-	a, err := parseSize(lo)
-	if err != nil {
-		return sizeRange{}, err
-	}
-	b := a
+	a, okA := parseSize(lo)
+	b, okB := a, okA
 	if isRange {
-		if b, err = parseSize(hi); err != nil {
-			return sizeRange{}, err
-		}
+		b, okB = parseSize(hi)
 	}
-	if a < 1 || b < a {
-		return sizeRange{}, fmt.Errorf("size %q: want N or N-M with 1 <= N <= M", s)
+	if !okA || !okB || a < 1 || b < a {
+		// The whole value is quoted: "4 KiB" is refused for its space,
+		// which a quote of the number alone ("4 ") hid.
+		return sizeRange{}, fmt.Errorf("size %q: want N or N-M with 1 <= N <= M, each a number of bytes up to 64MiB with an optional B, KiB or MiB suffix (no space)", s)
 	}
 	return sizeRange{a, b}, nil
 }
 
-func parseSize(s string) (int, error) {
+// parseSize reads one size of parseSizeRange; ok is false when s is not
+// one.
+func parseSize(s string) (n int, ok bool) {
 	mult := 1
 	for _, u := range []struct {
 		suffix string
@@ -45,9 +44,9 @@ func parseSize(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > (64<<20)/mult {
-		return 0, fmt.Errorf("size %q: want a number of bytes up to 64MiB, with an optional B, KiB or MiB suffix", s)
+		return 0, false
 	}
-	return n * mult, nil
+	return n * mult, true
 }
 
 // pick draws a size, log-uniformly so that every order of magnitude gets

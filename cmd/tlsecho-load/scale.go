@@ -44,7 +44,7 @@ func parseOwn(name, usage string, args []string, f *ownFlags, stderr io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	if f.conns < 2 || f.duration <= 0 || f.messages < 0 || f.text < 0 || f.text > 1 {
+	if f.conns < 2 || f.duration <= 0 || f.messages < 0 || !(f.text >= 0 && f.text <= 1) { // NaN too
 		return nil, fmt.Errorf("%s: -c at least 2, -d positive, -n not negative, -text from 0 to 1", name)
 	}
 	if err := checkFiles(f.conns); err != nil {

@@ -532,6 +532,8 @@ func TestCertDays(t *testing.T) {
 		{"one day", "1", 1, false},
 		{"398 is the browser limit", "398", 398, false},
 		{"over the browser limit warns", "500", 500, true},
+		// flag.IntVar read a leading zero as octal: 245 days.
+		{"a leading zero is decimal", "0365", 365, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -572,6 +574,7 @@ var certUsageTests = []struct {
 	{"days past a Duration", []string{"-out", "x", "-days", "200000"}, exitUsage, "-days 200000: must be from 1 to 36500"},
 	{"empty p12 password", []string{"-out", "x", "-p12", "-p12-password", ""}, exitUsage, "-p12-password is empty"},
 	{"days not a number", []string{"-out", "x", "-days", "soon"}, exitUsage, "-days"},
+	{"days in hexadecimal", []string{"-out", "x", "-days", "0x10"}, exitUsage, `invalid value "0x10" for flag -days: want a whole number in decimal`},
 	{"empty hosts", []string{"-out", "x", "-hosts", " , "}, exitUsage, "-hosts is empty"},
 	{"host with port", []string{"-out", "x", "-hosts", "localhost:8443"}, exitUsage, "not a host name"},
 	{"host as URL", []string{"-out", "x", "-hosts", "https://example.test"}, exitUsage, "not a host name"},

@@ -484,6 +484,13 @@ func TestClientUsage(t *testing.T) {
 	if err := os.WriteFile(cutCA, append(slices.Clone(g.CertPEM), g.CertPEM[:len(g.CertPEM)/2]...), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Two blocks, the first with a character no base64 has: pem.Decode
+	// passes over it to the second, and so did AppendCertsFromPEM.
+	corruptCA := filepath.Join(dir, "corrupt.pem")
+	corrupt := "-----BEGIN CERTIFICATE-----\nMII!\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n"
+	if err := os.WriteFile(corruptCA, []byte(corrupt), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -505,12 +512,17 @@ func TestClientUsage(t *testing.T) {
 		{"cert without key", []string{"-cert", notPEM, "tls://localhost:8433"}, "-cert and -key go together"},
 		{"zero timeout", []string{"-timeout", "0s", "tls://localhost:8433"}, "-timeout must be positive"},
 		{"n zero", []string{"-n", "0", "tls://localhost:8433", "x"}, "-n must be at least 1"},
+		{"n with a leading zero is decimal: 09 is nine, not bad octal", []string{"-n", "09", "-timeout", "0s", "tls://localhost:8433", "x"}, "-timeout must be positive"},
+		{"n in hexadecimal", []string{"-n", "0x10", "tls://localhost:8433", "x"}, `invalid value "0x10" for flag -n: want a whole number in decimal`},
 		{"n without message", []string{"-n", "3", "tls://localhost:8433"}, "-n needs a MESSAGE"},
 		{"missing CA file", []string{"-ca", filepath.Join(dir, "nope.pem"), "tls://localhost:8433"}, "-ca: open "},
 		{"CA file without PEM", []string{"-ca", notPEM, "tls://localhost:8433"}, "no PEM certificate found"},
 		{"CA file cut short", []string{"-ca", cutCA, "tls://localhost:8433"}, "the PEM block after CA certificate 1 (CN=localhost,O=tlsecho) does not decode (cut short or corrupt)"},
+		{"CA file with a corrupt block", []string{"-ca", corruptCA, "tls://localhost:8433"}, "its first PEM block does not decode (cut short or corrupt)"},
 		{"bad key pair", []string{"-cert", notPEM, "-key", notPEM, "tls://localhost:8433"}, "-cert " + notPEM},
 		{"subprotocol on tls", []string{"-subprotocol", "chat", "tls://localhost:8433"}, "for wss:// URLs only"},
+		{"subprotocol not a token", []string{"-subprotocol", "chat, v1.chat;q=1", "wss://localhost:8443/ws"}, `"v1.chat;q=1" is not a token (RFC 6455 section 4.1)`},
+		{"subprotocol offered twice", []string{"-subprotocol", "chat,superchat, chat", "wss://localhost:8443/ws"}, `"chat" is offered twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

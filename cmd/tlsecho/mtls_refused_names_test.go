@@ -34,6 +34,13 @@ func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 	}, nil)
 
 	impostor := newIssuer(t, "Test Root CA", nil).client(t, "carol", from, to, x509.ExtKeyUsageClientAuth)
+	// "CN=" and 252 bytes, then a character of two whose first byte is
+	// the 256th, the last the name keeps.
+	longName := strings.Repeat("a", 252) + "é" + "zz"
+	long, longKey := issue(t, &x509.Certificate{
+		Subject: pkix.Name{CommonName: longName}, NotBefore: from, NotAfter: to,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}, nil)
 
 	tests := []struct {
 		name   string
@@ -50,6 +57,9 @@ func TestMTLSRefusalsOfUnusualCertificates(t *testing.T) {
 		{"CA of the same name", impostor,
 			[]string{"client certificate CN=carol (issued by CN=Test Root CA; the only certificate sent)", "a client CA of that name is in the client CA file but did not sign it"},
 			"intermediate"},
+		{"long name cut between characters", tls.Certificate{Certificate: [][]byte{long.Raw}, PrivateKey: longKey},
+			[]string{"client certificate CN=" + longName[:252] + "... (issued by CN="},
+			"\ufffd"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"strconv"
+)
+
+// decimalFlag is an int flag written in decimal only. flag.IntVar reads
+// Go's integer literals, so "-days 0365" meant 245 days (octal), "-days
+// 090" was refused as a bare "parse error", and "-n 0x10" sent 16
+// messages: no one writing a count means any of that.
+type decimalFlag struct{ p *int }
+
+// String gives the value, for the flag's default in the usage.
+func (d decimalFlag) String() string {
+	if d.p == nil {
+		return "0"
+	}
+	return strconv.Itoa(*d.p)
+}
+
+// Set reads s as a decimal number.
+func (d decimalFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return errors.New("too large a number")
+	case err != nil:
+		return errors.New("want a whole number in decimal")
+	}
+	*d.p = n
+	return nil
+}
+
+// decimalVar defines an int flag, as fs.IntVar does, read by decimalFlag.
+func decimalVar(fs *flag.FlagSet, p *int, name string, value int, usage string) {
+	*p = value
+	fs.Var(decimalFlag{p}, name, usage)
+}
