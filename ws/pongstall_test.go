@@ -105,16 +105,29 @@ func (c *writeClock) lastBegan() time.Time {
 func TestPongsWaitForStalledReader(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		s, rc, closed, _ := pingedServer(t, serve)
+		s, rc, closed, lastWrite := pingedServer(t, serve)
 
 		var sent atomic.Int64
 		stop := make(chan struct{})
 		wrote := make(chan error, 1)
-		go func() { wrote <- sendPings(rc, stop, &sent, pongStall+4*ioWait) }()
+		go func() { wrote <- sendPings(rc, stop, &sent, time.Minute+pongStall+4*ioWait) }()
 		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
-		// The stall on trial: no event to wait for, the server must
-		// simply not give up within it.
-		time.Sleep(pongStall)
+		// The stall on trial: the server's latest write has waited
+		// pongStall, and the server must simply not have given up. Timed
+		// from that write, not from the first pong seen in progress: the
+		// server's socket buffer takes megabytes of pongs first, which on
+		// a loaded machine took seconds, and the stall would have been
+		// shorter than pongStall, or none.
+		giveUp := time.After(time.Minute)
+		for began := lastWrite(); began.IsZero() || time.Since(began) < pongStall; began = lastWrite() {
+			select {
+			case code := <-closed:
+				t.Fatalf("connection closed (code %d) while its client stalled", code)
+			case <-giveUp:
+				t.Fatalf("no write of the server's waited %v within a minute, %d pings sent", pongStall, sent.Load())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
 		close(stop)
 
 		var got int64
