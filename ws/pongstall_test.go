@@ -57,6 +57,16 @@ func pingedServer(t *testing.T, serve startFunc) (s *Server, rc *rawConn, closed
 		Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
 	var clock atomic.Pointer[writeClock]
 	ts := serve(t, s, func(c net.Conn) net.Conn {
+		// A fixed small send buffer: Linux grows one to megabytes, and a
+		// write waiting for room is woken only once half of it has
+		// drained. Beside busy loops under -race, filling a grown buffer
+		// with 127-byte pongs took seconds, and once the client read
+		// again, draining half of it through the client's small window
+		// outlasted writeWait: the waiting pong was cut, and the client
+		// dropped, after it had read 584 of 55616 pongs.
+		if err := c.(*net.TCPConn).SetWriteBuffer(pongBuffer); err != nil {
+			t.Errorf("server socket's send buffer: %v", err)
+		}
 		wc := &writeClock{Conn: c}
 		clock.Store(wc)
 		return wc
@@ -70,6 +80,10 @@ func pingedServer(t *testing.T, serve startFunc) (s *Server, rc *rawConn, closed
 		return time.Time{}
 	}
 }
+
+// pongBuffer is the send buffer of the server's socket in the pong
+// tests (the kernel doubles it).
+const pongBuffer = 32 << 10
 
 // writeClock is a server's socket that notes when its latest write
 // began: once the client takes nothing more, when the write that waits
