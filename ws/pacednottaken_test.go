@@ -51,8 +51,10 @@ func TestPacedEchoNotTaken(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		ts, ended := pacedServer(t, serve, "bw:16KiB")
-		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+		// Made before the dial: the server's idle clock runs from the
+		// upgrade (see TestPacedEchoTakenSlowly).
 		msg := binaryOfSize(256 << 10)
+		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
 		c.SetWriteDeadline(time.Now().Add(messageWait(len(msg))))
 		if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
 			t.Fatal(err)
@@ -94,8 +96,12 @@ func TestPacedEchoTakenSlowly(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		ts, ended := pacedServer(t, serve, "bw:256KiB")
-		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
+		// Made before the dial: the server's idle clock runs from the
+		// upgrade, and making 768 KiB of pseudo-random bytes under -race
+		// on a loaded two-core machine once took longer than pacedIdle,
+		// so the client met the idle close before its first byte.
 		msg := binaryOfSize(768 << 10)
+		c, _ := ts.dial(t, smallWindowDialer(ts), nil)
 		c.SetWriteDeadline(time.Now().Add(4 * ioWait))
 		c.SetReadDeadline(time.Now().Add(4 * ioWait))
 		start := time.Now()

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"encoding/binary"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,16 +48,65 @@ func sendPings(rc *rawConn, stop <-chan struct{}, sent *atomic.Int64, bound time
 // pingedServer serves s with pings and the idle timeout a minute away, and
 // dials it with a client whose receive buffer is small, set before the
 // connection, so that pongs it does not read fill it soon. closed gets
-// the close code of the connection when it ends.
-func pingedServer(t *testing.T, serve startFunc) (s *Server, rc *rawConn, closed chan int) {
+// the close code of the connection when it ends; lastWrite tells when the
+// server's latest write to the client's socket began (zero before one).
+func pingedServer(t *testing.T, serve startFunc) (s *Server, rc *rawConn, closed chan int, lastWrite func() time.Time) {
 	t.Helper()
 	closed = make(chan int, 1)
 	s = &Server{PingInterval: time.Minute, IdleTimeout: time.Minute,
 		Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
-	ts := serve(t, s, nil)
+	var clock atomic.Pointer[writeClock]
+	ts := serve(t, s, func(c net.Conn) net.Conn {
+		// A fixed small send buffer: Linux grows one to megabytes, and a
+		// write waiting for room is woken only once half of it has
+		// drained. Beside busy loops under -race, filling a grown buffer
+		// with 127-byte pongs took seconds, and once the client read
+		// again, draining half of it through the client's small window
+		// outlasted writeWait: the waiting pong was cut, and the client
+		// dropped, after it had read 584 of 55616 pongs.
+		if err := c.(*net.TCPConn).SetWriteBuffer(pongBuffer); err != nil {
+			t.Errorf("server socket's send buffer: %v", err)
+		}
+		wc := &writeClock{Conn: c}
+		clock.Store(wc)
+		return wc
+	})
 	ts.rawDialer = smallReceiveBuffer(4 << 10)
 	rc, _ = ts.dialRaw(t, nil)
-	return s, rc, closed
+	return s, rc, closed, func() time.Time {
+		if wc := clock.Load(); wc != nil {
+			return wc.lastBegan()
+		}
+		return time.Time{}
+	}
+}
+
+// pongBuffer is the send buffer of the server's socket in the pong
+// tests (the kernel doubles it).
+const pongBuffer = 32 << 10
+
+// writeClock is a server's socket that notes when its latest write
+// began: once the client takes nothing more, when the write that waits
+// for it began.
+type writeClock struct {
+	net.Conn
+	began atomic.Int64 // Unix nanoseconds; zero before the first write
+}
+
+func (c *writeClock) Write(p []byte) (int, error) {
+	c.began.Store(time.Now().UnixNano())
+	return c.Conn.Write(p)
+}
+
+// NetConn returns the socket under the clock.
+func (c *writeClock) NetConn() net.Conn { return c.Conn }
+
+// lastBegan is when the latest write began, zero before the first.
+func (c *writeClock) lastBegan() time.Time {
+	if n := c.began.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // TestPongsWaitForStalledReader: a client that sends pings while it
@@ -69,16 +119,29 @@ func pingedServer(t *testing.T, serve startFunc) (s *Server, rc *rawConn, closed
 func TestPongsWaitForStalledReader(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		s, rc, closed := pingedServer(t, serve)
+		s, rc, closed, lastWrite := pingedServer(t, serve)
 
 		var sent atomic.Int64
 		stop := make(chan struct{})
 		wrote := make(chan error, 1)
-		go func() { wrote <- sendPings(rc, stop, &sent, pongStall+4*ioWait) }()
+		go func() { wrote <- sendPings(rc, stop, &sent, time.Minute+pongStall+4*ioWait) }()
 		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
-		// The stall on trial: no event to wait for, the server must
-		// simply not give up within it.
-		time.Sleep(pongStall)
+		// The stall on trial: the server's latest write has waited
+		// pongStall, and the server must simply not have given up. Timed
+		// from that write, not from the first pong seen in progress: the
+		// server's socket buffer takes megabytes of pongs first, which on
+		// a loaded machine took seconds, and the stall would have been
+		// shorter than pongStall, or none.
+		giveUp := time.After(time.Minute)
+		for began := lastWrite(); began.IsZero() || time.Since(began) < pongStall; began = lastWrite() {
+			select {
+			case code := <-closed:
+				t.Fatalf("connection closed (code %d) while its client stalled", code)
+			case <-giveUp:
+				t.Fatalf("no write of the server's waited %v within a minute, %d pings sent", pongStall, sent.Load())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
 		close(stop)
 
 		var got int64
@@ -128,34 +191,68 @@ func TestPongsWaitForStalledReader(t *testing.T) {
 // the reader stops at the pong that waits, so the client's pings are held
 // back by TCP, not read and queued. It is dropped without a close frame
 // (code 0), which could not reach it.
+//
+// The pongs stop going out when the server's socket buffer is full, and
+// the clock starts at the write that then waits (writeClock), not when
+// the first pong write was seen in progress: the server's buffer takes
+// megabytes of pongs, and on a loaded two-core machine under -race
+// filling it took over ten seconds, so a clock started at the first
+// pong ran out while the server was still sending.
 func TestPingFloodNotReadDropped(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		s, rc, closed := pingedServer(t, serve)
+		s, rc, closed, lastWrite := pingedServer(t, serve)
 
 		var sent atomic.Int64
 		wrote := make(chan error, 1)
 		go func() { wrote <- sendPings(rc, nil, &sent, writeWait+4*ioWait) }()
 		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
-		blocked := time.Now()
-		select {
-		case code := <-closed:
-			took := time.Since(blocked)
-			t.Logf("dropped %v after the pongs stopped going out, %d pings sent", took.Round(time.Millisecond), sent.Load())
-			if code != 0 {
-				t.Errorf("close code %d, want 0: no close frame could reach the client", code)
+		seen := time.Now()
+		// writeWait is the bound; ioWait is room for a loaded machine.
+		bound := writeWait + ioWait
+		// What the buffers on the way hold, a few MiB at most: a server
+		// that read on past the waiting pong would take far more.
+		const held = 32 << 20
+		look := time.NewTicker(100 * time.Millisecond)
+		defer look.Stop()
+		// Whatever the pace: a server still sending pongs after this
+		// reads on past the waiting one.
+		giveUp := time.After(2 * time.Minute)
+	wait:
+		for {
+			select {
+			case code := <-closed:
+				last := lastWrite()
+				took := time.Since(last)
+				t.Logf("dropped %v after its last write began, which came %v after the first pong was seen waiting; %d pings sent",
+					took.Round(time.Millisecond), last.Sub(seen).Round(time.Millisecond), sent.Load())
+				if took > bound {
+					t.Errorf("dropped %v after its last write began, want within %v (write bound %v)", took.Round(time.Millisecond), bound, writeWait)
+				}
+				if code != 0 {
+					t.Errorf("close code %d, want 0: no close frame could reach the client", code)
+				}
+				break wait
+			case <-giveUp:
+				t.Fatalf("still open 2m after the pongs began to wait, %d pings sent", sent.Load())
+			case <-look.C:
+				// Zero for the moment between the write's count, which
+				// waitAllWriting saw, and the socket's write.
+				if began := lastWrite(); !began.IsZero() && time.Since(began) > bound {
+					waited := time.Since(began)
+					t.Fatalf("still open %v after its last write began (write bound %v)", waited.Round(time.Millisecond), writeWait)
+				}
+				if n := sent.Load() * 131; n > held {
+					t.Fatalf("%d MiB of pings sent to a server whose pongs wait, want it held back", n>>20)
+				}
 			}
-		case <-time.After(writeWait + 2*ioWait):
-			t.Fatalf("still open %v after the pongs stopped going out (write bound %v)", writeWait+2*ioWait, writeWait)
 		}
 		select {
 		case <-wrote: // the writer meets the closed connection
 		case <-time.After(ioWait):
 			t.Fatal("the client's writes did not end with the connection")
 		}
-		// What the buffers on the way hold, a few MiB at most: a server
-		// that read on past the waiting pong would have taken far more.
-		if n := sent.Load() * 131; n > 32<<20 {
+		if n := sent.Load() * 131; n > held {
 			t.Errorf("%d MiB of pings sent to a server whose pongs wait, want it held back", n>>20)
 		}
 	})

@@ -253,7 +253,14 @@ func (b *browserTab) eval(what, expr string) string {
 // milliseconds; 10 seconds leaves room for a loaded machine under -race.
 func (b *browserTab) waitFor(what, expr string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(10*time.Second)))
+	return b.waitForWithin(what, 10*time.Second, expr)
+}
+
+// waitForWithin is waitFor with its own bound, for a wait on the page's
+// work on much input rather than its reaction to one event.
+func (b *browserTab) waitForWithin(what string, bound time.Duration, expr string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Poll[string](expr, chromedp.WithPollingTimeout(bound)))
 	if err != nil {
 		problems, _ := b.watch.snapshot()
 		b.t.Fatalf("waiting for %s: %v (page problems so far: %q)", what, err, problems)
