@@ -10,9 +10,9 @@ import (
 )
 
 // TestProxyBalancerLoggedUpgrade: behind a PROXY header, the debug lines
-// of an upgrade the handshake's checks refuse, and of one that fails after
-// the connection was taken over (bytes sent before the 101), name the
-// balancer beside the client.
+// of an upgrade the handshake's checks refuse, and of one refused once the
+// connection was taken over (bytes sent before the 101, answered 400 on
+// the taken connection), name the balancer beside the client.
 func TestProxyBalancerLoggedUpgrade(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"PROXY_PROTOCOL": "require", "PROXY_TRUSTED": "127.0.0.1"})
@@ -24,7 +24,7 @@ func TestProxyBalancerLoggedUpgrade(t *testing.T) {
 	}{
 		{"203.0.113.15:40015", upgrade + "Sec-WebSocket-Version: 13, 8\r\n\r\n", `msg="upgrade refused"`},
 		// A text frame "early", masked with a zero key, before the 101.
-		{"203.0.113.16:40016", upgrade + "Sec-WebSocket-Version: 13\r\n\r\n\x81\x85\x00\x00\x00\x00early", `msg="websocket upgrade failed"`},
+		{"203.0.113.16:40016", upgrade + "Sec-WebSocket-Version: 13\r\n\r\n\x81\x85\x00\x00\x00\x00early", `msg="upgrade refused"`},
 	}
 	for _, tt := range tests {
 		c, err := proxiedDialer(2, tt.client, seen)(context.Background(), "tcp", ta.HTTPSAddr)

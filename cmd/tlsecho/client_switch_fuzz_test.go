@@ -33,7 +33,7 @@ func FuzzSwitchAnswer(f *testing.F) {
 			}
 		}
 		req := &http.Request{Header: http.Header{"Sec-WebSocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}}
-		resp := &http.Response{StatusCode: http.StatusSwitchingProtocols, Header: h, Request: req}
+		resp := &http.Response{StatusCode: http.StatusSwitchingProtocols, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: h, Request: req}
 		// The client's own offer: tokens, as checkSubprotocols has them.
 		var offered []string
 		for p := range strings.SplitSeq(offer, ",") {
