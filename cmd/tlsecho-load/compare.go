@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/flagint"
 )
 
 // workload is one row of the comparison.
@@ -55,13 +57,13 @@ func parseCompare(args []string, stderr io.Writer) (*compareFlags, error) {
 	fs := flag.NewFlagSet("tlsecho-load compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &compareFlags{}
-	fs.IntVar(&f.rounds, "rounds", 5, "rounds; each runs every workload on both servers, alternating which goes first")
+	flagint.Var(fs, &f.rounds, "rounds", 5, "rounds (`N`); each runs every workload on both servers, alternating which goes first")
 	fs.DurationVar(&f.duration, "d", 5*time.Second, "measured time of each throughput run, after its warm-up")
 	fs.DurationVar(&f.warmup, "warmup", time.Second, "echoing before each measured window")
 	fs.DurationVar(&f.slice, "slice", time.Second, "throughput workloads: both servers run at once and the load switches between them this often (0: each server's window whole, one after the other; at most 10s); -d and -warmup are rounded to whole slices")
-	fs.IntVar(&f.conns, "c", 64, "connections of the echo workloads")
-	fs.IntVar(&f.hsConns, "hc", 16, "concurrent clients of the handshake workload")
-	fs.IntVar(&f.idleConns, "idle", 5000, "connections held for the RSS workloads")
+	flagint.Var(fs, &f.conns, "c", 64, "connections (`N`) of the echo workloads")
+	flagint.Var(fs, &f.hsConns, "hc", 16, "concurrent clients (`N`) of the handshake workload")
+	flagint.Var(fs, &f.idleConns, "idle", 5000, "connections (`N`) held for the RSS workloads")
 	run := fs.String("run", "", "only the workloads whose name matches this `regexp`")
 	fs.StringVar(&f.tlsecho, "tlsecho", "", "tlsecho `binary` (default: go build ./cmd/tlsecho)")
 	fs.StringVar(&f.baseline, "baseline", "", "plain server `binary` (default: go build ./cmd/tlsecho-load/baseline)")

@@ -43,6 +43,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/flagint"
 )
 
 // spareFiles are descriptors kept free beside the connections: standard
@@ -87,17 +89,17 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	o := &options{dialers: 64}
 	size := "1KiB"
-	fs.IntVar(&o.conns, "c", 50, "concurrent connections, spread evenly over the targets")
+	flagint.Var(fs, &o.conns, "c", 50, "concurrent connections (`N`), spread evenly over the targets")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to echo, after every client has connected and the warm-up")
 	fs.DurationVar(&o.warmup, "warmup", 0, "echo this long before the measured window starts")
-	fs.IntVar(&o.messages, "n", 0, "stop after this many messages per connection (0: run for -d); with -pid or -metrics each connection echoes at least twice: once before the server's memory is read with all held, once right after to show it was still held")
+	flagint.Var(fs, &o.messages, "n", 0, "stop after this many messages (`N`) per connection (0: run for -d); with -pid or -metrics each connection echoes at least twice: once before the server's memory is read with all held, once right after to show it was still held")
 	fs.StringVar(&size, "size", size, "message `size`, or a range such as 1-1MiB (log-uniform: as many messages in each order of magnitude)")
 	fs.Float64Var(&o.text, "text", 0, "`fraction` of WebSocket messages sent as text (UTF-8) instead of binary")
 	fs.BoolVar(&o.handshakes, "handshakes", false, "measure full handshakes: connect, handshake, one echo, close, repeat")
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate (DANGEROUS outside a test; a self-signed server needs it, or -ca)")
 	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of CA certificates to trust besides the system roots (a self-signed certificate can be its own CA)")
 	fs.BoolVar(&o.remote, "remote", false, "allow a target that is not a loopback address")
-	fs.IntVar(&o.pid, "pid", 0, "process id of the server (on this machine): report its echoes per CPU-second and memory per connection from /proc")
+	flagint.Var(fs, &o.pid, "pid", 0, "process id (`PID`) of the server (on this machine): report its echoes per CPU-second and memory per connection from /proc")
 	fs.StringVar(&o.metricsURL, "metrics", "", "`URL` of the server's Prometheus metrics (tlsecho: http://127.0.0.1:9090/metrics): report its goroutines, and its descriptors and memory without -pid")
 	fs.DurationVar(&o.progress, "progress", 10*time.Second, "on a terminal, one live line; otherwise a progress line this often (0: none)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "limit for each connect (TCP, TLS and WebSocket handshakes) and each echo")

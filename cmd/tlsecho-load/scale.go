@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/url"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/flagint"
 )
 
 // ownFlags are the flags of the subcommands that run their own tlsecho.
@@ -23,9 +25,9 @@ type ownFlags struct {
 func parseOwn(name, usage string, args []string, f *ownFlags, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("tlsecho-load "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&f.conns, "c", f.conns, "connections, half raw TLS and half wss")
+	flagint.Var(fs, &f.conns, "c", f.conns, "connections (`N`), half raw TLS and half wss")
 	fs.DurationVar(&f.duration, "d", f.duration, "how long to echo once all are connected")
-	fs.IntVar(&f.messages, "n", f.messages, "echoes per connection, the first (before the idle reading) included (0: until -d)")
+	flagint.Var(fs, &f.messages, "n", f.messages, "echoes (`N`) per connection, the first (before the idle reading) included (0: until -d)")
 	fs.StringVar(&f.size, "size", f.size, "message `size`, or a range such as 1-1MiB")
 	fs.Float64Var(&f.text, "text", f.text, "`fraction` of wss messages sent as text")
 	fs.StringVar(&f.tlsecho, "tlsecho", "", "tlsecho `binary` (default: go build ./cmd/tlsecho)")

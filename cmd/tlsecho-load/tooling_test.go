@@ -209,6 +209,10 @@ func TestSubcommandUsageErrors(t *testing.T) {
 		{[]string{"scale", "-c", "1000000"}, "open files"},
 		{[]string{"soak", "-size", "0"}, `size "0"`},
 		{[]string{"soak", "-text", "-1"}, "-text from 0 to 1"},
+		// Counts are decimal: flag.IntVar took 0x10 for 16 and 010 for 8.
+		{[]string{"compare", "-rounds", "0x3"}, `invalid value "0x3" for flag -rounds: want a whole number in decimal`},
+		{[]string{"scale", "-c", "1_000"}, `invalid value "1_000" for flag -c: want a whole number in decimal`},
+		{[]string{"-c", "0x10", "tls://127.0.0.1:1"}, `invalid value "0x10" for flag -c: want a whole number in decimal`},
 	} {
 		var stderr bytes.Buffer
 		if code := run(tt.args, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), tt.want) {

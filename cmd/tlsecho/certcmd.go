@@ -20,6 +20,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/tlsecho/tlsecho/certs"
+	"github.com/tlsecho/tlsecho/internal/flagint"
 )
 
 // maxBrowserDays is the longest leaf validity browsers accept from public
@@ -73,7 +74,7 @@ func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code
 	hosts := fs.String("hosts", "localhost,127.0.0.1,::1", "comma-separated DNS names and IP addresses (`a,b,...`) the certificate is valid for")
 	fs.StringVar(&fl.out, "out", "", "directory to write into (`DIR`); created with mode 0700 if missing (required)")
 	fs.BoolVar(&fl.rsa, "rsa", false, "RSA-2048 key instead of ECDSA P-256: only for old clients, handshakes cost about 5x the CPU")
-	decimalVar(fs, &fl.days, "days", 365, "validity in days (`N`); above 398 browsers refuse it from public CAs, and Apple systems above 825 from any")
+	flagint.Var(fs, &fl.days, "days", 365, "validity in days (`N`); above 398 browsers refuse it from public CAs, and Apple systems above 825 from any")
 	fs.BoolVar(&fl.force, "force", false, "replace existing cert.pem, key.pem and cert.p12 (never ca.pem or ca-key.pem)")
 	fs.BoolVar(&fl.ca, "ca", false, "issue the certificate from a local CA in DIR (ca.pem, ca-key.pem; made on first use, reused after) that browsers can be told to trust")
 	fs.BoolVar(&fl.client, "client", false, "a client certificate for mTLS: -hosts are the client's names, and the summary says how to\npresent it (tlsecho client, curl, a browser) instead of how to serve it")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/flagint"
 	"github.com/tlsecho/tlsecho/internal/term"
 	"github.com/tlsecho/tlsecho/tlsinfo"
 	wsecho "github.com/tlsecho/tlsecho/ws"
@@ -74,7 +75,7 @@ func clientFlags(o *clientOptions) *flag.FlagSet {
 	fs.StringVar(&o.keyFile, "key", "", "PEM private key `FILE` of -cert")
 	fs.StringVar(&o.serverName, "servername", "", "`NAME` sent as SNI and checked against the certificate\n(default: the URL's host when it is a name)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "limit for connecting plus the TLS and WebSocket handshakes, for each echo, and,\nafter the end of input, for each pause in what comes back")
-	decimalVar(fs, &o.count, "n", 1, "send MESSAGE `N` times on one connection and report round-trip times")
+	flagint.Var(fs, &o.count, "n", 1, "send MESSAGE `N` times on one connection and report round-trip times")
 	fs.StringVar(&o.subprotocols, "subprotocol", "", "wss only: comma `LIST` of subprotocols to offer (Sec-WebSocket-Protocol)")
 	fs.BoolVar(&o.compress, "compress", false, "wss only: offer permessage-deflate compression (Sec-WebSocket-Extensions)")
 	fs.BoolVar(&o.ping, "ping", false, "wss only: send a ping before each message and report its pong (or none)")
