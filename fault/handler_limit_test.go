@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,19 +91,22 @@ func TestHandlerBodyLimitBeforeContinue(t *testing.T) {
 	in := newInjector(t, Options{Listeners: []string{"tls"}})
 	srv := httptest.NewServer(in.Handler())
 	defer srv.Close()
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
-		"Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n")
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(line, "HTTP/1.1 413 ") {
-		t.Errorf("first answer %q, want 413 before any body is sent", line)
+	// One byte over the limit is over it too.
+	for _, n := range []int{3000000, maxFormBytes + 1} {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+			"Content-Length: "+strconv.Itoa(n)+"\r\nExpect: 100-continue\r\n\r\n")
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(line, "HTTP/1.1 413 ") {
+			t.Errorf("%d bytes announced: first answer %q, want 413 before any body is sent", n, line)
+		}
 	}
 }
