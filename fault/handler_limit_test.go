@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -86,13 +87,16 @@ func TestHandlerBodyLimit(t *testing.T) {
 func TestHandlerBodyLimitBeforeContinue(t *testing.T) {
 	in := newInjector(t, Options{Listeners: []string{"tls"}})
 	srv := httptest.NewServer(in.Handler())
-	defer srv.Close()
-	line, err := sendRaw(t, srv.Listener.Addr().String(), "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
-		"Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n").ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(line, "HTTP/1.1 413 ") {
-		t.Errorf("first answer %q, want 413 before any body is sent", line)
+	t.Cleanup(srv.Close) // after sendRaw's connections close: Close waits for them
+	// One byte over the limit is over it too.
+	for _, n := range []int{3000000, maxFormBytes + 1} {
+		line, err := sendRaw(t, srv.Listener.Addr().String(), "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+			"Content-Length: "+strconv.Itoa(n)+"\r\nExpect: 100-continue\r\n\r\n").ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(line, "HTTP/1.1 413 ") {
+			t.Errorf("%d bytes announced: first answer %q, want 413 before any body is sent", n, line)
+		}
 	}
 }

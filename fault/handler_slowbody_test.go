@@ -20,7 +20,7 @@ func TestHandlerSlowBody(t *testing.T) {
 	srv := httptest.NewUnstartedServer(in.Handler())
 	srv.Config.ReadTimeout = 300 * time.Millisecond
 	srv.Start()
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after sendRaw's connection closes: Close waits for it
 	br := sendRaw(t, srv.Listener.Addr().String(), "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\nlistener=tls")
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -33,7 +33,10 @@ func TestHandlerSlowBody(t *testing.T) {
 }
 
 // sendRaw writes request, as it stands, on a new connection to addr and
-// returns the connection's reader; the test's end closes it.
+// returns the connection's reader; the test's end closes it. An
+// httptest server's Close waits for its connections, so the server is
+// closed with t.Cleanup, registered first and so run last, not with a
+// defer, which would wait on this connection for ever.
 func sendRaw(t *testing.T, addr, request string) *bufio.Reader {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)

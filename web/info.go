@@ -69,8 +69,7 @@ type InfoHandler struct {
 // nothing took 520 MB; at TLSECHO_MAX_CONNS that is gigabytes. So the
 // answers over largeInfo being written at once share largeInfoBudget
 // bytes per listener; past it a large one gets 503, and Retry-After
-// (holdLarge). A
-// browser's answer is about 14 KB and is never refused.
+// (holdLarge). A browser's answer is about 14 KB and is never refused.
 const (
 	largeInfo       = 64 << 10
 	largeInfoBudget = 16 << 20
@@ -195,7 +194,8 @@ func (h *InfoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // holdLarge counts a large answer of n bytes among those being written,
-// unless that would take them past their budget (largeInfo).
+// unless that would take them past their budget (largeInfoBudget, or
+// largeBudget when set).
 func (h *InfoHandler) holdLarge(n int64) bool {
 	budget := h.largeBudget
 	if budget <= 0 {

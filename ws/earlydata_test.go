@@ -14,8 +14,8 @@ import (
 // TestUpgradeWithEarlyBytes: a client that sends bytes after its upgrade
 // request before the 101 has answered it (a frame, or another request
 // pipelined behind it), which RFC 6455 section 4.1 forbids, gets 400
-// saying so, with Sec-WebSocket-Version: 13 as every refusal, and then
-// the connection's end: not a connection closed without a word, nor a
+// saying so, with Sec-WebSocket-Version: 13 as every refusal and
+// Connection: close, and then the connection's end: not a connection closed without a word, nor a
 // reset that drops the answer.
 func TestUpgradeWithEarlyBytes(t *testing.T) {
 	t.Parallel()
@@ -41,6 +41,9 @@ func TestUpgradeWithEarlyBytes(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Sec-WebSocket-Version") != "13" ||
 				!strings.Contains(string(body), "before the 101") {
 				t.Errorf("%q: %s, Sec-WebSocket-Version %q, %q", early[:4], resp.Status, resp.Header.Get("Sec-WebSocket-Version"), body)
+			}
+			if !resp.Close {
+				t.Errorf("%q: the 400 does not say Connection: close", early[:4])
 			}
 			if n, err := br.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
 				t.Errorf("%q: after the answer: %d bytes, %v; want the connection's end", early[:4], n, err)

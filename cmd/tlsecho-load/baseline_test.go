@@ -214,6 +214,8 @@ func TestRSSRoughFlagged(t *testing.T) {
 		rough   bool
 	}{
 		{"small growth", 16 << 10, true},
+		{"growth just under 1 MiB", 192 << 10, true},
+		{"growth of 1 MiB", 256 << 10, false},
 		{"large growth", 512 << 10, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,3 +79,28 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestScratchRemovedAtEnd: a run that ends of itself, here one whose
+// server exits at once, removes its own scratch directory; it is not
+// left for a later run to find.
+func TestScratchRemovedAtEnd(t *testing.T) {
+	t.Parallel()
+	bin := commandBinary(t)
+	tmp := t.TempDir()
+	server := filepath.Join(tmp, "exits")
+	if err := os.WriteFile(server, []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	scratch := filepath.Join(tmp, "scratch")
+	if err := os.Mkdir(scratch, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "compare", "-tlsecho", server, "-baseline", server, "-rounds", "1")
+	cmd.Env = append(os.Environ(), "TMPDIR="+scratch)
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the run passed with a server that exits at once:\n%s", out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(scratch, scratchPrefix+"*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}

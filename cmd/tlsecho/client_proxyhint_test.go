@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -76,4 +77,9 @@ func TestProxyProtocolAnyCase(t *testing.T) {
 	runClient(t, "", "-ca", ca, "-servername", "localhost", u, "hello").want(t, exitFailure, nil,
 		[]string{"expects a PROXY protocol header first"})
 	runClient(t, "", "-ca", ca, "-servername", "localhost", "-proxy-v2", u, "hello").want(t, exitOK, []string{"hello"}, nil)
+	// A word that is none of the three is quoted as it was written.
+	_, err := loadConfig([]string{"TLSECHO_PROXY_PROTOCOL=ON"})
+	if err == nil || !strings.Contains(err.Error(), `"ON": want off, optional or require`) {
+		t.Errorf("TLSECHO_PROXY_PROTOCOL=ON: %v", err)
+	}
 }

@@ -49,18 +49,23 @@ func TestClientStdinEchoDiffers(t *testing.T) {
 			ws.WriteMessage(websocket.BinaryMessage, msg)
 		}
 	})
-	tests := []struct{ name, url, want string }{
-		{"tls", "tls://" + raw, `echo of line 2 from ` + raw + ` differs (at byte 5 of the echo stream): sent "two\n", got "tWo\n"`},
+	// stdout ends with the echo up to the first byte that differs, after
+	// the report.
+	tests := []struct{ name, url, want, stdout string }{
+		{"tls", "tls://" + raw, `echo of line 2 from ` + raw + ` differs (at byte 5 of the echo stream): sent "two\n", got "tWo\n"`, "one\nt"},
 		{"wss", changed, `echo of line 2 from ` + strings.TrimSuffix(strings.TrimPrefix(changed, "wss://"), "/ws") +
-			` differs: sent a text message, got a text one; sent "two", got "tWo"`},
+			` differs: sent a text message, got a text one; sent "two", got "tWo"`, "one\n"},
 		{"wss type", binary, `echo of line 1 from ` + strings.TrimSuffix(strings.TrimPrefix(binary, "wss://"), "/ws") +
-			` differs: sent a text message, got a binary one; sent "one", got "one"`},
+			` differs: sent a text message, got a binary one; sent "one", got "one"`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := runClient(t, "one\ntwo\nsix\n", "-insecure", "-timeout", "5s", tt.url)
 			r.want(t, exitFailure, nil, []string{tt.want})
+			if !strings.HasSuffix(r.stdout, "\n"+tt.stdout) {
+				t.Errorf("stdout ends %q, want the echo %q", r.stdout[max(0, len(r.stdout)-20):], tt.stdout)
+			}
 		})
 	}
 }
@@ -104,7 +109,7 @@ func TestClientStdinOwedBound(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := runClient(t, tt.stdin, "-insecure", "-timeout", "1s", tt.url)
-			r.want(t, exitFailure, nil, []string{"no echo from ", " within 1s " + tt.want})
+			r.want(t, exitFailure, nil, []string{"tlsecho client: no echo from ", " within 1s " + tt.want})
 			if got := <-tt.got; got > tt.most {
 				t.Errorf("the server read %d bytes, over the %d the client holds", got, tt.most)
 			}

@@ -31,6 +31,13 @@ func TestClientZoneEscape(t *testing.T) {
 	if strings.Contains(r.stderr, "invalid URL escape") {
 		t.Errorf("Go's words only: %s", r.stderr)
 	}
+	// A zone already escaped is not escaped again when the URL is wrong
+	// elsewhere (here its port).
+	r = runClient(t, "", "tls://[::1%25"+lo+"]:x", "hi")
+	r.want(t, exitUsage, nil, []string{"invalid port"})
+	if strings.Contains(r.stderr, "%2525") {
+		t.Errorf("the hint escapes %%25 again: %s", r.stderr)
+	}
 }
 
 // loopbackName is the name of the loopback interface ("lo" on Linux).

@@ -65,4 +65,17 @@ func TestHTTP2PriorKnowledgeRefused(t *testing.T) {
 			}
 		})
 	}
+	// The method alone is not HTTP/2: "PRI * HTTP/1.1" is an HTTP/1.1
+	// request, answered in HTTP/1.1.
+	c, err := net.Dial("tcp", ta.HTTPAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(ioWait))
+	io.WriteString(c, "PRI * HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	line := make([]byte, 9)
+	if _, err := io.ReadFull(c, line); err != nil || string(line) != "HTTP/1.1 " {
+		t.Errorf("PRI * HTTP/1.1: answer begins %q (%v), want an HTTP/1.1 status line", line, err)
+	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/x509"
-
 	"net"
 	"slices"
 	"strings"

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStartLogNamesAdmin: the start log says where the admin port listens
@@ -68,5 +74,36 @@ func TestStartLogCertificateNames(t *testing.T) {
 	}
 	if got := tryItValue(t, line, "ips"); got != "127.0.0.1,::1" {
 		t.Errorf("ips=%q, want 127.0.0.1,::1: %s", got, line)
+	}
+}
+
+// TestStartLogIssuedCertificate: for a certificate a CA issued, the start's
+// certificate line names the certificate's own subject, not its issuer
+// (a self-signed one has the two alike).
+func TestStartLogIssuedCertificate(t *testing.T) {
+	t.Parallel()
+	root := newIssuer(t, "start log root", nil)
+	leaf, key := issue(t, &x509.Certificate{
+		Subject:   pkix.Name{CommonName: "leaf.test"},
+		DNSNames:  []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, root)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ta := startApp(t, map[string]string{"CERT_FILE": certFile, "KEY_FILE": keyFile})
+	line := waitLogged(t, ta, "msg=certificate")
+	if got := tryItValue(t, line, "subject"); got != "CN=leaf.test" {
+		t.Errorf("subject=%q, want CN=leaf.test: %s", got, line)
 	}
 }
