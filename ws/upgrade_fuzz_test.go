@@ -12,25 +12,21 @@ import (
 // rfcToken is a token of RFC 9110 section 5.6.2.
 var rfcToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
-// asciiFold is strings.EqualFold for ASCII alone, as gorilla compares
-// an Origin's host with the request's.
+// asciiFold is the reference for the Origin's host against the Host:
+// both lower-cased in ASCII alone (a byte A-Z set to a-z, every other
+// byte kept), then compared whole; strings.EqualFold would fold the
+// Kelvin sign into k.
 func asciiFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
+	lower := func(s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				b[i] = c | 0x20
+			}
+		}
+		return string(b)
 	}
-	for i := range len(a) {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
+	return lower(a) == lower(b)
 }
 
 // FuzzUpgradeHeaders gives an upgrade request any Connection, Upgrade,
