@@ -46,7 +46,7 @@ func FuzzLoadCAs(f *testing.F) {
 			}
 			return
 		}
-		if decoded, begun := PEMBlocks(data); decoded < begun {
+		if decoded, begun := pemBlocks(data); decoded < begun {
 			t.Fatalf("loaded, but only %d of the %d PEM blocks decode: %d CAs kept", decoded, begun, len(p.cas))
 		}
 		var want [][]byte

@@ -129,7 +129,7 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certifica
 	// does not decode, with no error (and pem.Decode skips a corrupt
 	// block to the next one): a chain file read while still being written
 	// would lose its intermediates, and clients could not verify the leaf.
-	if n, blocks := PEMBlocks(certPEM); n < blocks {
+	if n, blocks := pemBlocks(certPEM); n < blocks {
 		return nil, fmt.Errorf("certs: load pair %s and %s: only %d of the %d PEM blocks in %s decode (cut short or corrupt)", certFile, keyFile, n, blocks, certFile)
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
@@ -158,11 +158,11 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (*tls.Certifica
 	return &cert, nil
 }
 
-// PEMBlocks returns how many PEM blocks of data decode and how many begin
+// pemBlocks returns how many PEM blocks of data decode and how many begin
 // in it. pem.Decode passes over a block it cannot decode, and so does
 // x509.CertPool.AppendCertsFromPEM, without a word: decoded < begun says
 // a block was cut short or is corrupt.
-func PEMBlocks(data []byte) (decoded, begun int) {
+func pemBlocks(data []byte) (decoded, begun int) {
 	begun = bytes.Count(data, []byte("-----BEGIN"))
 	for rest := data; ; decoded++ {
 		var block *pem.Block
