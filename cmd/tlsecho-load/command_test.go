@@ -2,65 +2,49 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
+	"strings"
 	"testing"
 
 	"github.com/tlsecho/tlsecho/internal/testmain"
 )
 
-// builtCommand is the tlsecho-load command, built once for the tests
-// that run it on a terminal, with the flags of the test build: built
-// without -race beside a -race test run, it compiled the standard
-// library a second time, which took about 100 s of a cold CI run.
-var builtCommand = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "tlsecho-load-test")
-	if err != nil {
-		return "", err
-	}
-	builtDir = dir
-	bin := filepath.Join(dir, "tlsecho-load")
-	args := []string{"build", "-o", bin}
-	if raceBuild {
-		args = append(args, "-race")
-	}
-	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
-		return "", &buildError{err: err, out: out}
-	}
-	return bin, nil
-})
+// runMainEnv makes the test binary act as the tlsecho-load command, so the
+// tests that run it on a terminal or kill it need no separate build: a
+// go build -race of the command took 10 s of every run's first such test
+// and linked a second race binary in a cold CI run.
+const runMainEnv = "TLSECHOLOADTEST_RUN_MAIN"
 
-// builtDir holds the built command, if one was built; TestMain removes
-// it.
-var builtDir string
-
-// TestMain removes the command built for the tests, if any. The tests
+// TestMain runs the command when asked to (see runMainEnv). The tests
 // marked parallel spend their seconds waiting (on a terminal's live line
 // or a server that never settles), so more of them run at once than the
 // two a 2-core machine would allow by default.
 func TestMain(m *testing.M) {
-	testmain.Parallel(8)
-	code := m.Run()
-	if builtDir != "" {
-		os.RemoveAll(builtDir)
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		return
 	}
-	os.Exit(code)
+	testmain.Parallel(8)
+	os.Exit(m.Run())
 }
 
-// buildError is a failed go build with its output.
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + string(e.out) }
-
-// commandBinary returns the built command, or fails the test.
+// commandBinary returns a program that runs the test binary as the
+// command: a shell script, so a command line for script(1) and a SIGKILL
+// reach the command itself (the script execs it).
 func commandBinary(t *testing.T) string {
 	t.Helper()
-	bin, err := builtCommand()
+	exe, err := os.Executable()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(exe, "'") {
+		t.Skipf("the test binary's path %q cannot be quoted for the shell", exe)
+	}
+	bin := filepath.Join(t.TempDir(), "tlsecho-load")
+	// No second of sleep at exit under -race: a race the command saw is
+	// in its output, which the test prints when it fails.
+	script := "#!/bin/sh\n" + runMainEnv + "=1 GORACE=atexit_sleep_ms=0 exec '" + exe + "' \"$@\"\n"
+	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	return bin

@@ -166,9 +166,11 @@ var exitTests = []struct {
 }
 
 func TestExitStatus(t *testing.T) {
+	t.Parallel()
 	cert, caFile := testCert(t)
 	for _, tt := range exitTests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := &faultyEcho{fault: tt.fault}
 			target := f.serveRaw(t, cert)
 			if tt.scheme == "wss" {
