@@ -17,6 +17,7 @@ import (
 // check stops it (and under frag, whose frames gorilla does not see,
 // nothing else).
 func TestFaultDelayNoEchoAfterClose(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, spec string
 		echoes     int // whole echoes before the close
@@ -29,6 +30,7 @@ func TestFaultDelayNoEchoAfterClose(t *testing.T) {
 		{"counted frag", "delay:200ms,frag:40,close:4000@2", 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			eachTransport(t, func(t *testing.T, serve startFunc) {
 				ts, budget, closed := faultMemoryServer(t, serve, fault.DefaultMemory)
 				ts.query = "?fault=" + tt.spec

@@ -17,6 +17,7 @@ import (
 // none of them: not the byte after a piece, which a frame computed as
 // final from the end alone would drop (32,747 bytes came back as 32,746).
 func TestFaultStreamDeflateFinalBlock(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		budget := fault.NewBudget(fault.DefaultMemory)
 		in, err := fault.New(fault.Options{Memory: budget})

@@ -17,6 +17,7 @@ import (
 // gone out, every frag echo after the ping's bound (the ping interval)
 // failed at once, and the connection ended with no close frame.
 func TestFaultFramesAfterPing(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		in, err := fault.New(fault.Options{})
 		if err != nil {

@@ -115,6 +115,7 @@ func TestFaultEchoHoldsNoMessageBetweenMessages(t *testing.T) {
 // go on: the one holding the budget and one whose message fits. Once all
 // have ended the budget is whole again.
 func TestFaultMemorySpentCloses1013(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		ts, budget, closed := faultMemoryServer(t, serve, 256<<10)
 
@@ -176,6 +177,7 @@ func TestFaultMemorySpentCloses1013(t *testing.T) {
 // the budget until they are sent, and are given back when the connection
 // ends with some still held.
 func TestFaultDelayCountsHeldCopies(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		t.Run("sent", func(t *testing.T) {
 			ts, budget, closed := faultMemoryServer(t, serve, 1<<20)

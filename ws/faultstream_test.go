@@ -23,6 +23,7 @@ const streamBuffer = 16 << 10
 // to read the message whole and hold it (512 KiB here) for the minute
 // its echo takes at 8 KiB/s.
 func TestFaultEchoStreamsUnderBW(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		ts, budget, closed := faultMemoryServer(t, serve, fault.DefaultMemory)
 		c := dialFault(t, ts, "bw:8KiB")
@@ -58,6 +59,7 @@ func TestFaultEchoStreamsUnderBW(t *testing.T) {
 // with a frame of that byte, no empty frame either way, and the echo
 // holds one piece's buffer while it goes out, not the message.
 func TestFaultFragStreamsWholePieces(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		const n = 4096
 		ts, budget, _ := faultMemoryServer(t, serve, fault.DefaultMemory)
@@ -111,6 +113,7 @@ func TestFaultFragStreamsWholePieces(t *testing.T) {
 // that lasts 10 s or more at the rate; the message used to go out whole
 // before it.
 func TestFaultCloseBetweenFrames(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, spec string
 		size       int
@@ -120,6 +123,7 @@ func TestFaultCloseBetweenFrames(t *testing.T) {
 		{"frag", "bw:8KiB,frag:2048,close:4000@1500ms", 128 << 10},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			eachTransport(t, func(t *testing.T, serve startFunc) {
 				ts, budget, closed := faultMemoryServer(t, serve, fault.DefaultMemory)
 				ts.query = "?fault=" + tt.spec
@@ -174,6 +178,7 @@ func TestFaultCloseBetweenFrames(t *testing.T) {
 // took the last of the budget: every other connection with faults was
 // closed with 1013.
 func TestFaultBWClientsLeaveBudget(t *testing.T) {
+	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
 		const clients = 64
 		// Room for the clients' pieces, each growing to its 16 KiB

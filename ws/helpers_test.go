@@ -36,7 +36,7 @@ import (
 // test shuts its servers down and closes its clients. The parallel tests
 // mostly wait on keepalive, idle and throttle timers.
 func TestMain(m *testing.M) {
-	testmain.Parallel(8)
+	testmain.Parallel(16)
 	goleak.VerifyTestMain(m)
 }
 
