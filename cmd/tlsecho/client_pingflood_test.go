@@ -22,10 +22,17 @@ func TestClientPingFlood(t *testing.T) {
 }
 
 // pingFloodServer is a wss server that upgrades and then sends pings
-// without end, reading nothing.
+// without end, reading nothing. Its receive buffer is small, so the
+// client's pongs fill it within a few hundred: with the usual buffers
+// the pongs of a flood slowed by a loaded machine (23,424 pings in 5 s)
+// all fitted, and no pong stalled within the test's -timeout.
 func pingFloodServer(t *testing.T) string {
 	ping := bytes.Repeat(append([]byte{0x89, 125}, bytes.Repeat([]byte{'p'}, 125)...), 64)
-	return rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rawWSServerOn(t, smallReadBuffers{ln}, switched, func(c net.Conn, br *bufio.Reader) {
 		for {
 			if _, err := c.Write(ping); err != nil {
 				return
@@ -63,4 +70,16 @@ func TestClientPingFloodAfterEcho(t *testing.T) {
 	})
 	r := runClient(t, "", "-insecure", "-timeout", "1s", u, "hello")
 	r.want(t, exitFailure, []string{"echo          hello"}, []string{"did not answer the client's close 1000 within 1s: it sent pings meanwhile ("})
+}
+
+// smallReadBuffers is a listener whose connections have a 4 KiB receive
+// buffer.
+type smallReadBuffers struct{ net.Listener }
+
+func (l smallReadBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetReadBuffer(4 << 10)
+	}
+	return c, err
 }
