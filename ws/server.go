@@ -63,6 +63,8 @@ type Server struct {
 	MaxMessageBytes int64
 	// AllowedOrigins lists full origins ("https://app.example:8443") that
 	// may connect besides the same host; "*" as an entry allows any.
+	// Entries are compared exactly: check a list with
+	// [CheckAllowedOrigins].
 	AllowedOrigins []string
 	// OriginsSetting names where an operator sets AllowedOrigins (an
 	// environment variable, a flag), for the log record and the 403 body
