@@ -58,7 +58,7 @@ func (in *Injector) Handler() http.Handler {
 func (in *Injector) servePost(w http.ResponseWriter, r *http.Request) {
 	if in.o.Disabled {
 		// Refused whatever the request holds: nothing can be armed.
-		http.Error(w, ErrOff.Error(), http.StatusForbidden)
+		http.Error(w, in.errOff().Error(), http.StatusForbidden)
 		return
 	}
 	if r.ContentLength > maxFormBytes {

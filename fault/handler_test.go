@@ -136,7 +136,7 @@ func TestHandlerRefusals(t *testing.T) {
 }
 
 func TestHandlerOff(t *testing.T) {
-	in := newInjector(t, Options{Disabled: true})
+	in := newInjector(t, Options{Disabled: true, OffSetting: "TLSECHO_FAULTS=false"})
 	srv := httptest.NewServer(in.Handler())
 	defer srv.Close()
 	// Refused for being off, before anything else about the request.

@@ -27,16 +27,25 @@ const (
 )
 
 // ErrOff is wrapped by every refusal while faults are turned off.
-var ErrOff = errors.New("fault: faults are turned off on this server (TLSECHO_FAULTS=false)")
+var ErrOff = errors.New("fault: faults are turned off on this server")
 
 // Options configure an Injector. The zero value turns faults on with no
 // default spec.
 type Options struct {
 	// Disabled refuses every fault, from every source.
 	Disabled bool
+	// OffSetting names the setting that turned faults off, as an
+	// operator writes it (an environment variable and its value, a
+	// flag): each refusal says it after ErrOff's words, so that a user
+	// knows what to change. Empty leaves it out.
+	OffSetting string
 	// Default is the spec of every connection that no other source gives
-	// one (TLSECHO_FAULT); nil for none. Check it with CheckDefault.
+	// one; nil for none. Check it with CheckDefault.
 	Default *Spec
+	// DefaultSetting names where an operator sets Default (an environment
+	// variable, a flag), for the words that send a verb a URL cannot
+	// carry there; empty says "Options.Default".
+	DefaultSetting string
 	// HandshakeTimeout is the listeners' handshake timeout: hsdelay must
 	// stay below it.
 	HandshakeTimeout time.Duration
@@ -108,6 +117,24 @@ func New(o Options) (*Injector, error) {
 	return in, nil
 }
 
+// errOff is the refusal while faults are off: ErrOff, with the setting
+// that turned them off when Options names it.
+func (in *Injector) errOff() error {
+	if in.o.OffSetting == "" {
+		return ErrOff
+	}
+	return fmt.Errorf("%w (%s)", ErrOff, in.o.OffSetting)
+}
+
+// defaultSetting is where an operator sets the default spec, as the
+// words that send a verb there name it.
+func (in *Injector) defaultSetting() string {
+	if in.o.DefaultSetting == "" {
+		return "Options.Default"
+	}
+	return in.o.DefaultSetting
+}
+
 // Enabled tells whether faults are on.
 func (in *Injector) Enabled() bool { return !in.o.Disabled }
 
@@ -123,7 +150,7 @@ func (in *Injector) CheckDefault(spec *Spec) error {
 		return nil
 	}
 	if in.o.Disabled {
-		return fmt.Errorf("%w: a default fault spec cannot be set", ErrOff)
+		return fmt.Errorf("%w: a default fault spec cannot be set", in.errOff())
 	}
 	return in.checkHandshake(spec)
 }
@@ -143,7 +170,7 @@ func (in *Injector) ParseURL(text string) (*Spec, error) {
 		if strings.TrimSpace(text) == "" {
 			return nil, nil
 		}
-		return nil, ErrOff
+		return nil, in.errOff()
 	}
 	spec, err := Parse(text)
 	if err != nil {
@@ -151,7 +178,7 @@ func (in *Injector) ParseURL(text string) (*Spec, error) {
 	}
 	for _, v := range spec.Verbs() {
 		if v.Kind.handshake() {
-			return nil, errorf(v.Kind.String(), "acts before the TLS handshake, and a URL is read after it: arm it with POST /faults on the admin port, or set TLSECHO_FAULT")
+			return nil, errorf(v.Kind.String(), "acts before the TLS handshake, and a URL is read after it: arm it with POST /faults on the admin port, or set %s", in.defaultSetting())
 		}
 	}
 	return spec, nil
@@ -162,7 +189,7 @@ func (in *Injector) ParseURL(text string) (*Spec, error) {
 // verb acts there.
 func (in *Injector) Arm(listener, text string, count int) (Armed, error) {
 	if in.o.Disabled {
-		return Armed{}, ErrOff
+		return Armed{}, in.errOff()
 	}
 	name := lowerASCII(strings.TrimSpace(listener))
 	if name == "wss" {

@@ -38,7 +38,7 @@ type Target struct {
 	// the write.
 	Await func(code int) (stop func())
 	// Stream tells the raw TLS echo, a byte stream with no pings: nopong
-	// (from TLSECHO_FAULT, which reaches both echoes) does nothing there,
+	// (from Options.Default, which reaches both echoes) does nothing there,
 	// and is neither logged nor counted as applied.
 	Stream bool
 }

@@ -24,7 +24,7 @@ func (in *Injector) RequestSpec(r *http.Request, armed *Spec) (*Spec, error) {
 		return armed, nil
 	}
 	if in.o.Disabled {
-		return nil, ErrOff
+		return nil, in.errOff()
 	}
 	if err != nil {
 		return nil, err

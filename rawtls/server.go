@@ -59,6 +59,8 @@ type Server struct {
 
 	echoOnce sync.Once
 	echo     Handler // the default handler, made once
+	logOnce  sync.Once
+	log      *slog.Logger // Logger, or for a nil Logger one that discards
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -104,11 +106,17 @@ func (s *Server) handler() Handler {
 	return s.echo
 }
 
+// logger is Logger, or a discarding one made once for the server: it is
+// asked for on every connection, where a nil Logger would otherwise cost
+// a new one each time.
 func (s *Server) logger() *slog.Logger {
-	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Logger
+	s.logOnce.Do(func() {
+		s.log = s.Logger
+		if s.log == nil {
+			s.log = slog.New(slog.DiscardHandler)
+		}
+	})
+	return s.log
 }
 
 func durationOr(d, def time.Duration) time.Duration {

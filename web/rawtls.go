@@ -3,7 +3,8 @@ package web
 import (
 	"net"
 	"strconv"
-	"strings"
+
+	"github.com/tlsecho/tlsecho/internal/hostfield"
 )
 
 // rawTLS builds the commands that reach the raw TLS port, for a client
@@ -77,16 +78,12 @@ func RawTLSCommands(host string, addr net.Addr, proxyRequired bool) (cmd RawTLS,
 	return cmd, true
 }
 
-// clientHost takes the host out of a Host header. The header comes from
-// the client and ends up in a command line a user may paste into a shell,
-// so anything but an IP address or a plain DNS name falls back to
-// localhost.
+// clientHost takes the host out of a Host header, as hostfield.Host reads
+// it. The header comes from the client and ends up in a command line a
+// user may paste into a shell, so anything but an IP address or a plain
+// DNS name falls back to localhost, and so does an empty host.
 func clientHost(hostHeader string) string {
-	host := hostHeader
-	if h, _, err := net.SplitHostPort(hostHeader); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	host := hostfield.Host(hostHeader)
 	if host == "" {
 		return "localhost"
 	}

@@ -42,7 +42,8 @@ func TestCloseLogCostsNothingUnlogged(t *testing.T) {
 				t.Errorf("written at info level: %s", buf.String())
 			}
 
-			c.srv.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			// A new Server: its fields do not change once it serves.
+			c.srv = &Server{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 			c.logClosed(tc.err)
 			if !bytes.Contains(buf.Bytes(), []byte(`msg="websocket closed" peer=127.0.0.1:1 code=1000 err=`)) {
 				t.Errorf("record at debug level: %s", buf.String())

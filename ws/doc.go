@@ -54,7 +54,10 @@
 //   - Origin: a request without an Origin header is allowed (it comes from a
 //     non-browser client, which could forge any header anyway); otherwise the
 //     Origin must match the request's Host, or an entry of AllowedOrigins
-//     exactly, or AllowedOrigins must be "*". A refused Origin gets HTTP 403
+//     exactly, or AllowedOrigins must be "*". Since the match is exact, an
+//     entry spelled otherwise than browsers send it matches nothing:
+//     CheckAllowedOrigins says which and how to write it, for a program
+//     that reads the list from its operator. A refused Origin gets HTTP 403
 //     before any upgrade. This is what stops another site's page from using
 //     a visitor's browser against this server (cross-site WebSocket hijacking).
 //     A browser shows the page only close 1006, so the refusal is logged at

@@ -47,3 +47,15 @@ func ExampleServer() {
 	fmt.Println(mt == websocket.TextMessage, string(msg))
 	// Output: true hello
 }
+
+// ExampleCheckAllowedOrigins checks a list an operator wrote before the
+// server takes it: an entry is compared to the Origin header byte for
+// byte, so one spelled otherwise than browsers send it would let no page
+// through.
+func ExampleCheckAllowedOrigins() {
+	fmt.Println(ws.CheckAllowedOrigins([]string{"https://app.example:8443", "*"}))
+	fmt.Println(ws.CheckAllowedOrigins([]string{"https://App.example:443/"}))
+	// Output:
+	// <nil>
+	// "https://App.example:443/": browsers send this origin as "https://app.example", and entries are compared exactly; write that
+}

@@ -63,6 +63,8 @@ type Server struct {
 	MaxMessageBytes int64
 	// AllowedOrigins lists full origins ("https://app.example:8443") that
 	// may connect besides the same host; "*" as an entry allows any.
+	// Entries are compared exactly: check a list with
+	// [CheckAllowedOrigins].
 	AllowedOrigins []string
 	// OriginsSetting names where an operator sets AllowedOrigins (an
 	// environment variable, a flag), for the log record and the 403 body
@@ -93,10 +95,11 @@ type Server struct {
 	// epoch is the origin of the keepalives' clock (keepalive.now), set
 	// by init before any connection.
 	epoch    time.Time
-	echo     Handler   // for a nil Handler: one Echo for all connections
-	held     sync.Pool // buffers of writes held to go out with the next
-	deflater *deflater // compresses echoes by piece (deflate.go)
-	refusals rateLog   // warn records of refused origins
+	echo     Handler      // for a nil Handler: one Echo for all connections
+	log      *slog.Logger // Logger, or for a nil Logger one that discards
+	held     sync.Pool    // buffers of writes held to go out with the next
+	deflater *deflater    // compresses echoes by piece (deflate.go)
+	refusals rateLog      // warn records of refused origins
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -195,14 +198,19 @@ func (s *Server) init() {
 		s.held.New = func() any { b := make([]byte, 0, heldSize); return &b }
 		s.deflater = newDeflater()
 		s.echo = Echo()
+		s.log = s.Logger
+		if s.log == nil {
+			s.log = slog.New(slog.DiscardHandler)
+		}
 	})
 }
 
+// logger is Logger, or a discarding one made once for the server: it is
+// asked for on every refusal and connection, where a nil Logger would
+// otherwise cost a new one each time.
 func (s *Server) logger() *slog.Logger {
-	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Logger
+	s.init()
+	return s.log
 }
 
 // MessageLimit is the largest message s accepts, as it holds messages to

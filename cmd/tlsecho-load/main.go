@@ -40,10 +40,10 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/tlsecho/tlsecho/internal/echourl"
 	"github.com/tlsecho/tlsecho/internal/flagint"
 )
 
@@ -183,28 +183,14 @@ func warnNoTLS(fs *flag.FlagSet, targets []*url.URL, stderr io.Writer) {
 	})
 }
 
+// parseTarget reads a target as tlsecho client reads its URL, ws://
+// besides: strictly, with an error that says what to write.
 func parseTarget(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	// A port out of range (tls://127.0.0.1:99999) or no host would only
-	// fail at the first dial, counted as one of the run's errors.
-	if err != nil || (u.Scheme != "tls" && u.Scheme != "wss" && u.Scheme != "ws") || u.Hostname() == "" || !isPort(u.Port()) || !dialable(u.Host) {
-		return nil, fmt.Errorf("target %q: want tls://host:port, wss://host:port/path or ws://host:port/path", s)
+	t, err := echourl.Parse(s, "tls", "wss", "ws")
+	if err != nil {
+		return nil, err
 	}
-	return u, nil
-}
-
-// isPort reports whether s is a port number a client can dial, 1 to
-// 65535, in decimal.
-func isPort(s string) bool {
-	n, err := strconv.ParseUint(s, 10, 16)
-	return err == nil && n > 0
-}
-
-// dialable reports whether hostport splits as a dial splits it: url.Parse
-// takes tls://]:1, whose host "]" no dial can use.
-func dialable(hostport string) bool {
-	_, _, err := net.SplitHostPort(hostport)
-	return err == nil
+	return t.URL, nil
 }
 
 // checkLoopback refuses names and addresses that are not this machine.

@@ -2,11 +2,12 @@ package main
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/tlsecho/tlsecho/internal/hostfield"
 )
 
 // refuseRebinding wraps the admin listener's handler against DNS
@@ -47,7 +48,7 @@ func refuseRebinding(log *slog.Logger, names func() []string, next http.Handler)
 		w.Header().Set("Cache-Control", "no-store")
 		// The name without the port: that is what TLSECHO_HOSTS takes,
 		// and a name copied from here with its port would match nothing.
-		http.Error(w, "admin: a browser asked for this port by the name "+strconv.Quote(hostName(r.Host))+
+		http.Error(w, "admin: a browser asked for this port by the name "+strconv.Quote(hostfield.Host(r.Host))+
 			" (Host "+strconv.Quote(r.Host)+"), which is not one of this server's, so it is refused (a DNS rebinding defence): add the name to TLSECHO_HOSTS,"+
 			" or open the admin port by its IP address or localhost", http.StatusForbidden)
 	})
@@ -82,7 +83,7 @@ func fromBrowser(h http.Header) bool {
 // matches one label, as in a certificate; RFC 6125 section 6.4.3).
 // Names compare without case and without a trailing dot, as DNS does.
 func ownHost(hostport string, names []string) bool {
-	host := strings.TrimSuffix(strings.ToLower(hostName(hostport)), ".")
+	host := strings.TrimSuffix(strings.ToLower(hostfield.Host(hostport)), ".")
 	if host == "" {
 		return false
 	}
@@ -106,13 +107,4 @@ func ownHost(hostport string, names []string) bool {
 		}
 	}
 	return false
-}
-
-// hostName is the host of a request's Host, without its port and without
-// the brackets of an IPv6 literal; a Host without a port is its own host.
-func hostName(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
-	}
-	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
 }

@@ -10,9 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 
 	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/echourl"
 	"github.com/tlsecho/tlsecho/internal/flagint"
 	"github.com/tlsecho/tlsecho/internal/term"
 	"github.com/tlsecho/tlsecho/tlsinfo"
@@ -266,50 +265,11 @@ func (o *clientOptions) load() error {
 }
 
 func parseClientURL(raw string) (clientTarget, error) {
-	u, err := url.Parse(raw)
-	if fixed, ok := zoneEscaped(raw); err != nil && ok {
-		return clientTarget{}, clientUsageErr("URL %q: an IPv6 zone's \"%%\" is written \"%%25\" in a URL (RFC 6874): %s", raw, fixed)
-	}
+	t, err := echourl.Parse(raw, "tls", "wss")
 	if err != nil {
-		return clientTarget{}, clientUsageErr("URL %q: %v", raw, err)
+		return clientTarget{}, fmt.Errorf("%w: %w", errClientUsage, err)
 	}
-	if bracketed, ok := bracketIPv6Host(u); ok {
-		return clientTarget{}, clientUsageErr("URL %q: an IPv6 address goes in brackets: %s", raw, bracketed)
-	}
-	// The query goes into the request line as it is kept: a space there
-	// (a spaced fault spec, "?fault=delay: 100ms") would split the line
-	// and get 400, so what a request target may not hold is escaped.
-	u.RawQuery = escapeQuery(u.RawQuery)
-	t := clientTarget{scheme: u.Scheme, host: u.Hostname(), url: u.String()}
-	switch {
-	case u.Scheme != "tls" && u.Scheme != "wss":
-		return t, clientUsageErr("URL %q: want tls://host:port or wss://host:port/path", raw)
-	case t.host == "":
-		return t, clientUsageErr("URL %q has no host", raw)
-	case u.User != nil:
-		return t, clientUsageErr("URL %q: user information is not supported", raw)
-	case u.Scheme == "tls" && ((u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != ""):
-		// Raw TLS has nowhere to send them; taking them silently would
-		// hide a URL meant for wss://.
-		return t, clientUsageErr("URL %q: a tls:// URL has no path, query or fragment", raw)
-	}
-	port := u.Port()
-	if port == "" {
-		if u.Scheme == "tls" {
-			return t, clientUsageErr("URL %q needs a port, such as tls://%s:8433", raw, u.Host)
-		}
-		port = "443"
-	}
-	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
-		return t, clientUsageErr("URL %q: port %q is not a number from 1 to 65535", raw, port)
-	}
-	t.addr = net.JoinHostPort(t.host, port)
-	if h, _, err := net.SplitHostPort(t.addr); err != nil || h != t.host {
-		// url.Parse takes a host such as "]0", which no dial can use
-		// and which would fail later in a resolver's words.
-		return t, clientUsageErr("URL %q: host %q is not a name or an address", raw, t.host)
-	}
-	return t, nil
+	return clientTarget{scheme: t.URL.Scheme, host: t.Host, addr: t.Addr, url: t.URL.String()}, nil
 }
 
 // client is one run of `tlsecho client`.

@@ -25,7 +25,9 @@ func (c *Config) faultOptions() (fault.Options, error) {
 	}
 	o := fault.Options{
 		Disabled:         !c.Faults,
+		OffSetting:       "TLSECHO_FAULTS=false",
 		Default:          spec,
+		DefaultSetting:   "TLSECHO_FAULT",
 		HandshakeTimeout: c.HandshakeTimeout,
 		IdleTimeout:      c.IdleTimeout,
 		Memory:           fault.NewBudget(faultMemory(c.MaxMessageBytes)),

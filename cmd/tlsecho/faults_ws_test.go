@@ -211,7 +211,7 @@ func TestFaultsWSRefused(t *testing.T) {
 		{"frag:99999", 400, "fault: frag: \"99999\": want a size from 1 to 16384"},
 		{"close:1005", 400, "fault: close: 1005 may not be sent"},
 		{"delay:1ms,frag:1,bw:1KiB,close@9,fin@10,rst@11,blackhole@12,nopong,status:500", 400, "fault: status: too many verbs"},
-		{"alert:handshake_failure", 400, "fault: alert: acts before the TLS handshake, and a URL is read after it"},
+		{"alert:handshake_failure", 400, "fault: alert: acts before the TLS handshake, and a URL is read after it: arm it with POST /faults on the admin port, or set TLSECHO_FAULT"},
 		{"hsdelay:1s", 400, "fault: hsdelay: acts before the TLS handshake"},
 	}
 	for _, tt := range tests {
