@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // maxChainBytes is the largest Certificate handshake message OpenSSL
@@ -33,8 +35,8 @@ func checkChainSize(cert *tls.Certificate, certFile string) error {
 	if n <= maxChainBytes {
 		return nil
 	}
-	return fmt.Errorf("%s holds %d certificates, %d KiB in the handshake: more than the %d KiB OpenSSL, curl and browsers accept; keep the certificate and its intermediates only (was a CA bundle appended?)",
-		certFile, len(cert.Certificate), (n+1023)>>10, maxChainBytes>>10)
+	return fmt.Errorf("%s holds %s, %d KiB in the handshake: more than the %d KiB OpenSSL, curl and browsers accept; keep the certificate and its intermediates only (was a CA bundle appended?)",
+		certFile, plural.Count(len(cert.Certificate), "certificate", "certificates"), (n+1023)>>10, maxChainBytes>>10)
 }
 
 // ErrTooManyHosts is matched (errors.Is) by the error of [Generate] when

@@ -255,6 +255,7 @@ func TestProxyRefusals(t *testing.T) {
 		{"v2 TLV cut short", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x01\x00"), "malformed PROXY protocol header"},
 		{"v2 CRC32C that does not match", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x03\x00\x04\xde\xad\xbe\xef"), "CRC32C does not match"},
 		{"v2 CRC32C of 3 bytes", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x03\x00\x03abc"), "CRC32C TLV of 3 bytes"},
+		{"v2 CRC32C of 1 byte", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x03\x00\x01a"), "CRC32C TLV of 1 byte,"},
 		// The format allows 64 KiB, go-proxyproto 4 KiB; the report says
 		// which limit, not "invalid length".
 		{"v2 over 4 KiB", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x04\x10\x00" + strings.Repeat("n", 4096)), "v2 header too long: 4111 bytes of addresses and TLVs, over the 4096 bytes accepted"},

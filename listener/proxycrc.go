@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/pires/go-proxyproto"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // A v2 header may carry a CRC32C of itself (the PROXY protocol
@@ -86,7 +88,7 @@ func findCRC32C(raw []byte) (int, error) {
 		}
 		if typ == pp2TypeCRC32C {
 			if n != 4 {
-				return -1, fmt.Errorf("PROXY protocol v2 header: a CRC32C TLV of %d bytes, not 4", n)
+				return -1, fmt.Errorf("PROXY protocol v2 header: a CRC32C TLV of %s, not 4", plural.Count(n, "byte", "bytes"))
 			}
 			return val, nil
 		}

@@ -3,7 +3,8 @@ package listener
 import "time"
 
 // TakeWait is how long a close the server starts (a close frame, a close
-// fault's close_notify) may wait behind writes the client takes none of.
+// fault's close_notify), or a WebSocket pong, may wait behind writes the
+// client takes none of.
 // A client that reads slowly through a small receive window acknowledges
 // nothing for seconds at a time: its kernel opens the window only once a
 // good part of it is free (a segment's worth, or half the buffer), and

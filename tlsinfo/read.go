@@ -3,6 +3,8 @@ package tlsinfo
 import (
 	"fmt"
 	"io"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // MaxHelloBytes bounds what [ReadClientHello] reads, and so what a
@@ -153,7 +155,7 @@ func (a *assembler) feed(b []byte) (msg []byte, err error) {
 			// crypto/tls passes over a warning alert (other than
 			// close_notify) before the hello, up to maxWarnings in a row.
 			if size != 2 {
-				return nil, fmt.Errorf("%w: alert record of %d bytes", ErrNotClientHello, size)
+				return nil, fmt.Errorf("%w: alert record of %s", ErrNotClientHello, plural.Count(size, "byte", "bytes"))
 			}
 			if len(rec) < recordHeaderLen+2 {
 				return nil, nil
@@ -166,7 +168,7 @@ func (a *assembler) feed(b []byte) (msg []byte, err error) {
 			continue
 		}
 		if size == 0 || size > maxPlaintext {
-			return nil, fmt.Errorf("%w: handshake record of %d bytes", ErrNotClientHello, size)
+			return nil, fmt.Errorf("%w: handshake record of %s", ErrNotClientHello, plural.Count(size, "byte", "bytes"))
 		}
 		if len(rec) < recordHeaderLen+size {
 			return nil, nil

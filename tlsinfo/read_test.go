@@ -173,10 +173,12 @@ func TestReadClientHelloRefuses(t *testing.T) {
 		{"fatal alert", []byte{21, 3, 3, 0, 2, 2, 40}, true, "alert 40 of level 2"},
 		{"close_notify", []byte{21, 3, 3, 0, 2, 1, 0}, true, "alert 0 of level 1"},
 		{"long alert", []byte{21, 3, 3, 0, 3, 1, 90, 0}, true, "alert record of 3 bytes"},
+		{"short alert", []byte{21, 3, 3, 0, 1, 1}, true, "alert record of 1 byte"},
 		{"17 warnings in a row", tooManyWarnings, true, "alert 90 of level 1"},
 		{"SSL 2.0 server hello", []byte{0x80, 0x2e, 4, 0, 2}, true, "SSL 2.0 message type 4"},
 		{"SSL 2.0 hello of no version", []byte{0x80, 0x2e, 1, 0x47, 0x45}, true, "version 0x4745"},
 		{"SSL 2.0 hello too short", []byte{0x80, 4, 1, 3, 1, 0}, true, "of 4 bytes"},
+		{"SSL 2.0 hello of 1 byte", []byte{0x80, 1, 1, 3, 1, 0}, true, "of 1 byte"},
 		{"SSL 2.0 hello, truncated", []byte{0x80, 0x2e, 1, 0, 2}, false, io.ErrUnexpectedEOF.Error()},
 		{"SSL 2.0 hello, specs not of 3 bytes", []byte{0x80, 11, 1, 3, 1, 0, 2, 0, 0, 0, 0, 0, 4}, false, "malformed cipher specs"},
 		{"SSL 2.0 hello, lengths", []byte{0x80, 12, 1, 3, 1, 0, 3, 0, 0, 0, 1, 0, 0, 4}, false, "do not add up"},
@@ -205,6 +207,9 @@ func TestReadClientHelloRefuses(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err = %q, want it to mention %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), " 1 bytes") {
+				t.Errorf("err = %q says \"1 bytes\"", err)
 			}
 			if errors.Is(err, ErrNotClientHello) != tt.notTLS {
 				t.Errorf("errors.Is(ErrNotClientHello) = %v", !tt.notTLS)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // SSL 2.0's message type of a CLIENT-HELLO, the only one an
@@ -31,7 +33,7 @@ func (a *assembler) feedSSLv2(b []byte) (msg []byte, err error) {
 	case b[3] != 0x00 && b[3] != 0x03: // SSL 2.0 is 0x0002, SSL 3.0 and TLS 0x03nn
 		return nil, fmt.Errorf("%w: SSL 2.0 hello of version 0x%02x%02x", ErrNotClientHello, b[3], b[4])
 	case size < 9: // the header of the message
-		return nil, fmt.Errorf("%w: SSL 2.0 hello of %d bytes", ErrNotClientHello, size)
+		return nil, fmt.Errorf("%w: SSL 2.0 hello of %s", ErrNotClientHello, plural.Count(size, "byte", "bytes"))
 	}
 	if len(b) < 2+size {
 		return nil, nil

@@ -59,6 +59,9 @@ type Conn struct {
 	pings    atomic.Uint64 // keepalive pings sent, counted as they go out
 	// answered is pings when a wait last took control frames itself.
 	answered uint64
+	// pw watches a pong's write (pong.go), made at the first pong; the
+	// reading goroutine, the only one that answers pings, sets it.
+	pw *pongWatch
 	// woken is set by a wait that hands the connection back to the echo,
 	// which then reads the message that ended it.
 	woken bool

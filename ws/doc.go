@@ -99,14 +99,16 @@
 //     frame: the client is dropped at once, logged as one that missed its
 //     pong, within two intervals of its last frame. Its CloseCode is 0:
 //     the 1008 could not be sent.
-//   - A ping is answered under the server's write bound, writeWait (10
-//     s), wherever it is read (pong.go): gorilla's own handler gives the
-//     pong a second, and its failed write would leave the connection
-//     unable to send anything, so a client that paused reading while it
-//     sent pings was dropped without a close frame. A client that takes
-//     none of a pong within writeWait is dropped then (CloseCode 0); the
-//     reader reads no further ping meanwhile, so a client flooding pings
-//     and reading nothing costs no more than its socket.
+//   - A ping is answered wherever it is read (pong.go), and the pong
+//     waits for room as long as the client takes bytes: gorilla's own
+//     handler gives the pong a second, and its failed write would leave
+//     the connection unable to send anything, so a client that paused
+//     reading while it sent pings was dropped without a close frame; a
+//     flat 10 s dropped one reading steadily through a small window. A
+//     client that takes nothing for listener.TakeWait while a pong waits
+//     is dropped then (CloseCode 0); the reader reads no further ping
+//     meanwhile, so a client flooding pings and reading nothing costs no
+//     more than its socket.
 //   - Every frame the client sends is traffic, control frames included,
 //     except pongs, which answer the server's own pings (they would keep
 //     any live client from ever idling). A client that sends no traffic

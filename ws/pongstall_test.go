@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // pongStall is how long the client of TestPongsWaitForStalledReader
 // reads nothing once the server's pong waits for it: more than the
 // second gorilla's own ping handler gives a pong, far less than
-// writeWait, with room for a loaded machine between.
+// listener.TakeWait, with room for a loaded machine between.
 const pongStall = 2500 * time.Millisecond
 
 // pingBatch is how many pings the tests' clients send per write.
@@ -47,24 +49,22 @@ func sendPings(rc *rawConn, stop <-chan struct{}, sent *atomic.Int64, bound time
 
 // pingedServer serves s with pings and the idle timeout a minute away, and
 // dials it with a client whose receive buffer is small, set before the
-// connection, so that pongs it does not read fill it soon. closed gets
+// connection, so that pongs it does not read fill it soon; the server's
+// socket has a send buffer of sendBuffer bytes (the kernel doubles it).
+// closed gets
 // the close code of the connection when it ends; lastWrite tells when the
 // server's latest write to the client's socket began (zero before one).
-func pingedServer(t *testing.T, serve startFunc) (s *Server, rc *rawConn, closed chan int, lastWrite func() time.Time) {
+func pingedServer(t *testing.T, serve startFunc, sendBuffer int) (s *Server, rc *rawConn, closed chan int, lastWrite func() time.Time) {
 	t.Helper()
 	closed = make(chan int, 1)
 	s = &Server{PingInterval: time.Minute, IdleTimeout: time.Minute,
 		Hooks: &Hooks{Closed: func(c *Conn) { closed <- c.CloseCode() }}}
 	var clock atomic.Pointer[writeClock]
 	ts := serve(t, s, func(c net.Conn) net.Conn {
-		// A fixed small send buffer: Linux grows one to megabytes, and a
-		// write waiting for room is woken only once half of it has
-		// drained. Beside busy loops under -race, filling a grown buffer
-		// with 127-byte pongs took seconds, and once the client read
-		// again, draining half of it through the client's small window
-		// outlasted writeWait: the waiting pong was cut, and the client
-		// dropped, after it had read 584 of 55616 pongs.
-		if err := c.(*net.TCPConn).SetWriteBuffer(pongBuffer); err != nil {
+		// A fixed send buffer: Linux grows one to megabytes, and beside
+		// busy loops under -race filling a grown buffer with 127-byte
+		// pongs took seconds.
+		if err := c.(*net.TCPConn).SetWriteBuffer(sendBuffer); err != nil {
 			t.Errorf("server socket's send buffer: %v", err)
 		}
 		wc := &writeClock{Conn: c}
@@ -114,12 +114,11 @@ func (c *writeClock) lastBegan() time.Time {
 // ping, in order, and its connection stays open. gorilla's own ping
 // handler gave each pong a second: the pong it cut left the connection
 // unable to send anything, and the client was dropped, with no close
-// frame, though the same client stalling behind its echoes is waited for
-// as long as writeWait (and IdleTimeout) allow.
+// frame, though the same client stalling behind its echoes is waited for.
 func TestPongsWaitForStalledReader(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		s, rc, closed, lastWrite := pingedServer(t, serve)
+		s, rc, closed, lastWrite := pingedServer(t, serve, pongBuffer)
 
 		var sent atomic.Int64
 		stop := make(chan struct{})
@@ -186,8 +185,9 @@ func TestPongsWaitForStalledReader(t *testing.T) {
 }
 
 // TestPingFloodNotReadDropped: a client that sends pings without end and
-// reads none of the pongs holds its connection no longer than writeWait
-// after the pongs stop going out, and no more of the server meanwhile:
+// reads none of the pongs holds its connection no longer than
+// listener.TakeWait (and two listener.TakeLook) after the pongs stop going
+// out, and no more of the server meanwhile:
 // the reader stops at the pong that waits, so the client's pings are held
 // back by TCP, not read and queued. It is dropped without a close frame
 // (code 0), which could not reach it.
@@ -201,15 +201,16 @@ func TestPongsWaitForStalledReader(t *testing.T) {
 func TestPingFloodNotReadDropped(t *testing.T) {
 	t.Parallel()
 	eachTransport(t, func(t *testing.T, serve startFunc) {
-		s, rc, closed, lastWrite := pingedServer(t, serve)
+		s, rc, closed, lastWrite := pingedServer(t, serve, pongBuffer)
 
 		var sent atomic.Int64
 		wrote := make(chan error, 1)
 		go func() { wrote <- sendPings(rc, nil, &sent, writeWait+4*ioWait) }()
 		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
 		seen := time.Now()
-		// writeWait is the bound; ioWait is room for a loaded machine.
-		bound := writeWait + ioWait
+		// The pong's watch is the bound; ioWait is room for a loaded
+		// machine.
+		bound := listener.TakeWait + 2*listener.TakeLook + ioWait
 		// What the buffers on the way hold, a few MiB at most: a server
 		// that read on past the waiting pong would take far more.
 		const held = 32 << 20
@@ -227,7 +228,7 @@ func TestPingFloodNotReadDropped(t *testing.T) {
 				t.Logf("dropped %v after its last write began, which came %v after the first pong was seen waiting; %d pings sent",
 					took.Round(time.Millisecond), last.Sub(seen).Round(time.Millisecond), sent.Load())
 				if took > bound {
-					t.Errorf("dropped %v after its last write began, want within %v (write bound %v)", took.Round(time.Millisecond), bound, writeWait)
+					t.Errorf("dropped %v after its last write began, want within %v (no bytes taken for %v)", took.Round(time.Millisecond), bound, listener.TakeWait)
 				}
 				if code != 0 {
 					t.Errorf("close code %d, want 0: no close frame could reach the client", code)
@@ -240,7 +241,7 @@ func TestPingFloodNotReadDropped(t *testing.T) {
 				// waitAllWriting saw, and the socket's write.
 				if began := lastWrite(); !began.IsZero() && time.Since(began) > bound {
 					waited := time.Since(began)
-					t.Fatalf("still open %v after its last write began (write bound %v)", waited.Round(time.Millisecond), writeWait)
+					t.Fatalf("still open %v after its last write began (no bytes taken for %v)", waited.Round(time.Millisecond), listener.TakeWait)
 				}
 				if n := sent.Load() * 131; n > held {
 					t.Fatalf("%d MiB of pings sent to a server whose pongs wait, want it held back", n>>20)

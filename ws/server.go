@@ -29,8 +29,9 @@ const (
 	DefaultIdleTimeout  = 5 * time.Minute
 )
 
-// writeWait bounds every control frame and each data write; a client that
-// does not take a frame in this time is gone.
+// writeWait bounds the server's pings and the close frames it writes; a
+// client that does not take one in this time is gone. A pong is held to
+// what the client takes instead (pong.go).
 const writeWait = 10 * time.Second
 
 // writeBufferSize is the payload room of gorilla's pooled frame buffer:

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/internal/flagint"
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // workload is one row of the comparison.
@@ -265,13 +266,13 @@ func (b *bench) measure(ctx context.Context, f *compareFlags, w workload, name s
 	}
 	res := l.run(ctx, nil)
 	if res.failed() {
-		return 0, fmt.Errorf("%d mismatches%s, %d errors%s", res.mismatches, first(res.firstMismatch), res.errors, first(res.firstErr))
+		return 0, fmt.Errorf("%s%s, %s%s", plural.Count(res.mismatches, "mismatch", "mismatches"), first(res.firstMismatch), plural.Count(res.errors, "error", "errors"), first(res.firstErr))
 	}
 	if w.idle {
 		v, ok := res.perConnRSS()
 		if !ok || res.connected != o.conns {
-			return 0, fmt.Errorf("%d of %d connections held, %d of them alive after the memory was read, RSS %s before and %s held; server samples: %v, %v",
-				res.connected, o.conns, res.alive, mib(res.before.rss), mib(res.held.rss), res.before.err, res.held.err)
+			return 0, fmt.Errorf("%d of %s held, %d of them alive after the memory was read, RSS %s before and %s held; server samples: %v, %v",
+				res.connected, plural.Count(o.conns, "connection", "connections"), res.alive, mib(res.before.rss), mib(res.held.rss), res.before.err, res.held.err)
 		}
 		return v, nil
 	}
@@ -311,8 +312,8 @@ func printTable(w io.Writer, f *compareFlags, pinning string, ms []*measurement)
 	if f.slice > 0 {
 		how = fmt.Sprintf("%v each, both servers running, the load switched between them every %v", f.duration, f.slice)
 	}
-	fmt.Fprintf(w, "%s, %s, %d CPUs (%s); median of %d rounds, %d connections per echo workload, %s.\n\n",
-		cpuModel(), runtime.Version(), runtime.NumCPU(), pinning, f.rounds, f.conns, how)
+	fmt.Fprintf(w, "%s, %s, %s (%s); median of %s, %s per echo workload, %s.\n\n",
+		cpuModel(), runtime.Version(), plural.Count(runtime.NumCPU(), "CPU", "CPUs"), pinning, plural.Count(f.rounds, "round", "rounds"), plural.Count(f.conns, "connection", "connections"), how)
 	fmt.Fprintln(w, "| workload | tlsecho | plain | tlsecho / plain | target |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
 	for _, m := range ms {
@@ -320,7 +321,7 @@ func printTable(w io.Writer, f *compareFlags, pinning string, ms []*measurement)
 		if m.w.idle {
 			name += fmt.Sprintf(" (%s held)", count(float64(f.idleConns)))
 		} else if m.w.handshakes {
-			name += fmt.Sprintf(" (%d clients)", f.hsConns)
+			name += fmt.Sprintf(" (%s)", plural.Count(f.hsConns, "client", "clients"))
 		}
 		if len(m.ratios) == 0 {
 			fmt.Fprintf(w, "| %s | failed | failed | | %s |\n", name, m.w.target)

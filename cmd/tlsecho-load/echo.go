@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/internal/bytediff"
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // echoer is one connected client of either kind.
@@ -122,7 +123,7 @@ func (e *tlsEchoer) close() error {
 	}
 	extra, err := io.Copy(io.Discard, e.c)
 	if extra > 0 {
-		return mismatchf("%d bytes came back beyond the echoes", extra)
+		return mismatchf("%s came back beyond the echoes", plural.Count(extra, "byte", "bytes"))
 	}
 	if err != nil {
 		return fmt.Errorf("closing: %w", err)
@@ -163,14 +164,14 @@ func (e *wsEchoer) readEcho(typ int, msg, buf []byte) error {
 		return mismatchf("a %s message came back for a %s one", typeName(got), typeName(typ))
 	}
 	err = readEcho(r, msg, buf, func(got int) error {
-		return mismatchf("echo of %d bytes, sent %d", got, len(msg))
+		return mismatchf("echo of %s, sent %d", plural.Count(got, "byte", "bytes"), len(msg))
 	})
 	if err != nil {
 		return err
 	}
 	extra, err := io.Copy(io.Discard, r)
 	if extra > 0 {
-		return mismatchf("echo of %d bytes, sent %d", int64(len(msg))+extra, len(msg))
+		return mismatchf("echo of %s, sent %d", plural.Count(int64(len(msg))+extra, "byte", "bytes"), len(msg))
 	}
 	return err
 }

@@ -142,7 +142,7 @@ var exitTests = []struct {
 }{
 	{"raw correct", "tls", faultNone, "mismatches    0\n", nil},
 	{"raw one byte flipped", "tls", faultFlip, "mismatches    1 (first: tls://", nil},
-	{"raw extra byte after the echoes", "tls", faultExtra, "1 bytes came back beyond the echoes", nil},
+	{"raw extra byte after the echoes", "tls", faultExtra, "1 byte came back beyond the echoes", nil},
 	// A lost echo or a lost byte leaves the client waiting for what
 	// never comes: an error once -timeout has passed.
 	{"raw one echo dropped", "tls", faultDrop, "i/o timeout", []string{"-timeout", "2s"}},

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // result is what one run saw, from the clients' side and, with -pid or
@@ -156,7 +158,7 @@ func (r *result) print(w io.Writer) {
 	}
 	p("clients", "%d %s %s messages%s", o.conns, kind, o.sizes, text)
 	if !o.handshakes {
-		p("connect", "%d connections open after %v", r.connected, r.connectTime.Round(time.Millisecond))
+		p("connect", "%s open after %v", plural.Count(r.connected, "connection", "connections"), r.connectTime.Round(time.Millisecond))
 	}
 	secs := r.window.elapsed.Seconds()
 	if r.window.messages == 0 && r.messages > 0 && r.errors == 0 && o.messages > 0 && !o.handshakes {
@@ -191,7 +193,7 @@ func (r *result) print(w io.Writer) {
 			dur(h.h.percentile(.5)), dur(h.h.percentile(.9)), dur(h.h.percentile(.99)), dur(time.Duration(h.h.max.Load())))
 	}
 	r.printServer(p)
-	p("totals", "%d connections, %d echoes, %.1f MB each way, in %v", r.dials, r.messages, float64(r.bytes)/1e6, r.elapsed.Round(time.Millisecond))
+	p("totals", "%s, %s, %.1f MB each way, in %v", plural.Count(r.dials, "connection", "connections"), plural.Count(r.messages, "echo", "echoes"), float64(r.bytes)/1e6, r.elapsed.Round(time.Millisecond))
 	p("mismatches", "%d%s", r.mismatches, first(r.firstMismatch))
 	p("errors", "%d%s", r.errors, first(r.firstErr))
 	if r.interrupted {
@@ -231,11 +233,11 @@ func (r *result) printServer(p func(label, format string, args ...any)) {
 			// a growth this small is mostly that.
 			rough = "; rough: a growth of under 1 MiB is mostly the runtime's own pages, and 1,000 or more connections give a steady figure"
 		}
-		p("server RSS", "%s before, %s with %d connections held: %s per connection (%s connections per GiB)%s",
-			mib(r.before.rss), mib(r.held.rss), r.connected, kib(v), count((1<<30)/max(v, 1)), rough)
+		p("server RSS", "%s before, %s with %s held: %s per connection (%s connections per GiB)%s",
+			mib(r.before.rss), mib(r.held.rss), plural.Count(r.connected, "connection", "connections"), kib(v), count((1<<30)/max(v, 1)), rough)
 	} else if r.rssFell() && r.connected > 0 && r.dropped() <= 0 {
-		p("server RSS", "%s before, %s with %d connections held: no figure per connection, the RSS did not grow (a server gives back memory it held before, and a few connections fit in pages it has: a freshly started server and more connections give one)",
-			mib(r.before.rss), mib(r.held.rss), r.connected)
+		p("server RSS", "%s before, %s with %s held: no figure per connection, the RSS did not grow (a server gives back memory it held before, and a few connections fit in pages it has: a freshly started server and more connections give one)",
+			mib(r.before.rss), mib(r.held.rss), plural.Count(r.connected, "connection", "connections"))
 	} else if n := r.dropped(); n > 0 {
 		p("server RSS", "no figure per connection: %d of the %d connections counted as held when it was read (%s) failed their next echo, so the server held fewer than counted",
 			n, r.connected, mib(r.held.rss))

@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // rssLevels is the server's RSS read at a steady pace through the
@@ -136,11 +138,11 @@ func (l *rssLevels) describe(bound float64) string {
 		if l != nil {
 			n = len(l.samples)
 		}
-		s := fmt.Sprintf("RSS read %d times in the window, fewer than the %d a figure for its level takes", n, minLevelSamples)
+		s := fmt.Sprintf("RSS read %s in the window, fewer than the %d a figure for its level takes", plural.Count(n, "time", "times"), minLevelSamples)
 		if l != nil && l.failed > 0 {
 			// A server that exited or stopped answering: its reads
 			// failed, which is why they are few.
-			s += fmt.Sprintf("; %d readings failed", l.failed)
+			s += fmt.Sprintf("; %s failed", plural.Count(l.failed, "reading", "readings"))
 		}
 		return s
 	}
@@ -150,10 +152,10 @@ func (l *rssLevels) describe(bound float64) string {
 		change += fmt.Sprintf(", within ±%.0f%%", 100*bound)
 	}
 	lo, hi := l.spread()
-	s := fmt.Sprintf("RSS %s over the window's first fifth, %s over its last (medians of %d readings each, %s); %s-%s over all %d readings",
-		mib(first), mib(last), max(len(l.samples)/levelFraction, 1), change, mib(lo), mib(hi), len(l.samples))
+	s := fmt.Sprintf("RSS %s over the window's first fifth, %s over its last (medians of %s each, %s); %s-%s over all %s",
+		mib(first), mib(last), plural.Count(max(len(l.samples)/levelFraction, 1), "reading", "readings"), change, mib(lo), mib(hi), plural.Count(len(l.samples), "reading", "readings"))
 	if l.failed > 0 {
-		s += fmt.Sprintf("; %d readings failed", l.failed)
+		s += fmt.Sprintf("; %s failed", plural.Count(l.failed, "reading", "readings"))
 	}
 	return s
 }

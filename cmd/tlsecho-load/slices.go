@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // measurePair measures a throughput workload on both servers at once:
@@ -34,7 +36,7 @@ func (b *bench) measurePair(ctx context.Context, f *compareFlags, w workload, ro
 			}
 			res := <-sd.done
 			if err == nil && (res.errors > 0 || res.mismatches > 0) {
-				err = fmt.Errorf("%s: %d mismatches%s, %d errors%s", sd.name, res.mismatches, first(res.firstMismatch), res.errors, first(res.firstErr))
+				err = fmt.Errorf("%s: %s%s, %s%s", sd.name, plural.Count(res.mismatches, "mismatch", "mismatches"), first(res.firstMismatch), plural.Count(res.errors, "error", "errors"), first(res.firstErr))
 			}
 		}
 		for _, s := range servers {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 const soakUsage = `Starts tlsecho and runs -c connections against it for -d, half raw TLS and
@@ -57,8 +59,9 @@ func soakVerdicts(res *result, o *options) []verdict {
 	secs := res.window.elapsed.Seconds()
 	return []verdict{
 		{res.errors == 0 && res.mismatches == 0 && res.messages > 0,
-			fmt.Sprintf("%d connections, %s echoes of %s (%.1f GB each way) in %v, %d mismatches, %d errors",
-				res.dials, count(float64(res.messages)), o.sizes, float64(res.bytes)/1e9, res.elapsed.Round(time.Second), res.mismatches, res.errors)},
+			fmt.Sprintf("%s, %s echoes of %s (%.1f GB each way) in %v, %s, %s",
+				plural.Count(res.dials, "connection", "connections"), count(float64(res.messages)), o.sizes, float64(res.bytes)/1e9, res.elapsed.Round(time.Second),
+				plural.Count(res.mismatches, "mismatch", "mismatches"), plural.Count(res.errors, "error", "errors"))},
 		{res.window.messages > 0, fmt.Sprintf("%s echoes/s, %.1f MB/s each way over the %v window",
 			count(float64(res.window.messages)/max(secs, 1e-3)), float64(res.window.nbytes)/max(secs, 1e-3)/1e6, res.window.elapsed.Round(time.Second))},
 		{levelsHold(res.levels), "server " + res.levels.describe(soakDrift)},

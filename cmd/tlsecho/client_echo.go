@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // echoTLS sends the message -n times over raw TLS, each time waiting for
@@ -71,7 +73,7 @@ func (c *client) echoTLS(ctx context.Context, conn *clientConn) error {
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			err = c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", len(got), len(msg)))
+			err = c.explainRead(err, fmt.Sprintf("echo (%d of %s came back)", len(got), plural.Count(len(msg), "byte", "bytes")))
 			if len(got) == 0 && isTimeout(err) {
 				// An HTTPS port reads the message as the start of a
 				// request and waits for the rest.
@@ -282,7 +284,7 @@ func (c *client) printEcho(p *reportPrinter, i int, got []byte, rtt time.Duratio
 	if c.o.count > 1 {
 		key = fmt.Sprintf("echo %d/%d", i+1, c.o.count)
 	}
-	p.kv("  ", key, fmt.Sprintf("%s  (%d bytes, %s; %s)", printable(got), len(got), fmtDur(rtt), detail))
+	p.kv("  ", key, fmt.Sprintf("%s  (%s, %s; %s)", printable(got), plural.Count(len(got), "byte", "bytes"), fmtDur(rtt), detail))
 }
 
 // readEcho reads an echo of len(buf)-1 bytes into buf and tells how long
@@ -355,8 +357,8 @@ func echoDiff(sent, got []byte) string {
 	if len(got) > len(sent) {
 		gotLen = "more"
 	}
-	return fmt.Sprintf("sent %d bytes, got %s; first difference at byte %d: sent %q, got %q (from byte %d)",
-		len(sent), gotLen, at, excerpt(sent), excerpt(got), from)
+	return fmt.Sprintf("sent %s, got %s; first difference at byte %d: sent %q, got %q (from byte %d)",
+		plural.Count(len(sent), "byte", "bytes"), gotLen, at, excerpt(sent), excerpt(got), from)
 }
 
 // answeredHTTP tells whether an echo that differs begins an HTTP

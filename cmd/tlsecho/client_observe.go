@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/tlsecho/tlsecho/fault"
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // observer is what `tlsecho client` sees of the server's side below the
@@ -97,7 +98,7 @@ func (c *client) echoDetail(ttfb time.Duration, mark int) string {
 			if f.Frames == 1 {
 				s += ", 1 frame"
 			} else {
-				s += fmt.Sprintf(", %d frames of at most %d bytes", f.Frames, f.Largest)
+				s += fmt.Sprintf(", %d frames of at most %s", f.Frames, plural.Count(f.Largest, "byte", "bytes"))
 			}
 		}
 		return s

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlsecho/tlsecho/internal/bytediff"
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // The most of standard input a session holds sent and not yet echoed:
@@ -138,8 +139,8 @@ func (o *owedEcho) stream(p []byte) (n int, err error) {
 	}()
 	for n < len(p) {
 		if len(o.lines) == 0 {
-			return n, &echoDiffError{msg: fmt.Sprintf("echo from %s differs%s: sent %d bytes, got more: %s",
-				o.addr, o.when(), o.sentBytes, excerpt(p[n:]))}
+			return n, &echoDiffError{msg: fmt.Sprintf("echo from %s differs%s: sent %s, got more: %s",
+				o.addr, o.when(), plural.Count(o.sentBytes, "byte", "bytes"), excerpt(p[n:]))}
 		}
 		line := o.lines[0]
 		rest := line[o.off:]
@@ -194,8 +195,8 @@ func (o *owedEcho) message(gt int, got []byte) error {
 func (o *owedEcho) pastMessages(got []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return &echoDiffError{msg: fmt.Sprintf("echo from %s differs%s: sent %d %s of %d bytes in all, got more: %s",
-		o.addr, o.when(), o.sentLines, messagesWord(o.sentLines), o.sentBytes, excerpt(got))}
+	return &echoDiffError{msg: fmt.Sprintf("echo from %s differs%s: sent %s of %s in all, got more: %s",
+		o.addr, o.when(), plural.Count(o.sentLines, "message", "messages"), plural.Count(o.sentBytes, "byte", "bytes"), excerpt(got))}
 }
 
 // pop drops the line echoed whole.

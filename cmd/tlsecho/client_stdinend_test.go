@@ -105,7 +105,7 @@ func TestClientStdinEndsAfterEcho(t *testing.T) {
 		notBefore time.Duration
 	}{
 		{name: "wss pings, no echo", url: serveWSPings(t),
-			stderr: "no echo (0 of 1 messages came back) from", notBefore: time.Second},
+			stderr: "no echo (0 of 1 message came back) from", notBefore: time.Second},
 		{name: "tls streams past the echo", url: "tls://" + streamer,
 			stdout: "\nhello\n", stderr: "differs after the end of input: sent 6 bytes, got more"},
 		{name: "tls trickles", url: "tls://" + trickler,

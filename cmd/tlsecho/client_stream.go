@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // streamTLS is the interactive session: every line of stdin (with its
@@ -111,12 +113,12 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	} else if de := (*echoDiffError)(nil); errors.As(err, &de) {
 		return c.echoDiffers(de)
 	} else if err != nil && got < sent {
-		return c.explainRead(err, fmt.Sprintf("echo (%d of %d bytes came back)", got, sent))
+		return c.explainRead(err, fmt.Sprintf("echo (%d of %s came back)", got, plural.Count(sent, "byte", "bytes")))
 	} else if err != nil {
 		return c.explainRead(err, "end of the echo after the end of input")
 	}
 	if got < sent {
-		return fmt.Errorf("%s closed the connection after echoing %d of %d bytes", c.o.target.addr, got, sent)
+		return fmt.Errorf("%s closed the connection after echoing %d of %s", c.o.target.addr, got, plural.Count(sent, "byte", "bytes"))
 	}
 	return nil
 }
@@ -243,12 +245,12 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 		// client's close 1000 is already out.
 		return c.echoDiffers(de)
 	} else if !closeAnswered(err) && got < sent {
-		return c.explainRead(err, fmt.Sprintf("echo (%d of %d messages came back)", got, sent))
+		return c.explainRead(err, fmt.Sprintf("echo (%d of %s came back)", got, plural.Count(sent, "message", "messages")))
 	} else if !closeAnswered(err) {
 		return c.explainRead(err, "close after the end of input")
 	}
 	if got < sent {
-		return fmt.Errorf("%s closed the WebSocket after echoing %d of %d messages", c.o.target.addr, got, sent)
+		return fmt.Errorf("%s closed the WebSocket after echoing %d of %s", c.o.target.addr, got, plural.Count(sent, "message", "messages"))
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/tlsecho/tlsecho/internal/plural"
 )
 
 // tlsCloseWait is the most a MESSAGE session on tls:// waits, once its
@@ -61,8 +63,8 @@ func (c *client) closeTLS(ctx context.Context, conn *clientConn, bye func() erro
 	switch {
 	case n > 0:
 		p.kv("  ", "close", "close_notify sent; bytes came past the echo")
-		return fmt.Errorf("echo from %s differs: it sent %d bytes past the echo before it answered the client's close_notify: %s",
-			addr, n, excerpt(past))
+		return fmt.Errorf("echo from %s differs: it sent %s past the echo before it answered the client's close_notify: %s",
+			addr, plural.Count(n, "byte", "bytes"), excerpt(past))
 	case isTimeout(err):
 		p.kv("  ", "close", fmt.Sprintf("close_notify sent; no answer within %v, not waited for longer", wait))
 		return nil

@@ -112,7 +112,7 @@ func TestClientTLSCloseAfterEcho(t *testing.T) {
 		{"bytes after the echo", later, exitFailure, []string{"echo          hello"},
 			"echo from " + later + ` differs: it sent 5 bytes past the echo before it answered the client's close_notify: "EXTRA"`, 5 * time.Second},
 		{"a byte after the echo", oneLater, exitFailure, []string{"echo          hello"},
-			"echo from " + oneLater + ` differs: it sent 1 bytes past the echo before it answered the client's close_notify: "!"`, 5 * time.Second},
+			"echo from " + oneLater + ` differs: it sent 1 byte past the echo before it answered the client's close_notify: "!"`, 5 * time.Second},
 		{"FIN", fins, exitOK, []string{"echo          hello", "close         answered with a TCP FIN and no close_notify"}, "", 5 * time.Second},
 		{"close_notify answered", answers, exitOK, []string{"echo          hello", "close         close_notify, answered"}, "", 5 * time.Second},
 		{"reset", resets, exitFailure, []string{"echo          hello", "close         no answer: the server ended the connection with a TCP reset"},

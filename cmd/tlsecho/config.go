@@ -294,13 +294,10 @@ func checkAddr(addr string) error {
 	if host == "*" {
 		return fmt.Errorf("%q: %q is not a host; leave the host out (%q) to listen on every interface", addr, host, ":"+port)
 	}
-	if host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil && strings.ContainsAny(host, " /") {
-		return fmt.Errorf("%q: bad host %q", addr, host)
-	}
 	if p, err := strconv.ParseUint(port, 10, 16); err != nil || (port != "0" && p == 0) {
 		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", addr, port)
 	}
-	return nil
+	return checkListenHost(addr, host, port)
 }
 
 func (c *Config) minVersion() (uint16, error) {

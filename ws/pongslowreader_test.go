@@ -1,0 +1,114 @@
+package ws
+
+import (
+	"encoding/binary"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// slowPongBuffer is the server's send buffer in
+// TestPongWaitsForSlowReader (the kernel doubles it): a write waiting for
+// room is woken only once a good part of it has drained, which at
+// slowPongRate takes far longer than writeWait.
+const slowPongBuffer = 128 << 10
+
+// slowPongRate is how many pongs a second the slow reader takes: about
+// 2 KiB/s, through its 4 KiB receive buffer a window update every two
+// seconds or so, well inside listener.TakeWait.
+const slowPongRate = 16
+
+// TestPongWaitsForSlowReader: a client that sent pings faster than it
+// read the pongs, and then reads them steadily but slowly, keeps its
+// connection while a pong waits for room longer than writeWait. The pong
+// had a flat writeWait: Linux wakes a write waiting for room only once a
+// good part of the send buffer has drained, so through a small window
+// the pong was cut (close code 0, "i/o timeout") while the client was
+// still reading, 10 s after it began to wait. A pong is held to what the
+// client takes, as the server's other waits for it are.
+func TestPongWaitsForSlowReader(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, func(t *testing.T, serve startFunc) {
+		s, rc, closed, lastWrite := pingedServer(t, serve, slowPongBuffer)
+
+		var sent atomic.Int64
+		stop := make(chan struct{})
+		wrote := make(chan error, 1)
+		go func() { wrote <- sendPings(rc, stop, &sent, 2*time.Minute) }()
+		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
+		// The pongs fill the server's buffer, and then one waits: no
+		// write has begun for a while.
+		giveUp := time.After(time.Minute)
+		var began time.Time
+		for began = lastWrite(); began.IsZero() || time.Since(began) < 500*time.Millisecond; began = lastWrite() {
+			select {
+			case code := <-closed:
+				t.Fatalf("connection closed (code %d) while its pongs piled up", code)
+			case <-giveUp:
+				t.Fatalf("the server's pongs did not stop going out within a minute, %d pings sent", sent.Load())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		close(stop)
+
+		// Read steadily, slowly, past writeWait of the pong's wait.
+		var got int64
+		readPong := func() {
+			t.Helper()
+			f, err := rc.readFrame()
+			if err != nil {
+				t.Fatalf("after %d of %d pongs: %v", got, sent.Load(), err)
+			}
+			if f.op != opPong || len(f.payload) != 125 || binary.BigEndian.Uint64(f.payload) != uint64(got) {
+				t.Fatalf("after %d pongs got %v, want the pong of ping %d", got, f, got)
+			}
+			got++
+		}
+		until := began.Add(writeWait + 2*time.Second)
+		for time.Now().Before(until) {
+			select {
+			case code := <-closed:
+				t.Fatalf("connection closed (code %d) %v after its pong began to wait, while its client read (%d pongs so far, %d a second)",
+					code, time.Since(began).Round(time.Millisecond), got, slowPongRate)
+			default:
+			}
+			if now := lastWrite(); !now.Equal(began) {
+				t.Fatalf("the waiting write ended after %v, before writeWait: the reader is too fast for the test", now.Sub(began).Round(time.Millisecond))
+			}
+			readPong()
+			time.Sleep(time.Second / slowPongRate)
+		}
+		t.Logf("a pong waited %v while its client read %d pongs", time.Since(began).Round(time.Millisecond), got)
+
+		// The rest, at full speed.
+		writing := true
+		for writing || got < sent.Load() {
+			if writing && got == sent.Load() {
+				select {
+				case err := <-wrote:
+					if err != nil {
+						t.Fatalf("sending pings: %v", err)
+					}
+				case <-time.After(ioWait):
+					t.Fatalf("the pings' writer did not stop, %d sent", got)
+				}
+				writing = false
+				continue
+			}
+			readPong()
+		}
+		select {
+		case code := <-closed:
+			t.Fatalf("connection closed (code %d) though its client read every pong", code)
+		default:
+		}
+		rc.expectEchoOrClose([]frame{{fin: true, op: opText, payload: []byte("after the slow read")}}, 0)
+		rc.write(frame{fin: true, op: opClose, payload: closePayload(websocket.CloseNormalClosure, "")})
+		if code, reason := rc.readClose(); code != websocket.CloseNormalClosure {
+			t.Fatalf("close %d %q, want %d", code, reason, websocket.CloseNormalClosure)
+		}
+		rc.expectEOF()
+	})
+}
