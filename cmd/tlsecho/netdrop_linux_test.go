@@ -17,6 +17,13 @@ import (
 // filter sends there is gone, with no FIN, reset or ICMP for either end.
 // netem and tc's drop action would do the same, but kernels often come
 // without them; HTB, pfifo and u32 are nearly always there.
+//
+// The drop is on the sending host, and Linux knows it: a connection whose
+// client's window is shut (it stopped reading) was seen given up by the
+// kernel itself about 11 s after its packets began to be dropped
+// ("connection timed out"), where a real network leaves that to the
+// retries' minutes. A test here must see such a connection ended sooner,
+// by the server's own rule.
 var dropSetup = [][]string{
 	{"ip", "link", "set", "lo", "up"},
 	{"tc", "qdisc", "add", "dev", "lo", "root", "handle", "1:", "htb", "default", "10"},
