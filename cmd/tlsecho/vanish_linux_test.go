@@ -41,16 +41,22 @@ func TestVanishedClients(t *testing.T) {
 		client := &http.Client{Timeout: ioWait}
 		t.Run("raw", func(t *testing.T) {
 			t.Parallel()
-			var last time.Time
-			for range 2 {
+			var first, last time.Time
+			for i := range 2 {
 				c := rawEcho(t, p.TLSAddr)
 				last = time.Now()
+				if i == 0 {
+					first = last
+				}
 				vanish(t, c)
 			}
-			// Both slots are held: a third client is refused.
+			// Both slots are held: a third client is refused (unless a
+			// starved machine took the idle timeout to get here).
 			if c, err := tls.Dial("tcp", p.TLSAddr, insecureTLS); err == nil {
 				c.Close()
-				t.Fatal("a third client was served with TLSECHO_MAX_CONNS=2 held by two")
+				if time.Since(first) < idle {
+					t.Fatal("a third client was served with TLSECHO_MAX_CONNS=2 held by two")
+				}
 			}
 			waitMetric(t, client, p.AdminAddr, `tlsecho_connections_active{listener="tls"}`, isZero)
 			took := time.Since(last)
