@@ -16,8 +16,9 @@ import (
 )
 
 // vanishSlack is what a loaded machine under -race may add to a bound.
-// A client that vanished without a FIN is otherwise held until TCP gives
-// up retransmitting, a quarter of an hour, so the slack hides nothing.
+// Without the server's rules a vanished client is held for minutes (TCP
+// keepalive gives up on a silent one after two and a half), so the slack
+// hides nothing.
 const vanishSlack = 2 * time.Second
 
 // TestVanishedClients: clients that vanish without a FIN or a reset (a
