@@ -31,6 +31,16 @@ const aloneEnv = "TESTMAIN_ALONE"
 // child dies with its goroutines' stacks in the failure.
 func Alone(t *testing.T) bool {
 	t.Helper()
+	return AloneWith(t, nil)
+}
+
+// AloneWith is Alone with a chance to change the child's command before it
+// starts: to give it a network namespace of its own, say, where a test may
+// drop packets without touching the machine's other traffic. A child that
+// cannot start fails the test; a caller that may lack the means checks
+// them first and skips.
+func AloneWith(t *testing.T, prepare func(*exec.Cmd)) bool {
+	t.Helper()
 	if os.Getenv(aloneEnv) == t.Name() {
 		return true
 	}
@@ -68,6 +78,9 @@ func Alone(t *testing.T) bool {
 	// A process the child started and left holding its output would keep
 	// CombinedOutput waiting after the child's end; this bounds that.
 	cmd.WaitDelay = 10 * time.Second
+	if prepare != nil {
+		prepare(cmd)
+	}
 	out, err := cmd.CombinedOutput()
 	switch {
 	case err != nil:
