@@ -232,6 +232,8 @@ func TestAnswerHTTP(t *testing.T) {
 	}{
 		{true, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true},
 		{false, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", false},
+		{true, "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true},
+		{true, "CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n", true},
 		{true, "SSH-2.0-OpenSSH_9.6\r\n", false},
 	} {
 		t.Run(fmt.Sprint(tt.answer, " ", tt.send[:3]), func(t *testing.T) {
