@@ -172,6 +172,15 @@ func TestClientCAReload(t *testing.T) {
 		expect(name, two, true)
 		expect(name, one, false)
 	}
+
+	// A second change is served as the first was: each pool its own
+	// configuration, not the one made for the pool before it.
+	replaceByRename(t, caFile, one.ca.CertPEM)
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	expect("after a second reload", one, true)
+	expect("after a second reload", two, false)
 }
 
 // TestWatchClientCA: the watcher picks up a CA file renamed into place and

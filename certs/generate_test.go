@@ -16,6 +16,7 @@ var generateTests = []struct {
 	opts    GenerateOptions
 	wantDNS []string
 	wantIPs []string
+	wantCN  string
 	wantRSA bool
 	wantErr bool
 }{
@@ -24,23 +25,34 @@ var generateTests = []struct {
 		opts:    GenerateOptions{Hosts: []string{"localhost", "127.0.0.1", "::1", "[::2]", " echo.test ", ""}},
 		wantDNS: []string{"localhost", "echo.test"},
 		wantIPs: []string{"127.0.0.1", "::1", "::2"},
+		wantCN:  "localhost",
+	},
+	{
+		name:    "an address first",
+		opts:    GenerateOptions{Hosts: []string{"[::2]", "echo.test"}},
+		wantDNS: []string{"echo.test"},
+		wantIPs: []string{"::2"},
+		wantCN:  "::2",
 	},
 	{
 		name:    "a host given twice is one SAN",
 		opts:    GenerateOptions{Hosts: []string{"echo.test", "ECHO.test", "127.0.0.1", "::ffff:127.0.0.1", "::1", "[::1]", "echo.test"}},
 		wantDNS: []string{"echo.test"},
 		wantIPs: []string{"127.0.0.1", "::1"},
+		wantCN:  "echo.test",
 	},
 	{
 		name:    "rsa",
 		opts:    GenerateOptions{Hosts: []string{"rsa.test"}, RSA: true},
 		wantDNS: []string{"rsa.test"},
+		wantCN:  "rsa.test",
 		wantRSA: true,
 	},
 	{
 		name:    "wildcard",
 		opts:    GenerateOptions{Hosts: []string{"*.apps.test"}},
 		wantDNS: []string{"*.apps.test"},
+		wantCN:  "*.apps.test",
 	},
 	{
 		name:    "no hosts",
@@ -89,6 +101,18 @@ func TestGenerate(t *testing.T) {
 			if got := time.Until(leaf.NotAfter); got < DefaultValidity-time.Minute || got > DefaultValidity+time.Minute {
 				t.Errorf("valid for another %v, want about %v", got, DefaultValidity)
 			}
+			// Valid from an hour back, for a client whose clock is behind.
+			if got := time.Since(leaf.NotBefore); got < backdate-time.Minute || got > backdate+time.Minute {
+				t.Errorf("valid since %v ago, want about %v", got, backdate)
+			}
+			// The common name is the first host, as its SAN holds it.
+			if cn := leaf.Subject.CommonName; cn != tt.wantCN {
+				t.Errorf("common name %q, want %q", cn, tt.wantCN)
+			}
+			encipher := leaf.KeyUsage&x509.KeyUsageKeyEncipherment != 0
+			if leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 || encipher != tt.wantRSA {
+				t.Errorf("key usage %b: want digital signature, and key encipherment for RSA alone", leaf.KeyUsage)
+			}
 			// The PEM forms must make the same, matching pair.
 			pair, err := tls.X509KeyPair(g.CertPEM, g.KeyPEM)
 			if err != nil {
@@ -122,6 +146,10 @@ func TestGenerateWithParent(t *testing.T) {
 	}
 	if !ca.Cert.Leaf.IsCA || ca.Cert.Leaf.Subject.CommonName != "tlsecho local CA" {
 		t.Fatalf("CA: IsCA %v, CN %q", ca.Cert.Leaf.IsCA, ca.Cert.Leaf.Subject.CommonName)
+	}
+	// pathlen:0: the CA issues leaves, never another CA.
+	if !ca.Cert.Leaf.MaxPathLenZero || ca.Cert.Leaf.MaxPathLen != 0 {
+		t.Errorf("CA path length: zero %v, %d; want pathlen:0", ca.Cert.Leaf.MaxPathLenZero, ca.Cert.Leaf.MaxPathLen)
 	}
 	leaf, err := Generate(GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}, Parent: ca.Cert, ValidFor: 48 * time.Hour})
 	if err != nil {

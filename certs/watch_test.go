@@ -221,12 +221,23 @@ func TestWatch(t *testing.T) {
 
 // TestWatchKubernetesSecret mimics how the kubelet updates a secret volume:
 // the files are symlinks through ..data, and an update swaps ..data to a
-// new directory by rename. The files themselves never change.
+// new directory by rename. The files themselves never change. The swap
+// alone is the change: the old version's removal, which the kubelet does
+// next, is a second sign of it, and the reload must not wait for it.
 func TestWatchKubernetesSecret(t *testing.T) {
 	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symlinks need privileges on Windows")
 	}
+	for _, removeOld := range []bool{true, false} {
+		t.Run(map[bool]string{true: "old version removed", false: "swap alone"}[removeOld], func(t *testing.T) {
+			t.Parallel()
+			testWatchKubernetesSecret(t, removeOld)
+		})
+	}
+}
+
+func testWatchKubernetesSecret(t *testing.T, removeOld bool) {
 	dir := t.TempDir()
 	writeVersion := func(version string, g *Generated) {
 		vdir := filepath.Join(dir, version)
@@ -260,7 +271,9 @@ func TestWatchKubernetesSecret(t *testing.T) {
 	logBuf := watched(t, s)
 
 	writeVersion("..2026_01_02_v2", newPair(t, "v2.test"))
-	os.RemoveAll(filepath.Join(dir, "..2026_01_01_v1"))
+	if removeOld {
+		os.RemoveAll(filepath.Join(dir, "..2026_01_01_v1"))
+	}
 	waitFor(t, 10*time.Second, "v2 served", func() bool { return s.Leaf().Subject.CommonName == "v2.test" })
 	if strings.Contains(logBuf.String(), "reload failed") {
 		t.Errorf("a reload failed on the way:\n%s", logBuf.String())

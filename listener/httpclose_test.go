@@ -83,6 +83,10 @@ type httpServer struct {
 	idle chan time.Time
 	// fresh gets a value for each StateNew.
 	fresh chan struct{}
+	// held gets a value as each request for /hold begins; it is answered
+	// once release is closed.
+	held    chan struct{}
+	release chan struct{}
 }
 
 func startHTTPServer(t *testing.T, stall bool, idleTimeout time.Duration) *httpServer {
@@ -91,11 +95,16 @@ func startHTTPServer(t *testing.T, stall bool, idleTimeout time.Duration) *httpS
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &httpServer{sockets: make(chan *alertStallSocket, 1), idle: make(chan time.Time, 1), fresh: make(chan struct{}, 4)}
+	s := &httpServer{sockets: make(chan *alertStallSocket, 1), idle: make(chan time.Time, 1), fresh: make(chan struct{}, 4),
+		held: make(chan struct{}), release: make(chan struct{})}
 	l := listener.New(&alertStallListener{Listener: tcp, stall: stall, sockets: s.sockets}, tlsOptions(t, listener.Options{Name: "https"}))
 	s.conns = listener.NewHTTPConns(ioTimeout)
 	s.hs = &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/hold" {
+				s.held <- struct{}{}
+				<-s.release
+			}
 			io.WriteString(w, "ok\n")
 		}),
 		ConnContext:       listener.ConnContext,
@@ -381,6 +390,50 @@ func TestHTTPShutdownClosesIdleAtOnce(t *testing.T) {
 	t.Logf("%d idle connections whose clients stopped reading drained in %v", clients, took.Round(time.Millisecond))
 	if bound := clients / 2 * listener.LingerWait; took > bound {
 		t.Errorf("drained in %v, want within %v: the idle connections were closed one after another", took.Round(time.Millisecond), bound)
+	}
+}
+
+// TestHTTPDrainClosesAnsweredAtOnce: a request in flight when the drain
+// begins is answered, and its connection, idle then, is closed at once on
+// its own goroutine, all such connections together: left to Shutdown they
+// would be closed one after another, a LingerWait each for clients that
+// have stopped reading.
+func TestHTTPDrainClosesAnsweredAtOnce(t *testing.T) {
+	t.Parallel()
+	const clients = 10 // one after another: 10 LingerWaits, 5 s
+	s := startHTTPServer(t, true, time.Minute)
+	conns := make([]*tls.Conn, clients)
+	for i := range conns {
+		conns[i], _, _ = s.dial(t)
+		if _, err := io.WriteString(conns[i], strings.Replace(goodRequest, "GET / ", "GET /hold ", 1)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-s.held:
+		case <-time.After(ioTimeout):
+			t.Fatal("the request did not reach the handler")
+		}
+	}
+	s.conns.Drain()
+	start := time.Now()
+	close(s.release)
+	for i, c := range conns {
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+		resp.Body.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+	defer cancel()
+	if err := s.hs.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	s.conns.Wait()
+	took := time.Since(start)
+	t.Logf("%d connections answered during the drain closed in %v", clients, took.Round(time.Millisecond))
+	if bound := clients / 2 * listener.LingerWait; took > bound {
+		t.Errorf("closed in %v, want within %v: the answered connections were closed one after another", took.Round(time.Millisecond), bound)
 	}
 }
 

@@ -221,24 +221,35 @@ func TestCloseGivesHandshakesAGrace(t *testing.T) {
 }
 
 // TestAnswerHTTP: a plain HTTP request on a TLS listener gets a 400 that
-// says to use https when AnswerHTTP is set, and nothing otherwise.
+// says to use https when AnswerHTTP is set, and nothing otherwise; other
+// bytes that are not TLS (an SSH client's banner) get no HTTP answer.
 func TestAnswerHTTP(t *testing.T) {
 	t.Parallel()
-	for _, answer := range []bool{true, false} {
-		t.Run(fmt.Sprint(answer), func(t *testing.T) {
-			l := listen(t, tlsOptions(t, listener.Options{AnswerHTTP: answer}))
+	for _, tt := range []struct {
+		answer bool
+		send   string
+		want   bool
+	}{
+		{true, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true},
+		{false, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", false},
+		{true, "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true},
+		{true, "CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n", true},
+		{true, "SSH-2.0-OpenSSH_9.6\r\n", false},
+	} {
+		t.Run(fmt.Sprint(tt.answer, " ", tt.send[:3]), func(t *testing.T) {
+			l := listen(t, tlsOptions(t, listener.Options{AnswerHTTP: tt.answer}))
 			acceptAll(t, l)
 			c, err := net.DialTimeout("tcp", l.Addr().String(), ioTimeout)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			io.WriteString(c, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+			io.WriteString(c, tt.send)
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
 			reply, _ := io.ReadAll(c)
 			says400 := bytes.HasPrefix(reply, []byte("HTTP/1.0 400 ")) && bytes.Contains(reply, []byte("https://"))
-			if says400 != answer {
-				t.Errorf("AnswerHTTP %v: reply %q", answer, reply)
+			if says400 != tt.want {
+				t.Errorf("AnswerHTTP %v, %q sent: reply %q", tt.answer, tt.send, reply)
 			}
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/crc32"
 	"io"
 	"net"
@@ -104,6 +103,12 @@ var proxyHeaderTests = []struct {
 	}, "[2001:db8::20]:1"},
 	{"v2 LOCAL (a balancer's own check)", func(dst net.Addr) *proxyproto.Header {
 		return &proxyproto.Header{Version: 2, Command: proxyproto.LOCAL, TransportProtocol: proxyproto.UNSPEC}
+	}, ""},
+	// A LOCAL header's addresses are to be ignored (the PROXY protocol
+	// specification, section 2.2): the balancer speaks for itself.
+	{"v2 LOCAL carrying addresses", func(dst net.Addr) *proxyproto.Header {
+		return &proxyproto.Header{Version: 2, Command: proxyproto.LOCAL, TransportProtocol: proxyproto.TCPv4,
+			SourceAddr: tcpAddr("203.0.113.9:4000"), DestinationAddr: dst}
 	}, ""},
 	{"v1 UNKNOWN", func(dst net.Addr) *proxyproto.Header {
 		return &proxyproto.Header{Version: 1, Command: proxyproto.PROXY, TransportProtocol: proxyproto.UNSPEC}
@@ -231,6 +236,14 @@ func v2WithTLVs(tlvs string) string {
 	return "\r\n\r\n\x00\r\nQUIT\n\x21\x11" + string([]byte{byte(n >> 8), byte(n)}) + addrs + tlvs
 }
 
+// v2v6WithTLVs is v2WithTLVs over IPv6 (2001:db8::1 port 1 to 2001:db8::2
+// port 2), whose addresses take 36 bytes where IPv4's take 12.
+func v2v6WithTLVs(tlvs string) string {
+	addrs := "\x20\x01\x0d\xb8" + strings.Repeat("\x00", 11) + "\x01" + "\x20\x01\x0d\xb8" + strings.Repeat("\x00", 11) + "\x02" + "\x00\x01\x00\x02"
+	n := len(addrs) + len(tlvs)
+	return "\r\n\r\n\x00\r\nQUIT\n\x21\x21" + string([]byte{byte(n >> 8), byte(n)}) + addrs + tlvs
+}
+
 // TestProxyRefusals: a connection that breaks the rules is closed, and
 // only that one: a connection established before keeps working, and the
 // next good one is served.
@@ -254,6 +267,7 @@ func TestProxyRefusals(t *testing.T) {
 		{"v2 TLV longer than the header", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x01\x01\xf4ab"), "malformed PROXY protocol header"},
 		{"v2 TLV cut short", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x01\x00"), "malformed PROXY protocol header"},
 		{"v2 CRC32C that does not match", listener.ProxyOptions{}, "header", false, v2WithTLVs("\x03\x00\x04\xde\xad\xbe\xef"), "CRC32C does not match"},
+		{"v2 IPv6 CRC32C that does not match", listener.ProxyOptions{}, "header", false, v2v6WithTLVs("\x03\x00\x04\xde\xad\xbe\xef"), "CRC32C does not match"},
 		{"v2 CRC32C of 3 bytes", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x03\x00\x03abc"), "CRC32C TLV of 3 bytes"},
 		{"v2 CRC32C of 1 byte", listener.ProxyOptions{}, "bare", false, v2WithTLVs("\x03\x00\x01a"), "CRC32C TLV of 1 byte,"},
 		// The format allows 64 KiB, go-proxyproto 4 KiB; the report says
@@ -327,10 +341,24 @@ func TestProxyRefusals(t *testing.T) {
 func TestProxyHeaderInPieces(t *testing.T) {
 	t.Parallel()
 	l, got, fails := proxyListener(t, listener.ProxyOptions{Require: true}, true, ioTimeout)
-	for _, version := range []byte{1, 2} {
-		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+	// The longest v1 header there is, 104 bytes (the specification,
+	// section 2.1), from a client with the longest IPv6 address.
+	const longest = "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"
+	for _, tt := range []struct {
+		name    string
+		version byte
+		client  string
+	}{{"v1", 1, "203.0.113.9:4711"}, {"v2", 2, "203.0.113.9:4711"}, {"v1 longest", 1, longest}} {
+		t.Run(tt.name, func(t *testing.T) {
 			var hdr bytes.Buffer
-			proxyproto.HeaderProxyFromAddrs(version, tcpAddr("203.0.113.9:4711"), l.Addr()).WriteTo(&hdr)
+			dst := l.Addr()
+			if tt.client == longest {
+				dst = tcpAddr(longest)
+			}
+			proxyproto.HeaderProxyFromAddrs(tt.version, tcpAddr(tt.client), dst).WriteTo(&hdr)
+			if tt.client == longest && hdr.Len() != 104 {
+				t.Fatalf("the longest v1 header is %d bytes: %q", hdr.Len(), hdr.String())
+			}
 			c := dialProxied(t, l.Addr().String(), nil)
 			// A slow sender: each piece is its own segment, the server's
 			// read wakes for it.
@@ -345,7 +373,7 @@ func TestProxyHeaderInPieces(t *testing.T) {
 			if a.err != nil {
 				t.Fatalf("%v (server: %v)", a.err, drain(fails))
 			}
-			if peer := listener.From(a.c).Peer.String(); peer != "203.0.113.9:4711" {
+			if peer := listener.From(a.c).Peer.String(); peer != tt.client {
 				t.Errorf("Peer %s, want the header's client", peer)
 			}
 			line := make([]byte, len("GET / HTTP/1.1\r\n"))

@@ -42,6 +42,10 @@ var forwardedTests = []struct {
 	{"bracketed IPv6 proxy is skipped", prefixes("10.0.0.0/8", "2001:db8:f::/48"), "10.0.0.2:5000", []string{"203.0.113.7, [2001:db8:f::2]"}, "https", "203.0.113.7", "https", true},
 	{"bracketed IPv4 is no entry", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"[203.0.113.7]"}, "https", "10.0.0.2:5000", "https", true},
 	{"bracketed zone is no entry", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"[fe80::1%eth0]"}, "https", "10.0.0.2:5000", "https", true},
+	{"zone is no entry", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"fe80::1%eth0"}, "https", "10.0.0.2:5000", "https", true},
+	// Every entry a trusted proxy: the leftmost is as far as the list
+	// goes, and is taken for the client.
+	{"every entry a trusted proxy", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"10.0.0.5, 10.0.0.9"}, "https", "10.0.0.5", "https", true},
 	{"a client's own entry is skipped", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"6.6.6.6, 203.0.113.7"}, "https", "203.0.113.7", "https", true},
 	{"entries over two headers", prefixes("10.0.0.0/8"), "10.0.0.2:5000", []string{"6.6.6.6", "203.0.113.7"}, "", "203.0.113.7", "", true},
 	{"untrusted peer", prefixes("10.0.0.0/8"), "192.0.2.1:5000", []string{"203.0.113.7"}, "https", "192.0.2.1:5000", "", false},
@@ -165,5 +169,24 @@ func TestInfoClient(t *testing.T) {
 	defer direct.Close()
 	if c := get(t, direct, fwd); c.Scheme != "https" || c.TLSTerminatedUpstream || c.Proxy != "" {
 		t.Errorf("over TLS: %+v", c)
+	}
+
+	// A request that came over TLS to this server had TLS end here, not
+	// upstream, whatever a trusted proxy or a balancer's header says.
+	trustingTLS := httptest.NewTLSServer(&Forwarded{Trusted: prefixes("127.0.0.0/8"), Next: h})
+	defer trustingTLS.Close()
+	if c := get(t, trustingTLS, fwd); c.Scheme != "https" || c.TLSTerminatedUpstream || !strings.HasPrefix(c.Proxy, "127.0.0.1:") {
+		t.Errorf("over TLS through a trusted proxy saying https: %+v", c)
+	}
+	upstream := &InfoHandler{UpstreamTLS: func(*http.Request) bool { return true }}
+	upstreamTLS := httptest.NewTLSServer(upstream)
+	defer upstreamTLS.Close()
+	if c := get(t, upstreamTLS, nil); c.Scheme != "https" || c.TLSTerminatedUpstream {
+		t.Errorf("over TLS with a balancer's header saying TLS: %+v", c)
+	}
+	upstreamPlain := httptest.NewServer(upstream)
+	defer upstreamPlain.Close()
+	if c := get(t, upstreamPlain, nil); c.Scheme != "https" || !c.TLSTerminatedUpstream {
+		t.Errorf("plain HTTP with a balancer's header saying TLS: %+v", c)
 	}
 }

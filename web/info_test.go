@@ -276,6 +276,7 @@ var clientHostTests = []struct {
 	{"IPv4", "127.0.0.1:8443", "127.0.0.1"},
 	{"IPv6", "[2001:db8::1]:8443", "2001:db8::1"},
 	{"no port", "localhost", "localhost"},
+	{"underscore", "a_b.example:8443", "a_b.example"},
 	{"empty", "", "localhost"},
 	{"shell metacharacters", "a;rm -rf ~:8443", "localhost"},
 	{"command substitution", "$(id)", "localhost"},

@@ -51,11 +51,13 @@ func TestHeaders(t *testing.T) {
 				t.Errorf("GET %s: empty body", tt.path)
 			}
 			want := map[string]string{
-				"Content-Security-Policy":    pageCSP,
-				"X-Content-Type-Options":     "nosniff",
-				"Referrer-Policy":            "no-referrer",
-				"X-Frame-Options":            "DENY",
-				"Cross-Origin-Opener-Policy": "same-origin",
+				"Content-Security-Policy":      pageCSP,
+				"X-Content-Type-Options":       "nosniff",
+				"Referrer-Policy":              "no-referrer",
+				"X-Frame-Options":              "DENY",
+				"Cross-Origin-Opener-Policy":   "same-origin",
+				"Cross-Origin-Resource-Policy": "same-origin",
+				"Permissions-Policy":           "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 			}
 			// net/http drops Cache-Control from error answers by itself.
 			if tt.status == http.StatusOK {
