@@ -30,8 +30,10 @@ func TestClientStdinLongLine(t *testing.T) {
 // than -timeout, is a slow link, not a server that stopped.
 func TestClientStdinSlowEchoProgress(t *testing.T) {
 	t.Parallel()
-	// Reads at once, and echoes the first MiB in 64 KiB pieces 100 ms
-	// apart (1.6 s, over the client's 1 s timeout), the rest at once.
+	// Reads at once, and echoes the first MiB in 64 KiB pieces 200 ms
+	// apart (3.2 s, over the client's 2 s timeout), the rest at once. A
+	// 1 s timeout was too short for a 1 MiB line's send beside the whole
+	// suite under -race.
 	raw := serveTLS(t, hostileCert(t), nil, func(c net.Conn) {
 		// 5 MiB each way under -race on a loaded machine can take longer
 		// than the fixture's usual bound; a write cut by it ends in half
@@ -51,15 +53,34 @@ func TestClientStdinSlowEchoProgress(t *testing.T) {
 				}
 			}
 		}()
-		slow := 1 << 20
-		for b := range in {
-			for len(b) > 0 && slow > 0 {
-				k := min(len(b), 64<<10, slow)
-				if _, err := c.Write(b[:k]); err != nil {
-					return
+		// The first MiB goes out 64 KiB a tick, whatever the reads that
+		// brought it (crypto/tls gives at most a record, 16 KiB, a read).
+		var pending []byte
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for slow := 1 << 20; slow > 0 && (in != nil || len(pending) > 0); {
+			select {
+			case b, ok := <-in:
+				if !ok {
+					in = nil
 				}
-				b, slow = b[k:], slow-k
-				time.Sleep(100 * time.Millisecond)
+				pending = append(pending, b...)
+				continue
+			case <-tick.C:
+			}
+			k := min(len(pending), 64<<10, slow)
+			if _, err := c.Write(pending[:k]); err != nil {
+				return
+			}
+			pending, slow = pending[k:], slow-k
+		}
+		if _, err := c.Write(pending); err != nil {
+			return
+		}
+		for in != nil { // nil once closed in the loop above
+			b, ok := <-in
+			if !ok {
+				break
 			}
 			if _, err := c.Write(b); err != nil {
 				return
@@ -68,7 +89,7 @@ func TestClientStdinSlowEchoProgress(t *testing.T) {
 		c.(interface{ CloseWrite() error }).CloseWrite()
 	})
 	mib := strings.Repeat("x", 1<<20-1) + "\n"
-	r := runClient(t, strings.Repeat(mib, 5), "-insecure", "-timeout", "1s", "tls://"+raw)
+	r := runClient(t, strings.Repeat(mib, 5), "-insecure", "-timeout", "2s", "tls://"+raw)
 	r.want(t, exitOK, nil, nil)
 	if len(r.stdout) < 5<<20 {
 		t.Errorf("stdout has %d bytes, want the 5 MiB echoed", len(r.stdout))
