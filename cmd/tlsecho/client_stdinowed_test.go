@@ -51,15 +51,20 @@ func TestClientStdinSlowEchoProgress(t *testing.T) {
 				}
 			}
 		}()
-		slow := 1 << 20
+		// A read gives one TLS record, 16 KiB at most: a piece is made
+		// of several, or the first MiB took 6.4 s, not 1.6.
+		slow, piece := 1<<20, 0
 		for b := range in {
 			for len(b) > 0 && slow > 0 {
-				k := min(len(b), 64<<10, slow)
+				k := min(len(b), 64<<10-piece, slow)
 				if _, err := c.Write(b[:k]); err != nil {
 					return
 				}
-				b, slow = b[k:], slow-k
-				time.Sleep(100 * time.Millisecond)
+				b, slow, piece = b[k:], slow-k, piece+k
+				if piece == 64<<10 {
+					piece = 0
+					time.Sleep(100 * time.Millisecond)
+				}
 			}
 			if _, err := c.Write(b); err != nil {
 				return
