@@ -207,6 +207,13 @@ func pageTab(t *testing.T, url string) *browserTab {
 	return tab
 }
 
+// with is the tab driven by t, a subtest of the test that opened it.
+func (b *browserTab) with(t *testing.T) *browserTab {
+	c := *b
+	c.t = t
+	return &c
+}
+
 // load navigates to url and fails unless it answers 200.
 func (b *browserTab) load(url string) *network.Response {
 	b.t.Helper()

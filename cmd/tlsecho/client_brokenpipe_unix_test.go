@@ -20,7 +20,7 @@ import (
 // broken pipe" as it came.
 func TestClientSendBrokenPipe(t *testing.T) {
 	t.Parallel()
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	// finThenReset ends the connection with a FIN while bytes are still
 	// unread, then closes it, which sends the reset.
 	finThenReset := func(c net.Conn) {

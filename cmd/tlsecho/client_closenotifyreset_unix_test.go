@@ -20,8 +20,7 @@ import (
 // standard input the reader meets close_notify first, as it did already.
 func TestClientCloseNotifyThenReset(t *testing.T) {
 	t.Parallel()
-	// Far more than loopback's socket buffers hold on both ends.
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	addr := serveTLSOn(t, smallWindowListener(t), hostileCert(t), nil, func(c net.Conn) {
 		if _, err := c.Read(make([]byte, 1)); err != nil {
 			return

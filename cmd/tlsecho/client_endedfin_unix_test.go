@@ -35,7 +35,7 @@ func TestClientBareEndWithFIN(t *testing.T) {
 	})
 	t.Cleanup(func() { close(hold) })
 
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	o, err := parseClientArgs([]string{"-insecure", "-timeout", "30s", "tls://" + addr, msg})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 // where nothing read while the message was being sent.
 func TestClientSendEndsWithServer(t *testing.T) {
 	t.Parallel()
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	tlsAddr, wsURL := endingServers(t)
 	tests := []struct{ url, mode, want string }{
 		{"tls://" + tlsAddr, "stdin", "closed the connection before the end of input"},

@@ -25,7 +25,7 @@ import (
 // fullQueueConn makes it so every time.
 func TestClientSendEndsWithServerFullQueue(t *testing.T) {
 	t.Parallel()
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	tests := []struct{ scheme, mode, want string }{
 		{"tls", "stdin", "closed the connection before the end of input"},
 		{"wss", "stdin", `closed the WebSocket with 4001 "bye" instead of sending the rest of the echo`},

@@ -26,7 +26,7 @@ func TestClientStalledSendFullQueue(t *testing.T) {
 	t.Parallel()
 	// The session's -timeout; connecting gets ioWait (see shortSession).
 	const timeout = time.Second
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	stop := make(chan struct{})
 	stall := func(r io.Reader) {
 		if _, err := r.Read(make([]byte, 1)); err == nil {

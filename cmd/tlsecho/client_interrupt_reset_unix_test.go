@@ -22,8 +22,7 @@ import (
 // command turns into one.
 func TestClientInterruptReset(t *testing.T) {
 	t.Parallel()
-	// Far more than loopback's socket buffers hold on both ends.
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	type session struct {
 		began chan struct{} // the server has the first byte of the send
 		reset chan struct{} // closed by the test: reset the connection

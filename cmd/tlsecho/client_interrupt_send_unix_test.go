@@ -51,7 +51,7 @@ func TestClientInterruptStalledSend(t *testing.T) {
 				t.Cleanup(func() { cmd.Process.Kill() })
 				if mode == "stdin" {
 					go func() {
-						io.WriteString(stdin, strings.Repeat("x", 16<<20)+"\n")
+						io.WriteString(stdin, strings.Repeat("x", beyondBuffers)+"\n")
 						stdin.Close()
 					}()
 				}

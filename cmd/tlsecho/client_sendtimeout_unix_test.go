@@ -25,8 +25,7 @@ func TestClientSendTimeout(t *testing.T) {
 	t.Parallel()
 	// The session's -timeout; connecting gets ioWait.
 	const timeout = time.Second
-	// Far more than loopback's socket buffers hold on both ends.
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	for _, scheme := range []string{"tls", "wss"} {
 		for _, mode := range []string{"stdin", "MESSAGE"} {
 			t.Run(scheme+"/"+mode, func(t *testing.T) {
@@ -160,6 +159,16 @@ func stallingServer(t *testing.T, scheme string) (u string, sendBegan <-chan tim
 	}
 	return rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) { stall(c, br) }), began
 }
+
+// beyondBuffers is the size of a message far more than loopback's
+// socket buffers hold between a client and a peer that does not read.
+// Linux grows a send buffer to tcp_wmem's most, 4 MiB unless tuned (here
+// a client queued 2.9 MB to a stalled 4 KiB window before its sends
+// waited), and the peers of these tests take a few KiB (smallWindowListener)
+// or, reading nothing, keep their first receive buffer of 128 KiB. Twice
+// the most is enough; each byte beyond costs CPU, as the race detector
+// checks every copy (16 MiB made the tests that send it 10 s of CPU).
+const beyondBuffers = 8 << 20
 
 // smallWindowListener listens on loopback with a receive buffer of a few
 // KiB, which its connections inherit: a client sending to one that does

@@ -26,8 +26,7 @@ func TestClientStalledSendReason(t *testing.T) {
 	// send's beginning (its answer to the close, stalled behind the
 	// writer, waits no longer), and -timeout leaves it one more.
 	const timeout = 2 * time.Second
-	// Far more than loopback's socket buffers hold on both ends.
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	tlsAddr, wsURL := endingServers(t)
 	tests := []struct {
 		url, mode, want string
@@ -68,7 +67,7 @@ func TestClientStalledSendReason(t *testing.T) {
 // bytes left the send; with a MESSAGE as with lines of standard input.
 func TestClientSendClosedReason(t *testing.T) {
 	t.Parallel()
-	msg := strings.Repeat("x", 16<<20)
+	msg := strings.Repeat("x", beyondBuffers)
 	u := rawWSServerOn(t, smallWindowListener(t), switched, func(c net.Conn, br *bufio.Reader) {
 		if _, err := br.ReadByte(); err != nil {
 			return

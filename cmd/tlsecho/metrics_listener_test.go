@@ -57,7 +57,7 @@ func waitMetrics(t *testing.T, client *http.Client, adminAddr string, want ...st
 		if time.Now().After(deadline) {
 			t.Fatalf("after %v /metrics lacks %q:\n%s", ioWait, missing, body)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(scrapeEvery)
 	}
 }
 

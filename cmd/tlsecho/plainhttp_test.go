@@ -63,12 +63,16 @@ func TestPageListenersDropClientThatDoesNotRead(t *testing.T) {
 }
 
 // TestWebSocketOutlivesWriteTimeout: the page listeners' write deadline
-// (TLSECHO_IDLE_TIMEOUT from the request on) is for HTTP answers; a
-// WebSocket upgraded from the request keeps echoing past it.
+// (TLSECHO_HANDSHAKE_TIMEOUT and TLSECHO_IDLE_TIMEOUT from the request
+// on) is for HTTP answers; a WebSocket upgraded from the request keeps
+// echoing past it.
 func TestWebSocketOutlivesWriteTimeout(t *testing.T) {
 	t.Parallel()
-	const idle = time.Second
-	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "IDLE_TIMEOUT": idle.String()})
+	// The deadline is the handshake timeout and the idle timeout from
+	// the request on (answerWithin): at their defaults, 11 s, past any
+	// run this test would make, so both are short here.
+	const idle, handshake = time.Second, time.Second
+	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "IDLE_TIMEOUT": idle.String(), "HANDSHAKE_TIMEOUT": handshake.String()})
 	d := websocket.Dialer{TLSClientConfig: ta.clientTLS(), HandshakeTimeout: 5 * time.Second}
 	for _, url := range []string{"wss://" + ta.HTTPSAddr + "/ws", "ws://" + ta.HTTPAddr + "/ws"} {
 		t.Run(url[:strings.Index(url, ":")], func(t *testing.T) {
@@ -78,8 +82,15 @@ func TestWebSocketOutlivesWriteTimeout(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ws.Close()
+			// An echo every 20 ms, for an idle timeout past the deadline,
+			// and well within the idle timeout between them: about 150
+			// show what thousands back to back did, which kept a core
+			// busy the whole time.
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
 			start := time.Now()
-			for n := 0; time.Since(start) < 2*idle; n++ {
+			for n := 0; time.Since(start) < handshake+2*idle; n++ {
+				<-tick.C
 				ws.SetWriteDeadline(time.Now().Add(ioWait))
 				ws.SetReadDeadline(time.Now().Add(ioWait))
 				if err := ws.WriteMessage(websocket.TextMessage, []byte("hello")); err != nil {

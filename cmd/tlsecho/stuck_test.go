@@ -25,6 +25,7 @@ func TestSIGTERMWithClientsThatDoNotRead(t *testing.T) {
 	msg := make([]byte, 1<<20)
 	var conns []*websocket.Conn
 	var sent atomic.Int64
+	var signalled atomic.Bool
 	for range 6 {
 		c, _, err := d.Dial("wss://"+p.HTTPSAddr+"/ws", nil)
 		if err != nil {
@@ -35,6 +36,17 @@ func TestSIGTERMWithClientsThatDoNotRead(t *testing.T) {
 		go func() {
 			for c.WriteMessage(websocket.BinaryMessage, msg) == nil {
 				sent.Add(1)
+				if signalled.Load() {
+					break
+				}
+			}
+			// Once SIGTERM is sent the clients keep sending, but 1 KiB
+			// every 10 ms: at full speed they sent over 100 MiB more in
+			// the shutdown's two seconds, most of this test's CPU.
+			tick := time.NewTicker(10 * time.Millisecond)
+			defer tick.Stop()
+			for c.WriteMessage(websocket.BinaryMessage, msg[:1<<10]) == nil {
+				<-tick.C
 			}
 		}()
 	}
@@ -46,6 +58,7 @@ func TestSIGTERMWithClientsThatDoNotRead(t *testing.T) {
 		}
 	}
 
+	signalled.Store(true)
 	sigtermWithin(t, p, timeout)
 	for i, c := range conns {
 		nc := c.NetConn()
