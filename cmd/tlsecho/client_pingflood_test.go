@@ -14,25 +14,27 @@ import (
 func TestClientPingFlood(t *testing.T) {
 	t.Parallel()
 	u := pingFloodServer(t)
-	r := runClient(t, "", "-insecure", "-timeout", "5s", u, "hello")
+	// About 1,050 pongs fill the path (pingFloodServer); a cold CI run
+	// made the flood as slow as 960 pings in 5 s, so the echo's wait is
+	// long enough for several times that. A pong stalls within 2 s here.
+	r := runClient(t, "", "-insecure", "-timeout", "15s", u, "hello")
 	r.want(t, exitFailure, nil, []string{"sent pings faster than it read the client's pongs"})
-	if strings.Contains(r.stderr, "within 5s") {
+	if strings.Contains(r.stderr, "within 15s") {
 		t.Errorf("the pings are taken for a missing echo: %s", r.stderr)
 	}
 }
 
 // pingFloodServer is a wss server that upgrades and then sends pings
-// without end, reading nothing. Its receive buffer is small, so the
-// client's pongs fill it within a few hundred: with the usual buffers
-// the pongs of a flood slowed by a loaded machine (23,424 pings in 5 s)
-// all fitted, and no pong stalled within the test's -timeout.
+// without end, reading nothing. Its connections take small segments into
+// a small receive buffer (smallWindowListen), so the client's pongs fill
+// the path within about 1,050: on loopback's 64 KiB segments the
+// client's send buffer starts at megabytes, and a flood slowed by a
+// loaded machine (960 pings in 5 s in a cold CI run) had all its pongs
+// fit, so no pong stalled within the test's -timeout.
 func pingFloodServer(t *testing.T) string {
 	ping := bytes.Repeat(append([]byte{0x89, 125}, bytes.Repeat([]byte{'p'}, 125)...), 64)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rawWSServerOn(t, smallReadBuffers{ln}, switched, func(c net.Conn, br *bufio.Reader) {
+	ln := smallWindowListen(t)
+	return rawWSServerOn(t, ln, switched, func(c net.Conn, br *bufio.Reader) {
 		for {
 			if _, err := c.Write(ping); err != nil {
 				return
@@ -70,16 +72,4 @@ func TestClientPingFloodAfterEcho(t *testing.T) {
 	})
 	r := runClient(t, "", "-insecure", "-timeout", "1s", u, "hello")
 	r.want(t, exitFailure, []string{"echo          hello"}, []string{"did not answer the client's close 1000 within 1s: it sent pings meanwhile ("})
-}
-
-// smallReadBuffers is a listener whose connections have a 4 KiB receive
-// buffer.
-type smallReadBuffers struct{ net.Listener }
-
-func (l smallReadBuffers) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetReadBuffer(4 << 10)
-	}
-	return c, err
 }
