@@ -31,7 +31,8 @@ const WatchDebounce = 200 * time.Millisecond
 // Other files in those directories (a log written beside cert.pem) are
 // ignored. It returns nil then, at once for a Source without files, and
 // an error only when the watch cannot be set up; it logs "watching
-// certificate files" once it is.
+// certificate files" once it is, and reloads once a debounce later, for a
+// change made before the watch began.
 //
 // It watches the directories: tools replace a pair by renaming new files
 // into place (certbot swaps symlinks, Kubernetes secret volumes swap the
@@ -87,8 +88,12 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	if s.debounce > 0 {
 		debounce = s.debounce
 	}
+	// Armed at once: a change made after the files were first read and
+	// before the watch began has no event of its own (a pair renamed into
+	// place just after the start, which a test met on a loaded machine).
+	// This first reload finds it, and logs only at debug level when the
+	// files are as they were read.
 	timer := time.NewTimer(debounce)
-	timer.Stop()
 	defer timer.Stop()
 	for {
 		select {
