@@ -175,9 +175,33 @@ const beyondBuffers = 8 << 20
 // not read is stalled after a few KiB, not after megabytes.
 func smallWindowListener(t *testing.T) net.Listener {
 	t.Helper()
+	return sockoptListener(t, 0)
+}
+
+// smallSegmentListener is smallWindowListener with 1,200-byte segments
+// too: a client that writes many small messages to it is stalled after
+// some 100 KiB. On loopback's own 64 KiB segments the client's send
+// buffer starts at megabytes (a ping flood's pongs, slowed to 960 in 5 s
+// in a cold CI run, all fitted); on 1,200-byte ones it stays near its
+// first size.
+func smallSegmentListener(t *testing.T) net.Listener {
+	t.Helper()
+	return sockoptListener(t, 1200)
+}
+
+// sockoptListener listens on loopback with a 4 KiB receive buffer and,
+// unless segment is 0, that maximum segment size, set before any
+// connection so that each connection has them from its start.
+func sockoptListener(t *testing.T, segment int) net.Listener {
+	t.Helper()
 	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
 		err := rc.Control(func(fd uintptr) {
+			if segment > 0 {
+				if serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, segment); serr != nil {
+					return
+				}
+			}
 			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
 		})
 		if err != nil {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -26,14 +28,14 @@ func TestClientPingFlood(t *testing.T) {
 
 // pingFloodServer is a wss server that upgrades and then sends pings
 // without end, reading nothing. Its connections take small segments into
-// a small receive buffer (smallWindowListen), so the client's pongs fill
+// a small receive buffer (smallSegmentListener), so the client's pongs fill
 // the path within about 1,050: on loopback's 64 KiB segments the
 // client's send buffer starts at megabytes, and a flood slowed by a
 // loaded machine (960 pings in 5 s in a cold CI run) had all its pongs
 // fit, so no pong stalled within the test's -timeout.
 func pingFloodServer(t *testing.T) string {
 	ping := bytes.Repeat(append([]byte{0x89, 125}, bytes.Repeat([]byte{'p'}, 125)...), 64)
-	ln := smallWindowListen(t)
+	ln := smallSegmentListener(t)
 	return rawWSServerOn(t, ln, switched, func(c net.Conn, br *bufio.Reader) {
 		for {
 			if _, err := c.Write(ping); err != nil {
