@@ -10,6 +10,7 @@ package echourl
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -91,9 +92,11 @@ func Parse(raw string, schemes ...string) (Target, error) {
 		return Target{}, fmt.Errorf("URL %q: port %q is not a number from 1 to 65535", raw, port)
 	}
 	addr := net.JoinHostPort(host, port)
-	if h, _, err := net.SplitHostPort(addr); err != nil || h != host {
-		// url.Parse takes a host such as "]0", which no dial can use
-		// and which would fail later in a resolver's words.
+	_, ipErr := netip.ParseAddr(host)
+	if h, _, err := net.SplitHostPort(addr); err != nil || h != host || (strings.Contains(host, ":") && ipErr != nil) {
+		// url.Parse takes a host such as "]0", or ":0" from
+		// tls://:0:1, which no dial can use and which would fail later
+		// in a resolver's words.
 		return Target{}, fmt.Errorf("URL %q: host %q is not a name or an address", raw, host)
 	}
 	return Target{URL: u, Host: host, Addr: addr}, nil

@@ -41,6 +41,7 @@ var parseTests = []struct {
 	{name: "IPv6 without brackets or port", raw: "tls://::1", err: `URL "tls://::1": an IPv6 address goes in brackets: tls://[::1]:8433`},
 	{name: "bare zone", raw: "tls://[fe80::1%lo]:8433", err: `URL "tls://[fe80::1%lo]:8433": an IPv6 zone's "%" is written "%25" in a URL (RFC 6874): tls://[fe80::1%25lo]:8433`},
 	{name: "no dial's host", raw: "tls://]0:1", err: `URL "tls://]0:1": host "]0" is not a name or an address`},
+	{name: "colon in a host that is no address", raw: "tls://:0:1", err: `URL "tls://:0:1": host ":0" is not a name or an address`},
 }
 
 // TestParse: what Parse makes of each of parseTests for the load

@@ -52,6 +52,11 @@ func zoneEscaped(raw string) (string, bool) {
 		return "", false
 	}
 	host := raw[open : open+end]
+	if strings.ContainsFunc(raw, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		// The hint writes the URL out unquoted: one with a control
+		// character (a newline) gets the quoted error alone.
+		return "", false
+	}
 	i := strings.IndexByte(host, '%')
 	if i < 0 || strings.HasPrefix(host[i:], "%25") {
 		return "", false
