@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"encoding/binary"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,17 +54,6 @@ func TestPongWaitsForSlowReader(t *testing.T) {
 
 		// Read steadily, slowly, past writeWait of the pong's wait.
 		var got int64
-		readPong := func() {
-			t.Helper()
-			f, err := rc.readFrame()
-			if err != nil {
-				t.Fatalf("after %d of %d pongs: %v", got, sent.Load(), err)
-			}
-			if f.op != opPong || len(f.payload) != 125 || binary.BigEndian.Uint64(f.payload) != uint64(got) {
-				t.Fatalf("after %d pongs got %v, want the pong of ping %d", got, f, got)
-			}
-			got++
-		}
 		until := began.Add(writeWait + 2*time.Second)
 		for time.Now().Before(until) {
 			select {
@@ -77,28 +65,14 @@ func TestPongWaitsForSlowReader(t *testing.T) {
 			if now := lastWrite(); !now.Equal(began) {
 				t.Fatalf("the waiting write ended after %v, before writeWait: the reader is too fast for the test", now.Sub(began).Round(time.Millisecond))
 			}
-			readPong()
+			readPong(t, rc, &sent, got)
+			got++
 			time.Sleep(time.Second / slowPongRate)
 		}
 		t.Logf("a pong waited %v while its client read %d pongs", time.Since(began).Round(time.Millisecond), got)
 
 		// The rest, at full speed.
-		writing := true
-		for writing || got < sent.Load() {
-			if writing && got == sent.Load() {
-				select {
-				case err := <-wrote:
-					if err != nil {
-						t.Fatalf("sending pings: %v", err)
-					}
-				case <-time.After(ioWait):
-					t.Fatalf("the pings' writer did not stop, %d sent", got)
-				}
-				writing = false
-				continue
-			}
-			readPong()
-		}
+		readPongs(t, rc, &sent, wrote, got)
 		select {
 		case code := <-closed:
 			t.Fatalf("connection closed (code %d) though its client read every pong", code)

@@ -143,32 +143,7 @@ func TestPongsWaitForStalledReader(t *testing.T) {
 		}
 		close(stop)
 
-		var got int64
-		writing := true
-		for writing || got < sent.Load() {
-			if writing && got == sent.Load() {
-				// Every pong so far is read: the writer's last write is
-				// taken, and it stops.
-				select {
-				case err := <-wrote:
-					if err != nil {
-						t.Fatalf("sending pings: %v", err)
-					}
-				case <-time.After(ioWait):
-					t.Fatalf("the pings' writer did not stop, %d sent", got)
-				}
-				writing = false
-				continue
-			}
-			f, err := rc.readFrame()
-			if err != nil {
-				t.Fatalf("after %d of %d pongs: %v", got, sent.Load(), err)
-			}
-			if f.op != opPong || len(f.payload) != 125 || binary.BigEndian.Uint64(f.payload) != uint64(got) {
-				t.Fatalf("after %d pongs got %v, want the pong of ping %d", got, f, got)
-			}
-			got++
-		}
+		got := readPongs(t, rc, &sent, wrote, 0)
 		t.Logf("%d pongs, all read after a stall of %v", got, pongStall)
 		select {
 		case code := <-closed:
@@ -257,4 +232,44 @@ func TestPingFloodNotReadDropped(t *testing.T) {
 			t.Errorf("%d MiB of pings sent to a server whose pongs wait, want it held back", n>>20)
 		}
 	})
+}
+
+// readPong reads the pong of ping got (sendPings numbers them), failing
+// the test on anything else.
+func readPong(t *testing.T, rc *rawConn, sent *atomic.Int64, got int64) {
+	t.Helper()
+	f, err := rc.readFrame()
+	if err != nil {
+		t.Fatalf("after %d of %d pongs: %v", got, sent.Load(), err)
+	}
+	if f.op != opPong || len(f.payload) != 125 || binary.BigEndian.Uint64(f.payload) != uint64(got) {
+		t.Fatalf("after %d pongs got %v, want the pong of ping %d", got, f, got)
+	}
+}
+
+// readPongs reads the pongs from ping got on, until the pings' writer,
+// told to stop, has stopped (its result comes on wrote) and every ping
+// it sent is answered; it returns how many pongs were read in all.
+func readPongs(t *testing.T, rc *rawConn, sent *atomic.Int64, wrote <-chan error, got int64) int64 {
+	t.Helper()
+	writing := true
+	for writing || got < sent.Load() {
+		if writing && got == sent.Load() {
+			// Every pong so far is read: the writer's last write is
+			// taken, and it stops.
+			select {
+			case err := <-wrote:
+				if err != nil {
+					t.Fatalf("sending pings: %v", err)
+				}
+			case <-time.After(ioWait):
+				t.Fatalf("the pings' writer did not stop, %d sent", got)
+			}
+			writing = false
+			continue
+		}
+		readPong(t, rc, sent, got)
+		got++
+	}
+	return got
 }
