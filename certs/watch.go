@@ -31,8 +31,8 @@ const WatchDebounce = 200 * time.Millisecond
 // Other files in those directories (a log written beside cert.pem) are
 // ignored. It returns nil then, at once for a Source without files, and
 // an error only when the watch cannot be set up; it logs "watching
-// certificate files" once it is, and reloads once a debounce later, for a
-// change made before the watch began.
+// certificate files" once it is, having first reloaded the files if they
+// changed since they were last read.
 //
 // It watches the directories: tools replace a pair by renaming new files
 // into place (certbot swaps symlinks, Kubernetes secret volumes swap the
@@ -82,18 +82,22 @@ func (s *Source) Watch(ctx context.Context, log *slog.Logger) error {
 	s.addWatch(dw)
 	// Before w.Close, deferred earlier: no reload may touch a closed watcher.
 	defer s.removeWatch(dw)
+	// A change made after the files were first read and before the watch
+	// began has no event of its own (a pair renamed into place just after
+	// the start, which a test met on a loaded machine): the files are
+	// compared with what is served now that any later change is seen, and
+	// reloaded if they differ, before the watch says it has begun.
+	if s.changedSinceLoad() {
+		s.ReloadAndLog(log, "file change")
+	}
 	log.Info("watching certificate files", append(attrs, "dirs", dirs)...)
 
 	debounce := WatchDebounce
 	if s.debounce > 0 {
 		debounce = s.debounce
 	}
-	// Armed at once: a change made after the files were first read and
-	// before the watch began has no event of its own (a pair renamed into
-	// place just after the start, which a test met on a loaded machine).
-	// This first reload finds it, and logs only at debug level when the
-	// files are as they were read.
 	timer := time.NewTimer(debounce)
+	timer.Stop()
 	defer timer.Stop()
 	for {
 		select {
@@ -278,4 +282,24 @@ func sameChain(a, b *tls.Certificate) bool {
 func Fingerprint(der []byte) string {
 	sum := sha256.Sum256(der)
 	return hex.EncodeToString(sum[:])
+}
+
+// changedSinceLoad reports whether the pair or the client CA file reads
+// otherwise than what is served: different certificates, or files that
+// no longer load (whose error a reload then logs). Files that read the
+// same make no log line.
+func (s *Source) changedSinceLoad() bool {
+	if s.certFile != "" {
+		cur, err := loadPair(s.certFile, s.keyFile)
+		if old := s.current.Load(); err != nil || old == nil || !sameChain(old, cur) {
+			return true
+		}
+	}
+	if s.ca.file != "" {
+		cur, err := loadClientCAs(s.ca.file)
+		if old := s.ca.cur.Load(); err != nil || old == nil || !bytes.Equal(old.sum[:], cur.sum[:]) {
+			return true
+		}
+	}
+	return false
 }
