@@ -185,6 +185,21 @@ func TestClientCAReload(t *testing.T) {
 
 // TestWatchClientCA: the watcher picks up a CA file renamed into place and
 // logs a broken one as an error, keeping the previous pool.
+// TestWatchClientCAChangeBeforeItBegins: a client CA file replaced after
+// it was read and before the watch began is loaded by the time the watch
+// says it has begun, as the pair is (TestWatchChangeBeforeItBegins).
+func TestWatchClientCAChangeBeforeItBegins(t *testing.T) {
+	t.Parallel()
+	s, caFile, one, two := caSource(t)
+	replaceByRename(t, caFile, two.ca.CertPEM)
+	logBuf := watched(t, s)
+	_, errTwo := two.client.Leaf.Verify(x509.VerifyOptions{Roots: s.ClientCAs(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	_, errOne := one.client.Leaf.Verify(x509.VerifyOptions{Roots: s.ClientCAs(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if errTwo != nil || errOne == nil {
+		t.Errorf("once the watch has begun, the new file's client verifies: %v; the old one's is refused: %v; want both:\n%s", errTwo, errOne, logBuf)
+	}
+}
+
 func TestWatchClientCA(t *testing.T) {
 	t.Parallel()
 	s, caFile, one, two := caSource(t)
