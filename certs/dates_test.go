@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -32,7 +33,15 @@ func datedPEM(t *testing.T, host string, notBefore, notAfter time.Time) (certPEM
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	return selfSignedPEM(t, tmpl, key)
+}
+
+// selfSignedPEM is the certificate tmpl describes, signed by key itself,
+// and key, in PEM (PKCS #8), for tests that need a certificate Generate
+// does not make.
+func selfSignedPEM(t *testing.T, tmpl *x509.Certificate, key crypto.Signer) (certPEM, keyPEM []byte) {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -39,21 +38,13 @@ func TestLoadOrMakeCADates(t *testing.T) {
 			tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "dated CA"},
 				NotBefore: tt.notBefore, NotAfter: tt.notAfter, IsCA: true, BasicConstraintsValid: true,
 				KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-			if err != nil {
-				t.Fatal(err)
-			}
+			certPEM, keyPEM := selfSignedPEM(t, tmpl, key)
 			dir := t.TempDir()
 			certFile, keyFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-key.pem")
-			certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 			if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+			if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			ca, created, err := LoadOrMakeCA(certFile, keyFile, false)
