@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"software.sslmate.com/src/go-pkcs12"
 
@@ -58,7 +55,7 @@ func certCmd(args []string, stdout, stderr io.Writer) int {
 	if fl.days > maxBrowserDays {
 		fmt.Fprintf(stderr, "tlsecho cert: warning: -days %d is more than %d: browsers refuse server certificates valid that long from public CAs, and Apple systems refuse any over 825 days; other clients accept it\n", fl.days, maxBrowserDays)
 	}
-	if wild := shallowWildcards(fl.hosts); len(wild) > 0 && !fl.client {
+	if wild := certs.ShallowWildcards(fl.hosts); len(wild) > 0 && !fl.client {
 		fmt.Fprintf(stderr, "tlsecho cert: warning: browsers, curl and OpenSSL refuse a wildcard with one label after it (%s), trusted CA or not (Chrome: ERR_CERT_COMMON_NAME_INVALID; OpenSSL: hostname mismatch), and only Go clients take it; name the hosts, or use a wildcard under two labels (*.app.localhost)\n", strings.Join(wild, ", "))
 	}
 	if err := writeCert(fl, stdout); err != nil {
@@ -126,7 +123,7 @@ func parseCertFlags(args []string, stdout, stderr io.Writer) (fl certFlags, code
 		return usageErr("-hosts is empty")
 	}
 	for _, h := range fl.hosts {
-		if err := checkCertHost(h); err != nil {
+		if err := certs.CheckHost(h); err != nil {
 			return usageErr("-hosts: %v", err)
 		}
 	}
@@ -167,107 +164,6 @@ Flags:
 Exit status: 0 written, 1 failed (an existing file, an unwritable directory;
 nothing is overwritten), 2 bad arguments.
 `)
-}
-
-// checkBrackets accepts brackets only as a URL writes them, around an
-// IPv6 address (RFC 3986 section 3.2.2): one pair, around the whole. The
-// bare address is what goes into the certificate either way, but "[::1"
-// or "[127.0.0.1]" are slips a user should hear of, not have read as
-// something else.
-func checkBrackets(h string) error {
-	if !strings.ContainsAny(h, "[]") {
-		return nil
-	}
-	inner, open := strings.CutPrefix(h, "[")
-	inner, shut := strings.CutSuffix(inner, "]")
-	addr, _, zoned := strings.Cut(inner, "%")
-	ip := net.ParseIP(addr)
-	switch {
-	case zoned && ip != nil:
-		// The zone's refusal follows (checkCertHost) and names the bare
-		// address: sending the user to write the zoned one, brackets
-		// mended, would only lead to that refusal.
-		return nil
-	case !open || !shut || strings.ContainsAny(inner, "[]"):
-		if ip != nil {
-			return fmt.Errorf("%q: unbalanced brackets; write %q", h, inner)
-		}
-		return fmt.Errorf("%q is not a host name or IP address (brackets go around an IPv6 address alone, as in [::1])", h)
-	case ip == nil:
-		return fmt.Errorf("%q is not a host name or IP address (brackets go around an IPv6 address alone, as in [::1])", h)
-	case !strings.Contains(addr, ":"):
-		return fmt.Errorf("%q: brackets go around an IPv6 address alone; write %q", h, inner)
-	}
-	return nil
-}
-
-// checkCertHost accepts an IP address or a DNS name (a leading "*." for a
-// wildcard), and refuses what is neither, such as a URL or host:port, which
-// would otherwise become a name no client ever asks for.
-func checkCertHost(h string) error {
-	if err := checkBrackets(h); err != nil {
-		return err
-	}
-	if net.ParseIP(strings.Trim(h, "[]")) != nil {
-		return nil
-	}
-	// fe80::1%eth0: the zone names an interface of one machine, which no
-	// certificate can carry (a SAN holds the address's bytes alone), and
-	// clients check the address without it.
-	if addr, zone, ok := strings.Cut(strings.Trim(h, "[]"), "%"); ok && net.ParseIP(addr) != nil {
-		return fmt.Errorf("%q: a certificate cannot carry the zone %q of an IP address, and clients check the address without it: write %q", h, "%"+zone, addr)
-	}
-	if strings.ContainsAny(h, ":/@?# ") {
-		return fmt.Errorf("%q is not a host name or IP address (no scheme, port or path)", h)
-	}
-	if len(h) > 253 {
-		return fmt.Errorf("%q is longer than 253 characters", h)
-	}
-	// A name with the root's dot would go into the certificate as written,
-	// and clients, which check the name without it, would never match it.
-	if strings.HasSuffix(h, ".") {
-		return fmt.Errorf("%q ends with a dot; clients check the name without it: write %q", h, strings.TrimRight(h, "."))
-	}
-	if strings.ContainsFunc(h, func(r rune) bool { return r >= utf8.RuneSelf }) {
-		if !utf8.ValidString(h) {
-			return fmt.Errorf("%q is not valid UTF-8", h)
-		}
-		// Certificates carry names in ASCII, and browsers look for the
-		// "xn--" form of an internationalized name (RFC 5890): the name
-		// as typed would match nothing. The form is given for the user to
-		// confirm rather than used unseen, since ASCIIName does not apply
-		// all of UTS #46. The form offered must pass these checks itself,
-		// or the user would be sent from one refusal to the next.
-		a := certs.ASCIIName(h)
-		if err := checkCertHost(a); err != nil {
-			return fmt.Errorf("%q is an internationalized name, but its ASCII form %q is not a valid host name either", h, a)
-		}
-		return fmt.Errorf("%q is an internationalized name; certificates and browsers use its ASCII form: write %q", h, a)
-	}
-	labels := strings.Split(h, ".")
-	// No top-level domain is all digits (RFC 3696 section 2), and clients
-	// read such a host as an IPv4 address (curl and browsers take 127.1
-	// for 127.0.0.1) or refuse it: as a DNS name it would match nothing.
-	if last := labels[len(labels)-1]; last != "" && strings.Trim(last, "0123456789") == "" {
-		return fmt.Errorf("%q is not an IP address, and a host name's last label is never all digits", h)
-	}
-	for i, label := range labels {
-		if label == "*" && i == 0 && len(labels) > 1 {
-			continue
-		}
-		if label == "" || len(label) > 63 || strings.ContainsFunc(label, func(r rune) bool {
-			return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-		}) {
-			return fmt.Errorf("%q is not a valid host name", h)
-		}
-		// RFC 1123 section 2.1: a label neither begins nor ends with a
-		// hyphen. Such a name resolves nowhere, and "-hosts -a.example"
-		// is more likely a flag taken for the value.
-		if strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return fmt.Errorf("%q is not a valid host name: the label %q begins or ends with a hyphen", h, label)
-		}
-	}
-	return nil
 }
 
 // missingDirs lists dir and those of its parents that do not exist yet,
@@ -443,23 +339,4 @@ func writeCert(fl certFlags, stdout io.Writer) (err error) {
 		fmt.Fprintf(stdout, "\nRemoved %q, which held the certificate replaced; add -p12 to make one of the new.\n", p12Path)
 	}
 	return nil
-}
-
-// shallowWildcards returns, quoted, the hosts that are a wildcard over a
-// single label (*.localhost, *.test, *.com). Chrome takes the last label
-// of a name it does not know the registry of for one, and refuses a
-// wildcard over a registry; OpenSSL, and so curl, takes a wildcard only
-// with two labels after it. A wildcard under two labels (*.app.localhost)
-// both take, as mkcert warns too. Chrome refuses a public suffix of two
-// labels (*.co.uk) as well, but telling those apart needs the public
-// suffix list.
-func shallowWildcards(hosts []string) []string {
-	var wild []string
-	for _, h := range hosts {
-		h = strings.TrimSpace(h)
-		if rest, ok := strings.CutPrefix(h, "*."); ok && !strings.Contains(rest, ".") {
-			wild = append(wild, strconv.Quote(h))
-		}
-	}
-	return wild
 }
