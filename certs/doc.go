@@ -24,7 +24,8 @@
 // `tlsecho cert` command, self-signed or issued by a local CA, which
 // [LoadOrMakeCA] keeps on disk (made once, never replaced), and
 // [WriteFileAtomic] writes them so that no half-written file is ever seen
-// under its name.
+// under its name. [CheckHost] says whether a name can go into one so that
+// clients match it, in words for the user; Generate refuses what it refuses.
 //
 // # Security
 //

@@ -26,6 +26,24 @@ func ExampleGenerate() {
 	// IP: [127.0.0.1 ::1]
 }
 
+// A name is checked before it goes into a certificate: a host:port or a
+// name with the root's dot would match nothing a client asks for, and the
+// refusal says what to write instead when there is one mend.
+func ExampleCheckHost() {
+	for _, h := range []string{"echo.test", "[::1]", "localhost:8443", "echo.test."} {
+		if err := certs.CheckHost(h); err != nil {
+			fmt.Println("refused:", err)
+			continue
+		}
+		fmt.Println("taken:", h)
+	}
+	// Output:
+	// taken: echo.test
+	// taken: [::1]
+	// refused: "localhost:8443" is not a host name or IP address (no scheme, port or path)
+	// refused: "echo.test." ends with a dot; clients check the name without it: write "echo.test"
+}
+
 // A local CA issues a leaf that clients verify with only the CA as root,
 // the way `tlsecho cert -ca` works.
 func ExampleGenerate_localCA() {

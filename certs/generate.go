@@ -35,7 +35,9 @@ const backdate = time.Hour
 type GenerateOptions struct {
 	// Hosts are DNS names and IP addresses; each goes into the matching
 	// subject alternative name field, which is what browsers check (they
-	// ignore the common name since RFC 2818 deprecated it).
+	// ignore the common name since RFC 2818 deprecated it). Spaces around
+	// a host are dropped and an empty one skipped; any other that
+	// [CheckHost] refuses fails Generate.
 	Hosts []string
 	// RSA selects an RSA-2048 key instead of ECDSA P-256. RSA handshakes
 	// cost about five times as much CPU; use it only for old clients.
@@ -64,10 +66,22 @@ type Generated struct {
 	KeyPEM []byte
 }
 
-// Generate makes a new key and certificate.
+// Generate makes a new key and certificate. It refuses a host that
+// [CheckHost] refuses, before making the key: such a name would go into
+// the certificate as given and match nothing a client asks for, so a
+// program that passes names through unchecked learns of it at once, not
+// from clients that cannot verify the server.
 func Generate(opts GenerateOptions) (*Generated, error) {
 	if len(opts.Hosts) == 0 && !opts.IsCA {
 		return nil, errors.New("certs: generate: no hosts given")
+	}
+	for _, h := range opts.Hosts {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if err := CheckHost(h); err != nil {
+			return nil, fmt.Errorf("certs: generate: %w", err)
+		}
 	}
 	var key crypto.Signer
 	var err error

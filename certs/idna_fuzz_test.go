@@ -18,7 +18,7 @@ func FuzzASCIIName(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, name string) {
 		if !utf8.ValidString(name) {
-			return // refused before ASCIIName is asked (certcmd.go)
+			return // refused before ASCIIName is asked (CheckHost)
 		}
 		got := ASCIIName(name)
 		if !isASCII(got) {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -145,14 +144,11 @@ func affects(name string, files []string) bool {
 			if rel, err := filepath.Rel(name, p); err == nil && rel != ".." && !strings.HasPrefix(rel, up) {
 				return true
 			}
-			target, err := os.Readlink(p)
-			if err != nil {
+			next, ok := readLink(p)
+			if !ok {
 				break
 			}
-			if !filepath.IsAbs(target) {
-				target = filepath.Join(filepath.Dir(p), target)
-			}
-			p = filepath.Clean(target)
+			p = next
 		}
 	}
 	return false

@@ -205,14 +205,25 @@ func (d *dirWatch) watchedAs(fi os.FileInfo) bool {
 // file is there now.
 func linkTarget(path string) string {
 	for range 8 {
-		target, err := os.Readlink(path)
-		if err != nil {
+		next, ok := readLink(path)
+		if !ok {
 			break
 		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
-		}
-		path = filepath.Clean(target)
+		path = next
 	}
 	return path
+}
+
+// readLink returns the path the symlink at path points to, a relative
+// target taken from the link's own directory, as the system resolves it;
+// ok is false when path is no symlink (or cannot be read).
+func readLink(path string) (target string, ok bool) {
+	target, err := os.Readlink(path)
+	if err != nil {
+		return "", false
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(path), target)
+	}
+	return filepath.Clean(target), true
 }

@@ -28,6 +28,14 @@ func adminReserveOf(max int) int { return min(adminReserve, max/4) }
 // nginx closes its waiting and keep-alive connections when it runs out
 // of them. A request in progress is never cut; a probe sends its request
 // at once, so it is the flood that makes room for it.
+//
+// It is the admin server's, not the listener package's: it goes by
+// net/http's connection states, which the shared limiter never sees (it
+// counts at accept and refuses), and it is this port's policy alone. The
+// other ports keep TLSECHO_MAX_CONNS as the contract has it, refusing the
+// new connection and leaving the others unharmed, where closing a
+// waiting one would cut a browser's keep-alive connection or a WebSocket
+// about to upgrade.
 type adminRoom struct {
 	// full reports whether the port is within adminReserve of its limit.
 	full func() bool

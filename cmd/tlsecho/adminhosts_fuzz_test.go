@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/tlsecho/tlsecho/certs"
 )
 
 // FuzzOwnHost checks the admin port's guard against DNS rebinding
@@ -13,7 +15,7 @@ import (
 // server's own only when it is an IP address literal, localhost or a
 // name under .localhost, or a name a certificate for TLSECHO_HOSTS would
 // match, without regard to case or a final dot. The names are those
-// checkCertHost takes, as TLSECHO_HOSTS is checked with it.
+// certs.CheckHost takes, as TLSECHO_HOSTS is checked with it.
 func FuzzOwnHost(f *testing.F) {
 	for _, s := range [][2]string{
 		{"127.0.0.1:9090", ""}, {"[::1]:9090", ""}, {"localhost:9090", ""}, {"LOCALHOST.", ""},
@@ -27,7 +29,7 @@ func FuzzOwnHost(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, hostport, name string) {
 		var names []string
-		if name != "" && checkCertHost(name) == nil {
+		if name != "" && certs.CheckHost(name) == nil {
 			names = []string{name}
 		}
 		got := ownHost(hostport, names)

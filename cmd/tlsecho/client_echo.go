@@ -239,11 +239,8 @@ func drain(read func() error) <-chan error {
 // The messages that come meanwhile are counted in past.
 func (c *client) closeWS(ctx context.Context, ws *websocket.Conn, past *afterEcho) error {
 	if err := sendClose(ws, c.o.timeout); err != nil {
-		if ctx.Err() != nil && isTimeout(err) {
-			return c.interruptedClose(nil, func() { ws.Close() }, "close 1000")
-		}
 		if ctx.Err() != nil {
-			return c.interruptedCloseFailed(err, nil, func() { ws.Close() }, "close 1000")
+			return c.interruptedCloseErr(err, nil, func() { ws.Close() }, "close 1000")
 		}
 		return err
 	}

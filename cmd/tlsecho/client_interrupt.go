@@ -42,11 +42,7 @@ func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 // abort. what names the close for the message.
 func (c *client) interrupted(readDone <-chan error, bye func() error, abort func(), what string) error {
 	if err := bye(); err != nil {
-		if isTimeout(err) {
-			// Cut at interruptWait (cutSend): the server is not reading.
-			return c.interruptedClose(readDone, abort, what)
-		}
-		return c.interruptedCloseFailed(err, readDone, abort, what)
+		return c.interruptedCloseErr(err, readDone, abort, what)
 	}
 	t := time.NewTimer(interruptWait)
 	defer t.Stop()
@@ -129,6 +125,16 @@ func (c *client) interruptedClose(readDone <-chan error, abort func(), what stri
 	}
 	return fmt.Errorf("%w while sending %s: %s stopped reading and did not take it within %v, so the connection was dropped",
 		errInterrupted, what, c.o.target.addr, interruptWait)
+}
+
+// interruptedCloseErr ends a session whose close (what), sent for
+// Ctrl-C or while it was pressed, failed with err: cut at interruptWait
+// (cutSend) when the server was not reading, else ended under it.
+func (c *client) interruptedCloseErr(err error, readDone <-chan error, abort func(), what string) error {
+	if isTimeout(err) {
+		return c.interruptedClose(readDone, abort, what)
+	}
+	return c.interruptedCloseFailed(err, readDone, abort, what)
 }
 
 // interruptedCloseFailed is interruptedClose for a close (what) that

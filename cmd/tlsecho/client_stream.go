@@ -97,11 +97,8 @@ func (c *client) streamTLS(ctx context.Context, conn *clientConn, stdin io.Reade
 	idle.expect(sent, 0)
 	owe.end()
 	if err := conn.CloseWrite(); err != nil {
-		if ctx.Err() != nil && isTimeout(err) {
-			return c.interruptedClose(readDone, func() { conn.Close() }, "close_notify")
-		}
 		if ctx.Err() != nil {
-			return c.interruptedCloseFailed(err, readDone, func() { conn.Close() }, "close_notify")
+			return c.interruptedCloseErr(err, readDone, func() { conn.Close() }, "close_notify")
 		}
 		// As for a failed send: the reader's error says why, if it has one.
 		return c.sendFailed(fmt.Errorf("half-close: %w", err), readDone, func() { conn.Close() })
@@ -224,11 +221,8 @@ func (c *client) streamWS(ctx context.Context, ws *websocket.Conn, idle *echoDea
 	idle.expect(sentBytes, int64(sent)) // before the close, as on tls://
 	owe.end()
 	if err := bye(); err != nil {
-		if ctx.Err() != nil && isTimeout(err) {
-			return c.interruptedClose(readDone, func() { ws.Close() }, "close 1000")
-		}
 		if ctx.Err() != nil {
-			return c.interruptedCloseFailed(err, readDone, func() { ws.Close() }, "close 1000")
+			return c.interruptedCloseErr(err, readDone, func() { ws.Close() }, "close 1000")
 		}
 		// Mostly the reader has met why first: a frame that broke the
 		// protocol, which gorilla answered with close 1002 and so refuses

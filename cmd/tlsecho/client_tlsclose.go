@@ -28,11 +28,8 @@ const tlsCloseWait = time.Second
 func (c *client) closeTLS(ctx context.Context, conn *clientConn, bye func() error, abort func(), p *reportPrinter) error {
 	conn.SetWriteDeadline(time.Now().Add(c.o.timeout))
 	if err := bye(); err != nil {
-		if ctx.Err() != nil && isTimeout(err) {
-			return c.interruptedClose(nil, abort, "close_notify")
-		}
 		if ctx.Err() != nil {
-			return c.interruptedCloseFailed(err, nil, abort, "close_notify")
+			return c.interruptedCloseErr(err, nil, abort, "close_notify")
 		}
 		// A server that ended the connection under it: the read below
 		// meets how.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/tlsecho/tlsecho/certs"
 	"github.com/tlsecho/tlsecho/ws"
 )
 
@@ -267,7 +268,7 @@ func (c *Config) checkHosts() error {
 		return errors.New("no host names for the generated certificate")
 	}
 	for _, h := range c.Hosts {
-		if err := checkCertHost(h); err != nil {
+		if err := certs.CheckHost(h); err != nil {
 			return err
 		}
 	}
