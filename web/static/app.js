@@ -19,6 +19,7 @@
   const PREVIEW_CHARS = 160; // characters of a text message shown in its line
   const PREVIEW_UNITS = 1024; // UTF-16 code units at most, however long a character
   const PREVIEW_BYTES = 24; // bytes of a binary message shown in its line
+  const ANNOUNCE_MAX = 5; // log lines a second a screen reader reads one by one
 
   // The names of the IANA WebSocket Close Code Number Registry (RFC 6455
   // section 11.7), 1000-1015, in lower case. 1004 is reserved, and 1005,
@@ -41,7 +42,7 @@
     text: $("text-msg"), hex: $("hex-msg"), file: $("file"),
     burstN: $("burst-n"), burstSize: $("burst-size"), burstBtn: $("burst-btn"),
     burstProgress: $("burst-progress"), burstResult: $("burst-result"),
-    chart: $("chart"), log: $("log"), autoscroll: $("autoscroll"),
+    chart: $("chart"), log: $("log"), logStatus: $("log-status"), autoscroll: $("autoscroll"),
   };
   const sendButtons = [$("text-btn"), $("hex-btn"), $("file-btn"), ui.burstBtn];
   const encoder = new TextEncoder();
@@ -320,10 +321,40 @@
       flushQueued = true;
       requestAnimationFrame(flushLines);
     }
+    announce(lines.length);
     const drop = ui.log.childElementCount + lines.length - LOG_MAX;
     for (let i = 0; i < drop && ui.log.firstElementChild; i++) ui.log.firstElementChild.remove();
     ui.log.append(...lines);
     if (ui.autoscroll.checked) ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  // The log is a polite live region: a screen reader reads each line
+  // added to it. A few lines a second are read one by one; past
+  // ANNOUNCE_MAX in a second (a burst's errors, a server's stream of
+  // thousands) the log stops being live, which would have queued every
+  // line to be read long after it scrolled away, until it has been quiet
+  // for a second; then one status says how many lines came meanwhile.
+  let announceFrom = 0; // when the present second began
+  let announced = 0; // lines added in it
+  let unread = 0; // lines added while the log was not live
+  let liveAgain = 0;
+
+  function announce(n) {
+    const now = performance.now();
+    if (now - announceFrom >= 1000) {
+      announceFrom = now;
+      announced = 0;
+    }
+    announced += n;
+    if (!unread && announced <= ANNOUNCE_MAX) return;
+    if (!unread) ui.log.setAttribute("aria-live", "off");
+    unread += n;
+    clearTimeout(liveAgain);
+    liveAgain = setTimeout(() => {
+      ui.logStatus.textContent = unread + " more lines in the log, too fast to read one by one";
+      unread = 0;
+      ui.log.setAttribute("aria-live", "polite");
+    }, 1000);
   }
 
   const logEvent = (text) => addLine("event", { text });
