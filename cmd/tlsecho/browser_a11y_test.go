@@ -96,5 +96,14 @@ func TestBrowserAccessibility(t *testing.T) {
 	if len(stops) < 20 {
 		t.Errorf("only %d stops of the Tab key: %q", len(stops), stops)
 	}
+
+	// A Copy button's name stays; what it did is said in a status. The
+	// clipboard may be refused here: the page then selects the text.
+	tab.do("copy", chromedp.Click(chromedp.CSS(`button[data-copy="cmd-openssl"]`)))
+	if got := tab.waitFor("the copy said", `(() => { const s = document.getElementById("copy-status");
+		return s && s.getAttribute("role") === "status" ? s.textContent : ""; })()`); got != "Copied the openssl command" &&
+		!strings.HasPrefix(got, "Selected the openssl command to copy by hand") {
+		t.Errorf("after Copy the status says %q, want that the openssl command was copied or selected", got)
+	}
 	tab.checkProblems(nil)
 }

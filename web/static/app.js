@@ -1048,12 +1048,18 @@
     document.dispatchEvent(new CustomEvent("tlsecho:info", { detail: { info, error } }));
   }
 
+  // A copy button's name stays "Copy the ..." while its text says
+  // "Copied": a screen reader hears the outcome from a status instead,
+  // emptied again with the button so that the next copy is heard too.
   for (const b of document.querySelectorAll("button.copy")) {
+    const what = b.getAttribute("aria-label").replace(/^Copy /, "");
+    const status = $("copy-status");
     b.addEventListener("click", async () => {
       const src = $(b.dataset.copy);
       try {
         await navigator.clipboard.writeText(src.textContent);
         b.textContent = "Copied";
+        status.textContent = "Copied " + what;
       } catch {
         // No clipboard permission: select the text for a manual copy.
         const range = document.createRange();
@@ -1062,8 +1068,12 @@
         sel.removeAllRanges();
         sel.addRange(range);
         b.textContent = "Selected";
+        status.textContent = "Selected " + what + " to copy by hand: the browser refused the clipboard";
       }
-      setTimeout(() => { b.textContent = "Copy"; }, 1500);
+      setTimeout(() => {
+        b.textContent = "Copy";
+        status.textContent = "";
+      }, 1500);
     });
   }
 
