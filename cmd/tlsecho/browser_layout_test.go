@@ -79,6 +79,7 @@ func TestBrowserNarrowAndLargeText(t *testing.T) {
 	tab.send("short")
 	tab.eval("a 1 MiB message", `(() => { document.getElementById("text-msg").value = "x".repeat(1048576); document.getElementById("text-btn").click(); return ""; })()`)
 	tab.waitFor("both echoes", recvLine(`s === "1.0 MiB"`))
+	tab.do("open the fault verbs", chromedp.Click(chromedp.CSS("#fault-verbs summary")))
 
 	for _, tt := range []struct {
 		name   string

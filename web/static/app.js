@@ -427,11 +427,14 @@
     g.clearRect(0, 0, w, h);
     const css = getComputedStyle(c);
     const color = (name) => css.getPropertyValue(name).trim();
-    g.font = "11px " + css.fontFamily;
+    // The labels, and the room kept for them, follow the reader's
+    // default font size as the page's text does: 11 px at 16.
+    const k = (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
+    g.font = 11 * k + "px " + css.fontFamily;
     g.textBaseline = "middle";
 
     const pts = samples.slice(-CHART_POINTS);
-    const left = 52, right = 8, top = 10, bottom = 18;
+    const left = 52 * k, right = 8, top = 10 * k, bottom = 18 * k;
     const pw = w - left - right, ph = h - top - bottom;
     if (!pts.length) {
       g.fillStyle = color("--chart-text");
@@ -463,7 +466,7 @@
       g.fillText(Number(v.toPrecision(3)) + " ms", left - 6, yy);
     }
     g.textAlign = "left";
-    g.fillText(pts.length === 1 ? "last echo" : "last " + pts.length + " echoes", left, h - 7);
+    g.fillText(pts.length === 1 ? "last echo" : "last " + pts.length + " echoes", left, h - 7 * k);
 
     // Area and line of the samples.
     g.beginPath();
@@ -499,9 +502,9 @@
     // Its label sits on a backdrop so the line under it cannot hide it.
     const label = "median " + fmtMs(med);
     const lw = g.measureText(label).width + 8;
-    const ly = Math.max(top + 7, y(med) - 9);
+    const ly = Math.max(top + 7 * k, y(med) - 9 * k);
     g.fillStyle = color("--card");
-    g.fillRect(w - right - lw, ly - 7, lw, 14);
+    g.fillRect(w - right - lw, ly - 7 * k, lw, 14 * k);
     g.fillStyle = color("--chart-median");
     g.textAlign = "right";
     g.fillText(label, w - right - 4, ly);
