@@ -25,6 +25,18 @@ func TestBrowserAccessibility(t *testing.T) {
 	ta := startApp(t, nil)
 	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 	tab.waitFor("the ClientHello panel", `document.getElementById("hello").dataset.loaded === "true" ? "y" : ""`)
+	// A chosen fault preset is told apart from the others by more than the
+	// hue of its border (WCAG 1.4.1): compared to one not chosen, it
+	// differs in a property other than that colour.
+	tab.do("choose a preset", chromedp.Click(chromedp.CSS("#fault-presets button")))
+	if got := tab.eval("the chosen preset", `(() => {
+		const [on, off] = [...document.querySelectorAll("#fault-presets button")].map(getComputedStyle);
+		if (document.querySelector("#fault-presets button").getAttribute("aria-pressed") !== "true") return "the preset is not pressed";
+		return ["backgroundColor", "boxShadow", "borderTopWidth", "fontWeight", "textDecorationLine", "outlineStyle"]
+			.some((p) => on[p] !== off[p]) ? "" : "only its border's colour marks it"; })()`); got != "" {
+		t.Errorf("a chosen fault preset: %s", got)
+	}
+	tab.do("unchoose it", chromedp.Click(chromedp.CSS("#fault-presets button")))
 	tab.connect()
 	tab.waitState("open")
 
