@@ -81,9 +81,11 @@
     ui.proto.disabled = !idle;
     ui.fault.readOnly = !idle;
     // While closing it stays enabled: a second click stops waiting for a
-    // server that does not answer the close.
+    // server that does not answer the close. Its text says so; a title
+    // alone reached neither the keyboard nor a touch screen.
     ui.disconnectBtn.disabled = idle;
-    ui.disconnectBtn.title = name === "closing" ? "click again to stop waiting for the server's close" : "";
+    ui.disconnectBtn.textContent = name === "closing" ? "Stop waiting" : "Disconnect";
+    ui.disconnectBtn.title = name === "closing" ? "stop waiting for the server's close and let the socket go" : "";
     for (const b of sendButtons) b.disabled = name !== "open";
   }
 
