@@ -19,7 +19,8 @@ var namedRoles = map[string]bool{
 
 // TestBrowserAccessibility: in Chromium's accessibility tree, every
 // control of the connected page and everything that takes focus has a
-// name, and every stop of the Tab key shows a focus ring.
+// name, every stop of the Tab key shows a focus ring, and pressing
+// Connect or Disconnect leaves the focus on a control.
 func TestBrowserAccessibility(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
@@ -37,7 +38,22 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Errorf("a chosen fault preset: %s", got)
 	}
 	tab.do("unchoose it", chromedp.Click(chromedp.CSS("#fault-presets button")))
-	tab.connect()
+
+	// Connect and Disconnect by keyboard: each is disabled once pressed,
+	// and the focus goes to the other, not to the page itself.
+	focusOn := func(id string) {
+		t.Helper()
+		if got := tab.eval("focus", `document.activeElement.id || document.activeElement.tagName`); got != id {
+			t.Errorf("the focus is on %s, want %s", got, id)
+		}
+	}
+	tab.do("connect by keyboard", chromedp.Focus(chromedp.CSS("#connect-btn")), chromedp.KeyEvent("\r"))
+	tab.waitState("open")
+	focusOn("disconnect-btn")
+	tab.do("disconnect by keyboard", chromedp.KeyEvent("\r"))
+	tab.waitState("closed")
+	focusOn("connect-btn")
+	tab.do("connect again", chromedp.KeyEvent("\r"))
 	tab.waitState("open")
 
 	tree, err := chromedp.Run(tab.ctx, func(ctx context.Context, tg *chromedp.Target) (accessibility.GetFullAXTreeResult, error) {

@@ -73,6 +73,7 @@
   let samples = [];
 
   function setState(name, detail) {
+    const focused = document.activeElement;
     ui.state.dataset.state = name;
     ui.state.textContent = detail ? name + " " + withPictures(detail) : name;
     const idle = name === "closed";
@@ -87,6 +88,11 @@
     ui.disconnectBtn.textContent = name === "closing" ? "Stop waiting" : "Disconnect";
     ui.disconnectBtn.title = name === "closing" ? "stop waiting for the server's close and let the socket go" : "";
     for (const b of sendButtons) b.disabled = name !== "open";
+    // A control disabled while it has the focus drops it to the page
+    // itself: a keyboard user who pressed Connect or Disconnect was left
+    // with no focus to see and Tab starting over. Focus goes to the
+    // button that now does the opposite.
+    if (focused && focused.disabled) (idle ? ui.connectBtn : ui.disconnectBtn).focus();
   }
 
   function isOpen() {
