@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -37,9 +38,18 @@ func TestBrowserLogFloodFrames(t *testing.T) {
 		}
 	})
 	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
-	tab.eval("watch the log", `(() => { window.mostLines = 0;
-		new MutationObserver((records) => { for (const r of records) window.mostLines = Math.max(window.mostLines, r.addedNodes.length); })
-			.observe(document.getElementById("log"), { childList: true });
+	// Records come in the order of the changes, the log's aria-live
+	// among them, so each line added is known to have been added to a
+	// live log or not; the time is when the records were delivered, right
+	// after the change.
+	tab.eval("watch the log", `(() => { window.mostLines = 0; window.liveLines = [];
+		const log = document.getElementById("log");
+		let live = log.getAttribute("aria-live") !== "off";
+		new MutationObserver((records) => { const now = performance.now(); for (const r of records) {
+			if (r.type === "attributes") { live = r.oldValue === "off"; continue; }
+			window.mostLines = Math.max(window.mostLines, r.addedNodes.length);
+			if (live && r.addedNodes.length) window.liveLines.push([now, r.addedNodes.length]);
+		} }).observe(log, { childList: true, attributes: true, attributeFilter: ["aria-live"], attributeOldValue: true });
 		document.getElementById("url").value = `+jsString(url)+`; return ""; })()`)
 	tab.connect()
 	// The page's work on thousands of messages, not a reaction: the whole test
@@ -58,6 +68,18 @@ func TestBrowserLogFloodFrames(t *testing.T) {
 	}
 	if most < 1 || most > 100 {
 		t.Errorf("the log made up to %d lines at once, want at most 100 a frame", most)
+	}
+	// A screen reader reads the lines added to a live log. The log is
+	// live for a few lines a second, and then says once how many more
+	// came. It was live for all 2,000 lines.
+	if got := tab.eval("lines read out", `(() => { const l = window.liveLines; let most = 0;
+		for (let i = 0; i < l.length; i++) { let n = 0; for (let j = i; j < l.length && l[j][0] - l[i][0] < 1000; j++) n += l[j][1]; most = Math.max(most, n); }
+		return most > 10 ? most + " lines added to the live log within a second" : ""; })()`); got != "" {
+		t.Errorf("%s, want at most 10 (5 in each second the page counts)", got)
+	}
+	tab.waitFor("the log live again", `document.getElementById("log").getAttribute("aria-live") === "polite" ? "y" : ""`)
+	if got := tab.eval("the log's status", `(document.getElementById("log-status") || {}).textContent || ""`); !strings.HasSuffix(got, " more lines in the log, too fast to read one by one") {
+		t.Errorf("the log's status reads %q, want how many lines came too fast to read", got)
 	}
 	tab.checkProblems(nil)
 }

@@ -12,7 +12,8 @@ import (
 // allows ws:// only to its own origin) ends with an error and no close
 // event, and the page returns to closed; a burst to a server that stopped
 // answering ends at Stop, saying what was not echoed; and a second
-// Disconnect lets go of a socket whose close the server never answers.
+// Disconnect, which reads "Stop waiting" then, lets go of a socket whose
+// close the server never answers.
 func TestBrowserLeavesStuckSockets(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, map[string]string{"HTTP_ADDR": "127.0.0.1:0"})
@@ -42,12 +43,19 @@ func TestBrowserLeavesStuckSockets(t *testing.T) {
 	}
 	tab.do("disconnect", chromedp.Click(chromedp.CSS("#disconnect-btn")))
 	tab.waitState("closing")
+	// What a second press does is on the button, not only in a tooltip.
+	if got := tab.text("#disconnect-btn"); got != "Stop waiting" {
+		t.Errorf("while closing the Disconnect button reads %q, want \"Stop waiting\"", got)
+	}
 	tab.do("disconnect again", chromedp.Click(chromedp.CSS("#disconnect-btn")))
 	if got := tab.waitState("closed"); !strings.Contains(got, "given up") {
 		t.Errorf("state %q after a second Disconnect", got)
 	}
 	if tab.eval("connect", `String(document.getElementById("connect-btn").disabled)`) != "false" {
 		t.Error("Connect stays disabled")
+	}
+	if got := tab.text("#disconnect-btn"); got != "Disconnect" {
+		t.Errorf("once closed the Disconnect button reads %q", got)
 	}
 	tab.checkProblems(func(p string) bool {
 		// The refused ws:// socket, as the browser reports it.

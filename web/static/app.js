@@ -19,6 +19,7 @@
   const PREVIEW_CHARS = 160; // characters of a text message shown in its line
   const PREVIEW_UNITS = 1024; // UTF-16 code units at most, however long a character
   const PREVIEW_BYTES = 24; // bytes of a binary message shown in its line
+  const ANNOUNCE_MAX = 5; // log lines a second a screen reader reads one by one
 
   // The names of the IANA WebSocket Close Code Number Registry (RFC 6455
   // section 11.7), 1000-1015, in lower case. 1004 is reserved, and 1005,
@@ -41,7 +42,7 @@
     text: $("text-msg"), hex: $("hex-msg"), file: $("file"),
     burstN: $("burst-n"), burstSize: $("burst-size"), burstBtn: $("burst-btn"),
     burstProgress: $("burst-progress"), burstResult: $("burst-result"),
-    chart: $("chart"), log: $("log"), autoscroll: $("autoscroll"),
+    chart: $("chart"), log: $("log"), logStatus: $("log-status"), autoscroll: $("autoscroll"),
   };
   const sendButtons = [$("text-btn"), $("hex-btn"), $("file-btn"), ui.burstBtn];
   const encoder = new TextEncoder();
@@ -72,6 +73,7 @@
   let samples = [];
 
   function setState(name, detail) {
+    const focused = document.activeElement;
     ui.state.dataset.state = name;
     ui.state.textContent = detail ? name + " " + withPictures(detail) : name;
     const idle = name === "closed";
@@ -80,10 +82,17 @@
     ui.proto.disabled = !idle;
     ui.fault.readOnly = !idle;
     // While closing it stays enabled: a second click stops waiting for a
-    // server that does not answer the close.
+    // server that does not answer the close. Its text says so; a title
+    // alone reached neither the keyboard nor a touch screen.
     ui.disconnectBtn.disabled = idle;
-    ui.disconnectBtn.title = name === "closing" ? "click again to stop waiting for the server's close" : "";
+    ui.disconnectBtn.textContent = name === "closing" ? "Stop waiting" : "Disconnect";
+    ui.disconnectBtn.title = name === "closing" ? "stop waiting for the server's close and let the socket go" : "";
     for (const b of sendButtons) b.disabled = name !== "open";
+    // A control disabled while it has the focus drops it to the page
+    // itself: a keyboard user who pressed Connect or Disconnect was left
+    // with no focus to see and Tab starting over. Focus goes to the
+    // button that now does the opposite.
+    if (focused && focused.disabled) (idle ? ui.connectBtn : ui.disconnectBtn).focus();
   }
 
   function isOpen() {
@@ -320,10 +329,40 @@
       flushQueued = true;
       requestAnimationFrame(flushLines);
     }
+    announce(lines.length);
     const drop = ui.log.childElementCount + lines.length - LOG_MAX;
     for (let i = 0; i < drop && ui.log.firstElementChild; i++) ui.log.firstElementChild.remove();
     ui.log.append(...lines);
     if (ui.autoscroll.checked) ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  // The log is a polite live region: a screen reader reads each line
+  // added to it. A few lines a second are read one by one; past
+  // ANNOUNCE_MAX in a second (a burst's errors, a server's stream of
+  // thousands) the log stops being live, which would have queued every
+  // line to be read long after it scrolled away, until it has been quiet
+  // for a second; then one status says how many lines came meanwhile.
+  let announceFrom = 0; // when the present second began
+  let announced = 0; // lines added in it
+  let unread = 0; // lines added while the log was not live
+  let liveAgain = 0;
+
+  function announce(n) {
+    const now = performance.now();
+    if (now - announceFrom >= 1000) {
+      announceFrom = now;
+      announced = 0;
+    }
+    announced += n;
+    if (!unread && announced <= ANNOUNCE_MAX) return;
+    if (!unread) ui.log.setAttribute("aria-live", "off");
+    unread += n;
+    clearTimeout(liveAgain);
+    liveAgain = setTimeout(() => {
+      ui.logStatus.textContent = unread + " more lines in the log, too fast to read one by one";
+      unread = 0;
+      ui.log.setAttribute("aria-live", "polite");
+    }, 1000);
   }
 
   const logEvent = (text) => addLine("event", { text });
@@ -396,11 +435,14 @@
     g.clearRect(0, 0, w, h);
     const css = getComputedStyle(c);
     const color = (name) => css.getPropertyValue(name).trim();
-    g.font = "11px " + css.fontFamily;
+    // The labels, and the room kept for them, follow the reader's
+    // default font size as the page's text does: 11 px at 16.
+    const k = (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
+    g.font = 11 * k + "px " + css.fontFamily;
     g.textBaseline = "middle";
 
     const pts = samples.slice(-CHART_POINTS);
-    const left = 52, right = 8, top = 10, bottom = 18;
+    const left = 52 * k, right = 8, top = 10 * k, bottom = 18 * k;
     const pw = w - left - right, ph = h - top - bottom;
     if (!pts.length) {
       g.fillStyle = color("--chart-text");
@@ -432,7 +474,7 @@
       g.fillText(Number(v.toPrecision(3)) + " ms", left - 6, yy);
     }
     g.textAlign = "left";
-    g.fillText(pts.length === 1 ? "last echo" : "last " + pts.length + " echoes", left, h - 7);
+    g.fillText(pts.length === 1 ? "last echo" : "last " + pts.length + " echoes", left, h - 7 * k);
 
     // Area and line of the samples.
     g.beginPath();
@@ -468,9 +510,9 @@
     // Its label sits on a backdrop so the line under it cannot hide it.
     const label = "median " + fmtMs(med);
     const lw = g.measureText(label).width + 8;
-    const ly = Math.max(top + 7, y(med) - 9);
+    const ly = Math.max(top + 7 * k, y(med) - 9 * k);
     g.fillStyle = color("--card");
-    g.fillRect(w - right - lw, ly - 7, lw, 14);
+    g.fillRect(w - right - lw, ly - 7 * k, lw, 14 * k);
     g.fillStyle = color("--chart-median");
     g.textAlign = "right";
     g.fillText(label, w - right - 4, ly);
@@ -1017,12 +1059,18 @@
     document.dispatchEvent(new CustomEvent("tlsecho:info", { detail: { info, error } }));
   }
 
+  // A copy button's name stays "Copy the ..." while its text says
+  // "Copied": a screen reader hears the outcome from a status instead,
+  // emptied again with the button so that the next copy is heard too.
   for (const b of document.querySelectorAll("button.copy")) {
+    const what = b.getAttribute("aria-label").replace(/^Copy /, "");
+    const status = $("copy-status");
     b.addEventListener("click", async () => {
       const src = $(b.dataset.copy);
       try {
         await navigator.clipboard.writeText(src.textContent);
         b.textContent = "Copied";
+        status.textContent = "Copied " + what;
       } catch {
         // No clipboard permission: select the text for a manual copy.
         const range = document.createRange();
@@ -1031,8 +1079,12 @@
         sel.removeAllRanges();
         sel.addRange(range);
         b.textContent = "Selected";
+        status.textContent = "Selected " + what + " to copy by hand: the browser refused the clipboard";
       }
-      setTimeout(() => { b.textContent = "Copy"; }, 1500);
+      setTimeout(() => {
+        b.textContent = "Copy";
+        status.textContent = "";
+      }, 1500);
     });
   }
 
