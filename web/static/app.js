@@ -359,7 +359,7 @@
     unread += n;
     clearTimeout(liveAgain);
     liveAgain = setTimeout(() => {
-      ui.logStatus.textContent = unread + " more lines in the log, too fast to read one by one";
+      ui.logStatus.textContent = unread + (unread === 1 ? " more line" : " more lines") + " in the log, too fast to read one by one";
       unread = 0;
       ui.log.setAttribute("aria-live", "polite");
     }, 1000);
