@@ -12,12 +12,15 @@ import (
 )
 
 // TestIdleSparesRecordStillArriving has a client on a slow link send one
-// 16 KiB record over about four IdleTimeouts, a piece every 100 ms: the
+// 16 KiB record over about two IdleTimeouts, a piece every 100 ms: the
 // connection has traffic all along and must not be closed as idle; the
-// record must come back whole.
+// record must come back whole. The client runs in the test's process: a
+// stall of the whole process, seen near a second at load 15 under -race,
+// silences it as much as the server, and the watch now counts silence
+// from the record's last byte, with no second IdleTimeout to spare.
 func TestIdleSparesRecordStillArriving(t *testing.T) {
 	t.Parallel()
-	const idle = time.Second
+	const idle = 2 * time.Second
 	ts := startServer(t, &rawtls.Server{IdleTimeout: idle}, certs.Options{})
 	c, msg, wrote := slowRecord(t, ts, "", 9)
 	got := make([]byte, len(msg))
@@ -41,9 +44,10 @@ func TestIdleSparesRecordStillArriving(t *testing.T) {
 // Handler's read, which waits inside crypto/tls.
 func TestIdleClosesRecordStalled(t *testing.T) {
 	t.Parallel()
-	// The old bound, twice IdleTimeout, is 2 s: late leaves the close
-	// 0.6 s on a busy machine under -race, well short of it.
-	const idle, late = time.Second, 600 * time.Millisecond
+	// The old bound, twice IdleTimeout, is 4 s after the last byte, at
+	// the least: late leaves the close 1.2 s on a busy machine under
+	// -race (closes 1.1 s late were seen at load 15), 0.8 s short of it.
+	const idle, late = 2 * time.Second, 1200 * time.Millisecond
 	copyBack := rawtls.HandlerFunc(func(c *rawtls.Conn) error {
 		_, err := io.Copy(c, c)
 		return err
