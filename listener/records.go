@@ -1,6 +1,9 @@
 package listener
 
-import "crypto/tls"
+import (
+	"crypto/tls"
+	"time"
+)
 
 // recordWatch follows the TLS record boundaries (RFC 8446 section 5.1) of
 // the bytes a TLS listener's Conn hands to crypto/tls, without touching
@@ -234,6 +237,23 @@ func (c *Conn) InputMark() uint64 {
 	// Each byte moves one of these: a header byte hn, a payload byte
 	// left, a record's last byte complete.
 	return uint64(w.complete)<<32 | uint64(w.hn)<<16 | uint64(w.left)
+}
+
+// PartialAt is when a read from c, on a TLS listener, last ended inside
+// a TLS record: when the client's last bytes came while a record was
+// still arriving, of which crypto/tls returns nothing until it is whole.
+// It is the zero time before any such read. A server that counts a
+// client's silence from the data it last read can count it from these
+// bytes too, while [Conn.Unread] is [UnreadPartial] (the last read from
+// the socket ended inside the record still arriving): a client that
+// stops in the middle of a record is then silent from its last byte, not
+// from the last data. Reads that end at a record's end leave it as it
+// was, and cost no reading of the clock. Safe for concurrent use.
+func (c *Conn) PartialAt() time.Time {
+	if ns := c.partialAt.Load(); ns != 0 {
+		return c.Accepted.Add(time.Duration(ns))
+	}
+	return time.Time{}
 }
 
 // RecordRead tells the Conn that a read through crypto/tls returned n

@@ -328,6 +328,21 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 	}
 }
 
+// lastInput is when the client last sent, as the server's clock (see
+// Server.since): when a read last returned data, or, if later, when a
+// read from the socket last ended inside a record
+// (listener.Conn.PartialAt), whose bytes are traffic though no data came
+// of them. Any goroutine may call it.
+func (c *Conn) lastInput() int64 {
+	last := c.lastRead.Load()
+	if c.lc != nil {
+		if at := c.lc.PartialAt(); !at.IsZero() {
+			last = max(last, int64(at.Sub(c.srv.epoch)))
+		}
+	}
+	return last
+}
+
 // inputMark is the listener's listener.Conn.InputMark, which moves with
 // every byte crypto/tls reads; 0 behind another listener.
 func (c *Conn) inputMark() uint64 {

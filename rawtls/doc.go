@@ -17,7 +17,8 @@
 //
 //   - A client silent for IdleTimeout is closed (the bytes of a record
 //     still arriving are not silence, though no data comes of them until
-//     the record is whole), and one that takes none of what the server
+//     the record is whole: one that stops in the middle of a record is
+//     closed IdleTimeout after its last byte), and one that takes none of what the server
 //     sent for that long while a write waits (the bytes it acknowledged,
 //     on Linux; elsewhere the writes) is dropped, so a client that sends
 //     but never reads cannot pin the server, and one that reads slowly is

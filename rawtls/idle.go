@@ -4,13 +4,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // idleWatch enforces IdleTimeout with one timer per connection instead of
 // a deadline set on every read and write: it fires when the client could
-// have been silent for IdleTimeout, and then either finds a later read
-// and sleeps until that one is IdleTimeout old, or wakes the handler's
-// read with an expired deadline, which Read turns into ErrIdle. A write
+// have been silent for IdleTimeout, and then either finds later input
+// (data read, or bytes of a record still arriving: Conn.lastInput) and
+// sleeps until that is IdleTimeout old, or wakes the handler's read with
+// an expired deadline, which Read turns into ErrIdle. A write
 // in progress while the client has taken none of what the server sent
 // for IdleTimeout closes the socket: nothing can be said to such a
 // client any more (a write paced by bw: paced bytes it has taken none of
@@ -99,7 +102,7 @@ func (w *idleWatch) fire() {
 		w.t.Reset(next)
 		return
 	}
-	idle := time.Duration(c.srv.since() - c.lastRead.Load())
+	idle := time.Duration(c.srv.since() - c.lastInput())
 	if idle >= w.after && writes&1 == 0 {
 		w.expired.Store(true)
 		c.tc.SetReadDeadline(time.Now())
@@ -118,12 +121,17 @@ func (w *idleWatch) fire() {
 // read for idleness, at whether bytes came since the last data (or the
 // last look): those of a record still arriving, a large one over a slow
 // link, of which crypto/tls returns nothing until it is whole. A client
-// sending them is not idle, whatever lastRead says: the watch starts
-// again, a whole IdleTimeout from now, and heard reports true. It looks
-// only when the watch fires, so a client that stops in the middle of a
-// record is closed within twice IdleTimeout of its last byte. It reports
-// false, and the read ends as idle, once the watch has stopped or given
-// up on the writes.
+// sending them is not idle, whatever lastRead says. The watch counts
+// silence from the last of them already (lastInput), so a client that
+// stops in the middle of a record is closed IdleTimeout after its last
+// byte, as one idle between records is after its last record: heard
+// reports true only for bytes that came within IdleTimeout, those the
+// read took just as the watch fired, and the watch then fires
+// IdleTimeout after them. Records the client completed that carried no
+// data (a key update), whose last bytes came at a time not kept, count
+// as heard now, and the watch starts again, a whole IdleTimeout from now.
+// It reports false, and the read ends as idle, once the watch has
+// stopped or given up on the writes.
 func (w *idleWatch) heard() bool {
 	c := w.c
 	m := c.inputMark()
@@ -131,13 +139,23 @@ func (w *idleWatch) heard() bool {
 		return false
 	}
 	c.idleMark = m
+	next := w.after
+	if c.lc.Unread() == listener.UnreadPartial {
+		// The last read from the socket ended inside the record still
+		// arriving: it came at the PartialAt that lastInput counts.
+		idle := time.Duration(c.srv.since() - c.lastInput())
+		if idle >= w.after {
+			return false
+		}
+		next = w.after - idle
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stopped || w.cut.Load() || w.stuck.Load() {
 		return false
 	}
 	w.expired.Store(false)
-	w.t.Reset(w.after)
+	w.t.Reset(next)
 	return true
 }
 

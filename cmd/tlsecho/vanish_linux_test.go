@@ -25,8 +25,8 @@ const vanishSlack = 2 * time.Second
 // cable pulled, a NAT entry dropped), simulated by dropping their packets
 // both ways on a loopback of the test's own, are ended within the bounds
 // the README states and their TLSECHO_MAX_CONNS slots freed: a raw TLS
-// client gone idle after its echo within TLSECHO_IDLE_TIMEOUT and the
-// close's half second; a /ws client that answers no ping within two
+// client gone idle after its echo, or 20 bytes into a record after it,
+// within TLSECHO_IDLE_TIMEOUT and the close's half second; a /ws client that answers no ping within two
 // TLSECHO_PING_INTERVALs, a quarter of one late, and the 1008's second.
 // And a SIGTERM with vanished clients of every kind, idle, mid-echo and
 // mid-handshake, ends the process, status 0, within
@@ -73,6 +73,34 @@ func TestVanishedClients(t *testing.T) {
 			t.Logf("raw: vanished idle clients closed %v after their last byte (bound %v)", took, bound)
 			if took > bound+vanishSlack {
 				t.Errorf("vanished raw clients held %v, want within %v", took, bound)
+			}
+		})
+		t.Run("raw record", func(t *testing.T) {
+			t.Parallel()
+			// A process of its own: the raw subtest holds both of its
+			// slots.
+			p := startProc(t, "TLSECHO_LOG_LEVEL=debug", "TLSECHO_IDLE_TIMEOUT="+idle.String())
+			c := rawEcho(t, p.TLSAddr)
+			// Gone 20 bytes into a record, just after its echo.
+			last := time.Now()
+			if _, err := c.NetConn().Write(append([]byte{23, 3, 3, 0x40, 0x00}, make([]byte, 15)...)); err != nil {
+				t.Fatal(err)
+			}
+			vanish(t, c)
+			waitMetric(t, client, p.AdminAddr, `tlsecho_connections_active{listener="tls"}`, isZero)
+			took := time.Since(last)
+			for m := range p.waitLog(t, "connection ended", ioWait) {
+				if m["reason"] != "idle" {
+					t.Errorf("raw client vanished mid-record ended with %v, want idle", m)
+				}
+			}
+			// As for one idle between records. The idle rule once looked
+			// for a record's bytes only when it fired, and took twice the
+			// timeout (4.5 s with the close): the slack stays short of it.
+			bound, slack := idle+500*time.Millisecond, 1500*time.Millisecond
+			t.Logf("raw: client vanished mid-record closed %v after its last byte (bound %v)", took, bound)
+			if took > bound+slack {
+				t.Errorf("raw client vanished mid-record held %v, want within %v", took, bound)
 			}
 		})
 		t.Run("ws", func(t *testing.T) {
