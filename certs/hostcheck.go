@@ -21,7 +21,8 @@ import (
 // The error is a sentence about h alone, with no package prefix: each
 // surface puts it after the flag or variable that gave the name. A slip
 // with one plain mend (brackets, a zone, the root's dot, a name not in its
-// ASCII form) is answered with what to write instead ("write ...").
+// ASCII form) is answered with what to write instead ("write ..."), and
+// only with a value CheckHost takes.
 func CheckHost(h string) error {
 	if err := checkBrackets(h); err != nil {
 		return err
@@ -43,8 +44,15 @@ func CheckHost(h string) error {
 	}
 	// A name with the root's dot would go into the certificate as written,
 	// and clients, which check the name without it, would never match it.
+	// The name without it is offered only when these checks take it;
+	// otherwise its own refusal follows, so that the user is not sent
+	// from one refusal to the next ("-a.example." to "-a.example").
 	if strings.HasSuffix(h, ".") {
-		return fmt.Errorf("%q ends with a dot; clients check the name without it: write %q", h, strings.TrimRight(h, "."))
+		bare := strings.TrimRight(h, ".")
+		if err := CheckHost(bare); err != nil {
+			return fmt.Errorf("%q ends with a dot; clients check the name without it, but %v", h, err)
+		}
+		return fmt.Errorf("%q ends with a dot; clients check the name without it: write %q", h, bare)
 	}
 	if strings.ContainsFunc(h, func(r rune) bool { return r >= utf8.RuneSelf }) {
 		if !utf8.ValidString(h) {

@@ -1,21 +1,45 @@
 package certs
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// hostHint finds the value a refusal tells the user to write instead
+// ("write "x"", "did you mean "x"", "use "x""), quoted as %q quotes it.
+var hostHint = regexp.MustCompile(`(?:write|did you mean|use) ("(?:[^"\\]|\\.)*")`)
+
+// checkHints fails t when a refusal of CheckHost names a value to write
+// that CheckHost refuses in turn: the user, doing as told, would only
+// meet the next refusal.
+func checkHints(t *testing.T, h string, refusal error) {
+	t.Helper()
+	for _, m := range hostHint.FindAllStringSubmatch(refusal.Error(), -1) {
+		hint, err := strconv.Unquote(m[1])
+		if err != nil {
+			t.Fatalf("CheckHost(%q) = %q: hint %s is not a quoted value", h, refusal, m[1])
+		}
+		if err := CheckHost(hint); err != nil {
+			t.Fatalf("CheckHost(%q) = %q, but the value it suggests is refused in turn: %v", h, refusal, err)
+		}
+	}
+}
 
 // FuzzHosts: a comma list of hosts, as TLSECHO_HOSTS and tlsecho cert
 // -hosts give them. When CheckHost takes every one, Generate makes a
 // certificate that a client asking for each name verifies; when it
 // refuses one, Generate refuses the list with that refusal, which is one
-// line (the surfaces print it as their one line on stderr). A list too
-// long for a certificate a client takes is refused for that alone.
+// line (the surfaces print it as their one line on stderr), and any value
+// it suggests writing instead is one CheckHost takes. A list too long for
+// a certificate a client takes is refused for that alone.
 func FuzzHosts(f *testing.F) {
 	for _, s := range []string{
 		"localhost,127.0.0.1,::1", "a.example, b.example", "*.a.example", "[::1]", ",",
 		"localhost:8443", "https://a.example", "a b", "é.example", "a..b", "-a.example", "a.example.",
 		"under_score.example", strings.Repeat("a", 64) + ".example", "*", "*.0000000.",
+		"-a.example.", "a..example.", "é.", ".", "a-.example..", "é.example.", "[127.0.0.1", "[fe80::1%eth0]",
 	} {
 		f.Add(s)
 	}
@@ -27,10 +51,13 @@ func FuzzHosts(f *testing.F) {
 				continue
 			}
 			hosts = append(hosts, h)
-			if err := CheckHost(h); err != nil && refusal == nil {
-				refusal = err
-				if strings.ContainsAny(err.Error(), "\r\n") {
-					t.Fatalf("CheckHost(%q) = %q, more than one line", h, err)
+			if err := CheckHost(h); err != nil {
+				checkHints(t, h, err)
+				if refusal == nil {
+					refusal = err
+					if strings.ContainsAny(err.Error(), "\r\n") {
+						t.Fatalf("CheckHost(%q) = %q, more than one line", h, err)
+					}
 				}
 			}
 		}

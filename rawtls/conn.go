@@ -282,14 +282,20 @@ func (c *Conn) tlsRead(p []byte) (int, error) {
 // crypto/tls returned: the bytes of a record still arriving (a large one
 // over a slow link) return no data until the record is whole, and a
 // client sending one is not quiet. The drain learns of such bytes when
-// its deadline passes, so it ends at most 2*DrainQuiet after the last.
-// A record begun before the call counts as heard when it starts: its
-// bytes may have come a moment ago, read by the wait before the drain.
+// its deadline passes, and counts from when the last of them came
+// (partialHeard), so a client that stops in the middle of a record is
+// quiet from its last byte, as one quiet between records is from its
+// last record: the drain ends DrainQuiet after it. Records the client
+// completed that carried no data (a key update), whose last bytes came
+// at a time not kept, count as heard when the deadline finds them, and
+// end the drain at most 2*DrainQuiet after them.
 func (c *Conn) drainRead(p []byte) (int, error) {
 	quiet := durationOr(c.srv.DrainQuiet, DefaultDrainQuiet)
 	var heard time.Time // when bytes of a record were last seen arriving
 	if c.lc != nil && c.lc.Unread() == listener.UnreadPartial {
-		heard = time.Now()
+		// A record begun before the call: its bytes may have come a
+		// moment ago, read by the wait before the drain.
+		heard = c.partialHeard()
 	}
 	mark := c.inputMark()
 	for {
@@ -314,8 +320,14 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 			return 0, ErrIdle
 		}
 		if m := c.inputMark(); m != mark {
-			mark, heard = m, time.Now()
-			continue
+			// Bytes came since the deadline was set, of a record still
+			// arriving or of records with no data: the client was not
+			// quiet for all of DrainQuiet, but may be by now.
+			mark = m
+			heard = time.Now()
+			if c.lc.Unread() == listener.UnreadPartial {
+				heard = c.partialHeard()
+			}
 		}
 		if time.Since(later(c.srv.at(c.lastRead.Load()), heard)) >= quiet {
 			// Quiet for DrainQuiet while shutting down: treat it as the
@@ -326,6 +338,18 @@ func (c *Conn) drainRead(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 	}
+}
+
+// partialHeard is when the bytes of the record still arriving last came,
+// for a reader that saw listener.Conn.Unread say UnreadPartial: the
+// listener notes the time of each read that ends inside a record
+// (listener.Conn.PartialAt), and no other read reads the clock. Now, if
+// the listener has noted none.
+func (c *Conn) partialHeard() time.Time {
+	if at := c.lc.PartialAt(); !at.IsZero() {
+		return at
+	}
+	return time.Now()
 }
 
 // lastInput is when the client last sent, as the server's clock (see

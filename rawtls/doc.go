@@ -54,9 +54,10 @@
 //     5 s crypto/tls gives the close_notify's write.
 //   - [Server.Shutdown] stops accepting, then lets each connection drain: a
 //     client still sending (a record still arriving included) is read and
-//     served until it has been quiet for DrainQuiet, an idle one is closed
-//     at once, and one already in its close keeps its listener.LingerWait
-//     of reading what the client still sends.
+//     served until it has been quiet for DrainQuiet from its last byte
+//     (within twice that when its last record carried no data, a key
+//     update), an idle one is closed at once, and one already in its close
+//     keeps its listener.LingerWait of reading what the client still sends.
 //
 // With Faults set, a connection that got a fault spec at accept (see the
 // fault and listener packages) is echoed by the fault package's echo,

@@ -46,7 +46,9 @@ type Server struct {
 	// and bounds each write (a client that stops reading).
 	IdleTimeout time.Duration
 	// DrainQuiet is how long a client must stay silent during Shutdown
-	// before its connection is closed.
+	// before its connection is closed, counted from its last byte, one in
+	// the middle of a record included (from its last data, and at most
+	// twice as long, after a last record that carried none).
 	DrainQuiet time.Duration
 	// Logger receives connection events, most at debug level; nil discards.
 	Logger *slog.Logger

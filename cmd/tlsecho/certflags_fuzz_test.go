@@ -19,6 +19,7 @@ func FuzzCertFlags(f *testing.F) {
 		{"a.example", "+30"}, {"a.example", " 30"}, {"a.example", "9999999999999999999"}, {"*.a.example", "30"},
 		{"[::1]", "30"}, {"a.example:8443", "30"}, {"https://a.example", "30"}, {",", "30"}, {"é.example", "30"},
 		{"-days", "30"}, {"fe80::1%eth0", "30"},
+		{"-a.example.", "30"}, {"a..example.", "30"}, {"é.", "30"}, {"a.example.,-b.example.", "30"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -32,6 +33,14 @@ func FuzzCertFlags(f *testing.F) {
 			}
 			if !strings.Contains(msg, "-hosts") && !strings.Contains(msg, "-days") {
 				t.Fatalf("refusal %q names neither flag", msg)
+			}
+			// A value offered instead is one the command takes, as the
+			// one host.
+			for _, v := range suggested(t, msg) {
+				var out, errOut strings.Builder
+				if _, _, ok := parseCertFlags([]string{"-out", "/nonexistent/dir", "-hosts", v}, &out, &errOut); !ok {
+					t.Fatalf("refused with %q, and the value it offers is refused in turn: %q", msg, errOut.String())
+				}
 			}
 			return
 		}

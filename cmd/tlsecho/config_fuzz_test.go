@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,8 +24,29 @@ func wantConfigError(t *testing.T, err error, variable string) {
 	}
 }
 
+// suggestion finds a value a refusal offers instead, quoted as %q quotes
+// it: "write "x"", "did you mean "x"", "use "x"", and the origin
+// checks' "browsers send "x"" and "browsers send this origin as "x"".
+var suggestion = regexp.MustCompile(`(?:write|did you mean|use|browsers send(?: this origin as)?) ("(?:[^"\\]|\\.)*")`)
+
+// suggested returns the values msg offers instead of what it refused.
+func suggested(t *testing.T, msg string) []string {
+	t.Helper()
+	var vals []string
+	for _, m := range suggestion.FindAllStringSubmatch(msg, -1) {
+		v, err := strconv.Unquote(m[1])
+		if err != nil {
+			t.Fatalf("refusal %q: suggestion %s is not a quoted value", msg, m[1])
+		}
+		vals = append(vals, v)
+	}
+	return vals
+}
+
 // loadOne loads a configuration with variable set to value and checks a
-// refusal; ok is false when there is nothing more to check.
+// refusal: one line naming the variable, and any value it offers instead
+// taken when variable is set to it (one entry of a list, on its own);
+// ok is false when there is nothing more to check.
 func loadOne(t *testing.T, variable, value string) (cfg Config, ok bool) {
 	t.Helper()
 	if strings.Contains(value, "\x00") {
@@ -33,6 +55,11 @@ func loadOne(t *testing.T, variable, value string) (cfg Config, ok bool) {
 	cfg, err := loadConfig([]string{variable + "=" + value})
 	if err != nil {
 		wantConfigError(t, err, variable)
+		for _, v := range suggested(t, err.Error()) {
+			if _, err2 := loadConfig([]string{variable + "=" + v}); err2 != nil {
+				t.Fatalf("%s=%q is refused (%v), and the value it offers is refused in turn: %v", variable, value, err, err2)
+			}
+		}
 		return cfg, false
 	}
 	return cfg, true
@@ -63,7 +90,7 @@ func FuzzConfigValue(f *testing.F) {
 		"TLSECHO_LOG_LEVEL":         {"debug", "warn", "verbose", "info+2", "INFO"},
 		"TLSECHO_ALLOWED_ORIGINS":   {"*", "https://a.example:8443", "a.example"},
 		"TLSECHO_DRAIN_DELAY":       {"1s", "15s", "-1s"},
-		"TLSECHO_HOSTS":             {"localhost,127.0.0.1,::1", "localhost:8443", "[::1", "é.example", " , "},
+		"TLSECHO_HOSTS":             {"localhost,127.0.0.1,::1", "localhost:8443", "[::1", "é.example", " , ", "-a.example.", "a..example.", "é.", "a.example.,b.example"},
 	}
 	for name, values := range seeds {
 		for _, v := range values {
@@ -127,6 +154,7 @@ func FuzzAllowedOrigins(f *testing.F) {
 		"https://a.example/", "https://a.example/app", "a.example:8443", "https://u@a.example",
 		"HTTPS://A.example", "https://a.example:443", "https://a.example#x", "https://a.example?",
 		"http://[::1]:8443", "http://[0:0::1]", "chrome-extension://abcdefghijklmnop", " https://a.example , *",
+		"HTTPS://A.example:443/", "http://[::ffff:127.0.0.1]:80", "ws://A_b.example:0080",
 	} {
 		f.Add(s)
 	}

@@ -14,7 +14,7 @@ var hostSlips = []string{
 	"[::1", "::1]", "[127.0.0.1]", "[::ffff:127.0.0.1",
 	"[fe80::1%eth0", "fe80::1%eth0]", "[fe80::1%eth0]", "[fe80::1%eth0]]", "fe80::1%eth0",
 	"[127.0.0.1%eth0]", "127.0.0.1%eth0",
-	"a.example.", "Bücher.example",
+	"a.example.", "Bücher.example", "é.", "Bücher.example.",
 }
 
 // adviceRE finds the value a refusal tells the user to write.

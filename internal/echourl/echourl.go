@@ -44,12 +44,20 @@ func form(scheme string) string {
 func Parse(raw string, schemes ...string) (Target, error) {
 	u, err := url.Parse(raw)
 	if fixed, ok := zoneEscaped(raw); err != nil && ok {
+		if _, err := Parse(fixed, schemes...); err != nil {
+			// The URL mended would be refused in turn: say what is
+			// wrong without sending the user to the next refusal.
+			return Target{}, fmt.Errorf("URL %q: an IPv6 zone's \"%%\" is written \"%%25\" in a URL (RFC 6874)", raw)
+		}
 		return Target{}, fmt.Errorf("URL %q: an IPv6 zone's \"%%\" is written \"%%25\" in a URL (RFC 6874): %s", raw, fixed)
 	}
 	if err != nil {
 		return Target{}, fmt.Errorf("URL %q: %v", raw, err)
 	}
 	if bracketed, ok := bracketIPv6Host(u); ok {
+		if _, err := Parse(bracketed, schemes...); err != nil {
+			return Target{}, fmt.Errorf("URL %q: an IPv6 address goes in brackets", raw)
+		}
 		return Target{}, fmt.Errorf("URL %q: an IPv6 address goes in brackets: %s", raw, bracketed)
 	}
 	// The query goes into the request line as it is kept: a space there
@@ -81,7 +89,14 @@ func Parse(raw string, schemes ...string) (Target, error) {
 	if port == "" {
 		switch u.Scheme {
 		case "tls":
-			return Target{}, fmt.Errorf("URL %q needs a port, such as tls://%s:8433", raw, u.Host)
+			// The host as a URL writes it (a zone's "%" as "%25"), and
+			// without the colon of an empty port ("tls://a:").
+			// An example refused in turn ("tls://]:8433") is left out.
+			example := url.URL{Scheme: u.Scheme, Host: strings.TrimSuffix(u.Host, ":") + ":8433"}
+			if _, err := Parse(example.String(), schemes...); err != nil {
+				return Target{}, fmt.Errorf("URL %q needs a port", raw)
+			}
+			return Target{}, fmt.Errorf("URL %q needs a port, such as %s", raw, example.String())
 		case "ws":
 			port = "80"
 		default:

@@ -3,6 +3,7 @@ package echourl
 import (
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +41,9 @@ var parseTests = []struct {
 	{name: "IPv6 without brackets", raw: "tls://::1:8433", err: `URL "tls://::1:8433": an IPv6 address goes in brackets: tls://[::1]:8433`},
 	{name: "IPv6 without brackets or port", raw: "tls://::1", err: `URL "tls://::1": an IPv6 address goes in brackets: tls://[::1]:8433`},
 	{name: "bare zone", raw: "tls://[fe80::1%lo]:8433", err: `URL "tls://[fe80::1%lo]:8433": an IPv6 zone's "%" is written "%25" in a URL (RFC 6874): tls://[fe80::1%25lo]:8433`},
+	{name: "empty port", raw: "tls://a:", err: `URL "tls://a:" needs a port, such as tls://a:8433`},
+	{name: "zone without port", raw: "tls://[fe80::1%25lo]", err: `URL "tls://[fe80::1%25lo]" needs a port, such as tls://[fe80::1%25lo]:8433`},
+	{name: "bare zone without port", raw: "tls://[fe80::1%lo]", err: `URL "tls://[fe80::1%lo]": an IPv6 zone's "%" is written "%25" in a URL (RFC 6874): tls://[fe80::1%25lo]:8433`},
 	{name: "no dial's host", raw: "tls://]0:1", err: `URL "tls://]0:1": host "]0" is not a name or an address`},
 	{name: "colon in a host that is no address", raw: "tls://:0:1", err: `URL "tls://:0:1": host ":0" is not a name or an address`},
 }
@@ -74,19 +78,33 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// urlHint finds the URL a refusal offers instead, after the quoted URL
+// refused: written as it should be, or as an example with its port.
+var urlHint = regexp.MustCompile(`(?:\(RFC 6874\): |goes in brackets: |such as )(\S+)$`)
+
 // FuzzParse: a URL Parse takes dials the host and port it names (or its
 // scheme's default port), with a scheme asked for and no user
 // information, and a tls:// URL carries nothing raw TLS cannot send; one
-// it refuses gets one line that quotes it.
+// it refuses gets one line that quotes it, and the URL it offers instead,
+// if any, is one Parse takes.
 func FuzzParse(f *testing.F) {
 	for _, tt := range parseTests {
 		f.Add(tt.raw)
 	}
+	for _, s := range []string{"tls://a:", "tls://[::1]", "tls://é", "tls://::1%lo", "wss://[fe80::1%lo]/ws", "tls://[fe80::1%lo]", "ws://::1/ws?x"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		got, err := Parse(raw, "tls", "wss", "ws")
 		if err != nil {
-			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, strconv.Quote(raw)) {
+			msg := err.Error()
+			if strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, strconv.Quote(raw)) {
 				t.Fatalf("error %q spans lines or does not quote the URL", msg)
+			}
+			if m := urlHint.FindStringSubmatch(msg[len("URL ")+len(strconv.Quote(raw)):]); m != nil {
+				if _, err := Parse(m[1], "tls", "wss", "ws"); err != nil {
+					t.Fatalf("Parse(%q) = %q, but the URL it offers is refused in turn: %v", raw, msg, err)
+				}
 			}
 			return
 		}

@@ -61,7 +61,14 @@ func zoneEscaped(raw string) (string, bool) {
 	if i < 0 || strings.HasPrefix(host[i:], "%25") {
 		return "", false
 	}
-	return raw[:open] + host[:i] + "%25" + host[i+1:] + raw[open+end:], true
+	fixed := raw[:open] + host[:i] + "%25" + host[i+1:] + raw[open+end:]
+	// A tls:// URL needs a port: offer one, as bracketIPv6Host does,
+	// rather than a URL refused next for the want of it.
+	if u, err := url.Parse(fixed); err == nil && u.Scheme == "tls" && u.Port() == "" {
+		u.Host = strings.TrimSuffix(u.Host, ":") + ":8433"
+		fixed = u.String()
+	}
+	return fixed, true
 }
 
 // escapeQuery percent-encodes the bytes of a URL's query that RFC 3986
