@@ -132,7 +132,7 @@ const maxSocketPath = 103
 var errNoShortScratch = errors.New("no writable temporary directory is short enough for Chromium's singleton socket")
 
 // browserScratch makes the directory a Chromium of the tests gets as its
-// profile and as its TMPDIR, for the caller to remove once the browser has
+// profile, its TMPDIR and its HOME, for the caller to remove once the browser has
 // exited. Chromium binds its singleton socket under $TMPDIR, and a socket's
 // path holds at most 103 bytes: under a TMPDIR of 90 it died at start
 // ("Socket path too long"), so where TMPDIR leaves no room the directory
@@ -175,7 +175,11 @@ func browserOptions(certs chromedp.ExecAllocatorOption, scratch string) []chrome
 		// defaults, which this flag replaces.
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebUIOmniboxPopup,WebUIOmniboxAimPopup"),
 		chromedp.UserDataDir(scratch),
-		chromedp.Env("TMPDIR="+scratch),
+		// Its HOME too: Chromium writes its crash reports' settings, an
+		// NSS database and a dconf cache there, which were left in the
+		// user's home (and made it, where HOME did not exist).
+		chromedp.Env("TMPDIR="+scratch, "HOME="+scratch, "XDG_CONFIG_HOME="+scratch+"/.config",
+			"XDG_CACHE_HOME="+scratch+"/.cache", "XDG_DATA_HOME="+scratch+"/.local/share"),
 		chromedp.WindowSize(1280, 1000),
 	)
 }
