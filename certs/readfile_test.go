@@ -3,7 +3,9 @@
 package certs
 
 import (
+	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -24,10 +26,7 @@ func TestLoadFilesNotRegular(t *testing.T) {
 		t.Skipf("cannot make a FIFO here: %v", err)
 	}
 	sock := filepath.Join(dir, "sock.pem")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listenSocketAt(t, sock)
 	defer l.Close()
 	s, err := LoadFiles(certFile, keyFile)
 	if err != nil {
@@ -70,4 +69,36 @@ func TestLoadFilesNotRegular(t *testing.T) {
 			}
 		})
 	}
+}
+
+// maxSocketPath is the longest path a Unix socket can be bound at on every
+// Unix: sun_path holds 104 bytes on the BSDs and macOS, 108 on Linux, the
+// terminating NUL included.
+const maxSocketPath = 103
+
+// listenSocketAt binds a Unix socket at path. Under a long TMPDIR (or
+// checkout) the path does not fit in a socket address, and bind fails with
+// EINVAL; then the socket is bound through /proc/self/fd, which names its
+// directory in a few bytes. Without a /proc to do that, the test skips.
+func listenSocketAt(t *testing.T, path string) net.Listener {
+	t.Helper()
+	l, err := net.Listen("unix", path)
+	if err == nil {
+		return l
+	}
+	if len(path) <= maxSocketPath {
+		t.Fatal(err)
+	}
+	d, derr := os.Open(filepath.Dir(path))
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	t.Cleanup(func() { d.Close() })
+	short := fmt.Sprintf("/proc/self/fd/%d/%s", d.Fd(), filepath.Base(path))
+	l, serr := net.Listen("unix", short)
+	if serr != nil {
+		t.Skipf("cannot make a socket at %s: its %d bytes are more than a socket address holds (%v), and binding it through %s failed too: %v",
+			path, len(path), err, short, serr)
+	}
+	return l
 }

@@ -204,6 +204,11 @@ func TestSubcommandUsageErrors(t *testing.T) {
 		{[]string{"compare", "-slice", "11s"}, "is over 10s"},
 		{[]string{"compare", "-run", "("}, "-run:"},
 		{[]string{"compare", "-run", "nothing-matches"}, "matches no workload"},
+		// The open files are counted after the flags, for the workloads
+		// chosen: whatever the machine's limit, these say what is wrong.
+		{[]string{"compare", "-idle", "1000000", "-run", "("}, "-run:"},
+		{[]string{"compare", "-idle", "1000000", "-run", "nothing-matches"}, "matches no workload"},
+		{[]string{"compare", "-idle", "1000000"}, "1000000 connections need"},
 		{[]string{"compare", "extra"}, "takes no arguments"},
 		{[]string{"scale", "-c", "1"}, "-c at least 2"},
 		{[]string{"scale", "-c", "1000000"}, "open files"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -89,6 +90,9 @@ func newBrowser(t *testing.T) *browserTab {
 	t.Helper()
 	skipWithoutChromium(t)
 	bctx, err := chromium.start()
+	if errors.Is(err, errNoShortScratch) {
+		t.Skipf("Chromium cannot start here: %v", err)
+	}
 	if err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
@@ -113,9 +117,48 @@ func skipWithoutChromium(t *testing.T) {
 	}
 }
 
+// singletonSocket is what Chromium adds to its TMPDIR for the socket of
+// its process singleton (process_singleton_posix.cc), with the six random
+// characters of its mkdtemp.
+const singletonSocket = "/org.chromium.Chromium.XXXXXX/SingletonSocket"
+
+// maxSocketPath is the longest path a Unix socket can be bound at on every
+// Unix: sun_path holds 104 bytes on the BSDs and macOS, 108 on Linux, the
+// terminating NUL included.
+const maxSocketPath = 103
+
+// errNoShortScratch says that no directory for Chromium's scratch was
+// short enough for its singleton socket.
+var errNoShortScratch = errors.New("no writable temporary directory is short enough for Chromium's singleton socket")
+
+// browserScratch makes the directory a Chromium of the tests gets as its
+// profile, its TMPDIR and its HOME, for the caller to remove once the browser has
+// exited. Chromium binds its singleton socket under $TMPDIR, and a socket's
+// path holds at most 103 bytes: under a TMPDIR of 90 it died at start
+// ("Socket path too long"), so where TMPDIR leaves no room the directory
+// is made under /tmp. Its own TMPDIR also keeps the socket's directory,
+// which Chromium leaves behind when it is killed, out of the machine's.
+func browserScratch() (string, error) {
+	var tried []string
+	for _, parent := range []string{os.TempDir(), "/tmp"} {
+		dir, err := os.MkdirTemp(parent, "tlsecho-chromium-")
+		if err != nil {
+			tried = append(tried, err.Error())
+			continue
+		}
+		if len(dir)+len(singletonSocket) <= maxSocketPath {
+			return dir, nil
+		}
+		os.Remove(dir)
+		tried = append(tried, fmt.Sprintf("%s would make it %d bytes, over %d", parent, len(dir)+len(singletonSocket), maxSocketPath))
+	}
+	return "", fmt.Errorf("%w: %s", errNoShortScratch, strings.Join(tried, "; "))
+}
+
 // browserOptions are the flags of every headless Chromium the tests
-// start, with certs deciding which certificates it accepts.
-func browserOptions(certs chromedp.ExecAllocatorOption, dataDir string) []chromedp.ExecAllocatorOption {
+// start, with certs deciding which certificates it accepts, and scratch
+// (from browserScratch) its profile and temporary directory.
+func browserOptions(certs chromedp.ExecAllocatorOption, scratch string) []chromedp.ExecAllocatorOption {
 	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
 		chromedp.NoSandbox,
@@ -131,7 +174,12 @@ func browserOptions(certs chromedp.ExecAllocatorOption, dataDir string) []chrome
 		// at start and 0.6 s per tab. The first two names are chromedp's
 		// defaults, which this flag replaces.
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebUIOmniboxPopup,WebUIOmniboxAimPopup"),
-		chromedp.UserDataDir(dataDir),
+		chromedp.UserDataDir(scratch),
+		// Its HOME too: Chromium writes its crash reports' settings, an
+		// NSS database and a dconf cache there, which were left in the
+		// user's home (and made it, where HOME did not exist).
+		chromedp.Env("TMPDIR="+scratch, "HOME="+scratch, "XDG_CONFIG_HOME="+scratch+"/.config",
+			"XDG_CACHE_HOME="+scratch+"/.cache", "XDG_DATA_HOME="+scratch+"/.local/share"),
 		chromedp.WindowSize(1280, 1000),
 	)
 }
@@ -151,7 +199,7 @@ var chromium sharedChromium
 // start starts the browser once and returns its context.
 func (s *sharedChromium) start() (context.Context, error) {
 	s.once.Do(func() {
-		dir, err := os.MkdirTemp("", "tlsecho-chromium-")
+		dir, err := browserScratch()
 		if err != nil {
 			s.err = err
 			return
@@ -183,10 +231,16 @@ func (s *sharedChromium) close() {
 func newBrowserWith(t *testing.T, certs chromedp.ExecAllocatorOption) *browserTab {
 	t.Helper()
 	skipWithoutChromium(t)
+	scratch, err := browserScratch()
+	if err != nil {
+		t.Skipf("Chromium cannot start here: %v", err)
+	}
+	// Removed last, once allocCancel has waited for the browser to exit.
+	t.Cleanup(func() { os.RemoveAll(scratch) })
 	// One deadline for the whole browser: a hung page fails the test
 	// instead of hanging it.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, browserOptions(certs, t.TempDir())...)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, browserOptions(certs, scratch)...)
 	watch := &pageWatch{}
 	tabCtx, tabCancel := chromedp.NewContext(allocCtx, chromedp.WithListener(watch.listen))
 	t.Cleanup(func() {

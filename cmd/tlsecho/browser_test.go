@@ -277,6 +277,7 @@ func portOf(t *testing.T, addr string) string {
 // 127.0.0.1. The suggested tlsecho client command is then run.
 func TestHTTPSInfo(t *testing.T) {
 	t.Parallel()
+	needIPv6(t)
 	ta := startApp(t, map[string]string{"TLS_ADDR": "[::1]:0"})
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: ta.clientTLS()}, Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()

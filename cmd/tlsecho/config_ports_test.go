@@ -94,20 +94,28 @@ func TestListenersShareNoPort(t *testing.T) {
 
 	// These bind: the server starts, its listeners all open (and, with
 	// its context done, stops at once, exit 0).
-	for _, env := range [][]string{
-		{"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0"},
-		{"TLSECHO_TLS_ADDR=127.0.0.1:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.2:" + p},
-		{"TLSECHO_TLS_ADDR=[::1]:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.1:" + p},
+	for _, tt := range []struct {
+		name string
+		env  []string
+	}{
+		{"two ports", []string{"TLSECHO_TLS_ADDR=127.0.0.1:0", "TLSECHO_HTTPS_ADDR=127.0.0.1:0"}},
+		{"two IPv4 addresses", []string{"TLSECHO_TLS_ADDR=127.0.0.1:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.2:" + p}},
+		{"IPv6 and IPv4 addresses", []string{"TLSECHO_TLS_ADDR=[::1]:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.1:" + p}},
 		// localhost binds 127.0.0.1 (or ::1) only: 127.0.0.2, also
 		// loopback on Linux, keeps the port free for another listener.
-		{"TLSECHO_TLS_ADDR=localhost:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.2:" + p},
+		{"localhost and another address", []string{"TLSECHO_TLS_ADDR=localhost:" + p, "TLSECHO_HTTPS_ADDR=127.0.0.2:" + p}},
 	} {
-		var stdout, stderr bytes.Buffer
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if code := run(ctx, nil, append(base, env...), nil, &stdout, &stderr); code != exitOK {
-			t.Errorf("%v: exit %d, want the server to start; stderr %q", env, code, stderr.String())
-		}
+		t.Run("binds "+tt.name, func(t *testing.T) {
+			if strings.Contains(tt.name, "IPv6") {
+				needIPv6(t)
+			}
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			if code := run(ctx, nil, append(base, tt.env...), nil, &stdout, &stderr); code != exitOK {
+				t.Errorf("%v: exit %d, want the server to start; stderr %q", tt.env, code, stderr.String())
+			}
+		})
 	}
 	// Names are not looked up with the other checks of the settings: the
 	// start does that (TestListenersShareNoPortByName).

@@ -437,9 +437,9 @@ defaults
 // test command installs it.
 func needHAProxy(t *testing.T) string {
 	t.Helper()
-	haproxy, err := exec.LookPath("haproxy")
+	haproxy, err := lookSbin("haproxy")
 	if err != nil {
-		t.Skip("haproxy is not installed (apt-get install haproxy; the README's test command does)")
+		t.Skip("haproxy is not installed: not in PATH, /usr/sbin or /sbin (apt-get install haproxy; the README's test command does)")
 	}
 	return haproxy
 }

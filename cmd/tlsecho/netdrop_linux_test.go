@@ -46,14 +46,14 @@ func newNetns(cmd *exec.Cmd) {
 func inLossyNetns(t *testing.T) bool {
 	t.Helper()
 	for _, tool := range []string{"ip", "tc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("cannot drop packets here: no %s (iproute2)", tool)
+		if _, err := lookSbin(tool); err != nil {
+			t.Skipf("cannot drop packets here: no %s (iproute2) in PATH, /usr/sbin or /sbin", tool)
 		}
 	}
 	// Tried first in a namespace of its own, thrown away after.
 	var script []string
 	for _, args := range append(dropSetup, drops("sport", "1")) {
-		script = append(script, strings.Join(args, " ")) // no word needs quoting
+		script = append(script, strings.Join(toolCommand(args).Args, " ")) // no word needs quoting
 	}
 	try := exec.Command("sh", "-c", strings.Join(script, " && "))
 	newNetns(try)
@@ -64,7 +64,7 @@ func inLossyNetns(t *testing.T) bool {
 		return false
 	}
 	for _, args := range dropSetup {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		if out, err := toolCommand(args).CombinedOutput(); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
@@ -86,8 +86,18 @@ func vanish(t testing.TB, c net.Conn) {
 	t.Helper()
 	port := strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port)
 	for _, args := range [][]string{drops("sport", port), drops("dport", port)} {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		if out, err := toolCommand(args).CombinedOutput(); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
+}
+
+// toolCommand is exec.Command for args, with the tool args[0] found by
+// lookSbin (inLossyNetns has checked that it is there).
+func toolCommand(args []string) *exec.Cmd {
+	path, err := lookSbin(args[0])
+	if err != nil {
+		path = args[0]
+	}
+	return exec.Command(path, args[1:]...)
 }
