@@ -68,6 +68,17 @@ var parseTests = []struct {
 	{name: "unit in lower case", in: "bw:8kib", want: []Verb{{Kind: BW, Size: 8 << 10}}, canon: "bw:8KiB"},
 	// D and J are each a duration of at most a minute (Describe's bounds
 	// say so): an echo may be held up to two.
+	// The bounds themselves are in: a jitter of 0 (no jitter), the first
+	// and last status, a close reason of the most a close frame holds.
+	{name: "jitter zero", in: "delay:100ms~0", want: []Verb{{Kind: Delay, Dur: 100 * time.Millisecond}}, canon: "delay:100ms"},
+	{name: "status 400", in: "status:400", want: []Verb{{Kind: Status, Code: 400}}},
+	{name: "status 599", in: "status:599", want: []Verb{{Kind: Status, Code: 599}}},
+	{name: "close 1003", in: "close:1003", want: []Verb{{Kind: Close, Code: 1003}}},
+	{name: "close 1007", in: "close:1007", want: []Verb{{Kind: Close, Code: 1007}}},
+	{name: "close 1014", in: "close:1014", want: []Verb{{Kind: Close, Code: 1014}}},
+	{name: "close 3000", in: "close:3000", want: []Verb{{Kind: Close, Code: 3000}}},
+	{name: "close 4999", in: "close:4999", want: []Verb{{Kind: Close, Code: 4999}}},
+	{name: "close longest reason", in: "close:4001:" + strings.Repeat("r", 123), want: []Verb{{Kind: Close, Code: 4001, Reason: strings.Repeat("r", 123)}}},
 	{name: "max duration", in: "delay:60s~60s", want: []Verb{{Kind: Delay, Dur: time.Minute, Jitter: time.Minute}}, canon: "delay:1m0s~1m0s"},
 }
 
@@ -126,6 +137,9 @@ var badSpecTests = []struct {
 	{"close:1005", "close", "may not be sent"},
 	{"close:1006", "close", "may not be sent"},
 	{"close:2000", "close", "not a close code"},
+	{"close:1004", "close", "may not be sent"},
+	{"close:1015", "close", "may not be sent"},
+	{"close:2999", "close", "not a close code"},
 	{"close:5000", "close", "not a close code"},
 	{"close:999", "close", "not a close code"},
 	{"close:4001:" + strings.Repeat("x", 124), "close", "at most 123"},
@@ -167,6 +181,7 @@ var badSpecTests = []struct {
 	{"delay:1ms,delay:2ms", "delay", "given twice"},
 	{"delay:1ms,,rst", "spec", "empty"},
 	{"rst,", "spec", "empty"},
+	{"delay:1ms, ,rst", "spec", "item 2 is empty"},
 	{"delay:1ms,frag:1,bw:1KiB,close@9,fin@10,rst@11,blackhole@12,nopong,status:500", "status", "at most 8"},
 	{strings.Repeat("x", 1025), "spec", "at most 1024"},
 }
