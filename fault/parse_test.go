@@ -79,6 +79,9 @@ var parseTests = []struct {
 	{name: "close 3000", in: "close:3000", want: []Verb{{Kind: Close, Code: 3000}}},
 	{name: "close 4999", in: "close:4999", want: []Verb{{Kind: Close, Code: 4999}}},
 	{name: "close longest reason", in: "close:4001:" + strings.Repeat("r", 123), want: []Verb{{Kind: Close, Code: 4001, Reason: strings.Repeat("r", 123)}}},
+	// A bound written in bytes has ten digits; ten are allowed.
+	{name: "count bound in bytes", in: "rst@1073741824", want: []Verb{{Kind: RST, When: When{Count: MaxCount}}}, canon: "rst@1GiB"},
+	{name: "bw bound in bytes", in: "bw:1073741824", want: []Verb{{Kind: BW, Size: MaxBW}}, canon: "bw:1GiB"},
 	{name: "max duration", in: "delay:60s~60s", want: []Verb{{Kind: Delay, Dur: time.Minute, Jitter: time.Minute}}, canon: "delay:1m0s~1m0s"},
 }
 
