@@ -70,3 +70,37 @@ func TestPacerClosedWritesNothing(t *testing.T) {
 		t.Errorf("Write after Close = %d, %v, writes %v; want 0, net.ErrClosed, none", n, err, c.sizes)
 	}
 }
+
+// TestPacerStallCountsFromLastIdleLook: a look that finds nothing
+// waiting restarts the count, so an echo that begins after a quiet spell
+// is not taken for a client stalled all that while.
+func TestPacerStallCountsFromLastIdleLook(t *testing.T) {
+	t.Parallel()
+	p := NewPacer(MaxBW)
+	const quiet = 300 * time.Millisecond
+	first := time.Now()
+	if d := p.Stalled(); d != 0 {
+		t.Fatalf("Stalled is %v before any write, want 0", d)
+	}
+	for time.Since(first) < quiet {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d := p.Stalled(); d != 0 {
+		t.Fatalf("Stalled is %v with nothing waiting, want 0", d)
+	}
+	c := &gateConn{entered: make(chan struct{}), letGo: make(chan struct{})}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := p.Write(c, []byte("echo"))
+		wrote <- err
+	}()
+	<-c.entered
+	d := p.Stalled()
+	c.letGo <- struct{}{}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if d >= quiet {
+		t.Errorf("Stalled is %v as the first write after %v of quiet begins; the quiet counted as a stall", d, quiet)
+	}
+}
