@@ -1,0 +1,30 @@
+package fault
+
+import (
+	"testing"
+	"time"
+)
+
+// TestWhenCountsFromOpened: @D counts from when the connection was
+// accepted (ConnInfo.Opened), not from when its echo began: hsdelay and
+// a slow handshake or upgrade come out of D, as the README says.
+func TestWhenCountsFromOpened(t *testing.T) {
+	t.Parallel()
+	fired := make(chan string, 1)
+	in, err := New(Options{Applied: func(verb string) { fired <- verb }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Parse("close@60s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := time.Now().Add(-59 * time.Second)
+	s := in.Start(spec, ConnInfo{Opened: opened}, Target{Close: func(int, string) {}})
+	defer s.Stop()
+	select {
+	case <-fired:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("close@60s has not acted %v after the connection opened", time.Since(opened).Round(time.Second))
+	}
+}
