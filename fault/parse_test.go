@@ -83,6 +83,7 @@ var parseTests = []struct {
 	// A bound written in bytes has ten digits; ten are allowed.
 	{name: "count bound in bytes", in: "rst@1073741824", want: []Verb{{Kind: RST, When: When{Count: MaxCount}}}, canon: "rst@1GiB"},
 	{name: "bw bound in bytes", in: "bw:1073741824", want: []Verb{{Kind: BW, Size: MaxBW}}, canon: "bw:1GiB"},
+	{name: "longest spec", in: "rst" + strings.Repeat(" ", 1021), want: []Verb{{Kind: RST}}, canon: "rst"},
 	{name: "max duration", in: "delay:60s~60s", want: []Verb{{Kind: Delay, Dur: time.Minute, Jitter: time.Minute}}, canon: "delay:1m0s~1m0s"},
 }
 
@@ -129,6 +130,7 @@ var badSpecTests = []struct {
 	{"frag:x", "frag", "from 1 to"},
 	{"frag:-1", "frag", "from 1 to"},
 	{"bw:100", "bw", "1KiB"},
+	{"bw:1023", "bw", "1KiB"},
 	{"bw:2GiB", "bw", "1KiB to 1GiB"},
 	{"bw:8KB", "bw", "1KiB"},
 	{"hsdelay:0s", "hsdelay", "positive"},
