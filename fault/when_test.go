@@ -28,3 +28,27 @@ func TestWhenCountsFromOpened(t *testing.T) {
 		t.Fatalf("close@60s has not acted %v after the connection opened", time.Since(opened).Round(time.Second))
 	}
 }
+
+// TestNoPongNotCountedOnStream: nopong means nothing on the raw port
+// (no pings there), so a default spec's nopong is neither logged nor
+// counted on a raw connection.
+func TestNoPongNotCountedOnStream(t *testing.T) {
+	t.Parallel()
+	var applied []string
+	in, err := New(Options{Applied: func(verb string) { applied = append(applied, verb) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Parse("nopong,frag:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := in.Start(spec, ConnInfo{Opened: time.Now()}, Target{Stream: true})
+	defer s.Stop()
+	if len(applied) != 1 || applied[0] != "frag" {
+		t.Errorf("applied %q on a raw connection, want only frag", applied)
+	}
+	if s.NoPong() {
+		t.Error("NoPong is set on a raw connection")
+	}
+}
