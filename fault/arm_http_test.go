@@ -19,3 +19,17 @@ func TestArmHandshakeVerbOnHTTP(t *testing.T) {
 		t.Errorf("Arm(http, nopong,status:503): %v", err)
 	}
 }
+
+// TestArmCountBounds: Arm itself, not only POST /faults, refuses a count
+// below 1: a spec armed for no connection would be listed and never act.
+func TestArmCountBounds(t *testing.T) {
+	in := newInjector(t, Options{})
+	for _, n := range []int{0, -1, MaxArmCount + 1} {
+		if a, err := in.Arm(ListenerTLS, "rst", n); err == nil {
+			t.Errorf("Arm(tls, rst, %d) = %+v, want an error", n, a)
+		}
+	}
+	if _, err := in.Arm(ListenerTLS, "rst", MaxArmCount); err != nil {
+		t.Errorf("Arm(tls, rst, %d): %v", MaxArmCount, err)
+	}
+}
