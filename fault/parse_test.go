@@ -150,6 +150,7 @@ var badSpecTests = []struct {
 	{"close:999", "close", "not a close code"},
 	{"close:4001:" + strings.Repeat("x", 124), "close", "at most 123"},
 	{"close:4001:bad\x01", "close", "printable"},
+	{"close:4001:bad\xff", "close", "printable"},
 	{"status", "status", "needs an HTTP status"},
 	{"status:200", "status", "400 to 599"},
 	{"status:600", "status", "400 to 599"},
