@@ -52,3 +52,30 @@ func TestNoPongNotCountedOnStream(t *testing.T) {
 		t.Error("NoPong is set on a raw connection")
 	}
 }
+
+// TestDelayJitterVaries: delay:D~J holds each echo D plus a uniform random
+// 0..J, so holds differ from one echo to the next and stay within D..D+J.
+func TestDelayJitterVaries(t *testing.T) {
+	t.Parallel()
+	in, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Parse("delay:1ms~1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := in.Start(spec, ConnInfo{Opened: time.Now()}, Target{})
+	defer s.Stop()
+	seen := map[time.Duration]bool{}
+	for range 50 {
+		d := s.hold()
+		if d < time.Millisecond || d > time.Millisecond+time.Second {
+			t.Fatalf("hold %v, want 1ms to 1.001s", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("50 holds were all %v: no jitter", s.hold())
+	}
+}
