@@ -30,6 +30,7 @@ var parseTests = []struct {
 	{name: "hsdelay", in: "hsdelay:2s", want: []Verb{{Kind: HSDelay, Dur: 2 * time.Second}}},
 	{name: "alert", in: "alert:handshake_failure", want: []Verb{{Kind: Alert, Code: 40}}},
 	{name: "alert upper", in: "alert:ACCESS_DENIED", want: []Verb{{Kind: Alert, Code: 49}}, canon: "alert:access_denied"},
+	{name: "alert upper Z", in: "alert:UNRECOGNIZED_NAME", want: []Verb{{Kind: Alert, Code: 112}}, canon: "alert:unrecognized_name"},
 	{name: "close bare", in: "close", want: []Verb{{Kind: Close}}},
 	{name: "close code", in: "close:4001", want: []Verb{{Kind: Close, Code: 4001}}},
 	{name: "close reason", in: "close:4001:going away now", want: []Verb{{Kind: Close, Code: 4001, Reason: "going away now"}}},
@@ -68,6 +69,21 @@ var parseTests = []struct {
 	{name: "unit in lower case", in: "bw:8kib", want: []Verb{{Kind: BW, Size: 8 << 10}}, canon: "bw:8KiB"},
 	// D and J are each a duration of at most a minute (Describe's bounds
 	// say so): an echo may be held up to two.
+	// The bounds themselves are in: a jitter of 0 (no jitter), the first
+	// and last status, a close reason of the most a close frame holds.
+	{name: "jitter zero", in: "delay:100ms~0", want: []Verb{{Kind: Delay, Dur: 100 * time.Millisecond}}, canon: "delay:100ms"},
+	{name: "status 400", in: "status:400", want: []Verb{{Kind: Status, Code: 400}}},
+	{name: "status 599", in: "status:599", want: []Verb{{Kind: Status, Code: 599}}},
+	{name: "close 1003", in: "close:1003", want: []Verb{{Kind: Close, Code: 1003}}},
+	{name: "close 1007", in: "close:1007", want: []Verb{{Kind: Close, Code: 1007}}},
+	{name: "close 1014", in: "close:1014", want: []Verb{{Kind: Close, Code: 1014}}},
+	{name: "close 3000", in: "close:3000", want: []Verb{{Kind: Close, Code: 3000}}},
+	{name: "close 4999", in: "close:4999", want: []Verb{{Kind: Close, Code: 4999}}},
+	{name: "close longest reason", in: "close:4001:" + strings.Repeat("r", 123), want: []Verb{{Kind: Close, Code: 4001, Reason: strings.Repeat("r", 123)}}},
+	// A bound written in bytes has ten digits; ten are allowed.
+	{name: "count bound in bytes", in: "rst@1073741824", want: []Verb{{Kind: RST, When: When{Count: MaxCount}}}, canon: "rst@1GiB"},
+	{name: "bw bound in bytes", in: "bw:1073741824", want: []Verb{{Kind: BW, Size: MaxBW}}, canon: "bw:1GiB"},
+	{name: "longest spec", in: "rst" + strings.Repeat(" ", 1021), want: []Verb{{Kind: RST}}, canon: "rst"},
 	{name: "max duration", in: "delay:60s~60s", want: []Verb{{Kind: Delay, Dur: time.Minute, Jitter: time.Minute}}, canon: "delay:1m0s~1m0s"},
 }
 
@@ -114,6 +130,7 @@ var badSpecTests = []struct {
 	{"frag:x", "frag", "from 1 to"},
 	{"frag:-1", "frag", "from 1 to"},
 	{"bw:100", "bw", "1KiB"},
+	{"bw:1023", "bw", "1KiB"},
 	{"bw:2GiB", "bw", "1KiB to 1GiB"},
 	{"bw:8KB", "bw", "1KiB"},
 	{"hsdelay:0s", "hsdelay", "positive"},
@@ -126,10 +143,14 @@ var badSpecTests = []struct {
 	{"close:1005", "close", "may not be sent"},
 	{"close:1006", "close", "may not be sent"},
 	{"close:2000", "close", "not a close code"},
+	{"close:1004", "close", "may not be sent"},
+	{"close:1015", "close", "may not be sent"},
+	{"close:2999", "close", "not a close code"},
 	{"close:5000", "close", "not a close code"},
 	{"close:999", "close", "not a close code"},
 	{"close:4001:" + strings.Repeat("x", 124), "close", "at most 123"},
 	{"close:4001:bad\x01", "close", "printable"},
+	{"close:4001:bad\xff", "close", "printable"},
 	{"status", "status", "needs an HTTP status"},
 	{"status:200", "status", "400 to 599"},
 	{"status:600", "status", "400 to 599"},
@@ -137,6 +158,7 @@ var badSpecTests = []struct {
 	{"status: ", "status", "needs an HTTP status"},
 	{"alert: ", "alert", "needs an alert name"},
 	{"close: ", "close", "close code"},
+	{"close:", "close", `"": want a close code such as`},
 	{"close: 40 01", "close", "close code"},
 	{"status: 5 03", "status", "400 to 599"},
 	{"fin: ", "fin", "takes no argument"},
@@ -167,6 +189,7 @@ var badSpecTests = []struct {
 	{"delay:1ms,delay:2ms", "delay", "given twice"},
 	{"delay:1ms,,rst", "spec", "empty"},
 	{"rst,", "spec", "empty"},
+	{"delay:1ms, ,rst", "spec", "item 2 is empty"},
 	{"delay:1ms,frag:1,bw:1KiB,close@9,fin@10,rst@11,blackhole@12,nopong,status:500", "status", "at most 8"},
 	{strings.Repeat("x", 1025), "spec", "at most 1024"},
 }

@@ -154,3 +154,32 @@ func TestDelayQueueReleases(t *testing.T) {
 		t.Errorf("%d bytes in use once the queue stopped, want 0", n)
 	}
 }
+
+// TestDelayQueueTakesOneOverBudget: an empty queue takes one echo larger
+// than its whole budget (a /ws message over 1 MiB under delay), which
+// would otherwise wait for room that never comes.
+func TestDelayQueueTakesOneOverBudget(t *testing.T) {
+	checkLeaks(t)
+	sent := make(chan int, 1)
+	q := newDelayQueue(10, func(it queued) error {
+		sent <- len(it.data)
+		return nil
+	}, nil, nil)
+	pushed := make(chan error, 1)
+	go func() { pushed <- q.push(queued{data: make([]byte, 20)}) }()
+	select {
+	case err := <-pushed:
+		if err != nil {
+			t.Fatalf("push: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		q.stop()
+		t.Fatal("a 20-byte echo waits for room in an empty queue of 10")
+	}
+	if err := q.finish(); err != nil {
+		t.Fatalf("finish: %v", err)
+	}
+	if n := <-sent; n != 20 {
+		t.Fatalf("sent %d bytes, want 20", n)
+	}
+}

@@ -132,24 +132,29 @@ func TestStreamDelayBackPressure(t *testing.T) {
 // TestStreamFrag reads the TLS records off the wire: none carries more
 // than N bytes of echo.
 func TestStreamFrag(t *testing.T) {
-	s := startStream(t, Options{})
-	s.arm(t, "frag:3")
-	c := s.mustDial(t)
-	msg := strings.Repeat("abcdefghij", 10)
-	c.echo(t, msg)
-	recs := c.appRecords()
-	// TLS 1.3: each record is the plaintext, its content type byte and a
-	// 16-byte AEAD tag (RFC 8446 section 5.2).
-	const overhead = 17
-	total := 0
-	for _, r := range recs {
-		if r.Type != 23 || r.Len-overhead > 3 {
-			t.Fatalf("record %+v carries more than 3 bytes (records: %v)", r, recs)
-		}
-		total += r.Len - overhead
-	}
-	if total != len(msg) || len(recs) != (len(msg)+2)/3 {
-		t.Fatalf("%d records with %d bytes, want %d records with %d", len(recs), total, (len(msg)+2)/3, len(msg))
+	// frag:1, the smallest, is the README's own example.
+	for _, n := range []int{3, 1} {
+		t.Run(fmt.Sprintf("frag:%d", n), func(t *testing.T) {
+			s := startStream(t, Options{})
+			s.arm(t, fmt.Sprintf("frag:%d", n))
+			c := s.mustDial(t)
+			msg := strings.Repeat("abcdefghij", 10)
+			c.echo(t, msg)
+			recs := c.appRecords()
+			// TLS 1.3: each record is the plaintext, its content type byte
+			// and a 16-byte AEAD tag (RFC 8446 section 5.2).
+			const overhead = 17
+			total := 0
+			for _, r := range recs {
+				if r.Type != 23 || r.Len-overhead > n {
+					t.Fatalf("record %+v carries more than %d bytes (records: %v)", r, n, recs)
+				}
+				total += r.Len - overhead
+			}
+			if want := (len(msg) + n - 1) / n; total != len(msg) || len(recs) != want {
+				t.Fatalf("%d records with %d bytes, want %d records with %d", len(recs), total, want, len(msg))
+			}
+		})
 	}
 }
 
