@@ -18,7 +18,10 @@ var dropWordsTests = []struct {
 	idle, ping time.Duration
 	// client runs the client of the test on rc, after one echo.
 	client func(rc *rawConn)
-	want   string
+	// holdUntil, when set, holds the keepalive's looks off after the
+	// echo until it reports true of the connection.
+	holdUntil func(c *Conn) bool
+	want      string
 }{
 	{
 		name: "idle",
@@ -48,7 +51,10 @@ var dropWordsTests = []struct {
 				}
 			}()
 		},
-		want: "the client took none of a write for 500ms: ",
+		// Until an echo's write is under way, a client slow to start
+		// sending would be idle.
+		holdUntil: func(c *Conn) bool { return c.nc.writes.Load()&1 == 1 },
+		want:      "the client took none of a write for 500ms: ",
 	},
 }
 
@@ -66,17 +72,39 @@ func TestDropWordsLogged(t *testing.T) {
 			t.Parallel()
 			var logs testlog.Buffer
 			closed := make(chan struct{})
-			ts := startServer(t, &Server{
+			conns := make(chan *Conn, 1)
+			s := &Server{
 				IdleTimeout:  tc.idle,
 				PingInterval: tc.ping,
 				Logger:       slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-				Hooks:        &Hooks{Closed: func(*Conn) { close(closed) }},
-			})
+				Hooks: &Hooks{
+					Opened: func(c *Conn) { conns <- c },
+					Closed: func(*Conn) { close(closed) },
+				},
+			}
+			// The keepalive's looks wait until the client is where the
+			// rule is to find it: a client slow to send its first
+			// message on a loaded machine would be idle, and one slow
+			// to start its stuck writes idle too.
+			release := holdLooks(s)
+			defer release()
+			ts := startServer(t, s)
 			ts.rawDialer = smallReceiveBuffer(4 << 10)
 			rc, _ := ts.dialRaw(t, nil)
+			c := <-conns
 			rc.write(frame{fin: true, op: websocket.TextMessage, payload: []byte("hello")})
 			rc.mustEcho(false)
 			tc.client(rc)
+			if tc.holdUntil != nil {
+				deadline := time.Now().Add(ioWait)
+				for !tc.holdUntil(c) {
+					if time.Now().After(deadline) {
+						t.Fatalf("the connection is not where the test looks for its rule after %v", ioWait)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			release()
 			select {
 			case <-closed:
 			case <-time.After(2 * ioWait):
