@@ -18,9 +18,10 @@ var dropWordsTests = []struct {
 	idle, ping time.Duration
 	// client runs the client of the test on rc, after one echo.
 	client func(rc *rawConn)
-	// holdUntil, when set, holds the keepalive's looks off after the
-	// echo until it reports true of the connection.
-	holdUntil func(c *Conn) bool
+	// holdUntil, when set, makes a condition for each run that holds
+	// the keepalive's looks off after the echo until it reports true of
+	// the connection.
+	holdUntil func() func(c *Conn) bool
 	want      string
 }{
 	{
@@ -51,9 +52,10 @@ var dropWordsTests = []struct {
 				}
 			}()
 		},
-		// Until an echo's write is under way, a client slow to start
-		// sending would be idle.
-		holdUntil: func(c *Conn) bool { return c.nc.writes.Load()&1 == 1 },
+		// Until an echo's write waits for the client, a client slow to
+		// start sending, or a server slow to read the next message
+		// after a write that went out, would be idle.
+		holdUntil: writeWaits,
 		want:      "the client took none of a write for 500ms: ",
 	},
 }
@@ -97,7 +99,7 @@ func TestDropWordsLogged(t *testing.T) {
 			tc.client(rc)
 			if tc.holdUntil != nil {
 				deadline := time.Now().Add(ioWait)
-				for !tc.holdUntil(c) {
+				for until := tc.holdUntil(); !until(c); {
 					if time.Now().After(deadline) {
 						t.Fatalf("the connection is not where the test looks for its rule after %v", ioWait)
 					}
@@ -118,5 +120,21 @@ func TestDropWordsLogged(t *testing.T) {
 				t.Errorf("the end is logged with err %q, want it to begin %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// writeWaits returns a condition that reports true once one write of the
+// connection's has been in progress for 200ms: a write the client's full
+// window holds, which it never ends, for the client reads nothing.
+func writeWaits() func(c *Conn) bool {
+	var seen uint64
+	var since time.Time
+	return func(c *Conn) bool {
+		n := c.nc.writes.Load()
+		if n&1 == 0 || n != seen {
+			seen, since = n, time.Now()
+			return false
+		}
+		return time.Since(since) >= 200*time.Millisecond
 	}
 }
