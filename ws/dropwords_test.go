@@ -98,10 +98,10 @@ func TestDropWordsLogged(t *testing.T) {
 			rc.mustEcho(false)
 			tc.client(rc)
 			if tc.holdUntil != nil {
-				deadline := time.Now().Add(ioWait)
+				deadline := time.Now().Add(2 * ioWait)
 				for until := tc.holdUntil(); !until(c); {
 					if time.Now().After(deadline) {
-						t.Fatalf("the connection is not where the test looks for its rule after %v", ioWait)
+						t.Fatalf("the connection is not where the test looks for its rule after %v (%d writes begun or ended)", 2*ioWait, c.nc.writes.Load())
 					}
 					time.Sleep(10 * time.Millisecond)
 				}
