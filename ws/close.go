@@ -78,7 +78,8 @@ func (c *Conn) finish(err error) int {
 		// The client may be sending the rest of a large message, which
 		// it must be let finish to read the close frame (the default
 		// bound of the discard would reset most such clients).
-		c.discardAndClose(closeWait, time.Now().Add(closeWait+dropWait))
+		wait := durationOr(c.srv.refusedWait, closeWait)
+		c.discardAndClose(wait, time.Now().Add(wait+dropWait))
 		return int(c.sentCode.Load())
 	case errors.Is(err, errMisplacedRSV1):
 		// RFC 7692 section 6.1: fail the connection. gorilla's reader

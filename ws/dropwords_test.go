@@ -18,7 +18,11 @@ var dropWordsTests = []struct {
 	idle, ping time.Duration
 	// client runs the client of the test on rc, after one echo.
 	client func(rc *rawConn)
-	want   string
+	// holdUntil, when set, makes a condition for each run that holds
+	// the keepalive's looks off after the echo until it reports true of
+	// the connection.
+	holdUntil func() func(c *Conn) bool
+	want      string
 }{
 	{
 		name: "idle",
@@ -48,7 +52,11 @@ var dropWordsTests = []struct {
 				}
 			}()
 		},
-		want: "the client took none of a write for 500ms: ",
+		// Until an echo's write waits for the client, a client slow to
+		// start sending, or a server slow to read the next message
+		// after a write that went out, would be idle.
+		holdUntil: writeWaits,
+		want:      "the client took none of a write for 500ms: ",
 	},
 }
 
@@ -66,17 +74,39 @@ func TestDropWordsLogged(t *testing.T) {
 			t.Parallel()
 			var logs testlog.Buffer
 			closed := make(chan struct{})
-			ts := startServer(t, &Server{
+			conns := make(chan *Conn, 1)
+			s := &Server{
 				IdleTimeout:  tc.idle,
 				PingInterval: tc.ping,
 				Logger:       slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-				Hooks:        &Hooks{Closed: func(*Conn) { close(closed) }},
-			})
+				Hooks: &Hooks{
+					Opened: func(c *Conn) { conns <- c },
+					Closed: func(*Conn) { close(closed) },
+				},
+			}
+			// The keepalive's looks wait until the client is where the
+			// rule is to find it: a client slow to send its first
+			// message on a loaded machine would be idle, and one slow
+			// to start its stuck writes idle too.
+			release := holdLooks(s)
+			defer release()
+			ts := startServer(t, s)
 			ts.rawDialer = smallReceiveBuffer(4 << 10)
 			rc, _ := ts.dialRaw(t, nil)
+			c := <-conns
 			rc.write(frame{fin: true, op: websocket.TextMessage, payload: []byte("hello")})
 			rc.mustEcho(false)
 			tc.client(rc)
+			if tc.holdUntil != nil {
+				deadline := time.Now().Add(2 * ioWait)
+				for until := tc.holdUntil(); !until(c); {
+					if time.Now().After(deadline) {
+						t.Fatalf("the connection is not where the test looks for its rule after %v (%d writes begun or ended)", 2*ioWait, c.nc.writes.Load())
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			release()
 			select {
 			case <-closed:
 			case <-time.After(2 * ioWait):
@@ -90,5 +120,21 @@ func TestDropWordsLogged(t *testing.T) {
 				t.Errorf("the end is logged with err %q, want it to begin %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// writeWaits returns a condition that reports true once one write of the
+// connection's has been in progress for 200ms: a write the client's full
+// window holds, which it never ends, for the client reads nothing.
+func writeWaits() func(c *Conn) bool {
+	var seen uint64
+	var since time.Time
+	return func(c *Conn) bool {
+		n := c.nc.writes.Load()
+		if n&1 == 0 || n != seen {
+			seen, since = n, time.Now()
+			return false
+		}
+		return time.Since(since) >= 200*time.Millisecond
 	}
 }

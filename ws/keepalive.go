@@ -89,6 +89,9 @@ func (k *keepalive) stop() {
 
 // check is one look at the connection.
 func (k *keepalive) check() {
+	if f := k.c.srv.beforeLook; f != nil {
+		f()
+	}
 	k.mu.Lock()
 	if k.stopped {
 		k.mu.Unlock()

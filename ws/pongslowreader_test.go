@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/tlsecho/tlsecho/listener"
 )
 
 // slowPongBuffer is the server's send buffer in
@@ -37,36 +39,53 @@ func TestPongWaitsForSlowReader(t *testing.T) {
 		wrote := make(chan error, 1)
 		go func() { wrote <- sendPings(rc, stop, &sent, 2*time.Minute) }()
 		waitAllWriting(t, s, 1, "the server's pongs never waited for the client")
-		// The pongs fill the server's buffer, and then one waits: no
-		// write has begun for a while.
+		// The client reads steadily, slowly, from the start, while its
+		// pings come faster: the server's buffer fills, and then a pong
+		// waits, its write begun a while ago and still in progress.
+		// Before, the client began to read only then, when the server
+		// may have seen it take nothing for seconds already: on a loaded
+		// machine filling the buffer takes that long. Each step reads
+		// the pongs due at slowPongRate since the reading began, so a
+		// reader the machine held back catches up.
 		giveUp := time.After(time.Minute)
 		var began time.Time
-		for began = lastWrite(); began.IsZero() || time.Since(began) < 500*time.Millisecond; began = lastWrite() {
-			select {
-			case code := <-closed:
-				t.Fatalf("connection closed (code %d) while its pongs piled up", code)
-			case <-giveUp:
-				t.Fatalf("the server's pongs did not stop going out within a minute, %d pings sent", sent.Load())
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-		close(stop)
-
-		// Read steadily, slowly, past writeWait of the pong's wait.
 		var got int64
-		until := began.Add(writeWait + 2*time.Second)
-		for time.Now().Before(until) {
+		var gap time.Duration // the longest time between two reads
+		start, lastRead := time.Now(), time.Now()
+		for began.IsZero() || time.Now().Before(began.Add(writeWait+2*time.Second)) {
 			select {
 			case code := <-closed:
+				if gap >= listener.TakeWait/2 {
+					// The client itself took nothing for that long: the
+					// server's cut may be its rule's, and says nothing.
+					t.Skipf("the client read nothing for %v: connection closed (code %d), not judged", gap.Round(time.Millisecond), code)
+				}
+				if began.IsZero() {
+					t.Fatalf("connection closed (code %d) while its pongs piled up, %d read", code, got)
+				}
 				t.Fatalf("connection closed (code %d) %v after its pong began to wait, while its client read (%d pongs so far, %d a second)",
 					code, time.Since(began).Round(time.Millisecond), got, slowPongRate)
+			case <-giveUp:
+				if began.IsZero() {
+					t.Fatalf("the server's pongs did not stop going out within a minute, %d pings sent", sent.Load())
+				}
 			default:
 			}
-			if now := lastWrite(); !now.Equal(began) {
-				t.Fatalf("the waiting write ended after %v, before writeWait: the reader is too fast for the test", now.Sub(began).Round(time.Millisecond))
+			last := lastWrite()
+			switch {
+			case !began.IsZero():
+				if !last.Equal(began) {
+					t.Fatalf("the waiting write ended after %v, before writeWait: the reader is too fast for the test", last.Sub(began).Round(time.Millisecond))
+				}
+			case !last.IsZero() && time.Since(last) >= 500*time.Millisecond && s.allWriting(1):
+				began = last
+				close(stop)
 			}
-			readPong(t, rc, &sent, got)
-			got++
+			for due := int64(time.Since(start)*slowPongRate/time.Second) + 1; got < due; got++ {
+				readPong(t, rc, &sent, got)
+				now := time.Now()
+				gap, lastRead = max(gap, now.Sub(lastRead)), now
+			}
 			time.Sleep(time.Second / slowPongRate)
 		}
 		t.Logf("a pong waited %v while its client read %d pongs", time.Since(began).Round(time.Millisecond), got)

@@ -83,7 +83,17 @@ func TestBusyWaitServes(t *testing.T) {
 // first message, waiting for bytes the client had sent.
 func TestBusyWaitLeavesInputWhole(t *testing.T) {
 	t.Parallel()
-	s, conns := opened(&Server{PingInterval: time.Second})
+	// The warm-up's messages count as quick however long a loaded
+	// machine takes to echo them.
+	s, conns := opened(&Server{PingInterval: time.Second, quickGap: time.Hour})
+	// The keepalive looks every 250ms, and a look that finds nothing
+	// new since the one before ends the busy wait (nudge): its looks
+	// wait until the message's start has ended the wait, however long
+	// the test's own looks take on a loaded machine. The first look
+	// after sees the warm-up's frames, and the ping follows a second
+	// later.
+	release := holdLooks(s)
+	defer release()
 	ts := startServer(t, s)
 	rc, _ := ts.dialRaw(t, nil)
 	c := <-conns
@@ -106,6 +116,8 @@ func TestBusyWaitLeavesInputWhole(t *testing.T) {
 	if _, err := rc.conn.Write(wire[:10]); err != nil {
 		t.Fatal(err)
 	}
+	waitEnded(t, c)
+	release()
 	if f := rc.mustFrame(); f.op != opPing {
 		t.Fatalf("got %v, want the keepalive's ping", f)
 	}

@@ -123,9 +123,23 @@ type Server struct {
 	// for an unread answer right after it has read the socket's count, so
 	// a test can make the reader move on at that point.
 	afterSocketLook func()
+	// beforeLook, when set (by tests), runs at the start of each
+	// keepalive look, before it reads the clock: a test that blocks in
+	// it holds the looks off while it sets up what a look is to find.
+	beforeLook func()
 	// grace is listener.ParkGrace, unless a test chose another
 	// (grace.go).
 	grace time.Duration
+	// quickGap is listener.QuickGap, unless a test chose another
+	// (Conn.notePace): a test that looks at a busy connection between
+	// its messages, by means that take a second or more on a loaded
+	// machine, keeps it busy through the look.
+	quickGap time.Duration
+	// refusedWait is closeWait, the discard's bound in time after a
+	// message refused as too big (Conn.finish), unless a test chose
+	// another: one whose client must send far past the limit before it
+	// reads, at whatever speed a loaded machine allows.
+	refusedWait time.Duration
 }
 
 // Hooks are optional callbacks on connection events, called from the

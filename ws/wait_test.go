@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,6 +65,29 @@ func waitsOnSocket(t *testing.T, c *Conn) string {
 			}
 			t.Fatalf("after %v the connection does not wait on the socket: on the socket %v, parked %v, inside gorilla %v (looked for %s); the package's goroutines:\n%s",
 				ioWait, strings.Contains(s, onSocket), parked, strings.Contains(s, inGorilla), onSocket, strings.Join(ours, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// holdLooks makes the keepalive looks of s's connections wait until
+// release is called (once or more); a look that waited then finds all
+// that happened meanwhile new. Call it before s serves.
+func holdLooks(s *Server) (release func()) {
+	held := make(chan struct{})
+	s.beforeLook = func() { <-held }
+	var once sync.Once
+	return func() { once.Do(func() { close(held) }) }
+}
+
+// waitEnded waits until c's wait in place, which the keepalive's nudge
+// could end, has ended.
+func waitEnded(t *testing.T, c *Conn) {
+	t.Helper()
+	deadline := time.Now().Add(ioWait)
+	for c.parked.Load() == parkedWaiting {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v the connection still waits in place", ioWait)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
