@@ -48,7 +48,10 @@ func TestTrickledFrameDropped(t *testing.T) {
 				if errors.As(err, &ne) && ne.Timeout() {
 					t.Fatalf("still connected after %v", took)
 				}
-				if took < 2*livePingInterval || took > 2*livePingInterval+3*time.Second {
+				// Up to 6 s late: a loaded machine's timers fire late (4.4 s
+				// was seen beside other work); a client the trickle kept
+				// would last until its frame ended, 50 s in.
+				if took < 2*livePingInterval || took > 2*livePingInterval+6*time.Second {
 					t.Fatalf("dropped after %v, want about %v", took, 2*livePingInterval)
 				}
 				t.Logf("dropped after %v, %d of %d bytes sent", took.Round(time.Millisecond), i, len(wire))
