@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"net"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -60,17 +57,7 @@ const contrastJS = `(() => {
 func TestBrowserContrast(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	url := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
-		for {
-			op, p, err := clientFrame(br)
-			if err != nil || op == 0x8 {
-				return
-			}
-			if _, err := c.Write(serverFrame(op, bytes.ToUpper(p))); err != nil {
-				return
-			}
-		}
-	})
+	url := capitalsServer(t)
 	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 	tab.eval("url", `(() => { document.getElementById("url").value = `+jsString(url)+`; return ""; })()`)
 	tab.connect()

@@ -15,20 +15,7 @@ import (
 func TestBrowserWrongEchoNoRoundTrip(t *testing.T) {
 	t.Parallel()
 	ta := startApp(t, nil)
-	url := rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
-		for {
-			op, p, err := clientFrame(br)
-			if err != nil || op == 0x8 {
-				return
-			}
-			if string(p) != "ok" {
-				p = bytes.ToUpper(p)
-			}
-			if _, err := c.Write(serverFrame(op, p)); err != nil {
-				return
-			}
-		}
-	})
+	url := capitalsServer(t)
 	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
 	tab.eval("url", `(() => { document.getElementById("url").value = `+jsString(url)+`; return ""; })()`)
 	tab.connect()
@@ -51,4 +38,24 @@ func TestBrowserWrongEchoNoRoundTrip(t *testing.T) {
 		t.Errorf("round trips counted %q after one right and one wrong echo, want 1", got)
 	}
 	tab.checkProblems(nil)
+}
+
+// capitalsServer starts a WebSocket server that echoes "ok" as it is and
+// answers anything else in capitals: an echo the page must flag as wrong.
+func capitalsServer(t *testing.T) string {
+	t.Helper()
+	return rawWSServer(t, switched, func(c net.Conn, br *bufio.Reader) {
+		for {
+			op, p, err := clientFrame(br)
+			if err != nil || op == 0x8 {
+				return
+			}
+			if string(p) != "ok" {
+				p = bytes.ToUpper(p)
+			}
+			if _, err := c.Write(serverFrame(op, p)); err != nil {
+				return
+			}
+		}
+	})
 }
