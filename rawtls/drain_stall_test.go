@@ -2,7 +2,6 @@ package rawtls_test
 
 import (
 	"context"
-	"io"
 	"testing"
 	"time"
 
@@ -50,19 +49,9 @@ func TestDrainClosesRecordStalled(t *testing.T) {
 			shut := make(chan error, 1)
 			go func() { shut <- ts.srv.Shutdown(ctx) }()
 			waitFor(t, ioTimeout, "the server to drain", func() bool { return rawtls.Draining(ts.srv) })
-			// An application data record of 16 KiB, of which 100 bytes
-			// come, well within DrainQuiet of the hello.
-			part := append([]byte{23, 3, 3, 0x40, 0x00}, make([]byte, 100)...)
-			sent := time.Now() // the server reads the bytes after this
-			if _, err := c.tcp.Write(part); err != nil {
-				t.Fatal(err)
-			}
-			c.tcp.SetReadDeadline(time.Now().Add(ioTimeout))
-			if _, err := io.Copy(io.Discard, c.tcp); err != nil && !isClosed(err) {
-				t.Fatalf("the connection with a stalled record was not closed within %v: %v", ioTimeout, err)
-			}
-			took := time.Since(sent)
-			t.Logf("closed %v after the stalled record's last byte", took.Round(time.Millisecond))
+			// Well within DrainQuiet of the hello.
+			sent := stallRecord(t, c.tcp)
+			took := closedAfter(t, c.tcp, sent)
 			switch {
 			case took < quiet:
 				t.Errorf("closed %v after the stalled record's last byte, before DrainQuiet (%v)", took, quiet)

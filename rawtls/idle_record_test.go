@@ -3,6 +3,7 @@ package rawtls_test
 import (
 	"bytes"
 	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -69,22 +70,11 @@ func TestIdleClosesRecordStalled(t *testing.T) {
 			if err := echo(c, []byte("hello")); err != nil {
 				t.Fatal(err)
 			}
-			// An application data record of 16 KiB, of which 100 bytes
-			// come.
-			part := append([]byte{23, 3, 3, 0x40, 0x00}, make([]byte, 100)...)
-			sent := time.Now() // the server reads the bytes after this
-			if _, err := c.tcp.Write(part); err != nil {
-				t.Fatal(err)
-			}
+			sent := stallRecord(t, c.tcp)
 			if tc.parks {
 				waitFor(t, ioTimeout, "the connection to park with the record's start held", lc.Parked)
 			}
-			c.tcp.SetReadDeadline(time.Now().Add(ioTimeout))
-			if _, err := io.Copy(io.Discard, c.tcp); err != nil && !isClosed(err) {
-				t.Fatalf("the connection with a stalled record was not closed within %v: %v", ioTimeout, err)
-			}
-			took := time.Since(sent)
-			t.Logf("closed %v after the stalled record's last byte", took.Round(time.Millisecond))
+			took := closedAfter(t, c.tcp, sent)
 			switch {
 			case took < idle:
 				t.Errorf("closed %v after the stalled record's last byte, before the %v idle timeout", took, idle)
@@ -105,4 +95,30 @@ func TestIdleClosesRecordStalled(t *testing.T) {
 func copyBack(c *rawtls.Conn) error {
 	_, err := io.Copy(c, c)
 	return err
+}
+
+// stallRecord sends the start of an application data record of 16 KiB,
+// 100 bytes of it, and nothing more; it returns a time before the server
+// can have read them.
+func stallRecord(t *testing.T, tcp *net.TCPConn) (sent time.Time) {
+	t.Helper()
+	part := append([]byte{23, 3, 3, 0x40, 0x00}, make([]byte, 100)...)
+	sent = time.Now()
+	if _, err := tcp.Write(part); err != nil {
+		t.Fatal(err)
+	}
+	return sent
+}
+
+// closedAfter waits until the server closes tcp and returns how long
+// after sent it did.
+func closedAfter(t *testing.T, tcp *net.TCPConn, sent time.Time) time.Duration {
+	t.Helper()
+	tcp.SetReadDeadline(time.Now().Add(ioTimeout))
+	if _, err := io.Copy(io.Discard, tcp); err != nil && !isClosed(err) {
+		t.Fatalf("the connection with a stalled record was not closed within %v: %v", ioTimeout, err)
+	}
+	took := time.Since(sent)
+	t.Logf("closed %v after the stalled record's last byte", took.Round(time.Millisecond))
+	return took
 }
