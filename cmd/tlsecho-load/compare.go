@@ -229,7 +229,6 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
-// loadOptions are the load of workload w on server s.
 // connsFor is how many connections the client holds at once in w.
 func (f *compareFlags) connsFor(w workload) int {
 	switch {
@@ -241,6 +240,7 @@ func (f *compareFlags) connsFor(w workload) int {
 	return f.conns
 }
 
+// loadOptions are the load of workload w on server s.
 func (b *bench) loadOptions(f *compareFlags, w workload, s *server) *options {
 	target, _ := parseTarget(s.tlsURL)
 	if w.scheme == "wss" {
