@@ -56,13 +56,7 @@ const contrastJS = `(() => {
 // message in capitals, so the log holds a flagged line.
 func TestBrowserContrast(t *testing.T) {
 	t.Parallel()
-	ta := startApp(t, nil)
-	url := capitalsServer(t)
-	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
-	tab.eval("url", `(() => { document.getElementById("url").value = `+jsString(url)+`; return ""; })()`)
-	tab.connect()
-	tab.waitState("open")
-	tab.send("wrong")
+	tab := wrongEchoTab(t)
 	tab.waitFor("the flagged echo", `document.querySelector("#log li.recv.bad .flag") ? "y" : ""`)
 	tab.eval("contrast", contrastJS)
 	for _, scheme := range []string{"light", "dark"} {

@@ -14,13 +14,7 @@ import (
 // echoes "ok" as it is and answers anything else in capitals.
 func TestBrowserWrongEchoNoRoundTrip(t *testing.T) {
 	t.Parallel()
-	ta := startApp(t, nil)
-	url := capitalsServer(t)
-	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
-	tab.eval("url", `(() => { document.getElementById("url").value = `+jsString(url)+`; return ""; })()`)
-	tab.connect()
-	tab.waitState("open")
-	tab.send("wrong")
+	tab := wrongEchoTab(t)
 	tab.waitFor("the wrong echo", `document.getElementById("st-bad").textContent === "1" ? "y" : ""`)
 	if got := tab.eval("stats", `["st-count", "st-min", "st-median"].map(id => document.getElementById(id).textContent).join(" ")`); got != "0 — —" {
 		t.Errorf("after one wrong echo the round trips (count min median) read %q, want \"0 — —\"", got)
@@ -38,6 +32,20 @@ func TestBrowserWrongEchoNoRoundTrip(t *testing.T) {
 		t.Errorf("round trips counted %q after one right and one wrong echo, want 1", got)
 	}
 	tab.checkProblems(nil)
+}
+
+// wrongEchoTab opens the page of a tlsecho, connects it to a
+// capitalsServer and sends "wrong", whose echo comes back in capitals.
+func wrongEchoTab(t *testing.T) *browserTab {
+	t.Helper()
+	ta := startApp(t, nil)
+	url := capitalsServer(t)
+	tab := pageTab(t, "https://"+ta.HTTPSAddr+"/")
+	tab.eval("url", `(() => { document.getElementById("url").value = `+jsString(url)+`; return ""; })()`)
+	tab.connect()
+	tab.waitState("open")
+	tab.send("wrong")
+	return tab
 }
 
 // capitalsServer starts a WebSocket server that echoes "ok" as it is and
